@@ -1,0 +1,111 @@
+/**
+ * Configuration schema (zod) and defaults. Pure: `validateConfig` takes parsed JSON and returns
+ * the config or `path: message` issues; the file and environment work is in `./load.ts`.
+ *
+ * Thresholds and caps default to the values of the original design (seed §"Phase Controller",
+ * DESIGN §6); `project_rules.md` may override them in a fenced ```claude-exec block.
+ */
+import { z } from 'zod';
+
+const unit = z.number().min(0).max(1);
+const count = z.number().int().min(0);
+
+export const ThresholdsSchema = z.object({
+  /** Leave requirements clarification when requirements confidence exceeds this (seed: 90%). */
+  requirements_confidence: unit.default(0.9),
+  /** Ask the human clarifying questions when ambiguity exceeds this (seed: 30%). */
+  ambiguity_for_questions: unit.default(0.3),
+  /** Go on to solution synthesis when overall confidence reaches this (seed: 80%). */
+  overall_confidence: unit.default(0.8),
+});
+
+export const CapsSchema = z.object({
+  /** Rounds of clarifying questions (DESIGN §6: 3). */
+  clarification_rounds: count.default(3),
+  /** Questions per round (DESIGN §6: 5). */
+  questions_per_round: count.default(5),
+  /** Controller decisions in one context-building visit. */
+  context_iterations: count.default(3),
+  /** Loops uncertainty analysis → context building (DESIGN §6: 3). */
+  analysis_loops: count.default(3),
+  /** Approval rounds (rejections / more-info) before the chain fails. */
+  approval_rounds: count.default(5),
+  /** Implement → run tests cycles before the chain fails (resumable). */
+  implementation_iterations: count.default(4),
+  /** Agent turns in one prompt run before the result tool is forced. */
+  agent_turns: count.default(8),
+  /** Agent turns in one implementation prompt run (writes and test runs take turns). */
+  implementation_agent_turns: count.default(24),
+  /** Discovery prompts run at once (DESIGN §10: k ≤ 4). */
+  concurrency: z.number().int().min(1).max(8).default(4),
+  /** Zod corrections sent back to the model before a step fails (DESIGN §5: 2). */
+  corrections: count.default(2),
+  /** Generated prompts per chain. */
+  generated_prompts: count.default(2),
+});
+
+export const LimitsSchema = z.object({
+  max_cost_usd: z.number().positive().nullable().default(null),
+  /** Warn once when a chain's cost passes this (seed .env: COST_ALERT_THRESHOLD=5.00). */
+  cost_alert_threshold_usd: z.number().positive().nullable().default(null),
+  /** Warn once when a chain's tokens pass this (seed .env: TOKEN_LIMIT_WARNING=80000). */
+  token_limit_warning: z.number().int().positive().nullable().default(null),
+  max_tokens_per_call: z.number().int().positive().default(8192),
+  /** Tool output returned to the model, in bytes. */
+  tool_output_bytes: z.number().int().positive().default(32_000),
+  test_timeout_ms: z.number().int().positive().default(300_000),
+  /** Per request, in ms (the SDK default is 10 minutes). */
+  request_timeout_ms: z.number().int().positive().default(600_000),
+  /** SDK retries for 408/409/429/5xx and connection errors (SDK default: 2). */
+  max_retries: z.number().int().min(0).max(10).default(2),
+});
+
+export const ModelPriceSchema = z.object({
+  input_mtok: z.number().min(0),
+  output_mtok: z.number().min(0),
+  cache_write_5m_mtok: z.number().min(0).optional(),
+  cache_write_1h_mtok: z.number().min(0).optional(),
+  cache_read_mtok: z.number().min(0).optional(),
+});
+
+export const ConfigSchema = z.object({
+  models: z
+    .object({
+      fast: z.string().default('claude-haiku-4-5'),
+      default: z.string().default('claude-sonnet-4-6'),
+      smart: z.string().default('claude-opus-4-6'),
+    })
+    .prefault({}),
+  thresholds: ThresholdsSchema.prefault({}),
+  caps: CapsSchema.prefault({}),
+  limits: LimitsSchema.prefault({}),
+  /** argv of the workspace's test command, run through execa without a shell. */
+  test_command: z.array(z.string()).min(1).default(['npm', 'test']),
+  /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */
+  prompt_dirs: z.array(z.string()).default([]),
+  /** Price overrides and additions, USD per million tokens, keyed by model id. */
+  prices: z.record(z.string(), ModelPriceSchema).default({}),
+});
+export type Config = z.infer<typeof ConfigSchema>;
+export type Thresholds = z.infer<typeof ThresholdsSchema>;
+export type Caps = z.infer<typeof CapsSchema>;
+export type ModelPriceOverride = z.infer<typeof ModelPriceSchema>;
+
+export interface ConfigResult {
+  config?: Config;
+  issues: string[];
+}
+
+/** Validates parsed JSON; returns the config with defaults, or `dot.path: message` issues. */
+export function validateConfig(json: unknown): ConfigResult {
+  const parsed = ConfigSchema.safeParse(json ?? {});
+  if (parsed.success) return { config: parsed.data, issues: [] };
+  return {
+    issues: parsed.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`),
+  };
+}
+
+/** The defaults, as used when a workspace has no config file. */
+export function defaultConfig(): Config {
+  return ConfigSchema.parse({});
+}

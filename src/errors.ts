@@ -1,0 +1,115 @@
+/**
+ * Typed errors that the user can act on. Each carries the process exit code it maps to
+ * (DESIGN §1) and an optional one-line hint saying how to fix it. Only `src/cli/main.ts`
+ * turns them into an exit; everything else throws.
+ */
+
+/** Exit codes, stable and documented in the README (DESIGN §1). */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  awaitingInput: 3,
+  budget: 4,
+  llmApi: 5,
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class: `message` says what failed, `hint` says how to fix it. */
+export class ClaudeExecError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly hint: string | undefined;
+  constructor(message: string, exitCode: ExitCodeValue, hint?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+    this.hint = hint;
+  }
+}
+
+/** A bad flag, a missing argument, an unknown chain id. Exit 2. */
+export class UsageError extends ClaudeExecError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.usage, hint);
+  }
+}
+
+/** An invalid config file, `.env` or environment value. Exit 2. */
+export class ConfigError extends ClaudeExecError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.usage, hint);
+  }
+}
+
+/** One problem found in a prompt file: `file: field: problem`. */
+export interface PromptIssue {
+  file: string;
+  field: string;
+  problem: string;
+}
+
+/** One or more prompt files failed validation. Exit 2. */
+export class PromptValidationError extends ClaudeExecError {
+  readonly issues: PromptIssue[];
+  constructor(issues: PromptIssue[]) {
+    const lines = issues.map((i) => `${i.file}: ${i.field}: ${i.problem}`);
+    super(lines.join('\n'), ExitCode.usage, 'Fix the prompt file(s) above; `claude-exec prompts validate` lists every problem.');
+    this.issues = issues;
+  }
+}
+
+/** A context file that cannot be read, parsed or validated, or a chain that is locked. Exit 2. */
+export class ContextFileError extends ClaudeExecError {
+  readonly file: string;
+  constructor(file: string, message: string, hint?: string) {
+    super(`${file}: ${message}`, ExitCode.usage, hint);
+    this.file = file;
+  }
+}
+
+/** The next call would pass `--max-cost`; the call was not made. Exit 4. */
+export class BudgetExceededError extends ClaudeExecError {
+  readonly spentUsd: number;
+  readonly nextCallUsd: number;
+  readonly maxCostUsd: number;
+  constructor(spentUsd: number, nextCallUsd: number, maxCostUsd: number) {
+    super(
+      `budget reached: spent $${spentUsd.toFixed(4)}, the next call would cost about $${nextCallUsd.toFixed(4)}, limit $${maxCostUsd.toFixed(2)}`,
+      ExitCode.budget,
+      'Continue with `claude-exec resume ID --max-cost HIGHER`.',
+    );
+    this.spentUsd = spentUsd;
+    this.nextCallUsd = nextCallUsd;
+    this.maxCostUsd = maxCostUsd;
+  }
+}
+
+/**
+ * The Messages API failed after the SDK's own retries (auth, rate limit, overload, network).
+ * `cause` is the SDK's error; `status` and `requestId` come from it. The message never
+ * contains an API key. Exit 5.
+ */
+export class LlmApiError extends ClaudeExecError {
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  constructor(message: string, opts: { status?: number; requestId?: string; hint?: string; cause?: unknown }) {
+    super(message, ExitCode.llmApi, opts.hint, { cause: opts.cause });
+    this.status = opts.status;
+    this.requestId = opts.requestId;
+  }
+}
+
+/** The model did not produce a valid result after the allowed corrections; the step failed. Exit 1. */
+export class StepFailedError extends ClaudeExecError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.failed, hint);
+  }
+}
+
+/** SIGINT/SIGTERM arrived; the context file was saved. Exit 130. */
+export class InterruptedError extends ClaudeExecError {
+  constructor(message = 'interrupted') {
+    super(message, ExitCode.interrupted, 'Continue with `claude-exec resume ID`.');
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The narrow interface the phases use to talk to a model. The Anthropic adapter implements it;
+ * nothing outside `src/llm/` imports the SDK.
+ */
+import type { z } from 'zod';
+import type { Usage } from '../chain/schema.js';
+import type { AgentTool } from '../tools/types.js';
+
+/** One completed Messages API call, as recorded in the context file's `calls[]` (before cost). */
+export interface LlmCallResult {
+  model: string;
+  request_id: string | null;
+  started_at: string;
+  /** Wall time of the HTTP exchange including the SDK's retries, in ms. */
+  latency_ms: number;
+  /** Exactly as returned by the API. */
+  usage: Usage;
+}
+
+/** The byte-identical prefix shared by every call of a chain (cached). */
+export interface StablePrefix {
+  /** project_rules.md text. */
+  rules: string;
+  /** The serialized prompt catalog (names, purposes, good_for, …). */
+  catalog: string;
+}
+
+export interface ResultToolSpec<T> {
+  name: string;
+  description: string;
+  schema: z.ZodType<T>;
+}
+
+export interface StructuredRunSpec<T> {
+  model: string;
+  prefix: StablePrefix;
+  /** The user message for the first turn: the rendered prompt and the chain state. */
+  instructions: string;
+  /** The forced tool that ends the run. */
+  result: ResultToolSpec<T>;
+  /** Every tool definition sent (the same list on every call of a chain, for caching). */
+  allTools: AgentTool[];
+  /** Names of `allTools` this run may actually execute; others return an error tool_result. */
+  enabledTools: string[];
+  /** Agent turns before the result tool is forced (0 = force it on the first call). */
+  maxTurns: number;
+  /** Zod failures sent back for correction before the step fails (DESIGN §5: 2). */
+  maxCorrections: number;
+  maxTokens: number;
+  /** Messages of an interrupted run of this step, to continue without repeating calls. */
+  resumeMessages?: unknown[];
+}
+
+export interface RunHooks {
+  /** Called before every call with a local estimate of its input tokens; throw to stop (budget). */
+  beforeCall?(info: { model: string; estimatedInputTokens: number }): Promise<void> | void;
+  /** Called after every completed call with its record and the conversation so far. */
+  onCall?(call: LlmCallResult, messages: unknown[]): Promise<void> | void;
+  /** Streamed text and tool activity, for progress on stderr. */
+  onProgress?(event: { type: 'text'; text: string } | { type: 'tool'; name: string; summary: string }): void;
+}
+
+export interface StructuredRunResult<T> {
+  value: T;
+  calls: LlmCallResult[];
+  messages: unknown[];
+}
+
+export interface LlmClient {
+  /**
+   * Runs an agent loop that ends with the model calling `spec.result` with input valid under its
+   * schema. Throws `LlmApiError` (API failed after the SDK's retries), `StepFailedError` (no valid
+   * result after `maxCorrections` corrections), or whatever `hooks.beforeCall` throws.
+   */
+  runStructured<T>(spec: StructuredRunSpec<T>, hooks?: RunHooks): Promise<StructuredRunResult<T>>;
+  /** Input tokens of a request as counted by the server, or null when it does not offer counting. */
+  countTokens?(req: { model: string; prefix: StablePrefix; tools: AgentTool[]; messages: unknown[] }): Promise<number | null>;
+}

@@ -1,0 +1,20 @@
+/**
+ * A workspace tool the model may call in an agent loop. `run` never throws for problems the
+ * model can fix (bad path, file not found, path outside the workspace): it returns
+ * `{ isError: true, content }` so the message goes back as an error tool_result. It throws only
+ * for fatal conditions (e.g. an interrupted approval).
+ */
+import type { z } from 'zod';
+
+export interface ToolOutcome {
+  /** Text sent back to the model as the tool_result content (already size-capped). */
+  content: string;
+  isError?: boolean;
+}
+
+export interface AgentTool<I = unknown> {
+  name: string;
+  description: string;
+  inputSchema: z.ZodType<I>;
+  run(input: I): Promise<ToolOutcome>;
+}
