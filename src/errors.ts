@@ -113,3 +113,14 @@ export class InterruptedError extends ClaudeExecError {
     super(message, ExitCode.interrupted, 'Continue with `claude-exec resume ID`.');
   }
 }
+
+/**
+ * Thrown by a gate (a question round, the solution approval, a file change) when no human can
+ * answer now (no terminal, no `--yes`). The chain is saved with status `awaiting-input` and the
+ * process exits 3; `resume`, `approve` or `answer` continue it.
+ */
+export class AwaitingInputError extends ClaudeExecError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.awaitingInput, hint);
+  }
+}

@@ -194,6 +194,8 @@ export type MachineState = z.infer<typeof MachineStateSchema>;
 export const ChainContextSchema = z.object({
   schema_version: z.literal(SCHEMA_VERSION),
   chain_id: z.string().regex(/^\d{3,}$/),
+  /** Unique across machines: the same chain copied into two directories is counted once. */
+  chain_uid: z.string().min(8),
   goal: z.string().min(1),
   slug: z.string(),
   status: ChainStatusSchema,
