@@ -1,0 +1,79 @@
+/**
+ * The first version of a chain's context: every field present, empty or zero. Pure.
+ */
+import { SCHEMA_VERSION, type ChainContext, type CostTracking, type Phase } from './schema.js';
+
+export interface NewChainInput {
+  chainId: string;
+  chainUid: string;
+  goal: string;
+  slug: string;
+  workspace: string;
+  model: string;
+  now: Date;
+  untilPhase?: Phase | null;
+  maxCostUsd?: number | null;
+}
+
+/** Cost tracking of a chain with no calls. */
+export function emptyCostTracking(): CostTracking {
+  return {
+    tokens_used: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_write_tokens: 0,
+    cache_read_tokens: 0,
+    estimated_cost: 0,
+    by_phase: {},
+    by_prompt: {},
+    by_model: {},
+    unpriced_calls: 0,
+  };
+}
+
+/** A new chain at the start of requirements clarification, status `running`. */
+export function newChainContext(input: NewChainInput): ChainContext {
+  const at = input.now.toISOString();
+  return {
+    schema_version: SCHEMA_VERSION,
+    chain_id: input.chainId,
+    chain_uid: input.chainUid,
+    goal: input.goal,
+    slug: input.slug,
+    status: 'running',
+    created_at: at,
+    updated_at: at,
+    workspace: input.workspace,
+    model: input.model,
+    current_phase: 'requirements-clarification',
+    until_phase: input.untilPhase ?? null,
+    max_cost_usd: input.maxCostUsd ?? null,
+    error: null,
+    phase_history: [],
+    discovered: {},
+    uncertainties: [],
+    confidence_scores: { overall: 0, requirements: 0, technical_approach: 0, implementation_details: 0 },
+    decisions: {},
+    questions: [],
+    assumptions: [],
+    generated_prompts: [],
+    approval_history: [],
+    session_memory: { files_modified: [], tests_written: [], mistakes_corrected: [], patterns_identified: [], context_health: 10 },
+    steps: [],
+    calls: [],
+    cost_tracking: emptyCostTracking(),
+    pending: null,
+    checkpoints: [],
+    in_flight: null,
+    machine: {
+      clarification_rounds: 0,
+      context_iterations: 0,
+      analysis_loops: 0,
+      implementation_iterations: 0,
+      approval_rounds: 0,
+      focus: null,
+      solution: null,
+      last_test_result: null,
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/**
+ * The context store: one JSON file per chain in a contexts directory (DESIGN §3).
+ * Ids are reserved race-free with an exclusive create of `.ids/NNN`; files are rewritten
+ * atomically (temp file in the same directory, fsync, rename: write-file-atomic); a chain that
+ * another process is driving is refused (proper-lockfile, stale after 30 s without an update).
+ */
+import { randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import writeFileAtomic from 'write-file-atomic';
+import { ContextFileError, UsageError } from '../errors.js';
+import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
+import { ChainContextSchema, type ChainContext } from './schema.js';
+
+export interface ChainFileEntry {
+  /** Absolute path of the context file. */
+  path: string;
+  dir: string;
+  file: string;
+  chainId: string;
+  slug: string;
+  /** Start time from the file name, ms since the epoch (UTC). */
+  startedAtMs: number;
+}
+
+/**
+ * Lists the context files of `dirs` by file name alone (nothing is opened), sorted by chain id
+ * then start time. A directory that does not exist contributes nothing.
+ */
+export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> {
+  const out: ChainFileEntry[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const file of names) {
+      const parsed = parseChainFileName(file);
+      if (parsed) out.push({ path: path.join(dir, file), dir, file, ...parsed });
+    }
+  }
+  return out.sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
+}
+
+/**
+ * Reads and validates one context file. Throws ContextFileError when it cannot be read, is not
+ * JSON, or does not match the schema (the first issues are named as `path: message`).
+ */
+export async function readChainFile(file: string): Promise<ChainContext> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    throw new ContextFileError(file, `cannot read: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
+  }
+  const parsed = ChainContextSchema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ContextFileError(file, `not a claude-exec context file (${issues.join('; ')})`);
+  }
+  return parsed.data;
+}
+
+/** Accepts `47`, `047` or `chain-047`; returns the canonical zero-padded id or null. */
+export function normalizeChainId(raw: string): string | null {
+  const m = /^(?:chain-)?0*(\d+)$/.exec(raw.trim());
+  return m ? formatChainId(Number(m[1])) : null;
+}
+
+/** Finds the context file of chain `rawId` in `dirs`. Throws UsageError when there is none. */
+export async function findChain(dirs: string[], rawId: string): Promise<ChainFileEntry> {
+  const id = normalizeChainId(rawId);
+  if (!id) throw new UsageError(`"${rawId}" is not a chain id`, 'Chain ids look like 047; `claude-exec chains` lists them.');
+  const hits = (await listChainFiles(dirs)).filter((e) => e.chainId === id);
+  if (hits.length === 0) {
+    throw new UsageError(`no chain ${id} in ${dirs.join(', ')}`, '`claude-exec chains` lists the chains; --contexts DIR points elsewhere.');
+  }
+  return hits[hits.length - 1]!;
+}
+
+/** Writes a context atomically (temp file in the same directory, fsync, rename). */
+export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
+  await writeFileAtomic(file, `${JSON.stringify(ctx, null, 2)}\n`, { fsync: true });
+}
+
+/**
+ * Reserves the next free chain id in `dir` (exclusive create of `.ids/NNN`, so concurrent
+ * processes never share an id) and writes the first version of the context file.
+ * `build(id, uid, slug)` returns the initial context. Returns the file's entry.
+ */
+export async function createChain(
+  dir: string,
+  goal: string,
+  now: Date,
+  build: (chainId: string, chainUid: string, slug: string) => ChainContext,
+): Promise<ChainFileEntry> {
+  const idsDir = path.join(dir, '.ids');
+  await fs.mkdir(idsDir, { recursive: true });
+  const existing = await listChainFiles([dir]);
+  const reserved = (await fs.readdir(idsDir)).map(Number).filter(Number.isFinite);
+  let n = Math.max(0, ...existing.map((e) => Number(e.chainId)), ...reserved) + 1;
+  for (;;) {
+    const id = formatChainId(n);
+    try {
+      const handle = await fs.open(path.join(idsDir, id), 'wx');
+      await handle.close();
+      const slug = slugify(goal);
+      const file = chainFileName(id, slug, now);
+      const entry: ChainFileEntry = { path: path.join(dir, file), dir, file, chainId: id, slug, startedAtMs: now.getTime() };
+      await saveChain(entry.path, build(id, randomUUID(), slug));
+      return entry;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      n += 1;
+    }
+  }
+}
+
+/**
+ * Takes the driver lock of a chain so that a second process cannot drive it at the same time.
+ * Returns the release function. Throws ContextFileError when another live process holds it.
+ */
+export async function lockChain(file: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(file, { stale: 30_000, update: 10_000, realpath: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
+      throw new ContextFileError(file, 'this chain is being driven by another claude-exec process', 'Wait for it to finish, or stop it; a crashed run releases the lock after 30 s.');
+    }
+    throw err;
+  }
+}
