@@ -65,15 +65,18 @@ export function newChainContext(input: NewChainInput): ChainContext {
     pending: null,
     checkpoints: [],
     in_flight: null,
+    solution: null,
     machine: {
+      phase: 'requirements-clarification',
       clarification_rounds: 0,
       context_iterations: 0,
       analysis_loops: 0,
-      implementation_iterations: 0,
       approval_rounds: 0,
+      implementation_iterations: 0,
+      generated_prompts: 0,
       focus: null,
-      solution: null,
-      last_test_result: null,
+      feedback: null,
+      awaiting: null,
     },
   };
 }

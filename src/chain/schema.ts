@@ -17,7 +17,8 @@ export const PHASES = [
 export const PhaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
 
-export const CHAIN_STATUSES = ['running', 'awaiting-input', 'complete', 'failed', 'budget-exceeded', 'cancelled'] as const;
+/** `paused`: stopped cleanly where `--until` asked; `resume` continues. */
+export const CHAIN_STATUSES = ['running', 'paused', 'awaiting-input', 'complete', 'failed', 'budget-exceeded', 'cancelled'] as const;
 export const ChainStatusSchema = z.enum(CHAIN_STATUSES);
 export type ChainStatus = z.infer<typeof ChainStatusSchema>;
 
@@ -178,17 +179,52 @@ export const InFlightSchema = z.object({
   messages: z.array(z.unknown()),
 });
 
-/** Phase-machine bookkeeping that is not part of the seed's fields (counters, last result). */
+/* Phase-machine state, saved so that `resume` continues exactly where the chain stopped. */
+export const PromptRunSchema = z.object({
+  name: z.string(),
+  focus: z.string().nullable(),
+  question: z.string().nullable().optional(),
+  feedback: z.string().nullable().optional(),
+});
+export type PromptRun = z.infer<typeof PromptRunSchema>;
+
+export const EffectSchema = z.discriminatedUnion('kind', [
+  /** Run one prompt; it ends with record_findings. */
+  z.object({ kind: z.literal('prompt'), run: PromptRunSchema }),
+  /** Run independent prompts concurrently (bounded). */
+  z.object({ kind: z.literal('batch'), runs: z.array(PromptRunSchema) }),
+  /** Context building: prompt_selector answers with choose_next_prompts. */
+  z.object({ kind: z.literal('decide') }),
+  /** Gate: ask the human the open clarifying questions. */
+  z.object({ kind: z.literal('ask') }),
+  /** Gate: the human approves, rejects or asks for more information. */
+  z.object({ kind: z.literal('gate') }),
+  /** prompt_generator writes a new prompt for the gap; validated and saved before use. */
+  z.object({ kind: z.literal('generate'), gap: z.string() }),
+  /** Save the workspace state as a git ref before the first write. */
+  z.object({ kind: z.literal('checkpoint') }),
+  /** Run the workspace's test command; `expect` says whether red or green is the goal. */
+  z.object({ kind: z.literal('tests'), expect: z.enum(['red', 'green']) }),
+  z.object({ kind: z.literal('complete') }),
+  z.object({ kind: z.literal('fail'), reason: z.string() }),
+]);
+export type Effect = z.infer<typeof EffectSchema>;
+
 export const MachineStateSchema = z.object({
+  phase: PhaseSchema,
   clarification_rounds: z.number().int().min(0),
   context_iterations: z.number().int().min(0),
   analysis_loops: z.number().int().min(0),
-  implementation_iterations: z.number().int().min(0),
   approval_rounds: z.number().int().min(0),
+  implementation_iterations: z.number().int().min(0),
+  generated_prompts: z.number().int().min(0),
+  /** What context building should concentrate on (open uncertainties after analysis). */
   focus: z.string().nullable(),
-  solution: z.string().nullable(),
-  last_test_result: z.object({ passed: z.boolean(), summary: z.string() }).nullable(),
-}).loose();
+  /** The human's rejection reason, carried into clarification. */
+  feedback: z.string().nullable(),
+  /** The effect that must run next (null before start). */
+  awaiting: EffectSchema.nullable(),
+});
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
 export const ChainContextSchema = z.object({
@@ -223,6 +259,8 @@ export const ChainContextSchema = z.object({
   pending: PendingSchema.nullable(),
   checkpoints: z.array(CheckpointSchema),
   in_flight: InFlightSchema.nullable().default(null),
+  /** The solution as last presented at the approval gate (markdown). */
+  solution: z.string().nullable().default(null),
   machine: MachineStateSchema,
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -1,0 +1,211 @@
+/**
+ * The phase machine (DESIGN §6): pure `transition(state, event, settings) → { state, effect }`.
+ * The driver (src/app/drive.ts) performs the effect (runs a prompt, asks, runs the tests …),
+ * turns its outcome into the next event, and saves the context after every transition.
+ *
+ * Thresholds and caps come from settings (config + project_rules.md), never constants here.
+ */
+import type { Phase } from '../chain/schema.js';
+import type { Caps, Thresholds } from '../config/schema.js';
+import type { Findings } from './protocol.js';
+import type { Effect, MachineState, PromptRun } from '../chain/schema.js';
+import type { MachineEvent } from './types.js';
+
+export interface MachineSettings {
+  thresholds: Thresholds;
+  caps: Caps;
+  /** Concurrent discovery prompts (caps.concurrency). */
+  concurrency: number;
+}
+
+export interface Transition {
+  state: MachineState;
+  effect: Effect;
+  /** Set when the transition leaves a phase: the phase left and why. */
+  exited?: { phase: Phase; reason: string };
+}
+
+/** The state of a chain that has not started. */
+export function initialMachineState(): MachineState {
+  return {
+    phase: 'requirements-clarification',
+    clarification_rounds: 0,
+    context_iterations: 0,
+    analysis_loops: 0,
+    approval_rounds: 0,
+    implementation_iterations: 0,
+    generated_prompts: 0,
+    focus: null,
+    feedback: null,
+    awaiting: null,
+  };
+}
+
+const prompt = (name: string, extra: Partial<PromptRun> = {}): Effect => ({ kind: 'prompt', run: { name, focus: null, ...extra } });
+
+function move(state: MachineState, to: Phase, reason: string, effect: Effect, patch: Partial<MachineState> = {}): Transition {
+  return { state: { ...state, ...patch, phase: to }, effect, exited: { phase: state.phase, reason } };
+}
+
+function stay(state: MachineState, effect: Effect, patch: Partial<MachineState> = {}): Transition {
+  return { state: { ...state, ...patch }, effect };
+}
+
+function toContextBuilding(state: MachineState, reason: string, focus: string | null): Transition {
+  return move(state, 'context-building', reason, { kind: 'decide' }, { context_iterations: 0, focus });
+}
+
+/** Requirements: leave when confident, ask when ambiguous, cap the rounds. */
+function afterRequirementsCheck(s: MachineState, f: Findings, cfg: MachineSettings, requirementsConfidence: number): Transition {
+  const { thresholds, caps } = cfg;
+  if (requirementsConfidence > thresholds.requirements_confidence) {
+    return toContextBuilding(s, `requirements confidence ${pct(requirementsConfidence)} > ${pct(thresholds.requirements_confidence)}`, null);
+  }
+  const ambiguity = f.ambiguity_score ?? 1 - requirementsConfidence;
+  if (ambiguity > thresholds.ambiguity_for_questions && s.clarification_rounds < caps.clarification_rounds) {
+    return stay(s, prompt('clarification_generator', { focus: s.feedback }));
+  }
+  if (s.clarification_rounds >= caps.clarification_rounds) {
+    return toContextBuilding(s, `clarification rounds exhausted (${caps.clarification_rounds}); proceeding on recorded assumptions`, null);
+  }
+  return toContextBuilding(s, `ambiguity ${pct(ambiguity)} ≤ ${pct(thresholds.ambiguity_for_questions)}; proceeding on recorded assumptions`, null);
+}
+
+function afterAnalysis(s: MachineState, confidence: number, cfg: MachineSettings, focus: string | null): Transition {
+  if (confidence >= cfg.thresholds.overall_confidence) return stay(s, prompt('solution_synthesizer'));
+  if (s.analysis_loops < cfg.caps.analysis_loops) {
+    return toContextBuilding({ ...s, analysis_loops: s.analysis_loops + 1 }, `overall confidence ${pct(confidence)} < ${pct(cfg.thresholds.overall_confidence)}`, focus);
+  }
+  return stay(s, prompt('solution_synthesizer', { focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.` }));
+}
+
+function implementOrFail(s: MachineState, cfg: MachineSettings, feedback: string, why: string): Transition {
+  if (s.implementation_iterations >= cfg.caps.implementation_iterations) {
+    return stay(s, { kind: 'fail', reason: `${why} after ${cfg.caps.implementation_iterations} implementation iterations` });
+  }
+  return stay(s, prompt('tdd_flow_controller', { feedback }), { implementation_iterations: s.implementation_iterations + 1 });
+}
+
+/**
+ * One transition. `event.confidence` is the chain's confidence after the event's findings were
+ * merged. Returns the next state and the single effect the driver must perform next.
+ */
+export function transition(s: MachineState, event: MachineEvent, cfg: MachineSettings): Transition {
+  switch (event.type) {
+    case 'start':
+      return stay(s, prompt('new_case'));
+
+    case 'prompt-done': {
+      const f = event.findings;
+      const c = event.confidence;
+      switch (event.prompt) {
+        case 'new_case':
+          return stay(s, prompt('requirement_disambiguator'));
+        case 'requirement_disambiguator':
+          return stay(s, prompt('requirement_validator', { focus: s.feedback }));
+        case 'requirement_validator':
+        case 'requirement_extractor':
+          return afterRequirementsCheck(s, f, cfg, c.requirements);
+        case 'clarification_generator':
+          if (!f.questions?.length) return toContextBuilding(s, 'no clarifying question left to ask', null);
+          return stay(s, { kind: 'ask' }, { clarification_rounds: s.clarification_rounds + 1 });
+        case 'prompt_gap_detector':
+          if (f.gap && s.generated_prompts < cfg.caps.generated_prompts) return stay(s, { kind: 'generate', gap: f.gap.description });
+          return stay(s, { kind: 'decide' });
+        case 'uncertainty_analysis':
+          return afterAnalysis(s, c.overall, cfg, openAreas(f));
+        case 'solution_synthesizer':
+          return move(s, 'solution-approval', 'solution synthesized', prompt('solution_presenter'));
+        case 'solution_presenter':
+          return stay(s, { kind: 'gate' });
+        case 'uncertainty_resolver':
+          return stay(s, prompt('solution_presenter', { question: null }));
+        case 'test_generator':
+          return stay(s, { kind: 'tests', expect: 'red' });
+        case 'tdd_flow_controller':
+          return stay(s, { kind: 'tests', expect: 'green' });
+        case 'deployment_checker':
+          return move(s, 'deployment-readiness', f.verdict?.passed === false ? 'readiness report written with blocking issues' : 'readiness report written', { kind: 'complete' });
+        default:
+          // A discovery or generated prompt run on its own during context building.
+          return stay(s, { kind: 'decide' });
+      }
+    }
+
+    case 'decision': {
+      const iterations = s.context_iterations + 1;
+      const chosen = event.decision.prompts.filter((p) => event.known.includes(p.name)).slice(0, cfg.concurrency);
+      if (event.decision.ready_for_analysis || iterations > cfg.caps.context_iterations) {
+        const reason = event.decision.ready_for_analysis ? 'the model judged the context ready for analysis' : `context iterations exhausted (${cfg.caps.context_iterations})`;
+        return move(s, 'uncertainty-analysis', reason, prompt('uncertainty_analysis'), { context_iterations: iterations });
+      }
+      if (event.decision.need_new_prompt && s.generated_prompts < cfg.caps.generated_prompts) {
+        return stay(s, prompt('prompt_gap_detector', { focus: event.decision.rationale }), { context_iterations: iterations });
+      }
+      if (chosen.length === 0) {
+        return move(s, 'uncertainty-analysis', 'no further discovery prompt chosen', prompt('uncertainty_analysis'), { context_iterations: iterations });
+      }
+      return stay(s, { kind: 'batch', runs: chosen.map((p) => ({ name: p.name, focus: p.focus })) }, { context_iterations: iterations });
+    }
+
+    case 'batch-done': {
+      if (s.phase !== 'implementation') return stay(s, { kind: 'decide' });
+      const blocking = event.findings.flatMap((f) => (f.verdict && !f.verdict.passed ? f.verdict.blocking_issues : []));
+      if (blocking.length === 0) {
+        return move(s, 'deployment-readiness', 'tests pass and the quality gates pass', prompt('deployment_checker'));
+      }
+      return implementOrFail(s, cfg, `Quality gates failed:\n- ${blocking.join('\n- ')}`, 'quality gates still failing');
+    }
+
+    case 'answers':
+      return stay(s, prompt('requirement_extractor'));
+
+    case 'generated':
+      if (!event.name) return stay(s, { kind: 'decide' });
+      return stay(s, prompt(event.name, { focus: s.focus }), { generated_prompts: s.generated_prompts + 1 });
+
+    case 'approval': {
+      if (event.response === 'approved') {
+        return move(s, 'implementation', 'solution approved', { kind: 'checkpoint' }, { feedback: null });
+      }
+      const rounds = s.approval_rounds + 1;
+      if (rounds > cfg.caps.approval_rounds) {
+        return stay(s, { kind: 'fail', reason: `no approval after ${cfg.caps.approval_rounds} rounds` }, { approval_rounds: rounds });
+      }
+      if (event.response === 'more-info') {
+        return stay(s, prompt('uncertainty_resolver', { question: event.note }), { approval_rounds: rounds });
+      }
+      return move(s, 'requirements-clarification', `solution rejected: ${event.note}`, prompt('requirement_disambiguator', { feedback: event.note }), {
+        approval_rounds: rounds,
+        feedback: event.note,
+        clarification_rounds: 0,
+      });
+    }
+
+    case 'checkpointed':
+      return stay(s, prompt('test_generator'));
+
+    case 'tests': {
+      if (event.expect === 'red') {
+        return stay(s, prompt('tdd_flow_controller', { feedback: event.passed ? 'The new tests already pass: check they pin the required behaviour, then implement.' : tail(event.output) }), {
+          implementation_iterations: s.implementation_iterations + 1,
+        });
+      }
+      if (event.passed) return stay(s, { kind: 'batch', runs: [{ name: 'code_reviewer', focus: null }, { name: 'security_scanner', focus: null }] });
+      return implementOrFail(s, cfg, tail(event.output), 'tests still failing');
+    }
+  }
+}
+
+function openAreas(f: Findings): string | null {
+  const open = (f.uncertainties ?? []).filter((u) => !u.resolved).sort((a, b) => a.confidence - b.confidence);
+  return open.length ? `Reduce these uncertainties: ${open.slice(0, 4).map((u) => u.area).join(', ')}` : null;
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
+
+function tail(text: string, max = 4000): string {
+  return text.length > max ? `…${text.slice(-max)}` : text;
+}
