@@ -1,0 +1,155 @@
+/**
+ * The request layout that makes prompt caching work (DESIGN §5). Pure: data in, request out.
+ *
+ * Order of the cached prefix, as the Messages API reads it: tools → system → messages.
+ * Breakpoints (at most 4 are allowed; we use 3):
+ *   1. the last tool definition (all tools, then the two result tools, in a fixed order);
+ *   2. the last system block (project rules, then the prompt catalog);
+ *   3. the last content block of the last user message, a moving breakpoint so each turn of an
+ *      agent loop reads the earlier turns from cache.
+ * Tools and system never depend on the step's instructions, so they are byte-identical on every
+ * call of a chain.
+ */
+import { z } from 'zod';
+import type Anthropic from '@anthropic-ai/sdk';
+import type { AgentTool } from '../tools/types.js';
+import type { StablePrefix } from './types.js';
+import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS } from '../phases/protocol.js';
+
+type MessageParam = Anthropic.Messages.MessageParam;
+type Tool = Anthropic.Messages.Tool;
+type TextBlockParam = Anthropic.Messages.TextBlockParam;
+type ToolChoice = Anthropic.Messages.ToolChoice;
+
+const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/** A tool as sent to the model: name, description, JSON Schema of its input (type object). */
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: z.ZodType;
+}
+
+/**
+ * The two result tools of the prompt protocol, always both and always in this order, so the tool
+ * list does not change between a prompt run (record_findings) and a controller decision
+ * (choose_next_prompts).
+ */
+export const RESULT_TOOLS: readonly ToolDefinition[] = [
+  {
+    name: RECORD_FINDINGS,
+    description:
+      'Record the result of this step. Call it exactly once, when the step is done; the chain continues from what you record here.',
+    inputSchema: FindingsSchema,
+  },
+  {
+    name: CHOOSE_NEXT_PROMPTS,
+    description:
+      'Decide which catalog prompts run next (independent ones run concurrently) and whether the context is ready for analysis.',
+    inputSchema: NextPromptsSchema,
+  },
+];
+
+/**
+ * JSON Schema of a tool's input, generated from its zod schema (input side, `$schema` dropped).
+ * Throws `Error` when the schema is not an object schema: the API requires `type: "object"`.
+ */
+export function toolInputSchema(name: string, schema: z.ZodType): Tool['input_schema'] {
+  const json = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  delete json.$schema;
+  if (json.type !== 'object') throw new Error(`tool ${name}: input schema must be a zod object`);
+  return json as Tool['input_schema'];
+}
+
+/**
+ * Every tool definition sent on a call: `tools` in the given order, then the result tools, with a
+ * cache breakpoint on the last one. Throws `Error` on a duplicate name.
+ * A result name outside the protocol (`extraResult`) is appended after the protocol pair.
+ */
+export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolDefinition): Tool[] {
+  const all = [...tools, ...RESULT_TOOLS];
+  if (extraResult && !all.some((t) => t.name === extraResult.name)) all.push(extraResult);
+  const seen = new Set<string>();
+  const out: Tool[] = all.map((t) => {
+    if (seen.has(t.name)) throw new Error(`duplicate tool name: ${t.name}`);
+    seen.add(t.name);
+    return { name: t.name, description: t.description, input_schema: toolInputSchema(t.name, t.inputSchema) };
+  });
+  const last = out.at(-1);
+  if (last) out[out.length - 1] = { ...last, cache_control: EPHEMERAL };
+  return out;
+}
+
+/** The agent tools of a run as tool definitions. */
+export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinition[] {
+  return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+}
+
+/** System blocks: project rules, then the catalog; a cache breakpoint on the last non-empty block. */
+export function buildSystem(prefix: StablePrefix): TextBlockParam[] {
+  const blocks: TextBlockParam[] = [prefix.rules, prefix.catalog]
+    .filter((text) => text.length > 0)
+    .map((text) => ({ type: 'text', text }));
+  const last = blocks.at(-1);
+  if (last) blocks[blocks.length - 1] = { ...last, cache_control: EPHEMERAL };
+  return blocks;
+}
+
+/**
+ * A copy of `messages` whose last user message carries a cache breakpoint on its last content
+ * block. The input is not changed, so stored conversations never accumulate breakpoints.
+ */
+export function withMessageBreakpoint(messages: readonly MessageParam[]): MessageParam[] {
+  const out = [...messages];
+  for (let i = out.length - 1; i >= 0; i--) {
+    const m = out[i];
+    if (!m || m.role !== 'user') continue;
+    const blocks = typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : [...m.content];
+    const last = blocks.at(-1);
+    if (!last) return out;
+    blocks[blocks.length - 1] = { ...last, cache_control: EPHEMERAL } as typeof last;
+    out[i] = { ...m, content: blocks };
+    return out;
+  }
+  return out;
+}
+
+export interface RequestLayoutInput {
+  model: string;
+  prefix: StablePrefix;
+  tools: Tool[];
+  messages: readonly MessageParam[];
+  maxTokens: number;
+  toolChoice?: ToolChoice;
+}
+
+export interface LaidOutRequest {
+  model: string;
+  max_tokens: number;
+  system: TextBlockParam[];
+  tools: Tool[];
+  tool_choice?: ToolChoice;
+  messages: MessageParam[];
+}
+
+/** The full request body (without `stream`) in the cache-friendly layout described above. */
+export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
+  return {
+    model: input.model,
+    max_tokens: input.maxTokens,
+    system: buildSystem(input.prefix),
+    tools: input.tools,
+    ...(input.toolChoice ? { tool_choice: input.toolChoice } : {}),
+    messages: withMessageBreakpoint(input.messages),
+  };
+}
+
+/**
+ * A local ESTIMATE of a request's input tokens: UTF-16 length of its JSON / 4, rounded up
+ * (the common ~4 characters per token rule of thumb). Used for budget checks before a call;
+ * never recorded as usage.
+ */
+export function estimateInputTokens(request: { system?: unknown; tools?: unknown; messages: unknown }): number {
+  const { system, tools, messages } = request;
+  return Math.ceil(JSON.stringify({ system, tools, messages }).length / 4);
+}
