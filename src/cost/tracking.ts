@@ -1,0 +1,46 @@
+/**
+ * A chain's `cost_tracking`, derived from its `calls[]` (DESIGN §3: it always equals their sum). Pure.
+ */
+import type { CallRecord, CostTracking } from '../chain/schema.js';
+import { tokenCounts } from './usage.js';
+
+const add = (map: Record<string, number>, key: string, usd: number) => {
+  map[key] = (map[key] ?? 0) + usd;
+};
+
+/**
+ * Sums `calls`: tokens by kind (tokens_used = input + output + cache write + cache read),
+ * `estimated_cost` and the USD maps by phase, prompt and model over priced calls, and the
+ * number of unpriced calls (cost_usd null), which add tokens but no dollars.
+ */
+export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
+  const out: CostTracking = {
+    tokens_used: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_write_tokens: 0,
+    cache_read_tokens: 0,
+    estimated_cost: 0,
+    by_phase: {},
+    by_prompt: {},
+    by_model: {},
+    unpriced_calls: 0,
+  };
+  for (const call of calls) {
+    const t = tokenCounts(call.usage);
+    out.input_tokens += t.input;
+    out.output_tokens += t.output;
+    out.cache_write_tokens += t.cacheWrite5m + t.cacheWrite1h;
+    out.cache_read_tokens += t.cacheRead;
+    if (call.cost_usd === null) {
+      out.unpriced_calls += 1;
+      continue;
+    }
+    out.estimated_cost += call.cost_usd;
+    add(out.by_phase, call.phase, call.cost_usd);
+    add(out.by_prompt, call.prompt, call.cost_usd);
+    add(out.by_model, call.model, call.cost_usd);
+  }
+  out.tokens_used = out.input_tokens + out.output_tokens + out.cache_write_tokens + out.cache_read_tokens;
+  return out;
+}
