@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { checkpointRef } from '../../src/tools/git.js';
+import { isSafeFilter, testEnv } from '../../src/tools/runTests.js';
+import { capHead, capTail, looksBinary } from '../../src/tools/text.js';
+import { globToRegExp, matchesGlob } from '../../src/tools/walk.js';
+import { countOccurrences, isTestPath } from '../../src/tools/writeTools.js';
+
+describe('capHead / capTail', () => {
+  const text = 'line one\nline two\nline three\n';
+
+  it('returns short text unchanged', () => {
+    expect(capHead(text, 1000)).toEqual({ text, truncated: false });
+    expect(capTail(text, 1000)).toEqual({ text, truncated: false });
+  });
+
+  it('keeps whole lines from the start', () => {
+    expect(capHead(text, 20)).toEqual({ text: 'line one\nline two\n', truncated: true });
+  });
+
+  it('keeps whole lines from the end', () => {
+    expect(capTail(text, 22)).toEqual({ text: 'line two\nline three\n', truncated: true });
+    expect(capTail(text, 20)).toEqual({ text: 'line two\nline three\n', truncated: true });
+    expect(capTail(text, 19)).toEqual({ text: 'line three\n', truncated: true });
+  });
+
+  it('never exceeds the byte cap and never splits a multi-byte character', () => {
+    const wide = 'ééééé'.repeat(10);
+    const head = capHead(wide, 7);
+    expect(Buffer.byteLength(head.text)).toBeLessThanOrEqual(7);
+    expect(head.text).toBe('ééé');
+    const tail = capTail(wide, 7);
+    expect(Buffer.byteLength(tail.text)).toBeLessThanOrEqual(7);
+    expect(tail.text).toBe('ééé');
+  });
+});
+
+describe('looksBinary', () => {
+  it('detects a NUL byte', () => {
+    expect(looksBinary(Buffer.from([0x89, 0x50, 0x00, 0x47]))).toBe(true);
+    expect(looksBinary(Buffer.from('plain text\n'))).toBe(false);
+  });
+});
+
+describe('globToRegExp / matchesGlob', () => {
+  it.each([
+    ['*.ts', 'src/deep/a.ts', true],
+    ['*.ts', 'src/a.js', false],
+    ['*.{ts,js}', 'a.js', true],
+    ['src/**/*.js', 'src/a.js', true],
+    ['src/**/*.js', 'src/x/y/a.js', true],
+    ['src/**/*.js', 'test/a.js', false],
+    ['src/*.js', 'src/x/a.js', false],
+    ['?.md', 'a.md', true],
+    ['?.md', 'ab.md', false],
+    ['[ab].txt', 'b.txt', true],
+    ['[!ab].txt', 'b.txt', false],
+    ['a+b.(x)', 'a+b.(x)', true],
+    ['**/test/*.js', 'test/auth.test.js', true],
+  ])('%s against %s -> %s', (glob, rel, expected) => {
+    expect(matchesGlob(rel, globToRegExp(glob))).toBe(expected);
+  });
+});
+
+describe('isTestPath', () => {
+  it.each([
+    ['test/auth.test.js', true],
+    ['tests/helpers.js', true],
+    ['src/__tests__/a.js', true],
+    ['src/auth.spec.ts', true],
+    ['src/auth.test.mjs', true],
+    ['src/auth.js', false],
+    ['src/testing.js', false],
+    ['src/contest/a.js', false],
+  ])('%s -> %s', (rel, expected) => {
+    expect(isTestPath(rel)).toBe(expected);
+  });
+});
+
+describe('countOccurrences', () => {
+  it('counts overlapping occurrences', () => {
+    expect(countOccurrences('aaa', 'aa')).toBe(2);
+    expect(countOccurrences('a b a', 'a')).toBe(2);
+    expect(countOccurrences('abc', 'x')).toBe(0);
+  });
+});
+
+describe('isSafeFilter / testEnv', () => {
+  it.each([
+    ['test/auth.test.js', true],
+    ['login flow', true],
+    ['a-b_c.d', true],
+    ['--inspect', false],
+    ['-t', false],
+    ['x; rm -rf /', false],
+    ['$(id)', false],
+    ['a|b', false],
+    ['', false],
+  ])('filter %j -> %s', (filter, expected) => {
+    expect(isSafeFilter(filter)).toBe(expected);
+  });
+
+  it('drops ANTHROPIC_* variables and keeps the rest', () => {
+    expect(testEnv({ ANTHROPIC_API_KEY: 'k', anthropic_base_url: 'u', PATH: '/bin', HOME: '/h' })).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+    });
+  });
+});
+
+describe('checkpointRef', () => {
+  it('names the ref after the chain id and refuses ids unfit for a ref', () => {
+    expect(checkpointRef('047')).toBe('refs/claude-exec/chain-047/pre-implementation');
+    expect(() => checkpointRef('../x')).toThrow(/invalid chain id/);
+    expect(() => checkpointRef('a b')).toThrow(/invalid chain id/);
+  });
+});
