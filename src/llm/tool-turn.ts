@@ -1,0 +1,88 @@
+/**
+ * One assistant turn's tool calls: run the workspace tools (concurrently), validate the result
+ * tool's input, and build the tool_result blocks of the next user message.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { z } from 'zod';
+import type { AgentTool } from '../tools/types.js';
+import type { RunHooks, StructuredRunSpec } from './types.js';
+import { RESULT_TOOLS } from './layout.js';
+
+type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
+type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
+
+export type TurnOutcome<T> =
+  | { kind: 'result'; value: T }
+  /** `resultRejected`: the result tool was called with invalid input (one correction used). */
+  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean };
+
+/** Zod issues as `path: message` lines (`(root)` for the top level). */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('\n');
+}
+
+/** The tool_use blocks of an assistant message's content. */
+export function toolUses(content: readonly unknown[]): ToolUseBlock[] {
+  return content.filter((b): b is ToolUseBlock => (b as { type?: unknown }).type === 'tool_use');
+}
+
+function summarize(input: unknown): string {
+  const text = JSON.stringify(input) ?? '';
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function errorResult(id: string, content: string): ToolResultBlockParam {
+  return { type: 'tool_result', tool_use_id: id, content, is_error: true };
+}
+
+async function runTool(tool: AgentTool, use: ToolUseBlock, hooks: RunHooks): Promise<ToolResultBlockParam> {
+  const parsed = tool.inputSchema.safeParse(use.input);
+  if (!parsed.success) return errorResult(use.id, `invalid input for ${tool.name}:\n${formatIssues(parsed.error.issues)}`);
+  hooks.onProgress?.({ type: 'tool', name: tool.name, summary: summarize(use.input) });
+  const outcome = await tool.run(parsed.data);
+  return { type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
+}
+
+/**
+ * Handles the tool_use blocks of one assistant turn. Tools run concurrently; when all have
+ * settled, the first error thrown by a tool (e.g. `AwaitingInputError` from a gate) is rethrown
+ * unchanged. A valid result-tool call ends the run (other calls of the turn still run first).
+ * Tool results come back in the order of the tool_use blocks.
+ */
+export async function handleTurn<T>(
+  uses: readonly ToolUseBlock[],
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks,
+): Promise<TurnOutcome<T>> {
+  let value: { v: T } | undefined;
+  let resultRejected = false;
+  const enabled = new Set(spec.enabledTools);
+  const resultNames = new Set([...RESULT_TOOLS.map((t) => t.name), spec.result.name]);
+
+  const settled = await Promise.allSettled(
+    uses.map(async (use): Promise<ToolResultBlockParam> => {
+      if (use.name === spec.result.name) {
+        const parsed = spec.result.schema.safeParse(use.input);
+        if (parsed.success) {
+          value ??= { v: parsed.data };
+          return { type: 'tool_result', tool_use_id: use.id, content: 'recorded' };
+        }
+        resultRejected = true;
+        const issues = formatIssues(parsed.error.issues);
+        return errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`);
+      }
+      if (resultNames.has(use.name)) {
+        return errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`);
+      }
+      const tool = spec.allTools.find((t) => t.name === use.name);
+      if (!tool || !enabled.has(use.name)) return errorResult(use.id, `${use.name} is not available in this step.`);
+      return runTool(tool, use, hooks);
+    }),
+  );
+
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  if (value) return { kind: 'result', value: value.v };
+  const toolResults = settled.map((s) => (s as PromiseFulfilledResult<ToolResultBlockParam>).value);
+  return { kind: 'continue', toolResults, resultRejected };
+}
