@@ -10,6 +10,7 @@ export interface NewChainInput {
   slug: string;
   workspace: string;
   model: string;
+  models: { fast: string; default: string; smart: string };
   now: Date;
   untilPhase?: Phase | null;
   maxCostUsd?: number | null;
@@ -45,6 +46,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     updated_at: at,
     workspace: input.workspace,
     model: input.model,
+    models: input.models,
     current_phase: 'requirements-clarification',
     until_phase: input.untilPhase ?? null,
     max_cost_usd: input.maxCostUsd ?? null,
@@ -64,7 +66,8 @@ export function newChainContext(input: NewChainInput): ChainContext {
     cost_tracking: emptyCostTracking(),
     pending: null,
     checkpoints: [],
-    in_flight: null,
+    in_flight: [],
+    gate_response: null,
     solution: null,
     machine: {
       phase: 'requirements-clarification',
@@ -77,6 +80,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
       focus: null,
       feedback: null,
       awaiting: null,
+      seq: 0,
     },
   };
 }

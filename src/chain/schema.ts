@@ -137,6 +137,11 @@ export const StepSchema = z.object({
   /** Confidence (overall) before and after the step, for prompt effectiveness. */
   confidence_before: unit.nullable().default(null),
   confidence_after: unit.nullable().default(null),
+  /** Sequence number of the machine effect this step belongs to (a batch has several steps). */
+  effect: z.number().int().min(0).default(0),
+  /** The validated result tool input (record_findings or choose_next_prompts). */
+  result: z.unknown().optional(),
+  error: z.string().nullable().default(null),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -224,6 +229,8 @@ export const MachineStateSchema = z.object({
   feedback: z.string().nullable(),
   /** The effect that must run next (null before start). */
   awaiting: EffectSchema.nullable(),
+  /** Incremented on every transition; steps record the effect they ran for. */
+  seq: z.number().int().min(0).default(0),
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
@@ -239,6 +246,8 @@ export const ChainContextSchema = z.object({
   updated_at: isoDate,
   workspace: z.string(),
   model: z.string(),
+  /** Model per tier for this chain (all three equal when --model was given). */
+  models: z.object({ fast: z.string(), default: z.string(), smart: z.string() }),
   current_phase: PhaseSchema,
   until_phase: PhaseSchema.nullable().default(null),
   max_cost_usd: z.number().positive().nullable().default(null),
@@ -258,7 +267,12 @@ export const ChainContextSchema = z.object({
   cost_tracking: CostTrackingSchema,
   pending: PendingSchema.nullable(),
   checkpoints: z.array(CheckpointSchema),
-  in_flight: InFlightSchema.nullable().default(null),
+  in_flight: z.array(InFlightSchema).default([]),
+  /** An answer to the pending gate given by `approve` (consumed when the chain goes on). */
+  gate_response: z
+    .object({ kind: z.enum(['solution', 'file-change']), response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable(), path: z.string().nullable() })
+    .nullable()
+    .default(null),
   /** The solution as last presented at the approval gate (markdown). */
   solution: z.string().nullable().default(null),
   machine: MachineStateSchema,

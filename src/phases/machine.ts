@@ -38,6 +38,7 @@ export function initialMachineState(): MachineState {
     focus: null,
     feedback: null,
     awaiting: null,
+    seq: 0,
   };
 }
 
