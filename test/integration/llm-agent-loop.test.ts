@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { createAnthropicClient } from '../../src/llm/anthropic.js';
 import type { LlmCallResult, StructuredRunSpec } from '../../src/llm/types.js';
 import type { AgentTool } from '../../src/tools/types.js';
-import { AwaitingInputError, StepFailedError } from '../../src/errors.js';
+import { StepFailedError } from '../../src/errors.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, RECORD_FINDINGS, type Findings } from '../../src/phases/protocol.js';
 import { startFakeAnthropic, textReply, toolReply, type FakeServer, type Responder } from '../helpers/fake-anthropic.js';
 
