@@ -35,8 +35,9 @@ export async function* walk(realRoot: string, absDir: string, maxDepth: number, 
     const abs = path.join(absDir, entry.name);
     const rel = path.relative(realRoot, abs).split(path.sep).join('/');
     if (!checkRelative(rel).ok) continue;
+    // A symlinked node_modules (common in monorepos) is skipped like a real one.
+    if ((entry.isDirectory() || entry.isSymbolicLink()) && SKIPPED_DIRS.has(entry.name)) continue;
     if (entry.isDirectory()) {
-      if (SKIPPED_DIRS.has(entry.name)) continue;
       yield { rel, abs, kind: 'dir', depth };
       if (depth < maxDepth) yield* walk(realRoot, abs, maxDepth, depth + 1);
     } else if (entry.isFile()) {

@@ -1,0 +1,202 @@
+/**
+ * Read-only workspace tools: list_files, read_file, search_code. Every problem the model can fix
+ * (bad path, missing file, binary file, bad regex) comes back as `{ isError: true, content }`.
+ * Output is capped to `maxOutputBytes` (config `limits.tool_output_bytes`).
+ */
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { z } from 'zod';
+import { resolveInWorkspace } from './pathGuard.js';
+import { capHead, looksBinary } from './text.js';
+import type { AgentTool, ToolOutcome } from './types.js';
+import { globToRegExp, matchesGlob, walk } from './walk.js';
+
+export interface ReadToolContext {
+  root: string;
+  /** Cap on the text of one tool result, in bytes (limits.tool_output_bytes). */
+  maxOutputBytes: number;
+}
+
+/** Entries list_files returns at most, whatever the byte cap. */
+export const MAX_LIST_ENTRIES = 1000;
+/** Matches search_code returns at most. */
+export const MAX_SEARCH_MATCHES = 200;
+/** Files larger than this (bytes) are refused by read_file and skipped by search_code. */
+export const MAX_FILE_BYTES = 2_000_000;
+const MAX_MATCH_LINE_CHARS = 240;
+
+export const ListFilesInput = z.object({
+  path: z.string().optional().describe('Directory relative to the workspace root; default: the root.'),
+  depth: z.number().int().min(1).max(10).optional().describe('Levels to descend; 1 = only this directory. Default 2.'),
+});
+export type ListFilesInput = z.infer<typeof ListFilesInput>;
+
+export const ReadFileInput = z.object({
+  path: z.string().min(1).describe('File path relative to the workspace root.'),
+  start_line: z.number().int().min(1).optional().describe('First line to return (1-based). Default 1.'),
+  end_line: z.number().int().min(1).optional().describe('Last line to return (inclusive). Default: end of file.'),
+});
+export type ReadFileInput = z.infer<typeof ReadFileInput>;
+
+export const SearchCodeInput = z.object({
+  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a JavaScript regular expression when regex is true.'),
+  path: z.string().optional().describe('Directory or file to search, relative to the workspace root; default: the root.'),
+  glob: z.string().optional().describe("Only files matching this glob, e.g. '*.ts' (base name) or 'src/**/*.js' (path)."),
+  regex: z.boolean().optional().describe('Treat pattern as a regular expression. Default false.'),
+});
+export type SearchCodeInput = z.infer<typeof SearchCodeInput>;
+
+const fail = (content: string): ToolOutcome => ({ content, isError: true });
+
+/** list_files: the workspace tree below a directory, skipping node_modules, .git, dist, build, coverage. */
+export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
+  return {
+    name: 'list_files',
+    description:
+      'List files and directories in the workspace, sorted, one relative path per line; directories end with "/", ' +
+      'symbolic links end with "@". Skips node_modules, .git, dist, build and coverage, and hides secrets files. ' +
+      `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
+    inputSchema: ListFilesInput,
+    async run(input) {
+      const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
+      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+      if (!target.exists) return fail(`${target.rel}: no such directory`);
+      if (!(await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a file; use read_file to read it`);
+      const realRoot = await realpath(ctx.root);
+      const lines: string[] = [];
+      let more = false;
+      for await (const entry of walk(realRoot, target.abs, input.depth ?? 2)) {
+        if (lines.length === MAX_LIST_ENTRIES) {
+          more = true;
+          break;
+        }
+        lines.push(entry.rel + (entry.kind === 'dir' ? '/' : entry.kind === 'symlink' ? '@' : ''));
+      }
+      if (lines.length === 0) return { content: `${target.rel}: (empty directory)` };
+      const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes);
+      const note = more || capped.truncated ? '[list truncated; list a subdirectory or lower the depth]\n' : '';
+      return { content: capped.text + note };
+    },
+  };
+}
+
+/** read_file: a text file with line numbers, optionally a line range. */
+export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
+  return {
+    name: 'read_file',
+    description:
+      'Read a text file of the workspace. The first line of the result names the file and the line range; ' +
+      'each following line is "<line number><TAB><text>" (the number and tab are not part of the file). ' +
+      'Use start_line/end_line to read part of a long file; when the output is truncated, continue from the line it names. ' +
+      'Binary files, files under .git/ and secrets files (.env, .env.*) are refused.',
+    inputSchema: ReadFileInput,
+    async run(input) {
+      const target = await resolveInWorkspace(ctx.root, input.path);
+      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+      if (!target.exists) return fail(`${target.rel}: file not found (use list_files or search_code to find it)`);
+      const info = await stat(target.abs);
+      if (info.isDirectory()) return fail(`${target.rel} is a directory; use list_files`);
+      if (info.size > MAX_FILE_BYTES) {
+        return fail(`${target.rel} is ${info.size} bytes, more than ${MAX_FILE_BYTES}; use search_code to find the relevant lines`);
+      }
+      const buf = await readFile(target.abs);
+      if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
+      const lines = splitLines(buf.toString('utf8'));
+      const total = lines.length;
+      const start = input.start_line ?? 1;
+      const end = Math.min(input.end_line ?? total, total);
+      if (total === 0) return { content: `${target.rel}: (empty file)` };
+      if (start > total) return fail(`${target.rel} has ${total} lines; start_line ${start} is past the end`);
+      if (end < start) return fail(`end_line ${input.end_line} is before start_line ${start}`);
+
+      const width = String(end).length;
+      const header = (last: number) => `${target.rel}: lines ${start}-${last} of ${total}\n`;
+      const budget = ctx.maxOutputBytes - Buffer.byteLength(header(end)) - 120;
+      let body = '';
+      let used = 0;
+      let last = start - 1;
+      for (let n = start; n <= end; n++) {
+        const line = `${String(n).padStart(width)}\t${lines[n - 1]}\n`;
+        const size = Buffer.byteLength(line);
+        if (used + size > budget && n > start) break;
+        body += line;
+        used += size;
+        last = n;
+      }
+      const note = last < end ? `[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
+      return { content: capHead(header(last) + body, ctx.maxOutputBytes).text + note };
+    },
+  };
+}
+
+/** search_code: `file:line: text` for each matching line under a directory. */
+export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput> {
+  return {
+    name: 'search_code',
+    description:
+      'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a JavaScript regular ' +
+      'expression tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut). ' +
+      'Skips node_modules, .git, dist, build, coverage, binary files, secrets files and files over 2 MB. ' +
+      `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
+    inputSchema: SearchCodeInput,
+    async run(input) {
+      let test: (line: string) => boolean;
+      if (input.regex) {
+        let re: RegExp;
+        try {
+          re = new RegExp(input.pattern);
+        } catch (err) {
+          return fail(`invalid regular expression: ${(err as Error).message}`);
+        }
+        test = (line) => re.test(line);
+      } else {
+        test = (line) => line.includes(input.pattern);
+      }
+      const glob = input.glob ? globToRegExp(input.glob) : null;
+      const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
+      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+      if (!target.exists) return fail(`${target.rel}: no such file or directory`);
+      const realRoot = await realpath(ctx.root);
+      const files = (await stat(target.abs)).isDirectory()
+        ? walk(realRoot, target.abs, Infinity)
+        : single(target.rel, target.abs);
+
+      const matches: string[] = [];
+      let searched = 0;
+      let stopped = false;
+      outer: for await (const entry of files) {
+        if (entry.kind !== 'file' || (glob && !matchesGlob(entry.rel, glob))) continue;
+        const info = await stat(entry.abs);
+        if (info.size > MAX_FILE_BYTES) continue;
+        const buf = await readFile(entry.abs);
+        if (looksBinary(buf)) continue;
+        searched++;
+        const lines = splitLines(buf.toString('utf8'));
+        for (let i = 0; i < lines.length; i++) {
+          const line = lines[i] as string;
+          if (!test(line)) continue;
+          if (matches.length === MAX_SEARCH_MATCHES) {
+            stopped = true;
+            break outer;
+          }
+          matches.push(`${entry.rel}:${i + 1}: ${line.trim().slice(0, MAX_MATCH_LINE_CHARS)}`);
+        }
+      }
+      if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files` };
+      const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes);
+      const note = stopped || capped.truncated ? '[stopped early; narrow the search with path or glob]\n' : '';
+      return { content: capped.text + note };
+    },
+  };
+}
+
+async function* single(rel: string, abs: string) {
+  yield { rel, abs, kind: 'file' as const, depth: 0 };
+}
+
+/** Splits text into lines (LF or CRLF); a final newline does not start another line. */
+function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split(/\r?\n/);
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}

@@ -1,0 +1,142 @@
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LIST_ENTRIES, listFilesTool, readFileTool, searchCodeTool } from '../../src/tools/readTools.js';
+import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
+
+let ws: TempWorkspace;
+const ctx = () => ({ root: ws.root, maxOutputBytes: 32_000 });
+
+beforeAll(async () => {
+  ws = await makeTempWorkspace();
+  await writeFile(path.join(ws.root, '.env'), 'SESSION_SECRET=hunter2\n');
+  await writeFile(path.join(ws.root, '.env.example'), 'SESSION_SECRET=\n');
+  await mkdir(path.join(ws.root, 'dist'));
+  await writeFile(path.join(ws.root, 'dist', 'bundle.js'), 'createApp();\n');
+  await writeFile(path.join(ws.root, 'logo.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00, 0x01]));
+  await symlink(os.tmpdir(), path.join(ws.root, 'tmp-link'));
+});
+afterAll(() => ws.cleanup());
+
+describe('list_files', () => {
+  it('lists the tree, skipping node_modules, .git, dist and secrets files', async () => {
+    const r = await listFilesTool(ctx()).run({});
+    expect(r.isError).toBeUndefined();
+    const lines = r.content.trim().split('\n');
+    expect(lines).toEqual(expect.arrayContaining(['src/', 'src/app.js', 'test/auth.test.js', 'package.json', '.env.example', 'tmp-link@']));
+    expect(lines).not.toContain('.env');
+    expect(r.content).not.toMatch(/node_modules|\.git\/|dist/);
+  });
+
+  it('respects depth', async () => {
+    const r = await listFilesTool(ctx()).run({ depth: 1 });
+    expect(r.content).toContain('src/\n');
+    expect(r.content).not.toContain('src/app.js');
+  });
+
+  it('lists a subdirectory and refuses paths outside the root', async () => {
+    expect((await listFilesTool(ctx()).run({ path: 'src' })).content.trim().split('\n')).toEqual([
+      'src/app.js',
+      'src/server.js',
+      'src/users.js',
+    ]);
+    expect(await listFilesTool(ctx()).run({ path: '..' })).toMatchObject({ isError: true, content: expect.stringMatching(/outside/) });
+    expect(await listFilesTool(ctx()).run({ path: 'src/app.js' })).toMatchObject({ isError: true });
+    expect(await listFilesTool(ctx()).run({ path: 'tmp-link' })).toMatchObject({ isError: true });
+  });
+
+  it(`stops at ${MAX_LIST_ENTRIES} entries and says so`, async () => {
+    const many = path.join(ws.root, 'many');
+    await mkdir(many);
+    await Promise.all(Array.from({ length: MAX_LIST_ENTRIES + 5 }, (_, i) => writeFile(path.join(many, `f${i}.txt`), '')));
+    const r = await listFilesTool(ctx()).run({ path: 'many' });
+    expect(r.content.trim().split('\n')).toHaveLength(MAX_LIST_ENTRIES + 1);
+    expect(r.content).toMatch(/truncated/);
+  });
+});
+
+describe('read_file', () => {
+  it('returns numbered lines with a header', async () => {
+    const r = await readFileTool(ctx()).run({ path: 'src/server.js' });
+    expect(r.isError).toBeUndefined();
+    const [header, first] = r.content.split('\n');
+    expect(header).toMatch(/^src\/server\.js: lines 1-\d+ of \d+$/);
+    expect(first).toBe("1\timport { createApp } from './app.js';");
+  });
+
+  it('returns a line range', async () => {
+    const r = await readFileTool(ctx()).run({ path: 'src/server.js', start_line: 3, end_line: 3 });
+    expect(r.content).toMatch(/^src\/server\.js: lines 3-3 of \d+\n3\tconst port = Number/);
+    expect(r.content.trim().split('\n')).toHaveLength(2);
+  });
+
+  it('caps the output and says where to continue', async () => {
+    const big = Array.from({ length: 2000 }, (_, i) => `line number ${i + 1} with some padding text`).join('\n');
+    await writeFile(path.join(ws.root, 'big.txt'), big);
+    const r = await readFileTool({ root: ws.root, maxOutputBytes: 2000 }).run({ path: 'big.txt' });
+    expect(Buffer.byteLength(r.content)).toBeLessThanOrEqual(2000);
+    const last = /truncated at line (\d+); call read_file with start_line=(\d+)/.exec(r.content);
+    expect(last).not.toBeNull();
+    expect(Number(last?.[2])).toBe(Number(last?.[1]) + 1);
+    expect(r.content).toContain(`${last?.[1]}\tline number ${last?.[1]} with`);
+  });
+
+  it.each([
+    ['.env', /secrets/],
+    ['.git/config', /\.git/],
+    ['logo.png', /binary/],
+    ['missing.js', /not found/],
+    ['src', /directory/],
+    ['../../etc/passwd', /outside/],
+    ['tmp-link/x', /outside/],
+  ])('refuses %s as an error outcome', async (p, reason) => {
+    const r = await readFileTool(ctx()).run({ path: p });
+    expect(r.isError).toBe(true);
+    expect(r.content).toMatch(reason);
+  });
+
+  it('refuses a start line past the end', async () => {
+    const r = await readFileTool(ctx()).run({ path: 'src/server.js', start_line: 999 });
+    expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/past the end/) });
+  });
+
+  it('reads .env.example', async () => {
+    expect((await readFileTool(ctx()).run({ path: '.env.example' })).content).toContain('SESSION_SECRET=');
+  });
+});
+
+describe('search_code', () => {
+  it('finds a literal string as file:line: text, skipping dist and secrets', async () => {
+    const r = await searchCodeTool(ctx()).run({ pattern: 'createApp' });
+    const lines = r.content.trim().split('\n');
+    expect(lines).toContain("src/server.js:1: import { createApp } from './app.js';");
+    expect(lines.some((l) => l.startsWith('src/app.js:'))).toBe(true);
+    expect(r.content).not.toMatch(/dist\/|node_modules/);
+    expect((await searchCodeTool(ctx()).run({ pattern: 'hunter2' })).content).toMatch(/^no matches/);
+  });
+
+  it('supports regex, glob and path', async () => {
+    const r = await searchCodeTool(ctx()).run({ pattern: 'app\\.(get|post)\\(', regex: true, glob: '*.js', path: 'src' });
+    const lines = r.content.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines.every((l) => l.startsWith('src/app.js:'))).toBe(true);
+    const tests = await searchCodeTool(ctx()).run({ pattern: 'assert', glob: 'test/**/*.js' });
+    expect(tests.content.trim().split('\n').every((l) => l.startsWith('test/'))).toBe(true);
+  });
+
+  it('treats pattern literally unless regex is set', async () => {
+    expect((await searchCodeTool(ctx()).run({ pattern: 'app.(get' })).content).toMatch(/^no matches/);
+  });
+
+  it('returns an invalid regex as an error outcome', async () => {
+    const r = await searchCodeTool(ctx()).run({ pattern: '(', regex: true });
+    expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/invalid regular expression/) });
+  });
+
+  it('caps the number of matches', async () => {
+    const r = await searchCodeTool(ctx()).run({ pattern: 'line number', path: 'big.txt' });
+    expect(r.content.trim().split('\n')).toHaveLength(201);
+    expect(r.content).toMatch(/stopped early/);
+  });
+});
