@@ -1,0 +1,49 @@
+/**
+ * The workspace tools in the fixed order they are sent to the model. The list (names,
+ * descriptions, schemas) must be identical on every call of a chain so the prompt-cache prefix
+ * holds (DESIGN §5); runs that may not write get the same list with a narrower `enabledTools`.
+ */
+import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
+import { runTestsTool } from './runTests.js';
+import type { AgentTool } from './types.js';
+import { editFileTool, writeFileTool } from './writeTools.js';
+import type { ApproveChange, OnWritten } from './writeTools.js';
+
+export type { ApprovalDecision, ApproveChange, OnWritten, ProposedChange } from './writeTools.js';
+export { runTestCommand } from './runTests.js';
+export type { TestRunOptions, TestRunResult } from './runTests.js';
+
+/** Tools that only read the workspace (context building, analysis, review). */
+export const READ_TOOL_NAMES = ['list_files', 'read_file', 'search_code'] as const;
+/** Tools added for implementation: they change files or run the test command. */
+export const WRITE_TOOL_NAMES = ['write_file', 'edit_file', 'run_tests'] as const;
+
+export interface WorkspaceToolOptions {
+  /** Workspace root; every path the model gives is confined to it. */
+  root: string;
+  /** argv of the test command (config `test_command`). */
+  testCommand: string[];
+  /** `tool_output_bytes`: cap on each tool result, bytes; `test_timeout_ms`: test run timeout, ms. */
+  limits: { tool_output_bytes: number; test_timeout_ms: number };
+  approve: ApproveChange;
+  onWritten: OnWritten;
+}
+
+/** list_files, read_file, search_code, write_file, edit_file, run_tests — in that order. */
+export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
+  const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes };
+  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
+  return [
+    listFilesTool(read),
+    readFileTool(read),
+    searchCodeTool(read),
+    writeFileTool(write),
+    editFileTool(write),
+    runTestsTool({
+      root: opts.root,
+      command: opts.testCommand,
+      timeoutMs: opts.limits.test_timeout_ms,
+      maxOutputBytes: opts.limits.tool_output_bytes,
+    }),
+  ];
+}

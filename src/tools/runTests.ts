@@ -1,0 +1,101 @@
+/**
+ * Runs the workspace's configured test command (config `test_command`, an argv) through execa
+ * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one.
+ */
+import { execa } from 'execa';
+import { z } from 'zod';
+import { capTail } from './text.js';
+import type { AgentTool } from './types.js';
+
+export interface TestRunOptions {
+  /** Working directory: the workspace root. */
+  root: string;
+  /** argv of the test command, e.g. `['npm', 'test']`. */
+  command: string[];
+  /** Kill the run after this many ms (limits.test_timeout_ms). */
+  timeoutMs: number;
+  /** Keep the last this many bytes of the interleaved stdout+stderr (limits.tool_output_bytes). */
+  maxOutputBytes: number;
+  /** Appended as one extra argv element; must satisfy `isSafeFilter`. */
+  filter?: string;
+}
+
+export interface TestRunResult {
+  /** Exit code 0 and not timed out. */
+  passed: boolean;
+  /** The process's exit code; -1 when it was killed by a signal or could not be started. */
+  exitCode: number;
+  /** Interleaved stdout and stderr, tail-capped to `maxOutputBytes`. */
+  output: string;
+  timedOut: boolean;
+}
+
+/** Pure: letters, digits, `_ . / -` and spaces, not starting with `-` (so it cannot be a flag). */
+export function isSafeFilter(filter: string): boolean {
+  return /^[\w./ -]+$/.test(filter) && !filter.startsWith('-');
+}
+
+/** Pure: the environment for the test process, with every `ANTHROPIC_*` variable removed. */
+export function testEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith('ANTHROPIC_')));
+}
+
+/**
+ * Runs the test command once. Never throws for a failing, crashing, missing or timed-out
+ * command: that is reported in the result. Throws `Error` only for an unsafe `filter` (see
+ * `isSafeFilter`) or an empty command.
+ */
+export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResult> {
+  const [file, ...args] = opts.command;
+  if (!file) throw new Error('test command is empty');
+  if (opts.filter !== undefined) {
+    if (!isSafeFilter(opts.filter)) throw new Error(`unsafe test filter: ${JSON.stringify(opts.filter)}`);
+    args.push(opts.filter);
+  }
+  const result = await execa(file, args, {
+    cwd: opts.root,
+    timeout: opts.timeoutMs,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    env: testEnv(process.env),
+    extendEnv: false,
+    stripFinalNewline: false,
+  });
+  const timedOut = result.timedOut;
+  const exitCode = result.exitCode ?? -1;
+  let output = typeof result.all === 'string' ? result.all : '';
+  if (result.failed && result.exitCode === undefined && !timedOut) output += `\n${result.shortMessage}\n`;
+  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(output, opts.maxOutputBytes).text, timedOut };
+}
+
+export const RunTestsInput = z.object({
+  filter: z
+    .string()
+    .optional()
+    .describe('Optional single argument appended to the test command, e.g. a test file path or name. Letters, digits, _ . / - and spaces only; must not start with "-".'),
+});
+export type RunTestsInput = z.infer<typeof RunTestsInput>;
+
+/** run_tests: the tool form of `runTestCommand`; a red run is information, not a tool error. */
+export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<RunTestsInput> {
+  return {
+    name: 'run_tests',
+    description:
+      `Run the project's test command (${opts.command.join(' ')}) in the workspace root and return "exit code N" ` +
+      'followed by the end of its combined output. Exit code 0 means the tests passed. Use filter to run one test ' +
+      `file or pattern. Runs are killed after ${Math.round(opts.timeoutMs / 1000)} s.`,
+    inputSchema: RunTestsInput,
+    async run(input) {
+      if (input.filter !== undefined && !isSafeFilter(input.filter)) {
+        return {
+          content: 'filter refused: use only letters, digits, _ . / - and spaces, not starting with "-"',
+          isError: true,
+        };
+      }
+      const r = await runTestCommand({ ...opts, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
+      const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
+      return { content: `${status}\n${r.output}` };
+    },
+  };
+}
