@@ -159,12 +159,12 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
     }
 
     const content = contentOf(reply, index);
-    const usage: Usage = {
+    const usage = {
       ...cache.usageFor(recorded.body ?? {}),
       output_tokens: Math.max(1, tokensOf(content)),
       service_tier: 'standard',
       ...reply.usage,
-    };
+    } as Usage;
     sentUsage.push(usage);
     const message = {
       id: `msg_fake_${index}`,
