@@ -1,0 +1,130 @@
+/**
+ * The pre-implementation checkpoint and `rollback` (DESIGN §7). The checkpoint is a commit object
+ * reachable only from `refs/claude-exec/chain-<id>/pre-implementation`: never a commit on the
+ * user's branch, and neither the user's index nor working tree is touched.
+ *
+ * Why not `git stash create`: it leaves out untracked files, and rollback deletes every modified
+ * file that is absent from the checkpoint, so an untracked file the model edited would be lost.
+ * Instead the working tree (tracked + untracked, minus .gitignore'd) is snapshotted through a
+ * temporary index (`GIT_INDEX_FILE`). A clean tree points the ref at HEAD itself.
+ */
+import { copyFile, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { UsageError } from '../errors.js';
+import { checkLexical } from './pathGuard.js';
+
+/** Identity for the checkpoint commit object, so it works without a configured user. */
+const CHECKPOINT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'claude-exec',
+  GIT_AUTHOR_EMAIL: 'claude-exec@localhost',
+  GIT_COMMITTER_NAME: 'claude-exec',
+  GIT_COMMITTER_EMAIL: 'claude-exec@localhost',
+};
+
+/** Pure: the ref name of a chain's checkpoint. Throws `UsageError` for an id unfit for a ref. */
+export function checkpointRef(chainId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(chainId)) throw new UsageError(`invalid chain id for a git ref: ${JSON.stringify(chainId)}`);
+  return `refs/claude-exec/chain-${chainId}/pre-implementation`;
+}
+
+async function git(root: string, args: string[], env?: Record<string, string>) {
+  return execa('git', args, { cwd: root, reject: false, stdin: 'ignore', ...(env ? { env } : {}) });
+}
+
+/**
+ * Saves the workspace state as `refs/claude-exec/chain-<chainId>/pre-implementation` and returns
+ * `{ git_ref }`, or null when `root` is not inside a git work tree (or git is missing).
+ * Throws `Error` with git's message when a git step fails unexpectedly.
+ */
+export async function createCheckpoint(root: string, chainId: string): Promise<{ git_ref: string } | null> {
+  const ref = checkpointRef(chainId);
+  const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
+  if (inside.failed || inside.stdout.trim() !== 'true') return null;
+
+  const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+  const headSha = head.exitCode === 0 ? head.stdout.trim() : null;
+
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-index-'));
+  try {
+    const index = path.join(tmp, 'index');
+    const indexEnv = { GIT_INDEX_FILE: index };
+    // Start from the user's index so unchanged files need not be re-hashed.
+    const userIndex = path.resolve(root, (await must(root, ['rev-parse', '--git-path', 'index'])).trim());
+    const copied = await copyFile(userIndex, index).then(
+      () => true,
+      () => false,
+    );
+    if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
+    await must(root, ['add', '-A', '--', ':/'], indexEnv);
+    const tree = (await must(root, ['write-tree'], indexEnv)).trim();
+
+    let target: string;
+    if (headSha && (await must(root, ['rev-parse', `${headSha}^{tree}`])).trim() === tree) {
+      target = headSha;
+    } else {
+      const parent = headSha ? ['-p', headSha] : [];
+      const message = `claude-exec checkpoint: chain ${chainId} before implementation`;
+      target = (await must(root, ['commit-tree', tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
+    }
+    await must(root, ['update-ref', '-m', 'claude-exec checkpoint', ref, target]);
+    return { git_ref: ref };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Restores each of `filesModified` (paths relative to `root`) to its state at `gitRef`: files
+ * present there are restored in the working tree only (the index is left alone); files absent
+ * there are deleted, with directories that thereby become empty. Returns what it did.
+ * Throws `UsageError` when the ref does not exist or a path leaves the workspace.
+ * Files ignored by .gitignore are not in the checkpoint, so they count as absent.
+ */
+export async function rollback(
+  root: string,
+  gitRef: string,
+  filesModified: string[],
+): Promise<{ restored: string[]; removed: string[] }> {
+  const verified = await git(root, ['rev-parse', '--verify', '-q', `${gitRef}^{commit}`]);
+  if (verified.exitCode !== 0) {
+    throw new UsageError(`checkpoint ${gitRef} not found in ${root}`, 'The chain has no checkpoint to roll back to.');
+  }
+  const restored: string[] = [];
+  const removed: string[] = [];
+  for (const file of [...new Set(filesModified)]) {
+    const check = checkLexical(root, file);
+    if (!check.ok || check.rel === '.') throw new UsageError(`refusing to roll back ${JSON.stringify(file)}: ${check.ok ? 'the workspace root' : check.reason}`);
+    const rel = check.rel;
+    if ((await git(root, ['cat-file', '-e', `${gitRef}:./${rel}`])).exitCode === 0) {
+      await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
+      restored.push(rel);
+    } else {
+      const abs = path.join(root, rel);
+      const existed = await rm(abs).then(
+        () => true,
+        () => false,
+      );
+      if (existed) removed.push(rel);
+      await removeEmptyParents(root, path.dirname(abs));
+    }
+  }
+  return { restored, removed };
+}
+
+async function removeEmptyParents(root: string, dir: string): Promise<void> {
+  const stop = path.resolve(root);
+  for (let d = path.resolve(dir); d !== stop && d.startsWith(stop + path.sep); d = path.dirname(d)) {
+    const entries = await readdir(d).catch(() => null);
+    if (entries === null || entries.length > 0) return;
+    await rmdir(d);
+  }
+}
+
+/** Runs git and returns stdout; throws `Error` with git's stderr on a non-zero exit. */
+async function must(root: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const r = await git(root, args, env);
+  if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.shortMessage}`);
+  return r.stdout;
+}

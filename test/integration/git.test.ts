@@ -1,0 +1,99 @@
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCheckpoint, rollback } from '../../src/tools/git.js';
+import { gitIn, makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
+
+let ws: TempWorkspace;
+const file = (rel: string) => path.join(ws.root, rel);
+const exists = (rel: string) => access(file(rel)).then(
+  () => true,
+  () => false,
+);
+
+beforeEach(async () => {
+  ws = await makeTempWorkspace();
+});
+afterEach(() => ws.cleanup());
+
+describe('createCheckpoint', () => {
+  it('returns null outside a git repository', async () => {
+    const plain = await makeTempWorkspace({ git: false });
+    try {
+      expect(await createCheckpoint(plain.root, '001')).toBeNull();
+    } finally {
+      await plain.cleanup();
+    }
+  });
+
+  it('points the ref at HEAD when the tree is clean', async () => {
+    const head = (await gitIn(ws.root, ['rev-parse', 'HEAD'])).trim();
+    const cp = await createCheckpoint(ws.root, '047');
+    expect(cp).toEqual({ git_ref: 'refs/claude-exec/chain-047/pre-implementation' });
+    expect((await gitIn(ws.root, ['rev-parse', cp!.git_ref])).trim()).toBe(head);
+  });
+
+  it("snapshots uncommitted and untracked work without touching the user's branch, index or files", async () => {
+    await writeFile(file('src/server.js'), '// uncommitted edit\n');
+    await writeFile(file('notes.md'), 'untracked notes\n');
+    await writeFile(file('src/app.js'), '// staged edit\n');
+    await gitIn(ws.root, ['add', 'src/app.js']);
+    const head = (await gitIn(ws.root, ['rev-parse', 'HEAD'])).trim();
+    const statusBefore = await gitIn(ws.root, ['status', '--porcelain']);
+
+    const cp = await createCheckpoint(ws.root, '048');
+    const ref = cp!.git_ref;
+
+    expect((await gitIn(ws.root, ['rev-parse', 'HEAD'])).trim()).toBe(head);
+    expect(await gitIn(ws.root, ['status', '--porcelain'])).toBe(statusBefore);
+    expect(await gitIn(ws.root, ['stash', 'list'])).toBe('');
+    expect(await gitIn(ws.root, ['show', `${ref}:src/server.js`])).toBe('// uncommitted edit');
+    expect(await gitIn(ws.root, ['show', `${ref}:notes.md`])).toBe('untracked notes');
+    expect(await gitIn(ws.root, ['show', `${ref}:src/app.js`])).toBe('// staged edit');
+    expect((await gitIn(ws.root, ['rev-parse', `${ref}^`])).trim()).toBe(head);
+    await expect(gitIn(ws.root, ['cat-file', '-e', `${ref}:node_modules`])).rejects.toThrow();
+  });
+
+  it('works in a repository without commits', async () => {
+    const fresh = await makeTempWorkspace({ git: false });
+    try {
+      await gitIn(fresh.root, ['init', '-q']);
+      const cp = await createCheckpoint(fresh.root, '002');
+      expect(await gitIn(fresh.root, ['show', `${cp!.git_ref}:src/server.js`])).toContain('createApp');
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});
+
+describe('rollback', () => {
+  it('restores modified files, deletes created ones, and keeps untracked originals', async () => {
+    await writeFile(file('notes.md'), 'my untracked notes\n');
+    const original = await readFile(file('src/app.js'), 'utf8');
+    const cp = await createCheckpoint(ws.root, '049');
+
+    // What an implementation phase might do:
+    await writeFile(file('src/app.js'), '// rewritten by the model\n');
+    await writeFile(file('notes.md'), 'overwritten\n');
+    await mkdir(file('src/auth'), { recursive: true });
+    await writeFile(file('src/auth/jwt.js'), 'export {};\n');
+    await rm(file('src/users.js'));
+
+    const result = await rollback(ws.root, cp!.git_ref, ['src/app.js', 'notes.md', 'src/auth/jwt.js', 'src/users.js', 'src/app.js']);
+
+    expect(result.restored.sort()).toEqual(['notes.md', 'src/app.js', 'src/users.js']);
+    expect(result.removed).toEqual(['src/auth/jwt.js']);
+    expect(await readFile(file('src/app.js'), 'utf8')).toBe(original);
+    expect(await readFile(file('notes.md'), 'utf8')).toBe('my untracked notes\n');
+    expect(await exists('src/users.js')).toBe(true);
+    expect(await exists('src/auth')).toBe(false);
+    // Only the working tree changes: nothing is staged.
+    expect(await gitIn(ws.root, ['diff', '--cached', '--name-only'])).toBe('');
+  });
+
+  it('refuses an unknown ref and paths outside the workspace', async () => {
+    await expect(rollback(ws.root, 'refs/claude-exec/chain-999/pre-implementation', ['src/app.js'])).rejects.toThrow(/not found/);
+    const cp = await createCheckpoint(ws.root, '050');
+    await expect(rollback(ws.root, cp!.git_ref, ['../outside.txt'])).rejects.toThrow(/outside/);
+  });
+});
