@@ -58,18 +58,23 @@ const lastUserBlocks = (body: any) => body.messages.at(-1).content as { type: st
 describe('runStructured', () => {
   it('runs a workspace tool, then accepts the result tool; records one call per request', async () => {
     readCalls.length = 0;
-    const { server, client } = await setup((_req, i) => (i === 0 ? toolReply('read_file', { path: 'src/app.ts' }) : toolReply(RECORD_FINDINGS, { summary: 'Login uses sessions.' })));
+    const { server, client } = await setup((_req, i) =>
+      i === 0 ? { text: 'Reading the app entry.', toolUses: [{ name: 'read_file', input: { path: 'src/app.ts' } }] } : toolReply(RECORD_FINDINGS, { summary: 'Login uses sessions.' }),
+    );
     const progress: string[] = [];
+    const texts: string[] = [];
     const seen: { call: LlmCallResult; n: number }[] = [];
     const estimates: number[] = [];
     const out = await client.runStructured(spec(), {
-      onProgress: (e) => progress.push(e.type === 'tool' ? `tool:${e.name}` : 'text'),
+      onProgress: (e) => (e.type === 'tool' ? progress.push(`tool:${e.name}`) : texts.push(e.text)),
       onCall: (call, messages) => void seen.push({ call, n: messages.length }),
       beforeCall: ({ estimatedInputTokens }) => void estimates.push(estimatedInputTokens),
     });
     expect(out.value).toEqual({ summary: 'Login uses sessions.' });
     expect(readCalls).toEqual(['src/app.ts']);
-    expect(progress).toContain('tool:read_file');
+    expect(progress).toEqual(['tool:read_file']);
+    expect(texts.join('')).toBe('Reading the app entry.');
+    expect(out.messages[1]).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Reading the app entry.' }, { type: 'tool_use', name: 'read_file' }] });
     expect(out.calls.map((c) => c.request_id)).toEqual(['req_fake_0', 'req_fake_1']);
     expect(seen.map((s) => s.n)).toEqual([2, 4]);
     expect(estimates).toHaveLength(2);
