@@ -48,16 +48,23 @@ export async function readPromptDir(dir: string, layer: Layer): Promise<DirResul
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort(compareText);
-  const files = (
-    await Promise.all(
-      categories.map(async (category) =>
-        (await readdirOrEmpty(path.join(dir, category)))
-          .filter((e) => e.isFile() && isPromptFile(e.name))
-          .map((e) => ({ category, file: path.join(dir, category, e.name) }))
-          .sort((a, b) => compareText(a.file, b.file)),
-      ),
-    )
-  ).flat();
+  const files = (await Promise.all(categories.map((category) => promptFilesIn(path.join(dir, category), category)))).flat();
+  return parsePromptFiles(files, layer);
+}
+
+/** The prompt files directly in `dir` (not README.md, not dot files), sorted, tagged with `category`. */
+export async function promptFilesIn(dir: string, category: string): Promise<{ file: string; category: string }[]> {
+  return (await readdirOrEmpty(dir))
+    .filter((e) => e.isFile() && isPromptFile(e.name))
+    .map((e) => ({ category, file: path.join(dir, e.name) }))
+    .sort((a, b) => compareText(a.file, b.file));
+}
+
+/**
+ * Reads and parses `files` as one layer (in parallel): invalid files and second definitions of a
+ * name are issues; the first valid definition of each name is kept.
+ */
+export async function parsePromptFiles(files: { file: string; category: string }[], layer: Layer): Promise<DirResult> {
   const parsed = await Promise.all(
     files.map(async ({ category, file }) => parsePromptFile(await fs.readFile(file, 'utf8'), file, category, layer)),
   );
