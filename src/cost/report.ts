@@ -1,0 +1,183 @@
+/**
+ * Cost reports over chains (`cost-report`) and of one chain (`chain-cost`). Pure: data in,
+ * data out; the `--json` output of both commands is exactly these objects (`version` 1).
+ */
+import type { ChainContext } from '../chain/schema.js';
+import { CallTotals, breakdown, toRow, type BreakdownRow, type TokenTotals } from './aggregate.js';
+import type { ReportCall, ReportChain, TimeWindow } from './scan.js';
+import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
+
+export type { BreakdownRow, TokenTotals } from './aggregate.js';
+export { DEFAULT_THRESHOLDS, type ReportThresholds, type Suggestion } from './suggestions.js';
+
+export const BREAKDOWNS = ['prompt', 'phase', 'model', 'day'] as const;
+export type BreakdownBy = (typeof BREAKDOWNS)[number];
+
+export interface ChainSummary {
+  chain_id: string;
+  slug: string;
+  goal: string;
+  status: string;
+  /** ISO time from the file name. */
+  started_at: string;
+  file: string;
+  calls: number;
+  unpriced_calls: number;
+  tokens: TokenTotals;
+  /** Priced calls only; unpriced calls are counted in `unpriced_calls`. */
+  cost_usd: number;
+}
+
+export interface UnpricedModel {
+  model: string;
+  calls: number;
+  tokens: TokenTotals;
+}
+
+export interface CostReport {
+  version: 1;
+  window: { since: string | null; until: string | null };
+  totals: {
+    chains: number;
+    calls: number;
+    unpriced_calls: number;
+    cost_usd: number;
+    tokens: TokenTotals;
+    /** cache read / (input + cache write + cache read); null without prompt tokens. */
+    cache_read_share: number | null;
+  };
+  average_cost_per_chain_usd: number | null;
+  top_chains: ChainSummary[];
+  breakdown: { by: BreakdownBy; rows: BreakdownRow[] };
+  unpriced_models: UnpricedModel[];
+  suggestions: Suggestion[];
+}
+
+export interface CostReportOptions {
+  by: BreakdownBy;
+  /** Most expensive chains to list. */
+  top: number;
+  window: TimeWindow;
+  thresholds: ReportThresholds;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+
+function keyFor(by: BreakdownBy, call: ReportCall, chain: ReportChain): string {
+  if (by === 'day') return /^\d{4}-\d{2}-\d{2}/.test(call.started_at) ? call.started_at.slice(0, 10) : new Date(chain.startedAtMs).toISOString().slice(0, 10);
+  return call[by];
+}
+
+/** The cost report over `chains` (already windowed and de-duplicated by `scanChains`). */
+export function buildCostReport(chains: readonly ReportChain[], opts: CostReportOptions): CostReport {
+  const total = new CallTotals();
+  const groups = new Map<string, CallTotals>();
+  const byPrompt = opts.by === 'prompt' ? groups : new Map<string, CallTotals>();
+  const byModel = opts.by === 'model' ? groups : new Map<string, CallTotals>();
+  const summaries: ChainSummary[] = [];
+  const bump = (map: Map<string, CallTotals>, key: string, call: ReportCall) => {
+    let acc = map.get(key);
+    if (!acc) map.set(key, (acc = new CallTotals()));
+    acc.add(call);
+  };
+  for (const chain of chains) {
+    const acc = new CallTotals();
+    for (const call of chain.calls) {
+      acc.add(call);
+      bump(groups, keyFor(opts.by, call, chain), call);
+      if (byPrompt !== groups) bump(byPrompt, call.prompt, call);
+      if (byModel !== groups) bump(byModel, call.model, call);
+    }
+    total.merge(acc);
+    summaries.push({
+      chain_id: chain.chainId,
+      slug: chain.slug,
+      goal: chain.goal,
+      status: chain.status,
+      started_at: new Date(chain.startedAtMs).toISOString(),
+      file: chain.file,
+      calls: acc.calls,
+      unpriced_calls: acc.unpricedCalls,
+      tokens: acc.tokens(),
+      cost_usd: acc.costUsd,
+    });
+  }
+  summaries.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
+  const rows = [...groups].map(([key, acc]) => toRow(key, acc, total.costUsd));
+  if (opts.by === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));
+  else rows.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
+  const promptRows = byPrompt === groups ? rows : [...byPrompt].map(([key, acc]) => toRow(key, acc, total.costUsd));
+  const unpriced = [...byModel]
+    .filter(([, acc]) => acc.unpricedCalls > 0)
+    .map(([model, acc]) => ({ model, calls: acc.unpricedCalls, tokens: acc.tokens() }))
+    .sort((a, b) => b.tokens.total - a.tokens.total);
+  const totals = {
+    chains: chains.length,
+    calls: total.calls,
+    unpriced_calls: total.unpricedCalls,
+    cost_usd: total.costUsd,
+    tokens: total.tokens(),
+    cache_read_share: total.cacheReadShare(),
+  };
+  return {
+    version: 1,
+    window: { since: iso(opts.window.sinceMs), until: iso(opts.window.untilMs) },
+    totals,
+    average_cost_per_chain_usd: chains.length ? total.costUsd / chains.length : null,
+    top_chains: summaries.slice(0, Math.max(0, opts.top)),
+    breakdown: { by: opts.by, rows },
+    unpriced_models: unpriced,
+    suggestions: suggest({ chains: summaries, promptRows, totals, unpriced }, opts.thresholds),
+  };
+}
+
+export interface ChainCostReport {
+  version: 1;
+  chain_id: string;
+  slug: string;
+  goal: string;
+  status: string;
+  created_at: string;
+  updated_at: string;
+  /** created_at to updated_at, ms. */
+  duration_ms: number | null;
+  calls: number;
+  unpriced_calls: number;
+  /** Prompt runs (steps). */
+  prompts_executed: number;
+  tokens: TokenTotals & { cache_write_5m: number; cache_write_1h: number };
+  cost_usd: number;
+  cost_per_prompt_usd: number | null;
+  cache_read_share: number | null;
+  by_prompt: BreakdownRow[];
+  by_phase: BreakdownRow[];
+  by_model: BreakdownRow[];
+}
+
+/** The cost of one chain, from its calls (the source of truth; `cost_tracking` equals their sum). */
+export function buildChainCost(ctx: ChainContext): ChainCostReport {
+  const acc = new CallTotals();
+  for (const call of ctx.calls) acc.add(call);
+  const duration = Date.parse(ctx.updated_at) - Date.parse(ctx.created_at);
+  const prompts = ctx.steps.length || new Set(ctx.calls.map((c) => c.step)).size;
+  return {
+    version: 1,
+    chain_id: ctx.chain_id,
+    slug: ctx.slug,
+    goal: ctx.goal,
+    status: ctx.status,
+    created_at: ctx.created_at,
+    updated_at: ctx.updated_at,
+    duration_ms: Number.isFinite(duration) && duration >= 0 ? duration : null,
+    calls: acc.calls,
+    unpriced_calls: acc.unpricedCalls,
+    prompts_executed: prompts,
+    tokens: { ...acc.tokens(), cache_write_5m: acc.cacheWrite5m, cache_write_1h: acc.cacheWrite1h },
+    cost_usd: acc.costUsd,
+    cost_per_prompt_usd: prompts > 0 ? acc.costUsd / prompts : null,
+    cache_read_share: acc.cacheReadShare(),
+    by_prompt: breakdown(ctx.calls, (c) => c.prompt, acc.costUsd),
+    by_phase: breakdown(ctx.calls, (c) => c.phase, acc.costUsd),
+    by_model: breakdown(ctx.calls, (c) => c.model, acc.costUsd),
+  };
+}
