@@ -8,7 +8,7 @@
  * so a symlink that leaves the root, or points into `.git/` or at a secrets file, is refused
  * too, for files that exist and for files about to be created).
  */
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export type PathCheck =
@@ -86,6 +86,9 @@ export async function resolveInWorkspace(root: string, input: string): Promise<P
       if (parent === existing) return { ok: false, reason: 'path is outside the workspace' };
       existing = parent;
     }
+  }
+  if (missing.length > 0 && !(await stat(existing)).isDirectory()) {
+    return { ok: false, reason: `${path.relative(realRoot, existing) || '.'} is a file, not a directory` };
   }
   const abs = path.join(existing, ...missing);
   const real = checkRelative(path.relative(realRoot, abs));

@@ -6,7 +6,7 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { z } from 'zod';
 import { resolveInWorkspace } from './pathGuard.js';
-import { capHead, looksBinary } from './text.js';
+import { capHead, fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
 import { globToRegExp, matchesGlob, walk } from './walk.js';
 
@@ -56,25 +56,27 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
       'symbolic links end with "@". Skips node_modules, .git, dist, build and coverage, and hides secrets files. ' +
       `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
     inputSchema: ListFilesInput,
-    async run(input) {
-      const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
-      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-      if (!target.exists) return fail(`${target.rel}: no such directory`);
-      if (!(await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a file; use read_file to read it`);
-      const realRoot = await realpath(ctx.root);
-      const lines: string[] = [];
-      let more = false;
-      for await (const entry of walk(realRoot, target.abs, input.depth ?? 2)) {
-        if (lines.length === MAX_LIST_ENTRIES) {
-          more = true;
-          break;
+    run(input) {
+      return fsErrorsAsOutcome(input.path ?? '.', async () => {
+        const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
+        if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+        if (!target.exists) return fail(`${target.rel}: no such directory`);
+        if (!(await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a file; use read_file to read it`);
+        const realRoot = await realpath(ctx.root);
+        const lines: string[] = [];
+        let more = false;
+        for await (const entry of walk(realRoot, target.abs, input.depth ?? 2)) {
+          if (lines.length === MAX_LIST_ENTRIES) {
+            more = true;
+            break;
+          }
+          lines.push(entry.rel + (entry.kind === 'dir' ? '/' : entry.kind === 'symlink' ? '@' : ''));
         }
-        lines.push(entry.rel + (entry.kind === 'dir' ? '/' : entry.kind === 'symlink' ? '@' : ''));
-      }
-      if (lines.length === 0) return { content: `${target.rel}: (empty directory)` };
-      const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes);
-      const note = more || capped.truncated ? '[list truncated; list a subdirectory or lower the depth]\n' : '';
-      return { content: capped.text + note };
+        if (lines.length === 0) return { content: `${target.rel}: (empty directory)` };
+        const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes);
+        const note = more || capped.truncated ? '[list truncated; list a subdirectory or lower the depth]\n' : '';
+        return { content: capped.text + note };
+      });
     },
   };
 }
@@ -89,41 +91,43 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
       'Use start_line/end_line to read part of a long file; when the output is truncated, continue from the line it names. ' +
       'Binary files, files under .git/ and secrets files (.env, .env.*) are refused.',
     inputSchema: ReadFileInput,
-    async run(input) {
-      const target = await resolveInWorkspace(ctx.root, input.path);
-      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-      if (!target.exists) return fail(`${target.rel}: file not found (use list_files or search_code to find it)`);
-      const info = await stat(target.abs);
-      if (info.isDirectory()) return fail(`${target.rel} is a directory; use list_files`);
-      if (info.size > MAX_FILE_BYTES) {
-        return fail(`${target.rel} is ${info.size} bytes, more than ${MAX_FILE_BYTES}; use search_code to find the relevant lines`);
-      }
-      const buf = await readFile(target.abs);
-      if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
-      const lines = splitLines(buf.toString('utf8'));
-      const total = lines.length;
-      const start = input.start_line ?? 1;
-      const end = Math.min(input.end_line ?? total, total);
-      if (total === 0) return { content: `${target.rel}: (empty file)` };
-      if (start > total) return fail(`${target.rel} has ${total} lines; start_line ${start} is past the end`);
-      if (end < start) return fail(`end_line ${input.end_line} is before start_line ${start}`);
+    run(input) {
+      return fsErrorsAsOutcome(input.path ?? '.', async () => {
+        const target = await resolveInWorkspace(ctx.root, input.path);
+        if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+        if (!target.exists) return fail(`${target.rel}: file not found (use list_files or search_code to find it)`);
+        const info = await stat(target.abs);
+        if (info.isDirectory()) return fail(`${target.rel} is a directory; use list_files`);
+        if (info.size > MAX_FILE_BYTES) {
+          return fail(`${target.rel} is ${info.size} bytes, more than ${MAX_FILE_BYTES}; use search_code to find the relevant lines`);
+        }
+        const buf = await readFile(target.abs);
+        if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
+        const lines = splitLines(buf.toString('utf8'));
+        const total = lines.length;
+        const start = input.start_line ?? 1;
+        const end = Math.min(input.end_line ?? total, total);
+        if (total === 0) return { content: `${target.rel}: (empty file)` };
+        if (start > total) return fail(`${target.rel} has ${total} lines; start_line ${start} is past the end`);
+        if (end < start) return fail(`end_line ${input.end_line} is before start_line ${start}`);
 
-      const width = String(end).length;
-      const header = (last: number) => `${target.rel}: lines ${start}-${last} of ${total}\n`;
-      const budget = ctx.maxOutputBytes - Buffer.byteLength(header(end)) - 120;
-      let body = '';
-      let used = 0;
-      let last = start - 1;
-      for (let n = start; n <= end; n++) {
-        const line = `${String(n).padStart(width)}\t${lines[n - 1]}\n`;
-        const size = Buffer.byteLength(line);
-        if (used + size > budget && n > start) break;
-        body += line;
-        used += size;
-        last = n;
-      }
-      const note = last < end ? `[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
-      return { content: capHead(header(last) + body, ctx.maxOutputBytes).text + note };
+        const width = String(end).length;
+        const header = (last: number) => `${target.rel}: lines ${start}-${last} of ${total}\n`;
+        const budget = ctx.maxOutputBytes - Buffer.byteLength(header(end)) - 120;
+        let body = '';
+        let used = 0;
+        let last = start - 1;
+        for (let n = start; n <= end; n++) {
+          const line = `${String(n).padStart(width)}\t${lines[n - 1]}\n`;
+          const size = Buffer.byteLength(line);
+          if (used + size > budget && n > start) break;
+          body += line;
+          used += size;
+          last = n;
+        }
+        const note = last < end ? `[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
+        return { content: capHead(header(last) + body, ctx.maxOutputBytes).text + note };
+      });
     },
   };
 }
@@ -138,55 +142,66 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
       'Skips node_modules, .git, dist, build, coverage, binary files, secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,
-    async run(input) {
-      let test: (line: string) => boolean;
-      if (input.regex) {
-        let re: RegExp;
-        try {
-          re = new RegExp(input.pattern);
-        } catch (err) {
-          return fail(`invalid regular expression: ${(err as Error).message}`);
-        }
-        test = (line) => re.test(line);
-      } else {
-        test = (line) => line.includes(input.pattern);
-      }
-      const glob = input.glob ? globToRegExp(input.glob) : null;
-      const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
-      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-      if (!target.exists) return fail(`${target.rel}: no such file or directory`);
-      const realRoot = await realpath(ctx.root);
-      const files = (await stat(target.abs)).isDirectory()
-        ? walk(realRoot, target.abs, Infinity)
-        : single(target.rel, target.abs);
-
-      const matches: string[] = [];
-      let searched = 0;
-      let stopped = false;
-      outer: for await (const entry of files) {
-        if (entry.kind !== 'file' || (glob && !matchesGlob(entry.rel, glob))) continue;
-        const info = await stat(entry.abs);
-        if (info.size > MAX_FILE_BYTES) continue;
-        const buf = await readFile(entry.abs);
-        if (looksBinary(buf)) continue;
-        searched++;
-        const lines = splitLines(buf.toString('utf8'));
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i] as string;
-          if (!test(line)) continue;
-          if (matches.length === MAX_SEARCH_MATCHES) {
-            stopped = true;
-            break outer;
+    run(input) {
+      return fsErrorsAsOutcome(input.path ?? '.', async () => {
+        let test: (line: string) => boolean;
+        if (input.regex) {
+          let re: RegExp;
+          try {
+            re = new RegExp(input.pattern);
+          } catch (err) {
+            return fail(`invalid regular expression: ${(err as Error).message}`);
           }
-          matches.push(`${entry.rel}:${i + 1}: ${line.trim().slice(0, MAX_MATCH_LINE_CHARS)}`);
+          test = (line) => re.test(line);
+        } else {
+          test = (line) => line.includes(input.pattern);
         }
-      }
-      if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files` };
-      const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes);
-      const note = stopped || capped.truncated ? '[stopped early; narrow the search with path or glob]\n' : '';
-      return { content: capped.text + note };
+        const glob = input.glob ? globToRegExp(input.glob) : null;
+        const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
+        if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+        if (!target.exists) return fail(`${target.rel}: no such file or directory`);
+        const realRoot = await realpath(ctx.root);
+        const files = (await stat(target.abs)).isDirectory()
+          ? walk(realRoot, target.abs, Infinity)
+          : single(target.rel, target.abs);
+
+        const matches: string[] = [];
+        let searched = 0;
+        let stopped = false;
+        outer: for await (const entry of files) {
+          if (entry.kind !== 'file' || (glob && !matchesGlob(entry.rel, glob))) continue;
+          const buf = await readSearchable(entry.abs);
+          if (!buf) continue;
+          searched++;
+          const lines = splitLines(buf.toString('utf8'));
+          for (let i = 0; i < lines.length; i++) {
+            const line = lines[i] as string;
+            if (!test(line)) continue;
+            if (matches.length === MAX_SEARCH_MATCHES) {
+              stopped = true;
+              break outer;
+            }
+            matches.push(`${entry.rel}:${i + 1}: ${line.trim().slice(0, MAX_MATCH_LINE_CHARS)}`);
+          }
+        }
+        if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files` };
+        const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes);
+        const note = stopped || capped.truncated ? '[stopped early; narrow the search with path or glob]\n' : '';
+        return { content: capped.text + note };
+      });
     },
   };
+}
+
+/** The file's content, or null when it is too large, binary or unreadable (skipped silently). */
+async function readSearchable(abs: string): Promise<Buffer | null> {
+  try {
+    if ((await stat(abs)).size > MAX_FILE_BYTES) return null;
+    const buf = await readFile(abs);
+    return looksBinary(buf) ? null : buf;
+  } catch {
+    return null;
+  }
 }
 
 async function* single(rel: string, abs: string) {

@@ -35,3 +35,23 @@ export function capTail(text: string, maxBytes: number): { text: string; truncat
 export function looksBinary(content: Buffer): boolean {
   return content.subarray(0, 8000).includes(0);
 }
+
+/**
+ * Runs a tool body and turns a Node file-system error (EACCES, EISDIR, ENOSPC, …: anything with
+ * an `E…` code) into an error outcome the model can react to. Other errors (an
+ * `AwaitingInputError` from an approver, a bug) propagate.
+ */
+export async function fsErrorsAsOutcome(
+  label: string,
+  body: () => Promise<{ content: string; isError?: boolean }>,
+): Promise<{ content: string; isError?: boolean }> {
+  try {
+    return await body();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException | null)?.code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+      return { content: `${label}: ${code}: ${(err as Error).message}`, isError: true };
+    }
+    throw err;
+  }
+}

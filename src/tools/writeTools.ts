@@ -10,7 +10,7 @@ import { createTwoFilesPatch } from 'diff';
 import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
 import { resolveInWorkspace } from './pathGuard.js';
-import { looksBinary } from './text.js';
+import { fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
 
 /** A file change awaiting approval; `diff` is a unified diff (`a/<path>` → `b/<path>`). */
@@ -77,18 +77,20 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
       'approved; a rejection returns the reason, so adapt and try again. Prefer edit_file for changing part of an ' +
       'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example.',
     inputSchema: WriteFileInput,
-    async run(input) {
-      const target = await resolveInWorkspace(ctx.root, input.path);
-      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-      let before = '';
-      if (target.exists) {
-        if ((await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a directory`);
-        const buf = await readFile(target.abs);
-        if (looksBinary(buf)) return fail(`${target.rel} is a binary file; it cannot be replaced with write_file`);
-        before = buf.toString('utf8');
-        if (before === input.content) return { content: `${target.rel} already has this content; nothing written` };
-      }
-      return applyChange(ctx, target.abs, target.rel, target.exists ? before : null, input.content);
+    run(input) {
+      return fsErrorsAsOutcome(input.path ?? '.', async () => {
+        const target = await resolveInWorkspace(ctx.root, input.path);
+        if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+        let before = '';
+        if (target.exists) {
+          if ((await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a directory`);
+          const buf = await readFile(target.abs);
+          if (looksBinary(buf)) return fail(`${target.rel} is a binary file; it cannot be replaced with write_file`);
+          before = buf.toString('utf8');
+          if (before === input.content) return { content: `${target.rel} already has this content; nothing written` };
+        }
+        return applyChange(ctx, target.abs, target.rel, target.exists ? before : null, input.content);
+      });
     },
   };
 }
@@ -103,25 +105,27 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
       'include surrounding lines to make it unique. The change is shown to the user as a diff and applied only if ' +
       'approved; a rejection returns the reason.',
     inputSchema: EditFileInput,
-    async run(input) {
-      const target = await resolveInWorkspace(ctx.root, input.path);
-      if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-      if (!target.exists) return fail(`${target.rel}: file not found; use write_file to create a file`);
-      if ((await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a directory`);
-      const buf = await readFile(target.abs);
-      if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
-      const before = buf.toString('utf8');
-      if (input.old_string === input.new_string) return fail('old_string and new_string are identical; nothing to change');
-      const count = countOccurrences(before, input.old_string);
-      if (count === 0) {
-        return fail(`old_string was not found in ${target.rel}; read the file again and copy the exact text, whitespace included`);
-      }
-      if (count > 1) {
-        return fail(`old_string occurs ${count} times in ${target.rel}; include more surrounding lines so it matches exactly once`);
-      }
-      const at = before.indexOf(input.old_string);
-      const after = before.slice(0, at) + input.new_string + before.slice(at + input.old_string.length);
-      return applyChange(ctx, target.abs, target.rel, before, after);
+    run(input) {
+      return fsErrorsAsOutcome(input.path ?? '.', async () => {
+        const target = await resolveInWorkspace(ctx.root, input.path);
+        if (!target.ok) return fail(`${input.path}: ${target.reason}`);
+        if (!target.exists) return fail(`${target.rel}: file not found; use write_file to create a file`);
+        if ((await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a directory`);
+        const buf = await readFile(target.abs);
+        if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
+        const before = buf.toString('utf8');
+        if (input.old_string === input.new_string) return fail('old_string and new_string are identical; nothing to change');
+        const count = countOccurrences(before, input.old_string);
+        if (count === 0) {
+          return fail(`old_string was not found in ${target.rel}; read the file again and copy the exact text, whitespace included`);
+        }
+        if (count > 1) {
+          return fail(`old_string occurs ${count} times in ${target.rel}; include more surrounding lines so it matches exactly once`);
+        }
+        const at = before.indexOf(input.old_string);
+        const after = before.slice(0, at) + input.new_string + before.slice(at + input.old_string.length);
+        return applyChange(ctx, target.abs, target.rel, before, after);
+      });
     },
   };
 }

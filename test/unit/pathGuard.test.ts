@@ -115,6 +115,7 @@ describe('resolveInWorkspace (real temp dirs and symlinks)', () => {
     ['<outside>/secret.txt', /outside the workspace/],
     ['.git/config', /\.git/],
     ['.env', /secrets/],
+    ['src/app.js/new.js', /src\/app\.js is a file/],
   ])('refuses %j', async (input, reason) => {
     const r = await resolveInWorkspace(root, input.replace('<outside>', outside));
     expect(r.ok).toBe(false);

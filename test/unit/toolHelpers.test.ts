@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { AwaitingInputError } from '../../src/errors.js';
 import { checkpointRef } from '../../src/tools/git.js';
 import { isSafeFilter, testEnv } from '../../src/tools/runTests.js';
-import { capHead, capTail, looksBinary } from '../../src/tools/text.js';
+import { capHead, capTail, fsErrorsAsOutcome, looksBinary } from '../../src/tools/text.js';
 import { globToRegExp, matchesGlob } from '../../src/tools/walk.js';
 import { countOccurrences, isTestPath } from '../../src/tools/writeTools.js';
 
@@ -31,6 +33,21 @@ describe('capHead / capTail', () => {
     const tail = capTail(wide, 7);
     expect(Buffer.byteLength(tail.text)).toBeLessThanOrEqual(7);
     expect(tail.text).toBe('ééé');
+  });
+});
+
+describe('fsErrorsAsOutcome', () => {
+  it('turns a file-system error into an error outcome', async () => {
+    const r = await fsErrorsAsOutcome('x.js', async () => ({ content: await readFile('/no/such/dir/x.js', 'utf8') }));
+    expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/^x\.js: ENOENT: /) });
+  });
+
+  it('lets other errors propagate', async () => {
+    await expect(
+      fsErrorsAsOutcome('x.js', async () => {
+        throw new AwaitingInputError('pending');
+      }),
+    ).rejects.toBeInstanceOf(AwaitingInputError);
   });
 });
 
