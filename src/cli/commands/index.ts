@@ -3,9 +3,13 @@
  * options and sets an action that lazily imports what it needs and sets `process.exitCode`.
  */
 import type { Command } from 'commander';
+import * as chains from './chains.js';
+import * as drive from './drive.js';
+import * as init from './init.js';
+import * as prompts from './prompts.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [];
+export const commandModules: CommandModule[] = [drive, chains, prompts, init];

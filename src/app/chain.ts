@@ -1,0 +1,156 @@
+/**
+ * Use cases that drive a chain: start a new one, resume one, answer its questions, answer its
+ * approval gate. Each takes the driver lock, drives until the chain stops, and returns the
+ * outcome as data (with the typed error that decides the exit code, if any).
+ */
+import path from 'node:path';
+import { PHASES, type ChainContext, type Phase } from '../chain/schema.js';
+import { newChainContext } from '../chain/init.js';
+import { createChain, findChain, lockChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
+import { ClaudeExecError, UsageError } from '../errors.js';
+import { createChainLogger } from '../log.js';
+import type { BaseDeps } from './deps.js';
+import { bindDeps, drive } from './drive.js';
+import { onInterrupt } from './interrupt.js';
+import { ChainSession } from './session.js';
+
+export interface ChainOutcome {
+  ctx: ChainContext;
+  file: string;
+  /** The typed error that stopped the chain (awaiting input, budget, API, …), if any. */
+  error?: ClaudeExecError;
+}
+
+export interface DriveOptions {
+  contextsDir: string;
+  verbose: boolean;
+  /** --until */
+  until?: string;
+  /** --max-cost (USD); overrides the config and the chain's earlier limit. */
+  maxCostUsd?: number;
+  /** --model: one model for every tier of this chain. */
+  model?: string;
+}
+
+/** Validates a --until value. Throws UsageError naming the phases. */
+export function parseUntil(value: string | undefined): Phase | null {
+  if (value === undefined) return null;
+  if ((PHASES as readonly string[]).includes(value)) return value as Phase;
+  throw new UsageError(`--until "${value}" is not a phase`, `Phases: ${PHASES.join(', ')}.`);
+}
+
+async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
+  const release = await lockChain(entry.path);
+  let session: ChainSession | undefined;
+  const off = onInterrupt(() => {
+    if (!session) return;
+    session.ctx.status = 'cancelled';
+    session.ctx.error = 'interrupted';
+    session.saveSync();
+  });
+  try {
+    const ctx = await readChainFile(entry.path);
+    if (ctx.status === 'complete') throw new UsageError(`chain ${ctx.chain_id} is already complete`, `\`claude-exec show ${ctx.chain_id}\` shows its context.`);
+    if (opts.until !== undefined) ctx.until_phase = parseUntil(opts.until);
+    if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
+    prepare?.(ctx);
+    session = new ChainSession(entry.path, ctx, base.clock);
+    const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
+    const deps = bindDeps(session, base, log);
+    log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
+    try {
+      await drive(session, deps);
+      return { ctx: session.ctx, file: entry.path };
+    } catch (err) {
+      if (err instanceof ClaudeExecError) {
+        log.warn({ err: err.message }, 'chain stopped');
+        return { ctx: session.ctx, file: entry.path, error: err };
+      }
+      log.error({ err: String((err as Error)?.stack ?? err) }, 'chain crashed');
+      throw err;
+    }
+  } finally {
+    off();
+    await release().catch(() => undefined);
+  }
+}
+
+/** Starts a new chain for `goal` in `opts.contextsDir` and drives it. */
+export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+  if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
+  const until = parseUntil(opts.until);
+  const models = opts.model ? { fast: opts.model, default: opts.model, smart: opts.model } : { ...base.config.models };
+  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
+    newChainContext({
+      chainId,
+      chainUid,
+      goal: goal.trim(),
+      slug,
+      workspace: path.resolve(base.workspace),
+      model: models.default,
+      models,
+      now: base.clock(),
+      untilPhase: until,
+      maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
+    }),
+  );
+  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
+}
+
+/** Continues chain `id` from its last completed step. */
+export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+  const entry = await findChain([opts.contextsDir], id);
+  return driveEntry(entry, base, opts);
+}
+
+/**
+ * Records answers to the chain's open questions (`answeredBy` 'file' for --file, 'user' for
+ * --answer) and continues it. Throws UsageError for an unknown question id or when the chain is
+ * not waiting for answers.
+ */
+export async function answerChain(id: string, answers: Record<string, string>, answeredBy: 'user' | 'file', base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+  const entry = await findChain([opts.contextsDir], id);
+  return driveEntry(entry, base, opts, (ctx) => {
+    if (ctx.pending?.kind !== 'questions') throw new UsageError(`chain ${ctx.chain_id} is not waiting for answers`, `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`);
+    const open = new Set(ctx.pending.question_ids);
+    for (const qid of Object.keys(answers)) {
+      if (!open.has(qid)) throw new UsageError(`question "${qid}" is not open in chain ${ctx.chain_id}`, `Open questions: ${[...open].join(', ')}.`);
+    }
+    const record = ctx.phase_history.at(-1);
+    for (const q of ctx.questions) {
+      const a = answers[q.id];
+      if (a === undefined || q.answer !== null) continue;
+      q.answer = a;
+      q.answered_by = answeredBy;
+      record?.clarifications.push(`${q.question} → ${a}`);
+    }
+    ctx.pending = ctx.questions.some((q) => open.has(q.id) && q.answer === null)
+      ? { kind: 'questions', question_ids: ctx.questions.filter((q) => open.has(q.id) && q.answer === null).map((q) => q.id) }
+      : null;
+  });
+}
+
+/**
+ * Answers the pending approval gate (solution or file change) and continues the chain.
+ * Throws UsageError when nothing is waiting for approval, or for --more-info on a file change.
+ */
+export async function approveChain(
+  id: string,
+  answer: { response: 'approved' | 'rejected' | 'more-info'; note: string | null },
+  base: BaseDeps,
+  opts: DriveOptions,
+): Promise<ChainOutcome> {
+  const entry = await findChain([opts.contextsDir], id);
+  return driveEntry(entry, base, opts, (ctx) => {
+    const p = ctx.pending;
+    if (p?.kind === 'approval') {
+      ctx.gate_response = { kind: 'solution', response: answer.response, note: answer.note, path: null };
+    } else if (p?.kind === 'file-change') {
+      if (answer.response === 'more-info') throw new UsageError('--more-info applies to the solution gate, not to a file change', 'Use --reject "why" to ask for a different change.');
+      ctx.gate_response = { kind: 'file-change', response: answer.response, note: answer.note, path: p.path };
+    } else {
+      throw new UsageError(`chain ${ctx.chain_id} is not waiting for an approval`, `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`);
+    }
+  });
+}

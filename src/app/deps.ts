@@ -1,0 +1,78 @@
+/**
+ * What driving a chain needs from the outside world (STYLE: use cases take a Deps object).
+ * `createDriveDeps` wires the real edges: config, library, price table, Anthropic adapter,
+ * terminal ui, chain logger.
+ */
+import type { Config } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
+import { loadPriceTable, type PriceTable } from '../cost/prices.js';
+import { PromptValidationError } from '../errors.js';
+import { createAnthropicClient } from '../llm/anthropic.js';
+import type { LlmClient, StablePrefix } from '../llm/types.js';
+import type { Catalog } from '../library/catalog.js';
+import { serializeCatalog } from '../library/catalog.js';
+import { loadLibrary } from '../library/load.js';
+import type { Logger } from '../log.js';
+import type { AgentTool } from '../tools/types.js';
+import type { Ui } from '../ui/types.js';
+
+export interface BaseDeps {
+  llm: LlmClient;
+  catalog: Catalog;
+  config: Config;
+  /** project_rules.md text. */
+  rules: string;
+  prices: PriceTable;
+  ui: Ui;
+  clock: () => Date;
+  /** --yes: approve gates and assume proposed answers. */
+  yes: boolean;
+  workspace: string;
+  env: Record<string, string | undefined>;
+}
+
+export interface DriveDeps extends BaseDeps {
+  /** The byte-identical cached prefix of every call. */
+  prefix: StablePrefix;
+  /** The workspace tools, in their fixed order (the same list on every call). */
+  tools: AgentTool[];
+  log: Logger;
+}
+
+/**
+ * The cached system prefix: the phase controller's instructions, the project rules, then the
+ * catalog. Built once per process from files that do not change during a chain.
+ */
+export function buildPrefix(catalog: Catalog, rules: string): StablePrefix {
+  const controller = catalog.get('phase_controller')?.body ?? '';
+  return { rules: `${controller}\n\n# Project rules\n\n${rules}`.trim(), catalog: serializeCatalog(catalog) };
+}
+
+/**
+ * Loads everything a chain needs for `workspace` (config, library, prices, model client).
+ * Throws ConfigError (bad config or no credentials) or PromptValidationError (invalid prompt).
+ */
+export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv }): Promise<BaseDeps> {
+  const { config, env, rules } = loadConfig(workspace, opts.env);
+  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs });
+  if (issues.length) throw new PromptValidationError(issues);
+  const llm = createAnthropicClient({
+    apiKey: env.ANTHROPIC_API_KEY,
+    authToken: env.ANTHROPIC_AUTH_TOKEN,
+    baseURL: env.ANTHROPIC_BASE_URL,
+    maxRetries: config.limits.max_retries,
+    timeoutMs: config.limits.request_timeout_ms,
+  });
+  return {
+    llm,
+    catalog,
+    config,
+    rules: rules.text,
+    prices: loadPriceTable(config.prices),
+    ui: opts.ui,
+    clock: () => new Date(),
+    yes: opts.yes,
+    workspace,
+    env,
+  };
+}

@@ -1,0 +1,232 @@
+/**
+ * Drives a chain: performs the machine's next effect, turns its outcome into an event, applies
+ * the transition, saves, and repeats until the chain completes, fails, pauses (--until), or a
+ * gate needs a human. Every completed call and step is in the context file before the next
+ * begins, so a crash or an interrupt loses nothing that `resume` would have to repeat.
+ */
+import type { ChainContext, Effect, Phase, PromptRun } from '../chain/schema.js';
+import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
+import { saveGeneratedPrompt, validateGeneratedPrompt } from '../library/generated.js';
+import { createCatalog } from '../library/catalog.js';
+import { transition, type MachineSettings } from '../phases/machine.js';
+import { applyFindings } from '../phases/merge.js';
+import type { Findings, NextPrompts } from '../phases/protocol.js';
+import type { MachineEvent } from '../phases/types.js';
+import { createCheckpoint } from '../tools/git.js';
+import { createWorkspaceTools, runTestCommand } from '../tools/index.js';
+import type { BaseDeps, DriveDeps } from './deps.js';
+import { buildPrefix } from './deps.js';
+import { approvalGate, approveChange, askQuestions } from './gates.js';
+import { NEXT_PROMPTS_TOOL, runPrompt } from './promptRun.js';
+import type { ChainSession } from './session.js';
+import type { Logger } from '../log.js';
+
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Runs one prompt, folds its findings into the chain, and closes the step. */
+async function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun): Promise<Findings> {
+  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === run.name && s.status === 'complete');
+  if (done) return done.result as Findings;
+  const { value, step } = await runPrompt(session, deps, run);
+  session.ctx = applyFindings(session.ctx, run.name, value, session.ctx.machine.clarification_rounds + 1);
+  await session.endStep(step, { ok: true, summary: value.summary, result: value });
+  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: value.summary, ok: true });
+  return value;
+}
+
+async function decideStep(session: ChainSession, deps: DriveDeps): Promise<NextPrompts> {
+  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === 'prompt_selector' && s.status === 'complete');
+  if (done) return done.result as NextPrompts;
+  const { value, step } = await runPrompt(session, deps, { name: 'prompt_selector', focus: session.ctx.machine.focus }, NEXT_PROMPTS_TOOL);
+  const summary = value.ready_for_analysis ? `ready for analysis: ${value.rationale}` : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`;
+  await session.endStep(step, { ok: true, summary, result: value });
+  deps.ui.progress.stepEnd({ n: step.n, prompt: 'prompt_selector', summary, ok: true });
+  return value;
+}
+
+async function generateStep(session: ChainSession, deps: DriveDeps, gap: string): Promise<string | null> {
+  let findings: Findings;
+  try {
+    findings = await promptStep(session, deps, { name: 'prompt_generator', focus: gap });
+  } catch (err) {
+    if (err instanceof StepFailedError) return null;
+    throw err;
+  }
+  const markdown = findings.new_prompt?.markdown;
+  if (!markdown) return null;
+  const { doc, issues } = validateGeneratedPrompt(markdown, deps.catalog);
+  if (!doc) {
+    deps.ui.progress.warn(`generated prompt rejected: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`);
+    return null;
+  }
+  const file = await saveGeneratedPrompt(deps.workspace, doc, markdown);
+  // The catalog text in the cached prefix stays as it was; the new prompt is runnable by name.
+  deps.catalog = createCatalog([...deps.catalog.prompts, { ...doc, file, layer: 'workspace' }]);
+  session.ctx.generated_prompts.push({ name: doc.name, reason: gap, path: file });
+  deps.ui.progress.info(`  new prompt ${doc.name} saved to ${file}`);
+  return doc.name;
+}
+
+/** Performs one effect and returns the event it produced. */
+async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
+  const c = () => session.ctx.confidence_scores;
+  switch (effect.kind) {
+    case 'prompt': {
+      const findings = await promptStep(session, deps, effect.run);
+      return { type: 'prompt-done', prompt: effect.run.name, findings, confidence: c() };
+    }
+    case 'batch': {
+      const findings = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      return { type: 'batch-done', findings, confidence: c() };
+    }
+    case 'decide': {
+      const decision = await decideStep(session, deps);
+      return { type: 'decision', decision, known: deps.catalog.prompts.map((p) => p.name) };
+    }
+    case 'ask':
+      await askQuestions(session, deps);
+      return { type: 'answers' };
+    case 'gate': {
+      const answer = await approvalGate(session, deps);
+      return answer.response === 'approved' ? { type: 'approval', response: 'approved', note: '' } : { type: 'approval', response: answer.response, note: answer.note };
+    }
+    case 'generate':
+      return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
+    case 'checkpoint': {
+      if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
+        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
+        if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
+        else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+      }
+      return { type: 'checkpointed' };
+    }
+    case 'tests': {
+      deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
+      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes });
+      session.ctx.discovered.last_test_run = `${r.passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.exitCode})`} at ${session.now()}`;
+      deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
+      return { type: 'tests', expect: effect.expect, passed: r.passed, output: r.output };
+    }
+    case 'complete':
+    case 'fail':
+      throw new Error(`effect ${effect.kind} is terminal`);
+  }
+}
+
+function settingsOf(deps: BaseDeps): MachineSettings {
+  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency };
+}
+
+/** Creates the per-chain deps (tools bound to this session's gates, the cached prefix). */
+export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger): DriveDeps {
+  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules), tools: [], log };
+  deps.tools = createWorkspaceTools({
+    root: base.workspace,
+    testCommand: base.config.test_command,
+    limits: base.config.limits,
+    approve: (change) => approveChange(session, deps, change),
+    onWritten: (rel, { isTest }) => {
+      const mem = session.ctx.session_memory;
+      if (!mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
+    },
+  });
+  return deps;
+}
+
+export type DriveOutcome = ChainContext['status'];
+
+/**
+ * Drives the chain in `session` until it stops. Returns the final status; the context on disk
+ * holds why. Throws only what the caller must map to an exit code after the context was saved
+ * (AwaitingInputError, BudgetExceededError, LlmApiError, InterruptedError).
+ */
+export async function drive(session: ChainSession, deps: DriveDeps, signal?: AbortSignal): Promise<DriveOutcome> {
+  const settings = settingsOf(deps);
+  const ctx = session.ctx;
+  ctx.status = 'running';
+  ctx.error = null;
+  if (!ctx.machine.awaiting) {
+    session.enterPhase(ctx.machine.phase);
+    deps.ui.progress.phase(ctx.machine.phase);
+    const t = transition(ctx.machine, { type: 'start' }, settings);
+    ctx.machine = { ...t.state, awaiting: t.effect, seq: ctx.machine.seq + 1 };
+    await session.save();
+  } else {
+    deps.ui.progress.phase(ctx.current_phase);
+  }
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new InterruptedError();
+      const effect = session.ctx.machine.awaiting!;
+      if (effect.kind === 'complete') return await finish(session, 'complete', null);
+      if (effect.kind === 'fail') return await finish(session, 'failed', effect.reason);
+      const event = await perform(effect, session, deps);
+      const t = transition(session.ctx.machine, event, settings);
+      const c = session.ctx;
+      c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
+      const record = c.phase_history.at(-1);
+      if (record) record.iterations += 1;
+      if (t.exited) {
+        session.exitPhase(t.exited.reason);
+        deps.log.info({ phase: t.exited.phase, reason: t.exited.reason }, 'phase exited');
+        const terminal = t.effect.kind === 'complete' || t.effect.kind === 'fail';
+        if (!terminal) {
+          session.enterPhase(t.state.phase);
+          deps.ui.progress.phase(t.state.phase);
+        }
+        if (!terminal && c.until_phase === t.exited.phase) {
+          c.status = 'paused';
+          await session.save();
+          deps.ui.progress.info(`stopped after ${t.exited.phase} as --until asked; continue with \`claude-exec resume ${c.chain_id}\``);
+          return 'paused';
+        }
+      }
+      await session.save();
+    }
+  } catch (err) {
+    const c = session.ctx;
+    if (err instanceof AwaitingInputError) {
+      // The gate saved status and pending already.
+    } else if (err instanceof BudgetExceededError) {
+      c.status = 'budget-exceeded';
+      c.error = err.message;
+    } else if (err instanceof InterruptedError) {
+      c.status = 'cancelled';
+      c.error = 'interrupted';
+    } else if (err instanceof StepFailedError) {
+      return await finish(session, 'failed', err.message);
+    } else {
+      c.status = 'failed';
+      c.error = err instanceof ClaudeExecError ? err.message : String((err as Error)?.message ?? err);
+    }
+    await session.save();
+    throw err;
+  }
+}
+
+async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
+  const c = session.ctx;
+  if (status === 'failed') session.exitPhase(`failed: ${reason}`);
+  c.status = status;
+  c.error = reason;
+  c.pending = null;
+  await session.save();
+  return status;
+}
+
+/** Phases in order, for `--until` validation. */
+export function isPhase(value: string, phases: readonly Phase[]): value is Phase {
+  return (phases as readonly string[]).includes(value);
+}

@@ -1,0 +1,127 @@
+/**
+ * The human gates: clarifying questions, the solution approval, and file changes. Each is
+ * answered in one of three ways: by a recorded answer (`answer`/`approve` commands), by `--yes`
+ * (proposed defaults become assumptions; gates approve), or on a terminal. Otherwise the chain
+ * is saved as `awaiting-input` with what it needs in `pending`, and AwaitingInputError is thrown.
+ */
+import { AwaitingInputError } from '../errors.js';
+import { openQuestions } from '../phases/merge.js';
+import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
+import type { GateResponse } from '../ui/types.js';
+import type { DriveDeps } from './deps.js';
+import type { ChainSession } from './session.js';
+
+const hint = (id: string, what: string) => `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
+
+/** Answers every open question (terminal, --yes, or pause). Records clarifications in the phase. */
+export async function askQuestions(session: ChainSession, deps: DriveDeps): Promise<void> {
+  const ctx = session.ctx;
+  const open = openQuestions(ctx);
+  if (open.length === 0) return;
+  let answers: Record<string, string>;
+  let by: 'user' | 'assumed';
+  if (deps.yes) {
+    answers = Object.fromEntries(open.map((q) => [q.id, q.default_answer]));
+    by = 'assumed';
+  } else if (deps.ui.interactive) {
+    answers = await deps.ui.askQuestions(open);
+    by = 'user';
+  } else {
+    await session.update((c) => {
+      c.status = 'awaiting-input';
+      c.pending = { kind: 'questions', question_ids: open.map((q) => q.id) };
+    });
+    throw new AwaitingInputError(
+      `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s): ${open.map((q) => `${q.id} "${q.question}"`).join('; ')}`,
+      hint(ctx.chain_id, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`),
+    );
+  }
+  await session.update((c) => {
+    const record = c.phase_history.at(-1);
+    for (const q of c.questions) {
+      const a = answers[q.id];
+      if (q.answer !== null || a === undefined) continue;
+      q.answer = a;
+      q.answered_by = by;
+      if (by === 'assumed') c.assumptions.push(`${q.question} → ${a} (proposed default, accepted with --yes)`);
+      record?.clarifications.push(`${q.question} → ${a}`);
+    }
+    c.pending = null;
+    c.status = 'running';
+  });
+}
+
+/** The solution approval gate (Y / n / more-info). */
+export async function approvalGate(session: ChainSession, deps: DriveDeps): Promise<GateResponse> {
+  const ctx = session.ctx;
+  const presented = ctx.solution ?? '(no solution text was produced)';
+  let answer: GateResponse;
+  const recorded = ctx.gate_response;
+  if (recorded && recorded.kind === 'solution') {
+    answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
+  } else if (deps.yes) {
+    answer = { response: 'approved' };
+  } else if (deps.ui.interactive) {
+    answer = await deps.ui.askApproval(presented, ctx.confidence_scores.overall);
+  } else {
+    await session.update((c) => {
+      c.status = 'awaiting-input';
+      c.pending = { kind: 'approval', presented };
+    });
+    throw new AwaitingInputError(
+      `chain ${ctx.chain_id} is waiting for approval of its solution`,
+      hint(ctx.chain_id, `Approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why" / --more-info "question")`),
+    );
+  }
+  await session.update((c) => {
+    c.approval_history.push({
+      phase: c.current_phase,
+      kind: 'solution',
+      presented,
+      user_response: answer.response,
+      note: answer.response === 'approved' ? (deps.yes && !recorded ? 'approved with --yes' : null) : answer.note,
+      timestamp: session.now(),
+    });
+    c.gate_response = null;
+    c.pending = null;
+    c.status = 'running';
+  });
+  return answer;
+}
+
+/** Approval of one file change proposed by write_file / edit_file. */
+export async function approveChange(session: ChainSession, deps: DriveDeps, change: ProposedChange): Promise<ApprovalDecision> {
+  const ctx = session.ctx;
+  const recorded = ctx.gate_response;
+  let decision: ApprovalDecision;
+  if (recorded && recorded.kind === 'file-change' && recorded.path === change.path) {
+    decision = recorded.response === 'approved' ? { approved: true } : { approved: false, reason: recorded.note ?? 'rejected' };
+  } else if (deps.yes) {
+    decision = { approved: true };
+  } else if (deps.ui.interactive) {
+    decision = await deps.ui.confirmChange(change);
+  } else {
+    await session.update((c) => {
+      c.status = 'awaiting-input';
+      c.pending = { kind: 'file-change', path: change.path, diff: change.diff, tool_use_id: '' };
+    });
+    throw new AwaitingInputError(
+      `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}`,
+      hint(ctx.chain_id, `Review it with \`claude-exec show ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),
+    );
+  }
+  await session.update((c) => {
+    c.approval_history.push({
+      phase: c.current_phase,
+      kind: 'file-change',
+      presented: change.path,
+      user_response: decision.approved ? 'approved' : 'rejected',
+      note: decision.approved ? null : decision.reason,
+      timestamp: session.now(),
+    });
+    c.gate_response = null;
+    c.pending = null;
+    c.status = 'running';
+  });
+  return decision;
+}

@@ -1,0 +1,91 @@
+/**
+ * `claude-exec init`: scaffolds a workspace for claude-exec. Creates what is missing and never
+ * overwrites a file; `.gitignore` is created or appended to (once). The result lists each path
+ * (relative to the workspace) with what happened to it:
+ *
+ *     { workspace, files: [{ path, action: 'created' | 'updated' | 'skipped', note? }] }
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+
+export type InitAction = 'created' | 'updated' | 'skipped';
+export interface InitEntry {
+  path: string;
+  action: InitAction;
+  note?: string;
+}
+export interface InitResult {
+  workspace: string;
+  files: InitEntry[];
+}
+
+/** The package's default project_rules.md (same relative path from src/app and dist/app). */
+export function defaultProjectRulesPath(): string {
+  return fileURLToPath(new URL('../../project_rules.md', import.meta.url));
+}
+
+export const ENV_EXAMPLE = `# claude-exec environment. Copy to .env and fill in; .env must stay out of version control.
+# Settings that are not secrets (models, thresholds, caps, test command, extra prompt dirs) go in
+# claude-exec.config.json; the phase-machine thresholds can also be tuned in project_rules.md.
+
+# Required: your Anthropic API key.
+ANTHROPIC_API_KEY=
+# Optional: another Messages API endpoint (a proxy or gateway).
+ANTHROPIC_BASE_URL=
+# Optional: warn once when a chain's cost passes this many USD (e.g. 5.00).
+COST_ALERT_THRESHOLD=
+# Optional: warn once when a chain's tokens pass this count (e.g. 80000).
+TOKEN_LIMIT_WARNING=
+# Optional: log level for the log file (debug, info, warn, error).
+LOG_LEVEL=
+`;
+
+const GITIGNORE_BLOCK = '# claude-exec chain context files (the folder itself is kept)\n/contexts/*\n!/contexts/.gitkeep\n';
+const IGNORES_CONTEXTS = /^\/?contexts(\/\*?)?\s*$/m;
+
+async function createFile(workspace: string, rel: string, content: string): Promise<InitEntry> {
+  const file = path.join(workspace, rel);
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  try {
+    await fs.writeFile(file, content, { flag: 'wx' });
+    return { path: rel, action: 'created' };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { path: rel, action: 'skipped', note: 'already exists' };
+    throw err;
+  }
+}
+
+async function ensureGitignore(workspace: string): Promise<InitEntry> {
+  const file = path.join(workspace, '.gitignore');
+  let text: string | undefined;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (text === undefined) return createFile(workspace, '.gitignore', GITIGNORE_BLOCK);
+  if (IGNORES_CONTEXTS.test(text)) return { path: '.gitignore', action: 'skipped', note: 'already ignores contexts/' };
+  await fs.appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${GITIGNORE_BLOCK}`);
+  return { path: '.gitignore', action: 'updated', note: 'added contexts/' };
+}
+
+/**
+ * Scaffolds `workspace`: prompts/custom/.gitkeep, contexts/.gitkeep, .gitignore (contexts/ kept
+ * out of git except .gitkeep), project_rules.md (the package default) and .env.example.
+ * Throws UsageError when the workspace is not an existing directory.
+ */
+export async function initWorkspace(workspace: string): Promise<InitResult> {
+  const ws = path.resolve(workspace);
+  const stat = await fs.stat(ws).catch(() => undefined);
+  if (!stat?.isDirectory()) throw new UsageError(`workspace ${ws} is not a directory`, 'Run init inside your project, or pass --cwd DIR.');
+  const rules = await fs.readFile(defaultProjectRulesPath(), 'utf8');
+  const files: InitEntry[] = [];
+  files.push(await createFile(ws, path.join('prompts', 'custom', '.gitkeep'), ''));
+  files.push(await createFile(ws, path.join('contexts', '.gitkeep'), ''));
+  files.push(await ensureGitignore(ws));
+  files.push(await createFile(ws, 'project_rules.md', rules));
+  files.push(await createFile(ws, '.env.example', ENV_EXAMPLE));
+  return { workspace: ws, files };
+}

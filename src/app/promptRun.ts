@@ -1,0 +1,111 @@
+/**
+ * Runs one prompt of the library as a step of a chain: renders it with the chain's variables,
+ * runs the agent loop to its forced result tool, records every call (with cost) and the step,
+ * and returns the validated result. Budget is checked before every call.
+ */
+import type { Phase, PromptRun, Step } from '../chain/schema.js';
+import { checkBudget, estimateCallCost } from '../cost/budget.js';
+import { StepFailedError, UsageError } from '../errors.js';
+import type { PromptDoc } from '../library/parse.js';
+import { renderPrompt } from '../library/render.js';
+import { renderChainState } from '../phases/merge.js';
+import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
+import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
+import type { ResultToolSpec } from '../llm/types.js';
+import type { DriveDeps } from './deps.js';
+import type { ChainSession } from './session.js';
+
+export const FINDINGS_TOOL: ResultToolSpec<Findings> = {
+  name: RECORD_FINDINGS,
+  description: 'Record the result of this prompt run. Call exactly once, at the end.',
+  schema: FindingsSchema,
+};
+
+export const NEXT_PROMPTS_TOOL: ResultToolSpec<NextPrompts> = {
+  name: CHOOSE_NEXT_PROMPTS,
+  description: 'Choose the next discovery prompts from the catalog, or declare the context ready for analysis.',
+  schema: NextPromptsSchema,
+};
+
+/** Output tokens assumed for a call when estimating its cost before it is made. */
+const EXPECTED_OUTPUT_TOKENS = 1500;
+
+function toolsFor(doc: PromptDoc, phase: Phase): string[] {
+  if (doc.tools === 'none') return [];
+  if (doc.tools === 'write' && phase === 'implementation') return [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES];
+  return [...READ_TOOL_NAMES];
+}
+
+/** The model for a prompt's tier in this chain. */
+function modelFor(session: ChainSession, doc: PromptDoc): string {
+  return session.ctx.models[doc.tier];
+}
+
+/**
+ * Runs `run` and returns its validated result. When the chain has an earlier, unfinished run of
+ * the same step (a crash or a pause mid-step), it continues that conversation instead of
+ * repeating its calls. Throws StepFailedError, LlmApiError, BudgetExceededError or
+ * AwaitingInputError (from a gate inside a tool); the step is marked failed only for the first.
+ */
+export async function runPrompt<T = Findings>(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<T>): Promise<{ value: T; step: Step }> {
+  const doc = deps.catalog.get(run.name);
+  if (!doc) throw new UsageError(`prompt "${run.name}" is not in the library`, '`claude-exec prompts list` shows the prompts.');
+  const ctx = session.ctx;
+  const phase = ctx.current_phase;
+  const result = (resultTool ?? FINDINGS_TOOL) as ResultToolSpec<T>;
+
+  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === run.name && s.status === 'running');
+  const step = unfinished ?? session.startStep(phase, run.name, run.focus ?? null);
+  const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
+  deps.ui.progress.stepStart({ n: step.n, prompt: run.name, focus: run.focus ?? null });
+
+  const chainState = renderChainState(ctx);
+  let instructions = `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` + renderPrompt(doc, {
+    goal: ctx.goal,
+    phase,
+    focus: run.focus ?? ctx.machine.focus ?? undefined,
+    context: chainState,
+    question: run.question ?? undefined,
+    feedback: run.feedback ?? undefined,
+    test_command: deps.config.test_command.join(' '),
+  });
+  if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${chainState}`;
+  instructions += `\n\nEnd by calling ${result.name}.`;
+
+  const enabled = toolsFor(doc, phase);
+  const model = modelFor(session, doc);
+  try {
+    const out = await deps.llm.runStructured(
+      {
+        model,
+        prefix: deps.prefix,
+        instructions,
+        result,
+        allTools: deps.tools,
+        enabledTools: enabled,
+        maxTurns: enabled.length === 0 ? 0 : enabled.length > 3 ? deps.config.caps.implementation_agent_turns : deps.config.caps.agent_turns,
+        maxCorrections: deps.config.caps.corrections,
+        maxTokens: deps.config.limits.max_tokens_per_call,
+        resumeMessages,
+      },
+      {
+        beforeCall: ({ model: m, estimatedInputTokens }) => {
+          const next = estimateCallCost(m, estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
+          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost, nextCallUsd: next, maxCostUsd: session.ctx.max_cost_usd });
+        },
+        onCall: (call, messages) => session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }),
+        onProgress: (event) => {
+          if (event.type === 'tool') deps.ui.progress.tool({ prompt: run.name, name: event.name, summary: event.summary });
+        },
+      },
+    );
+    const summary = (out.value as { summary?: string; rationale?: string }).summary ?? (out.value as { rationale?: string }).rationale ?? '';
+    return { value: out.value, step: { ...step, summary } };
+  } catch (err) {
+    if (err instanceof StepFailedError) {
+      await session.endStep(step, { ok: false, summary: err.message, error: err.message });
+      deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: err.message, ok: false });
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * A chain being driven: its context in memory, the file it is saved to, and the bookkeeping
+ * that must happen after every call and every step (call records with cost, cost_tracking,
+ * in-flight conversations, steps, phase history). Every change is followed by an atomic save;
+ * saves are serialized so that concurrent prompt runs never interleave writes.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
+import { saveChain } from '../chain/store.js';
+import { crossedAlerts } from '../cost/budget.js';
+import { costOfCall, type PriceTable } from '../cost/prices.js';
+import { deriveCostTracking } from '../cost/tracking.js';
+import type { Config } from '../config/schema.js';
+import type { LlmCallResult } from '../llm/types.js';
+import type { Progress } from '../ui/types.js';
+
+export class ChainSession {
+  ctx: ChainContext;
+  readonly file: string;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly clock: () => Date;
+
+  constructor(file: string, ctx: ChainContext, clock: () => Date) {
+    this.file = file;
+    this.ctx = ctx;
+    this.clock = clock;
+  }
+
+  now(): string {
+    return this.clock().toISOString();
+  }
+
+  /** Saves the current context (atomic; queued behind earlier saves). */
+  save(): Promise<void> {
+    this.ctx.updated_at = this.now();
+    const snapshot = JSON.parse(JSON.stringify(this.ctx)) as ChainContext;
+    this.saving = this.saving.then(() => saveChain(this.file, snapshot));
+    return this.saving;
+  }
+
+  /**
+   * Synchronous atomic save, for signal handlers that must write before the process exits:
+   * temp file in the same directory, fsync, rename.
+   */
+  saveSync(): void {
+    this.ctx.updated_at = this.now();
+    const tmp = `${this.file}.${process.pid}.interrupt.tmp`;
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, `${JSON.stringify(this.ctx, null, 2)}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.file);
+  }
+
+  /** Applies `fn` to the context and saves. */
+  async update(fn: (ctx: ChainContext) => ChainContext | void): Promise<void> {
+    const next = fn(this.ctx);
+    if (next) this.ctx = next;
+    await this.save();
+  }
+
+  startStep(phase: Phase, prompt: string, focus: string | null): Step {
+    const step: Step = {
+      n: this.ctx.steps.length + 1,
+      phase,
+      prompt,
+      focus,
+      status: 'running',
+      started_at: this.now(),
+      ended_at: null,
+      summary: null,
+      confidence_before: this.ctx.confidence_scores.overall,
+      confidence_after: null,
+      effect: this.ctx.machine.seq,
+      error: null,
+    };
+    this.ctx.steps.push(step);
+    return step;
+  }
+
+  /**
+   * Records one completed call of step `step` (cost from the price table; null when the model
+   * has no price), re-derives cost_tracking from calls[], stores the step's conversation so far,
+   * saves, and reports progress and threshold alerts.
+   */
+  async recordCall(step: Step, call: LlmCallResult, messages: unknown[], deps: { prices: PriceTable; config: Config; progress: Progress }): Promise<void> {
+    const before = this.ctx.cost_tracking;
+    const { cost_usd, pricing_version } = costOfCall(call.usage, call.model, deps.prices);
+    const record: CallRecord = {
+      id: this.ctx.calls.length + 1,
+      step: step.n,
+      phase: step.phase,
+      prompt: step.prompt,
+      model: call.model,
+      request_id: call.request_id,
+      started_at: call.started_at,
+      latency_ms: call.latency_ms,
+      usage: call.usage,
+      cost_usd,
+      pricing_version,
+    };
+    this.ctx.calls.push(record);
+    this.ctx.cost_tracking = deriveCostTracking(this.ctx.calls);
+    this.ctx.in_flight = [...this.ctx.in_flight.filter((f) => f.step !== step.n), { step: step.n, messages }];
+    await this.save();
+    const after = this.ctx.cost_tracking;
+    const u = call.usage;
+    const tokens = u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+    const promptTokens = after.input_tokens + after.cache_write_tokens + after.cache_read_tokens;
+    deps.progress.call({
+      prompt: step.prompt,
+      tokens,
+      chainTokens: after.tokens_used,
+      chainCostUsd: after.estimated_cost,
+      unpriced: cost_usd === null,
+      cacheReadShare: promptTokens > 0 ? after.cache_read_tokens / promptTokens : null,
+    });
+    const limits = deps.config.limits;
+    for (const warning of crossedAlerts(
+      { usd: before.estimated_cost, tokens: before.tokens_used },
+      { usd: after.estimated_cost, tokens: after.tokens_used },
+      { costAlertUsd: limits.cost_alert_threshold_usd, tokenLimit: limits.token_limit_warning },
+    )) {
+      deps.progress.warn(warning);
+    }
+  }
+
+  /** Marks a step finished (complete or failed), drops its in-flight conversation, saves. */
+  async endStep(step: Step, outcome: { ok: boolean; summary: string; result?: unknown; error?: string }): Promise<void> {
+    const s = this.ctx.steps.find((x) => x.n === step.n)!;
+    s.status = outcome.ok ? 'complete' : 'failed';
+    s.ended_at = this.now();
+    s.summary = outcome.summary;
+    s.result = outcome.result;
+    s.error = outcome.error ?? null;
+    s.confidence_after = this.ctx.confidence_scores.overall;
+    this.ctx.in_flight = this.ctx.in_flight.filter((f) => f.step !== step.n);
+    if (outcome.ok) {
+      const record = this.ctx.phase_history.at(-1);
+      if (record && record.phase === step.phase) record.prompts_executed.push(step.prompt);
+    }
+    await this.save();
+  }
+
+  /** Opens a phase_history record for `phase`. */
+  enterPhase(phase: Phase): void {
+    this.ctx.current_phase = phase;
+    this.ctx.phase_history.push({
+      phase,
+      started_at: this.now(),
+      ended_at: null,
+      duration_ms: null,
+      iterations: 0,
+      prompts_executed: [],
+      clarifications: [],
+      exit_reason: null,
+    });
+  }
+
+  /** Closes the open phase_history record with `reason`. */
+  exitPhase(reason: string): void {
+    const record = this.ctx.phase_history.at(-1);
+    if (!record || record.ended_at) return;
+    record.ended_at = this.now();
+    record.duration_ms = Date.parse(record.ended_at) - Date.parse(record.started_at);
+    record.exit_reason = reason;
+  }
+}

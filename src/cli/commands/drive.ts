@@ -1,0 +1,114 @@
+/**
+ * Commands that drive a chain: run (the default command), resume, approve, answer.
+ */
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { commandContext } from '../globals.js';
+import type { GlobalOptions, Io } from '../io.js';
+
+async function setup(cmd: Command) {
+  const { opts, io } = commandContext(cmd);
+  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }] = await Promise.all([
+    import('../../app/deps.js'),
+    import('../../ui/terminal.js'),
+    import('../../app/chain.js'),
+    import('../outcome.js'),
+  ]);
+  const ui = createTerminalUi({ color: opts.color, verbose: opts.verbose, interactive: io.interactive });
+  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes });
+  const driveOpts = {
+    contextsDir: contextsDir(opts),
+    verbose: opts.verbose,
+    until: opts.until,
+    maxCostUsd: opts.maxCost,
+    model: opts.model,
+  };
+  return { opts, io, base, chain, driveOpts, report: (o: Parameters<typeof reportOutcome>[2]) => reportOutcome(io, opts.json, o) };
+}
+
+/** The one contexts directory a driving command writes to. */
+export function contextsDir(opts: GlobalOptions): string {
+  if (opts.contexts && opts.contexts.length > 1) throw new UsageError('a chain is driven in one contexts directory; give --contexts once');
+  return opts.contexts?.[0] ?? path.join(opts.cwd, 'contexts');
+}
+
+function parseAnswers(pairs: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const i = pair.indexOf('=');
+    if (i <= 0) throw new UsageError(`--answer "${pair}" must look like q1=your answer`);
+    out[pair.slice(0, i).trim()] = pair.slice(i + 1);
+  }
+  return out;
+}
+
+async function readAnswersFile(file: string, io: Io): Promise<Record<string, string>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`${file}: cannot read answers (${(err as Error).message})`, 'The file holds a JSON object: {"q1": "answer", "q2": "answer"}.');
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json) || Object.values(json).some((v) => typeof v !== 'string')) {
+    throw new UsageError(`${file}: answers must be a JSON object of question id → string`, 'Example: {"q1": "Yes, refresh tokens", "q2": "Redis"}');
+  }
+  io.err(`read ${Object.keys(json).length} answer(s) from ${file}`);
+  return json as Record<string, string>;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run', { isDefault: true })
+    .description('start a new chain for a task and drive it through the phases')
+    .argument('[task...]', 'what to build or fix, in plain words')
+    .addHelpText('after', '\nExamples:\n  claude-exec "Add JWT authentication with refresh tokens to this Express app"\n  claude-exec --yes --until solution-approval "Plan a migration to Postgres"\n  claude-exec --json --max-cost 2 "Fix the flaky login test"')
+    .action(async (task: string[], _o, cmd: Command) => {
+      if (!task.length) {
+        cmd.parent?.outputHelp();
+        throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
+      }
+      const s = await setup(cmd);
+      s.report(await s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+    });
+
+  program
+    .command('resume')
+    .description('continue a chain from its last completed step (after a pause, a crash, a budget stop, an awaited answer)')
+    .argument('<id>', 'chain id, e.g. 047')
+    .addHelpText('after', '\nExamples:\n  claude-exec resume 047\n  claude-exec resume 047 --yes --max-cost 5')
+    .action(async (id: string, _o, cmd: Command) => {
+      const s = await setup(cmd);
+      s.report(await s.chain.resumeChain(id, s.base, s.driveOpts));
+    });
+
+  program
+    .command('approve')
+    .description('answer a pending approval gate (solution or file change) without a terminal, then continue the chain')
+    .argument('<id>', 'chain id')
+    .option('--reject <why>', 'reject, saying what should change')
+    .option('--more-info <question>', 'ask a question before deciding (solution gate only)')
+    .addHelpText('after', '\nExamples:\n  claude-exec approve 047\n  claude-exec approve 047 --reject "Keep server sessions; add JWT only for the mobile API"\n  claude-exec approve 047 --more-info "How is logout handled?"')
+    .action(async (id: string, o: { reject?: string; moreInfo?: string }, cmd: Command) => {
+      if (o.reject !== undefined && o.moreInfo !== undefined) throw new UsageError('give either --reject or --more-info, not both');
+      const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null };
+      const s = await setup(cmd);
+      s.report(await s.chain.approveChain(id, answer, s.base, s.driveOpts));
+    });
+
+  program
+    .command('answer')
+    .description('answer pending clarifying questions without a terminal, then continue the chain')
+    .argument('<id>', 'chain id')
+    .option('--file <answers.json>', 'a JSON object of question id → answer')
+    .option('--answer <qid=text...>', 'one answer, e.g. --answer q1="Yes, refresh tokens" (repeatable)')
+    .addHelpText('after', '\nExamples:\n  claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"\n  claude-exec answer 047 --file answers.json')
+    .action(async (id: string, o: { file?: string; answer?: string[] }, cmd: Command) => {
+      const { io } = commandContext(cmd);
+      const answers = { ...(o.file ? await readAnswersFile(o.file, io) : {}), ...parseAnswers(o.answer) };
+      if (Object.keys(answers).length === 0) throw new UsageError('no answers given', 'Use --answer q1=… or --file answers.json; `claude-exec status ID` lists the questions.');
+      const s = await setup(cmd);
+      s.report(await s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
+    });
+}

@@ -1,0 +1,31 @@
+/**
+ * The terminal edge, as the app sees it. `src/ui/terminal.ts` implements it for a real terminal
+ * (stderr for everything, so stdout stays clean for results and `--json`).
+ */
+import type { Phase, Question } from '../chain/schema.js';
+
+export interface Progress {
+  phase(phase: Phase): void;
+  stepStart(info: { n: number; prompt: string; focus: string | null }): void;
+  stepEnd(info: { n: number; prompt: string; summary: string; ok: boolean }): void;
+  /** After every call: the call's tokens and the chain's running totals. */
+  call(info: { prompt: string; tokens: number; chainTokens: number; chainCostUsd: number; unpriced: boolean; cacheReadShare: number | null }): void;
+  tool(info: { prompt: string; name: string; summary: string }): void;
+  info(text: string): void;
+  warn(text: string): void;
+}
+
+export type GateResponse = { response: 'approved' } | { response: 'rejected' | 'more-info'; note: string };
+export type ChangeResponse = { approved: true } | { approved: false; reason: string };
+
+export interface Ui {
+  progress: Progress;
+  /** A human can be asked (stdin and stderr are terminals). */
+  interactive: boolean;
+  /** Asks each question with its proposed default; returns answers by question id. */
+  askQuestions(questions: Question[]): Promise<Record<string, string>>;
+  /** Shows the solution and asks Y / n / more-info (with a reason or a question). */
+  askApproval(solution: string, confidence: number): Promise<GateResponse>;
+  /** Shows a diff of a file change and asks to apply it. */
+  confirmChange(change: { path: string; diff: string; isNew: boolean }): Promise<ChangeResponse>;
+}
