@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
+import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
 import { initWorkspace, ENV_EXAMPLE } from '../../src/app/init.js';
 import { computePromptStats, listPrompts, openLibrary, promptStats, searchLibrary, showPrompt, validatePrompts } from '../../src/app/prompts.js';
@@ -89,6 +90,28 @@ describe('prompts validate', () => {
       err.mockRestore();
       out.mockRestore();
     }
+  });
+});
+
+describe('the built binary (run `npm run build` first)', () => {
+  const bin = path.resolve(import.meta.dirname, '../../bin/claude-exec');
+
+  it('prompts validate DIR exits 2 with file: field: problem lines on stderr', async () => {
+    const ws = await tempDir('claude-exec-ws-');
+    await fs.mkdir(path.join(ws, 'bad'));
+    await fs.writeFile(path.join(ws, 'bad', 'oops.md'), '---\nname: oops\npurpose: p\n---\nRead {{files}}\n');
+    const r = await execa('node', [bin, 'prompts', 'validate', 'bad', '--cwd', ws], { reject: false });
+    expect(r.exitCode).toBe(2);
+    const lines = r.stderr.split('\n');
+    expect(lines).toContain(`${path.join('bad', 'oops.md')}: good_for: required field is missing`);
+    expect(lines.some((l) => l.startsWith(`${path.join('bad', 'oops.md')}: body: unknown variable {{files}}`))).toBe(true);
+  });
+
+  it('prompts validate of a good file exits 0 and says so', async () => {
+    const ws = await workspaceWithPrompts();
+    const r = await execa('node', [bin, 'prompts', 'validate', 'prompts', '--cwd', ws], { reject: false });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout.trim()).toBe('1 prompt OK');
   });
 });
 

@@ -140,7 +140,7 @@ export function register(program: Command): void {
       const report = await app.validatePrompts(paths, { cwd: opts.cwd });
       if (report.issues.length) io.err(renderIssues(report.issues));
       if (opts.json) printJson(io, report);
-      else if (report.ok) io.out(`${report.files} prompts OK`);
+      else if (report.ok) io.out(`${report.files} prompt${report.files === 1 ? '' : 's'} OK`);
       else io.out(`${report.valid} of ${report.files} prompt files OK, ${report.issues.length} problem(s)`);
       if (!report.ok) process.exitCode = ExitCode.usage;
     });
