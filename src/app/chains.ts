@@ -97,7 +97,7 @@ export function chainStatus(ctx: ChainContext): ChainStatus {
  * Restores the workspace files the chain changed to its pre-implementation checkpoint.
  * Throws UsageError when the chain has no checkpoint.
  */
-export async function rollbackChain(dirs: string[], id: string): Promise<{ chain_id: string; git_ref: string; restored: string[]; removed: string[] }> {
+export async function rollbackChain(dirs: string[], id: string): Promise<{ chain_id: string; git_ref: string; restored: string[]; removed: string[]; kept: string[] }> {
   const { ctx } = await loadChain(dirs, id);
   const checkpoint = ctx.checkpoints.find((c) => c.phase === 'implementation');
   if (!checkpoint) throw new UsageError(`chain ${ctx.chain_id} has no checkpoint`, 'A checkpoint is saved before the first file change, in a git workspace.');

@@ -37,6 +37,8 @@ export interface DriveDeps extends BaseDeps {
   /** The workspace tools, in their fixed order (the same list on every call). */
   tools: AgentTool[];
   log: Logger;
+  /** Set once the server has shown it does not offer `count_tokens`. */
+  tokenCounting?: 'unsupported';
 }
 
 /**

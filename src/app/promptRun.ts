@@ -30,6 +30,17 @@ export const NEXT_PROMPTS_TOOL: ResultToolSpec<NextPrompts> = {
 /** Output tokens assumed for a call when estimating its cost before it is made. */
 const EXPECTED_OUTPUT_TOKENS = 1500;
 
+/**
+ * Input tokens of the next call as the server counts them (`messages.countTokens`), or null when
+ * the server does not offer counting (then the local estimate is used; remembered per process).
+ */
+async function countInputTokens(deps: DriveDeps, model: string, messages: readonly unknown[]): Promise<number | null> {
+  if (!deps.llm.countTokens || deps.tokenCounting === 'unsupported') return null;
+  const n = await deps.llm.countTokens({ model, prefix: deps.prefix, tools: deps.tools, messages: [...messages] });
+  if (n === null) deps.tokenCounting = 'unsupported';
+  return n;
+}
+
 function toolsFor(doc: PromptDoc, phase: Phase): string[] {
   if (doc.tools === 'none') return [];
   if (doc.tools === 'write' && phase === 'implementation') return [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES];
@@ -89,9 +100,12 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         resumeMessages,
       },
       {
-        beforeCall: ({ model: m, estimatedInputTokens }) => {
-          const next = estimateCallCost(m, estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
-          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost, nextCallUsd: next, maxCostUsd: session.ctx.max_cost_usd });
+        beforeCall: async ({ model: m, estimatedInputTokens, messages }) => {
+          const max = session.ctx.max_cost_usd;
+          if (max === null) return;
+          const counted = await countInputTokens(deps, m, messages);
+          const next = estimateCallCost(m, counted ?? estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
+          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost, nextCallUsd: next, maxCostUsd: max });
         },
         onCall: (call, messages) => session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }),
         onProgress: (event) => {

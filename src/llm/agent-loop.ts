@@ -86,7 +86,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
       maxTokens: spec.maxTokens,
       toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'any' },
     });
-    await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request) });
+    await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request), messages });
     const sent = await send(request, hooks);
     turns++;
     calls.push(sent.call);

@@ -52,8 +52,11 @@ export interface StructuredRunSpec<T> {
 }
 
 export interface RunHooks {
-  /** Called before every call with a local estimate of its input tokens; throw to stop (budget). */
-  beforeCall?(info: { model: string; estimatedInputTokens: number }): Promise<void> | void;
+  /**
+   * Called before every call with a local estimate of its input tokens and the messages about to
+   * be sent (so the caller may count them exactly with `countTokens`); throw to stop (budget).
+   */
+  beforeCall?(info: { model: string; estimatedInputTokens: number; messages: readonly unknown[] }): Promise<void> | void;
   /** Called after every completed call with its record and the conversation so far. */
   onCall?(call: LlmCallResult, messages: unknown[]): Promise<void> | void;
   /** Streamed text and tool activity, for progress on stderr. */

@@ -80,19 +80,21 @@ export async function createCheckpoint(root: string, chainId: string): Promise<{
  * present there are restored in the working tree only (the index is left alone); files absent
  * there are deleted, with directories that thereby become empty. Returns what it did.
  * Throws `UsageError` when the ref does not exist or a path leaves the workspace.
- * Files ignored by .gitignore are not in the checkpoint, so they count as absent.
+ * Files ignored by .gitignore are not in the checkpoint, so their earlier content is unknown:
+ * they are left as they are and listed in `kept` (never deleted: that could lose user data).
  */
 export async function rollback(
   root: string,
   gitRef: string,
   filesModified: string[],
-): Promise<{ restored: string[]; removed: string[] }> {
+): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const verified = await git(root, ['rev-parse', '--verify', '-q', `${gitRef}^{commit}`]);
   if (verified.exitCode !== 0) {
     throw new UsageError(`checkpoint ${gitRef} not found in ${root}`, 'The chain has no checkpoint to roll back to.');
   }
   const restored: string[] = [];
   const removed: string[] = [];
+  const kept: string[] = [];
   for (const file of [...new Set(filesModified)]) {
     const check = checkLexical(root, file);
     if (!check.ok || check.rel === '.') throw new UsageError(`refusing to roll back ${JSON.stringify(file)}: ${check.ok ? 'the workspace root' : check.reason}`);
@@ -100,6 +102,8 @@ export async function rollback(
     if ((await git(root, ['cat-file', '-e', `${gitRef}:./${rel}`])).exitCode === 0) {
       await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
       restored.push(rel);
+    } else if ((await git(root, ['check-ignore', '-q', '--', rel])).exitCode === 0) {
+      kept.push(rel);
     } else {
       const abs = path.join(root, rel);
       const existed = await rm(abs).then(
@@ -110,7 +114,7 @@ export async function rollback(
       await removeEmptyParents(root, path.dirname(abs));
     }
   }
-  return { restored, removed };
+  return { restored, removed, kept };
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {

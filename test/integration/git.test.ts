@@ -91,6 +91,16 @@ describe('rollback', () => {
     expect(await gitIn(ws.root, ['diff', '--cached', '--name-only'])).toBe('');
   });
 
+  it('never deletes a git-ignored file it cannot restore', async () => {
+    await writeFile(file('.gitignore'), 'node_modules\nlocal.log\n');
+    await writeFile(file('local.log'), 'the user kept this\n');
+    const cp = await createCheckpoint(ws.root, '051');
+    await writeFile(file('local.log'), 'changed by the model\n');
+    const result = await rollback(ws.root, cp!.git_ref, ['local.log']);
+    expect(result).toMatchObject({ kept: ['local.log'], removed: [] });
+    expect(await exists('local.log')).toBe(true);
+  });
+
   it('refuses an unknown ref and paths outside the workspace', async () => {
     await expect(rollback(ws.root, 'refs/claude-exec/chain-999/pre-implementation', ['src/app.js'])).rejects.toThrow(/not found/);
     const cp = await createCheckpoint(ws.root, '050');

@@ -68,5 +68,6 @@ export function register(program: Command): void {
       io.out(`Chain ${r.chain_id}: restored ${r.restored.length} file(s), removed ${r.removed.length} new file(s) from ${r.git_ref}`);
       for (const f of r.restored) io.out(`  restored ${f}`);
       for (const f of r.removed) io.out(`  removed  ${f}`);
+      for (const f of r.kept) io.out(`  kept     ${f} (git-ignored, so the checkpoint has no copy of it)`);
     });
 }
