@@ -3,6 +3,7 @@
  * `createDriveDeps` wires the real edges: config, library, price table, Anthropic adapter,
  * terminal ui, chain logger.
  */
+import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
@@ -56,7 +57,7 @@ export function buildPrefix(catalog: Catalog, rules: string): StablePrefix {
  */
 export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv }): Promise<BaseDeps> {
   const { config, env, rules } = loadConfig(workspace, opts.env);
-  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs });
+  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
   if (issues.length) throw new PromptValidationError(issues);
   const llm = createAnthropicClient({
     apiKey: env.ANTHROPIC_API_KEY,

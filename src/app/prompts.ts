@@ -12,6 +12,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { loadConfig } from '../config/load.js';
 import { UsageError, type PromptIssue } from '../errors.js';
 import type { Catalog } from '../library/catalog.js';
 import { libraryLayers, loadLibrary, parsePromptFiles, promptFilesIn, readPromptDir, type DirResult, type LoadLibraryOptions } from '../library/load.js';
@@ -121,7 +122,7 @@ async function validatePath(target: string): Promise<DirResult & { files: number
 export async function validatePrompts(paths: string[], opts: Omit<LoadLibraryOptions, 'workspace'> & { cwd: string }): Promise<ValidateReport> {
   const results: (DirResult & { files: number })[] = [];
   if (paths.length === 0) {
-    for (const { dir, layer } of await libraryLayers({ ...opts, workspace: opts.cwd })) {
+    for (const { dir, layer } of await libraryLayers({ extraDirs: configPromptDirs(opts.cwd), ...opts, workspace: opts.cwd })) {
       const r = await readPromptDir(dir, layer);
       results.push({ ...r, files: r.docs.length + new Set(r.issues.map((i) => i.file)).size });
     }
@@ -134,7 +135,15 @@ export async function validatePrompts(paths: string[], opts: Omit<LoadLibraryOpt
   return { ok: issues.length === 0, files, valid, issues };
 }
 
-/** Loads the workspace's library for list/show/search; invalid files come back as issues. */
+/**
+ * Loads the workspace's library for list/show/search; invalid files come back as issues.
+ * Extra directories default to the workspace config's `prompt_dirs`.
+ */
 export async function openLibrary(cwd: string, opts: Omit<LoadLibraryOptions, 'workspace'> = {}): Promise<{ catalog: Catalog; issues: PromptIssue[] }> {
-  return loadLibrary({ ...opts, workspace: cwd });
+  return loadLibrary({ extraDirs: configPromptDirs(cwd), ...opts, workspace: cwd });
+}
+
+/** The config's `prompt_dirs`, resolved against the workspace. Throws ConfigError for a bad config. */
+export function configPromptDirs(cwd: string): string[] {
+  return loadConfig(cwd).config.prompt_dirs.map((d) => path.resolve(cwd, d));
 }
