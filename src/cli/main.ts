@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ClaudeExecError, ExitCode } from '../errors.js';
+import { runInterruptHandlers } from '../app/interrupt.js';
 import { commandModules } from './commands/index.js';
 
 function buildProgram(): Command {
@@ -57,5 +58,16 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv);
-process.exit(code);
+function onSignal(signal: NodeJS.Signals): void {
+  runInterruptHandlers();
+  process.stderr.write(`\nclaude-exec: interrupted (${signal}); the chain was saved — continue with \`claude-exec resume ID\`.\n`);
+  exit(ExitCode.interrupted);
+}
+
+function exit(code: number): never {
+  process.exit(code);
+}
+
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+exit(await main(process.argv));
