@@ -4,7 +4,6 @@
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
-import { rollback } from '../tools/git.js';
 
 export interface ChainRow {
   chain_id: string;
@@ -101,6 +100,7 @@ export async function rollbackChain(dirs: string[], id: string): Promise<{ chain
   const { ctx } = await loadChain(dirs, id);
   const checkpoint = ctx.checkpoints.find((c) => c.phase === 'implementation');
   if (!checkpoint) throw new UsageError(`chain ${ctx.chain_id} has no checkpoint`, 'A checkpoint is saved before the first file change, in a git workspace.');
+  const { rollback } = await import('../tools/git.js');
   const result = await rollback(ctx.workspace, checkpoint.git_ref, ctx.session_memory.files_modified);
   return { chain_id: ctx.chain_id, git_ref: checkpoint.git_ref, ...result };
 }

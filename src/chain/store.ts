@@ -7,11 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
-import writeFileAtomic from 'write-file-atomic';
 import { ContextFileError, UsageError } from '../errors.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
-import { ChainContextSchema, type ChainContext } from './schema.js';
+import type { ChainContext } from './schema.js';
 
 export interface ChainFileEntry {
   /** Absolute path of the context file. */
@@ -63,6 +61,8 @@ export async function readChainFile(file: string): Promise<ChainContext> {
   } catch (err) {
     throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
   }
+  // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
+  const { ChainContextSchema } = await import('./schema.js');
   const parsed = ChainContextSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -90,6 +90,7 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
 
 /** Writes a context atomically (temp file in the same directory, fsync, rename). */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
+  const { default: writeFileAtomic } = await import('write-file-atomic');
   await writeFileAtomic(file, `${JSON.stringify(ctx, null, 2)}\n`, { fsync: true });
 }
 
@@ -131,6 +132,7 @@ export async function createChain(
  * Returns the release function. Throws ContextFileError when another live process holds it.
  */
 export async function lockChain(file: string): Promise<() => Promise<void>> {
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     return await lockfile.lock(file, { stale: 30_000, update: 10_000, realpath: false });
   } catch (err) {
