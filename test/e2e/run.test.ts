@@ -1,0 +1,131 @@
+/**
+ * End to end: the built binary drives the JWT scenario on the Express fixture against the fake
+ * Messages API — a full `--yes --json` run, a plan-only run (`--until`), and budget stops.
+ */
+import { execa } from 'execa';
+import { describe, expect, it } from 'vitest';
+import { PHASES } from '../../src/chain/schema.js';
+import { deriveCostTracking } from '../../src/cost/tracking.js';
+import { gitIn } from '../helpers/workspace.js';
+import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
+import { GOAL } from '../helpers/scenario.js';
+import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
+
+describe.concurrent('claude-exec run (built binary, fake API)', () => {
+  it('runs the chain to completion with --yes --json: phases, files, tests, checkpoint, exact usage and cost', async () => {
+    const e = await setupE2e();
+    try {
+      const r = await e.run('--yes', '--json', GOAL);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = jsonOut(r);
+      expect(out).toMatchObject({ status: 'complete', exit_code: 0, current_phase: 'deployment-readiness' });
+
+      const { file, ctx } = await onlyChain(e.ws.root);
+      expect(out.file).toBe(file);
+      expect(ctx.status).toBe('complete');
+      expect(ctx.goal).toBe(GOAL);
+      // Every phase, in order, with one round of questions answered by their defaults.
+      expect([...new Set(phasesOf(ctx))]).toEqual([...PHASES]);
+      expect(phasesOf(ctx)).toEqual([...PHASES]);
+      expect(ctx.phase_history.every((p) => p.ended_at !== null && p.exit_reason)).toBe(true);
+      expect(ctx.questions.map((q) => [q.id, q.answered_by])).toEqual([['q1', 'assumed'], ['q2', 'assumed']]);
+      expect(ctx.phase_history[1]!.prompts_executed).toEqual(expect.arrayContaining(['prompt_selector', 'trace_existing_flow', 'dependency_analyzer']));
+      expect(ctx.discovered.routes).toEqual(expect.arrayContaining(['POST /api/login', 'GET /api/me']));
+
+      // The written files, and the fixture's own suite (old and new tests) passes.
+      expect(ctx.session_memory.files_modified).toEqual([TOKEN_TEST_PATH, TOKEN_MODULE_PATH]);
+      expect(ctx.session_memory.tests_written).toEqual([TOKEN_TEST_PATH]);
+      expect(out.files_modified).toEqual([TOKEN_TEST_PATH, TOKEN_MODULE_PATH]);
+      const suite = await execa('node', ['--test'], { cwd: e.ws.root, reject: false });
+      expect(suite.exitCode, suite.stdout).toBe(0);
+      expect(suite.stdout).toMatch(/# pass 13\b/);
+      expect(suite.stdout).toMatch(/# fail 0\b/);
+
+      // The pre-implementation checkpoint is a ref, not a commit on the branch.
+      expect(ctx.checkpoints).toHaveLength(1);
+      const ref = ctx.checkpoints[0]!.git_ref;
+      expect(await gitIn(e.ws.root, ['show-ref'])).toContain(ref);
+      expect(await gitIn(e.ws.root, ['rev-list', '--count', 'HEAD'])).toBe('1');
+
+      // Usage recorded exactly as the server sent it, call by call, with the request ids.
+      const sent = e.messages();
+      expect(ctx.calls.length).toBe(sent.length);
+      expect(e.server.sentUsage.length).toBe(sent.length);
+      expect(ctx.calls.map((c) => c.request_id)).toEqual(expect.arrayContaining(sent.map((_, i) => `req_fake_${i}`)));
+      for (const call of ctx.calls) {
+        const i = Number(call.request_id!.replace('req_fake_', ''));
+        expect(call.usage).toEqual(e.server.sentUsage[i]);
+      }
+      // Calls are recorded in the order their responses arrived; only the concurrent discovery
+      // batch may complete out of request order.
+      const order = ctx.calls.map((c) => Number(c.request_id!.replace('req_fake_', '')));
+      expect([...order].sort((a, b) => a - b)).toEqual(order.map((_, i) => i));
+      expect(ctx.calls.filter((c, i) => order[i] !== i).every((c) => c.phase === 'context-building' || c.phase === 'implementation')).toBe(true);
+      expect(ctx.calls.some((c) => (c.usage.cache_read_input_tokens ?? 0) > 0)).toBe(true);
+      expect(ctx.calls.every((c) => c.cost_usd !== null && c.cost_usd > 0)).toBe(true);
+      expect(ctx.cost_tracking).toEqual(deriveCostTracking(ctx.calls));
+      expect(out.calls).toBe(ctx.calls.length);
+      expect(out.cost_usd).toBe(ctx.cost_tracking.estimated_cost);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('--until solution-approval stops before implementation without touching a file; resume completes', async () => {
+    const e = await setupE2e();
+    try {
+      const r = await e.run('--yes', '--json', '--until', 'solution-approval', GOAL);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(jsonOut(r)).toMatchObject({ status: 'paused', exit_code: 0, files_modified: [] });
+      const paused = await onlyChain(e.ws.root);
+      expect(paused.ctx.status).toBe('paused');
+      expect(phasesOf(paused.ctx)).toEqual(['requirements-clarification', 'context-building', 'uncertainty-analysis', 'solution-approval', 'implementation']);
+      expect(paused.ctx.phase_history.at(-1)!.prompts_executed).toEqual([]);
+      expect(paused.ctx.approval_history.map((a) => a.user_response)).toEqual(['approved']);
+      expect(paused.ctx.session_memory.files_modified).toEqual([]);
+      expect(paused.ctx.checkpoints).toEqual([]);
+      expect(await gitIn(e.ws.root, ['status', '--porcelain', '--', 'src', 'test', 'package.json'])).toBe('');
+      expect(r.stderr).toContain(`claude-exec resume ${paused.ctx.chain_id}`);
+
+      const resumed = await e.run('resume', paused.ctx.chain_id, '--yes', '--json');
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(jsonOut(resumed)).toMatchObject({ status: 'complete', chain_id: paused.ctx.chain_id });
+      const { ctx } = await onlyChain(e.ws.root);
+      expect(ctx.calls.slice(0, paused.ctx.calls.length)).toEqual(paused.ctx.calls);
+      expect(ctx.calls.length).toBe(e.messages().length);
+      expect(ctx.session_memory.files_modified).toEqual([TOKEN_TEST_PATH, TOKEN_MODULE_PATH]);
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('--max-cost 0.01 stops before the first call (exit 4); a budget stop mid-chain resumes with a higher limit', async () => {
+    const e = await setupE2e();
+    try {
+      const tiny = await e.run('--yes', '--json', '--max-cost', '0.01', GOAL);
+      expect(tiny.exitCode, tiny.stderr).toBe(4);
+      expect(jsonOut(tiny)).toMatchObject({ status: 'budget-exceeded', calls: 0, exit_code: 4 });
+      expect(tiny.stderr).toMatch(/budget reached/);
+      expect(tiny.stderr).not.toMatch(/\n\s+at /);
+      expect(e.messages()).toHaveLength(0);
+
+      const second = await e.run('--yes', '--json', '--max-cost', '0.2', GOAL);
+      expect(second.exitCode, second.stderr).toBe(4);
+      const stopped = jsonOut(second);
+      expect(stopped).toMatchObject({ status: 'budget-exceeded' });
+      expect(stopped.calls as number).toBeGreaterThan(2);
+      expect(stopped.cost_usd as number).toBeLessThanOrEqual(0.2);
+      expect(e.messages()).toHaveLength(stopped.calls as number);
+
+      const id = stopped.chain_id as string;
+      const resumed = await e.run('resume', id, '--max-cost', '50', '--yes', '--json');
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      const done = jsonOut(resumed);
+      expect(done).toMatchObject({ status: 'complete', chain_id: id });
+      expect(e.messages()).toHaveLength(done.calls as number);
+    } finally {
+      await e.close();
+    }
+  });
+});

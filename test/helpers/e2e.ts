@@ -1,0 +1,98 @@
+/**
+ * End-to-end harness: the BUILT binary (`node bin/claude-exec`, so `npm run build` first) spawned
+ * with a clean environment against the fake Messages API, in a temporary copy of the Express
+ * fixture, with stdin ignored (no terminal).
+ */
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa, type ResultPromise } from 'execa';
+import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
+import { startFakeAnthropic, type FakeServer, type RecordedRequest } from './fake-anthropic.js';
+import { createScenario, type Scenario, type ScenarioOptions } from './scenario.js';
+import { makeTempWorkspace, type TempWorkspace } from './workspace.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.join(REPO_ROOT, 'bin', 'claude-exec');
+export const TEST_KEY = 'sk-ant-e2e-0123456789abcdef-SECRET';
+
+export interface CliResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a spawned CLI: nothing inherited but PATH and HOME. */
+export function cliEnv(vars: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts' };
+  for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
+  return env;
+}
+
+/** Spawns the CLI without waiting (for kill and lock tests). */
+export function spawnCli(args: string[], cwd: string, env: Record<string, string>): ResultPromise<{ reject: false; stdin: 'ignore'; extendEnv: false }> {
+  return execa('node', [BIN, ...args], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
+}
+
+/** Runs the CLI to its exit. */
+export async function runCli(args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
+  const r = await spawnCli(args, cwd, env);
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+/** One test's world: a fake API playing the scenario, a fixture workspace, and `run`. */
+export interface E2e {
+  server: FakeServer;
+  scenario: Scenario;
+  ws: TempWorkspace;
+  env: Record<string, string>;
+  run(...args: string[]): Promise<CliResult>;
+  /** POST /v1/messages requests the server received (SDK retries included). */
+  messages(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export async function setupE2e(opts: ScenarioOptions = {}): Promise<E2e> {
+  const scenario = createScenario(opts);
+  const [server, ws] = await Promise.all([startFakeAnthropic({ responder: scenario.responder }), makeTempWorkspace()]);
+  const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
+  return {
+    server,
+    scenario,
+    ws,
+    env,
+    run: (...args) => runCli(args, ws.root, env),
+    messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
+    close: async () => {
+      await server.close();
+      await ws.cleanup();
+    },
+  };
+}
+
+/** The context files in `<root>/contexts`, by name. */
+export async function contextFiles(root: string): Promise<string[]> {
+  const dir = path.join(root, 'contexts');
+  return (await readdir(dir)).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/** Reads a context file and validates it with the schema (throws on any violation). */
+export function readContext(file: string): ChainContext {
+  return ChainContextSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+/** The only chain of a workspace. */
+export async function onlyChain(root: string): Promise<{ file: string; ctx: ChainContext }> {
+  const files = await contextFiles(root);
+  if (files.length !== 1) throw new Error(`expected one context file, found ${files.length}`);
+  return { file: files[0]!, ctx: readContext(files[0]!) };
+}
+
+/** Parses stdout as exactly one JSON document. */
+export function jsonOut(r: CliResult): Record<string, unknown> {
+  return JSON.parse(r.stdout) as Record<string, unknown>;
+}
+
+/** Phases of phase_history, in order. */
+export const phasesOf = (ctx: ChainContext) => ctx.phase_history.map((p) => p.phase);

@@ -1,0 +1,253 @@
+/**
+ * A scripted "model" for end-to-end tests: a Responder for the fake Messages API that plays the
+ * goal "Add JWT authentication with refresh tokens to this Express app" on the Express fixture.
+ *
+ * It reads each request like a model would: the prompt from the first line of the first user
+ * message (`Prompt: <name> · phase: <phase> · step <n>`), `tool_choice` (`any` = agent turns
+ * left; `{type: 'tool', name}` = the result tool is forced), and the conversation so far (the
+ * tool_results it already received). Replies are pure functions of the request (so a repeated
+ * request gets the same reply), except for the once-only options noted below.
+ */
+import type { FakeFault, FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
+import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
+
+export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
+
+/** Questions per round of clarification (2 each, with proposed defaults). */
+export const QUESTION_ROUNDS = [
+  [
+    { question: 'Should refresh tokens rotate on every use?', why: 'Rotation changes the store and the refresh route.', default_answer: 'Yes, rotate and revoke the old token' },
+    { question: 'Where does the signing secret come from?', why: 'Decides configuration and tests.', default_answer: 'The JWT_SECRET environment variable' },
+  ],
+  [
+    { question: 'How long should access tokens live?', why: 'Sets the expiry claim.', default_answer: '15 minutes' },
+    { question: 'Must session login keep working?', why: 'Decides whether app.js changes.', default_answer: 'Yes, keep session login' },
+  ],
+];
+
+export const DISCOVERY_PROMPTS = ['trace_existing_flow', 'dependency_analyzer'] as const;
+
+export interface ScenarioOptions {
+  /** Rounds of clarifying questions before requirements are clear (0..2, default 1). */
+  questionRounds?: number;
+  /** Delay before each reply, ms (for crash and lock tests). */
+  latencyMs?: number;
+  /** Prompts whose first record_findings in a conversation is invalid (a correction follows). */
+  failValidationOnce?: string[];
+  /** code_reviewer reports a blocking issue the first time (once per scenario). */
+  reviewFailsOnce?: boolean;
+  /** HTTP faults by message index (0-based, SDK retries count), e.g. `{ 2: { status: 529 } }`. */
+  faults?: Record<number, FakeFault>;
+}
+
+/** One POST /v1/messages as the scenario saw it. */
+export interface ScenarioEntry {
+  index: number;
+  prompt: string;
+  phase: string;
+  step: number;
+  /** Assistant turns already in the conversation. */
+  turn: number;
+  forced: string | null;
+  fault: boolean;
+}
+
+export interface Scenario {
+  responder: Responder;
+  log: ScenarioEntry[];
+}
+
+type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
+type Message = { role: string; content: string | Block[] };
+type ToolUse = { name: string; input: unknown };
+
+/** What the model "sees" of a request. */
+export interface Turn {
+  prompt: string;
+  phase: string;
+  step: number;
+  instructions: string;
+  forced: string | null;
+  turn: number;
+  /** Every tool call so far with the text of its result. */
+  results: { name: string; input: Record<string, unknown>; content: string; isError: boolean }[];
+}
+
+const blocks = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content);
+const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((b: Block) => b.text ?? '').join('') : '');
+
+/** Parses the request into a Turn; null when it is not a prompt run of claude-exec. */
+export function readTurn(body: { messages?: Message[]; tool_choice?: { type: string; name?: string } }): Turn | null {
+  const messages = body.messages ?? [];
+  const instructions = blocks(messages[0]).map((b) => b.text ?? '').join('');
+  const head = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/.exec(instructions);
+  if (!head) return null;
+  const uses = new Map<string, Block>();
+  const results: Turn['results'] = [];
+  for (const m of messages) {
+    for (const b of blocks(m)) {
+      if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
+      if (b.type === 'tool_result') {
+        const use = uses.get(b.tool_use_id ?? '');
+        results.push({ name: use?.name ?? '?', input: (use?.input ?? {}) as Record<string, unknown>, content: textOf(b.content), isError: b.is_error === true });
+      }
+    }
+  }
+  return {
+    prompt: head[1]!,
+    phase: head[2]!,
+    step: Number(head[3]),
+    instructions,
+    forced: body.tool_choice?.type === 'tool' ? (body.tool_choice.name ?? null) : null,
+    turn: messages.filter((m) => m.role === 'assistant').length,
+    results,
+  };
+}
+
+/** Answers recorded in the chain state for the scenario's questions, by question text. */
+export function answersIn(instructions: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const q of QUESTION_ROUNDS.flat()) {
+    const line = instructions.split('\n').find((l) => l.startsWith(`- ${q.question} → `));
+    if (line) out.set(q.question, line.slice(q.question.length + 5).replace(/ \(assumed default\)$/, ''));
+  }
+  return out;
+}
+
+const findings = (input: Record<string, unknown>): ToolUse[] => [{ name: 'record_findings', input }];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Creates the scripted model. */
+export function createScenario(opts: ScenarioOptions = {}): Scenario {
+  const rounds = opts.questionRounds ?? 1;
+  const log: ScenarioEntry[] = [];
+  let reviewFailed = false;
+
+  function requirements(t: Turn): ToolUse[] {
+    const answers = answersIn(t.instructions);
+    const answeredRounds = QUESTION_ROUNDS.filter((r) => r.every((q) => answers.has(q.question))).length;
+    const rejected = t.instructions.includes('### Human feedback at the gate');
+    const clear = answeredRounds >= rounds || rejected;
+    const base = {
+      ambiguity_score: clear ? 0.1 : 0.45,
+      confidence: { requirements: clear ? 0.95 : 0.6 },
+      uncertainties: [
+        { area: 'refresh_token_storage', confidence: clear ? 0.9 : 0.4, blocking: !clear, resolved: clear },
+        { area: 'signing_secret_source', confidence: clear ? 0.9 : 0.5, blocking: false, resolved: clear },
+      ],
+    };
+    switch (t.prompt) {
+      case 'clarification_generator':
+        return findings({ summary: `Round ${answeredRounds + 1} of questions on token storage and secrets.`, questions: QUESTION_ROUNDS[answeredRounds] ?? [] });
+      case 'requirement_extractor':
+        return findings({
+          ...base,
+          summary: `Requirements extracted from ${answers.size} answer(s).`,
+          decisions: [...answers].map(([q, a], i) => ({ key: `answer_${i + 1}`, choice: a, rationale: q })),
+        });
+      default:
+        return findings({ ...base, summary: `${t.prompt}: JWT access tokens plus refresh tokens; ${clear ? 'requirements are clear' : 'storage and secrets are ambiguous'}.` });
+    }
+  }
+
+  function discovery(t: Turn): ToolUse[] {
+    const flow = t.prompt === 'trace_existing_flow';
+    if (t.forced === null && t.turn === 0) {
+      return [{ name: 'list_files', input: { path: 'src', depth: 1 } }, { name: 'read_file', input: { path: flow ? 'src/app.js' : 'package.json' } }];
+    }
+    if (t.forced === null && t.turn === 1 && flow) return [{ name: 'search_code', input: { pattern: 'req.session', path: 'src' } }];
+    const all = t.results.map((r) => r.content).join('\n');
+    if (flow) {
+      const routes = [...all.matchAll(/app\.(get|post)\('([^']+)'/g)].map((m) => `${m[1]!.toUpperCase()} ${m[2]}`);
+      return findings({
+        summary: `Login is session based (express-session); ${routes.length} routes found in src/app.js.`,
+        findings: routes.map((r) => `src/app.js: ${r}`),
+        discovered: { session_auth: 'express-session cookie "sid"; req.session.userId set on /api/login', routes: [...new Set(routes)] },
+        confidence: { technical_approach: 0.8 },
+      });
+    }
+    const deps = [...all.matchAll(/"(express[\w-]*)": "([^"]+)"/g)].map((m) => `${m[1]}@${m[2]}`);
+    return findings({
+      summary: `Dependencies: ${deps.join(', ') || 'none found'}; node:crypto covers HMAC signing.`,
+      discovered: { dependencies: deps },
+      confidence: { implementation_details: 0.8 },
+    });
+  }
+
+  function implement(t: Turn, path: string, content: string): ToolUse[] {
+    const wrote = t.results.some((r) => r.name === 'write_file' && r.input.path === path && !r.isError);
+    const ran = t.results.filter((r) => r.name === 'run_tests').at(-1);
+    if (t.forced === null && !wrote) return [{ name: 'write_file', input: { path, content } }];
+    if (t.forced === null && !ran) return [{ name: 'run_tests', input: {} }];
+    const passed = ran?.content.startsWith('exit code 0') ?? false;
+    const testing = t.prompt === 'test_generator';
+    return findings({
+      summary: testing ? `Wrote ${path}; the suite is ${passed ? 'green (unexpected)' : 'red as expected'}.` : `Implemented ${path}; the suite is ${passed ? 'green' : 'still red'}.`,
+      findings: [`${path} written`, `run_tests: ${ran?.content.split('\n')[0] ?? 'not run'}`],
+      ...(testing ? {} : { verdict: { passed, blocking_issues: passed ? [] : ['tests fail'] } }),
+    });
+  }
+
+  function reply(t: Turn): ToolUse[] {
+    if (t.forced === 'choose_next_prompts' || t.prompt === 'prompt_selector') {
+      const missing = DISCOVERY_PROMPTS.filter((p) => !t.instructions.includes(p === 'trace_existing_flow' ? '- session_auth:' : '- dependencies:'));
+      return [{
+        name: 'choose_next_prompts',
+        input: missing.length
+          ? { prompts: missing.map((name) => ({ name, focus: 'login flow and dependencies relevant to tokens', reason: 'needed before choosing a token design' })), ready_for_analysis: false, need_new_prompt: false, rationale: 'auth flow and dependencies are unknown' }
+          : { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'login flow and dependencies are known' },
+      }];
+    }
+    switch (t.prompt) {
+      case 'new_case':
+      case 'requirement_disambiguator':
+      case 'requirement_validator':
+      case 'clarification_generator':
+      case 'requirement_extractor':
+        return requirements(t);
+      case 'trace_existing_flow':
+      case 'dependency_analyzer':
+        return discovery(t);
+      case 'uncertainty_analysis':
+        return findings({
+          summary: 'Enough is known to design the token module.',
+          confidence: { overall: 0.85, requirements: 0.95, technical_approach: 0.85, implementation_details: 0.8 },
+          uncertainties: [{ area: 'refresh_token_storage', confidence: 0.9, blocking: false, resolved: true, resolution: 'in-memory store with rotation' }],
+        });
+      case 'solution_synthesizer':
+      case 'solution_presenter':
+      case 'uncertainty_resolver':
+        return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, solution: SOLUTION });
+      case 'test_generator':
+        return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
+      case 'tdd_flow_controller':
+        return implement(t, TOKEN_MODULE_PATH, TOKEN_MODULE);
+      case 'code_reviewer':
+      case 'security_scanner':
+      case 'deployment_checker': {
+        if (t.forced === null && t.turn === 0 && t.prompt !== 'deployment_checker') return [{ name: 'read_file', input: { path: TOKEN_MODULE_PATH } }];
+        const fail = t.prompt === 'code_reviewer' && opts.reviewFailsOnce && !reviewFailed;
+        if (fail) reviewFailed = true;
+        return findings({ summary: `${t.prompt}: ${fail ? 'one blocking issue' : 'no blocking issue'}.`, verdict: { passed: !fail, blocking_issues: fail ? ['verifyToken must reject tokens without exp'] : [] } });
+      }
+      default:
+        return findings({ summary: `${t.prompt}: nothing further.` });
+    }
+  }
+
+  const responder: Responder = async (req: RecordedRequest, index: number): Promise<FakeReply> => {
+    const t = readTurn(req.body ?? {});
+    const fault = opts.faults?.[index];
+    log.push({ index, prompt: t?.prompt ?? '?', phase: t?.phase ?? '?', step: t?.step ?? 0, turn: t?.turn ?? 0, forced: t?.forced ?? null, fault: !!fault });
+    if (opts.latencyMs) await sleep(opts.latencyMs);
+    if (fault) return { fault };
+    if (!t) return { text: 'I cannot tell which prompt this is.' };
+    let uses = reply(t);
+    const corrected = t.results.some((r) => r.isError && r.content.includes('input is invalid'));
+    if (opts.failValidationOnce?.includes(t.prompt) && !corrected && uses.some((u) => u.name === 'record_findings')) {
+      uses = findings({ summary: '', confidence: { overall: 1.5 } });
+    }
+    return { toolUses: uses };
+  };
+  return { responder, log };
+}
