@@ -85,6 +85,11 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
 
   const enabled = toolsFor(doc, phase);
   const model = modelFor(session, doc);
+  let reserved = 0;
+  const reserve = (usd: number) => {
+    session.reservedUsd += usd - reserved;
+    reserved = usd;
+  };
   try {
     const out = await deps.llm.runStructured(
       {
@@ -105,9 +110,14 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           if (max === null) return;
           const counted = await countInputTokens(deps, m, messages);
           const next = estimateCallCost(m, counted ?? estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
-          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost, nextCallUsd: next, maxCostUsd: max });
+          // Calls of concurrent prompt runs that are in flight count against the limit too.
+          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost + session.reservedUsd, nextCallUsd: next, maxCostUsd: max });
+          reserve(next ?? 0);
         },
-        onCall: (call, messages) => session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }),
+        onCall: (call, messages) => {
+          reserve(0);
+          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
+        },
         onProgress: (event) => {
           if (event.type === 'tool') deps.ui.progress.tool({ prompt: run.name, name: event.name, summary: event.summary });
         },
@@ -121,5 +131,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
       deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: err.message, ok: false });
     }
     throw err;
+  } finally {
+    reserve(0);
   }
 }

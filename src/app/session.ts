@@ -2,7 +2,9 @@
  * A chain being driven: its context in memory, the file it is saved to, and the bookkeeping
  * that must happen after every call and every step (call records with cost, cost_tracking,
  * in-flight conversations, steps, phase history). Every change is followed by an atomic save;
- * saves are serialized so that concurrent prompt runs never interleave writes.
+ * saves are serialized so that concurrent prompt runs never interleave writes, and saves asked
+ * for while one is waiting to start share that one write (each fsyncs: they are most of the
+ * per-call overhead).
  */
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
@@ -17,7 +19,11 @@ import type { Progress } from '../ui/types.js';
 export class ChainSession {
   ctx: ChainContext;
   readonly file: string;
+  /** Estimated cost (USD) of calls in flight, which the budget check counts as spent. */
+  reservedUsd = 0;
   private saving: Promise<void> = Promise.resolve();
+  /** The next write, not started yet: it serializes the context as it is when it starts. */
+  private queued: Promise<void> | null = null;
   private readonly clock: () => Date;
 
   constructor(file: string, ctx: ChainContext, clock: () => Date) {
@@ -30,12 +36,23 @@ export class ChainSession {
     return this.clock().toISOString();
   }
 
-  /** Saves the current context (atomic; queued behind earlier saves). */
+  /**
+   * Saves the context (atomic, fsync'd). Resolves once a write that began after this call is on
+   * disk: the write starts when the previous one has finished and the current turn of the event
+   * loop is over, so saves asked for in between share it. Rejects when that write fails.
+   */
   save(): Promise<void> {
     this.ctx.updated_at = this.now();
-    const snapshot = JSON.parse(JSON.stringify(this.ctx)) as ChainContext;
-    this.saving = this.saving.then(() => saveChain(this.file, snapshot));
-    return this.saving;
+    if (this.queued) return this.queued;
+    const next = this.saving
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.queued = null;
+        return saveChain(this.file, this.ctx);
+      });
+    this.queued = next;
+    this.saving = next;
+    return next;
   }
 
   /**
@@ -128,7 +145,12 @@ export class ChainSession {
     }
   }
 
-  /** Marks a step finished (complete or failed), drops its in-flight conversation, saves. */
+  /**
+   * Marks a step finished (complete or failed), drops its in-flight conversation, and queues a
+   * save without waiting for it: the caller's next save (after the transition) shares the write.
+   * Crash safety holds meanwhile: the step's last call is on disk, and resume takes the result
+   * from it without calling the model again. A failed write rejects that next save.
+   */
   async endStep(step: Step, outcome: { ok: boolean; summary: string; result?: unknown; error?: string }): Promise<void> {
     const s = this.ctx.steps.find((x) => x.n === step.n)!;
     s.status = outcome.ok ? 'complete' : 'failed';
@@ -142,7 +164,7 @@ export class ChainSession {
       const record = this.ctx.phase_history.at(-1);
       if (record && record.phase === step.phase) record.prompts_executed.push(step.prompt);
     }
-    await this.save();
+    this.save().catch(() => undefined);
   }
 
   /** Opens a phase_history record for `phase`. */
