@@ -49,6 +49,12 @@ export interface FakeServer {
   requests: RecordedRequest[];
   /** The usage of each message sent, in order, exactly as sent. */
   sentUsage: Usage[];
+  /**
+   * Per request, in arrival order: when the server started handling it (its body read) and
+   * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
+   * server's own time (scripted latency included) from the client's wall time.
+   */
+  timings: { path: string; startMs: number; endMs: number }[];
   close(): Promise<void>;
 }
 
@@ -134,12 +140,15 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeServer> {
   const requests: RecordedRequest[] = [];
   const sentUsage: Usage[] = [];
+  const timings: FakeServer['timings'] = [];
   const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens ?? 1024);
   let messageIndex = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, timing: FakeServer['timings'][number]): Promise<void> {
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
     const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', headers, body: await readBody(req) };
+    timing.path = recorded.path;
+    timing.startMs = performance.now();
     requests.push(recorded);
     const notFound = () => sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${recorded.path}` } });
 
@@ -180,8 +189,18 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
     return sendJson(res, 200, { ...message, content, usage }, { 'request-id': requestId });
   }
 
+  async function timed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const timing = { path: '', startMs: performance.now(), endMs: 0 };
+    timings.push(timing);
+    try {
+      await handle(req, res, timing);
+    } finally {
+      timing.endMs = performance.now();
+    }
+  }
+
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
+    timed(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
       else res.destroy();
     });
@@ -193,6 +212,7 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
     url: `http://127.0.0.1:${port}`,
     requests,
     sentUsage,
+    timings,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
