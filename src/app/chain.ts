@@ -6,11 +6,12 @@
 import path from 'node:path';
 import { PHASES, type ChainContext, type Phase } from '../chain/schema.js';
 import { newChainContext } from '../chain/init.js';
-import { createChain, findChain, lockChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
+import { createChain, findChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
+import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
 import { ChainSession } from './session.js';
 
@@ -40,13 +41,15 @@ export function parseUntil(value: string | undefined): Phase | null {
 }
 
 async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
-  const release = await lockChain(entry.path);
+  const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   const off = onInterrupt(() => {
-    if (!session) return;
-    session.ctx.status = 'cancelled';
-    session.ctx.error = 'interrupted';
-    session.saveSync();
+    if (session) {
+      session.ctx.status = 'cancelled';
+      session.ctx.error = 'interrupted';
+      session.saveSync();
+    }
+    lock.releaseSync();
   });
   try {
     const ctx = await readChainFile(entry.path);
@@ -71,7 +74,7 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
     }
   } finally {
     off();
-    await release().catch(() => undefined);
+    await lock.release();
   }
 }
 
