@@ -1,0 +1,49 @@
+/**
+ * Caching (DESIGN §10): from the second call of a chain on, at least 70% of input tokens are
+ * cache reads, on the fake server's prefix-cache simulation (test/helpers/fake-cache.ts: the
+ * documented breakpoint and look-back rules, 1,024-token minimum; a cache is per model). One
+ * chain with the default concurrency (4), batches of 4 discovery prompts with read-tool turns;
+ * usage is taken from the chain's own call records. Share of a call = cache read / (input +
+ * cache write + cache read). The prompts' tiers use three models by default, and the first call
+ * on each model can only write its cache, so the lowest call is reported without those calls;
+ * a second chain with --model (one model for every tier) shows every call from the second on.
+ */
+import type { CallRecord } from '../../src/chain/schema.js';
+import { runScenario } from './chain-harness.js';
+import type { BenchRow } from './run.js';
+
+export const name = 'caching';
+
+const TARGET = 0.7;
+const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
+const promptTokens = (c: CallRecord) => c.usage.input_tokens + (c.usage.cache_creation_input_tokens ?? 0) + (c.usage.cache_read_input_tokens ?? 0);
+const share = (c: CallRecord) => (c.usage.cache_read_input_tokens ?? 0) / promptTokens(c);
+
+async function chainCalls(model?: string): Promise<CallRecord[]> {
+  const { runs, close } = await runScenario({ latencyMs: 0, rounds: 2, batch: 4, toolTurns: 2, concurrency: 4, model }, 1);
+  await close();
+  return [...runs[0]!.outcome.ctx.calls].sort((a, b) => a.id - b.id);
+}
+
+function lowest(calls: CallRecord[]): { value: number; label: string } {
+  const worst = calls.reduce((a, b) => (share(b) < share(a) ? b : a));
+  return { value: share(worst), label: `call ${worst.id}, ${worst.prompt}` };
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const tiers = await chainCalls();
+  const later = tiers.slice(1);
+  const aggregate = later.reduce((n, c) => n + (c.usage.cache_read_input_tokens ?? 0), 0) / later.reduce((n, c) => n + promptTokens(c), 0);
+  const firstOnModel = later.filter((c) => tiers.find((x) => x.model === c.model) === c);
+  const warm = lowest(later.filter((c) => !firstOnModel.includes(c)));
+  const one = await chainCalls('claude-sonnet-4-6');
+  const oneLow = lowest(one.slice(1));
+  const models = [...new Set(tiers.map((c) => c.model))];
+  return [
+    { measure: `chain of ${tiers.length} calls on ${models.length} models; call 1: ${promptTokens(tiers[0]!).toLocaleString('en-US')} input tokens`, value: '' },
+    { measure: `cache-read share of input tokens, calls 2..${tiers.length} together`, value: pct(aggregate), target: `>= ${pct(TARGET)}`, ok: aggregate >= TARGET },
+    { measure: `lowest call, not counting the first call on each other model (${warm.label})`, value: pct(warm.value), target: `>= ${pct(TARGET)}`, ok: warm.value >= TARGET },
+    { measure: `first call on another model: ${firstOnModel.map((c) => `${c.id} ${c.model}`).join(', ') || 'none'}`, value: firstOnModel.map((c) => pct(share(c))).join(', ') || '-' },
+    { measure: `with --model (one model, ${one.length} calls): lowest of calls 2..${one.length} (${oneLow.label})`, value: pct(oneLow.value), target: `>= ${pct(TARGET)}`, ok: oneLow.value >= TARGET },
+  ];
+}
