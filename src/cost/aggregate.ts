@@ -2,7 +2,7 @@
  * Running totals of calls (tokens by kind, priced cost, unpriced calls) and breakdown rows. Pure.
  */
 import type { Usage } from '../chain/schema.js';
-import { tokenCounts } from './usage.js';
+import { tokenCounts, type TokenCounts } from './usage.js';
 
 /** Token totals by kind; `total` = input + output + cache_write + cache_read. */
 export interface TokenTotals {
@@ -34,15 +34,36 @@ export class CallTotals {
   cacheRead = 0;
 
   add(call: { usage: Usage; cost_usd: number | null }): void {
-    const t = tokenCounts(call.usage);
+    this.addCounts(tokenCounts(call.usage), call.cost_usd);
+  }
+
+  /** Adds one call from its token counts and cost (null: unpriced). */
+  addCounts(t: TokenCounts, costUsd: number | null): void {
     this.calls += 1;
     this.input += t.input;
     this.output += t.output;
     this.cacheWrite5m += t.cacheWrite5m;
     this.cacheWrite1h += t.cacheWrite1h;
     this.cacheRead += t.cacheRead;
-    if (call.cost_usd === null) this.unpricedCalls += 1;
-    else this.costUsd += call.cost_usd;
+    if (costUsd === null) this.unpricedCalls += 1;
+    else this.costUsd += costUsd;
+  }
+
+  /** Appends this total's FIELDS numbers to `out`. */
+  pack(out: number[]): void {
+    out.push(this.calls, this.unpricedCalls, this.costUsd, this.input, this.output, this.cacheWrite5m, this.cacheWrite1h, this.cacheRead);
+  }
+
+  /** Adds FIELDS numbers written by `pack`, starting at `at`. */
+  addPacked(v: Float64Array, at: number): void {
+    this.calls += v[at]!;
+    this.unpricedCalls += v[at + 1]!;
+    this.costUsd += v[at + 2]!;
+    this.input += v[at + 3]!;
+    this.output += v[at + 4]!;
+    this.cacheWrite5m += v[at + 5]!;
+    this.cacheWrite1h += v[at + 6]!;
+    this.cacheRead += v[at + 7]!;
   }
 
   merge(other: CallTotals): void {
@@ -65,6 +86,79 @@ export class CallTotals {
   cacheReadShare(): number | null {
     const prompt = this.input + this.cacheWrite5m + this.cacheWrite1h + this.cacheRead;
     return prompt > 0 ? this.cacheRead / prompt : null;
+  }
+}
+
+/** The fields of one call that reports use. */
+export interface ReportCall {
+  phase: string;
+  prompt: string;
+  model: string;
+  started_at: string;
+  usage: Usage;
+  cost_usd: number | null;
+}
+
+export const GROUP_KEYS = ['prompt', 'phase', 'model', 'day'] as const;
+export type GroupKey = (typeof GROUP_KEYS)[number];
+
+/**
+ * One chain's calls summed in total and by prompt, phase, model and day (UTC, of the call's
+ * start). The groups are packed into one Float64Array (FIELDS numbers per group) because a
+ * report keeps one of these per chain: thousands of small Maps and objects cost more in
+ * garbage collection than reading the files (`npm run bench`).
+ */
+export interface ChainTotals {
+  all: CallTotals;
+  /** Per group: its kind (index into GROUP_KEYS) and key; its numbers are at values[i * FIELDS]. */
+  kinds: number[];
+  keys: string[];
+  values: Float64Array;
+}
+
+/** Numbers per group in ChainTotals.values, in CallTotals.pack order. */
+export const FIELDS = 8;
+
+/** Sums `calls`; a call without a usable `started_at` counts on `fallbackDay` (YYYY-MM-DD). */
+export function summarizeCalls(calls: Iterable<ReportCall>, fallbackDay: string): ChainTotals {
+  const all = new CallTotals();
+  const index = GROUP_KEYS.map(() => new Map<string, CallTotals>());
+  for (const call of calls) {
+    const t = tokenCounts(call.usage);
+    const cost = call.cost_usd;
+    all.addCounts(t, cost);
+    const day = typeof call.started_at === 'string' && /^\d{4}-\d{2}-\d{2}/.test(call.started_at) ? call.started_at.slice(0, 10) : fallbackDay;
+    const keys = [call.prompt, call.phase, call.model, day];
+    for (let k = 0; k < keys.length; k++) {
+      const map = index[k]!;
+      const key = keys[k]!;
+      let acc = map.get(key);
+      if (!acc) map.set(key, (acc = new CallTotals()));
+      acc.addCounts(t, cost);
+    }
+  }
+  const kinds: number[] = [];
+  const keys: string[] = [];
+  const numbers: number[] = [];
+  index.forEach((map, kind) => {
+    for (const [key, acc] of map) {
+      kinds.push(kind);
+      keys.push(key);
+      acc.pack(numbers);
+    }
+  });
+  return { all, kinds, keys, values: Float64Array.from(numbers) };
+}
+
+/** Adds the groups of `kind` in `chain` into `target` (key -> totals). */
+export function mergeGroups(target: Map<string, CallTotals>, chain: ChainTotals, kind: GroupKey): void {
+  const k = GROUP_KEYS.indexOf(kind);
+  for (let i = 0; i < chain.keys.length; i++) {
+    if (chain.kinds[i] !== k) continue;
+    const key = chain.keys[i]!;
+    let acc = target.get(key);
+    if (!acc) target.set(key, (acc = new CallTotals()));
+    acc.addPacked(chain.values, i * FIELDS);
   }
 }
 

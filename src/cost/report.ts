@@ -3,15 +3,16 @@
  * data out; the `--json` output of both commands is exactly these objects (`version` 1).
  */
 import type { ChainContext } from '../chain/schema.js';
-import { CallTotals, breakdown, toRow, type BreakdownRow, type TokenTotals } from './aggregate.js';
-import type { ReportCall, ReportChain, TimeWindow } from './scan.js';
+import { CallTotals, GROUP_KEYS, breakdown, mergeGroups, toRow, type BreakdownRow, type GroupKey, type TokenTotals } from './aggregate.js';
+import type { ReportChain, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
 export type { BreakdownRow, TokenTotals } from './aggregate.js';
 export { DEFAULT_THRESHOLDS, type ReportThresholds, type Suggestion } from './suggestions.js';
 
-export const BREAKDOWNS = ['prompt', 'phase', 'model', 'day'] as const;
-export type BreakdownBy = (typeof BREAKDOWNS)[number];
+/** What `--by` can break the cost down by. */
+export const BREAKDOWNS = GROUP_KEYS;
+export type BreakdownBy = GroupKey;
 
 export interface ChainSummary {
   chain_id: string;
@@ -63,11 +64,6 @@ export interface CostReportOptions {
 
 const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
 
-function keyFor(by: BreakdownBy, call: ReportCall, chain: ReportChain): string {
-  if (by === 'day') return /^\d{4}-\d{2}-\d{2}/.test(call.started_at) ? call.started_at.slice(0, 10) : new Date(chain.startedAtMs).toISOString().slice(0, 10);
-  return call[by];
-}
-
 /** The cost report over `chains` (already windowed and de-duplicated by `scanChains`). */
 export function buildCostReport(chains: readonly ReportChain[], opts: CostReportOptions): CostReport {
   const total = new CallTotals();
@@ -75,20 +71,12 @@ export function buildCostReport(chains: readonly ReportChain[], opts: CostReport
   const byPrompt = opts.by === 'prompt' ? groups : new Map<string, CallTotals>();
   const byModel = opts.by === 'model' ? groups : new Map<string, CallTotals>();
   const summaries: ChainSummary[] = [];
-  const bump = (map: Map<string, CallTotals>, key: string, call: ReportCall) => {
-    let acc = map.get(key);
-    if (!acc) map.set(key, (acc = new CallTotals()));
-    acc.add(call);
-  };
   for (const chain of chains) {
-    const acc = new CallTotals();
-    for (const call of chain.calls) {
-      acc.add(call);
-      bump(groups, keyFor(opts.by, call, chain), call);
-      if (byPrompt !== groups) bump(byPrompt, call.prompt, call);
-      if (byModel !== groups) bump(byModel, call.model, call);
-    }
-    total.merge(acc);
+    const { all } = chain.totals;
+    total.merge(all);
+    mergeGroups(groups, chain.totals, opts.by);
+    if (byPrompt !== groups) mergeGroups(byPrompt, chain.totals, 'prompt');
+    if (byModel !== groups) mergeGroups(byModel, chain.totals, 'model');
     summaries.push({
       chain_id: chain.chainId,
       slug: chain.slug,
@@ -96,10 +84,10 @@ export function buildCostReport(chains: readonly ReportChain[], opts: CostReport
       status: chain.status,
       started_at: new Date(chain.startedAtMs).toISOString(),
       file: chain.file,
-      calls: acc.calls,
-      unpriced_calls: acc.unpricedCalls,
-      tokens: acc.tokens(),
-      cost_usd: acc.costUsd,
+      calls: all.calls,
+      unpriced_calls: all.unpricedCalls,
+      tokens: all.tokens(),
+      cost_usd: all.costUsd,
     });
   }
   summaries.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);

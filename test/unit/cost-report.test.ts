@@ -6,6 +6,7 @@ import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js
 import { chainFileName } from '../../src/chain/names.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { buildChainCost, buildCostReport, DEFAULT_THRESHOLDS } from '../../src/cost/report.js';
+import { summarizeCalls } from '../../src/cost/aggregate.js';
 import { scanChains, type ReportChain } from '../../src/cost/scan.js';
 import { fakeChain } from '../helpers/chains.js';
 
@@ -54,7 +55,7 @@ describe('scanChains', () => {
     const warnings: string[] = [];
     const chains = await scanChains([a, b], { sinceMs: day('2026-11-01').getTime() }, (w) => warnings.push(w));
     expect(chains.map((c) => c.chainId).sort()).toEqual(['001', '002', '003', '004', '007']);
-    expect(chains.find((c) => c.chainId === '002')!.calls).toHaveLength(9);
+    expect(chains.find((c) => c.chainId === '002')!.totals.all.calls).toBe(9);
     expect(warnings).toHaveLength(2);
     expect(warnings.find((w) => w.includes('chain-008'))).toMatch(/not valid JSON/);
     expect(warnings.find((w) => w.includes('chain-009'))).toMatch(/not a claude-exec context file/);
@@ -86,14 +87,14 @@ function chain(id: string, calls: { prompt: string; model?: string; cost: number
     status: 'complete',
     startedAtMs: day('2026-11-10').getTime(),
     updatedAt: '',
-    calls: calls.map((c) => ({
+    totals: summarizeCalls(calls.map((c) => ({
       phase: 'context-building',
       prompt: c.prompt,
       model: c.model ?? 'claude-sonnet-4-5',
       started_at: '2026-11-10T12:00:00.000Z',
       usage: { input_tokens: c.input ?? 100, output_tokens: 10, cache_creation_input_tokens: c.write ?? 0, cache_read_input_tokens: c.read ?? 0 },
       cost_usd: c.cost,
-    })),
+    })), '2026-11-10'),
   };
 }
 
