@@ -33,7 +33,8 @@ export function globalOptions(cmd: Command): GlobalOptions {
     cwd,
     contexts: raw.contexts?.map((d) => path.resolve(cwd, d)),
     verbose: Boolean(raw.verbose),
-    color: raw.color !== false && !process.env.NO_COLOR,
+    // Colour for what goes to stdout (tables); progress on stderr decides for itself.
+    color: raw.color !== false && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
     model: raw.model,
     maxCost,
     until: raw.until,

@@ -21,7 +21,7 @@ export function register(program: Command): void {
       if (opts.json) return printJson(io, rows);
       if (rows.length === 0) return io.out('No chains yet. Start one with: claude-exec "your task"');
       const { default: Table } = await import('cli-table3');
-      const table = new Table({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], style: { head: opts.color ? ['cyan'] : [] } });
+      const table = new Table({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] } });
       for (const r of rows) table.push([r.chain_id, r.status, r.current_phase, `$${r.cost_usd.toFixed(4)}`, r.tokens.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal.slice(0, 50)]);
       io.out(table.toString());
     });

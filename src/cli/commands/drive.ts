@@ -16,7 +16,8 @@ async function setup(cmd: Command) {
     import('../../app/chain.js'),
     import('../outcome.js'),
   ]);
-  const ui = createTerminalUi({ color: opts.color, verbose: opts.verbose, interactive: io.interactive });
+  const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
+  const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
   const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes });
   const driveOpts = {
     contextsDir: contextsDir(opts),

@@ -3,13 +3,16 @@
  * options and sets an action that lazily imports what it needs and sets `process.exitCode`.
  */
 import type { Command } from 'commander';
+import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
+import * as costReport from './cost-report.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
+import * as prices from './prices.js';
 import * as prompts from './prompts.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, prompts, init];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, init];
