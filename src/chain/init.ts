@@ -1,7 +1,9 @@
 /**
  * The first version of a chain's context: every field present, empty or zero. Pure.
  */
-import { SCHEMA_VERSION, type ChainContext, type CostTracking, type Phase } from './schema.js';
+import { deriveCostTracking } from '../cost/tracking.js';
+import { initialMachineState } from '../phases/machine.js';
+import { SCHEMA_VERSION, type ChainContext, type Phase } from './schema.js';
 
 export interface NewChainInput {
   chainId: string;
@@ -14,22 +16,6 @@ export interface NewChainInput {
   now: Date;
   untilPhase?: Phase | null;
   maxCostUsd?: number | null;
-}
-
-/** Cost tracking of a chain with no calls. */
-export function emptyCostTracking(): CostTracking {
-  return {
-    tokens_used: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_write_tokens: 0,
-    cache_read_tokens: 0,
-    estimated_cost: 0,
-    by_phase: {},
-    by_prompt: {},
-    by_model: {},
-    unpriced_calls: 0,
-  };
 }
 
 /** A new chain at the start of requirements clarification, status `running`. */
@@ -63,24 +49,12 @@ export function newChainContext(input: NewChainInput): ChainContext {
     session_memory: { files_modified: [], tests_written: [], mistakes_corrected: [], patterns_identified: [], context_health: 10 },
     steps: [],
     calls: [],
-    cost_tracking: emptyCostTracking(),
+    cost_tracking: deriveCostTracking([]),
     pending: null,
     checkpoints: [],
     in_flight: [],
     gate_response: null,
     solution: null,
-    machine: {
-      phase: 'requirements-clarification',
-      clarification_rounds: 0,
-      context_iterations: 0,
-      analysis_loops: 0,
-      approval_rounds: 0,
-      implementation_iterations: 0,
-      generated_prompts: 0,
-      focus: null,
-      feedback: null,
-      awaiting: null,
-      seq: 0,
-    },
+    machine: initialMachineState(),
   };
 }
