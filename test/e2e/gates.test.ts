@@ -7,6 +7,9 @@ import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
 import { readTurn, GOAL } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
+/** Generous: a run spawns several processes, and other test files share the two cores. */
+const E2E_TIMEOUT_MS = 150_000;
+
 describe.concurrent('gates without a terminal', () => {
   it('stops at questions, the solution and the first file change; answer, approve and resume finish without repeating a call', async () => {
     // One overload on the 4th message: the SDK retries it, so the server sees one extra POST.
@@ -61,7 +64,7 @@ describe.concurrent('gates without a terminal', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('approve --reject goes back to requirements with the reason; --more-info runs uncertainty_resolver and presents again', async () => {
     const e = await setupE2e({ questionRounds: 0 });
@@ -108,5 +111,5 @@ describe.concurrent('gates without a terminal', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 });

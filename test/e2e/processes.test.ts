@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the workspace's only context file until `ready(ctx)` (a torn read counts as a failure). */
 async function waitForChain(e: E2e, ready: (ctx: ChainContext) => boolean): Promise<ChainContext> {
-  for (let i = 0; i < 600; i++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     const [file] = await contextFiles(e.ws.root).catch(() => []);
     if (file) {
       const ctx = readContext(file);
@@ -23,6 +24,9 @@ async function waitForChain(e: E2e, ready: (ctx: ChainContext) => boolean): Prom
   }
   throw new Error('the chain never reached the expected state');
 }
+
+/** Generous: a run spawns several processes, and other test files share the two cores. */
+const E2E_TIMEOUT_MS = 150_000;
 
 describe.concurrent('several processes', () => {
   it('20 processes started at once in one workspace get 20 distinct chain ids and 20 valid context files', async () => {
@@ -45,7 +49,7 @@ describe.concurrent('several processes', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('kill -9 mid-run leaves a valid context file; resume completes without repeating a recorded call', async () => {
     const e = await setupE2e({ latencyMs: 120 });
@@ -83,7 +87,7 @@ describe.concurrent('several processes', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('a second process cannot drive a chain that is being driven (exit 2); after SIGTERM (exit 130) resume completes', async () => {
     const e = await setupE2e({ latencyMs: 150 });
@@ -108,5 +112,5 @@ describe.concurrent('several processes', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 });

@@ -8,8 +8,11 @@ import { PHASES } from '../../src/chain/schema.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { gitIn } from '../helpers/workspace.js';
 import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
-import { GOAL } from '../helpers/scenario.js';
+import { GOAL, readTurn } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
+
+/** Generous: a run spawns several processes, and other test files share the two cores. */
+const E2E_TIMEOUT_MS = 150_000;
 
 describe.concurrent('claude-exec run (built binary, fake API)', () => {
   it('runs the chain to completion with --yes --json: phases, files, tests, checkpoint, exact usage and cost', async () => {
@@ -70,7 +73,7 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('--until solution-approval stops before implementation without touching a file; resume completes', async () => {
     const e = await setupE2e();
@@ -98,7 +101,7 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
 
   it('--max-cost 0.01 stops before the first call (exit 4); a budget stop mid-chain resumes with a higher limit', async () => {
     const e = await setupE2e();
@@ -127,5 +130,32 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
     } finally {
       await e.close();
     }
-  });
+  }, E2E_TIMEOUT_MS);
+
+  it('recovers from an invalid result (one correction) and from a failed quality gate (back to tdd_flow_controller)', async () => {
+    const e = await setupE2e({ failValidationOnce: ['uncertainty_analysis'], reviewFailsOnce: true });
+    try {
+      const r = await e.run('--yes', '--json', GOAL);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(jsonOut(r)).toMatchObject({ status: 'complete' });
+      const { ctx } = await onlyChain(e.ws.root);
+
+      const analysis = ctx.steps.filter((s) => s.prompt === 'uncertainty_analysis');
+      expect(analysis.map((s) => s.status)).toEqual(['complete']);
+      expect(ctx.calls.filter((c) => c.step === analysis[0]!.n)).toHaveLength(2);
+      const retry = e.messages().map((q) => q.body).filter((b) => readTurn(b)?.prompt === 'uncertainty_analysis')[1];
+      expect(retry.tool_choice).toEqual({ type: 'tool', name: 'record_findings' });
+      expect(JSON.stringify(retry.messages)).toMatch(/record_findings input is invalid.*confidence\.overall/);
+      expect(ctx.confidence_scores.overall).toBe(0.85);
+
+      const impl = ctx.phase_history.find((p) => p.phase === 'implementation')!;
+      expect(impl.prompts_executed.filter((p) => p === 'tdd_flow_controller')).toHaveLength(2);
+      expect(impl.prompts_executed.filter((p) => p === 'code_reviewer')).toHaveLength(2);
+      const second = e.messages().map((q) => readTurn(q.body)).filter((t) => t?.prompt === 'tdd_flow_controller' && t.turn === 0)[1];
+      expect(second?.instructions).toContain('verifyToken must reject tokens without exp');
+      expect(ctx.calls.length).toBe(e.messages().length);
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
 });
