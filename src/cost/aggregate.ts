@@ -49,9 +49,16 @@ export class CallTotals {
     else this.costUsd += costUsd;
   }
 
-  /** Appends this total's FIELDS numbers to `out`. */
-  pack(out: number[]): void {
-    out.push(this.calls, this.unpricedCalls, this.costUsd, this.input, this.output, this.cacheWrite5m, this.cacheWrite1h, this.cacheRead);
+  /** Writes this total's FIELDS numbers into `out` at `at`. */
+  packInto(out: Float64Array, at: number): void {
+    out[at] = this.calls;
+    out[at + 1] = this.unpricedCalls;
+    out[at + 2] = this.costUsd;
+    out[at + 3] = this.input;
+    out[at + 4] = this.output;
+    out[at + 5] = this.cacheWrite5m;
+    out[at + 6] = this.cacheWrite1h;
+    out[at + 7] = this.cacheRead;
   }
 
   /** Adds FIELDS numbers written by `pack`, starting at `at`. */
@@ -119,35 +126,47 @@ export interface ChainTotals {
 /** Numbers per group in ChainTotals.values, in CallTotals.pack order. */
 export const FIELDS = 8;
 
+/** `YYYY-MM-DD` of an ISO time, or null (checked by character: this runs once per call of every chain). */
+function dayOf(startedAt: unknown): string | null {
+  if (typeof startedAt !== 'string' || startedAt.length < 10 || startedAt.charCodeAt(4) !== 45 || startedAt.charCodeAt(7) !== 45) return null;
+  return startedAt.slice(0, 10);
+}
+
+function accumulate(map: Map<string, CallTotals>, key: string, t: TokenCounts, cost: number | null): void {
+  let acc = map.get(key);
+  if (!acc) map.set(key, (acc = new CallTotals()));
+  acc.addCounts(t, cost);
+}
+
 /** Sums `calls`; a call without a usable `started_at` counts on `fallbackDay` (YYYY-MM-DD). */
 export function summarizeCalls(calls: Iterable<ReportCall>, fallbackDay: string): ChainTotals {
   const all = new CallTotals();
   const index = GROUP_KEYS.map(() => new Map<string, CallTotals>());
+  const [byPrompt, byPhase, byModel, byDay] = index as [Map<string, CallTotals>, Map<string, CallTotals>, Map<string, CallTotals>, Map<string, CallTotals>];
   for (const call of calls) {
     const t = tokenCounts(call.usage);
     const cost = call.cost_usd;
     all.addCounts(t, cost);
-    const day = typeof call.started_at === 'string' && /^\d{4}-\d{2}-\d{2}/.test(call.started_at) ? call.started_at.slice(0, 10) : fallbackDay;
-    const keys = [call.prompt, call.phase, call.model, day];
-    for (let k = 0; k < keys.length; k++) {
-      const map = index[k]!;
-      const key = keys[k]!;
-      let acc = map.get(key);
-      if (!acc) map.set(key, (acc = new CallTotals()));
-      acc.addCounts(t, cost);
-    }
+    accumulate(byPrompt, call.prompt, t, cost);
+    accumulate(byPhase, call.phase, t, cost);
+    accumulate(byModel, call.model, t, cost);
+    accumulate(byDay, dayOf(call.started_at) ?? fallbackDay, t, cost);
   }
+  let groups = 0;
+  for (const map of index) groups += map.size;
   const kinds: number[] = [];
   const keys: string[] = [];
-  const numbers: number[] = [];
+  const values = new Float64Array(groups * FIELDS);
+  let at = 0;
   index.forEach((map, kind) => {
     for (const [key, acc] of map) {
       kinds.push(kind);
       keys.push(key);
-      acc.pack(numbers);
+      acc.packInto(values, at);
+      at += FIELDS;
     }
   });
-  return { all, kinds, keys, values: Float64Array.from(numbers) };
+  return { all, kinds, keys, values };
 }
 
 /** Adds the groups of `kind` in `chain` into `target` (key -> totals). */
