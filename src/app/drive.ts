@@ -8,16 +8,18 @@ import type { ChainContext, Effect, Phase, PromptRun } from '../chain/schema.js'
 import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
 import { saveGeneratedPrompt, validateGeneratedPrompt } from '../library/generated.js';
 import { createCatalog } from '../library/catalog.js';
+import { parsePromptFile } from '../library/parse.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import { applyFindings } from '../phases/merge.js';
-import type { Findings, NextPrompts } from '../phases/protocol.js';
+import { FindingsSchema, type Findings, type NextPrompts } from '../phases/protocol.js';
+import type { ResultToolSpec } from '../llm/types.js';
 import type { MachineEvent } from '../phases/types.js';
 import { createCheckpoint } from '../tools/git.js';
 import { createWorkspaceTools, runTestCommand } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
-import { NEXT_PROMPTS_TOOL, runPrompt } from './promptRun.js';
+import { FINDINGS_TOOL, NEXT_PROMPTS_TOOL, runPrompt } from './promptRun.js';
 import type { ChainSession } from './session.js';
 import type { Logger } from '../log.js';
 
@@ -46,10 +48,10 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 }
 
 /** Runs one prompt, folds its findings into the chain, and closes the step. */
-async function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun): Promise<Findings> {
+async function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<Findings>): Promise<Findings> {
   const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === run.name && s.status === 'complete');
   if (done) return done.result as Findings;
-  const { value, step } = await runPrompt(session, deps, run);
+  const { value, step } = await runPrompt(session, deps, run, resultTool);
   session.ctx = applyFindings(session.ctx, run.name, value, session.ctx.machine.clarification_rounds + 1);
   await session.endStep(step, { ok: true, summary: value.summary, result: value });
   deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: value.summary, ok: true });
@@ -66,21 +68,42 @@ async function decideStep(session: ChainSession, deps: DriveDeps): Promise<NextP
   return value;
 }
 
+/**
+ * The result tool of prompt_generator: record_findings whose `new_prompt.markdown` must be a
+ * valid prompt file (same parser and schema as the library) with a name not in the catalog.
+ * An invalid file fails validation, so its problems go back to the model for correction.
+ */
+function generatedPromptTool(deps: DriveDeps): ResultToolSpec<Findings> {
+  return {
+    ...FINDINGS_TOOL,
+    schema: FindingsSchema.superRefine((f, zctx) => {
+      if (!f.new_prompt?.markdown) {
+        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: 'required: the complete new prompt file' });
+        return;
+      }
+      for (const issue of validateGeneratedPrompt(f.new_prompt.markdown, deps.catalog).issues) {
+        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: `${issue.field}: ${issue.problem}` });
+      }
+    }),
+  };
+}
+
 async function generateStep(session: ChainSession, deps: DriveDeps, gap: string): Promise<string | null> {
   let findings: Findings;
   try {
-    findings = await promptStep(session, deps, { name: 'prompt_generator', focus: gap });
+    findings = await promptStep(session, deps, { name: 'prompt_generator', focus: gap }, generatedPromptTool(deps));
   } catch (err) {
-    if (err instanceof StepFailedError) return null;
-    throw err;
-  }
-  const markdown = findings.new_prompt?.markdown;
-  if (!markdown) return null;
-  const { doc, issues } = validateGeneratedPrompt(markdown, deps.catalog);
-  if (!doc) {
-    deps.ui.progress.warn(`generated prompt rejected: ${issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`);
+    if (!(err instanceof StepFailedError)) throw err;
+    deps.ui.progress.warn(`no valid prompt was generated: ${err.message}`);
     return null;
   }
+  const markdown = findings.new_prompt!.markdown;
+  // A resumed chain may have saved this prompt already (it is then in the workspace layer).
+  const name = parsePromptFile(markdown, 'generated.md', 'custom').doc?.name;
+  const saved = name ? deps.catalog.get(name) : undefined;
+  if (saved && saved.category === 'custom' && session.ctx.generated_prompts.some((g) => g.name === name)) return saved.name;
+  const { doc } = validateGeneratedPrompt(markdown, deps.catalog);
+  if (!doc) return saved?.category === 'custom' ? saved.name : null;
   const file = await saveGeneratedPrompt(deps.workspace, doc, markdown);
   // The catalog text in the cached prefix stays as it was; the new prompt is runnable by name.
   deps.catalog = createCatalog([...deps.catalog.prompts, { ...doc, file, layer: 'workspace' }]);
