@@ -3,13 +3,19 @@
  * The only `process.exit` in the code base is here. Command modules register themselves and
  * import their heavy dependencies lazily inside their actions, to keep start-up fast.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ClaudeExecError, ExitCode } from '../errors.js';
 import { runInterruptHandlers } from '../app/interrupt.js';
 import { commandModules } from './commands/index.js';
 
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 function buildProgram(): Command {
   const program = new Command('claude-exec')
+    .version(packageVersion(), '-V, --version')
     .description('Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.')
     .option('--json', 'print one JSON document on stdout and nothing else there')
     .option('-y, --yes', 'approve gates and accept proposed default answers (recorded as assumptions)')
@@ -20,6 +26,19 @@ function buildProgram(): Command {
     .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
     .option('--verbose', 'debug logging and stack traces')
     .option('--no-color', 'plain output (also NO_COLOR)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  claude-exec "Add JWT authentication with refresh tokens to this Express app"
+  claude-exec --yes --until solution-approval "Plan the move to Postgres"   # plan only, no questions
+  claude-exec resume 047
+  claude-exec approve 047 --reject "Keep server sessions for the web app"
+  claude-exec cost-report --days 30 --by model
+
+Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·
+5 LLM API failed · 130 interrupted`,
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
