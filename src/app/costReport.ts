@@ -56,6 +56,6 @@ export async function costReport(req: CostReportRequest): Promise<CostReport> {
   const window = resolveWindow(req);
   const top = req.top ?? 5;
   if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got "${req.top}"`);
-  const chains = await scanChains(req.dirs, window, req.onWarning);
-  return buildCostReport(chains, { by: req.by ?? 'prompt', top, window, thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds } });
+  const scan = await scanChains(req.dirs, window, req.onWarning);
+  return buildCostReport(scan, { by: req.by ?? 'prompt', top, window, thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds } });
 }

@@ -49,39 +49,35 @@ export class CallTotals {
     else this.costUsd += costUsd;
   }
 
-  /** Writes this total's FIELDS numbers into `out` at `at`. */
-  packInto(out: Float64Array, at: number): void {
-    out[at] = this.calls;
-    out[at + 1] = this.unpricedCalls;
-    out[at + 2] = this.costUsd;
-    out[at + 3] = this.input;
-    out[at + 4] = this.output;
-    out[at + 5] = this.cacheWrite5m;
-    out[at + 6] = this.cacheWrite1h;
-    out[at + 7] = this.cacheRead;
+  /** Adds (`sign` 1) or takes away (-1) `other`'s numbers. */
+  merge(other: CallTotals, sign: 1 | -1 = 1): void {
+    this.calls += sign * other.calls;
+    this.unpricedCalls += sign * other.unpricedCalls;
+    this.costUsd += sign * other.costUsd;
+    this.input += sign * other.input;
+    this.output += sign * other.output;
+    this.cacheWrite5m += sign * other.cacheWrite5m;
+    this.cacheWrite1h += sign * other.cacheWrite1h;
+    this.cacheRead += sign * other.cacheRead;
   }
 
-  /** Adds FIELDS numbers written by `pack`, starting at `at`. */
-  addPacked(v: Float64Array, at: number): void {
-    this.calls += v[at]!;
-    this.unpricedCalls += v[at + 1]!;
-    this.costUsd += v[at + 2]!;
-    this.input += v[at + 3]!;
-    this.output += v[at + 4]!;
-    this.cacheWrite5m += v[at + 5]!;
-    this.cacheWrite1h += v[at + 6]!;
-    this.cacheRead += v[at + 7]!;
+  /** Back to zero. */
+  reset(): void {
+    this.calls = this.unpricedCalls = this.costUsd = this.input = this.output = this.cacheWrite5m = this.cacheWrite1h = this.cacheRead = 0;
   }
 
-  merge(other: CallTotals): void {
-    this.calls += other.calls;
-    this.unpricedCalls += other.unpricedCalls;
-    this.costUsd += other.costUsd;
-    this.input += other.input;
-    this.output += other.output;
-    this.cacheWrite5m += other.cacheWrite5m;
-    this.cacheWrite1h += other.cacheWrite1h;
-    this.cacheRead += other.cacheRead;
+  /** Whether every number equals `other`'s exactly. */
+  equals(other: CallTotals): boolean {
+    return (
+      this.calls === other.calls &&
+      this.unpricedCalls === other.unpricedCalls &&
+      this.costUsd === other.costUsd &&
+      this.input === other.input &&
+      this.output === other.output &&
+      this.cacheWrite5m === other.cacheWrite5m &&
+      this.cacheWrite1h === other.cacheWrite1h &&
+      this.cacheRead === other.cacheRead
+    );
   }
 
   tokens(): TokenTotals {
@@ -109,75 +105,88 @@ export interface ReportCall {
 export const GROUP_KEYS = ['prompt', 'phase', 'model', 'day'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
-/**
- * One chain's calls summed in total and by prompt, phase, model and day (UTC, of the call's
- * start). The groups are packed into one Float64Array (FIELDS numbers per group) because a
- * report keeps one of these per chain: thousands of small Maps and objects cost more in
- * garbage collection than reading the files (`npm run bench`).
- */
-export interface ChainTotals {
-  all: CallTotals;
-  /** Per group: its kind (index into GROUP_KEYS) and key; its numbers are at values[i * FIELDS]. */
-  kinds: number[];
-  keys: string[];
-  values: Float64Array;
-}
-
-/** Numbers per group in ChainTotals.values, in CallTotals.pack order. */
-export const FIELDS = 8;
-
 /** `YYYY-MM-DD` of an ISO time, or null (checked by character: this runs once per call of every chain). */
 function dayOf(startedAt: unknown): string | null {
   if (typeof startedAt !== 'string' || startedAt.length < 10 || startedAt.charCodeAt(4) !== 45 || startedAt.charCodeAt(7) !== 45) return null;
   return startedAt.slice(0, 10);
 }
 
-function accumulate(map: Map<string, CallTotals>, key: string, t: TokenCounts, cost: number | null): void {
-  let acc = map.get(key);
-  if (!acc) map.set(key, (acc = new CallTotals()));
-  acc.addCounts(t, cost);
+/** One group: its running sum, and its part of the chain being summed (zero between chains). */
+interface Slot {
+  sum: CallTotals;
+  chain: CallTotals;
 }
 
-/** Sums `calls`; a call without a usable `started_at` counts on `fallbackDay` (YYYY-MM-DD). */
-export function summarizeCalls(calls: Iterable<ReportCall>, fallbackDay: string): ChainTotals {
-  const all = new CallTotals();
-  const index = GROUP_KEYS.map(() => new Map<string, CallTotals>());
-  const [byPrompt, byPhase, byModel, byDay] = index as [Map<string, CallTotals>, Map<string, CallTotals>, Map<string, CallTotals>, Map<string, CallTotals>];
-  for (const call of calls) {
-    const t = tokenCounts(call.usage);
-    const cost = call.cost_usd;
-    all.addCounts(t, cost);
-    accumulate(byPrompt, call.prompt, t, cost);
-    accumulate(byPhase, call.phase, t, cost);
-    accumulate(byModel, call.model, t, cost);
-    accumulate(byDay, dayOf(call.started_at) ?? fallbackDay, t, cost);
-  }
-  let groups = 0;
-  for (const map of index) groups += map.size;
-  const kinds: number[] = [];
-  const keys: string[] = [];
-  const values = new Float64Array(groups * FIELDS);
-  let at = 0;
-  index.forEach((map, kind) => {
-    for (const [key, acc] of map) {
-      kinds.push(kind);
-      keys.push(key);
-      acc.packInto(values, at);
-      at += FIELDS;
+/**
+ * Calls of many chains summed in total and by prompt, phase, model and day (UTC, of the call's
+ * start), one chain at a time: a report adds each chain as it reads its file, so nothing per
+ * call or per group is kept per chain (kept for thousands of chains until the report is built,
+ * such small objects cost more in garbage collection than the per-call sums: `npm run bench`).
+ *
+ * A chain goes in two steps: `sumChain` sums its calls per group on their own, then `commit`
+ * adds those sums to the running ones (or `discard` drops them). So every figure is a sum of
+ * per-chain sums in the order the chains were committed, and a chain can be taken away again
+ * (`commit(total, -1)`) from the same per-chain sums it was added with, when a newer copy of it
+ * turns up.
+ */
+export class RunningTotals {
+  readonly all = new CallTotals();
+  private readonly slots = GROUP_KEYS.map(() => new Map<string, Slot>());
+  /** The slots the pending chain has calls in. */
+  private readonly touched: Slot[] = [];
+
+  /**
+   * Sums the calls of one chain, pending until `commit` or `discard`; a call without a usable
+   * `started_at` counts on `fallbackDay` (YYYY-MM-DD). Returns the chain's total.
+   */
+  sumChain(calls: readonly ReportCall[], fallbackDay: string): CallTotals {
+    const chain = new CallTotals();
+    const [byPrompt, byPhase, byModel, byDay] = this.slots as [Map<string, Slot>, Map<string, Slot>, Map<string, Slot>, Map<string, Slot>];
+    for (const call of calls) {
+      const t = tokenCounts(call.usage);
+      const cost = call.cost_usd;
+      chain.addCounts(t, cost);
+      this.pending(byPrompt, call.prompt).addCounts(t, cost);
+      this.pending(byPhase, call.phase).addCounts(t, cost);
+      this.pending(byModel, call.model).addCounts(t, cost);
+      this.pending(byDay, dayOf(call.started_at) ?? fallbackDay).addCounts(t, cost);
     }
-  });
-  return { all, kinds, keys, values };
-}
+    return chain;
+  }
 
-/** Adds the groups of `kind` in `chain` into `target` (key -> totals). */
-export function mergeGroups(target: Map<string, CallTotals>, chain: ChainTotals, kind: GroupKey): void {
-  const k = GROUP_KEYS.indexOf(kind);
-  for (let i = 0; i < chain.keys.length; i++) {
-    if (chain.kinds[i] !== k) continue;
-    const key = chain.keys[i]!;
-    let acc = target.get(key);
-    if (!acc) target.set(key, (acc = new CallTotals()));
-    acc.addPacked(chain.values, i * FIELDS);
+  private pending(map: Map<string, Slot>, key: string): CallTotals {
+    let slot = map.get(key);
+    if (!slot) map.set(key, (slot = { sum: new CallTotals(), chain: new CallTotals() }));
+    if (slot.chain.calls === 0) this.touched.push(slot);
+    return slot.chain;
+  }
+
+  /**
+   * Adds (`sign` 1) or takes away (-1) the pending chain; `chain` is the total `sumChain`
+   * returned for it. A sum left without calls is set to exactly zero (no rounding residue).
+   */
+  commit(chain: CallTotals, sign: 1 | -1 = 1): void {
+    this.all.merge(chain, sign);
+    if (this.all.calls === 0) this.all.reset();
+    for (const slot of this.touched) {
+      slot.sum.merge(slot.chain, sign);
+      if (slot.sum.calls === 0) slot.sum.reset();
+      slot.chain.reset();
+    }
+    this.touched.length = 0;
+  }
+
+  /** Drops the pending chain. */
+  discard(): void {
+    for (const slot of this.touched) slot.chain.reset();
+    this.touched.length = 0;
+  }
+
+  /** The groups of `kind` with calls, key -> running sum, in order of first appearance. */
+  groups(kind: GroupKey): Map<string, CallTotals> {
+    const out = new Map<string, CallTotals>();
+    for (const [key, slot] of this.slots[GROUP_KEYS.indexOf(kind)]!) if (slot.sum.calls > 0) out.set(key, slot.sum);
+    return out;
   }
 }
 

@@ -3,8 +3,8 @@
  * data out; the `--json` output of both commands is exactly these objects (`version` 1).
  */
 import type { ChainContext } from '../chain/schema.js';
-import { CallTotals, GROUP_KEYS, breakdown, mergeGroups, toRow, type BreakdownRow, type GroupKey, type TokenTotals } from './aggregate.js';
-import type { ReportChain, TimeWindow } from './scan.js';
+import { CallTotals, GROUP_KEYS, breakdown, toRow, type BreakdownRow, type GroupKey, type TokenTotals } from './aggregate.js';
+import type { ChainScan, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
 export type { BreakdownRow, TokenTotals } from './aggregate.js';
@@ -64,32 +64,25 @@ export interface CostReportOptions {
 
 const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
 
-/** The cost report over `chains` (already windowed and de-duplicated by `scanChains`). */
-export function buildCostReport(chains: readonly ReportChain[], opts: CostReportOptions): CostReport {
-  const total = new CallTotals();
-  const groups = new Map<string, CallTotals>();
-  const byPrompt = opts.by === 'prompt' ? groups : new Map<string, CallTotals>();
-  const byModel = opts.by === 'model' ? groups : new Map<string, CallTotals>();
-  const summaries: ChainSummary[] = [];
-  for (const chain of chains) {
-    const { all } = chain.totals;
-    total.merge(all);
-    mergeGroups(groups, chain.totals, opts.by);
-    if (byPrompt !== groups) mergeGroups(byPrompt, chain.totals, 'prompt');
-    if (byModel !== groups) mergeGroups(byModel, chain.totals, 'model');
-    summaries.push({
-      chain_id: chain.chainId,
-      slug: chain.slug,
-      goal: chain.goal,
-      status: chain.status,
-      started_at: new Date(chain.startedAtMs).toISOString(),
-      file: chain.file,
-      calls: all.calls,
-      unpriced_calls: all.unpricedCalls,
-      tokens: all.tokens(),
-      cost_usd: all.costUsd,
-    });
-  }
+/** The cost report over a scan (chains already windowed, de-duplicated and summed by `scanChains`). */
+export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostReport {
+  const { chains } = scan;
+  const total = scan.totals.all;
+  const groups = scan.totals.groups(opts.by);
+  const byPrompt = opts.by === 'prompt' ? groups : scan.totals.groups('prompt');
+  const byModel = opts.by === 'model' ? groups : scan.totals.groups('model');
+  const summaries: ChainSummary[] = chains.map((chain) => ({
+    chain_id: chain.chainId,
+    slug: chain.slug,
+    goal: chain.goal,
+    status: chain.status,
+    started_at: new Date(chain.startedAtMs).toISOString(),
+    file: chain.file,
+    calls: chain.totals.calls,
+    unpriced_calls: chain.totals.unpricedCalls,
+    tokens: chain.totals.tokens(),
+    cost_usd: chain.totals.costUsd,
+  }));
   summaries.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
   const rows = [...groups].map(([key, acc]) => toRow(key, acc, total.costUsd));
   if (opts.by === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));

@@ -46,10 +46,10 @@ function plain(dir: string): number {
 }
 
 async function report(dir: string): Promise<number> {
-  const chains = await scanChains([dir], {}, (msg) => {
+  const scan = await scanChains([dir], {}, (msg) => {
     throw new Error(msg);
   });
-  return buildCostReport(chains, { by: 'prompt', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS }).totals.chains;
+  return buildCostReport(scan, { by: 'prompt', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS }).totals.chains;
 }
 
 async function best(fn: () => unknown): Promise<number> {

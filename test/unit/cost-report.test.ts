@@ -6,8 +6,8 @@ import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js
 import { chainFileName } from '../../src/chain/names.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { buildChainCost, buildCostReport, DEFAULT_THRESHOLDS } from '../../src/cost/report.js';
-import { summarizeCalls } from '../../src/cost/aggregate.js';
-import { scanChains, type ReportChain } from '../../src/cost/scan.js';
+import { RunningTotals } from '../../src/cost/aggregate.js';
+import { scanChains, type ChainScan } from '../../src/cost/scan.js';
 import { fakeChain } from '../helpers/chains.js';
 
 const table = loadPriceTable();
@@ -53,9 +53,10 @@ describe('scanChains', () => {
 
   it('de-duplicates by chain_uid across directories and warns about corrupt or foreign files', async () => {
     const warnings: string[] = [];
-    const chains = await scanChains([a, b], { sinceMs: day('2026-11-01').getTime() }, (w) => warnings.push(w));
+    const { chains, totals } = await scanChains([a, b], { sinceMs: day('2026-11-01').getTime() }, (w) => warnings.push(w));
     expect(chains.map((c) => c.chainId).sort()).toEqual(['001', '002', '003', '004', '007']);
-    expect(chains.find((c) => c.chainId === '002')!.totals.all.calls).toBe(9);
+    expect(chains.find((c) => c.chainId === '002')!.totals.calls).toBe(9);
+    expect(totals.all.calls).toBe(6 * 3 + 9 + 3);
     expect(warnings).toHaveLength(2);
     expect(warnings.find((w) => w.includes('chain-008'))).toMatch(/not valid JSON/);
     expect(warnings.find((w) => w.includes('chain-009'))).toMatch(/not a claude-exec context file/);
@@ -63,7 +64,7 @@ describe('scanChains', () => {
 
   it('filters by the start time in the file name without opening files outside the window', async () => {
     const warnings: string[] = [];
-    const chains = await scanChains([a], { sinceMs: day('2026-11-12').getTime(), untilMs: day('2026-11-14').getTime() }, (w) => warnings.push(w));
+    const { chains } = await scanChains([a], { sinceMs: day('2026-11-12').getTime(), untilMs: day('2026-11-14').getTime() }, (w) => warnings.push(w));
     expect(chains.map((c) => c.chainId)).toEqual(['002', '003']);
     expect(warnings).toEqual([]);
     const all: string[] = [];
@@ -73,37 +74,38 @@ describe('scanChains', () => {
   });
 
   it('a missing directory contributes nothing', async () => {
-    expect(await scanChains([path.join(root, 'nope')], {}, () => {})).toEqual([]);
+    const { chains, totals } = await scanChains([path.join(root, 'nope')], {}, () => {});
+    expect(chains).toEqual([]);
+    expect(totals.all.calls).toBe(0);
   });
 });
 
-function chain(id: string, calls: { prompt: string; model?: string; cost: number | null; input?: number; read?: number; write?: number }[]): ReportChain {
-  return {
-    file: `/x/chain-${id}.json`,
-    chainId: id,
-    chainUid: `u${id}`,
-    slug: `s${id}`,
-    goal: 'g',
-    status: 'complete',
-    startedAtMs: day('2026-11-10').getTime(),
-    updatedAt: '',
-    totals: summarizeCalls(calls.map((c) => ({
+type FakeCall = { prompt: string; model?: string; cost: number | null; input?: number; read?: number; write?: number };
+
+/** A scan of in-memory chains, summed the way scanChains sums them. */
+function scanOf(list: [id: string, calls: FakeCall[]][]): ChainScan {
+  const totals = new RunningTotals();
+  const chains = list.map(([id, calls]) => {
+    const sum = totals.sumChain(calls.map((c) => ({
       phase: 'context-building',
       prompt: c.prompt,
       model: c.model ?? 'claude-sonnet-4-5',
       started_at: '2026-11-10T12:00:00.000Z',
       usage: { input_tokens: c.input ?? 100, output_tokens: 10, cache_creation_input_tokens: c.write ?? 0, cache_read_input_tokens: c.read ?? 0 },
       cost_usd: c.cost,
-    })), '2026-11-10'),
-  };
+    })), '2026-11-10');
+    totals.commit(sum);
+    return { file: `/x/chain-${id}.json`, chainId: id, chainUid: `u${id}`, slug: `s${id}`, goal: 'g', status: 'complete', startedAtMs: day('2026-11-10').getTime(), updatedAt: '', totals: sum };
+  });
+  return { chains, totals };
 }
 
 describe('buildCostReport', () => {
-  const chains = [
-    chain('001', [{ prompt: 'code_reviewer', cost: 1.2 }, { prompt: 'trace', cost: 0.1 }]),
-    chain('002', [{ prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }]),
-    chain('003', [{ prompt: 'trace', model: 'local', cost: null, input: 1000 }, { prompt: 'trace', cost: 0.4, read: 300, write: 100 }]),
-  ];
+  const chains = scanOf([
+    ['001', [{ prompt: 'code_reviewer', cost: 1.2 }, { prompt: 'trace', cost: 0.1 }]],
+    ['002', [{ prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }]],
+    ['003', [{ prompt: 'trace', model: 'local', cost: null, input: 1000 }, { prompt: 'trace', cost: 0.4, read: 300, write: 100 }]],
+  ]);
   const report = buildCostReport(chains, { by: 'prompt', top: 2, window: { sinceMs: 0 }, thresholds: DEFAULT_THRESHOLDS });
 
   it('totals, average and top chains', () => {
@@ -137,7 +139,7 @@ describe('buildCostReport', () => {
       ['low-cache-read', 'cache'],
       ['unpriced-model', 'local'],
     ]);
-    const cheap = buildCostReport([chain('004', [{ prompt: 'x', cost: 0.1, read: 5000 }, { prompt: 'y', cost: 0.1, read: 5000 }])], {
+    const cheap = buildCostReport(scanOf([['004', [{ prompt: 'x', cost: 0.1, read: 5000 }, { prompt: 'y', cost: 0.1, read: 5000 }]]]), {
       by: 'day', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS,
     });
     expect(cheap.suggestions).toEqual([]);
@@ -145,7 +147,7 @@ describe('buildCostReport', () => {
   });
 
   it('an empty window reports zeros, not NaN', () => {
-    const empty = buildCostReport([], { by: 'phase', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
+    const empty = buildCostReport(scanOf([]), { by: 'phase', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
     expect(empty.totals.cost_usd).toBe(0);
     expect(empty.average_cost_per_chain_usd).toBeNull();
     expect(empty.totals.cache_read_share).toBeNull();
