@@ -39,12 +39,17 @@ export class CallTotals {
 
   /** Adds one call from its token counts and cost (null: unpriced). */
   addCounts(t: TokenCounts, costUsd: number | null): void {
+    this.addTokens(t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, costUsd);
+  }
+
+  /** Adds one call from its tokens by kind (TokenCounts order) and cost (null: unpriced). */
+  addTokens(input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number, costUsd: number | null): void {
     this.calls += 1;
-    this.input += t.input;
-    this.output += t.output;
-    this.cacheWrite5m += t.cacheWrite5m;
-    this.cacheWrite1h += t.cacheWrite1h;
-    this.cacheRead += t.cacheRead;
+    this.input += input;
+    this.output += output;
+    this.cacheWrite5m += cacheWrite5m;
+    this.cacheWrite1h += cacheWrite1h;
+    this.cacheRead += cacheRead;
     if (costUsd === null) this.unpricedCalls += 1;
     else this.costUsd += costUsd;
   }
@@ -118,6 +123,37 @@ interface Slot {
 }
 
 /**
+ * The groups of one kind, key -> slot, remembering the last one used: consecutive calls mostly
+ * share a phase and a day (and, within a step, a prompt and a model), and one string compare
+ * costs less than a Map lookup, this being done four times per call of every chain.
+ */
+class Grouping {
+  readonly slots = new Map<string, Slot>();
+  private lastKey = '';
+  private last: Slot | null = null;
+
+  /** The pending part of group `key`, noted in `touched` on its first call of the chain. */
+  pending(key: string, touched: Slot[]): CallTotals {
+    let slot = this.last;
+    if (slot === null || key !== this.lastKey) {
+      slot = this.slots.get(key) ?? null;
+      if (slot === null) this.slots.set(key, (slot = { sum: new CallTotals(), chain: new CallTotals() }));
+      this.lastKey = key;
+      this.last = slot;
+    }
+    if (slot.chain.calls === 0) touched.push(slot);
+    return slot.chain;
+  }
+
+  /** `pending` by the day of `startedAt`, or `fallbackDay`; the day is sliced only when it changes. */
+  pendingDay(startedAt: unknown, fallbackDay: string, touched: Slot[]): CallTotals {
+    // Every key here is a YYYY-MM-DD day, so a time starting with the last one is of that day.
+    const same = this.last !== null && typeof startedAt === 'string' && startedAt.startsWith(this.lastKey);
+    return this.pending(same ? this.lastKey : (dayOf(startedAt) ?? fallbackDay), touched);
+  }
+}
+
+/**
  * Calls of many chains summed in total and by prompt, phase, model and day (UTC, of the call's
  * start), one chain at a time: a report adds each chain as it reads its file, so nothing per
  * call or per group is kept per chain (kept for thousands of chains until the report is built,
@@ -131,7 +167,7 @@ interface Slot {
  */
 export class RunningTotals {
   readonly all = new CallTotals();
-  private readonly slots = GROUP_KEYS.map(() => new Map<string, Slot>());
+  private readonly groupings = GROUP_KEYS.map(() => new Grouping());
   /** The slots the pending chain has calls in. */
   private readonly touched: Slot[] = [];
 
@@ -141,24 +177,27 @@ export class RunningTotals {
    */
   sumChain(calls: readonly ReportCall[], fallbackDay: string): CallTotals {
     const chain = new CallTotals();
-    const [byPrompt, byPhase, byModel, byDay] = this.slots as [Map<string, Slot>, Map<string, Slot>, Map<string, Slot>, Map<string, Slot>];
+    const [byPrompt, byPhase, byModel, byDay] = this.groupings as [Grouping, Grouping, Grouping, Grouping];
+    const touched = this.touched;
     for (const call of calls) {
-      const t = tokenCounts(call.usage);
+      // tokenCounts inlined: no object per call.
+      const u = call.usage;
+      const split = u.cache_creation;
+      const w1h = split?.ephemeral_1h_input_tokens ?? 0;
+      let w5m = split?.ephemeral_5m_input_tokens ?? 0;
+      const rest = (u.cache_creation_input_tokens ?? 0) - w5m - w1h;
+      if (rest > 0) w5m += rest;
+      const input = u.input_tokens;
+      const output = u.output_tokens;
+      const read = u.cache_read_input_tokens ?? 0;
       const cost = call.cost_usd;
-      chain.addCounts(t, cost);
-      this.pending(byPrompt, call.prompt).addCounts(t, cost);
-      this.pending(byPhase, call.phase).addCounts(t, cost);
-      this.pending(byModel, call.model).addCounts(t, cost);
-      this.pending(byDay, dayOf(call.started_at) ?? fallbackDay).addCounts(t, cost);
+      chain.addTokens(input, output, w5m, w1h, read, cost);
+      byPrompt.pending(call.prompt, touched).addTokens(input, output, w5m, w1h, read, cost);
+      byPhase.pending(call.phase, touched).addTokens(input, output, w5m, w1h, read, cost);
+      byModel.pending(call.model, touched).addTokens(input, output, w5m, w1h, read, cost);
+      byDay.pendingDay(call.started_at, fallbackDay, touched).addTokens(input, output, w5m, w1h, read, cost);
     }
     return chain;
-  }
-
-  private pending(map: Map<string, Slot>, key: string): CallTotals {
-    let slot = map.get(key);
-    if (!slot) map.set(key, (slot = { sum: new CallTotals(), chain: new CallTotals() }));
-    if (slot.chain.calls === 0) this.touched.push(slot);
-    return slot.chain;
   }
 
   /**
@@ -185,7 +224,7 @@ export class RunningTotals {
   /** The groups of `kind` with calls, key -> running sum, in order of first appearance. */
   groups(kind: GroupKey): Map<string, CallTotals> {
     const out = new Map<string, CallTotals>();
-    for (const [key, slot] of this.slots[GROUP_KEYS.indexOf(kind)]!) if (slot.sum.calls > 0) out.set(key, slot.sum);
+    for (const [key, slot] of this.groupings[GROUP_KEYS.indexOf(kind)]!.slots) if (slot.sum.calls > 0) out.set(key, slot.sum);
     return out;
   }
 }

@@ -100,6 +100,44 @@ function scanOf(list: [id: string, calls: FakeCall[]][]): ChainScan {
   return { chains, totals };
 }
 
+describe('RunningTotals', () => {
+  const call = (prompt: string, started_at: string, input: number, cost: number | null) => ({
+    phase: 'context-building',
+    prompt,
+    model: 'claude-sonnet-4-5',
+    started_at,
+    usage: { input_tokens: input, output_tokens: 1, cache_creation_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 4 } },
+    cost_usd: cost,
+  });
+  const rows = (m: Map<string, RunningTotals['all']>) => [...m].map(([k, t]) => [k, t.calls, t.input, t.cacheWrite5m, t.cacheWrite1h]);
+
+  it('groups calls by day (a call without a usable start on the fallback day) and by prompt, across chains', () => {
+    const totals = new RunningTotals();
+    const first = totals.sumChain([call('a', '2026-11-10T23:59:00Z', 1, 0.5), call('a', '2026-11-11T00:01:00Z', 2, null), call('b', 'soon', 4, 0.25), call('a', '2026-11-11T03:00:00Z', 8, 0.25)], '2026-11-09');
+    totals.commit(first);
+    expect([first.calls, first.unpricedCalls, first.costUsd, first.input]).toEqual([4, 1, 1, 15]);
+    totals.commit(totals.sumChain([call('b', '2026-11-10T01:00:00Z', 16, 1)], '2026-11-01'));
+    // cache write: 2 (5m) + 4 (1h) split, and the 1 token the split leaves out counts as 5-minute
+    expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 2, 17, 6, 8], ['2026-11-11', 2, 10, 6, 8], ['2026-11-09', 1, 4, 3, 4]]);
+    expect(rows(totals.groups('prompt'))).toEqual([['a', 3, 11, 9, 12], ['b', 2, 20, 6, 8]]);
+    expect(totals.all.costUsd).toBe(2);
+  });
+
+  it('takes a committed chain away again; groups left without calls disappear and nothing is left over', () => {
+    const totals = new RunningTotals();
+    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], '2026-11-10'));
+    const again = () => totals.sumChain([call('b', '2026-11-12T12:00:00Z', 5, 0.2), call('c', '2026-11-12T13:00:00Z', 5, 0.3)], '2026-11-12');
+    totals.commit(again());
+    totals.commit(again(), -1);
+    expect(rows(totals.groups('prompt'))).toEqual([['a', 1, 3, 3, 4]]);
+    expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 1, 3, 3, 4]]);
+    expect(totals.all.costUsd).toBeCloseTo(0.1, 12);
+    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], '2026-11-10'), -1);
+    expect(totals.all.costUsd).toBe(0);
+    expect(totals.groups('model').size).toBe(0);
+  });
+});
+
 describe('buildCostReport', () => {
   const chains = scanOf([
     ['001', [{ prompt: 'code_reviewer', cost: 1.2 }, { prompt: 'trace', cost: 0.1 }]],
