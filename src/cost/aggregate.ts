@@ -145,11 +145,14 @@ class Grouping {
     return slot.chain;
   }
 
-  /** `pending` by the day of `startedAt`, or `fallbackDay`; the day is sliced only when it changes. */
-  pendingDay(startedAt: unknown, fallbackDay: string, touched: Slot[]): CallTotals {
+  /**
+   * `pending` by the day of `startedAt`, or else the UTC day of `fallbackMs` (ms since the
+   * epoch); the day is sliced only when it changes.
+   */
+  pendingDay(startedAt: unknown, fallbackMs: number, touched: Slot[]): CallTotals {
     // Every key here is a YYYY-MM-DD day, so a time starting with the last one is of that day.
     const same = this.last !== null && typeof startedAt === 'string' && startedAt.startsWith(this.lastKey);
-    return this.pending(same ? this.lastKey : (dayOf(startedAt) ?? fallbackDay), touched);
+    return this.pending(same ? this.lastKey : (dayOf(startedAt) ?? new Date(fallbackMs).toISOString().slice(0, 10)), touched);
   }
 }
 
@@ -173,9 +176,10 @@ export class RunningTotals {
 
   /**
    * Sums the calls of one chain, pending until `commit` or `discard`; a call without a usable
-   * `started_at` counts on `fallbackDay` (YYYY-MM-DD). Returns the chain's total.
+   * `started_at` counts on the UTC day of `fallbackMs` (ms since the epoch; the chain's start).
+   * Returns the chain's total.
    */
-  sumChain(calls: readonly ReportCall[], fallbackDay: string): CallTotals {
+  sumChain(calls: readonly ReportCall[], fallbackMs: number): CallTotals {
     const chain = new CallTotals();
     const [byPrompt, byPhase, byModel, byDay] = this.groupings as [Grouping, Grouping, Grouping, Grouping];
     const touched = this.touched;
@@ -195,7 +199,7 @@ export class RunningTotals {
       byPrompt.pending(call.prompt, touched).addTokens(input, output, w5m, w1h, read, cost);
       byPhase.pending(call.phase, touched).addTokens(input, output, w5m, w1h, read, cost);
       byModel.pending(call.model, touched).addTokens(input, output, w5m, w1h, read, cost);
-      byDay.pendingDay(call.started_at, fallbackDay, touched).addTokens(input, output, w5m, w1h, read, cost);
+      byDay.pendingDay(call.started_at, fallbackMs, touched).addTokens(input, output, w5m, w1h, read, cost);
     }
     return chain;
   }

@@ -98,9 +98,6 @@ function readContext(file: string, onWarning: (msg: string) => void): Record<str
   return doc as Record<string, unknown>;
 }
 
-/** The day (YYYY-MM-DD, UTC) a chain's calls without a usable `started_at` count on: its start. */
-const fallbackDay = (chain: { startedAtMs: number }) => new Date(chain.startedAtMs).toISOString().slice(0, 10);
-
 /**
  * Takes `counted` (a copy superseded by a newer one) out of `totals`, re-reading its file. Its
  * calls only ever grow (records are appended), so its first `totals.calls` calls are the ones
@@ -109,7 +106,7 @@ const fallbackDay = (chain: { startedAtMs: number }) => new Date(chain.startedAt
 function takeAway(counted: ReportChain, totals: RunningTotals): boolean {
   const d = readContext(counted.file, () => {});
   if (!d || d.chain_uid !== counted.chainUid) return false;
-  const again = totals.sumChain((d.calls as ReportCall[]).slice(0, counted.totals.calls), fallbackDay(counted));
+  const again = totals.sumChain((d.calls as ReportCall[]).slice(0, counted.totals.calls), counted.startedAtMs);
   if (!again.equals(counted.totals)) {
     totals.discard();
     return false;
@@ -131,7 +128,7 @@ function scanOnce(entries: readonly ChainFileEntry[], onWarning: (msg: string) =
     const counted = byUid.get(chainUid);
     if (counted && !(updatedAt > counted.updatedAt)) continue;
     if (counted && !takeAway(counted, totals)) stale = true;
-    const all = totals.sumChain(d.calls as ReportCall[], fallbackDay(entry));
+    const all = totals.sumChain(d.calls as ReportCall[], entry.startedAtMs);
     totals.commit(all);
     byUid.set(chainUid, {
       file: entry.path,

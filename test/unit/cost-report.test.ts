@@ -93,7 +93,7 @@ function scanOf(list: [id: string, calls: FakeCall[]][]): ChainScan {
       started_at: '2026-11-10T12:00:00.000Z',
       usage: { input_tokens: c.input ?? 100, output_tokens: 10, cache_creation_input_tokens: c.write ?? 0, cache_read_input_tokens: c.read ?? 0 },
       cost_usd: c.cost,
-    })), '2026-11-10');
+    })), day('2026-11-10').getTime());
     totals.commit(sum);
     return { file: `/x/chain-${id}.json`, chainId: id, chainUid: `u${id}`, slug: `s${id}`, goal: 'g', status: 'complete', startedAtMs: day('2026-11-10').getTime(), updatedAt: '', totals: sum };
   });
@@ -113,10 +113,10 @@ describe('RunningTotals', () => {
 
   it('groups calls by day (a call without a usable start on the fallback day) and by prompt, across chains', () => {
     const totals = new RunningTotals();
-    const first = totals.sumChain([call('a', '2026-11-10T23:59:00Z', 1, 0.5), call('a', '2026-11-11T00:01:00Z', 2, null), call('b', 'soon', 4, 0.25), call('a', '2026-11-11T03:00:00Z', 8, 0.25)], '2026-11-09');
+    const first = totals.sumChain([call('a', '2026-11-10T23:59:00Z', 1, 0.5), call('a', '2026-11-11T00:01:00Z', 2, null), call('b', 'soon', 4, 0.25), call('a', '2026-11-11T03:00:00Z', 8, 0.25)], day('2026-11-09').getTime());
     totals.commit(first);
     expect([first.calls, first.unpricedCalls, first.costUsd, first.input]).toEqual([4, 1, 1, 15]);
-    totals.commit(totals.sumChain([call('b', '2026-11-10T01:00:00Z', 16, 1)], '2026-11-01'));
+    totals.commit(totals.sumChain([call('b', '2026-11-10T01:00:00Z', 16, 1)], day('2026-11-01').getTime()));
     // cache write: 2 (5m) + 4 (1h) split, and the 1 token the split leaves out counts as 5-minute
     expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 2, 17, 6, 8], ['2026-11-11', 2, 10, 6, 8], ['2026-11-09', 1, 4, 3, 4]]);
     expect(rows(totals.groups('prompt'))).toEqual([['a', 3, 11, 9, 12], ['b', 2, 20, 6, 8]]);
@@ -125,14 +125,14 @@ describe('RunningTotals', () => {
 
   it('takes a committed chain away again; groups left without calls disappear and nothing is left over', () => {
     const totals = new RunningTotals();
-    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], '2026-11-10'));
-    const again = () => totals.sumChain([call('b', '2026-11-12T12:00:00Z', 5, 0.2), call('c', '2026-11-12T13:00:00Z', 5, 0.3)], '2026-11-12');
+    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], day('2026-11-10').getTime()));
+    const again = () => totals.sumChain([call('b', '2026-11-12T12:00:00Z', 5, 0.2), call('c', '2026-11-12T13:00:00Z', 5, 0.3)], day('2026-11-12').getTime());
     totals.commit(again());
     totals.commit(again(), -1);
     expect(rows(totals.groups('prompt'))).toEqual([['a', 1, 3, 3, 4]]);
     expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 1, 3, 3, 4]]);
     expect(totals.all.costUsd).toBeCloseTo(0.1, 12);
-    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], '2026-11-10'), -1);
+    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], day('2026-11-10').getTime()), -1);
     expect(totals.all.costUsd).toBe(0);
     expect(totals.groups('model').size).toBe(0);
   });
