@@ -4,7 +4,7 @@
  */
 import type { ChainContext } from '../chain/schema.js';
 import { CallTotals, GROUP_KEYS, breakdown, toRow, type BreakdownRow, type GroupKey, type TokenTotals } from './aggregate.js';
-import type { ChainScan, TimeWindow } from './scan.js';
+import type { ChainScan, ReportChain, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
 export type { BreakdownRow, TokenTotals } from './aggregate.js';
@@ -62,16 +62,10 @@ export interface CostReportOptions {
   thresholds: ReportThresholds;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+const totalTokens = (t: CallTotals) => t.input + t.output + t.cacheWrite5m + t.cacheWrite1h + t.cacheRead;
 
-/** The cost report over a scan (chains already windowed, de-duplicated and summed by `scanChains`). */
-export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostReport {
-  const { chains } = scan;
-  const total = scan.totals.all;
-  const groups = scan.totals.groups(opts.by);
-  const byPrompt = opts.by === 'prompt' ? groups : scan.totals.groups('prompt');
-  const byModel = opts.by === 'model' ? groups : scan.totals.groups('model');
-  const summaries: ChainSummary[] = chains.map((chain) => ({
+function summarize(chain: ReportChain): ChainSummary {
+  return {
     chain_id: chain.chainId,
     slug: chain.slug,
     goal: chain.goal,
@@ -82,8 +76,20 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
     unpriced_calls: chain.totals.unpricedCalls,
     tokens: chain.totals.tokens(),
     cost_usd: chain.totals.costUsd,
-  }));
-  summaries.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
+  };
+}
+
+const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+
+/** The cost report over a scan (chains already windowed, de-duplicated and summed by `scanChains`). */
+export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostReport {
+  const { chains } = scan;
+  const total = scan.totals.all;
+  const groups = scan.totals.groups(opts.by);
+  const byPrompt = opts.by === 'prompt' ? groups : scan.totals.groups('prompt');
+  const byModel = opts.by === 'model' ? groups : scan.totals.groups('model');
+  // Most expensive first; a full summary (dates, token objects) only for the chains listed.
+  const ranked = [...chains].sort((a, b) => b.totals.costUsd - a.totals.costUsd || totalTokens(b.totals) - totalTokens(a.totals));
   const rows = [...groups].map(([key, acc]) => toRow(key, acc, total.costUsd));
   if (opts.by === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));
   else rows.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
@@ -105,10 +111,10 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
     window: { since: iso(opts.window.sinceMs), until: iso(opts.window.untilMs) },
     totals,
     average_cost_per_chain_usd: chains.length ? total.costUsd / chains.length : null,
-    top_chains: summaries.slice(0, Math.max(0, opts.top)),
+    top_chains: ranked.slice(0, Math.max(0, opts.top)).map(summarize),
     breakdown: { by: opts.by, rows },
     unpriced_models: unpriced,
-    suggestions: suggest({ chains: summaries, promptRows, totals, unpriced }, opts.thresholds),
+    suggestions: suggest({ chains: ranked.map((c) => ({ chain_id: c.chainId, slug: c.slug, cost_usd: c.totals.costUsd })), promptRows, totals, unpriced }, opts.thresholds),
   };
 }
 
