@@ -19,16 +19,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
+import { SCHEMA_VERSION } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 
 export type { ReportCall } from './aggregate.js';
 
-/**
- * The context-file `schema_version` a report reads: SCHEMA_VERSION of src/chain/schema.ts,
- * repeated here because importing that module loads zod, about 45 ms of a 1.2 s report over
- * 10,000 files (test/unit/cost-window.test.ts checks that the two agree).
- */
-export const REPORT_SCHEMA_VERSION = 1;
 
 export interface ReportChain {
   file: string;
@@ -60,7 +55,7 @@ export interface TimeWindow {
 export function shapeProblem(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.schema_version !== REPORT_SCHEMA_VERSION) return `schema_version ${JSON.stringify(d.schema_version)} is not ${REPORT_SCHEMA_VERSION}`;
+  if (d.schema_version !== SCHEMA_VERSION) return `schema_version ${JSON.stringify(d.schema_version)} is not ${SCHEMA_VERSION}`;
   if (typeof d.chain_uid !== 'string' || typeof d.chain_id !== 'string') return 'no chain_id/chain_uid';
   if (!Array.isArray(d.calls)) return 'no calls[]';
   for (const c of d.calls as Record<string, unknown>[]) {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costReport, resolveWindow } from '../../src/app/costReport.js';
-import { REPORT_SCHEMA_VERSION } from '../../src/cost/scan.js';
 import { SCHEMA_VERSION } from '../../src/chain/schema.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { UsageError } from '../../src/errors.js';
@@ -38,10 +37,6 @@ describe('resolveWindow', () => {
 });
 
 describe('costReport (app)', () => {
-  it('reads the schema version the context store writes', () => {
-    expect(REPORT_SCHEMA_VERSION).toBe(SCHEMA_VERSION);
-  });
-
   it('reports the chains of the window from the files, with the schema version scan expects', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ce-costapp-'));
     try {
