@@ -36,8 +36,3 @@ export function createChainLogger(file: string, opts: { verbose: boolean; env: R
     pino.destination({ dest: file, sync: true, mkdir: true }),
   );
 }
-
-/** A logger that drops everything (for commands that do not drive a chain). */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}

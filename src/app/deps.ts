@@ -1,6 +1,6 @@
 /**
  * What driving a chain needs from the outside world (STYLE: use cases take a Deps object).
- * `createDriveDeps` wires the real edges: config, library, price table, Anthropic adapter,
+ * `createBaseDeps` wires the real edges: config, library, price table, Anthropic adapter,
  * terminal ui, chain logger.
  */
 import path from 'node:path';

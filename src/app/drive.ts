@@ -4,7 +4,7 @@
  * gate needs a human. Every completed call and step is in the context file before the next
  * begins, so a crash or an interrupt loses nothing that `resume` would have to repeat.
  */
-import type { ChainContext, Effect, Phase, PromptRun } from '../chain/schema.js';
+import type { ChainContext, Effect, PromptRun } from '../chain/schema.js';
 import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
 import { saveGeneratedPrompt, validateGeneratedPrompt } from '../library/generated.js';
 import { createCatalog } from '../library/catalog.js';
@@ -47,25 +47,34 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
-/** Runs one prompt, folds its findings into the chain, and closes the step. */
-async function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<Findings>): Promise<Findings> {
+/**
+ * Runs `run` as a step of the current effect, unless a resumed chain already completed it (then
+ * its saved result is returned). `fold` applies the result to the chain and returns the step's
+ * summary; the step is then closed.
+ */
+async function runStep<T>(session: ChainSession, deps: DriveDeps, run: PromptRun, tool: ResultToolSpec<T> | undefined, fold: (value: T) => string): Promise<T> {
   const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === run.name && s.status === 'complete');
-  if (done) return done.result as Findings;
-  const { value, step } = await runPrompt(session, deps, run, resultTool);
-  session.ctx = applyFindings(session.ctx, run.name, value, session.ctx.machine.clarification_rounds + 1);
-  await session.endStep(step, { ok: true, summary: value.summary, result: value });
-  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: value.summary, ok: true });
+  if (done) return done.result as T;
+  const { value, step } = await runPrompt(session, deps, run, tool);
+  const summary = fold(value);
+  await session.endStep(step, { ok: true, summary, result: value });
+  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary, ok: true });
   return value;
 }
 
-async function decideStep(session: ChainSession, deps: DriveDeps): Promise<NextPrompts> {
-  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === 'prompt_selector' && s.status === 'complete');
-  if (done) return done.result as NextPrompts;
-  const { value, step } = await runPrompt(session, deps, { name: 'prompt_selector', focus: session.ctx.machine.focus }, NEXT_PROMPTS_TOOL);
-  const summary = value.ready_for_analysis ? `ready for analysis: ${value.rationale}` : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`;
-  await session.endStep(step, { ok: true, summary, result: value });
-  deps.ui.progress.stepEnd({ n: step.n, prompt: 'prompt_selector', summary, ok: true });
-  return value;
+/** Runs one prompt and folds its findings into the chain. */
+function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<Findings>): Promise<Findings> {
+  return runStep(session, deps, run, resultTool, (value: Findings) => {
+    session.ctx = applyFindings(session.ctx, run.name, value, session.ctx.machine.clarification_rounds + 1);
+    return value.summary;
+  });
+}
+
+/** Context building's decision: prompt_selector answers with choose_next_prompts. */
+function decideStep(session: ChainSession, deps: DriveDeps): Promise<NextPrompts> {
+  return runStep(session, deps, { name: 'prompt_selector', focus: session.ctx.machine.focus }, NEXT_PROMPTS_TOOL, (value) =>
+    value.ready_for_analysis ? `ready for analysis: ${value.rationale}` : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`,
+  );
 }
 
 /**
@@ -258,9 +267,4 @@ async function finish(session: ChainSession, status: 'complete' | 'failed', reas
   c.pending = null;
   await session.save();
   return status;
-}
-
-/** Phases in order, for `--until` validation. */
-export function isPhase(value: string, phases: readonly Phase[]): value is Phase {
-  return (phases as readonly string[]).includes(value);
 }

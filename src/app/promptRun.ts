@@ -41,10 +41,14 @@ async function countInputTokens(deps: DriveDeps, model: string, messages: readon
   return n;
 }
 
-function toolsFor(doc: PromptDoc, phase: Phase): string[] {
-  if (doc.tools === 'none') return [];
-  if (doc.tools === 'write' && phase === 'implementation') return [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES];
-  return [...READ_TOOL_NAMES];
+/**
+ * The tools a prompt may execute in `phase` and its agent-turn cap (config caps): none → 0 turns
+ * (the result tool is forced at once); write access only in implementation.
+ */
+function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number } {
+  if (doc.tools === 'none') return { names: [], maxTurns: 0 };
+  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns };
+  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns };
 }
 
 /** The model for a prompt's tier in this chain. */
@@ -83,7 +87,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${chainState}`;
   instructions += `\n\nEnd by calling ${result.name}.`;
 
-  const enabled = toolsFor(doc, phase);
+  const tools = toolsFor(doc, phase, deps.config.caps);
   const model = modelFor(session, doc);
   let reserved = 0;
   const reserve = (usd: number) => {
@@ -98,8 +102,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         instructions,
         result,
         allTools: deps.tools,
-        enabledTools: enabled,
-        maxTurns: enabled.length === 0 ? 0 : enabled.length > 3 ? deps.config.caps.implementation_agent_turns : deps.config.caps.agent_turns,
+        enabledTools: tools.names,
+        maxTurns: tools.maxTurns,
         maxCorrections: deps.config.caps.corrections,
         maxTokens: deps.config.limits.max_tokens_per_call,
         resumeMessages,
@@ -123,8 +127,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         },
       },
     );
-    const summary = (out.value as { summary?: string; rationale?: string }).summary ?? (out.value as { rationale?: string }).rationale ?? '';
-    return { value: out.value, step: { ...step, summary } };
+    return { value: out.value, step };
   } catch (err) {
     if (err instanceof StepFailedError) {
       await session.endStep(step, { ok: false, summary: err.message, error: err.message });

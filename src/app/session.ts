@@ -6,9 +6,8 @@
  * for while one is waiting to start share that one write (each fsyncs: they are most of the
  * per-call overhead).
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
-import { saveChain } from '../chain/store.js';
+import { saveChain, saveChainSync } from '../chain/store.js';
 import { crossedAlerts } from '../cost/budget.js';
 import { costOfCall, type PriceTable } from '../cost/prices.js';
 import { deriveCostTracking } from '../cost/tracking.js';
@@ -61,15 +60,7 @@ export class ChainSession {
    */
   saveSync(): void {
     this.ctx.updated_at = this.now();
-    const tmp = `${this.file}.${process.pid}.interrupt.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, `${JSON.stringify(this.ctx, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.file);
+    saveChainSync(this.file, this.ctx);
   }
 
   /** Applies `fn` to the context and saves. */

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ContextFileError, UsageError } from '../errors.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
@@ -88,16 +89,26 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
   return hits[hits.length - 1]!;
 }
 
+const requireCjs = createRequire(import.meta.url);
+
 /**
- * Writes a context atomically (temp file in the same directory, fsync, rename). `ctx` is
- * serialized before the first await, so the caller may go on changing it. The write itself is
- * synchronous: for one file of tens of KB that costs less than the async version's ten
- * thread-pool round trips, which made up most of claude-exec's time per LLM call (npm run bench).
+ * Writes a context atomically and synchronously (temp file in the same directory, fsync,
+ * rename). Also what signal handlers use, since they must finish before the process exits.
+ * write-file-atomic is loaded on first use, to keep start-up fast.
+ */
+export function saveChainSync(file: string, ctx: ChainContext): void {
+  const writeFileAtomic = requireCjs('write-file-atomic') as typeof import('write-file-atomic');
+  writeFileAtomic.sync(file, `${JSON.stringify(ctx, null, 2)}\n`, { fsync: true });
+}
+
+/**
+ * Writes a context atomically (see saveChainSync). `ctx` is serialized before anything is
+ * awaited, so the caller may go on changing it. The write is synchronous on purpose: for one file
+ * of tens of KB that costs less than the async version's ten thread-pool round trips, which made
+ * up most of claude-exec's time per LLM call (npm run bench).
  */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
-  const text = `${JSON.stringify(ctx, null, 2)}\n`;
-  const { default: writeFileAtomic } = await import('write-file-atomic');
-  writeFileAtomic.sync(file, text, { fsync: true });
+  saveChainSync(file, ctx);
 }
 
 /**

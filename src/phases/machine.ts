@@ -135,7 +135,10 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
 
     case 'decision': {
       const iterations = s.context_iterations + 1;
-      const chosen = event.decision.prompts.filter((p) => event.known.includes(p.name)).slice(0, cfg.concurrency);
+      // One run per prompt in a batch: steps are keyed by effect and prompt name.
+      const chosen = event.decision.prompts
+        .filter((p, i, all) => event.known.includes(p.name) && all.findIndex((q) => q.name === p.name) === i)
+        .slice(0, cfg.concurrency);
       if (event.decision.ready_for_analysis || iterations > cfg.caps.context_iterations) {
         const reason = event.decision.ready_for_analysis ? 'the model judged the context ready for analysis' : `context iterations exhausted (${cfg.caps.context_iterations})`;
         return move(s, 'uncertainty-analysis', reason, prompt('uncertainty_analysis'), { context_iterations: iterations });

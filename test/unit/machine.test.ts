@@ -94,6 +94,17 @@ const table: Row[] = [
     phase: 'context-building',
   },
   {
+    name: 'a prompt chosen twice runs once in the batch',
+    state: at({ phase: 'context-building' }),
+    event: {
+      type: 'decision',
+      known: ['a', 'b'],
+      decision: { prompts: ['a', 'a', 'b'].map((name, i) => ({ name, focus: `f${i}`, reason: 'r' })), ready_for_analysis: false, need_new_prompt: false, rationale: 'r' },
+    },
+    effect: 'batch:a+b',
+    phase: 'context-building',
+  },
+  {
     name: 'decision ready → uncertainty analysis',
     state: at({ phase: 'context-building' }),
     event: { type: 'decision', known: [], decision: { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'r' } },
