@@ -12,11 +12,12 @@ import type { GlobalOptions, Io } from '../io.js';
 
 async function setup(cmd: Command) {
   const { opts, io } = commandContext(cmd);
-  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }] = await Promise.all([
+  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }, { onInterrupt }] = await Promise.all([
     import('../../app/deps.js'),
     import('../../ui/terminal.js'),
     import('../../app/chain.js'),
     import('../outcome.js'),
+    import('../../app/interrupt.js'),
   ]);
   const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
@@ -28,7 +29,19 @@ async function setup(cmd: Command) {
     maxCostUsd: opts.maxCost,
     model: opts.model,
   };
-  return { opts, io, base, chain, driveOpts, report: (o: Parameters<typeof reportOutcome>[2]) => reportOutcome(io, opts.json, o) };
+  /** Drives with `fn`, then prints the outcome; the status line is removed whatever happens. */
+  const drive = async (fn: () => Promise<Parameters<typeof reportOutcome>[2]>) => {
+    const off = onInterrupt(() => ui.close());
+    try {
+      const outcome = await fn();
+      ui.close();
+      reportOutcome(io, opts.json, outcome, { flags: opts.flags });
+    } finally {
+      off();
+      ui.close();
+    }
+  };
+  return { opts, io, base, chain, driveOpts, drive };
 }
 
 /** The one contexts directory a driving command writes to. */
@@ -73,7 +86,7 @@ export function register(program: Command): void {
       }
       guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
       const s = await setup(cmd);
-      s.report(await s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
     });
   applies(run, 'drive');
   examples(run, [
@@ -89,7 +102,7 @@ export function register(program: Command): void {
     .argument('<id>', 'chain id, e.g. 047')
     .action(async (id: string, _o, cmd: Command) => {
       const s = await setup(cmd);
-      s.report(await s.chain.resumeChain(id, s.base, s.driveOpts));
+      await s.drive(() => s.chain.resumeChain(id, s.base, s.driveOpts));
     });
   applies(resume, 'drive');
   examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5']);
@@ -104,7 +117,7 @@ export function register(program: Command): void {
       if (o.reject !== undefined && o.moreInfo !== undefined) throw new UsageError('give either --reject or --more-info, not both');
       const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null };
       const s = await setup(cmd);
-      s.report(await s.chain.approveChain(id, answer, s.base, s.driveOpts));
+      await s.drive(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
     });
   applies(approve, 'drive');
   examples(approve, [
@@ -125,7 +138,7 @@ export function register(program: Command): void {
       const answers = { ...(o.file ? await readAnswersFile(o.file, io) : {}), ...parseAnswers(o.answer) };
       if (Object.keys(answers).length === 0) throw new UsageError('no answers given', `Use --answer q1=… or --file answers.json; \`claude-exec pending ${id}\` lists the questions.`);
       const s = await setup(cmd);
-      s.report(await s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
+      await s.drive(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
     });
   applies(answer, 'drive');
   examples(answer, ['claude-exec pending 047    # the questions and their proposed defaults', 'claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"', 'claude-exec answer 047 --file answers.json']);
