@@ -25,6 +25,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
   if (deps.yes) {
     answers = Object.fromEntries(open.map((q) => [q.id, q.default_answer]));
     by = 'assumed';
+    for (const q of open) deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
   } else if (deps.ui.interactive) {
     answers = await deps.ui.askQuestions(open);
     by = 'user';
@@ -63,6 +64,7 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
+    deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
     answer = await deps.ui.askApproval(presented, ctx.confidence_scores.overall);
   } else {
