@@ -22,7 +22,7 @@ export const SOLUTION = `## Plan: a fixed-window rate limit on POST /notes
   passed, expired windows pruned so memory stays bounded.
 - **src/app.js**: \`createApp({ store, rateLimit })\` checks the client's address before a note is read;
   over the limit it answers **429** with \`Retry-After\` (seconds) and a JSON error. GET routes stay open.
-- Defaults from the answers: **5 notes per minute per client IP**.
+- Limit and window are options; the default is the proposed answer: **5 notes per minute per client IP**.
 - **Tests first**: test/rate-limit.test.js pins the limit, the window reset, per-client counting and the
   429 response; the existing suite must stay green. No new dependency.`;
 

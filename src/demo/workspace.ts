@@ -29,7 +29,9 @@ export async function prepareDemoWorkspace(dir?: string): Promise<{ root: string
   let root: string;
   if (dir) {
     const entries = await readdir(dir);
-    if (entries.length > 0) throw new UsageError(`${dir} is not empty`, 'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.');
+    if (entries.length > 0) {
+      throw new UsageError(`${dir} is not empty and holds no unfinished demo chain`, 'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.');
+    }
     root = await realpath(dir);
   } else {
     root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'claude-exec-demo-')));

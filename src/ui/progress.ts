@@ -54,7 +54,7 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
   const statusText = () => {
     const steps = [...running.values()];
     const cost = totals.unpriced && totals.costUsd === 0 ? (opts.costLabel ?? 'unpriced') : usd(totals.costUsd);
-    return `${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'deciding'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`;
+    return `${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`;
   };
   const refresh = () => {
     if (!opts.live || paused) return;

@@ -63,6 +63,8 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
   const id = ctx.chain_id;
   const cmd = (...args: string[]) => ['claude-exec', ...flags.map(quote), ...args].join(' ');
   const p = ctx.pending;
+  // A demo chain continues only with its scripted model: `demo` in its workspace does that.
+  if (ctx.model === DEMO_MODEL && ctx.status !== 'complete') return [['claude-exec', 'demo', '--cwd', quote(ctx.workspace)].join(' '), cmd('status', id)];
   if (p?.kind === 'questions') {
     const answers = p.question_ids.map((q) => `--answer ${q}=…`).join(' ');
     return [cmd('answer', id, answers), cmd('answer', id, '--file answers.json'), `${cmd('resume', id, '--yes')}   # accept the proposed defaults`];
