@@ -110,7 +110,7 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
       security_scanner: ['clients are keyed by socket address: behind a proxy, configure the trusted forwarded address first', 'no secret or user input reaches a log'],
       deployment_checker: ['no dependency, no migration, no configuration needed', 'the default of 5 notes per minute applies on deploy'],
     };
-    return findings({ summary: "No blocking issue.", findings: notes[t.prompt] ?? [], verdict: { passed: true, blocking_issues: [], notes: notes[t.prompt] ?? [] } });
+    return findings({ summary: 'No blocking issue.', findings: notes[t.prompt] ?? [], verdict: { passed: true, blocking_issues: [], notes: notes[t.prompt] ?? [] } });
   }
 
   function choose(): ToolUse[] {
@@ -157,7 +157,7 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
       case 'solution_synthesizer':
       case 'solution_presenter':
       case 'solution_designer':
-        return findings({ summary: "A fixed-window limiter module, wired into POST /notes, tests first.", solution: SOLUTION });
+        return findings({ summary: 'A fixed-window limiter module, wired into POST /notes, tests first.', solution: SOLUTION });
       case 'uncertainty_resolver':
         return findings({ summary: 'The demo model answers from the plan: the limit and window are options of createApp({ rateLimit }), so they can change without touching the route.', solution: SOLUTION });
       case 'test_generator':
