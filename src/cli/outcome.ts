@@ -82,10 +82,10 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
   };
 }
 
-/** "$0.0123", "demo (no charge)", "subscription", "unpriced". */
-export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>): string {
-  if (s.billing === 'demo') return 'demo (scripted model, no charge)';
-  if (s.cost_usd === null) return s.billing === 'subscription' ? 'subscription (no per-token cost)' : 'unpriced';
+/** "$0.0123", "demo (scripted model, no charge)", "subscription (…)", "unpriced"; `short` for table cells. */
+export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>, short = false): string {
+  if (s.billing === 'demo') return short ? 'demo' : 'demo (scripted model, no charge)';
+  if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
   const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
   return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
 }

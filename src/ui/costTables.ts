@@ -6,6 +6,7 @@
 import type { ChainCostOutput } from '../cli/contract/chain-cost.js';
 import type { CostReportOutput } from '../cli/contract/cost-report.js';
 import type { PricesOutput } from '../cli/contract/prices.js';
+import { DEMO_MODEL } from '../demo/model.js';
 import { renderTable } from './table.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
@@ -39,10 +40,11 @@ const more = (omitted: number, what: string) => (omitted > 0 ? [`  … and ${omi
 export function renderCostReport(r: CostReportOutput, color: boolean): string {
   const t = r.totals;
   if (t.chains === 0) return `No chains ${windowText(r.window)} (--days N or --since YYYY-MM-DD widens the window).`;
+  const demoOnly = t.cost_usd === null && r.unpriced_models.length > 0 && r.unpriced_models.every((m) => m.model === DEMO_MODEL);
   const out = [
     `Chain cost summary (${windowText(r.window).replace(/^between (.*) and /, '$1 to ')}):`,
     `  Total chains: ${t.chains}`,
-    `  Total cost: ${usd(t.cost_usd, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
+    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : usd(t.cost_usd, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
     `  Average per chain: ${usd(r.average_cost_per_chain_usd, 2)}`,
     `  Tokens: ${int(t.tokens.total)} (input ${int(t.tokens.input)}, output ${int(t.tokens.output)}, cache write ${int(t.tokens.cache_write)}, cache read ${int(t.tokens.cache_read)})`,
     `  Cache reads: ${pct(t.cache_read_share)} of prompt tokens`,

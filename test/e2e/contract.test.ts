@@ -19,7 +19,7 @@ import { fakeChain } from '../helpers/chains.js';
 import { tempDir } from '../helpers/prompt-files.js';
 import { GOAL } from '../helpers/scenario.js';
 
-const E2E_TIMEOUT_MS = 240_000;
+const E2E_TIMEOUT_MS = 300_000;
 const SCHEMAS = path.resolve(import.meta.dirname, '../../schemas');
 
 const ajv = new Ajv2020({ allErrors: true, strict: false });

@@ -8,7 +8,7 @@ import { readTurn, GOAL } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('gates without a terminal', () => {
   it('stops at questions, the solution and the first file change; answer, approve and resume finish without repeating a call', async () => {

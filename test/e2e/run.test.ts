@@ -12,7 +12,7 @@ import { GOAL, readTurn } from '../helpers/scenario.js';
 import { SOLUTION, TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('claude-exec run (built binary, fake API)', () => {
   it('runs the chain to completion with --yes --json: phases, files, tests, checkpoint, exact usage and cost', async () => {

@@ -31,8 +31,8 @@ export function register(program: Command): void {
       const hidden = doc.hidden ? ` (${doc.hidden} that failed before their first call hidden; --all shows them)` : '';
       if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
       const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
-      const rows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
-      io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 3, 2], color: opts.color }));
+      const rows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r, true), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
+      io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 2], color: opts.color }));
       if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
     });
   applies(chains, 'read');

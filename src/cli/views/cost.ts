@@ -9,6 +9,7 @@ import type { PriceListing } from '../../app/prices.js';
 import type { ChainCostOutput } from '../contract/chain-cost.js';
 import type { CostReportOutput } from '../contract/cost-report.js';
 import type { PricesOutput } from '../contract/prices.js';
+import { DEMO_MODEL } from '../../demo/model.js';
 import { billingOf, costOrNull } from './chain.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
@@ -40,7 +41,8 @@ export function costReportJson(r: CostReport, top: number): CostReportOutput {
     })),
     breakdown: { by: r.breakdown.by, rows: r.breakdown.rows.slice(0, top).map(row), omitted: Math.max(0, r.breakdown.rows.length - top) },
     unpriced_models: r.unpriced_models.slice(0, top),
-    suggestions: r.suggestions,
+    // The demo's model is unpriced on purpose: no suggestion to price it.
+    suggestions: r.suggestions.filter((s) => !(s.kind === 'unpriced-model' && s.subject === DEMO_MODEL)),
   };
 }
 
