@@ -53,7 +53,11 @@ export function readEvents(port: number, docPath: string, token: string): { even
         if (!/^event: doc$/m.test(block) || !data) continue;
         const e = JSON.parse(data) as LiveEvent;
         events.push(e);
-        for (const w of [...waiters]) if (w.pred(e)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(e));
+        for (const w of [...waiters]) {
+          if (!w.pred(e)) continue;
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(e);
+        }
       }
     });
   });
