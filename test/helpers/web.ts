@@ -4,10 +4,7 @@
  * through playwright-core when it is installed.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { spawnCli } from './e2e.js';
 
 export interface HttpResult {
@@ -117,21 +114,15 @@ export function browserUnavailable(): string | null {
   return existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does): the browser tests are skipped, the HTTP-level ones still run`;
 }
 
-/** Debian's chromium, headless, with a new empty profile and nothing that reaches the network. */
+/**
+ * Debian's chromium, headless, nothing that reaches the network; each `newContext()` is a fresh
+ * profile (playwright gives the browser a new empty user-data-dir of its own).
+ */
 export async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  const profile = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1280, height: 900 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  return {
-    context,
-    async close() {
-      await context.close();
-      await rm(profile, { recursive: true, force: true });
-    },
-  };
 }

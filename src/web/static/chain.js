@@ -24,7 +24,7 @@ const present = (/** @type {unknown} */ v) => v !== undefined && v !== null && !
  * @type {{ field: string, id: string, title: string, render: (value: any, doc: ChainOutput) => Node, hidden?: (doc: ChainOutput) => boolean }[]}
  */
 const SECTIONS = [
-  { field: 'running_steps', id: 'now', title: 'Running now', render: (steps, d) => el('p', { 'data-testid': 'running' }, steps.map((/** @type {any} */ s) => el('span', { class: 'now' }, `step ${s.n} · ${s.prompt}${s.focus ? ` — ${s.focus}` : ''} (${s.phase}, since ${when(s.started_at)})`)), ` · running cost ${usd(d.cost_usd, d.billing)} · ${int(d.tokens.total)} tokens in ${d.calls} calls`) },
+  { field: 'running_steps', id: 'now', title: 'Current step', render: (steps, d) => el('p', { 'data-testid': 'running' }, steps.map((/** @type {any} */ s) => el('span', { class: 'now' }, `step ${s.n} · ${s.prompt}${s.focus ? ` — ${s.focus}` : ''} (${s.phase}, since ${when(s.started_at)})`)), ` · running cost ${usd(d.cost_usd, d.billing)} · ${int(d.tokens.total)} tokens in ${d.calls} calls`) },
   { field: 'phases', id: 'timeline', title: 'Phases', render: (phases, d) => timeline(phases, d) },
   { field: 'steps', id: 'confidence', title: 'Confidence over the steps', render: (steps) => confidenceChart(steps) },
   { field: 'steps', id: 'steps', title: 'Steps', render: (steps, d) => stepsList(steps, d) },

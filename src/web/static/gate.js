@@ -84,7 +84,8 @@ function approvalForm(d, box) {
  */
 export function gateSection(d) {
   if (!d.pending) return (last = { key: '', node: null }).node;
-  const key = JSON.stringify([d.chain_id, d.pending]);
+  // A later gate that looks the same (the same change proposed again) follows a recorded answer.
+  const key = JSON.stringify([d.chain_id, d.pending, d.approvals.length]);
   if (key === last.key && last.node) return last.node;
   const p = d.pending;
   const box = el('section', { id: 'gate', class: 'card gate', 'data-kind': p.kind });
