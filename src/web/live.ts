@@ -6,11 +6,15 @@
  * document is rebuilt once per gathering for all its subscribers, so a chain writing its file
  * after every call costs a few rebuilds a second, never one per write.
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { normalizeChainId } from '../chain/store.js';
 import { rounded } from '../cli/io.js';
 import { chainIdOf, documentFor, type DocumentResult, type DocumentSource } from './documents.js';
+
+/** Every chain may have changed (a contexts directory appeared). */
+const ALL = '*';
 
 /** A context file or its companions (journal): `chain-NNN-…` ending in .json or .jsonl. */
 const CHAIN_FILE = /^chain-(\d+)-.*\.jsonl?$/;
@@ -49,10 +53,25 @@ export class LiveDocuments {
     this.intervalMs = opts.intervalMs ?? 200;
   }
 
-  /** Starts watching the contexts directories (a directory that does not exist yet is watched for). */
+  /**
+   * Starts watching the contexts directories. One that does not exist yet (no chain has run in
+   * the workspace) is waited for in its parent directory, then watched from its creation on.
+   */
   async start(): Promise<void> {
-    const w = watch(this.src.dirs, { ignoreInitial: true, depth: 0, ignored: (p) => path.basename(p).startsWith('.') });
-    w.on('all', (_event, file) => this.changed(file));
+    const missing = new Set(this.src.dirs.filter((d) => !existsSync(d)).map((d) => path.resolve(d)));
+    const w = watch([...this.src.dirs.filter((d) => !missing.has(path.resolve(d))), ...[...missing].map((d) => path.dirname(d))], {
+      ignoreInitial: true,
+      depth: 0,
+      ignored: (p) => path.basename(p).startsWith('.'),
+    });
+    w.on('all', (event, file) => {
+      if (event === 'addDir' && missing.delete(path.resolve(file))) {
+        w.add(file);
+        // Chains written before the watch reached the new directory.
+        this.changedChains.add(ALL);
+        this.schedule();
+      } else this.changed(file);
+    });
     w.on('error', (err) => this.src.onWarning(`watching ${this.src.dirs.join(', ')}: ${(err as Error).message}`));
     await new Promise<void>((resolve) => w.once('ready', () => resolve()));
     this.watcher = w;
@@ -71,6 +90,10 @@ export class LiveDocuments {
     const id = chainOfFile(file);
     if (id === null) return;
     this.changedChains.add(id);
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -88,7 +111,7 @@ export class LiveDocuments {
     if (chains.size === 0) return;
     const affected = [...this.subscribers].filter((s) => {
       const id = chainIdOf(s.url.pathname);
-      return id === null || chains.has(normalizeChainId(id) ?? id);
+      return id === null || chains.has(ALL) || chains.has(normalizeChainId(id) ?? id);
     });
     this.flushing = this.refresh(affected).finally(() => (this.flushing = null));
     await this.flushing;

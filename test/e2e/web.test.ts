@@ -9,12 +9,14 @@
  * Without /usr/bin/chromium the browser tests are skipped with the reason printed; the HTTP-level
  * tests of the access policy (test/unit/web-security.test.ts) always run.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPriceTable } from '../../src/cost/prices.js';
+import { fakeChain } from '../helpers/chains.js';
 import { jsonOut, onlyChain, setupE2e, type E2e } from '../helpers/e2e.js';
 import { GOAL } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
@@ -119,7 +121,9 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     for (let i = 0; i < 8 && (await page.locator('#gate').count()) > 0; i++) {
       await page.locator('#gate').evaluate((g) => g.setAttribute('data-answered', 'yes'));
       await page.getByRole('button', { name: 'Approve' }).click();
-      await page.waitForFunction(`document.querySelector('#gate:not([data-answered])') !== null || document.querySelector('[data-fact="status"] dd')?.textContent === 'complete'`, null, { timeout: 120_000 });
+      await expect
+        .poll(() => page.evaluate(`document.querySelector('#gate:not([data-answered])') !== null || document.querySelector('[data-fact="status"] dd')?.textContent === 'complete'`), { timeout: 120_000 })
+        .toBe(true);
     }
     await expect.poll(() => fact('status'), { timeout: 120_000 }).toBe('complete');
     expect(await page.locator('#files').innerText()).toContain(TOKEN_TEST_PATH);
@@ -137,8 +141,9 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     const prompt = jsonOut(byPrompt) as { breakdown: { rows: { key: string }[] } };
     await page.goto(`${serve.doc.origin}/costs?days=30`);
     await page.locator('canvas[data-chart="cost-per-day"]').waitFor();
-    // What Chart.js draws: the data of its chart objects.
-    const chart = await page.waitForFunction(`(() => {
+    // What Chart.js draws: the data of its chart objects. (page.evaluate, not waitForFunction,
+    // which would need the eval that the page's CSP forbids.)
+    const readCharts = () => page.evaluate(`(() => {
       const read = (name) => {
         const c = Chart.getChart(document.querySelector('canvas[data-chart="' + name + '"]'));
         return c ? { labels: c.data.labels, data: c.data.datasets[0].data } : null;
@@ -147,7 +152,8 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
       const cache = read('cache-read-share');
       return cost && cache ? { cost, cache } : null;
     })()`);
-    const data = (await chart.jsonValue()) as { cost: { labels: string[]; data: unknown[] }; cache: { labels: string[]; data: unknown[] } };
+    await expect.poll(readCharts).not.toBeNull();
+    const data = (await readCharts()) as { cost: { labels: string[]; data: unknown[] }; cache: { labels: string[]; data: unknown[] } };
     expect(data.cost.labels).toEqual(day.breakdown.rows.map((r) => r.key));
     expect(data.cost.data).toEqual(day.breakdown.rows.map((r) => r.cost_usd));
     expect(data.cache.data).toEqual(day.breakdown.rows.map((r) => r.cache_read_share));
@@ -208,5 +214,31 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     const wrongHost = await request(serve.doc.port, { path: '/api/chains', headers: { authorization: `Bearer ${serve.doc.token}`, host: 'evil.example' } });
     expect(wrongHost.status).toBe(403);
     expect(wrongHost.body).not.toContain(GOAL);
+  }, TIMEOUT_MS);
+
+  it('never runs script from model text: goal, summaries, findings and Markdown are shown, not executed', async () => {
+    const { file, ctx } = fakeChain({ n: 90, startedAt: new Date(), calls: 3, table: loadPriceTable() });
+    const evil = [
+      '**Plan** <script>window.pwned = "script"</script>',
+      '<img src=x onerror="window.pwned = \'img\'">',
+      '[click](javascript:window.pwned=\'link\') <a href="javascript:window.pwned=1">a</a>',
+      '<iframe src="/"></iframe><form action="/api/chains/090/approve"><button>go</button></form>',
+    ].join('\n\n');
+    ctx.goal = '<img src=x onerror="window.pwned = \'goal\'">Add search';
+    ctx.steps[0]!.summary = '<b onmouseover="window.pwned=1">summary</b>';
+    ctx.steps[0]!.result = { summary: 's', findings: ['<script>window.pwned = "finding"</script>src/app.js:3'] };
+    ctx.solution = evil;
+    ctx.status = 'awaiting-input';
+    ctx.pending = { kind: 'approval', presented: evil };
+    await writeFile(path.join(e.ws.root, 'contexts', file), JSON.stringify(ctx));
+    await page.goto(`${serve.doc.origin}/chains/090`);
+    await page.locator('#gate .markdown strong').waitFor();
+    await page.locator('#steps details').first().locator('summary').click();
+    expect(await page.evaluate('window.pwned')).toBeUndefined();
+    expect(await page.locator('main script, main iframe, main form img, .markdown img, .markdown form, .markdown iframe').count()).toBe(0);
+    expect(await page.locator('a[href^="javascript"]').count()).toBe(0);
+    expect(await page.locator('h1').innerText()).toContain('<img src=x onerror=');
+    expect(await page.locator('#steps details').first().innerText()).toContain('<script>window.pwned = "finding"</script>src/app.js:3');
+    await shot('chain-hostile-text');
   }, TIMEOUT_MS);
 });

@@ -1,7 +1,8 @@
 /**
  * Live documents: after a burst of changes each document is sent once; only the documents a change
  * can alter are sent; a document whose text did not change is not sent again; and the
- * directory watcher sees a context file replaced by an atomic rename.
+ * directory watcher sees a context file replaced by an atomic rename, and a contexts directory
+ * that appears after the server started.
  */
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -84,5 +85,22 @@ describe('LiveDocuments', () => {
     await until(() => goals.length === 1);
     await put(2, 'Renamed into place');
     await until(() => goals.includes('Renamed into place'));
+  });
+
+  it('waits for a contexts directory that does not exist yet, then follows its chains', async () => {
+    const later = path.join(root, 'not-yet', 'contexts');
+    await mkdir(path.dirname(later));
+    live = new LiveDocuments({ dirs: [later], flags: [], onWarning: () => undefined }, { intervalMs: 40 });
+    await live.start();
+    const counts: number[] = [];
+    live.subscribe(new URL('http://x/api/chains'), (r) => void counts.push((r.doc as { chains: unknown[] }).chains.length));
+    await until(() => counts.length === 1);
+    expect(counts).toEqual([0]);
+    dir = later;
+    await mkdir(later);
+    await put(4);
+    await until(() => counts.at(-1) === 1);
+    await put(5);
+    await until(() => counts.at(-1) === 2);
   });
 });

@@ -4,10 +4,11 @@
  * (exit 130, like every interrupt; a chain it was driving is saved as `cancelled`).
  * `--json`: one `claude-exec/serve@1` document once it listens.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { commandContext, existingDirectory } from '../globals.js';
+import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
 import type { ServeOutput } from '../contract/serve.js';
@@ -19,16 +20,22 @@ export function parsePort(text: string): number {
   return n;
 }
 
+/** A --contexts directory must exist (the default one may not yet: the view shows it once chains start). */
+function existingContexts(dir: string): string {
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--contexts ${dir}: no such directory`, 'Give a directory chains were written to, e.g. --contexts ./contexts.');
+  return dir;
+}
+
 export function register(program: Command): void {
   const serve = program
     .command('serve')
     .description('a local web view of the chains and their costs, live while a chain runs; answer gates from the page (127.0.0.1 only, access token)')
-    .option('--port <n>', 'port on 127.0.0.1 (default 0: a free port, printed)', '0')
+    .option('--port <n>', 'port on 127.0.0.1 (default 0: a free port, printed)')
     .option('--read-only', 'show only: questions and approvals cannot be answered from the page')
-    .action(async (o: { port: string; readOnly?: boolean }, cmd: Command) => {
+    .action(async (o: { port?: string; readOnly?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const port = parsePort(o.port);
-      const dirs = opts.contexts ? opts.contexts.map((d) => existingDirectory(d, '--contexts')) : [path.join(opts.cwd, 'contexts')];
+      const port = parsePort(o.port ?? '0');
+      const dirs = opts.contexts ? opts.contexts.map(existingContexts) : [path.join(opts.cwd, 'contexts')];
       const [{ startWebServer }, { onInterrupt, INTERRUPT_REPORTED }] = await Promise.all([import('../../web/server.js'), import('../../app/interrupt.js')]);
       const server = await startWebServer({ dirs, port, readOnly: Boolean(o.readOnly), flags: opts.flags, log: (line) => io.err(line) });
       onInterrupt(() => {
@@ -45,7 +52,7 @@ export function register(program: Command): void {
       // Runs until SIGINT/SIGTERM; the CLI entry exits then.
       await new Promise<never>(() => undefined);
     });
-  applies(serve, ['--json', '--cwd', '--contexts', '--verbose']);
+  applies(serve, ['--json', '--cwd', '--contexts']);
   examples(serve, [
     'claude-exec serve                                  # prints http://127.0.0.1:PORT/?token=…',
     'claude-exec serve --port 8377 --read-only',
