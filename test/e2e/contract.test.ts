@@ -123,7 +123,7 @@ describe('the JSON contract of the built binary', () => {
     const stopped = await serving;
     seen.set('serve', contract({ exitCode: 0, stdout: served, stderr: String(stopped.stderr) }, 0));
     expect(stopped.exitCode).toBe(130);
-    expect(String(stopped.stdout)).toBe(served);
+    expect(String(stopped.stdout)).toBe(served.trimEnd());
     expect(String(stopped.stderr)).toContain('claude-exec serve: stopped');
     const tokens = seen.get('status')!.tokens as Record<string, number>;
     expect(Object.keys(tokens).sort()).toEqual(['cache_read', 'cache_write', 'input', 'output', 'total']);
