@@ -47,6 +47,8 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     page = await context.newPage();
+    // Generous: the machine may be busy with other test files (no timing is asserted).
+    page.setDefaultTimeout(90_000);
   }, TIMEOUT_MS);
 
   afterAll(async () => {
@@ -92,7 +94,7 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     `);
     await page.locator('textarea[name="q1"]').fill('Rotate on every use (typed in the browser)');
     await page.getByRole('button', { name: 'Send answers' }).click();
-    await expect.poll(() => page.locator('.gate-status').innerText()).toContain('Sent');
+    await expect.poll(() => page.locator('.gate-status').innerText(), { timeout: 120_000 }).toContain('Sent');
     await page.locator('#gate[data-kind="approval"]').waitFor({ timeout: 120_000 });
     const seen = (await page.evaluate('window.seen')) as string[];
     const runningCalls = seen.filter((s) => s.startsWith('running ')).map((s) => Number(s.split(' ')[1]));
@@ -152,7 +154,7 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
       const cache = read('cache-read-share');
       return cost && cache ? { cost, cache } : null;
     })()`);
-    await expect.poll(readCharts).not.toBeNull();
+    await expect.poll(readCharts, { timeout: 60_000 }).not.toBeNull();
     const data = (await readCharts()) as { cost: { labels: string[]; data: unknown[] }; cache: { labels: string[]; data: unknown[] } };
     expect(data.cost.labels).toEqual(day.breakdown.rows.map((r) => r.key));
     expect(data.cost.data).toEqual(day.breakdown.rows.map((r) => r.cost_usd));
@@ -193,17 +195,21 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
       // events; the DevTools protocol still reports its status.
       const cdp = await context.newCDPSession(page);
       await cdp.send('Network.enable');
+      // A request's status may be reported before the request itself: joined by id afterwards.
       const sent = new Map<string, string>();
-      const statuses: string[] = [];
+      const codes = new Map<string, number>();
       cdp.on('Network.requestWillBeSent', (ev) => sent.set(ev.requestId, `${ev.request.method} ${ev.request.url}`));
-      cdp.on('Network.responseReceivedExtraInfo', (ev) => {
-        const what = sent.get(ev.requestId);
-        if (what?.includes(`${target}/api/`)) statuses.push(`${what.replace(target, '')} ${ev.statusCode}`);
-      });
+      cdp.on('Network.responseReceivedExtraInfo', (ev) => codes.set(ev.requestId, ev.statusCode));
+      const statuses = () =>
+        [...codes]
+          .map(([id, code]) => [sent.get(id), code] as const)
+          .filter(([what]) => what?.includes(`${target}/api/`))
+          .map(([what, code]) => `${what!.replace(target, '')} ${code}`)
+          .sort();
       await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
-      await expect.poll(() => statuses.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+      await expect.poll(() => statuses().length, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
       // The JSON POST is preflighted; a preflight carries no cookie, so it is refused as without token.
-      expect(statuses.sort()).toEqual([`GET /api/chains/001 403`, `OPTIONS /api/chains/001/answer 401`, `POST /api/chains/001/approve 403`]);
+      expect(statuses()).toEqual([`GET /api/chains/001 403`, `OPTIONS /api/chains/001/answer 401`, `POST /api/chains/001/approve 403`]);
       const after = (await onlyChain(e.ws.root)).ctx;
       expect(after.approval_history).toEqual(before.approval_history);
       expect(after.updated_at).toBe(before.updated_at);
