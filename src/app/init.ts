@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileDurableSync } from '../durable.js';
 import { UsageError } from '../errors.js';
 
 export type InitAction = 'created' | 'updated' | 'skipped';
@@ -49,7 +50,7 @@ async function createFile(workspace: string, rel: string, content: string): Prom
   const file = path.join(workspace, rel);
   await fs.mkdir(path.dirname(file), { recursive: true });
   try {
-    await fs.writeFile(file, content, { flag: 'wx' });
+    writeFileDurableSync(file, content, { exclusive: true });
     return { path: rel, action: 'created' };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { path: rel, action: 'skipped', note: 'already exists' };
@@ -67,7 +68,7 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
   }
   if (text === undefined) return createFile(workspace, '.gitignore', GITIGNORE_BLOCK);
   if (IGNORES_CONTEXTS.test(text)) return { path: '.gitignore', action: 'skipped', note: 'already ignores contexts/' };
-  await fs.appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${GITIGNORE_BLOCK}`);
+  writeFileDurableSync(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\n${GITIGNORE_BLOCK}`);
   return { path: '.gitignore', action: 'updated', note: 'added contexts/' };
 }
 

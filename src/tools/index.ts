@@ -3,6 +3,7 @@
  * descriptions, schemas) must be identical on every call of a chain so the prompt-cache prefix
  * holds (DESIGN §5); runs that may not write get the same list with a narrower `enabledTools`.
  */
+import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
 import { runTestsTool } from './runTests.js';
 import type { AgentTool } from './types.js';
@@ -29,11 +30,14 @@ export interface WorkspaceToolOptions {
   onWritten: OnWritten;
 }
 
-/** list_files, read_file, search_code, write_file, edit_file, run_tests — in that order. */
+/**
+ * list_files, read_file, search_code, write_file, edit_file, run_tests — in that order, each
+ * behind the path guard for its path-like arguments (`guardToolPaths`).
+ */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
   const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes };
   const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
-  return [
+  const tools: AgentTool[] = [
     listFilesTool(read),
     readFileTool(read),
     searchCodeTool(read),
@@ -46,4 +50,5 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       maxOutputBytes: opts.limits.tool_output_bytes,
     }),
   ];
+  return tools.map((tool) => guardToolPaths(opts.root, tool));
 }

@@ -4,6 +4,7 @@
  * Output is capped to `maxOutputBytes` (config `limits.tool_output_bytes`).
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
+import RE2 from 're2';
 import { z } from 'zod';
 import { resolveInWorkspace } from './pathGuard.js';
 import { capHead, fsErrorsAsOutcome, looksBinary } from './text.js';
@@ -38,7 +39,7 @@ export const ReadFileInput = z.object({
 export type ReadFileInput = z.infer<typeof ReadFileInput>;
 
 export const SearchCodeInput = z.object({
-  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a JavaScript regular expression when regex is true.'),
+  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a regular expression in RE2 syntax when regex is true.'),
   path: z.string().optional().describe('Directory or file to search, relative to the workspace root; default: the root.'),
   glob: z.string().optional().describe("Only files matching this glob, e.g. '*.ts' (base name) or 'src/**/*.js' (path)."),
   regex: z.boolean().optional().describe('Treat pattern as a regular expression. Default false.'),
@@ -56,6 +57,7 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
       'symbolic links end with "@". Skips node_modules, .git, dist, build and coverage, and hides secrets files. ' +
       `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
     inputSchema: ListFilesInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
@@ -91,6 +93,7 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
       'Use start_line/end_line to read part of a long file; when the output is truncated, continue from the line it names. ' +
       'Binary files, files under .git/ and secrets files (.env, .env.*) are refused.',
     inputSchema: ReadFileInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path);
@@ -137,26 +140,28 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
   return {
     name: 'search_code',
     description:
-      'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a JavaScript regular ' +
-      'expression tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut). ' +
+      'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
+      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut). ' +
       'Skips node_modules, .git, dist, build, coverage, binary files, secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         let test: (line: string) => boolean;
         if (input.regex) {
-          let re: RegExp;
-          try {
-            re = new RegExp(input.pattern);
-          } catch (err) {
-            return fail(`invalid regular expression: ${(err as Error).message}`);
-          }
+          const re = compileLinear(input.pattern);
+          if (typeof re === 'string') return fail(re);
           test = (line) => re.test(line);
         } else {
           test = (line) => line.includes(input.pattern);
         }
-        const glob = input.glob ? globToRegExp(input.glob) : null;
+        let glob: ReturnType<typeof globToRegExp> | null;
+        try {
+          glob = input.glob ? globToRegExp(input.glob) : null;
+        } catch (err) {
+          return fail(`invalid glob ${JSON.stringify(input.glob)}: ${(err as Error).message}`);
+        }
         const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
         if (!target.ok) return fail(`${input.path}: ${target.reason}`);
         if (!target.exists) return fail(`${target.rel}: no such file or directory`);
@@ -191,6 +196,20 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
       });
     },
   };
+}
+
+/**
+ * Compiles a model's pattern with RE2 (the `re2` package): matching takes time linear in the
+ * line's length whatever the pattern, so no pattern can freeze the process (a backtracking
+ * engine takes exponential time on `^(a+)+$` against "aaaa…b"). Returns the error text for a
+ * pattern RE2 refuses: a syntax error, or a feature it leaves out (backreferences, lookaround).
+ */
+function compileLinear(pattern: string): { test(line: string): boolean } | string {
+  try {
+    return new RE2(pattern, 'u');
+  } catch (err) {
+    return `invalid regular expression for search_code (RE2 syntax: no backreferences or lookaround): ${(err as Error).message}`;
+  }
 }
 
 /** The file's content, or null when it is too large, binary or unreadable (skipped silently). */

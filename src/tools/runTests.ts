@@ -1,6 +1,8 @@
 /**
  * Runs the workspace's configured test command (config `test_command`, an argv) through execa
- * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one.
+ * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one:
+ * a test name pattern or a workspace-relative test path, checked by the path guard like every
+ * path-like tool argument (`pathArgs`), since test runners execute a file named by it.
  */
 import { execa } from 'execa';
 import { z } from 'zod';
@@ -73,7 +75,7 @@ export const RunTestsInput = z.object({
   filter: z
     .string()
     .optional()
-    .describe('Optional single argument appended to the test command, e.g. a test file path or name. Letters, digits, _ . / - and spaces only; must not start with "-".'),
+    .describe('Optional single argument appended to the test command: a test file path relative to the workspace root, or a test name pattern. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 
@@ -86,6 +88,7 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
       'followed by the end of its combined output. Exit code 0 means the tests passed. Use filter to run one test ' +
       `file or pattern. Runs are killed after ${Math.round(opts.timeoutMs / 1000)} s.`,
     inputSchema: RunTestsInput,
+    pathArgs: ['filter'],
     async run(input) {
       if (input.filter !== undefined && !isSafeFilter(input.filter)) {
         return {
