@@ -15,7 +15,7 @@ import { FindingsSchema, type Findings, type NextPrompts } from '../phases/proto
 import type { ResultToolSpec } from '../llm/types.js';
 import type { MachineEvent } from '../phases/types.js';
 import { createCheckpoint } from '../tools/git.js';
-import { createWorkspaceTools, runTestCommand } from '../tools/index.js';
+import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
@@ -156,7 +156,7 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'tests': {
       deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
-      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes });
+      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
       session.ctx.discovered.last_test_run = `${r.passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.exitCode})`} at ${session.now()}`;
       deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
       return { type: 'tests', expect: effect.expect, passed: r.passed, output: r.output };
@@ -173,9 +173,11 @@ function settingsOf(deps: BaseDeps): MachineSettings {
 
 /** Creates the per-chain deps (tools bound to this session's gates, the cached prefix). */
 export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger): DriveDeps {
-  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules), tools: [], log };
+  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text));
+  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
+    sandbox,
     testCommand: base.config.test_command,
     limits: base.config.limits,
     approve: (change) => approveChange(session, deps, change),

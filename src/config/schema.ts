@@ -93,6 +93,8 @@ export const ConfigSchema = z.object({
   prompt_dirs: z.array(z.string()).default([]),
   /** Price overrides and additions, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), ModelPriceSchema).default({}),
+  /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. */
+  sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -6,12 +6,14 @@
 import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
 import { runTestsTool } from './runTests.js';
+import type { Sandbox } from './sandbox.js';
 import type { AgentTool } from './types.js';
 import { editFileTool, writeFileTool } from './writeTools.js';
 import type { ApproveChange, OnWritten } from './writeTools.js';
 
 export type { ApprovalDecision, ApproveChange, OnWritten, ProposedChange } from './writeTools.js';
 export { runTestCommand } from './runTests.js';
+export { createSandbox, type Sandbox, type SandboxMode } from './sandbox.js';
 export type { TestRunOptions, TestRunResult } from './runTests.js';
 
 /** Tools that only read the workspace (context building, analysis, review). */
@@ -28,6 +30,8 @@ export interface WorkspaceToolOptions {
   limits: { tool_output_bytes: number; test_timeout_ms: number };
   approve: ApproveChange;
   onWritten: OnWritten;
+  /** The OS sandbox run_tests runs the test command in (./sandbox.ts). */
+  sandbox?: Sandbox;
 }
 
 /**
@@ -48,6 +52,7 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       command: opts.testCommand,
       timeoutMs: opts.limits.test_timeout_ms,
       maxOutputBytes: opts.limits.tool_output_bytes,
+      ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
     }),
   ];
   return tools.map((tool) => guardToolPaths(opts.root, tool));

@@ -6,6 +6,7 @@
  */
 import { execa } from 'execa';
 import { z } from 'zod';
+import type { Sandbox } from './sandbox.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
 
@@ -20,6 +21,8 @@ export interface TestRunOptions {
   maxOutputBytes: number;
   /** Appended as one extra argv element; must satisfy `isSafeFilter`. */
   filter?: string;
+  /** Runs the command inside the OS sandbox (./sandbox.ts); without it the command runs as it is. */
+  sandbox?: Sandbox;
 }
 
 export interface TestRunResult {
@@ -43,18 +46,20 @@ export function testEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs the test command once. Never throws for a failing, crashing, missing or timed-out
- * command: that is reported in the result. Throws `Error` only for an unsafe `filter` (see
- * `isSafeFilter`) or an empty command.
+ * Runs the test command once (in the sandbox when `opts.sandbox` is given). Never throws for a
+ * failing, crashing, missing or timed-out command: that is reported in the result. Throws `Error`
+ * only for an unsafe `filter` (see `isSafeFilter`) or an empty command, and `ConfigError` when the
+ * sandbox is required and unavailable.
  */
 export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResult> {
-  const [file, ...args] = opts.command;
-  if (!file) throw new Error('test command is empty');
+  const argv = [...opts.command];
+  if (!argv[0]) throw new Error('test command is empty');
   if (opts.filter !== undefined) {
     if (!isSafeFilter(opts.filter)) throw new Error(`unsafe test filter: ${JSON.stringify(opts.filter)}`);
-    args.push(opts.filter);
+    argv.push(opts.filter);
   }
-  const result = await execa(file, args, {
+  const [file, ...args] = opts.sandbox ? await opts.sandbox.wrap(argv, opts.root) : argv;
+  const result = await execa(file!, args, {
     cwd: opts.root,
     timeout: opts.timeoutMs,
     reject: false,

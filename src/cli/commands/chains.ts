@@ -33,7 +33,7 @@ export function register(program: Command): void {
     .action(async (id: string | undefined, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const { loadChain, chainStatus } = await import('../../app/chains.js');
-      const s = chainStatus((await loadChain(dirsOf(opts), id)).ctx);
+      const s = chainStatus((await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`))).ctx);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
       for (const p of s.phases) io.out(`${p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
