@@ -6,6 +6,7 @@
  */
 import { execa } from 'execa';
 import { z } from 'zod';
+import { dataBlock } from './dataBlock.js';
 import type { Sandbox } from './sandbox.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
@@ -90,7 +91,7 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
     name: 'run_tests',
     description:
       `Run the project's test command (${opts.command.join(' ')}) in the workspace root and return "exit code N" ` +
-      'followed by the end of its combined output. Exit code 0 means the tests passed. Use filter to run one test ' +
+      'followed by the end of its combined output in a <test_output> block. Exit code 0 means the tests passed. Use filter to run one test ' +
       `file or pattern. Runs are killed after ${Math.round(opts.timeoutMs / 1000)} s.`,
     inputSchema: RunTestsInput,
     pathArgs: ['filter'],
@@ -103,7 +104,7 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
       }
       const r = await runTestCommand({ ...opts, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
-      return { content: `${status}\n${r.output}` };
+      return { content: `${status}\n${dataBlock('test_output', { command: [...opts.command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, r.output)}` };
     },
   };
 }
