@@ -136,13 +136,23 @@ export interface Sandbox {
   wrap(command: readonly string[], root: string): Promise<string[]>;
 }
 
-/** A Sandbox for `mode`; `warn` is called at most once, the first time `auto` runs without one. */
-export function createSandbox(mode: SandboxMode, warn: (text: string) => void, home?: string): Sandbox {
+/**
+ * A Sandbox for `mode`; `warn` is called at most once, the first time `auto` runs without one.
+ * `opts.home` is the home directory whose secrets are masked (default: os.homedir());
+ * `opts.unavailable` replaces the probe (for platforms without bwrap).
+ */
+export function createSandbox(
+  mode: SandboxMode,
+  warn: (text: string) => void,
+  opts: { home?: string; unavailable?: () => Promise<string | null> } = {},
+): Sandbox {
   let warned = false;
+  const home = opts.home;
+  const unavailable = opts.unavailable ?? sandboxUnavailable;
   return {
     async wrap(command, root) {
       if (mode === 'off') return [...command];
-      const why = await sandboxUnavailable();
+      const why = await unavailable();
       if (why === null) return bwrapArgv(sandboxLayout(realpathSync(root), home), command);
       if (mode === 'required') {
         throw new ConfigError(`sandbox is "required" but ${why}`, 'Install bubblewrap (e.g. `apt-get install bubblewrap`), or set "sandbox": "auto" or "off" in claude-exec.config.json.');

@@ -150,6 +150,22 @@ describe('search_code', () => {
     expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/invalid regular expression/) });
   });
 
+  it('runs a catastrophic pattern in linear time (RE2): ^(a+)+$ over long lines of a\'s returns', async () => {
+    // A backtracking engine needs ~2^n steps per line here and would never return.
+    await writeFile(path.join(ws.root, 'redos.txt'), `${'a'.repeat(40)}b\n`.repeat(500) + `${'a'.repeat(30)}\n`);
+    const r = await searchCodeTool(ctx()).run({ pattern: '^(a+)+$', regex: true, path: 'redos.txt' });
+    expect(bodyLines(r.content)).toEqual([`redos.txt:501: ${'a'.repeat(30)}`]);
+    const glob = await searchCodeTool(ctx()).run({ pattern: 'zzz', glob: `${'**a'.repeat(30)}` });
+    expect(glob.content).toMatch(/^no matches/);
+  });
+
+  it('refuses what RE2 leaves out (backreferences, lookaround) as an error outcome', async () => {
+    for (const pattern of ['(a)\\1', '(?=a)b', '(?<!x)y']) {
+      const r = await searchCodeTool(ctx()).run({ pattern, regex: true });
+      expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/RE2 syntax/) });
+    }
+  });
+
   it('caps the number of matches', async () => {
     const r = await searchCodeTool(ctx()).run({ pattern: 'line number', path: 'big.txt' });
     expect(bodyLines(r.content)).toHaveLength(200);
