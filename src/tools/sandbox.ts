@@ -93,7 +93,7 @@ export function sandboxLayout(root: string, home: string = os.homedir()): Sandbo
     if (path.dirname(d) === d) break;
   }
   for (const dir of dirs) {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = readdirSync(dir);
     } catch {
