@@ -69,8 +69,8 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     base,
     env,
     contextsDir,
-    run: (...args) => runCli([...extra, ...args], ws.root, env),
-    spawn: (...args) => spawnCli([...extra, ...args], ws.root, env),
+    run: (...args) => runCli([...args, ...extra], ws.root, env),
+    spawn: (...args) => spawnCli([...args, ...extra], ws.root, env),
     messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
     config: (json) => writeFileSync(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(json)),
     chain() {
