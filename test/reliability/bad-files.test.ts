@@ -47,7 +47,7 @@ describe('bad context files', () => {
   }, RELIABILITY_TIMEOUT_MS);
 });
 
-describe('bad contexts directories (real tmpfs)', async () => {
+describe.concurrent('bad contexts directories (real tmpfs)', async () => {
   const why = await tmpfsUnavailable();
   const note = why ? ` (skipped: ${why})` : '';
 

@@ -14,7 +14,7 @@ import { GOAL, RELIABILITY_TIMEOUT_MS, makeWorld, plantSecrets, read, requestTex
 
 const SECRET = 'HOSTILE-PLANTED-SECRET-9931';
 
-describe('a hostile model', () => {
+describe.concurrent('a hostile model', () => {
   it('bad paths in every tool, a catastrophic regex and planted secrets: nothing leaks, the chain completes', async () => {
     const why = process.env.CI ? null : await sandboxUnavailable();
     let hostileTurns = 0;

@@ -15,7 +15,7 @@ function processesWith(token: string): string[] {
   return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(token) && !l.includes('ps -eo'));
 }
 
-describe('interrupts', () => {
+describe.concurrent('interrupts', () => {
   it('SIGINT during a test run: exit 130, the test process is gone, the chain is cancelled and resumes', async () => {
     const w = await makeWorld();
     try {
