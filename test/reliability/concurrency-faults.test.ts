@@ -9,23 +9,13 @@
 import { describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/e2e.js';
 import { faultReply } from '../helpers/fake-anthropic.js';
-import { GOAL, RELIABILITY_TIMEOUT_MS, contextFiles, makeWorld } from './harness.js';
 import { readContext } from '../helpers/e2e.js';
-
-/** mulberry32: a small seeded generator, so the fault pattern is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
+import { GOAL, RELIABILITY_TIMEOUT_MS, contextFiles, makeWorld } from './harness.js';
 
 describe('20 chains at once under 30% transient faults', () => {
   it('all finish with distinct ids; recorded calls are exactly the successful requests', async () => {
-    const random = seeded(20261201);
+    const random = rng(20261201);
     const statuses = [429, 529, 500, 503];
     const faulted = new Set<number>();
     const w = await makeWorld({
