@@ -40,7 +40,9 @@ describe('bad context files', () => {
       expect([corrupt, foreign, newer].map((f) => readFileSync(f!, 'utf8'))).toEqual(before);
       const list = await w.run('chains', '--json');
       expect(list.exitCode).toBe(0);
-      expect((JSON.parse(list.stdout) as unknown[]).length).toBe(1);
+      const listed = JSON.parse(list.stdout) as { chains: unknown[]; warnings: string[] };
+      expect(listed.chains).toHaveLength(1);
+      expect(listed.warnings).toHaveLength(3);
     } finally {
       await w.close();
     }
