@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
-import { SCHEMA_VERSION } from './version.js';
+import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
 
@@ -66,11 +66,7 @@ export async function readChainFile(file: string): Promise<ChainContext> {
   }
   const version = (json as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && version > SCHEMA_VERSION) {
-    throw new ContextFileError(
-      file,
-      `written by claude-exec schema ${version}; this version reads up to ${SCHEMA_VERSION}`,
-      'Upgrade claude-exec to read it; the file is left as it is.',
-    );
+    throw new ContextFileError(file, schemaVersionProblem(version)!, 'Upgrade claude-exec to read it; the file is left as it is.');
   }
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
   const { ChainContextSchema } = await import('./schema.js');
