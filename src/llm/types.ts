@@ -84,7 +84,7 @@ export interface LlmClient {
   /**
    * Runs an agent loop that ends with the model calling `spec.result` with input valid under its
    * schema. Throws `LlmApiError` (API failed after the SDK's retries), `StepFailedError` (no valid
-   * result after `maxCorrections` corrections), or whatever `hooks.beforeCall` throws.
+   * result after `maxCorrections` corrections, or `maxCalls` / `maxToolCalls` reached), or whatever `hooks.beforeCall` throws.
    */
   runStructured<T>(spec: StructuredRunSpec<T>, hooks?: RunHooks): Promise<StructuredRunResult<T>>;
   /** Input tokens of a request as counted by the server, or null when it does not offer counting. */
