@@ -4,7 +4,7 @@
  * Output is capped to `maxOutputBytes` (config `limits.tool_output_bytes`).
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import RE2 from 're2';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
 import { resolveInWorkspace } from './pathGuard.js';
@@ -202,14 +202,15 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
 }
 
 /**
- * Compiles a model's pattern with RE2 (the `re2` package): matching takes time linear in the
+ * Compiles a model's pattern with RE2JS (the `re2js` package, a pure-JavaScript port of RE2, so
+ * nothing is built at install time): matching takes time linear in the
  * line's length whatever the pattern, so no pattern can freeze the process (a backtracking
  * engine takes exponential time on `^(a+)+$` against "aaaa…b"). Returns the error text for a
  * pattern RE2 refuses: a syntax error, or a feature it leaves out (backreferences, lookaround).
  */
 function compileLinear(pattern: string): { test(line: string): boolean } | string {
   try {
-    return new RE2(pattern, 'u');
+    return RE2JS.compile(pattern);
   } catch (err) {
     return `invalid regular expression for search_code (RE2 syntax: no backreferences or lookaround): ${(err as Error).message}`;
   }

@@ -6,7 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import RE2 from 're2';
+import { RE2JS } from 're2js';
 import { checkRelative } from './pathGuard.js';
 
 /** Directory names never descended into. */
@@ -50,7 +50,7 @@ export async function* walk(realRoot: string, absDir: string, maxDepth: number, 
 }
 
 /**
- * Pure: compiles a glob to a regular expression, run by RE2 (linear time: a glob from the model
+ * Pure: compiles a glob to a regular expression, run by RE2JS (linear time: a glob from the model
  * such as `**a**a**a…` would backtrack without end in JavaScript's engine). Supports `*` (within
  * a segment), `**` (any depth), `?`, `{a,b}` and `[...]`. A glob without `/` matches the file's
  * base name (like `rg -g '*.ts'`); one with `/` matches the whole relative path.
@@ -91,7 +91,7 @@ export function globToRegExp(glob: string): { re: { test(s: string): boolean }; 
       }
     } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return { re: new RE2(`^${out}$`, 'u'), matchBase: !glob.includes('/') };
+  return { re: RE2JS.compile(`^${out}$`), matchBase: !glob.includes('/') };
 }
 
 /** Pure: does the relative path `rel` match the compiled glob? */

@@ -1,7 +1,7 @@
 /**
  * Interrupts at the moments that used to hang: SIGINT while the test command runs (the test
  * process must go with claude-exec), and a kill right after the model asked for a catastrophic
- * regex, so that `resume` replays that tool call (it must not freeze: RE2 runs it in linear time).
+ * regex, so that `resume` replays that tool call (it must not freeze: RE2JS runs it in linear time).
  * Nothing here measures time; a hang shows as the test's own timeout.
  */
 import { execFileSync } from 'node:child_process';
