@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .action(async (id: string | undefined, o: { full?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
-      const { ctx, file } = await loadChain(dirsOf(opts), id);
+      const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
       const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
       const s = full ?? statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
