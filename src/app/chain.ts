@@ -31,6 +31,11 @@ export interface DriveOptions {
   maxCostUsd?: number;
   /** --model: one model for every tier of this chain. */
   model?: string;
+  /**
+   * Called once the chain is locked for this process and the answer (if any) is accepted, just
+   * before it is driven: the web view replies to the page then, and the chain goes on behind it.
+   */
+  onDriving?: () => void;
 }
 
 /** Validates a --until value. Throws UsageError naming the phases. */
@@ -68,6 +73,7 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
     const deps = bindDeps(session, base, log);
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
+    opts.onDriving?.();
     try {
       await drive(session, deps);
       return { ctx: session.ctx, file: entry.path };

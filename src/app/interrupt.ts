@@ -5,6 +5,12 @@
  */
 const handlers = new Set<() => unknown>();
 
+/**
+ * What a handler returns when it has said on stderr what the interrupt stopped (`serve`): the
+ * CLI then prints no generic "interrupted" error (and, with --json, no error document).
+ */
+export const INTERRUPT_REPORTED = Symbol('interrupt reported');
+
 /** Registers `fn`; returns a function that removes it. */
 export function onInterrupt(fn: () => unknown): () => void {
   handlers.add(fn);

@@ -6,7 +6,7 @@
  */
 import { CommanderError } from 'commander';
 import { ClaudeExecError, ExitCode, InterruptedError } from '../errors.js';
-import { runInterruptHandlers } from '../app/interrupt.js';
+import { INTERRUPT_REPORTED, runInterruptHandlers } from '../app/interrupt.js';
 import { errorJson, printJson, processIo, syncIo, type Io } from './io.js';
 import { isChainOutcome, reportOutcome } from './outcome.js';
 import { buildProgram } from './program.js';
@@ -76,13 +76,14 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
  * call or save can start.
  */
 function onSignal(signal: NodeJS.Signals): void {
-  const saved = runInterruptHandlers().filter(isChainOutcome);
+  const results = runInterruptHandlers();
+  const saved = results.filter(isChainOutcome);
   const io = syncIo();
   const json = wantsJson(process.argv);
   const error = new InterruptedError(`interrupted (${signal})`);
   if (saved.length > 0) {
     for (const outcome of saved) reportOutcome(io, json, { ...outcome, error });
-  } else {
+  } else if (!results.includes(INTERRUPT_REPORTED)) {
     reportError(io, json, describe(error, false));
   }
   exit(ExitCode.interrupted);

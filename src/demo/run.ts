@@ -13,7 +13,7 @@ import type { Ui } from '../ui/types.js';
 import { DEMO_GOAL } from './files.js';
 import { DEMO_MODEL } from './model.js';
 import { createDemoModel } from './script.js';
-import { startMessagesServer } from './server.js';
+import { startMessagesServer, type FakeServer } from './server.js';
 import { prepareDemoWorkspace } from './workspace.js';
 
 export interface DemoOptions {
@@ -49,6 +49,17 @@ async function unfinishedDemoChain(dir: string): Promise<string | null> {
 }
 
 /**
+ * Starts the scripted model on 127.0.0.1 (`latencyMs` before each reply) and returns it with the
+ * environment that points a chain at it: `env` (default the process's) without any ANTHROPIC_*
+ * variable or DEFAULT_MODEL, so nothing can reach a real API. Close the server when done.
+ */
+export async function startDemoModel(latencyMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ server: FakeServer; env: NodeJS.ProcessEnv }> {
+  const server = await startMessagesServer({ responder: createDemoModel({ latencyMs }), model: DEMO_MODEL });
+  const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'));
+  return { server, env: { ...kept, ANTHROPIC_BASE_URL: server.url } };
+}
+
+/**
  * Runs the demo to its end (or a gate pause). With `dir` holding an unfinished demo chain (after
  * Ctrl-C or a pause), continues that chain instead. Throws what `startChain` throws.
  */
@@ -56,10 +67,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const resumeId = opts.dir ? await unfinishedDemoChain(opts.dir) : null;
   const { root, git } = resumeId ? { root: path.resolve(opts.dir!), git: existsSync(path.join(opts.dir!, '.git')) } : await prepareDemoWorkspace(opts.dir);
   opts.ui.progress.info(resumeId ? `Demo workspace: ${root}; continuing chain ${resumeId}` : `Demo workspace: ${root} (a copy of the bundled notes-api sample app${git ? ', committed to git' : ''})`);
-  const server = await startMessagesServer({ responder: createDemoModel({ latencyMs: opts.latencyMs }), model: DEMO_MODEL });
+  const { server, env } = await startDemoModel(opts.latencyMs, opts.env);
   try {
-    const env = Object.fromEntries(Object.entries(opts.env ?? process.env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'));
-    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env: { ...env, ANTHROPIC_BASE_URL: server.url } });
+    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
     const driveOpts = { contextsDir: path.join(root, 'contexts'), verbose: opts.verbose, until: opts.until, model: DEMO_MODEL };
     const outcome = resumeId ? await resumeChain(resumeId, base, driveOpts) : await startChain(DEMO_GOAL, base, driveOpts);

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outputName } from '../../src/cli/contract/index.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
-import { BIN, cliEnv, contextFiles, runCli, setupE2e, type CliResult, type E2e } from '../helpers/e2e.js';
+import { BIN, cliEnv, contextFiles, runCli, setupE2e, spawnCli, type CliResult, type E2e } from '../helpers/e2e.js';
 import { fakeChain } from '../helpers/chains.js';
 import { tempDir } from '../helpers/prompt-files.js';
 import { GOAL } from '../helpers/scenario.js';
@@ -103,6 +103,28 @@ describe('the JSON contract of the built binary', () => {
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));
     for (const [name, r] of results) seen.set(name, contract(r, 0));
+    // status --full: the chain@1 document, every status@1 field with the same value.
+    const full = contract(await e.run('status', id, '--full', '--json'), 0);
+    expect(full.schema).toBe('claude-exec/chain@1');
+    const { schema: _s, ...statusFields } = seen.get('status')!;
+    expect(full).toMatchObject(statusFields);
+    expect((full.call_log as unknown[]).length).toBe(full.calls);
+
+    // serve prints serve@1 once it listens, and stops on SIGINT with 130 and nothing more on stdout.
+    const serving = spawnCli(['--json', 'serve'], e.ws.root, e.env);
+    let served = '';
+    await new Promise<void>((resolve) =>
+      serving.stdout!.on('data', (d: Buffer) => {
+        served += d.toString();
+        if (/^\{[\s\S]*\}\s*$/.test(served)) resolve();
+      }),
+    );
+    serving.kill('SIGINT');
+    const stopped = await serving;
+    seen.set('serve', contract({ exitCode: 0, stdout: served, stderr: String(stopped.stderr) }, 0));
+    expect(stopped.exitCode).toBe(130);
+    expect(String(stopped.stdout)).toBe(served.trimEnd());
+    expect(String(stopped.stderr)).toContain('claude-exec serve: stopped');
     const tokens = seen.get('status')!.tokens as Record<string, number>;
     expect(Object.keys(tokens).sort()).toEqual(['cache_read', 'cache_write', 'input', 'output', 'total']);
     expect((seen.get('cost-report')!.breakdown as { rows: unknown[] }).rows.length).toBeLessThanOrEqual(2);

@@ -42,11 +42,13 @@ export function register(program: Command): void {
     .command('status')
     .description('progress of one chain (default: the newest): phases with durations, cost, confidence, what it waits for')
     .argument('[id]', 'chain id')
-    .action(async (id: string | undefined, _o, cmd: Command) => {
+    .option('--full', 'also every step and every call (--json: the claude-exec/chain@1 document)')
+    .action(async (id: string | undefined, o: { full?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
-      const s = statusJson(ctx, file, opts.flags);
+      const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
+      const s = full ?? statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
       for (const p of s.phases) io.out(`${p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
@@ -56,9 +58,10 @@ export function register(program: Command): void {
       if (s.pending) io.out(`Waiting for ${s.pending.kind === 'questions' ? `answers to ${s.pending.questions.length} question(s)` : s.pending.kind === 'approval' ? 'approval of the solution' : `approval of a change to ${s.pending.path}`}: \`claude-exec pending ${s.chain_id}\` shows it`);
       if (s.chain_error) io.out(`Error: ${s.chain_error}`);
       if (s.next) io.out(`Next: ${s.next}`);
+      if (full) io.out((await import('../../ui/chainTables.js')).renderChainDetail(full, opts.color));
     });
   applies(status, 'read');
-  examples(status, ['claude-exec status', 'claude-exec status 047 --json | jq .confidence.overall']);
+  examples(status, ['claude-exec status', 'claude-exec status 047 --json | jq .confidence.overall', 'claude-exec status 047 --full   # every step and call', "claude-exec status 047 --full --json | jq '.call_log[] | {id, prompt, request_id}'"]);
 
   const show = program
     .command('show')

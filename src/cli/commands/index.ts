@@ -11,9 +11,10 @@ import * as drive from './drive.js';
 import * as init from './init.js';
 import * as prices from './prices.js';
 import * as prompts from './prompts.js';
+import * as serve from './serve.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, init, demo];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, init, demo, serve];

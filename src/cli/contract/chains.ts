@@ -17,6 +17,8 @@ export const ChainRowSchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
   file: z.string(),
+  confidence: z.number().min(0).max(1).describe("the chain's overall confidence, 0..1"),
+  duration_ms: z.number().min(0).describe('created_at to updated_at, ms'),
 });
 export type ChainRowOutput = z.infer<typeof ChainRowSchema>;
 

@@ -62,4 +62,5 @@ export const BreakdownRowSchema = z.object({
   tokens: TokensSchema,
   cost_usd: CostSchema,
   share: z.number().min(0).max(1).nullable().describe("this row's part of the priced cost; null when nothing is priced"),
+  cache_read_share: z.number().min(0).max(1).nullable().describe("cache read / (input + cache write + cache read) of this row's calls; null without prompt tokens"),
 });

@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import { ChainContextSchema } from '../../chain/schema.js';
+import { ChainOutputSchema } from './chain.js';
 import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
@@ -13,12 +14,14 @@ import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
 import { RunOutputSchema } from './run.js';
+import { ServeOutputSchema } from './serve.js';
 import { StatusOutputSchema } from './status.js';
 import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
   run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
   status: { schema: StatusOutputSchema, description: 'status [ID]' },
+  chain: { schema: ChainOutputSchema, description: 'status [ID] --full; the web view (serve) reads it for its chain page' },
   chains: { schema: ChainsOutputSchema, description: 'chains' },
   pending: { schema: PendingOutputSchema, description: 'pending ID' },
   'cost-report': { schema: CostReportOutputSchema, description: 'cost-report' },
@@ -31,6 +34,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
+  serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
   context: { schema: ChainContextSchema, description: 'show ID (the context file, verbatim)' },
 };

@@ -14,6 +14,8 @@ export const StatusOutputSchema = z.object({
   phases: z.array(
     z.object({
       phase: PhaseSchema,
+      started_at: z.string().describe('ISO time the phase started'),
+      ended_at: z.string().nullable().describe('ISO time it ended; null while it runs'),
       duration_ms: z.number().min(0).nullable(),
       iterations: CountSchema,
       prompts: z.array(z.string()),

@@ -14,8 +14,15 @@ import { billingOf, costOrNull } from './chain.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
 
-function row(r: BreakdownRow): Row {
-  return { key: r.key, calls: r.calls, unpriced_calls: r.unpriced_calls, tokens: r.tokens, cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls), share: r.share };
+/** cache read / (input + cache write + cache read), as CallTotals.cacheReadShare; null without prompt tokens. */
+function cacheReadShare(t: BreakdownRow['tokens']): number | null {
+  const prompt = t.input + t.cache_write + t.cache_read;
+  return prompt > 0 ? t.cache_read / prompt : null;
+}
+
+/** One breakdown row of the contract (cost or null, and its cache-read share). */
+export function row(r: BreakdownRow): Row {
+  return { key: r.key, calls: r.calls, unpriced_calls: r.unpriced_calls, tokens: r.tokens, cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls), share: r.share, cache_read_share: cacheReadShare(r.tokens) };
 }
 
 /** The cost-report document; `top` limits the chains, the breakdown rows and the unpriced models. */

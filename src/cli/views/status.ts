@@ -5,6 +5,9 @@ import type { PendingOutput } from '../contract/pending.js';
 import type { StatusOutput } from '../contract/status.js';
 import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './chain.js';
 
+/** created_at to updated_at, ms (0 when either is unreadable). */
+const durationOf = (ctx: ChainContext) => Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0;
+
 /** The progress of a chain in the shape of the seed's `/status`. */
 export function statusJson(ctx: ChainContext, file: string, flags: string[] = []): StatusOutput {
   const t = ctx.cost_tracking;
@@ -17,8 +20,8 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
     current_phase: ctx.current_phase,
     model: ctx.model,
     billing: billingOf(ctx),
-    phases: ctx.phase_history.map((p) => ({ phase: p.phase, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null })),
-    total_duration_ms: Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0,
+    phases: ctx.phase_history.map((p) => ({ phase: p.phase, started_at: p.started_at, ended_at: p.ended_at, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null })),
+    total_duration_ms: durationOf(ctx),
     cost_usd: costOrNull(t.estimated_cost, ctx.calls.length, t.unpriced_calls),
     unpriced_calls: t.unpriced_calls,
     tokens: tokensOf(t),
@@ -49,6 +52,8 @@ export function chainRow(ctx: ChainContext, file: string): ChainRowOutput {
     created_at: ctx.created_at,
     updated_at: ctx.updated_at,
     file,
+    confidence: ctx.confidence_scores.overall,
+    duration_ms: durationOf(ctx),
   };
 }
 
