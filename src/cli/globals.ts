@@ -16,6 +16,7 @@ interface RawGlobals {
   model?: string;
   maxCost?: string;
   until?: string;
+  backend?: 'api' | 'claude-code';
 }
 
 /** The global options of `cmd` with defaults applied; throws UsageError on a bad `--max-cost`. */
@@ -38,6 +39,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     model: raw.model,
     maxCost,
     until: raw.until,
+    ...(raw.backend ? { backend: raw.backend } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface GlobalOptions {
   model?: string;
   maxCost?: number;
   until?: string;
+  /** --backend: which backend runs the prompts (default: config `backend`). */
+  backend?: 'api' | 'claude-code';
 }
 
 export interface Io {

@@ -4,7 +4,7 @@
  * import their heavy dependencies lazily inside their actions, to keep start-up fast.
  */
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ClaudeExecError, ExitCode } from '../errors.js';
 import { runInterruptHandlers } from '../app/interrupt.js';
 import { commandModules } from './commands/index.js';
@@ -22,6 +22,7 @@ function buildProgram(): Command {
     .option('--until <phase>', 'stop cleanly after this phase (e.g. solution-approval for a plan-only run)')
     .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
     .option('--model <name>', 'model for this chain (default: the config\'s default tier)')
+    .addOption(new Option('--backend <name>', 'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)').choices(['api', 'claude-code']))
     .option('--cwd <dir>', 'workspace directory (default: the current directory)')
     .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
     .option('--verbose', 'debug logging and stack traces')
@@ -35,6 +36,7 @@ Examples:
   claude-exec resume 047
   claude-exec approve 047 --reject "Keep server sessions for the web app"
   claude-exec cost-report --days 30 --by model
+  claude-exec --backend claude-code "Fix the flaky login test"   # on Claude Code's login
 
 Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·
 5 LLM API failed · 130 interrupted`,

@@ -17,7 +17,9 @@ export function outcomeJson(o: ChainOutcome) {
     confidence: c.confidence_scores,
     pending: c.pending,
     open_questions: c.questions.filter((q) => q.answer === null).map((q) => ({ id: q.id, question: q.question, default_answer: q.default_answer })),
-    cost_usd: c.cost_tracking.estimated_cost,
+    /** null when every call was billed by a Claude subscription (see `billing`). */
+    cost_usd: subscriptionOnly(c) ? null : c.cost_tracking.estimated_cost,
+    billing: billingOf(c),
     tokens: {
       total: c.cost_tracking.tokens_used,
       input: c.cost_tracking.input_tokens,
@@ -32,6 +34,14 @@ export function outcomeJson(o: ChainOutcome) {
     exit_code: exitCodeOf(o),
   };
 }
+
+/** How the chain's calls were paid: per token (`api`), by a Claude subscription, or both (`mixed`). */
+function billingOf(c: ChainOutcome['ctx']): 'api' | 'subscription' | 'mixed' {
+  const sub = c.cost_tracking.subscription_calls;
+  return sub === 0 ? 'api' : sub === c.calls.length ? 'subscription' : 'mixed';
+}
+
+const subscriptionOnly = (c: ChainOutcome['ctx']) => c.calls.length > 0 && billingOf(c) === 'subscription';
 
 /** The exit code of an outcome: the stopping error's, else by status. */
 export function exitCodeOf(o: ChainOutcome): number {
@@ -57,7 +67,8 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome): void {
   if (json) printJson(io, s);
   else {
     io.out(`Chain ${s.chain_id}: ${s.status} (phase ${s.current_phase})`);
-    io.out(`  cost $${s.cost_usd.toFixed(4)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
+    const cost = s.cost_usd === null ? 'on a Claude subscription (not billed per token)' : `cost $${s.cost_usd.toFixed(4)}${s.billing === 'mixed' ? ' + subscription calls' : ''}`;
+    io.out(`  ${cost} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);
   }

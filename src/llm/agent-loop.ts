@@ -7,6 +7,7 @@ import { StepFailedError } from '../errors.js';
 import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from './types.js';
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
 import { handleTurn, toolUses } from './tool-turn.js';
+import { splitTranscript } from './transcript.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -31,7 +32,7 @@ function blocksOf(m: MessageParam): readonly unknown[] {
  * Turns and corrections already spent in `messages`: every assistant message is a turn, and
  * every assistant message that called the result tool without ending the run was a correction.
  */
-function spent(messages: readonly MessageParam[], resultName: string): { turns: number; corrections: number } {
+export function spent(messages: readonly MessageParam[], resultName: string): { turns: number; corrections: number } {
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
   const corrections = assistants.filter((m) => m !== last && toolUses(blocksOf(m)).some((u) => u.name === resultName)).length;
@@ -50,7 +51,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
   const tools = buildTools(agentToolDefinitions(spec.allTools), extra);
   const messages: MessageParam[] = spec.resumeMessages
-    ? (structuredClone(spec.resumeMessages) as MessageParam[])
+    ? structuredClone(splitTranscript(spec.resumeMessages).messages)
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
   const calls: LlmCallResult[] = [];
   let { turns, corrections } = spent(messages, spec.result.name);
@@ -96,7 +97,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   }
 }
 
-function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {
+export function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {
   return new StepFailedError(
     `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)`,
     'Resume to retry the step, or choose a stronger model (--model).',

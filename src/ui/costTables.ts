@@ -9,6 +9,9 @@ import type { BreakdownRow, ChainCostReport, CostReport, TokenTotals } from '../
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number | null) => (n === null ? '-' : `${(n * 100).toFixed(1)}%`);
 export const usd = (n: number | null, digits = n !== null && n < 1 ? 4 : 2) => (n === null ? 'unpriced' : `$${n.toFixed(digits)}`);
+/** A cost as shown: `subscription` when no call was billed per token, else USD (noting subscription calls beside it). */
+const money = (n: number | null, billing: string, digits?: number) =>
+  billing === 'subscription' ? 'subscription' : usd(n, digits) + (billing === 'mixed' ? ' + subscription' : '');
 const rate = (n: number) => `$${n}`;
 
 function table(head: string[], rows: string[][], color: boolean, right: number[] = []): string {
@@ -24,7 +27,7 @@ const tokenCells = (t: TokenTotals) => [int(t.input), int(t.output), int(t.cache
 const TOKEN_HEAD = ['input', 'output', 'cache write', 'cache read', 'total tokens'];
 
 function breakdownTable(label: string, rows: BreakdownRow[], color: boolean): string {
-  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), usd(r.cost_usd) + (r.unpriced_calls ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
+  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), money(r.cost_usd, r.billing) + (r.unpriced_calls ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
   return table([label, 'calls', ...TOKEN_HEAD, 'cost', 'share'], body, color, [1, 2, 3, 4, 5, 6, 7, 8]);
 }
 
@@ -41,13 +44,13 @@ export function renderCostReport(r: CostReport, color: boolean): string {
   const out = [
     `Chain cost summary (${windowText(r.window)}):`,
     `  Total chains: ${t.chains}`,
-    `  Total cost: ${usd(t.cost_usd, 2)}${t.unpriced_calls ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
-    `  Average per chain: ${usd(r.average_cost_per_chain_usd, 2)}`,
+    `  Total cost: ${money(t.cost_usd, t.billing, 2)}${t.unpriced_calls ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}${t.subscription_calls ? ` (${t.subscription_calls} call(s) on a Claude subscription, not billed per token)` : ''}`,
+    `  Average per chain: ${t.billing === 'subscription' ? 'subscription' : usd(r.average_cost_per_chain_usd, 2)}`,
     `  Tokens: ${int(t.tokens.total)} (input ${int(t.tokens.input)}, output ${int(t.tokens.output)}, cache write ${int(t.tokens.cache_write)}, cache read ${int(t.tokens.cache_read)})`,
     `  Cache reads: ${pct(t.cache_read_share)} of prompt tokens`,
   ];
   if (t.chains === 0) return out.join('\n');
-  const top = r.top_chains.map((c, i) => [String(i + 1), `chain-${c.chain_id}-${c.slug}`, c.status, ...tokenCells(c.tokens), usd(c.cost_usd, 2)]);
+  const top = r.top_chains.map((c, i) => [String(i + 1), `chain-${c.chain_id}-${c.slug}`, c.status, ...tokenCells(c.tokens), money(c.cost_usd, c.billing, 2)]);
   out.push('', 'Most expensive chains:', table(['#', 'chain', 'status', ...TOKEN_HEAD, 'cost'], top, color, [0, 3, 4, 5, 6, 7, 8]));
   out.push('', `Cost by ${r.breakdown.by}:`, breakdownTable(r.breakdown.by, r.breakdown.rows, color));
   if (r.unpriced_models.length) {
@@ -71,10 +74,10 @@ export function renderChainCost(c: ChainCostReport & { file?: string }, color: b
     `Chain ${c.chain_id} (${c.slug}), ${c.status}:`,
     `  Total tokens: ${int(k.total)}`,
     `    input ${int(k.input)}, output ${int(k.output)}, cache write ${int(k.cache_write)} (5m ${int(k.cache_write_5m)}, 1h ${int(k.cache_write_1h)}), cache read ${int(k.cache_read)}`,
-    `  Estimated cost: ${usd(c.cost_usd)}${c.unpriced_calls ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}`,
+    `  Estimated cost: ${money(c.cost_usd, c.billing)}${c.unpriced_calls ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}${c.subscription_calls ? ` (${c.subscription_calls} call(s) on a Claude subscription, not billed per token)` : ''}`,
     `  Duration: ${duration(c.duration_ms)}`,
     `  Prompts executed: ${c.prompts_executed} (${c.calls} calls)`,
-    `  Cost per prompt: ${usd(c.cost_per_prompt_usd, 3)}`,
+    `  Cost per prompt: ${c.billing === 'subscription' ? 'subscription' : usd(c.cost_per_prompt_usd, 3)}`,
     `  Cache reads: ${pct(c.cache_read_share)} of prompt tokens`,
     '',
     'By prompt:',

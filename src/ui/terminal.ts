@@ -27,7 +27,7 @@ export function createProgress(write: (line: string) => void, opts: { color: boo
     call: (i) =>
       write(
         c.dim(
-          `    ${i.prompt}: ${tokens(i.tokens)} tok · chain ${tokens(i.chainTokens)} tok · ${i.unpriced ? 'unpriced model' : usd(i.chainCostUsd)}` +
+          `    ${i.prompt}: ${tokens(i.tokens)} tok · chain ${tokens(i.chainTokens)} tok · ${i.unpriced ? 'unpriced model' : i.subscription ? 'subscription' : usd(i.chainCostUsd)}` +
             (i.cacheReadShare === null ? '' : ` · cache read ${Math.round(i.cacheReadShare * 100)}%`),
         ),
       ),

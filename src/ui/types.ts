@@ -9,7 +9,7 @@ export interface Progress {
   stepStart(info: { n: number; prompt: string; focus: string | null }): void;
   stepEnd(info: { n: number; prompt: string; summary: string; ok: boolean }): void;
   /** After every call: the call's tokens and the chain's running totals. */
-  call(info: { prompt: string; tokens: number; chainTokens: number; chainCostUsd: number; unpriced: boolean; cacheReadShare: number | null }): void;
+  call(info: { prompt: string; tokens: number; chainTokens: number; chainCostUsd: number; unpriced: boolean; cacheReadShare: number | null; subscription?: boolean }): void;
   tool(info: { prompt: string; name: string; summary: string }): void;
   info(text: string): void;
   warn(text: string): void;
