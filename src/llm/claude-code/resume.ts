@@ -33,6 +33,9 @@ export type StartPoint<T> =
 const blocksOf = (m: MessageParam | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Block[]));
 const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? (content as Block[]).map((b) => b.text ?? '').join('') : '');
 
+/** Starts the part of a replay prompt that lists what the step already did. */
+export const REPLAY_HEADING = '## Already done in this step';
+
 /** Most characters of one tool result repeated in a replay prompt. */
 const REPLAY_RESULT_CHARS = 4000;
 
@@ -42,21 +45,24 @@ const REPLAY_RESULT_CHARS = 4000;
  */
 export function replayPrompt(spec: StructuredRunSpec<unknown>, messages: readonly MessageParam[], spentSoFar: Spent): Extract<StartPoint<never>, { kind: 'replay' }> {
   const instructions = blocksOf(messages[0]).map((b) => b.text ?? '').join('') || spec.instructions;
-  const uses = new Map<string, Block>();
+  const uses = new Map<string, { block: Block; turn: number }>();
   const lines: string[] = [];
+  let turn = 0;
   for (const m of messages) {
+    if (m.role === 'assistant') turn++;
     for (const b of blocksOf(m)) {
-      if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
+      if (b.type === 'tool_use' && b.id) uses.set(b.id, { block: b, turn });
       if (b.type !== 'tool_result') continue;
       const use = uses.get(b.tool_use_id ?? '');
       const text = textOf(b.content);
       const shown = text.length > REPLAY_RESULT_CHARS ? `${text.slice(0, REPLAY_RESULT_CHARS)}\n[cut at ${REPLAY_RESULT_CHARS} characters]` : text;
-      lines.push(`### ${use?.name ?? 'tool'} ${JSON.stringify(use?.input ?? {})}${b.is_error ? ' (error)' : ''}\n${shown}`);
+      lines.push(`### Turn ${use?.turn ?? '?'}: ${use?.block.name ?? 'tool'} ${JSON.stringify(use?.block.input ?? {})}${b.is_error ? ' (error)' : ''}\n${shown}`);
     }
   }
-  if (lines.length === 0) return { kind: 'replay', prompt: instructions, turns: spentSoFar.turns, corrections: spentSoFar.corrections };
-  const done = `\n\n## Already done in this step\nThis step was interrupted and continues in a new session. These tool calls were made; do not repeat them:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
-  return { kind: 'replay', prompt: instructions + done, turns: spentSoFar.turns, corrections: spentSoFar.corrections };
+  const base = { kind: 'replay' as const, turns: spentSoFar.turns, corrections: spentSoFar.corrections };
+  if (lines.length === 0) return { ...base, prompt: instructions };
+  const done = `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. These tool calls were made, turn by turn, and returned what follows; do not make them again:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
+  return { ...base, prompt: instructions + done };
 }
 
 /**

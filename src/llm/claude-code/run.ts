@@ -59,10 +59,29 @@ async function* once(message: SdkUserMessage): AsyncIterable<SdkUserMessage> {
   yield message;
 }
 
-/** Claude Code's environment: ours, with its non-essential traffic and auto-compaction off. */
+/** Whether Claude Code talks to Anthropic's own API (no ANTHROPIC_BASE_URL, or api.anthropic.com). */
+function firstParty(env: Record<string, string | undefined>): boolean {
+  const base = env.ANTHROPIC_BASE_URL;
+  if (!base) return true;
+  try {
+    return new URL(base).hostname === 'api.anthropic.com';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Claude Code's environment: ours, with its non-essential traffic (title generation, telemetry,
+ * update checks) and auto-compaction off, its output and retries set from ours, and its process
+ * tied to ours. Towards any
+ * other server than Anthropic's API its per-request billing line (the first system block, which
+ * changes on every request) is turned off too: such a server caches by prefix and would never
+ * hit its cache.
+ */
 function claudeEnv(opts: ClaudeCodeOptions, spec: StructuredRunSpec<unknown>): Record<string, string | undefined> {
   return {
     ...opts.env,
+    ...(firstParty(opts.env) ? {} : { CLAUDE_CODE_ATTRIBUTION_HEADER: '0' }),
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     DISABLE_AUTO_COMPACT: '1',
     CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
@@ -72,6 +91,9 @@ function claudeEnv(opts: ClaudeCodeOptions, spec: StructuredRunSpec<unknown>): R
     API_TIMEOUT_MS: String(opts.timeoutMs),
     MCP_TOOL_TIMEOUT: String(opts.toolTimeoutMs),
     CLAUDE_AGENT_SDK_CLIENT_APP: `claude-exec/${opts.version}`,
+    // Claude Code is a Bun executable: with this it exits when claude-exec dies (even by kill -9)
+    // instead of going on calling the model with no one to run its tools or record the calls.
+    BUN_FEATURE_FLAG_NO_ORPHANS: '1',
   };
 }
 
