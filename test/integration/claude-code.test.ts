@@ -89,7 +89,6 @@ function recorder(extra: RunHooks = {}) {
 
 const use = (req: RecordedRequest, name: string, input: unknown): FakeReply => ({ toolUses: [{ name: offered(req.body, name), input }] });
 const findings = (req: RecordedRequest, summary: unknown) => use(req, RECORD_FINDINGS, { summary });
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const lastUser = (req: RecordedRequest) => JSON.stringify(req.body.messages.at(-1));
 
 describeClaudeCode('claude-code backend: runStructured', () => {
