@@ -10,8 +10,7 @@ import { expect, it } from 'vitest';
 import { PHASES } from '../../src/chain/schema.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { claudeConfigDir, describeClaudeCode } from '../helpers/claude-code.js';
-import { contextFiles, jsonOut, onlyChain, phasesOf, readContext, setupE2e, spawnCli, type E2e } from '../helpers/e2e.js';
-import type { ChainContext } from '../../src/chain/schema.js';
+import { jsonOut, onlyChain, phasesOf, setupE2e, spawnCli, waitForChain, type E2e } from '../helpers/e2e.js';
 import { GOAL, readTurn } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
@@ -27,20 +26,6 @@ async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Rec
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls the workspace's only context file until `ready(ctx)`. */
-async function waitForChain(root: string, ready: (ctx: ChainContext) => boolean): Promise<ChainContext> {
-  const deadline = Date.now() + 200_000;
-  while (Date.now() < deadline) {
-    const [file] = await contextFiles(root).catch(() => []);
-    if (file) {
-      const ctx = readContext(file);
-      if (ready(ctx)) return ctx;
-    }
-    await sleep(25);
-  }
-  throw new Error('the chain never reached the expected state');
-}
 
 /** A request's conversation without what Claude Code adds per request (reminders) or for caching. */
 function conversationOf(body: { messages: { role: string; content: unknown }[] }): unknown {
@@ -143,7 +128,7 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
     try {
       const child = spawnCli(['--backend', 'claude-code', '--yes', GOAL], e.ws.root, e.env);
       // Mid-step: a discovery prompt has made a call and continues in its session.
-      await waitForChain(e.ws.root, (c) => c.in_flight.some((f) => c.calls.some((k) => k.step === f.step && k.prompt === 'trace_existing_flow')));
+      await waitForChain(e.ws.root, (c) => c.in_flight.some((f) => c.calls.some((k) => k.step === f.step && k.prompt === 'trace_existing_flow')), 200_000);
       child.kill('SIGKILL');
       await child;
       const atKill = e.messages().length;
