@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { contextFiles, jsonOut, readContext, runCli, setupE2e, spawnCli, waitForChain } from '../helpers/e2e.js';
 import { GOAL } from '../helpers/scenario.js';
 
-
 /** Generous: a run spawns several processes, and other test files share the two cores. */
 const E2E_TIMEOUT_MS = 150_000;
 
