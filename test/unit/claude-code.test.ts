@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { LlmApiError, StepFailedError } from '../../src/errors.js';
 import { billingOf } from '../../src/llm/claude-code/billing.js';
+import { failureOf } from '../../src/llm/claude-code/failure.js';
 import { Conversation, ownName, wireName } from '../../src/llm/claude-code/conversation.js';
 import { REPLAY_HEADING, replayPrompt } from '../../src/llm/claude-code/resume.js';
 import { installCommand } from '../../src/llm/claude-code/sdk.js';
@@ -147,5 +149,34 @@ describe('replayPrompt (restarting a step in a new session)', () => {
 
   it('without tool calls is just the instructions', () => {
     expect(replayPrompt(spec, saved.slice(0, 1), { turns: 0, corrections: 0 }).prompt).toBe(spec.instructions);
+  });
+});
+
+describe('failureOf (why a query ended without a result)', () => {
+  const spec = { result: { name: 'record_findings' }, maxTurns: 8, maxCorrections: 2 } as unknown as StructuredRunSpec<unknown>;
+  const env = { ANTHROPIC_API_KEY: 'sk-ant-secret-0123456789' };
+  it('a failed call is an LlmApiError (exit 5) with a hint, never carrying the key', () => {
+    const err = failureOf({ result: { type: 'result', subtype: 'success', is_error: true, api_error_status: 429, result: 'API Error: 429 for key sk-ant-secret-0123456789' }, thrown: null, apiError: 'rate_limit', spec, env });
+    expect(err).toBeInstanceOf(LlmApiError);
+    expect((err as LlmApiError).exitCode).toBe(5);
+    expect((err as LlmApiError).status).toBe(429);
+    expect(err.message).toBe("Claude Code's call to the Messages API failed (429): API Error: 429 for key [redacted]");
+    expect((err as LlmApiError).hint).toMatch(/claude-exec resume ID/);
+  });
+  it('no login is said as such', () => {
+    const err = failureOf({ result: { type: 'result', subtype: 'success', is_error: true, result: 'Not logged in · Please run /login' }, thrown: null, apiError: 'authentication_failed', spec, env });
+    expect(err.message).toBe('Claude Code could not authenticate: Not logged in · Please run /login');
+  });
+  it('the call cap is a failed step (exit 1); a stop without result too', () => {
+    const capped = failureOf({ result: { type: 'result', subtype: 'error_max_turns', is_error: true, errors: [] }, thrown: null, apiError: null, spec, env });
+    expect(capped).toBeInstanceOf(StepFailedError);
+    expect(capped.message).toContain("within the step's 11 calls");
+    expect(failureOf({ result: { type: 'result', subtype: 'success', is_error: false, result: '' }, thrown: null, apiError: null, spec, env })).toBeInstanceOf(StepFailedError);
+  });
+  it('a Claude Code process that died says what its log said last', () => {
+    const err = failureOf({ result: null, thrown: new Error('Claude Code process exited with code 1'), apiError: null, stderr: 'starting\nfatal: bad flag\n', spec, env });
+    expect(err).toBeInstanceOf(LlmApiError);
+    expect(err.message).toBe('Claude Code stopped without a result: Claude Code process exited with code 1');
+    expect(failureOf({ result: null, thrown: null, apiError: null, stderr: 'starting\nfatal: bad flag\n', spec, env }).message).toBe('Claude Code stopped without a result: fatal: bad flag');
   });
 });

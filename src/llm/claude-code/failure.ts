@@ -30,6 +30,8 @@ export interface FailureFacts {
   thrown: unknown;
   /** The error kind of Claude Code's synthetic message for a failed call, if any. */
   apiError: string | null;
+  /** The end of Claude Code's stderr. */
+  stderr?: string;
   spec: StructuredRunSpec<unknown>;
   env: Record<string, string | undefined>;
 }
@@ -39,11 +41,13 @@ export function failureOf(f: FailureFacts): Error {
   const secrets = CREDENTIALS.map((k) => f.env[k]).filter((s): s is string => !!s);
   const r = f.result;
   const said = r ? [r.subtype === 'success' ? r.result : '', ...((r.errors as string[] | undefined) ?? [])].filter((s) => typeof s === 'string' && s.trim()).join('; ') : '';
-  const detail = redact(said || (f.thrown instanceof Error ? f.thrown.message : f.thrown ? String(f.thrown) : ''), secrets).slice(0, 400);
+  const lastLine = (f.stderr ?? '').trim().split('\n').at(-1) ?? '';
+  const detail = redact(said || (f.thrown instanceof Error ? f.thrown.message : f.thrown ? String(f.thrown) : '') || lastLine, secrets).slice(0, 400);
   const status = typeof r?.api_error_status === 'number' ? (r.api_error_status as number) : undefined;
   if (f.apiError || status !== undefined) {
     const kind = f.apiError ?? 'api_error';
-    return new LlmApiError(`Claude Code's call to the Messages API failed (${status ?? kind})${detail ? `: ${detail}` : ''}`, {
+    const what = kind === 'authentication_failed' ? 'Claude Code could not authenticate' : `Claude Code's call to the Messages API failed (${status ?? kind})`;
+    return new LlmApiError(`${what}${detail ? `: ${detail}` : ''}`, {
       ...(status !== undefined ? { status } : {}),
       hint: HINTS[kind] ?? RESUME,
     });

@@ -51,6 +51,9 @@ const TOOL_NOTE = `The tools of this session are served by claude-exec's MCP ser
  */
 const CLAUDE_CODE_OVERHEAD_TOKENS = 600;
 
+/** How much of Claude Code's stderr is kept for an error message. */
+const STDERR_TAIL_CHARS = 2000;
+
 const STOP: HookOutput = { continue: false, stopReason: 'claude-exec stopped this step before the next call' };
 const clock = () => ({ ms: performance.now(), iso: new Date().toISOString() });
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -215,6 +218,10 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
       maxTurns: Math.max(1, spec.maxTurns + spec.maxCorrections + 1 - initial.turns),
       hooks: hookSet,
       env: claudeEnv(opts, spec),
+      // The end of Claude Code's own log, for the error when it fails without saying why.
+      stderr: (data: string) => {
+        stderr = (stderr + data).slice(-STDERR_TAIL_CHARS);
+      },
       ...(session ? { resume: session.session_id, resumeSessionAt: session.resume_at } : {}),
       ...(opts.executable ? { pathToClaudeCodeExecutable: opts.executable } : {}),
     },
@@ -222,6 +229,7 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
 
   let result: SdkMessage | null = null;
   let thrown: unknown;
+  let stderr = '';
   try {
     for await (const m of q) {
       const out = conv.feed(m, clock());
@@ -249,7 +257,7 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
     const reported = session === null && typeof result?.total_cost_usd === 'number' ? { reportedCostUsd: result.total_cost_usd as number } : {};
     return { value: { value: state.value.v, messages: saveTranscript(conv.messages, ref()), ...reported }, callsStarted: conv.started };
   }
-  return { error: failureOf({ result, thrown, apiError: conv.apiError, spec, env: opts.env }), callsStarted: conv.started };
+  return { error: failureOf({ result, thrown, apiError: conv.apiError, stderr, spec, env: opts.env }), callsStarted: conv.started };
 }
 
 /** The content of the last (user) message: what a resumed session is sent. */
