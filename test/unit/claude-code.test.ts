@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { LlmApiError, StepFailedError } from '../../src/errors.js';
 import { billingOf } from '../../src/llm/claude-code/billing.js';
 import { failureOf } from '../../src/llm/claude-code/failure.js';
+import { claudeEnv } from '../../src/llm/claude-code/options.js';
 import { Conversation, ownName, wireName } from '../../src/llm/claude-code/conversation.js';
 import { REPLAY_HEADING, replayPrompt } from '../../src/llm/claude-code/resume.js';
 import { installCommand } from '../../src/llm/claude-code/sdk.js';
@@ -178,5 +179,19 @@ describe('failureOf (why a query ended without a result)', () => {
     expect(err).toBeInstanceOf(LlmApiError);
     expect(err.message).toBe('Claude Code stopped without a result: Claude Code process exited with code 1');
     expect(failureOf({ result: null, thrown: null, apiError: null, stderr: 'starting\nfatal: bad flag\n', spec, env }).message).toBe('Claude Code stopped without a result: fatal: bad flag');
+  });
+});
+
+describe("claudeEnv (Claude Code's environment)", () => {
+  const opts = { workspace: '/w', maxRetries: 3, timeoutMs: 1000, toolTimeoutMs: 5000, version: '9.9.9' };
+  const spec = { maxTokens: 4096 } as unknown as StructuredRunSpec<unknown>;
+  it('keeps ours, turns non-essential traffic and compaction off, ties the process to ours', () => {
+    const env = claudeEnv({ ...opts, env: { PATH: '/bin', ANTHROPIC_API_KEY: 'k' } }, spec);
+    expect(env).toMatchObject({ PATH: '/bin', ANTHROPIC_API_KEY: 'k', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTO_COMPACT: '1', BUN_FEATURE_FLAG_NO_ORPHANS: '1', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '4096', CLAUDE_CODE_MAX_RETRIES: '3', MCP_TOOL_TIMEOUT: '5000', CLAUDE_AGENT_SDK_CLIENT_APP: 'claude-exec/9.9.9' });
+    expect(env.CLAUDE_CODE_ATTRIBUTION_HEADER).toBeUndefined();
+  });
+  it("drops the per-request billing line only towards a server that is not Anthropic's", () => {
+    expect(claudeEnv({ ...opts, env: { ANTHROPIC_BASE_URL: 'https://api.anthropic.com' } }, spec).CLAUDE_CODE_ATTRIBUTION_HEADER).toBeUndefined();
+    expect(claudeEnv({ ...opts, env: { ANTHROPIC_BASE_URL: 'http://127.0.0.1:8080' } }, spec).CLAUDE_CODE_ATTRIBUTION_HEADER).toBe('0');
   });
 });

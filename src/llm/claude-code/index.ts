@@ -5,7 +5,8 @@
  */
 import type { Billing, LlmClient } from '../types.js';
 import { billingOf, type BillingSetting } from './billing.js';
-import { runClaudeCode, TOOL_TIMEOUT_MS, type ClaudeCodeOptions } from './run.js';
+import { TOOL_TIMEOUT_MS, type ClaudeCodeOptions } from './options.js';
+import { runClaudeCode } from './run.js';
 import { claudeExecVersion, loadClaudeCodeSdk, type SdkQuery } from './sdk.js';
 
 export type { BillingSetting } from './billing.js';

@@ -6,43 +6,22 @@
  * correction). Each runs `hooks.beforeCall` (the budget) and stops the query before the next
  * call when it throws. Every completed call is recorded (`hooks.onCall`) with the conversation
  * so far and the session to continue it in, so an interrupted step resumes without repeating a
- * call (./resume.ts).
+ * call (./resume.ts). The query's options are in ./options.ts.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { noResult } from '../agent-loop.js';
 import { estimateInputTokens } from '../layout.js';
 import { saveTranscript, type SessionRef } from '../transcript.js';
 import type { Billing, LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from '../types.js';
-import { Conversation, MCP_SERVER, wireName } from './conversation.js';
+import { Conversation } from './conversation.js';
 import { failureOf } from './failure.js';
+import { queryOptions, systemPrompt, type ClaudeCodeOptions } from './options.js';
 import { planResume, replayPrompt, type StartPoint } from './resume.js';
 import type { HookOutput, LoadedSdk, SdkMessage, SdkQuery, SdkUserMessage } from './sdk.js';
+
 import { callTool, createToolServer, toolDefinitions, type ToolRunState } from './tools.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
-
-export interface ClaudeCodeOptions {
-  /** The workspace root: Claude Code's working directory. */
-  workspace: string;
-  /** Claude Code's environment: claude-exec's own (Claude Code finds its credentials there or in its login). */
-  env: Record<string, string | undefined>;
-  /** Claude Code's retries of a failed call (config `limits.max_retries`). */
-  maxRetries: number;
-  /** Per request, ms (config `limits.request_timeout_ms`). */
-  timeoutMs: number;
-  /** Per tool call, ms: an approval gate waits for a human inside a call. */
-  toolTimeoutMs: number;
-  /** A Claude Code executable to use instead of the SDK's bundled one. */
-  executable?: string;
-  /** claude-exec's version, sent as Claude Code's client app. */
-  version: string;
-}
-
-/** How long one tool call may run before Claude Code gives up on it, ms: an approval waits for a human (6 h). */
-export const TOOL_TIMEOUT_MS = 6 * 3_600_000;
-
-/** Told to the model once, in the system prompt (constant, so it is cached with the rest). */
-const TOOL_NOTE = `The tools of this session are served by claude-exec's MCP server "${MCP_SERVER}": a tool these instructions name (for example record_findings) is offered as ${wireName('<name>')}.`;
 
 /**
  * Tokens Claude Code adds to every request beyond what claude-exec sends (its own system line,
@@ -60,44 +39,6 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function* once(message: SdkUserMessage): AsyncIterable<SdkUserMessage> {
   yield message;
-}
-
-/** Whether Claude Code talks to Anthropic's own API (no ANTHROPIC_BASE_URL, or api.anthropic.com). */
-function firstParty(env: Record<string, string | undefined>): boolean {
-  const base = env.ANTHROPIC_BASE_URL;
-  if (!base) return true;
-  try {
-    return new URL(base).hostname === 'api.anthropic.com';
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Claude Code's environment: ours, with its non-essential traffic (title generation, telemetry,
- * update checks) and auto-compaction off, its output and retries set from ours, and its process
- * tied to ours. Towards any
- * other server than Anthropic's API its per-request billing line (the first system block, which
- * changes on every request) is turned off too: such a server caches by prefix and would never
- * hit its cache.
- */
-function claudeEnv(opts: ClaudeCodeOptions, spec: StructuredRunSpec<unknown>): Record<string, string | undefined> {
-  return {
-    ...opts.env,
-    ...(firstParty(opts.env) ? {} : { CLAUDE_CODE_ATTRIBUTION_HEADER: '0' }),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    DISABLE_AUTO_COMPACT: '1',
-    CLAUDE_CODE_DISABLE_AUTO_MEMORY: '1',
-    CLAUDE_CODE_DISABLE_CLAUDE_MDS: '1',
-    CLAUDE_CODE_MAX_OUTPUT_TOKENS: String(spec.maxTokens),
-    CLAUDE_CODE_MAX_RETRIES: String(opts.maxRetries),
-    API_TIMEOUT_MS: String(opts.timeoutMs),
-    MCP_TOOL_TIMEOUT: String(opts.toolTimeoutMs),
-    CLAUDE_AGENT_SDK_CLIENT_APP: `claude-exec/${opts.version}`,
-    // Claude Code is a Bun executable: with this it exits when claude-exec dies (even by kill -9)
-    // instead of going on calling the model with no one to run its tools or record the calls.
-    BUN_FEATURE_FLAG_NO_ORPHANS: '1',
-  };
 }
 
 /**
@@ -131,11 +72,12 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   const state: ToolRunState<T> = { corrections: initial.corrections, resultOnly: initial.turns >= spec.maxTurns };
   const stop = (err: unknown) => (state.fatal ??= err);
   const defs = toolDefinitions(spec);
-  const system = [spec.prefix.rules, spec.prefix.catalog, TOOL_NOTE].filter((s) => s.length > 0);
+  const system = systemPrompt(spec);
   let recording: Promise<void> = Promise.resolve();
   let q: SdkQuery | null = null;
   let paidBy: Billing = 'api';
 
+  let stderr = '';
   const server = createToolServer(sdk.mcp, opts.version, defs, (name, input, id) => callTool(name, input, id, spec, hooks, state, stop));
   const ref = (): SessionRef | null => (conv.sessionId && conv.resumeAt ? { type: 'claude_code_session', session_id: conv.sessionId, resume_at: conv.resumeAt } : null);
 
@@ -201,35 +143,17 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   q = sdk.agent.query({
     prompt,
     options: {
-      cwd: opts.workspace,
-      model: spec.model,
-      systemPrompt: system,
-      tools: [],
-      mcpServers: { [MCP_SERVER]: { type: 'sdk', name: MCP_SERVER, instance: server, timeout: opts.toolTimeoutMs } },
-      strictMcpConfig: true,
-      allowedTools: defs.map((d) => wireName(d.name)),
-      toolAliases: Object.fromEntries(defs.map((d) => [d.name, wireName(d.name)])),
-      permissionMode: 'dontAsk',
-      settingSources: [],
-      skills: [],
-      thinking: { type: 'disabled' },
-      includePartialMessages: true,
-      // A hard bound on calls that does not depend on the model: the agent turns, the result call and its corrections.
-      maxTurns: Math.max(1, spec.maxTurns + spec.maxCorrections + 1 - initial.turns),
+      ...queryOptions(opts, spec, { system, tools: defs.map((d) => d.name), server, maxTurns: spec.maxTurns + spec.maxCorrections + 1 - initial.turns, session }),
       hooks: hookSet,
-      env: claudeEnv(opts, spec),
       // The end of Claude Code's own log, for the error when it fails without saying why.
       stderr: (data: string) => {
         stderr = (stderr + data).slice(-STDERR_TAIL_CHARS);
       },
-      ...(session ? { resume: session.session_id, resumeSessionAt: session.resume_at } : {}),
-      ...(opts.executable ? { pathToClaudeCodeExecutable: opts.executable } : {}),
     },
   });
 
   let result: SdkMessage | null = null;
   let thrown: unknown;
-  let stderr = '';
   try {
     for await (const m of q) {
       const out = conv.feed(m, clock());
