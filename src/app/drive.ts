@@ -58,7 +58,8 @@ async function runStep<T>(session: ChainSession, deps: DriveDeps, run: PromptRun
   const { value, step } = await runPrompt(session, deps, run, tool);
   const summary = fold(value);
   await session.endStep(step, { ok: true, summary, result: value });
-  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary, ok: true });
+  const findings = (value as { findings?: unknown }).findings;
+  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary, ok: true, findings: Array.isArray(findings) ? findings.map(String) : undefined });
   return value;
 }
 
@@ -213,6 +214,7 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     for (;;) {
       if (signal?.aborted) throw new InterruptedError();
       const effect = session.ctx.machine.awaiting!;
+      if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
       if (effect.kind === 'complete') return await finish(session, 'complete', null);
       if (effect.kind === 'fail') return await finish(session, 'failed', effect.reason);
       const event = await perform(effect, session, deps);
@@ -231,6 +233,7 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
         }
         if (!terminal && c.until_phase === t.exited.phase) {
           c.status = 'paused';
+          c.until_phase = null;
           await session.save();
           deps.ui.progress.info(`stopped after ${t.exited.phase} as --until asked; continue with \`claude-exec resume ${c.chain_id}\``);
           return 'paused';
@@ -257,6 +260,20 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     await session.save();
     throw err;
   }
+}
+
+/**
+ * `--until solution-approval`: stop AT the gate with the solution presented and nothing
+ * approved (status `paused`, the approval pending), so `approve ID` or `resume ID` answers it.
+ */
+async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<DriveOutcome> {
+  const c = session.ctx;
+  c.status = 'paused';
+  c.until_phase = null;
+  c.pending = { kind: 'approval', presented: c.solution ?? '(no solution text was produced)' };
+  await session.save();
+  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
+  return 'paused';
 }
 
 async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {

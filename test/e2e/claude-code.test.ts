@@ -76,7 +76,7 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
         expect(call.cost_usd).toBeGreaterThan(0);
       }
       expect(ctx.cost_tracking).toEqual(deriveCostTracking(ctx.calls));
-      expect(out.cost_usd).toBe(ctx.cost_tracking.estimated_cost);
+      expect(out.cost_usd).toBe(Math.round(ctx.cost_tracking.estimated_cost * 1e6) / 1e6);
       // The cached prefix (tools, system) is read from cache from the second call on.
       expect(ctx.calls.slice(1).filter((c) => (c.usage.cache_read_input_tokens ?? 0) > 0).length).toBeGreaterThan(ctx.calls.length * 0.8);
       // Claude Code's own cost figure agreed with the price table on every step.
@@ -200,12 +200,13 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
       expect(ctx.cost_tracking.tokens_used).toBeGreaterThan(0);
 
       const cost = jsonOut(await e.run('chain-cost', ctx.chain_id, '--json'));
-      expect(cost).toMatchObject({ billing: 'subscription', cost_usd: null, cost_per_prompt_usd: null, subscription_calls: sent.length, unpriced_calls: 0 });
+      expect(cost).toMatchObject({ schema: 'claude-exec/chain-cost@1', billing: 'subscription', cost_usd: null, cost_per_prompt_usd: null, subscription_calls: sent.length, unpriced_calls: 0 });
       const text = await e.run('chain-cost', ctx.chain_id);
       expect(text.stdout).toContain('Estimated cost: subscription');
       expect(text.stdout).not.toMatch(/\$0\.0000/);
       const report = jsonOut(await e.run('cost-report', '--json'));
-      expect(report).toMatchObject({ totals: { billing: 'subscription', cost_usd: null, subscription_calls: sent.length }, average_cost_per_chain_usd: null });
+      expect(report).toMatchObject({ totals: { cost_usd: null, subscription_calls: sent.length, unpriced_calls: 0 }, average_cost_per_chain_usd: null });
+      expect(report.top_chains).toMatchObject([{ chain_id: ctx.chain_id, cost_usd: null, subscription_calls: sent.length }]);
       expect((await e.run('cost-report')).stdout).toContain('Total cost: subscription');
     } finally {
       await e.close();

@@ -2,15 +2,16 @@
  * A scripted "model" for end-to-end tests: a Responder for the fake Messages API that plays the
  * goal "Add JWT authentication with refresh tokens to this Express app" on the Express fixture.
  *
- * It reads each request like a model would: the prompt from the text block of the first user
- * message that starts `Prompt: <name> · phase: <phase> · step <n>` (the only block with the API
- * backend; Claude Code puts its own reminders before it), `tool_choice` (`any` = agent turns
- * left; `{type: 'tool', name}` = the result tool is forced; Claude Code never forces), and the
- * conversation so far (the tool_results it already received). It calls tools by the names the
- * request offers them under (Claude Code's are `mcp__claude-exec__<name>`). Replies are pure functions of the request (so a repeated
+ * It reads each request like a model would (src/demo/turn.ts): the prompt from the first user
+ * message (`Prompt: <name> · phase: <phase> · step <n>`), `tool_choice` (`any` = agent turns
+ * left; `{type: 'tool', name}` = the result tool is forced), and the conversation so far (the
+ * tool_results it already received); it calls tools by the names the request offers. Replies are pure functions of the request (so a repeated
  * request gets the same reply), except for the once-only options noted below.
  */
 import type { FakeFault, FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
+import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
+
+export { offeredName, readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
@@ -59,85 +60,7 @@ export interface Scenario {
   log: ScenarioEntry[];
 }
 
-type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
-type Message = { role: string; content: string | Block[] };
 type ToolUse = { name: string; input: unknown };
-
-/** What the model "sees" of a request. */
-export interface Turn {
-  prompt: string;
-  phase: string;
-  step: number;
-  instructions: string;
-  forced: string | null;
-  turn: number;
-  /** Every tool call so far with the text of its result. */
-  results: { name: string; input: Record<string, unknown>; content: string; isError: boolean }[];
-}
-
-const blocks = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content);
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((b: Block) => b.text ?? '').join('') : '');
-
-const HEADER = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/;
-/** A tool's own name: Claude Code offers MCP tools as `mcp__<server>__<name>`. */
-const ownName = (name: string | undefined) => (name ?? '?').replace(/^mcp__[\w-]+?__/, '');
-
-/** The name under which a request offers tool `name` (its own name when not offered). */
-export function offeredName(body: { tools?: { name: string }[] } | null | undefined, name: string): string {
-  return body?.tools?.find((t) => t.name === name || ownName(t.name) === name)?.name ?? name;
-}
-
-/** Parses the request into a Turn; null when it is not a prompt run of claude-exec. */
-export function readTurn(body: { messages?: Message[]; tool_choice?: { type: string; name?: string } }): Turn | null {
-  const messages = body.messages ?? [];
-  const instructions = blocks(messages[0]).map((b) => b.text ?? '').find((text) => HEADER.test(text)) ?? '';
-  const head = HEADER.exec(instructions);
-  if (!head) return null;
-  const uses = new Map<string, Block>();
-  const results: Turn['results'] = [];
-  for (const m of messages) {
-    for (const b of blocks(m)) {
-      if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
-      if (b.type === 'tool_result') {
-        const use = uses.get(b.tool_use_id ?? '');
-        results.push({ name: ownName(use?.name), input: (use?.input ?? {}) as Record<string, unknown>, content: textOf(b.content), isError: b.is_error === true });
-      }
-    }
-  }
-  // A step restarted in a new session (claude-code backend) lists the tool calls it already made.
-  const replayed = replayedResults(instructions);
-  return {
-    prompt: head[1]!,
-    phase: head[2]!,
-    step: Number(head[3]),
-    instructions,
-    forced: body.tool_choice?.type === 'tool' ? (body.tool_choice.name ?? null) : null,
-    turn: replayed.turns + messages.filter((m) => m.role === 'assistant').length,
-    results: [...replayed.results, ...results],
-  };
-}
-
-/** The tool calls listed under "## Already done in this step" (`### Turn N: name {input}` + result), and their turns. */
-function replayedResults(instructions: string): { turns: number; results: Turn['results'] } {
-  const at = instructions.indexOf('\n## Already done in this step\n');
-  if (at < 0) return { turns: 0, results: [] };
-  const results: Turn['results'] = [];
-  let turns = 0;
-  for (const part of instructions.slice(at).split('\n### Turn ').slice(1)) {
-    const nl = part.indexOf('\n');
-    const m = /^(\d+): (\w+) (.*?)( \(error\))?$/.exec(nl < 0 ? part : part.slice(0, nl));
-    if (!m) continue;
-    turns = Math.max(turns, Number(m[1]));
-    let input: Record<string, unknown> = {};
-    try {
-      input = JSON.parse(m[3]!) as Record<string, unknown>;
-    } catch {
-      // not an input the scenario needs
-    }
-    results.push({ name: m[2]!, input, content: nl < 0 ? '' : part.slice(nl + 1), isError: m[4] !== undefined });
-  }
-  return { turns, results };
-}
 
 /** Answers recorded in the chain state for the scenario's questions, by question text. */
 export function answersIn(instructions: string): Map<string, string> {
@@ -282,6 +205,7 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
     if (opts.failValidationOnce?.includes(t.prompt) && !corrected && uses.some((u) => u.name === 'record_findings')) {
       uses = findings({ summary: '', confidence: { overall: 1.5 } });
     }
+    // Call tools by the names the request offers them under (Claude Code: mcp__claude-exec__<name>).
     return { toolUses: uses.map((u) => ({ ...u, name: offeredName(req.body, u.name) })) };
   };
   return { responder, log };

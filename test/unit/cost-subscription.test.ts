@@ -11,6 +11,7 @@ import { buildChainCost, buildCostReport, DEFAULT_THRESHOLDS } from '../../src/c
 import { reportedCostMismatch } from '../../src/cost/reported.js';
 import type { ReportChain } from '../../src/cost/scan.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
+import { chainCostJson, costReportJson } from '../../src/cli/views/cost.js';
 import { renderChainCost, renderCostReport } from '../../src/ui/costTables.js';
 import { fakeChain } from '../helpers/chains.js';
 
@@ -45,18 +46,25 @@ describe('subscription calls in the accounting', () => {
   });
 
   it('chain-cost: cost null and billing subscription, per prompt too; mixed chains keep the priced part', () => {
-    const c = buildChainCost(chain(1, 'all'));
+    const ctx = chain(1, 'all');
+    const c = buildChainCost(ctx);
     expect(c).toMatchObject({ billing: 'subscription', cost_usd: null, cost_per_prompt_usd: null, subscription_calls: 12, unpriced_calls: 0 });
     expect(c.by_prompt.every((r) => r.billing === 'subscription' && r.cost_usd === null && r.share === null)).toBe(true);
-    const text = renderChainCost(c, false);
+    const json = chainCostJson(c, ctx, 'x.json');
+    expect(json).toMatchObject({ billing: 'subscription', cost_usd: null, cost_per_prompt_usd: null, subscription_calls: 12, unpriced_calls: 0 });
+    expect(json.by_model.every((r) => r.cost_usd === null && r.subscription_calls === r.calls)).toBe(true);
+    const text = renderChainCost(json, false);
     expect(text).toContain('Estimated cost: subscription (12 call(s) on a Claude subscription, not billed per token)');
     expect(text).toContain('Cost per prompt: subscription');
     expect(text).not.toMatch(/\$0\.0+\b/);
 
-    const m = buildChainCost(chain(2, 'half'));
+    const half = chain(2, 'half');
+    const m = buildChainCost(half);
     expect(m.billing).toBe('mixed');
     expect(m.cost_usd).toBeGreaterThan(0);
-    expect(renderChainCost(m, false)).toMatch(/Estimated cost: \$\d+\.\d{4} \+ subscription \(6 call\(s\) on a Claude subscription/);
+    const mixed = chainCostJson(m, half, 'y.json');
+    expect(mixed).toMatchObject({ billing: 'mixed', subscription_calls: 6 });
+    expect(renderChainCost(mixed, false)).toMatch(/Estimated cost: \$\d+\.\d{4} \+ subscription \(6 call\(s\) on a Claude subscription/);
   });
 
   it('cost-report: totals and chains marked subscription; an API chain beside them keeps its dollars', () => {
@@ -66,9 +74,14 @@ describe('subscription calls in the accounting', () => {
     expect(onlySub.totals).toMatchObject({ billing: 'subscription', cost_usd: null, subscription_calls: 12, unpriced_calls: 0 });
     expect(onlySub.average_cost_per_chain_usd).toBeNull();
     expect(onlySub.unpriced_models).toEqual([]);
-    const text = renderCostReport(onlySub, false);
+    const json = costReportJson(onlySub, 5);
+    expect(json.totals).toMatchObject({ cost_usd: null, subscription_calls: 12, unpriced_calls: 0 });
+    expect(json.average_cost_per_chain_usd).toBeNull();
+    expect(json.top_chains[0]).toMatchObject({ cost_usd: null, subscription_calls: 12 });
+    const text = renderCostReport(json, false);
     expect(text).toContain('Total cost: subscription (12 call(s) on a Claude subscription, not billed per token)');
     expect(text).toContain('Average per chain: subscription');
+    expect(text).toMatch(/chain-001-\S+ +\S+ .* subscription/);
     expect(text).not.toMatch(/\$0\.00\b/);
 
     const both = buildCostReport(scanOf([sub, api]), { by: 'prompt', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
