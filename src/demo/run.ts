@@ -59,7 +59,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const server = await startMessagesServer({ responder: createDemoModel({ latencyMs: opts.latencyMs }), model: DEMO_MODEL });
   try {
     const env = Object.fromEntries(Object.entries(opts.env ?? process.env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'));
-    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env: { ...env, ANTHROPIC_BASE_URL: server.url } });
+    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env: { ...env, ANTHROPIC_BASE_URL: server.url }, backend: 'api' });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
     const driveOpts = { contextsDir: path.join(root, 'contexts'), verbose: opts.verbose, until: opts.until, model: DEMO_MODEL };
     const outcome = resumeId ? await resumeChain(resumeId, base, driveOpts) : await startChain(DEMO_GOAL, base, driveOpts);
