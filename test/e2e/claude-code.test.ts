@@ -128,7 +128,7 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
     try {
       const child = spawnCli(['--backend', 'claude-code', '--yes', GOAL], e.ws.root, e.env);
       // Mid-step: a discovery prompt has made a call and continues in its session.
-      await waitForChain(e.ws.root, (c) => c.in_flight.some((f) => c.calls.some((k) => k.step === f.step && k.prompt === 'trace_existing_flow')), 200_000);
+      await waitForChain(e.ws.root, (c) => c.in_flight.some((f) => c.calls.some((k) => k.step === f.step && k.prompt === 'trace_existing_flow')), 300_000);
       child.kill('SIGKILL');
       await child;
       const atKill = e.messages().length;

@@ -9,7 +9,7 @@ import { contextFiles, jsonOut, readContext, runCli, setupE2e, spawnCli, waitFor
 import { GOAL } from '../helpers/scenario.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('several processes', () => {
   it('20 processes started at once in one workspace get 20 distinct chain ids and 20 valid context files', async () => {

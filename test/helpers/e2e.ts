@@ -100,7 +100,7 @@ export const phasesOf = (ctx: ChainContext) => ctx.phase_history.map((p) => p.ph
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the workspace's only context file until `ready(ctx)` (a torn read counts as a failure); throws after `timeoutMs`. */
-export async function waitForChain(root: string, ready: (ctx: ChainContext) => boolean, timeoutMs = 60_000): Promise<ChainContext> {
+export async function waitForChain(root: string, ready: (ctx: ChainContext) => boolean, timeoutMs = 150_000): Promise<ChainContext> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [file] = await contextFiles(root).catch(() => []);
