@@ -14,6 +14,7 @@ import type { Catalog } from '../library/catalog.js';
 import { serializeCatalog } from '../library/catalog.js';
 import { loadLibrary } from '../library/load.js';
 import type { Logger } from '../log.js';
+import type { Sandbox } from '../tools/sandbox.js';
 import type { AgentTool } from '../tools/types.js';
 import type { Ui } from '../ui/types.js';
 
@@ -40,6 +41,8 @@ export interface DriveDeps extends BaseDeps {
   log: Logger;
   /** Set once the server has shown it does not offer `count_tokens`. */
   tokenCounting?: 'unsupported';
+  /** The OS sandbox of every command run for the model (config `sandbox`). */
+  sandbox: Sandbox;
 }
 
 /**

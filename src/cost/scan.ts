@@ -19,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
-import { SCHEMA_VERSION } from '../chain/version.js';
+import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 
 export type { ReportCall } from './aggregate.js';
@@ -55,7 +55,8 @@ export interface TimeWindow {
 export function shapeProblem(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.schema_version !== SCHEMA_VERSION) return `schema_version ${JSON.stringify(d.schema_version)} is not ${SCHEMA_VERSION}`;
+  const version = schemaVersionProblem(d.schema_version);
+  if (version) return version;
   if (typeof d.chain_uid !== 'string' || typeof d.chain_id !== 'string') return 'no chain_id/chain_uid';
   if (!Array.isArray(d.calls)) return 'no calls[]';
   for (const c of d.calls as Record<string, unknown>[]) {

@@ -13,8 +13,29 @@ type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 
 export type TurnOutcome<T> =
   | { kind: 'result'; value: T }
-  /** `resultRejected`: the result tool was called with invalid input (one correction used). */
-  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean };
+  /**
+   * `resultRejected`: the result tool was called with invalid input. `misdirected`: a call named
+   * a tool that is unknown, disabled in this step, or the other result tool. Either costs one
+   * correction. `toolCalls`: workspace tools executed in this turn.
+   */
+  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean; misdirected: boolean; toolCalls: number };
+
+/**
+ * Pure: how a turn's tool calls stand against the step: does it call the step's result tool,
+ * and does it call anything that is neither the result tool nor an enabled workspace tool.
+ */
+export function classifyUses(uses: readonly { name: string }[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { callsResult: boolean; misdirected: boolean; workspaceCalls: number } {
+  const enabled = new Set(spec.enabledTools);
+  let callsResult = false;
+  let misdirected = false;
+  let workspaceCalls = 0;
+  for (const use of uses) {
+    if (use.name === spec.result.name) callsResult = true;
+    else if (enabled.has(use.name)) workspaceCalls++;
+    else misdirected = true;
+  }
+  return { callsResult, misdirected, workspaceCalls };
+}
 
 /** Zod issues as `path: message` lines (`(root)` for the top level). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -43,20 +64,24 @@ async function runTool(tool: AgentTool, use: ToolUseBlock, hooks: RunHooks): Pro
   return { type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
 }
 
-/** One tool_use handled: its tool_result block, the result value when it was a valid result-tool call. */
+/** One tool_use handled: its tool_result block, and what it did to the step. */
 export interface UseOutcome<T> {
   block: ToolResultBlockParam;
   /** Set for a valid call of the step's result tool. */
   value?: { v: T };
-  /** The result tool was called with invalid input (one correction used). */
+  /** The result tool was called with invalid input (one correction). */
   resultRejected?: boolean;
+  /** An unknown or disabled tool, or the other result tool, was called (one correction). */
+  misdirected?: boolean;
+  /** A workspace tool was executed. */
+  ran?: boolean;
 }
 
 /**
  * Handles one tool_use block: the step's result tool (validated with its zod schema), another
- * protocol result tool (refused), or a workspace tool enabled for this run. Rethrows whatever a
- * tool throws (e.g. `AwaitingInputError` from a gate); every problem the model can fix comes
- * back as an error tool_result.
+ * protocol result tool or a tool not enabled here (refused), or an enabled workspace tool.
+ * Rethrows whatever a tool throws (e.g. `AwaitingInputError` from a gate); every problem the
+ * model can fix comes back as an error tool_result. Used by both backends.
  */
 export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T>, hooks: RunHooks): Promise<UseOutcome<T>> {
   if (use.name === spec.result.name) {
@@ -66,11 +91,14 @@ export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T
     return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: true };
   }
   if (RESULT_TOOLS.some((t) => t.name === use.name)) {
-    return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`) };
+    return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`), misdirected: true };
   }
   const tool = spec.allTools.find((t) => t.name === use.name);
-  if (!tool || !spec.enabledTools.includes(use.name)) return { block: errorResult(use.id, `${use.name} is not available in this step.`) };
-  return { block: await runTool(tool, use, hooks) };
+  if (!tool || !spec.enabledTools.includes(use.name)) {
+    const available = [...spec.enabledTools, spec.result.name].join(', ');
+    return { block: errorResult(use.id, `${use.name} is not available in this step; the tools you may call are: ${available}.`), misdirected: true };
+  }
+  return { block: await runTool(tool, use, hooks), ran: true };
 }
 
 /**
@@ -90,5 +118,11 @@ export async function handleTurn<T>(
   const outcomes = settled.map((s) => (s as PromiseFulfilledResult<UseOutcome<T>>).value);
   const value = outcomes.find((o) => o.value)?.value;
   if (value) return { kind: 'result', value: value.v };
-  return { kind: 'continue', toolResults: outcomes.map((o) => o.block), resultRejected: outcomes.some((o) => o.resultRejected) };
+  return {
+    kind: 'continue',
+    toolResults: outcomes.map((o) => o.block),
+    resultRejected: outcomes.some((o) => o.resultRejected),
+    misdirected: outcomes.some((o) => o.misdirected),
+    toolCalls: outcomes.filter((o) => o.ran).length,
+  };
 }

@@ -62,6 +62,8 @@ function spec(over: Partial<StructuredRunSpec<Findings>> = {}): StructuredRunSpe
     enabledTools: ['read_file', 'write_file'],
     maxTurns: 4,
     maxCorrections: 2,
+    maxCalls: 20,
+    maxToolCalls: 40,
     maxTokens: 2000,
     ...over,
   };

@@ -132,8 +132,8 @@ describe('replayPrompt (restarting a step in a new session)', () => {
   ];
 
   it('gives the instructions and every tool call with its result, turn by turn, capped', () => {
-    const r = replayPrompt(spec, saved, { turns: 2, corrections: 0 });
-    expect(r).toMatchObject({ kind: 'replay', turns: 2, corrections: 0 });
+    const r = replayPrompt(spec, saved, { turns: 2, corrections: 0, toolCalls: 0 });
+    expect(r).toMatchObject({ kind: 'replay', turns: 2, corrections: 0, toolCalls: 0 });
     expect(r.prompt.startsWith(spec.instructions)).toBe(true);
     expect(r.prompt).toContain(REPLAY_HEADING);
     expect(r.prompt).toContain('### Turn 1: list_files {"path":"src"}\nsrc/app.js');
@@ -143,18 +143,18 @@ describe('replayPrompt (restarting a step in a new session)', () => {
   });
 
   it('is read back by the scripted model as the turns already taken', () => {
-    const t = readTurn({ messages: [{ role: 'user', content: replayPrompt(spec, saved, { turns: 2, corrections: 0 }).prompt }] });
+    const t = readTurn({ messages: [{ role: 'user', content: replayPrompt(spec, saved, { turns: 2, corrections: 0, toolCalls: 0 }).prompt }] });
     expect(t).toMatchObject({ prompt: 'trace_existing_flow', step: 3, turn: 2 });
     expect(t!.results.map((x) => [x.name, x.isError])).toEqual([['list_files', false], ['read_file', false], ['search_code', true]]);
   });
 
   it('without tool calls is just the instructions', () => {
-    expect(replayPrompt(spec, saved.slice(0, 1), { turns: 0, corrections: 0 }).prompt).toBe(spec.instructions);
+    expect(replayPrompt(spec, saved.slice(0, 1), { turns: 0, corrections: 0, toolCalls: 0 }).prompt).toBe(spec.instructions);
   });
 });
 
 describe('failureOf (why a query ended without a result)', () => {
-  const spec = { result: { name: 'record_findings' }, maxTurns: 8, maxCorrections: 2 } as unknown as StructuredRunSpec<unknown>;
+  const spec = { result: { name: 'record_findings' }, maxTurns: 8, maxCorrections: 2, maxCalls: 40 } as unknown as StructuredRunSpec<unknown>;
   const env = { ANTHROPIC_API_KEY: 'sk-ant-secret-0123456789' };
   it('a failed call is an LlmApiError (exit 5) with a hint, never carrying the key', () => {
     const err = failureOf({ result: { type: 'result', subtype: 'success', is_error: true, api_error_status: 429, result: 'API Error: 429 for key sk-ant-secret-0123456789' }, thrown: null, apiError: 'rate_limit', spec, env });

@@ -64,7 +64,8 @@ const quote = (s: string) => (/^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `
  */
 export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] {
   const id = ctx.chain_id;
-  const cmd = (...args: string[]) => ['claude-exec', ...flags.map(quote), ...args].join(' ');
+  // The flags go last: `--contexts DIR…` takes every word after it, so before the command it would swallow it.
+  const cmd = (...args: string[]) => ['claude-exec', ...args, ...flags.map(quote)].join(' ');
   const p = ctx.pending;
   // A demo chain continues only with its scripted model: `demo` in its workspace does that.
   if (ctx.model === DEMO_MODEL && ctx.status !== 'complete') return [['claude-exec', 'demo', '--cwd', quote(ctx.workspace)].join(' '), cmd('status', id)];

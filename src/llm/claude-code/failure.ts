@@ -5,7 +5,7 @@
  * credential.
  */
 import { LlmApiError, StepFailedError } from '../../errors.js';
-import { noResult } from '../agent-loop.js';
+import { capReached, noResult } from '../agent-loop.js';
 import { redact } from '../errors.js';
 import type { StructuredRunSpec } from '../types.js';
 import type { SdkMessage } from './sdk.js';
@@ -36,6 +36,14 @@ export interface FailureFacts {
   env: Record<string, string | undefined>;
 }
 
+/**
+ * The hard bound on a step's model calls on Claude Code, independent of the model: the agent
+ * turns, the result call and its corrections, and never more than `spec.maxCalls`.
+ */
+export function callCap(spec: StructuredRunSpec<unknown>): number {
+  return Math.min(spec.maxTurns + spec.maxCorrections + 1, spec.maxCalls);
+}
+
 /** The error to throw for a query that ended without a valid result. */
 export function failureOf(f: FailureFacts): Error {
   const secrets = CREDENTIALS.map((k) => f.env[k]).filter((s): s is string => !!s);
@@ -53,7 +61,8 @@ export function failureOf(f: FailureFacts): Error {
     });
   }
   if (r?.subtype === 'error_max_turns') {
-    return new StepFailedError(`the model did not finish ${f.spec.result.name} within the step's ${f.spec.maxTurns + f.spec.maxCorrections + 1} calls`, 'Resume to retry the step, or raise caps.agent_turns.');
+    if (callCap(f.spec) === f.spec.maxCalls) return capReached(f.spec, `${f.spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
+    return new StepFailedError(`the model did not finish ${f.spec.result.name} within the step's ${callCap(f.spec)} calls`, 'Resume to retry the step, or raise caps.agent_turns.');
   }
   if (r && !r.is_error) return noResult(f.spec, 'did not call any tool');
   return new LlmApiError(`Claude Code stopped without a result${detail ? `: ${detail}` : ''}`, {

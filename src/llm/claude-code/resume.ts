@@ -8,7 +8,7 @@
  * restarts in a new session that is shown what the saved conversation already did.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { noResult, spent } from '../agent-loop.js';
+import { noResult, spentIn } from '../agent-loop.js';
 import { handleTurn, toolUses } from '../tool-turn.js';
 import { saveTranscript, splitTranscript, type SessionRef } from '../transcript.js';
 import type { RunHooks, StructuredRunSpec } from '../types.js';
@@ -19,6 +19,8 @@ type Block = { type?: string; text?: string; id?: string; name?: string; input?:
 interface Spent {
   turns: number;
   corrections: number;
+  /** Workspace tool calls already made in the step. */
+  toolCalls: number;
 }
 
 export type StartPoint<T> =
@@ -59,7 +61,7 @@ export function replayPrompt(spec: StructuredRunSpec<unknown>, messages: readonl
       lines.push(`### Turn ${use?.turn ?? '?'}: ${use?.block.name ?? 'tool'} ${JSON.stringify(use?.block.input ?? {})}${b.is_error ? ' (error)' : ''}\n${shown}`);
     }
   }
-  const base = { kind: 'replay' as const, turns: spentSoFar.turns, corrections: spentSoFar.corrections };
+  const base = { kind: 'replay' as const, turns: spentSoFar.turns, corrections: spentSoFar.corrections, toolCalls: spentSoFar.toolCalls };
   if (lines.length === 0) return { ...base, prompt: instructions };
   const done = `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. These tool calls were made, turn by turn, and returned what follows; do not make them again:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
   return { ...base, prompt: instructions + done };
@@ -74,8 +76,9 @@ export async function planResume<T>(spec: StructuredRunSpec<T>, hooks: RunHooks)
   if (!spec.resumeMessages) return { kind: 'fresh' };
   const { session, messages: saved } = splitTranscript(spec.resumeMessages);
   const messages = structuredClone(saved);
-  const { turns, corrections: before } = spent(messages, spec.result.name);
+  const { turns, corrections: before, toolCalls: made } = spentIn(messages, spec);
   let corrections = before;
+  let toolCalls = made;
   const last = messages.at(-1);
   if (last?.role === 'assistant') {
     const uses = toolUses(blocksOf(last));
@@ -85,10 +88,11 @@ export async function planResume<T>(spec: StructuredRunSpec<T>, hooks: RunHooks)
     } else {
       const outcome = await handleTurn(uses, spec, hooks);
       if (outcome.kind === 'result') return { kind: 'done', value: outcome.value, saved: saveTranscript(messages, session) };
-      if (outcome.resultRejected && ++corrections > spec.maxCorrections) throw noResult(spec, 'gave invalid input');
+      toolCalls += outcome.toolCalls;
+      if ((outcome.resultRejected || outcome.misdirected) && ++corrections > spec.maxCorrections) throw noResult(spec, outcome.resultRejected ? 'gave invalid input' : 'called tools that are not available in this step');
       messages.push({ role: 'user', content: outcome.toolResults });
     }
   }
-  if (session) return { kind: 'resume', session, messages, turns, corrections };
-  return replayPrompt(spec, messages, { turns, corrections });
+  if (session) return { kind: 'resume', session, messages, turns, corrections, toolCalls };
+  return replayPrompt(spec, messages, { turns, corrections, toolCalls });
 }

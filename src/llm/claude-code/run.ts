@@ -14,7 +14,7 @@ import { estimateInputTokens } from '../layout.js';
 import { saveTranscript, type SessionRef } from '../transcript.js';
 import type { Billing, LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from '../types.js';
 import { Conversation } from './conversation.js';
-import { failureOf } from './failure.js';
+import { callCap, failureOf } from './failure.js';
 import { queryOptions, systemPrompt, type ClaudeCodeOptions } from './options.js';
 import { planResume, replayPrompt, type StartPoint } from './resume.js';
 import type { HookOutput, LoadedSdk, SdkMessage, SdkQuery, SdkUserMessage } from './sdk.js';
@@ -68,8 +68,8 @@ interface Attempt<T> {
 
 async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: StructuredRunSpec<T>, hooks: RunHooks, billing: (q: SdkQuery) => Promise<Billing>, start: Exclude<StartPoint<T>, { kind: 'done' }>, calls: LlmCallResult[]): Promise<Attempt<T>> {
   const conv = new Conversation(start.kind === 'resume' ? structuredClone(start.messages) : [{ role: 'user', content: [{ type: 'text', text: start.kind === 'fresh' ? spec.instructions : start.prompt }] }], spec.model);
-  const initial = start.kind === 'fresh' ? { turns: 0, corrections: 0 } : { turns: start.turns, corrections: start.corrections };
-  const state: ToolRunState<T> = { corrections: initial.corrections, resultOnly: initial.turns >= spec.maxTurns };
+  const initial = start.kind === 'fresh' ? { turns: 0, corrections: 0, toolCalls: 0 } : { turns: start.turns, corrections: start.corrections, toolCalls: start.toolCalls };
+  const state: ToolRunState<T> = { corrections: initial.corrections, toolCalls: initial.toolCalls, resultOnly: initial.turns >= spec.maxTurns };
   const stop = (err: unknown) => (state.fatal ??= err);
   const defs = toolDefinitions(spec);
   const system = systemPrompt(spec);
@@ -143,7 +143,7 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   q = sdk.agent.query({
     prompt,
     options: {
-      ...queryOptions(opts, spec, { system, tools: defs.map((d) => d.name), server, maxTurns: spec.maxTurns + spec.maxCorrections + 1 - initial.turns, session }),
+      ...queryOptions(opts, spec, { system, tools: defs.map((d) => d.name), server, maxTurns: callCap(spec) - initial.turns, session }),
       hooks: hookSet,
       // The end of Claude Code's own log, for the error when it fails without saying why.
       stderr: (data: string) => {

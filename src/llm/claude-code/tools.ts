@@ -7,8 +7,8 @@
  */
 import type { StructuredRunSpec, RunHooks } from '../types.js';
 import { agentToolDefinitions, buildTools, RESULT_TOOLS } from '../layout.js';
-import { noResult } from '../agent-loop.js';
-import { runToolUse } from '../tool-turn.js';
+import { capReached, noResult } from '../agent-loop.js';
+import { classifyUses, runToolUse } from '../tool-turn.js';
 import type { McpSdk, McpServer } from './sdk.js';
 
 /** Marks a tool result that ends Claude Code's turn: no further model call follows it. */
@@ -25,6 +25,8 @@ export interface CallToolResult {
 export interface ToolRunState<T> {
   value?: { v: T };
   corrections: number;
+  /** Workspace tool calls made in the step (bounded by `spec.maxToolCalls`). */
+  toolCalls: number;
   /** Once the agent turns are spent, only the result tool may run. */
   resultOnly: boolean;
   /** The error that stops the run (a gate, a failed correction, a tool failure). */
@@ -52,6 +54,10 @@ export async function callTool<T>(name: string, input: unknown, id: string, spec
   if (state.resultOnly && name !== spec.result.name) {
     return text(`The tool turns of this step are spent: call ${spec.result.name} now with what you have found.`, true);
   }
+  if (classifyUses([{ name }], spec).workspaceCalls > 0 && state.toolCalls >= spec.maxToolCalls) {
+    onStop(capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls'));
+    return text(`This step has used its ${spec.maxToolCalls} tool calls; it stops here.`, true);
+  }
   try {
     const out = await runToolUse({ type: 'tool_use', id, name, input }, spec, hooks);
     const content = typeof out.block.content === 'string' ? out.block.content : JSON.stringify(out.block.content);
@@ -59,7 +65,9 @@ export async function callTool<T>(name: string, input: unknown, id: string, spec
       state.value ??= out.value;
       return { content: [{ type: 'text', text: content }], _meta: END_TURN };
     }
+    if (out.ran) state.toolCalls++;
     if (out.resultRejected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'gave invalid input'));
+    if (out.misdirected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'called tools that are not available in this step'));
     return text(content, out.block.is_error === true);
   } catch (err) {
     onStop(err);
