@@ -137,11 +137,11 @@ describeClaudeCode('claude-code backend: runStructured', () => {
       if (turn === 2) return { text: 'I think I am done.' };
       return findings(req, 'Fixed.');
     });
-    const out = await client.runStructured(spec({ enabledTools: ['read_file'] }), recorder().hooks);
+    const out = await client.runStructured(spec({ enabledTools: ['read_file'], maxCorrections: 3 }), recorder().hooks);
     expect(out.value).toEqual({ summary: 'Fixed.' });
     const sent = messagesOf(server.requests);
     expect(sent).toHaveLength(4);
-    expect(lastUser(sent[1]!)).toContain('write_file is not available in this step.');
+    expect(lastUser(sent[1]!)).toContain('write_file is not available in this step; the tools you may call are: read_file, record_findings.');
     expect(lastUser(sent[2]!)).toMatch(/record_findings input is invalid; call record_findings again with these fixed:.*summary/);
     expect(lastUser(sent[3]!)).toContain('Call record_findings now to finish this step.');
   }, CC_TIMEOUT_MS);
