@@ -4,7 +4,7 @@
  * terminal ui, chain logger.
  */
 import path from 'node:path';
-import type { Config } from '../config/schema.js';
+import type { Backend, Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
 import { PromptValidationError } from '../errors.js';
@@ -55,20 +55,42 @@ export function buildPrefix(catalog: Catalog, rules: string): StablePrefix {
 }
 
 /**
- * Loads everything a chain needs for `workspace` (config, library, prices, model client).
- * Throws ConfigError (bad config or no credentials) or PromptValidationError (invalid prompt).
+ * The model client of `backend`: the Messages API adapter (credentials from the environment and
+ * the workspace `.env`), or Claude Code, which runs with the process environment and finds its
+ * own credentials (claude-exec reads none for it). Throws ConfigError (no credentials for the
+ * API) or UsageError (the Claude Agent SDK is not installed).
  */
-export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv }): Promise<BaseDeps> {
-  const { config, env, rules } = loadConfig(workspace, opts.env);
-  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
-  if (issues.length) throw new PromptValidationError(issues);
-  const llm = createAnthropicClient({
+async function createLlm(backend: Backend, config: Config, workspace: string, env: Record<string, string | undefined>, processEnv: NodeJS.ProcessEnv): Promise<LlmClient> {
+  if (backend === 'claude-code') {
+    const { createClaudeCodeClient } = await import('../llm/claude-code/index.js');
+    return createClaudeCodeClient({
+      workspace,
+      env: { ...processEnv },
+      billing: config.claude_code.billing,
+      ...(config.claude_code.executable ? { executable: path.resolve(workspace, config.claude_code.executable) } : {}),
+      maxRetries: config.limits.max_retries,
+      timeoutMs: config.limits.request_timeout_ms,
+    });
+  }
+  return createAnthropicClient({
     apiKey: env.ANTHROPIC_API_KEY,
     authToken: env.ANTHROPIC_AUTH_TOKEN,
     baseURL: env.ANTHROPIC_BASE_URL,
     maxRetries: config.limits.max_retries,
     timeoutMs: config.limits.request_timeout_ms,
   });
+}
+
+/**
+ * Loads everything a chain needs for `workspace` (config, library, prices, model client);
+ * `backend` (--backend) overrides config `backend`. Throws ConfigError (bad config or no
+ * credentials), UsageError (claude-code without its SDK) or PromptValidationError (invalid prompt).
+ */
+export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv; backend?: Backend }): Promise<BaseDeps> {
+  const { config, env, rules } = loadConfig(workspace, opts.env);
+  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
+  if (issues.length) throw new PromptValidationError(issues);
+  const llm = await createLlm(opts.backend ?? config.backend, config, workspace, env, opts.env ?? process.env);
   return {
     llm,
     catalog,

@@ -5,6 +5,7 @@
  */
 import type { Phase, PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
+import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
 import type { PromptDoc } from '../library/parse.js';
 import { renderPrompt } from '../library/render.js';
@@ -29,6 +30,9 @@ export const NEXT_PROMPTS_TOOL: ResultToolSpec<NextPrompts> = {
 
 /** Output tokens assumed for a call when estimating its cost before it is made. */
 const EXPECTED_OUTPUT_TOKENS = 1500;
+
+/** Chains already told that --max-cost does not limit calls on a subscription (once per process). */
+const toldSubscription = new WeakSet<ChainSession>();
 
 /**
  * Input tokens of the next call as the server counts them (`messages.countTokens`), or null when
@@ -119,13 +123,19 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         resumeMessages,
       },
       {
-        beforeCall: async ({ model: m, estimatedInputTokens, messages }) => {
+        beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
           if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
           inFlight = true;
           const max = session.ctx.max_cost_usd;
           if (max === null) return;
+          if (billing === 'subscription') {
+            // Nothing is billed per token, so there is no cost to limit (README: backends).
+            if (!toldSubscription.has(session)) deps.ui.progress.warn('--max-cost does not limit this chain: its calls run on a Claude subscription, which is not billed per token');
+            toldSubscription.add(session);
+            return;
+          }
           const counted = await countInputTokens(deps, m, messages);
           const next = estimateCallCost(m, counted ?? estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
           // Calls of concurrent prompt runs that are in flight count against the limit too.
@@ -142,6 +152,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         },
       },
     );
+    if (out.reportedCostUsd !== undefined) {
+      const mismatch = reportedCostMismatch(out.calls, out.reportedCostUsd, deps.prices);
+      if (mismatch) deps.log.warn({ prompt: run.name, step: step.n, ours_usd: mismatch.ours, reported_usd: mismatch.reported }, 'the backend reports another cost for this step than the price table gives');
+    }
     return { value: out.value, step };
   } catch (err) {
     if (err instanceof StepFailedError) {

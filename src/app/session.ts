@@ -94,12 +94,14 @@ export class ChainSession {
 
   /**
    * Records one completed call of step `step` (cost from the price table; null when the model
-   * has no price), re-derives cost_tracking from calls[], stores the step's conversation so far,
+   * has no price or the call is billed by subscription), re-derives cost_tracking from calls[], stores the step's conversation so far,
    * saves, and reports progress and threshold alerts.
    */
   async recordCall(step: Step, call: LlmCallResult, messages: unknown[], deps: { prices: PriceTable; config: Config; progress: Progress }): Promise<void> {
     const before = this.ctx.cost_tracking;
-    const { cost_usd, pricing_version } = costOfCall(call.usage, call.model, deps.prices);
+    const priced = costOfCall(call.usage, call.model, deps.prices);
+    const subscription = call.billing === 'subscription';
+    const cost_usd = subscription ? null : priced.cost_usd;
     const record: CallRecord = {
       id: this.ctx.calls.length + 1,
       step: step.n,
@@ -107,11 +109,14 @@ export class ChainSession {
       prompt: step.prompt,
       model: call.model,
       request_id: call.request_id,
+      ...(call.session_id !== undefined ? { session_id: call.session_id } : {}),
+      ...(call.message_id !== undefined ? { message_id: call.message_id } : {}),
+      ...(call.billing !== undefined ? { billing: call.billing } : {}),
       started_at: call.started_at,
       latency_ms: call.latency_ms,
       usage: call.usage,
       cost_usd,
-      pricing_version,
+      pricing_version: priced.pricing_version,
     };
     this.ctx.calls.push(record);
     this.ctx.cost_tracking = deriveCostTracking(this.ctx.calls);
@@ -126,7 +131,8 @@ export class ChainSession {
       tokens,
       chainTokens: after.tokens_used,
       chainCostUsd: after.estimated_cost,
-      unpriced: cost_usd === null,
+      unpriced: cost_usd === null && !subscription,
+      ...(subscription ? { subscription: true } : {}),
       cacheReadShare: promptTokens > 0 ? after.cache_read_tokens / promptTokens : null,
     });
     const limits = deps.config.limits;

@@ -43,6 +43,12 @@ export const UsageSchema = z.object({
 }).loose();
 export type Usage = z.infer<typeof UsageSchema>;
 
+/**
+ * How a call is paid: `api` per token (priced from the table), `subscription` through a Claude
+ * plan (Claude Code's login): not billed per token, so its `cost_usd` is null. Absent = `api`.
+ */
+export const BillingSchema = z.enum(['api', 'subscription']);
+
 /** One Messages API call (one HTTP request that returned a message). */
 export const CallRecordSchema = z.object({
   id: z.number().int().min(1),
@@ -51,9 +57,14 @@ export const CallRecordSchema = z.object({
   prompt: z.string(),
   model: z.string(),
   request_id: z.string().nullable(),
+  /** The Claude Code session and the reply's message id (claude-code backend). */
+  session_id: z.string().nullable().optional(),
+  message_id: z.string().nullable().optional(),
+  billing: BillingSchema.optional(),
   started_at: isoDate,
   latency_ms: z.number().min(0),
   usage: UsageSchema,
+  /** USD; null when the model has no price or the call is billed by subscription. */
   cost_usd: z.number().min(0).nullable(),
   pricing_version: z.string(),
 });
@@ -159,6 +170,8 @@ export const CostTrackingSchema = z.object({
   by_prompt: MoneyMap,
   by_model: MoneyMap,
   unpriced_calls: z.number().int().min(0),
+  /** Calls billed by a Claude subscription: tokens counted, no per-token cost. */
+  subscription_calls: z.number().int().min(0).default(0),
 });
 export type CostTracking = z.infer<typeof CostTrackingSchema>;
 

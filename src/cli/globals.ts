@@ -17,6 +17,7 @@ interface RawGlobals {
   model?: string;
   maxCost?: string;
   until?: string;
+  backend?: 'api' | 'claude-code';
 }
 
 /** Throws UsageError (exit 2) unless `dir` is an existing directory: a typo must not create a workspace. */
@@ -51,6 +52,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     model: raw.model,
     maxCost,
     until: raw.until,
+    ...(raw.backend ? { backend: raw.backend } : {}),
     flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ? ['--contexts', ...raw.contexts] : [])],
   };
 }

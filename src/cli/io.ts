@@ -15,6 +15,8 @@ export interface GlobalOptions {
   model?: string;
   maxCost?: number;
   until?: string;
+  /** --backend: which backend runs the prompts (default: config `backend`). */
+  backend?: 'api' | 'claude-code';
   /** The --cwd / --contexts given, to repeat in the next commands printed. */
   flags: string[];
 }

@@ -66,7 +66,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     confidence: c.confidence_scores,
     pending: pendingView(c),
     open_questions: openQuestions(c),
-    cost_usd: costOrNull(t.estimated_cost, c.calls.length, t.unpriced_calls),
+    cost_usd: costOrNull(t.estimated_cost, c.calls.length, t.unpriced_calls + t.subscription_calls),
     unpriced_calls: t.unpriced_calls,
     tokens: tokensOf(t),
     calls: c.calls.length,

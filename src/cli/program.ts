@@ -3,7 +3,7 @@
  * by the CLI entry (src/cli/main.ts) and by tests that walk every registered command.
  */
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { commandModules } from './commands/index.js';
 import { helpConfiguration } from './help.js';
 
@@ -22,6 +22,7 @@ export function buildProgram(): Command {
     .option('--until <phase>', 'stop cleanly after this phase; solution-approval stops at the gate with the solution presented')
     .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
     .option('--model <name>', "model for this chain (default: the config's default tier)")
+    .addOption(new Option('--backend <name>', 'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)').choices(['api', 'claude-code']))
     .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
     .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
     .option('--verbose', 'debug logging, per-call token lines and stack traces')
@@ -36,6 +37,7 @@ Examples:
   claude-exec pending 047
   claude-exec approve 047 --reject "Keep server sessions for the web app"
   claude-exec cost-report --days 30 --by model
+  claude-exec --backend claude-code "Fix the flaky login test"              # on Claude Code's login
 
 A task is several words, or is given with run (claude-exec run refactor).
 Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·

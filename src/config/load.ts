@@ -104,6 +104,7 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   if (maxCost !== undefined) limits.max_cost_usd = maxCost;
   merged = deepMerge(merged, { limits });
   if (env.DEFAULT_MODEL) merged = deepMerge(merged, { models: { default: env.DEFAULT_MODEL } });
+  if (env.CLAUDE_EXEC_BACKEND) merged = deepMerge(merged, { backend: env.CLAUDE_EXEC_BACKEND });
 
   const { config, issues } = validateConfig(merged);
   if (!config) throw new ConfigError(`invalid configuration (${CONFIG_FILE}, ${RULES_FILE} or environment):\n  ${issues.join('\n  ')}`);

@@ -76,7 +76,21 @@ export const ModelPriceSchema = z.object({
   cache_read_mtok: z.number().min(0).optional(),
 });
 
+/** The model backends (DESIGN §5): the Messages API, or Claude Code through the optional Agent SDK. */
+export const BACKENDS = ['api', 'claude-code'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
+export const ClaudeCodeSchema = z.object({
+  /** How Claude Code's calls are paid: `auto` asks Claude Code (a Claude plan login = subscription). */
+  billing: z.enum(['auto', 'api', 'subscription']).default('auto'),
+  /** A Claude Code executable to use instead of the Agent SDK's bundled one. */
+  executable: z.string().min(1).optional(),
+});
+
 export const ConfigSchema = z.object({
+  /** Which backend runs the prompts (`--backend`, CLAUDE_EXEC_BACKEND). */
+  backend: z.enum(BACKENDS).default('api'),
+  claude_code: ClaudeCodeSchema.prefault({}),
   models: z
     .object({
       fast: z.string().default('claude-haiku-4-5'),

@@ -13,19 +13,32 @@ export interface TokenTotals {
   total: number;
 }
 
-/** One row of a breakdown: `share` is this row's part of the priced cost (0..1), null when nothing is priced. */
+/**
+ * How a group of calls was paid: all per token (`api`), all through a Claude subscription (not
+ * billed per token), or some of each (`mixed`).
+ */
+export type GroupBilling = 'api' | 'subscription' | 'mixed';
+
+/**
+ * One row of a breakdown: `share` is this row's part of the priced cost (0..1), null when nothing
+ * is priced; `cost_usd` is null when every call was billed by subscription.
+ */
 export interface BreakdownRow {
   key: string;
   calls: number;
   unpriced_calls: number;
+  subscription_calls: number;
+  billing: GroupBilling;
   tokens: TokenTotals;
-  cost_usd: number;
+  cost_usd: number | null;
   share: number | null;
 }
 
 export class CallTotals {
   calls = 0;
   unpricedCalls = 0;
+  /** Calls billed by subscription: tokens counted, no cost, not unpriced. */
+  subscriptionCalls = 0;
   costUsd = 0;
   input = 0;
   output = 0;
@@ -33,31 +46,43 @@ export class CallTotals {
   cacheWrite1h = 0;
   cacheRead = 0;
 
-  add(call: { usage: Usage; cost_usd: number | null }): void {
-    this.addCounts(tokenCounts(call.usage), call.cost_usd);
+  add(call: { usage: Usage; cost_usd: number | null; billing?: string }): void {
+    this.addCounts(tokenCounts(call.usage), call.cost_usd, call.billing === 'subscription');
   }
 
-  /** Adds one call from its token counts and cost (null: unpriced). */
-  addCounts(t: TokenCounts, costUsd: number | null): void {
-    this.addTokens(t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, costUsd);
+  /** Adds one call from its token counts and cost (null: unpriced, or billed by subscription). */
+  addCounts(t: TokenCounts, costUsd: number | null, subscription = false): void {
+    this.addTokens(t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead, costUsd, subscription);
   }
 
-  /** Adds one call from its tokens by kind (TokenCounts order) and cost (null: unpriced). */
-  addTokens(input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number, costUsd: number | null): void {
+  /** Adds one call from its tokens by kind (TokenCounts order) and cost (null: unpriced, or billed by subscription). */
+  addTokens(input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number, costUsd: number | null, subscription = false): void {
     this.calls += 1;
     this.input += input;
     this.output += output;
     this.cacheWrite5m += cacheWrite5m;
     this.cacheWrite1h += cacheWrite1h;
     this.cacheRead += cacheRead;
-    if (costUsd === null) this.unpricedCalls += 1;
+    if (subscription) this.subscriptionCalls += 1;
+    else if (costUsd === null) this.unpricedCalls += 1;
     else this.costUsd += costUsd;
+  }
+
+  /** How these calls were paid. */
+  billing(): GroupBilling {
+    return this.subscriptionCalls === 0 ? 'api' : this.subscriptionCalls === this.calls ? 'subscription' : 'mixed';
+  }
+
+  /** The cost to show: USD of the calls billed per token, null when all were billed by subscription. */
+  cost(): number | null {
+    return this.calls > 0 && this.subscriptionCalls === this.calls ? null : this.costUsd;
   }
 
   /** Adds (`sign` 1) or takes away (-1) `other`'s numbers. */
   merge(other: CallTotals, sign: 1 | -1 = 1): void {
     this.calls += sign * other.calls;
     this.unpricedCalls += sign * other.unpricedCalls;
+    this.subscriptionCalls += sign * other.subscriptionCalls;
     this.costUsd += sign * other.costUsd;
     this.input += sign * other.input;
     this.output += sign * other.output;
@@ -68,7 +93,7 @@ export class CallTotals {
 
   /** Back to zero. */
   reset(): void {
-    this.calls = this.unpricedCalls = this.costUsd = this.input = this.output = this.cacheWrite5m = this.cacheWrite1h = this.cacheRead = 0;
+    this.calls = this.unpricedCalls = this.subscriptionCalls = this.costUsd = this.input = this.output = this.cacheWrite5m = this.cacheWrite1h = this.cacheRead = 0;
   }
 
   /** Whether every number equals `other`'s exactly. */
@@ -76,6 +101,7 @@ export class CallTotals {
     return (
       this.calls === other.calls &&
       this.unpricedCalls === other.unpricedCalls &&
+      this.subscriptionCalls === other.subscriptionCalls &&
       this.costUsd === other.costUsd &&
       this.input === other.input &&
       this.output === other.output &&
@@ -105,6 +131,7 @@ export interface ReportCall {
   started_at: string;
   usage: Usage;
   cost_usd: number | null;
+  billing?: string;
 }
 
 export const GROUP_KEYS = ['prompt', 'phase', 'model', 'day'] as const;
@@ -195,11 +222,12 @@ export class RunningTotals {
       const output = u.output_tokens;
       const read = u.cache_read_input_tokens ?? 0;
       const cost = call.cost_usd;
-      chain.addTokens(input, output, w5m, w1h, read, cost);
-      byPrompt.pending(call.prompt, touched).addTokens(input, output, w5m, w1h, read, cost);
-      byPhase.pending(call.phase, touched).addTokens(input, output, w5m, w1h, read, cost);
-      byModel.pending(call.model, touched).addTokens(input, output, w5m, w1h, read, cost);
-      byDay.pendingDay(call.started_at, fallbackMs, touched).addTokens(input, output, w5m, w1h, read, cost);
+      const sub = call.billing === 'subscription';
+      chain.addTokens(input, output, w5m, w1h, read, cost, sub);
+      byPrompt.pending(call.prompt, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
+      byPhase.pending(call.phase, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
+      byModel.pending(call.model, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
+      byDay.pendingDay(call.started_at, fallbackMs, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
     }
     return chain;
   }
@@ -234,7 +262,7 @@ export class RunningTotals {
 }
 
 /** Groups calls by `keyOf` into rows sorted by cost (then tokens) descending. */
-export function breakdown<C extends { usage: Usage; cost_usd: number | null }>(
+export function breakdown<C extends { usage: Usage; cost_usd: number | null; billing?: string }>(
   calls: Iterable<C>,
   keyOf: (call: C) => string,
   totalCostUsd: number,
@@ -246,7 +274,12 @@ export function breakdown<C extends { usage: Usage; cost_usd: number | null }>(
     if (!acc) groups.set(key, (acc = new CallTotals()));
     acc.add(call);
   }
-  return [...groups].map(([key, acc]) => toRow(key, acc, totalCostUsd)).sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
+  return [...groups].map(([key, acc]) => toRow(key, acc, totalCostUsd)).sort(byCost);
+}
+
+/** Most expensive first (a subscription-only row counts as $0), then most tokens. */
+export function byCost(a: BreakdownRow, b: BreakdownRow): number {
+  return (b.cost_usd ?? 0) - (a.cost_usd ?? 0) || b.tokens.total - a.tokens.total;
 }
 
 export function toRow(key: string, acc: CallTotals, totalCostUsd: number): BreakdownRow {
@@ -254,8 +287,10 @@ export function toRow(key: string, acc: CallTotals, totalCostUsd: number): Break
     key,
     calls: acc.calls,
     unpriced_calls: acc.unpricedCalls,
+    subscription_calls: acc.subscriptionCalls,
+    billing: acc.billing(),
     tokens: acc.tokens(),
-    cost_usd: acc.costUsd,
+    cost_usd: acc.cost(),
     share: totalCostUsd > 0 ? acc.costUsd / totalCostUsd : null,
   };
 }

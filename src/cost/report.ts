@@ -3,11 +3,11 @@
  * data out; the `--json` output of both commands is exactly these objects (`version` 1).
  */
 import type { ChainContext } from '../chain/schema.js';
-import { CallTotals, GROUP_KEYS, breakdown, toRow, type BreakdownRow, type GroupKey, type TokenTotals } from './aggregate.js';
+import { CallTotals, GROUP_KEYS, breakdown, byCost, toRow, type BreakdownRow, type GroupBilling, type GroupKey, type TokenTotals } from './aggregate.js';
 import type { ChainScan, ReportChain, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
-export type { BreakdownRow, TokenTotals } from './aggregate.js';
+export type { BreakdownRow, GroupBilling, TokenTotals } from './aggregate.js';
 export { DEFAULT_THRESHOLDS, type ReportThresholds, type Suggestion } from './suggestions.js';
 
 /** What `--by` can break the cost down by. */
@@ -24,9 +24,11 @@ export interface ChainSummary {
   file: string;
   calls: number;
   unpriced_calls: number;
+  subscription_calls: number;
+  billing: GroupBilling;
   tokens: TokenTotals;
-  /** Priced calls only; unpriced calls are counted in `unpriced_calls`. */
-  cost_usd: number;
+  /** Priced calls only; unpriced calls are counted in `unpriced_calls`; null when all were billed by subscription. */
+  cost_usd: number | null;
 }
 
 export interface UnpricedModel {
@@ -42,7 +44,11 @@ export interface CostReport {
     chains: number;
     calls: number;
     unpriced_calls: number;
-    cost_usd: number;
+    /** Calls billed by a Claude subscription (not per token): in the tokens, not in the cost. */
+    subscription_calls: number;
+    billing: GroupBilling;
+    /** null when every call was billed by subscription. */
+    cost_usd: number | null;
     tokens: TokenTotals;
     /** cache read / (input + cache write + cache read); null without prompt tokens. */
     cache_read_share: number | null;
@@ -74,8 +80,10 @@ function summarize(chain: ReportChain): ChainSummary {
     file: chain.file,
     calls: chain.totals.calls,
     unpriced_calls: chain.totals.unpricedCalls,
+    subscription_calls: chain.totals.subscriptionCalls,
+    billing: chain.totals.billing(),
     tokens: chain.totals.tokens(),
-    cost_usd: chain.totals.costUsd,
+    cost_usd: chain.totals.cost(),
   };
 }
 
@@ -92,7 +100,7 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
   const ranked = [...chains].sort((a, b) => b.totals.costUsd - a.totals.costUsd || totalTokens(b.totals) - totalTokens(a.totals));
   const rows = [...groups].map(([key, acc]) => toRow(key, acc, total.costUsd));
   if (opts.by === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));
-  else rows.sort((a, b) => b.cost_usd - a.cost_usd || b.tokens.total - a.tokens.total);
+  else rows.sort(byCost);
   const promptRows = byPrompt === groups ? rows : [...byPrompt].map(([key, acc]) => toRow(key, acc, total.costUsd));
   const unpriced = [...byModel]
     .filter(([, acc]) => acc.unpricedCalls > 0)
@@ -102,7 +110,9 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
     chains: chains.length,
     calls: total.calls,
     unpriced_calls: total.unpricedCalls,
-    cost_usd: total.costUsd,
+    subscription_calls: total.subscriptionCalls,
+    billing: total.billing(),
+    cost_usd: total.cost(),
     tokens: total.tokens(),
     cache_read_share: total.cacheReadShare(),
   };
@@ -110,7 +120,7 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
     version: 1,
     window: { since: iso(opts.window.sinceMs), until: iso(opts.window.untilMs) },
     totals,
-    average_cost_per_chain_usd: chains.length ? total.costUsd / chains.length : null,
+    average_cost_per_chain_usd: chains.length && total.cost() !== null ? total.costUsd / chains.length : null,
     top_chains: ranked.slice(0, Math.max(0, opts.top)).map(summarize),
     breakdown: { by: opts.by, rows },
     unpriced_models: unpriced,
@@ -130,10 +140,13 @@ export interface ChainCostReport {
   duration_ms: number | null;
   calls: number;
   unpriced_calls: number;
+  subscription_calls: number;
+  billing: GroupBilling;
   /** Prompt runs (steps). */
   prompts_executed: number;
   tokens: TokenTotals & { cache_write_5m: number; cache_write_1h: number };
-  cost_usd: number;
+  /** null when every call was billed by subscription. */
+  cost_usd: number | null;
   cost_per_prompt_usd: number | null;
   cache_read_share: number | null;
   by_prompt: BreakdownRow[];
@@ -158,10 +171,12 @@ export function buildChainCost(ctx: ChainContext): ChainCostReport {
     duration_ms: Number.isFinite(duration) && duration >= 0 ? duration : null,
     calls: acc.calls,
     unpriced_calls: acc.unpricedCalls,
+    subscription_calls: acc.subscriptionCalls,
+    billing: acc.billing(),
     prompts_executed: prompts,
     tokens: { ...acc.tokens(), cache_write_5m: acc.cacheWrite5m, cache_write_1h: acc.cacheWrite1h },
-    cost_usd: acc.costUsd,
-    cost_per_prompt_usd: prompts > 0 ? acc.costUsd / prompts : null,
+    cost_usd: acc.cost(),
+    cost_per_prompt_usd: prompts > 0 && acc.cost() !== null ? acc.costUsd / prompts : null,
     cache_read_share: acc.cacheReadShare(),
     by_prompt: breakdown(ctx.calls, (c) => c.prompt, acc.costUsd),
     by_phase: breakdown(ctx.calls, (c) => c.phase, acc.costUsd),

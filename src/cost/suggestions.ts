@@ -27,7 +27,7 @@ export interface Suggestion {
 interface Figures {
   chains: { chain_id: string; slug: string; cost_usd: number }[];
   promptRows: BreakdownRow[];
-  totals: { calls: number; cost_usd: number; cache_read_share: number | null };
+  totals: { calls: number; cost_usd: number | null; cache_read_share: number | null };
   unpriced: { model: string; calls: number; tokens: TokenTotals }[];
 }
 

@@ -10,8 +10,9 @@ const add = (map: Record<string, number>, key: string, usd: number) => {
 
 /**
  * Sums `calls`: tokens by kind (tokens_used = input + output + cache write + cache read),
- * `estimated_cost` and the USD maps by phase, prompt and model over priced calls, and the
- * number of unpriced calls (cost_usd null), which add tokens but no dollars.
+ * `estimated_cost` and the USD maps by phase, prompt and model over priced calls, the number of
+ * unpriced calls (cost_usd null) and of calls billed by subscription, which add tokens but no
+ * dollars.
  */
 export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
   const out: CostTracking = {
@@ -25,6 +26,7 @@ export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
     by_prompt: {},
     by_model: {},
     unpriced_calls: 0,
+    subscription_calls: 0,
   };
   for (const call of calls) {
     const t = tokenCounts(call.usage);
@@ -32,6 +34,10 @@ export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
     out.output_tokens += t.output;
     out.cache_write_tokens += t.cacheWrite5m + t.cacheWrite1h;
     out.cache_read_tokens += t.cacheRead;
+    if (call.billing === 'subscription') {
+      out.subscription_calls += 1;
+      continue;
+    }
     if (call.cost_usd === null) {
       out.unpriced_calls += 1;
       continue;

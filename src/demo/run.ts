@@ -69,7 +69,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   opts.ui.progress.info(resumeId ? `Demo workspace: ${root}; continuing chain ${resumeId}` : `Demo workspace: ${root} (a copy of the bundled notes-api sample app${git ? ', committed to git' : ''})`);
   const { server, env } = await startDemoModel(opts.latencyMs, opts.env);
   try {
-    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env });
+    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env, backend: 'api' });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
     const driveOpts = { contextsDir: path.join(root, 'contexts'), verbose: opts.verbose, until: opts.until, model: DEMO_MODEL };
     const outcome = resumeId ? await resumeChain(resumeId, base, driveOpts) : await startChain(DEMO_GOAL, base, driveOpts);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { FakeReply, Responder } from './server.js';
 import { minimalInput } from './generic.js';
 import { APP_IMPORT_EDIT, APP_EDIT, APP_PATH, APP_POST_EDIT, DEMO_QUESTIONS, MODULE_PATH, RATE_LIMIT_MODULE, RATE_LIMIT_TEST, SOLUTION, TEST_PATH } from './files.js';
-import { readTurn, type Turn } from './turn.js';
+import { offeredName, readTurn, type Turn } from './turn.js';
 import { sampleAppDir } from './workspace.js';
 
 type ToolUse = { name: string; input: unknown };
@@ -177,6 +177,6 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     if (opts.latencyMs) await sleep(opts.latencyMs);
     const t = readTurn(req.body ?? {});
     if (!t) return { text: 'The demo model only answers prompt runs of claude-exec.' };
-    return { toolUses: reply(t) };
+    return { toolUses: reply(t).map((u) => ({ ...u, name: offeredName(req.body, u.name) })) };
   };
 }

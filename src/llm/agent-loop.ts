@@ -7,6 +7,7 @@ import { StepFailedError } from '../errors.js';
 import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from './types.js';
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
 import { classifyUses, handleTurn, toolUses } from './tool-turn.js';
+import { splitTranscript } from './transcript.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -61,7 +62,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
   const tools = buildTools(agentToolDefinitions(spec.allTools), extra);
   const messages: MessageParam[] = spec.resumeMessages
-    ? (structuredClone(spec.resumeMessages) as MessageParam[])
+    ? structuredClone(splitTranscript(spec.resumeMessages).messages)
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
   const calls: LlmCallResult[] = [];
   let { turns, corrections, toolCalls } = spentIn(messages, spec);
@@ -115,14 +116,14 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   }
 }
 
-function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {
+export function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {
   return new StepFailedError(
     `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)`,
     'Resume to retry the step, or choose a stronger model (--model).',
   );
 }
 
-function capReached(spec: StructuredRunSpec<unknown>, what: string, key: string): StepFailedError {
+export function capReached(spec: StructuredRunSpec<unknown>, what: string, key: string): StepFailedError {
   return new StepFailedError(
     `the step reached its limit of ${what} without ${spec.result.name}`,
     `Raise ${key} in claude-exec.config.json if the task needs more, then \`claude-exec resume ID\`.`,

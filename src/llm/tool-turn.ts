@@ -8,7 +8,7 @@ import type { AgentTool } from '../tools/types.js';
 import type { RunHooks, StructuredRunSpec } from './types.js';
 import { RESULT_TOOLS } from './layout.js';
 
-type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
+export type ToolUseBlock = { type: 'tool_use'; id: string; name: string; input: unknown };
 type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 
 export type TurnOutcome<T> =
@@ -64,6 +64,43 @@ async function runTool(tool: AgentTool, use: ToolUseBlock, hooks: RunHooks): Pro
   return { type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
 }
 
+/** One tool_use handled: its tool_result block, and what it did to the step. */
+export interface UseOutcome<T> {
+  block: ToolResultBlockParam;
+  /** Set for a valid call of the step's result tool. */
+  value?: { v: T };
+  /** The result tool was called with invalid input (one correction). */
+  resultRejected?: boolean;
+  /** An unknown or disabled tool, or the other result tool, was called (one correction). */
+  misdirected?: boolean;
+  /** A workspace tool was executed. */
+  ran?: boolean;
+}
+
+/**
+ * Handles one tool_use block: the step's result tool (validated with its zod schema), another
+ * protocol result tool or a tool not enabled here (refused), or an enabled workspace tool.
+ * Rethrows whatever a tool throws (e.g. `AwaitingInputError` from a gate); every problem the
+ * model can fix comes back as an error tool_result. Used by both backends.
+ */
+export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T>, hooks: RunHooks): Promise<UseOutcome<T>> {
+  if (use.name === spec.result.name) {
+    const parsed = spec.result.schema.safeParse(use.input);
+    if (parsed.success) return { block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' }, value: { v: parsed.data } };
+    const issues = formatIssues(parsed.error.issues);
+    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: true };
+  }
+  if (RESULT_TOOLS.some((t) => t.name === use.name)) {
+    return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`), misdirected: true };
+  }
+  const tool = spec.allTools.find((t) => t.name === use.name);
+  if (!tool || !spec.enabledTools.includes(use.name)) {
+    const available = [...spec.enabledTools, spec.result.name].join(', ');
+    return { block: errorResult(use.id, `${use.name} is not available in this step; the tools you may call are: ${available}.`), misdirected: true };
+  }
+  return { block: await runTool(tool, use, hooks), ran: true };
+}
+
 /**
  * Handles the tool_use blocks of one assistant turn. Tools run concurrently; when all have
  * settled, the first error thrown by a tool (e.g. `AwaitingInputError` from a gate) is rethrown
@@ -75,43 +112,17 @@ export async function handleTurn<T>(
   spec: StructuredRunSpec<T>,
   hooks: RunHooks,
 ): Promise<TurnOutcome<T>> {
-  let value: { v: T } | undefined;
-  let resultRejected = false;
-  let misdirected = false;
-  let toolCalls = 0;
-  const enabled = new Set(spec.enabledTools);
-  const resultNames = new Set([...RESULT_TOOLS.map((t) => t.name), spec.result.name]);
-
-  const settled = await Promise.allSettled(
-    uses.map(async (use): Promise<ToolResultBlockParam> => {
-      if (use.name === spec.result.name) {
-        const parsed = spec.result.schema.safeParse(use.input);
-        if (parsed.success) {
-          value ??= { v: parsed.data };
-          return { type: 'tool_result', tool_use_id: use.id, content: 'recorded' };
-        }
-        resultRejected = true;
-        const issues = formatIssues(parsed.error.issues);
-        return errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`);
-      }
-      if (resultNames.has(use.name)) {
-        misdirected = true;
-        return errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`);
-      }
-      const tool = spec.allTools.find((t) => t.name === use.name);
-      if (!tool || !enabled.has(use.name)) {
-        misdirected = true;
-        const available = [...spec.enabledTools, spec.result.name].join(', ');
-        return errorResult(use.id, `${use.name} is not available in this step; the tools you may call are: ${available}.`);
-      }
-      toolCalls++;
-      return runTool(tool, use, hooks);
-    }),
-  );
-
+  const settled = await Promise.allSettled(uses.map((use) => runToolUse(use, spec, hooks)));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
+  const outcomes = settled.map((s) => (s as PromiseFulfilledResult<UseOutcome<T>>).value);
+  const value = outcomes.find((o) => o.value)?.value;
   if (value) return { kind: 'result', value: value.v };
-  const toolResults = settled.map((s) => (s as PromiseFulfilledResult<ToolResultBlockParam>).value);
-  return { kind: 'continue', toolResults, resultRejected, misdirected, toolCalls };
+  return {
+    kind: 'continue',
+    toolResults: outcomes.map((o) => o.block),
+    resultRejected: outcomes.some((o) => o.resultRejected),
+    misdirected: outcomes.some((o) => o.misdirected),
+    toolCalls: outcomes.filter((o) => o.ran).length,
+  };
 }

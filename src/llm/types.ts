@@ -6,10 +6,22 @@ import type { z } from 'zod';
 import type { Usage } from '../chain/schema.js';
 import type { AgentTool } from '../tools/types.js';
 
+/**
+ * How a call is paid for: `api` per token (an API key, a gateway, a cloud provider), or
+ * `subscription` (a Claude plan through Claude Code's login: not billed per token).
+ */
+export type Billing = 'api' | 'subscription';
+
 /** One completed Messages API call, as recorded in the context file's `calls[]` (before cost). */
 export interface LlmCallResult {
   model: string;
   request_id: string | null;
+  /** The Claude Code session the call was made in (claude-code backend only). */
+  session_id?: string | null;
+  /** The Messages API message id of the reply (claude-code backend only). */
+  message_id?: string | null;
+  /** Absent means `api`. */
+  billing?: Billing;
   started_at: string;
   /** Wall time of the HTTP exchange including the SDK's retries, in ms. */
   latency_ms: number;
@@ -67,7 +79,7 @@ export interface RunHooks {
    * Called before every call with a local estimate of its input tokens and the messages about to
    * be sent (so the caller may count them exactly with `countTokens`); throw to stop (budget).
    */
-  beforeCall?(info: { model: string; estimatedInputTokens: number; messages: readonly unknown[] }): Promise<void> | void;
+  beforeCall?(info: { model: string; estimatedInputTokens: number; messages: readonly unknown[]; billing?: Billing }): Promise<void> | void;
   /** Called after every completed call with its record and the conversation so far. */
   onCall?(call: LlmCallResult, messages: unknown[]): Promise<void> | void;
   /** Streamed text and tool activity, for progress on stderr. */
@@ -78,6 +90,11 @@ export interface StructuredRunResult<T> {
   value: T;
   calls: LlmCallResult[];
   messages: unknown[];
+  /**
+   * What the backend itself says `calls` cost (USD), when it says so: Claude Code's
+   * `total_cost_usd` for a run that started a new session. Compared with our price table.
+   */
+  reportedCostUsd?: number;
 }
 
 export interface LlmClient {

@@ -16,13 +16,16 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number | null) => (n === null ? '-' : `${(n * 100).toFixed(1)}%`);
 export const usd = (n: number | null, digits = n !== null && n < 1 ? 4 : 2) => (n === null ? 'unpriced' : `$${n.toFixed(digits)}`);
 const rate = (n: number) => `$${n}`;
+/** A cost cell: `subscription` when every call ran on a Claude subscription (not billed per token). */
+const cost = (r: { cost_usd: number | null; calls: number; subscription_calls: number }, digits?: number) =>
+  r.cost_usd === null && r.calls > 0 && r.subscription_calls === r.calls ? 'subscription' : usd(r.cost_usd, digits) + (r.subscription_calls > 0 && r.subscription_calls < r.calls ? ' + subscription' : '');
 
 const tokenCells = (t: Tokens) => [int(t.input), int(t.output), int(t.cache_write), int(t.cache_read), int(t.total)];
 const TOKEN_HEAD = ['input', 'output', 'cache write', 'cache read', 'total'];
 const RIGHT = 'right' as const;
 
 function breakdownTable(label: string, rows: Row[], color: boolean): string {
-  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), usd(r.cost_usd) + (r.unpriced_calls && r.cost_usd !== null ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
+  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), cost(r) + (r.unpriced_calls && r.cost_usd !== null ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
   return renderTable({ head: [label, 'calls', ...TOKEN_HEAD, 'cost', 'share'], rows: body, align: ['left', ...Array(8).fill(RIGHT)], flex: [0], color });
 }
 
@@ -44,12 +47,12 @@ export function renderCostReport(r: CostReportOutput, color: boolean): string {
   const out = [
     `Chain cost summary (${windowText(r.window).replace(/^between (.*) and /, '$1 to ')}):`,
     `  Total chains: ${t.chains}`,
-    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : usd(t.cost_usd, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
-    `  Average per chain: ${usd(r.average_cost_per_chain_usd, 2)}`,
+    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : cost(t, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}${t.subscription_calls ? ` (${t.subscription_calls} call(s) on a Claude subscription, not billed per token)` : ''}`,
+    `  Average per chain: ${t.cost_usd === null && t.subscription_calls === t.calls ? 'subscription' : usd(r.average_cost_per_chain_usd, 2)}`,
     `  Tokens: ${int(t.tokens.total)} (input ${int(t.tokens.input)}, output ${int(t.tokens.output)}, cache write ${int(t.tokens.cache_write)}, cache read ${int(t.tokens.cache_read)})`,
     `  Cache reads: ${pct(t.cache_read_share)} of prompt tokens`,
   ];
-  const top = r.top_chains.map((c, i) => [String(i + 1), `chain-${c.chain_id}-${c.slug}`, c.status, ...tokenCells(c.tokens), usd(c.cost_usd, 2)]);
+  const top = r.top_chains.map((c, i) => [String(i + 1), `chain-${c.chain_id}-${c.slug}`, c.status, ...tokenCells(c.tokens), cost(c, 2)]);
   out.push('', 'Most expensive chains:', renderTable({ head: ['#', 'chain', 'status', ...TOKEN_HEAD, 'cost'], rows: top, align: [RIGHT, 'left', 'left', ...Array(6).fill(RIGHT)], flex: [1], color }));
   out.push(...more(t.chains - r.top_chains.length, 'chains'));
   out.push('', `Cost by ${r.breakdown.by}:`, breakdownTable(r.breakdown.by, r.breakdown.rows, color), ...more(r.breakdown.omitted, `${r.breakdown.by}s`));
@@ -68,7 +71,12 @@ const duration = (ms: number | null) => {
   return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : min >= 1 ? `${min} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 };
 
-const billingText = (c: ChainCostOutput) => (c.billing === 'demo' ? 'demo (scripted model, no charge)' : c.billing === 'subscription' ? 'subscription (no per-token cost)' : usd(c.cost_usd));
+const billingText = (c: ChainCostOutput) =>
+  c.billing === 'demo'
+    ? 'demo (scripted model, no charge)'
+    : c.billing === 'subscription'
+      ? `subscription (${c.subscription_calls} call(s) on a Claude subscription, not billed per token)`
+      : cost(c) + (c.subscription_calls ? ` (${c.subscription_calls} call(s) on a Claude subscription, not billed per token)` : '');
 
 /** One chain: totals by token kind, cost, duration, prompts, and breakdowns by prompt, phase and model. */
 export function renderChainCost(c: ChainCostOutput, color: boolean): string {
@@ -80,7 +88,7 @@ export function renderChainCost(c: ChainCostOutput, color: boolean): string {
     `  Estimated cost: ${billingText(c)}${c.unpriced_calls && c.cost_usd !== null ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}`,
     `  Duration: ${duration(c.duration_ms)}`,
     `  Prompts executed: ${c.prompts_executed} (${c.calls} calls)`,
-    `  Cost per prompt: ${usd(c.cost_per_prompt_usd, 3)}`,
+    `  Cost per prompt: ${c.billing === 'subscription' ? 'subscription' : usd(c.cost_per_prompt_usd, 3)}`,
     `  Cache reads: ${pct(c.cache_read_share)} of prompt tokens`,
     '',
     'By prompt:',

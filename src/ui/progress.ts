@@ -45,7 +45,7 @@ export function phaseTitle(phase: Phase | string): string {
 export function createProgress(write: (line: string) => void, opts: ProgressOptions): TerminalProgress {
   const c = pc.createColors(opts.color);
   const running = new Map<number, string>();
-  const totals = { phase: '', step: 0, tokens: 0, costUsd: 0, unpriced: false };
+  const totals = { phase: '', step: 0, tokens: 0, costUsd: 0, unpriced: false, subscription: false };
   let spinner: Ora | null = null;
   let paused = false;
   /** The step whose "Running:" line was the last thing printed (its result reads "Found: …"). */
@@ -53,7 +53,7 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
 
   const statusText = () => {
     const steps = [...running.values()];
-    const cost = totals.unpriced && totals.costUsd === 0 ? (opts.costLabel ?? 'unpriced') : usd(totals.costUsd);
+    const cost = totals.subscription && totals.costUsd === 0 ? 'subscription' : totals.unpriced && totals.costUsd === 0 ? (opts.costLabel ?? 'unpriced') : usd(totals.costUsd);
     return `${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`;
   };
   const refresh = () => {
@@ -97,8 +97,9 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
       totals.tokens = i.chainTokens;
       totals.costUsd = i.chainCostUsd;
       totals.unpriced ||= i.unpriced;
+      totals.subscription ||= i.subscription === true;
       if (opts.verbose) {
-        const cost = i.unpriced ? (opts.costLabel ?? 'unpriced model') : usd(i.chainCostUsd);
+        const cost = i.subscription ? 'subscription' : i.unpriced ? (opts.costLabel ?? 'unpriced model') : usd(i.chainCostUsd);
         print(c.dim(`    ${i.prompt}: ${tokens(i.tokens)} tok · chain ${tokens(i.chainTokens)} tok · ${cost}` + (i.cacheReadShare === null ? '' : ` · cache read ${Math.round(i.cacheReadShare * 100)}%`)));
       }
       refresh();

@@ -94,7 +94,7 @@ export class PageDriver {
     let isDriven = false;
     const started = new Promise<void>((resolve) => (driving = () => resolve(void (isDriven = true))));
     const run = (async () => {
-      const base = await createBaseDeps(ctx.workspace, { ui: pageUi(ctx.chain_id, log), yes: false, env: demo?.env ?? this.opts.env });
+      const base = await createBaseDeps(ctx.workspace, { ui: pageUi(ctx.chain_id, log), yes: false, env: demo?.env ?? this.opts.env, ...(demo ? { backend: 'api' as const } : {}) });
       return useCase(base, { contextsDir: path.dirname(entry.path), verbose: false, onDriving: driving });
     })().finally(() => demo?.server.close());
     // The outcome of a chain that went on; a refusal goes back to the page instead.

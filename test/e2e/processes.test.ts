@@ -5,28 +5,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ChainContext } from '../../src/chain/schema.js';
-import { contextFiles, jsonOut, readContext, runCli, setupE2e, spawnCli, type E2e } from '../helpers/e2e.js';
+import { contextFiles, jsonOut, readContext, runCli, setupE2e, spawnCli, waitForChain } from '../helpers/e2e.js';
 import { GOAL } from '../helpers/scenario.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls the workspace's only context file until `ready(ctx)` (a torn read counts as a failure). */
-async function waitForChain(e: E2e, ready: (ctx: ChainContext) => boolean): Promise<ChainContext> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const [file] = await contextFiles(e.ws.root).catch(() => []);
-    if (file) {
-      const ctx = readContext(file);
-      if (ready(ctx)) return ctx;
-    }
-    await sleep(25);
-  }
-  throw new Error('the chain never reached the expected state');
-}
-
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('several processes', () => {
   it('20 processes started at once in one workspace get 20 distinct chain ids and 20 valid context files', async () => {
@@ -55,7 +38,7 @@ describe.concurrent('several processes', () => {
     const e = await setupE2e({ latencyMs: 120 });
     try {
       const child = spawnCli(['--yes', GOAL], e.ws.root, e.env);
-      await waitForChain(e, (c) => c.calls.length >= 4);
+      await waitForChain(e.ws.root, (c) => c.calls.length >= 4);
       child.kill('SIGKILL');
       const killed = await child;
       expect(killed.signal).toBe('SIGKILL');
@@ -93,7 +76,7 @@ describe.concurrent('several processes', () => {
     const e = await setupE2e({ latencyMs: 150 });
     try {
       const child = spawnCli(['--yes', GOAL], e.ws.root, e.env);
-      const running = await waitForChain(e, (c) => c.calls.length >= 1);
+      const running = await waitForChain(e.ws.root, (c) => c.calls.length >= 1);
       const second = await runCli(['resume', running.chain_id, '--yes'], e.ws.root, e.env);
       expect(second.exitCode, second.stderr).toBe(2);
       expect(second.stderr).toMatch(/being driven by another claude-exec process/);

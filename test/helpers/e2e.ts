@@ -96,3 +96,19 @@ export function jsonOut(r: CliResult): Record<string, unknown> {
 
 /** Phases of phase_history, in order. */
 export const phasesOf = (ctx: ChainContext) => ctx.phase_history.map((p) => p.phase);
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls the workspace's only context file until `ready(ctx)` (a torn read counts as a failure); throws after `timeoutMs`. */
+export async function waitForChain(root: string, ready: (ctx: ChainContext) => boolean, timeoutMs = 150_000): Promise<ChainContext> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const [file] = await contextFiles(root).catch(() => []);
+    if (file) {
+      const ctx = readContext(file);
+      if (ready(ctx)) return ctx;
+    }
+    await sleep(25);
+  }
+  throw new Error('the chain never reached the expected state');
+}

@@ -2,16 +2,16 @@
  * A scripted "model" for end-to-end tests: a Responder for the fake Messages API that plays the
  * goal "Add JWT authentication with refresh tokens to this Express app" on the Express fixture.
  *
- * It reads each request like a model would: the prompt from the first line of the first user
+ * It reads each request like a model would (src/demo/turn.ts): the prompt from the first user
  * message (`Prompt: <name> · phase: <phase> · step <n>`), `tool_choice` (`any` = agent turns
  * left; `{type: 'tool', name}` = the result tool is forced), and the conversation so far (the
- * tool_results it already received). Replies are pure functions of the request (so a repeated
+ * tool_results it already received); it calls tools by the names the request offers. Replies are pure functions of the request (so a repeated
  * request gets the same reply), except for the once-only options noted below.
  */
 import type { FakeFault, FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
-import { readTurn, type Turn } from '../../src/demo/turn.js';
+import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
 
-export { readTurn, type Turn };
+export { offeredName, readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
@@ -205,7 +205,8 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
     if (opts.failValidationOnce?.includes(t.prompt) && !corrected && uses.some((u) => u.name === 'record_findings')) {
       uses = findings({ summary: '', confidence: { overall: 1.5 } });
     }
-    return { toolUses: uses };
+    // Call tools by the names the request offers them under (Claude Code: mcp__claude-exec__<name>).
+    return { toolUses: uses.map((u) => ({ ...u, name: offeredName(req.body, u.name) })) };
   };
   return { responder, log };
 }

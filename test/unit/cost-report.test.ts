@@ -201,10 +201,10 @@ describe('buildChainCost', () => {
     expect(c.cost_usd).toBeCloseTo(ctx.cost_tracking.estimated_cost, 10);
     expect(c.tokens.total).toBe(ctx.cost_tracking.tokens_used);
     expect(c.tokens.cache_write).toBe(c.tokens.cache_write_5m + c.tokens.cache_write_1h);
-    expect(c.cost_per_prompt_usd).toBeCloseTo(c.cost_usd / 10, 10);
+    expect(c.cost_per_prompt_usd).toBeCloseTo(c.cost_usd! / 10, 10);
     expect(c.duration_ms).toBe(Date.parse(ctx.updated_at) - Date.parse(ctx.created_at));
     for (const rows of [c.by_prompt, c.by_phase, c.by_model]) {
-      expect(rows.reduce((s, r) => s + r.cost_usd, 0)).toBeCloseTo(c.cost_usd, 10);
+      expect(rows.reduce((s, r) => s + r.cost_usd!, 0)).toBeCloseTo(c.cost_usd!, 10);
       expect(rows.reduce((s, r) => s + (r.share ?? 0), 0)).toBeCloseTo(1, 10);
     }
     expect(c.cache_read_share).toBeCloseTo(c.tokens.cache_read / (c.tokens.input + c.tokens.cache_write + c.tokens.cache_read), 10);

@@ -70,7 +70,7 @@ describe('chainJson', () => {
 describe('breakdown rows', () => {
   it('carry their cache-read share of prompt tokens, null without prompt tokens', () => {
     const tokens = { input: 100, output: 50, cache_write: 300, cache_read: 600, total: 1050 };
-    expect(row({ key: 'k', calls: 2, unpriced_calls: 0, tokens, cost_usd: 0.5, share: 1 }).cache_read_share).toBeCloseTo(0.6, 12);
-    expect(row({ key: 'k', calls: 1, unpriced_calls: 1, tokens: { input: 0, output: 9, cache_write: 0, cache_read: 0, total: 9 }, cost_usd: 0, share: null })).toMatchObject({ cache_read_share: null, cost_usd: null });
+    expect(row({ key: 'k', calls: 2, unpriced_calls: 0, subscription_calls: 0, billing: 'api', tokens, cost_usd: 0.5, share: 1 }).cache_read_share).toBeCloseTo(0.6, 12);
+    expect(row({ key: 'k', calls: 1, unpriced_calls: 1, subscription_calls: 0, billing: 'api', tokens: { input: 0, output: 9, cache_write: 0, cache_read: 0, total: 9 }, cost_usd: 0, share: null })).toMatchObject({ cache_read_share: null, cost_usd: null });
   });
 });

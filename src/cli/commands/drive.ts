@@ -21,7 +21,7 @@ async function setup(cmd: Command) {
   ]);
   const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
-  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes });
+  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes, ...(opts.backend ? { backend: opts.backend } : {}) });
   const driveOpts = {
     contextsDir: contextsDir(opts),
     verbose: opts.verbose,

@@ -1,6 +1,6 @@
 /** `claude-exec/chain-cost@1`: one chain's tokens, cost, duration and breakdowns. */
 import { z } from 'zod';
-import { BillingSchema, BreakdownRowSchema, CostSchema, CountSchema, schemaId, TokensSchema } from './common.js';
+import { BillingSchema, BreakdownRowSchema, CostSchema, CountSchema, schemaId, TokensSchema, SubscriptionCallsSchema } from './common.js';
 
 export const ChainCostOutputSchema = z.object({
   schema: schemaId('chain-cost'),
@@ -15,6 +15,7 @@ export const ChainCostOutputSchema = z.object({
   duration_ms: z.number().min(0).nullable(),
   calls: CountSchema,
   unpriced_calls: CountSchema,
+  subscription_calls: SubscriptionCallsSchema,
   prompts_executed: CountSchema,
   tokens: TokensSchema,
   cache_write_by_ttl: z.object({ '5m': CountSchema, '1h': CountSchema }).describe('cache write tokens by cache lifetime'),

@@ -13,6 +13,8 @@ export const schemaId = <N extends string>(name: N) => z.literal(`claude-exec/${
 
 const count = z.number().int().min(0);
 export const CountSchema = count;
+/** Calls billed by a Claude subscription (claude-code backend): counted in the tokens, not in the cost. */
+export const SubscriptionCallsSchema = count.describe('calls billed by a Claude subscription: in the tokens, not in the cost');
 
 /** Tokens, always in this shape: input, output, cache write, cache read and their total. */
 export const TokensSchema = z
@@ -59,6 +61,7 @@ export const BreakdownRowSchema = z.object({
   key: z.string(),
   calls: count,
   unpriced_calls: count,
+  subscription_calls: SubscriptionCallsSchema,
   tokens: TokensSchema,
   cost_usd: CostSchema,
   share: z.number().min(0).max(1).nullable().describe("this row's part of the priced cost; null when nothing is priced"),

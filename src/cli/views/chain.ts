@@ -15,9 +15,12 @@ export function tokensOf(t: CostTracking): Tokens {
   return { input: t.input_tokens, output: t.output_tokens, cache_write: t.cache_write_tokens, cache_read: t.cache_read_tokens, total: t.tokens_used };
 }
 
-/** USD (priced calls only), or null when there are calls and none of them has a price. */
-export function costOrNull(costUsd: number, calls: number, unpricedCalls: number): number | null {
-  return calls > 0 && unpricedCalls >= calls ? null : costUsd;
+/**
+ * USD (priced calls only), or null when there are calls and none of them has a per-token price
+ * (`noPriceCalls`: unpriced calls plus calls billed by subscription), or the cost is null already.
+ */
+export function costOrNull(costUsd: number | null, calls: number, noPriceCalls: number): number | null {
+  return costUsd === null || (calls > 0 && noPriceCalls >= calls) ? null : costUsd;
 }
 
 /**

@@ -22,7 +22,7 @@ function cacheReadShare(t: BreakdownRow['tokens']): number | null {
 
 /** One breakdown row of the contract (cost or null, and its cache-read share). */
 export function row(r: BreakdownRow): Row {
-  return { key: r.key, calls: r.calls, unpriced_calls: r.unpriced_calls, tokens: r.tokens, cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls), share: r.share, cache_read_share: cacheReadShare(r.tokens) };
+  return { key: r.key, calls: r.calls, unpriced_calls: r.unpriced_calls, subscription_calls: r.subscription_calls, tokens: r.tokens, cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls), share: r.share, cache_read_share: cacheReadShare(r.tokens) };
 }
 
 /** The cost-report document; `top` limits the chains, the breakdown rows and the unpriced models. */
@@ -32,7 +32,7 @@ export function costReportJson(r: CostReport, top: number): CostReportOutput {
     schema: 'claude-exec/cost-report@1',
     window: r.window,
     top,
-    totals: { chains: t.chains, calls: t.calls, unpriced_calls: t.unpriced_calls, cost_usd: costOrNull(t.cost_usd, t.calls, t.unpriced_calls), tokens: t.tokens, cache_read_share: t.cache_read_share },
+    totals: { chains: t.chains, calls: t.calls, unpriced_calls: t.unpriced_calls, subscription_calls: t.subscription_calls, cost_usd: costOrNull(t.cost_usd, t.calls, t.unpriced_calls), tokens: t.tokens, cache_read_share: t.cache_read_share },
     average_cost_per_chain_usd: t.chains === 0 || costOrNull(t.cost_usd, t.calls, t.unpriced_calls) === null ? null : r.average_cost_per_chain_usd,
     top_chains: r.top_chains.slice(0, top).map((c) => ({
       chain_id: c.chain_id,
@@ -43,6 +43,7 @@ export function costReportJson(r: CostReport, top: number): CostReportOutput {
       file: c.file,
       calls: c.calls,
       unpriced_calls: c.unpriced_calls,
+      subscription_calls: c.subscription_calls,
       tokens: c.tokens,
       cost_usd: costOrNull(c.cost_usd, c.calls, c.unpriced_calls),
     })),
@@ -70,6 +71,7 @@ export function chainCostJson(c: ChainCostReport, ctx: ChainContext, file: strin
     duration_ms: c.duration_ms,
     calls: c.calls,
     unpriced_calls: c.unpriced_calls,
+    subscription_calls: c.subscription_calls,
     prompts_executed: c.prompts_executed,
     tokens,
     cache_write_by_ttl: { '5m': cache_write_5m, '1h': cache_write_1h },

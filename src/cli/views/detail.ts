@@ -24,7 +24,7 @@ function resultParts(result: unknown): Pick<StepView, 'findings' | 'risks' | 've
   };
 }
 
-const EMPTY: BreakdownRow = { key: '', calls: 0, unpriced_calls: 0, tokens: { input: 0, output: 0, cache_write: 0, cache_read: 0, total: 0 }, cost_usd: 0, share: null };
+const EMPTY: BreakdownRow = { key: '', calls: 0, unpriced_calls: 0, tokens: { input: 0, output: 0, cache_write: 0, cache_read: 0, total: 0 }, cost_usd: 0, share: null, subscription_calls: 0, billing: 'api' };
 
 function stepView(s: Step, cost: BreakdownRow): StepView {
   return {
