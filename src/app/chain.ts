@@ -82,7 +82,8 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
 export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const until = parseUntil(opts.until);
-  const models = opts.model ? { fast: opts.model, default: opts.model, smart: opts.model } : { ...base.config.models };
+  const one = opts.model ?? base.config.model;
+  const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
   const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
     newChainContext({
       chainId,

@@ -5,7 +5,7 @@
  * is saved as `awaiting-input` with what it needs in `pending`, and AwaitingInputError is thrown.
  */
 import { AwaitingInputError } from '../errors.js';
-import { openQuestions } from '../phases/merge.js';
+import { openQuestions } from '../memory/fold.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
 import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';

@@ -1,0 +1,16 @@
+import { loadLibrary } from '../../src/library/load.js';
+import { buildPrefix, selectorPrompts } from '../../src/app/deps.js';
+import { buildTools, agentToolDefinitions, buildSystem } from '../../src/llm/layout.js';
+import { createWorkspaceTools } from '../../src/tools/index.js';
+import { defaultConfig } from '../../src/config/schema.js';
+import { tokensOf } from '../helpers/fake-cache.js';
+import { readFileSync } from 'node:fs';
+const { catalog } = await loadLibrary({ workspace: '/tmp/nonexist', userDir: '/nonexistent' });
+const cfg = defaultConfig();
+const prefix = buildPrefix(catalog, readFileSync('project_rules.md', 'utf8'), cfg);
+const tools = buildTools(agentToolDefinitions(createWorkspaceTools({ root: '/tmp', testCommand: ['npm','test'], limits: cfg.limits, approve: async () => ({ approved: true }), onWritten: () => {} })));
+const sys = buildSystem(prefix);
+console.log('tools', tools.map(t => [t.name, tokensOf(t)]).join(' '));
+console.log('tools total', tools.reduce((n, t) => n + tokensOf(t), 0));
+console.log('rules', tokensOf(sys[0]), 'catalog', tokensOf(sys[1]), 'selectable', selectorPrompts(catalog, cfg).length);
+if (process.argv[2]) console.log(prefix.catalog);
