@@ -81,21 +81,34 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
   if (fullTokens <= opts.budgetTokens) {
     return { text: full, tokens: fullTokens, fullTokens, budgetTokens: opts.budgetTokens, omitted: {}, shown: count(blocks) };
   }
-  const headerTokens = (id: SectionId) => estimateTokens(`\n\n${titles[id] ?? ''}`);
   const perSection = count(blocks);
   const left = new Set(blocks);
-  let total = fullTokens;
-  const target = opts.budgetTokens - NOTE_TOKENS;
-  const candidates = blocks.filter((b) => b.keep !== NEVER).sort((a, b) => a.keep - b.keep || a.recency - b.recency || b.order - a.order);
   const omitted: Partial<Record<SectionId, number>> = {};
-  for (const b of candidates) {
-    if (total <= target) break;
+  const candidates = blocks.filter((b) => b.keep !== NEVER).sort((a, b) => a.keep - b.keep || a.recency - b.recency || b.order - a.order);
+  const render = () => {
+    const kept = blocks.filter((b) => left.has(b));
+    return { kept, text: assemble(ctx, phase, kept, titles) + (Object.keys(omitted).length ? note(omitted, opts.budgetTokens) : '') };
+  };
+  const drop = (b: Block) => {
     left.delete(b);
-    total -= estimateTokens(`\n${b.text}`);
     omitted[b.section] = (omitted[b.section] ?? 0) + 1;
-    if (omitted[b.section] === perSection[b.section]) total -= headerTokens(b.section);
+  };
+  // Estimate first (each block's own tokens, its section header once the section is empty), then
+  // correct on the assembled text, which also carries the note.
+  let total = fullTokens;
+  let next = 0;
+  const target = opts.budgetTokens - NOTE_TOKENS;
+  for (; next < candidates.length && total > target; next++) {
+    const b = candidates[next]!;
+    drop(b);
+    total -= estimateTokens(`\n${b.text}`);
+    if (omitted[b.section] === perSection[b.section]) total -= estimateTokens(`\n\n${titles[b.section] ?? ''}`);
   }
-  const kept = blocks.filter((b) => left.has(b));
-  const text = assemble(ctx, phase, kept, titles) + (Object.keys(omitted).length ? note(omitted, opts.budgetTokens) : '');
+  let out = render();
+  while (estimateTokens(out.text) > opts.budgetTokens && next < candidates.length) {
+    drop(candidates[next++]!);
+    out = render();
+  }
+  const { kept, text } = out;
   return { text, tokens: estimateTokens(text), fullTokens, budgetTokens: opts.budgetTokens, omitted, shown: count(kept) };
 }

@@ -27,7 +27,7 @@ describe('prompts list / show / search', () => {
     const { catalog, issues } = await openLibrary(ws, { userDir: noUser });
     expect(issues).toEqual([]);
     const all = listPrompts(catalog);
-    expect(all.length).toBeGreaterThanOrEqual(89);
+    expect(all.length).toBeGreaterThanOrEqual(84); // 83 built-in (88 seed names, 5 merged into others) + 1 custom
     expect(all.find((e) => e.name === 'queue_mapper')).toMatchObject({ category: 'custom', layer: 'workspace', overrides: [] });
     expect(all.find((e) => e.name === 'trace_existing_flow')).toMatchObject({ layer: 'workspace', overrides: ['built-in'], purpose: 'Local flavour' });
     const debug = listPrompts(catalog, { category: 'debug' });
@@ -68,7 +68,7 @@ describe('prompts validate', () => {
     expect(await validatePrompts([path.join('prompts', 'custom', 'queue_mapper.md'), path.join('prompts', 'custom')], { cwd: ws })).toMatchObject({ ok: true, files: 2 });
     const all = await validatePrompts([], { cwd: ws, userDir: noUser });
     expect(all).toMatchObject({ ok: true, issues: [] });
-    expect(all.files).toBeGreaterThanOrEqual(89);
+    expect(all.files).toBeGreaterThanOrEqual(84);
     expect((await validatePrompts(['missing-dir'], { cwd: ws })).issues).toEqual([{ file: 'missing-dir', field: 'path', problem: 'does not exist' }]);
   });
 
