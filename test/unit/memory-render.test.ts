@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ChainContext, Phase } from '../../src/chain/schema.js';
 import { renderMemory } from '../../src/memory/render.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
-import { addStep, answerGate, chainOf, discoverySteps, emptyChain, type StepSpec } from '../helpers/memory.js';
+import { addStep, answerGate, chainOf, discoverySteps, type StepSpec } from '../helpers/memory.js';
 
 const SOLUTION = `## Approach\n${'src/token.js signs HS256 access tokens with a 15-minute expiry and rotates refresh tokens. '.repeat(12)}\n## Risks\nlogout must revoke.`;
 
