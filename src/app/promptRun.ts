@@ -90,7 +90,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   let instructions = `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` + renderPrompt(doc, {
     goal: ctx.goal,
     phase,
-    focus: run.focus ?? ctx.machine.focus ?? undefined,
+    // The machine's focus (open uncertainties after analysis) belongs to context building and analysis.
+    focus: run.focus ?? (phase === 'context-building' || phase === 'uncertainty-analysis' ? ctx.machine.focus : null) ?? undefined,
     context: memory,
     question: run.question ?? undefined,
     feedback: run.feedback ?? undefined,
