@@ -53,8 +53,9 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function setupE2e(opts: ScenarioOptions = {}): Promise<E2e> {
-  const scenario = createScenario(opts);
+/** `make` builds the scripted model (default: the JWT scenario; e.g. createPlantedScenario). */
+export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOptions = {}, make: (o: ScenarioOptions) => S = createScenario as (o: ScenarioOptions) => S): Promise<E2e & { scenario: S }> {
+  const scenario = make(opts);
   const [server, ws] = await Promise.all([startFakeAnthropic({ responder: scenario.responder }), makeTempWorkspace()]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
   return {
