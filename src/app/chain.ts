@@ -40,7 +40,11 @@ export function parseUntil(value: string | undefined): Phase | null {
   throw new UsageError(`--until "${value}" is not a phase`, `Phases: ${PHASES.join(', ')}.`);
 }
 
-async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
+/**
+ * Takes the driver lock of `entry`, reads it, applies `prepare`, and drives it (a one-step chain
+ * of `prompt run` runs its prompt) until it stops. Returns the outcome; throws only unexpected errors.
+ */
+export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   const off = onInterrupt(() => {
@@ -62,7 +66,8 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
     const deps = bindDeps(session, base, log);
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     try {
-      await drive(session, deps);
+      if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
+      else await drive(session, deps);
       return { ctx: session.ctx, file: entry.path };
     } catch (err) {
       if (err instanceof ClaudeExecError) {

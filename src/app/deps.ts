@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
-import { PromptValidationError } from '../errors.js';
+import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
 import type { LlmClient, StablePrefix } from '../llm/types.js';
 import type { Catalog, CostClasses } from '../library/catalog.js';
@@ -74,12 +74,17 @@ export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config
 
 /**
  * Loads everything a chain needs for `workspace` (config, library, prices, model client).
- * Throws ConfigError (bad config or no credentials) or PromptValidationError (invalid prompt).
+ * Throws ConfigError (bad config, no credentials, a quality gate that names no prompt) or
+ * PromptValidationError (invalid prompt).
  */
 export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv }): Promise<BaseDeps> {
   const { config, env, rules } = loadConfig(workspace, opts.env);
   const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
   if (issues.length) throw new PromptValidationError(issues);
+  const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
+  if (unknownGates.length) {
+    throw new ConfigError(`quality_gates: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
+  }
   const llm = createAnthropicClient({
     apiKey: env.ANTHROPIC_API_KEY,
     authToken: env.ANTHROPIC_AUTH_TOKEN,

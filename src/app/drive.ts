@@ -195,27 +195,36 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
       await session.save();
     }
   } catch (err) {
-    const c = session.ctx;
-    if (err instanceof AwaitingInputError) {
-      // The gate saved status and pending already.
-    } else if (err instanceof BudgetExceededError) {
-      c.status = 'budget-exceeded';
-      c.error = err.message;
-    } else if (err instanceof InterruptedError) {
-      c.status = 'cancelled';
-      c.error = 'interrupted';
-    } else if (err instanceof StepFailedError) {
-      return await finish(session, 'failed', err.message);
-    } else {
-      c.status = 'failed';
-      c.error = err instanceof ClaudeExecError ? err.message : String((err as Error)?.message ?? err);
-    }
-    await session.save();
-    throw err;
+    return stopped(session, err);
   }
 }
 
-async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
+/**
+ * Records why a chain stopped on `err` and saves: a failed step fails the chain (returned as
+ * 'failed'); every other error is rethrown after the save (awaiting input, budget, interrupt,
+ * API failure).
+ */
+export async function stopped(session: ChainSession, err: unknown): Promise<DriveOutcome> {
+  const c = session.ctx;
+  if (err instanceof AwaitingInputError) {
+    // The gate saved status and pending already.
+  } else if (err instanceof BudgetExceededError) {
+    c.status = 'budget-exceeded';
+    c.error = err.message;
+  } else if (err instanceof InterruptedError) {
+    c.status = 'cancelled';
+    c.error = 'interrupted';
+  } else if (err instanceof StepFailedError) {
+    return finish(session, 'failed', err.message);
+  } else {
+    c.status = 'failed';
+    c.error = err instanceof ClaudeExecError ? err.message : String((err as Error)?.message ?? err);
+  }
+  await session.save();
+  throw err;
+}
+
+export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
   c.status = status;

@@ -61,5 +61,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     memory_digest: null,
     test_runs: [],
     single_prompt: null,
+    journal: null,
   };
 }

@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { SCHEMA_VERSION } from './version.js';
 
-export { SCHEMA_VERSION };
+export { READABLE_VERSIONS, SCHEMA_VERSION } from './version.js';
 
 export const PHASES = [
   'requirements-clarification',
@@ -329,8 +329,21 @@ export const MachineStateSchema = z.object({
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
+/** The head's index of its journal (src/chain/journal.ts). */
+export const JournalIndexSchema = z.object({
+  /** File name, in the context file's directory. */
+  file: z.string(),
+  /** Bytes of the journal that belong to this version of the head (later bytes are ignored). */
+  bytes: z.number().int().min(0),
+  /** Call records and steps in those bytes; the head's own calls[] and steps[] follow them. */
+  calls: z.number().int().min(0),
+  steps: z.number().int().min(0),
+});
+export type JournalIndex = z.infer<typeof JournalIndexSchema>;
+
 export const ChainContextSchema = z.object({
-  schema_version: z.literal(SCHEMA_VERSION),
+  /** 2; a version-1 file (no journal) is read and upgraded (src/chain/upgrade.ts). */
+  schema_version: z.literal([1, SCHEMA_VERSION]),
   chain_id: z.string().regex(/^\d{3,}$/),
   /** Unique across machines: the same chain copied into two directories is counted once. */
   chain_uid: z.string().min(8),
@@ -380,5 +393,7 @@ export const ChainContextSchema = z.object({
   test_runs: z.array(TestRunSchema).default([]),
   /** Set for a chain made by `claude-exec prompt run NAME`: the one prompt it runs. */
   single_prompt: z.string().nullable().default(null),
+  /** The companion journal of calls and finished steps (null until the first one is recorded). */
+  journal: JournalIndexSchema.nullable().default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

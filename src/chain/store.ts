@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ContextFileError, UsageError } from '../errors.js';
+import { appendToJournal, joinJournal } from './journal.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
 
@@ -46,8 +47,10 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
 }
 
 /**
- * Reads and validates one context file. Throws ContextFileError when it cannot be read, is not
- * JSON, or does not match the schema (the first issues are named as `path: message`).
+ * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
+ * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
+ * JSON, its journal is damaged, or it does not match the schema (the first issues are named as
+ * `path: message`).
  */
 export async function readChainFile(file: string): Promise<ChainContext> {
   let text: string;
@@ -62,14 +65,15 @@ export async function readChainFile(file: string): Promise<ChainContext> {
   } catch (err) {
     throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
   }
+  if (json && typeof json === 'object' && !Array.isArray(json)) json = joinJournal(file, json as Record<string, unknown>);
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
-  const { ChainContextSchema } = await import('./schema.js');
+  const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([import('./schema.js'), import('./upgrade.js')]);
   const parsed = ChainContextSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ContextFileError(file, `not a claude-exec context file (${issues.join('; ')})`);
   }
-  return parsed.data;
+  return upgradeChainContext(parsed.data);
 }
 
 /** Accepts `47`, `047` or `chain-047`; returns the canonical zero-padded id or null. */
@@ -92,13 +96,16 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
 const requireCjs = createRequire(import.meta.url);
 
 /**
- * Writes a context atomically and synchronously (temp file in the same directory, fsync,
+ * Saves a context synchronously: new call records and finished steps are appended to its journal
+ * and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the rest (the head,
+ * which indexes the journal) is written atomically (temp file in the same directory, fsync,
  * rename). Also what signal handlers use, since they must finish before the process exits.
  * write-file-atomic is loaded on first use, to keep start-up fast.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
+  const head = appendToJournal(file, ctx);
   const writeFileAtomic = requireCjs('write-file-atomic') as typeof import('write-file-atomic');
-  writeFileAtomic.sync(file, `${JSON.stringify(ctx, null, 2)}\n`, { fsync: true });
+  writeFileAtomic.sync(file, `${JSON.stringify(head, null, 2)}\n`, { fsync: true });
 }
 
 /**

@@ -19,7 +19,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
-import { SCHEMA_VERSION } from '../chain/version.js';
+import { readJournalCalls } from '../chain/journal.js';
+import { READABLE_VERSIONS } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 
 export type { ReportCall } from './aggregate.js';
@@ -55,7 +56,7 @@ export interface TimeWindow {
 export function shapeProblem(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (d.schema_version !== SCHEMA_VERSION) return `schema_version ${JSON.stringify(d.schema_version)} is not ${SCHEMA_VERSION}`;
+  if (!READABLE_VERSIONS.includes(d.schema_version as number)) return `schema_version ${JSON.stringify(d.schema_version)} is not one of ${READABLE_VERSIONS.join(', ')}`;
   if (typeof d.chain_uid !== 'string' || typeof d.chain_id !== 'string') return 'no chain_id/chain_uid';
   if (!Array.isArray(d.calls)) return 'no calls[]';
   for (const c of d.calls as Record<string, unknown>[]) {
@@ -76,7 +77,10 @@ export function shapeProblem(doc: unknown): string | null {
 
 const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
 
-/** The document of a context file a report can use, or null after warning why it cannot. */
+/**
+ * The document of a context file a report can use (with its journal's call records in front of
+ * its own), or null after warning why it cannot.
+ */
 function readContext(file: string, onWarning: (msg: string) => void): Record<string, unknown> | null {
   let doc: unknown;
   try {
@@ -84,6 +88,16 @@ function readContext(file: string, onWarning: (msg: string) => void): Record<str
   } catch (err) {
     onWarning(`${file}: skipped, ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot read'} (${(err as Error).message})`);
     return null;
+  }
+  const index = (doc as { journal?: unknown } | null)?.journal;
+  if (index && typeof index === 'object' && Array.isArray((doc as { calls?: unknown }).calls)) {
+    try {
+      const d = doc as Record<string, unknown> & { calls: unknown[] };
+      d.calls = [...readJournalCalls(file, index as Parameters<typeof readJournalCalls>[1]), ...d.calls];
+    } catch (err) {
+      onWarning(`${file}: skipped, ${(err as Error).message.replace(`${file}: `, '')}`);
+      return null;
+    }
   }
   const problem = shapeProblem(doc);
   if (problem) {

@@ -45,12 +45,16 @@ export function findingsOf(step: Step): Findings | null {
   return r as Findings;
 }
 
-/** Every entry of the finished steps, in step order. */
-export function memoryEntries(ctx: Pick<ChainContext, 'steps'>): MemoryEntry[] {
+/** Entries of finished steps, which never change again: computed once per step object. */
+const cached = new WeakMap<Step, MemoryEntry[]>();
+
+/** The entries of one step (none while it runs or when it failed). */
+export function stepEntries(step: Step): MemoryEntry[] {
+  const known = cached.get(step);
+  if (known) return known;
   const out: MemoryEntry[] = [];
-  for (const step of ctx.steps) {
-    const f = findingsOf(step);
-    if (!f || BOOKKEEPING.has(step.prompt)) continue;
+  const f = findingsOf(step);
+  if (f && !BOOKKEEPING.has(step.prompt)) {
     const base = { step: step.n, prompt: step.prompt, phase: step.phase };
     (f.findings ?? []).forEach((text, i) => out.push({ ...base, id: `F${step.n}.${i + 1}`, kind: 'finding', text }));
     (f.risks ?? []).forEach((text, i) => out.push({ ...base, id: `R${step.n}.${i + 1}`, kind: 'risk', text }));
@@ -63,6 +67,14 @@ export function memoryEntries(ctx: Pick<ChainContext, 'steps'>): MemoryEntry[] {
     }
     if (f.solution && !SOLUTION_WRITERS.has(step.prompt)) out.push({ ...base, id: `P${step.n}`, kind: 'proposal', text: f.solution });
   }
+  if (step.status !== 'running') cached.set(step, out);
+  return out;
+}
+
+/** Every entry of the finished steps after step `afterStep`, in step order. */
+export function memoryEntries(ctx: Pick<ChainContext, 'steps'>, afterStep = 0): MemoryEntry[] {
+  const out: MemoryEntry[] = [];
+  for (const step of ctx.steps) if (step.n > afterStep) for (const e of stepEntries(step)) out.push(e);
   return out;
 }
 

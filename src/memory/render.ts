@@ -40,19 +40,26 @@ const NAMES: Record<SectionId, string> = {
   steps: 'lines of prompts already run', files: 'files changed', tests: 'test runs', cost: 'cost lines',
 };
 
-/** Room kept for the note that says what was left out. */
-const NOTE_TOKENS = 90;
+function header(ctx: ChainContext, phase: Phase): string {
+  const c = ctx.confidence_scores;
+  return (
+    `Chain ${ctx.chain_id} · phase ${phase} · confidence: overall ${c.overall}, requirements ${c.requirements}, ` +
+    `technical approach ${c.technical_approach}, implementation details ${c.implementation_details} · context health ${ctx.session_memory.context_health}/10`
+  );
+}
 
 function assemble(ctx: ChainContext, phase: Phase, blocks: readonly Block[], titles: Record<string, string>): string {
-  const c = ctx.confidence_scores;
-  const out = [
-    `Chain ${ctx.chain_id} · phase ${phase} · confidence: overall ${c.overall}, requirements ${c.requirements}, ` +
-      `technical approach ${c.technical_approach}, implementation details ${c.implementation_details} · context health ${ctx.session_memory.context_health}/10`,
-  ];
+  const out = [header(ctx, phase)];
+  const bySection = new Map<SectionId, Block[]>();
+  for (const b of blocks) {
+    const list = bySection.get(b.section);
+    if (list) list.push(b);
+    else bySection.set(b.section, [b]);
+  }
   for (const id of SECTIONS) {
-    const mine = blocks.filter((b) => b.section === id).sort((a, b) => a.order - b.order);
-    if (mine.length === 0) continue;
-    out.push('', titles[id] ?? `### ${id}`, ...mine.map((b) => b.text));
+    const mine = bySection.get(id);
+    if (!mine?.length) continue;
+    out.push('', titles[id] ?? `### ${id}`, ...mine.sort((a, b) => a.order - b.order).map((b) => b.text));
   }
   return out.join('\n');
 }
@@ -62,53 +69,52 @@ function note(omitted: Partial<Record<SectionId, number>>, budget: number): stri
   return `\n\n_Summarized to fit the memory budget of ${budget.toLocaleString('en-US')} tokens: not shown here are ${parts.join(', ')}. They are kept in the chain's files under contexts/ (search_code finds them)._`;
 }
 
+const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
+/** Room kept for the note while lines are left out (it is measured exactly before it is used). */
+const NOTE_RESERVE_BYTES = 600;
+/** Tokens of a text of `n` UTF-8 bytes (./tokens.ts: bytes / 4, rounded up). */
+const tokensOfBytes = (n: number) => Math.ceil(n / 4);
+
 /**
  * The memory of `ctx` for a prompt, within `opts.budgetTokens`. Sections in order: goal,
  * requirements, answers and assumptions, human feedback at the gate, decisions, solution, file
  * plan, open uncertainties, questions proposed but not asked, known facts, digest, findings and
  * risks, proposals and documents, prompts already run, files changed, test runs, cost.
+ * Sizes are counted exactly in bytes while lines are left out, so the text is assembled once.
  */
 export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMemory {
   const phase = opts.phase ?? ctx.current_phase;
   const { blocks, titles } = buildBlocks(ctx, { phase, prompt: opts.prompt });
-  const full = assemble(ctx, phase, blocks, titles);
-  const fullTokens = estimateTokens(full);
   const count = (bs: readonly Block[]) => {
     const n: Partial<Record<SectionId, number>> = {};
     for (const b of bs) n[b.section] = (n[b.section] ?? 0) + 1;
     return n;
   };
-  if (fullTokens <= opts.budgetTokens) {
-    return { text: full, tokens: fullTokens, fullTokens, budgetTokens: opts.budgetTokens, omitted: {}, shown: count(blocks) };
-  }
   const perSection = count(blocks);
+  // bytes(assembled) = header + per section (blank line + title) + per block (newline + text)
+  const sectionBytes = (id: SectionId) => 2 + bytes(titles[id] ?? `### ${id}`);
+  const blockBytes = new Map(blocks.map((b) => [b, 1 + bytes(b.text)] as const));
+  let total = bytes(header(ctx, phase)) + (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
+  for (const b of blocks) total += blockBytes.get(b)!;
+  const fullTokens = tokensOfBytes(total);
+  const budgetBytes = opts.budgetTokens * 4;
+  if (total <= budgetBytes) {
+    return { text: assemble(ctx, phase, blocks, titles), tokens: fullTokens, fullTokens, budgetTokens: opts.budgetTokens, omitted: {}, shown: perSection };
+  }
   const left = new Set(blocks);
   const omitted: Partial<Record<SectionId, number>> = {};
   const candidates = blocks.filter((b) => b.keep !== NEVER).sort((a, b) => a.keep - b.keep || a.recency - b.recency || b.order - a.order);
-  const render = () => {
-    const kept = blocks.filter((b) => left.has(b));
-    return { kept, text: assemble(ctx, phase, kept, titles) + (Object.keys(omitted).length ? note(omitted, opts.budgetTokens) : '') };
-  };
-  const drop = (b: Block) => {
+  // The note's size depends on the counts: reserve room for it, then check it exactly.
+  const fits = (reserve: number) => total + reserve <= budgetBytes;
+  const exact = () => fits(bytes(note(omitted, opts.budgetTokens)));
+  for (const b of candidates) {
+    if (fits(NOTE_RESERVE_BYTES) && exact()) break;
     left.delete(b);
+    total -= blockBytes.get(b)!;
     omitted[b.section] = (omitted[b.section] ?? 0) + 1;
-  };
-  // Estimate first (each block's own tokens, its section header once the section is empty), then
-  // correct on the assembled text, which also carries the note.
-  let total = fullTokens;
-  let next = 0;
-  const target = opts.budgetTokens - NOTE_TOKENS;
-  for (; next < candidates.length && total > target; next++) {
-    const b = candidates[next]!;
-    drop(b);
-    total -= estimateTokens(`\n${b.text}`);
-    if (omitted[b.section] === perSection[b.section]) total -= estimateTokens(`\n\n${titles[b.section] ?? ''}`);
+    if (omitted[b.section] === perSection[b.section]) total -= sectionBytes(b.section);
   }
-  let out = render();
-  while (estimateTokens(out.text) > opts.budgetTokens && next < candidates.length) {
-    drop(candidates[next++]!);
-    out = render();
-  }
-  const { kept, text } = out;
+  const kept = blocks.filter((b) => left.has(b));
+  const text = assemble(ctx, phase, kept, titles) + note(omitted, opts.budgetTokens);
   return { text, tokens: estimateTokens(text), fullTokens, budgetTokens: opts.budgetTokens, omitted, shown: count(kept) };
 }

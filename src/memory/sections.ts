@@ -66,9 +66,17 @@ export function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
 }
 
+const lines = new WeakMap<object, string>();
+
+/** The memory line of an entry (entries of finished steps are immutable: made once). */
 function entryLine(e: MemoryEntry): string {
-  const tag = e.kind === 'risk' ? 'risk' : e.kind === 'verdict' ? 'verdict' : 'finding';
-  return `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
+  let line = lines.get(e);
+  if (line === undefined) {
+    const tag = e.kind === 'risk' ? 'risk' : e.kind === 'verdict' ? 'verdict' : 'finding';
+    line = e.kind === 'proposal' ? `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}` : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
+    lines.set(e, line);
+  }
+  return line;
 }
 
 function factValue(v: unknown): string {
@@ -149,19 +157,18 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   for (const [k, v] of Object.entries(ctx.discovered)) add('facts', `- ${k}: ${clip(factValue(v), 600)}`, 60);
 
   const digest = ctx.memory_digest;
-  const hidden = (step: number) => digest !== null && step <= digest.through_step;
   if (digest) {
     titles.digest = `### Digest of the findings of steps 1–${digest.through_step} (context_preservation, step ${digest.step})`;
     for (const line of digest.lines) add('digest', `- ${oneLine(line)}`, 78);
   }
 
-  const entries = memoryEntries(ctx).filter((e) => !hidden(e.step));
+  const entries = memoryEntries(ctx, digest?.through_step ?? 0);
   const rel = (e: MemoryEntry) => relevance(phase, e.phase);
   titles.entries = '### Findings and risks (most relevant to this phase first)';
   const findings = entries.filter((e) => e.kind !== 'proposal').sort((a, b) => rel(b) - rel(a) || a.step - b.step);
   for (const e of findings) add('entries', entryLine(e), 40 + 6 * rel(e) + (e.kind === 'finding' ? 0 : 3) + Math.min(3, recent(e.step)), e.step);
   titles.proposals = '### Proposals and documents of earlier steps';
-  for (const e of entries.filter((x) => x.kind === 'proposal')) add('proposals', `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}`, 34 + 4 * rel(e), e.step);
+  for (const e of entries.filter((x) => x.kind === 'proposal')) add('proposals', entryLine(e), 34 + 4 * rel(e), e.step);
 
   titles.steps = '### Prompts already run';
   for (const s of ctx.steps) {

@@ -82,6 +82,11 @@ export function scenarioResponder(s: Scenario): (req: RecordedRequest) => Promis
       case 'solution_synthesizer':
       case 'solution_presenter':
         return findings({ solution: '## Plan\nSign tokens with HMAC in src/token.js.' });
+      case 'context_health_checker':
+        return findings({ context_health: 8 });
+      case 'context_preservation':
+        // A digest of about the size a model writes: a dozen compacted facts with their sources.
+        return findings({ digest: Array.from({ length: 12 }, (_, i) => `[F${i}.1] src/app.js:${10 + i}: compacted fact ${i} about the session-based login (bench ${chainOf(req)})`) });
       default: {
         const forced = req.body.tool_choice?.type === 'tool';
         const done = toolResultCount(req);

@@ -8,7 +8,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { joinJournal } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
+import { upgradeChainContext } from '../../src/chain/upgrade.js';
 import { startFakeAnthropic, type FakeServer, type RecordedRequest } from './fake-anthropic.js';
 import { createScenario, type Scenario, type ScenarioOptions } from './scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from './workspace.js';
@@ -78,9 +80,9 @@ export async function contextFiles(root: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-/** Reads a context file and validates it with the schema (throws on any violation). */
+/** Reads a context file with its journal and validates it with the schema (throws on any violation). */
 export function readContext(file: string): ChainContext {
-  return ChainContextSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return upgradeChainContext(ChainContextSchema.parse(joinJournal(file, JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
 }
 
 /** The only chain of a workspace. */

@@ -3,6 +3,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { printJson } from '../io.js';
 import type { GlobalOptions } from '../io.js';
@@ -48,12 +49,27 @@ export function register(program: Command): void {
 
   program
     .command('show')
-    .description('the whole context of a chain (JSON)')
+    .description('the whole context of a chain (JSON), or with --memory what a prompt of it is shown now')
     .argument('<id>', 'chain id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--memory', 'print the chain memory a prompt would get as {{context}} now (its current phase, the memory budget)')
+    .option('--prompt <name>', 'with --memory: render it for this prompt (default: the one the chain runs next)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  claude-exec show 047                       # the context file, joined with its journal\n  claude-exec show 047 --memory              # what the next prompt sees\n  claude-exec show 047 --memory --prompt code_reviewer --json',
+    )
+    .action(async (id: string, o: { memory?: boolean; prompt?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { loadChain } = await import('../../app/chains.js');
-      printJson(io, (await loadChain(dirsOf(opts), id)).ctx);
+      if (!o.memory) {
+        if (o.prompt !== undefined) throw new UsageError('--prompt goes with --memory', 'Example: claude-exec show 047 --memory --prompt code_reviewer');
+        const { loadChain } = await import('../../app/chains.js');
+        return printJson(io, (await loadChain(dirsOf(opts), id)).ctx);
+      }
+      const [{ chainMemory }, { loadConfig }] = await Promise.all([import('../../app/memoryView.js'), import('../../config/load.js')]);
+      const view = await chainMemory(dirsOf(opts), id, { budgetTokens: loadConfig(opts.cwd).config.limits.context_tokens, prompt: o.prompt });
+      if (opts.json) return printJson(io, view);
+      const left = Object.entries(view.omitted).map(([k, n]) => `${n} ${k}`).join(', ');
+      io.err(`chain ${view.chain_id} · ${view.phase}${view.prompt ? ` · for ${view.prompt}` : ''} · ${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens${left ? ` · left out: ${left}` : ''}`);
+      io.out(view.text);
     });
 
   program

@@ -9,10 +9,11 @@ import * as costReport from './cost-report.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
 import * as prices from './prices.js';
+import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, init];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, init];

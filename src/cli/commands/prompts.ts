@@ -53,6 +53,7 @@ export function renderPromptDoc(doc: PromptDoc): string {
     `phases: [${doc.phases.join(', ')}]`,
     `tools: ${doc.tools}`,
     `tier: ${doc.tier}`,
+    ...(doc.aliases.length ? [`aliases: [${doc.aliases.join(', ')}]`] : []),
     '---',
     doc.body,
   ].join('\n');
@@ -112,7 +113,10 @@ export function register(program: Command): void {
       warnIssues(io, issues);
       const doc = app.showPrompt(catalog, name);
       if (opts.json) printJson(io, doc);
-      else io.out(renderPromptDoc(doc));
+      else {
+        if (doc.name !== name) io.err(`${name} was merged into ${doc.name}; showing ${doc.name}`);
+        io.out(renderPromptDoc(doc));
+      }
     });
 
   prompts
