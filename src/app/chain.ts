@@ -11,6 +11,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
+import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
 import { ChainSession } from './session.js';
@@ -63,7 +64,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
-    const deps = bindDeps(session, base, log);
+    const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);

@@ -4,6 +4,7 @@
  * gate needs a human. Every completed call and step is in the context file before the next
  * begins, so a crash or an interrupt loses nothing that `resume` would have to repeat.
  */
+import path from 'node:path';
 import type { ChainContext, Effect } from '../chain/schema.js';
 import type { CostClasses } from '../library/catalog.js';
 import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
@@ -15,6 +16,7 @@ import { createWorkspaceTools, runTestCommand } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
+import { recordChainCosts } from './promptCosts.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
@@ -231,5 +233,6 @@ export async function finish(session: ChainSession, status: 'complete' | 'failed
   c.error = reason;
   c.pending = null;
   await session.save();
+  recordChainCosts(path.dirname(session.file), c);
   return status;
 }

@@ -75,9 +75,10 @@ export async function renderStats(report: PromptStatsReport, color: boolean): Pr
     String(p.failures),
     Math.round(p.avg_tokens).toLocaleString('en-US'),
     money(p.avg_cost_usd) + (p.unpriced_calls ? ` (+${p.unpriced_calls} unpriced)` : ''),
+    p.median_tokens === null ? '-' : `${Math.round(p.median_tokens).toLocaleString('en-US')}${p.cost_class ? ` (${p.cost_class})` : ''}`,
     p.avg_confidence_gain === null ? '-' : `${p.avg_confidence_gain >= 0 ? '+' : ''}${(p.avg_confidence_gain * 100).toFixed(1)} pts`,
   ]);
-  const head = ['prompt', 'runs', 'failures', 'avg tokens', 'avg cost', 'avg confidence gain'];
+  const head = ['prompt', 'runs', 'failures', 'avg tokens', 'avg cost', 'median uncached (class)', 'avg confidence gain'];
   return `${await table(head, rows, color)}\n${report.chains} chains`;
 }
 
