@@ -101,4 +101,42 @@ describe('the chain memory, end to end (built binary, a stand-in that marks ever
       await e.close();
     }
   }, E2E_TIMEOUT_MS);
+
+  it('prompt run NAME --focus runs one prompt as a one-step chain; an alias runs the merged prompt; show --memory prints what a prompt sees', async () => {
+    const e = await setupE2e();
+    try {
+      const r = await e.run('prompt', 'run', 'security_scanner', '--focus', 'the login route in src/app.js', '--json');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = jsonOut(r);
+      expect(out).toMatchObject({ status: 'complete', prompt: 'security_scanner', exit_code: 0, result: { verdict: { passed: true } } });
+      const first = readTurn(e.messages()[0]!.body)!;
+      expect(first).toMatchObject({ prompt: 'security_scanner', phase: 'implementation', step: 1 });
+      expect(first.instructions).toContain('Focus: the login route in src/app.js');
+      const { ctx } = await onlyChain(e.ws.root);
+      expect(ctx).toMatchObject({ single_prompt: 'security_scanner', goal: 'security_scanner: the login route in src/app.js', status: 'complete' });
+      expect(ctx.calls.length).toBe(e.messages().length);
+      expect(e.messages()[0]!.body.tools.map((t: { name: string }) => t.name)).toContain('read_file');
+
+      const alias = await e.run('prompt', 'run', 'performance_auditor', '--json');
+      expect(alias.exitCode, alias.stderr).toBe(0);
+      expect(jsonOut(alias)).toMatchObject({ prompt: 'performance_profiler', status: 'complete' });
+
+      const typo = await e.run('prompt', 'run', 'securty_scanner');
+      expect(typo.exitCode).toBe(2);
+      expect(typo.stderr).toMatch(/no prompt named "securty_scanner"/);
+
+      const id = out.chain_id as string;
+      const view = await e.run('show', id, '--memory', '--json');
+      expect(view.exitCode, view.stderr).toBe(0);
+      const memory = jsonOut(view);
+      expect(memory).toMatchObject({ chain_id: id, phase: 'implementation', prompt: 'security_scanner', budget_tokens: 12_000 });
+      expect(memory.text).toContain('### Goal\nsecurity_scanner: the login route in src/app.js');
+      expect(memory.text).toContain('[V1] verdict (security_scanner): passed');
+      const plain = await e.run('show', id, '--memory');
+      expect(plain.stdout.startsWith(`Chain ${id} · phase implementation`)).toBe(true);
+      expect(plain.stderr).toMatch(/of 12,000 tokens/);
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
 });
