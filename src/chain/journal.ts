@@ -13,8 +13,11 @@
  * are ignored by readers and cut off by the next append. A journal shorter than its index, or a
  * line that does not parse, is reported as a damaged file and never written to.
  *
- * Invariants the writer relies on: call records are only ever appended (ids in order); a step is
- * journaled only once it and every step before it have finished, and a finished step never changes.
+ * What is journaled when: a step once it and every step before it have finished; a call record
+ * once its step has finished (and every call before it is journaled). So while a step runs, its
+ * calls stay in the head (bounded by the turn cap and the concurrency), each save of a call is one
+ * fsync'd head write, and the journal is appended about once per step. Invariants the writer
+ * relies on: call records are only ever appended (ids in order), and a finished step never changes.
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
@@ -44,15 +47,17 @@ function writeAll(fd: number, buf: Buffer, position: number): void {
 }
 
 /**
- * Appends the records `ctx` has beyond its journal index (calls, and the finished steps that
- * follow the journaled ones in order), fsyncs, and returns the new index and the head to write
+ * Appends the records `ctx` has beyond its journal index that are ready (see above), fsyncs, and returns the new index and the head to write
  * (ctx without the journaled calls and steps). `ctx.journal` is updated in place, so the next
  * save appends only what is new. Throws ContextFileError when the journal is shorter than the
  * index says (it is then left untouched).
  */
 export function appendToJournal(contextFile: string, ctx: ChainContext): ChainContext {
   const index: JournalIndex = ctx.journal ?? { file: journalName(contextFile), bytes: 0, calls: 0, steps: 0 };
-  const calls = ctx.calls.slice(index.calls);
+  const running = new Set(ctx.steps.filter((s) => s.status === 'running').map((s) => s.n));
+  let c = index.calls;
+  while (c < ctx.calls.length && !running.has(ctx.calls[c]!.step)) c++;
+  const calls = ctx.calls.slice(index.calls, c);
   let k = index.steps;
   while (k < ctx.steps.length && ctx.steps[k]!.status !== 'running') k++;
   const steps = ctx.steps.slice(index.steps, k);

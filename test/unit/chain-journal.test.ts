@@ -37,31 +37,32 @@ function withCalls(ctx: ChainContext, calls: CallRecord[], steps: Step[]): Chain
 }
 
 describe('the context file and its journal', () => {
-  it('appends calls and finished steps to the journal; the head keeps the rest; reading joins them', async () => {
+  it('appends finished steps and their calls to the journal; the head keeps the running step and its calls; reading joins them', async () => {
     const ctx = withCalls(base(), [call(1, 1), call(2, 1), call(3, 2)], [step(1, 'complete'), step(2, 'running')]);
     saveChainSync(file, ctx);
     const head = JSON.parse(await readFile(file, 'utf8'));
-    expect(head).toMatchObject({ schema_version: 2, calls: [], journal: { file: journalName(file), calls: 3, steps: 1 } });
+    expect(head).toMatchObject({ schema_version: 2, journal: { file: journalName(file), calls: 2, steps: 1 } });
+    expect(head.calls.map((c: CallRecord) => c.id)).toEqual([3]);
     expect(head.steps.map((s: Step) => s.n)).toEqual([2]);
-    expect((await readFile(journal(), 'utf8')).trim().split('\n').map((l) => Object.keys(JSON.parse(l))[0])).toEqual(['call', 'call', 'call', 'step']);
+    expect((await readFile(journal(), 'utf8')).trim().split('\n').map((l) => Object.keys(JSON.parse(l))[0])).toEqual(['call', 'call', 'step']);
     const back = await readChainFile(file);
     expect(back.calls).toEqual(ctx.calls);
     expect(back.steps).toEqual(ctx.steps);
     expect(ctx.journal).toEqual(head.journal);
   });
 
-  it('appends only what is new on the next save; a step is journaled once every step before it has finished', async () => {
-    const ctx = withCalls(base(), [call(1, 1)], [step(1, 'running'), step(2, 'complete')]);
+  it('appends only what is new on the next save; a step (and a call) is journaled once every step before it has finished', async () => {
+    const ctx = withCalls(base(), [call(1, 2), call(2, 1)], [step(1, 'running'), step(2, 'complete')]);
     saveChainSync(file, ctx);
     expect(ctx.journal).toMatchObject({ calls: 1, steps: 0 });
     const bytes = (await stat(journal())).size;
     ctx.steps[0] = step(1, 'complete');
-    withCalls(ctx, [call(2, 2)], ctx.steps);
+    withCalls(ctx, [call(3, 2)], ctx.steps);
     saveChainSync(file, ctx);
-    expect(ctx.journal).toMatchObject({ calls: 2, steps: 2 });
+    expect(ctx.journal).toMatchObject({ calls: 3, steps: 2 });
     const text = await readFile(journal(), 'utf8');
     expect(text.slice(0, bytes).split('\n').filter(Boolean)).toHaveLength(1);
-    expect(text.split('\n').filter(Boolean)).toHaveLength(4);
+    expect(text.split('\n').filter(Boolean)).toHaveLength(5);
     expect((await readChainFile(file)).steps.map((s) => s.status)).toEqual(['complete', 'complete']);
   });
 
