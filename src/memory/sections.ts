@@ -113,8 +113,10 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   for (const r of ctx.requirements) add('requirements', `- ${r.id}: ${r.text}`, NEVER);
 
   titles.answers = '### Answers and assumptions';
-  for (const q of ctx.questions.filter((x) => x.answer !== null)) add('answers', `- ${q.question} → ${q.answer}${q.answered_by === 'assumed' ? ' (assumed default)' : ''}`, NEVER);
-  for (const a of ctx.assumptions) add('answers', `- assumption: ${a}`, NEVER);
+  const answered = ctx.questions.filter((x) => x.answer !== null);
+  for (const q of answered) add('answers', `- ${q.question} → ${q.answer}${q.answered_by === 'assumed' ? ' (assumed default)' : ''}`, NEVER);
+  // An accepted default is also recorded as an assumption; the answer line above says it already.
+  for (const a of ctx.assumptions) if (!answered.some((q) => a.startsWith(`${q.question} → `))) add('answers', `- assumption: ${a}`, NEVER);
 
   titles.gate = '### Human feedback at the gate';
   const answers = ctx.steps.filter((s) => s.prompt === 'uncertainty_resolver' && s.status === 'complete');

@@ -13,8 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChain, type ChainOutcome } from '../../src/app/chain.js';
 import { createBaseDeps } from '../../src/app/deps.js';
-import { createProgress } from '../../src/ui/terminal.js';
-import type { Ui } from '../../src/ui/types.js';
+import { silentUi } from '../helpers/ui.js';
 import { startFakeAnthropic, toolReply, type FakeReply, type FakeServer, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { makeTempWorkspace } from '../helpers/workspace.js';
 
@@ -113,13 +112,6 @@ export function scenarioResponder(s: Scenario): (req: RecordedRequest) => Promis
   };
 }
 
-const silentUi: Ui = {
-  progress: createProgress(() => undefined, { color: false, verbose: false }),
-  interactive: false,
-  askQuestions: async () => ({}),
-  askApproval: async () => ({ response: 'approved' }),
-  confirmChange: async () => ({ approved: true }),
-};
 
 export interface ChainRun {
   outcome: ChainOutcome;

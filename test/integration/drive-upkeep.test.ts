@@ -10,8 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startChain } from '../../src/app/chain.js';
 import { createBaseDeps } from '../../src/app/deps.js';
-import { createProgress } from '../../src/ui/terminal.js';
-import type { Ui } from '../../src/ui/types.js';
+import { silentUi } from '../helpers/ui.js';
 import { startFakeAnthropic, toolReply, type FakeReply, type FakeServer, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
@@ -64,13 +63,6 @@ function scripted(s: Script) {
   };
 }
 
-const silentUi: Ui = {
-  progress: createProgress(() => undefined, { color: false, verbose: false }),
-  interactive: false,
-  askQuestions: async () => ({}),
-  askApproval: async () => ({ response: 'approved' }),
-  confirmChange: async () => ({ approved: true }),
-};
 
 let server: FakeServer | undefined;
 let ws: TempWorkspace;
