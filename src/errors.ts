@@ -77,7 +77,8 @@ export class BudgetExceededError extends ClaudeExecError {
     super(
       `budget reached: spent $${spentUsd.toFixed(4)}, the next call would cost about $${nextCallUsd.toFixed(4)}, limit $${maxCostUsd.toFixed(2)}`,
       ExitCode.budget,
-      'Continue with `claude-exec resume ID --max-cost HIGHER`.',
+      // The CLI replaces this with the chain's own command (src/cli/outcome.ts hintFor).
+      'Continue the chain with `claude-exec resume <chain id> --max-cost HIGHER`.',
     );
     this.spentUsd = spentUsd;
     this.nextCallUsd = nextCallUsd;
@@ -107,10 +108,13 @@ export class StepFailedError extends ClaudeExecError {
   }
 }
 
-/** SIGINT/SIGTERM arrived; the context file was saved. Exit 130. */
+/**
+ * SIGINT/SIGTERM arrived, or Ctrl-C at a question or an approval; the context file was saved
+ * as `cancelled`. Exit 130. The CLI adds the hint naming the chain (`claude-exec resume 047`).
+ */
 export class InterruptedError extends ClaudeExecError {
-  constructor(message = 'interrupted') {
-    super(message, ExitCode.interrupted, 'Continue with `claude-exec resume ID`.');
+  constructor(message = 'interrupted', hint?: string) {
+    super(message, ExitCode.interrupted, hint);
   }
 }
 

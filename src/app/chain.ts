@@ -49,12 +49,15 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   const off = onInterrupt(() => {
+    let saved: ChainOutcome | undefined;
     if (session) {
       session.ctx.status = 'cancelled';
       session.ctx.error = 'interrupted';
       session.saveSync();
+      saved = { ctx: session.ctx, file: entry.path };
     }
     lock.releaseSync();
+    return saved;
   });
   try {
     const ctx = await readChainFile(entry.path);

@@ -1,47 +1,31 @@
 /**
- * Read-only views of chains: the list, one chain's progress, and rollback of its file changes.
+ * Chains read back: the list, one chain (by id or the newest), and rollback of its file changes.
+ * Their `--json` shapes are built from the contexts by src/cli/views/.
  */
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
 
-export interface ChainRow {
-  chain_id: string;
-  slug: string;
-  status: ChainContext['status'];
-  current_phase: ChainContext['current_phase'];
-  goal: string;
-  cost_usd: number;
-  tokens: number;
-  created_at: string;
-  updated_at: string;
-  file: string;
-}
-
-/** Every readable chain in `dirs`, oldest first; unreadable files are reported via `onWarning` and skipped. */
-export async function listChains(dirs: string[], onWarning: (msg: string) => void): Promise<ChainRow[]> {
-  const rows: ChainRow[] = [];
+/**
+ * Every readable chain in `dirs`, oldest first, with its file; unreadable files are reported via
+ * `onWarning` and skipped (never rewritten).
+ */
+export async function listChains(dirs: string[], onWarning: (msg: string) => void): Promise<{ ctx: ChainContext; file: string }[]> {
+  const out: { ctx: ChainContext; file: string }[] = [];
   for (const entry of await listChainFiles(dirs)) {
     try {
-      const c = await readChainFile(entry.path);
-      rows.push({
-        chain_id: c.chain_id,
-        slug: c.slug,
-        status: c.status,
-        current_phase: c.current_phase,
-        goal: c.goal,
-        cost_usd: c.cost_tracking.estimated_cost,
-        tokens: c.cost_tracking.tokens_used,
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        file: entry.path,
-      });
+      out.push({ ctx: await readChainFile(entry.path), file: entry.path });
     } catch (err) {
       if (err instanceof ClaudeExecError) onWarning(`skipped ${err.message}`);
       else throw err;
     }
   }
-  return rows;
+  return out;
+}
+
+/** A chain that failed before its first call (e.g. no connection): nothing to see or resume. */
+export function isEmptyFailure(ctx: ChainContext): boolean {
+  return ctx.status === 'failed' && ctx.calls.length === 0;
 }
 
 /** Loads chain `id`, or the newest chain when `id` is undefined. Throws UsageError when there is none. */
@@ -55,41 +39,6 @@ export async function loadChain(dirs: string[], id: string | undefined): Promise
     file = (await findChain(dirs, id)).path;
   }
   return { ctx: await readChainFile(file), file };
-}
-
-export interface ChainStatus {
-  chain_id: string;
-  goal: string;
-  status: ChainContext['status'];
-  current_phase: ChainContext['current_phase'];
-  phases: { phase: string; duration_ms: number | null; iterations: number; prompts: string[]; exit_reason: string | null; done: boolean }[];
-  total_duration_ms: number;
-  cost_usd: number;
-  unpriced_calls: number;
-  tokens: number;
-  confidence: ChainContext['confidence_scores'];
-  pending: ChainContext['pending'];
-  open_questions: { id: string; question: string; why: string; default_answer: string }[];
-  error: string | null;
-}
-
-/** The progress of a chain in the shape of the seed's `/status`. Pure. */
-export function chainStatus(ctx: ChainContext): ChainStatus {
-  return {
-    chain_id: ctx.chain_id,
-    goal: ctx.goal,
-    status: ctx.status,
-    current_phase: ctx.current_phase,
-    phases: ctx.phase_history.map((p) => ({ phase: p.phase, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null })),
-    total_duration_ms: Date.parse(ctx.updated_at) - Date.parse(ctx.created_at),
-    cost_usd: ctx.cost_tracking.estimated_cost,
-    unpriced_calls: ctx.cost_tracking.unpriced_calls,
-    tokens: ctx.cost_tracking.tokens_used,
-    confidence: ctx.confidence_scores,
-    pending: ctx.pending,
-    open_questions: ctx.questions.filter((q) => q.answer === null).map(({ id, question, why, default_answer }) => ({ id, question, why, default_answer })),
-    error: ctx.error,
-  };
 }
 
 /**

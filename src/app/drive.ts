@@ -168,6 +168,7 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     for (;;) {
       if (signal?.aborted) throw new InterruptedError();
       const effect = session.ctx.machine.awaiting!;
+      if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
       if (effect.kind === 'complete') return await finish(session, 'complete', null);
       if (effect.kind === 'fail') {
         await debugFailedChain(session, deps, effect.reason);
@@ -189,6 +190,7 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
         }
         if (!terminal && c.until_phase === t.exited.phase) {
           c.status = 'paused';
+          c.until_phase = null;
           await session.save();
           deps.ui.progress.info(`stopped after ${t.exited.phase} as --until asked; continue with \`claude-exec resume ${c.chain_id}\``);
           return 'paused';
@@ -226,6 +228,21 @@ export async function stopped(session: ChainSession, err: unknown): Promise<Driv
   throw err;
 }
 
+/**
+ * `--until solution-approval`: stop AT the gate with the solution presented and nothing
+ * approved (status `paused`, the approval pending), so `approve ID` or `resume ID` answers it.
+ */
+async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<DriveOutcome> {
+  const c = session.ctx;
+  c.status = 'paused';
+  c.until_phase = null;
+  c.pending = { kind: 'approval', presented: c.solution ?? '(no solution text was produced)' };
+  await session.save();
+  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
+  return 'paused';
+}
+
+/** Ends the chain as complete or failed (with `reason`), saves, and adds its runs to the measured prompt costs. */
 export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);

@@ -2,7 +2,9 @@
  * The human gates: clarifying questions, the solution approval, and file changes. Each is
  * answered in one of three ways: by a recorded answer (`answer`/`approve` commands), by `--yes`
  * (proposed defaults become assumptions; gates approve), or on a terminal. Otherwise the chain
- * is saved as `awaiting-input` with what it needs in `pending`, and AwaitingInputError is thrown.
+ * is saved as `awaiting-input` with what it needs in `pending`, and AwaitingInputError is thrown;
+ * the CLI then prints what waits (src/cli/pending.ts). Ctrl-C at a terminal prompt comes out of
+ * the Ui as InterruptedError, which drive() records as `cancelled`.
  */
 import { AwaitingInputError } from '../errors.js';
 import { openQuestions } from '../memory/fold.js';
@@ -23,6 +25,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
   if (deps.yes) {
     answers = Object.fromEntries(open.map((q) => [q.id, q.default_answer]));
     by = 'assumed';
+    for (const q of open) deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
   } else if (deps.ui.interactive) {
     answers = await deps.ui.askQuestions(open);
     by = 'user';
@@ -32,7 +35,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
       c.pending = { kind: 'questions', question_ids: open.map((q) => q.id) };
     });
     throw new AwaitingInputError(
-      `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s): ${open.map((q) => `${q.id} "${q.question}"`).join('; ')}`,
+      `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s) (${open.map((q) => q.id).join(', ')})`,
       hint(ctx.chain_id, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`),
     );
   }
@@ -61,6 +64,7 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
+    deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
     answer = await deps.ui.askApproval(presented, ctx.confidence_scores.overall);
   } else {
@@ -107,7 +111,7 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
     });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}`,
-      hint(ctx.chain_id, `Review it with \`claude-exec show ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),
+      hint(ctx.chain_id, `Review the diff with \`claude-exec pending ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),
     );
   }
   await session.update((c) => {

@@ -42,8 +42,11 @@ TOKEN_LIMIT_WARNING=
 LOG_LEVEL=
 `;
 
-const GITIGNORE_BLOCK = '# claude-exec chain context files (the folder itself is kept)\n/contexts/*\n!/contexts/.gitkeep\n';
-const IGNORES_CONTEXTS = /^\/?contexts(\/\*?)?\s*$/m;
+/** What init makes git ignore: the workspace's secrets and the chains' context files. */
+const IGNORES = [
+  { what: '.env', present: /^\/?\.env\s*$/m, block: '# secrets (API keys) stay out of git\n.env\n' },
+  { what: 'contexts/', present: /^\/?contexts(\/\*?)?\s*$/m, block: '# claude-exec chain context files (the folder itself is kept)\n/contexts/*\n!/contexts/.gitkeep\n' },
+];
 
 async function createFile(workspace: string, rel: string, content: string): Promise<InitEntry> {
   const file = path.join(workspace, rel);
@@ -65,15 +68,16 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
-  if (text === undefined) return createFile(workspace, '.gitignore', GITIGNORE_BLOCK);
-  if (IGNORES_CONTEXTS.test(text)) return { path: '.gitignore', action: 'skipped', note: 'already ignores contexts/' };
-  await fs.appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${GITIGNORE_BLOCK}`);
-  return { path: '.gitignore', action: 'updated', note: 'added contexts/' };
+  if (text === undefined) return createFile(workspace, '.gitignore', IGNORES.map((i) => i.block).join('\n'));
+  const missing = IGNORES.filter((i) => !i.present.test(text));
+  if (missing.length === 0) return { path: '.gitignore', action: 'skipped', note: `already ignores ${IGNORES.map((i) => i.what).join(' and ')}` };
+  await fs.appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${missing.map((i) => i.block).join('\n')}`);
+  return { path: '.gitignore', action: 'updated', note: `added ${missing.map((i) => i.what).join(' and ')}` };
 }
 
 /**
- * Scaffolds `workspace`: prompts/custom/.gitkeep, contexts/.gitkeep, .gitignore (contexts/ kept
- * out of git except .gitkeep), project_rules.md (the package default) and .env.example.
+ * Scaffolds `workspace`: prompts/custom/.gitkeep, contexts/.gitkeep, .gitignore (.env and
+ * contexts/ kept out of git, except contexts/.gitkeep), project_rules.md (the package default) and .env.example.
  * Throws UsageError when the workspace is not an existing directory.
  */
 export async function initWorkspace(workspace: string): Promise<InitResult> {

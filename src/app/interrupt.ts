@@ -1,23 +1,27 @@
 /**
  * SIGINT/SIGTERM: the CLI entry calls `runInterruptHandlers()` before it exits with 130, so a
- * chain being driven can save its context (status `cancelled`) synchronously first.
+ * chain being driven can save its context (status `cancelled`) synchronously first. A handler
+ * may return what it saved (a chain outcome `{ctx, file}`), which the CLI then reports.
  */
-const handlers = new Set<() => void>();
+const handlers = new Set<() => unknown>();
 
 /** Registers `fn`; returns a function that removes it. */
-export function onInterrupt(fn: () => void): () => void {
+export function onInterrupt(fn: () => unknown): () => void {
   handlers.add(fn);
   return () => handlers.delete(fn);
 }
 
-/** Runs every registered handler once; a failing handler does not stop the others. */
-export function runInterruptHandlers(): void {
+/** Runs every registered handler once and returns what they returned (failing handlers left out). */
+export function runInterruptHandlers(): unknown[] {
+  const results: unknown[] = [];
   for (const fn of [...handlers]) {
     handlers.delete(fn);
     try {
-      fn();
+      const r = fn();
+      if (r !== undefined) results.push(r);
     } catch {
       // Nothing more can be done while the process is exiting.
     }
   }
+  return results;
 }

@@ -7,8 +7,9 @@ import { renderMemory } from '../memory/render.js';
 import type { SectionId } from '../memory/sections.js';
 import { loadChain } from './chains.js';
 
-/** The `--json` shape of `show ID --memory` (a plain object, stable). */
+/** The `--json` shape of `show ID --memory` (`claude-exec/memory@1`, src/cli/contract/memory.ts). */
 export interface MemoryView {
+  schema: 'claude-exec/memory@1';
   chain_id: string;
   file: string;
   phase: Phase;
@@ -34,6 +35,7 @@ export async function chainMemory(dirs: string[], id: string | undefined, opts: 
   const prompt = opts.prompt ?? ctx.single_prompt ?? (next?.kind === 'prompt' ? next.run.name : next?.kind === 'decide' ? 'prompt_selector' : null);
   const m = renderMemory(ctx, { budgetTokens: opts.budgetTokens, prompt: prompt ?? undefined });
   return {
+    schema: 'claude-exec/memory@1',
     chain_id: ctx.chain_id,
     file,
     phase: ctx.current_phase,

@@ -34,7 +34,8 @@ export async function runStep<T>(
   const { value, step } = await runPrompt(session, deps, { ...run, name }, tool);
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
-  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary, ok: true });
+  const findings = (value as { findings?: unknown }).findings;
+  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary, ok: true, findings: Array.isArray(findings) ? findings.map(String) : undefined });
   return value;
 }
 

@@ -47,12 +47,11 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
 }
 
 /**
- * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
- * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
- * JSON, its journal is damaged, or it does not match the schema (the first issues are named as
- * `path: message`).
+ * The parsed document of a context file with its journal's calls and steps put back in place
+ * (./journal.ts), not validated: what the chain wrote. Throws ContextFileError when the file
+ * cannot be read or is not JSON, or its journal is damaged.
  */
-export async function readChainFile(file: string): Promise<ChainContext> {
+export async function readChainDocument(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -65,7 +64,17 @@ export async function readChainFile(file: string): Promise<ChainContext> {
   } catch (err) {
     throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
   }
-  if (json && typeof json === 'object' && !Array.isArray(json)) json = joinJournal(file, json as Record<string, unknown>);
+  return json && typeof json === 'object' && !Array.isArray(json) ? joinJournal(file, json as Record<string, unknown>) : json;
+}
+
+/**
+ * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
+ * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
+ * JSON, its journal is damaged, or it does not match the schema (the first issues are named as
+ * `path: message`).
+ */
+export async function readChainFile(file: string): Promise<ChainContext> {
+  const json = await readChainDocument(file);
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
   const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([import('./schema.js'), import('./upgrade.js')]);
   const parsed = ChainContextSchema.safeParse(json);

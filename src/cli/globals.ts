@@ -1,6 +1,7 @@
 /**
  * Reads the global options off a commander command (they are declared once on the program).
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -18,10 +19,22 @@ interface RawGlobals {
   until?: string;
 }
 
-/** The global options of `cmd` with defaults applied; throws UsageError on a bad `--max-cost`. */
+/** Throws UsageError (exit 2) unless `dir` is an existing directory: a typo must not create a workspace. */
+export function existingDirectory(dir: string, flag = '--cwd'): string {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat?.isDirectory()) {
+    throw new UsageError(`${flag} ${dir}: ${stat ? 'is not a directory' : 'no such directory'}`, `Give the path of an existing workspace (your project's root), e.g. ${flag} .`);
+  }
+  return dir;
+}
+
+/**
+ * The global options of `cmd` with defaults applied. Throws UsageError on a bad `--max-cost` or
+ * a `--cwd` that is not an existing directory.
+ */
 export function globalOptions(cmd: Command): GlobalOptions {
   const raw = cmd.optsWithGlobals() as RawGlobals;
-  const cwd = path.resolve(raw.cwd ?? process.cwd());
+  const cwd = existingDirectory(path.resolve(raw.cwd ?? process.cwd()));
   let maxCost: number | undefined;
   if (raw.maxCost !== undefined) {
     maxCost = Number(raw.maxCost);
@@ -38,6 +51,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     model: raw.model,
     maxCost,
     until: raw.until,
+    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ? ['--contexts', ...raw.contexts] : [])],
   };
 }
 

@@ -2,6 +2,9 @@
  * Output for commands: results to stdout (a table, or one JSON document with `--json`),
  * everything else to stderr. Commands receive an `Io` so tests can capture both streams.
  */
+import { writeSync } from 'node:fs';
+import type { ErrorOutput } from './contract/error.js';
+
 export interface GlobalOptions {
   json: boolean;
   yes: boolean;
@@ -12,26 +15,56 @@ export interface GlobalOptions {
   model?: string;
   maxCost?: number;
   until?: string;
+  /** The --cwd / --contexts given, to repeat in the next commands printed. */
+  flags: string[];
 }
 
 export interface Io {
+  /** A line (a newline is added when missing). */
   out(text: string): void;
   err(text: string): void;
+  /** Bytes to stdout exactly as given (`show` prints the context file verbatim). */
+  raw(text: string): void;
   /** stdin and stderr are terminals: questions and approvals may be asked. */
   interactive: boolean;
   color: boolean;
 }
 
+const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+
 export function processIo(color: boolean): Io {
   return {
-    out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-    err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
+    out: (t) => process.stdout.write(line(t)),
+    err: (t) => process.stderr.write(line(t)),
+    raw: (t) => process.stdout.write(t),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     color,
   };
 }
 
-/** Prints one JSON document on stdout. */
+/** Writes synchronously (for a signal handler that exits right after). */
+export function syncIo(): Io {
+  const write = (fd: number, t: string) => {
+    try {
+      writeSync(fd, t);
+    } catch {
+      // The reader went away; nothing more to do while exiting.
+    }
+  };
+  return { out: (t) => write(1, line(t)), err: (t) => write(2, line(t)), raw: (t) => write(1, t), interactive: false, color: false };
+}
+
+/** JSON.stringify replacer: fractional numbers rounded to 1e-6 (USD to the micro-dollar; shares, confidences). */
+function rounded(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Math.round(value * 1e6) / 1e6 : value;
+}
+
+/** Prints one JSON document on stdout (fractions rounded to 1e-6). */
 export function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, null, 2));
+  io.out(JSON.stringify(value, rounded, 2));
+}
+
+/** The `claude-exec/error@1` document printed on stdout with `--json` when a command fails. */
+export function errorJson(exitCode: number, message: string, hint: string | null): ErrorOutput {
+  return { schema: 'claude-exec/error@1', error: { exit_code: exitCode, message, hint } };
 }

@@ -1,85 +1,90 @@
 /**
- * The CLI entry: builds the commander program, runs it, and maps errors to exit codes.
- * The only `process.exit` in the code base is here. Command modules register themselves and
- * import their heavy dependencies lazily inside their actions, to keep start-up fast.
+ * The CLI entry: runs the program, maps errors to exit codes (with `--json`, an error document on
+ * stdout too), and exits once stdout and stderr have drained, so piped output is never cut.
+ * The only `process.exit` in the code base is here. Command modules import their heavy
+ * dependencies lazily inside their actions, to keep start-up fast.
  */
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import { ClaudeExecError, ExitCode } from '../errors.js';
+import { CommanderError } from 'commander';
+import { ClaudeExecError, ExitCode, InterruptedError } from '../errors.js';
 import { runInterruptHandlers } from '../app/interrupt.js';
-import { commandModules } from './commands/index.js';
+import { errorJson, printJson, processIo, syncIo, type Io } from './io.js';
+import { isChainOutcome, reportOutcome } from './outcome.js';
+import { buildProgram } from './program.js';
 
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+interface Described {
+  code: number;
+  /** Lines for stderr ('' when commander printed its own). */
+  text: string;
+  message: string;
+  hint: string | null;
 }
 
-function buildProgram(): Command {
-  const program = new Command('claude-exec')
-    .version(packageVersion(), '-V, --version')
-    .description('Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.')
-    .option('--json', 'print one JSON document on stdout and nothing else there')
-    .option('-y, --yes', 'approve gates and accept proposed default answers (recorded as assumptions)')
-    .option('--until <phase>', 'stop cleanly after this phase (e.g. solution-approval for a plan-only run)')
-    .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
-    .option('--model <name>', 'model for this chain (default: the config\'s default tier)')
-    .option('--cwd <dir>', 'workspace directory (default: the current directory)')
-    .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
-    .option('--verbose', 'debug logging and stack traces')
-    .option('--no-color', 'plain output (also NO_COLOR)')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  claude-exec "Add JWT authentication with refresh tokens to this Express app"
-  claude-exec --yes --until solution-approval "Plan the move to Postgres"   # plan only, no questions
-  claude-exec resume 047
-  claude-exec approve 047 --reject "Keep server sessions for the web app"
-  claude-exec cost-report --days 30 --by model
-
-Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·
-5 LLM API failed · 130 interrupted`,
-    )
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const mod of commandModules) mod.register(program);
-  return program;
-}
-
-function describe(err: unknown, verbose: boolean): { code: number; text: string } {
+function describe(err: unknown, verbose: boolean): Described {
   if (err instanceof CommanderError) {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return { code: ExitCode.ok, text: '' };
+      return { code: ExitCode.ok, text: '', message: '', hint: null };
     }
-    return { code: ExitCode.usage, text: '' };
+    return { code: ExitCode.usage, text: '', message: err.message.replace(/^error: /, ''), hint: 'run with --help for usage' };
   }
   if (err instanceof ClaudeExecError) {
     const lines = [`claude-exec: ${err.message}`];
     if (err.hint) lines.push(err.hint);
     if (verbose && err.stack) lines.push(err.stack);
-    return { code: err.exitCode, text: lines.join('\n') };
+    return { code: err.exitCode, text: lines.join('\n'), message: err.message, hint: err.hint ?? null };
   }
   const e = err as Error;
-  const text = verbose ? String(e?.stack ?? e) : `claude-exec: unexpected error: ${e?.message ?? String(e)}\nRun again with --verbose for details.`;
-  return { code: ExitCode.failed, text };
+  const message = `unexpected error: ${e?.message ?? String(e)}`;
+  const text = verbose ? String(e?.stack ?? e) : `claude-exec: ${message}\nRun again with --verbose for details.`;
+  return { code: ExitCode.failed, text, message, hint: 'Run again with --verbose for details.' };
+}
+
+/** `--json` anywhere before a `--` separator. */
+function wantsJson(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+function reportError(io: Io, json: boolean, d: Described): void {
+  if (d.text) io.err(d.text);
+  if (json && d.code !== ExitCode.ok) printJson(io, errorJson(d.code, d.message, d.hint));
 }
 
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
-    const program = buildProgram();
-    await program.parseAsync(argv);
+    await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
-    const { code, text } = describe(err, verbose);
-    if (text) process.stderr.write(`${text}\n`);
-    return code;
+    const d = describe(err, verbose);
+    reportError(processIo(false), wantsJson(argv), d);
+    return d.code;
   }
 }
 
+/** Resolves once everything written to `stream` so far is flushed (or the reader went away). */
+function drained(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (stream.destroyed || stream.writableLength === 0) return resolve();
+    stream.once('error', () => resolve());
+    stream.write('', () => resolve());
+  });
+}
+
+/**
+ * SIGINT/SIGTERM: the chain being driven saves itself as `cancelled` (synchronously), then the
+ * outcome is printed with synchronous writes and the process exits 130 at once, so no further
+ * call or save can start.
+ */
 function onSignal(signal: NodeJS.Signals): void {
-  runInterruptHandlers();
-  process.stderr.write(`\nclaude-exec: interrupted (${signal}); the chain was saved — continue with \`claude-exec resume ID\`.\n`);
+  const saved = runInterruptHandlers().filter(isChainOutcome);
+  const io = syncIo();
+  const json = wantsJson(process.argv);
+  const error = new InterruptedError(`interrupted (${signal})`);
+  if (saved.length > 0) {
+    for (const outcome of saved) reportOutcome(io, json, { ...outcome, error });
+  } else {
+    reportError(io, json, describe(error, false));
+  }
   exit(ExitCode.interrupted);
 }
 
@@ -87,6 +92,11 @@ function exit(code: number): never {
   process.exit(code);
 }
 
+// A reader that goes away (`| head`) is not an error of ours: stop writing, keep the exit code.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
-exit(await main(process.argv));
+const code = await main(process.argv);
+process.exitCode = code;
+await Promise.all([drained(process.stdout), drained(process.stderr)]);
+exit(code);

@@ -1,36 +1,26 @@
 /**
- * Renders a chain outcome (run, resume, approve, answer): a short summary on stdout (or one JSON
- * document with --json), the stopping error on stderr, and the exit code (DESIGN §1).
+ * Renders a chain outcome (run, resume, approve, answer, demo, an interrupt): a short summary and
+ * the next command on stdout (or one `claude-exec/run@1` document with --json), what the chain
+ * waits for and the stopping error on stderr, and the exit code (DESIGN §1).
  */
 import type { ChainOutcome } from '../app/chain.js';
-import { ExitCode } from '../errors.js';
+import type { ChainContext } from '../chain/schema.js';
+import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
+import type { RunOutput } from './contract/run.js';
 import { printJson, type Io } from './io.js';
+import { renderPending } from './pending.js';
+import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
 
-/** The JSON summary printed by `--json` (stable shape, documented in the README). */
-export function outcomeJson(o: ChainOutcome) {
-  const c = o.ctx;
-  return {
-    chain_id: c.chain_id,
-    file: o.file,
-    status: c.status,
-    current_phase: c.current_phase,
-    confidence: c.confidence_scores,
-    pending: c.pending,
-    open_questions: c.questions.filter((q) => q.answer === null).map((q) => ({ id: q.id, question: q.question, default_answer: q.default_answer })),
-    cost_usd: c.cost_tracking.estimated_cost,
-    tokens: {
-      total: c.cost_tracking.tokens_used,
-      input: c.cost_tracking.input_tokens,
-      output: c.cost_tracking.output_tokens,
-      cache_write: c.cost_tracking.cache_write_tokens,
-      cache_read: c.cost_tracking.cache_read_tokens,
-    },
-    calls: c.calls.length,
-    steps: c.steps.length,
-    files_modified: c.session_memory.files_modified,
-    error: o.error ? o.error.message : c.error,
-    exit_code: exitCodeOf(o),
-  };
+export interface OutcomeOptions {
+  /** `claude-exec/demo@1` instead of run@1. */
+  schema?: RunOutput['schema'];
+  /** Global options to repeat in the next commands (e.g. `--cwd DIR`). */
+  flags?: string[];
+}
+
+/** A value returned by an interrupt handler of a chain being driven. */
+export function isChainOutcome(v: unknown): v is ChainOutcome {
+  return typeof v === 'object' && v !== null && 'ctx' in v && 'file' in v;
 }
 
 /** The exit code of an outcome: the stopping error's, else by status. */
@@ -51,22 +41,71 @@ export function exitCodeOf(o: ChainOutcome): number {
   }
 }
 
+/** The hint of the stopping error, naming the chain (the errors themselves do not know it). */
+export function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string[] = []): string | null {
+  if (error instanceof InterruptedError || error instanceof BudgetExceededError) return `Continue with \`${nextCommands(ctx, flags)[0]}\`.`;
+  return error.hint ?? null;
+}
+
+/** The `claude-exec/run@1` document of an outcome. */
+export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutput {
+  const c = o.ctx;
+  const t = c.cost_tracking;
+  const failed = !o.error && c.status === 'failed' && c.error;
+  const exitCode = exitCodeOf(o);
+  return {
+    schema: opts.schema ?? 'claude-exec/run@1',
+    chain_id: c.chain_id,
+    file: o.file,
+    workspace: c.workspace,
+    goal: c.goal,
+    status: c.status,
+    current_phase: c.current_phase,
+    model: c.model,
+    billing: billingOf(c),
+    confidence: c.confidence_scores,
+    pending: pendingView(c),
+    open_questions: openQuestions(c),
+    cost_usd: costOrNull(t.estimated_cost, c.calls.length, t.unpriced_calls),
+    unpriced_calls: t.unpriced_calls,
+    tokens: tokensOf(t),
+    calls: c.calls.length,
+    steps: c.steps.length,
+    files_modified: c.session_memory.files_modified,
+    next: nextCommands(c, opts.flags)[0] ?? null,
+    error: o.error
+      ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
+      : failed
+        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: `\`claude-exec resume ${c.chain_id}\` retries from the last completed step.` }
+        : null,
+    exit_code: exitCode,
+  };
+}
+
+/** "$0.0123", "demo (scripted model, no charge)", "subscription (…)", "unpriced"; `short` for table cells. */
+export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>, short = false): string {
+  if (s.billing === 'demo') return short ? 'demo' : 'demo (scripted model, no charge)';
+  if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
+  const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
+  return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
+}
+
 /** Prints the outcome and sets process.exitCode. */
-export function reportOutcome(io: Io, json: boolean, o: ChainOutcome): void {
-  const s = outcomeJson(o);
+export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: OutcomeOptions = {}): void {
+  const s = outcomeJson(o, opts);
+  const view = s.pending;
+  if (view) io.err(renderPending(s.chain_id, view, nextCommands(o.ctx, opts.flags)));
   if (json) printJson(io, s);
   else {
     io.out(`Chain ${s.chain_id}: ${s.status} (phase ${s.current_phase})`);
-    io.out(`  cost $${s.cost_usd.toFixed(4)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
+    io.out(`  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);
+    if (s.next && !view) io.out(`  next: ${s.next}`);
   }
-  if (o.error) {
-    io.err(`claude-exec: ${o.error.message}`);
-    if (o.error.hint) io.err(o.error.hint);
-  } else if (o.ctx.status === 'failed' && o.ctx.error) {
-    io.err(`claude-exec: chain ${o.ctx.chain_id} failed: ${o.ctx.error}`);
-    io.err(`Inspect it with \`claude-exec status ${o.ctx.chain_id}\`; \`claude-exec resume ${o.ctx.chain_id}\` retries from the last completed step.`);
+  if (s.error) {
+    io.err(`claude-exec: ${s.error.message}`);
+    if (s.error.hint) io.err(s.error.hint);
   }
   process.exitCode = s.exit_code;
 }

@@ -1,58 +1,128 @@
 /**
- * Prompt search (pure): token-based, case-insensitive, ranking matches in the name above the
- * purpose above good_for above uncertainty_reduction.
+ * Prompt search: full-text over the catalog with MiniSearch, English stop words dropped and every
+ * term Porter-stemmed (the `stemmer` package), so "flaky tests" finds "a test that fails one run
+ * in twenty" and "leaking memory" finds "memory leak". Terms of five letters or more match with
+ * one edit in five (typos), four or more as prefixes. Field boosts rank the name above the
+ * purpose above good_for above uncertainty_reduction above the body.
  */
+import MiniSearch from 'minisearch';
+import { stemmer } from 'stemmer';
 import type { Catalog } from './catalog.js';
 import { compareText } from './catalog.js';
 import type { PromptDoc } from './parse.js';
 
-/** Field weights: one query token matching a whole token of the field (a prefix match counts half). */
-export const SEARCH_WEIGHTS = { name: 8, purpose: 4, good_for: 2, uncertainty_reduction: 1 } as const;
-/** Added when the whole query is the prompt's name (`trace existing flow` or `trace_existing_flow`). */
-const EXACT_NAME_BONUS = 100;
-const STOP = new Set(['a', 'an', 'the', 'to', 'of', 'and', 'or', 'for', 'in', 'on', 'with', 'is', 'it', 'my', 'i']);
+/** Field boosts (relative weights of a match in each field). */
+export const SEARCH_BOOSTS = { name: 5, purpose: 3, good_for: 2, uncertainty_reduction: 1.5, body: 0.4 } as const;
+/** Added to the score when the whole query is the prompt's name (`trace existing flow` or `trace_existing_flow`). */
+const EXACT_NAME_BONUS = 1000;
 
-/** Lower-case alphanumeric tokens; `_`, `-` and punctuation separate them. */
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
-}
+/** Common English words that say nothing about which prompt fits (and the words of a request). */
+const STOP_WORDS = new Set(
+  (
+    'a an the and or but nor so to of in on at by for with from into onto over under about as is are was were be been being ' +
+    'it its this that these those there here my our your their his her we you they i me us them what which who whom whose ' +
+    'do does did done have has had having can could should would will shall may might must not no yes than then too very ' +
+    'just also only some any all each every more most other such how why when where while if else up out off again once ' +
+    'need needs want wants help please make get find use using'
+  ).split(' '),
+);
 
-function fieldScore(queryToken: string, tokens: Set<string>): number {
-  if (tokens.has(queryToken)) return 1;
-  if (queryToken.length < 3) return 0;
-  for (const t of tokens) {
-    if (t.length >= 3 && (t.startsWith(queryToken) || queryToken.startsWith(t))) return 0.5;
-  }
-  return 0;
+/**
+ * Words developers use for a problem that the prompts describe in other words (query expansion):
+ * a query term also matches its synonyms, and counts as matched when any of them does.
+ */
+const SYNONYMS: Record<string, string[]> = {
+  flaky: ['intermittent', 'nondeterminism', 'nondeterministic'],
+  leak: ['unbounded', 'soak'],
+  slow: ['performance', 'slowness', 'latency', 'bottleneck'],
+  fast: ['performance', 'latency'],
+  speed: ['performance', 'latency'],
+  crash: ['exception', 'stack'],
+  outage: ['incident'],
+  vulnerability: ['security'],
+  vulnerabilities: ['security'],
+  unused: ['dead'],
+  outdated: ['upgrade', 'dependency'],
+  upgrade: ['dependency', 'update'],
+  throttle: ['rate'],
+  docs: ['documentation'],
+  readme: ['documentation'],
+  rewrite: ['refactor', 'refactoring'],
+  cleanup: ['refactor', 'simplify'],
+  deploy: ['deployment', 'release'],
+  changelog: ['release'],
+  random: ['intermittent', 'nondeterminism'],
+  roll: ['rollback'],
+};
+
+/** SYNONYMS keyed by stem, so "leaking" and "leaks" expand like "leak". */
+const SYNONYMS_BY_STEM = new Map(Object.entries(SYNONYMS).map(([w, syn]) => [stemmer(w), syn]));
+
+/** One search term: lower case, stop words dropped (null), Porter-stemmed. */
+export function searchTerm(term: string): string | null {
+  const t = term.toLowerCase();
+  if (t.length < 2 || STOP_WORDS.has(t)) return null;
+  return stemmer(t);
 }
 
 export interface SearchHit {
   doc: PromptDoc;
+  /** MiniSearch relevance (BM25 with the field boosts), higher is better. */
   score: number;
 }
 
+type Indexed = { id: string; name: string; purpose: string; good_for: string; uncertainty_reduction: string; body: string };
+
+const indexes = new WeakMap<Catalog, MiniSearch<Indexed>>();
+
+function indexOf(catalog: Catalog): MiniSearch<Indexed> {
+  let index = indexes.get(catalog);
+  if (!index) {
+    index = new MiniSearch<Indexed>({
+      fields: ['name', 'purpose', 'good_for', 'uncertainty_reduction', 'body'],
+      processTerm: searchTerm,
+      // `_` separates words too (\p{P} includes it): trace_existing_flow → trace, existing, flow.
+      tokenize: (text) => text.split(/[\s\p{P}\p{S}]+/u).filter(Boolean),
+    });
+    index.addAll(
+      catalog.prompts.map((d) => ({
+        id: d.name,
+        name: d.name,
+        purpose: d.purpose,
+        good_for: d.good_for.join('\n'),
+        uncertainty_reduction: d.uncertainty_reduction.join('\n'),
+        body: d.body,
+      })),
+    );
+    indexes.set(catalog, index);
+  }
+  return index;
+}
+
 /**
- * Prompts matching `text`, best first (score descending, then name). The score of a prompt is
- * the sum, over the query's tokens (stop words dropped), of the weight of every field they match.
- * Prompts with score 0 are left out; an empty query returns nothing.
+ * Prompts matching `text`, best first (score descending, then name). A prompt matches when any
+ * query term (after stop words and stemming) is found in one of its fields; an empty query, or
+ * one of stop words only, returns nothing.
  */
 export function searchPrompts(catalog: Catalog, text: string): SearchHit[] {
-  const all = tokenize(text);
-  const query = [...new Set(all.filter((t) => !STOP.has(t)))];
-  if (query.length === 0) return [];
+  const words = text.split(/[\s\p{P}\p{S}]+/u).filter((w) => searchTerm(w) !== null);
+  if (words.length === 0) return [];
+  const exact = text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  // One sub-query per word: the word or any of its synonyms.
+  const groups = [...new Set(words.map((w) => w.toLowerCase()))].map((w) => [w, ...(SYNONYMS_BY_STEM.get(searchTerm(w)!) ?? [])]);
+  const stemsOf = groups.map((g) => new Set(g.map((w) => searchTerm(w)).filter((t): t is string => t !== null)));
+  const results = indexOf(catalog).search(
+    { combineWith: 'OR', queries: groups.map((g) => ({ combineWith: 'OR', queries: g })) },
+    { boost: { ...SEARCH_BOOSTS }, prefix: (term) => term.length >= 4, fuzzy: (term) => (term.length >= 5 ? 0.2 : false) },
+  );
   const hits: SearchHit[] = [];
-  for (const doc of catalog.prompts) {
-    const fields: [number, Set<string>][] = [
-      [SEARCH_WEIGHTS.name, new Set(tokenize(doc.name))],
-      [SEARCH_WEIGHTS.purpose, new Set(tokenize(doc.purpose))],
-      [SEARCH_WEIGHTS.good_for, new Set(doc.good_for.flatMap(tokenize))],
-      [SEARCH_WEIGHTS.uncertainty_reduction, new Set(doc.uncertainty_reduction.flatMap(tokenize))],
-    ];
-    let score = all.join('_') === doc.name ? EXACT_NAME_BONUS : 0;
-    for (const q of query) {
-      for (const [weight, tokens] of fields) score += weight * fieldScore(q, tokens);
-    }
-    if (score > 0) hits.push({ doc, score });
+  for (const r of results) {
+    const doc = catalog.get(String(r.id));
+    if (!doc) continue;
+    // A prompt that matches every word of the query beats one that matches a single word loudly.
+    const matched = new Set(r.queryTerms);
+    const coverage = stemsOf.filter((stems) => [...stems].some((t) => matched.has(t))).length / stemsOf.length;
+    hits.push({ doc, score: r.score * coverage * coverage + (doc.name === exact ? EXACT_NAME_BONUS : 0) });
   }
   return hits.sort((a, b) => b.score - a.score || compareText(a.doc.name, b.doc.name));
 }

@@ -38,12 +38,17 @@ function toParam(block: ContentBlock): ContentBlockParam {
 /**
  * Creates the adapter. Credentials come from `opts` only (the app reads ANTHROPIC_API_KEY,
  * ANTHROPIC_AUTH_TOKEN and ANTHROPIC_BASE_URL); with only a base URL a dummy key is sent.
- * Throws `ConfigError` when there is neither a key, a token nor a base URL.
+ * Throws `ConfigError` when there is neither a key, a token nor a base URL, or when a key or
+ * token holds a character outside printable ASCII.
  */
 export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
   const baseURL = opts.baseURL || undefined;
   if (!opts.apiKey && !opts.authToken && !baseURL) {
     throw new ConfigError('no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN, or ANTHROPIC_BASE_URL for a local server)');
+  }
+  // A pasted placeholder ("sk-ant-…") or a curly quote would fail inside fetch as "Cannot convert argument to a ByteString".
+  for (const [name, value] of [['ANTHROPIC_API_KEY', opts.apiKey], ['ANTHROPIC_AUTH_TOKEN', opts.authToken]] as const) {
+    if (value && /[^\x20-\x7e]/.test(value)) throw new ConfigError(`${name} contains non-ASCII characters — paste the real key`, 'Keys are plain ASCII (sk-ant-…); check for a placeholder or curly quotes in the environment or .env.');
   }
   // The SDK accepts exactly one credential; a key wins over a token, as in the SDK's own env lookup.
   const credential = opts.apiKey

@@ -1,60 +1,64 @@
 /**
- * Text rendering of cost reports, chain costs and the price table (cli-table3). Returns strings;
- * the CLI prints them. Money in USD, tokens as whole numbers with thousands separators.
+ * Text rendering of cost reports, chain costs and the price table, from the documents of the
+ * JSON contract (src/cli/contract/), so text and `--json` always agree. Returns strings; the CLI
+ * prints them. Money in USD ("unpriced" where nothing is priced), tokens with thousands separators.
  */
-import Table from 'cli-table3';
-import type { PriceListing } from '../app/prices.js';
-import type { BreakdownRow, ChainCostReport, CostReport, TokenTotals } from '../cost/report.js';
+import type { ChainCostOutput } from '../cli/contract/chain-cost.js';
+import type { CostReportOutput } from '../cli/contract/cost-report.js';
+import type { PricesOutput } from '../cli/contract/prices.js';
+import { DEMO_MODEL } from '../demo/model.js';
+import { renderTable } from './table.js';
+
+type Row = CostReportOutput['breakdown']['rows'][number];
+type Tokens = Row['tokens'];
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (n: number | null) => (n === null ? '-' : `${(n * 100).toFixed(1)}%`);
 export const usd = (n: number | null, digits = n !== null && n < 1 ? 4 : 2) => (n === null ? 'unpriced' : `$${n.toFixed(digits)}`);
 const rate = (n: number) => `$${n}`;
 
-function table(head: string[], rows: string[][], color: boolean, right: number[] = []): string {
-  // Colour only on a terminal: piped tables stay plain text.
-  const styled = color && Boolean(process.stdout.isTTY);
-  const colAligns = head.map((_, i) => (right.includes(i) ? 'right' : 'left') as 'right' | 'left');
-  const t = new Table({ head, colAligns, style: { head: styled ? ['cyan'] : [], border: styled ? ['grey'] : [] } });
-  t.push(...rows);
-  return t.toString();
+const tokenCells = (t: Tokens) => [int(t.input), int(t.output), int(t.cache_write), int(t.cache_read), int(t.total)];
+const TOKEN_HEAD = ['input', 'output', 'cache write', 'cache read', 'total'];
+const RIGHT = 'right' as const;
+
+function breakdownTable(label: string, rows: Row[], color: boolean): string {
+  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), usd(r.cost_usd) + (r.unpriced_calls && r.cost_usd !== null ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
+  return renderTable({ head: [label, 'calls', ...TOKEN_HEAD, 'cost', 'share'], rows: body, align: ['left', ...Array(8).fill(RIGHT)], flex: [0], color });
 }
 
-const tokenCells = (t: TokenTotals) => [int(t.input), int(t.output), int(t.cache_write), int(t.cache_read), int(t.total)];
-const TOKEN_HEAD = ['input', 'output', 'cache write', 'cache read', 'total tokens'];
+const day = (iso: string) => iso.slice(0, 10);
 
-function breakdownTable(label: string, rows: BreakdownRow[], color: boolean): string {
-  const body = rows.map((r) => [r.key, String(r.calls), ...tokenCells(r.tokens), usd(r.cost_usd) + (r.unpriced_calls ? ` +${r.unpriced_calls} unpriced` : ''), pct(r.share)]);
-  return table([label, 'calls', ...TOKEN_HEAD, 'cost', 'share'], body, color, [1, 2, 3, 4, 5, 6, 7, 8]);
+function windowText(w: CostReportOutput['window']): string {
+  if (w.since && w.until) return `between ${day(w.since)} and ${new Date(Date.parse(w.until) - 1).toISOString().slice(0, 10)}`;
+  if (w.since) return `between ${w.since.slice(0, 16).replace('T', ' ')} UTC and now`;
+  return 'in any window';
 }
 
-function windowText(w: CostReport['window']): string {
-  const day = (s: string | null) => s?.slice(0, 10);
-  if (w.since && w.until) return `${day(w.since)} to ${new Date(Date.parse(w.until) - 1).toISOString().slice(0, 10)}`;
-  if (w.since) return `since ${w.since.slice(0, 16).replace('T', ' ')} UTC`;
-  return 'all time';
-}
+const more = (omitted: number, what: string) => (omitted > 0 ? [`  … and ${omitted} more ${what} (--top N shows more)`] : []);
 
 /** The seed's summary: totals, average, most expensive chains, breakdown, unpriced models, suggestions. */
-export function renderCostReport(r: CostReport, color: boolean): string {
+export function renderCostReport(r: CostReportOutput, color: boolean): string {
   const t = r.totals;
+  if (t.chains === 0) return `No chains ${windowText(r.window)} (--days N or --since YYYY-MM-DD widens the window).`;
+  const demoOnly = t.cost_usd === null && r.unpriced_models.length > 0 && r.unpriced_models.every((m) => m.model === DEMO_MODEL);
   const out = [
-    `Chain cost summary (${windowText(r.window)}):`,
+    `Chain cost summary (${windowText(r.window).replace(/^between (.*) and /, '$1 to ')}):`,
     `  Total chains: ${t.chains}`,
-    `  Total cost: ${usd(t.cost_usd, 2)}${t.unpriced_calls ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
+    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : usd(t.cost_usd, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}`,
     `  Average per chain: ${usd(r.average_cost_per_chain_usd, 2)}`,
     `  Tokens: ${int(t.tokens.total)} (input ${int(t.tokens.input)}, output ${int(t.tokens.output)}, cache write ${int(t.tokens.cache_write)}, cache read ${int(t.tokens.cache_read)})`,
     `  Cache reads: ${pct(t.cache_read_share)} of prompt tokens`,
   ];
-  if (t.chains === 0) return out.join('\n');
   const top = r.top_chains.map((c, i) => [String(i + 1), `chain-${c.chain_id}-${c.slug}`, c.status, ...tokenCells(c.tokens), usd(c.cost_usd, 2)]);
-  out.push('', 'Most expensive chains:', table(['#', 'chain', 'status', ...TOKEN_HEAD, 'cost'], top, color, [0, 3, 4, 5, 6, 7, 8]));
-  out.push('', `Cost by ${r.breakdown.by}:`, breakdownTable(r.breakdown.by, r.breakdown.rows, color));
+  out.push('', 'Most expensive chains:', renderTable({ head: ['#', 'chain', 'status', ...TOKEN_HEAD, 'cost'], rows: top, align: [RIGHT, 'left', 'left', ...Array(6).fill(RIGHT)], flex: [1], color }));
+  out.push(...more(t.chains - r.top_chains.length, 'chains'));
+  out.push('', `Cost by ${r.breakdown.by}:`, breakdownTable(r.breakdown.by, r.breakdown.rows, color), ...more(r.breakdown.omitted, `${r.breakdown.by}s`));
   if (r.unpriced_models.length) {
     const rows = r.unpriced_models.map((m) => [m.model, String(m.calls), ...tokenCells(m.tokens)]);
-    out.push('', 'Unpriced models (not in the cost):', table(['model', 'calls', ...TOKEN_HEAD], rows, color, [1, 2, 3, 4, 5, 6]));
+    out.push('', 'Unpriced models (not in the cost):', renderTable({ head: ['model', 'calls', ...TOKEN_HEAD], rows, align: ['left', ...Array(6).fill(RIGHT)], color }));
   }
-  out.push('', 'Optimisation suggestions:', ...(r.suggestions.length ? r.suggestions.map((s) => `  - ${s.message}`) : ['  - none: costs look in line']));
+  const suggestions = r.suggestions.slice(0, Math.max(1, r.top));
+  out.push('', 'Optimisation suggestions:', ...(suggestions.length ? suggestions.map((s) => `  - ${s.message}`) : ['  - none: costs look in line']));
   return out.join('\n');
 }
 
@@ -64,14 +68,16 @@ const duration = (ms: number | null) => {
   return min >= 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : min >= 1 ? `${min} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
 };
 
+const billingText = (c: ChainCostOutput) => (c.billing === 'demo' ? 'demo (scripted model, no charge)' : c.billing === 'subscription' ? 'subscription (no per-token cost)' : usd(c.cost_usd));
+
 /** One chain: totals by token kind, cost, duration, prompts, and breakdowns by prompt, phase and model. */
-export function renderChainCost(c: ChainCostReport & { file?: string }, color: boolean): string {
+export function renderChainCost(c: ChainCostOutput, color: boolean): string {
   const k = c.tokens;
   return [
     `Chain ${c.chain_id} (${c.slug}), ${c.status}:`,
     `  Total tokens: ${int(k.total)}`,
-    `    input ${int(k.input)}, output ${int(k.output)}, cache write ${int(k.cache_write)} (5m ${int(k.cache_write_5m)}, 1h ${int(k.cache_write_1h)}), cache read ${int(k.cache_read)}`,
-    `  Estimated cost: ${usd(c.cost_usd)}${c.unpriced_calls ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}`,
+    `    input ${int(k.input)}, output ${int(k.output)}, cache write ${int(k.cache_write)} (5m ${int(c.cache_write_by_ttl['5m'])}, 1h ${int(c.cache_write_by_ttl['1h'])}), cache read ${int(k.cache_read)}`,
+    `  Estimated cost: ${billingText(c)}${c.unpriced_calls && c.cost_usd !== null ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}`,
     `  Duration: ${duration(c.duration_ms)}`,
     `  Prompts executed: ${c.prompts_executed} (${c.calls} calls)`,
     `  Cost per prompt: ${usd(c.cost_per_prompt_usd, 3)}`,
@@ -89,15 +95,15 @@ export function renderChainCost(c: ChainCostReport & { file?: string }, color: b
 }
 
 /** The price table in use: its source and date, then one row per model (USD per million tokens). */
-export function renderPrices(p: PriceListing, color: boolean): string {
+export function renderPrices(p: PricesOutput, color: boolean): string {
   const rows = p.models.map((m) => {
     const lc = m.long_context;
-    const long = lc ? `> ${int(lc.threshold_input_tokens)}: ${rate(lc.input_mtok)} / ${rate(lc.output_mtok)} / ${rate(lc.cache_write_5m_mtok)} / ${rate(lc.cache_write_1h_mtok)} / ${rate(lc.cache_read_mtok)}` : '-';
+    const long = lc ? `> ${int(lc.threshold_input_tokens)} tokens: ${rate(lc.input_mtok)} / ${rate(lc.output_mtok)}` : '-';
     return [m.model + (m.source === 'config' ? ' (config)' : ''), rate(m.input_mtok), rate(m.output_mtok), rate(m.cache_write_5m_mtok), rate(m.cache_write_1h_mtok), rate(m.cache_read_mtok), long, m.aliases.join(', ')];
   });
   return [
     `Prices in USD per million tokens, from ${p.source} ${p.source_version}, generated ${p.generated_at} (pricing_version ${p.pricing_version}).`,
-    table(['model', 'input', 'output', '5m write', '1h write', 'read', 'long context (in / out / 5m / 1h / read)', 'aliases'], rows, color, [1, 2, 3, 4, 5]),
+    renderTable({ head: ['model', 'input', 'output', '5m write', '1h write', 'read', 'long context (in / out)', 'aliases'], rows, align: ['left', RIGHT, RIGHT, RIGHT, RIGHT, RIGHT], flex: [7, 6, 0], color }),
     'Models not listed are unpriced (cost null); add them under "prices" in claude-exec.config.json.',
   ].join('\n');
 }

@@ -7,7 +7,8 @@ import type { Phase, Question } from '../chain/schema.js';
 export interface Progress {
   phase(phase: Phase): void;
   stepStart(info: { n: number; prompt: string; focus: string | null }): void;
-  stepEnd(info: { n: number; prompt: string; summary: string; ok: boolean }): void;
+  /** `findings`: the step's key findings (record_findings `findings`), shown under its summary on a terminal. */
+  stepEnd(info: { n: number; prompt: string; summary: string; ok: boolean; findings?: string[] }): void;
   /** After every call: the call's tokens and the chain's running totals. */
   call(info: { prompt: string; tokens: number; chainTokens: number; chainCostUsd: number; unpriced: boolean; cacheReadShare: number | null }): void;
   tool(info: { prompt: string; name: string; summary: string }): void;
@@ -18,6 +19,10 @@ export interface Progress {
 export type GateResponse = { response: 'approved' } | { response: 'rejected' | 'more-info'; note: string };
 export type ChangeResponse = { approved: true } | { approved: false; reason: string };
 
+/**
+ * The human side of a chain. Questions and approvals throw InterruptedError when the human
+ * presses Ctrl-C (the chain is then saved as `cancelled`).
+ */
 export interface Ui {
   progress: Progress;
   /** A human can be asked (stdin and stderr are terminals). */

@@ -57,6 +57,17 @@ describe.concurrent('user-facing errors of the built binary', () => {
     expectCleanError(r, 2, /ANTHROPIC_API_KEY/);
   });
 
+  it('a pasted placeholder key (non-ASCII): exit 2, says to paste the real key, no chain', async () => {
+    const own = await makeTempWorkspace({ git: false });
+    try {
+      const r = await runCli([GOAL], own.root, cliEnv({ ANTHROPIC_API_KEY: 'sk-ant-…' }));
+      expectCleanError(r, 2, /ANTHROPIC_API_KEY contains non-ASCII characters — paste the real key/);
+      await expect(fs.access(path.join(own.root, 'contexts'))).rejects.toThrow();
+    } finally {
+      await own.cleanup();
+    }
+  });
+
   it('unknown chain id and a malformed one: exit 2', async () => {
     const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
     expectCleanError(await runCli(['resume', '987'], ws.root, env), 2, /no chain 987/);

@@ -8,7 +8,7 @@ import { readTurn, GOAL } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('gates without a terminal', () => {
   it('stops at questions, the solution and the first file change; answer, approve and resume finish without repeating a call', async () => {
@@ -18,7 +18,10 @@ describe.concurrent('gates without a terminal', () => {
       const first = await e.run('--json', GOAL);
       expect(first.exitCode, first.stderr).toBe(3);
       const asked = jsonOut(first);
-      expect(asked).toMatchObject({ status: 'awaiting-input', pending: { kind: 'questions', question_ids: ['q1', 'q2'] }, exit_code: 3 });
+      expect(asked).toMatchObject({ status: 'awaiting-input', pending: { kind: 'questions', questions: [{ id: 'q1' }, { id: 'q2' }] }, exit_code: 3 });
+      // CI sees the questions with their proposed defaults on stderr.
+      expect(first.stderr).toContain('q1: Should refresh tokens rotate on every use?');
+      expect(first.stderr).toContain('proposed default: Yes, rotate and revoke the old token');
       expect(asked.open_questions).toHaveLength(2);
       expect(first.stderr).toContain('claude-exec answer 001 --answer q1=');
       const id = asked.chain_id as string;
@@ -39,6 +42,12 @@ describe.concurrent('gates without a terminal', () => {
       const approved = await e.run('approve', id, '--json');
       expect(approved.exitCode, approved.stderr).toBe(3);
       expect(jsonOut(approved)).toMatchObject({ status: 'awaiting-input', current_phase: 'implementation', pending: { kind: 'file-change', path: TOKEN_TEST_PATH } });
+      // The diff of the pending change is shown, and `pending` prints exactly that.
+      expect(approved.stderr).toContain('+import { createRefreshStore, signToken, verifyToken }');
+      const pending = await e.run('pending', id);
+      expect(pending.exitCode, pending.stderr).toBe(0);
+      expect(pending.stdout).toContain(`waiting for approval of a change to ${TOKEN_TEST_PATH}`);
+      expect(pending.stdout).toContain('+import { createRefreshStore, signToken, verifyToken }');
       ({ ctx } = await onlyChain(e.ws.root));
       expect(ctx.pending?.kind === 'file-change' && ctx.pending.diff).toContain('+import { createRefreshStore, signToken, verifyToken }');
       expect(ctx.session_memory.files_modified).toEqual([]);

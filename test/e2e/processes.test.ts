@@ -102,6 +102,9 @@ describe.concurrent('several processes', () => {
       child.kill('SIGTERM');
       const stopped = await child;
       expect(stopped.exitCode, String(stopped.stderr)).toBe(130);
+      // The hint names the chain, never a placeholder.
+      expect(String(stopped.stderr)).toContain(`Continue with \`claude-exec resume ${running.chain_id}\``);
+      expect(String(stopped.stderr)).not.toContain('resume ID');
       const [file] = await contextFiles(e.ws.root);
       expect(readContext(file!).status).toBe('cancelled');
       expect(existsSync(`${file}.lock`)).toBe(false);

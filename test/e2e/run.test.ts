@@ -9,10 +9,10 @@ import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { gitIn } from '../helpers/workspace.js';
 import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
 import { GOAL, readTurn } from '../helpers/scenario.js';
-import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
+import { SOLUTION, TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
-const E2E_TIMEOUT_MS = 150_000;
+const E2E_TIMEOUT_MS = 300_000;
 
 describe.concurrent('claude-exec run (built binary, fake API)', () => {
   it('runs the chain to completion with --yes --json: phases, files, tests, checkpoint, exact usage and cost', async () => {
@@ -69,32 +69,42 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
       expect(ctx.calls.every((c) => c.cost_usd !== null && c.cost_usd > 0)).toBe(true);
       expect(ctx.cost_tracking).toEqual(deriveCostTracking(ctx.calls));
       expect(out.calls).toBe(ctx.calls.length);
-      expect(out.cost_usd).toBe(ctx.cost_tracking.estimated_cost);
+      // The summary rounds USD to 1e-6 and gives tokens by kind.
+      expect(out.cost_usd).toBe(Math.round(ctx.cost_tracking.estimated_cost * 1e6) / 1e6);
+      expect(out).toMatchObject({ schema: 'claude-exec/run@1', billing: 'api', error: null, next: `claude-exec chain-cost ${ctx.chain_id}` });
+      expect(out.tokens).toEqual({ input: ctx.cost_tracking.input_tokens, output: ctx.cost_tracking.output_tokens, cache_write: ctx.cost_tracking.cache_write_tokens, cache_read: ctx.cost_tracking.cache_read_tokens, total: ctx.cost_tracking.tokens_used });
     } finally {
       await e.close();
     }
   }, E2E_TIMEOUT_MS);
 
-  it('--until solution-approval stops before implementation without touching a file; resume completes', async () => {
+  it('--yes --until solution-approval stops AT the gate with the solution presented and nothing approved; approve continues', async () => {
     const e = await setupE2e();
     try {
       const r = await e.run('--yes', '--json', '--until', 'solution-approval', GOAL);
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(jsonOut(r)).toMatchObject({ status: 'paused', exit_code: 0, files_modified: [] });
+      const out = jsonOut(r);
+      expect(out).toMatchObject({ status: 'paused', exit_code: 0, files_modified: [], current_phase: 'solution-approval', pending: { kind: 'approval', solution: SOLUTION }, error: null });
       const paused = await onlyChain(e.ws.root);
       expect(paused.ctx.status).toBe('paused');
-      expect(phasesOf(paused.ctx)).toEqual(['requirements-clarification', 'context-building', 'uncertainty-analysis', 'solution-approval', 'implementation']);
-      expect(paused.ctx.phase_history.at(-1)!.prompts_executed).toEqual([]);
-      expect(paused.ctx.approval_history.map((a) => a.user_response)).toEqual(['approved']);
+      expect(phasesOf(paused.ctx)).toEqual(['requirements-clarification', 'context-building', 'uncertainty-analysis', 'solution-approval']);
+      expect(paused.ctx.phase_history.at(-1)!.prompts_executed).toEqual(['solution_presenter']);
+      expect(paused.ctx.approval_history).toEqual([]);
       expect(paused.ctx.session_memory.files_modified).toEqual([]);
       expect(paused.ctx.checkpoints).toEqual([]);
       expect(await gitIn(e.ws.root, ['status', '--porcelain', '--', 'src', 'test', 'package.json'])).toBe('');
-      expect(r.stderr).toContain(`claude-exec resume ${paused.ctx.chain_id}`);
+      // CI sees what it would approve: the presented solution and the commands, on stderr.
+      expect(r.stderr).toContain('is waiting for approval of its solution');
+      expect(r.stderr).toContain(SOLUTION.split('\n')[2]!.trim());
+      expect(r.stderr).toContain(`claude-exec approve ${paused.ctx.chain_id}`);
+      const pending = await e.run('pending', paused.ctx.chain_id, '--json');
+      expect(jsonOut(pending)).toMatchObject({ schema: 'claude-exec/pending@1', pending: { kind: 'approval', solution: SOLUTION } });
 
-      const resumed = await e.run('resume', paused.ctx.chain_id, '--yes', '--json');
-      expect(resumed.exitCode, resumed.stderr).toBe(0);
-      expect(jsonOut(resumed)).toMatchObject({ status: 'complete', chain_id: paused.ctx.chain_id });
+      const approved = await e.run('approve', paused.ctx.chain_id, '--yes', '--json');
+      expect(approved.exitCode, approved.stderr).toBe(0);
+      expect(jsonOut(approved)).toMatchObject({ status: 'complete', chain_id: paused.ctx.chain_id });
       const { ctx } = await onlyChain(e.ws.root);
+      expect(ctx.approval_history.filter((a) => a.kind === 'solution').map((a) => [a.user_response, a.note])).toEqual([['approved', null]]);
       expect(ctx.calls.slice(0, paused.ctx.calls.length)).toEqual(paused.ctx.calls);
       expect(ctx.calls.length).toBe(e.messages().length);
       expect(ctx.session_memory.files_modified).toEqual([TOKEN_TEST_PATH, TOKEN_MODULE_PATH]);
@@ -110,6 +120,9 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
       expect(tiny.exitCode, tiny.stderr).toBe(4);
       expect(jsonOut(tiny)).toMatchObject({ status: 'budget-exceeded', calls: 0, exit_code: 4 });
       expect(tiny.stderr).toMatch(/budget reached/);
+      // The hint names the chain and a higher limit.
+      expect(tiny.stderr).toContain(`claude-exec resume ${jsonOut(tiny).chain_id} --max-cost 0.02`);
+      expect(tiny.stderr).not.toContain('resume ID');
       expect(tiny.stderr).not.toMatch(/\n\s+at /);
       expect(e.messages()).toHaveLength(0);
 

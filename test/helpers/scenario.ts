@@ -9,6 +9,9 @@
  * request gets the same reply), except for the once-only options noted below.
  */
 import type { FakeFault, FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
+import { readTurn, type Turn } from '../../src/demo/turn.js';
+
+export { readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
@@ -57,52 +60,7 @@ export interface Scenario {
   log: ScenarioEntry[];
 }
 
-type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
-type Message = { role: string; content: string | Block[] };
 type ToolUse = { name: string; input: unknown };
-
-/** What the model "sees" of a request. */
-export interface Turn {
-  prompt: string;
-  phase: string;
-  step: number;
-  instructions: string;
-  forced: string | null;
-  turn: number;
-  /** Every tool call so far with the text of its result. */
-  results: { name: string; input: Record<string, unknown>; content: string; isError: boolean }[];
-}
-
-const blocks = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content);
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((b: Block) => b.text ?? '').join('') : '');
-
-/** Parses the request into a Turn; null when it is not a prompt run of claude-exec. */
-export function readTurn(body: { messages?: Message[]; tool_choice?: { type: string; name?: string } }): Turn | null {
-  const messages = body.messages ?? [];
-  const instructions = blocks(messages[0]).map((b) => b.text ?? '').join('');
-  const head = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/.exec(instructions);
-  if (!head) return null;
-  const uses = new Map<string, Block>();
-  const results: Turn['results'] = [];
-  for (const m of messages) {
-    for (const b of blocks(m)) {
-      if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
-      if (b.type === 'tool_result') {
-        const use = uses.get(b.tool_use_id ?? '');
-        results.push({ name: use?.name ?? '?', input: (use?.input ?? {}) as Record<string, unknown>, content: textOf(b.content), isError: b.is_error === true });
-      }
-    }
-  }
-  return {
-    prompt: head[1]!,
-    phase: head[2]!,
-    step: Number(head[3]),
-    instructions,
-    forced: body.tool_choice?.type === 'tool' ? (body.tool_choice.name ?? null) : null,
-    turn: messages.filter((m) => m.role === 'assistant').length,
-    results,
-  };
-}
 
 /** Answers recorded in the chain state for the scenario's questions, by question text. */
 export function answersIn(instructions: string): Map<string, string> {

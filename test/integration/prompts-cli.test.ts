@@ -182,7 +182,7 @@ describe('init', () => {
       ['project_rules.md', 'created'],
       ['.env.example', 'created'],
     ]);
-    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toMatch(/^\/contexts\/\*$[\s\S]*^!\/contexts\/\.gitkeep$/m);
+    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toMatch(/^\.env$[\s\S]*^\/contexts\/\*$[\s\S]*^!\/contexts\/\.gitkeep$/m);
     expect(await fs.readFile(path.join(ws, 'project_rules.md'), 'utf8')).toBe(await fs.readFile(path.resolve(import.meta.dirname, '../../project_rules.md'), 'utf8'));
     const env = await fs.readFile(path.join(ws, '.env.example'), 'utf8');
     expect(env).toBe(ENV_EXAMPLE);
@@ -200,15 +200,19 @@ describe('init', () => {
     const result = await initWorkspace(ws);
     expect(result.files.find((f) => f.path === '.gitignore')?.action).toBe('updated');
     expect(result.files.find((f) => f.path === 'project_rules.md')?.action).toBe('skipped');
-    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toMatch(/^node_modules\n\n# claude-exec[^\n]*\n\/contexts\/\*\n!\/contexts\/\.gitkeep\n$/);
+    expect(result.files.find((f) => f.path === '.gitignore')?.note).toBe('added .env and contexts/');
+    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toMatch(/^node_modules\n\n# secrets[^\n]*\n\.env\n\n# claude-exec[^\n]*\n\/contexts\/\*\n!\/contexts\/\.gitkeep\n$/);
     expect(await fs.readFile(path.join(ws, 'project_rules.md'), 'utf8')).toBe('my rules\n');
   });
 
-  it('leaves a .gitignore that already ignores contexts/ alone, and refuses a missing workspace', async () => {
+  it('leaves a .gitignore that already ignores .env and contexts/ alone, adds only what is missing, and refuses a missing workspace', async () => {
     const ws = await tempDir('claude-exec-init-');
-    await fs.writeFile(path.join(ws, '.gitignore'), 'dist/\ncontexts/\n');
+    await fs.writeFile(path.join(ws, '.gitignore'), 'dist/\n.env\ncontexts/\n');
     expect((await initWorkspace(ws)).files.find((f) => f.path === '.gitignore')?.action).toBe('skipped');
-    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toBe('dist/\ncontexts/\n');
+    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toBe('dist/\n.env\ncontexts/\n');
+    await fs.writeFile(path.join(ws, '.gitignore'), 'contexts/\n');
+    expect((await initWorkspace(ws)).files.find((f) => f.path === '.gitignore')).toMatchObject({ action: 'updated', note: 'added .env' });
+    expect(await fs.readFile(path.join(ws, '.gitignore'), 'utf8')).toBe('contexts/\n\n# secrets (API keys) stay out of git\n.env\n');
     await expect(initWorkspace(path.join(ws, 'nope'))).rejects.toBeInstanceOf(UsageError);
   });
 });

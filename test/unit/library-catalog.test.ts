@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCatalog, selectablePrompts, serializeCatalog } from '../../src/library/catalog.js';
 import { parsePromptFile, type PromptDoc } from '../../src/library/parse.js';
-import { searchPrompts, tokenize } from '../../src/library/search.js';
+import { searchPrompts, searchTerm } from '../../src/library/search.js';
 import { promptMarkdown, type PromptFixture } from '../helpers/prompt-files.js';
 
 function doc(category: string, f: PromptFixture): PromptDoc {
@@ -82,8 +82,10 @@ describe('serializeCatalog', () => {
 describe('searchPrompts', () => {
   const catalog = createCatalog(docs);
 
-  it('tokenizes on underscores and punctuation, case-insensitively', () => {
-    expect(tokenize('Trace_Existing-flow, now!')).toEqual(['trace', 'existing', 'flow', 'now']);
+  it('stems terms and drops stop words', () => {
+    expect(['Tests', 'testing', 'tested'].map(searchTerm)).toEqual(['test', 'test', 'test']);
+    expect(['the', 'of', 'my'].map(searchTerm)).toEqual([null, null, null]);
+    expect(searchTerm('Leaking')).toBe('leak');
   });
 
   it('ranks a name match above a purpose match above a good_for match', () => {
@@ -100,9 +102,9 @@ describe('searchPrompts', () => {
 
   it('puts the exact name first and matches prefixes at a lower score', () => {
     expect(searchPrompts(catalog, 'stack trace analyzer')[0]?.doc.name).toBe('stack_trace_analyzer');
-    const prefix = searchPrompts(catalog, 'cach');
+    const prefix = searchPrompts(catalog, 'strat');
     expect(prefix.map((h) => h.doc.name)).toEqual(['cache_strategy_planner']);
-    expect(prefix[0]!.score).toBeLessThan(searchPrompts(catalog, 'cache')[0]!.score);
+    expect(prefix[0]!.score).toBeLessThan(searchPrompts(catalog, 'strategy')[0]!.score);
   });
 
   it('returns nothing for an empty query or one of stop words only', () => {

@@ -1,10 +1,12 @@
 /**
- * chains, status, show, rollback.
+ * chains, status, show, pending, rollback: chains read back from the contexts directories.
  */
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
+import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
 import type { GlobalOptions } from '../io.js';
 
@@ -12,57 +14,70 @@ const dirsOf = (opts: GlobalOptions) => opts.contexts ?? [path.join(opts.cwd, 'c
 const minutes = (ms: number | null) => (ms === null ? '…' : ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 export function register(program: Command): void {
-  program
+  const chains = program
     .command('chains')
-    .description('list the chains in the contexts directory')
-    .action(async (_o, cmd: Command) => {
+    .description('list the chains in the contexts directory (oldest first)')
+    .option('--all', 'also the chains that failed before their first call')
+    .action(async (o: { all?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { listChains } = await import('../../app/chains.js');
-      const rows = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
-      if (opts.json) return printJson(io, rows);
-      if (rows.length === 0) return io.out('No chains yet. Start one with: claude-exec "your task"');
-      const { default: Table } = await import('cli-table3');
-      const table = new Table({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], style: { head: opts.color ? ['cyan'] : [], border: opts.color ? ['grey'] : [] } });
-      for (const r of rows) table.push([r.chain_id, r.status, r.current_phase, `$${r.cost_usd.toFixed(4)}`, r.tokens.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal.slice(0, 50)]);
-      io.out(table.toString());
+      const [{ listChains, isEmptyFailure }, { chainsJson }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js')]);
+      const warnings: string[] = [];
+      const all = await listChains(dirsOf(opts), (m) => {
+        warnings.push(m);
+        io.err(`warning: ${m}`);
+      });
+      const shown = o.all ? all : all.filter((c) => !isEmptyFailure(c.ctx));
+      const doc = chainsJson(shown, all.length - shown.length, warnings);
+      if (opts.json) return printJson(io, doc);
+      const hidden = doc.hidden ? ` (${doc.hidden} that failed before their first call hidden; --all shows them)` : '';
+      if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
+      const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
+      const rows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r, true), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
+      io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 2], color: opts.color }));
+      if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
     });
+  applies(chains, 'read');
+  examples(chains, ['claude-exec chains', 'claude-exec chains --json | jq -r \'.chains[] | select(.status == "awaiting-input") | .chain_id\'', 'claude-exec chains --all --contexts ci/contexts']);
 
-  program
+  const status = program
     .command('status')
     .description('progress of one chain (default: the newest): phases with durations, cost, confidence, what it waits for')
     .argument('[id]', 'chain id')
     .action(async (id: string | undefined, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { loadChain, chainStatus } = await import('../../app/chains.js');
-      const s = chainStatus((await loadChain(dirsOf(opts), id)).ctx);
+      const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+      const { ctx, file } = await loadChain(dirsOf(opts), id);
+      const s = statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
       for (const p of s.phases) io.out(`${p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
-      io.out(`Total cost: $${s.cost_usd.toFixed(4)}${s.unpriced_calls ? ` (+${s.unpriced_calls} unpriced calls)` : ''} · ${s.tokens.toLocaleString('en-US')} tokens`);
+      io.out(`Total cost: ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls`);
       io.out(`Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`);
-      if (s.pending?.kind === 'questions') for (const q of s.open_questions) io.out(`  ${q.id}: ${q.question} [default: ${q.default_answer}]`);
-      if (s.pending?.kind === 'approval') io.out(`Waiting for approval: claude-exec approve ${s.chain_id} (or --reject "why" / --more-info "question")`);
-      if (s.pending?.kind === 'file-change') io.out(`Waiting for approval of a change to ${s.pending.path}:\n${s.pending.diff}`);
-      if (s.error) io.out(`Error: ${s.error}`);
+      if (s.pending) io.out(`Waiting for ${s.pending.kind === 'questions' ? `answers to ${s.pending.questions.length} question(s)` : s.pending.kind === 'approval' ? 'approval of the solution' : `approval of a change to ${s.pending.path}`}: \`claude-exec pending ${s.chain_id}\` shows it`);
+      if (s.chain_error) io.out(`Error: ${s.chain_error}`);
+      if (s.next) io.out(`Next: ${s.next}`);
     });
+  applies(status, 'read');
+  examples(status, ['claude-exec status', 'claude-exec status 047 --json | jq .confidence.overall']);
 
-  program
+  const show = program
     .command('show')
-    .description('the whole context of a chain (JSON), or with --memory what a prompt of it is shown now')
+    .description('the whole context of a chain (the context file joined with its journal, JSON), or with --memory what a prompt of it is shown now')
     .argument('<id>', 'chain id')
     .option('--memory', 'print the chain memory a prompt would get as {{context}} now (its current phase, the memory budget)')
     .option('--prompt <name>', 'with --memory: render it for this prompt (default: the one the chain runs next)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  claude-exec show 047                       # the context file, joined with its journal\n  claude-exec show 047 --memory              # what the next prompt sees\n  claude-exec show 047 --memory --prompt code_reviewer --json',
-    )
     .action(async (id: string, o: { memory?: boolean; prompt?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       if (!o.memory) {
         if (o.prompt !== undefined) throw new UsageError('--prompt goes with --memory', 'Example: claude-exec show 047 --memory --prompt code_reviewer');
-        const { loadChain } = await import('../../app/chains.js');
-        return printJson(io, (await loadChain(dirsOf(opts), id)).ctx);
+        const [{ loadChain }, { joinJournal }] = await Promise.all([import('../../app/chains.js'), import('../../chain/journal.js')]);
+        // Validated first (an invalid file is an error, exit 2), then printed as written: byte for
+        // byte, or, when it has a journal, with the journal's calls and steps in place.
+        const { file } = await loadChain(dirsOf(opts), id);
+        const text = await readFile(file, 'utf8');
+        const head = JSON.parse(text) as Record<string, unknown>;
+        return io.raw(head.journal ? `${JSON.stringify(joinJournal(file, head), null, 2)}\n` : text);
       }
       const [{ chainMemory }, { loadConfig }] = await Promise.all([import('../../app/memoryView.js'), import('../../config/load.js')]);
       const view = await chainMemory(dirsOf(opts), id, { budgetTokens: loadConfig(opts.cwd).config.limits.context_tokens, prompt: o.prompt });
@@ -71,8 +86,25 @@ export function register(program: Command): void {
       io.err(`chain ${view.chain_id} · ${view.phase}${view.prompt ? ` · for ${view.prompt}` : ''} · ${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens${left ? ` · left out: ${left}` : ''}`);
       io.out(view.text);
     });
+  applies(show, ['--json', '--cwd', '--contexts', '--verbose']);
+  examples(show, ['claude-exec show 047 | jq .decisions', 'claude-exec show 047 > chain-047.json', 'claude-exec show 047 --memory              # what the next prompt sees', 'claude-exec show 047 --memory --prompt code_reviewer --json']);
 
-  program
+  const pending = program
+    .command('pending')
+    .description('what a paused chain waits for: the questions with their defaults, the solution, or the diff of a file change')
+    .argument('<id>', 'chain id')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { opts, io } = commandContext(cmd);
+      const [{ loadChain }, { pendingJson }, { renderPending }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../pending.js')]);
+      const doc = pendingJson((await loadChain(dirsOf(opts), id)).ctx, opts.flags);
+      if (opts.json) return printJson(io, doc);
+      if (!doc.pending) return io.out(`Chain ${doc.chain_id} waits for nothing (${doc.status}, phase ${doc.current_phase}).${doc.next[0] ? `\nNext: ${doc.next[0]}` : ''}`);
+      io.out(renderPending(doc.chain_id, doc.pending, doc.next));
+    });
+  applies(pending, 'read');
+  examples(pending, ['claude-exec pending 047', 'claude-exec pending 047 --json | jq -r .pending.diff']);
+
+  const rollback = program
     .command('rollback')
     .description("restore the workspace files to the chain's pre-implementation checkpoint")
     .argument('<id>', 'chain id')
@@ -80,10 +112,12 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const { rollbackChain } = await import('../../app/chains.js');
       const r = await rollbackChain(dirsOf(opts), id);
-      if (opts.json) return printJson(io, r);
+      if (opts.json) return printJson(io, { schema: 'claude-exec/rollback@1', ...r });
       io.out(`Chain ${r.chain_id}: restored ${r.restored.length} file(s), removed ${r.removed.length} new file(s) from ${r.git_ref}`);
       for (const f of r.restored) io.out(`  restored ${f}`);
       for (const f of r.removed) io.out(`  removed  ${f}`);
       for (const f of r.kept) io.out(`  kept     ${f} (git-ignored, so the checkpoint has no copy of it)`);
     });
+  applies(rollback, 'read');
+  examples(rollback, ['claude-exec rollback 047', 'git status   # see what was restored']);
 }

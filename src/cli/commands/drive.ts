@@ -6,15 +6,19 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
+import { applies, examples } from '../help.js';
+import { commandNames, guardDefaultTask } from '../typo.js';
 import type { GlobalOptions, Io } from '../io.js';
 
-async function setup(cmd: Command) {
+/** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
+export async function setup(cmd: Command) {
   const { opts, io } = commandContext(cmd);
-  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }] = await Promise.all([
+  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }, { onInterrupt }] = await Promise.all([
     import('../../app/deps.js'),
     import('../../ui/terminal.js'),
     import('../../app/chain.js'),
     import('../outcome.js'),
+    import('../../app/interrupt.js'),
   ]);
   const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
@@ -26,7 +30,20 @@ async function setup(cmd: Command) {
     maxCostUsd: opts.maxCost,
     model: opts.model,
   };
-  return { opts, io, base, chain, driveOpts, report: (o: Parameters<typeof reportOutcome>[2]) => reportOutcome(io, opts.json, o) };
+  type Outcome = Parameters<typeof reportOutcome>[2];
+  /** Drives with `fn`, then prints the outcome; the status line is removed whatever happens. */
+  const drive = async <O extends Outcome>(fn: () => Promise<O>, report: (o: O) => void = (o) => reportOutcome(io, opts.json, o, { flags: opts.flags })) => {
+    const off = onInterrupt(() => ui.close());
+    try {
+      const outcome = await fn();
+      ui.close();
+      report(outcome);
+    } finally {
+      off();
+      ui.close();
+    }
+  };
+  return { opts, io, base, chain, driveOpts, drive };
 }
 
 /** The one contexts directory a driving command writes to. */
@@ -60,56 +77,71 @@ async function readAnswersFile(file: string, io: Io): Promise<Record<string, str
 }
 
 export function register(program: Command): void {
-  program
+  const run = program
     .command('run', { isDefault: true })
-    .description('start a new chain for a task and drive it through the phases')
-    .argument('[task...]', 'what to build or fix, in plain words')
-    .addHelpText('after', '\nExamples:\n  claude-exec "Add JWT authentication with refresh tokens to this Express app"\n  claude-exec --yes --until solution-approval "Plan a migration to Postgres"\n  claude-exec --json --max-cost 2 "Fix the flaky login test"')
+    .description('start a new chain for a task and drive it through the phases (the default command)')
+    .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
     .action(async (task: string[], _o, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
       }
+      guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
       const s = await setup(cmd);
-      s.report(await s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
     });
+  applies(run, 'drive');
+  examples(run, [
+    'claude-exec "Add JWT authentication with refresh tokens to this Express app"',
+    'claude-exec --yes --until solution-approval "Plan a migration to Postgres"   # plan only, nothing approved',
+    'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
+    'claude-exec run refactor   # a one-word task needs run',
+  ]);
 
-  program
+  const resume = program
     .command('resume')
-    .description('continue a chain from its last completed step (after a pause, a crash, a budget stop, an awaited answer)')
+    .description('continue a chain from its last completed step (after a pause, a crash, a budget stop, an interrupt, an awaited answer)')
     .argument('<id>', 'chain id, e.g. 047')
-    .addHelpText('after', '\nExamples:\n  claude-exec resume 047\n  claude-exec resume 047 --yes --max-cost 5')
     .action(async (id: string, _o, cmd: Command) => {
       const s = await setup(cmd);
-      s.report(await s.chain.resumeChain(id, s.base, s.driveOpts));
+      await s.drive(() => s.chain.resumeChain(id, s.base, s.driveOpts));
     });
+  applies(resume, 'drive');
+  examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5']);
 
-  program
+  const approve = program
     .command('approve')
     .description('answer a pending approval gate (solution or file change) without a terminal, then continue the chain')
     .argument('<id>', 'chain id')
     .option('--reject <why>', 'reject, saying what should change')
     .option('--more-info <question>', 'ask a question before deciding (solution gate only)')
-    .addHelpText('after', '\nExamples:\n  claude-exec approve 047\n  claude-exec approve 047 --reject "Keep server sessions; add JWT only for the mobile API"\n  claude-exec approve 047 --more-info "How is logout handled?"')
     .action(async (id: string, o: { reject?: string; moreInfo?: string }, cmd: Command) => {
       if (o.reject !== undefined && o.moreInfo !== undefined) throw new UsageError('give either --reject or --more-info, not both');
       const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null };
       const s = await setup(cmd);
-      s.report(await s.chain.approveChain(id, answer, s.base, s.driveOpts));
+      await s.drive(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
     });
+  applies(approve, 'drive');
+  examples(approve, [
+    'claude-exec pending 047    # read what waits first',
+    'claude-exec approve 047',
+    'claude-exec approve 047 --reject "Keep server sessions; add JWT only for the mobile API"',
+    'claude-exec approve 047 --more-info "How is logout handled?"',
+  ]);
 
-  program
+  const answer = program
     .command('answer')
     .description('answer pending clarifying questions without a terminal, then continue the chain')
     .argument('<id>', 'chain id')
     .option('--file <answers.json>', 'a JSON object of question id → answer')
     .option('--answer <qid=text...>', 'one answer, e.g. --answer q1="Yes, refresh tokens" (repeatable)')
-    .addHelpText('after', '\nExamples:\n  claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"\n  claude-exec answer 047 --file answers.json')
     .action(async (id: string, o: { file?: string; answer?: string[] }, cmd: Command) => {
       const { io } = commandContext(cmd);
       const answers = { ...(o.file ? await readAnswersFile(o.file, io) : {}), ...parseAnswers(o.answer) };
-      if (Object.keys(answers).length === 0) throw new UsageError('no answers given', 'Use --answer q1=… or --file answers.json; `claude-exec status ID` lists the questions.');
+      if (Object.keys(answers).length === 0) throw new UsageError('no answers given', `Use --answer q1=… or --file answers.json; \`claude-exec pending ${id}\` lists the questions.`);
       const s = await setup(cmd);
-      s.report(await s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
+      await s.drive(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
     });
+  applies(answer, 'drive');
+  examples(answer, ['claude-exec pending 047    # the questions and their proposed defaults', 'claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"', 'claude-exec answer 047 --file answers.json']);
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
 import * as costReport from './cost-report.js';
+import * as demo from './demo.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
 import * as prices from './prices.js';
@@ -16,4 +17,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, init];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, init, demo];

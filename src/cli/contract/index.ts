@@ -1,0 +1,45 @@
+/**
+ * Every `--json` document, by name: `schemas/<name>.schema.json` is generated from each
+ * (`npm run schemas`) and a test validates every command's output against those files.
+ * `context` is the context file itself, which `show` prints (joined with its journal; identified by `schema_version`).
+ */
+import type { z } from 'zod';
+import { ChainContextSchema } from '../../chain/schema.js';
+import { ChainCostOutputSchema } from './chain-cost.js';
+import { ChainsOutputSchema } from './chains.js';
+import { CostReportOutputSchema } from './cost-report.js';
+import { ErrorOutputSchema } from './error.js';
+import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
+import { PendingOutputSchema } from './pending.js';
+import { PricesOutputSchema } from './prices.js';
+import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import { RunOutputSchema } from './run.js';
+import { StatusOutputSchema } from './status.js';
+import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
+
+export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
+  run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
+  status: { schema: StatusOutputSchema, description: 'status [ID]' },
+  chains: { schema: ChainsOutputSchema, description: 'chains' },
+  pending: { schema: PendingOutputSchema, description: 'pending ID' },
+  'cost-report': { schema: CostReportOutputSchema, description: 'cost-report' },
+  'chain-cost': { schema: ChainCostOutputSchema, description: 'chain-cost ID' },
+  prices: { schema: PricesOutputSchema, description: 'prices' },
+  'prompts-list': { schema: PromptsListOutputSchema, description: 'prompts list' },
+  prompt: { schema: PromptOutputSchema, description: 'prompts show NAME' },
+  'prompts-search': { schema: PromptsSearchOutputSchema, description: 'prompts search TEXT' },
+  'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
+  'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
+  init: { schema: InitOutputSchema, description: 'init' },
+  rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
+  'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
+  memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
+  error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
+  context: { schema: ChainContextSchema, description: 'show ID (the context file, joined with its journal)' },
+};
+
+/** The schema file name of a document's `schema` value: `claude-exec/run@1` → `run`. */
+export function outputName(schemaValue: string): string {
+  const m = /^claude-exec\/([\w-]+)@\d+$/.exec(schemaValue);
+  return m ? (m[1] === 'demo' ? 'run' : m[1]!) : schemaValue;
+}

@@ -1,0 +1,74 @@
+/** The `prompts …` outputs: `prompts-list@1`, `prompt@1` (show), `prompts-search@1`, `prompts-validate@1`, `prompts-stats@1`. */
+import { z } from 'zod';
+import { CountSchema, PhaseSchema, schemaId } from './common.js';
+
+const layer = z.enum(['built-in', 'user', 'extra', 'workspace']);
+const cost = z.enum(['minimal', 'low', 'medium', 'high']);
+const tools = z.enum(['none', 'read', 'write']);
+const tier = z.enum(['fast', 'default', 'smart']);
+
+export const PromptsListOutputSchema = z.object({
+  schema: schemaId('prompts-list'),
+  categories: z.array(z.string()).describe('every category of the library (not only those listed)'),
+  prompts: z.array(
+    z.object({ name: z.string(), category: z.string(), cost_estimate: cost, tools, tier, phases: z.array(PhaseSchema), layer, overrides: z.array(layer), purpose: z.string(), file: z.string() }),
+  ),
+});
+export type PromptsListOutput = z.infer<typeof PromptsListOutputSchema>;
+
+export const PromptOutputSchema = z.object({
+  schema: schemaId('prompt'),
+  name: z.string(),
+  category: z.string(),
+  purpose: z.string(),
+  good_for: z.array(z.string()),
+  uncertainty_reduction: z.array(z.string()),
+  example_context_needs: z.array(z.string()),
+  cost_estimate: cost,
+  phases: z.array(PhaseSchema),
+  tools,
+  tier,
+  aliases: z.array(z.string()).describe('names of prompts merged into this one (they resolve to it)'),
+  body: z.string(),
+  file: z.string(),
+  layer,
+  overrides: z.array(z.object({ layer, file: z.string() })),
+});
+export type PromptOutput = z.infer<typeof PromptOutputSchema>;
+
+export const PromptsSearchOutputSchema = z.object({
+  schema: schemaId('prompts-search'),
+  query: z.string(),
+  hits: z.array(z.object({ name: z.string(), category: z.string(), score: z.number().min(0), cost_estimate: cost, tools, purpose: z.string() })).describe('best first'),
+});
+export type PromptsSearchOutput = z.infer<typeof PromptsSearchOutputSchema>;
+
+export const PromptsValidateOutputSchema = z.object({
+  schema: schemaId('prompts-validate'),
+  ok: z.boolean(),
+  files: CountSchema,
+  valid: CountSchema,
+  issues: z.array(z.object({ file: z.string(), field: z.string(), problem: z.string() })),
+});
+export type PromptsValidateOutput = z.infer<typeof PromptsValidateOutputSchema>;
+
+export const PromptsStatsOutputSchema = z.object({
+  schema: schemaId('prompts-stats'),
+  chains: CountSchema,
+  prompts: z.array(
+    z.object({
+      name: z.string(),
+      runs: CountSchema,
+      failures: CountSchema,
+      avg_tokens: z.number().min(0),
+      avg_cost_usd: z.number().min(0).nullable(),
+      unpriced_calls: CountSchema,
+      median_tokens: z.number().min(0).nullable().describe('median uncached tokens of a finished run (input + cache write + output)'),
+      cost_class: cost.nullable().describe('the cost class of that median once 3 runs finished; the selector\'s catalog shows it'),
+      avg_confidence_gain: z.number().nullable().describe('mean of the steps\' confidence_gain (0..1 points)'),
+      confidence_samples: CountSchema,
+    }),
+  ),
+  skipped: z.array(z.object({ file: z.string(), error: z.string() })),
+});
+export type PromptsStatsOutput = z.infer<typeof PromptsStatsOutputSchema>;

@@ -1,0 +1,31 @@
+/**
+ * `claude-exec/run@1`: the outcome of run, resume, approve, answer and demo. `error` is set when
+ * the process exits non-zero because of how the chain stopped (waiting, budget, API, interrupt).
+ */
+import { z } from 'zod';
+import { BillingSchema, ChainStatusSchema, ConfidenceScoresSchema, CostSchema, CountSchema, ErrorInfoSchema, OpenQuestionSchema, PendingViewSchema, PhaseSchema, schemaId, TokensSchema } from './common.js';
+
+export const RunOutputSchema = z.object({
+  schema: z.union([schemaId('run'), schemaId('demo')]),
+  chain_id: z.string(),
+  file: z.string().describe('the context file'),
+  workspace: z.string(),
+  goal: z.string(),
+  status: ChainStatusSchema,
+  current_phase: PhaseSchema,
+  model: z.string(),
+  billing: BillingSchema,
+  confidence: ConfidenceScoresSchema,
+  pending: PendingViewSchema.nullable(),
+  open_questions: z.array(OpenQuestionSchema),
+  cost_usd: CostSchema,
+  unpriced_calls: CountSchema,
+  tokens: TokensSchema,
+  calls: CountSchema,
+  steps: CountSchema,
+  files_modified: z.array(z.string()),
+  next: z.string().nullable().describe('the command that continues or inspects the chain'),
+  error: ErrorInfoSchema.nullable(),
+  exit_code: z.number().int(),
+});
+export type RunOutput = z.infer<typeof RunOutputSchema>;

@@ -1,0 +1,35 @@
+/** `claude-exec/status@1`: the progress of one chain (the seed's /status). */
+import { z } from 'zod';
+import { BillingSchema, ChainStatusSchema, ConfidenceScoresSchema, CostSchema, CountSchema, OpenQuestionSchema, PendingViewSchema, PhaseSchema, schemaId, TokensSchema } from './common.js';
+
+export const StatusOutputSchema = z.object({
+  schema: schemaId('status'),
+  chain_id: z.string(),
+  goal: z.string(),
+  file: z.string(),
+  status: ChainStatusSchema,
+  current_phase: PhaseSchema,
+  model: z.string(),
+  billing: BillingSchema,
+  phases: z.array(
+    z.object({
+      phase: PhaseSchema,
+      duration_ms: z.number().min(0).nullable(),
+      iterations: CountSchema,
+      prompts: z.array(z.string()),
+      exit_reason: z.string().nullable(),
+      done: z.boolean(),
+    }),
+  ),
+  total_duration_ms: z.number().min(0).describe('created_at to updated_at, ms'),
+  cost_usd: CostSchema,
+  unpriced_calls: CountSchema,
+  tokens: TokensSchema,
+  calls: CountSchema,
+  confidence: ConfidenceScoresSchema,
+  pending: PendingViewSchema.nullable(),
+  open_questions: z.array(OpenQuestionSchema),
+  chain_error: z.string().nullable().describe('why the chain stopped (failed, budget, interrupted), as recorded in the context file'),
+  next: z.string().nullable(),
+});
+export type StatusOutput = z.infer<typeof StatusOutputSchema>;

@@ -1,0 +1,20 @@
+/** `claude-exec/init@1` and `claude-exec/rollback@1`: what changed in the workspace. */
+import { z } from 'zod';
+import { schemaId } from './common.js';
+
+export const InitOutputSchema = z.object({
+  schema: schemaId('init'),
+  workspace: z.string(),
+  files: z.array(z.object({ path: z.string(), action: z.enum(['created', 'updated', 'skipped']), note: z.string().optional() })),
+});
+export type InitOutput = z.infer<typeof InitOutputSchema>;
+
+export const RollbackOutputSchema = z.object({
+  schema: schemaId('rollback'),
+  chain_id: z.string(),
+  git_ref: z.string(),
+  restored: z.array(z.string()),
+  removed: z.array(z.string()),
+  kept: z.array(z.string()).describe('git-ignored files the checkpoint has no copy of'),
+});
+export type RollbackOutput = z.infer<typeof RollbackOutputSchema>;

@@ -1,0 +1,49 @@
+/**
+ * The commander program: global options, help with examples, and every command module. Built
+ * by the CLI entry (src/cli/main.ts) and by tests that walk every registered command.
+ */
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { commandModules } from './commands/index.js';
+import { helpConfiguration } from './help.js';
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** The program with every command registered; errors throw (exitOverride) instead of exiting. */
+export function buildProgram(): Command {
+  const program = new Command('claude-exec')
+    .version(packageVersion(), '-V, --version')
+    .description('Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.')
+    .configureHelp(helpConfiguration)
+    .option('--json', 'print one JSON document on stdout and nothing else there')
+    .option('-y, --yes', 'approve gates and accept proposed default answers (recorded as assumptions)')
+    .option('--until <phase>', 'stop cleanly after this phase; solution-approval stops at the gate with the solution presented')
+    .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
+    .option('--model <name>', "model for this chain (default: the config's default tier)")
+    .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
+    .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
+    .option('--verbose', 'debug logging, per-call token lines and stack traces')
+    .option('--no-color', 'plain output (also NO_COLOR)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  claude-exec demo                                                        # the whole flow on a sample app, no key needed
+  claude-exec "Add JWT authentication with refresh tokens to this Express app"
+  claude-exec --yes --until solution-approval "Plan the move to Postgres"   # plan only: stops at the gate
+  claude-exec pending 047
+  claude-exec approve 047 --reject "Keep server sessions for the web app"
+  claude-exec cost-report --days 30 --by model
+
+A task is several words, or is given with run (claude-exec run refactor).
+Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·
+5 LLM API failed · 130 interrupted`,
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const mod of commandModules) mod.register(program);
+  return program;
+}

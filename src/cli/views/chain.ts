@@ -1,0 +1,86 @@
+/**
+ * Pieces of a chain as the JSON contract shows them (src/cli/contract/common.ts): tokens in one
+ * shape, cost or null, billing, what it waits for, and the next command. Pure.
+ */
+import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
+import { DEMO_MODEL } from '../../demo/model.js';
+import type { RunOutput } from '../contract/run.js';
+
+type Tokens = RunOutput['tokens'];
+type Billing = RunOutput['billing'];
+export type PendingView = NonNullable<RunOutput['pending']>;
+
+/** Tokens of a chain's cost tracking, in the contract's shape. */
+export function tokensOf(t: CostTracking): Tokens {
+  return { input: t.input_tokens, output: t.output_tokens, cache_write: t.cache_write_tokens, cache_read: t.cache_read_tokens, total: t.tokens_used };
+}
+
+/** USD (priced calls only), or null when there are calls and none of them has a price. */
+export function costOrNull(costUsd: number, calls: number, unpricedCalls: number): number | null {
+  return calls > 0 && unpricedCalls >= calls ? null : costUsd;
+}
+
+/**
+ * How one call is paid: the demo model, a subscription (a call record with
+ * `billing: 'subscription'`, written by the Claude Code backend), else the API per token.
+ */
+export function callBilling(call: CallRecord): Exclude<Billing, 'mixed' | 'none'> {
+  if (call.model === DEMO_MODEL) return 'demo';
+  return (call as { billing?: unknown }).billing === 'subscription' ? 'subscription' : 'api';
+}
+
+/** How a chain's calls are paid: one mode, `mixed`, or `none` before the first call (the demo says `demo` from the start). */
+export function billingOf(ctx: ChainContext): Billing {
+  const modes = new Set(ctx.calls.map(callBilling));
+  if (modes.size === 0) return ctx.model === DEMO_MODEL ? 'demo' : 'none';
+  return modes.size === 1 ? [...modes][0]! : 'mixed';
+}
+
+/** The open questions of a chain with their proposed defaults. */
+export function openQuestions(ctx: ChainContext) {
+  return ctx.questions.filter((q) => q.answer === null).map(({ id, question, why, default_answer }) => ({ id, question, why, default_answer }));
+}
+
+/** What the chain waits for, as a human needs to see it; null when nothing. */
+export function pendingView(ctx: ChainContext): PendingView | null {
+  const p = ctx.pending;
+  if (!p) return null;
+  if (p.kind === 'questions') {
+    const ids = new Set(p.question_ids);
+    return { kind: 'questions', questions: openQuestions(ctx).filter((q) => ids.has(q.id)) };
+  }
+  if (p.kind === 'approval') return { kind: 'approval', solution: p.presented, confidence: ctx.confidence_scores.overall };
+  return { kind: 'file-change', path: p.path, diff: p.diff };
+}
+
+const quote = (s: string) => (/^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * The commands that continue or inspect the chain, most likely first. `flags` are global options
+ * to repeat (e.g. `--cwd /tmp/demo`), already quoted.
+ */
+export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] {
+  const id = ctx.chain_id;
+  const cmd = (...args: string[]) => ['claude-exec', ...flags.map(quote), ...args].join(' ');
+  const p = ctx.pending;
+  // A demo chain continues only with its scripted model: `demo` in its workspace does that.
+  if (ctx.model === DEMO_MODEL && ctx.status !== 'complete') return [['claude-exec', 'demo', '--cwd', quote(ctx.workspace)].join(' '), cmd('status', id)];
+  if (p?.kind === 'questions') {
+    const answers = p.question_ids.map((q) => `--answer ${q}=…`).join(' ');
+    return [cmd('answer', id, answers), cmd('answer', id, '--file answers.json'), `${cmd('resume', id, '--yes')}   # accept the proposed defaults`];
+  }
+  if (p?.kind === 'approval') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('approve', id, '--more-info "question"')];
+  if (p?.kind === 'file-change') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('pending', id)];
+  switch (ctx.status) {
+    case 'complete':
+      return [cmd('chain-cost', id), cmd('status', id)];
+    case 'budget-exceeded': {
+      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(Math.ceil(ctx.max_cost_usd * 2 * 100) / 100);
+      return [cmd('resume', id, '--max-cost', higher)];
+    }
+    case 'running':
+      return [cmd('status', id)];
+    default:
+      return [cmd('resume', id), cmd('status', id)];
+  }
+}

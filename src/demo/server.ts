@@ -1,0 +1,225 @@
+/**
+ * A local Messages API on 127.0.0.1 that the real SDK talks to over HTTP (JSON and SSE streaming):
+ * the model of `claude-exec demo` (./script.ts) and the fake server of the tests. It records every
+ * request, answers `POST /v1/messages` with the replies of a Responder (tool_use, text, or an HTTP
+ * fault), computes usage deterministically with a prefix-cache simulation (./cache.ts), and
+ * answers `POST /v1/messages/count_tokens`. It listens on the loopback address only.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Usage } from '../chain/schema.js';
+import { countInputTokens, PrefixCache, tokensOf } from './cache.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The parsed JSON body (null when there was none or it was not JSON). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+}
+
+export interface FakeFault {
+  status: number;
+  /** API error type, e.g. `overloaded_error`; derived from the status when absent. */
+  type?: string;
+  message?: string;
+  headers?: Record<string, string>;
+}
+
+export type FakeReply =
+  | { toolUses?: { name: string; input: unknown }[]; text?: string; usage?: Partial<Usage> }
+  | { fault: FakeFault };
+
+/** Called for each `POST /v1/messages`, `index` counting them from 0 (SDK retries included). */
+export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
+
+export interface FakeServerOptions {
+  responder: Responder;
+  /** Simulate prefix caching (default true). */
+  cache?: boolean;
+  /** Offer `/v1/messages/count_tokens` (default true; else 404). */
+  countTokens?: boolean;
+  /** Shortest prefix that is cached, in tokens (default 1024, the documented minimum for most models). */
+  minCacheableTokens?: number;
+  /** Reply with this model name instead of the requested one. */
+  model?: string;
+}
+
+export interface FakeServer {
+  /** Base URL for the SDK, e.g. `http://127.0.0.1:53211`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** The usage of each message sent, in order, exactly as sent. */
+  sentUsage: Usage[];
+  /**
+   * Per request, in arrival order: when the server started handling it (its body read) and
+   * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
+   * server's own time (scripted latency included) from the client's wall time.
+   */
+  timings: { path: string; startMs: number; endMs: number }[];
+  close(): Promise<void>;
+}
+
+/** A reply that calls one tool. */
+export function toolReply(name: string, input: unknown, usage?: Partial<Usage>): FakeReply {
+  return { toolUses: [{ name, input }], ...(usage ? { usage } : {}) };
+}
+
+/** A plain text reply (no tool call). */
+export function textReply(text: string): FakeReply {
+  return { text };
+}
+
+/** An HTTP fault, e.g. `faultReply(529)` or `faultReply(429, { 'retry-after-ms': '1' })`. */
+export function faultReply(status: number, headers?: Record<string, string>, message?: string): FakeReply {
+  return { fault: { status, ...(headers ? { headers } : {}), ...(message ? { message } : {}) } };
+}
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
+  413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+};
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function chunks(text: string, n = 3): string[] {
+  const size = Math.max(1, Math.ceil(text.length / n));
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length ? out : [''];
+}
+
+/** Content blocks of a scripted reply (ids deterministic per message index). */
+function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: number) {
+  const content: ({ type: 'text'; text: string; citations: null } | { type: 'tool_use'; id: string; name: string; input: unknown })[] = [];
+  if (reply.text !== undefined) content.push({ type: 'text', text: reply.text, citations: null });
+  (reply.toolUses ?? []).forEach((t, i) => content.push({ type: 'tool_use', id: `toolu_fake_${index}_${i}`, name: t.name, input: t.input }));
+  return content;
+}
+
+function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: ReturnType<typeof contentOf>, usage: Usage): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
+  const event = (type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  event('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  event('ping', { type: 'ping' });
+  content.forEach((block, index) => {
+    if (block.type === 'text') {
+      event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } });
+      for (const text of chunks(block.text)) event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+    } else {
+      event('content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } });
+      for (const partial_json of chunks(JSON.stringify(block.input))) {
+        event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
+      }
+    }
+    event('content_block_stop', { type: 'content_block_stop', index });
+  });
+  const { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens } = usage;
+  event('message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage: { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens },
+  });
+  event('message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  const text = Buffer.concat(parts).toString('utf8');
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Starts the server on 127.0.0.1, on a free port. Close it with `close()`. */
+export async function startMessagesServer(opts: FakeServerOptions): Promise<FakeServer> {
+  const requests: RecordedRequest[] = [];
+  const sentUsage: Usage[] = [];
+  const timings: FakeServer['timings'] = [];
+  const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens ?? 1024);
+  let messageIndex = 0;
+
+  async function handle(req: IncomingMessage, res: ServerResponse, timing: FakeServer['timings'][number]): Promise<void> {
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+    const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', headers, body: await readBody(req) };
+    timing.path = recorded.path;
+    timing.startMs = performance.now();
+    requests.push(recorded);
+    const notFound = () => sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${recorded.path}` } });
+
+    if (recorded.method === 'POST' && recorded.path === '/v1/messages/count_tokens') {
+      if (opts.countTokens === false) return notFound();
+      return sendJson(res, 200, { input_tokens: countInputTokens(recorded.body ?? {}) });
+    }
+    if (recorded.method !== 'POST' || recorded.path !== '/v1/messages') return notFound();
+
+    const index = messageIndex++;
+    const requestId = `req_fake_${index}`;
+    const reply = await opts.responder(recorded, index);
+    if ('fault' in reply) {
+      const { status, type, message, headers: extra } = reply.fault;
+      const error = { type: type ?? ERROR_TYPES[status] ?? 'api_error', message: message ?? `fake fault ${status}` };
+      return sendJson(res, status, { type: 'error', error, request_id: requestId }, { 'request-id': requestId, ...extra });
+    }
+
+    const content = contentOf(reply, index);
+    const usage = {
+      ...cache.usageFor(recorded.body ?? {}),
+      output_tokens: Math.max(1, tokensOf(content)),
+      service_tier: 'standard',
+      ...reply.usage,
+    } as Usage;
+    sentUsage.push(usage);
+    const message = {
+      id: `msg_fake_${index}`,
+      type: 'message',
+      role: 'assistant',
+      model: opts.model ?? recorded.body?.model ?? 'unknown',
+      stop_reason: reply.toolUses?.length ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      stop_details: null,
+      container: null,
+    };
+    if (recorded.body?.stream) return writeSse(res, { 'request-id': requestId }, message, content, usage);
+    return sendJson(res, 200, { ...message, content, usage }, { 'request-id': requestId });
+  }
+
+  async function timed(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const timing = { path: '', startMs: performance.now(), endMs: 0 };
+    timings.push(timing);
+    try {
+      await handle(req, res, timing);
+    } finally {
+      timing.endMs = performance.now();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    timed(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    sentUsage,
+    timings,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

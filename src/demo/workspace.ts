@@ -1,0 +1,44 @@
+/**
+ * The demo's workspace: a fresh copy of the bundled sample app (./sample-app, shipped in the
+ * package), in a new temporary directory or in an empty directory the user names, made a git
+ * repository with one commit when git is installed (so the checkpoint and `rollback` work).
+ */
+import { cp, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { UsageError } from '../errors.js';
+
+/** The bundled sample app (the same path from src/demo and dist/demo). */
+export function sampleAppDir(): string {
+  return fileURLToPath(new URL('../../src/demo/sample-app', import.meta.url));
+}
+
+async function git(cwd: string, args: string[]): Promise<boolean> {
+  const r = await execa('git', ['-c', 'user.name=claude-exec demo', '-c', 'user.email=demo@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd, reject: false, stdin: 'ignore' });
+  return r.exitCode === 0;
+}
+
+/**
+ * Copies the sample app into `dir` (which must be an empty directory) or into a new temporary
+ * directory, and commits it when git is available. Returns the workspace's real path and
+ * whether it is a git repository. Throws UsageError when `dir` is not empty.
+ */
+export async function prepareDemoWorkspace(dir?: string): Promise<{ root: string; git: boolean }> {
+  let root: string;
+  if (dir) {
+    const entries = await readdir(dir);
+    if (entries.length > 0) {
+      throw new UsageError(`${dir} is not empty and holds no unfinished demo chain`, 'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.');
+    }
+    root = await realpath(dir);
+  } else {
+    root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'claude-exec-demo-')));
+  }
+  await cp(sampleAppDir(), root, { recursive: true });
+  // npm leaves .gitignore files out of packages, so the bundle holds it as "gitignore".
+  await rename(path.join(root, 'gitignore'), path.join(root, '.gitignore'));
+  const repo = (await git(root, ['init', '-q', '-b', 'main']).catch(() => false)) && (await git(root, ['add', '-A'])) && (await git(root, ['commit', '-q', '-m', 'notes-api: the sample app of claude-exec demo']));
+  return { root, git: repo };
+}
