@@ -33,6 +33,7 @@ export function renderResult(result: Findings): string {
 
 export function register(program: Command): void {
   const prompt = program.command('prompt').description('run one prompt of the library against the workspace');
+  examples(prompt, ['claude-exec prompt run security_scanner --focus "src/routes/auth.js"', 'claude-exec prompt run --help']);
   const run = prompt
     .command('run')
     .description('run one prompt as a one-step chain with its own context file and cost (resume it like any chain)')
