@@ -128,3 +128,58 @@ export class AwaitingInputError extends ClaudeExecError {
     super(message, ExitCode.awaitingInput, hint);
   }
 }
+
+/** What an errno code means, in words, for the messages of `FileSystemError`. */
+const FS_CODES: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+  ESHORT: 'short write (the device accepted fewer bytes than were written)',
+};
+
+/** Codes that say the disk or the directory cannot take writes at all (not the model's doing). */
+export const FATAL_FS_CODES: ReadonlySet<string> = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EIO', 'ESHORT']);
+
+/**
+ * A file could not be written (or read, created, locked) because of the file system: disk full,
+ * quota, read-only, permission denied, a short write. `code` is the errno code (`ESHORT` for a
+ * write that made no progress). The file that was being replaced is left as it was. Exit 1 by
+ * default (a chain stopped mid-way; `resume` continues once the cause is fixed), or 2 when the
+ * caller says the environment is unusable before anything started.
+ */
+export class FileSystemError extends ClaudeExecError {
+  readonly code: string;
+  readonly file: string;
+  constructor(
+    op: string,
+    file: string,
+    code: string,
+    opts: { cause?: unknown; written?: number; expected?: number; exitCode?: ExitCodeValue; hint?: string } = {},
+  ) {
+    const what = FS_CODES[code] ?? code;
+    const bytes = opts.expected !== undefined ? `, ${opts.written ?? 0} of ${opts.expected} bytes written` : '';
+    const kept = op === 'write' || op === 'append to' ? '; the previous version of the file is kept' : '';
+    super(
+      `cannot ${op} ${file}: ${what} (${code}${bytes})${kept}`,
+      opts.exitCode ?? ExitCode.failed,
+      opts.hint ?? fsHint(code),
+      { cause: opts.cause },
+    );
+    this.code = code;
+    this.file = file;
+  }
+}
+
+function fsHint(code: string): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ESHORT') return 'Free some disk space, then run the command again (`claude-exec resume ID` continues a chain).';
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'Make the directory writable, or point --contexts at a writable directory.';
+  return 'Fix the file system problem above, then run the command again.';
+}

@@ -4,6 +4,7 @@
  * redacted, and every string is scrubbed of the API key and auth token values themselves.
  */
 import pino, { type Logger } from 'pino';
+import { DurableAppender } from './durable.js';
 
 export type { Logger };
 
@@ -19,7 +20,12 @@ export function scrubSecrets(text: string, env: Record<string, string | undefine
   return out;
 }
 
-/** A logger appending to `file` (synchronous writes, so a crash loses nothing). */
+/**
+ * A logger appending to `file`: each line is written whole or not at all (src/durable.ts), so a
+ * full disk never leaves a torn line and is reported (`FileSystemError` from the log call) instead
+ * of being ignored. Lines are not fsynced one by one (the context file is the record; the log is
+ * for reading), but each is handed to the kernel before the call returns, so a crash loses none.
+ */
 export function createChainLogger(file: string, opts: { verbose: boolean; env: Record<string, string | undefined> }): Logger {
   const level = opts.verbose ? 'debug' : (opts.env.LOG_LEVEL ?? 'info');
   return pino(
@@ -33,6 +39,6 @@ export function createChainLogger(file: string, opts: { verbose: boolean; env: R
         },
       },
     },
-    pino.destination({ dest: file, sync: true, mkdir: true }),
+    new DurableAppender(file, { fsync: false }),
   );
 }

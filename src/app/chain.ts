@@ -50,13 +50,17 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
   let session: ChainSession | undefined;
   const off = onInterrupt(() => {
     let saved: ChainOutcome | undefined;
-    if (session) {
-      session.ctx.status = 'cancelled';
-      session.ctx.error = 'interrupted';
-      session.saveSync();
-      saved = { ctx: session.ctx, file: entry.path };
+    try {
+      if (session) {
+        session.ctx.status = 'cancelled';
+        session.ctx.error = 'interrupted';
+        session.saveSync();
+        saved = { ctx: session.ctx, file: entry.path };
+      }
+    } finally {
+      // Even when the save fails (a full disk), the next run must be able to take the chain.
+      lock.releaseSync();
     }
-    lock.releaseSync();
     return saved;
   });
   try {

@@ -4,7 +4,7 @@
  */
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
-import { ClaudeExecError, UsageError } from '../errors.js';
+import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
 
 /**
  * Every readable chain in `dirs`, oldest first, with its file; unreadable files are reported via
@@ -28,17 +28,32 @@ export function isEmptyFailure(ctx: ChainContext): boolean {
   return ctx.status === 'failed' && ctx.calls.length === 0;
 }
 
-/** Loads chain `id`, or the newest chain when `id` is undefined. Throws UsageError when there is none. */
-export async function loadChain(dirs: string[], id: string | undefined): Promise<{ ctx: ChainContext; file: string }> {
-  let file: string;
-  if (id === undefined) {
-    const all = await listChainFiles(dirs);
-    if (all.length === 0) throw new UsageError(`no chains in ${dirs.join(', ')}`, 'Start one with `claude-exec "your task"`.');
-    file = all[all.length - 1]!.path;
-  } else {
-    file = (await findChain(dirs, id)).path;
+/**
+ * Loads chain `id`, or, when `id` is undefined, the newest chain that can be read: newer files
+ * that cannot (corrupt, foreign, from a newer version) are named through `onWarning` and passed
+ * over. Throws UsageError when there is no chain, ContextFileError when `id`'s file (or, without
+ * an id, every file) cannot be read.
+ */
+export async function loadChain(dirs: string[], id: string | undefined, onWarning?: (msg: string) => void): Promise<{ ctx: ChainContext; file: string }> {
+  if (id !== undefined) {
+    const file = (await findChain(dirs, id)).path;
+    return { ctx: await readChainFile(file), file };
   }
-  return { ctx: await readChainFile(file), file };
+  const all = await listChainFiles(dirs);
+  if (all.length === 0) throw new UsageError(`no chains in ${dirs.join(', ')}`, 'Start one with `claude-exec "your task"`.');
+  let newest: ContextFileError | undefined;
+  for (const entry of [...all].reverse()) {
+    try {
+      const ctx = await readChainFile(entry.path);
+      if (newest) onWarning?.(`skipped the newer chain ${newest.message}; showing chain ${ctx.chain_id}`);
+      return { ctx, file: entry.path };
+    } catch (err) {
+      if (!(err instanceof ContextFileError)) throw err;
+      if (newest) onWarning?.(`skipped ${err.message}`);
+      newest ??= err;
+    }
+  }
+  throw newest!;
 }
 
 /**

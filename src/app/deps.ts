@@ -16,6 +16,7 @@ import type { PromptDoc } from '../library/parse.js';
 import { MACHINE_PROMPTS } from '../phases/machine.js';
 import { loadLibrary } from '../library/load.js';
 import type { Logger } from '../log.js';
+import type { Sandbox } from '../tools/sandbox.js';
 import type { AgentTool } from '../tools/types.js';
 import type { Ui } from '../ui/types.js';
 
@@ -42,6 +43,8 @@ export interface DriveDeps extends BaseDeps {
   log: Logger;
   /** Set once the server has shown it does not offer `count_tokens`. */
   tokenCounting?: 'unsupported';
+  /** The OS sandbox of every command run for the model (config `sandbox`). */
+  sandbox: Sandbox;
 }
 
 /**

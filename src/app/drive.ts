@@ -12,7 +12,8 @@ import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
 import { createCheckpoint } from '../tools/git.js';
-import { createWorkspaceTools, runTestCommand } from '../tools/index.js';
+import { dataBlock } from '../tools/dataBlock.js';
+import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
@@ -85,7 +86,7 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'tests': {
       deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
-      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes });
+      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
       session.ctx.test_runs.push({
         at: session.now(),
         phase: session.ctx.current_phase,
@@ -96,12 +97,23 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
         output_tail: r.output.slice(-2000),
       });
       deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
-      return { type: 'tests', expect: effect.expect, passed: r.passed, output: r.output };
+      // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
+      // block, cut to fit the machine's 4,000-character tail so the block stays whole.
+      const output = dataBlock('test_output', { command: deps.config.test_command.join(' ') }, tailChars(r.output, 3600));
+      return { type: 'tests', expect: effect.expect, passed: r.passed, output };
     }
     case 'complete':
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/** The last `max` characters of `text`, from a line start when one is near. */
+function tailChars(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(-max);
+  const nl = cut.indexOf('\n');
+  return `…${nl >= 0 && nl < 200 ? cut.slice(nl + 1) : cut}`;
 }
 
 function settingsOf(deps: BaseDeps): MachineSettings {
@@ -128,9 +140,11 @@ async function performWithRecovery(effect: Effect, session: ChainSession, deps: 
  * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts).
  */
 export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}): DriveDeps {
-  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log };
+  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text));
+  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
+    sandbox,
     testCommand: base.config.test_command,
     limits: base.config.limits,
     approve: (change) => approveChange(session, deps, change),

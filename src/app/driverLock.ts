@@ -3,12 +3,14 @@
  * (`<context file>.owner`: pid and host), so that a lock left behind by a process that no longer
  * exists (kill -9, a power cut) is taken over at once instead of after the 30 s stale time, and
  * a synchronous release for the interrupt path (the lock library's own exit hook does not run
- * once execa's copy of signal-exit is loaded).
+ * once execa's copy of signal-exit is loaded). Whoever takes the lock also removes the temp files
+ * that a killed writer of the context file left beside it (src/durable.ts).
  */
-import { readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { lockChain } from '../chain/store.js';
+import { removeStaleTempFiles, writeFileDurableSync } from '../durable.js';
 import { ContextFileError } from '../errors.js';
 
 export interface DriverLock {
@@ -67,8 +69,9 @@ function reclaim(file: string): boolean {
 }
 
 /**
- * Locks the chain in `file` for this process. Throws ContextFileError when a live process
- * drives it (or a dead one without an owner file, until its lock goes stale).
+ * Locks the chain in `file` for this process and removes stale temp files of the context file.
+ * Throws ContextFileError when a live process drives it (or a dead one without an owner file,
+ * until its lock goes stale), FileSystemError when the owner file cannot be written.
  */
 export async function takeDriverLock(file: string): Promise<DriverLock> {
   let release: () => Promise<void>;
@@ -78,7 +81,14 @@ export async function takeDriverLock(file: string): Promise<DriverLock> {
     if (!(err instanceof ContextFileError) || !reclaim(file)) throw err;
     release = await lockChain(file);
   }
-  writeFileSync(ownerFile(file), JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  try {
+    writeFileDurableSync(ownerFile(file), JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  } catch (err) {
+    await release().catch(() => undefined);
+    throw err;
+  }
+  removeStaleTempFiles(file);
+  removeStaleTempFiles(ownerFile(file));
   let released = false;
   return {
     async release() {

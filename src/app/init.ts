@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileDurableSync } from '../durable.js';
 import { UsageError } from '../errors.js';
 
 export type InitAction = 'created' | 'updated' | 'skipped';
@@ -52,7 +53,7 @@ async function createFile(workspace: string, rel: string, content: string): Prom
   const file = path.join(workspace, rel);
   await fs.mkdir(path.dirname(file), { recursive: true });
   try {
-    await fs.writeFile(file, content, { flag: 'wx' });
+    writeFileDurableSync(file, content, { exclusive: true });
     return { path: rel, action: 'created' };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { path: rel, action: 'skipped', note: 'already exists' };
@@ -71,7 +72,7 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
   if (text === undefined) return createFile(workspace, '.gitignore', IGNORES.map((i) => i.block).join('\n'));
   const missing = IGNORES.filter((i) => !i.present.test(text));
   if (missing.length === 0) return { path: '.gitignore', action: 'skipped', note: `already ignores ${IGNORES.map((i) => i.what).join(' and ')}` };
-  await fs.appendFile(file, `${text === '' || text.endsWith('\n') ? '' : '\n'}\n${missing.map((i) => i.block).join('\n')}`);
+  writeFileDurableSync(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\n${missing.map((i) => i.block).join('\n')}`);
   return { path: '.gitignore', action: 'updated', note: `added ${missing.map((i) => i.what).join(' and ')}` };
 }
 

@@ -7,9 +7,9 @@
  * reads it when it starts; a missing or unreadable file means the declared classes.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ChainContext } from '../chain/schema.js';
+import { writeFileDurableSync } from '../durable.js';
 import type { CostClasses } from '../library/catalog.js';
 import { costClassOf, median, MIN_RUNS_FOR_CLASS } from './promptStats.js';
 
@@ -24,8 +24,6 @@ interface CostsFile {
   samples: Record<string, number[]>;
 }
 
-const requireCjs = createRequire(import.meta.url);
-
 function read(dir: string): CostsFile {
   try {
     const json = JSON.parse(readFileSync(path.join(dir, PROMPT_COSTS_FILE), 'utf8')) as CostsFile;
@@ -37,8 +35,7 @@ function read(dir: string): CostsFile {
 }
 
 function write(dir: string, data: CostsFile): void {
-  const writeFileAtomic = requireCjs('write-file-atomic') as typeof import('write-file-atomic');
-  writeFileAtomic.sync(path.join(dir, PROMPT_COSTS_FILE), `${JSON.stringify(data)}\n`);
+  writeFileDurableSync(path.join(dir, PROMPT_COSTS_FILE), `${JSON.stringify(data)}\n`);
 }
 
 /** The measured cost classes in `dir` (prompts with at least MIN_RUNS_FOR_CLASS runs). */

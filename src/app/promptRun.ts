@@ -81,6 +81,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const result = (resultTool ?? FINDINGS_TOOL) as ResultToolSpec<T>;
   const name = doc.name;
 
+  if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
   const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.status === 'running');
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
@@ -103,6 +104,13 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
 
   const tools = toolsFor(doc, phase, deps.config.caps);
   const model = modelFor(session, doc);
+  const caps = deps.config.caps;
+  const chainCallsLeft = caps.chain_calls - ctx.calls.length;
+  let inFlight = false;
+  const release = () => {
+    if (inFlight) session.callsInFlight--;
+    inFlight = false;
+  };
   let reserved = 0;
   const reserve = (usd: number) => {
     session.reservedUsd += usd - reserved;
@@ -119,11 +127,17 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         enabledTools: tools.names,
         maxTurns: tools.maxTurns,
         maxCorrections: deps.config.caps.corrections,
+        maxCalls: Math.min(caps.step_calls, chainCallsLeft + callsIn(resumeMessages)),
+        maxToolCalls: caps.step_tool_calls,
         maxTokens: deps.config.limits.max_tokens_per_call,
         resumeMessages,
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages }) => {
+          // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
+          if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
+          session.callsInFlight++;
+          inFlight = true;
           const max = session.ctx.max_cost_usd;
           if (max === null) return;
           const counted = await countInputTokens(deps, m, messages);
@@ -134,6 +148,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         },
         onCall: (call, messages) => {
           reserve(0);
+          release();
           return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
         },
         onProgress: (event) => {
@@ -150,5 +165,18 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     throw err;
   } finally {
     reserve(0);
+    release();
   }
+}
+
+/** Assistant turns (calls already made) in a stored conversation of an unfinished step. */
+function callsIn(messages: unknown[] | undefined): number {
+  return (messages ?? []).filter((m) => (m as { role?: unknown }).role === 'assistant').length;
+}
+
+function chainCapReached(cap: number): StepFailedError {
+  return new StepFailedError(
+    `the chain reached its limit of ${cap} calls (caps.chain_calls)`,
+    'Raise caps.chain_calls in claude-exec.config.json if the task needs more, then `claude-exec resume ID`.',
+  );
 }

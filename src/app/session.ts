@@ -20,6 +20,8 @@ export class ChainSession {
   readonly file: string;
   /** Estimated cost (USD) of calls in flight, which the budget check counts as spent. */
   reservedUsd = 0;
+  /** Calls made and not yet recorded, which the chain's call ceiling (caps.chain_calls) counts as made. */
+  callsInFlight = 0;
   private saving: Promise<void> = Promise.resolve();
   /** The next write, not started yet: it serializes the context as it is when it starts. */
   private queued: Promise<void> | null = null;
@@ -50,7 +52,8 @@ export class ChainSession {
         return saveChain(this.file, this.ctx);
       });
     this.queued = next;
-    this.saving = next;
+    // A failed write rejects its callers; the next save tries again (it writes the whole context).
+    this.saving = next.catch(() => undefined);
     return next;
   }
 
@@ -142,7 +145,8 @@ export class ChainSession {
    * Marks a step finished (complete or failed), drops its in-flight conversation, and queues a
    * save without waiting for it: the caller's next save (after the transition) shares the write.
    * Crash safety holds meanwhile: the step's last call is on disk, and resume takes the result
-   * from it without calling the model again. A failed write rejects that next save.
+   * from it without calling the model again. A failed write is retried by that next save, which
+   * rejects if it fails too.
    */
   async endStep(
     step: Step,

@@ -21,7 +21,7 @@
  */
 import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ContextFileError } from '../errors.js';
+import { ContextFileError, FileSystemError } from '../errors.js';
 import type { CallRecord, ChainContext, JournalIndex, Step } from './schema.js';
 
 /** The journal's file name for a context file (same directory). */
@@ -41,16 +41,22 @@ function fsyncDir(dir: string): void {
   }
 }
 
-function writeAll(fd: number, buf: Buffer, position: number): void {
+/** Writes all of `buf` at `position`; throws FileSystemError on a write that makes no progress. */
+function writeAll(fd: number, buf: Buffer, position: number, file: string): void {
   let done = 0;
-  while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done, position + done);
+  while (done < buf.length) {
+    const n = writeSync(fd, buf, done, buf.length - done, position + done);
+    if (n <= 0) throw new FileSystemError('append to', file, 'ESHORT', { written: done, expected: buf.length });
+    done += n;
+  }
 }
 
 /**
- * Appends the records `ctx` has beyond its journal index that are ready (see above), fsyncs, and returns the new index and the head to write
- * (ctx without the journaled calls and steps). `ctx.journal` is updated in place, so the next
- * save appends only what is new. Throws ContextFileError when the journal is shorter than the
- * index says (it is then left untouched).
+ * Appends the records `ctx` has beyond its journal index that are ready (see above), fsyncs,
+ * and returns the head to write (ctx without the journaled calls and steps). `ctx.journal` is
+ * updated in place, so the next save appends only what is new. Throws ContextFileError when the
+ * journal is shorter than the index says (it is then left untouched), FileSystemError when the
+ * append fails (disk full, read-only; `ctx.journal` is then unchanged).
  */
 export function appendToJournal(contextFile: string, ctx: ChainContext): ChainContext {
   const index: JournalIndex = ctx.journal ?? { file: journalName(contextFile), bytes: 0, calls: 0, steps: 0 };
@@ -66,15 +72,29 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
     const lines = [...calls.map((call) => JSON.stringify({ call })), ...steps.map((step) => JSON.stringify({ step }))];
     const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     const file = path.join(path.dirname(contextFile), index.file);
-    const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+    let fd: number | undefined;
+    let writing = false;
     try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
       const size = fstatSync(fd).size;
       if (size < index.bytes) throw new ContextFileError(file, `the journal is shorter (${size} bytes) than its context file says (${index.bytes})`, 'The files are left as they are; restore them from a backup.');
+      writing = true;
       if (size > index.bytes) ftruncateSync(fd, index.bytes);
-      writeAll(fd, buf, index.bytes);
+      writeAll(fd, buf, index.bytes, file);
       fsyncSync(fd);
+    } catch (err) {
+      // Bytes past the index are ignored by readers; cut them off anyway so nothing torn stays.
+      if (fd !== undefined && writing) {
+        try {
+          ftruncateSync(fd, index.bytes);
+        } catch {
+          // The next append cuts them off.
+        }
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      throw err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string' ? err : new FileSystemError('append to', file, code, { cause: err });
     } finally {
-      closeSync(fd);
+      if (fd !== undefined) closeSync(fd);
     }
     if (index.bytes === 0) fsyncDir(path.dirname(file));
     next = { file: index.file, bytes: index.bytes + buf.length, calls: index.calls + calls.length, steps: index.steps + steps.length };

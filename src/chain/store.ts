@@ -1,15 +1,17 @@
 /**
  * The context store: one JSON file per chain in a contexts directory (DESIGN §3).
  * Ids are reserved race-free with an exclusive create of `.ids/NNN`; files are rewritten
- * atomically (temp file in the same directory, fsync, rename: write-file-atomic); a chain that
- * another process is driving is refused (proper-lockfile, stale after 30 s without an update).
+ * durably (src/durable.ts: temp file in the same directory, every byte checked, fsync, rename,
+ * fsync of the directory); a chain that another process is driving is refused (proper-lockfile,
+ * stale after 30 s without an update).
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ContextFileError, UsageError } from '../errors.js';
+import { writeFileDurableSync } from '../durable.js';
+import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
 import { appendToJournal, joinJournal } from './journal.js';
+import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
 
@@ -64,14 +66,18 @@ export async function readChainDocument(file: string): Promise<unknown> {
   } catch (err) {
     throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
   }
+  const version = (json as { schema_version?: unknown } | null)?.schema_version;
+  if (typeof version === 'number' && version > SCHEMA_VERSION) {
+    throw new ContextFileError(file, schemaVersionProblem(version)!, 'Upgrade claude-exec to read it; the file is left as it is.');
+  }
   return json && typeof json === 'object' && !Array.isArray(json) ? joinJournal(file, json as Record<string, unknown>) : json;
 }
 
 /**
  * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
  * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
- * JSON, its journal is damaged, or it does not match the schema (the first issues are named as
- * `path: message`).
+ * JSON, is of a newer schema, its journal is damaged, or it does not match the schema (the first
+ * issues are named as `path: message`).
  */
 export async function readChainFile(file: string): Promise<ChainContext> {
   const json = await readChainDocument(file);
@@ -102,29 +108,39 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
   return hits[hits.length - 1]!;
 }
 
-const requireCjs = createRequire(import.meta.url);
-
 /**
- * Saves a context synchronously: new call records and finished steps are appended to its journal
- * and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the rest (the head,
- * which indexes the journal) is written atomically (temp file in the same directory, fsync,
- * rename). Also what signal handlers use, since they must finish before the process exits.
- * write-file-atomic is loaded on first use, to keep start-up fast.
+ * Saves a context durably and synchronously: new call records and finished steps are appended
+ * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
+ * rest (the head, which indexes the journal) is written by src/durable.ts (temp file, every byte
+ * checked, fsync, rename, directory fsync). Also what signal handlers use, since they must finish
+ * before the process exits. Throws `FileSystemError` (disk full, read-only, quota, short write);
+ * the previous version of the head is then still in place, and its index ignores what the
+ * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
   const head = appendToJournal(file, ctx);
-  const writeFileAtomic = requireCjs('write-file-atomic') as typeof import('write-file-atomic');
-  writeFileAtomic.sync(file, `${JSON.stringify(head, null, 2)}\n`, { fsync: true });
+  writeFileDurableSync(file, `${JSON.stringify(head, null, 2)}\n`);
 }
 
 /**
- * Writes a context atomically (see saveChainSync). `ctx` is serialized before anything is
+ * Writes a context durably (see saveChainSync). `ctx` is serialized before anything is
  * awaited, so the caller may go on changing it. The write is synchronous on purpose: for one file
  * of tens of KB that costs less than the async version's ten thread-pool round trips, which made
  * up most of claude-exec's time per LLM call (npm run bench).
  */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
   saveChainSync(file, ctx);
+}
+
+/** A file-system failure before a chain exists: the environment is unusable (exit 2). */
+function environmentError(op: string, target: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== 'string') return err;
+  return new FileSystemError(op, target, code, {
+    cause: err,
+    exitCode: ExitCode.usage,
+    hint: 'Point --contexts at a writable directory, or fix its permissions or free space.',
+  });
 }
 
 /**
@@ -139,7 +155,11 @@ export async function createChain(
   build: (chainId: string, chainUid: string, slug: string) => ChainContext,
 ): Promise<ChainFileEntry> {
   const idsDir = path.join(dir, '.ids');
-  await fs.mkdir(idsDir, { recursive: true });
+  try {
+    await mkdirp(idsDir);
+  } catch (err) {
+    throw environmentError('create', idsDir, err);
+  }
   const existing = await listChainFiles([dir]);
   const reserved = (await fs.readdir(idsDir)).map(Number).filter(Number.isFinite);
   let n = Math.max(0, ...existing.map((e) => Number(e.chainId)), ...reserved) + 1;
@@ -148,21 +168,50 @@ export async function createChain(
     try {
       const handle = await fs.open(path.join(idsDir, id), 'wx');
       await handle.close();
-      const slug = slugify(goal);
-      const file = chainFileName(id, slug, now);
-      const entry: ChainFileEntry = { path: path.join(dir, file), dir, file, chainId: id, slug, startedAtMs: now.getTime() };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw environmentError('reserve a chain id in', idsDir, err);
+      n += 1;
+      continue;
+    }
+    const slug = slugify(goal);
+    const file = chainFileName(id, slug, now);
+    const entry: ChainFileEntry = { path: path.join(dir, file), dir, file, chainId: id, slug, startedAtMs: now.getTime() };
+    try {
       await saveChain(entry.path, build(id, randomUUID(), slug));
-      return entry;
+    } catch (err) {
+      throw err instanceof FileSystemError ? environmentError('write', entry.path, err.cause ?? err) : err;
+    }
+    return entry;
+  }
+}
+
+/**
+ * `mkdir -p` that names the real cause: Node's recursive mkdir reports ENOENT where a level
+ * cannot be created on a read-only or unwritable parent, so on ENOENT the missing levels are
+ * created one by one, and the first failure (EROFS, EACCES, …) is thrown.
+ */
+async function mkdirp(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const levels: string[] = [];
+  for (let d = path.resolve(dir); path.dirname(d) !== d; d = path.dirname(d)) levels.unshift(d);
+  for (const level of levels) {
+    try {
+      await fs.mkdir(level);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      n += 1;
     }
   }
 }
 
 /**
  * Takes the driver lock of a chain so that a second process cannot drive it at the same time.
- * Returns the release function. Throws ContextFileError when another live process holds it.
+ * Returns the release function. Throws ContextFileError when another live process holds it,
+ * FileSystemError (exit 2) when the lock cannot be created (read-only directory, disk full).
  */
 export async function lockChain(file: string): Promise<() => Promise<void>> {
   const { default: lockfile } = await import('proper-lockfile');
@@ -172,6 +221,6 @@ export async function lockChain(file: string): Promise<() => Promise<void>> {
     if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
       throw new ContextFileError(file, 'this chain is being driven by another claude-exec process', 'Wait for it to finish, or stop it; a crashed run releases the lock after 30 s.');
     }
-    throw err;
+    throw environmentError('lock', file, err);
   }
 }

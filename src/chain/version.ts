@@ -8,3 +8,15 @@ export const SCHEMA_VERSION = 2;
 
 /** Versions this build reads. */
 export const READABLE_VERSIONS: readonly number[] = [1, 2];
+
+/**
+ * Why a file with `schema_version` `version` cannot be read by this version, or null when it can:
+ * a newer schema says so (the file is from a later claude-exec), anything else is not ours.
+ */
+export function schemaVersionProblem(version: unknown): string | null {
+  if (READABLE_VERSIONS.includes(version as number)) return null;
+  if (typeof version === 'number' && Number.isInteger(version) && version > SCHEMA_VERSION) {
+    return `written by claude-exec schema ${version}; this version reads up to ${SCHEMA_VERSION}`;
+  }
+  return `schema_version ${JSON.stringify(version)} is not one of ${READABLE_VERSIONS.join(', ')}`;
+}

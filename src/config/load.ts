@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
 import matter from 'gray-matter';
 import { ConfigError } from '../errors.js';
-import { validateConfig, type Config } from './schema.js';
+import { ConfigSchema, validateConfig, type Config } from './schema.js';
+import { unknownKeyIssues } from './strict.js';
 
 export const CONFIG_FILE = 'claude-exec.config.json';
 export const RULES_FILE = 'project_rules.md';
@@ -57,9 +58,16 @@ function envNumber(env: Record<string, string | undefined>, name: string): numbe
   return n;
 }
 
+/** `file` relative to the workspace when inside it, else as it is (the package's default rules). */
+function shown(workspace: string, file: string): string {
+  const rel = path.relative(workspace, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
 /**
  * Loads config for `workspace`. Throws ConfigError (exit 2) with `path: message` lines for an
- * invalid config file, rules block or environment value.
+ * invalid config file, rules block or environment value, and for any key the schema does not
+ * know (`claude-exec.config.json: unknown key "limts" — did you mean "limits"?`).
  */
 export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const envFile = path.join(workspace, '.env');
@@ -69,6 +77,7 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   const rulesPath = existsSync(path.join(workspace, RULES_FILE)) ? path.join(workspace, RULES_FILE) : defaultRulesPath();
   const rulesText = existsSync(rulesPath) ? readFileSync(rulesPath, 'utf8') : '';
   let merged = rulesOverrides(rulesText, rulesPath);
+  const unknown = unknownKeyIssues(merged, ConfigSchema).map((i) => `${shown(workspace, rulesPath)} (claude-exec block): ${i}`);
 
   const configPath = path.join(workspace, CONFIG_FILE);
   if (existsSync(configPath)) {
@@ -79,7 +88,11 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
       throw new ConfigError(`${configPath}: not valid JSON (${(err as Error).message})`);
     }
     if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${configPath}: must be a JSON object`);
+    unknown.push(...unknownKeyIssues(json, ConfigSchema).map((i) => `${CONFIG_FILE}: ${i}`));
     merged = deepMerge(merged, json as Record<string, unknown>);
+  }
+  if (unknown.length) {
+    throw new ConfigError(unknown.join('\n'), 'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.');
   }
 
   const limits: Record<string, unknown> = {};

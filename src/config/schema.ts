@@ -48,6 +48,14 @@ export const CapsSchema = z.object({
   generated_prompts: count.default(2),
   /** Run context_health_checker after this many steps (project_rules.md: every ten or so; 0 = never). */
   health_check_every: count.default(10),
+  /**
+   * Hard bounds that hold whatever the model does (issue 10): Messages API calls in one step
+   * (agent turns + corrections + the forced result with room to spare: 24 + 2 + 1 < 40), workspace
+   * tool calls in one step, and calls in a whole chain. Reaching one fails the step (exit 1).
+   */
+  step_calls: z.number().int().min(1).default(40),
+  step_tool_calls: z.number().int().min(1).default(150),
+  chain_calls: z.number().int().min(1).default(1000),
 });
 
 export const LimitsSchema = z.object({
@@ -104,6 +112,8 @@ export const ConfigSchema = z.object({
   prompt_dirs: z.array(z.string()).default([]),
   /** Price overrides and additions, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), ModelPriceSchema).default({}),
+  /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. */
+  sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;

@@ -20,7 +20,7 @@
 import { readFileSync } from 'node:fs';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
 import { readJournalCalls } from '../chain/journal.js';
-import { READABLE_VERSIONS } from '../chain/version.js';
+import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 
 export type { ReportCall } from './aggregate.js';
@@ -56,7 +56,8 @@ export interface TimeWindow {
 export function shapeProblem(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
   const d = doc as Record<string, unknown>;
-  if (!READABLE_VERSIONS.includes(d.schema_version as number)) return `schema_version ${JSON.stringify(d.schema_version)} is not one of ${READABLE_VERSIONS.join(', ')}`;
+  const version = schemaVersionProblem(d.schema_version);
+  if (version) return version;
   if (typeof d.chain_uid !== 'string' || typeof d.chain_id !== 'string') return 'no chain_id/chain_uid';
   if (!Array.isArray(d.calls)) return 'no calls[]';
   for (const c of d.calls as Record<string, unknown>[]) {

@@ -28,7 +28,13 @@ export interface FakeFault {
 }
 
 export type FakeReply =
-  | { toolUses?: { name: string; input: unknown }[]; text?: string; usage?: Partial<Usage> }
+  | {
+      toolUses?: { name: string; input: unknown }[];
+      text?: string;
+      usage?: Partial<Usage>;
+      /** Streamed replies only: send the headers and this many SSE events, then nothing more (the connection stays open); tests of stalled streams. */
+      stallAfterEvents?: number;
+    }
   | { fault: FakeFault };
 
 /** Called for each `POST /v1/messages`, `index` counting them from 0 (SDK retries included). */
@@ -101,9 +107,16 @@ function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: numbe
   return content;
 }
 
-function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: ReturnType<typeof contentOf>, usage: Usage): void {
+function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: ReturnType<typeof contentOf>, usage: Usage, stallAfterEvents?: number): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
-  const event = (type: string, data: unknown) => res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  res.flushHeaders();
+  let sent = 0;
+  const stalled = () => stallAfterEvents !== undefined && sent >= stallAfterEvents;
+  const event = (type: string, data: unknown) => {
+    if (stalled()) return;
+    sent++;
+    res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
   event('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
   event('ping', { type: 'ping' });
   content.forEach((block, index) => {
@@ -125,7 +138,7 @@ function writeSse(res: ServerResponse, headers: Record<string, string>, message:
     usage: { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens },
   });
   event('message_stop', { type: 'message_stop' });
-  res.end();
+  if (!stalled()) res.end();
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -188,7 +201,7 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
       stop_details: null,
       container: null,
     };
-    if (recorded.body?.stream) return writeSse(res, { 'request-id': requestId }, message, content, usage);
+    if (recorded.body?.stream) return writeSse(res, { 'request-id': requestId }, message, content, usage, reply.stallAfterEvents);
     return sendJson(res, 200, { ...message, content, usage }, { 'request-id': requestId });
   }
 

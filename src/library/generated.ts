@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import matter from 'gray-matter';
-import { PromptValidationError, type PromptIssue } from '../errors.js';
+import { writeFileDurableSync } from '../durable.js';
+import { FileSystemError, PromptValidationError, type PromptIssue } from '../errors.js';
 import type { Catalog } from './catalog.js';
 import { parsePromptFile, PROMPT_NAME_RE, type ParseResult, type PromptDoc } from './parse.js';
 
@@ -43,9 +44,9 @@ export function validateGeneratedPrompt(markdown: string, catalog: Catalog): Par
 }
 
 /**
- * Writes `markdown` to `<workspace>/prompts/custom/<doc.name>.md` with an exclusive create and
+ * Writes `markdown` to `<workspace>/prompts/custom/<doc.name>.md` with a durable exclusive create and
  * returns the absolute path. Throws PromptValidationError when the name is not snake_case or the
- * file already exists (it is never overwritten).
+ * file already exists (it is never overwritten), FileSystemError when it cannot be written.
  */
 export async function saveGeneratedPrompt(workspace: string, doc: PromptDoc, markdown: string): Promise<string> {
   const dir = path.resolve(workspace, 'prompts', GENERATED_CATEGORY);
@@ -55,9 +56,9 @@ export async function saveGeneratedPrompt(workspace: string, doc: PromptDoc, mar
   }
   await fs.mkdir(dir, { recursive: true });
   try {
-    await fs.writeFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`, { flag: 'wx' });
+    writeFileDurableSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`, { exclusive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+    if (err instanceof FileSystemError && err.code === 'EEXIST') {
       throw new PromptValidationError([{ file, field: 'name', problem: 'a prompt file with this name already exists; it was not overwritten' }]);
     }
     throw err;

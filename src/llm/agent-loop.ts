@@ -6,7 +6,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { StepFailedError } from '../errors.js';
 import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from './types.js';
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
-import { handleTurn, toolUses } from './tool-turn.js';
+import { classifyUses, handleTurn, toolUses } from './tool-turn.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -28,21 +28,32 @@ function blocksOf(m: MessageParam): readonly unknown[] {
 }
 
 /**
- * Turns and corrections already spent in `messages`: every assistant message is a turn, and
- * every assistant message that called the result tool without ending the run was a correction.
+ * Pure: calls, corrections and workspace tool calls already spent in `messages` (a resumed
+ * step). Every assistant message is a call; one that did not end the run counts as a correction
+ * when it called no tool, the result tool (then rejected), or a tool outside the step. The last
+ * message is left to the loop, which handles it as it would a fresh reply.
  */
-function spent(messages: readonly MessageParam[], resultName: string): { turns: number; corrections: number } {
+export function spentIn(messages: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number } {
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
-  const corrections = assistants.filter((m) => m !== last && toolUses(blocksOf(m)).some((u) => u.name === resultName)).length;
-  return { turns: assistants.length, corrections };
+  let corrections = 0;
+  let toolCalls = 0;
+  for (const m of assistants) {
+    if (m === last) continue;
+    const uses = toolUses(blocksOf(m));
+    const c = classifyUses(uses, spec);
+    toolCalls += c.workspaceCalls;
+    if (uses.length === 0 || c.callsResult || c.misdirected) corrections++;
+  }
+  return { turns: assistants.length, corrections, toolCalls };
 }
 
 /**
  * Runs the loop (see `LlmClient.runStructured`). Tool choice: `any` while agent turns remain,
- * the result tool once `spec.maxTurns` turns are spent or after a rejected result.
- * Throws `StepFailedError` after `spec.maxCorrections` rejected results (or turns without any
- * tool call); rethrows whatever `send`, a hook or a tool throws.
+ * the result tool once `spec.maxTurns` turns are spent or after a correction.
+ * Throws `StepFailedError` after `spec.maxCorrections` corrections (see `StructuredRunSpec`),
+ * or when the step would pass `spec.maxCalls` calls or `spec.maxToolCalls` tool calls;
+ * rethrows whatever `send`, a hook or a tool throws.
  */
 export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, hooks: RunHooks = {}): Promise<StructuredRunResult<T>> {
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
@@ -53,30 +64,37 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     ? (structuredClone(spec.resumeMessages) as MessageParam[])
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
   const calls: LlmCallResult[] = [];
-  let { turns, corrections } = spent(messages, spec.result.name);
+  let { turns, corrections, toolCalls } = spentIn(messages, spec);
   let forceResult = false;
+  let lastForced = false;
+  const correct = (what: string) => {
+    corrections++;
+    forceResult = true;
+    if (corrections > spec.maxCorrections) throw noResult(spec, what);
+  };
 
   for (;;) {
     const last = messages.at(-1);
     if (isAssistant(last)) {
       const uses = toolUses(blocksOf(last));
       if (uses.length === 0) {
-        corrections++;
-        forceResult = true;
-        if (corrections > spec.maxCorrections) throw noResult(spec, 'did not call any tool');
+        correct('did not call any tool');
         messages.push({ role: 'user', content: [{ type: 'text', text: `Call ${spec.result.name} now to finish this step.` }] });
       } else {
+        const planned = classifyUses(uses, spec).workspaceCalls;
+        if (toolCalls + planned > spec.maxToolCalls) throw capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls');
         const outcome = await handleTurn(uses, spec, hooks);
         if (outcome.kind === 'result') return { value: outcome.value, calls, messages };
-        if (outcome.resultRejected) {
-          corrections++;
-          if (corrections > spec.maxCorrections) throw noResult(spec, 'gave invalid input');
-        }
-        forceResult = outcome.resultRejected;
+        toolCalls += outcome.toolCalls;
+        forceResult = false;
+        if (outcome.resultRejected) correct('gave invalid input');
+        else if (outcome.misdirected) correct('called tools that are not available in this step');
+        else if (lastForced) correct(`did not call ${spec.result.name} when asked to`);
         messages.push({ role: 'user', content: outcome.toolResults });
       }
     }
 
+    if (turns >= spec.maxCalls) throw capReached(spec, `${spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
     const forced = forceResult || turns >= spec.maxTurns;
     const request = buildRequest({
       model: spec.model,
@@ -89,6 +107,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request), messages });
     const sent = await send(request, hooks);
     turns++;
+    lastForced = forced;
     calls.push(sent.call);
     const content = sent.content.length > 0 ? sent.content : [{ type: 'text' as const, text: '(no output)' }];
     messages.push({ role: 'assistant', content });
@@ -100,5 +119,12 @@ function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedErr
   return new StepFailedError(
     `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)`,
     'Resume to retry the step, or choose a stronger model (--model).',
+  );
+}
+
+function capReached(spec: StructuredRunSpec<unknown>, what: string, key: string): StepFailedError {
+  return new StepFailedError(
+    `the step reached its limit of ${what} without ${spec.result.name}`,
+    `Raise ${key} in claude-exec.config.json if the task needs more, then \`claude-exec resume ID\`.`,
   );
 }

@@ -2,13 +2,19 @@
  * The `LlmClient` over `@anthropic-ai/sdk`: streaming calls (for progress), the SDK's own
  * retries and backoff, prompt-cache layout (./layout.ts), SDK errors mapped to `LlmApiError`.
  * The only module that constructs an SDK client.
+ *
+ * Timeouts: the SDK's `timeout` covers a request until its response headers; a stream that
+ * stalls after them would hang until the socket gives up (minutes). So while a stream runs, an
+ * idle timer of the same length (limits.request_timeout_ms) aborts it when no event arrives, and
+ * the call is sent again — the one failure the SDK cannot retry itself — at most `maxRetries`
+ * times, with the SDK's backoff (0.5 s doubling to 8 s, up to 25% jitter).
  */
 import Anthropic from '@anthropic-ai/sdk';
-import { ConfigError } from '../errors.js';
+import { ConfigError, LlmApiError } from '../errors.js';
 import type { Usage } from '../chain/schema.js';
 import type { LlmClient, RunHooks } from './types.js';
 import { runAgentLoop, type SentCall } from './agent-loop.js';
-import { toLlmApiError, type ErrorContext } from './errors.js';
+import { displayUrl, toLlmApiError, type ErrorContext } from './errors.js';
 import { agentToolDefinitions, buildRequest, buildTools, type LaidOutRequest } from './layout.js';
 
 type ContentBlock = Anthropic.Messages.ContentBlock;
@@ -20,8 +26,16 @@ export interface AnthropicClientOptions {
   baseURL?: string;
   /** SDK retries for 408/409/429/5xx and connection errors. */
   maxRetries: number;
-  /** Per request, in ms. */
+  /** Per request until its headers, and the longest silence allowed inside a stream, in ms. */
   timeoutMs: number;
+}
+
+/** Thrown inside `send` when a stream was aborted for silence; retried, then made an LlmApiError. */
+class StreamStalled extends Error {}
+
+/** The SDK's retry delay (client.js calculateDefaultRetryTimeoutMillis): 0.5 s × 2^n, at most 8 s, minus up to 25%. */
+function retryDelayMs(retry: number): number {
+  return Math.min(500 * 2 ** retry, 8000) * (1 - Math.random() * 0.25);
 }
 
 /** Sent as the key when only a base URL is configured: local servers (e.g. Ollama) accept any key. */
@@ -69,12 +83,25 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
     timeoutMs: opts.timeoutMs,
   };
 
-  async function send(request: LaidOutRequest, hooks: RunHooks): Promise<SentCall> {
+  /** One streamed call; throws `StreamStalled` when no event arrives for `timeoutMs` after the headers. */
+  async function sendOnce(request: LaidOutRequest, hooks: RunHooks): Promise<SentCall> {
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const t0 = performance.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let stalled = false;
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        stalled = true;
+        controller.abort();
+      }, opts.timeoutMs);
+    };
     try {
-      const stream = sdk.messages.stream(request);
+      const stream = sdk.messages.stream(request, { signal: controller.signal });
+      stream.on('connect', arm);
+      stream.on('streamEvent', arm);
       if (hooks.onProgress) stream.on('text', (text) => hooks.onProgress?.({ type: 'text', text }));
       const message = await stream.finalMessage();
       const latency = performance.now() - t0;
@@ -89,7 +116,22 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
         },
       };
     } catch (err) {
-      throw toLlmApiError(err, ctx);
+      if (stalled) throw new StreamStalled();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function send(request: LaidOutRequest, hooks: RunHooks): Promise<SentCall> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await sendOnce(request, hooks);
+      } catch (err) {
+        if (!(err instanceof StreamStalled)) throw toLlmApiError(err, ctx);
+        if (retry >= opts.maxRetries) throw stalledError(ctx);
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs(retry)));
+      }
     }
   }
 
@@ -115,4 +157,11 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
       }
     },
   };
+}
+
+function stalledError(ctx: ErrorContext): LlmApiError {
+  const retries = `${ctx.maxRetries} ${ctx.maxRetries === 1 ? 'retry' : 'retries'}`;
+  return new LlmApiError(`the response stream from ${displayUrl(ctx.baseURL)} stalled: no data for ${ctx.timeoutMs} ms after the response began (after ${retries})`, {
+    hint: 'The server stopped sending mid-response. Raise limits.request_timeout_ms if it is just slow; `claude-exec resume ID` continues the chain.',
+  });
 }

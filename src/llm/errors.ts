@@ -74,7 +74,8 @@ function describe(err: InstanceType<typeof Anthropic.AnthropicError>, ctx: Error
     return { message: 'the request to the Messages API was aborted', hint: RESUME };
   }
   if (!(err instanceof Anthropic.APIError)) {
-    return { message: `the Anthropic client failed: ${err.message}`, hint: 'Check ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN and ANTHROPIC_BASE_URL.' };
+    // Not an HTTP error, e.g. a stream cut off or malformed mid-response: not a credentials problem.
+    return { message: `the exchange with ${url} failed: ${err.message}`, hint: `Check the server at ${url} and your network. ${RESUME}` };
   }
   if (err instanceof Anthropic.AuthenticationError) {
     return { message: 'the Messages API rejected the credentials (401)', hint: 'Check ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN).' };

@@ -13,8 +13,29 @@ type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 
 export type TurnOutcome<T> =
   | { kind: 'result'; value: T }
-  /** `resultRejected`: the result tool was called with invalid input (one correction used). */
-  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean };
+  /**
+   * `resultRejected`: the result tool was called with invalid input. `misdirected`: a call named
+   * a tool that is unknown, disabled in this step, or the other result tool. Either costs one
+   * correction. `toolCalls`: workspace tools executed in this turn.
+   */
+  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean; misdirected: boolean; toolCalls: number };
+
+/**
+ * Pure: how a turn's tool calls stand against the step: does it call the step's result tool,
+ * and does it call anything that is neither the result tool nor an enabled workspace tool.
+ */
+export function classifyUses(uses: readonly { name: string }[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { callsResult: boolean; misdirected: boolean; workspaceCalls: number } {
+  const enabled = new Set(spec.enabledTools);
+  let callsResult = false;
+  let misdirected = false;
+  let workspaceCalls = 0;
+  for (const use of uses) {
+    if (use.name === spec.result.name) callsResult = true;
+    else if (enabled.has(use.name)) workspaceCalls++;
+    else misdirected = true;
+  }
+  return { callsResult, misdirected, workspaceCalls };
+}
 
 /** Zod issues as `path: message` lines (`(root)` for the top level). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
@@ -56,6 +77,8 @@ export async function handleTurn<T>(
 ): Promise<TurnOutcome<T>> {
   let value: { v: T } | undefined;
   let resultRejected = false;
+  let misdirected = false;
+  let toolCalls = 0;
   const enabled = new Set(spec.enabledTools);
   const resultNames = new Set([...RESULT_TOOLS.map((t) => t.name), spec.result.name]);
 
@@ -72,10 +95,16 @@ export async function handleTurn<T>(
         return errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`);
       }
       if (resultNames.has(use.name)) {
+        misdirected = true;
         return errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`);
       }
       const tool = spec.allTools.find((t) => t.name === use.name);
-      if (!tool || !enabled.has(use.name)) return errorResult(use.id, `${use.name} is not available in this step.`);
+      if (!tool || !enabled.has(use.name)) {
+        misdirected = true;
+        const available = [...spec.enabledTools, spec.result.name].join(', ');
+        return errorResult(use.id, `${use.name} is not available in this step; the tools you may call are: ${available}.`);
+      }
+      toolCalls++;
       return runTool(tool, use, hooks);
     }),
   );
@@ -84,5 +113,5 @@ export async function handleTurn<T>(
   if (failed) throw failed.reason;
   if (value) return { kind: 'result', value: value.v };
   const toolResults = settled.map((s) => (s as PromiseFulfilledResult<ToolResultBlockParam>).value);
-  return { kind: 'continue', toolResults, resultRejected };
+  return { kind: 'continue', toolResults, resultRejected, misdirected, toolCalls };
 }

@@ -44,8 +44,19 @@ export interface StructuredRunSpec<T> {
   enabledTools: string[];
   /** Agent turns before the result tool is forced (0 = force it on the first call). */
   maxTurns: number;
-  /** Zod failures sent back for correction before the step fails (DESIGN §5: 2). */
+  /**
+   * Replies that did not move the step on, sent back for correction before the step fails
+   * (DESIGN §5: 2): a result that fails its schema, a reply with no tool call, a call of an
+   * unknown or disabled tool or of the other result tool, any other tool once the result is forced.
+   */
   maxCorrections: number;
+  /**
+   * Hard bounds that hold whatever the model does (config caps.step_calls, caps.step_tool_calls,
+   * and what caps.chain_calls leaves of the chain): Messages API calls of this step, and workspace
+   * tool calls executed in it. Every backend enforces them; reaching one throws `StepFailedError`.
+   */
+  maxCalls: number;
+  maxToolCalls: number;
   maxTokens: number;
   /** Messages of an interrupted run of this step, to continue without repeating calls. */
   resumeMessages?: unknown[];
@@ -73,7 +84,7 @@ export interface LlmClient {
   /**
    * Runs an agent loop that ends with the model calling `spec.result` with input valid under its
    * schema. Throws `LlmApiError` (API failed after the SDK's retries), `StepFailedError` (no valid
-   * result after `maxCorrections` corrections), or whatever `hooks.beforeCall` throws.
+   * result after `maxCorrections` corrections, or `maxCalls` / `maxToolCalls` reached), or whatever `hooks.beforeCall` throws.
    */
   runStructured<T>(spec: StructuredRunSpec<T>, hooks?: RunHooks): Promise<StructuredRunResult<T>>;
   /** Input tokens of a request as counted by the server, or null when it does not offer counting. */

@@ -13,6 +13,7 @@
  * (EMPHASIS), e.g. prompt_selector must see every prompt already run.
  */
 import type { ChainContext, Phase } from '../chain/schema.js';
+import { dataBlock } from '../tools/dataBlock.js';
 import { costLine } from './cost.js';
 import { memoryEntries, proposedQuestions, type MemoryEntry } from './entries.js';
 import { approvedSolution, currentSolution } from './fold.js';
@@ -194,7 +195,9 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   ctx.test_runs.forEach((t, i) => {
     const last = i === ctx.test_runs.length - 1;
     const head = `- ${t.at} (${t.phase}, expecting ${t.expect}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}`;
-    add('tests', last && !t.passed ? `${head}\n${t.output_tail.split('\n').slice(-15).map((l) => `    ${l}`).join('\n')}` : head, last ? 84 : 22, i);
+    // Test output is workspace text: shown as a labelled data block, never as instructions.
+    const output = () => dataBlock('test_output', { expect: t.expect, at: t.at }, t.output_tail.split('\n').slice(-15).join('\n'));
+    add('tests', last && !t.passed ? `${head}\n${output()}` : head, last ? 84 : 22, i);
   });
 
   titles.cost = '### Cost so far';

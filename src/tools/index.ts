@@ -3,14 +3,17 @@
  * descriptions, schemas) must be identical on every call of a chain so the prompt-cache prefix
  * holds (DESIGN §5); runs that may not write get the same list with a narrower `enabledTools`.
  */
+import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
 import { runTestsTool } from './runTests.js';
+import type { Sandbox } from './sandbox.js';
 import type { AgentTool } from './types.js';
 import { editFileTool, writeFileTool } from './writeTools.js';
 import type { ApproveChange, OnWritten } from './writeTools.js';
 
 export type { ApprovalDecision, ApproveChange, OnWritten, ProposedChange } from './writeTools.js';
 export { runTestCommand } from './runTests.js';
+export { createSandbox, type Sandbox, type SandboxMode } from './sandbox.js';
 export type { TestRunOptions, TestRunResult } from './runTests.js';
 
 /** Tools that only read the workspace (context building, analysis, review). */
@@ -27,13 +30,18 @@ export interface WorkspaceToolOptions {
   limits: { tool_output_bytes: number; test_timeout_ms: number };
   approve: ApproveChange;
   onWritten: OnWritten;
+  /** The OS sandbox run_tests runs the test command in (./sandbox.ts). */
+  sandbox?: Sandbox;
 }
 
-/** list_files, read_file, search_code, write_file, edit_file, run_tests — in that order. */
+/**
+ * list_files, read_file, search_code, write_file, edit_file, run_tests — in that order, each
+ * behind the path guard for its path-like arguments (`guardToolPaths`).
+ */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
   const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes };
   const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
-  return [
+  const tools: AgentTool[] = [
     listFilesTool(read),
     readFileTool(read),
     searchCodeTool(read),
@@ -44,6 +52,8 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       command: opts.testCommand,
       timeoutMs: opts.limits.test_timeout_ms,
       maxOutputBytes: opts.limits.tool_output_bytes,
+      ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
     }),
   ];
+  return tools.map((tool) => guardToolPaths(opts.root, tool));
 }

@@ -10,6 +10,7 @@
  */
 import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import type { AgentTool } from './types.js';
 
 export type PathCheck =
   | {
@@ -94,6 +95,29 @@ export async function resolveInWorkspace(root: string, input: string): Promise<P
   const real = checkRelative(path.relative(realRoot, abs));
   if (!real.ok) return { ok: false, reason: `${real.reason} (after resolving symbolic links)` };
   return { ok: true, abs, rel: real.rel, exists: missing.length === 0 };
+}
+
+/**
+ * The one guard for every path-like tool argument: returns `tool` with a `run` that first checks
+ * each of `tool.pathArgs` present in the input with `resolveInWorkspace` and refuses the call
+ * (error outcome `<arg> "<value>": <reason>`) when any is refused. A tool without `pathArgs` is
+ * returned as it is. The tools still resolve their paths themselves for the I/O.
+ */
+export function guardToolPaths<I>(root: string, tool: AgentTool<I>): AgentTool<I> {
+  const names = tool.pathArgs ?? [];
+  if (names.length === 0) return tool;
+  return {
+    ...tool,
+    async run(input) {
+      for (const name of names) {
+        const value = (input as Record<string, unknown> | null)?.[name];
+        if (typeof value !== 'string') continue;
+        const check = await resolveInWorkspace(root, value);
+        if (!check.ok) return { content: `${name} ${JSON.stringify(value)} refused: ${check.reason}`, isError: true };
+      }
+      return tool.run(input);
+    },
+  };
 }
 
 function isNotFound(err: unknown): boolean {

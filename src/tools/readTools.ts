@@ -4,7 +4,9 @@
  * Output is capped to `maxOutputBytes` (config `limits.tool_output_bytes`).
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
+import RE2 from 're2';
 import { z } from 'zod';
+import { dataBlock } from './dataBlock.js';
 import { resolveInWorkspace } from './pathGuard.js';
 import { capHead, fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
@@ -23,6 +25,8 @@ export const MAX_SEARCH_MATCHES = 200;
 /** Files larger than this (bytes) are refused by read_file and skipped by search_code. */
 export const MAX_FILE_BYTES = 2_000_000;
 const MAX_MATCH_LINE_CHARS = 240;
+/** Bytes of a result kept for the data block's tags and a truncation note. */
+const TAG_RESERVE = 300;
 
 export const ListFilesInput = z.object({
   path: z.string().optional().describe('Directory relative to the workspace root; default: the root.'),
@@ -38,7 +42,7 @@ export const ReadFileInput = z.object({
 export type ReadFileInput = z.infer<typeof ReadFileInput>;
 
 export const SearchCodeInput = z.object({
-  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a JavaScript regular expression when regex is true.'),
+  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a regular expression in RE2 syntax when regex is true.'),
   path: z.string().optional().describe('Directory or file to search, relative to the workspace root; default: the root.'),
   glob: z.string().optional().describe("Only files matching this glob, e.g. '*.ts' (base name) or 'src/**/*.js' (path)."),
   regex: z.boolean().optional().describe('Treat pattern as a regular expression. Default false.'),
@@ -52,10 +56,11 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
   return {
     name: 'list_files',
     description:
-      'List files and directories in the workspace, sorted, one relative path per line; directories end with "/", ' +
+      'List files and directories in the workspace, sorted, one relative path per line inside a <workspace_listing> block; directories end with "/", ' +
       'symbolic links end with "@". Skips node_modules, .git, dist, build and coverage, and hides secrets files. ' +
       `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
     inputSchema: ListFilesInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
@@ -73,9 +78,9 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
           lines.push(entry.rel + (entry.kind === 'dir' ? '/' : entry.kind === 'symlink' ? '@' : ''));
         }
         if (lines.length === 0) return { content: `${target.rel}: (empty directory)` };
-        const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes);
-        const note = more || capped.truncated ? '[list truncated; list a subdirectory or lower the depth]\n' : '';
-        return { content: capped.text + note };
+        const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE);
+        const note = more || capped.truncated ? '\n[list truncated; list a subdirectory or lower the depth]\n' : '';
+        return { content: dataBlock('workspace_listing', { path: target.rel }, capped.text) + note };
       });
     },
   };
@@ -86,11 +91,12 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
   return {
     name: 'read_file',
     description:
-      'Read a text file of the workspace. The first line of the result names the file and the line range; ' +
-      'each following line is "<line number><TAB><text>" (the number and tab are not part of the file). ' +
+      'Read a text file of the workspace. The result is a <workspace_file path="…" lines="first-last" of="total"> block; ' +
+      'each line inside it is "<line number><TAB><text>" (the number and tab are not part of the file). ' +
       'Use start_line/end_line to read part of a long file; when the output is truncated, continue from the line it names. ' +
       'Binary files, files under .git/ and secrets files (.env, .env.*) are refused.',
     inputSchema: ReadFileInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path);
@@ -112,8 +118,7 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
         if (end < start) return fail(`end_line ${input.end_line} is before start_line ${start}`);
 
         const width = String(end).length;
-        const header = (last: number) => `${target.rel}: lines ${start}-${last} of ${total}\n`;
-        const budget = ctx.maxOutputBytes - Buffer.byteLength(header(end)) - 120;
+        const budget = ctx.maxOutputBytes - TAG_RESERVE;
         let body = '';
         let used = 0;
         let last = start - 1;
@@ -125,8 +130,9 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
           used += size;
           last = n;
         }
-        const note = last < end ? `[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
-        return { content: capHead(header(last) + body, ctx.maxOutputBytes).text + note };
+        const note = last < end ? `\n[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
+        const block = dataBlock('workspace_file', { path: target.rel, lines: `${start}-${last}`, of: total }, capHead(body, budget).text);
+        return { content: block + note };
       });
     },
   };
@@ -137,26 +143,28 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
   return {
     name: 'search_code',
     description:
-      'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a JavaScript regular ' +
-      'expression tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut). ' +
+      'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
+      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
       'Skips node_modules, .git, dist, build, coverage, binary files, secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         let test: (line: string) => boolean;
         if (input.regex) {
-          let re: RegExp;
-          try {
-            re = new RegExp(input.pattern);
-          } catch (err) {
-            return fail(`invalid regular expression: ${(err as Error).message}`);
-          }
+          const re = compileLinear(input.pattern);
+          if (typeof re === 'string') return fail(re);
           test = (line) => re.test(line);
         } else {
           test = (line) => line.includes(input.pattern);
         }
-        const glob = input.glob ? globToRegExp(input.glob) : null;
+        let glob: ReturnType<typeof globToRegExp> | null;
+        try {
+          glob = input.glob ? globToRegExp(input.glob) : null;
+        } catch (err) {
+          return fail(`invalid glob ${JSON.stringify(input.glob)}: ${(err as Error).message}`);
+        }
         const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
         if (!target.ok) return fail(`${input.path}: ${target.reason}`);
         if (!target.exists) return fail(`${target.rel}: no such file or directory`);
@@ -185,12 +193,26 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
           }
         }
         if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files` };
-        const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes);
-        const note = stopped || capped.truncated ? '[stopped early; narrow the search with path or glob]\n' : '';
-        return { content: capped.text + note };
+        const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE);
+        const note = stopped || capped.truncated ? '\n[stopped early; narrow the search with path or glob]\n' : '';
+        return { content: dataBlock('search_results', { pattern: input.pattern, path: target.rel, matches: matches.length }, capped.text) + note };
       });
     },
   };
+}
+
+/**
+ * Compiles a model's pattern with RE2 (the `re2` package): matching takes time linear in the
+ * line's length whatever the pattern, so no pattern can freeze the process (a backtracking
+ * engine takes exponential time on `^(a+)+$` against "aaaa…b"). Returns the error text for a
+ * pattern RE2 refuses: a syntax error, or a feature it leaves out (backreferences, lookaround).
+ */
+function compileLinear(pattern: string): { test(line: string): boolean } | string {
+  try {
+    return new RE2(pattern, 'u');
+  } catch (err) {
+    return `invalid regular expression for search_code (RE2 syntax: no backreferences or lookaround): ${(err as Error).message}`;
+  }
 }
 
 /** The file's content, or null when it is too large, binary or unreadable (skipped silently). */

@@ -1,9 +1,13 @@
 /**
  * Runs the workspace's configured test command (config `test_command`, an argv) through execa
- * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one.
+ * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one:
+ * a test name pattern or a workspace-relative test path, checked by the path guard like every
+ * path-like tool argument (`pathArgs`), since test runners execute a file named by it.
  */
 import { execa } from 'execa';
 import { z } from 'zod';
+import { dataBlock } from './dataBlock.js';
+import type { Sandbox } from './sandbox.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
 
@@ -18,6 +22,8 @@ export interface TestRunOptions {
   maxOutputBytes: number;
   /** Appended as one extra argv element; must satisfy `isSafeFilter`. */
   filter?: string;
+  /** Runs the command inside the OS sandbox (./sandbox.ts); without it the command runs as it is. */
+  sandbox?: Sandbox;
 }
 
 export interface TestRunResult {
@@ -41,18 +47,20 @@ export function testEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs the test command once. Never throws for a failing, crashing, missing or timed-out
- * command: that is reported in the result. Throws `Error` only for an unsafe `filter` (see
- * `isSafeFilter`) or an empty command.
+ * Runs the test command once (in the sandbox when `opts.sandbox` is given). Never throws for a
+ * failing, crashing, missing or timed-out command: that is reported in the result. Throws `Error`
+ * only for an unsafe `filter` (see `isSafeFilter`) or an empty command, and `ConfigError` when the
+ * sandbox is required and unavailable.
  */
 export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResult> {
-  const [file, ...args] = opts.command;
-  if (!file) throw new Error('test command is empty');
+  const argv = [...opts.command];
+  if (!argv[0]) throw new Error('test command is empty');
   if (opts.filter !== undefined) {
     if (!isSafeFilter(opts.filter)) throw new Error(`unsafe test filter: ${JSON.stringify(opts.filter)}`);
-    args.push(opts.filter);
+    argv.push(opts.filter);
   }
-  const result = await execa(file, args, {
+  const [file, ...args] = opts.sandbox ? await opts.sandbox.wrap(argv, opts.root) : argv;
+  const result = await execa(file!, args, {
     cwd: opts.root,
     timeout: opts.timeoutMs,
     reject: false,
@@ -73,7 +81,7 @@ export const RunTestsInput = z.object({
   filter: z
     .string()
     .optional()
-    .describe('Optional single argument appended to the test command, e.g. a test file path or name. Letters, digits, _ . / - and spaces only; must not start with "-".'),
+    .describe('Optional single argument appended to the test command: a test file path relative to the workspace root, or a test name pattern. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 
@@ -83,9 +91,10 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
     name: 'run_tests',
     description:
       `Run the project's test command (${opts.command.join(' ')}) in the workspace root and return "exit code N" ` +
-      'followed by the end of its combined output. Exit code 0 means the tests passed. Use filter to run one test ' +
+      'followed by the end of its combined output in a <test_output> block. Exit code 0 means the tests passed. Use filter to run one test ' +
       `file or pattern. Runs are killed after ${Math.round(opts.timeoutMs / 1000)} s.`,
     inputSchema: RunTestsInput,
+    pathArgs: ['filter'],
     async run(input) {
       if (input.filter !== undefined && !isSafeFilter(input.filter)) {
         return {
@@ -95,7 +104,7 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
       }
       const r = await runTestCommand({ ...opts, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
-      return { content: `${status}\n${r.output}` };
+      return { content: `${status}\n${dataBlock('test_output', { command: [...opts.command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, r.output)}` };
     },
   };
 }

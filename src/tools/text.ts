@@ -2,6 +2,7 @@
  * Pure helpers for what tools send back to the model: byte caps (limits.tool_output_bytes)
  * and binary detection.
  */
+import { FATAL_FS_CODES, FileSystemError } from '../errors.js';
 
 /**
  * Keeps the first `maxBytes` bytes of `text` (UTF-8), cut at the last full line that fits when
@@ -37,9 +38,10 @@ export function looksBinary(content: Buffer): boolean {
 }
 
 /**
- * Runs a tool body and turns a Node file-system error (EACCES, EISDIR, ENOSPC, …: anything with
- * an `E…` code) into an error outcome the model can react to. Other errors (an
- * `AwaitingInputError` from an approver, a bug) propagate.
+ * Runs a tool body and turns a file-system error the model can react to (EACCES, EISDIR, ENOENT,
+ * …: anything with an `E…` code) into an error outcome. A full disk, a quota, a read-only file
+ * system or a short write (`FATAL_FS_CODES`) is not the model's to fix: it propagates and stops
+ * the chain, as do other errors (an `AwaitingInputError` from an approver, a bug).
  */
 export async function fsErrorsAsOutcome(
   label: string,
@@ -49,8 +51,11 @@ export async function fsErrorsAsOutcome(
     return await body();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException | null)?.code;
-    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) {
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && !FATAL_FS_CODES.has(code)) {
       return { content: `${label}: ${code}: ${(err as Error).message}`, isError: true };
+    }
+    if (typeof code === 'string' && FATAL_FS_CODES.has(code) && !(err instanceof FileSystemError)) {
+      throw new FileSystemError('write', label, code, { cause: err });
     }
     throw err;
   }

@@ -16,5 +16,11 @@ export interface AgentTool<I = unknown> {
   name: string;
   description: string;
   inputSchema: z.ZodType<I>;
+  /**
+   * Input properties that name a file or directory of the workspace (run_tests' `filter`
+   * included). `guardToolPaths` (./pathGuard.ts) checks each before `run`: a path that leaves
+   * the workspace, touches `.git/` or names a secrets file is refused as an error outcome.
+   */
+  pathArgs?: readonly string[];
   run(input: I): Promise<ToolOutcome>;
 }

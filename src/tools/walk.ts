@@ -6,6 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import RE2 from 're2';
 import { checkRelative } from './pathGuard.js';
 
 /** Directory names never descended into. */
@@ -49,11 +50,13 @@ export async function* walk(realRoot: string, absDir: string, maxDepth: number, 
 }
 
 /**
- * Pure: compiles a glob to a RegExp. Supports `*` (within a segment), `**` (any depth), `?`,
- * `{a,b}` and `[...]`. A glob without `/` matches the file's base name (like `rg -g '*.ts'`);
- * one with `/` matches the whole relative path.
+ * Pure: compiles a glob to a regular expression, run by RE2 (linear time: a glob from the model
+ * such as `**a**a**a…` would backtrack without end in JavaScript's engine). Supports `*` (within
+ * a segment), `**` (any depth), `?`, `{a,b}` and `[...]`. A glob without `/` matches the file's
+ * base name (like `rg -g '*.ts'`); one with `/` matches the whole relative path.
+ * Throws `SyntaxError` for a glob whose character class RE2 cannot compile.
  */
-export function globToRegExp(glob: string): { re: RegExp; matchBase: boolean } {
+export function globToRegExp(glob: string): { re: { test(s: string): boolean }; matchBase: boolean } {
   let out = '';
   let inBraces = 0;
   for (let i = 0; i < glob.length; i++) {
@@ -88,10 +91,10 @@ export function globToRegExp(glob: string): { re: RegExp; matchBase: boolean } {
       }
     } else out += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return { re: new RegExp(`^${out}$`), matchBase: !glob.includes('/') };
+  return { re: new RE2(`^${out}$`, 'u'), matchBase: !glob.includes('/') };
 }
 
 /** Pure: does the relative path `rel` match the compiled glob? */
-export function matchesGlob(rel: string, glob: { re: RegExp; matchBase: boolean }): boolean {
+export function matchesGlob(rel: string, glob: ReturnType<typeof globToRegExp>): boolean {
   return glob.re.test(glob.matchBase ? (rel.split('/').pop() ?? rel) : rel);
 }

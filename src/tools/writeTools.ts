@@ -1,14 +1,14 @@
 /**
  * Write tools: write_file and edit_file. Each change is shown as a unified diff to an injected
  * approver (the app decides: `--yes`, a terminal prompt, or an `AwaitingInputError`, which
- * propagates), then written atomically (write-file-atomic: temp file, fsync, rename).
+ * propagates), then written durably (src/durable.ts: temp file, every byte checked, fsync, rename).
  * A rejection goes back to the model as an error outcome carrying the human's reason.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import writeFileAtomic from 'write-file-atomic';
 import { z } from 'zod';
+import { writeFileDurableSync } from '../durable.js';
 import { resolveInWorkspace } from './pathGuard.js';
 import { fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
@@ -77,6 +77,7 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
       'approved; a rejection returns the reason, so adapt and try again. Prefer edit_file for changing part of an ' +
       'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example.',
     inputSchema: WriteFileInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path);
@@ -105,6 +106,7 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
       'include surrounding lines to make it unique. The change is shown to the user as a diff and applied only if ' +
       'approved; a rejection returns the reason.',
     inputSchema: EditFileInput,
+    pathArgs: ['path'],
     run(input) {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path);
@@ -148,7 +150,7 @@ async function applyChange(
   const now = await readFile(abs, 'utf8').catch(() => null);
   if (now !== before) return fail(`${rel} changed on disk while the change awaited approval; read it again and redo the change`);
   await mkdir(path.dirname(abs), { recursive: true });
-  await writeFileAtomic(abs, after);
+  writeFileDurableSync(abs, after);
   await ctx.onWritten(rel, { isTest: isTestPath(rel) });
   const stats = diffStats(diff);
   return { content: `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)` };

@@ -33,7 +33,7 @@ function medianAround(values: number[], call: number, halfWidth = 10): number {
 
 export async function run(): Promise<BenchRow[]> {
   const { runs, server, close } = await runScenario(
-    { latencyMs: 0, rounds: ROUNDS, batch: 1, toolTurns: 3, concurrency: 1, findingsPerStep: 8, config: { caps: { context_iterations: ROUNDS + 1 } } },
+    { latencyMs: 0, rounds: ROUNDS, batch: 1, toolTurns: 3, concurrency: 1, findingsPerStep: 8, config: { caps: { context_iterations: ROUNDS + 1, chain_calls: 5_000 } } },
     1,
   );
   try {

@@ -47,6 +47,8 @@ function spec(over: Partial<StructuredRunSpec<Findings>> = {}): StructuredRunSpe
     enabledTools: ['read_file'],
     maxTurns: 4,
     maxCorrections: 2,
+    maxCalls: 40,
+    maxToolCalls: 150,
     maxTokens: 1000,
     ...over,
   };

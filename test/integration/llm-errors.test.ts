@@ -24,6 +24,8 @@ const spec: StructuredRunSpec<Findings> = {
   enabledTools: [],
   maxTurns: 0,
   maxCorrections: 2,
+  maxCalls: 40,
+  maxToolCalls: 150,
   maxTokens: 100,
 };
 

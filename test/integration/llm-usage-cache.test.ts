@@ -37,6 +37,8 @@ function spec(over: Partial<StructuredRunSpec<Findings>> = {}): StructuredRunSpe
     enabledTools: ['list_files'],
     maxTurns: 6,
     maxCorrections: 2,
+    maxCalls: 40,
+    maxToolCalls: 150,
     maxTokens: 1000,
     ...over,
   };

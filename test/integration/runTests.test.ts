@@ -93,7 +93,7 @@ describe('run_tests tool', () => {
 
   it('appends a safe filter as one argv element, never through a shell', async () => {
     const r = await tool().run({ filter: 'test/auth.test.js login flow' });
-    expect(r).toEqual({ content: 'exit code 0\n["test/auth.test.js login flow"]\n' });
+    expect(r).toEqual({ content: 'exit code 0\n<test_output command="node probe.mjs args test/auth.test.js login flow">\n["test/auth.test.js login flow"]\n</test_output>' });
   });
 
   it('refuses a filter with shell or flag syntax as an error outcome', async () => {

@@ -4,17 +4,7 @@ import { checkBudget, crossedAlerts, estimateCallCost } from '../../src/cost/bud
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { BudgetExceededError } from '../../src/errors.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/rng.js';
 
 function randomCalls(seed: number, n: number): CallRecord[] {
   const r = rng(seed);

@@ -148,6 +148,6 @@ describe('renderMemory', () => {
     expect(text).toContain('### Solution (version 1, rejected');
     expect(text).toContain('- rejected the solution: keep sessions for the web UI');
     expect(text).toContain('- 2 trace_existing_flow (context-building): FAILED — the model gave invalid input');
-    expect(text).toContain('(implementation, expecting red): failed (exit 1)\n    not ok 1 - verifies a token');
+    expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nnot ok 1 - verifies a token\n</test_output>');
   });
 });

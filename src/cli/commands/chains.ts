@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .action(async (id: string | undefined, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
-      const { ctx, file } = await loadChain(dirsOf(opts), id);
+      const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
       const s = statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);

@@ -1,0 +1,120 @@
+/**
+ * The test command's OS sandbox, for real (bubblewrap): a probe run as the test command tries to
+ * read planted home secrets and a `.env` above the workspace, write outside the workspace, and
+ * reach a server on the host's loopback. The same probe without the sandbox proves it would
+ * have seen them. Skipped (with the reason) where bwrap cannot run, except in CI, which installs
+ * it (.ci/run).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { runTestCommand } from '../../src/tools/runTests.js';
+import { bwrapArgv, createSandbox, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
+
+// Not under /tmp: the sandbox puts a private tmpfs there, which would hide these files for the wrong reason.
+const base = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'));
+const home = path.join(base, 'home');
+const ws = path.join(base, 'ws');
+const SECRETS: Record<string, string> = {
+  '.ssh/id_rsa': 'SSH-PRIVATE-KEY-123',
+  '.aws/credentials': 'AWS-SECRET-456',
+  '.config/gcloud/credentials.db': 'GCLOUD-TOKEN-789',
+  '.netrc': 'NETRC-PASSWORD-000',
+  '.env': 'HOME-DOTENV-SECRET',
+};
+const PARENT_ENV = 'PARENT-DOTENV-SECRET';
+
+const PROBE = `
+const fs = require('node:fs'); const net = require('node:net');
+const [home, base] = process.argv.slice(2);
+for (const f of ${JSON.stringify(Object.keys(SECRETS))}) {
+  try { console.log('READ ' + f + ': ' + fs.readFileSync(home + '/' + f, 'utf8')); } catch (e) { console.log('DENIED ' + f + ': ' + e.code); }
+}
+try { console.log('READ parent .env: ' + fs.readFileSync(base + '/.env', 'utf8')); } catch (e) { console.log('DENIED parent .env: ' + e.code); }
+for (const f of [base + '/written-outside', home + '/.bashrc-added']) {
+  try { fs.writeFileSync(f, 'x'); console.log('WROTE ' + f); } catch (e) { console.log('NOWRITE ' + f + ': ' + e.code); }
+}
+fs.writeFileSync('inside.txt', 'ok'); fs.writeFileSync((process.env.TMPDIR || '/tmp') + '/t.txt', 'ok'); console.log('WROTE workspace and tmp');
+const s = net.connect(Number(process.env.PROBE_PORT), '127.0.0.1');
+s.on('connect', () => { console.log('NET connected'); s.end(); });
+s.on('error', (e) => console.log('NET refused: ' + e.code));
+`;
+
+let server: Server;
+let connections = 0;
+beforeAll(async () => {
+  for (const [rel, text] of Object.entries(SECRETS)) {
+    mkdirSync(path.dirname(path.join(home, rel)), { recursive: true });
+    writeFileSync(path.join(home, rel), text);
+  }
+  writeFileSync(path.join(base, '.env'), PARENT_ENV);
+  mkdirSync(ws);
+  writeFileSync(path.join(ws, 'probe.cjs'), PROBE);
+  server = createServer((sock) => {
+    connections++;
+    sock.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.env.PROBE_PORT = String((server.address() as { port: number }).port);
+});
+afterAll(() => {
+  server.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+const run = (sandbox: ReturnType<typeof createSandbox> | undefined) =>
+  runTestCommand({ root: ws, command: ['node', 'probe.cjs', home, base], timeoutMs: 60_000, maxOutputBytes: 64_000, ...(sandbox ? { sandbox } : {}) });
+
+describe('sandbox layout (pure parts)', () => {
+  it('masks the planted home secrets and the .env above the workspace, never the workspace itself', () => {
+    const layout = sandboxLayout(ws, home);
+    const masked = layout.masks.map((m) => path.relative(base, m.path)).sort();
+    expect(masked).toEqual(['.env', 'home/.aws', 'home/.config/gcloud', 'home/.env', 'home/.netrc', 'home/.ssh']);
+    const argv = bwrapArgv(layout, ['npm', 'test']);
+    expect(argv.slice(0, 2)).toEqual(['bwrap', '--die-with-parent']);
+    expect(argv).toContain('--unshare-net');
+    expect(argv.indexOf('--tmpfs')).toBeLessThan(argv.indexOf('--bind'));
+    expect(argv.slice(-3)).toEqual(['--', 'npm', 'test']);
+  });
+});
+
+describe('the test command in the sandbox', async () => {
+  // In CI (.ci/run installs bubblewrap) a missing sandbox is a failure, not a skip.
+  const why = process.env.CI ? null : await sandboxUnavailable();
+  const note = why ? ` (skipped: ${why})` : '';
+
+  it('without the sandbox the probe sees every planted secret (the probe works)', async () => {
+    const r = await run(createSandbox('off', () => undefined));
+    for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).toContain(text);
+    rmSync(path.join(base, 'written-outside'), { force: true });
+    rmSync(path.join(home, '.bashrc-added'), { force: true });
+  });
+
+  it.skipIf(why !== null)(`inside it: no secret read, no write outside the workspace and /tmp, no network${note}`, async () => {
+    const before = connections;
+    const r = await run(createSandbox('required', () => undefined, { home }));
+    expect(r.exitCode, r.output).toBe(0);
+    for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).not.toContain(text);
+    expect(r.output).toMatch(/NOWRITE .*written-outside: EROFS/);
+    expect(r.output).toMatch(/NOWRITE .*\.bashrc-added: EROFS/);
+    expect(existsSync(path.join(base, 'written-outside'))).toBe(false);
+    expect(r.output).toContain('WROTE workspace and tmp');
+    expect(existsSync(path.join(ws, 'inside.txt'))).toBe(true);
+    expect(r.output).toMatch(/NET refused: ECONNREFUSED/);
+    expect(connections).toBe(before);
+  });
+
+  it('required without a sandbox refuses to run (exit 2); auto runs and warns once', async () => {
+    const none = async () => 'bubblewrap (bwrap) is not installed';
+    await expect(run(createSandbox('required', () => undefined, { unavailable: none }))).rejects.toBeInstanceOf(ConfigError);
+    const warnings: string[] = [];
+    const auto = createSandbox('auto', (t) => warnings.push(t), { unavailable: none });
+    await run(auto);
+    await run(auto);
+    expect(warnings).toEqual([expect.stringMatching(/^bubblewrap \(bwrap\) is not installed: the test command runs without a sandbox/)]);
+    rmSync(path.join(base, 'written-outside'), { force: true });
+    rmSync(path.join(home, '.bashrc-added'), { force: true });
+  });
+});
