@@ -11,6 +11,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
+import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
 import { ChainSession } from './session.js';
@@ -45,7 +46,11 @@ export function parseUntil(value: string | undefined): Phase | null {
   throw new UsageError(`--until "${value}" is not a phase`, `Phases: ${PHASES.join(', ')}.`);
 }
 
-async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
+/**
+ * Takes the driver lock of `entry`, reads it, applies `prepare`, and drives it (a one-step chain
+ * of `prompt run` runs its prompt) until it stops. Returns the outcome; throws only unexpected errors.
+ */
+export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   const off = onInterrupt(() => {
@@ -71,11 +76,12 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
     prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
-    const deps = bindDeps(session, base, log);
+    const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     try {
-      await drive(session, deps);
+      if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
+      else await drive(session, deps);
       return { ctx: session.ctx, file: entry.path };
     } catch (err) {
       if (err instanceof ClaudeExecError) {
@@ -95,7 +101,8 @@ async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOpti
 export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const until = parseUntil(opts.until);
-  const models = opts.model ? { fast: opts.model, default: opts.model, smart: opts.model } : { ...base.config.models };
+  const one = opts.model ?? base.config.model;
+  const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
   const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
     newChainContext({
       chainId,

@@ -7,11 +7,13 @@ import path from 'node:path';
 import type { Backend, Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
-import { PromptValidationError } from '../errors.js';
+import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
 import type { LlmClient, StablePrefix } from '../llm/types.js';
-import type { Catalog } from '../library/catalog.js';
-import { serializeCatalog } from '../library/catalog.js';
+import type { Catalog, CostClasses } from '../library/catalog.js';
+import { selectablePrompts, serializeCatalog } from '../library/catalog.js';
+import type { PromptDoc } from '../library/parse.js';
+import { MACHINE_PROMPTS } from '../phases/machine.js';
 import { loadLibrary } from '../library/load.js';
 import type { Logger } from '../log.js';
 import type { Sandbox } from '../tools/sandbox.js';
@@ -46,12 +48,31 @@ export interface DriveDeps extends BaseDeps {
 }
 
 /**
- * The cached system prefix: the phase controller's instructions, the project rules, then the
- * catalog. Built once per process from files that do not change during a chain.
+ * Prompts the chain runs itself where they belong: the system prompt, the machine's prompts, and
+ * the driver's (./upkeep.ts: memory health and compaction, failure diagnosis).
  */
-export function buildPrefix(catalog: Catalog, rules: string): StablePrefix {
+export const CHAIN_RUN_PROMPTS: readonly string[] = [
+  'phase_controller', ...MACHINE_PROMPTS, 'context_health_checker', 'context_preservation', 'error_recovery', 'chain_debugger',
+];
+
+/** The prompts context building's selector may choose (config quality gates run as gates, not by choice). */
+export function selectorPrompts(catalog: Catalog, config: Pick<Config, 'quality_gates'>): PromptDoc[] {
+  return selectablePrompts(catalog, [...CHAIN_RUN_PROMPTS, ...config.quality_gates]);
+}
+
+/** Names (and aliases) the selector may choose, canonical names resolved by the catalog. */
+export function selectableNames(catalog: Catalog, config: Pick<Config, 'quality_gates'>): string[] {
+  return selectorPrompts(catalog, config).flatMap((d) => [d.name, ...d.aliases]);
+}
+
+/**
+ * The cached system prefix: the phase controller's instructions, the project rules, then the
+ * selector's catalog (only the prompts it may choose, compact; `costClasses` are measured medians).
+ * Built once per process from files that do not change during a chain.
+ */
+export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}): StablePrefix {
   const controller = catalog.get('phase_controller')?.body ?? '';
-  return { rules: `${controller}\n\n# Project rules\n\n${rules}`.trim(), catalog: serializeCatalog(catalog) };
+  return { rules: `${controller}\n\n# Project rules\n\n${rules}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
 }
 
 /**
@@ -84,12 +105,17 @@ async function createLlm(backend: Backend, config: Config, workspace: string, en
 /**
  * Loads everything a chain needs for `workspace` (config, library, prices, model client);
  * `backend` (--backend) overrides config `backend`. Throws ConfigError (bad config or no
- * credentials), UsageError (claude-code without its SDK) or PromptValidationError (invalid prompt).
+ * credentials, a quality gate that names no prompt), UsageError (claude-code without its SDK) or
+ * PromptValidationError (invalid prompt).
  */
 export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv; backend?: Backend }): Promise<BaseDeps> {
   const { config, env, rules } = loadConfig(workspace, opts.env);
   const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
   if (issues.length) throw new PromptValidationError(issues);
+  const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
+  if (unknownGates.length) {
+    throw new ConfigError(`quality_gates: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
+  }
   const llm = await createLlm(opts.backend ?? config.backend, config, workspace, env, opts.env ?? process.env);
   return {
     llm,

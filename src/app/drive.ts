@@ -4,15 +4,12 @@
  * gate needs a human. Every completed call and step is in the context file before the next
  * begins, so a crash or an interrupt loses nothing that `resume` would have to repeat.
  */
-import type { ChainContext, Effect, PromptRun } from '../chain/schema.js';
+import path from 'node:path';
+import type { ChainContext, Effect } from '../chain/schema.js';
+import type { CostClasses } from '../library/catalog.js';
 import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
-import { saveGeneratedPrompt, validateGeneratedPrompt } from '../library/generated.js';
-import { createCatalog } from '../library/catalog.js';
-import { parsePromptFile } from '../library/parse.js';
+import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
-import { applyFindings } from '../phases/merge.js';
-import { FindingsSchema, type Findings, type NextPrompts } from '../phases/protocol.js';
-import type { ResultToolSpec } from '../llm/types.js';
 import type { MachineEvent } from '../phases/types.js';
 import { createCheckpoint } from '../tools/git.js';
 import { dataBlock } from '../tools/dataBlock.js';
@@ -20,8 +17,10 @@ import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/in
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
-import { FINDINGS_TOOL, NEXT_PROMPTS_TOOL, runPrompt } from './promptRun.js';
+import { recordChainCosts } from './promptCosts.js';
 import type { ChainSession } from './session.js';
+import { decideStep, generateStep, promptStep } from './steps.js';
+import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -48,102 +47,31 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
-/**
- * Runs `run` as a step of the current effect, unless a resumed chain already completed it (then
- * its saved result is returned). `fold` applies the result to the chain and returns the step's
- * summary; the step is then closed.
- */
-async function runStep<T>(session: ChainSession, deps: DriveDeps, run: PromptRun, tool: ResultToolSpec<T> | undefined, fold: (value: T) => string): Promise<T> {
-  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === run.name && s.status === 'complete');
-  if (done) return done.result as T;
-  const { value, step } = await runPrompt(session, deps, run, tool);
-  const summary = fold(value);
-  await session.endStep(step, { ok: true, summary, result: value });
-  const findings = (value as { findings?: unknown }).findings;
-  deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary, ok: true, findings: Array.isArray(findings) ? findings.map(String) : undefined });
-  return value;
-}
-
-/** Runs one prompt and folds its findings into the chain. */
-function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<Findings>): Promise<Findings> {
-  return runStep(session, deps, run, resultTool, (value: Findings) => {
-    session.ctx = applyFindings(session.ctx, run.name, value, session.ctx.machine.clarification_rounds + 1);
-    return value.summary;
-  });
-}
-
-/** Context building's decision: prompt_selector answers with choose_next_prompts. */
-function decideStep(session: ChainSession, deps: DriveDeps): Promise<NextPrompts> {
-  return runStep(session, deps, { name: 'prompt_selector', focus: session.ctx.machine.focus }, NEXT_PROMPTS_TOOL, (value) =>
-    value.ready_for_analysis ? `ready for analysis: ${value.rationale}` : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`,
-  );
-}
-
-/**
- * The result tool of prompt_generator: record_findings whose `new_prompt.markdown` must be a
- * valid prompt file (same parser and schema as the library) with a name not in the catalog.
- * An invalid file fails validation, so its problems go back to the model for correction.
- */
-function generatedPromptTool(deps: DriveDeps): ResultToolSpec<Findings> {
-  return {
-    ...FINDINGS_TOOL,
-    schema: FindingsSchema.superRefine((f, zctx) => {
-      if (!f.new_prompt?.markdown) {
-        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: 'required: the complete new prompt file' });
-        return;
-      }
-      for (const issue of validateGeneratedPrompt(f.new_prompt.markdown, deps.catalog).issues) {
-        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: `${issue.field}: ${issue.problem}` });
-      }
-    }),
-  };
-}
-
-async function generateStep(session: ChainSession, deps: DriveDeps, gap: string): Promise<string | null> {
-  let findings: Findings;
-  try {
-    findings = await promptStep(session, deps, { name: 'prompt_generator', focus: gap }, generatedPromptTool(deps));
-  } catch (err) {
-    if (!(err instanceof StepFailedError)) throw err;
-    deps.ui.progress.warn(`no valid prompt was generated: ${err.message}`);
-    return null;
-  }
-  const markdown = findings.new_prompt!.markdown;
-  // A resumed chain may have saved this prompt already (it is then in the workspace layer).
-  const name = parsePromptFile(markdown, 'generated.md', 'custom').doc?.name;
-  const saved = name ? deps.catalog.get(name) : undefined;
-  if (saved && saved.category === 'custom' && session.ctx.generated_prompts.some((g) => g.name === name)) return saved.name;
-  const { doc } = validateGeneratedPrompt(markdown, deps.catalog);
-  if (!doc) return saved?.category === 'custom' ? saved.name : null;
-  const file = await saveGeneratedPrompt(deps.workspace, doc, markdown);
-  // The catalog text in the cached prefix stays as it was; the new prompt is runnable by name.
-  deps.catalog = createCatalog([...deps.catalog.prompts, { ...doc, file, layer: 'workspace' }]);
-  session.ctx.generated_prompts.push({ name: doc.name, reason: gap, path: file });
-  deps.ui.progress.info(`  new prompt ${doc.name} saved to ${file}`);
-  return doc.name;
-}
-
 /** Performs one effect and returns the event it produced. */
 async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
   const c = () => session.ctx.confidence_scores;
   switch (effect.kind) {
     case 'prompt': {
+      await maintainMemory(session, deps);
       const findings = await promptStep(session, deps, effect.run);
-      return { type: 'prompt-done', prompt: effect.run.name, findings, confidence: c() };
+      return { type: 'prompt-done', prompt: deps.catalog.get(effect.run.name)?.name ?? effect.run.name, findings, confidence: c() };
     }
     case 'batch': {
+      await maintainMemory(session, deps);
       const findings = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
       return { type: 'batch-done', findings, confidence: c() };
     }
     case 'decide': {
-      const decision = await decideStep(session, deps);
-      return { type: 'decision', decision, known: deps.catalog.prompts.map((p) => p.name) };
+      await maintainMemory(session, deps);
+      const { decision, known } = await decideStep(session, deps);
+      return { type: 'decision', decision, known };
     }
     case 'ask':
       await askQuestions(session, deps);
       return { type: 'answers' };
     case 'gate': {
       const answer = await approvalGate(session, deps);
+      session.ctx = decideSolution(session.ctx, answer.response, session.now());
       return answer.response === 'approved' ? { type: 'approval', response: 'approved', note: '' } : { type: 'approval', response: answer.response, note: answer.note };
     }
     case 'generate':
@@ -159,7 +87,15 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'tests': {
       deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
       const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
-      session.ctx.discovered.last_test_run = `${r.passed ? 'passed' : r.timedOut ? 'timed out' : `failed (exit ${r.exitCode})`} at ${session.now()}`;
+      session.ctx.test_runs.push({
+        at: session.now(),
+        phase: session.ctx.current_phase,
+        expect: effect.expect,
+        passed: r.passed,
+        exit_code: r.exitCode ?? null,
+        timed_out: r.timedOut,
+        output_tail: r.output.slice(-2000),
+      });
       deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
       // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
       // block, cut to fit the machine's 4,000-character tail so the block stays whole.
@@ -181,13 +117,31 @@ function tailChars(text: string, max: number): string {
 }
 
 function settingsOf(deps: BaseDeps): MachineSettings {
-  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency };
+  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates };
 }
 
-/** Creates the per-chain deps (tools bound to this session's gates, the cached prefix). */
-export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger): DriveDeps {
+/**
+ * Performs `effect`; when a step of it fails (no valid result after the corrections), runs
+ * error_recovery once for this effect and tries the effect once more (its completed steps are
+ * reused). A second failure is thrown.
+ */
+async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
+  try {
+    return await perform(effect, session, deps);
+  } catch (err) {
+    if (!(err instanceof StepFailedError) || recoveredThisEffect(session)) throw err;
+    if (!(await recoverFromFailure(session, deps, err))) throw err;
+    return perform(effect, session, deps);
+  }
+}
+
+/**
+ * Creates the per-chain deps (tools bound to this session's gates, the cached prefix).
+ * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts).
+ */
+export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}): DriveDeps {
   const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text));
-  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules), tools: [], log, sandbox };
+  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     sandbox,
@@ -230,8 +184,11 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
       const effect = session.ctx.machine.awaiting!;
       if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
       if (effect.kind === 'complete') return await finish(session, 'complete', null);
-      if (effect.kind === 'fail') return await finish(session, 'failed', effect.reason);
-      const event = await perform(effect, session, deps);
+      if (effect.kind === 'fail') {
+        await debugFailedChain(session, deps, effect.reason);
+        return await finish(session, 'failed', effect.reason);
+      }
+      const event = await performWithRecovery(effect, session, deps);
       const t = transition(session.ctx.machine, event, settings);
       const c = session.ctx;
       c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
@@ -256,24 +213,33 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
       await session.save();
     }
   } catch (err) {
-    const c = session.ctx;
-    if (err instanceof AwaitingInputError) {
-      // The gate saved status and pending already.
-    } else if (err instanceof BudgetExceededError) {
-      c.status = 'budget-exceeded';
-      c.error = err.message;
-    } else if (err instanceof InterruptedError) {
-      c.status = 'cancelled';
-      c.error = 'interrupted';
-    } else if (err instanceof StepFailedError) {
-      return await finish(session, 'failed', err.message);
-    } else {
-      c.status = 'failed';
-      c.error = err instanceof ClaudeExecError ? err.message : String((err as Error)?.message ?? err);
-    }
-    await session.save();
-    throw err;
+    return stopped(session, err);
   }
+}
+
+/**
+ * Records why a chain stopped on `err` and saves: a failed step fails the chain (returned as
+ * 'failed'); every other error is rethrown after the save (awaiting input, budget, interrupt,
+ * API failure).
+ */
+export async function stopped(session: ChainSession, err: unknown): Promise<DriveOutcome> {
+  const c = session.ctx;
+  if (err instanceof AwaitingInputError) {
+    // The gate saved status and pending already.
+  } else if (err instanceof BudgetExceededError) {
+    c.status = 'budget-exceeded';
+    c.error = err.message;
+  } else if (err instanceof InterruptedError) {
+    c.status = 'cancelled';
+    c.error = 'interrupted';
+  } else if (err instanceof StepFailedError) {
+    return finish(session, 'failed', err.message);
+  } else {
+    c.status = 'failed';
+    c.error = err instanceof ClaudeExecError ? err.message : String((err as Error)?.message ?? err);
+  }
+  await session.save();
+  throw err;
 }
 
 /**
@@ -290,12 +256,14 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
   return 'paused';
 }
 
-async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
+/** Ends the chain as complete or failed (with `reason`), saves, and adds its runs to the measured prompt costs. */
+export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
   c.status = status;
   c.error = reason;
   c.pending = null;
   await session.save();
+  recordChainCosts(path.dirname(session.file), c);
   return status;
 }

@@ -7,7 +7,7 @@
  * the Ui as InterruptedError, which drive() records as `cancelled`.
  */
 import { AwaitingInputError } from '../errors.js';
-import { openQuestions } from '../phases/merge.js';
+import { openQuestions } from '../memory/fold.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
 import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';

@@ -9,7 +9,9 @@ import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
 import type { PromptDoc } from '../library/parse.js';
 import { renderPrompt } from '../library/render.js';
-import { renderChainState } from '../phases/merge.js';
+import { renderCost } from '../memory/cost.js';
+import { PRESERVATION } from '../memory/maintenance.js';
+import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
 import type { ResultToolSpec } from '../llm/types.js';
@@ -55,6 +57,15 @@ function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps'
   return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns };
 }
 
+/**
+ * The memory budget of a run (config limits.context_tokens, estimated tokens). context_preservation
+ * gets four times as much: it must see what it compacts.
+ */
+export function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): number {
+  const budget = deps.config.limits.context_tokens;
+  return prompt === PRESERVATION ? budget * 4 : budget;
+}
+
 /** The model for a prompt's tier in this chain. */
 function modelFor(session: ChainSession, doc: PromptDoc): string {
   return session.ctx.models[doc.tier];
@@ -72,24 +83,27 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const ctx = session.ctx;
   const phase = ctx.current_phase;
   const result = (resultTool ?? FINDINGS_TOOL) as ResultToolSpec<T>;
+  const name = doc.name;
 
   if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
-  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === run.name && s.status === 'running');
-  const step = unfinished ?? session.startStep(phase, run.name, run.focus ?? null);
+  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.status === 'running');
+  const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
-  deps.ui.progress.stepStart({ n: step.n, prompt: run.name, focus: run.focus ?? null });
+  deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
 
-  const chainState = renderChainState(ctx);
+  const memory = renderMemory(ctx, { phase, prompt: name, budgetTokens: memoryBudget(deps, name) }).text;
   let instructions = `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` + renderPrompt(doc, {
     goal: ctx.goal,
     phase,
-    focus: run.focus ?? ctx.machine.focus ?? undefined,
-    context: chainState,
+    // The machine's focus (open uncertainties after analysis) belongs to context building and analysis.
+    focus: run.focus ?? (phase === 'context-building' || phase === 'uncertainty-analysis' ? ctx.machine.focus : null) ?? undefined,
+    context: memory,
     question: run.question ?? undefined,
     feedback: run.feedback ?? undefined,
     test_command: deps.config.test_command.join(' '),
+    cost: renderCost(ctx),
   });
-  if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${chainState}`;
+  if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
   instructions += `\n\nEnd by calling ${result.name}.`;
 
   const tools = toolsFor(doc, phase, deps.config.caps);
@@ -148,7 +162,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
         },
         onProgress: (event) => {
-          if (event.type === 'tool') deps.ui.progress.tool({ prompt: run.name, name: event.name, summary: event.summary });
+          if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
         },
       },
     );
@@ -160,7 +174,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   } catch (err) {
     if (err instanceof StepFailedError) {
       await session.endStep(step, { ok: false, summary: err.message, error: err.message });
-      deps.ui.progress.stepEnd({ n: step.n, prompt: run.name, summary: err.message, ok: false });
+      deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: err.message, ok: false });
     }
     throw err;
   } finally {

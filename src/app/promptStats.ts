@@ -1,9 +1,29 @@
 /**
  * Prompt effectiveness across chains (`claude-exec prompts stats`): how often each prompt ran,
- * how often it failed, what a run costs, and how much overall confidence it added.
+ * how often it failed, what a run costs (and the cost class that follows from its median), and
+ * how much confidence it added (each step's `confidence_gain`: src/memory/confidence.ts).
  */
 import type { ChainContext } from '../chain/schema.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
+import type { CostEstimate } from '../library/parse.js';
+
+/**
+ * The cost class of a run of `tokens` uncached tokens (input + cache write + output; cache reads,
+ * the shared prefix, left out). Bounds from the prompt format (seed §"Prompt Format"): minimal
+ * < 100, low < 1,000, medium < 5,000, high from 5,000.
+ */
+export function costClassOf(tokens: number): CostEstimate {
+  return tokens < 100 ? 'minimal' : tokens < 1_000 ? 'low' : tokens < 5_000 ? 'medium' : 'high';
+}
+
+/** Runs needed before a measured class replaces the declared one. */
+export const MIN_RUNS_FOR_CLASS = 3;
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 export interface PromptStat {
   name: string;
@@ -17,7 +37,11 @@ export interface PromptStat {
   avg_cost_usd: number | null;
   /** Calls whose cost was unknown (not in the price table); they are left out of avg_cost_usd. */
   unpriced_calls: number;
-  /** Mean of confidence_after - confidence_before (overall, 0..1) over runs where both are known; null if none. */
+  /** Median uncached tokens of a finished run (input + cache write + output; cache reads left out); null without runs. */
+  median_tokens: number | null;
+  /** The cost class of that median once at least MIN_RUNS_FOR_CLASS runs finished, else null; the selector's catalog uses it. */
+  cost_class: CostEstimate | null;
+  /** Mean of the steps' `confidence_gain` (0..1 points: the dimensions the prompt assesses, else the uncertainty areas it moved); null if none. */
   avg_confidence_gain: number | null;
   /** Runs that contributed to avg_confidence_gain. */
   confidence_samples: number;
@@ -33,6 +57,7 @@ export interface PromptStatsReport {
 }
 
 interface Acc {
+  uncached: number[];
   runs: number;
   failures: number;
   tokens: number;
@@ -50,22 +75,30 @@ export function computePromptStats(chains: readonly ChainContext[]): PromptStat[
   for (const chain of chains) {
     if (seen.has(chain.chain_uid)) continue;
     seen.add(chain.chain_uid);
+    const byStep = new Map<number, ChainContext['calls']>();
+    for (const call of chain.calls) {
+      const list = byStep.get(call.step);
+      if (list) list.push(call);
+      else byStep.set(call.step, [call]);
+    }
     for (const step of chain.steps) {
-      const a = acc.get(step.prompt) ?? { runs: 0, failures: 0, tokens: 0, cost: 0, pricedCalls: 0, calls: 0, gain: 0, samples: 0 };
+      const a = acc.get(step.prompt) ?? { uncached: [], runs: 0, failures: 0, tokens: 0, cost: 0, pricedCalls: 0, calls: 0, gain: 0, samples: 0 };
       a.runs += 1;
       if (step.status === 'failed') a.failures += 1;
-      for (const call of chain.calls) {
-        if (call.step !== step.n) continue;
+      let uncached = 0;
+      for (const call of byStep.get(step.n) ?? []) {
         const u = call.usage;
         a.tokens += u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+        uncached += u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0);
         a.calls += 1;
         if (call.cost_usd !== null) {
           a.cost += call.cost_usd;
           a.pricedCalls += 1;
         }
       }
-      if (step.confidence_before !== null && step.confidence_after !== null) {
-        a.gain += step.confidence_after - step.confidence_before;
+      if (step.status === 'complete') a.uncached.push(uncached);
+      if (step.confidence_gain !== null) {
+        a.gain += step.confidence_gain;
         a.samples += 1;
       }
       acc.set(step.prompt, a);
@@ -79,13 +112,18 @@ export function computePromptStats(chains: readonly ChainContext[]): PromptStat[
       avg_tokens: a.tokens / a.runs,
       avg_cost_usd: a.calls > 0 && a.pricedCalls === 0 ? null : a.cost / a.runs,
       unpriced_calls: a.calls - a.pricedCalls,
+      median_tokens: a.uncached.length ? median(a.uncached) : null,
+      cost_class: a.uncached.length >= MIN_RUNS_FOR_CLASS ? costClassOf(median(a.uncached)) : null,
       avg_confidence_gain: a.samples ? a.gain / a.samples : null,
       confidence_samples: a.samples,
     }))
     .sort((x, y) => y.runs - x.runs || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
 }
 
-/** Reads every context file in `dirs` and aggregates them; corrupt files are skipped and listed. */
+/**
+ * Reads every context file in `dirs` and aggregates them; corrupt files are skipped and listed.
+ * Also rewrites `dirs[0]`'s measured cost classes (./promptCosts.ts) from the chains read.
+ */
 export async function promptStats(dirs: string[]): Promise<PromptStatsReport> {
   const entries = await listChainFiles(dirs);
   const chains: ChainContext[] = [];
@@ -97,5 +135,7 @@ export async function promptStats(dirs: string[]): Promise<PromptStatsReport> {
       skipped.push({ file: e.path, error: (err as Error).message });
     }
   }
+  // The measured cost classes the selector's catalog uses (./promptCosts.ts), from what was read.
+  if (dirs[0]) (await import('./promptCosts.js')).rewriteCosts(dirs[0], chains);
   return { chains: new Set(chains.map((c) => c.chain_uid)).size, prompts: computePromptStats(chains), skipped };
 }

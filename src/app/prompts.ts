@@ -5,7 +5,8 @@
  * - `list`     → PromptListEntry[]  `{name, category, cost_estimate, tools, tier, phases, layer, overrides, purpose, file}`
  *                (`overrides`: layers of the same-named prompts this one replaces, earliest first)
  * - `show`     → PromptDoc          `{name, category, purpose, good_for, uncertainty_reduction, example_context_needs,
- *                                    cost_estimate, phases, tools, tier, body, file, layer, overrides?}`
+ *                                    cost_estimate, phases, tools, tier, aliases, body, file, layer, overrides?}`
+ *                (an alias — the name of a prompt merged into another — shows the prompt it resolves to)
  * - `search`   → SearchEntry[]      `{name, category, score, cost_estimate, tools, purpose}`, best first
  * - `validate` → ValidateReport     `{ok, files, valid, issues: [{file, field, problem}]}` (files relative to cwd)
  * - `stats`    → PromptStatsReport  `{chains, prompts: PromptStat[], skipped: [{file, error}]}`

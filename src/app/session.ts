@@ -87,6 +87,8 @@ export class ChainSession {
       confidence_after: null,
       effect: this.ctx.machine.seq,
       error: null,
+      confidence_reported: null,
+      confidence_gain: null,
     };
     this.ctx.steps.push(step);
     return step;
@@ -152,13 +154,17 @@ export class ChainSession {
    * from it without calling the model again. A failed write is retried by that next save, which
    * rejects if it fails too.
    */
-  async endStep(step: Step, outcome: { ok: boolean; summary: string; result?: unknown; error?: string }): Promise<void> {
+  async endStep(
+    step: Step,
+    outcome: { ok: boolean; summary: string; result?: unknown; error?: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
+  ): Promise<void> {
     const s = this.ctx.steps.find((x) => x.n === step.n)!;
     s.status = outcome.ok ? 'complete' : 'failed';
     s.ended_at = this.now();
     s.summary = outcome.summary;
     s.result = outcome.result;
     s.error = outcome.error ?? null;
+    if (outcome.confidence) Object.assign(s, outcome.confidence);
     s.confidence_after = this.ctx.confidence_scores.overall;
     this.ctx.in_flight = this.ctx.in_flight.filter((f) => f.step !== step.n);
     if (outcome.ok) {

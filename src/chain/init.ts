@@ -56,5 +56,11 @@ export function newChainContext(input: NewChainInput): ChainContext {
     gate_response: null,
     solution: null,
     machine: initialMachineState(),
+    requirements: [],
+    solution_versions: [],
+    memory_digest: null,
+    test_runs: [],
+    single_prompt: null,
+    journal: null,
   };
 }

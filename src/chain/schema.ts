@@ -6,7 +6,7 @@ import { z } from 'zod';
 
 import { SCHEMA_VERSION } from './version.js';
 
-export { SCHEMA_VERSION };
+export { READABLE_VERSIONS, SCHEMA_VERSION } from './version.js';
 
 export const PHASES = [
   'requirements-clarification',
@@ -99,6 +99,15 @@ export const ConfidenceScoresSchema = z.object({
 });
 export type ConfidenceScores = z.infer<typeof ConfidenceScoresSchema>;
 
+/** Confidence as a result reports it: only the dimensions that step gave. */
+export const PartialConfidenceSchema = z.object({
+  overall: unit.optional(),
+  requirements: unit.optional(),
+  technical_approach: unit.optional(),
+  implementation_details: unit.optional(),
+});
+export type PartialConfidence = z.infer<typeof PartialConfidenceSchema>;
+
 export const DecisionSchema = z.object({ choice: z.string(), rationale: z.string() });
 export type Decision = z.infer<typeof DecisionSchema>;
 
@@ -152,9 +161,22 @@ export const StepSchema = z.object({
   confidence_after: unit.nullable().default(null),
   /** Sequence number of the machine effect this step belongs to (a batch has several steps). */
   effect: z.number().int().min(0).default(0),
-  /** The validated result tool input (record_findings or choose_next_prompts). */
+  /**
+   * The validated result tool input, whole (record_findings or choose_next_prompts): findings
+   * with their citations, risks, proposed questions, verdict, solution, … Nothing a prompt
+   * records is dropped; the chain memory (src/memory) renders later prompts' `{{context}}` from it.
+   * A finished step is never changed again (the store may move it to the companion file).
+   */
   result: z.unknown().optional(),
   error: z.string().nullable().default(null),
+  /** The confidence this step's result reported (only the dimensions it gave), whether or not it changed the chain's. */
+  confidence_reported: PartialConfidenceSchema.nullable().default(null),
+  /**
+   * What this step added to confidence, 0..1 points (negative when it lowered it): the mean change
+   * of the chain dimensions its prompt is declared to assess (src/memory/confidence.ts), else of the
+   * uncertainty areas it updated; null when it assessed neither. `prompts stats` averages it.
+   */
+  confidence_gain: z.number().min(-1).max(1).nullable().default(null),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -187,6 +209,74 @@ export const PendingSchema = z.discriminatedUnion('kind', [
   }),
 ]);
 export type Pending = z.infer<typeof PendingSchema>;
+
+/** One acceptance criterion of the clarified requirements, id `AC1`, `AC2`, … stable across restatements. */
+export const RequirementSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  /** The step that last stated it. */
+  step: z.number().int().min(0),
+});
+export type Requirement = z.infer<typeof RequirementSchema>;
+
+/** One file of solution_designer's plan. */
+export const FilePlanItemSchema = z.object({
+  path: z.string(),
+  action: z.enum(['create', 'modify', 'delete']),
+  change: z.string(),
+});
+export type FilePlanItem = z.infer<typeof FilePlanItemSchema>;
+
+/**
+ * One version of the solution document. solution_synthesizer writes a version; uncertainty_resolver
+ * adds one (with its `reason`) when an answer changes the design. The gate's presentation is kept
+ * beside the version it presents, never over it; solution_designer's file plan is kept on the
+ * version it plans (the approved one).
+ */
+export const SolutionVersionSchema = z.object({
+  version: z.number().int().min(1),
+  /** The step and prompt that wrote it. */
+  step: z.number().int().min(0),
+  prompt: z.string(),
+  created_at: isoDate,
+  /** The design, markdown, verbatim. */
+  text: z.string(),
+  /** Why this version replaced the previous one (null for the first). */
+  reason: z.string().nullable(),
+  status: z.enum(['proposed', 'approved', 'rejected', 'superseded']),
+  /** When the human (or --yes) approved or rejected it. */
+  decided_at: isoDate.nullable(),
+  /** solution_presenter's text for the gate, and the step that wrote it. */
+  presentation: z.string().nullable(),
+  presentation_step: z.number().int().nullable(),
+  /** solution_designer's file-level plan, and the step that wrote it. */
+  file_plan: z.array(FilePlanItemSchema).nullable(),
+  file_plan_step: z.number().int().nullable(),
+});
+export type SolutionVersion = z.infer<typeof SolutionVersionSchema>;
+
+/** context_preservation's digest: shown instead of the findings and risks of steps 1..`through_step`. */
+export const MemoryDigestSchema = z.object({
+  step: z.number().int().min(1),
+  through_step: z.number().int().min(0),
+  lines: z.array(z.string()),
+  created_at: isoDate,
+});
+export type MemoryDigest = z.infer<typeof MemoryDigestSchema>;
+
+/** One run of the workspace's test command by the chain (not by the model's run_tests tool). */
+export const TestRunSchema = z.object({
+  at: isoDate,
+  phase: PhaseSchema,
+  /** What the machine expected: red (tests first) or green. */
+  expect: z.enum(['red', 'green']),
+  passed: z.boolean(),
+  exit_code: z.number().int().nullable(),
+  timed_out: z.boolean(),
+  /** The last 2,000 characters of the output. */
+  output_tail: z.string(),
+});
+export type TestRun = z.infer<typeof TestRunSchema>;
 
 export const CheckpointSchema = z.object({ phase: PhaseSchema, git_ref: z.string(), created_at: isoDate });
 
@@ -240,7 +330,10 @@ export const MachineStateSchema = z.object({
   generated_prompts: z.number().int().min(0),
   /** What context building should concentrate on (open uncertainties after analysis). */
   focus: z.string().nullable(),
-  /** The human's rejection reason, carried into clarification. */
+  /**
+   * The human's rejection reason, carried into clarification, synthesis and presentation until
+   * approval; in implementation, the quality gates' last blocking issues, re-checked by the next review.
+   */
   feedback: z.string().nullable(),
   /** The effect that must run next (null before start). */
   awaiting: EffectSchema.nullable(),
@@ -249,8 +342,21 @@ export const MachineStateSchema = z.object({
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
+/** The head's index of its journal (src/chain/journal.ts). */
+export const JournalIndexSchema = z.object({
+  /** File name, in the context file's directory. */
+  file: z.string(),
+  /** Bytes of the journal that belong to this version of the head (later bytes are ignored). */
+  bytes: z.number().int().min(0),
+  /** Call records and steps in those bytes; the head's own calls[] and steps[] follow them. */
+  calls: z.number().int().min(0),
+  steps: z.number().int().min(0),
+});
+export type JournalIndex = z.infer<typeof JournalIndexSchema>;
+
 export const ChainContextSchema = z.object({
-  schema_version: z.literal(SCHEMA_VERSION),
+  /** 2; a version-1 file (no journal) is read and upgraded (src/chain/upgrade.ts). */
+  schema_version: z.literal([1, SCHEMA_VERSION]),
   chain_id: z.string().regex(/^\d{3,}$/),
   /** Unique across machines: the same chain copied into two directories is counted once. */
   chain_uid: z.string().min(8),
@@ -288,8 +394,19 @@ export const ChainContextSchema = z.object({
     .object({ kind: z.enum(['solution', 'file-change']), response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable(), path: z.string().nullable() })
     .nullable()
     .default(null),
-  /** The solution as last presented at the approval gate (markdown). */
+  /** The solution as last presented at the approval gate (markdown); the design itself is in `solution_versions`. */
   solution: z.string().nullable().default(null),
   machine: MachineStateSchema,
+  /** The clarified requirements as acceptance criteria (requirement prompts restate the whole list). */
+  requirements: z.array(RequirementSchema).default([]),
+  /** The solution document, every version in order (the approved one is the one implementation gets). */
+  solution_versions: z.array(SolutionVersionSchema).default([]),
+  /** The latest compaction of older findings, or null. */
+  memory_digest: MemoryDigestSchema.nullable().default(null),
+  test_runs: z.array(TestRunSchema).default([]),
+  /** Set for a chain made by `claude-exec prompt run NAME`: the one prompt it runs. */
+  single_prompt: z.string().nullable().default(null),
+  /** The companion journal of calls and finished steps (null until the first one is recorded). */
+  journal: JournalIndexSchema.nullable().default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
+import { appendToJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
@@ -48,10 +49,11 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
 }
 
 /**
- * Reads and validates one context file. Throws ContextFileError when it cannot be read, is not
- * JSON, or does not match the schema (the first issues are named as `path: message`).
+ * The parsed document of a context file with its journal's calls and steps put back in place
+ * (./journal.ts), not validated: what the chain wrote. Throws ContextFileError when the file
+ * cannot be read or is not JSON, or its journal is damaged.
  */
-export async function readChainFile(file: string): Promise<ChainContext> {
+export async function readChainDocument(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -68,14 +70,25 @@ export async function readChainFile(file: string): Promise<ChainContext> {
   if (typeof version === 'number' && version > SCHEMA_VERSION) {
     throw new ContextFileError(file, schemaVersionProblem(version)!, 'Upgrade claude-exec to read it; the file is left as it is.');
   }
+  return json && typeof json === 'object' && !Array.isArray(json) ? joinJournal(file, json as Record<string, unknown>) : json;
+}
+
+/**
+ * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
+ * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
+ * JSON, is of a newer schema, its journal is damaged, or it does not match the schema (the first
+ * issues are named as `path: message`).
+ */
+export async function readChainFile(file: string): Promise<ChainContext> {
+  const json = await readChainDocument(file);
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
-  const { ChainContextSchema } = await import('./schema.js');
+  const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([import('./schema.js'), import('./upgrade.js')]);
   const parsed = ChainContextSchema.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ContextFileError(file, `not a claude-exec context file (${issues.join('; ')})`);
   }
-  return parsed.data;
+  return upgradeChainContext(parsed.data);
 }
 
 /** Accepts `47`, `047` or `chain-047`; returns the canonical zero-padded id or null. */
@@ -96,13 +109,17 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
 }
 
 /**
- * Writes a context durably and synchronously (src/durable.ts: temp file, every byte checked,
- * fsync, rename, directory fsync). Also what signal handlers use, since they must finish before
- * the process exits. Throws `FileSystemError` (disk full, read-only, quota, short write); the
- * previous version of the file is then still in place.
+ * Saves a context durably and synchronously: new call records and finished steps are appended
+ * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
+ * rest (the head, which indexes the journal) is written by src/durable.ts (temp file, every byte
+ * checked, fsync, rename, directory fsync). Also what signal handlers use, since they must finish
+ * before the process exits. Throws `FileSystemError` (disk full, read-only, quota, short write);
+ * the previous version of the head is then still in place, and its index ignores what the
+ * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
-  writeFileDurableSync(file, `${JSON.stringify(ctx, null, 2)}\n`);
+  const head = appendToJournal(file, ctx);
+  writeFileDurableSync(file, `${JSON.stringify(head, null, 2)}\n`);
 }
 
 /**

@@ -17,6 +17,10 @@ export const ThresholdsSchema = z.object({
   ambiguity_for_questions: unit.default(0.3),
   /** Go on to solution synthesis when overall confidence reaches this (seed: 80%). */
   overall_confidence: unit.default(0.8),
+  /** Compact the chain memory when it passes this share of `limits.context_tokens` (issue 7: 80%). */
+  compact_memory_at: unit.default(0.8),
+  /** Compact the chain memory when context health (0-10) falls below this (issue 7: 6). */
+  context_health: z.number().min(0).max(10).default(6),
 });
 
 export const CapsSchema = z.object({
@@ -42,6 +46,8 @@ export const CapsSchema = z.object({
   corrections: count.default(2),
   /** Generated prompts per chain. */
   generated_prompts: count.default(2),
+  /** Run context_health_checker after this many steps (project_rules.md: every ten or so; 0 = never). */
+  health_check_every: count.default(10),
   /**
    * Hard bounds that hold whatever the model does (issue 10): Messages API calls in one step
    * (agent turns + corrections + the forced result with room to spare: 24 + 2 + 1 < 40), workspace
@@ -66,6 +72,12 @@ export const LimitsSchema = z.object({
   request_timeout_ms: z.number().int().positive().default(600_000),
   /** SDK retries for 408/409/429/5xx and connection errors (SDK default: 2). */
   max_retries: z.number().int().min(0).max(10).default(2),
+  /**
+   * Budget of a prompt's `{{context}}` (the chain memory), in estimated tokens (UTF-8 bytes / 4).
+   * 12,000 leaves the ≤ 9,000-token cached prefix and an agent loop of tens of turns well inside a
+   * 200,000-token context window.
+   */
+  context_tokens: z.number().int().min(1000).default(12_000),
 });
 
 export const ModelPriceSchema = z.object({
@@ -101,6 +113,13 @@ export const ConfigSchema = z.object({
   thresholds: ThresholdsSchema.prefault({}),
   caps: CapsSchema.prefault({}),
   limits: LimitsSchema.prefault({}),
+  /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
+  model: z.string().min(1).nullable().default(null),
+  /**
+   * Optional quality gates run with code_reviewer and security_scanner once the tests pass, e.g.
+   * simplicity_checker, architecture_checker, accessibility_checker, breaking_change_detector.
+   */
+  quality_gates: z.array(z.string()).default([]),
   /** argv of the workspace's test command, run through execa without a shell. */
   test_command: z.array(z.string()).min(1).default(['npm', 'test']),
   /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */

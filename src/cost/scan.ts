@@ -19,6 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
+import { readJournalCalls } from '../chain/journal.js';
 import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 
@@ -77,7 +78,10 @@ export function shapeProblem(doc: unknown): string | null {
 
 const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
 
-/** The document of a context file a report can use, or null after warning why it cannot. */
+/**
+ * The document of a context file a report can use (with its journal's call records in front of
+ * its own), or null after warning why it cannot.
+ */
 function readContext(file: string, onWarning: (msg: string) => void): Record<string, unknown> | null {
   let doc: unknown;
   try {
@@ -85,6 +89,16 @@ function readContext(file: string, onWarning: (msg: string) => void): Record<str
   } catch (err) {
     onWarning(`${file}: skipped, ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot read'} (${(err as Error).message})`);
     return null;
+  }
+  const index = (doc as { journal?: unknown } | null)?.journal;
+  if (index && typeof index === 'object' && Array.isArray((doc as { calls?: unknown }).calls)) {
+    try {
+      const d = doc as Record<string, unknown> & { calls: unknown[] };
+      d.calls = [...readJournalCalls(file, index as Parameters<typeof readJournalCalls>[1]), ...d.calls];
+    } catch (err) {
+      onWarning(`${file}: skipped, ${(err as Error).message.replace(`${file}: `, '')}`);
+      return null;
+    }
   }
   const problem = shapeProblem(doc);
   if (problem) {

@@ -58,6 +58,9 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
       confidence: { requirements: clear ? 0.95 : 0.6 },
       uncertainties: [{ area: 'limit_and_window', confidence: clear ? 0.9 : 0.4, blocking: !clear, resolved: clear }],
       ...(t.prompt === 'requirement_extractor' ? { decisions: [{ key: 'rate_limit', choice: 'fixed window per client IP on POST /notes', rationale: 'from the answers to the clarifying questions' }] } : {}),
+      ...(clear && (t.prompt === 'requirement_extractor' || t.prompt === 'requirement_validator')
+        ? { requirements: ['[answer] POST /notes beyond the limit within one window answers 429 with a Retry-After header', '[request] GET routes are never limited', '[existing] POST /notes within the limit still creates the note (201)'] }
+        : {}),
     });
   }
 
@@ -156,8 +159,20 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
         });
       case 'solution_synthesizer':
       case 'solution_presenter':
-      case 'solution_designer':
         return findings({ summary: 'A fixed-window limiter module, wired into POST /notes, tests first.', solution: SOLUTION });
+      case 'solution_designer':
+        return findings({
+          summary: 'Three files: the tests first, then the limiter module, then its wiring into POST /notes.',
+          file_plan: [
+            { path: TEST_PATH, action: 'create', change: 'pins 429 with Retry-After past the limit, GET never limited, 201 within the limit' },
+            { path: MODULE_PATH, action: 'create', change: 'createRateLimiter({ limit, windowMs }): check(key) -> { allowed, retryAfterSec }' },
+            { path: APP_PATH, action: 'modify', change: 'createApp({ rateLimit }) checks the limiter before POST /notes reads its body' },
+          ],
+        });
+      case 'pr_description_writer':
+        return findings({ summary: 'PR text written.', solution: '## Rate-limit POST /notes\n\nA fixed-window limiter per client address answers 429 with Retry-After once the limit is reached; GET routes stay open.\n\nVerify: `node --test`.' });
+      case 'context_health_checker':
+        return findings({ summary: '9/10 - facts sourced, areas unique, on goal.', context_health: 9 });
       case 'uncertainty_resolver':
         return findings({ summary: 'The demo model answers from the plan: the limit and window are options of createApp({ rateLimit }), so they can change without touching the route.', solution: SOLUTION });
       case 'test_generator':

@@ -8,6 +8,7 @@ import type { PromptDoc } from './parse.js';
 export interface Catalog {
   /** Sorted by category, then name. */
   prompts: PromptDoc[];
+  /** The prompt named `name`, else the prompt that has `name` as an alias (a merged prompt's old name). */
   get(name: string): PromptDoc | undefined;
   has(name: string): boolean;
 }
@@ -21,48 +22,58 @@ export function comparePrompts(a: PromptDoc, b: PromptDoc): number {
   return compareText(a.category, b.category) || compareText(a.name, b.name);
 }
 
-/** Builds a catalog from docs with unique names (a later duplicate replaces an earlier one). */
+/**
+ * Builds a catalog from docs with unique names (a later duplicate replaces an earlier one).
+ * Aliases resolve to their prompt unless a prompt has that name (a real name wins).
+ */
 export function createCatalog(docs: readonly PromptDoc[]): Catalog {
   const byName = new Map<string, PromptDoc>();
   for (const doc of docs) byName.set(doc.name, doc);
   const prompts = [...byName.values()].sort(comparePrompts);
-  return {
-    prompts,
-    get: (name) => byName.get(name),
-    has: (name) => byName.has(name),
-  };
+  const byAlias = new Map<string, PromptDoc>();
+  for (const doc of prompts) for (const alias of doc.aliases ?? []) if (!byName.has(alias) && !byAlias.has(alias)) byAlias.set(alias, doc);
+  const get = (name: string) => byName.get(name) ?? byAlias.get(name);
+  return { prompts, get, has: (name) => get(name) !== undefined };
 }
+
+/**
+ * The prompts the context-building selector may choose: those tagged for context-building,
+ * except `exclude` (the prompts the chain runs itself, and the configured quality gates). The
+ * rest of the library is reached where the chain runs it, or alone (`claude-exec prompt run`).
+ */
+export function selectablePrompts(catalog: Catalog, exclude: Iterable<string>): PromptDoc[] {
+  const out = new Set(exclude);
+  return catalog.prompts.filter((d) => d.phases.includes('context-building') && !out.has(d.name));
+}
+
+/** Cost classes by prompt name, e.g. measured medians that replace the declared `cost_estimate`. */
+export type CostClasses = Readonly<Record<string, PromptDoc['cost_estimate']>>;
 
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /**
- * The catalog as compact text, one block per prompt grouped under its category:
+ * The selector's catalog as compact text, one line per prompt grouped under its category:
  *
  *     [discovery]
- *     trace_existing_flow [medium; read; context-building] Follow one request…
- *       good for: Planning a change…; Debugging a wrong result…
- *       reduces: Which functions…; Where data is validated…
+ *     trace_existing_flow [medium] Follow one request… | reduces: Which functions…; Where data…
  *
- * Sorted by category then name (code-unit order); whitespace inside fields is collapsed so a
- * field can never break the layout. Identical catalogs give byte-identical text.
+ * `docs` are the prompts it may choose; `costClasses` replace a prompt's declared class (measured
+ * medians). Sorted by category then name (code-unit order); whitespace inside fields is collapsed
+ * so a field can never break the layout. The same input gives byte-identical text.
  */
-export function serializeCatalog(catalog: Catalog): string {
-  const docs = [...catalog.prompts].sort(comparePrompts);
+export function serializeCatalog(docs: readonly PromptDoc[], costClasses: CostClasses = {}): string {
+  const sorted = [...docs].sort(comparePrompts);
   const out: string[] = [
-    `Prompt catalog (${docs.length} prompts). Entry: name [cost; tools; phases where it helps] purpose. ` +
-      'Cost: minimal <100 tokens, low 100-1k, medium 1k-5k, high 5k+. ' +
-      'Tools: none; read = list/read/search workspace files; write = also edit files and run tests.',
+    `Prompt catalog: the ${sorted.length} prompts choose_next_prompts may name. Line: name [cost] purpose | what it reduces. ` +
+      'Cost per run: minimal <100 tokens, low 100-1k, medium 1k-5k, high 5k+ (measured medians where known).',
   ];
   let category: string | undefined;
-  for (const d of docs) {
+  for (const d of sorted) {
     if (d.category !== category) {
       category = d.category;
-      out.push('', `[${category}]`);
+      out.push(`[${category}]`);
     }
-    const phases = d.phases.length ? `; ${d.phases.join(', ')}` : '';
-    out.push(`${d.name} [${d.cost_estimate}; ${d.tools}${phases}] ${flat(d.purpose)}`);
-    out.push(`  good for: ${d.good_for.map(flat).join('; ')}`);
-    out.push(`  reduces: ${d.uncertainty_reduction.map(flat).join('; ')}`);
+    out.push(`${d.name} [${costClasses[d.name] ?? d.cost_estimate}] ${flat(d.purpose)} | ${d.uncertainty_reduction.slice(0, 2).map(flat).join('; ')}`);
   }
   return `${out.join('\n')}\n`;
 }

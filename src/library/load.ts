@@ -82,7 +82,29 @@ export async function parsePromptFiles(files: { file: string; category: string }
     seen.set(r.doc.name, r.doc);
     docs.push(r.doc);
   }
+  issues.push(...aliasClashes(docs));
   return { docs, issues };
+}
+
+/**
+ * Aliases of one layer that clash with a prompt name or with another prompt's alias in that
+ * layer (each is an issue on the file declaring the alias). Across layers a real name wins over
+ * an alias, so a later layer may define a prompt under a merged prompt's old name.
+ */
+export function aliasClashes(docs: readonly PromptDoc[]): PromptIssue[] {
+  const names = new Map(docs.map((d) => [d.name, d] as const));
+  const owners = new Map<string, PromptDoc>();
+  const issues: PromptIssue[] = [];
+  for (const d of docs) {
+    for (const alias of d.aliases) {
+      const named = names.get(alias);
+      const owner = owners.get(alias);
+      if (named) issues.push({ file: d.file, field: 'aliases', problem: `"${alias}" is the name of another prompt (${named.file})` });
+      else if (owner && owner !== d) issues.push({ file: d.file, field: 'aliases', problem: `"${alias}" is already an alias of ${owner.name} (${owner.file})` });
+      else owners.set(alias, d);
+    }
+  }
+  return issues;
 }
 
 async function realDir(dir: string): Promise<string> {

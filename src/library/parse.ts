@@ -49,6 +49,8 @@ export const FrontmatterSchema = z.strictObject({
   phases: z.array(z.enum(PHASES)).default([]),
   tools: z.enum(PROMPT_TOOLS).default('none'),
   tier: z.enum(PROMPT_TIERS).default('default'),
+  /** Other names this prompt answers to: the names of prompts merged into it (they stay resolvable). */
+  aliases: z.array(z.string().regex(PROMPT_NAME_RE, 'must be snake_case (a-z, 0-9 and _, starting with a letter)')).default([]),
 });
 export type Frontmatter = z.infer<typeof FrontmatterSchema>;
 
@@ -64,6 +66,8 @@ export interface PromptDoc {
   phases: Phase[];
   tools: PromptTools;
   tier: PromptTier;
+  /** Names of prompts merged into this one; `catalog.get(alias)` returns this prompt. */
+  aliases: string[];
   /** The markdown after the frontmatter, trimmed. */
   body: string;
   file: string;
@@ -132,6 +136,9 @@ export function parsePromptFile(text: string, file: string, category: string, la
   const stem = path.basename(file).replace(/\.md$/i, '');
   if (typeof data.name === 'string' && data.name !== stem) {
     issues.push(issue('name', `"${data.name}" must equal the file name stem "${stem}"`));
+  }
+  if (Array.isArray(data.aliases) && data.aliases.includes(data.name)) {
+    issues.push(issue('aliases', `"${String(data.name)}" is the prompt's own name`));
   }
   const body = parsed.content.trim();
   if (!body) issues.push(issue('body', 'is empty'));

@@ -16,7 +16,23 @@ export interface MachineSettings {
   caps: Caps;
   /** Concurrent discovery prompts (caps.concurrency). */
   concurrency: number;
+  /** Optional quality gates run with code_reviewer and security_scanner once tests pass (config `quality_gates`). */
+  qualityGates?: readonly string[];
 }
+
+/**
+ * Every prompt the machine runs itself (named in the transitions below). They are not in the
+ * selector's catalog: choosing one in context building would run it out of its place.
+ */
+export const MACHINE_PROMPTS = [
+  'new_case', 'requirement_disambiguator', 'requirement_validator', 'clarification_generator', 'requirement_extractor',
+  'prompt_selector', 'prompt_gap_detector', 'prompt_generator', 'uncertainty_analysis', 'solution_synthesizer',
+  'solution_presenter', 'uncertainty_resolver', 'solution_designer', 'test_generator', 'tdd_flow_controller',
+  'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer',
+] as const;
+
+/** The quality gates that always run once the tests pass (DESIGN §6). */
+export const REQUIRED_GATES = ['code_reviewer', 'security_scanner'] as const;
 
 export interface Transition {
   state: MachineState;
@@ -64,7 +80,7 @@ function afterRequirementsCheck(s: MachineState, f: Findings, cfg: MachineSettin
   }
   const ambiguity = f.ambiguity_score ?? 1 - requirementsConfidence;
   if (ambiguity > thresholds.ambiguity_for_questions && s.clarification_rounds < caps.clarification_rounds) {
-    return stay(s, prompt('clarification_generator', { focus: s.feedback }));
+    return stay(s, prompt('clarification_generator', { feedback: s.feedback }));
   }
   if (s.clarification_rounds >= caps.clarification_rounds) {
     return toContextBuilding(s, `clarification rounds exhausted (${caps.clarification_rounds}); proceeding on recorded assumptions`, null);
@@ -73,11 +89,11 @@ function afterRequirementsCheck(s: MachineState, f: Findings, cfg: MachineSettin
 }
 
 function afterAnalysis(s: MachineState, confidence: number, cfg: MachineSettings, focus: string | null): Transition {
-  if (confidence >= cfg.thresholds.overall_confidence) return stay(s, prompt('solution_synthesizer'));
+  if (confidence >= cfg.thresholds.overall_confidence) return stay(s, prompt('solution_synthesizer', { feedback: s.feedback }));
   if (s.analysis_loops < cfg.caps.analysis_loops) {
     return toContextBuilding({ ...s, analysis_loops: s.analysis_loops + 1 }, `overall confidence ${pct(confidence)} < ${pct(cfg.thresholds.overall_confidence)}`, focus);
   }
-  return stay(s, prompt('solution_synthesizer', { focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.` }));
+  return stay(s, prompt('solution_synthesizer', { focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.`, feedback: s.feedback }));
 }
 
 function implementOrFail(s: MachineState, cfg: MachineSettings, feedback: string, why: string): Transition {
@@ -103,7 +119,7 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         case 'new_case':
           return stay(s, prompt('requirement_disambiguator'));
         case 'requirement_disambiguator':
-          return stay(s, prompt('requirement_validator', { focus: s.feedback }));
+          return stay(s, prompt('requirement_validator', { feedback: s.feedback }));
         case 'requirement_validator':
         case 'requirement_extractor':
           return afterRequirementsCheck(s, f, cfg, c.requirements);
@@ -116,17 +132,22 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         case 'uncertainty_analysis':
           return afterAnalysis(s, c.overall, cfg, openAreas(f));
         case 'solution_synthesizer':
-          return move(s, 'solution-approval', 'solution synthesized', prompt('solution_presenter'));
+          return move(s, 'solution-approval', 'solution synthesized', prompt('solution_presenter', { feedback: s.feedback }));
         case 'solution_presenter':
           return stay(s, { kind: 'gate' });
         case 'uncertainty_resolver':
-          return stay(s, prompt('solution_presenter', { question: null }));
+          return stay(s, prompt('solution_presenter', { question: null, feedback: s.feedback }));
         case 'test_generator':
           return stay(s, { kind: 'tests', expect: 'red' });
         case 'tdd_flow_controller':
           return stay(s, { kind: 'tests', expect: 'green' });
+        case 'solution_designer':
+          return stay(s, { kind: 'checkpoint' });
         case 'deployment_checker':
-          return move(s, 'deployment-readiness', f.verdict?.passed === false ? 'readiness report written with blocking issues' : 'readiness report written', { kind: 'complete' });
+          if (f.verdict?.passed === false) return move(s, 'deployment-readiness', 'readiness report written with blocking issues', { kind: 'complete' });
+          return stay(s, prompt('pr_description_writer'));
+        case 'pr_description_writer':
+          return move(s, 'deployment-readiness', 'readiness report and pull request description written', { kind: 'complete' });
         default:
           // A discovery or generated prompt run on its own during context building.
           return stay(s, { kind: 'decide' });
@@ -158,7 +179,8 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
       if (blocking.length === 0) {
         return move(s, 'deployment-readiness', 'tests pass and the quality gates pass', prompt('deployment_checker'));
       }
-      return implementOrFail(s, cfg, `Quality gates failed:\n- ${blocking.join('\n- ')}`, 'quality gates still failing');
+      const feedback = `Quality gates failed:\n- ${blocking.join('\n- ')}`;
+      return implementOrFail({ ...s, feedback }, cfg, feedback, 'quality gates still failing');
     }
 
     case 'answers':
@@ -170,7 +192,8 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
 
     case 'approval': {
       if (event.response === 'approved') {
-        return move(s, 'implementation', 'solution approved', { kind: 'checkpoint' }, { feedback: null });
+        // solution_designer writes the file-level plan implementation follows, then the checkpoint.
+        return move(s, 'implementation', 'solution approved', prompt('solution_designer'), { feedback: null });
       }
       const rounds = s.approval_rounds + 1;
       if (rounds > cfg.caps.approval_rounds) {
@@ -195,7 +218,10 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
           implementation_iterations: s.implementation_iterations + 1,
         });
       }
-      if (event.passed) return stay(s, { kind: 'batch', runs: [{ name: 'code_reviewer', focus: null }, { name: 'security_scanner', focus: null }] });
+      if (event.passed) {
+        const gates = [...new Set([...REQUIRED_GATES, ...(cfg.qualityGates ?? [])])];
+        return stay(s, { kind: 'batch', runs: gates.map((name) => ({ name, focus: null, feedback: s.feedback })) });
+      }
       return implementOrFail(s, cfg, tail(event.output), 'tests still failing');
     }
   }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 const unit = z.number().min(0).max(1);
 
 /** Variables a prompt body may use as `{{name}}`; any other is a validation error (DESIGN §4). */
-export const PROMPT_VARIABLES = ['goal', 'phase', 'focus', 'context', 'question', 'feedback', 'test_command'] as const;
+export const PROMPT_VARIABLES = ['goal', 'phase', 'focus', 'context', 'question', 'feedback', 'test_command', 'cost'] as const;
 export type PromptVariable = (typeof PROMPT_VARIABLES)[number];
 export type PromptVariables = Partial<Record<PromptVariable, string>>;
 
@@ -24,6 +24,10 @@ export const FindingsSchema = z.object({
     .array(z.string())
     .optional()
     .describe('Concrete facts established, each citing files/lines or the requirement text it rests on.'),
+  cites: z
+    .array(z.string())
+    .optional()
+    .describe('Ids of earlier memory entries this result relies on (e.g. F4.2, R6.1, AC3).'),
   discovered: z
     .record(z.string(), z.union([z.string(), z.array(z.string())]))
     .optional()
@@ -68,7 +72,20 @@ export const FindingsSchema = z.object({
   assumptions: z.array(z.string()).optional(),
   risks: z.array(z.string()).optional(),
   suggested_prompts: z.array(z.string()).optional().describe('Catalog prompt names worth running next.'),
-  solution: z.string().optional().describe('Markdown: the proposed or presented solution (design prompts).'),
+  requirements: z
+    .array(z.string())
+    .optional()
+    .describe('Requirement prompts: the complete list of testable acceptance criteria, one per item.'),
+  solution: z.string().optional().describe('Markdown: the design this step proposes, or the document it writes.'),
+  revision_reason: z.string().optional().describe('uncertainty_resolver: why `solution` revises the proposal.'),
+  presentation: z.string().optional().describe('solution_presenter: the text shown at the approval gate.'),
+  answer: z.string().optional().describe("uncertainty_resolver: the direct answer to the human's question."),
+  file_plan: z
+    .array(z.object({ path: z.string(), action: z.enum(['create', 'modify', 'delete']), change: z.string() }))
+    .optional()
+    .describe('solution_designer: every file to create, modify or delete, and what changes.'),
+  digest: z.array(z.string()).optional().describe('context_preservation: compact facts replacing older findings.'),
+  context_health: z.number().min(0).max(10).optional().describe('context_health_checker: 0-10.'),
   verdict: z
     .object({
       passed: z.boolean(),

@@ -1,6 +1,7 @@
 /**
- * Caching (DESIGN §10): from the second call of a chain on, at least 70% of input tokens are
- * cache reads, on the fake server's prefix-cache simulation (test/helpers/fake-cache.ts: the
+ * Caching and the prefix (DESIGN §10, issue 7): the first call of a chain sends at most 9,000
+ * input tokens with the built-in library, and from the second call on at least 85% of input tokens
+ * are cache reads, on the fake server's prefix-cache simulation (test/helpers/fake-cache.ts: the
  * documented breakpoint and look-back rules, 1,024-token minimum; a cache is per model). One
  * chain with the default concurrency (4), batches of 4 discovery prompts with read-tool turns;
  * usage is taken from the chain's own call records. Share of a call = cache read / (input +
@@ -14,7 +15,9 @@ import type { BenchRow } from './run.js';
 
 export const name = 'caching';
 
-const TARGET = 0.7;
+const TARGET = 0.85;
+/** Input tokens of a chain's first call (issue 7: at most 9,000; it was 17,913). */
+const FIRST_CALL_MAX = 9_000;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 const promptTokens = (c: CallRecord) => c.usage.input_tokens + (c.usage.cache_creation_input_tokens ?? 0) + (c.usage.cache_read_input_tokens ?? 0);
 const share = (c: CallRecord) => (c.usage.cache_read_input_tokens ?? 0) / promptTokens(c);
@@ -38,12 +41,15 @@ export async function run(): Promise<BenchRow[]> {
   const warm = lowest(later.filter((c) => !firstOnModel.includes(c)));
   const one = await chainCalls('claude-sonnet-4-6');
   const oneLow = lowest(one.slice(1));
+  const oneAggregate = one.slice(1).reduce((n, c) => n + (c.usage.cache_read_input_tokens ?? 0), 0) / one.slice(1).reduce((n, c) => n + promptTokens(c), 0);
   const models = [...new Set(tiers.map((c) => c.model))];
   return [
-    { measure: `chain of ${tiers.length} calls on ${models.length} models; call 1: ${promptTokens(tiers[0]!).toLocaleString('en-US')} input tokens`, value: '' },
+    { measure: `chain of ${tiers.length} calls on ${models.length} models`, value: '' },
+    { measure: 'input tokens of the first call (tools, system prefix, first instructions)', value: promptTokens(tiers[0]!).toLocaleString('en-US'), target: `<= ${FIRST_CALL_MAX.toLocaleString('en-US')}`, ok: promptTokens(tiers[0]!) <= FIRST_CALL_MAX },
     { measure: `cache-read share of input tokens, calls 2..${tiers.length} together`, value: pct(aggregate), target: `>= ${pct(TARGET)}`, ok: aggregate >= TARGET },
-    { measure: `lowest call, not counting the first call on each other model (${warm.label})`, value: pct(warm.value), target: `>= ${pct(TARGET)}`, ok: warm.value >= TARGET },
+    { measure: `lowest call, not counting the first call on each other model (${warm.label})`, value: pct(warm.value) },
     { measure: `first call on another model: ${firstOnModel.map((c) => `${c.id} ${c.model}`).join(', ') || 'none'}`, value: firstOnModel.map((c) => pct(share(c))).join(', ') || '-' },
-    { measure: `with --model (one model, ${one.length} calls): lowest of calls 2..${one.length} (${oneLow.label})`, value: pct(oneLow.value), target: `>= ${pct(TARGET)}`, ok: oneLow.value >= TARGET },
+    { measure: `with --model (one model, ${one.length} calls): calls 2..${one.length} together`, value: pct(oneAggregate), target: `>= ${pct(TARGET)}`, ok: oneAggregate >= TARGET },
+    { measure: `with --model: lowest of calls 2..${one.length} (${oneLow.label})`, value: pct(oneLow.value) },
   ];
 }

@@ -13,8 +13,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startChain, type ChainOutcome } from '../../src/app/chain.js';
 import { createBaseDeps } from '../../src/app/deps.js';
-import { createProgress } from '../../src/ui/terminal.js';
-import type { Ui } from '../../src/ui/types.js';
+import { silentUi } from '../helpers/ui.js';
 import { startFakeAnthropic, toolReply, type FakeReply, type FakeServer, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { makeTempWorkspace } from '../helpers/workspace.js';
 
@@ -37,6 +36,18 @@ export interface Scenario {
   concurrency: number;
   /** --model: one model for every tier (default: the config's tiers). */
   model?: string;
+  /**
+   * Realistic step results: each discovery prompt records this many findings (with `file:line`
+   * citations), risks and discovered facts of about the size a model writes (default 0: minimal).
+   */
+  findingsPerStep?: number;
+  /** Extra workspace config merged into claude-exec.config.json (e.g. raised caps). */
+  config?: Record<string, unknown>;
+}
+
+/** A finding of about 160 characters, unique per chain, step and index. */
+function realisticFinding(chain: string, n: number, i: number): string {
+  return `src/app.js:${10 + i}: the login handler (bench ${chain}, run ${n}, finding ${i}) sets req.session.userId after comparing the password hash with bcrypt.compare`;
 }
 
 function firstText(req: RecordedRequest): string {
@@ -62,7 +73,7 @@ export function scenarioResponder(s: Scenario): (req: RecordedRequest) => Promis
       case 'prompt_selector': {
         const round = decisions.get(chainOf(req)) ?? 0;
         decisions.set(chainOf(req), round + 1);
-        const prompts = round < s.rounds ? DISCOVERY.slice(round * s.batch, (round + 1) * s.batch).map((name) => ({ name, focus: 'login flow', reason: 'bench' })) : [];
+        const prompts = round < s.rounds ? Array.from({ length: s.batch }, (_, i) => DISCOVERY[(round * s.batch + i) % DISCOVERY.length]!).map((name) => ({ name, focus: 'login flow', reason: 'bench' })) : [];
         return toolReply('choose_next_prompts', { prompts, ready_for_analysis: prompts.length === 0, need_new_prompt: false, rationale: 'bench' });
       }
       case 'uncertainty_analysis':
@@ -70,10 +81,27 @@ export function scenarioResponder(s: Scenario): (req: RecordedRequest) => Promis
       case 'solution_synthesizer':
       case 'solution_presenter':
         return findings({ solution: '## Plan\nSign tokens with HMAC in src/token.js.' });
+      case 'context_health_checker':
+        return findings({ context_health: 8 });
+      case 'context_preservation':
+        // A digest of about the size a model writes: a dozen compacted facts with their sources.
+        return findings({ digest: Array.from({ length: 12 }, (_, i) => `[F${i}.1] src/app.js:${10 + i}: compacted fact ${i} about the session-based login (bench ${chainOf(req)})`) });
       default: {
         const forced = req.body.tool_choice?.type === 'tool';
         const done = toolResultCount(req);
-        if (forced || done >= s.toolTurns) return findings({ discovered: { files: ['src/app.js'] } });
+        if (forced || done >= s.toolTurns) {
+          const k = s.findingsPerStep ?? 0;
+          if (k === 0) return findings({ discovered: { files: ['src/app.js'] } });
+          const n = req.body.messages.length;
+          const chain = chainOf(req);
+          return findings({
+            summary: `ran ${p}: the login flow is session based; tokens need a signing secret and a refresh store (bench ${chain}).`,
+            findings: Array.from({ length: k }, (_, i) => realisticFinding(chain, n, i)),
+            risks: [`src/app.js:40: logout does not destroy the session store entry (bench ${chain}, ${p})`],
+            discovered: { files: ['src/app.js', 'src/users.js'], [`${p}_notes`]: `session cookie sid, 7-day maxAge (bench ${chain})` },
+            uncertainties: [{ area: `${p}_area`, confidence: 0.7, blocking: false, resolved: false }],
+          });
+        }
         return done % 2 === 0 ? toolReply('list_files', { path: 'src' }) : toolReply('read_file', { path: 'src/app.js' });
       }
     }
@@ -84,13 +112,6 @@ export function scenarioResponder(s: Scenario): (req: RecordedRequest) => Promis
   };
 }
 
-const silentUi: Ui = {
-  progress: createProgress(() => undefined, { color: false, verbose: false }),
-  interactive: false,
-  askQuestions: async () => ({}),
-  askApproval: async () => ({ response: 'approved' }),
-  confirmChange: async () => ({ approved: true }),
-};
 
 export interface ChainRun {
   outcome: ChainOutcome;
@@ -108,7 +129,8 @@ export async function runScenario(s: Scenario, chains = 1): Promise<{ runs: Chai
     await ws.cleanup();
   };
   try {
-    await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify({ caps: { concurrency: s.concurrency } }));
+    const config = { ...s.config, caps: { ...((s.config?.caps as object | undefined) ?? {}), concurrency: s.concurrency } };
+    await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(config));
     const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-bench-000000000' } });
     const runs: ChainRun[] = [];
     for (let i = 0; i < chains; i++) {

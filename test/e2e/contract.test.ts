@@ -59,6 +59,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   rollback: ['rollback', '001'],
   'chain-cost': ['chain-cost', '001'],
   'prompts show': ['prompts', 'show', 'x'],
+  'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
 };
 
@@ -129,11 +130,16 @@ describe('the JSON contract of the built binary', () => {
     expect(Object.keys(tokens).sort()).toEqual(['cache_read', 'cache_write', 'input', 'output', 'total']);
     expect((seen.get('cost-report')!.breakdown as { rows: unknown[] }).rows.length).toBeLessThanOrEqual(2);
 
-    // show prints the context file itself, valid against the context schema.
+    // show prints the context file itself (joined with its journal), valid against the context schema;
+    // show --memory the memory@1 document.
     const show = await e.run('show', id);
     expect(show.exitCode, show.stderr).toBe(0);
     validate('context', JSON.parse(show.stdout));
     seen.set('show', {});
+    seen.set('show --memory', contract(await e.run('show', id, '--memory', '--json'), 0));
+    const alone = contract(await e.run('prompt', 'run', 'security_scanner', '--focus', 'src/app.js', '--json'), 0);
+    expect(alone).toMatchObject({ schema: 'claude-exec/prompt-run@1', prompt: 'security_scanner', status: 'complete' });
+    seen.set('prompt run', alone);
     seen.set('rollback', contract(await e.run('rollback', id, '--json'), 0));
 
     // demo (no fake server, no key) in its own temporary directory.

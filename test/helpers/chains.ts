@@ -95,6 +95,8 @@ export function fakeChain(o: FakeChainOptions): { file: string; ctx: ChainContex
     confidence_after: 0.7,
     effect: k,
     error: null,
+    confidence_reported: null,
+    confidence_gain: null,
   }));
   ctx.phase_history = PHASES.map((phase) => ({
     phase,

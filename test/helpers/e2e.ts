@@ -8,7 +8,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { joinJournal } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
+import { upgradeChainContext } from '../../src/chain/upgrade.js';
 import { startFakeAnthropic, type FakeServer, type RecordedRequest } from './fake-anthropic.js';
 import { createScenario, type Scenario, type ScenarioOptions } from './scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from './workspace.js';
@@ -53,8 +55,9 @@ export interface E2e {
   close(): Promise<void>;
 }
 
-export async function setupE2e(opts: ScenarioOptions = {}): Promise<E2e> {
-  const scenario = createScenario(opts);
+/** `make` builds the scripted model (default: the JWT scenario; e.g. createPlantedScenario). */
+export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOptions = {}, make: (o: ScenarioOptions) => S = createScenario as (o: ScenarioOptions) => S): Promise<E2e & { scenario: S }> {
+  const scenario = make(opts);
   const [server, ws] = await Promise.all([startFakeAnthropic({ responder: scenario.responder }), makeTempWorkspace()]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
   return {
@@ -77,9 +80,9 @@ export async function contextFiles(root: string): Promise<string[]> {
   return (await readdir(dir)).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-/** Reads a context file and validates it with the schema (throws on any violation). */
+/** Reads a context file with its journal and validates it with the schema (throws on any violation). */
 export function readContext(file: string): ChainContext {
-  return ChainContextSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  return upgradeChainContext(ChainContextSchema.parse(joinJournal(file, JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
 }
 
 /** The only chain of a workspace. */

@@ -27,7 +27,7 @@ describe('prompts list / show / search', () => {
     const { catalog, issues } = await openLibrary(ws, { userDir: noUser });
     expect(issues).toEqual([]);
     const all = listPrompts(catalog);
-    expect(all.length).toBeGreaterThanOrEqual(89);
+    expect(all.length).toBeGreaterThanOrEqual(84); // 83 built-in (88 seed names, 5 merged into others) + 1 custom
     expect(all.find((e) => e.name === 'queue_mapper')).toMatchObject({ category: 'custom', layer: 'workspace', overrides: [] });
     expect(all.find((e) => e.name === 'trace_existing_flow')).toMatchObject({ layer: 'workspace', overrides: ['built-in'], purpose: 'Local flavour' });
     const debug = listPrompts(catalog, { category: 'debug' });
@@ -68,7 +68,7 @@ describe('prompts validate', () => {
     expect(await validatePrompts([path.join('prompts', 'custom', 'queue_mapper.md'), path.join('prompts', 'custom')], { cwd: ws })).toMatchObject({ ok: true, files: 2 });
     const all = await validatePrompts([], { cwd: ws, userDir: noUser });
     expect(all).toMatchObject({ ok: true, issues: [] });
-    expect(all.files).toBeGreaterThanOrEqual(89);
+    expect(all.files).toBeGreaterThanOrEqual(84);
     expect((await validatePrompts(['missing-dir'], { cwd: ws })).issues).toEqual([{ file: 'missing-dir', field: 'path', problem: 'does not exist' }]);
   });
 
@@ -122,7 +122,7 @@ function chain(uid: string, steps: Partial<Step>[], calls: Partial<CallRecord>[]
   });
   ctx.steps = steps.map((s, i): Step => ({
     n: i + 1, phase: 'context-building', prompt: 'x', focus: null, status: 'complete', started_at: '', ended_at: null,
-    summary: null, confidence_before: null, confidence_after: null, effect: 0, ...s,
+    summary: null, confidence_before: null, confidence_after: null, effect: 0, confidence_reported: null, confidence_gain: null, ...s,
   }) as Step);
   ctx.calls = calls.map((c, i) => ({
     id: i + 1, step: 1, phase: 'context-building', prompt: 'x', model: 'm', request_id: null, started_at: '', latency_ms: 1,
@@ -135,9 +135,9 @@ describe('prompts stats', () => {
   const a = chain(
     'uid-aaaaaaaa',
     [
-      { prompt: 'trace_existing_flow', confidence_before: 0.4, confidence_after: 0.7 },
-      { prompt: 'trace_existing_flow', status: 'failed' },
-      { prompt: 'code_reviewer', confidence_before: 0.8, confidence_after: 0.7 },
+      { prompt: 'trace_existing_flow', confidence_before: 0.4, confidence_after: 0.4, confidence_gain: 0.3 },
+      { prompt: 'trace_existing_flow', status: 'failed', confidence_gain: null },
+      { prompt: 'code_reviewer', confidence_before: 0.8, confidence_after: 0.9, confidence_gain: -0.1 },
     ],
     [
       { step: 1, usage: { input_tokens: 1000, output_tokens: 200, cache_creation_input_tokens: 300, cache_read_input_tokens: 500 }, cost_usd: 0.01 },
@@ -147,11 +147,11 @@ describe('prompts stats', () => {
     ],
   );
 
-  it('aggregates runs, failures, tokens, cost and confidence gain per prompt', () => {
+  it('aggregates runs, failures, tokens, cost and the steps\' confidence gain per prompt (not the change of overall)', () => {
     const stats = computePromptStats([a, structuredClone(a)]);
     const trace = stats.find((s) => s.name === 'trace_existing_flow')!;
     expect(stats.map((s) => s.name)).toEqual(['trace_existing_flow', 'code_reviewer']);
-    expect(trace).toMatchObject({ runs: 2, failures: 1, avg_tokens: (2000 + 100 + 400) / 2, unpriced_calls: 1, confidence_samples: 1 });
+    expect(trace).toMatchObject({ runs: 2, failures: 1, avg_tokens: (2000 + 100 + 400) / 2, unpriced_calls: 1, confidence_samples: 1, median_tokens: 1000 + 200 + 300 + 100, cost_class: null });
     expect(trace.avg_cost_usd).toBeCloseTo(0.006, 10);
     expect(trace.avg_confidence_gain).toBeCloseTo(0.3, 10);
     const review = stats.find((s) => s.name === 'code_reviewer')!;

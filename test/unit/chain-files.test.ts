@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadChain } from '../../src/app/chains.js';
 import { newChainContext } from '../../src/chain/init.js';
 import { createChain, readChainFile } from '../../src/chain/store.js';
+import { SCHEMA_VERSION } from '../../src/chain/version.js';
 import { ContextFileError, FileSystemError } from '../../src/errors.js';
 import { mountTmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
@@ -26,7 +27,7 @@ describe('context files from elsewhere', () => {
     await writeFile(e.path, JSON.stringify({ ...ctx, schema_version: 3, new_field: {} }));
     const err = await readChainFile(e.path).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ContextFileError);
-    expect((err as Error).message).toMatch(/written by claude-exec schema 3; this version reads up to 1$/);
+    expect((err as Error).message).toMatch(new RegExp(`written by claude-exec schema 3; this version reads up to ${SCHEMA_VERSION}$`));
     expect((err as ContextFileError).exitCode).toBe(2);
   });
 

@@ -15,7 +15,7 @@ afterEach(() => rm(ws, { recursive: true, force: true }));
 describe('loadConfig', () => {
   it('uses the defaults and the package rules when the workspace has nothing', () => {
     const { config, rules } = loadConfig(ws, {});
-    expect(config.thresholds).toEqual({ requirements_confidence: 0.9, ambiguity_for_questions: 0.3, overall_confidence: 0.8 });
+    expect(config.thresholds).toEqual({ requirements_confidence: 0.9, ambiguity_for_questions: 0.3, overall_confidence: 0.8, compact_memory_at: 0.8, context_health: 6 });
     expect(rules.text.length).toBeGreaterThan(100);
   });
 

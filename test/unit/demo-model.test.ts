@@ -19,7 +19,7 @@ const request = (prompt: string, toolChoice: unknown, tools: unknown[] = []) => 
 
 describe('the demo model', () => {
   it('answers a prompt it has no script for with an honest record_findings', async () => {
-    const reply = await createDemoModel()(request('context_health_checker', { type: 'tool', name: 'record_findings' }), 0);
+    const reply = await createDemoModel()(request('adr_generator', { type: 'tool', name: 'record_findings' }), 0);
     expect(reply).toEqual({ toolUses: [{ name: 'record_findings', input: { summary: expect.stringContaining('no script for this prompt') } }] });
   });
 

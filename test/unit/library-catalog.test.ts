@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCatalog, serializeCatalog } from '../../src/library/catalog.js';
+import { createCatalog, selectablePrompts, serializeCatalog } from '../../src/library/catalog.js';
 import { parsePromptFile, type PromptDoc } from '../../src/library/parse.js';
 import { searchPrompts, searchTerm } from '../../src/library/search.js';
 import { promptMarkdown, type PromptFixture } from '../helpers/prompt-files.js';
@@ -33,27 +33,49 @@ describe('createCatalog', () => {
   });
 });
 
+describe('aliases', () => {
+  const merged = doc('system', { name: 'cost_monitor', purpose: 'Read the spend and cut the rest', extra: 'aliases: [cost_optimizer]' });
+
+  it('resolve to the prompt they were merged into; a real name wins over an alias', () => {
+    const c = createCatalog([...docs, merged]);
+    expect(c.get('cost_optimizer')?.name).toBe('cost_monitor');
+    expect(c.has('cost_optimizer')).toBe(true);
+    const real = doc('meta', { name: 'cost_optimizer', purpose: 'A workspace prompt under the old name' });
+    expect(createCatalog([...docs, merged, real]).get('cost_optimizer')?.category).toBe('meta');
+  });
+});
+
+describe('selectablePrompts', () => {
+  it('keeps the prompts tagged for context-building that the chain does not run itself', () => {
+    const c = createCatalog(docs);
+    expect(selectablePrompts(c, []).map((d) => d.name)).toEqual(['trace_existing_flow']);
+    expect(selectablePrompts(c, ['trace_existing_flow'])).toEqual([]);
+  });
+});
+
 describe('serializeCatalog', () => {
+  const selectable = [docs[0]!, docs[3]!, { ...docs[1]!, phases: ['context-building' as const] }];
+
   it('is byte-identical for the same prompts in any input order', () => {
-    const a = serializeCatalog(createCatalog(docs));
-    const b = serializeCatalog(createCatalog([...docs].reverse()));
-    expect(b).toBe(a);
+    expect(serializeCatalog([...selectable].reverse())).toBe(serializeCatalog(selectable));
   });
 
-  it('lists every prompt with cost, tools, phases, purpose, good_for and uncertainty_reduction', () => {
-    const text = serializeCatalog(createCatalog(docs));
-    expect(text).toContain('[discovery]\ntrace_existing_flow [low; read; context-building] Follow a request from its entry point to side effects\n');
-    expect(text).toContain('  good for: Crashes in production; A failing flow test; Unhandled promise rejections\n');
-    expect(text).toContain('  reduces: Where the code lives; How it is wired\n');
-    expect(text).toContain('security_scanner [medium; none] Check changed code');
-    expect(text).toContain('Design a caching approach for slow reads');
+  it('lists each prompt on one line: name, cost class, purpose, what it reduces (first two)', () => {
+    const text = serializeCatalog(selectable);
+    expect(text).toContain('[discovery]\ntrace_existing_flow [low] Follow a request from its entry point to side effects | Where the code lives; How it is wired\n');
+    expect(text).toContain('cache_strategy_planner [low] Design a caching approach for slow reads |');
     expect(text.indexOf('[debug]')).toBeLessThan(text.indexOf('[design]'));
-    expect(text).toMatch(/^Prompt catalog \(4 prompts\)/);
+    expect(text).toMatch(/^Prompt catalog: the 3 prompts choose_next_prompts may name\./);
+    expect(text).not.toContain('security_scanner');
+  });
+
+  it('takes measured cost classes over the declared ones', () => {
+    expect(serializeCatalog(selectable, { trace_existing_flow: 'high' })).toContain('trace_existing_flow [high] Follow');
   });
 
   it('changes when a prompt changes', () => {
-    const changed = [...docs.slice(1), { ...docs[0]!, cost_estimate: 'high' as const }];
-    expect(serializeCatalog(createCatalog(changed))).not.toBe(serializeCatalog(createCatalog(docs)));
+    const changed = [{ ...selectable[0]!, cost_estimate: 'high' as const }, ...selectable.slice(1)];
+    expect(serializeCatalog(changed)).not.toBe(serializeCatalog(selectable));
   });
 });
 

@@ -26,6 +26,33 @@ describe('builtinPromptsDir / defaultUserPromptsDir', () => {
   });
 });
 
+describe('aliases', () => {
+  it('rejects an alias that is another prompt\'s name or another prompt\'s alias in the same layer, and the own name', async () => {
+    const { root } = await layout();
+    await writePrompt(root, 'system', { name: 'cost_monitor', extra: 'aliases: [cost_optimizer, dependency_analyzer]' });
+    await writePrompt(root, 'discovery', { name: 'dependency_analyzer' });
+    await writePrompt(root, 'system', { name: 'spend_watcher', extra: 'aliases: [cost_optimizer]' });
+    await writePrompt(root, 'meta', { name: 'self_named', extra: 'aliases: [self_named]' });
+    const { issues } = await readPromptDir(root, 'user');
+    const problems = issues.map((i) => `${path.basename(i.file)}: ${i.field}: ${i.problem}`);
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^cost_monitor\.md: aliases: "dependency_analyzer" is the name of another prompt/),
+      expect.stringMatching(/^spend_watcher\.md: aliases: "cost_optimizer" is already an alias of cost_monitor/),
+      expect.stringMatching(/^self_named\.md: aliases: "self_named" is the prompt's own name/),
+    ]));
+    expect(problems).toHaveLength(3);
+  });
+
+  it('lets a later layer define a prompt under a merged prompt\'s old name (the name wins)', async () => {
+    const { user, workspace, wsPrompts } = await layout();
+    await writePrompt(user, 'system', { name: 'cost_watch', extra: 'aliases: [cost_optimizer]' });
+    await writePrompt(wsPrompts, 'custom', { name: 'cost_optimizer', purpose: 'Our own' });
+    const { catalog, issues } = await loadLibrary({ workspace, userDir: user });
+    expect(issues).toEqual([]);
+    expect(catalog.get('cost_optimizer')?.purpose).toBe('Our own');
+  });
+});
+
 describe('readPromptDir', () => {
   it('reads <category>/<name>.md, skipping top-level files, dot entries, README.md and non-md files', async () => {
     const { root } = await layout();

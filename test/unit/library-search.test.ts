@@ -14,7 +14,7 @@ const TABLE: { query: string; expect: string; within: 1 | 3 }[] = [
   { query: 'flaky test', expect: 'heisenbug_hunter', within: 1 },
   { query: 'tests fail randomly', expect: 'heisenbug_hunter', within: 3 },
   { query: 'the app is slow', expect: 'performance_profiler', within: 1 },
-  { query: 'n+1 queries', expect: 'performance_auditor', within: 1 },
+  { query: 'n+1 queries', expect: 'performance_profiler', within: 1 }, // performance_auditor was merged into it (an alias)
   { query: 'security vulnerabilities', expect: 'security_scanner', within: 1 },
   { query: 'write tests first', expect: 'test_generator', within: 1 },
   { query: 'how does data flow through the code', expect: 'trace_existing_flow', within: 1 },

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MachineState } from '../../src/chain/schema.js';
 import { defaultConfig } from '../../src/config/schema.js';
-import { initialMachineState, transition, type MachineSettings } from '../../src/phases/machine.js';
+import { readFile } from 'node:fs/promises';
+import { initialMachineState, MACHINE_PROMPTS, transition, type MachineSettings } from '../../src/phases/machine.js';
 import type { Findings } from '../../src/phases/protocol.js';
 import type { MachineEvent } from '../../src/phases/types.js';
 
@@ -160,7 +161,8 @@ const table: Row[] = [
   },
   { name: 'synthesized → approval phase, presenter', state: at({ phase: 'uncertainty-analysis' }), event: done('solution_synthesizer'), effect: 'prompt:solution_presenter', phase: 'solution-approval', exited: true },
   { name: 'presented → gate', state: at({ phase: 'solution-approval' }), event: done('solution_presenter'), effect: 'gate', phase: 'solution-approval' },
-  { name: 'approved → checkpoint', state: at({ phase: 'solution-approval' }), event: { type: 'approval', response: 'approved', note: '' }, effect: 'checkpoint', phase: 'implementation', exited: true },
+  { name: 'approved → solution_designer writes the file plan', state: at({ phase: 'solution-approval' }), event: { type: 'approval', response: 'approved', note: '' }, effect: 'prompt:solution_designer', phase: 'implementation', exited: true },
+  { name: 'file plan written → checkpoint', state: at({ phase: 'implementation' }), event: done('solution_designer', { file_plan: [{ path: 'src/token.js', action: 'create', change: 'sign/verify' }] }), effect: 'checkpoint', phase: 'implementation' },
   {
     name: 'more-info → resolver',
     state: at({ phase: 'solution-approval' }),
@@ -218,7 +220,17 @@ const table: Row[] = [
     effect: 'prompt:tdd_flow_controller',
     phase: 'implementation',
   },
-  { name: 'readiness report → complete', state: at({ phase: 'deployment-readiness' }), event: done('deployment_checker'), effect: 'complete', phase: 'deployment-readiness', exited: true },
+  { name: 'readiness passed → pr_description_writer', state: at({ phase: 'deployment-readiness' }), event: done('deployment_checker', { verdict: { passed: true, blocking_issues: [] } }), effect: 'prompt:pr_description_writer', phase: 'deployment-readiness' },
+  { name: 'readiness without a verdict → pr_description_writer', state: at({ phase: 'deployment-readiness' }), event: done('deployment_checker'), effect: 'prompt:pr_description_writer', phase: 'deployment-readiness' },
+  {
+    name: 'readiness with blocking issues → complete, no PR text',
+    state: at({ phase: 'deployment-readiness' }),
+    event: done('deployment_checker', { verdict: { passed: false, blocking_issues: ['no migration'] } }),
+    effect: 'complete',
+    phase: 'deployment-readiness',
+    exited: true,
+  },
+  { name: 'PR description written → complete', state: at({ phase: 'deployment-readiness' }), event: done('pr_description_writer'), effect: 'complete', phase: 'deployment-readiness', exited: true },
 ];
 
 describe('phase machine transitions', () => {
@@ -249,5 +261,39 @@ describe('phase machine transitions', () => {
     const t = transition(at({ phase: 'solution-approval' }), { type: 'approval', response: 'rejected', note: 'keep sessions' }, cfg);
     expect(t.state.feedback).toBe('keep sessions');
     expect(t.effect).toMatchObject({ kind: 'prompt', run: { feedback: 'keep sessions' } });
+  });
+
+  it('optional quality gates from the config run with the two required ones, once each', () => {
+    const withGates: MachineSettings = { ...cfg, qualityGates: ['simplicity_checker', 'code_reviewer', 'accessibility_checker'] };
+    const t = transition(at({ phase: 'implementation', implementation_iterations: 1 }), { type: 'tests', expect: 'green', passed: true, output: 'ok' }, withGates);
+    expect(describeEffect(t.effect)).toBe('batch:code_reviewer+security_scanner+simplicity_checker+accessibility_checker');
+  });
+
+  it('failed gates are fed to the next implementation run and re-checked by the next review', () => {
+    const failed = transition(
+      at({ phase: 'implementation', implementation_iterations: 1 }),
+      { type: 'batch-done', findings: [{ summary: 'no', verdict: { passed: false, blocking_issues: ['sync bcrypt in src/auth.js:12'] } }], confidence: conf(0.9) },
+      cfg,
+    );
+    expect(failed.effect).toMatchObject({ kind: 'prompt', run: { name: 'tdd_flow_controller', feedback: expect.stringContaining('sync bcrypt') } });
+    const green = transition(failed.state, { type: 'tests', expect: 'green', passed: true, output: 'ok' }, cfg);
+    expect(green.effect.kind === 'batch' && green.effect.runs.every((r) => r.feedback?.includes('sync bcrypt'))).toBe(true);
+  });
+
+  it('a rejection reaches synthesis and the presenter as feedback; approval clears it', () => {
+    const s = at({ phase: 'uncertainty-analysis', feedback: 'keep sessions' });
+    const synth = transition(s, done('uncertainty_analysis', {}, conf(0.9)), cfg);
+    expect(synth.effect).toMatchObject({ kind: 'prompt', run: { name: 'solution_synthesizer', feedback: 'keep sessions' } });
+    const present = transition(synth.state, done('solution_synthesizer'), cfg);
+    expect(present.effect).toMatchObject({ kind: 'prompt', run: { name: 'solution_presenter', feedback: 'keep sessions' } });
+    const approved = transition({ ...present.state, phase: 'solution-approval' }, { type: 'approval', response: 'approved', note: '' }, cfg);
+    expect(approved.state.feedback).toBeNull();
+  });
+
+  it('names every prompt it runs in MACHINE_PROMPTS', async () => {
+    const source = await readFile(new URL('../../src/phases/machine.ts', import.meta.url), 'utf8');
+    const named = [...source.matchAll(/prompt\('([a-z_]+)'/g), ...source.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(15);
+    expect(named.filter((n) => !(MACHINE_PROMPTS as readonly string[]).includes(n!))).toEqual([]);
   });
 });

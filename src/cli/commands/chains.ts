@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
@@ -65,17 +66,31 @@ export function register(program: Command): void {
 
   const show = program
     .command('show')
-    .description('the whole context file of a chain, verbatim (JSON; its schema is schemas/context.schema.json)')
+    .description('the whole context of a chain (the context file joined with its journal, JSON), or with --memory what a prompt of it is shown now')
     .argument('<id>', 'chain id')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--memory', 'print the chain memory a prompt would get as {{context}} now (its current phase, the memory budget)')
+    .option('--prompt <name>', 'with --memory: render it for this prompt (default: the one the chain runs next)')
+    .action(async (id: string, o: { memory?: boolean; prompt?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { loadChain } = await import('../../app/chains.js');
-      // Validated first (an invalid file is an error, exit 2), then printed byte for byte.
-      const { file } = await loadChain(dirsOf(opts), id);
-      io.raw(await readFile(file, 'utf8'));
+      if (!o.memory) {
+        if (o.prompt !== undefined) throw new UsageError('--prompt goes with --memory', 'Example: claude-exec show 047 --memory --prompt code_reviewer');
+        const [{ loadChain }, { joinJournal }] = await Promise.all([import('../../app/chains.js'), import('../../chain/journal.js')]);
+        // Validated first (an invalid file is an error, exit 2), then printed as written: byte for
+        // byte, or, when it has a journal, with the journal's calls and steps in place.
+        const { file } = await loadChain(dirsOf(opts), id);
+        const text = await readFile(file, 'utf8');
+        const head = JSON.parse(text) as Record<string, unknown>;
+        return io.raw(head.journal ? `${JSON.stringify(joinJournal(file, head), null, 2)}\n` : text);
+      }
+      const [{ chainMemory }, { loadConfig }] = await Promise.all([import('../../app/memoryView.js'), import('../../config/load.js')]);
+      const view = await chainMemory(dirsOf(opts), id, { budgetTokens: loadConfig(opts.cwd).config.limits.context_tokens, prompt: o.prompt });
+      if (opts.json) return printJson(io, view);
+      const left = Object.entries(view.omitted).map(([k, n]) => `${n} ${k}`).join(', ');
+      io.err(`chain ${view.chain_id} · ${view.phase}${view.prompt ? ` · for ${view.prompt}` : ''} · ${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens${left ? ` · left out: ${left}` : ''}`);
+      io.out(view.text);
     });
-  applies(show, ['--cwd', '--contexts', '--verbose']);
-  examples(show, ['claude-exec show 047 | jq .decisions', 'claude-exec show 047 > chain-047.json']);
+  applies(show, ['--json', '--cwd', '--contexts', '--verbose']);
+  examples(show, ['claude-exec show 047 | jq .decisions', 'claude-exec show 047 > chain-047.json', 'claude-exec show 047 --memory              # what the next prompt sees', 'claude-exec show 047 --memory --prompt code_reviewer --json']);
 
   const pending = program
     .command('pending')

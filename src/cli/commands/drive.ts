@@ -10,7 +10,8 @@ import { applies, examples } from '../help.js';
 import { commandNames, guardDefaultTask } from '../typo.js';
 import type { GlobalOptions, Io } from '../io.js';
 
-async function setup(cmd: Command) {
+/** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
+export async function setup(cmd: Command) {
   const { opts, io } = commandContext(cmd);
   const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }, { onInterrupt }] = await Promise.all([
     import('../../app/deps.js'),
@@ -29,13 +30,14 @@ async function setup(cmd: Command) {
     maxCostUsd: opts.maxCost,
     model: opts.model,
   };
+  type Outcome = Parameters<typeof reportOutcome>[2];
   /** Drives with `fn`, then prints the outcome; the status line is removed whatever happens. */
-  const drive = async (fn: () => Promise<Parameters<typeof reportOutcome>[2]>) => {
+  const drive = async <O extends Outcome>(fn: () => Promise<O>, report: (o: O) => void = (o) => reportOutcome(io, opts.json, o, { flags: opts.flags })) => {
     const off = onInterrupt(() => ui.close());
     try {
       const outcome = await fn();
       ui.close();
-      reportOutcome(io, opts.json, outcome, { flags: opts.flags });
+      report(outcome);
     } finally {
       off();
       ui.close();

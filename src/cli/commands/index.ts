@@ -10,6 +10,7 @@ import * as demo from './demo.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
 import * as prices from './prices.js';
+import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
 import * as serve from './serve.js';
 
@@ -17,4 +18,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, init, demo, serve];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, init, demo, serve];

@@ -50,6 +50,7 @@ export function renderPromptDoc(doc: PromptDoc): string {
     `phases: [${doc.phases.join(', ')}]`,
     `tools: ${doc.tools}`,
     `tier: ${doc.tier}`,
+    ...(doc.aliases.length ? [`aliases: [${doc.aliases.join(', ')}]`] : []),
     '---',
     doc.body,
   ].join('\n');
@@ -71,10 +72,11 @@ export async function renderStats(report: PromptStatsReport, color: boolean): Pr
     String(p.failures),
     Math.round(p.avg_tokens).toLocaleString('en-US'),
     money(p.avg_cost_usd) + (p.unpriced_calls ? ` (+${p.unpriced_calls} unpriced)` : ''),
+    p.median_tokens === null ? '-' : `${Math.round(p.median_tokens).toLocaleString('en-US')}${p.cost_class ? ` (${p.cost_class})` : ''}`,
     p.avg_confidence_gain === null ? '-' : `${p.avg_confidence_gain >= 0 ? '+' : ''}${(p.avg_confidence_gain * 100).toFixed(1)} pts`,
   ]);
-  const head = ['prompt', 'runs', 'failures', 'avg tokens', 'avg cost', 'avg confidence gain'];
-  return `${await table(head, rows, color, [0], ['left', 'right', 'right', 'right', 'right', 'right'])}\n${report.chains} chains`;
+  const head = ['prompt', 'runs', 'failures', 'avg tokens', 'avg cost', 'median uncached (class)', 'avg confidence gain'];
+  return `${await table(head, rows, color, [0], ['left', 'right', 'right', 'right', 'right', 'right', 'right'])}\n${report.chains} chains`;
 }
 
 function warnIssues(io: Io, issues: PromptIssue[]): void {
@@ -117,7 +119,10 @@ export function register(program: Command): void {
       warnIssues(io, issues);
       const doc = app.showPrompt(catalog, name);
       if (opts.json) printJson(io, { schema: 'claude-exec/prompt@1', ...doc, overrides: doc.overrides ?? [] });
-      else io.out(renderPromptDoc(doc));
+      else {
+        if (doc.name !== name) io.err(`${name} was merged into ${doc.name}; showing ${doc.name}`);
+        io.out(renderPromptDoc(doc));
+      }
     });
   applies(show, 'workspace');
   examples(show, ['claude-exec prompts show trace_existing_flow', 'claude-exec prompts show code_reviewer --json | jq -r .body']);

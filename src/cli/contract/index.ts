@@ -1,7 +1,7 @@
 /**
  * Every `--json` document, by name: `schemas/<name>.schema.json` is generated from each
  * (`npm run schemas`) and a test validates every command's output against those files.
- * `context` is the context file itself, which `show` prints verbatim (identified by `schema_version`).
+ * `context` is the context file itself, which `show` prints (joined with its journal; identified by `schema_version`).
  */
 import type { z } from 'zod';
 import { ChainContextSchema } from '../../chain/schema.js';
@@ -10,6 +10,7 @@ import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
 import { ErrorOutputSchema } from './error.js';
+import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
@@ -35,8 +36,10 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
+  'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
+  memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
   error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
-  context: { schema: ChainContextSchema, description: 'show ID (the context file, verbatim)' },
+  context: { schema: ChainContextSchema, description: 'show ID (the context file, joined with its journal)' },
 };
 
 /** The schema file name of a document's `schema` value: `claude-exec/run@1` → `run`. */

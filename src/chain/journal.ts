@@ -1,0 +1,182 @@
+/**
+ * The context file's companion journal (schema version 2): what grows with a chain — its call
+ * records and its finished steps, whole results included — is appended to
+ * `chain-NNN-…-STAMP.journal.jsonl` beside the context file, one JSON record per line, instead of
+ * being rewritten with the whole context after every call. The context file (the "head") keeps
+ * everything else and indexes the journal: `journal: {file, bytes, calls, steps}` means the first
+ * `bytes` bytes of the journal hold the first `calls` call records and the first `steps` steps;
+ * the head's own `calls[]`/`steps[]` continue after them.
+ *
+ * Crash safety: records are appended and fsync'd (and, for a new journal, its directory) before
+ * the head that counts them is written atomically, so a kill at any moment leaves a head whose
+ * index points at bytes that are on disk. Bytes past the index (a head write that never happened)
+ * are ignored by readers and cut off by the next append. A journal shorter than its index, or a
+ * line that does not parse, is reported as a damaged file and never written to.
+ *
+ * What is journaled when: a step once it and every step before it have finished; a call record
+ * once its step has finished (and every call before it is journaled). So while a step runs, its
+ * calls stay in the head (bounded by the turn cap and the concurrency), each save of a call is one
+ * fsync'd head write, and the journal is appended about once per step. Invariants the writer
+ * relies on: call records are only ever appended (ids in order), and a finished step never changes.
+ */
+import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { ContextFileError, FileSystemError } from '../errors.js';
+import type { CallRecord, ChainContext, JournalIndex, Step } from './schema.js';
+
+/** The journal's file name for a context file (same directory). */
+export function journalName(contextFile: string): string {
+  return path.basename(contextFile).replace(/\.json$/, '.journal.jsonl');
+}
+
+function fsyncDir(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the rename of the head is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Writes all of `buf` at `position`; throws FileSystemError on a write that makes no progress. */
+function writeAll(fd: number, buf: Buffer, position: number, file: string): void {
+  let done = 0;
+  while (done < buf.length) {
+    const n = writeSync(fd, buf, done, buf.length - done, position + done);
+    if (n <= 0) throw new FileSystemError('append to', file, 'ESHORT', { written: done, expected: buf.length });
+    done += n;
+  }
+}
+
+/**
+ * Appends the records `ctx` has beyond its journal index that are ready (see above), fsyncs,
+ * and returns the head to write (ctx without the journaled calls and steps). `ctx.journal` is
+ * updated in place, so the next save appends only what is new. Throws ContextFileError when the
+ * journal is shorter than the index says (it is then left untouched), FileSystemError when the
+ * append fails (disk full, read-only; `ctx.journal` is then unchanged).
+ */
+export function appendToJournal(contextFile: string, ctx: ChainContext): ChainContext {
+  const index: JournalIndex = ctx.journal ?? { file: journalName(contextFile), bytes: 0, calls: 0, steps: 0 };
+  const running = new Set(ctx.steps.filter((s) => s.status === 'running').map((s) => s.n));
+  let c = index.calls;
+  while (c < ctx.calls.length && !running.has(ctx.calls[c]!.step)) c++;
+  const calls = ctx.calls.slice(index.calls, c);
+  let k = index.steps;
+  while (k < ctx.steps.length && ctx.steps[k]!.status !== 'running') k++;
+  const steps = ctx.steps.slice(index.steps, k);
+  let next = index;
+  if (calls.length || steps.length) {
+    const lines = [...calls.map((call) => JSON.stringify({ call })), ...steps.map((step) => JSON.stringify({ step }))];
+    const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+    const file = path.join(path.dirname(contextFile), index.file);
+    let fd: number | undefined;
+    let writing = false;
+    try {
+      fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      const size = fstatSync(fd).size;
+      if (size < index.bytes) throw new ContextFileError(file, `the journal is shorter (${size} bytes) than its context file says (${index.bytes})`, 'The files are left as they are; restore them from a backup.');
+      writing = true;
+      if (size > index.bytes) ftruncateSync(fd, index.bytes);
+      writeAll(fd, buf, index.bytes, file);
+      fsyncSync(fd);
+    } catch (err) {
+      // Bytes past the index are ignored by readers; cut them off anyway so nothing torn stays.
+      if (fd !== undefined && writing) {
+        try {
+          ftruncateSync(fd, index.bytes);
+        } catch {
+          // The next append cuts them off.
+        }
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      throw err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string' ? err : new FileSystemError('append to', file, code, { cause: err });
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+    if (index.bytes === 0) fsyncDir(path.dirname(file));
+    next = { file: index.file, bytes: index.bytes + buf.length, calls: index.calls + calls.length, steps: index.steps + steps.length };
+  }
+  if (ctx.journal === null && next.bytes === 0) return ctx;
+  ctx.journal = next;
+  return { ...ctx, journal: next, calls: ctx.calls.slice(next.calls), steps: ctx.steps.slice(next.steps) };
+}
+
+/**
+ * The journal records `head.journal` indexes, read from `contextFile`'s directory. Throws
+ * ContextFileError when the journal is missing, shorter than its index, or holds a line that is
+ * not a record, or when the record counts differ from the index.
+ */
+export function readJournal(contextFile: string, index: JournalIndex): { calls: CallRecord[]; steps: Step[] } {
+  if (index.bytes === 0 && index.calls === 0 && index.steps === 0) return { calls: [], steps: [] };
+  const file = path.join(path.dirname(contextFile), index.file);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw new ContextFileError(contextFile, `its journal ${index.file} cannot be read (${(err as Error).message})`, 'The context file is left as it is; restore the journal from a backup.');
+  }
+  if (buf.length < index.bytes) throw new ContextFileError(contextFile, `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`, 'The files are left as they are; restore them from a backup.');
+  const calls: CallRecord[] = [];
+  const steps: Step[] = [];
+  const text = buf.subarray(0, index.bytes).toString('utf8');
+  let n = 0;
+  for (const line of text.split('\n')) {
+    n++;
+    if (!line) continue;
+    let record: { call?: CallRecord; step?: Step };
+    try {
+      record = JSON.parse(line) as typeof record;
+    } catch {
+      throw new ContextFileError(contextFile, `its journal ${index.file} is damaged at line ${n} (not JSON)`, 'The files are left as they are; restore them from a backup.');
+    }
+    if (record.call) calls.push(record.call);
+    else if (record.step) steps.push(record.step);
+    else throw new ContextFileError(contextFile, `its journal ${index.file} has a record of an unknown kind at line ${n}`);
+  }
+  if (calls.length !== index.calls || steps.length !== index.steps) {
+    throw new ContextFileError(contextFile, `its journal ${index.file} holds ${calls.length} calls and ${steps.length} steps, not the ${index.calls} and ${index.steps} indexed`);
+  }
+  return { calls, steps };
+}
+
+/**
+ * Only the call records of a journal, for fast readers (cost-report): step lines are skipped
+ * without being parsed. Throws ContextFileError like readJournal.
+ */
+export function readJournalCalls(contextFile: string, index: JournalIndex): CallRecord[] {
+  if (index.bytes === 0 && index.calls === 0) return [];
+  const file = path.join(path.dirname(contextFile), index.file);
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch (err) {
+    throw new ContextFileError(contextFile, `its journal ${index.file} cannot be read (${(err as Error).message})`);
+  }
+  if (buf.length < index.bytes) throw new ContextFileError(contextFile, `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`);
+  const calls: CallRecord[] = [];
+  for (const line of buf.subarray(0, index.bytes).toString('utf8').split('\n')) {
+    if (!line.startsWith('{"call":')) continue;
+    try {
+      calls.push((JSON.parse(line) as { call: CallRecord }).call);
+    } catch {
+      throw new ContextFileError(contextFile, `its journal ${index.file} has a damaged call record`);
+    }
+  }
+  if (calls.length !== index.calls) throw new ContextFileError(contextFile, `its journal ${index.file} holds ${calls.length} calls, not the ${index.calls} indexed`);
+  return calls;
+}
+
+/**
+ * The whole document of a parsed context file: the head with its journal's calls and steps put
+ * back in front of its own (unchanged when it has no journal). Not validated.
+ */
+export function joinJournal(contextFile: string, head: Record<string, unknown>): Record<string, unknown> {
+  const index = head.journal as JournalIndex | null | undefined;
+  if (!index) return head;
+  const { calls, steps } = readJournal(contextFile, index);
+  const own = (key: string) => (Array.isArray(head[key]) ? (head[key] as unknown[]) : []);
+  return { ...head, calls: [...calls, ...own('calls')], steps: [...steps, ...own('steps')] };
+}

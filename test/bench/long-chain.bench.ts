@@ -1,0 +1,54 @@
+/**
+ * Long chains (DESIGN §10, issue 7 item 8): claude-exec's own time per LLM call at call 500 and
+ * at call 1,000 of one chain, with a zero-latency fake API and realistic step results (every
+ * discovery step records 8 findings with citations, a risk, facts and an uncertainty, as a model
+ * would), so the context file grows as it does in real use.
+ *
+ * One chain (./chain-harness.ts), concurrency 1, context-building caps raised so that it runs
+ * about 1,100 calls: a decision, then one discovery prompt of 3 read-tool turns, repeated. The
+ * overhead of call k is measured in the fake server: the time from its reply to call k−1 being
+ * written to request k arriving, which is everything claude-exec does between two calls (the
+ * SDK's parsing, recording the call and its cost, the context write with fsync, rendering the
+ * next step's memory, the read tools). Reported: the median over calls k−10..k+10.
+ */
+import type { FakeServer } from '../helpers/fake-anthropic.js';
+import { runScenario } from './chain-harness.js';
+import type { BenchRow } from './run.js';
+
+export const name = 'long-chain';
+
+const TARGET_MS = 10;
+const ROUNDS = 225;
+
+function gaps(server: FakeServer): number[] {
+  const calls = server.timings.filter((t) => t.path === '/v1/messages');
+  // gaps[k] = overhead before call k+1 (0-based: call 1 has none).
+  return calls.map((t, i) => (i === 0 ? 0 : t.startMs - calls[i - 1]!.endMs));
+}
+
+function medianAround(values: number[], call: number, halfWidth = 10): number {
+  const window = values.slice(Math.max(1, call - 1 - halfWidth), call + halfWidth).sort((a, b) => a - b);
+  return window[Math.floor((window.length - 1) / 2)] ?? NaN;
+}
+
+export async function run(): Promise<BenchRow[]> {
+  const { runs, server, close } = await runScenario(
+    { latencyMs: 0, rounds: ROUNDS, batch: 1, toolTurns: 3, concurrency: 1, findingsPerStep: 8, config: { caps: { context_iterations: ROUNDS + 1, chain_calls: 5_000 } } },
+    1,
+  );
+  try {
+    const ctx = runs[0]!.outcome.ctx;
+    const per = gaps(server);
+    const bytes = Buffer.byteLength(JSON.stringify(ctx, null, 2));
+    const at = (k: number) => medianAround(per, k);
+    const rows: BenchRow[] = [
+      { measure: `chain of ${ctx.calls.length} calls, ${ctx.steps.length} steps; context file ${(bytes / 1024).toFixed(0)} KB at the end`, value: '' },
+      { measure: 'claude-exec time between calls, median of calls 40..60', value: `${at(50).toFixed(2)} ms` },
+      { measure: 'claude-exec time between calls, median of calls 490..510', value: `${at(500).toFixed(2)} ms`, target: `<= ${TARGET_MS} ms`, ok: at(500) <= TARGET_MS },
+    ];
+    if (ctx.calls.length >= 1010) rows.push({ measure: 'claude-exec time between calls, median of calls 990..1010', value: `${at(1000).toFixed(2)} ms` });
+    return rows;
+  } finally {
+    await close();
+  }
+}

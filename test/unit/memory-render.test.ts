@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import type { ChainContext, Phase } from '../../src/chain/schema.js';
+import { renderMemory } from '../../src/memory/render.js';
+import { estimateTokens } from '../../src/memory/tokens.js';
+import { addStep, answerGate, chainOf, discoverySteps, type StepSpec } from '../helpers/memory.js';
+
+const SOLUTION = `## Approach\n${'src/token.js signs HS256 access tokens with a 15-minute expiry and rotates refresh tokens. '.repeat(12)}\n## Risks\nlogout must revoke.`;
+
+const requirementSteps: StepSpec[] = [
+  { prompt: 'requirement_disambiguator', phase: 'requirements-clarification', result: { summary: 'forks', questions: [{ question: 'Keep sessions?', why: 'web UI', default_answer: 'yes' }], findings: ['"JWT" forks on refresh tokens'] } },
+  { prompt: 'requirement_validator', phase: 'requirements-clarification', result: { summary: 'valid', requirements: ['POST /api/login returns an access token', 'POST /api/refresh rotates the refresh token'], confidence: { requirements: 0.95 } } },
+];
+
+/** A whole chain up to implementation: requirements, answers, discovery, an approved solution with its file plan. */
+function throughApproval(discovery: StepSpec[]): ChainContext {
+  let ctx = chainOf(requirementSteps);
+  ctx = {
+    ...ctx,
+    questions: [{ id: 'q1', question: 'Where does the signing secret come from?', why: 'config', default_answer: 'JWT_SECRET', answer: 'the JWT_SECRET variable', answered_by: 'assumed', round: 1 }],
+    assumptions: ['tokens are only for the mobile API'],
+  };
+  ctx = chainOf(discovery, ctx);
+  ctx = chainOf([
+    { prompt: 'uncertainty_analysis', phase: 'uncertainty-analysis', result: { summary: 'ready', confidence: { overall: 0.85, requirements: 0.95, technical_approach: 0.85, implementation_details: 0.8 } } },
+    { prompt: 'solution_synthesizer', phase: 'uncertainty-analysis', result: { summary: 'plan', solution: SOLUTION, decisions: [{ key: 'token_storage', choice: 'in-memory store', rationale: 'single instance' }] } },
+    { prompt: 'solution_presenter', phase: 'solution-approval', result: { summary: 'shown', presentation: 'Short version' } },
+  ], ctx);
+  ctx = answerGate(ctx, 'approved');
+  ctx = addStep(ctx, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 'plan', file_plan: [{ path: 'src/token.js', action: 'create', change: 'signToken and verifyToken' }] } });
+  return { ...ctx, current_phase: 'implementation', session_memory: { ...ctx.session_memory, files_modified: ['test/token.test.js'], tests_written: ['test/token.test.js'] } };
+}
+
+/** What is never cut: the goal, requirements, answers, assumptions, approved solution, file plan. */
+const NEVER_CUT = ['### Goal', 'AC1: POST /api/login returns an access token', 'AC2: POST /api/refresh rotates', '- Where does the signing secret come from? → the JWT_SECRET variable (assumed default)', '- assumption: tokens are only for the mobile API', SOLUTION, '- create src/token.js: signToken and verifyToken'];
+
+interface Row {
+  name: string;
+  ctx: () => ChainContext;
+  budget: number;
+  phase?: Phase;
+  prompt?: string;
+  contains: string[];
+  absent?: string[];
+  /** Lines left out per section, or null for "nothing left out". */
+  omitted: Record<string, number> | null;
+  /** Whether the text must fit the budget. */
+  fits: boolean;
+}
+
+const rows: Row[] = [
+  {
+    name: 'short chain: everything shown, in section order, nothing summarized',
+    ctx: () => throughApproval(discoverySteps(2, 3)),
+    budget: 12_000,
+    contains: [...NEVER_CUT, '[F3.1] finding (trace_existing_flow): src/app.js:10 finding-0-0', '[R4.1] risk (dependency_analyzer): risk-1', '- token_storage: in-memory store (single instance)', '### Prompts already run', '- test/token.test.js (test)'],
+    absent: ['Summarized to fit'],
+    omitted: null,
+    fits: true,
+  },
+  {
+    name: 'long chain past the budget: the least important lines go, never the goal, requirements, answers, solution or plan',
+    ctx: () => throughApproval(discoverySteps(40, 8)),
+    budget: 6_000,
+    contains: [...NEVER_CUT, '- token_storage: in-memory store', 'Summarized to fit the memory budget of 6,000 tokens', 'findings and risks'],
+    omitted: { entries: 1 },
+    fits: true,
+  },
+  {
+    name: 'a budget smaller than what is never cut: all of that kept, every other line dropped',
+    ctx: () => throughApproval(discoverySteps(10, 4)),
+    budget: 400,
+    contains: [...NEVER_CUT],
+    absent: ['[F3.1]', '### Prompts already run', '### Decisions'],
+    omitted: { entries: 1, decisions: 1, steps: 1 },
+    fits: false,
+  },
+  {
+    name: 'prompt_selector keeps every prompt already run even when findings are cut',
+    ctx: () => chainOf(discoverySteps(30, 8), chainOf(requirementSteps)),
+    budget: 4_000,
+    phase: 'context-building',
+    prompt: 'prompt_selector',
+    contains: ['- 1 requirement_disambiguator', '- 32 dependency_analyzer (context-building, focus: area 29)'],
+    omitted: { entries: 1 },
+    fits: true,
+  },
+  {
+    name: 'clarification_generator sees the questions earlier steps proposed',
+    ctx: () => chainOf(requirementSteps),
+    budget: 12_000,
+    phase: 'requirements-clarification',
+    prompt: 'clarification_generator',
+    contains: ['### Questions proposed by earlier steps, not asked yet', '[Q1.1] (requirement_disambiguator) Keep sessions? — why: web UI; default: yes'],
+    omitted: null,
+    fits: true,
+  },
+];
+
+describe('renderMemory', () => {
+  it.each(rows)('$name', (row) => {
+    const ctx = row.ctx();
+    const m = renderMemory(ctx, { budgetTokens: row.budget, phase: row.phase, prompt: row.prompt });
+    for (const s of row.contains) expect(m.text).toContain(s);
+    for (const s of row.absent ?? []) expect(m.text, m.text).not.toContain(s);
+    expect(m.tokens).toBe(estimateTokens(m.text));
+    if (row.fits) expect(m.tokens).toBeLessThanOrEqual(row.budget);
+    else expect(m.tokens).toBeGreaterThan(row.budget);
+    if (row.omitted === null) expect(m.omitted).toEqual({});
+    else for (const section of Object.keys(row.omitted)) expect(m.omitted[section as keyof typeof m.omitted]).toBeGreaterThanOrEqual(row.omitted[section]!);
+    expect(m.fullTokens).toBeGreaterThanOrEqual(m.tokens - 120);
+  });
+
+  it('prints the sections in their documented order', () => {
+    const text = renderMemory(throughApproval(discoverySteps(2, 2)), { budgetTokens: 12_000 }).text;
+    const order = ['### Goal', '### Requirements', '### Answers and assumptions', '### Decisions', '### Solution (version 1, approved', '### File plan', '### Findings and risks', '### Prompts already run', '### Files changed'];
+    const at = order.map((h) => text.indexOf(h));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('in implementation keeps context-building findings over requirements-phase ones, and newer over older', () => {
+    const ctx = throughApproval(discoverySteps(40, 8));
+    const m = renderMemory(ctx, { budgetTokens: 7_000 });
+    expect(m.text).not.toContain('"JWT" forks on refresh tokens');
+    expect(m.text).toContain('finding-39-0');
+    expect(m.text).not.toContain('finding-0-0 ');
+  });
+
+  it('shows a digest instead of the findings it covers; the originals stay on their steps', () => {
+    let ctx = chainOf(discoverySteps(4, 2));
+    ctx = addStep(ctx, { prompt: 'context_preservation', phase: 'context-building', result: { summary: 'compacted', digest: ['[F1.1, F3.2] login goes through src/app.js'], findings: ['merged 8 findings into 1'] } });
+    ctx = chainOf(discoverySteps(1, 1), ctx);
+    const text = renderMemory(ctx, { budgetTokens: 12_000 }).text;
+    expect(text).toContain('### Digest of the findings of steps 1–4 (context_preservation, step 5)');
+    expect(text).toContain('- [F1.1, F3.2] login goes through src/app.js');
+    expect(text).not.toContain('[F1.1] finding');
+    expect(text).not.toContain('merged 8 findings into 1');
+    expect(text).toContain('[F6.1] finding');
+    expect(ctx.steps[0]!.result).toMatchObject({ findings: expect.arrayContaining([expect.stringContaining('finding-0-0')]) });
+  });
+
+  it('shows a rejected solution with the reason, a failed step with its error, the gate answers and test runs', () => {
+    let ctx = chainOf([{ prompt: 'solution_synthesizer', phase: 'uncertainty-analysis', result: { summary: 's', solution: 'Plan A' } }]);
+    ctx = answerGate(ctx, 'rejected', 'keep sessions for the web UI');
+    ctx = addStep(ctx, { prompt: 'trace_existing_flow', phase: 'context-building', result: { summary: 'x' }, status: 'failed', error: 'the model gave invalid input for record_findings after 2 correction(s)' });
+    ctx = { ...ctx, current_phase: 'requirements-clarification', test_runs: [{ at: 't', phase: 'implementation', expect: 'red', passed: false, exit_code: 1, timed_out: false, output_tail: 'not ok 1 - verifies a token' }] };
+    const text = renderMemory(ctx, { budgetTokens: 12_000 }).text;
+    expect(text).toContain('### Solution (version 1, rejected');
+    expect(text).toContain('- rejected the solution: keep sessions for the web UI');
+    expect(text).toContain('- 2 trace_existing_flow (context-building): FAILED — the model gave invalid input');
+    expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nnot ok 1 - verifies a token\n</test_output>');
+  });
+});
