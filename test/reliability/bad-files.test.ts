@@ -9,7 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { jsonOut, readContext } from '../helpers/e2e.js';
 import { mountTmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
+import { SCHEMA_VERSION } from '../../src/chain/version.js';
 import { GOAL, RELIABILITY_TIMEOUT_MS, contextFiles, makeWorld, strayFiles } from './harness.js';
+
+const NEWER = `written by claude-exec schema ${SCHEMA_VERSION + 1}; this version reads up to ${SCHEMA_VERSION}`;
 
 describe('bad context files', () => {
   it('corrupt, foreign and newer files: status shows the newest readable chain, resume refuses and leaves the file as it was', async () => {
@@ -20,17 +23,17 @@ describe('bad context files', () => {
       const text = readFileSync(corrupt!, 'utf8');
       writeFileSync(corrupt!, text.slice(0, 49_152 > text.length ? Math.floor(text.length / 2) : 49_152));
       writeFileSync(foreign!, JSON.stringify({ name: 'package.json', version: '1.0.0' }));
-      writeFileSync(newer!, JSON.stringify({ ...JSON.parse(readFileSync(newer!, 'utf8')), schema_version: 3 }));
+      writeFileSync(newer!, JSON.stringify({ ...JSON.parse(readFileSync(newer!, 'utf8')), schema_version: SCHEMA_VERSION + 1 }));
       const before = [corrupt, foreign, newer].map((f) => readFileSync(f!, 'utf8'));
 
       const status = await w.run('status', '--json');
       expect(status.exitCode, status.stderr).toBe(0);
       expect(jsonOut(status).chain_id).toBe('001');
-      expect(status.stderr).toMatch(/skipped the newer chain .*chain-004-.*written by claude-exec schema 3; this version reads up to 1; showing chain 001/);
+      expect(status.stderr).toMatch(new RegExp(`skipped the newer chain .*chain-004-.*${NEWER}; showing chain 001`));
       expect(status.stderr).toMatch(/skipped .*chain-003-.*not a claude-exec context file/);
       expect(status.stderr).toMatch(/skipped .*chain-002-.*not valid JSON/);
 
-      const expectations: [string, RegExp][] = [['002', /not valid JSON/], ['003', /not a claude-exec context file/], ['004', /written by claude-exec schema 3; this version reads up to 1/]];
+      const expectations: [string, RegExp][] = [['002', /not valid JSON/], ['003', /not a claude-exec context file/], ['004', new RegExp(NEWER)]];
       for (const [id, message] of expectations) {
         const r = await w.run('resume', id, '--yes');
         expect(r.exitCode, r.stderr).toBe(2);

@@ -93,7 +93,9 @@ export function contextFiles(dir: string): string[] {
 
 /** Everything in a contexts directory that is neither a context file, its log, lock, owner nor `.ids`. */
 export function strayFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => !/^chain-\d+-.*\.(json|log)$/.test(f) && f !== '.ids' && f !== '.gitkeep');
+  // What the product keeps in a contexts directory: context files, their journals and logs, the id
+  // reservations and the measured prompt costs. Anything else (a temp file) is stray.
+  return readdirSync(dir).filter((f) => !/^chain-\d+-.*\.(json|journal\.jsonl|log)$/.test(f) && !['.ids', '.gitkeep', '.prompt-costs.json'].includes(f));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
