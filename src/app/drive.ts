@@ -28,7 +28,7 @@ import type { Logger } from '../log.js';
  * and the error is thrown only once every running item has settled, so that calls in flight are
  * recorded before the chain stops.
  */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | null = null;
@@ -47,7 +47,7 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
-/** Performs one effect and returns the event it produced. */
+/** Performs one effect of the phase machine and returns the event it produced. */
 async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
   const c = () => session.ctx.confidence_scores;
   switch (effect.kind) {
@@ -116,7 +116,8 @@ function tailChars(text: string, max: number): string {
   return `…${nl >= 0 && nl < 200 ? cut.slice(nl + 1) : cut}`;
 }
 
-function settingsOf(deps: BaseDeps): MachineSettings {
+/** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */
+export function settingsOf(deps: BaseDeps): MachineSettings {
   return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates };
 }
 
@@ -125,7 +126,7 @@ function settingsOf(deps: BaseDeps): MachineSettings {
  * error_recovery once for this effect and tries the effect once more (its completed steps are
  * reused). A second failure is thrown.
  */
-async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
+export async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
   try {
     return await perform(effect, session, deps);
   } catch (err) {

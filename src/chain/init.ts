@@ -16,6 +16,8 @@ export interface NewChainInput {
   now: Date;
   untilPhase?: Phase | null;
   maxCostUsd?: number | null;
+  /** The workflow to run (null: the feature flow). */
+  workflow?: ChainContext['workflow'];
 }
 
 /** A new chain at the start of requirements clarification, status `running`. */
@@ -62,5 +64,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_runs: [],
     single_prompt: null,
     journal: null,
+    workflow: input.workflow ?? null,
   };
 }

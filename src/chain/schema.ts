@@ -295,6 +295,12 @@ export const PromptRunSchema = z.object({
   focus: z.string().nullable(),
   question: z.string().nullable().optional(),
   feedback: z.string().nullable().optional(),
+  /** A workflow step's model tier for this run (default: the prompt's own tier). */
+  tier: z.enum(['fast', 'default', 'smart']).optional(),
+  /** A workflow branch's own budget (USD) for this run's calls, checked before each call. */
+  budget_usd: z.number().positive().optional(),
+  /** A workflow prompt step's phase (tools, memory); default: the chain's current phase. */
+  as_phase: PhaseSchema.optional(),
 });
 export type PromptRun = z.infer<typeof PromptRunSchema>;
 
@@ -341,6 +347,53 @@ export const MachineStateSchema = z.object({
   seq: z.number().int().min(0).default(0),
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
+
+/** What a workflow step asks the driver to do next (src/workflows/interpreter.ts). `at`: the step's path in the file, e.g. `steps.2.loop.steps.0`. */
+export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('prompt'), at: z.string(), run: PromptRunSchema, budget_usd: z.number().positive().nullable() }),
+  z.object({
+    kind: z.literal('parallel'),
+    at: z.string(),
+    runs: z.array(PromptRunSchema),
+    max_concurrency: z.number().int().min(1),
+    merge: PromptRunSchema.nullable(),
+    budget_usd: z.number().positive().nullable(),
+  }),
+  z.object({ kind: z.literal('phase'), at: z.string(), phase: PhaseSchema, budget_usd: z.number().positive().nullable(), tier: z.enum(['fast', 'default', 'smart']).nullable() }),
+  z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions']) }),
+  z.object({ kind: z.literal('tests'), at: z.string(), expect: z.enum(['red', 'green', 'any']) }),
+  z.object({ kind: z.literal('complete') }),
+  z.object({ kind: z.literal('fail'), reason: z.string() }),
+]);
+export type WorkflowEffect = z.infer<typeof WorkflowEffectSchema>;
+
+/** A frame of the interpreter's stack: the step list at `block`, its next step `i`, and the loop pass (null outside a loop body). */
+export const WorkflowFrameSchema = z.object({ block: z.string(), i: z.number().int().min(0), pass: z.number().int().min(1).nullable() });
+export type WorkflowFrame = z.infer<typeof WorkflowFrameSchema>;
+
+/** The interpreter's state, saved in the context file so that `resume` continues at the same step. */
+export const WorkflowStateSchema = z.object({
+  stack: z.array(WorkflowFrameSchema),
+  awaiting: WorkflowEffectSchema.nullable(),
+  /** Workflow steps performed, in order (`outcome`: what the interpreter or the driver noted). */
+  history: z.array(z.object({ at: z.string(), kind: z.string(), outcome: z.string() })),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+
+/** The workflow a chain runs (null: the feature flow, driven by the phase machine directly). */
+export const WorkflowRunSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  layer: z.string(),
+  /** The workflow file as it was when the chain started (re-validated when driven). */
+  doc: z.record(z.string(), z.unknown()),
+  state: WorkflowStateSchema,
+  /** True once the awaiting phase step has entered its phase (the machine then holds its progress). */
+  phase_entered: z.boolean().default(false),
+  /** The running step's budget: USD it may spend from call index `from_call` on. */
+  step_budget: z.object({ at: z.string(), usd: z.number().positive(), from_call: z.number().int().min(0) }).nullable().default(null),
+});
+export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
 
 /** The head's index of its journal (src/chain/journal.ts). */
 export const JournalIndexSchema = z.object({
@@ -408,5 +461,7 @@ export const ChainContextSchema = z.object({
   single_prompt: z.string().nullable().default(null),
   /** The companion journal of calls and finished steps (null until the first one is recorded). */
   journal: JournalIndexSchema.nullable().default(null),
+  /** The workflow this chain runs (`--workflow`); null for the default feature flow. */
+  workflow: WorkflowRunSchema.nullable().default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -18,6 +18,7 @@ import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { StatusOutputSchema } from './status.js';
 import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
+import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
   run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
@@ -33,6 +34,9 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-search': { schema: PromptsSearchOutputSchema, description: 'prompts search TEXT' },
   'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
+  'workflows-list': { schema: WorkflowsListOutputSchema, description: 'workflows list' },
+  workflow: { schema: WorkflowOutputSchema, description: 'workflows show NAME' },
+  'workflows-validate': { schema: WorkflowsValidateOutputSchema, description: 'workflows validate' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
