@@ -32,6 +32,8 @@ export interface DriveOptions {
   maxCostUsd?: number;
   /** --model: one model for every tier of this chain. */
   model?: string;
+  /** --workflow: the workflow a new chain runs (default: feature, the phase flow). */
+  workflow?: string;
   /**
    * Called once the chain is locked for this process and the answer (if any) is accepted, just
    * before it is driven: the web view replies to the page then, and the chain goes on behind it.
@@ -81,6 +83,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     opts.onDriving?.();
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
+      else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
       else await drive(session, deps);
       return { ctx: session.ctx, file: entry.path };
     } catch (err) {
@@ -101,6 +104,11 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
 export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const until = parseUntil(opts.until);
+  // Checked before the chain exists: a misspelt workflow never starts a paid chain.
+  const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow);
+  if (workflow && until) throw new UsageError(`--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`, 'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).');
+  const wfBudget = typeof workflow?.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
+  const chainMax = opts.maxCostUsd ?? base.config.limits.max_cost_usd;
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
   const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
@@ -114,10 +122,12 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       models,
       now: base.clock(),
       untilPhase: until,
-      maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
+      // The workflow's own budget_usd caps the chain too: the lower limit wins.
+      maxCostUsd: wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax,
+      workflow,
     }),
   );
-  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }
 

@@ -13,6 +13,7 @@ import { InterruptedError } from '../errors.js';
 import { decideSolution } from '../memory/fold.js';
 import { transition } from '../phases/machine.js';
 import type { Findings } from '../phases/protocol.js';
+import { createCheckpoint } from '../tools/git.js';
 import { runTestCommand } from '../tools/index.js';
 import { factsOf } from '../workflows/facts.js';
 import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter.js';
@@ -70,6 +71,18 @@ function setPhase(session: ChainSession, deps: DriveDeps, phase: Phase, reason: 
 type StepOutcome = { note: string } | { rejected: string };
 
 /**
+ * Before a workflow prompt first runs as implementation (it may write files), saves the
+ * workspace as a git ref, as the machine does before its first write, so `rollback` can undo.
+ */
+async function checkpointBeforeWrites(session: ChainSession, deps: DriveDeps, runs: PromptRun[]): Promise<void> {
+  if (!runs.some((r) => r.as_phase === 'implementation') || session.ctx.checkpoints.some((k) => k.phase === 'implementation')) return;
+  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
+  if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
+  else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+  await session.save();
+}
+
+/**
  * Runs phase step `effect`: the machine from the phase's entry (or from where a resumed chain
  * left it) until it leaves the phase forward, completes or fails. Returns the outcome.
  */
@@ -122,12 +135,14 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
   switch (effect.kind) {
     case 'prompt': {
       setPhase(session, deps, effect.run.as_phase ?? 'context-building', `workflow step ${effect.at}`);
+      await checkpointBeforeWrites(session, deps, [effect.run]);
       await maintainMemory(session, deps);
       const f = await promptStep(session, deps, effect.run);
       return { note: summaryOf(f) };
     }
     case 'parallel': {
       setPhase(session, deps, effect.runs[0]?.as_phase ?? 'context-building', `workflow step ${effect.at}`);
+      await checkpointBeforeWrites(session, deps, effect.runs);
       await maintainMemory(session, deps);
       const found = await mapBounded(effect.runs, effect.max_concurrency, (run) => promptStep(session, deps, run));
       if (!effect.merge) return { note: `${found.length} branches: ${effect.runs.map((r) => r.name).join(', ')}` };

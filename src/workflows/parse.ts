@@ -44,6 +44,14 @@ function isStepPath(p: readonly PropertyKey[]): boolean {
   return list === 'steps' || list === 'then' || list === 'else' || list === 'default' || String(p.at(-3)) === 'cases';
 }
 
+/** A zod issue in plain words: a missing key is "required", an unknown one is named. */
+function problemOf(issue: z.core.$ZodIssue, kind: string | null): string {
+  if (issue.code === 'invalid_union') return `not a condition: use one of ${CONDITION_KEYS}`;
+  if (issue.code === 'unrecognized_keys') return `unknown key(s) ${issue.keys.join(', ')}${kind ? ` for a ${kind} step` : ''}`;
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) return `required (${issue.expected})`;
+  return issue.message;
+}
+
 /** Problems of one step list at `at`, each step checked against its own kind (recursively). */
 function stepListIssues(raw: unknown, at: (string | number)[], out: { field: string; problem: string }[]): void {
   if (!Array.isArray(raw)) return;
@@ -60,8 +68,7 @@ function stepListIssues(raw: unknown, at: (string | number)[], out: { field: str
         const p = [...here, ...issue.path];
         // Nested steps are checked one by one below, with their own kind's messages.
         if (issue.code === 'invalid_union' && isStepPath(p)) continue;
-        const problem = issue.code === 'invalid_union' ? `not a condition: use one of ${CONDITION_KEYS}` : issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')} for a ${kind} step` : issue.message;
-        out.push({ field: dotted(p), problem });
+        out.push({ field: dotted(p), problem: problemOf(issue, kind) });
       }
     }
     const s = step as Record<string, unknown>;
@@ -137,7 +144,7 @@ export function parseWorkflowFile(text: string, file: string, layer: WorkflowLay
       raw = parseYaml(text);
     }
   } catch (err) {
-    return { doc: null, issues: [issue('(file)', `not valid YAML: ${(err as Error).message.split('\n')[0]}`)] };
+    return { doc: null, issues: [issue('(file)', `not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:$/, '')}`)] };
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { doc: null, issues: [issue('(file)', 'a workflow is a mapping with name, description and steps')] };
   const obj = { ...(raw as Record<string, unknown>) };
@@ -145,7 +152,7 @@ export function parseWorkflowFile(text: string, file: string, layer: WorkflowLay
 
   const found: { field: string; problem: string }[] = [];
   const top = z.strictObject({ ...WorkflowFileSchema.shape, steps: z.array(z.unknown()).min(1) }).safeParse(obj);
-  if (!top.success) for (const i of top.error.issues) found.push({ field: dotted(i.path), problem: i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.join(', ')}` : i.message });
+  if (!top.success) for (const i of top.error.issues) found.push({ field: dotted(i.path), problem: problemOf(i, null) });
   stepListIssues(obj.steps, ['steps'], found);
   const base = path.basename(file, ext);
   if (typeof obj.name === 'string' && obj.name !== base) found.push({ field: 'name', problem: `"${obj.name}" differs from the file name "${base}"` });

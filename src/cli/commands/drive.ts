@@ -81,14 +81,15 @@ export function register(program: Command): void {
     .command('run', { isDefault: true })
     .description('start a new chain for a task and drive it through the phases (the default command)')
     .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
-    .action(async (task: string[], _o, cmd: Command) => {
+    .option('--workflow <name>', 'the workflow to run: feature (default), bugfix, review, plan, refactor, docs, or your own (`claude-exec workflows list`)')
+    .action(async (task: string[], o: { workflow?: string }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
       }
       guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
       const s = await setup(cmd);
-      await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      await s.drive(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}) }));
     });
   applies(run, 'drive');
   examples(run, [
@@ -96,6 +97,8 @@ export function register(program: Command): void {
     'claude-exec --yes --until solution-approval "Plan a migration to Postgres"   # plan only, nothing approved',
     'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
     'claude-exec run refactor   # a one-word task needs run',
+    'claude-exec --workflow bugfix "Login fails with 500 after the session upgrade"',
+    'claude-exec --workflow review --yes "Review the changes on this branch against main"',
   ]);
 
   const resume = program
