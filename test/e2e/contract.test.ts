@@ -61,6 +61,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompts show': ['prompts', 'show', 'x'],
   'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
+  'workflows show': ['workflows', 'show', 'x'],
 };
 
 let e: E2e;
@@ -100,6 +101,9 @@ describe('the JSON contract of the built binary', () => {
       'prompts search': ['prompts', 'search', 'flaky', 'test'],
       'prompts validate': ['prompts', 'validate'],
       'prompts stats': ['prompts', 'stats'],
+      'workflows list': ['workflows', 'list'],
+      'workflows show': ['workflows', 'show', 'bugfix'],
+      'workflows validate': ['workflows', 'validate'],
       init: ['--cwd', init, 'init'],
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));

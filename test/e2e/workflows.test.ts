@@ -249,6 +249,51 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
     }
   }, E2E_TIMEOUT_MS);
 
+  it('budgets stop a fan-out before it overspends: a step budget_usd, and --max-cost across the branches', async () => {
+    const fanout = (budget: string) =>
+      [
+        'name: fanout',
+        'description: Four discovery prompts at once.',
+        'steps:',
+        ...(budget ? [`  - budget_usd: ${budget}`, '    parallel:'] : ['  - parallel:']),
+        '      max_concurrency: 4',
+        '      branches:',
+        '        - { prompt: api_surface_mapper }',
+        '        - { prompt: dependency_analyzer }',
+        '        - { prompt: component_mapper }',
+        '        - { prompt: integration_point_finder }',
+      ].join('\n');
+    const [a, b, c] = await Promise.all([setupE2e(), setupE2e(), setupE2e()]);
+    try {
+      await Promise.all([a, b, c].map((e) => mkdir(path.join(e.ws.root, 'workflows'))));
+      await writeFile(path.join(a.ws.root, 'workflows', 'fanout.yaml'), fanout(''));
+      await writeFile(path.join(b.ws.root, 'workflows', 'fanout.yaml'), fanout('0.03'));
+      await writeFile(path.join(c.ws.root, 'workflows', 'fanout.yaml'), fanout(''));
+      // Unlimited: what the whole fan-out costs.
+      const full = await a.run('--yes', '--json', '--workflow', 'fanout', 'Map this app');
+      expect(full.exitCode, full.stderr).toBe(0);
+      const fullCost = jsonOut(full).cost_usd as number;
+      expect(fullCost).toBeGreaterThan(0.045);
+
+      const [byStep, byChain] = await Promise.all([
+        b.run('--yes', '--json', '--workflow', 'fanout', 'Map this app'),
+        c.run('--yes', '--json', '--workflow', 'fanout', '--max-cost', '0.03', 'Map this app'),
+      ]);
+      for (const [r, e, scope] of [[byStep, b, 'workflow step steps.0 budget reached'], [byChain, c, 'budget reached']] as const) {
+        expect(r.exitCode, r.stderr).toBe(4);
+        expect(r.stderr).toContain(scope);
+        const out = jsonOut(r);
+        expect(out).toMatchObject({ status: 'budget-exceeded' });
+        // Checked before every call, branches in flight included: never past the limit.
+        expect(out.cost_usd as number).toBeLessThanOrEqual(0.03);
+        expect(e.messages().length).toBe(out.calls as number);
+        expect(e.messages().length).toBeLessThan(a.messages().length);
+      }
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  }, E2E_TIMEOUT_MS);
+
   it('a misspelt workflow is exit 2 with a suggestion and starts no chain', async () => {
     const e = await setupE2e();
     try {
