@@ -77,6 +77,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
+    if (ctx.fork) await (await import('./fork.js')).loadReplay(session, (t) => base.ui.progress.warn(t));
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');

@@ -22,6 +22,8 @@ export class ChainSession {
   reservedUsd = 0;
   /** Calls made and not yet recorded, which the chain's call ceiling (caps.chain_calls) counts as made. */
   callsInFlight = 0;
+  /** A fork's source steps 1..N-1 (src/app/fork.ts), reused in place of calls while they match. */
+  replay: Step[] = [];
   private saving: Promise<void> = Promise.resolve();
   /** The next write, not started yet: it serializes the context as it is when it starts. */
   private queued: Promise<void> | null = null;

@@ -18,6 +18,8 @@ export interface NewChainInput {
   maxCostUsd?: number | null;
   /** The workflow to run (null: the feature flow). */
   workflow?: ChainContext['workflow'];
+  /** The source of a fork (null: not a fork). */
+  fork?: ChainContext['fork'];
 }
 
 /** A new chain at the start of requirements clarification, status `running`. */
@@ -64,6 +66,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_runs: [],
     single_prompt: null,
     journal: null,
+    fork: input.fork ?? null,
     workflow: input.workflow ?? null,
   };
 }

@@ -177,6 +177,8 @@ export const StepSchema = z.object({
    * uncertainty areas it updated; null when it assessed neither. `prompts stats` averages it.
    */
   confidence_gain: z.number().min(-1).max(1).nullable().default(null),
+  /** Set on a step a fork took from its source chain without a call (`fork ID --from-step N`). */
+  reused_from: z.object({ chain_id: z.string(), step: z.number().int().min(1) }).optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -461,6 +463,24 @@ export const ChainContextSchema = z.object({
   single_prompt: z.string().nullable().default(null),
   /** The companion journal of calls and finished steps (null until the first one is recorded). */
   journal: JournalIndexSchema.nullable().default(null),
+  /**
+   * Set on a chain made by `fork ID --from-step N`: steps 1..N-1 are taken from the source chain
+   * (same prompt in the same place) without calls; `answers` answer its questions (the source's
+   * answers with the fork's --answer changes); `approvals` repeat the source's solution decisions
+   * made before step N.
+   */
+  fork: z
+    .object({
+      chain_id: z.string(),
+      chain_uid: z.string(),
+      file: z.string(),
+      from_step: z.number().int().min(1),
+      answers: z.record(z.string(), z.string()),
+      changed: z.array(z.string()),
+      approvals: z.array(z.object({ response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable() })),
+    })
+    .nullable()
+    .default(null),
   /** The workflow this chain runs (`--workflow`); null for the default feature flow. */
   workflow: WorkflowRunSchema.nullable().default(null),
 });

@@ -62,6 +62,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
   'workflows show': ['workflows', 'show', 'x'],
+  fork: ['fork', '001', '--from-step', '1'],
 };
 
 let e: E2e;
@@ -86,6 +87,8 @@ describe('the JSON contract of the built binary', () => {
     const done = contract(await e.run('resume', id, '--yes', '--json'), 0);
     seen.set('resume', done);
     expect(done).toMatchObject({ status: 'complete', error: null, billing: 'api' });
+    // A fork from step 4 answers as its source did, then waits at the solution gate (no --yes).
+    seen.set('fork', contract(await e.run('fork', id, '--from-step', '4', '--json'), 3));
   }, E2E_TIMEOUT_MS);
 
   it('every other command prints a valid document; every registered command is covered', async () => {

@@ -101,6 +101,26 @@ export function register(program: Command): void {
     'claude-exec --workflow review --yes "Review the changes on this branch against main"',
   ]);
 
+  const fork = program
+    .command('fork')
+    .description('start a new chain that reuses steps 1..N-1 of chain ID without calls and runs live from step N, with other answers or another model')
+    .argument('<id>', 'chain id to fork')
+    .requiredOption('--from-step <n>', 'the first step to run again (`claude-exec show ID` lists the steps)')
+    .option('--answer <qid=text...>', 'answer a question of the source differently, e.g. --answer q1="No rotation" (repeatable)')
+    .action(async (id: string, o: { fromStep: string; answer?: string[] }, cmd: Command) => {
+      const n = Number(o.fromStep);
+      if (!/^\d+$/.test(o.fromStep) || n < 1) throw new UsageError(`--from-step "${o.fromStep}" must be a step number (1, 2, …)`);
+      const answers = parseAnswers(o.answer);
+      const s = await setup(cmd);
+      const { forkChain } = await import('../../app/fork.js');
+      await s.drive(() => forkChain(id, n, answers, s.base, s.driveOpts));
+    });
+  applies(fork, 'drive');
+  examples(fork, [
+    'claude-exec fork 047 --from-step 5 --answer q1="No, keep one refresh token per user"',
+    'claude-exec fork 047 --from-step 9 --model claude-opus-4-6   # the same chain up to step 8, a stronger model from 9',
+  ]);
+
   const resume = program
     .command('resume')
     .description('continue a chain from its last completed step (after a pause, a crash, a budget stop, an interrupt, an awaited answer)')
