@@ -102,3 +102,16 @@ describe('the shipped workflows', () => {
     for (const p of ['stack_trace_analyzer', 'log_pattern_finder', 'bisect_assistant', 'refactoring_planner', 'api_doc_generator', 'adr_generator', 'release_notes_generator']) expect(used).toContain(p);
   });
 });
+
+describe('the README', () => {
+  it("its Workflows example is a valid workflow file", async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Workflows'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const { catalog } = await loadLibrary({ workspace: '/nonexistent', userDir: '/nonexistent' });
+    const r = parseWorkflowFile(yaml, 'workflows/triage.yaml', 'workspace', { has: (n) => catalog.get(n) !== undefined });
+    expect(r.issues).toEqual([]);
+    expect(r.doc!.steps.map((s) => Object.keys(s).find((k) => ['prompt', 'parallel', 'if', 'loop', 'gate', 'phase'].includes(k)))).toEqual(['prompt', 'parallel', 'if', 'loop', 'gate', 'phase']);
+  });
+});
