@@ -14,7 +14,7 @@ import { bindDeps, drive } from './drive.js';
 import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
-import { ChainSession } from './session.js';
+import { ChainSession, type FamilyBudget } from './session.js';
 
 export interface ChainOutcome {
   ctx: ChainContext;
@@ -34,6 +34,10 @@ export interface DriveOptions {
   model?: string;
   /** --workflow: the workflow a new chain runs (default: feature, the phase flow). */
   workflow?: string;
+  /** --split: plan sub-chains and run them in git worktrees (src/app/split.ts). */
+  split?: boolean;
+  /** The budget of the `--split` family this chain belongs to (set by the split driver). */
+  family?: FamilyBudget;
   /**
    * Called once the chain is locked for this process and the answer (if any) is accepted, just
    * before it is driven: the web view replies to the page then, and the chain goes on behind it.
@@ -77,6 +81,12 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
+    if (opts.family) {
+      session.family = opts.family;
+      opts.family.live.add(session);
+    }
+    // A sub-chain of a split works in its own worktree, also when resumed on its own.
+    if (ctx.sub?.worktree) base = { ...base, workspace: ctx.sub.worktree };
     if (ctx.fork) await (await import('./fork.js')).loadReplay(session, (t) => base.ui.progress.warn(t));
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
@@ -84,6 +94,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     opts.onDriving?.();
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
+      else if (ctx.split) await (await import('./split.js')).driveSplit(session, deps, base, opts);
       else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
       else await drive(session, deps);
       return { ctx: session.ctx, file: entry.path };
@@ -96,6 +107,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
       throw err;
     }
   } finally {
+    if (session && opts.family) opts.family.settle(session);
     off();
     await lock.release();
   }
@@ -107,6 +119,11 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   const until = parseUntil(opts.until);
   // Checked before the chain exists: a misspelt workflow never starts a paid chain.
   const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow);
+  if (opts.split) {
+    if (until) throw new UsageError('--until does not apply to --split: the sub-chains run their own workflows', 'Drop --until.');
+    if (workflow) throw new UsageError('--split picks a workflow per sub-chain; give either --split or --workflow', 'Drop --workflow.');
+    await (await import('./split.js')).requireGitRepo(base.workspace);
+  }
   if (workflow && until) throw new UsageError(`--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`, 'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).');
   const wfBudget = typeof workflow?.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
   const chainMax = opts.maxCostUsd ?? base.config.limits.max_cost_usd;
@@ -126,6 +143,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       // The workflow's own budget_usd caps the chain too: the lower limit wins.
       maxCostUsd: wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax,
       workflow,
+      split: opts.split ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false } : null,
     }),
   );
   base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);

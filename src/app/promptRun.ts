@@ -156,7 +156,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           // A workflow step's budget (all its calls, also across parallel branches) and a branch's own.
           const stepBudget = session.ctx.workflow?.step_budget ?? null;
           const ownBudget = run.budget_usd ?? null;
-          if (max === null && stepBudget === null && ownBudget === null) return;
+          const family = session.family;
+          if (max === null && stepBudget === null && ownBudget === null && family === null) return;
           if (billing === 'subscription') {
             // Nothing is billed per token, so there is no cost to limit (README: backends).
             if (!toldSubscription.has(session)) deps.ui.progress.warn('--max-cost does not limit this chain: its calls run on a Claude subscription, which is not billed per token');
@@ -168,6 +169,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           // Calls of concurrent prompt runs that are in flight count against the limit too.
           checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost + session.reservedUsd, nextCallUsd: next, maxCostUsd: max });
           if (stepBudget) checkBudget({ spentUsd: spentSince(session, stepBudget.from_call) + session.reservedUsd, nextCallUsd: next, maxCostUsd: stepBudget.usd, scope: `workflow step ${stepBudget.at}` });
+          if (family) checkBudget({ spentUsd: family.spentUsd(), nextCallUsd: next, maxCostUsd: family.limitUsd, scope: 'the chain family (--split)' });
           if (ownBudget !== null) checkBudget({ spentUsd: spentByStep(session, step.n) + reserved, nextCallUsd: next, maxCostUsd: ownBudget, scope: `branch ${name}` });
           reserve(next ?? 0);
         },

@@ -20,6 +20,10 @@ export interface NewChainInput {
   workflow?: ChainContext['workflow'];
   /** The source of a fork (null: not a fork). */
   fork?: ChainContext['fork'];
+  /** `--split`: the parent's plan (the parent), or the sub-chain's place (a child). */
+  split?: ChainContext['split'];
+  parent?: string | null;
+  sub?: ChainContext['sub'];
 }
 
 /** A new chain at the start of requirements clarification, status `running`. */
@@ -68,5 +72,9 @@ export function newChainContext(input: NewChainInput): ChainContext {
     journal: null,
     fork: input.fork ?? null,
     workflow: input.workflow ?? null,
+    parent: input.parent ?? null,
+    children: [],
+    split: input.split ?? null,
+    sub: input.sub ?? null,
   };
 }

@@ -397,6 +397,17 @@ export const WorkflowRunSchema = z.object({
 });
 export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
 
+/** One sub-chain proposed by parallel_work_planner (`--split`). */
+export const SubChainPlanSchema = z.object({
+  key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/).describe('short id of the sub-chain, e.g. "payments-api"'),
+  goal: z.string().min(1).describe('the task of this sub-chain, complete enough to run alone'),
+  depends_on: z.array(z.string()).describe('keys of sub-chains whose changes this one builds on'),
+  writes_code: z.boolean().describe('true when it changes files (it then works in its own git worktree)'),
+  workflow: z.string().nullable().optional().describe('the workflow to run (default: feature)'),
+  chain_id: z.string().nullable().default(null),
+});
+export type SubChainPlan = z.infer<typeof SubChainPlanSchema>;
+
 /** The head's index of its journal (src/chain/journal.ts). */
 export const JournalIndexSchema = z.object({
   /** File name, in the context file's directory. */
@@ -483,5 +494,34 @@ export const ChainContextSchema = z.object({
     .default(null),
   /** The workflow this chain runs (`--workflow`); null for the default feature flow. */
   workflow: WorkflowRunSchema.nullable().default(null),
+  /** The chain this one is a sub-chain of (`--split`), or null. */
+  parent: z.string().nullable().default(null),
+  /** Sub-chains of this chain (`--split`), by chain id, in plan order. */
+  children: z.array(z.string()).default([]),
+  /** Set on the parent of a `--split`: the plan of sub-chains and where the family is. */
+  split: z
+    .object({
+      plan: z.array(SubChainPlanSchema).nullable(),
+      max_concurrency: z.number().int().min(1),
+      approved: z.boolean(),
+    })
+    .nullable()
+    .default(null),
+  /** Set on a sub-chain: its place in the plan, its git worktree and its patch. */
+  sub: z
+    .object({
+      key: z.string(),
+      depends_on: z.array(z.string()),
+      /** The user's workspace the family belongs to (patches are applied there). */
+      root: z.string(),
+      worktree: z.string().nullable(),
+      branch: z.string().nullable(),
+      /** The commit the sub-chain's patch is taken against (its dependencies' patches applied). */
+      base_commit: z.string().nullable(),
+      /** The patch file beside the context file, once the sub-chain is complete. */
+      patch: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

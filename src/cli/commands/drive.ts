@@ -82,14 +82,15 @@ export function register(program: Command): void {
     .description('start a new chain for a task and drive it through the phases (the default command)')
     .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
     .option('--workflow <name>', 'the workflow to run: feature (default), bugfix, review, plan, refactor, docs, or your own (`claude-exec workflows list`)')
-    .action(async (task: string[], o: { workflow?: string }, cmd: Command) => {
+    .option('--split', 'plan sub-chains with parallel_work_planner, approve the split (or --yes), run them in parallel git worktrees; `claude-exec apply ID` applies their patches')
+    .action(async (task: string[], o: { workflow?: string; split?: boolean }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
       }
       guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
       const s = await setup(cmd);
-      await s.drive(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}) }));
+      await s.drive(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}) }));
     });
   applies(run, 'drive');
   examples(run, [
@@ -99,6 +100,7 @@ export function register(program: Command): void {
     'claude-exec run refactor   # a one-word task needs run',
     'claude-exec --workflow bugfix "Login fails with 500 after the session upgrade"',
     'claude-exec --workflow review --yes "Review the changes on this branch against main"',
+    'claude-exec --split "Add Stripe payments: provider integration, webhooks, refunds"   # then: claude-exec apply ID',
   ]);
 
   const fork = program

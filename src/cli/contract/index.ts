@@ -17,7 +17,7 @@ import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema,
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { StatusOutputSchema } from './status.js';
-import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
+import { ApplyOutputSchema, InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
@@ -39,6 +39,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'workflows-validate': { schema: WorkflowsValidateOutputSchema, description: 'workflows validate' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
+  apply: { schema: ApplyOutputSchema, description: 'apply ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
