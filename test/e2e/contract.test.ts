@@ -63,6 +63,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompts search': ['prompts', 'search', 'x'],
   'workflows show': ['workflows', 'show', 'x'],
   fork: ['fork', '001', '--from-step', '1'],
+  apply: ['apply', '001'],
 };
 
 let e: E2e;
@@ -148,6 +149,8 @@ describe('the JSON contract of the built binary', () => {
     expect(alone).toMatchObject({ schema: 'claude-exec/prompt-run@1', prompt: 'security_scanner', status: 'complete' });
     seen.set('prompt run', alone);
     seen.set('rollback', contract(await e.run('rollback', id, '--json'), 0));
+    // apply of a chain that is not a --split: exit 2 with the error document (test/e2e/split.test.ts applies real patches).
+    seen.set('apply', contract(await e.run('apply', id, '--json'), 2));
 
     // demo (no fake server, no key) in its own temporary directory.
     const dir = await tempDir('claude-exec-demo-contract-');

@@ -124,4 +124,35 @@ describe('claude-exec --split (built binary, fake API)', () => {
       await e.close();
     }
   }, E2E_TIMEOUT_MS);
+  it('one budget covers the family: --max-cost stops the sub-chains together although each alone stays under it', async () => {
+    const setup = async () => {
+      const e = await setupE2e({}, splitScenario);
+      await mkdir(path.join(e.ws.root, 'workflows'));
+      // Each sub-chain makes several calls, so the plan is a small part of the family's cost.
+      await writeFile(path.join(e.ws.root, 'workflows', 'subtask.yaml'), 'name: subtask\ndescription: One small change, reviewed, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { prompt: code_reviewer }\n  - { prompt: simplicity_checker }\n  - { prompt: edge_case_generator }\n  - { tests: any }\n');
+      return e;
+    };
+    const [free, capped] = await Promise.all([setup(), setup()]);
+    try {
+      const familyCost = async (root: string) => (await contextFiles(root)).map((f) => readContext(f)).reduce((sum, c) => sum + c.cost_tracking.estimated_cost, 0);
+      // One model for every tier, so the planner's estimate is not most of the family's budget.
+      const r = await free.run('--yes', '--json', '--model', 'claude-haiku-4-5', '--split', 'Build parts A, B and C');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const total = await familyCost(free.ws.root);
+      // Room for the plan (its estimate is an upper bound) and some sub-chains, not for all.
+      const limit = Math.round(total * 0.6 * 1e5) / 1e5;
+
+      const c = await capped.run('--yes', '--json', '--model', 'claude-haiku-4-5', '--max-cost', String(limit), '--split', 'Build parts A, B and C');
+      expect(c.exitCode, c.stderr).toBe(4);
+      expect(c.stderr).toContain('the chain family (--split) budget reached');
+      const chains = (await contextFiles(capped.ws.root)).map((f) => readContext(f));
+      expect(chains.find((x) => x.split)!.status).toBe('budget-exceeded');
+      // Never past the limit together, and no member alone came near it: the family budget stopped them.
+      expect(await familyCost(capped.ws.root)).toBeLessThanOrEqual(limit);
+      expect(Math.max(...chains.map((x) => x.cost_tracking.estimated_cost))).toBeLessThan(limit);
+      expect(capped.messages().length).toBeLessThan(free.messages().length);
+    } finally {
+      await Promise.all([free.close(), capped.close()]);
+    }
+  }, E2E_TIMEOUT_MS);
 });
