@@ -35,14 +35,12 @@ export async function runStep<T>(
   const { value, step } = reused
     ? { value: reused.result as T, step: session.startStep(run.as_phase ?? session.ctx.current_phase, name, run.focus ?? null) }
     : await runPrompt(session, deps, { ...run, name }, tool);
-  if (reused) {
-    step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
-    deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
-  }
+  if (reused) step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
   const findings = (value as { findings?: unknown }).findings;
-  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary, ok: true, findings: Array.isArray(findings) ? findings.map(String) : undefined });
+  const shown = reused ? `reused from chain ${session.ctx.fork!.chain_id} (no call): ${summary}` : summary;
+  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: shown, ok: true, findings: reused ? undefined : Array.isArray(findings) ? findings.map(String) : undefined });
   return value;
 }
 
