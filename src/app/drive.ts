@@ -54,7 +54,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'prompt': {
       await maintainMemory(session, deps);
       const findings = await promptStep(session, deps, effect.run);
-      return { type: 'prompt-done', prompt: deps.catalog.get(effect.run.name)?.name ?? effect.run.name, findings, confidence: c() };
+      const name = deps.catalog.get(effect.run.name)?.name ?? effect.run.name;
+      if (name === 'new_case') proposeWorkflow(session, deps);
+      return { type: 'prompt-done', prompt: name, findings, confidence: c() };
     }
     case 'batch': {
       await maintainMemory(session, deps);
@@ -106,6 +108,17 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * new_case may propose another workflow (decision `workflow`, README "Workflows"); the chain goes
+ * on as it was started, and the human is told how to follow the proposal.
+ */
+function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
+  const d = session.ctx.decisions.workflow;
+  if (!d || session.ctx.workflow || d.choice === 'feature') return;
+  const how = d.choice === 'split' ? '--split' : `--workflow ${d.choice}`;
+  deps.ui.progress.info(`  new_case proposes ${d.choice === 'split' ? 'splitting the task (--split)' : `the ${d.choice} workflow`}: ${d.rationale}. This chain goes on as started; to follow it: claude-exec ${how} "<task>"`);
 }
 
 /** The last `max` characters of `text`, from a line start when one is near. */

@@ -294,6 +294,31 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
     }
   }, E2E_TIMEOUT_MS);
 
+  it('new_case may propose a workflow and say why; the chain goes on as started', async () => {
+    const e = await setupE2e({}, (o) => {
+      const s = createScenario(o);
+      return {
+        log: s.log,
+        responder: async (req: RecordedRequest, i: number): Promise<FakeReply> => {
+          const t = readTurn(req.body ?? {});
+          if (t?.prompt === 'new_case') return { toolUses: [{ name: 'record_findings', input: { summary: 'A reported failure.', decisions: [{ key: 'workflow', choice: 'bugfix', rationale: 'the task reports a 500 on login' }] } }] };
+          return s.responder(req, i);
+        },
+      };
+    });
+    try {
+      const r = await e.run('--yes', '--json', '--until', 'requirements-clarification', 'Login fails with a 500 since the upgrade');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(instructionsOf(e, 'new_case')).toContain('choice `bugfix` (a reported failure)');
+      expect(r.stderr).toContain('new_case proposes the bugfix workflow: the task reports a 500 on login. This chain goes on as started; to follow it: claude-exec --workflow bugfix "<task>"');
+      const { ctx } = await onlyChain(e.ws.root);
+      expect(ctx.workflow).toBeNull();
+      expect(promptsRun(e)).toContain('requirement_disambiguator');
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
   it('a misspelt workflow is exit 2 with a suggestion and starts no chain', async () => {
     const e = await setupE2e();
     try {
