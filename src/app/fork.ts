@@ -69,7 +69,7 @@ export async function forkChain(id: string, fromStep: number, answers: Record<st
   const fork = { ...forkPlan(source, fromStep, answers), file: entry.path };
   const models = opts.model ? { fast: opts.model, default: opts.model, smart: opts.model } : { ...source.models };
   if (until && source.workflow) throw new UsageError(`--until applies to the feature workflow; chain ${source.chain_id} runs the ${source.workflow.name} workflow`);
-  const workflow = source.workflow ? { ...source.workflow, state: initialWorkflowState(), phase_entered: false, step_budget: null } : null;
+  const workflow = source.workflow ? { ...source.workflow, state: initialWorkflowState(), phase_entered: false, step_budget: null, sub_chain: null } : null;
   const created = await createChain(opts.contextsDir, source.goal, base.clock(), (chainId, chainUid, slug) =>
     newChainContext({
       chainId,

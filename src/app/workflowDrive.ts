@@ -9,7 +9,8 @@
  */
 import { execa } from 'execa';
 import { PHASES, type Effect, type Phase, type PromptRun, type WorkflowEffect } from '../chain/schema.js';
-import { InterruptedError } from '../errors.js';
+import path from 'node:path';
+import { AwaitingInputError, InterruptedError } from '../errors.js';
 import { decideSolution } from '../memory/fold.js';
 import { transition } from '../phases/machine.js';
 import type { Findings } from '../phases/protocol.js';
@@ -21,7 +22,7 @@ import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
 import { finish, mapBounded, performWithRecovery, settingsOf, stopped, type DriveOutcome } from './drive.js';
 import { approvalGate, askQuestions } from './gates.js';
-import type { ChainSession } from './session.js';
+import { FamilyBudget, type ChainSession } from './session.js';
 import { promptStep } from './steps.js';
 import { maintainMemory } from './upkeep.js';
 
@@ -186,10 +187,79 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
       deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
       return { note: `tests ${r.passed ? 'passed' : 'failed'}${effect.expect === 'any' ? '' : ` (expected ${effect.expect})`}` };
     }
+    case 'chain':
+      return runSubChain(session, deps, effect);
     case 'complete':
     case 'fail':
       throw new Error(`workflow effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * A `chain` step: creates a sub-chain (its own context file beside this one, `parent` set, in
+ * this workspace) for the step's goal and workflow, drives it, and waits for it. The chain's
+ * --max-cost covers both (FamilyBudget). A sub-chain that waits for a human or stops on its budget
+ * stops this chain with the same status; `resume` of this chain continues the same sub-chain.
+ */
+async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extract<WorkflowEffect, { kind: 'chain' }>): Promise<StepOutcome> {
+  const [{ createChain, findChain, readChainFile }, { newChainContext }, { workflowForChain }, { driveEntry }] = await Promise.all([
+    import('../chain/store.js'),
+    import('../chain/init.js'),
+    import('./workflows.js'),
+    import('./chain.js'),
+  ]);
+  const ctx = session.ctx;
+  const run = ctx.workflow!;
+  const contextsDir = path.dirname(session.file);
+  if (!run.sub_chain) {
+    const workflow = await workflowForChain(deps.workspace, deps.catalog, effect.workflow ?? undefined);
+    const entry = await createChain(contextsDir, effect.goal, deps.clock(), (chainId, chainUid, slug) =>
+      newChainContext({
+        chainId,
+        chainUid,
+        goal: `${effect.goal}\n\n(Started by step ${effect.at} of chain ${ctx.chain_id}: ${ctx.goal})`,
+        slug,
+        workspace: ctx.workspace,
+        model: ctx.model,
+        models: ctx.models,
+        now: deps.clock(),
+        maxCostUsd: ctx.max_cost_usd,
+        workflow,
+        parent: ctx.chain_id,
+      }),
+    );
+    run.sub_chain = entry.chainId;
+    session.ctx.children.push(entry.chainId);
+    await session.save();
+    deps.ui.progress.info(`  sub-chain ${entry.chainId}${effect.workflow ? ` (${effect.workflow})` : ''}: ${effect.goal}`);
+  }
+  const entry = await findChain([contextsDir], run.sub_chain!);
+  let child = await readChainFile(entry.path);
+  if (child.status !== 'complete') {
+    const limit = session.ctx.max_cost_usd;
+    const family = limit === null ? undefined : new FamilyBudget(limit, 0);
+    if (family) {
+      family.live.add(session);
+      session.family = family;
+    }
+    try {
+      const out = await driveEntry(entry, deps, { contextsDir, verbose: false, ...(family ? { family } : {}) });
+      child = out.ctx;
+      if (out.error) {
+        if (out.error instanceof AwaitingInputError) {
+          session.ctx.status = 'awaiting-input';
+          throw new AwaitingInputError(`sub-chain ${child.chain_id} of chain ${session.ctx.chain_id}: ${out.error.message}`, `${out.error.hint ?? ''} Then \`claude-exec resume ${session.ctx.chain_id}\` continues this chain.`.trim());
+        }
+        throw out.error;
+      }
+    } finally {
+      if (family) family.live.delete(session);
+      session.family = null;
+    }
+  }
+  if (child.status !== 'complete') return { rejected: `sub-chain ${child.chain_id} ${child.status}${child.error ? `: ${child.error}` : ''}` };
+  const last = [...child.steps].reverse().find((s) => s.status === 'complete');
+  return { note: `sub-chain ${child.chain_id} complete${last?.summary ? `: ${last.summary}` : ''}` };
 }
 
 /** The chain's workflow file, re-validated; a stored file that no longer validates fails the chain. */
@@ -217,6 +287,7 @@ export async function driveWorkflow(session: ChainSession, deps: DriveDeps, sign
     run.state = t.state;
     run.phase_entered = false;
     run.step_budget = null;
+    run.sub_chain = null;
     session.ctx.machine = { ...session.ctx.machine, seq: session.ctx.machine.seq + 1 };
     await session.save();
   };

@@ -80,7 +80,7 @@ export async function workflowForChain(cwd: string, catalog: Catalog, name: stri
   }
   const doc = findWorkflow(workflows, name);
   const { file, layer, overrides: _o, ...body } = doc;
-  return { name: doc.name, file, layer, doc: body as unknown as Record<string, unknown>, state: initialWorkflowState(), phase_entered: false, step_budget: null };
+  return { name: doc.name, file, layer, doc: body as unknown as Record<string, unknown>, state: initialWorkflowState(), phase_entered: false, step_budget: null, sub_chain: null };
 }
 
 export interface WorkflowValidateReport {

@@ -364,6 +364,7 @@ export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('phase'), at: z.string(), phase: PhaseSchema, budget_usd: z.number().positive().nullable(), tier: z.enum(['fast', 'default', 'smart']).nullable() }),
   z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions']) }),
   z.object({ kind: z.literal('tests'), at: z.string(), expect: z.enum(['red', 'green', 'any']) }),
+  z.object({ kind: z.literal('chain'), at: z.string(), goal: z.string(), workflow: z.string().nullable(), budget_usd: z.number().positive().nullable() }),
   z.object({ kind: z.literal('complete') }),
   z.object({ kind: z.literal('fail'), reason: z.string() }),
 ]);
@@ -394,6 +395,8 @@ export const WorkflowRunSchema = z.object({
   phase_entered: z.boolean().default(false),
   /** The running step's budget: USD it may spend from call index `from_call` on. */
   step_budget: z.object({ at: z.string(), usd: z.number().positive(), from_call: z.number().int().min(0) }).nullable().default(null),
+  /** The sub-chain the awaiting `chain` step started (its id), so a resumed run waits for that one. */
+  sub_chain: z.string().nullable().default(null),
 });
 export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
 

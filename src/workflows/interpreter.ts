@@ -2,7 +2,7 @@
  * The workflow interpreter: pure `workflowTransition(state, event, workflow) → { state, effect }`,
  * like the phase machine. The state is a stack of frames (a step list and the index of its next
  * step); `if`, `switch` and `loop` push the block they choose, effect steps (prompt, parallel,
- * phase, gate, tests) stop the walk and become the effect the driver performs
+ * phase, gate, tests, chain) stop the walk and become the effect the driver performs
  * (src/app/workflowDrive.ts). Conditions read `Facts`, the chain's state after the last step.
  *
  * Bounds independent of the model: a loop runs at most its `max` passes (required by the file
@@ -100,6 +100,7 @@ function effectOf(step: Step, at: string): WorkflowEffect | null {
   if ('phase' in step) return { kind: 'phase', at, phase: step.phase, budget_usd: budget, tier: step.model ?? null };
   if ('gate' in step) return { kind: 'gate', at, gate: step.gate };
   if ('tests' in step) return { kind: 'tests', at, expect: step.tests };
+  if ('chain' in step) return { kind: 'chain', at, goal: step.chain.goal, workflow: step.chain.workflow ?? null, budget_usd: budget };
   if ('parallel' in step) {
     const runs = step.parallel.branches.map((b) => ({ ...promptRun(b, { tier: step.model }), ...(b.budget_usd ? { budget_usd: b.budget_usd } : {}) }));
     const merge = step.parallel.merge ? { name: step.parallel.merge, focus: null, ...(step.model ? { tier: step.model } : {}) } : null;
@@ -108,7 +109,7 @@ function effectOf(step: Step, at: string): WorkflowEffect | null {
   return null;
 }
 
-const kindName = (step: Step) => (['prompt', 'phase', 'gate', 'tests', 'parallel', 'if', 'switch', 'loop'] as const).find((k) => k in step) ?? 'step';
+const kindName = (step: Step) => (['prompt', 'phase', 'gate', 'tests', 'chain', 'parallel', 'if', 'switch', 'loop'] as const).find((k) => k in step) ?? 'step';
 
 /**
  * Walks from the top frame of `stack` to the next effect step, taking `if`/`switch` branches and

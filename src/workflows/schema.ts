@@ -2,7 +2,7 @@
  * The workflow file format (README "Workflows"): a YAML file, or Markdown with YAML frontmatter,
  * naming a list of steps the interpreter (src/workflows/interpreter.ts) walks. Steps are told
  * apart by the one key that names their kind (`prompt`, `phase`, `gate`, `tests`, `if`, `switch`,
- * `loop`, `parallel`). Validated with zod; `workflowJsonSchema()` is the editor schema written to
+ * `loop`, `parallel`, `chain`). Validated with zod; `workflowJsonSchema()` is the editor schema written to
  * schemas/workflow.schema.json.
  */
 import { z } from 'zod';
@@ -67,6 +67,8 @@ export const PromptStepSchema = z.strictObject({
 export const PhaseStepSchema = z.strictObject({ ...common, phase: z.enum(PHASES) });
 export const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions']) });
 export const TestsStepSchema = z.strictObject({ ...common, tests: z.enum(['red', 'green', 'any']) });
+/** Starts a sub-chain (its own context file, `parent` set) for `goal` with `workflow` (default feature) and waits for it. */
+export const ChainStepSchema = z.strictObject({ ...common, chain: z.strictObject({ goal: z.string().min(1), workflow: stepId.optional() }) });
 
 export const SWITCH_ON = ['verdict', 'tests', 'confidence'] as const;
 
@@ -76,6 +78,7 @@ export type Step =
   | z.infer<typeof PhaseStepSchema>
   | z.infer<typeof GateStepSchema>
   | z.infer<typeof TestsStepSchema>
+  | z.infer<typeof ChainStepSchema>
   | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; if: Condition; then: Step[]; else?: Step[] }
   | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; switch: (typeof SWITCH_ON)[number]; cases: Record<string, Step[]>; default?: Step[] }
   | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; loop: { until: Condition; max: number; on_max?: 'continue' | 'fail'; steps: Step[] } }
@@ -120,6 +123,7 @@ export const STEP_KINDS = {
   phase: PhaseStepSchema,
   gate: GateStepSchema,
   tests: TestsStepSchema,
+  chain: ChainStepSchema,
   if: IfStepSchema,
   switch: SwitchStepSchema,
   loop: LoopStepSchema,
@@ -128,7 +132,7 @@ export const STEP_KINDS = {
 export type StepKind = keyof typeof STEP_KINDS;
 
 export const StepSchema: z.ZodType<Step> = z.lazy(() =>
-  z.union([PromptStepSchema, PhaseStepSchema, GateStepSchema, TestsStepSchema, IfStepSchema, SwitchStepSchema, LoopStepSchema, ParallelStepSchema]),
+  z.union([PromptStepSchema, PhaseStepSchema, GateStepSchema, TestsStepSchema, ChainStepSchema, IfStepSchema, SwitchStepSchema, LoopStepSchema, ParallelStepSchema]),
 ) as z.ZodType<Step>;
 
 /** The kind of a raw step: the first kind key it has, or null. */

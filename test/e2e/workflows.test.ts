@@ -9,7 +9,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIn } from '../helpers/workspace.js';
-import { jsonOut, onlyChain, setupE2e, type E2e } from '../helpers/e2e.js';
+import { contextFiles, jsonOut, onlyChain, readContext, setupE2e, type E2e } from '../helpers/e2e.js';
 import { createScenario, GOAL, readTurn, type Scenario, type ScenarioOptions } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 import type { FakeReply, RecordedRequest } from '../helpers/fake-anthropic.js';
@@ -314,6 +314,33 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
       const { ctx } = await onlyChain(e.ws.root);
       expect(ctx.workflow).toBeNull();
       expect(promptsRun(e)).toContain('requirement_disambiguator');
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
+  it('a chain step starts a sub-chain with its own workflow and context file, and the workflow goes on after it', async () => {
+    const e = await setupE2e();
+    try {
+      await mkdir(path.join(e.ws.root, 'workflows'));
+      await writeFile(
+        path.join(e.ws.root, 'workflows', 'release.yaml'),
+        ['name: release', 'description: Review, document in a sub-chain, report.', 'steps:', '  - { prompt: code_reviewer }', '  - chain: { goal: "Document the auth API", workflow: docs }', '  - { prompt: status_reporter }'].join('\n'),
+      );
+      const r = await e.run('--yes', '--json', '--workflow', 'release', 'Prepare release 1.2');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(promptsRun(e).map((p) => (p === 'api_doc_generator' || p === 'adr_generator' ? 'docs-branch' : p))).toEqual(['code_reviewer', 'docs-branch', 'docs-branch', 'release_notes_generator', 'status_reporter']);
+      const files = await contextFiles(e.ws.root);
+      expect(files).toHaveLength(2);
+      const [parent, child] = files.map((f) => readContext(f));
+      expect(parent!.children).toEqual([child!.chain_id]);
+      expect(child).toMatchObject({ parent: parent!.chain_id, status: 'complete', workflow: { name: 'docs' } });
+      expect(parent!.status).toBe('complete');
+      // The sub-chain's calls are its own: each request is recorded in exactly one of the two.
+      expect(parent!.calls.length + child!.calls.length).toBe(e.messages().length);
+      expect(child!.goal).toContain('Document the auth API');
+      const tree = await e.run('chains', '--tree');
+      expect(tree.stdout).toMatch(new RegExp(`└─ ${child!.chain_id}  complete`));
     } finally {
       await e.close();
     }

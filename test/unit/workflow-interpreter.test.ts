@@ -31,6 +31,8 @@ function label(e: WorkflowEffect): string {
       return `gate:${e.gate}@${e.at}`;
     case 'tests':
       return `tests:${e.expect}@${e.at}`;
+    case 'chain':
+      return `chain:${e.workflow ?? 'feature'}:${e.goal}@${e.at}`;
     case 'complete':
       return 'complete';
     case 'fail':
@@ -64,9 +66,9 @@ interface Row {
 const rows: Row[] = [
   {
     name: 'a sequence of every effect kind, then complete',
-    steps: [{ prompt: 'a' }, { phase: 'implementation' }, { gate: 'approval' }, { tests: 'green' }, { parallel: { max_concurrency: 2, branches: [{ prompt: 'b' }, { prompt: 'c' }] } }],
-    events: [start(), done(), done(), done(), done(), done()],
-    effects: ['prompt:a@steps.0', 'phase:implementation@steps.1', 'gate:approval@steps.2', 'tests:green@steps.3', 'parallel:b+c@steps.4', 'complete'],
+    steps: [{ prompt: 'a' }, { phase: 'implementation' }, { gate: 'approval' }, { tests: 'green' }, { parallel: { max_concurrency: 2, branches: [{ prompt: 'b' }, { prompt: 'c' }] } }, { chain: { goal: 'write the docs', workflow: 'docs' } }],
+    events: [start(), done(), done(), done(), done(), done(), done()],
+    effects: ['prompt:a@steps.0', 'phase:implementation@steps.1', 'gate:approval@steps.2', 'tests:green@steps.3', 'parallel:b+c@steps.4', 'chain:docs:write the docs@steps.5', 'complete'],
   },
   {
     name: 'if true takes then, and continues after the if',
