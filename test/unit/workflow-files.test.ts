@@ -27,7 +27,7 @@ describe('parseWorkflowFile: one clear problem per mistake, with its path', () =
     ['empty steps', `${head}steps: []\n`, ['steps: Too small: expected array to have >=1 items']],
     ['name differs from file', 'name: other\ndescription: d\nsteps:\n  - prompt: code_reviewer\n', ['name: "other" differs from the file name "w"']],
     ['unknown top key', `${head}stepz: 1\nsteps:\n  - prompt: code_reviewer\n`, ['(file): unknown key(s) stepz']],
-    ['a step of no kind', `${head}steps:\n  - frobnicate: 1\n`, ['steps.0: a step needs one of: prompt, phase, gate, tests, if, switch, loop, parallel']],
+    ['a step of no kind', `${head}steps:\n  - frobnicate: 1\n`, ['steps.0: a step needs one of: prompt, phase, gate, tests, chain, if, switch, loop, parallel']],
     ['unknown key on a step', `${head}steps:\n  - prompt: code_reviewer\n    focuss: x\n`, ['steps.0: unknown key(s) focuss for a prompt step']],
     ['loop without max', `${head}steps:\n  - loop:\n      until: { tests: passed }\n      steps:\n        - prompt: code_reviewer\n`, ['steps.0.loop.max: required (number)']],
     ['loop max too high', `${head}steps:\n  - loop:\n      max: 100\n      until: { tests: passed }\n      steps:\n        - prompt: code_reviewer\n`, ['steps.0.loop.max: Too big: expected number to be <=20']],
