@@ -13,7 +13,7 @@ import { ErrorOutputSchema } from './error.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
-import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { StatusOutputSchema } from './status.js';
@@ -33,6 +33,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-search': { schema: PromptsSearchOutputSchema, description: 'prompts search TEXT' },
   'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
+  'prompts-promote': { schema: PromptsPromoteOutputSchema, description: 'prompts promote NAME' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
