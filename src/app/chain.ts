@@ -11,6 +11,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
+import { forecastFor, forecastLine, type Forecast } from './forecast.js';
 import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
@@ -103,8 +104,15 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   const until = parseUntil(opts.until);
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
-  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
-    newChainContext({
+  // The forecast before the first call (src/app/forecast.ts); a chain never fails for it.
+  let forecast: Forecast | null = null;
+  try {
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices });
+  } catch {
+    forecast = null;
+  }
+  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) => ({
+    ...newChainContext({
       chainId,
       chainUid,
       goal: goal.trim(),
@@ -116,8 +124,10 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       untilPhase: until,
       maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
     }),
-  );
+    forecast,
+  }));
   base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  if (forecast) base.ui.progress.info(forecastLine(forecast));
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }
 

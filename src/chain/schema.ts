@@ -354,6 +354,21 @@ export const JournalIndexSchema = z.object({
 });
 export type JournalIndex = z.infer<typeof JournalIndexSchema>;
 
+const RangeSchema = z.object({ median: z.number().min(0), low: z.number().min(0), high: z.number().min(0) });
+
+/** The forecast made before the chain's first call (src/app/forecast.ts): median and 80% interval. */
+export const ForecastSchema = z.object({
+  basis: z.enum(['similar-chains', 'prompt-costs', 'declared-classes']),
+  rests_on: z.string(),
+  chains: z.array(z.object({ chain_id: z.string(), similarity: unit })),
+  cost_usd: RangeSchema.nullable(),
+  calls: RangeSchema,
+  /** Model time (sum of call latencies), ms. */
+  duration_ms: RangeSchema.nullable(),
+  measured_runs: z.record(z.string(), z.number().int().min(0)).optional(),
+});
+export type ForecastRecord = z.infer<typeof ForecastSchema>;
+
 export const ChainContextSchema = z.object({
   /** 2; a version-1 file (no journal) is read and upgraded (src/chain/upgrade.ts). */
   schema_version: z.literal([1, SCHEMA_VERSION]),
@@ -408,5 +423,7 @@ export const ChainContextSchema = z.object({
   single_prompt: z.string().nullable().default(null),
   /** The companion journal of calls and finished steps (null until the first one is recorded). */
   journal: JournalIndexSchema.nullable().default(null),
+  /** The forecast shown before the first call (null for chains started before forecasts, or by `prompt run`). */
+  forecast: ForecastSchema.nullable().default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { commandNames, guardDefaultTask } from '../typo.js';
-import type { GlobalOptions, Io } from '../io.js';
+import { printJson, type GlobalOptions, type Io } from '../io.js';
 
 /** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
 export async function setup(cmd: Command) {
@@ -81,12 +81,21 @@ export function register(program: Command): void {
     .command('run', { isDefault: true })
     .description('start a new chain for a task and drive it through the phases (the default command)')
     .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
-    .action(async (task: string[], _o, cmd: Command) => {
+    .option('--estimate', 'print the forecast (cost, calls, model time: median and 80% interval) and what it rests on, then stop: no chain, no call')
+    .action(async (task: string[], o: { estimate?: boolean }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
       }
       guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
+      if (o.estimate) {
+        const { opts, io } = commandContext(cmd);
+        const [{ estimateTask }, { forecastLine }] = await Promise.all([import('../../app/estimate.js'), import('../../app/forecast.js')]);
+        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model);
+        if (opts.json) printJson(io, { schema: 'claude-exec/estimate@1', ...r });
+        else io.out(forecastLine(r.forecast));
+        return;
+      }
       const s = await setup(cmd);
       await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
     });
@@ -96,6 +105,7 @@ export function register(program: Command): void {
     'claude-exec --yes --until solution-approval "Plan a migration to Postgres"   # plan only, nothing approved',
     'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
     'claude-exec run refactor   # a one-word task needs run',
+    'claude-exec "Add rate limiting to the public API" --estimate   # the forecast only: no chain, no call',
   ]);
 
   const resume = program

@@ -10,6 +10,7 @@ import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
 import { ErrorOutputSchema } from './error.js';
+import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
@@ -21,6 +22,7 @@ import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
   run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
+  estimate: { schema: EstimateOutputSchema, description: 'run TASK --estimate' },
   status: { schema: StatusOutputSchema, description: 'status [ID]' },
   chain: { schema: ChainOutputSchema, description: 'status [ID] --full; the web view (serve) reads it for its chain page' },
   chains: { schema: ChainsOutputSchema, description: 'chains' },
