@@ -147,6 +147,10 @@ describe('the JSON contract of the built binary', () => {
     const promoted = contract(await e.run('prompts', 'promote', 'contract_probe', '--category', 'discovery', '--force', '--json'), 0);
     expect(promoted).toMatchObject({ name: 'contract_probe', category: 'discovery', shortfalls: ['no chain ran it'] });
     seen.set('prompts promote', promoted);
+    // run --estimate prints estimate@1 and makes no call.
+    const calls = e.messages().length;
+    expect(contract(await e.run('--json', 'Add a health check endpoint to the API', '--estimate'), 0)).toMatchObject({ schema: 'claude-exec/estimate@1' });
+    expect(e.messages().length).toBe(calls);
 
     // demo (no fake server, no key) in its own temporary directory.
     const dir = await tempDir('claude-exec-demo-contract-');
