@@ -43,7 +43,21 @@ export async function setup(cmd: Command) {
       ui.close();
     }
   };
-  return { opts, io, base, chain, driveOpts, drive };
+  type ChainOutcome = Awaited<ReturnType<typeof chain.startChain>>;
+  /**
+   * Drives with `fn` like `drive`; when the chain completed and a human is at a terminal (not
+   * --json), asks "Save as reusable pattern? [Y/n]" and saves it (src/patterns/save.ts).
+   */
+  const driveAndOffer = async (fn: () => Promise<ChainOutcome>) => {
+    let outcome: ChainOutcome | undefined;
+    await drive(async () => (outcome = await fn()));
+    if (!outcome || outcome.error || outcome.ctx.status !== 'complete' || outcome.ctx.single_prompt || opts.json || !io.interactive || !ui.confirm) return;
+    if (!(await ui.confirm('Save as reusable pattern?', true))) return;
+    const [{ savePattern }, { printSaved }] = await Promise.all([import('../../patterns/save.js'), import('./patterns.js')]);
+    printSaved(io, false, await savePattern(outcome.ctx.chain_id, base, { contextsDir: driveOpts.contextsDir, verbose: opts.verbose }), opts.cwd);
+    ui.close();
+  };
+  return { opts, io, base, chain, driveOpts, drive, driveAndOffer };
 }
 
 /** The one contexts directory a driving command writes to. */
@@ -97,7 +111,7 @@ export function register(program: Command): void {
         return;
       }
       const s = await setup(cmd);
-      await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
     });
   applies(run, 'drive');
   examples(run, [
@@ -114,7 +128,7 @@ export function register(program: Command): void {
     .argument('<id>', 'chain id, e.g. 047')
     .action(async (id: string, _o, cmd: Command) => {
       const s = await setup(cmd);
-      await s.drive(() => s.chain.resumeChain(id, s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.resumeChain(id, s.base, s.driveOpts));
     });
   applies(resume, 'drive');
   examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5']);
@@ -129,7 +143,7 @@ export function register(program: Command): void {
       if (o.reject !== undefined && o.moreInfo !== undefined) throw new UsageError('give either --reject or --more-info, not both');
       const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null };
       const s = await setup(cmd);
-      await s.drive(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
     });
   applies(approve, 'drive');
   examples(approve, [
@@ -150,7 +164,7 @@ export function register(program: Command): void {
       const answers = { ...(o.file ? await readAnswersFile(o.file, io) : {}), ...parseAnswers(o.answer) };
       if (Object.keys(answers).length === 0) throw new UsageError('no answers given', `Use --answer q1=… or --file answers.json; \`claude-exec pending ${id}\` lists the questions.`);
       const s = await setup(cmd);
-      await s.drive(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
     });
   applies(answer, 'drive');
   examples(answer, ['claude-exec pending 047    # the questions and their proposed defaults', 'claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"', 'claude-exec answer 047 --file answers.json']);

@@ -12,6 +12,7 @@ import { CostReportOutputSchema } from './cost-report.js';
 import { ErrorOutputSchema } from './error.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
+import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSchema, PatternsValidateOutputSchema, SavePatternOutputSchema } from './patterns.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
@@ -36,6 +37,11 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
   'prompts-promote': { schema: PromptsPromoteOutputSchema, description: 'prompts promote NAME' },
+  'patterns-list': { schema: PatternsListOutputSchema, description: 'patterns list' },
+  pattern: { schema: PatternOutputSchema, description: 'patterns show NAME' },
+  'patterns-validate': { schema: PatternsValidateOutputSchema, description: 'patterns validate' },
+  'patterns-remove': { schema: PatternsRemoveOutputSchema, description: 'patterns remove NAME' },
+  'save-pattern': { schema: SavePatternOutputSchema, description: 'save-pattern ID' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
