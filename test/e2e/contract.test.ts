@@ -62,6 +62,9 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
   'prompts promote': ['prompts', 'promote', 'x'],
+  'save-pattern': ['save-pattern', '001'],
+  'patterns show': ['patterns', 'show', 'x'],
+  'patterns remove': ['patterns', 'remove', 'x'],
 };
 
 let e: E2e;
@@ -147,6 +150,13 @@ describe('the JSON contract of the built binary', () => {
     const promoted = contract(await e.run('prompts', 'promote', 'contract_probe', '--category', 'discovery', '--force', '--json'), 0);
     expect(promoted).toMatchObject({ name: 'contract_probe', category: 'discovery', shortfalls: ['no chain ran it'] });
     seen.set('prompts promote', promoted);
+    // save-pattern on the complete chain, then the patterns commands on what it saved.
+    const saved = contract(await e.run('save-pattern', id, '--json'), 0);
+    seen.set('save-pattern', saved);
+    seen.set('patterns list', contract(await e.run('patterns', 'list', '--json'), 0));
+    seen.set('patterns show', contract(await e.run('patterns', 'show', saved.name as string, '--json'), 0));
+    seen.set('patterns validate', contract(await e.run('patterns', 'validate', '--json'), 0));
+    seen.set('patterns remove', contract(await e.run('patterns', 'remove', saved.name as string, '--json'), 0));
     // run --estimate prints estimate@1 and makes no call.
     const calls = e.messages().length;
     expect(contract(await e.run('--json', 'Add a health check endpoint to the API', '--estimate'), 0)).toMatchObject({ schema: 'claude-exec/estimate@1' });
