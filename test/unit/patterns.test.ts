@@ -1,0 +1,99 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { newChainContext } from '../../src/chain/init.js';
+import type { ChainContext, Step } from '../../src/chain/schema.js';
+import { buildPattern, patternName, uncertaintyPath } from '../../src/patterns/build.js';
+import { loadPatterns, parsePatternFile, serializePattern, type PatternFrontmatter } from '../../src/patterns/file.js';
+import { tempDir } from '../helpers/prompt-files.js';
+
+const fm = (over: Partial<PatternFrontmatter> = {}): PatternFrontmatter => ({
+  name: 'session_to_token_auth', task_kind: 'Add token auth beside sessions', keywords: ['jwt'], source: { chain_id: '001', chain_uid: 'uid-00000001', goal: 'Add JWT auth' },
+  created_at: '2026-01-01T00:00:00.000Z', questions: [{ question: 'Rotate refresh tokens?', answer: 'Yes', why: 'store' }], decisions: [{ key: 'token_format', choice: 'JWT', rationale: 'r' }],
+  discovery_prompts: [{ name: 'trace_existing_flow', confidence_gain: 0.2 }], generated_prompts: [], uncertainty_path: [0.45, 0.68, 0.84, 0.95], approval_iterations: 1,
+  duration_ms: 60_000, model_time_ms: 30_000, calls: 20, cost_usd: 0.4, lessons: ['l'], suggested_prompts: ['trace_existing_flow'], ...over,
+});
+
+describe('pattern files', () => {
+  it('round-trips through serialize and parse', () => {
+    const text = serializePattern(fm(), '# body\n\ntext');
+    const r = parsePatternFile(text, '/w/patterns/session_to_token_auth.md', 'workspace');
+    expect(r.issues).toEqual([]);
+    expect(r.doc).toMatchObject({ ...fm(), body: '# body\n\ntext', layer: 'workspace' });
+  });
+
+  it.each([
+    ['an unknown key', serializePattern(fm(), 'b').replace('name:', 'colour: red\nname:'), /colour/],
+    ['a name that is not the stem', serializePattern(fm({ name: 'other_name' }), 'b'), /must equal the file name stem/],
+    ['a name that is not snake_case', serializePattern(fm({ name: 'Bad-Name' }), 'b'), /snake_case/],
+    ['a confidence above 1', serializePattern(fm({ uncertainty_path: [1.5] }), 'b'), /uncertainty_path/],
+    ['no frontmatter', '# just markdown\n', /missing/],
+    ['a javascript frontmatter', '---js\n{ name: "x" }\n---\nbody', /only YAML/],
+  ])('refuses %s', (_what, text, problem) => {
+    const r = parsePatternFile(text, '/w/patterns/session_to_token_auth.md', 'workspace');
+    expect(r.doc).toBeUndefined();
+    expect(r.issues.map((i) => `${i.field}: ${i.problem}`).join('\n')).toMatch(problem);
+  });
+
+  it('layers user < workspace and reports invalid files without loading them', async () => {
+    const ws = await tempDir('claude-exec-patterns-');
+    const user = await tempDir('claude-exec-user-patterns-');
+    await fs.mkdir(path.join(ws, 'patterns'));
+    await fs.writeFile(path.join(user, 'session_to_token_auth.md'), serializePattern(fm({ task_kind: 'user copy' }), 'u'));
+    await fs.writeFile(path.join(user, 'user_only.md'), serializePattern(fm({ name: 'user_only' }), 'u'));
+    await fs.writeFile(path.join(ws, 'patterns', 'session_to_token_auth.md'), serializePattern(fm({ task_kind: 'workspace copy' }), 'w'));
+    await fs.writeFile(path.join(ws, 'patterns', 'broken.md'), '---\nname: broken\n---\n');
+    const { patterns, issues } = await loadPatterns(ws, { userDir: user });
+    expect(patterns.map((p) => [p.name, p.layer, p.task_kind])).toEqual([['session_to_token_auth', 'workspace', 'workspace copy'], ['user_only', 'user', 'Add token auth beside sessions']]);
+    expect(patterns[0]!.overrides).toBe(path.join(user, 'session_to_token_auth.md'));
+    expect(issues.every((i) => i.file.endsWith('broken.md'))).toBe(true);
+    expect(issues.length).toBeGreaterThan(0);
+  });
+});
+
+function step(n: number, prompt: string, over: Partial<Step>): Step {
+  return { n, phase: 'context-building', prompt, focus: null, status: 'complete', started_at: '', ended_at: null, summary: 's', confidence_before: null, confidence_after: null, effect: n, error: null, confidence_reported: null, confidence_gain: null, ...over } as Step;
+}
+
+describe('building a pattern from a chain', () => {
+  const base = newChainContext({ chainId: '007', chainUid: 'uid-00000007', goal: 'Add JWT auth to the API', slug: 'add-jwt-auth', workspace: '/w', model: 'm', models: { fast: 'm', default: 'm', smart: 'm' }, now: new Date('2026-01-01T00:00:00Z') });
+  const ctx: ChainContext = {
+    ...base,
+    status: 'complete',
+    updated_at: '2026-01-01T00:10:00.000Z',
+    steps: [
+      step(1, 'new_case', { phase: 'requirements-clarification', confidence_before: 0.45, confidence_after: 0.45 }),
+      step(2, 'trace_existing_flow', { confidence_before: 0.45, confidence_after: 0.45, confidence_gain: 0.05 }),
+      step(3, 'dependency_analyzer', { confidence_before: 0.45, confidence_after: 0.45, confidence_gain: 0.3 }),
+      step(4, 'prompt_selector', { confidence_gain: 0.9 }),
+      step(5, 'uncertainty_analysis', { phase: 'uncertainty-analysis', confidence_before: 0.45, confidence_after: 0.683 }),
+      step(6, 'confidence_calibrator', { phase: 'uncertainty-analysis', confidence_before: 0.683, confidence_after: 0.95 }),
+    ],
+    questions: [
+      { id: 'q1', question: 'Rotate?', why: 'w', default_answer: 'Yes', answer: 'No', answered_by: 'user', round: 1 },
+      { id: 'q2', question: 'Unanswered?', why: 'w', default_answer: 'd', answer: null, answered_by: null, round: 1 },
+    ],
+    decisions: { token_format: { choice: 'JWT', rationale: 'stateless' } },
+    calls: [1, 2].map((i) => ({ id: i, step: 1, phase: 'context-building' as const, prompt: 'x', model: 'm', request_id: null, started_at: '', latency_ms: 1000, usage: { input_tokens: 1, output_tokens: 1 }, cost_usd: 0.25, pricing_version: 't' })),
+    approval_history: [{ phase: 'solution-approval', kind: 'solution', presented: 'p', user_response: 'rejected', note: 'n', timestamp: '' }, { phase: 'solution-approval', kind: 'solution', presented: 'p', user_response: 'approved', note: null, timestamp: '' }],
+  };
+
+  it('takes the facts from the record and the judgement from the extractor', () => {
+    const { fm: p, body } = buildPattern(ctx, { summary: 'Sum.', discovered: { pattern_name: 'token_auth', task_shape: 'Tokens beside sessions', pattern_lessons: ['Ask about rotation'] }, suggested_prompts: ['trace_existing_flow'], findings: ['wasted: none'] }, { now: new Date('2026-02-01T00:00:00Z') });
+    expect(p).toMatchObject({
+      name: 'token_auth', task_kind: 'Tokens beside sessions', questions: [{ question: 'Rotate?', answer: 'No', why: 'w' }], decisions: [{ key: 'token_format', choice: 'JWT', rationale: 'stateless' }],
+      discovery_prompts: [{ name: 'dependency_analyzer', confidence_gain: 0.3 }, { name: 'trace_existing_flow', confidence_gain: 0.05 }],
+      uncertainty_path: [0.45, 0.68, 0.95], approval_iterations: 2, duration_ms: 600_000, model_time_ms: 2000, calls: 2, cost_usd: 0.5, lessons: ['Ask about rotation'], source: { chain_id: '007' },
+    });
+    expect(body).toContain('## Lessons\n- Ask about rotation');
+    expect(body).toContain('## Wasted and missing steps\n- wasted: none');
+  });
+
+  it('names it from --name, else the extractor, else the slug; without an extraction it keeps the facts', () => {
+    expect(buildPattern(ctx, null, { name: 'JWT with Session Migration!', now: new Date() }).fm.name).toBe('jwt_with_session_migration');
+    const bare = buildPattern(ctx, null, { now: new Date() }).fm;
+    expect(bare).toMatchObject({ name: 'add_jwt_auth', task_kind: 'Add JWT auth to the API', lessons: [], questions: [{ question: 'Rotate?' }] });
+    expect(patternName('123 !!')).toBeNull();
+    expect(uncertaintyPath({ steps: [] })).toEqual([]);
+  });
+});
