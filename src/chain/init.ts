@@ -63,5 +63,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     single_prompt: null,
     journal: null,
     forecast: null,
+    pattern: null,
   };
 }

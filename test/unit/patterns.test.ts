@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newChainContext } from '../../src/chain/init.js';
 import type { ChainContext, Step } from '../../src/chain/schema.js';
+import { matchPatterns, SUGGEST_THRESHOLD } from '../../src/patterns/apply.js';
 import { buildPattern, patternName, uncertaintyPath } from '../../src/patterns/build.js';
 import { loadPatterns, parsePatternFile, serializePattern, type PatternFrontmatter } from '../../src/patterns/file.js';
 import { tempDir } from '../helpers/prompt-files.js';
@@ -95,5 +96,41 @@ describe('building a pattern from a chain', () => {
     expect(bare).toMatchObject({ name: 'add_jwt_auth', task_kind: 'Add JWT auth to the API', lessons: [], questions: [{ question: 'Rotate?' }] });
     expect(patternName('123 !!')).toBeNull();
     expect(uncertaintyPath({ steps: [] })).toEqual([]);
+  });
+});
+
+describe('matching a task against the saved patterns', () => {
+  const doc = (name: string, goal: string, task_kind: string, keywords: string[] = []) => ({ ...fm({ name, task_kind, keywords, source: { chain_id: '001', chain_uid: 'uid-00000001', goal } }), body: '', file: `/p/${name}.md`, layer: 'workspace' as const });
+  const patterns = [
+    doc('session_to_token_auth', 'Add JWT authentication with refresh tokens to this Express app', 'Add token authentication beside session login in a Node web app', ['jwt', 'token', 'session']),
+    doc('mysql_to_postgres', 'Migrate the reporting database from MySQL to Postgres', 'Move a relational database to another engine, keeping the queries working', ['database', 'migration', 'sql']),
+    doc('flaky_test_fix', 'Fix the flaky login test', 'Find and remove the nondeterminism behind an intermittently failing test'),
+    doc('api_rate_limit', 'Add rate limiting to the public API', 'Throttle requests per client on an HTTP API', ['throttle', 'quota']),
+  ];
+  it.each([
+    ['Add JWT auth with refresh tokens to my Express API', 'session_to_token_auth'],
+    ['add jwt authentication to the admin express app', 'session_to_token_auth'],
+    ['Adding token authentication to the Node web app', 'session_to_token_auth'],
+    ['Migrate the billing database from MySQL to PostgreSQL', 'mysql_to_postgres'],
+    ['Fix the flaky signup test', 'flaky_test_fix'],
+    ['Throttle requests per client on the HTTP API', 'api_rate_limit'],
+    ['Add rate limits to the public API', 'api_rate_limit'],
+  ])('"%s" matches %s first', (task, name) => {
+    const [best] = matchPatterns(task, patterns);
+    expect(best?.pattern.name).toBe(name);
+    expect(best!.similarity).toBeGreaterThanOrEqual(SUGGEST_THRESHOLD);
+  });
+  it.each([
+    'Write a README for the project',
+    'Add dark mode to the settings page',
+    'Translate the error messages into French',
+    'Add',
+    'the and of',
+  ])('"%s" matches nothing', (task) => {
+    expect(matchPatterns(task, patterns)).toEqual([]);
+  });
+  it('does not suggest the JWT pattern for a database migration, nor the reverse', () => {
+    expect(matchPatterns('Migrate sessions from MySQL to Postgres', patterns).map((m) => m.pattern.name)).not.toContain('session_to_token_auth');
+    expect(matchPatterns('Add JWT authentication to the Express app', patterns).map((m) => m.pattern.name)).toEqual(['session_to_token_auth']);
   });
 });

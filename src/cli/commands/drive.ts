@@ -60,6 +60,36 @@ export async function setup(cmd: Command) {
   return { opts, io, base, chain, driveOpts, drive, driveAndOffer };
 }
 
+/**
+ * The saved pattern a new chain applies: none with --no-pattern; the named one with --pattern
+ * (UsageError for an unknown name, before anything is created); else the best match above the
+ * threshold — asked on a terminal ("Similar pattern: NAME (87% match) — apply?"), applied with
+ * --yes, otherwise only reported on stderr.
+ */
+async function choosePattern(task: string, flag: string | false | undefined, s: Awaited<ReturnType<typeof setup>>) {
+  if (flag === false) return undefined;
+  const [{ loadPatterns }, { findPattern }, { matchPatterns }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js'), import('../../patterns/apply.js')]);
+  const { patterns, issues } = await loadPatterns(s.opts.cwd);
+  if (issues.length) s.io.err(`warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`);
+  if (typeof flag === 'string') {
+    const doc = findPattern(patterns, flag);
+    return { doc, similarity: matchPatterns(task, [doc], 0)[0]?.similarity ?? 0, appliedBy: 'flag' as const };
+  }
+  const [best] = matchPatterns(task, patterns);
+  if (!best) return undefined;
+  const label = `Similar pattern: ${best.pattern.name} (${Math.round(best.similarity * 100)}% match)`;
+  const ui = s.base.ui;
+  if (s.io.interactive && !s.opts.json && ui.confirm) {
+    return (await ui.confirm(`${label} — apply?`, true)) ? { doc: best.pattern, similarity: best.similarity, appliedBy: 'confirmed' as const } : undefined;
+  }
+  if (s.opts.yes) {
+    s.io.err(`${label} — applied (--yes)`);
+    return { doc: best.pattern, similarity: best.similarity, appliedBy: 'yes' as const };
+  }
+  s.io.err(`${label} — not applied: without a terminal pass --pattern ${best.pattern.name} (or --yes) to apply it, --no-pattern to skip matching`);
+  return undefined;
+}
+
 /** The one contexts directory a driving command writes to. */
 export function contextsDir(opts: GlobalOptions): string {
   if (opts.contexts && opts.contexts.length > 1) throw new UsageError('a chain is driven in one contexts directory; give --contexts once');
@@ -96,7 +126,9 @@ export function register(program: Command): void {
     .description('start a new chain for a task and drive it through the phases (the default command)')
     .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
     .option('--estimate', 'print the forecast (cost, calls, model time: median and 80% interval) and what it rests on, then stop: no chain, no call')
-    .action(async (task: string[], o: { estimate?: boolean }, cmd: Command) => {
+    .option('--pattern <name>', 'apply this saved pattern (its questions with their answers as defaults, its decisions as proposals, its discovery prompts first)')
+    .option('--no-pattern', 'do not match the task against the saved patterns')
+    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
@@ -111,7 +143,8 @@ export function register(program: Command): void {
         return;
       }
       const s = await setup(cmd);
-      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      const pattern = await choosePattern(task.join(' '), o.pattern, s);
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern }));
     });
   applies(run, 'drive');
   examples(run, [
@@ -120,6 +153,7 @@ export function register(program: Command): void {
     'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
     'claude-exec run refactor   # a one-word task needs run',
     'claude-exec "Add rate limiting to the public API" --estimate   # the forecast only: no chain, no call',
+    'claude-exec --pattern session_to_token_auth "Add JWT auth to the admin API"   # start from a saved pattern',
   ]);
 
   const resume = program
