@@ -101,3 +101,80 @@ describe('save-pattern and patterns', () => {
     expect((await e.run('patterns', 'remove', 'nope')).exitCode).toBe(2);
   }, E2E_TIMEOUT_MS);
 });
+
+describe('a similar task suggests and applies the saved pattern', () => {
+  const SIMILAR = 'Add JWT auth with refresh tokens to the Express API';
+  const requestsOf = (from: number) => e.messages().slice(from).map((m) => ({ prompt: promptOf(m.body), text: JSON.stringify(m.body) }));
+
+  it('without a terminal or --yes: reported, not applied', async () => {
+    const before = e.messages().length;
+    const r = await e.run('--json', '--until', 'requirements-clarification', SIMILAR);
+    expect(r.stderr).toMatch(/Similar pattern: session_to_token_auth \(\d+% match\) — not applied: without a terminal pass --pattern session_to_token_auth/);
+    const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
+    expect(ctx.pattern).toBeNull();
+    expect(requestsOf(before).some((q) => q.prompt === 'clarification_generator')).toBe(true);
+  }, E2E_TIMEOUT_MS);
+
+  it('with --yes: applied — its answers reach the first request, its discovery runs first, the synthesizer sees its decisions', async () => {
+    const before = e.messages().length;
+    const r = await e.run('--yes', '--json', SIMILAR);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Similar pattern: session_to_token_auth \(\d+% match\) — applied \(--yes\)/);
+    expect(r.stderr).toContain('Applying pattern session_to_token_auth: 2 question(s) with its answers as defaults');
+    const sent = requestsOf(before);
+    // The first request (new_case) already carries the pattern's questions with its answers.
+    expect(sent[0]!.prompt).toBe('new_case');
+    for (const q of QUESTION_ROUNDS[0]!) expect(sent[0]!.text).toContain(`- ${q.question} → ${q.default_answer}`);
+    // Requirements were clear at once: no clarification round.
+    expect(sent.some((q) => q.prompt === 'clarification_generator')).toBe(false);
+    // Context building starts with the pattern's discovery prompts, before any selector call.
+    const firstDiscovery = sent.findIndex((q) => q.prompt === 'trace_existing_flow' || q.prompt === 'dependency_analyzer');
+    const firstSelector = sent.findIndex((q) => q.prompt === 'prompt_selector');
+    expect(firstDiscovery).toBeGreaterThan(0);
+    expect(firstSelector === -1 || firstSelector > firstDiscovery).toBe(true);
+    const synth = sent.find((q) => q.prompt === 'solution_synthesizer')!;
+    expect(synth.text).toContain('Pattern applied: session_to_token_auth');
+
+    const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
+    expect(ctx.status).toBe('complete');
+    expect(ctx.pattern).toMatchObject({ name: 'session_to_token_auth', applied_by: 'yes', questions: ['q1', 'q2'], queued: true, discovery: expect.arrayContaining(['trace_existing_flow', 'dependency_analyzer']) });
+    expect(ctx.pattern!.similarity).toBeGreaterThanOrEqual(0.5);
+    expect(ctx.questions.slice(0, 2).map((q) => [q.question, q.default_answer, q.answered_by])).toEqual(QUESTION_ROUNDS[0]!.map((q) => [q.question, q.default_answer, 'assumed']));
+    expect(Array.isArray(ctx.pattern!.adaptations)).toBe(true);
+  }, E2E_TIMEOUT_MS);
+
+  it('a dissimilar task is not matched; an unknown --pattern is refused before anything starts', async () => {
+    const files = (await contextFiles(e.ws.root)).length;
+    const before = e.messages().length;
+    const bad = await e.run('--pattern', 'session_to_token', 'Add JWT auth to the admin API');
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('no pattern named "session_to_token"');
+    expect(e.messages().length).toBe(before);
+    expect((await contextFiles(e.ws.root)).length).toBe(files);
+
+    const other = await e.run('--yes', '--json', '--until', 'requirements-clarification', 'Translate the error messages into French');
+    expect(other.stderr).not.toContain('Similar pattern');
+    expect(readContext((await contextFiles(e.ws.root)).at(-1)!).pattern).toBeNull();
+  }, E2E_TIMEOUT_MS);
+
+  it('without a terminal and without --yes, --pattern applies it and the chain waits for its questions before any call', async () => {
+    const before = e.messages().length;
+    const r = await e.run('--json', '--pattern', 'session_to_token_auth', 'Add token refresh to the mobile login');
+    expect(r.exitCode).toBe(3);
+    const doc = jsonOut(r) as { chain_id: string; pending: { kind: string; questions: { id: string; default_answer: string }[] } };
+    expect(doc.pending.kind).toBe('questions');
+    expect(doc.pending.questions.map((q) => [q.id, q.default_answer])).toEqual(QUESTION_ROUNDS[0]!.map((q, i) => [`q${i + 1}`, q.default_answer]));
+    expect(e.messages().length).toBe(before);
+    const pending = jsonOut(await e.run('pending', doc.chain_id, '--json')) as { pending: { questions: { id: string; default_answer: string }[] } };
+    expect(pending.pending.questions.map((q) => q.default_answer)).toEqual(QUESTION_ROUNDS[0]!.map((q) => q.default_answer));
+    // Answered differently: the answer reaches the first request, and the chain records the adaptation.
+    const answered = await e.run('answer', doc.chain_id, '--answer', 'q1=No, keep one refresh token per device', '--answer', `q2=${QUESTION_ROUNDS[0]![1]!.default_answer}`, '--yes', '--json');
+    expect(answered.exitCode, answered.stderr).toBe(0);
+    const first = requestsOf(before)[0]!;
+    expect(first.prompt).toBe('new_case');
+    expect(first.text).toContain(`- ${QUESTION_ROUNDS[0]![0]!.question} → No, keep one refresh token per device`);
+    const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
+    expect(ctx).toMatchObject({ chain_id: doc.chain_id, status: 'complete', pattern: { name: 'session_to_token_auth', applied_by: 'flag' } });
+    expect(ctx.pattern!.adaptations).toContain(`answer to "${QUESTION_ROUNDS[0]![0]!.question}" changed: "${QUESTION_ROUNDS[0]![0]!.default_answer}" → "No, keep one refresh token per device"`);
+  }, E2E_TIMEOUT_MS);
+});
