@@ -173,6 +173,8 @@ function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, 
     cost = cost && inputRate !== null ? add(cost, { low: (lo * inputRate) / 1e6, median: (mid * inputRate) / 1e6, high: (hi * inputRate) / 1e6 }) : null;
   }
   const steps = FLOW_PATH.length;
+  const counts = Object.values(measured).filter((n) => n > 0);
+  const each = counts.length ? (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each` : `${Math.min(...counts)}–${Math.max(...counts)} runs each`) : '';
   if (declared === steps) {
     return {
       basis: 'declared-classes',
@@ -185,7 +187,7 @@ function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, 
   }
   return {
     basis: 'prompt-costs',
-    rests_on: `no similar complete chain: measured runs of ${steps - declared} of the ${steps} prompts on the feature flow's straight path${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
+    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared} of the ${steps} prompts on the feature flow's straight path${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
     chains: [],
     cost_usd: cost,
     calls,

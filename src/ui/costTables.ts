@@ -85,7 +85,7 @@ function forecastLines(c: ChainCostOutput): string[] {
   if (!f) return [];
   const where = (r: { low: number; high: number }, v: number | null) => (v === null ? '' : v < r.low ? ', below the interval' : v > r.high ? ', above the interval' : ', inside the interval');
   const money = (n: number) => `$${n.toFixed(4)}`;
-  const min = (ms: number) => `${(ms / 60_000).toFixed(1)} min`;
+  const min = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
   const line = (label: string, r: { median: number; low: number; high: number } | null, actual: number | null, fmt: (n: number) => string) =>
     r ? `    ${label}: forecast ${fmt(r.median)} (80%: ${fmt(r.low)}–${fmt(r.high)}), actual ${actual === null ? 'unknown' : fmt(actual)}${where(r, actual)}` : `    ${label}: no forecast`;
   return [

@@ -95,7 +95,7 @@ describe('forecast without similar history', () => {
     // code_reviewer's calls (3 and 5) give median 4; each declared prompt one call.
     expect(f.calls.median).toBeCloseTo(1 + 4 + declared.length, 10);
     expect(f.duration_ms).toBeNull();
-    expect(f.rests_on).toMatch(/measured runs of 2 of the 18 prompts/);
+    expect(f.rests_on).toMatch(/measured runs \(2 runs each\) of 2 of the 18 prompts/);
   });
 
   it('falls back to the declared classes in an empty workspace', () => {
