@@ -67,7 +67,7 @@ describe('the forecast', () => {
     // --json prints money to 6 decimals.
     expect(cost.forecast).toMatchObject({ basis: 'declared-classes', rests_on: ctx.forecast!.rests_on, calls: ctx.forecast!.calls });
     expect(cost.forecast.cost_usd.median).toBeCloseTo(ctx.forecast!.cost_usd!.median, 5);
-    expect(cost.model_time_ms).toBe(ctx.calls.reduce((n, c) => n + c.latency_ms, 0));
+    expect(cost.model_time_ms).toBeCloseTo(ctx.calls.reduce((n, c) => n + c.latency_ms, 0), 6);
     expect(cost.calls).toBe(ctx.calls.length);
     const text = await e.run('chain-cost', ctx.chain_id);
     expect(text.stdout).toMatch(/Forecast \(declared-classes; rests on no measured runs yet[^\n]*\n {4}cost: forecast \$[\d.]+ \(80%: [^)]+\), actual \$[\d.]+, (inside|above|below) the interval\n {4}calls: forecast 18 \(80%: 18–18\), actual \d+, (inside|above) the interval\n {4}model time: no forecast/);
