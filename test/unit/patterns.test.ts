@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newChainContext } from '../../src/chain/init.js';
 import type { ChainContext, Step } from '../../src/chain/schema.js';
-import { matchPatterns, SUGGEST_THRESHOLD } from '../../src/patterns/apply.js';
+import { matchPatterns, patternAdaptations, queuedDiscovery, seedChain, seededQuestionsOpen, SUGGEST_THRESHOLD } from '../../src/patterns/apply.js';
 import { buildPattern, patternName, uncertaintyPath } from '../../src/patterns/build.js';
 import { loadPatterns, parsePatternFile, serializePattern, type PatternFrontmatter } from '../../src/patterns/file.js';
 import { tempDir } from '../helpers/prompt-files.js';
@@ -132,5 +132,43 @@ describe('matching a task against the saved patterns', () => {
   it('does not suggest the JWT pattern for a database migration, nor the reverse', () => {
     expect(matchPatterns('Migrate sessions from MySQL to Postgres', patterns).map((m) => m.pattern.name)).not.toContain('session_to_token_auth');
     expect(matchPatterns('Add JWT authentication to the Express app', patterns).map((m) => m.pattern.name)).toEqual(['session_to_token_auth']);
+  });
+});
+
+describe('applying a pattern to a new chain', () => {
+  const doc = { ...fm({ discovery_prompts: [{ name: 'trace_existing_flow', confidence_gain: 0.2 }, { name: 'no_such_prompt', confidence_gain: 0.1 }], suggested_prompts: ['dependency_analyzer', 'trace_existing_flow'], generated_prompts: ['queue_mapper', 'gone_prompt'] }), body: '', file: '/p/session_to_token_auth.md', layer: 'workspace' as const };
+  const catalogNames = new Set(['trace_existing_flow', 'dependency_analyzer', 'queue_mapper']);
+  const catalog = { get: (n: string) => (catalogNames.has(n) ? ({ name: n } as never) : undefined), prompts: [] } as unknown as Parameters<typeof seedChain>[2]['catalog'];
+  const fresh = () => newChainContext({ chainId: '009', chainUid: 'uid-00000009', goal: 'Add JWT auth to the admin API', slug: 's', workspace: '/w', model: 'm', models: { fast: 'm', default: 'm', smart: 'm' }, now: new Date('2026-01-01T00:00:00Z') });
+
+  it('seeds its questions (answers as defaults), decisions, known discovery prompts and generated prompts', () => {
+    const ctx = seedChain(fresh(), doc, { similarity: 0.87, appliedBy: 'yes', catalog });
+    expect(ctx.questions).toEqual([{ id: 'q1', question: 'Rotate refresh tokens?', why: 'store', default_answer: 'Yes', answer: null, answered_by: null, round: 1 }]);
+    expect(ctx.pattern).toMatchObject({ name: 'session_to_token_auth', similarity: 0.87, applied_by: 'yes', questions: ['q1'], discovery: ['trace_existing_flow', 'dependency_analyzer'], generated_loaded: ['queue_mapper'], generated_missing: ['gone_prompt'], queued: false });
+    expect(seededQuestionsOpen(ctx)).toBe(true);
+    ctx.questions[0]!.answer = 'Yes';
+    expect(seededQuestionsOpen(ctx)).toBe(false);
+  });
+
+  it('queues its discovery prompts once, only those the selector may choose', () => {
+    const ctx = seedChain(fresh(), doc, { similarity: 0.9, appliedBy: 'flag', catalog });
+    const first = queuedDiscovery(ctx, ['trace_existing_flow']);
+    expect(first).toMatchObject({ prompts: [{ name: 'trace_existing_flow' }], ready_for_analysis: false, need_new_prompt: false, rationale: 'queued by pattern session_to_token_auth' });
+    expect(ctx.pattern!.queued).toBe(true);
+    expect(queuedDiscovery(ctx, ['trace_existing_flow'])).toBeNull();
+    expect(queuedDiscovery(fresh(), ['trace_existing_flow'])).toBeNull();
+  });
+
+  it('records how the chain departed from it', () => {
+    const ctx = seedChain(fresh(), doc, { similarity: 0.9, appliedBy: 'confirmed', catalog });
+    ctx.questions[0]!.answer = 'No';
+    ctx.decisions = { token_format: { choice: 'PASETO', rationale: 'r' }, storage: { choice: 'Redis', rationale: 'r' } };
+    expect(patternAdaptations(ctx)).toEqual([
+      'answer to "Rotate refresh tokens?" changed: "Yes" → "No"',
+      'decision token_format revised: "JWT" → "PASETO"',
+      'new decision storage: Redis',
+      'discovery prompt trace_existing_flow did not run',
+      'discovery prompt dependency_analyzer did not run',
+    ]);
   });
 });
