@@ -72,4 +72,16 @@ describe('the forecast', () => {
     const text = await e.run('chain-cost', ctx.chain_id);
     expect(text.stdout).toMatch(/Forecast \(declared-classes; rests on no measured runs yet[^\n]*\n {4}cost: forecast \$[\d.]+ \(80%: [^)]+\), actual \$[\d.]+, (inside|above|below) the interval\n {4}calls: forecast 18 \(80%: 18–18\), actual \d+, (inside|above) the interval\n {4}model time: no forecast/);
   }, E2E_TIMEOUT_MS);
+
+  it('prompts list shows the measured cost class beside the declared one', async () => {
+    e = await setupE2e();
+    await fs.mkdir(path.join(e.ws.root, 'contexts'), { recursive: true });
+    // Three finished runs of trace_existing_flow at 9,000+ uncached tokens: class high (declared: medium).
+    await fs.writeFile(path.join(e.ws.root, 'contexts', '.prompt-costs.json'), JSON.stringify({ version: 1, chains: ['a', 'b', 'c'], samples: { trace_existing_flow: [9000, 9500, 9900], code_reviewer: [50] } }));
+    const doc = jsonOut(await e.run('prompts', 'list', '--json')) as { prompts: { name: string; cost_estimate: string; measured_cost: string | null }[] };
+    expect(doc.prompts.find((p) => p.name === 'trace_existing_flow')).toMatchObject({ cost_estimate: 'medium', measured_cost: 'high' });
+    expect(doc.prompts.find((p) => p.name === 'code_reviewer')!.measured_cost).toBeNull();
+    const text = await e.run('prompts', 'list', '--category', 'discovery');
+    expect(text.stdout).toMatch(/trace_existing_flow\s+high \(measured; declared medium\)/);
+  }, E2E_TIMEOUT_MS);
 });

@@ -23,11 +23,11 @@ function source(e: PromptListEntry): string {
 }
 
 /** Tables grouped by category: name, cost, tools, source layer, purpose. */
-export async function renderPromptList(entries: PromptListEntry[], color: boolean): Promise<string> {
+export async function renderPromptList(entries: (PromptListEntry & { measured_cost?: string | null })[], color: boolean): Promise<string> {
   const parts: string[] = [];
   const categories = [...new Set(entries.map((e) => e.category))];
   for (const category of categories) {
-    const rows = entries.filter((e) => e.category === category).map((e) => [e.name, e.cost_estimate, e.tools, source(e), e.purpose]);
+    const rows = entries.filter((e) => e.category === category).map((e) => [e.name, e.measured_cost && e.measured_cost !== e.cost_estimate ? `${e.measured_cost} (measured; declared ${e.cost_estimate})` : e.cost_estimate, e.tools, source(e), e.purpose]);
     parts.push(`${category} (${rows.length})\n${await table(['name', 'cost', 'tools', 'source', 'purpose'], rows, color, [4, 3])}`);
   }
   parts.push(`${entries.length} prompts`);
@@ -113,11 +113,13 @@ export function register(program: Command): void {
       if (options.category !== undefined && !categories.includes(options.category)) {
         throw new UsageError(`no category "${options.category}"`, `Categories: ${categories.join(', ')}.`);
       }
-      const entries = app.listPrompts(catalog, { category: options.category });
+      const { readCostClasses } = await import('../../app/promptCosts.js');
+      const measured = readCostClasses((opts.contexts ?? [path.join(opts.cwd, 'contexts')])[0]!);
+      const entries = app.listPrompts(catalog, { category: options.category }).map((e) => ({ ...e, measured_cost: measured[e.name] ?? null }));
       if (opts.json) printJson(io, { schema: 'claude-exec/prompts-list@1', categories, prompts: entries });
       else io.out(await renderPromptList(entries, opts.color));
     });
-  applies(list, 'workspace');
+  applies(list, ['--json', '--cwd', '--contexts', '--verbose', '--no-color']);
   examples(list, ['claude-exec prompts list', 'claude-exec prompts list --category testing', "claude-exec prompts list --json | jq -r '.prompts[].name'"]);
 
   const show = prompts

@@ -11,7 +11,10 @@ export const PromptsListOutputSchema = z.object({
   schema: schemaId('prompts-list'),
   categories: z.array(z.string()).describe('every category of the library (not only those listed)'),
   prompts: z.array(
-    z.object({ name: z.string(), category: z.string(), cost_estimate: cost, tools, tier, phases: z.array(PhaseSchema), layer, overrides: z.array(layer), purpose: z.string(), file: z.string() }),
+    z.object({
+      name: z.string(), category: z.string(), cost_estimate: cost, tools, tier, phases: z.array(PhaseSchema), layer, overrides: z.array(layer), purpose: z.string(), file: z.string(),
+      measured_cost: cost.nullable().describe('the class of its measured median run (contexts/.prompt-costs.json, 3+ finished runs); the selector\'s catalog shows it in place of cost_estimate'),
+    }),
   ),
 });
 export type PromptsListOutput = z.infer<typeof PromptsListOutputSchema>;
