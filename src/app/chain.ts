@@ -111,7 +111,8 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   // The forecast before the first call (src/app/forecast.ts); a chain never fails for it.
   let forecast: Forecast | null = null;
   try {
-    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices });
+    const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern });
   } catch {
     forecast = null;
   }

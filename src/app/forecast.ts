@@ -5,7 +5,8 @@
  * 10th and 90th percentiles, simple-statistics `quantile`). It rests on, in order:
  *
  * 1. `similar-chains`: at least MIN_SIMILAR complete chains of this contexts directory whose goal
- *    resembles the task (src/app/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar);
+ *    resembles the task (src/app/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
+ *    together with the chains of the saved pattern the task matches (its source, and chains that applied it);
  * 2. `prompt-costs`: the runs measured per prompt in every chain read, summed along the feature
  *    flow's straight path (FLOW_PATH: no loops, no rejection); a prompt never measured counts at its
  *    declared cost class (CLASS_TOKENS priced as input tokens of the default model);
@@ -196,15 +197,39 @@ function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, 
   };
 }
 
+/** The saved pattern a forecast takes into account: its source chain and every chain that applied it match the task. */
+export interface ForecastPattern {
+  name: string;
+  source_uid: string;
+  /** 0..1, the task's match with the pattern. */
+  similarity: number;
+}
+
 /**
  * The forecast for `task` from `chains` (already read; any status — only usable history counts).
- * `model` is the chain's default-tier model (prices declared classes). Pure.
+ * `model` is the chain's default-tier model (prices declared classes). With `pattern`, the chain it
+ * was saved from and the chains that applied it count as matching (at the pattern's similarity
+ * when their goal is less similar). Pure.
  */
-export function forecast(task: string, chains: readonly ChainContext[], deps: { catalog: Catalog; model: string; prices: PriceTable }): Forecast {
+export function forecast(task: string, chains: readonly ChainContext[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Forecast {
   const history = usableHistory(chains);
   const byUid = new Map(history.map((c) => [c.chain_uid, c]));
-  const hits = rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).slice(0, MAX_SIMILAR);
-  if (hits.length >= MIN_SIMILAR) return fromChains(hits.map((h) => ({ ctx: byUid.get(h.id)!, similarity: h.similarity })));
+  const sims = new Map(rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).map((h) => [h.id, h.similarity]));
+  const p = deps.pattern;
+  const viaPattern = new Set<string>();
+  if (p) {
+    for (const c of history) {
+      if (c.chain_uid !== p.source_uid && c.pattern?.name !== p.name) continue;
+      viaPattern.add(c.chain_uid);
+      sims.set(c.chain_uid, Math.max(sims.get(c.chain_uid) ?? 0, p.similarity));
+    }
+  }
+  const hits = [...sims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_SIMILAR);
+  if (hits.length >= MIN_SIMILAR) {
+    const f = fromChains(hits.map(([uid, similarity]) => ({ ctx: byUid.get(uid)!, similarity })));
+    const used = hits.filter(([uid]) => viaPattern.has(uid)).length;
+    return used && p ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` } : f;
+  }
   return fromPrompts(runsByPrompt(history), deps.catalog, deps.model, deps.prices);
 }
 
@@ -212,7 +237,7 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: { 
  * Reads the newest MAX_HISTORY chains of `dirs` (corrupt files skipped) and forecasts `task`.
  * Never throws for a bad context file; throws only unexpected I/O errors of the directory listing.
  */
-export async function forecastFor(task: string, dirs: string[], deps: { catalog: Catalog; model: string; prices: PriceTable }): Promise<Forecast> {
+export async function forecastFor(task: string, dirs: string[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Promise<Forecast> {
   const entries = (await listChainFiles(dirs)).slice(-MAX_HISTORY);
   const chains: ChainContext[] = [];
   for (const e of entries) {

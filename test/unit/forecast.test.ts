@@ -107,6 +107,21 @@ describe('forecast without similar history', () => {
     expect(forecast('Add JWT authentication', [], { catalog, model: 'no-such-model', prices }).cost_usd).toBeNull();
   });
 
+  it('counts the chains of the matched pattern: its source and the chains that applied it', () => {
+    const h = [1, 2].map((i) => past(i, 'Add JWT authentication to the Express app', [{ prompt: 'new_case', cost: i, ms: 1 }]));
+    const applied = past(3, 'Issue tokens to the mobile clients', [{ prompt: 'new_case', cost: 3, ms: 1 }]);
+    applied.pattern = { name: 'session_to_token_auth', file: 'p', similarity: 0.6, applied_by: 'yes', questions: [], decisions: [], discovery: [], queued: true, generated_loaded: [], generated_missing: [], lessons: [], adaptations: [] };
+    const source = past(4, 'Something worded quite differently', [{ prompt: 'new_case', cost: 4, ms: 1 }]);
+    const other = past(5, 'Unrelated chain', [{ prompt: 'new_case', cost: 100, ms: 1 }]);
+    const without = forecast('Add JWT authentication to the Express app', [...h, applied, source, other], { catalog, model, prices });
+    expect(without.basis).toBe('prompt-costs');
+    const f = forecast('Add JWT authentication to the Express app', [...h, applied, source, other], { catalog, model, prices, pattern: { name: 'session_to_token_auth', source_uid: source.chain_uid, similarity: 0.7 } });
+    expect(f.basis).toBe('similar-chains');
+    expect(f.chains.map((c) => c.chain_id).sort()).toEqual(['001', '002', '003', '004']);
+    expect(f.cost_usd!.median).toBeCloseTo(2.5, 10);
+    expect(f.rests_on).toMatch(/; 2 of them saved or applied pattern session_to_token_auth$/);
+  });
+
   it('needs 3 similar chains: two are not enough', () => {
     const h = [1, 2].map((i) => past(i, 'Add JWT authentication to the Express app', [{ prompt: 'new_case', cost: 1, ms: 1 }]));
     expect(forecast('Add JWT authentication to the Express app', h, { catalog, model, prices }).basis).toBe('prompt-costs');
