@@ -29,7 +29,7 @@ export const MAX_SIMILAR = 20;
 /** Similarity (0..1) a past chain's goal needs to count as matching the task. */
 export const HISTORY_MATCH = 0.45;
 /** Chains read at most (the newest), so a start stays quick in a directory of thousands. */
-export const MAX_HISTORY = 500;
+export const MAX_HISTORY = 200;
 
 /**
  * The prompts a feature chain runs on its straight path (src/phases/machine.ts): requirements,
