@@ -15,9 +15,10 @@ import { createCheckpoint } from '../tools/git.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
-import { buildPrefix } from './deps.js';
+import { buildPrefix, selectableNames } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
 import { recordChainCosts } from './promptCosts.js';
+import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
@@ -64,6 +65,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'batch-done', findings, confidence: c() };
     }
     case 'decide': {
+      // A pattern's discovery prompts run first, without a selector call (src/patterns/apply.ts).
+      const queued = queuedDiscovery(session.ctx, selectableNames(deps.catalog, deps.config));
+      if (queued) return { type: 'decision', decision: queued, known: selectableNames(deps.catalog, deps.config) };
       await maintainMemory(session, deps);
       const { decision, known } = await decideStep(session, deps);
       return { type: 'decision', decision, known };
@@ -183,6 +187,14 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
   const ctx = session.ctx;
   ctx.status = 'running';
   ctx.error = null;
+  // A pattern's questions (its answers as the proposed defaults) are asked before the first call.
+  if (!ctx.machine.awaiting && seededQuestionsOpen(ctx)) {
+    try {
+      await askQuestions(session, deps);
+    } catch (err) {
+      return stopped(session, err);
+    }
+  }
   if (!ctx.machine.awaiting) {
     session.enterPhase(ctx.machine.phase);
     deps.ui.progress.phase(ctx.machine.phase);
@@ -277,6 +289,7 @@ export async function finish(session: ChainSession, status: 'complete' | 'failed
   c.status = status;
   c.error = reason;
   c.pending = null;
+  if (c.pattern) c.pattern.adaptations = patternAdaptations(c);
   await session.save();
   recordChainCosts(path.dirname(session.file), c);
   return status;

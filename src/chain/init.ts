@@ -76,5 +76,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     children: [],
     split: input.split ?? null,
     sub: input.sub ?? null,
+    forecast: null,
+    pattern: null,
   };
 }
