@@ -68,3 +68,21 @@ export async function rollbackChain(dirs: string[], id: string): Promise<{ chain
   const result = await rollback(ctx.workspace, checkpoint.git_ref, ctx.session_memory.files_modified);
   return { chain_id: ctx.chain_id, git_ref: checkpoint.git_ref, ...result };
 }
+
+/** The family of chain `id` among `all`: its root ancestor and every descendant (the chain alone when it has none). */
+export function familyOf<T extends { ctx: ChainContext }>(all: T[], id: string): T[] {
+  const byId = new Map(all.map((c) => [c.ctx.chain_id, c]));
+  let root = byId.get(id.padStart(3, '0')) ?? byId.get(id);
+  if (!root) return [];
+  while (root.ctx.parent && byId.get(root.ctx.parent)) root = byId.get(root.ctx.parent)!;
+  const out: T[] = [];
+  const walk = (c: T) => {
+    out.push(c);
+    for (const k of c.ctx.children) {
+      const child = byId.get(k);
+      if (child) walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}
