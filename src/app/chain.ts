@@ -11,7 +11,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
-import { forecastFor, forecastLine, type Forecast } from './forecast.js';
+import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from './forecast.js';
 import { seedChain } from '../patterns/apply.js';
 import type { PatternDoc } from '../patterns/file.js';
 import { readCostClasses } from './promptCosts.js';
@@ -138,7 +138,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   let forecast: Forecast | null = null;
   try {
     const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
-    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern });
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern, workflow: forecastWorkflow(workflow) });
   } catch {
     forecast = null;
   }

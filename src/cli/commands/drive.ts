@@ -139,7 +139,7 @@ export function register(program: Command): void {
       if (o.estimate) {
         const { opts, io } = commandContext(cmd);
         const [{ estimateTask }, { forecastLine }] = await Promise.all([import('../../app/estimate.js'), import('../../app/forecast.js')]);
-        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model, o.pattern);
+        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model, o.pattern, o.workflow);
         if (opts.json) printJson(io, { schema: 'claude-exec/estimate@1', ...r });
         else io.out(forecastLine(r.forecast));
         return;
