@@ -97,7 +97,9 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
   if (view) io.err(renderPending(s.chain_id, view, nextCommands(o.ctx, opts.flags)));
   if (json) printJson(io, s);
   else {
-    io.out(`Chain ${s.chain_id}: ${s.status} (phase ${s.current_phase})`);
+    // A workflow chain's phase is only the phase its last prompt ran as; the workflow says more.
+    const where = o.ctx.workflow ? `workflow ${o.ctx.workflow.name}` : `phase ${s.current_phase}`;
+    io.out(`Chain ${s.chain_id}: ${s.status} (${where})`);
     io.out(`  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);

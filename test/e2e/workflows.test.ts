@@ -178,8 +178,10 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
   it('docs: API docs and an ADR in parallel, then release notes', async () => {
     const e = await setupE2e();
     try {
-      const r = await e.run('--yes', '--json', '--workflow', 'docs', 'Document the auth API for release 1.2');
+      const r = await e.run('--yes', '--workflow', 'docs', 'Document the auth API for release 1.2');
       expect(r.exitCode, r.stderr).toBe(0);
+      // The outcome names the workflow, not the phase its last prompt ran as.
+      expect(r.stdout).toMatch(/^Chain \d{3}: complete \(workflow docs\)$/m);
       const prompts = promptsRun(e);
       expect(prompts.slice(0, 2).sort()).toEqual(['adr_generator', 'api_doc_generator']);
       expect(prompts.slice(2)).toEqual(['release_notes_generator']);
