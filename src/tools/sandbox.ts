@@ -14,7 +14,7 @@
  * Config `sandbox`: `auto` (the default: use it when available, else warn once and run without),
  * `required` (refuse to run the command without it), `off`.
  */
-import { readdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -37,12 +37,18 @@ export interface SandboxLayout {
   home: string;
   /** Existing paths to mask: directories get an empty tmpfs, files /dev/null. */
   masks: { path: string; dir: boolean }[];
+  /**
+   * Real paths under /tmp, outside the workspace, that a top-level symlink of the workspace points to
+   * (a `node_modules` linked from a shared install, a monorepo's package): bound read-only after the
+   * private /tmp so the test command still finds them. Everywhere else the read-only root shows them.
+   */
+  links?: string[];
 }
 
 /**
  * Pure: the bwrap argv that runs `command` (argv) inside the sandbox described by `layout`.
  * Order matters: the read-only root first, then the private /tmp, then the writable workspace
- * (which may itself be under /tmp), then the masks.
+ * (which may itself be under /tmp), then the read-only link targets under /tmp, then the masks.
  */
 export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): string[] {
   const args = [
@@ -60,6 +66,7 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--setenv', 'TMPDIR', '/tmp',
     '--bind', layout.root, layout.root,
   ];
+  for (const l of layout.links ?? []) args.push('--ro-bind', l, l);
   for (const m of layout.masks) {
     if (m.dir) args.push('--tmpfs', m.path);
     else args.push('--ro-bind', '/dev/null', m.path);
@@ -101,7 +108,29 @@ export function sandboxLayout(root: string, home: string = os.homedir()): Sandbo
     }
     for (const name of names) if (isSecretFile(name)) add(path.join(dir, name));
   }
-  return { root, home, masks };
+  return { root, home, masks, links: tmpLinkTargets(root) };
+}
+
+/** The real paths under /tmp (outside `root`) of the symlinks directly in `root`; see SandboxLayout.links. */
+function tmpLinkTargets(root: string): string[] {
+  const out: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const p = path.join(root, name);
+    try {
+      if (!lstatSync(p).isSymbolicLink()) continue;
+      const real = realpathSync(p);
+      if (isInside('/tmp', real) && !isInside(root, real) && !out.includes(real)) out.push(real);
+    } catch {
+      // a dangling link binds nothing
+    }
+  }
+  return out;
 }
 
 function isInside(root: string, p: string): boolean {

@@ -5,7 +5,7 @@
  * have seen them. Skipped (with the reason) where bwrap cannot run, except in CI, which installs
  * it (.ci/run).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,6 +80,30 @@ describe('sandbox layout (pure parts)', () => {
   });
 });
 
+describe('a workspace symlink into /tmp (a shared node_modules)', () => {
+  it('is bound read-only after the private /tmp; links elsewhere and inside the workspace need no bind', () => {
+    const shared = mkdtempSync(path.join('/tmp', 'claude-exec-shared-'));
+    const linked = path.join(base, 'linked-ws');
+    try {
+      mkdirSync(path.join(linked, 'lib'), { recursive: true });
+      symlinkSync(shared, path.join(linked, 'node_modules'), 'dir');
+      symlinkSync(base, path.join(linked, 'up'), 'dir');
+      symlinkSync(path.join(linked, 'lib'), path.join(linked, 'lib-link'), 'dir');
+      symlinkSync(path.join(base, 'missing'), path.join(linked, 'dangling'));
+      const layout = sandboxLayout(linked, home);
+      const real = realpathSync(shared);
+      expect(layout.links).toEqual([real]);
+      const argv = bwrapArgv(layout, ['npm', 'test']);
+      const at = argv.indexOf(real);
+      expect(argv.slice(at - 1, at + 2)).toEqual(['--ro-bind', real, real]);
+      expect(argv.indexOf('/tmp')).toBeLessThan(at);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+      rmSync(linked, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the test command in the sandbox', async () => {
   // In CI (.ci/run installs bubblewrap) a missing sandbox is a failure, not a skip.
   const why = process.env.CI ? null : await sandboxUnavailable();
@@ -104,6 +128,23 @@ describe('the test command in the sandbox', async () => {
     expect(existsSync(path.join(ws, 'inside.txt'))).toBe(true);
     expect(r.output).toMatch(/NET refused: ECONNREFUSED/);
     expect(connections).toBe(before);
+  });
+
+  it.skipIf(why !== null)(`inside it: a node_modules linked from /tmp is still readable${note}`, async () => {
+    const shared = mkdtempSync(path.join('/tmp', 'claude-exec-shared-'));
+    const linked = path.join(base, 'linked-run');
+    try {
+      writeFileSync(path.join(shared, 'dep.cjs'), "module.exports = 'DEP-FROM-TMP';");
+      mkdirSync(linked);
+      symlinkSync(shared, path.join(linked, 'node_modules'), 'dir');
+      writeFileSync(path.join(linked, 't.cjs'), "console.log(require('./node_modules/dep.cjs'))");
+      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home }) });
+      expect(r.exitCode, r.output).toBe(0);
+      expect(r.output).toContain('DEP-FROM-TMP');
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+      rmSync(linked, { recursive: true, force: true });
+    }
   });
 
   it('required without a sandbox refuses to run (exit 2); auto runs and warns once', async () => {
