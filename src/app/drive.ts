@@ -13,13 +13,14 @@ import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
 import { createCheckpoint } from '../tools/git.js';
 import { dataBlock } from '../tools/dataBlock.js';
-import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/index.js';
+import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
 import { recordChainCosts } from './promptCosts.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
+import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
 
@@ -81,26 +82,22 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
         const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
         if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
         else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+        // The baseline again when the workspace changed since it ran (before any change of ours).
+        await ensureBaseline(session, deps, true);
       }
       return { type: 'checkpointed' };
     }
     case 'tests': {
-      deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
-      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
-      session.ctx.test_runs.push({
-        at: session.now(),
-        phase: session.ctx.current_phase,
-        expect: effect.expect,
-        passed: r.passed,
-        exit_code: r.exitCode ?? null,
-        timed_out: r.timedOut,
-        output_tail: r.output.slice(-2000),
-      });
-      deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
+      if (effect.expect === 'red' && session.ctx.session_memory.tests_written.length === 0) {
+        deps.ui.progress.warn('test_generator wrote no test file: asking it again');
+        return { type: 'no-tests-written' };
+      }
+      const { run, output: text } = await runChainTests(session, deps, effect.expect);
       // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
       // block, cut to fit the machine's 4,000-character tail so the block stays whole.
-      const output = dataBlock('test_output', { command: deps.config.test_command.join(' ') }, tailChars(r.output, 3600));
-      return { type: 'tests', expect: effect.expect, passed: r.passed, output };
+      const output = dataBlock('test_output', { command: run.argv.join(' ') }, tailChars(text, 3600));
+      const passed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
+      return { type: 'tests', expect: effect.expect, passed, output };
     }
     case 'complete':
     case 'fail':
@@ -145,7 +142,7 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     sandbox,
-    testCommand: base.config.test_command,
+    testCommand: () => testArgv(session.ctx, base),
     limits: base.config.limits,
     approve: (change) => approveChange(session, deps, change),
     onWritten: (rel, { isTest }) => {
@@ -179,9 +176,12 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     deps.ui.progress.phase(ctx.current_phase);
   }
   try {
+    await resolveTestCommand(session, deps);
     for (;;) {
       if (signal?.aborted) throw new InterruptedError();
       const effect = session.ctx.machine.awaiting!;
+      // The baseline runs before the solution is presented, before any change of ours.
+      if (effect.kind === 'gate') await ensureBaseline(session, deps);
       if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
       if (effect.kind === 'complete') return await finish(session, 'complete', null);
       if (effect.kind === 'fail') {

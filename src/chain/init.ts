@@ -62,5 +62,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_runs: [],
     single_prompt: null,
     journal: null,
+    test_command: null,
+    approve_all_changes: false,
   };
 }

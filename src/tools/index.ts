@@ -24,8 +24,8 @@ export const WRITE_TOOL_NAMES = ['write_file', 'edit_file', 'run_tests'] as cons
 export interface WorkspaceToolOptions {
   /** Workspace root; every path the model gives is confined to it. */
   root: string;
-  /** argv of the test command (config `test_command`). */
-  testCommand: string[];
+  /** argv of the test command, or a function that gives it at each run (the chain's resolved command). */
+  testCommand: string[] | (() => string[]);
   /** `tool_output_bytes`: cap on each tool result, bytes; `test_timeout_ms`: test run timeout, ms. */
   limits: { tool_output_bytes: number; test_timeout_ms: number };
   approve: ApproveChange;
