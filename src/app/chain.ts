@@ -15,12 +15,15 @@ import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
 import { ChainSession } from './session.js';
+import { specPath, specsDirOf } from './spec.js';
 
 export interface ChainOutcome {
   ctx: ChainContext;
   file: string;
   /** The typed error that stopped the chain (awaiting input, budget, API, …), if any. */
   error?: ClaudeExecError;
+  /** Where the chain's Markdown spec is written (it exists once a solution was presented). */
+  spec?: string;
 }
 
 export interface DriveOptions {
@@ -79,14 +82,15 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
+    const spec = specPath(entry.path, specsDirOf(base));
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
       else await drive(session, deps);
-      return { ctx: session.ctx, file: entry.path };
+      return { ctx: session.ctx, file: entry.path, spec };
     } catch (err) {
       if (err instanceof ClaudeExecError) {
         log.warn({ err: err.message }, 'chain stopped');
-        return { ctx: session.ctx, file: entry.path, error: err };
+        return { ctx: session.ctx, file: entry.path, error: err, spec };
       }
       log.error({ err: String((err as Error)?.stack ?? err) }, 'chain crashed');
       throw err;

@@ -20,6 +20,7 @@ import { approvalGate, approveChange, askQuestions } from './gates.js';
 import { recordChainCosts } from './promptCosts.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
+import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
 import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
@@ -93,6 +94,7 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
         return { type: 'no-tests-written' };
       }
       const { run, output: text } = await runChainTests(session, deps, effect.expect);
+      await updateSpec(session, deps);
       // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
       // block, cut to fit the machine's 4,000-character tail so the block stays whole.
       const output = dataBlock('test_output', { command: run.argv.join(' ') }, tailChars(text, 3600));
@@ -180,13 +182,16 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     for (;;) {
       if (signal?.aborted) throw new InterruptedError();
       const effect = session.ctx.machine.awaiting!;
-      // The baseline runs before the solution is presented, before any change of ours.
-      if (effect.kind === 'gate') await ensureBaseline(session, deps);
+      // The baseline runs before the solution is presented, before any change of ours; the spec is written for the reviewer.
+      if (effect.kind === 'gate') {
+        await ensureBaseline(session, deps);
+        await updateSpec(session, deps);
+      }
       if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
-      if (effect.kind === 'complete') return await finish(session, 'complete', null);
+      if (effect.kind === 'complete') return await finish(session, 'complete', null, deps);
       if (effect.kind === 'fail') {
         await debugFailedChain(session, deps, effect.reason);
-        return await finish(session, 'failed', effect.reason);
+        return await finish(session, 'failed', effect.reason, deps);
       }
       const event = await performWithRecovery(effect, session, deps);
       const t = transition(session.ctx.machine, event, settings);
@@ -250,20 +255,37 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
   const c = session.ctx;
   c.status = 'paused';
   c.until_phase = null;
-  c.pending = { kind: 'approval', presented: c.solution ?? '(no solution text was produced)' };
+  const spec = specPath(session.file, specsDirOf(deps));
+  c.pending = { kind: 'approval', presented: `${c.solution ?? '(no solution text was produced)'}${gateNotes(c, spec)}` };
   await session.save();
-  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
+  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. The spec: ${specPath(session.file, specsDirOf(deps))}. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
   return 'paused';
 }
 
+/**
+ * Rewrites the chain's spec (and, with `final`, its PR description) once a solution exists. A
+ * failed write is a warning: the context file, not the spec, is the chain's state.
+ */
+export async function updateSpec(session: ChainSession, deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>, final = false): Promise<string | null> {
+  const c = session.ctx;
+  if (c.single_prompt || (!c.solution_versions.length && !c.solution)) return null;
+  try {
+    return (await writeSpecFiles(c, session.file, specsDirOf(deps), { final })).spec;
+  } catch (err) {
+    deps.ui.progress.warn(`could not write the spec: ${(err as Error).message}`);
+    return null;
+  }
+}
+
 /** Ends the chain as complete or failed (with `reason`), saves, and adds its runs to the measured prompt costs. */
-export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
+export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null, deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
   c.status = status;
   c.error = reason;
   c.pending = null;
   await session.save();
+  if (deps) await updateSpec(session, deps, status === 'complete');
   recordChainCosts(path.dirname(session.file), c);
   return status;
 }

@@ -11,6 +11,7 @@ import { openQuestions } from '../memory/fold.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
 import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';
+import { gateNotes, specPath, specsDirOf } from './spec.js';
 import type { ChainSession } from './session.js';
 
 const hint = (id: string, what: string) => `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
@@ -57,7 +58,8 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
 /** The solution approval gate (Y / n / more-info). */
 export async function approvalGate(session: ChainSession, deps: DriveDeps): Promise<GateResponse> {
   const ctx = session.ctx;
-  const presented = ctx.solution ?? '(no solution text was produced)';
+  const spec = ctx.solution_versions.length || ctx.solution ? specPath(session.file, specsDirOf(deps)) : null;
+  const presented = `${ctx.solution ?? '(no solution text was produced)'}${gateNotes(ctx, spec)}`;
   let answer: GateResponse;
   const recorded = ctx.gate_response;
   if (recorded && recorded.kind === 'solution') {

@@ -145,7 +145,9 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
   // Taken after the run, so that files the run itself writes do not count as a change.
   const fingerprint = expect === 'baseline' ? await workspaceFingerprint(deps.workspace, contextsDir) : null;
   const report = parseTestOutput(r.output);
-  const failing = report?.failing ?? [];
+  // Runners name a failing file by its absolute path: kept relative to the workspace, like every path the chain records.
+  const root = `${path.resolve(deps.workspace)}${path.sep}`;
+  const failing = (report?.failing ?? []).map((f) => f.split(root).join(''));
   const { verdict, new_failures } = judgeRun(expect, r.passed, failing, latestBaseline(ctx));
   const run: TestRun = {
     at: session.now(),

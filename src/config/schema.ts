@@ -127,6 +127,8 @@ export const ConfigSchema = z.object({
    * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.
    */
   test_command: z.array(z.string()).min(1).optional(),
+  /** Where chains' Markdown specs are written (relative to the workspace); absent = beside the context files. */
+  specs_dir: z.string().min(1).optional(),
   /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */
   prompt_dirs: z.array(z.string()).default([]),
   /** Price overrides and additions, USD per million tokens, keyed by model id. */

@@ -57,6 +57,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   show: ['show', '001'],
   pending: ['pending', '001'],
   rollback: ['rollback', '001'],
+  spec: ['spec', '001'],
   'chain-cost': ['chain-cost', '001'],
   'prompts show': ['prompts', 'show', 'x'],
   'prompt run': ['prompt', 'run', 'security_scanner'],
@@ -140,6 +141,9 @@ describe('the JSON contract of the built binary', () => {
     const alone = contract(await e.run('prompt', 'run', 'security_scanner', '--focus', 'src/app.js', '--json'), 0);
     expect(alone).toMatchObject({ schema: 'claude-exec/prompt-run@1', prompt: 'security_scanner', status: 'complete' });
     seen.set('prompt run', alone);
+    const spec = contract(await e.run('spec', id, '--json'), 0);
+    expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
+    seen.set('spec', spec);
     seen.set('rollback', contract(await e.run('rollback', id, '--json'), 0));
 
     // demo (no fake server, no key) in its own temporary directory.

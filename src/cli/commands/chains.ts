@@ -107,6 +107,23 @@ export function register(program: Command): void {
   applies(pending, 'read');
   examples(pending, ['claude-exec pending 047', 'claude-exec pending 047 --json | jq -r .pending.diff']);
 
+  const spec = program
+    .command('spec')
+    .description("a chain's Markdown spec: acceptance criteria linked to the tests that cover them, decisions, solution, file plan, readiness")
+    .argument('<id>', 'chain id')
+    .action(async (id: string, _o, cmd: Command) => {
+      const { opts, io } = commandContext(cmd);
+      const [{ loadChain }, { specDocument }] = await Promise.all([import('../../app/chains.js'), import('../../app/specView.js')]);
+      const { ctx, file } = await loadChain(dirsOf(opts), id);
+      const doc = await specDocument(ctx, file, opts.cwd);
+      if (opts.json) return printJson(io, doc);
+      io.out(doc.markdown.trimEnd());
+      if (!doc.written) io.err(`(not written yet: chain ${ctx.chain_id} has presented no solution; this is the spec as it stands)`);
+      else io.err(`(${doc.path})`);
+    });
+  applies(spec, 'read');
+  examples(spec, ['claude-exec spec 047', 'claude-exec spec 047 > spec.md', "claude-exec spec 047 --json | jq '.criteria[] | {id, tests}'", 'claude-exec spec 047 --json | jq .uncovered']);
+
   const rollback = program
     .command('rollback')
     .description("restore the workspace files to the chain's pre-implementation checkpoint")

@@ -16,6 +16,7 @@ import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
+import { SpecOutputSchema } from './spec.js';
 import { StatusOutputSchema } from './status.js';
 import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 
@@ -35,6 +36,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
+  spec: { schema: SpecOutputSchema, description: 'spec ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
