@@ -13,7 +13,7 @@ import { coverage, readiness, readTestFiles, renderSpec, specPath, specsDirOf } 
  * (an unreadable config falls back to beside the context file).
  */
 export async function specDocument(ctx: ChainContext, file: string, cwd: string): Promise<SpecOutput> {
-  let specsDir: string | null = null;
+  let specsDir: string | null;
   try {
     specsDir = specsDirOf({ config: loadConfig(cwd).config, workspace: cwd });
   } catch {

@@ -146,7 +146,7 @@ export function splitCommand(text: string): string[] {
 
 /** Reads what `detectTestCommand` needs from `root` (files over 256 KB are skipped). */
 export function probeWorkspace(root: string): WorkspaceProbe {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(root);
   } catch {
