@@ -100,12 +100,19 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
   const ctx = session.ctx;
   const recorded = ctx.gate_response;
   let decision: ApprovalDecision;
+  let all = false;
+  let by: string | null = null;
   if (recorded && recorded.kind === 'file-change' && recorded.path === change.path) {
     decision = recorded.response === 'approved' ? { approved: true } : { approved: false, reason: recorded.note ?? 'rejected' };
+  } else if (ctx.approve_all_changes && ctx.current_phase === 'implementation') {
+    decision = { approved: true };
+    by = 'approved with the rest of this implementation ("all")';
   } else if (deps.yes) {
     decision = { approved: true };
   } else if (deps.ui.interactive) {
-    decision = await deps.ui.confirmChange(change);
+    const r = await deps.ui.confirmChange(change);
+    all = r.approved && r.all === true;
+    decision = r.approved ? { approved: true } : r;
   } else {
     await session.update((c) => {
       c.status = 'awaiting-input';
@@ -122,9 +129,10 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
       kind: 'file-change',
       presented: change.path,
       user_response: decision.approved ? 'approved' : 'rejected',
-      note: decision.approved ? null : decision.reason,
+      note: decision.approved ? (all ? 'approved with all the remaining changes of this implementation' : by) : decision.reason,
       timestamp: session.now(),
     });
+    if (all) c.approve_all_changes = true;
     c.gate_response = null;
     c.pending = null;
     c.status = 'running';

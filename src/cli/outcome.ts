@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { ChainOutcome } from '../app/chain.js';
 import { checklistLines, prPath, readiness } from '../app/spec.js';
+import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
 import type { RunOutput } from './contract/run.js';
@@ -49,6 +50,15 @@ export function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string
   return error.hint ?? null;
 }
 
+/** What to do about a failed chain: more iterations at the implementation cap, else resume. */
+function failedHint(c: ChainContext, flags: string[] = []): string {
+  const a = c.machine.awaiting;
+  if (a?.kind === 'fail' && a.reason.endsWith(ITERATION_CAP_REASON)) {
+    return `\`${nextCommands(c, flags)[0]}\` continues with the last failure as feedback; \`claude-exec spec ${c.chain_id}\` shows which criteria are still red.`;
+  }
+  return `\`claude-exec resume ${c.chain_id}\` retries from the last completed step.`;
+}
+
 /** The `claude-exec/run@1` document of an outcome. */
 export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutput {
   const c = o.ctx;
@@ -81,7 +91,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     error: o.error
       ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
       : failed
-        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: `\`claude-exec resume ${c.chain_id}\` retries from the last completed step.` }
+        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: failedHint(c, opts.flags) }
         : null,
     exit_code: exitCode,
   };
