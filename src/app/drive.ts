@@ -143,6 +143,7 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
   const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
+    contextsDir: path.dirname(path.resolve(session.file)),
     sandbox,
     testCommand: () => testArgv(session.ctx, base),
     limits: base.config.limits,
