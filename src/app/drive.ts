@@ -17,6 +17,7 @@ import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
+import { keepOriginal, originalsDir } from './originals.js';
 import { recordChainCosts } from './promptCosts.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
@@ -80,9 +81,14 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
     case 'checkpoint': {
       if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
-        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
-        if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
-        else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+        const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
+        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude: contextsRel && !contextsRel.startsWith('..') ? [contextsRel] : [], maxFileBytes: deps.config.limits.checkpoint_file_bytes });
+        if (checkpoint) {
+          session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
+          if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
+        } else {
+          deps.ui.progress.warn(`the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`);
+        }
         // The baseline again when the workspace changed since it ran (before any change of ours).
         await ensureBaseline(session, deps, true);
       }
@@ -147,7 +153,12 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
     sandbox,
     testCommand: () => testArgv(session.ctx, base),
     limits: base.config.limits,
-    approve: (change) => approveChange(session, deps, change),
+    approve: async (change) => {
+      const decision = await approveChange(session, deps, change);
+      // Without git, the file's original is kept before its first change, so that rollback works.
+      if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
+      return decision;
+    },
     onWritten: (rel, { isTest }) => {
       const mem = session.ctx.session_memory;
       if (!mem.files_modified.includes(rel)) mem.files_modified.push(rel);

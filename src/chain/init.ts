@@ -64,5 +64,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     journal: null,
     test_command: null,
     approve_all_changes: false,
+    originals: [],
   };
 }

@@ -313,7 +313,19 @@ export const TestCommandSchema = z.object({
 });
 export type TestCommand = z.infer<typeof TestCommandSchema>;
 
-export const CheckpointSchema = z.object({ phase: PhaseSchema, git_ref: z.string(), created_at: isoDate });
+export const CheckpointSchema = z.object({
+  phase: PhaseSchema,
+  git_ref: z.string(),
+  created_at: isoDate,
+  /** Changed or untracked files left out of the snapshot for their size (limits.checkpoint_file_bytes). */
+  left_out: z.array(z.string()).default([]),
+});
+
+/**
+ * Without git: the original of each file the chain changed, kept before its first change under
+ * `<context file>.originals/` (`existed: false` for a file the chain created), so rollback works.
+ */
+export const OriginalSchema = z.object({ path: z.string(), existed: z.boolean() });
 
 /**
  * The conversation of a step that is still running, saved after every call so that a crashed
@@ -452,6 +464,8 @@ export const ChainContextSchema = z.object({
    * or the human's answer); null until the chain resolves it at its start (issue 8).
    */
   test_command: TestCommandSchema.nullable().default(null),
+  /** Without a git checkpoint: the originals kept of the files the chain changed (issue 8). */
+  originals: z.array(OriginalSchema).default([]),
   /** `all` at a file-change gate or `approve --all-changes`: the rest of this implementation's changes are approved. */
   approve_all_changes: z.boolean().default(false),
 });

@@ -70,6 +70,8 @@ export const LimitsSchema = z.object({
   /** Tool output returned to the model, in bytes. */
   tool_output_bytes: z.number().int().positive().default(32_000),
   test_timeout_ms: z.number().int().positive().default(300_000),
+  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). */
+  checkpoint_file_bytes: z.number().int().positive().default(5_000_000),
   /** Per request, in ms (the SDK default is 10 minutes). */
   request_timeout_ms: z.number().int().positive().default(600_000),
   /** SDK retries for 408/409/429/5xx and connection errors (SDK default: 2). */

@@ -144,7 +144,7 @@ describe('the JSON contract of the built binary', () => {
     const spec = contract(await e.run('spec', id, '--json'), 0);
     expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
     seen.set('spec', spec);
-    seen.set('rollback', contract(await e.run('rollback', id, '--json'), 0));
+    seen.set('rollback', contract(await e.run('rollback', id, '--json', '--yes'), 0));
 
     // demo (no fake server, no key) in its own temporary directory.
     const dir = await tempDir('claude-exec-demo-contract-');
