@@ -49,14 +49,16 @@ export const EditFileInput = z.object({
 export type EditFileInput = z.infer<typeof EditFileInput>;
 
 /**
- * Pure: is this a test file? True under a `test/`, `tests/` or `__tests__/` directory, or when the
- * name matches `*.test.*` / `*.spec.*`.
+ * Pure: is this a test file? True under a `test/`, `tests/`, `__tests__/` or `spec/` directory, or
+ * when the name follows a runner's convention: `*.test.*` / `*.spec.*` (JavaScript), `test_*.py` /
+ * `*_test.py` (pytest), `*_test.go` (go test), `*_spec.rb` / `*_test.rb` (RSpec, minitest),
+ * `*Test.java` / `*Tests.java` / `*Test.kt` (JUnit), `*Tests.cs` / `*Test.cs` (.NET), `*Test.php` (PHPUnit).
  */
 export function isTestPath(relPath: string): boolean {
   const segments = relPath.split(/[\\/]/);
   const base = segments.pop() ?? '';
-  if (segments.some((s) => s === 'test' || s === 'tests' || s === '__tests__')) return true;
-  return /\.(test|spec)\./.test(base);
+  if (segments.some((s) => s === 'test' || s === 'tests' || s === '__tests__' || s === 'spec')) return true;
+  return /\.(test|spec)\./.test(base) || /^test_.*\.py$|_test\.(py|go|rb)$|_spec\.rb$|Tests?\.(java|kt|cs|php)$/.test(base);
 }
 
 /** Pure: occurrences of `needle` in `haystack`, overlapping ones included (so "aa" in "aaa" is 2). */
