@@ -157,7 +157,11 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   for (const q of proposedQuestions(ctx)) add('proposed', `- [${q.id}] (${q.prompt}) ${oneLine(q.question)} — why: ${oneLine(q.why)}; default: ${oneLine(q.default_answer)}`, early ? 84 : 30, recent(q.step));
 
   titles.facts = '### Known facts';
-  for (const [k, v] of Object.entries(ctx.discovered)) add('facts', `- ${k}: ${clip(factValue(v), 600)}`, 60);
+  for (const [k, v] of Object.entries(ctx.discovered)) {
+    const value = factValue(v).trim();
+    // An empty fact (a stack with no dependencies) says "none" rather than nothing.
+    add('facts', `- ${k}: ${value ? clip(value, 600) : '(none)'}`, 60);
+  }
 
   const digest = ctx.memory_digest;
   if (digest) {

@@ -95,6 +95,15 @@ const rows: Row[] = [
     omitted: null,
     fits: true,
   },
+  {
+    name: 'known facts: lists joined, an empty value shown as (none) rather than blank',
+    ctx: () => ({ ...chainOf(requirementSteps), discovered: { test_command: 'node --test', dependencies: [], routes: ['GET /health', 'POST /notes'] } }),
+    budget: 12_000,
+    contains: ['### Known facts', '- test_command: node --test', '- dependencies: (none)', '- routes: GET /health; POST /notes'],
+    absent: ['- dependencies: \n'],
+    omitted: null,
+    fits: true,
+  },
 ];
 
 describe('renderMemory', () => {
