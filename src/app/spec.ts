@@ -250,6 +250,9 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
     out.push('## Readiness', '');
     out.push(`Verdict: ${r.passed === null ? 'not assessed' : r.passed ? 'ready' : 'not ready'}`, '', ...checklistLines(r), '');
     for (const b of r.blocking) out.push(`- Blocking: ${b}`);
+    ctx.test_runs.forEach((t, i) => {
+      if (t.verdict === 'unexpected-green') out.push(`- ⚠ The new tests passed before any implementation (run ${i + 1}): they may not pin the criteria.`);
+    });
     const uncovered = cov.filter((c) => c.tests.length === 0).map((c) => c.id);
     if (uncovered.length) out.push(`- ⚠ Criteria without a test: ${uncovered.join(', ')}`);
     out.push('');

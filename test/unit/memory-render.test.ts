@@ -159,5 +159,9 @@ describe('renderMemory', () => {
     expect(text).toContain('- rejected the solution: keep sessions for the web UI');
     expect(text).toContain('- 2 trace_existing_flow (context-building): FAILED — the model gave invalid input');
     expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nnot ok 1 - verifies a token\n</test_output>');
+    // Counts, failing names and the verdict against the baseline reach the next prompt.
+    const judged = TestRunSchema.parse({ at: 'u', phase: 'implementation', expect: 'green', passed: false, exit_code: 1, timed_out: false, output_tail: '', counts: { runner: 'pytest', passed: 3, failed: 1, skipped: 0 }, failing: ['t.py::old'], verdict: 'no-new-failures' });
+    const later = renderMemory({ ...ctx, test_runs: [...ctx.test_runs, judged] }, { phase: 'implementation', prompt: 'tdd_flow_controller', budgetTokens: 12_000 }).text;
+    expect(later).toContain('(implementation, expecting green): failed (exit 1), 1 failed, 3 passed (pytest); failing: t.py::old — no new failure: every failing test already failed in the baseline');
   });
 });
