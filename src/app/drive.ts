@@ -268,7 +268,9 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
   c.status = 'paused';
   c.until_phase = null;
   const spec = specPath(session.file, specsDirOf(deps));
-  c.pending = { kind: 'approval', presented: `${c.solution ?? '(no solution text was produced)'}${gateNotes(c, spec)}` };
+  c.pending = { kind: 'approval', presented: c.solution ?? '(no solution text was produced)' };
+  const notes = gateNotes(c, spec);
+  if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
   await session.save();
   deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. The spec: ${specPath(session.file, specsDirOf(deps))}. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
   return 'paused';

@@ -59,17 +59,21 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
 export async function approvalGate(session: ChainSession, deps: DriveDeps): Promise<GateResponse> {
   const ctx = session.ctx;
   const spec = ctx.solution_versions.length || ctx.solution ? specPath(session.file, specsDirOf(deps)) : null;
-  const presented = `${ctx.solution ?? '(no solution text was produced)'}${gateNotes(ctx, spec)}`;
+  const presented = ctx.solution ?? '(no solution text was produced)';
+  // Beside the solution (not in it): the test command, the baseline and where the spec is.
+  const notes = gateNotes(ctx, spec);
   let answer: GateResponse;
   const recorded = ctx.gate_response;
   if (recorded && recorded.kind === 'solution') {
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
+    if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
-    answer = await deps.ui.askApproval(presented, ctx.confidence_scores.overall);
+    answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall);
   } else {
+    if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     await session.update((c) => {
       c.status = 'awaiting-input';
       c.pending = { kind: 'approval', presented };

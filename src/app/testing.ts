@@ -25,17 +25,22 @@ const FINGERPRINT_FILES = 20_000;
 const RUN_OUTPUT_DIRS = new Set(['.pytest_cache', '__pycache__', '.mypy_cache', '.ruff_cache', '.venv', 'target', '.gradle', 'obj', 'bin', '.next', '.nuxt', '.turbo', '.cache', 'tmp', 'log', 'logs']);
 
 /**
- * Resolves the chain's test command once, before its first prompt: config `test_command` wins,
- * else the workspace's files decide (src/tools/testCommand.ts), else the human is asked, with a
+ * Resolves the chain's test command before its first prompt (and again on every resume, so that a
+ * changed config takes effect): config `test_command` wins, else the workspace's files decide (src/tools/testCommand.ts), else the human is asked, with a
  * proposed command as the default (`--yes` takes it; without a terminal the chain waits:
  * AwaitingInputError, exit 3, and `answer ID --answer test_command="…"` supplies it).
  */
 export async function resolveTestCommand(session: ChainSession, deps: DriveDeps): Promise<void> {
   const ctx = session.ctx;
-  if (ctx.test_command) return;
   const configured = deps.config.test_command;
+  const CONFIG = 'config test_command';
+  // Config wins, also when it changed since the chain started; a command that came from a config
+  // that no longer sets one is found again.
+  if (configured?.length && ctx.test_command?.source === CONFIG && ctx.test_command.argv.join('\0') === configured.join('\0')) return;
+  if (!configured?.length && ctx.test_command && ctx.test_command.source !== CONFIG) return;
+  if (!configured?.length) ctx.test_command = null;
   if (configured?.length) {
-    ctx.test_command = { argv: [...configured], source: 'config test_command' };
+    ctx.test_command = { argv: [...configured], source: CONFIG };
   } else {
     const probe = probeWorkspace(deps.workspace);
     const found = detectTestCommand(probe);
