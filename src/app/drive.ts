@@ -11,7 +11,8 @@ import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedEr
 import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
-import { createCheckpoint } from '../tools/git.js';
+import { changedSinceCheckpoint, createCheckpoint } from '../tools/git.js';
+import { isTestPath } from '../tools/writeTools.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
@@ -95,7 +96,7 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'checkpointed' };
     }
     case 'tests': {
-      if (effect.expect === 'red' && session.ctx.session_memory.tests_written.length === 0) {
+      if (effect.expect === 'red' && !(await testFilesWritten(session, deps))) {
         deps.ui.progress.warn('test_generator wrote no test file: asking it again');
         return { type: 'no-tests-written' };
       }
@@ -111,6 +112,22 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * Did the implementation add or change a test file? What the write tools recorded, else (a kill
+ * between a write and its save) the test files that differ from the git checkpoint, or whose
+ * originals were kept; found ones are recorded.
+ */
+async function testFilesWritten(session: ChainSession, deps: DriveDeps): Promise<boolean> {
+  const mem = session.ctx.session_memory;
+  if (mem.tests_written.length) return true;
+  const checkpoint = session.ctx.checkpoints.find((k) => k.phase === 'implementation');
+  const found = checkpoint
+    ? await changedSinceCheckpoint(deps.workspace, checkpoint.git_ref, isTestPath)
+    : session.ctx.originals.map((o) => o.path).filter(isTestPath);
+  for (const rel of found) if (!mem.tests_written.includes(rel)) mem.tests_written.push(rel);
+  return found.length > 0;
 }
 
 /** The last `max` characters of `text`, from a line start when one is near. */

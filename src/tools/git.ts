@@ -168,6 +168,24 @@ export async function planRollback(root: string, gitRef: string, filesModified: 
   return { restore, remove, keep };
 }
 
+/**
+ * Workspace-relative files that differ from `gitRef` and satisfy `keep` (e.g. test files): tracked
+ * files changed since, and untracked files absent there or with other content. Returns [] when git
+ * fails (the caller then relies on what it recorded itself).
+ */
+export async function changedSinceCheckpoint(root: string, gitRef: string, keep: (rel: string) => boolean): Promise<string[]> {
+  const diff = await git(root, ['diff', '--name-only', '-z', '--relative', '--diff-filter=ACMR', gitRef, '--', '.']);
+  const others = await git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
+  if (diff.exitCode !== 0 || others.exitCode !== 0) return [];
+  const out = new Set(diff.stdout.split('\0').filter((f) => f && keep(f)));
+  for (const rel of others.stdout.split('\0').filter((f) => f && keep(f))) {
+    const was = await git(root, ['rev-parse', '-q', '--verify', `${gitRef}:./${rel}`]);
+    const now = await git(root, ['hash-object', `./${rel}`]);
+    if (was.exitCode !== 0 || was.stdout.trim() !== now.stdout.trim()) out.add(rel);
+  }
+  return [...out];
+}
+
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
   const stop = path.resolve(root);
   for (let d = path.resolve(dir); d !== stop && d.startsWith(stop + path.sep); d = path.dirname(d)) {

@@ -1,7 +1,8 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedPaths, createCheckpoint, rollback } from '../../src/tools/git.js';
+import { changedPaths, changedSinceCheckpoint, createCheckpoint, rollback } from '../../src/tools/git.js';
+import { isTestPath } from '../../src/tools/writeTools.js';
 import { gitIn, makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
 let ws: TempWorkspace;
@@ -129,5 +130,19 @@ describe('what the checkpoint leaves out (issue 8)', () => {
 
   it('changedPaths reads porcelain -z output: renames skip their source, deletions are left out', () => {
     expect(changedPaths(' M src/a.js\0?? new.txt\0R  b.js\0old-b.js\0 D gone.js\0')).toEqual(['src/a.js', 'new.txt', 'b.js']);
+  });
+});
+
+describe('changedSinceCheckpoint', () => {
+  it('finds the test files changed or created since the checkpoint, not the ones left as they were', async () => {
+    await writeFile(file('test/untracked.test.js'), 'old\n');
+    const cp = (await createCheckpoint(ws.root, '048'))!;
+    expect(await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).toEqual([]);
+    await writeFile(file('test/auth.test.js'), '// changed\n');
+    await writeFile(file('test/new.test.js'), 'new\n');
+    await writeFile(file('src/app.js'), '// not a test\n');
+    expect((await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).sort()).toEqual(['test/auth.test.js', 'test/new.test.js']);
+    await writeFile(file('test/untracked.test.js'), 'changed\n');
+    expect(await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).toContain('test/untracked.test.js');
   });
 });
