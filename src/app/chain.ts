@@ -4,13 +4,16 @@
  * outcome as data (with the typed error that decides the exit code, if any).
  */
 import path from 'node:path';
-import { PHASES, type ChainContext, type Phase } from '../chain/schema.js';
+import { PHASES, type ChainContext, type PatternUse, type Phase } from '../chain/schema.js';
 import { newChainContext } from '../chain/init.js';
 import { createChain, findChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
+import { forecastFor, forecastLine, type Forecast } from './forecast.js';
+import { seedChain } from '../patterns/apply.js';
+import type { PatternDoc } from '../patterns/file.js';
 import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
@@ -36,6 +39,8 @@ export interface DriveOptions {
   maxCostUsd?: number;
   /** --model: one model for every tier of this chain. */
   model?: string;
+  /** A saved pattern to apply when the chain is created (src/patterns/apply.ts). */
+  pattern?: { doc: PatternDoc; similarity: number; appliedBy: PatternUse['applied_by'] };
   /**
    * Called once the chain is locked for this process and the answer (if any) is accepted, just
    * before it is driven: the web view replies to the page then, and the chain goes on behind it.
@@ -108,21 +113,40 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   const until = parseUntil(opts.until);
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
-  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) =>
-    newChainContext({
-      chainId,
-      chainUid,
-      goal: goal.trim(),
-      slug,
-      workspace: path.resolve(base.workspace),
-      model: models.default,
-      models,
-      now: base.clock(),
-      untilPhase: until,
-      maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
-    }),
-  );
+  // The forecast before the first call (src/app/forecast.ts); a chain never fails for it.
+  let forecast: Forecast | null = null;
+  try {
+    const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern });
+  } catch {
+    forecast = null;
+  }
+  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) => {
+    const ctx: ChainContext = {
+      ...newChainContext({
+        chainId,
+        chainUid,
+        goal: goal.trim(),
+        slug,
+        workspace: path.resolve(base.workspace),
+        model: models.default,
+        models,
+        now: base.clock(),
+        untilPhase: until,
+        maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
+      }),
+      forecast,
+    };
+    return opts.pattern ? seedChain(ctx, opts.pattern.doc, { similarity: opts.pattern.similarity, appliedBy: opts.pattern.appliedBy, catalog: base.catalog }) : ctx;
+  });
   base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  if (forecast) base.ui.progress.info(forecastLine(forecast));
+  if (opts.pattern) {
+    const p = opts.pattern.doc;
+    base.ui.progress.info(
+      `Applying pattern ${p.name}: ${p.questions.length} question(s) with its answers as defaults, ${p.decisions.length} decision(s) to confirm or revise, discovery first: ${p.discovery_prompts.map((d) => d.name).join(', ') || '-'}`,
+    );
+  }
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }
 

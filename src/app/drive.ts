@@ -16,10 +16,11 @@ import { isTestPath } from '../tools/writeTools.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
-import { buildPrefix } from './deps.js';
+import { buildPrefix, selectableNames } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
 import { keepOriginal, originalsDir } from './originals.js';
 import { recordChainCosts } from './promptCosts.js';
+import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
@@ -66,6 +67,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'batch-done', findings, confidence: c() };
     }
     case 'decide': {
+      // A pattern's discovery prompts run first, without a selector call (src/patterns/apply.ts).
+      const queued = queuedDiscovery(session.ctx, selectableNames(deps.catalog, deps.config));
+      if (queued) return { type: 'decision', decision: queued, known: selectableNames(deps.catalog, deps.config) };
       await maintainMemory(session, deps);
       const { decision, known } = await decideStep(session, deps);
       return { type: 'decision', decision, known };
@@ -197,6 +201,14 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
   const ctx = session.ctx;
   ctx.status = 'running';
   ctx.error = null;
+  // A pattern's questions (its answers as the proposed defaults) are asked before the first call.
+  if (!ctx.machine.awaiting && seededQuestionsOpen(ctx)) {
+    try {
+      await askQuestions(session, deps);
+    } catch (err) {
+      return stopped(session, err);
+    }
+  }
   if (!ctx.machine.awaiting) {
     session.enterPhase(ctx.machine.phase);
     deps.ui.progress.phase(ctx.machine.phase);
@@ -315,6 +327,7 @@ export async function finish(session: ChainSession, status: 'complete' | 'failed
   c.status = status;
   c.error = reason;
   c.pending = null;
+  if (c.pattern) c.pattern.adaptations = patternAdaptations(c);
   await session.save();
   if (deps) await updateSpec(session, deps, status === 'complete');
   recordChainCosts(path.dirname(session.file), c);

@@ -65,5 +65,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_command: null,
     approve_all_changes: false,
     originals: [],
+    forecast: null,
+    pattern: null,
   };
 }

@@ -405,6 +405,45 @@ export const JournalIndexSchema = z.object({
 });
 export type JournalIndex = z.infer<typeof JournalIndexSchema>;
 
+const RangeSchema = z.object({ median: z.number().min(0), low: z.number().min(0), high: z.number().min(0) });
+
+/** The forecast made before the chain's first call (src/app/forecast.ts): median and 80% interval. */
+export const ForecastSchema = z.object({
+  basis: z.enum(['similar-chains', 'prompt-costs', 'declared-classes']),
+  rests_on: z.string(),
+  chains: z.array(z.object({ chain_id: z.string(), similarity: unit })),
+  cost_usd: RangeSchema.nullable(),
+  calls: RangeSchema,
+  /** Model time (sum of call latencies), ms. */
+  duration_ms: RangeSchema.nullable(),
+  measured_runs: z.record(z.string(), z.number().int().min(0)).optional(),
+});
+export type ForecastRecord = z.infer<typeof ForecastSchema>;
+
+/** The saved pattern a chain started from (src/patterns/apply.ts) and how the chain adapted it. */
+export const PatternUseSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  /** 0..1 match of the task against the pattern (src/app/similar.ts); 1 when named with --pattern and not similar. */
+  similarity: unit,
+  /** How it came to be applied: confirmed at the terminal, named with --pattern, or accepted with --yes. */
+  applied_by: z.enum(['confirmed', 'flag', 'yes']),
+  /** Question ids seeded from it (their proposed defaults are its answers). */
+  questions: z.array(z.string()),
+  /** Its decisions, shown to the prompts as proposals to confirm or revise. */
+  decisions: z.array(z.object({ key: z.string(), choice: z.string(), rationale: z.string() })),
+  /** Discovery prompts run first in context building (without a selector call); `queued` once they were. */
+  discovery: z.array(z.string()),
+  queued: z.boolean(),
+  /** Its generated prompts found in the library (loaded), and the ones that are missing. */
+  generated_loaded: z.array(z.string()),
+  generated_missing: z.array(z.string()),
+  lessons: z.array(z.string()),
+  /** How the chain departed from it (answers changed, decisions revised), set when the chain finishes. */
+  adaptations: z.array(z.string()),
+});
+export type PatternUse = z.infer<typeof PatternUseSchema>;
+
 export const ChainContextSchema = z.object({
   /** 2; a version-1 file (no journal) is read and upgraded (src/chain/upgrade.ts). */
   schema_version: z.literal([1, SCHEMA_VERSION]),
@@ -468,5 +507,9 @@ export const ChainContextSchema = z.object({
   originals: z.array(OriginalSchema).default([]),
   /** `all` at a file-change gate or `approve --all-changes`: the rest of this implementation's changes are approved. */
   approve_all_changes: z.boolean().default(false),
+  /** The forecast shown before the first call (null for chains started before forecasts, or by `prompt run`). */
+  forecast: ForecastSchema.nullable().default(null),
+  /** The saved pattern this chain applied (null: none). */
+  pattern: PatternUseSchema.nullable().default(null),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -34,7 +34,7 @@ export interface RenderedMemory {
 }
 
 const NAMES: Record<SectionId, string> = {
-  goal: 'goal', requirements: 'requirements', answers: 'answers', gate: 'gate notes', decisions: 'decisions',
+  goal: 'goal', requirements: 'requirements', answers: 'answers', gate: 'gate notes', decisions: 'decisions', pattern: 'pattern proposals',
   solution: 'solution', plan: 'file plan lines', uncertainties: 'open uncertainties', proposed: 'proposed questions',
   facts: 'known facts', digest: 'digest lines', entries: 'findings and risks', proposals: 'proposals and documents',
   steps: 'lines of prompts already run', files: 'files changed', tests: 'test runs', cost: 'cost lines',

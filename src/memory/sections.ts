@@ -20,7 +20,7 @@ import { approvedSolution, currentSolution } from './fold.js';
 import { clip, oneLine } from './tokens.js';
 
 export const SECTIONS = [
-  'goal', 'requirements', 'answers', 'gate', 'decisions', 'solution', 'plan', 'uncertainties', 'proposed',
+  'goal', 'requirements', 'answers', 'gate', 'decisions', 'pattern', 'solution', 'plan', 'uncertainties', 'proposed',
   'facts', 'digest', 'entries', 'proposals', 'steps', 'files', 'tests', 'cost',
 ] as const;
 export type SectionId = (typeof SECTIONS)[number];
@@ -136,6 +136,14 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
 
   titles.decisions = '### Decisions';
   for (const [k, d] of Object.entries(ctx.decisions)) add('decisions', `- ${k}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 300)})`, 90);
+
+  // A saved pattern's decisions and lessons: proposals, never settled facts (src/patterns/apply.ts).
+  const pattern = ctx.pattern;
+  if (pattern) {
+    titles.pattern = `### Pattern applied: ${pattern.name} (${Math.round(pattern.similarity * 100)}% match) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
+    for (const d of pattern.decisions) add('pattern', `- proposed decision ${d.key}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 200)})`, 80);
+    for (const l of pattern.lessons) add('pattern', `- lesson: ${clip(oneLine(l), 300)}`, 60);
+  }
 
   const approved = approvedSolution(ctx);
   const solution = approved ?? currentSolution(ctx);

@@ -79,6 +79,23 @@ const billingText = (c: ChainCostOutput) =>
       : cost(c) + (c.subscription_calls ? ` (${c.subscription_calls} call(s) on a Claude subscription, not billed per token)` : '');
 
 /** One chain: totals by token kind, cost, duration, prompts, and breakdowns by prompt, phase and model. */
+/** The forecast beside the actual figures: `Forecast (similar-chains): cost $0.40 (80%: …) — actual $0.45, inside`. */
+function forecastLines(c: ChainCostOutput): string[] {
+  const f = c.forecast;
+  if (!f) return [];
+  const where = (r: { low: number; high: number }, v: number | null) => (v === null ? '' : v < r.low ? ', below the interval' : v > r.high ? ', above the interval' : ', inside the interval');
+  const money = (n: number) => `$${n.toFixed(4)}`;
+  const min = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${(ms / 1000).toFixed(1)} s`);
+  const line = (label: string, r: { median: number; low: number; high: number } | null, actual: number | null, fmt: (n: number) => string) =>
+    r ? `    ${label}: forecast ${fmt(r.median)} (80%: ${fmt(r.low)}–${fmt(r.high)}), actual ${actual === null ? 'unknown' : fmt(actual)}${where(r, actual)}` : `    ${label}: no forecast`;
+  return [
+    `  Forecast (${f.basis}; rests on ${f.rests_on}):`,
+    line('cost', f.cost_usd, c.cost_usd, money),
+    line('calls', f.calls, c.calls, (n) => String(Math.round(n))),
+    line('model time', f.duration_ms, c.model_time_ms, min),
+  ];
+}
+
 export function renderChainCost(c: ChainCostOutput, color: boolean): string {
   const k = c.tokens;
   return [
@@ -90,6 +107,7 @@ export function renderChainCost(c: ChainCostOutput, color: boolean): string {
     `  Prompts executed: ${c.prompts_executed} (${c.calls} calls)`,
     `  Cost per prompt: ${c.billing === 'subscription' ? 'subscription' : usd(c.cost_per_prompt_usd, 3)}`,
     `  Cache reads: ${pct(c.cache_read_share)} of prompt tokens`,
+    ...forecastLines(c),
     '',
     'By prompt:',
     breakdownTable('prompt', c.by_prompt, color),

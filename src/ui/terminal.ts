@@ -3,7 +3,7 @@
  * @inquirer/prompts, also on stderr. Ctrl-C at a prompt becomes an InterruptedError, so the chain
  * is saved as `cancelled` and the process exits 130 like any other interrupt.
  */
-import { expand, input } from '@inquirer/prompts';
+import { confirm, expand, input } from '@inquirer/prompts';
 import pc from 'picocolors';
 import type { Question } from '../chain/schema.js';
 import { InterruptedError } from '../errors.js';
@@ -59,6 +59,7 @@ export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
     progress,
     interactive: opts.interactive,
     close: () => progress.close(),
+    confirm: (message: string, defaultYes: boolean) => ask(message, () => confirm({ message, default: defaultYes }, context)),
     askQuestions: (questions: Question[]) =>
       ask('the clarifying questions', async () => {
         const answers: Record<string, string> = {};

@@ -34,4 +34,6 @@ export interface Ui {
   askApproval(solution: string, confidence: number): Promise<GateResponse>;
   /** Shows a diff of a file change and asks to apply it. */
   confirmChange(change: { path: string; diff: string; isNew: boolean }): Promise<ChangeResponse>;
+  /** A yes/no question with a default (e.g. "Save as reusable pattern?"); absent where nobody can answer. */
+  confirm?(message: string, defaultYes: boolean): Promise<boolean>;
 }

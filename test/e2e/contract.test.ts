@@ -16,7 +16,7 @@ import { buildProgram } from '../../src/cli/program.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { BIN, cliEnv, contextFiles, runCli, setupE2e, spawnCli, type CliResult, type E2e } from '../helpers/e2e.js';
 import { fakeChain } from '../helpers/chains.js';
-import { tempDir } from '../helpers/prompt-files.js';
+import { tempDir, writePrompt } from '../helpers/prompt-files.js';
 import { GOAL } from '../helpers/scenario.js';
 
 const E2E_TIMEOUT_MS = 300_000;
@@ -62,6 +62,10 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompts show': ['prompts', 'show', 'x'],
   'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
+  'prompts promote': ['prompts', 'promote', 'x'],
+  'save-pattern': ['save-pattern', '001'],
+  'patterns show': ['patterns', 'show', 'x'],
+  'patterns remove': ['patterns', 'remove', 'x'],
 };
 
 let e: E2e;
@@ -145,6 +149,22 @@ describe('the JSON contract of the built binary', () => {
     expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
     seen.set('spec', spec);
     seen.set('rollback', contract(await e.run('rollback', id, '--json', '--yes'), 0));
+    // prompts promote: a generated prompt no chain ran is moved only with --force, which the document says.
+    await writePrompt(path.join(e.ws.root, 'prompts'), 'custom', { name: 'contract_probe' });
+    const promoted = contract(await e.run('prompts', 'promote', 'contract_probe', '--category', 'discovery', '--force', '--json'), 0);
+    expect(promoted).toMatchObject({ name: 'contract_probe', category: 'discovery', shortfalls: ['no chain ran it'] });
+    seen.set('prompts promote', promoted);
+    // save-pattern on the complete chain, then the patterns commands on what it saved.
+    const saved = contract(await e.run('save-pattern', id, '--json'), 0);
+    seen.set('save-pattern', saved);
+    seen.set('patterns list', contract(await e.run('patterns', 'list', '--json'), 0));
+    seen.set('patterns show', contract(await e.run('patterns', 'show', saved.name as string, '--json'), 0));
+    seen.set('patterns validate', contract(await e.run('patterns', 'validate', '--json'), 0));
+    seen.set('patterns remove', contract(await e.run('patterns', 'remove', saved.name as string, '--json'), 0));
+    // run --estimate prints estimate@1 and makes no call.
+    const calls = e.messages().length;
+    expect(contract(await e.run('--json', 'Add a health check endpoint to the API', '--estimate'), 0)).toMatchObject({ schema: 'claude-exec/estimate@1' });
+    expect(e.messages().length).toBe(calls);
 
     // demo (no fake server, no key) in its own temporary directory.
     const dir = await tempDir('claude-exec-demo-contract-');

@@ -27,7 +27,7 @@ export interface CliResult {
 
 /** The environment of a spawned CLI: nothing inherited but PATH and HOME. */
 export function cliEnv(vars: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts' };
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts', CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns' };
   for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
   return env;
 }

@@ -188,6 +188,22 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
         if (fail) reviewFailed = true;
         return findings({ summary: `${t.prompt}: ${fail ? 'one blocking issue' : 'no blocking issue'}.`, verdict: { passed: !fail, blocking_issues: fail ? ['verifyToken must reject tokens without exp'] : [] } });
       }
+      case 'pattern_extractor': {
+        // Built from the record it was given: the answers it saw in {{context}} become its lessons.
+        const answers = [...answersIn(t.instructions)];
+        return findings({
+          summary: `Token auth beside session login; ${answers.length} answered question(s) worth asking up front.`,
+          findings: ['No wasted step: both discovery prompts settled a blocking area.'],
+          discovered: {
+            pattern_name: 'session_to_token_auth',
+            task_shape: 'Add JWT token authentication with refresh tokens beside session login in an Express app',
+            pattern_keywords: ['jwt', 'token', 'refresh', 'express', 'session', 'authentication'],
+            pattern_path: ['new_case', 'trace_existing_flow (decisive)', 'dependency_analyzer', 'uncertainty_analysis'],
+            pattern_lessons: answers.map(([q, a]) => `Ask up front: ${q} (last answer: ${a})`),
+          },
+          suggested_prompts: [...DISCOVERY_PROMPTS],
+        });
+      }
       default:
         return findings({ summary: `${t.prompt}: nothing further.` });
     }

@@ -8,7 +8,7 @@ import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { commandNames, guardDefaultTask } from '../typo.js';
-import type { GlobalOptions, Io } from '../io.js';
+import { printJson, type GlobalOptions, type Io } from '../io.js';
 
 /** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
 export async function setup(cmd: Command) {
@@ -43,7 +43,51 @@ export async function setup(cmd: Command) {
       ui.close();
     }
   };
-  return { opts, io, base, chain, driveOpts, drive };
+  type ChainOutcome = Awaited<ReturnType<typeof chain.startChain>>;
+  /**
+   * Drives with `fn` like `drive`; when the chain completed and a human is at a terminal (not
+   * --json), asks "Save as reusable pattern? [Y/n]" and saves it (src/patterns/save.ts).
+   */
+  const driveAndOffer = async (fn: () => Promise<ChainOutcome>) => {
+    let outcome: ChainOutcome | undefined;
+    await drive(async () => (outcome = await fn()));
+    if (!outcome || outcome.error || outcome.ctx.status !== 'complete' || outcome.ctx.single_prompt || opts.json || !io.interactive || !ui.confirm) return;
+    if (!(await ui.confirm('Save as reusable pattern?', true))) return;
+    const [{ savePattern }, { printSaved }] = await Promise.all([import('../../patterns/save.js'), import('./patterns.js')]);
+    printSaved(io, false, await savePattern(outcome.ctx.chain_id, base, { contextsDir: driveOpts.contextsDir, verbose: opts.verbose }), opts.cwd);
+    ui.close();
+  };
+  return { opts, io, base, chain, driveOpts, drive, driveAndOffer };
+}
+
+/**
+ * The saved pattern a new chain applies: none with --no-pattern; the named one with --pattern
+ * (UsageError for an unknown name, before anything is created); else the best match above the
+ * threshold — asked on a terminal ("Similar pattern: NAME (87% match) — apply?"), applied with
+ * --yes, otherwise only reported on stderr.
+ */
+async function choosePattern(task: string, flag: string | false | undefined, s: Awaited<ReturnType<typeof setup>>) {
+  if (flag === false) return undefined;
+  const [{ loadPatterns }, { findPattern }, { matchPatterns }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js'), import('../../patterns/apply.js')]);
+  const { patterns, issues } = await loadPatterns(s.opts.cwd);
+  if (issues.length) s.io.err(`warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`);
+  if (typeof flag === 'string') {
+    const doc = findPattern(patterns, flag);
+    return { doc, similarity: matchPatterns(task, [doc], 0)[0]?.similarity ?? 0, appliedBy: 'flag' as const };
+  }
+  const [best] = matchPatterns(task, patterns);
+  if (!best) return undefined;
+  const label = `Similar pattern: ${best.pattern.name} (${Math.round(best.similarity * 100)}% match)`;
+  const ui = s.base.ui;
+  if (s.io.interactive && !s.opts.json && ui.confirm) {
+    return (await ui.confirm(`${label} — apply?`, true)) ? { doc: best.pattern, similarity: best.similarity, appliedBy: 'confirmed' as const } : undefined;
+  }
+  if (s.opts.yes) {
+    s.io.err(`${label} — applied (--yes)`);
+    return { doc: best.pattern, similarity: best.similarity, appliedBy: 'yes' as const };
+  }
+  s.io.err(`${label} — not applied: without a terminal pass --pattern ${best.pattern.name} (or --yes) to apply it, --no-pattern to skip matching`);
+  return undefined;
 }
 
 /** The one contexts directory a driving command writes to. */
@@ -81,14 +125,26 @@ export function register(program: Command): void {
     .command('run', { isDefault: true })
     .description('start a new chain for a task and drive it through the phases (the default command)')
     .argument('[task...]', 'what to build or fix, in plain words (several words, or give `run` explicitly)')
-    .action(async (task: string[], _o, cmd: Command) => {
+    .option('--estimate', 'print the forecast (cost, calls, model time: median and 80% interval) and what it rests on, then stop: no chain, no call')
+    .option('--pattern <name>', 'apply this saved pattern (its questions with their answers as defaults, its decisions as proposals, its discovery prompts first)')
+    .option('--no-pattern', 'do not match the task against the saved patterns')
+    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
       }
       guardDefaultTask(task, commandNames(cmd.parent!), cmd.parent?.args[0] === 'run');
+      if (o.estimate) {
+        const { opts, io } = commandContext(cmd);
+        const [{ estimateTask }, { forecastLine }] = await Promise.all([import('../../app/estimate.js'), import('../../app/forecast.js')]);
+        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model, o.pattern);
+        if (opts.json) printJson(io, { schema: 'claude-exec/estimate@1', ...r });
+        else io.out(forecastLine(r.forecast));
+        return;
+      }
       const s = await setup(cmd);
-      await s.drive(() => s.chain.startChain(task.join(' '), s.base, s.driveOpts));
+      const pattern = await choosePattern(task.join(' '), o.pattern, s);
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern }));
     });
   applies(run, 'drive');
   examples(run, [
@@ -96,6 +152,8 @@ export function register(program: Command): void {
     'claude-exec --yes --until solution-approval "Plan a migration to Postgres"   # plan only, nothing approved',
     'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
     'claude-exec run refactor   # a one-word task needs run',
+    'claude-exec "Add rate limiting to the public API" --estimate   # the forecast only: no chain, no call',
+    'claude-exec --pattern session_to_token_auth "Add JWT auth to the admin API"   # start from a saved pattern',
   ]);
 
   const resume = program
@@ -109,7 +167,7 @@ export function register(program: Command): void {
         throw new UsageError(`--more-iterations "${o.moreIterations}" must be a whole number from 1 to 20`);
       }
       const s = await setup(cmd);
-      await s.drive(() => s.chain.resumeChain(id, s.base, { ...s.driveOpts, ...(more !== undefined ? { moreIterations: more } : {}) }));
+      await s.driveAndOffer(() => s.chain.resumeChain(id, s.base, { ...s.driveOpts, ...(more !== undefined ? { moreIterations: more } : {}) }));
     });
   applies(resume, 'drive');
   examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5', 'claude-exec resume 047 --more-iterations 2   # past the implementation iteration cap']);
@@ -126,7 +184,7 @@ export function register(program: Command): void {
       if (o.allChanges && (o.reject !== undefined || o.moreInfo !== undefined)) throw new UsageError('--all-changes approves: it cannot go with --reject or --more-info');
       const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null, allChanges: o.allChanges === true };
       const s = await setup(cmd);
-      await s.drive(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
     });
   applies(approve, 'drive');
   examples(approve, [
@@ -148,7 +206,7 @@ export function register(program: Command): void {
       const answers = { ...(o.file ? await readAnswersFile(o.file, io) : {}), ...parseAnswers(o.answer) };
       if (Object.keys(answers).length === 0) throw new UsageError('no answers given', `Use --answer q1=… or --file answers.json; \`claude-exec pending ${id}\` lists the questions.`);
       const s = await setup(cmd);
-      await s.drive(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.answerChain(id, answers, o.file ? 'file' : 'user', s.base, s.driveOpts));
     });
   applies(answer, 'drive');
   examples(answer, ['claude-exec pending 047    # the questions and their proposed defaults', 'claude-exec answer 047 --answer q1="Yes" --answer q2="Redis"', 'claude-exec answer 047 --file answers.json']);

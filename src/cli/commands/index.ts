@@ -9,6 +9,7 @@ import * as costReport from './cost-report.js';
 import * as demo from './demo.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
+import * as patterns from './patterns.js';
 import * as prices from './prices.js';
 import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
@@ -18,4 +19,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, init, demo, serve];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, patterns, init, demo, serve];

@@ -1,5 +1,6 @@
 /** `claude-exec/chain-cost@1`: one chain's tokens, cost, duration and breakdowns. */
 import { z } from 'zod';
+import { ForecastSchema } from '../../chain/schema.js';
 import { BillingSchema, BreakdownRowSchema, CostSchema, CountSchema, schemaId, TokensSchema, SubscriptionCallsSchema } from './common.js';
 
 export const ChainCostOutputSchema = z.object({
@@ -25,5 +26,7 @@ export const ChainCostOutputSchema = z.object({
   by_prompt: z.array(BreakdownRowSchema),
   by_phase: z.array(BreakdownRowSchema),
   by_model: z.array(BreakdownRowSchema),
+  forecast: ForecastSchema.nullable().describe('the forecast made before the first call (median and 80% interval), to compare with the actual figures; null when none was made'),
+  model_time_ms: z.number().min(0).describe('sum of the calls\' latencies (what the forecast\'s duration_ms measures)'),
 });
 export type ChainCostOutput = z.infer<typeof ChainCostOutputSchema>;

@@ -10,10 +10,12 @@ import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
 import { ErrorOutputSchema } from './error.js';
+import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
+import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSchema, PatternsValidateOutputSchema, SavePatternOutputSchema } from './patterns.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
-import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { SpecOutputSchema } from './spec.js';
@@ -22,6 +24,7 @@ import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
   run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
+  estimate: { schema: EstimateOutputSchema, description: 'run TASK --estimate' },
   status: { schema: StatusOutputSchema, description: 'status [ID]' },
   chain: { schema: ChainOutputSchema, description: 'status [ID] --full; the web view (serve) reads it for its chain page' },
   chains: { schema: ChainsOutputSchema, description: 'chains' },
@@ -34,6 +37,12 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-search': { schema: PromptsSearchOutputSchema, description: 'prompts search TEXT' },
   'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
+  'prompts-promote': { schema: PromptsPromoteOutputSchema, description: 'prompts promote NAME' },
+  'patterns-list': { schema: PatternsListOutputSchema, description: 'patterns list' },
+  pattern: { schema: PatternOutputSchema, description: 'patterns show NAME' },
+  'patterns-validate': { schema: PatternsValidateOutputSchema, description: 'patterns validate' },
+  'patterns-remove': { schema: PatternsRemoveOutputSchema, description: 'patterns remove NAME' },
+  'save-pattern': { schema: SavePatternOutputSchema, description: 'save-pattern ID' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   spec: { schema: SpecOutputSchema, description: 'spec ID' },

@@ -81,6 +81,8 @@ export function chainCostJson(c: ChainCostReport, ctx: ChainContext, file: strin
     by_prompt: c.by_prompt.map(row),
     by_phase: c.by_phase.map(row),
     by_model: c.by_model.map(row),
+    forecast: ctx.forecast,
+    model_time_ms: ctx.calls.reduce((n, call) => n + call.latency_ms, 0),
   };
 }
 

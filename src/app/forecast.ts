@@ -1,0 +1,262 @@
+/**
+ * A chain's forecast before its first call (issue 12, `--estimate` and the line at the start of
+ * every run): expected cost (USD), calls and duration (ms of model time: the sum of the calls'
+ * latencies, so a human's wait at a gate does not count) as a median and an 80% interval (the
+ * 10th and 90th percentiles, simple-statistics `quantile`). It rests on, in order:
+ *
+ * 1. `similar-chains`: at least MIN_SIMILAR complete chains of this contexts directory whose goal
+ *    resembles the task (src/app/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
+ *    together with the chains of the saved pattern the task matches (its source, and chains that applied it);
+ * 2. `prompt-costs`: the runs measured per prompt in every chain read, summed along the feature
+ *    flow's straight path (FLOW_PATH: no loops, no rejection); a prompt never measured counts at its
+ *    declared cost class (CLASS_TOKENS priced as input tokens of the default model);
+ * 3. `declared-classes`: no measurement at all — the declared classes alone.
+ *
+ * For 2 and 3 the median is the sum of the prompts' medians and the interval the sums of their
+ * 10th and 90th percentiles (as if every prompt ran high or low together: wider, never narrower,
+ * than independent runs would give). Pure except `forecastFor`, which reads the contexts directory.
+ */
+import { quantile } from 'simple-statistics';
+import type { ChainContext } from '../chain/schema.js';
+import { listChainFiles, readChainFile } from '../chain/store.js';
+import { priceFor, type PriceTable } from '../cost/prices.js';
+import type { Catalog } from '../library/catalog.js';
+import type { CostEstimate } from '../library/parse.js';
+import { rankSimilar } from './similar.js';
+
+export const MIN_SIMILAR = 3;
+export const MAX_SIMILAR = 20;
+/** Similarity (0..1) a past chain's goal needs to count as matching the task. */
+export const HISTORY_MATCH = 0.45;
+/** Chains read at most (the newest), so a start stays quick in a directory of thousands. */
+export const MAX_HISTORY = 200;
+
+/**
+ * The prompts a feature chain runs on its straight path (src/phases/machine.ts): requirements,
+ * two selector decisions around one discovery prompt (`trace_existing_flow` stands for the
+ * discovery the selector picks), analysis, synthesis and presentation, design, tests first,
+ * implementation, the two required quality gates and deployment readiness.
+ */
+export const FLOW_PATH = [
+  'new_case', 'requirement_disambiguator', 'requirement_validator', 'clarification_generator', 'requirement_extractor',
+  'prompt_selector', 'trace_existing_flow', 'prompt_selector', 'uncertainty_analysis', 'solution_synthesizer', 'solution_presenter',
+  'solution_designer', 'test_generator', 'tdd_flow_controller', 'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer',
+] as const;
+
+/** Uncached tokens of one run by declared class: [low, median, high] (the class bounds of src/app/promptStats.ts costClassOf; high's top is 4× its floor). */
+export const CLASS_TOKENS: Record<CostEstimate, [number, number, number]> = {
+  minimal: [20, 60, 100],
+  low: [100, 550, 1_000],
+  medium: [1_000, 3_000, 5_000],
+  high: [5_000, 10_000, 20_000],
+};
+
+export interface Range {
+  /** 50th percentile. */
+  median: number;
+  /** 10th percentile. */
+  low: number;
+  /** 90th percentile. */
+  high: number;
+}
+
+export type ForecastBasis = 'similar-chains' | 'prompt-costs' | 'declared-classes';
+
+export interface Forecast {
+  basis: ForecastBasis;
+  /** One sentence: what the figures rest on. */
+  rests_on: string;
+  /** The matching chains (similar-chains), most similar first: id and similarity 0..1. */
+  chains: { chain_id: string; similarity: number }[];
+  /** USD; null when nothing it rests on was priced. */
+  cost_usd: Range | null;
+  calls: Range;
+  /** Model time in ms; null when it rests on declared classes (no timings). */
+  duration_ms: Range | null;
+  /** Runs measured per prompt, by prompt on FLOW_PATH (0 = declared class used); only for prompt-costs. */
+  measured_runs?: Record<string, number>;
+}
+
+/** The 10th, 50th and 90th percentiles of `xs` (non-empty). */
+export function rangeOf(xs: readonly number[]): Range {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), low: quantile(s, 0.1), high: quantile(s, 0.9) };
+}
+
+/** Totals of one past chain: cost (null if any call was unpriced), calls, model time. */
+export function chainTotals(ctx: ChainContext): { cost: number | null; calls: number; ms: number } {
+  let cost: number | null = 0;
+  let ms = 0;
+  for (const c of ctx.calls) {
+    ms += c.latency_ms;
+    cost = cost === null || c.cost_usd === null ? null : cost + c.cost_usd;
+  }
+  return { cost, calls: ctx.calls.length, ms };
+}
+
+/** Complete chains of the feature flow (not `prompt run`'s one-prompt chains) that made calls. */
+export function usableHistory(chains: readonly ChainContext[]): ChainContext[] {
+  const seen = new Set<string>();
+  return chains.filter((c) => {
+    if (c.status !== 'complete' || c.single_prompt || c.calls.length === 0 || seen.has(c.chain_uid)) return false;
+    seen.add(c.chain_uid);
+    return true;
+  });
+}
+
+function fromChains(matched: { ctx: ChainContext; similarity: number }[]): Forecast {
+  const totals = matched.map((m) => chainTotals(m.ctx));
+  const costs = totals.map((t) => t.cost).filter((c): c is number => c !== null);
+  const ids = matched.map((m) => m.ctx.chain_id);
+  return {
+    basis: 'similar-chains',
+    rests_on: `${matched.length} similar complete chain${matched.length === 1 ? '' : 's'} in this workspace (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})${costs.length < totals.length ? `; ${totals.length - costs.length} had unpriced calls and are left out of the cost` : ''}`,
+    chains: matched.map((m) => ({ chain_id: m.ctx.chain_id, similarity: m.similarity })),
+    cost_usd: costs.length ? rangeOf(costs) : null,
+    calls: rangeOf(totals.map((t) => t.calls)),
+    duration_ms: rangeOf(totals.map((t) => t.ms)),
+  };
+}
+
+interface Run {
+  cost: number | null;
+  calls: number;
+  ms: number;
+}
+
+/** Every run of each prompt in `chains` (steps that finished), with its calls' cost, count and latency. */
+export function runsByPrompt(chains: readonly ChainContext[]): Map<string, Run[]> {
+  const out = new Map<string, Run[]>();
+  for (const ctx of chains) {
+    const byStep = new Map<number, Run>();
+    for (const c of ctx.calls) {
+      const r = byStep.get(c.step) ?? { cost: 0, calls: 0, ms: 0 };
+      r.calls += 1;
+      r.ms += c.latency_ms;
+      r.cost = r.cost === null || c.cost_usd === null ? null : r.cost + c.cost_usd;
+      byStep.set(c.step, r);
+    }
+    for (const s of ctx.steps) {
+      const r = byStep.get(s.n);
+      if (s.status !== 'complete' || !r) continue;
+      const list = out.get(s.prompt) ?? [];
+      list.push(r);
+      out.set(s.prompt, list);
+    }
+  }
+  return out;
+}
+
+const add = (a: Range, b: Range): Range => ({ median: a.median + b.median, low: a.low + b.low, high: a.high + b.high });
+const zero = (): Range => ({ median: 0, low: 0, high: 0 });
+
+function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, prices: PriceTable): Forecast {
+  const inputRate = priceFor(prices, model)?.input_mtok ?? null;
+  let cost: Range | null = zero();
+  let calls = zero();
+  let ms: Range | null = zero();
+  const measured: Record<string, number> = {};
+  let declared = 0;
+  for (const name of FLOW_PATH) {
+    const list = runs.get(name) ?? [];
+    measured[name] = list.length;
+    if (list.length) {
+      calls = add(calls, rangeOf(list.map((r) => r.calls)));
+      if (ms) ms = add(ms, rangeOf(list.map((r) => r.ms)));
+      const priced = list.map((r) => r.cost).filter((c): c is number => c !== null);
+      cost = cost && priced.length ? add(cost, rangeOf(priced)) : null;
+      continue;
+    }
+    declared += 1;
+    ms = null;
+    calls = add(calls, { median: 1, low: 1, high: 1 });
+    const [lo, mid, hi] = CLASS_TOKENS[catalog.get(name)?.cost_estimate ?? 'medium'];
+    cost = cost && inputRate !== null ? add(cost, { low: (lo * inputRate) / 1e6, median: (mid * inputRate) / 1e6, high: (hi * inputRate) / 1e6 }) : null;
+  }
+  const steps = FLOW_PATH.length;
+  const counts = Object.values(measured).filter((n) => n > 0);
+  const each = counts.length ? (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each` : `${Math.min(...counts)}–${Math.max(...counts)} runs each`) : '';
+  if (declared === steps) {
+    return {
+      basis: 'declared-classes',
+      rests_on: `no measured runs yet: the declared cost classes of the ${steps} prompts on the feature flow's straight path, one call each, priced as ${model} input tokens (loops, agent turns and cached reads not counted)`,
+      chains: [],
+      cost_usd: cost,
+      calls,
+      duration_ms: null,
+    };
+  }
+  return {
+    basis: 'prompt-costs',
+    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared} of the ${steps} prompts on the feature flow's straight path${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
+    chains: [],
+    cost_usd: cost,
+    calls,
+    duration_ms: ms,
+    measured_runs: measured,
+  };
+}
+
+/** The saved pattern a forecast takes into account: its source chain and every chain that applied it match the task. */
+export interface ForecastPattern {
+  name: string;
+  source_uid: string;
+  /** 0..1, the task's match with the pattern. */
+  similarity: number;
+}
+
+/**
+ * The forecast for `task` from `chains` (already read; any status — only usable history counts).
+ * `model` is the chain's default-tier model (prices declared classes). With `pattern`, the chain it
+ * was saved from and the chains that applied it count as matching (at the pattern's similarity
+ * when their goal is less similar). Pure.
+ */
+export function forecast(task: string, chains: readonly ChainContext[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Forecast {
+  const history = usableHistory(chains);
+  const byUid = new Map(history.map((c) => [c.chain_uid, c]));
+  const sims = new Map(rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).map((h) => [h.id, h.similarity]));
+  const p = deps.pattern;
+  const viaPattern = new Set<string>();
+  if (p) {
+    for (const c of history) {
+      if (c.chain_uid !== p.source_uid && c.pattern?.name !== p.name) continue;
+      viaPattern.add(c.chain_uid);
+      sims.set(c.chain_uid, Math.max(sims.get(c.chain_uid) ?? 0, p.similarity));
+    }
+  }
+  const hits = [...sims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_SIMILAR);
+  if (hits.length >= MIN_SIMILAR) {
+    const f = fromChains(hits.map(([uid, similarity]) => ({ ctx: byUid.get(uid)!, similarity })));
+    const used = hits.filter(([uid]) => viaPattern.has(uid)).length;
+    return used && p ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` } : f;
+  }
+  return fromPrompts(runsByPrompt(history), deps.catalog, deps.model, deps.prices);
+}
+
+/**
+ * Reads the newest MAX_HISTORY chains of `dirs` (corrupt files skipped) and forecasts `task`.
+ * Never throws for a bad context file; throws only unexpected I/O errors of the directory listing.
+ */
+export async function forecastFor(task: string, dirs: string[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Promise<Forecast> {
+  const entries = (await listChainFiles(dirs)).slice(-MAX_HISTORY);
+  const chains: ChainContext[] = [];
+  for (const e of entries) {
+    try {
+      chains.push(await readChainFile(e.path));
+    } catch {
+      // a corrupt file is reported by the commands that list chains; a forecast does without it
+    }
+  }
+  return forecast(task, chains, deps);
+}
+
+const usd = (n: number) => (n >= 10 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(4)}`);
+const mins = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(ms >= 600_000 ? 0 : 1)} min` : `${Math.round(ms / 1000)} s`);
+
+/** One line: `forecast: $0.42 (80%: $0.20–$0.90) · 24 calls (18–30) · 6.1 min (3.0 min–11 min) — rests on …`. */
+export function forecastLine(f: Forecast): string {
+  const cost = f.cost_usd ? `${usd(f.cost_usd.median)} (80%: ${usd(f.cost_usd.low)}–${usd(f.cost_usd.high)})` : 'cost unknown (unpriced)';
+  const calls = `${Math.round(f.calls.median)} calls (${Math.round(f.calls.low)}–${Math.round(f.calls.high)})`;
+  const time = f.duration_ms ? ` · ${mins(f.duration_ms.median)} model time (${mins(f.duration_ms.low)}–${mins(f.duration_ms.high)})` : '';
+  return `forecast: ${cost} · ${calls}${time} — rests on ${f.rests_on}`;
+}
