@@ -180,9 +180,9 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
       if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
       return decision;
     },
-    onWritten: (rel, { isTest }) => {
+    onWritten: (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
-      if (!mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
       if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
     },
   });

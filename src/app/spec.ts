@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChainContext, Requirement, Step, TestRun } from '../chain/schema.js';
-import { writeFileDurable } from '../durable.js';
+import { removeStaleTempFiles, writeFileDurable } from '../durable.js';
 import { findingsOf } from '../memory/entries.js';
 import { approvedSolution, currentSolution } from '../memory/fold.js';
 import { describeRun, latestBaseline } from './testing.js';
@@ -289,6 +289,9 @@ export function prDescription(ctx: ChainContext): string | null {
 export async function writeSpecFiles(ctx: ChainContext, contextFile: string, specsDir: string | null, opts: { final?: boolean } = {}): Promise<{ spec: string; pr: string | null }> {
   const spec = specPath(contextFile, specsDir);
   if (specsDir) mkdirSync(specsDir, { recursive: true });
+  // The chain's driver (the only writer of its spec) removes what a killed run left half-written.
+  removeStaleTempFiles(spec);
+  removeStaleTempFiles(prPath(spec));
   await writeFileDurable(spec, renderSpec(ctx, readTestFiles(ctx), opts));
   const pr = opts.final ? prDescription(ctx) : null;
   if (pr !== null) await writeFileDurable(prPath(spec), pr);

@@ -27,7 +27,8 @@ export type ApprovalDecision = { approved: true } | { approved: false; reason: s
 export type ApproveChange = (change: ProposedChange) => Promise<ApprovalDecision>;
 
 /** Called after a change was written, e.g. to record it in `session_memory.files_modified`. */
-export type OnWritten = (relPath: string, info: { isTest: boolean }) => void | Promise<void>;
+/** After a write; `unchanged`: write_file was given the content the file already has (nothing was written). */
+export type OnWritten = (relPath: string, info: { isTest: boolean; unchanged?: boolean }) => void | Promise<void>;
 
 export interface WriteToolContext {
   root: string;
@@ -90,7 +91,11 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
           const buf = await readFile(target.abs);
           if (looksBinary(buf)) return fail(`${target.rel} is a binary file; it cannot be replaced with write_file`);
           before = buf.toString('utf8');
-          if (before === input.content) return { content: `${target.rel} already has this content; nothing written` };
+          if (before === input.content) {
+            // The file is as the model wants it (a test already in place counts as written for the red run).
+            await ctx.onWritten(target.rel, { isTest: isTestPath(target.rel), unchanged: true });
+            return { content: `${target.rel} already has this content; nothing written` };
+          }
         }
         return applyChange(ctx, target.abs, target.rel, target.exists ? before : null, input.content);
       });
