@@ -73,9 +73,10 @@ export class BudgetExceededError extends ClaudeExecError {
   readonly spentUsd: number;
   readonly nextCallUsd: number;
   readonly maxCostUsd: number;
-  constructor(spentUsd: number, nextCallUsd: number, maxCostUsd: number) {
+  /** `scope`: whose budget, e.g. "workflow step steps.1" (default: the chain's). */
+  constructor(spentUsd: number, nextCallUsd: number, maxCostUsd: number, scope?: string) {
     super(
-      `budget reached: spent $${spentUsd.toFixed(4)}, the next call would cost about $${nextCallUsd.toFixed(4)}, limit $${maxCostUsd.toFixed(2)}`,
+      `${scope ? `${scope} ` : ''}budget reached: spent $${spentUsd.toFixed(4)}, the next call would cost about $${nextCallUsd.toFixed(4)}, limit $${maxCostUsd.toFixed(2)}`,
       ExitCode.budget,
       // The CLI replaces this with the chain's own command (src/cli/outcome.ts hintFor).
       'Continue the chain with `claude-exec resume <chain id> --max-cost HIGHER`.',

@@ -11,13 +11,13 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
-import { forecastFor, forecastLine, type Forecast } from './forecast.js';
+import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from './forecast.js';
 import { seedChain } from '../patterns/apply.js';
 import type { PatternDoc } from '../patterns/file.js';
 import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
-import { ChainSession } from './session.js';
+import { ChainSession, type FamilyBudget } from './session.js';
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import { specPath, specsDirOf } from './spec.js';
 
@@ -39,6 +39,12 @@ export interface DriveOptions {
   maxCostUsd?: number;
   /** --model: one model for every tier of this chain. */
   model?: string;
+  /** --workflow: the workflow a new chain runs (default: feature, the phase flow). */
+  workflow?: string;
+  /** --split: plan sub-chains and run them in git worktrees (src/app/split.ts). */
+  split?: boolean;
+  /** The budget of the `--split` family this chain belongs to (set by the split driver). */
+  family?: FamilyBudget;
   /** A saved pattern to apply when the chain is created (src/patterns/apply.ts). */
   pattern?: { doc: PatternDoc; similarity: number; appliedBy: PatternUse['applied_by'] };
   /**
@@ -84,6 +90,13 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
+    if (opts.family) {
+      session.family = opts.family;
+      opts.family.live.add(session);
+    }
+    // A sub-chain of a split works in its own worktree, also when resumed on its own.
+    if (ctx.sub?.worktree) base = { ...base, workspace: ctx.sub.worktree };
+    if (ctx.fork) await (await import('./fork.js')).loadReplay(session, (t) => base.ui.progress.warn(t));
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
@@ -91,6 +104,8 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     const spec = specPath(entry.path, specsDirOf(base));
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
+      else if (ctx.split) await (await import('./split.js')).driveSplit(session, deps, base, opts);
+      else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
       else await drive(session, deps);
       return { ctx: session.ctx, file: entry.path, spec };
     } catch (err) {
@@ -102,6 +117,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
       throw err;
     }
   } finally {
+    if (session && opts.family) opts.family.settle(session);
     off();
     await lock.release();
   }
@@ -111,13 +127,23 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
 export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const until = parseUntil(opts.until);
+  // Checked before the chain exists: a misspelt workflow never starts a paid chain.
+  const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow);
+  if (opts.split) {
+    if (until) throw new UsageError('--until does not apply to --split: the sub-chains run their own workflows', 'Drop --until.');
+    if (workflow) throw new UsageError('--split picks a workflow per sub-chain; give either --split or --workflow', 'Drop --workflow.');
+    await (await import('./split.js')).requireGitRepo(base.workspace);
+  }
+  if (workflow && until) throw new UsageError(`--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`, 'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).');
+  const wfBudget = typeof workflow?.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
+  const chainMax = opts.maxCostUsd ?? base.config.limits.max_cost_usd;
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
   // The forecast before the first call (src/app/forecast.ts); a chain never fails for it.
   let forecast: Forecast | null = null;
   try {
     const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
-    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern });
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern, workflow: forecastWorkflow(workflow) });
   } catch {
     forecast = null;
   }
@@ -133,13 +159,16 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         models,
         now: base.clock(),
         untilPhase: until,
-        maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
+        // The workflow's own budget_usd caps the chain too: the lower limit wins.
+        maxCostUsd: wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax,
+        workflow,
+        split: opts.split ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false } : null,
       }),
       forecast,
     };
     return opts.pattern ? seedChain(ctx, opts.pattern.doc, { similarity: opts.pattern.similarity, appliedBy: opts.pattern.appliedBy, catalog: base.catalog }) : ctx;
   });
-  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);
   if (forecast) base.ui.progress.info(forecastLine(forecast));
   if (opts.pattern) {
     const p = opts.pattern.doc;

@@ -120,3 +120,21 @@ export async function rollbackChain(dirs: string[], id: string, opts: { cwd: str
   const { restoreOriginals } = await import('./originals.js');
   return { ...base, ...(await restoreOriginals(ctx, file, plan.workspace)) };
 }
+
+/** The family of chain `id` among `all`: its root ancestor and every descendant (the chain alone when it has none). */
+export function familyOf<T extends { ctx: ChainContext }>(all: T[], id: string): T[] {
+  const byId = new Map(all.map((c) => [c.ctx.chain_id, c]));
+  let root = byId.get(id.padStart(3, '0')) ?? byId.get(id);
+  if (!root) return [];
+  while (root.ctx.parent && byId.get(root.ctx.parent)) root = byId.get(root.ctx.parent)!;
+  const out: T[] = [];
+  const walk = (c: T) => {
+    out.push(c);
+    for (const k of c.ctx.children) {
+      const child = byId.get(k);
+      if (child) walk(child);
+    }
+  };
+  walk(root);
+  return out;
+}

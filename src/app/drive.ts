@@ -33,7 +33,7 @@ import type { Logger } from '../log.js';
  * and the error is thrown only once every running item has settled, so that calls in flight are
  * recorded before the chain stops.
  */
-async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | null = null;
@@ -52,14 +52,16 @@ async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Prom
   return out;
 }
 
-/** Performs one effect and returns the event it produced. */
+/** Performs one effect of the phase machine and returns the event it produced. */
 async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
   const c = () => session.ctx.confidence_scores;
   switch (effect.kind) {
     case 'prompt': {
       await maintainMemory(session, deps);
       const findings = await promptStep(session, deps, effect.run);
-      return { type: 'prompt-done', prompt: deps.catalog.get(effect.run.name)?.name ?? effect.run.name, findings, confidence: c() };
+      const name = deps.catalog.get(effect.run.name)?.name ?? effect.run.name;
+      if (name === 'new_case') proposeWorkflow(session, deps);
+      return { type: 'prompt-done', prompt: name, findings, confidence: c() };
     }
     case 'batch': {
       await maintainMemory(session, deps);
@@ -134,6 +136,17 @@ async function testFilesWritten(session: ChainSession, deps: DriveDeps): Promise
   return found.length > 0;
 }
 
+/**
+ * new_case may propose another workflow (decision `workflow`, README "Workflows"); the chain goes
+ * on as it was started, and the human is told how to follow the proposal.
+ */
+function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
+  const d = session.ctx.decisions.workflow;
+  if (!d || session.ctx.workflow || d.choice === 'feature') return;
+  const how = d.choice === 'split' ? '--split' : `--workflow ${d.choice}`;
+  deps.ui.progress.info(`  new_case proposes ${d.choice === 'split' ? 'splitting the task (--split)' : `the ${d.choice} workflow`}: ${d.rationale}. This chain goes on as started; to follow it: claude-exec ${how} "<task>"`);
+}
+
 /** The last `max` characters of `text`, from a line start when one is near. */
 function tailChars(text: string, max: number): string {
   if (text.length <= max) return text;
@@ -142,7 +155,8 @@ function tailChars(text: string, max: number): string {
   return `…${nl >= 0 && nl < 200 ? cut.slice(nl + 1) : cut}`;
 }
 
-function settingsOf(deps: BaseDeps): MachineSettings {
+/** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */
+export function settingsOf(deps: BaseDeps): MachineSettings {
   return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates };
 }
 
@@ -151,7 +165,7 @@ function settingsOf(deps: BaseDeps): MachineSettings {
  * error_recovery once for this effect and tries the effect once more (its completed steps are
  * reused). A second failure is thrown.
  */
-async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
+export async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
   try {
     return await perform(effect, session, deps);
   } catch (err) {

@@ -10,14 +10,16 @@ import { loadLibrary } from '../library/load.js';
 import { matchPatterns } from '../patterns/apply.js';
 import { loadPatterns } from '../patterns/file.js';
 import { findPattern } from '../patterns/manage.js';
-import { forecastFor, type Forecast } from './forecast.js';
+import { forecastFor, forecastWorkflow, type Forecast } from './forecast.js';
+import { workflowForChain } from './workflows.js';
 
 /**
  * Forecasts `goal` in `workspace` from the chains in `contextsDir`; `model` (--model) replaces the
- * config's default tier; `patternFlag` is --pattern NAME / --no-pattern (default: the best match).
- * Throws UsageError for an empty task or an unknown pattern, ConfigError for a bad config.
+ * config's default tier; `patternFlag` is --pattern NAME / --no-pattern (default: the best match);
+ * `workflow` is --workflow NAME (default: feature). Throws UsageError for an empty task, an unknown
+ * pattern or workflow, ConfigError for a bad config.
  */
-export async function estimateTask(goal: string, workspace: string, contextsDir: string, model?: string, patternFlag?: string | false): Promise<{ goal: string; model: string; pattern: { name: string; similarity: number } | null; forecast: Forecast }> {
+export async function estimateTask(goal: string, workspace: string, contextsDir: string, model?: string, patternFlag?: string | false, workflow?: string): Promise<{ goal: string; model: string; pattern: { name: string; similarity: number } | null; forecast: Forecast }> {
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app" --estimate');
   const { config } = loadConfig(workspace);
   const { catalog } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
@@ -29,6 +31,7 @@ export async function estimateTask(goal: string, workspace: string, contextsDir:
     const doc = typeof patternFlag === 'string' ? findPattern(patterns, patternFlag) : matchPatterns(goal, patterns)[0]?.pattern;
     if (doc) pattern = { name: doc.name, source_uid: doc.source.chain_uid, similarity: matchPatterns(goal, [doc], 0)[0]?.similarity ?? 0 };
   }
-  const forecast = await forecastFor(goal, [contextsDir], { catalog, model: chosen, prices: loadPriceTable(config.prices), pattern });
+  const run = await workflowForChain(workspace, catalog, workflow);
+  const forecast = await forecastFor(goal, [contextsDir], { catalog, model: chosen, prices: loadPriceTable(config.prices), pattern, workflow: forecastWorkflow(run) });
   return { goal: goal.trim(), model: chosen, pattern: pattern ? { name: pattern.name, similarity: pattern.similarity } : null, forecast };
 }

@@ -8,7 +8,7 @@
  *    resembles the task (src/app/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
  *    together with the chains of the saved pattern the task matches (its source, and chains that applied it);
  * 2. `prompt-costs`: the runs measured per prompt in every chain read, summed along the feature
- *    flow's straight path (FLOW_PATH: no loops, no rejection); a prompt never measured counts at its
+ *    flow's straight path (FLOW_PATH: no loops, no rejection) or the chain's workflow's (workflowPath); a prompt never measured counts at its
  *    declared cost class (CLASS_TOKENS priced as input tokens of the default model);
  * 3. `declared-classes`: no measurement at all — the declared classes alone.
  *
@@ -22,6 +22,8 @@ import { listChainFiles, readChainFile } from '../chain/store.js';
 import { priceFor, type PriceTable } from '../cost/prices.js';
 import type { Catalog } from '../library/catalog.js';
 import type { CostEstimate } from '../library/parse.js';
+import type { Step } from '../workflows/schema.js';
+import { walkSteps } from '../workflows/parse.js';
 import { rankSimilar } from './similar.js';
 
 export const MIN_SIMILAR = 3;
@@ -42,6 +44,43 @@ export const FLOW_PATH = [
   'prompt_selector', 'trace_existing_flow', 'prompt_selector', 'uncertainty_analysis', 'solution_synthesizer', 'solution_presenter',
   'solution_designer', 'test_generator', 'tdd_flow_controller', 'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer',
 ] as const;
+
+/** FLOW_PATH by phase: what a workflow's `phase` step runs on its straight path. */
+export const FLOW_BY_PHASE: Record<string, readonly string[]> = {
+  'requirements-clarification': FLOW_PATH.slice(0, 5),
+  'context-building': FLOW_PATH.slice(5, 8),
+  'uncertainty-analysis': FLOW_PATH.slice(8, 10),
+  'solution-approval': FLOW_PATH.slice(10, 11),
+  implementation: FLOW_PATH.slice(11, 16),
+  'deployment-readiness': FLOW_PATH.slice(16),
+};
+
+/** The workflow a forecast is for: its name and steps (null or absent: the feature flow). */
+export interface ForecastWorkflow {
+  name: string;
+  steps: Step[];
+}
+
+/**
+ * The prompts a workflow's straight path runs, in file order: every prompt it names (in any
+ * branch of an if/switch, once per loop body, each parallel branch and the merge) and the
+ * FLOW_BY_PHASE prompts of each `phase` step. Gates, test runs and sub-chains make no call here.
+ */
+export function workflowPath(steps: Step[]): string[] {
+  const out: string[] = [];
+  const seen = new Set<Step>();
+  for (const { step } of walkSteps(steps)) {
+    if (seen.has(step)) continue;
+    if ('prompt' in step) out.push(step.prompt);
+    else if ('phase' in step) out.push(...(FLOW_BY_PHASE[step.phase] ?? []));
+    else if ('parallel' in step) {
+      // The branches, then the merge that runs after them (walkSteps lists the branches next: skip them there).
+      for (const b of step.parallel.branches) seen.add(b);
+      out.push(...step.parallel.branches.map((b) => b.prompt), ...(step.parallel.merge ? [step.parallel.merge] : []));
+    }
+  }
+  return out;
+}
 
 /** Uncached tokens of one run by declared class: [low, median, high] (the class bounds of src/app/promptStats.ts costClassOf; high's top is 4× its floor). */
 export const CLASS_TOKENS: Record<CostEstimate, [number, number, number]> = {
@@ -150,14 +189,14 @@ export function runsByPrompt(chains: readonly ChainContext[]): Map<string, Run[]
 const add = (a: Range, b: Range): Range => ({ median: a.median + b.median, low: a.low + b.low, high: a.high + b.high });
 const zero = (): Range => ({ median: 0, low: 0, high: 0 });
 
-function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, prices: PriceTable): Forecast {
+function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName: string, catalog: Catalog, model: string, prices: PriceTable): Forecast {
   const inputRate = priceFor(prices, model)?.input_mtok ?? null;
   let cost: Range | null = zero();
   let calls = zero();
   let ms: Range | null = zero();
   const measured: Record<string, number> = {};
   let declared = 0;
-  for (const name of FLOW_PATH) {
+  for (const name of path) {
     const list = runs.get(name) ?? [];
     measured[name] = list.length;
     if (list.length) {
@@ -173,13 +212,13 @@ function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, 
     const [lo, mid, hi] = CLASS_TOKENS[catalog.get(name)?.cost_estimate ?? 'medium'];
     cost = cost && inputRate !== null ? add(cost, { low: (lo * inputRate) / 1e6, median: (mid * inputRate) / 1e6, high: (hi * inputRate) / 1e6 }) : null;
   }
-  const steps = FLOW_PATH.length;
+  const steps = path.length;
   const counts = Object.values(measured).filter((n) => n > 0);
   const each = counts.length ? (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each` : `${Math.min(...counts)}–${Math.max(...counts)} runs each`) : '';
   if (declared === steps) {
     return {
       basis: 'declared-classes',
-      rests_on: `no measured runs yet: the declared cost classes of the ${steps} prompts on the feature flow's straight path, one call each, priced as ${model} input tokens (loops, agent turns and cached reads not counted)`,
+      rests_on: `no measured runs yet: the declared cost classes of the ${steps} prompts on ${pathName}, one call each, priced as ${model} input tokens (loops, agent turns and cached reads not counted)`,
       chains: [],
       cost_usd: cost,
       calls,
@@ -188,7 +227,7 @@ function fromPrompts(runs: Map<string, Run[]>, catalog: Catalog, model: string, 
   }
   return {
     basis: 'prompt-costs',
-    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared} of the ${steps} prompts on the feature flow's straight path${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
+    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared} of the ${steps} prompts on ${pathName}${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
     chains: [],
     cost_usd: cost,
     calls,
@@ -205,14 +244,34 @@ export interface ForecastPattern {
   similarity: number;
 }
 
+/** The forecast's view of a chain's workflow (`ChainContext['workflow']`; null: the feature flow). */
+export function forecastWorkflow(run: ChainContext['workflow'] | undefined): ForecastWorkflow | null {
+  if (!run) return null;
+  const steps = run.doc.steps;
+  return { name: run.name, steps: Array.isArray(steps) ? (steps as Step[]) : [] };
+}
+
+/** What a forecast needs besides the history: `model` prices declared classes; `workflow` (absent or null: the feature flow). */
+export interface ForecastDeps {
+  catalog: Catalog;
+  model: string;
+  prices: PriceTable;
+  pattern?: ForecastPattern;
+  workflow?: ForecastWorkflow | null;
+}
+
 /**
  * The forecast for `task` from `chains` (already read; any status — only usable history counts).
  * `model` is the chain's default-tier model (prices declared classes). With `pattern`, the chain it
  * was saved from and the chains that applied it count as matching (at the pattern's similarity
- * when their goal is less similar). Pure.
+ * when their goal is less similar). With `workflow`, only chains of that workflow count as similar
+ * history, and the per-prompt sum follows `workflowPath` of its steps (measured runs of a prompt count
+ * from chains of any workflow). Pure.
  */
-export function forecast(task: string, chains: readonly ChainContext[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Forecast {
-  const history = usableHistory(chains);
+export function forecast(task: string, chains: readonly ChainContext[], deps: ForecastDeps): Forecast {
+  // Only chains of the same workflow are history for this one (a review is no guide to a feature).
+  const wf = deps.workflow ?? null;
+  const history = usableHistory(chains).filter((c) => (c.workflow?.name ?? null) === (wf?.name ?? null));
   const byUid = new Map(history.map((c) => [c.chain_uid, c]));
   const sims = new Map(rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).map((h) => [h.id, h.similarity]));
   const p = deps.pattern;
@@ -230,14 +289,16 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: { 
     const used = hits.filter(([uid]) => viaPattern.has(uid)).length;
     return used && p ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` } : f;
   }
-  return fromPrompts(runsByPrompt(history), deps.catalog, deps.model, deps.prices);
+  const path = wf ? workflowPath(wf.steps) : FLOW_PATH;
+  const pathName = wf ? `the ${wf.name} workflow's straight path` : "the feature flow's straight path";
+  return fromPrompts(runsByPrompt(usableHistory(chains)), path, pathName, deps.catalog, deps.model, deps.prices);
 }
 
 /**
  * Reads the newest MAX_HISTORY chains of `dirs` (corrupt files skipped) and forecasts `task`.
  * Never throws for a bad context file; throws only unexpected I/O errors of the directory listing.
  */
-export async function forecastFor(task: string, dirs: string[], deps: { catalog: Catalog; model: string; prices: PriceTable; pattern?: ForecastPattern }): Promise<Forecast> {
+export async function forecastFor(task: string, dirs: string[], deps: ForecastDeps): Promise<Forecast> {
   const entries = (await listChainFiles(dirs)).slice(-MAX_HISTORY);
   const chains: ChainContext[] = [];
   for (const e of entries) {

@@ -23,7 +23,13 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
   if (open.length === 0) return;
   let answers: Record<string, string>;
   let by: 'user' | 'assumed';
-  if (deps.yes) {
+  const forked = ctx.fork?.answers;
+  if (forked && open.every((q) => forked[q.id] !== undefined)) {
+    // A fork answers as its source did, with the fork's --answer changes.
+    answers = Object.fromEntries(open.map((q) => [q.id, forked[q.id]!]));
+    by = 'user';
+    for (const q of open) deps.ui.progress.info(`  ${ctx.fork!.changed.includes(q.id) ? 'changed by the fork' : `as in chain ${ctx.fork!.chain_id}`} ${q.id}: ${q.question} → ${answers[q.id]}`);
+  } else if (deps.yes) {
     answers = Object.fromEntries(open.map((q) => [q.id, q.default_answer]));
     by = 'assumed';
     for (const q of open) deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
@@ -63,6 +69,10 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
   // Beside the solution (not in it): the test command, the baseline and where the spec is.
   const notes = gateNotes(ctx, spec);
   let answer: GateResponse;
+  // A fork repeats its source's decisions made before the step it continues from.
+  const decided = ctx.approval_history.filter((a) => a.kind === 'solution').length;
+  const fromSource = ctx.fork && ctx.steps.length < ctx.fork.from_step - 1 ? ctx.fork.approvals[decided] : undefined;
+  if (fromSource && !ctx.gate_response) ctx.gate_response = { kind: 'solution', response: fromSource.response, note: fromSource.note, path: null };
   const recorded = ctx.gate_response;
   if (recorded && recorded.kind === 'solution') {
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };

@@ -67,9 +67,19 @@ export function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): n
   return prompt === PRESERVATION ? budget * 4 : budget;
 }
 
-/** The model for a prompt's tier in this chain. */
-function modelFor(session: ChainSession, doc: PromptDoc): string {
-  return session.ctx.models[doc.tier];
+/** The model for a prompt's tier in this chain (a workflow step's `model` tier wins). */
+function modelFor(session: ChainSession, doc: PromptDoc, run: PromptRun): string {
+  return session.ctx.models[run.tier ?? doc.tier];
+}
+
+/** USD of the chain's calls from index `from` on (unpriced calls count $0). */
+function spentSince(session: ChainSession, from: number): number {
+  return session.ctx.calls.slice(from).reduce((sum, c) => sum + (c.cost_usd ?? 0), 0);
+}
+
+/** USD of the calls of step `n`. */
+function spentByStep(session: ChainSession, n: number): number {
+  return session.ctx.calls.reduce((sum, c) => sum + (c.step === n ? (c.cost_usd ?? 0) : 0), 0);
 }
 
 /**
@@ -82,7 +92,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const doc = deps.catalog.get(run.name);
   if (!doc) throw new UsageError(`prompt "${run.name}" is not in the library`, '`claude-exec prompts list` shows the prompts.');
   const ctx = session.ctx;
-  const phase = ctx.current_phase;
+  const phase = run.as_phase ?? ctx.current_phase;
   const result = (resultTool ?? FINDINGS_TOOL) as ResultToolSpec<T>;
   const name = doc.name;
 
@@ -108,7 +118,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   instructions += `\n\nEnd by calling ${result.name}.`;
 
   const tools = toolsFor(doc, phase, deps.config.caps);
-  const model = modelFor(session, doc);
+  const model = modelFor(session, doc, run);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;
   let inFlight = false;
@@ -144,7 +154,11 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           session.callsInFlight++;
           inFlight = true;
           const max = session.ctx.max_cost_usd;
-          if (max === null) return;
+          // A workflow step's budget (all its calls, also across parallel branches) and a branch's own.
+          const stepBudget = session.ctx.workflow?.step_budget ?? null;
+          const ownBudget = run.budget_usd ?? null;
+          const family = session.family;
+          if (max === null && stepBudget === null && ownBudget === null && family === null) return;
           if (billing === 'subscription') {
             // Nothing is billed per token, so there is no cost to limit (README: backends).
             if (!toldSubscription.has(session)) deps.ui.progress.warn('--max-cost does not limit this chain: its calls run on a Claude subscription, which is not billed per token');
@@ -155,6 +169,9 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           const next = estimateCallCost(m, counted ?? estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
           // Calls of concurrent prompt runs that are in flight count against the limit too.
           checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost + session.reservedUsd, nextCallUsd: next, maxCostUsd: max });
+          if (stepBudget) checkBudget({ spentUsd: spentSince(session, stepBudget.from_call) + session.reservedUsd, nextCallUsd: next, maxCostUsd: stepBudget.usd, scope: `workflow step ${stepBudget.at}` });
+          if (family) checkBudget({ spentUsd: family.spentUsd(), nextCallUsd: next, maxCostUsd: family.limitUsd, scope: 'the chain family (--split)' });
+          if (ownBudget !== null) checkBudget({ spentUsd: spentByStep(session, step.n) + reserved, nextCallUsd: next, maxCostUsd: ownBudget, scope: `branch ${name}` });
           reserve(next ?? 0);
         },
         onCall: (call, messages) => {

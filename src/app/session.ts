@@ -15,6 +15,32 @@ import type { Config } from '../config/schema.js';
 import type { LlmCallResult } from '../llm/types.js';
 import type { Progress } from '../ui/types.js';
 
+/**
+ * One budget (USD) for a parent chain and its sub-chains: `settledUsd` is what chains not driven
+ * in this process spent (read from their files), plus every live session's cost and its calls in
+ * flight. Checked before every call of every member.
+ */
+export class FamilyBudget {
+  readonly limitUsd: number;
+  settledUsd: number;
+  readonly live = new Set<ChainSession>();
+  constructor(limitUsd: number, settledUsd: number) {
+    this.limitUsd = limitUsd;
+    this.settledUsd = settledUsd;
+  }
+  /** USD spent by the family so far, calls in flight counted at their estimate. */
+  spentUsd(): number {
+    let sum = this.settledUsd;
+    for (const s of this.live) sum += s.ctx.cost_tracking.estimated_cost + s.reservedUsd;
+    return sum;
+  }
+  /** Moves a member that stopped from the live set into the settled sum. */
+  settle(session: ChainSession): void {
+    if (!this.live.delete(session)) return;
+    this.settledUsd += session.ctx.cost_tracking.estimated_cost;
+  }
+}
+
 export class ChainSession {
   ctx: ChainContext;
   readonly file: string;
@@ -22,6 +48,10 @@ export class ChainSession {
   reservedUsd = 0;
   /** Calls made and not yet recorded, which the chain's call ceiling (caps.chain_calls) counts as made. */
   callsInFlight = 0;
+  /** A fork's source steps 1..N-1 (src/app/fork.ts), reused in place of calls while they match. */
+  replay: Step[] = [];
+  /** The budget a `--split` family shares (src/app/split.ts), checked before every call with the chain's own. */
+  family: FamilyBudget | null = null;
   private saving: Promise<void> = Promise.resolve();
   /** The next write, not started yet: it serializes the context as it is when it starts. */
   private queued: Promise<void> | null = null;

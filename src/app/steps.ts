@@ -31,12 +31,33 @@ export async function runStep<T>(
   const name = deps.catalog.get(run.name)?.name ?? run.name;
   const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === name && s.status === 'complete');
   if (done) return done.result as T;
-  const { value, step } = await runPrompt(session, deps, { ...run, name }, tool);
+  const reused = reusable(session, name);
+  const { value, step } = reused
+    ? { value: reused.result as T, step: session.startStep(run.as_phase ?? session.ctx.current_phase, name, run.focus ?? null) }
+    : await runPrompt(session, deps, { ...run, name }, tool);
+  if (reused) step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
   const findings = (value as { findings?: unknown }).findings;
-  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary, ok: true, findings: Array.isArray(findings) ? findings.map(String) : undefined });
+  const shown = reused ? `reused from chain ${session.ctx.fork!.chain_id} (no call): ${summary}` : summary;
+  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: shown, ok: true, findings: reused ? undefined : Array.isArray(findings) ? findings.map(String) : undefined });
   return value;
+}
+
+/**
+ * The source step a fork reuses for the next step, when it runs prompt `name`: the step with the
+ * number this one will get, below the fork's --from-step, complete, of the same prompt. A
+ * mismatch (the flow went another way) ends the replay: every later step runs live.
+ */
+function reusable(session: ChainSession, name: string): Step | null {
+  const n = session.ctx.steps.length + 1;
+  const source = session.replay[n - 1];
+  if (!source) return null;
+  if (source.prompt !== name || source.status !== 'complete' || source.n !== n) {
+    session.replay = [];
+    return null;
+  }
+  return source;
 }
 
 /** Runs one prompt and folds its findings into the chain (src/memory/fold.ts). */

@@ -16,6 +16,14 @@ export interface NewChainInput {
   now: Date;
   untilPhase?: Phase | null;
   maxCostUsd?: number | null;
+  /** The workflow to run (null: the feature flow). */
+  workflow?: ChainContext['workflow'];
+  /** The source of a fork (null: not a fork). */
+  fork?: ChainContext['fork'];
+  /** `--split`: the parent's plan (the parent), or the sub-chain's place (a child). */
+  split?: ChainContext['split'];
+  parent?: string | null;
+  sub?: ChainContext['sub'];
 }
 
 /** A new chain at the start of requirements clarification, status `running`. */
@@ -65,6 +73,12 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_command: null,
     approve_all_changes: false,
     originals: [],
+    fork: input.fork ?? null,
+    workflow: input.workflow ?? null,
+    parent: input.parent ?? null,
+    children: [],
+    split: input.split ?? null,
+    sub: input.sub ?? null,
     forecast: null,
     pattern: null,
   };

@@ -177,6 +177,8 @@ export const StepSchema = z.object({
    * uncertainty areas it updated; null when it assessed neither. `prompts stats` averages it.
    */
   confidence_gain: z.number().min(-1).max(1).nullable().default(null),
+  /** Set on a step a fork took from its source chain without a call (`fork ID --from-step N`). */
+  reused_from: z.object({ chain_id: z.string(), step: z.number().int().min(1) }).optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -342,6 +344,12 @@ export const PromptRunSchema = z.object({
   focus: z.string().nullable(),
   question: z.string().nullable().optional(),
   feedback: z.string().nullable().optional(),
+  /** A workflow step's model tier for this run (default: the prompt's own tier). */
+  tier: z.enum(['fast', 'default', 'smart']).optional(),
+  /** A workflow branch's own budget (USD) for this run's calls, checked before each call. */
+  budget_usd: z.number().positive().optional(),
+  /** A workflow prompt step's phase (tools, memory); default: the chain's current phase. */
+  as_phase: PhaseSchema.optional(),
 });
 export type PromptRun = z.infer<typeof PromptRunSchema>;
 
@@ -392,6 +400,67 @@ export const MachineStateSchema = z.object({
   extra_iterations: z.number().int().min(0).default(0),
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
+
+/** What a workflow step asks the driver to do next (src/workflows/interpreter.ts). `at`: the step's path in the file, e.g. `steps.2.loop.steps.0`. */
+export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('prompt'), at: z.string(), run: PromptRunSchema, budget_usd: z.number().positive().nullable() }),
+  z.object({
+    kind: z.literal('parallel'),
+    at: z.string(),
+    runs: z.array(PromptRunSchema),
+    max_concurrency: z.number().int().min(1),
+    merge: PromptRunSchema.nullable(),
+    budget_usd: z.number().positive().nullable(),
+  }),
+  z.object({ kind: z.literal('phase'), at: z.string(), phase: PhaseSchema, budget_usd: z.number().positive().nullable(), tier: z.enum(['fast', 'default', 'smart']).nullable() }),
+  z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions']) }),
+  z.object({ kind: z.literal('tests'), at: z.string(), expect: z.enum(['red', 'green', 'any']) }),
+  z.object({ kind: z.literal('chain'), at: z.string(), goal: z.string(), workflow: z.string().nullable(), budget_usd: z.number().positive().nullable() }),
+  z.object({ kind: z.literal('complete') }),
+  z.object({ kind: z.literal('fail'), reason: z.string() }),
+]);
+export type WorkflowEffect = z.infer<typeof WorkflowEffectSchema>;
+
+/** A frame of the interpreter's stack: the step list at `block`, its next step `i`, and the loop pass (null outside a loop body). */
+export const WorkflowFrameSchema = z.object({ block: z.string(), i: z.number().int().min(0), pass: z.number().int().min(1).nullable() });
+export type WorkflowFrame = z.infer<typeof WorkflowFrameSchema>;
+
+/** The interpreter's state, saved in the context file so that `resume` continues at the same step. */
+export const WorkflowStateSchema = z.object({
+  stack: z.array(WorkflowFrameSchema),
+  awaiting: WorkflowEffectSchema.nullable(),
+  /** Workflow steps performed, in order (`outcome`: what the interpreter or the driver noted). */
+  history: z.array(z.object({ at: z.string(), kind: z.string(), outcome: z.string() })),
+});
+export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
+
+/** The workflow a chain runs (null: the feature flow, driven by the phase machine directly). */
+export const WorkflowRunSchema = z.object({
+  name: z.string(),
+  file: z.string(),
+  layer: z.string(),
+  /** The workflow file as it was when the chain started (re-validated when driven). */
+  doc: z.record(z.string(), z.unknown()),
+  state: WorkflowStateSchema,
+  /** True once the awaiting phase step has entered its phase (the machine then holds its progress). */
+  phase_entered: z.boolean().default(false),
+  /** The running step's budget: USD it may spend from call index `from_call` on. */
+  step_budget: z.object({ at: z.string(), usd: z.number().positive(), from_call: z.number().int().min(0) }).nullable().default(null),
+  /** The sub-chain the awaiting `chain` step started (its id), so a resumed run waits for that one. */
+  sub_chain: z.string().nullable().default(null),
+});
+export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
+
+/** One sub-chain proposed by parallel_work_planner (`--split`). */
+export const SubChainPlanSchema = z.object({
+  key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/).describe('short id of the sub-chain, e.g. "payments-api"'),
+  goal: z.string().min(1).describe('the task of this sub-chain, complete enough to run alone'),
+  depends_on: z.array(z.string()).describe('keys of sub-chains whose changes this one builds on'),
+  writes_code: z.boolean().describe('true when it changes files (it then works in its own git worktree)'),
+  workflow: z.string().nullable().optional().describe('the workflow to run (default: feature)'),
+  chain_id: z.string().nullable().default(null),
+});
+export type SubChainPlan = z.infer<typeof SubChainPlanSchema>;
 
 /** The head's index of its journal (src/chain/journal.ts). */
 export const JournalIndexSchema = z.object({
@@ -507,6 +576,55 @@ export const ChainContextSchema = z.object({
   originals: z.array(OriginalSchema).default([]),
   /** `all` at a file-change gate or `approve --all-changes`: the rest of this implementation's changes are approved. */
   approve_all_changes: z.boolean().default(false),
+  /**
+   * Set on a chain made by `fork ID --from-step N`: steps 1..N-1 are taken from the source chain
+   * (same prompt in the same place) without calls; `answers` answer its questions (the source's
+   * answers with the fork's --answer changes); `approvals` repeat the source's solution decisions
+   * made before step N.
+   */
+  fork: z
+    .object({
+      chain_id: z.string(),
+      chain_uid: z.string(),
+      file: z.string(),
+      from_step: z.number().int().min(1),
+      answers: z.record(z.string(), z.string()),
+      changed: z.array(z.string()),
+      approvals: z.array(z.object({ response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable() })),
+    })
+    .nullable()
+    .default(null),
+  /** The workflow this chain runs (`--workflow`); null for the default feature flow. */
+  workflow: WorkflowRunSchema.nullable().default(null),
+  /** The chain this one is a sub-chain of (`--split`), or null. */
+  parent: z.string().nullable().default(null),
+  /** Sub-chains of this chain (`--split`), by chain id, in plan order. */
+  children: z.array(z.string()).default([]),
+  /** Set on the parent of a `--split`: the plan of sub-chains and where the family is. */
+  split: z
+    .object({
+      plan: z.array(SubChainPlanSchema).nullable(),
+      max_concurrency: z.number().int().min(1),
+      approved: z.boolean(),
+    })
+    .nullable()
+    .default(null),
+  /** Set on a sub-chain: its place in the plan, its git worktree and its patch. */
+  sub: z
+    .object({
+      key: z.string(),
+      depends_on: z.array(z.string()),
+      /** The user's workspace the family belongs to (patches are applied there). */
+      root: z.string(),
+      worktree: z.string().nullable(),
+      branch: z.string().nullable(),
+      /** The commit the sub-chain's patch is taken against (its dependencies' patches applied). */
+      base_commit: z.string().nullable(),
+      /** The patch file beside the context file, once the sub-chain is complete. */
+      patch: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
   /** The forecast shown before the first call (null for chains started before forecasts, or by `prompt run`). */
   forecast: ForecastSchema.nullable().default(null),
   /** The saved pattern this chain applied (null: none). */

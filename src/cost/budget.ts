@@ -21,13 +21,14 @@ export function estimateCallCost(model: string, estimatedInputTokens: number, ex
 
 /**
  * Throws BudgetExceededError when spent + the next call's estimate would pass the limit (USD).
- * No limit (null/undefined) never throws; an unpriced next call (null) counts as $0.
+ * No limit (null/undefined) never throws; an unpriced next call (null) counts as $0. `scope` names
+ * a budget other than the chain's (a workflow step's) in the error.
  */
-export function checkBudget(args: { spentUsd: number; nextCallUsd: number | null; maxCostUsd: number | null | undefined }): void {
+export function checkBudget(args: { spentUsd: number; nextCallUsd: number | null; maxCostUsd: number | null | undefined; scope?: string }): void {
   const { spentUsd, maxCostUsd } = args;
   const next = args.nextCallUsd ?? 0;
   if (maxCostUsd === null || maxCostUsd === undefined) return;
-  if (spentUsd + next > maxCostUsd) throw new BudgetExceededError(spentUsd, next, maxCostUsd);
+  if (spentUsd + next > maxCostUsd) throw new BudgetExceededError(spentUsd, next, maxCostUsd, args.scope);
 }
 
 export interface UsageMark {

@@ -62,6 +62,9 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   'prompts show': ['prompts', 'show', 'x'],
   'prompt run': ['prompt', 'run', 'security_scanner'],
   'prompts search': ['prompts', 'search', 'x'],
+  'workflows show': ['workflows', 'show', 'x'],
+  fork: ['fork', '001', '--from-step', '1'],
+  apply: ['apply', '001'],
   'prompts promote': ['prompts', 'promote', 'x'],
   'save-pattern': ['save-pattern', '001'],
   'patterns show': ['patterns', 'show', 'x'],
@@ -90,6 +93,8 @@ describe('the JSON contract of the built binary', () => {
     const done = contract(await e.run('resume', id, '--yes', '--json'), 0);
     seen.set('resume', done);
     expect(done).toMatchObject({ status: 'complete', error: null, billing: 'api' });
+    // A fork from step 4 answers as its source did, then waits at the solution gate (no --yes).
+    seen.set('fork', contract(await e.run('fork', id, '--from-step', '4', '--json'), 3));
   }, E2E_TIMEOUT_MS);
 
   it('every other command prints a valid document; every registered command is covered', async () => {
@@ -105,6 +110,9 @@ describe('the JSON contract of the built binary', () => {
       'prompts search': ['prompts', 'search', 'flaky', 'test'],
       'prompts validate': ['prompts', 'validate'],
       'prompts stats': ['prompts', 'stats'],
+      'workflows list': ['workflows', 'list'],
+      'workflows show': ['workflows', 'show', 'bugfix'],
+      'workflows validate': ['workflows', 'validate'],
       init: ['--cwd', init, 'init'],
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));
@@ -149,6 +157,8 @@ describe('the JSON contract of the built binary', () => {
     expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
     seen.set('spec', spec);
     seen.set('rollback', contract(await e.run('rollback', id, '--json', '--yes'), 0));
+    // apply of a chain that is not a --split: exit 2 with the error document (test/e2e/split.test.ts applies real patches).
+    seen.set('apply', contract(await e.run('apply', id, '--json'), 2));
     // prompts promote: a generated prompt no chain ran is moved only with --force, which the document says.
     await writePrompt(path.join(e.ws.root, 'prompts'), 'custom', { name: 'contract_probe' });
     const promoted = contract(await e.run('prompts', 'promote', 'contract_probe', '--category', 'discovery', '--force', '--json'), 0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quantile } from 'simple-statistics';
-import { CLASS_TOKENS, FLOW_PATH, forecast, forecastLine, HISTORY_MATCH, rangeOf } from '../../src/app/forecast.js';
+import { CLASS_TOKENS, FLOW_PATH, forecast, forecastLine, HISTORY_MATCH, rangeOf, workflowPath } from '../../src/app/forecast.js';
 import { newChainContext } from '../../src/chain/init.js';
 import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';
 import { loadPriceTable, priceFor } from '../../src/cost/prices.js';
@@ -125,5 +125,35 @@ describe('forecast without similar history', () => {
   it('needs 3 similar chains: two are not enough', () => {
     const h = [1, 2].map((i) => past(i, 'Add JWT authentication to the Express app', [{ prompt: 'new_case', cost: 1, ms: 1 }]));
     expect(forecast('Add JWT authentication to the Express app', h, { catalog, model, prices }).basis).toBe('prompt-costs');
+  });
+});
+
+describe('forecast for a workflow other than feature', () => {
+  const audit: Parameters<typeof forecast>[2]['workflow'] = {
+    name: 'audit',
+    steps: [
+      { parallel: { max_concurrency: 2, branches: [{ prompt: 'security_scanner' }, { prompt: 'dependency_analyzer' }], merge: 'status_reporter' } },
+      { if: { confidence: { below: 0.9 } }, then: [{ prompt: 'hidden_coupling_finder' }] },
+      { gate: 'approval' },
+      { phase: 'deployment-readiness' },
+    ],
+  };
+
+  it('walks the workflow: every prompt it names, the merge, and the prompts of each phase step', () => {
+    expect(workflowPath(audit!.steps)).toEqual(['security_scanner', 'dependency_analyzer', 'status_reporter', 'hidden_coupling_finder', 'deployment_checker', 'pr_description_writer']);
+  });
+
+  it('takes only chains of the same workflow as similar history, and sums the workflow path otherwise', () => {
+    const goal = 'Audit the authentication code for security problems';
+    const feature = Array.from({ length: 5 }, (_, i) => past(i + 1, `${goal} variant ${i}`, [{ prompt: 'security_scanner', cost: 0.01, ms: 1000 }]));
+    const f = forecast(goal, feature, { catalog, model, prices, workflow: audit });
+    // Five feature chains with a matching goal are no history for an audit; their measured security_scanner runs still count.
+    expect(f.basis).toBe('prompt-costs');
+    expect(f.rests_on).toContain("of the 6 prompts on the audit workflow's straight path");
+    expect(f.measured_runs).toEqual({ security_scanner: 5, dependency_analyzer: 0, status_reporter: 0, hidden_coupling_finder: 0, deployment_checker: 0, pr_description_writer: 0 });
+    expect(f.calls.median).toBe(6);
+    const asAudit = feature.map((c) => ({ ...c, workflow: { name: 'audit', file: 'workflows/audit.yaml', layer: 'workspace', doc: {}, state: c.workflow?.state ?? ({} as never), phase_entered: false, step_budget: null, sub_chain: null } })) as ChainContext[];
+    expect(forecast(goal, asAudit, { catalog, model, prices, workflow: audit }).basis).toBe('similar-chains');
+    expect(forecast(goal, asAudit, { catalog, model, prices }).basis).not.toBe('similar-chains');
   });
 });

@@ -18,7 +18,8 @@ export function register(program: Command): void {
     .command('chains')
     .description('list the chains in the contexts directory (oldest first)')
     .option('--all', 'also the chains that failed before their first call')
-    .action(async (o: { all?: boolean }, cmd: Command) => {
+    .option('--tree', 'sub-chains (--split) under their parent, with status, phase, confidence and cost')
+    .action(async (o: { all?: boolean; tree?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ listChains, isEmptyFailure }, { chainsJson }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js')]);
       const warnings: string[] = [];
@@ -32,20 +33,35 @@ export function register(program: Command): void {
       const hidden = doc.hidden ? ` (${doc.hidden} that failed before their first call hidden; --all shows them)` : '';
       if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
       const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
+      if (o.tree) {
+        io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true)));
+        if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
+        return;
+      }
       const rows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r, true), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
       io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 2], color: opts.color }));
       if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
     });
   applies(chains, 'read');
-  examples(chains, ['claude-exec chains', 'claude-exec chains --json | jq -r \'.chains[] | select(.status == "awaiting-input") | .chain_id\'', 'claude-exec chains --all --contexts ci/contexts']);
+  examples(chains, ['claude-exec chains', 'claude-exec chains --tree', 'claude-exec chains --json | jq -r \'.chains[] | select(.status == "awaiting-input") | .chain_id\'', 'claude-exec chains --all --contexts ci/contexts']);
 
   const status = program
     .command('status')
     .description('progress of one chain (default: the newest): phases with durations, cost, confidence, what it waits for')
     .argument('[id]', 'chain id')
     .option('--full', 'also every step and every call (--json: the claude-exec/chain@1 document)')
-    .action(async (id: string | undefined, o: { full?: boolean }, cmd: Command) => {
+    .option('--all', 'the tree of chains and their sub-chains (--split): status, phase, confidence, cost (--json: claude-exec/chains@1)')
+    .action(async (id: string | undefined, o: { full?: boolean; all?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
+      if (o.all) {
+        if (o.full) throw new UsageError('give --all or --full, not both');
+        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+        const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
+        const shown = id === undefined ? all : familyOf(all, id);
+        const doc = chainsJson(shown, 0, []);
+        if (opts.json) return printJson(io, doc);
+        return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true)) : 'No chains yet.');
+      }
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
       const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
@@ -106,6 +122,22 @@ export function register(program: Command): void {
     });
   applies(pending, 'read');
   examples(pending, ['claude-exec pending 047', 'claude-exec pending 047 --json | jq -r .pending.diff']);
+
+  const apply = program
+    .command('apply')
+    .description("apply the patches of a --split chain's sub-chains (or of one sub-chain) to the workspace: all checked first, nothing half-applied")
+    .argument('<id>', 'the split chain (all its sub-chains, in dependency order) or one sub-chain')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const { opts, io } = commandContext(cmd);
+      const { applyChain } = await import('../../app/apply.js');
+      const r = await applyChain(id, dirsOf(opts));
+      if (opts.json) return printJson(io, { schema: 'claude-exec/apply@1', ...r });
+      if (r.applied.length === 0) return io.out(`chain ${r.chain_id}: no sub-chain changed a file; nothing to apply`);
+      io.out(`applied the patches of chain${r.applied.length === 1 ? '' : 's'} ${r.applied.join(', ')} to ${r.workspace}: ${r.files.length} file(s)`);
+      for (const f of r.files) io.out(`  ${f}`);
+    });
+  applies(apply, 'read');
+  examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 049 --json | jq -r ".files[]"']);
 
   const spec = program
     .command('spec')

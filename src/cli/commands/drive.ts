@@ -128,7 +128,9 @@ export function register(program: Command): void {
     .option('--estimate', 'print the forecast (cost, calls, model time: median and 80% interval) and what it rests on, then stop: no chain, no call')
     .option('--pattern <name>', 'apply this saved pattern (its questions with their answers as defaults, its decisions as proposals, its discovery prompts first)')
     .option('--no-pattern', 'do not match the task against the saved patterns')
-    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false }, cmd: Command) => {
+    .option('--workflow <name>', 'the workflow to run: feature (default), bugfix, review, plan, refactor, docs, or your own (`claude-exec workflows list`)')
+    .option('--split', 'plan sub-chains with parallel_work_planner, approve the split (or --yes), run them in parallel git worktrees; `claude-exec apply ID` applies their patches')
+    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false; workflow?: string; split?: boolean }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
@@ -137,14 +139,14 @@ export function register(program: Command): void {
       if (o.estimate) {
         const { opts, io } = commandContext(cmd);
         const [{ estimateTask }, { forecastLine }] = await Promise.all([import('../../app/estimate.js'), import('../../app/forecast.js')]);
-        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model, o.pattern);
+        const r = await estimateTask(task.join(' '), opts.cwd, contextsDir(opts), opts.model, o.pattern, o.workflow);
         if (opts.json) printJson(io, { schema: 'claude-exec/estimate@1', ...r });
         else io.out(forecastLine(r.forecast));
         return;
       }
       const s = await setup(cmd);
       const pattern = await choosePattern(task.join(' '), o.pattern, s);
-      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern }));
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}) }));
     });
   applies(run, 'drive');
   examples(run, [
@@ -152,8 +154,31 @@ export function register(program: Command): void {
     'claude-exec --yes --until solution-approval "Plan a migration to Postgres"   # plan only, nothing approved',
     'claude-exec --json --max-cost 2 "Fix the flaky login test" | jq .status',
     'claude-exec run refactor   # a one-word task needs run',
+    'claude-exec --workflow bugfix "Login fails with 500 after the session upgrade"',
+    'claude-exec --workflow review --yes "Review the changes on this branch against main"',
+    'claude-exec --split "Add Stripe payments: provider integration, webhooks, refunds"   # then: claude-exec apply ID',
     'claude-exec "Add rate limiting to the public API" --estimate   # the forecast only: no chain, no call',
     'claude-exec --pattern session_to_token_auth "Add JWT auth to the admin API"   # start from a saved pattern',
+  ]);
+
+  const fork = program
+    .command('fork')
+    .description('start a new chain that reuses steps 1..N-1 of chain ID without calls and runs live from step N, with other answers or another model')
+    .argument('<id>', 'chain id to fork')
+    .requiredOption('--from-step <n>', 'the first step to run again (`claude-exec show ID` lists the steps)')
+    .option('--answer <qid=text...>', 'answer a question of the source differently, e.g. --answer q1="No rotation" (repeatable)')
+    .action(async (id: string, o: { fromStep: string; answer?: string[] }, cmd: Command) => {
+      const n = Number(o.fromStep);
+      if (!/^\d+$/.test(o.fromStep) || n < 1) throw new UsageError(`--from-step "${o.fromStep}" must be a step number (1, 2, …)`);
+      const answers = parseAnswers(o.answer);
+      const s = await setup(cmd);
+      const { forkChain } = await import('../../app/fork.js');
+      await s.drive(() => forkChain(id, n, answers, s.base, s.driveOpts));
+    });
+  applies(fork, 'drive');
+  examples(fork, [
+    'claude-exec fork 047 --from-step 5 --answer q1="No, keep one refresh token per user"',
+    'claude-exec fork 047 --from-step 9 --model claude-opus-4-6   # the same chain up to step 8, a stronger model from 9',
   ]);
 
   const resume = program

@@ -19,6 +19,9 @@ export const ChainRowSchema = z.object({
   file: z.string(),
   confidence: z.number().min(0).max(1).describe("the chain's overall confidence, 0..1"),
   duration_ms: z.number().min(0).describe('created_at to updated_at, ms'),
+  parent: z.string().nullable().describe('the chain this is a sub-chain of (--split), or null'),
+  children: z.array(z.string()).describe('its sub-chains (--split), in plan order'),
+  workflow: z.string().describe('the workflow it runs (feature: the phase flow)'),
 });
 export type ChainRowOutput = z.infer<typeof ChainRowSchema>;
 

@@ -20,7 +20,8 @@ import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { SpecOutputSchema } from './spec.js';
 import { StatusOutputSchema } from './status.js';
-import { InitOutputSchema, RollbackOutputSchema } from './workspace.js';
+import { ApplyOutputSchema, InitOutputSchema, RollbackOutputSchema } from './workspace.js';
+import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
   run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
@@ -37,6 +38,9 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompts-search': { schema: PromptsSearchOutputSchema, description: 'prompts search TEXT' },
   'prompts-validate': { schema: PromptsValidateOutputSchema, description: 'prompts validate' },
   'prompts-stats': { schema: PromptsStatsOutputSchema, description: 'prompts stats' },
+  'workflows-list': { schema: WorkflowsListOutputSchema, description: 'workflows list' },
+  workflow: { schema: WorkflowOutputSchema, description: 'workflows show NAME' },
+  'workflows-validate': { schema: WorkflowsValidateOutputSchema, description: 'workflows validate' },
   'prompts-promote': { schema: PromptsPromoteOutputSchema, description: 'prompts promote NAME' },
   'patterns-list': { schema: PatternsListOutputSchema, description: 'patterns list' },
   pattern: { schema: PatternOutputSchema, description: 'patterns show NAME' },
@@ -46,6 +50,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   spec: { schema: SpecOutputSchema, description: 'spec ID' },
+  apply: { schema: ApplyOutputSchema, description: 'apply ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },

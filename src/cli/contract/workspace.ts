@@ -1,4 +1,4 @@
-/** `claude-exec/init@1` and `claude-exec/rollback@1`: what changed in the workspace. */
+/** `claude-exec/init@1`, `claude-exec/rollback@1` and `claude-exec/apply@1`: what changed in the workspace. */
 import { z } from 'zod';
 import { schemaId } from './common.js';
 
@@ -20,3 +20,13 @@ export const RollbackOutputSchema = z.object({
   kept: z.array(z.string()).describe('git-ignored files the checkpoint has no copy of'),
 });
 export type RollbackOutput = z.infer<typeof RollbackOutputSchema>;
+
+export const ApplyOutputSchema = z.object({
+  schema: schemaId('apply'),
+  chain_id: z.string(),
+  applied: z.array(z.string()).describe('sub-chains whose patch was applied, in dependency order'),
+  empty: z.array(z.string()).describe('sub-chains that changed nothing'),
+  files: z.array(z.string()).describe('paths changed in the workspace'),
+  workspace: z.string(),
+});
+export type ApplyOutput = z.infer<typeof ApplyOutputSchema>;

@@ -54,7 +54,29 @@ export function chainRow(ctx: ChainContext, file: string): ChainRowOutput {
     file,
     confidence: ctx.confidence_scores.overall,
     duration_ms: durationOf(ctx),
+    parent: ctx.parent,
+    children: ctx.children,
+    workflow: ctx.workflow?.name ?? (ctx.split ? 'split' : 'feature'),
   };
+}
+
+/**
+ * The rows as a tree (text): each parent followed by its sub-chains, indented, with status, phase,
+ * confidence and cost. Rows whose parent is not shown are roots.
+ */
+export function renderTree(rows: ChainRowOutput[], cost: (r: ChainRowOutput) => string): string {
+  const byId = new Map(rows.map((r) => [r.chain_id, r]));
+  const lines: string[] = [];
+  const line = (r: ChainRowOutput, depth: number) => {
+    const pad = depth ? `${'   '.repeat(depth - 1)}└─ ` : '';
+    lines.push(`${pad}${r.chain_id}  ${r.status}  ${r.current_phase}  ${Math.round(r.confidence * 100)}%  ${cost(r)}  ${r.workflow === 'feature' ? '' : `[${r.workflow}] `}${r.goal.split('\n')[0]}`);
+    for (const c of r.children) {
+      const child = byId.get(c);
+      if (child) line(child, depth + 1);
+    }
+  };
+  for (const r of rows) if (!r.parent || !byId.has(r.parent)) line(r, 0);
+  return lines.join('\n');
 }
 
 /** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files. */

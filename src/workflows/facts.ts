@@ -1,0 +1,27 @@
+/**
+ * The facts a workflow's conditions read, taken from a chain's context (pure). The one fact that
+ * needs I/O, the workspace's commit count, is passed in.
+ */
+import type { ChainContext } from '../chain/schema.js';
+import type { Facts } from './interpreter.js';
+
+/** Facts of `ctx`: confidence scores, the last verdict, the last test run, findings text, `gitCommits`. */
+export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
+  let verdict: Facts['verdict'] = null;
+  const text: string[] = [];
+  for (const step of ctx.steps) {
+    if (step.status !== 'complete') continue;
+    const r = step.result as { verdict?: { passed?: boolean }; findings?: unknown; summary?: unknown } | undefined;
+    if (r?.verdict && typeof r.verdict.passed === 'boolean') verdict = r.verdict.passed ? 'passed' : 'failed';
+    if (step.summary) text.push(step.summary);
+    if (Array.isArray(r?.findings)) text.push(...r.findings.map(String));
+  }
+  const last = ctx.test_runs.at(-1);
+  return {
+    confidence: { ...ctx.confidence_scores },
+    verdict,
+    tests: last ? (last.passed ? 'passed' : 'failed') : null,
+    text: text.join('\n').toLowerCase(),
+    git_commits: gitCommits,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The workflow loader (the I/O edge of src/workflows): reads `*.yaml`, `*.yml` and `*.md` files
+ * of three directories and layers them built-in < user < workspace, like the prompt library: a
+ * later layer's file replaces an earlier one of the same name. Invalid files are reported and
+ * left out, never fatal, and never change the lower layer's workflow of that name.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PromptIssue } from '../errors.js';
+import { parseWorkflowFile, WORKFLOW_EXTENSIONS, type PromptNames, type WorkflowDoc, type WorkflowLayer } from './parse.js';
+
+/** The package's `workflows/` folder (same relative path from src/workflows and dist/workflows). */
+export function builtinWorkflowsDir(): string {
+  return fileURLToPath(new URL('../../workflows', import.meta.url));
+}
+
+/** `$CLAUDE_EXEC_USER_WORKFLOWS`, else `~/.config/claude-exec/workflows`. */
+export function defaultUserWorkflowsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CLAUDE_EXEC_USER_WORKFLOWS || path.join(os.homedir(), '.config', 'claude-exec', 'workflows');
+}
+
+const isWorkflowFile = (name: string) => !name.startsWith('.') && name.toLowerCase() !== 'readme.md' && (WORKFLOW_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
+
+/** The workflow files directly in `dir`, sorted; a missing directory has none. */
+export async function workflowFilesIn(dir: string): Promise<string[]> {
+  try {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.filter((e) => e.isFile() && isWorkflowFile(e.name)).map((e) => path.join(dir, e.name)).sort();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
+    throw err;
+  }
+}
+
+/** Reads and checks `files` as one layer; a second file with the same name in it is an issue. */
+export async function readWorkflowFiles(files: string[], layer: WorkflowLayer, prompts: PromptNames | null): Promise<{ docs: WorkflowDoc[]; issues: PromptIssue[] }> {
+  const docs: WorkflowDoc[] = [];
+  const issues: PromptIssue[] = [];
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      issues.push({ file, field: '(file)', problem: `cannot read: ${(err as Error).message}` });
+      continue;
+    }
+    const r = parseWorkflowFile(text, file, layer, prompts);
+    issues.push(...r.issues);
+    if (!r.doc) continue;
+    const first = docs.find((d) => d.name === r.doc!.name);
+    if (first) issues.push({ file, field: 'name', problem: `"${r.doc.name}" is already defined in this layer by ${first.file}` });
+    else docs.push(r.doc);
+  }
+  return { docs, issues };
+}
+
+export interface LoadWorkflowsOptions {
+  /** The workspace; its `workflows/` folder is the last layer. */
+  workspace: string;
+  /** The library, to check prompt names. */
+  prompts: PromptNames | null;
+  builtinDir?: string;
+  userDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Every workflow of the three layers, by name (sorted), with the problems of files left out. */
+export async function loadWorkflows(opts: LoadWorkflowsOptions): Promise<{ workflows: WorkflowDoc[]; issues: PromptIssue[] }> {
+  const layers: [WorkflowLayer, string][] = [
+    ['built-in', opts.builtinDir ?? builtinWorkflowsDir()],
+    ['user', opts.userDir ?? defaultUserWorkflowsDir(opts.env)],
+    ['workspace', path.join(opts.workspace, 'workflows')],
+  ];
+  const byName = new Map<string, WorkflowDoc>();
+  const issues: PromptIssue[] = [];
+  const seenDirs = new Set<string>();
+  for (const [layer, dir] of layers) {
+    const real = path.resolve(dir);
+    if (seenDirs.has(real)) continue;
+    seenDirs.add(real);
+    const r = await readWorkflowFiles(await workflowFilesIn(dir), layer, opts.prompts);
+    issues.push(...r.issues);
+    for (const doc of r.docs) {
+      const lower = byName.get(doc.name);
+      byName.set(doc.name, lower ? { ...doc, overrides: [...lower.overrides, { layer: lower.layer, file: lower.file }] } : doc);
+    }
+  }
+  const workflows = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { workflows, issues };
+}
