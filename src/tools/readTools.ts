@@ -61,8 +61,7 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
     name: 'list_files',
     description:
       'List files and directories in the workspace, sorted, one relative path per line inside a <workspace_listing> block; directories end with "/", ' +
-      'symbolic links end with "@". Skips node_modules, .git, dist, build, coverage, the contexts directory, lockfiles and files over 2 MB ' +
-      '(a last line names them), and hides secrets files. ' +
+      'symbolic links end with "@". Skips node_modules, .git, dist, build, coverage, lockfiles and our state, and hides secrets files. ' +
       `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
     inputSchema: ListFilesInput,
     pathArgs: ['path'],
@@ -156,7 +155,7 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
     description:
       'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
       '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
-      'Skips node_modules, .git, dist, build, coverage, the contexts directory, lockfiles, binary and secrets files and files over 2 MB (a last line names them). ' +
+      'Skips node_modules, .git, dist, build, coverage, lockfiles, our state, binary and secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,
     pathArgs: ['path'],

@@ -92,7 +92,7 @@ export type RunTestsInput = z.infer<typeof RunTestsInput>;
  */
 export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & { command: string[] | (() => string[]) }): AgentTool<RunTestsInput> {
   const commandOf = () => (typeof opts.command === 'function' ? opts.command() : opts.command);
-  const named = typeof opts.command === 'function' ? "the chain's test command (named in the instructions)" : `the project's test command (${opts.command.join(' ')})`;
+  const named = typeof opts.command === 'function' ? 'the test command' : `the project's test command (${opts.command.join(' ')})`;
   return {
     name: 'run_tests',
     description:
