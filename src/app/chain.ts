@@ -18,12 +18,16 @@ import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
 import { onInterrupt } from './interrupt.js';
 import { ChainSession, type FamilyBudget } from './session.js';
+import { ITERATION_CAP_REASON } from '../phases/machine.js';
+import { specPath, specsDirOf } from './spec.js';
 
 export interface ChainOutcome {
   ctx: ChainContext;
   file: string;
   /** The typed error that stopped the chain (awaiting input, budget, API, …), if any. */
   error?: ClaudeExecError;
+  /** Where the chain's Markdown spec is written (it exists once a solution was presented). */
+  spec?: string;
 }
 
 export interface DriveOptions {
@@ -97,16 +101,17 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
+    const spec = specPath(entry.path, specsDirOf(base));
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
       else if (ctx.split) await (await import('./split.js')).driveSplit(session, deps, base, opts);
       else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
       else await drive(session, deps);
-      return { ctx: session.ctx, file: entry.path };
+      return { ctx: session.ctx, file: entry.path, spec };
     } catch (err) {
       if (err instanceof ClaudeExecError) {
         log.warn({ err: err.message }, 'chain stopped');
-        return { ctx: session.ctx, file: entry.path, error: err };
+        return { ctx: session.ctx, file: entry.path, error: err, spec };
       }
       log.error({ err: String((err as Error)?.stack ?? err) }, 'chain crashed');
       throw err;
@@ -174,10 +179,51 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }
 
-/** Continues chain `id` from its last completed step. */
-export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+/** Most iterations one `resume --more-iterations N` may add (a bound independent of the model). */
+export const MAX_MORE_ITERATIONS = 20;
+
+/** Did the chain stop at the implementation iteration cap (tests or quality gates still failing)? */
+export function stoppedAtIterationCap(ctx: ChainContext): boolean {
+  const a = ctx.machine.awaiting;
+  return a?.kind === 'fail' && a.reason.endsWith(ITERATION_CAP_REASON);
+}
+
+/**
+ * Continues chain `id` from its last completed step. A chain stopped at the implementation
+ * iteration cap continues only with `moreIterations` (1..20): the cap is raised by that many and
+ * tdd_flow_controller runs again with the last failure as feedback. Throws UsageError for a chain
+ * at the cap without it (resuming would only fail again), and for `moreIterations` on a chain
+ * that is not at the cap.
+ */
+export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions & { moreIterations?: number }): Promise<ChainOutcome> {
   const entry = await findChain([opts.contextsDir], id);
-  return driveEntry(entry, base, opts);
+  return driveEntry(entry, base, opts, (ctx) => {
+    const capped = stoppedAtIterationCap(ctx);
+    const n = opts.moreIterations;
+    if (n === undefined) {
+      if (capped) {
+        throw new UsageError(
+          `chain ${ctx.chain_id} stopped at its cap of implementation iterations (${ctx.machine.implementation_iterations}): ${ctx.error ?? 'still failing'}; resuming as it is would stop there again`,
+          `Give it more iterations: \`claude-exec resume ${ctx.chain_id} --more-iterations 2\` (tdd_flow_controller gets the last failure as feedback), or undo the change with \`claude-exec rollback ${ctx.chain_id}\`.`,
+        );
+      }
+      return;
+    }
+    if (!capped) throw new UsageError(`chain ${ctx.chain_id} is not stopped at its implementation iteration cap`, `--more-iterations continues a chain whose tests or quality gates were still failing after the last iteration; \`claude-exec resume ${ctx.chain_id}\` continues this one.`);
+    const last = [...ctx.test_runs].reverse().find((t) => t.expect !== 'baseline');
+    const feedback = ctx.machine.feedback ?? (last ? `The last test run failed:\n${last.output_tail}` : ctx.error ?? 'The tests were still failing.');
+    ctx.machine = {
+      ...ctx.machine,
+      extra_iterations: ctx.machine.extra_iterations + n,
+      implementation_iterations: ctx.machine.implementation_iterations + 1,
+      awaiting: { kind: 'prompt', run: { name: 'tdd_flow_controller', focus: null, feedback } },
+      seq: ctx.machine.seq + 1,
+    };
+    // The implementation phase is open again (its record was closed when the chain failed).
+    ctx.current_phase = 'implementation';
+    ctx.phase_history.push({ phase: 'implementation', started_at: base.clock().toISOString(), ended_at: null, duration_ms: null, iterations: 0, prompts_executed: [], clarifications: [], exit_reason: null });
+    base.ui.progress.info(`  ${n} more implementation iteration(s) for chain ${ctx.chain_id}; tdd_flow_controller continues from the last failure`);
+  });
 }
 
 /**
@@ -208,18 +254,25 @@ export async function answerChain(id: string, answers: Record<string, string>, a
 }
 
 /**
- * Answers the pending approval gate (solution or file change) and continues the chain.
- * Throws UsageError when nothing is waiting for approval, or for --more-info on a file change.
+ * Answers the pending approval gate (solution or file change) and continues the chain;
+ * `allChanges` also approves every later file change of the implementation (`--all-changes`).
+ * Throws UsageError when nothing is waiting for approval, for --more-info on a file change, and
+ * for `allChanges` with a rejection.
  */
 export async function approveChain(
   id: string,
-  answer: { response: 'approved' | 'rejected' | 'more-info'; note: string | null },
+  answer: { response: 'approved' | 'rejected' | 'more-info'; note: string | null; allChanges?: boolean },
   base: BaseDeps,
   opts: DriveOptions,
 ): Promise<ChainOutcome> {
   const entry = await findChain([opts.contextsDir], id);
   return driveEntry(entry, base, opts, (ctx) => {
     const p = ctx.pending;
+    if (answer.allChanges) {
+      if (answer.response !== 'approved') throw new UsageError('--all-changes approves; it cannot go with --reject or --more-info');
+      // The rest of this implementation's file changes are approved as they come.
+      ctx.approve_all_changes = true;
+    }
     if (p?.kind === 'approval') {
       ctx.gate_response = { kind: 'solution', response: answer.response, note: answer.note, path: null };
     } else if (p?.kind === 'file-change') {

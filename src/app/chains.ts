@@ -2,6 +2,8 @@
  * Chains read back: the list, one chain (by id or the newest), and rollback of its file changes.
  * Their `--json` shapes are built from the contexts by src/cli/views/.
  */
+import { existsSync, realpathSync } from 'node:fs';
+import path from 'node:path';
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
@@ -56,17 +58,67 @@ export async function loadChain(dirs: string[], id: string | undefined, onWarnin
   throw newest!;
 }
 
+export interface RollbackPlan {
+  chain_id: string;
+  /** The directory that will be restored (absolute). */
+  workspace: string;
+  /** Where the earlier contents come from: the git checkpoint, or the originals kept without git. */
+  from: 'git' | 'originals';
+  git_ref: string | null;
+  restore: string[];
+  remove: string[];
+  keep: string[];
+}
+
 /**
- * Restores the workspace files the chain changed to its pre-implementation checkpoint.
- * Throws UsageError when the chain has no checkpoint.
+ * What rolling chain `id` back would do in `opts.cwd` (or `opts.workspace`). Throws UsageError
+ * when the chain has neither a checkpoint nor kept originals, and when the directory is not the
+ * chain's recorded workspace and was not named with `--workspace` (so a rollback run in the
+ * wrong directory never restores files there).
  */
-export async function rollbackChain(dirs: string[], id: string): Promise<{ chain_id: string; git_ref: string; restored: string[]; removed: string[]; kept: string[] }> {
-  const { ctx } = await loadChain(dirs, id);
+export async function planChainRollback(dirs: string[], id: string, opts: { cwd: string; workspace?: string }): Promise<{ plan: RollbackPlan; ctx: ChainContext; file: string }> {
+  const { ctx, file } = await loadChain(dirs, id);
+  const target = path.resolve(opts.workspace ?? opts.cwd);
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  if (opts.workspace !== undefined && !existsSync(target)) throw new UsageError(`--workspace ${opts.workspace}: no such directory`);
+  if (opts.workspace === undefined && real(target) !== real(ctx.workspace)) {
+    throw new UsageError(
+      `chain ${ctx.chain_id} ran in ${ctx.workspace}, not in ${target}: nothing was restored`,
+      `Run it there (\`claude-exec --cwd ${ctx.workspace} rollback ${ctx.chain_id}\`), or give \`--workspace ${target}\` to restore this directory from the chain's checkpoint instead.`,
+    );
+  }
   const checkpoint = ctx.checkpoints.find((c) => c.phase === 'implementation');
-  if (!checkpoint) throw new UsageError(`chain ${ctx.chain_id} has no checkpoint`, 'A checkpoint is saved before the first file change, in a git workspace.');
-  const { rollback } = await import('../tools/git.js');
-  const result = await rollback(ctx.workspace, checkpoint.git_ref, ctx.session_memory.files_modified);
-  return { chain_id: ctx.chain_id, git_ref: checkpoint.git_ref, ...result };
+  if (checkpoint) {
+    const { planRollback } = await import('../tools/git.js');
+    const p = await planRollback(target, checkpoint.git_ref, ctx.session_memory.files_modified);
+    return { plan: { chain_id: ctx.chain_id, workspace: target, from: 'git', git_ref: checkpoint.git_ref, ...p }, ctx, file };
+  }
+  if (ctx.originals.length) {
+    const { planFromOriginals } = await import('./originals.js');
+    return { plan: { chain_id: ctx.chain_id, workspace: target, from: 'originals', git_ref: null, ...planFromOriginals(ctx) }, ctx, file };
+  }
+  throw new UsageError(`chain ${ctx.chain_id} has no checkpoint and kept no originals`, 'A checkpoint (git) or the originals (without git) are saved before the chain first changes a file; this chain changed none.');
+}
+
+/**
+ * Restores the workspace files the chain changed (plan from `planChainRollback`): from the git
+ * checkpoint, or from the originals kept without git. Returns what it did.
+ */
+export async function rollbackChain(dirs: string[], id: string, opts: { cwd: string; workspace?: string }): Promise<{ chain_id: string; workspace: string; from: 'git' | 'originals'; git_ref: string | null; restored: string[]; removed: string[]; kept: string[] }> {
+  const { plan, ctx, file } = await planChainRollback(dirs, id, opts);
+  const base = { chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref };
+  if (plan.from === 'git') {
+    const { rollback } = await import('../tools/git.js');
+    return { ...base, ...(await rollback(plan.workspace, plan.git_ref!, ctx.session_memory.files_modified)) };
+  }
+  const { restoreOriginals } = await import('./originals.js');
+  return { ...base, ...(await restoreOriginals(ctx, file, plan.workspace)) };
 }
 
 /** The family of chain `id` among `all`: its root ancestor and every descendant (the chain alone when it has none). */

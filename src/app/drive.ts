@@ -11,16 +11,20 @@ import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedEr
 import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
-import { createCheckpoint } from '../tools/git.js';
+import { changedSinceCheckpoint, createCheckpoint } from '../tools/git.js';
+import { isTestPath } from '../tools/writeTools.js';
 import { dataBlock } from '../tools/dataBlock.js';
-import { createSandbox, createWorkspaceTools, runTestCommand } from '../tools/index.js';
+import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix, selectableNames } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
+import { keepOriginal, originalsDir } from './originals.js';
 import { recordChainCosts } from './promptCosts.js';
 import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
+import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
+import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
 
@@ -84,34 +88,52 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
     case 'checkpoint': {
       if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
-        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
-        if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
-        else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+        const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
+        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude: contextsRel && !contextsRel.startsWith('..') ? [contextsRel] : [], maxFileBytes: deps.config.limits.checkpoint_file_bytes });
+        if (checkpoint) {
+          session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
+          if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
+        } else {
+          deps.ui.progress.warn(`the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`);
+        }
+        // The baseline again when the workspace changed since it ran (before any change of ours).
+        await ensureBaseline(session, deps, true);
       }
       return { type: 'checkpointed' };
     }
     case 'tests': {
-      deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')} (expecting ${effect.expect})`);
-      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
-      session.ctx.test_runs.push({
-        at: session.now(),
-        phase: session.ctx.current_phase,
-        expect: effect.expect,
-        passed: r.passed,
-        exit_code: r.exitCode ?? null,
-        timed_out: r.timedOut,
-        output_tail: r.output.slice(-2000),
-      });
-      deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
+      if (effect.expect === 'red' && !(await testFilesWritten(session, deps))) {
+        deps.ui.progress.warn('test_generator wrote no test file: asking it again');
+        return { type: 'no-tests-written' };
+      }
+      const { run, output: text } = await runChainTests(session, deps, effect.expect);
+      await updateSpec(session, deps);
       // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
       // block, cut to fit the machine's 4,000-character tail so the block stays whole.
-      const output = dataBlock('test_output', { command: deps.config.test_command.join(' ') }, tailChars(r.output, 3600));
-      return { type: 'tests', expect: effect.expect, passed: r.passed, output };
+      const output = dataBlock('test_output', { command: run.argv.join(' ') }, tailChars(text, 3600));
+      const passed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
+      return { type: 'tests', expect: effect.expect, passed, output };
     }
     case 'complete':
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * Did the implementation add or change a test file? What the write tools recorded, else (a kill
+ * between a write and its save) the test files that differ from the git checkpoint, or whose
+ * originals were kept; found ones are recorded.
+ */
+async function testFilesWritten(session: ChainSession, deps: DriveDeps): Promise<boolean> {
+  const mem = session.ctx.session_memory;
+  if (mem.tests_written.length) return true;
+  const checkpoint = session.ctx.checkpoints.find((k) => k.phase === 'implementation');
+  const found = checkpoint
+    ? await changedSinceCheckpoint(deps.workspace, checkpoint.git_ref, isTestPath)
+    : session.ctx.originals.map((o) => o.path).filter(isTestPath);
+  for (const rel of found) if (!mem.tests_written.includes(rel)) mem.tests_written.push(rel);
+  return found.length > 0;
 }
 
 /**
@@ -162,13 +184,19 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
   const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
+    contextsDir: path.dirname(path.resolve(session.file)),
     sandbox,
-    testCommand: base.config.test_command,
+    testCommand: () => testArgv(session.ctx, base),
     limits: base.config.limits,
-    approve: (change) => approveChange(session, deps, change),
-    onWritten: (rel, { isTest }) => {
+    approve: async (change) => {
+      const decision = await approveChange(session, deps, change);
+      // Without git, the file's original is kept before its first change, so that rollback works.
+      if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
+      return decision;
+    },
+    onWritten: (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
-      if (!mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
       if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
     },
   });
@@ -205,14 +233,20 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
     deps.ui.progress.phase(ctx.current_phase);
   }
   try {
+    await resolveTestCommand(session, deps);
     for (;;) {
       if (signal?.aborted) throw new InterruptedError();
       const effect = session.ctx.machine.awaiting!;
+      // The baseline runs before the solution is presented, before any change of ours; the spec is written for the reviewer.
+      if (effect.kind === 'gate') {
+        await ensureBaseline(session, deps);
+        await updateSpec(session, deps);
+      }
       if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
-      if (effect.kind === 'complete') return await finish(session, 'complete', null);
+      if (effect.kind === 'complete') return await finish(session, 'complete', null, deps);
       if (effect.kind === 'fail') {
         await debugFailedChain(session, deps, effect.reason);
-        return await finish(session, 'failed', effect.reason);
+        return await finish(session, 'failed', effect.reason, deps);
       }
       const event = await performWithRecovery(effect, session, deps);
       const t = transition(session.ctx.machine, event, settings);
@@ -276,14 +310,32 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
   const c = session.ctx;
   c.status = 'paused';
   c.until_phase = null;
+  const spec = specPath(session.file, specsDirOf(deps));
   c.pending = { kind: 'approval', presented: c.solution ?? '(no solution text was produced)' };
+  const notes = gateNotes(c, spec);
+  if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
   await session.save();
-  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
+  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. The spec: ${specPath(session.file, specsDirOf(deps))}. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
   return 'paused';
 }
 
+/**
+ * Rewrites the chain's spec (and, with `final`, its PR description) once a solution exists. A
+ * failed write is a warning: the context file, not the spec, is the chain's state.
+ */
+export async function updateSpec(session: ChainSession, deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>, final = false): Promise<string | null> {
+  const c = session.ctx;
+  if (c.single_prompt || (!c.solution_versions.length && !c.solution)) return null;
+  try {
+    return (await writeSpecFiles(c, session.file, specsDirOf(deps), { final })).spec;
+  } catch (err) {
+    deps.ui.progress.warn(`could not write the spec: ${(err as Error).message}`);
+    return null;
+  }
+}
+
 /** Ends the chain as complete or failed (with `reason`), saves, and adds its runs to the measured prompt costs. */
-export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null): Promise<DriveOutcome> {
+export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null, deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
   c.status = status;
@@ -291,6 +343,7 @@ export async function finish(session: ChainSession, status: 'complete' | 'failed
   c.pending = null;
   if (c.pattern) c.pattern.adaptations = patternAdaptations(c);
   await session.save();
+  if (deps) await updateSpec(session, deps, status === 'complete');
   recordChainCosts(path.dirname(session.file), c);
   return status;
 }

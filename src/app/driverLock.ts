@@ -89,6 +89,9 @@ export async function takeDriverLock(file: string): Promise<DriverLock> {
   }
   removeStaleTempFiles(file);
   removeStaleTempFiles(ownerFile(file));
+  // The spec and PR description beside it (src/app/spec.ts), when a kill cut their write.
+  removeStaleTempFiles(file.replace(/\.json$/, '.md'));
+  removeStaleTempFiles(file.replace(/\.json$/, '.pr.md'));
   let released = false;
   return {
     async release() {

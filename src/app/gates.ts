@@ -11,6 +11,7 @@ import { openQuestions } from '../memory/fold.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
 import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';
+import { gateNotes, specPath, specsDirOf } from './spec.js';
 import type { ChainSession } from './session.js';
 
 const hint = (id: string, what: string) => `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
@@ -63,7 +64,10 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
 /** The solution approval gate (Y / n / more-info). */
 export async function approvalGate(session: ChainSession, deps: DriveDeps): Promise<GateResponse> {
   const ctx = session.ctx;
+  const spec = ctx.solution_versions.length || ctx.solution ? specPath(session.file, specsDirOf(deps)) : null;
   const presented = ctx.solution ?? '(no solution text was produced)';
+  // Beside the solution (not in it): the test command, the baseline and where the spec is.
+  const notes = gateNotes(ctx, spec);
   let answer: GateResponse;
   // A fork repeats its source's decisions made before the step it continues from.
   const decided = ctx.approval_history.filter((a) => a.kind === 'solution').length;
@@ -74,10 +78,12 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
+    if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
-    answer = await deps.ui.askApproval(presented, ctx.confidence_scores.overall);
+    answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall);
   } else {
+    if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     await session.update((c) => {
       c.status = 'awaiting-input';
       c.pending = { kind: 'approval', presented };
@@ -108,12 +114,19 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
   const ctx = session.ctx;
   const recorded = ctx.gate_response;
   let decision: ApprovalDecision;
+  let all = false;
+  let by: string | null = null;
   if (recorded && recorded.kind === 'file-change' && recorded.path === change.path) {
     decision = recorded.response === 'approved' ? { approved: true } : { approved: false, reason: recorded.note ?? 'rejected' };
+  } else if (ctx.approve_all_changes && ctx.current_phase === 'implementation') {
+    decision = { approved: true };
+    by = 'approved with the rest of this implementation ("all")';
   } else if (deps.yes) {
     decision = { approved: true };
   } else if (deps.ui.interactive) {
-    decision = await deps.ui.confirmChange(change);
+    const r = await deps.ui.confirmChange(change);
+    all = r.approved && r.all === true;
+    decision = r.approved ? { approved: true } : r;
   } else {
     await session.update((c) => {
       c.status = 'awaiting-input';
@@ -130,9 +143,10 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
       kind: 'file-change',
       presented: change.path,
       user_response: decision.approved ? 'approved' : 'rejected',
-      note: decision.approved ? null : decision.reason,
+      note: decision.approved ? (all ? 'approved with all the remaining changes of this implementation' : by) : decision.reason,
       timestamp: session.now(),
     });
+    if (all) c.approve_all_changes = true;
     c.gate_response = null;
     c.pending = null;
     c.status = 'running';

@@ -9,6 +9,7 @@ import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
 import type { PromptDoc } from '../library/parse.js';
 import { renderPrompt } from '../library/render.js';
+import { testArgv } from './testing.js';
 import { renderCost } from '../memory/cost.js';
 import { PRESERVATION } from '../memory/maintenance.js';
 import { renderMemory } from '../memory/render.js';
@@ -110,7 +111,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     context: memory,
     question: run.question ?? undefined,
     feedback: run.feedback ?? undefined,
-    test_command: deps.config.test_command.join(' '),
+    test_command: testArgv(ctx, deps).join(' '),
     cost: renderCost(ctx),
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;

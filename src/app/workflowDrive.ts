@@ -15,7 +15,7 @@ import { decideSolution } from '../memory/fold.js';
 import { transition } from '../phases/machine.js';
 import type { Findings } from '../phases/protocol.js';
 import { createCheckpoint } from '../tools/git.js';
-import { runTestCommand } from '../tools/index.js';
+import { runChainTests } from './testing.js';
 import { factsOf } from '../workflows/facts.js';
 import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
@@ -78,7 +78,7 @@ type StepOutcome = { note: string } | { rejected: string };
 async function checkpointBeforeWrites(session: ChainSession, deps: DriveDeps, runs: PromptRun[]): Promise<void> {
   if (!runs.some((r) => r.as_phase === 'implementation') || session.ctx.checkpoints.some((k) => k.phase === 'implementation')) return;
   const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
-  if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now() });
+  if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
   else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
   await session.save();
 }
@@ -173,18 +173,8 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
     }
     case 'tests': {
       setPhase(session, deps, session.ctx.current_phase, `workflow step ${effect.at}`);
-      deps.ui.progress.info(`  running ${deps.config.test_command.join(' ')}${effect.expect === 'any' ? '' : ` (expecting ${effect.expect})`}`);
-      const r = await runTestCommand({ root: deps.workspace, command: deps.config.test_command, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
-      session.ctx.test_runs.push({
-        at: session.now(),
-        phase: session.ctx.current_phase,
-        expect: effect.expect === 'red' ? 'red' : 'green',
-        passed: r.passed,
-        exit_code: r.exitCode ?? null,
-        timed_out: r.timedOut,
-        output_tail: r.output.slice(-2000),
-      });
-      deps.ui.progress.info(`  tests ${r.passed ? 'passed' : 'failed'}`);
+      // The chain's own test run (src/app/testing.ts): recorded with counts and a verdict against the baseline.
+      const { run: r } = await runChainTests(session, deps, effect.expect === 'red' ? 'red' : 'green');
       return { note: `tests ${r.passed ? 'passed' : 'failed'}${effect.expect === 'any' ? '' : ` (expected ${effect.expect})`}` };
     }
     case 'chain':

@@ -266,21 +266,68 @@ export const MemoryDigestSchema = z.object({
 });
 export type MemoryDigest = z.infer<typeof MemoryDigestSchema>;
 
-/** One run of the workspace's test command by the chain (not by the model's run_tests tool). */
+/**
+ * One run of the workspace's test command by the chain (not by the model's run_tests tool):
+ * the baseline before any change of ours, the red run after test_generator, the green runs after
+ * each implementation iteration (issue 8).
+ */
 export const TestRunSchema = z.object({
   at: isoDate,
   phase: PhaseSchema,
-  /** What the machine expected: red (tests first) or green. */
-  expect: z.enum(['red', 'green']),
+  /** What the machine expected: `baseline` (before any change), red (tests first) or green. */
+  expect: z.enum(['baseline', 'red', 'green']),
+  /** The exit code was 0 and the run did not time out. */
   passed: z.boolean(),
   exit_code: z.number().int().nullable(),
   timed_out: z.boolean(),
   /** The last 2,000 characters of the output. */
   output_tail: z.string(),
+  /** machine.implementation_iterations when it ran (0 for the baseline and the red run). */
+  iteration: z.number().int().min(0).default(0),
+  /** The argv that ran. */
+  argv: z.array(z.string()).default([]),
+  /** Wall time of the run, ms. */
+  duration_ms: z.number().min(0).nullable().default(null),
+  /** Counts read from the runner's summary (src/tools/testReport.ts); null when the runner was not recognised. */
+  counts: z
+    .object({ runner: z.string(), passed: z.number().int().nullable(), failed: z.number().int(), skipped: z.number().int().nullable() })
+    .nullable()
+    .default(null),
+  /** Names of failing tests as the runner printed them. */
+  failing: z.array(z.string()).default([]),
+  /**
+   * Judged against the baseline: `green` (exit 0), `red`, `no-new-failures` (fails only where the
+   * baseline already failed), `unexpected-green` (the red run passed before any implementation).
+   */
+  verdict: z.enum(['green', 'red', 'no-new-failures', 'unexpected-green']).nullable().default(null),
+  /** Failing tests that were not failing in the baseline. */
+  new_failures: z.array(z.string()).default([]),
+  /** A fingerprint of the workspace's files when the run began (baseline runs), to see later changes. */
+  fingerprint: z.string().nullable().default(null),
 });
 export type TestRun = z.infer<typeof TestRunSchema>;
 
-export const CheckpointSchema = z.object({ phase: PhaseSchema, git_ref: z.string(), created_at: isoDate });
+/** The chain's test command (issue 8). */
+export const TestCommandSchema = z.object({
+  argv: z.array(z.string()).min(1),
+  /** e.g. `config test_command`, `package.json scripts.test (pnpm-lock.yaml)`, `answer to q1`. */
+  source: z.string(),
+});
+export type TestCommand = z.infer<typeof TestCommandSchema>;
+
+export const CheckpointSchema = z.object({
+  phase: PhaseSchema,
+  git_ref: z.string(),
+  created_at: isoDate,
+  /** Changed or untracked files left out of the snapshot for their size (limits.checkpoint_file_bytes). */
+  left_out: z.array(z.string()).default([]),
+});
+
+/**
+ * Without git: the original of each file the chain changed, kept before its first change under
+ * `<context file>.originals/` (`existed: false` for a file the chain created), so rollback works.
+ */
+export const OriginalSchema = z.object({ path: z.string(), existed: z.boolean() });
 
 /**
  * The conversation of a step that is still running, saved after every call so that a crashed
@@ -347,6 +394,10 @@ export const MachineStateSchema = z.object({
   awaiting: EffectSchema.nullable(),
   /** Incremented on every transition; steps record the effect they ran for. */
   seq: z.number().int().min(0).default(0),
+  /** Times test_generator was asked again because it wrote no test file (bounded by caps.test_generation_asks). */
+  test_generation_asks: z.number().int().min(0).default(0),
+  /** Implementation iterations added beyond caps.implementation_iterations by `resume --more-iterations N`. */
+  extra_iterations: z.number().int().min(0).default(0),
 });
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
@@ -516,6 +567,15 @@ export const ChainContextSchema = z.object({
   single_prompt: z.string().nullable().default(null),
   /** The companion journal of calls and finished steps (null until the first one is recorded). */
   journal: JournalIndexSchema.nullable().default(null),
+  /**
+   * The test command the chain runs and where it came from (config `test_command`, a workspace file,
+   * or the human's answer); null until the chain resolves it at its start (issue 8).
+   */
+  test_command: TestCommandSchema.nullable().default(null),
+  /** Without a git checkpoint: the originals kept of the files the chain changed (issue 8). */
+  originals: z.array(OriginalSchema).default([]),
+  /** `all` at a file-change gate or `approve --all-changes`: the rest of this implementation's changes are approved. */
+  approve_all_changes: z.boolean().default(false),
   /**
    * Set on a chain made by `fork ID --from-step N`: steps 1..N-1 are taken from the source chain
    * (same prompt in the same place) without calls; `answers` answer its questions (the source's

@@ -3,7 +3,10 @@
  * the next command on stdout (or one `claude-exec/run@1` document with --json), what the chain
  * waits for and the stopping error on stderr, and the exit code (DESIGN §1).
  */
+import { existsSync } from 'node:fs';
 import type { ChainOutcome } from '../app/chain.js';
+import { checklistLines, prPath, readiness } from '../app/spec.js';
+import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
 import type { RunOutput } from './contract/run.js';
@@ -47,6 +50,15 @@ export function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string
   return error.hint ?? null;
 }
 
+/** What to do about a failed chain: more iterations at the implementation cap, else resume. */
+function failedHint(c: ChainContext, flags: string[] = []): string {
+  const a = c.machine.awaiting;
+  if (a?.kind === 'fail' && a.reason.endsWith(ITERATION_CAP_REASON)) {
+    return `\`${nextCommands(c, flags)[0]}\` continues with the last failure as feedback; \`claude-exec spec ${c.chain_id}\` shows which criteria are still red.`;
+  }
+  return `\`claude-exec resume ${c.chain_id}\` retries from the last completed step.`;
+}
+
 /** The `claude-exec/run@1` document of an outcome. */
 export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutput {
   const c = o.ctx;
@@ -73,10 +85,13 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     steps: c.steps.length,
     files_modified: c.session_memory.files_modified,
     next: nextCommands(c, opts.flags)[0] ?? null,
+    test_command: c.test_command,
+    spec: o.spec && existsSync(o.spec) ? o.spec : null,
+    readiness: c.current_phase === 'deployment-readiness' && !c.single_prompt ? readiness(c) : null,
     error: o.error
       ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
       : failed
-        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: `\`claude-exec resume ${c.chain_id}\` retries from the last completed step.` }
+        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: failedHint(c, opts.flags) }
         : null,
     exit_code: exitCode,
   };
@@ -88,6 +103,23 @@ export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_c
   if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
   const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
   return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
+}
+
+/** The readiness checklist printed at the end of a run, with the PR description's path and the next command. */
+export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
+  const r = s.readiness!;
+  const verdict = r.passed === null ? 'not assessed' : r.passed ? 'READY' : 'NOT READY';
+  const lines = ['', `Readiness: ${verdict}`, ...checklistLines(r).map((l) => `  ${l}`)];
+  for (const b of r.blocking) lines.push(`  blocking: ${b}`);
+  const pr = s.spec ? prPath(s.spec) : null;
+  if (pr && existsSync(pr)) lines.push(`  PR description: ${pr}`);
+  const extra = flags.length ? ` ${flags.join(' ')}` : '';
+  const checkpoint = ctx.checkpoints.find((k) => k.phase === 'implementation');
+  const next = r.passed && s.status === 'complete'
+    ? checkpoint ? `git diff ${checkpoint.git_ref}   # review the change, then open the pull request` : 'review the changed files, then open the pull request'
+    : `claude-exec spec ${s.chain_id}${extra}   # what blocks it; \`claude-exec rollback ${s.chain_id}\` undoes the change`;
+  lines.push(`  next: ${next}`);
+  return lines;
 }
 
 /** Prints the outcome and sets process.exitCode. */
@@ -103,7 +135,10 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     io.out(`  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);
-    if (s.next && !view) io.out(`  next: ${s.next}`);
+    if (s.spec) io.out(`  spec: ${s.spec}`);
+    if (s.readiness) {
+      for (const line of readinessLines(s, o.ctx, opts.flags)) io.out(line);
+    } else if (s.next && !view) io.out(`  next: ${s.next}`);
   }
   if (s.error) {
     io.err(`claude-exec: ${s.error.message}`);

@@ -36,6 +36,8 @@ export const CapsSchema = z.object({
   approval_rounds: count.default(5),
   /** Implement → run tests cycles before the chain fails (resumable). */
   implementation_iterations: count.default(4),
+  /** Times test_generator is asked again when it wrote no test file before the red run (issue 8). */
+  test_generation_asks: count.default(2),
   /** Agent turns in one prompt run before the result tool is forced. */
   agent_turns: count.default(8),
   /** Agent turns in one implementation prompt run (writes and test runs take turns). */
@@ -68,6 +70,8 @@ export const LimitsSchema = z.object({
   /** Tool output returned to the model, in bytes. */
   tool_output_bytes: z.number().int().positive().default(32_000),
   test_timeout_ms: z.number().int().positive().default(300_000),
+  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). */
+  checkpoint_file_bytes: z.number().int().positive().default(5_000_000),
   /** Per request, in ms (the SDK default is 10 minutes). */
   request_timeout_ms: z.number().int().positive().default(600_000),
   /** SDK retries for 408/409/429/5xx and connection errors (SDK default: 2). */
@@ -120,8 +124,13 @@ export const ConfigSchema = z.object({
    * simplicity_checker, architecture_checker, accessibility_checker, breaking_change_detector.
    */
   quality_gates: z.array(z.string()).default([]),
-  /** argv of the workspace's test command, run through execa without a shell. */
-  test_command: z.array(z.string()).min(1).default(['npm', 'test']),
+  /**
+   * argv of the workspace's test command, run through execa without a shell. When absent, a chain
+   * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.
+   */
+  test_command: z.array(z.string()).min(1).optional(),
+  /** Where chains' Markdown specs are written (relative to the workspace); absent = beside the context files. */
+  specs_dir: z.string().min(1).optional(),
   /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */
   prompt_dirs: z.array(z.string()).default([]),
   /** Price overrides and additions, USD per million tokens, keyed by model id. */

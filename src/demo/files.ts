@@ -33,7 +33,7 @@ import { createApp } from '../src/app.js';
 import { createRateLimiter } from '../src/rate-limit.js';
 
 describe('createRateLimiter', () => {
-  it('allows the limit within a window, then refuses with the seconds to wait', () => {
+  it('AC1: allows the limit within a window, then refuses with the seconds to wait', () => {
     let now = 0;
     const limiter = createRateLimiter({ limit: 2, windowMs: 60_000, now: () => now });
     assert.equal(limiter.check('a').allowed, true);
@@ -45,7 +45,7 @@ describe('createRateLimiter', () => {
     assert.equal(limiter.check('a').retryAfterSec, 30);
   });
 
-  it('starts a new window once the old one has passed', () => {
+  it('AC1: starts a new window once the old one has passed', () => {
     let now = 0;
     const limiter = createRateLimiter({ limit: 1, windowMs: 1_000, now: () => now });
     assert.equal(limiter.check('a').allowed, true);
@@ -54,7 +54,7 @@ describe('createRateLimiter', () => {
     assert.equal(limiter.check('a').allowed, true);
   });
 
-  it('counts each client separately', () => {
+  it('AC1: counts each client separately', () => {
     const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, now: () => 0 });
     assert.equal(limiter.check('a').allowed, true);
     assert.equal(limiter.check('b').allowed, true);
@@ -63,7 +63,7 @@ describe('createRateLimiter', () => {
 });
 
 describe('POST /notes under a rate limit', () => {
-  it('answers 429 with Retry-After past the limit; reading stays open', async () => {
+  it('AC1, AC2, AC3: posts within the limit are created, then 429 with Retry-After; reading stays open', async () => {
     const server = createServer(createApp({ rateLimit: { limit: 2, windowMs: 60_000 } }));
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = \`http://127.0.0.1:\${server.address().port}\`;

@@ -111,7 +111,14 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     const notes: Record<string, string[]> = {
       code_reviewer: ['check() is O(1); expired windows are pruned once 10,000 clients are tracked', 'the limit is configurable through createApp({ rateLimit })'],
       security_scanner: ['clients are keyed by socket address: behind a proxy, configure the trusted forwarded address first', 'no secret or user input reaches a log'],
-      deployment_checker: ['no dependency, no migration, no configuration needed', 'the default of 5 notes per minute applies on deploy'],
+      deployment_checker: [
+        'tests: PASS - the suite ran green after the last edit, the new tests included',
+        'breaking changes: PASS - POST /notes gains a 429 answer past the limit; GET routes and response shapes are unchanged',
+        'migration plan: N/A - no data model or stored state changes',
+        'config: PASS - no new setting; the default of 5 notes per minute applies on deploy',
+        'rollback: PASS - reverting the commit removes the limiter; nothing is left behind',
+        'feature flag: N/A - the limit is an option of createApp, on by default; no flag is needed for a limit this small',
+      ],
     };
     return findings({ summary: 'No blocking issue.', findings: notes[t.prompt] ?? [], verdict: { passed: true, blocking_issues: [], notes: notes[t.prompt] ?? [] } });
   }

@@ -143,7 +143,8 @@ export function foldResult(ctx: ChainContext, f: FoldInput): { ctx: ChainContext
   for (const d of r.decisions ?? []) decisions[d.key] = { choice: d.choice, rationale: d.rationale };
   let questions = ctx.questions;
   if (f.prompt === 'clarification_generator' && r.questions?.length) {
-    const base = ctx.questions.length;
+    // Ids q1, q2, … count only clarification questions (the test-command question has its own id).
+    const base = ctx.questions.filter((q) => /^q\d+$/.test(q.id)).length;
     const asked: Question[] = r.questions.map((q, i) => ({
       id: `q${base + i + 1}`,
       question: q.question,

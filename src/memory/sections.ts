@@ -206,7 +206,13 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   titles.tests = '### Test runs';
   ctx.test_runs.forEach((t, i) => {
     const last = i === ctx.test_runs.length - 1;
-    const head = `- ${t.at} (${t.phase}, expecting ${t.expect}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}`;
+    const c = t.counts;
+    // Counts and failing names as the runner's summary gave them; the verdict against the baseline.
+    const counts = c ? `, ${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} (${c.runner})` : '';
+    const judged = t.verdict === 'no-new-failures' ? ' — no new failure: every failing test already failed in the baseline' : t.verdict === 'unexpected-green' ? ' — the new tests passed before any implementation' : t.new_failures.length && t.expect === 'green' ? ` — new failures: ${t.new_failures.slice(0, 5).join('; ')}` : '';
+    const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 8).join('; ')}` : '';
+    const what = t.expect === 'baseline' ? 'baseline, before any change' : `expecting ${t.expect}`;
+    const head = `- ${t.at} (${t.phase}, ${what}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}${counts}${failing}${judged}`;
     // Test output is workspace text: shown as a labelled data block, never as instructions.
     const output = () => dataBlock('test_output', { expect: t.expect, at: t.at }, t.output_tail.split('\n').slice(-15).join('\n'));
     add('tests', last && !t.passed ? `${head}\n${output()}` : head, last ? 84 : 22, i);

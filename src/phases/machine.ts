@@ -55,6 +55,8 @@ export function initialMachineState(): MachineState {
     feedback: null,
     awaiting: null,
     seq: 0,
+    test_generation_asks: 0,
+    extra_iterations: 0,
   };
 }
 
@@ -96,9 +98,19 @@ function afterAnalysis(s: MachineState, confidence: number, cfg: MachineSettings
   return stay(s, prompt('solution_synthesizer', { focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.`, feedback: s.feedback }));
 }
 
+/** The implementation iterations this chain may use: the cap plus what `resume --more-iterations` added. */
+export function iterationCap(s: MachineState, cfg: MachineSettings): number {
+  return cfg.caps.implementation_iterations + (s.extra_iterations ?? 0);
+}
+
+/** Prefix of the fail reason at the iteration cap (`resume` recognises it to offer --more-iterations). */
+export const ITERATION_CAP_REASON = 'implementation iterations';
+
 function implementOrFail(s: MachineState, cfg: MachineSettings, feedback: string, why: string): Transition {
-  if (s.implementation_iterations >= cfg.caps.implementation_iterations) {
-    return stay(s, { kind: 'fail', reason: `${why} after ${cfg.caps.implementation_iterations} implementation iterations` });
+  const cap = iterationCap(s, cfg);
+  if (s.implementation_iterations >= cap) {
+    // The last failure stays as feedback, so that `resume --more-iterations N` continues from it.
+    return stay(s, { kind: 'fail', reason: `${why} after ${cap} ${ITERATION_CAP_REASON}` }, { feedback });
   }
   return stay(s, prompt('tdd_flow_controller', { feedback }), { implementation_iterations: s.implementation_iterations + 1 });
 }
@@ -211,6 +223,14 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
 
     case 'checkpointed':
       return stay(s, prompt('test_generator'));
+
+    case 'no-tests-written': {
+      if (s.test_generation_asks >= cfg.caps.test_generation_asks) {
+        return stay(s, { kind: 'fail', reason: `test_generator wrote no test file after ${cfg.caps.test_generation_asks + 1} asks` });
+      }
+      const feedback = 'You wrote no test file. Tests come first: add or change at least one test file (write_file or edit_file) that pins the acceptance criteria and fails until the change is implemented, then record your findings.';
+      return stay(s, prompt('test_generator', { feedback }), { test_generation_asks: s.test_generation_asks + 1 });
+    }
 
     case 'tests': {
       if (event.expect === 'red') {

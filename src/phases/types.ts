@@ -16,4 +16,6 @@ export type MachineEvent =
   | { type: 'generated'; name: string | null }
   | { type: 'approval'; response: 'approved' | 'rejected' | 'more-info'; note: string }
   | { type: 'checkpointed' }
-  | { type: 'tests'; expect: 'red' | 'green'; passed: boolean; output: string };
+  | { type: 'tests'; expect: 'red' | 'green'; passed: boolean; output: string }
+  /** The red run was due and test_generator had written no test file. */
+  | { type: 'no-tests-written' };

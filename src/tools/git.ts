@@ -8,7 +8,7 @@
  * Instead the working tree (tracked + untracked, minus .gitignore'd) is snapshotted through a
  * temporary index (`GIT_INDEX_FILE`). A clean tree points the ref at HEAD itself.
  */
-import { copyFile, mkdtemp, readdir, rm, rmdir } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -33,15 +33,56 @@ async function git(root: string, args: string[], env?: Record<string, string>) {
   return execa('git', args, { cwd: root, reject: false, stdin: 'ignore', ...(env ? { env } : {}) });
 }
 
+export interface CheckpointOptions {
+  /** Directories and files (workspace-relative) never snapshotted, e.g. the chain's `contexts/`. */
+  exclude?: string[];
+  /** Changed or untracked files larger than this (bytes) are left out and listed (config limits.checkpoint_file_bytes). */
+  maxFileBytes?: number;
+}
+
+/**
+ * Pure: the files of `git status --porcelain=v1 -z --untracked-files=all` output that the
+ * snapshot would add (changed or untracked, not deleted), workspace-relative.
+ */
+export function changedPaths(porcelainZ: string): string[] {
+  const out: string[] = [];
+  const parts = porcelainZ.split('\0');
+  for (let i = 0; i < parts.length; i++) {
+    const entry = parts[i]!;
+    if (entry.length < 4) continue;
+    const xy = entry.slice(0, 2);
+    if (xy[0] === 'R' || xy[0] === 'C') i++; // the rename's source follows
+    if (xy.includes('D')) continue;
+    out.push(entry.slice(3));
+  }
+  return out;
+}
+
 /**
  * Saves the workspace state as `refs/claude-exec/chain-<chainId>/pre-implementation` and returns
- * `{ git_ref }`, or null when `root` is not inside a git work tree (or git is missing).
+ * `{ git_ref, left_out }`, or null when `root` is not inside a git work tree (or git is missing).
+ * Left out of the snapshot: git-ignored files, `opts.exclude` (the contexts directory), and
+ * changed or untracked files over `opts.maxFileBytes` (listed in `left_out`, relative paths).
  * Throws `Error` with git's message when a git step fails unexpectedly.
  */
-export async function createCheckpoint(root: string, chainId: string): Promise<{ git_ref: string } | null> {
+export async function createCheckpoint(root: string, chainId: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
   const ref = checkpointRef(chainId);
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
   if (inside.failed || inside.stdout.trim() !== 'true') return null;
+  const prefix = (await must(root, ['rev-parse', '--show-prefix'])).trim();
+  const exclude = (opts.exclude ?? []).filter((p) => p && p !== '.' && !p.startsWith('..'));
+  const left_out: string[] = [];
+  if (opts.maxFileBytes !== undefined) {
+    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']);
+    for (const top of changedPaths(status)) {
+      // Porcelain paths are relative to the top of the repository.
+      const rel = prefix && top.startsWith(prefix) ? top.slice(prefix.length) : top;
+      if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
+      const size = await stat(path.join(root, rel)).then((st) => (st.isFile() ? st.size : 0), () => 0);
+      if (size > opts.maxFileBytes) left_out.push(rel);
+    }
+  }
+  const excluded = [...exclude, ...left_out].map((p) => `:(exclude,literal)${p}`);
 
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   const headSha = head.exitCode === 0 ? head.stdout.trim() : null;
@@ -57,7 +98,7 @@ export async function createCheckpoint(root: string, chainId: string): Promise<{
       () => false,
     );
     if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
-    await must(root, ['add', '-A', '--', ':/'], indexEnv);
+    await must(root, ['add', '-A', '--', '.', ...excluded], indexEnv);
     const tree = (await must(root, ['write-tree'], indexEnv)).trim();
 
     let target: string;
@@ -69,7 +110,7 @@ export async function createCheckpoint(root: string, chainId: string): Promise<{
       target = (await must(root, ['commit-tree', tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
     }
     await must(root, ['update-ref', '-m', 'claude-exec checkpoint', ref, target]);
-    return { git_ref: ref };
+    return { git_ref: ref, left_out };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -88,33 +129,61 @@ export async function rollback(
   gitRef: string,
   filesModified: string[],
 ): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
+  const plan = await planRollback(root, gitRef, filesModified);
+  const removed: string[] = [];
+  for (const rel of plan.restore) await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
+  for (const rel of plan.remove) {
+    const abs = path.join(root, rel);
+    const existed = await rm(abs).then(
+      () => true,
+      () => false,
+    );
+    if (existed) removed.push(rel);
+    await removeEmptyParents(root, path.dirname(abs));
+  }
+  return { restored: plan.restore, removed, kept: plan.keep };
+}
+
+/**
+ * What `rollback` would do, without doing it: files to restore from `gitRef`, files to delete
+ * (absent there), and git-ignored files it must keep. Throws `UsageError` when the ref does not
+ * exist or a path leaves the workspace.
+ */
+export async function planRollback(root: string, gitRef: string, filesModified: string[]): Promise<{ restore: string[]; remove: string[]; keep: string[] }> {
   const verified = await git(root, ['rev-parse', '--verify', '-q', `${gitRef}^{commit}`]);
   if (verified.exitCode !== 0) {
-    throw new UsageError(`checkpoint ${gitRef} not found in ${root}`, 'The chain has no checkpoint to roll back to.');
+    throw new UsageError(`checkpoint ${gitRef} not found in ${root}`, 'The chain has no checkpoint to roll back to in this workspace.');
   }
-  const restored: string[] = [];
-  const removed: string[] = [];
-  const kept: string[] = [];
+  const restore: string[] = [];
+  const remove: string[] = [];
+  const keep: string[] = [];
   for (const file of [...new Set(filesModified)]) {
     const check = checkLexical(root, file);
     if (!check.ok || check.rel === '.') throw new UsageError(`refusing to roll back ${JSON.stringify(file)}: ${check.ok ? 'the workspace root' : check.reason}`);
     const rel = check.rel;
-    if ((await git(root, ['cat-file', '-e', `${gitRef}:./${rel}`])).exitCode === 0) {
-      await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
-      restored.push(rel);
-    } else if ((await git(root, ['check-ignore', '-q', '--', rel])).exitCode === 0) {
-      kept.push(rel);
-    } else {
-      const abs = path.join(root, rel);
-      const existed = await rm(abs).then(
-        () => true,
-        () => false,
-      );
-      if (existed) removed.push(rel);
-      await removeEmptyParents(root, path.dirname(abs));
-    }
+    if ((await git(root, ['cat-file', '-e', `${gitRef}:./${rel}`])).exitCode === 0) restore.push(rel);
+    else if ((await git(root, ['check-ignore', '-q', '--', rel])).exitCode === 0) keep.push(rel);
+    else remove.push(rel);
   }
-  return { restored, removed, kept };
+  return { restore, remove, keep };
+}
+
+/**
+ * Workspace-relative files that differ from `gitRef` and satisfy `keep` (e.g. test files): tracked
+ * files changed since, and untracked files absent there or with other content. Returns [] when git
+ * fails (the caller then relies on what it recorded itself).
+ */
+export async function changedSinceCheckpoint(root: string, gitRef: string, keep: (rel: string) => boolean): Promise<string[]> {
+  const diff = await git(root, ['diff', '--name-only', '-z', '--relative', '--diff-filter=ACMR', gitRef, '--', '.']);
+  const others = await git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
+  if (diff.exitCode !== 0 || others.exitCode !== 0) return [];
+  const out = new Set(diff.stdout.split('\0').filter((f) => f && keep(f)));
+  for (const rel of others.stdout.split('\0').filter((f) => f && keep(f))) {
+    const was = await git(root, ['rev-parse', '-q', '--verify', `${gitRef}:./${rel}`]);
+    const now = await git(root, ['hash-object', `./${rel}`]);
+    if (was.exitCode !== 0 || was.stdout.trim() !== now.stdout.trim()) out.add(rel);
+  }
+  return [...out];
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {

@@ -24,8 +24,10 @@ export const WRITE_TOOL_NAMES = ['write_file', 'edit_file', 'run_tests'] as cons
 export interface WorkspaceToolOptions {
   /** Workspace root; every path the model gives is confined to it. */
   root: string;
-  /** argv of the test command (config `test_command`). */
-  testCommand: string[];
+  /** The chain's contexts directory (absolute), left out of list_files and search_code. */
+  contextsDir?: string;
+  /** argv of the test command, or a function that gives it at each run (the chain's resolved command). */
+  testCommand: string[] | (() => string[]);
   /** `tool_output_bytes`: cap on each tool result, bytes; `test_timeout_ms`: test run timeout, ms. */
   limits: { tool_output_bytes: number; test_timeout_ms: number };
   approve: ApproveChange;
@@ -39,7 +41,7 @@ export interface WorkspaceToolOptions {
  * behind the path guard for its path-like arguments (`guardToolPaths`).
  */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
-  const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes };
+  const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}) };
   const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
   const tools: AgentTool[] = [
     listFilesTool(read),

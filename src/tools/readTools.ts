@@ -4,16 +4,20 @@
  * Output is capped to `maxOutputBytes` (config `limits.tool_output_bytes`).
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
 import { resolveInWorkspace } from './pathGuard.js';
 import { capHead, fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
-import { globToRegExp, matchesGlob, walk } from './walk.js';
+import { globToRegExp, matchesGlob, walk, WalkExclusions } from './walk.js';
 
 export interface ReadToolContext {
   root: string;
+  /** The chain's contexts directory (absolute): list_files and search_code leave it out. Default: `<root>/contexts`. */
+  contextsDir?: string;
   /** Cap on the text of one tool result, in bytes (limits.tool_output_bytes). */
   maxOutputBytes: number;
 }
@@ -57,7 +61,7 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
     name: 'list_files',
     description:
       'List files and directories in the workspace, sorted, one relative path per line inside a <workspace_listing> block; directories end with "/", ' +
-      'symbolic links end with "@". Skips node_modules, .git, dist, build and coverage, and hides secrets files. ' +
+      'symbolic links end with "@". Skips node_modules, .git, dist, build, coverage, lockfiles and our state, and hides secrets files. ' +
       `Returns at most ${MAX_LIST_ENTRIES} entries; list a subdirectory or lower the depth when truncated.`,
     inputSchema: ListFilesInput,
     pathArgs: ['path'],
@@ -68,19 +72,25 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
         if (!target.exists) return fail(`${target.rel}: no such directory`);
         if (!(await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a file; use read_file to read it`);
         const realRoot = await realpath(ctx.root);
+        const left = new WalkExclusions(realRoot, contextsOf(ctx, realRoot));
         const lines: string[] = [];
         let more = false;
-        for await (const entry of walk(realRoot, target.abs, input.depth ?? 2)) {
+        for await (const entry of walk(realRoot, target.abs, input.depth ?? 2, 1, left.prune)) {
           if (lines.length === MAX_LIST_ENTRIES) {
             more = true;
             break;
           }
+          if (entry.kind === 'file' && (await sizeOf(entry.abs)) > MAX_FILE_BYTES) {
+            left.tooLarge(entry.rel);
+            continue;
+          }
           lines.push(entry.rel + (entry.kind === 'dir' ? '/' : entry.kind === 'symlink' ? '@' : ''));
         }
-        if (lines.length === 0) return { content: `${target.rel}: (empty directory)` };
-        const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE);
+        const omitted = left.note(MAX_FILE_BYTES);
+        if (lines.length === 0) return { content: `${target.rel}: (empty directory)${omitted}` };
+        const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE - omitted.length);
         const note = more || capped.truncated ? '\n[list truncated; list a subdirectory or lower the depth]\n' : '';
-        return { content: dataBlock('workspace_listing', { path: target.rel }, capped.text) + note };
+        return { content: dataBlock('workspace_listing', { path: target.rel }, capped.text) + note + omitted };
       });
     },
   };
@@ -145,7 +155,7 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
     description:
       'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
       '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
-      'Skips node_modules, .git, dist, build, coverage, binary files, secrets files and files over 2 MB. ' +
+      'Skips node_modules, .git, dist, build, coverage, lockfiles, our state, binary and secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,
     pathArgs: ['path'],
@@ -169,8 +179,9 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
         if (!target.ok) return fail(`${input.path}: ${target.reason}`);
         if (!target.exists) return fail(`${target.rel}: no such file or directory`);
         const realRoot = await realpath(ctx.root);
+        const left = new WalkExclusions(realRoot, contextsOf(ctx, realRoot));
         const files = (await stat(target.abs)).isDirectory()
-          ? walk(realRoot, target.abs, Infinity)
+          ? walk(realRoot, target.abs, Infinity, 1, left.prune)
           : single(target.rel, target.abs);
 
         const matches: string[] = [];
@@ -179,7 +190,8 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
         outer: for await (const entry of files) {
           if (entry.kind !== 'file' || (glob && !matchesGlob(entry.rel, glob))) continue;
           const buf = await readSearchable(entry.abs);
-          if (!buf) continue;
+          if (buf === 'large') left.tooLarge(entry.rel);
+          if (!buf || buf === 'large') continue;
           searched++;
           const lines = splitLines(buf.toString('utf8'));
           for (let i = 0; i < lines.length; i++) {
@@ -192,10 +204,11 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
             matches.push(`${entry.rel}:${i + 1}: ${line.trim().slice(0, MAX_MATCH_LINE_CHARS)}`);
           }
         }
-        if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files` };
-        const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE);
+        const omitted = left.note(MAX_FILE_BYTES);
+        if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files${omitted}` };
+        const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE - omitted.length);
         const note = stopped || capped.truncated ? '\n[stopped early; narrow the search with path or glob]\n' : '';
-        return { content: dataBlock('search_results', { pattern: input.pattern, path: target.rel, matches: matches.length }, capped.text) + note };
+        return { content: dataBlock('search_results', { pattern: input.pattern, path: target.rel, matches: matches.length }, capped.text) + note + omitted };
       });
     },
   };
@@ -216,14 +229,33 @@ function compileLinear(pattern: string): { test(line: string): boolean } | strin
   }
 }
 
-/** The file's content, or null when it is too large, binary or unreadable (skipped silently). */
-async function readSearchable(abs: string): Promise<Buffer | null> {
+/** The file's content; 'large' when it is over MAX_FILE_BYTES (reported), null when binary or unreadable (skipped silently). */
+async function readSearchable(abs: string): Promise<Buffer | 'large' | null> {
   try {
-    if ((await stat(abs)).size > MAX_FILE_BYTES) return null;
+    if ((await stat(abs)).size > MAX_FILE_BYTES) return 'large';
     const buf = await readFile(abs);
     return looksBinary(buf) ? null : buf;
   } catch {
     return null;
+  }
+}
+
+/** Size of a file in bytes (0 when it cannot be read: listed, and read_file reports the problem). */
+async function sizeOf(abs: string): Promise<number> {
+  try {
+    return (await stat(abs)).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The contexts directory the tools leave out: the chain's, else `<root>/contexts`. */
+function contextsOf(ctx: ReadToolContext, realRoot: string): string {
+  const dir = ctx.contextsDir ?? path.join(realRoot, 'contexts');
+  try {
+    return realpathSync(dir);
+  } catch {
+    return dir;
   }
 }
 

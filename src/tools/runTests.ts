@@ -85,12 +85,18 @@ export const RunTestsInput = z.object({
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 
-/** run_tests: the tool form of `runTestCommand`; a red run is information, not a tool error. */
-export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<RunTestsInput> {
+/**
+ * run_tests: the tool form of `runTestCommand`; a red run is information, not a tool error.
+ * `command` may be a function read at each run (a chain resolves its command after its tools are
+ * made); the description then names no command, so that it is the same on every call.
+ */
+export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & { command: string[] | (() => string[]) }): AgentTool<RunTestsInput> {
+  const commandOf = () => (typeof opts.command === 'function' ? opts.command() : opts.command);
+  const named = typeof opts.command === 'function' ? 'the test command' : `the project's test command (${opts.command.join(' ')})`;
   return {
     name: 'run_tests',
     description:
-      `Run the project's test command (${opts.command.join(' ')}) in the workspace root and return "exit code N" ` +
+      `Run ${named} in the workspace root and return "exit code N" ` +
       'followed by the end of its combined output in a <test_output> block. Exit code 0 means the tests passed. Use filter to run one test ' +
       `file or pattern. Runs are killed after ${Math.round(opts.timeoutMs / 1000)} s.`,
     inputSchema: RunTestsInput,
@@ -102,9 +108,10 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter'>): AgentTool<Ru
           isError: true,
         };
       }
-      const r = await runTestCommand({ ...opts, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
+      const command = commandOf();
+      const r = await runTestCommand({ ...opts, command, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
-      return { content: `${status}\n${dataBlock('test_output', { command: [...opts.command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, r.output)}` };
+      return { content: `${status}\n${dataBlock('test_output', { command: [...command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, r.output)}` };
     },
   };
 }

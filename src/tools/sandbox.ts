@@ -64,6 +64,8 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--proc', '/proc',
     '--tmpfs', '/tmp',
     '--setenv', 'TMPDIR', '/tmp',
+    // go test needs a writable build cache, and the real one is read-only here: a private one in /tmp.
+    '--setenv', 'GOCACHE', '/tmp/go-build',
     '--bind', layout.root, layout.root,
   ];
   for (const l of layout.links ?? []) args.push('--ro-bind', l, l);

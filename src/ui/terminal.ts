@@ -99,11 +99,13 @@ export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
             choices: [
               { key: 'y', name: 'Apply', value: 'yes' as const },
               { key: 'n', name: 'Reject (say why)', value: 'no' as const },
+              { key: 'a', name: 'All: apply this and every remaining change of this implementation', value: 'all' as const },
             ],
           },
           context,
         );
         if (ok === 'yes') return { approved: true };
+        if (ok === 'all') return { approved: true, all: true };
         return { approved: false, reason: await input({ message: 'Why? (the model adapts)', required: true }, context) };
       }),
   };

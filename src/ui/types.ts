@@ -17,7 +17,8 @@ export interface Progress {
 }
 
 export type GateResponse = { response: 'approved' } | { response: 'rejected' | 'more-info'; note: string };
-export type ChangeResponse = { approved: true } | { approved: false; reason: string };
+/** `all`: approve this change and every later one of this implementation (the file-change gate's "all"). */
+export type ChangeResponse = { approved: true; all?: boolean } | { approved: false; reason: string };
 
 /**
  * The human side of a chain. Questions and approvals throw InterruptedError when the human

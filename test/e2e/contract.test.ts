@@ -57,6 +57,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   show: ['show', '001'],
   pending: ['pending', '001'],
   rollback: ['rollback', '001'],
+  spec: ['spec', '001'],
   'chain-cost': ['chain-cost', '001'],
   'prompts show': ['prompts', 'show', 'x'],
   'prompt run': ['prompt', 'run', 'security_scanner'],
@@ -152,7 +153,10 @@ describe('the JSON contract of the built binary', () => {
     const alone = contract(await e.run('prompt', 'run', 'security_scanner', '--focus', 'src/app.js', '--json'), 0);
     expect(alone).toMatchObject({ schema: 'claude-exec/prompt-run@1', prompt: 'security_scanner', status: 'complete' });
     seen.set('prompt run', alone);
-    seen.set('rollback', contract(await e.run('rollback', id, '--json'), 0));
+    const spec = contract(await e.run('spec', id, '--json'), 0);
+    expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
+    seen.set('spec', spec);
+    seen.set('rollback', contract(await e.run('rollback', id, '--json', '--yes'), 0));
     // apply of a chain that is not a --split: exit 2 with the error document (test/e2e/split.test.ts applies real patches).
     seen.set('apply', contract(await e.run('apply', id, '--json'), 2));
     // prompts promote: a generated prompt no chain ran is moved only with --force, which the document says.

@@ -30,10 +30,12 @@ describe('claude-exec demo', () => {
     expect(out.calls).toBeGreaterThan(10);
     expect(decoy.requests).toHaveLength(0);
 
-    // The suite went red after the test was written, then green after the code.
-    const red = r.stderr.indexOf('tests failed');
-    const green = r.stderr.indexOf('tests passed');
-    expect(red).toBeGreaterThan(0);
+    // The suite went red after the test was written, then green after the code, with the runner's counts.
+    const baseline = r.stderr.indexOf('tests: green — 0 failed, 3 passed (node:test)');
+    const red = r.stderr.indexOf('tests: red — 1 failed');
+    const green = r.stderr.indexOf('tests: green — 0 failed, 7 passed (node:test)');
+    expect(baseline).toBeGreaterThan(0);
+    expect(red).toBeGreaterThan(baseline);
     expect(green).toBeGreaterThan(red);
     const ctx = readContext(out.file);
     expect(ctx.calls.every((c) => c.model === 'demo' && c.cost_usd === null)).toBe(true);

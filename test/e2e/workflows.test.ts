@@ -114,7 +114,8 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
       const { ctx } = await onlyChain(e.ws.root);
       expect(ctx.status).toBe('complete');
       expect(ctx.session_memory.files_modified).toEqual([TOKEN_TEST_PATH, TOKEN_MODULE_PATH]);
-      expect(ctx.test_runs.map((t) => [t.expect, t.passed])).toEqual([['red', false], ['green', true]]);
+      // The baseline before any change (at the checkpoint), then red and green.
+      expect(ctx.test_runs.map((t) => [t.expect, t.passed])).toEqual([['baseline', true], ['red', false], ['green', true]]);
       expect(ctx.workflow?.state.history.find((h) => h.kind === 'if')?.outcome).toBe('then');
       expect(ctx.calls.length).toBe(e.messages().length);
     } finally {

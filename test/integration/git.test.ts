@@ -1,7 +1,8 @@
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCheckpoint, rollback } from '../../src/tools/git.js';
+import { changedPaths, changedSinceCheckpoint, createCheckpoint, rollback } from '../../src/tools/git.js';
+import { isTestPath } from '../../src/tools/writeTools.js';
 import { gitIn, makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
 let ws: TempWorkspace;
@@ -29,7 +30,7 @@ describe('createCheckpoint', () => {
   it('points the ref at HEAD when the tree is clean', async () => {
     const head = (await gitIn(ws.root, ['rev-parse', 'HEAD'])).trim();
     const cp = await createCheckpoint(ws.root, '047');
-    expect(cp).toEqual({ git_ref: 'refs/claude-exec/chain-047/pre-implementation' });
+    expect(cp).toEqual({ git_ref: 'refs/claude-exec/chain-047/pre-implementation', left_out: [] });
     expect((await gitIn(ws.root, ['rev-parse', cp!.git_ref])).trim()).toBe(head);
   });
 
@@ -105,5 +106,43 @@ describe('rollback', () => {
     await expect(rollback(ws.root, 'refs/claude-exec/chain-999/pre-implementation', ['src/app.js'])).rejects.toThrow(/not found/);
     const cp = await createCheckpoint(ws.root, '050');
     await expect(rollback(ws.root, cp!.git_ref, ['../outside.txt'])).rejects.toThrow(/outside/);
+  });
+});
+
+describe('what the checkpoint leaves out (issue 8)', () => {
+  it('leaves out the contexts directory, git-ignored files and files over the size limit, and lists the large ones', async () => {
+    await mkdir(file('contexts'), { recursive: true });
+    await writeFile(file('contexts/chain-047-x.json'), '{}\n');
+    await writeFile(file('.gitignore'), 'node_modules\n*.tmp\n');
+    await writeFile(file('scratch.tmp'), 'ignored\n');
+    await mkdir(file('logs'), { recursive: true });
+    await writeFile(file('logs/run.log'), 'x'.repeat(4096));
+    await writeFile(file('src/new.js'), 'export const n = 1;\n');
+    const cp = await createCheckpoint(ws.root, '047', { exclude: ['contexts'], maxFileBytes: 1024 });
+    expect(cp!.left_out).toEqual(['logs/run.log']);
+    const tree = (await gitIn(ws.root, ['ls-tree', '-r', '--name-only', cp!.git_ref])).split('\n');
+    expect(tree).toContain('src/new.js');
+    expect(tree).toContain('.gitignore');
+    expect(tree.filter((f) => f.startsWith('contexts/') || f === 'scratch.tmp' || f === 'logs/run.log')).toEqual([]);
+    // The user's index is untouched.
+    expect(await gitIn(ws.root, ['diff', '--cached', '--name-only'])).toBe('');
+  });
+
+  it('changedPaths reads porcelain -z output: renames skip their source, deletions are left out', () => {
+    expect(changedPaths(' M src/a.js\0?? new.txt\0R  b.js\0old-b.js\0 D gone.js\0')).toEqual(['src/a.js', 'new.txt', 'b.js']);
+  });
+});
+
+describe('changedSinceCheckpoint', () => {
+  it('finds the test files changed or created since the checkpoint, not the ones left as they were', async () => {
+    await writeFile(file('test/untracked.test.js'), 'old\n');
+    const cp = (await createCheckpoint(ws.root, '048'))!;
+    expect(await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).toEqual([]);
+    await writeFile(file('test/auth.test.js'), '// changed\n');
+    await writeFile(file('test/new.test.js'), 'new\n');
+    await writeFile(file('src/app.js'), '// not a test\n');
+    expect((await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).sort()).toEqual(['test/auth.test.js', 'test/new.test.js']);
+    await writeFile(file('test/untracked.test.js'), 'changed\n');
+    expect(await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).toContain('test/untracked.test.js');
   });
 });

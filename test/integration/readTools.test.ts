@@ -172,3 +172,42 @@ describe('search_code', () => {
     expect(r.content).toMatch(/stopped early/);
   });
 });
+
+describe('what list_files and search_code leave out (issue 8)', () => {
+  let w: TempWorkspace;
+  beforeAll(async () => {
+    w = await makeTempWorkspace({ git: false });
+    await mkdir(path.join(w.root, 'contexts'));
+    await writeFile(path.join(w.root, 'contexts', 'chain-001-x.json'), '{"goal": "createApp everywhere"}\n');
+    await mkdir(path.join(w.root, 'contexts', 'chain-001-x.json.lock'));
+    await writeFile(path.join(w.root, 'package-lock.json'), '{"name": "createApp"}\n');
+    await writeFile(path.join(w.root, 'yarn.lock'), 'createApp@1:\n');
+    await writeFile(path.join(w.root, 'build.lock'), 'createApp\n');
+    await mkdir(path.join(w.root, 'logs'));
+    await writeFile(path.join(w.root, 'logs', 'big.log'), `createApp\n${'x'.repeat(2_100_000)}\n`);
+  });
+  afterAll(() => w.cleanup());
+  const wctx = () => ({ root: w.root, maxOutputBytes: 32_000 });
+
+  it('list_files leaves out the contexts directory, lockfiles, lock files and files over the cap, and names them', async () => {
+    const r = await listFilesTool(wctx()).run({ depth: 3 });
+    const lines = bodyLines(r.content);
+    expect(lines).toEqual(expect.arrayContaining(['src/app.js', 'package.json', 'logs/']));
+    for (const gone of ['contexts/', 'contexts/chain-001-x.json', 'package-lock.json', 'yarn.lock', 'build.lock', 'logs/big.log']) expect(lines).not.toContain(gone);
+    const note = r.content.split('\n').find((l) => l.startsWith('[left out:'));
+    expect(note).toBe("[left out: contexts/ (the chain's own state); 2 lockfile(s): package-lock.json, yarn.lock (read_file reads one when a version matters); 1 lock file(s): build.lock; 1 file(s) over 2,000,000 bytes: logs/big.log]");
+  });
+
+  it('search_code finds nothing in them and says so; the chain given its contexts directory elsewhere still skips lockfiles', async () => {
+    const r = await searchCodeTool(wctx()).run({ pattern: 'createApp' });
+    const hits = bodyLines(r.content).map((l) => l.split(':')[0]);
+    expect(hits.length).toBeGreaterThan(0);
+    expect(hits.filter((f) => /contexts|lock|big\.log/.test(f!))).toEqual([]);
+    expect(r.content).toMatch(/\[left out: contexts\/ \(the chain's own state\); 2 lockfile\(s\): package-lock\.json, yarn\.lock .*1 file\(s\) over 2,000,000 bytes: logs\/big\.log\]/);
+    const elsewhere = await searchCodeTool({ ...wctx(), contextsDir: path.join(os.tmpdir(), 'other-contexts') }).run({ pattern: 'createApp everywhere' });
+    expect(elsewhere.content).toMatch(/contexts\/chain-001-x\.json:1:/);
+    expect(elsewhere.content).not.toMatch(/the chain's own state/);
+    // read_file still reads a lockfile when asked for it by name.
+    expect((await readFileTool(wctx()).run({ path: 'package-lock.json' })).content).toMatch(/createApp/);
+  });
+});

@@ -9,7 +9,7 @@ import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
 let ws: TempWorkspace;
 let proposed: ProposedChange[];
-let written: Array<{ rel: string; isTest: boolean }>;
+let written: Array<{ rel: string; isTest: boolean; unchanged?: boolean }>;
 
 const approving: ApproveChange = async (change) => {
   proposed.push(change);
@@ -27,7 +27,7 @@ function tools(approve: ApproveChange): Record<string, AgentTool> {
     limits: { tool_output_bytes: 32_000, test_timeout_ms: 60_000 },
     approve,
     onWritten: (rel, info) => {
-      written.push({ rel, isTest: info.isTest });
+      written.push({ rel, isTest: info.isTest, ...(info.unchanged ? { unchanged: true } : {}) });
     },
   });
   return Object.fromEntries(list.map((t) => [t.name, t]));
@@ -78,6 +78,15 @@ describe('write_file', () => {
     expect(proposed[0]?.diff).toContain('--- a/test/auth.test.js');
     expect(await read('test/auth.test.js')).toBe('// rewritten\n');
     expect(written).toEqual([{ rel: 'test/auth.test.js', isTest: true }]);
+  });
+
+  it('write_file with the content a test file already has writes nothing, asks nothing, and reports the test as in place', async () => {
+    let asked = 0;
+    const content = await read('test/auth.test.js');
+    const r = await tools(async () => { asked++; return { approved: true }; }).write_file!.run({ path: 'test/auth.test.js', content });
+    expect(r.content).toBe('test/auth.test.js already has this content; nothing written');
+    expect(asked).toBe(0);
+    expect(written).toEqual([{ rel: 'test/auth.test.js', isTest: true, unchanged: true }]);
   });
 
   it('leaves the file alone and returns the reason when rejected', async () => {

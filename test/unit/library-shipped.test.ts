@@ -45,7 +45,7 @@ const EXPECTED: Record<string, string[]> = {
     'git_advisor', 'pr_generator', 'parallel_work_planner', 'deployment_checker', 'rollback_planner', 'hotfix_orchestrator',
     'release_notes_generator', 'environment_promoter', 'feature_toggle_manager', 'dependency_updater',
   ],
-  stack_context: ['php_interpreter', 'node_interpreter', 'python_interpreter', 'stack_detector'],
+  stack_context: ['php_interpreter', 'node_interpreter', 'python_interpreter', 'stack_detector', 'go_interpreter', 'rust_interpreter', 'jvm_interpreter', 'ruby_interpreter', 'dotnet_interpreter', 'frontend_interpreter'],
   meta: [
     'chain_planner', 'uncertainty_resolver', 'learning_optimizer', 'cost_optimizer', 'chain_debugger',
     'confidence_calibrator', 'prompt_effectiveness', 'pattern_recognizer',
@@ -55,8 +55,8 @@ const EXPECTED: Record<string, string[]> = {
 describe('shipped prompt library', async () => {
   const { docs, issues } = await readPromptDir(builtinPromptsDir(), 'built-in');
 
-  it('lists 88 names in the expectation itself', () => {
-    expect(Object.values(EXPECTED).flat()).toHaveLength(88);
+  it('lists 94 names in the expectation itself', () => {
+    expect(Object.values(EXPECTED).flat()).toHaveLength(94);
   });
 
   it('has no invalid prompt file', () => {
@@ -74,7 +74,7 @@ describe('shipped prompt library', async () => {
       expect(docs.some((d) => d.name === alias), `${alias} is merged, not shipped`).toBe(false);
       expect(catalog.get(alias)?.name, alias).toBe(into);
     }
-    expect(docs).toHaveLength(88 - Object.keys(MERGED).length);
+    expect(docs).toHaveLength(94 - Object.keys(MERGED).length);
   });
 
   it('gives every prompt a body of at least 25 lines', () => {

@@ -206,6 +206,22 @@ const table: Row[] = [
     phase: 'implementation',
   },
   {
+    name: 'still red at the cap, with 2 more iterations given → implement again',
+    state: at({ phase: 'implementation', implementation_iterations: 4, extra_iterations: 2 }),
+    event: { type: 'tests', expect: 'green', passed: false, output: 'fail' },
+    effect: 'prompt:tdd_flow_controller',
+    phase: 'implementation',
+  },
+  {
+    name: 'still red after the extra iterations → fail',
+    state: at({ phase: 'implementation', implementation_iterations: 6, extra_iterations: 2 }),
+    event: { type: 'tests', expect: 'green', passed: false, output: 'fail' },
+    effect: 'fail',
+    phase: 'implementation',
+  },
+  { name: 'no test file written → test_generator again', state: at({ phase: 'implementation' }), event: { type: 'no-tests-written' }, effect: 'prompt:test_generator', phase: 'implementation' },
+  { name: 'no test file after the asks → fail', state: at({ phase: 'implementation', test_generation_asks: 2 }), event: { type: 'no-tests-written' }, effect: 'fail', phase: 'implementation' },
+  {
     name: 'gates pass → deployment readiness',
     state: at({ phase: 'implementation', implementation_iterations: 1 }),
     event: { type: 'batch-done', findings: [{ summary: 'ok', verdict: { passed: true, blocking_issues: [] } }], confidence: conf(0.9) },
@@ -295,5 +311,14 @@ describe('phase machine transitions', () => {
     const named = [...source.matchAll(/prompt\('([a-z_]+)'/g), ...source.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]);
     expect(named.length).toBeGreaterThan(15);
     expect(named.filter((n) => !(MACHINE_PROMPTS as readonly string[]).includes(n!))).toEqual([]);
+  });
+
+  it('keeps the last failure as feedback at the cap, and tells test_generator it wrote no test', () => {
+    const capped = transition(at({ phase: 'implementation', implementation_iterations: 4 }), { type: 'tests', expect: 'green', passed: false, output: 'not ok 1 - AC2' }, cfg);
+    expect(capped.effect).toEqual({ kind: 'fail', reason: 'tests still failing after 4 implementation iterations' });
+    expect(capped.state.feedback).toBe('not ok 1 - AC2');
+    const again = transition(at({ phase: 'implementation' }), { type: 'no-tests-written' }, cfg);
+    expect(again.effect.kind === 'prompt' && again.effect.run.feedback).toMatch(/You wrote no test file/);
+    expect(again.state.test_generation_asks).toBe(1);
   });
 });

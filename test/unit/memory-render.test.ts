@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainContext, Phase } from '../../src/chain/schema.js';
+import { TestRunSchema } from '../../src/chain/schema.js';
 import { renderMemory } from '../../src/memory/render.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
 import { addStep, answerGate, chainOf, discoverySteps, type StepSpec } from '../helpers/memory.js';
@@ -152,11 +153,15 @@ describe('renderMemory', () => {
     let ctx = chainOf([{ prompt: 'solution_synthesizer', phase: 'uncertainty-analysis', result: { summary: 's', solution: 'Plan A' } }]);
     ctx = answerGate(ctx, 'rejected', 'keep sessions for the web UI');
     ctx = addStep(ctx, { prompt: 'trace_existing_flow', phase: 'context-building', result: { summary: 'x' }, status: 'failed', error: 'the model gave invalid input for record_findings after 2 correction(s)' });
-    ctx = { ...ctx, current_phase: 'requirements-clarification', test_runs: [{ at: 't', phase: 'implementation', expect: 'red', passed: false, exit_code: 1, timed_out: false, output_tail: 'not ok 1 - verifies a token' }] };
+    ctx = { ...ctx, current_phase: 'requirements-clarification', test_runs: [TestRunSchema.parse({ at: 't', phase: 'implementation', expect: 'red', passed: false, exit_code: 1, timed_out: false, output_tail: 'not ok 1 - verifies a token' })] };
     const text = renderMemory(ctx, { budgetTokens: 12_000 }).text;
     expect(text).toContain('### Solution (version 1, rejected');
     expect(text).toContain('- rejected the solution: keep sessions for the web UI');
     expect(text).toContain('- 2 trace_existing_flow (context-building): FAILED — the model gave invalid input');
     expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nnot ok 1 - verifies a token\n</test_output>');
+    // Counts, failing names and the verdict against the baseline reach the next prompt.
+    const judged = TestRunSchema.parse({ at: 'u', phase: 'implementation', expect: 'green', passed: false, exit_code: 1, timed_out: false, output_tail: '', counts: { runner: 'pytest', passed: 3, failed: 1, skipped: 0 }, failing: ['t.py::old'], verdict: 'no-new-failures' });
+    const later = renderMemory({ ...ctx, test_runs: [...ctx.test_runs, judged] }, { phase: 'implementation', prompt: 'tdd_flow_controller', budgetTokens: 12_000 }).text;
+    expect(later).toContain('(implementation, expecting green): failed (exit 1), 1 failed, 3 passed (pytest); failing: t.py::old — no new failure: every failing test already failed in the baseline');
   });
 });

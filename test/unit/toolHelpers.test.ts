@@ -88,6 +88,17 @@ describe('isTestPath', () => {
     ['src/auth.js', false],
     ['src/testing.js', false],
     ['src/contest/a.js', false],
+    ['calc/calc_test.go', true],
+    ['calc/calc.go', false],
+    ['pkg/test_truncate.py', true],
+    ['pkg/truncate_test.py', true],
+    ['pkg/testing.py', false],
+    ['spec/models/user_spec.rb', true],
+    ['lib/user_test.rb', true],
+    ['src/main/java/UserServiceTest.java', true],
+    ['src/main/java/UserService.java', false],
+    ['App.Tests/UserTests.cs', true],
+    ['src/Latest.cs', false],
   ])('%s -> %s', (rel, expected) => {
     expect(isTestPath(rel)).toBe(expected);
   });

@@ -139,20 +139,56 @@ export function register(program: Command): void {
   applies(apply, 'read');
   examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 049 --json | jq -r ".files[]"']);
 
-  const rollback = program
-    .command('rollback')
-    .description("restore the workspace files to the chain's pre-implementation checkpoint")
+  const spec = program
+    .command('spec')
+    .description("a chain's Markdown spec: acceptance criteria linked to the tests that cover them, decisions, solution, file plan, readiness")
     .argument('<id>', 'chain id')
     .action(async (id: string, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { rollbackChain } = await import('../../app/chains.js');
-      const r = await rollbackChain(dirsOf(opts), id);
+      const [{ loadChain }, { specDocument }] = await Promise.all([import('../../app/chains.js'), import('../../app/specView.js')]);
+      const { ctx, file } = await loadChain(dirsOf(opts), id);
+      const doc = await specDocument(ctx, file, opts.cwd);
+      if (opts.json) return printJson(io, doc);
+      io.out(doc.markdown.trimEnd());
+      if (!doc.written) io.err(`(not written yet: chain ${ctx.chain_id} has presented no solution; this is the spec as it stands)`);
+      else io.err(`(${doc.path})`);
+    });
+  applies(spec, 'read');
+  examples(spec, ['claude-exec spec 047', 'claude-exec spec 047 > spec.md', "claude-exec spec 047 --json | jq '.criteria[] | {id, tests}'", 'claude-exec spec 047 --json | jq .uncovered']);
+
+  const rollback = program
+    .command('rollback')
+    .description("restore the files the chain changed to how they were before its implementation (git checkpoint, or the originals kept without git), in the workspace it is run in")
+    .argument('<id>', 'chain id')
+    .option('--workspace <dir>', "restore this directory although the chain ran elsewhere (e.g. a copy or another clone)")
+    .action(async (id: string, o: { workspace?: string }, cmd: Command) => {
+      const { opts, io } = commandContext(cmd);
+      const { planChainRollback, rollbackChain } = await import('../../app/chains.js');
+      const where = { cwd: opts.cwd, ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}) };
+      const { plan } = await planChainRollback(dirsOf(opts), id, where);
+      const lines = [
+        `Chain ${plan.chain_id}: rollback in ${plan.workspace} from ${plan.from === 'git' ? plan.git_ref : 'the originals kept without git'}:`,
+        ...plan.restore.map((f) => `  restore ${f}`),
+        ...plan.remove.map((f) => `  remove  ${f} (created by the chain)`),
+        ...plan.keep.map((f) => `  keep    ${f} (git-ignored, so the checkpoint has no copy of it)`),
+      ];
+      if (!plan.restore.length && !plan.remove.length) {
+        if (opts.json) return printJson(io, { schema: 'claude-exec/rollback@1', chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref, restored: [], removed: [], kept: plan.keep });
+        return io.out(`Chain ${plan.chain_id}: nothing to restore in ${plan.workspace}.`);
+      }
+      if (!opts.yes) {
+        io.err(lines.join('\n'));
+        if (!io.interactive) throw new UsageError(`rollback changes files in ${plan.workspace}: confirm with --yes`, `\`claude-exec rollback ${plan.chain_id} --yes\` restores the files listed above.`);
+        const { confirm } = await import('@inquirer/prompts');
+        if (!(await confirm({ message: `Restore these ${plan.restore.length + plan.remove.length} file(s)?`, default: false }))) return io.err('Nothing was changed.');
+      }
+      const r = await rollbackChain(dirsOf(opts), id, where);
       if (opts.json) return printJson(io, { schema: 'claude-exec/rollback@1', ...r });
-      io.out(`Chain ${r.chain_id}: restored ${r.restored.length} file(s), removed ${r.removed.length} new file(s) from ${r.git_ref}`);
+      io.out(`Chain ${r.chain_id}: restored ${r.restored.length} file(s), removed ${r.removed.length} new file(s) in ${r.workspace} from ${r.git_ref ?? 'the kept originals'}`);
       for (const f of r.restored) io.out(`  restored ${f}`);
       for (const f of r.removed) io.out(`  removed  ${f}`);
       for (const f of r.kept) io.out(`  kept     ${f} (git-ignored, so the checkpoint has no copy of it)`);
     });
-  applies(rollback, 'read');
-  examples(rollback, ['claude-exec rollback 047', 'git status   # see what was restored']);
+  applies(rollback, ['--json', '--yes', '--cwd', '--contexts', '--verbose', '--no-color']);
+  examples(rollback, ['claude-exec rollback 047            # lists what it restores, then asks', 'claude-exec rollback 047 --yes      # without a terminal', 'claude-exec rollback 047 --workspace ../copy --yes', 'git status   # see what was restored']);
 }

@@ -41,7 +41,7 @@ export function register(program: Command): void {
         say(`This was a demo: the model was scripted ("demo", ${r.requests} calls on 127.0.0.1), so there was no charge and no network.`);
         say(`  workspace:    ${r.workspace}   (cd there and run: node --test)`);
         say(`  context file: ${r.outcome.file}`);
-        say(`  look around:  claude-exec --cwd ${r.workspace} status ${r.outcome.ctx.chain_id}   · chain-cost · show · rollback`);
+        say(`  look around:  claude-exec --cwd ${r.workspace} status ${r.outcome.ctx.chain_id}   · spec · chain-cost · show · rollback`);
         say('With your key, in your own repository: ANTHROPIC_API_KEY=sk-ant-... claude-exec "your task"');
       } finally {
         off();

@@ -185,12 +185,17 @@ export function register(program: Command): void {
     .command('resume')
     .description('continue a chain from its last completed step (after a pause, a crash, a budget stop, an interrupt, an awaited answer)')
     .argument('<id>', 'chain id, e.g. 047')
-    .action(async (id: string, _o, cmd: Command) => {
+    .option('--more-iterations <n>', 'a chain stopped at the implementation iteration cap: allow N more (1-20), continuing from the last failure')
+    .action(async (id: string, o: { moreIterations?: string }, cmd: Command) => {
+      const more = o.moreIterations === undefined ? undefined : Number(o.moreIterations);
+      if (more !== undefined && (!Number.isInteger(more) || more < 1 || more > 20)) {
+        throw new UsageError(`--more-iterations "${o.moreIterations}" must be a whole number from 1 to 20`);
+      }
       const s = await setup(cmd);
-      await s.driveAndOffer(() => s.chain.resumeChain(id, s.base, s.driveOpts));
+      await s.driveAndOffer(() => s.chain.resumeChain(id, s.base, { ...s.driveOpts, ...(more !== undefined ? { moreIterations: more } : {}) }));
     });
   applies(resume, 'drive');
-  examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5']);
+  examples(resume, ['claude-exec resume 047', 'claude-exec resume 047 --yes --max-cost 5', 'claude-exec resume 047 --more-iterations 2   # past the implementation iteration cap']);
 
   const approve = program
     .command('approve')
@@ -198,9 +203,11 @@ export function register(program: Command): void {
     .argument('<id>', 'chain id')
     .option('--reject <why>', 'reject, saying what should change')
     .option('--more-info <question>', 'ask a question before deciding (solution gate only)')
-    .action(async (id: string, o: { reject?: string; moreInfo?: string }, cmd: Command) => {
+    .option('--all-changes', 'approve this and every remaining file change of the implementation (the gate\'s "all")')
+    .action(async (id: string, o: { reject?: string; moreInfo?: string; allChanges?: boolean }, cmd: Command) => {
       if (o.reject !== undefined && o.moreInfo !== undefined) throw new UsageError('give either --reject or --more-info, not both');
-      const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null };
+      if (o.allChanges && (o.reject !== undefined || o.moreInfo !== undefined)) throw new UsageError('--all-changes approves: it cannot go with --reject or --more-info');
+      const answer = o.reject !== undefined ? { response: 'rejected' as const, note: o.reject } : o.moreInfo !== undefined ? { response: 'more-info' as const, note: o.moreInfo } : { response: 'approved' as const, note: null, allChanges: o.allChanges === true };
       const s = await setup(cmd);
       await s.driveAndOffer(() => s.chain.approveChain(id, answer, s.base, s.driveOpts));
     });
@@ -210,6 +217,7 @@ export function register(program: Command): void {
     'claude-exec approve 047',
     'claude-exec approve 047 --reject "Keep server sessions; add JWT only for the mobile API"',
     'claude-exec approve 047 --more-info "How is logout handled?"',
+    'claude-exec approve 047 --all-changes   # this change and the rest of the implementation',
   ]);
 
   const answer = program

@@ -18,6 +18,7 @@ import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
+import { SpecOutputSchema } from './spec.js';
 import { StatusOutputSchema } from './status.js';
 import { ApplyOutputSchema, InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
@@ -48,6 +49,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'save-pattern': { schema: SavePatternOutputSchema, description: 'save-pattern ID' },
   init: { schema: InitOutputSchema, description: 'init' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
+  spec: { schema: SpecOutputSchema, description: 'spec ID' },
   apply: { schema: ApplyOutputSchema, description: 'apply ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },

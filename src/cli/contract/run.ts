@@ -3,6 +3,7 @@
  * the process exits non-zero because of how the chain stopped (waiting, budget, API, interrupt).
  */
 import { z } from 'zod';
+import { ReadinessSchema } from './spec.js';
 import { BillingSchema, ChainStatusSchema, ConfidenceScoresSchema, CostSchema, CountSchema, ErrorInfoSchema, OpenQuestionSchema, PendingViewSchema, PhaseSchema, schemaId, TokensSchema } from './common.js';
 
 export const RunOutputSchema = z.object({
@@ -25,6 +26,9 @@ export const RunOutputSchema = z.object({
   steps: CountSchema,
   files_modified: z.array(z.string()),
   next: z.string().nullable().describe('the command that continues or inspects the chain'),
+  test_command: z.object({ argv: z.array(z.string()), source: z.string() }).nullable().describe("the chain's test command and where it came from"),
+  spec: z.string().nullable().describe("the chain's Markdown spec, once a solution was presented"),
+  readiness: ReadinessSchema.nullable().describe('the readiness checklist, once deployment readiness was reached'),
   error: ErrorInfoSchema.nullable(),
   exit_code: z.number().int(),
 });

@@ -12,7 +12,9 @@ export type InitOutput = z.infer<typeof InitOutputSchema>;
 export const RollbackOutputSchema = z.object({
   schema: schemaId('rollback'),
   chain_id: z.string(),
-  git_ref: z.string(),
+  workspace: z.string().describe('the directory restored'),
+  from: z.enum(['git', 'originals']).describe('the git checkpoint, or the originals kept without git'),
+  git_ref: z.string().nullable(),
   restored: z.array(z.string()),
   removed: z.array(z.string()),
   kept: z.array(z.string()).describe('git-ignored files the checkpoint has no copy of'),

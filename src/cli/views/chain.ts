@@ -3,6 +3,7 @@
  * shape, cost or null, billing, what it waits for, and the next command. Pure.
  */
 import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
+import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { DEMO_MODEL } from '../../demo/model.js';
 import type { RunOutput } from '../contract/run.js';
 
@@ -74,7 +75,7 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
     return [cmd('answer', id, answers), cmd('answer', id, '--file answers.json'), `${cmd('resume', id, '--yes')}   # accept the proposed defaults`];
   }
   if (p?.kind === 'approval') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('approve', id, '--more-info "question"')];
-  if (p?.kind === 'file-change') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('pending', id)];
+  if (p?.kind === 'file-change') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('pending', id), `${cmd('approve', id, '--all-changes')}   # this and the rest of the implementation`];
   switch (ctx.status) {
     case 'complete':
       return [cmd('chain-cost', id), cmd('status', id)];
@@ -85,6 +86,10 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
     case 'running':
       return [cmd('status', id)];
     default:
+      // At the implementation iteration cap resume alone would stop again: it needs more iterations.
+      if (ctx.status === 'failed' && ctx.machine.awaiting?.kind === 'fail' && ctx.machine.awaiting.reason.endsWith(ITERATION_CAP_REASON)) {
+        return [cmd('resume', id, '--more-iterations 2'), cmd('spec', id), cmd('rollback', id)];
+      }
       return [cmd('resume', id), cmd('status', id)];
   }
 }

@@ -1,0 +1,193 @@
+/**
+ * The chain's own test runs (issue 8): which command it runs (resolved once at the start, never
+ * left to the model), the baseline before any change of ours, and every later run judged against
+ * that baseline, with counts and failing test names read from the runner's summary.
+ */
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ChainContext, TestRun } from '../chain/schema.js';
+import { AwaitingInputError } from '../errors.js';
+import { runTestCommand } from '../tools/index.js';
+import { detectTestCommand, probeWorkspace, proposeTestCommand, splitCommand } from '../tools/testCommand.js';
+import { parseTestOutput } from '../tools/testReport.js';
+import { walk } from '../tools/walk.js';
+import type { DriveDeps } from './deps.js';
+import { askQuestions } from './gates.js';
+import type { ChainSession } from './session.js';
+
+/** Id of the question asked when no test command can be told from the workspace (`answer ID --answer test_command=…`). */
+export const TEST_COMMAND_QUESTION = 'test_command';
+
+/** Files fingerprinted at most (a bound on the walk of a large workspace). */
+const FINGERPRINT_FILES = 20_000;
+/** Directories test runs write to (caches, build output): not the code, so not in the fingerprint. */
+const RUN_OUTPUT_DIRS = new Set(['.pytest_cache', '__pycache__', '.mypy_cache', '.ruff_cache', '.venv', 'target', '.gradle', 'obj', 'bin', '.next', '.nuxt', '.turbo', '.cache', 'tmp', 'log', 'logs']);
+
+/**
+ * Resolves the chain's test command before its first prompt (and again on every resume, so that a
+ * changed config takes effect): config `test_command` wins, else the workspace's files decide (src/tools/testCommand.ts), else the human is asked, with a
+ * proposed command as the default (`--yes` takes it; without a terminal the chain waits:
+ * AwaitingInputError, exit 3, and `answer ID --answer test_command="…"` supplies it).
+ */
+export async function resolveTestCommand(session: ChainSession, deps: DriveDeps): Promise<void> {
+  const ctx = session.ctx;
+  const configured = deps.config.test_command;
+  const CONFIG = 'config test_command';
+  // Config wins, also when it changed since the chain started; a command that came from a config
+  // that no longer sets one is found again.
+  if (configured?.length && ctx.test_command?.source === CONFIG && ctx.test_command.argv.join('\0') === configured.join('\0')) return;
+  if (!configured?.length && ctx.test_command && ctx.test_command.source !== CONFIG) return;
+  if (!configured?.length) ctx.test_command = null;
+  if (configured?.length) {
+    ctx.test_command = { argv: [...configured], source: CONFIG };
+  } else {
+    const probe = probeWorkspace(deps.workspace);
+    const found = detectTestCommand(probe);
+    if (found) {
+      ctx.test_command = found;
+    } else {
+      let q = ctx.questions.find((x) => x.id === TEST_COMMAND_QUESTION);
+      if (!q) {
+        q = {
+          id: TEST_COMMAND_QUESTION,
+          question: 'No test command could be told from this workspace (no package.json test script other than npm\'s placeholder, no pytest, go.mod, Cargo.toml, Maven/Gradle, Gemfile, .NET project, composer/phpunit or Makefile test target). Which command runs its tests?',
+          why: 'The chain runs it for the baseline, the red run and every implementation iteration; a command that cannot pass would fail every iteration.',
+          default_answer: proposeTestCommand(probe),
+          answer: null,
+          answered_by: null,
+          round: 1,
+        };
+        ctx.questions.push(q);
+        await session.save();
+      }
+      if (q.answer === null) await askQuestions(session, deps);
+      const answered = session.ctx.questions.find((x) => x.id === TEST_COMMAND_QUESTION);
+      const argv = splitCommand(answered?.answer ?? '');
+      if (!argv.length) {
+        // A blank answer: ask again next time rather than run nothing.
+        if (answered) answered.answer = null;
+        throw new AwaitingInputError(`chain ${ctx.chain_id} needs a test command`, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${TEST_COMMAND_QUESTION}="npm test"\` (the command that runs this workspace's tests).`);
+      }
+      session.ctx.test_command = { argv, source: `answer to ${TEST_COMMAND_QUESTION} (${answered?.answered_by ?? 'user'})` };
+    }
+  }
+  deps.ui.progress.info(`  test command: ${session.ctx.test_command!.argv.join(' ')} (from ${session.ctx.test_command!.source})`);
+  await session.save();
+}
+
+/** The chain's test argv: the resolved one, else config, else `npm test` (a chain from before issue 8). */
+export function testArgv(ctx: ChainContext, deps: Pick<DriveDeps, 'config'>): string[] {
+  return ctx.test_command?.argv ?? deps.config.test_command ?? ['npm', 'test'];
+}
+
+/**
+ * A fingerprint of the workspace's files (path, size, mtime), leaving out the contexts directory,
+ * the directories the walk skips and those test runs write to (caches, build output); at most
+ * 20,000 files. Changes when a file is added,
+ * removed, resized or touched.
+ */
+export async function workspaceFingerprint(root: string, contextsDir: string): Promise<string> {
+  const hash = createHash('sha256');
+  const contextsRel = path.relative(root, contextsDir).split(path.sep).join('/');
+  let n = 0;
+  for await (const e of walk(root, root, 64)) {
+    if (e.kind !== 'file') continue;
+    if (e.rel.split('/').slice(0, -1).some((d) => RUN_OUTPUT_DIRS.has(d))) continue;
+    if (contextsRel && !contextsRel.startsWith('..') && (e.rel === contextsRel || e.rel.startsWith(`${contextsRel}/`))) continue;
+    try {
+      const s = await stat(e.abs);
+      hash.update(`${e.rel}\0${s.size}\0${s.mtimeMs}\n`);
+    } catch {
+      hash.update(`${e.rel}\0gone\n`);
+    }
+    if (++n >= FINGERPRINT_FILES) break;
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** The chain's latest baseline run, or null. */
+export function latestBaseline(ctx: ChainContext): TestRun | null {
+  return ctx.test_runs.filter((t) => t.expect === 'baseline').at(-1) ?? null;
+}
+
+/**
+ * Pure: judges a run against the baseline. Green = exit 0. A green-expected run that fails only
+ * where the baseline already failed (both summaries parsed and named) is `no-new-failures`; a red
+ * run that passes is `unexpected-green` (the new tests pass before any implementation).
+ */
+export function judgeRun(expect: TestRun['expect'], passed: boolean, failing: string[], baseline: TestRun | null): { verdict: NonNullable<TestRun['verdict']>; new_failures: string[] } {
+  const before = new Set(baseline?.failing ?? []);
+  const new_failures = baseline && !baseline.passed ? failing.filter((f) => !before.has(f)) : failing;
+  if (expect === 'baseline') return { verdict: passed ? 'green' : 'red', new_failures: [] };
+  if (expect === 'red') return { verdict: passed ? 'unexpected-green' : 'red', new_failures };
+  if (passed) return { verdict: 'green', new_failures: [] };
+  const known = baseline && !baseline.passed && before.size > 0 && failing.length > 0;
+  return { verdict: known && new_failures.length === 0 ? 'no-new-failures' : 'red', new_failures };
+}
+
+/** Pure: one line for a run, e.g. `red — 1 failed, 2 passed (node:test); failing: AC2: rejects…`. */
+export function describeRun(t: TestRun): string {
+  const c = t.counts;
+  const counts = c ? `${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} (${c.runner})` : t.timed_out ? 'timed out' : `exit ${t.exit_code}, summary not recognised`;
+  const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 5).join('; ')}${t.failing.length > 5 ? ` … (+${t.failing.length - 5})` : ''}` : '';
+  return `${t.verdict ?? (t.passed ? 'green' : 'red')} — ${counts}${failing}`;
+}
+
+/**
+ * Runs the chain's test command once (in the sandbox), records it in `test_runs` with counts,
+ * failing names and its verdict against the baseline, saves, and returns the record. Never throws
+ * for a failing run.
+ */
+export async function runChainTests(session: ChainSession, deps: DriveDeps, expect: TestRun['expect']): Promise<{ run: TestRun; output: string }> {
+  const ctx = session.ctx;
+  const argv = testArgv(ctx, deps);
+  const contextsDir = path.dirname(session.file);
+  deps.ui.progress.info(`  running ${argv.join(' ')} (${expect === 'baseline' ? 'baseline, before any change' : `expecting ${expect}`})`);
+  const started = Date.now();
+  const r = await runTestCommand({ root: deps.workspace, command: argv, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: deps.config.limits.tool_output_bytes, sandbox: deps.sandbox });
+  const duration_ms = Date.now() - started;
+  // Taken after the run, so that files the run itself writes do not count as a change.
+  const fingerprint = expect === 'baseline' ? await workspaceFingerprint(deps.workspace, contextsDir) : null;
+  const report = parseTestOutput(r.output);
+  // Runners name a failing file by its absolute path: kept relative to the workspace, like every path the chain records.
+  const root = `${path.resolve(deps.workspace)}${path.sep}`;
+  const failing = (report?.failing ?? []).map((f) => f.split(root).join(''));
+  const { verdict, new_failures } = judgeRun(expect, r.passed, failing, latestBaseline(ctx));
+  const run: TestRun = {
+    at: session.now(),
+    phase: ctx.current_phase,
+    expect,
+    passed: r.passed,
+    exit_code: r.exitCode ?? null,
+    timed_out: r.timedOut,
+    output_tail: r.output.slice(-2000),
+    iteration: ctx.machine.implementation_iterations,
+    argv,
+    duration_ms,
+    counts: report ? { runner: report.runner, passed: report.passed, failed: report.failed, skipped: report.skipped } : null,
+    failing,
+    verdict,
+    new_failures,
+    fingerprint,
+  };
+  ctx.test_runs.push(run);
+  await session.save();
+  deps.ui.progress.info(`  tests: ${describeRun(run)}`);
+  if (verdict === 'unexpected-green') deps.ui.progress.warn('the new tests already pass before any implementation: they may not pin the required behaviour');
+  if (verdict === 'no-new-failures') deps.ui.progress.warn(`${failing.length} test(s) still fail, as they did in the baseline before any change; no new failure`);
+  return { run, output: r.output };
+}
+
+/**
+ * Runs the baseline when the chain has none, or when `ifChanged` and the workspace changed since
+ * the last one (the checkpoint). Returns the run made, or null.
+ */
+export async function ensureBaseline(session: ChainSession, deps: DriveDeps, ifChanged = false): Promise<TestRun | null> {
+  const last = latestBaseline(session.ctx);
+  if (last && !ifChanged) return null;
+  if (last && last.fingerprint === (await workspaceFingerprint(deps.workspace, path.dirname(session.file)))) return null;
+  const { run } = await runChainTests(session, deps, 'baseline');
+  if (!run.passed) deps.ui.progress.warn(`the baseline is red before any change: ${describeRun(run)}`);
+  return run;
+}

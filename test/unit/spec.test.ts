@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { TestRunSchema, type ChainContext, type TestRun } from '../../src/chain/schema.js';
+import { coverage, criteriaNamed, gateNotes, readiness, renderSpec, testNamesIn } from '../../src/app/spec.js';
+import { judgeRun } from '../../src/app/testing.js';
+import { addStep, emptyChain } from '../helpers/memory.js';
+
+const run = (r: Partial<TestRun> & Pick<TestRun, 'expect' | 'passed'>): TestRun =>
+  TestRunSchema.parse({ at: '2026-01-01T00:00:00.000Z', phase: 'implementation', exit_code: r.passed ? 0 : 1, timed_out: false, output_tail: '', argv: ['npm', 'test'], ...r });
+
+function chain(runs: TestRun[]): ChainContext {
+  const ctx = emptyChain();
+  ctx.requirements = [
+    { id: 'AC1', text: 'WHEN a token expires THE SYSTEM SHALL answer 401', step: 1 },
+    { id: 'AC2', text: 'WHEN a token is valid THE SYSTEM SHALL answer 200', step: 1 },
+    { id: 'AC3', text: 'THE SYSTEM SHALL log every refusal', step: 1 },
+  ];
+  ctx.test_runs = runs;
+  ctx.test_command = { argv: ['npm', 'test'], source: 'package.json scripts.test' };
+  return ctx;
+}
+
+describe('criteria named in test names', () => {
+  it.each([
+    ['AC2: rejects an expired token', ['AC2']],
+    ['auth › ac12 rejects', ['AC12']],
+    ['tests/test_auth.py::test_ac3_rejects', ['AC3']],
+    ['TestAC4RejectsExpired', ['AC4']],
+    ['AC1, AC2: both', ['AC1', 'AC2']],
+    ['TRACK1 and MAC5 and BAC2x', []],
+    ['AC-7 rejects', ['AC7']],
+  ])('%s', (text, ids) => expect(criteriaNamed(text)).toEqual(ids));
+
+  it('reads test names from JavaScript, Python, Go and Rust files', () => {
+    const js = "describe('auth', () => {\n  it('AC1: answers 401', async () => {});\n  test(\"AC2: answers 200\", () => {});\n});";
+    expect(testNamesIn(js)).toEqual(['auth', 'AC1: answers 401', 'AC2: answers 200']);
+    expect(testNamesIn('def test_ac1_rejects():\n    pass\nasync def test_ac2_ok():\n    pass\n')).toEqual(['test_ac1_rejects', 'test_ac2_ok']);
+    expect(testNamesIn('func TestAC1Rejects(t *testing.T) {}\nfunc helper() {}\n')).toEqual(['TestAC1Rejects']);
+    expect(testNamesIn('#[test]\nfn ac1_rejects() {}\n#[tokio::test]\nasync fn ac2_ok() {}\n')).toEqual(['ac1_rejects', 'ac2_ok']);
+  });
+});
+
+describe('judgeRun against the baseline', () => {
+  const redBaseline = run({ expect: 'baseline', passed: false, failing: ['old broken'] });
+  it.each([
+    ['a green baseline', 'baseline', true, [], null, 'green'],
+    ['a red run that passes is unexpected', 'red', true, [], null, 'unexpected-green'],
+    ['a red run', 'red', false, ['AC1: x'], null, 'red'],
+    ['green exit 0', 'green', true, [], redBaseline, 'green'],
+    ['only the baseline failure left', 'green', false, ['old broken'], redBaseline, 'no-new-failures'],
+    ['a new failure beside the old one', 'green', false, ['old broken', 'AC1: x'], redBaseline, 'red'],
+    ['red without a parsed summary is red', 'green', false, [], redBaseline, 'red'],
+    ['red with a green baseline', 'green', false, ['old broken'], run({ expect: 'baseline', passed: true }), 'red'],
+  ] as const)('%s', (_n, expect_, passed, failing, baseline, verdict) => {
+    expect(judgeRun(expect_, passed, [...failing], baseline).verdict).toBe(verdict);
+  });
+  it('names the new failures', () => {
+    expect(judgeRun('green', false, ['old broken', 'AC1: x'], redBaseline).new_failures).toEqual(['AC1: x']);
+  });
+});
+
+describe('coverage, readiness and the spec', () => {
+  const runs = [
+    run({ expect: 'baseline', passed: true, phase: 'solution-approval' }),
+    run({ expect: 'red', passed: false, failing: ['AC1: answers 401', 'test/auth.test.js'], counts: { runner: 'node:test', passed: 2, failed: 2, skipped: 0 } }),
+    run({ expect: 'green', passed: false, iteration: 1, failing: ['AC1: answers 401'], verdict: 'red' }),
+    run({ expect: 'green', passed: true, iteration: 2, verdict: 'green', counts: { runner: 'node:test', passed: 4, failed: 0, skipped: 0 } }),
+  ];
+  const files = { 'test/auth.test.js': "it('AC1: answers 401', () => {});\nit('AC2: answers 200', () => {});\n" };
+
+  it('links each criterion to its tests with the red run and the first green run after it', () => {
+    const cov = coverage(chain(runs), files);
+    expect(cov.map((c) => [c.id, c.tests])).toEqual([
+      ['AC1', [{ test: 'AC1: answers 401 (test/auth.test.js)', red: 2, green: 4 }]],
+      // AC2 failed with its whole file in the red run.
+      ['AC2', [{ test: 'AC2: answers 200 (test/auth.test.js)', red: 2, green: 4 }]],
+      ['AC3', []],
+    ]);
+  });
+
+  it('flags a criterion no test names, and adds the readiness report at the end', () => {
+    let ctx = chain(runs);
+    ctx = addStep(ctx, { prompt: 'security_scanner', phase: 'implementation', result: { summary: 's', verdict: { passed: true, blocking_issues: [] } } });
+    ctx = addStep(ctx, { prompt: 'deployment_checker', phase: 'deployment-readiness', result: { summary: 'd', verdict: { passed: true, blocking_issues: [], notes: ['breaking changes: PASS - additive', 'migration plan: N/A - none', 'feature flag: FAIL - ships on for everyone'] } } });
+    const r = readiness(ctx);
+    expect(r.items.map((i) => [i.item, i.status])).toEqual([['tests', 'pass'], ['breaking changes', 'pass'], ['migration plan', 'n/a'], ['feature flag', 'fail'], ['security', 'pass']]);
+    const md = renderSpec(ctx, files, { final: true });
+    expect(md).toContain('3. **AC3** — THE SYSTEM SHALL log every refusal\n   - ⚠ **no test names this criterion**');
+    expect(md).toContain('`AC1: answers 401 (test/auth.test.js)` — red at run 2 → green at run 4');
+    expect(md).toContain('- ⚠ Criteria without a test: AC3');
+    expect(md).toContain('- [ ] feature flag: FAIL — ships on for everyone');
+    expect(renderSpec(ctx, files)).not.toContain('## Readiness');
+  });
+
+  it('the readiness of a run that kept the baseline failures is a warning, never a pass', () => {
+    const ctx = chain([run({ expect: 'baseline', passed: false, failing: ['old'] }), run({ expect: 'green', passed: false, failing: ['old'], verdict: 'no-new-failures', counts: { runner: 'jest', passed: 5, failed: 1, skipped: 0 } })]);
+    const tests = readiness(ctx).items[0]!;
+    expect(tests.status).toBe('warn');
+    expect(tests.detail).toContain('1 failing already in the baseline, not fixed by this change');
+    expect(gateNotes(ctx, '/c/chain-001.md')).toContain('Baseline: RED before any change');
+  });
+});
