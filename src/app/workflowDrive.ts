@@ -15,9 +15,10 @@ import { decideSolution } from '../memory/fold.js';
 import { transition } from '../phases/machine.js';
 import type { Findings } from '../phases/protocol.js';
 import { createCheckpoint } from '../tools/git.js';
-import { runChainTests } from './testing.js';
+import { resolveTestCommand, runChainTests } from './testing.js';
 import { factsOf } from '../workflows/facts.js';
 import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter.js';
+import { walkSteps } from '../workflows/parse.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
 import { finish, mapBounded, performWithRecovery, settingsOf, stopped, type DriveOutcome } from './drive.js';
@@ -253,6 +254,14 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
 }
 
 /** The chain's workflow file, re-validated; a stored file that no longer validates fails the chain. */
+/**
+ * Whether a workflow runs the test command: a `tests` step, a `phase: implementation` step, or a
+ * prompt that runs as `implementation` (where run_tests is one of its tools).
+ */
+export function workflowRunsTests(wf: WorkflowFile): boolean {
+  return walkSteps(wf.steps).some(({ step }) => 'tests' in step || ('phase' in step && step.phase === 'implementation') || ('prompt' in step && step.as_phase === 'implementation'));
+}
+
 function workflowOf(session: ChainSession): WorkflowFile {
   const run = session.ctx.workflow!;
   const parsed = WorkflowFileSchema.safeParse(run.doc);
@@ -282,6 +291,9 @@ export async function driveWorkflow(session: ChainSession, deps: DriveDeps, sign
     await session.save();
   };
   try {
+    // The same test command as the feature flow (config, the workspace's files, or a question), before
+    // the first call; a workflow that never runs tests (review, docs) is never asked for one.
+    if (workflowRunsTests(wf)) await resolveTestCommand(session, deps);
     if (!session.ctx.workflow!.state.awaiting) {
       deps.ui.progress.info(`workflow ${wf.name}: ${wf.steps.length} step(s)`);
       await apply({ type: 'start', facts: facts() });

@@ -5,7 +5,7 @@
  * Assertions are on the requests the fake received: which prompts ran, in which order, with what.
  */
 import { existsSync } from 'node:fs';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIn } from '../helpers/workspace.js';
@@ -181,6 +181,32 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
       expect(ctx.test_runs.map((t) => t.passed)).toEqual([false, true]);
       expect(ctx.checkpoints).toHaveLength(1);
       expect(ctx.workflow?.state.history.find((h) => h.kind === 'loop')?.outcome).toBe('condition met after 1 pass(es)');
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
+  it('a workflow that runs tests settles the test command first (a question when none is found, before any call); review never asks', async () => {
+    const e = await setupE2e();
+    try {
+      const pkg = path.join(e.ws.root, 'package.json');
+      const json = JSON.parse(await readFile(pkg, 'utf8')) as { scripts: Record<string, string> };
+      json.scripts.test = 'echo "Error: no test specified" && exit 1';
+      await writeFile(pkg, JSON.stringify(json, null, 2));
+      const paused = await e.run('--json', '--workflow', 'bugfix', GOAL);
+      expect(paused.exitCode, paused.stderr).toBe(3);
+      expect(e.messages()).toHaveLength(0);
+      expect(JSON.stringify(jsonOut(paused))).toContain('No test command could be told from this workspace');
+      const done = await e.run('--yes', '--json', 'answer', '001', '--answer', 'test_command=node --test');
+      expect(done.exitCode, done.stderr).toBe(0);
+      const [first] = await contextFiles(e.ws.root);
+      const ctx = readContext(first!);
+      expect(ctx.test_command).toEqual({ argv: ['node', '--test'], source: expect.stringContaining('answer to test_command') });
+      expect(ctx.test_runs.length).toBeGreaterThan(0);
+      expect(ctx.test_runs.every((t) => t.argv.join(' ') === 'node --test')).toBe(true);
+      const review = await e.run('--yes', '--json', '--workflow', 'review', 'Review the changes on this branch');
+      expect(review.exitCode, review.stderr).toBe(0);
+      expect(review.stderr).not.toContain('test command');
     } finally {
       await e.close();
     }
