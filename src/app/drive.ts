@@ -249,11 +249,8 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
         return await finish(session, 'failed', effect.reason, deps);
       }
       const event = await performWithRecovery(effect, session, deps);
-      const t = transition(session.ctx.machine, event, settings);
+      const t = applyMachineEvent(session, event, settings);
       const c = session.ctx;
-      c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
-      const record = c.phase_history.at(-1);
-      if (record) record.iterations += 1;
       if (t.exited) {
         session.exitPhase(t.exited.reason);
         deps.log.info({ phase: t.exited.phase, reason: t.exited.reason }, 'phase exited');
@@ -275,6 +272,20 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
   } catch (err) {
     return stopped(session, err);
   }
+}
+
+/**
+ * Feeds `event` to the phase machine and stores the result in the chain (not saved yet): the new
+ * machine state with its next effect as `awaiting`, the sequence number, one more iteration of the
+ * current phase record. Returns the transition (its `exited` says whether a phase ended).
+ */
+export function applyMachineEvent(session: ChainSession, event: Parameters<typeof transition>[1], settings: MachineSettings): ReturnType<typeof transition> {
+  const t = transition(session.ctx.machine, event, settings);
+  const c = session.ctx;
+  c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
+  const record = c.phase_history.at(-1);
+  if (record) record.iterations += 1;
+  return t;
 }
 
 /**

@@ -91,7 +91,8 @@ export interface ValidateReport {
   issues: PromptIssue[];
 }
 
-function relativeTo(cwd: string, file: string): string {
+/** `file` relative to `cwd` when it lies inside it, else as given (for the `file: field: problem` lines). */
+export function relativeTo(cwd: string, file: string): string {
   const rel = path.relative(cwd, file);
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }

@@ -12,7 +12,6 @@ import { PHASES, type Effect, type Phase, type PromptRun, type WorkflowEffect } 
 import path from 'node:path';
 import { AwaitingInputError, InterruptedError } from '../errors.js';
 import { decideSolution } from '../memory/fold.js';
-import { transition } from '../phases/machine.js';
 import type { Findings } from '../phases/protocol.js';
 import { createCheckpoint } from '../tools/git.js';
 import { resolveTestCommand, runChainTests } from './testing.js';
@@ -21,7 +20,7 @@ import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter
 import { walkSteps } from '../workflows/parse.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
-import { finish, mapBounded, performWithRecovery, settingsOf, stopped, type DriveOutcome } from './drive.js';
+import { applyMachineEvent, finish, mapBounded, performWithRecovery, settingsOf, stopped, type DriveOutcome } from './drive.js';
 import { approvalGate, askQuestions } from './gates.js';
 import { FamilyBudget, type ChainSession } from './session.js';
 import { promptStep } from './steps.js';
@@ -105,11 +104,7 @@ async function runPhase(session: ChainSession, deps: DriveDeps, effect: Extract<
     if (inner.kind === 'complete') return { note: `${effect.phase}: the machine completed` };
     if (inner.kind === 'fail') return { rejected: `${effect.phase}: ${inner.reason}` };
     const event = await performWithRecovery(withTier(inner, effect.tier), session, deps);
-    const t = transition(session.ctx.machine, event, settings);
-    const c = session.ctx;
-    c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
-    const record = c.phase_history.at(-1);
-    if (record) record.iterations += 1;
+    const t = applyMachineEvent(session, event, settings);
     if (t.exited) {
       const terminal = t.effect.kind === 'complete' || t.effect.kind === 'fail';
       if (t.effect.kind === 'fail') {

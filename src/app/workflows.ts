@@ -12,7 +12,7 @@ import { initialWorkflowState } from '../workflows/interpreter.js';
 import { loadWorkflows, readWorkflowFiles, workflowFilesIn, type LoadWorkflowsOptions } from '../workflows/load.js';
 import { walkSteps, type WorkflowDoc } from '../workflows/parse.js';
 import { kindOf } from '../workflows/schema.js';
-import { openLibrary } from './prompts.js';
+import { openLibrary, relativeTo, type ValidateReport } from './prompts.js';
 
 /** The default workflow: the phase machine's whole flow (README "How a chain runs"). */
 export const DEFAULT_WORKFLOW = 'feature';
@@ -83,17 +83,8 @@ export async function workflowForChain(cwd: string, catalog: Catalog, name: stri
   return { name: doc.name, file, layer, doc: body as unknown as Record<string, unknown>, state: initialWorkflowState(), phase_entered: false, step_budget: null, sub_chain: null };
 }
 
-export interface WorkflowValidateReport {
-  ok: boolean;
-  files: number;
-  valid: number;
-  issues: PromptIssue[];
-}
-
-function relativeTo(cwd: string, file: string): string {
-  const rel = path.relative(cwd, file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
+/** The same report as `prompts validate` (src/app/prompts.ts ValidateReport), for workflow files. */
+export type WorkflowValidateReport = ValidateReport;
 
 /**
  * Validates workflow files: `paths` (files or directories, relative to `cwd`), each one layer;
