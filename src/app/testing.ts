@@ -10,7 +10,7 @@ import type { ChainContext, TestRun } from '../chain/schema.js';
 import { AwaitingInputError } from '../errors.js';
 import { runTestCommand } from '../tools/index.js';
 import { detectTestCommand, probeWorkspace, proposeTestCommand, splitCommand } from '../tools/testCommand.js';
-import { parseTestOutput } from '../tools/testReport.js';
+import { countsText, parseTestOutput } from '../tools/testReport.js';
 import { walk } from '../tools/walk.js';
 import type { DriveDeps } from './deps.js';
 import { askQuestions } from './gates.js';
@@ -129,7 +129,7 @@ export function judgeRun(expect: TestRun['expect'], passed: boolean, failing: st
 /** Pure: one line for a run, e.g. `red — 1 failed, 2 passed (node:test); failing: AC2: rejects…`. */
 export function describeRun(t: TestRun): string {
   const c = t.counts;
-  const counts = c ? `${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} (${c.runner})` : t.timed_out ? 'timed out' : `exit ${t.exit_code}, summary not recognised`;
+  const counts = c ? countsText(c) : t.timed_out ? 'timed out' : `exit ${t.exit_code}, summary not recognised`;
   const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 5).join('; ')}${t.failing.length > 5 ? ` … (+${t.failing.length - 5})` : ''}` : '';
   return `${t.verdict ?? (t.passed ? 'green' : 'red')} — ${counts}${failing}`;
 }

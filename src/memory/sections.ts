@@ -14,6 +14,7 @@
  */
 import type { ChainContext, Phase } from '../chain/schema.js';
 import { dataBlock } from '../tools/dataBlock.js';
+import { countsText } from '../tools/testReport.js';
 import { costLine } from './cost.js';
 import { memoryEntries, proposedQuestions, type MemoryEntry } from './entries.js';
 import { approvedSolution, currentSolution } from './fold.js';
@@ -208,7 +209,7 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
     const last = i === ctx.test_runs.length - 1;
     const c = t.counts;
     // Counts and failing names as the runner's summary gave them; the verdict against the baseline.
-    const counts = c ? `, ${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} (${c.runner})` : '';
+    const counts = c ? `, ${countsText(c)}` : '';
     const judged = t.verdict === 'no-new-failures' ? ' — no new failure: every failing test already failed in the baseline' : t.verdict === 'unexpected-green' ? ' — the new tests passed before any implementation' : t.new_failures.length && t.expect === 'green' ? ` — new failures: ${t.new_failures.slice(0, 5).join('; ')}` : '';
     const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 8).join('; ')}` : '';
     const what = t.expect === 'baseline' ? 'baseline, before any change' : `expecting ${t.expect}`;

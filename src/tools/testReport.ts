@@ -15,6 +15,11 @@ export interface TestReport {
   failing: string[];
 }
 
+/** Pure: `1 failed, 2 passed, 1 skipped (node:test)` for a run's counts (passed and skipped left out when unknown or 0 skipped). */
+export function countsText(c: { runner: string } & Pick<TestReport, 'passed' | 'failed' | 'skipped'>): string {
+  return `${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''} (${c.runner})`;
+}
+
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 const uniq = (xs: string[]) => [...new Set(xs.map((x) => x.trim()).filter(Boolean))].slice(0, 50);
