@@ -56,6 +56,27 @@ describe('judgeRun against the baseline', () => {
   it('names the new failures', () => {
     expect(judgeRun('green', false, ['old broken', 'AC1: x'], redBaseline).new_failures).toEqual(['AC1: x']);
   });
+
+  describe('by build status', () => {
+    const go = { runner: 'go test', passed: 3, failed: 0, skipped: 0 };
+    // A Go module whose package example.com/shop/broken does not build before any change.
+    const brokenBaseline = run({ expect: 'baseline', passed: false, broken: ['example.com/shop/broken'], counts: go });
+    it.each([
+      ['the same package still does not build, everything else passes', [], ['example.com/shop/broken'], go, 'no-new-failures', []],
+      ['a package that built in the baseline does not build now', [], ['example.com/shop/broken', 'example.com/shop/calc'], go, 'red', ['example.com/shop/calc (did not build)']],
+      ['a new failing test beside the old broken package', ['TestMean'], ['example.com/shop/broken'], go, 'red', ['TestMean']],
+      ['nothing passes where the baseline passed tests', [], ['example.com/shop/broken'], { ...go, passed: 0 }, 'red', []],
+      ['another runner than the baseline', [], ['example.com/shop/broken'], { runner: 'tsc', passed: null, failed: 0, skipped: null }, 'red', []],
+    ] as const)('%s', (_n, failing, broken, counts, verdict, news) => {
+      const r = judgeRun('green', false, [...failing], brokenBaseline, { broken: [...broken], counts });
+      expect(r.verdict).toBe(verdict);
+      expect(r.new_failures).toEqual(news);
+    });
+    it('a unit that does not build against a baseline that built is a new failure, named', () => {
+      const r = judgeRun('green', false, ['old broken'], redBaseline, { broken: ['test/app.test.js'] });
+      expect(r).toEqual({ verdict: 'red', new_failures: ['test/app.test.js (did not build)'] });
+    });
+  });
 });
 
 describe('coverage, readiness and the spec', () => {
