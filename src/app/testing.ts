@@ -158,6 +158,20 @@ export function describeRun(t: TestRun): string {
 }
 
 /**
+ * Pure: a run's failures as lines for a person (the gate, the spec), units that did not build
+ * first: `did not build example.com/x — x/x.go:4:17: cannot use 3 …` or `failed TestMean —
+ * mean_test.go:7: Mean = -1, want 2.5`; the first line of each message, at most `max` lines
+ * and a count of the rest.
+ */
+export function failureLines(t: Pick<TestRun, 'failures'>, max = 10): string[] {
+  const lines = t.failures.slice(0, max).map((f) => {
+    const first = f.message.split('\n').find((l) => l.trim())?.trim() ?? '';
+    return `${f.kind === 'build' ? 'did not build' : 'failed'} ${f.name}${f.location ? ` — ${f.location}` : ''}${first ? `: ${first.length > 160 ? `${first.slice(0, 160)} …` : first}` : ''}`;
+  });
+  return t.failures.length > max ? [...lines, `… and ${t.failures.length - max} more`] : lines;
+}
+
+/**
  * Runs the chain's test command once (in the sandbox), records it in `test_runs` with counts,
  * failing names and its verdict against the baseline, saves, and returns the record. Never throws
  * for a failing run.

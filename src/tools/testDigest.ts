@@ -4,7 +4,7 @@
  * within a byte budget that names what it left out. Output no runner's reader recognised, or a
  * red run with no failure found in it, is shown by its last lines instead.
  */
-import { countsText } from './testReport.js';
+import { countsText, parseTestOutput, readableOutput } from './testReport.js';
 import type { TestFailure, TestReport } from './testReportTypes.js';
 
 /** The digest's default budget, UTF-8 bytes: it fits the 4,000-character feedback a prompt is given (src/phases/machine.ts). */
@@ -91,4 +91,23 @@ export interface RecordedRun {
 export function runDigest(t: RecordedRun, output: string = t.output_tail, maxBytes = DIGEST_BYTES): string {
   const summary = t.counts ? countsText({ ...t.counts, broken: t.broken.length }) : t.timed_out ? 'timed out' : null;
   return failureDigest({ failures: t.failures, failing: t.failing, summary, output }, maxBytes);
+}
+
+/** Most bytes of the output's last lines shown after the digest by run_tests. */
+const TOOL_TAIL_BYTES = 1500;
+
+/**
+ * Pure: what the run_tests tool shows of a run's output, within `maxBytes`: when failures are read
+ * from it, their digest (failures first, then the summary) and the output's last lines (at most
+ * 1,500 bytes, e.g. the code's own prints); else the readable output's last `maxBytes` bytes, as
+ * before (`go test -json` events turned back into text).
+ */
+export function presentTestOutput(output: string, maxBytes: number): string {
+  const readable = readableOutput(output);
+  const report = parseTestOutput(output);
+  if (!report || !report.failures.length) return lastBytes(readable, maxBytes);
+  const summary = countsText({ ...report, broken: report.broken.length });
+  const digest = failureDigest({ failures: report.failures, failing: report.failing, summary, output: readable }, Math.min(DIGEST_BYTES, Math.floor(maxBytes / 2)));
+  const head = `${digest}\n\nThe output's last lines:\n`;
+  return head + lastBytes(readable.trimEnd(), Math.max(0, Math.min(TOOL_TAIL_BYTES, maxBytes - bytes(head))));
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { failureDigest } from '../../src/tools/testDigest.js';
+import { failureDigest, presentTestOutput } from '../../src/tools/testDigest.js';
 import { parseTestOutput, readableOutput, type TestFailure } from '../../src/tools/testReport.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -208,5 +208,26 @@ describe('failureDigest', () => {
     expect(d).toContain('not recognised');
     expect(d.endsWith('line 499')).toBe(true);
     expect(d).not.toContain('line 0\n');
+  });
+});
+
+describe('presentTestOutput (what run_tests shows)', () => {
+  it('go test -json: the failures, the package that did not build and the summary first, then the last lines as text', () => {
+    const shown = presentTestOutput(fixture('go-build-failed.json.txt'), 32_000);
+    expect(shown.startsWith('DID NOT BUILD example.com/shop/broken — broken/broken.go:4:17\n')).toBe(true);
+    expect(shown).toContain('FAILED TestTotal — calc_test.go:14\n  calc_test.go:14: Total = 4, want 5');
+    expect(shown).toContain('Summary: 1 failed, 2 passed, 1 skipped, 1 did not build (go test)');
+    expect(shown).not.toContain('"Action"');
+  });
+
+  it('300 passing and 1 failing within a small cap: the failure, not the passing tail', () => {
+    const shown = presentTestOutput(fixture('node-300-1-tap.txt'), 4_000);
+    expect(Buffer.byteLength(shown)).toBeLessThanOrEqual(4_000);
+    expect(shown).toContain('FAILED GET /orders/42 returns the order — /tmp/fx/node/test/cart.test.js:308:10');
+    expect(shown).toContain('404 !== 200');
+  });
+
+  it('output no reader recognises: its last bytes, as before', () => {
+    expect(presentTestOutput('a\nb\nsomething odd happened\n', 32_000)).toBe('a\nb\nsomething odd happened\n');
   });
 });
