@@ -2,10 +2,11 @@
  * End to end on three stacks (issue 8): the built binary, a scripted model on the fake Messages
  * API that writes a REAL failing test and then a REAL implementation, on an Express app (node:test
  * through `npm test`), a pytest package (without git, with a failing test older than the chain)
- * and a Go module. Checked: the detected test command, the baseline, red → green in test_runs with
+ * and a Go module (also one with a package that does not build and 300 passing tests). Checked: the detected test command, the baseline, red → green in test_runs with
  * the runner's counts, the spec with every criterion linked to its tests, the printed readiness
  * checklist, what reached the prompts; no test command → a question (exit 3) answered; the
- * iteration cap → `resume --more-iterations`; rollback in git and non-git workspaces.
+ * iteration cap → `resume --more-iterations`; rollback in git and non-git workspaces; the failures
+ * (name, message, file:line) in the requests, once, and units that did not build judged by name.
  * A stack whose toolchain is missing is skipped, saying why.
  */
 import { execaSync } from 'execa';
@@ -365,6 +366,11 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       expect(more.exitCode, more.stderr).toBe(0);
       const resumed = w.model.turns.slice(calls).find((t) => t.prompt === 'tdd_flow_controller')!;
       expect(resumed.instructions).toMatch(/<test_output[^>]*>[\s\S]*AC1: GET \/api\/health answers 200/);
+      // node:test's assertion and where it failed, first and once (the memory's entry points to the feedback).
+      expect(resumed.instructions).toMatch(/<test_output[^>]*>\nFAILED AC1: GET \/api\/health answers 200 with status ok — test\/health\.test\.js:16:\d+\n[\s\S]*503 !== 200/);
+      expect(resumed.instructions.split('FAILED AC1: GET /api/health answers 200 with status ok')).toHaveLength(2);
+      expect(resumed.instructions).toMatch(/FAILED AC2: GET \/api\/health needs no session cookie — test\/health\.test\.js:\d+:\d+\n\s+Expected values to be strictly equal:\s+503 !== 200/);
+      expect(resumed.instructions).toContain('its failures, with messages and locations, are in the feedback of this request');
       const { ctx } = await onlyChain(ws.root);
       expect(ctx.status).toBe('complete');
       expect(runsOf(ctx)).toEqual(['baseline:green', 'red:red', 'green:red', 'green:green']);
