@@ -20,6 +20,8 @@ import { onInterrupt } from './interrupt.js';
 import { ChainSession, type FamilyBudget } from './session.js';
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import { specPath, specsDirOf } from './spec.js';
+import { dataBlock } from '../tools/dataBlock.js';
+import { runDigest } from '../tools/testDigest.js';
 
 export interface ChainOutcome {
   ctx: ChainContext;
@@ -211,7 +213,7 @@ export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions
     }
     if (!capped) throw new UsageError(`chain ${ctx.chain_id} is not stopped at its implementation iteration cap`, `--more-iterations continues a chain whose tests or quality gates were still failing after the last iteration; \`claude-exec resume ${ctx.chain_id}\` continues this one.`);
     const last = [...ctx.test_runs].reverse().find((t) => t.expect !== 'baseline');
-    const feedback = ctx.machine.feedback ?? (last ? `The last test run failed:\n${last.output_tail}` : ctx.error ?? 'The tests were still failing.');
+    const feedback = ctx.machine.feedback ?? (last ? dataBlock('test_output', { command: last.argv.join(' '), at: last.at }, runDigest(last)) : ctx.error ?? 'The tests were still failing.');
     ctx.machine = {
       ...ctx.machine,
       extra_iterations: ctx.machine.extra_iterations + n,

@@ -13,6 +13,7 @@ import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
 import { changedSinceCheckpoint, createCheckpoint } from '../tools/git.js';
 import { isTestPath } from '../tools/writeTools.js';
+import { runDigest } from '../tools/testDigest.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
@@ -108,9 +109,10 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       }
       const { run, output: text } = await runChainTests(session, deps, effect.expect);
       await updateSpec(session, deps);
-      // Test output becomes the next prompt's feedback: it is workspace text, so it goes as a data
-      // block, cut to fit the machine's 4,000-character tail so the block stays whole.
-      const output = dataBlock('test_output', { command: run.argv.join(' ') }, tailChars(text, 3600));
+      // The run's failures (then its summary) become the next prompt's feedback, once: the memory's
+      // "Test runs" entry for this run (its `at`) points here instead of repeating them. Test output
+      // is workspace text, so it goes as a data block, within the machine's 4,000-character feedback.
+      const output = dataBlock('test_output', { command: run.argv.join(' '), at: run.at }, runDigest(run, text));
       const passed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
       return { type: 'tests', expect: effect.expect, passed, output };
     }
@@ -145,14 +147,6 @@ function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
   if (!d || session.ctx.workflow || d.choice === 'feature') return;
   const how = d.choice === 'split' ? '--split' : `--workflow ${d.choice}`;
   deps.ui.progress.info(`  new_case proposes ${d.choice === 'split' ? 'splitting the task (--split)' : `the ${d.choice} workflow`}: ${d.rationale}. This chain goes on as started; to follow it: claude-exec ${how} "<task>"`);
-}
-
-/** The last `max` characters of `text`, from a line start when one is near. */
-function tailChars(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(-max);
-  const nl = cut.indexOf('\n');
-  return `…${nl >= 0 && nl < 200 ? cut.slice(nl + 1) : cut}`;
 }
 
 /** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */

@@ -102,7 +102,9 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
 
-  const memory = renderMemory(ctx, { phase, prompt: name, budgetTokens: memoryBudget(deps, name) }).text;
+  // A test run's failures reach the prompt once: in its feedback when it carries them (src/app/drive.ts).
+  const testRunInFeedback = /<test_output [^>]*\bat="([^"]+)"/.exec(run.feedback ?? '')?.[1];
+  const memory = renderMemory(ctx, { phase, prompt: name, budgetTokens: memoryBudget(deps, name), ...(testRunInFeedback ? { testRunInFeedback } : {}) }).text;
   let instructions = `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` + renderPrompt(doc, {
     goal: ctx.goal,
     phase,

@@ -14,7 +14,7 @@ import type { ChainContext, Requirement, Step, TestRun } from '../chain/schema.j
 import { removeStaleTempFiles, writeFileDurable } from '../durable.js';
 import { findingsOf } from '../memory/entries.js';
 import { approvedSolution, currentSolution } from '../memory/fold.js';
-import { describeRun, latestBaseline } from './testing.js';
+import { describeRun, failureLines, latestBaseline } from './testing.js';
 
 /** config `specs_dir` resolved against the workspace, or null (beside the context file). */
 export function specsDirOf(deps: { config: { specs_dir?: string | undefined }; workspace: string }): string | null {
@@ -29,7 +29,8 @@ export function gateNotes(ctx: ChainContext, spec: string | null): string {
   const lines: string[] = [];
   if (ctx.test_command) lines.push(`Test command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`);
   const b = latestBaseline(ctx);
-  if (b) lines.push(b.passed ? `Baseline: green before any change — ${describeRun(b)}` : `Baseline: RED before any change — ${describeRun(b)}. Later runs are judged against it: only new failures count against this change, and failures already there are not reported as fixed.`);
+  if (b) lines.push(b.passed ? `Baseline: green before any change — ${describeRun(b)}` : `Baseline: RED before any change — ${describeRun(b)}. Later runs are judged against it, by test name and by build status: only new failures count against this change, and failures already there are not reported as fixed.`);
+  if (b && !b.passed) lines.push(...failureLines(b, 5).map((l) => `  ${l}`));
   if (spec) lines.push(`Spec: ${spec}`);
   return lines.length ? `\n\n---\n${lines.map((l) => `- ${l}`).join('\n')}\n` : '';
 }
@@ -92,10 +93,14 @@ function failedHere(entry: string, test: string, file: string | null): boolean {
   return file !== null && (entry === file || entry.endsWith(`/${file}`) || entry.startsWith(`${file}::`) || entry.startsWith(`${file} `));
 }
 
+/** A run's red names: its failing tests and the units (a test file, a package) that did not build. */
+const redNames = (run: TestRun) => [...run.failing, ...run.broken];
+
 /**
  * Pure: each criterion with the tests that name its id — in the chain's test files (`testFiles`:
  * workspace-relative path → text), and in the failing names of its runs — with their red → green
- * evidence: the red run (after test_generator) where the test, or its whole file, failed, and the
+ * evidence: the red run (after test_generator) where the test, or its whole file, failed (or did
+ * not build or collect), and the
  * first later run judged green (or without new failures) where it no longer failed.
  */
 export function coverage(ctx: Pick<ChainContext, 'requirements' | 'test_runs'>, testFiles: Record<string, string> = {}): CriterionCoverage[] {
@@ -103,14 +108,14 @@ export function coverage(ctx: Pick<ChainContext, 'requirements' | 'test_runs'>, 
   const declared: Array<{ test: string; file: string | null }> = [];
   for (const [file, text] of Object.entries(testFiles)) for (const test of testNamesIn(text)) declared.push({ test, file });
   for (const run of runs) {
-    for (const name of run.failing) if (!declared.some((d) => failedHere(name, d.test, d.file))) declared.push({ test: name, file: null });
+    for (const name of redNames(run)) if (!declared.some((d) => failedHere(name, d.test, d.file))) declared.push({ test: name, file: null });
   }
   return ctx.requirements.map((r: Requirement) => {
     const tests: TestEvidence[] = [];
     for (const d of declared) {
       if (!criteriaNamed(d.test).includes(r.id)) continue;
-      const red = runs.findIndex((run) => run.expect === 'red' && run.failing.some((f) => failedHere(f, d.test, d.file)));
-      const green = red < 0 ? -1 : runs.findIndex((run, i) => i > red && run.expect === 'green' && isGreen(run) && !run.failing.some((f) => failedHere(f, d.test, d.file)));
+      const red = runs.findIndex((run) => run.expect === 'red' && redNames(run).some((f) => failedHere(f, d.test, d.file)));
+      const green = red < 0 ? -1 : runs.findIndex((run, i) => i > red && run.expect === 'green' && isGreen(run) && !redNames(run).some((f) => failedHere(f, d.test, d.file)));
       tests.push({ test: d.file ? `${d.test} (${d.file})` : d.test, red: red >= 0 ? red + 1 : null, green: green >= 0 ? green + 1 : null });
     }
     return { id: r.id, text: r.text, tests };
@@ -158,7 +163,7 @@ export function readiness(ctx: ChainContext): Readiness {
   if (!last) items.push({ item: 'tests', status: 'unknown', detail: 'no test run after implementation' });
   else {
     const status = last.verdict === 'green' ? 'pass' : last.verdict === 'no-new-failures' ? 'warn' : 'fail';
-    const pre = last.verdict === 'no-new-failures' ? ` — ${last.failing.length} failing already in the baseline, not fixed by this change` : '';
+    const pre = last.verdict === 'no-new-failures' ? ` — ${[last.failing.length ? `${last.failing.length} failing` : '', last.broken.length ? `${last.broken.length} not building` : ''].filter(Boolean).join(' and ')} already in the baseline, not fixed by this change` : '';
     items.push({ item: 'tests', status, detail: `${last.argv.join(' ')}: ${describeRun(last)}${pre}${baseline && !baseline.passed ? ` (baseline: ${describeRun(baseline)})` : ''}` });
   }
   const deploy = lastStep(ctx, 'deployment_checker');
@@ -244,6 +249,10 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
     out.push('| # | at | run | exit | ms | result |', '|---|---|---|---|---|---|');
     ctx.test_runs.forEach((t, i) => out.push(runLine(t, i)));
     out.push('');
+    const last = ctx.test_runs.at(-1)!;
+    if (!last.passed && last.failures.length) {
+      out.push(`### Failures of the last run (run ${ctx.test_runs.length})`, '', ...failureLines(last).map((l) => `- ${l.replace(/\|/g, '\\|')}`), '');
+    }
   }
   if (opts.final) {
     const r = readiness(ctx);

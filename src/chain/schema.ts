@@ -300,8 +300,14 @@ export const TestRunSchema = z.object({
    * baseline already failed), `unexpected-green` (the red run passed before any implementation).
    */
   verdict: z.enum(['green', 'red', 'no-new-failures', 'unexpected-green']).nullable().default(null),
-  /** Failing tests that were not failing in the baseline. */
+  /** Failing tests, and units that did not build (`name (did not build)`), that were not so in the baseline. */
   new_failures: z.array(z.string()).default([]),
+  /** Units that failed to build, collect or load (Go package, crate, pytest module, jest/vitest suite, test file). */
+  broken: z.array(z.string()).default([]),
+  /** The failures read from the output (units that did not build first): name, message, `file:line`; at most 20. */
+  failures: z
+    .array(z.object({ kind: z.enum(['test', 'build']), name: z.string(), message: z.string(), location: z.string().nullable() }))
+    .default([]),
   /** A fingerprint of the workspace's files when the run began (baseline runs), to see later changes. */
   fingerprint: z.string().nullable().default(null),
 });

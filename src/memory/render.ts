@@ -18,6 +18,8 @@ export interface RenderOptions {
   prompt?: string;
   /** The budget in estimated tokens (config `limits.context_tokens`). */
   budgetTokens: number;
+  /** `at` of the test run whose failures the prompt's feedback carries (./sections.ts BuildOptions). */
+  testRunInFeedback?: string;
 }
 
 export interface RenderedMemory {
@@ -84,7 +86,7 @@ const tokensOfBytes = (n: number) => Math.ceil(n / 4);
  */
 export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMemory {
   const phase = opts.phase ?? ctx.current_phase;
-  const { blocks, titles } = buildBlocks(ctx, { phase, prompt: opts.prompt });
+  const { blocks, titles } = buildBlocks(ctx, { phase, prompt: opts.prompt, ...(opts.testRunInFeedback ? { testRunInFeedback: opts.testRunInFeedback } : {}) });
   const count = (bs: readonly Block[]) => {
     const n: Partial<Record<SectionId, number>> = {};
     for (const b of bs) n[b.section] = (n[b.section] ?? 0) + 1;

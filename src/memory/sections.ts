@@ -14,6 +14,7 @@
  */
 import type { ChainContext, Phase } from '../chain/schema.js';
 import { dataBlock } from '../tools/dataBlock.js';
+import { runDigest } from '../tools/testDigest.js';
 import { countsText } from '../tools/testReport.js';
 import { costLine } from './cost.js';
 import { memoryEntries, proposedQuestions, type MemoryEntry } from './entries.js';
@@ -94,6 +95,8 @@ export interface BuildOptions {
   phase: Phase;
   /** The canonical name of the prompt the memory is for (EMPHASIS), if any. */
   prompt?: string;
+  /** `at` of the test run whose failures the prompt's feedback already carries: its entry points there instead of repeating them. */
+  testRunInFeedback?: string;
 }
 
 /** The blocks of `ctx`'s memory for a prompt in `opts.phase`, and the section titles. */
@@ -209,13 +212,15 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
     const last = i === ctx.test_runs.length - 1;
     const c = t.counts;
     // Counts and failing names as the runner's summary gave them; the verdict against the baseline.
-    const counts = c ? `, ${countsText(c)}` : '';
+    const counts = c ? `, ${countsText({ ...c, broken: t.broken.length })}` : '';
     const judged = t.verdict === 'no-new-failures' ? ' — no new failure: every failing test already failed in the baseline' : t.verdict === 'unexpected-green' ? ' — the new tests passed before any implementation' : t.new_failures.length && t.expect === 'green' ? ` — new failures: ${t.new_failures.slice(0, 5).join('; ')}` : '';
     const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 8).join('; ')}` : '';
+    const broken = t.broken.length ? `; did not build: ${t.broken.slice(0, 8).join('; ')}` : '';
     const what = t.expect === 'baseline' ? 'baseline, before any change' : `expecting ${t.expect}`;
-    const head = `- ${t.at} (${t.phase}, ${what}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}${counts}${failing}${judged}`;
-    // Test output is workspace text: shown as a labelled data block, never as instructions.
-    const output = () => dataBlock('test_output', { expect: t.expect, at: t.at }, t.output_tail.split('\n').slice(-15).join('\n'));
+    const head = `- ${t.at} (${t.phase}, ${what}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}${counts}${failing}${broken}${judged}`;
+    // The failures (then the summary) of the last run, once: when this prompt's feedback carries
+    // them, a pointer. Test output is workspace text: a labelled data block, never instructions.
+    const output = () => (opts.testRunInFeedback === t.at ? '  (its failures, with messages and locations, are in the feedback of this request)' : dataBlock('test_output', { expect: t.expect, at: t.at }, runDigest(t)));
     add('tests', last && !t.passed ? `${head}\n${output()}` : head, last ? 84 : 22, i);
   });
 

@@ -7,6 +7,7 @@
 import { execa } from 'execa';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
+import { presentTestOutput } from './testDigest.js';
 import type { Sandbox } from './sandbox.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
@@ -111,7 +112,8 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & 
       const command = commandOf();
       const r = await runTestCommand({ ...opts, command, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
-      return { content: `${status}\n${dataBlock('test_output', { command: [...command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, r.output)}` };
+      // Failures first (name, message, file:line), then the summary and the last lines (./testDigest.ts).
+      return { content: `${status}\n${dataBlock('test_output', { command: [...command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}` };
     },
   };
 }

@@ -105,7 +105,8 @@ export function detectTestCommand(p: WorkspaceProbe): DetectedTestCommand | null
   const has = (n: string) => p.names.includes(n);
   const node = packageTest(p);
   if (node) return node;
-  if (has('go.mod')) return { argv: ['go', 'test', './...'], source: 'go.mod' };
+  // -json: every test's outcome and every package that failed to build, read as events (./testReportGo.ts).
+  if (has('go.mod')) return { argv: ['go', 'test', '-json', './...'], source: 'go.mod' };
   if (has('Cargo.toml')) return { argv: ['cargo', 'test'], source: 'Cargo.toml' };
   const py = pytest(p);
   if (py) return py;

@@ -2,22 +2,23 @@
  * End to end on three stacks (issue 8): the built binary, a scripted model on the fake Messages
  * API that writes a REAL failing test and then a REAL implementation, on an Express app (node:test
  * through `npm test`), a pytest package (without git, with a failing test older than the chain)
- * and a Go module. Checked: the detected test command, the baseline, red → green in test_runs with
+ * and a Go module (also one with a package that does not build and 300 passing tests). Checked: the detected test command, the baseline, red → green in test_runs with
  * the runner's counts, the spec with every criterion linked to its tests, the printed readiness
  * checklist, what reached the prompts; no test command → a question (exit 3) answered; the
- * iteration cap → `resume --more-iterations`; rollback in git and non-git workspaces.
+ * iteration cap → `resume --more-iterations`; rollback in git and non-git workspaces; the failures
+ * (name, message, file:line) in the requests, once, and units that did not build judged by name.
  * A stack whose toolchain is missing is skipped, saying why.
  */
 import { execaSync } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/schema.js';
 import { cliEnv, jsonOut, onlyChain, runCli, TEST_KEY, type CliResult } from '../helpers/e2e.js';
-import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
+import { startFakeAnthropic, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { createStackModel, type StackModel, type StackScript } from '../helpers/stack-model.js';
 import { gitIn, makeTempWorkspace } from '../helpers/workspace.js';
 
@@ -39,6 +40,8 @@ if (!PYTEST) console.log('stacks.test.ts: skipping the pytest package: `python3 
 interface World {
   root: string;
   model: StackModel;
+  /** Every request the fake Messages API received, as sent. */
+  requests: RecordedRequest[];
   run(...args: string[]): Promise<CliResult>;
   close(): Promise<void>;
 }
@@ -48,7 +51,7 @@ async function world(root: string, script: StackScript, cleanup: () => Promise<v
   const model = createStackModel(script);
   const server = await startFakeAnthropic({ responder: model.responder });
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
-  return { root, model, run: (...args) => runCli(args, root, env), close: async () => { await server.close(); await cleanup(); } };
+  return { root, model, requests: server.requests, run: (...args) => runCli(args, root, env), close: async () => { await server.close(); await cleanup(); } };
 }
 
 async function copyFixture(name: string, git: boolean): Promise<{ root: string; cleanup: () => Promise<void> }> {
@@ -208,8 +211,9 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       // Never reported as green: the checklist says the old failure is still there.
       expect(r.stdout).toContain('- [~] tests: WARN — python3 -m pytest: no-new-failures — 1 failed, 3 passed (pytest); failing: tests/test_slugify.py::test_slugify_legacy_unicode — 1 failing already in the baseline, not fixed by this change');
       const spec = (await w.run('spec', ctx.chain_id)).stdout;
-      // The red run failed at collection (textkit has no truncate yet): the file's tests are red with it.
-      expect(ctx.test_runs[1]!.failing).toEqual(['tests/test_truncate.py']);
+      // The red run failed at collection (textkit has no truncate yet): the file did not build, its tests are red with it.
+      expect(ctx.test_runs[1]).toMatchObject({ failing: [], broken: ['tests/test_truncate.py'], new_failures: ['tests/test_truncate.py (did not build)'] });
+      expect(ctx.test_runs[1]!.failures[0]).toMatchObject({ kind: 'build', name: 'tests/test_truncate.py', message: expect.stringContaining("ImportError: cannot import name 'truncate' from 'textkit'") });
       expect(spec).toContain('`test_ac1_cuts_long_text (tests/test_truncate.py)` — red at run 2 → green at run 3');
       expect(spec).toContain('`test_ac2_keeps_short_text (tests/test_truncate.py)` — red at run 2 → green at run 3');
       expect(ctx.originals).toEqual(expect.arrayContaining([{ path: 'tests/test_truncate.py', existed: false }, { path: 'textkit/__init__.py', existed: true }, { path: 'textkit/truncate.py', existed: false }]));
@@ -225,7 +229,7 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
     }
   }, E2E_TIMEOUT_MS);
 
-  it.skipIf(!GO)('Go module: go test ./... detected from go.mod, red → green with the failing Go test named', async () => {
+  it.skipIf(!GO)('Go module: go test -json ./... detected from go.mod, red → green with the failing Go test named', async () => {
     const fx = await copyFixture('go-mod', true);
     const script: StackScript = {
       criteria: ['WHEN Mean gets numbers THE SYSTEM SHALL return their arithmetic mean', 'WHEN Mean gets no numbers THE SYSTEM SHALL return 0'],
@@ -239,14 +243,66 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
     try {
       const r = await w.run('--yes', 'Add a Mean function to calc');
       expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain('test command: go test ./... (from go.mod)');
+      expect(r.stderr).toContain('test command: go test -json ./... (from go.mod)');
       const { ctx } = await onlyChain(fx.root);
       expect(runsOf(ctx)).toEqual(['baseline:green', 'red:red', 'green:green']);
       expect(ctx.test_runs[1]!.counts).toMatchObject({ runner: 'go test', failed: 2 });
       expect(ctx.test_runs[1]!.failing).toEqual(['TestAC1MeanOfNumbers', 'TestAC2MeanOfNothing']);
       const spec = (await w.run('spec', ctx.chain_id, '--json'));
       expect(jsonOut(spec)).toMatchObject({ uncovered: [] });
-      expect(r.stdout).toContain('- [x] tests: PASS — go test ./...: green');
+      expect(r.stdout).toContain('- [x] tests: PASS — go test -json ./...: green — 0 failed, 3 passed (go test)');
+    } finally {
+      await w.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
+  it.skipIf(!GO)('Go module with a package that does not build and 300 passing tests: the build failure is a failure by name, the request carries the failing test, not the passing tail, and correct code is no-new-failures', async () => {
+    const fx = await copyFixture('go-mod', true);
+    // Before the chain: a package that does not build, and a package with 300 passing tests.
+    await mkdir(path.join(fx.root, 'legacy'));
+    await writeFile(path.join(fx.root, 'legacy', 'legacy.go'), 'package legacy\n\n// Price does not compile yet.\nfunc Price() int {\n\tvar s string = 3\n\treturn s\n}\n');
+    await writeFile(path.join(fx.root, 'legacy', 'legacy_test.go'), 'package legacy\n\nimport "testing"\n\nfunc TestPrice(t *testing.T) {\n\tif Price() != 3 {\n\t\tt.Fatal("price")\n\t}\n}\n');
+    await mkdir(path.join(fx.root, 'orders'));
+    await writeFile(path.join(fx.root, 'orders', 'orders.go'), 'package orders\n\n// Twice doubles n.\nfunc Twice(n int) int { return n * 2 }\n');
+    const cases = Array.from({ length: 300 }, (_, i) => `func TestCase${String(i + 1).padStart(3, '0')}(t *testing.T) {\n\tif Twice(${i}) != ${2 * i} {\n\t\tt.Fatal("twice")\n\t}\n}\n`);
+    await writeFile(path.join(fx.root, 'orders', 'orders_test.go'), `package orders\n\nimport "testing"\n\n${cases.join('\n')}`);
+    for (const args of [['add', '-A'], ['commit', '-q', '-m', 'legacy and orders']]) await gitIn(fx.root, args);
+    const script: StackScript = {
+      criteria: ['WHEN Mean gets numbers THE SYSTEM SHALL return their arithmetic mean'],
+      solution: 'Add calc.Mean\n\nA function in calc/mean.go; tests first in calc/mean_test.go.',
+      tests: [
+        { path: 'calc/mean_test.go', content: 'package calc\n\nimport "testing"\n\nfunc TestAC1MeanOfNumbers(t *testing.T) {\n\tif got := Mean(1, 2, 3, 4); got != 2.5 {\n\t\tt.Fatalf("Mean = %v, want 2.5", got)\n\t}\n}\n' },
+        { path: 'calc/mean.go', content: 'package calc\n\n// Mean is not written yet.\nfunc Mean(xs ...int) float64 { return -1 }\n' },
+      ],
+      implementation: [{ path: 'calc/mean.go', content: 'package calc\n\n// Mean is the arithmetic mean of xs (0 for none).\nfunc Mean(xs ...int) float64 {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\treturn float64(Sum(xs...)) / float64(len(xs))\n}\n' }],
+    };
+    const w = await world(fx.root, script, fx.cleanup);
+    try {
+      const r = await w.run('--yes', 'Add a Mean function to calc');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const { ctx } = await onlyChain(fx.root);
+      // The baseline is red by the package that does not build, named; after correct code only it is left.
+      expect(runsOf(ctx)).toEqual(['baseline:red', 'red:red', 'green:no-new-failures']);
+      const [baseline, red, green] = ctx.test_runs;
+      expect(baseline).toMatchObject({ broken: ['example.com/calc/legacy'], failing: [], counts: { runner: 'go test', passed: 301, failed: 0 } });
+      expect(baseline!.failures[0]).toMatchObject({ kind: 'build', name: 'example.com/calc/legacy', location: 'legacy/legacy.go:5:17' });
+      expect(red).toMatchObject({ failing: ['TestAC1MeanOfNumbers'], broken: ['example.com/calc/legacy'], new_failures: ['TestAC1MeanOfNumbers'], counts: { passed: 301, failed: 1 } });
+      expect(green).toMatchObject({ failing: [], broken: ['example.com/calc/legacy'], new_failures: [], counts: { passed: 302, failed: 0 } });
+      expect(r.stderr).toContain('red — 1 failed, 301 passed, 1 did not build (go test); failing: TestAC1MeanOfNumbers; did not build: example.com/calc/legacy');
+
+      // The first implementation request, as the fake API received it: the failing test's message
+      // and location, the package that does not build, the summary — once; none of the 300 passing tests.
+      const messagesOf = (q: RecordedRequest) => JSON.parse(JSON.stringify((q.body as { messages?: unknown } | null)?.messages ?? [])) as unknown[];
+      const first = w.requests.find((q) => JSON.stringify(messagesOf(q)).includes('Prompt: tdd_flow_controller'))!;
+      // The text blocks of its messages, as sent.
+      const request = JSON.stringify(messagesOf(first)).replace(/\\n/g, '\n');
+      expect(request).toContain('FAILED TestAC1MeanOfNumbers — mean_test.go:7');
+      expect(request).toContain('Mean = -1, want 2.5');
+      expect(request).toContain('DID NOT BUILD example.com/calc/legacy — legacy/legacy.go:5:17');
+      expect(request).toContain('Summary: 1 failed, 301 passed, 1 did not build (go test)');
+      expect(request.split('Mean = -1, want 2.5')).toHaveLength(2);
+      expect(request).not.toContain('TestCase150');
+      expect(request).toContain('its failures, with messages and locations, are in the feedback of this request');
     } finally {
       await w.close();
     }
@@ -310,6 +366,11 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       expect(more.exitCode, more.stderr).toBe(0);
       const resumed = w.model.turns.slice(calls).find((t) => t.prompt === 'tdd_flow_controller')!;
       expect(resumed.instructions).toMatch(/<test_output[^>]*>[\s\S]*AC1: GET \/api\/health answers 200/);
+      // node:test's assertion and where it failed, first and once (the memory's entry points to the feedback).
+      expect(resumed.instructions).toMatch(/<test_output[^>]*>\nFAILED AC1: GET \/api\/health answers 200 with status ok — test\/health\.test\.js:16:\d+\n[\s\S]*503 !== 200/);
+      expect(resumed.instructions.split('FAILED AC1: GET /api/health answers 200 with status ok')).toHaveLength(2);
+      expect(resumed.instructions).toMatch(/FAILED AC2: GET \/api\/health needs no session cookie — test\/health\.test\.js:\d+:\d+\n\s+Expected values to be strictly equal:\s+503 !== 200/);
+      expect(resumed.instructions).toContain('its failures, with messages and locations, are in the feedback of this request');
       const { ctx } = await onlyChain(ws.root);
       expect(ctx.status).toBe('complete');
       expect(runsOf(ctx)).toEqual(['baseline:green', 'red:red', 'green:red', 'green:green']);

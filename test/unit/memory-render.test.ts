@@ -158,10 +158,33 @@ describe('renderMemory', () => {
     expect(text).toContain('### Solution (version 1, rejected');
     expect(text).toContain('- rejected the solution: keep sessions for the web UI');
     expect(text).toContain('- 2 trace_existing_flow (context-building): FAILED — the model gave invalid input');
-    expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nnot ok 1 - verifies a token\n</test_output>');
+    // Output no runner's reader recognised: its last lines, said so.
+    expect(text).toContain('(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nSummary: not recognised (no known test runner summary in the output)\nNo failure could be read from the output; its last lines:\nnot ok 1 - verifies a token\n</test_output>');
     // Counts, failing names and the verdict against the baseline reach the next prompt.
     const judged = TestRunSchema.parse({ at: 'u', phase: 'implementation', expect: 'green', passed: false, exit_code: 1, timed_out: false, output_tail: '', counts: { runner: 'pytest', passed: 3, failed: 1, skipped: 0 }, failing: ['t.py::old'], verdict: 'no-new-failures' });
     const later = renderMemory({ ...ctx, test_runs: [...ctx.test_runs, judged] }, { phase: 'implementation', prompt: 'tdd_flow_controller', budgetTokens: 12_000 }).text;
     expect(later).toContain('(implementation, expecting green): failed (exit 1), 1 failed, 3 passed (pytest); failing: t.py::old — no new failure: every failing test already failed in the baseline');
+  });
+
+  it("shows the last failed run's failures (message and location) before its summary, not its tail; a pointer when the feedback carries them", () => {
+    const passing = Array.from({ length: 300 }, (_, i) => `ok ${i + 1} - case ${i + 1}`).join('\n');
+    const run = TestRunSchema.parse({
+      at: '2026-01-01T00:00:09.000Z', phase: 'implementation', expect: 'green', passed: false, exit_code: 1, timed_out: false, output_tail: `${passing}\n# pass 300\n# fail 1`,
+      counts: { runner: 'node:test', passed: 300, failed: 1, skipped: 0 }, failing: ['GET /orders/42 returns the order'], broken: ['test/boom.test.js'],
+      failures: [
+        { kind: 'build', name: 'test/boom.test.js', message: 'Error: config not found: ORDERS_URL', location: 'test/boom.test.js:2' },
+        { kind: 'test', name: 'GET /orders/42 returns the order', message: 'Expected values to be strictly equal:\n\n404 !== 200', location: 'test/cart.test.js:308:10' },
+      ],
+    });
+    const ctx = { ...chainOf([]), current_phase: 'implementation' as const, test_runs: [run] };
+    const text = renderMemory(ctx, { phase: 'implementation', prompt: 'tdd_flow_controller', budgetTokens: 12_000 }).text;
+    expect(text).toContain('1 failed, 300 passed, 1 did not build (node:test); failing: GET /orders/42 returns the order; did not build: test/boom.test.js');
+    const block = /<test_output[^>]*>\n([\s\S]*?)<\/test_output>/.exec(text)![1]!;
+    expect(block).toBe('DID NOT BUILD test/boom.test.js — test/boom.test.js:2\n  Error: config not found: ORDERS_URL\n\nFAILED GET /orders/42 returns the order — test/cart.test.js:308:10\n  Expected values to be strictly equal:\n  \n  404 !== 200\n\nSummary: 1 failed, 300 passed, 1 did not build (node:test)\n');
+    expect(text).not.toContain('ok 300 - case 300');
+    // Sent once: when the prompt's feedback carries this run, the memory points there.
+    const fed = renderMemory(ctx, { phase: 'implementation', prompt: 'tdd_flow_controller', budgetTokens: 12_000, testRunInFeedback: run.at }).text;
+    expect(fed).not.toContain('404 !== 200');
+    expect(fed).toContain('(its failures, with messages and locations, are in the feedback of this request)');
   });
 });

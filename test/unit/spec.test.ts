@@ -56,6 +56,27 @@ describe('judgeRun against the baseline', () => {
   it('names the new failures', () => {
     expect(judgeRun('green', false, ['old broken', 'AC1: x'], redBaseline).new_failures).toEqual(['AC1: x']);
   });
+
+  describe('by build status', () => {
+    const go = { runner: 'go test', passed: 3, failed: 0, skipped: 0 };
+    // A Go module whose package example.com/shop/broken does not build before any change.
+    const brokenBaseline = run({ expect: 'baseline', passed: false, broken: ['example.com/shop/broken'], counts: go });
+    it.each([
+      ['the same package still does not build, everything else passes', [], ['example.com/shop/broken'], go, 'no-new-failures', []],
+      ['a package that built in the baseline does not build now', [], ['example.com/shop/broken', 'example.com/shop/calc'], go, 'red', ['example.com/shop/calc (did not build)']],
+      ['a new failing test beside the old broken package', ['TestMean'], ['example.com/shop/broken'], go, 'red', ['TestMean']],
+      ['nothing passes where the baseline passed tests', [], ['example.com/shop/broken'], { ...go, passed: 0 }, 'red', []],
+      ['another runner than the baseline', [], ['example.com/shop/broken'], { runner: 'tsc', passed: null, failed: 0, skipped: null }, 'red', []],
+    ] as const)('%s', (_n, failing, broken, counts, verdict, news) => {
+      const r = judgeRun('green', false, [...failing], brokenBaseline, { broken: [...broken], counts });
+      expect(r.verdict).toBe(verdict);
+      expect(r.new_failures).toEqual(news);
+    });
+    it('a unit that does not build against a baseline that built is a new failure, named', () => {
+      const r = judgeRun('green', false, ['old broken'], redBaseline, { broken: ['test/app.test.js'] });
+      expect(r).toEqual({ verdict: 'red', new_failures: ['test/app.test.js (did not build)'] });
+    });
+  });
 });
 
 describe('coverage, readiness and the spec', () => {
@@ -97,5 +118,27 @@ describe('coverage, readiness and the spec', () => {
     expect(tests.status).toBe('warn');
     expect(tests.detail).toContain('1 failing already in the baseline, not fixed by this change');
     expect(gateNotes(ctx, '/c/chain-001.md')).toContain('Baseline: RED before any change');
+  });
+
+  it('a test file that did not build in the red run makes its criteria red; the spec and the gate show the failures with message and location', () => {
+    const go = { runner: 'go test', passed: 3, failed: 0, skipped: 0 };
+    const legacy = { kind: 'build' as const, name: 'example.com/shop/legacy', message: 'legacy/legacy.go:5:17: cannot use 3 (untyped int constant) as string value', location: 'legacy/legacy.go:5:17' };
+    const ctx = chain([
+      run({ expect: 'baseline', passed: false, broken: ['example.com/shop/legacy'], failures: [legacy], counts: go }),
+      run({ expect: 'red', passed: false, broken: ['example.com/shop/legacy', 'test/auth.test.js'], failures: [legacy, { kind: 'build', name: 'test/auth.test.js', message: "Error: Cannot find module '../src/auth.js'", location: 'test/auth.test.js:1:1' }], counts: go }),
+      run({ expect: 'green', passed: false, broken: ['example.com/shop/legacy'], failures: [legacy], verdict: 'no-new-failures', counts: { ...go, passed: 5 } }),
+    ]);
+    expect(coverage(ctx, files).map((c) => [c.id, c.tests])).toEqual([
+      ['AC1', [{ test: 'AC1: answers 401 (test/auth.test.js)', red: 2, green: 3 }]],
+      ['AC2', [{ test: 'AC2: answers 200 (test/auth.test.js)', red: 2, green: 3 }]],
+      ['AC3', []],
+    ]);
+    const md = renderSpec(ctx, files);
+    expect(md).toContain('### Failures of the last run (run 3)\n\n- did not build example.com/shop/legacy — legacy/legacy.go:5:17: legacy/legacy.go:5:17: cannot use 3 (untyped int constant) as string value\n');
+    expect(md).toContain('no-new-failures — 0 failed, 5 passed, 1 did not build (go test); did not build: example.com/shop/legacy');
+    expect(readiness(ctx).items[0]!.detail).toContain('1 not building already in the baseline, not fixed by this change');
+    const gate = gateNotes(ctx, null);
+    expect(gate).toContain('Baseline: RED before any change — red — 0 failed, 3 passed, 1 did not build (go test); did not build: example.com/shop/legacy. Later runs are judged against it, by test name and by build status');
+    expect(gate).toContain('  did not build example.com/shop/legacy — legacy/legacy.go:5:17: legacy/legacy.go:5:17: cannot use 3');
   });
 });

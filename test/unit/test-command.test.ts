@@ -15,7 +15,7 @@ const cases: Array<[string, WorkspaceProbe, string[] | null, string | null]> = [
   ['bun by lockfile', { names: ['package.json', 'bun.lockb'], files: { 'package.json': pkg('bun test') } }, ['bun', 'run', 'test'], 'package.json scripts.test (bun.lockb)'],
   ['pnpm by packageManager', { names: ['package.json'], files: { 'package.json': pkg('jest', { packageManager: 'pnpm@9.1.0' }) } }, ['pnpm', 'test'], 'package.json scripts.test (packageManager pnpm)'],
   ['placeholder falls through to a Makefile target', { names: ['package.json', 'Makefile'], files: { 'package.json': pkg(PLACEHOLDER), Makefile: 'build:\n\tcc x.c\ntest: build\n\t./run-tests\n' } }, ['make', 'test'], 'Makefile target test'],
-  ['go module', { names: ['go.mod', 'main.go'], files: {} }, ['go', 'test', './...'], 'go.mod'],
+  ['go module', { names: ['go.mod', 'main.go'], files: {} }, ['go', 'test', '-json', './...'], 'go.mod'],
   ['cargo', { names: ['Cargo.toml', 'src'], files: {} }, ['cargo', 'test'], 'Cargo.toml'],
   ['pytest.ini', { names: ['pytest.ini'], files: { 'pytest.ini': '[pytest]\n' } }, ['python3', '-m', 'pytest'], 'pytest.ini'],
   ['pyproject with tool.pytest', { names: ['pyproject.toml'], files: { 'pyproject.toml': '[project]\nname="x"\n[tool.pytest.ini_options]\naddopts="-q"\n' } }, ['python3', '-m', 'pytest'], 'pyproject.toml'],
@@ -72,7 +72,7 @@ describe('detectTestCommand', () => {
       const probe = probeWorkspace(root);
       expect(probe.names.sort()).toEqual(['go.mod', 'package.json', 'pkg']);
       expect(Object.keys(probe.files)).toEqual(['package.json']);
-      expect(detectTestCommand(probe)).toEqual({ argv: ['go', 'test', './...'], source: 'go.mod' });
+      expect(detectTestCommand(probe)).toEqual({ argv: ['go', 'test', '-json', './...'], source: 'go.mod' });
     } finally {
       await rm(root, { recursive: true, force: true });
     }
