@@ -9,6 +9,7 @@ import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
 import type { PromptDoc } from '../library/parse.js';
 import { renderPrompt } from '../library/render.js';
+import { codeInView } from './codeView.js';
 import { testArgv } from './testing.js';
 import { renderCost } from '../memory/cost.js';
 import { PRESERVATION } from '../memory/maintenance.js';
@@ -117,6 +118,12 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     cost: renderCost(ctx),
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
+  // The code itself: the files a writing step works on, or the diff a reviewing step judges.
+  if (!resumeMessages) {
+    const limits = deps.config.limits;
+    const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
+    if (code) instructions += `\n\n${code}`;
+  }
   instructions += `\n\nEnd by calling ${result.name}.`;
 
   const tools = toolsFor(doc, phase, deps.config.caps);

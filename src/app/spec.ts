@@ -241,6 +241,7 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
   if (plan?.length) for (const f of plan) out.push(`- \`${f.path}\` (${f.action}): ${f.change}`);
   else out.push('_Written by solution_designer once the solution is approved._');
   out.push('');
+  if (sol?.implementation_plan) out.push('## Implementation plan', '', sol.implementation_plan.trim(), '');
   out.push('## Tests', '');
   if (ctx.test_command) out.push(`Command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`, '');
   const baseline = latestBaseline(ctx);

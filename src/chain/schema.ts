@@ -254,6 +254,12 @@ export const SolutionVersionSchema = z.object({
   /** solution_designer's file-level plan, and the step that wrote it. */
   file_plan: z.array(FilePlanItemSchema).nullable(),
   file_plan_step: z.number().int().nullable(),
+  /**
+   * solution_designer's implementation plan (interfaces, tests, steps, notes; markdown, verbatim),
+   * written in the same step as `file_plan`. Shown whole to every implementation request, never cut.
+   * Absent in files written before it existed (read as null).
+   */
+  implementation_plan: z.string().nullable().default(null),
 });
 export type SolutionVersion = z.infer<typeof SolutionVersionSchema>;
 

@@ -25,6 +25,7 @@ export function upgradeChainContext(ctx: ChainContext): ChainContext {
       presentation_step: null,
       file_plan: null,
       file_plan_step: null,
+      implementation_plan: null,
     }];
   }
   return out;

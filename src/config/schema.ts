@@ -82,6 +82,14 @@ export const LimitsSchema = z.object({
    * 200,000-token context window.
    */
   context_tokens: z.number().int().min(1000).default(12_000),
+  /**
+   * Bytes of file text a code-writing implementation step is shown beside its memory (the plan's
+   * files and the tests written; src/app/codeView.ts). 48,000 bytes ≈ 12,000 tokens: the size of
+   * the memory budget, so a step sees its code without reading it file by file.
+   */
+  code_view_bytes: z.number().int().min(0).max(400_000).default(48_000),
+  /** Bytes of diff a review or readiness step is shown (the chain's change against its checkpoint). */
+  diff_view_bytes: z.number().int().min(0).max(400_000).default(40_000),
 });
 
 export const ModelPriceSchema = z.object({

@@ -35,8 +35,11 @@ export interface ProposedQuestion {
 /** Prompts whose own findings are bookkeeping about the memory, not facts about the task. */
 const BOOKKEEPING = new Set(['context_preservation', 'prompt_selector']);
 
-/** Prompts whose `solution` is the chain's solution document (kept in solution_versions), not a proposal. */
-const SOLUTION_WRITERS = new Set(['solution_synthesizer', 'solution_presenter', 'uncertainty_resolver']);
+/**
+ * Prompts whose `solution` is kept in solution_versions (the document, or solution_designer's
+ * implementation plan on the version it plans), not as a proposal.
+ */
+const SOLUTION_WRITERS = new Set(['solution_synthesizer', 'solution_presenter', 'uncertainty_resolver', 'solution_designer']);
 
 /** The record_findings result of a finished step, or null (a decision, a failed step, no result). */
 export function findingsOf(step: Step): Findings | null {

@@ -95,6 +95,7 @@ function newVersion(ctx: ChainContext, f: FoldInput, text: string, reason: strin
     presentation_step: null,
     file_plan: null,
     file_plan_step: null,
+    implementation_plan: null,
   });
   return versions;
 }
@@ -122,10 +123,14 @@ function foldSolution(ctx: ChainContext, f: FoldInput): { versions: SolutionVers
       versions = replaceLast(versions, { presentation: text, presentation_step: f.step });
       presented = text;
     }
-  } else if (f.prompt === 'solution_designer' && r.file_plan?.length) {
+  } else if (f.prompt === 'solution_designer' && (r.file_plan?.length || r.solution)) {
+    // The plan belongs to the version it plans (the approved one): kept whole, never a clipped proposal.
     const approved = approvedSolution(ctx);
     const at = approved ? versions.indexOf(approved) : versions.length - 1;
-    if (at >= 0) versions = replaceLast(versions, { file_plan: r.file_plan, file_plan_step: f.step }, at);
+    const plan: Partial<SolutionVersion> = { file_plan_step: f.step };
+    if (r.file_plan?.length) plan.file_plan = r.file_plan;
+    if (r.solution?.trim()) plan.implementation_plan = r.solution;
+    if (at >= 0) versions = replaceLast(versions, plan, at);
   }
   return { versions, presented };
 }

@@ -65,6 +65,9 @@ const EMPHASIS: Readonly<Record<string, Partial<Record<SectionId, number>>>> = {
   context_health_checker: { steps: 80 },
 };
 
+/** Sections an implementation or readiness prompt does not use (left out for it, not summarized). */
+const UNUSED_IN_IMPLEMENTATION: ReadonlySet<SectionId> = new Set(['proposed', 'steps', 'cost']);
+
 export function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
 }
@@ -106,10 +109,13 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   const blocks: Block[] = [];
   const titles: SectionTitles = {};
   let order = 0;
-  const add = (section: SectionId, text: string, keep: number, recency = 0) => blocks.push({ section, text, keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep, recency, order: order++ });
+  const implementing = phase === 'implementation' || phase === 'deployment-readiness';
+  // Writing and reviewing code needs no list of questions nobody asked, prompts already run or the
+  // cost so far (unless the prompt's own job is about them: EMPHASIS).
+  const quiet = (section: SectionId) => implementing && emphasis[section] === undefined && UNUSED_IN_IMPLEMENTATION.has(section);
+  const add = (section: SectionId, text: string, keep: number, recency = 0) => quiet(section) || blocks.push({ section, text, keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep, recency, order: order++ });
   const lastStep = ctx.steps.at(-1)?.n ?? 0;
   const recent = (step: number) => (lastStep ? Math.floor((step / lastStep) * 4) : 0);
-  const implementing = phase === 'implementation' || phase === 'deployment-readiness';
 
   titles.goal = '### Goal';
   add('goal', ctx.goal, NEVER);
@@ -155,9 +161,11 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
     const late = phase === 'solution-approval' || phase === 'uncertainty-analysis' || implementing;
     titles.solution = `### Solution (version ${solution.version}, ${solution.status}; written by ${solution.prompt} in step ${solution.step}${solution.reason ? `; ${oneLine(solution.reason)}` : ''})`;
     add('solution', solution.text, approved || late ? NEVER : 70);
-    if (implementing && solution.file_plan?.length) {
-      titles.plan = `### File plan (solution_designer, step ${solution.file_plan_step})`;
-      for (const p of solution.file_plan) add('plan', `- ${p.action} ${p.path}: ${oneLine(p.change)}`, NEVER);
+    if (implementing && (solution.file_plan?.length || solution.implementation_plan)) {
+      // solution_designer's plan: the files, then interfaces, tests and steps verbatim, never cut.
+      titles.plan = `### Implementation plan (solution_designer, step ${solution.file_plan_step})`;
+      for (const p of solution.file_plan ?? []) add('plan', `- ${p.action} ${p.path}: ${oneLine(p.change)}`, NEVER);
+      if (solution.implementation_plan) add('plan', solution.implementation_plan.trim(), NEVER);
     }
   }
 

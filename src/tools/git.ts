@@ -186,6 +186,19 @@ export async function changedSinceCheckpoint(root: string, gitRef: string, keep:
   return [...out];
 }
 
+/**
+ * The text of `rel` (workspace-relative) as it is in `gitRef`, read as the stored blob (no
+ * textconv, no filters), or null when the path is absent there. Throws nothing: a failure of git
+ * also reads as null.
+ */
+export async function readAtRef(root: string, gitRef: string, rel: string): Promise<string | null> {
+  const check = checkLexical(root, rel);
+  if (!check.ok || check.rel === '.') return null;
+  // The bytes as stored: execa would otherwise strip the final newline.
+  const r = await execa('git', ['cat-file', 'blob', `${gitRef}:./${check.rel}`], { cwd: root, reject: false, stdin: 'ignore', stripFinalNewline: false });
+  return r.exitCode === 0 ? r.stdout : null;
+}
+
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
   const stop = path.resolve(root);
   for (let d = path.resolve(dir); d !== stop && d.startsWith(stop + path.sep); d = path.dirname(d)) {

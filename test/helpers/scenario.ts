@@ -30,6 +30,16 @@ export const QUESTION_ROUNDS = [
 
 export const DISCOVERY_PROMPTS = ['trace_existing_flow', 'dependency_analyzer'] as const;
 
+/** solution_designer's plan when `designerPlan` is set: the token module, its test, and the wiring in src/app.js. */
+export const DESIGNER_PLAN = {
+  file_plan: [
+    { path: 'test/token.test.js', action: 'create' as const, change: 'AC1/AC2: sign, verify, expiry and rotation cases' },
+    { path: 'src/token.js', action: 'create' as const, change: 'signToken, verifyToken, createRefreshStore' },
+    { path: 'src/app.js', action: 'modify' as const, change: 'POST /api/token and /api/refresh beside the session login' },
+  ],
+  solution: '## Interfaces\nsignToken(payload, secret, {expiresInSec}) → string (DESIGNER-PLAN-MARK)\n## Steps\n1. test/token.test.js — red\n2. src/token.js — green',
+};
+
 export interface ScenarioOptions {
   /** Rounds of clarifying questions before requirements are clear (0..2, default 1). */
   questionRounds?: number;
@@ -39,6 +49,8 @@ export interface ScenarioOptions {
   failValidationOnce?: string[];
   /** code_reviewer reports a blocking issue the first time (once per scenario). */
   reviewFailsOnce?: boolean;
+  /** solution_designer answers with DESIGNER_PLAN (a file plan and its plan document) instead of nothing further. */
+  designerPlan?: boolean;
   /** HTTP faults by message index (0-based, SDK retries count), e.g. `{ 2: { status: 529 } }`. */
   faults?: Record<number, FakeFault>;
 }
@@ -176,6 +188,8 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
       case 'solution_presenter':
       case 'uncertainty_resolver':
         return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, solution: SOLUTION });
+      case 'solution_designer':
+        return findings(opts.designerPlan ? { summary: 'solution_designer: file plan written.', ...DESIGNER_PLAN } : { summary: `${t.prompt}: nothing further.` });
       case 'test_generator':
         return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
       case 'tdd_flow_controller':

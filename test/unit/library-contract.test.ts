@@ -71,12 +71,12 @@ const one = (prompt: string, result: Partial<Findings>, phase: Parameters<typeof
 
 /** For every result field: where a planted value reaches a later step. */
 const REACHES: Record<keyof Findings, () => void> = {
-  summary: () => expect(memoryText(one('trace_existing_flow', { summary: MARK }))).toContain(`- 1 trace_existing_flow (context-building): ${MARK}`),
+  summary: () => expect(memoryText(one('trace_existing_flow', { summary: MARK }), 'context-building')).toContain(`- 1 trace_existing_flow (context-building): ${MARK}`),
   findings: () => expect(memoryText(one('trace_existing_flow', { findings: [MARK] }))).toContain(`[F1.1] finding (trace_existing_flow): ${MARK}`),
   cites: () => expect(one('solution_synthesizer', { cites: [MARK] }).steps[0]!.result).toMatchObject({ cites: [MARK] }),
   discovered: () => expect(memoryText(one('stack_detector', { discovered: { stack: MARK } }))).toContain(`- stack: ${MARK}`),
   uncertainties: () => expect(memoryText(one('trace_existing_flow', { uncertainties: [{ area: MARK, confidence: 0.4, blocking: true, resolved: false }] }))).toContain(`- ${MARK}: confidence 0.4, blocking`),
-  confidence: () => expect(memoryText(one('trace_existing_flow', { confidence: { technical_approach: 0.37 } }))).toContain('[reported technical approach 0.37]'),
+  confidence: () => expect(memoryText(one('trace_existing_flow', { confidence: { technical_approach: 0.37 } }), 'context-building')).toContain('[reported technical approach 0.37]'),
   ambiguity_score: () => {
     const asks = transition(initialMachineState(), { type: 'prompt-done', prompt: 'requirement_validator', findings: { summary: 's', ambiguity_score: 0.31 }, confidence: { overall: 0, requirements: 0.6, technical_approach: 0, implementation_details: 0 } }, { ...config, concurrency: 4 });
     expect(asks.effect).toMatchObject({ kind: 'prompt', run: { name: 'clarification_generator' } });
@@ -88,7 +88,7 @@ const REACHES: Record<keyof Findings, () => void> = {
   decisions: () => expect(memoryText(one('solution_synthesizer', { decisions: [{ key: 'k', choice: MARK, rationale: 'r' }] }))).toContain(`- k: ${MARK} (r)`),
   assumptions: () => expect(memoryText(one('requirement_extractor', { assumptions: [MARK] }))).toContain(`- assumption: ${MARK}`),
   risks: () => expect(memoryText(one('trace_existing_flow', { risks: [MARK] }))).toContain(`[R1.1] risk (trace_existing_flow): ${MARK}`),
-  suggested_prompts: () => expect(memoryText(one('new_case', { suggested_prompts: [MARK] }))).toContain(`→ suggests ${MARK}`),
+  suggested_prompts: () => expect(memoryText(one('new_case', { suggested_prompts: [MARK] }), 'context-building')).toContain(`→ suggests ${MARK}`),
   requirements: () => expect(memoryText(one('requirement_extractor', { requirements: [MARK] }))).toContain(`- AC1: ${MARK}`),
   solution: () => {
     expect(memoryText(one('solution_synthesizer', { solution: MARK }, 'uncertainty-analysis'))).toContain(MARK);
@@ -102,7 +102,11 @@ const REACHES: Record<keyof Findings, () => void> = {
   },
   file_plan: () => {
     const approved = answerGate(one('solution_synthesizer', { solution: 'v1' }), 'approved');
-    expect(memoryText(addStep(approved, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 's', file_plan: [{ path: MARK, action: 'create', change: 'c' }] } }))).toContain(`- create ${MARK}: c`);
+    const planned = addStep(approved, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 's', file_plan: [{ path: MARK, action: 'create', change: 'c' }], solution: `## Steps\n1. ${MARK}-step` } });
+    expect(memoryText(planned)).toContain(`- create ${MARK}: c`);
+    // The designer's plan document is kept on the approved version and shown whole, not as a proposal.
+    expect(planned.solution_versions.at(-1)!.implementation_plan).toBe(`## Steps\n1. ${MARK}-step`);
+    expect(memoryText(planned)).toContain(`### Implementation plan (solution_designer, step 2)\n- create ${MARK}: c\n## Steps\n1. ${MARK}-step`);
   },
   digest: () => expect(memoryText(one('context_preservation', { digest: [MARK] }))).toContain(`- ${MARK}`),
   context_health: () => expect(memoryText(one('context_health_checker', { context_health: 3 }))).toContain('context health 3/10'),

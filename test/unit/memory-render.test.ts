@@ -7,6 +7,8 @@ import { addStep, answerGate, chainOf, discoverySteps, type StepSpec } from '../
 
 const SOLUTION = `## Approach\n${'src/token.js signs HS256 access tokens with a 15-minute expiry and rotates refresh tokens. '.repeat(12)}\n## Risks\nlogout must revoke.`;
 
+const PLAN = `## Interfaces\n${'signToken(userId: string): string — HS256, 15 min; verifyToken(token: string): Claims | null. '.repeat(20)}\n## Steps\n1. test/token.test.js first`;
+
 const requirementSteps: StepSpec[] = [
   { prompt: 'requirement_disambiguator', phase: 'requirements-clarification', result: { summary: 'forks', questions: [{ question: 'Keep sessions?', why: 'web UI', default_answer: 'yes' }], findings: ['"JWT" forks on refresh tokens'] } },
   { prompt: 'requirement_validator', phase: 'requirements-clarification', result: { summary: 'valid', requirements: ['POST /api/login returns an access token', 'POST /api/refresh rotates the refresh token'], confidence: { requirements: 0.95 } } },
@@ -27,12 +29,12 @@ function throughApproval(discovery: StepSpec[]): ChainContext {
     { prompt: 'solution_presenter', phase: 'solution-approval', result: { summary: 'shown', presentation: 'Short version' } },
   ], ctx);
   ctx = answerGate(ctx, 'approved');
-  ctx = addStep(ctx, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 'plan', file_plan: [{ path: 'src/token.js', action: 'create', change: 'signToken and verifyToken' }] } });
+  ctx = addStep(ctx, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 'plan', file_plan: [{ path: 'src/token.js', action: 'create', change: 'signToken and verifyToken' }], solution: PLAN } });
   return { ...ctx, current_phase: 'implementation', session_memory: { ...ctx.session_memory, files_modified: ['test/token.test.js'], tests_written: ['test/token.test.js'] } };
 }
 
 /** What is never cut: the goal, requirements, answers, assumptions, approved solution, file plan. */
-const NEVER_CUT = ['### Goal', 'AC1: POST /api/login returns an access token', 'AC2: POST /api/refresh rotates', '- Where does the signing secret come from? → the JWT_SECRET variable (assumed default)', '- assumption: tokens are only for the mobile API', SOLUTION, '- create src/token.js: signToken and verifyToken'];
+const NEVER_CUT = ['### Goal', 'AC1: POST /api/login returns an access token', 'AC2: POST /api/refresh rotates', '- Where does the signing secret come from? → the JWT_SECRET variable (assumed default)', '- assumption: tokens are only for the mobile API', SOLUTION, '- create src/token.js: signToken and verifyToken', PLAN];
 
 interface Row {
   name: string;
@@ -53,8 +55,9 @@ const rows: Row[] = [
     name: 'short chain: everything shown, in section order, nothing summarized',
     ctx: () => throughApproval(discoverySteps(2, 3)),
     budget: 12_000,
-    contains: [...NEVER_CUT, '[F3.1] finding (trace_existing_flow): src/app.js:10 finding-0-0', '[R4.1] risk (dependency_analyzer): risk-1', '- token_storage: in-memory store (single instance)', '### Prompts already run', '- test/token.test.js (test)'],
-    absent: ['Summarized to fit'],
+    contains: [...NEVER_CUT, '[F3.1] finding (trace_existing_flow): src/app.js:10 finding-0-0', '[R4.1] risk (dependency_analyzer): risk-1', '- token_storage: in-memory store (single instance)', '- test/token.test.js (test)'],
+    // Implementation needs neither the list of prompts run nor the cost so far: left out, not summarized.
+    absent: ['Summarized to fit', '### Prompts already run', '### Cost so far'],
     omitted: null,
     fits: true,
   },
@@ -72,7 +75,7 @@ const rows: Row[] = [
     budget: 400,
     contains: [...NEVER_CUT],
     absent: ['[F3.1]', '### Prompts already run', '### Decisions'],
-    omitted: { entries: 1, decisions: 1, steps: 1 },
+    omitted: { entries: 1, decisions: 1 },
     fits: false,
   },
   {
@@ -83,6 +86,15 @@ const rows: Row[] = [
     prompt: 'prompt_selector',
     contains: ['- 1 requirement_disambiguator', '- 32 dependency_analyzer (context-building, focus: area 29)'],
     omitted: { entries: 1 },
+    fits: true,
+  },
+  {
+    name: 'in implementation, a prompt whose job is the chain itself (status_reporter) still sees the prompts run and the cost',
+    ctx: () => throughApproval(discoverySteps(2, 3)),
+    budget: 12_000,
+    prompt: 'status_reporter',
+    contains: ['### Prompts already run', '- 3 trace_existing_flow'],
+    omitted: null,
     fits: true,
   },
   {
@@ -121,8 +133,8 @@ describe('renderMemory', () => {
   });
 
   it('prints the sections in their documented order', () => {
-    const text = renderMemory(throughApproval(discoverySteps(2, 2)), { budgetTokens: 12_000 }).text;
-    const order = ['### Goal', '### Requirements', '### Answers and assumptions', '### Decisions', '### Solution (version 1, approved', '### File plan', '### Findings and risks', '### Prompts already run', '### Files changed'];
+    const text = renderMemory(throughApproval(discoverySteps(2, 2)), { budgetTokens: 12_000, prompt: 'status_reporter' }).text;
+    const order = ['### Goal', '### Requirements', '### Answers and assumptions', '### Decisions', '### Solution (version 1, approved', '### Implementation plan', '### Findings and risks', '### Prompts already run', '### Files changed'];
     const at = order.map((h) => text.indexOf(h));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);

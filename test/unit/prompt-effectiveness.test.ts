@@ -29,7 +29,7 @@ function chain(uid: string, steps: Step[], calls: CallRecord[], extra: Partial<C
 }
 
 const version = (prompt: string, status: SolutionVersion['status']): SolutionVersion => ({
-  version: 1, step: 3, prompt, created_at: '', text: 'design', reason: null, status, decided_at: null, presentation: null, presentation_step: null, file_plan: null, file_plan_step: null,
+  version: 1, step: 3, prompt, created_at: '', text: 'design', reason: null, status, decided_at: null, presentation: null, presentation_step: null, file_plan: null, file_plan_step: null, implementation_plan: null,
 });
 
 describe('prompt effectiveness aggregation', () => {

@@ -142,3 +142,16 @@ describe('coverage, readiness and the spec', () => {
     expect(gate).toContain('  did not build example.com/shop/legacy — legacy/legacy.go:5:17: legacy/legacy.go:5:17: cannot use 3');
   });
 });
+
+describe('the spec keeps the implementation plan', () => {
+  it('prints solution_designer\'s plan document whole under the file plan', () => {
+    let ctx = chain([]);
+    ctx = addStep(ctx, { prompt: 'solution_synthesizer', phase: 'uncertainty-analysis', result: { summary: 's', solution: 'Token module' } });
+    ctx = { ...ctx, solution_versions: ctx.solution_versions.map((v) => ({ ...v, status: 'approved' as const })) };
+    const doc = `## Interfaces\n${'signToken(payload, secret) → string. '.repeat(80)}\n## Steps\n1. tests first`;
+    ctx = addStep(ctx, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 'plan', file_plan: [{ path: 'src/token.js', action: 'create', change: 'sign and verify' }], solution: doc } });
+    const spec = renderSpec(ctx);
+    expect(spec).toContain('- `src/token.js` (create): sign and verify');
+    expect(spec).toContain(`## Implementation plan\n\n${doc}\n`);
+  });
+});
