@@ -88,12 +88,8 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
     case 'checkpoint': {
       if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
-        const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
-        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude: contextsRel && !contextsRel.startsWith('..') ? [contextsRel] : [], maxFileBytes: deps.config.limits.checkpoint_file_bytes });
-        if (checkpoint) {
-          session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
-          if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
-        } else {
+        const checkpoint = await takeCheckpoint(session, deps);
+        if (!checkpoint) {
           deps.ui.progress.warn(`the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`);
         }
         // The baseline again when the workspace changed since it ran (before any change of ours).
@@ -118,6 +114,22 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * Saves the workspace as the chain's pre-implementation checkpoint (src/tools/git.ts) and records
+ * it in the context (not saved here); the contexts directory is left out wherever it is (inside
+ * the workspace, ignored or not, or elsewhere), and files over limits.checkpoint_file_bytes are
+ * left out with a warning. Returns null when the workspace is not in a git work tree.
+ */
+export async function takeCheckpoint(session: ChainSession, deps: DriveDeps): Promise<{ git_ref: string; left_out: string[] } | null> {
+  const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
+  const exclude = contextsRel && contextsRel !== '.' && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel) ? [contextsRel] : [];
+  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude, maxFileBytes: deps.config.limits.checkpoint_file_bytes });
+  if (!checkpoint) return null;
+  session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
+  if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
+  return checkpoint;
 }
 
 /**

@@ -11,8 +11,8 @@
 import { copyFile, mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { git as runGit, gitOk } from '../git/run.js';
 import { checkLexical } from './pathGuard.js';
 
 /** Identity for the checkpoint commit object, so it works without a configured user. */
@@ -29,8 +29,10 @@ export function checkpointRef(chainId: string): string {
   return `refs/claude-exec/chain-${chainId}/pre-implementation`;
 }
 
+/** A hardened git call (src/git/run.ts) with stdout trimmed of its final newline, never throwing. */
 async function git(root: string, args: string[], env?: Record<string, string>) {
-  return execa('git', args, { cwd: root, reject: false, stdin: 'ignore', ...(env ? { env } : {}) });
+  const r = await runGit(root, args, env ? { env } : {});
+  return { ...r, stdout: r.stdout.replace(/\n$/, '') };
 }
 
 export interface CheckpointOptions {
@@ -68,7 +70,7 @@ export function changedPaths(porcelainZ: string): string[] {
 export async function createCheckpoint(root: string, chainId: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
   const ref = checkpointRef(chainId);
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
-  if (inside.failed || inside.stdout.trim() !== 'true') return null;
+  if (!inside.ok || inside.stdout.trim() !== 'true') return null;
   const prefix = (await must(root, ['rev-parse', '--show-prefix'])).trim();
   const exclude = (opts.exclude ?? []).filter((p) => p && p !== '.' && !p.startsWith('..'));
   const left_out: string[] = [];
@@ -82,7 +84,7 @@ export async function createCheckpoint(root: string, chainId: string, opts: Chec
       if (size > opts.maxFileBytes) left_out.push(rel);
     }
   }
-  const excluded = [...exclude, ...left_out].map((p) => `:(exclude,literal)${p}`);
+  const excluded = [...exclude, ...left_out];
 
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   const headSha = head.exitCode === 0 ? head.stdout.trim() : null;
@@ -98,7 +100,7 @@ export async function createCheckpoint(root: string, chainId: string, opts: Chec
       () => false,
     );
     if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
-    await must(root, ['add', '-A', '--', '.', ...excluded], indexEnv);
+    await addAll(root, excluded, indexEnv);
     const tree = (await must(root, ['write-tree'], indexEnv)).trim();
 
     let target: string;
@@ -195,9 +197,29 @@ async function removeEmptyParents(root: string, dir: string): Promise<void> {
   }
 }
 
-/** Runs git and returns stdout; throws `Error` with git's stderr on a non-zero exit. */
+/** Runs git and returns stdout (final newline removed); throws `GitError` with git's stderr on a non-zero exit. */
 async function must(root: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await git(root, args, env);
-  if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.shortMessage}`);
-  return r.stdout;
+  return (await gitOk(root, args, env ? { env } : {})).replace(/\n$/, '');
+}
+
+/** Pure: is workspace-relative `rel` one of `excluded` or inside one of them? */
+export function isExcluded(rel: string, excluded: readonly string[]): boolean {
+  const r = rel.replace(/\/$/, '');
+  return excluded.some((e) => r === e || r.startsWith(`${e}/`));
+}
+
+/**
+ * `git add -A -- .` into the index of `env` (GIT_INDEX_FILE), leaving out `excluded` paths.
+ * Not `add` with `:(exclude)` pathspecs: git (2.39) exits 1 when an excluded path is itself
+ * git-ignored ("The following paths are ignored…"), e.g. `contexts/` in .gitignore. Instead the
+ * changed, deleted and untracked-not-ignored files under `.` are listed, filtered here, and
+ * recorded with `update-index`, which checks no ignore rules. Nested repositories (untracked
+ * directories with their own .git) are left out.
+ */
+async function addAll(root: string, excluded: readonly string[], env: Record<string, string>): Promise<void> {
+  const listed = await must(root, ['ls-files', '-z', '--modified', '--deleted', '--others', '--exclude-standard', '--', '.'], env);
+  const paths = [...new Set(listed.split('\0'))].filter((p) => p && !p.endsWith('/') && !isExcluded(p, excluded));
+  if (!paths.length) return;
+  const r = await runGit(root, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: paths.map((p) => `${p}\0`).join('') });
+  if (!r.ok) throw new Error(`git update-index failed: ${r.stderr.trim()}`);
 }

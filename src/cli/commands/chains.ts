@@ -127,17 +127,18 @@ export function register(program: Command): void {
     .command('apply')
     .description("apply the patches of a --split chain's sub-chains (or of one sub-chain) to the workspace: all checked first, nothing half-applied")
     .argument('<id>', 'the split chain (all its sub-chains, in dependency order) or one sub-chain')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option('--workspace <dir>', 'apply to this directory although the chain ran elsewhere (e.g. a copy or another clone)')
+    .action(async (id: string, o: { workspace?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const { applyChain } = await import('../../app/apply.js');
-      const r = await applyChain(id, dirsOf(opts));
+      const r = await applyChain(id, dirsOf(opts), { cwd: opts.cwd, ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}) });
       if (opts.json) return printJson(io, { schema: 'claude-exec/apply@1', ...r });
       if (r.applied.length === 0) return io.out(`chain ${r.chain_id}: no sub-chain changed a file; nothing to apply`);
       io.out(`applied the patches of chain${r.applied.length === 1 ? '' : 's'} ${r.applied.join(', ')} to ${r.workspace}: ${r.files.length} file(s)`);
       for (const f of r.files) io.out(`  ${f}`);
     });
   applies(apply, 'read');
-  examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 049 --json | jq -r ".files[]"']);
+  examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 047 --workspace ../copy', 'claude-exec apply 049 --json | jq -r ".files[]"']);
 
   const spec = program
     .command('spec')
