@@ -12,6 +12,7 @@ import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
 import { changedSinceCheckpoint, createCheckpoint } from '../tools/git.js';
+import { fileHash } from './rollbackSafety.js';
 import { isTestPath } from '../tools/writeTools.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { createSandbox, createWorkspaceTools } from '../tools/index.js';
@@ -206,9 +207,13 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
       if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
       return decision;
     },
-    onWritten: (rel, { isTest, unchanged }) => {
+    onWritten: async (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
       if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      if (mem.files_modified.includes(rel)) {
+        const hash = await fileHash(path.join(base.workspace, rel));
+        if (hash) session.ctx.written[rel] = hash;
+      }
       if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
     },
   });

@@ -68,27 +68,52 @@ export function changedPaths(porcelainZ: string): string[] {
  * Throws `Error` with git's message when a git step fails unexpectedly.
  */
 export async function createCheckpoint(root: string, chainId: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
-  const ref = checkpointRef(chainId);
+  return saveWorkspace(root, checkpointRef(chainId), `claude-exec checkpoint: chain ${chainId} before implementation`, opts);
+}
+
+/**
+ * Saves the workspace state (tracked + untracked, minus git-ignored files, `opts.exclude` and
+ * files over `opts.maxFileBytes`) as a commit object at `ref` (created or moved), leaving the
+ * user's index, branch and files alone; a clean tree points `ref` at HEAD. Returns
+ * `{ git_ref, left_out }`, or null when `root` is not inside a git work tree. Throws on a git failure.
+ */
+export async function saveWorkspace(root: string, ref: string, message: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
+  const snap = await workspaceTree(root, opts);
+  if (!snap) return null;
+  let target: string;
+  if (snap.head && (await must(root, ['rev-parse', `${snap.head}^{tree}`])).trim() === snap.tree) {
+    target = snap.head;
+  } else {
+    const parent = snap.head ? ['-p', snap.head] : [];
+    target = (await must(root, ['commit-tree', snap.tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
+  }
+  await must(root, ['update-ref', '-m', message, ref, target]);
+  return { git_ref: ref, left_out: snap.left_out };
+}
+
+/**
+ * The git tree object of the workspace as it is now (what `saveWorkspace` would save), written to
+ * the object store through a temporary index; `head` is HEAD's commit or null. Returns null when
+ * `root` is not inside a git work tree. Throws on a git failure.
+ */
+export async function workspaceTree(root: string, opts: CheckpointOptions = {}): Promise<{ tree: string; head: string | null; left_out: string[] } | null> {
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
   if (!inside.ok || inside.stdout.trim() !== 'true') return null;
   const prefix = (await must(root, ['rev-parse', '--show-prefix'])).trim();
   const exclude = (opts.exclude ?? []).filter((p) => p && p !== '.' && !p.startsWith('..'));
   const left_out: string[] = [];
   if (opts.maxFileBytes !== undefined) {
-    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']);
+    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=dirty', '--', '.']);
     for (const top of changedPaths(status)) {
       // Porcelain paths are relative to the top of the repository.
       const rel = prefix && top.startsWith(prefix) ? top.slice(prefix.length) : top;
-      if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
+      if (isExcluded(rel, exclude)) continue;
       const size = await stat(path.join(root, rel)).then((st) => (st.isFile() ? st.size : 0), () => 0);
       if (size > opts.maxFileBytes) left_out.push(rel);
     }
   }
-  const excluded = [...exclude, ...left_out];
-
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  const headSha = head.exitCode === 0 ? head.stdout.trim() : null;
-
+  const headSha = head.ok ? head.stdout.trim() : null;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-index-'));
   try {
     const index = path.join(tmp, 'index');
@@ -100,19 +125,8 @@ export async function createCheckpoint(root: string, chainId: string, opts: Chec
       () => false,
     );
     if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
-    await addAll(root, excluded, indexEnv);
-    const tree = (await must(root, ['write-tree'], indexEnv)).trim();
-
-    let target: string;
-    if (headSha && (await must(root, ['rev-parse', `${headSha}^{tree}`])).trim() === tree) {
-      target = headSha;
-    } else {
-      const parent = headSha ? ['-p', headSha] : [];
-      const message = `claude-exec checkpoint: chain ${chainId} before implementation`;
-      target = (await must(root, ['commit-tree', tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
-    }
-    await must(root, ['update-ref', '-m', 'claude-exec checkpoint', ref, target]);
-    return { git_ref: ref, left_out };
+    await addAll(root, [...exclude, ...left_out], indexEnv);
+    return { tree: (await must(root, ['write-tree'], indexEnv)).trim(), head: headSha, left_out };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -132,6 +146,15 @@ export async function rollback(
   filesModified: string[],
 ): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const plan = await planRollback(root, gitRef, filesModified);
+  return executeRollback(root, gitRef, plan);
+}
+
+/**
+ * Does what a plan of `planRollback` (possibly narrowed by the caller) says: restores `plan.restore`
+ * from `gitRef` in the working tree only, deletes `plan.remove` and the directories that thereby
+ * become empty. Returns what it did, with `plan.keep` as `kept`.
+ */
+export async function executeRollback(root: string, gitRef: string, plan: { restore: string[]; remove: string[]; keep: string[] }): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const removed: string[] = [];
   for (const rel of plan.restore) await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
   for (const rel of plan.remove) {
