@@ -52,8 +52,11 @@ export const HARDENING: readonly (readonly [string, string])[] = [
 /** Subcommands that compare contents: git may run an external diff or a textconv driver for them. */
 const DIFF_FAMILY = new Set(['diff', 'diff-files', 'diff-index', 'diff-tree', 'log', 'show']);
 
-/** Subcommands that never read or write the working tree (no filter can run), so need no driver list. */
-const NO_WORKTREE = new Set(['rev-parse', 'cat-file', 'update-ref', 'commit-tree', 'write-tree', 'rev-list', 'ls-tree', 'for-each-ref', 'symbolic-ref', 'merge-base', 'config', 'check-ignore', 'init', 'version']);
+/**
+ * Subcommands that only read or write objects and refs, never the index or the working tree, so no
+ * filter can run and they need no driver list. (Not `write-tree`: it runs filters on some indexes.)
+ */
+const NO_WORKTREE = new Set(['rev-parse', 'cat-file', 'update-ref', 'commit-tree', 'rev-list', 'ls-tree', 'for-each-ref', 'symbolic-ref', 'merge-base', 'config', 'version']);
 
 /** Inherited `GIT_*` variables that cannot redirect git or make it run something: identity and where config lives. */
 const KEEP_GIT_ENV = /^GIT_(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)$|^GIT_CONFIG_(GLOBAL|NOSYSTEM)$/;

@@ -203,7 +203,8 @@ export async function changedSinceCheckpoint(root: string, gitRef: string, keep:
   const others = await git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
   if (diff.exitCode !== 0 || others.exitCode !== 0) return [];
   const out = new Set(diff.stdout.split('\0').filter((f) => f && keep(f)));
-  for (const rel of others.stdout.split('\0').filter((f) => f && keep(f))) {
+  // A path ending in `/` is a nested repository, not a file.
+  for (const rel of others.stdout.split('\0').filter((f) => f && !f.endsWith('/') && keep(f))) {
     const was = await git(root, ['rev-parse', '-q', '--verify', `${gitRef}:./${rel}`]);
     const now = await git(root, ['hash-object', `./${rel}`]);
     if (was.exitCode !== 0 || was.stdout.trim() !== now.stdout.trim()) out.add(rel);
