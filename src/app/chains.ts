@@ -67,16 +67,29 @@ export interface RollbackPlan {
   git_ref: string | null;
   restore: string[];
   remove: string[];
+  /** Git-ignored files the checkpoint has no copy of: never touched. */
   keep: string[];
+  /** Files changed since the chain wrote them (by the user or a later chain), with why: kept unless `force`. */
+  changed: { path: string; reason: string }[];
+  /** Whether `changed` files are restored or removed too (`--force`). */
+  force: boolean;
+}
+
+export interface RollbackOptions {
+  cwd: string;
+  workspace?: string;
+  /** `--force`: also restore (or remove) files changed since the chain wrote them; they are saved first. */
+  force?: boolean;
 }
 
 /**
- * What rolling chain `id` back would do in `opts.cwd` (or `opts.workspace`). Throws UsageError
- * when the chain has neither a checkpoint nor kept originals, and when the directory is not the
- * chain's recorded workspace and was not named with `--workspace` (so a rollback run in the
- * wrong directory never restores files there).
+ * What rolling chain `id` back would do in `opts.cwd` (or `opts.workspace`). Files whose content
+ * is not what the chain left are listed in `changed` and left out of `restore`/`remove` unless
+ * `opts.force`. Throws UsageError when the chain has neither a checkpoint nor kept originals, and
+ * when the directory is not the chain's recorded workspace and was not named with `--workspace`
+ * (so a rollback run in the wrong directory never restores files there).
  */
-export async function planChainRollback(dirs: string[], id: string, opts: { cwd: string; workspace?: string }): Promise<{ plan: RollbackPlan; ctx: ChainContext; file: string }> {
+export async function planChainRollback(dirs: string[], id: string, opts: RollbackOptions): Promise<{ plan: RollbackPlan; ctx: ChainContext; file: string }> {
   const { ctx, file } = await loadChain(dirs, id);
   const target = path.resolve(opts.workspace ?? opts.cwd);
   const real = (p: string) => {
@@ -94,31 +107,60 @@ export async function planChainRollback(dirs: string[], id: string, opts: { cwd:
     );
   }
   const checkpoint = ctx.checkpoints.find((c) => c.phase === 'implementation');
+  let base: Omit<RollbackPlan, 'changed' | 'force'>;
   if (checkpoint) {
     const { planRollback } = await import('../tools/git.js');
     const p = await planRollback(target, checkpoint.git_ref, ctx.session_memory.files_modified);
-    return { plan: { chain_id: ctx.chain_id, workspace: target, from: 'git', git_ref: checkpoint.git_ref, ...p }, ctx, file };
-  }
-  if (ctx.originals.length) {
+    base = { chain_id: ctx.chain_id, workspace: target, from: 'git', git_ref: checkpoint.git_ref, ...p };
+  } else if (ctx.originals.length) {
     const { planFromOriginals } = await import('./originals.js');
-    return { plan: { chain_id: ctx.chain_id, workspace: target, from: 'originals', git_ref: null, ...planFromOriginals(ctx) }, ctx, file };
+    base = { chain_id: ctx.chain_id, workspace: target, from: 'originals', git_ref: null, ...planFromOriginals(ctx) };
+  } else {
+    throw new UsageError(`chain ${ctx.chain_id} has no checkpoint and kept no originals`, 'A checkpoint (git) or the originals (without git) are saved before the chain first changes a file; this chain changed none.');
   }
-  throw new UsageError(`chain ${ctx.chain_id} has no checkpoint and kept no originals`, 'A checkpoint (git) or the originals (without git) are saved before the chain first changes a file; this chain changed none.');
+  const { changedSinceChain } = await import('./rollbackSafety.js');
+  const changedMap = await changedSinceChain(target, ctx, [...base.restore, ...base.remove]);
+  const changed = [...changedMap].map(([p, reason]) => ({ path: p, reason }));
+  const force = opts.force === true;
+  const plan: RollbackPlan = force ? { ...base, changed, force } : { ...base, restore: base.restore.filter((p) => !changedMap.has(p)), remove: base.remove.filter((p) => !changedMap.has(p)), changed, force };
+  return { plan, ctx, file };
+}
+
+export interface RollbackResult {
+  chain_id: string;
+  workspace: string;
+  from: 'git' | 'originals';
+  git_ref: string | null;
+  restored: string[];
+  removed: string[];
+  kept: string[];
+  /** Files changed since the chain wrote them: kept (or, with --force, restored after being saved). */
+  changed: { path: string; reason: string }[];
+  forced: boolean;
+  /** Where what the rollback overwrote or removed was saved, and the command that brings it back; null when it changed nothing. */
+  saved: { to: string; command: string } | null;
 }
 
 /**
  * Restores the workspace files the chain changed (plan from `planChainRollback`): from the git
- * checkpoint, or from the originals kept without git. Returns what it did.
+ * checkpoint, or from the originals kept without git. Before changing anything it saves what it
+ * will overwrite or remove (`saveBeforeRollback`). Returns what it did.
  */
-export async function rollbackChain(dirs: string[], id: string, opts: { cwd: string; workspace?: string }): Promise<{ chain_id: string; workspace: string; from: 'git' | 'originals'; git_ref: string | null; restored: string[]; removed: string[]; kept: string[] }> {
+export async function rollbackChain(dirs: string[], id: string, opts: RollbackOptions): Promise<RollbackResult> {
   const { plan, ctx, file } = await planChainRollback(dirs, id, opts);
-  const base = { chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref };
+  const base = { chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref, changed: plan.changed, forced: plan.force };
+  const touched = [...plan.restore, ...plan.remove];
+  if (!touched.length) return { ...base, restored: [], removed: [], kept: plan.keep, saved: null };
+  const { saveBeforeRollback } = await import('./rollbackSafety.js');
+  const saved = await saveBeforeRollback(plan.workspace, ctx, file, plan.from, touched);
+  const done = { ...base, saved: { to: saved.saved_to, command: saved.command } };
   if (plan.from === 'git') {
-    const { rollback } = await import('../tools/git.js');
-    return { ...base, ...(await rollback(plan.workspace, plan.git_ref!, ctx.session_memory.files_modified)) };
+    const { executeRollback } = await import('../tools/git.js');
+    return { ...done, ...(await executeRollback(plan.workspace, plan.git_ref!, plan)) };
   }
   const { restoreOriginals } = await import('./originals.js');
-  return { ...base, ...(await restoreOriginals(ctx, file, plan.workspace)) };
+  const only = new Set(touched);
+  return { ...done, ...(await restoreOriginals({ ...ctx, originals: ctx.originals.filter((o) => only.has(o.path)) }, file, plan.workspace)) };
 }
 
 /** The family of chain `id` among `all`: its root ancestor and every descendant (the chain alone when it has none). */

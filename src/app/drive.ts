@@ -12,6 +12,7 @@ import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
 import { changedSinceCheckpoint, createCheckpoint } from '../tools/git.js';
+import { fileHash } from './rollbackSafety.js';
 import { isTestPath } from '../tools/writeTools.js';
 import { runDigest } from '../tools/testDigest.js';
 import { dataBlock } from '../tools/dataBlock.js';
@@ -89,12 +90,8 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
     case 'checkpoint': {
       if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
-        const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
-        const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude: contextsRel && !contextsRel.startsWith('..') ? [contextsRel] : [], maxFileBytes: deps.config.limits.checkpoint_file_bytes });
-        if (checkpoint) {
-          session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
-          if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
-        } else {
+        const checkpoint = await takeCheckpoint(session, deps);
+        if (!checkpoint) {
           deps.ui.progress.warn(`the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`);
         }
         // The baseline again when the workspace changed since it ran (before any change of ours).
@@ -120,6 +117,22 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'fail':
       throw new Error(`effect ${effect.kind} is terminal`);
   }
+}
+
+/**
+ * Saves the workspace as the chain's pre-implementation checkpoint (src/tools/git.ts) and records
+ * it in the context (not saved here); the contexts directory is left out wherever it is (inside
+ * the workspace, ignored or not, or elsewhere), and files over limits.checkpoint_file_bytes are
+ * left out with a warning. Returns null when the workspace is not in a git work tree.
+ */
+export async function takeCheckpoint(session: ChainSession, deps: DriveDeps): Promise<{ git_ref: string; left_out: string[] } | null> {
+  const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
+  const exclude = contextsRel && contextsRel !== '.' && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel) ? [contextsRel] : [];
+  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude, maxFileBytes: deps.config.limits.checkpoint_file_bytes });
+  if (!checkpoint) return null;
+  session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
+  if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
+  return checkpoint;
 }
 
 /**
@@ -188,9 +201,13 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
       if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
       return decision;
     },
-    onWritten: (rel, { isTest, unchanged }) => {
+    onWritten: async (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
       if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      if (mem.files_modified.includes(rel)) {
+        const hash = await fileHash(path.join(base.workspace, rel));
+        if (hash) session.ctx.written[rel] = hash;
+      }
       if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
     },
   });

@@ -11,13 +11,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { z } from 'zod';
 import { newChainContext } from '../chain/init.js';
 import type { ChainContext, SubChainPlan } from '../chain/schema.js';
 import { SubChainPlanSchema } from '../chain/schema.js';
 import { createChain, findChain, readChainFile, saveChain, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
+import { git } from '../git/run.js';
+import { worktreeGit } from '../git/worktree.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { FindingsSchema, type Findings } from '../phases/protocol.js';
 import type { ChainOutcome, DriveOptions } from './chain.js';
@@ -86,7 +87,6 @@ export function renderPlan(goal: string, plan: readonly SubChainPlan[], maxConcu
   return lines.join('\n');
 }
 
-const git = (cwd: string, args: string[]) => execa('git', args, { cwd, reject: false, stdin: 'ignore' });
 
 /** Throws UsageError unless `root` is a git work tree with a commit (sub-chains work in worktrees of it). */
 export async function requireGitRepo(root: string): Promise<void> {
@@ -116,19 +116,20 @@ async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promi
   if (!existsSync(wt)) {
     const add = await git(sub.root, ['worktree', 'add', '-q', '-B', branch, wt, 'HEAD']);
     if (add.exitCode !== 0) throw new ClaudeExecError(`cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`, 1);
+    const inWt = await worktreeGit(wt, sub.root);
     for (const d of deps) {
       if (!d.sub?.patch) continue;
-      const r = await git(wt, ['apply', '--index', d.sub.patch]);
+      const r = await inWt(['apply', '--index', d.sub.patch]);
       if (r.exitCode !== 0) throw new ClaudeExecError(`the patch of chain ${d.chain_id} does not apply in the worktree of chain ${child.chain_id}: ${String(r.stderr).trim()}`, 1);
     }
     if (deps.some((d) => d.sub?.patch)) {
-      const c = await git(wt, [...COMMITTER, 'commit', '-q', '--no-verify', '-m', `claude-exec: changes of chains ${deps.map((d) => d.chain_id).join(', ')}`]);
+      const c = await inWt([...COMMITTER, 'commit', '-q', '--no-verify', '-m', `claude-exec: changes of chains ${deps.map((d) => d.chain_id).join(', ')}`]);
       if (c.exitCode !== 0) throw new ClaudeExecError(`cannot commit the dependencies in the worktree of chain ${child.chain_id}: ${String(c.stderr).trim()}`, 1);
     }
   }
   const modules = path.join(sub.root, 'node_modules');
   if (existsSync(modules) && !existsSync(path.join(wt, 'node_modules'))) await symlink(modules, path.join(wt, 'node_modules'), 'dir');
-  const base = String((await git(wt, ['rev-parse', 'HEAD'])).stdout).trim();
+  const base = String((await (await worktreeGit(wt, sub.root))(['rev-parse', 'HEAD'])).stdout).trim();
   return { ...sub, worktree: wt, branch, base_commit: sub.base_commit ?? base };
 }
 
@@ -136,8 +137,9 @@ async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promi
 async function writePatch(child: ChainContext, file: string): Promise<string | null> {
   const sub = child.sub!;
   if (!sub.worktree || !sub.base_commit) return null;
-  await git(sub.worktree, ['add', '-A', '--', '.', ':(exclude)node_modules']);
-  const diff = await git(sub.worktree, ['diff', '--cached', '--binary', sub.base_commit]);
+  const inWt = await worktreeGit(sub.worktree, sub.root);
+  await inWt(['add', '-A', '--', '.', ':(exclude)node_modules']);
+  const diff = await inWt(['diff', '--cached', '--binary', sub.base_commit]);
   if (diff.exitCode !== 0) throw new ClaudeExecError(`cannot take the patch of chain ${child.chain_id}: ${String(diff.stderr).trim()}`, 1);
   const text = String(diff.stdout);
   if (!text.trim()) return null;

@@ -7,20 +7,19 @@
  * --max-cost, the running step's `budget_usd` (all its calls, parallel branches included) and a
  * branch's own `budget_usd` are all checked before every call (src/app/promptRun.ts).
  */
-import { execa } from 'execa';
 import { PHASES, type Effect, type Phase, type PromptRun, type WorkflowEffect } from '../chain/schema.js';
 import path from 'node:path';
 import { AwaitingInputError, InterruptedError } from '../errors.js';
 import { decideSolution } from '../memory/fold.js';
 import type { Findings } from '../phases/protocol.js';
-import { createCheckpoint } from '../tools/git.js';
+import { git } from '../git/run.js';
 import { resolveTestCommand, runChainTests } from './testing.js';
 import { factsOf } from '../workflows/facts.js';
 import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter.js';
 import { walkSteps } from '../workflows/parse.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
-import { applyMachineEvent, finish, mapBounded, performWithRecovery, settingsOf, stopped, type DriveOutcome } from './drive.js';
+import { applyMachineEvent, finish, mapBounded, performWithRecovery, settingsOf, stopped, takeCheckpoint, type DriveOutcome } from './drive.js';
 import { approvalGate, askQuestions } from './gates.js';
 import { FamilyBudget, type ChainSession } from './session.js';
 import { promptStep } from './steps.js';
@@ -28,7 +27,7 @@ import { maintainMemory } from './upkeep.js';
 
 /** Commits on HEAD of `root` (0 when it is not a git repository or has none). */
 export async function gitCommitCount(root: string): Promise<number> {
-  const r = await execa('git', ['rev-list', '--count', 'HEAD'], { cwd: root, reject: false, stdin: 'ignore' });
+  const r = await git(root, ['rev-list', '--count', 'HEAD']);
   const n = Number(String(r.stdout).trim());
   return r.exitCode === 0 && Number.isInteger(n) ? n : 0;
 }
@@ -77,9 +76,8 @@ type StepOutcome = { note: string } | { rejected: string };
  */
 async function checkpointBeforeWrites(session: ChainSession, deps: DriveDeps, runs: PromptRun[]): Promise<void> {
   if (!runs.some((r) => r.as_phase === 'implementation') || session.ctx.checkpoints.some((k) => k.phase === 'implementation')) return;
-  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id);
-  if (checkpoint) session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
-  else deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+  const checkpoint = await takeCheckpoint(session, deps);
+  if (!checkpoint) deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
   await session.save();
 }
 

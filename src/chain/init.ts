@@ -73,6 +73,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     test_command: null,
     approve_all_changes: false,
     originals: [],
+    written: {},
     fork: input.fork ?? null,
     workflow: input.workflow ?? null,
     parent: input.parent ?? null,

@@ -586,6 +586,11 @@ export const ChainContextSchema = z.object({
   test_command: TestCommandSchema.nullable().default(null),
   /** Without a git checkpoint: the originals kept of the files the chain changed (issue 8). */
   originals: z.array(OriginalSchema).default([]),
+  /**
+   * sha256 (hex) of each file as the chain last wrote it (workspace-relative path -> hash), so
+   * `rollback` can tell a file changed since (by the user or a later chain) and keep it.
+   */
+  written: z.record(z.string(), z.string()).default({}),
   /** `all` at a file-change gate or `approve --all-changes`: the rest of this implementation's changes are approved. */
   approve_all_changes: z.boolean().default(false),
   /**

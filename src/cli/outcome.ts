@@ -114,9 +114,9 @@ export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] 
   const pr = s.spec ? prPath(s.spec) : null;
   if (pr && existsSync(pr)) lines.push(`  PR description: ${pr}`);
   const extra = flags.length ? ` ${flags.join(' ')}` : '';
-  const checkpoint = ctx.checkpoints.find((k) => k.phase === 'implementation');
+  const changed = ctx.checkpoints.some((k) => k.phase === 'implementation') || ctx.originals.length > 0;
   const next = r.passed && s.status === 'complete'
-    ? checkpoint ? `git diff ${checkpoint.git_ref}   # review the change, then open the pull request` : 'review the changed files, then open the pull request'
+    ? changed ? `claude-exec diff ${s.chain_id}${extra}   # review the change (new files included), then open the pull request` : 'review the changed files, then open the pull request'
     : `claude-exec spec ${s.chain_id}${extra}   # what blocks it; \`claude-exec rollback ${s.chain_id}\` undoes the change`;
   lines.push(`  next: ${next}`);
   return lines;

@@ -7,8 +7,8 @@ import { cp, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { git as runGit } from '../git/run.js';
 
 /** The bundled sample app (the same path from src/demo and dist/demo). */
 export function sampleAppDir(): string {
@@ -16,8 +16,9 @@ export function sampleAppDir(): string {
 }
 
 async function git(cwd: string, args: string[]): Promise<boolean> {
-  const r = await execa('git', ['-c', 'user.name=claude-exec demo', '-c', 'user.email=demo@localhost', '-c', 'commit.gpgsign=false', ...args], { cwd, reject: false, stdin: 'ignore' });
-  return r.exitCode === 0;
+  const who = { GIT_AUTHOR_NAME: 'claude-exec demo', GIT_AUTHOR_EMAIL: 'demo@localhost', GIT_COMMITTER_NAME: 'claude-exec demo', GIT_COMMITTER_EMAIL: 'demo@localhost' };
+  const r = await runGit(cwd, args, { env: who });
+  return r.ok;
 }
 
 /**

@@ -11,8 +11,8 @@
 import { copyFile, mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { git as runGit, gitOk } from '../git/run.js';
 import { checkLexical } from './pathGuard.js';
 
 /** Identity for the checkpoint commit object, so it works without a configured user. */
@@ -29,8 +29,10 @@ export function checkpointRef(chainId: string): string {
   return `refs/claude-exec/chain-${chainId}/pre-implementation`;
 }
 
+/** A hardened git call (src/git/run.ts) with stdout trimmed of its final newline, never throwing. */
 async function git(root: string, args: string[], env?: Record<string, string>) {
-  return execa('git', args, { cwd: root, reject: false, stdin: 'ignore', ...(env ? { env } : {}) });
+  const r = await runGit(root, args, env ? { env } : {});
+  return { ...r, stdout: r.stdout.replace(/\n$/, '') };
 }
 
 export interface CheckpointOptions {
@@ -66,27 +68,52 @@ export function changedPaths(porcelainZ: string): string[] {
  * Throws `Error` with git's message when a git step fails unexpectedly.
  */
 export async function createCheckpoint(root: string, chainId: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
-  const ref = checkpointRef(chainId);
+  return saveWorkspace(root, checkpointRef(chainId), `claude-exec checkpoint: chain ${chainId} before implementation`, opts);
+}
+
+/**
+ * Saves the workspace state (tracked + untracked, minus git-ignored files, `opts.exclude` and
+ * files over `opts.maxFileBytes`) as a commit object at `ref` (created or moved), leaving the
+ * user's index, branch and files alone; a clean tree points `ref` at HEAD. Returns
+ * `{ git_ref, left_out }`, or null when `root` is not inside a git work tree. Throws on a git failure.
+ */
+export async function saveWorkspace(root: string, ref: string, message: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
+  const snap = await workspaceTree(root, opts);
+  if (!snap) return null;
+  let target: string;
+  if (snap.head && (await must(root, ['rev-parse', `${snap.head}^{tree}`])).trim() === snap.tree) {
+    target = snap.head;
+  } else {
+    const parent = snap.head ? ['-p', snap.head] : [];
+    target = (await must(root, ['commit-tree', snap.tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
+  }
+  await must(root, ['update-ref', '-m', message, ref, target]);
+  return { git_ref: ref, left_out: snap.left_out };
+}
+
+/**
+ * The git tree object of the workspace as it is now (what `saveWorkspace` would save), written to
+ * the object store through a temporary index; `head` is HEAD's commit or null. Returns null when
+ * `root` is not inside a git work tree. Throws on a git failure.
+ */
+export async function workspaceTree(root: string, opts: CheckpointOptions = {}): Promise<{ tree: string; head: string | null; left_out: string[] } | null> {
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
-  if (inside.failed || inside.stdout.trim() !== 'true') return null;
+  if (!inside.ok || inside.stdout.trim() !== 'true') return null;
   const prefix = (await must(root, ['rev-parse', '--show-prefix'])).trim();
   const exclude = (opts.exclude ?? []).filter((p) => p && p !== '.' && !p.startsWith('..'));
   const left_out: string[] = [];
   if (opts.maxFileBytes !== undefined) {
-    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.']);
+    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=dirty', '--', '.']);
     for (const top of changedPaths(status)) {
       // Porcelain paths are relative to the top of the repository.
       const rel = prefix && top.startsWith(prefix) ? top.slice(prefix.length) : top;
-      if (exclude.some((e) => rel === e || rel.startsWith(`${e}/`))) continue;
+      if (isExcluded(rel, exclude)) continue;
       const size = await stat(path.join(root, rel)).then((st) => (st.isFile() ? st.size : 0), () => 0);
       if (size > opts.maxFileBytes) left_out.push(rel);
     }
   }
-  const excluded = [...exclude, ...left_out].map((p) => `:(exclude,literal)${p}`);
-
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
-  const headSha = head.exitCode === 0 ? head.stdout.trim() : null;
-
+  const headSha = head.ok ? head.stdout.trim() : null;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-index-'));
   try {
     const index = path.join(tmp, 'index');
@@ -98,19 +125,8 @@ export async function createCheckpoint(root: string, chainId: string, opts: Chec
       () => false,
     );
     if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
-    await must(root, ['add', '-A', '--', '.', ...excluded], indexEnv);
-    const tree = (await must(root, ['write-tree'], indexEnv)).trim();
-
-    let target: string;
-    if (headSha && (await must(root, ['rev-parse', `${headSha}^{tree}`])).trim() === tree) {
-      target = headSha;
-    } else {
-      const parent = headSha ? ['-p', headSha] : [];
-      const message = `claude-exec checkpoint: chain ${chainId} before implementation`;
-      target = (await must(root, ['commit-tree', tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
-    }
-    await must(root, ['update-ref', '-m', 'claude-exec checkpoint', ref, target]);
-    return { git_ref: ref, left_out };
+    await addAll(root, [...exclude, ...left_out], indexEnv);
+    return { tree: (await must(root, ['write-tree'], indexEnv)).trim(), head: headSha, left_out };
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
@@ -130,6 +146,15 @@ export async function rollback(
   filesModified: string[],
 ): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const plan = await planRollback(root, gitRef, filesModified);
+  return executeRollback(root, gitRef, plan);
+}
+
+/**
+ * Does what a plan of `planRollback` (possibly narrowed by the caller) says: restores `plan.restore`
+ * from `gitRef` in the working tree only, deletes `plan.remove` and the directories that thereby
+ * become empty. Returns what it did, with `plan.keep` as `kept`.
+ */
+export async function executeRollback(root: string, gitRef: string, plan: { restore: string[]; remove: string[]; keep: string[] }): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const removed: string[] = [];
   for (const rel of plan.restore) await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
   for (const rel of plan.remove) {
@@ -178,7 +203,8 @@ export async function changedSinceCheckpoint(root: string, gitRef: string, keep:
   const others = await git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
   if (diff.exitCode !== 0 || others.exitCode !== 0) return [];
   const out = new Set(diff.stdout.split('\0').filter((f) => f && keep(f)));
-  for (const rel of others.stdout.split('\0').filter((f) => f && keep(f))) {
+  // A path ending in `/` is a nested repository, not a file.
+  for (const rel of others.stdout.split('\0').filter((f) => f && !f.endsWith('/') && keep(f))) {
     const was = await git(root, ['rev-parse', '-q', '--verify', `${gitRef}:./${rel}`]);
     const now = await git(root, ['hash-object', `./${rel}`]);
     if (was.exitCode !== 0 || was.stdout.trim() !== now.stdout.trim()) out.add(rel);
@@ -208,9 +234,29 @@ async function removeEmptyParents(root: string, dir: string): Promise<void> {
   }
 }
 
-/** Runs git and returns stdout; throws `Error` with git's stderr on a non-zero exit. */
+/** Runs git and returns stdout (final newline removed); throws `GitError` with git's stderr on a non-zero exit. */
 async function must(root: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await git(root, args, env);
-  if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || r.shortMessage}`);
-  return r.stdout;
+  return (await gitOk(root, args, env ? { env } : {})).replace(/\n$/, '');
+}
+
+/** Pure: is workspace-relative `rel` one of `excluded` or inside one of them? */
+export function isExcluded(rel: string, excluded: readonly string[]): boolean {
+  const r = rel.replace(/\/$/, '');
+  return excluded.some((e) => r === e || r.startsWith(`${e}/`));
+}
+
+/**
+ * `git add -A -- .` into the index of `env` (GIT_INDEX_FILE), leaving out `excluded` paths.
+ * Not `add` with `:(exclude)` pathspecs: git (2.39) exits 1 when an excluded path is itself
+ * git-ignored ("The following paths are ignored…"), e.g. `contexts/` in .gitignore. Instead the
+ * changed, deleted and untracked-not-ignored files under `.` are listed, filtered here, and
+ * recorded with `update-index`, which checks no ignore rules. Nested repositories (untracked
+ * directories with their own .git) are left out.
+ */
+async function addAll(root: string, excluded: readonly string[], env: Record<string, string>): Promise<void> {
+  const listed = await must(root, ['ls-files', '-z', '--modified', '--deleted', '--others', '--exclude-standard', '--', '.'], env);
+  const paths = [...new Set(listed.split('\0'))].filter((p) => p && !p.endsWith('/') && !isExcluded(p, excluded));
+  if (!paths.length) return;
+  const r = await runGit(root, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: paths.map((p) => `${p}\0`).join('') });
+  if (!r.ok) throw new Error(`git update-index failed: ${r.stderr.trim()}`);
 }

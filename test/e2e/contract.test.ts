@@ -57,6 +57,7 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   show: ['show', '001'],
   pending: ['pending', '001'],
   rollback: ['rollback', '001'],
+  diff: ['diff', '001'],
   spec: ['spec', '001'],
   'chain-cost': ['chain-cost', '001'],
   'prompts show': ['prompts', 'show', 'x'],
@@ -156,6 +157,9 @@ describe('the JSON contract of the built binary', () => {
     const spec = contract(await e.run('spec', id, '--json'), 0);
     expect(spec).toMatchObject({ schema: 'claude-exec/spec@1', written: true });
     seen.set('spec', spec);
+    const diff = contract(await e.run('diff', id, '--json'), 0);
+    expect(diff).toMatchObject({ schema: 'claude-exec/diff@1', from: 'git' });
+    seen.set('diff', diff);
     seen.set('rollback', contract(await e.run('rollback', id, '--json', '--yes'), 0));
     // apply of a chain that is not a --split: exit 2 with the error document (test/e2e/split.test.ts applies real patches).
     seen.set('apply', contract(await e.run('apply', id, '--json'), 2));

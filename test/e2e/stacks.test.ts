@@ -148,7 +148,17 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       expect(r.stdout).toContain('- [x] tests: PASS — npm test: green — 0 failed, 7 passed (node:test)');
       expect(r.stdout).toContain('- [x] breaking changes: PASS — additive only');
       expect(r.stdout).toContain('- [-] feature flag: N/A — a small additive change');
-      expect(r.stdout).toMatch(/next: git diff refs\/claude-exec\/chain-001\/pre-implementation/);
+      expect(r.stdout).toMatch(/next: claude-exec diff 001 /);
+      // diff ID: the changed file and the new test file, which `git diff REF` would not show.
+      const d = await w.run('diff', ctx.chain_id, '--json');
+      expect(d.exitCode, d.stderr).toBe(0);
+      const diffDoc = jsonOut(d) as { from: string; files: { path: string; status: string; by_chain: boolean; insertions: number }[]; patch: string };
+      expect(diffDoc.from).toBe('git');
+      expect(diffDoc.files.map((f) => [f.path, f.status, f.by_chain]).sort()).toEqual([['src/app.js', 'modified', true], ['test/health.test.js', 'added', true]]);
+      expect(diffDoc.patch).toContain('+++ b/test/health.test.js');
+      expect(diffDoc.patch).not.toContain('contexts/');
+      const stat = await w.run('diff', ctx.chain_id, '--stat');
+      expect(stat.stdout).toMatch(/test\/health\.test\.js +\| \+\d+ -0 \(added\)/);
 
       // spec ID prints the same criteria; --json lists none uncovered.
       const s = await w.run('spec', ctx.chain_id, '--json');
@@ -218,9 +228,18 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       expect(spec).toContain('`test_ac2_keeps_short_text (tests/test_truncate.py)` — red at run 2 → green at run 3');
       expect(ctx.originals).toEqual(expect.arrayContaining([{ path: 'tests/test_truncate.py', existed: false }, { path: 'textkit/__init__.py', existed: true }, { path: 'textkit/truncate.py', existed: false }]));
 
+      // diff ID without git: from the originals kept.
+      const d = await w.run('diff', ctx.chain_id, '--json');
+      expect(d.exitCode, d.stderr).toBe(0);
+      const diffDoc = jsonOut(d) as { from: string; files: { path: string; status: string }[]; patch: string };
+      expect(diffDoc.from).toBe('originals');
+      expect(diffDoc.files.map((f) => [f.path, f.status]).sort()).toEqual([['tests/test_truncate.py', 'added'], ['textkit/__init__.py', 'modified'], ['textkit/truncate.py', 'added']]);
+      expect(diffDoc.patch).toContain('+from .truncate import truncate');
+
       const back = await w.run('rollback', ctx.chain_id, '--yes');
       expect(back.exitCode, back.stderr).toBe(0);
       expect(back.stdout).toContain('restored 1 file(s), removed 2 new file(s)');
+      expect(back.stdout).toContain('.before-rollback');
       expect(await readFile(path.join(fx.root, 'textkit', '__init__.py'), 'utf8')).toBe(readFileSync(path.join(FIXTURES, 'pytest-pkg', 'textkit', '__init__.py'), 'utf8'));
       expect(existsSync(path.join(fx.root, 'textkit', 'truncate.py'))).toBe(false);
       expect(existsSync(path.join(fx.root, 'tests', 'test_truncate.py'))).toBe(false);

@@ -127,17 +127,18 @@ export function register(program: Command): void {
     .command('apply')
     .description("apply the patches of a --split chain's sub-chains (or of one sub-chain) to the workspace: all checked first, nothing half-applied")
     .argument('<id>', 'the split chain (all its sub-chains, in dependency order) or one sub-chain')
-    .action(async (id: string, _o: unknown, cmd: Command) => {
+    .option('--workspace <dir>', 'apply to this directory although the chain ran elsewhere (e.g. a copy or another clone)')
+    .action(async (id: string, o: { workspace?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const { applyChain } = await import('../../app/apply.js');
-      const r = await applyChain(id, dirsOf(opts));
+      const r = await applyChain(id, dirsOf(opts), { cwd: opts.cwd, ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}) });
       if (opts.json) return printJson(io, { schema: 'claude-exec/apply@1', ...r });
       if (r.applied.length === 0) return io.out(`chain ${r.chain_id}: no sub-chain changed a file; nothing to apply`);
       io.out(`applied the patches of chain${r.applied.length === 1 ? '' : 's'} ${r.applied.join(', ')} to ${r.workspace}: ${r.files.length} file(s)`);
       for (const f of r.files) io.out(`  ${f}`);
     });
   applies(apply, 'read');
-  examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 049 --json | jq -r ".files[]"']);
+  examples(apply, ['claude-exec chains --tree   # the split and its sub-chains', 'claude-exec apply 047', 'claude-exec apply 047 --workspace ../copy', 'claude-exec apply 049 --json | jq -r ".files[]"']);
 
   const spec = program
     .command('spec')
@@ -156,28 +157,60 @@ export function register(program: Command): void {
   applies(spec, 'read');
   examples(spec, ['claude-exec spec 047', 'claude-exec spec 047 > spec.md', "claude-exec spec 047 --json | jq '.criteria[] | {id, tests}'", 'claude-exec spec 047 --json | jq .uncovered']);
 
+  const diff = program
+    .command('diff')
+    .description('everything the chain changed in its workspace since its checkpoint, new and deleted files included (no external diff or textconv)')
+    .argument('<id>', 'chain id')
+    .option('--stat', 'the changed files with their line counts, without the patch')
+    .action(async (id: string, o: { stat?: boolean }, cmd: Command) => {
+      const { opts, io } = commandContext(cmd);
+      const { chainDiff, sanitizeForTerminal } = await import('../../app/chainDiff.js');
+      const d = await chainDiff(dirsOf(opts), id, { stat: o.stat === true });
+      if (opts.json) return printJson(io, d);
+      io.err(`Chain ${d.chain_id}: ${d.files.length} file(s) changed in ${d.workspace} since ${d.git_ref ?? 'the originals kept without git'}`);
+      if (o.stat || d.patch === null) {
+        const width = Math.min(60, Math.max(0, ...d.files.map((f) => f.path.length)));
+        for (const f of d.files) {
+          const counts = f.insertions === null ? 'binary' : `+${f.insertions} -${f.deletions}`;
+          io.out(` ${sanitizeForTerminal(f.path).padEnd(width)} | ${counts} (${f.status}${f.by_chain ? '' : ', not by the chain'})`);
+        }
+        return;
+      }
+      io.out(sanitizeForTerminal(d.patch).trimEnd());
+    });
+  applies(diff, 'read');
+  examples(diff, ['claude-exec diff 047', 'claude-exec diff 047 --stat', "claude-exec diff 047 --json | jq -r '.files[] | select(.status == \"added\") | .path'"]);
+
   const rollback = program
     .command('rollback')
-    .description("restore the files the chain changed to how they were before its implementation (git checkpoint, or the originals kept without git), in the workspace it is run in")
+    .description("restore the files the chain changed to how they were before its implementation (git checkpoint, or the originals kept without git), in the workspace it is run in; files changed since the chain wrote them are kept unless --force, and whatever is overwritten is saved first")
     .argument('<id>', 'chain id')
     .option('--workspace <dir>', "restore this directory although the chain ran elsewhere (e.g. a copy or another clone)")
-    .action(async (id: string, o: { workspace?: string }, cmd: Command) => {
+    .option('--force', 'also restore files changed since the chain wrote them (by you or a later chain); they are saved first')
+    .action(async (id: string, o: { workspace?: string; force?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const { planChainRollback, rollbackChain } = await import('../../app/chains.js');
-      const where = { cwd: opts.cwd, ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}) };
+      const where = { cwd: opts.cwd, force: o.force === true, ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}) };
       const { plan } = await planChainRollback(dirsOf(opts), id, where);
+      const changedLines = plan.changed.map((c) => `  ${plan.force ? 'restore' : 'keep   '} ${c.path} (${c.reason}${plan.force ? '; saved first' : ''})`);
       const lines = [
         `Chain ${plan.chain_id}: rollback in ${plan.workspace} from ${plan.from === 'git' ? plan.git_ref : 'the originals kept without git'}:`,
-        ...plan.restore.map((f) => `  restore ${f}`),
-        ...plan.remove.map((f) => `  remove  ${f} (created by the chain)`),
+        ...plan.restore.filter((f) => !plan.force || !plan.changed.some((c) => c.path === f)).map((f) => `  restore ${f}`),
+        ...plan.remove.filter((f) => !plan.force || !plan.changed.some((c) => c.path === f)).map((f) => `  remove  ${f} (created by the chain)`),
+        ...changedLines,
         ...plan.keep.map((f) => `  keep    ${f} (git-ignored, so the checkpoint has no copy of it)`),
       ];
+      const forceHint = plan.changed.length && !plan.force ? `${plan.changed.length} file(s) changed since the chain wrote them are kept; \`claude-exec rollback ${plan.chain_id} --force\` restores them too (after saving them).` : null;
       if (!plan.restore.length && !plan.remove.length) {
-        if (opts.json) return printJson(io, { schema: 'claude-exec/rollback@1', chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref, restored: [], removed: [], kept: plan.keep });
-        return io.out(`Chain ${plan.chain_id}: nothing to restore in ${plan.workspace}.`);
+        if (opts.json) return printJson(io, { schema: 'claude-exec/rollback@1', chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref, restored: [], removed: [], kept: plan.keep, changed: plan.changed, forced: plan.force, saved: null });
+        io.out(`Chain ${plan.chain_id}: nothing to restore in ${plan.workspace}.`);
+        for (const l of changedLines) io.out(l);
+        if (forceHint) io.err(forceHint);
+        return;
       }
       if (!opts.yes) {
         io.err(lines.join('\n'));
+        if (forceHint) io.err(forceHint);
         if (!io.interactive) throw new UsageError(`rollback changes files in ${plan.workspace}: confirm with --yes`, `\`claude-exec rollback ${plan.chain_id} --yes\` restores the files listed above.`);
         const { confirm } = await import('@inquirer/prompts');
         if (!(await confirm({ message: `Restore these ${plan.restore.length + plan.remove.length} file(s)?`, default: false }))) return io.err('Nothing was changed.');
@@ -187,8 +220,11 @@ export function register(program: Command): void {
       io.out(`Chain ${r.chain_id}: restored ${r.restored.length} file(s), removed ${r.removed.length} new file(s) in ${r.workspace} from ${r.git_ref ?? 'the kept originals'}`);
       for (const f of r.restored) io.out(`  restored ${f}`);
       for (const f of r.removed) io.out(`  removed  ${f}`);
+      if (!r.forced) for (const c of r.changed) io.out(`  kept     ${c.path} (${c.reason})`);
       for (const f of r.kept) io.out(`  kept     ${f} (git-ignored, so the checkpoint has no copy of it)`);
+      if (r.saved) io.out(`What was there before is saved in ${r.saved.to}; to bring it back:\n  ${r.saved.command}`);
+      if (forceHint) io.err(forceHint);
     });
   applies(rollback, ['--json', '--yes', '--cwd', '--contexts', '--verbose', '--no-color']);
-  examples(rollback, ['claude-exec rollback 047            # lists what it restores, then asks', 'claude-exec rollback 047 --yes      # without a terminal', 'claude-exec rollback 047 --workspace ../copy --yes', 'git status   # see what was restored']);
+  examples(rollback, ['claude-exec rollback 047            # lists what it restores, then asks', 'claude-exec rollback 047 --yes      # without a terminal', 'claude-exec rollback 047 --yes --force   # also files changed since (saved first)', 'claude-exec rollback 047 --workspace ../copy --yes', 'git status   # see what was restored']);
 }

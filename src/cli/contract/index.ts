@@ -9,6 +9,7 @@ import { ChainOutputSchema } from './chain.js';
 import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
+import { DiffOutputSchema } from './diff.js';
 import { ErrorOutputSchema } from './error.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
@@ -51,6 +52,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   spec: { schema: SpecOutputSchema, description: 'spec ID' },
   apply: { schema: ApplyOutputSchema, description: 'apply ID' },
+  diff: { schema: DiffOutputSchema, description: 'diff ID' },
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },

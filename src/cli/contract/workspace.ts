@@ -18,6 +18,14 @@ export const RollbackOutputSchema = z.object({
   restored: z.array(z.string()),
   removed: z.array(z.string()),
   kept: z.array(z.string()).describe('git-ignored files the checkpoint has no copy of'),
+  changed: z
+    .array(z.object({ path: z.string(), reason: z.string() }))
+    .describe('files changed since the chain wrote them (by the user or a later chain): kept, or restored with --force'),
+  forced: z.boolean().describe('--force: changed files were restored too'),
+  saved: z
+    .object({ to: z.string().describe('the git ref or directory holding what the rollback overwrote or removed'), command: z.string().describe('the shell command that brings it back') })
+    .nullable()
+    .describe('null when nothing was changed'),
 });
 export type RollbackOutput = z.infer<typeof RollbackOutputSchema>;
 
