@@ -220,8 +220,8 @@ export async function changedSinceCheckpoint(root: string, gitRef: string, keep:
 export async function readAtRef(root: string, gitRef: string, rel: string): Promise<string | null> {
   const check = checkLexical(root, rel);
   if (!check.ok || check.rel === '.') return null;
-  // The bytes as stored: execa would otherwise strip the final newline.
-  const r = await execa('git', ['cat-file', 'blob', `${gitRef}:./${check.rel}`], { cwd: root, reject: false, stdin: 'ignore', stripFinalNewline: false });
+  // The bytes as stored (the hardened runner keeps the final newline).
+  const r = await runGit(root, ['cat-file', 'blob', `${gitRef}:./${check.rel}`]);
   return r.exitCode === 0 ? r.stdout : null;
 }
 
