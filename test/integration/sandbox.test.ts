@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { runTestCommand } from '../../src/tools/runTests.js';
-import { bwrapArgv, createSandbox, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
+import { bwrapArgv, createSandbox, DEFAULT_SANDBOX_POLICY, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
 
 // Not under /tmp: the sandbox puts a private tmpfs there, which would hide these files for the wrong reason.
 const base = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'));
@@ -25,6 +25,8 @@ const SECRETS: Record<string, string> = {
   '.env': 'HOME-DOTENV-SECRET',
 };
 const PARENT_ENV = 'PARENT-DOTENV-SECRET';
+/** The probe's port reaches it through the environment allow-list. */
+const policy = { ...DEFAULT_SANDBOX_POLICY, env: ['PROBE_PORT'] };
 
 const PROBE = `
 const fs = require('node:fs'); const net = require('node:net');
@@ -110,7 +112,7 @@ describe('the test command in the sandbox', async () => {
   const note = why ? ` (skipped: ${why})` : '';
 
   it('without the sandbox the probe sees every planted secret (the probe works)', async () => {
-    const r = await run(createSandbox('off', () => undefined));
+    const r = await run(createSandbox('off', () => undefined, { policy }));
     for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).toContain(text);
     rmSync(path.join(base, 'written-outside'), { force: true });
     rmSync(path.join(home, '.bashrc-added'), { force: true });
@@ -118,7 +120,7 @@ describe('the test command in the sandbox', async () => {
 
   it.skipIf(why !== null)(`inside it: no secret read, no write outside the workspace and /tmp, no network${note}`, async () => {
     const before = connections;
-    const r = await run(createSandbox('required', () => undefined, { home }));
+    const r = await run(createSandbox('required', () => undefined, { home, policy }));
     expect(r.exitCode, r.output).toBe(0);
     for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).not.toContain(text);
     expect(r.output).toMatch(/NOWRITE .*written-outside: EROFS/);
@@ -138,7 +140,7 @@ describe('the test command in the sandbox', async () => {
       mkdirSync(linked);
       symlinkSync(shared, path.join(linked, 'node_modules'), 'dir');
       writeFileSync(path.join(linked, 't.cjs'), "console.log(require('./node_modules/dep.cjs'))");
-      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home }) });
+      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home, policy }) });
       expect(r.exitCode, r.output).toBe(0);
       expect(r.output).toContain('DEP-FROM-TMP');
     } finally {
