@@ -12,7 +12,7 @@ import { execa } from 'execa';
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, ExitCode, UsageError } from '../errors.js';
-import { topoOrder } from './split.js';
+import { isEmptyPatch, missingPatch, topoOrder } from './split.js';
 
 export interface ApplyResult {
   chain_id: string;
@@ -42,7 +42,8 @@ async function members(ctx: ChainContext, dirs: string[]): Promise<ChainContext[
 }
 
 /**
- * Applies chain `id`'s patches. Throws UsageError (exit 2) when a sub-chain is not complete,
+ * Applies chain `id`'s patches. Throws UsageError (exit 2) when a sub-chain is not complete or
+ * is complete without a recorded patch (`missingPatch`: stopped between the two),
  * and ClaudeExecError (exit 1) naming the patch and the conflict when one does not apply;
  * the workspace is then unchanged.
  */
@@ -51,9 +52,15 @@ export async function applyChain(id: string, dirs: string[]): Promise<ApplyResul
   const list = await members(ctx, dirs);
   const unfinished = list.filter((c) => c.status !== 'complete');
   if (unfinished.length) throw new UsageError(`not every sub-chain is complete: ${unfinished.map((c) => `${c.chain_id} (${c.status})`).join(', ')}`, `Finish them first (\`claude-exec resume ${ctx.chain_id}\`).`);
+  const missing = list.filter(missingPatch);
+  if (missing.length) {
+    throw new UsageError(`sub-chain ${missing.map((c) => `${c.chain_id} (${c.sub!.key})`).join(', ')} is complete but its patch was never recorded (claude-exec was stopped in between); nothing was applied`, `\`claude-exec resume ${ctx.sub ? (ctx.parent ?? ctx.chain_id) : ctx.chain_id}\` takes it again from the worktree; then apply.`);
+  }
   const root = ctx.sub?.root ?? ctx.workspace;
-  const withPatch = list.filter((c) => c.sub?.patch);
-  const result: ApplyResult = { chain_id: ctx.chain_id, applied: withPatch.map((c) => c.chain_id), empty: list.filter((c) => !c.sub?.patch).map((c) => c.chain_id), files: [], workspace: root };
+  const nonEmpty: ChainContext[] = [];
+  for (const c of list) if (c.sub?.patch && !(await isEmptyPatch(c.sub.patch))) nonEmpty.push(c);
+  const withPatch = nonEmpty;
+  const result: ApplyResult = { chain_id: ctx.chain_id, applied: withPatch.map((c) => c.chain_id), empty: list.filter((c) => !nonEmpty.includes(c)).map((c) => c.chain_id), files: [], workspace: root };
   if (withPatch.length === 0) return result;
 
   // Check: the patches in order on a clean worktree of HEAD; their sum is what the workspace gets.
