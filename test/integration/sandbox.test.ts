@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { runTestCommand } from '../../src/tools/runTests.js';
-import { bwrapArgv, createSandbox, DEFAULT_SANDBOX_POLICY, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
+import { bwrapArgv, createSandbox, DEFAULT_SANDBOX_POLICY, gitPaths, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
 
 // Not under /tmp: the sandbox puts a private tmpfs there, which would hide these files for the wrong reason.
 const base = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'));
@@ -79,6 +79,45 @@ describe('sandbox layout (pure parts)', () => {
     expect(argv).toContain('--unshare-net');
     expect(argv.indexOf('--tmpfs')).toBeLessThan(argv.indexOf('--bind'));
     expect(argv.slice(-3)).toEqual(['--', 'npm', 'test']);
+  });
+});
+
+describe('sandbox layout: git metadata, workspace .env files, limits', () => {
+  it('binds .git read-only after the workspace, masks workspace .env* unless allowed, and puts the limits before the command', () => {
+    const root = path.join(base, 'layout-ws');
+    try {
+      mkdirSync(path.join(root, '.git'), { recursive: true });
+      mkdirSync(path.join(root, 'api', 'node_modules'), { recursive: true });
+      writeFileSync(path.join(root, '.env.local'), 'X=1');
+      writeFileSync(path.join(root, 'api', '.env'), 'Y=2');
+      writeFileSync(path.join(root, 'api', 'node_modules', '.env'), 'Z=3');
+      writeFileSync(path.join(root, '.env.example'), 'X=');
+      const layout = sandboxLayout(root, home);
+      expect(layout.readOnly).toEqual([realpathSync(path.join(root, '.git'))]);
+      expect(layout.masks.filter((m) => m.path.startsWith(root)).map((m) => path.relative(root, m.path)).sort()).toEqual(['.env.local', 'api/.env']);
+      expect(sandboxLayout(root, home, { envFiles: true }).masks.some((m) => m.path.startsWith(root))).toBe(false);
+      const argv = bwrapArgv({ ...layout, tmpBytes: 8 << 20, rlimits: { prlimit: '/usr/bin/prlimit', processes: 64, dataBytes: 1 << 30 } }, ['npm', 'test']);
+      expect(argv.slice(argv.indexOf('--size'), argv.indexOf('--size') + 4)).toEqual(['--size', String(8 << 20), '--tmpfs', '/tmp']);
+      expect(argv.indexOf(realpathSync(path.join(root, '.git')))).toBeGreaterThan(argv.indexOf('--bind'));
+      expect(argv.slice(-7)).toEqual(['--', '/usr/bin/prlimit', '--nproc=64', `--data=${1 << 30}`, '--', 'npm', 'test']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a worktree: its .git file, the gitdir it names and the common dir', () => {
+    const root = path.join(base, 'wt-ws');
+    const gitdir = path.join(base, 'main-repo', '.git', 'worktrees', 'wt');
+    try {
+      mkdirSync(root, { recursive: true });
+      mkdirSync(gitdir, { recursive: true });
+      writeFileSync(path.join(gitdir, 'commondir'), '../..\n');
+      writeFileSync(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+      expect(gitPaths(root)).toEqual([path.join(root, '.git'), realpathSync(gitdir), realpathSync(path.join(base, 'main-repo', '.git'))]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(path.join(base, 'main-repo'), { recursive: true, force: true });
+    }
   });
 });
 
