@@ -14,7 +14,7 @@ import { ClaudeExecError, ExitCode, UsageError } from '../errors.js';
 import { git } from '../git/run.js';
 import { worktreeGit } from '../git/worktree.js';
 import { resolveInWorkspace } from '../tools/pathGuard.js';
-import { topoOrder } from './split.js';
+import { isEmptyPatch, missingPatch, topoOrder } from './split.js';
 
 export interface ApplyResult {
   chain_id: string;
@@ -118,7 +118,8 @@ export interface ApplyOptions {
 
 /**
  * Applies chain `id`'s patches to `opts.cwd` (the chain's recorded workspace) or `opts.workspace`.
- * Throws UsageError (exit 2) when a sub-chain is not complete, when run outside the chain's
+ * Throws UsageError (exit 2) when a sub-chain is not complete or is complete without a recorded
+ * patch (`missingPatch`: stopped between the two), when run outside the chain's
  * workspace without `--workspace`, for a patch outside the contexts directory, and for a patch
  * that adds a symlink pointing outside the workspace; ClaudeExecError (exit 1) naming the patch
  * and the conflict when one does not apply. The workspace is then unchanged.
@@ -129,10 +130,15 @@ export async function applyChain(id: string, dirs: string[], opts: ApplyOptions)
   const list = await members(ctx, dirs);
   const unfinished = list.filter((c) => c.status !== 'complete');
   if (unfinished.length) throw new UsageError(`not every sub-chain is complete: ${unfinished.map((c) => `${c.chain_id} (${c.status})`).join(', ')}`, `Finish them first (\`claude-exec resume ${ctx.chain_id}\`).`);
+  const missing = list.filter(missingPatch);
+  if (missing.length) {
+    throw new UsageError(`sub-chain ${missing.map((c) => `${c.chain_id} (${c.sub!.key})`).join(', ')} is complete but its patch was never recorded (claude-exec was stopped in between); nothing was applied`, `\`claude-exec resume ${ctx.sub ? (ctx.parent ?? ctx.chain_id) : ctx.chain_id}\` takes it again from the worktree; then apply.`);
+  }
   const root = await targetOf(ctx, ctx.sub?.root ?? ctx.workspace, opts);
   await checkPatchPaths(list, path.dirname(entry.path));
-  const withPatch = list.filter((c) => c.sub?.patch);
-  const result: ApplyResult = { chain_id: ctx.chain_id, applied: withPatch.map((c) => c.chain_id), empty: list.filter((c) => !c.sub?.patch).map((c) => c.chain_id), files: [], workspace: root };
+  const withPatch: ChainContext[] = [];
+  for (const c of list) if (c.sub?.patch && !(await isEmptyPatch(c.sub.patch))) withPatch.push(c);
+  const result: ApplyResult = { chain_id: ctx.chain_id, applied: withPatch.map((c) => c.chain_id), empty: list.filter((c) => !withPatch.includes(c)).map((c) => c.chain_id), files: [], workspace: root };
   if (withPatch.length === 0) return result;
 
   // Check: the patches in order on a clean worktree of HEAD; their sum is what the workspace gets.

@@ -187,7 +187,8 @@ export async function performWithRecovery(effect: Effect, session: ChainSession,
  * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts).
  */
 export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}): DriveDeps {
-  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text));
+  const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
+  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
   const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
   deps.tools = createWorkspaceTools({
     root: base.workspace,

@@ -7,17 +7,24 @@
  * depends on, on top of their patches. A finished sub-chain's changes become a patch file beside
  * its context (`apply ID` applies them). One budget covers the family (FamilyBudget). A sub-chain
  * that waits for a human or fails stops only the sub-chains that depend on it.
+ *
+ * Crash safety: a complete sub-chain's patch is written durably, then recorded in one save; a
+ * complete sub-chain whose patch was not recorded (killed in between) gets it taken again from
+ * its worktree before anything that depends on it starts (`retakeMissingPatches`), and `apply`
+ * refuses such a sub-chain. A patch is always written, empty when nothing changed, so that a
+ * missing one is told apart from an empty one. A worktree left half-made by a kill is made anew.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { newChainContext } from '../chain/init.js';
 import type { ChainContext, SubChainPlan } from '../chain/schema.js';
 import { SubChainPlanSchema } from '../chain/schema.js';
 import { createChain, findChain, readChainFile, saveChain, type ChainFileEntry } from '../chain/store.js';
+import { writeFileDurable } from '../durable.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
-import { git } from '../git/run.js';
+import { git, type GitResult } from '../git/run.js';
 import { worktreeGit } from '../git/worktree.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { FindingsSchema, type Findings } from '../phases/protocol.js';
@@ -113,16 +120,23 @@ async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promi
   const sub = child.sub!;
   const wt = await worktreePath(sub.root, child.chain_id);
   const branch = `claude-exec/chain-${child.parent}-${child.chain_id}`;
-  if (!existsSync(wt)) {
+  // Called only while the chain has no worktree recorded: one found is what a kill left half-made.
+  if (existsSync(wt)) {
+    await git(sub.root, ['worktree', 'remove', '--force', wt]);
+    await rm(wt, { recursive: true, force: true });
+    await git(sub.root, ['worktree', 'prune']);
+  }
+  {
     const add = await git(sub.root, ['worktree', 'add', '-q', '-B', branch, wt, 'HEAD']);
     if (add.exitCode !== 0) throw new ClaudeExecError(`cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`, 1);
     const inWt = await worktreeGit(wt, sub.root);
-    for (const d of deps) {
-      if (!d.sub?.patch) continue;
-      const r = await inWt(['apply', '--index', d.sub.patch]);
+    const withChanges: ChainContext[] = [];
+    for (const d of deps) if (d.sub?.patch && !(await isEmptyPatch(d.sub.patch))) withChanges.push(d);
+    for (const d of withChanges) {
+      const r = await inWt(['apply', '--index', d.sub!.patch!]);
       if (r.exitCode !== 0) throw new ClaudeExecError(`the patch of chain ${d.chain_id} does not apply in the worktree of chain ${child.chain_id}: ${String(r.stderr).trim()}`, 1);
     }
-    if (deps.some((d) => d.sub?.patch)) {
+    if (withChanges.length) {
       const c = await inWt([...COMMITTER, 'commit', '-q', '--no-verify', '-m', `claude-exec: changes of chains ${deps.map((d) => d.chain_id).join(', ')}`]);
       if (c.exitCode !== 0) throw new ClaudeExecError(`cannot commit the dependencies in the worktree of chain ${child.chain_id}: ${String(c.stderr).trim()}`, 1);
     }
@@ -133,19 +147,59 @@ async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promi
   return { ...sub, worktree: wt, branch, base_commit: sub.base_commit ?? base };
 }
 
-/** Writes the worktree's changes since its base commit as a patch beside the context file; null when nothing changed. */
+/** Stages everything in worktree `wt`; a stale index.lock (a git killed with us; we hold the chain's lock) is removed once. */
+async function stageAll(inWt: (args: readonly string[]) => Promise<GitResult>, chainId: string): Promise<void> {
+  const args = ['add', '-A', '--', '.', ':(exclude)node_modules'];
+  let add = await inWt(args);
+  if (add.exitCode !== 0 && /index\.lock/.test(String(add.stderr))) {
+    const gitDir = String((await inWt(['rev-parse', '--absolute-git-dir'])).stdout).trim();
+    if (gitDir) await rm(path.join(gitDir, 'index.lock'), { force: true });
+    add = await inWt(args);
+  }
+  // Exit 1 with "paths are ignored" only says that the excluded node_modules is also git-ignored: all else is staged.
+  if (add.exitCode !== 0 && !/are ignored by one of your \.gitignore files/.test(String(add.stderr))) {
+    throw new ClaudeExecError(`cannot take the patch of chain ${chainId}: ${String(add.stderr).trim()}`, 1);
+  }
+}
+
+/**
+ * Writes the worktree's changes since its base commit as a patch beside the context file, durably
+ * (src/durable.ts), and returns its path; the patch is empty when nothing changed. Null only when
+ * the chain has no worktree. Throws ClaudeExecError (exit 1) when git cannot stage or diff.
+ */
 async function writePatch(child: ChainContext, file: string): Promise<string | null> {
   const sub = child.sub!;
   if (!sub.worktree || !sub.base_commit) return null;
   const inWt = await worktreeGit(sub.worktree, sub.root);
-  await inWt(['add', '-A', '--', '.', ':(exclude)node_modules']);
+  await stageAll(inWt, child.chain_id);
   const diff = await inWt(['diff', '--cached', '--binary', sub.base_commit]);
   if (diff.exitCode !== 0) throw new ClaudeExecError(`cannot take the patch of chain ${child.chain_id}: ${String(diff.stderr).trim()}`, 1);
   const text = String(diff.stdout);
-  if (!text.trim()) return null;
   const patch = file.replace(/\.json$/, '.patch');
-  await writeFile(patch, text.endsWith('\n') ? text : `${text}\n`);
+  await writeFileDurable(patch, !text.trim() ? '' : text.endsWith('\n') ? text : `${text}\n`);
   return patch;
+}
+
+/** True when a patch file holds no change (a sub-chain that changed nothing). */
+export async function isEmptyPatch(patch: string): Promise<boolean> {
+  try {
+    return !(await readFile(patch, 'utf8')).trim();
+  } catch (err) {
+    throw new ClaudeExecError(`the patch file ${patch} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 1, 'Nothing was applied. `claude-exec resume` of the split takes missing patches again.');
+  }
+}
+
+/** Pure: a complete sub-chain with a worktree whose patch was never recorded (a kill between the two saves). */
+export function missingPatch(c: ChainContext): boolean {
+  return c.status === 'complete' && Boolean(c.sub?.worktree) && !c.sub?.patch;
+}
+
+/** Takes and records (one save) the patch of a complete sub-chain that lacks it; returns the chain as saved. */
+async function retakePatch(child: ChainContext, file: string): Promise<ChainContext> {
+  const patch = await writePatch(child, file);
+  const saved = { ...child, sub: { ...child.sub!, patch } };
+  await saveChain(file, saved);
+  return saved;
 }
 
 /** Creates the sub-chains of an approved plan that do not exist yet (parent links, worktree-less). */
@@ -251,7 +305,9 @@ async function runFamily(session: ChainSession, base: BaseDeps, opts: DriveOptio
   for (const p of plan) {
     const entry = await findChain([opts.contextsDir], p.chain_id!);
     files.set(p.key, entry);
-    const child = await readChainFile(entry.path);
+    let child = await readChainFile(entry.path);
+    // Before anything that depends on it starts.
+    if (missingPatch(child)) child = await retakePatch(child, entry.path);
     children.set(p.key, child);
     if (child.status === 'complete') outcomes.set(p.key, { ctx: child, file: entry.path });
   }
@@ -278,17 +334,16 @@ async function runFamily(session: ChainSession, base: BaseDeps, opts: DriveOptio
       const out = await driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined, family: family ?? undefined });
       child = out.ctx;
       if (child.status === 'complete') {
-        const patch = await writePatch(child, file);
-        child = await readChainFile(file);
-        child.sub = { ...child.sub!, patch };
-        await saveChain(file, child);
-        base.ui.progress.info(`  sub-chain ${child.chain_id} (${p.key}) complete${patch ? `: patch ${path.relative(ctx.workspace, patch)}` : ', no changes'}`);
+        child = await retakePatch(await readChainFile(file), file);
+        const patch = child.sub!.patch;
+        base.ui.progress.info(`  sub-chain ${child.chain_id} (${p.key}) complete${patch && !(await isEmptyPatch(patch)) ? `: patch ${path.relative(ctx.workspace, patch)}` : ', no changes'}`);
       }
       outcomes.set(p.key, { ...out, ctx: child });
     } catch (err) {
       const e = err instanceof ClaudeExecError ? err : new ClaudeExecError(String((err as Error)?.message ?? err), 1);
       const child = await readChainFile(file).catch(() => children.get(p.key)!);
-      outcomes.set(p.key, { ctx: { ...child, status: child.status === 'running' ? 'failed' : child.status }, file, error: e });
+      // A sub-chain whose patch could not be taken is not done: nothing may build on it, and the family is not complete.
+      outcomes.set(p.key, { ctx: { ...child, status: child.status === 'running' || missingPatch(child) ? 'failed' : child.status }, file, error: e });
     }
   };
   for (;;) {

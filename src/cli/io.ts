@@ -3,6 +3,7 @@
  * everything else to stderr. Commands receive an `Io` so tests can capture both streams.
  */
 import { writeSync } from 'node:fs';
+import { escapeJsonControls, sanitizeTerminal } from '../ui/sanitize.js';
 import type { ErrorOutput } from './contract/error.js';
 
 export interface GlobalOptions {
@@ -22,10 +23,13 @@ export interface GlobalOptions {
 }
 
 export interface Io {
-  /** A line (a newline is added when missing). */
+  /**
+   * A line (a newline is added when missing). `out` and `err` pass every line through the
+   * terminal sanitizer (src/ui/sanitize.ts): no caller can print a control sequence.
+   */
   out(text: string): void;
   err(text: string): void;
-  /** Bytes to stdout exactly as given (`show` prints the context file verbatim). */
+  /** Bytes to stdout exactly as given (`show` prints the context file verbatim); sanitized only when stdout is a terminal. */
   raw(text: string): void;
   /** stdin and stderr are terminals: questions and approvals may be asked. */
   interactive: boolean;
@@ -35,10 +39,11 @@ export interface Io {
 const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
 
 export function processIo(color: boolean): Io {
+  const clean = (t: string) => sanitizeTerminal(line(t), { keepColors: color });
   return {
-    out: (t) => process.stdout.write(line(t)),
-    err: (t) => process.stderr.write(line(t)),
-    raw: (t) => process.stdout.write(t),
+    out: (t) => process.stdout.write(clean(t)),
+    err: (t) => process.stderr.write(clean(t)),
+    raw: (t) => process.stdout.write(process.stdout.isTTY ? sanitizeTerminal(t) : t),
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     color,
   };
@@ -53,7 +58,8 @@ export function syncIo(): Io {
       // The reader went away; nothing more to do while exiting.
     }
   };
-  return { out: (t) => write(1, line(t)), err: (t) => write(2, line(t)), raw: (t) => write(1, t), interactive: false, color: false };
+  const clean = (t: string) => sanitizeTerminal(line(t));
+  return { out: (t) => write(1, clean(t)), err: (t) => write(2, clean(t)), raw: (t) => write(1, t), interactive: false, color: false };
 }
 
 /** JSON.stringify replacer: fractional numbers rounded to 1e-6 (USD to the micro-dollar; shares, confidences). */
@@ -61,9 +67,9 @@ export function rounded(_key: string, value: unknown): unknown {
   return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Math.round(value * 1e6) / 1e6 : value;
 }
 
-/** Prints one JSON document on stdout (fractions rounded to 1e-6). */
+/** Prints one JSON document on stdout (fractions rounded to 1e-6; DEL, C1 and bidi marks as `\uXXXX`, the same value). */
 export function printJson(io: Io, value: unknown): void {
-  io.out(JSON.stringify(value, rounded, 2));
+  io.out(escapeJsonControls(JSON.stringify(value, rounded, 2)));
 }
 
 /** The `claude-exec/error@1` document printed on stdout with `--json` when a command fails. */

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { commandModules } from './commands/index.js';
 import { helpConfiguration } from './help.js';
+import { sanitizeTerminal } from '../ui/sanitize.js';
 
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,7 +46,7 @@ Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(sanitizeTerminal(s)) });
   for (const mod of commandModules) mod.register(program);
   return program;
 }

@@ -92,6 +92,18 @@ export const LimitsSchema = z.object({
   diff_view_bytes: z.number().int().min(0).max(400_000).default(40_000),
 });
 
+/**
+ * Limits of the test command's sandbox (src/tools/sandbox.ts). `processes` bounds processes and
+ * threads at once (a fork bomb stops there; Go and the JVM run tens of threads per process),
+ * `memory_mb` what one process may allocate (RLIMIT_DATA; 0 = no limit), `tmp_mb` the private,
+ * RAM-backed /tmp.
+ */
+export const SandboxLimitsSchema = z.object({
+  processes: z.number().int().min(8).max(1_000_000).default(1024),
+  memory_mb: z.number().int().min(0).max(16_777_216).default(4096),
+  tmp_mb: z.number().int().min(1).max(16_777_216).default(512),
+});
+
 export const ModelPriceSchema = z.object({
   input_mtok: z.number().min(0),
   output_mtok: z.number().min(0),
@@ -145,10 +157,19 @@ export const ConfigSchema = z.object({
   prices: z.record(z.string(), ModelPriceSchema).default({}),
   /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. */
   sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
+  /**
+   * More environment variables the test command may see, besides the built-in allow-list
+   * (src/tools/sandboxEnv.ts): names, or prefixes ending in `*`. Also applies without a sandbox.
+   */
+  sandbox_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *')).default([]),
+  /** Let the test command read the workspace's `.env*` files (some suites load them); hidden by default. */
+  sandbox_env_files: z.boolean().default(false),
+  sandbox_limits: SandboxLimitsSchema.prefault({}),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export type Caps = z.infer<typeof CapsSchema>;
+export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
 export type ModelPriceOverride = z.infer<typeof ModelPriceSchema>;
 
 export interface ConfigResult {

@@ -8,7 +8,7 @@ import { execa } from 'execa';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
 import { presentTestOutput } from './testDigest.js';
-import type { Sandbox } from './sandbox.js';
+import { plainCommand, type Sandbox } from './sandbox.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
 
@@ -23,7 +23,10 @@ export interface TestRunOptions {
   maxOutputBytes: number;
   /** Appended as one extra argv element; must satisfy `isSafeFilter`. */
   filter?: string;
-  /** Runs the command inside the OS sandbox (./sandbox.ts); without it the command runs as it is. */
+  /**
+   * Runs the command inside the OS sandbox (./sandbox.ts); without it the command runs as it is,
+   * but still with the default environment allow-list and output scrubbing (`plainCommand`).
+   */
   sandbox?: Sandbox;
 }
 
@@ -32,7 +35,7 @@ export interface TestRunResult {
   passed: boolean;
   /** The process's exit code; -1 when it was killed by a signal or could not be started. */
   exitCode: number;
-  /** Interleaved stdout and stderr, tail-capped to `maxOutputBytes`. */
+  /** Interleaved stdout and stderr, secrets redacted, then tail-capped to `maxOutputBytes`. */
   output: string;
   timedOut: boolean;
 }
@@ -40,11 +43,6 @@ export interface TestRunResult {
 /** Pure: letters, digits, `_ . / -` and spaces, not starting with `-` (so it cannot be a flag). */
 export function isSafeFilter(filter: string): boolean {
   return /^[\w./ -]+$/.test(filter) && !filter.startsWith('-');
-}
-
-/** Pure: the environment for the test process, with every `ANTHROPIC_*` variable removed. */
-export function testEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.toUpperCase().startsWith('ANTHROPIC_')));
 }
 
 /**
@@ -60,22 +58,28 @@ export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResul
     if (!isSafeFilter(opts.filter)) throw new Error(`unsafe test filter: ${JSON.stringify(opts.filter)}`);
     argv.push(opts.filter);
   }
-  const [file, ...args] = opts.sandbox ? await opts.sandbox.wrap(argv, opts.root) : argv;
-  const result = await execa(file!, args, {
-    cwd: opts.root,
-    timeout: opts.timeoutMs,
-    reject: false,
-    all: true,
-    stdin: 'ignore',
-    env: testEnv(process.env),
-    extendEnv: false,
-    stripFinalNewline: false,
-  });
+  const prepared = opts.sandbox ? await opts.sandbox.prepare(argv, opts.root) : plainCommand(argv, opts.root);
+  const [file, ...args] = prepared.argv;
+  let result;
+  try {
+    result = await execa(file!, args, {
+      cwd: opts.root,
+      timeout: opts.timeoutMs,
+      reject: false,
+      all: true,
+      stdin: 'ignore',
+      env: prepared.env,
+      extendEnv: false,
+      stripFinalNewline: false,
+    });
+  } finally {
+    await prepared.done();
+  }
   const timedOut = result.timedOut;
   const exitCode = result.exitCode ?? -1;
   let output = typeof result.all === 'string' ? result.all : '';
   if (result.failed && result.exitCode === undefined && !timedOut) output += `\n${result.shortMessage}\n`;
-  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(output, opts.maxOutputBytes).text, timedOut };
+  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(prepared.redact(output), opts.maxOutputBytes).text, timedOut };
 }
 
 export const RunTestsInput = z.object({

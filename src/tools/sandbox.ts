@@ -1,10 +1,21 @@
 /**
  * The OS sandbox for commands run for the model (the test command runs code the model wrote):
  * bubblewrap (`bwrap`) on Linux. Inside it the network is off (a new network namespace with only
- * its own loopback), the file system is read-only except the workspace and a private /tmp, the
- * home directory's secrets (~/.ssh, ~/.aws, ~/.config/gcloud, keyrings, credential files) and
- * `.env*` files outside the workspace are masked (an empty directory or an empty file in their
- * place), capabilities are dropped, and the sandbox dies with claude-exec.
+ * its own loopback), the file system is read-only except the workspace and a private, size-limited
+ * /tmp; the workspace's `.git` (a worktree's `.git` file, its gitdir and their common dir) is
+ * read-only too, so that code under test cannot plant git settings (`core.fsmonitor`, hooks) that
+ * our own git would run outside it; the home directory's secrets (~/.ssh, ~/.aws, ~/.config/gcloud,
+ * keyrings, credential files, ~/.claude*, our own config) and `.env*` files outside the workspace
+ * are masked (an empty directory or an empty file in their place), and so are the workspace's own
+ * `.env*` files unless config `sandbox_env_files` allows them; capabilities are dropped, the
+ * process count (RLIMIT_NPROC, and a pids cgroup when we are root: ./pidsCgroup.ts) and each
+ * process's memory (RLIMIT_DATA) are limited (config `sandbox_limits`), and the sandbox dies with
+ * claude-exec.
+ *
+ * With or without the sandbox, the command sees only the allow-listed environment
+ * (./sandboxEnv.ts, config `sandbox_env`), and its output is scrubbed of the values of known
+ * secrets (src/log.ts `secretValues`: our key and token, secret-looking variables, and the
+ * workspace `.env*` files' secrets) before anyone stores it or shows it to the model.
  *
  * Why bwrap itself and not @anthropic-ai/sandbox-runtime: that package filters the network
  * through a proxy it starts (with its own zod 3 and a TLS library) to allow chosen domains; we
@@ -14,12 +25,17 @@
  * Config `sandbox`: `auto` (the default: use it when available, else warn once and run without),
  * `required` (refuse to run the command without it), `off`.
  */
-import { lstatSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import dotenv from 'dotenv';
 import { execa } from 'execa';
+import type { SandboxLimits } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
+import { redactValues, secretValues } from '../log.js';
 import { isSecretFile } from './pathGuard.js';
+import { createPidsCgroup } from './pidsCgroup.js';
+import { sandboxEnv } from './sandboxEnv.js';
 
 export type SandboxMode = 'auto' | 'required' | 'off';
 
@@ -28,7 +44,22 @@ export const HOME_SECRETS: readonly string[] = [
   '.ssh', '.aws', '.azure', '.config/gcloud', '.config/gh', '.kube', '.docker', '.gnupg',
   '.local/share/keyrings', '.password-store', '.netrc', '.npmrc', '.pypirc', '.git-credentials',
   '.config/git/credentials', '.cargo/credentials.toml', '.cargo/credentials', '.terraform.d',
+  '.config/claude-exec', '.config/anthropic',
 ];
+/** Names directly in the home directory masked by prefix: Claude Code's settings, sessions and keys. */
+const HOME_SECRET_PREFIXES: readonly string[] = ['.claude'];
+
+/** What the user's config says about the sandbox (config `sandbox_env`, `sandbox_env_files`, `sandbox_limits`). */
+export interface SandboxPolicy {
+  /** Extra variable names (or `PREFIX*`) the command may see besides the built-in allow-list. */
+  env: readonly string[];
+  /** The workspace's `.env*` files are readable inside the sandbox. */
+  envFiles: boolean;
+  limits: SandboxLimits;
+}
+
+/** The defaults of the config keys (src/config/schema.ts). */
+export const DEFAULT_SANDBOX_POLICY: SandboxPolicy = { env: [], envFiles: false, limits: { processes: 1024, memory_mb: 4096, tmp_mb: 512 } };
 
 export interface SandboxLayout {
   /** Workspace root (real path): the one writable directory besides /tmp. */
@@ -43,6 +74,12 @@ export interface SandboxLayout {
    * private /tmp so the test command still finds them. Everywhere else the read-only root shows them.
    */
   links?: string[];
+  /** The workspace's git metadata (`.git`, a worktree's gitdir and common dir): bound read-only over the workspace. */
+  readOnly?: string[];
+  /** The private /tmp's size in bytes (bwrap ≥ 0.8 `--size`); absent = the kernel's default (half the RAM). */
+  tmpBytes?: number;
+  /** Limits set inside the sandbox by util-linux `prlimit` (at this path) before the command runs. */
+  rlimits?: { prlimit: string; processes: number; dataBytes: number | null };
 }
 
 /**
@@ -62,6 +99,7 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',
+    ...(layout.tmpBytes ? ['--size', String(layout.tmpBytes)] : []),
     '--tmpfs', '/tmp',
     '--setenv', 'TMPDIR', '/tmp',
     // go test needs a writable build cache, and the real one is read-only here: a private one in /tmp.
@@ -69,11 +107,15 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--bind', layout.root, layout.root,
   ];
   for (const l of layout.links ?? []) args.push('--ro-bind', l, l);
+  for (const g of layout.readOnly ?? []) args.push('--ro-bind', g, g);
   for (const m of layout.masks) {
     if (m.dir) args.push('--tmpfs', m.path);
     else args.push('--ro-bind', '/dev/null', m.path);
   }
-  args.push('--chdir', layout.root, '--', ...command);
+  args.push('--chdir', layout.root, '--');
+  const r = layout.rlimits;
+  if (r) args.push(r.prlimit, `--nproc=${r.processes}`, ...(r.dataBytes ? [`--data=${r.dataBytes}`] : []), '--');
+  args.push(...command);
   return args;
 }
 
@@ -86,16 +128,20 @@ function kindOf(p: string): 'dir' | 'file' | null {
 }
 
 /**
- * The masks for `root` and `home`: each existing entry of HOME_SECRETS, and every `.env*` file
- * (`isSecretFile`) directly in the home directory or in a directory above the workspace.
+ * The layout for `root` and `home`. Masks: each existing entry of HOME_SECRETS, every `~/.claude*`,
+ * every `.env*` file (`isSecretFile`) directly in the home directory or in a directory above the
+ * workspace, and, unless `opts.envFiles`, those inside the workspace (`workspaceEnvFiles`).
+ * Read-only: the workspace's git metadata (`gitPaths`).
  */
-export function sandboxLayout(root: string, home: string = os.homedir()): SandboxLayout {
+export function sandboxLayout(root: string, home: string = os.homedir(), opts: { envFiles?: boolean } = {}): SandboxLayout {
   const masks: SandboxLayout['masks'] = [];
-  const add = (p: string) => {
+  const add = (p: string, inside = false) => {
     const kind = kindOf(p);
-    if (kind && !masks.some((m) => m.path === p) && !isInside(root, p)) masks.push({ path: p, dir: kind === 'dir' });
+    if (kind && !masks.some((m) => m.path === p) && isInside(root, p) === inside) masks.push({ path: p, dir: kind === 'dir' });
   };
   for (const rel of HOME_SECRETS) add(path.join(home, rel));
+  for (const name of safeReaddir(home)) if (HOME_SECRET_PREFIXES.some((p) => name.startsWith(p))) add(path.join(home, name));
+  if (!opts.envFiles) for (const f of workspaceEnvFiles(root)) add(f, true);
   const dirs = new Set<string>([home]);
   for (let d = path.dirname(root); ; d = path.dirname(d)) {
     dirs.add(d);
@@ -110,7 +156,102 @@ export function sandboxLayout(root: string, home: string = os.homedir()): Sandbo
     }
     for (const name of names) if (isSecretFile(name)) add(path.join(dir, name));
   }
-  return { root, home, masks, links: tmpLinkTargets(root) };
+  return { root, home, masks, links: tmpLinkTargets(root), readOnly: gitPaths(root) };
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** Folders not searched for `.env*` files: dependencies, build output, git. */
+const SKIP_DIRS = new Set(['.git', 'node_modules', 'vendor', 'dist', 'build', 'target', '__pycache__', '.venv', 'venv', '.claude-exec']);
+/** How deep and how many folders `workspaceEnvFiles` looks (a bound on a huge tree). */
+const ENV_SEARCH = { depth: 4, dirs: 2000 };
+
+/** The `.env*` files (`isSecretFile`) of the workspace, 4 folders deep at most, skipping SKIP_DIRS. */
+export function workspaceEnvFiles(root: string): string[] {
+  const out: string[] = [];
+  let queue: string[] = [root];
+  let seen = 0;
+  for (let depth = 0; depth <= ENV_SEARCH.depth && queue.length; depth++) {
+    const next: string[] = [];
+    for (const dir of queue) {
+      if (++seen > ENV_SEARCH.dirs) return out;
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        if (e.isDirectory() && !SKIP_DIRS.has(e.name)) next.push(path.join(dir, e.name));
+        else if (!e.isDirectory() && isSecretFile(e.name)) out.push(path.join(dir, e.name));
+      }
+    }
+    queue = next;
+  }
+  return out;
+}
+
+/**
+ * The workspace's git metadata, real paths: the `.git` directory, or a worktree's `.git` file with
+ * the gitdir it names and that gitdir's common dir (`commondir`). Empty when there is none.
+ */
+export function gitPaths(root: string): string[] {
+  const dotgit = path.join(root, '.git');
+  let st;
+  try {
+    st = lstatSync(dotgit);
+  } catch {
+    return [];
+  }
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return null;
+    }
+  };
+  if (!st.isFile()) return [real(dotgit)].filter((p): p is string => p !== null);
+  const out = [dotgit];
+  const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
+  const gitdir = m ? real(path.resolve(root, m[1]!)) : null;
+  if (gitdir && kindOf(gitdir) === 'dir') {
+    out.push(gitdir);
+    let common: string | null = null;
+    try {
+      common = real(path.resolve(gitdir, readFileSync(path.join(gitdir, 'commondir'), 'utf8').trim()));
+    } catch {
+      // not a linked worktree's gitdir
+    }
+    if (common && !out.includes(common)) out.push(common);
+  }
+  return out;
+}
+
+/**
+ * The secret values `text` run in `root` must not carry: `secretValues` of our environment and of
+ * each `.env*` file directly in the workspace, plus any value there that looks like a credential
+ * (16+ characters, no spaces, letters and digits mixed, not a path or URL).
+ */
+export function workspaceSecrets(root: string, env: Record<string, string | undefined> = process.env): string[] {
+  const out = new Set(secretValues(env));
+  for (const name of safeReaddir(root)) {
+    if (!isSecretFile(name)) continue;
+    let parsed: Record<string, string>;
+    try {
+      parsed = dotenv.parse(readFileSync(path.join(root, name)));
+    } catch {
+      continue;
+    }
+    for (const v of secretValues(parsed)) out.add(v);
+    for (const v of Object.values(parsed)) if (/^\S{16,}$/.test(v) && /[a-z]/i.test(v) && /\d/.test(v) && !/^\/|:\/\//.test(v)) out.add(v);
+  }
+  return [...out];
 }
 
 /** The real paths under /tmp (outside `root`) of the symlinks directly in `root`; see SandboxLayout.links. */
@@ -141,6 +282,7 @@ function isInside(root: string, p: string): boolean {
 }
 
 let probe: Promise<string | null> | undefined;
+let features: Promise<{ tmpSize: boolean; prlimit: string | null }> | undefined;
 
 /**
  * Null when bwrap works here (probed once per process by running `true` inside the same kind of
@@ -157,34 +299,88 @@ export function sandboxUnavailable(): Promise<string | null> {
   return probe;
 }
 
+/** What this bwrap and system offer for the limits: a sized /tmp (bwrap ≥ 0.8), util-linux prlimit. Probed once. */
+export function sandboxFeatures(): Promise<{ tmpSize: boolean; prlimit: string | null }> {
+  features ??= (async () => {
+    const help = await execa('bwrap', ['--help'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+    const prlimit = (process.env.PATH ?? '/usr/bin:/bin').split(':').map((d) => path.join(d || '.', 'prlimit')).find((f) => {
+      try {
+        accessSync(f, constants.X_OK);
+        return path.isAbsolute(f);
+      } catch {
+        return false;
+      }
+    });
+    return { tmpSize: /--size\b/.test(`${help.stdout}${help.stderr}`), prlimit: prlimit ?? null };
+  })();
+  return features;
+}
+
+/** A command ready to run: its argv, its environment, and the scrubber for its output. */
+export interface PreparedCommand {
+  argv: string[];
+  /** The whole environment of the command (the allow-list of ./sandboxEnv.ts; nothing else is inherited). */
+  env: Record<string, string>;
+  /** `text` with the values of known secrets replaced by `[redacted]` (src/log.ts `redactValues`). */
+  redact(text: string): string;
+  /** Called once the command has ended (removes its pids cgroup). */
+  done(): Promise<void>;
+}
+
+/**
+ * The command as it runs without a sandbox: unchanged argv, but still the allow-listed
+ * environment and the secret scrubbing of `policy`.
+ */
+export function plainCommand(command: readonly string[], root: string, policy: SandboxPolicy = DEFAULT_SANDBOX_POLICY): PreparedCommand {
+  const secrets = workspaceSecrets(root);
+  return { argv: [...command], env: sandboxEnv(process.env, policy.env), redact: (t) => redactValues(t, secrets), done: async () => undefined };
+}
+
 /** Decides, per command, whether and how it is sandboxed; says once when it cannot be. */
 export interface Sandbox {
   /**
-   * The argv that runs `command` in the workspace `root`: wrapped in bwrap, or unchanged when
-   * the mode is `off` or (with `auto`) no sandbox is available. Throws ConfigError (exit 2) when
-   * the mode is `required` and none is available.
+   * The command `command` run in the workspace `root`: wrapped in bwrap with the limits, or
+   * unchanged when the mode is `off` or (with `auto`) no sandbox is available; the environment
+   * allow-list and the output scrubbing apply either way. Throws ConfigError (exit 2) when the mode
+   * is `required` and none is available.
    */
-  wrap(command: readonly string[], root: string): Promise<string[]>;
+  prepare(command: readonly string[], root: string): Promise<PreparedCommand>;
 }
+
+/** The shell that moves itself into a pids cgroup and execs its arguments: fixed text, argv passed as arguments. */
+const ENTER_CGROUP = 'echo $$ > "$1" || exit 125; shift; exec "$@"';
 
 /**
  * A Sandbox for `mode`; `warn` is called at most once, the first time `auto` runs without one.
  * `opts.home` is the home directory whose secrets are masked (default: os.homedir());
- * `opts.unavailable` replaces the probe (for platforms without bwrap).
+ * `opts.unavailable` replaces the probe (for platforms without bwrap); `opts.policy` is what the
+ * user's config says (default DEFAULT_SANDBOX_POLICY).
  */
 export function createSandbox(
   mode: SandboxMode,
   warn: (text: string) => void,
-  opts: { home?: string; unavailable?: () => Promise<string | null> } = {},
+  opts: { home?: string; unavailable?: () => Promise<string | null>; policy?: SandboxPolicy } = {},
 ): Sandbox {
   let warned = false;
   const home = opts.home;
+  const policy = opts.policy ?? DEFAULT_SANDBOX_POLICY;
   const unavailable = opts.unavailable ?? sandboxUnavailable;
   return {
-    async wrap(command, root) {
-      if (mode === 'off') return [...command];
+    async prepare(command, root) {
+      const plain = plainCommand(command, root, policy);
+      if (mode === 'off') return plain;
       const why = await unavailable();
-      if (why === null) return bwrapArgv(sandboxLayout(realpathSync(root), home), command);
+      if (why === null) {
+        const f = await sandboxFeatures();
+        const layout = sandboxLayout(realpathSync(root), home, { envFiles: policy.envFiles });
+        const { processes, memory_mb, tmp_mb } = policy.limits;
+        if (f.tmpSize) layout.tmpBytes = tmp_mb * 1024 * 1024;
+        if (f.prlimit) layout.rlimits = { prlimit: f.prlimit, processes, dataBytes: memory_mb ? memory_mb * 1024 * 1024 : null };
+        const argv = bwrapArgv(layout, command);
+        const cgroup = createPidsCgroup(processes);
+        if (!cgroup) return { ...plain, argv };
+        return { ...plain, argv: ['/bin/sh', '-c', ENTER_CGROUP, 'sh', cgroup.procs, ...argv], done: () => cgroup.remove() };
+      }
       if (mode === 'required') {
         throw new ConfigError(`sandbox is "required" but ${why}`, 'Install bubblewrap (e.g. `apt-get install bubblewrap`), or set "sandbox": "auto" or "off" in claude-exec.config.json.');
       }
@@ -192,7 +388,7 @@ export function createSandbox(
         warned = true;
         warn(`${why}: the test command runs without a sandbox, with your full rights and network (config "sandbox": "required" refuses that)`);
       }
-      return [...command];
+      return plain;
     },
   };
 }

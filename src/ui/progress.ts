@@ -8,6 +8,7 @@
 import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { Phase } from '../chain/schema.js';
+import { sanitizeTerminal } from './sanitize.js';
 import type { Progress } from './types.js';
 
 export interface ProgressOptions {
@@ -54,7 +55,7 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
   const statusText = () => {
     const steps = [...running.values()];
     const cost = totals.subscription && totals.costUsd === 0 ? 'subscription' : totals.unpriced && totals.costUsd === 0 ? (opts.costLabel ?? 'unpriced') : usd(totals.costUsd);
-    return `${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`;
+    return sanitizeTerminal(`${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`);
   };
   const refresh = () => {
     if (!opts.live || paused) return;

@@ -8,6 +8,7 @@ import pc from 'picocolors';
 import type { Question } from '../chain/schema.js';
 import { InterruptedError } from '../errors.js';
 import { createProgress, type TerminalProgress } from './progress.js';
+import { sanitizeTerminal } from './sanitize.js';
 import type { ChangeResponse, GateResponse, Ui } from './types.js';
 
 export { createProgress } from './progress.js';
@@ -37,7 +38,9 @@ function isPromptExit(err: unknown): boolean {
 
 /** The interactive Ui over process.stdin / process.stderr. */
 export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
-  const write = (line: string) => process.stderr.write(`${line}\n`);
+  const write = (line: string) => process.stderr.write(sanitizeTerminal(`${line}\n`, { keepColors: opts.color }));
+  /** A model-supplied text shown by a prompt (a question, its default answer, a path). */
+  const clean = (text: string) => sanitizeTerminal(text);
   const c: Colors = pc.createColors(opts.color);
   const context = { input: process.stdin, output: process.stderr };
   const progress = createProgress(write, { color: opts.color, verbose: opts.verbose, live: Boolean(process.stderr.isTTY), costLabel: opts.costLabel });
@@ -66,7 +69,7 @@ export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
         write(c.bold('\nClarifying questions (Enter accepts the proposed answer):'));
         for (const q of questions) {
           write(c.dim(`  why: ${q.why}`));
-          answers[q.id] = await input({ message: q.question, default: q.default_answer }, context);
+          answers[q.id] = await input({ message: clean(q.question), default: clean(q.default_answer) }, context);
         }
         return answers;
       }),
@@ -94,7 +97,7 @@ export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
         write(`\n${c.bold(change.isNew ? `New file ${change.path}` : `Change to ${change.path}`)}\n${colorDiff(change.diff, c)}`);
         const ok = await expand(
           {
-            message: `Apply this change to ${change.path}?`,
+            message: `Apply this change to ${clean(change.path)}?`,
             default: 'y',
             choices: [
               { key: 'y', name: 'Apply', value: 'yes' as const },

@@ -10,10 +10,13 @@
  *   (./live.ts); `document` is what `GET path` returns (the error document when status ≠ 200);
  * - gates: `POST /api/chains/ID/answer` `{answers}` and `POST /api/chains/ID/approve`
  *   `{response, note}` (./drive.ts), 202 once the chain goes on; not with `readOnly`.
+ *
+ * A request body over MAX_BODY_BYTES (256 KB) is refused with 413 before it is read whole.
  */
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { randomBytes } from 'node:crypto';
 import { ClaudeExecError, UsageError } from '../errors.js';
@@ -53,6 +56,8 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
+/** Largest request body accepted, bytes: a gate's answers or note fit in a few KB; more is 413. */
+export const MAX_BODY_BYTES = 256 * 1024;
 /** Documents one event stream may follow (a page needs at most four). */
 const MAX_DOCS_PER_STREAM = 8;
 /** Time between keep-alive comments on an event stream, ms. */
@@ -63,6 +68,7 @@ const json = (c: Context, doc: unknown, status: number) => c.body(JSON.stringify
 function app(opts: WebServerOptions, port: () => number, token: string, live: LiveDocuments, driver: PageDriver, src: DocumentSource): Hono {
   const web = new Hono();
   web.use('*', async (c, next) => securityMiddleware({ token, port: port(), readOnly: opts.readOnly })(c, next));
+  web.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => json(c, errorJson(2, `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`, null), 413) }));
   web.get('/', (c) => c.html(pageHtml('chains', opts)));
   web.get('/costs', (c) => c.html(pageHtml('costs', opts)));
   web.get('/chains/:id', (c) => c.html(pageHtml('chain', opts)));

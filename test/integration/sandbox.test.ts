@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { runTestCommand } from '../../src/tools/runTests.js';
-import { bwrapArgv, createSandbox, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
+import { bwrapArgv, createSandbox, DEFAULT_SANDBOX_POLICY, gitPaths, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
 
 // Not under /tmp: the sandbox puts a private tmpfs there, which would hide these files for the wrong reason.
 const base = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'));
@@ -25,6 +25,8 @@ const SECRETS: Record<string, string> = {
   '.env': 'HOME-DOTENV-SECRET',
 };
 const PARENT_ENV = 'PARENT-DOTENV-SECRET';
+/** The probe's port reaches it through the environment allow-list. */
+const policy = { ...DEFAULT_SANDBOX_POLICY, env: ['PROBE_PORT'] };
 
 const PROBE = `
 const fs = require('node:fs'); const net = require('node:net');
@@ -80,6 +82,45 @@ describe('sandbox layout (pure parts)', () => {
   });
 });
 
+describe('sandbox layout: git metadata, workspace .env files, limits', () => {
+  it('binds .git read-only after the workspace, masks workspace .env* unless allowed, and puts the limits before the command', () => {
+    const root = path.join(base, 'layout-ws');
+    try {
+      mkdirSync(path.join(root, '.git'), { recursive: true });
+      mkdirSync(path.join(root, 'api', 'node_modules'), { recursive: true });
+      writeFileSync(path.join(root, '.env.local'), 'X=1');
+      writeFileSync(path.join(root, 'api', '.env'), 'Y=2');
+      writeFileSync(path.join(root, 'api', 'node_modules', '.env'), 'Z=3');
+      writeFileSync(path.join(root, '.env.example'), 'X=');
+      const layout = sandboxLayout(root, home);
+      expect(layout.readOnly).toEqual([realpathSync(path.join(root, '.git'))]);
+      expect(layout.masks.filter((m) => m.path.startsWith(root)).map((m) => path.relative(root, m.path)).sort()).toEqual(['.env.local', 'api/.env']);
+      expect(sandboxLayout(root, home, { envFiles: true }).masks.some((m) => m.path.startsWith(root))).toBe(false);
+      const argv = bwrapArgv({ ...layout, tmpBytes: 8 << 20, rlimits: { prlimit: '/usr/bin/prlimit', processes: 64, dataBytes: 1 << 30 } }, ['npm', 'test']);
+      expect(argv.slice(argv.indexOf('--size'), argv.indexOf('--size') + 4)).toEqual(['--size', String(8 << 20), '--tmpfs', '/tmp']);
+      expect(argv.indexOf(realpathSync(path.join(root, '.git')))).toBeGreaterThan(argv.indexOf('--bind'));
+      expect(argv.slice(-7)).toEqual(['--', '/usr/bin/prlimit', '--nproc=64', `--data=${1 << 30}`, '--', 'npm', 'test']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('a worktree: its .git file, the gitdir it names and the common dir', () => {
+    const root = path.join(base, 'wt-ws');
+    const gitdir = path.join(base, 'main-repo', '.git', 'worktrees', 'wt');
+    try {
+      mkdirSync(root, { recursive: true });
+      mkdirSync(gitdir, { recursive: true });
+      writeFileSync(path.join(gitdir, 'commondir'), '../..\n');
+      writeFileSync(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
+      expect(gitPaths(root)).toEqual([path.join(root, '.git'), realpathSync(gitdir), realpathSync(path.join(base, 'main-repo', '.git'))]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(path.join(base, 'main-repo'), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('a workspace symlink into /tmp (a shared node_modules)', () => {
   it('is bound read-only after the private /tmp; links elsewhere and inside the workspace need no bind', () => {
     const shared = mkdtempSync(path.join('/tmp', 'claude-exec-shared-'));
@@ -110,7 +151,7 @@ describe('the test command in the sandbox', async () => {
   const note = why ? ` (skipped: ${why})` : '';
 
   it('without the sandbox the probe sees every planted secret (the probe works)', async () => {
-    const r = await run(createSandbox('off', () => undefined));
+    const r = await run(createSandbox('off', () => undefined, { policy }));
     for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).toContain(text);
     rmSync(path.join(base, 'written-outside'), { force: true });
     rmSync(path.join(home, '.bashrc-added'), { force: true });
@@ -118,7 +159,7 @@ describe('the test command in the sandbox', async () => {
 
   it.skipIf(why !== null)(`inside it: no secret read, no write outside the workspace and /tmp, no network${note}`, async () => {
     const before = connections;
-    const r = await run(createSandbox('required', () => undefined, { home }));
+    const r = await run(createSandbox('required', () => undefined, { home, policy }));
     expect(r.exitCode, r.output).toBe(0);
     for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).not.toContain(text);
     expect(r.output).toMatch(/NOWRITE .*written-outside: EROFS/);
@@ -138,7 +179,7 @@ describe('the test command in the sandbox', async () => {
       mkdirSync(linked);
       symlinkSync(shared, path.join(linked, 'node_modules'), 'dir');
       writeFileSync(path.join(linked, 't.cjs'), "console.log(require('./node_modules/dep.cjs'))");
-      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home }) });
+      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home, policy }) });
       expect(r.exitCode, r.output).toBe(0);
       expect(r.output).toContain('DEP-FROM-TMP');
     } finally {

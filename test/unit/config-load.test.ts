@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, rulesOverrides } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { scrubSecrets } from '../../src/log.js';
+import { scrubSecrets, secretValues } from '../../src/log.js';
 
 let ws: string;
 beforeEach(async () => {
@@ -59,5 +59,11 @@ describe('scrubSecrets', () => {
   it('removes the key and token values from any text', () => {
     const env = { ANTHROPIC_API_KEY: 'sk-ant-secret-123', ANTHROPIC_AUTH_TOKEN: 'tok-secret-456' };
     expect(scrubSecrets('key sk-ant-secret-123 and tok-secret-456', env)).toBe('key [redacted] and [redacted]');
+  });
+
+  it('also removes secret-looking variables and URL passwords, not ordinary values or short ones', () => {
+    const env = { MY_SERVICE_TOKEN: 'svc-tok-98765', AWS_SECRET_ACCESS_KEY: 'aws/secret+key', DB_PASSWORD: 'short', DATABASE_URL: 'postgres://app:pg-pass-4242@db/app', NODE_ENV: 'development', PWD: '/work/app' };
+    expect(secretValues(env).sort()).toEqual(['aws/secret+key', 'pg-pass-4242', 'svc-tok-98765']);
+    expect(scrubSecrets('svc-tok-98765 aws/secret+key pg-pass-4242 short development /work/app', env)).toBe('[redacted] [redacted] [redacted] short development /work/app');
   });
 });

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { AwaitingInputError } from '../../src/errors.js';
 import { checkpointRef } from '../../src/tools/git.js';
-import { isSafeFilter, testEnv } from '../../src/tools/runTests.js';
+import { isSafeFilter } from '../../src/tools/runTests.js';
+import { sandboxEnv } from '../../src/tools/sandboxEnv.js';
 import { capHead, capTail, fsErrorsAsOutcome, looksBinary } from '../../src/tools/text.js';
 import { globToRegExp, matchesGlob } from '../../src/tools/walk.js';
 import { countOccurrences, isTestPath } from '../../src/tools/writeTools.js';
@@ -112,7 +113,7 @@ describe('countOccurrences', () => {
   });
 });
 
-describe('isSafeFilter / testEnv', () => {
+describe('isSafeFilter / sandboxEnv', () => {
   it.each([
     ['test/auth.test.js', true],
     ['login flow', true],
@@ -127,11 +128,15 @@ describe('isSafeFilter / testEnv', () => {
     expect(isSafeFilter(filter)).toBe(expected);
   });
 
-  it('drops ANTHROPIC_* variables and keeps the rest', () => {
-    expect(testEnv({ ANTHROPIC_API_KEY: 'k', anthropic_base_url: 'u', PATH: '/bin', HOME: '/h' })).toEqual({
-      PATH: '/bin',
-      HOME: '/h',
-    });
+  it('keeps only the allow-list: never ANTHROPIC_*, nor a variable it does not name', () => {
+    const env = { ANTHROPIC_API_KEY: 'k', anthropic_base_url: 'u', PATH: '/bin', HOME: '/h', LC_ALL: 'C', GOFLAGS: '-mod=mod', MY_SERVICE_TOKEN: 't', DATABASE_URL: 'pg://', RANDOM: 'x' };
+    expect(sandboxEnv(env)).toEqual({ PATH: '/bin', HOME: '/h', LC_ALL: 'C', GOFLAGS: '-mod=mod' });
+  });
+
+  it('adds the configured names and prefixes; a secret-looking name only when named exactly', () => {
+    const env = { PATH: '/bin', APP_MODE: 'test', APP_SECRET: 's', APP_PORT: '1', MY_SERVICE_TOKEN: 't', ANTHROPIC_API_KEY: 'k' };
+    expect(sandboxEnv(env, ['APP_*'])).toEqual({ PATH: '/bin', APP_MODE: 'test', APP_PORT: '1' });
+    expect(sandboxEnv(env, ['APP_*', 'MY_SERVICE_TOKEN', 'ANTHROPIC_API_KEY'])).toEqual({ PATH: '/bin', APP_MODE: 'test', APP_PORT: '1', MY_SERVICE_TOKEN: 't' });
   });
 });
 
