@@ -114,6 +114,7 @@ describe('the JSON contract of the built binary', () => {
       'workflows show': ['workflows', 'show', 'bugfix'],
       'workflows validate': ['workflows', 'validate'],
       init: ['--cwd', init, 'init'],
+      doctor: ['doctor', '--offline'],
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));
     for (const [name, r] of results) seen.set(name, contract(r, 0));

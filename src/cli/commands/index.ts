@@ -7,6 +7,7 @@ import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
 import * as costReport from './cost-report.js';
 import * as demo from './demo.js';
+import * as doctor from './doctor.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
 import * as patterns from './patterns.js';
@@ -20,4 +21,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, serve];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, serve];

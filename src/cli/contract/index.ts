@@ -9,6 +9,7 @@ import { ChainOutputSchema } from './chain.js';
 import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
+import { DoctorOutputSchema } from './doctor.js';
 import { ErrorOutputSchema } from './error.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
@@ -54,6 +55,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
+  doctor: { schema: DoctorOutputSchema, description: 'doctor' },
   error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
   context: { schema: ChainContextSchema, description: 'show ID (the context file, joined with its journal)' },
 };
