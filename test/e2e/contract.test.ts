@@ -53,6 +53,8 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   resume: ['resume', '001'],
   approve: ['approve', '001'],
   answer: ['answer', '001', '--answer', 'q1=x'],
+  completion: ['completion', 'bash'],
+  complete: ['complete', '--', 'x'],
   status: ['status', '001'],
   show: ['show', '001'],
   pending: ['pending', '001'],
@@ -181,6 +183,9 @@ describe('the JSON contract of the built binary', () => {
     const dir = await tempDir('claude-exec-demo-contract-');
     const demo = await runCli(['demo', '--cwd', dir, '--json'], dir, cliEnv({}));
     seen.set('demo', contract(demo, 0));
+    // completion and its plumbing print shell code: --json is refused with the error document.
+    seen.set('completion', contract(await e.run('completion', 'bash', '--json'), 2));
+    seen.set('complete', contract(await e.run('--json', 'complete', '--', 'res'), 2));
 
     const missing = leafCommands(buildProgram()).filter((c) => !seen.has(c));
     expect(missing, 'commands without a --json invocation in test/e2e/contract.test.ts').toEqual([]);

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
+import * as completion from './completion.js';
 import * as costReport from './cost-report.js';
 import * as demo from './demo.js';
 import * as doctor from './doctor.js';
@@ -21,4 +22,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, serve];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, serve, completion];
