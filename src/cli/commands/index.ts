@@ -15,6 +15,7 @@ import * as patterns from './patterns.js';
 import * as prices from './prices.js';
 import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
+import * as replay from './replay.js';
 import * as serve from './serve.js';
 import * as workflows from './workflows.js';
 
@@ -22,4 +23,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, serve, completion];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, replay, serve, completion];

@@ -17,6 +17,7 @@ import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSche
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import { ReplayOutputSchema } from './replay.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { SpecOutputSchema } from './spec.js';
@@ -56,6 +57,7 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
   doctor: { schema: DoctorOutputSchema, description: 'doctor' },
+  replay: { schema: ReplayOutputSchema, description: 'replay CASSETTE' },
   error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
   context: { schema: ChainContextSchema, description: 'show ID (the context file, joined with its journal)' },
 };
