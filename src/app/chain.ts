@@ -3,12 +3,15 @@
  * approval gate. Each takes the driver lock, drives until the chain stops, and returns the
  * outcome as data (with the typed error that decides the exit code, if any).
  */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PHASES, type ChainContext, type PatternUse, type Phase } from '../chain/schema.js';
 import { newChainContext } from '../chain/init.js';
 import { createChain, findChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
 import { createChainLogger } from '../log.js';
+import { cassettePath } from '../llm/cassette.js';
+import { workspaceCommit } from '../tools/git.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from './forecast.js';
@@ -54,6 +57,10 @@ export interface DriveOptions {
    * before it is driven: the web view replies to the page then, and the chain goes on behind it.
    */
   onDriving?: () => void;
+  /** --record: keep the chain's exchanges in a cassette (also config `record`; a chain with a cassette keeps recording). */
+  record?: boolean;
+  /** The flags a replay of the cassette runs with (--yes, --model, --workflow…). */
+  recordFlags?: string[];
 }
 
 /** Validates a --until value. Throws UsageError naming the phases. */
@@ -100,6 +107,10 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (ctx.sub?.worktree) base = { ...base, workspace: ctx.sub.worktree };
     if (ctx.fork) await (await import('./fork.js')).loadReplay(session, (t) => base.ui.progress.warn(t));
     const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
+    const cassette = cassettePath(entry.path);
+    if (base.llm.recorder && (opts.record || base.config.record || existsSync(cassette))) {
+      base.llm.recorder.open(cassette, { chain_id: ctx.chain_id, goal: ctx.goal, created_at: ctx.created_at, workspace: base.workspace, flags: opts.recordFlags ?? [], ...(await workspaceCommit(base.workspace)) });
+    }
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
@@ -120,6 +131,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     }
   } finally {
     if (session && opts.family) opts.family.settle(session);
+    await base.llm.recorder?.flushed();
     off();
     await lock.release();
   }

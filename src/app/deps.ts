@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
 import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
+import { CassetteRecorder } from '../llm/cassette.js';
 import type { LlmClient, StablePrefix } from '../llm/types.js';
 import type { Catalog, CostClasses } from '../library/catalog.js';
 import { selectablePrompts, serializeCatalog } from '../library/catalog.js';
@@ -93,12 +94,15 @@ async function createLlm(backend: Backend, config: Config, workspace: string, en
       timeoutMs: config.limits.request_timeout_ms,
     });
   }
+  const secrets = [env.ANTHROPIC_API_KEY, env.ANTHROPIC_AUTH_TOKEN].filter((s): s is string => !!s);
   return createAnthropicClient({
     apiKey: env.ANTHROPIC_API_KEY,
     authToken: env.ANTHROPIC_AUTH_TOKEN,
     baseURL: env.ANTHROPIC_BASE_URL,
     maxRetries: config.limits.max_retries,
     timeoutMs: config.limits.request_timeout_ms,
+    // Idle until a chain opens its cassette (--record, config record): then every exchange is kept.
+    recorder: new CassetteRecorder(secrets),
   });
 }
 

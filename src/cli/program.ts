@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
+import * as completion from './commands/completion.js';
 import { commandModules } from './commands/index.js';
 import { helpConfiguration } from './help.js';
 import { sanitizeTerminal } from '../ui/sanitize.js';
@@ -12,8 +13,11 @@ export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** The program with every command registered; errors throw (exitOverride) instead of exiting. */
-export function buildProgram(): Command {
+/**
+ * The program with every command registered; errors throw (exitOverride) instead of exiting.
+ * `opts.completion: false` leaves out the completion commands (the completer walks such a program).
+ */
+export function buildProgram(opts: { completion?: boolean } = {}): Command {
   const program = new Command('claude-exec')
     .version(packageVersion(), '-V, --version')
     .description('Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.')
@@ -47,6 +51,6 @@ Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(sanitizeTerminal(s)) });
-  for (const mod of commandModules) mod.register(program);
+  for (const mod of commandModules) if (opts.completion !== false || mod !== completion) mod.register(program);
   return program;
 }

@@ -155,6 +155,8 @@ export const ConfigSchema = z.object({
   prompt_dirs: z.array(z.string()).default([]),
   /** Price overrides and additions, USD per million tokens, keyed by model id. */
   prices: z.record(z.string(), ModelPriceSchema).default({}),
+  /** Keep every chain's requests and responses in a cassette beside its context file (as --record). */
+  record: z.boolean().default(false),
   /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. */
   sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
   /**

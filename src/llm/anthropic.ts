@@ -14,6 +14,7 @@ import { ConfigError, LlmApiError } from '../errors.js';
 import type { Usage } from '../chain/schema.js';
 import type { LlmClient, RunHooks } from './types.js';
 import { runAgentLoop, type SentCall } from './agent-loop.js';
+import type { CassetteRecorder } from './cassette.js';
 import { displayUrl, toLlmApiError, type ErrorContext } from './errors.js';
 import { agentToolDefinitions, buildRequest, buildTools, type LaidOutRequest } from './layout.js';
 
@@ -28,6 +29,8 @@ export interface AnthropicClientOptions {
   maxRetries: number;
   /** Per request until its headers, and the longest silence allowed inside a stream, in ms. */
   timeoutMs: number;
+  /** Records the chain's exchanges once opened (`--record`; ./cassette.ts). */
+  recorder?: CassetteRecorder;
 }
 
 /** Thrown inside `send` when a stream was aborted for silence; retried, then made an LlmApiError. */
@@ -75,6 +78,7 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
     baseURL: baseURL ?? DEFAULT_BASE_URL,
     maxRetries: opts.maxRetries,
     timeout: opts.timeoutMs,
+    ...(opts.recorder ? { fetch: opts.recorder.fetch } : {}),
   });
   const ctx: ErrorContext = {
     baseURL: baseURL ?? DEFAULT_BASE_URL,
@@ -136,6 +140,7 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
   }
 
   return {
+    ...(opts.recorder ? { recorder: opts.recorder } : {}),
     runStructured: (spec, hooks) => runAgentLoop(send, spec, hooks),
 
     async countTokens(req) {

@@ -2,6 +2,7 @@
  * The narrow interface the phases use to talk to a model. The Anthropic adapter implements it;
  * nothing outside `src/llm/` imports the SDK.
  */
+import type { CassetteRecorder } from './cassette.js';
 import type { z } from 'zod';
 import type { Usage } from '../chain/schema.js';
 import type { AgentTool } from '../tools/types.js';
@@ -106,4 +107,6 @@ export interface LlmClient {
   runStructured<T>(spec: StructuredRunSpec<T>, hooks?: RunHooks): Promise<StructuredRunResult<T>>;
   /** Input tokens of a request as counted by the server, or null when it does not offer counting. */
   countTokens?(req: { model: string; prefix: StablePrefix; tools: AgentTool[]; messages: unknown[] }): Promise<number | null>;
+  /** The Messages API backend's cassette recorder (`--record`): opened by the driver for a chain's file. */
+  recorder?: CassetteRecorder;
 }

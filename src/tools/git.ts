@@ -225,6 +225,16 @@ export async function readAtRef(root: string, gitRef: string, rel: string): Prom
   return r.exitCode === 0 ? r.stdout : null;
 }
 
+/**
+ * The HEAD commit of the repository `root` is in, and `root`'s path inside it ('' at the top);
+ * `commit` null outside a repository or before its first commit.
+ */
+export async function workspaceCommit(root: string): Promise<{ commit: string | null; prefix: string }> {
+  const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
+  const prefix = await git(root, ['rev-parse', '--show-prefix']);
+  return { commit: head.exitCode === 0 ? head.stdout.trim() : null, prefix: prefix.exitCode === 0 ? prefix.stdout.trim() : '' };
+}
+
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
   const stop = path.resolve(root);
   for (let d = path.resolve(dir); d !== stop && d.startsWith(stop + path.sep); d = path.dirname(d)) {

@@ -53,6 +53,9 @@ const MINIMAL_ARGS: Record<string, string[]> = {
   resume: ['resume', '001'],
   approve: ['approve', '001'],
   answer: ['answer', '001', '--answer', 'q1=x'],
+  completion: ['completion', 'bash'],
+  replay: ['replay', 'x.cassette.jsonl.gz'],
+  complete: ['complete', '--', 'x'],
   status: ['status', '001'],
   show: ['show', '001'],
   pending: ['pending', '001'],
@@ -115,6 +118,7 @@ describe('the JSON contract of the built binary', () => {
       'workflows show': ['workflows', 'show', 'bugfix'],
       'workflows validate': ['workflows', 'validate'],
       init: ['--cwd', init, 'init'],
+      doctor: ['doctor', '--offline'],
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));
     for (const [name, r] of results) seen.set(name, contract(r, 0));
@@ -184,6 +188,11 @@ describe('the JSON contract of the built binary', () => {
     const dir = await tempDir('claude-exec-demo-contract-');
     const demo = await runCli(['demo', '--cwd', dir, '--json'], dir, cliEnv({}));
     seen.set('demo', contract(demo, 0));
+    // replay of a file that is not there: the error document (test/e2e/replay.test.ts replays real cassettes).
+    seen.set('replay', contract(await e.run('replay', 'no-such.cassette.jsonl.gz', '--json'), 2));
+    // completion and its plumbing print shell code: --json is refused with the error document.
+    seen.set('completion', contract(await e.run('completion', 'bash', '--json'), 2));
+    seen.set('complete', contract(await e.run('--json', 'complete', '--', 'res'), 2));
 
     const missing = leafCommands(buildProgram()).filter((c) => !seen.has(c));
     expect(missing, 'commands without a --json invocation in test/e2e/contract.test.ts').toEqual([]);

@@ -130,7 +130,8 @@ export function register(program: Command): void {
     .option('--no-pattern', 'do not match the task against the saved patterns')
     .option('--workflow <name>', 'the workflow to run: feature (default), bugfix, review, plan, refactor, docs, or your own (`claude-exec workflows list`)')
     .option('--split', 'plan sub-chains with parallel_work_planner, approve the split (or --yes), run them in parallel git worktrees; `claude-exec apply ID` applies their patches')
-    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false; workflow?: string; split?: boolean }, cmd: Command) => {
+    .option('--record', 'keep every request and response in a cassette beside the context file (chain-NNN-….cassette.jsonl.gz; `claude-exec replay` re-runs it offline)')
+    .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false; workflow?: string; split?: boolean; record?: boolean }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
         throw new UsageError('no task given', 'Usage: claude-exec "Add JWT authentication to my Express app"');
@@ -146,7 +147,9 @@ export function register(program: Command): void {
       }
       const s = await setup(cmd);
       const pattern = await choosePattern(task.join(' '), o.pattern, s);
-      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}) }));
+      // What shapes the requests, kept in a cassette's header so a replay runs the same way.
+      const recordFlags = [...(s.opts.yes ? ['--yes'] : []), ...(s.opts.model ? ['--model', s.opts.model] : []), ...(s.opts.until ? ['--until', s.opts.until] : []), ...(o.workflow ? ['--workflow', o.workflow] : []), ...(pattern ? ['--pattern', pattern.doc.name] : ['--no-pattern'])];
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}), ...(o.record ? { record: true } : {}), recordFlags }));
     });
   applies(run, 'drive');
   examples(run, [

@@ -5,14 +5,17 @@
 import type { Command } from 'commander';
 import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
+import * as completion from './completion.js';
 import * as costReport from './cost-report.js';
 import * as demo from './demo.js';
+import * as doctor from './doctor.js';
 import * as drive from './drive.js';
 import * as init from './init.js';
 import * as patterns from './patterns.js';
 import * as prices from './prices.js';
 import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
+import * as replay from './replay.js';
 import * as serve from './serve.js';
 import * as workflows from './workflows.js';
 
@@ -20,4 +23,4 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, serve];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, replay, serve, completion];

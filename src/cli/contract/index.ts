@@ -10,6 +10,7 @@ import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';
 import { CostReportOutputSchema } from './cost-report.js';
 import { DiffOutputSchema } from './diff.js';
+import { DoctorOutputSchema } from './doctor.js';
 import { ErrorOutputSchema } from './error.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
@@ -17,6 +18,7 @@ import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSche
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
 import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import { ReplayOutputSchema } from './replay.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { SpecOutputSchema } from './spec.js';
@@ -56,6 +58,8 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   serve: { schema: ServeOutputSchema, description: 'serve (once, when the web view listens)' },
   'prompt-run': { schema: PromptRunOutputSchema, description: 'prompt run NAME' },
   memory: { schema: MemoryOutputSchema, description: 'show ID --memory' },
+  doctor: { schema: DoctorOutputSchema, description: 'doctor' },
+  replay: { schema: ReplayOutputSchema, description: 'replay CASSETTE' },
   error: { schema: ErrorOutputSchema, description: 'any command that fails, with --json' },
   context: { schema: ChainContextSchema, description: 'show ID (the context file, joined with its journal)' },
 };
