@@ -9,8 +9,8 @@
  */
 import { access, constants, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
 import { loadConfig } from '../config/load.js';
+import { git as runGit } from '../git/run.js';
 import type { Config } from '../config/schema.js';
 import { sandboxUnavailable } from '../tools/sandbox.js';
 
@@ -199,7 +199,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<{ checks: Check[];
   const { config, env } = loadConfig(opts.workspace, processEnv);
   const backend = opts.backend ?? config.backend;
   const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string }; optionalBackends?: Record<string, string> };
-  const gitRun = await execa('git', ['--version'], { reject: false, stdin: 'ignore' });
+  const gitRun = await runGit(opts.workspace, ['--version']);
   const baseFrom = sourceOf(['ANTHROPIC_BASE_URL'], processEnv, env);
   const baseUrl = { url: env.ANTHROPIC_BASE_URL || ANTHROPIC_URL, from: baseFrom };
   const facts: DoctorFacts = {

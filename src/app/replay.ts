@@ -21,6 +21,7 @@ import { gzipSync } from 'node:zlib';
 import { createPatch } from 'diff';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
+import { git as runGit } from '../git/run.js';
 import { readCassette, type CassetteExchange, type CassetteHeader } from '../llm/cassette.js';
 
 export interface ReplayDifference {
@@ -182,7 +183,7 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
   const header = records[0] as CassetteHeader;
   const exchanges = records.slice(1) as CassetteExchange[];
   if (!header.commit) throw new UsageError(`${opts.cassette} has no starting commit (the chain ran outside git or before the first commit)`, 'Replay needs the workspace as it was: record in a git repository with a commit.');
-  const git = (args: string[]) => execa('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=', ...args], { cwd: opts.repo, reject: false, stdin: 'ignore' });
+  const git = (args: string[]) => runGit(opts.repo, args);
   if ((await git(['cat-file', '-e', `${header.commit}^{commit}`])).exitCode !== 0) {
     throw new UsageError(`commit ${header.commit.slice(0, 12)} of the cassette is not in ${opts.repo}`, 'Run replay in (or --cwd) the repository the chain was recorded in.');
   }
