@@ -3,7 +3,8 @@
  * with a clean environment against the fake Messages API, in a temporary copy of the Express
  * fixture, with stdin ignored (no terminal).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,9 +26,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a spawned CLI: nothing inherited but PATH and HOME. */
+/**
+ * The environment of a spawned CLI: nothing inherited but PATH and HOME, and a new empty
+ * XDG_CONFIG_HOME (no user config, an empty trust store) for each call, so that runs sharing
+ * one env share one trust store and nothing reaches the real ~/.config.
+ */
 export function cliEnv(vars: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts', CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-xdg-')),
+    NO_COLOR: '1',
+    CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts',
+    CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns',
+  };
   for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
   return env;
 }
