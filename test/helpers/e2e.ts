@@ -9,6 +9,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { grantTrust, inspectTrust } from '../../src/config/trustStore.js';
 import { joinJournal } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
 import { upgradeChainContext } from '../../src/chain/upgrade.js';
@@ -44,6 +45,15 @@ export function cliEnv(vars: Record<string, string | undefined>): Record<string,
   return env;
 }
 
+/**
+ * Trusts the current files of `root` in the trust store of `env` (its XDG_CONFIG_HOME), as
+ * `claude-exec trust` does: for tests whose workspace legitimately ships config, prompts,
+ * workflows or patterns. Call it after writing them (a later change asks again).
+ */
+export function trustWorkspace(root: string, env: Record<string, string>): void {
+  grantTrust(inspectTrust(root, env), new Date(), env);
+}
+
 /** Spawns the CLI without waiting (for kill and lock tests). */
 export function spawnCli(args: string[], cwd: string, env: Record<string, string>): ResultPromise<{ reject: false; stdin: 'ignore'; extendEnv: false }> {
   return execa('node', [BIN, ...args], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
@@ -62,6 +72,8 @@ export interface E2e {
   ws: TempWorkspace;
   env: Record<string, string>;
   run(...args: string[]): Promise<CliResult>;
+  /** Trusts the workspace's current config, prompts, workflows and patterns (as `claude-exec trust` does). */
+  trust(): void;
   /** POST /v1/messages requests the server received (SDK retries included). */
   messages(): RecordedRequest[];
   close(): Promise<void>;
@@ -78,6 +90,7 @@ export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOpti
     ws,
     env,
     run: (...args) => runCli(args, ws.root, env),
+    trust: () => trustWorkspace(ws.root, env),
     messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
     close: async () => {
       await server.close();
