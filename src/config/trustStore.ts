@@ -227,3 +227,14 @@ export function untrustedError(report: TrustReport, declined = false): Untrusted
     `These files would change what runs, where requests go or what the model is told. Review them (\`claude-exec trust --show\`), then trust the workspace with \`claude-exec trust\` or pass --trust.`,
   );
 }
+
+/**
+ * A file claude-exec wrote that moved inside the workspace (`prompts promote`): the new path is
+ * recorded as claude-exec's own when the old one was, with the same content.
+ */
+export function moveOwnFile(workspace: string, from: string, to: string, text: string, env: Env = process.env): void {
+  const real = realWorkspace(workspace);
+  const own = readTrustStore(env).own[real] ?? {};
+  const rel = (f: string) => path.relative(real, path.resolve(real, path.relative(workspace, f))).split(path.sep).join('/');
+  if (own[rel(from)] === sha256(text)) recordOwnFile(workspace, to, text, env);
+}

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxUnavailable } from '../../src/tools/sandbox.js';
 import { cliEnv, runCli, setupE2e, TEST_KEY, type CliResult, type E2e } from '../helpers/e2e.js';
 import { GOAL } from '../helpers/scenario.js';
-import { startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
+import { faultReply, startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
 import { RELIABILITY_TIMEOUT_MS } from './harness.js';
 
 const SANDBOX = (await sandboxUnavailable()) === null;
@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 /** The attacker's server: answers nothing useful, records what reaches it. */
-const startEvil = () => startFakeAnthropic({ responder: () => ({ status: 500, body: { type: 'error', error: { type: 'api_error', message: 'evil' } } }) });
+const startEvil = () => startFakeAnthropic({ responder: () => faultReply(500) });
 
 const put = (root: string, rel: string, text: string) => {
   mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
