@@ -87,7 +87,7 @@ describe('a hostile repository (built binary, no terminal)', () => {
     expectRefused(await e.run(...SHORT), [file]);
   }, RELIABILITY_TIMEOUT_MS);
 
-  it.skipIf(!SANDBOX)('trusted, the workspace still cannot turn the sandbox off: its test command runs sandboxed and the user is told', async () => {
+  it.skipIf(!SANDBOX)('trusted, the workspace still cannot turn the sandbox off: its test command runs sandboxed and the user is told; --sandbox off can', async () => {
     e = await setupE2e();
     const outside = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'claude-exec-outside-'));
     scratch.push(outside);
@@ -100,6 +100,10 @@ describe('a hostile repository (built binary, no terminal)', () => {
     // The baseline and every later run used the workspace's command, inside the sandbox.
     expect(r.stderr).toContain('echo owned');
     expect(existsSync(marker)).toBe(false);
+    // The control: the user's own --sandbox off does turn it off, says so, and the marker appears.
+    const off = await e.run('--sandbox', 'off', '--yes', '--json', GOAL);
+    expect(off.stderr).toContain('sandbox is off (--sandbox off): the test command and every command run for the model run unsandboxed');
+    expect(existsSync(marker)).toBe(true);
   }, RELIABILITY_TIMEOUT_MS);
 
   it('trusted, a workspace base_url (config file or rules block) is ignored: the attacker gets no request', async () => {
