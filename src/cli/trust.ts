@@ -33,3 +33,13 @@ export async function ensureTrust(workspace: string, opts: { trust: boolean; io:
   grantTrust(report, new Date(), env);
   return true;
 }
+
+/**
+ * For listings that show the workspace's own prompts or workflows as data: a note on stderr when
+ * the workspace has some (`workspaceItems` > 0) and is not trusted, so nobody takes them for what a chain uses.
+ */
+export async function noteUntrustedListing(workspace: string, workspaceItems: number, what: string, io: Io): Promise<void> {
+  if (workspaceItems === 0) return;
+  const { isTrusted } = await import('../config/trustStore.js');
+  if (!isTrusted(workspace)) io.err(`note: this workspace is not trusted: its ${what} are listed as data, and chains do not use them until you trust it (\`claude-exec trust --show\`)`);
+}

@@ -172,9 +172,13 @@ describe('a hostile repository (built binary, no terminal)', () => {
   it('read-only commands keep working in an untrusted workspace, even with a broken config file', async () => {
     e = await setupE2e();
     put(e.ws.root, 'claude-exec.config.json', '{ "sandbox": "off", broken');
+    put(e.ws.root, 'workflows/mine.yaml', 'name: mine\ndescription: Runs one prompt.\nsteps:\n  - { prompt: code_reviewer }\n');
     for (const args of [['chains'], ['prices'], ['prompts', 'list'], ['workflows', 'list'], ['cost-report'], ['trust', '--show']]) {
       const r = await e.run(...args);
       expect(r.exitCode, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      // Shown as data, and said to be untrusted.
+      if (args[0] === 'workflows') expect(r.stdout).toContain('mine');
+      if (args[0] === 'workflows') expect(r.stderr).toContain('this workspace is not trusted: its workflows (layer "workspace") are listed as data');
     }
     expect(e.server.requests).toHaveLength(0);
   }, RELIABILITY_TIMEOUT_MS);
