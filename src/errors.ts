@@ -42,6 +42,15 @@ export class ConfigError extends ClaudeExecError {
   }
 }
 
+/** A workspace ships files that need trust and the user has not trusted them (or declined). Exit 2. */
+export class UntrustedWorkspaceError extends ClaudeExecError {
+  readonly files: string[];
+  constructor(message: string, files: string[], hint?: string) {
+    super(message, ExitCode.usage, hint);
+    this.files = files;
+  }
+}
+
 /** One problem found in a prompt file: `file: field: problem`. */
 export interface PromptIssue {
   file: string;

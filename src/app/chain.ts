@@ -142,7 +142,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const until = parseUntil(opts.until);
   // Checked before the chain exists: a misspelt workflow never starts a paid chain.
-  const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow);
+  const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow, base.trusted);
   if (opts.split) {
     if (until) throw new UsageError('--until does not apply to --split: the sub-chains run their own workflows', 'Drop --until.');
     if (workflow) throw new UsageError('--split picks a workflow per sub-chain; give either --split or --workflow', 'Drop --workflow.');

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Backend, Config } from '../config/schema.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
 import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
@@ -34,6 +34,8 @@ export interface BaseDeps {
   yes: boolean;
   workspace: string;
   env: Record<string, string | undefined>;
+  /** The workspace's own config, prompts, workflows and patterns count (src/config/trust.ts). */
+  trusted: boolean;
 }
 
 export interface DriveDeps extends BaseDeps {
@@ -112,15 +114,22 @@ async function createLlm(backend: Backend, config: Config, workspace: string, en
  * credentials, a quality gate that names no prompt), UsageError (claude-code without its SDK) or
  * PromptValidationError (invalid prompt).
  */
-export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv; backend?: Backend }): Promise<BaseDeps> {
-  const { config, env, rules } = loadConfig(workspace, opts.env);
-  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)) });
+export async function createBaseDeps(
+  workspace: string,
+  opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv; backend?: Backend; trusted?: boolean; sandbox?: Config['sandbox'] },
+): Promise<BaseDeps> {
+  const trusted = opts.trusted ?? false;
+  const loaded = loadConfig(workspace, opts.env, { trusted, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+  const { config, env, rules } = loaded;
+  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)), workspaceLayer: trusted });
   if (issues.length) throw new PromptValidationError(issues);
   const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
   if (unknownGates.length) {
     throw new ConfigError(`quality_gates: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
   }
-  const llm = await createLlm(opts.backend ?? config.backend, config, workspace, env, opts.env ?? process.env);
+  const backend = opts.backend ?? config.backend;
+  for (const line of runNotices(loaded, backend)) opts.ui.progress.warn(line);
+  const llm = await createLlm(backend, config, workspace, env, opts.env ?? process.env);
   return {
     llm,
     catalog,
@@ -132,5 +141,30 @@ export async function createBaseDeps(workspace: string, opts: { ui: Ui; yes: boo
     yes: opts.yes,
     workspace,
     env,
+    trusted,
   };
+}
+
+/**
+ * What every run says first (stderr): requests going anywhere but Anthropic's API, a sandbox
+ * that is off, and workspace settings that were ignored.
+ */
+export function runNotices(loaded: Pick<LoadedConfig, 'env' | 'sources' | 'notes' | 'config'>, backend: Backend): string[] {
+  const out = [...loaded.notes];
+  const url = loaded.env.ANTHROPIC_BASE_URL;
+  if (backend === 'api' && url && !isAnthropicUrl(url)) out.push(`requests and your credentials go to ${url} (ANTHROPIC_BASE_URL from ${loaded.sources.base_url ?? 'the environment'}), not to Anthropic's API`);
+  if (loaded.config.sandbox === 'off') {
+    out.push(`sandbox is off (${loaded.sources.sandbox === '--sandbox' ? '--sandbox off' : 'your user config'}): the test command and every command run for the model run unsandboxed, with your rights, files and network`);
+  }
+  return out;
+}
+
+/** True for Anthropic's own API host (https://api.anthropic.com). */
+export function isAnthropicUrl(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'https:' && u.hostname === 'api.anthropic.com';
+  } catch {
+    return false;
+  }
 }

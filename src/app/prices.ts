@@ -2,7 +2,7 @@
  * `prices`: the price table in use (bundled table + config overrides), with its source and date.
  * `--json` shape: PriceListing.
  */
-import { loadConfig } from '../config/load.js';
+import { loadStoredConfig } from '../config/load.js';
 import { loadPriceTable, type ModelPrice } from '../cost/prices.js';
 
 export interface PriceListing {
@@ -19,7 +19,7 @@ export interface PriceListing {
 
 /** The table for `workspace` (its config's `prices` overrides applied). Throws ConfigError for a bad config. */
 export function listPrices(workspace: string): PriceListing {
-  const table = loadPriceTable(loadConfig(workspace).config.prices);
+  const table = loadPriceTable(loadStoredConfig(workspace).config.prices);
   const aliases = new Map<string, string[]>();
   for (const [alias, id] of Object.entries(table.aliases)) aliases.set(id, [...(aliases.get(id) ?? []), alias]);
   return {

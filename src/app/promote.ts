@@ -9,6 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { ChainContext } from '../chain/schema.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
+import { moveOwnFile } from '../config/trustStore.js';
 import { writeFileDurableSync } from '../durable.js';
 import { FileSystemError, UsageError } from '../errors.js';
 import type { Catalog } from '../library/catalog.js';
@@ -140,5 +141,7 @@ export async function promotePrompt(
   await fs.mkdir(path.dirname(historyFile), { recursive: true });
   writeFileDurableSync(historyFile, `${JSON.stringify(history, null, 2)}\n`);
   await fs.rm(doc.file);
+  // A prompt a chain generated stays claude-exec's own (no trust question) in its new folder.
+  moveOwnFile(workspace, doc.file, to, text);
   return { name, from: doc.file, to, category: opts.category, history: historyFile, stats, shortfalls };
 }

@@ -13,7 +13,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config/load.js';
+import { loadStoredConfig } from '../config/load.js';
 import { UsageError, type PromptIssue } from '../errors.js';
 import type { Catalog } from '../library/catalog.js';
 import { libraryLayers, loadLibrary, parsePromptFiles, promptFilesIn, readPromptDir, type DirResult, type LoadLibraryOptions } from '../library/load.js';
@@ -147,5 +147,5 @@ export async function openLibrary(cwd: string, opts: Omit<LoadLibraryOptions, 'w
 
 /** The config's `prompt_dirs`, resolved against the workspace. Throws ConfigError for a bad config. */
 export function configPromptDirs(cwd: string): string[] {
-  return loadConfig(cwd).config.prompt_dirs.map((d) => path.resolve(cwd, d));
+  return loadStoredConfig(cwd).config.prompt_dirs.map((d) => path.resolve(cwd, d));
 }

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import type { ChainContext } from '../chain/schema.js';
 import type { SpecOutput } from '../cli/contract/spec.js';
-import { loadConfig } from '../config/load.js';
+import { loadStoredConfig } from '../config/load.js';
 import { coverage, readiness, readTestFiles, renderSpec, specPath, specsDirOf } from './spec.js';
 
 /**
@@ -15,7 +15,7 @@ import { coverage, readiness, readTestFiles, renderSpec, specPath, specsDirOf } 
 export async function specDocument(ctx: ChainContext, file: string, cwd: string): Promise<SpecOutput> {
   let specsDir: string | null;
   try {
-    specsDir = specsDirOf({ config: loadConfig(cwd).config, workspace: cwd });
+    specsDir = specsDirOf({ config: loadStoredConfig(cwd).config, workspace: cwd });
   } catch {
     specsDir = null;
   }

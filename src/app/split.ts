@@ -209,7 +209,7 @@ async function createChildren(session: ChainSession, base: BaseDeps, opts: Drive
   const { workflowForChain } = await import('./workflows.js');
   for (const item of plan) {
     if (item.chain_id) continue;
-    const workflow = await workflowForChain(ctx.workspace, base.catalog, item.workflow ?? undefined);
+    const workflow = await workflowForChain(ctx.workspace, base.catalog, item.workflow ?? undefined, base.trusted);
     const goal = `${item.goal}\n\n(Part "${item.key}" of chain ${ctx.chain_id}: ${ctx.goal})`;
     const entry = await createChain(opts.contextsDir, item.goal, base.clock(), (chainId, chainUid, slug) =>
       newChainContext({
@@ -251,7 +251,7 @@ export async function driveSplit(session: ChainSession, deps: DriveDeps, base: B
     if (!split().plan) {
       if (!c().phase_history.length) session.enterPhase('uncertainty-analysis');
       const { openWorkflows } = await import('./workflows.js');
-      const names = (await openWorkflows(c().workspace, deps.catalog)).workflows.map((w) => w.name);
+      const names = (await openWorkflows(c().workspace, deps.catalog, { workspaceLayer: deps.trusted })).workflows.map((w) => w.name);
       const focus = `Split this task into 2-${MAX_SUBCHAINS} sub-chains that can run in parallel (at most ${split().max_concurrency} at once), and record them in \`subchains\`.`;
       const found = (await promptStep(session, deps, { name: 'parallel_work_planner', focus, as_phase: 'uncertainty-analysis' }, splitTool(names) as unknown as ResultToolSpec<Findings>)) as Findings & { subchains: Proposed[] };
       split().plan = found.subchains.map((p) => ({ ...p, chain_id: null }));

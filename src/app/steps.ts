@@ -3,6 +3,8 @@
  * decision, and the generation of a new prompt. Each runs as a step of the current machine effect
  * and is skipped (its saved result returned) when a resumed chain already completed it.
  */
+import { readFileSync } from 'node:fs';
+import { recordOwnFile } from '../config/trustStore.js';
 import { StepFailedError } from '../errors.js';
 import { saveGeneratedPrompt, validateGeneratedPrompt } from '../library/generated.js';
 import { createCatalog } from '../library/catalog.js';
@@ -119,6 +121,8 @@ export async function generateStep(session: ChainSession, deps: DriveDeps, gap: 
   const { doc } = validateGeneratedPrompt(markdown, deps.catalog);
   if (!doc) return saved?.category === 'custom' ? saved.name : null;
   const file = await saveGeneratedPrompt(deps.workspace, doc, markdown);
+  // claude-exec wrote it: the next run needs no trust question for it while it is unchanged.
+  recordOwnFile(deps.workspace, file, readFileSync(file, 'utf8'), deps.env);
   // The catalog text in the cached prefix stays as it was; the new prompt is runnable by name.
   deps.catalog = createCatalog([...deps.catalog.prompts, { ...doc, file, layer: 'workspace' }]);
   session.ctx.generated_prompts.push({ name: doc.name, reason: gap, path: file });

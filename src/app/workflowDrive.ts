@@ -196,7 +196,7 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
   const run = ctx.workflow!;
   const contextsDir = path.dirname(session.file);
   if (!run.sub_chain) {
-    const workflow = await workflowForChain(deps.workspace, deps.catalog, effect.workflow ?? undefined);
+    const workflow = await workflowForChain(deps.workspace, deps.catalog, effect.workflow ?? undefined, deps.trusted);
     const entry = await createChain(contextsDir, effect.goal, deps.clock(), (chainId, chainUid, slug) =>
       newChainContext({
         chainId,

@@ -69,11 +69,12 @@ export function findWorkflow(workflows: WorkflowDoc[], name: string): WorkflowDo
 
 /**
  * The chain's `workflow` field for `name`, or null for the feature flow (which the phase driver
- * runs as it always has). Throws UsageError for an unknown name or an invalid file of that name.
+ * runs as it always has). `trusted`: the workspace's `workflows/` count. Throws UsageError for an
+ * unknown name or an invalid file of that name.
  */
-export async function workflowForChain(cwd: string, catalog: Catalog, name: string | undefined): Promise<ChainContext['workflow']> {
+export async function workflowForChain(cwd: string, catalog: Catalog, name: string | undefined, trusted: boolean): Promise<ChainContext['workflow']> {
   if (name === undefined || name === DEFAULT_WORKFLOW) return null;
-  const { workflows, issues } = await openWorkflows(cwd, catalog);
+  const { workflows, issues } = await openWorkflows(cwd, catalog, { workspaceLayer: trusted });
   const bad = issues.filter((i) => path.basename(i.file).replace(/\.(ya?ml|md)$/i, '') === name);
   if (bad.length && !workflows.some((w) => w.name === name && w.layer === 'workspace')) {
     throw new UsageError(`the workflow file for "${name}" is not valid:\n${bad.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n')}`, 'Fix it, then check with `claude-exec workflows validate`.');

@@ -18,6 +18,8 @@ interface RawGlobals {
   maxCost?: string;
   until?: string;
   backend?: 'api' | 'claude-code';
+  trust?: boolean;
+  sandbox?: 'auto' | 'required' | 'off';
 }
 
 /** Throws UsageError (exit 2) unless `dir` is an existing directory: a typo must not create a workspace. */
@@ -53,6 +55,8 @@ export function globalOptions(cmd: Command): GlobalOptions {
     maxCost,
     until: raw.until,
     ...(raw.backend ? { backend: raw.backend } : {}),
+    trust: Boolean(raw.trust),
+    ...(raw.sandbox ? { sandbox: raw.sandbox } : {}),
     flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ? ['--contexts', ...raw.contexts] : [])],
   };
 }

@@ -9,7 +9,7 @@ import { Help, type Command, type Option } from 'commander';
 /** Long names of the program's global options, by what a command does. */
 export const GLOBALS = {
   /** Commands that drive a chain (run, resume, approve, answer, demo). */
-  drive: ['--json', '--yes', '--until', '--max-cost', '--model', '--cwd', '--contexts', '--verbose', '--no-color'],
+  drive: ['--json', '--yes', '--until', '--max-cost', '--model', '--trust', '--sandbox', '--cwd', '--contexts', '--verbose', '--no-color'],
   /** Commands that read chains from the contexts directories. */
   read: ['--json', '--cwd', '--contexts', '--verbose', '--no-color'],
   /** Commands about the workspace and the library (no chain involved). */

@@ -18,6 +18,10 @@ export interface GlobalOptions {
   until?: string;
   /** --backend: which backend runs the prompts (default: config `backend`). */
   backend?: 'api' | 'claude-code';
+  /** --trust: trust the workspace's files (src/cli/trust.ts) without asking. */
+  trust: boolean;
+  /** --sandbox: the test command's sandbox for this run, over the user config. */
+  sandbox?: 'auto' | 'required' | 'off';
   /** The --cwd / --contexts given, to repeat in the next commands printed. */
   flags: string[];
 }

@@ -28,6 +28,8 @@ export function buildProgram(opts: { completion?: boolean } = {}): Command {
     .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
     .option('--model <name>', "model for this chain (default: the config's default tier)")
     .addOption(new Option('--backend <name>', 'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)').choices(['api', 'claude-code']))
+    .option('--trust', "trust this workspace's config, rules block, .env entries, prompts, workflows and patterns (stored; asked again when they change)")
+    .addOption(new Option('--sandbox <mode>', "the test command's OS sandbox for this run (default: your user config, else auto)").choices(['auto', 'required', 'off']))
     .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
     .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
     .option('--verbose', 'debug logging, per-call token lines and stack traces')
@@ -45,8 +47,8 @@ Examples:
   claude-exec --backend claude-code "Fix the flaky login test"              # on Claude Code's login
 
 A task is several words, or is given with run (claude-exec run refactor).
-Exit codes: 0 done · 1 chain failed · 2 bad input · 3 waiting for a human · 4 budget reached ·
-5 LLM API failed · 130 interrupted`,
+Exit codes: 0 done · 1 chain failed · 2 bad input (also: an untrusted workspace without a terminal) ·
+3 waiting for a human · 4 budget reached · 5 LLM API failed · 130 interrupted`,
     )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()

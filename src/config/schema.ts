@@ -8,7 +8,12 @@
 import { z } from 'zod';
 
 const unit = z.number().min(0).max(1);
-const count = z.number().int().min(0);
+/** A cap: a whole number of rounds, turns or prompts, 0..1000 (past any useful value; a typo must not mean "forever"). */
+const count = z.number().int().min(0).max(1000);
+/** Durations in ms: at least 1 s, at most 1 hour (a longer wait is a hang, not a setting). */
+const millis = z.number().int().min(1000).max(3_600_000);
+/** USD amounts: positive, at most 10,000 (a larger budget is a typo for a smaller one). */
+const usd = z.number().positive().max(10_000);
 
 export const ThresholdsSchema = z.object({
   /** Leave requirements clarification when requirements confidence exceeds this (seed: 90%). */
@@ -55,25 +60,31 @@ export const CapsSchema = z.object({
    * (agent turns + corrections + the forced result with room to spare: 24 + 2 + 1 < 40), workspace
    * tool calls in one step, and calls in a whole chain. Reaching one fails the step (exit 1).
    */
-  step_calls: z.number().int().min(1).default(40),
-  step_tool_calls: z.number().int().min(1).default(150),
-  chain_calls: z.number().int().min(1).default(1000),
+  step_calls: z.number().int().min(1).max(1000).default(40),
+  step_tool_calls: z.number().int().min(1).max(10_000).default(150),
+  chain_calls: z.number().int().min(1).max(100_000).default(1000),
 });
 
+/**
+ * Ranges (README "Configuration"): out of range is a ConfigError (exit 2) naming the key, e.g.
+ * `limits.test_timeout_ms: Too big: expected number to be <=3600000`.
+ */
 export const LimitsSchema = z.object({
-  max_cost_usd: z.number().positive().nullable().default(null),
+  max_cost_usd: usd.nullable().default(null),
   /** Warn once when a chain's cost passes this (seed .env: COST_ALERT_THRESHOLD=5.00). */
-  cost_alert_threshold_usd: z.number().positive().nullable().default(null),
+  cost_alert_threshold_usd: usd.nullable().default(null),
   /** Warn once when a chain's tokens pass this (seed .env: TOKEN_LIMIT_WARNING=80000). */
-  token_limit_warning: z.number().int().positive().nullable().default(null),
-  max_tokens_per_call: z.number().int().positive().default(8192),
-  /** Tool output returned to the model, in bytes. */
-  tool_output_bytes: z.number().int().positive().default(32_000),
-  test_timeout_ms: z.number().int().positive().default(300_000),
-  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). */
-  checkpoint_file_bytes: z.number().int().positive().default(5_000_000),
-  /** Per request, in ms (the SDK default is 10 minutes). */
-  request_timeout_ms: z.number().int().positive().default(600_000),
+  token_limit_warning: z.number().int().positive().max(1_000_000_000).nullable().default(null),
+  /** 1..128,000: the largest output any current model allows. */
+  max_tokens_per_call: z.number().int().min(1).max(128_000).default(8192),
+  /** Tool output returned to the model, in bytes (1,000..10,000,000). */
+  tool_output_bytes: z.number().int().min(1000).max(10_000_000).default(32_000),
+  /** One test run, in ms (1 s..1 h). */
+  test_timeout_ms: millis.default(300_000),
+  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). 1..1e9. */
+  checkpoint_file_bytes: z.number().int().min(1).max(1_000_000_000).default(5_000_000),
+  /** Per request, in ms (1 s..1 h; the SDK default is 10 minutes). */
+  request_timeout_ms: millis.default(600_000),
   /** SDK retries for 408/409/429/5xx and connection errors (SDK default: 2). */
   max_retries: z.number().int().min(0).max(10).default(2),
   /**
@@ -81,7 +92,7 @@ export const LimitsSchema = z.object({
    * 12,000 leaves the ≤ 9,000-token cached prefix and an agent loop of tens of turns well inside a
    * 200,000-token context window.
    */
-  context_tokens: z.number().int().min(1000).default(12_000),
+  context_tokens: z.number().int().min(1000).max(1_000_000).default(12_000),
   /**
    * Bytes of file text a code-writing implementation step is shown beside its memory (the plan's
    * files and the tests written; src/app/codeView.ts). 48,000 bytes ≈ 12,000 tokens: the size of
@@ -157,7 +168,7 @@ export const ConfigSchema = z.object({
   prices: z.record(z.string(), ModelPriceSchema).default({}),
   /** Keep every chain's requests and responses in a cassette beside its context file (as --record). */
   record: z.boolean().default(false),
-  /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. */
+  /** The OS sandbox of the test command (src/tools/sandbox.ts): auto = when available, else warn once. User config or --sandbox only. */
   sandbox: z.enum(['auto', 'required', 'off']).default('auto'),
   /**
    * More environment variables the test command may see, besides the built-in allow-list
@@ -167,7 +178,16 @@ export const ConfigSchema = z.object({
   /** Let the test command read the workspace's `.env*` files (some suites load them); hidden by default. */
   sandbox_env_files: z.boolean().default(false),
   sandbox_limits: SandboxLimitsSchema.prefault({}),
+  /** Where Messages API requests go (user config only; ANTHROPIC_BASE_URL in the environment wins). Absent = Anthropic's. */
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
 });
+
+/**
+ * Keys only the user may set (user config, environment, flags): where requests go and what runs
+ * outside the sandbox. A workspace's config file or rules block setting one is ignored, with a note,
+ * even when the workspace is trusted.
+ */
+export const USER_ONLY_KEYS = ['sandbox', 'sandbox_env', 'sandbox_env_files', 'sandbox_limits', 'backend', 'claude_code', 'base_url'] as const;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export type Caps = z.infer<typeof CapsSchema>;

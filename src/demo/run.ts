@@ -4,11 +4,12 @@
  * through the same code as `claude-exec "task"`: no API key, no network; every ANTHROPIC_*
  * variable of the environment is ignored, so nothing can reach a real API.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { resumeChain, startChain, type ChainOutcome } from '../app/chain.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
 import { createBaseDeps } from '../app/deps.js';
+import { CONFIG_FILE, inspectTrust, recordOwnFile, usesWorkspaceFiles } from '../config/trustStore.js';
 import type { Ui } from '../ui/types.js';
 import { DEMO_GOAL } from './files.js';
 import { DEMO_MODEL } from './model.js';
@@ -68,8 +69,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const { root, git } = resumeId ? { root: path.resolve(opts.dir!), git: existsSync(path.join(opts.dir!, '.git')) } : await prepareDemoWorkspace(opts.dir);
   opts.ui.progress.info(resumeId ? `Demo workspace: ${root}; continuing chain ${resumeId}` : `Demo workspace: ${root} (a copy of the bundled notes-api sample app${git ? ', committed to git' : ''})`);
   const { server, env } = await startDemoModel(opts.latencyMs, opts.env);
+  // The sample app's config file is claude-exec's own: recorded as such, it needs no trust question.
+  if (!resumeId) recordOwnFile(root, path.join(root, CONFIG_FILE), readFileSync(path.join(root, CONFIG_FILE), 'utf8'), env);
   try {
-    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env, backend: 'api' });
+    const trusted = usesWorkspaceFiles(inspectTrust(root, env).state);
+    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env, backend: 'api', trusted });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
     const driveOpts = { contextsDir: path.join(root, 'contexts'), verbose: opts.verbose, until: opts.until, model: DEMO_MODEL };
     const outcome = resumeId ? await resumeChain(resumeId, base, driveOpts) : await startChain(DEMO_GOAL, base, driveOpts);

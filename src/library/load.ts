@@ -122,6 +122,8 @@ export interface LoadLibraryOptions {
   userDir?: string;
   /** Layered after the user library, in order (config `prompt_dirs`). */
   extraDirs?: string[];
+  /** Read the workspace's `prompts/` (default true); false for a workspace the user has not trusted. */
+  workspaceLayer?: boolean;
 }
 
 /** The layers loadLibrary reads, in override order; a directory listed twice is read once. */
@@ -130,7 +132,7 @@ export async function libraryLayers(opts: LoadLibraryOptions): Promise<{ dir: st
     { dir: builtinPromptsDir(), layer: 'built-in' },
     { dir: opts.userDir ?? defaultUserPromptsDir(), layer: 'user' },
     ...(opts.extraDirs ?? []).map((dir) => ({ dir: path.resolve(opts.workspace, dir), layer: 'extra' as const })),
-    { dir: path.join(opts.workspace, 'prompts'), layer: 'workspace' },
+    ...(opts.workspaceLayer === false ? [] : [{ dir: path.join(opts.workspace, 'prompts'), layer: 'workspace' as const }]),
   ];
   const seen = new Set<string>();
   const out: { dir: string; layer: Layer }[] = [];

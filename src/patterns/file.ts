@@ -127,10 +127,11 @@ export async function readPatternDir(dir: string, layer: PatternLayer): Promise<
 /**
  * The layered patterns of `workspace`: user < workspace (a later layer's pattern replaces a
  * same-named one and records it in `overrides`). Sorted by name. Invalid files come back as issues.
+ * `workspaceLayer: false` (an untrusted workspace) reads the user layer only.
  */
-export async function loadPatterns(workspace: string, opts: { userDir?: string } = {}): Promise<{ patterns: PatternDoc[]; issues: PromptIssue[] }> {
+export async function loadPatterns(workspace: string, opts: { userDir?: string; workspaceLayer?: boolean } = {}): Promise<{ patterns: PatternDoc[]; issues: PromptIssue[] }> {
   const user = await readPatternDir(opts.userDir ?? userPatternsDir(), 'user');
-  const ws = await readPatternDir(workspacePatternsDir(workspace), 'workspace');
+  const ws = opts.workspaceLayer === false ? { docs: [], issues: [], files: 0 } : await readPatternDir(workspacePatternsDir(workspace), 'workspace');
   const byName = new Map<string, PatternDoc>();
   for (const d of user.docs) byName.set(d.name, d);
   for (const d of ws.docs) {

@@ -21,6 +21,7 @@ import { FINDINGS_TOOL } from '../app/promptRun.js';
 import { ChainSession } from '../app/session.js';
 import { runStep } from '../app/steps.js';
 import { buildPattern } from './build.js';
+import { recordOwnFile } from '../config/trustStore.js';
 import { parsePatternFile, serializePattern, workspacePatternsDir, type PatternDoc } from './file.js';
 
 export const EXTRACTOR = 'pattern_extractor';
@@ -81,6 +82,8 @@ export async function savePattern(id: string, base: BaseDeps, opts: { contextsDi
     mkdirSync(dir, { recursive: true });
     try {
       writeFileDurableSync(file, text, { exclusive: !opts.replace });
+      // claude-exec wrote it: it needs no trust question while it is unchanged.
+      recordOwnFile(base.workspace, file, text, base.env);
     } catch (err) {
       if (err instanceof FileSystemError && err.code === 'EEXIST') {
         throw new UsageError(`a pattern named ${fm.name} is already saved (${path.relative(base.workspace, file)}); nothing was written`, `Give another --name, or --replace to overwrite it (the extraction is reused: no new call).`);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { answerChain, approveChain, type ChainOutcome, type DriveOptions } from '../app/chain.js';
 import { createBaseDeps } from '../app/deps.js';
 import { findChain, readChainFile } from '../chain/store.js';
+import { inspectTrust, untrustedError, usesWorkspaceFiles } from '../config/trustStore.js';
 import { DEMO_MODEL } from '../demo/model.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../ui/progress.js';
@@ -94,7 +95,11 @@ export class PageDriver {
     let isDriven = false;
     const started = new Promise<void>((resolve) => (driving = () => resolve(void (isDriven = true))));
     const run = (async () => {
-      const base = await createBaseDeps(ctx.workspace, { ui: pageUi(ctx.chain_id, log), yes: false, env: demo?.env ?? this.opts.env, ...(demo ? { backend: 'api' as const } : {}) });
+      const env = demo?.env ?? this.opts.env;
+      // The page never asks: the workspace's own files count only when the trust store already trusts them.
+      const trust = inspectTrust(ctx.workspace, env ?? process.env);
+      if (!usesWorkspaceFiles(trust.state)) throw untrustedError(trust);
+      const base = await createBaseDeps(ctx.workspace, { ui: pageUi(ctx.chain_id, log), yes: false, env, trusted: true, ...(demo ? { backend: 'api' as const } : {}) });
       return useCase(base, { contextsDir: path.dirname(entry.path), verbose: false, onDriving: driving });
     })().finally(() => demo?.server.close());
     // The outcome of a chain that went on; a refusal goes back to the page instead.

@@ -65,6 +65,8 @@ export interface LoadWorkflowsOptions {
   builtinDir?: string;
   userDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Read the workspace's `workflows/` (default true); false for a workspace the user has not trusted. */
+  workspaceLayer?: boolean;
 }
 
 /** Every workflow of the three layers, by name (sorted), with the problems of files left out. */
@@ -72,7 +74,7 @@ export async function loadWorkflows(opts: LoadWorkflowsOptions): Promise<{ workf
   const layers: [WorkflowLayer, string][] = [
     ['built-in', opts.builtinDir ?? builtinWorkflowsDir()],
     ['user', opts.userDir ?? defaultUserWorkflowsDir(opts.env)],
-    ['workspace', path.join(opts.workspace, 'workflows')],
+    ...(opts.workspaceLayer === false ? [] : [['workspace', path.join(opts.workspace, 'workflows')] as [WorkflowLayer, string]]),
   ];
   const byName = new Map<string, WorkflowDoc>();
   const issues: PromptIssue[] = [];

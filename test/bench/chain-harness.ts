@@ -131,7 +131,7 @@ export async function runScenario(s: Scenario, chains = 1): Promise<{ runs: Chai
   try {
     const config = { ...s.config, caps: { ...((s.config?.caps as object | undefined) ?? {}), concurrency: s.concurrency } };
     await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(config));
-    const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-bench-000000000' } });
+    const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-bench-000000000' } });
     const runs: ChainRun[] = [];
     for (let i = 0; i < chains; i++) {
       const startMs = performance.now();

@@ -172,6 +172,11 @@ describe('the JSON contract of the built binary', () => {
     const promoted = contract(await e.run('prompts', 'promote', 'contract_probe', '--category', 'discovery', '--force', '--json'), 0);
     expect(promoted).toMatchObject({ name: 'contract_probe', category: 'discovery', shortfalls: ['no chain ran it'] });
     seen.set('prompts promote', promoted);
+    // The test put that prompt into the workspace itself: trusting the workspace (trust@1) lets later runs use it.
+    const trusted = contract(await e.run('trust', '--json'), 0);
+    expect(trusted).toMatchObject({ schema: 'claude-exec/trust@1', action: 'trusted', files: [{ file: 'prompts/discovery/contract_probe.md', kind: 'prompt' }] });
+    seen.set('trust', trusted);
+    expect(contract(await e.run('trust', '--list', '--json'), 0)).toMatchObject({ schema: 'claude-exec/trust-list@1', workspaces: [{ workspace: e.ws.root, state: 'trusted' }] });
     // save-pattern on the complete chain, then the patterns commands on what it saved.
     const saved = contract(await e.run('save-pattern', id, '--json'), 0);
     seen.set('save-pattern', saved);

@@ -86,7 +86,7 @@ describe.concurrent('user-facing errors of the built binary', () => {
     try {
       await fs.mkdir(path.join(bad.root, 'prompts', 'custom'), { recursive: true });
       await fs.writeFile(path.join(bad.root, 'prompts', 'custom', 'token_auditor.md'), promptMarkdown({ name: 'token_auditor', cost: 'free' }));
-      const r = await runCli([GOAL], bad.root, cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }));
+      const r = await runCli(['--trust', GOAL], bad.root, cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }));
       expectCleanError(r, 2, /token_auditor\.md: cost_estimate: \S/);
       await expect(fs.access(path.join(bad.root, 'contexts'))).rejects.toThrow();
     } finally {

@@ -94,6 +94,8 @@ describe('save-pattern and patterns', () => {
     expect(bad.stderr).toMatch(/patterns\/broken\.md: .*extra_key/);
     const listed = await e.run('patterns', 'list', '--json');
     expect((jsonOut(listed) as { patterns: unknown[] }).patterns).toHaveLength(2);
+    // Written by the test, not by claude-exec: left in place it would need trust before the next run.
+    await fs.rm(path.join(e.ws.root, 'patterns', 'broken.md'));
 
     const removed = jsonOut(await e.run('patterns', 'remove', 'jwt_with_session_migration', '--json'));
     expect(removed).toMatchObject({ name: 'jwt_with_session_migration', layer: 'workspace' });

@@ -53,6 +53,7 @@ describe('claude-exec --split (built binary, fake API)', () => {
     try {
       await mkdir(path.join(e.ws.root, 'workflows'));
       await writeFile(path.join(e.ws.root, 'workflows', 'subtask.yaml'), 'name: subtask\ndescription: One small change, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { tests: any }\n');
+      e.trust();
       const head = await gitIn(e.ws.root, ['rev-parse', 'HEAD']);
 
       // No terminal, no --yes: the split waits at its gate (exit 3) with nothing created but the parent.
@@ -130,6 +131,7 @@ describe('claude-exec --split (built binary, fake API)', () => {
       await mkdir(path.join(e.ws.root, 'workflows'));
       // Each sub-chain makes several calls, so the plan is a small part of the family's cost.
       await writeFile(path.join(e.ws.root, 'workflows', 'subtask.yaml'), 'name: subtask\ndescription: One small change, reviewed, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { prompt: code_reviewer }\n  - { prompt: simplicity_checker }\n  - { prompt: edge_case_generator }\n  - { tests: any }\n');
+      e.trust();
       return e;
     };
     const [free, capped] = await Promise.all([setup(), setup()]);

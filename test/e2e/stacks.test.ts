@@ -17,7 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/schema.js';
-import { cliEnv, jsonOut, onlyChain, runCli, TEST_KEY, type CliResult } from '../helpers/e2e.js';
+import { cliEnv, jsonOut, onlyChain, runCli, TEST_KEY, trustWorkspace, type CliResult } from '../helpers/e2e.js';
 import { startFakeAnthropic, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { createStackModel, type StackModel, type StackScript } from '../helpers/stack-model.js';
 import { gitIn, makeTempWorkspace } from '../helpers/workspace.js';
@@ -47,10 +47,12 @@ interface World {
 }
 
 /** A fake API playing `script`, in `root` (a temporary workspace). */
-async function world(root: string, script: StackScript, cleanup: () => Promise<void>): Promise<World> {
+async function world(root: string, script: StackScript, cleanup: () => Promise<void>, opts: { trust?: boolean } = {}): Promise<World> {
   const model = createStackModel(script);
   const server = await startFakeAnthropic({ responder: model.responder });
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
+  // The workspace's config file is the test's own.
+  if (opts.trust) trustWorkspace(root, env);
   return { root, model, requests: server.requests, run: (...args) => runCli(args, root, env), close: async () => { await server.close(); await cleanup(); } };
 }
 
@@ -364,7 +366,7 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
       wrongFirst: { times: 1, files: [{ path: 'src/app.js', content: expressWithHealth(ws.root, "res.status(503).json({ status: 'starting' })") }] },
       noTestsFirst: 1,
     };
-    const w = await world(ws.root, script, () => ws.cleanup());
+    const w = await world(ws.root, script, () => ws.cleanup(), { trust: true });
     try {
       const r = await w.run('--yes', 'Add a GET /api/health endpoint that needs no login');
       expect(r.exitCode, r.stderr).toBe(1);

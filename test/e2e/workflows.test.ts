@@ -272,7 +272,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
       );
       const v = await e.run('workflows', 'validate', '--json');
       expect(v.exitCode, v.stdout + v.stderr).toBe(0);
-      const r = await e.run('--yes', '--json', '--workflow', 'survey', 'Survey this app');
+      const r = await e.run('--yes', '--json', '--trust', '--workflow', 'survey', 'Survey this app');
       expect(r.exitCode, r.stderr).toBe(0);
       const prompts = promptsRun(e);
       expect(prompts.slice(0, 3).sort()).toEqual(['api_surface_mapper', 'component_mapper', 'dependency_analyzer']);
@@ -309,6 +309,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
       await writeFile(path.join(a.ws.root, 'workflows', 'fanout.yaml'), fanout(''));
       await writeFile(path.join(b.ws.root, 'workflows', 'fanout.yaml'), fanout('0.03'));
       await writeFile(path.join(c.ws.root, 'workflows', 'fanout.yaml'), fanout(''));
+      for (const e of [a, b, c]) e.trust();
       // Unlimited: what the whole fan-out costs.
       const full = await a.run('--yes', '--json', '--workflow', 'fanout', 'Map this app');
       expect(full.exitCode, full.stderr).toBe(0);
@@ -367,6 +368,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         path.join(e.ws.root, 'workflows', 'release.yaml'),
         ['name: release', 'description: Review, document in a sub-chain, report.', 'steps:', '  - { prompt: code_reviewer }', '  - chain: { goal: "Document the auth API", workflow: docs }', '  - { prompt: status_reporter }'].join('\n'),
       );
+      e.trust();
       const r = await e.run('--yes', '--json', '--workflow', 'release', 'Prepare release 1.2');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(promptsRun(e).map((p) => (p === 'api_doc_generator' || p === 'adr_generator' ? 'docs-branch' : p))).toEqual(['code_reviewer', 'docs-branch', 'docs-branch', 'release_notes_generator', 'status_reporter']);

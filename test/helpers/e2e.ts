@@ -3,11 +3,13 @@
  * with a clean environment against the fake Messages API, in a temporary copy of the Express
  * fixture, with stdin ignored (no terminal).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { grantTrust, inspectTrust } from '../../src/config/trustStore.js';
 import { joinJournal } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
 import { upgradeChainContext } from '../../src/chain/upgrade.js';
@@ -25,11 +27,31 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a spawned CLI: nothing inherited but PATH and HOME. */
+/**
+ * The environment of a spawned CLI: nothing inherited but PATH and HOME, and a new empty
+ * XDG_CONFIG_HOME (no user config, an empty trust store) for each call, so that runs sharing
+ * one env share one trust store and nothing reaches the real ~/.config.
+ */
 export function cliEnv(vars: Record<string, string | undefined>): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts', CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '/tmp',
+    XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-xdg-')),
+    NO_COLOR: '1',
+    CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts',
+    CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns',
+  };
   for (const [k, v] of Object.entries(vars)) if (v !== undefined) env[k] = v;
   return env;
+}
+
+/**
+ * Trusts the current files of `root` in the trust store of `env` (its XDG_CONFIG_HOME), as
+ * `claude-exec trust` does: for tests whose workspace legitimately ships config, prompts,
+ * workflows or patterns. Call it after writing them (a later change asks again).
+ */
+export function trustWorkspace(root: string, env: Record<string, string>): void {
+  grantTrust(inspectTrust(root, env), new Date(), env);
 }
 
 /** Spawns the CLI without waiting (for kill and lock tests). */
@@ -50,6 +72,8 @@ export interface E2e {
   ws: TempWorkspace;
   env: Record<string, string>;
   run(...args: string[]): Promise<CliResult>;
+  /** Trusts the workspace's current config, prompts, workflows and patterns (as `claude-exec trust` does). */
+  trust(): void;
   /** POST /v1/messages requests the server received (SDK retries included). */
   messages(): RecordedRequest[];
   close(): Promise<void>;
@@ -66,6 +90,7 @@ export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOpti
     ws,
     env,
     run: (...args) => runCli(args, ws.root, env),
+    trust: () => trustWorkspace(ws.root, env),
     messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
     close: async () => {
       await server.close();

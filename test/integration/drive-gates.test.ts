@@ -80,7 +80,7 @@ describe('interactive gates', () => {
       askApproval: async () => approvals.shift()!,
       confirmChange: async () => changes.shift()!,
     };
-    const base = await createBaseDeps(ws.root, { ui, yes: false, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-gates-0001' } });
+    const base = await createBaseDeps(ws.root, { ui, yes: false, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-gates-0001' } });
     const out = await startChain('Add JWT auth', base, { contextsDir: path.join(ws.root, 'contexts'), verbose: false });
 
     expect(out.error).toBeUndefined();

@@ -77,7 +77,7 @@ afterEach(async () => {
 async function run(script: Script, config: object = {}) {
   server = await startFakeAnthropic({ responder: scripted(script) });
   await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(config));
-  const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-00000000' } });
+  const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-00000000' } });
   const outcome = await startChain('Add JWT auth', base, { contextsDir: path.join(ws.root, 'contexts'), verbose: false, until: 'solution-approval', model: 'claude-sonnet-4-6' });
   const requests = server.requests.filter((r) => r.path === '/v1/messages');
   return { outcome, requests, of: (p: string) => requests.filter((r) => promptOf(r) === p).map(firstText) };
@@ -116,7 +116,7 @@ describe('steps around the machine', () => {
     server = await startFakeAnthropic({ responder: scripted({ batches: [] }) });
     await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify({ caps: { approval_rounds: 0 } }));
     // The human rejects at the gate, and no approval round is allowed: the machine's fail effect.
-    const strict = await createBaseDeps(ws.root, { ui: { ...silentUi, interactive: true, askApproval: async () => ({ response: 'rejected', note: 'no' }) }, yes: false, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-00000000' } });
+    const strict = await createBaseDeps(ws.root, { ui: { ...silentUi, interactive: true, askApproval: async () => ({ response: 'rejected', note: 'no' }) }, yes: false, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-00000000' } });
     const outcome = await startChain('Add JWT auth', strict, { contextsDir: path.join(ws.root, 'contexts'), verbose: false });
     expect(outcome.ctx.status).toBe('failed');
     const debug = server.requests.filter((r) => r.path === '/v1/messages' && promptOf(r) === 'chain_debugger').map(firstText);

@@ -76,7 +76,7 @@ describe('generated prompts', () => {
   it('rejects an invalid generated prompt with the reason, then saves, records and runs the corrected one', async () => {
     const ui: Ui = { progress: createProgress(() => undefined, { color: false, verbose: false }), interactive: false, askQuestions: async () => ({}), askApproval: async () => ({ response: 'approved' }), confirmChange: async () => ({ approved: true }) };
     await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify({ test_command: ['node', '--test'] }));
-    const base = await createBaseDeps(ws.root, { ui, yes: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-generated-01' } });
+    const base = await createBaseDeps(ws.root, { ui, yes: true, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-generated-01' } });
     const out = await startChain('Move login from sessions to JWT', base, { contextsDir: path.join(ws.root, 'contexts'), verbose: false, until: 'context-building' });
 
     expect(out.error).toBeUndefined();

@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ChainContext } from '../../src/chain/schema.js';
-import { cliEnv, readContext, runCli, spawnCli, TEST_KEY, type CliResult } from '../helpers/e2e.js';
+import { USER_ONLY_KEYS } from '../../src/config/schema.js';
+import { cliEnv, readContext, runCli, spawnCli, TEST_KEY, trustWorkspace, type CliResult } from '../helpers/e2e.js';
 import { startFakeAnthropic, type FakeReply, type FakeServer, type RecordedRequest } from '../helpers/fake-anthropic.js';
 import { createScenario, readTurn, type ScenarioOptions, type Turn } from '../helpers/scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
@@ -33,7 +34,10 @@ export interface World {
   spawn(...args: string[]): ReturnType<typeof spawnCli>;
   /** POST /v1/messages requests received, SDK retries and faults included. */
   messages(): RecordedRequest[];
-  /** Writes claude-exec.config.json in the workspace. */
+  /**
+   * Writes claude-exec.config.json in the workspace and trusts it; keys only the user may set
+   * (sandbox, backend, …) go to the user config of `env` instead.
+   */
   config(json: Record<string, unknown>): void;
   contextsDir: string;
   /** The only context file, parsed and validated (throws on a torn or invalid file). */
@@ -72,7 +76,14 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     run: (...args) => runCli([...args, ...extra], ws.root, env),
     spawn: (...args) => spawnCli([...args, ...extra], ws.root, env),
     messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
-    config: (json) => writeFileSync(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(json)),
+    config: (json) => {
+      const user = Object.fromEntries(Object.entries(json).filter(([k]) => (USER_ONLY_KEYS as readonly string[]).includes(k)));
+      const workspace = Object.fromEntries(Object.entries(json).filter(([k]) => !(k in user)));
+      mkdirSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec'), { recursive: true });
+      writeFileSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec', 'config.json'), JSON.stringify(user));
+      writeFileSync(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(workspace));
+      trustWorkspace(ws.root, env);
+    },
     chain() {
       const files = contextFiles(contextsDir);
       if (files.length !== 1) throw new Error(`expected one context file, found ${files.length}`);

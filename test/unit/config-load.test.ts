@@ -6,6 +6,9 @@ import { loadConfig, rulesOverrides } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { scrubSecrets, secretValues } from '../../src/log.js';
 
+/** The workspace's own files count (as once the user trusts it); no user config. */
+const TRUSTED = { trusted: true, userConfig: null } as const;
+
 let ws: string;
 beforeEach(async () => {
   ws = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-config-'));
@@ -14,7 +17,7 @@ afterEach(() => rm(ws, { recursive: true, force: true }));
 
 describe('loadConfig', () => {
   it('uses the defaults and the package rules when the workspace has nothing', () => {
-    const { config, rules } = loadConfig(ws, {});
+    const { config, rules } = loadConfig(ws, {}, TRUSTED);
     expect(config.thresholds).toEqual({ requirements_confidence: 0.9, ambiguity_for_questions: 0.3, overall_confidence: 0.8, compact_memory_at: 0.8, context_health: 6 });
     expect(rules.text.length).toBeGreaterThan(100);
   });
@@ -23,7 +26,7 @@ describe('loadConfig', () => {
     await writeFile(path.join(ws, 'project_rules.md'), '# Rules\n```claude-exec\nthresholds:\n  overall_confidence: 0.7\n  requirements_confidence: 0.95\n```\n');
     await writeFile(path.join(ws, 'claude-exec.config.json'), JSON.stringify({ thresholds: { overall_confidence: 0.75 }, test_command: ['node', '--test'] }));
     await writeFile(path.join(ws, '.env'), 'COST_ALERT_THRESHOLD=5\nTOKEN_LIMIT_WARNING=80000\n');
-    const { config, env } = loadConfig(ws, { COST_ALERT_THRESHOLD: '2.5', ANTHROPIC_API_KEY: 'k' });
+    const { config, env } = loadConfig(ws, { COST_ALERT_THRESHOLD: '2.5', ANTHROPIC_API_KEY: 'k' }, TRUSTED);
     expect(config.thresholds.overall_confidence).toBe(0.75);
     expect(config.thresholds.requirements_confidence).toBe(0.95);
     expect(config.test_command).toEqual(['node', '--test']);
@@ -34,9 +37,9 @@ describe('loadConfig', () => {
 
   it('reports invalid values as path: message', async () => {
     await writeFile(path.join(ws, 'claude-exec.config.json'), JSON.stringify({ thresholds: { overall_confidence: 2 }, caps: { concurrency: 'x' } }));
-    expect(() => loadConfig(ws, {})).toThrow(ConfigError);
+    expect(() => loadConfig(ws, {}, TRUSTED)).toThrow(ConfigError);
     try {
-      loadConfig(ws, {});
+      loadConfig(ws, {}, TRUSTED);
     } catch (err) {
       expect((err as Error).message).toMatch(/thresholds\.overall_confidence: /);
       expect((err as Error).message).toMatch(/caps\.concurrency: /);
@@ -45,9 +48,9 @@ describe('loadConfig', () => {
 
   it('rejects broken JSON and bad environment numbers', async () => {
     await writeFile(path.join(ws, 'claude-exec.config.json'), '{');
-    expect(() => loadConfig(ws, {})).toThrow(/not valid JSON/);
+    expect(() => loadConfig(ws, {}, TRUSTED)).toThrow(/not valid JSON/);
     await rm(path.join(ws, 'claude-exec.config.json'));
-    expect(() => loadConfig(ws, { TOKEN_LIMIT_WARNING: 'lots' })).toThrow(/TOKEN_LIMIT_WARNING/);
+    expect(() => loadConfig(ws, { TOKEN_LIMIT_WARNING: 'lots' }, TRUSTED)).toThrow(/TOKEN_LIMIT_WARNING/);
   });
 
   it('reads no block from rules without one', () => {

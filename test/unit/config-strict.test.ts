@@ -8,6 +8,9 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { closest, unknownKeyIssues } from '../../src/config/strict.js';
 import { ConfigError } from '../../src/errors.js';
 
+/** The workspace's own files count (as once the user trusts it); no user config. */
+const TRUSTED = { trusted: true, userConfig: null } as const;
+
 describe('unknownKeyIssues (pure)', () => {
   it.each([
     [{ limts: { max_cost_usd: 0.01 } }, ['unknown key "limts" — did you mean "limits"?']],
@@ -37,7 +40,7 @@ describe('loadConfig refuses unknown keys (exit 2)', () => {
 
   const failure = () => {
     try {
-      loadConfig(ws, {});
+      loadConfig(ws, {}, TRUSTED);
     } catch (err) {
       if (err instanceof ConfigError) return err;
       throw err;
@@ -60,8 +63,12 @@ describe('loadConfig refuses unknown keys (exit 2)', () => {
   it('accepts every key the README documents', async () => {
     await writeFile(
       path.join(ws, 'claude-exec.config.json'),
-      JSON.stringify({ models: { fast: 'a' }, thresholds: { overall_confidence: 0.8 }, caps: { step_calls: 30, step_tool_calls: 90, chain_calls: 300 }, limits: { request_timeout_ms: 5000 }, test_command: ['npm', 'test'], prompt_dirs: [], prices: {}, sandbox: 'required' }),
+      JSON.stringify({ models: { fast: 'a' }, thresholds: { overall_confidence: 0.8 }, caps: { step_calls: 30, step_tool_calls: 90, chain_calls: 300 }, limits: { request_timeout_ms: 5000 }, test_command: ['npm', 'test'], prompt_dirs: [], prices: {} }),
     );
-    expect(loadConfig(ws, {}).config.sandbox).toBe('required');
+    const user = path.join(ws, 'user-config.json');
+    await writeFile(user, JSON.stringify({ sandbox: 'required', base_url: 'http://127.0.0.1:9/', backend: 'api', claude_code: { billing: 'api' } }));
+    const { config } = loadConfig(ws, {}, { trusted: true, userConfig: user });
+    expect(config.sandbox).toBe('required');
+    expect(config.test_command).toEqual(['npm', 'test']);
   });
 });

@@ -98,8 +98,8 @@ export function register(program: Command): void {
         const head = JSON.parse(text) as Record<string, unknown>;
         return io.raw(head.journal ? `${JSON.stringify(joinJournal(file, head), null, 2)}\n` : text);
       }
-      const [{ chainMemory }, { loadConfig }] = await Promise.all([import('../../app/memoryView.js'), import('../../config/load.js')]);
-      const view = await chainMemory(dirsOf(opts), id, { budgetTokens: loadConfig(opts.cwd).config.limits.context_tokens, prompt: o.prompt });
+      const [{ chainMemory }, { loadStoredConfig }] = await Promise.all([import('../../app/memoryView.js'), import('../../config/load.js')]);
+      const view = await chainMemory(dirsOf(opts), id, { budgetTokens: loadStoredConfig(opts.cwd).config.limits.context_tokens, prompt: o.prompt });
       if (opts.json) return printJson(io, view);
       const left = Object.entries(view.omitted).map(([k, n]) => `${n} ${k}`).join(', ');
       io.err(`chain ${view.chain_id} · ${view.phase}${view.prompt ? ` · for ${view.prompt}` : ''} · ${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens${left ? ` · left out: ${left}` : ''}`);

@@ -13,16 +13,19 @@ import { printJson, type GlobalOptions, type Io } from '../io.js';
 /** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
 export async function setup(cmd: Command) {
   const { opts, io } = commandContext(cmd);
-  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }, { onInterrupt }] = await Promise.all([
+  const [{ createBaseDeps }, { createTerminalUi }, chain, { reportOutcome }, { onInterrupt }, { ensureTrust }] = await Promise.all([
     import('../../app/deps.js'),
     import('../../ui/terminal.js'),
     import('../../app/chain.js'),
     import('../outcome.js'),
     import('../../app/interrupt.js'),
+    import('../trust.js'),
   ]);
+  // Before anything is created or called: the workspace's own files count only once trusted.
+  const trusted = await ensureTrust(opts.cwd, { trust: opts.trust, io });
   const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
-  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes, ...(opts.backend ? { backend: opts.backend } : {}) });
+  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes, trusted, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
   const driveOpts = {
     contextsDir: contextsDir(opts),
     verbose: opts.verbose,
@@ -69,7 +72,7 @@ export async function setup(cmd: Command) {
 async function choosePattern(task: string, flag: string | false | undefined, s: Awaited<ReturnType<typeof setup>>) {
   if (flag === false) return undefined;
   const [{ loadPatterns }, { findPattern }, { matchPatterns }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js'), import('../../patterns/apply.js')]);
-  const { patterns, issues } = await loadPatterns(s.opts.cwd);
+  const { patterns, issues } = await loadPatterns(s.opts.cwd, { workspaceLayer: s.base.trusted });
   if (issues.length) s.io.err(`warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`);
   if (typeof flag === 'string') {
     const doc = findPattern(patterns, flag);

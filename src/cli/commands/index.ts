@@ -17,10 +17,11 @@ import * as prompt from './prompt.js';
 import * as prompts from './prompts.js';
 import * as replay from './replay.js';
 import * as serve from './serve.js';
+import * as trust from './trust.js';
 import * as workflows from './workflows.js';
 
 export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, demo, doctor, replay, serve, completion];
+export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, trust, demo, doctor, replay, serve, completion];

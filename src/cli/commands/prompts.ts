@@ -116,6 +116,7 @@ export function register(program: Command): void {
       const { readCostClasses } = await import('../../app/promptCosts.js');
       const measured = readCostClasses((opts.contexts ?? [path.join(opts.cwd, 'contexts')])[0]!);
       const entries = app.listPrompts(catalog, { category: options.category }).map((e) => ({ ...e, measured_cost: measured[e.name] ?? null }));
+      await (await import('../trust.js')).noteUntrustedListing(opts.cwd, catalog.prompts.filter((p) => p.layer === 'workspace').length, 'prompts (layer "workspace")', io);
       if (opts.json) printJson(io, { schema: 'claude-exec/prompts-list@1', categories, prompts: entries });
       else io.out(await renderPromptList(entries, opts.color));
     });

@@ -35,6 +35,7 @@ export function register(program: Command): void {
       const { app, workflows: docs, issues } = await open(opts.cwd);
       warnIssues(io, issues);
       const entries = app.listWorkflows(docs);
+      await (await import('../trust.js')).noteUntrustedListing(opts.cwd, docs.filter((d) => d.layer === 'workspace').length, 'workflows (layer "workspace")', io);
       if (opts.json) {
         printJson(io, { schema: 'claude-exec/workflows-list@1', workflows: entries });
         return;

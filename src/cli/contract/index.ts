@@ -23,6 +23,7 @@ import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
 import { SpecOutputSchema } from './spec.js';
 import { StatusOutputSchema } from './status.js';
+import { TrustListOutputSchema, TrustOutputSchema } from './trust.js';
 import { ApplyOutputSchema, InitOutputSchema, RollbackOutputSchema } from './workspace.js';
 import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
 
@@ -51,6 +52,8 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'patterns-remove': { schema: PatternsRemoveOutputSchema, description: 'patterns remove NAME' },
   'save-pattern': { schema: SavePatternOutputSchema, description: 'save-pattern ID' },
   init: { schema: InitOutputSchema, description: 'init' },
+  trust: { schema: TrustOutputSchema, description: 'trust, trust --show, trust --revoke' },
+  'trust-list': { schema: TrustListOutputSchema, description: 'trust --list' },
   rollback: { schema: RollbackOutputSchema, description: 'rollback ID' },
   spec: { schema: SpecOutputSchema, description: 'spec ID' },
   apply: { schema: ApplyOutputSchema, description: 'apply ID' },
