@@ -16,6 +16,7 @@ import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
 import type { ResultToolSpec } from '../llm/types.js';
+import { maxTokensFor, type OutputWork } from '../llm/thinking.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -52,10 +53,18 @@ async function countInputTokens(deps: DriveDeps, model: string, messages: readon
  * The tools a prompt may execute in `phase` and its agent-turn cap (config caps): none → 0 turns
  * (the result tool is forced at once); write access only in implementation.
  */
-function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number } {
-  if (doc.tools === 'none') return { names: [], maxTurns: 0 };
-  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns };
-  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns };
+function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number; work: OutputWork } {
+  // A prompt without tools still gets one unforced call, so it can think before it answers.
+  if (doc.tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
+  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns, work: 'code' };
+  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
+}
+
+/** The line of the first message that lists the tools a step may call. */
+export function enabledToolsLine(names: readonly string[], result: string): string {
+  return names.length > 0
+    ? `Tools enabled in this step: ${names.join(', ')}; finish with ${result}. Other tools in the list are not enabled here and answer with an error.`
+    : `No workspace tools are enabled in this step: answer from what is shown here and finish with ${result}.`;
 }
 
 /**
@@ -115,10 +124,11 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     cost: renderCost(ctx),
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
-  instructions += `\n\nEnd by calling ${result.name}.`;
-
   const tools = toolsFor(doc, phase, deps.config.caps);
+  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}\nEnd by calling ${result.name}.`;
+  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
+  const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;
   let inFlight = false;
@@ -137,14 +147,15 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         model,
         prefix: deps.prefix,
         instructions,
-        result,
+        result: doc.requires.length > 0 && result.name === RECORD_FINDINGS ? { ...result, requires: doc.requires } : result,
         allTools: deps.tools,
         enabledTools: tools.names,
         maxTurns: tools.maxTurns,
         maxCorrections: deps.config.caps.corrections,
         maxCalls: Math.min(caps.step_calls, chainCallsLeft + callsIn(resumeMessages)),
         maxToolCalls: caps.step_tool_calls,
-        maxTokens: deps.config.limits.max_tokens_per_call,
+        maxTokens,
+        thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
       },
       {

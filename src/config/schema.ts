@@ -66,7 +66,11 @@ export const LimitsSchema = z.object({
   cost_alert_threshold_usd: z.number().positive().nullable().default(null),
   /** Warn once when a chain's tokens pass this (seed .env: TOKEN_LIMIT_WARNING=80000). */
   token_limit_warning: z.number().int().positive().nullable().default(null),
-  max_tokens_per_call: z.number().int().positive().default(8192),
+  /**
+   * A cap on `max_tokens` of every call; null = none: each step gets its work's figure (16,000
+   * answering, 32,000 writing code) within the model's output limit (src/llm/thinking.ts).
+   */
+  max_tokens_per_call: z.number().int().positive().nullable().default(null),
   /** Tool output returned to the model, in bytes. */
   tool_output_bytes: z.number().int().positive().default(32_000),
   test_timeout_ms: z.number().int().positive().default(300_000),
@@ -103,6 +107,9 @@ export const ClaudeCodeSchema = z.object({
   executable: z.string().min(1).optional(),
 });
 
+/** A tier's thinking (src/llm/thinking.ts): off, adaptive (the model decides), or a budget in tokens. */
+export const ThinkingSettingSchema = z.union([z.enum(['off', 'adaptive']), z.number().int().min(1024, 'a thinking budget is at least 1024 tokens')]);
+
 export const ConfigSchema = z.object({
   /** Which backend runs the prompts (`--backend`, CLAUDE_EXEC_BACKEND). */
   backend: z.enum(BACKENDS).default('api'),
@@ -112,6 +119,17 @@ export const ConfigSchema = z.object({
       fast: z.string().default('claude-haiku-4-5'),
       default: z.string().default('claude-sonnet-4-6'),
       smart: z.string().default('claude-opus-4-6'),
+    })
+    .prefault({}),
+  /**
+   * Thinking on agent turns, per tier: the fast tier answers small questions without it; default
+   * and smart think (adaptive where the model has it, else a budget). Forced calls never think.
+   */
+  thinking: z
+    .object({
+      fast: ThinkingSettingSchema.default('off'),
+      default: ThinkingSettingSchema.default('adaptive'),
+      smart: ThinkingSettingSchema.default('adaptive'),
     })
     .prefault({}),
   thresholds: ThresholdsSchema.prefault({}),

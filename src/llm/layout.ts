@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentTool } from '../tools/types.js';
 import type { StablePrefix } from './types.js';
+import type { ThinkingParam } from './thinking.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS } from '../phases/protocol.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
@@ -127,22 +128,31 @@ export interface RequestLayoutInput {
   messages: readonly MessageParam[];
   maxTokens: number;
   toolChoice?: ToolChoice;
+  /** Never together with a forced tool choice (the API refuses it). */
+  thinking?: ThinkingParam | null;
 }
 
 export interface LaidOutRequest {
   model: string;
   max_tokens: number;
+  thinking?: ThinkingParam;
   system: TextBlockParam[];
   tools: Tool[];
   tool_choice?: ToolChoice;
   messages: MessageParam[];
 }
 
-/** The full request body (without `stream`) in the cache-friendly layout described above. */
+/**
+ * The full request body (without `stream`) in the cache-friendly layout described above. Throws
+ * `Error` when thinking is asked together with a forced tool choice (a bug: the API refuses it).
+ */
 export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
+  const forced = input.toolChoice?.type === 'any' || input.toolChoice?.type === 'tool';
+  if (forced && input.thinking) throw new Error('thinking cannot be combined with a forced tool choice');
   return {
     model: input.model,
     max_tokens: input.maxTokens,
+    ...(input.thinking ? { thinking: input.thinking } : {}),
     system: buildSystem(input.prefix),
     tools: input.tools,
     ...(input.toolChoice ? { tool_choice: input.toolChoice } : {}),
