@@ -60,11 +60,11 @@ function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps'
   return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
 }
 
-/** The line of the first message that lists the tools a step may call. */
+/** The line that ends the first message: the tools a step may call, and how it ends. */
 export function enabledToolsLine(names: readonly string[], result: string): string {
   return names.length > 0
-    ? `Tools enabled in this step: ${names.join(', ')}; finish with ${result}. Other tools in the list are not enabled here and answer with an error.`
-    : `No workspace tools are enabled in this step: answer from what is shown here and finish with ${result}.`;
+    ? `Tools enabled: ${names.join(', ')}. End by calling ${result}.`
+    : `No tools enabled. End by calling ${result}.`;
 }
 
 /**
@@ -125,7 +125,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
   const tools = toolsFor(doc, phase, deps.config.caps);
-  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}\nEnd by calling ${result.name}.`;
+  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
