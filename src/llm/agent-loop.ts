@@ -137,7 +137,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
         if (outcome.kind === 'result') return { value: outcome.value, calls, messages };
         toolCalls += outcome.toolCalls;
         if (outcome.resultRejected) correct('gave invalid input');
-        else if (lastForced) correct(`did not call ${spec.result.name} when asked to`);
+        else if (lastForced) correct(outcome.misdirected ? 'called tools that are not available in this step' : `did not call ${spec.result.name} when asked to`);
         messages.push({ role: 'user', content: outcome.toolResults });
       }
     }
