@@ -17,6 +17,7 @@ import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
 import type { ResultToolSpec } from '../llm/types.js';
+import { maxTokensFor, type OutputWork } from '../llm/thinking.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -53,10 +54,18 @@ async function countInputTokens(deps: DriveDeps, model: string, messages: readon
  * The tools a prompt may execute in `phase` and its agent-turn cap (config caps): none → 0 turns
  * (the result tool is forced at once); write access only in implementation.
  */
-function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number } {
-  if (doc.tools === 'none') return { names: [], maxTurns: 0 };
-  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns };
-  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns };
+function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number; work: OutputWork } {
+  // A prompt without tools still gets one unforced call, so it can think before it answers.
+  if (doc.tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
+  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns, work: 'code' };
+  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
+}
+
+/** The line that ends the first message: the tools a step may call, and how it ends. */
+export function enabledToolsLine(names: readonly string[], result: string): string {
+  return names.length > 0
+    ? `Tools enabled: ${names.join(', ')}. End by calling ${result}.`
+    : `No tools enabled. End by calling ${result}.`;
 }
 
 /**
@@ -124,10 +133,11 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
     if (code) instructions += `\n\n${code}`;
   }
-  instructions += `\n\nEnd by calling ${result.name}.`;
-
   const tools = toolsFor(doc, phase, deps.config.caps);
+  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
+  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
+  const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;
   let inFlight = false;
@@ -146,14 +156,15 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         model,
         prefix: deps.prefix,
         instructions,
-        result,
+        result: doc.requires.length > 0 && result.name === RECORD_FINDINGS ? { ...result, requires: doc.requires } : result,
         allTools: deps.tools,
         enabledTools: tools.names,
         maxTurns: tools.maxTurns,
         maxCorrections: deps.config.caps.corrections,
         maxCalls: Math.min(caps.step_calls, chainCallsLeft + callsIn(resumeMessages)),
         maxToolCalls: caps.step_tool_calls,
-        maxTokens: deps.config.limits.max_tokens_per_call,
+        maxTokens,
+        thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
       },
       {

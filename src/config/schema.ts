@@ -75,8 +75,12 @@ export const LimitsSchema = z.object({
   cost_alert_threshold_usd: usd.nullable().default(null),
   /** Warn once when a chain's tokens pass this (seed .env: TOKEN_LIMIT_WARNING=80000). */
   token_limit_warning: z.number().int().positive().max(1_000_000_000).nullable().default(null),
-  /** 1..128,000: the largest output any current model allows. */
-  max_tokens_per_call: z.number().int().min(1).max(128_000).default(8192),
+  /**
+   * A cap on `max_tokens` of every call (1..128,000, the largest output any current model allows);
+   * null = none: each step gets its work's figure (16,000 answering, 32,000 writing code) within the
+   * model's output limit (src/llm/thinking.ts).
+   */
+  max_tokens_per_call: z.number().int().min(1).max(128_000).nullable().default(null),
   /** Tool output returned to the model, in bytes (1,000..10,000,000). */
   tool_output_bytes: z.number().int().min(1000).max(10_000_000).default(32_000),
   /** One test run, in ms (1 s..1 h). */
@@ -134,6 +138,9 @@ export const ClaudeCodeSchema = z.object({
   executable: z.string().min(1).optional(),
 });
 
+/** A tier's thinking (src/llm/thinking.ts): off, adaptive (the model decides), or a budget in tokens. */
+export const ThinkingSettingSchema = z.union([z.enum(['off', 'adaptive']), z.number().int().min(1024, 'a thinking budget is at least 1024 tokens')]);
+
 export const ConfigSchema = z.object({
   /** Which backend runs the prompts (`--backend`, CLAUDE_EXEC_BACKEND). */
   backend: z.enum(BACKENDS).default('api'),
@@ -143,6 +150,17 @@ export const ConfigSchema = z.object({
       fast: z.string().default('claude-haiku-4-5'),
       default: z.string().default('claude-sonnet-4-6'),
       smart: z.string().default('claude-opus-4-6'),
+    })
+    .prefault({}),
+  /**
+   * Thinking on agent turns, per tier: the fast tier answers small questions without it; default
+   * and smart think (adaptive where the model has it, else a budget). Forced calls never think.
+   */
+  thinking: z
+    .object({
+      fast: ThinkingSettingSchema.default('off'),
+      default: ThinkingSettingSchema.default('adaptive'),
+      smart: ThinkingSettingSchema.default('adaptive'),
     })
     .prefault({}),
   thresholds: ThresholdsSchema.prefault({}),

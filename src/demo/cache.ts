@@ -5,9 +5,15 @@
  * `cache_control` breakpoint caches the prefix up to and including its block; a lookup checks
  * the breakpoint and up to 20 blocks before it, and the longest previously written prefix is a
  * cache read; tokens from there to the last breakpoint are a cache write; the rest is input.
+ * Entries are kept per model (the hash chain starts with it), live for their TTL (5 minutes by
+ * default, 1 hour with `ttl: "1h"`) and are refreshed by each read; a prefix shorter than the
+ * model's minimum (../llm/models.ts) is neither written nor read. A change of the thinking
+ * configuration invalidates the message part of the prefix, not tools and system (prompt-caching
+ * docs: "what invalidates the cache").
  */
 import { createHash } from 'node:crypto';
 import type { Usage } from '../chain/schema.js';
+import { modelFacts } from '../llm/models.js';
 
 /** How many block boundaries before a breakpoint the cache looks back (API docs: 20). */
 const LOOKBACK_BLOCKS = 20;
@@ -41,8 +47,15 @@ export function prefixParts(body: Record<string, unknown>): Part[] {
     for (const block of blocks) raw.push({ where: m.role, block });
   }
   let hash = createHash('sha256').update(String(body.model)).digest('hex');
+  const thinking = body.thinking as { type?: string; budget_tokens?: number } | undefined;
+  const thinkingKey = !thinking || thinking.type === 'disabled' ? 'off' : `${thinking.type}:${thinking.budget_tokens ?? ''}`;
+  let inMessages = false;
   return raw.map(({ where, block }) => {
     const { value, ttl } = stripCacheControl(block);
+    if (!inMessages && where !== 'tools' && where !== 'system') {
+      inMessages = true;
+      hash = createHash('sha256').update(hash).update(`thinking=${thinkingKey}`).digest('hex');
+    }
     hash = createHash('sha256').update(hash).update(JSON.stringify([where, value])).digest('hex');
     return { tokens: tokensOf(value), hash, breakpoint: ttl };
   });
@@ -53,30 +66,50 @@ export function countInputTokens(body: Record<string, unknown>): number {
   return prefixParts(body).reduce((n, p) => n + p.tokens, 0);
 }
 
-/** Remembers written prefixes (by hash) and computes the input side of usage per request. */
+const TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
+
+/** Remembers written prefixes (by hash, with their expiry) and computes the input side of usage per request. */
 export class PrefixCache {
-  private readonly written = new Set<string>();
+  /** hash → expiry time (ms of `now()`) and TTL of the entry. */
+  private readonly written = new Map<string, { expiry: number; ttlMs: number }>();
+  /**
+   * `minCacheableTokens`: shortest cached prefix; undefined = the model's documented minimum
+   * (1,024 for a model we do not know). `now`: the clock of the TTLs, in ms.
+   */
   constructor(
     private readonly enabled: boolean,
-    private readonly minCacheableTokens: number,
+    private readonly minCacheableTokens?: number,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Input-side usage of `body`; records the prefixes it writes. */
+  private live(hash: string, at: number): boolean {
+    const entry = this.written.get(hash);
+    return entry !== undefined && entry.expiry > at;
+  }
+
+  /** Input-side usage of `body`; records the prefixes it writes and refreshes those it reads. */
   usageFor(body: Record<string, unknown>): Omit<Usage, 'output_tokens'> {
+    const at = this.now();
     const parts = prefixParts(body);
     const cum: number[] = [];
     parts.reduce((n, p, i) => (cum[i] = n + p.tokens), 0);
     const total = cum.at(-1) ?? 0;
     const breakpoints = parts.flatMap((p, i) => (p.breakpoint ? [i] : []));
-    const cacheable = (i: number) => (cum[i] ?? 0) >= this.minCacheableTokens;
+    const minimum = this.minCacheableTokens ?? modelFacts(String(body.model))?.minCacheableTokens ?? 1024;
+    const cacheable = (i: number) => (cum[i] ?? 0) >= minimum;
 
     let hit = -1;
     if (this.enabled) {
       for (const b of breakpoints) {
         for (let i = b; i >= Math.max(0, b - LOOKBACK_BLOCKS); i--) {
-          if (i > hit && cacheable(i) && this.written.has(parts[i]!.hash)) hit = i;
+          if (i > hit && cacheable(i) && this.live(parts[i]!.hash, at)) hit = i;
         }
       }
+    }
+    if (hit >= 0) {
+      // A read refreshes the entry for its own TTL.
+      const entry = this.written.get(parts[hit]!.hash)!;
+      entry.expiry = at + entry.ttlMs;
     }
     const read = hit >= 0 ? cum[hit]! : 0;
     const creation = { '5m': 0, '1h': 0 };
@@ -86,7 +119,8 @@ export class PrefixCache {
         if (b <= boundary || !cacheable(b)) continue;
         creation[parts[b]!.breakpoint!] += cum[b]! - (boundary >= 0 ? cum[boundary]! : 0);
         boundary = b;
-        this.written.add(parts[b]!.hash);
+        const ttlMs = TTL_MS[parts[b]!.breakpoint!];
+        this.written.set(parts[b]!.hash, { expiry: at + ttlMs, ttlMs });
       }
     }
     const written = creation['5m'] + creation['1h'];

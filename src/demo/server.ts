@@ -1,14 +1,19 @@
 /**
  * A local Messages API on 127.0.0.1 that the real SDK talks to over HTTP (JSON and SSE streaming):
  * the model of `claude-exec demo` (./script.ts) and the fake server of the tests. It records every
- * request, answers `POST /v1/messages` with the replies of a Responder (tool_use, text, or an HTTP
- * fault), computes usage deterministically with a prefix-cache simulation (./cache.ts), and
- * answers `POST /v1/messages/count_tokens`. It listens on the loopback address only.
+ * request, refuses with 400 `invalid_request_error` what the real API refuses (./rules.ts) before
+ * its Responder sees it, answers `POST /v1/messages` with the replies of a Responder (thinking,
+ * tool_use, text, a stop reason, or an HTTP fault), computes usage deterministically with a
+ * prefix-cache simulation (./cache.ts), and answers `POST /v1/messages/count_tokens`. With
+ * thinking on it sends a signed thinking block first, as the API does. It listens on the loopback
+ * address only.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Usage } from '../chain/schema.js';
+import { randomBytes } from 'node:crypto';
 import { countInputTokens, PrefixCache, tokensOf } from './cache.js';
+import { requestProblem, signThinking, type Issued, type IssuedThinking } from './rules.js';
 
 export interface RecordedRequest {
   method: string;
@@ -34,6 +39,18 @@ export type FakeReply =
       usage?: Partial<Usage>;
       /** Streamed replies only: send the headers and this many SSE events, then nothing more (the connection stays open); tests of stalled streams. */
       stallAfterEvents?: number;
+      /**
+       * The thinking text sent first when the request has thinking on (default: a line naming the
+       * request); `false` sends none. Ignored when thinking is off.
+       */
+      thinking?: string | false;
+      /** With thinking on, also send a `redacted_thinking` block after the thinking block. */
+      redactedThinking?: boolean;
+      /**
+       * The stop reason (default `tool_use` with tool calls, else `end_turn`). `max_tokens` with tool
+       * calls cuts the last call's input JSON in half, as an output limit reached mid-call does.
+       */
+      stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
     }
   | { fault: FakeFault };
 
@@ -50,12 +67,18 @@ export interface FakeServerOptions {
   minCacheableTokens?: number;
   /** Reply with this model name instead of the requested one. */
   model?: string;
+  /** Refuse what the real API refuses (./rules.ts; default true). */
+  strict?: boolean;
+  /** The clock of the cache TTLs, in ms (default Date.now). */
+  now?: () => number;
 }
 
 export interface FakeServer {
   /** Base URL for the SDK, e.g. `http://127.0.0.1:53211`. */
   url: string;
   requests: RecordedRequest[];
+  /** Requests refused as the real API would refuse them (400 invalid_request_error), with the reason. */
+  rejected: { request: RecordedRequest; message: string }[];
   /** The usage of each message sent, in order, exactly as sent. */
   sentUsage: Usage[];
   /**
@@ -99,15 +122,49 @@ function chunks(text: string, n = 3): string[] {
   return out.length ? out : [''];
 }
 
-/** Content blocks of a scripted reply (ids deterministic per message index). */
-function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: number) {
-  const content: ({ type: 'text'; text: string; citations: null } | { type: 'tool_use'; id: string; name: string; input: unknown })[] = [];
+type ReplyBlock =
+  | IssuedThinking
+  | { type: 'text'; text: string; citations: null }
+  | { type: 'tool_use'; id: string; name: string; input: unknown; cutJson?: string };
+
+/**
+ * Content blocks of a scripted reply (ids deterministic per message index). `thinkingOn`: the
+ * request has thinking on; then a signed thinking block (and a redacted one if asked) comes first.
+ */
+function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: number, thinkingOn: boolean, issued: Issued): ReplyBlock[] {
+  const content: ReplyBlock[] = [];
+  if (thinkingOn && reply.thinking !== false) {
+    const thinking = reply.thinking ?? `Thinking about request ${index}: what the step needs next.`;
+    content.push({ type: 'thinking', thinking, signature: signThinking(issued.key, thinking) });
+    if (reply.redactedThinking) {
+      const data = `redacted_${randomBytes(12).toString('base64url')}`;
+      issued.redacted.add(data);
+      content.push({ type: 'redacted_thinking', data });
+    }
+  }
+  const thinking = content.filter((b): b is IssuedThinking => b.type === 'thinking' || b.type === 'redacted_thinking');
   if (reply.text !== undefined) content.push({ type: 'text', text: reply.text, citations: null });
-  (reply.toolUses ?? []).forEach((t, i) => content.push({ type: 'tool_use', id: `toolu_fake_${index}_${i}`, name: t.name, input: t.input }));
+  const uses = reply.toolUses ?? [];
+  uses.forEach((t, i) => {
+    const id = `toolu_fake_${index}_${i}`;
+    issued.thinkingByToolUse.set(id, thinking);
+    const cut = reply.stopReason === 'max_tokens' && i === uses.length - 1;
+    const json = JSON.stringify(t.input) ?? '{}';
+    content.push({ type: 'tool_use', id, name: t.name, input: cut ? {} : t.input, ...(cut ? { cutJson: json.slice(0, Math.floor(json.length / 2)) } : {}) });
+  });
   return content;
 }
 
-function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: ReturnType<typeof contentOf>, usage: Usage, stallAfterEvents?: number): void {
+/** The blocks as the JSON (non-streamed) reply carries them. */
+function publicContent(content: readonly ReplyBlock[]): unknown[] {
+  return content.map((b) => {
+    if (b.type !== 'tool_use' || b.cutJson === undefined) return b;
+    const { cutJson: _cut, ...rest } = b;
+    return rest;
+  });
+}
+
+function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: readonly ReplyBlock[], usage: Usage, stallAfterEvents?: number): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
   res.flushHeaders();
   let sent = 0;
@@ -123,9 +180,16 @@ function writeSse(res: ServerResponse, headers: Record<string, string>, message:
     if (block.type === 'text') {
       event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } });
       for (const text of chunks(block.text)) event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+    } else if (block.type === 'thinking') {
+      event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
+      for (const thinking of chunks(block.thinking)) event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } });
+      event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } });
+    } else if (block.type === 'redacted_thinking') {
+      event('content_block_start', { type: 'content_block_start', index, content_block: block });
     } else {
-      event('content_block_start', { type: 'content_block_start', index, content_block: { ...block, input: {} } });
-      for (const partial_json of chunks(JSON.stringify(block.input))) {
+      const { cutJson, ...use } = block;
+      event('content_block_start', { type: 'content_block_start', index, content_block: { ...use, input: {} } });
+      for (const partial_json of chunks(cutJson ?? JSON.stringify(block.input))) {
         event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
       }
     }
@@ -157,7 +221,9 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
   const requests: RecordedRequest[] = [];
   const sentUsage: Usage[] = [];
   const timings: FakeServer['timings'] = [];
-  const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens ?? 1024);
+  const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens, opts.now);
+  const rejected: FakeServer['rejected'] = [];
+  const issued: Issued = { thinkingByToolUse: new Map(), redacted: new Set(), key: randomBytes(16).toString('hex') };
   let messageIndex = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse, timing: FakeServer['timings'][number]): Promise<void> {
@@ -174,6 +240,14 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
     }
     if (recorded.method !== 'POST' || recorded.path !== '/v1/messages') return notFound();
 
+    if (opts.strict !== false) {
+      const problem = requestProblem(recorded.body, issued);
+      if (problem) {
+        rejected.push({ request: recorded, message: problem });
+        const id = `req_fake_rejected_${rejected.length}`;
+        return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem }, request_id: id }, { 'request-id': id });
+      }
+    }
     const index = messageIndex++;
     const requestId = `req_fake_${index}`;
     const reply = await opts.responder(recorded, index);
@@ -183,7 +257,8 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
       return sendJson(res, status, { type: 'error', error, request_id: requestId }, { 'request-id': requestId, ...extra });
     }
 
-    const content = contentOf(reply, index);
+    const thinkingOn = !!recorded.body?.thinking && recorded.body.thinking.type !== 'disabled';
+    const content = contentOf(reply, index, thinkingOn, issued);
     const usage = {
       ...cache.usageFor(recorded.body ?? {}),
       output_tokens: Math.max(1, tokensOf(content)),
@@ -196,13 +271,13 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
       type: 'message',
       role: 'assistant',
       model: opts.model ?? recorded.body?.model ?? 'unknown',
-      stop_reason: reply.toolUses?.length ? 'tool_use' : 'end_turn',
+      stop_reason: reply.stopReason ?? (reply.toolUses?.length ? 'tool_use' : 'end_turn'),
       stop_sequence: null,
       stop_details: null,
       container: null,
     };
     if (recorded.body?.stream) return writeSse(res, { 'request-id': requestId }, message, content, usage, reply.stallAfterEvents);
-    return sendJson(res, 200, { ...message, content, usage }, { 'request-id': requestId });
+    return sendJson(res, 200, { ...message, content: publicContent(content), usage }, { 'request-id': requestId });
   }
 
   async function timed(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -227,6 +302,7 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    rejected,
     sentUsage,
     timings,
     close: () =>

@@ -1,7 +1,7 @@
 /**
  * How a scripted model reads a request of claude-exec: the prompt from the text block of the
  * first user message that starts `Prompt: <name> · phase: <phase> · step <n>` (the only block with
- * the API backend; Claude Code puts its own reminders before it), `tool_choice` (`any` = agent
+ * the API backend; Claude Code puts its own reminders before it), `tool_choice` (`auto` = agent
  * turns left; `{type: 'tool', name}` = the result tool is forced; Claude Code never forces), the
  * tools offered, and the conversation so far (the tool_results already received, also those a
  * step restarted in a new session lists under "## Already done in this step"). Tool names are the

@@ -9,7 +9,7 @@ import matter from 'gray-matter';
 import { z } from 'zod';
 import { PHASES, type Phase } from '../chain/schema.js';
 import type { PromptIssue } from '../errors.js';
-import { PROMPT_VARIABLES, type PromptVariable } from '../phases/protocol.js';
+import { FindingsSchema, PROMPT_VARIABLES, type PromptVariable } from '../phases/protocol.js';
 
 /** Where a prompt came from, in override order: a later layer replaces a same-named prompt. */
 export const LAYERS = ['built-in', 'user', 'extra', 'workspace'] as const;
@@ -51,6 +51,12 @@ export const FrontmatterSchema = z.strictObject({
   tier: z.enum(PROMPT_TIERS).default('default'),
   /** Other names this prompt answers to: the names of prompts merged into it (they stay resolvable). */
   aliases: z.array(z.string().regex(PROMPT_NAME_RE, 'must be snake_case (a-z, 0-9 and _, starting with a letter)')).default([]),
+  /**
+   * Top-level fields of record_findings this prompt's result must carry (e.g. `[verdict]` for a
+   * gate); a result without one is sent back to the model naming it. Each must be a field of
+   * FindingsSchema.
+   */
+  requires: z.array(z.string()).default([]),
 });
 export type Frontmatter = z.infer<typeof FrontmatterSchema>;
 
@@ -68,6 +74,8 @@ export interface PromptDoc {
   tier: PromptTier;
   /** Names of prompts merged into this one; `catalog.get(alias)` returns this prompt. */
   aliases: string[];
+  /** Fields its result must contain (frontmatter `requires`). */
+  requires: string[];
   /** The markdown after the frontmatter, trimmed. */
   body: string;
   file: string;
@@ -139,6 +147,11 @@ export function parsePromptFile(text: string, file: string, category: string, la
   }
   if (Array.isArray(data.aliases) && data.aliases.includes(data.name)) {
     issues.push(issue('aliases', `"${String(data.name)}" is the prompt's own name`));
+  }
+  if (Array.isArray(data.requires)) {
+    for (const field of data.requires) {
+      if (typeof field === 'string' && !(field in FindingsSchema.shape)) issues.push(issue('requires', `"${field}" is not a field of the result (record_findings: ${Object.keys(FindingsSchema.shape).join(', ')})`));
+    }
   }
   const body = parsed.content.trim();
   if (!body) issues.push(issue('body', 'is empty'));

@@ -1,24 +1,41 @@
 /**
  * The bounded agent loop behind `LlmClient.runStructured`, independent of the transport: `send`
  * makes one Messages API call. Ends when the model calls the step's result tool with valid input.
+ *
+ * Tool choice: `auto` with the step's thinking on every call while agent turns remain, so the
+ * model can reason before it acts; thinking blocks stay in the conversation unchanged. A turn
+ * that ends in text gets one reminder; a second one, or the last allowed turn, forces the result
+ * tool, and a forced call never thinks (the API refuses thinking with a forced tool).
+ *
+ * `stop_reason`: `tool_use` / `end_turn` as above; `max_tokens` with an unfinished tool call
+ * runs nothing of that turn, tells the model its output was cut and how to write in parts, and
+ * raises `max_tokens` once; `refusal` ends the step (StepFailedError naming it); `pause_turn`
+ * sends the conversation back as it is so the model continues.
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { StepFailedError } from '../errors.js';
 import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from './types.js';
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
-import { classifyUses, handleTurn, toolUses } from './tool-turn.js';
+import { classifyUses, handleTurn, toolUses, type ToolUseBlock } from './tool-turn.js';
 import { splitTranscript } from './transcript.js';
+import { raisedMaxTokens, thinkingAllowed, thinkingParam } from './thinking.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
+type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 
-/** One completed call: the assistant message's content blocks (as params) and its record. */
+/** One completed call: the assistant message's content blocks (as params), its stop reason and its record. */
 export interface SentCall {
   content: ContentBlockParam[];
+  /** The API's `stop_reason` (null when the transport does not report one). */
+  stopReason?: string | null;
   call: LlmCallResult;
 }
 
 export type Send = (request: LaidOutRequest, hooks: RunHooks) => Promise<SentCall>;
+
+/** Starts the user message that reminds the model to finish (recognized again on resume). */
+export const REMINDER_PREFIX = 'Reminder:';
 
 function isAssistant(m: MessageParam | undefined): m is MessageParam & { role: 'assistant' } {
   return m?.role === 'assistant';
@@ -28,13 +45,20 @@ function blocksOf(m: MessageParam): readonly unknown[] {
   return typeof m.content === 'string' ? [] : m.content;
 }
 
+function isReminder(m: MessageParam | undefined): boolean {
+  if (!m || m.role !== 'user') return false;
+  const first = typeof m.content === 'string' ? m.content : m.content[0]?.type === 'text' ? m.content[0].text : '';
+  return first.startsWith(REMINDER_PREFIX);
+}
+
 /**
- * Pure: calls, corrections and workspace tool calls already spent in `messages` (a resumed
- * step). Every assistant message is a call; one that did not end the run counts as a correction
- * when it called no tool, the result tool (then rejected), or a tool outside the step. The last
- * message is left to the loop, which handles it as it would a fresh reply.
+ * Pure: calls, corrections, reminders and workspace tool calls already spent in `messages` (a
+ * resumed step). Every assistant message is a call; one that did not end the run counts as a
+ * correction when it called no tool or called the result tool (then rejected). A call of a tool
+ * not enabled in the step is no correction. The last message is left to the loop, which handles
+ * it as it would a fresh reply.
  */
-export function spentIn(messages: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number } {
+export function spentIn(messages: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
   let corrections = 0;
@@ -44,17 +68,30 @@ export function spentIn(messages: readonly MessageParam[], spec: Pick<Structured
     const uses = toolUses(blocksOf(m));
     const c = classifyUses(uses, spec);
     toolCalls += c.workspaceCalls;
-    if (uses.length === 0 || c.callsResult || c.misdirected) corrections++;
+    if (uses.length === 0 || c.callsResult) corrections++;
   }
-  return { turns: assistants.length, corrections, toolCalls };
+  return { turns: assistants.length, corrections, toolCalls, reminded: messages.some(isReminder) };
+}
+
+/** The tool_result blocks for a turn cut at `max_tokens`: nothing of it ran. */
+function cutResults(uses: readonly ToolUseBlock[], maxTokens: number): ToolResultBlockParam[] {
+  return uses.map((u, i) => ({
+    type: 'tool_result',
+    tool_use_id: u.id,
+    is_error: true,
+    content:
+      i === uses.length - 1
+        ? `Your output reached max_tokens (${maxTokens} tokens) while you were writing this ${u.name} call, so its input is incomplete and nothing of this turn was run. ` +
+          'Write in parts: create a large file with its first part (write_file), then add the rest with edit_file calls of a few hundred lines each; keep each tool input well under the limit.'
+        : 'Not run: the turn was cut at max_tokens before it was complete.',
+  }));
 }
 
 /**
- * Runs the loop (see `LlmClient.runStructured`). Tool choice: `any` while agent turns remain,
- * the result tool once `spec.maxTurns` turns are spent or after a correction.
- * Throws `StepFailedError` after `spec.maxCorrections` corrections (see `StructuredRunSpec`),
- * or when the step would pass `spec.maxCalls` calls or `spec.maxToolCalls` tool calls;
- * rethrows whatever `send`, a hook or a tool throws.
+ * Runs the loop (see `LlmClient.runStructured` and this module's header). Throws
+ * `StepFailedError` after `spec.maxCorrections` corrections, on a refusal, or when the step
+ * would pass `spec.maxCalls` calls or `spec.maxToolCalls` tool calls; rethrows whatever `send`,
+ * a hook or a tool throws.
  */
 export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, hooks: RunHooks = {}): Promise<StructuredRunResult<T>> {
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
@@ -65,55 +102,79 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     ? structuredClone(splitTranscript(spec.resumeMessages).messages)
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
   const calls: LlmCallResult[] = [];
-  let { turns, corrections, toolCalls } = spentIn(messages, spec);
+  let { turns, corrections, toolCalls, reminded } = spentIn(messages, spec);
   let forceResult = false;
   let lastForced = false;
+  let lastStop: string | null | undefined;
+  let maxTokens = spec.maxTokens;
+  let raised = false;
   const correct = (what: string) => {
     corrections++;
-    forceResult = true;
     if (corrections > spec.maxCorrections) throw noResult(spec, what);
   };
 
   for (;;) {
     const last = messages.at(-1);
-    if (isAssistant(last)) {
+    if (isAssistant(last) && lastStop === 'refusal') throw refused(spec, last);
+    if (isAssistant(last) && lastStop === 'model_context_window_exceeded') {
+      throw new StepFailedError(`the step's conversation filled ${spec.model}'s context window before ${spec.result.name}`, 'Lower limits.context_tokens or caps.implementation_agent_turns, or choose a model with a larger window, then `claude-exec resume ID`.');
+    }
+    if (isAssistant(last) && lastStop !== 'pause_turn') {
       const uses = toolUses(blocksOf(last));
-      if (uses.length === 0) {
+      if (lastStop === 'max_tokens' && uses.length > 0) {
+        messages.push({ role: 'user', content: cutResults(uses, maxTokens) });
+        if (!raised) maxTokens = raisedMaxTokens(spec.model, maxTokens);
+        raised = true;
+      } else if (uses.length === 0) {
         correct('did not call any tool');
-        messages.push({ role: 'user', content: [{ type: 'text', text: `Call ${spec.result.name} now to finish this step.` }] });
+        if (reminded || lastForced) forceResult = true;
+        reminded = true;
+        messages.push({ role: 'user', content: [{ type: 'text', text: `${REMINDER_PREFIX} this step ends only when you call ${spec.result.name}. Call it now with your result, or call the tools you still need first.` }] });
       } else {
         const planned = classifyUses(uses, spec).workspaceCalls;
         if (toolCalls + planned > spec.maxToolCalls) throw capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls');
         const outcome = await handleTurn(uses, spec, hooks);
         if (outcome.kind === 'result') return { value: outcome.value, calls, messages };
         toolCalls += outcome.toolCalls;
-        forceResult = false;
         if (outcome.resultRejected) correct('gave invalid input');
-        else if (outcome.misdirected) correct('called tools that are not available in this step');
-        else if (lastForced) correct(`did not call ${spec.result.name} when asked to`);
+        else if (lastForced) correct(outcome.misdirected ? 'called tools that are not available in this step' : `did not call ${spec.result.name} when asked to`);
         messages.push({ role: 'user', content: outcome.toolResults });
       }
     }
 
     if (turns >= spec.maxCalls) throw capReached(spec, `${spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
     const forced = forceResult || turns >= spec.maxTurns;
+    const thinking = forced || !thinkingAllowed(messages) ? null : thinkingParam(spec.model, spec.thinking ?? 'off', maxTokens);
     const request = buildRequest({
       model: spec.model,
       prefix: spec.prefix,
       tools,
       messages,
-      maxTokens: spec.maxTokens,
-      toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'any' },
+      maxTokens,
+      toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
+      thinking,
     });
     await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request), messages });
     const sent = await send(request, hooks);
     turns++;
     lastForced = forced;
+    lastStop = sent.stopReason;
     calls.push(sent.call);
     const content = sent.content.length > 0 ? sent.content : [{ type: 'text' as const, text: '(no output)' }];
     messages.push({ role: 'assistant', content });
     await hooks.onCall?.(sent.call, structuredClone(messages));
   }
+}
+
+function refused(spec: StructuredRunSpec<unknown>, last: MessageParam): StepFailedError {
+  const text = blocksOf(last)
+    .map((b) => ((b as { type?: string; text?: string }).type === 'text' ? ((b as { text?: string }).text ?? '') : ''))
+    .join(' ')
+    .trim();
+  return new StepFailedError(
+    `the model refused the step (stop_reason: refusal)${text ? `: ${text.slice(0, 300)}` : ''}`,
+    `Read the step's request and rephrase the task, or choose another model (--model); \`claude-exec resume ID\` retries ${spec.result.name}.`,
+  );
 }
 
 export function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {

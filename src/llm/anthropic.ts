@@ -49,6 +49,9 @@ const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 function toParam(block: ContentBlock): ContentBlockParam {
   if (block.type === 'text') return { type: 'text', text: block.text };
   if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+  // Thinking blocks go back exactly as received (the API checks their signature).
+  if (block.type === 'thinking') return { type: 'thinking', thinking: block.thinking, signature: block.signature };
+  if (block.type === 'redacted_thinking') return { type: 'redacted_thinking', data: block.data };
   return block as unknown as ContentBlockParam;
 }
 
@@ -111,6 +114,7 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
       const latency = performance.now() - t0;
       return {
         content: message.content.map(toParam),
+        stopReason: message.stop_reason ?? null,
         call: {
           model: request.model,
           request_id: stream.request_id ?? null,

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentTool } from '../tools/types.js';
 import type { StablePrefix } from './types.js';
+import type { ThinkingParam } from './thinking.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS } from '../phases/protocol.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
@@ -28,6 +29,56 @@ export interface ToolDefinition {
   name: string;
   description: string;
   inputSchema: z.ZodType;
+  /**
+   * Send it with `strict: true` (structured outputs: the API guarantees input valid under the
+   * schema) when its schema can be expressed in strict mode (`strictInputSchema`); else as usual.
+   */
+  strict?: boolean;
+}
+
+/** Keywords the strict-mode grammar refuses (structured-outputs docs); zod still checks them locally. */
+const STRICT_DROPPED = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties'];
+
+/**
+ * Pure: `schema` as strict mode accepts it — every object closed (`additionalProperties: false`),
+ * bounds the grammar refuses dropped (the zod schema still enforces them when the input is
+ * validated), `minItems` above 1 dropped — or null when it has something strict mode cannot
+ * express (an object with open or typed additional properties, i.e. a record).
+ */
+export function strictInputSchema(schema: unknown): unknown {
+  if (Array.isArray(schema)) {
+    const out = schema.map(strictInputSchema);
+    return out.includes(null) ? null : out;
+  }
+  if (schema === null || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (STRICT_DROPPED.includes(key)) continue;
+    if (key === 'minItems' && typeof value === 'number' && value > 1) continue;
+    if (key === 'additionalProperties') {
+      if (value !== false) return null;
+      continue;
+    }
+    if (key === 'properties' && value && typeof value === 'object') {
+      const props: Record<string, unknown> = {};
+      for (const [name, sub] of Object.entries(value)) {
+        const strict = strictInputSchema(sub);
+        if (strict === null) return null;
+        props[name] = strict;
+      }
+      out[key] = props;
+      continue;
+    }
+    if (key === 'items' || key === 'anyOf' || key === 'allOf' || key === 'oneOf' || key === 'prefixItems') {
+      const sub = strictInputSchema(value);
+      if (sub === null) return null;
+      out[key] = sub;
+      continue;
+    }
+    out[key] = value;
+  }
+  if (out.type === 'object') out.additionalProperties = false;
+  return out;
 }
 
 /**
@@ -41,12 +92,16 @@ export const RESULT_TOOLS: readonly ToolDefinition[] = [
     description:
       'Record the result of this step. Call it exactly once, when the step is done; the chain continues from what you record here.',
     inputSchema: FindingsSchema,
+    // Asked, but sent without `strict`: `discovered` is a record (typed additional properties),
+    // which strict mode cannot express, so strictInputSchema declines it.
+    strict: true,
   },
   {
     name: CHOOSE_NEXT_PROMPTS,
     description:
       'Decide which catalog prompts run next (independent ones run concurrently) and whether the context is ready for analysis.',
     inputSchema: NextPromptsSchema,
+    strict: true,
   },
 ];
 
@@ -79,7 +134,9 @@ export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolD
   const out: Tool[] = all.map((t) => {
     if (seen.has(t.name)) throw new Error(`duplicate tool name: ${t.name}`);
     seen.add(t.name);
-    return { name: t.name, description: t.description, input_schema: toolInputSchema(t.name, t.inputSchema) };
+    const schema = toolInputSchema(t.name, t.inputSchema);
+    const strict = t.strict ? strictInputSchema(schema) : null;
+    return strict ? { name: t.name, description: t.description, input_schema: strict as Tool['input_schema'], strict: true } : { name: t.name, description: t.description, input_schema: schema };
   });
   const last = out.at(-1);
   if (last) out[out.length - 1] = { ...last, cache_control: EPHEMERAL };
@@ -127,22 +184,31 @@ export interface RequestLayoutInput {
   messages: readonly MessageParam[];
   maxTokens: number;
   toolChoice?: ToolChoice;
+  /** Never together with a forced tool choice (the API refuses it). */
+  thinking?: ThinkingParam | null;
 }
 
 export interface LaidOutRequest {
   model: string;
   max_tokens: number;
+  thinking?: ThinkingParam;
   system: TextBlockParam[];
   tools: Tool[];
   tool_choice?: ToolChoice;
   messages: MessageParam[];
 }
 
-/** The full request body (without `stream`) in the cache-friendly layout described above. */
+/**
+ * The full request body (without `stream`) in the cache-friendly layout described above. Throws
+ * `Error` when thinking is asked together with a forced tool choice (a bug: the API refuses it).
+ */
 export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
+  const forced = input.toolChoice?.type === 'any' || input.toolChoice?.type === 'tool';
+  if (forced && input.thinking) throw new Error('thinking cannot be combined with a forced tool choice');
   return {
     model: input.model,
     max_tokens: input.maxTokens,
+    ...(input.thinking ? { thinking: input.thinking } : {}),
     system: buildSystem(input.prefix),
     tools: input.tools,
     ...(input.toolChoice ? { tool_choice: input.toolChoice } : {}),

@@ -14,9 +14,10 @@ type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 export type TurnOutcome<T> =
   | { kind: 'result'; value: T }
   /**
-   * `resultRejected`: the result tool was called with invalid input. `misdirected`: a call named
-   * a tool that is unknown, disabled in this step, or the other result tool. Either costs one
-   * correction. `toolCalls`: workspace tools executed in this turn.
+   * `resultRejected`: the result tool was called with invalid input or without a field its
+   * prompt requires (one correction). `misdirected`: a call named a tool that is unknown,
+   * disabled in this step, or the other result tool (answered with an error; no correction).
+   * `toolCalls`: workspace tools executed in this turn.
    */
   | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean; misdirected: boolean; toolCalls: number };
 
@@ -40,6 +41,19 @@ export function classifyUses(uses: readonly { name: string }[], spec: Pick<Struc
 /** Zod issues as `path: message` lines (`(root)` for the top level). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('\n');
+}
+
+/**
+ * Pure: the fields of `spec.requires` that `value` lacks (absent, null, an empty string or an
+ * empty list), in the order they are required.
+ */
+export function missingRequired(value: unknown, requires: readonly string[] | undefined): string[] {
+  if (!requires?.length || value === null || typeof value !== 'object') return [...(requires ?? [])];
+  const v = value as Record<string, unknown>;
+  return requires.filter((field) => {
+    const x = v[field];
+    return x === undefined || x === null || x === '' || (Array.isArray(x) && x.length === 0);
+  });
 }
 
 /** The tool_use blocks of an assistant message's content. */
@@ -71,7 +85,7 @@ export interface UseOutcome<T> {
   value?: { v: T };
   /** The result tool was called with invalid input (one correction). */
   resultRejected?: boolean;
-  /** An unknown or disabled tool, or the other result tool, was called (one correction). */
+  /** An unknown or disabled tool, or the other result tool, was called (answered with an error). */
   misdirected?: boolean;
   /** A workspace tool was executed. */
   ran?: boolean;
@@ -86,6 +100,11 @@ export interface UseOutcome<T> {
 export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T>, hooks: RunHooks): Promise<UseOutcome<T>> {
   if (use.name === spec.result.name) {
     const parsed = spec.result.schema.safeParse(use.input);
+    const missing = parsed.success ? missingRequired(parsed.data, spec.result.requires) : [];
+    if (parsed.success && missing.length > 0) {
+      const fields = missing.map((f) => `\`${f}\``).join(', ');
+      return { block: errorResult(use.id, `${spec.result.name} is missing ${fields}, which this prompt's result must contain; call ${spec.result.name} again with ${missing.length > 1 ? 'them' : 'it'} filled in.`), resultRejected: true };
+    }
     if (parsed.success) return { block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' }, value: { v: parsed.data } };
     const issues = formatIssues(parsed.error.issues);
     return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: true };

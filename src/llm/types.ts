@@ -6,6 +6,7 @@ import type { CassetteRecorder } from './cassette.js';
 import type { z } from 'zod';
 import type { Usage } from '../chain/schema.js';
 import type { AgentTool } from '../tools/types.js';
+import type { ThinkingSetting } from './thinking.js';
 
 /**
  * How a call is paid for: `api` per token (an API key, a gateway, a cloud provider), or
@@ -42,6 +43,11 @@ export interface ResultToolSpec<T> {
   name: string;
   description: string;
   schema: z.ZodType<T>;
+  /**
+   * Top-level fields this step's result must carry (the prompt's `requires:` frontmatter); a
+   * result without one goes back to the model as an error naming it (one correction).
+   */
+  requires?: readonly string[];
 }
 
 export interface StructuredRunSpec<T> {
@@ -55,12 +61,16 @@ export interface StructuredRunSpec<T> {
   allTools: AgentTool[];
   /** Names of `allTools` this run may actually execute; others return an error tool_result. */
   enabledTools: string[];
-  /** Agent turns before the result tool is forced (0 = force it on the first call). */
+  /**
+   * Calls with `tool_choice: auto` before the result tool is forced (0 = force it on the first
+   * call). A call of a tool not enabled here is answered with an error tool_result and costs a
+   * turn, not a correction.
+   */
   maxTurns: number;
   /**
    * Replies that did not move the step on, sent back for correction before the step fails
-   * (DESIGN §5: 2): a result that fails its schema, a reply with no tool call, a call of an
-   * unknown or disabled tool or of the other result tool, any other tool once the result is forced.
+   * (DESIGN §5: 2): a result that fails its schema or its prompt's contract (`requires`), a reply
+   * with no tool call, any other tool once the result is forced.
    */
   maxCorrections: number;
   /**
@@ -70,7 +80,10 @@ export interface StructuredRunSpec<T> {
    */
   maxCalls: number;
   maxToolCalls: number;
+  /** `max_tokens` of each call (set per step from the model's limit and the work, ./thinking.ts). */
   maxTokens: number;
+  /** Thinking on the calls with `tool_choice: auto` (absent = off); forced calls never think. */
+  thinking?: ThinkingSetting;
   /** Messages of an interrupted run of this step, to continue without repeating calls. */
   resumeMessages?: unknown[];
 }

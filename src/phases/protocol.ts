@@ -23,15 +23,15 @@ export const FindingsSchema = z.object({
   findings: z
     .array(z.string())
     .optional()
-    .describe('Concrete facts established, each citing files/lines or the requirement text it rests on.'),
+    .describe('Facts established, each citing file:line or the requirement it rests on.'),
   cites: z
     .array(z.string())
     .optional()
-    .describe('Ids of earlier memory entries this result relies on (e.g. F4.2, R6.1, AC3).'),
+    .describe('Ids of memory entries this result relies on (e.g. F4.2, AC3).'),
   discovered: z
     .record(z.string(), z.union([z.string(), z.array(z.string())]))
     .optional()
-    .describe('Facts to keep in the chain, keyed by topic (e.g. stack, entry_points, auth, routes, data_models, test_command).'),
+    .describe('Facts to keep, keyed by topic (e.g. stack, entry_points, routes, test_command).'),
   uncertainties: z
     .array(
       z.object({
@@ -52,7 +52,7 @@ export const FindingsSchema = z.object({
       implementation_details: unit.optional(),
     })
     .optional()
-    .describe('Calibrated confidence after this step (0..1); give only the dimensions this step assessed.'),
+    .describe('Confidence after this step (0..1), only in the dimensions it assessed.'),
   ambiguity_score: unit.optional().describe('Requirement prompts: 0 = unambiguous, 1 = cannot proceed without answers.'),
   questions: z
     .array(
@@ -64,7 +64,7 @@ export const FindingsSchema = z.object({
     )
     .max(5)
     .optional()
-    .describe('Clarifying questions for the human, most uncertainty-reducing first, at most 5.'),
+    .describe('Questions for the human, most uncertainty-reducing first.'),
   decisions: z
     .array(z.object({ key: z.string(), choice: z.string(), rationale: z.string() }))
     .optional()
@@ -75,7 +75,7 @@ export const FindingsSchema = z.object({
   requirements: z
     .array(z.string())
     .optional()
-    .describe('Requirement prompts: the complete list of testable acceptance criteria, one per item.'),
+    .describe('Requirement prompts: every testable acceptance criterion, one per item.'),
   solution: z.string().optional().describe('Markdown: the design this step proposes, or the document it writes.'),
   revision_reason: z.string().optional().describe('uncertainty_resolver: why `solution` revises the proposal.'),
   presentation: z.string().optional().describe('solution_presenter: the text shown at the approval gate.'),
@@ -93,7 +93,7 @@ export const FindingsSchema = z.object({
       notes: z.array(z.string()).optional(),
     })
     .optional()
-    .describe('Quality and readiness prompts: pass/fail with the issues that block.'),
+    .describe('Gates: pass/fail with the blocking issues.'),
   gap: z
     .object({
       description: z.string(),
@@ -120,7 +120,7 @@ export const NextPromptsSchema = z.object({
       }),
     )
     .max(4)
-    .describe('Independent prompts to run next (they run concurrently); empty when ready.'),
+    .describe('Prompts to run next, concurrently; empty when ready.'),
   ready_for_analysis: z.boolean().describe('true when the context is sufficient for uncertainty analysis.'),
   need_new_prompt: z.boolean().describe('true when no catalog prompt fits an important open uncertainty.'),
   rationale: z.string(),

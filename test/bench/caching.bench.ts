@@ -2,7 +2,7 @@
  * Caching and the prefix (DESIGN §10, issue 7): the first call of a chain sends at most 9,000
  * input tokens with the built-in library, and from the second call on at least 85% of input tokens
  * are cache reads, on the fake server's prefix-cache simulation (test/helpers/fake-cache.ts: the
- * documented breakpoint and look-back rules, 1,024-token minimum; a cache is per model). One
+ * documented breakpoint and look-back rules, TTLs, the model's minimum; a cache is per model). One
  * chain with the default concurrency (4), batches of 4 discovery prompts with read-tool turns;
  * usage is taken from the chain's own call records. Share of a call = cache read / (input +
  * cache write + cache read). The prompts' tiers use three models by default, and the first call

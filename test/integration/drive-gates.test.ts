@@ -42,6 +42,8 @@ function responder(req: RecordedRequest) {
       return findings({ solution: 'Sign tokens with HMAC in src/token.js.' });
     case 'uncertainty_resolver':
       return findings({ solution: 'Logout: refresh tokens are revoked server-side.' });
+    case 'solution_designer':
+      return findings({ file_plan: [{ path: 'test/token.test.js', action: 'create', change: 'tests first' }, { path: 'src/token.js', action: 'create', change: 'HMAC signing' }] });
     case 'test_generator': {
       if (forced) return findings();
       const results = toolResults(req);

@@ -52,22 +52,26 @@ const spec = (over: Partial<StructuredRunSpec<Findings>> = {}): StructuredRunSpe
 
 const messageRequests = () => server!.requests.filter((r) => r.path === '/v1/messages');
 
-describe('corrections count every reply that does not move the step on', () => {
+describe('a call of a tool not enabled is an error result; corrections count replies that do not move the step on', () => {
   it.each([
-    ['an unknown tool', () => toolReply('delete_everything', { all: true })],
-    ['the other result tool', () => toolReply(CHOOSE_NEXT_PROMPTS, { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'x' })],
-    ['a tool disabled in this step', () => toolReply('write_file', { path: 'a', content: 'b' })],
-    ['no tool at all', () => textReply('I would rather chat.')],
-  ])('a model that keeps calling %s is stopped after maxCorrections (1 + 2 calls)', async (_what, reply) => {
+    ['an unknown tool', () => toolReply('delete_everything', { all: true }), /delete_everything is not available/],
+    ['the other result tool', () => toolReply(CHOOSE_NEXT_PROMPTS, { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'x' }), /not the result of this step/],
+    ['a tool disabled in this step', () => toolReply('write_file', { path: 'a', content: 'b' }), /write_file is not available/],
+  ])('a model that keeps calling %s uses its turns, then the forced result and its corrections (4 + 1 + 2 calls)', async (_what, reply, error) => {
     const c = await client(() => reply());
     const err = await c.runStructured(spec()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(StepFailedError);
-    expect(messageRequests()).toHaveLength(3);
-    // After the first miss the result tool is forced.
-    expect(messageRequests().slice(1).map((r) => r.body.tool_choice)).toEqual([
-      { type: 'tool', name: RECORD_FINDINGS },
-      { type: 'tool', name: RECORD_FINDINGS },
-    ]);
+    expect(messageRequests()).toHaveLength(7);
+    // A refused call is answered and the model goes on: nothing is forced while turns remain.
+    expect(messageRequests().map((r) => r.body.tool_choice.type)).toEqual(['auto', 'auto', 'auto', 'auto', 'tool', 'tool', 'tool']);
+    for (const r of messageRequests().slice(1, 4)) expect(r.body.messages.at(-1).content[0]).toMatchObject({ type: 'tool_result', is_error: true, content: expect.stringMatching(error) });
+  });
+
+  it('a model that keeps answering in text gets one reminder, then the forced result, then fails (1 + 1 + 1 calls)', async () => {
+    const c = await client(() => textReply('I would rather chat.'));
+    const err = await c.runStructured(spec()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailedError);
+    expect(messageRequests().map((r) => r.body.tool_choice)).toEqual([{ type: 'auto' }, { type: 'auto' }, { type: 'tool', name: RECORD_FINDINGS }]);
   });
 
   it('a model that ignores a forced result and keeps calling an enabled tool is stopped too', async () => {
@@ -120,8 +124,9 @@ describe('hard caps per step', () => {
       { role: 'user' as const, content: 'call it' },
       { role: 'assistant' as const, content: [use(RECORD_FINDINGS)] },
     ];
-    // The last assistant message is the loop's to handle; the three before it: 1 ok, 2 corrections.
-    expect(spentIn(messages as never, s)).toEqual({ turns: 4, corrections: 2, toolCalls: 2 });
+    // The last assistant message is the loop's to handle; the three before it: 1 ok, a call of a
+    // tool not enabled (answered, no correction), a text turn (one correction).
+    expect(spentIn(messages as never, s)).toEqual({ turns: 4, corrections: 1, toolCalls: 2, reminded: false });
   });
 });
 

@@ -50,6 +50,43 @@ describe('fake Messages API', () => {
     expect((err as InstanceType<typeof Anthropic.APIError>).requestID).toBe('req_fake_0');
   });
 
+  it('refuses a request the API refuses with 400 invalid_request_error, before its responder sees it', async () => {
+    let asked = 0;
+    const { sdk } = await start(() => {
+      asked++;
+      return textReply('x');
+    });
+    const err = await sdk.messages
+      .create({ model: 'claude-sonnet-4-6', max_tokens: 4096, thinking: { type: 'enabled', budget_tokens: 2048 }, tool_choice: { type: 'any' }, tools: [{ name: 't', input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'x' }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect((err as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'Thinking may not be enabled when tool_choice forces tool use.' } });
+    expect(asked).toBe(0);
+    expect(server!.rejected.map((r) => r.message)).toEqual(['Thinking may not be enabled when tool_choice forces tool use.']);
+    // The same request without thinking is answered.
+    await sdk.messages.create({ model: 'claude-sonnet-4-6', max_tokens: 4096, tool_choice: { type: 'any' }, tools: [{ name: 't', input_schema: { type: 'object' } }], messages: [{ role: 'user', content: 'x' }] });
+    expect(asked).toBe(1);
+  });
+
+  it('sends a signed thinking block first when thinking is on, and checks it when it comes back', async () => {
+    const { sdk } = await start((_req, i) => (i === 0 ? { thinking: 'plan the call', toolUses: [{ name: 't', input: {} }] } : textReply('done')));
+    const base = { model: 'claude-sonnet-4-6', max_tokens: 4096, thinking: { type: 'adaptive' as const }, tools: [{ name: 't', input_schema: { type: 'object' as const } }] };
+    const first = await sdk.messages.create({ ...base, messages: [{ role: 'user', content: 'x' }] });
+    expect(first.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    const [thinking, use] = first.content as [Anthropic.Messages.ThinkingBlock, Anthropic.Messages.ToolUseBlock];
+    const loop = (assistant: Anthropic.Messages.ContentBlockParam[]) => [
+      { role: 'user' as const, content: 'x' },
+      { role: 'assistant' as const, content: assistant },
+      { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: use.id, content: 'ok' }] },
+    ];
+    const altered = await sdk.messages.create({ ...base, messages: loop([{ ...thinking, thinking: 'plan the call, edited' }, use]) }).catch((e: unknown) => e);
+    expect(altered).toBeInstanceOf(Anthropic.BadRequestError);
+    const dropped = await sdk.messages.create({ ...base, messages: loop([use]) }).catch((e: unknown) => e);
+    expect(String(dropped)).toMatch(/Expected `thinking` or `redacted_thinking`, but found `tool_use`/);
+    const ok = await sdk.messages.create({ ...base, messages: loop([thinking, use]) });
+    expect(ok.content.at(-1)).toMatchObject({ type: 'text', text: 'done' });
+  });
+
   it('counts tokens deterministically, or answers 404 when counting is off', async () => {
     const { sdk } = await start(() => textReply('x'));
     const body = { model: 'm', messages: [{ role: 'user' as const, content: 'hello world' }] };

@@ -92,7 +92,8 @@ process.exit(require('child_process').spawnSync(process.execPath, ['--test'], { 
       const { ctx } = w.chain();
       expect(ctx.status).toBe('failed');
       const step = ctx.steps.find((s) => s.prompt === 'requirement_disambiguator')!;
-      expect(ctx.calls.filter((c) => c.step === step.n)).toHaveLength(3);
+      // One unforced turn (its call answered with an error, no correction), then the forced result ignored 3 times.
+      expect(ctx.calls.filter((c) => c.step === step.n)).toHaveLength(4);
       hostile = false;
       const again = await w.run('resume', ctx.chain_id, '--yes', '--json');
       expect(again.exitCode, again.stderr).toBe(0);

@@ -32,6 +32,7 @@ export const PromptOutputSchema = z.object({
   tools,
   tier,
   aliases: z.array(z.string()).describe('names of prompts merged into this one (they resolve to it)'),
+  requires: z.array(z.string()).describe('fields of record_findings its result must contain'),
   body: z.string(),
   file: z.string(),
   layer,
