@@ -18,6 +18,7 @@ import { countsText } from '../tools/testReport.js';
 import { costLine } from './cost.js';
 import { memoryEntries, proposedQuestions, type MemoryEntry } from './entries.js';
 import { approvedSolution, currentSolution } from './fold.js';
+import { gateAnswers } from './gate-answers.js';
 import { clip, oneLine } from './tokens.js';
 
 export const SECTIONS = [
@@ -121,15 +122,15 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   for (const a of ctx.assumptions) if (!answered.some((q) => a.startsWith(`${q.question} → `))) add('answers', `- assumption: ${a}`, NEVER);
 
   titles.gate = '### Human feedback at the gate';
-  const answers = ctx.steps.filter((s) => s.prompt === 'uncertainty_resolver' && s.status === 'complete');
+  const answers = gateAnswers(ctx);
   let asked = 0;
   for (const a of ctx.approval_history) {
     if (a.user_response === 'approved' || !a.note) continue;
     if (a.kind === 'file-change') {
       add('gate', `- rejected the change to ${a.presented}: ${a.note}`, NEVER);
     } else if (a.user_response === 'more-info') {
-      const answer = answers[asked++]?.result as { answer?: string; summary?: string } | undefined;
-      add('gate', `- asked: ${a.note}${answer ? `\n  answer: ${oneLine(answer.answer ?? answer.summary ?? '')}` : ''}`, NEVER);
+      const answer = answers[asked++]?.answer;
+      add('gate', `- asked: ${a.note}${answer ? `\n  answer: ${oneLine(answer)}` : ''}`, NEVER);
     } else {
       add('gate', `- rejected the solution: ${a.note}`, NEVER);
     }

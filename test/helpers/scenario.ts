@@ -14,6 +14,9 @@ import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
 export { offeredName, readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
+/** uncertainty_resolver's answer to any question ("more info" at the gate). */
+export const RESOLVER_ANSWER = 'Logout revokes the refresh token: `createRefreshStore().revoke(id)` drops it, so the next refresh fails.';
+
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
 
 /** Questions per round of clarification (2 each, with proposed defaults). */
@@ -174,8 +177,9 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
         });
       case 'solution_synthesizer':
       case 'solution_presenter':
-      case 'uncertainty_resolver':
         return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, solution: SOLUTION });
+      case 'uncertainty_resolver':
+        return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, answer: RESOLVER_ANSWER, solution: SOLUTION });
       case 'test_generator':
         return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
       case 'tdd_flow_controller':
