@@ -3,7 +3,7 @@
  * runs the agent loop to its forced result tool, records every call (with cost) and the step,
  * and returns the validated result. Budget is checked before every call.
  */
-import type { Phase, PromptRun, Step } from '../chain/schema.js';
+import type { PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
 import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
@@ -14,7 +14,8 @@ import { renderCost } from '../memory/cost.js';
 import { PRESERVATION } from '../memory/maintenance.js';
 import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
-import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
+import { stepTools } from '../tools/step.js';
+import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
@@ -48,15 +49,6 @@ async function countInputTokens(deps: DriveDeps, model: string, messages: readon
   return n;
 }
 
-/**
- * The tools a prompt may execute in `phase` and its agent-turn cap (config caps): none → 0 turns
- * (the result tool is forced at once); write access only in implementation.
- */
-function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number } {
-  if (doc.tools === 'none') return { names: [], maxTurns: 0 };
-  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns };
-  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns };
-}
 
 /**
  * The memory budget of a run (config limits.context_tokens, estimated tokens). context_preservation
@@ -115,9 +107,11 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     cost: renderCost(ctx),
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
+  // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
+  if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
   instructions += `\n\nEnd by calling ${result.name}.`;
 
-  const tools = toolsFor(doc, phase, deps.config.caps);
+  const tools = stepTools(doc.tools, phase, deps.config.caps);
   const model = modelFor(session, doc, run);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;

@@ -142,7 +142,8 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   // A saved pattern's decisions and lessons: proposals, never settled facts (src/patterns/apply.ts).
   const pattern = ctx.pattern;
   if (pattern) {
-    titles.pattern = `### Pattern applied: ${pattern.name} (${Math.round(pattern.similarity * 100)}% match) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
+    const how = pattern.reason ? `named by new_case: ${oneLine(pattern.reason)}` : `${Math.round(pattern.similarity * 100)}% match`;
+    titles.pattern = `### Pattern applied: ${pattern.name} (${how}) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
     for (const d of pattern.decisions) add('pattern', `- proposed decision ${d.key}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 200)})`, 80);
     for (const l of pattern.lessons) add('pattern', `- lesson: ${clip(oneLine(l), 300)}`, 60);
   }
