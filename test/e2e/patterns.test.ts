@@ -228,7 +228,7 @@ describe('a task in other words: new_case is shown the saved patterns and names 
     const r = await e.run('--yes', '--json', OAUTH);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toContain('Similar pattern');
-    expect(r.stderr).toMatch(new RegExp(`Pattern ${JWT} fits this task \\(new_case: [^)]*\\) — applied \\(--yes\\)`));
+    expect(r.stderr).toMatch(new RegExp(`Pattern ${JWT} fits this task \\(new_case: both change how users authenticate.*\\) — applied \\(--yes\\)`));
     expect(r.stderr).toContain(`Applying pattern ${JWT}: 2 question(s) with its answers as defaults`);
     const sent = sentFrom(before);
     expect(sent[0]!.prompt).toBe('new_case');
