@@ -191,4 +191,14 @@ describeClaudeCode('claude-code backend: runStructured', () => {
     expect(sent).toHaveLength(3);
     expect(lastUser(sent[2]!)).toContain('The tool turns of this step are spent: call record_findings now');
   }, CC_TIMEOUT_MS);
+
+  it('the last call the step may make is told to submit, though agent turns remain (the call cap binds first)', async () => {
+    reads.length = 0;
+    const { server, client } = await setup((req) => use(req, 'read_file', { path: `g${assistantTurns(req.body)}.js` }));
+    await expect(client.runStructured(spec({ maxTurns: 4, maxCorrections: 2, maxCalls: 2 }), recorder().hooks)).rejects.toThrow(/limit of 2 calls/);
+    const sent = messagesOf(server.requests);
+    expect(sent).toHaveLength(2);
+    expect(reads).toEqual(['g0.js']);
+    expect(lastUser(sent[1]!)).toContain('call record_findings now');
+  }, CC_TIMEOUT_MS);
 });
