@@ -15,7 +15,8 @@ import { workspaceCommit } from '../tools/git.js';
 import type { BaseDeps } from './deps.js';
 import { bindDeps, drive } from './drive.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from './forecast.js';
-import { seedChain } from '../patterns/apply.js';
+import { applyingLine, seedChain } from '../patterns/apply.js';
+import type { PatternCandidate } from '../patterns/offer.js';
 import type { PatternDoc } from '../patterns/file.js';
 import { readCostClasses } from './promptCosts.js';
 import { takeDriverLock } from './driverLock.js';
@@ -52,6 +53,8 @@ export interface DriveOptions {
   family?: FamilyBudget;
   /** A saved pattern to apply when the chain is created (src/patterns/apply.ts). */
   pattern?: { doc: PatternDoc; similarity: number; appliedBy: PatternUse['applied_by'] };
+  /** Saved patterns new_case is shown to say which applies, when none matched the task's words (src/patterns/offer.ts). */
+  patternCandidates?: PatternCandidate[];
   /**
    * Called once the chain is locked for this process and the answer (if any) is accepted, just
    * before it is driven: the web view replies to the page then, and the chain goes on behind it.
@@ -180,16 +183,12 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       }),
       forecast,
     };
-    return opts.pattern ? seedChain(ctx, opts.pattern.doc, { similarity: opts.pattern.similarity, appliedBy: opts.pattern.appliedBy, catalog: base.catalog }) : ctx;
+    if (opts.pattern) return seedChain(ctx, opts.pattern.doc, { similarity: opts.pattern.similarity, appliedBy: opts.pattern.appliedBy, catalog: base.catalog });
+    return { ...ctx, pattern_candidates: opts.patternCandidates ?? [] };
   });
   base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);
   if (forecast) base.ui.progress.info(forecastLine(forecast));
-  if (opts.pattern) {
-    const p = opts.pattern.doc;
-    base.ui.progress.info(
-      `Applying pattern ${p.name}: ${p.questions.length} question(s) with its answers as defaults, ${p.decisions.length} decision(s) to confirm or revise, discovery first: ${p.discovery_prompts.map((d) => d.name).join(', ') || '-'}`,
-    );
-  }
+  if (opts.pattern) base.ui.progress.info(applyingLine(opts.pattern.doc));
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }
 

@@ -23,6 +23,7 @@ import { approvalGate, approveChange, askQuestions } from './gates.js';
 import { keepOriginal, originalsDir } from './originals.js';
 import { recordChainCosts } from './promptCosts.js';
 import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
+import { offerNamedPattern } from './patternOffer.js';
 import type { ChainSession } from './session.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
@@ -62,7 +63,10 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       await maintainMemory(session, deps);
       const findings = await promptStep(session, deps, effect.run);
       const name = deps.catalog.get(effect.run.name)?.name ?? effect.run.name;
-      if (name === 'new_case') proposeWorkflow(session, deps);
+      if (name === 'new_case') {
+        proposeWorkflow(session, deps);
+        await offerNamedPattern(session, deps, findings);
+      }
       return { type: 'prompt-done', prompt: name, findings, confidence: c() };
     }
     case 'batch': {

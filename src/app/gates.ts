@@ -8,6 +8,7 @@
  */
 import { AwaitingInputError } from '../errors.js';
 import { openQuestions } from '../memory/fold.js';
+import { answersSinceDecision } from '../memory/gate-answers.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
 import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';
@@ -78,10 +79,11 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
     answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
+    for (const a of answersSinceDecision(ctx)) deps.ui.progress.info(`  you asked: ${a.question}\n  answer: ${a.answer?.trim() ?? '(no answer was recorded)'}`);
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
-    answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall);
+    answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall, answersSinceDecision(ctx));
   } else {
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     await session.update((c) => {

@@ -3,7 +3,7 @@
  * runs the agent loop to its forced result tool, records every call (with cost) and the step,
  * and returns the validated result. Budget is checked before every call.
  */
-import type { Phase, PromptRun, Step } from '../chain/schema.js';
+import type { PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
 import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
@@ -15,9 +15,10 @@ import { renderCost } from '../memory/cost.js';
 import { PRESERVATION } from '../memory/maintenance.js';
 import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
-import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../tools/index.js';
+import { stepTools } from '../tools/step.js';
+import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
-import { maxTokensFor, type OutputWork } from '../llm/thinking.js';
+import { maxTokensFor } from '../llm/thinking.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -48,17 +49,6 @@ async function countInputTokens(deps: DriveDeps, model: string, messages: readon
   const n = await deps.llm.countTokens({ model, prefix: deps.prefix, tools: deps.tools, messages: [...messages] });
   if (n === null) deps.tokenCounting = 'unsupported';
   return n;
-}
-
-/**
- * The tools a prompt may execute in `phase` and its agent-turn cap (config caps): none → 0 turns
- * (the result tool is forced at once); write access only in implementation.
- */
-function toolsFor(doc: PromptDoc, phase: Phase, caps: DriveDeps['config']['caps']): { names: string[]; maxTurns: number; work: OutputWork } {
-  // A prompt without tools still gets one unforced call, so it can think before it answers.
-  if (doc.tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
-  if (doc.tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns, work: 'code' };
-  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
 }
 
 /** The line that ends the first message: the tools a step may call, and how it ends. */
@@ -133,7 +123,9 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
     if (code) instructions += `\n\n${code}`;
   }
-  const tools = toolsFor(doc, phase, deps.config.caps);
+  // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
+  if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
+  const tools = stepTools(doc.tools, phase, deps.config.caps);
   instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);

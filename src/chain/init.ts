@@ -82,5 +82,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     sub: input.sub ?? null,
     forecast: null,
     pattern: null,
+    pattern_candidates: [],
   };
 }

@@ -522,6 +522,8 @@ export const PatternUseSchema = z.object({
   lessons: z.array(z.string()),
   /** How the chain departed from it (answers changed, decisions revised), set when the chain finishes. */
   adaptations: z.array(z.string()),
+  /** Why new_case named it for this task (matched by meaning); null when it was matched by words or named with --pattern. */
+  reason: z.string().nullable().default(null),
 });
 export type PatternUse = z.infer<typeof PatternUseSchema>;
 
@@ -646,5 +648,10 @@ export const ChainContextSchema = z.object({
   forecast: ForecastSchema.nullable().default(null),
   /** The saved pattern this chain applied (null: none). */
   pattern: PatternUseSchema.nullable().default(null),
+  /**
+   * Saved patterns new_case is shown (name and summary) to say which applies to the goal, when none
+   * matched its words at the start (src/patterns/offer.ts); empty when there are none or one was applied.
+   */
+  pattern_candidates: z.array(z.object({ name: z.string(), summary: z.string() })).default([]),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

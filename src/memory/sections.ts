@@ -19,6 +19,7 @@ import { countsText } from '../tools/testReport.js';
 import { costLine } from './cost.js';
 import { memoryEntries, proposedQuestions, type MemoryEntry } from './entries.js';
 import { approvedSolution, currentSolution } from './fold.js';
+import { gateAnswers } from './gate-answers.js';
 import { clip, oneLine } from './tokens.js';
 
 export const SECTIONS = [
@@ -130,15 +131,15 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   for (const a of ctx.assumptions) if (!answered.some((q) => a.startsWith(`${q.question} → `))) add('answers', `- assumption: ${a}`, NEVER);
 
   titles.gate = '### Human feedback at the gate';
-  const answers = ctx.steps.filter((s) => s.prompt === 'uncertainty_resolver' && s.status === 'complete');
+  const answers = gateAnswers(ctx);
   let asked = 0;
   for (const a of ctx.approval_history) {
     if (a.user_response === 'approved' || !a.note) continue;
     if (a.kind === 'file-change') {
       add('gate', `- rejected the change to ${a.presented}: ${a.note}`, NEVER);
     } else if (a.user_response === 'more-info') {
-      const answer = answers[asked++]?.result as { answer?: string; summary?: string } | undefined;
-      add('gate', `- asked: ${a.note}${answer ? `\n  answer: ${oneLine(answer.answer ?? answer.summary ?? '')}` : ''}`, NEVER);
+      const answer = answers[asked++]?.answer;
+      add('gate', `- asked: ${a.note}${answer ? `\n  answer: ${oneLine(answer)}` : ''}`, NEVER);
     } else {
       add('gate', `- rejected the solution: ${a.note}`, NEVER);
     }
@@ -150,7 +151,8 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   // A saved pattern's decisions and lessons: proposals, never settled facts (src/patterns/apply.ts).
   const pattern = ctx.pattern;
   if (pattern) {
-    titles.pattern = `### Pattern applied: ${pattern.name} (${Math.round(pattern.similarity * 100)}% match) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
+    const how = pattern.reason ? `named by new_case: ${oneLine(pattern.reason)}` : `${Math.round(pattern.similarity * 100)}% match`;
+    titles.pattern = `### Pattern applied: ${pattern.name} (${how}) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
     for (const d of pattern.decisions) add('pattern', `- proposed decision ${d.key}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 200)})`, 80);
     for (const l of pattern.lessons) add('pattern', `- lesson: ${clip(oneLine(l), 300)}`, 60);
   }

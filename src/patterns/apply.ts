@@ -16,6 +16,7 @@ import type { Catalog } from '../library/catalog.js';
 import type { NextPrompts } from '../phases/protocol.js';
 import { rankSimilar } from '../app/similar.js';
 import type { PatternDoc } from './file.js';
+import { PATTERN_DECISION } from './offer.js';
 
 /** Similarity (0..1) above which a pattern is suggested. */
 export const SUGGEST_THRESHOLD = 0.5;
@@ -45,9 +46,10 @@ export function matchPatterns(task: string, patterns: readonly PatternDoc[], min
 /**
  * Seeds `ctx` (a chain not started yet) with `doc` and returns it: questions q1…qN with the
  * pattern's answers as defaults, and the chain's `pattern` record. `catalog` decides which of
- * its discovery and generated prompts exist.
+ * its discovery and generated prompts exist; `reason` is why new_case named it (matched by meaning).
+ * The chain's pattern candidates are cleared: one pattern is applied.
  */
-export function seedChain(ctx: ChainContext, doc: PatternDoc, opts: { similarity: number; appliedBy: PatternUse['applied_by']; catalog: Catalog }): ChainContext {
+export function seedChain(ctx: ChainContext, doc: PatternDoc, opts: { similarity: number; appliedBy: PatternUse['applied_by']; catalog: Catalog; reason?: string }): ChainContext {
   const base = ctx.questions.length;
   const questions: Question[] = doc.questions.map((q, i) => ({
     id: `q${base + i + 1}`,
@@ -76,8 +78,15 @@ export function seedChain(ctx: ChainContext, doc: PatternDoc, opts: { similarity
       generated_missing: doc.generated_prompts.filter((n) => !known(n)),
       lessons: doc.lessons,
       adaptations: [],
+      reason: opts.reason ?? null,
     },
+    pattern_candidates: [],
   };
+}
+
+/** The line that says what applying `doc` brings (printed when a chain applies it). */
+export function applyingLine(doc: PatternDoc): string {
+  return `Applying pattern ${doc.name}: ${doc.questions.length} question(s) with its answers as defaults, ${doc.decisions.length} decision(s) to confirm or revise, discovery first: ${doc.discovery_prompts.map((d) => d.name).join(', ') || '-'}`;
 }
 
 /** True while the pattern's seeded questions wait for an answer (they are asked before the first call). */
@@ -119,7 +128,8 @@ export function patternAdaptations(ctx: ChainContext): string[] {
     if (!now) out.push(`decision ${d.key} not taken again (pattern: ${d.choice})`);
     else if (now.choice.trim() !== d.choice.trim()) out.push(`decision ${d.key} revised: "${d.choice}" → "${now.choice}"`);
   }
-  for (const key of Object.keys(ctx.decisions)) if (!p.decisions.some((d) => d.key === key)) out.push(`new decision ${key}: ${ctx.decisions[key]!.choice}`);
+  // The decision by which new_case named the pattern is not a departure from it.
+  for (const key of Object.keys(ctx.decisions)) if (key !== PATTERN_DECISION && !p.decisions.some((d) => d.key === key)) out.push(`new decision ${key}: ${ctx.decisions[key]!.choice}`);
   const ran = new Set(ctx.steps.filter((s) => s.status === 'complete').map((s) => s.prompt));
   for (const n of p.discovery) if (!ran.has(n)) out.push(`discovery prompt ${n} did not run`);
   return out;

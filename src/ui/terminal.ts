@@ -9,7 +9,7 @@ import type { Question } from '../chain/schema.js';
 import { InterruptedError } from '../errors.js';
 import { createProgress, type TerminalProgress } from './progress.js';
 import { sanitizeTerminal } from './sanitize.js';
-import type { ChangeResponse, GateResponse, Ui } from './types.js';
+import type { ChangeResponse, GateAnswerShown, GateResponse, Ui } from './types.js';
 
 export { createProgress } from './progress.js';
 
@@ -73,9 +73,10 @@ export function createTerminalUi(opts: TerminalUiOptions): TerminalUi {
         }
         return answers;
       }),
-    askApproval: (solution: string, confidence: number) =>
+    askApproval: (solution: string, confidence: number, answers: GateAnswerShown[] = []) =>
       ask('the solution approval', async (): Promise<GateResponse> => {
-        write(`\n${c.bold('Proposed solution')} ${c.dim(`(confidence ${Math.round(confidence * 100)}%)`)}\n\n${solution}\n`);
+        for (const a of answers) write(`\n${c.bold('You asked:')} ${a.question}\n${c.bold('Answer:')}\n${a.answer?.trim() || c.dim('(no answer was recorded)')}\n`);
+        write(`\n${c.bold(answers.length ? 'Proposed solution, presented again' : 'Proposed solution')} ${c.dim(`(confidence ${Math.round(confidence * 100)}%)`)}\n\n${solution}\n`);
         const response = await expand(
           {
             message: 'Approve this approach?',

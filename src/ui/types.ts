@@ -16,6 +16,9 @@ export interface Progress {
   warn(text: string): void;
 }
 
+/** A question the human asked at the solution gate and its answer (markdown; null when none was recorded). */
+export type GateAnswerShown = { question: string; answer: string | null };
+
 export type GateResponse = { response: 'approved' } | { response: 'rejected' | 'more-info'; note: string };
 /** `all`: approve this change and every later one of this implementation (the file-change gate's "all"). */
 export type ChangeResponse = { approved: true; all?: boolean } | { approved: false; reason: string };
@@ -30,8 +33,11 @@ export interface Ui {
   interactive: boolean;
   /** Asks each question with its proposed default; returns answers by question id. */
   askQuestions(questions: Question[]): Promise<Record<string, string>>;
-  /** Shows the solution and asks Y / n / more-info (with a reason or a question). */
-  askApproval(solution: string, confidence: number): Promise<GateResponse>;
+  /**
+   * Shows the answers to the questions asked at this gate ("more info", oldest first), then the
+   * solution, and asks Y / n / more-info (with a reason or a question).
+   */
+  askApproval(solution: string, confidence: number, answers?: GateAnswerShown[]): Promise<GateResponse>;
   /** Shows a diff of a file change and asks to apply it. */
   confirmChange(change: { path: string; diff: string; isNew: boolean }): Promise<ChangeResponse>;
   /** A yes/no question with a default (e.g. "Save as reusable pattern?"); absent where nobody can answer. */

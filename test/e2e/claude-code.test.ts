@@ -10,16 +10,32 @@ import { expect, it } from 'vitest';
 import { PHASES } from '../../src/chain/schema.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { claudeConfigDir, describeClaudeCode } from '../helpers/claude-code.js';
-import { jsonOut, onlyChain, phasesOf, setupE2e, spawnCli, waitForChain, type E2e } from '../helpers/e2e.js';
-import { GOAL, readTurn } from '../helpers/scenario.js';
+import { jsonOut, onlyChain, phasesOf, setupE2e, spawnCli, waitForChain } from '../helpers/e2e.js';
+import { GOAL, READS_FIRST, readTurn } from '../helpers/scenario.js';
+import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: every prompt run starts a Claude Code process, and other test files share the two cores. */
 const CC_E2E_TIMEOUT_MS = 400_000;
 
-const OUR_TOOLS = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests', 'record_findings', 'choose_next_prompts'].map((n) => `mcp__claude-exec__${n}`).sort();
+const cc = (name: string) => `mcp__claude-exec__${name}`;
+const READ_TOOLS = ['list_files', 'read_file', 'search_code'];
+const OUR_TOOLS = [...READ_TOOLS, 'write_file', 'edit_file', 'run_tests', 'record_findings', 'choose_next_prompts'].map(cc);
+/** Prompts whose stand-in model lists the workspace before it answers, whenever it is offered list_files. */
+const EXPLORERS = ['new_case', 'requirement_disambiguator', 'prompt_selector'];
 
-async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Record<string, string> = {}): Promise<E2e> {
+/**
+ * The tools a step should be offered on Claude Code, in order: its prompt's frontmatter `tools`
+ * (none → the result tool alone; write → read and write tools, in implementation only; else read
+ * tools), then its result tool (prompt_selector: choose_next_prompts).
+ */
+function expectedTools(prompt: string, tools: string | undefined, phase: string): string[] {
+  const result = prompt === 'prompt_selector' ? 'choose_next_prompts' : 'record_findings';
+  const workspace = tools === 'none' || tools === undefined ? [] : tools === 'write' && phase === 'implementation' ? [...READ_TOOLS, 'write_file', 'edit_file', 'run_tests'] : READ_TOOLS;
+  return [...workspace, result].map(cc);
+}
+
+async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof setupE2e>>> {
   const e = await setupE2e(opts);
   Object.assign(e.env, { CLAUDE_CONFIG_DIR: claudeConfigDir(), ...env });
   return e;
@@ -41,8 +57,8 @@ function conversationOf(body: { messages: { role: string; content: unknown }[] }
 const replyIndex = (messageId: string | null | undefined) => Number(/^msg_fake_(\d+)$/.exec(messageId ?? '')?.[1] ?? NaN);
 
 describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, fake API)', () => {
-  it('runs the whole chain with --yes: our tools only, usage equal to what the server sent, message by message', async () => {
-    const e = await claudeCodeE2e();
+  it('runs the whole chain with --yes (a model that reads before it answers): each step offered only its tools, usage equal to what the server sent, message by message', async () => {
+    const e = await claudeCodeE2e({ readsFirst: EXPLORERS });
     try {
       const r = await e.run('--backend', 'claude-code', '--yes', '--json', GOAL);
       expect(r.exitCode, r.stderr).toBe(0);
@@ -55,10 +71,25 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
       const suite = await execa('node', ['--test'], { cwd: e.ws.root, reject: false });
       expect(suite.exitCode, suite.stdout).toBe(0);
 
-      // Claude Code's built-in tools are never offered: every request carries exactly ours.
+      // Claude Code's built-in tools are never offered; of ours, each step gets what its prompt's
+      // `tools` allows in its phase, and a step whose result the API form forces gets only that.
       const sent = e.messages();
       expect(sent.length).toBeGreaterThan(15);
-      for (const req of sent) expect(req.body.tools.map((t: { name: string }) => t.name).sort()).toEqual(OUR_TOOLS);
+      const declared = new Map((await readPromptDir(builtinPromptsDir(), 'built-in')).docs.map((d) => [d.name, d.tools]));
+      const offered = new Map<string, string[]>();
+      for (const req of sent) {
+        const t = readTurn(req.body)!;
+        // Claude Code orders the tools itself: compared as sets.
+        const names = req.body.tools.map((x: { name: string }) => x.name).sort();
+        expect(names, `${t.prompt} in ${t.phase}`).toEqual(expectedTools(t.prompt, declared.get(t.prompt), t.phase).sort());
+        offered.set(t.prompt, names);
+      }
+      // The explorers ran with and without read tools, and the chain still completed.
+      expect(offered.get('prompt_selector')).toEqual([cc('choose_next_prompts')]);
+      expect(offered.get('requirement_disambiguator')).toEqual([cc('record_findings')]);
+      expect(offered.get('test_generator')).toEqual(OUR_TOOLS.filter((n) => n !== cc('choose_next_prompts')).sort());
+      const explored = e.scenario.log.filter((l) => l.prompt === 'new_case').length;
+      expect(explored).toBe(READS_FIRST + 1);
       // Every prompt ran through Claude Code, its instructions inside Claude Code's first message.
       expect(sent.every((req) => readTurn(req.body) !== null)).toBe(true);
 
@@ -77,8 +108,18 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
       }
       expect(ctx.cost_tracking).toEqual(deriveCostTracking(ctx.calls));
       expect(out.cost_usd).toBe(Math.round(ctx.cost_tracking.estimated_cost * 1e6) / 1e6);
-      // The cached prefix (tools, system) is read from cache from the second call on.
-      expect(ctx.calls.slice(1).filter((c) => (c.usage.cache_read_input_tokens ?? 0) > 0).length).toBeGreaterThan(ctx.calls.length * 0.8);
+      // The cached prefix (tools, system) is read from cache by the calls that send a tool set sent
+      // before: a step is offered only its tools, so each of the few sets is written once.
+      const toolSet = (call: (typeof ctx.calls)[number]) => sent[replyIndex(call.message_id)]!.body.tools.map((x: { name: string }) => x.name).sort().join(',');
+      const seenSets = new Set<string>();
+      const repeats = [...ctx.calls].sort((a, b) => replyIndex(a.message_id) - replyIndex(b.message_id)).filter((c) => {
+        const key = toolSet(c);
+        const seen = seenSets.has(key);
+        seenSets.add(key);
+        return seen;
+      });
+      expect(seenSets.size).toBeLessThanOrEqual(4);
+      expect(repeats.filter((c) => (c.usage.cache_read_input_tokens ?? 0) > 0).length).toBeGreaterThan(repeats.length * 0.8);
       // Claude Code's own cost figure agreed with the price table on every step.
       expect(readFileSync(file.replace(/\.json$/, '.log'), 'utf8')).not.toContain('reports another cost');
     } finally {

@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
-import { readTurn, GOAL } from '../helpers/scenario.js';
-import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
+import { readTurn, GOAL, RESOLVER_ANSWER } from '../helpers/scenario.js';
+import { SOLUTION, TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
 /** Generous: a run spawns several processes, and other test files share the two cores. */
 const E2E_TIMEOUT_MS = 300_000;
@@ -110,6 +110,24 @@ describe.concurrent('gates without a terminal', () => {
       expect(ctx.approval_history.map((a) => [a.user_response, a.note])).toEqual([
         ['rejected', why],
         ['more-info', question],
+      ]);
+      // The answer is shown before the solution presented again: in the run's --json, `pending` and `pending --json`.
+      const shownAnswer = [{ question, answer: RESOLVER_ANSWER, step: ctx.steps.find((s) => s.prompt === 'uncertainty_resolver')!.n }];
+      expect(jsonOut(asked)).toMatchObject({ pending: { kind: 'approval', answers: shownAnswer } });
+      const pendingText = await e.run('pending', id);
+      expect(pendingText.exitCode, pendingText.stderr).toBe(0);
+      const out = pendingText.stdout;
+      expect(out).toContain(`You asked: ${question}`);
+      expect(out).toContain(RESOLVER_ANSWER);
+      expect(out.indexOf(RESOLVER_ANSWER)).toBeLessThan(out.indexOf('The solution, presented again'));
+      expect(out.indexOf('The solution, presented again')).toBeLessThan(out.indexOf(SOLUTION.trim().split('\n')[0]!));
+      const pendingJson = await e.run('pending', id, '--json');
+      expect(jsonOut(pendingJson)).toMatchObject({ schema: 'claude-exec/pending@1', pending: { kind: 'approval', answers: shownAnswer } });
+      // The answer also appears in the gate log of `show`.
+      const shown = await e.run('status', id, '--full', '--json');
+      expect((jsonOut(shown).approvals as { response: string; answer: string | null }[]).map((a) => [a.response, a.answer])).toEqual([
+        ['rejected', null],
+        ['more-info', RESOLVER_ANSWER],
       ]);
 
       const done = await e.run('approve', id, '--yes', '--json');

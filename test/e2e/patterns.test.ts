@@ -6,6 +6,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matchPatterns } from '../../src/patterns/apply.js';
+import { loadPatterns, parsePatternFile, serializePattern } from '../../src/patterns/file.js';
 import { contextFiles, jsonOut, readContext, setupE2e, type E2e } from '../helpers/e2e.js';
 import { GOAL, QUESTION_ROUNDS, readTurn } from '../helpers/scenario.js';
 
@@ -178,5 +180,75 @@ describe('a similar task suggests and applies the saved pattern', () => {
     const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
     expect(ctx).toMatchObject({ chain_id: doc.chain_id, status: 'complete', pattern: { name: 'session_to_token_auth', applied_by: 'flag' } });
     expect(ctx.pattern!.adaptations).toContain(`answer to "${QUESTION_ROUNDS[0]![0]!.question}" changed: "${QUESTION_ROUNDS[0]![0]!.default_answer}" → "No, keep one refresh token per device"`);
+  }, E2E_TIMEOUT_MS);
+});
+
+describe('a task in other words: new_case is shown the saved patterns and names the one that applies', () => {
+  const OAUTH = 'Add OAuth login to this Express app';
+  const JWT = 'jwt_refresh_tokens';
+
+  // The saved pattern as in the report: from "Add JWT authentication with refresh tokens", sharing
+  // no word with the task but "add" (the scenario's own pattern also names Express and sessions).
+  beforeAll(async () => {
+    const dir = path.join(e.ws.root, 'patterns');
+    const saved = parsePatternFile(await fs.readFile(path.join(dir, 'session_to_token_auth.md'), 'utf8'), 'session_to_token_auth.md', 'workspace').doc!;
+    const { body: text, file: _f, layer: _l, overrides: _o, ...fm } = saved;
+    const jwt = { ...fm, name: JWT, task_kind: 'JWT authentication with refresh tokens', keywords: ['jwt', 'refresh', 'tokens'], source: { ...fm.source, goal: 'Add JWT authentication with refresh tokens' } };
+    await fs.writeFile(path.join(dir, `${JWT}.md`), serializePattern(jwt, text));
+    await fs.rm(path.join(dir, 'session_to_token_auth.md'));
+    const { patterns } = await loadPatterns(e.ws.root, { userDir: e.env.CLAUDE_EXEC_USER_PATTERNS! });
+    expect(patterns.map((p) => p.name)).toEqual([JWT]);
+    // No match by words: only new_case can find it.
+    expect(matchPatterns(OAUTH, patterns)).toEqual([]);
+  });
+  const sentFrom = (from: number) => e.messages().slice(from).map((m) => ({ prompt: promptOf(m.body), text: readTurn((m.body ?? {}) as Record<string, unknown>)?.instructions ?? '' }));
+
+  it('the first chain (no pattern saved yet) showed new_case no pattern list', () => {
+    const first = sentFrom(0)[0]!;
+    expect(first.prompt).toBe('new_case');
+    expect(first.text).not.toContain('## Saved patterns');
+  });
+
+  it('without a terminal or --yes: new_case names it, it is reported, not applied', async () => {
+    const before = e.messages().length;
+    const r = await e.run('--json', '--until', 'requirements-clarification', OAUTH);
+    // Not a match by words …
+    expect(r.stderr).not.toContain('Similar pattern');
+    // … but new_case was shown the saved pattern and named it.
+    const newCase = sentFrom(before)[0]!;
+    expect(newCase.prompt).toBe('new_case');
+    expect(newCase.text).toMatch(new RegExp(`## Saved patterns\\n[\\s\\S]*\\n- ${JWT}: JWT authentication with refresh tokens`));
+    expect(r.stderr).toContain(`Pattern ${JWT} fits this task (new_case: both change how users authenticate`);
+    expect(r.stderr).toContain(`— not applied: without a terminal pass --pattern ${JWT}`);
+    const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
+    expect(ctx.pattern).toBeNull();
+    expect(ctx.pattern_candidates).toEqual([]);
+  }, E2E_TIMEOUT_MS);
+
+  it('with --yes: "Add OAuth login" applies the pattern saved from the JWT chain — its questions, discovery and decisions', async () => {
+    const before = e.messages().length;
+    const r = await e.run('--yes', '--json', OAUTH);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('Similar pattern');
+    expect(r.stderr).toMatch(new RegExp(`Pattern ${JWT} fits this task \\(new_case: both change how users authenticate.*\\) — applied \\(--yes\\)`));
+    expect(r.stderr).toContain(`Applying pattern ${JWT}: 2 question(s) with its answers as defaults`);
+    const sent = sentFrom(before);
+    expect(sent[0]!.prompt).toBe('new_case');
+    expect(sent[0]!.text).toContain(`- ${JWT}: `);
+    // Only new_case is shown the list.
+    expect(sent.slice(1).some((q) => q.text.includes('## Saved patterns'))).toBe(false);
+    // The pattern's answers reach the prompts after new_case; its discovery runs before any selector call.
+    for (const q of QUESTION_ROUNDS[0]!) expect(sent[1]!.text).toContain(`- ${q.question} → ${q.default_answer}`);
+    const firstDiscovery = sent.findIndex((q) => q.prompt === 'trace_existing_flow' || q.prompt === 'dependency_analyzer');
+    const firstSelector = sent.findIndex((q) => q.prompt === 'prompt_selector');
+    expect(firstDiscovery).toBeGreaterThan(0);
+    expect(firstSelector === -1 || firstSelector > firstDiscovery).toBe(true);
+    expect(sent.find((q) => q.prompt === 'solution_synthesizer')!.text).toContain(`Pattern applied: ${JWT} (named by new_case: both change how users authenticate`);
+
+    const ctx = readContext((await contextFiles(e.ws.root)).at(-1)!);
+    expect(ctx.status).toBe('complete');
+    expect(ctx.pattern).toMatchObject({ name: JWT, applied_by: 'yes', queued: true, reason: expect.stringContaining('authenticate') });
+    expect(ctx.pattern!.questions).toHaveLength(2);
+    expect(ctx.questions.filter((q) => ctx.pattern!.questions.includes(q.id)).map((q) => [q.question, q.answered_by])).toEqual(QUESTION_ROUNDS[0]!.map((q) => [q.question, 'assumed']));
   }, E2E_TIMEOUT_MS);
 });

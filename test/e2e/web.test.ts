@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
 import { jsonOut, onlyChain, setupE2e, type E2e } from '../helpers/e2e.js';
-import { GOAL } from '../helpers/scenario.js';
+import { GOAL, RESOLVER_ANSWER } from '../helpers/scenario.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 import { browserUnavailable, launchChromium, request, startServe, type ServeProcess } from '../helpers/web.js';
 
@@ -113,7 +113,23 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     await shot('chain-approval');
   }, TIMEOUT_MS);
 
-  it('the solution, then each file change, approved from the page until the chain completes', async () => {
+  it('a question asked from the page is answered above the solution presented again; then the solution, then each file change, approved until the chain completes', async () => {
+    const question = 'How is logout handled? (asked in the browser)';
+    await page.locator('#gate textarea[name="note"]').fill(question);
+    await page.getByRole('button', { name: 'Ask for more info' }).click();
+    const answer = page.locator('#gate [data-testid="gate-answer"]');
+    await answer.waitFor({ timeout: 120_000 });
+    expect(await answer.innerText()).toContain(`You asked: ${question}`);
+    // Markdown: the backticks become <code>.
+    expect(await answer.innerText()).toContain(RESOLVER_ANSWER.replaceAll('`', ''));
+    const answerFirst = await page.evaluate(`(() => {
+      const a = document.querySelector('#gate [data-testid="gate-answer"]');
+      const solution = [...document.querySelectorAll('#gate .markdown')].find((m) => m.textContent.includes('Plan'));
+      return solution !== undefined && (a.compareDocumentPosition(solution) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+    })()`);
+    expect(answerFirst).toBe(true);
+    expect(await page.locator('[data-testid="approvals"]').innerText()).toContain(RESOLVER_ANSWER.replaceAll('`', ''));
+    await shot('chain-more-info');
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.locator('#gate[data-kind="file-change"]').waitFor({ timeout: 120_000 });
     expect(await page.locator('[data-testid="diff"]').innerText()).toContain('+import');
@@ -132,7 +148,7 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     expect(await page.locator('#files').innerText()).toContain(TOKEN_MODULE_PATH);
     const { ctx } = await onlyChain(e.ws.root);
     expect(ctx.status).toBe('complete');
-    expect(ctx.approval_history.every((a) => a.user_response === 'approved')).toBe(true);
+    expect(ctx.approval_history.filter((a) => a.user_response !== 'approved').map((a) => [a.user_response, a.note])).toEqual([['more-info', question]]);
     expect(await page.locator('[data-testid="calls"] tbody tr').count()).toBe(ctx.calls.length);
     await shot('chain-complete');
   }, TIMEOUT_MS);

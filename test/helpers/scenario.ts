@@ -14,6 +14,9 @@ import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
 export { offeredName, readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
+/** uncertainty_resolver's answer to any question ("more info" at the gate). */
+export const RESOLVER_ANSWER = 'Logout revokes the refresh token: `createRefreshStore().revoke(id)` drops it, so the next refresh fails.';
+
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
 
 /** Questions per round of clarification (2 each, with proposed defaults). */
@@ -53,7 +56,35 @@ export interface ScenarioOptions {
   designerPlan?: boolean;
   /** HTTP faults by message index (0-based, SDK retries count), e.g. `{ 2: { status: 529 } }`. */
   faults?: Record<number, FakeFault>;
+  /**
+   * Prompts whose model explores before it answers: while it may choose (not forced) and is
+   * offered list_files, it lists the workspace READS_FIRST times, whatever it is told, then answers.
+   */
+  readsFirst?: string[];
 }
+
+/** The stand-in's sense of meaning: a task and a pattern are the same kind of work when both match one of these. */
+const GOAL_KINDS = [/\b(auth\w*|login|oauth|jwt|tokens?|sessions?)\b/i];
+
+/**
+ * new_case's choice among the saved patterns its request lists (the "## Saved patterns" section):
+ * the first whose summary is the same kind of work as the task, with the reason (recorded as the
+ * decision `pattern`); null when none is listed or none fits.
+ */
+export function namedPatternOf(instructions: string, kinds: readonly RegExp[]): { name: string; reason: string } | null {
+  const at = instructions.indexOf('\n## Saved patterns\n');
+  const task = /^Task: (.*)$/m.exec(instructions)?.[1] ?? '';
+  if (at < 0) return null;
+  for (const line of instructions.slice(at).split('\n')) {
+    const m = /^- (\w+): (.*)$/.exec(line);
+    const kind = m && kinds.find((k) => k.test(task) && k.test(m[2]!));
+    if (m && kind) return { name: m[1]!, reason: `both change how users authenticate (${task.match(kind)![0]} / ${m[2]!.match(kind)![0]})` };
+  }
+  return null;
+}
+
+/** How many times a `readsFirst` prompt lists the workspace before it answers. */
+export const READS_FIRST = 3;
 
 /** One POST /v1/messages as the scenario saw it. */
 export interface ScenarioEntry {
@@ -159,6 +190,10 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
   }
 
   function reply(t: Turn): ToolUse[] {
+    const listed = t.results.filter((r) => r.name === 'list_files' && r.input.path === '.').length;
+    if (opts.readsFirst?.includes(t.prompt) && t.forced === null && t.tools.some((x) => x.name === 'list_files') && listed < READS_FIRST) {
+      return [{ name: 'list_files', input: { path: '.', depth: 1 } }];
+    }
     if (t.forced === 'choose_next_prompts' || t.prompt === 'prompt_selector') {
       const missing = DISCOVERY_PROMPTS.filter((p) => !t.instructions.includes(p === 'trace_existing_flow' ? '- session_auth:' : '- dependencies:'));
       return [{
@@ -168,8 +203,12 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
           : { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'login flow and dependencies are known' },
       }];
     }
+    if (t.prompt === 'new_case') {
+      const found = requirements(t);
+      const named = namedPatternOf(t.instructions, GOAL_KINDS);
+      return named ? [{ ...found[0]!, input: { ...(found[0]!.input as object), decisions: [{ key: 'pattern', choice: named.name, rationale: named.reason }] } }] : found;
+    }
     switch (t.prompt) {
-      case 'new_case':
       case 'requirement_disambiguator':
       case 'requirement_validator':
       case 'clarification_generator':
@@ -186,7 +225,6 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
         });
       case 'solution_synthesizer':
       case 'solution_presenter':
-      case 'uncertainty_resolver':
         return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, solution: SOLUTION });
       case 'solution_designer':
         return findings(
@@ -200,6 +238,8 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
                 ],
               },
         );
+      case 'uncertainty_resolver':
+        return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, answer: RESOLVER_ANSWER, solution: SOLUTION });
       case 'test_generator':
         return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
       case 'tdd_flow_controller':

@@ -106,11 +106,9 @@ describeClaudeCode('claude-code backend: runStructured', () => {
     expect(texts.join('')).toBe('Reading the entry.');
     const sent = messagesOf(server.requests);
     expect(sent).toHaveLength(2);
-    // Claude Code's own tools are never offered: exactly ours, under the MCP server's prefix.
+    // Claude Code's own tools are never offered; of ours, the step's own and its result tool, under the MCP server's prefix.
     for (const r of sent) {
-      expect(r.body.tools.map((t: { name: string }) => t.name).sort()).toEqual(
-        ['choose_next_prompts', 'read_file', 'record_findings', 'write_file'].map((n) => `mcp__claude-exec__${n}`),
-      );
+      expect(r.body.tools.map((t: { name: string }) => t.name).sort()).toEqual(['read_file', 'record_findings', 'write_file'].map((n) => `mcp__claude-exec__${n}`));
       expect(r.body.system.map((b: { text: string }) => b.text).join('\n')).toContain('PROJECT RULES');
     }
     // The instructions reach the model verbatim, inside Claude Code's first user message.
@@ -130,7 +128,7 @@ describeClaudeCode('claude-code backend: runStructured', () => {
     expect(reportedCostMismatch(out.calls, out.reportedCostUsd!, loadPriceTable())).toBeNull();
   }, CC_TIMEOUT_MS);
 
-  it('sends zod issues back for correction, refuses disabled tools, and corrects a reply without a tool call', async () => {
+  it('sends zod issues back for correction, does not offer (nor run) tools the step may not use, and corrects a reply without a tool call', async () => {
     const { server, client } = await setup((req, turn) => {
       if (turn === 0) return use(req, 'write_file', { path: 'x.js', content: 'x' });
       if (turn === 1) return findings(req, 42);
@@ -141,7 +139,9 @@ describeClaudeCode('claude-code backend: runStructured', () => {
     expect(out.value).toEqual({ summary: 'Fixed.' });
     const sent = messagesOf(server.requests);
     expect(sent).toHaveLength(4);
-    expect(lastUser(sent[1]!)).toContain('write_file is not available in this step; the tools you may call are: read_file, record_findings.');
+    expect(sent[0]!.body.tools.map((t: { name: string }) => t.name).sort()).toEqual(['mcp__claude-exec__read_file', 'mcp__claude-exec__record_findings']);
+    // The call of a tool not offered fails in Claude Code: ours never ran (its closed gate would have paused the step).
+    expect(lastUser(sent[1]!)).toContain('"is_error":true');
     expect(lastUser(sent[2]!)).toMatch(/record_findings input is invalid; call record_findings again with these fixed:.*summary/);
     expect(lastUser(sent[3]!)).toContain('Call record_findings now to finish this step.');
   }, CC_TIMEOUT_MS);
@@ -190,5 +190,15 @@ describeClaudeCode('claude-code backend: runStructured', () => {
     const sent = messagesOf(server.requests);
     expect(sent).toHaveLength(3);
     expect(lastUser(sent[2]!)).toContain('The tool turns of this step are spent: call record_findings now');
+  }, CC_TIMEOUT_MS);
+
+  it('the last call the step may make is told to submit, though agent turns remain (the call cap binds first)', async () => {
+    reads.length = 0;
+    const { server, client } = await setup((req) => use(req, 'read_file', { path: `g${assistantTurns(req.body)}.js` }));
+    await expect(client.runStructured(spec({ maxTurns: 4, maxCorrections: 2, maxCalls: 2 }), recorder().hooks)).rejects.toThrow(/limit of 2 calls/);
+    const sent = messagesOf(server.requests);
+    expect(sent).toHaveLength(2);
+    expect(reads).toEqual(['g0.js']);
+    expect(lastUser(sent[1]!)).toContain('call record_findings now');
   }, CC_TIMEOUT_MS);
 });

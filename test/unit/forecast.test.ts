@@ -110,7 +110,7 @@ describe('forecast without similar history', () => {
   it('counts the chains of the matched pattern: its source and the chains that applied it', () => {
     const h = [1, 2].map((i) => past(i, 'Add JWT authentication to the Express app', [{ prompt: 'new_case', cost: i, ms: 1 }]));
     const applied = past(3, 'Issue tokens to the mobile clients', [{ prompt: 'new_case', cost: 3, ms: 1 }]);
-    applied.pattern = { name: 'session_to_token_auth', file: 'p', similarity: 0.6, applied_by: 'yes', questions: [], decisions: [], discovery: [], queued: true, generated_loaded: [], generated_missing: [], lessons: [], adaptations: [] };
+    applied.pattern = { name: 'session_to_token_auth', file: 'p', similarity: 0.6, applied_by: 'yes', questions: [], decisions: [], discovery: [], queued: true, generated_loaded: [], generated_missing: [], lessons: [], adaptations: [], reason: null };
     const source = past(4, 'Something worded quite differently', [{ prompt: 'new_case', cost: 4, ms: 1 }]);
     const other = past(5, 'Unrelated chain', [{ prompt: 'new_case', cost: 100, ms: 1 }]);
     const without = forecast('Add JWT authentication to the Express app', [...h, applied, source, other], { catalog, model, prices });

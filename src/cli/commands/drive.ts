@@ -9,6 +9,9 @@ import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { commandNames, guardDefaultTask } from '../typo.js';
 import { printJson, type GlobalOptions, type Io } from '../io.js';
+import type { PatternUse } from '../../chain/schema.js';
+import type { PatternDoc } from '../../patterns/file.js';
+import type { PatternCandidate } from '../../patterns/offer.js';
 
 /** What a driving command needs: options, io, base deps, and `drive(fn, report?)` (report: the outcome printer, default run@1). */
 export async function setup(cmd: Command) {
@@ -67,11 +70,16 @@ export async function setup(cmd: Command) {
  * The saved pattern a new chain applies: none with --no-pattern; the named one with --pattern
  * (UsageError for an unknown name, before anything is created); else the best match above the
  * threshold — asked on a terminal ("Similar pattern: NAME (87% match) — apply?"), applied with
- * --yes, otherwise only reported on stderr.
+ * --yes, otherwise only reported on stderr. Without such a match, the saved patterns as
+ * `candidates` for new_case to match by meaning (src/patterns/offer.ts).
  */
-async function choosePattern(task: string, flag: string | false | undefined, s: Awaited<ReturnType<typeof setup>>) {
+async function choosePattern(
+  task: string,
+  flag: string | false | undefined,
+  s: Awaited<ReturnType<typeof setup>>,
+): Promise<{ doc: PatternDoc; similarity: number; appliedBy: PatternUse['applied_by'] } | { candidates: PatternCandidate[] } | undefined> {
   if (flag === false) return undefined;
-  const [{ loadPatterns }, { findPattern }, { matchPatterns }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js'), import('../../patterns/apply.js')]);
+  const [{ loadPatterns }, { findPattern }, { matchPatterns }, { patternCandidates }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js'), import('../../patterns/apply.js'), import('../../patterns/offer.js')]);
   const { patterns, issues } = await loadPatterns(s.opts.cwd, { workspaceLayer: s.base.trusted });
   if (issues.length) s.io.err(`warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`);
   if (typeof flag === 'string') {
@@ -79,7 +87,8 @@ async function choosePattern(task: string, flag: string | false | undefined, s: 
     return { doc, similarity: matchPatterns(task, [doc], 0)[0]?.similarity ?? 0, appliedBy: 'flag' as const };
   }
   const [best] = matchPatterns(task, patterns);
-  if (!best) return undefined;
+  // No match by words: new_case is shown the saved patterns and says which applies, if any.
+  if (!best) return patterns.length ? { candidates: patternCandidates(patterns) } : undefined;
   const label = `Similar pattern: ${best.pattern.name} (${Math.round(best.similarity * 100)}% match)`;
   const ui = s.base.ui;
   if (s.io.interactive && !s.opts.json && ui.confirm) {
@@ -149,10 +158,12 @@ export function register(program: Command): void {
         return;
       }
       const s = await setup(cmd);
-      const pattern = await choosePattern(task.join(' '), o.pattern, s);
+      const chosen = await choosePattern(task.join(' '), o.pattern, s);
+      const pattern = chosen && 'doc' in chosen ? chosen : undefined;
+      const patternCandidates = chosen && 'candidates' in chosen ? chosen.candidates : undefined;
       // What shapes the requests, kept in a cassette's header so a replay runs the same way.
-      const recordFlags = [...(s.opts.yes ? ['--yes'] : []), ...(s.opts.model ? ['--model', s.opts.model] : []), ...(s.opts.until ? ['--until', s.opts.until] : []), ...(o.workflow ? ['--workflow', o.workflow] : []), ...(pattern ? ['--pattern', pattern.doc.name] : ['--no-pattern'])];
-      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}), ...(o.record ? { record: true } : {}), recordFlags }));
+      const recordFlags = [...(s.opts.yes ? ['--yes'] : []), ...(s.opts.model ? ['--model', s.opts.model] : []), ...(s.opts.until ? ['--until', s.opts.until] : []), ...(o.workflow ? ['--workflow', o.workflow] : []), ...(pattern ? ['--pattern', pattern.doc.name] : patternCandidates ? [] : ['--no-pattern'])];
+      await s.driveAndOffer(() => s.chain.startChain(task.join(' '), s.base, { ...s.driveOpts, pattern, patternCandidates, ...(o.workflow !== undefined ? { workflow: o.workflow } : {}), ...(o.split ? { split: true } : {}), ...(o.record ? { record: true } : {}), recordFlags }));
     });
   applies(run, 'drive');
   examples(run, [

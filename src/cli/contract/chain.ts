@@ -82,6 +82,7 @@ export const ChainOutputSchema = StatusOutputSchema.extend({
       presented: z.string().describe('the solution presented, or the path of the file change'),
       response: z.enum(['approved', 'rejected', 'more-info']),
       note: z.string().nullable(),
+      answer: z.string().nullable().describe('for more-info: the answer uncertainty_resolver gave the question (markdown); else null'),
       at: z.string(),
     }),
   ),

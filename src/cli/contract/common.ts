@@ -48,10 +48,24 @@ export const ErrorInfoSchema = z.object({
 export const OpenQuestionSchema = z.object({ id: z.string(), question: z.string(), why: z.string(), default_answer: z.string() });
 
 /** What a paused chain waits for, as a human needs to see it. */
+/** A question asked at the solution gate ("more info") and the answer uncertainty_resolver gave it. */
+export const GateAnswerSchema = z.object({
+  question: z.string(),
+  answer: z.string().nullable().describe('the answer (markdown); null when none was recorded'),
+  step: z.number().int().min(1).nullable().describe('the uncertainty_resolver step that answered it'),
+});
+
 export const PendingViewSchema = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('questions'), questions: z.array(OpenQuestionSchema) }),
-    z.object({ kind: z.literal('approval'), solution: z.string().describe('the solution as presented (markdown)'), confidence: z.number().min(0).max(1) }),
+    z.object({
+      kind: z.literal('approval'),
+      answers: z
+        .array(GateAnswerSchema)
+        .describe('the "more info" questions asked since the solution gate was last decided, with their answers, oldest first; shown before the solution'),
+      solution: z.string().describe('the solution as presented (markdown)'),
+      confidence: z.number().min(0).max(1),
+    }),
     z.object({ kind: z.literal('file-change'), path: z.string(), diff: z.string().describe('unified diff of the proposed change') }),
   ])
   .describe('what the chain waits for');

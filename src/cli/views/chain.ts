@@ -5,6 +5,7 @@
 import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
 import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { DEMO_MODEL } from '../../demo/model.js';
+import { answersSinceDecision } from '../../memory/gate-answers.js';
 import type { RunOutput } from '../contract/run.js';
 
 type Tokens = RunOutput['tokens'];
@@ -53,7 +54,10 @@ export function pendingView(ctx: ChainContext): PendingView | null {
     const ids = new Set(p.question_ids);
     return { kind: 'questions', questions: openQuestions(ctx).filter((q) => ids.has(q.id)) };
   }
-  if (p.kind === 'approval') return { kind: 'approval', solution: p.presented, confidence: ctx.confidence_scores.overall };
+  if (p.kind === 'approval') {
+    const answers = answersSinceDecision(ctx).map(({ question, answer, step }) => ({ question, answer, step }));
+    return { kind: 'approval', answers, solution: p.presented, confidence: ctx.confidence_scores.overall };
+  }
   return { kind: 'file-change', path: p.path, diff: p.diff };
 }
 

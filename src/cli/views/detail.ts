@@ -5,6 +5,7 @@
 import type { CallRecord, ChainContext, Step } from '../../chain/schema.js';
 import { breakdown, CallTotals, type BreakdownRow } from '../../cost/aggregate.js';
 import { buildChainCost } from '../../cost/report.js';
+import { gateAnswers } from '../../memory/gate-answers.js';
 import type { CallView, ChainOutput, StepView } from '../contract/chain.js';
 import { callBilling, costOrNull } from './chain.js';
 import { chainCostJson } from './cost.js';
@@ -67,6 +68,7 @@ function callView(c: CallRecord): CallView {
 
 /** The whole chain as `status ID --full --json` prints it. `flags`: global options repeated in `next`. */
 export function chainJson(ctx: ChainContext, file: string, flags: string[] = []): ChainOutput {
+  const answers = new Map(gateAnswers(ctx).map((g) => [g.approval, g.answer]));
   const byStep = new Map(breakdown(ctx.calls, (c) => String(c.step), 0).map((r) => [r.key, r]));
   return {
     ...statusJson(ctx, file, flags),
@@ -81,7 +83,7 @@ export function chainJson(ctx: ChainContext, file: string, flags: string[] = [])
     assumptions: ctx.assumptions,
     uncertainties: ctx.uncertainties.map((u) => ({ area: u.area, confidence: u.confidence, resolved: u.resolved, blocking: u.blocking, resolution: u.resolution ?? null })),
     solution: ctx.solution,
-    approvals: ctx.approval_history.map((a) => ({ phase: a.phase, kind: a.kind, presented: a.presented, response: a.user_response, note: a.note, at: a.timestamp })),
+    approvals: ctx.approval_history.map((a, i) => ({ phase: a.phase, kind: a.kind, presented: a.presented, response: a.user_response, note: a.note, answer: answers.get(i) ?? null, at: a.timestamp })),
     files_modified: ctx.session_memory.files_modified,
     cost: chainCostJson(buildChainCost(ctx), ctx, file),
   };

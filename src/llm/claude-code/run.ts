@@ -108,7 +108,8 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
             const ids = ((input.tool_calls ?? []) as { tool_use_id?: string }[]).map((c) => c.tool_use_id ?? '');
             await caughtUp(ids);
             if (state.value || state.fatal !== undefined) return STOP;
-            if (initial.turns + calls.length >= spec.maxTurns) state.resultOnly = true;
+            // The agent turns are spent, or the next call is the last the step may make: it must submit.
+            if (initial.turns + calls.length >= Math.min(spec.maxTurns, callCap(spec) - 1)) state.resultOnly = true;
             const stopped = await beforeCall();
             if (stopped) return stopped;
             return state.resultOnly ? { hookSpecificOutput: { hookEventName: 'PostToolBatch', additionalContext: `The tool turns of this step are spent: call ${spec.result.name} now.` } } : {};

@@ -3,13 +3,15 @@
  * server. The definitions are the API backend's (same names, descriptions and JSON Schemas:
  * ../layout.ts), and every call goes through the same handling (../tool-turn.ts `runToolUse`):
  * the same zod validation and correction messages, and the tools' own path guard, `.env` rule
- * and approval gates. Claude Code's own tools are not offered at all (`tools: []`).
+ * and approval gates. Claude Code's own tools are not offered at all (`tools: []`), and of ours
+ * only those the step may use.
  */
 import type { StructuredRunSpec, RunHooks } from '../types.js';
 import { agentToolDefinitions, buildTools, RESULT_TOOLS } from '../layout.js';
 import { capReached, noResult } from '../agent-loop.js';
 import { classifyUses, runToolUse } from '../tool-turn.js';
 import type { McpSdk, McpServer } from './sdk.js';
+import { offeredToolNames } from '../../tools/step.js';
 
 /** Marks a tool result that ends Claude Code's turn: no further model call follows it. */
 const END_TURN = { 'claude/endTurn': true };
@@ -33,12 +35,18 @@ export interface ToolRunState<T> {
   fatal?: unknown;
 }
 
-/** The tool definitions of a run, in the API backend's order and with its JSON Schemas. */
+/**
+ * The tool definitions offered to the model in a run, in the API backend's order and with its
+ * JSON Schemas: only the step's own tools (../../tools/step.ts `offeredToolNames`), so a step whose
+ * API form forces the result at once is offered its result tool alone.
+ */
 export function toolDefinitions(spec: StructuredRunSpec<unknown>): { name: string; description: string; input_schema: unknown }[] {
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
-  return buildTools(agentToolDefinitions(spec.allTools), extra).map((t) => ({ name: t.name, description: t.description ?? '', input_schema: t.input_schema }));
+  const all = buildTools(agentToolDefinitions(spec.allTools), extra);
+  const offered = new Set(offeredToolNames({ enabled: spec.enabledTools, maxTurns: spec.maxTurns, result: spec.result.name }, all.map((t) => t.name)));
+  return all.filter((t) => offered.has(t.name)).map((t) => ({ name: t.name, description: t.description ?? '', input_schema: t.input_schema }));
 }
 
 const text = (s: string, isError?: boolean): CallToolResult => ({ content: [{ type: 'text', text: s }], ...(isError ? { isError: true } : {}) });

@@ -47,7 +47,12 @@ const SECTIONS = [
     field: 'approvals',
     id: 'approvals',
     title: 'Gate answers',
-    render: (as) => table(['when', 'gate', 'presented', 'answer', 'note'], as.map((/** @type {any} */ a) => [when(a.at), a.kind, a.kind === 'file-change' ? a.presented : 'the solution', el('span', { class: `by resp-${a.response}` }, a.response), a.note ?? ''])),
+    render: (as) =>
+      table(
+        ['when', 'gate', 'presented', 'response', 'note', 'answer to the question'],
+        as.map((/** @type {any} */ a) => [when(a.at), a.kind, a.kind === 'file-change' ? a.presented : 'the solution', el('span', { class: `by resp-${a.response}` }, a.response), a.note ?? '', a.answer ? markdown(a.answer) : '']),
+        { testid: 'approvals' },
+      ),
   },
   { field: 'files_modified', id: 'files', title: 'Files changed', render: (fs) => el('ul', { class: 'files' }, fs.map((/** @type {string} */ f) => el('li', {}, el('code', {}, f)))) },
   { field: 'cost', id: 'cost', title: 'Cost', render: (cost, d) => costTables(cost, d) },

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The gate of a paused chain, answered from the page: its questions (with the proposed defaults
- * filled in), the solution to approve, or the diff of a file change. Sending does what
+ * filled in), the answers to the questions asked at the gate ("more info") then the solution to
+ * approve, or the diff of a file change. Sending does what
  * `claude-exec answer` / `approve` do (POST /api/chains/ID/answer | approve); the chain then goes
  * on in the server and the page follows it live. With --read-only the gate is shown with the
  * commands that answer it, and no form. The form survives live updates while the gate is unchanged,
@@ -79,6 +80,14 @@ function approvalForm(d, box) {
 }
 
 /**
+ * A question asked at this gate ("more info") and its answer, shown before the solution.
+ * @param {{ question: string, answer: string | null, step: number | null }} a
+ */
+function answerView(a) {
+  return el('div', { class: 'gate-answer', 'data-testid': 'gate-answer' }, el('h3', {}, 'You asked: ', a.question), a.answer ? markdown(a.answer) : el('p', { class: 'muted' }, 'No answer was recorded.'));
+}
+
+/**
  * The "waiting for you" section, or null when the chain waits for nothing.
  * @param {ChainOutput} d
  */
@@ -93,7 +102,7 @@ export function gateSection(d) {
     p.kind === 'questions'
       ? el('h2', {}, `Waiting for you: ${p.questions.length} question(s)`)
       : p.kind === 'approval'
-        ? el('div', {}, el('h2', {}, `Waiting for you: approve the solution (confidence ${Math.round(p.confidence * 100)}%)`), markdown(p.solution))
+        ? el('div', {}, el('h2', {}, `Waiting for you: approve the solution (confidence ${Math.round(p.confidence * 100)}%)`), ...p.answers.map(answerView), p.answers.length ? el('h3', {}, 'The solution, presented again') : null, markdown(p.solution))
         : el('div', {}, el('h2', {}, `Waiting for you: a change to ${p.path}`), diffView(p.diff));
   box.append(what);
   if (readOnly()) box.append(el('p', { class: 'muted' }, 'Read-only view: answer with ', el('code', {}, d.next ?? `claude-exec pending ${d.chain_id}`)));

@@ -1,0 +1,41 @@
+/**
+ * Which workspace tools one prompt run may use, from its frontmatter `tools` (none | read |
+ * write) and the phase: the one rule both backends follow. The API backend sends every tool (the
+ * list stays byte-identical for the prompt cache) and runs only these; Claude Code is offered only
+ * these and the step's result tool. Pure.
+ */
+import type { Phase } from '../chain/schema.js';
+import type { PromptTools } from '../library/parse.js';
+import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from './index.js';
+
+/** What a step's output is for: answering, or writing code (which gets more output tokens: src/llm/thinking.ts). */
+export type StepWork = 'answer' | 'code';
+
+/** The workspace tools a step may run, its agent turns before the result is forced, and its kind of work. */
+export interface StepTools {
+  names: string[];
+  maxTurns: number;
+  work: StepWork;
+}
+
+/**
+ * The tools of a prompt declaring `tools` run in `phase`, with the agent-turn caps of config
+ * (`caps.agent_turns`, `caps.implementation_agent_turns`): none → no tools and one unforced turn (so
+ * the model can think before it answers; then the result is forced); write → read and write tools,
+ * only in implementation; otherwise read tools.
+ */
+export function stepTools(tools: PromptTools, phase: Phase, caps: { agent_turns: number; implementation_agent_turns: number }): StepTools {
+  if (tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
+  if (tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns, work: 'code' };
+  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
+}
+
+/**
+ * The tools a backend that offers per step (Claude Code) puts before the model: the step's
+ * workspace tools (none for a prompt without tools, or when the result is forced on the first call)
+ * in the order of `all`, then `result`.
+ */
+export function offeredToolNames(step: { enabled: readonly string[]; maxTurns: number; result: string }, all: readonly string[]): string[] {
+  const workspace = step.maxTurns === 0 ? [] : all.filter((n) => step.enabled.includes(n) && n !== step.result);
+  return [...workspace, step.result];
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { offeredToolNames, stepTools } from '../../src/tools/step.js';
+
+const caps = { agent_turns: 8, implementation_agent_turns: 24 };
+const ALL = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests', 'record_findings', 'choose_next_prompts'];
+
+describe('the tools of a step (both backends)', () => {
+  it.each([
+    ['none', 'context-building', [], 0],
+    ['read', 'context-building', ['list_files', 'read_file', 'search_code'], 8],
+    ['write', 'context-building', ['list_files', 'read_file', 'search_code'], 8],
+    ['write', 'implementation', ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests'], 24],
+  ] as const)('tools: %s in %s', (tools, phase, names, maxTurns) => {
+    expect(stepTools(tools, phase, caps)).toEqual({ names, maxTurns });
+  });
+
+  it('offers a step its own tools then its result tool; only the result tool when the result is forced at once', () => {
+    const read = stepTools('read', 'context-building', caps);
+    expect(offeredToolNames({ enabled: read.names, maxTurns: read.maxTurns, result: 'record_findings' }, ALL)).toEqual(['list_files', 'read_file', 'search_code', 'record_findings']);
+    const none = stepTools('none', 'context-building', caps);
+    expect(offeredToolNames({ enabled: none.names, maxTurns: none.maxTurns, result: 'choose_next_prompts' }, ALL)).toEqual(['choose_next_prompts']);
+    // Enabled tools with no turns left to use them: the result alone.
+    expect(offeredToolNames({ enabled: read.names, maxTurns: 0, result: 'record_findings' }, ALL)).toEqual(['record_findings']);
+  });
+});
