@@ -32,7 +32,7 @@ export function register(program: Command): void {
       if (opts.json) return printJson(io, doc);
       const hidden = doc.hidden ? ` (${doc.hidden} that failed before their first call hidden; --all shows them)` : '';
       if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
-      const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
+      const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../views/chain.js')]);
       if (o.tree) {
         io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true)));
         if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
@@ -55,14 +55,14 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       if (o.all) {
         if (o.full) throw new UsageError('give --all or --full, not both');
-        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
         const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
         const shown = id === undefined ? all : familyOf(all, id);
         const doc = chainsJson(shown, 0, []);
         if (opts.json) return printJson(io, doc);
         return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true)) : 'No chains yet.');
       }
-      const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+      const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
       const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
       const s = full ?? statusJson(ctx, file, opts.flags);
