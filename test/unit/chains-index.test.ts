@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { selectChainRows } from '../../src/app/chains.js';
 import { indexedChains, indexPathOf } from '../../src/chain/chains-index.js';
-import { readChainFile, saveChainSync } from '../../src/chain/store.js';
+import { listChainFiles, readChainFile, saveChainSync } from '../../src/chain/store.js';
 import { chainRow } from '../../src/cli/views/status.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
@@ -33,7 +33,8 @@ describe('chain index', () => {
     const files = [save(2), save(1), save(3)];
     const got = await indexedChains([dir]);
     expect(got.map((c) => c.entry.chainId)).toEqual(['001', '002', '003']);
-    expect(got.map((c) => c.row)).toEqual(await rowsFromFiles([files[1]!, files[0]!, files[2]!]));
+    expect(got.map((c) => c.entry)).toEqual(await listChainFiles([dir]));
+    expect(got.map((c) => c.row())).toEqual(await rowsFromFiles([files[1]!, files[0]!, files[2]!]));
     // Read from the lines the saves appended (one each), not rebuilt from the files.
     expect(readFileSync(indexPathOf(dir), 'utf8').trim().split('\n')).toHaveLength(3);
   });
@@ -49,7 +50,7 @@ describe('chain index', () => {
     writeFileSync(path.join(dir, file), JSON.stringify(other));
     rmSync(path.join(dir, (await indexedChains([dir]))[1]!.entry.file));
     const got = await indexedChains([dir]);
-    expect(got.map((c) => [c.entry.chainId, c.row?.status])).toEqual([['001', 'complete'], ['007', other.status]]);
+    expect(got.map((c) => [c.entry.chainId, c.row()?.status])).toEqual([['001', 'complete'], ['007', other.status]]);
   });
 
   it('rebuilds from the files when the index is missing, damaged or stale, and keeps an unreadable file as a warning', async () => {
@@ -57,7 +58,7 @@ describe('chain index', () => {
     writeFileSync(path.join(dir, 'chain-003-bad-2026-01-03-00-00-00.json'), '{ not json');
     rmSync(indexPathOf(dir));
     const first = await indexedChains([dir]);
-    expect(first.map((c) => c.row)).toEqual([...(await rowsFromFiles(files)), null]);
+    expect(first.map((c) => c.row())).toEqual([...(await rowsFromFiles(files)), null]);
     expect(first[2]!.error).toMatch(/not valid JSON/);
     // A torn line and a file changed in place (same name, new mtime): the stale row is read again.
     appendFileSync(indexPathOf(dir), '{"file":"chain-00');
@@ -66,7 +67,7 @@ describe('chain index', () => {
     writeFileSync(files[0]!, JSON.stringify(ctx));
     utimesSync(dir, new Date(), new Date(Date.now() + 5000));
     const again = await indexedChains([dir]);
-    expect(again[0]!.row?.goal).toBe('rewritten in place');
+    expect(again[0]!.row()?.goal).toBe('rewritten in place');
     expect(again[2]!.error).toBe(first[2]!.error);
   });
 });

@@ -37,15 +37,18 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const [{ indexedChains }, { selectChainRows }, { chainsJsonOfRows }] = await Promise.all([import('../../chain/chains-index.js'), import('../../app/chains.js'), import('../views/status.js')]);
       const warnings: string[] = [];
-      const rows = [];
+      const readable = [];
       for (const c of await indexedChains(dirsOf(opts))) {
-        if (c.row) rows.push(c.row);
+        if (c.keys) readable.push({ ...c.keys, chain: c });
         else {
           warnings.push(`skipped ${c.error}`);
           io.err(`warning: skipped ${c.error}`);
         }
       }
-      const { shown, hidden, older } = selectChainRows(rows, { all: o.all, limit: o.limit, sinceMs: o.since });
+      // Only the rows shown are parsed from the index.
+      const selected = selectChainRows(readable, { all: o.all, limit: o.limit, sinceMs: o.since });
+      const { hidden, older } = selected;
+      const shown = selected.shown.flatMap((k) => k.chain.row() ?? []);
       const doc = chainsJsonOfRows(shown, hidden, warnings, older);
       if (opts.json) return printJson(io, doc);
       const notes = [doc.hidden ? `${doc.hidden} that failed before their first call hidden` : '', doc.older ? `${doc.older} older not shown` : ''].filter(Boolean);
