@@ -2,14 +2,40 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/** Folders in the order their files start when vitest has no timings yet: slowest kind first. */
+const SLOW_FIRST = ['test/e2e/', 'test/reliability/', 'test/integration/', 'test/unit/'];
+
+/**
+ * Longest first. Vitest orders by the durations it cached from the last run; a clean clone (CI)
+ * has none, and then the files that spawn the built binary and Claude Code start first, so the
+ * end of the run is the many short unit files on both workers rather than one long file alone.
+ */
+class SlowFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const root = this.ctx.config.root;
+    const key = (f: TestSpecification) => `${f.project.name}:${path.relative(root, f.moduleId)}`;
+    if (sorted.every((f) => this.ctx.cache.getFileTestResults(key(f)))) return sorted;
+    const tier = (f: TestSpecification) => {
+      const rel = path.relative(root, f.moduleId).split(path.sep).join('/');
+      const i = SLOW_FIRST.findIndex((dir) => rel.startsWith(dir));
+      return i < 0 ? SLOW_FIRST.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => tier(a.f) - tier(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Each file in its own child process (the e2e files spawn many), as many at once as there are cores.
     pool: 'forks',
     // In-process code that reads or writes the user config and trust store never touches the real ~/.config.
     env: { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')) },
+    sequence: { sequencer: SlowFirstSequencer },
   },
 });

@@ -25,6 +25,33 @@ export async function listChains(dirs: string[], onWarning: (msg: string) => voi
   return out;
 }
 
+/** How `chains` narrows the list: every chain, or the newest `limit` (of those updated since `since`). */
+export interface ChainSelection {
+  /** Every chain, also those that failed before their first call, with no limit. */
+  all?: boolean;
+  /** The newest this many (default DEFAULT_CHAIN_LIMIT); ignored with `all`. */
+  limit?: number;
+  /** Only chains updated at or after this time (ms since the epoch). */
+  sinceMs?: number;
+}
+
+/** How many chains `chains` lists when not told otherwise: the newest 50. */
+export const DEFAULT_CHAIN_LIMIT = 50;
+
+/**
+ * Narrows summary rows (oldest first) for `chains`: without `all`, those that failed before their
+ * first call are hidden and only the newest `limit` are kept; `sinceMs` drops chains last updated
+ * before it. Returns the rows to show (oldest first), the hidden count and the older count left out.
+ */
+export function selectChainRows<R extends { status: string; calls: number; updated_at: string }>(rows: R[], sel: ChainSelection = {}): { shown: R[]; hidden: number; older: number } {
+  const recent = sel.sinceMs === undefined ? rows : rows.filter((r) => Date.parse(r.updated_at) >= sel.sinceMs!);
+  if (sel.all) return { shown: recent, hidden: 0, older: 0 };
+  const visible = recent.filter((r) => !(r.status === 'failed' && r.calls === 0));
+  const limit = sel.limit ?? DEFAULT_CHAIN_LIMIT;
+  const older = Math.max(0, visible.length - limit);
+  return { shown: visible.slice(older), hidden: recent.length - visible.length, older };
+}
+
 /** A chain that failed before its first call (e.g. no connection): nothing to see or resume. */
 export function isEmptyFailure(ctx: ChainContext): boolean {
   return ctx.status === 'failed' && ctx.calls.length === 0;

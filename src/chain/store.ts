@@ -10,6 +10,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
+import { recordInIndex } from './chains-index.js';
 import { appendToJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
@@ -113,13 +114,15 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
  * rest (the head, which indexes the journal) is written by src/durable.ts (temp file, every byte
  * checked, fsync, rename, directory fsync). Also what signal handlers use, since they must finish
- * before the process exits. Throws `FileSystemError` (disk full, read-only, quota, short write);
+ * before the process exits. Then the chain's summary is appended to the chain index
+ * (./chains-index.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
  * the previous version of the head is then still in place, and its index ignores what the
  * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
   const head = appendToJournal(file, ctx);
   writeFileDurableSync(file, `${JSON.stringify(head, null, 2)}\n`);
+  recordInIndex(file, ctx);
 }
 
 /**

@@ -8,7 +8,7 @@ import { CommanderError } from 'commander';
 import { ClaudeExecError, ExitCode, InterruptedError } from '../errors.js';
 import { INTERRUPT_REPORTED, runInterruptHandlers } from '../app/interrupt.js';
 import { errorJson, printJson, processIo, syncIo, type Io } from './io.js';
-import { isChainOutcome, reportOutcome } from './outcome.js';
+import { interruptedOutcomePrinter, isChainOutcome } from './interrupt-report.js';
 import { buildProgram } from './program.js';
 
 interface Described {
@@ -78,10 +78,11 @@ function drained(stream: NodeJS.WriteStream): Promise<void> {
 function onSignal(signal: NodeJS.Signals): void {
   const results = runInterruptHandlers();
   const saved = results.filter(isChainOutcome);
+  const reportOutcome = interruptedOutcomePrinter();
   const io = syncIo();
   const json = wantsJson(process.argv);
   const error = new InterruptedError(`interrupted (${signal})`);
-  if (saved.length > 0) {
+  if (saved.length > 0 && reportOutcome) {
     for (const outcome of saved) reportOutcome(io, json, { ...outcome, error });
   } else if (!results.includes(INTERRUPT_REPORTED)) {
     reportError(io, json, describe(error, false));

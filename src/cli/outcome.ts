@@ -10,20 +10,16 @@ import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
 import type { RunOutput } from './contract/run.js';
+import { setInterruptedOutcomePrinter } from './interrupt-report.js';
 import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
-import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
+import { billingOf, costOrNull, costText, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
 
 export interface OutcomeOptions {
   /** `claude-exec/demo@1` instead of run@1. */
   schema?: RunOutput['schema'];
   /** Global options to repeat in the next commands (e.g. `--cwd DIR`). */
   flags?: string[];
-}
-
-/** A value returned by an interrupt handler of a chain being driven. */
-export function isChainOutcome(v: unknown): v is ChainOutcome {
-  return typeof v === 'object' && v !== null && 'ctx' in v && 'file' in v;
 }
 
 /** The exit code of an outcome: the stopping error's, else by status. */
@@ -97,14 +93,6 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
   };
 }
 
-/** "$0.0123", "demo (scripted model, no charge)", "subscription (…)", "unpriced"; `short` for table cells. */
-export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>, short = false): string {
-  if (s.billing === 'demo') return short ? 'demo' : 'demo (scripted model, no charge)';
-  if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
-  const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
-  return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
-}
-
 /** The readiness checklist printed at the end of a run, with the PR description's path and the next command. */
 export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
   const r = s.readiness!;
@@ -146,3 +134,6 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
   }
   process.exitCode = s.exit_code;
 }
+
+// The CLI entry's signal handler prints an interrupted chain with this (it does not import this module).
+setInterruptedOutcomePrinter((io, json, outcome) => reportOutcome(io, json, outcome));

@@ -4,8 +4,11 @@
  * chains (./chain-harness.ts) one call at a time (concurrency 1, so no call hides another's
  * cost); the fake server's handling time, measured in the server, is subtracted from each
  * chain's wall time. What remains is the app, the SDK, loopback HTTP (both ends, as the server
- * runs in this process), the read tools and the context writes. The first chain warms the JIT
- * and is reported apart; the target is judged on the median of the others.
+ * runs in this process), the read tools and the context writes. The test runs a chain makes
+ * (the baseline before the approval gate: the workspace's test command) are not claude-exec's
+ * time: their recorded durations (`test_runs[].duration_ms`) are subtracted too and shown as their
+ * own row. The first chain warms the JIT and is reported apart; the target is judged on the
+ * median of the others.
  */
 import { runScenario, type Scenario } from './chain-harness.js';
 import type { BenchRow } from './run.js';
@@ -23,16 +26,19 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const per = runs.map((r) => {
       const serverMs = server.timings.filter((t) => t.startMs >= r.startMs && t.endMs <= r.endMs).reduce((n, t) => n + (t.endMs - t.startMs), 0);
+      const testsMs = r.outcome.ctx.test_runs.reduce((n, t) => n + (t.duration_ms ?? 0), 0);
       const calls = r.outcome.ctx.calls.length;
-      return { calls, perCall: (r.endMs - r.startMs - serverMs) / calls, bytes: Buffer.byteLength(JSON.stringify(r.outcome.ctx, null, 2)) };
+      return { calls, testsMs, tests: r.outcome.ctx.test_runs.length, perCall: (r.endMs - r.startMs - serverMs - testsMs) / calls, bytes: Buffer.byteLength(JSON.stringify(r.outcome.ctx, null, 2)) };
     });
     const [first, ...rest] = per;
     const sorted = rest.map((p) => p.perCall).sort((a, b) => a - b);
     const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const tests = rest.map((p) => p.testsMs).sort((a, b) => a - b);
     return [
-      { measure: `chain: ${first!.calls} calls, context file ${(first!.bytes / 1024).toFixed(0)} KB at the end`, value: '' },
+      { measure: `fixture: the scripted JWT chain (chain-harness.ts: ${SCENARIO.rounds} rounds, ${SCENARIO.toolTurns} read-tool turns, zero latency), ${first!.calls} calls, context file ${(first!.bytes / 1024).toFixed(0)} KB at the end`, value: '' },
+      { measure: `test runs per chain (${rest[0]?.tests ?? 0}; the workspace's test command), median wall time, subtracted below`, value: `${tests[Math.floor((tests.length - 1) / 2)]!.toFixed(0)} ms` },
       { measure: 'first chain (cold JIT)', value: fmt(first!.perCall) },
-      { measure: `claude-exec time per call, median of ${rest.length} chains (wall − fake server)`, value: fmt(median), target: `<= ${TARGET_MS} ms`, ok: median <= TARGET_MS },
+      { measure: `claude-exec time per call, median of ${rest.length} chains (wall − fake server − test runs)`, value: fmt(median), target: `<= ${TARGET_MS} ms`, ok: median <= TARGET_MS },
       { measure: `best / worst of those ${rest.length} chains`, value: `${sorted[0]!.toFixed(2)} / ${sorted.at(-1)!.toFixed(2)} ms` },
     ];
   } finally {

@@ -7,6 +7,7 @@ import Table from 'cli-table3';
 import * as caching from './caching.bench.js';
 import * as concurrency from './concurrency.bench.js';
 import * as costReport from './cost-report.bench.js';
+import * as history from './history.bench.js';
 import * as longChain from './long-chain.bench.js';
 import * as orchestration from './orchestration.bench.js';
 import * as startup from './startup.bench.js';
@@ -27,7 +28,7 @@ export interface BenchModule {
   run(): Promise<BenchRow[]>;
 }
 
-export const benchmarks: BenchModule[] = [startup, costReport, orchestration, longChain, concurrency, caching];
+export const benchmarks: BenchModule[] = [startup, history, costReport, orchestration, longChain, concurrency, caching];
 
 const only = process.argv.slice(2);
 const table = new Table({ head: ['benchmark', 'measure', 'value', 'target', 'met'] });

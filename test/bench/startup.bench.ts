@@ -1,11 +1,13 @@
 /**
- * Start-up (DESIGN §10): `claude-exec --help` and `claude-exec chains` (empty workspace) against
- * `node -e 0`, each a fresh process of the built binary. Runs are interleaved (so load from other
- * processes hits every side alike) and each side's median of RUNS is compared. `chains` over one
- * context file (which loads the schema validator) is shown for context, without a target.
+ * Start-up (DESIGN §10): `claude-exec --help`, `claude-exec chains` and `claude-exec status`
+ * (empty workspace; status then exits 2, "no chains") against `node -e 0`, each a fresh process
+ * of the built binary. Runs are interleaved (so load from other processes hits every side alike)
+ * and each side's median of RUNS is compared. `chains` over one context file (which loads the
+ * schema validator) is shown for context, without a target. Where strace is installed, the files
+ * each command opens (modules included) are counted too.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,17 +18,26 @@ import type { BenchRow } from './run.js';
 export const name = 'start-up';
 
 const RUNS = 15;
-const TARGET = 3;
+const TARGET = 2;
 const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin/claude-exec');
 
-/** Wall time of one process in ms; throws when it exits non-zero. */
-function timeOnce(args: string[]): number {
+/** Wall time of one process in ms; throws when it exits other than `expected` (0). */
+function timeOnce(args: string[], expected = 0): number {
   const t0 = performance.now();
   const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
+  if (r.status !== expected) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
   return ms;
+}
+
+/** How many distinct files `node args` opens (strace), or null without strace. */
+function filesOpened(args: string[], dir: string): number | null {
+  const out = path.join(dir, 'strace.txt');
+  const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', out, process.execPath, ...args], { stdio: 'ignore' });
+  if (r.error || !existsSync(out)) return null;
+  const opened = readFileSync(out, 'utf8').split('\n').filter((l) => l.includes('openat(') && !l.includes('ENOENT'));
+  return new Set(opened.map((l) => /"([^"]*)"/.exec(l)?.[1]).filter((f) => f && !/^\/(proc|sys|dev)\//.test(f))).size;
 }
 
 function median(xs: number[]): number {
@@ -49,24 +60,30 @@ export async function run(): Promise<BenchRow[]> {
       node: ['-e', '0'],
       help: [bin, '--help'],
       chains: [bin, 'chains', '--cwd', empty],
+      status: [bin, 'status', '--cwd', empty],
       oneChain: [bin, 'chains', '--cwd', one],
     };
-    const times: Record<keyof typeof sides, number[]> = { node: [], help: [], chains: [], oneChain: [] };
-    for (const args of Object.values(sides)) timeOnce(args); // warm the page cache
+    const times: Record<keyof typeof sides, number[]> = { node: [], help: [], chains: [], status: [], oneChain: [] };
+    const expected = (side: string) => (side === 'status' ? 2 : 0);
+    for (const [side, args] of Object.entries(sides)) timeOnce(args, expected(side)); // warm the page cache
     for (let i = 0; i < RUNS; i++) {
-      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][]) times[side].push(timeOnce(args));
+      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][]) times[side].push(timeOnce(args, expected(side)));
     }
     const base = median(times.node);
     const help = median(times.help);
     const chains = median(times.chains);
+    const status = median(times.status);
     const oneChain = median(times.oneChain);
+    const opened = (['node', 'help', 'chains', 'status'] as const).map((side) => [side, filesOpened(sides[side], one)] as const);
     return [
       { measure: `node -e 0 (median of ${RUNS})`, value: ms(base) },
       { measure: 'claude-exec --help', value: ms(help) },
       { measure: 'claude-exec chains (empty workspace)', value: ms(chains) },
       { measure: '--help / node -e 0', value: `${(help / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: help / base <= TARGET },
       { measure: 'chains / node -e 0', value: `${(chains / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: chains / base <= TARGET },
+      { measure: 'status / node -e 0', value: `${(status / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: status / base <= TARGET },
       { measure: 'chains with one context file (validated) / node -e 0', value: `${(oneChain / base).toFixed(2)}x` },
+      ...opened.map(([side, n]) => ({ measure: `files opened: ${side === 'node' ? 'node -e 0' : `claude-exec ${side}`} (strace)`, value: n === null ? '- (no strace)' : String(n) })),
     ];
   } finally {
     await rm(empty, { recursive: true, force: true });

@@ -2,21 +2,20 @@
  * End to end on the claude-code backend: the built binary drives the JWT scenario on the Express
  * fixture through the real Agent SDK and Claude Code, which talk to the fake Messages API
  * (ANTHROPIC_BASE_URL). Asserts on what the fake received and sent: usage call by call, the
- * tools offered, no repeated call across a pause, the budget stop.
+ * tools offered, no call repeated after a kill -9. The gates and the subscription are in
+ * claude-code-gates.test.ts, the budget stop in claude-code-budget.test.ts: three files, so the
+ * slowest end-to-end tests run side by side.
  */
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { expect, it } from 'vitest';
 import { PHASES } from '../../src/chain/schema.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
-import { claudeConfigDir, describeClaudeCode } from '../helpers/claude-code.js';
-import { jsonOut, onlyChain, phasesOf, setupE2e, spawnCli, waitForChain } from '../helpers/e2e.js';
+import { CC_E2E_TIMEOUT_MS, claudeCodeE2e, describeClaudeCode } from '../helpers/claude-code.js';
+import { jsonOut, onlyChain, phasesOf, spawnCli, waitForChain } from '../helpers/e2e.js';
 import { GOAL, READS_FIRST, readTurn } from '../helpers/scenario.js';
 import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 import { TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
-
-/** Generous: every prompt run starts a Claude Code process, and other test files share the two cores. */
-const CC_E2E_TIMEOUT_MS = 400_000;
 
 const cc = (name: string) => `mcp__claude-exec__${name}`;
 const READ_TOOLS = ['list_files', 'read_file', 'search_code'];
@@ -33,12 +32,6 @@ function expectedTools(prompt: string, tools: string | undefined, phase: string)
   const result = prompt === 'prompt_selector' ? 'choose_next_prompts' : 'record_findings';
   const workspace = tools === 'none' || tools === undefined ? [] : tools === 'write' && phase === 'implementation' ? [...READ_TOOLS, 'write_file', 'edit_file', 'run_tests'] : READ_TOOLS;
   return [...workspace, result].map(cc);
-}
-
-async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Record<string, string> = {}): Promise<Awaited<ReturnType<typeof setupE2e>>> {
-  const e = await setupE2e(opts);
-  Object.assign(e.env, { CLAUDE_CONFIG_DIR: claudeConfigDir(), ...env });
-  return e;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -127,43 +120,6 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
     }
   }, CC_E2E_TIMEOUT_MS);
 
-  it('pauses at each gate (exit 3) and resumes in new processes without repeating a call', async () => {
-    const e = await claudeCodeE2e({}, { CLAUDE_EXEC_BACKEND: 'claude-code' });
-    try {
-      const first = await e.run('--json', GOAL);
-      expect(first.exitCode, first.stderr).toBe(3);
-      const id = jsonOut(first).chain_id as string;
-      expect(jsonOut(first)).toMatchObject({ status: 'awaiting-input', pending: { kind: 'questions' } });
-
-      const answered = await e.run('answer', id, '--answer', 'q1=Yes, rotate on every use', '--answer', 'q2=Read it from JWT_SIGNING_KEY', '--json');
-      expect(answered.exitCode, answered.stderr).toBe(3);
-      expect(jsonOut(answered)).toMatchObject({ pending: { kind: 'approval' } });
-      const approved = await e.run('approve', id, '--json');
-      expect(approved.exitCode, approved.stderr).toBe(3);
-      expect(jsonOut(approved)).toMatchObject({ pending: { kind: 'file-change', path: TOKEN_TEST_PATH } });
-      const paused = (await onlyChain(e.ws.root)).ctx;
-      const pausedStep = paused.in_flight.at(-1)!;
-      expect(pausedStep.messages[0]).toMatchObject({ type: 'claude_code_session' });
-      const before = e.messages().length;
-
-      const done = await e.run('resume', id, '--yes', '--json');
-      expect(done.exitCode, done.stderr).toBe(0);
-      expect(jsonOut(done)).toMatchObject({ status: 'complete', files_modified: [TOKEN_TEST_PATH, TOKEN_MODULE_PATH] });
-      const { ctx } = await onlyChain(e.ws.root);
-      // Every request the server saw is one recorded call: nothing was sent twice.
-      expect(ctx.calls).toHaveLength(e.messages().length);
-      expect(new Set(ctx.calls.map((c) => c.message_id)).size).toBe(ctx.calls.length);
-      // The first request after the pause continued the paused session with the approved write.
-      const resumed = e.messages()[before]!;
-      expect(readTurn(resumed.body)?.prompt).toBe('test_generator');
-      const lastUser = JSON.stringify(resumed.body.messages.at(-1));
-      expect(lastUser).toContain(`created ${TOKEN_TEST_PATH}`);
-      expect(resumed.headers['x-claude-code-session-id']).toBe((pausedStep.messages[0] as { session_id: string }).session_id);
-    } finally {
-      await e.close();
-    }
-  }, CC_E2E_TIMEOUT_MS);
-
   it('kill -9 in the middle of a Claude Code step: no orphan goes on calling, and resume repeats no recorded call', async () => {
     const e = await claudeCodeE2e({ latencyMs: 150 });
     try {
@@ -197,58 +153,6 @@ describeClaudeCode('claude-exec --backend claude-code (built binary, Agent SDK, 
       // Every request after the crash became a call.
       const inCalls = new Set(ctx.calls.map((c) => replyIndex(c.message_id)));
       expect(after.filter((i) => !inCalls.has(i))).toEqual([]);
-    } finally {
-      await e.close();
-    }
-  }, CC_E2E_TIMEOUT_MS);
-
-  it('--max-cost stops before a call would pass the limit (exit 4); resume with a higher limit completes', async () => {
-    const e = await claudeCodeE2e();
-    try {
-      const stopped = await e.run('--backend', 'claude-code', '--yes', '--json', '--max-cost', '0.2', GOAL);
-      expect(stopped.exitCode, stopped.stderr).toBe(4);
-      const out = jsonOut(stopped);
-      expect(out).toMatchObject({ status: 'budget-exceeded' });
-      expect(stopped.stderr).toMatch(/budget reached/);
-      expect(out.calls as number).toBeGreaterThan(2);
-      expect(out.cost_usd as number).toBeLessThanOrEqual(0.2);
-      expect(e.messages()).toHaveLength(out.calls as number);
-
-      const resumed = await e.run('resume', out.chain_id as string, '--backend', 'claude-code', '--max-cost', '50', '--yes', '--json');
-      expect(resumed.exitCode, resumed.stderr).toBe(0);
-      expect(e.messages()).toHaveLength(jsonOut(resumed).calls as number);
-    } finally {
-      await e.close();
-    }
-  }, CC_E2E_TIMEOUT_MS);
-
-  it('on a Claude subscription (OAuth token): tokens recorded, cost marked subscription, never $0', async () => {
-    const e = await claudeCodeE2e({ questionRounds: 0 });
-    try {
-      delete e.env.ANTHROPIC_API_KEY;
-      e.env.CLAUDE_CODE_OAUTH_TOKEN = 'sk-ant-oat01-e2e-subscription-token';
-      const r = await e.run('--backend', 'claude-code', '--yes', '--json', '--max-cost', '0.01', '--until', 'uncertainty-analysis', GOAL);
-      expect(r.exitCode, r.stderr).toBe(0);
-      expect(r.stderr).toContain('--max-cost does not limit this chain');
-      const out = jsonOut(r);
-      expect(out).toMatchObject({ status: 'paused', cost_usd: null, billing: 'subscription' });
-      const sent = e.messages();
-      expect(sent.every((q) => q.headers.authorization === 'Bearer sk-ant-oat01-e2e-subscription-token')).toBe(true);
-      const { ctx } = await onlyChain(e.ws.root);
-      expect(ctx.calls).toHaveLength(sent.length);
-      expect(ctx.calls.every((c) => c.billing === 'subscription' && c.cost_usd === null)).toBe(true);
-      expect(ctx.cost_tracking).toMatchObject({ subscription_calls: sent.length, unpriced_calls: 0, estimated_cost: 0 });
-      expect(ctx.cost_tracking.tokens_used).toBeGreaterThan(0);
-
-      const cost = jsonOut(await e.run('chain-cost', ctx.chain_id, '--json'));
-      expect(cost).toMatchObject({ schema: 'claude-exec/chain-cost@1', billing: 'subscription', cost_usd: null, cost_per_prompt_usd: null, subscription_calls: sent.length, unpriced_calls: 0 });
-      const text = await e.run('chain-cost', ctx.chain_id);
-      expect(text.stdout).toContain('Estimated cost: subscription');
-      expect(text.stdout).not.toMatch(/\$0\.0000/);
-      const report = jsonOut(await e.run('cost-report', '--json'));
-      expect(report).toMatchObject({ totals: { cost_usd: null, subscription_calls: sent.length, unpriced_calls: 0 }, average_cost_per_chain_usd: null });
-      expect(report.top_chains).toMatchObject([{ chain_id: ctx.chain_id, cost_usd: null, subscription_calls: sent.length }]);
-      expect((await e.run('cost-report')).stdout).toContain('Total cost: subscription');
     } finally {
       await e.close();
     }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe } from 'vitest';
 import { AGENT_SDK, pinnedSdkVersion } from '../../src/llm/claude-code/sdk.js';
 import type { RecordedRequest } from './fake-anthropic.js';
+import { setupE2e, type E2e } from './e2e.js';
 
 const require = createRequire(import.meta.url);
 
@@ -43,3 +44,16 @@ export function claudeConfigDir(): string {
 
 /** POST /v1/messages requests. */
 export const messagesOf = (requests: RecordedRequest[]) => requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+
+/**
+ * Generous per-test timeout of the Claude Code end-to-end files: every prompt run starts a Claude
+ * Code process, and other test files share the two cores.
+ */
+export const CC_E2E_TIMEOUT_MS = 400_000;
+
+/** An end-to-end setup (built binary, fake API) whose Claude Code keeps its config in a fresh directory. */
+export async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Record<string, string> = {}): Promise<E2e> {
+  const e = await setupE2e(opts);
+  Object.assign(e.env, { CLAUDE_CONFIG_DIR: claudeConfigDir(), ...env });
+  return e;
+}

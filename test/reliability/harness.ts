@@ -105,9 +105,9 @@ export function contextFiles(dir: string): string[] {
 /** Everything in a contexts directory that is neither a context file, its log, lock, owner nor `.ids`. */
 export function strayFiles(dir: string): string[] {
   // What the product keeps in a contexts directory: context files, their journals and logs, their
-  // specs and PR descriptions, the originals kept without git, the id reservations and the measured
+  // specs and PR descriptions, the originals kept without git, the id reservations, the chain index and the measured
   // prompt costs. Anything else (a temp file) is stray.
-  return readdirSync(dir).filter((f) => !/^chain-\d+-.*\.(json|journal\.jsonl|log|md|pr\.md|originals)$/.test(f) && !['.ids', '.gitkeep', '.prompt-costs.json'].includes(f));
+  return readdirSync(dir).filter((f) => !/^chain-\d+-.*\.(json|journal\.jsonl|log|md|pr\.md|originals)$/.test(f) && !['.ids', '.index', '.gitkeep', '.prompt-costs.json'].includes(f));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

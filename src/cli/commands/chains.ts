@@ -11,39 +11,61 @@ import { printJson } from '../io.js';
 import type { GlobalOptions } from '../io.js';
 
 const dirsOf = (opts: GlobalOptions) => opts.contexts ?? [path.join(opts.cwd, 'contexts')];
+function positiveInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} ${v}: give a whole number of chains, 1 or more`);
+  return n;
+}
+
+function dateMs(flag: string, v: string): number {
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} ${v}: not a date`, 'Give a date or a time, e.g. 2026-01-31 or 2026-01-31T09:00Z.');
+  return ms;
+}
+
 const minutes = (ms: number | null) => (ms === null ? '…' : ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 export function register(program: Command): void {
   const chains = program
     .command('chains')
-    .description('list the chains in the contexts directory (oldest first)')
-    .option('--all', 'also the chains that failed before their first call')
+    .description('list the chains in the contexts directory, oldest first: the newest 50 unless --all or --limit')
+    .option('--all', 'every chain, also those that failed before their first call (no limit)')
+    .option('--limit <n>', 'the newest n chains (default 50)', (v) => positiveInt('--limit', v))
+    .option('--since <date>', 'only chains updated at or after this date or time (e.g. 2026-01-31 or 2026-01-31T09:00Z)', (v) => dateMs('--since', v))
     .option('--tree', 'sub-chains (--split) under their parent, with status, phase, confidence and cost')
-    .action(async (o: { all?: boolean; tree?: boolean }, cmd: Command) => {
+    .action(async (o: { all?: boolean; limit?: number; since?: number; tree?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ listChains, isEmptyFailure }, { chainsJson }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js')]);
+      const [{ indexedChains }, { selectChainRows }, { chainsJsonOfRows }] = await Promise.all([import('../../chain/chains-index.js'), import('../../app/chains.js'), import('../views/status.js')]);
       const warnings: string[] = [];
-      const all = await listChains(dirsOf(opts), (m) => {
-        warnings.push(m);
-        io.err(`warning: ${m}`);
-      });
-      const shown = o.all ? all : all.filter((c) => !isEmptyFailure(c.ctx));
-      const doc = chainsJson(shown, all.length - shown.length, warnings);
+      const readable = [];
+      for (const c of await indexedChains(dirsOf(opts))) {
+        if (c.keys) readable.push({ ...c.keys, chain: c });
+        else {
+          warnings.push(`skipped ${c.error}`);
+          io.err(`warning: skipped ${c.error}`);
+        }
+      }
+      // Only the rows shown are parsed from the index.
+      const selected = selectChainRows(readable, { all: o.all, limit: o.limit, sinceMs: o.since });
+      const { hidden, older } = selected;
+      const shown = selected.shown.flatMap((k) => k.chain.row() ?? []);
+      const doc = chainsJsonOfRows(shown, hidden, warnings, older);
       if (opts.json) return printJson(io, doc);
-      const hidden = doc.hidden ? ` (${doc.hidden} that failed before their first call hidden; --all shows them)` : '';
-      if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
-      const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
+      const notes = [doc.hidden ? `${doc.hidden} that failed before their first call hidden` : '', doc.older ? `${doc.older} older not shown` : ''].filter(Boolean);
+      const hiddenText = notes.length ? ` (${notes.join('; ')}; --all shows every chain)` : '';
+      if (doc.chains.length === 0) return io.out(`No chains yet${hiddenText}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
+      const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../views/chain.js')]);
       if (o.tree) {
         io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true)));
-        if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
+        if (hiddenText) io.out(`${doc.chains.length} chains${hiddenText}`);
         return;
       }
-      const rows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r, true), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
-      io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 2], color: opts.color }));
-      if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
+      const tableRows = doc.chains.map((r) => [r.chain_id, r.status, r.current_phase, costText(r, true), r.tokens.total.toLocaleString('en-US'), r.updated_at.slice(0, 16).replace('T', ' '), r.goal]);
+      io.out(renderTable({ head: ['id', 'status', 'phase', 'cost', 'tokens', 'updated', 'goal'], rows: tableRows, align: ['left', 'left', 'left', 'right', 'right'], flex: [6, 2], color: opts.color }));
+      if (hiddenText) io.out(`${doc.chains.length} chains${hiddenText}`);
     });
   applies(chains, 'read');
-  examples(chains, ['claude-exec chains', 'claude-exec chains --tree', 'claude-exec chains --json | jq -r \'.chains[] | select(.status == "awaiting-input") | .chain_id\'', 'claude-exec chains --all --contexts ci/contexts']);
+  examples(chains, ['claude-exec chains', 'claude-exec chains --tree', 'claude-exec chains --json | jq -r \'.chains[] | select(.status == "awaiting-input") | .chain_id\'', 'claude-exec chains --all --contexts ci/contexts', 'claude-exec chains --limit 200 --since 2026-01-01']);
 
   const status = program
     .command('status')
@@ -55,14 +77,14 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       if (o.all) {
         if (o.full) throw new UsageError('give --all or --full, not both');
-        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
         const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
         const shown = id === undefined ? all : familyOf(all, id);
         const doc = chainsJson(shown, 0, []);
         if (opts.json) return printJson(io, doc);
         return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true)) : 'No chains yet.');
       }
-      const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+      const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
       const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
       const s = full ?? statusJson(ctx, file, opts.flags);

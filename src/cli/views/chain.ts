@@ -97,3 +97,11 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
       return [cmd('resume', id), cmd('status', id)];
   }
 }
+
+/** "$0.0123", "demo (scripted model, no charge)", "subscription (…)", "unpriced"; `short` for table cells. */
+export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>, short = false): string {
+  if (s.billing === 'demo') return short ? 'demo' : 'demo (scripted model, no charge)';
+  if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
+  const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
+  return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
+}

@@ -79,9 +79,14 @@ export function renderTree(rows: ChainRowOutput[], cost: (r: ChainRowOutput) => 
   return lines.join('\n');
 }
 
-/** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files. */
-export function chainsJson(shown: { ctx: ChainContext; file: string }[], hidden: number, warnings: string[]): ChainsOutput {
-  return { schema: 'claude-exec/chains@1', chains: shown.map((c) => chainRow(c.ctx, c.file)), hidden, warnings };
+/** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files, how many older ones the limit left out. */
+export function chainsJson(shown: { ctx: ChainContext; file: string }[], hidden: number, warnings: string[], older = 0): ChainsOutput {
+  return chainsJsonOfRows(shown.map((c) => chainRow(c.ctx, c.file)), hidden, warnings, older);
+}
+
+/** The `chains` document from summary rows (the chain index's). */
+export function chainsJsonOfRows(rows: ChainRowOutput[], hidden: number, warnings: string[], older = 0): ChainsOutput {
+  return { schema: 'claude-exec/chains@1', chains: rows, hidden, warnings, older };
 }
 
 /** The `pending` document. */
