@@ -6,15 +6,16 @@ const ALL = ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file'
 
 describe('the tools of a step (both backends)', () => {
   it.each([
-    ['none', 'context-building', [], 0],
-    ['read', 'context-building', ['list_files', 'read_file', 'search_code'], 8],
-    ['write', 'context-building', ['list_files', 'read_file', 'search_code'], 8],
-    ['write', 'implementation', ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests'], 24],
-  ] as const)('tools: %s in %s', (tools, phase, names, maxTurns) => {
-    expect(stepTools(tools, phase, caps)).toEqual({ names, maxTurns });
+    // none: one unforced turn, so the model can think before it answers (then the result is forced).
+    ['none', 'context-building', [], 1, 'answer'],
+    ['read', 'context-building', ['list_files', 'read_file', 'search_code'], 8, 'answer'],
+    ['write', 'context-building', ['list_files', 'read_file', 'search_code'], 8, 'answer'],
+    ['write', 'implementation', ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests'], 24, 'code'],
+  ] as const)('tools: %s in %s', (tools, phase, names, maxTurns, work) => {
+    expect(stepTools(tools, phase, caps)).toEqual({ names, maxTurns, work });
   });
 
-  it('offers a step its own tools then its result tool; only the result tool when the result is forced at once', () => {
+  it('offers a step its own tools then its result tool; only the result tool for a step without tools or when the result is forced at once', () => {
     const read = stepTools('read', 'context-building', caps);
     expect(offeredToolNames({ enabled: read.names, maxTurns: read.maxTurns, result: 'record_findings' }, ALL)).toEqual(['list_files', 'read_file', 'search_code', 'record_findings']);
     const none = stepTools('none', 'context-building', caps);
