@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ChainOutcome } from '../app/chain.js';
-import { checklistLines, prPath, readiness } from '../app/spec.js';
+import { checklistLines, prPath, readiness, readinessVerdict } from '../app/spec.js';
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
@@ -108,8 +108,7 @@ export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_c
 /** The readiness checklist printed at the end of a run, with the PR description's path and the next command. */
 export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
   const r = s.readiness!;
-  const verdict = r.passed === null ? 'not assessed' : r.passed ? 'READY' : 'NOT READY';
-  const lines = ['', `Readiness: ${verdict}`, ...checklistLines(r).map((l) => `  ${l}`)];
+  const lines = ['', `Readiness: ${readinessVerdict(r)}`, ...checklistLines(r).map((l) => `  ${l}`)];
   for (const b of r.blocking) lines.push(`  blocking: ${b}`);
   const pr = s.spec ? prPath(s.spec) : null;
   if (pr && existsSync(pr)) lines.push(`  PR description: ${pr}`);

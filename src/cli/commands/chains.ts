@@ -68,7 +68,7 @@ export function register(program: Command): void {
       const s = full ?? statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
-      for (const p of s.phases) io.out(`${p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
+      for (const p of s.phases) io.out(`${p.failed ? '✗' : p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
       io.out(`Total cost: ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls`);
       io.out(`Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`);

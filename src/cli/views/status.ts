@@ -20,7 +20,10 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
     current_phase: ctx.current_phase,
     model: ctx.model,
     billing: billingOf(ctx),
-    phases: ctx.phase_history.map((p) => ({ phase: p.phase, started_at: p.started_at, ended_at: p.ended_at, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null })),
+    phases: ctx.phase_history.map((p, i) => {
+      const failed = phaseFailed(ctx, i);
+      return { phase: p.phase, started_at: p.started_at, ended_at: p.ended_at, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null && !failed, failed };
+    }),
     total_duration_ms: durationOf(ctx),
     cost_usd: costOrNull(t.estimated_cost, ctx.calls.length, t.unpriced_calls + t.subscription_calls),
     unpriced_calls: t.unpriced_calls,
@@ -32,6 +35,17 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
     chain_error: ctx.error,
     next: nextCommands(ctx, flags)[0] ?? null,
   };
+}
+
+/**
+ * Pure: whether phase record `i` of the chain failed — closed with a `failed: …` reason, or the
+ * last, still open record of a chain that failed or hit its budget.
+ */
+export function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>, i: number): boolean {
+  const p = ctx.phase_history[i];
+  if (!p) return false;
+  if (p.exit_reason?.startsWith('failed')) return true;
+  return p.ended_at === null && i === ctx.phase_history.length - 1 && (ctx.status === 'failed' || ctx.status === 'budget-exceeded');
 }
 
 /** One row of `chains`. */
