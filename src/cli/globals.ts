@@ -53,7 +53,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     maxCost,
     until: raw.until,
     ...(raw.backend ? { backend: raw.backend } : {}),
-    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ? ['--contexts', ...raw.contexts] : [])],
+    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ?? []).flatMap((d) => ['--contexts', d])],
   };
 }
 

@@ -24,7 +24,8 @@ export function buildProgram(): Command {
     .option('--model <name>', "model for this chain (default: the config's default tier)")
     .addOption(new Option('--backend <name>', 'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)').choices(['api', 'claude-code']))
     .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
-    .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
+    // One directory per --contexts (repeat it for more): a variadic option would take the task too.
+    .option('--contexts <dir>', 'a context directory; repeat for more (default: <cwd>/contexts)', (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir])
     .option('--verbose', 'debug logging, per-call token lines and stack traces')
     .option('--no-color', 'plain output (also NO_COLOR)')
     .addHelpText(

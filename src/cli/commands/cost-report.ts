@@ -1,6 +1,6 @@
 /**
  * `claude-exec cost-report`: cost across the chains started in a window (default: the last 7 days),
- * from one or more contexts directories (`--contexts DIR…`, merged, each chain counted once).
+ * from one or more contexts directories (`--contexts DIR`, repeatable, merged, each chain counted once).
  * `--json`: `claude-exec/cost-report@1`. Skipped files are reported on stderr.
  */
 import path from 'node:path';

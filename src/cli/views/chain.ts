@@ -65,7 +65,7 @@ const quote = (s: string) => (/^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `
  */
 export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] {
   const id = ctx.chain_id;
-  // The flags go last: `--contexts DIR…` takes every word after it, so before the command it would swallow it.
+  // The flags go last, after the command's own words.
   const cmd = (...args: string[]) => ['claude-exec', ...args, ...flags.map(quote)].join(' ');
   const p = ctx.pending;
   // A demo chain continues only with its scripted model: `demo` in its workspace does that.
