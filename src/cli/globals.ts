@@ -41,6 +41,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     maxCost = Number(raw.maxCost);
     if (!Number.isFinite(maxCost) || maxCost <= 0) throw new UsageError(`--max-cost must be a positive number of USD, got "${raw.maxCost}"`);
   }
+  if (raw.model !== undefined && !raw.model.trim()) throw new UsageError('--model is empty', 'Name a model (e.g. --model claude-sonnet-4-6), or leave --model out for the configured default.');
   return {
     json: Boolean(raw.json),
     yes: Boolean(raw.yes),
