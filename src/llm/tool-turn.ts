@@ -14,11 +14,12 @@ type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 export type TurnOutcome<T> =
   | { kind: 'result'; value: T }
   /**
-   * `resultRejected`: the result tool was called with invalid input. `misdirected`: a call named
+   * `resultRejected`: the result tool was called with invalid input (its schema's issues, one
+   * `path: message` a line), else null. `misdirected`: a call named
    * a tool that is unknown, disabled in this step, or the other result tool. Either costs one
    * correction. `toolCalls`: workspace tools executed in this turn.
    */
-  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean; misdirected: boolean; toolCalls: number };
+  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: string | null; misdirected: boolean; toolCalls: number };
 
 /**
  * Pure: how a turn's tool calls stand against the step: does it call the step's result tool,
@@ -69,8 +70,8 @@ export interface UseOutcome<T> {
   block: ToolResultBlockParam;
   /** Set for a valid call of the step's result tool. */
   value?: { v: T };
-  /** The result tool was called with invalid input (one correction). */
-  resultRejected?: boolean;
+  /** The result tool was called with invalid input (one correction): its issues, `path: message` a line. */
+  resultRejected?: string;
   /** An unknown or disabled tool, or the other result tool, was called (one correction). */
   misdirected?: boolean;
   /** A workspace tool was executed. */
@@ -88,7 +89,7 @@ export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T
     const parsed = spec.result.schema.safeParse(use.input);
     if (parsed.success) return { block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' }, value: { v: parsed.data } };
     const issues = formatIssues(parsed.error.issues);
-    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: true };
+    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: issues || 'invalid input' };
   }
   if (RESULT_TOOLS.some((t) => t.name === use.name)) {
     return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`), misdirected: true };
@@ -121,7 +122,7 @@ export async function handleTurn<T>(
   return {
     kind: 'continue',
     toolResults: outcomes.map((o) => o.block),
-    resultRejected: outcomes.some((o) => o.resultRejected),
+    resultRejected: outcomes.find((o) => o.resultRejected)?.resultRejected ?? null,
     misdirected: outcomes.some((o) => o.misdirected),
     toolCalls: outcomes.filter((o) => o.ran).length,
   };
