@@ -2,6 +2,7 @@
  * Pieces of a chain as the JSON contract shows them (src/cli/contract/common.ts): tokens in one
  * shape, cost or null, billing, what it waits for, and the next command. Pure.
  */
+import { suggestedMaxCost } from '../../cost/suggestCap.js';
 import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
 import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { DEMO_MODEL } from '../../demo/model.js';
@@ -80,7 +81,8 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
     case 'complete':
       return [cmd('chain-cost', id), cmd('status', id)];
     case 'budget-exceeded': {
-      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(Math.ceil(ctx.max_cost_usd * 2 * 100) / 100);
+      const high = ctx.forecast?.cost_usd?.high ?? null;
+      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(suggestedMaxCost({ spentUsd: ctx.cost_tracking.estimated_cost, maxCostUsd: ctx.max_cost_usd, forecastHighUsd: high }));
       return [cmd('resume', id, '--max-cost', higher)];
     }
     case 'running':
