@@ -12,6 +12,7 @@ import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError }
 import type { RunOutput } from './contract/run.js';
 import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
+import { findingsLines, workflowFindings } from './views/findings.js';
 import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
 
 export interface OutcomeOptions {
@@ -138,6 +139,9 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     if (s.readiness) {
       for (const line of readinessLines(s, o.ctx, opts.flags)) io.out(line);
     } else if (s.next && !view) io.out(`  next: ${s.next}`);
+    // A workflow that wrote nothing (a review, a plan): its answer is what it found.
+    const found = s.status === 'complete' ? workflowFindings(o.ctx) : null;
+    if (found) for (const line of findingsLines(found, `claude-exec status ${s.chain_id} --full`)) io.out(line);
   }
   if (s.error) {
     io.err(`claude-exec: ${s.error.message}`);
