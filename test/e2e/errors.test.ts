@@ -91,6 +91,11 @@ describe.concurrent('user-facing errors of the built binary', () => {
       const r = await runCli([GOAL], bad.root, cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }));
       expectCleanError(r, 2, /token_auditor\.md: cost_estimate: \S/);
       await expect(fs.access(path.join(bad.root, 'contexts'))).rejects.toThrow();
+      // prompts list agrees: the file is not merely "left out", every chain refuses to start.
+      const list = await runCli(['prompts', 'list'], bad.root, cliEnv({}));
+      expect(list.exitCode, list.stderr).toBe(0);
+      expect(list.stderr).toContain('warning: 1 invalid prompt file(s), not listed here: prompts/custom/token_auditor.md — every chain refuses to start (exit 2) until they are fixed or removed');
+      expect(list.stderr).not.toContain('left out');
     } finally {
       await bad.cleanup();
     }
