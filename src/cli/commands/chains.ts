@@ -34,7 +34,7 @@ export function register(program: Command): void {
       if (doc.chains.length === 0) return io.out(`No chains yet${hidden}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
       const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../outcome.js')]);
       if (o.tree) {
-        io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true)));
+        io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true), (await import('../../ui/table.js')).terminalWidth()));
         if (hidden) io.out(`${doc.chains.length} chains${hidden}`);
         return;
       }
@@ -55,12 +55,12 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       if (o.all) {
         if (o.full) throw new UsageError('give --all or --full, not both');
-        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
+        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }, { terminalWidth }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js'), import('../../ui/table.js')]);
         const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
         const shown = id === undefined ? all : familyOf(all, id);
         const doc = chainsJson(shown, 0, []);
         if (opts.json) return printJson(io, doc);
-        return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true)) : 'No chains yet.');
+        return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true), terminalWidth()) : 'No chains yet.');
       }
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../outcome.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
