@@ -38,7 +38,8 @@ export function checkHelpTopic(program: Command, args: readonly string[]): void 
     if (!next) {
       const near = closestCommand(word, at.commands.flatMap((c) => [c.name(), ...c.aliases()]));
       const where = ['claude-exec', ...path.slice(0, i)].join(' ');
-      throw new UsageError(`no command "${word}" in ${where}${near ? ` — did you mean "${near}"?` : ''}`, `\`${where} --help\` lists its commands.`);
+      const task = i === 0 && path.length > 1 ? `; a task that starts with "help" is given with run (\`claude-exec run "help ${path.join(' ')}"\`)` : '';
+      throw new UsageError(`no command "${word}" in ${where}${near ? ` — did you mean "${near}"?` : ''}`, `\`${where} --help\` lists its commands${task}.`);
     }
     if (!next.commands.length) return;
     at = next;
