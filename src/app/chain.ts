@@ -9,6 +9,7 @@ import { PHASES, type ChainContext, type PatternUse, type Phase } from '../chain
 import { newChainContext } from '../chain/init.js';
 import { createChain, findChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
+import { forecastOverCapWarning } from '../cost/suggestCap.js';
 import { createChainLogger } from '../log.js';
 import { cassettePath } from '../llm/cassette.js';
 import { workspaceCommit } from '../tools/git.js';
@@ -177,7 +178,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         now: base.clock(),
         untilPhase: until,
         // The workflow's own budget_usd caps the chain too: the lower limit wins.
-        maxCostUsd: wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax,
+        maxCostUsd: capOf(wfBudget, chainMax),
         workflow,
         split: opts.split ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false } : null,
       }),
@@ -188,8 +189,15 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   });
   base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);
   if (forecast) base.ui.progress.info(forecastLine(forecast));
+  const overCap = forecastOverCapWarning(forecast?.cost_usd ?? null, capOf(wfBudget, chainMax));
+  if (overCap) base.ui.progress.warn(overCap);
   if (opts.pattern) base.ui.progress.info(applyingLine(opts.pattern.doc));
   return driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined });
+}
+
+/** The chain's cap, USD: the workflow's own budget_usd and the chain's limit, the lower wins. */
+function capOf(wfBudget: number | null, chainMax: number | null | undefined): number | null | undefined {
+  return wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax;
 }
 
 /** Most iterations one `resume --more-iterations N` may add (a bound independent of the model). */

@@ -7,6 +7,19 @@ import path from 'node:path';
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
+import { deadDriverOf } from './driverLock.js';
+
+/**
+ * A chain as it stands for the views: one recorded as `running` whose driver process has died
+ * (kill -9, a crash) is shown as interrupted — status `cancelled`, as after Ctrl-C, with the reason
+ * in `error` — so the next command is `resume`, not `status` forever. The file is not changed.
+ */
+export function withDriverState(ctx: ChainContext, file: string): ChainContext {
+  if (ctx.status !== 'running') return ctx;
+  const pid = deadDriverOf(file);
+  if (pid === null) return ctx;
+  return { ...ctx, status: 'cancelled', error: ctx.error ?? `interrupted: the process that drove it (pid ${pid}) has exited without finishing` };
+}
 
 /**
  * Every readable chain in `dirs`, oldest first, with its file; unreadable files are reported via
@@ -16,7 +29,7 @@ export async function listChains(dirs: string[], onWarning: (msg: string) => voi
   const out: { ctx: ChainContext; file: string }[] = [];
   for (const entry of await listChainFiles(dirs)) {
     try {
-      out.push({ ctx: await readChainFile(entry.path), file: entry.path });
+      out.push({ ctx: withDriverState(await readChainFile(entry.path), entry.path), file: entry.path });
     } catch (err) {
       if (err instanceof ClaudeExecError) onWarning(`skipped ${err.message}`);
       else throw err;
@@ -66,7 +79,7 @@ export function isEmptyFailure(ctx: ChainContext): boolean {
 export async function loadChain(dirs: string[], id: string | undefined, onWarning?: (msg: string) => void): Promise<{ ctx: ChainContext; file: string }> {
   if (id !== undefined) {
     const file = (await findChain(dirs, id)).path;
-    return { ctx: await readChainFile(file), file };
+    return { ctx: withDriverState(await readChainFile(file), file), file };
   }
   const all = await listChainFiles(dirs);
   if (all.length === 0) throw new UsageError(`no chains in ${dirs.join(', ')}`, 'Start one with `claude-exec "your task"`.');
@@ -75,7 +88,7 @@ export async function loadChain(dirs: string[], id: string | undefined, onWarnin
     try {
       const ctx = await readChainFile(entry.path);
       if (newest) onWarning?.(`skipped the newer chain ${newest.message}; showing chain ${ctx.chain_id}`);
-      return { ctx, file: entry.path };
+      return { ctx: withDriverState(ctx, entry.path), file: entry.path };
     } catch (err) {
       if (!(err instanceof ContextFileError)) throw err;
       if (newest) onWarning?.(`skipped ${err.message}`);

@@ -105,7 +105,7 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'tests': {
       if (effect.expect === 'red' && !(await testFilesWritten(session, deps))) {
-        deps.ui.progress.warn('test_generator wrote no test file: asking it again');
+        deps.ui.progress.warn(noTestsWarning(session.ctx.machine.test_generation_asks, deps.config.caps.test_generation_asks));
         return { type: 'no-tests-written' };
       }
       const { run, output: text } = await runChainTests(session, deps, effect.expect);
@@ -137,6 +137,14 @@ export async function takeCheckpoint(session: ChainSession, deps: DriveDeps): Pr
   session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
   if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
   return checkpoint;
+}
+
+/**
+ * Pure: the warning when test_generator wrote no test file, after `asks` asks again of at most
+ * `cap` (caps.test_generation_asks): "asking it again" only while the machine will ask again.
+ */
+export function noTestsWarning(asks: number, cap: number): string {
+  return asks < cap ? `test_generator wrote no test file: asking it again (${asks + 1} of ${cap})` : `test_generator wrote no test file after ${asks + 1} asks: stopping`;
 }
 
 /**

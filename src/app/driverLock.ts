@@ -46,6 +46,21 @@ function ownerIsGone(owner: string): boolean {
 }
 
 /**
+ * The pid of the process on this host that took the driver lock of `file` and has since exited
+ * (kill -9, a crash, a power cut), else null: no owner file, a live owner, or one on another host.
+ * Reads the owner file only; never throws.
+ */
+export function deadDriverOf(file: string): number | null {
+  let owner: string;
+  try {
+    owner = readFileSync(ownerFile(file), 'utf8');
+  } catch {
+    return null;
+  }
+  return ownerIsGone(owner) ? (JSON.parse(owner) as { pid: number }).pid : null;
+}
+
+/**
  * Takes over the lock of a dead owner. Only one of several racing processes wins the rename of
  * the owner file; the others get false.
  */

@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileDurableSync } from '../durable.js';
-import { UsageError } from '../errors.js';
+import { ExitCode, FileSystemError, UsageError } from '../errors.js';
 
 export type InitAction = 'created' | 'updated' | 'skipped';
 export interface InitEntry {
@@ -79,7 +79,8 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
 /**
  * Scaffolds `workspace`: prompts/custom/.gitkeep, contexts/.gitkeep, .gitignore (.env and
  * contexts/ kept out of git, except contexts/.gitkeep), project_rules.md (the package default) and .env.example.
- * Throws UsageError when the workspace is not an existing directory.
+ * Throws UsageError when the workspace is not an existing directory, FileSystemError (exit 2)
+ * when it cannot be written (permission denied, read-only, a file where a directory goes).
  */
 export async function initWorkspace(workspace: string): Promise<InitResult> {
   const ws = path.resolve(workspace);
@@ -87,10 +88,25 @@ export async function initWorkspace(workspace: string): Promise<InitResult> {
   if (!stat?.isDirectory()) throw new UsageError(`workspace ${ws} is not a directory`, 'Run init inside your project, or pass --cwd DIR.');
   const rules = await fs.readFile(defaultProjectRulesPath(), 'utf8');
   const files: InitEntry[] = [];
-  files.push(await createFile(ws, path.join('prompts', 'custom', '.gitkeep'), ''));
-  files.push(await createFile(ws, path.join('contexts', '.gitkeep'), ''));
-  files.push(await ensureGitignore(ws));
-  files.push(await createFile(ws, 'project_rules.md', rules));
-  files.push(await createFile(ws, '.env.example', ENV_EXAMPLE));
+  try {
+    files.push(await createFile(ws, path.join('prompts', 'custom', '.gitkeep'), ''));
+    files.push(await createFile(ws, path.join('contexts', '.gitkeep'), ''));
+    files.push(await ensureGitignore(ws));
+    files.push(await createFile(ws, 'project_rules.md', rules));
+    files.push(await createFile(ws, '.env.example', ENV_EXAMPLE));
+  } catch (err) {
+    throw cannotWrite(ws, err, files);
+  }
   return { workspace: ws, files };
+}
+
+/** A file-system failure of init as one message, exit 2 (bad input: a workspace it cannot write), naming what was made before. */
+function cannotWrite(ws: string, err: unknown, made: InitEntry[]): unknown {
+  const e = err as NodeJS.ErrnoException & { file?: string };
+  const code = e instanceof FileSystemError ? e.code : e?.code;
+  if (typeof code !== 'string') return err;
+  const file = e instanceof FileSystemError ? e.file : (e.path ?? ws);
+  const created = made.filter((f) => f.action !== 'skipped').map((f) => f.path);
+  const hint = `Run init in a directory you can write to (or fix its permissions)${created.length ? `; already made: ${created.join(', ')}` : '; nothing was created'}.`;
+  return new FileSystemError(code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? 'create' : 'write to', file, code, { cause: err, exitCode: ExitCode.usage, hint });
 }

@@ -27,10 +27,16 @@ export interface MemoryView {
 
 /**
  * Renders the memory of chain `id` (the newest when undefined) for `opts.prompt` or the prompt
- * the chain would run next. Throws UsageError for an unknown chain, ContextFileError for a bad file.
+ * the chain would run next. Throws UsageError for an unknown chain or a prompt that neither the
+ * workspace's library nor the chain's steps know, ContextFileError for a bad file.
  */
 export async function chainMemory(dirs: string[], id: string | undefined, opts: { budgetTokens: number; prompt?: string }): Promise<MemoryView> {
   const { ctx, file } = await loadChain(dirs, id);
+  if (opts.prompt !== undefined && !ctx.steps.some((s) => s.prompt === opts.prompt)) {
+    // A name neither the library nor the chain knows is a typo, not a prompt with no sections.
+    const { openLibrary, showPrompt } = await import('./prompts.js');
+    showPrompt((await openLibrary(ctx.workspace)).catalog, opts.prompt);
+  }
   const next = ctx.machine.awaiting;
   const prompt = opts.prompt ?? ctx.single_prompt ?? (next?.kind === 'prompt' ? next.run.name : next?.kind === 'decide' ? 'prompt_selector' : null);
   const m = renderMemory(ctx, { budgetTokens: opts.budgetTokens, prompt: prompt ?? undefined });

@@ -130,7 +130,7 @@ export interface ChecklistItem {
 }
 
 export interface Readiness {
-  /** deployment_checker's verdict, null when it has not run. */
+  /** deployment_checker's verdict, overruled to false by a blocking issue or a failed check; null when it has not run. */
   passed: boolean | null;
   items: ChecklistItem[];
   blocking: string[];
@@ -179,7 +179,21 @@ export function readiness(ctx: ChainContext): Readiness {
   const sec = lastStep(ctx, 'security_scanner');
   const sv = sec ? findingsOf(sec)?.verdict : undefined;
   items.push(sv ? { item: 'security', status: sv.passed ? 'pass' : 'fail', detail: sv.passed ? (sv.notes?.[0] ?? 'security_scanner found no blocking issue') : sv.blocking_issues.join('; ') } : { item: 'security', status: 'unknown', detail: 'security_scanner has not run' });
-  return { passed: df?.verdict ? df.verdict.passed : null, items, blocking: df?.verdict?.blocking_issues ?? [] };
+  const blocking = df?.verdict?.blocking_issues ?? [];
+  // The model's "passed" is not the last word: a blocking issue or a failed check overrules it.
+  const passed = df?.verdict ? df.verdict.passed && blocking.length === 0 && !items.some((i) => i.status === 'fail') : null;
+  return { passed, items, blocking };
+}
+
+/**
+ * Pure: the verdict as shown — "not assessed" before deployment_checker ran, "NOT READY" when it or
+ * a check failed or something blocks, "READY" only when every check was assessed, else "READY
+ * (unconfirmed: …)" naming the checks nobody assessed. `upper`: terminal (upper) or spec (lower) case.
+ */
+export function readinessVerdict(r: Readiness, upper = true): string {
+  const unknown = r.items.filter((i) => i.status === 'unknown').map((i) => i.item);
+  const text = r.passed === null ? 'not assessed' : !r.passed ? 'NOT READY' : unknown.length ? `READY (unconfirmed: ${unknown.join(', ')} not assessed)` : 'READY';
+  return upper || r.passed === null ? text : text.replace(/^NOT READY|^READY/, (m) => m.toLowerCase());
 }
 
 const MARK: Record<ChecklistItem['status'], string> = { pass: '[x]', fail: '[ ]', warn: '[~]', 'n/a': '[-]', unknown: '[?]' };
@@ -258,7 +272,7 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
   if (opts.final) {
     const r = readiness(ctx);
     out.push('## Readiness', '');
-    out.push(`Verdict: ${r.passed === null ? 'not assessed' : r.passed ? 'ready' : 'not ready'}`, '', ...checklistLines(r), '');
+    out.push(`Verdict: ${readinessVerdict(r, false)}`, '', ...checklistLines(r), '');
     for (const b of r.blocking) out.push(`- Blocking: ${b}`);
     ctx.test_runs.forEach((t, i) => {
       if (t.verdict === 'unexpected-green') out.push(`- ⚠ The new tests passed before any implementation (run ${i + 1}): they may not pin the criteria.`);

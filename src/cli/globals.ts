@@ -43,6 +43,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     maxCost = Number(raw.maxCost);
     if (!Number.isFinite(maxCost) || maxCost <= 0) throw new UsageError(`--max-cost must be a positive number of USD, got "${raw.maxCost}"`);
   }
+  if (raw.model !== undefined && !raw.model.trim()) throw new UsageError('--model is empty', 'Name a model (e.g. --model claude-sonnet-4-6), or leave --model out for the configured default.');
   return {
     json: Boolean(raw.json),
     yes: Boolean(raw.yes),
@@ -57,7 +58,7 @@ export function globalOptions(cmd: Command): GlobalOptions {
     ...(raw.backend ? { backend: raw.backend } : {}),
     trust: Boolean(raw.trust),
     ...(raw.sandbox ? { sandbox: raw.sandbox } : {}),
-    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ? ['--contexts', ...raw.contexts] : [])],
+    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ?? []).flatMap((d) => ['--contexts', d])],
   };
 }
 

@@ -9,6 +9,7 @@ import { ClaudeExecError, ExitCode, InterruptedError } from '../errors.js';
 import { INTERRUPT_REPORTED, runInterruptHandlers } from '../app/interrupt.js';
 import { errorJson, printJson, processIo, syncIo, type Io } from './io.js';
 import { interruptedOutcomePrinter, isChainOutcome } from './interrupt-report.js';
+import { checkHelpTopic } from './helpTopic.js';
 import { buildProgram } from './program.js';
 
 interface Described {
@@ -52,7 +53,9 @@ function reportError(io: Io, json: boolean, d: Described): void {
 async function main(argv: string[]): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    checkHelpTopic(program, argv.slice(2));
+    await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
     const d = describe(err, verbose);

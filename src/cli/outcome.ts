@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ChainOutcome } from '../app/chain.js';
-import { checklistLines, prPath, readiness } from '../app/spec.js';
+import { checklistLines, prPath, readiness, readinessVerdict } from '../app/spec.js';
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
@@ -13,6 +13,7 @@ import type { RunOutput } from './contract/run.js';
 import { setInterruptedOutcomePrinter } from './interrupt-report.js';
 import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
+import { findingsLines, workflowFindings } from './views/findings.js';
 import { billingOf, costOrNull, costText, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
 
 export interface OutcomeOptions {
@@ -96,8 +97,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
 /** The readiness checklist printed at the end of a run, with the PR description's path and the next command. */
 export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
   const r = s.readiness!;
-  const verdict = r.passed === null ? 'not assessed' : r.passed ? 'READY' : 'NOT READY';
-  const lines = ['', `Readiness: ${verdict}`, ...checklistLines(r).map((l) => `  ${l}`)];
+  const lines = ['', `Readiness: ${readinessVerdict(r)}`, ...checklistLines(r).map((l) => `  ${l}`)];
   for (const b of r.blocking) lines.push(`  blocking: ${b}`);
   const pr = s.spec ? prPath(s.spec) : null;
   if (pr && existsSync(pr)) lines.push(`  PR description: ${pr}`);
@@ -127,6 +127,9 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     if (s.readiness) {
       for (const line of readinessLines(s, o.ctx, opts.flags)) io.out(line);
     } else if (s.next && !view) io.out(`  next: ${s.next}`);
+    // A workflow that wrote nothing (a review, a plan): its answer is what it found.
+    const found = s.status === 'complete' ? workflowFindings(o.ctx) : null;
+    if (found) for (const line of findingsLines(found, `claude-exec status ${s.chain_id} --full`)) io.out(line);
   }
   if (s.error) {
     io.err(`claude-exec: ${s.error.message}`);

@@ -31,7 +31,8 @@ export function buildProgram(opts: { completion?: boolean } = {}): Command {
     .option('--trust', "trust this workspace's config, rules block, .env entries, prompts, workflows and patterns (stored; asked again when they change)")
     .addOption(new Option('--sandbox <mode>', "the test command's OS sandbox for this run (default: your user config, else auto)").choices(['auto', 'required', 'off']))
     .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
-    .option('--contexts <dir...>', 'context directories (default: <cwd>/contexts)')
+    // One directory per --contexts (repeat it for more): a variadic option would take the task too.
+    .option('--contexts <dir>', 'a context directory; repeat for more (default: <cwd>/contexts)', (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir])
     .option('--verbose', 'debug logging, per-call token lines and stack traces')
     .option('--no-color', 'plain output (also NO_COLOR)')
     .addHelpText(

@@ -36,6 +36,7 @@ function words(task: readonly string[]): string[] {
  */
 export function guardDefaultTask(task: readonly string[], commandNames: readonly string[], explicitRun: boolean): void {
   if (explicitRun || task.length === 0) return;
+  if (words(task).length === 0) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
   const first = task[0]!.trim();
   const firstWord = first.split(/\s+/)[0] ?? '';
   // Only a whole argument can be a command name ("chians"), not the first word of a quoted task.

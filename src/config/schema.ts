@@ -177,7 +177,10 @@ export const ConfigSchema = z.object({
    * argv of the workspace's test command, run through execa without a shell. When absent, a chain
    * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.
    */
-  test_command: z.array(z.string()).min(1).optional(),
+  test_command: z
+    .array(z.string(), { error: (i) => (typeof i.input === 'string' ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}` : 'a list of words, e.g. ["npm", "test"]') })
+    .min(1, 'a list of at least one word, e.g. ["npm", "test"]')
+    .optional(),
   /** Where chains' Markdown specs are written (relative to the workspace); absent = beside the context files. */
   specs_dir: z.string().min(1).optional(),
   /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */

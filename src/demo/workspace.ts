@@ -3,7 +3,7 @@
  * package), in a new temporary directory or in an empty directory the user names, made a git
  * repository with one commit when git is installed (so the checkpoint and `rollback` work).
  */
-import { cp, mkdtemp, readdir, realpath, rename } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, realpath, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,10 @@ async function git(cwd: string, args: string[]): Promise<boolean> {
 /**
  * Copies the sample app into `dir` (which must be an empty directory) or into a new temporary
  * directory, and commits it when git is available. Returns the workspace's real path and
- * whether it is a git repository. Throws UsageError when `dir` is not empty.
+ * whether it is a git repository (`source`: the app to copy, default the bundled one). Throws
+ * UsageError when `dir` is not empty; when the copy fails, removes what it made and rethrows.
  */
-export async function prepareDemoWorkspace(dir?: string): Promise<{ root: string; git: boolean }> {
+export async function prepareDemoWorkspace(dir?: string, source: string = sampleAppDir()): Promise<{ root: string; git: boolean }> {
   let root: string;
   if (dir) {
     const entries = await readdir(dir);
@@ -37,9 +38,16 @@ export async function prepareDemoWorkspace(dir?: string): Promise<{ root: string
   } else {
     root = await realpath(await mkdtemp(path.join(os.tmpdir(), 'claude-exec-demo-')));
   }
-  await cp(sampleAppDir(), root, { recursive: true });
-  // npm leaves .gitignore files out of packages, so the bundle holds it as "gitignore".
-  await rename(path.join(root, 'gitignore'), path.join(root, '.gitignore'));
+  try {
+    await cp(source, root, { recursive: true });
+    // npm leaves .gitignore files out of packages, so the bundle holds it as "gitignore".
+    await rename(path.join(root, 'gitignore'), path.join(root, '.gitignore'));
+  } catch (err) {
+    // Leave nothing behind: a new temporary directory goes, a named one is emptied again.
+    if (dir) await Promise.all((await readdir(root)).map((e) => rm(path.join(root, e), { recursive: true, force: true })));
+    else await rm(root, { recursive: true, force: true });
+    throw err;
+  }
   const repo = (await git(root, ['init', '-q', '-b', 'main']).catch(() => false)) && (await git(root, ['add', '-A'])) && (await git(root, ['commit', '-q', '-m', 'notes-api: the sample app of claude-exec demo']));
   return { root, git: repo };
 }

@@ -108,9 +108,9 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   let lastStop: string | null | undefined;
   let maxTokens = spec.maxTokens;
   let raised = false;
-  const correct = (what: string) => {
+  const correct = (what: string, issues?: string) => {
     corrections++;
-    if (corrections > spec.maxCorrections) throw noResult(spec, what);
+    if (corrections > spec.maxCorrections) throw noResult(spec, what, issues);
   };
 
   for (;;) {
@@ -136,7 +136,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
         const outcome = await handleTurn(uses, spec, hooks);
         if (outcome.kind === 'result') return { value: outcome.value, calls, messages };
         toolCalls += outcome.toolCalls;
-        if (outcome.resultRejected) correct('gave invalid input');
+        if (outcome.resultRejected) correct('gave invalid input', outcome.resultRejected);
         else if (lastForced) correct(outcome.misdirected ? 'called tools that are not available in this step' : `did not call ${spec.result.name} when asked to`);
         messages.push({ role: 'user', content: outcome.toolResults });
       }
@@ -177,9 +177,19 @@ function refused(spec: StructuredRunSpec<unknown>, last: MessageParam): StepFail
   );
 }
 
-export function noResult(spec: StructuredRunSpec<unknown>, what: string): StepFailedError {
+/** Longest list of schema issues kept in the error, characters (the rest is cut with "…"). */
+const ISSUES_MAX_CHARS = 600;
+
+/**
+ * The step failed for want of a valid result. `issues`: why the last input was rejected (the
+ * schema's issues, `path: message` a line), kept in the message so the step's error and the
+ * chain's error record it.
+ */
+export function noResult(spec: StructuredRunSpec<unknown>, what: string, issues?: string): StepFailedError {
+  const flat = issues ? issues.split('\n').join('; ') : '';
+  const why = flat ? ` — last rejected: ${flat.length > ISSUES_MAX_CHARS ? `${flat.slice(0, ISSUES_MAX_CHARS)}…` : flat}` : '';
   return new StepFailedError(
-    `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)`,
+    `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)${why}`,
     'Resume to retry the step, or choose a stronger model (--model).',
   );
 }

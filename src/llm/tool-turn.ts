@@ -15,11 +15,11 @@ export type TurnOutcome<T> =
   | { kind: 'result'; value: T }
   /**
    * `resultRejected`: the result tool was called with invalid input or without a field its
-   * prompt requires (one correction). `misdirected`: a call named a tool that is unknown,
-   * disabled in this step, or the other result tool (answered with an error; no correction).
-   * `toolCalls`: workspace tools executed in this turn.
+   * prompt requires — why, one `path: message` a line (one correction) — else null. `misdirected`:
+   * a call named a tool that is unknown, disabled in this step, or the other result tool (answered
+   * with an error; no correction). `toolCalls`: workspace tools executed in this turn.
    */
-  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: boolean; misdirected: boolean; toolCalls: number };
+  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: string | null; misdirected: boolean; toolCalls: number };
 
 /**
  * Pure: how a turn's tool calls stand against the step: does it call the step's result tool,
@@ -83,8 +83,8 @@ export interface UseOutcome<T> {
   block: ToolResultBlockParam;
   /** Set for a valid call of the step's result tool. */
   value?: { v: T };
-  /** The result tool was called with invalid input (one correction). */
-  resultRejected?: boolean;
+  /** The result tool was called with invalid input or without a required field (one correction): why, `path: message` a line. */
+  resultRejected?: string;
   /** An unknown or disabled tool, or the other result tool, was called (answered with an error). */
   misdirected?: boolean;
   /** A workspace tool was executed. */
@@ -103,11 +103,11 @@ export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T
     const missing = parsed.success ? missingRequired(parsed.data, spec.result.requires) : [];
     if (parsed.success && missing.length > 0) {
       const fields = missing.map((f) => `\`${f}\``).join(', ');
-      return { block: errorResult(use.id, `${spec.result.name} is missing ${fields}, which this prompt's result must contain; call ${spec.result.name} again with ${missing.length > 1 ? 'them' : 'it'} filled in.`), resultRejected: true };
+      return { block: errorResult(use.id, `${spec.result.name} is missing ${fields}, which this prompt's result must contain; call ${spec.result.name} again with ${missing.length > 1 ? 'them' : 'it'} filled in.`), resultRejected: `missing ${fields}` };
     }
     if (parsed.success) return { block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' }, value: { v: parsed.data } };
     const issues = formatIssues(parsed.error.issues);
-    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: true };
+    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: issues || 'invalid input' };
   }
   if (RESULT_TOOLS.some((t) => t.name === use.name)) {
     return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`), misdirected: true };
@@ -140,7 +140,7 @@ export async function handleTurn<T>(
   return {
     kind: 'continue',
     toolResults: outcomes.map((o) => o.block),
-    resultRejected: outcomes.some((o) => o.resultRejected),
+    resultRejected: outcomes.find((o) => o.resultRejected)?.resultRejected ?? null,
     misdirected: outcomes.some((o) => o.misdirected),
     toolCalls: outcomes.filter((o) => o.ran).length,
   };

@@ -19,7 +19,7 @@ export function renderChainDetail(c: ChainOutput, color: boolean): string {
   return [
     '',
     `Steps (${c.steps.length}):`,
-    renderTable({ head: ['#', 'phase', 'prompt', 'status', 'time', 'calls', 'tokens', 'cost', 'confidence', 'summary'], rows: steps, align: [RIGHT, 'left', 'left', 'left', RIGHT, RIGHT, RIGHT, RIGHT, RIGHT], flex: [9], color }),
+    renderTable({ head: ['#', 'phase', 'prompt', 'status', 'time', 'calls', 'tokens', 'cost', 'confidence', 'summary'], rows: steps, align: [RIGHT, 'left', 'left', 'left', RIGHT, RIGHT, RIGHT, RIGHT, RIGHT], flex: [9], below: 9, color }),
     '',
     `Calls (${c.call_log.length}):`,
     renderTable({ head: ['#', 'step', 'prompt', 'model', 'input', 'output', 'cache write', 'cache read', 'latency', 'cost', 'request id'], rows: calls, align: [RIGHT, RIGHT, 'left', 'left', RIGHT, RIGHT, RIGHT, RIGHT, RIGHT, RIGHT], flex: [2], color }),

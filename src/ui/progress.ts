@@ -49,6 +49,8 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
   const totals = { phase: '', step: 0, tokens: 0, costUsd: 0, unpriced: false, subscription: false };
   let spinner: Ora | null = null;
   let paused = false;
+  /** Closed for good: a question asked after the end (e.g. "Save as reusable pattern?") must not bring the status line back. */
+  let closed = false;
   /** The step whose "Running:" line was the last thing printed (its result reads "Found: …"). */
   let lastStarted: number | null = null;
 
@@ -116,10 +118,12 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
       spinner = null;
     },
     resume() {
+      if (closed) return;
       paused = false;
       refresh();
     },
     close() {
+      closed = true;
       paused = true;
       spinner?.stop();
       spinner = null;

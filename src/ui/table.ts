@@ -6,6 +6,7 @@
  * piped, else unlimited (piped tables stay whole lines for grep).
  */
 import Table from 'cli-table3';
+import { wrapBelow } from './wrap.js';
 
 export type Align = 'left' | 'right';
 
@@ -16,6 +17,8 @@ export interface TableSpec {
   align?: Align[];
   /** Columns that may wrap to fit, most willing first. */
   flex?: number[];
+  /** A long column (a summary) printed under each row, indented, when the table would leave it too narrow. */
+  below?: number;
   color: boolean;
   /** Characters available; default `terminalWidth()`. null: no limit. */
   width?: number | null;
@@ -40,6 +43,8 @@ export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = pr
 }
 
 const widthOf = (s: string) => Math.max(0, ...s.split('\n').map((l) => [...l].length));
+const longestWord = (s: string) => Math.max(0, ...s.split(/\s+/).map((w) => [...w].length));
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**
  * Column widths (pure): `natural` widths, shrinking the `flex` columns (widest first, down to
@@ -63,15 +68,47 @@ export function fitWidths(natural: number[], available: number | null, flex: num
   return widths;
 }
 
-/** The table as text (no trailing newline). */
-export function renderTable(spec: TableSpec): string {
+/** A column moved below its row keeps at least this many characters in the table, else it goes below. */
+const MIN_IN_TABLE = 30;
+
+/** Column widths of `spec` for `available` characters (see fitWidths); words break only as a last resort. */
+function widthsFor(spec: TableSpec, available: number | null): number[] {
   const n = spec.head.length;
   const natural = spec.head.map((h, i) => Math.max(widthOf(h), ...spec.rows.map((r) => widthOf(r[i] ?? ''))));
   const flex = spec.flex ?? [];
-  const floor = spec.head.map((h, i) => (flex.includes(i) ? Math.min(natural[i]!, Math.max(MIN_FLEX, widthOf(h))) : Math.min(natural[i]!, Math.max(4, widthOf(h)))));
-  const widths = fitWidths(natural, spec.width === undefined ? terminalWidth() : spec.width, flex, floor);
+  // A column may narrow to its longest word (header and cells wrap between words, never inside
+  // one); only when that still does not fit may words break, so no line passes the terminal's
+  // width and the terminal never wraps it mid-word itself.
+  const word = spec.head.map((h, i) => Math.max(longestWord(h), ...spec.rows.map((r) => longestWord(r[i] ?? ''))));
+  const floor = spec.head.map((_, i) => Math.min(natural[i]!, flex.includes(i) ? Math.max(MIN_FLEX, word[i]!) : Math.max(4, word[i]!)));
+  const widths = fitWidths(natural, available, flex, floor);
+  // Words must break somewhere: the longest ones first, short cells (numbers, times) stay whole.
+  if (available !== null && sum(widths) + GAP * (n - 1) > available) return fitWidths(natural, available, flex, natural.map((w) => Math.min(w, 4)));
+  return widths;
+}
+
+/** The table as text (no trailing newline). */
+export function renderTable(spec: TableSpec): string {
+  const available = spec.width === undefined ? terminalWidth() : spec.width;
+  const below = spec.below;
+  if (below !== undefined && available !== null && widthsFor(spec, available)[below]! < MIN_IN_TABLE) {
+    // Too narrow for the long column: each row's text goes on its own lines under the row.
+    const drop = <T>(xs: readonly T[]) => xs.filter((_, i) => i !== below);
+    const rest: TableSpec = { ...spec, below: undefined, head: drop(spec.head), rows: spec.rows.map((r) => drop(r)), align: spec.align && drop(spec.align), flex: (spec.flex ?? []).filter((i) => i !== below).map((i) => (i > below ? i - 1 : i)) };
+    const widths = widthsFor(rest, available);
+    const out = [...renderRows(rest, widths, [])];
+    spec.rows.forEach((r, k) => {
+      out.push(...renderRows(rest, widths, [rest.rows[k]!]).slice(headHeight(rest, widths) + 1));
+      out.push(...wrapBelow(r[below] ?? '', available - 4, '    '));
+    });
+    return out.join('\n');
+  }
+  return renderRows(spec, widthsFor(spec, available), spec.rows).join('\n');
+}
+
+function makeTable(spec: TableSpec, widths: number[]): Table.Table {
   const styled = spec.color && Boolean(process.stdout.isTTY);
-  const table = new Table({
+  return new Table({
     head: spec.head,
     chars: BORDERLESS,
     colWidths: widths,
@@ -80,8 +117,20 @@ export function renderTable(spec: TableSpec): string {
     wrapOnWordBoundary: true,
     style: { head: styled ? ['cyan'] : [], border: [], 'padding-left': 0, 'padding-right': 0, compact: true },
   });
-  table.push(...spec.rows.map((r) => Array.from({ length: n }, (_, i) => r[i] ?? '')));
+}
+
+/** Lines the header takes at `widths` (a long header wraps between its words). */
+function headHeight(spec: TableSpec, widths: number[]): number {
+  return makeTable(spec, widths).toString().split('\n').length;
+}
+
+/** The header, the rule under it (after all its lines), and `rows`, as lines. */
+function renderRows(spec: TableSpec, widths: number[], rows: string[][]): string[] {
+  const n = spec.head.length;
+  const table = makeTable(spec, widths);
+  table.push(...rows.map((r) => Array.from({ length: n }, (_, i) => r[i] ?? '')));
   const lines = table.toString().split('\n').map((l) => l.trimEnd());
-  const rule = '─'.repeat(widths.reduce((a, b) => a + b, 0) + GAP * (n - 1));
-  return [lines[0]!, rule, ...lines.slice(1)].join('\n');
+  const h = headHeight(spec, widths);
+  const rule = '─'.repeat(sum(widths) + GAP * (n - 1));
+  return [...lines.slice(0, h), rule, ...lines.slice(h)];
 }

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
 import { cliEnv, contextFiles, runCli, TEST_KEY, type CliResult } from '../helpers/e2e.js';
+import { fakeChain } from '../helpers/chains.js';
+import { loadPriceTable } from '../../src/cost/prices.js';
 import { promptMarkdown } from '../helpers/prompt-files.js';
 import { createScenario, GOAL } from '../helpers/scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
@@ -89,8 +91,47 @@ describe.concurrent('user-facing errors of the built binary', () => {
       const r = await runCli(['--trust', GOAL], bad.root, cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }));
       expectCleanError(r, 2, /token_auditor\.md: cost_estimate: \S/);
       await expect(fs.access(path.join(bad.root, 'contexts'))).rejects.toThrow();
+      // prompts list agrees: the file is not merely "left out", every chain refuses to start.
+      const list = await runCli(['prompts', 'list'], bad.root, cliEnv({}));
+      expect(list.exitCode, list.stderr).toBe(0);
+      expect(list.stderr).toContain('warning: 1 invalid prompt file(s), not listed here: prompts/custom/token_auditor.md — every chain refuses to start (exit 2) until they are fixed or removed');
+      expect(list.stderr).not.toContain('left out');
     } finally {
       await bad.cleanup();
+    }
+  });
+
+  it('bad input a new user types: one clear message each, exit 2, no call, no chain', async () => {
+    const own = await makeTempWorkspace({ git: false });
+    const quiet = await startFakeAnthropic({ responder: createScenario().responder });
+    try {
+      const env = cliEnv({ ANTHROPIC_BASE_URL: quiet.url, ANTHROPIC_API_KEY: TEST_KEY });
+      const cases: [string[], RegExp][] = [
+        [['--model', '', GOAL], /--model is empty[\s\S]*leave --model out/],
+        [['cost-report', '--top', '0'], /--top must be a positive whole number of rows, got "0"/],
+        [['cost-report', '--days', '-3'], /--days must be a positive number of days, got "-3"/],
+        [['help', 'nosuch'], /no command "nosuch" in claude-exec/],
+        [['help', 'chians'], /no command "chians" in claude-exec — did you mean "chains"\?/],
+        [['   '], /the task is empty/],
+      ];
+      for (const [args, pattern] of cases) expectCleanError(await runCli(args, own.root, env), 2, pattern);
+
+      await fs.writeFile(path.join(own.root, 'claude-exec.config.json'), JSON.stringify({ test_command: 'npm test' }));
+      expectCleanError(await runCli([GOAL], own.root, env), 2, /test_command: a list of words, not one string: e\.g\. \["npm","test"\]/);
+      await fs.rm(path.join(own.root, 'claude-exec.config.json'));
+      expect(quiet.requests.filter((q) => q.path === '/v1/messages')).toHaveLength(0);
+      await expect(fs.access(path.join(own.root, 'contexts'))).rejects.toThrow();
+
+      // A prompt neither the library nor the chain knows is a typo, not an empty memory.
+      const { file, ctx } = fakeChain({ n: 1, startedAt: new Date('2026-11-20T10:00:00Z'), calls: 3, table: loadPriceTable() });
+      await fs.mkdir(path.join(own.root, 'contexts'));
+      await fs.writeFile(path.join(own.root, 'contexts', file), JSON.stringify({ ...ctx, workspace: own.root }));
+      expectCleanError(await runCli(['show', '001', '--memory', '--prompt', 'nosuch'], own.root, env), 2, /no prompt named "nosuch"/);
+      const known = await runCli(['show', '001', '--memory', '--prompt', 'code_reviewer'], own.root, env);
+      expect(known.exitCode, known.stderr).toBe(0);
+    } finally {
+      await quiet.close();
+      await own.cleanup();
     }
   });
 

@@ -50,6 +50,14 @@ describe.concurrent('several processes', () => {
       expect(crashed.calls.length).toBeGreaterThanOrEqual(4);
       const recorded = new Set(crashed.calls.map((c) => c.request_id));
 
+      // Its driver is gone: shown as interrupted with resume next, not `running` forever.
+      const status = await runCli(['status', crashed.chain_id], e.ws.root, e.env);
+      expect(status.stdout).toContain(`Chain ${crashed.chain_id} progress (cancelled)`);
+      expect(status.stdout).toMatch(/Error: interrupted: the process that drove it \(pid \d+\) has exited/);
+      expect(status.stdout).toContain(`Next: claude-exec resume ${crashed.chain_id}`);
+      const listed = jsonOut(await runCli(['chains', '--json'], e.ws.root, e.env)) as { chains: { status: string }[] };
+      expect(listed.chains.map((c) => c.status)).toEqual(['cancelled']);
+
       const resumed = await runCli(['resume', crashed.chain_id, '--yes', '--json'], e.ws.root, e.env);
       expect(resumed.exitCode, resumed.stderr).toBe(0);
       expect(jsonOut(resumed)).toMatchObject({ status: 'complete' });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/chain/schema.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { gitIn } from '../helpers/workspace.js';
-import { jsonOut, onlyChain, phasesOf, setupE2e } from '../helpers/e2e.js';
+import { jsonOut, onlyChain, phasesOf, readContext, setupE2e } from '../helpers/e2e.js';
 import { GOAL, readTurn } from '../helpers/scenario.js';
 import { SOLUTION, TOKEN_MODULE_PATH, TOKEN_TEST_PATH } from '../helpers/scenario-files.js';
 
@@ -120,8 +120,13 @@ describe.concurrent('claude-exec run (built binary, fake API)', () => {
       expect(tiny.exitCode, tiny.stderr).toBe(4);
       expect(jsonOut(tiny)).toMatchObject({ status: 'budget-exceeded', calls: 0, exit_code: 4 });
       expect(tiny.stderr).toMatch(/budget reached/);
-      // The hint names the chain and a higher limit.
-      expect(tiny.stderr).toContain(`claude-exec resume ${jsonOut(tiny).chain_id} --max-cost 0.02`);
+      // The start warned that the forecast is far above the cap; the hint names the chain and a
+      // limit that covers the forecast (not a doubling that stops again at once).
+      expect(tiny.stderr).toMatch(/the forecast \(\$[\d.]+\) is \d+× the --max-cost of \$0\.01/);
+      const high = readContext(jsonOut(tiny).file as string).forecast!.cost_usd!.high;
+      const suggested = Number(/resume \d+ --max-cost ([\d.]+)/.exec(tiny.stderr)![1]);
+      expect(tiny.stderr).toContain(`claude-exec resume ${jsonOut(tiny).chain_id} --max-cost ${suggested}`);
+      expect(suggested).toBeGreaterThanOrEqual(high);
       expect(tiny.stderr).not.toContain('resume ID');
       expect(tiny.stderr).not.toMatch(/\n\s+at /);
       expect(e.messages()).toHaveLength(0);

@@ -178,6 +178,14 @@ describe.skipIf(unavailable !== null)('the web view in headless chromium', () =>
     expect(await page.locator('[data-testid="by-prompt"] tbody tr td').first().innerText()).toBe(prompt.breakdown.rows[0]!.key);
     expect(await page.locator('[data-testid="top-chains"] tbody tr').count()).toBe(1);
     await shot('costs');
+    // At 1,400 px and at 1,280 px every breakdown table is whole in its box: no column clipped.
+    for (const width of [1400, 1280]) {
+      await page.setViewportSize({ width, height: 900 });
+      const clipped = await page.evaluate(`[...document.querySelectorAll('.grid3 > div')].filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => d.querySelector('h3')?.textContent)`);
+      expect(clipped, `at ${width} px`).toEqual([]);
+      expect(await page.locator('.grid3 > div').count()).toBeGreaterThan(0);
+    }
+    await page.setViewportSize({ width: 1280, height: 900 });
   }, TIMEOUT_MS);
 
   it('refuses a browser without the token, a page of another origin, and another Host', async () => {

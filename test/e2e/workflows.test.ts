@@ -169,6 +169,36 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
     }
   }, E2E_TIMEOUT_MS);
 
+  it('review without --json ends with what it found: the summary, what blocks, findings citing file:line', async () => {
+    const e = await setupE2e({}, (o) => {
+      const s = createScenario(o);
+      return {
+        log: s.log,
+        responder: async (req: RecordedRequest, i: number): Promise<FakeReply> => {
+          const t = readTurn(req.body ?? {});
+          if (t?.prompt === 'code_reviewer' && (t.turn > 0 || t.forced !== null)) {
+            const input = { summary: 'code_reviewer: one blocking issue.', findings: ['The session store keeps no expiry.', 'src/routes/login.js:14 — the password is compared with ==, not a constant-time compare'], verdict: { passed: false, blocking_issues: ['login compares passwords in variable time (src/routes/login.js:14)'] } };
+            return { toolUses: [{ name: 'record_findings', input }] };
+          }
+          return s.responder(req, i);
+        },
+      };
+    });
+    try {
+      const r = await e.run('--yes', '--workflow', 'review', 'Review the changes on this branch');
+      expect(r.exitCode, r.stderr).toBe(0);
+      const out = r.stdout.slice(r.stdout.indexOf('\nFindings:'));
+      expect(out).toMatch(/^\nFindings:\n {2}summary \((status_reporter|tech_debt_documenter)\): \S/);
+      expect(out).toContain('  blocking (code_reviewer): login compares passwords in variable time (src/routes/login.js:14)');
+      // The finding citing a file and line comes before the one that does not.
+      const cited = out.indexOf('  - src/routes/login.js:14 — the password is compared with ==, not a constant-time compare  [code_reviewer]');
+      expect(cited).toBeGreaterThan(0);
+      expect(out.indexOf('  - The session store keeps no expiry.  [code_reviewer]')).toBeGreaterThan(cited);
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
   it('refactor: plan, approval, characterization tests, small steps until green, review', async () => {
     const e = await setupE2e({}, scenarioWith({ tdd_flow_controller: 'all refactoring steps done' }));
     try {

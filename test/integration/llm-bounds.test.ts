@@ -83,6 +83,16 @@ describe('a call of a tool not enabled is an error result; corrections count rep
     expect(toolRuns).toBe(4);
   });
 
+  it('a result rejected until the step fails says why in the error: the schema issues of the last input', async () => {
+    const c = await client(() => toolReply(RECORD_FINDINGS, { summary: 42 }));
+    const err = await c.runStructured(spec()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StepFailedError);
+    expect((err as Error).message).toMatch(/^the model gave invalid input for record_findings after 2 correction\(s\) — last rejected: summary: .*expected string/);
+    // The same issues the model was sent to correct itself.
+    const sent = messageRequests()[1]!.body.messages.at(-1).content[0].content as string;
+    expect(sent).toContain((err as Error).message.split('last rejected: ')[1]!.split('; ')[0]);
+  });
+
   it('a miss followed by a valid result still succeeds', async () => {
     const c = await client((_req, i) => (i === 0 ? toolReply('no_such_tool', {}) : toolReply(RECORD_FINDINGS, { summary: 'done' })));
     const out = await c.runStructured(spec());

@@ -1,7 +1,7 @@
 /**
  * The next commands printed after a run (hints, `next`, pending) must run as printed: with
- * `--cwd` and `--contexts DIR…` repeated from the invocation, commander must still see the command
- * and its chain id (a variadic `--contexts` before the command would swallow both).
+ * `--cwd` and each `--contexts DIR` repeated from the invocation, commander must still see the command
+ * and its chain id. `--contexts` takes one directory, so a task after it stays the task.
  */
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +29,7 @@ function parse(line: string): { command: string; args: string[]; contexts?: stri
 }
 
 describe('printed next commands', () => {
-  const flags = ['--cwd', '/work/app', '--contexts', '/ci/a', '/ci/b'];
+  const flags = ['--cwd', '/work/app', '--contexts', '/ci/a', '--contexts', '/ci/b'];
   for (const status of ['failed', 'budget-exceeded', 'complete', 'cancelled'] as const) {
     it(`${status}: every next command reaches its command with the chain id and the directories`, () => {
       const { ctx } = fakeChain({ n: 7, startedAt: new Date('2026-11-20T10:00:00Z'), calls: 3, table: loadPriceTable() });
@@ -44,4 +44,17 @@ describe('printed next commands', () => {
       }
     });
   }
+});
+
+describe('--contexts', () => {
+  it('takes one directory, so the words after it are the task (not a second directory)', () => {
+    const p = parse('claude-exec --contexts /ci/a add-a-feature');
+    expect(p.contexts).toEqual(['/ci/a']);
+    expect(p.command).toBe('run');
+    expect(p.args).toEqual(['add-a-feature']);
+  });
+
+  it('collects a repeated --contexts in order', () => {
+    expect(parse('claude-exec cost-report --contexts /ci/a --contexts /ci/b').contexts).toEqual(['/ci/a', '/ci/b']);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TestRunSchema, type ChainContext, type TestRun } from '../../src/chain/schema.js';
-import { coverage, criteriaNamed, gateNotes, readiness, renderSpec, testNamesIn } from '../../src/app/spec.js';
+import { coverage, criteriaNamed, gateNotes, readiness, readinessVerdict, renderSpec, testNamesIn } from '../../src/app/spec.js';
 import { judgeRun } from '../../src/app/testing.js';
 import { addStep, emptyChain } from '../helpers/memory.js';
 
@@ -153,5 +153,31 @@ describe('the spec keeps the implementation plan', () => {
     const spec = renderSpec(ctx);
     expect(spec).toContain('- `src/token.js` (create): sign and verify');
     expect(spec).toContain(`## Implementation plan\n\n${doc}\n`);
+  });
+});
+
+describe('the readiness verdict', () => {
+  const green = () => chain([run({ expect: 'baseline', passed: true }), run({ expect: 'green', passed: true, verdict: 'green' })]);
+  const deploy = (ctx: ChainContext, verdict: { passed: boolean; blocking_issues: string[]; notes?: string[] }) => addStep(ctx, { prompt: 'deployment_checker', phase: 'deployment-readiness', result: { summary: 'd', verdict } });
+  const ALL_NOTES = ['breaking changes: PASS - additive', 'migration plan: N/A - none', 'feature flag: N/A - small'];
+  const withSecurity = (ctx: ChainContext) => addStep(ctx, { prompt: 'security_scanner', phase: 'implementation', result: { summary: 's', verdict: { passed: true, blocking_issues: [] } } });
+
+  it('is never READY beside a blocking issue, even when the model says passed', () => {
+    const r = readiness(deploy(withSecurity(green()), { passed: true, blocking_issues: ['the refresh secret is hard-coded'], notes: ALL_NOTES }));
+    expect(r.passed).toBe(false);
+    expect(readinessVerdict(r)).toBe('NOT READY');
+    expect(renderSpec(deploy(withSecurity(green()), { passed: true, blocking_issues: ['x'], notes: ALL_NOTES }), {}, { final: true })).toContain('Verdict: not ready');
+  });
+
+  it('is not plain READY when checks were never assessed, and names them', () => {
+    const r = readiness(deploy(green(), { passed: true, blocking_issues: [] }));
+    expect(r.passed).toBe(true);
+    expect(readinessVerdict(r)).toBe('READY (unconfirmed: breaking changes, migration plan, feature flag, security not assessed)');
+  });
+
+  it('is READY when the model passed it and every check was assessed without a failure', () => {
+    const r = readiness(deploy(withSecurity(green()), { passed: true, blocking_issues: [], notes: ALL_NOTES }));
+    expect(readinessVerdict(r)).toBe('READY');
+    expect(readinessVerdict(readiness(green()))).toBe('not assessed');
   });
 });

@@ -56,7 +56,7 @@ export function register(program: Command): void {
       if (doc.chains.length === 0) return io.out(`No chains yet${hiddenText}. Start one with: claude-exec "your task"  (or try: claude-exec demo)`);
       const [{ renderTable }, { costText }] = await Promise.all([import('../../ui/table.js'), import('../views/chain.js')]);
       if (o.tree) {
-        io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true)));
+        io.out((await import('../views/status.js')).renderTree(doc.chains, (r) => costText(r, true), (await import('../../ui/table.js')).terminalWidth()));
         if (hiddenText) io.out(`${doc.chains.length} chains${hiddenText}`);
         return;
       }
@@ -77,12 +77,12 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       if (o.all) {
         if (o.full) throw new UsageError('give --all or --full, not both');
-        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
+        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }, { terminalWidth }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js'), import('../../ui/table.js')]);
         const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
         const shown = id === undefined ? all : familyOf(all, id);
         const doc = chainsJson(shown, 0, []);
         if (opts.json) return printJson(io, doc);
-        return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true)) : 'No chains yet.');
+        return io.out(doc.chains.length ? renderTree(doc.chains, (r) => costText(r, true), terminalWidth()) : 'No chains yet.');
       }
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([import('../../app/chains.js'), import('../views/status.js'), import('../views/chain.js')]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
@@ -90,7 +90,7 @@ export function register(program: Command): void {
       const s = full ?? statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
-      for (const p of s.phases) io.out(`${p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
+      for (const p of s.phases) io.out(`${p.failed ? '✗' : p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`);
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
       io.out(`Total cost: ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls`);
       io.out(`Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`);

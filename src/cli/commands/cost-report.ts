@@ -1,6 +1,6 @@
 /**
  * `claude-exec cost-report`: cost across the chains started in a window (default: the last 7 days),
- * from one or more contexts directories (`--contexts DIR…`, merged, each chain counted once).
+ * from one or more contexts directories (`--contexts DIR`, repeatable, merged, each chain counted once).
  * `--json`: `claude-exec/cost-report@1`. Skipped files are reported on stderr.
  */
 import path from 'node:path';
@@ -17,10 +17,13 @@ interface CostReportOptions {
   top: string;
 }
 
-function count(text: string | undefined, flag: string): number | undefined {
+/** A positive number of `unit` (whole when `whole`) from a flag's text; throws UsageError (exit 2) otherwise. */
+function count(text: string | undefined, flag: string, unit: string, whole: boolean): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number, got "${text}"`);
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (whole && !Number.isInteger(n))) {
+    throw new UsageError(`${flag} must be a positive ${whole ? 'whole ' : ''}number of ${unit}, got "${text}"`, `Example: claude-exec cost-report ${flag} ${whole ? 3 : 30}`);
+  }
   return n;
 }
 
@@ -38,10 +41,10 @@ export function register(program: Command): void {
       const { costReport } = await import('../../app/costReport.js');
       // --until is also a program-wide option (a phase for runs); commander gives it to the program.
       const until = (cmd.optsWithGlobals() as { until?: string }).until;
-      const top = count(options.top, '--top') ?? 5;
+      const top = count(options.top, '--top', 'rows', true) ?? 5;
       const report = await costReport({
         dirs: opts.contexts ?? [path.join(opts.cwd, 'contexts')],
-        days: count(options.days, '--days'),
+        days: count(options.days, '--days', 'days', false),
         since: options.since,
         until,
         by: options.by,

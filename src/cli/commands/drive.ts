@@ -52,12 +52,13 @@ export async function setup(cmd: Command) {
   type ChainOutcome = Awaited<ReturnType<typeof chain.startChain>>;
   /**
    * Drives with `fn` like `drive`; when the chain completed and a human is at a terminal (not
-   * --json), asks "Save as reusable pattern? [Y/n]" and saves it (src/patterns/save.ts).
+   * --json, not --yes), asks "Save as reusable pattern? [Y/n]" and saves it (src/patterns/save.ts).
    */
   const driveAndOffer = async (fn: () => Promise<ChainOutcome>) => {
     let outcome: ChainOutcome | undefined;
     await drive(async () => (outcome = await fn()));
-    if (!outcome || outcome.error || outcome.ctx.status !== 'complete' || outcome.ctx.single_prompt || opts.json || !io.interactive || !ui.confirm) return;
+    // --yes answers the chain's gates, not this offer: nothing is saved unless asked (`save-pattern ID`).
+    if (!outcome || outcome.error || outcome.ctx.status !== 'complete' || outcome.ctx.single_prompt || opts.json || opts.yes || !io.interactive || !ui.confirm) return;
     if (!(await ui.confirm('Save as reusable pattern?', true))) return;
     const [{ savePattern }, { printSaved }] = await Promise.all([import('../../patterns/save.js'), import('./patterns.js')]);
     printSaved(io, false, await savePattern(outcome.ctx.chain_id, base, { contextsDir: driveOpts.contextsDir, verbose: opts.verbose }), opts.cwd);

@@ -91,8 +91,16 @@ export async function renderStats(report: PromptStatsReport & { promotion_candid
   return lines.join('\n');
 }
 
+/**
+ * The invalid prompt files, said the way a chain will treat them: a chain refuses to start (exit
+ * 2) while any is invalid, so the listing must not suggest they are merely skipped.
+ */
 function warnIssues(io: Io, issues: PromptIssue[]): void {
-  if (issues.length) io.err(`warning: ${issues.length} problem(s) in prompt files; those prompts are left out (\`claude-exec prompts validate\` lists them)`);
+  if (!issues.length) return;
+  const files = [...new Set(issues.map((i) => path.relative(process.cwd(), i.file) || i.file))];
+  const named = `${files.slice(0, 3).join(', ')}${files.length > 3 ? `, … ${files.length - 3} more` : ''}`;
+  io.err(`warning: ${files.length} invalid prompt file(s), not listed here: ${named} — every chain refuses to start (exit 2) until they are fixed or removed`);
+  io.err('`claude-exec prompts validate` shows each problem as file: field: problem.');
 }
 
 export function register(program: Command): void {

@@ -9,7 +9,7 @@ export const ChecklistItemSchema = z.object({
 });
 
 export const ReadinessSchema = z.object({
-  passed: z.boolean().nullable().describe("deployment_checker's verdict; null when it has not run"),
+  passed: z.boolean().nullable().describe("deployment_checker's verdict, false when a blocking issue or a failed check overrules it; null when it has not run"),
   items: z.array(ChecklistItemSchema),
   blocking: z.array(z.string()),
 });

@@ -2,6 +2,7 @@
  * Pieces of a chain as the JSON contract shows them (src/cli/contract/common.ts): tokens in one
  * shape, cost or null, billing, what it waits for, and the next command. Pure.
  */
+import { suggestedMaxCost } from '../../cost/suggestCap.js';
 import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
 import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { DEMO_MODEL } from '../../demo/model.js';
@@ -69,7 +70,7 @@ const quote = (s: string) => (/^[\w./:=-]+$/.test(s) ? s : `'${s.replace(/'/g, `
  */
 export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] {
   const id = ctx.chain_id;
-  // The flags go last: `--contexts DIR…` takes every word after it, so before the command it would swallow it.
+  // The flags go last, after the command's own words.
   const cmd = (...args: string[]) => ['claude-exec', ...args, ...flags.map(quote)].join(' ');
   const p = ctx.pending;
   // A demo chain continues only with its scripted model: `demo` in its workspace does that.
@@ -84,7 +85,8 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
     case 'complete':
       return [cmd('chain-cost', id), cmd('status', id)];
     case 'budget-exceeded': {
-      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(Math.ceil(ctx.max_cost_usd * 2 * 100) / 100);
+      const high = ctx.forecast?.cost_usd?.high ?? null;
+      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(suggestedMaxCost({ spentUsd: ctx.cost_tracking.estimated_cost, maxCostUsd: ctx.max_cost_usd, forecastHighUsd: high }));
       return [cmd('resume', id, '--max-cost', higher)];
     }
     case 'running':

@@ -89,7 +89,7 @@ export async function planResume<T>(spec: StructuredRunSpec<T>, hooks: RunHooks)
       const outcome = await handleTurn(uses, spec, hooks);
       if (outcome.kind === 'result') return { kind: 'done', value: outcome.value, saved: saveTranscript(messages, session) };
       toolCalls += outcome.toolCalls;
-      if ((outcome.resultRejected || outcome.misdirected) && ++corrections > spec.maxCorrections) throw noResult(spec, outcome.resultRejected ? 'gave invalid input' : 'called tools that are not available in this step');
+      if ((outcome.resultRejected || outcome.misdirected) && ++corrections > spec.maxCorrections) throw noResult(spec, outcome.resultRejected ? 'gave invalid input' : 'called tools that are not available in this step', outcome.resultRejected ?? undefined);
       messages.push({ role: 'user', content: outcome.toolResults });
     }
   }

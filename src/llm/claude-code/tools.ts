@@ -74,7 +74,7 @@ export async function callTool<T>(name: string, input: unknown, id: string, spec
       return { content: [{ type: 'text', text: content }], _meta: END_TURN };
     }
     if (out.ran) state.toolCalls++;
-    if (out.resultRejected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'gave invalid input'));
+    if (out.resultRejected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'gave invalid input', out.resultRejected));
     if (out.misdirected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'called tools that are not available in this step'));
     return text(content, out.block.is_error === true);
   } catch (err) {

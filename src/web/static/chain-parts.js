@@ -26,13 +26,13 @@ export function timeline(phases, d) {
     'div',
     { class: 'timeline', 'data-testid': 'timeline' },
     phases.map((p, i) => {
-      const seg = el('div', { class: `seg ${p.done ? 'done' : 'open'} ph-${p.phase}`, title: `${p.phase}: ${duration(spans[i] ?? 0)}`, 'data-phase': p.phase }, el('span', {}, p.phase.replace(/-/g, ' ')), el('small', {}, p.done ? duration(p.duration_ms) : `${d.status === 'running' ? 'running' : d.status} · ${duration(spans[i] ?? 0)}`));
+      const seg = el('div', { class: `seg ${p.failed ? 'failed' : p.done ? 'done' : 'open'} ph-${p.phase}`, title: `${p.phase}: ${duration(spans[i] ?? 0)}`, 'data-phase': p.phase }, el('span', {}, p.phase.replace(/-/g, ' ')), el('small', {}, p.failed ? `failed · ${duration(spans[i] ?? 0)}` : p.done ? duration(p.duration_ms) : `${d.status === 'running' ? 'running' : d.status} · ${duration(spans[i] ?? 0)}`));
       // CSSOM (not a style attribute, which the CSP forbids): width in proportion to time.
       seg.style.flexGrow = String(Math.max(spans[i] ?? 0, 1));
       return seg;
     }),
   );
-  const rows = phases.map((p, i) => [p.done ? '✓' : '…', p.phase, duration(p.done ? p.duration_ms : (spans[i] ?? 0)), String(p.iterations), p.prompts.join(', '), p.exit_reason ?? '']);
+  const rows = phases.map((p, i) => [p.failed ? '✗' : p.done ? '✓' : '…', p.phase, duration(p.done ? p.duration_ms : (spans[i] ?? 0)), String(p.iterations), p.prompts.join(', '), p.exit_reason ?? '']);
   return el('div', {}, bar, table(['', 'phase', 'time', 'iterations', 'prompts', 'left because'], rows, { numeric: [2, 3], testid: 'phases' }));
 }
 
