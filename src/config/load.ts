@@ -17,7 +17,7 @@ import { ConfigSchema, USER_ONLY_KEYS, validateConfig, type Config } from './sch
 import { unknownKeyIssues } from './strict.js';
 import { ENV_NEVER_FROM_WORKSPACE, ENV_TRUST_NAMES } from './trust.js';
 import { CONFIG_FILE, isTrusted, RULES_FILE } from './trustStore.js';
-import { readUserConfig, userConfigPath } from './user.js';
+import { readJsonObject, readUserConfig, userConfigPath } from './user.js';
 
 export { CONFIG_FILE, RULES_FILE };
 
@@ -111,17 +111,6 @@ function checkSpecsDir(workspace: string, json: Record<string, unknown>, source:
   }
 }
 
-function readConfigFile(configPath: string): Record<string, unknown> {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(configPath, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`${configPath}: not valid JSON (${(err as Error).message})`);
-  }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${configPath}: must be a JSON object`);
-  return json as Record<string, unknown>;
-}
-
 /** The workspace `.env` entries that count: the key always, the rest only when trusted (never a credential other than the key, nor the backend). */
 function workspaceEnv(fileEnv: Record<string, string>, trusted: boolean, notes: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -170,7 +159,7 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
 
   const configPath = path.join(workspace, CONFIG_FILE);
   if (trusted && existsSync(configPath)) {
-    const json = readConfigFile(configPath);
+    const json = readJsonObject(configPath);
     unknown.push(...unknownKeyIssues(json, ConfigSchema).map((i) => `${CONFIG_FILE}: ${i}`));
     const kept = withoutUserOnly(json, CONFIG_FILE, notes);
     checkSpecsDir(workspace, kept, CONFIG_FILE);

@@ -24,13 +24,8 @@ export function userConfigPath(env: NodeJS.ProcessEnv | Record<string, string | 
   return path.join(userConfigDir(env), USER_CONFIG_FILE);
 }
 
-/**
- * The user config file's JSON ({} when there is none). Throws ConfigError (exit 2) naming the file
- * when it is not a JSON object or has a key the schema does not know; values are validated with
- * the merged config.
- */
-export function readUserConfig(file: string): Record<string, unknown> {
-  if (!existsSync(file)) return {};
+/** The JSON object in config file `file`. Throws ConfigError (exit 2) naming the file when it is not valid JSON or not an object. */
+export function readJsonObject(file: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
@@ -38,6 +33,17 @@ export function readUserConfig(file: string): Record<string, unknown> {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
   if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${file}: must be a JSON object`);
+  return json as Record<string, unknown>;
+}
+
+/**
+ * The user config file's JSON ({} when there is none). Throws ConfigError (exit 2) naming the file
+ * when it is not a JSON object or has a key the schema does not know; values are validated with
+ * the merged config.
+ */
+export function readUserConfig(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const json = readJsonObject(file);
   const unknown = unknownKeyIssues(json, ConfigSchema);
   if (unknown.length) throw new ConfigError(unknown.map((i) => `${file}: ${i}`).join('\n'), 'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.');
   return json as Record<string, unknown>;
