@@ -99,13 +99,19 @@ export function promptOf(body: unknown): string | null {
   return /Prompt: ([a-z0-9_]+) ·/.exec(text)?.[1] ?? null;
 }
 
-/** Pure: the difference between a recorded request and the one sent now, with a unified diff (at most `maxLines`). */
-export function describeDifference(recorded: CassetteExchange, body: unknown, maxLines = 200): ReplayDifference {
+/**
+ * Pure: the difference between a recorded request and the one sent now, with a unified diff (at
+ * most `maxLines`) of the two with what differs from run to run masked (`maskVolatile`, `roots`),
+ * so the field and the diff name what really changed.
+ */
+export function describeDifference(recorded: CassetteExchange, body: unknown, roots: readonly string[] = [], maxLines = 200): ReplayDifference {
+  const masked = (v: unknown): unknown => JSON.parse(maskVolatile(JSON.stringify(v), roots));
+  const [was, now] = [masked(recorded.request.body), masked(body)];
   const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  const patch = createPatch(`request ${recorded.seq}`, pretty(recorded.request.body), pretty(body), 'recorded', 'now', { context: 3 });
+  const patch = createPatch(`request ${recorded.seq}`, pretty(was), pretty(now), 'recorded', 'now', { context: 3 });
   const lines = patch.split('\n');
   const diff = lines.length > maxLines ? `${lines.slice(0, maxLines).join('\n')}\n… ${lines.length - maxLines} more diff lines` : patch;
-  return { seq: recorded.seq, prompt: promptOf(body) ?? promptOf(recorded.request.body), field: firstDifference(recorded.request.body, body), diff };
+  return { seq: recorded.seq, prompt: promptOf(body) ?? promptOf(recorded.request.body), field: firstDifference(was, now), diff };
 }
 
 /** The replay server: answers from `exchanges`, collects the requests and the differences. */
@@ -131,7 +137,7 @@ async function startReplayServer(exchanges: CassetteExchange[], roots: string[])
     }
     used.add(match.seq);
     sent.push({ seq: match.seq, body });
-    if (!same) differences.push(describeDifference(match, body));
+    if (!same) differences.push(describeDifference(match, body, roots));
     const headers: Record<string, string> = {};
     if (match.response.content_type) headers['content-type'] = match.response.content_type;
     if (match.response.request_id) headers['request-id'] = match.response.request_id;

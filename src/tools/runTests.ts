@@ -4,6 +4,7 @@
  * a test name pattern or a workspace-relative test path, checked by the path guard like every
  * path-like tool argument (`pathArgs`), since test runners execute a file named by it.
  */
+import { realpath } from 'node:fs/promises';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
@@ -79,7 +80,20 @@ export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResul
   const exitCode = result.exitCode ?? -1;
   let output = typeof result.all === 'string' ? result.all : '';
   if (result.failed && result.exitCode === undefined && !timedOut) output += `\n${result.shortMessage}\n`;
-  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(prepared.redact(output), opts.maxOutputBytes).text, timedOut };
+  const real = await realpath(opts.root).catch(() => opts.root);
+  const relative = relativeToRoot(relativeToRoot(prepared.redact(output), real), opts.root);
+  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(relative, opts.maxOutputBytes).text, timedOut };
+}
+
+/**
+ * Pure: `output` with the workspace's absolute path written relative (`file:///ws/src/a.js:3` and
+ * `/ws/src/a.js:3` → `src/a.js:3`; the root alone → `.`), so what the model reads names files as the
+ * tools do, carries no user's directory, and is the same wherever the workspace lies (a replay).
+ */
+export function relativeToRoot(output: string, root: string): string {
+  const r = root.replace(/\/+$/, '');
+  if (r.length < 2) return output;
+  return output.split(`file://${r}/`).join('').split(`${r}/`).join('').split(r).join('.');
 }
 
 export const RunTestsInput = z.object({
