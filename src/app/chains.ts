@@ -4,6 +4,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
+import type { IndexedChain } from '../chain/chains-index.js';
 import type { ChainContext } from '../chain/schema.js';
 import { findChain, listChainFiles, readChainFile } from '../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
@@ -19,6 +20,24 @@ export function withDriverState(ctx: ChainContext, file: string): ChainContext {
   const pid = deadDriverOf(file);
   if (pid === null) return ctx;
   return { ...ctx, status: 'cancelled', error: ctx.error ?? `interrupted: the process that drove it (pid ${pid}) has exited without finishing` };
+}
+
+/**
+ * An entry of the chain index (src/chain/chains-index.ts) as the views show it: like
+ * withDriverState, one recorded as `running` whose driver process has died is `cancelled` in its
+ * keys and its row. The index caches what the context file says; whether the driver lives is
+ * asked on every read (an owner file read and a signal 0, only for `running` chains), never cached.
+ */
+export function indexedWithDriverState(c: IndexedChain): IndexedChain {
+  if (c.keys?.status !== 'running' || deadDriverOf(c.entry.path) === null) return c;
+  return {
+    ...c,
+    keys: { ...c.keys, status: 'cancelled' },
+    row: () => {
+      const row = c.row();
+      return row && { ...row, status: 'cancelled' };
+    },
+  };
 }
 
 /**

@@ -35,10 +35,10 @@ export function register(program: Command): void {
     .option('--tree', 'sub-chains (--split) under their parent, with status, phase, confidence and cost')
     .action(async (o: { all?: boolean; limit?: number; since?: number; tree?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ indexedChains }, { selectChainRows }, { chainsJsonOfRows }] = await Promise.all([import('../../chain/chains-index.js'), import('../../app/chains.js'), import('../views/status.js')]);
+      const [{ indexedChains }, { indexedWithDriverState, selectChainRows }, { chainsJsonOfRows }] = await Promise.all([import('../../chain/chains-index.js'), import('../../app/chains.js'), import('../views/status.js')]);
       const warnings: string[] = [];
       const readable = [];
-      for (const c of await indexedChains(dirsOf(opts))) {
+      for (const c of (await indexedChains(dirsOf(opts))).map(indexedWithDriverState)) {
         if (c.keys) readable.push({ ...c.keys, chain: c });
         else {
           warnings.push(`skipped ${c.error}`);
