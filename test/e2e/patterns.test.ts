@@ -200,6 +200,10 @@ describe('a task in other words: new_case is shown the saved patterns and names 
     expect(patterns.map((p) => p.name)).toEqual([JWT]);
     // No match by words: only new_case can find it.
     expect(matchPatterns(OAUTH, patterns)).toEqual([]);
+    // Written by the test, not by claude-exec: the user trusts it, as they would a pattern they wrote.
+    const trusted = await e.run('trust', '--json');
+    expect(trusted.exitCode, trusted.stderr).toBe(0);
+    expect(jsonOut(trusted)).toMatchObject({ action: 'trusted', files: [{ file: `patterns/${JWT}.md`, kind: 'pattern' }] });
   });
   const sentFrom = (from: number) => e.messages().slice(from).map((m) => ({ prompt: promptOf(m.body), text: readTurn((m.body ?? {}) as Record<string, unknown>)?.instructions ?? '' }));
 
