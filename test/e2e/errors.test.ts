@@ -117,7 +117,8 @@ describe.concurrent('user-facing errors of the built binary', () => {
       for (const [args, pattern] of cases) expectCleanError(await runCli(args, own.root, env), 2, pattern);
 
       await fs.writeFile(path.join(own.root, 'claude-exec.config.json'), JSON.stringify({ test_command: 'npm test' }));
-      expectCleanError(await runCli([GOAL], own.root, env), 2, /test_command: a list of words, not one string: e\.g\. \["npm","test"\]/);
+      // The workspace's own config file needs trust before it is read: --trust, then its value is checked.
+      expectCleanError(await runCli(['--trust', GOAL], own.root, env), 2, /test_command: a list of words, not one string: e\.g\. \["npm","test"\]/);
       await fs.rm(path.join(own.root, 'claude-exec.config.json'));
       expect(quiet.requests.filter((q) => q.path === '/v1/messages')).toHaveLength(0);
       await expect(fs.access(path.join(own.root, 'contexts'))).rejects.toThrow();

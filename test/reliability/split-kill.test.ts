@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeReply, RecordedRequest } from '../helpers/fake-anthropic.js';
+import { trustWorkspace } from '../helpers/e2e.js';
 import { rng } from '../helpers/rng.js';
 import { createScenario, readTurn } from '../helpers/scenario.js';
 import { contextFiles, makeWorld, read, type World } from './harness.js';
@@ -44,6 +45,8 @@ async function splitWorld(): Promise<World> {
   const w = await makeWorld({ override: (_t, req, i) => r(req, i) });
   mkdirSync(path.join(w.ws.root, 'workflows'));
   writeFileSync(path.join(w.ws.root, 'workflows', 'subtask.yaml'), 'name: subtask\ndescription: One small change, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { tests: any }\n');
+  // The workflow file is the test's own: trusted, as its user would after reading it.
+  trustWorkspace(w.ws.root, w.env);
   return w;
 }
 
