@@ -31,8 +31,9 @@ describe('claude-exec demo', () => {
     expect(decoy.requests).toHaveLength(0);
 
     // The suite went red after the test was written, then green after the code, with the runner's counts.
+    // Red: the new test file imports the limiter that does not exist yet, so it is a unit that did not build.
     const baseline = r.stderr.indexOf('tests: green — 0 failed, 3 passed (node:test)');
-    const red = r.stderr.indexOf('tests: red — 1 failed');
+    const red = r.stderr.indexOf('tests: red — 0 failed, 3 passed, 1 did not build (node:test); did not build: test/rate-limit.test.js');
     const green = r.stderr.indexOf('tests: green — 0 failed, 7 passed (node:test)');
     expect(baseline).toBeGreaterThan(0);
     expect(red).toBeGreaterThan(baseline);

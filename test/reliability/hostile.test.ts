@@ -49,14 +49,16 @@ describe.concurrent('a hostile model', () => {
       const { symlinkSync } = await import('node:fs');
       symlinkSync(path.join(w.base, 'outside'), path.join(w.ws.root, 'out-link'));
       writeFileSync(path.join(w.ws.root, 'redos.txt'), `${'a'.repeat(48)}!\n`.repeat(2000));
-      // The "model's test": prints every secret it can reach, then runs the real suite.
+      // The "model's test": runs the real suite, then prints every secret it can reach. Last, so
+      // its lines are in what run_tests shows after a failure digest (the output's last lines).
       writeFileSync(
         path.join(w.ws.root, 'leak.cjs'),
         `const fs = require('fs');
+const status = require('child_process').spawnSync(process.execPath, ['--test'], { stdio: 'inherit' }).status;
 for (const f of [process.env.HOME + '/.ssh/id_rsa', process.env.HOME + '/.aws/credentials', process.env.HOME + '/.env', '${w.base}/.env']) {
   try { console.log('LEAK ' + fs.readFileSync(f, 'utf8')); } catch (e) { console.log('no ' + f + ': ' + e.code); }
 }
-process.exit(require('child_process').spawnSync(process.execPath, ['--test'], { stdio: 'inherit' }).status);
+process.exit(status);
 `,
       );
       w.config({ test_command: ['node', 'leak.cjs'], sandbox: why === null ? 'required' : 'auto' });
