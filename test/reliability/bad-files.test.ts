@@ -63,8 +63,12 @@ describe.concurrent('bad contexts directories (real tmpfs)', async () => {
       await fsys.remount({ mode: 'ro' });
       const r = await w.run('--yes', GOAL);
       expect(r.exitCode, r.stderr).toBe(2);
-      expect(r.stderr).toMatch(/^claude-exec: cannot create .*\.ids: read-only file system \(EROFS\)\n.*--contexts/);
-      expect(r.stderr.trim().split('\n')).toHaveLength(2);
+      // Every run first names an endpoint that is not Anthropic's (README, Configuration); then the
+      // one message and its hint, nothing else.
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(3);
+      expect(lines[0]).toBe(`warning: requests and your credentials go to ${w.server.url} (ANTHROPIC_BASE_URL from environment), not to Anthropic's API`);
+      expect(lines.slice(1).join('\n')).toMatch(/^claude-exec: cannot create .*\.ids: read-only file system \(EROFS\)\n.*--contexts/);
       expect(w.messages()).toHaveLength(0);
     } finally {
       await w.close();

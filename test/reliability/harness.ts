@@ -102,7 +102,7 @@ export function contextFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
 }
 
-/** Everything in a contexts directory that is neither a context file, its log, lock, owner nor `.ids`. */
+/** Everything in a contexts directory the product does not keep there (a driver's lock and owner file count as stray). */
 export function strayFiles(dir: string): string[] {
   // What the product keeps in a contexts directory: context files, their journals and logs, their
   // specs and PR descriptions, the originals kept without git, the id reservations, the chain index and the measured
