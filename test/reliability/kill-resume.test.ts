@@ -78,13 +78,12 @@ describe('kill -9 and resume', () => {
       const ownerFile = `${w.chain().file}.owner`;
       if (killedOnWayOut && (existsSync(lock) || existsSync(ownerFile))) {
         // A kill between the last save and the release leaves the lock of a dead process, which the
-        // next driver takes over (src/app/driverLock.ts): its owner, unless the kill came after the
-        // owner file was removed (the release removes it before the lock), must be that dead pid.
-        expect(existsSync(lock)).toBe(true);
-        if (existsSync(ownerFile)) {
-          const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid: number };
-          expect(() => process.kill(owner.pid, 0)).toThrow();
-        }
+        // next driver takes over (src/app/driverLock.ts), and its owner file; the release removes the
+        // lock first, so a kill between the two leaves the owner file alone. The owner, when there
+        // is one, is that dead pid; a lock never stays without it.
+        expect(existsSync(ownerFile)).toBe(true);
+        const owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as { pid: number };
+        expect(() => process.kill(owner.pid, 0)).toThrow();
       } else {
         expect(existsSync(lock)).toBe(false);
       }
