@@ -10,7 +10,8 @@ import { newChainContext } from '../chain/init.js';
 import { createChain, findChain, readChainFile, type ChainFileEntry } from '../chain/store.js';
 import { ClaudeExecError, UsageError } from '../errors.js';
 import { forecastOverCapWarning } from '../cost/suggestCap.js';
-import { createChainLogger } from '../log.js';
+import { createChainLogger, type Logger } from '../log.js';
+import type { McpTools } from '../mcp/index.js';
 import { cassettePath } from '../llm/cassette.js';
 import { workspaceCommit } from '../tools/git.js';
 import type { BaseDeps } from './deps.js';
@@ -81,8 +82,10 @@ export function parseUntil(value: string | undefined): Phase | null {
 export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
+  let mcp: McpTools | null = null;
   const off = onInterrupt(() => {
     let saved: ChainOutcome | undefined;
+    mcp?.killSync();
     try {
       if (session) {
         session.ctx.status = 'cancelled';
@@ -115,7 +118,8 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (base.llm.recorder && (opts.record || base.config.record || existsSync(cassette))) {
       base.llm.recorder.open(cassette, { chain_id: ctx.chain_id, goal: ctx.goal, created_at: ctx.created_at, workspace: base.workspace, flags: opts.recordFlags ?? [], ...(await workspaceCommit(base.workspace)) });
     }
-    const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
+    mcp = await openMcp(base, log);
+    const deps = bindDeps(session, base, log, readCostClasses(entry.dir), mcp);
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     const spec = specPath(entry.path, specsDirOf(base));
@@ -135,10 +139,29 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     }
   } finally {
     if (session && opts.family) opts.family.settle(session);
+    await mcp?.close();
     await base.llm.recorder?.flushed();
     off();
     await lock.release();
   }
+}
+
+/**
+ * The run's MCP servers (config `mcp_servers`) started in the chain's workspace, or null when none
+ * is configured: only then is the MCP SDK loaded.
+ */
+async function openMcp(base: BaseDeps, log: Logger): Promise<McpTools | null> {
+  const servers = base.config.mcp_servers;
+  if (Object.keys(servers).length === 0) return null;
+  const [{ openMcpTools }, { claudeExecVersion }] = await Promise.all([import('../mcp/index.js'), import('../llm/claude-code/sdk.js')]);
+  return openMcpTools(servers, {
+    cwd: base.workspace,
+    env: process.env,
+    maxOutputBytes: base.config.limits.tool_output_bytes,
+    version: claudeExecVersion(),
+    warn: (text) => base.ui.progress.warn(text),
+    log: (fields, msg) => log.info(fields, msg),
+  });
 }
 
 /** Starts a new chain for `goal` in `opts.contextsDir` and drives it. */

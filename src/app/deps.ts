@@ -17,6 +17,7 @@ import type { PromptDoc } from '../library/parse.js';
 import { MACHINE_PROMPTS } from '../phases/machine.js';
 import { loadLibrary } from '../library/load.js';
 import type { Logger } from '../log.js';
+import type { PlannedTool } from '../mcp/plan.js';
 import type { Sandbox } from '../tools/sandbox.js';
 import type { AgentTool } from '../tools/types.js';
 import type { Ui } from '../ui/types.js';
@@ -48,6 +49,8 @@ export interface DriveDeps extends BaseDeps {
   tokenCounting?: 'unsupported';
   /** The OS sandbox of every command run for the model (config `sandbox`). */
   sandbox: Sandbox;
+  /** The MCP tools among `tools` (src/mcp/): which server each calls, and which may change things. */
+  mcpTools?: readonly PlannedTool[];
 }
 
 /**

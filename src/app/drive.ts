@@ -30,6 +30,7 @@ import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
 import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
+import type { McpTools } from '../mcp/index.js';
 
 /**
  * Runs `fn` over `items`, at most `limit` at once. After the first failure no new item starts,
@@ -196,12 +197,15 @@ export async function performWithRecovery(effect: Effect, session: ChainSession,
 
 /**
  * Creates the per-chain deps (tools bound to this session's gates, the cached prefix).
- * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts).
+ * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts); `mcp`:
+ * the tools of the run's MCP servers, added after the workspace tools and to the catalog.
  */
-export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}): DriveDeps {
+export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}, mcp?: Pick<McpTools, 'tools' | 'planned' | 'catalog'> | null): DriveDeps {
   const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
   const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
-  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
+  const prefix = buildPrefix(base.catalog, base.rules, base.config, costClasses);
+  if (mcp?.catalog) prefix.catalog += mcp.catalog;
+  const deps: DriveDeps = { ...base, prefix, tools: [], log, sandbox, ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}) };
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     contextsDir: path.dirname(path.resolve(session.file)),
@@ -224,6 +228,7 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
       if (isTest && !mem.tests_written.includes(rel)) mem.tests_written.push(rel);
     },
   });
+  if (mcp) deps.tools.push(...mcp.tools);
   return deps;
 }
 

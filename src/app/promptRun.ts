@@ -16,6 +16,7 @@ import { PRESERVATION } from '../memory/maintenance.js';
 import { renderMemory } from '../memory/render.js';
 import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
 import { stepTools } from '../tools/step.js';
+import { mcpCallRecord } from '../mcp/record.js';
 import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
@@ -125,7 +126,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   }
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
-  const tools = stepTools(doc.tools, phase, deps.config.caps);
+  const tools = stepTools(doc.tools, phase, deps.config.caps, deps.mcpTools);
   instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
@@ -190,6 +191,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           reserve(0);
           release();
           return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
+        },
+        onToolResult: (event) => {
+          const mcp = deps.mcpTools?.find((t) => t.name === event.name);
+          if (mcp) (step.mcp_calls ??= []).push(mcpCallRecord(mcp, event));
         },
         onProgress: (event) => {
           if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });

@@ -147,6 +147,23 @@ export const SessionMemorySchema = z.object({
   context_health: z.number().min(0).max(10),
 });
 
+/**
+ * One call of an MCP server's tool by the model (src/mcp/), recorded on its step: which server and
+ * tool, when and how long (ms), whether it failed and why (the server's error text, cut at 500
+ * characters), its input as JSON (cut at 500 characters) and the bytes of its result as sent back.
+ */
+export const McpCallSchema = z.object({
+  server: z.string(),
+  tool: z.string(),
+  at: isoDate,
+  duration_ms: z.number().int().min(0),
+  ok: z.boolean(),
+  error: z.string().nullable(),
+  input: z.string(),
+  result_bytes: z.number().int().min(0),
+});
+export type McpCall = z.infer<typeof McpCallSchema>;
+
 export const StepSchema = z.object({
   n: z.number().int().min(1),
   phase: PhaseSchema,
@@ -177,6 +194,8 @@ export const StepSchema = z.object({
    * uncertainty areas it updated; null when it assessed neither. `prompts stats` averages it.
    */
   confidence_gain: z.number().min(-1).max(1).nullable().default(null),
+  /** The MCP tool calls the model made in this step, in order (absent when none). */
+  mcp_calls: z.array(McpCallSchema).optional(),
   /** Set on a step a fork took from its source chain without a call (`fork ID --from-step N`). */
   reused_from: z.object({ chain_id: z.string(), step: z.number().int().min(1) }).optional(),
 });

@@ -5,7 +5,8 @@
  * environment (the workspace `.env`, then the process environment) < flags (applied by the
  * caller). The workspace's block, config file and `.env` entries other than ANTHROPIC_API_KEY
  * count only when the workspace is trusted (./trust.ts); keys only the user may set
- * (USER_ONLY_KEYS: sandbox, backend, claude_code, base_url) never come from a workspace.
+ * (USER_ONLY_KEYS: sandbox, backend, claude_code, base_url, mcp_servers) never come from a
+ * workspace.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

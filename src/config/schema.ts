@@ -141,6 +141,34 @@ export const ClaudeCodeSchema = z.object({
 /** A tier's thinking (src/llm/thinking.ts): off, adaptive (the model decides), or a budget in tokens. */
 export const ThinkingSettingSchema = z.union([z.enum(['off', 'adaptive']), z.number().int().min(1024, 'a thinking budget is at least 1024 tokens')]);
 
+/**
+ * One MCP server whose tools the model may call (src/mcp/): a command started over stdio (argv,
+ * without a shell; `env` added to a minimal inherited environment) or a streamable HTTP endpoint
+ * (`headers` sent with every request). `${NAME}` in an env or header value is taken from the
+ * environment. Its tools are read-only (every step with tools) unless named in `write_tools`
+ * (implementation steps only); `tools`, when given, is an allow-list. `timeout_ms`: start-up and
+ * each tool call (1 s..1 h; 60 s, the MCP SDK's default request timeout).
+ */
+export const McpServerSchema = z
+  .object({
+    command: z.array(z.string()).min(1, 'a list of at least one word, e.g. ["npx", "-y", "my-mcp-server"]').optional(),
+    env: z.record(z.string(), z.string()).optional(),
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    tools: z.array(z.string().min(1)).optional(),
+    write_tools: z.array(z.string().min(1)).default([]),
+    timeout_ms: millis.default(60_000),
+  })
+  .superRefine((s, ctx) => {
+    if ((s.command === undefined) === (s.url === undefined)) ctx.addIssue({ code: 'custom', message: 'give either "command" (a stdio server) or "url" (a streamable HTTP server)' });
+    if (s.env && !s.command) ctx.addIssue({ code: 'custom', path: ['env'], message: '"env" goes with "command"' });
+    if (s.headers && !s.url) ctx.addIssue({ code: 'custom', path: ['headers'], message: '"headers" go with "url"' });
+  });
+export type McpServerConfig = z.infer<typeof McpServerSchema>;
+
+/** An MCP server's name: the middle of its tools' names, `mcp__<server>__<tool>`. */
+export const MCP_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/;
+
 export const ConfigSchema = z.object({
   /** Which backend runs the prompts (`--backend`, CLAUDE_EXEC_BACKEND). */
   backend: z.enum(BACKENDS).default('api'),
@@ -199,16 +227,23 @@ export const ConfigSchema = z.object({
   /** Let the test command read the workspace's `.env*` files (some suites load them); hidden by default. */
   sandbox_env_files: z.boolean().default(false),
   sandbox_limits: SandboxLimitsSchema.prefault({}),
+  /**
+   * MCP servers whose tools the model may call, by name (user config only: they run with your
+   * rights, outside the sandbox, and get what the model sends them).
+   */
+  mcp_servers: z
+    .record(z.string().regex(MCP_SERVER_NAME, 'a server name: letters, digits and "-", at most 32, e.g. "tickets"'), McpServerSchema)
+    .default({}),
   /** Where Messages API requests go (user config only; ANTHROPIC_BASE_URL in the environment wins). Absent = Anthropic's. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 /**
  * Keys only the user may set (user config, environment, flags): where requests go and what runs
- * outside the sandbox. A workspace's config file or rules block setting one is ignored, with a note,
+ * outside the sandbox (the sandbox itself, the backend, MCP servers). A workspace's config file or rules block setting one is ignored, with a note,
  * even when the workspace is trusted.
  */
-export const USER_ONLY_KEYS = ['sandbox', 'sandbox_env', 'sandbox_env_files', 'sandbox_limits', 'backend', 'claude_code', 'base_url'] as const;
+export const USER_ONLY_KEYS = ['sandbox', 'sandbox_env', 'sandbox_env_files', 'sandbox_limits', 'backend', 'claude_code', 'base_url', 'mcp_servers'] as const;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export type Caps = z.infer<typeof CapsSchema>;

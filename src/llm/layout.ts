@@ -29,6 +29,8 @@ export interface ToolDefinition {
   name: string;
   description: string;
   inputSchema: z.ZodType;
+  /** Sent as `input_schema` as it is, instead of the schema generated from `inputSchema` (an MCP tool's own). */
+  jsonSchema?: Record<string, unknown>;
   /**
    * Send it with `strict: true` (structured outputs: the API guarantees input valid under the
    * schema) when its schema can be expressed in strict mode (`strictInputSchema`); else as usual.
@@ -134,7 +136,7 @@ export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolD
   const out: Tool[] = all.map((t) => {
     if (seen.has(t.name)) throw new Error(`duplicate tool name: ${t.name}`);
     seen.add(t.name);
-    const schema = toolInputSchema(t.name, t.inputSchema);
+    const schema = t.jsonSchema ? (t.jsonSchema as Tool['input_schema']) : toolInputSchema(t.name, t.inputSchema);
     const strict = t.strict ? strictInputSchema(schema) : null;
     return strict ? { name: t.name, description: t.description, input_schema: strict as Tool['input_schema'], strict: true } : { name: t.name, description: t.description, input_schema: schema };
   });
@@ -145,7 +147,7 @@ export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolD
 
 /** The agent tools of a run as tool definitions. */
 export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinition[] {
-  return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
+  return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, ...(t.jsonSchema ? { jsonSchema: t.jsonSchema } : {}) }));
 }
 
 /** System blocks: project rules, then the catalog; a cache breakpoint on the last non-empty block. */

@@ -74,7 +74,9 @@ async function runTool(tool: AgentTool, use: ToolUseBlock, hooks: RunHooks): Pro
   const parsed = tool.inputSchema.safeParse(use.input);
   if (!parsed.success) return errorResult(use.id, `invalid input for ${tool.name}:\n${formatIssues(parsed.error.issues)}`);
   hooks.onProgress?.({ type: 'tool', name: tool.name, summary: summarize(use.input) });
+  const startedAt = new Date();
   const outcome = await tool.run(parsed.data);
+  hooks.onToolResult?.({ name: tool.name, input: parsed.data, outcome, startedAt, durationMs: Date.now() - startedAt.getTime() });
   return { type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
 }
 

@@ -5,7 +5,7 @@
 import type { CassetteRecorder } from './cassette.js';
 import type { z } from 'zod';
 import type { Usage } from '../chain/schema.js';
-import type { AgentTool } from '../tools/types.js';
+import type { AgentTool, ToolOutcome } from '../tools/types.js';
 import type { ThinkingSetting } from './thinking.js';
 
 /**
@@ -96,6 +96,11 @@ export interface RunHooks {
   beforeCall?(info: { model: string; estimatedInputTokens: number; messages: readonly unknown[]; billing?: Billing }): Promise<void> | void;
   /** Called after every completed call with its record and the conversation so far. */
   onCall?(call: LlmCallResult, messages: unknown[]): Promise<void> | void;
+  /**
+   * Called after each workspace tool a step ran (not the result tool): its name, its validated
+   * input, what went back to the model, when it started and how long it took (ms).
+   */
+  onToolResult?(event: { name: string; input: unknown; outcome: ToolOutcome; startedAt: Date; durationMs: number }): void;
   /** Streamed text and tool activity, for progress on stderr. */
   onProgress?(event: { type: 'text'; text: string } | { type: 'tool'; name: string; summary: string }): void;
 }

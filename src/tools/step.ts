@@ -6,6 +6,7 @@
  */
 import type { Phase } from '../chain/schema.js';
 import type { PromptTools } from '../library/parse.js';
+import { mcpNamesFor, type PlannedTool } from '../mcp/plan.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from './index.js';
 
 /** What a step's output is for: answering, or writing code (which gets more output tokens: src/llm/thinking.ts). */
@@ -22,12 +23,13 @@ export interface StepTools {
  * The tools of a prompt declaring `tools` run in `phase`, with the agent-turn caps of config
  * (`caps.agent_turns`, `caps.implementation_agent_turns`): none → no tools and one unforced turn (so
  * the model can think before it answers; then the result is forced); write → read and write tools,
- * only in implementation; otherwise read tools.
+ * only in implementation; otherwise read tools. MCP tools (`mcp`, src/mcp/) follow: read-only ones
+ * after the read tools of every step with tools, write ones only where the write tools are.
  */
-export function stepTools(tools: PromptTools, phase: Phase, caps: { agent_turns: number; implementation_agent_turns: number }): StepTools {
+export function stepTools(tools: PromptTools, phase: Phase, caps: { agent_turns: number; implementation_agent_turns: number }, mcp: readonly Pick<PlannedTool, 'name' | 'write'>[] = []): StepTools {
   if (tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
-  if (tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES], maxTurns: caps.implementation_agent_turns, work: 'code' };
-  return { names: [...READ_TOOL_NAMES], maxTurns: caps.agent_turns, work: 'answer' };
+  if (tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES, ...mcpNamesFor(mcp, true)], maxTurns: caps.implementation_agent_turns, work: 'code' };
+  return { names: [...READ_TOOL_NAMES, ...mcpNamesFor(mcp, false)], maxTurns: caps.agent_turns, work: 'answer' };
 }
 
 /**

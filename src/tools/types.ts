@@ -17,6 +17,11 @@ export interface AgentTool<I = unknown> {
   description: string;
   inputSchema: z.ZodType<I>;
   /**
+   * The JSON Schema sent as the tool's `input_schema` instead of one generated from `inputSchema`
+   * (an MCP server's tool: its own schema, passed through; the server validates the input).
+   */
+  jsonSchema?: Record<string, unknown>;
+  /**
    * Input properties that name a file or directory of the workspace (run_tests' `filter`
    * included). `guardToolPaths` (./pathGuard.ts) checks each before `run`: a path that leaves
    * the workspace, touches `.git/` or names a secrets file is refused as an error outcome.
