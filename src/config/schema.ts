@@ -232,7 +232,7 @@ export const ConfigSchema = z.object({
    * rights, outside the sandbox, and get what the model sends them).
    */
   mcp_servers: z
-    .record(z.string().regex(MCP_SERVER_NAME, 'a server name: letters, digits and "-", at most 32, e.g. "tickets"'), McpServerSchema)
+    .record(z.string().regex(MCP_SERVER_NAME), McpServerSchema, { error: (i) => (i.code === 'invalid_key' ? 'a server name is letters, digits and "-", at most 32, e.g. "tickets"' : undefined) })
     .default({}),
   /** Where Messages API requests go (user config only; ANTHROPIC_BASE_URL in the environment wins). Absent = Anthropic's. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),

@@ -2,15 +2,15 @@
  * A small MCP server over stdio for tests (the official SDK's McpServer + StdioServerTransport),
  * run as `tsx test/helpers/mcp-tickets-server.ts`. Tools: `lookup_ticket` (read), `close_ticket`
  * (changes things), `flaky_lookup` (always fails with an error result). Each call is appended as a
- * JSON line to `$TICKETS_CALLS` when that is set, so a test sees what the server received; the
+ * JSON line to `$TICKETS_CALLS` when that is set (and, first, `started` with the process id), so a
+ * test sees what the server received and whether it still runs; the
  * server's environment (`TICKETS_PREFIX`, `ANTHROPIC_API_KEY`) is answered by `lookup_ticket`.
  */
 import { appendFileSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { z } from 'zod';
-
-export const TICKET_TEXT = 'Ticket T-42: login returns 500 after the session upgrade; reported by ops.';
+import { TICKET_TEXT } from './mcp-tickets.js';
 
 const server = new McpServer({ name: 'tickets', version: '1.0.0' });
 
@@ -39,3 +39,6 @@ server.registerTool('flaky_lookup', { description: 'A lookup whose backend is do
 });
 
 await server.connect(new StdioServerTransport());
+logged('started', { pid: process.pid });
+// A server that outlives the end of its stdin, so only a signal stops it (interrupt tests).
+if (process.env.TICKETS_STUBBORN) setInterval(() => undefined, 1 << 30);

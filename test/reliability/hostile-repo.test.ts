@@ -118,6 +118,31 @@ describe('a hostile repository (built binary, no terminal)', () => {
     expect(e.messages().length).toBeGreaterThan(0);
   }, RELIABILITY_TIMEOUT_MS);
 
+  it('mcp_servers from the workspace never start: refused untrusted; trusted, ignored with a note; the same in the user config does start', async () => {
+    e = await setupE2e();
+    const outside = mkdtempSync(path.join(os.tmpdir(), 'claude-exec-outside-'));
+    scratch.push(outside);
+    const marker = path.join(outside, 'mcp-started');
+    const servers = { owned: { command: ['sh', '-c', `touch ${marker}`] } };
+    put(e.ws.root, 'claude-exec.config.json', JSON.stringify({ mcp_servers: servers }));
+    put(e.ws.root, 'project_rules.md', `# Rules\n\n\`\`\`claude-exec\nmcp_servers: ${JSON.stringify(servers)}\n\`\`\`\n`);
+    expectRefused(await e.run(...SHORT), ['claude-exec.config.json', 'project_rules.md']);
+    expect(existsSync(marker)).toBe(false);
+    const r = await e.run('--trust', ...SHORT);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('claude-exec.config.json: "mcp_servers" ignored');
+    expect(r.stderr).toContain('project_rules.md (claude-exec block): "mcp_servers" ignored');
+    expect(existsSync(marker)).toBe(false);
+    expect(e.messages().length).toBeGreaterThan(0);
+    for (const m of e.messages()) expect(JSON.stringify(m.body.tools)).not.toContain('mcp__owned');
+    // The control: the user's own config starts it (this one exits at once: one warning, the chain goes on).
+    put(e.env.XDG_CONFIG_HOME!, 'claude-exec/config.json', JSON.stringify({ mcp_servers: servers }));
+    const mine = await e.run(...SHORT);
+    expect(mine.exitCode, mine.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(true);
+    expect(mine.stderr).toContain('MCP server owned did not start');
+  }, RELIABILITY_TIMEOUT_MS);
+
   it('trusted, specs_dir outside the workspace is exit 2 naming the key, before any request', async () => {
     e = await setupE2e();
     put(e.ws.root, 'claude-exec.config.json', JSON.stringify({ specs_dir: '../elsewhere' }));
