@@ -119,6 +119,10 @@ export function requestProblem(body: any, issued: Issued): string | null {
   if (marked > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${marked}.`;
 
   for (const [i, tool] of tools.entries()) {
+    // The API's own pattern and message for a custom tool's name (a dot or a slash is refused).
+    if (typeof tool.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(tool.name)) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+  }
+  for (const [i, tool] of tools.entries()) {
     if (tool.strict !== true) continue;
     const p = strictSchemaProblem(tool.input_schema, `tools.${i}.custom.input_schema`);
     if (p) return `${p} (tool ${tool.name})`;

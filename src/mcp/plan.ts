@@ -6,7 +6,10 @@
 import { createHash } from 'node:crypto';
 import type { McpServerConfig } from '../config/schema.js';
 
-/** The Messages API's pattern for a tool name. */
+/**
+ * The pattern a tool name keeps to: the Messages API's characters (it takes up to 128), at most 64
+ * long, so that the `mcp__claude-exec__` prefix the claude-code backend adds still fits.
+ */
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_NAME = 64;
 /** Characters of a tool's description sent to the model and shown in the catalog. */

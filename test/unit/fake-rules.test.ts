@@ -17,6 +17,14 @@ function loop(assistant: unknown[]) {
 const use = { type: 'tool_use', id: 'tu_1', name: 'read_file', input: { path: 'a' } };
 
 describe('the fake refuses what the API refuses', () => {
+  it('a tool name outside the API pattern (an MCP name with a dot or a slash)', () => {
+    const tool = (name: string) => ({ name, description: 'd', input_schema: { type: 'object', properties: {} } });
+    expect(requestProblem(base({ tools: [tool('read_file'), tool('tickets.lookup')] }), issued())).toBe("tools.1.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'");
+    expect(requestProblem(base({ tools: [tool('mcp/tickets/lookup')] }), issued())).toMatch(/^tools\.0\.custom\.name/);
+    expect(requestProblem(base({ tools: [tool('x'.repeat(129))] }), issued())).toMatch(/^tools\.0\.custom\.name/);
+    expect(requestProblem(base({ tools: [tool('mcp__tickets__lookup_ticket'), tool('x'.repeat(128))] }), issued())).toBeNull();
+  });
+
   it('thinking with a forced tool choice; thinking with auto is accepted', () => {
     for (const thinking of [{ type: 'adaptive' }, { type: 'enabled', budget_tokens: 2048 }]) {
       expect(requestProblem(base({ thinking, tool_choice: { type: 'any' } }), issued())).toMatch(/Thinking may not be enabled when tool_choice forces tool use/);
