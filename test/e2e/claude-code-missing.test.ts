@@ -16,7 +16,7 @@ import { GOAL } from '../helpers/scenario.js';
 import { makeTempWorkspace } from '../helpers/workspace.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Packages left out of the copy: the optional SDK and what only it brings. */
+/** Packages left out of the copy: the optional SDK, and the MCP SDK (which the API backend loads only for `mcp_servers`). */
 const LEFT_OUT = new Set(['@anthropic-ai/claude-agent-sdk', '@anthropic-ai/claude-agent-sdk-linux-x64', '@modelcontextprotocol']);
 
 /** The built package copied to a temp dir, its dependencies linked from this checkout but for LEFT_OUT. */

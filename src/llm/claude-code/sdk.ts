@@ -1,8 +1,9 @@
 /**
  * The optional Claude Agent SDK (`@anthropic-ai/claude-agent-sdk`, which brings Claude Code as a
- * platform binary of ~400 MB) and the MCP SDK it depends on, loaded with a dynamic import so a
- * plain `npm ci` never needs them. Only the few shapes this backend uses are typed here, so the
- * project type-checks without the packages installed.
+ * platform binary of ~400 MB) and the MCP SDK (a dependency, also used by src/mcp/), loaded with a
+ * dynamic import: a plain `npm ci` never needs the Agent SDK, and other commands load neither.
+ * Only the few shapes this backend uses are typed here, so the project type-checks without the
+ * Agent SDK installed.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
