@@ -9,10 +9,10 @@ import { mkdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliEnv, onlyChain, runCli, spawnCli, TEST_KEY } from '../helpers/e2e.js';
+import { cliEnv, onlyChain, runCli, setupE2e, spawnCli, TEST_KEY } from '../helpers/e2e.js';
 import { startFakeAnthropic, textReply, toolReply, type FakeServer, type RecordedRequest, type Responder } from '../helpers/fake-anthropic.js';
 import { TICKET_TEXT, TICKETS_SERVER_COMMAND as SERVER } from '../helpers/mcp-tickets.js';
-import { readTurn } from '../helpers/scenario.js';
+import { GOAL, readTurn } from '../helpers/scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
 const E2E_TIMEOUT_MS = 150_000;
@@ -129,6 +129,33 @@ describe('MCP servers as tools (built binary, stdio server, fake API)', () => {
       expect.objectContaining({ server: 'tickets', tool: 'lookup_ticket', ok: true, error: null, input: '{"id":"T-42"}', result_bytes: Buffer.byteLength(String(results[0]!.content)) }),
     ]);
     expect(JSON.stringify(ctx)).not.toContain(TEST_KEY);
+  }, E2E_TIMEOUT_MS);
+
+  it('a whole chain: the write tool is enabled only in implementation steps that write, and every request sends the same tools and system prefix', async () => {
+    const e = await setupE2e();
+    try {
+      mkdirSync(path.join(e.env.XDG_CONFIG_HOME!, 'claude-exec'), { recursive: true });
+      writeFileSync(path.join(e.env.XDG_CONFIG_HOME!, 'claude-exec', 'config.json'), JSON.stringify({ mcp_servers: { tickets: { command: SERVER, write_tools: ['close_ticket'] } } }));
+      const r = await e.run('--yes', '--json', GOAL);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(e.server.rejected.map((x) => x.message)).toEqual([]);
+      const firsts = e.messages().filter((q) => q.body.messages.length === 1);
+      const enabled = (prompt: string) => {
+        const q = firsts.find((x) => readTurn(x.body)?.prompt === prompt);
+        return /Tools enabled: ([^.]*)\./.exec(JSON.stringify(q?.body.messages[0]))?.[1]?.split(', ') ?? [];
+      };
+      for (const writer of ['test_generator', 'tdd_flow_controller']) expect(enabled(writer)).toEqual(expect.arrayContaining(['write_file', LOOKUP, CLOSE, FLAKY]));
+      for (const reader of ['trace_existing_flow', 'code_reviewer']) {
+        expect(enabled(reader)).toEqual(expect.arrayContaining([LOOKUP, FLAKY]));
+        expect(enabled(reader)).not.toContain(CLOSE);
+      }
+      // Every request of the chain sends the same tools and the same system prefix (catalog with the MCP tools).
+      expect(new Set(e.messages().map((q) => JSON.stringify(q.body.tools))).size).toBe(1);
+      expect(new Set(e.messages().map((q) => JSON.stringify(q.body.system))).size).toBe(1);
+      expect(JSON.stringify(e.messages()[0]!.body.system)).toContain(`${CLOSE} [write]`);
+    } finally {
+      await e.close();
+    }
   }, E2E_TIMEOUT_MS);
 
   it('Ctrl-C while a call is in flight: exit 130, and the server is stopped too', async () => {
