@@ -240,8 +240,8 @@ export const ConfigSchema = z.object({
 
 /**
  * Keys only the user may set (user config, environment, flags): where requests go and what runs
- * outside the sandbox (the sandbox itself, the backend, MCP servers). A workspace's config file or rules block setting one is ignored, with a note,
- * even when the workspace is trusted.
+ * outside the sandbox (the sandbox itself, the backend, MCP servers). A workspace's config file or
+ * rules block setting one is ignored, with a note, even when the workspace is trusted.
  */
 export const USER_ONLY_KEYS = ['sandbox', 'sandbox_env', 'sandbox_env_files', 'sandbox_limits', 'backend', 'claude_code', 'base_url', 'mcp_servers'] as const;
 export type Config = z.infer<typeof ConfigSchema>;
