@@ -159,7 +159,10 @@ async function openMcp(base: BaseDeps, log: Logger): Promise<McpTools | null> {
     env: process.env,
     maxOutputBytes: base.config.limits.tool_output_bytes,
     version: claudeExecVersion(),
-    warn: (text) => base.ui.progress.warn(text),
+    warn: (text) => {
+      base.ui.progress.warn(text);
+      log.warn({ mcp: true }, text);
+    },
     log: (fields, msg) => log.info(fields, msg),
   });
 }
