@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateConfig, USER_ONLY_KEYS } from '../../src/config/schema.js';
+import { toolDefinitions } from '../../src/llm/claude-code/tools.js';
 import { buildTools } from '../../src/llm/layout.js';
+import { FINDINGS_TOOL } from '../../src/app/promptRun.js';
 import { expandEnvRefs, inputSchemaOf, mcpCatalogSection, mcpNamesFor, mcpToolName, planServerTools, TOOL_NAME, type ListedTool } from '../../src/mcp/plan.js';
 import { mcpCallRecord } from '../../src/mcp/record.js';
 import { mcpAgentTool, resultOutcome, resultText } from '../../src/mcp/tools.js';
@@ -150,6 +152,25 @@ describe('tool results', () => {
     const agent = mcpAgentTool(planned, async () => ({ content: [] }), 32_000);
     const [sent] = buildTools([{ name: agent.name, description: agent.description, inputSchema: agent.inputSchema, jsonSchema: agent.jsonSchema! }]);
     expect(sent).toMatchObject({ name: 'mcp__tickets__lookup_ticket', input_schema: { ...obj({ id: { type: 'string', pattern: '^T-\\d+$' } }), required: ['id'] } });
+  });
+});
+
+describe('the claude-code backend offers MCP tools as the API backend sends them', () => {
+  it('with the server schema, only when the step may run them', () => {
+    const { tools } = planServerTools('tickets', { write_tools: ['close_ticket'] }, [
+      { name: 'lookup_ticket', description: 'Look up.', inputSchema: { ...obj({ id: { type: 'string' } }), required: ['id'] } },
+      { name: 'close_ticket', description: 'Close.', inputSchema: obj({ id: { type: 'string' } }) },
+    ]);
+    const agents = tools.map((t) => mcpAgentTool(t, async () => ({ content: [] }), 32_000));
+    const spec = (enabled: string[]) => ({
+      model: 'm', prefix: { rules: '', catalog: '' }, instructions: 'i', result: FINDINGS_TOOL, allTools: agents, enabledTools: enabled,
+      maxTurns: 8, maxCorrections: 2, maxCalls: 40, maxToolCalls: 150, maxTokens: 1000,
+    });
+    const read = toolDefinitions(spec(stepTools('read', 'context-building', CAPS, tools).names));
+    expect(read.map((d) => d.name)).toEqual(['mcp__tickets__lookup_ticket', 'record_findings']);
+    expect(read[0]!.input_schema).toEqual({ ...obj({ id: { type: 'string' } }), required: ['id'] });
+    const write = toolDefinitions(spec(stepTools('write', 'implementation', CAPS, tools).names));
+    expect(write.map((d) => d.name)).toEqual(['mcp__tickets__lookup_ticket', 'mcp__tickets__close_ticket', 'record_findings']);
   });
 });
 
