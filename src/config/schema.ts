@@ -129,7 +129,7 @@ export const HookSchema = z.strictObject({
   command: z
     .array(z.string(), { error: 'a list of words, e.g. ["sh", "-c", "notify-send claude-exec"]' })
     .min(1, 'a list of at least one word, e.g. ["sh", "-c", "notify-send claude-exec"]')
-    .refine((argv) => argv[0]!.trim() !== '', 'the first word names the program to run'),
+    .refine((argv) => argv.length === 0 || argv[0]!.trim() !== '', 'the first word names the program to run'),
   timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
 });
 export type Hook = z.infer<typeof HookSchema>;
