@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { Step } from '../chain/schema.js';
 import { withReport, type HookDocument, type HookEvent } from '../hooks/events.js';
 import { reportLine, runHooks } from '../hooks/run.js';
+import { countsText, parseTestOutput } from '../tools/testReport.js';
+import type { TestRunResult } from '../tools/index.js';
 import type { BaseDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -17,6 +19,13 @@ export type HookFields = Omit<Partial<HookDocument>, 'event' | 'chain_id' | 'wor
 /** Pure: a step as a hook document shows it. */
 export function hookStep(step: Pick<Step, 'n' | 'prompt' | 'phase' | 'status' | 'summary'>): NonNullable<HookDocument['step']> {
   return { n: step.n, prompt: step.prompt, phase: step.phase, status: step.status === 'complete' || step.status === 'failed' ? step.status : 'running', summary: step.summary };
+}
+
+/** Pure: a run_tests run of the model as a test_run document shows it (counts read from its output when the runner is known). */
+export function modelTestRun(argv: string[], r: Pick<TestRunResult, 'passed' | 'exitCode' | 'timedOut' | 'output'>): NonNullable<HookDocument['tests']> {
+  const report = parseTestOutput(r.output);
+  const outcome = r.timedOut ? 'timed out' : report ? countsText({ ...report, broken: report.broken.length }) : `exit ${r.exitCode}`;
+  return { by: 'model', expect: null, passed: r.passed, verdict: null, summary: `${r.passed ? 'green' : 'red'} — ${outcome}`, argv, failing: report?.failing ?? [] };
 }
 
 /**

@@ -10,7 +10,7 @@ import { z } from 'zod';
  * chain (a new run, a resume, an answer, an approval); step_start / step_end bracket every prompt
  * run; gate: a human is needed (questions, the solution, a file change) and no answer is at hand;
  * before_file_change / after_file_change around every write_file / edit_file; test_run after each
- * of the chain's recorded test runs (baseline, red, green).
+ * test run: the chain's recorded ones (baseline, red, green) and the model's run_tests calls.
  */
 export const HOOK_EVENTS = ['chain_start', 'step_start', 'step_end', 'gate', 'before_file_change', 'after_file_change', 'test_run', 'chain_end'] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
@@ -52,7 +52,10 @@ export const HookDocumentSchema = z.object({
   gate: z.object({ kind: z.enum(['questions', 'solution', 'file-change']), message: z.string() }).optional(),
   tests: z
     .object({
-      expect: z.enum(['baseline', 'red', 'green']),
+      /** chain: a run the chain records (`test_runs`); model: a run_tests call of the model. */
+      by: z.enum(['chain', 'model']),
+      /** What the chain expected of its run; null for the model's runs. */
+      expect: z.enum(['baseline', 'red', 'green']).nullable(),
       passed: z.boolean(),
       verdict: z.string().nullable(),
       summary: z.string(),
