@@ -4,7 +4,8 @@
  * exit 2 blocking a file change with the hook's stderr as the reason, and failures reported
  * without stopping the hooks after them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -139,5 +140,48 @@ describe('hook config and reports', () => {
     expect(kept).toHaveLength(HOOK_REPORTS_KEPT);
     expect(kept[0]!.message).toBe('5');
     expect(kept.at(-1)!.message).toBe(String(HOOK_REPORTS_KEPT + 4));
+  });
+});
+
+const HAS_JQ = (() => {
+  try {
+    execFileSync('jq', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+describe.skipIf(!HAS_JQ)('the README examples', () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Hooks'), readme.indexOf('## Security model'));
+
+  it('block writes to migrations/: the script blocks a migration with its reason, and lets another file through', async () => {
+    const script = /```sh\n([\s\S]*?)```/.exec(section.slice(section.indexOf('*Block writes to `migrations/`*')))![1]!;
+    const file = path.join(dir, 'no-migrations.sh');
+    writeFileSync(file, script);
+    const blocked = await runHooks([hook(['sh', file])], doc({ event: 'before_file_change', files: ['migrations/003_users.sql'] }), { cwd: dir, env: ENV });
+    expect(blocked.blocked).toBe('migrations/ is written by hand: describe the schema change in your summary instead');
+    const passed = await runHooks([hook(['sh', file])], doc({ event: 'before_file_change', files: ['src/migrations.js'] }), { cwd: dir, env: ENV });
+    expect(passed).toEqual({ blocked: null, reports: [] });
+  });
+
+  it('format on write and the gate notification read the files and the message off stdin', async () => {
+    const commandOf = (title: string) => (JSON.parse(/```json\n([\s\S]*?)```/.exec(section.slice(section.indexOf(title)))![1]!) as { hooks: Record<string, { command: string[] }[]> }).hooks;
+    const format = commandOf('*Format on write*').after_file_change![0]!.command;
+    const notify = commandOf('*A desktop notification at a gate*').gate![0]!.command;
+    // Stand-ins for npx and notify-send that write down their arguments.
+    const bin = path.join(dir, 'bin');
+    const stub = (name: string) => {
+      execFileSync('mkdir', ['-p', bin]);
+      writeFileSync(path.join(bin, name), `#!/bin/sh\nprintf '%s\\n' "$@" >> '${path.join(dir, `${name}.args`)}'\n`, { mode: 0o755 });
+    };
+    stub('npx');
+    stub('notify-send');
+    const env = { ...ENV, PATH: `${bin}:${ENV.PATH}` };
+    expect((await runHooks([hook(format)], doc({ files: ['src/a b.js'] }), { cwd: dir, env })).reports).toEqual([]);
+    expect(readFileSync(path.join(dir, 'npx.args'), 'utf8')).toBe('--no-install\nprettier\n--write\nsrc/a b.js\n');
+    expect((await runHooks([hook(notify)], doc({ event: 'gate', gate: { kind: 'solution', message: 'chain 047 is waiting for approval of its solution' } }), { cwd: dir, env })).reports).toEqual([]);
+    expect(readFileSync(path.join(dir, 'notify-send.args'), 'utf8')).toBe('-u\ncritical\nclaude-exec\nchain 047 is waiting for approval of its solution\n');
   });
 });
