@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Step } from '../chain/schema.js';
 import { withReport, type HookDocument, type HookEvent } from '../hooks/events.js';
 import { reportLine, runHooks } from '../hooks/run.js';
+import { secretValues } from '../log.js';
 import { countsText, parseTestOutput } from '../tools/testReport.js';
 import type { TestRunResult } from '../tools/index.js';
 import type { BaseDeps } from './deps.js';
@@ -36,7 +37,7 @@ export function modelTestRun(argv: string[], r: Pick<TestRunResult, 'passed' | '
  */
 export async function emitHook(
   session: ChainSession,
-  deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>,
+  deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui' | 'env'>,
   event: HookEvent,
   fields: HookFields = {},
   env: Record<string, string | undefined> = process.env,
@@ -47,7 +48,8 @@ export async function emitHook(
   const workspace = path.resolve(deps.workspace);
   const doc: HookDocument = { event, chain_id: ctx.chain_id, workspace, at: session.now(), phase: ctx.current_phase, cost_usd: ctx.cost_tracking.estimated_cost, ...fields };
   try {
-    const { blocked, reports } = await runHooks(hooks, doc, { cwd: workspace, env });
+    // The key may come from the workspace's `.env` (deps.env): redacted from hook output too.
+    const { blocked, reports } = await runHooks(hooks, doc, { cwd: workspace, env, secrets: secretValues(deps.env) });
     for (const r of reports) {
       deps.ui.progress.warn(reportLine(r));
       session.ctx.hook_reports = withReport(session.ctx.hook_reports, r);

@@ -7,6 +7,7 @@
  */
 import { execa } from 'execa';
 import type { Hook } from '../config/schema.js';
+import { redactValues, secretValues } from '../log.js';
 import { BLOCK_EXIT_CODE, BLOCKING_EVENTS, type HookDocument, type HookReport } from './events.js';
 
 /** Names a hook never sees: the model's credentials and endpoint, and claude-exec's own settings. */
@@ -103,11 +104,14 @@ export function reportLine(r: HookReport): string {
 /**
  * Runs `hooks` for `doc.event` one after another (in config order) and says what came of them.
  * For a blocking event (before_file_change) the first hook that exits 2 blocks the change and the
- * rest do not run; for any other event exit 2 is a failure like any other. Never throws.
+ * rest do not run; for any other event exit 2 is a failure like any other. The secrets of
+ * `opts.env` (`secretValues`) and `opts.secrets` are redacted from what a hook wrote before it is
+ * reported, recorded or given to the model. Never throws.
  */
-export async function runHooks(hooks: readonly Hook[], doc: HookDocument, opts: { cwd: string; env: Record<string, string | undefined> }): Promise<HooksOutcome> {
+export async function runHooks(hooks: readonly Hook[], doc: HookDocument, opts: { cwd: string; env: Record<string, string | undefined>; secrets?: readonly string[] }): Promise<HooksOutcome> {
   const reports: HookReport[] = [];
   const env = hookEnv(opts.env, doc);
+  const secrets = [...secretValues(opts.env), ...(opts.secrets ?? [])];
   for (const hook of hooks) {
     let r: HookRunResult;
     try {
@@ -115,6 +119,7 @@ export async function runHooks(hooks: readonly Hook[], doc: HookDocument, opts: 
     } catch (err) {
       r = { exitCode: null, timedOut: false, stderr: '', error: (err as Error).message };
     }
+    r = { ...r, stderr: redactValues(r.stderr, secrets), ...(r.error !== undefined ? { error: redactValues(r.error, secrets) } : {}) };
     const base = { at: new Date().toISOString(), event: doc.event, command: [...hook.command], exit_code: r.exitCode };
     if (r.exitCode === 0 && !r.error) continue;
     if (r.timedOut) {

@@ -100,6 +100,13 @@ describe('runHooks', () => {
     expect(out).toEqual({ blocked: null, reports: [] });
   });
 
+  it('the secrets of the environment are redacted from what a hook wrote, also from the reason the model gets', async () => {
+    const leak = `echo "auth failed with $SLACK_TOKEN / ${ENV.ANTHROPIC_API_KEY} / sk-from-dotenv-0123456789" >&2; exit 2`;
+    const out = await runHooks([sh(leak)], doc({ event: 'before_file_change' }), { cwd: dir, env: { ...ENV, SLACK_TOKEN: 'xoxb-slack-secret-42' }, secrets: ['sk-from-dotenv-0123456789'] });
+    expect(out.blocked).toBe('auth failed with [redacted] / [redacted] / [redacted]');
+    expect(out.reports.map((r) => r.message)).toEqual([out.blocked]);
+  });
+
   it('exit 2 of a notify-only event is a failure, not a block', async () => {
     const out = await runHooks([sh('echo nope >&2; exit 2')], doc({ event: 'gate' }), { cwd: dir, env: ENV });
     expect(out.blocked).toBeNull();
