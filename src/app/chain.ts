@@ -14,7 +14,8 @@ import { createChainLogger, type Logger } from '../log.js';
 import type { McpTools } from '../mcp/index.js';
 import { cassettePath } from '../llm/cassette.js';
 import { workspaceCommit } from '../tools/git.js';
-import type { BaseDeps } from './deps.js';
+import type { BaseDeps, DriveDeps } from './deps.js';
+import { emitHook } from './hooks.js';
 import { bindDeps, drive } from './drive.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from './forecast.js';
 import { applyingLine, seedChain } from '../patterns/apply.js';
@@ -123,13 +124,16 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     const spec = specPath(entry.path, specsDirOf(base));
+    await emitHook(session, deps, 'chain_start', { goal: ctx.goal, resumed: ctx.steps.length > 0 });
     try {
       if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
       else if (ctx.split) await (await import('./split.js')).driveSplit(session, deps, base, opts);
       else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
       else await drive(session, deps);
+      await chainEnd(session, deps);
       return { ctx: session.ctx, file: entry.path, spec };
     } catch (err) {
+      await chainEnd(session, deps);
       if (err instanceof ClaudeExecError) {
         log.warn({ err: err.message }, 'chain stopped');
         return { ctx: session.ctx, file: entry.path, error: err, spec };
@@ -165,6 +169,14 @@ async function openMcp(base: BaseDeps, log: Logger): Promise<McpTools | null> {
     },
     log: (fields, msg) => log.info(fields, msg),
   });
+}
+
+/** The chain_end hooks of a drive that stopped (complete, failed, waiting, paused, over budget…), then a save of what they reported. */
+async function chainEnd(session: ChainSession, deps: DriveDeps): Promise<void> {
+  const c = session.ctx;
+  const last = c.hook_reports.at(-1);
+  await emitHook(session, deps, 'chain_end', { goal: c.goal, status: c.status, error: c.error, files: [...c.session_memory.files_modified] });
+  if (session.ctx.hook_reports.at(-1) !== last) await session.save().catch(() => undefined);
 }
 
 /** Starts a new chain for `goal` in `opts.contextsDir` and drives it. */

@@ -20,6 +20,7 @@ import { createSandbox, createWorkspaceTools } from '../tools/index.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { buildPrefix, selectableNames } from './deps.js';
 import { approvalGate, approveChange, askQuestions } from './gates.js';
+import { emitHook, modelTestRun } from './hooks.js';
 import { keepOriginal, originalsDir } from './originals.js';
 import { recordChainCosts } from './promptCosts.js';
 import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
@@ -218,9 +219,13 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
       if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
       return decision;
     },
+    onTestRun: (argv, r) => emitHook(session, deps, 'test_run', { tests: modelTestRun(argv, r) }).then(() => undefined),
+    beforeChange: (change) => emitHook(session, deps, 'before_file_change', { files: [change.path], tool: change.tool, diff: change.diff }),
     onWritten: async (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
       if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
+      // Before the hash below: a formatter run by the hook changes the file the chain records.
+      if (!unchanged) await emitHook(session, deps, 'after_file_change', { files: [rel] });
       if (mem.files_modified.includes(rel)) {
         const hash = await fileHash(path.join(base.workspace, rel));
         if (hash) session.ctx.written[rel] = hash;

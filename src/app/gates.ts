@@ -14,6 +14,7 @@ import type { GateResponse } from '../ui/types.js';
 import type { DriveDeps } from './deps.js';
 import { gateNotes, specPath, specsDirOf } from './spec.js';
 import type { ChainSession } from './session.js';
+import { emitHook } from './hooks.js';
 
 const hint = (id: string, what: string) => `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
 
@@ -35,6 +36,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
     by = 'assumed';
     for (const q of open) deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
   } else if (deps.ui.interactive) {
+    await emitHook(session, deps, 'gate', { gate: { kind: 'questions', message: `chain ${ctx.chain_id} asks ${open.length} question(s)` } });
     answers = await deps.ui.askQuestions(open);
     by = 'user';
   } else {
@@ -42,6 +44,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
       c.status = 'awaiting-input';
       c.pending = { kind: 'questions', question_ids: open.map((q) => q.id) };
     });
+    await emitHook(session, deps, 'gate', { gate: { kind: 'questions', message: `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s)` } });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s) (${open.map((q) => q.id).join(', ')})`,
       hint(ctx.chain_id, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`),
@@ -83,6 +86,7 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
   } else if (deps.ui.interactive) {
+    await emitHook(session, deps, 'gate', { gate: { kind: 'solution', message: `chain ${ctx.chain_id} asks for approval of its solution` } });
     answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall, answersSinceDecision(ctx));
   } else {
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
@@ -90,6 +94,7 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
       c.status = 'awaiting-input';
       c.pending = { kind: 'approval', presented };
     });
+    await emitHook(session, deps, 'gate', { gate: { kind: 'solution', message: `chain ${ctx.chain_id} is waiting for approval of its solution` } });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for approval of its solution`,
       hint(ctx.chain_id, `Approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why" / --more-info "question")`),
@@ -126,6 +131,7 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
   } else if (deps.yes) {
     decision = { approved: true };
   } else if (deps.ui.interactive) {
+    await emitHook(session, deps, 'gate', { gate: { kind: 'file-change', message: `chain ${ctx.chain_id} asks for approval of a change to ${change.path}` }, files: [change.path] });
     const r = await deps.ui.confirmChange(change);
     all = r.approved && r.all === true;
     decision = r.approved ? { approved: true } : r;
@@ -134,6 +140,7 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
       c.status = 'awaiting-input';
       c.pending = { kind: 'file-change', path: change.path, diff: change.diff, tool_use_id: '' };
     });
+    await emitHook(session, deps, 'gate', { gate: { kind: 'file-change', message: `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}` }, files: [change.path] });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}`,
       hint(ctx.chain_id, `Review the diff with \`claude-exec pending ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),

@@ -22,6 +22,7 @@ import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
+import { emitHook, hookStep } from './hooks.js';
 
 export const FINDINGS_TOOL: ResultToolSpec<Findings> = {
   name: RECORD_FINDINGS,
@@ -102,6 +103,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
+  await emitHook(session, deps, 'step_start', { step: hookStep(step) });
 
   // A test run's failures reach the prompt once: in its feedback when it carries them (src/app/drive.ts).
   const testRunInFeedback = /<test_output [^>]*\bat="([^"]+)"/.exec(run.feedback ?? '')?.[1];
@@ -210,6 +212,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     if (err instanceof StepFailedError) {
       await session.endStep(step, { ok: false, summary: err.message, error: err.message });
       deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: err.message, ok: false });
+      await emitHook(session, deps, 'step_end', { step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step) });
     }
     throw err;
   } finally {

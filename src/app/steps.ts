@@ -16,6 +16,7 @@ import type { ResultToolSpec } from '../llm/types.js';
 import { selectableNames, type DriveDeps } from './deps.js';
 import { FINDINGS_TOOL, NEXT_PROMPTS_TOOL, runPrompt } from './promptRun.js';
 import type { ChainSession } from './session.js';
+import { emitHook, hookStep } from './hooks.js';
 
 /**
  * Runs `run` as a step of the current effect, unless a resumed chain already completed it (then
@@ -40,6 +41,7 @@ export async function runStep<T>(
   if (reused) step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
+  if (!reused) await emitHook(session, deps, 'step_end', { step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step) });
   const findings = (value as { findings?: unknown }).findings;
   const shown = reused ? `reused from chain ${session.ctx.fork!.chain_id} (no call): ${summary}` : summary;
   deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: shown, ok: true, findings: reused ? undefined : Array.isArray(findings) ? findings.map(String) : undefined });

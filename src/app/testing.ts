@@ -15,6 +15,7 @@ import { walk } from '../tools/walk.js';
 import type { DriveDeps } from './deps.js';
 import { askQuestions } from './gates.js';
 import type { ChainSession } from './session.js';
+import { emitHook } from './hooks.js';
 
 /** Id of the question asked when no test command can be told from the workspace (`answer ID --answer test_command=…`). */
 export const TEST_COMMAND_QUESTION = 'test_command';
@@ -219,6 +220,7 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
   ctx.test_runs.push(run);
   await session.save();
   deps.ui.progress.info(`  tests: ${describeRun(run)}`);
+  await emitHook(session, deps, 'test_run', { tests: { by: 'chain', expect, passed: run.passed, verdict, summary: describeRun(run), argv, failing } });
   if (verdict === 'unexpected-green') deps.ui.progress.warn('the new tests already pass before any implementation: they may not pin the required behaviour');
   if (verdict === 'no-new-failures') deps.ui.progress.warn(`${failing.length} test(s) still fail${broken.length ? ` and ${broken.length} unit(s) still do not build` : ''}, as in the baseline before any change; no new failure`);
   return { run, output: readable };

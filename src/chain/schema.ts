@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 
+import { HookReportSchema } from '../hooks/events.js';
 import { SCHEMA_VERSION } from './version.js';
 
 export { READABLE_VERSIONS, SCHEMA_VERSION } from './version.js';
@@ -672,5 +673,7 @@ export const ChainContextSchema = z.object({
    * matched its words at the start (src/patterns/offer.ts); empty when there are none or one was applied.
    */
   pattern_candidates: z.array(z.object({ name: z.string(), summary: z.string() })).default([]),
+  /** Hook runs that failed, timed out or blocked a file change (src/hooks/), the last 50. */
+  hook_reports: z.array(HookReportSchema).default([]),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

@@ -6,7 +6,7 @@
  * caller). The workspace's block, config file and `.env` entries other than ANTHROPIC_API_KEY
  * count only when the workspace is trusted (./trust.ts); keys only the user may set
  * (USER_ONLY_KEYS: sandbox, backend, claude_code, base_url, mcp_servers) never come from a
- * workspace.
+ * workspace. `hooks` of a trusted workspace run after the user's (joinHooks), never instead of them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -102,6 +102,27 @@ function withoutUserOnly(json: Record<string, unknown>, source: string, notes: s
   return out;
 }
 
+/**
+ * Pure: the `hooks` of several sources (lowest first) with each event's lists joined in order, so
+ * that a trusted workspace's hooks run after the user's instead of replacing them. Undefined when
+ * no source has hooks; a source whose `hooks` is not an object is returned as it is, for the
+ * schema to report.
+ */
+export function joinHooks(sources: readonly unknown[]): unknown {
+  const present = sources.filter((h) => h !== undefined);
+  if (present.length === 0) return undefined;
+  const odd = present.find((h) => !h || typeof h !== 'object' || Array.isArray(h));
+  if (odd !== undefined) return odd;
+  const out: Record<string, unknown> = {};
+  for (const h of present as Record<string, unknown>[]) {
+    for (const [event, list] of Object.entries(h)) {
+      const prev = out[event];
+      out[event] = Array.isArray(prev) && Array.isArray(list) ? [...prev, ...list] : list;
+    }
+  }
+  return out;
+}
+
 /** Throws ConfigError naming `specs_dir` when a workspace's value leaves the workspace. */
 function checkSpecsDir(workspace: string, json: Record<string, unknown>, source: string): void {
   const dir = json.specs_dir;
@@ -152,10 +173,12 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   const userFile = opts.userConfig === undefined ? userConfigPath(processEnv) : opts.userConfig;
   const user = userFile ? readUserConfig(userFile) : {};
   let merged: Record<string, unknown> = fromPackage ? deepMerge(block, user) : user;
+  const hookSources: unknown[] = [user.hooks];
   if (!fromPackage) {
     block = withoutUserOnly(block, `${RULES_FILE} (claude-exec block)`, notes);
     checkSpecsDir(workspace, block, `${RULES_FILE} (claude-exec block)`);
     merged = deepMerge(merged, block);
+    hookSources.push(block.hooks);
   }
 
   const configPath = path.join(workspace, CONFIG_FILE);
@@ -165,7 +188,10 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
     const kept = withoutUserOnly(json, CONFIG_FILE, notes);
     checkSpecsDir(workspace, kept, CONFIG_FILE);
     merged = deepMerge(merged, kept);
+    hookSources.push(kept.hooks);
   }
+  const hooks = joinHooks(hookSources);
+  if (hooks !== undefined) merged = { ...merged, hooks };
   if (unknown.length) {
     throw new ConfigError(unknown.join('\n'), 'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.');
   }

@@ -6,6 +6,7 @@
  * DESIGN §6); `project_rules.md` may override them in a fenced ```claude-exec block.
  */
 import { z } from 'zod';
+import { HOOK_EVENTS } from '../hooks/events.js';
 
 const unit = z.number().min(0).max(1);
 /** A cap: a whole number of rounds, turns or prompts, 0..1000 (past any useful value; a typo must not mean "forever"). */
@@ -118,6 +119,24 @@ export const SandboxLimitsSchema = z.object({
   memory_mb: z.number().int().min(0).max(16_777_216).default(4096),
   tmp_mb: z.number().int().min(1).max(16_777_216).default(512),
 });
+
+/**
+ * One hook (README "Hooks"): argv run through execa without a shell (write `["sh", "-c", "…"]`
+ * for one), in the workspace root, outside the sandbox, with the event's JSON document on stdin.
+ * `timeout_ms`: 100 ms..10 minutes, default 10 s (a hook holds the chain while it runs).
+ */
+export const HookSchema = z.strictObject({
+  command: z
+    .array(z.string(), { error: 'a list of words, e.g. ["sh", "-c", "notify-send claude-exec"]' })
+    .min(1, 'a list of at least one word, e.g. ["sh", "-c", "notify-send claude-exec"]')
+    .refine((argv) => argv.length === 0 || argv[0]!.trim() !== '', 'the first word names the program to run'),
+  timeout_ms: z.number().int().min(100).max(600_000).default(10_000),
+});
+export type Hook = z.infer<typeof HookSchema>;
+
+/** Hooks by event, at most 20 per event, run in order (the user config's first, then a trusted workspace's). */
+export const HooksSchema = z.object(Object.fromEntries(HOOK_EVENTS.map((e) => [e, z.array(HookSchema).max(20).default([])])) as Record<(typeof HOOK_EVENTS)[number], z.ZodDefault<z.ZodArray<typeof HookSchema>>>);
+export type Hooks = z.infer<typeof HooksSchema>;
 
 export const ModelPriceSchema = z.object({
   input_mtok: z.number().min(0),
@@ -236,6 +255,8 @@ export const ConfigSchema = z.object({
     .default({}),
   /** Where Messages API requests go (user config only; ANTHROPIC_BASE_URL in the environment wins). Absent = Anthropic's. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),
+  /** Commands run at chain events (src/hooks/), outside the sandbox: from the user config, or a trusted workspace's. */
+  hooks: HooksSchema.prefault({}),
 });
 
 /**

@@ -75,6 +75,21 @@ const short = (v: unknown, max = 120) => {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 };
 
+/** Lines for a workspace's `hooks`: each command, at its event; they run outside the sandbox, with the user's rights. */
+function hookEffects(source: string, value: unknown): string[] {
+  const lines: string[] = [];
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [event, list] of Object.entries(value)) {
+      for (const hook of Array.isArray(list) ? list : [list]) {
+        const argv: unknown = hook && typeof hook === 'object' ? (hook as { command?: unknown }).command : hook;
+        const shownArgv = Array.isArray(argv) ? argv.map((a) => short(a, 60)).join(' ') : short(argv);
+        lines.push(`${source}: runs ${shownArgv} at ${event} — a hook, OUTSIDE the sandbox, with your rights, files and network`);
+      }
+    }
+  }
+  return lines.length ? lines : [`${source}: sets hooks = ${short(value)} (commands run outside the sandbox)`];
+}
+
 /** Lines for the keys of one config source (parsed config file or rules block). */
 function configEffects(source: string, json: Record<string, unknown>): string[] {
   const out: string[] = [];
@@ -87,6 +102,8 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
       out.push(`${source}: writes chain specs to ${short(value)}`);
     } else if (key === 'prompt_dirs') {
       out.push(`${source}: adds prompt directories ${short(value)}`);
+    } else if (key === 'hooks') {
+      out.push(...hookEffects(source, value));
     } else if (key === 'quality_gates') {
       out.push(`${source}: runs the quality gates ${short(value)}`);
     } else if (value && typeof value === 'object' && !Array.isArray(value)) {

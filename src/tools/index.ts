@@ -5,14 +5,14 @@
  */
 import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
-import { runTestsTool } from './runTests.js';
+import { runTestsTool, type OnTestRun } from './runTests.js';
 import type { Sandbox } from './sandbox.js';
 import type { AgentTool } from './types.js';
 import { editFileTool, writeFileTool } from './writeTools.js';
-import type { ApproveChange, OnWritten } from './writeTools.js';
+import type { ApproveChange, BeforeChange, OnWritten } from './writeTools.js';
 
-export type { ApprovalDecision, ApproveChange, OnWritten, ProposedChange } from './writeTools.js';
-export { runTestCommand } from './runTests.js';
+export type { ApprovalDecision, ApproveChange, BeforeChange, OnWritten, ProposedChange } from './writeTools.js';
+export { runTestCommand, type OnTestRun } from './runTests.js';
 export { createSandbox, type Sandbox, type SandboxMode } from './sandbox.js';
 export type { TestRunOptions, TestRunResult } from './runTests.js';
 
@@ -32,6 +32,10 @@ export interface WorkspaceToolOptions {
   limits: { tool_output_bytes: number; test_timeout_ms: number };
   approve: ApproveChange;
   onWritten: OnWritten;
+  /** Before a change goes to approval (before_file_change hooks); a string refuses it with that reason. */
+  beforeChange?: BeforeChange;
+  /** After each run_tests run (test_run hooks). */
+  onTestRun?: OnTestRun;
   /** The OS sandbox run_tests runs the test command in (./sandbox.ts). */
   sandbox?: Sandbox;
 }
@@ -42,7 +46,7 @@ export interface WorkspaceToolOptions {
  */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
   const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}) };
-  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
+  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten, ...(opts.beforeChange ? { beforeChange: opts.beforeChange } : {}) };
   const tools: AgentTool[] = [
     listFilesTool(read),
     readFileTool(read),
@@ -55,6 +59,7 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       timeoutMs: opts.limits.test_timeout_ms,
       maxOutputBytes: opts.limits.tool_output_bytes,
       ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+      ...(opts.onTestRun ? { onRun: opts.onTestRun } : {}),
     }),
   ];
   return tools.map((tool) => guardToolPaths(opts.root, tool));

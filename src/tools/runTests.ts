@@ -96,6 +96,9 @@ export function relativeToRoot(output: string, root: string): string {
   return output.split(`file://${r}/`).join('').split(`${r}/`).join('').split(r).join('.');
 }
 
+/** Called after each run the model asked for (test_run hooks), with the argv run (filter included). */
+export type OnTestRun = (argv: string[], result: TestRunResult) => Promise<void>;
+
 export const RunTestsInput = z.object({
   filter: z
     .string()
@@ -109,7 +112,7 @@ export type RunTestsInput = z.infer<typeof RunTestsInput>;
  * `command` may be a function read at each run (a chain resolves its command after its tools are
  * made); the description then names no command, so that it is the same on every call.
  */
-export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & { command: string[] | (() => string[]) }): AgentTool<RunTestsInput> {
+export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & { command: string[] | (() => string[]); onRun?: OnTestRun }): AgentTool<RunTestsInput> {
   const commandOf = () => (typeof opts.command === 'function' ? opts.command() : opts.command);
   const named = typeof opts.command === 'function' ? 'the test command' : `the project's test command (${opts.command.join(' ')})`;
   return {
@@ -129,6 +132,7 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & 
       }
       const command = commandOf();
       const r = await runTestCommand({ ...opts, command, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
+      await opts.onRun?.([...command, ...(input.filter !== undefined ? [input.filter] : [])], r);
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
       // Failures first (name, message, file:line), then the summary and the last lines (./testDigest.ts).
       return { content: `${status}\n${dataBlock('test_output', { command: [...command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}` };

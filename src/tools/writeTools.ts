@@ -30,10 +30,17 @@ export type ApproveChange = (change: ProposedChange) => Promise<ApprovalDecision
 /** After a write; `unchanged`: write_file was given the content the file already has (nothing was written). */
 export type OnWritten = (relPath: string, info: { isTest: boolean; unchanged?: boolean }) => void | Promise<void>;
 
+/**
+ * Asked before a change is shown for approval (before_file_change hooks): a string refuses the
+ * change and is the reason the model is given; null lets it go on to approval.
+ */
+export type BeforeChange = (change: ProposedChange & { tool: 'write_file' | 'edit_file' }) => Promise<string | null>;
+
 export interface WriteToolContext {
   root: string;
   approve: ApproveChange;
   onWritten: OnWritten;
+  beforeChange?: BeforeChange;
 }
 
 export const WriteFileInput = z.object({
@@ -97,7 +104,7 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
             return { content: `${target.rel} already has this content; nothing written` };
           }
         }
-        return applyChange(ctx, target.abs, target.rel, target.exists ? before : null, input.content);
+        return applyChange(ctx, 'write_file', target.abs, target.rel, target.exists ? before : null, input.content);
       });
     },
   };
@@ -133,15 +140,16 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
         }
         const at = before.indexOf(input.old_string);
         const after = before.slice(0, at) + input.new_string + before.slice(at + input.old_string.length);
-        return applyChange(ctx, target.abs, target.rel, before, after);
+        return applyChange(ctx, 'edit_file', target.abs, target.rel, before, after);
       });
     },
   };
 }
 
-/** Diff → approval → (unchanged since read?) → atomic write → onWritten. `before` null = new file. */
+/** Diff → before-change check → approval → (unchanged since read?) → atomic write → onWritten. `before` null = new file. */
 async function applyChange(
   ctx: WriteToolContext,
+  tool: 'write_file' | 'edit_file',
   abs: string,
   rel: string,
   before: string | null,
@@ -149,6 +157,8 @@ async function applyChange(
 ): Promise<ToolOutcome> {
   const isNew = before === null;
   const diff = createTwoFilesPatch(isNew ? '/dev/null' : `a/${rel}`, `b/${rel}`, before ?? '', after);
+  const refused = ctx.beforeChange ? await ctx.beforeChange({ path: rel, diff, isNew, tool }) : null;
+  if (refused !== null) return fail(`the change to ${rel} was blocked by a before_file_change hook: ${refused}`);
   const decision = await ctx.approve({ path: rel, diff, isNew });
   if (!decision.approved) {
     return fail(`the change to ${rel} was rejected by the user: ${decision.reason || '(no reason given)'}`);

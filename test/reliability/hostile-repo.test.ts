@@ -79,12 +79,36 @@ describe('a hostile repository (built binary, no terminal)', () => {
     ['test_command', ['sh', '-c', 'echo owned']],
     ['base_url', 'http://127.0.0.1:9/'],
     ['specs_dir', '../elsewhere'],
+    ['hooks', { chain_start: [{ command: ['sh', '-c', 'echo owned'] }] }],
   ];
   it.each(KEYS.flatMap(([key, value]) => [['claude-exec.config.json', key, value] as const, ['project_rules.md', key, value] as const]))('%s sets %s: untrusted, exit 2 before any request', async (file, key, value) => {
     e = await setupE2e();
     if (file === 'claude-exec.config.json') put(e.ws.root, file, JSON.stringify({ [key]: value }));
     else put(e.ws.root, file, `# Rules\n\n\`\`\`claude-exec\n${key}: ${JSON.stringify(value)}\n\`\`\`\n`);
     expectRefused(await e.run(...SHORT), [file]);
+  }, RELIABILITY_TIMEOUT_MS);
+
+  it('hooks in the config file or rules block: untrusted they never run (exit 2, no request), `trust --show` names them as run outside the sandbox; trusted they run', async () => {
+    e = await setupE2e();
+    const outside = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'claude-exec-outside-'));
+    scratch.push(outside);
+    const fromConfig = path.join(outside, 'owned-by-config');
+    const fromRules = path.join(outside, 'owned-by-rules');
+    put(e.ws.root, 'claude-exec.config.json', JSON.stringify({ hooks: { chain_start: [{ command: ['sh', '-c', `touch ${fromConfig}`] }], before_file_change: [{ command: ['sh', '-c', `touch ${fromConfig}`] }] } }));
+    put(e.ws.root, 'project_rules.md', `# Rules\n\n\`\`\`claude-exec\nhooks:\n  step_start:\n    - command: [sh, -c, "touch ${fromRules}"]\n\`\`\`\n`);
+    expectRefused(await e.run(...SHORT), ['claude-exec.config.json', 'project_rules.md']);
+    expect(existsSync(fromConfig)).toBe(false);
+    expect(existsSync(fromRules)).toBe(false);
+    const shown = await e.run('trust', '--show');
+    expect(shown.exitCode, shown.stderr).toBe(0);
+    expect(`${shown.stdout}${shown.stderr}`).toContain(`claude-exec.config.json: runs sh -c touch ${fromConfig} at chain_start — a hook, OUTSIDE the sandbox, with your rights, files and network`);
+    expect(`${shown.stdout}${shown.stderr}`).toContain(`project_rules.md (claude-exec block): runs sh -c touch ${fromRules} at step_start — a hook, OUTSIDE the sandbox`);
+    expect(existsSync(fromConfig)).toBe(false);
+    // The control: once the user trusts the workspace, its hooks do run.
+    const r = await e.run('--trust', ...SHORT);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(fromConfig)).toBe(true);
+    expect(existsSync(fromRules)).toBe(true);
   }, RELIABILITY_TIMEOUT_MS);
 
   it.skipIf(!SANDBOX)('trusted, the workspace still cannot turn the sandbox off: its test command runs sandboxed and the user is told; --sandbox off can', async () => {
