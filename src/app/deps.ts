@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Backend, Config } from '../config/schema.js';
+import { instructionsSection, type InstructionFile } from '../config/instructions.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
 import { ConfigError, PromptValidationError } from '../errors.js';
@@ -27,6 +28,8 @@ export interface BaseDeps {
   config: Config;
   /** project_rules.md text. */
   rules: string;
+  /** AGENTS.md / CLAUDE.md read into the system prompt after the rules (src/config/instructions.ts); none when absent. */
+  instructions?: InstructionFile[];
   prices: PriceTable;
   ui: Ui;
   clock: () => Date;
@@ -69,13 +72,15 @@ export function selectableNames(catalog: Catalog, config: Pick<Config, 'quality_
 }
 
 /**
- * The cached system prefix: the phase controller's instructions, the project rules, then the
+ * The cached system prefix: the phase controller's instructions, the project rules and the
+ * workspace's AGENTS.md / CLAUDE.md (`instructions`, each under a heading naming it), then the
  * selector's catalog (only the prompts it may choose, compact; `costClasses` are measured medians).
  * Built once per process from files that do not change during a chain.
  */
-export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}): StablePrefix {
+export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}, instructions: readonly InstructionFile[] = []): StablePrefix {
   const controller = catalog.get('phase_controller')?.body ?? '';
-  return { rules: `${controller}\n\n# Project rules\n\n${rules}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
+  const extra = instructionsSection(instructions);
+  return { rules: `${controller}\n\n# Project rules\n\n${rules}${extra ? `\n\n${extra}` : ''}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
 }
 
 /**
@@ -120,7 +125,7 @@ export async function createBaseDeps(
 ): Promise<BaseDeps> {
   const trusted = opts.trusted ?? false;
   const loaded = loadConfig(workspace, opts.env, { trusted, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
-  const { config, env, rules } = loaded;
+  const { config, env, rules, instructions } = loaded;
   const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)), workspaceLayer: trusted });
   if (issues.length) throw new PromptValidationError(issues);
   const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
@@ -135,6 +140,7 @@ export async function createBaseDeps(
     catalog,
     config,
     rules: rules.text,
+    instructions,
     prices: loadPriceTable(config.prices),
     ui: opts.ui,
     clock: () => new Date(),

@@ -195,13 +195,15 @@ export async function performWithRecovery(effect: Effect, session: ChainSession,
 }
 
 /**
- * Creates the per-chain deps (tools bound to this session's gates, the cached prefix).
+ * Creates the per-chain deps (tools bound to this session's gates, the cached prefix) and records
+ * on the chain which AGENTS.md / CLAUDE.md its prefix holds.
  * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts).
  */
 export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}): DriveDeps {
   const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
   const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
-  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses), tools: [], log, sandbox };
+  const deps: DriveDeps = { ...base, prefix: buildPrefix(base.catalog, base.rules, base.config, costClasses, base.instructions), tools: [], log, sandbox };
+  session.ctx.instructions = (base.instructions ?? []).map((f) => f.file);
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     contextsDir: path.dirname(path.resolve(session.file)),

@@ -83,5 +83,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     forecast: null,
     pattern: null,
     pattern_candidates: [],
+    instructions: [],
   };
 }

@@ -653,5 +653,10 @@ export const ChainContextSchema = z.object({
    * matched its words at the start (src/patterns/offer.ts); empty when there are none or one was applied.
    */
   pattern_candidates: z.array(z.object({ name: z.string(), summary: z.string() })).default([]),
+  /**
+   * The AGENTS.md / CLAUDE.md files in the chain's system prompt (relative to the workspace, as of
+   * its last run; src/config/instructions.ts); empty when none.
+   */
+  instructions: z.array(z.string()).default([]),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;
