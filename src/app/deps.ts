@@ -63,7 +63,7 @@ export const CHAIN_RUN_PROMPTS: readonly string[] = [
 
 /** The prompts context building's selector may choose (config quality gates run as gates, not by choice). */
 export function selectorPrompts(catalog: Catalog, config: Pick<Config, 'quality_gates'>): PromptDoc[] {
-  return selectablePrompts(catalog, [...CHAIN_RUN_PROMPTS, ...config.quality_gates]);
+  return selectablePrompts(catalog, [...CHAIN_RUN_PROMPTS, ...config.quality_gates.prompts]);
 }
 
 /** Names (and aliases) the selector may choose, canonical names resolved by the catalog. */
@@ -128,9 +128,9 @@ export async function createBaseDeps(
   const { config, env, rules, instructions } = loaded;
   const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)), workspaceLayer: trusted });
   if (issues.length) throw new PromptValidationError(issues);
-  const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
+  const unknownGates = config.quality_gates.prompts.filter((name) => !catalog.get(name));
   if (unknownGates.length) {
-    throw new ConfigError(`quality_gates: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
+    throw new ConfigError(`quality_gates.prompts: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
   }
   const backend = opts.backend ?? config.backend;
   for (const line of runNotices(loaded, backend)) opts.ui.progress.warn(line);

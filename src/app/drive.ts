@@ -25,6 +25,7 @@ import { recordChainCosts } from './promptCosts.js';
 import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
 import { offerNamedPattern } from './patternOffer.js';
 import type { ChainSession } from './session.js';
+import { applySecondOpinion } from './secondOpinion.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
 import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
@@ -71,7 +72,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'batch': {
       await maintainMemory(session, deps);
-      const findings = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      const first = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      // The quality gates judged again on a second model, when config asks (disagreements wait for the human).
+      const findings = await applySecondOpinion(session, deps, effect.runs, first);
       return { type: 'batch-done', findings, confidence: c() };
     }
     case 'decide': {
@@ -176,7 +179,7 @@ function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
 
 /** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */
 export function settingsOf(deps: BaseDeps): MachineSettings {
-  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates };
+  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates.prompts };
 }
 
 /**

@@ -67,9 +67,9 @@ export function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): n
   return prompt === PRESERVATION ? budget * 4 : budget;
 }
 
-/** The model for a prompt's tier in this chain (a workflow step's `model` tier wins). */
+/** The model for a prompt's tier in this chain (a workflow step's `model` tier wins; a second opinion names its model). */
 function modelFor(session: ChainSession, doc: PromptDoc, run: PromptRun): string {
-  return session.ctx.models[run.tier ?? doc.tier];
+  return run.second_opinion ?? session.ctx.models[run.tier ?? doc.tier];
 }
 
 /** USD of the chain's calls from index `from` on (unpriced calls count $0). */
@@ -97,8 +97,9 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const name = doc.name;
 
   if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
-  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.status === 'running');
+  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'running');
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
+  if (run.second_opinion) step.second_opinion = run.second_opinion;
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
 

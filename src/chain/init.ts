@@ -84,5 +84,6 @@ export function newChainContext(input: NewChainInput): ChainContext {
     pattern: null,
     pattern_candidates: [],
     instructions: [],
+    second_opinions: [],
   };
 }

@@ -169,10 +169,18 @@ export const ConfigSchema = z.object({
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**
-   * Optional quality gates run with code_reviewer and security_scanner once the tests pass, e.g.
-   * simplicity_checker, architecture_checker, accessibility_checker, breaking_change_detector.
+   * The quality gates: `prompts`, optional gates run with code_reviewer and security_scanner once
+   * the tests pass (e.g. simplicity_checker, architecture_checker, breaking_change_detector), and
+   * `second_opinion`, a model or a tier (fast, default, smart) that runs code_reviewer and
+   * security_scanner a second time (src/app/secondOpinion.ts); null = none. A plain list is
+   * the `prompts` (the shape before the second opinion).
    */
-  quality_gates: z.array(z.string()).default([]),
+  quality_gates: z
+    .union([
+      z.array(z.string()).transform((prompts) => ({ prompts, second_opinion: null })),
+      z.strictObject({ prompts: z.array(z.string()).default([]), second_opinion: z.string().min(1).nullable().default(null) }),
+    ])
+    .default({ prompts: [], second_opinion: null }),
   /**
    * argv of the workspace's test command, run through execa without a shell. When absent, a chain
    * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.
