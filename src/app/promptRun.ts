@@ -130,6 +130,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
+  const fallbackModel = deps.config.fallback_model[run.tier ?? doc.tier];
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;
@@ -159,9 +160,13 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         maxTokens,
         thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
+        ...(fallbackModel && fallbackModel !== model ? { fallbackModel } : {}),
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
+          // A call that failed over to the fallback model comes here again without its onCall.
+          reserve(0);
+          release();
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
           if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
@@ -192,6 +197,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           release();
           return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
         },
+        onFallback: ({ from, to, reason }) => deps.ui.progress.warn(`${name}: ${from} failed after the SDK's retries (${reason}); this call and the rest of the step go to the fallback model ${to}`),
         onProgress: (event) => {
           if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
         },

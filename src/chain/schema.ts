@@ -67,6 +67,8 @@ export const CallRecordSchema = z.object({
   /** USD; null when the model has no price or the call is billed by subscription. */
   cost_usd: z.number().min(0).nullable(),
   pricing_version: z.string(),
+  /** Set when the call went to the fallback model (config `fallback_model`): the model that failed and why. */
+  fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 

@@ -166,6 +166,14 @@ export const ConfigSchema = z.object({
   thresholds: ThresholdsSchema.prefault({}),
   caps: CapsSchema.prefault({}),
   limits: LimitsSchema.prefault({}),
+  /**
+   * The model a tier's call goes to when its own model fails after the SDK's retries with an
+   * overload (529) or a 5xx: that call is made once more there and the rest of its step stays
+   * there (src/llm/agent-loop.ts). Per tier; a tier without one has no fallback.
+   */
+  fallback_model: z
+    .strictObject({ fast: z.string().min(1).optional(), default: z.string().min(1).optional(), smart: z.string().min(1).optional() })
+    .default({}),
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**
