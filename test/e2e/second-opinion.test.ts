@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FakeReply, Responder } from '../helpers/fake-anthropic.js';
-import { onlyChain, setupE2e } from '../helpers/e2e.js';
+import { jsonOut, onlyChain, setupE2e } from '../helpers/e2e.js';
 import { createScenario, GOAL, readTurn, type ScenarioOptions } from '../helpers/scenario.js';
 
 const E2E_TIMEOUT_MS = 240_000;
@@ -79,6 +79,39 @@ describe('second opinion at the quality gates (built binary, fake API)', () => {
       expect(ctx.calls.length).toBe(reqs.length);
       // Shown at the end of the run.
       expect(r.stdout).toContain(`second opinion on code_reviewer: DISAGREE (${FIRST} passed, ${SECOND} failed) → failed (the stricter verdict, --yes;`);
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
+  it('without a terminal and without --yes a disagreement waits (exit 3) for `answer SO…=pass`, which accepts the change', async () => {
+    const e = await setupE2e({ questionRounds: 0 }, secondReviewerObjects);
+    try {
+      await writeFile(path.join(e.ws.root, 'claude-exec.config.json'), JSON.stringify({ quality_gates: { second_opinion: SECOND } }));
+      e.trust();
+      const first = await e.run('--json', GOAL);
+      expect(first.exitCode, first.stderr).toBe(3);
+      const id = String(jsonOut(first).chain_id);
+      const approved = await e.run('approve', id, '--all-changes', '--json');
+      expect(approved.exitCode, approved.stderr).toBe(3);
+      const waiting = jsonOut(approved);
+      expect(waiting).toMatchObject({ status: 'awaiting-input', current_phase: 'implementation', pending: { kind: 'questions' } });
+      let { ctx } = await onlyChain(e.ws.root);
+      const o = ctx.second_opinions.find((x) => x.prompt === 'code_reviewer')!;
+      expect(o).toMatchObject({ agree: false, decision: null, decided_by: null });
+      expect(ctx.pending).toEqual({ kind: 'questions', question_ids: [o.question_id] });
+      expect(ctx.phase_history.some((p) => p.phase === 'deployment-readiness')).toBe(false);
+      expect(approved.stderr).toContain(`claude-exec answer ${id} --answer ${o.question_id}=`);
+
+      const done = await e.run('answer', id, '--answer', `${o.question_id}=pass`, '--json');
+      expect(done.exitCode, done.stderr).toBe(0);
+      expect(jsonOut(done)).toMatchObject({ status: 'complete' });
+      ({ ctx } = await onlyChain(e.ws.root));
+      expect(ctx.second_opinions.find((x) => x.prompt === 'code_reviewer')).toMatchObject({ decision: 'passed', decided_by: 'user' });
+      // Accepted: no second implementation round, and no gate step ran twice for the same opinion.
+      expect(e.messages().map((q) => readTurn(q.body)).filter((t) => t?.prompt === 'tdd_flow_controller' && t.turn === 0)).toHaveLength(1);
+      expect(ctx.steps.filter((s) => s.prompt === 'code_reviewer').map((s) => s.second_opinion ?? 'first')).toEqual(['first', SECOND]);
+      expect(ctx.calls.length).toBe(e.messages().length);
     } finally {
       await e.close();
     }
