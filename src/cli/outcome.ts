@@ -86,6 +86,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     test_command: c.test_command,
     spec: o.spec && existsSync(o.spec) ? o.spec : null,
     readiness: c.current_phase === 'deployment-readiness' && !c.single_prompt ? readiness(c) : null,
+    second_opinions: c.second_opinions,
     error: o.error
       ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
       : failed

@@ -102,6 +102,10 @@ describe('second opinion at the quality gates (built binary, fake API)', () => {
       expect(ctx.pending).toEqual({ kind: 'questions', question_ids: [o.question_id] });
       expect(ctx.phase_history.some((p) => p.phase === 'deployment-readiness')).toBe(false);
       expect(approved.stderr).toContain(`claude-exec answer ${id} --answer ${o.question_id}=`);
+      expect(waiting.second_opinions).toEqual([
+        expect.objectContaining({ prompt: 'code_reviewer', agree: false, decision: null, question_id: o.question_id }),
+        expect.objectContaining({ prompt: 'security_scanner', agree: true, decision: 'passed', decided_by: 'agreement' }),
+      ]);
 
       const done = await e.run('answer', id, '--answer', `${o.question_id}=pass`, '--json');
       expect(done.exitCode, done.stderr).toBe(0);
