@@ -199,7 +199,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   let forecast: Forecast | null = null;
   try {
     const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
-    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern, workflow: forecastWorkflow(workflow) });
+    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern, workflow: forecastWorkflow(workflow), secondOpinion: base.config.quality_gates.second_opinion !== null });
   } catch {
     forecast = null;
   }

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Backend, Config } from '../config/schema.js';
+import { instructionsSection, type InstructionFile } from '../config/instructions.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { loadPriceTable, type PriceTable } from '../cost/prices.js';
 import { ConfigError, PromptValidationError } from '../errors.js';
@@ -28,6 +29,8 @@ export interface BaseDeps {
   config: Config;
   /** project_rules.md text. */
   rules: string;
+  /** AGENTS.md / CLAUDE.md read into the system prompt after the rules (src/config/instructions.ts); none when absent. */
+  instructions?: InstructionFile[];
   prices: PriceTable;
   ui: Ui;
   clock: () => Date;
@@ -63,7 +66,7 @@ export const CHAIN_RUN_PROMPTS: readonly string[] = [
 
 /** The prompts context building's selector may choose (config quality gates run as gates, not by choice). */
 export function selectorPrompts(catalog: Catalog, config: Pick<Config, 'quality_gates'>): PromptDoc[] {
-  return selectablePrompts(catalog, [...CHAIN_RUN_PROMPTS, ...config.quality_gates]);
+  return selectablePrompts(catalog, [...CHAIN_RUN_PROMPTS, ...config.quality_gates.prompts]);
 }
 
 /** Names (and aliases) the selector may choose, canonical names resolved by the catalog. */
@@ -72,13 +75,15 @@ export function selectableNames(catalog: Catalog, config: Pick<Config, 'quality_
 }
 
 /**
- * The cached system prefix: the phase controller's instructions, the project rules, then the
+ * The cached system prefix: the phase controller's instructions, the project rules and the
+ * workspace's AGENTS.md / CLAUDE.md (`instructions`, each under a heading naming it), then the
  * selector's catalog (only the prompts it may choose, compact; `costClasses` are measured medians).
  * Built once per process from files that do not change during a chain.
  */
-export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}): StablePrefix {
+export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}, instructions: readonly InstructionFile[] = []): StablePrefix {
   const controller = catalog.get('phase_controller')?.body ?? '';
-  return { rules: `${controller}\n\n# Project rules\n\n${rules}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
+  const extra = instructionsSection(instructions);
+  return { rules: `${controller}\n\n# Project rules\n\n${rules}${extra ? `\n\n${extra}` : ''}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
 }
 
 /**
@@ -123,12 +128,12 @@ export async function createBaseDeps(
 ): Promise<BaseDeps> {
   const trusted = opts.trusted ?? false;
   const loaded = loadConfig(workspace, opts.env, { trusted, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
-  const { config, env, rules } = loaded;
+  const { config, env, rules, instructions } = loaded;
   const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)), workspaceLayer: trusted });
   if (issues.length) throw new PromptValidationError(issues);
-  const unknownGates = config.quality_gates.filter((name) => !catalog.get(name));
+  const unknownGates = config.quality_gates.prompts.filter((name) => !catalog.get(name));
   if (unknownGates.length) {
-    throw new ConfigError(`quality_gates: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
+    throw new ConfigError(`quality_gates.prompts: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
   }
   const backend = opts.backend ?? config.backend;
   for (const line of runNotices(loaded, backend)) opts.ui.progress.warn(line);
@@ -138,6 +143,7 @@ export async function createBaseDeps(
     catalog,
     config,
     rules: rules.text,
+    instructions,
     prices: loadPriceTable(config.prices),
     ui: opts.ui,
     clock: () => new Date(),

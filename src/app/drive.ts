@@ -26,6 +26,7 @@ import { recordChainCosts } from './promptCosts.js';
 import { patternAdaptations, queuedDiscovery, seededQuestionsOpen } from '../patterns/apply.js';
 import { offerNamedPattern } from './patternOffer.js';
 import type { ChainSession } from './session.js';
+import { applySecondOpinion } from './secondOpinion.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
 import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
@@ -73,7 +74,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'batch': {
       await maintainMemory(session, deps);
-      const findings = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      const first = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      // The quality gates judged again on a second model, when config asks (disagreements wait for the human).
+      const findings = await applySecondOpinion(session, deps, effect.runs, first);
       return { type: 'batch-done', findings, confidence: c() };
     }
     case 'decide': {
@@ -178,7 +181,7 @@ function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
 
 /** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */
 export function settingsOf(deps: BaseDeps): MachineSettings {
-  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates };
+  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates.prompts };
 }
 
 /**
@@ -197,16 +200,18 @@ export async function performWithRecovery(effect: Effect, session: ChainSession,
 }
 
 /**
- * Creates the per-chain deps (tools bound to this session's gates, the cached prefix).
+ * Creates the per-chain deps (tools bound to this session's gates, the cached prefix) and records
+ * on the chain which AGENTS.md / CLAUDE.md its prefix holds.
  * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts); `mcp`:
  * the tools of the run's MCP servers, added after the workspace tools and to the catalog.
  */
 export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}, mcp?: Pick<McpTools, 'tools' | 'planned' | 'catalog'> | null): DriveDeps {
   const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
   const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
-  const prefix = buildPrefix(base.catalog, base.rules, base.config, costClasses);
+  const prefix = buildPrefix(base.catalog, base.rules, base.config, costClasses, base.instructions);
   if (mcp?.catalog) prefix.catalog += mcp.catalog;
   const deps: DriveDeps = { ...base, prefix, tools: [], log, sandbox, ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}) };
+  session.ctx.instructions = (base.instructions ?? []).map((f) => f.file);
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     contextsDir: path.dirname(path.resolve(session.file)),

@@ -35,6 +35,6 @@ export async function estimateTask(goal: string, workspace: string, contextsDir:
     if (doc) pattern = { name: doc.name, source_uid: doc.source.chain_uid, similarity: matchPatterns(goal, [doc], 0)[0]?.similarity ?? 0 };
   }
   const run = await workflowForChain(workspace, catalog, workflow, trusted);
-  const forecast = await forecastFor(goal, [contextsDir], { catalog, model: chosen, prices: loadPriceTable(config.prices), pattern, workflow: forecastWorkflow(run) });
+  const forecast = await forecastFor(goal, [contextsDir], { catalog, model: chosen, prices: loadPriceTable(config.prices), pattern, workflow: forecastWorkflow(run), secondOpinion: config.quality_gates.second_opinion !== null });
   return { goal: goal.trim(), model: chosen, pattern: pattern ? { name: pattern.name, similarity: pattern.similarity } : null, forecast };
 }

@@ -24,6 +24,7 @@ import type { Catalog } from '../library/catalog.js';
 import type { CostEstimate } from '../library/parse.js';
 import type { Step } from '../workflows/schema.js';
 import { walkSteps } from '../workflows/parse.js';
+import { REQUIRED_GATES } from '../phases/machine.js';
 import { rankSimilar } from './similar.js';
 
 export const MIN_SIMILAR = 3;
@@ -258,6 +259,8 @@ export interface ForecastDeps {
   prices: PriceTable;
   pattern?: ForecastPattern;
   workflow?: ForecastWorkflow | null;
+  /** Config `quality_gates.second_opinion` is set: code_reviewer and security_scanner run twice on the path. */
+  secondOpinion?: boolean;
 }
 
 /**
@@ -266,7 +269,7 @@ export interface ForecastDeps {
  * was saved from and the chains that applied it count as matching (at the pattern's similarity
  * when their goal is less similar). With `workflow`, only chains of that workflow count as similar
  * history, and the per-prompt sum follows `workflowPath` of its steps (measured runs of a prompt count
- * from chains of any workflow). Pure.
+ * from chains of any workflow); with `secondOpinion`, the required gates count twice. Pure.
  */
 export function forecast(task: string, chains: readonly ChainContext[], deps: ForecastDeps): Forecast {
   // Only chains of the same workflow are history for this one (a review is no guide to a feature).
@@ -289,7 +292,8 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: Fo
     const used = hits.filter(([uid]) => viaPattern.has(uid)).length;
     return used && p ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` } : f;
   }
-  const path = wf ? workflowPath(wf.steps) : FLOW_PATH;
+  const straight = wf ? workflowPath(wf.steps) : FLOW_PATH;
+  const path = deps.secondOpinion ? straight.flatMap((n) => ((REQUIRED_GATES as readonly string[]).includes(n) ? [n, n] : [n])) : straight;
   const pathName = wf ? `the ${wf.name} workflow's straight path` : "the feature flow's straight path";
   return fromPrompts(runsByPrompt(usableHistory(chains)), path, pathName, deps.catalog, deps.model, deps.prices);
 }

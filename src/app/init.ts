@@ -4,11 +4,18 @@
  * (relative to the workspace) with what happened to it:
  *
  *     { workspace, files: [{ path, action: 'created' | 'updated' | 'skipped', note? }] }
+ *
+ * The project's rules go to project_rules.md, or, when asked (`rulesFile: 'AGENTS.md'`) and the
+ * workspace has neither project_rules.md nor an AGENTS.md / CLAUDE.md, to AGENTS.md: the rules'
+ * prose (without the thresholds block, which only project_rules.md carries), recorded in the trust
+ * store as claude-exec's own so that it needs no trust until edited.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileDurableSync } from '../durable.js';
+import { findInstructionFiles } from '../config/instructions.js';
+import { recordOwnFile } from '../config/trustStore.js';
 import { ExitCode, FileSystemError, UsageError } from '../errors.js';
 
 export type InitAction = 'created' | 'updated' | 'skipped';
@@ -76,13 +83,35 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
   return { path: '.gitignore', action: 'updated', note: `added ${missing.map((i) => i.what).join(' and ')}` };
 }
 
+/** Where init may put the project's rules. */
+export type RulesFile = 'project_rules.md' | 'AGENTS.md';
+
+/**
+ * True when `workspace` has neither project_rules.md nor an AGENTS.md / CLAUDE.md that applies to
+ * it (src/config/instructions.ts): then `init` offers AGENTS.md instead of project_rules.md.
+ */
+export function canOfferAgentsMd(workspace: string): boolean {
+  const ws = path.resolve(workspace);
+  return !existsSync(path.join(ws, 'project_rules.md')) && findInstructionFiles(ws).length === 0;
+}
+
+/**
+ * Pure: AGENTS.md made from the default project_rules.md text: its title and opening paragraph
+ * replaced, everything from the "Phase machine settings" section (the thresholds block) left out.
+ */
+export function agentsMdFrom(rules: string): string {
+  const body = rules.split(/^## Phase machine settings/m)[0]!.replace(/^# Project rules\r?\n\r?\n[\s\S]*?\r?\n\r?\n/, '');
+  return `# AGENTS.md\n\nInstructions for coding agents working in this repository. claude-exec reads this file into the\ncached system prompt of every chain (beside project_rules.md, if there is one), as Codex, Cursor and\nClaude Code read it. Keep it short: every request carries it.\n\n${body.trimEnd()}\n`;
+}
+
 /**
  * Scaffolds `workspace`: prompts/custom/.gitkeep, contexts/.gitkeep, .gitignore (.env and
- * contexts/ kept out of git, except contexts/.gitkeep), project_rules.md (the package default) and .env.example.
+ * contexts/ kept out of git, except contexts/.gitkeep), project_rules.md (the package default) —
+ * or AGENTS.md when `rulesFile` asks for it and canOfferAgentsMd holds — and .env.example.
  * Throws UsageError when the workspace is not an existing directory, FileSystemError (exit 2)
  * when it cannot be written (permission denied, read-only, a file where a directory goes).
  */
-export async function initWorkspace(workspace: string): Promise<InitResult> {
+export async function initWorkspace(workspace: string, opts: { rulesFile?: RulesFile; env?: NodeJS.ProcessEnv } = {}): Promise<InitResult> {
   const ws = path.resolve(workspace);
   const stat = await fs.stat(ws).catch(() => undefined);
   if (!stat?.isDirectory()) throw new UsageError(`workspace ${ws} is not a directory`, 'Run init inside your project, or pass --cwd DIR.');
@@ -92,7 +121,14 @@ export async function initWorkspace(workspace: string): Promise<InitResult> {
     files.push(await createFile(ws, path.join('prompts', 'custom', '.gitkeep'), ''));
     files.push(await createFile(ws, path.join('contexts', '.gitkeep'), ''));
     files.push(await ensureGitignore(ws));
-    files.push(await createFile(ws, 'project_rules.md', rules));
+    if (opts.rulesFile === 'AGENTS.md' && canOfferAgentsMd(ws)) {
+      const text = agentsMdFrom(rules);
+      const made = await createFile(ws, 'AGENTS.md', text);
+      if (made.action === 'created') recordOwnFile(ws, path.join(ws, 'AGENTS.md'), text, opts.env);
+      files.push(made);
+    } else {
+      files.push(await createFile(ws, 'project_rules.md', rules));
+    }
     files.push(await createFile(ws, '.env.example', ENV_EXAMPLE));
   } catch (err) {
     throw cannotWrite(ws, err, files);

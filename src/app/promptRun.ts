@@ -69,9 +69,9 @@ export function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): n
   return prompt === PRESERVATION ? budget * 4 : budget;
 }
 
-/** The model for a prompt's tier in this chain (a workflow step's `model` tier wins). */
+/** The model for a prompt's tier in this chain (a workflow step's `model` tier wins; a second opinion names its model). */
 function modelFor(session: ChainSession, doc: PromptDoc, run: PromptRun): string {
-  return session.ctx.models[run.tier ?? doc.tier];
+  return run.second_opinion ?? session.ctx.models[run.tier ?? doc.tier];
 }
 
 /** USD of the chain's calls from index `from` on (unpriced calls count $0). */
@@ -99,8 +99,9 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const name = doc.name;
 
   if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
-  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.status === 'running');
+  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'running');
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
+  if (run.second_opinion) step.second_opinion = run.second_opinion;
   const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
   await emitHook(session, deps, 'step_start', { step: hookStep(step) });
@@ -132,6 +133,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
+  const fallbackModel = deps.config.fallback_model[run.tier ?? doc.tier];
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
   const chainCallsLeft = caps.chain_calls - ctx.calls.length;
@@ -161,9 +163,13 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         maxTokens,
         thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
+        ...(fallbackModel && fallbackModel !== model ? { fallbackModel } : {}),
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
+          // A call that failed over to the fallback model comes here again without its onCall.
+          reserve(0);
+          release();
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
           if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
@@ -198,6 +204,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           const mcp = deps.mcpTools?.find((t) => t.name === event.name);
           if (mcp) (step.mcp_calls ??= []).push(mcpCallRecord(mcp, event));
         },
+        onFallback: ({ from, to, reason }) => deps.ui.progress.warn(`${name}: ${from} failed after the SDK's retries (${reason}); this call and the rest of the step go to the fallback model ${to}`),
         onProgress: (event) => {
           if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
         },

@@ -149,6 +149,7 @@ export class ChainSession {
       usage: call.usage,
       cost_usd,
       pricing_version: priced.pricing_version,
+      ...(call.fallback ? { fallback: call.fallback } : {}),
     };
     this.ctx.calls.push(record);
     this.ctx.cost_tracking = deriveCostTracking(this.ctx.calls);

@@ -32,7 +32,7 @@ export async function runStep<T>(
   fold: (value: T, step: Step) => { summary: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
 ): Promise<T> {
   const name = deps.catalog.get(run.name)?.name ?? run.name;
-  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === name && s.status === 'complete');
+  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'complete');
   if (done) return done.result as T;
   const reused = reusable(session, name);
   const { value, step } = reused

@@ -84,5 +84,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     pattern: null,
     pattern_candidates: [],
     hook_reports: [],
+    instructions: [],
+    second_opinions: [],
   };
 }

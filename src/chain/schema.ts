@@ -68,6 +68,8 @@ export const CallRecordSchema = z.object({
   /** USD; null when the model has no price or the call is billed by subscription. */
   cost_usd: z.number().min(0).nullable(),
   pricing_version: z.string(),
+  /** Set when the call went to the fallback model (config `fallback_model`): the model that failed and why. */
+  fallback: z.object({ from: z.string(), reason: z.string() }).optional(),
 });
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 
@@ -199,6 +201,8 @@ export const StepSchema = z.object({
   mcp_calls: z.array(McpCallSchema).optional(),
   /** Set on a step a fork took from its source chain without a call (`fork ID --from-step N`). */
   reused_from: z.object({ chain_id: z.string(), step: z.number().int().min(1) }).optional(),
+  /** Set on a quality gate's second run: the model of the second opinion (src/app/secondOpinion.ts). */
+  second_opinion: z.string().optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
 
@@ -382,6 +386,8 @@ export const PromptRunSchema = z.object({
   budget_usd: z.number().positive().optional(),
   /** A workflow prompt step's phase (tools, memory); default: the chain's current phase. */
   as_phase: PhaseSchema.optional(),
+  /** A second opinion at the quality gates: the run again on this model (config `quality_gates.second_opinion`). */
+  second_opinion: z.string().optional(),
 });
 export type PromptRun = z.infer<typeof PromptRunSchema>;
 
@@ -547,6 +553,30 @@ export const PatternUseSchema = z.object({
 });
 export type PatternUse = z.infer<typeof PatternUseSchema>;
 
+const OpinionSchema = z.object({
+  model: z.string(),
+  step: z.number().int().min(1),
+  passed: z.boolean(),
+  blocking_issues: z.array(z.string()),
+});
+
+/** A gate judged by two models: both verdicts, whether they agree, and the verdict that stands. */
+export const SecondOpinionSchema = z.object({
+  /** The machine effect (the gate batch) both runs belong to. */
+  effect: z.number().int().min(0),
+  prompt: z.string(),
+  first: OpinionSchema,
+  second: OpinionSchema,
+  agree: z.boolean(),
+  /** The question that asks the human to decide a disagreement (null when they agree). */
+  question_id: z.string().nullable(),
+  /** The verdict that stands: passed or failed; null while a disagreement waits for the human. */
+  decision: z.enum(['passed', 'failed']).nullable(),
+  /** agreement, or who decided the disagreement (assumed: --yes took the stricter verdict). */
+  decided_by: z.enum(['agreement', 'user', 'assumed', 'file']).nullable(),
+});
+export type SecondOpinion = z.infer<typeof SecondOpinionSchema>;
+
 export const ChainContextSchema = z.object({
   /** 2; a version-1 file (no journal) is read and upgraded (src/chain/upgrade.ts). */
   schema_version: z.literal([1, SCHEMA_VERSION]),
@@ -675,5 +705,12 @@ export const ChainContextSchema = z.object({
   pattern_candidates: z.array(z.object({ name: z.string(), summary: z.string() })).default([]),
   /** Hook runs that failed, timed out or blocked a file change (src/hooks/), the last 50. */
   hook_reports: z.array(HookReportSchema).default([]),
+  /**
+   * The AGENTS.md / CLAUDE.md files in the chain's system prompt (relative to the workspace, as of
+   * its last run; src/config/instructions.ts); empty when none.
+   */
+  instructions: z.array(z.string()).default([]),
+  /** Each quality gate run twice (config `quality_gates.second_opinion`): both verdicts and the decision (src/app/secondOpinion.ts). */
+  second_opinions: z.array(SecondOpinionSchema).default([]),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

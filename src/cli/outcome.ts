@@ -14,6 +14,7 @@ import { setInterruptedOutcomePrinter } from './interrupt-report.js';
 import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
 import { findingsLines, workflowFindings } from './views/findings.js';
+import { secondOpinionLines } from './views/secondOpinion.js';
 import { billingOf, costOrNull, costText, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
 
 export interface OutcomeOptions {
@@ -85,6 +86,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     test_command: c.test_command,
     spec: o.spec && existsSync(o.spec) ? o.spec : null,
     readiness: c.current_phase === 'deployment-readiness' && !c.single_prompt ? readiness(c) : null,
+    second_opinions: c.second_opinions,
     error: o.error
       ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
       : failed
@@ -124,6 +126,7 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);
     if (s.spec) io.out(`  spec: ${s.spec}`);
+    for (const line of secondOpinionLines(o.ctx.second_opinions)) io.out(`  ${line}`);
     if (s.readiness) {
       for (const line of readinessLines(s, o.ctx, opts.flags)) io.out(line);
     } else if (s.next && !view) io.out(`  next: ${s.next}`);

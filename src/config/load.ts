@@ -7,6 +7,7 @@
  * count only when the workspace is trusted (./trust.ts); keys only the user may set
  * (USER_ONLY_KEYS: sandbox, backend, claude_code, base_url, mcp_servers) never come from a
  * workspace. `hooks` of a trusted workspace run after the user's (joinHooks), never instead of them.
+ * The AGENTS.md / CLAUDE.md that apply (./instructions.ts) are read only when trusted, too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import matter from 'gray-matter';
 import { ConfigError } from '../errors.js';
 import { ConfigSchema, USER_ONLY_KEYS, validateConfig, type Config } from './schema.js';
 import { unknownKeyIssues } from './strict.js';
+import { findInstructionFiles, type InstructionFile } from './instructions.js';
 import { ENV_NEVER_FROM_WORKSPACE, ENV_TRUST_NAMES } from './trust.js';
 import { CONFIG_FILE, isTrusted, RULES_FILE } from './trustStore.js';
 import { readJsonObject, readUserConfig, userConfigPath } from './user.js';
@@ -33,6 +35,8 @@ export interface LoadedConfig {
    */
   env: Record<string, string | undefined>;
   rules: { text: string; path: string };
+  /** AGENTS.md / CLAUDE.md that apply to the workspace (./instructions.ts); [] when none or not trusted. */
+  instructions: InstructionFile[];
   /** Where the effective base URL came from (null: Anthropic's), and where `sandbox` came from. */
   sources: { base_url: 'environment' | 'workspace .env' | 'user config' | null; sandbox: 'default' | 'user config' | '--sandbox' };
   /** Workspace settings that were ignored (user-only keys, credentials in `.env`), one line each. */
@@ -219,7 +223,10 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
     baseUrl = 'user config';
   }
   const sandbox = opts.sandbox ? '--sandbox' : 'sandbox' in user ? 'user config' : 'default';
-  return { config, env, rules: { text: rulesText, path: rulesPath }, sources: { base_url: baseUrl, sandbox }, notes };
+  const found = findInstructionFiles(workspace);
+  if (!trusted && found.length) notes.push(`${found.map((f) => f.file).join(', ')} ignored — the workspace is not trusted (\`claude-exec trust --show\`)`);
+  const instructions = trusted ? found : [];
+  return { config, env, rules: { text: rulesText, path: rulesPath }, instructions, sources: { base_url: baseUrl, sandbox }, notes };
 }
 
 /**

@@ -213,13 +213,29 @@ export const ConfigSchema = z.object({
   thresholds: ThresholdsSchema.prefault({}),
   caps: CapsSchema.prefault({}),
   limits: LimitsSchema.prefault({}),
+  /**
+   * The model a tier's call goes to when its own model fails after the SDK's retries with an
+   * overload (529) or a 5xx: that call is made once more there and the rest of its step stays
+   * there (src/llm/agent-loop.ts). Per tier; a tier without one has no fallback.
+   */
+  fallback_model: z
+    .strictObject({ fast: z.string().min(1).optional(), default: z.string().min(1).optional(), smart: z.string().min(1).optional() })
+    .default({}),
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**
-   * Optional quality gates run with code_reviewer and security_scanner once the tests pass, e.g.
-   * simplicity_checker, architecture_checker, accessibility_checker, breaking_change_detector.
+   * The quality gates: `prompts`, optional gates run with code_reviewer and security_scanner once
+   * the tests pass (e.g. simplicity_checker, architecture_checker, breaking_change_detector), and
+   * `second_opinion`, a model or a tier (fast, default, smart) that runs code_reviewer and
+   * security_scanner a second time (src/app/secondOpinion.ts); null = none. A plain list is
+   * the `prompts` (the shape before the second opinion).
    */
-  quality_gates: z.array(z.string()).default([]),
+  quality_gates: z
+    .union([
+      z.array(z.string()).transform((prompts) => ({ prompts, second_opinion: null })),
+      z.strictObject({ prompts: z.array(z.string()).default([]), second_opinion: z.string().min(1).nullable().default(null) }),
+    ])
+    .default({ prompts: [], second_opinion: null }),
   /**
    * argv of the workspace's test command, run through execa without a shell. When absent, a chain
    * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.

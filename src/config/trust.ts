@@ -1,7 +1,8 @@
 /**
  * Workspace trust, the pure part: which files a workspace ships that would run code, choose where
  * requests go or change what the model is told (its config file, the ```claude-exec block of
- * project_rules.md, `.env` entries other than the API key, prompt files, workflows, patterns);
+ * project_rules.md, AGENTS.md and CLAUDE.md, `.env` entries other than the API key, prompt files,
+ * workflows, patterns);
  * one hash over them; the state of a workspace against the user's trust store; and the plain
  * account of what those files would change, shown before the user agrees. The file work is in
  * ./trustStore.ts (after direnv's `allow` and VS Code's Workspace Trust: trust a path and its
@@ -11,7 +12,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { USER_ONLY_KEYS } from './schema.js';
 
-export const TRUST_KINDS = ['config', 'rules-block', 'env', 'prompt', 'workflow', 'pattern'] as const;
+export const TRUST_KINDS = ['config', 'rules-block', 'instructions', 'env', 'prompt', 'workflow', 'pattern'] as const;
 export type TrustKind = (typeof TRUST_KINDS)[number];
 
 /** One workspace file (or part of one) that needs trust; `file` relative to the workspace, `/`-separated. */
@@ -135,6 +136,9 @@ export function describeTrustInputs(
         out.push(...(json ? configEffects(source, json) : [`${source}: not readable as config (a run reports the error)`]));
         break;
       }
+      case 'instructions':
+        out.push(`${i.file}: adds its text to the system prompt of every request, as project instructions`);
+        break;
       case 'env':
         for (const line of i.text.split('\n')) {
           const [name, ...rest] = line.split('=');

@@ -13,6 +13,7 @@ import matter from 'gray-matter';
 import { z } from 'zod';
 import { writeFileDurableSync } from '../durable.js';
 import { ConfigError, UntrustedWorkspaceError } from '../errors.js';
+import { findInstructionFiles } from './instructions.js';
 import { describeTrustInputs, envTrustText, sha256, trustHash, trustState, type TrustEntry, type TrustInput, type TrustState } from './trust.js';
 import { userConfigDir } from './user.js';
 
@@ -95,7 +96,8 @@ function subdirs(dir: string): string[] {
 
 /**
  * What `workspace` ships that needs trust, leaving out files claude-exec wrote there itself
- * (`own`: relative path → sha256) while they are unchanged, a rules block identical to the
+ * (`own`: relative path → sha256) while they are unchanged, with the AGENTS.md / CLAUDE.md that
+ * apply to it (./instructions.ts, possibly above it in its repository), a rules block identical to the
  * package's default one, and a `prompts/` or `workflows/` folder that is the package's own.
  */
 export function collectTrustInputs(workspace: string, own: Record<string, string> = {}): TrustInput[] {
@@ -107,6 +109,7 @@ export function collectTrustInputs(workspace: string, own: Record<string, string
   const block = rules === null ? null : rulesBlockText(rules);
   const defaultBlock = rulesBlockText(readOr(path.join(packageDir('.'), RULES_FILE)) ?? '');
   if (block !== null && block !== defaultBlock) out.push({ file: RULES_FILE, kind: 'rules-block', text: block });
+  for (const f of findInstructionFiles(workspace)) if (own[f.file] !== sha256(f.text)) out.push({ file: f.file, kind: 'instructions', text: f.text });
   const envText = readOr(path.join(workspace, '.env'));
   if (envText !== null) {
     const entries = envTrustText(dotenv.parse(envText));

@@ -19,6 +19,8 @@ import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RE
 import { classifyUses, handleTurn, toolUses, type ToolUseBlock } from './tool-turn.js';
 import { splitTranscript } from './transcript.js';
 import { raisedMaxTokens, thinkingAllowed, thinkingParam } from './thinking.js';
+import { fallbackReason } from './errors.js';
+import { modelFacts } from './models.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type ContentBlockParam = Anthropic.Messages.ContentBlockParam;
@@ -108,6 +110,9 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   let lastStop: string | null | undefined;
   let maxTokens = spec.maxTokens;
   let raised = false;
+  // The step's model, until a call fails over to spec.fallbackModel (then the rest of the step stays there).
+  let model = spec.model;
+  let switched: { from: string; reason: string } | null = null;
   const correct = (what: string, issues?: string) => {
     corrections++;
     if (corrections > spec.maxCorrections) throw noResult(spec, what, issues);
@@ -117,13 +122,13 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     const last = messages.at(-1);
     if (isAssistant(last) && lastStop === 'refusal') throw refused(spec, last);
     if (isAssistant(last) && lastStop === 'model_context_window_exceeded') {
-      throw new StepFailedError(`the step's conversation filled ${spec.model}'s context window before ${spec.result.name}`, 'Lower limits.context_tokens or caps.implementation_agent_turns, or choose a model with a larger window, then `claude-exec resume ID`.');
+      throw new StepFailedError(`the step's conversation filled ${model}'s context window before ${spec.result.name}`, 'Lower limits.context_tokens or caps.implementation_agent_turns, or choose a model with a larger window, then `claude-exec resume ID`.');
     }
     if (isAssistant(last) && lastStop !== 'pause_turn') {
       const uses = toolUses(blocksOf(last));
       if (lastStop === 'max_tokens' && uses.length > 0) {
         messages.push({ role: 'user', content: cutResults(uses, maxTokens) });
-        if (!raised) maxTokens = raisedMaxTokens(spec.model, maxTokens);
+        if (!raised) maxTokens = raisedMaxTokens(model, maxTokens);
         raised = true;
       } else if (uses.length === 0) {
         correct('did not call any tool');
@@ -144,18 +149,33 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
 
     if (turns >= spec.maxCalls) throw capReached(spec, `${spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
     const forced = forceResult || turns >= spec.maxTurns;
-    const thinking = forced || !thinkingAllowed(messages) ? null : thinkingParam(spec.model, spec.thinking ?? 'off', maxTokens);
-    const request = buildRequest({
-      model: spec.model,
-      prefix: spec.prefix,
-      tools,
-      messages,
-      maxTokens,
-      toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
-      thinking,
-    });
-    await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request), messages });
-    const sent = await send(request, hooks);
+    const requestFor = (m: string) =>
+      buildRequest({
+        model: m,
+        prefix: spec.prefix,
+        tools,
+        messages,
+        maxTokens: Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens),
+        toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
+        thinking: forced || !thinkingAllowed(messages) ? null : thinkingParam(m, spec.thinking ?? 'off', Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens)),
+      });
+    let request = requestFor(model);
+    await hooks.beforeCall?.({ model, estimatedInputTokens: estimateInputTokens(request), messages });
+    let sent: SentCall;
+    try {
+      sent = await send(request, hooks);
+    } catch (err) {
+      const reason = spec.fallbackModel && spec.fallbackModel !== model ? fallbackReason(err) : null;
+      if (!reason) throw err;
+      // Once, on the fallback: budgets are checked again at its prices (beforeCall), and the switch is recorded.
+      switched = { from: model, reason };
+      model = spec.fallbackModel!;
+      hooks.onFallback?.({ from: switched.from, to: model, reason });
+      request = requestFor(model);
+      await hooks.beforeCall?.({ model, estimatedInputTokens: estimateInputTokens(request), messages });
+      sent = await send(request, hooks);
+    }
+    if (switched) sent = { ...sent, call: { ...sent.call, fallback: switched } };
     turns++;
     lastForced = forced;
     lastStop = sent.stopReason;

@@ -101,3 +101,16 @@ function describe(err: InstanceType<typeof Anthropic.AnthropicError>, ctx: Error
   const status = err.status ?? 'stream error';
   return { message: `the Messages API failed (${status})${detail(err)}`, hint: RESUME };
 }
+
+/**
+ * Pure: why `err` (as `send` throws it, after the SDK's retries) lets a call go to the fallback
+ * model — `overloaded (529)` or `server error (5xx)` — or null for any other failure (auth, rate
+ * limit, bad request, network, our own errors), which a fallback would not cure.
+ */
+export function fallbackReason(err: unknown): string | null {
+  if (!(err instanceof LlmApiError)) return null;
+  const cause = err.cause;
+  if (err.status === 529 || (cause instanceof Anthropic.APIError && cause.type === 'overloaded_error')) return 'overloaded (529)';
+  if (err.status !== undefined && err.status >= 500 && err.status <= 599) return `server error (${err.status})`;
+  return null;
+}

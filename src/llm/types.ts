@@ -29,6 +29,8 @@ export interface LlmCallResult {
   latency_ms: number;
   /** Exactly as returned by the API. */
   usage: Usage;
+  /** Set when the call went to the fallback model: the model that failed and why (`overloaded (529)`, `server error (503)`). */
+  fallback?: { from: string; reason: string };
 }
 
 /** The byte-identical prefix shared by every call of a chain (cached). */
@@ -86,6 +88,12 @@ export interface StructuredRunSpec<T> {
   thinking?: ThinkingSetting;
   /** Messages of an interrupted run of this step, to continue without repeating calls. */
   resumeMessages?: unknown[];
+  /**
+   * The model a call goes to once `model` failed after the SDK's retries with an overload (529) or
+   * a 5xx (config `fallback_model`): that call is made again on it, once, and the rest of the
+   * step stays on it. Absent: no fallback. Messages API backend only.
+   */
+  fallbackModel?: string;
 }
 
 export interface RunHooks {
@@ -103,6 +111,8 @@ export interface RunHooks {
   onToolResult?(event: { name: string; input: unknown; outcome: ToolOutcome; startedAt: Date; durationMs: number }): void;
   /** Streamed text and tool activity, for progress on stderr. */
   onProgress?(event: { type: 'text'; text: string } | { type: 'tool'; name: string; summary: string }): void;
+  /** Called when a call fails over to the fallback model (before it is made there). */
+  onFallback?(info: { from: string; to: string; reason: string }): void;
 }
 
 export interface StructuredRunResult<T> {

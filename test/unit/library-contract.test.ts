@@ -190,7 +190,7 @@ describe('every prompt is reachable', () => {
   });
 
   it('keeps the prompts the chain runs itself out of the selector\'s catalog', () => {
-    const selectable = selectorPrompts(catalog, { quality_gates: ['simplicity_checker'] }).map((d) => d.name);
+    const selectable = selectorPrompts(catalog, { quality_gates: { prompts: ['simplicity_checker'], second_opinion: null } }).map((d) => d.name);
     expect(selectable.filter((n) => CHAIN_RUN_PROMPTS.includes(n) || n === 'simplicity_checker')).toEqual([]);
   });
 });

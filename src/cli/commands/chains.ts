@@ -94,6 +94,10 @@ export function register(program: Command): void {
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
       io.out(`Total cost: ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls`);
       io.out(`Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`);
+      if (s.instructions.length) {
+        const { sanitizeForTerminal } = await import('../../app/chainDiff.js');
+        io.out(`Instructions: ${s.instructions.map(sanitizeForTerminal).join(', ')} (in the system prompt)`);
+      }
       if (s.pending) io.out(`Waiting for ${s.pending.kind === 'questions' ? `answers to ${s.pending.questions.length} question(s)` : s.pending.kind === 'approval' ? 'approval of the solution' : `approval of a change to ${s.pending.path}`}: \`claude-exec pending ${s.chain_id}\` shows it`);
       if (s.chain_error) io.out(`Error: ${s.chain_error}`);
       if (s.next) io.out(`Next: ${s.next}`);

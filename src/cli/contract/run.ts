@@ -3,6 +3,7 @@
  * the process exits non-zero because of how the chain stopped (waiting, budget, API, interrupt).
  */
 import { z } from 'zod';
+import { SecondOpinionSchema } from '../../chain/schema.js';
 import { ReadinessSchema } from './spec.js';
 import { BillingSchema, ChainStatusSchema, ConfidenceScoresSchema, CostSchema, CountSchema, ErrorInfoSchema, OpenQuestionSchema, PendingViewSchema, PhaseSchema, schemaId, TokensSchema } from './common.js';
 
@@ -29,6 +30,7 @@ export const RunOutputSchema = z.object({
   test_command: z.object({ argv: z.array(z.string()), source: z.string() }).nullable().describe("the chain's test command and where it came from"),
   spec: z.string().nullable().describe("the chain's Markdown spec, once a solution was presented"),
   readiness: ReadinessSchema.nullable().describe('the readiness checklist, once deployment readiness was reached'),
+  second_opinions: z.array(SecondOpinionSchema).describe('each quality gate judged twice (config quality_gates.second_opinion): both verdicts, whether they agree, the decision'),
   error: ErrorInfoSchema.nullable(),
   exit_code: z.number().int(),
 });

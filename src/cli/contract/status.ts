@@ -34,5 +34,6 @@ export const StatusOutputSchema = z.object({
   open_questions: z.array(OpenQuestionSchema),
   chain_error: z.string().nullable().describe('why the chain stopped (failed, budget, interrupted), as recorded in the context file'),
   next: z.string().nullable(),
+  instructions: z.array(z.string()).describe('AGENTS.md / CLAUDE.md files in the chain\'s system prompt (relative to the workspace, as of its last run)'),
 });
 export type StatusOutput = z.infer<typeof StatusOutputSchema>;

@@ -35,6 +35,7 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
     open_questions: openQuestions(ctx),
     chain_error: ctx.error,
     next: nextCommands(ctx, flags)[0] ?? null,
+    instructions: ctx.instructions,
   };
 }
 
