@@ -164,7 +164,7 @@ export async function evaluatePrompts(base: BaseDeps, opts: EvalOptions): Promis
     for (const model of models) for (let r = 1; r <= opts.repeat; r++) jobs.push({ c, doc, model, repeat: r });
   }
   // Invalid memory is bad input: refuse before the first call.
-  for (const c of cases) caseChainContext(c.spec, c.file, c.prompt, c.spec.inputs.phase ?? phaseOf(docs.get(c.prompt)!), 'check', { chainId: '001', chainUid: 'check', slug: 'check', workspace: '/', now: base.clock(), maxCostUsd: null });
+  for (const c of cases) caseChainContext(c.spec, c.file, c.prompt, c.spec.inputs.phase ?? phaseOf(docs.get(c.prompt)!), 'check', { chainId: '001', chainUid: '00000000-0000-4000-8000-000000000000', slug: 'check', workspace: '/', now: base.clock(), maxCostUsd: null });
   const results: EvalResult[] = [];
   const skipped: EvalRun['skipped'] = [];
   let spent = 0;

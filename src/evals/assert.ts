@@ -107,6 +107,11 @@ export function checkAssertions(
         const ok = textsAt(result, a.path).some((t) => re.test(t));
         return outcome(a.type, ok, `${a.path} ${ok ? 'matches' : 'does not match'} /${a.value}/${a.flags}`);
       }
+      case 'between': {
+        const nums = valuesAt(result, a.path).filter((v): v is number => typeof v === 'number');
+        const ok = nums.length > 0 && nums.every((n) => (a.min === undefined || n >= a.min) && (a.max === undefined || n <= a.max));
+        return outcome(a.type, ok, `${a.path} is ${nums.length ? nums.join(', ') : 'not a number'}; wanted ${a.min ?? '-∞'}..${a.max ?? '∞'}`);
+      }
       case 'cites_existing_file': {
         const cited = textsAt(result, a.path).flatMap(citations);
         const real = cited.filter((c) => {

@@ -17,6 +17,7 @@ export const AssertionSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('equals'), path, value: z.unknown().describe('the value found at `path` (deep equality)') }),
   z.strictObject({ type: z.literal('contains'), path, value: z.string().min(1).describe('a substring of the text at `path` (of one element when it is a list)'), ignore_case: z.boolean().default(false) }),
   z.strictObject({ type: z.literal('regex'), path, value: z.string().min(1).describe('a regular expression the text at `path` matches (one element when a list)'), flags: z.string().regex(/^[imsu]*$/).default('') }),
+  z.strictObject({ type: z.literal('between'), path, min: z.number().optional(), max: z.number().optional() }).describe('a number at `path` within [min, max]'),
   z.strictObject({
     type: z.literal('cites_existing_file'),
     path: path.default('findings'),
@@ -79,6 +80,7 @@ export function parseEvalCase(text: string, file: string): EvalCase {
           throw new UsageError(`${file}: assert.${i}.value: ${(err as Error).message}`, 'Fix the regular expression.');
         }
       }
+      if (a.type === 'between' && a.min === undefined && a.max === undefined) throw new UsageError(`${file}: assert.${i}: give min or max`, 'A between assertion needs a bound.');
       if (a.type === 'tokens' && a.max_input === undefined && a.max_output === undefined) throw new UsageError(`${file}: assert.${i}: give max_input or max_output`, 'A tokens assertion needs a ceiling.');
     }
     return parsed.data;

@@ -12,6 +12,7 @@ import type { PromptDoc } from '../../library/parse.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson, type Io } from '../io.js';
+import { registerEval } from './prompts-eval.js';
 
 async function table(head: string[], rows: string[][], color: boolean, flex: number[] = [], align?: ('left' | 'right')[]): Promise<string> {
   const { renderTable } = await import('../../ui/table.js');
@@ -220,5 +221,7 @@ export function register(program: Command): void {
       }
     });
   applies(promote, 'workspace');
+
+  registerEval(prompts);
   examples(promote, ['claude-exec prompts promote queue_retry_mapper --category discovery', 'claude-exec prompts promote my_prompt --force --json']);
 }
