@@ -45,7 +45,8 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
 
   function requirements(t: Turn): ToolUse[] {
     if (t.prompt === 'requirement_extractor') state.answered = true;
-    const clear = state.answered || state.asked;
+    // Clear once questions were asked in this process (the demo chain), or when the request shows the human's answers (an eval case's memory).
+    const clear = state.answered || state.asked || t.instructions.includes('### Answers and assumptions');
     if (t.prompt === 'clarification_generator') {
       state.asked = true;
       return findings({ summary: 'Two questions decide the limit and the refusal.', questions: DEMO_QUESTIONS, ambiguity_score: 0.4 });

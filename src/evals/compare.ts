@@ -75,3 +75,22 @@ export function passRate(results: readonly EvalResult[], prompt: string): { pass
   const passed = mine.filter((r) => r.pass).length;
   return { passed, runs: mine.length, rate: passed / mine.length };
 }
+
+/**
+ * Why the latest evaluated version of `prompt` should not replace the version before it: its pass
+ * rate in the newest saved run that has it is below the pass rate of the newest earlier run of a
+ * different version of the prompt file (by sha256). Null when it is not lower, or there is
+ * nothing to compare. `runs` oldest first. Pure.
+ */
+export function evalShortfall(runs: readonly { run_id: string; prompts: { name: string; sha256: string }[]; results: EvalResult[] }[], prompt: string): string | null {
+  const evaluated = runs.filter((r) => r.results.some((x) => x.prompt === prompt));
+  const latest = evaluated.at(-1);
+  if (!latest) return null;
+  const sha = latest.prompts.find((p) => p.name === prompt)?.sha256;
+  const earlier = [...evaluated].reverse().find((r) => r.prompts.find((p) => p.name === prompt)?.sha256 !== sha);
+  if (!earlier) return null;
+  const now = passRate(latest.results, prompt)!;
+  const before = passRate(earlier.results, prompt)!;
+  if (now.rate >= before.rate) return null;
+  return `its eval cases pass ${now.passed}/${now.runs} (run ${latest.run_id}), below the ${before.passed}/${before.runs} of the version before it (run ${earlier.run_id})`;
+}
