@@ -54,11 +54,13 @@ export async function renderEvalRun(run: EvalRun, color: boolean): Promise<strin
 /** The comparison table: pass counts and scores of A and B, the change, and Fisher's p-value. */
 export async function renderComparison(c: EvalCompareOutput, color: boolean): Promise<string> {
   const side = (s: { passed: number; runs: number; mean_score: number | null }) => (s.runs ? `${s.passed}/${s.runs} (${s.mean_score!.toFixed(2)})` : '-');
-  const rows = c.rows.map((r) => [r.prompt, r.case, r.model ?? '', side(r.a), side(r.b), pct(r.pass_rate_delta), r.score_delta === null ? '-' : `${r.score_delta >= 0 ? '+' : ''}${r.score_delta.toFixed(2)}`, r.p_value.toFixed(3), r.regression ? 'REGRESSION' : '']);
+  // Rows carry a model only when both sides are runs (then they are kept per model).
+  const perModel = c.rows.some((r) => r.model !== null);
+  const rows = c.rows.map((r) => [r.prompt, r.case, ...(perModel ? [r.model ?? ''] : []), side(r.a), side(r.b), pct(r.pass_rate_delta), r.score_delta === null ? '-' : `${r.score_delta >= 0 ? '+' : ''}${r.score_delta.toFixed(2)}`, r.p_value.toFixed(3), r.regression ? 'REGRESSION' : '']);
   const name = (s: EvalCompareOutput['a']) => (s.model ? `${s.model} (run ${s.run_id})` : `run ${s.run_id}`);
   return [
     `A = ${name(c.a)}\nB = ${name(c.b)}`,
-    await table(['prompt', 'case', 'model', 'A passed (score)', 'B passed (score)', 'pass rate', 'score', 'p (Fisher)', ''], rows, color, ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']),
+    await table(['prompt', 'case', ...(perModel ? ['model'] : []), 'A passed (score)', 'B passed (score)', 'pass rate', 'score', 'p (Fisher)', ''], rows, color, ['left', 'left', ...(perModel ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'left']),
     `${c.regressions} significant regression(s) at p < ${c.alpha} (two-sided Fisher exact test on pass counts; with one run per side no change can be significant: use --repeat)`,
   ].join('\n');
 }
