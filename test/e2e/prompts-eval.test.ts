@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalCompareOutputSchema, EvalOutputSchema } from '../../src/cli/contract/evals.js';
+import { PromptRunOutputSchema } from '../../src/cli/contract/memory.js';
 import { startDemoModel } from '../../src/demo/run.js';
 import type { FakeServer, RecordedRequest } from '../../src/demo/server.js';
 import { builtinPromptsDir } from '../../src/library/load.js';
@@ -145,5 +146,15 @@ describe('prompts eval against the scripted model', () => {
     const unknown = await runCli(['prompts', 'eval', '--compare', 'nope', 'nada', '--cwd', root], root, env);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('"nope" is neither a saved eval run nor a model of one');
+  }, 120_000);
+
+  it('runs prompt_selector alone with its own result tool, as context building does (prompt run and its cases)', async () => {
+    const root = workspace();
+    const r = await runCli(['prompt', 'run', 'prompt_selector', '--model', 'demo', '--yes', '--json', '--cwd', root], root, env);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = PromptRunOutputSchema.parse(JSON.parse(r.stdout));
+    expect(doc.result).toMatchObject({ rationale: expect.any(String), need_new_prompt: false });
+    const last = server.requests.filter((q) => q.path === '/v1/messages').at(-1)!;
+    expect(last.body.tools.map((t: { name: string }) => t.name)).toContain('choose_next_prompts');
   }, 120_000);
 });
