@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createChain } from '../chain/store.js';
@@ -208,6 +208,5 @@ export async function evaluatePrompts(base: BaseDeps, opts: EvalOptions): Promis
     skipped,
     totals: runTotals(results, skipped.length),
   };
-  await stat(opts.contextsDir).catch(() => mkdir(opts.contextsDir, { recursive: true }));
   return { run, file: await saveRun(opts.contextsDir, run) };
 }
