@@ -16,6 +16,8 @@ import type { Catalog } from '../library/catalog.js';
 import { GENERATED_CATEGORY } from '../library/generated.js';
 import { parsePromptFile } from '../library/parse.js';
 import { computePromptStats, type PromptStat } from './promptStats.js';
+import { evalShortfall } from '../evals/compare.js';
+import { listRuns } from '../evals/store.js';
 
 /** Distinct chains a generated prompt must have run in before it is offered. */
 export const PROMOTE_MIN_CHAINS = 3;
@@ -78,7 +80,8 @@ const CATEGORY_RE = /^[a-z][a-z0-9_]*$/;
  * Moves generated prompt `name` from `<workspace>/prompts/custom/` to `<workspace>/prompts/<category>/`
  * and writes its history (stats + the chains that ran or generated it, read from `contextDirs`).
  * Refuses (UsageError, exit 2) an unknown prompt, one not in the workspace's custom folder, a bad or
- * taken category/target, and — unless `force` — one that misses a threshold (each shortfall named).
+ * taken category/target, and — unless `force` — one that misses a threshold (each shortfall named),
+ * or whose eval cases pass less often than the earlier version's (saved runs in `<contextDirs[0]>/.evals/`).
  * The target is created exclusively before the source is removed, so a failure never loses the prompt.
  * Throws FileSystemError when a file cannot be written.
  */
@@ -105,7 +108,10 @@ export async function promotePrompt(
     }
   }
   const stats = computePromptStats(chains).find((s) => s.name === name) ?? null;
-  const shortfalls = stats ? promotionShortfalls(stats) : ['no chain ran it'];
+  // A version that does worse on its eval cases (`prompts eval`) than the one before it is held back too.
+  const evalRuns = opts.contextDirs[0] ? await listRuns(opts.contextDirs[0]) : [];
+  const evalGap = evalShortfall(evalRuns, name);
+  const shortfalls = [...(stats ? promotionShortfalls(stats) : ['no chain ran it']), ...(evalGap ? [evalGap] : [])];
   if (shortfalls.length && !opts.force) {
     throw new UsageError(`${name} does not qualify for promotion: ${shortfalls.join('; ')}`, 'Pass --force to promote it anyway.');
   }

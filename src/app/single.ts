@@ -16,7 +16,7 @@ import { driveEntry, type ChainOutcome, type DriveOptions } from './chain.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { finish, stopped, type DriveOutcome } from './drive.js';
 import type { ChainSession } from './session.js';
-import { promptStep } from './steps.js';
+import { decideStep, promptStep } from './steps.js';
 
 /** The prompt to run alone, resolved by name or alias. Throws UsageError naming close matches. */
 export function promptToRun(base: Pick<BaseDeps, 'catalog'>, name: string): PromptDoc {
@@ -58,7 +58,8 @@ export async function runSinglePrompt(name: string, focus: string | undefined, b
 
 /** The outcome of a one-step chain with its prompt's result. */
 export function withResult(outcome: ChainOutcome, prompt: string): SinglePromptOutcome {
-  const step = outcome.ctx.steps.filter((s) => s.prompt === prompt && s.status === 'complete').at(-1);
+  // The step of this run (an eval's earlier steps may be of the same prompt, in an earlier effect).
+  const step = outcome.ctx.steps.filter((s) => s.prompt === prompt && s.status === 'complete' && s.effect === outcome.ctx.machine.seq).at(-1);
   return { ...outcome, prompt, result: (step?.result as Findings | undefined) ?? null };
 }
 
@@ -70,7 +71,9 @@ export async function driveSingle(session: ChainSession, deps: DriveDeps): Promi
   if (ctx.phase_history.length === 0) session.enterPhase(ctx.current_phase);
   deps.ui.progress.phase(ctx.current_phase);
   try {
-    await promptStep(session, deps, { name: ctx.single_prompt!, focus: ctx.machine.focus });
+    // The selector answers with choose_next_prompts, as it does in context building.
+    if (deps.catalog.get(ctx.single_prompt!)?.name === 'prompt_selector') await decideStep(session, deps);
+    else await promptStep(session, deps, { name: ctx.single_prompt!, focus: ctx.machine.focus });
     session.exitPhase(`${ctx.single_prompt} ran`);
     ctx.machine = { ...ctx.machine, awaiting: { kind: 'complete' } };
     return await finish(session, 'complete', null);

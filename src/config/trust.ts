@@ -149,6 +149,10 @@ export function describeTrustInputs(
         }
         break;
       case 'prompt':
+        if (/^prompts\/evals\/[^/]+\/[^/]+$/.test(i.file)) {
+          out.push(`${i.file}: adds an eval case of ${i.file.split('/')[2]} (\`prompts eval\` sends its inputs to the model, its rubric to the judge model it names)`);
+          break;
+        }
         out.push(ctx.builtinPrompts.has(stem) ? `${i.file}: replaces the built-in prompt ${stem}${stem === 'phase_controller' ? ' (the system prompt of every request)' : ''}` : `${i.file}: adds the prompt ${stem}, which chains may run`);
         break;
       case 'workflow':

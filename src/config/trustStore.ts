@@ -125,6 +125,8 @@ export function collectTrustInputs(workspace: string, own: Record<string, string
   const promptsDir = path.join(workspace, 'prompts');
   if (existsSync(promptsDir) && realWorkspace(promptsDir) !== packageDir('prompts')) {
     for (const category of subdirs(promptsDir)) for (const f of filesIn(category, (n) => n.endsWith('.md'))) addFile(f, 'prompt');
+    // Eval cases choose a judge model and what `prompts eval` sends (prompts/evals/NAME/*.yaml).
+    for (const dir of subdirs(path.join(promptsDir, 'evals')).filter((d) => !path.basename(d).startsWith('_'))) for (const f of filesIn(dir, (n) => /\.ya?ml$/.test(n))) addFile(f, 'prompt');
   }
   const workflowsDir = path.join(workspace, 'workflows');
   if (existsSync(workflowsDir) && realWorkspace(workflowsDir) !== packageDir('workflows')) {

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FakeReply, Responder } from './server.js';
 import { minimalInput } from './generic.js';
+import { gapFindings, generatedPrompt, systemText } from './library.js';
 import { APP_IMPORT_EDIT, APP_EDIT, APP_PATH, APP_POST_EDIT, DEMO_QUESTIONS, MODULE_PATH, RATE_LIMIT_MODULE, RATE_LIMIT_TEST, SOLUTION, TEST_PATH } from './files.js';
 import { offeredName, readTurn, type Turn } from './turn.js';
 import { sampleAppDir } from './workspace.js';
@@ -44,7 +45,8 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
 
   function requirements(t: Turn): ToolUse[] {
     if (t.prompt === 'requirement_extractor') state.answered = true;
-    const clear = state.answered || state.asked;
+    // Clear once questions were asked in this process (the demo chain), or when the request shows the human's answers (an eval case's memory).
+    const clear = state.answered || state.asked || t.instructions.includes('### Answers and assumptions');
     if (t.prompt === 'clarification_generator') {
       state.asked = true;
       return findings({ summary: 'Two questions decide the limit and the refusal.', questions: DEMO_QUESTIONS, ambiguity_score: 0.4 });
@@ -142,7 +144,7 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     }];
   }
 
-  function reply(t: Turn): ToolUse[] {
+  function reply(t: Turn, system: string): ToolUse[] {
     if (t.forced === 'choose_next_prompts' || (t.forced === null && t.prompt === 'prompt_selector')) return choose();
     if (t.forced !== null && t.forced !== 'record_findings') {
       const tool = t.tools.find((x) => x.name === t.forced);
@@ -178,6 +180,10 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
         });
       case 'pr_description_writer':
         return findings({ summary: 'PR text written.', solution: '## Rate-limit POST /notes\n\nA fixed-window limiter per client address answers 429 with Retry-After once the limit is reached; GET routes stay open.\n\nVerify: `node --test`.' });
+      case 'prompt_gap_detector':
+        return findings(gapFindings(t.instructions, system));
+      case 'prompt_generator':
+        return findings(generatedPrompt(t.instructions));
       case 'context_health_checker':
         return findings({ summary: '9/10 - facts sourced, areas unique, on goal.', context_health: 9 });
       case 'uncertainty_resolver':
@@ -199,6 +205,6 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     if (opts.latencyMs) await sleep(opts.latencyMs);
     const t = readTurn(req.body ?? {});
     if (!t) return { text: 'The demo model only answers prompt runs of claude-exec.' };
-    return { toolUses: reply(t).map((u) => ({ ...u, name: offeredName(req.body, u.name) })) };
+    return { toolUses: reply(t, systemText(req.body)).map((u) => ({ ...u, name: offeredName(req.body, u.name) })) };
   };
 }

@@ -122,6 +122,10 @@ describe('the JSON contract of the built binary', () => {
     };
     const results = await Promise.all(Object.entries(reads).map(async ([name, args]) => [name, await e.run(...args, '--json')] as const));
     for (const [name, r] of results) seen.set(name, contract(r, 0));
+    // prompts eval: the scenario model does not answer the gap detector's cases as they ask (exit 1); then a comparison of the saved run with itself.
+    const evalRun = contract(await e.run('prompts', 'eval', 'prompt_gap_detector', '--json'), 1);
+    seen.set('prompts eval', evalRun);
+    expect(contract(await e.run('prompts', 'eval', '--compare', String(evalRun.run_id), String(evalRun.run_id), '--json'), 0)).toMatchObject({ schema: 'claude-exec/prompts-eval-compare@1', regressions: 0 });
     // status --full: the chain@1 document, every status@1 field with the same value.
     const full = contract(await e.run('status', id, '--full', '--json'), 0);
     expect(full.schema).toBe('claude-exec/chain@1');

@@ -169,6 +169,18 @@ describe('trust inputs, hash and store', () => {
     ]);
   });
 
+  it('counts eval cases (they choose a judge model and what is sent), not their fixtures', async () => {
+    await mkdir(path.join(ws, 'prompts', 'evals', 'code_reviewer'), { recursive: true });
+    await mkdir(path.join(ws, 'prompts', 'evals', '_fixtures', 'app'), { recursive: true });
+    await writeFile(path.join(ws, 'prompts', 'evals', '_fixtures', 'app', 'data.yaml'), 'fixture: data');
+    expect(collectTrustInputs(ws)).toEqual([]);
+    await writeFile(path.join(ws, 'prompts', 'evals', 'code_reviewer', 'judge.yaml'), 'assert: [{ type: llm-rubric, judge: claude-opus-4-5 }]');
+    const report = inspectTrust(ws, env);
+    expect(report.inputs.map((i) => [i.file, i.kind])).toEqual([['prompts/evals/code_reviewer/judge.yaml', 'prompt']]);
+    expect(report.state).toBe('untrusted');
+    expect(trustSummary(report)).toEqual(['prompts/evals/code_reviewer/judge.yaml: adds an eval case of code_reviewer (`prompts eval` sends its inputs to the model, its rubric to the judge model it names)']);
+  });
+
   it('grant, change, revoke; a file claude-exec wrote itself needs no trust while unchanged', async () => {
     await writeFile(path.join(ws, 'claude-exec.config.json'), '{"test_command":["make","test"]}');
     grantTrust(inspectTrust(ws, env), new Date(), env);

@@ -8,6 +8,8 @@ import { newChainContext } from '../../src/chain/init.js';
 import { chainFileName } from '../../src/chain/names.js';
 import type { CallRecord, ChainContext, SolutionVersion, Step } from '../../src/chain/schema.js';
 import { UsageError } from '../../src/errors.js';
+import type { EvalRun } from '../../src/evals/run.js';
+import { saveRun } from '../../src/evals/store.js';
 import { tempDir, writePrompt } from '../helpers/prompt-files.js';
 
 const noUser = '/nonexistent/claude-exec-user-prompts';
@@ -117,5 +119,28 @@ describe('prompt effectiveness aggregation', () => {
     expect(history.stats.avg_confidence_gain).toBeCloseTo(0.15, 10);
     ({ catalog } = await openLibrary(ws, { userDir: noUser }));
     expect(catalog.get('queue_mapper')).toMatchObject({ category: 'discovery', layer: 'workspace' });
+  });
+
+  it('refuses a version whose eval cases pass less often than the version before it, unless forced', async () => {
+    const ws = await tempDir('claude-exec-promote-');
+    await writePrompt(path.join(ws, 'prompts'), 'custom', { name: 'queue_mapper' });
+    const contexts = path.join(ws, 'contexts');
+    await fs.mkdir(contexts);
+    for (const n of [1, 2, 3]) {
+      const c = chain(`uid-${n}xxxxxxxx`, [step(1, 'queue_mapper', { result: { summary: 's' }, confidence_gain: 0.2 })], [], { generated_prompts: [{ name: 'queue_mapper', reason: 'r', path: 'p' }] });
+      c.chain_id = String(n).padStart(3, '0');
+      await fs.writeFile(path.join(contexts, chainFileName(c.chain_id, 'g', new Date(2026, 0, n))), JSON.stringify(c));
+    }
+    const evalRun = (id: string, at: string, sha: string, passes: boolean[]): EvalRun => ({
+      run_id: id, created_at: at, models: ['m'], repeat: passes.length, max_cost_usd: null, prompts: [{ name: 'queue_mapper', layer: 'workspace', sha256: sha }],
+      results: passes.map((pass, i) => ({ prompt: 'queue_mapper', case: 'c', model: 'm', repeat: i + 1, pass, score: pass ? 1 : 0, input_tokens: 1, output_tokens: 1, cost_usd: null, latency_ms: 1, calls: 1, error: null, assertions: [], result: null })),
+      skipped: [], totals: { runs: passes.length, passed: passes.filter(Boolean).length, failed: passes.filter((x) => !x).length, skipped: 0, cost_usd: null, input_tokens: 0, output_tokens: 0 },
+    });
+    await saveRun(contexts, evalRun('eval-1', '2026-01-05T00:00:00Z', 'v1', [true, true]));
+    await saveRun(contexts, evalRun('eval-2', '2026-01-06T00:00:00Z', 'v2', [true, false]));
+    const { catalog } = await openLibrary(ws, { userDir: noUser });
+    await expect(promotePrompt(ws, catalog, 'queue_mapper', { category: 'discovery', contextDirs: [contexts] })).rejects.toThrow('its eval cases pass 1/2 (run eval-2), below the 2/2 of the version before it (run eval-1)');
+    const r = await promotePrompt(ws, catalog, 'queue_mapper', { category: 'discovery', contextDirs: [contexts], force: true });
+    expect(r.shortfalls).toEqual(['its eval cases pass 1/2 (run eval-2), below the 2/2 of the version before it (run eval-1)']);
   });
 });

@@ -5,14 +5,18 @@
  */
 import type { Command } from 'commander';
 import type { SinglePromptOutcome } from '../../app/single.js';
-import type { Findings } from '../../phases/protocol.js';
+import type { Findings, NextPrompts } from '../../phases/protocol.js';
 import type { PromptRunOutput } from '../contract/memory.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
 import { setup } from './drive.js';
 
 /** The result as short text for a terminal: summary, then each non-empty field as a list. */
-export function renderResult(result: Findings): string {
+export function renderResult(result: Findings | NextPrompts): string {
+  if (!('summary' in result)) {
+    // prompt_selector answers with choose_next_prompts.
+    return [result.rationale, ...result.prompts.map((p) => `  - ${p.name}: ${p.focus}`), result.ready_for_analysis ? 'Ready for analysis.' : ''].filter(Boolean).join('\n');
+  }
   const out = [result.summary];
   const list = (title: string, items: readonly string[] | undefined) => {
     if (items?.length) out.push('', `${title}:`, ...items.map((x) => `  - ${x}`));

@@ -12,6 +12,7 @@ import type { PromptDoc } from '../../library/parse.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson, type Io } from '../io.js';
+import { registerEval } from './prompts-eval.js';
 
 async function table(head: string[], rows: string[][], color: boolean, flex: number[] = [], align?: ('left' | 'right')[]): Promise<string> {
   const { renderTable } = await import('../../ui/table.js');
@@ -203,7 +204,7 @@ export function register(program: Command): void {
 
   const promote = prompts
     .command('promote')
-    .description('move a generated prompt from prompts/custom/ into a workspace library folder, with its history (it must have run in 3+ chains with +5 pts mean confidence gain and at most 25% failures)')
+    .description('move a generated prompt from prompts/custom/ into a workspace library folder, with its history (it must have run in 3+ chains with +5 pts mean confidence gain and at most 25% failures, and pass its eval cases at least as often as its previous version)')
     .argument('<name>', 'generated prompt name')
     .option('--category <folder>', 'library folder to move it to (prompts/<folder>/)', 'discovery')
     .option('--force', 'promote even when it misses a threshold')
@@ -220,5 +221,7 @@ export function register(program: Command): void {
       }
     });
   applies(promote, 'workspace');
+
+  registerEval(prompts);
   examples(promote, ['claude-exec prompts promote queue_retry_mapper --category discovery', 'claude-exec prompts promote my_prompt --force --json']);
 }

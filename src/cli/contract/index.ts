@@ -12,6 +12,7 @@ import { CostReportOutputSchema } from './cost-report.js';
 import { DiffOutputSchema } from './diff.js';
 import { DoctorOutputSchema } from './doctor.js';
 import { ErrorOutputSchema } from './error.js';
+import { EvalCompareOutputSchema, EvalOutputSchema } from './evals.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
 import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSchema, PatternsValidateOutputSchema, SavePatternOutputSchema } from './patterns.js';
@@ -45,6 +46,8 @@ export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }>
   'workflows-list': { schema: WorkflowsListOutputSchema, description: 'workflows list' },
   workflow: { schema: WorkflowOutputSchema, description: 'workflows show NAME' },
   'workflows-validate': { schema: WorkflowsValidateOutputSchema, description: 'workflows validate' },
+  'prompts-eval': { schema: EvalOutputSchema, description: 'prompts eval [NAME...]' },
+  'prompts-eval-compare': { schema: EvalCompareOutputSchema, description: 'prompts eval --compare A B' },
   'prompts-promote': { schema: PromptsPromoteOutputSchema, description: 'prompts promote NAME' },
   'patterns-list': { schema: PatternsListOutputSchema, description: 'patterns list' },
   pattern: { schema: PatternOutputSchema, description: 'patterns show NAME' },

@@ -3,7 +3,7 @@
  * what a prompt of a chain is shown, and the outcome of one prompt run alone.
  */
 import { z } from 'zod';
-import { FindingsSchema } from '../../phases/protocol.js';
+import { FindingsSchema, NextPromptsSchema } from '../../phases/protocol.js';
 import { CountSchema, PhaseSchema, schemaId } from './common.js';
 import { RunOutputSchema } from './run.js';
 
@@ -27,6 +27,6 @@ export type MemoryOutput = z.infer<typeof MemoryOutputSchema>;
 export const PromptRunOutputSchema = RunOutputSchema.extend({
   schema: schemaId('prompt-run'),
   prompt: z.string().describe('the prompt that ran (an alias resolved to the prompt it names)'),
-  result: FindingsSchema.nullable().describe('its whole result (record_findings), or null when it did not finish'),
+  result: z.union([FindingsSchema, NextPromptsSchema]).nullable().describe('its whole result (record_findings; choose_next_prompts for prompt_selector), or null when it did not finish'),
 });
 export type PromptRunOutput = z.infer<typeof PromptRunOutputSchema>;

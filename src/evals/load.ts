@@ -1,0 +1,60 @@
+/**
+ * Finding eval cases: `<library>/evals/<prompt>/<case>.yaml` in each library layer (built-in, user,
+ * config prompt_dirs, and the workspace's `prompts/` once trusted). A later layer's case of the
+ * same prompt and name replaces the earlier one. Folders whose name starts with `_` or `.` hold
+ * fixtures, not cases.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { Layer } from '../library/parse.js';
+import { parseEvalCase, type EvalCase } from './case.js';
+
+export interface EvalCaseFile {
+  prompt: string;
+  /** The file's stem. */
+  name: string;
+  file: string;
+  layer: Layer;
+  /** The fixture directory (absolute, inside the layer's evals folder), or null. */
+  fixture: string | null;
+  spec: EvalCase;
+}
+
+async function dirs(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory() && !/^[_.]/.test(e.name)).map((e) => e.name).sort();
+}
+
+/** The fixture of `spec` read from `file` in evals root `root`: absolute, inside `root`. Throws UsageError. */
+async function fixtureOf(spec: EvalCase, file: string, root: string): Promise<string | null> {
+  if (!spec.inputs.workspace) return null;
+  const dir = path.resolve(path.dirname(file), spec.inputs.workspace);
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${file}: inputs.workspace: ${spec.inputs.workspace} is outside ${root}`, 'Keep fixtures inside the evals folder, e.g. prompts/evals/_fixtures/.');
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat?.isDirectory()) throw new UsageError(`${file}: inputs.workspace: no directory ${dir}`, 'Create the fixture directory or fix the path.');
+  return dir;
+}
+
+/**
+ * The cases of `layers` (in override order), of the prompts in `only` when given (else of every
+ * prompt that has a folder). Throws UsageError for an invalid case file or fixture path.
+ */
+export async function loadEvalCases(layers: readonly { dir: string; layer: Layer }[], only?: readonly string[]): Promise<EvalCaseFile[]> {
+  const byKey = new Map<string, EvalCaseFile>();
+  for (const { dir, layer } of layers) {
+    const root = path.join(dir, 'evals');
+    for (const prompt of await dirs(root)) {
+      if (only && !only.includes(prompt)) continue;
+      const files = (await fs.readdir(path.join(root, prompt)).catch(() => [] as string[])).filter((f) => /\.ya?ml$/.test(f) && !f.startsWith('.')).sort();
+      for (const f of files) {
+        const file = path.join(root, prompt, f);
+        const spec = parseEvalCase(await fs.readFile(file, 'utf8'), file);
+        const name = f.replace(/\.ya?ml$/, '');
+        byKey.set(`${prompt}/${name}`, { prompt, name, file, layer, fixture: await fixtureOf(spec, file, root), spec });
+      }
+    }
+  }
+  return [...byKey.values()].sort((a, b) => (a.prompt === b.prompt ? (a.name < b.name ? -1 : 1) : a.prompt < b.prompt ? -1 : 1));
+}
