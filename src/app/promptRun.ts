@@ -19,6 +19,9 @@ import { stepTools } from '../tools/step.js';
 import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
+import { currentRunStart } from '../llm/conversation.js';
+import { splitTranscript } from '../llm/transcript.js';
+import { continuedMessages, conversationToContinue } from './taskConversation.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -99,7 +102,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
   const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.status === 'running');
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
-  const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
+  // An unfinished run goes on where it stopped; a new run of the task's prompt with a failure to
+  // fix (a red run, a failed gate) continues the task's conversation.
+  const saved = ctx.in_flight.find((f) => f.step === step.n)?.messages;
+  const continued = saved || !run.feedback ? null : conversationToContinue(ctx, name);
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
 
   // A test run's failures reach the prompt once: in its feedback when it carries them (src/app/drive.ts).
@@ -118,7 +124,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
   // The code itself: the files a writing step works on, or the diff a reviewing step judges.
-  if (!resumeMessages) {
+  if (!saved && !continued) {
     const limits = deps.config.limits;
     const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
     if (code) instructions += `\n\n${code}`;
@@ -126,8 +132,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
   const tools = stepTools(doc.tools, phase, deps.config.caps);
-  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
-  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
+  let toolsLine = enabledToolsLine(tools.names, result.name);
+  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) toolsLine += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
+  instructions += `\n\n${toolsLine}`;
+  const resumeMessages = saved ?? (continued ? continuedMessages(continued, result.name, iterationTurn(ctx.machine.implementation_iterations, run.feedback, toolsLine), { triggerTokens: deps.config.limits.conversation_tokens, keep: KEPT_TOOL_RESULTS }) : undefined);
   const model = modelFor(session, doc, run);
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
@@ -213,9 +221,25 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   }
 }
 
-/** Assistant turns (calls already made) in a stored conversation of an unfinished step. */
+/** Assistant turns (calls already made) of the current run in a stored conversation of an unfinished step. */
 function callsIn(messages: unknown[] | undefined): number {
-  return (messages ?? []).filter((m) => (m as { role?: unknown }).role === 'assistant').length;
+  const own = splitTranscript(messages ?? []).messages;
+  return own.slice(currentRunStart(own)).filter((m) => m.role === 'assistant').length;
+}
+
+/** Tool results a continued conversation keeps whole when it clears old ones (the newest). */
+const KEPT_TOOL_RESULTS = 8;
+
+/**
+ * Pure: the text of the user turn that continues an implementation task's conversation with the
+ * new failure (`feedback`: the failure digest of the test run, or the gates' blocking issues).
+ */
+export function iterationTurn(iteration: number, feedback: string | null | undefined, toolsLine: string): string {
+  return (
+    `implementation iteration ${iteration}. ${feedback ?? 'The last run did not finish the task.'}\n\n` +
+    'What you read, wrote and tried above still holds; older tool results may have been cleared, so read a file again if you need it. ' +
+    `Fix what fails, run the tests, then record your findings.\n\n${toolsLine}`
+  );
 }
 
 function chainCapReached(cap: number): StepFailedError {

@@ -105,6 +105,13 @@ export const LimitsSchema = z.object({
   code_view_bytes: z.number().int().min(0).max(400_000).default(48_000),
   /** Bytes of diff a review or readiness step is shown (the chain's change against its checkpoint). */
   diff_view_bytes: z.number().int().min(0).max(400_000).default(40_000),
+  /**
+   * Estimated tokens past which the continued conversation of an implementation task clears its
+   * old tool results (all but the newest 8) before its next run (src/llm/conversation.ts). 60,000
+   * keeps a task's conversation, the ≤ 9,000-token prefix and a run of agent turns well inside a
+   * 200,000-token context window.
+   */
+  conversation_tokens: z.number().int().min(1000).max(1_000_000).default(60_000),
 });
 
 /**

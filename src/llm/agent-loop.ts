@@ -18,6 +18,7 @@ import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } 
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
 import { classifyUses, handleTurn, toolUses, type ToolUseBlock } from './tool-turn.js';
 import { splitTranscript } from './transcript.js';
+import { currentRunStart } from './conversation.js';
 import { raisedMaxTokens, thinkingAllowed, thinkingParam } from './thinking.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
@@ -53,12 +54,14 @@ function isReminder(m: MessageParam | undefined): boolean {
 
 /**
  * Pure: calls, corrections, reminders and workspace tool calls already spent in `messages` (a
- * resumed step). Every assistant message is a call; one that did not end the run counts as a
+ * resumed step), counted from the start of the current run (a conversation continued with a new
+ * failure, ./conversation.ts, gives each run its own allowance). Every assistant message is a call; one that did not end the run counts as a
  * correction when it called no tool or called the result tool (then rejected). A call of a tool
  * not enabled in the step is no correction. The last message is left to the loop, which handles
  * it as it would a fresh reply.
  */
-export function spentIn(messages: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
+export function spentIn(all: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
+  const messages = all.slice(currentRunStart(all));
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
   let corrections = 0;
