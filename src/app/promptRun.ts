@@ -3,7 +3,7 @@
  * runs the agent loop to its forced result tool, records every call (with cost) and the step,
  * and returns the validated result. Budget is checked before every call.
  */
-import type { PromptRun, Step } from '../chain/schema.js';
+import type { Phase, PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
 import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
@@ -21,7 +21,8 @@ import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
 import { currentRunStart } from '../llm/conversation.js';
 import { splitTranscript } from '../llm/transcript.js';
-import { continuedMessages, conversationToContinue } from './taskConversation.js';
+import { CONTINUED_PROMPTS, continuedMessages, conversationToContinue } from './taskConversation.js';
+import type { StablePrefix } from '../llm/types.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
@@ -154,7 +155,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     const out = await deps.llm.runStructured(
       {
         model,
-        prefix: deps.prefix,
+        prefix: prefixFor(deps.prefix, phase),
         instructions,
         result: doc.requires.length > 0 && result.name === RECORD_FINDINGS ? { ...result, requires: doc.requires } : result,
         allTools: deps.tools,
@@ -166,6 +167,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         maxTokens,
         thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
+        keepConversation: CONTINUED_PROMPTS.has(name),
+        prefixTtl: waitsForHuman(session, deps) ? '1h' : '5m',
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
@@ -219,6 +222,23 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     reserve(0);
     release();
   }
+}
+
+/**
+ * The cached prefix a step in `phase` is sent: implementation and readiness steps choose no
+ * prompt, so they go without the selector's catalog (tools and rules are still read from cache).
+ */
+export function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
+  return phase === 'implementation' || phase === 'deployment-readiness' ? { ...prefix, catalog: '' } : prefix;
+}
+
+/**
+ * Will the chain wait for a human (a gate, a question, a file-change approval)? Not with --yes,
+ * unless it stops at the solution gate (--until solution-approval). Its prefix is then cached
+ * for an hour, so it is still read when the answer comes.
+ */
+function waitsForHuman(session: ChainSession, deps: Pick<DriveDeps, 'yes'>): boolean {
+  return !deps.yes || session.ctx.until_phase === 'solution-approval';
 }
 
 /** Assistant turns (calls already made) of the current run in a stored conversation of an unfinished step. */

@@ -173,6 +173,12 @@ export const ConfigSchema = z.object({
   thresholds: ThresholdsSchema.prefault({}),
   caps: CapsSchema.prefault({}),
   limits: LimitsSchema.prefault({}),
+  /**
+   * The tier of the memory's upkeep (context_health_checker, context_preservation). `default`: the
+   * tier most of a chain's calls run on, so upkeep reads their cached prefix; another tier's model
+   * has its own cache and writes the whole prefix again.
+   */
+  upkeep_tier: z.enum(['fast', 'default', 'smart']).default('default'),
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**

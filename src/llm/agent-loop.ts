@@ -100,7 +100,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
-  const tools = buildTools(agentToolDefinitions(spec.allTools), extra);
+  const tools = buildTools(agentToolDefinitions(spec.allTools), extra, spec.prefixTtl);
   const messages: MessageParam[] = spec.resumeMessages
     ? structuredClone(splitTranscript(spec.resumeMessages).messages)
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
@@ -156,6 +156,10 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
       maxTokens,
       toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
       thinking,
+      // A forced result call ends the run, and a step without tools has one call: nothing reads
+      // their message prefix later, unless a later run continues the conversation.
+      cacheMessages: spec.keepConversation === true || !(forced || spec.enabledTools.length === 0),
+      ...(spec.prefixTtl ? { prefixTtl: spec.prefixTtl } : {}),
     });
     await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens: estimateInputTokens(request), messages });
     const sent = await send(request, hooks);

@@ -98,6 +98,19 @@ describe('one conversation per implementation task (built binary, strict fake AP
       expect(failureOf(runs[0]!.first)).toContain('refuses an expired token');
       // The gate's blocking issue.
       expect(failureOf(runs[1]!.first)).toContain('verifyToken must reject tokens without exp');
+      // The last call of a run keeps its message breakpoint: the continued run reads it.
+      for (const { before } of runs) expect(JSON.stringify(messagesOf(before).at(-1))).toContain('"cache_control"');
+      // Implementation requests leave out what they do not use: the catalog, the questions not asked,
+      // the prompts already run, the cost so far. With --yes nothing waits for a human: no 1-hour TTL.
+      const implementing = e.messages().filter((q) => ['implementation', 'deployment-readiness'].includes(readTurn(q.body ?? {})?.phase ?? ''));
+      expect(implementing.length).toBeGreaterThan(tdd.length);
+      for (const q of implementing) {
+        expect(q.body.system).toHaveLength(1);
+        expect(JSON.stringify(q.body.system)).not.toContain('Prompt catalog:');
+        const first = JSON.stringify(messagesOf(q)[0]);
+        for (const noise of ['### Questions proposed by earlier steps', '### Prompts already run', '### Cost so far']) expect(first).not.toContain(noise);
+      }
+      expect(JSON.stringify(e.messages().map((q) => q.body))).not.toContain('"ttl"');
       // The default bound is far: nothing was cleared.
       expect(JSON.stringify(tdd.map((q) => q.body.messages))).not.toContain(CLEARED_RESULT);
     } finally {
