@@ -68,6 +68,21 @@ function continuations(tdd: RecordedRequest[]): { before: RecordedRequest; first
   return tdd.flatMap((q, i) => (i > 0 && isIteration(messagesOf(q).at(-1)!) ? [{ before: tdd[i - 1]!, first: q }] : []));
 }
 
+/** redOnce, with the API refusing the key (401: the chain stops, exit 5) on the first request of the first continued run. */
+function failsOnContinuation(o: ScenarioOptions) {
+  const base = redOnce(o);
+  let failed = false;
+  const responder: Responder = async (req, index) => {
+    const last = messagesOf(req).at(-1);
+    if (!failed && readTurn(req.body ?? {})?.prompt === 'tdd_flow_controller' && last && isIteration(last)) {
+      failed = true;
+      return { fault: { status: 401, message: 'invalid x-api-key' } };
+    }
+    return base.responder(req, index);
+  };
+  return { ...base, responder };
+}
+
 describe('one conversation per implementation task (built binary, strict fake API)', () => {
   it('a red run and a failed gate continue the same conversation with the failure, thinking blocks intact', async () => {
     const { e, tdd } = await fullChain({});
@@ -103,16 +118,41 @@ describe('one conversation per implementation task (built binary, strict fake AP
       // Implementation requests leave out what they do not use: the catalog, the questions not asked,
       // the prompts already run, the cost so far. With --yes nothing waits for a human: no 1-hour TTL.
       const implementing = e.messages().filter((q) => ['implementation', 'deployment-readiness'].includes(readTurn(q.body ?? {})?.phase ?? ''));
+      // The memory's upkeep (its own job is to see the steps run) aside, every step that writes or judges code.
+      const working = implementing.filter((q) => !readTurn(q.body)!.prompt.startsWith('context_'));
       expect(implementing.length).toBeGreaterThan(tdd.length);
       for (const q of implementing) {
         expect(q.body.system).toHaveLength(1);
         expect(JSON.stringify(q.body.system)).not.toContain('Prompt catalog:');
+      }
+      expect(new Set(working.map((q) => readTurn(q.body)!.prompt))).toEqual(new Set(['solution_designer', 'test_generator', 'tdd_flow_controller', 'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer']));
+      for (const q of working) {
         const first = JSON.stringify(messagesOf(q)[0]);
         for (const noise of ['### Questions proposed by earlier steps', '### Prompts already run', '### Cost so far']) expect(first).not.toContain(noise);
       }
       expect(JSON.stringify(e.messages().map((q) => q.body))).not.toContain('"ttl"');
       // The default bound is far: nothing was cleared.
       expect(JSON.stringify(tdd.map((q) => q.body.messages))).not.toContain(CLEARED_RESULT);
+    } finally {
+      await e.close();
+    }
+  }, E2E_TIMEOUT_MS);
+
+  it('a chain stopped before the continued run resumes the same conversation from its context file', async () => {
+    const e = await setupE2e({}, failsOnContinuation);
+    try {
+      const stopped = await e.run('--yes', '--json', GOAL);
+      expect(stopped.exitCode, stopped.stderr).toBe(5);
+      const tddOf = () => e.messages().filter((q) => readTurn(q.body ?? {})?.prompt === 'tdd_flow_controller');
+      const refused = tddOf().at(-1)!;
+      expect(isIteration(messagesOf(refused).at(-1)!)).toBe(true);
+      const seen = tddOf().length;
+      const resumed = await e.run('resume', String(jsonOut(stopped).chain_id), '--yes', '--json');
+      expect(resumed.exitCode, resumed.stderr).toBe(0);
+      expect(jsonOut(resumed)).toMatchObject({ status: 'complete' });
+      expect(e.server.rejected.map((x) => x.message)).toEqual([]);
+      // The new process sends the very request the API refused: the conversation and its new turn.
+      expect(messagesOf(tddOf()[seen]!).map(plain)).toEqual(messagesOf(refused).map(plain));
     } finally {
       await e.close();
     }
