@@ -3,7 +3,7 @@
  * runs the agent loop to its forced result tool, records every call (with cost) and the step,
  * and returns the validated result. Budget is checked before every call.
  */
-import type { PromptRun, Step } from '../chain/schema.js';
+import type { Phase, PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
 import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
@@ -20,6 +20,10 @@ import { mcpCallRecord } from '../mcp/record.js';
 import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
+import { currentRunStart } from '../llm/conversation.js';
+import { splitTranscript } from '../llm/transcript.js';
+import { CONTINUED_PROMPTS, continuedMessages, conversationToContinue } from './taskConversation.js';
+import type { StablePrefix } from '../llm/types.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 import { emitHook, hookStep } from './hooks.js';
@@ -102,7 +106,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'running');
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
   if (run.second_opinion) step.second_opinion = run.second_opinion;
-  const resumeMessages = ctx.in_flight.find((f) => f.step === step.n)?.messages;
+  // An unfinished run goes on where it stopped; a new run of the task's prompt with a failure to
+  // fix (a red run, a failed gate) continues the task's conversation.
+  const saved = ctx.in_flight.find((f) => f.step === step.n)?.messages;
+  const continued = saved || !run.feedback ? null : conversationToContinue(ctx, name);
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
   await emitHook(session, deps, 'step_start', { step: hookStep(step) });
 
@@ -122,7 +129,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
   // The code itself: the files a writing step works on, or the diff a reviewing step judges.
-  if (!resumeMessages) {
+  if (!saved && !continued) {
     const limits = deps.config.limits;
     const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
     if (code) instructions += `\n\n${code}`;
@@ -130,8 +137,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
   const tools = stepTools(doc.tools, phase, deps.config.caps, deps.mcpTools);
-  instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
-  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
+  let toolsLine = enabledToolsLine(tools.names, result.name);
+  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) toolsLine += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
+  instructions += `\n\n${toolsLine}`;
+  const resumeMessages = saved ?? (continued ? continuedMessages(continued, result.name, iterationTurn(ctx.machine.implementation_iterations, run.feedback, toolsLine), { triggerTokens: deps.config.limits.conversation_tokens, keep: KEPT_TOOL_RESULTS }) : undefined);
   const model = modelFor(session, doc, run);
   const fallbackModel = deps.config.fallback_model[run.tier ?? doc.tier];
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
@@ -151,7 +160,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     const out = await deps.llm.runStructured(
       {
         model,
-        prefix: deps.prefix,
+        prefix: prefixFor(deps.prefix, phase),
         instructions,
         result: doc.requires.length > 0 && result.name === RECORD_FINDINGS ? { ...result, requires: doc.requires } : result,
         allTools: deps.tools,
@@ -164,6 +173,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         thinking: deps.config.thinking[run.tier ?? doc.tier],
         resumeMessages,
         ...(fallbackModel && fallbackModel !== model ? { fallbackModel } : {}),
+        keepConversation: CONTINUED_PROMPTS.has(name),
+        prefixTtl: waitsForHuman(session, deps) ? '1h' : '5m',
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
@@ -228,9 +239,42 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   }
 }
 
-/** Assistant turns (calls already made) in a stored conversation of an unfinished step. */
+/**
+ * The cached prefix a step in `phase` is sent: implementation and readiness steps choose no
+ * prompt, so they go without the selector's catalog (tools and rules are still read from cache).
+ */
+export function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
+  return phase === 'implementation' || phase === 'deployment-readiness' ? { ...prefix, catalog: '' } : prefix;
+}
+
+/**
+ * Will the chain wait for a human (a gate, a question, a file-change approval)? Not with --yes,
+ * unless it stops at the solution gate (--until solution-approval). Its prefix is then cached
+ * for an hour, so it is still read when the answer comes.
+ */
+function waitsForHuman(session: ChainSession, deps: Pick<DriveDeps, 'yes'>): boolean {
+  return !deps.yes || session.ctx.until_phase === 'solution-approval';
+}
+
+/** Assistant turns (calls already made) of the current run in a stored conversation of an unfinished step. */
 function callsIn(messages: unknown[] | undefined): number {
-  return (messages ?? []).filter((m) => (m as { role?: unknown }).role === 'assistant').length;
+  const own = splitTranscript(messages ?? []).messages;
+  return own.slice(currentRunStart(own)).filter((m) => m.role === 'assistant').length;
+}
+
+/** Tool results a continued conversation keeps whole when it clears old ones (the newest). */
+const KEPT_TOOL_RESULTS = 8;
+
+/**
+ * Pure: the text of the user turn that continues an implementation task's conversation with the
+ * new failure (`feedback`: the failure digest of the test run, or the gates' blocking issues).
+ */
+export function iterationTurn(iteration: number, feedback: string | null | undefined, toolsLine: string): string {
+  return (
+    `implementation iteration ${iteration}. ${feedback ?? 'The last run did not finish the task.'}\n\n` +
+    'What you read, wrote and tried above still holds; older tool results may have been cleared, so read a file again if you need it. ' +
+    `Fix what fails, run the tests, then record your findings.\n\n${toolsLine}`
+  );
 }
 
 function chainCapReached(cap: number): StepFailedError {

@@ -14,6 +14,7 @@ import { deriveCostTracking } from '../cost/tracking.js';
 import type { Config } from '../config/schema.js';
 import type { LlmCallResult } from '../llm/types.js';
 import type { Progress } from '../ui/types.js';
+import { CONTINUED_PROMPTS } from './taskConversation.js';
 
 /**
  * One budget (USD) for a parent chain and its sub-chains: `settledUsd` is what chains not driven
@@ -197,6 +198,9 @@ export class ChainSession {
     s.error = outcome.error ?? null;
     if (outcome.confidence) Object.assign(s, outcome.confidence);
     s.confidence_after = this.ctx.confidence_scores.overall;
+    // The task's conversation goes on in the next run of its prompt (src/app/taskConversation.ts).
+    const conversation = this.ctx.in_flight.find((f) => f.step === step.n)?.messages;
+    if (outcome.ok && conversation && CONTINUED_PROMPTS.has(step.prompt)) this.ctx.task_conversation = { step: step.n, messages: conversation };
     this.ctx.in_flight = this.ctx.in_flight.filter((f) => f.step !== step.n);
     if (outcome.ok) {
       const record = this.ctx.phase_history.at(-1);

@@ -32,7 +32,8 @@ export async function maintainMemory(session: ChainSession, deps: DriveDeps): Pr
     if (!due) return;
     deps.ui.progress.info(`  ${due.prompt}: ${due.reason}`);
     try {
-      await promptStep(session, deps, { name: due.prompt, focus: due.reason });
+      // On the chain's tier (config upkeep_tier), so the call reads the prefix its steps cached.
+      await promptStep(session, deps, { name: due.prompt, focus: due.reason, tier: deps.config.upkeep_tier });
     } catch (err) {
       if (!(err instanceof StepFailedError)) throw err;
       deps.ui.progress.warn(`${due.prompt} failed (${err.message}); the chain goes on with its memory as it is`);

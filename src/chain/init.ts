@@ -61,6 +61,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     pending: null,
     checkpoints: [],
     in_flight: [],
+    task_conversation: null,
     gate_response: null,
     solution: null,
     machine: initialMachineState(),

@@ -612,6 +612,12 @@ export const ChainContextSchema = z.object({
   pending: PendingSchema.nullable(),
   checkpoints: z.array(CheckpointSchema),
   in_flight: z.array(InFlightSchema).default([]),
+  /**
+   * The conversation of the implementation task's last tdd_flow_controller run (its messages as
+   * in `in_flight`), continued by the next run after a red test run or a failed gate; null before
+   * the first run.
+   */
+  task_conversation: z.object({ step: z.number().int().min(1), messages: z.array(z.unknown()) }).nullable().default(null),
   /** An answer to the pending gate given by `approve` (consumed when the chain goes on). */
   gate_response: z
     .object({ kind: z.enum(['solution', 'file-change']), response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable(), path: z.string().nullable() })

@@ -106,6 +106,13 @@ export const LimitsSchema = z.object({
   code_view_bytes: z.number().int().min(0).max(400_000).default(48_000),
   /** Bytes of diff a review or readiness step is shown (the chain's change against its checkpoint). */
   diff_view_bytes: z.number().int().min(0).max(400_000).default(40_000),
+  /**
+   * Estimated tokens past which the continued conversation of an implementation task clears its
+   * old tool results (all but the newest 8) before its next run (src/llm/conversation.ts). 60,000
+   * keeps a task's conversation, the ≤ 9,000-token prefix and a run of agent turns well inside a
+   * 200,000-token context window.
+   */
+  conversation_tokens: z.number().int().min(1000).max(1_000_000).default(60_000),
 });
 
 /**
@@ -221,6 +228,12 @@ export const ConfigSchema = z.object({
   fallback_model: z
     .strictObject({ fast: z.string().min(1).optional(), default: z.string().min(1).optional(), smart: z.string().min(1).optional() })
     .default({}),
+  /**
+   * The tier of the memory's upkeep (context_health_checker, context_preservation). `default`: the
+   * tier most of a chain's calls run on, so upkeep reads their cached prefix; another tier's model
+   * has its own cache and writes the whole prefix again.
+   */
+  upkeep_tier: z.enum(['fast', 'default', 'smart']).default('default'),
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**

@@ -9,6 +9,8 @@
  * Used by the demo's model and the tests' scripted scenarios.
  */
 
+import { ITERATION_PREFIX } from '../llm/conversation.js';
+
 type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
 type Message = { role: string; content: string | Block[] };
 
@@ -24,6 +26,15 @@ export interface Turn {
   tools: { name: string; input_schema: unknown }[];
   /** Every tool call so far with the text of its result. */
   results: { name: string; input: Record<string, unknown>; content: string; isError: boolean }[];
+  /**
+   * The text blocks of the last user message: the instructions on a run's first call, the failure
+   * of a red run or a failed gate when a run continues the task's conversation, a reminder.
+   */
+  latest: string;
+  /** How many times the conversation was continued with a new failure (`Next iteration:` user turns). */
+  continued: number;
+  /** The tool calls of the current run: those after the newest continuation (all of them when there is none). */
+  runResults: Turn['results'];
 }
 
 const blocks = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content);
@@ -68,7 +79,13 @@ export function readTurn(body: { messages?: Message[]; tool_choice?: { type: str
   if (!head) return null;
   const uses = new Map<string, Block>();
   const results: Turn['results'] = [];
+  let continued = 0;
+  let runFrom = 0;
   for (const m of messages) {
+    if (m.role === 'user' && blocks(m).some((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX))) {
+      continued++;
+      runFrom = results.length;
+    }
     for (const b of blocks(m)) {
       if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
       if (b.type === 'tool_result') {
@@ -87,5 +104,8 @@ export function readTurn(body: { messages?: Message[]; tool_choice?: { type: str
     turn: replayed.turns + messages.filter((m) => m.role === 'assistant').length,
     tools: (body.tools ?? []).map((t) => ({ name: ownName(t.name), input_schema: t.input_schema ?? {} })),
     results: [...replayed.results, ...results],
+    latest: blocks([...messages].reverse().find((m) => m.role === 'user')).filter((b) => b.type === 'text').map((b) => b.text ?? '').join('\n'),
+    continued,
+    runResults: continued > 0 ? results.slice(runFrom) : [...replayed.results, ...results],
   };
 }

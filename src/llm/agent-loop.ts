@@ -18,6 +18,7 @@ import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } 
 import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
 import { classifyUses, handleTurn, toolUses, type ToolUseBlock } from './tool-turn.js';
 import { splitTranscript } from './transcript.js';
+import { currentRunStart } from './conversation.js';
 import { raisedMaxTokens, thinkingAllowed, thinkingParam } from './thinking.js';
 import { fallbackReason } from './errors.js';
 import { modelFacts } from './models.js';
@@ -55,12 +56,14 @@ function isReminder(m: MessageParam | undefined): boolean {
 
 /**
  * Pure: calls, corrections, reminders and workspace tool calls already spent in `messages` (a
- * resumed step). Every assistant message is a call; one that did not end the run counts as a
+ * resumed step), counted from the start of the current run (a conversation continued with a new
+ * failure, ./conversation.ts, gives each run its own allowance). Every assistant message is a call; one that did not end the run counts as a
  * correction when it called no tool or called the result tool (then rejected). A call of a tool
  * not enabled in the step is no correction. The last message is left to the loop, which handles
  * it as it would a fresh reply.
  */
-export function spentIn(messages: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
+export function spentIn(all: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
+  const messages = all.slice(currentRunStart(all));
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
   let corrections = 0;
@@ -99,7 +102,7 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
-  const tools = buildTools(agentToolDefinitions(spec.allTools), extra);
+  const tools = buildTools(agentToolDefinitions(spec.allTools), extra, spec.prefixTtl);
   const messages: MessageParam[] = spec.resumeMessages
     ? structuredClone(splitTranscript(spec.resumeMessages).messages)
     : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
@@ -158,6 +161,10 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
         maxTokens: Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens),
         toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
         thinking: forced || !thinkingAllowed(messages) ? null : thinkingParam(m, spec.thinking ?? 'off', Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens)),
+        // A forced result call ends the run, and a step without tools has one call: nothing reads
+        // their message prefix later, unless a later run continues the conversation.
+        cacheMessages: spec.keepConversation === true || !(forced || spec.enabledTools.length === 0),
+        ...(spec.prefixTtl ? { prefixTtl: spec.prefixTtl } : {}),
       });
     let request = requestFor(model);
     await hooks.beforeCall?.({ model, estimatedInputTokens: estimateInputTokens(request), messages });

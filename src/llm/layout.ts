@@ -2,13 +2,18 @@
  * The request layout that makes prompt caching work (DESIGN §5). Pure: data in, request out.
  *
  * Order of the cached prefix, as the Messages API reads it: tools → system → messages.
- * Breakpoints (at most 4 are allowed; we use 3):
+ * Breakpoints (at most 4 are allowed; we use up to 4):
  *   1. the last tool definition (all tools, then the two result tools, in a fixed order);
- *   2. the last system block (project rules, then the prompt catalog);
- *   3. the last content block of the last user message, a moving breakpoint so each turn of an
- *      agent loop reads the earlier turns from cache.
+ *   2. the rules block of the system prompt (phase controller and project rules);
+ *   3. the prompt catalog after it, when the request carries it (implementation and readiness
+ *      requests leave it out and still read tools and rules from cache at breakpoint 2);
+ *   4. the last content block of the last user message, a moving breakpoint so each turn of an
+ *      agent loop reads the earlier turns from cache — left out on a call no later request
+ *      reads (`cacheMessages: false`: a forced result call, a step without tools).
  * Tools and system never depend on the step's instructions, so they are byte-identical on every
- * call of a chain.
+ * call of a chain. The prefix breakpoints (1–3) take `prefixTtl` (`1h` when the chain will wait at
+ * a human gate: a 1-hour write costs 2× base input instead of 1.25×, and the prefix outlives the
+ * wait); the message breakpoint always uses the default 5 minutes (1-hour entries must come first).
  */
 import { z } from 'zod';
 import type Anthropic from '@anthropic-ai/sdk';
@@ -23,6 +28,12 @@ type TextBlockParam = Anthropic.Messages.TextBlockParam;
 type ToolChoice = Anthropic.Messages.ToolChoice;
 
 const EPHEMERAL = { type: 'ephemeral' } as const;
+
+/** A prefix cache TTL: the API's default 5 minutes, or 1 hour (`cache_control.ttl: "1h"`). */
+export type CacheTtl = '5m' | '1h';
+
+/** The cache_control of a prefix breakpoint with `ttl`. */
+const cacheControl = (ttl: CacheTtl = '5m') => (ttl === '1h' ? ({ type: 'ephemeral', ttl: '1h' } as const) : EPHEMERAL);
 
 /** A tool as sent to the model: name, description, JSON Schema of its input (type object). */
 export interface ToolDefinition {
@@ -129,7 +140,7 @@ export function toolInputSchema(name: string, schema: z.ZodType): Tool['input_sc
  * cache breakpoint on the last one. Throws `Error` on a duplicate name.
  * A result name outside the protocol (`extraResult`) is appended after the protocol pair.
  */
-export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolDefinition): Tool[] {
+export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolDefinition, ttl: CacheTtl = '5m'): Tool[] {
   const all = [...tools, ...RESULT_TOOLS];
   if (extraResult && !all.some((t) => t.name === extraResult.name)) all.push(extraResult);
   const seen = new Set<string>();
@@ -141,7 +152,7 @@ export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolD
     return strict ? { name: t.name, description: t.description, input_schema: strict as Tool['input_schema'], strict: true } : { name: t.name, description: t.description, input_schema: schema };
   });
   const last = out.at(-1);
-  if (last) out[out.length - 1] = { ...last, cache_control: EPHEMERAL };
+  if (last) out[out.length - 1] = { ...last, cache_control: cacheControl(ttl) };
   return out;
 }
 
@@ -150,14 +161,12 @@ export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinitio
   return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, ...(t.jsonSchema ? { jsonSchema: t.jsonSchema } : {}) }));
 }
 
-/** System blocks: project rules, then the catalog; a cache breakpoint on the last non-empty block. */
-export function buildSystem(prefix: StablePrefix): TextBlockParam[] {
-  const blocks: TextBlockParam[] = [prefix.rules, prefix.catalog]
-    .filter((text) => text.length > 0)
-    .map((text) => ({ type: 'text', text }));
-  const last = blocks.at(-1);
-  if (last) blocks[blocks.length - 1] = { ...last, cache_control: EPHEMERAL };
-  return blocks;
+/**
+ * System blocks: project rules, then the catalog (each left out when empty), each with a cache
+ * breakpoint of `ttl`, so a request without the catalog still reads tools and rules from cache.
+ */
+export function buildSystem(prefix: StablePrefix, ttl: CacheTtl = '5m'): TextBlockParam[] {
+  return [prefix.rules, prefix.catalog].filter((text) => text.length > 0).map((text) => ({ type: 'text', text, cache_control: cacheControl(ttl) }));
 }
 
 /**
@@ -188,6 +197,10 @@ export interface RequestLayoutInput {
   toolChoice?: ToolChoice;
   /** Never together with a forced tool choice (the API refuses it). */
   thinking?: ThinkingParam | null;
+  /** Put the moving breakpoint on the last user message (default true): false on a call no later request reads. */
+  cacheMessages?: boolean;
+  /** TTL of the system breakpoints (the tools carry theirs from buildTools). */
+  prefixTtl?: CacheTtl;
 }
 
 export interface LaidOutRequest {
@@ -211,10 +224,10 @@ export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
     model: input.model,
     max_tokens: input.maxTokens,
     ...(input.thinking ? { thinking: input.thinking } : {}),
-    system: buildSystem(input.prefix),
+    system: buildSystem(input.prefix, input.prefixTtl),
     tools: input.tools,
     ...(input.toolChoice ? { tool_choice: input.toolChoice } : {}),
-    messages: withMessageBreakpoint(input.messages),
+    messages: input.cacheMessages === false ? [...input.messages] : withMessageBreakpoint(input.messages),
   };
 }
 

@@ -94,6 +94,14 @@ export interface StructuredRunSpec<T> {
    * step stays on it. Absent: no fallback. Messages API backend only.
    */
   fallbackModel?: string;
+  /**
+   * A later run continues this conversation (src/app/taskConversation.ts): its last call keeps
+   * its cache breakpoint. Otherwise a forced result call, or a call of a step without tools, has
+   * none (no later request reads what it would write).
+   */
+  keepConversation?: boolean;
+  /** TTL of the cached prefix (tools, system): `1h` when the chain will wait at a human gate. */
+  prefixTtl?: '5m' | '1h';
 }
 
 export interface RunHooks {

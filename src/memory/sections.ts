@@ -111,9 +111,9 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   const titles: SectionTitles = {};
   let order = 0;
   const implementing = phase === 'implementation' || phase === 'deployment-readiness';
-  // Writing and reviewing code needs no list of questions nobody asked, prompts already run or the
-  // cost so far (unless the prompt's own job is about them: EMPHASIS).
-  const quiet = (section: SectionId) => implementing && emphasis[section] === undefined && UNUSED_IN_IMPLEMENTATION.has(section);
+  // Writing and reviewing code needs no list of questions nobody asked or of prompts already run;
+  // the cost so far is for the prompts whose job it is (EMPHASIS) alone, in any phase.
+  const quiet = (section: SectionId) => emphasis[section] === undefined && (section === 'cost' || (implementing && UNUSED_IN_IMPLEMENTATION.has(section)));
   const add = (section: SectionId, text: string, keep: number, recency = 0) => quiet(section) || blocks.push({ section, text, keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep, recency, order: order++ });
   const lastStep = ctx.steps.at(-1)?.n ?? 0;
   const recent = (step: number) => (lastStep ? Math.floor((step / lastStep) * 4) : 0);

@@ -93,7 +93,14 @@ describe('the chain memory, end to end (built binary, a stand-in that marks ever
       expect(promptTokens(calls[0]!)).toBeLessThanOrEqual(9_000);
       const prefix = calls[1]!.usage.cache_read_input_tokens ?? 0;
       expect(prefix).toBeGreaterThan(5_000);
-      expect(calls.slice(1).filter((c) => (c.usage.cache_read_input_tokens ?? 0) < prefix).map((c) => c.id)).toEqual([]);
+      const implementing = (c: (typeof calls)[number]) => c.phase === 'implementation' || c.phase === 'deployment-readiness';
+      expect(calls.slice(1).filter((c) => !implementing(c) && (c.usage.cache_read_input_tokens ?? 0) < prefix).map((c) => c.id)).toEqual([]);
+      // Implementation and readiness requests go without the catalog: each reads the tools and rules.
+      const late = calls.filter(implementing);
+      const rules = late[0]!.usage.cache_read_input_tokens ?? 0;
+      expect(rules).toBeGreaterThan(4_000);
+      expect(rules).toBeLessThan(prefix);
+      expect(late.filter((c) => (c.usage.cache_read_input_tokens ?? 0) < rules).map((c) => c.id)).toEqual([]);
       const laterTurns = calls.filter((c, i) => calls.slice(0, i).some((x) => x.step === c.step));
       expect(laterTurns.length).toBeGreaterThan(8);
       expect(laterTurns.filter((c) => (c.usage.cache_read_input_tokens ?? 0) / promptTokens(c) < 0.85).map((c) => c.id)).toEqual([]);

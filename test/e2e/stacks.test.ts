@@ -385,13 +385,15 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
 
       const more = await w.run('--yes', 'resume', '001', '--more-iterations', '1');
       expect(more.exitCode, more.stderr).toBe(0);
+      // --more-iterations continues tdd_flow_controller's conversation with the last failure as a new user turn.
       const resumed = w.model.turns.slice(calls).find((t) => t.prompt === 'tdd_flow_controller')!;
-      expect(resumed.instructions).toMatch(/<test_output[^>]*>[\s\S]*AC1: GET \/api\/health answers 200/);
-      // node:test's assertion and where it failed, first and once (the memory's entry points to the feedback).
-      expect(resumed.instructions).toMatch(/<test_output[^>]*>\nFAILED AC1: GET \/api\/health answers 200 with status ok — test\/health\.test\.js:16:\d+\n[\s\S]*503 !== 200/);
-      expect(resumed.instructions.split('FAILED AC1: GET /api/health answers 200 with status ok')).toHaveLength(2);
-      expect(resumed.instructions).toMatch(/FAILED AC2: GET \/api\/health needs no session cookie — test\/health\.test\.js:\d+:\d+\n\s+Expected values to be strictly equal:\s+503 !== 200/);
-      expect(resumed.instructions).toContain('its failures, with messages and locations, are in the feedback of this request');
+      expect(resumed.latest).toMatch(/^Next iteration: implementation iteration 2\. <test_output[^>]*>[\s\S]*AC1: GET \/api\/health answers 200/);
+      // node:test's assertion and where it failed, first and once.
+      expect(resumed.latest).toMatch(/<test_output[^>]*>\nFAILED AC1: GET \/api\/health answers 200 with status ok — test\/health\.test\.js:16:\d+\n[\s\S]*503 !== 200/);
+      expect(resumed.latest.split('FAILED AC1: GET /api/health answers 200 with status ok')).toHaveLength(2);
+      expect(resumed.latest).toMatch(/FAILED AC2: GET \/api\/health needs no session cookie — test\/health\.test\.js:\d+:\d+\n\s+Expected values to be strictly equal:\s+503 !== 200/);
+      // The first run's instructions are still the conversation's first message.
+      expect(resumed.instructions).toContain('Prompt: tdd_flow_controller');
       const { ctx } = await onlyChain(ws.root);
       expect(ctx.status).toBe('complete');
       expect(runsOf(ctx)).toEqual(['baseline:green', 'red:red', 'green:red', 'green:green']);

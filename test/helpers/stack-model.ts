@@ -38,11 +38,11 @@ const findings = (input: Record<string, unknown>): ToolUse[] => [{ name: 'record
 /** Creates the scripted model for `script`. */
 export function createStackModel(script: StackScript): StackModel {
   const turns: Turn[] = [];
-  const implementationSteps = new Set<number>();
+  const implementationSteps = new Set<string>();
   const testSteps = new Set<number>();
 
   function write(t: Turn, files: StackFile[], summary: string): ToolUse[] {
-    const next = files.find((f) => !t.results.some((r) => r.name === 'write_file' && r.input.path === f.path && !r.isError));
+    const next = files.find((f) => !t.runResults.some((r) => r.name === 'write_file' && r.input.path === f.path && !r.isError));
     if (t.forced === null && next) return [{ name: 'write_file', input: { path: next.path, content: next.content } }];
     return findings({ summary, findings: files.map((f) => `${f.path} written`) });
   }
@@ -76,7 +76,8 @@ export function createStackModel(script: StackScript): StackModel {
         return write(t, script.tests, `Wrote ${script.tests.map((f) => f.path).join(', ')}; red as expected.`);
       }
       case 'tdd_flow_controller': {
-        implementationSteps.add(t.step);
+        // A run that continues the task's conversation is a new attempt, though its first message names the first run's step.
+        implementationSteps.add(`${t.step}/${t.continued}`);
         const wrong = script.wrongFirst && implementationSteps.size <= script.wrongFirst.times;
         return write(t, wrong ? script.wrongFirst!.files : script.implementation, wrong ? 'First attempt written.' : 'Implemented; the new tests should pass.');
       }

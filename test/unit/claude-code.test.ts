@@ -10,6 +10,7 @@ import { failureOf } from '../../src/llm/claude-code/failure.js';
 import { claudeEnv } from '../../src/llm/claude-code/options.js';
 import { Conversation, ownName, wireName } from '../../src/llm/claude-code/conversation.js';
 import { REPLAY_HEADING, replayPrompt } from '../../src/llm/claude-code/resume.js';
+import { continueConversation, ITERATION_PREFIX } from '../../src/llm/conversation.js';
 import { installCommand } from '../../src/llm/claude-code/sdk.js';
 import { saveTranscript, splitTranscript, type SessionRef } from '../../src/llm/transcript.js';
 import type { StructuredRunSpec } from '../../src/llm/types.js';
@@ -146,6 +147,13 @@ describe('replayPrompt (restarting a step in a new session)', () => {
     const t = readTurn({ messages: [{ role: 'user', content: replayPrompt(spec, saved, { turns: 2, corrections: 0, toolCalls: 0 }).prompt }] });
     expect(t).toMatchObject({ prompt: 'trace_existing_flow', step: 3, turn: 2 });
     expect(t!.results.map((x) => [x.name, x.isError])).toEqual([['list_files', false], ['read_file', false], ['search_code', true]]);
+  });
+
+  it('a conversation continued with a new failure ends with that failure', () => {
+    const continued = continueConversation([...saved, { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 't4', name: 'record_findings', input: {} }] }], 'record_findings', 'tests fail: 404 !== 200');
+    const r = replayPrompt(spec, continued, { turns: 0, corrections: 0, toolCalls: 0 });
+    expect(r.prompt.endsWith(`${ITERATION_PREFIX} tests fail: 404 !== 200`)).toBe(true);
+    expect(r.prompt).toContain(REPLAY_HEADING);
   });
 
   it('without tool calls is just the instructions', () => {

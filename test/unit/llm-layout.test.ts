@@ -43,11 +43,27 @@ describe('request layout', () => {
     expect(() => toolInputSchema('bad', z.string())).toThrow(/must be a zod object/);
   });
 
-  it('puts rules then catalog in the system blocks, breakpoint on the last', () => {
+  it('puts rules then catalog in the system blocks, a breakpoint on each (a request without the catalog still reads the rules)', () => {
     expect(buildSystem(prefix)).toEqual([
-      { type: 'text', text: prefix.rules },
+      { type: 'text', text: prefix.rules, cache_control: { type: 'ephemeral' } },
       { type: 'text', text: prefix.catalog, cache_control: { type: 'ephemeral' } },
     ]);
+    expect(buildSystem({ ...prefix, catalog: '' })).toEqual([{ type: 'text', text: prefix.rules, cache_control: { type: 'ephemeral' } }]);
+  });
+
+  it('caches the prefix for an hour when asked; the message breakpoint keeps the default TTL', () => {
+    const hour = { type: 'ephemeral', ttl: '1h' };
+    expect(buildSystem(prefix, '1h').map((b) => b.cache_control)).toEqual([hour, hour]);
+    expect(buildTools([readFile], undefined, '1h').at(-1)!.cache_control).toEqual(hour);
+    const req = buildRequest({ model: 'm', prefix, tools: buildTools([readFile], undefined, '1h'), messages: [{ role: 'user', content: 'x' }], maxTokens: 10, prefixTtl: '1h' });
+    expect(req.messages[0]!.content).toEqual([{ type: 'text', text: 'x', cache_control: { type: 'ephemeral' } }]);
+    expect(countBreakpoints(req)).toBe(4);
+  });
+
+  it('leaves the message breakpoint out of a call nothing will read', () => {
+    const req = buildRequest({ model: 'm', prefix, tools: buildTools([readFile]), messages: [{ role: 'user', content: 'x' }], maxTokens: 10, cacheMessages: false });
+    expect(req.messages).toEqual([{ role: 'user', content: 'x' }]);
+    expect(countBreakpoints(req)).toBe(3);
   });
 
   it('moves the message breakpoint to the last block of the last user message without changing the input', () => {
@@ -76,7 +92,7 @@ describe('request layout', () => {
   });
 
   it('uses at most 4 breakpoints in a full request', () => {
-    expect(countBreakpoints(request('x'))).toBe(3);
+    expect(countBreakpoints(request('x'))).toBe(4);
   });
 
   it('estimates input tokens as JSON length / 4, rounded up', () => {

@@ -11,6 +11,7 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { noResult, spentIn } from '../agent-loop.js';
 import { handleTurn, toolUses } from '../tool-turn.js';
 import { saveTranscript, splitTranscript, type SessionRef } from '../transcript.js';
+import { ITERATION_PREFIX } from '../conversation.js';
 import type { RunHooks, StructuredRunSpec } from '../types.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
@@ -62,9 +63,12 @@ export function replayPrompt(spec: StructuredRunSpec<unknown>, messages: readonl
     }
   }
   const base = { kind: 'replay' as const, turns: spentSoFar.turns, corrections: spentSoFar.corrections, toolCalls: spentSoFar.toolCalls };
-  if (lines.length === 0) return { ...base, prompt: instructions };
+  // A conversation continued with a new failure (../conversation.ts): the failures, in order, last.
+  const failures = messages.flatMap((m) => (m.role === 'user' ? blocksOf(m).filter((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX)).map((b) => b.text!) : []));
+  const then = failures.length ? `\n\n${failures.join('\n\n')}` : '';
+  if (lines.length === 0) return { ...base, prompt: instructions + then };
   const done = `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. These tool calls were made, turn by turn, and returned what follows; do not make them again:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
-  return { ...base, prompt: instructions + done };
+  return { ...base, prompt: instructions + done + then };
 }
 
 /**
