@@ -2,7 +2,7 @@
 import type { ReferenceChain } from './referenceChain.js';
 
 export const REFERENCE_CHAIN: ReferenceChain = {
-  "source": "claude-exec demo --yes on 2026-12-07: the rate-limit task on the bundled sample app, every gate passed, the built-in scripted model (20 steps, 29 calls); input-side tokens measured on the real requests by the demo server, output tokens the scripted replies",
+  "source": "the demo chain recorded by `npm run cassettes`: the rate-limit task on the bundled sample app, its gates answered with `answer` and `approve`, the built-in scripted model; input-side tokens measured on the real requests by the demo server (src/demo/cache.ts), output tokens those of the scripted replies",
   "goal": "Add rate limiting to POST /notes so that one client cannot flood the API",
   "calls": 29,
   "prompts": {
@@ -52,7 +52,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 203,
-        "cache_creation_input_tokens": 1354,
+        "cache_creation_input_tokens": 1340,
         "cache_read_input_tokens": 7991
       }
     },
@@ -62,7 +62,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 174,
-        "cache_creation_input_tokens": 3460,
+        "cache_creation_input_tokens": 3432,
         "cache_read_input_tokens": 15982
       }
     },
@@ -72,8 +72,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 165,
-        "cache_creation_input_tokens": 2108,
-        "cache_read_input_tokens": 17585
+        "cache_creation_input_tokens": 2088,
+        "cache_read_input_tokens": 17571
       }
     },
     "dependency_analyzer": {
@@ -82,8 +82,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 144,
-        "cache_creation_input_tokens": 1746,
-        "cache_read_input_tokens": 17471
+        "cache_creation_input_tokens": 1725,
+        "cache_read_input_tokens": 17456
       }
     },
     "uncertainty_analysis": {
@@ -92,7 +92,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 116,
-        "cache_creation_input_tokens": 1826,
+        "cache_creation_input_tokens": 1812,
         "cache_read_input_tokens": 7991
       }
     },
@@ -102,7 +102,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 39,
-        "cache_creation_input_tokens": 1781,
+        "cache_creation_input_tokens": 1766,
         "cache_read_input_tokens": 7991
       }
     },
@@ -112,7 +112,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 246,
-        "cache_creation_input_tokens": 2223,
+        "cache_creation_input_tokens": 2209,
         "cache_read_input_tokens": 7991
       }
     },
@@ -122,7 +122,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 246,
-        "cache_creation_input_tokens": 2061,
+        "cache_creation_input_tokens": 2046,
         "cache_read_input_tokens": 7991
       }
     },
@@ -132,7 +132,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 152,
-        "cache_creation_input_tokens": 1841,
+        "cache_creation_input_tokens": 1826,
         "cache_read_input_tokens": 7991
       }
     },
@@ -142,8 +142,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 740,
-        "cache_creation_input_tokens": 3852,
-        "cache_read_input_tokens": 29980
+        "cache_creation_input_tokens": 3838,
+        "cache_read_input_tokens": 29948
       }
     },
     "tdd_flow_controller": {
@@ -152,8 +152,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 770,
-        "cache_creation_input_tokens": 4431,
-        "cache_read_input_tokens": 42601
+        "cache_creation_input_tokens": 4426,
+        "cache_read_input_tokens": 42553
       }
     },
     "code_reviewer": {
@@ -162,8 +162,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 140,
-        "cache_creation_input_tokens": 3655,
-        "cache_read_input_tokens": 19322
+        "cache_creation_input_tokens": 3641,
+        "cache_read_input_tokens": 19308
       }
     },
     "security_scanner": {
@@ -172,8 +172,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 141,
-        "cache_creation_input_tokens": 3745,
-        "cache_read_input_tokens": 19412
+        "cache_creation_input_tokens": 3730,
+        "cache_read_input_tokens": 19397
       }
     },
     "deployment_checker": {
@@ -182,7 +182,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 318,
-        "cache_creation_input_tokens": 3899,
+        "cache_creation_input_tokens": 3884,
         "cache_read_input_tokens": 7991
       }
     },
@@ -192,7 +192,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 74,
-        "cache_creation_input_tokens": 3574,
+        "cache_creation_input_tokens": 3560,
         "cache_read_input_tokens": 7991
       }
     }
