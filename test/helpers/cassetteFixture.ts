@@ -51,7 +51,10 @@ export async function removeDemoRepo(dir: string): Promise<void> {
  * The cassette `file` recorded in workspace `ws`, with what differs from run to run and machine to
  * machine made fixed: the workspace's path (FIXTURE_WORKSPACE), the times, durations and paths the
  * replay masks anyway (maskVolatile), the header's date, and the ids the server made up (message,
- * tool use and request ids, numbered in order of appearance). Returns the gzip bytes.
+ * tool use and request ids, numbered in order of appearance). Returns the gzip bytes. What a
+ * recording still varies in: the usage the demo server counted on a request whose test output had
+ * longer or shorter durations (a token or so); the replay serves the responses as recorded, so
+ * that does not reach the comparison.
  */
 export function fixtureCassette(file: string, ws: string, commit: string): Buffer {
   let text = maskVolatile(gunzipSync(readFileSync(file)).toString('utf8'), [ws]).split('<workspace>').join(FIXTURE_WORKSPACE);
