@@ -12,7 +12,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { forecastOverCapWarning } from '../cost/suggestCap.js';
 import { createChainLogger, type Logger } from '../log.js';
 import type { McpTools } from '../mcp/index.js';
-import { cassettePath } from '../llm/cassette.js';
+import { cassettePath, type GateAnswer } from '../llm/cassette.js';
 import { workspaceCommit } from '../tools/git.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { emitHook } from './hooks.js';
@@ -80,7 +80,7 @@ export function parseUntil(value: string | undefined): Phase | null {
  * Takes the driver lock of `entry`, reads it, applies `prepare`, and drives it (a one-step chain
  * of `prompt run` runs its prompt) until it stops. Returns the outcome; throws only unexpected errors.
  */
-export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => void): Promise<ChainOutcome> {
+export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => GateAnswer | void): Promise<ChainOutcome> {
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   let mcp: McpTools | null = null;
@@ -105,7 +105,8 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     if (ctx.status === 'complete') throw new UsageError(`chain ${ctx.chain_id} is already complete`, `\`claude-exec show ${ctx.chain_id}\` shows its context.`);
     if (opts.until !== undefined) ctx.until_phase = parseUntil(opts.until);
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
-    prepare?.(ctx);
+    // What `prepare` answered (the `answer` command) goes into the cassette once it is open.
+    const answered = prepare?.(ctx);
     session = new ChainSession(entry.path, ctx, base.clock);
     if (opts.family) {
       session.family = opts.family;
@@ -118,6 +119,7 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     const cassette = cassettePath(entry.path);
     if (base.llm.recorder && (opts.record || base.config.record || existsSync(cassette))) {
       base.llm.recorder.open(cassette, { chain_id: ctx.chain_id, goal: ctx.goal, created_at: ctx.created_at, workspace: base.workspace, flags: opts.recordFlags ?? [], ...(await workspaceCommit(base.workspace)) });
+      if (answered) base.llm.recorder.gate(answered, 'recorded');
     }
     mcp = await openMcp(base, log);
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir), mcp);
@@ -309,6 +311,7 @@ export async function answerChain(id: string, answers: Record<string, string>, a
     ctx.pending = ctx.questions.some((q) => open.has(q.id) && q.answer === null)
       ? { kind: 'questions', question_ids: ctx.questions.filter((q) => open.has(q.id) && q.answer === null).map((q) => q.id) }
       : null;
+    return { gate: 'questions', answers: Object.fromEntries(Object.entries(answers).filter(([qid]) => open.has(qid))) };
   });
 }
 

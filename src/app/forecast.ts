@@ -1,30 +1,39 @@
 /**
  * A chain's forecast before its first call (issue 12, `--estimate` and the line at the start of
  * every run): expected cost (USD), calls and duration (ms of model time: the sum of the calls'
- * latencies, so a human's wait at a gate does not count) as a median and an 80% interval (the
- * 10th and 90th percentiles, simple-statistics `quantile`). It rests on, in order:
+ * latencies, so a human's wait at a gate does not count) as a median and an 80% interval. It rests
+ * on, in order:
  *
  * 1. `similar-chains`: at least MIN_SIMILAR complete chains of this contexts directory whose goal
  *    resembles the task (src/app/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
  *    together with the chains of the saved pattern the task matches (its source, and chains that applied it);
- * 2. `prompt-costs`: the runs measured per prompt in every chain read, summed along the feature
- *    flow's straight path (FLOW_PATH: no loops, no rejection) or the chain's workflow's (workflowPath); a prompt never measured counts at its
+ *    the interval is the log-normal prediction interval of their totals (./forecastInterval.ts:
+ *    Student-t, widened for few chains);
+ * 2. `prompt-costs`: the runs measured per prompt in every chain read (recorded chains too: a
+ *    cassette sits beside its chain's context file), summed along the feature flow's straight path
+ *    (FLOW_PATH: no loops, no rejection) or the chain's workflow's (workflowPath); each measured
+ *    prompt's interval is its runs' prediction interval with a spread pooled across prompts; a
+ *    prompt never measured counts as in the reference chain (./referenceChain.ts), else at its
  *    declared cost class (CLASS_TOKENS priced as input tokens of the default model);
- * 3. `declared-classes`: no measurement at all — the declared classes alone.
+ * 3. `reference-chain`: no measurement at all — the reference chain's measured usage per prompt,
+ *    priced at the chain's model, ×/÷ the prior's spread (PRIOR_LOG_SD);
+ * 4. `declared-classes`: a path none of whose prompts the reference chain ran — the declared classes alone.
  *
- * For 2 and 3 the median is the sum of the prompts' medians and the interval the sums of their
- * 10th and 90th percentiles (as if every prompt ran high or low together: wider, never narrower,
- * than independent runs would give). Pure except `forecastFor`, which reads the contexts directory.
+ * For 2–4 the median is the sum of the prompts' medians and the interval the sums of their bounds
+ * (as if every prompt ran high or low together: wider, never narrower, than independent runs
+ * would give). Pure except `forecastFor`, which reads the contexts directory.
  */
 import { quantile } from 'simple-statistics';
 import type { ChainContext } from '../chain/schema.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
-import { priceFor, type PriceTable } from '../cost/prices.js';
+import { costOfCall, priceFor, type PriceTable } from '../cost/prices.js';
 import type { Catalog } from '../library/catalog.js';
 import type { CostEstimate } from '../library/parse.js';
 import type { Step } from '../workflows/schema.js';
 import { walkSteps } from '../workflows/parse.js';
 import { REQUIRED_GATES } from '../phases/machine.js';
+import { predictionRange, sumPredictionRange, withinChainCorrelation, Z90 } from './forecastInterval.js';
+import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js';
 import { rankSimilar } from './similar.js';
 
 export const MIN_SIMILAR = 3;
@@ -100,7 +109,7 @@ export interface Range {
   high: number;
 }
 
-export type ForecastBasis = 'similar-chains' | 'prompt-costs' | 'declared-classes';
+export type ForecastBasis = 'similar-chains' | 'prompt-costs' | 'reference-chain' | 'declared-classes';
 
 export interface Forecast {
   basis: ForecastBasis;
@@ -144,6 +153,11 @@ export function usableHistory(chains: readonly ChainContext[]): ChainContext[] {
   });
 }
 
+/** The 80% prediction interval of `xs` (./forecastInterval.ts); the sample's percentiles when it cannot be made. */
+function predicted(xs: readonly number[]): Range {
+  return predictionRange(xs) ?? rangeOf(xs);
+}
+
 function fromChains(matched: { ctx: ChainContext; similarity: number }[]): Forecast {
   const totals = matched.map((m) => chainTotals(m.ctx));
   const costs = totals.map((t) => t.cost).filter((c): c is number => c !== null);
@@ -152,9 +166,9 @@ function fromChains(matched: { ctx: ChainContext; similarity: number }[]): Forec
     basis: 'similar-chains',
     rests_on: `${matched.length} similar complete chain${matched.length === 1 ? '' : 's'} in this workspace (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''})${costs.length < totals.length ? `; ${totals.length - costs.length} had unpriced calls and are left out of the cost` : ''}`,
     chains: matched.map((m) => ({ chain_id: m.ctx.chain_id, similarity: m.similarity })),
-    cost_usd: costs.length ? rangeOf(costs) : null,
-    calls: rangeOf(totals.map((t) => t.calls)),
-    duration_ms: rangeOf(totals.map((t) => t.ms)),
+    cost_usd: costs.length ? predicted(costs) : null,
+    calls: predicted(totals.map((t) => t.calls)),
+    duration_ms: predicted(totals.map((t) => t.ms)),
   };
 }
 
@@ -162,6 +176,8 @@ interface Run {
   cost: number | null;
   calls: number;
   ms: number;
+  /** The chain_uid it ran in. */
+  chain: string;
 }
 
 /** Every run of each prompt in `chains` (steps that finished), with its calls' cost, count and latency. */
@@ -170,7 +186,7 @@ export function runsByPrompt(chains: readonly ChainContext[]): Map<string, Run[]
   for (const ctx of chains) {
     const byStep = new Map<number, Run>();
     for (const c of ctx.calls) {
-      const r = byStep.get(c.step) ?? { cost: 0, calls: 0, ms: 0 };
+      const r = byStep.get(c.step) ?? { cost: 0, calls: 0, ms: 0, chain: ctx.chain_uid };
       r.calls += 1;
       r.ms += c.latency_ms;
       r.cost = r.cost === null || c.cost_usd === null ? null : r.cost + c.cost_usd;
@@ -189,26 +205,47 @@ export function runsByPrompt(chains: readonly ChainContext[]): Map<string, Run[]
 
 const add = (a: Range, b: Range): Range => ({ median: a.median + b.median, low: a.low + b.low, high: a.high + b.high });
 const zero = (): Range => ({ median: 0, low: 0, high: 0 });
+/** `x` with the prior's 80% spread around it (×/÷ exp(z · PRIOR_LOG_SD)). */
+const spread = (x: number): Range => ({ median: x, low: x / Math.exp(Z90 * PRIOR_LOG_SD), high: x * Math.exp(Z90 * PRIOR_LOG_SD) });
+
+/**
+ * The 80% interval of the measured prompts' sum along the path for one figure (`pick`: cost, calls
+ * or model time of a run): the log-normal sum of ./forecastInterval.ts with the within-chain
+ * correlation the history shows; the sum of the runs' percentiles when a value is zero. Null when
+ * a prompt has no run with that figure (unpriced).
+ */
+function measuredSum(runs: Map<string, Run[]>, measuredPath: readonly string[], pick: (r: Run) => number | null): Range | null {
+  const values = (name: string) => runs.get(name)!.flatMap((r) => (pick(r) === null ? [] : [{ value: pick(r)!, chain: r.chain }]));
+  const terms = measuredPath.map((n) => values(n).map((v) => v.value));
+  if (terms.some((t) => !t.length)) return null;
+  const rho = withinChainCorrelation([...new Set(measuredPath)].map(values));
+  return sumPredictionRange(terms, rho, PRIOR_LOG_SD) ?? terms.map((t) => rangeOf(t)).reduce(add, zero());
+}
 
 function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName: string, catalog: Catalog, model: string, prices: PriceTable): Forecast {
   const inputRate = priceFor(prices, model)?.input_mtok ?? null;
-  let cost: Range | null = zero();
-  let calls = zero();
-  let ms: Range | null = zero();
   const measured: Record<string, number> = {};
+  for (const name of path) measured[name] = (runs.get(name) ?? []).length;
+  const measuredPath = path.filter((n) => measured[n]! > 0);
+  // The measured prompts as one sum; the others (priors) added as if they ran high or low together.
+  let cost: Range | null = measuredPath.length ? measuredSum(runs, measuredPath, (r) => r.cost) : zero();
+  let calls = measuredPath.length ? measuredSum(runs, measuredPath, (r) => r.calls)! : zero();
+  let ms: Range | null = measuredPath.length ? measuredSum(runs, measuredPath, (r) => r.ms) : zero();
   let declared = 0;
+  let fromReference = 0;
   for (const name of path) {
-    const list = runs.get(name) ?? [];
-    measured[name] = list.length;
-    if (list.length) {
-      calls = add(calls, rangeOf(list.map((r) => r.calls)));
-      if (ms) ms = add(ms, rangeOf(list.map((r) => r.ms)));
-      const priced = list.map((r) => r.cost).filter((c): c is number => c !== null);
-      cost = cost && priced.length ? add(cost, rangeOf(priced)) : null;
+    if (measured[name]! > 0) continue;
+    ms = null;
+    const ref = REFERENCE_CHAIN.prompts[name];
+    if (ref) {
+      // The reference chain's run of this prompt, priced at this chain's model.
+      fromReference += 1;
+      calls = add(calls, spread(ref.calls / Math.max(1, ref.runs)));
+      const usd = costOfCall(perRunUsage(ref), model, prices).cost_usd;
+      cost = cost && usd !== null ? add(cost, spread(usd)) : null;
       continue;
     }
     declared += 1;
-    ms = null;
     calls = add(calls, { median: 1, low: 1, high: 1 });
     const [lo, mid, hi] = CLASS_TOKENS[catalog.get(name)?.cost_estimate ?? 'medium'];
     cost = cost && inputRate !== null ? add(cost, { low: (lo * inputRate) / 1e6, median: (mid * inputRate) / 1e6, high: (hi * inputRate) / 1e6 }) : null;
@@ -216,10 +253,14 @@ function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName
   const steps = path.length;
   const counts = Object.values(measured).filter((n) => n > 0);
   const each = counts.length ? (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each` : `${Math.min(...counts)}–${Math.max(...counts)} runs each`) : '';
-  if (declared === steps) {
+  const unmeasured = [fromReference ? `${fromReference} as in the reference chain` : '', declared ? `${declared} at their declared class` : ''].filter(Boolean).join(', ');
+  if (declared + fromReference === steps) {
+    const prior = fromReference > 0;
     return {
-      basis: 'declared-classes',
-      rests_on: `no measured runs yet: the declared cost classes of the ${steps} prompts on ${pathName}, one call each, priced as ${model} input tokens (loops, agent turns and cached reads not counted)`,
+      basis: prior ? 'reference-chain' : 'declared-classes',
+      rests_on: prior
+        ? `no measured runs yet: the ${steps} prompts on ${pathName} as they ran in the reference chain (its measured usage, priced as ${model}${declared ? `; ${declared} not in it, at their declared class` : ''}), 80% interval ×/÷ ${Math.exp(Z90 * PRIOR_LOG_SD).toFixed(1)} (loops and rejections not counted)`
+        : `no measured runs yet: the declared cost classes of the ${steps} prompts on ${pathName}, one call each, priced as ${model} input tokens (loops, agent turns and cached reads not counted)`,
       chains: [],
       cost_usd: cost,
       calls,
@@ -228,7 +269,7 @@ function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName
   }
   return {
     basis: 'prompt-costs',
-    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared} of the ${steps} prompts on ${pathName}${declared ? ` (${declared} at their declared class)` : ''}, summed (loops and rejections not counted)`,
+    rests_on: `no similar complete chain: measured runs (${each}) of ${steps - declared - fromReference} of the ${steps} prompts on ${pathName}${unmeasured ? ` (${unmeasured})` : ''}, summed (loops and rejections not counted)`,
     chains: [],
     cost_usd: cost,
     calls,

@@ -26,7 +26,8 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
   let answers: Record<string, string>;
   let by: 'user' | 'assumed';
   const forked = ctx.fork?.answers;
-  if (forked && open.every((q) => forked[q.id] !== undefined)) {
+  const fromFork = Boolean(forked && open.every((q) => forked[q.id] !== undefined));
+  if (forked && fromFork) {
     // A fork answers as its source did, with the fork's --answer changes.
     answers = Object.fromEntries(open.map((q) => [q.id, forked[q.id]!]));
     by = 'user';
@@ -50,6 +51,7 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
       hint(ctx.chain_id, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`),
     );
   }
+  deps.llm.recorder?.gate({ gate: 'questions', answers }, fromFork ? 'fork' : by === 'assumed' ? 'yes' : 'user');
   await session.update((c) => {
     const record = c.phase_history.at(-1);
     for (const q of c.questions) {
@@ -100,6 +102,7 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
       hint(ctx.chain_id, `Approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why" / --more-info "question")`),
     );
   }
+  deps.llm.recorder?.gate({ gate: 'solution', response: answer.response, note: answer.response === 'approved' ? null : answer.note }, fromSource ? 'fork' : recorded && recorded.kind === 'solution' ? 'recorded' : deps.yes ? 'yes' : 'user');
   await session.update((c) => {
     c.approval_history.push({
       phase: c.current_phase,
@@ -123,6 +126,8 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
   let decision: ApprovalDecision;
   let all = false;
   let by: string | null = null;
+  let asked = false;
+  const fromRecord = Boolean(recorded && recorded.kind === 'file-change' && recorded.path === change.path);
   if (recorded && recorded.kind === 'file-change' && recorded.path === change.path) {
     decision = recorded.response === 'approved' ? { approved: true } : { approved: false, reason: recorded.note ?? 'rejected' };
   } else if (ctx.approve_all_changes && ctx.current_phase === 'implementation') {
@@ -132,6 +137,7 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
     decision = { approved: true };
   } else if (deps.ui.interactive) {
     await emitHook(session, deps, 'gate', { gate: { kind: 'file-change', message: `chain ${ctx.chain_id} asks for approval of a change to ${change.path}` }, files: [change.path] });
+    asked = true;
     const r = await deps.ui.confirmChange(change);
     all = r.approved && r.all === true;
     decision = r.approved ? { approved: true } : r;
@@ -146,6 +152,8 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
       hint(ctx.chain_id, `Review the diff with \`claude-exec pending ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),
     );
   }
+  // Changes approved with "all" follow the one answer that said so: a replay answers that one.
+  if (by === null) deps.llm.recorder?.gate({ gate: 'file-change', path: change.path, approved: decision.approved, reason: decision.approved ? null : decision.reason, all }, fromRecord ? 'recorded' : deps.yes && !asked ? 'yes' : 'user');
   await session.update((c) => {
     c.approval_history.push({
       phase: c.current_phase,

@@ -22,7 +22,7 @@ import { createPatch } from 'diff';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { git as runGit } from '../git/run.js';
-import { readCassette, type CassetteExchange, type CassetteHeader } from '../llm/cassette.js';
+import { readCassette, readGates, type CassetteExchange, type CassetteGate, type CassetteHeader } from '../llm/cassette.js';
 
 export interface ReplayDifference {
   /** The recorded exchange the request was answered with. */
@@ -186,8 +186,8 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
   } catch (err) {
     throw new UsageError(`cannot replay ${opts.cassette}: ${(err as Error).message}`);
   }
-  const header = records[0] as CassetteHeader;
-  const exchanges = records.slice(1) as CassetteExchange[];
+  const [header, ...exchanges] = records;
+  const gates = readGates(opts.cassette);
   if (!header.commit) throw new UsageError(`${opts.cassette} has no starting commit (the chain ran outside git or before the first commit)`, 'Replay needs the workspace as it was: record in a git repository with a commit.');
   const git = (args: string[]) => runGit(opts.repo, args);
   if ((await git(['cat-file', '-e', `${header.commit}^{commit}`])).exitCode !== 0) {
@@ -208,7 +208,8 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
     if (existsSync(modules) && !existsSync(path.join(cwd, 'node_modules'))) await symlink(await realpath(modules), path.join(cwd, 'node_modules'), 'dir');
     const env: Record<string, string> = {};
     for (const k of ['PATH', 'HOME', 'LANG', 'TERM', 'XDG_CONFIG_HOME', 'CLAUDE_EXEC_USER_PROMPTS', 'CLAUDE_EXEC_USER_PATTERNS', 'NO_COLOR']) if (opts.env[k]) env[k] = opts.env[k]!;
-    const child = execa(process.execPath, [opts.bin, ...header.flags, '--', header.goal], {
+    // The gates answer as recorded (src/app/replayGates.ts); gates passed with --yes need no answer.
+    const child = execa(process.execPath, [opts.bin, ...header.flags, '--replay-gates', opts.cassette, '--', header.goal], {
       cwd,
       env: { ...env, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'replay-no-key' },
       extendEnv: false,
@@ -238,7 +239,7 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
       updated: false,
     };
     if (opts.update && (report.differences.length || report.unused || report.requests !== report.recorded)) {
-      await rewriteCassette(opts.cassette, header, exchanges, server.sent);
+      await rewriteCassette(opts.cassette, header, exchanges, gates, server.sent, cwdOf.replace(/\/$/, ''));
       report.updated = true;
     }
     return report;
@@ -249,15 +250,22 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
   }
 }
 
-/** The cassette with each answered exchange's request replaced by the one sent now, in the order sent; unused ones dropped. */
-async function rewriteCassette(file: string, header: CassetteHeader, exchanges: CassetteExchange[], sent: { seq: number; body: unknown }[]): Promise<void> {
+/**
+ * The cassette with each answered exchange's request replaced by the one sent now, in the order
+ * sent (unused ones dropped), and its gates kept. The replay's worktree path in the new requests
+ * is written back as the recorded workspace's, so the next replay compares them as recorded.
+ */
+async function rewriteCassette(file: string, header: CassetteHeader, exchanges: CassetteExchange[], gates: CassetteGate[], sent: { seq: number; body: unknown }[], replayRoot: string): Promise<void> {
   const bySeq = new Map(exchanges.map((x) => [x.seq, x]));
-  const members = [gzipSync(`${JSON.stringify(header)}\n`)];
+  const lines = [`${JSON.stringify(header)}\n`];
+  const asRecorded = (body: unknown): unknown => (replayRoot.length > 1 ? JSON.parse(JSON.stringify(body).split(replayRoot).join(header.workspace)) : body);
   sent.forEach((s, i) => {
     const x = bySeq.get(s.seq)!;
-    members.push(gzipSync(`${JSON.stringify({ ...x, seq: i, request: { ...x.request, body: s.body } })}\n`));
+    lines.push(`${JSON.stringify({ ...x, seq: i, request: { ...x.request, body: asRecorded(s.body) } })}\n`);
   });
+  for (const g of gates) lines.push(`${JSON.stringify(g)}\n`);
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, Buffer.concat(members));
+  // One gzip member (the requests' shared prefix compresses away); a recording appends more.
+  await writeFile(tmp, gzipSync(lines.join(''), { level: 9 }));
   await rename(tmp, file);
 }

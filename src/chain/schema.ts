@@ -516,7 +516,7 @@ const RangeSchema = z.object({ median: z.number().min(0), low: z.number().min(0)
 
 /** The forecast made before the chain's first call (src/app/forecast.ts): median and 80% interval. */
 export const ForecastSchema = z.object({
-  basis: z.enum(['similar-chains', 'prompt-costs', 'declared-classes']),
+  basis: z.enum(['similar-chains', 'prompt-costs', 'reference-chain', 'declared-classes']),
   rests_on: z.string(),
   chains: z.array(z.object({ chain_id: z.string(), similarity: unit })),
   cost_usd: RangeSchema.nullable(),

@@ -7,7 +7,9 @@
  * Format: gzip members appended one per record (a multi-member gzip file is one valid gzip stream),
  * each holding one JSON line: first a `header` (the chain, its goal, the flags that shape its
  * requests, the workspace's starting commit), then one `exchange` per HTTP request in the order the
- * requests were sent. No header of the request is kept (so neither `x-api-key` nor `authorization`);
+ * requests were sent, and one `gate` per human gate the chain passed (questions answered, the
+ * solution decided, a file change decided), so a replay gives the same answers at the gates
+ * (src/app/replayGates.ts). No header of the request is kept (so neither `x-api-key` nor `authorization`);
  * the values of the known secrets are replaced with `[redacted]` wherever they appear.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
@@ -39,7 +41,21 @@ export interface CassetteExchange {
   response: { status: number; content_type: string | null; request_id: string | null; body: string };
 }
 
-export type CassetteRecord = CassetteHeader | CassetteExchange;
+/** What a gate was answered with: the answers by question id, the solution decision, or a file change's. */
+export type GateAnswer =
+  | { gate: 'questions'; answers: Record<string, string> }
+  | { gate: 'solution'; response: 'approved' | 'rejected' | 'more-info'; note: string | null }
+  | { gate: 'file-change'; path: string; approved: boolean; reason: string | null; all: boolean };
+
+export type CassetteGate = {
+  kind: 'gate';
+  /** Exchanges sent before the gate was answered. */
+  after: number;
+  /** Who answered: at a terminal, a recorded answer (`answer`/`approve`), --yes, or a fork repeating its source. */
+  by: 'user' | 'recorded' | 'yes' | 'fork';
+} & GateAnswer;
+
+export type CassetteRecord = CassetteHeader | CassetteExchange | CassetteGate;
 
 /** Where the cassette of the chain saved in `contextFile` is. */
 export function cassettePath(contextFile: string): string {
@@ -76,6 +92,17 @@ export class CassetteRecorder {
       appendFileSync(file, gzipSync(`${JSON.stringify({ kind: 'header', cassette: CASSETTE_VERSION, ...header })}\n`));
     }
     this.file = file;
+  }
+
+  /** Appends how a gate was answered (nothing while no cassette is open). Never throws: a chain does not fail for its cassette. */
+  gate(answer: GateAnswer, by: CassetteGate['by']): void {
+    if (!this.file) return;
+    try {
+      const record: CassetteGate = { kind: 'gate', after: this.seq, by, ...answer };
+      appendFileSync(this.file, gzipSync(`${JSON.stringify(record)}\n`));
+    } catch {
+      // the recording misses this gate; the replay then stops at it
+    }
   }
 
   /** Resolves once every exchange recorded so far is written. */
@@ -116,16 +143,26 @@ export class CassetteRecorder {
   };
 }
 
-/**
- * The records of cassette `file`, exchanges sorted by `seq`. Throws Error for a file that is not a
- * cassette (no header first, or a newer version).
- */
-export function readCassette(file: string): CassetteRecord[] {
+function readRecords(file: string): CassetteRecord[] {
   const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter(Boolean);
   const records = lines.map((l) => JSON.parse(l) as CassetteRecord);
   const header = records[0];
   if (header?.kind !== 'header') throw new Error(`${file} is not a claude-exec cassette (no header)`);
   if (header.cassette > CASSETTE_VERSION) throw new Error(`${file} was written by a newer claude-exec (cassette version ${header.cassette}; this version reads ${CASSETTE_VERSION})`);
+  return records;
+}
+
+/**
+ * The header and exchanges of cassette `file`, exchanges sorted by `seq` (gates left out: `readGates`).
+ * Throws Error for a file that is not a cassette (no header first, or a newer version).
+ */
+export function readCassette(file: string): [CassetteHeader, ...CassetteExchange[]] {
+  const records = readRecords(file);
   const exchanges = records.filter((r): r is CassetteExchange => r.kind === 'exchange').sort((a, b) => a.seq - b.seq);
-  return [header, ...exchanges];
+  return [records[0] as CassetteHeader, ...exchanges];
+}
+
+/** The gates of cassette `file`, in the order they were answered. Throws as `readCassette`. */
+export function readGates(file: string): CassetteGate[] {
+  return readRecords(file).filter((r): r is CassetteGate => r.kind === 'gate');
 }

@@ -36,6 +36,26 @@ function lastBytes(text: string, max: number): string {
 }
 
 /**
+ * The last whole lines of `text` within about `max` bytes, counting each decimal number (a
+ * duration such as `duration_ms: 12.3456`) as if it were `0.0`, so which lines are kept does not
+ * change from run to run with the timings (a replay compares them); lastBytes when the last line
+ * alone is over the budget.
+ */
+function lastLines(text: string, max: number): string {
+  if (bytes(text) <= max) return text;
+  const lines = text.split('\n');
+  let used = 0;
+  let from = lines.length;
+  while (from > 0) {
+    const size = bytes(lines[from - 1]!.replace(/\d+\.\d+/g, '0.0')) + 1;
+    if (used + size > max) break;
+    used += size;
+    from -= 1;
+  }
+  return from === lines.length ? lastBytes(text, max) : lines.slice(from).join('\n');
+}
+
+/**
  * Pure: the digest of a run within `maxBytes` (UTF-8; default 3,600). Blocks are kept whole in
  * order while they fit; the first is clipped rather than dropped; the rest are named in a last
  * line (`left out for the 3600-byte budget: …`). Without failures: the summary and the output's
@@ -109,5 +129,5 @@ export function presentTestOutput(output: string, maxBytes: number): string {
   const summary = countsText({ ...report, broken: report.broken.length });
   const digest = failureDigest({ failures: report.failures, failing: report.failing, summary, output: readable }, Math.min(DIGEST_BYTES, Math.floor(maxBytes / 2)));
   const head = `${digest}\n\nThe output's last lines:\n`;
-  return head + lastBytes(readable.trimEnd(), Math.max(0, Math.min(TOOL_TAIL_BYTES, maxBytes - bytes(head))));
+  return head + lastLines(readable.trimEnd(), Math.max(0, Math.min(TOOL_TAIL_BYTES, maxBytes - bytes(head))));
 }

@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { quantile } from 'simple-statistics';
+import { predictionRange } from '../../src/app/forecastInterval.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { contextFiles, jsonOut, readContext, setupE2e, type E2e } from '../helpers/e2e.js';
@@ -37,11 +37,13 @@ describe('the forecast', () => {
     expect(doc.schema).toBe('claude-exec/estimate@1');
     expect(doc.forecast.basis).toBe('similar-chains');
     expect(doc.forecast.chains.map((c) => c.chain_id).sort()).toEqual(jwt.map((p) => p.ctx.chain_id).sort());
-    const costs = jwt.map((p) => p.ctx.calls.reduce((n, c) => n + c.cost_usd!, 0)).sort((a, b) => a - b);
-    expect(doc.forecast.cost_usd.median).toBeCloseTo(quantile(costs, 0.5), 5);
-    expect(doc.forecast.cost_usd.low).toBeCloseTo(quantile(costs, 0.1), 5);
-    expect(doc.forecast.cost_usd.high).toBeCloseTo(quantile(costs, 0.9), 5);
-    expect(doc.forecast.calls.median).toBe(quantile(jwt.map((p) => p.ctx.calls.length), 0.5));
+    // The log-normal 80% prediction interval of the 5 similar chains' totals (--json prints 6 decimals).
+    const costs = jwt.map((p) => p.ctx.calls.reduce((n, c) => n + c.cost_usd!, 0));
+    const expected = predictionRange(costs)!;
+    expect(doc.forecast.cost_usd.median).toBeCloseTo(expected.median, 5);
+    expect(doc.forecast.cost_usd.low).toBeCloseTo(expected.low, 5);
+    expect(doc.forecast.cost_usd.high).toBeCloseTo(expected.high, 5);
+    expect(doc.forecast.calls.median).toBeCloseTo(predictionRange(jwt.map((p) => p.ctx.calls.length))!.median, 5);
 
     const text = await e.run('Add JWT auth to the Express app', '--estimate');
     expect(text.exitCode, text.stderr).toBe(0);
@@ -59,18 +61,18 @@ describe('the forecast', () => {
     e = await setupE2e();
     const r = await e.run('--yes', GOAL);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/forecast: \$[\d.]+ \(80%: [^)]+\) · 18 calls \(18–18\) — rests on no measured runs yet/);
+    expect(r.stderr).toMatch(/forecast: \$[\d.]+ \(80%: [^)]+\) · 26 calls \(9–72\) — rests on no measured runs yet: the 18 prompts on the feature flow's straight path as they ran in the reference chain/);
     const [file] = await contextFiles(e.ws.root);
     const ctx = readContext(file!);
-    expect(ctx.forecast).toMatchObject({ basis: 'declared-classes', calls: { median: 18 } });
+    expect(ctx.forecast).toMatchObject({ basis: 'reference-chain', calls: { median: 26 } });
     const cost = jsonOut(await e.run('chain-cost', ctx.chain_id, '--json')) as { forecast: { basis: string; cost_usd: { median: number } }; calls: number; model_time_ms: number };
     // --json prints money to 6 decimals.
-    expect(cost.forecast).toMatchObject({ basis: 'declared-classes', rests_on: ctx.forecast!.rests_on, calls: ctx.forecast!.calls });
+    expect(cost.forecast).toMatchObject({ basis: 'reference-chain', rests_on: ctx.forecast!.rests_on, calls: { median: 26 } });
     expect(cost.forecast.cost_usd.median).toBeCloseTo(ctx.forecast!.cost_usd!.median, 5);
     expect(cost.model_time_ms).toBeCloseTo(ctx.calls.reduce((n, c) => n + c.latency_ms, 0), 6);
     expect(cost.calls).toBe(ctx.calls.length);
     const text = await e.run('chain-cost', ctx.chain_id);
-    expect(text.stdout).toMatch(/Forecast \(declared-classes; rests on no measured runs yet[^\n]*\n {4}cost: forecast \$[\d.]+ \(80%: [^)]+\), actual \$[\d.]+, (inside|above|below) the interval\n {4}calls: forecast 18 \(80%: 18–18\), actual \d+, (inside|above) the interval\n {4}model time: no forecast/);
+    expect(text.stdout).toMatch(/Forecast \(reference-chain; rests on no measured runs yet[^\n]*\n {4}cost: forecast \$[\d.]+ \(80%: [^)]+\), actual \$[\d.]+, (inside|above|below) the interval\n {4}calls: forecast 26 \(80%: 9–72\), actual \d+, (inside|above|below) the interval\n {4}model time: no forecast/);
   }, E2E_TIMEOUT_MS);
 
   it('prompts list shows the measured cost class beside the declared one', async () => {

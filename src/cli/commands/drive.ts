@@ -3,7 +3,7 @@
  */
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
@@ -28,7 +28,10 @@ export async function setup(cmd: Command) {
   const trusted = await ensureTrust(opts.cwd, { trust: opts.trust, io });
   const stderrColor = !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
-  const base = await createBaseDeps(opts.cwd, { ui, yes: opts.yes, trusted, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+  // `replay` answers the gates as the recording did (src/app/replayGates.ts).
+  const replayGates = (cmd.opts() as { replayGates?: string }).replayGates;
+  const gated = replayGates ? (await import('../../app/replayGates.js')).replayGateUi(ui, (await import('../../llm/cassette.js')).readGates(replayGates)) : ui;
+  const base = await createBaseDeps(opts.cwd, { ui: gated, yes: opts.yes, trusted, ...(opts.backend ? { backend: opts.backend } : {}), ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
   const driveOpts = {
     contextsDir: contextsDir(opts),
     verbose: opts.verbose,
@@ -144,6 +147,7 @@ export function register(program: Command): void {
     .option('--workflow <name>', 'the workflow to run: feature (default), bugfix, review, plan, refactor, docs, or your own (`claude-exec workflows list`)')
     .option('--split', 'plan sub-chains with parallel_work_planner, approve the split (or --yes), run them in parallel git worktrees; `claude-exec apply ID` applies their patches')
     .option('--record', 'keep every request and response in a cassette beside the context file (chain-NNN-….cassette.jsonl.gz; `claude-exec replay` re-runs it offline)')
+    .addOption(new Option('--replay-gates <cassette>', 'answer the gates as in this cassette (what `claude-exec replay` runs the chain with)').hideHelp())
     .action(async (task: string[], o: { estimate?: boolean; pattern?: string | false; workflow?: string; split?: boolean; record?: boolean }, cmd: Command) => {
       if (!task.length) {
         cmd.parent?.outputHelp();
