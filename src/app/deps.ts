@@ -11,6 +11,7 @@ import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
 import { CassetteRecorder } from '../llm/cassette.js';
 import type { LlmClient, StablePrefix } from '../llm/types.js';
+import type { DetectedCheck } from '../tools/checkCommands.js';
 import type { Catalog, CostClasses } from '../library/catalog.js';
 import { selectablePrompts, serializeCatalog } from '../library/catalog.js';
 import type { PromptDoc } from '../library/parse.js';
@@ -48,6 +49,8 @@ export interface DriveDeps extends BaseDeps {
   tokenCounting?: 'unsupported';
   /** The OS sandbox of every command run for the model (config `sandbox`). */
   sandbox: Sandbox;
+  /** The chain's checks besides its tests (typecheck, lint, build: ./checks.ts); absent = none. */
+  checks?: DetectedCheck[];
 }
 
 /**

@@ -125,7 +125,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   }
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
-  const tools = stepTools(doc.tools, phase, deps.config.caps);
+  const tools = stepTools(doc.tools, phase, deps.config.caps, deps.tools.map((t) => t.name));
   instructions += `\n\n${enabledToolsLine(tools.names, result.name)}`;
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) instructions += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   const model = modelFor(session, doc, run);
