@@ -6,6 +6,7 @@
 import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
 import type { DetectedCheck } from './checkCommands.js';
+import { parseCheck } from './parseCheck.js';
 import { runCheckTool } from './runCheck.js';
 import { runTestsTool } from './runTests.js';
 import type { Sandbox } from './sandbox.js';
@@ -47,7 +48,8 @@ export interface WorkspaceToolOptions {
  */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
   const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}) };
-  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten };
+  const sandbox = opts.sandbox ? { sandbox: opts.sandbox } : {};
+  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten, parseCheck: (rel: string, text: string) => parseCheck(rel, text, { root: opts.root, ...sandbox }) };
   const tools: AgentTool[] = [
     listFilesTool(read),
     readFileTool(read),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { writeFileDurableSync } from '../durable.js';
+import type { ParseOutcome } from './parseCheck.js';
 import { resolveInWorkspace } from './pathGuard.js';
 import { fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
@@ -34,6 +35,11 @@ export interface WriteToolContext {
   root: string;
   approve: ApproveChange;
   onWritten: OnWritten;
+  /**
+   * Checks a written file still parses (./parseCheck.ts). A problem keeps the write and makes the
+   * tool result an error naming line:col, so the model fixes it; a note is appended to the result.
+   */
+  parseCheck?: (rel: string, text: string) => Promise<ParseOutcome>;
 }
 
 export const WriteFileInput = z.object({
@@ -78,7 +84,8 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
     description:
       'Create a file or replace its entire content. The change is shown to the user as a diff and applied only if ' +
       'approved; a rejection returns the reason, so adapt and try again. Prefer edit_file for changing part of an ' +
-      'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example.',
+      'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example. A JavaScript, ' +
+      'TypeScript, JSON or Python file that no longer parses comes back as an error naming line:col (the write is kept).',
     inputSchema: WriteFileInput,
     pathArgs: ['path'],
     run(input) {
@@ -111,7 +118,7 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
       'Replace one exact occurrence of old_string with new_string in an existing file. old_string must match the ' +
       'file byte for byte (copy it from read_file output without the line-number prefix) and occur exactly once; ' +
       'include surrounding lines to make it unique. The change is shown to the user as a diff and applied only if ' +
-      'approved; a rejection returns the reason.',
+      'approved; a rejection returns the reason. An edit that leaves the file unparseable comes back as an error naming line:col.',
     inputSchema: EditFileInput,
     pathArgs: ['path'],
     run(input) {
@@ -139,7 +146,7 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
   };
 }
 
-/** Diff → approval → (unchanged since read?) → atomic write → onWritten. `before` null = new file. */
+/** Diff → approval → (unchanged since read?) → atomic write → onWritten → parse check. `before` null = new file. */
 async function applyChange(
   ctx: WriteToolContext,
   abs: string,
@@ -160,7 +167,10 @@ async function applyChange(
   writeFileDurableSync(abs, after);
   await ctx.onWritten(rel, { isTest: isTestPath(rel) });
   const stats = diffStats(diff);
-  return { content: `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)` };
+  const done = `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)`;
+  const parsed = ctx.parseCheck ? await ctx.parseCheck(rel, after) : { ok: true as const };
+  if (!parsed.ok) return fail(`${done}, but it no longer parses: ${rel}:${parsed.problem}. The write was kept; fix the file (edit_file) before anything else.`);
+  return { content: parsed.note ? `${done} (${parsed.note})` : done };
 }
 
 function diffStats(diff: string): { added: number; removed: number } {
