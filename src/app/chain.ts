@@ -3,6 +3,7 @@
  * approval gate. Each takes the driver lock, drives until the chain stops, and returns the
  * outcome as data (with the typed error that decides the exit code, if any).
  */
+import { buildRepoMap } from './repoMap.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PHASES, type ChainContext, type PatternUse, type Phase } from '../chain/schema.js';
@@ -116,6 +117,8 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
       base.llm.recorder.open(cassette, { chain_id: ctx.chain_id, goal: ctx.goal, created_at: ctx.created_at, workspace: base.workspace, flags: opts.recordFlags ?? [], ...(await workspaceCommit(base.workspace)) });
     }
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
+    // The map of the workspace, made once per run, ends the cached system prefix (src/memory/repoMap.ts).
+    deps.prefix = { ...deps.prefix, repoMap: await buildRepoMap(base.workspace, entry.dir) };
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     const spec = specPath(entry.path, specsDirOf(base));

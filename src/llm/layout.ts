@@ -4,7 +4,7 @@
  * Order of the cached prefix, as the Messages API reads it: tools → system → messages.
  * Breakpoints (at most 4 are allowed; we use 3):
  *   1. the last tool definition (all tools, then the two result tools, in a fixed order);
- *   2. the last system block (project rules, then the prompt catalog);
+ *   2. the last system block (project rules, the prompt catalog, then the repository map);
  *   3. the last content block of the last user message, a moving breakpoint so each turn of an
  *      agent loop reads the earlier turns from cache.
  * Tools and system never depend on the step's instructions, so they are byte-identical on every
@@ -148,9 +148,14 @@ export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinitio
   return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema }));
 }
 
-/** System blocks: project rules, then the catalog; a cache breakpoint on the last non-empty block. */
+/**
+ * System blocks: project rules, then the catalog, then the repository map (when the chain has
+ * one); a cache breakpoint on the last non-empty block. The map is on every call of the chain, not
+ * only those with tools: a system prefix that differed between steps would be written to the cache
+ * twice, and the map is at most 2,000 tokens, read from cache after the first call.
+ */
 export function buildSystem(prefix: StablePrefix): TextBlockParam[] {
-  const blocks: TextBlockParam[] = [prefix.rules, prefix.catalog]
+  const blocks: TextBlockParam[] = [prefix.rules, prefix.catalog, prefix.repoMap ?? '']
     .filter((text) => text.length > 0)
     .map((text) => ({ type: 'text', text }));
   const last = blocks.at(-1);
