@@ -30,17 +30,71 @@ export function lineCol(text: string, offset: number): string {
   return `${line}:${offset - before.lastIndexOf('\n')}`;
 }
 
-/** Pure: the JSON problem of `text`, or null (JSON.parse's message, with line:col from its position). */
+/**
+ * Pure: the offset where `text` stops being JSON (RFC 8259), or -1 when it is JSON. A small scanner,
+ * because JSON.parse names no position for some errors (`Unexpected token '}'` in Node 20).
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const value = (): boolean => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return (i++, true);
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"' || !string()) return false;
+          ws();
+          if (text[i] !== ':') return false;
+          i++;
+        }
+        if (!value()) return false;
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) return (i++, true);
+        else return false;
+      }
+    }
+    if (c === '"') return string();
+    for (const word of ['true', 'false', 'null']) if (text.startsWith(word, i)) return ((i += word.length), true);
+    const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (m) return ((i += m[0].length), true);
+    return false;
+  };
+  const string = (): boolean => {
+    i++;
+    while (i < text.length) {
+      const c = text[i]!;
+      if (c === '"') return (i++, true);
+      if (c < ' ') return false;
+      if (c === '\\') {
+        if (!/^(?:["\\/bfnrt]|u[0-9a-fA-F]{4})/.test(text.slice(i + 1, i + 6))) return ((i += 1), false);
+        i += text[i + 1] === 'u' ? 6 : 2;
+      } else i++;
+    }
+    return false;
+  };
+  if (!value()) return i;
+  ws();
+  return i < text.length ? i : -1;
+}
+
+/** Pure: the JSON problem of `text` as `line:col message`, or null (JSON.parse decides; the scanner places it). */
 export function jsonProblem(text: string): string | null {
   try {
     JSON.parse(text);
     return null;
   } catch (err) {
-    const message = (err as Error).message;
-    const at = /position (\d+)/.exec(message);
-    const lc = /line (\d+) column (\d+)/.exec(message);
-    const where = lc ? `${lc[1]}:${lc[2]}` : at ? lineCol(text, Number(at[1])) : null;
-    return `${where ? `${where}: ` : ''}${message.replace(/\s*\(line \d+ column \d+\)/, '')}`;
+    const message = (err as Error).message.replace(/ in JSON at position \d+/, '').replace(/\s*\(line \d+ column \d+\)/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const at = jsonErrorOffset(text);
+    return `${lineCol(text, at < 0 ? 0 : at)}: ${message}`;
   }
 }
 
