@@ -84,7 +84,7 @@ function pySymbols(text: string): string[] {
 function goSymbols(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^func\s+(?:\(\s*\w*\s*\*?\s*([A-Za-z_]\w*)(?:\[[^\]]*\])?\s*\)\s*)?([A-Za-z_]\w*)/.exec(line);
+    const m = /^func\s+(?:\(\s*(?:\w+\s+)?\*?\s*([A-Za-z_]\w*)(?:\[[^\]]*\])?\s*\)\s*)?([A-Za-z_]\w*)/.exec(line);
     if (m) {
       out.push(m[1] ? `${m[1]}.${m[2]}` : m[2]!);
       continue;

@@ -10,7 +10,7 @@
  * | jest | `jest <file>` | `jest -t <name>` |
  * | vitest | `vitest run <file>` | `vitest run -t <name>` |
  * | mocha | `mocha <file>` | `mocha --grep <name>` |
- * | node:test | `node --test <file>` | `node --test --test-name-pattern <name>` |
+ * | node:test | `node --test <file>` | `node --test-name-pattern=<name> --test` |
  * | pytest | `pytest <file>` | `pytest -k <name>` |
  * | go test | `go test ./<dir of file>` | `go test -run <name> ./...` |
  * | cargo | `cargo test --test <stem>` (tests/<stem>.rs) | `cargo test <name>` |
@@ -85,7 +85,8 @@ export function narrowTestCommand(command: readonly string[], filter: string, te
     case 'mocha':
       return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '--grep', filter], narrowed: true };
     case 'node:test':
-      return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '--test-name-pattern', filter], narrowed: true };
+      // node reads its own options only before the first file argument.
+      return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, `--test-name-pattern=${filter}`, ...args], narrowed: true };
     case 'pytest':
     {
       const head = path.posix.basename(bin!) === 'pytest' ? 1 : 3;
