@@ -22,13 +22,13 @@ const WALKED_FILES = 20_000;
 /** The workspace's file list, sorted, and where it came from. */
 async function trackedFiles(root: string): Promise<{ files: string[]; source: string }> {
   const r = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
-  if (r.ok) return { files: r.stdout.split('\0').filter(Boolean).sort(), source: 'git ls-files, untracked but not ignored included' };
+  if (r.ok) return { files: r.stdout.split('\0').filter(Boolean).sort(), source: 'git ls-files' };
   const files: string[] = [];
   for await (const e of walk(root, root, 32)) {
     if (e.kind === 'file') files.push(e.rel);
     if (files.length >= WALKED_FILES) break;
   }
-  return { files: files.sort(), source: 'a walk of the workspace' };
+  return { files: files.sort(), source: 'workspace walk' };
 }
 
 /**

@@ -152,9 +152,7 @@ export function repoMapLines(files: readonly MapFile[], budgetChars = REPO_MAP_T
  * stays within `REPO_MAP_TOKENS` at `CHARS_PER_TOKEN`. `source`: where the file list came from.
  */
 export function renderRepoMap(files: readonly MapFile[], source: string): string {
-  const head =
-    `# Repository map\n\nThe workspace's files (${source}) with their top-level symbols and routes, as they were when this run ` +
-    'started. Start from it: search or read the files that matter instead of listing directories; files written since are not in it.\n\n';
+  const head = `# Repository map\n\nFiles (${source}) and their top-level symbols and routes, as this run found them; start from it instead of listing directories.\n\n`;
   const lines = repoMapLines(files, REPO_MAP_TOKENS * CHARS_PER_TOKEN - head.length - 80);
   return head + dataBlock('repository_map', { files: files.length }, lines.join('\n'));
 }

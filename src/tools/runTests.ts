@@ -114,7 +114,7 @@ export const RunTestsInput = z.object({
   filter: z
     .string()
     .optional()
-    .describe('Optional: a test file path relative to the workspace root (runs that file alone) or a test name pattern (runs the tests whose name matches), passed to the test runner in its own syntax. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
+    .describe('Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 

@@ -84,8 +84,7 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
     description:
       'Create a file or replace its entire content. The change is shown to the user as a diff and applied only if ' +
       'approved; a rejection returns the reason, so adapt and try again. Prefer edit_file for changing part of an ' +
-      'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example. A JavaScript, ' +
-      'TypeScript, JSON or Python file that no longer parses comes back as an error naming line:col (the write is kept).',
+      'existing file. Files under .git/ and secrets files (.env, .env.*) cannot be written; use .env.example.',
     inputSchema: WriteFileInput,
     pathArgs: ['path'],
     run(input) {
@@ -118,7 +117,7 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
       'Replace one exact occurrence of old_string with new_string in an existing file. old_string must match the ' +
       'file byte for byte (copy it from read_file output without the line-number prefix) and occur exactly once; ' +
       'include surrounding lines to make it unique. The change is shown to the user as a diff and applied only if ' +
-      'approved; a rejection returns the reason. An edit that leaves the file unparseable comes back as an error naming line:col.',
+      'approved; a rejection returns the reason.',
     inputSchema: EditFileInput,
     pathArgs: ['path'],
     run(input) {
