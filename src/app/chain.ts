@@ -3,6 +3,7 @@
  * approval gate. Each takes the driver lock, drives until the chain stops, and returns the
  * outcome as data (with the typed error that decides the exit code, if any).
  */
+import { buildRepoMap } from './repoMap.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { PHASES, type ChainContext, type PatternUse, type Phase } from '../chain/schema.js';
@@ -123,6 +124,8 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     }
     mcp = await openMcp(base, log);
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir), mcp);
+    // The map of the workspace, made once per run, ends the cached system prefix (src/memory/repoMap.ts).
+    deps.prefix = { ...deps.prefix, repoMap: await buildRepoMap(base.workspace, entry.dir) };
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     const spec = specPath(entry.path, specsDirOf(base));

@@ -12,6 +12,7 @@ import { ConfigError, PromptValidationError } from '../errors.js';
 import { createAnthropicClient } from '../llm/anthropic.js';
 import { CassetteRecorder } from '../llm/cassette.js';
 import type { LlmClient, StablePrefix } from '../llm/types.js';
+import type { DetectedCheck } from '../tools/checkCommands.js';
 import type { Catalog, CostClasses } from '../library/catalog.js';
 import { selectablePrompts, serializeCatalog } from '../library/catalog.js';
 import type { PromptDoc } from '../library/parse.js';
@@ -54,6 +55,8 @@ export interface DriveDeps extends BaseDeps {
   sandbox: Sandbox;
   /** The MCP tools among `tools` (src/mcp/): which server each calls, and which may change things. */
   mcpTools?: readonly PlannedTool[];
+  /** The chain's checks besides its tests (typecheck, lint, build: ./checks.ts); absent = none. */
+  checks?: DetectedCheck[];
 }
 
 /**

@@ -29,7 +29,8 @@ import type { ChainSession } from './session.js';
 import { applySecondOpinion } from './secondOpinion.js';
 import { decideStep, generateStep, promptStep } from './steps.js';
 import { gateNotes, specPath, specsDirOf, writeSpecFiles } from './spec.js';
-import { ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
+import { describeRun, ensureBaseline, resolveTestCommand, runChainTests, testArgv } from './testing.js';
+import { chainChecks, checksAfterGreenTests } from './checks.js';
 import { debugFailedChain, maintainMemory, recoveredThisEffect, recoverFromFailure } from './upkeep.js';
 import type { Logger } from '../log.js';
 import type { McpTools } from '../mcp/index.js';
@@ -119,8 +120,13 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       // "Test runs" entry for this run (its `at`) points here instead of repeating them. Test output
       // is workspace text, so it goes as a data block, within the machine's 4,000-character feedback.
       const output = dataBlock('test_output', { command: run.argv.join(' '), at: run.at }, runDigest(run, text));
-      const passed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
-      return { type: 'tests', expect: effect.expect, passed, output };
+      const testsPassed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
+      // Green needs the checks too (typecheck, lint, build: ./checks.ts); their problems become the feedback.
+      if (effect.expect === 'green' && testsPassed) {
+        const checks = await checksAfterGreenTests(session, deps);
+        if (!checks.green) return { type: 'tests', expect: effect.expect, passed: false, output: `The tests pass (${describeRun(run)}), but not every check does: fix these, then run_tests and run_check again.\n\n${checks.feedback}` };
+      }
+      return { type: 'tests', expect: effect.expect, passed: testsPassed, output };
     }
     case 'complete':
     case 'fail':
@@ -210,12 +216,14 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
   const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
   const prefix = buildPrefix(base.catalog, base.rules, base.config, costClasses, base.instructions);
   if (mcp?.catalog) prefix.catalog += mcp.catalog;
-  const deps: DriveDeps = { ...base, prefix, tools: [], log, sandbox, ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}) };
+  const checks = chainChecks(base.workspace, base.config);
+  const deps: DriveDeps = { ...base, prefix, tools: [], log, sandbox, checks, ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}) };
   session.ctx.instructions = (base.instructions ?? []).map((f) => f.file);
   deps.tools = createWorkspaceTools({
     root: base.workspace,
     contextsDir: path.dirname(path.resolve(session.file)),
     sandbox,
+    checks,
     testCommand: () => testArgv(session.ctx, base),
     limits: base.config.limits,
     approve: async (change) => {

@@ -136,7 +136,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
   }
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
-  const tools = stepTools(doc.tools, phase, deps.config.caps, deps.mcpTools);
+  const tools = stepTools(doc.tools, phase, deps.config.caps, deps.mcpTools, deps.tools.map((t) => t.name));
   let toolsLine = enabledToolsLine(tools.names, result.name);
   if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) toolsLine += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   instructions += `\n\n${toolsLine}`;

@@ -13,6 +13,7 @@ import { detectTestCommand, probeWorkspace, proposeTestCommand, splitCommand } f
 import { countsText, parseTestOutput, readableOutput } from '../tools/testReport.js';
 import { walk } from '../tools/walk.js';
 import type { DriveDeps } from './deps.js';
+import { runChainChecks } from './checks.js';
 import { askQuestions } from './gates.js';
 import type { ChainSession } from './session.js';
 import { emitHook } from './hooks.js';
@@ -227,8 +228,9 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
 }
 
 /**
- * Runs the baseline when the chain has none, or when `ifChanged` and the workspace changed since
- * the last one (the checkpoint). Returns the run made, or null.
+ * Runs the baseline (the tests, then the checks: ./checks.ts) when the chain has none, or when
+ * `ifChanged` and the workspace changed since the last one (the checkpoint). Returns the test run
+ * made, or null.
  */
 export async function ensureBaseline(session: ChainSession, deps: DriveDeps, ifChanged = false): Promise<TestRun | null> {
   const last = latestBaseline(session.ctx);
@@ -236,5 +238,7 @@ export async function ensureBaseline(session: ChainSession, deps: DriveDeps, ifC
   if (last && last.fingerprint === (await workspaceFingerprint(deps.workspace, path.dirname(session.file)))) return null;
   const { run } = await runChainTests(session, deps, 'baseline');
   if (!run.passed) deps.ui.progress.warn(`the baseline is red before any change: ${describeRun(run)}`);
+  // The checks too, so that one the workspace already fails is not held against the change (./checks.ts).
+  await runChainChecks(session, deps, 'baseline');
   return run;
 }

@@ -7,6 +7,7 @@
  * --max-cost, the running step's `budget_usd` (all its calls, parallel branches included) and a
  * branch's own `budget_usd` are all checked before every call (src/app/promptRun.ts).
  */
+import { checksAfterGreenTests } from './checks.js';
 import { PHASES, type Effect, type Phase, type PromptRun, type WorkflowEffect } from '../chain/schema.js';
 import path from 'node:path';
 import { AwaitingInputError, InterruptedError } from '../errors.js';
@@ -169,7 +170,10 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
       setPhase(session, deps, session.ctx.current_phase, `workflow step ${effect.at}`);
       // The chain's own test run (src/app/testing.ts): recorded with counts and a verdict against the baseline.
       const { run: r } = await runChainTests(session, deps, effect.expect === 'red' ? 'red' : 'green');
-      return { note: `tests ${r.passed ? 'passed' : 'failed'}${effect.expect === 'any' ? '' : ` (expected ${effect.expect})`}` };
+      // Passing tests count only with passing checks (./checks.ts); the workflow's `tests` fact reads both.
+      const checks = effect.expect !== 'red' && r.passed ? await checksAfterGreenTests(session, deps) : { green: true };
+      const note = `tests ${r.passed ? 'passed' : 'failed'}${checks.green ? '' : ', but a check failed'}`;
+      return { note: `${note}${effect.expect === 'any' ? '' : ` (expected ${effect.expect})`}` };
     }
     case 'chain':
       return runSubChain(session, deps, effect);

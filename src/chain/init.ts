@@ -69,6 +69,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     solution_versions: [],
     memory_digest: null,
     test_runs: [],
+    check_runs: [],
     single_prompt: null,
     journal: null,
     test_command: null,

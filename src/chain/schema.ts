@@ -343,6 +343,24 @@ export const TestRunSchema = z.object({
 });
 export type TestRun = z.infer<typeof TestRunSchema>;
 
+/** One run of a check besides the tests (typecheck, lint, build: src/app/checks.ts). */
+export const CheckRunSchema = z.object({
+  at: isoDate,
+  /** The check's name (`typecheck`, `lint`, `build`, or a name from config `checks`). */
+  name: z.string(),
+  /** `baseline`: before any change (a check that fails there is not held against the change); `green`: after the tests passed. */
+  expect: z.enum(['baseline', 'green']),
+  argv: z.array(z.string()),
+  passed: z.boolean(),
+  exit_code: z.number().int().nullable(),
+  timed_out: z.boolean(),
+  /** The digest the model was shown: first problems with file:line, then the end of the output (at most 1,800 characters). */
+  digest: z.string(),
+  /** machine.implementation_iterations when it ran. */
+  iteration: z.number().int().min(0).default(0),
+});
+export type CheckRun = z.infer<typeof CheckRunSchema>;
+
 /** The chain's test command (issue 8). */
 export const TestCommandSchema = z.object({
   argv: z.array(z.string()).min(1),
@@ -633,6 +651,8 @@ export const ChainContextSchema = z.object({
   /** The latest compaction of older findings, or null. */
   memory_digest: MemoryDigestSchema.nullable().default(null),
   test_runs: z.array(TestRunSchema).default([]),
+  /** Every run of a check besides the tests (typecheck, lint, build) the chain made itself. */
+  check_runs: z.array(CheckRunSchema).default([]),
   /** Set for a chain made by `claude-exec prompt run NAME`: the one prompt it runs. */
   single_prompt: z.string().nullable().default(null),
   /** The companion journal of calls and finished steps (null until the first one is recorded). */

@@ -257,6 +257,17 @@ export const ConfigSchema = z.object({
     .array(z.string(), { error: (i) => (typeof i.input === 'string' ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}` : 'a list of words, e.g. ["npm", "test"]') })
     .min(1, 'a list of at least one word, e.g. ["npm", "test"]')
     .optional(),
+  /**
+   * The workspace's checks beyond its tests (typecheck, lint, build, or another name), each an argv
+   * run without a shell in the sandbox like the test command. Set ones replace detected ones of the
+   * same name (src/tools/checkCommands.ts); an empty list turns a detected check off.
+   */
+  checks: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a check name: lower-case letters, digits, _ or -, e.g. typecheck'),
+      z.array(z.string(), { error: (i) => (typeof i.input === 'string' ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}` : 'a list of words, e.g. ["npx", "tsc", "--noEmit"]') }),
+    )
+    .default({}),
   /** Where chains' Markdown specs are written (relative to the workspace); absent = beside the context files. */
   specs_dir: z.string().min(1).optional(),
   /** Extra prompt directories, layered after the user library and before the workspace's `prompts/`. */

@@ -99,6 +99,10 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
       out.push(`${source}: ${key} = ${short(value)} — ignored even when trusted (only your user config, the environment or a flag sets ${key})`);
     } else if (key === 'test_command') {
       out.push(`${source}: runs the test command ${Array.isArray(value) ? value.map((a) => short(a, 60)).join(' ') : short(value)} (in the sandbox unless you turned it off)`);
+    } else if (key === 'checks' && value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [name, argv] of Object.entries(value)) {
+        out.push(`${source}: ${Array.isArray(argv) && argv.length ? `runs the ${short(name, 32)} check ${argv.map((a) => short(a, 60)).join(' ')} (in the sandbox unless you turned it off)` : `turns off the ${short(name, 32)} check`}`);
+      }
     } else if (key === 'specs_dir') {
       out.push(`${source}: writes chain specs to ${short(value)}`);
     } else if (key === 'prompt_dirs') {

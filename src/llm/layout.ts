@@ -4,9 +4,11 @@
  * Order of the cached prefix, as the Messages API reads it: tools → system → messages.
  * Breakpoints (at most 4 are allowed; we use up to 4):
  *   1. the last tool definition (all tools, then the two result tools, in a fixed order);
- *   2. the rules block of the system prompt (phase controller and project rules);
- *   3. the prompt catalog after it, when the request carries it (implementation and readiness
- *      requests leave it out and still read tools and rules from cache at breakpoint 2);
+ *   2. the rules block of the system prompt (phase controller and project rules), followed by the
+ *      repository map when the chain has one (the breakpoint is on the map then: both are fixed
+ *      for the run);
+ *   3. the prompt catalog after them, when the request carries it (implementation and readiness
+ *      requests leave it out and still read tools, rules and map from cache at breakpoint 2);
  *   4. the last content block of the last user message, a moving breakpoint so each turn of an
  *      agent loop reads the earlier turns from cache — left out on a call no later request
  *      reads (`cacheMessages: false`: a forced result call, a step without tools).
@@ -162,11 +164,19 @@ export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinitio
 }
 
 /**
- * System blocks: project rules, then the catalog (each left out when empty), each with a cache
- * breakpoint of `ttl`, so a request without the catalog still reads tools and rules from cache.
+ * System blocks: project rules, then the repository map (when the chain has one), then the
+ * catalog (each left out when empty). A cache breakpoint of `ttl` ends the rules-and-map group and
+ * another the catalog, so a request without the catalog still reads tools, rules and map from
+ * cache. The map is on every call of the chain, not only those with tools: a system prefix that
+ * differed between steps would be written to the cache twice, and the map is at most 2,000
+ * tokens, read from cache after the first call.
  */
 export function buildSystem(prefix: StablePrefix, ttl: CacheTtl = '5m'): TextBlockParam[] {
-  return [prefix.rules, prefix.catalog].filter((text) => text.length > 0).map((text) => ({ type: 'text', text, cache_control: cacheControl(ttl) }));
+  const fixed: TextBlockParam[] = [prefix.rules, prefix.repoMap ?? ''].filter((text) => text.length > 0).map((text) => ({ type: 'text', text }));
+  const last = fixed.at(-1);
+  if (last) fixed[fixed.length - 1] = { ...last, cache_control: cacheControl(ttl) };
+  const catalog: TextBlockParam[] = prefix.catalog.length > 0 ? [{ type: 'text', text: prefix.catalog, cache_control: cacheControl(ttl) }] : [];
+  return [...fixed, ...catalog];
 }
 
 /**

@@ -39,6 +39,11 @@ export interface StablePrefix {
   rules: string;
   /** The serialized prompt catalog (names, purposes, good_for, …). */
   catalog: string;
+  /**
+   * The repository map (src/memory/repoMap.ts): the workspace's files with their top-level symbols,
+   * ≤ 2,000 tokens, made once when the chain's run starts; absent outside a chain run.
+   */
+  repoMap?: string;
 }
 
 export interface ResultToolSpec<T> {

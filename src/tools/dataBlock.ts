@@ -13,7 +13,7 @@
  */
 
 /** The kinds of data block; each names where its text came from. */
-export type DataBlockKind = 'workspace_file' | 'workspace_listing' | 'search_results' | 'test_output' | 'diff' | 'mcp_result';
+export type DataBlockKind = 'workspace_file' | 'workspace_listing' | 'search_results' | 'test_output' | 'check_output' | 'diff' | 'mcp_result' | 'repository_map';
 
 const escapeAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

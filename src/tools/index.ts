@@ -5,6 +5,9 @@
  */
 import { guardToolPaths } from './pathGuard.js';
 import { listFilesTool, readFileTool, searchCodeTool } from './readTools.js';
+import type { DetectedCheck } from './checkCommands.js';
+import { parseCheck } from './parseCheck.js';
+import { runCheckTool } from './runCheck.js';
 import { runTestsTool, type OnTestRun } from './runTests.js';
 import type { Sandbox } from './sandbox.js';
 import type { AgentTool } from './types.js';
@@ -18,8 +21,8 @@ export type { TestRunOptions, TestRunResult } from './runTests.js';
 
 /** Tools that only read the workspace (context building, analysis, review). */
 export const READ_TOOL_NAMES = ['list_files', 'read_file', 'search_code'] as const;
-/** Tools added for implementation: they change files or run the test command. */
-export const WRITE_TOOL_NAMES = ['write_file', 'edit_file', 'run_tests'] as const;
+/** Tools added for implementation: they change files or run the test command or a check (run_check only when the workspace has checks). */
+export const WRITE_TOOL_NAMES = ['write_file', 'edit_file', 'run_tests', 'run_check'] as const;
 
 export interface WorkspaceToolOptions {
   /** Workspace root; every path the model gives is confined to it. */
@@ -38,15 +41,25 @@ export interface WorkspaceToolOptions {
   onTestRun?: OnTestRun;
   /** The OS sandbox run_tests runs the test command in (./sandbox.ts). */
   sandbox?: Sandbox;
+  /** The chain's checks (./checkCommands.ts); none = no run_check tool. */
+  checks?: readonly DetectedCheck[];
 }
 
 /**
- * list_files, read_file, search_code, write_file, edit_file, run_tests — in that order, each
+ * list_files, read_file, search_code, write_file, edit_file, run_tests, run_check (when there are
+ * checks) — in that order, each
  * behind the path guard for its path-like arguments (`guardToolPaths`).
  */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
   const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}) };
-  const write = { root: opts.root, approve: opts.approve, onWritten: opts.onWritten, ...(opts.beforeChange ? { beforeChange: opts.beforeChange } : {}) };
+  const sandbox = opts.sandbox ? { sandbox: opts.sandbox } : {};
+  const write = {
+    root: opts.root,
+    approve: opts.approve,
+    onWritten: opts.onWritten,
+    parseCheck: (rel: string, text: string) => parseCheck(rel, text, { root: opts.root, ...sandbox }),
+    ...(opts.beforeChange ? { beforeChange: opts.beforeChange } : {}),
+  };
   const tools: AgentTool[] = [
     listFilesTool(read),
     readFileTool(read),
@@ -62,5 +75,7 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       ...(opts.onTestRun ? { onRun: opts.onTestRun } : {}),
     }),
   ];
+  const check = runCheckTool({ root: opts.root, checks: opts.checks ?? [], timeoutMs: opts.limits.test_timeout_ms, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+  if (check) tools.push(check as AgentTool);
   return tools.map((tool) => guardToolPaths(opts.root, tool));
 }

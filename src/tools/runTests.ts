@@ -2,14 +2,18 @@
  * Runs the workspace's configured test command (config `test_command`, an argv) through execa
  * without a shell (DESIGN §7). The model can only add one filter argument, and only a plain one:
  * a test name pattern or a workspace-relative test path, checked by the path guard like every
- * path-like tool argument (`pathArgs`), since test runners execute a file named by it.
+ * path-like tool argument (`pathArgs`), since test runners execute a file named by it. run_tests
+ * passes it in the runner's own syntax (./testFilter.ts), running the runner behind `npm test`.
  */
+import { readFileSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
+import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
 import { dataBlock } from './dataBlock.js';
 import { presentTestOutput } from './testDigest.js';
 import { plainCommand, type Sandbox } from './sandbox.js';
+import { narrowTestCommand } from './testFilter.js';
 import { capTail } from './text.js';
 import type { AgentTool } from './types.js';
 
@@ -99,11 +103,21 @@ export function relativeToRoot(output: string, root: string): string {
 /** Called after each run the model asked for (test_run hooks), with the argv run (filter included). */
 export type OnTestRun = (argv: string[], result: TestRunResult) => Promise<void>;
 
+/** package.json's `scripts.test` at `root`, or undefined (no file, unreadable, not a string). */
+export function packageTestScript(root: string): string | undefined {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+    return typeof pkg.scripts?.test === 'string' ? pkg.scripts.test : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const RunTestsInput = z.object({
   filter: z
     .string()
     .optional()
-    .describe('Optional single argument appended to the test command: a test file path relative to the workspace root, or a test name pattern. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
+    .describe('Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 
@@ -130,12 +144,13 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & 
           isError: true,
         };
       }
-      const command = commandOf();
-      const r = await runTestCommand({ ...opts, command, ...(input.filter !== undefined ? { filter: input.filter } : {}) });
-      await opts.onRun?.([...command, ...(input.filter !== undefined ? [input.filter] : [])], r);
+      // A filter runs the runner itself on that file or name (./testFilter.ts), not `npm test` with a word appended.
+      const command = input.filter !== undefined ? narrowTestCommand(commandOf(), input.filter, packageTestScript(opts.root)).argv : commandOf();
+      const r = await runTestCommand({ ...opts, command });
+      await opts.onRun?.(command, r);
       const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
       // Failures first (name, message, file:line), then the summary and the last lines (./testDigest.ts).
-      return { content: `${status}\n${dataBlock('test_output', { command: [...command, ...(input.filter !== undefined ? [input.filter] : [])].join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}` };
+      return { content: `${status}\n${dataBlock('test_output', { command: command.join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}` };
     },
   };
 }

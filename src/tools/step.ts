@@ -23,13 +23,22 @@ export interface StepTools {
  * The tools of a prompt declaring `tools` run in `phase`, with the agent-turn caps of config
  * (`caps.agent_turns`, `caps.implementation_agent_turns`): none → no tools and one unforced turn (so
  * the model can think before it answers; then the result is forced); write → read and write tools,
- * only in implementation; otherwise read tools. MCP tools (`mcp`, src/mcp/) follow: read-only ones
- * after the read tools of every step with tools, write ones only where the write tools are.
+ * only in implementation; otherwise read tools. `available`: the names of the tools the chain has
+ * (run_check only with checks); others are left out. MCP tools (`mcp`, src/mcp/) follow: read-only
+ * ones after the read tools of every step with tools, write ones only where the write tools are.
  */
-export function stepTools(tools: PromptTools, phase: Phase, caps: { agent_turns: number; implementation_agent_turns: number }, mcp: readonly Pick<PlannedTool, 'name' | 'write'>[] = []): StepTools {
+export function stepTools(
+  tools: PromptTools,
+  phase: Phase,
+  caps: { agent_turns: number; implementation_agent_turns: number },
+  mcp: readonly Pick<PlannedTool, 'name' | 'write'>[] = [],
+  available?: readonly string[],
+): StepTools {
   if (tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
-  if (tools === 'write' && phase === 'implementation') return { names: [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES, ...mcpNamesFor(mcp, true)], maxTurns: caps.implementation_agent_turns, work: 'code' };
-  return { names: [...READ_TOOL_NAMES, ...mcpNamesFor(mcp, false)], maxTurns: caps.agent_turns, work: 'answer' };
+  // run_check exists only in a workspace with checks: a step is never told of a tool it is not sent.
+  const sent = (names: readonly string[]) => (available ? names.filter((n) => available.includes(n)) : [...names]);
+  if (tools === 'write' && phase === 'implementation') return { names: [...sent([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES]), ...mcpNamesFor(mcp, true)], maxTurns: caps.implementation_agent_turns, work: 'code' };
+  return { names: [...sent(READ_TOOL_NAMES), ...mcpNamesFor(mcp, false)], maxTurns: caps.agent_turns, work: 'answer' };
 }
 
 /**

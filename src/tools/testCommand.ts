@@ -145,8 +145,8 @@ export function splitCommand(text: string): string[] {
   return out;
 }
 
-/** Reads what `detectTestCommand` needs from `root` (files over 256 KB are skipped). */
-export function probeWorkspace(root: string): WorkspaceProbe {
+/** Reads what `detectTestCommand` needs from `root`, and the text of `extra` root files (files over 256 KB are skipped). */
+export function probeWorkspace(root: string, extra: readonly string[] = []): WorkspaceProbe {
   let names: string[];
   try {
     names = readdirSync(root);
@@ -154,7 +154,7 @@ export function probeWorkspace(root: string): WorkspaceProbe {
     names = [];
   }
   const files: Record<string, string> = {};
-  for (const name of PROBED_FILES) {
+  for (const name of [...PROBED_FILES, ...extra]) {
     const file = path.join(root, name);
     try {
       if (existsSync(file) && statSync(file).isFile() && statSync(file).size <= 256 * 1024) files[name] = readFileSync(file, 'utf8');

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { z } from 'zod';
 import { writeFileDurableSync } from '../durable.js';
+import type { ParseOutcome } from './parseCheck.js';
 import { resolveInWorkspace } from './pathGuard.js';
 import { fsErrorsAsOutcome, looksBinary } from './text.js';
 import type { AgentTool, ToolOutcome } from './types.js';
@@ -41,6 +42,11 @@ export interface WriteToolContext {
   approve: ApproveChange;
   onWritten: OnWritten;
   beforeChange?: BeforeChange;
+  /**
+   * Checks a written file still parses (./parseCheck.ts). A problem keeps the write and makes the
+   * tool result an error naming line:col, so the model fixes it; a note is appended to the result.
+   */
+  parseCheck?: (rel: string, text: string) => Promise<ParseOutcome>;
 }
 
 export const WriteFileInput = z.object({
@@ -146,7 +152,7 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
   };
 }
 
-/** Diff → before-change check → approval → (unchanged since read?) → atomic write → onWritten. `before` null = new file. */
+/** Diff → before-change check → approval → (unchanged since read?) → atomic write → onWritten → parse check. `before` null = new file. */
 async function applyChange(
   ctx: WriteToolContext,
   tool: 'write_file' | 'edit_file',
@@ -170,7 +176,10 @@ async function applyChange(
   writeFileDurableSync(abs, after);
   await ctx.onWritten(rel, { isTest: isTestPath(rel) });
   const stats = diffStats(diff);
-  return { content: `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)` };
+  const done = `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)`;
+  const parsed = ctx.parseCheck ? await ctx.parseCheck(rel, after) : { ok: true as const };
+  if (!parsed.ok) return fail(`${done}, but it no longer parses: ${rel}:${parsed.problem}. The write was kept; fix the file (edit_file) before anything else.`);
+  return { content: parsed.note ? `${done} (${parsed.note})` : done };
 }
 
 function diffStats(diff: string): { added: number; removed: number } {

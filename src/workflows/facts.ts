@@ -5,7 +5,16 @@
 import type { ChainContext } from '../chain/schema.js';
 import type { Facts } from './interpreter.js';
 
-/** Facts of `ctx`: confidence scores, the last verdict, the last test run, findings text, `gitCommits`. */
+/**
+ * Did a check (typecheck, lint, build) run after the tests at `at` fail, other than one that already
+ * failed in its baseline? Such a run keeps the tests from counting as passed (src/app/checks.ts).
+ */
+function checkFailedSince(ctx: Pick<ChainContext, 'check_runs'>, at: string): boolean {
+  const failedBefore = (name: string) => ctx.check_runs.filter((c) => c.name === name && c.expect === 'baseline').at(-1)?.passed === false;
+  return ctx.check_runs.some((c) => c.expect === 'green' && c.at >= at && !c.passed && !failedBefore(c.name));
+}
+
+/** Facts of `ctx`: confidence scores, the last verdict, the last test run (and the checks after it), findings text, `gitCommits`. */
 export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
   let verdict: Facts['verdict'] = null;
   const text: string[] = [];
@@ -20,7 +29,7 @@ export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
   return {
     confidence: { ...ctx.confidence_scores },
     verdict,
-    tests: last ? (last.passed ? 'passed' : 'failed') : null,
+    tests: last ? (last.passed && !checkFailedSince(ctx, last.at) ? 'passed' : 'failed') : null,
     text: text.join('\n').toLowerCase(),
     git_commits: gitCommits,
   };

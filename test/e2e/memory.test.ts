@@ -89,8 +89,14 @@ describe('the chain memory, end to end (built binary, a stand-in that marks ever
       // The prefix: the first call sends at most 9,000 input tokens. With one model for every tier,
       // every later call reads the whole cached prefix (tools and system), and every later turn of
       // a step reads the turns before it: what is not read is the step's new instructions or turn.
+      // The repository map, bounded on its own (2,000 tokens) and sized by the workspace, is not part
+      // of that bound: its tokens (UTF-8 bytes of its JSON / 4, as the stand-in counts) are taken off.
       const calls = [...ctx.calls].sort((a, b) => a.id - b.id);
-      expect(promptTokens(calls[0]!)).toBeLessThanOrEqual(9_000);
+      const map = (e.messages()[0]!.body as { system: { type: string; text: string }[] }).system.at(-1)!;
+      expect(map.text).toMatch(/^# Repository map\n/);
+      const mapTokens = Math.ceil(Buffer.byteLength(JSON.stringify({ type: map.type, text: map.text })) / 4);
+      expect(mapTokens).toBeLessThanOrEqual(2_000);
+      expect(promptTokens(calls[0]!) - mapTokens).toBeLessThanOrEqual(9_000);
       const prefix = calls[1]!.usage.cache_read_input_tokens ?? 0;
       expect(prefix).toBeGreaterThan(5_000);
       const implementing = (c: (typeof calls)[number]) => c.phase === 'implementation' || c.phase === 'deployment-readiness';

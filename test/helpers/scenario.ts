@@ -61,6 +61,8 @@ export interface ScenarioOptions {
    * offered list_files, it lists the workspace READS_FIRST times, whatever it is told, then answers.
    */
   readsFirst?: string[];
+  /** What tdd_flow_controller writes to src/token.js instead of TOKEN_MODULE (e.g. with a type error). */
+  tokenModule?: string;
 }
 
 /** The stand-in's sense of meaning: a task and a pattern are the same kind of work when both match one of these. */
@@ -243,7 +245,7 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
       case 'test_generator':
         return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
       case 'tdd_flow_controller':
-        return implement(t, TOKEN_MODULE_PATH, TOKEN_MODULE);
+        return implement(t, TOKEN_MODULE_PATH, opts.tokenModule ?? TOKEN_MODULE);
       case 'code_reviewer':
       case 'security_scanner':
       case 'deployment_checker': {

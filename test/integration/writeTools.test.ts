@@ -43,7 +43,7 @@ beforeEach(async () => {
 afterEach(() => ws.cleanup());
 
 describe('createWorkspaceTools', () => {
-  it('returns the six tools in the fixed order, each with a description and a schema', () => {
+  it('returns the six tools (no checks) in the fixed order, each with a description and a schema', () => {
     const list = createWorkspaceTools({
       root: '/nowhere',
       testCommand: ['npm', 'test'],
@@ -51,11 +51,24 @@ describe('createWorkspaceTools', () => {
       approve: approving,
       onWritten: () => {},
     });
-    expect(list.map((t) => t.name)).toEqual([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES]);
+    expect(list.map((t) => t.name)).toEqual([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES].filter((n) => n !== 'run_check'));
     for (const t of list) {
       expect(t.description.length).toBeGreaterThan(80);
       expect(t.inputSchema.safeParse({}).success).toBe(t.name === 'list_files' || t.name === 'run_tests');
     }
+  });
+
+  it('adds run_check last when the workspace has checks', () => {
+    const list = createWorkspaceTools({
+      root: '/nowhere',
+      testCommand: ['npm', 'test'],
+      limits: { tool_output_bytes: 1000, test_timeout_ms: 1000 },
+      approve: approving,
+      onWritten: () => {},
+      checks: [{ name: 'lint', argv: ['eslint', '.'], source: 'eslint.config.js (eslint installed)' }],
+    });
+    expect(list.map((t) => t.name)).toEqual([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES]);
+    expect(list.at(-1)!.inputSchema.safeParse({ name: 'lint' }).success).toBe(true);
   });
 });
 

@@ -10,9 +10,15 @@ describe('the tools of a step (both backends)', () => {
     ['none', 'context-building', [], 1, 'answer'],
     ['read', 'context-building', ['list_files', 'read_file', 'search_code'], 8, 'answer'],
     ['write', 'context-building', ['list_files', 'read_file', 'search_code'], 8, 'answer'],
-    ['write', 'implementation', ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests'], 24, 'code'],
+    ['write', 'implementation', ['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests', 'run_check'], 24, 'code'],
   ] as const)('tools: %s in %s', (tools, phase, names, maxTurns, work) => {
     expect(stepTools(tools, phase, caps)).toEqual({ names, maxTurns, work });
+  });
+
+  it('names only the tools the chain has: run_check only in a workspace with checks', () => {
+    const without = ALL.filter((n) => n !== 'run_check');
+    expect(stepTools("write", "implementation", caps, [], without).names).toEqual(['list_files', 'read_file', 'search_code', 'write_file', 'edit_file', 'run_tests']);
+    expect(stepTools("write", "implementation", caps, [], [...without, "run_check"]).names.at(-1)).toBe('run_check');
   });
 
   it('offers a step its own tools then its result tool; only the result tool for a step without tools or when the result is forced at once', () => {

@@ -33,7 +33,7 @@ const TOOL_NOTE = `The tools of this session are served by claude-exec's MCP ser
 
 /** The system prompt: the cached prefix of every call, then the tool-name note. */
 export function systemPrompt(spec: StructuredRunSpec<unknown>): string[] {
-  return [spec.prefix.rules, spec.prefix.catalog, TOOL_NOTE].filter((s) => s.length > 0);
+  return [spec.prefix.rules, spec.prefix.catalog, spec.prefix.repoMap ?? '', TOOL_NOTE].filter((s) => s.length > 0);
 }
 
 /** Whether Claude Code talks to Anthropic's own API (no ANTHROPIC_BASE_URL, or api.anthropic.com). */
