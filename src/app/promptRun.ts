@@ -161,6 +161,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
+          // The last call's record (its save may be queued: recordCall) is on disk before the next call.
+          await session.flush();
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
           if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
@@ -189,7 +191,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         onCall: (call, messages) => {
           reserve(0);
           release();
-          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
+          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }, onlyCalls(messages, result.name));
         },
         onProgress: (event) => {
           if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
@@ -211,6 +213,17 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
     reserve(0);
     release();
   }
+}
+
+/**
+ * Pure: whether the last message of `messages` is the model's turn and calls only the tool
+ * `name` (the step's result tool), so that the step ends with it unless its input is refused.
+ */
+export function onlyCalls(messages: readonly unknown[], name: string): boolean {
+  const last = messages.at(-1) as { role?: unknown; content?: unknown } | undefined;
+  if (last?.role !== 'assistant' || !Array.isArray(last.content)) return false;
+  const uses = (last.content as { type?: unknown; name?: unknown }[]).filter((b) => b?.type === 'tool_use');
+  return uses.length > 0 && uses.every((b) => b.name === name);
 }
 
 /** Assistant turns (calls already made) in a stored conversation of an unfinished step. */
