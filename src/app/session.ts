@@ -10,7 +10,7 @@ import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
 import { saveChain, saveChainSync } from '../chain/store.js';
 import { crossedAlerts } from '../cost/budget.js';
 import { costOfCall, type PriceTable } from '../cost/prices.js';
-import { deriveCostTracking } from '../cost/tracking.js';
+import { deriveCostTracking, extendCostTracking } from '../cost/tracking.js';
 import type { Config } from '../config/schema.js';
 import type { LlmCallResult } from '../llm/types.js';
 import type { Progress } from '../ui/types.js';
@@ -58,6 +58,8 @@ export class ChainSession {
   /** The next write, not started yet: it serializes the context as it is when it starts. */
   private queued: Promise<void> | null = null;
   private readonly clock: () => Date;
+  /** The cost_tracking recordCall last derived and how many calls it sums (to add only the next). */
+  private tracked: { tracking: ChainContext['cost_tracking']; calls: number } | null = null;
 
   constructor(file: string, ctx: ChainContext, clock: () => Date) {
     this.file = file;
@@ -168,7 +170,11 @@ export class ChainSession {
       pricing_version: priced.pricing_version,
     };
     this.ctx.calls.push(record);
-    this.ctx.cost_tracking = deriveCostTracking(this.ctx.calls);
+    // Only the new call is added while the sum is the one derived here; else all are summed again.
+    const t = this.tracked;
+    const calls = this.ctx.calls;
+    this.ctx.cost_tracking = t && t.tracking === this.ctx.cost_tracking && t.calls === calls.length - 1 ? extendCostTracking(t.tracking, [record]) : deriveCostTracking(calls);
+    this.tracked = { tracking: this.ctx.cost_tracking, calls: calls.length };
     this.ctx.in_flight = [...this.ctx.in_flight.filter((f) => f.step !== step.n), { step: step.n, messages }];
     const saved = this.save();
     if (endsStep) saved.catch(() => undefined);

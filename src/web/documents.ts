@@ -10,7 +10,8 @@
  *
  * A failure is the `claude-exec/error@1` document (with the exit code the CLI would give).
  */
-import { isEmptyFailure, listChains, loadChain } from '../app/chains.js';
+import { indexedWithDriverState, loadChain, selectChainRows } from '../app/chains.js';
+import { indexedChains } from '../chain/chains-index.js';
 import { costReport } from '../app/costReport.js';
 import type { BreakdownBy } from '../cost/report.js';
 import { BREAKDOWNS } from '../cost/report.js';
@@ -18,7 +19,7 @@ import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
 import { errorJson } from '../cli/io.js';
 import { chainJson } from '../cli/views/detail.js';
 import { costReportJson } from '../cli/views/cost.js';
-import { chainsJson } from '../cli/views/status.js';
+import { chainsJsonOfRows } from '../cli/views/status.js';
 
 export interface DocumentSource {
   dirs: string[];
@@ -65,9 +66,19 @@ async function costReportDoc(q: URLSearchParams, src: DocumentSource) {
 
 async function build(url: URL, src: DocumentSource): Promise<unknown> {
   if (url.pathname === '/api/chains') {
-    const all = await listChains(src.dirs, src.onWarning);
-    const shown = url.searchParams.get('all') === '1' ? all : all.filter((c) => !isEmptyFailure(c.ctx));
-    return chainsJson(shown, all.length - shown.length, []);
+    // From the chain index (a cache of the files, src/chain/chains-index.ts), as `chains --json --all`
+    // gives it; without `all`, also without the chains that failed before their first call.
+    const readable = [];
+    for (const c of (await indexedChains(src.dirs)).map(indexedWithDriverState)) {
+      if (c.keys) readable.push({ ...c.keys, chain: c });
+      else src.onWarning(`skipped ${c.error}`);
+    }
+    const { shown, hidden } = selectChainRows(readable, url.searchParams.get('all') === '1' ? { all: true } : { limit: Infinity });
+    return chainsJsonOfRows(
+      shown.flatMap((k) => k.chain.row() ?? []),
+      hidden,
+      [],
+    );
   }
   if (url.pathname === '/api/cost-report') return costReportDoc(url.searchParams, src);
   const id = chainIdOf(url.pathname);
