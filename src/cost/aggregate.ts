@@ -111,6 +111,19 @@ export class CallTotals {
     );
   }
 
+  /** The figures as an array (`fromArray` reads it back): calls, unpriced, subscription, USD, input, output, cache write 5m, 1h, cache read. */
+  toArray(): number[] {
+    return [this.calls, this.unpricedCalls, this.subscriptionCalls, this.costUsd, this.input, this.output, this.cacheWrite5m, this.cacheWrite1h, this.cacheRead];
+  }
+
+  /** The totals of `toArray`'s figures; null when `a` is not nine numbers. */
+  static fromArray(a: unknown): CallTotals | null {
+    if (!Array.isArray(a) || a.length !== 9 || !a.every((x) => typeof x === 'number')) return null;
+    const t = new CallTotals();
+    [t.calls, t.unpricedCalls, t.subscriptionCalls, t.costUsd, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead] = a as [number, number, number, number, number, number, number, number, number];
+    return t;
+  }
+
   tokens(): TokenTotals {
     const cache_write = this.cacheWrite5m + this.cacheWrite1h;
     return { input: this.input, output: this.output, cache_write, cache_read: this.cacheRead, total: this.input + this.output + cache_write + this.cacheRead };
@@ -143,11 +156,15 @@ function dayOf(startedAt: unknown): string | null {
   return startedAt.slice(0, 10);
 }
 
-/** One group: its running sum, and its part of the chain being summed (zero between chains). */
+/** One group: its key, its running sum, and its part of the chain being summed (zero between chains). */
 interface Slot {
+  key: string;
   sum: CallTotals;
   chain: CallTotals;
 }
+
+/** A chain's sum in one group, as kept between runs: the GROUP_KEYS index of its kind, the group's key, the sum. */
+export type KeptGroup = [kind: number, key: string, sum: CallTotals];
 
 /**
  * The groups of one kind, key -> slot, remembering the last one used: consecutive calls mostly
@@ -163,13 +180,19 @@ class Grouping {
   pending(key: string, touched: Slot[]): CallTotals {
     let slot = this.last;
     if (slot === null || key !== this.lastKey) {
-      slot = this.slots.get(key) ?? null;
-      if (slot === null) this.slots.set(key, (slot = { sum: new CallTotals(), chain: new CallTotals() }));
+      slot = this.slotOf(key);
       this.lastKey = key;
       this.last = slot;
     }
     if (slot.chain.calls === 0) touched.push(slot);
     return slot.chain;
+  }
+
+  /** The slot of `key`, made (and so placed in the order of first appearance) when new. */
+  slotOf(key: string): Slot {
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { key, sum: new CallTotals(), chain: new CallTotals() }));
+    return slot;
   }
 
   /**
@@ -245,6 +268,38 @@ export class RunningTotals {
       slot.chain.reset();
     }
     this.touched.length = 0;
+  }
+
+  /**
+   * The pending chain's sums by group (copies), each group once, in the order its calls met them:
+   * what `commitKept` adds again later, without the calls.
+   */
+  pendingGroups(): KeptGroup[] {
+    const out: KeptGroup[] = [];
+    for (const [kind, grouping] of this.groupings.entries()) {
+      for (const slot of this.touched) {
+        if (grouping.slots.get(slot.key) !== slot) continue;
+        const copy = new CallTotals();
+        copy.merge(slot.chain);
+        out.push([kind, slot.key, copy]);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds (`sign` 1) or takes away (-1) a chain from the sums `sumChain` gave for it before
+   * (`chain` its total, `groups` from `pendingGroups`): the very figures `commit` adds, so a
+   * report from kept sums equals one from the calls to the last bit. Nothing may be pending.
+   */
+  commitKept(chain: CallTotals, groups: readonly KeptGroup[], sign: 1 | -1 = 1): void {
+    this.all.merge(chain, sign);
+    if (this.all.calls === 0) this.all.reset();
+    for (const [kind, key, sum] of groups) {
+      const slot = this.groupings[kind]!.slotOf(key);
+      slot.sum.merge(sum, sign);
+      if (slot.sum.calls === 0) slot.sum.reset();
+    }
   }
 
   /** Drops the pending chain. */
