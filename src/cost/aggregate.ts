@@ -78,6 +78,19 @@ export class CallTotals {
     return this.calls > 0 && this.subscriptionCalls === this.calls ? null : this.costUsd;
   }
 
+  /** Adds (`sign` 1) or takes away (-1) the nine figures of `a` from index `at` (`toArray` order), as `merge` does. */
+  mergeFigures(a: readonly number[], at: number, sign: 1 | -1 = 1): void {
+    this.calls += sign * a[at]!;
+    this.unpricedCalls += sign * a[at + 1]!;
+    this.subscriptionCalls += sign * a[at + 2]!;
+    this.costUsd += sign * a[at + 3]!;
+    this.input += sign * a[at + 4]!;
+    this.output += sign * a[at + 5]!;
+    this.cacheWrite5m += sign * a[at + 6]!;
+    this.cacheWrite1h += sign * a[at + 7]!;
+    this.cacheRead += sign * a[at + 8]!;
+  }
+
   /** Adds (`sign` 1) or takes away (-1) `other`'s numbers. */
   merge(other: CallTotals, sign: 1 | -1 = 1): void {
     this.calls += sign * other.calls;
@@ -163,8 +176,15 @@ interface Slot {
   chain: CallTotals;
 }
 
-/** A chain's sum in one group, as kept between runs: the GROUP_KEYS index of its kind, the group's key, the sum. */
-export type KeptGroup = [kind: number, key: string, sum: CallTotals];
+/**
+ * A chain's sums by group, as kept between runs, flat (few objects: a report reads 10,000 of
+ * them): group i has the key `keys[i]`, and `figures[i*10]` is the GROUP_KEYS index of its kind,
+ * followed by its nine figures in `CallTotals.toArray` order.
+ */
+export interface KeptGroups {
+  keys: string[];
+  figures: number[];
+}
 
 /**
  * The groups of one kind, key -> slot, remembering the last one used: consecutive calls mostly
@@ -274,14 +294,13 @@ export class RunningTotals {
    * The pending chain's sums by group (copies), each group once, in the order its calls met them:
    * what `commitKept` adds again later, without the calls.
    */
-  pendingGroups(): KeptGroup[] {
-    const out: KeptGroup[] = [];
+  pendingGroups(): KeptGroups {
+    const out: KeptGroups = { keys: [], figures: [] };
     for (const [kind, grouping] of this.groupings.entries()) {
       for (const slot of this.touched) {
         if (grouping.slots.get(slot.key) !== slot) continue;
-        const copy = new CallTotals();
-        copy.merge(slot.chain);
-        out.push([kind, slot.key, copy]);
+        out.keys.push(slot.key);
+        out.figures.push(kind, ...slot.chain.toArray());
       }
     }
     return out;
@@ -292,12 +311,13 @@ export class RunningTotals {
    * (`chain` its total, `groups` from `pendingGroups`): the very figures `commit` adds, so a
    * report from kept sums equals one from the calls to the last bit. Nothing may be pending.
    */
-  commitKept(chain: CallTotals, groups: readonly KeptGroup[], sign: 1 | -1 = 1): void {
+  commitKept(chain: CallTotals, groups: KeptGroups, sign: 1 | -1 = 1): void {
     this.all.merge(chain, sign);
     if (this.all.calls === 0) this.all.reset();
-    for (const [kind, key, sum] of groups) {
-      const slot = this.groupings[kind]!.slotOf(key);
-      slot.sum.merge(sum, sign);
+    const { keys, figures } = groups;
+    for (let i = 0; i < keys.length; i++) {
+      const slot = this.groupings[figures[i * 10]!]!.slotOf(keys[i]!);
+      slot.sum.mergeFigures(figures, i * 10 + 1, sign);
       if (slot.sum.calls === 0) slot.sum.reset();
     }
   }

@@ -18,10 +18,10 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CallTotals, GROUP_KEYS, type KeptGroup } from './aggregate.js';
+import { CallTotals, GROUP_KEYS, type KeptGroups } from './aggregate.js';
 
 /** Bump when the meaning of a line changes: an index of another version is rebuilt from the files. */
-export const COSTS_INDEX_VERSION = 1;
+export const COSTS_INDEX_VERSION = 2;
 
 /** What a report takes from one chain's file. */
 export interface KeptChain {
@@ -32,7 +32,7 @@ export interface KeptChain {
   status: string;
   updatedAt: string;
   totals: CallTotals;
-  groups: KeptGroup[];
+  groups: KeptGroups;
 }
 
 /** One context file as the index knows it. */
@@ -65,25 +65,26 @@ interface StoredChain {
   status: string;
   updated_at: string;
   all: number[];
-  groups: [number, string, number[]][];
+  keys: string[];
+  figures: number[];
 }
 
 function storedOf(c: KeptChain): StoredChain {
-  return { uid: c.chainUid, id: c.chainId, slug: c.slug, goal: c.goal, status: c.status, updated_at: c.updatedAt, all: c.totals.toArray(), groups: c.groups.map(([k, key, sum]) => [k, key, sum.toArray()]) };
+  return { uid: c.chainUid, id: c.chainId, slug: c.slug, goal: c.goal, status: c.status, updated_at: c.updatedAt, all: c.totals.toArray(), keys: c.groups.keys, figures: c.groups.figures };
 }
 
 function keptOf(s: StoredChain | undefined): KeptChain | null {
   if (!s || typeof s !== 'object') return null;
   const strings = [s.uid, s.id, s.slug, s.goal, s.status, s.updated_at];
-  if (!strings.every((x) => typeof x === 'string') || !Array.isArray(s.groups)) return null;
+  if (!strings.every((x) => typeof x === 'string') || !Array.isArray(s.keys) || !Array.isArray(s.figures) || s.figures.length !== s.keys.length * 10) return null;
   const totals = CallTotals.fromArray(s.all);
   if (!totals) return null;
-  const groups: KeptGroup[] = [];
-  for (const g of s.groups) {
-    const sum = Array.isArray(g) ? CallTotals.fromArray(g[2]) : null;
-    if (!sum || !Number.isInteger(g[0]) || g[0] < 0 || g[0] >= GROUP_KEYS.length || typeof g[1] !== 'string') return null;
-    groups.push([g[0], g[1], sum]);
+  for (let i = 0; i < s.keys.length; i++) {
+    const kind = s.figures[i * 10];
+    if (typeof s.keys[i] !== 'string' || !Number.isInteger(kind) || kind! < 0 || kind! >= GROUP_KEYS.length) return null;
   }
+  if (!s.figures.every((x) => typeof x === 'number')) return null;
+  const groups: KeptGroups = { keys: s.keys, figures: s.figures };
   return { chainUid: s.uid, chainId: s.id, slug: s.slug, goal: s.goal, status: s.status, updatedAt: s.updated_at, totals, groups };
 }
 
