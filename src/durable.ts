@@ -96,20 +96,31 @@ export interface DurableWriteOptions {
   exclusive?: boolean;
   /** File mode for a new file (default 0o666 less the umask); an existing file keeps its mode. */
   mode?: number;
+  /**
+   * When to fsync the directory after the rename: `always` (the default), or `on-create` (only
+   * when `file` did not exist). With `on-create` a replaced file is still atomic (the old or the
+   * new version, never a torn one) and survives a kill; after a power loss the rename may not
+   * have reached the disk, and the previous version is back. The chain store uses it for the
+   * context head, whose previous version is always consistent with its journal.
+   */
+  syncDirectory?: 'always' | 'on-create';
 }
 
 /**
  * Replaces (or creates) `file` with `data`, durably: temp file in the same directory, every byte
- * checked, fsync, rename (or link, for `exclusive`), fsync of the directory. Synchronous, so
+ * checked, fsync, rename (or link, for `exclusive`), fsync of the directory (see
+ * `syncDirectory`). Synchronous, so
  * signal handlers can use it. Throws `FileSystemError` (with `code`, e.g. ENOSPC, EDQUOT, EROFS,
  * EACCES, ESHORT, EEXIST for `exclusive`); then `file` is as it was before the call.
  */
 export function writeFileDurableSync(file: string, data: string | Uint8Array, opts: DurableWriteOptions = {}): void {
   const tmp = tempNameFor(file);
   let mode = opts.mode ?? 0o666;
+  let existed = false;
   if (!opts.exclusive) {
     try {
       mode = fs.statSync(file).mode & 0o7777;
+      existed = true;
     } catch {
       // A new file.
     }
@@ -129,7 +140,7 @@ export function writeFileDurableSync(file: string, data: string | Uint8Array, op
       fs.renameSync(tmp, file);
     }
     placed = true;
-    fsyncDir(path.dirname(file));
+    if (!(existed && opts.syncDirectory === 'on-create')) fsyncDir(path.dirname(file));
   } catch (err) {
     throw wrap('write', file, err);
   } finally {

@@ -392,7 +392,7 @@ export async function updateSpec(session: ChainSession, deps: Pick<BaseDeps, 'co
   }
 }
 
-/** Ends the chain as complete or failed (with `reason`), saves, and adds its runs to the measured prompt costs. */
+/** Ends the chain as complete or failed (with `reason`): writes its spec, saves, and adds its runs to the measured prompt costs. */
 export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null, deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
@@ -400,8 +400,10 @@ export async function finish(session: ChainSession, status: 'complete' | 'failed
   c.error = reason;
   c.pending = null;
   if (c.pattern) c.pattern.adaptations = patternAdaptations(c);
-  await session.save();
+  // The spec first: a kill while it is written leaves the chain unfinished, and its resume (the
+  // spec's only writer) removes the half-written temp file and writes it again.
   if (deps) await updateSpec(session, deps, status === 'complete');
+  await session.save();
   recordChainCosts(path.dirname(session.file), c);
   return status;
 }

@@ -181,6 +181,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           // A call that failed over to the fallback model comes here again without its onCall.
           reserve(0);
           release();
+          // The last call's record (its save may be queued: recordCall) is on disk before the next call.
+          await session.flush();
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
           if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
@@ -209,7 +211,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         onCall: (call, messages) => {
           reserve(0);
           release();
-          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress });
+          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }, onlyCalls(messages, result.name));
         },
         onToolResult: (event) => {
           const mcp = deps.mcpTools?.find((t) => t.name === event.name);
@@ -254,6 +256,17 @@ export function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
  */
 function waitsForHuman(session: ChainSession, deps: Pick<DriveDeps, 'yes'>): boolean {
   return !deps.yes || session.ctx.until_phase === 'solution-approval';
+}
+
+/**
+ * Pure: whether the last message of `messages` is the model's turn and calls only the tool
+ * `name` (the step's result tool), so that the step ends with it unless its input is refused.
+ */
+export function onlyCalls(messages: readonly unknown[], name: string): boolean {
+  const last = messages.at(-1) as { role?: unknown; content?: unknown } | undefined;
+  if (last?.role !== 'assistant' || !Array.isArray(last.content)) return false;
+  const uses = (last.content as { type?: unknown; name?: unknown }[]).filter((b) => b?.type === 'tool_use');
+  return uses.length > 0 && uses.every((b) => b.name === name);
 }
 
 /** Assistant turns (calls already made) of the current run in a stored conversation of an unfinished step. */

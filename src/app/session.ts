@@ -10,7 +10,7 @@ import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
 import { saveChain, saveChainSync } from '../chain/store.js';
 import { crossedAlerts } from '../cost/budget.js';
 import { costOfCall, type PriceTable } from '../cost/prices.js';
-import { deriveCostTracking } from '../cost/tracking.js';
+import { deriveCostTracking, extendCostTracking } from '../cost/tracking.js';
 import type { Config } from '../config/schema.js';
 import type { LlmCallResult } from '../llm/types.js';
 import type { Progress } from '../ui/types.js';
@@ -54,9 +54,13 @@ export class ChainSession {
   /** The budget a `--split` family shares (src/app/split.ts), checked before every call with the chain's own. */
   family: FamilyBudget | null = null;
   private saving: Promise<void> = Promise.resolve();
+  /** The last write asked for (queued or running), with its outcome: what `flush` waits for. */
+  private lastWrite: Promise<void> = Promise.resolve();
   /** The next write, not started yet: it serializes the context as it is when it starts. */
   private queued: Promise<void> | null = null;
   private readonly clock: () => Date;
+  /** The cost_tracking recordCall last derived and how many calls it sums (to add only the next). */
+  private tracked: { tracking: ChainContext['cost_tracking']; calls: number } | null = null;
 
   constructor(file: string, ctx: ChainContext, clock: () => Date) {
     this.file = file;
@@ -83,9 +87,18 @@ export class ChainSession {
         return saveChain(this.file, this.ctx);
       });
     this.queued = next;
+    this.lastWrite = next;
     // A failed write rejects its callers; the next save tries again (it writes the whole context).
     this.saving = next.catch(() => undefined);
     return next;
+  }
+
+  /**
+   * Resolves once every save asked for so far is on disk; rejects when the last of them failed
+   * (then nothing that depends on it, such as the next call, should go on).
+   */
+  flush(): Promise<void> {
+    return this.lastWrite;
   }
 
   /**
@@ -129,8 +142,14 @@ export class ChainSession {
    * Records one completed call of step `step` (cost from the price table; null when the model
    * has no price or the call is billed by subscription), re-derives cost_tracking from calls[], stores the step's conversation so far,
    * saves, and reports progress and threshold alerts.
+   *
+   * With `endsStep` (the reply only calls the step's result tool) the save is queued, not waited
+   * for: the step's end and the transition after it save within the same turn of the event loop,
+   * so they share that one write (one head rewrite per call). Nothing outside the process happens
+   * before it: the next call waits for it (`flush`, in the prompt run's beforeCall), and every
+   * later effect is preceded by a save that waits for it.
    */
-  async recordCall(step: Step, call: LlmCallResult, messages: unknown[], deps: { prices: PriceTable; config: Config; progress: Progress }): Promise<void> {
+  async recordCall(step: Step, call: LlmCallResult, messages: unknown[], deps: { prices: PriceTable; config: Config; progress: Progress }, endsStep = false): Promise<void> {
     const before = this.ctx.cost_tracking;
     const priced = costOfCall(call.usage, call.model, deps.prices);
     const subscription = call.billing === 'subscription';
@@ -153,9 +172,15 @@ export class ChainSession {
       ...(call.fallback ? { fallback: call.fallback } : {}),
     };
     this.ctx.calls.push(record);
-    this.ctx.cost_tracking = deriveCostTracking(this.ctx.calls);
+    // Only the new call is added while the sum is the one derived here; else all are summed again.
+    const t = this.tracked;
+    const calls = this.ctx.calls;
+    this.ctx.cost_tracking = t && t.tracking === this.ctx.cost_tracking && t.calls === calls.length - 1 ? extendCostTracking(t.tracking, [record]) : deriveCostTracking(calls);
+    this.tracked = { tracking: this.ctx.cost_tracking, calls: calls.length };
     this.ctx.in_flight = [...this.ctx.in_flight.filter((f) => f.step !== step.n), { step: step.n, messages }];
-    await this.save();
+    const saved = this.save();
+    if (endsStep) saved.catch(() => undefined);
+    else await saved;
     const after = this.ctx.cost_tracking;
     const u = call.usage;
     const tokens = u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);

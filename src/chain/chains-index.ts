@@ -62,8 +62,9 @@ interface Known {
 function lineOf(file: string, size: number, mtimeMs: number, dirMtimeMs: number | null, row: StoredRow | null, error: string | null): string {
   const figures = { file, size, mtime_ms: mtimeMs, ...(dirMtimeMs === null ? {} : { dir_mtime_ms: dirMtimeMs }) };
   if (!row) return JSON.stringify({ ...figures, error });
-  const { file: _path, ...rest } = row;
-  return JSON.stringify({ ...figures, status: row.status, calls: row.calls, updated_at: row.updated_at, row: rest });
+  // The path is put back on reading; an empty one keeps its place, so a row from the index has its
+  // keys in the order of one built from the file (the same JSON text either way).
+  return JSON.stringify({ ...figures, status: row.status, calls: row.calls, updated_at: row.updated_at, row: { ...row, file: '' } });
 }
 
 const NUM = '(-?[0-9][0-9.eE+-]*)';

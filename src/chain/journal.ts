@@ -19,7 +19,7 @@
  * fsync'd head write, and the journal is appended about once per step. Invariants the writer
  * relies on: call records are only ever appended (ids in order), and a finished step never changes.
  */
-import { closeSync, constants, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ContextFileError, FileSystemError } from '../errors.js';
 import type { CallRecord, ChainContext, JournalIndex, Step } from './schema.js';
@@ -74,6 +74,8 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
     const file = path.join(path.dirname(contextFile), index.file);
     let fd: number | undefined;
     let writing = false;
+    // A journal the store created with the chain (createJournal) is already in the directory on disk.
+    const created = index.bytes === 0 && !existsSync(file);
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
       const size = fstatSync(fd).size;
@@ -96,12 +98,33 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
-    if (index.bytes === 0) fsyncDir(path.dirname(file));
+    if (created) fsyncDir(path.dirname(file));
     next = { file: index.file, bytes: index.bytes + buf.length, calls: index.calls + calls.length, steps: index.steps + steps.length };
   }
   if (ctx.journal === null && next.bytes === 0) return ctx;
   ctx.journal = next;
   return { ...ctx, journal: next, calls: ctx.calls.slice(next.calls), steps: ctx.steps.slice(next.steps) };
+}
+
+/**
+ * Creates the empty journal of a context file that does not exist yet, so that the directory
+ * fsync of the head's creation puts both names on disk and the first append needs no directory
+ * fsync of its own. `undo` removes it again (when the head's first write failed). Never throws: without it, the first append creates the journal (and fsyncs
+ * the directory) as before.
+ */
+export function createJournal(contextFile: string): { undo(): void } {
+  const file = path.join(path.dirname(contextFile), journalName(contextFile));
+  try {
+    if (existsSync(file)) return { undo: () => {} };
+    closeSync(openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644));
+  } catch {
+    // The head's write reports what is wrong with the directory.
+    return { undo: () => {} };
+  }
+  return {
+    // The head could not be written: no chain, so no journal either.
+    undo: () => rmSync(file, { force: true }),
+  };
 }
 
 /**

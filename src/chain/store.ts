@@ -6,12 +6,12 @@
  * stale after 30 s without an update).
  */
 import { randomUUID } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
 import { recordInIndex } from './chains-index.js';
-import { appendToJournal, joinJournal } from './journal.js';
+import { appendToJournal, createJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
@@ -113,15 +113,24 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * Saves a context durably and synchronously: new call records and finished steps are appended
  * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
  * rest (the head, which indexes the journal) is written by src/durable.ts (temp file, every byte
- * checked, fsync, rename, directory fsync). Also what signal handlers use, since they must finish
+ * checked, fsync, rename; the directory is fsync'd when the head is created, not on every
+ * rewrite: a rename that a power loss undoes brings back the previous head, which is consistent
+ * with the journal, since its index ignores what was appended after it). So one save is one head
+ * rewrite and at most two fsyncs (journal, head). Also what signal handlers use, since they must finish
  * before the process exits. Then the chain's summary is appended to the chain index
  * (./chains-index.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
  * the previous version of the head is then still in place, and its index ignores what the
  * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
+  const journal = ctx.journal === null && !existsSync(file) ? createJournal(file) : null;
   const head = appendToJournal(file, ctx);
-  writeFileDurableSync(file, `${JSON.stringify(head, null, 2)}\n`);
+  try {
+    writeFileDurableSync(file, `${JSON.stringify(head, null, 2)}\n`, { syncDirectory: 'on-create' });
+  } catch (err) {
+    journal?.undo();
+    throw err;
+  }
   recordInIndex(file, ctx);
 }
 

@@ -78,6 +78,19 @@ export class CallTotals {
     return this.calls > 0 && this.subscriptionCalls === this.calls ? null : this.costUsd;
   }
 
+  /** Adds (`sign` 1) or takes away (-1) the nine figures of `a` from index `at` (`toArray` order), as `merge` does. */
+  mergeFigures(a: readonly number[], at: number, sign: 1 | -1 = 1): void {
+    this.calls += sign * a[at]!;
+    this.unpricedCalls += sign * a[at + 1]!;
+    this.subscriptionCalls += sign * a[at + 2]!;
+    this.costUsd += sign * a[at + 3]!;
+    this.input += sign * a[at + 4]!;
+    this.output += sign * a[at + 5]!;
+    this.cacheWrite5m += sign * a[at + 6]!;
+    this.cacheWrite1h += sign * a[at + 7]!;
+    this.cacheRead += sign * a[at + 8]!;
+  }
+
   /** Adds (`sign` 1) or takes away (-1) `other`'s numbers. */
   merge(other: CallTotals, sign: 1 | -1 = 1): void {
     this.calls += sign * other.calls;
@@ -109,6 +122,19 @@ export class CallTotals {
       this.cacheWrite1h === other.cacheWrite1h &&
       this.cacheRead === other.cacheRead
     );
+  }
+
+  /** The figures as an array (`fromArray` reads it back): calls, unpriced, subscription, USD, input, output, cache write 5m, 1h, cache read. */
+  toArray(): number[] {
+    return [this.calls, this.unpricedCalls, this.subscriptionCalls, this.costUsd, this.input, this.output, this.cacheWrite5m, this.cacheWrite1h, this.cacheRead];
+  }
+
+  /** The totals of `toArray`'s figures; null when `a` is not nine numbers. */
+  static fromArray(a: unknown): CallTotals | null {
+    if (!Array.isArray(a) || a.length !== 9 || !a.every((x) => typeof x === 'number')) return null;
+    const t = new CallTotals();
+    [t.calls, t.unpricedCalls, t.subscriptionCalls, t.costUsd, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead] = a as [number, number, number, number, number, number, number, number, number];
+    return t;
   }
 
   tokens(): TokenTotals {
@@ -143,10 +169,21 @@ function dayOf(startedAt: unknown): string | null {
   return startedAt.slice(0, 10);
 }
 
-/** One group: its running sum, and its part of the chain being summed (zero between chains). */
+/** One group: its key, its running sum, and its part of the chain being summed (zero between chains). */
 interface Slot {
+  key: string;
   sum: CallTotals;
   chain: CallTotals;
+}
+
+/**
+ * A chain's sums by group, as kept between runs, flat (few objects: a report reads 10,000 of
+ * them): group i has the key `keys[i]`, and `figures[i*10]` is the GROUP_KEYS index of its kind,
+ * followed by its nine figures in `CallTotals.toArray` order.
+ */
+export interface KeptGroups {
+  keys: string[];
+  figures: number[];
 }
 
 /**
@@ -163,13 +200,19 @@ class Grouping {
   pending(key: string, touched: Slot[]): CallTotals {
     let slot = this.last;
     if (slot === null || key !== this.lastKey) {
-      slot = this.slots.get(key) ?? null;
-      if (slot === null) this.slots.set(key, (slot = { sum: new CallTotals(), chain: new CallTotals() }));
+      slot = this.slotOf(key);
       this.lastKey = key;
       this.last = slot;
     }
     if (slot.chain.calls === 0) touched.push(slot);
     return slot.chain;
+  }
+
+  /** The slot of `key`, made (and so placed in the order of first appearance) when new. */
+  slotOf(key: string): Slot {
+    let slot = this.slots.get(key);
+    if (!slot) this.slots.set(key, (slot = { key, sum: new CallTotals(), chain: new CallTotals() }));
+    return slot;
   }
 
   /**
@@ -245,6 +288,38 @@ export class RunningTotals {
       slot.chain.reset();
     }
     this.touched.length = 0;
+  }
+
+  /**
+   * The pending chain's sums by group (copies), each group once, in the order its calls met them:
+   * what `commitKept` adds again later, without the calls.
+   */
+  pendingGroups(): KeptGroups {
+    const out: KeptGroups = { keys: [], figures: [] };
+    for (const [kind, grouping] of this.groupings.entries()) {
+      for (const slot of this.touched) {
+        if (grouping.slots.get(slot.key) !== slot) continue;
+        out.keys.push(slot.key);
+        out.figures.push(kind, ...slot.chain.toArray());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Adds (`sign` 1) or takes away (-1) a chain from the sums `sumChain` gave for it before
+   * (`chain` its total, `groups` from `pendingGroups`): the very figures `commit` adds, so a
+   * report from kept sums equals one from the calls to the last bit. Nothing may be pending.
+   */
+  commitKept(chain: CallTotals, groups: KeptGroups, sign: 1 | -1 = 1): void {
+    this.all.merge(chain, sign);
+    if (this.all.calls === 0) this.all.reset();
+    const { keys, figures } = groups;
+    for (let i = 0; i < keys.length; i++) {
+      const slot = this.groupings[figures[i * 10]!]!.slotOf(keys[i]!);
+      slot.sum.mergeFigures(figures, i * 10 + 1, sign);
+      if (slot.sum.calls === 0) slot.sum.reset();
+    }
   }
 
   /** Drops the pending chain. */

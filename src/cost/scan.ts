@@ -1,27 +1,27 @@
 /**
- * The fast reader behind `cost-report`: lists context files by name, skips those whose start
- * time (from the name) is outside the window without opening them, reads and JSON-parses the
- * rest, checks only the fields a report uses (not the full zod schema: speed), and adds each
- * chain's calls to the report's running totals (RunningTotals) right away. A corrupt or foreign
- * file is reported through `onWarning` and skipped, never fatal.
+ * The reader behind `cost-report`: lists the context files (by name; a file whose start time is
+ * outside the window is not opened), and takes each chain's sums from the cost index
+ * (./costs-index.ts) while its line is current, else reads and JSON-parses the file with its
+ * journal, checks only the fields a report uses (not the full zod schema: speed), and sums its
+ * calls (src/cost/aggregate.ts), keeping the sums for the index. A corrupt or foreign file is
+ * reported through `onWarning` and skipped, never fatal.
  *
  * Per chain only what the report prints about it is kept (ReportChain: names, status, file, its
- * total): with 10,000 chains, keeping each chain's per-group sums until the report was built
- * cost more in garbage collection than the summing itself. Those sums were kept only to count a
- * chain copied into several directories once (same `chain_uid`, the most recently updated copy
- * counts); that case is rare, so it is handled when it happens instead: a newer copy makes the
- * counted one be re-read and taken out of the totals before the newer one is added, and an older
- * (or equally recent) copy is skipped.
+ * total) and its sums by group, so a chain copied into several directories (same `chain_uid`)
+ * counts once: the most recently updated copy; a newer copy takes the counted one's sums away
+ * again before its own are added, and an older (or equally recent) copy is skipped.
  *
  * Files are read synchronously, one after the other: on a warm page cache that measured about
  * 1.3x faster than reading with 4–64 concurrent async reads (libuv's thread pool round trips
  * cost more than they overlap), and parsing is on the main thread either way (`npm run bench`).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
-import { readJournalCalls } from '../chain/journal.js';
+import { journalName, readJournalCalls } from '../chain/journal.js';
 import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
+import { readCostIndex, writeCostIndex, type CostLine, type KeptChain } from './costs-index.js';
 
 export type { ReportCall } from './aggregate.js';
 
@@ -108,70 +108,123 @@ function readContext(file: string, onWarning: (msg: string) => void): Record<str
   return doc as Record<string, unknown>;
 }
 
-/**
- * Takes `counted` (a copy superseded by a newer one) out of `totals`, re-reading its file. Its
- * calls only ever grow (records are appended), so its first `totals.calls` calls are the ones
- * added; false, with nothing taken, when the file no longer gives the same total.
- */
-function takeAway(counted: ReportChain, totals: RunningTotals): boolean {
-  const d = readContext(counted.file, () => {});
-  if (!d || d.chain_uid !== counted.chainUid) return false;
-  const again = totals.sumChain((d.calls as ReportCall[]).slice(0, counted.totals.calls), counted.startedAtMs);
-  if (!again.equals(counted.totals)) {
-    totals.discard();
-    return false;
-  }
-  totals.commit(again, -1);
-  return true;
+/** One context file to report on: its entry, and its line in the cost index (null: not indexed). */
+interface Source {
+  entry: ChainFileEntry;
+  line: CostLine | null;
 }
 
-/** One pass over `entries`; `stale` when a superseded copy could not be taken out again. */
-function scanOnce(entries: readonly ChainFileEntry[], onWarning: (msg: string) => void): ChainScan & { stale: boolean } {
-  const byUid = new Map<string, ReportChain>();
+/**
+ * The sums of one file for the report: from its index line when that is current, else read
+ * from the file (its line then updated in place, or null when it is not a usable context file:
+ * warned about through `onWarning`). `scratch` sums the file's calls (so that the report's own
+ * groups are made only as chains are added to it, in the same order with or without the index);
+ * nothing is left pending in it.
+ */
+function keptFor(source: Source, scratch: RunningTotals, onWarning: (msg: string) => void, learned: Set<CostLine>): KeptChain | null {
+  if (source.line?.chain) return source.line.chain;
+  const { entry } = source;
+  const d = readContext(entry.path, onWarning);
+  if (!d) {
+    if (source.line && !source.line.skip) {
+      source.line.skip = true;
+      learned.add(source.line);
+    }
+    return null;
+  }
+  const all = scratch.sumChain(d.calls as ReportCall[], entry.startedAtMs);
+  const kept: KeptChain = {
+    chainUid: d.chain_uid as string,
+    chainId: d.chain_id as string,
+    slug: str(d.slug, entry.slug),
+    goal: str(d.goal, ''),
+    status: str(d.status, 'unknown'),
+    updatedAt: str(d.updated_at, ''),
+    totals: all,
+    groups: scratch.pendingGroups(),
+  };
+  scratch.discard();
+  if (source.line) {
+    source.line.chain = kept;
+    source.line.skip = false;
+    learned.add(source.line);
+  }
+  return kept;
+}
+
+/** One pass over `sources`: each chain's kept sums added, a superseded copy's taken away again. */
+function scanSources(sources: readonly Source[], onWarning: (msg: string) => void, learned: Set<CostLine>): ChainScan {
+  const byUid = new Map<string, { chain: ReportChain; kept: KeptChain }>();
   const totals = new RunningTotals();
-  let stale = false;
-  for (const entry of entries) {
-    const d = readContext(entry.path, onWarning);
-    if (!d) continue;
-    const chainUid = d.chain_uid as string;
-    const updatedAt = str(d.updated_at, '');
-    const counted = byUid.get(chainUid);
-    if (counted && !(updatedAt > counted.updatedAt)) continue;
-    if (counted && !takeAway(counted, totals)) stale = true;
-    const all = totals.sumChain(d.calls as ReportCall[], entry.startedAtMs);
-    totals.commit(all);
-    byUid.set(chainUid, {
-      file: entry.path,
-      chainId: d.chain_id as string,
-      chainUid,
-      slug: str(d.slug, entry.slug),
-      goal: str(d.goal, ''),
-      status: str(d.status, 'unknown'),
-      startedAtMs: entry.startedAtMs,
-      updatedAt,
-      totals: all,
+  const scratch = new RunningTotals();
+  for (const source of sources) {
+    const kept = keptFor(source, scratch, onWarning, learned);
+    if (!kept) continue;
+    const counted = byUid.get(kept.chainUid);
+    if (counted && !(kept.updatedAt > counted.chain.updatedAt)) continue;
+    if (counted) totals.commitKept(counted.kept.totals, counted.kept.groups, -1);
+    totals.commitKept(kept.totals, kept.groups);
+    const { entry } = source;
+    byUid.set(kept.chainUid, {
+      kept,
+      chain: { file: entry.path, chainId: kept.chainId, chainUid: kept.chainUid, slug: kept.slug, goal: kept.goal, status: kept.status, startedAtMs: entry.startedAtMs, updatedAt: kept.updatedAt, totals: kept.totals },
     });
   }
-  return { chains: [...byUid.values()], totals, stale };
+  return { chains: [...byUid.values()].map((c) => c.chain), totals };
 }
 
 /**
- * Reads the chains of `dirs` whose file-name start time is inside `window` and sums their calls.
- * `chains` come in file-listing order (chain id, then start time), one per `chain_uid` (the
- * most recently updated copy; on a tie the first listed), and `totals` holds the calls of
- * exactly those copies.
+ * The context files of `dir` with their cost-index lines (./costs-index.ts): a line is used only
+ * while its file and the file's journal have the size and mtime it was made from (one stat of
+ * each). `fresh`: the index lacks or holds lines that do not fit the files, and is to be written.
+ */
+async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boolean }> {
+  const index = readCostIndex(dir);
+  const sources: Source[] = [];
+  let reused = 0;
+  for (const entry of await listChainFiles([dir])) {
+    let key: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>;
+    try {
+      const head = statSync(entry.path);
+      const journal = statSync(path.join(dir, journalName(entry.path)), { throwIfNoEntry: false });
+      key = { size: head.size, mtime_ms: head.mtimeMs, journal: journal ? [journal.size, journal.mtimeMs] : null };
+    } catch {
+      sources.push({ entry, line: null });
+      continue;
+    }
+    const was = index.lines.get(entry.file);
+    if (was && sameKey(was, key)) {
+      reused++;
+      sources.push({ entry, line: was });
+    } else sources.push({ entry, line: { file: entry.file, ...key, chain: null, skip: false } });
+  }
+  return { sources, fresh: reused !== index.lines.size || reused !== sources.length };
+}
+
+const sameKey = (a: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>, b: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>) =>
+  a.size === b.size && a.mtime_ms === b.mtime_ms && (a.journal === null ? b.journal === null : b.journal !== null && a.journal[0] === b.journal[0] && a.journal[1] === b.journal[1]);
+
+/**
+ * Reads the chains of `dirs` whose file-name start time is inside `window` and sums their calls,
+ * from the cost index where it is current and from the files where it is not (./costs-index.ts;
+ * the index is then written back when it changed). `chains` come in file-listing order (chain id, then start
+ * time), one per `chain_uid` (the most recently updated copy; on a tie the first listed), and
+ * `totals` holds the calls of exactly those copies: the same figures, to the last bit, with or
+ * without the index.
  */
 export async function scanChains(dirs: string[], window: TimeWindow, onWarning: (msg: string) => void): Promise<ChainScan> {
   const { sinceMs = -Infinity, untilMs = Infinity } = window;
-  const entries = (await listChainFiles(dirs)).filter((e) => e.startedAtMs >= sinceMs && e.startedAtMs < untilMs);
-  const first = scanOnce(entries, onWarning);
-  if (!first.stale) return { chains: first.chains, totals: first.totals };
-  // A superseded copy changed while being read: sum again, the counted copies only.
-  const counted = new Set(first.chains.map((c) => c.file));
-  const again = scanOnce(
-    entries.filter((e) => counted.has(e.path)),
-    onWarning,
-  );
-  if (again.stale) onWarning('context files changed while being read: the totals may count a chain copied into several directories more than once');
-  return { chains: again.chains, totals: again.totals };
+  const perDir: { dir: string; sources: Source[]; fresh: boolean }[] = [];
+  for (const dir of dirs) perDir.push({ dir, ...(await sourcesOf(dir)) });
+  const sources = perDir
+    .flatMap((d) => d.sources)
+    .filter((s) => s.entry.startedAtMs >= sinceMs && s.entry.startedAtMs < untilMs)
+    .sort((a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs);
+  const learned = new Set<CostLine>();
+  const scan = scanSources(sources, onWarning, learned);
+  for (const d of perDir) {
+    if (d.sources.length === 0 && !d.fresh) continue;
+    if (d.fresh || d.sources.some((s) => s.line && learned.has(s.line))) writeCostIndex(d.dir, d.sources.flatMap((s) => (s.line ? [s.line] : [])));
+  }
+  return scan;
 }

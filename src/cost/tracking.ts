@@ -15,19 +15,31 @@ const add = (map: Record<string, number>, key: string, usd: number) => {
  * dollars.
  */
 export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
-  const out: CostTracking = {
-    tokens_used: 0,
-    input_tokens: 0,
-    output_tokens: 0,
-    cache_write_tokens: 0,
-    cache_read_tokens: 0,
-    estimated_cost: 0,
-    by_phase: {},
-    by_prompt: {},
-    by_model: {},
-    unpriced_calls: 0,
-    subscription_calls: 0,
-  };
+  return extendCostTracking(
+    {
+      tokens_used: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_write_tokens: 0,
+      cache_read_tokens: 0,
+      estimated_cost: 0,
+      by_phase: {},
+      by_prompt: {},
+      by_model: {},
+      unpriced_calls: 0,
+      subscription_calls: 0,
+    },
+    calls,
+  );
+}
+
+/**
+ * `base` (the sum of calls before these, as deriveCostTracking gave it) with `calls` added, in
+ * order: equal, to the last bit, to deriveCostTracking of all of them, at the cost of the new
+ * calls alone. `base` is not changed.
+ */
+export function extendCostTracking(base: CostTracking, calls: readonly CallRecord[]): CostTracking {
+  const out: CostTracking = { ...base, by_phase: { ...base.by_phase }, by_prompt: { ...base.by_prompt }, by_model: { ...base.by_model } };
   for (const call of calls) {
     const t = tokenCounts(call.usage);
     out.input_tokens += t.input;

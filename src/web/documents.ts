@@ -10,7 +10,10 @@
  *
  * A failure is the `claude-exec/error@1` document (with the exit code the CLI would give).
  */
-import { isEmptyFailure, listChains, loadChain } from '../app/chains.js';
+import { statSync } from 'node:fs';
+import { indexedWithDriverState, loadChain, selectChainRows } from '../app/chains.js';
+import { deadDriverOf } from '../app/driverLock.js';
+import { indexedChains } from '../chain/chains-index.js';
 import { costReport } from '../app/costReport.js';
 import type { BreakdownBy } from '../cost/report.js';
 import { BREAKDOWNS } from '../cost/report.js';
@@ -18,7 +21,7 @@ import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
 import { errorJson } from '../cli/io.js';
 import { chainJson } from '../cli/views/detail.js';
 import { costReportJson } from '../cli/views/cost.js';
-import { chainsJson } from '../cli/views/status.js';
+import { chainsJsonOfRows } from '../cli/views/status.js';
 
 export interface DocumentSource {
   dirs: string[];
@@ -63,12 +66,50 @@ async function costReportDoc(q: URLSearchParams, src: DocumentSource) {
   return costReportJson(report, top);
 }
 
-async function build(url: URL, src: DocumentSource): Promise<unknown> {
-  if (url.pathname === '/api/chains') {
-    const all = await listChains(src.dirs, src.onWarning);
-    const shown = url.searchParams.get('all') === '1' ? all : all.filter((c) => !isEmptyFailure(c.ctx));
-    return chainsJson(shown, all.length - shown.length, []);
+/** The mtimes of `dirs` (-1: missing): every save renames a head into its directory, changing it. */
+const mtimesOf = (dirs: string[]) => dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.mtimeMs ?? -1).join(',');
+
+interface CachedList {
+  mtimes: string;
+  /** The chains recorded as running, and whether their driver had died when the document was built. */
+  running: { file: string; dead: boolean }[];
+  doc: unknown;
+}
+
+/** The last `/api/chains` document by directories and `all`. */
+const lists = new Map<string, CachedList>();
+
+/**
+ * `/api/chains`: from the chain index (a cache of the files, src/chain/chains-index.ts), as
+ * `chains --json --all` gives it; without `all`, also without the chains that failed before their
+ * first call. The document built last is given again (the same object) while no contexts
+ * directory changed and every chain recorded as running has the driver state it had then.
+ */
+async function chainsDoc(all: boolean, src: DocumentSource): Promise<unknown> {
+  const key = `${all}\0${src.dirs.join('\0')}`;
+  const mtimes = mtimesOf(src.dirs);
+  const cached = lists.get(key);
+  if (cached && cached.mtimes === mtimes && cached.running.every((r) => (deadDriverOf(r.file) !== null) === r.dead)) return cached.doc;
+  const readable = [];
+  const running: CachedList['running'] = [];
+  for (const indexed of await indexedChains(src.dirs)) {
+    const c = indexedWithDriverState(indexed);
+    if (indexed.keys?.status === 'running') running.push({ file: indexed.entry.path, dead: c.keys?.status === 'cancelled' });
+    if (c.keys) readable.push({ ...c.keys, chain: c });
+    else src.onWarning(`skipped ${c.error}`);
   }
+  const { shown, hidden } = selectChainRows(readable, all ? { all: true } : { limit: Infinity });
+  const doc = chainsJsonOfRows(
+    shown.flatMap((k) => k.chain.row() ?? []),
+    hidden,
+    [],
+  );
+  lists.set(key, { mtimes, running, doc });
+  return doc;
+}
+
+async function build(url: URL, src: DocumentSource): Promise<unknown> {
+  if (url.pathname === '/api/chains') return chainsDoc(url.searchParams.get('all') === '1', src);
   if (url.pathname === '/api/cost-report') return costReportDoc(url.searchParams, src);
   const id = chainIdOf(url.pathname);
   if (id !== null) {

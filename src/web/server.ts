@@ -63,7 +63,15 @@ const MAX_DOCS_PER_STREAM = 8;
 /** Time between keep-alive comments on an event stream, ms. */
 const KEEP_ALIVE_MS = 15_000;
 
-const json = (c: Context, doc: unknown, status: number) => c.body(JSON.stringify(doc, rounded), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
+/** The text of documents given again as the same object (src/web/documents.ts keeps the chain list). */
+const texts = new WeakMap<object, string>();
+const textOf = (doc: unknown) => {
+  if (typeof doc !== 'object' || doc === null) return JSON.stringify(doc, rounded);
+  let text = texts.get(doc);
+  if (text === undefined) texts.set(doc, (text = JSON.stringify(doc, rounded)));
+  return text;
+};
+const json = (c: Context, doc: unknown, status: number) => c.body(textOf(doc), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
 
 function app(opts: WebServerOptions, port: () => number, token: string, live: LiveDocuments, driver: PageDriver, src: DocumentSource): Hono {
   const web = new Hono();

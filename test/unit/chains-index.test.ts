@@ -35,6 +35,8 @@ describe('chain index', () => {
     expect(got.map((c) => c.entry.chainId)).toEqual(['001', '002', '003']);
     expect(got.map((c) => c.entry)).toEqual(await listChainFiles([dir]));
     expect(got.map((c) => c.row())).toEqual(await rowsFromFiles([files[1]!, files[0]!, files[2]!]));
+    // The same JSON text, keys in the same order (serve sends a document again only when its text changed).
+    expect(JSON.stringify(got.map((c) => c.row()))).toBe(JSON.stringify(await rowsFromFiles([files[1]!, files[0]!, files[2]!])));
     // Read from the lines the saves appended (one each), not rebuilt from the files.
     expect(readFileSync(indexPathOf(dir), 'utf8').trim().split('\n')).toHaveLength(3);
   });

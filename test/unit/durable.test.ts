@@ -86,6 +86,30 @@ describe('writeFileDurableSync', () => {
   });
 });
 
+describe('directory fsync', () => {
+  /** The fsyncs of one write, and how many of them were of a directory. */
+  function fsyncsOf(write: () => void): { all: number; dirs: number } {
+    const real = fs.fsyncSync;
+    const counts = { all: 0, dirs: 0 };
+    vi.spyOn(fs, 'fsyncSync').mockImplementation((fd) => {
+      counts.all++;
+      if (fs.fstatSync(fd).isDirectory()) counts.dirs++;
+      real(fd);
+    });
+    write();
+    vi.restoreAllMocks();
+    return counts;
+  }
+
+  it('always by default; with on-create only when the file is new (a replace is one fsync)', () => {
+    const file = path.join(dir, 'a.json');
+    expect(fsyncsOf(() => writeFileDurableSync(file, '1', { syncDirectory: 'on-create' }))).toEqual({ all: 2, dirs: 1 });
+    expect(fsyncsOf(() => writeFileDurableSync(file, '2', { syncDirectory: 'on-create' }))).toEqual({ all: 1, dirs: 0 });
+    expect(readFileSync(file, 'utf8')).toBe('2');
+    expect(fsyncsOf(() => writeFileDurableSync(file, '3'))).toEqual({ all: 2, dirs: 1 });
+  });
+});
+
 describe('DurableAppender', () => {
   it('appends whole records, and cuts a failed append back so no torn record remains', () => {
     const file = path.join(dir, 'log.jsonl');
