@@ -12,7 +12,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 112,
-        "cache_creation_input_tokens": 8990,
+        "cache_creation_input_tokens": 9094,
         "cache_read_input_tokens": 0
       }
     },
@@ -20,10 +20,10 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 1072,
         "output_tokens": 112,
-        "cache_creation_input_tokens": 1105,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "requirement_validator": {
@@ -32,38 +32,38 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 112,
-        "cache_creation_input_tokens": 1162,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 1127,
+        "cache_read_input_tokens": 8095
       }
     },
     "clarification_generator": {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 1079,
         "output_tokens": 145,
-        "cache_creation_input_tokens": 1114,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "requirement_extractor": {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 1305,
         "output_tokens": 203,
-        "cache_creation_input_tokens": 1340,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "prompt_selector": {
       "runs": 2,
       "calls": 2,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 3360,
         "output_tokens": 174,
-        "cache_creation_input_tokens": 3432,
-        "cache_read_input_tokens": 15982
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 16190
       }
     },
     "trace_existing_flow": {
@@ -72,8 +72,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 165,
-        "cache_creation_input_tokens": 2088,
-        "cache_read_input_tokens": 17571
+        "cache_creation_input_tokens": 2052,
+        "cache_read_input_tokens": 17743
       }
     },
     "dependency_analyzer": {
@@ -82,28 +82,28 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 144,
-        "cache_creation_input_tokens": 1725,
-        "cache_read_input_tokens": 17456
+        "cache_creation_input_tokens": 1690,
+        "cache_read_input_tokens": 17629
       }
     },
     "uncertainty_analysis": {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 1775,
         "output_tokens": 116,
-        "cache_creation_input_tokens": 1812,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "context_health_checker": {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 1730,
         "output_tokens": 39,
-        "cache_creation_input_tokens": 1766,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "solution_synthesizer": {
@@ -112,18 +112,18 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 246,
-        "cache_creation_input_tokens": 2209,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 2172,
+        "cache_read_input_tokens": 8095
       }
     },
     "solution_presenter": {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 0,
+        "input_tokens": 2010,
         "output_tokens": 246,
-        "cache_creation_input_tokens": 2046,
-        "cache_read_input_tokens": 7991
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 8095
       }
     },
     "solution_designer": {
@@ -133,7 +133,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 152,
         "cache_creation_input_tokens": 1826,
-        "cache_read_input_tokens": 7991
+        "cache_read_input_tokens": 5107
       }
     },
     "test_generator": {
@@ -143,7 +143,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 740,
         "cache_creation_input_tokens": 3838,
-        "cache_read_input_tokens": 29948
+        "cache_read_input_tokens": 21296
       }
     },
     "tdd_flow_controller": {
@@ -152,8 +152,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 770,
-        "cache_creation_input_tokens": 4426,
-        "cache_read_input_tokens": 42553
+        "cache_creation_input_tokens": 16063,
+        "cache_read_input_tokens": 19416
       }
     },
     "code_reviewer": {
@@ -163,7 +163,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 140,
         "cache_creation_input_tokens": 3641,
-        "cache_read_input_tokens": 19308
+        "cache_read_input_tokens": 13572
       }
     },
     "security_scanner": {
@@ -173,7 +173,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 141,
         "cache_creation_input_tokens": 3730,
-        "cache_read_input_tokens": 19397
+        "cache_read_input_tokens": 13661
       }
     },
     "deployment_checker": {
@@ -183,7 +183,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 318,
         "cache_creation_input_tokens": 3884,
-        "cache_read_input_tokens": 7991
+        "cache_read_input_tokens": 5123
       }
     },
     "pr_description_writer": {
@@ -193,7 +193,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 74,
         "cache_creation_input_tokens": 3560,
-        "cache_read_input_tokens": 7991
+        "cache_read_input_tokens": 5123
       }
     }
   }
