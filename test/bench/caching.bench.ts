@@ -10,8 +10,11 @@
  * cache write + cache read). The prompts' tiers use three models by default, and the first call
  * on each model can only write its cache, so the lowest call is reported without those calls;
  * a second chain with --model (one model for every tier) shows every call from the second on.
+ * The uncached tokens of calls 2..n are broken down by source (./cache-sources.ts); with
+ * BENCH_CACHE_CALLS=1 every call's input, cache write and cache read are printed on stderr.
  */
 import type { CallRecord } from '../../src/chain/schema.js';
+import { callTable, uncachedSources } from './cache-sources.js';
 import { runScenario } from './chain-harness.js';
 import type { BenchRow } from './run.js';
 
@@ -50,6 +53,9 @@ export async function run(): Promise<BenchRow[]> {
   const oneAggregate = one.slice(1).reduce((n, c) => n + (c.usage.cache_read_input_tokens ?? 0), 0) / one.slice(1).reduce((n, c) => n + promptTokens(c), 0);
   const models = [...new Set(tiers.map((c) => c.model))];
   const cost = tiers.reduce((n, c) => n + (c.cost_usd ?? 0), 0);
+  const src = uncachedSources(tiers);
+  const points = (n: number) => `${n.toLocaleString('en-US')} tokens, ${((n / src.total) * 100).toFixed(1)} points`;
+  if (process.env.BENCH_CACHE_CALLS === '1') process.stderr.write(`default tiers:\n${callTable(tiers)}\n--model:\n${callTable(one)}\n`);
   return [
     { measure: `chain of ${tiers.length} calls on ${models.length} models`, value: '' },
     { measure: 'input tokens of the first call (tools, system prefix, first instructions)', value: promptTokens(tiers[0]!).toLocaleString('en-US'), target: `<= ${FIRST_CALL_MAX.toLocaleString('en-US')}`, ok: promptTokens(tiers[0]!) <= FIRST_CALL_MAX },
@@ -57,6 +63,9 @@ export async function run(): Promise<BenchRow[]> {
     { measure: `lowest call, not counting the first call on each other model (${warm.label})`, value: pct(warm.value) },
     { measure: `cost of the chain (default tiers; $${COST_BEFORE_USD} before)`, value: `$${cost.toFixed(4)} (${(cost / COST_BEFORE_USD).toFixed(2)}×)`, target: `<= ${COST_FACTOR_MAX}×`, ok: cost <= COST_BEFORE_USD * COST_FACTOR_MAX },
     { measure: `first call on another model: ${firstOnModel.map((c) => `${c.id} ${c.model}`).join(', ') || 'none'}`, value: firstOnModel.map((c) => pct(share(c))).join(', ') || '-' },
+    { measure: 'uncached, calls 2..n: first call on another model (the whole prefix is new to its cache)', value: points(src.otherModel) },
+    { measure: "uncached, calls 2..n: a step's first call (its instructions and the chain's memory)", value: points(src.stepFirst) },
+    { measure: "uncached, calls 2..n: a step's later calls (the last assistant turn and its tool results)", value: points(src.laterTurns) },
     { measure: `with --model (one model, ${one.length} calls): calls 2..${one.length} together`, value: pct(oneAggregate), target: `>= ${pct(TARGET)}`, ok: oneAggregate >= TARGET },
     { measure: `with --model: lowest of calls 2..${one.length} (${oneLow.label})`, value: pct(oneLow.value) },
   ];
