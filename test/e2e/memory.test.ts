@@ -92,8 +92,10 @@ describe('the chain memory, end to end (built binary, a stand-in that marks ever
       // The repository map, bounded on its own (2,000 tokens) and sized by the workspace, is not part
       // of that bound: its tokens (UTF-8 bytes of its JSON / 4, as the stand-in counts) are taken off.
       const calls = [...ctx.calls].sort((a, b) => a.id - b.id);
-      const map = (e.messages()[0]!.body as { system: { type: string; text: string }[] }).system.at(-1)!;
-      expect(map.text).toMatch(/^# Repository map\n/);
+      // The map follows the rules and comes before the catalog (src/llm/layout.ts buildSystem).
+      const system = (e.messages()[0]!.body as { system: { type: string; text: string }[] }).system;
+      expect(system.map((b) => b.text.split('\n')[0]!.slice(0, 16))).toEqual([expect.any(String), '# Repository map', 'Prompt catalog: ']);
+      const map = system[1]!;
       const mapTokens = Math.ceil(Buffer.byteLength(JSON.stringify({ type: map.type, text: map.text })) / 4);
       expect(mapTokens).toBeLessThanOrEqual(2_000);
       expect(promptTokens(calls[0]!) - mapTokens).toBeLessThanOrEqual(9_000);
