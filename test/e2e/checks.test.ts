@@ -2,7 +2,7 @@
  * Checks beyond the tests, end to end: the built binary runs the JWT chain against the fake
  * Messages API in a workspace with a tsconfig.json (typescript installed through its
  * node_modules), and the test reads the requests. Implementation is offered run_check with the
- * detected check as its enum, every request's system prefix ends with the repository map, and a
+ * detected check as its enum, every request's system prefix holds the repository map after the rules, and a
  * token module whose tests pass but which does not typecheck is never green: the type error goes
  * back to tdd_flow_controller and the chain fails at its iteration cap without reaching review.
  */
@@ -43,11 +43,12 @@ describe('checks beyond tests (built binary, fake Messages API)', () => {
       expect(tdd.length).toBeGreaterThan(0);
       expect(tdd[0]!.instructions).toMatch(/Tools enabled: [^\n]*run_tests, run_check\./);
 
-      // The repository map ends the cached system prefix of every request, the same bytes on each.
+      // The repository map follows the rules in the cached system prefix of every request (a
+      // breakpoint ends the rules-and-map group; the catalog, when sent, comes after), the same bytes on each.
       const maps = new Set<string>();
       for (const body of requests) {
-        const last = body.system.at(-1)!;
-        expect(last.cache_control).toEqual({ type: 'ephemeral' });
+        const last = body.system[1]!;
+        expect(last.cache_control).toMatchObject({ type: 'ephemeral' });
         expect(last.text).toMatch(/^# Repository map\n/);
         expect(last.text).toContain('src/app.js: ');
         expect(last.text).toContain('tsconfig.json\n');
