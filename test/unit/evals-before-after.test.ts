@@ -69,17 +69,17 @@ describe('the assertion in a case', () => {
   it('resolves the overlay beside the case, and refuses a missing one or one outside the evals folder with the field named', async () => {
     const text = kase('  goal: g\n  workspace: ../_fixtures/app');
     const ok = layer(text, ['_fixtures/app', '_fixtures/after']);
-    const [c] = await loadEvalCases([{ dir: ok, layer: 'builtin' }]);
+    const [c] = await loadEvalCases([{ dir: ok, layer: 'built-in' }]);
     expect([...c!.afterDirs]).toEqual([[1, path.join(ok, 'evals', '_fixtures', 'after')]]);
     rmSync(ok, { recursive: true });
 
     const missing = layer(text, ['_fixtures/app']);
     const file = path.join(missing, 'evals', 'test_generator', 'c.yaml');
-    await expect(loadEvalCases([{ dir: missing, layer: 'builtin' }])).rejects.toThrow(`${file}: assert.1.after: no directory ${path.join(missing, 'evals', '_fixtures', 'after')}`);
+    await expect(loadEvalCases([{ dir: missing, layer: 'built-in' }])).rejects.toThrow(`${file}: assert.1.after: no directory ${path.join(missing, 'evals', '_fixtures', 'after')}`);
     rmSync(missing, { recursive: true });
 
     const outside = layer(kase('  goal: g\n  workspace: ../_fixtures/app', '{ type: tests_fail_before_pass_after, after: ../../.. }'), ['_fixtures/app']);
-    await expect(loadEvalCases([{ dir: outside, layer: 'builtin' }])).rejects.toThrow(/assert\.1\.after: \.\.\/\.\.\/\.\. is outside /);
+    await expect(loadEvalCases([{ dir: outside, layer: 'built-in' }])).rejects.toThrow(/assert\.1\.after: \.\.\/\.\.\/\.\. is outside /);
   });
 
   it('takes its outcome from the runs by index, and fails when the tests were not run', () => {
