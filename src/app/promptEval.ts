@@ -22,8 +22,10 @@ import { newRunId, saveRun } from '../evals/store.js';
 import { libraryLayers } from '../library/load.js';
 import type { PromptDoc } from '../library/parse.js';
 import type { Ui } from '../ui/types.js';
+import { createSandbox } from '../tools/index.js';
 import { driveEntry } from './chain.js';
 import type { BaseDeps } from './deps.js';
+import { testsBeforeAfter } from './evalTests.js';
 import { phaseOf, promptToRun, withResult } from './single.js';
 
 export interface EvalOptions {
@@ -107,13 +109,23 @@ async function runJob(base: BaseDeps, job: Job, budgetLeft: number | null, warn:
       if (judged.grade) graded.set(i, judged.grade);
       cost = cost === null || judged.cost_usd === null ? null : cost + judged.cost_usd;
     }
+    // Tests the step wrote, run before and after the case's reference implementation.
+    const ranTests = new Map<number, { pass: boolean; detail: string }>();
+    for (const [i, dir] of c.afterDirs) {
+      if (result === null || !c.fixture) continue;
+      const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
+      const sandbox = createSandbox(base.config.sandbox, warn, { policy: { env, envFiles, limits } });
+      const scratch = path.join(tmp, `tests-${i}`);
+      const tests = outcome.ctx.session_memory.tests_written;
+      ranTests.set(i, await testsBeforeAfter({ fixture: c.fixture, after: dir, stepWorkspace: workspace, tests, scratch, sandbox, timeoutMs: base.config.limits.test_timeout_ms }));
+    }
     const measured = {
       input_tokens: counts.reduce((s, t) => s + promptTokens(t), 0),
       output_tokens: counts.reduce((s, t) => s + t.output, 0),
       cost_usd: cost === null ? null : Math.round(cost * 1e6) / 1e6,
       latency_ms: latency,
     };
-    const assertions = checkAssertions(c.spec.assert, result ?? null, measured, fixtureLines(workspace), graded);
+    const assertions = checkAssertions(c.spec.assert, result ?? null, measured, fixtureLines(workspace), graded, ranTests);
     const verdict = caseVerdict(assertions);
     const error = result === null ? (outcome.error?.message ?? outcome.ctx.error ?? `the chain ended ${outcome.ctx.status}`) : null;
     return { prompt: doc.name, case: c.name, model, repeat: job.repeat, ...verdict, ...measured, calls: calls.length, error, assertions, result: result ?? null };

@@ -22,7 +22,7 @@ import { emitHook } from './hooks.js';
 export const TEST_COMMAND_QUESTION = 'test_command';
 
 /** Output kept for reading a run's report, bytes: `go test -json` writes ~500 bytes a test, so the tool cap (limits.tool_output_bytes) would lose the early events. */
-const REPORT_OUTPUT_BYTES = 8_000_000;
+export const REPORT_OUTPUT_BYTES = 8_000_000;
 /** Failures kept on a run record. */
 const FAILURES_KEPT = 20;
 

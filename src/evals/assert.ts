@@ -75,7 +75,9 @@ const short = (v: unknown) => {
  * Each assertion of `assertions` checked against `result` (the prompt's result tool input; null
  * when the run failed, and then every assertion on it fails). `lines(file)` gives the line count
  * of a fixture file (path relative to the fixture root) or null when it does not exist there.
- * `graded` holds the judge's grade of each `llm-rubric` assertion by index (a missing grade fails).
+ * `graded` holds the judge's grade of each `llm-rubric` assertion by index (a missing grade fails);
+ * `ranTests` the outcome of each `tests_fail_before_pass_after` by index (src/app/evalTests.ts; a
+ * missing one fails).
  */
 export function checkAssertions(
   assertions: readonly Assertion[],
@@ -83,6 +85,7 @@ export function checkAssertions(
   measured: Measured,
   lines: (file: string) => number | null,
   graded: ReadonlyMap<number, Grade> = new Map(),
+  ranTests: ReadonlyMap<number, { pass: boolean; detail: string }> = new Map(),
 ): AssertionOutcome[] {
   return assertions.map((a, i) => {
     const noResult = result === null && a.type !== 'cost' && a.type !== 'tokens';
@@ -138,6 +141,10 @@ export function checkAssertions(
         if (!g) return outcome(a.type, false, `not graded by ${a.judge}`);
         const ok = g.pass && g.score >= a.min_score;
         return outcome(a.type, ok, `${a.judge}: score ${g.score.toFixed(2)} (min ${a.min_score})${g.pass ? '' : ', failed'}: ${g.reason}`, g.score);
+      }
+      case 'tests_fail_before_pass_after': {
+        const t = ranTests.get(i);
+        return t ? outcome(a.type, t.pass, t.detail) : outcome(a.type, false, 'the tests were not run');
       }
     }
   });

@@ -35,6 +35,13 @@ export const AssertionSchema = z.discriminatedUnion('type', [
     rubric: z.string().min(1).describe('what a good result does; the judge returns pass and a score 0..1'),
     min_score: z.number().min(0).max(1).default(0.5),
   }),
+  z.strictObject({
+    type: z.literal('tests_fail_before_pass_after'),
+    after: z
+      .string()
+      .min(1)
+      .describe('a directory, relative to the case file, of reference implementation files copied over the fixture: the tests the step wrote must fail on the fixture and pass on the fixture with these'),
+  }),
 ]);
 export type Assertion = z.infer<typeof AssertionSchema>;
 
@@ -82,6 +89,7 @@ export function parseEvalCase(text: string, file: string): EvalCase {
       }
       if (a.type === 'between' && a.min === undefined && a.max === undefined) throw new UsageError(`${file}: assert.${i}: give min or max`, 'A between assertion needs a bound.');
       if (a.type === 'tokens' && a.max_input === undefined && a.max_output === undefined) throw new UsageError(`${file}: assert.${i}: give max_input or max_output`, 'A tokens assertion needs a ceiling.');
+      if (a.type === 'tests_fail_before_pass_after' && !parsed.data.inputs.workspace) throw new UsageError(`${file}: assert.${i}: tests_fail_before_pass_after needs inputs.workspace`, 'The tests run on the fixture before and after its `after` overlay: name the fixture in inputs.workspace.');
     }
     return parsed.data;
   }

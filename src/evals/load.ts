@@ -18,6 +18,8 @@ export interface EvalCaseFile {
   layer: Layer;
   /** The fixture directory (absolute, inside the layer's evals folder), or null. */
   fixture: string | null;
+  /** The `after` overlay directory of each `tests_fail_before_pass_after` assertion, by its index (absolute, inside the evals folder). */
+  afterDirs: Map<number, string>;
   spec: EvalCase;
 }
 
@@ -26,15 +28,21 @@ async function dirs(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isDirectory() && !/^[_.]/.test(e.name)).map((e) => e.name).sort();
 }
 
-/** The fixture of `spec` read from `file` in evals root `root`: absolute, inside `root`. Throws UsageError. */
-async function fixtureOf(spec: EvalCase, file: string, root: string): Promise<string | null> {
-  if (!spec.inputs.workspace) return null;
-  const dir = path.resolve(path.dirname(file), spec.inputs.workspace);
+/** The directory `given` (field `field` of `file`) in evals root `root`: absolute, inside `root`, existing. Throws UsageError. */
+async function caseDir(given: string, field: string, file: string, root: string): Promise<string> {
+  const dir = path.resolve(path.dirname(file), given);
   const rel = path.relative(root, dir);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${file}: inputs.workspace: ${spec.inputs.workspace} is outside ${root}`, 'Keep fixtures inside the evals folder, e.g. prompts/evals/_fixtures/.');
+  if (rel.startsWith('..') || path.isAbsolute(rel)) throw new UsageError(`${file}: ${field}: ${given} is outside ${root}`, 'Keep fixtures inside the evals folder, e.g. prompts/evals/_fixtures/.');
   const stat = await fs.stat(dir).catch(() => null);
-  if (!stat?.isDirectory()) throw new UsageError(`${file}: inputs.workspace: no directory ${dir}`, 'Create the fixture directory or fix the path.');
+  if (!stat?.isDirectory()) throw new UsageError(`${file}: ${field}: no directory ${dir}`, 'Create the directory or fix the path (relative to the case file).');
   return dir;
+}
+
+/** The `after` overlays of `spec`'s tests_fail_before_pass_after assertions, by index. Throws UsageError. */
+async function afterDirsOf(spec: EvalCase, file: string, root: string): Promise<Map<number, string>> {
+  const dirsByIndex = new Map<number, string>();
+  for (const [i, a] of spec.assert.entries()) if (a.type === 'tests_fail_before_pass_after') dirsByIndex.set(i, await caseDir(a.after, `assert.${i}.after`, file, root));
+  return dirsByIndex;
 }
 
 /**
@@ -52,7 +60,8 @@ export async function loadEvalCases(layers: readonly { dir: string; layer: Layer
         const file = path.join(root, prompt, f);
         const spec = parseEvalCase(await fs.readFile(file, 'utf8'), file);
         const name = f.replace(/\.ya?ml$/, '');
-        byKey.set(`${prompt}/${name}`, { prompt, name, file, layer, fixture: await fixtureOf(spec, file, root), spec });
+        const fixture = spec.inputs.workspace ? await caseDir(spec.inputs.workspace, 'inputs.workspace', file, root) : null;
+        byKey.set(`${prompt}/${name}`, { prompt, name, file, layer, fixture, afterDirs: await afterDirsOf(spec, file, root), spec });
       }
     }
   }

@@ -2,10 +2,11 @@
  * `claude-exec prompts eval` end to end: the built binary against the demo's scripted model on
  * 127.0.0.1 (no key, no network). The shipped cases of every feature-flow prompt run and pass,
  * with the case's memory and fixture in what the model is sent; a case whose assertions fail
- * makes the table and the exit code say so; a significant drop across runs fails
+ * makes the table and the exit code say so (tests a step wrote that pass before the reference
+ * implementation, or fail after it, included); a significant drop across runs fails
  * --fail-on-regression; a bad case file is exit 2 before any call.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,37 @@ describe('prompts eval against the scripted model', () => {
     expect(r.stdout).toContain('2 of 3 passed');
     expect(r.stderr).toContain('[3/3]');
   }, 240_000);
+
+  it('fails tests_fail_before_pass_after when the written tests pass before the implementation or fail after it', async () => {
+    const root = workspace();
+    const fixtures = path.join(root, 'prompts', 'evals', '_fixtures');
+    const shipped = path.join(builtinPromptsDir(), 'evals', '_fixtures');
+    // Already implemented: the scripted model's tests pass before any change.
+    cpSync(path.join(shipped, 'notes-api-done'), path.join(fixtures, 'done'), { recursive: true });
+    rmSync(path.join(fixtures, 'done', 'test', 'rate-limit.test.js'));
+    cpSync(path.join(shipped, 'notes-api-after'), path.join(fixtures, 'after'), { recursive: true });
+    // A reference implementation that never refuses: the tests fail after it.
+    cpSync(path.join(shipped, 'notes-api'), path.join(fixtures, 'app'), { recursive: true });
+    cpSync(path.join(shipped, 'notes-api-after'), path.join(fixtures, 'lax'), { recursive: true });
+    writeFileSync(path.join(fixtures, 'lax', 'src', 'rate-limit.js'), 'export function createRateLimiter() {\n  return { check: () => ({ allowed: true, remaining: 1, retryAfterSec: 0 }) };\n}\n');
+    const kase = (fixture: string, after: string) =>
+      `description: d\ninputs:\n  goal: "Add rate limiting to POST /notes so that one client cannot flood the API"\n  workspace: ../_fixtures/${fixture}\nassert:\n  - { type: tests_fail_before_pass_after, after: ../_fixtures/${after} }\n`;
+    writeCase(root, 'test_generator', 'already-green', kase('done', 'after'));
+    writeCase(root, 'test_generator', 'lax-after', kase('app', 'lax'));
+    trustWorkspace(root, env);
+    const r = await runCli(['prompts', 'eval', 'test_generator', '--model', 'demo', '--cwd', root], root, env);
+    expect(r.exitCode, r.stderr).toBe(1);
+    const rows = r.stdout.split('\n');
+    expect(rows.find((l) => /^test_generator\s+already-green\s+demo\s+FAIL\s+0\.00\b/.test(l))).toBeDefined();
+    expect(rows.find((l) => /^test_generator\s+lax-after\s+demo\s+FAIL\s+0\.00\b/.test(l))).toBeDefined();
+    // The shipped cases' tests fail on notes-api and pass with its after overlay.
+    expect(rows.find((l) => /^test_generator\s+rate-limit-tests\s+demo\s+PASS\b/.test(l))).toBeDefined();
+    expect(rows.find((l) => /^test_generator\s+reports-red\s+demo\s+PASS\b/.test(l))).toBeDefined();
+    expect(r.stdout).toContain('test_generator/already-green · demo: tests_fail_before_pass_after: test/rate-limit.test.js with `npm test`: passed before the implementation: the tests do not test the change (exit 0, 0 failed, 7 passed (node:test)); passed after it');
+    expect(r.stdout).toContain(
+      'test_generator/lax-after · demo: tests_fail_before_pass_after: test/rate-limit.test.js with `npm test`: failed before the implementation, as they should (exit 1, 0 failed, 3 passed, 1 did not build (node:test); failing: test/rate-limit.test.js (did not build)); failed after the implementation, where they should pass (exit 1, 4 failed, 3 passed (node:test); failing: AC1: allows the limit within a window, then refuses with the seconds to wait;',
+    );
+  }, 300_000);
 
   it('fails --fail-on-regression when a case passes significantly less often than in the baseline run, and compares saved runs', async () => {
     const root = workspace();
