@@ -122,7 +122,9 @@ describe('one conversation per implementation task (built binary, strict fake AP
       const working = implementing.filter((q) => !readTurn(q.body)!.prompt.startsWith('context_'));
       expect(implementing.length).toBeGreaterThan(tdd.length);
       for (const q of implementing) {
-        expect(q.body.system).toHaveLength(1);
+        // The rules and the repository map, no catalog block.
+        expect(q.body.system).toHaveLength(2);
+        expect(q.body.system[1].text).toMatch(/^# Repository map\n/);
         expect(JSON.stringify(q.body.system)).not.toContain('Prompt catalog:');
       }
       expect(new Set(working.map((q) => readTurn(q.body)!.prompt))).toEqual(new Set(['solution_designer', 'test_generator', 'tdd_flow_controller', 'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer']));
