@@ -174,7 +174,7 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         resumeMessages,
         ...(fallbackModel && fallbackModel !== model ? { fallbackModel } : {}),
         keepConversation: CONTINUED_PROMPTS.has(name),
-        prefixTtl: waitsForHuman(session, deps) ? '1h' : '5m',
+        prefixTtl: waitsForHuman(session, deps, tools.work === 'code') ? '1h' : '5m',
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
@@ -251,10 +251,13 @@ export function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
 
 /**
  * Will the chain wait for a human (a gate, a question, a file-change approval)? Not with --yes,
- * unless it stops at the solution gate (--until solution-approval). Its prefix is then cached
+ * unless it stops at the solution gate (--until solution-approval); a one-prompt chain only when
+ * its step may write (`writes`: a change to approve). Its prefix is then cached
  * for an hour, so it is still read when the answer comes.
  */
-function waitsForHuman(session: ChainSession, deps: Pick<DriveDeps, 'yes'>): boolean {
+function waitsForHuman(session: ChainSession, deps: Pick<DriveDeps, 'yes'>, writes: boolean): boolean {
+  // A one-prompt chain (`prompt run`) has no gate: only a change to approve can make it wait.
+  if (session.ctx.single_prompt !== null) return !deps.yes && writes;
   return !deps.yes || session.ctx.until_phase === 'solution-approval';
 }
 
