@@ -12,7 +12,7 @@
  * version, only means the files are read again. Sums are made exactly as the forecast made them
  * from the files, so a forecast from the index equals one from the files to the last bit.
  */
-import { promises as fs, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { journalName } from '../chain/journal.js';
 import type { ChainContext } from '../chain/schema.js';
@@ -150,9 +150,10 @@ function writeIndex(dir: string, lines: HistoryLine[]): void {
   }
 }
 
-async function statOrNull(file: string): Promise<[number, number] | null> {
+/** Size and mtime (ms), or null when the file does not exist. Synchronous: 400 stats through the promise API cost ten times as much. */
+function statOrNull(file: string): [number, number] | null {
   try {
-    const st = await fs.stat(file);
+    const st = statSync(file);
     return [st.size, st.mtimeMs];
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
@@ -166,8 +167,8 @@ async function lineOf(entry: ChainFileEntry, known: HistoryLine | undefined): Pr
   let journal: [number, number] | null;
   try {
     // Both taken before the file is read: a save in between leaves a line that no longer matches.
-    head = await statOrNull(entry.path);
-    journal = await statOrNull(path.join(entry.dir, journalName(entry.file)));
+    head = statOrNull(entry.path);
+    journal = statOrNull(path.join(entry.dir, journalName(entry.file)));
   } catch {
     return null;
   }
