@@ -25,7 +25,6 @@
  */
 import { quantile } from 'simple-statistics';
 import type { ChainContext } from '../chain/schema.js';
-import { listChainFiles, readChainFile } from '../chain/store.js';
 import { costOfCall, priceFor, type PriceTable } from '../cost/prices.js';
 import type { Catalog } from '../library/catalog.js';
 import type { CostEstimate } from '../library/parse.js';
@@ -34,6 +33,7 @@ import { walkSteps } from '../workflows/parse.js';
 import { REQUIRED_GATES } from '../phases/machine.js';
 import { predictionRange, sumPredictionRange, withinChainCorrelation, Z90 } from './forecastInterval.js';
 import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js';
+import { historyOf, readHistory, type HistoryChain } from './forecastHistory.js';
 import { rankSimilar } from './similar.js';
 
 export const MIN_SIMILAR = 3;
@@ -132,22 +132,11 @@ export function rangeOf(xs: readonly number[]): Range {
   return { median: quantile(s, 0.5), low: quantile(s, 0.1), high: quantile(s, 0.9) };
 }
 
-/** Totals of one past chain: cost (null if any call was unpriced), calls, model time. */
-export function chainTotals(ctx: ChainContext): { cost: number | null; calls: number; ms: number } {
-  let cost: number | null = 0;
-  let ms = 0;
-  for (const c of ctx.calls) {
-    ms += c.latency_ms;
-    cost = cost === null || c.cost_usd === null ? null : cost + c.cost_usd;
-  }
-  return { cost, calls: ctx.calls.length, ms };
-}
-
 /** Complete chains of the feature flow (not `prompt run`'s one-prompt chains) that made calls. */
-export function usableHistory(chains: readonly ChainContext[]): ChainContext[] {
+export function usableHistory(chains: readonly HistoryChain[]): HistoryChain[] {
   const seen = new Set<string>();
   return chains.filter((c) => {
-    if (c.status !== 'complete' || c.single_prompt || c.calls.length === 0 || seen.has(c.chain_uid)) return false;
+    if (c.status !== 'complete' || c.single_prompt || c.calls === 0 || seen.has(c.chain_uid)) return false;
     seen.add(c.chain_uid);
     return true;
   });
@@ -158,8 +147,8 @@ function predicted(xs: readonly number[]): Range {
   return predictionRange(xs) ?? rangeOf(xs);
 }
 
-function fromChains(matched: { ctx: ChainContext; similarity: number }[]): Forecast {
-  const totals = matched.map((m) => chainTotals(m.ctx));
+function fromChains(matched: { ctx: HistoryChain; similarity: number }[]): Forecast {
+  const totals = matched.map((m) => m.ctx);
   const costs = totals.map((t) => t.cost).filter((c): c is number => c !== null);
   const ids = matched.map((m) => m.ctx.chain_id);
   return {
@@ -180,24 +169,14 @@ interface Run {
   chain: string;
 }
 
-/** Every run of each prompt in `chains` (steps that finished), with its calls' cost, count and latency. */
-export function runsByPrompt(chains: readonly ChainContext[]): Map<string, Run[]> {
+/** Every run of each prompt in `chains` (steps that finished, in step order), with its calls' cost, count and latency. */
+export function runsByPrompt(chains: readonly HistoryChain[]): Map<string, Run[]> {
   const out = new Map<string, Run[]>();
   for (const ctx of chains) {
-    const byStep = new Map<number, Run>();
-    for (const c of ctx.calls) {
-      const r = byStep.get(c.step) ?? { cost: 0, calls: 0, ms: 0, chain: ctx.chain_uid };
-      r.calls += 1;
-      r.ms += c.latency_ms;
-      r.cost = r.cost === null || c.cost_usd === null ? null : r.cost + c.cost_usd;
-      byStep.set(c.step, r);
-    }
-    for (const s of ctx.steps) {
-      const r = byStep.get(s.n);
-      if (s.status !== 'complete' || !r) continue;
-      const list = out.get(s.prompt) ?? [];
-      list.push(r);
-      out.set(s.prompt, list);
+    for (const run of ctx.runs) {
+      const list = out.get(run.prompt) ?? [];
+      list.push({ cost: run.cost, calls: run.calls, ms: run.ms, chain: ctx.chain_uid });
+      out.set(run.prompt, list);
     }
   }
   return out;
@@ -313,16 +292,21 @@ export interface ForecastDeps {
  * from chains of any workflow); with `secondOpinion`, the required gates count twice. Pure.
  */
 export function forecast(task: string, chains: readonly ChainContext[], deps: ForecastDeps): Forecast {
+  return forecastFromHistory(task, chains.map(historyOf), deps);
+}
+
+/** `forecast` from the chains' summaries (./forecastHistory.ts), as the history index keeps them. Pure. */
+export function forecastFromHistory(task: string, chains: readonly HistoryChain[], deps: ForecastDeps): Forecast {
   // Only chains of the same workflow are history for this one (a review is no guide to a feature).
   const wf = deps.workflow ?? null;
-  const history = usableHistory(chains).filter((c) => (c.workflow?.name ?? null) === (wf?.name ?? null));
+  const history = usableHistory(chains).filter((c) => c.workflow === (wf?.name ?? null));
   const byUid = new Map(history.map((c) => [c.chain_uid, c]));
   const sims = new Map(rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).map((h) => [h.id, h.similarity]));
   const p = deps.pattern;
   const viaPattern = new Set<string>();
   if (p) {
     for (const c of history) {
-      if (c.chain_uid !== p.source_uid && c.pattern?.name !== p.name) continue;
+      if (c.chain_uid !== p.source_uid && c.pattern !== p.name) continue;
       viaPattern.add(c.chain_uid);
       sims.set(c.chain_uid, Math.max(sims.get(c.chain_uid) ?? 0, p.similarity));
     }
@@ -340,20 +324,12 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: Fo
 }
 
 /**
- * Reads the newest MAX_HISTORY chains of `dirs` (corrupt files skipped) and forecasts `task`.
- * Never throws for a bad context file; throws only unexpected I/O errors of the directory listing.
+ * Forecasts `task` from the newest MAX_HISTORY chains of `dirs` (corrupt files skipped), their
+ * summaries taken from the history index where it is current (./forecastHistory.ts). Never
+ * throws for a bad context file; throws only unexpected I/O errors of the directory listing.
  */
 export async function forecastFor(task: string, dirs: string[], deps: ForecastDeps): Promise<Forecast> {
-  const entries = (await listChainFiles(dirs)).slice(-MAX_HISTORY);
-  const chains: ChainContext[] = [];
-  for (const e of entries) {
-    try {
-      chains.push(await readChainFile(e.path));
-    } catch {
-      // a corrupt file is reported by the commands that list chains; a forecast does without it
-    }
-  }
-  return forecast(task, chains, deps);
+  return forecastFromHistory(task, await readHistory(dirs, MAX_HISTORY), deps);
 }
 
 const usd = (n: number) => (n >= 10 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(4)}`);
