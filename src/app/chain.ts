@@ -124,8 +124,16 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     }
     mcp = await openMcp(base, log);
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir), mcp);
-    // The map of the workspace, made once per run, ends the cached system prefix (src/memory/repoMap.ts).
-    deps.prefix = { ...deps.prefix, repoMap: await buildRepoMap(base.workspace, entry.dir) };
+    // The map of the workspace follows the rules in the cached system prefix (./repoMap.ts). It is
+    // made at the chain's first drive and kept in the context file, so a resumed chain (after a
+    // gate, a crash) sends the same prefix: the same requests, and a cache entry that still matches.
+    if (session.ctx.repo_map === null) {
+      const map = await buildRepoMap(base.workspace, entry.dir);
+      await session.update((c) => {
+        c.repo_map = map;
+      });
+    }
+    deps.prefix = { ...deps.prefix, repoMap: session.ctx.repo_map ?? '' };
     log.info({ chain: ctx.chain_id, status: ctx.status, phase: ctx.current_phase }, 'driving chain');
     opts.onDriving?.();
     const spec = specPath(entry.path, specsDirOf(base));

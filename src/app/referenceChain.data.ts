@@ -142,7 +142,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 740,
-        "cache_creation_input_tokens": 3838,
+        "cache_creation_input_tokens": 3837,
         "cache_read_input_tokens": 21296
       }
     },
@@ -152,8 +152,8 @@ export const REFERENCE_CHAIN: ReferenceChain = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 770,
-        "cache_creation_input_tokens": 16063,
-        "cache_read_input_tokens": 19416
+        "cache_creation_input_tokens": 4424,
+        "cache_read_input_tokens": 31017
       }
     },
     "code_reviewer": {
@@ -163,7 +163,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 140,
         "cache_creation_input_tokens": 3641,
-        "cache_read_input_tokens": 13572
+        "cache_read_input_tokens": 13540
       }
     },
     "security_scanner": {
@@ -173,7 +173,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 141,
         "cache_creation_input_tokens": 3730,
-        "cache_read_input_tokens": 13661
+        "cache_read_input_tokens": 13629
       }
     },
     "deployment_checker": {
@@ -183,7 +183,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 318,
         "cache_creation_input_tokens": 3884,
-        "cache_read_input_tokens": 5123
+        "cache_read_input_tokens": 5107
       }
     },
     "pr_description_writer": {
@@ -193,7 +193,7 @@ export const REFERENCE_CHAIN: ReferenceChain = {
         "input_tokens": 0,
         "output_tokens": 74,
         "cache_creation_input_tokens": 3560,
-        "cache_read_input_tokens": 5123
+        "cache_read_input_tokens": 5107
       }
     }
   }

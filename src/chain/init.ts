@@ -87,6 +87,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     pattern_candidates: [],
     hook_reports: [],
     instructions: [],
+    repo_map: null,
     second_opinions: [],
   };
 }

@@ -736,6 +736,11 @@ export const ChainContextSchema = z.object({
    * its last run; src/config/instructions.ts); empty when none.
    */
   instructions: z.array(z.string()).default([]),
+  /**
+   * The repository map in the chain's system prefix (src/app/repoMap.ts), made at its first drive
+   * and kept for every later one; null until then.
+   */
+  repo_map: z.string().nullable().default(null),
   /** Each quality gate run twice (config `quality_gates.second_opinion`): both verdicts and the decision (src/app/secondOpinion.ts). */
   second_opinions: z.array(SecondOpinionSchema).default([]),
 });

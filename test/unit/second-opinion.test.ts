@@ -1,4 +1,5 @@
 /** The pure parts of the second opinion at the quality gates, and its config shapes. */
+import { REFERENCE_CHAIN } from '../../src/app/referenceChain.js';
 import { describe, expect, it } from 'vitest';
 import { answerPasses, disagreementQuestion, secondOpinionModel, standingFindings, verdictOf } from '../../src/app/secondOpinion.js';
 import { validateConfig } from '../../src/config/schema.js';
@@ -53,7 +54,9 @@ describe('second opinion', () => {
     const deps = { catalog: createCatalog([]), model: 'claude-sonnet-4-6', prices: loadPriceTable() };
     const one = forecast('add a login page', [], deps);
     const two = forecast('add a login page', [], { ...deps, secondOpinion: true });
-    expect(two.calls.median - one.calls.median).toBe(2);
+    // Each gate once more, at its calls per run on the reference chain (the no-history prior).
+    const perRun = (name: string) => REFERENCE_CHAIN.prompts[name]!.calls / REFERENCE_CHAIN.prompts[name]!.runs;
+    expect(two.calls.median - one.calls.median).toBe(Math.round(perRun('code_reviewer') + perRun('security_scanner')));
     expect(two.cost_usd!.median).toBeGreaterThan(one.cost_usd!.median);
   });
 });
