@@ -23,7 +23,10 @@ class SlowFirstSequencer extends BaseSequencer {
       const i = SLOW_FIRST.findIndex((dir) => rel.startsWith(dir));
       return i < 0 ? SLOW_FIRST.length : i;
     };
-    return sorted.map((f, i) => ({ f, i })).sort((a, b) => tier(a.f) - tier(b.f) || a.i - b.i).map(({ f }) => f);
+    return sorted
+      .map((f, i) => ({ f, i }))
+      .sort((a, b) => tier(a.f) - tier(b.f) || a.i - b.i)
+      .map(({ f }) => f);
   }
 }
 

@@ -10,6 +10,7 @@ import { jsonSchemaFiles } from '../src/cli/contract/files.js';
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'schemas');
 mkdirSync(dir, { recursive: true });
 const files = jsonSchemaFiles();
-for (const old of readdirSync(dir)) if (old.endsWith('.schema.json') && !(old in files)) rmSync(path.join(dir, old));
+for (const old of readdirSync(dir))
+  if (old.endsWith('.schema.json') && !(old in files)) rmSync(path.join(dir, old));
 for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
 console.log(`wrote ${Object.keys(files).length} schemas to ${path.relative(process.cwd(), dir) || dir}`);

@@ -5,7 +5,13 @@ import { fileURLToPath } from 'node:url';
 import { readChainFile } from '../src/chain/store.js';
 import { referenceOf } from '../src/app/referenceChain.js';
 
-export const DATA_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'app', 'referenceChain.data.ts');
+export const DATA_FILE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'src',
+  'app',
+  'referenceChain.data.ts',
+);
 
 /** Writes the reference table of the chain in `contextFile`; `source` says how it was run. */
 export async function writeReferenceData(contextFile: string, source: string): Promise<void> {

@@ -22,7 +22,11 @@ const KEYS = {
 type OurKey = keyof typeof KEYS;
 
 /** Anthropic's documented multipliers of the base input price (prompt-caching#pricing). */
-const RULE: Partial<Record<OurKey, number>> = { cache_write_5m_mtok: 1.25, cache_write_1h_mtok: 2, cache_read_mtok: 0.1 };
+const RULE: Partial<Record<OurKey, number>> = {
+  cache_write_5m_mtok: 1.25,
+  cache_write_1h_mtok: 2,
+  cache_read_mtok: 0.1,
+};
 
 const round = (n: number) => Math.round(n * 1e6) / 1e6;
 
@@ -39,7 +43,8 @@ function pricesInForce(model: ModelInfo, now: Date): ModelPrice {
 function aliasesOf(match: MatchLogic, id: string, out = new Set<string>()): Set<string> {
   if ('or' in match) match.or.forEach((m) => aliasesOf(m, id, out));
   else if ('equals' in match) out.add(match.equals);
-  else if ('starts_with' in match && /^claude-[a-z0-9-]+[a-z0-9]$/.test(match.starts_with)) out.add(match.starts_with);
+  else if ('starts_with' in match && /^claude-[a-z0-9-]+[a-z0-9]$/.test(match.starts_with))
+    out.add(match.starts_with);
   out.delete(id);
   return out;
 }
@@ -93,11 +98,11 @@ const table = {
   source_version: pkg.version,
   generated_at: now.toISOString().slice(0, 10),
   notes: [
-    'USD per million tokens. cache_write_5m_mtok is genai-prices\' cache_write_mtok (the 5-minute cache write).',
+    "USD per million tokens. cache_write_5m_mtok is genai-prices' cache_write_mtok (the 5-minute cache write).",
     'long_context applies to the whole call when input + cache write + cache read tokens exceed threshold_input_tokens.',
     'Dated price variants: the variant in force on generated_at was taken.',
     `Derived by Anthropic's rule (5m write = 1.25x input, 1h write = 2x input, read = 0.1x input) where the source has no price: ${derived.length ? derived.join(', ') : 'none'}.`,
-    'Aliases come from the source\'s exact and prefix match rules; ids with a -YYYYMMDD suffix resolve to their base entry at runtime.',
+    "Aliases come from the source's exact and prefix match rules; ids with a -YYYYMMDD suffix resolve to their base entry at runtime.",
   ],
   models,
 };

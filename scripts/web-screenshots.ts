@@ -23,28 +23,65 @@ import { makeTempWorkspace } from '../test/helpers/workspace.js';
 
 const out = path.resolve(process.argv[2] ?? 'docs/web');
 const never = () => Promise.reject(new Error('no terminal'));
-const ui: Ui = { progress: createProgress(() => undefined, { color: false, verbose: false }), interactive: false, askQuestions: never, askApproval: never, confirmChange: never };
+const ui: Ui = {
+  progress: createProgress(() => undefined, { color: false, verbose: false }),
+  interactive: false,
+  askQuestions: never,
+  askApproval: never,
+  confirmChange: never,
+};
 
 const ws = await makeTempWorkspace();
 const contexts = path.join(ws.root, 'contexts');
 await mkdir(contexts, { recursive: true });
 const table = loadPriceTable();
 const DAY = 86_400_000;
-const GOALS = ['Add request logging with pino', 'Fix the flaky session test', 'Move sessions to Redis', 'Rate-limit the login route', 'Add CSRF protection to forms', 'Paginate GET /notes', 'Upgrade to Express 5'];
+const GOALS = [
+  'Add request logging with pino',
+  'Fix the flaky session test',
+  'Move sessions to Redis',
+  'Rate-limit the login route',
+  'Add CSRF protection to forms',
+  'Paginate GET /notes',
+  'Upgrade to Express 5',
+];
 for (let n = 1; n <= 7; n++) {
-  const { file, ctx } = fakeChain({ n, startedAt: new Date(Date.now() - (15 - n * 2) * DAY), calls: 12 + n * 5, table, models: n % 3 ? ['claude-sonnet-4-6', 'claude-haiku-4-5'] : ['claude-opus-4-6'] });
+  const { file, ctx } = fakeChain({
+    n,
+    startedAt: new Date(Date.now() - (15 - n * 2) * DAY),
+    calls: 12 + n * 5,
+    table,
+    models: n % 3 ? ['claude-sonnet-4-6', 'claude-haiku-4-5'] : ['claude-opus-4-6'],
+  });
   ctx.goal = GOALS[n - 1]!;
   if (n === 5) ctx.status = 'failed';
   await writeFile(path.join(contexts, file), JSON.stringify(ctx, null, 2));
 }
 
 const fake = await startFakeAnthropic({ responder: createScenario().responder });
-const env = { ANTHROPIC_BASE_URL: fake.url, ANTHROPIC_API_KEY: 'sk-screenshots-0001', CLAUDE_EXEC_USER_PROMPTS: '/nonexistent' };
+const env = {
+  ANTHROPIC_BASE_URL: fake.url,
+  ANTHROPIC_API_KEY: 'sk-screenshots-0001',
+  CLAUDE_EXEC_USER_PROMPTS: '/nonexistent',
+};
 const base = await createBaseDeps(ws.root, { ui, yes: false, env });
 const first = await startChain(GOAL, base, { contextsDir: contexts, verbose: false });
-await answerChain(first.ctx.chain_id, { q1: 'Yes, rotate them and revoke the old one', q2: 'From the JWT_SECRET environment variable' }, 'user', base, { contextsDir: contexts, verbose: false });
+await answerChain(
+  first.ctx.chain_id,
+  { q1: 'Yes, rotate them and revoke the old one', q2: 'From the JWT_SECRET environment variable' },
+  'user',
+  base,
+  { contextsDir: contexts, verbose: false },
+);
 
-const server = await startWebServer({ dirs: [contexts], port: 0, readOnly: false, flags: [], log: () => undefined, env });
+const server = await startWebServer({
+  dirs: [contexts],
+  port: 0,
+  readOnly: false,
+  flags: [],
+  log: () => undefined,
+  env,
+});
 const browser = await launchChromium();
 try {
   const page = await (await browser.newContext({ viewport: { width: 1280, height: 820 } })).newPage();

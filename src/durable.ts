@@ -83,7 +83,8 @@ function fsyncDir(dir: string): void {
   }
 }
 
-const asBuffer = (data: string | Uint8Array): Uint8Array => (typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+const asBuffer = (data: string | Uint8Array): Uint8Array =>
+  typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 
 function wrap(op: string, file: string, err: unknown): unknown {
   if (err instanceof FileSystemError) return err;
@@ -113,7 +114,11 @@ export interface DurableWriteOptions {
  * signal handlers can use it. Throws `FileSystemError` (with `code`, e.g. ENOSPC, EDQUOT, EROFS,
  * EACCES, ESHORT, EEXIST for `exclusive`); then `file` is as it was before the call.
  */
-export function writeFileDurableSync(file: string, data: string | Uint8Array, opts: DurableWriteOptions = {}): void {
+export function writeFileDurableSync(
+  file: string,
+  data: string | Uint8Array,
+  opts: DurableWriteOptions = {},
+): void {
   const tmp = tempNameFor(file);
   let mode = opts.mode ?? 0o666;
   let existed = false;
@@ -162,7 +167,11 @@ export function writeFileDurableSync(file: string, data: string | Uint8Array, op
 }
 
 /** The async form of `writeFileDurableSync` (same contract); the work itself is synchronous. */
-export async function writeFileDurable(file: string, data: string | Uint8Array, opts: DurableWriteOptions = {}): Promise<void> {
+export async function writeFileDurable(
+  file: string,
+  data: string | Uint8Array,
+  opts: DurableWriteOptions = {},
+): Promise<void> {
   writeFileDurableSync(file, data, opts);
 }
 
@@ -225,7 +234,11 @@ export class DurableAppender {
 }
 
 /** Appends one whole record to `file` (see `DurableAppender`), opening and closing it. */
-export function appendDurableSync(file: string, data: string | Uint8Array, opts: { fsync?: boolean } = {}): void {
+export function appendDurableSync(
+  file: string,
+  data: string | Uint8Array,
+  opts: { fsync?: boolean } = {},
+): void {
   const appender = new DurableAppender(file, opts);
   try {
     appender.append(data);

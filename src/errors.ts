@@ -63,7 +63,11 @@ export class PromptValidationError extends ClaudeExecError {
   readonly issues: PromptIssue[];
   constructor(issues: PromptIssue[]) {
     const lines = issues.map((i) => `${i.file}: ${i.field}: ${i.problem}`);
-    super(lines.join('\n'), ExitCode.usage, 'Fix the prompt file(s) above; `claude-exec prompts validate` lists every problem.');
+    super(
+      lines.join('\n'),
+      ExitCode.usage,
+      'Fix the prompt file(s) above; `claude-exec prompts validate` lists every problem.',
+    );
     this.issues = issues;
   }
 }
@@ -104,7 +108,10 @@ export class BudgetExceededError extends ClaudeExecError {
 export class LlmApiError extends ClaudeExecError {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
-  constructor(message: string, opts: { status?: number; requestId?: string; hint?: string; cause?: unknown }) {
+  constructor(
+    message: string,
+    opts: { status?: number; requestId?: string; hint?: string; cause?: unknown },
+  ) {
     super(message, ExitCode.llmApi, opts.hint, { cause: opts.cause });
     this.status = opts.status;
     this.requestId = opts.requestId;
@@ -172,10 +179,17 @@ export class FileSystemError extends ClaudeExecError {
     op: string,
     file: string,
     code: string,
-    opts: { cause?: unknown; written?: number; expected?: number; exitCode?: ExitCodeValue; hint?: string } = {},
+    opts: {
+      cause?: unknown;
+      written?: number;
+      expected?: number;
+      exitCode?: ExitCodeValue;
+      hint?: string;
+    } = {},
   ) {
     const what = FS_CODES[code] ?? code;
-    const bytes = opts.expected !== undefined ? `, ${opts.written ?? 0} of ${opts.expected} bytes written` : '';
+    const bytes =
+      opts.expected !== undefined ? `, ${opts.written ?? 0} of ${opts.expected} bytes written` : '';
     const kept = op === 'write' || op === 'append to' ? '; the previous version of the file is kept' : '';
     super(
       `cannot ${op} ${file}: ${what} (${code}${bytes})${kept}`,
@@ -189,7 +203,9 @@ export class FileSystemError extends ClaudeExecError {
 }
 
 function fsHint(code: string): string {
-  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ESHORT') return 'Free some disk space, then run the command again (`claude-exec resume ID` continues a chain).';
-  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'Make the directory writable, or point --contexts at a writable directory.';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === 'ESHORT')
+    return 'Free some disk space, then run the command again (`claude-exec resume ID` continues a chain).';
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM')
+    return 'Make the directory writable, or point --contexts at a writable directory.';
   return 'Fix the file system problem above, then run the command again.';
 }

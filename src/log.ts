@@ -22,7 +22,11 @@ const MIN_SECRET_LENGTH = 8;
  * an `APIKEY`/`ACCESSKEY` spelled as one word.
  */
 export function isSecretName(name: string): boolean {
-  return /(^|_)(KEY|KEYS|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIAL|CREDENTIALS|AUTH|PRIVATE|SESSION|COOKIE|DSN)(_|$)/i.test(name) || /APIKEY|ACCESSKEY|SECRETKEY/i.test(name);
+  return (
+    /(^|_)(KEY|KEYS|TOKEN|TOKENS|SECRET|SECRETS|PASSWORD|PASSWD|PASS|PASSPHRASE|CREDENTIAL|CREDENTIALS|AUTH|PRIVATE|SESSION|COOKIE|DSN)(_|$)/i.test(
+      name,
+    ) || /APIKEY|ACCESSKEY|SECRETKEY/i.test(name)
+  );
 }
 
 /**
@@ -43,7 +47,8 @@ export function secretValues(env: Record<string, string | undefined>): string[] 
 /** Pure: `text` with every occurrence of each of `values` replaced by `[redacted]` (longest first). */
 export function redactValues(text: string, values: readonly string[]): string {
   let out = text;
-  for (const v of [...values].sort((a, b) => b.length - a.length)) if (v) out = out.split(v).join('[redacted]');
+  for (const v of [...values].sort((a, b) => b.length - a.length))
+    if (v) out = out.split(v).join('[redacted]');
   return out;
 }
 
@@ -58,17 +63,35 @@ export function scrubSecrets(text: string, env: Record<string, string | undefine
  * of being ignored. Lines are not fsynced one by one (the context file is the record; the log is
  * for reading), but each is handed to the kernel before the call returns, so a crash loses none.
  */
-export function createChainLogger(file: string, opts: { verbose: boolean; env: Record<string, string | undefined> }): Logger {
+export function createChainLogger(
+  file: string,
+  opts: { verbose: boolean; env: Record<string, string | undefined> },
+): Logger {
   const level = opts.verbose ? 'debug' : (opts.env.LOG_LEVEL ?? 'info');
   const secrets = secretValues(opts.env);
   return pino(
     {
       level,
       base: undefined,
-      redact: { paths: ['apiKey', 'authToken', '*.apiKey', '*.authToken', 'headers["x-api-key"]', 'headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'apiKey',
+          'authToken',
+          '*.apiKey',
+          '*.authToken',
+          'headers["x-api-key"]',
+          'headers.authorization',
+        ],
+        censor: '[redacted]',
+      },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? redactValues(a, secrets) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? redactValues(a, secrets) : a)) as Parameters<
+              typeof method
+            >,
+          );
         },
       },
     },

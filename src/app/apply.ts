@@ -32,11 +32,18 @@ const firstLines = (text: string) => String(text).trim().split('\n').slice(0, 6)
 /** The sub-chains of `ctx` to apply, in dependency order (ctx itself when it is a sub-chain). */
 async function members(ctx: ChainContext, dirs: string[]): Promise<ChainContext[]> {
   if (ctx.sub) return [ctx];
-  if (!ctx.split?.plan) throw new UsageError(`chain ${ctx.chain_id} has no patch: it is not a --split chain or one of its sub-chains (its changes are in the workspace already)`);
+  if (!ctx.split?.plan)
+    throw new UsageError(
+      `chain ${ctx.chain_id} has no patch: it is not a --split chain or one of its sub-chains (its changes are in the workspace already)`,
+    );
   const order = topoOrder(ctx.split.plan) ?? ctx.split.plan;
   const out: ChainContext[] = [];
   for (const p of order) {
-    if (!p.chain_id) throw new UsageError(`chain ${ctx.chain_id}: sub-chain ${p.key} was never started`, `\`claude-exec resume ${ctx.chain_id}\` runs the family.`);
+    if (!p.chain_id)
+      throw new UsageError(
+        `chain ${ctx.chain_id}: sub-chain ${p.key} was never started`,
+        `\`claude-exec resume ${ctx.chain_id}\` runs the family.`,
+      );
     out.push(await readChainFile((await findChain(dirs, p.chain_id)).path));
   }
   return out;
@@ -52,7 +59,13 @@ const real = (p: string) => realpath(p).catch(() => path.resolve(p));
 async function targetOf(ctx: ChainContext, recorded: string, opts: ApplyOptions): Promise<string> {
   const target = path.resolve(opts.workspace ?? opts.cwd);
   if (opts.workspace !== undefined) {
-    if (!(await stat(target).then((s) => s.isDirectory(), () => false))) throw new UsageError(`--workspace ${opts.workspace}: no such directory`);
+    if (
+      !(await stat(target).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new UsageError(`--workspace ${opts.workspace}: no such directory`);
     return real(target);
   }
   if ((await real(target)) !== (await real(recorded))) {
@@ -71,7 +84,11 @@ async function checkPatchPaths(list: ChainContext[], contextsDir: string): Promi
     const patch = c.sub?.patch;
     if (!patch) continue;
     const at = await real(path.resolve(contextsDir, patch));
-    if (!at.startsWith(dir + path.sep)) throw new UsageError(`refusing the patch of chain ${c.chain_id}: ${patch} is outside the contexts directory ${dir}`, 'A sub-chain\'s patch is written beside its context file; a context file naming another one was changed by hand.');
+    if (!at.startsWith(dir + path.sep))
+      throw new UsageError(
+        `refusing the patch of chain ${c.chain_id}: ${patch} is outside the contexts directory ${dir}`,
+        "A sub-chain's patch is written beside its context file; a context file naming another one was changed by hand.",
+      );
   }
 }
 
@@ -99,13 +116,22 @@ export function symlinksInRaw(rawZ: string): { path: string; blob: string }[] {
  * target leaves `root` (absolute, `..` past the root, through a symlink that leaves it, or into
  * `.git/`): such a patch is refused whole.
  */
-async function refuseEscapingSymlinks(inWt: (args: readonly string[]) => Promise<{ ok: boolean; stdout: string }>, root: string): Promise<void> {
+async function refuseEscapingSymlinks(
+  inWt: (args: readonly string[]) => Promise<{ ok: boolean; stdout: string }>,
+  root: string,
+): Promise<void> {
   const raw = await inWt(['diff', '--cached', '--raw', '-z', '--no-abbrev', 'HEAD']);
   for (const link of symlinksInRaw(raw.stdout)) {
     const target = (await inWt(['cat-file', 'blob', link.blob])).stdout;
     const rel = path.relative(root, path.resolve(root, path.dirname(link.path), target));
-    const check = path.isAbsolute(target) ? ({ ok: false, reason: 'an absolute target' } as const) : await resolveInWorkspace(root, rel);
-    if (!check.ok) throw new UsageError(`refusing to apply: the patch adds the symlink ${link.path} -> ${target}, which points outside the workspace (${check.reason})`, 'Nothing was applied. Review the patch file by hand.');
+    const check = path.isAbsolute(target)
+      ? ({ ok: false, reason: 'an absolute target' } as const)
+      : await resolveInWorkspace(root, rel);
+    if (!check.ok)
+      throw new UsageError(
+        `refusing to apply: the patch adds the symlink ${link.path} -> ${target}, which points outside the workspace (${check.reason})`,
+        'Nothing was applied. Review the patch file by hand.',
+      );
   }
 }
 
@@ -129,16 +155,29 @@ export async function applyChain(id: string, dirs: string[], opts: ApplyOptions)
   const ctx = await readChainFile(entry.path);
   const list = await members(ctx, dirs);
   const unfinished = list.filter((c) => c.status !== 'complete');
-  if (unfinished.length) throw new UsageError(`not every sub-chain is complete: ${unfinished.map((c) => `${c.chain_id} (${c.status})`).join(', ')}`, `Finish them first (\`claude-exec resume ${ctx.chain_id}\`).`);
+  if (unfinished.length)
+    throw new UsageError(
+      `not every sub-chain is complete: ${unfinished.map((c) => `${c.chain_id} (${c.status})`).join(', ')}`,
+      `Finish them first (\`claude-exec resume ${ctx.chain_id}\`).`,
+    );
   const missing = list.filter(missingPatch);
   if (missing.length) {
-    throw new UsageError(`sub-chain ${missing.map((c) => `${c.chain_id} (${c.sub!.key})`).join(', ')} is complete but its patch was never recorded (claude-exec was stopped in between); nothing was applied`, `\`claude-exec resume ${ctx.sub ? (ctx.parent ?? ctx.chain_id) : ctx.chain_id}\` takes it again from the worktree; then apply.`);
+    throw new UsageError(
+      `sub-chain ${missing.map((c) => `${c.chain_id} (${c.sub!.key})`).join(', ')} is complete but its patch was never recorded (claude-exec was stopped in between); nothing was applied`,
+      `\`claude-exec resume ${ctx.sub ? (ctx.parent ?? ctx.chain_id) : ctx.chain_id}\` takes it again from the worktree; then apply.`,
+    );
   }
   const root = await targetOf(ctx, ctx.sub?.root ?? ctx.workspace, opts);
   await checkPatchPaths(list, path.dirname(entry.path));
   const withPatch: ChainContext[] = [];
   for (const c of list) if (c.sub?.patch && !(await isEmptyPatch(c.sub.patch))) withPatch.push(c);
-  const result: ApplyResult = { chain_id: ctx.chain_id, applied: withPatch.map((c) => c.chain_id), empty: list.filter((c) => !withPatch.includes(c)).map((c) => c.chain_id), files: [], workspace: root };
+  const result: ApplyResult = {
+    chain_id: ctx.chain_id,
+    applied: withPatch.map((c) => c.chain_id),
+    empty: list.filter((c) => !withPatch.includes(c)).map((c) => c.chain_id),
+    files: [],
+    workspace: root,
+  };
   if (withPatch.length === 0) return result;
 
   // Check: the patches in order on a clean worktree of HEAD; their sum is what the workspace gets.
@@ -147,12 +186,17 @@ export async function applyChain(id: string, dirs: string[], opts: ApplyOptions)
   let combined: string;
   try {
     const add = await git(root, ['worktree', 'add', '-q', '--detach', wt, 'HEAD']);
-    if (add.exitCode !== 0) throw new ClaudeExecError(`cannot check the patches: ${firstLines(add.stderr)}`, ExitCode.failed);
+    if (add.exitCode !== 0)
+      throw new ClaudeExecError(`cannot check the patches: ${firstLines(add.stderr)}`, ExitCode.failed);
     const inWt = await worktreeGit(wt, root);
     for (const c of withPatch) {
       const r = await inWt(['apply', '--index', '--whitespace=nowarn', c.sub!.patch!]);
       if (r.exitCode !== 0) {
-        throw new ClaudeExecError(`the patch of chain ${c.chain_id} (${c.sub!.key}) does not apply on HEAD${withPatch.indexOf(c) ? ' after the ones before it' : ''}: ${firstLines(r.stderr)}`, ExitCode.failed, 'Nothing was applied. HEAD moved since the split, or two sub-chains changed the same lines: resolve by hand from the patch files.');
+        throw new ClaudeExecError(
+          `the patch of chain ${c.chain_id} (${c.sub!.key}) does not apply on HEAD${withPatch.indexOf(c) ? ' after the ones before it' : ''}: ${firstLines(r.stderr)}`,
+          ExitCode.failed,
+          'Nothing was applied. HEAD moved since the split, or two sub-chains changed the same lines: resolve by hand from the patch files.',
+        );
       }
     }
     await refuseEscapingSymlinks(inWt, root);
@@ -165,11 +209,17 @@ export async function applyChain(id: string, dirs: string[], opts: ApplyOptions)
   await writeFile(patchFile, combined.endsWith('\n') ? combined : `${combined}\n`);
   try {
     const check = await git(root, ['apply', '--check', '--whitespace=nowarn', patchFile]);
-    if (check.exitCode !== 0) throw new ClaudeExecError(`the changes conflict with the workspace: ${firstLines(check.stderr)}`, ExitCode.failed, 'Nothing was applied. Commit or stash your own changes to those files, then apply again.');
+    if (check.exitCode !== 0)
+      throw new ClaudeExecError(
+        `the changes conflict with the workspace: ${firstLines(check.stderr)}`,
+        ExitCode.failed,
+        'Nothing was applied. Commit or stash your own changes to those files, then apply again.',
+      );
     const numstat = await git(root, ['apply', '--numstat', '-z', patchFile]);
     result.files = numstatPaths(numstat.stdout);
     const r = await git(root, ['apply', '--whitespace=nowarn', patchFile]);
-    if (r.exitCode !== 0) throw new ClaudeExecError(`git apply failed: ${firstLines(r.stderr)}`, ExitCode.failed);
+    if (r.exitCode !== 0)
+      throw new ClaudeExecError(`git apply failed: ${firstLines(r.stderr)}`, ExitCode.failed);
   } finally {
     await rm(patchFile, { force: true });
   }

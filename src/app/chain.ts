@@ -81,7 +81,12 @@ export function parseUntil(value: string | undefined): Phase | null {
  * Takes the driver lock of `entry`, reads it, applies `prepare`, and drives it (a one-step chain
  * of `prompt run` runs its prompt) until it stops. Returns the outcome; throws only unexpected errors.
  */
-export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions, prepare?: (ctx: ChainContext) => GateAnswer | void): Promise<ChainOutcome> {
+export async function driveEntry(
+  entry: ChainFileEntry,
+  base: BaseDeps,
+  opts: DriveOptions,
+  prepare?: (ctx: ChainContext) => GateAnswer | void,
+): Promise<ChainOutcome> {
   const lock = await takeDriverLock(entry.path);
   let session: ChainSession | undefined;
   let mcp: McpTools | null = null;
@@ -103,7 +108,11 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
   });
   try {
     const ctx = await readChainFile(entry.path);
-    if (ctx.status === 'complete') throw new UsageError(`chain ${ctx.chain_id} is already complete`, `\`claude-exec show ${ctx.chain_id}\` shows its context.`);
+    if (ctx.status === 'complete')
+      throw new UsageError(
+        `chain ${ctx.chain_id} is already complete`,
+        `\`claude-exec show ${ctx.chain_id}\` shows its context.`,
+      );
     if (opts.until !== undefined) ctx.until_phase = parseUntil(opts.until);
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     // What `prepare` answered (the `answer` command) goes into the cassette once it is open.
@@ -116,10 +125,20 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
     // A sub-chain of a split works in its own worktree, also when resumed on its own.
     if (ctx.sub?.worktree) base = { ...base, workspace: ctx.sub.worktree };
     if (ctx.fork) await (await import('./fork.js')).loadReplay(session, (t) => base.ui.progress.warn(t));
-    const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose, env: base.env });
+    const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), {
+      verbose: opts.verbose,
+      env: base.env,
+    });
     const cassette = cassettePath(entry.path);
     if (base.llm.recorder && (opts.record || base.config.record || existsSync(cassette))) {
-      base.llm.recorder.open(cassette, { chain_id: ctx.chain_id, goal: ctx.goal, created_at: ctx.created_at, workspace: base.workspace, flags: opts.recordFlags ?? [], ...(await workspaceCommit(base.workspace)) });
+      base.llm.recorder.open(cassette, {
+        chain_id: ctx.chain_id,
+        goal: ctx.goal,
+        created_at: ctx.created_at,
+        workspace: base.workspace,
+        flags: opts.recordFlags ?? [],
+        ...(await workspaceCommit(base.workspace)),
+      });
       if (answered) base.llm.recorder.gate(answered, 'recorded');
     }
     mcp = await openMcp(base, log);
@@ -170,7 +189,10 @@ export async function driveEntry(entry: ChainFileEntry, base: BaseDeps, opts: Dr
 async function openMcp(base: BaseDeps, log: Logger): Promise<McpTools | null> {
   const servers = base.config.mcp_servers;
   if (Object.keys(servers).length === 0) return null;
-  const [{ openMcpTools }, { claudeExecVersion }] = await Promise.all([import('../mcp/index.js'), import('../llm/claude-code/sdk.js')]);
+  const [{ openMcpTools }, { claudeExecVersion }] = await Promise.all([
+    import('../mcp/index.js'),
+    import('../llm/claude-code/sdk.js'),
+  ]);
   return openMcpTools(servers, {
     cwd: base.workspace,
     env: process.env,
@@ -188,22 +210,45 @@ async function openMcp(base: BaseDeps, log: Logger): Promise<McpTools | null> {
 async function chainEnd(session: ChainSession, deps: DriveDeps): Promise<void> {
   const c = session.ctx;
   const last = c.hook_reports.at(-1);
-  await emitHook(session, deps, 'chain_end', { goal: c.goal, status: c.status, error: c.error, files: [...c.session_memory.files_modified] });
+  await emitHook(session, deps, 'chain_end', {
+    goal: c.goal,
+    status: c.status,
+    error: c.error,
+    files: [...c.session_memory.files_modified],
+  });
   if (session.ctx.hook_reports.at(-1) !== last) await session.save().catch(() => undefined);
 }
 
 /** Starts a new chain for `goal` in `opts.contextsDir` and drives it. */
 export async function startChain(goal: string, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
-  if (!goal.trim()) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
+  if (!goal.trim())
+    throw new UsageError(
+      'the task is empty',
+      'Usage: claude-exec "Add JWT authentication to my Express app"',
+    );
   const until = parseUntil(opts.until);
   // Checked before the chain exists: a misspelt workflow never starts a paid chain.
-  const workflow = await (await import('./workflows.js')).workflowForChain(base.workspace, base.catalog, opts.workflow, base.trusted);
+  const workflow = await (
+    await import('./workflows.js')
+  ).workflowForChain(base.workspace, base.catalog, opts.workflow, base.trusted);
   if (opts.split) {
-    if (until) throw new UsageError('--until does not apply to --split: the sub-chains run their own workflows', 'Drop --until.');
-    if (workflow) throw new UsageError('--split picks a workflow per sub-chain; give either --split or --workflow', 'Drop --workflow.');
+    if (until)
+      throw new UsageError(
+        '--until does not apply to --split: the sub-chains run their own workflows',
+        'Drop --until.',
+      );
+    if (workflow)
+      throw new UsageError(
+        '--split picks a workflow per sub-chain; give either --split or --workflow',
+        'Drop --workflow.',
+      );
     await (await import('./split.js')).requireGitRepo(base.workspace);
   }
-  if (workflow && until) throw new UsageError(`--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`, 'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).');
+  if (workflow && until)
+    throw new UsageError(
+      `--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`,
+      'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).',
+    );
   const wfBudget = typeof workflow?.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
   const chainMax = opts.maxCostUsd ?? base.config.limits.max_cost_usd;
   const one = opts.model ?? base.config.model;
@@ -211,8 +256,21 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
   // The forecast before the first call (src/app/forecast.ts); a chain never fails for it.
   let forecast: Forecast | null = null;
   try {
-    const pattern = opts.pattern ? { name: opts.pattern.doc.name, source_uid: opts.pattern.doc.source.chain_uid, similarity: opts.pattern.similarity } : undefined;
-    forecast = await forecastFor(goal, [opts.contextsDir], { catalog: base.catalog, model: models.default, prices: base.prices, pattern, workflow: forecastWorkflow(workflow), secondOpinion: base.config.quality_gates.second_opinion !== null });
+    const pattern = opts.pattern
+      ? {
+          name: opts.pattern.doc.name,
+          source_uid: opts.pattern.doc.source.chain_uid,
+          similarity: opts.pattern.similarity,
+        }
+      : undefined;
+    forecast = await forecastFor(goal, [opts.contextsDir], {
+      catalog: base.catalog,
+      model: models.default,
+      prices: base.prices,
+      pattern,
+      workflow: forecastWorkflow(workflow),
+      secondOpinion: base.config.quality_gates.second_opinion !== null,
+    });
   } catch {
     forecast = null;
   }
@@ -231,14 +289,23 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         // The workflow's own budget_usd caps the chain too: the lower limit wins.
         maxCostUsd: capOf(wfBudget, chainMax),
         workflow,
-        split: opts.split ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false } : null,
+        split: opts.split
+          ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false }
+          : null,
       }),
       forecast,
     };
-    if (opts.pattern) return seedChain(ctx, opts.pattern.doc, { similarity: opts.pattern.similarity, appliedBy: opts.pattern.appliedBy, catalog: base.catalog });
+    if (opts.pattern)
+      return seedChain(ctx, opts.pattern.doc, {
+        similarity: opts.pattern.similarity,
+        appliedBy: opts.pattern.appliedBy,
+        catalog: base.catalog,
+      });
     return { ...ctx, pattern_candidates: opts.patternCandidates ?? [] };
   });
-  base.ui.progress.info(`Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`);
+  base.ui.progress.info(
+    `Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`,
+  );
   if (forecast) base.ui.progress.info(forecastLine(forecast));
   const overCap = forecastOverCapWarning(forecast?.cost_usd ?? null, capOf(wfBudget, chainMax));
   if (overCap) base.ui.progress.warn(overCap);
@@ -248,7 +315,9 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
 
 /** The chain's cap, USD: the workflow's own budget_usd and the chain's limit, the lower wins. */
 function capOf(wfBudget: number | null, chainMax: number | null | undefined): number | null | undefined {
-  return wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax) ? wfBudget : chainMax;
+  return wfBudget !== null && (chainMax === null || chainMax === undefined || wfBudget < chainMax)
+    ? wfBudget
+    : chainMax;
 }
 
 /** Most iterations one `resume --more-iterations N` may add (a bound independent of the model). */
@@ -267,7 +336,11 @@ export function stoppedAtIterationCap(ctx: ChainContext): boolean {
  * at the cap without it (resuming would only fail again), and for `moreIterations` on a chain
  * that is not at the cap.
  */
-export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions & { moreIterations?: number }): Promise<ChainOutcome> {
+export async function resumeChain(
+  id: string,
+  base: BaseDeps,
+  opts: DriveOptions & { moreIterations?: number },
+): Promise<ChainOutcome> {
   const entry = await findChain([opts.contextsDir], id);
   return driveEntry(entry, base, opts, (ctx) => {
     const capped = stoppedAtIterationCap(ctx);
@@ -281,9 +354,17 @@ export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions
       }
       return;
     }
-    if (!capped) throw new UsageError(`chain ${ctx.chain_id} is not stopped at its implementation iteration cap`, `--more-iterations continues a chain whose tests or quality gates were still failing after the last iteration; \`claude-exec resume ${ctx.chain_id}\` continues this one.`);
+    if (!capped)
+      throw new UsageError(
+        `chain ${ctx.chain_id} is not stopped at its implementation iteration cap`,
+        `--more-iterations continues a chain whose tests or quality gates were still failing after the last iteration; \`claude-exec resume ${ctx.chain_id}\` continues this one.`,
+      );
     const last = [...ctx.test_runs].reverse().find((t) => t.expect !== 'baseline');
-    const feedback = ctx.machine.feedback ?? (last ? dataBlock('test_output', { command: last.argv.join(' '), at: last.at }, runDigest(last)) : ctx.error ?? 'The tests were still failing.');
+    const feedback =
+      ctx.machine.feedback ??
+      (last
+        ? dataBlock('test_output', { command: last.argv.join(' '), at: last.at }, runDigest(last))
+        : (ctx.error ?? 'The tests were still failing.'));
     ctx.machine = {
       ...ctx.machine,
       extra_iterations: ctx.machine.extra_iterations + n,
@@ -293,8 +374,19 @@ export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions
     };
     // The implementation phase is open again (its record was closed when the chain failed).
     ctx.current_phase = 'implementation';
-    ctx.phase_history.push({ phase: 'implementation', started_at: base.clock().toISOString(), ended_at: null, duration_ms: null, iterations: 0, prompts_executed: [], clarifications: [], exit_reason: null });
-    base.ui.progress.info(`  ${n} more implementation iteration(s) for chain ${ctx.chain_id}; tdd_flow_controller continues from the last failure`);
+    ctx.phase_history.push({
+      phase: 'implementation',
+      started_at: base.clock().toISOString(),
+      ended_at: null,
+      duration_ms: null,
+      iterations: 0,
+      prompts_executed: [],
+      clarifications: [],
+      exit_reason: null,
+    });
+    base.ui.progress.info(
+      `  ${n} more implementation iteration(s) for chain ${ctx.chain_id}; tdd_flow_controller continues from the last failure`,
+    );
   });
 }
 
@@ -303,13 +395,27 @@ export async function resumeChain(id: string, base: BaseDeps, opts: DriveOptions
  * --answer) and continues it. Throws UsageError for an unknown question id or when the chain is
  * not waiting for answers.
  */
-export async function answerChain(id: string, answers: Record<string, string>, answeredBy: 'user' | 'file', base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+export async function answerChain(
+  id: string,
+  answers: Record<string, string>,
+  answeredBy: 'user' | 'file',
+  base: BaseDeps,
+  opts: DriveOptions,
+): Promise<ChainOutcome> {
   const entry = await findChain([opts.contextsDir], id);
   return driveEntry(entry, base, opts, (ctx) => {
-    if (ctx.pending?.kind !== 'questions') throw new UsageError(`chain ${ctx.chain_id} is not waiting for answers`, `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`);
+    if (ctx.pending?.kind !== 'questions')
+      throw new UsageError(
+        `chain ${ctx.chain_id} is not waiting for answers`,
+        `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`,
+      );
     const open = new Set(ctx.pending.question_ids);
     for (const qid of Object.keys(answers)) {
-      if (!open.has(qid)) throw new UsageError(`question "${qid}" is not open in chain ${ctx.chain_id}`, `Open questions: ${[...open].join(', ')}.`);
+      if (!open.has(qid))
+        throw new UsageError(
+          `question "${qid}" is not open in chain ${ctx.chain_id}`,
+          `Open questions: ${[...open].join(', ')}.`,
+        );
     }
     const record = ctx.phase_history.at(-1);
     for (const q of ctx.questions) {
@@ -320,9 +426,15 @@ export async function answerChain(id: string, answers: Record<string, string>, a
       record?.clarifications.push(`${q.question} → ${a}`);
     }
     ctx.pending = ctx.questions.some((q) => open.has(q.id) && q.answer === null)
-      ? { kind: 'questions', question_ids: ctx.questions.filter((q) => open.has(q.id) && q.answer === null).map((q) => q.id) }
+      ? {
+          kind: 'questions',
+          question_ids: ctx.questions.filter((q) => open.has(q.id) && q.answer === null).map((q) => q.id),
+        }
       : null;
-    return { gate: 'questions', answers: Object.fromEntries(Object.entries(answers).filter(([qid]) => open.has(qid))) };
+    return {
+      gate: 'questions',
+      answers: Object.fromEntries(Object.entries(answers).filter(([qid]) => open.has(qid))),
+    };
   });
 }
 
@@ -342,17 +454,25 @@ export async function approveChain(
   return driveEntry(entry, base, opts, (ctx) => {
     const p = ctx.pending;
     if (answer.allChanges) {
-      if (answer.response !== 'approved') throw new UsageError('--all-changes approves; it cannot go with --reject or --more-info');
+      if (answer.response !== 'approved')
+        throw new UsageError('--all-changes approves; it cannot go with --reject or --more-info');
       // The rest of this implementation's file changes are approved as they come.
       ctx.approve_all_changes = true;
     }
     if (p?.kind === 'approval') {
       ctx.gate_response = { kind: 'solution', response: answer.response, note: answer.note, path: null };
     } else if (p?.kind === 'file-change') {
-      if (answer.response === 'more-info') throw new UsageError('--more-info applies to the solution gate, not to a file change', 'Use --reject "why" to ask for a different change.');
+      if (answer.response === 'more-info')
+        throw new UsageError(
+          '--more-info applies to the solution gate, not to a file change',
+          'Use --reject "why" to ask for a different change.',
+        );
       ctx.gate_response = { kind: 'file-change', response: answer.response, note: answer.note, path: p.path };
     } else {
-      throw new UsageError(`chain ${ctx.chain_id} is not waiting for an approval`, `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`);
+      throw new UsageError(
+        `chain ${ctx.chain_id} is not waiting for an approval`,
+        `\`claude-exec status ${ctx.chain_id}\` shows what it is doing.`,
+      );
     }
   });
 }

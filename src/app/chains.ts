@@ -19,7 +19,11 @@ export function withDriverState(ctx: ChainContext, file: string): ChainContext {
   if (ctx.status !== 'running') return ctx;
   const pid = deadDriverOf(file);
   if (pid === null) return ctx;
-  return { ...ctx, status: 'cancelled', error: ctx.error ?? `interrupted: the process that drove it (pid ${pid}) has exited without finishing` };
+  return {
+    ...ctx,
+    status: 'cancelled',
+    error: ctx.error ?? `interrupted: the process that drove it (pid ${pid}) has exited without finishing`,
+  };
 }
 
 /**
@@ -44,7 +48,10 @@ export function indexedWithDriverState(c: IndexedChain): IndexedChain {
  * Every readable chain in `dirs`, oldest first, with its file; unreadable files are reported via
  * `onWarning` and skipped (never rewritten).
  */
-export async function listChains(dirs: string[], onWarning: (msg: string) => void): Promise<{ ctx: ChainContext; file: string }[]> {
+export async function listChains(
+  dirs: string[],
+  onWarning: (msg: string) => void,
+): Promise<{ ctx: ChainContext; file: string }[]> {
   const out: { ctx: ChainContext; file: string }[] = [];
   for (const entry of await listChainFiles(dirs)) {
     try {
@@ -75,8 +82,12 @@ export const DEFAULT_CHAIN_LIMIT = 50;
  * first call are hidden and only the newest `limit` are kept; `sinceMs` drops chains last updated
  * before it. Returns the rows to show (oldest first), the hidden count and the older count left out.
  */
-export function selectChainRows<R extends { status: string; calls: number; updated_at: string }>(rows: R[], sel: ChainSelection = {}): { shown: R[]; hidden: number; older: number } {
-  const recent = sel.sinceMs === undefined ? rows : rows.filter((r) => Date.parse(r.updated_at) >= sel.sinceMs!);
+export function selectChainRows<R extends { status: string; calls: number; updated_at: string }>(
+  rows: R[],
+  sel: ChainSelection = {},
+): { shown: R[]; hidden: number; older: number } {
+  const recent =
+    sel.sinceMs === undefined ? rows : rows.filter((r) => Date.parse(r.updated_at) >= sel.sinceMs!);
   if (sel.all) return { shown: recent, hidden: 0, older: 0 };
   const visible = recent.filter((r) => !(r.status === 'failed' && r.calls === 0));
   const limit = sel.limit ?? DEFAULT_CHAIN_LIMIT;
@@ -95,13 +106,18 @@ export function isEmptyFailure(ctx: ChainContext): boolean {
  * over. Throws UsageError when there is no chain, ContextFileError when `id`'s file (or, without
  * an id, every file) cannot be read.
  */
-export async function loadChain(dirs: string[], id: string | undefined, onWarning?: (msg: string) => void): Promise<{ ctx: ChainContext; file: string }> {
+export async function loadChain(
+  dirs: string[],
+  id: string | undefined,
+  onWarning?: (msg: string) => void,
+): Promise<{ ctx: ChainContext; file: string }> {
   if (id !== undefined) {
     const file = (await findChain(dirs, id)).path;
     return { ctx: withDriverState(await readChainFile(file), file), file };
   }
   const all = await listChainFiles(dirs);
-  if (all.length === 0) throw new UsageError(`no chains in ${dirs.join(', ')}`, 'Start one with `claude-exec "your task"`.');
+  if (all.length === 0)
+    throw new UsageError(`no chains in ${dirs.join(', ')}`, 'Start one with `claude-exec "your task"`.');
   let newest: ContextFileError | undefined;
   for (const entry of [...all].reverse()) {
     try {
@@ -148,7 +164,11 @@ export interface RollbackOptions {
  * when the directory is not the chain's recorded workspace and was not named with `--workspace`
  * (so a rollback run in the wrong directory never restores files there).
  */
-export async function planChainRollback(dirs: string[], id: string, opts: RollbackOptions): Promise<{ plan: RollbackPlan; ctx: ChainContext; file: string }> {
+export async function planChainRollback(
+  dirs: string[],
+  id: string,
+  opts: RollbackOptions,
+): Promise<{ plan: RollbackPlan; ctx: ChainContext; file: string }> {
   const { ctx, file } = await loadChain(dirs, id);
   const target = path.resolve(opts.workspace ?? opts.cwd);
   const real = (p: string) => {
@@ -158,7 +178,8 @@ export async function planChainRollback(dirs: string[], id: string, opts: Rollba
       return path.resolve(p);
     }
   };
-  if (opts.workspace !== undefined && !existsSync(target)) throw new UsageError(`--workspace ${opts.workspace}: no such directory`);
+  if (opts.workspace !== undefined && !existsSync(target))
+    throw new UsageError(`--workspace ${opts.workspace}: no such directory`);
   if (opts.workspace === undefined && real(target) !== real(ctx.workspace)) {
     throw new UsageError(
       `chain ${ctx.chain_id} ran in ${ctx.workspace}, not in ${target}: nothing was restored`,
@@ -173,15 +194,32 @@ export async function planChainRollback(dirs: string[], id: string, opts: Rollba
     base = { chain_id: ctx.chain_id, workspace: target, from: 'git', git_ref: checkpoint.git_ref, ...p };
   } else if (ctx.originals.length) {
     const { planFromOriginals } = await import('./originals.js');
-    base = { chain_id: ctx.chain_id, workspace: target, from: 'originals', git_ref: null, ...planFromOriginals(ctx) };
+    base = {
+      chain_id: ctx.chain_id,
+      workspace: target,
+      from: 'originals',
+      git_ref: null,
+      ...planFromOriginals(ctx),
+    };
   } else {
-    throw new UsageError(`chain ${ctx.chain_id} has no checkpoint and kept no originals`, 'A checkpoint (git) or the originals (without git) are saved before the chain first changes a file; this chain changed none.');
+    throw new UsageError(
+      `chain ${ctx.chain_id} has no checkpoint and kept no originals`,
+      'A checkpoint (git) or the originals (without git) are saved before the chain first changes a file; this chain changed none.',
+    );
   }
   const { changedSinceChain } = await import('./rollbackSafety.js');
   const changedMap = await changedSinceChain(target, ctx, [...base.restore, ...base.remove]);
   const changed = [...changedMap].map(([p, reason]) => ({ path: p, reason }));
   const force = opts.force === true;
-  const plan: RollbackPlan = force ? { ...base, changed, force } : { ...base, restore: base.restore.filter((p) => !changedMap.has(p)), remove: base.remove.filter((p) => !changedMap.has(p)), changed, force };
+  const plan: RollbackPlan = force
+    ? { ...base, changed, force }
+    : {
+        ...base,
+        restore: base.restore.filter((p) => !changedMap.has(p)),
+        remove: base.remove.filter((p) => !changedMap.has(p)),
+        changed,
+        force,
+      };
   return { plan, ctx, file };
 }
 
@@ -205,9 +243,20 @@ export interface RollbackResult {
  * checkpoint, or from the originals kept without git. Before changing anything it saves what it
  * will overwrite or remove (`saveBeforeRollback`). Returns what it did.
  */
-export async function rollbackChain(dirs: string[], id: string, opts: RollbackOptions): Promise<RollbackResult> {
+export async function rollbackChain(
+  dirs: string[],
+  id: string,
+  opts: RollbackOptions,
+): Promise<RollbackResult> {
   const { plan, ctx, file } = await planChainRollback(dirs, id, opts);
-  const base = { chain_id: plan.chain_id, workspace: plan.workspace, from: plan.from, git_ref: plan.git_ref, changed: plan.changed, forced: plan.force };
+  const base = {
+    chain_id: plan.chain_id,
+    workspace: plan.workspace,
+    from: plan.from,
+    git_ref: plan.git_ref,
+    changed: plan.changed,
+    forced: plan.force,
+  };
   const touched = [...plan.restore, ...plan.remove];
   if (!touched.length) return { ...base, restored: [], removed: [], kept: plan.keep, saved: null };
   const { saveBeforeRollback } = await import('./rollbackSafety.js');
@@ -219,7 +268,14 @@ export async function rollbackChain(dirs: string[], id: string, opts: RollbackOp
   }
   const { restoreOriginals } = await import('./originals.js');
   const only = new Set(touched);
-  return { ...done, ...(await restoreOriginals({ ...ctx, originals: ctx.originals.filter((o) => only.has(o.path)) }, file, plan.workspace)) };
+  return {
+    ...done,
+    ...(await restoreOriginals(
+      { ...ctx, originals: ctx.originals.filter((o) => only.has(o.path)) },
+      file,
+      plan.workspace,
+    )),
+  };
 }
 
 /** The family of chain `id` among `all`: its root ancestor and every descendant (the chain alone when it has none). */

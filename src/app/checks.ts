@@ -30,7 +30,10 @@ export function checkBaseline(ctx: Pick<ChainContext, 'check_runs'>, name: strin
  * already failed in its baseline (that failure is the workspace's, not the change's). A check
  * without a baseline run counts.
  */
-export function countedFailures(ctx: Pick<ChainContext, 'check_runs'>, runs: readonly CheckRun[]): { counted: CheckRun[]; preexisting: CheckRun[] } {
+export function countedFailures(
+  ctx: Pick<ChainContext, 'check_runs'>,
+  runs: readonly CheckRun[],
+): { counted: CheckRun[]; preexisting: CheckRun[] } {
   const failed = runs.filter((r) => !r.passed);
   const preexisting = failed.filter((r) => checkBaseline(ctx, r.name)?.passed === false);
   return { counted: failed.filter((r) => !preexisting.includes(r)), preexisting };
@@ -38,19 +41,35 @@ export function countedFailures(ctx: Pick<ChainContext, 'check_runs'>, runs: rea
 
 /** Pure: the feedback for failed checks: one block per check with its digest. */
 export function checkFeedback(runs: readonly CheckRun[]): string {
-  return runs.map((r) => `The ${r.name} check failed (exit code ${r.exit_code ?? 'none'}${r.timed_out ? ', timed out' : ''}):\n${dataBlock('check_output', { check: r.name, command: r.argv.join(' ') }, r.digest)}`).join('\n\n');
+  return runs
+    .map(
+      (r) =>
+        `The ${r.name} check failed (exit code ${r.exit_code ?? 'none'}${r.timed_out ? ', timed out' : ''}):\n${dataBlock('check_output', { check: r.name, command: r.argv.join(' ') }, r.digest)}`,
+    )
+    .join('\n\n');
 }
 
 /**
  * Runs every check of the chain once (in the sandbox), records each in `check_runs` and saves.
  * Never throws for a failing check. Returns the runs made (none when the chain has no checks).
  */
-export async function runChainChecks(session: ChainSession, deps: DriveDeps, expect: CheckRun['expect']): Promise<CheckRun[]> {
+export async function runChainChecks(
+  session: ChainSession,
+  deps: DriveDeps,
+  expect: CheckRun['expect'],
+): Promise<CheckRun[]> {
   const checks = deps.checks ?? [];
   const runs: CheckRun[] = [];
   for (const check of checks) {
-    deps.ui.progress.info(`  running the ${check.name} check: ${check.argv.join(' ')}${expect === 'baseline' ? ' (baseline, before any change)' : ''}`);
-    const r = await runCheckCommand(check, { root: deps.workspace, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: DIGEST_KEPT, sandbox: deps.sandbox });
+    deps.ui.progress.info(
+      `  running the ${check.name} check: ${check.argv.join(' ')}${expect === 'baseline' ? ' (baseline, before any change)' : ''}`,
+    );
+    const r = await runCheckCommand(check, {
+      root: deps.workspace,
+      timeoutMs: deps.config.limits.test_timeout_ms,
+      maxOutputBytes: DIGEST_KEPT,
+      sandbox: deps.sandbox,
+    });
     const run: CheckRun = {
       at: session.now(),
       name: check.name,
@@ -67,7 +86,10 @@ export async function runChainChecks(session: ChainSession, deps: DriveDeps, exp
   }
   if (runs.length) await session.save();
   for (const r of runs.filter((x) => !x.passed)) {
-    if (expect === 'baseline') deps.ui.progress.warn(`the ${r.name} check fails before any change: it will be reported but not held against the change`);
+    if (expect === 'baseline')
+      deps.ui.progress.warn(
+        `the ${r.name} check fails before any change: it will be reported but not held against the change`,
+      );
   }
   return runs;
 }
@@ -76,10 +98,15 @@ export async function runChainChecks(session: ChainSession, deps: DriveDeps, exp
  * After the tests passed: runs the checks and says whether the change is still green. `feedback`
  * carries the failed checks' digests for the next implementation turn (empty when green).
  */
-export async function checksAfterGreenTests(session: ChainSession, deps: DriveDeps): Promise<{ green: boolean; feedback: string }> {
+export async function checksAfterGreenTests(
+  session: ChainSession,
+  deps: DriveDeps,
+): Promise<{ green: boolean; feedback: string }> {
   const runs = await runChainChecks(session, deps, 'green');
   const { counted, preexisting } = countedFailures(session.ctx, runs);
-  for (const r of preexisting) deps.ui.progress.warn(`the ${r.name} check still fails, as in the baseline before any change`);
-  if (counted.length) deps.ui.progress.info(`  checks: ${counted.map((r) => r.name).join(', ')} failed — not green yet`);
+  for (const r of preexisting)
+    deps.ui.progress.warn(`the ${r.name} check still fails, as in the baseline before any change`);
+  if (counted.length)
+    deps.ui.progress.info(`  checks: ${counted.map((r) => r.name).join(', ')} failed — not green yet`);
   return { green: counted.length === 0, feedback: checkFeedback(counted) };
 }

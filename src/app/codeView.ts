@@ -35,10 +35,16 @@ const MAX_FILE_BYTES = 256_000;
 async function readViewed(root: string, rel: string): Promise<{ text: string | null; absent?: string }> {
   const check = await resolveInWorkspace(root, rel);
   if (!check.ok) return { text: null, absent: `refused: ${check.reason}` };
-  const buf = await readFile(check.abs).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : err));
+  const buf = await readFile(check.abs).catch((err: NodeJS.ErrnoException) =>
+    err.code === 'ENOENT' ? null : err,
+  );
   if (buf === null) return { text: null, absent: 'does not exist yet' };
   if (buf instanceof Error) return { text: null, absent: `unreadable (${buf.message})` };
-  if (buf.length > MAX_FILE_BYTES) return { text: null, absent: `${buf.length.toLocaleString('en-US')} bytes, too large to show — read it with read_file` };
+  if (buf.length > MAX_FILE_BYTES)
+    return {
+      text: null,
+      absent: `${buf.length.toLocaleString('en-US')} bytes, too large to show — read it with read_file`,
+    };
   if (buf.includes(0)) return { text: null, absent: 'binary' };
   return { text: buf.toString('utf8') };
 }
@@ -82,9 +88,14 @@ export async function filesInView(ctx: ChainContext, budgetBytes: number): Promi
  * before implementation: the git checkpoint, else the originals kept beside the context file.
  * Files whose earlier text is unknown (no checkpoint, no original) are left out.
  */
-export async function chainDiffs(ctx: ChainContext, contextFile: string): Promise<{ diffs: FileDiff[]; base: string }> {
+export async function chainDiffs(
+  ctx: ChainContext,
+  contextFile: string,
+): Promise<{ diffs: FileDiff[]; base: string }> {
   const checkpoint = ctx.checkpoints.find((k) => k.phase === 'implementation');
-  const base = checkpoint ? `against the checkpoint ${checkpoint.git_ref}` : 'against the originals kept before the first change';
+  const base = checkpoint
+    ? `against the checkpoint ${checkpoint.git_ref}`
+    : 'against the originals kept before the first change';
   const diffs: FileDiff[] = [];
   for (const rel of [...new Set(ctx.session_memory.files_modified)]) {
     let before: string | null | undefined;
@@ -92,7 +103,9 @@ export async function chainDiffs(ctx: ChainContext, contextFile: string): Promis
     else {
       const kept = ctx.originals.find((o) => o.path === rel);
       if (!kept) continue;
-      before = kept.existed ? await readFile(path.join(originalsDir(contextFile), rel), 'utf8').catch(() => undefined) : null;
+      before = kept.existed
+        ? await readFile(path.join(originalsDir(contextFile), rel), 'utf8').catch(() => undefined)
+        : null;
     }
     if (before === undefined) continue;
     const now = await readViewed(ctx.workspace, rel);
@@ -100,7 +113,15 @@ export async function chainDiffs(ctx: ChainContext, contextFile: string): Promis
     const after = now.text;
     if (before === after) continue;
     const change = before === null ? 'created' : after === null ? 'deleted' : 'modified';
-    const patch = createTwoFilesPatch(before === null ? '/dev/null' : `a/${rel}`, after === null ? '/dev/null' : `b/${rel}`, before ?? '', after ?? '', '', '', { context: 3 });
+    const patch = createTwoFilesPatch(
+      before === null ? '/dev/null' : `a/${rel}`,
+      after === null ? '/dev/null' : `b/${rel}`,
+      before ?? '',
+      after ?? '',
+      '',
+      '',
+      { context: 3 },
+    );
     // The "Index:"/"====" preamble of the diff package is noise for the reader.
     diffs.push({ path: rel, change, patch: patch.replace(/^(?:Index: .*\n)?=+\n/, '') });
   }
@@ -112,7 +133,13 @@ export async function chainDiffs(ctx: ChainContext, contextFile: string): Promis
  * code in implementation, the diff for any other step in implementation or deployment readiness
  * once the chain has changed files.
  */
-export async function codeInView(ctx: ChainContext, contextFile: string, doc: PromptDoc, phase: Phase, limits: CodeViewLimits): Promise<string> {
+export async function codeInView(
+  ctx: ChainContext,
+  contextFile: string,
+  doc: PromptDoc,
+  phase: Phase,
+  limits: CodeViewLimits,
+): Promise<string> {
   if (phase !== 'implementation' && phase !== 'deployment-readiness') return '';
   if (writesCode(doc, phase)) return filesInView(ctx, limits.codeViewBytes);
   if (!ctx.session_memory.files_modified.length) return '';

@@ -3,7 +3,13 @@
  * contexts directories. Returns a CostReport (src/cost/report.ts; it is also the `--json` shape).
  */
 import { UsageError } from '../errors.js';
-import { buildCostReport, DEFAULT_THRESHOLDS, type BreakdownBy, type CostReport, type ReportThresholds } from '../cost/report.js';
+import {
+  buildCostReport,
+  DEFAULT_THRESHOLDS,
+  type BreakdownBy,
+  type CostReport,
+  type ReportThresholds,
+} from '../cost/report.js';
 import { scanChains, type TimeWindow } from '../cost/scan.js';
 
 const DAY_MS = 86_400_000;
@@ -40,12 +46,18 @@ export function parseDay(text: string, flag: string): number {
  * bad date or a non-positive `days`.
  */
 export function resolveWindow(req: Pick<CostReportRequest, 'days' | 'since' | 'until' | 'now'>): TimeWindow {
-  if (req.days !== undefined && req.since !== undefined) throw new UsageError('--days and --since cannot be used together', 'Give either --days N or --since YYYY-MM-DD.');
-  if (req.days !== undefined && !(Number.isFinite(req.days) && req.days > 0)) throw new UsageError(`--days must be a positive number, got "${req.days}"`);
+  if (req.days !== undefined && req.since !== undefined)
+    throw new UsageError(
+      '--days and --since cannot be used together',
+      'Give either --days N or --since YYYY-MM-DD.',
+    );
+  if (req.days !== undefined && !(Number.isFinite(req.days) && req.days > 0))
+    throw new UsageError(`--days must be a positive number, got "${req.days}"`);
   const untilMs = req.until === undefined ? undefined : parseDay(req.until, '--until') + DAY_MS;
   if (req.since !== undefined) {
     const sinceMs = parseDay(req.since, '--since');
-    if (untilMs !== undefined && untilMs <= sinceMs) throw new UsageError(`--since ${req.since} is after --until ${req.until}`);
+    if (untilMs !== undefined && untilMs <= sinceMs)
+      throw new UsageError(`--since ${req.since} is after --until ${req.until}`);
     return { sinceMs, untilMs };
   }
   return { sinceMs: (untilMs ?? req.now.getTime()) - (req.days ?? 7) * DAY_MS, untilMs };
@@ -55,7 +67,13 @@ export function resolveWindow(req: Pick<CostReportRequest, 'days' | 'since' | 'u
 export async function costReport(req: CostReportRequest): Promise<CostReport> {
   const window = resolveWindow(req);
   const top = req.top ?? 5;
-  if (!Number.isInteger(top) || top < 0) throw new UsageError(`--top must be a whole number, got "${req.top}"`);
+  if (!Number.isInteger(top) || top < 0)
+    throw new UsageError(`--top must be a whole number, got "${req.top}"`);
   const scan = await scanChains(req.dirs, window, req.onWarning);
-  return buildCostReport(scan, { by: req.by ?? 'prompt', top, window, thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds } });
+  return buildCostReport(scan, {
+    by: req.by ?? 'prompt',
+    top,
+    window,
+    thresholds: { ...DEFAULT_THRESHOLDS, ...req.thresholds },
+  });
 }

@@ -64,7 +64,12 @@ export interface DriveDeps extends BaseDeps {
  * the driver's (./upkeep.ts: memory health and compaction, failure diagnosis).
  */
 export const CHAIN_RUN_PROMPTS: readonly string[] = [
-  'phase_controller', ...MACHINE_PROMPTS, 'context_health_checker', 'context_preservation', 'error_recovery', 'chain_debugger',
+  'phase_controller',
+  ...MACHINE_PROMPTS,
+  'context_health_checker',
+  'context_preservation',
+  'error_recovery',
+  'chain_debugger',
 ];
 
 /** The prompts context building's selector may choose (config quality gates run as gates, not by choice). */
@@ -83,10 +88,19 @@ export function selectableNames(catalog: Catalog, config: Pick<Config, 'quality_
  * selector's catalog (only the prompts it may choose, compact; `costClasses` are measured medians).
  * Built once per process from files that do not change during a chain.
  */
-export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config, 'quality_gates'>, costClasses: CostClasses = {}, instructions: readonly InstructionFile[] = []): StablePrefix {
+export function buildPrefix(
+  catalog: Catalog,
+  rules: string,
+  config: Pick<Config, 'quality_gates'>,
+  costClasses: CostClasses = {},
+  instructions: readonly InstructionFile[] = [],
+): StablePrefix {
   const controller = catalog.get('phase_controller')?.body ?? '';
   const extra = instructionsSection(instructions);
-  return { rules: `${controller}\n\n# Project rules\n\n${rules}${extra ? `\n\n${extra}` : ''}`.trim(), catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses) };
+  return {
+    rules: `${controller}\n\n# Project rules\n\n${rules}${extra ? `\n\n${extra}` : ''}`.trim(),
+    catalog: serializeCatalog(selectorPrompts(catalog, config), costClasses),
+  };
 }
 
 /**
@@ -95,14 +109,22 @@ export function buildPrefix(catalog: Catalog, rules: string, config: Pick<Config
  * own credentials (claude-exec reads none for it). Throws ConfigError (no credentials for the
  * API) or UsageError (the Claude Agent SDK is not installed).
  */
-async function createLlm(backend: Backend, config: Config, workspace: string, env: Record<string, string | undefined>, processEnv: NodeJS.ProcessEnv): Promise<LlmClient> {
+async function createLlm(
+  backend: Backend,
+  config: Config,
+  workspace: string,
+  env: Record<string, string | undefined>,
+  processEnv: NodeJS.ProcessEnv,
+): Promise<LlmClient> {
   if (backend === 'claude-code') {
     const { createClaudeCodeClient } = await import('../llm/claude-code/index.js');
     return createClaudeCodeClient({
       workspace,
       env: { ...processEnv },
       billing: config.claude_code.billing,
-      ...(config.claude_code.executable ? { executable: path.resolve(workspace, config.claude_code.executable) } : {}),
+      ...(config.claude_code.executable
+        ? { executable: path.resolve(workspace, config.claude_code.executable) }
+        : {}),
       maxRetries: config.limits.max_retries,
       timeoutMs: config.limits.request_timeout_ms,
     });
@@ -127,16 +149,33 @@ async function createLlm(backend: Backend, config: Config, workspace: string, en
  */
 export async function createBaseDeps(
   workspace: string,
-  opts: { ui: Ui; yes: boolean; env?: NodeJS.ProcessEnv; backend?: Backend; trusted?: boolean; sandbox?: Config['sandbox'] },
+  opts: {
+    ui: Ui;
+    yes: boolean;
+    env?: NodeJS.ProcessEnv;
+    backend?: Backend;
+    trusted?: boolean;
+    sandbox?: Config['sandbox'];
+  },
 ): Promise<BaseDeps> {
   const trusted = opts.trusted ?? false;
-  const loaded = loadConfig(workspace, opts.env, { trusted, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+  const loaded = loadConfig(workspace, opts.env, {
+    trusted,
+    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+  });
   const { config, env, rules, instructions } = loaded;
-  const { catalog, issues } = await loadLibrary({ workspace, extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)), workspaceLayer: trusted });
+  const { catalog, issues } = await loadLibrary({
+    workspace,
+    extraDirs: config.prompt_dirs.map((d) => path.resolve(workspace, d)),
+    workspaceLayer: trusted,
+  });
   if (issues.length) throw new PromptValidationError(issues);
   const unknownGates = config.quality_gates.prompts.filter((name) => !catalog.get(name));
   if (unknownGates.length) {
-    throw new ConfigError(`quality_gates.prompts: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`, 'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).');
+    throw new ConfigError(
+      `quality_gates.prompts: no prompt named ${unknownGates.map((n) => `"${n}"`).join(', ')}`,
+      'Name prompts of the library, e.g. simplicity_checker or architecture_checker (`claude-exec prompts list --category quality`).',
+    );
   }
   const backend = opts.backend ?? config.backend;
   for (const line of runNotices(loaded, backend)) opts.ui.progress.warn(line);
@@ -161,12 +200,20 @@ export async function createBaseDeps(
  * What every run says first (stderr): requests going anywhere but Anthropic's API, a sandbox
  * that is off, and workspace settings that were ignored.
  */
-export function runNotices(loaded: Pick<LoadedConfig, 'env' | 'sources' | 'notes' | 'config'>, backend: Backend): string[] {
+export function runNotices(
+  loaded: Pick<LoadedConfig, 'env' | 'sources' | 'notes' | 'config'>,
+  backend: Backend,
+): string[] {
   const out = [...loaded.notes];
   const url = loaded.env.ANTHROPIC_BASE_URL;
-  if (backend === 'api' && url && !isAnthropicUrl(url)) out.push(`requests and your credentials go to ${url} (ANTHROPIC_BASE_URL from ${loaded.sources.base_url ?? 'the environment'}), not to Anthropic's API`);
+  if (backend === 'api' && url && !isAnthropicUrl(url))
+    out.push(
+      `requests and your credentials go to ${url} (ANTHROPIC_BASE_URL from ${loaded.sources.base_url ?? 'the environment'}), not to Anthropic's API`,
+    );
   if (loaded.config.sandbox === 'off') {
-    out.push(`sandbox is off (${loaded.sources.sandbox === '--sandbox' ? '--sandbox off' : 'your user config'}): the test command and every command run for the model run unsandboxed, with your rights, files and network`);
+    out.push(
+      `sandbox is off (${loaded.sources.sandbox === '--sandbox' ? '--sandbox off' : 'your user config'}): the test command and every command run for the model run unsandboxed, with your rights, files and network`,
+    );
   }
   return out;
 }

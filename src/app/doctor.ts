@@ -59,7 +59,10 @@ const ANTHROPIC_URL = 'https://api.anthropic.com';
 export function satisfiesMinimum(v: string, range: string): boolean {
   const want = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?/.exec(range.trim());
   if (!want) return true;
-  const have = v.replace(/^v/, '').split('.').map((x) => Number.parseInt(x, 10) || 0);
+  const have = v
+    .replace(/^v/, '')
+    .split('.')
+    .map((x) => Number.parseInt(x, 10) || 0);
   const need = [want[1], want[2], want[3]].map((x) => Number.parseInt(x ?? '0', 10));
   for (let i = 0; i < 3; i++) {
     if ((have[i] ?? 0) !== need[i]) return (have[i] ?? 0) > need[i]!;
@@ -70,45 +73,135 @@ export function satisfiesMinimum(v: string, range: string): boolean {
 /** Pure: the checks for `f`, in a fixed order. */
 export function diagnose(f: DoctorFacts): Check[] {
   const checks: Check[] = [];
-  const add = (name: string, status: CheckStatus, detail: string, fix: string | null = null) => checks.push({ name, status, detail, fix });
+  const add = (name: string, status: CheckStatus, detail: string, fix: string | null = null) =>
+    checks.push({ name, status, detail, fix });
 
   if (satisfiesMinimum(f.node, f.nodeRange)) add('node', 'ok', `Node.js ${f.node} (needs ${f.nodeRange})`);
-  else add('node', 'fail', `Node.js ${f.node}, but claude-exec needs ${f.nodeRange}`, `install Node.js ${f.nodeRange.replace('>=', '')} or newer`);
+  else
+    add(
+      'node',
+      'fail',
+      `Node.js ${f.node}, but claude-exec needs ${f.nodeRange}`,
+      `install Node.js ${f.nodeRange.replace('>=', '')} or newer`,
+    );
 
   if (f.git) add('git', 'ok', f.git);
-  else add('git', 'warn', 'git not found: checkpoints, rollback and diff fall back to copies of the changed files; --split and apply need git', 'install git (apt-get install git, brew install git)');
+  else
+    add(
+      'git',
+      'warn',
+      'git not found: checkpoints, rollback and diff fall back to copies of the changed files; --split and apply need git',
+      'install git (apt-get install git, brew install git)',
+    );
 
-  if (f.sandboxMode === 'off') add('sandbox', 'warn', 'sandbox off: the test command and checks run with your rights, network and files', 'set "sandbox": "auto" in your user config');
+  if (f.sandboxMode === 'off')
+    add(
+      'sandbox',
+      'warn',
+      'sandbox off: the test command and checks run with your rights, network and files',
+      'set "sandbox": "auto" in your user config',
+    );
   else if (f.sandboxUnavailable === null) add('sandbox', 'ok', `bubblewrap works (sandbox ${f.sandboxMode})`);
-  else if (f.sandboxMode === 'required') add('sandbox', 'fail', `sandbox required, but ${f.sandboxUnavailable}`, 'apt-get install bubblewrap (Linux), or set "sandbox": "auto"');
-  else add('sandbox', 'warn', `test commands run unsandboxed: ${f.sandboxUnavailable}`, 'apt-get install bubblewrap (Linux)');
+  else if (f.sandboxMode === 'required')
+    add(
+      'sandbox',
+      'fail',
+      `sandbox required, but ${f.sandboxUnavailable}`,
+      'apt-get install bubblewrap (Linux), or set "sandbox": "auto"',
+    );
+  else
+    add(
+      'sandbox',
+      'warn',
+      `test commands run unsandboxed: ${f.sandboxUnavailable}`,
+      'apt-get install bubblewrap (Linux)',
+    );
 
   const local = f.baseUrl.from !== null;
-  if (f.backend === 'claude-code') add('credentials', 'skip', 'the claude-code backend uses Claude Code\'s own login');
+  if (f.backend === 'claude-code')
+    add('credentials', 'skip', "the claude-code backend uses Claude Code's own login");
   else if (f.credential) add('credentials', 'ok', f.credential);
-  else if (local) add('credentials', 'ok', `none, and none needed by a local server: a placeholder key goes to ${f.baseUrl.url}`);
-  else add('credentials', 'fail', 'no API key: ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are not set', 'export ANTHROPIC_API_KEY=sk-ant-… (or put it in the workspace .env), or use --backend claude-code');
+  else if (local)
+    add(
+      'credentials',
+      'ok',
+      `none, and none needed by a local server: a placeholder key goes to ${f.baseUrl.url}`,
+    );
+  else
+    add(
+      'credentials',
+      'fail',
+      'no API key: ANTHROPIC_API_KEY and ANTHROPIC_AUTH_TOKEN are not set',
+      'export ANTHROPIC_API_KEY=sk-ant-… (or put it in the workspace .env), or use --backend claude-code',
+    );
 
   const where = `${f.baseUrl.url}${f.baseUrl.from ? ` (from ${f.baseUrl.from})` : ''}`;
   if (f.backend === 'claude-code') add('endpoint', 'skip', 'the claude-code backend connects by itself');
   else if (f.endpoint === null) add('endpoint', 'skip', `${where}: not contacted (--offline)`);
-  else if ('error' in f.endpoint) add('endpoint', 'fail', `${where} cannot be reached: ${f.endpoint.error}`, local ? 'start the server, or fix ANTHROPIC_BASE_URL' : 'check the network, a proxy (HTTPS_PROXY) or a firewall');
-  else if (f.endpoint.status === 401 || f.endpoint.status === 403) add('endpoint', 'fail', `${where} refused the credentials (HTTP ${f.endpoint.status})`, 'check the key (console.anthropic.com → API keys) or the gateway token');
-  else if (f.endpoint.status >= 500) add('endpoint', 'warn', `${where} answered HTTP ${f.endpoint.status}`, 'try again later; see status.anthropic.com');
+  else if ('error' in f.endpoint)
+    add(
+      'endpoint',
+      'fail',
+      `${where} cannot be reached: ${f.endpoint.error}`,
+      local
+        ? 'start the server, or fix ANTHROPIC_BASE_URL'
+        : 'check the network, a proxy (HTTPS_PROXY) or a firewall',
+    );
+  else if (f.endpoint.status === 401 || f.endpoint.status === 403)
+    add(
+      'endpoint',
+      'fail',
+      `${where} refused the credentials (HTTP ${f.endpoint.status})`,
+      'check the key (console.anthropic.com → API keys) or the gateway token',
+    );
+  else if (f.endpoint.status >= 500)
+    add(
+      'endpoint',
+      'warn',
+      `${where} answered HTTP ${f.endpoint.status}`,
+      'try again later; see status.anthropic.com',
+    );
   else add('endpoint', 'ok', `${where} answers (HTTP ${f.endpoint.status})`);
 
   if (f.contexts.writable) add('contexts', 'ok', `${f.contexts.dir} can be written`);
-  else add('contexts', 'fail', `${f.contexts.dir} cannot be written: ${f.contexts.reason ?? 'permission denied'}`, 'give --contexts a writable directory, or fix its permissions');
+  else
+    add(
+      'contexts',
+      'fail',
+      `${f.contexts.dir} cannot be written: ${f.contexts.reason ?? 'permission denied'}`,
+      'give --contexts a writable directory, or fix its permissions',
+    );
 
   const install = `npm install --no-save @anthropic-ai/claude-agent-sdk@${f.agentSdkPinned} (next to claude-exec)`;
-  if (f.agentSdk) add('claude-code', f.agentSdk === f.agentSdkPinned ? 'ok' : 'warn', `Claude Agent SDK ${f.agentSdk}${f.agentSdk === f.agentSdkPinned ? '' : ` (claude-exec is tested with ${f.agentSdkPinned})`}`, f.agentSdk === f.agentSdkPinned ? null : install);
-  else if (f.backend === 'claude-code') add('claude-code', 'fail', 'the claude-code backend is configured, but the Claude Agent SDK is not installed', install);
-  else add('claude-code', 'skip', 'Claude Agent SDK not installed (optional: only --backend claude-code needs it)');
+  if (f.agentSdk)
+    add(
+      'claude-code',
+      f.agentSdk === f.agentSdkPinned ? 'ok' : 'warn',
+      `Claude Agent SDK ${f.agentSdk}${f.agentSdk === f.agentSdkPinned ? '' : ` (claude-exec is tested with ${f.agentSdkPinned})`}`,
+      f.agentSdk === f.agentSdkPinned ? null : install,
+    );
+  else if (f.backend === 'claude-code')
+    add(
+      'claude-code',
+      'fail',
+      'the claude-code backend is configured, but the Claude Agent SDK is not installed',
+      install,
+    );
+  else
+    add(
+      'claude-code',
+      'skip',
+      'Claude Agent SDK not installed (optional: only --backend claude-code needs it)',
+    );
   return checks;
 }
 
 /** Where the first of `names` is set: the process environment or the workspace `.env`. */
-function sourceOf(names: string[], processEnv: NodeJS.ProcessEnv, merged: Record<string, string | undefined>): string | null {
+function sourceOf(
+  names: string[],
+  processEnv: NodeJS.ProcessEnv,
+  merged: Record<string, string | undefined>,
+): string | null {
   for (const name of names) {
     if (processEnv[name]) return `${name} in the environment`;
     if (merged[name]) return `${name} in the workspace .env`;
@@ -159,17 +252,25 @@ const NETWORK_ERRORS: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
   TIMEOUT: 'no answer within 8 s',
   CERT_HAS_EXPIRED: 'its TLS certificate has expired',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate cannot be verified (a proxy? set NODE_EXTRA_CA_CERTS)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'its TLS certificate cannot be verified (a proxy? set NODE_EXTRA_CA_CERTS)',
   SELF_SIGNED_CERT_IN_CHAIN: 'a self-signed certificate is in the chain (a proxy? set NODE_EXTRA_CA_CERTS)',
 };
 
 /** GET `<base>/v1/models` with the credentials, 8 s at most: the HTTP status or the network error. */
-async function probeEndpoint(base: string, env: Record<string, string | undefined>): Promise<{ status: number } | { error: string }> {
+async function probeEndpoint(
+  base: string,
+  env: Record<string, string | undefined>,
+): Promise<{ status: number } | { error: string }> {
   const headers: Record<string, string> = { 'anthropic-version': '2023-06-01' };
   if (env.ANTHROPIC_API_KEY) headers['x-api-key'] = env.ANTHROPIC_API_KEY;
   else if (env.ANTHROPIC_AUTH_TOKEN) headers.authorization = `Bearer ${env.ANTHROPIC_AUTH_TOKEN}`;
   try {
-    const res = await fetch(new URL('/v1/models', base), { headers, signal: AbortSignal.timeout(8_000), redirect: 'manual' });
+    const res = await fetch(new URL('/v1/models', base), {
+      headers,
+      signal: AbortSignal.timeout(8_000),
+      redirect: 'manual',
+    });
     await res.body?.cancel();
     return { status: res.status };
   } catch (err) {
@@ -198,7 +299,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<{ checks: Check[];
   const processEnv = opts.processEnv ?? process.env;
   const { config, env } = loadConfig(opts.workspace, processEnv);
   const backend = opts.backend ?? config.backend;
-  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { engines?: { node?: string }; optionalBackends?: Record<string, string> };
+  const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    engines?: { node?: string };
+    optionalBackends?: Record<string, string>;
+  };
   const gitRun = await runGit(opts.workspace, ['--version']);
   const baseFrom = sourceOf(['ANTHROPIC_BASE_URL'], processEnv, env);
   const baseUrl = { url: env.ANTHROPIC_BASE_URL || ANTHROPIC_URL, from: baseFrom };
@@ -212,7 +316,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<{ checks: Check[];
     credential: sourceOf(['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'], processEnv, env),
     baseUrl,
     endpoint: opts.offline || backend === 'claude-code' ? null : await probeEndpoint(baseUrl.url, env),
-    contexts: { dir: opts.contextsDir ?? path.join(opts.workspace, 'contexts'), ...(await writableDir(opts.contextsDir ?? path.join(opts.workspace, 'contexts'))) },
+    contexts: {
+      dir: opts.contextsDir ?? path.join(opts.workspace, 'contexts'),
+      ...(await writableDir(opts.contextsDir ?? path.join(opts.workspace, 'contexts'))),
+    },
     agentSdk: await agentSdkVersion(),
     agentSdkPinned: pkg.optionalBackends?.['@anthropic-ai/claude-agent-sdk'] ?? 'latest',
   };

@@ -7,7 +7,13 @@
 import path from 'node:path';
 import type { ChainContext, Effect } from '../chain/schema.js';
 import type { CostClasses } from '../library/catalog.js';
-import { AwaitingInputError, BudgetExceededError, ClaudeExecError, InterruptedError, StepFailedError } from '../errors.js';
+import {
+  AwaitingInputError,
+  BudgetExceededError,
+  ClaudeExecError,
+  InterruptedError,
+  StepFailedError,
+} from '../errors.js';
 import { decideSolution } from '../memory/fold.js';
 import { transition, type MachineSettings } from '../phases/machine.js';
 import type { MachineEvent } from '../phases/types.js';
@@ -75,7 +81,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'batch': {
       await maintainMemory(session, deps);
-      const first = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) => promptStep(session, deps, run));
+      const first = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) =>
+        promptStep(session, deps, run),
+      );
       // The quality gates judged again on a second model, when config asks (disagreements wait for the human).
       const findings = await applySecondOpinion(session, deps, effect.runs, first);
       return { type: 'batch-done', findings, confidence: c() };
@@ -83,7 +91,8 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'decide': {
       // A pattern's discovery prompts run first, without a selector call (src/patterns/apply.ts).
       const queued = queuedDiscovery(session.ctx, selectableNames(deps.catalog, deps.config));
-      if (queued) return { type: 'decision', decision: queued, known: selectableNames(deps.catalog, deps.config) };
+      if (queued)
+        return { type: 'decision', decision: queued, known: selectableNames(deps.catalog, deps.config) };
       await maintainMemory(session, deps);
       const { decision, known } = await decideStep(session, deps);
       return { type: 'decision', decision, known };
@@ -94,7 +103,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     case 'gate': {
       const answer = await approvalGate(session, deps);
       session.ctx = decideSolution(session.ctx, answer.response, session.now());
-      return answer.response === 'approved' ? { type: 'approval', response: 'approved', note: '' } : { type: 'approval', response: answer.response, note: answer.note };
+      return answer.response === 'approved'
+        ? { type: 'approval', response: 'approved', note: '' }
+        : { type: 'approval', response: answer.response, note: answer.note };
     }
     case 'generate':
       return { type: 'generated', name: await generateStep(session, deps, effect.gap) };
@@ -102,7 +113,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       if (!session.ctx.checkpoints.some((k) => k.phase === 'implementation')) {
         const checkpoint = await takeCheckpoint(session, deps);
         if (!checkpoint) {
-          deps.ui.progress.warn(`the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`);
+          deps.ui.progress.warn(
+            `the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(session.file))}/ beside the context file, so \`rollback\` can restore it`,
+          );
         }
         // The baseline again when the workspace changed since it ran (before any change of ours).
         await ensureBaseline(session, deps, true);
@@ -111,7 +124,9 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'tests': {
       if (effect.expect === 'red' && !(await testFilesWritten(session, deps))) {
-        deps.ui.progress.warn(noTestsWarning(session.ctx.machine.test_generation_asks, deps.config.caps.test_generation_asks));
+        deps.ui.progress.warn(
+          noTestsWarning(session.ctx.machine.test_generation_asks, deps.config.caps.test_generation_asks),
+        );
         return { type: 'no-tests-written' };
       }
       const { run, output: text } = await runChainTests(session, deps, effect.expect);
@@ -119,12 +134,23 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
       // The run's failures (then its summary) become the next prompt's feedback, once: the memory's
       // "Test runs" entry for this run (its `at`) points here instead of repeating them. Test output
       // is workspace text, so it goes as a data block, within the machine's 4,000-character feedback.
-      const output = dataBlock('test_output', { command: run.argv.join(' '), at: run.at }, runDigest(run, text));
-      const testsPassed = effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
+      const output = dataBlock(
+        'test_output',
+        { command: run.argv.join(' '), at: run.at },
+        runDigest(run, text),
+      );
+      const testsPassed =
+        effect.expect === 'red' ? run.passed : run.verdict === 'green' || run.verdict === 'no-new-failures';
       // Green needs the checks too (typecheck, lint, build: ./checks.ts); their problems become the feedback.
       if (effect.expect === 'green' && testsPassed) {
         const checks = await checksAfterGreenTests(session, deps);
-        if (!checks.green) return { type: 'tests', expect: effect.expect, passed: false, output: `The tests pass (${describeRun(run)}), but not every check does: fix these, then run_tests and run_check again.\n\n${checks.feedback}` };
+        if (!checks.green)
+          return {
+            type: 'tests',
+            expect: effect.expect,
+            passed: false,
+            output: `The tests pass (${describeRun(run)}), but not every check does: fix these, then run_tests and run_check again.\n\n${checks.feedback}`,
+          };
       }
       return { type: 'tests', expect: effect.expect, passed: testsPassed, output };
     }
@@ -140,13 +166,33 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
  * the workspace, ignored or not, or elsewhere), and files over limits.checkpoint_file_bytes are
  * left out with a warning. Returns null when the workspace is not in a git work tree.
  */
-export async function takeCheckpoint(session: ChainSession, deps: DriveDeps): Promise<{ git_ref: string; left_out: string[] } | null> {
-  const contextsRel = path.relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file))).split(path.sep).join('/');
-  const exclude = contextsRel && contextsRel !== '.' && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel) ? [contextsRel] : [];
-  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, { exclude, maxFileBytes: deps.config.limits.checkpoint_file_bytes });
+export async function takeCheckpoint(
+  session: ChainSession,
+  deps: DriveDeps,
+): Promise<{ git_ref: string; left_out: string[] } | null> {
+  const contextsRel = path
+    .relative(path.resolve(deps.workspace), path.dirname(path.resolve(session.file)))
+    .split(path.sep)
+    .join('/');
+  const exclude =
+    contextsRel && contextsRel !== '.' && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel)
+      ? [contextsRel]
+      : [];
+  const checkpoint = await createCheckpoint(deps.workspace, session.ctx.chain_id, {
+    exclude,
+    maxFileBytes: deps.config.limits.checkpoint_file_bytes,
+  });
   if (!checkpoint) return null;
-  session.ctx.checkpoints.push({ phase: 'implementation', git_ref: checkpoint.git_ref, created_at: session.now(), left_out: checkpoint.left_out });
-  if (checkpoint.left_out.length) deps.ui.progress.warn(`left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`);
+  session.ctx.checkpoints.push({
+    phase: 'implementation',
+    git_ref: checkpoint.git_ref,
+    created_at: session.now(),
+    left_out: checkpoint.left_out,
+  });
+  if (checkpoint.left_out.length)
+    deps.ui.progress.warn(
+      `left out of the checkpoint for their size (over ${deps.config.limits.checkpoint_file_bytes} bytes): ${checkpoint.left_out.join(', ')}`,
+    );
   return checkpoint;
 }
 
@@ -155,7 +201,9 @@ export async function takeCheckpoint(session: ChainSession, deps: DriveDeps): Pr
  * `cap` (caps.test_generation_asks): "asking it again" only while the machine will ask again.
  */
 export function noTestsWarning(asks: number, cap: number): string {
-  return asks < cap ? `test_generator wrote no test file: asking it again (${asks + 1} of ${cap})` : `test_generator wrote no test file after ${asks + 1} asks: stopping`;
+  return asks < cap
+    ? `test_generator wrote no test file: asking it again (${asks + 1} of ${cap})`
+    : `test_generator wrote no test file after ${asks + 1} asks: stopping`;
 }
 
 /**
@@ -182,12 +230,19 @@ function proposeWorkflow(session: ChainSession, deps: DriveDeps): void {
   const d = session.ctx.decisions.workflow;
   if (!d || session.ctx.workflow || d.choice === 'feature') return;
   const how = d.choice === 'split' ? '--split' : `--workflow ${d.choice}`;
-  deps.ui.progress.info(`  new_case proposes ${d.choice === 'split' ? 'splitting the task (--split)' : `the ${d.choice} workflow`}: ${d.rationale}. This chain goes on as started; to follow it: claude-exec ${how} "<task>"`);
+  deps.ui.progress.info(
+    `  new_case proposes ${d.choice === 'split' ? 'splitting the task (--split)' : `the ${d.choice} workflow`}: ${d.rationale}. This chain goes on as started; to follow it: claude-exec ${how} "<task>"`,
+  );
 }
 
 /** The machine's settings from the config (thresholds, caps, concurrency, quality gates). */
 export function settingsOf(deps: BaseDeps): MachineSettings {
-  return { thresholds: deps.config.thresholds, caps: deps.config.caps, concurrency: deps.config.caps.concurrency, qualityGates: deps.config.quality_gates.prompts };
+  return {
+    thresholds: deps.config.thresholds,
+    caps: deps.config.caps,
+    concurrency: deps.config.caps.concurrency,
+    qualityGates: deps.config.quality_gates.prompts,
+  };
 }
 
 /**
@@ -195,7 +250,11 @@ export function settingsOf(deps: BaseDeps): MachineSettings {
  * error_recovery once for this effect and tries the effect once more (its completed steps are
  * reused). A second failure is thrown.
  */
-export async function performWithRecovery(effect: Effect, session: ChainSession, deps: DriveDeps): Promise<MachineEvent> {
+export async function performWithRecovery(
+  effect: Effect,
+  session: ChainSession,
+  deps: DriveDeps,
+): Promise<MachineEvent> {
   try {
     return await perform(effect, session, deps);
   } catch (err) {
@@ -211,13 +270,29 @@ export async function performWithRecovery(effect: Effect, session: ChainSession,
  * `costClasses`: measured cost classes for the selector's catalog (src/app/promptCosts.ts); `mcp`:
  * the tools of the run's MCP servers, added after the workspace tools and to the catalog.
  */
-export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, costClasses: CostClasses = {}, mcp?: Pick<McpTools, 'tools' | 'planned' | 'catalog'> | null): DriveDeps {
+export function bindDeps(
+  session: ChainSession,
+  base: BaseDeps,
+  log: Logger,
+  costClasses: CostClasses = {},
+  mcp?: Pick<McpTools, 'tools' | 'planned' | 'catalog'> | null,
+): DriveDeps {
   const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
-  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), { policy: { env, envFiles, limits } });
+  const sandbox = createSandbox(base.config.sandbox, (text) => base.ui.progress.warn(text), {
+    policy: { env, envFiles, limits },
+  });
   const prefix = buildPrefix(base.catalog, base.rules, base.config, costClasses, base.instructions);
   if (mcp?.catalog) prefix.catalog += mcp.catalog;
   const checks = chainChecks(base.workspace, base.config);
-  const deps: DriveDeps = { ...base, prefix, tools: [], log, sandbox, checks, ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}) };
+  const deps: DriveDeps = {
+    ...base,
+    prefix,
+    tools: [],
+    log,
+    sandbox,
+    checks,
+    ...(mcp?.planned.length ? { mcpTools: mcp.planned } : {}),
+  };
   session.ctx.instructions = (base.instructions ?? []).map((f) => f.file);
   deps.tools = createWorkspaceTools({
     root: base.workspace,
@@ -229,11 +304,18 @@ export function bindDeps(session: ChainSession, base: BaseDeps, log: Logger, cos
     approve: async (change) => {
       const decision = await approveChange(session, deps, change);
       // Without git, the file's original is kept before its first change, so that rollback works.
-      if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path))) await session.save();
+      if (decision.approved && (await keepOriginal(session.ctx, session.file, change.path)))
+        await session.save();
       return decision;
     },
-    onTestRun: (argv, r) => emitHook(session, deps, 'test_run', { tests: modelTestRun(argv, r) }).then(() => undefined),
-    beforeChange: (change) => emitHook(session, deps, 'before_file_change', { files: [change.path], tool: change.tool, diff: change.diff }),
+    onTestRun: (argv, r) =>
+      emitHook(session, deps, 'test_run', { tests: modelTestRun(argv, r) }).then(() => undefined),
+    beforeChange: (change) =>
+      emitHook(session, deps, 'before_file_change', {
+        files: [change.path],
+        tool: change.tool,
+        diff: change.diff,
+      }),
     onWritten: async (rel, { isTest, unchanged }) => {
       const mem = session.ctx.session_memory;
       if (!unchanged && !mem.files_modified.includes(rel)) mem.files_modified.push(rel);
@@ -257,7 +339,11 @@ export type DriveOutcome = ChainContext['status'];
  * holds why. Throws only what the caller must map to an exit code after the context was saved
  * (AwaitingInputError, BudgetExceededError, LlmApiError, InterruptedError).
  */
-export async function drive(session: ChainSession, deps: DriveDeps, signal?: AbortSignal): Promise<DriveOutcome> {
+export async function drive(
+  session: ChainSession,
+  deps: DriveDeps,
+  signal?: AbortSignal,
+): Promise<DriveOutcome> {
   const settings = settingsOf(deps);
   const ctx = session.ctx;
   ctx.status = 'running';
@@ -289,7 +375,12 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
         await ensureBaseline(session, deps);
         await updateSpec(session, deps);
       }
-      if (effect.kind === 'gate' && session.ctx.until_phase === 'solution-approval' && !session.ctx.gate_response) return await pauseAtGate(session, deps);
+      if (
+        effect.kind === 'gate' &&
+        session.ctx.until_phase === 'solution-approval' &&
+        !session.ctx.gate_response
+      )
+        return await pauseAtGate(session, deps);
       if (effect.kind === 'complete') return await finish(session, 'complete', null, deps);
       if (effect.kind === 'fail') {
         await debugFailedChain(session, deps, effect.reason);
@@ -310,7 +401,9 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
           c.status = 'paused';
           c.until_phase = null;
           await session.save();
-          deps.ui.progress.info(`stopped after ${t.exited.phase} as --until asked; continue with \`claude-exec resume ${c.chain_id}\``);
+          deps.ui.progress.info(
+            `stopped after ${t.exited.phase} as --until asked; continue with \`claude-exec resume ${c.chain_id}\``,
+          );
           return 'paused';
         }
       }
@@ -326,7 +419,11 @@ export async function drive(session: ChainSession, deps: DriveDeps, signal?: Abo
  * machine state with its next effect as `awaiting`, the sequence number, one more iteration of the
  * current phase record. Returns the transition (its `exited` says whether a phase ended).
  */
-export function applyMachineEvent(session: ChainSession, event: Parameters<typeof transition>[1], settings: MachineSettings): ReturnType<typeof transition> {
+export function applyMachineEvent(
+  session: ChainSession,
+  event: Parameters<typeof transition>[1],
+  settings: MachineSettings,
+): ReturnType<typeof transition> {
   const t = transition(session.ctx.machine, event, settings);
   const c = session.ctx;
   c.machine = { ...t.state, awaiting: t.effect, seq: c.machine.seq + 1 };
@@ -373,7 +470,9 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
   const notes = gateNotes(c, spec);
   if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
   await session.save();
-  deps.ui.progress.info(`stopped at the solution gate as --until asked; nothing was approved. The spec: ${specPath(session.file, specsDirOf(deps))}. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`);
+  deps.ui.progress.info(
+    `stopped at the solution gate as --until asked; nothing was approved. The spec: ${specPath(session.file, specsDirOf(deps))}. Approve with \`claude-exec approve ${c.chain_id}\` (or --reject "why").`,
+  );
   return 'paused';
 }
 
@@ -381,7 +480,11 @@ async function pauseAtGate(session: ChainSession, deps: DriveDeps): Promise<Driv
  * Rewrites the chain's spec (and, with `final`, its PR description) once a solution exists. A
  * failed write is a warning: the context file, not the spec, is the chain's state.
  */
-export async function updateSpec(session: ChainSession, deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>, final = false): Promise<string | null> {
+export async function updateSpec(
+  session: ChainSession,
+  deps: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>,
+  final = false,
+): Promise<string | null> {
   const c = session.ctx;
   if (c.single_prompt || (!c.solution_versions.length && !c.solution)) return null;
   try {
@@ -393,7 +496,12 @@ export async function updateSpec(session: ChainSession, deps: Pick<BaseDeps, 'co
 }
 
 /** Ends the chain as complete or failed (with `reason`): writes its spec, saves, and adds its runs to the measured prompt costs. */
-export async function finish(session: ChainSession, status: 'complete' | 'failed', reason: string | null, deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>): Promise<DriveOutcome> {
+export async function finish(
+  session: ChainSession,
+  status: 'complete' | 'failed',
+  reason: string | null,
+  deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>,
+): Promise<DriveOutcome> {
   const c = session.ctx;
   if (status === 'failed') session.exitPhase(`failed: ${reason}`);
   c.status = status;

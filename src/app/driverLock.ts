@@ -38,7 +38,8 @@ function ownerIsGone(owner: string): boolean {
   } catch {
     return false;
   }
-  if (typeof parsed.pid !== 'number' || parsed.host !== os.hostname() || parsed.pid === process.pid) return false;
+  if (typeof parsed.pid !== 'number' || parsed.host !== os.hostname() || parsed.pid === process.pid)
+    return false;
   try {
     process.kill(parsed.pid, 0);
     return false;
@@ -77,7 +78,12 @@ function otherPendingOwners(file: string): Array<[string, string]> {
   }
   const out: Array<[string, string]> = [];
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith('.pending') || name === path.basename(pendingOwnerFile(file, process.pid))) continue;
+    if (
+      !name.startsWith(prefix) ||
+      !name.endsWith('.pending') ||
+      name === path.basename(pendingOwnerFile(file, process.pid))
+    )
+      continue;
     try {
       out.push([path.join(dir, name), readFileSync(path.join(dir, name), 'utf8')]);
     } catch {
@@ -180,7 +186,9 @@ export async function takeDriverLock(file: string): Promise<DriverLock> {
     releaseSync() {
       if (released) return;
       released = true;
-      const lockfile = createRequire(import.meta.url)('proper-lockfile') as { unlockSync(file: string, opts: { realpath: boolean }): void };
+      const lockfile = createRequire(import.meta.url)('proper-lockfile') as {
+        unlockSync(file: string, opts: { realpath: boolean }): void;
+      };
       quietly(() => lockfile.unlockSync(file, { realpath: false }));
       removeOwnFile(file);
     },

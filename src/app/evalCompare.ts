@@ -23,8 +23,19 @@ export function resolveSide(runs: readonly EvalRun[], label: string): Side {
     return { label, run_id: run.run_id, model: null, results: run.results };
   } catch (err) {
     const withModel = [...runs].reverse().find((r) => r.results.some((x) => x.model === label));
-    if (!withModel) throw err instanceof UsageError ? new UsageError(`"${label}" is neither a saved eval run nor a model of one`, 'Give two run ids from contexts/.evals/, or two models evaluated in a run (--model A,B).') : err;
-    return { label, run_id: withModel.run_id, model: label, results: withModel.results.filter((x) => x.model === label) };
+    if (!withModel)
+      throw err instanceof UsageError
+        ? new UsageError(
+            `"${label}" is neither a saved eval run nor a model of one`,
+            'Give two run ids from contexts/.evals/, or two models evaluated in a run (--model A,B).',
+          )
+        : err;
+    return {
+      label,
+      run_id: withModel.run_id,
+      model: label,
+      results: withModel.results.filter((x) => x.model === label),
+    };
   }
 }
 
@@ -51,13 +62,27 @@ export async function compareSaved(contextsDir: string, a: string, b: string): P
  * `run` compared with its baseline: the saved run `baselineId`, else the newest earlier saved run
  * that shares a prompt × case with it; null when there is none.
  */
-export async function compareWithBaseline(contextsDir: string, run: EvalRun, baselineId?: string): Promise<EvalCompareOutput | null> {
+export async function compareWithBaseline(
+  contextsDir: string,
+  run: EvalRun,
+  baselineId?: string,
+): Promise<EvalCompareOutput | null> {
   const runs = (await listRuns(contextsDir)).filter((r) => r.run_id !== run.run_id);
   const key = (x: EvalResult) => `${x.prompt}/${x.case}`;
   const mine = new Set(run.results.map(key));
-  const base = baselineId ? findRun(runs, baselineId) : [...runs].reverse().find((r) => r.results.some((x) => mine.has(key(x))));
+  const base = baselineId
+    ? findRun(runs, baselineId)
+    : [...runs].reverse().find((r) => r.results.some((x) => mine.has(key(x))));
   if (!base) return null;
   const shared = base.results.filter((x) => mine.has(key(x)));
   const sameModels = run.models.length === 1 && base.models.length === 1;
-  return comparison({ label: base.run_id, run_id: base.run_id, model: sameModels ? base.models[0]! : null, results: shared }, { label: run.run_id, run_id: run.run_id, model: sameModels ? run.models[0]! : null, results: run.results });
+  return comparison(
+    { label: base.run_id, run_id: base.run_id, model: sameModels ? base.models[0]! : null, results: shared },
+    {
+      label: run.run_id,
+      run_id: run.run_id,
+      model: sameModels ? run.models[0]! : null,
+      results: run.results,
+    },
+  );
 }

@@ -32,17 +32,35 @@ export interface BeforeAfterInput {
 
 /** Runs the test command in `root` and reads the runner's summary: passed, failing names (workspace-relative), a summary line. */
 async function runSide(root: string, argv: string[], input: BeforeAfterInput): Promise<SideRun> {
-  const r = await runTestCommand({ root, command: argv, timeoutMs: input.timeoutMs, maxOutputBytes: REPORT_OUTPUT_BYTES, sandbox: input.sandbox });
+  const r = await runTestCommand({
+    root,
+    command: argv,
+    timeoutMs: input.timeoutMs,
+    maxOutputBytes: REPORT_OUTPUT_BYTES,
+    sandbox: input.sandbox,
+  });
   const report = parseTestOutput(r.output);
   const abs = `${path.resolve(root)}${path.sep}`;
   const rel = (f: string) => f.split(`file://${abs}`).join('').split(abs).join('');
-  const failing = [...(report?.failing ?? []), ...(report?.broken ?? []).map((b) => `${b} (did not build)`)].map(rel);
+  const failing = [
+    ...(report?.failing ?? []),
+    ...(report?.broken ?? []).map((b) => `${b} (did not build)`),
+  ].map(rel);
   const counts = report ? countsText({ ...report, broken: report.broken.length }) : 'summary not recognised';
-  return { passed: r.passed, failing, summary: r.timedOut ? `timed out after ${input.timeoutMs} ms` : `exit ${r.exitCode}, ${counts}` };
+  return {
+    passed: r.passed,
+    failing,
+    summary: r.timedOut ? `timed out after ${input.timeoutMs} ms` : `exit ${r.exitCode}, ${counts}`,
+  };
 }
 
 /** A copy of the fixture in `dir`, then `overlay` over it (when given), then the step's test files. */
-async function prepare(dir: string, input: BeforeAfterInput, tests: ReadonlyMap<string, Buffer>, overlay: string | null): Promise<string> {
+async function prepare(
+  dir: string,
+  input: BeforeAfterInput,
+  tests: ReadonlyMap<string, Buffer>,
+  overlay: string | null,
+): Promise<string> {
   await cp(input.fixture, dir, { recursive: true });
   if (overlay) await cp(overlay, dir, { recursive: true, force: true });
   for (const [rel, content] of tests) {
@@ -63,18 +81,38 @@ export async function testsBeforeAfter(input: BeforeAfterInput): Promise<{ pass:
     const rp = path.relative(input.stepWorkspace, path.resolve(input.stepWorkspace, rel));
     return !rp.startsWith('..') && !path.isAbsolute(rp);
   });
-  if (written.length === 0) return { pass: false, detail: 'the step wrote no test file, so there is nothing to run before and after' };
+  if (written.length === 0)
+    return {
+      pass: false,
+      detail: 'the step wrote no test file, so there is nothing to run before and after',
+    };
   const tests = new Map<string, Buffer>();
   for (const rel of written) {
     const content = await readFile(path.join(input.stepWorkspace, rel)).catch(() => null);
     if (content) tests.set(rel, content);
   }
-  if (tests.size === 0) return { pass: false, detail: `the test files the step wrote are gone: ${written.join(', ')}` };
+  if (tests.size === 0)
+    return { pass: false, detail: `the test files the step wrote are gone: ${written.join(', ')}` };
   const found = detectTestCommand(probeWorkspace(input.fixture));
-  if (!found) return { pass: false, detail: 'no test command can be told from the fixture (no package.json test script, pytest, go.mod, Cargo.toml, Makefile test target, …)' };
+  if (!found)
+    return {
+      pass: false,
+      detail:
+        'no test command can be told from the fixture (no package.json test script, pytest, go.mod, Cargo.toml, Makefile test target, …)',
+    };
   const argv = found.argv;
-  const before = await runSide(await prepare(path.join(input.scratch, 'before'), input, tests, null), argv, input);
-  const baseline = before.passed ? null : await runSide(await prepare(path.join(input.scratch, 'baseline'), input, new Map(), null), argv, input);
-  const after = await runSide(await prepare(path.join(input.scratch, 'after'), input, tests, input.after), argv, input);
+  const before = await runSide(
+    await prepare(path.join(input.scratch, 'before'), input, tests, null),
+    argv,
+    input,
+  );
+  const baseline = before.passed
+    ? null
+    : await runSide(await prepare(path.join(input.scratch, 'baseline'), input, new Map(), null), argv, input);
+  const after = await runSide(
+    await prepare(path.join(input.scratch, 'after'), input, tests, input.after),
+    argv,
+    input,
+  );
   return judgeBeforeAfter({ tests: [...tests.keys()], argv, before, baseline, after });
 }

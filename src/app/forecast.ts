@@ -50,9 +50,24 @@ export const MAX_HISTORY = 200;
  * implementation, the two required quality gates and deployment readiness.
  */
 export const FLOW_PATH = [
-  'new_case', 'requirement_disambiguator', 'requirement_validator', 'clarification_generator', 'requirement_extractor',
-  'prompt_selector', 'trace_existing_flow', 'prompt_selector', 'uncertainty_analysis', 'solution_synthesizer', 'solution_presenter',
-  'solution_designer', 'test_generator', 'tdd_flow_controller', 'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer',
+  'new_case',
+  'requirement_disambiguator',
+  'requirement_validator',
+  'clarification_generator',
+  'requirement_extractor',
+  'prompt_selector',
+  'trace_existing_flow',
+  'prompt_selector',
+  'uncertainty_analysis',
+  'solution_synthesizer',
+  'solution_presenter',
+  'solution_designer',
+  'test_generator',
+  'tdd_flow_controller',
+  'code_reviewer',
+  'security_scanner',
+  'deployment_checker',
+  'pr_description_writer',
 ] as const;
 
 /** FLOW_PATH by phase: what a workflow's `phase` step runs on its straight path. */
@@ -86,7 +101,10 @@ export function workflowPath(steps: Step[]): string[] {
     else if ('parallel' in step) {
       // The branches, then the merge that runs after them (walkSteps lists the branches next: skip them there).
       for (const b of step.parallel.branches) seen.add(b);
-      out.push(...step.parallel.branches.map((b) => b.prompt), ...(step.parallel.merge ? [step.parallel.merge] : []));
+      out.push(
+        ...step.parallel.branches.map((b) => b.prompt),
+        ...(step.parallel.merge ? [step.parallel.merge] : []),
+      );
     }
   }
   return out;
@@ -182,10 +200,18 @@ export function runsByPrompt(chains: readonly HistoryChain[]): Map<string, Run[]
   return out;
 }
 
-const add = (a: Range, b: Range): Range => ({ median: a.median + b.median, low: a.low + b.low, high: a.high + b.high });
+const add = (a: Range, b: Range): Range => ({
+  median: a.median + b.median,
+  low: a.low + b.low,
+  high: a.high + b.high,
+});
 const zero = (): Range => ({ median: 0, low: 0, high: 0 });
 /** `x` with the prior's 80% spread around it (×/÷ exp(z · PRIOR_LOG_SD)). */
-const spread = (x: number): Range => ({ median: x, low: x / Math.exp(Z90 * PRIOR_LOG_SD), high: x * Math.exp(Z90 * PRIOR_LOG_SD) });
+const spread = (x: number): Range => ({
+  median: x,
+  low: x / Math.exp(Z90 * PRIOR_LOG_SD),
+  high: x * Math.exp(Z90 * PRIOR_LOG_SD),
+});
 
 /**
  * The 80% interval of the measured prompts' sum along the path for one figure (`pick`: cost, calls
@@ -193,15 +219,27 @@ const spread = (x: number): Range => ({ median: x, low: x / Math.exp(Z90 * PRIOR
  * correlation the history shows; the sum of the runs' percentiles when a value is zero. Null when
  * a prompt has no run with that figure (unpriced).
  */
-function measuredSum(runs: Map<string, Run[]>, measuredPath: readonly string[], pick: (r: Run) => number | null): Range | null {
-  const values = (name: string) => runs.get(name)!.flatMap((r) => (pick(r) === null ? [] : [{ value: pick(r)!, chain: r.chain }]));
+function measuredSum(
+  runs: Map<string, Run[]>,
+  measuredPath: readonly string[],
+  pick: (r: Run) => number | null,
+): Range | null {
+  const values = (name: string) =>
+    runs.get(name)!.flatMap((r) => (pick(r) === null ? [] : [{ value: pick(r)!, chain: r.chain }]));
   const terms = measuredPath.map((n) => values(n).map((v) => v.value));
   if (terms.some((t) => !t.length)) return null;
   const rho = withinChainCorrelation([...new Set(measuredPath)].map(values));
   return sumPredictionRange(terms, rho, PRIOR_LOG_SD) ?? terms.map((t) => rangeOf(t)).reduce(add, zero());
 }
 
-function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName: string, catalog: Catalog, model: string, prices: PriceTable): Forecast {
+function fromPrompts(
+  runs: Map<string, Run[]>,
+  path: readonly string[],
+  pathName: string,
+  catalog: Catalog,
+  model: string,
+  prices: PriceTable,
+): Forecast {
   const inputRate = priceFor(prices, model)?.input_mtok ?? null;
   const measured: Record<string, number> = {};
   for (const name of path) measured[name] = (runs.get(name) ?? []).length;
@@ -227,12 +265,28 @@ function fromPrompts(runs: Map<string, Run[]>, path: readonly string[], pathName
     declared += 1;
     calls = add(calls, { median: 1, low: 1, high: 1 });
     const [lo, mid, hi] = CLASS_TOKENS[catalog.get(name)?.cost_estimate ?? 'medium'];
-    cost = cost && inputRate !== null ? add(cost, { low: (lo * inputRate) / 1e6, median: (mid * inputRate) / 1e6, high: (hi * inputRate) / 1e6 }) : null;
+    cost =
+      cost && inputRate !== null
+        ? add(cost, {
+            low: (lo * inputRate) / 1e6,
+            median: (mid * inputRate) / 1e6,
+            high: (hi * inputRate) / 1e6,
+          })
+        : null;
   }
   const steps = path.length;
   const counts = Object.values(measured).filter((n) => n > 0);
-  const each = counts.length ? (Math.min(...counts) === Math.max(...counts) ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each` : `${Math.min(...counts)}–${Math.max(...counts)} runs each`) : '';
-  const unmeasured = [fromReference ? `${fromReference} as in the reference chain` : '', declared ? `${declared} at their declared class` : ''].filter(Boolean).join(', ');
+  const each = counts.length
+    ? Math.min(...counts) === Math.max(...counts)
+      ? `${counts[0]} run${counts[0] === 1 ? '' : 's'} each`
+      : `${Math.min(...counts)}–${Math.max(...counts)} runs each`
+    : '';
+  const unmeasured = [
+    fromReference ? `${fromReference} as in the reference chain` : '',
+    declared ? `${declared} at their declared class` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   if (declared + fromReference === steps) {
     const prior = fromReference > 0;
     return {
@@ -296,12 +350,22 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: Fo
 }
 
 /** `forecast` from the chains' summaries (./forecastHistory.ts), as the history index keeps them. Pure. */
-export function forecastFromHistory(task: string, chains: readonly HistoryChain[], deps: ForecastDeps): Forecast {
+export function forecastFromHistory(
+  task: string,
+  chains: readonly HistoryChain[],
+  deps: ForecastDeps,
+): Forecast {
   // Only chains of the same workflow are history for this one (a review is no guide to a feature).
   const wf = deps.workflow ?? null;
   const history = usableHistory(chains).filter((c) => c.workflow === (wf?.name ?? null));
   const byUid = new Map(history.map((c) => [c.chain_uid, c]));
-  const sims = new Map(rankSimilar(task, history.map((c) => ({ id: c.chain_uid, primary: c.goal })), { min: HISTORY_MATCH }).map((h) => [h.id, h.similarity]));
+  const sims = new Map(
+    rankSimilar(
+      task,
+      history.map((c) => ({ id: c.chain_uid, primary: c.goal })),
+      { min: HISTORY_MATCH },
+    ).map((h) => [h.id, h.similarity]),
+  );
   const p = deps.pattern;
   const viaPattern = new Set<string>();
   if (p) {
@@ -311,16 +375,29 @@ export function forecastFromHistory(task: string, chains: readonly HistoryChain[
       sims.set(c.chain_uid, Math.max(sims.get(c.chain_uid) ?? 0, p.similarity));
     }
   }
-  const hits = [...sims.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_SIMILAR);
+  const hits = [...sims.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, MAX_SIMILAR);
   if (hits.length >= MIN_SIMILAR) {
     const f = fromChains(hits.map(([uid, similarity]) => ({ ctx: byUid.get(uid)!, similarity })));
     const used = hits.filter(([uid]) => viaPattern.has(uid)).length;
-    return used && p ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` } : f;
+    return used && p
+      ? { ...f, rests_on: `${f.rests_on}; ${used} of them saved or applied pattern ${p.name}` }
+      : f;
   }
   const straight = wf ? workflowPath(wf.steps) : FLOW_PATH;
-  const path = deps.secondOpinion ? straight.flatMap((n) => ((REQUIRED_GATES as readonly string[]).includes(n) ? [n, n] : [n])) : straight;
+  const path = deps.secondOpinion
+    ? straight.flatMap((n) => ((REQUIRED_GATES as readonly string[]).includes(n) ? [n, n] : [n]))
+    : straight;
   const pathName = wf ? `the ${wf.name} workflow's straight path` : "the feature flow's straight path";
-  return fromPrompts(runsByPrompt(usableHistory(chains)), path, pathName, deps.catalog, deps.model, deps.prices);
+  return fromPrompts(
+    runsByPrompt(usableHistory(chains)),
+    path,
+    pathName,
+    deps.catalog,
+    deps.model,
+    deps.prices,
+  );
 }
 
 /**
@@ -332,13 +409,25 @@ export async function forecastFor(task: string, dirs: string[], deps: ForecastDe
   return forecastFromHistory(task, await readHistory(dirs, MAX_HISTORY), deps);
 }
 
-const usd = (n: number) => (n >= 10 ? `$${n.toFixed(0)}` : n >= 1 ? `$${n.toFixed(2)}` : n >= 0.01 ? `$${n.toFixed(3)}` : `$${n.toFixed(4)}`);
-const mins = (ms: number) => (ms >= 60_000 ? `${(ms / 60_000).toFixed(ms >= 600_000 ? 0 : 1)} min` : `${Math.round(ms / 1000)} s`);
+const usd = (n: number) =>
+  n >= 10
+    ? `$${n.toFixed(0)}`
+    : n >= 1
+      ? `$${n.toFixed(2)}`
+      : n >= 0.01
+        ? `$${n.toFixed(3)}`
+        : `$${n.toFixed(4)}`;
+const mins = (ms: number) =>
+  ms >= 60_000 ? `${(ms / 60_000).toFixed(ms >= 600_000 ? 0 : 1)} min` : `${Math.round(ms / 1000)} s`;
 
 /** One line: `forecast: $0.42 (80%: $0.20–$0.90) · 24 calls (18–30) · 6.1 min (3.0 min–11 min) — rests on …`. */
 export function forecastLine(f: Forecast): string {
-  const cost = f.cost_usd ? `${usd(f.cost_usd.median)} (80%: ${usd(f.cost_usd.low)}–${usd(f.cost_usd.high)})` : 'cost unknown (unpriced)';
+  const cost = f.cost_usd
+    ? `${usd(f.cost_usd.median)} (80%: ${usd(f.cost_usd.low)}–${usd(f.cost_usd.high)})`
+    : 'cost unknown (unpriced)';
   const calls = `${Math.round(f.calls.median)} calls (${Math.round(f.calls.low)}–${Math.round(f.calls.high)})`;
-  const time = f.duration_ms ? ` · ${mins(f.duration_ms.median)} model time (${mins(f.duration_ms.low)}–${mins(f.duration_ms.high)})` : '';
+  const time = f.duration_ms
+    ? ` · ${mins(f.duration_ms.median)} model time (${mins(f.duration_ms.low)}–${mins(f.duration_ms.high)})`
+    : '';
   return `forecast: ${cost} · ${calls}${time} — rests on ${f.rests_on}`;
 }

@@ -105,10 +105,26 @@ function validChain(c: unknown): c is HistoryChain {
   if (c === null || typeof c !== 'object') return false;
   const h = c as Record<string, unknown>;
   return (
-    typeof h.chain_uid === 'string' && typeof h.chain_id === 'string' && typeof h.goal === 'string' && typeof h.status === 'string' &&
-    typeof h.single_prompt === 'boolean' && (h.workflow === null || typeof h.workflow === 'string') && (h.pattern === null || typeof h.pattern === 'string') &&
-    isNum(h.calls) && isNumOrNull(h.cost) && isNum(h.ms) && Array.isArray(h.runs) &&
-    h.runs.every((r: Record<string, unknown>) => r !== null && typeof r === 'object' && typeof r.prompt === 'string' && isNumOrNull(r.cost) && isNum(r.calls) && isNum(r.ms))
+    typeof h.chain_uid === 'string' &&
+    typeof h.chain_id === 'string' &&
+    typeof h.goal === 'string' &&
+    typeof h.status === 'string' &&
+    typeof h.single_prompt === 'boolean' &&
+    (h.workflow === null || typeof h.workflow === 'string') &&
+    (h.pattern === null || typeof h.pattern === 'string') &&
+    isNum(h.calls) &&
+    isNumOrNull(h.cost) &&
+    isNum(h.ms) &&
+    Array.isArray(h.runs) &&
+    h.runs.every(
+      (r: Record<string, unknown>) =>
+        r !== null &&
+        typeof r === 'object' &&
+        typeof r.prompt === 'string' &&
+        isNumOrNull(r.cost) &&
+        isNum(r.calls) &&
+        isNum(r.ms),
+    )
   );
 }
 
@@ -129,8 +145,16 @@ function readIndex(dir: string): Map<string, HistoryLine> {
     } catch {
       continue;
     }
-    const journalOk = l.journal === null || (Array.isArray(l.journal) && l.journal.length === 2 && l.journal.every(isNum));
-    if (l.v !== HISTORY_INDEX_VERSION || typeof l.file !== 'string' || !isNum(l.size) || !isNum(l.mtime_ms) || !journalOk) continue;
+    const journalOk =
+      l.journal === null || (Array.isArray(l.journal) && l.journal.length === 2 && l.journal.every(isNum));
+    if (
+      l.v !== HISTORY_INDEX_VERSION ||
+      typeof l.file !== 'string' ||
+      !isNum(l.size) ||
+      !isNum(l.mtime_ms) ||
+      !journalOk
+    )
+      continue;
     if (l.chain !== null && !validChain(l.chain)) continue;
     out.set(l.file, l as HistoryLine);
   }
@@ -162,7 +186,10 @@ function statOrNull(file: string): [number, number] | null {
 }
 
 /** The line of `entry` from its index line when current, else from the file; null when it vanished or cannot be read now. */
-async function lineOf(entry: ChainFileEntry, known: HistoryLine | undefined): Promise<{ line: HistoryLine; learned: boolean } | null> {
+async function lineOf(
+  entry: ChainFileEntry,
+  known: HistoryLine | undefined,
+): Promise<{ line: HistoryLine; learned: boolean } | null> {
   let head: [number, number] | null;
   let journal: [number, number] | null;
   try {
@@ -174,7 +201,13 @@ async function lineOf(entry: ChainFileEntry, known: HistoryLine | undefined): Pr
   }
   if (!head) return null;
   const [size, mtime_ms] = head;
-  const current = known && known.size === size && known.mtime_ms === mtime_ms && (known.journal === null ? journal === null : journal !== null && known.journal[0] === journal[0] && known.journal[1] === journal[1]);
+  const current =
+    known &&
+    known.size === size &&
+    known.mtime_ms === mtime_ms &&
+    (known.journal === null
+      ? journal === null
+      : journal !== null && known.journal[0] === journal[0] && known.journal[1] === journal[1]);
   if (current) return { line: known, learned: false };
   let chain: HistoryChain | null;
   try {
@@ -185,7 +218,10 @@ async function lineOf(entry: ChainFileEntry, known: HistoryLine | undefined): Pr
     if (!(err instanceof ContextFileError)) return null;
     chain = null;
   }
-  return { line: { v: HISTORY_INDEX_VERSION, file: entry.file, size, mtime_ms, journal, chain }, learned: true };
+  return {
+    line: { v: HISTORY_INDEX_VERSION, file: entry.file, size, mtime_ms, journal, chain },
+    learned: true,
+  };
 }
 
 /**
@@ -196,7 +232,10 @@ async function lineOf(entry: ChainFileEntry, known: HistoryLine | undefined): Pr
  */
 export async function readHistory(dirs: string[], max: number): Promise<HistoryChain[]> {
   const entries = (await listChainFiles(dirs)).slice(-max);
-  const indexes = new Map<string, { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean }>();
+  const indexes = new Map<
+    string,
+    { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean }
+  >();
   const out: HistoryChain[] = [];
   for (const entry of entries) {
     let idx = indexes.get(entry.dir);
@@ -207,6 +246,7 @@ export async function readHistory(dirs: string[], max: number): Promise<HistoryC
     if (got.learned) idx.changed = true;
     if (got.line.chain) out.push(got.line.chain);
   }
-  for (const [dir, idx] of indexes) if (idx.changed || idx.kept.length !== idx.known.size) writeIndex(dir, idx.kept);
+  for (const [dir, idx] of indexes)
+    if (idx.changed || idx.kept.length !== idx.known.size) writeIndex(dir, idx.kept);
   return out;
 }

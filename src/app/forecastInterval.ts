@@ -23,7 +23,10 @@ export const Z90 = 1.2815515655446004;
  * t(0.90; df) for df = 1 … 30: the table of critical values of Student's t (NIST/SEMATECH
  * e-Handbook, §1.3.6.7.2, column 0.90 — the 80% two-sided interval).
  */
-const T90 = [3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372, 1.363, 1.356, 1.35, 1.345, 1.341, 1.337, 1.333, 1.33, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318, 1.316, 1.315, 1.314, 1.313, 1.311, 1.31];
+const T90 = [
+  3.078, 1.886, 1.638, 1.533, 1.476, 1.44, 1.415, 1.397, 1.383, 1.372, 1.363, 1.356, 1.35, 1.345, 1.341,
+  1.337, 1.333, 1.33, 1.328, 1.325, 1.323, 1.321, 1.319, 1.318, 1.316, 1.315, 1.314, 1.313, 1.311, 1.31,
+];
 
 /**
  * The 90th percentile of Student's t with `df` degrees of freedom (df ≥ 1): the table up to 30,
@@ -112,8 +115,13 @@ export function withinChainCorrelation(groups: readonly (readonly RunValue[])[])
  * degrees of freedom (Σvᵢ)² / Σ(vᵢ²/(nᵢ − 1)). Null for no term, or a term with a value that is not
  * positive (the caller then sums percentiles).
  */
-export function sumPredictionRange(terms: readonly (readonly number[])[], rho: number, fallbackLogSd: number): Range | null {
-  if (!terms.length || terms.some((xs) => !xs.length || xs.some((x) => !(x > 0) || !Number.isFinite(x)))) return null;
+export function sumPredictionRange(
+  terms: readonly (readonly number[])[],
+  rho: number,
+  fallbackLogSd: number,
+): Range | null {
+  if (!terms.length || terms.some((xs) => !xs.length || xs.some((x) => !(x > 0) || !Number.isFinite(x))))
+    return null;
   const stats = terms.map((xs) => ({ n: xs.length, ...meanVar(xs.map(Math.log)) }));
   let ss = 0;
   let df = 0;

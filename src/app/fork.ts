@@ -21,10 +21,19 @@ import type { ChainSession } from './session.js';
  * Throws UsageError for a step out of range, a step after implementation began (reused steps do
  * not redo file writes), or an unknown question id. Pure.
  */
-export function forkPlan(source: ChainContext, fromStep: number, answers: Record<string, string>): NonNullable<ChainContext['fork']> {
+export function forkPlan(
+  source: ChainContext,
+  fromStep: number,
+  answers: Record<string, string>,
+): NonNullable<ChainContext['fork']> {
   const last = source.steps.length;
   if (!Number.isInteger(fromStep) || fromStep < 1 || fromStep > last) {
-    throw new UsageError(`--from-step ${fromStep} is not a step of chain ${source.chain_id}`, last ? `Its steps are 1..${last}; \`claude-exec show ${source.chain_id}\` lists them.` : `Chain ${source.chain_id} has no step yet.`);
+    throw new UsageError(
+      `--from-step ${fromStep} is not a step of chain ${source.chain_id}`,
+      last
+        ? `Its steps are 1..${last}; \`claude-exec show ${source.chain_id}\` lists them.`
+        : `Chain ${source.chain_id} has no step yet.`,
+    );
   }
   const firstWrite = source.steps.find((s) => s.phase === 'implementation');
   if (firstWrite && firstWrite.n < fromStep) {
@@ -35,9 +44,15 @@ export function forkPlan(source: ChainContext, fromStep: number, answers: Record
   }
   const ids = new Set(source.questions.map((q) => q.id));
   for (const id of Object.keys(answers)) {
-    if (!ids.has(id)) throw new UsageError(`question "${id}" is not in chain ${source.chain_id}`, ids.size ? `Its questions: ${[...ids].join(', ')}.` : 'It asked no question.');
+    if (!ids.has(id))
+      throw new UsageError(
+        `question "${id}" is not in chain ${source.chain_id}`,
+        ids.size ? `Its questions: ${[...ids].join(', ')}.` : 'It asked no question.',
+      );
   }
-  const kept = Object.fromEntries(source.questions.filter((q) => q.answer !== null).map((q) => [q.id, q.answer!]));
+  const kept = Object.fromEntries(
+    source.questions.filter((q) => q.answer !== null).map((q) => [q.id, q.answer!]),
+  );
   return {
     chain_id: source.chain_id,
     chain_uid: source.chain_uid,
@@ -45,7 +60,9 @@ export function forkPlan(source: ChainContext, fromStep: number, answers: Record
     from_step: fromStep,
     answers: { ...kept, ...answers },
     changed: Object.keys(answers),
-    approvals: source.approval_history.filter((a) => a.kind === 'solution').map((a) => ({ response: a.user_response, note: a.note })),
+    approvals: source.approval_history
+      .filter((a) => a.kind === 'solution')
+      .map((a) => ({ response: a.user_response, note: a.note })),
   };
 }
 
@@ -57,19 +74,40 @@ export async function loadReplay(session: ChainSession, warn: (text: string) => 
     const source = await readChainFile(fork.file);
     session.replay = source.steps.filter((s: Step) => s.n < fork.from_step);
   } catch (err) {
-    warn(`cannot read the fork's source chain ${fork.chain_id} (${(err as Error).message}): every step runs live`);
+    warn(
+      `cannot read the fork's source chain ${fork.chain_id} (${(err as Error).message}): every step runs live`,
+    );
   }
 }
 
 /** Creates the fork of chain `id` and drives it. */
-export async function forkChain(id: string, fromStep: number, answers: Record<string, string>, base: BaseDeps, opts: DriveOptions): Promise<ChainOutcome> {
+export async function forkChain(
+  id: string,
+  fromStep: number,
+  answers: Record<string, string>,
+  base: BaseDeps,
+  opts: DriveOptions,
+): Promise<ChainOutcome> {
   const until = parseUntil(opts.until);
   const entry = await findChain([opts.contextsDir], id);
   const source = await readChainFile(entry.path);
   const fork = { ...forkPlan(source, fromStep, answers), file: entry.path };
-  const models = opts.model ? { fast: opts.model, default: opts.model, smart: opts.model } : { ...source.models };
-  if (until && source.workflow) throw new UsageError(`--until applies to the feature workflow; chain ${source.chain_id} runs the ${source.workflow.name} workflow`);
-  const workflow = source.workflow ? { ...source.workflow, state: initialWorkflowState(), phase_entered: false, step_budget: null, sub_chain: null } : null;
+  const models = opts.model
+    ? { fast: opts.model, default: opts.model, smart: opts.model }
+    : { ...source.models };
+  if (until && source.workflow)
+    throw new UsageError(
+      `--until applies to the feature workflow; chain ${source.chain_id} runs the ${source.workflow.name} workflow`,
+    );
+  const workflow = source.workflow
+    ? {
+        ...source.workflow,
+        state: initialWorkflowState(),
+        phase_entered: false,
+        step_budget: null,
+        sub_chain: null,
+      }
+    : null;
   const created = await createChain(opts.contextsDir, source.goal, base.clock(), (chainId, chainUid, slug) =>
     newChainContext({
       chainId,
@@ -86,6 +124,8 @@ export async function forkChain(id: string, fromStep: number, answers: Record<st
       fork,
     }),
   );
-  base.ui.progress.info(`Chain ${created.chainId} created as a fork of ${source.chain_id}: steps 1..${fromStep - 1} reused, live from step ${fromStep}`);
+  base.ui.progress.info(
+    `Chain ${created.chainId} created as a fork of ${source.chain_id}: steps 1..${fromStep - 1} reused, live from step ${fromStep}`,
+  );
   return driveEntry(created, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }

@@ -16,7 +16,8 @@ import { gateNotes, specPath, specsDirOf } from './spec.js';
 import type { ChainSession } from './session.js';
 import { emitHook } from './hooks.js';
 
-const hint = (id: string, what: string) => `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
+const hint = (id: string, what: string) =>
+  `${what}, or run \`claude-exec resume ${id}\` on a terminal (or with --yes).`;
 
 /** Answers every open question (terminal, --yes, or pause). Records clarifications in the phase. */
 export async function askQuestions(session: ChainSession, deps: DriveDeps): Promise<void> {
@@ -31,13 +32,19 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
     // A fork answers as its source did, with the fork's --answer changes.
     answers = Object.fromEntries(open.map((q) => [q.id, forked[q.id]!]));
     by = 'user';
-    for (const q of open) deps.ui.progress.info(`  ${ctx.fork!.changed.includes(q.id) ? 'changed by the fork' : `as in chain ${ctx.fork!.chain_id}`} ${q.id}: ${q.question} → ${answers[q.id]}`);
+    for (const q of open)
+      deps.ui.progress.info(
+        `  ${ctx.fork!.changed.includes(q.id) ? 'changed by the fork' : `as in chain ${ctx.fork!.chain_id}`} ${q.id}: ${q.question} → ${answers[q.id]}`,
+      );
   } else if (deps.yes) {
     answers = Object.fromEntries(open.map((q) => [q.id, q.default_answer]));
     by = 'assumed';
-    for (const q of open) deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
+    for (const q of open)
+      deps.ui.progress.info(`  assumed (--yes) ${q.id}: ${q.question} → ${q.default_answer}`);
   } else if (deps.ui.interactive) {
-    await emitHook(session, deps, 'gate', { gate: { kind: 'questions', message: `chain ${ctx.chain_id} asks ${open.length} question(s)` } });
+    await emitHook(session, deps, 'gate', {
+      gate: { kind: 'questions', message: `chain ${ctx.chain_id} asks ${open.length} question(s)` },
+    });
     answers = await deps.ui.askQuestions(open);
     by = 'user';
   } else {
@@ -45,13 +52,24 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
       c.status = 'awaiting-input';
       c.pending = { kind: 'questions', question_ids: open.map((q) => q.id) };
     });
-    await emitHook(session, deps, 'gate', { gate: { kind: 'questions', message: `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s)` } });
+    await emitHook(session, deps, 'gate', {
+      gate: {
+        kind: 'questions',
+        message: `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s)`,
+      },
+    });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for answers to ${open.length} question(s) (${open.map((q) => q.id).join(', ')})`,
-      hint(ctx.chain_id, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`),
+      hint(
+        ctx.chain_id,
+        `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${open[0]!.id}=…\` (or --file answers.json)`,
+      ),
     );
   }
-  deps.llm.recorder?.gate({ gate: 'questions', answers }, fromFork ? 'fork' : by === 'assumed' ? 'yes' : 'user');
+  deps.llm.recorder?.gate(
+    { gate: 'questions', answers },
+    fromFork ? 'fork' : by === 'assumed' ? 'yes' : 'user',
+  );
   await session.update((c) => {
     const record = c.phase_history.at(-1);
     for (const q of c.questions) {
@@ -59,7 +77,8 @@ export async function askQuestions(session: ChainSession, deps: DriveDeps): Prom
       if (q.answer !== null || a === undefined) continue;
       q.answer = a;
       q.answered_by = by;
-      if (by === 'assumed') c.assumptions.push(`${q.question} → ${a} (proposed default, accepted with --yes)`);
+      if (by === 'assumed')
+        c.assumptions.push(`${q.question} → ${a} (proposed default, accepted with --yes)`);
       record?.clarifications.push(`${q.question} → ${a}`);
     }
     c.pending = null;
@@ -77,39 +96,73 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
   let answer: GateResponse;
   // A fork repeats its source's decisions made before the step it continues from.
   const decided = ctx.approval_history.filter((a) => a.kind === 'solution').length;
-  const fromSource = ctx.fork && ctx.steps.length < ctx.fork.from_step - 1 ? ctx.fork.approvals[decided] : undefined;
-  if (fromSource && !ctx.gate_response) ctx.gate_response = { kind: 'solution', response: fromSource.response, note: fromSource.note, path: null };
+  const fromSource =
+    ctx.fork && ctx.steps.length < ctx.fork.from_step - 1 ? ctx.fork.approvals[decided] : undefined;
+  if (fromSource && !ctx.gate_response)
+    ctx.gate_response = {
+      kind: 'solution',
+      response: fromSource.response,
+      note: fromSource.note,
+      path: null,
+    };
   const recorded = ctx.gate_response;
   if (recorded && recorded.kind === 'solution') {
-    answer = recorded.response === 'approved' ? { response: 'approved' } : { response: recorded.response, note: recorded.note ?? '' };
+    answer =
+      recorded.response === 'approved'
+        ? { response: 'approved' }
+        : { response: recorded.response, note: recorded.note ?? '' };
   } else if (deps.yes) {
     answer = { response: 'approved' };
-    for (const a of answersSinceDecision(ctx)) deps.ui.progress.info(`  you asked: ${a.question}\n  answer: ${a.answer?.trim() ?? '(no answer was recorded)'}`);
+    for (const a of answersSinceDecision(ctx))
+      deps.ui.progress.info(
+        `  you asked: ${a.question}\n  answer: ${a.answer?.trim() ?? '(no answer was recorded)'}`,
+      );
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
-    deps.ui.progress.info('  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)');
+    deps.ui.progress.info(
+      '  solution approved with --yes (the presented solution is in `claude-exec show` under approval_history)',
+    );
   } else if (deps.ui.interactive) {
-    await emitHook(session, deps, 'gate', { gate: { kind: 'solution', message: `chain ${ctx.chain_id} asks for approval of its solution` } });
-    answer = await deps.ui.askApproval(`${presented}${notes}`, ctx.confidence_scores.overall, answersSinceDecision(ctx));
+    await emitHook(session, deps, 'gate', {
+      gate: { kind: 'solution', message: `chain ${ctx.chain_id} asks for approval of its solution` },
+    });
+    answer = await deps.ui.askApproval(
+      `${presented}${notes}`,
+      ctx.confidence_scores.overall,
+      answersSinceDecision(ctx),
+    );
   } else {
     if (notes) deps.ui.progress.info(notes.replace(/^\s*---\n/, '').trimEnd());
     await session.update((c) => {
       c.status = 'awaiting-input';
       c.pending = { kind: 'approval', presented };
     });
-    await emitHook(session, deps, 'gate', { gate: { kind: 'solution', message: `chain ${ctx.chain_id} is waiting for approval of its solution` } });
+    await emitHook(session, deps, 'gate', {
+      gate: { kind: 'solution', message: `chain ${ctx.chain_id} is waiting for approval of its solution` },
+    });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for approval of its solution`,
-      hint(ctx.chain_id, `Approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why" / --more-info "question")`),
+      hint(
+        ctx.chain_id,
+        `Approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why" / --more-info "question")`,
+      ),
     );
   }
-  deps.llm.recorder?.gate({ gate: 'solution', response: answer.response, note: answer.response === 'approved' ? null : answer.note }, fromSource ? 'fork' : recorded && recorded.kind === 'solution' ? 'recorded' : deps.yes ? 'yes' : 'user');
+  deps.llm.recorder?.gate(
+    {
+      gate: 'solution',
+      response: answer.response,
+      note: answer.response === 'approved' ? null : answer.note,
+    },
+    fromSource ? 'fork' : recorded && recorded.kind === 'solution' ? 'recorded' : deps.yes ? 'yes' : 'user',
+  );
   await session.update((c) => {
     c.approval_history.push({
       phase: c.current_phase,
       kind: 'solution',
       presented,
       user_response: answer.response,
-      note: answer.response === 'approved' ? (deps.yes && !recorded ? 'approved with --yes' : null) : answer.note,
+      note:
+        answer.response === 'approved' ? (deps.yes && !recorded ? 'approved with --yes' : null) : answer.note,
       timestamp: session.now(),
     });
     c.gate_response = null;
@@ -120,7 +173,11 @@ export async function approvalGate(session: ChainSession, deps: DriveDeps): Prom
 }
 
 /** Approval of one file change proposed by write_file / edit_file. */
-export async function approveChange(session: ChainSession, deps: DriveDeps, change: ProposedChange): Promise<ApprovalDecision> {
+export async function approveChange(
+  session: ChainSession,
+  deps: DriveDeps,
+  change: ProposedChange,
+): Promise<ApprovalDecision> {
   const ctx = session.ctx;
   const recorded = ctx.gate_response;
   let decision: ApprovalDecision;
@@ -129,14 +186,23 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
   let asked = false;
   const fromRecord = Boolean(recorded && recorded.kind === 'file-change' && recorded.path === change.path);
   if (recorded && recorded.kind === 'file-change' && recorded.path === change.path) {
-    decision = recorded.response === 'approved' ? { approved: true } : { approved: false, reason: recorded.note ?? 'rejected' };
+    decision =
+      recorded.response === 'approved'
+        ? { approved: true }
+        : { approved: false, reason: recorded.note ?? 'rejected' };
   } else if (ctx.approve_all_changes && ctx.current_phase === 'implementation') {
     decision = { approved: true };
     by = 'approved with the rest of this implementation ("all")';
   } else if (deps.yes) {
     decision = { approved: true };
   } else if (deps.ui.interactive) {
-    await emitHook(session, deps, 'gate', { gate: { kind: 'file-change', message: `chain ${ctx.chain_id} asks for approval of a change to ${change.path}` }, files: [change.path] });
+    await emitHook(session, deps, 'gate', {
+      gate: {
+        kind: 'file-change',
+        message: `chain ${ctx.chain_id} asks for approval of a change to ${change.path}`,
+      },
+      files: [change.path],
+    });
     asked = true;
     const r = await deps.ui.confirmChange(change);
     all = r.approved && r.all === true;
@@ -146,21 +212,44 @@ export async function approveChange(session: ChainSession, deps: DriveDeps, chan
       c.status = 'awaiting-input';
       c.pending = { kind: 'file-change', path: change.path, diff: change.diff, tool_use_id: '' };
     });
-    await emitHook(session, deps, 'gate', { gate: { kind: 'file-change', message: `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}` }, files: [change.path] });
+    await emitHook(session, deps, 'gate', {
+      gate: {
+        kind: 'file-change',
+        message: `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}`,
+      },
+      files: [change.path],
+    });
     throw new AwaitingInputError(
       `chain ${ctx.chain_id} is waiting for approval of a change to ${change.path}`,
-      hint(ctx.chain_id, `Review the diff with \`claude-exec pending ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`),
+      hint(
+        ctx.chain_id,
+        `Review the diff with \`claude-exec pending ${ctx.chain_id}\`; approve with \`claude-exec approve ${ctx.chain_id}\` (or --reject "why")`,
+      ),
     );
   }
   // Changes approved with "all" follow the one answer that said so: a replay answers that one.
-  if (by === null) deps.llm.recorder?.gate({ gate: 'file-change', path: change.path, approved: decision.approved, reason: decision.approved ? null : decision.reason, all }, fromRecord ? 'recorded' : deps.yes && !asked ? 'yes' : 'user');
+  if (by === null)
+    deps.llm.recorder?.gate(
+      {
+        gate: 'file-change',
+        path: change.path,
+        approved: decision.approved,
+        reason: decision.approved ? null : decision.reason,
+        all,
+      },
+      fromRecord ? 'recorded' : deps.yes && !asked ? 'yes' : 'user',
+    );
   await session.update((c) => {
     c.approval_history.push({
       phase: c.current_phase,
       kind: 'file-change',
       presented: change.path,
       user_response: decision.approved ? 'approved' : 'rejected',
-      note: decision.approved ? (all ? 'approved with all the remaining changes of this implementation' : by) : decision.reason,
+      note: decision.approved
+        ? all
+          ? 'approved with all the remaining changes of this implementation'
+          : by
+        : decision.reason,
       timestamp: session.now(),
     });
     if (all) c.approve_all_changes = true;

@@ -15,18 +15,44 @@ import type { BaseDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 
 /** The event-specific fields of a hook's document (the rest comes from the chain). */
-export type HookFields = Omit<Partial<HookDocument>, 'event' | 'chain_id' | 'workspace' | 'at' | 'phase' | 'cost_usd'>;
+export type HookFields = Omit<
+  Partial<HookDocument>,
+  'event' | 'chain_id' | 'workspace' | 'at' | 'phase' | 'cost_usd'
+>;
 
 /** Pure: a step as a hook document shows it. */
-export function hookStep(step: Pick<Step, 'n' | 'prompt' | 'phase' | 'status' | 'summary'>): NonNullable<HookDocument['step']> {
-  return { n: step.n, prompt: step.prompt, phase: step.phase, status: step.status === 'complete' || step.status === 'failed' ? step.status : 'running', summary: step.summary };
+export function hookStep(
+  step: Pick<Step, 'n' | 'prompt' | 'phase' | 'status' | 'summary'>,
+): NonNullable<HookDocument['step']> {
+  return {
+    n: step.n,
+    prompt: step.prompt,
+    phase: step.phase,
+    status: step.status === 'complete' || step.status === 'failed' ? step.status : 'running',
+    summary: step.summary,
+  };
 }
 
 /** Pure: a run_tests run of the model as a test_run document shows it (counts read from its output when the runner is known). */
-export function modelTestRun(argv: string[], r: Pick<TestRunResult, 'passed' | 'exitCode' | 'timedOut' | 'output'>): NonNullable<HookDocument['tests']> {
+export function modelTestRun(
+  argv: string[],
+  r: Pick<TestRunResult, 'passed' | 'exitCode' | 'timedOut' | 'output'>,
+): NonNullable<HookDocument['tests']> {
   const report = parseTestOutput(r.output);
-  const outcome = r.timedOut ? 'timed out' : report ? countsText({ ...report, broken: report.broken.length }) : `exit ${r.exitCode}`;
-  return { by: 'model', expect: null, passed: r.passed, verdict: null, summary: `${r.passed ? 'green' : 'red'} — ${outcome}`, argv, failing: report?.failing ?? [] };
+  const outcome = r.timedOut
+    ? 'timed out'
+    : report
+      ? countsText({ ...report, broken: report.broken.length })
+      : `exit ${r.exitCode}`;
+  return {
+    by: 'model',
+    expect: null,
+    passed: r.passed,
+    verdict: null,
+    summary: `${r.passed ? 'green' : 'red'} — ${outcome}`,
+    argv,
+    failing: report?.failing ?? [],
+  };
 }
 
 /**
@@ -46,10 +72,22 @@ export async function emitHook(
   if (hooks.length === 0) return null;
   const ctx = session.ctx;
   const workspace = path.resolve(deps.workspace);
-  const doc: HookDocument = { event, chain_id: ctx.chain_id, workspace, at: session.now(), phase: ctx.current_phase, cost_usd: ctx.cost_tracking.estimated_cost, ...fields };
+  const doc: HookDocument = {
+    event,
+    chain_id: ctx.chain_id,
+    workspace,
+    at: session.now(),
+    phase: ctx.current_phase,
+    cost_usd: ctx.cost_tracking.estimated_cost,
+    ...fields,
+  };
   try {
     // The key may come from the workspace's `.env` (deps.env): redacted from hook output too.
-    const { blocked, reports } = await runHooks(hooks, doc, { cwd: workspace, env, secrets: secretValues(deps.env) });
+    const { blocked, reports } = await runHooks(hooks, doc, {
+      cwd: workspace,
+      env,
+      secrets: secretValues(deps.env),
+    });
     for (const r of reports) {
       deps.ui.progress.warn(reportLine(r));
       session.ctx.hook_reports = withReport(session.ctx.hook_reports, r);

@@ -53,7 +53,12 @@ LOG_LEVEL=
 /** What init makes git ignore: the workspace's secrets and the chains' context files. */
 const IGNORES = [
   { what: '.env', present: /^\/?\.env\s*$/m, block: '# secrets (API keys) stay out of git\n.env\n' },
-  { what: 'contexts/', present: /^\/?contexts(\/\*?)?\s*$/m, block: '# claude-exec chain context files (the folder itself is kept)\n/contexts/*\n!/contexts/.gitkeep\n' },
+  {
+    what: 'contexts/',
+    present: /^\/?contexts(\/\*?)?\s*$/m,
+    block:
+      '# claude-exec chain context files (the folder itself is kept)\n/contexts/*\n!/contexts/.gitkeep\n',
+  },
 ];
 
 async function createFile(workspace: string, rel: string, content: string): Promise<InitEntry> {
@@ -63,7 +68,8 @@ async function createFile(workspace: string, rel: string, content: string): Prom
     writeFileDurableSync(file, content, { exclusive: true });
     return { path: rel, action: 'created' };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { path: rel, action: 'skipped', note: 'already exists' };
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      return { path: rel, action: 'skipped', note: 'already exists' };
     throw err;
   }
 }
@@ -78,8 +84,16 @@ async function ensureGitignore(workspace: string): Promise<InitEntry> {
   }
   if (text === undefined) return createFile(workspace, '.gitignore', IGNORES.map((i) => i.block).join('\n'));
   const missing = IGNORES.filter((i) => !i.present.test(text));
-  if (missing.length === 0) return { path: '.gitignore', action: 'skipped', note: `already ignores ${IGNORES.map((i) => i.what).join(' and ')}` };
-  writeFileDurableSync(file, `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\n${missing.map((i) => i.block).join('\n')}`);
+  if (missing.length === 0)
+    return {
+      path: '.gitignore',
+      action: 'skipped',
+      note: `already ignores ${IGNORES.map((i) => i.what).join(' and ')}`,
+    };
+  writeFileDurableSync(
+    file,
+    `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}\n${missing.map((i) => i.block).join('\n')}`,
+  );
   return { path: '.gitignore', action: 'updated', note: `added ${missing.map((i) => i.what).join(' and ')}` };
 }
 
@@ -100,7 +114,9 @@ export function canOfferAgentsMd(workspace: string): boolean {
  * replaced, everything from the "Phase machine settings" section (the thresholds block) left out.
  */
 export function agentsMdFrom(rules: string): string {
-  const body = rules.split(/^## Phase machine settings/m)[0]!.replace(/^# Project rules\r?\n\r?\n[\s\S]*?\r?\n\r?\n/, '');
+  const body = rules
+    .split(/^## Phase machine settings/m)[0]!
+    .replace(/^# Project rules\r?\n\r?\n[\s\S]*?\r?\n\r?\n/, '');
   return `# AGENTS.md\n\nInstructions for coding agents working in this repository. claude-exec reads this file into the\ncached system prompt of every chain (beside project_rules.md, if there is one), as Codex, Cursor and\nClaude Code read it. Keep it short: every request carries it.\n\n${body.trimEnd()}\n`;
 }
 
@@ -111,10 +127,17 @@ export function agentsMdFrom(rules: string): string {
  * Throws UsageError when the workspace is not an existing directory, FileSystemError (exit 2)
  * when it cannot be written (permission denied, read-only, a file where a directory goes).
  */
-export async function initWorkspace(workspace: string, opts: { rulesFile?: RulesFile; env?: NodeJS.ProcessEnv } = {}): Promise<InitResult> {
+export async function initWorkspace(
+  workspace: string,
+  opts: { rulesFile?: RulesFile; env?: NodeJS.ProcessEnv } = {},
+): Promise<InitResult> {
   const ws = path.resolve(workspace);
   const stat = await fs.stat(ws).catch(() => undefined);
-  if (!stat?.isDirectory()) throw new UsageError(`workspace ${ws} is not a directory`, 'Run init inside your project, or pass --cwd DIR.');
+  if (!stat?.isDirectory())
+    throw new UsageError(
+      `workspace ${ws} is not a directory`,
+      'Run init inside your project, or pass --cwd DIR.',
+    );
   const rules = await fs.readFile(defaultProjectRulesPath(), 'utf8');
   const files: InitEntry[] = [];
   try {
@@ -144,5 +167,10 @@ function cannotWrite(ws: string, err: unknown, made: InitEntry[]): unknown {
   const file = e instanceof FileSystemError ? e.file : (e.path ?? ws);
   const created = made.filter((f) => f.action !== 'skipped').map((f) => f.path);
   const hint = `Run init in a directory you can write to (or fix its permissions)${created.length ? `; already made: ${created.join(', ')}` : '; nothing was created'}.`;
-  return new FileSystemError(code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? 'create' : 'write to', file, code, { cause: err, exitCode: ExitCode.usage, hint });
+  return new FileSystemError(
+    code === 'ENOENT' || code === 'ENOTDIR' || code === 'EEXIST' ? 'create' : 'write to',
+    file,
+    code,
+    { cause: err, exitCode: ExitCode.usage, hint },
+  );
 }

@@ -30,7 +30,11 @@ export interface MemoryView {
  * the chain would run next. Throws UsageError for an unknown chain or a prompt that neither the
  * workspace's library nor the chain's steps know, ContextFileError for a bad file.
  */
-export async function chainMemory(dirs: string[], id: string | undefined, opts: { budgetTokens: number; prompt?: string }): Promise<MemoryView> {
+export async function chainMemory(
+  dirs: string[],
+  id: string | undefined,
+  opts: { budgetTokens: number; prompt?: string },
+): Promise<MemoryView> {
   const { ctx, file } = await loadChain(dirs, id);
   if (opts.prompt !== undefined && !ctx.steps.some((s) => s.prompt === opts.prompt)) {
     // A name neither the library nor the chain knows is a typo, not a prompt with no sections.
@@ -38,7 +42,10 @@ export async function chainMemory(dirs: string[], id: string | undefined, opts: 
     showPrompt((await openLibrary(ctx.workspace)).catalog, opts.prompt);
   }
   const next = ctx.machine.awaiting;
-  const prompt = opts.prompt ?? ctx.single_prompt ?? (next?.kind === 'prompt' ? next.run.name : next?.kind === 'decide' ? 'prompt_selector' : null);
+  const prompt =
+    opts.prompt ??
+    ctx.single_prompt ??
+    (next?.kind === 'prompt' ? next.run.name : next?.kind === 'decide' ? 'prompt_selector' : null);
   const m = renderMemory(ctx, { budgetTokens: opts.budgetTokens, prompt: prompt ?? undefined });
   return {
     schema: 'claude-exec/memory@1',

@@ -24,7 +24,10 @@ export async function keepOriginal(ctx: ChainContext, contextFile: string, rel: 
   if (ctx.checkpoints.some((k) => k.phase === 'implementation')) return false;
   if (ctx.originals.some((o) => o.path === rel)) return false;
   const src = path.join(ctx.workspace, rel);
-  const existed = await stat(src).then((s) => s.isFile(), () => false);
+  const existed = await stat(src).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (existed) {
     const dest = path.join(originalsDir(contextFile), rel);
     await mkdir(path.dirname(dest), { recursive: true });
@@ -35,7 +38,11 @@ export async function keepOriginal(ctx: ChainContext, contextFile: string, rel: 
 }
 
 /** What a rollback from the kept originals would do: files to put back, files the chain created (to delete). */
-export function planFromOriginals(ctx: ChainContext): { restore: string[]; remove: string[]; keep: string[] } {
+export function planFromOriginals(ctx: ChainContext): {
+  restore: string[];
+  remove: string[];
+  keep: string[];
+} {
   return {
     restore: ctx.originals.filter((o) => o.existed).map((o) => o.path),
     remove: ctx.originals.filter((o) => !o.existed).map((o) => o.path),
@@ -47,20 +54,41 @@ export function planFromOriginals(ctx: ChainContext): { restore: string[]; remov
  * Puts the kept originals back into `root` and deletes the files the chain created. Throws
  * UsageError for a recorded path that leaves the workspace or an original that is missing.
  */
-export async function restoreOriginals(ctx: ChainContext, contextFile: string, root: string): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
+export async function restoreOriginals(
+  ctx: ChainContext,
+  contextFile: string,
+  root: string,
+): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const restored: string[] = [];
   const removed: string[] = [];
   for (const o of ctx.originals) {
     const check = checkLexical(root, o.path);
-    if (!check.ok || check.rel === '.') throw new UsageError(`refusing to roll back ${JSON.stringify(o.path)}: ${check.ok ? 'the workspace root' : check.reason}`);
+    if (!check.ok || check.rel === '.')
+      throw new UsageError(
+        `refusing to roll back ${JSON.stringify(o.path)}: ${check.ok ? 'the workspace root' : check.reason}`,
+      );
     const target = path.join(root, check.rel);
     if (o.existed) {
       const kept = path.join(originalsDir(contextFile), check.rel);
-      if (!(await stat(kept).then(() => true, () => false))) throw new UsageError(`the original of ${check.rel} is missing from ${originalsDir(contextFile)}`, 'It was kept when the chain first changed the file; restore it by hand.');
+      if (
+        !(await stat(kept).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw new UsageError(
+          `the original of ${check.rel} is missing from ${originalsDir(contextFile)}`,
+          'It was kept when the chain first changed the file; restore it by hand.',
+        );
       await mkdir(path.dirname(target), { recursive: true });
       await copyFile(kept, target);
       restored.push(check.rel);
-    } else if (await rm(target).then(() => true, () => false)) {
+    } else if (
+      await rm(target).then(
+        () => true,
+        () => false,
+      )
+    ) {
       removed.push(check.rel);
     }
   }

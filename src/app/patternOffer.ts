@@ -16,14 +16,23 @@ import type { ChainSession } from './session.js';
  * Offers the pattern new_case named in `findings`, once: the chain's candidates are cleared
  * whatever the answer. Throws what `askQuestions` throws (InterruptedError at the terminal).
  */
-export async function offerNamedPattern(session: ChainSession, deps: DriveDeps, findings: Findings): Promise<void> {
+export async function offerNamedPattern(
+  session: ChainSession,
+  deps: DriveDeps,
+  findings: Findings,
+): Promise<void> {
   const ctx = session.ctx;
   if (ctx.pattern || ctx.pattern_candidates.length === 0) return;
   const named = namedPattern(findings, ctx.pattern_candidates);
   ctx.pattern_candidates = [];
-  const doc = named ? (await loadPatterns(deps.workspace)).patterns.find((p) => p.name === named.name) : undefined;
+  const doc = named
+    ? (await loadPatterns(deps.workspace)).patterns.find((p) => p.name === named.name)
+    : undefined;
   if (!named || !doc) {
-    if (named) deps.ui.progress.warn(`new_case named the pattern ${named.name}, which is no longer saved: not applied`);
+    if (named)
+      deps.ui.progress.warn(
+        `new_case named the pattern ${named.name}, which is no longer saved: not applied`,
+      );
     await session.save();
     return;
   }
@@ -35,7 +44,9 @@ export async function offerNamedPattern(session: ChainSession, deps: DriveDeps, 
   } else if (deps.ui.interactive && deps.ui.confirm) {
     if (await deps.ui.confirm(`${label} — apply?`, true)) appliedBy = 'confirmed';
   } else {
-    deps.ui.progress.info(`${label} — not applied: without a terminal pass --pattern ${doc.name} (or --yes) to a new chain to apply it`);
+    deps.ui.progress.info(
+      `${label} — not applied: without a terminal pass --pattern ${doc.name} (or --yes) to a new chain to apply it`,
+    );
   }
   if (appliedBy) {
     const similarity = matchPatterns(ctx.goal, [doc], 0)[0]?.similarity ?? 0;

@@ -21,7 +21,8 @@ export interface PriceListing {
 export function listPrices(workspace: string): PriceListing {
   const table = loadPriceTable(loadStoredConfig(workspace).config.prices);
   const aliases = new Map<string, string[]>();
-  for (const [alias, id] of Object.entries(table.aliases)) aliases.set(id, [...(aliases.get(id) ?? []), alias]);
+  for (const [alias, id] of Object.entries(table.aliases))
+    aliases.set(id, [...(aliases.get(id) ?? []), alias]);
   return {
     version: 1,
     source: table.source,

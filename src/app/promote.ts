@@ -39,8 +39,12 @@ export function promotionShortfalls(s: PromptStat): string[] {
   const out: string[] = [];
   if (s.chains < PROMOTE_MIN_CHAINS) out.push(`ran in ${s.chains} chain(s), needs ${PROMOTE_MIN_CHAINS}`);
   if (s.avg_confidence_gain === null) out.push('no run recorded a confidence gain');
-  else if (s.avg_confidence_gain < PROMOTE_MIN_GAIN) out.push(`mean confidence gain ${(s.avg_confidence_gain * 100).toFixed(1)} pts, needs ${PROMOTE_MIN_GAIN * 100}`);
-  if (s.runs > 0 && s.failures / s.runs > PROMOTE_MAX_FAILURE_RATE) out.push(`${s.failures} of ${s.runs} runs failed (at most ${PROMOTE_MAX_FAILURE_RATE * 100}%)`);
+  else if (s.avg_confidence_gain < PROMOTE_MIN_GAIN)
+    out.push(
+      `mean confidence gain ${(s.avg_confidence_gain * 100).toFixed(1)} pts, needs ${PROMOTE_MIN_GAIN * 100}`,
+    );
+  if (s.runs > 0 && s.failures / s.runs > PROMOTE_MAX_FAILURE_RATE)
+    out.push(`${s.failures} of ${s.runs} runs failed (at most ${PROMOTE_MAX_FAILURE_RATE * 100}%)`);
   return out;
 }
 
@@ -51,7 +55,13 @@ export function promotionShortfalls(s: PromptStat): string[] {
 export function promotionCandidates(stats: readonly PromptStat[], catalog: Catalog): PromotionCandidate[] {
   return stats
     .filter((s) => s.generated && isPromotable(catalog, s.name) && promotionShortfalls(s).length === 0)
-    .map((s) => ({ name: s.name, chains: s.chains, runs: s.runs, avg_confidence_gain: s.avg_confidence_gain!, citation_rate: s.citation_rate }))
+    .map((s) => ({
+      name: s.name,
+      chains: s.chains,
+      runs: s.runs,
+      avg_confidence_gain: s.avg_confidence_gain!,
+      citation_rate: s.citation_rate,
+    }))
     .sort((a, b) => b.avg_confidence_gain - a.avg_confidence_gain || (a.name < b.name ? -1 : 1));
 }
 
@@ -92,12 +102,22 @@ export async function promotePrompt(
   opts: { category: string; contextDirs: string[]; force?: boolean; now?: Date },
 ): Promise<PromoteResult> {
   const doc = catalog.get(name);
-  if (!doc) throw new UsageError(`no prompt named "${name}"`, '`claude-exec prompts list --category custom` lists the generated prompts.');
+  if (!doc)
+    throw new UsageError(
+      `no prompt named "${name}"`,
+      '`claude-exec prompts list --category custom` lists the generated prompts.',
+    );
   if (!isPromotable(catalog, name)) {
-    throw new UsageError(`${doc.name} is not a generated prompt of this workspace (it is ${doc.layer}: ${doc.file})`, `Only prompts in ${path.join('prompts', GENERATED_CATEGORY)}/ can be promoted.`);
+    throw new UsageError(
+      `${doc.name} is not a generated prompt of this workspace (it is ${doc.layer}: ${doc.file})`,
+      `Only prompts in ${path.join('prompts', GENERATED_CATEGORY)}/ can be promoted.`,
+    );
   }
   if (!CATEGORY_RE.test(opts.category) || opts.category === GENERATED_CATEGORY) {
-    throw new UsageError(`bad category "${opts.category}"`, 'Use a lowercase folder name other than "custom", e.g. --category discovery.');
+    throw new UsageError(
+      `bad category "${opts.category}"`,
+      'Use a lowercase folder name other than "custom", e.g. --category discovery.',
+    );
   }
   const chains: ChainContext[] = [];
   for (const e of await listChainFiles(opts.contextDirs)) {
@@ -111,15 +131,26 @@ export async function promotePrompt(
   // A version that does worse on its eval cases (`prompts eval`) than the one before it is held back too.
   const evalRuns = opts.contextDirs[0] ? await listRuns(opts.contextDirs[0]) : [];
   const evalGap = evalShortfall(evalRuns, name);
-  const shortfalls = [...(stats ? promotionShortfalls(stats) : ['no chain ran it']), ...(evalGap ? [evalGap] : [])];
+  const shortfalls = [
+    ...(stats ? promotionShortfalls(stats) : ['no chain ran it']),
+    ...(evalGap ? [evalGap] : []),
+  ];
   if (shortfalls.length && !opts.force) {
-    throw new UsageError(`${name} does not qualify for promotion: ${shortfalls.join('; ')}`, 'Pass --force to promote it anyway.');
+    throw new UsageError(
+      `${name} does not qualify for promotion: ${shortfalls.join('; ')}`,
+      'Pass --force to promote it anyway.',
+    );
   }
   const text = await fs.readFile(doc.file, 'utf8');
   const to = path.resolve(workspace, 'prompts', opts.category, `${name}.md`);
   const parsed = parsePromptFile(text, to, opts.category, 'workspace');
-  if (!parsed.doc) throw new UsageError(`${doc.file} is not a valid prompt file any more: ${parsed.issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`);
-  const used = chains.filter((c) => c.steps.some((s) => s.prompt === name) || c.generated_prompts.some((g) => g.name === name));
+  if (!parsed.doc)
+    throw new UsageError(
+      `${doc.file} is not a valid prompt file any more: ${parsed.issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`,
+    );
+  const used = chains.filter(
+    (c) => c.steps.some((s) => s.prompt === name) || c.generated_prompts.some((g) => g.name === name),
+  );
   const historyFile = path.resolve(workspace, 'prompts', '.history', `${name}.json`);
   const history = {
     name,
@@ -141,7 +172,8 @@ export async function promotePrompt(
   try {
     writeFileDurableSync(to, text, { exclusive: true });
   } catch (err) {
-    if (err instanceof FileSystemError && err.code === 'EEXIST') throw new UsageError(`${to} already exists; nothing was moved`, 'Choose another --category.');
+    if (err instanceof FileSystemError && err.code === 'EEXIST')
+      throw new UsageError(`${to} already exists; nothing was moved`, 'Choose another --category.');
     throw err;
   }
   await fs.mkdir(path.dirname(historyFile), { recursive: true });

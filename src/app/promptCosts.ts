@@ -27,7 +27,8 @@ interface CostsFile {
 function read(dir: string): CostsFile {
   try {
     const json = JSON.parse(readFileSync(path.join(dir, PROMPT_COSTS_FILE), 'utf8')) as CostsFile;
-    if (json?.version === 1 && Array.isArray(json.chains) && json.samples && typeof json.samples === 'object') return json;
+    if (json?.version === 1 && Array.isArray(json.chains) && json.samples && typeof json.samples === 'object')
+      return json;
   } catch {
     // missing or unreadable: no measurements
   }
@@ -51,9 +52,17 @@ export function readCostClasses(dir: string): CostClasses {
 /** Uncached tokens of each finished run of `ctx`, by prompt. */
 function runsOf(ctx: ChainContext): Record<string, number[]> {
   const tokens = new Map<number, number>();
-  for (const c of ctx.calls) tokens.set(c.step, (tokens.get(c.step) ?? 0) + c.usage.input_tokens + c.usage.output_tokens + (c.usage.cache_creation_input_tokens ?? 0));
+  for (const c of ctx.calls)
+    tokens.set(
+      c.step,
+      (tokens.get(c.step) ?? 0) +
+        c.usage.input_tokens +
+        c.usage.output_tokens +
+        (c.usage.cache_creation_input_tokens ?? 0),
+    );
   const out: Record<string, number[]> = {};
-  for (const s of ctx.steps) if (s.status === 'complete' && tokens.has(s.n)) (out[s.prompt] ??= []).push(tokens.get(s.n)!);
+  for (const s of ctx.steps)
+    if (s.status === 'complete' && tokens.has(s.n)) (out[s.prompt] ??= []).push(tokens.get(s.n)!);
   return out;
 }
 
@@ -62,7 +71,8 @@ export function recordChainCosts(dir: string, ctx: ChainContext): void {
   try {
     const data = read(dir);
     if (data.chains.includes(ctx.chain_uid)) return;
-    for (const [name, xs] of Object.entries(runsOf(ctx))) data.samples[name] = [...(data.samples[name] ?? []), ...xs].slice(-MAX_SAMPLES);
+    for (const [name, xs] of Object.entries(runsOf(ctx)))
+      data.samples[name] = [...(data.samples[name] ?? []), ...xs].slice(-MAX_SAMPLES);
     data.chains = [...data.chains, ctx.chain_uid].slice(-MAX_CHAINS);
     write(dir, data);
   } catch {
@@ -78,11 +88,11 @@ export function rewriteCosts(dir: string, chains: readonly ChainContext[]): void
     for (const ctx of chains) {
       if (counted.has(ctx.chain_uid)) continue;
       counted.add(ctx.chain_uid);
-      for (const [name, xs] of Object.entries(runsOf(ctx))) samples[name] = [...(samples[name] ?? []), ...xs].slice(-MAX_SAMPLES);
+      for (const [name, xs] of Object.entries(runsOf(ctx)))
+        samples[name] = [...(samples[name] ?? []), ...xs].slice(-MAX_SAMPLES);
     }
     write(dir, { version: 1, chains: [...counted].slice(-MAX_CHAINS), samples });
   } catch {
     // as above
   }
 }
-

@@ -14,7 +14,14 @@ import { testArgv } from './testing.js';
 import { renderCost } from '../memory/cost.js';
 import { PRESERVATION } from '../memory/maintenance.js';
 import { renderMemory } from '../memory/render.js';
-import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS, type Findings, type NextPrompts } from '../phases/protocol.js';
+import {
+  CHOOSE_NEXT_PROMPTS,
+  FindingsSchema,
+  NextPromptsSchema,
+  RECORD_FINDINGS,
+  type Findings,
+  type NextPrompts,
+} from '../phases/protocol.js';
 import { stepTools } from '../tools/step.js';
 import { mcpCallRecord } from '../mcp/record.js';
 import { patternListSection } from '../patterns/offer.js';
@@ -36,7 +43,8 @@ export const FINDINGS_TOOL: ResultToolSpec<Findings> = {
 
 export const NEXT_PROMPTS_TOOL: ResultToolSpec<NextPrompts> = {
   name: CHOOSE_NEXT_PROMPTS,
-  description: 'Choose the next discovery prompts from the catalog, or declare the context ready for analysis.',
+  description:
+    'Choose the next discovery prompts from the catalog, or declare the context ready for analysis.',
   schema: NextPromptsSchema,
 };
 
@@ -50,9 +58,18 @@ const toldSubscription = new WeakSet<ChainSession>();
  * Input tokens of the next call as the server counts them (`messages.countTokens`), or null when
  * the server does not offer counting (then the local estimate is used; remembered per process).
  */
-async function countInputTokens(deps: DriveDeps, model: string, messages: readonly unknown[]): Promise<number | null> {
+async function countInputTokens(
+  deps: DriveDeps,
+  model: string,
+  messages: readonly unknown[],
+): Promise<number | null> {
   if (!deps.llm.countTokens || deps.tokenCounting === 'unsupported') return null;
-  const n = await deps.llm.countTokens({ model, prefix: deps.prefix, tools: deps.tools, messages: [...messages] });
+  const n = await deps.llm.countTokens({
+    model,
+    prefix: deps.prefix,
+    tools: deps.tools,
+    messages: [...messages],
+  });
   if (n === null) deps.tokenCounting = 'unsupported';
   return n;
 }
@@ -94,16 +111,31 @@ function spentByStep(session: ChainSession, n: number): number {
  * repeating its calls. Throws StepFailedError, LlmApiError, BudgetExceededError or
  * AwaitingInputError (from a gate inside a tool); the step is marked failed only for the first.
  */
-export async function runPrompt<T = Findings>(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<T>): Promise<{ value: T; step: Step }> {
+export async function runPrompt<T = Findings>(
+  session: ChainSession,
+  deps: DriveDeps,
+  run: PromptRun,
+  resultTool?: ResultToolSpec<T>,
+): Promise<{ value: T; step: Step }> {
   const doc = deps.catalog.get(run.name);
-  if (!doc) throw new UsageError(`prompt "${run.name}" is not in the library`, '`claude-exec prompts list` shows the prompts.');
+  if (!doc)
+    throw new UsageError(
+      `prompt "${run.name}" is not in the library`,
+      '`claude-exec prompts list` shows the prompts.',
+    );
   const ctx = session.ctx;
   const phase = run.as_phase ?? ctx.current_phase;
   const result = (resultTool ?? FINDINGS_TOOL) as ResultToolSpec<T>;
   const name = doc.name;
 
   if (ctx.calls.length >= deps.config.caps.chain_calls) throw chainCapReached(deps.config.caps.chain_calls);
-  const unfinished = ctx.steps.find((s) => s.effect === ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'running');
+  const unfinished = ctx.steps.find(
+    (s) =>
+      s.effect === ctx.machine.seq &&
+      s.prompt === name &&
+      s.second_opinion === run.second_opinion &&
+      s.status === 'running',
+  );
   const step = unfinished ?? session.startStep(phase, name, run.focus ?? null);
   if (run.second_opinion) step.second_opinion = run.second_opinion;
   // An unfinished run goes on where it stopped; a new run of the task's prompt with a failure to
@@ -115,32 +147,61 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
 
   // A test run's failures reach the prompt once: in its feedback when it carries them (src/app/drive.ts).
   const testRunInFeedback = /<test_output [^>]*\bat="([^"]+)"/.exec(run.feedback ?? '')?.[1];
-  const memory = renderMemory(ctx, { phase, prompt: name, budgetTokens: memoryBudget(deps, name), ...(testRunInFeedback ? { testRunInFeedback } : {}) }).text;
-  let instructions = `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` + renderPrompt(doc, {
-    goal: ctx.goal,
+  const memory = renderMemory(ctx, {
     phase,
-    // The machine's focus (open uncertainties after analysis) belongs to context building and analysis.
-    focus: run.focus ?? (phase === 'context-building' || phase === 'uncertainty-analysis' ? ctx.machine.focus : null) ?? undefined,
-    context: memory,
-    question: run.question ?? undefined,
-    feedback: run.feedback ?? undefined,
-    test_command: testArgv(ctx, deps).join(' '),
-    cost: renderCost(ctx),
-  });
+    prompt: name,
+    budgetTokens: memoryBudget(deps, name),
+    ...(testRunInFeedback ? { testRunInFeedback } : {}),
+  }).text;
+  let instructions =
+    `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` +
+    renderPrompt(doc, {
+      goal: ctx.goal,
+      phase,
+      // The machine's focus (open uncertainties after analysis) belongs to context building and analysis.
+      focus:
+        run.focus ??
+        (phase === 'context-building' || phase === 'uncertainty-analysis' ? ctx.machine.focus : null) ??
+        undefined,
+      context: memory,
+      question: run.question ?? undefined,
+      feedback: run.feedback ?? undefined,
+      test_command: testArgv(ctx, deps).join(' '),
+      cost: renderCost(ctx),
+    });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
   // The code itself: the files a writing step works on, or the diff a reviewing step judges.
   if (!saved && !continued) {
     const limits = deps.config.limits;
-    const code = await codeInView(ctx, session.file, doc, phase, { codeViewBytes: limits.code_view_bytes, diffViewBytes: limits.diff_view_bytes });
+    const code = await codeInView(ctx, session.file, doc, phase, {
+      codeViewBytes: limits.code_view_bytes,
+      diffViewBytes: limits.diff_view_bytes,
+    });
     if (code) instructions += `\n\n${code}`;
   }
   // The first prompt is shown the saved patterns to say which applies (matched by meaning; src/patterns/offer.ts).
   if (name === 'new_case' && !ctx.pattern) instructions += patternListSection(ctx.pattern_candidates);
-  const tools = stepTools(doc.tools, phase, deps.config.caps, deps.mcpTools, deps.tools.map((t) => t.name));
+  const tools = stepTools(
+    doc.tools,
+    phase,
+    deps.config.caps,
+    deps.mcpTools,
+    deps.tools.map((t) => t.name),
+  );
   let toolsLine = enabledToolsLine(tools.names, result.name);
-  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS) toolsLine += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
+  if (doc.requires.length > 0 && result.name === RECORD_FINDINGS)
+    toolsLine += ` Its input must contain ${doc.requires.map((f) => `\`${f}\``).join(', ')}.`;
   instructions += `\n\n${toolsLine}`;
-  const resumeMessages = saved ?? (continued ? continuedMessages(continued, result.name, iterationTurn(ctx.machine.implementation_iterations, run.feedback, toolsLine), { triggerTokens: deps.config.limits.conversation_tokens, keep: KEPT_TOOL_RESULTS }) : undefined);
+  const resumeMessages =
+    saved ??
+    (continued
+      ? continuedMessages(
+          continued,
+          result.name,
+          iterationTurn(ctx.machine.implementation_iterations, run.feedback, toolsLine),
+          { triggerTokens: deps.config.limits.conversation_tokens, keep: KEPT_TOOL_RESULTS },
+        )
+      : undefined);
   const model = modelFor(session, doc, run);
   const fallbackModel = deps.config.fallback_model[run.tier ?? doc.tier];
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
@@ -162,7 +223,10 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
         model,
         prefix: prefixFor(deps.prefix, phase),
         instructions,
-        result: doc.requires.length > 0 && result.name === RECORD_FINDINGS ? { ...result, requires: doc.requires } : result,
+        result:
+          doc.requires.length > 0 && result.name === RECORD_FINDINGS
+            ? { ...result, requires: doc.requires }
+            : result,
         allTools: deps.tools,
         enabledTools: tools.names,
         maxTurns: tools.maxTurns,
@@ -184,7 +248,8 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           // The last call's record (its save may be queued: recordCall) is on disk before the next call.
           await session.flush();
           // Concurrent prompt runs share the chain's ceiling: calls in flight count as made.
-          if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls) throw chainCapReached(caps.chain_calls);
+          if (session.ctx.calls.length + session.callsInFlight >= caps.chain_calls)
+            throw chainCapReached(caps.chain_calls);
           session.callsInFlight++;
           inFlight = true;
           const max = session.ctx.max_cost_usd;
@@ -195,44 +260,90 @@ export async function runPrompt<T = Findings>(session: ChainSession, deps: Drive
           if (max === null && stepBudget === null && ownBudget === null && family === null) return;
           if (billing === 'subscription') {
             // Nothing is billed per token, so there is no cost to limit (README: backends).
-            if (!toldSubscription.has(session)) deps.ui.progress.warn('--max-cost does not limit this chain: its calls run on a Claude subscription, which is not billed per token');
+            if (!toldSubscription.has(session))
+              deps.ui.progress.warn(
+                '--max-cost does not limit this chain: its calls run on a Claude subscription, which is not billed per token',
+              );
             toldSubscription.add(session);
             return;
           }
           const counted = await countInputTokens(deps, m, messages);
-          const next = estimateCallCost(m, counted ?? estimatedInputTokens, EXPECTED_OUTPUT_TOKENS, deps.prices);
+          const next = estimateCallCost(
+            m,
+            counted ?? estimatedInputTokens,
+            EXPECTED_OUTPUT_TOKENS,
+            deps.prices,
+          );
           // Calls of concurrent prompt runs that are in flight count against the limit too.
-          checkBudget({ spentUsd: session.ctx.cost_tracking.estimated_cost + session.reservedUsd, nextCallUsd: next, maxCostUsd: max });
-          if (stepBudget) checkBudget({ spentUsd: spentSince(session, stepBudget.from_call) + session.reservedUsd, nextCallUsd: next, maxCostUsd: stepBudget.usd, scope: `workflow step ${stepBudget.at}` });
-          if (family) checkBudget({ spentUsd: family.spentUsd(), nextCallUsd: next, maxCostUsd: family.limitUsd, scope: 'the chain family (--split)' });
-          if (ownBudget !== null) checkBudget({ spentUsd: spentByStep(session, step.n) + reserved, nextCallUsd: next, maxCostUsd: ownBudget, scope: `branch ${name}` });
+          checkBudget({
+            spentUsd: session.ctx.cost_tracking.estimated_cost + session.reservedUsd,
+            nextCallUsd: next,
+            maxCostUsd: max,
+          });
+          if (stepBudget)
+            checkBudget({
+              spentUsd: spentSince(session, stepBudget.from_call) + session.reservedUsd,
+              nextCallUsd: next,
+              maxCostUsd: stepBudget.usd,
+              scope: `workflow step ${stepBudget.at}`,
+            });
+          if (family)
+            checkBudget({
+              spentUsd: family.spentUsd(),
+              nextCallUsd: next,
+              maxCostUsd: family.limitUsd,
+              scope: 'the chain family (--split)',
+            });
+          if (ownBudget !== null)
+            checkBudget({
+              spentUsd: spentByStep(session, step.n) + reserved,
+              nextCallUsd: next,
+              maxCostUsd: ownBudget,
+              scope: `branch ${name}`,
+            });
           reserve(next ?? 0);
         },
         onCall: (call, messages) => {
           reserve(0);
           release();
-          return session.recordCall(step, call, messages, { prices: deps.prices, config: deps.config, progress: deps.ui.progress }, onlyCalls(messages, result.name));
+          return session.recordCall(
+            step,
+            call,
+            messages,
+            { prices: deps.prices, config: deps.config, progress: deps.ui.progress },
+            onlyCalls(messages, result.name),
+          );
         },
         onToolResult: (event) => {
           const mcp = deps.mcpTools?.find((t) => t.name === event.name);
           if (mcp) (step.mcp_calls ??= []).push(mcpCallRecord(mcp, event));
         },
-        onFallback: ({ from, to, reason }) => deps.ui.progress.warn(`${name}: ${from} failed after the SDK's retries (${reason}); this call and the rest of the step go to the fallback model ${to}`),
+        onFallback: ({ from, to, reason }) =>
+          deps.ui.progress.warn(
+            `${name}: ${from} failed after the SDK's retries (${reason}); this call and the rest of the step go to the fallback model ${to}`,
+          ),
         onProgress: (event) => {
-          if (event.type === 'tool') deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
+          if (event.type === 'tool')
+            deps.ui.progress.tool({ prompt: name, name: event.name, summary: event.summary });
         },
       },
     );
     if (out.reportedCostUsd !== undefined) {
       const mismatch = reportedCostMismatch(out.calls, out.reportedCostUsd, deps.prices);
-      if (mismatch) deps.log.warn({ prompt: run.name, step: step.n, ours_usd: mismatch.ours, reported_usd: mismatch.reported }, 'the backend reports another cost for this step than the price table gives');
+      if (mismatch)
+        deps.log.warn(
+          { prompt: run.name, step: step.n, ours_usd: mismatch.ours, reported_usd: mismatch.reported },
+          'the backend reports another cost for this step than the price table gives',
+        );
     }
     return { value: out.value, step };
   } catch (err) {
     if (err instanceof StepFailedError) {
       await session.endStep(step, { ok: false, summary: err.message, error: err.message });
       deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: err.message, ok: false });
-      await emitHook(session, deps, 'step_end', { step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step) });
+      await emitHook(session, deps, 'step_end', {
+        step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step),
+      });
     }
     throw err;
   } finally {
@@ -285,7 +396,11 @@ const KEPT_TOOL_RESULTS = 8;
  * Pure: the text of the user turn that continues an implementation task's conversation with the
  * new failure (`feedback`: the failure digest of the test run, or the gates' blocking issues).
  */
-export function iterationTurn(iteration: number, feedback: string | null | undefined, toolsLine: string): string {
+export function iterationTurn(
+  iteration: number,
+  feedback: string | null | undefined,
+  toolsLine: string,
+): string {
   return (
     `implementation iteration ${iteration}. ${feedback ?? 'The last run did not finish the task.'}\n\n` +
     'What you read, wrote and tried above still holds; older tool results may have been cleared, so read a file again if you need it. ' +

@@ -95,14 +95,32 @@ interface Acc {
   samples: number;
 }
 
-const newAcc = (): Acc => ({ uncached: [], costs: [], chains: new Set(), findings: 0, cited: 0, retries: 0, rejected: 0, generated: false, runs: 0, failures: 0, tokens: 0, cost: 0, pricedCalls: 0, calls: 0, gain: 0, samples: 0 });
+const newAcc = (): Acc => ({
+  uncached: [],
+  costs: [],
+  chains: new Set(),
+  findings: 0,
+  cited: 0,
+  retries: 0,
+  rejected: 0,
+  generated: false,
+  runs: 0,
+  failures: 0,
+  tokens: 0,
+  cost: 0,
+  pricedCalls: 0,
+  calls: 0,
+  gain: 0,
+  samples: 0,
+});
 
 /** Ids each step's result cites (`cites`), by step number. */
 function citesByStep(chain: ChainContext): Map<number, Set<string>> {
   const out = new Map<number, Set<string>>();
   for (const step of chain.steps) {
     const cites = (step.result as { cites?: unknown } | undefined)?.cites;
-    if (Array.isArray(cites)) out.set(step.n, new Set(cites.filter((c): c is string => typeof c === 'string').map((c) => c.trim())));
+    if (Array.isArray(cites))
+      out.set(step.n, new Set(cites.filter((c): c is string => typeof c === 'string').map((c) => c.trim())));
   }
   return out;
 }
@@ -119,7 +137,8 @@ export function computePromptStats(chains: readonly ChainContext[]): PromptStat[
     seen.add(chain.chain_uid);
     const cites = citesByStep(chain);
     const failedBefore = new Set<string>();
-    for (const g of chain.generated_prompts) (acc.get(g.name) ?? acc.set(g.name, newAcc()).get(g.name)!).generated = true;
+    for (const g of chain.generated_prompts)
+      (acc.get(g.name) ?? acc.set(g.name, newAcc()).get(g.name)!).generated = true;
     for (const v of chain.solution_versions) {
       if (v.status !== 'rejected') continue;
       const a = acc.get(v.prompt) ?? acc.set(v.prompt, newAcc()).get(v.prompt)!;
@@ -156,7 +175,11 @@ export function computePromptStats(chains: readonly ChainContext[]): PromptStat[
       const stepCalls = byStep.get(step.n) ?? [];
       for (const call of stepCalls) {
         const u = call.usage;
-        a.tokens += u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+        a.tokens +=
+          u.input_tokens +
+          u.output_tokens +
+          (u.cache_creation_input_tokens ?? 0) +
+          (u.cache_read_input_tokens ?? 0);
         uncached += u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0);
         a.calls += 1;
         if (call.cost_usd !== null) {
@@ -217,5 +240,9 @@ export async function promptStats(dirs: string[]): Promise<PromptStatsReport> {
   }
   // The measured cost classes the selector's catalog uses (./promptCosts.ts), from what was read.
   if (dirs[0]) (await import('./promptCosts.js')).rewriteCosts(dirs[0], chains);
-  return { chains: new Set(chains.map((c) => c.chain_uid)).size, prompts: computePromptStats(chains), skipped };
+  return {
+    chains: new Set(chains.map((c) => c.chain_uid)).size,
+    prompts: computePromptStats(chains),
+    skipped,
+  };
 }

@@ -16,7 +16,15 @@ import path from 'node:path';
 import { loadStoredConfig } from '../config/load.js';
 import { UsageError, type PromptIssue } from '../errors.js';
 import type { Catalog } from '../library/catalog.js';
-import { libraryLayers, loadLibrary, parsePromptFiles, promptFilesIn, readPromptDir, type DirResult, type LoadLibraryOptions } from '../library/load.js';
+import {
+  libraryLayers,
+  loadLibrary,
+  parsePromptFiles,
+  promptFilesIn,
+  readPromptDir,
+  type DirResult,
+  type LoadLibraryOptions,
+} from '../library/load.js';
 import type { Layer, PromptDoc } from '../library/parse.js';
 import { searchPrompts } from '../library/search.js';
 
@@ -57,8 +65,13 @@ export function listPrompts(catalog: Catalog, opts: { category?: string } = {}):
 export function showPrompt(catalog: Catalog, name: string): PromptDoc {
   const doc = catalog.get(name);
   if (doc) return doc;
-  const near = searchPrompts(catalog, name).slice(0, 3).map((h) => h.doc.name);
-  throw new UsageError(`no prompt named "${name}"`, near.length ? `Did you mean: ${near.join(', ')}?` : '`claude-exec prompts list` shows the library.');
+  const near = searchPrompts(catalog, name)
+    .slice(0, 3)
+    .map((h) => h.doc.name);
+  throw new UsageError(
+    `no prompt named "${name}"`,
+    near.length ? `Did you mean: ${near.join(', ')}?` : '`claude-exec prompts list` shows the library.',
+  );
 }
 
 export interface SearchEntry {
@@ -107,7 +120,9 @@ async function validatePath(target: string): Promise<DirResult & { files: number
   let files: { file: string; category: string }[];
   if (stat.isDirectory()) {
     // Either a library root (<dir>/<category>/*.md) or one category folder: take both levels.
-    const subdirs = (await fs.readdir(target, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.'));
+    const subdirs = (await fs.readdir(target, { withFileTypes: true })).filter(
+      (e) => e.isDirectory() && !e.name.startsWith('.'),
+    );
     const nested = await Promise.all(subdirs.map((e) => promptFilesIn(path.join(target, e.name), e.name)));
     files = [...(await promptFilesIn(target, path.basename(target))), ...nested.flat()];
   } else {
@@ -121,10 +136,17 @@ async function validatePath(target: string): Promise<DirResult & { files: number
  * one layer (a name clash inside one path is an issue); with no paths, the layers `loadLibrary`
  * would read for the workspace `cwd`. Issue files are made relative to `cwd` when inside it.
  */
-export async function validatePrompts(paths: string[], opts: Omit<LoadLibraryOptions, 'workspace'> & { cwd: string }): Promise<ValidateReport> {
+export async function validatePrompts(
+  paths: string[],
+  opts: Omit<LoadLibraryOptions, 'workspace'> & { cwd: string },
+): Promise<ValidateReport> {
   const results: (DirResult & { files: number })[] = [];
   if (paths.length === 0) {
-    for (const { dir, layer } of await libraryLayers({ extraDirs: configPromptDirs(opts.cwd), ...opts, workspace: opts.cwd })) {
+    for (const { dir, layer } of await libraryLayers({
+      extraDirs: configPromptDirs(opts.cwd),
+      ...opts,
+      workspace: opts.cwd,
+    })) {
       const r = await readPromptDir(dir, layer);
       results.push({ ...r, files: r.docs.length + new Set(r.issues.map((i) => i.file)).size });
     }
@@ -141,7 +163,10 @@ export async function validatePrompts(paths: string[], opts: Omit<LoadLibraryOpt
  * Loads the workspace's library for list/show/search; invalid files come back as issues.
  * Extra directories default to the workspace config's `prompt_dirs`.
  */
-export async function openLibrary(cwd: string, opts: Omit<LoadLibraryOptions, 'workspace'> = {}): Promise<{ catalog: Catalog; issues: PromptIssue[] }> {
+export async function openLibrary(
+  cwd: string,
+  opts: Omit<LoadLibraryOptions, 'workspace'> = {},
+): Promise<{ catalog: Catalog; issues: PromptIssue[] }> {
   return loadLibrary({ extraDirs: configPromptDirs(cwd), ...opts, workspace: cwd });
 }
 

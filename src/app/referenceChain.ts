@@ -20,7 +20,12 @@ export { REFERENCE_CHAIN };
 export interface ReferencePrompt {
   runs: number;
   calls: number;
-  usage: { input_tokens: number; output_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number };
+  usage: {
+    input_tokens: number;
+    output_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+  };
 }
 
 export interface ReferenceChain {
@@ -60,7 +65,16 @@ export function referenceOf(ctx: ChainContext, source: string): ReferenceChain {
   for (const c of ctx.calls) {
     const name = stepPrompt.get(c.step);
     if (!name) continue;
-    const p = (prompts[name] ??= { runs: 0, calls: 0, usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } });
+    const p = (prompts[name] ??= {
+      runs: 0,
+      calls: 0,
+      usage: {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: 0,
+        cache_read_input_tokens: 0,
+      },
+    });
     (runs.get(name) ?? runs.set(name, new Set()).get(name)!).add(c.step);
     p.runs = runs.get(name)!.size;
     p.calls += 1;

@@ -22,7 +22,13 @@ import { createPatch } from 'diff';
 import { execa } from 'execa';
 import { UsageError } from '../errors.js';
 import { git as runGit } from '../git/run.js';
-import { readCassette, readGates, type CassetteExchange, type CassetteGate, type CassetteHeader } from '../llm/cassette.js';
+import {
+  readCassette,
+  readGates,
+  type CassetteExchange,
+  type CassetteGate,
+  type CassetteHeader,
+} from '../llm/cassette.js';
 
 export interface ReplayDifference {
   /** The recorded exchange the request was answered with. */
@@ -55,7 +61,11 @@ export interface ReplayReport {
 
 /** Pure: JSON with sorted object keys (what makes two requests the same request). */
 export function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /**
@@ -85,7 +95,11 @@ export function firstDifference(a: unknown, b: unknown, at = ''): string {
   if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], at ? `${at}.${k}` : k);
+      const d = firstDifference(
+        (a as Record<string, unknown>)[k],
+        (b as Record<string, unknown>)[k],
+        at ? `${at}.${k}` : k,
+      );
       if (d) return d;
     }
   }
@@ -95,7 +109,12 @@ export function firstDifference(a: unknown, b: unknown, at = ''): string {
 /** Pure: the prompt a Messages request runs, from "Prompt: NAME ·" in its first message. */
 export function promptOf(body: unknown): string | null {
   const first = (body as { messages?: { content?: unknown }[] } | null)?.messages?.[0]?.content;
-  const text = typeof first === 'string' ? first : Array.isArray(first) ? first.map((b: { text?: string }) => b.text ?? '').join('\n') : '';
+  const text =
+    typeof first === 'string'
+      ? first
+      : Array.isArray(first)
+        ? first.map((b: { text?: string }) => b.text ?? '').join('\n')
+        : '';
   return /Prompt: ([a-z0-9_]+) ·/.exec(text)?.[1] ?? null;
 }
 
@@ -104,14 +123,29 @@ export function promptOf(body: unknown): string | null {
  * most `maxLines`) of the two with what differs from run to run masked (`maskVolatile`, `roots`),
  * so the field and the diff name what really changed.
  */
-export function describeDifference(recorded: CassetteExchange, body: unknown, roots: readonly string[] = [], maxLines = 200): ReplayDifference {
+export function describeDifference(
+  recorded: CassetteExchange,
+  body: unknown,
+  roots: readonly string[] = [],
+  maxLines = 200,
+): ReplayDifference {
   const masked = (v: unknown): unknown => JSON.parse(maskVolatile(JSON.stringify(v), roots));
   const [was, now] = [masked(recorded.request.body), masked(body)];
   const pretty = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`;
-  const patch = createPatch(`request ${recorded.seq}`, pretty(was), pretty(now), 'recorded', 'now', { context: 3 });
+  const patch = createPatch(`request ${recorded.seq}`, pretty(was), pretty(now), 'recorded', 'now', {
+    context: 3,
+  });
   const lines = patch.split('\n');
-  const diff = lines.length > maxLines ? `${lines.slice(0, maxLines).join('\n')}\n… ${lines.length - maxLines} more diff lines` : patch;
-  return { seq: recorded.seq, prompt: promptOf(body) ?? promptOf(recorded.request.body), field: firstDifference(was, now), diff };
+  const diff =
+    lines.length > maxLines
+      ? `${lines.slice(0, maxLines).join('\n')}\n… ${lines.length - maxLines} more diff lines`
+      : patch;
+  return {
+    seq: recorded.seq,
+    prompt: promptOf(body) ?? promptOf(recorded.request.body),
+    field: firstDifference(was, now),
+    diff,
+  };
 }
 
 /** The replay server: answers from `exchanges`, collects the requests and the differences. */
@@ -128,11 +162,21 @@ async function startReplayServer(exchanges: CassetteExchange[], roots: string[])
       // not JSON: compared as text
     }
     const pathName = new URL(req.url ?? '/', 'http://replay').pathname;
-    const candidates = exchanges.filter((x) => !used.has(x.seq) && x.request.path === pathName && x.request.method === req.method);
+    const candidates = exchanges.filter(
+      (x) => !used.has(x.seq) && x.request.path === pathName && x.request.method === req.method,
+    );
     const same = candidates.find((x) => key(x.request.body) === key(body));
     const match = same ?? candidates[0];
     if (!match) {
-      res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'api_error', message: `replay: no recorded response is left for ${req.method} ${pathName}` } }));
+      res.writeHead(500, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          type: 'error',
+          error: {
+            type: 'api_error',
+            message: `replay: no recorded response is left for ${req.method} ${pathName}`,
+          },
+        }),
+      );
       return;
     }
     used.add(match.seq);
@@ -188,35 +232,61 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
   }
   const [header, ...exchanges] = records;
   const gates = readGates(opts.cassette);
-  if (!header.commit) throw new UsageError(`${opts.cassette} has no starting commit (the chain ran outside git or before the first commit)`, 'Replay needs the workspace as it was: record in a git repository with a commit.');
+  if (!header.commit)
+    throw new UsageError(
+      `${opts.cassette} has no starting commit (the chain ran outside git or before the first commit)`,
+      'Replay needs the workspace as it was: record in a git repository with a commit.',
+    );
   const git = (args: string[]) => runGit(opts.repo, args);
   if ((await git(['cat-file', '-e', `${header.commit}^{commit}`])).exitCode !== 0) {
-    throw new UsageError(`commit ${header.commit.slice(0, 12)} of the cassette is not in ${opts.repo}`, 'Run replay in (or --cwd) the repository the chain was recorded in.');
+    throw new UsageError(
+      `commit ${header.commit.slice(0, 12)} of the cassette is not in ${opts.repo}`,
+      'Run replay in (or --cwd) the repository the chain was recorded in.',
+    );
   }
   const top = (await git(['rev-parse', '--show-toplevel'])).stdout.trim();
   const tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), 'claude-exec-replay-')));
   const worktree = path.join(tmp, 'wt');
   const cwdOf = path.join(worktree, header.prefix);
-  const server = await startReplayServer(exchanges, [header.workspace, cwdOf.replace(/\/$/, '')].sort((a, b) => b.length - a.length));
+  const server = await startReplayServer(
+    exchanges,
+    [header.workspace, cwdOf.replace(/\/$/, '')].sort((a, b) => b.length - a.length),
+  );
   try {
     const added = await git(['worktree', 'add', '--detach', worktree, header.commit]);
-    if (added.exitCode !== 0) throw new UsageError(`cannot make a worktree at ${header.commit.slice(0, 12)}: ${added.stderr.trim()}`);
+    if (added.exitCode !== 0)
+      throw new UsageError(`cannot make a worktree at ${header.commit.slice(0, 12)}: ${added.stderr.trim()}`);
     const cwd = cwdOf;
     // Installed dependencies are not in git: the recorded workspace's are linked in (their real
     // path: the sandbox follows one link at the top of the workspace, not a chain of them).
     const modules = path.join(top, header.prefix, 'node_modules');
-    if (existsSync(modules) && !existsSync(path.join(cwd, 'node_modules'))) await symlink(await realpath(modules), path.join(cwd, 'node_modules'), 'dir');
+    if (existsSync(modules) && !existsSync(path.join(cwd, 'node_modules')))
+      await symlink(await realpath(modules), path.join(cwd, 'node_modules'), 'dir');
     const env: Record<string, string> = {};
-    for (const k of ['PATH', 'HOME', 'LANG', 'TERM', 'XDG_CONFIG_HOME', 'CLAUDE_EXEC_USER_PROMPTS', 'CLAUDE_EXEC_USER_PATTERNS', 'NO_COLOR']) if (opts.env[k]) env[k] = opts.env[k]!;
+    for (const k of [
+      'PATH',
+      'HOME',
+      'LANG',
+      'TERM',
+      'XDG_CONFIG_HOME',
+      'CLAUDE_EXEC_USER_PROMPTS',
+      'CLAUDE_EXEC_USER_PATTERNS',
+      'NO_COLOR',
+    ])
+      if (opts.env[k]) env[k] = opts.env[k]!;
     // The gates answer as recorded (src/app/replayGates.ts); gates passed with --yes need no answer.
-    const child = execa(process.execPath, [opts.bin, ...header.flags, '--replay-gates', opts.cassette, '--', header.goal], {
-      cwd,
-      env: { ...env, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'replay-no-key' },
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-      stdout: 'ignore',
-    });
+    const child = execa(
+      process.execPath,
+      [opts.bin, ...header.flags, '--replay-gates', opts.cassette, '--', header.goal],
+      {
+        cwd,
+        env: { ...env, ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'replay-no-key' },
+        extendEnv: false,
+        reject: false,
+        stdin: 'ignore',
+        stdout: 'ignore',
+      },
+    );
     child.stderr?.setEncoding('utf8');
     let buffered = '';
     child.stderr?.on('data', (d: string) => {
@@ -255,10 +325,18 @@ export async function replayCassette(opts: ReplayOptions): Promise<ReplayReport>
  * sent (unused ones dropped), and its gates kept. The replay's worktree path in the new requests
  * is written back as the recorded workspace's, so the next replay compares them as recorded.
  */
-async function rewriteCassette(file: string, header: CassetteHeader, exchanges: CassetteExchange[], gates: CassetteGate[], sent: { seq: number; body: unknown }[], replayRoot: string): Promise<void> {
+async function rewriteCassette(
+  file: string,
+  header: CassetteHeader,
+  exchanges: CassetteExchange[],
+  gates: CassetteGate[],
+  sent: { seq: number; body: unknown }[],
+  replayRoot: string,
+): Promise<void> {
   const bySeq = new Map(exchanges.map((x) => [x.seq, x]));
   const lines = [`${JSON.stringify(header)}\n`];
-  const asRecorded = (body: unknown): unknown => (replayRoot.length > 1 ? JSON.parse(JSON.stringify(body).split(replayRoot).join(header.workspace)) : body);
+  const asRecorded = (body: unknown): unknown =>
+    replayRoot.length > 1 ? JSON.parse(JSON.stringify(body).split(replayRoot).join(header.workspace)) : body;
   sent.forEach((s, i) => {
     const x = bySeq.get(s.seq)!;
     lines.push(`${JSON.stringify({ ...x, seq: i, request: { ...x.request, body: asRecorded(s.body) } })}\n`);

@@ -17,9 +17,16 @@ import type { ChangeResponse, GateResponse, Ui } from '../ui/types.js';
  */
 export function replayGateUi(ui: Ui, gates: readonly CassetteGate[]): Ui {
   const used = new Set<number>();
-  const next = <K extends CassetteGate['gate']>(kind: K, what: string): Extract<CassetteGate, { gate: K }> => {
+  const next = <K extends CassetteGate['gate']>(
+    kind: K,
+    what: string,
+  ): Extract<CassetteGate, { gate: K }> => {
     const i = gates.findIndex((g, j) => !used.has(j) && g.gate === kind);
-    if (i < 0) throw new AwaitingInputError(`replay: the recording has no answer left for ${what}`, 'The chain went further than the recording here; record it again (`--record`) to replay this gate.');
+    if (i < 0)
+      throw new AwaitingInputError(
+        `replay: the recording has no answer left for ${what}`,
+        'The chain went further than the recording here; record it again (`--record`) to replay this gate.',
+      );
     used.add(i);
     return gates[i] as Extract<CassetteGate, { gate: K }>;
   };
@@ -28,23 +35,42 @@ export function replayGateUi(ui: Ui, gates: readonly CassetteGate[]): Ui {
     interactive: true,
     async askQuestions(questions) {
       // Answers given in parts (`answer ID --answer q1=…`, then q2) come from successive records.
-      const answers: Record<string, string> = { ...next('questions', `the questions ${questions.map((q) => q.id).join(', ')}`).answers };
-      while (questions.some((q) => answers[q.id] === undefined) && gates.some((g, j) => !used.has(j) && g.gate === 'questions')) Object.assign(answers, next('questions', '').answers);
+      const answers: Record<string, string> = {
+        ...next('questions', `the questions ${questions.map((q) => q.id).join(', ')}`).answers,
+      };
+      while (
+        questions.some((q) => answers[q.id] === undefined) &&
+        gates.some((g, j) => !used.has(j) && g.gate === 'questions')
+      )
+        Object.assign(answers, next('questions', '').answers);
       const g = { answers };
       const missing = questions.filter((q) => g.answers[q.id] === undefined);
-      if (missing.length) throw new AwaitingInputError(`replay: question ${missing.map((q) => q.id).join(', ')} was not asked in the recording (${missing[0]!.question})`, 'The chain asks something the recorded one did not; record it again to replay this gate.');
-      for (const q of questions) ui.progress.info(`  as recorded ${q.id}: ${q.question} → ${g.answers[q.id]}`);
+      if (missing.length)
+        throw new AwaitingInputError(
+          `replay: question ${missing.map((q) => q.id).join(', ')} was not asked in the recording (${missing[0]!.question})`,
+          'The chain asks something the recorded one did not; record it again to replay this gate.',
+        );
+      for (const q of questions)
+        ui.progress.info(`  as recorded ${q.id}: ${q.question} → ${g.answers[q.id]}`);
       return Object.fromEntries(questions.map((q) => [q.id, g.answers[q.id]!]));
     },
     async askApproval(): Promise<GateResponse> {
       const g = next('solution', 'the solution approval');
       ui.progress.info(`  solution ${g.response} as recorded${g.note ? `: ${g.note}` : ''}`);
-      return g.response === 'approved' ? { response: 'approved' } : { response: g.response, note: g.note ?? '' };
+      return g.response === 'approved'
+        ? { response: 'approved' }
+        : { response: g.response, note: g.note ?? '' };
     },
     async confirmChange(change): Promise<ChangeResponse> {
       const g = next('file-change', `the change to ${change.path}`);
-      if (g.path !== change.path) throw new AwaitingInputError(`replay: the chain proposes a change to ${change.path} where the recording decided one to ${g.path}`, 'The chain writes other files than the recorded one; record it again to replay this gate.');
-      return g.approved ? { approved: true, ...(g.all ? { all: true } : {}) } : { approved: false, reason: g.reason ?? 'rejected' };
+      if (g.path !== change.path)
+        throw new AwaitingInputError(
+          `replay: the chain proposes a change to ${change.path} where the recording decided one to ${g.path}`,
+          'The chain writes other files than the recorded one; record it again to replay this gate.',
+        );
+      return g.approved
+        ? { approved: true, ...(g.all ? { all: true } : {}) }
+        : { approved: false, reason: g.reason ?? 'rejected' };
     },
   };
 }

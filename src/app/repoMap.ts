@@ -37,9 +37,20 @@ async function trackedFiles(root: string): Promise<{ files: string[]; source: st
  */
 export async function buildRepoMap(root: string, contextsDir?: string): Promise<string> {
   const { files, source } = await trackedFiles(root);
-  const contextsRel = contextsDir ? path.relative(path.resolve(root), path.resolve(contextsDir)).split(path.sep).join('/') : '';
-  const inContexts = (f: string) => contextsRel !== '' && !contextsRel.startsWith('..') && (f === contextsRel || f.startsWith(`${contextsRel}/`));
-  const kept = files.filter((f) => !isSecretFile(f) && !isLockName(path.posix.basename(f)) && !inContexts(f) && !f.split('/').includes('.git'));
+  const contextsRel = contextsDir
+    ? path.relative(path.resolve(root), path.resolve(contextsDir)).split(path.sep).join('/')
+    : '';
+  const inContexts = (f: string) =>
+    contextsRel !== '' &&
+    !contextsRel.startsWith('..') &&
+    (f === contextsRel || f.startsWith(`${contextsRel}/`));
+  const kept = files.filter(
+    (f) =>
+      !isSecretFile(f) &&
+      !isLockName(path.posix.basename(f)) &&
+      !inContexts(f) &&
+      !f.split('/').includes('.git'),
+  );
   let read = 0;
   const out: MapFile[] = [];
   for (const f of kept) {
@@ -47,7 +58,10 @@ export async function buildRepoMap(root: string, contextsDir?: string): Promise<
     if (hasSymbols(f) && read < FILES_READ) {
       read++;
       // Only regular files: a tracked symbolic link may point outside the workspace.
-      const regular = await lstat(path.join(root, f)).then((s) => s.isFile(), () => false);
+      const regular = await lstat(path.join(root, f)).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       const buf = regular ? await readFile(path.join(root, f)).catch(() => null) : null;
       if (buf && buf.length <= MAX_FILE_BYTES) symbols = extractSymbols(f, buf.toString('utf8'));
     }

@@ -15,18 +15,27 @@ import { checkpointRef, saveWorkspace } from '../tools/git.js';
 export async function fileHash(abs: string): Promise<string | null> {
   const st = await stat(abs).catch(() => null);
   if (!st?.isFile()) return null;
-  return createHash('sha256').update(await readFile(abs)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(abs))
+    .digest('hex');
 }
 
 /** Why a file is kept: changed since the chain wrote it, or no record of what the chain left. */
-export type ChangedReason = 'changed since the chain wrote it' | 'deleted since the chain wrote it' | 'no record of what the chain left';
+export type ChangedReason =
+  | 'changed since the chain wrote it'
+  | 'deleted since the chain wrote it'
+  | 'no record of what the chain left';
 
 /**
  * Of `paths` (workspace-relative), those whose content in `root` is not what chain `ctx` left
  * there, with the reason. A path the chain has no hash for (a chain from an older version, or a
  * kill between a write and its save) counts as changed: it is not known to be the chain's.
  */
-export async function changedSinceChain(root: string, ctx: ChainContext, paths: readonly string[]): Promise<Map<string, ChangedReason>> {
+export async function changedSinceChain(
+  root: string,
+  ctx: ChainContext,
+  paths: readonly string[],
+): Promise<Map<string, ChangedReason>> {
   const out = new Map<string, ChangedReason>();
   for (const rel of paths) {
     const left = ctx.written[rel];
@@ -63,16 +72,35 @@ export async function saveBeforeRollback(
 ): Promise<{ saved_to: string; command: string }> {
   if (from === 'git') {
     const ref = beforeRollbackRef(ctx.chain_id);
-    const contextsRel = path.relative(root, path.dirname(path.resolve(contextFile))).split(path.sep).join('/');
-    const exclude = contextsRel && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel) ? [contextsRel] : [];
-    const saved = await saveWorkspace(root, ref, `claude-exec: workspace before rollback of chain ${ctx.chain_id}`, { exclude });
-    if (!saved) throw new Error(`cannot save the workspace before the rollback: ${root} is not a git work tree`);
-    return { saved_to: ref, command: `git restore --source=${ref} --worktree -- ${paths.map((p) => shellQuote(`:(literal)${p}`)).join(' ')}` };
+    const contextsRel = path
+      .relative(root, path.dirname(path.resolve(contextFile)))
+      .split(path.sep)
+      .join('/');
+    const exclude =
+      contextsRel && !contextsRel.startsWith('..') && !path.isAbsolute(contextsRel) ? [contextsRel] : [];
+    const saved = await saveWorkspace(
+      root,
+      ref,
+      `claude-exec: workspace before rollback of chain ${ctx.chain_id}`,
+      { exclude },
+    );
+    if (!saved)
+      throw new Error(`cannot save the workspace before the rollback: ${root} is not a git work tree`);
+    return {
+      saved_to: ref,
+      command: `git restore --source=${ref} --worktree -- ${paths.map((p) => shellQuote(`:(literal)${p}`)).join(' ')}`,
+    };
   }
   const dir = contextFile.replace(/\.json$/, '.before-rollback');
   for (const rel of paths) {
     const src = path.join(root, rel);
-    if (!(await stat(src).then((s) => s.isFile(), () => false))) continue;
+    if (
+      !(await stat(src).then(
+        (s) => s.isFile(),
+        () => false,
+      ))
+    )
+      continue;
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
     await copyFile(src, path.join(dir, rel));
   }

@@ -23,12 +23,17 @@ export const SECOND_OPINION_GATES: readonly string[] = REQUIRED_GATES;
 /** Pure: the model of the second opinion — a tier's model in this chain, or the model named; null when none is set. */
 export function secondOpinionModel(setting: string | null, models: ChainContext['models']): string | null {
   if (!setting) return null;
-  return (PROMPT_TIERS as readonly string[]).includes(setting) ? models[setting as keyof ChainContext['models']] : setting;
+  return (PROMPT_TIERS as readonly string[]).includes(setting)
+    ? models[setting as keyof ChainContext['models']]
+    : setting;
 }
 
 /** Pure: a result's verdict (no verdict passes, as the machine reads it). */
 export function verdictOf(f: Findings): { passed: boolean; blocking_issues: string[] } {
-  return { passed: f.verdict?.passed ?? true, blocking_issues: f.verdict?.passed === false ? f.verdict.blocking_issues : [] };
+  return {
+    passed: f.verdict?.passed ?? true,
+    blocking_issues: f.verdict?.passed === false ? f.verdict.blocking_issues : [],
+  };
 }
 
 /** Pure: the id of the question that asks the human about a disagreement. */
@@ -44,7 +49,10 @@ export function answerPasses(answer: string): boolean {
 const issuesText = (issues: string[]) => (issues.length ? issues.join('; ') : '(no issue named)');
 
 /** Pure: the question a disagreement asks; its proposed default is the stricter verdict (fail). */
-export function disagreementQuestion(o: Omit<SecondOpinion, 'question_id' | 'decision' | 'decided_by'>, round: number): ChainContext['questions'][number] {
+export function disagreementQuestion(
+  o: Omit<SecondOpinion, 'question_id' | 'decision' | 'decided_by'>,
+  round: number,
+): ChainContext['questions'][number] {
   const [pass, fail] = o.first.passed ? [o.first, o.second] : [o.second, o.first];
   return {
     id: opinionQuestionId(o.effect, o.prompt),
@@ -73,7 +81,12 @@ export function standingFindings(first: Findings, second: Findings, decision: 'p
  * without the setting, or when the second model is the gate's own (warned once per gate).
  * Throws what the step runs throw, and AwaitingInputError while a disagreement waits for the human.
  */
-export async function applySecondOpinion(session: ChainSession, deps: DriveDeps, runs: readonly PromptRun[], findings: Findings[]): Promise<Findings[]> {
+export async function applySecondOpinion(
+  session: ChainSession,
+  deps: DriveDeps,
+  runs: readonly PromptRun[],
+  findings: Findings[],
+): Promise<Findings[]> {
   const ctx = session.ctx;
   const model = secondOpinionModel(deps.config.quality_gates.second_opinion, ctx.models);
   if (!model || ctx.current_phase !== 'implementation' || ctx.single_prompt) return findings;
@@ -85,14 +98,28 @@ export async function applySecondOpinion(session: ChainSession, deps: DriveDeps,
     if (!doc || !SECOND_OPINION_GATES.includes(doc.name)) continue;
     const firstModel = ctx.models[run.tier ?? doc.tier];
     if (firstModel === model) {
-      deps.ui.progress.warn(`second opinion skipped for ${doc.name}: ${model} is the model that already judged it`);
+      deps.ui.progress.warn(
+        `second opinion skipped for ${doc.name}: ${model} is the model that already judged it`,
+      );
       continue;
     }
     const first = findings[i]!;
-    const firstStep = [...session.ctx.steps].reverse().find((s) => s.effect === effect && s.prompt === doc.name && !s.second_opinion && s.status === 'complete');
+    const firstStep = [...session.ctx.steps]
+      .reverse()
+      .find(
+        (s) => s.effect === effect && s.prompt === doc.name && !s.second_opinion && s.status === 'complete',
+      );
     deps.ui.progress.info(`  second opinion: ${doc.name} again on ${model}`);
     const second = await promptStep(session, deps, { ...run, name: doc.name, second_opinion: model });
-    const secondStep = [...session.ctx.steps].reverse().find((s) => s.effect === effect && s.prompt === doc.name && s.second_opinion === model && s.status === 'complete');
+    const secondStep = [...session.ctx.steps]
+      .reverse()
+      .find(
+        (s) =>
+          s.effect === effect &&
+          s.prompt === doc.name &&
+          s.second_opinion === model &&
+          s.status === 'complete',
+      );
     const a = verdictOf(first);
     const b = verdictOf(second);
     const record = {
@@ -105,14 +132,17 @@ export async function applySecondOpinion(session: ChainSession, deps: DriveDeps,
     const known = session.ctx.second_opinions.find((o) => o.effect === effect && o.prompt === doc.name);
     if (record.agree) {
       const decision = a.passed ? 'passed' : 'failed';
-      if (!known) session.ctx.second_opinions.push({ ...record, question_id: null, decision, decided_by: 'agreement' });
+      if (!known)
+        session.ctx.second_opinions.push({ ...record, question_id: null, decision, decided_by: 'agreement' });
       out[i] = standingFindings(first, second, decision);
       continue;
     }
     const q = disagreementQuestion(record, Math.max(1, session.ctx.machine.clarification_rounds));
     if (!known) {
       session.ctx.second_opinions.push({ ...record, question_id: q.id, decision: null, decided_by: null });
-      deps.ui.progress.warn(`second opinion disagrees on ${doc.name}: ${a.passed ? `${firstModel} passes, ${model} blocks` : `${firstModel} blocks, ${model} passes`} — the human decides (${q.id})`);
+      deps.ui.progress.warn(
+        `second opinion disagrees on ${doc.name}: ${a.passed ? `${firstModel} passes, ${model} blocks` : `${firstModel} blocks, ${model} passes`} — the human decides (${q.id})`,
+      );
     }
     if (!session.ctx.questions.some((x) => x.id === q.id)) session.ctx.questions.push(q);
     pending.push({ i, second, qid: q.id });

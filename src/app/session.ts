@@ -149,7 +149,13 @@ export class ChainSession {
    * before it: the next call waits for it (`flush`, in the prompt run's beforeCall), and every
    * later effect is preceded by a save that waits for it.
    */
-  async recordCall(step: Step, call: LlmCallResult, messages: unknown[], deps: { prices: PriceTable; config: Config; progress: Progress }, endsStep = false): Promise<void> {
+  async recordCall(
+    step: Step,
+    call: LlmCallResult,
+    messages: unknown[],
+    deps: { prices: PriceTable; config: Config; progress: Progress },
+    endsStep = false,
+  ): Promise<void> {
     const before = this.ctx.cost_tracking;
     const priced = costOfCall(call.usage, call.model, deps.prices);
     const subscription = call.billing === 'subscription';
@@ -175,7 +181,10 @@ export class ChainSession {
     // Only the new call is added while the sum is the one derived here; else all are summed again.
     const t = this.tracked;
     const calls = this.ctx.calls;
-    this.ctx.cost_tracking = t && t.tracking === this.ctx.cost_tracking && t.calls === calls.length - 1 ? extendCostTracking(t.tracking, [record]) : deriveCostTracking(calls);
+    this.ctx.cost_tracking =
+      t && t.tracking === this.ctx.cost_tracking && t.calls === calls.length - 1
+        ? extendCostTracking(t.tracking, [record])
+        : deriveCostTracking(calls);
     this.tracked = { tracking: this.ctx.cost_tracking, calls: calls.length };
     this.ctx.in_flight = [...this.ctx.in_flight.filter((f) => f.step !== step.n), { step: step.n, messages }];
     const saved = this.save();
@@ -183,7 +192,11 @@ export class ChainSession {
     else await saved;
     const after = this.ctx.cost_tracking;
     const u = call.usage;
-    const tokens = u.input_tokens + u.output_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0);
+    const tokens =
+      u.input_tokens +
+      u.output_tokens +
+      (u.cache_creation_input_tokens ?? 0) +
+      (u.cache_read_input_tokens ?? 0);
     const promptTokens = after.input_tokens + after.cache_write_tokens + after.cache_read_tokens;
     deps.progress.call({
       prompt: step.prompt,
@@ -213,7 +226,13 @@ export class ChainSession {
    */
   async endStep(
     step: Step,
-    outcome: { ok: boolean; summary: string; result?: unknown; error?: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
+    outcome: {
+      ok: boolean;
+      summary: string;
+      result?: unknown;
+      error?: string;
+      confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'>;
+    },
   ): Promise<void> {
     const s = this.ctx.steps.find((x) => x.n === step.n)!;
     s.status = outcome.ok ? 'complete' : 'failed';
@@ -225,7 +244,8 @@ export class ChainSession {
     s.confidence_after = this.ctx.confidence_scores.overall;
     // The task's conversation goes on in the next run of its prompt (src/app/taskConversation.ts).
     const conversation = this.ctx.in_flight.find((f) => f.step === step.n)?.messages;
-    if (outcome.ok && conversation && CONTINUED_PROMPTS.has(step.prompt)) this.ctx.task_conversation = { step: step.n, messages: conversation };
+    if (outcome.ok && conversation && CONTINUED_PROMPTS.has(step.prompt))
+      this.ctx.task_conversation = { step: step.n, messages: conversation };
     this.ctx.in_flight = this.ctx.in_flight.filter((f) => f.step !== step.n);
     if (outcome.ok) {
       const record = this.ctx.phase_history.at(-1);

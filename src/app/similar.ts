@@ -33,7 +33,11 @@ const tokenize = (text: string) => text.split(/[\s\p{P}\p{S}]+/u).filter(Boolean
 
 /** The distinct stems of `text` (stop words dropped). */
 export function stemsOf(text: string): Set<string> {
-  return new Set(tokenize(text).map(searchTerm).filter((t): t is string => t !== null));
+  return new Set(
+    tokenize(text)
+      .map(searchTerm)
+      .filter((t): t is string => t !== null),
+  );
 }
 
 /** Whether a query stem and an indexed stem are the same term as MiniSearch matched it (equal, prefix, or one edit in five). */
@@ -42,7 +46,7 @@ function sameTerm(a: string, b: string): boolean {
   if (a.length >= 4 && (b.startsWith(a) || a.startsWith(b))) return true;
   if (a.length < 5 || Math.abs(a.length - b.length) > 1) return false;
   let edits = 0;
-  for (let i = 0, j = 0; i < a.length || j < b.length; ) {
+  for (let i = 0, j = 0; i < a.length || j < b.length;) {
     if (a[i] === b[j]) {
       i++;
       j++;
@@ -63,11 +67,21 @@ function sameTerm(a: string, b: string): boolean {
  * Candidates similar to `task`, best first, with similarity ≥ `min` (0..1). `boosts` weighs
  * fields for ranking; `primary` counts 3 unless given. Returns [] for a task of stop words only.
  */
-export function rankSimilar(task: string, candidates: readonly SimilarCandidate[], opts: { min?: number; boosts?: Record<string, number> } = {}): SimilarHit[] {
+export function rankSimilar(
+  task: string,
+  candidates: readonly SimilarCandidate[],
+  opts: { min?: number; boosts?: Record<string, number> } = {},
+): SimilarHit[] {
   const query = [...stemsOf(task)];
   if (query.length === 0 || candidates.length === 0) return [];
-  const extra = [...new Set(candidates.flatMap((c) => Object.keys(c.fields ?? {})))].filter((f) => f !== 'primary' && f !== 'id');
-  const index = new MiniSearch<Record<string, string>>({ fields: ['primary', ...extra], processTerm: searchTerm, tokenize });
+  const extra = [...new Set(candidates.flatMap((c) => Object.keys(c.fields ?? {})))].filter(
+    (f) => f !== 'primary' && f !== 'id',
+  );
+  const index = new MiniSearch<Record<string, string>>({
+    fields: ['primary', ...extra],
+    processTerm: searchTerm,
+    tokenize,
+  });
   index.addAll(candidates.map((c) => ({ ...(c.fields ?? {}), id: c.id, primary: c.primary })));
   const results = index.search(task, {
     combineWith: 'OR',
@@ -83,7 +97,9 @@ export function rankSimilar(task: string, candidates: readonly SimilarCandidate[
     const matched = new Set(r.queryTerms);
     const q = query.filter((t) => matched.has(t)).length / query.length;
     const primary = [...stemsOf(c.primary)];
-    const d = primary.length ? primary.filter((p) => query.some((t) => sameTerm(t, p))).length / primary.length : 0;
+    const d = primary.length
+      ? primary.filter((p) => query.some((t) => sameTerm(t, p))).length / primary.length
+      : 0;
     const similarity = Math.sqrt(q * d);
     if (similarity >= (opts.min ?? 0)) hits.push({ id: c.id, similarity, score: r.score });
   }

@@ -21,10 +21,19 @@ import { decideStep, promptStep } from './steps.js';
 /** The prompt to run alone, resolved by name or alias. Throws UsageError naming close matches. */
 export function promptToRun(base: Pick<BaseDeps, 'catalog'>, name: string): PromptDoc {
   const doc = base.catalog.get(name);
-  if (doc?.name === 'phase_controller') throw new UsageError('phase_controller is the standing instructions of every call, not a prompt to run', '`claude-exec prompts list` shows the prompts.');
+  if (doc?.name === 'phase_controller')
+    throw new UsageError(
+      'phase_controller is the standing instructions of every call, not a prompt to run',
+      '`claude-exec prompts list` shows the prompts.',
+    );
   if (doc) return doc;
-  const near = searchPrompts(base.catalog, name).slice(0, 3).map((h) => h.doc.name);
-  throw new UsageError(`no prompt named "${name}"`, near.length ? `Did you mean: ${near.join(', ')}?` : '`claude-exec prompts list` shows the prompts.');
+  const near = searchPrompts(base.catalog, name)
+    .slice(0, 3)
+    .map((h) => h.doc.name);
+  throw new UsageError(
+    `no prompt named "${name}"`,
+    near.length ? `Did you mean: ${near.join(', ')}?` : '`claude-exec prompts list` shows the prompts.',
+  );
 }
 
 /** The phase a prompt runs in when run alone: its first declared phase. */
@@ -42,16 +51,38 @@ export interface SinglePromptOutcome extends ChainOutcome {
  * Creates the one-step chain for `name` (focus: what to concentrate on) and runs it. Throws
  * UsageError for an unknown prompt (before anything is created or called).
  */
-export async function runSinglePrompt(name: string, focus: string | undefined, base: BaseDeps, opts: DriveOptions): Promise<SinglePromptOutcome> {
+export async function runSinglePrompt(
+  name: string,
+  focus: string | undefined,
+  base: BaseDeps,
+  opts: DriveOptions,
+): Promise<SinglePromptOutcome> {
   const doc = promptToRun(base, name);
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
   const goal = focus?.trim() ? `${doc.name}: ${focus.trim()}` : `${doc.name}: ${doc.purpose}`;
   const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) => {
-    const ctx = newChainContext({ chainId, chainUid, goal, slug, workspace: path.resolve(base.workspace), model: models.default, models, now: base.clock(), maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd });
-    return { ...ctx, single_prompt: doc.name, current_phase: phaseOf(doc), machine: { ...ctx.machine, phase: phaseOf(doc), focus: focus?.trim() || null } };
+    const ctx = newChainContext({
+      chainId,
+      chainUid,
+      goal,
+      slug,
+      workspace: path.resolve(base.workspace),
+      model: models.default,
+      models,
+      now: base.clock(),
+      maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
+    });
+    return {
+      ...ctx,
+      single_prompt: doc.name,
+      current_phase: phaseOf(doc),
+      machine: { ...ctx.machine, phase: phaseOf(doc), focus: focus?.trim() || null },
+    };
   });
-  base.ui.progress.info(`Chain ${entry.chainId} created for ${doc.name}: ${path.relative(base.workspace, entry.path) || entry.path}`);
+  base.ui.progress.info(
+    `Chain ${entry.chainId} created for ${doc.name}: ${path.relative(base.workspace, entry.path) || entry.path}`,
+  );
   const outcome = await driveEntry(entry, base, { ...opts, maxCostUsd: undefined });
   return withResult(outcome, doc.name);
 }
@@ -59,7 +90,9 @@ export async function runSinglePrompt(name: string, focus: string | undefined, b
 /** The outcome of a one-step chain with its prompt's result. */
 export function withResult(outcome: ChainOutcome, prompt: string): SinglePromptOutcome {
   // The step of this run (an eval's earlier steps may be of the same prompt, in an earlier effect).
-  const step = outcome.ctx.steps.filter((s) => s.prompt === prompt && s.status === 'complete' && s.effect === outcome.ctx.machine.seq).at(-1);
+  const step = outcome.ctx.steps
+    .filter((s) => s.prompt === prompt && s.status === 'complete' && s.effect === outcome.ctx.machine.seq)
+    .at(-1);
   return { ...outcome, prompt, result: (step?.result as Findings | undefined) ?? null };
 }
 

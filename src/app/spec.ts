@@ -17,7 +17,10 @@ import { approvedSolution, currentSolution } from '../memory/fold.js';
 import { describeRun, failureLines, latestBaseline } from './testing.js';
 
 /** config `specs_dir` resolved against the workspace, or null (beside the context file). */
-export function specsDirOf(deps: { config: { specs_dir?: string | undefined }; workspace: string }): string | null {
+export function specsDirOf(deps: {
+  config: { specs_dir?: string | undefined };
+  workspace: string;
+}): string | null {
   return deps.config.specs_dir ? path.resolve(deps.workspace, deps.config.specs_dir) : null;
 }
 
@@ -27,9 +30,15 @@ export function specsDirOf(deps: { config: { specs_dir?: string | undefined }; w
  */
 export function gateNotes(ctx: ChainContext, spec: string | null): string {
   const lines: string[] = [];
-  if (ctx.test_command) lines.push(`Test command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`);
+  if (ctx.test_command)
+    lines.push(`Test command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`);
   const b = latestBaseline(ctx);
-  if (b) lines.push(b.passed ? `Baseline: green before any change — ${describeRun(b)}` : `Baseline: RED before any change — ${describeRun(b)}. Later runs are judged against it, by test name and by build status: only new failures count against this change, and failures already there are not reported as fixed.`);
+  if (b)
+    lines.push(
+      b.passed
+        ? `Baseline: green before any change — ${describeRun(b)}`
+        : `Baseline: RED before any change — ${describeRun(b)}. Later runs are judged against it, by test name and by build status: only new failures count against this change, and failures already there are not reported as fixed.`,
+    );
   if (b && !b.passed) lines.push(...failureLines(b, 5).map((l) => `  ${l}`));
   if (spec) lines.push(`Spec: ${spec}`);
   return lines.length ? `\n\n---\n${lines.map((l) => `- ${l}`).join('\n')}\n` : '';
@@ -52,7 +61,8 @@ export function prPath(spec: string): string {
  */
 export function criteriaNamed(text: string): string[] {
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?:(?<![a-z0-9])|(?<=test))ac[-_ ]?(\d+)(?!\d)/gi)) out.add(`AC${Number(m[1])}`);
+  for (const m of text.matchAll(/(?:(?<![a-z0-9])|(?<=test))ac[-_ ]?(\d+)(?!\d)/gi))
+    out.add(`AC${Number(m[1])}`);
   return [...out];
 }
 
@@ -72,7 +82,8 @@ export interface CriterionCoverage {
   tests: TestEvidence[];
 }
 
-const isGreen = (t: TestRun) => t.verdict === 'green' || t.verdict === 'no-new-failures' || (t.verdict === null && t.passed);
+const isGreen = (t: TestRun) =>
+  t.verdict === 'green' || t.verdict === 'no-new-failures' || (t.verdict === null && t.passed);
 
 /**
  * Pure: the names of the tests a test file declares: `it('…')` / `test('…')` / `describe('…')`
@@ -80,7 +91,10 @@ const isGreen = (t: TestRun) => t.verdict === 'green' || t.verdict === 'no-new-f
  */
 export function testNamesIn(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/\b(?:it|test|describe|context|specify)(?:\.\w+)?\s*\(\s*(['"`])((?:(?!\1).)*)\1/g)) out.push(m[2]!);
+  for (const m of text.matchAll(
+    /\b(?:it|test|describe|context|specify)(?:\.\w+)?\s*\(\s*(['"`])((?:(?!\1).)*)\1/g,
+  ))
+    out.push(m[2]!);
   for (const m of text.matchAll(/^\s*(?:async\s+)?def (test_\w+)/gm)) out.push(m[1]!);
   for (const m of text.matchAll(/^func (Test\w+)\s*\(/gm)) out.push(m[1]!);
   for (const m of text.matchAll(/#\[(?:tokio::)?test\]\s*(?:async\s+)?fn (\w+)/g)) out.push(m[1]!);
@@ -89,8 +103,22 @@ export function testNamesIn(text: string): string[] {
 
 /** Does a runner's failing entry name this test (or the file it is in, when the whole file failed)? */
 function failedHere(entry: string, test: string, file: string | null): boolean {
-  if (entry === test || entry.endsWith(` ${test}`) || entry.endsWith(`::${test}`) || entry.endsWith(`> ${test}`) || entry.endsWith(`› ${test}`) || entry.endsWith(`.${test}`)) return true;
-  return file !== null && (entry === file || entry.endsWith(`/${file}`) || entry.startsWith(`${file}::`) || entry.startsWith(`${file} `));
+  if (
+    entry === test ||
+    entry.endsWith(` ${test}`) ||
+    entry.endsWith(`::${test}`) ||
+    entry.endsWith(`> ${test}`) ||
+    entry.endsWith(`› ${test}`) ||
+    entry.endsWith(`.${test}`)
+  )
+    return true;
+  return (
+    file !== null &&
+    (entry === file ||
+      entry.endsWith(`/${file}`) ||
+      entry.startsWith(`${file}::`) ||
+      entry.startsWith(`${file} `))
+  );
 }
 
 /** A run's red names: its failing tests and the units (a test file, a package) that did not build. */
@@ -103,20 +131,40 @@ const redNames = (run: TestRun) => [...run.failing, ...run.broken];
  * not build or collect), and the
  * first later run judged green (or without new failures) where it no longer failed.
  */
-export function coverage(ctx: Pick<ChainContext, 'requirements' | 'test_runs'>, testFiles: Record<string, string> = {}): CriterionCoverage[] {
+export function coverage(
+  ctx: Pick<ChainContext, 'requirements' | 'test_runs'>,
+  testFiles: Record<string, string> = {},
+): CriterionCoverage[] {
   const runs = ctx.test_runs;
   const declared: Array<{ test: string; file: string | null }> = [];
-  for (const [file, text] of Object.entries(testFiles)) for (const test of testNamesIn(text)) declared.push({ test, file });
+  for (const [file, text] of Object.entries(testFiles))
+    for (const test of testNamesIn(text)) declared.push({ test, file });
   for (const run of runs) {
-    for (const name of redNames(run)) if (!declared.some((d) => failedHere(name, d.test, d.file))) declared.push({ test: name, file: null });
+    for (const name of redNames(run))
+      if (!declared.some((d) => failedHere(name, d.test, d.file))) declared.push({ test: name, file: null });
   }
   return ctx.requirements.map((r: Requirement) => {
     const tests: TestEvidence[] = [];
     for (const d of declared) {
       if (!criteriaNamed(d.test).includes(r.id)) continue;
-      const red = runs.findIndex((run) => run.expect === 'red' && redNames(run).some((f) => failedHere(f, d.test, d.file)));
-      const green = red < 0 ? -1 : runs.findIndex((run, i) => i > red && run.expect === 'green' && isGreen(run) && !redNames(run).some((f) => failedHere(f, d.test, d.file)));
-      tests.push({ test: d.file ? `${d.test} (${d.file})` : d.test, red: red >= 0 ? red + 1 : null, green: green >= 0 ? green + 1 : null });
+      const red = runs.findIndex(
+        (run) => run.expect === 'red' && redNames(run).some((f) => failedHere(f, d.test, d.file)),
+      );
+      const green =
+        red < 0
+          ? -1
+          : runs.findIndex(
+              (run, i) =>
+                i > red &&
+                run.expect === 'green' &&
+                isGreen(run) &&
+                !redNames(run).some((f) => failedHere(f, d.test, d.file)),
+            );
+      tests.push({
+        test: d.file ? `${d.test} (${d.file})` : d.test,
+        red: red >= 0 ? red + 1 : null,
+        green: green >= 0 ? green + 1 : null,
+      });
     }
     return { id: r.id, text: r.text, tests };
   });
@@ -146,7 +194,10 @@ function gateNote(notes: string[], names: string[]): Pick<ChecklistItem, 'status
     const m = /^\s*([\w /-]+?)\s*:\s*(PASS|FAIL|N\/A|WARN)\b\s*[-–—:]?\s*(.*)$/i.exec(n);
     if (!m || !names.includes(m[1]!.toLowerCase())) continue;
     const s = m[2]!.toUpperCase();
-    return { status: s === 'PASS' ? 'pass' : s === 'FAIL' ? 'fail' : s === 'WARN' ? 'warn' : 'n/a', detail: m[3]!.trim() || s };
+    return {
+      status: s === 'PASS' ? 'pass' : s === 'FAIL' ? 'fail' : s === 'WARN' ? 'warn' : 'n/a',
+      detail: m[3]!.trim() || s,
+    };
   }
   return null;
 }
@@ -163,25 +214,50 @@ export function readiness(ctx: ChainContext): Readiness {
   if (!last) items.push({ item: 'tests', status: 'unknown', detail: 'no test run after implementation' });
   else {
     const status = last.verdict === 'green' ? 'pass' : last.verdict === 'no-new-failures' ? 'warn' : 'fail';
-    const pre = last.verdict === 'no-new-failures' ? ` — ${[last.failing.length ? `${last.failing.length} failing` : '', last.broken.length ? `${last.broken.length} not building` : ''].filter(Boolean).join(' and ')} already in the baseline, not fixed by this change` : '';
-    items.push({ item: 'tests', status, detail: `${last.argv.join(' ')}: ${describeRun(last)}${pre}${baseline && !baseline.passed ? ` (baseline: ${describeRun(baseline)})` : ''}` });
+    const pre =
+      last.verdict === 'no-new-failures'
+        ? ` — ${[last.failing.length ? `${last.failing.length} failing` : '', last.broken.length ? `${last.broken.length} not building` : ''].filter(Boolean).join(' and ')} already in the baseline, not fixed by this change`
+        : '';
+    items.push({
+      item: 'tests',
+      status,
+      detail: `${last.argv.join(' ')}: ${describeRun(last)}${pre}${baseline && !baseline.passed ? ` (baseline: ${describeRun(baseline)})` : ''}`,
+    });
   }
   const deploy = lastStep(ctx, 'deployment_checker');
   const df = deploy ? findingsOf(deploy) : null;
   const notes = df?.verdict?.notes ?? [];
   const fromNotes = (item: ChecklistItem['item'], names: string[]) => {
     const got = gateNote(notes, names);
-    items.push({ item, ...(got ?? { status: 'unknown' as const, detail: deploy ? 'not assessed by deployment_checker' : 'deployment_checker has not run' }) });
+    items.push({
+      item,
+      ...(got ?? {
+        status: 'unknown' as const,
+        detail: deploy ? 'not assessed by deployment_checker' : 'deployment_checker has not run',
+      }),
+    });
   };
   fromNotes('breaking changes', ['breaking changes', 'breaking change', 'breaking']);
   fromNotes('migration plan', ['migration plan', 'migrations', 'migration']);
   fromNotes('feature flag', ['feature flag', 'feature flags', 'flag']);
   const sec = lastStep(ctx, 'security_scanner');
   const sv = sec ? findingsOf(sec)?.verdict : undefined;
-  items.push(sv ? { item: 'security', status: sv.passed ? 'pass' : 'fail', detail: sv.passed ? (sv.notes?.[0] ?? 'security_scanner found no blocking issue') : sv.blocking_issues.join('; ') } : { item: 'security', status: 'unknown', detail: 'security_scanner has not run' });
+  items.push(
+    sv
+      ? {
+          item: 'security',
+          status: sv.passed ? 'pass' : 'fail',
+          detail: sv.passed
+            ? (sv.notes?.[0] ?? 'security_scanner found no blocking issue')
+            : sv.blocking_issues.join('; '),
+        }
+      : { item: 'security', status: 'unknown', detail: 'security_scanner has not run' },
+  );
   const blocking = df?.verdict?.blocking_issues ?? [];
   // The model's "passed" is not the last word: a blocking issue or a failed check overrules it.
-  const passed = df?.verdict ? df.verdict.passed && blocking.length === 0 && !items.some((i) => i.status === 'fail') : null;
+  const passed = df?.verdict
+    ? df.verdict.passed && blocking.length === 0 && !items.some((i) => i.status === 'fail')
+    : null;
   return { passed, items, blocking };
 }
 
@@ -192,11 +268,24 @@ export function readiness(ctx: ChainContext): Readiness {
  */
 export function readinessVerdict(r: Readiness, upper = true): string {
   const unknown = r.items.filter((i) => i.status === 'unknown').map((i) => i.item);
-  const text = r.passed === null ? 'not assessed' : !r.passed ? 'NOT READY' : unknown.length ? `READY (unconfirmed: ${unknown.join(', ')} not assessed)` : 'READY';
+  const text =
+    r.passed === null
+      ? 'not assessed'
+      : !r.passed
+        ? 'NOT READY'
+        : unknown.length
+          ? `READY (unconfirmed: ${unknown.join(', ')} not assessed)`
+          : 'READY';
   return upper || r.passed === null ? text : text.replace(/^NOT READY|^READY/, (m) => m.toLowerCase());
 }
 
-const MARK: Record<ChecklistItem['status'], string> = { pass: '[x]', fail: '[ ]', warn: '[~]', 'n/a': '[-]', unknown: '[?]' };
+const MARK: Record<ChecklistItem['status'], string> = {
+  pass: '[x]',
+  fail: '[ ]',
+  warn: '[~]',
+  'n/a': '[-]',
+  unknown: '[?]',
+};
 
 /** Pure: the checklist as Markdown/terminal lines (`- [x] tests: …`). */
 export function checklistLines(r: Readiness): string[] {
@@ -204,7 +293,8 @@ export function checklistLines(r: Readiness): string[] {
 }
 
 function runLine(t: TestRun, i: number): string {
-  const when = t.expect === 'baseline' ? 'baseline' : t.expect === 'red' ? 'red run' : `iteration ${t.iteration}`;
+  const when =
+    t.expect === 'baseline' ? 'baseline' : t.expect === 'red' ? 'red run' : `iteration ${t.iteration}`;
   return `| ${i + 1} | ${t.at} | ${when} | ${t.exit_code ?? '—'} | ${t.duration_ms ?? '—'} | ${describeRun(t).replace(/\|/g, '\\|')} |`;
 }
 
@@ -218,10 +308,17 @@ function evidence(e: TestEvidence): string {
  * Pure: the spec document. `testFiles` (path → text) are the chain's test files, for criteria
  * named in them; `opts.final` adds the readiness report.
  */
-export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> = {}, opts: { final?: boolean } = {}): string {
+export function renderSpec(
+  ctx: ChainContext,
+  testFiles: Record<string, string> = {},
+  opts: { final?: boolean } = {},
+): string {
   const out: string[] = [];
   out.push(`# Spec: ${ctx.goal}`, '');
-  out.push(`Chain ${ctx.chain_id} · status ${ctx.status} · phase ${ctx.current_phase} · updated ${ctx.updated_at}`, '');
+  out.push(
+    `Chain ${ctx.chain_id} · status ${ctx.status} · phase ${ctx.current_phase} · updated ${ctx.updated_at}`,
+    '',
+  );
   out.push('## Goal', '', ctx.goal, '');
   const implementing = ctx.test_runs.some((t) => t.expect !== 'baseline');
   const cov = coverage(ctx, testFiles);
@@ -237,9 +334,13 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
   out.push('');
   const answered = ctx.questions.filter((q) => q.answer !== null);
   out.push('## Answers and assumptions', '');
-  for (const q of answered) out.push(`- ${q.question} → **${q.answer}**${q.answered_by === 'assumed' ? ' (proposed default, assumed)' : ''}`);
+  for (const q of answered)
+    out.push(
+      `- ${q.question} → **${q.answer}**${q.answered_by === 'assumed' ? ' (proposed default, assumed)' : ''}`,
+    );
   // An accepted default is listed once, with its question.
-  for (const a of ctx.assumptions) if (!answered.some((q) => a.startsWith(`${q.question} → `))) out.push(`- Assumption: ${a}`);
+  for (const a of ctx.assumptions)
+    if (!answered.some((q) => a.startsWith(`${q.question} → `))) out.push(`- Assumption: ${a}`);
   if (!answered.length && !ctx.assumptions.length) out.push('_None._');
   out.push('');
   out.push('## Decisions', '');
@@ -257,16 +358,26 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
   out.push('');
   if (sol?.implementation_plan) out.push('## Implementation plan', '', sol.implementation_plan.trim(), '');
   out.push('## Tests', '');
-  if (ctx.test_command) out.push(`Command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`, '');
+  if (ctx.test_command)
+    out.push(`Command: \`${ctx.test_command.argv.join(' ')}\` (from ${ctx.test_command.source})`, '');
   const baseline = latestBaseline(ctx);
-  if (baseline) out.push(`Baseline before any change: ${describeRun(baseline)}${baseline.passed ? '' : ' — later runs are judged against it'}`, '');
+  if (baseline)
+    out.push(
+      `Baseline before any change: ${describeRun(baseline)}${baseline.passed ? '' : ' — later runs are judged against it'}`,
+      '',
+    );
   if (ctx.test_runs.length) {
     out.push('| # | at | run | exit | ms | result |', '|---|---|---|---|---|---|');
     ctx.test_runs.forEach((t, i) => out.push(runLine(t, i)));
     out.push('');
     const last = ctx.test_runs.at(-1)!;
     if (!last.passed && last.failures.length) {
-      out.push(`### Failures of the last run (run ${ctx.test_runs.length})`, '', ...failureLines(last).map((l) => `- ${l.replace(/\|/g, '\\|')}`), '');
+      out.push(
+        `### Failures of the last run (run ${ctx.test_runs.length})`,
+        '',
+        ...failureLines(last).map((l) => `- ${l.replace(/\|/g, '\\|')}`),
+        '',
+      );
     }
   }
   if (opts.final) {
@@ -275,7 +386,10 @@ export function renderSpec(ctx: ChainContext, testFiles: Record<string, string> 
     out.push(`Verdict: ${readinessVerdict(r, false)}`, '', ...checklistLines(r), '');
     for (const b of r.blocking) out.push(`- Blocking: ${b}`);
     ctx.test_runs.forEach((t, i) => {
-      if (t.verdict === 'unexpected-green') out.push(`- ⚠ The new tests passed before any implementation (run ${i + 1}): they may not pin the criteria.`);
+      if (t.verdict === 'unexpected-green')
+        out.push(
+          `- ⚠ The new tests passed before any implementation (run ${i + 1}): they may not pin the criteria.`,
+        );
     });
     const uncovered = cov.filter((c) => c.tests.length === 0).map((c) => c.id);
     if (uncovered.length) out.push(`- ⚠ Criteria without a test: ${uncovered.join(', ')}`);
@@ -310,7 +424,12 @@ export function prDescription(ctx: ChainContext): string | null {
  * Writes the spec (and at the end the PR description) durably; returns the spec's path.
  * Throws what the write throws (a FileSystemError).
  */
-export async function writeSpecFiles(ctx: ChainContext, contextFile: string, specsDir: string | null, opts: { final?: boolean } = {}): Promise<{ spec: string; pr: string | null }> {
+export async function writeSpecFiles(
+  ctx: ChainContext,
+  contextFile: string,
+  specsDir: string | null,
+  opts: { final?: boolean } = {},
+): Promise<{ spec: string; pr: string | null }> {
   const spec = specPath(contextFile, specsDir);
   if (specsDir) mkdirSync(specsDir, { recursive: true });
   // The chain's driver (the only writer of its spec) removes what a killed run left half-written.

@@ -60,16 +60,24 @@ export function topoOrder<T extends { key: string; depends_on: string[] }>(plan:
 }
 
 /** Problems of a proposed split: duplicate keys, unknown or own dependencies, a cycle, an unknown workflow. Pure. */
-export function planProblems(plan: readonly Proposed[], workflows: readonly string[]): { path: (string | number)[]; message: string }[] {
+export function planProblems(
+  plan: readonly Proposed[],
+  workflows: readonly string[],
+): { path: (string | number)[]; message: string }[] {
   const out: { path: (string | number)[]; message: string }[] = [];
   const keys = plan.map((p) => p.key);
   plan.forEach((p, i) => {
-    if (keys.indexOf(p.key) !== i) out.push({ path: [i, 'key'], message: `"${p.key}" is the key of another sub-chain` });
+    if (keys.indexOf(p.key) !== i)
+      out.push({ path: [i, 'key'], message: `"${p.key}" is the key of another sub-chain` });
     for (const d of p.depends_on) {
       if (d === p.key) out.push({ path: [i, 'depends_on'], message: 'a sub-chain cannot depend on itself' });
       else if (!keys.includes(d)) out.push({ path: [i, 'depends_on'], message: `no sub-chain "${d}"` });
     }
-    if (p.workflow && !workflows.includes(p.workflow)) out.push({ path: [i, 'workflow'], message: `no workflow "${p.workflow}" (one of ${workflows.join(', ')})` });
+    if (p.workflow && !workflows.includes(p.workflow))
+      out.push({
+        path: [i, 'workflow'],
+        message: `no workflow "${p.workflow}" (one of ${workflows.join(', ')})`,
+      });
   });
   if (!out.length && !topoOrder(plan)) out.push({ path: [], message: 'the dependencies form a cycle' });
   return out;
@@ -79,44 +87,72 @@ export function planProblems(plan: readonly Proposed[], workflows: readonly stri
 function splitTool(workflows: string[]): ResultToolSpec<Findings & { subchains: Proposed[] }> {
   return {
     ...FINDINGS_TOOL,
-    schema: FindingsSchema.extend({ subchains: z.array(ProposedSchema).min(2).max(MAX_SUBCHAINS).describe('--split: the sub-chains to run, with their dependencies') }).superRefine((v, zctx) => {
-      for (const p of planProblems(v.subchains, workflows)) zctx.addIssue({ code: 'custom', path: ['subchains', ...p.path], message: p.message });
+    schema: FindingsSchema.extend({
+      subchains: z
+        .array(ProposedSchema)
+        .min(2)
+        .max(MAX_SUBCHAINS)
+        .describe('--split: the sub-chains to run, with their dependencies'),
+    }).superRefine((v, zctx) => {
+      for (const p of planProblems(v.subchains, workflows))
+        zctx.addIssue({ code: 'custom', path: ['subchains', ...p.path], message: p.message });
     }),
   } as ResultToolSpec<Findings & { subchains: Proposed[] }>;
 }
 
 /** The plan as presented at the gate (markdown). */
 export function renderPlan(goal: string, plan: readonly SubChainPlan[], maxConcurrency: number): string {
-  const lines = [`Split of: ${goal}`, '', `${plan.length} sub-chains, at most ${maxConcurrency} at once; each works in its own git worktree and ends with a patch (\`claude-exec apply ID\`).`, ''];
+  const lines = [
+    `Split of: ${goal}`,
+    '',
+    `${plan.length} sub-chains, at most ${maxConcurrency} at once; each works in its own git worktree and ends with a patch (\`claude-exec apply ID\`).`,
+    '',
+  ];
   for (const p of plan) {
-    lines.push(`- **${p.key}**${p.workflow ? ` (${p.workflow})` : ''}: ${p.goal}${p.depends_on.length ? ` — after ${p.depends_on.join(', ')}` : ' — starts now'}${p.writes_code ? '' : ' — no code changes'}`);
+    lines.push(
+      `- **${p.key}**${p.workflow ? ` (${p.workflow})` : ''}: ${p.goal}${p.depends_on.length ? ` — after ${p.depends_on.join(', ')}` : ' — starts now'}${p.writes_code ? '' : ' — no code changes'}`,
+    );
   }
   return lines.join('\n');
 }
 
-
 /** Throws UsageError unless `root` is a git work tree with a commit (sub-chains work in worktrees of it). */
 export async function requireGitRepo(root: string): Promise<void> {
   const r = await git(root, ['rev-parse', '--verify', 'HEAD']);
-  if (r.exitCode !== 0) throw new UsageError('--split needs a git repository with a commit: sub-chains work in git worktrees of it', 'Run `git init && git add -A && git commit -m init` first, or run the task without --split.');
+  if (r.exitCode !== 0)
+    throw new UsageError(
+      '--split needs a git repository with a commit: sub-chains work in git worktrees of it',
+      'Run `git init && git add -A && git commit -m init` first, or run the task without --split.',
+    );
 }
 
 /** Where sub-chain `chainId`'s worktree lives; the `.claude-exec/` folder ignores itself in git. */
 async function worktreePath(root: string, chainId: string): Promise<string> {
   const dir = path.join(root, '.claude-exec');
   await mkdir(path.join(dir, 'worktrees'), { recursive: true });
-  if (!existsSync(path.join(dir, '.gitignore'))) await writeFile(path.join(dir, '.gitignore'), '# claude-exec sub-chain worktrees (--split)\n*\n');
+  if (!existsSync(path.join(dir, '.gitignore')))
+    await writeFile(path.join(dir, '.gitignore'), '# claude-exec sub-chain worktrees (--split)\n*\n');
   return path.join(dir, 'worktrees', `chain-${chainId}`);
 }
 
-const COMMITTER = ['-c', 'user.name=claude-exec', '-c', 'user.email=claude-exec@localhost', '-c', 'commit.gpgsign=false'];
+const COMMITTER = [
+  '-c',
+  'user.name=claude-exec',
+  '-c',
+  'user.email=claude-exec@localhost',
+  '-c',
+  'commit.gpgsign=false',
+];
 
 /**
  * Creates the worktree of `child` (branch `claude-exec/chain-<parent>-<child>` from HEAD) with the
  * patches of what it depends on applied and committed, so its own patch is taken against that
  * commit. The workspace's node_modules is linked in when the worktree has none, so tests run.
  */
-async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promise<NonNullable<ChainContext['sub']>> {
+async function prepareWorktree(
+  child: ChainContext,
+  deps: ChainContext[],
+): Promise<NonNullable<ChainContext['sub']>> {
   const sub = child.sub!;
   const wt = await worktreePath(sub.root, child.chain_id);
   const branch = `claude-exec/chain-${child.parent}-${child.chain_id}`;
@@ -128,27 +164,50 @@ async function prepareWorktree(child: ChainContext, deps: ChainContext[]): Promi
   }
   {
     const add = await git(sub.root, ['worktree', 'add', '-q', '-B', branch, wt, 'HEAD']);
-    if (add.exitCode !== 0) throw new ClaudeExecError(`cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`, 1);
+    if (add.exitCode !== 0)
+      throw new ClaudeExecError(
+        `cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`,
+        1,
+      );
     const inWt = await worktreeGit(wt, sub.root);
     const withChanges: ChainContext[] = [];
     for (const d of deps) if (d.sub?.patch && !(await isEmptyPatch(d.sub.patch))) withChanges.push(d);
     for (const d of withChanges) {
       const r = await inWt(['apply', '--index', d.sub!.patch!]);
-      if (r.exitCode !== 0) throw new ClaudeExecError(`the patch of chain ${d.chain_id} does not apply in the worktree of chain ${child.chain_id}: ${String(r.stderr).trim()}`, 1);
+      if (r.exitCode !== 0)
+        throw new ClaudeExecError(
+          `the patch of chain ${d.chain_id} does not apply in the worktree of chain ${child.chain_id}: ${String(r.stderr).trim()}`,
+          1,
+        );
     }
     if (withChanges.length) {
-      const c = await inWt([...COMMITTER, 'commit', '-q', '--no-verify', '-m', `claude-exec: changes of chains ${deps.map((d) => d.chain_id).join(', ')}`]);
-      if (c.exitCode !== 0) throw new ClaudeExecError(`cannot commit the dependencies in the worktree of chain ${child.chain_id}: ${String(c.stderr).trim()}`, 1);
+      const c = await inWt([
+        ...COMMITTER,
+        'commit',
+        '-q',
+        '--no-verify',
+        '-m',
+        `claude-exec: changes of chains ${deps.map((d) => d.chain_id).join(', ')}`,
+      ]);
+      if (c.exitCode !== 0)
+        throw new ClaudeExecError(
+          `cannot commit the dependencies in the worktree of chain ${child.chain_id}: ${String(c.stderr).trim()}`,
+          1,
+        );
     }
   }
   const modules = path.join(sub.root, 'node_modules');
-  if (existsSync(modules) && !existsSync(path.join(wt, 'node_modules'))) await symlink(modules, path.join(wt, 'node_modules'), 'dir');
+  if (existsSync(modules) && !existsSync(path.join(wt, 'node_modules')))
+    await symlink(modules, path.join(wt, 'node_modules'), 'dir');
   const base = String((await (await worktreeGit(wt, sub.root))(['rev-parse', 'HEAD'])).stdout).trim();
   return { ...sub, worktree: wt, branch, base_commit: sub.base_commit ?? base };
 }
 
 /** Stages everything in worktree `wt`; a stale index.lock (a git killed with us; we hold the chain's lock) is removed once. */
-async function stageAll(inWt: (args: readonly string[]) => Promise<GitResult>, chainId: string): Promise<void> {
+async function stageAll(
+  inWt: (args: readonly string[]) => Promise<GitResult>,
+  chainId: string,
+): Promise<void> {
   const args = ['add', '-A', '--', '.', ':(exclude)node_modules'];
   let add = await inWt(args);
   if (add.exitCode !== 0 && /index\.lock/.test(String(add.stderr))) {
@@ -173,7 +232,11 @@ async function writePatch(child: ChainContext, file: string): Promise<string | n
   const inWt = await worktreeGit(sub.worktree, sub.root);
   await stageAll(inWt, child.chain_id);
   const diff = await inWt(['diff', '--cached', '--binary', sub.base_commit]);
-  if (diff.exitCode !== 0) throw new ClaudeExecError(`cannot take the patch of chain ${child.chain_id}: ${String(diff.stderr).trim()}`, 1);
+  if (diff.exitCode !== 0)
+    throw new ClaudeExecError(
+      `cannot take the patch of chain ${child.chain_id}: ${String(diff.stderr).trim()}`,
+      1,
+    );
   const text = String(diff.stdout);
   const patch = file.replace(/\.json$/, '.patch');
   await writeFileDurable(patch, !text.trim() ? '' : text.endsWith('\n') ? text : `${text}\n`);
@@ -185,7 +248,11 @@ export async function isEmptyPatch(patch: string): Promise<boolean> {
   try {
     return !(await readFile(patch, 'utf8')).trim();
   } catch (err) {
-    throw new ClaudeExecError(`the patch file ${patch} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 1, 'Nothing was applied. `claude-exec resume` of the split takes missing patches again.');
+    throw new ClaudeExecError(
+      `the patch file ${patch} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      1,
+      'Nothing was applied. `claude-exec resume` of the split takes missing patches again.',
+    );
   }
 }
 
@@ -209,7 +276,12 @@ async function createChildren(session: ChainSession, base: BaseDeps, opts: Drive
   const { workflowForChain } = await import('./workflows.js');
   for (const item of plan) {
     if (item.chain_id) continue;
-    const workflow = await workflowForChain(ctx.workspace, base.catalog, item.workflow ?? undefined, base.trusted);
+    const workflow = await workflowForChain(
+      ctx.workspace,
+      base.catalog,
+      item.workflow ?? undefined,
+      base.trusted,
+    );
     const goal = `${item.goal}\n\n(Part "${item.key}" of chain ${ctx.chain_id}: ${ctx.goal})`;
     const entry = await createChain(opts.contextsDir, item.goal, base.clock(), (chainId, chainUid, slug) =>
       newChainContext({
@@ -224,7 +296,15 @@ async function createChildren(session: ChainSession, base: BaseDeps, opts: Drive
         maxCostUsd: ctx.max_cost_usd,
         workflow,
         parent: ctx.chain_id,
-        sub: { key: item.key, depends_on: item.depends_on, root: ctx.workspace, worktree: null, branch: null, base_commit: null, patch: null },
+        sub: {
+          key: item.key,
+          depends_on: item.depends_on,
+          root: ctx.workspace,
+          worktree: null,
+          branch: null,
+          base_commit: null,
+          patch: null,
+        },
       }),
     );
     item.chain_id = entry.chainId;
@@ -238,7 +318,12 @@ async function createChildren(session: ChainSession, base: BaseDeps, opts: Drive
  * Drives the parent of a split: plan, gate, sub-chains. Returns the parent's final status; throws
  * (after saving) the error of a sub-chain that stopped the family: awaiting input, budget, API.
  */
-export async function driveSplit(session: ChainSession, deps: DriveDeps, base: BaseDeps, opts: DriveOptions): Promise<DriveOutcome> {
+export async function driveSplit(
+  session: ChainSession,
+  deps: DriveDeps,
+  base: BaseDeps,
+  opts: DriveOptions,
+): Promise<DriveOutcome> {
   const { driveEntry } = await import('./chain.js');
   // session.ctx is replaced when a step's result is folded in: always read it afresh.
   const c = () => session.ctx;
@@ -251,9 +336,16 @@ export async function driveSplit(session: ChainSession, deps: DriveDeps, base: B
     if (!split().plan) {
       if (!c().phase_history.length) session.enterPhase('uncertainty-analysis');
       const { openWorkflows } = await import('./workflows.js');
-      const names = (await openWorkflows(c().workspace, deps.catalog, { workspaceLayer: deps.trusted })).workflows.map((w) => w.name);
+      const names = (
+        await openWorkflows(c().workspace, deps.catalog, { workspaceLayer: deps.trusted })
+      ).workflows.map((w) => w.name);
       const focus = `Split this task into 2-${MAX_SUBCHAINS} sub-chains that can run in parallel (at most ${split().max_concurrency} at once), and record them in \`subchains\`.`;
-      const found = (await promptStep(session, deps, { name: 'parallel_work_planner', focus, as_phase: 'uncertainty-analysis' }, splitTool(names) as unknown as ResultToolSpec<Findings>)) as Findings & { subchains: Proposed[] };
+      const found = (await promptStep(
+        session,
+        deps,
+        { name: 'parallel_work_planner', focus, as_phase: 'uncertainty-analysis' },
+        splitTool(names) as unknown as ResultToolSpec<Findings>,
+      )) as Findings & { subchains: Proposed[] };
       split().plan = found.subchains.map((p) => ({ ...p, chain_id: null }));
       await session.save();
     }
@@ -262,14 +354,22 @@ export async function driveSplit(session: ChainSession, deps: DriveDeps, base: B
       session.enterPhase('solution-approval');
       c().solution = renderPlan(c().goal, split().plan!, split().max_concurrency);
       const answer = await approvalGate(session, deps);
-      if (answer.response !== 'approved') return await finish(session, 'failed', `the split was not approved (${answer.response}${'note' in answer && answer.note ? `: ${answer.note}` : ''})`);
+      if (answer.response !== 'approved')
+        return await finish(
+          session,
+          'failed',
+          `the split was not approved (${answer.response}${'note' in answer && answer.note ? `: ${answer.note}` : ''})`,
+        );
       split().approved = true;
       await session.save();
     }
     await createChildren(session, base, opts);
     const outcomes = await runFamily(session, base, opts, driveEntry);
     const plan = split().plan!;
-    const states = plan.map((p) => ({ p, status: outcomes.get(p.key)?.ctx.status ?? `not started (waits for ${p.depends_on.join(', ')})` }));
+    const states = plan.map((p) => ({
+      p,
+      status: outcomes.get(p.key)?.ctx.status ?? `not started (waits for ${p.depends_on.join(', ')})`,
+    }));
     if (states.every((s) => s.status === 'complete')) {
       session.exitPhase('every sub-chain complete');
       return await finish(session, 'complete', null);
@@ -278,7 +378,12 @@ export async function driveSplit(session: ChainSession, deps: DriveDeps, base: B
     const summary = states.map((s) => `${s.p.chain_id} ${s.p.key}: ${s.status}`).join('; ');
     if (!stoppedBy?.error) return await finish(session, 'failed', `sub-chains: ${summary}`);
     // A sub-chain waits for a human, ran out of budget or failed: the parent says which, and why.
-    c().status = stoppedBy.ctx.status === 'awaiting-input' ? 'awaiting-input' : stoppedBy.ctx.status === 'budget-exceeded' ? 'budget-exceeded' : 'failed';
+    c().status =
+      stoppedBy.ctx.status === 'awaiting-input'
+        ? 'awaiting-input'
+        : stoppedBy.ctx.status === 'budget-exceeded'
+          ? 'budget-exceeded'
+          : 'failed';
     c().error = `sub-chains: ${summary}`;
     familyStop = new ClaudeExecError(
       `sub-chain ${stoppedBy.ctx.chain_id} stopped: ${stoppedBy.error.message} (${summary})`,
@@ -295,7 +400,12 @@ export async function driveSplit(session: ChainSession, deps: DriveDeps, base: B
 type DriveEntryFn = (entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions) => Promise<ChainOutcome>;
 
 /** Runs the sub-chains: ready ones (their dependencies complete) concurrently up to max_concurrency. */
-async function runFamily(session: ChainSession, base: BaseDeps, opts: DriveOptions, driveEntry: DriveEntryFn): Promise<Map<string, ChainOutcome>> {
+async function runFamily(
+  session: ChainSession,
+  base: BaseDeps,
+  opts: DriveOptions,
+  driveEntry: DriveEntryFn,
+): Promise<Map<string, ChainOutcome>> {
   const ctx = session.ctx;
   const plan = ctx.split!.plan!;
   const order = topoOrder(plan)!;
@@ -312,44 +422,73 @@ async function runFamily(session: ChainSession, base: BaseDeps, opts: DriveOptio
     if (child.status === 'complete') outcomes.set(p.key, { ctx: child, file: entry.path });
   }
   const limit = ctx.max_cost_usd;
-  const family = limit === null ? null : new FamilyBudget(limit, [...children.values()].reduce((sum, c) => sum + c.cost_tracking.estimated_cost, 0));
+  const family =
+    limit === null
+      ? null
+      : new FamilyBudget(
+          limit,
+          [...children.values()].reduce((sum, c) => sum + c.cost_tracking.estimated_cost, 0),
+        );
   if (family) {
     family.live.add(session);
     session.family = family;
   }
   const running = new Map<string, Promise<void>>();
   const complete = (key: string) => outcomes.get(key)?.ctx.status === 'complete';
-  const startable = (p: SubChainPlan) => !outcomes.has(p.key) && !running.has(p.key) && p.depends_on.every(complete);
+  const startable = (p: SubChainPlan) =>
+    !outcomes.has(p.key) && !running.has(p.key) && p.depends_on.every(complete);
   const run = async (p: SubChainPlan) => {
     const entry = files.get(p.key)!;
     const file = entry.path;
     try {
       let child = await readChainFile(file);
       if (!child.sub?.worktree) {
-        child.sub = await prepareWorktree(child, p.depends_on.map((k) => outcomes.get(k)!.ctx));
+        child.sub = await prepareWorktree(
+          child,
+          p.depends_on.map((k) => outcomes.get(k)!.ctx),
+        );
         child.workspace = child.sub.worktree!;
         await saveChain(file, child);
       }
       if (family) family.settledUsd -= child.cost_tracking.estimated_cost;
-      const out = await driveEntry(entry, base, { ...opts, until: undefined, maxCostUsd: undefined, family: family ?? undefined });
+      const out = await driveEntry(entry, base, {
+        ...opts,
+        until: undefined,
+        maxCostUsd: undefined,
+        family: family ?? undefined,
+      });
       child = out.ctx;
       if (child.status === 'complete') {
         child = await retakePatch(await readChainFile(file), file);
         const patch = child.sub!.patch;
-        base.ui.progress.info(`  sub-chain ${child.chain_id} (${p.key}) complete${patch && !(await isEmptyPatch(patch)) ? `: patch ${path.relative(ctx.workspace, patch)}` : ', no changes'}`);
+        base.ui.progress.info(
+          `  sub-chain ${child.chain_id} (${p.key}) complete${patch && !(await isEmptyPatch(patch)) ? `: patch ${path.relative(ctx.workspace, patch)}` : ', no changes'}`,
+        );
       }
       outcomes.set(p.key, { ...out, ctx: child });
     } catch (err) {
-      const e = err instanceof ClaudeExecError ? err : new ClaudeExecError(String((err as Error)?.message ?? err), 1);
+      const e =
+        err instanceof ClaudeExecError ? err : new ClaudeExecError(String((err as Error)?.message ?? err), 1);
       const child = await readChainFile(file).catch(() => children.get(p.key)!);
       // A sub-chain whose patch could not be taken is not done: nothing may build on it, and the family is not complete.
-      outcomes.set(p.key, { ctx: { ...child, status: child.status === 'running' || missingPatch(child) ? 'failed' : child.status }, file, error: e });
+      outcomes.set(p.key, {
+        ctx: {
+          ...child,
+          status: child.status === 'running' || missingPatch(child) ? 'failed' : child.status,
+        },
+        file,
+        error: e,
+      });
     }
   };
   for (;;) {
     for (const p of order) {
       if (running.size >= ctx.split!.max_concurrency) break;
-      if (startable(p)) running.set(p.key, run(p).finally(() => running.delete(p.key)));
+      if (startable(p))
+        running.set(
+          p.key,
+          run(p).finally(() => running.delete(p.key)),
+        );
     }
     if (running.size === 0) break;
     await Promise.race(running.values());

@@ -29,22 +29,43 @@ export async function runStep<T>(
   deps: DriveDeps,
   run: PromptRun,
   tool: ResultToolSpec<T> | undefined,
-  fold: (value: T, step: Step) => { summary: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
+  fold: (
+    value: T,
+    step: Step,
+  ) => { summary: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
 ): Promise<T> {
   const name = deps.catalog.get(run.name)?.name ?? run.name;
-  const done = session.ctx.steps.find((s) => s.effect === session.ctx.machine.seq && s.prompt === name && s.second_opinion === run.second_opinion && s.status === 'complete');
+  const done = session.ctx.steps.find(
+    (s) =>
+      s.effect === session.ctx.machine.seq &&
+      s.prompt === name &&
+      s.second_opinion === run.second_opinion &&
+      s.status === 'complete',
+  );
   if (done) return done.result as T;
   const reused = reusable(session, name);
   const { value, step } = reused
-    ? { value: reused.result as T, step: session.startStep(run.as_phase ?? session.ctx.current_phase, name, run.focus ?? null) }
+    ? {
+        value: reused.result as T,
+        step: session.startStep(run.as_phase ?? session.ctx.current_phase, name, run.focus ?? null),
+      }
     : await runPrompt(session, deps, { ...run, name }, tool);
   if (reused) step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
-  if (!reused) await emitHook(session, deps, 'step_end', { step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step) });
+  if (!reused)
+    await emitHook(session, deps, 'step_end', {
+      step: hookStep(session.ctx.steps.find((s) => s.n === step.n) ?? step),
+    });
   const findings = (value as { findings?: unknown }).findings;
   const shown = reused ? `reused from chain ${session.ctx.fork!.chain_id} (no call): ${summary}` : summary;
-  deps.ui.progress.stepEnd({ n: step.n, prompt: name, summary: shown, ok: true, findings: reused ? undefined : Array.isArray(findings) ? findings.map(String) : undefined });
+  deps.ui.progress.stepEnd({
+    n: step.n,
+    prompt: name,
+    summary: shown,
+    ok: true,
+    findings: reused ? undefined : Array.isArray(findings) ? findings.map(String) : undefined,
+  });
   return value;
 }
 
@@ -65,9 +86,20 @@ function reusable(session: ChainSession, name: string): Step | null {
 }
 
 /** Runs one prompt and folds its findings into the chain (src/memory/fold.ts). */
-export function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRun, resultTool?: ResultToolSpec<Findings>): Promise<Findings> {
+export function promptStep(
+  session: ChainSession,
+  deps: DriveDeps,
+  run: PromptRun,
+  resultTool?: ResultToolSpec<Findings>,
+): Promise<Findings> {
   return runStep(session, deps, run, resultTool, (value: Findings, step) => {
-    const folded = foldResult(session.ctx, { step: step.n, prompt: step.prompt, result: value, round: session.ctx.machine.clarification_rounds + 1, now: session.now() });
+    const folded = foldResult(session.ctx, {
+      step: step.n,
+      prompt: step.prompt,
+      result: value,
+      round: session.ctx.machine.clarification_rounds + 1,
+      now: session.now(),
+    });
     session.ctx = folded.ctx;
     return { summary: value.summary, confidence: folded.step };
   });
@@ -77,11 +109,25 @@ export function promptStep(session: ChainSession, deps: DriveDeps, run: PromptRu
  * Context building's decision: prompt_selector answers with choose_next_prompts. Chosen names
  * are resolved to canonical names; the machine keeps only names the selector may choose.
  */
-export async function decideStep(session: ChainSession, deps: DriveDeps): Promise<{ decision: NextPrompts; known: string[] }> {
-  const decision = await runStep(session, deps, { name: 'prompt_selector', focus: session.ctx.machine.focus }, NEXT_PROMPTS_TOOL, (value) => ({
-    summary: value.ready_for_analysis ? `ready for analysis: ${value.rationale}` : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`,
-  }));
-  const canonical = { ...decision, prompts: decision.prompts.map((p) => ({ ...p, name: deps.catalog.get(p.name)?.name ?? p.name })) };
+export async function decideStep(
+  session: ChainSession,
+  deps: DriveDeps,
+): Promise<{ decision: NextPrompts; known: string[] }> {
+  const decision = await runStep(
+    session,
+    deps,
+    { name: 'prompt_selector', focus: session.ctx.machine.focus },
+    NEXT_PROMPTS_TOOL,
+    (value) => ({
+      summary: value.ready_for_analysis
+        ? `ready for analysis: ${value.rationale}`
+        : `next: ${value.prompts.map((p) => p.name).join(', ') || '(none)'}`,
+    }),
+  );
+  const canonical = {
+    ...decision,
+    prompts: decision.prompts.map((p) => ({ ...p, name: deps.catalog.get(p.name)?.name ?? p.name })),
+  };
   return { decision: canonical, known: selectableNames(deps.catalog, deps.config) };
 }
 
@@ -95,21 +141,38 @@ function generatedPromptTool(deps: DriveDeps): ResultToolSpec<Findings> {
     ...FINDINGS_TOOL,
     schema: FindingsSchema.superRefine((f, zctx) => {
       if (!f.new_prompt?.markdown) {
-        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: 'required: the complete new prompt file' });
+        zctx.addIssue({
+          code: 'custom',
+          path: ['new_prompt', 'markdown'],
+          message: 'required: the complete new prompt file',
+        });
         return;
       }
       for (const issue of validateGeneratedPrompt(f.new_prompt.markdown, deps.catalog).issues) {
-        zctx.addIssue({ code: 'custom', path: ['new_prompt', 'markdown'], message: `${issue.field}: ${issue.problem}` });
+        zctx.addIssue({
+          code: 'custom',
+          path: ['new_prompt', 'markdown'],
+          message: `${issue.field}: ${issue.problem}`,
+        });
       }
     }),
   };
 }
 
 /** prompt_generator writes a prompt for `gap`; returns its name once saved, or null. */
-export async function generateStep(session: ChainSession, deps: DriveDeps, gap: string): Promise<string | null> {
+export async function generateStep(
+  session: ChainSession,
+  deps: DriveDeps,
+  gap: string,
+): Promise<string | null> {
   let findings: Findings;
   try {
-    findings = await promptStep(session, deps, { name: 'prompt_generator', focus: gap }, generatedPromptTool(deps));
+    findings = await promptStep(
+      session,
+      deps,
+      { name: 'prompt_generator', focus: gap },
+      generatedPromptTool(deps),
+    );
   } catch (err) {
     if (!(err instanceof StepFailedError)) throw err;
     deps.ui.progress.warn(`no valid prompt was generated: ${err.message}`);
@@ -119,7 +182,8 @@ export async function generateStep(session: ChainSession, deps: DriveDeps, gap: 
   // A resumed chain may have saved this prompt already (it is then in the workspace layer).
   const name = parsePromptFile(markdown, 'generated.md', 'custom').doc?.name;
   const saved = name ? deps.catalog.get(name) : undefined;
-  if (saved && saved.category === 'custom' && session.ctx.generated_prompts.some((g) => g.name === name)) return saved.name;
+  if (saved && saved.category === 'custom' && session.ctx.generated_prompts.some((g) => g.name === name))
+    return saved.name;
   const { doc } = validateGeneratedPrompt(markdown, deps.catalog);
   if (!doc) return saved?.category === 'custom' ? saved.name : null;
   const file = await saveGeneratedPrompt(deps.workspace, doc, markdown);

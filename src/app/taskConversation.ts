@@ -20,7 +20,10 @@ const TASK_STARTS = new Set(['solution_designer', 'test_generator']);
  * Pure: the conversation a new run of `prompt` continues (its saved messages), or null when it
  * starts afresh: another prompt, no completed run yet, or a new task since.
  */
-export function conversationToContinue(ctx: Pick<ChainContext, 'task_conversation' | 'steps'>, prompt: string): unknown[] | null {
+export function conversationToContinue(
+  ctx: Pick<ChainContext, 'task_conversation' | 'steps'>,
+  prompt: string,
+): unknown[] | null {
   const kept = ctx.task_conversation;
   if (!CONTINUED_PROMPTS.has(prompt) || !kept) return null;
   if (ctx.steps.some((s) => s.n > kept.step && TASK_STARTS.has(s.prompt))) return null;
@@ -33,7 +36,14 @@ export function conversationToContinue(ctx: Pick<ChainContext, 'task_conversatio
  * is sent as messages) with old tool results cleared past `policy`, then the user turn with
  * `text` that answers the result call `resultTool` that ended the last run.
  */
-export function continuedMessages(saved: readonly unknown[], resultTool: string, text: string, policy: ClearingPolicy): Anthropic.Messages.MessageParam[] {
-  const messages = saved.filter((m) => (m as { role?: string }).role === 'user' || (m as { role?: string }).role === 'assistant') as Anthropic.Messages.MessageParam[];
+export function continuedMessages(
+  saved: readonly unknown[],
+  resultTool: string,
+  text: string,
+  policy: ClearingPolicy,
+): Anthropic.Messages.MessageParam[] {
+  const messages = saved.filter(
+    (m) => (m as { role?: string }).role === 'user' || (m as { role?: string }).role === 'assistant',
+  ) as Anthropic.Messages.MessageParam[];
   return continueConversation(clearOldToolResults(messages, policy), resultTool, text);
 }

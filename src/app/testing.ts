@@ -29,7 +29,24 @@ const FAILURES_KEPT = 20;
 /** Files fingerprinted at most (a bound on the walk of a large workspace). */
 const FINGERPRINT_FILES = 20_000;
 /** Directories test runs write to (caches, build output): not the code, so not in the fingerprint. */
-const RUN_OUTPUT_DIRS = new Set(['.pytest_cache', '__pycache__', '.mypy_cache', '.ruff_cache', '.venv', 'target', '.gradle', 'obj', 'bin', '.next', '.nuxt', '.turbo', '.cache', 'tmp', 'log', 'logs']);
+const RUN_OUTPUT_DIRS = new Set([
+  '.pytest_cache',
+  '__pycache__',
+  '.mypy_cache',
+  '.ruff_cache',
+  '.venv',
+  'target',
+  '.gradle',
+  'obj',
+  'bin',
+  '.next',
+  '.nuxt',
+  '.turbo',
+  '.cache',
+  'tmp',
+  'log',
+  'logs',
+]);
 
 /**
  * Resolves the chain's test command before its first prompt (and again on every resume, so that a
@@ -43,7 +60,12 @@ export async function resolveTestCommand(session: ChainSession, deps: DriveDeps)
   const CONFIG = 'config test_command';
   // Config wins, also when it changed since the chain started; a command that came from a config
   // that no longer sets one is found again.
-  if (configured?.length && ctx.test_command?.source === CONFIG && ctx.test_command.argv.join('\0') === configured.join('\0')) return;
+  if (
+    configured?.length &&
+    ctx.test_command?.source === CONFIG &&
+    ctx.test_command.argv.join('\0') === configured.join('\0')
+  )
+    return;
   if (!configured?.length && ctx.test_command && ctx.test_command.source !== CONFIG) return;
   if (!configured?.length) ctx.test_command = null;
   if (configured?.length) {
@@ -58,7 +80,8 @@ export async function resolveTestCommand(session: ChainSession, deps: DriveDeps)
       if (!q) {
         q = {
           id: TEST_COMMAND_QUESTION,
-          question: 'No test command could be told from this workspace (no package.json test script other than npm\'s placeholder, no pytest, go.mod, Cargo.toml, Maven/Gradle, Gemfile, .NET project, composer/phpunit or Makefile test target). Which command runs its tests?',
+          question:
+            "No test command could be told from this workspace (no package.json test script other than npm's placeholder, no pytest, go.mod, Cargo.toml, Maven/Gradle, Gemfile, .NET project, composer/phpunit or Makefile test target). Which command runs its tests?",
           why: 'The chain runs it for the baseline, the red run and every implementation iteration; a command that cannot pass would fail every iteration.',
           default_answer: proposeTestCommand(probe),
           answer: null,
@@ -74,12 +97,20 @@ export async function resolveTestCommand(session: ChainSession, deps: DriveDeps)
       if (!argv.length) {
         // A blank answer: ask again next time rather than run nothing.
         if (answered) answered.answer = null;
-        throw new AwaitingInputError(`chain ${ctx.chain_id} needs a test command`, `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${TEST_COMMAND_QUESTION}="npm test"\` (the command that runs this workspace's tests).`);
+        throw new AwaitingInputError(
+          `chain ${ctx.chain_id} needs a test command`,
+          `Answer with \`claude-exec answer ${ctx.chain_id} --answer ${TEST_COMMAND_QUESTION}="npm test"\` (the command that runs this workspace's tests).`,
+        );
       }
-      session.ctx.test_command = { argv, source: `answer to ${TEST_COMMAND_QUESTION} (${answered?.answered_by ?? 'user'})` };
+      session.ctx.test_command = {
+        argv,
+        source: `answer to ${TEST_COMMAND_QUESTION} (${answered?.answered_by ?? 'user'})`,
+      };
     }
   }
-  deps.ui.progress.info(`  test command: ${session.ctx.test_command!.argv.join(' ')} (from ${session.ctx.test_command!.source})`);
+  deps.ui.progress.info(
+    `  test command: ${session.ctx.test_command!.argv.join(' ')} (from ${session.ctx.test_command!.source})`,
+  );
   await session.save();
 }
 
@@ -100,8 +131,19 @@ export async function workspaceFingerprint(root: string, contextsDir: string): P
   let n = 0;
   for await (const e of walk(root, root, 64)) {
     if (e.kind !== 'file') continue;
-    if (e.rel.split('/').slice(0, -1).some((d) => RUN_OUTPUT_DIRS.has(d))) continue;
-    if (contextsRel && !contextsRel.startsWith('..') && (e.rel === contextsRel || e.rel.startsWith(`${contextsRel}/`))) continue;
+    if (
+      e.rel
+        .split('/')
+        .slice(0, -1)
+        .some((d) => RUN_OUTPUT_DIRS.has(d))
+    )
+      continue;
+    if (
+      contextsRel &&
+      !contextsRel.startsWith('..') &&
+      (e.rel === contextsRel || e.rel.startsWith(`${contextsRel}/`))
+    )
+      continue;
     try {
       const s = await stat(e.abs);
       hash.update(`${e.rel}\0${s.size}\0${s.mtimeMs}\n`);
@@ -146,16 +188,29 @@ export function judgeRun(
   const c = more.counts;
   const sameRunner = !c || !baseline?.counts || c.runner === baseline.counts.runner;
   const nothingRan = broken.length > 0 && c?.passed === 0 && (baseline?.counts?.passed ?? 0) > 0;
-  const known = red && before.size + brokenBefore.size > 0 && failing.length + broken.length > 0 && sameRunner && !nothingRan;
+  const known =
+    red &&
+    before.size + brokenBefore.size > 0 &&
+    failing.length + broken.length > 0 &&
+    sameRunner &&
+    !nothingRan;
   return { verdict: known && new_failures.length === 0 ? 'no-new-failures' : 'red', new_failures };
 }
 
 /** Pure: one line for a run, e.g. `red — 1 failed, 2 passed (node:test); failing: AC2: rejects…; did not build: example.com/x`. */
 export function describeRun(t: TestRun): string {
   const c = t.counts;
-  const counts = c ? countsText({ ...c, broken: t.broken.length }) : t.timed_out ? 'timed out' : `exit ${t.exit_code}, summary not recognised`;
-  const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 5).join('; ')}${t.failing.length > 5 ? ` … (+${t.failing.length - 5})` : ''}` : '';
-  const broken = t.broken.length ? `; did not build: ${t.broken.slice(0, 5).join('; ')}${t.broken.length > 5 ? ` … (+${t.broken.length - 5})` : ''}` : '';
+  const counts = c
+    ? countsText({ ...c, broken: t.broken.length })
+    : t.timed_out
+      ? 'timed out'
+      : `exit ${t.exit_code}, summary not recognised`;
+  const failing = t.failing.length
+    ? `; failing: ${t.failing.slice(0, 5).join('; ')}${t.failing.length > 5 ? ` … (+${t.failing.length - 5})` : ''}`
+    : '';
+  const broken = t.broken.length
+    ? `; did not build: ${t.broken.slice(0, 5).join('; ')}${t.broken.length > 5 ? ` … (+${t.broken.length - 5})` : ''}`
+    : '';
   return `${t.verdict ?? (t.passed ? 'green' : 'red')} — ${counts}${failing}${broken}`;
 }
 
@@ -167,7 +222,11 @@ export function describeRun(t: TestRun): string {
  */
 export function failureLines(t: Pick<TestRun, 'failures'>, max = 10): string[] {
   const lines = t.failures.slice(0, max).map((f) => {
-    const first = f.message.split('\n').find((l) => l.trim())?.trim() ?? '';
+    const first =
+      f.message
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim() ?? '';
     return `${f.kind === 'build' ? 'did not build' : 'failed'} ${f.name}${f.location ? ` — ${f.location}` : ''}${first ? `: ${first.length > 160 ? `${first.slice(0, 160)} …` : first}` : ''}`;
   });
   return t.failures.length > max ? [...lines, `… and ${t.failures.length - max} more`] : lines;
@@ -178,14 +237,26 @@ export function failureLines(t: Pick<TestRun, 'failures'>, max = 10): string[] {
  * failing names and its verdict against the baseline, saves, and returns the record. Never throws
  * for a failing run.
  */
-export async function runChainTests(session: ChainSession, deps: DriveDeps, expect: TestRun['expect']): Promise<{ run: TestRun; output: string }> {
+export async function runChainTests(
+  session: ChainSession,
+  deps: DriveDeps,
+  expect: TestRun['expect'],
+): Promise<{ run: TestRun; output: string }> {
   const ctx = session.ctx;
   const argv = testArgv(ctx, deps);
   const contextsDir = path.dirname(session.file);
-  deps.ui.progress.info(`  running ${argv.join(' ')} (${expect === 'baseline' ? 'baseline, before any change' : `expecting ${expect}`})`);
+  deps.ui.progress.info(
+    `  running ${argv.join(' ')} (${expect === 'baseline' ? 'baseline, before any change' : `expecting ${expect}`})`,
+  );
   const started = Date.now();
   // The whole output is read for the report; only its readable tail is kept on the record.
-  const r = await runTestCommand({ root: deps.workspace, command: argv, timeoutMs: deps.config.limits.test_timeout_ms, maxOutputBytes: Math.max(deps.config.limits.tool_output_bytes, REPORT_OUTPUT_BYTES), sandbox: deps.sandbox });
+  const r = await runTestCommand({
+    root: deps.workspace,
+    command: argv,
+    timeoutMs: deps.config.limits.test_timeout_ms,
+    maxOutputBytes: Math.max(deps.config.limits.tool_output_bytes, REPORT_OUTPUT_BYTES),
+    sandbox: deps.sandbox,
+  });
   const duration_ms = Date.now() - started;
   // Taken after the run, so that files the run itself writes do not count as a change.
   const fingerprint = expect === 'baseline' ? await workspaceFingerprint(deps.workspace, contextsDir) : null;
@@ -196,9 +267,19 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
   const rel = (f: string) => f.split(`file://${root}`).join('').split(root).join('');
   const failing = (report?.failing ?? []).map(rel);
   const broken = (report?.broken ?? []).map(rel);
-  const failures = (report?.failures ?? []).slice(0, FAILURES_KEPT).map((f) => ({ ...f, name: rel(f.name), message: rel(f.message), location: f.location === null ? null : rel(f.location) }));
-  const counts = report ? { runner: report.runner, passed: report.passed, failed: report.failed, skipped: report.skipped } : null;
-  const { verdict, new_failures } = judgeRun(expect, r.passed, failing, latestBaseline(ctx), { broken, counts });
+  const failures = (report?.failures ?? []).slice(0, FAILURES_KEPT).map((f) => ({
+    ...f,
+    name: rel(f.name),
+    message: rel(f.message),
+    location: f.location === null ? null : rel(f.location),
+  }));
+  const counts = report
+    ? { runner: report.runner, passed: report.passed, failed: report.failed, skipped: report.skipped }
+    : null;
+  const { verdict, new_failures } = judgeRun(expect, r.passed, failing, latestBaseline(ctx), {
+    broken,
+    counts,
+  });
   const run: TestRun = {
     at: session.now(),
     phase: ctx.current_phase,
@@ -221,9 +302,17 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
   ctx.test_runs.push(run);
   await session.save();
   deps.ui.progress.info(`  tests: ${describeRun(run)}`);
-  await emitHook(session, deps, 'test_run', { tests: { by: 'chain', expect, passed: run.passed, verdict, summary: describeRun(run), argv, failing } });
-  if (verdict === 'unexpected-green') deps.ui.progress.warn('the new tests already pass before any implementation: they may not pin the required behaviour');
-  if (verdict === 'no-new-failures') deps.ui.progress.warn(`${failing.length} test(s) still fail${broken.length ? ` and ${broken.length} unit(s) still do not build` : ''}, as in the baseline before any change; no new failure`);
+  await emitHook(session, deps, 'test_run', {
+    tests: { by: 'chain', expect, passed: run.passed, verdict, summary: describeRun(run), argv, failing },
+  });
+  if (verdict === 'unexpected-green')
+    deps.ui.progress.warn(
+      'the new tests already pass before any implementation: they may not pin the required behaviour',
+    );
+  if (verdict === 'no-new-failures')
+    deps.ui.progress.warn(
+      `${failing.length} test(s) still fail${broken.length ? ` and ${broken.length} unit(s) still do not build` : ''}, as in the baseline before any change; no new failure`,
+    );
   return { run, output: readable };
 }
 
@@ -232,10 +321,15 @@ export async function runChainTests(session: ChainSession, deps: DriveDeps, expe
  * `ifChanged` and the workspace changed since the last one (the checkpoint). Returns the test run
  * made, or null.
  */
-export async function ensureBaseline(session: ChainSession, deps: DriveDeps, ifChanged = false): Promise<TestRun | null> {
+export async function ensureBaseline(
+  session: ChainSession,
+  deps: DriveDeps,
+  ifChanged = false,
+): Promise<TestRun | null> {
   const last = latestBaseline(session.ctx);
   if (last && !ifChanged) return null;
-  if (last && last.fingerprint === (await workspaceFingerprint(deps.workspace, path.dirname(session.file)))) return null;
+  if (last && last.fingerprint === (await workspaceFingerprint(deps.workspace, path.dirname(session.file))))
+    return null;
   const { run } = await runChainTests(session, deps, 'baseline');
   if (!run.passed) deps.ui.progress.warn(`the baseline is red before any change: ${describeRun(run)}`);
   // The checks too, so that one the workspace already fails is not held against the change (./checks.ts).

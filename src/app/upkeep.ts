@@ -36,7 +36,9 @@ export async function maintainMemory(session: ChainSession, deps: DriveDeps): Pr
       await promptStep(session, deps, { name: due.prompt, focus: due.reason, tier: deps.config.upkeep_tier });
     } catch (err) {
       if (!(err instanceof StepFailedError)) throw err;
-      deps.ui.progress.warn(`${due.prompt} failed (${err.message}); the chain goes on with its memory as it is`);
+      deps.ui.progress.warn(
+        `${due.prompt} failed (${err.message}); the chain goes on with its memory as it is`,
+      );
       return;
     }
   }
@@ -51,7 +53,11 @@ export function recoveredThisEffect(session: ChainSession): boolean {
  * error_recovery diagnoses `failure` (its `{{feedback}}`); the driver then tries the effect once
  * more. Returns false when the diagnosis itself failed (then the chain fails as it would have).
  */
-export async function recoverFromFailure(session: ChainSession, deps: DriveDeps, failure: StepFailedError): Promise<boolean> {
+export async function recoverFromFailure(
+  session: ChainSession,
+  deps: DriveDeps,
+  failure: StepFailedError,
+): Promise<boolean> {
   const failed = session.ctx.steps.filter((s) => s.status === 'failed').at(-1);
   const feedback = `${failed ? `Step ${failed.n} (${failed.prompt}, ${failed.phase}) failed: ` : ''}${failure.message}`;
   deps.ui.progress.info('  error_recovery: diagnosing the failed step before one more try');
@@ -68,8 +74,13 @@ export async function recoverFromFailure(session: ChainSession, deps: DriveDeps,
  * chain_debugger diagnoses why the chain is failing (`reason`, its `{{feedback}}`), so the human
  * who resumes it knows what to change. Its own failure is reported, not fatal.
  */
-export async function debugFailedChain(session: ChainSession, deps: DriveDeps, reason: string): Promise<void> {
-  if (session.ctx.steps.some((s) => s.effect === session.ctx.machine.seq && s.prompt === 'chain_debugger')) return;
+export async function debugFailedChain(
+  session: ChainSession,
+  deps: DriveDeps,
+  reason: string,
+): Promise<void> {
+  if (session.ctx.steps.some((s) => s.effect === session.ctx.machine.seq && s.prompt === 'chain_debugger'))
+    return;
   deps.ui.progress.info('  chain_debugger: diagnosing why the chain failed');
   try {
     await promptStep(session, deps, { name: 'chain_debugger', focus: null, feedback: reason });

@@ -20,7 +20,16 @@ import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter
 import { walkSteps } from '../workflows/parse.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
-import { applyMachineEvent, finish, mapBounded, performWithRecovery, settingsOf, stopped, takeCheckpoint, type DriveOutcome } from './drive.js';
+import {
+  applyMachineEvent,
+  finish,
+  mapBounded,
+  performWithRecovery,
+  settingsOf,
+  stopped,
+  takeCheckpoint,
+  type DriveOutcome,
+} from './drive.js';
 import { approvalGate, askQuestions } from './gates.js';
 import { FamilyBudget, type ChainSession } from './session.js';
 import { promptStep } from './steps.js';
@@ -75,10 +84,21 @@ type StepOutcome = { note: string } | { rejected: string };
  * Before a workflow prompt first runs as implementation (it may write files), saves the
  * workspace as a git ref, as the machine does before its first write, so `rollback` can undo.
  */
-async function checkpointBeforeWrites(session: ChainSession, deps: DriveDeps, runs: PromptRun[]): Promise<void> {
-  if (!runs.some((r) => r.as_phase === 'implementation') || session.ctx.checkpoints.some((k) => k.phase === 'implementation')) return;
+async function checkpointBeforeWrites(
+  session: ChainSession,
+  deps: DriveDeps,
+  runs: PromptRun[],
+): Promise<void> {
+  if (
+    !runs.some((r) => r.as_phase === 'implementation') ||
+    session.ctx.checkpoints.some((k) => k.phase === 'implementation')
+  )
+    return;
   const checkpoint = await takeCheckpoint(session, deps);
-  if (!checkpoint) deps.ui.progress.warn('the workspace is not a git repository: no checkpoint, so `rollback` will not be available');
+  if (!checkpoint)
+    deps.ui.progress.warn(
+      'the workspace is not a git repository: no checkpoint, so `rollback` will not be available',
+    );
   await session.save();
 }
 
@@ -86,14 +106,25 @@ async function checkpointBeforeWrites(session: ChainSession, deps: DriveDeps, ru
  * Runs phase step `effect`: the machine from the phase's entry (or from where a resumed chain
  * left it) until it leaves the phase forward, completes or fails. Returns the outcome.
  */
-async function runPhase(session: ChainSession, deps: DriveDeps, effect: Extract<WorkflowEffect, { kind: 'phase' }>, signal?: AbortSignal): Promise<StepOutcome> {
+async function runPhase(
+  session: ChainSession,
+  deps: DriveDeps,
+  effect: Extract<WorkflowEffect, { kind: 'phase' }>,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
   const settings = settingsOf(deps);
   const run = session.ctx.workflow!;
   const target = PHASES.indexOf(effect.phase);
   if (!run.phase_entered) {
     setPhase(session, deps, effect.phase, `workflow step ${effect.at}`);
     const m = session.ctx.machine;
-    session.ctx.machine = { ...m, phase: effect.phase, awaiting: phaseEntry(effect.phase, session.ctx.solution_versions.length > 0), seq: m.seq + 1, ...(effect.phase === 'context-building' ? { context_iterations: 0 } : {}) };
+    session.ctx.machine = {
+      ...m,
+      phase: effect.phase,
+      awaiting: phaseEntry(effect.phase, session.ctx.solution_versions.length > 0),
+      seq: m.seq + 1,
+      ...(effect.phase === 'context-building' ? { context_iterations: 0 } : {}),
+    };
     run.phase_entered = true;
     await session.save();
   }
@@ -127,7 +158,12 @@ async function runPhase(session: ChainSession, deps: DriveDeps, effect: Extract<
 const summaryOf = (f: Findings) => f.summary;
 
 /** Performs one workflow effect (not complete/fail). */
-async function performStep(session: ChainSession, deps: DriveDeps, effect: WorkflowEffect, signal?: AbortSignal): Promise<StepOutcome> {
+async function performStep(
+  session: ChainSession,
+  deps: DriveDeps,
+  effect: WorkflowEffect,
+  signal?: AbortSignal,
+): Promise<StepOutcome> {
   switch (effect.kind) {
     case 'prompt': {
       setPhase(session, deps, effect.run.as_phase ?? 'context-building', `workflow step ${effect.at}`);
@@ -140,8 +176,11 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
       setPhase(session, deps, effect.runs[0]?.as_phase ?? 'context-building', `workflow step ${effect.at}`);
       await checkpointBeforeWrites(session, deps, effect.runs);
       await maintainMemory(session, deps);
-      const found = await mapBounded(effect.runs, effect.max_concurrency, (run) => promptStep(session, deps, run));
-      if (!effect.merge) return { note: `${found.length} branches: ${effect.runs.map((r) => r.name).join(', ')}` };
+      const found = await mapBounded(effect.runs, effect.max_concurrency, (run) =>
+        promptStep(session, deps, run),
+      );
+      if (!effect.merge)
+        return { note: `${found.length} branches: ${effect.runs.map((r) => r.name).join(', ')}` };
       const focus = `Merge the results of the parallel steps ${effect.runs.map((r) => r.name).join(', ')} (their findings are in the chain memory) into one consistent account: agreements, contradictions, and what to do next.`;
       const merged = await promptStep(session, deps, { ...effect.merge, focus: effect.merge.focus ?? focus });
       return { note: `${found.length} branches merged by ${effect.merge.name}: ${merged.summary}` };
@@ -159,19 +198,23 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
         // The proposal to approve: the latest solution a step wrote, else the last step's summary.
         const last = [...ctx.steps].reverse().find((s) => s.status === 'complete');
         const r = last?.result as Findings | undefined;
-        ctx.solution = ctx.solution_versions.at(-1)?.text ?? r?.presentation ?? r?.solution ?? last?.summary ?? null;
+        ctx.solution =
+          ctx.solution_versions.at(-1)?.text ?? r?.presentation ?? r?.solution ?? last?.summary ?? null;
       }
       const answer = await approvalGate(session, deps);
       session.ctx = decideSolution(session.ctx, answer.response, session.now());
       if (answer.response === 'approved') return { note: 'approved' };
-      return { rejected: `not approved at ${effect.at} (${answer.response}${answer.note ? `: ${answer.note}` : ''}); \`claude-exec fork\` can try another answer` };
+      return {
+        rejected: `not approved at ${effect.at} (${answer.response}${answer.note ? `: ${answer.note}` : ''}); \`claude-exec fork\` can try another answer`,
+      };
     }
     case 'tests': {
       setPhase(session, deps, session.ctx.current_phase, `workflow step ${effect.at}`);
       // The chain's own test run (src/app/testing.ts): recorded with counts and a verdict against the baseline.
       const { run: r } = await runChainTests(session, deps, effect.expect === 'red' ? 'red' : 'green');
       // Passing tests count only with passing checks (./checks.ts); the workflow's `tests` fact reads both.
-      const checks = effect.expect !== 'red' && r.passed ? await checksAfterGreenTests(session, deps) : { green: true };
+      const checks =
+        effect.expect !== 'red' && r.passed ? await checksAfterGreenTests(session, deps) : { green: true };
       const note = `tests ${r.passed ? 'passed' : 'failed'}${checks.green ? '' : ', but a check failed'}`;
       return { note: `${note}${effect.expect === 'any' ? '' : ` (expected ${effect.expect})`}` };
     }
@@ -189,8 +232,17 @@ async function performStep(session: ChainSession, deps: DriveDeps, effect: Workf
  * --max-cost covers both (FamilyBudget). A sub-chain that waits for a human or stops on its budget
  * stops this chain with the same status; `resume` of this chain continues the same sub-chain.
  */
-async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extract<WorkflowEffect, { kind: 'chain' }>): Promise<StepOutcome> {
-  const [{ createChain, findChain, readChainFile }, { newChainContext }, { workflowForChain }, { driveEntry }] = await Promise.all([
+async function runSubChain(
+  session: ChainSession,
+  deps: DriveDeps,
+  effect: Extract<WorkflowEffect, { kind: 'chain' }>,
+): Promise<StepOutcome> {
+  const [
+    { createChain, findChain, readChainFile },
+    { newChainContext },
+    { workflowForChain },
+    { driveEntry },
+  ] = await Promise.all([
     import('../chain/store.js'),
     import('../chain/init.js'),
     import('./workflows.js'),
@@ -200,7 +252,12 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
   const run = ctx.workflow!;
   const contextsDir = path.dirname(session.file);
   if (!run.sub_chain) {
-    const workflow = await workflowForChain(deps.workspace, deps.catalog, effect.workflow ?? undefined, deps.trusted);
+    const workflow = await workflowForChain(
+      deps.workspace,
+      deps.catalog,
+      effect.workflow ?? undefined,
+      deps.trusted,
+    );
     const entry = await createChain(contextsDir, effect.goal, deps.clock(), (chainId, chainUid, slug) =>
       newChainContext({
         chainId,
@@ -219,7 +276,9 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
     run.sub_chain = entry.chainId;
     session.ctx.children.push(entry.chainId);
     await session.save();
-    deps.ui.progress.info(`  sub-chain ${entry.chainId}${effect.workflow ? ` (${effect.workflow})` : ''}: ${effect.goal}`);
+    deps.ui.progress.info(
+      `  sub-chain ${entry.chainId}${effect.workflow ? ` (${effect.workflow})` : ''}: ${effect.goal}`,
+    );
   }
   const entry = await findChain([contextsDir], run.sub_chain!);
   let child = await readChainFile(entry.path);
@@ -231,12 +290,19 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
       session.family = family;
     }
     try {
-      const out = await driveEntry(entry, deps, { contextsDir, verbose: false, ...(family ? { family } : {}) });
+      const out = await driveEntry(entry, deps, {
+        contextsDir,
+        verbose: false,
+        ...(family ? { family } : {}),
+      });
       child = out.ctx;
       if (out.error) {
         if (out.error instanceof AwaitingInputError) {
           session.ctx.status = 'awaiting-input';
-          throw new AwaitingInputError(`sub-chain ${child.chain_id} of chain ${session.ctx.chain_id}: ${out.error.message}`, `${out.error.hint ?? ''} Then \`claude-exec resume ${session.ctx.chain_id}\` continues this chain.`.trim());
+          throw new AwaitingInputError(
+            `sub-chain ${child.chain_id} of chain ${session.ctx.chain_id}: ${out.error.message}`,
+            `${out.error.hint ?? ''} Then \`claude-exec resume ${session.ctx.chain_id}\` continues this chain.`.trim(),
+          );
         }
         throw out.error;
       }
@@ -245,7 +311,10 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
       session.family = null;
     }
   }
-  if (child.status !== 'complete') return { rejected: `sub-chain ${child.chain_id} ${child.status}${child.error ? `: ${child.error}` : ''}` };
+  if (child.status !== 'complete')
+    return {
+      rejected: `sub-chain ${child.chain_id} ${child.status}${child.error ? `: ${child.error}` : ''}`,
+    };
   const last = [...child.steps].reverse().find((s) => s.status === 'complete');
   return { note: `sub-chain ${child.chain_id} complete${last?.summary ? `: ${last.summary}` : ''}` };
 }
@@ -256,13 +325,21 @@ async function runSubChain(session: ChainSession, deps: DriveDeps, effect: Extra
  * prompt that runs as `implementation` (where run_tests is one of its tools).
  */
 export function workflowRunsTests(wf: WorkflowFile): boolean {
-  return walkSteps(wf.steps).some(({ step }) => 'tests' in step || ('phase' in step && step.phase === 'implementation') || ('prompt' in step && step.as_phase === 'implementation'));
+  return walkSteps(wf.steps).some(
+    ({ step }) =>
+      'tests' in step ||
+      ('phase' in step && step.phase === 'implementation') ||
+      ('prompt' in step && step.as_phase === 'implementation'),
+  );
 }
 
 function workflowOf(session: ChainSession): WorkflowFile {
   const run = session.ctx.workflow!;
   const parsed = WorkflowFileSchema.safeParse(run.doc);
-  if (!parsed.success) throw new Error(`the workflow ${run.name} stored in this chain is not valid: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new Error(
+      `the workflow ${run.name} stored in this chain is not valid: ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data;
 }
 
@@ -271,7 +348,11 @@ function workflowOf(session: ChainSession): WorkflowFile {
  * Returns the final status; throws what the caller maps to an exit code after the save
  * (AwaitingInputError, BudgetExceededError, LlmApiError, InterruptedError), like `drive`.
  */
-export async function driveWorkflow(session: ChainSession, deps: DriveDeps, signal?: AbortSignal): Promise<DriveOutcome> {
+export async function driveWorkflow(
+  session: ChainSession,
+  deps: DriveDeps,
+  signal?: AbortSignal,
+): Promise<DriveOutcome> {
   const wf = workflowOf(session);
   session.ctx.status = 'running';
   session.ctx.error = null;

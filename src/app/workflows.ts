@@ -9,7 +9,12 @@ import type { ChainContext } from '../chain/schema.js';
 import { UsageError, type PromptIssue } from '../errors.js';
 import type { Catalog } from '../library/catalog.js';
 import { initialWorkflowState } from '../workflows/interpreter.js';
-import { loadWorkflows, readWorkflowFiles, workflowFilesIn, type LoadWorkflowsOptions } from '../workflows/load.js';
+import {
+  loadWorkflows,
+  readWorkflowFiles,
+  workflowFilesIn,
+  type LoadWorkflowsOptions,
+} from '../workflows/load.js';
 import { walkSteps, type WorkflowDoc } from '../workflows/parse.js';
 import { kindOf } from '../workflows/schema.js';
 import { openLibrary, relativeTo, type ValidateReport } from './prompts.js';
@@ -20,7 +25,11 @@ export const DEFAULT_WORKFLOW = 'feature';
 const names = (catalog: Catalog) => ({ has: (n: string) => catalog.get(n) !== undefined });
 
 /** The workflows of workspace `cwd` (built-in < user < workspace), prompt names checked against `catalog`. */
-export async function openWorkflows(cwd: string, catalog: Catalog, opts: Omit<LoadWorkflowsOptions, 'workspace' | 'prompts'> = {}): Promise<{ workflows: WorkflowDoc[]; issues: PromptIssue[] }> {
+export async function openWorkflows(
+  cwd: string,
+  catalog: Catalog,
+  opts: Omit<LoadWorkflowsOptions, 'workspace' | 'prompts'> = {},
+): Promise<{ workflows: WorkflowDoc[]; issues: PromptIssue[] }> {
   return loadWorkflows({ ...opts, workspace: cwd, prompts: names(catalog) });
 }
 
@@ -63,8 +72,17 @@ export function listWorkflows(workflows: WorkflowDoc[]): WorkflowListEntry[] {
 export function findWorkflow(workflows: WorkflowDoc[], name: string): WorkflowDoc {
   const doc = workflows.find((w) => w.name === name);
   if (doc) return doc;
-  const near = workflows.map((w) => ({ n: w.name, d: leven(w.name, name) })).filter((x) => x.d <= 3).sort((a, b) => a.d - b.d).map((x) => x.n);
-  throw new UsageError(`no workflow named "${name}"`, near.length ? `Did you mean: ${near.join(', ')}? (\`claude-exec workflows list\` shows them all)` : `Workflows: ${workflows.map((w) => w.name).join(', ')}.`);
+  const near = workflows
+    .map((w) => ({ n: w.name, d: leven(w.name, name) }))
+    .filter((x) => x.d <= 3)
+    .sort((a, b) => a.d - b.d)
+    .map((x) => x.n);
+  throw new UsageError(
+    `no workflow named "${name}"`,
+    near.length
+      ? `Did you mean: ${near.join(', ')}? (\`claude-exec workflows list\` shows them all)`
+      : `Workflows: ${workflows.map((w) => w.name).join(', ')}.`,
+  );
 }
 
 /**
@@ -72,16 +90,33 @@ export function findWorkflow(workflows: WorkflowDoc[], name: string): WorkflowDo
  * runs as it always has). `trusted`: the workspace's `workflows/` count. Throws UsageError for an
  * unknown name or an invalid file of that name.
  */
-export async function workflowForChain(cwd: string, catalog: Catalog, name: string | undefined, trusted: boolean): Promise<ChainContext['workflow']> {
+export async function workflowForChain(
+  cwd: string,
+  catalog: Catalog,
+  name: string | undefined,
+  trusted: boolean,
+): Promise<ChainContext['workflow']> {
   if (name === undefined || name === DEFAULT_WORKFLOW) return null;
   const { workflows, issues } = await openWorkflows(cwd, catalog, { workspaceLayer: trusted });
   const bad = issues.filter((i) => path.basename(i.file).replace(/\.(ya?ml|md)$/i, '') === name);
   if (bad.length && !workflows.some((w) => w.name === name && w.layer === 'workspace')) {
-    throw new UsageError(`the workflow file for "${name}" is not valid:\n${bad.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n')}`, 'Fix it, then check with `claude-exec workflows validate`.');
+    throw new UsageError(
+      `the workflow file for "${name}" is not valid:\n${bad.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n')}`,
+      'Fix it, then check with `claude-exec workflows validate`.',
+    );
   }
   const doc = findWorkflow(workflows, name);
   const { file, layer, overrides: _o, ...body } = doc;
-  return { name: doc.name, file, layer, doc: body as unknown as Record<string, unknown>, state: initialWorkflowState(), phase_entered: false, step_budget: null, sub_chain: null };
+  return {
+    name: doc.name,
+    file,
+    layer,
+    doc: body as unknown as Record<string, unknown>,
+    state: initialWorkflowState(),
+    phase_entered: false,
+    step_budget: null,
+    sub_chain: null,
+  };
 }
 
 /** The same report as `prompts validate` (src/app/prompts.ts ValidateReport), for workflow files. */
@@ -91,7 +126,11 @@ export type WorkflowValidateReport = ValidateReport;
  * Validates workflow files: `paths` (files or directories, relative to `cwd`), each one layer;
  * with none, every layer of the workspace. Prompt names are checked against the workspace's library.
  */
-export async function validateWorkflows(paths: string[], cwd: string, opts: Omit<LoadWorkflowsOptions, 'workspace' | 'prompts'> = {}): Promise<WorkflowValidateReport> {
+export async function validateWorkflows(
+  paths: string[],
+  cwd: string,
+  opts: Omit<LoadWorkflowsOptions, 'workspace' | 'prompts'> = {},
+): Promise<WorkflowValidateReport> {
   const { catalog } = await openLibrary(cwd);
   const prompts = names(catalog);
   let files = 0;
@@ -117,5 +156,10 @@ export async function validateWorkflows(paths: string[], cwd: string, opts: Omit
       issues.push(...r.issues);
     }
   }
-  return { ok: issues.length === 0, files, valid, issues: issues.map((i) => ({ ...i, file: relativeTo(cwd, i.file) })) };
+  return {
+    ok: issues.length === 0,
+    files,
+    valid,
+    issues: issues.map((i) => ({ ...i, file: relativeTo(cwd, i.file) })),
+  };
 }

@@ -16,7 +16,15 @@
  * (status, calls, updated_at), read without parsing the rest, so listing the newest 50 of
  * 10,000 chains parses 50 rows.
  */
-import { appendFileSync, mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  promises as fs,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { ChainRowOutput } from '../cli/contract/chains.js';
 import { chainRow } from '../cli/views/status.js';
@@ -59,16 +67,36 @@ interface Known {
 }
 
 /** The line of one file, keys first (LINE_START reads them without parsing the row). */
-function lineOf(file: string, size: number, mtimeMs: number, dirMtimeMs: number | null, row: StoredRow | null, error: string | null): string {
-  const figures = { file, size, mtime_ms: mtimeMs, ...(dirMtimeMs === null ? {} : { dir_mtime_ms: dirMtimeMs }) };
+function lineOf(
+  file: string,
+  size: number,
+  mtimeMs: number,
+  dirMtimeMs: number | null,
+  row: StoredRow | null,
+  error: string | null,
+): string {
+  const figures = {
+    file,
+    size,
+    mtime_ms: mtimeMs,
+    ...(dirMtimeMs === null ? {} : { dir_mtime_ms: dirMtimeMs }),
+  };
   if (!row) return JSON.stringify({ ...figures, error });
   // The path is put back on reading; an empty one keeps its place, so a row from the index has its
   // keys in the order of one built from the file (the same JSON text either way).
-  return JSON.stringify({ ...figures, status: row.status, calls: row.calls, updated_at: row.updated_at, row: { ...row, file: '' } });
+  return JSON.stringify({
+    ...figures,
+    status: row.status,
+    calls: row.calls,
+    updated_at: row.updated_at,
+    row: { ...row, file: '' },
+  });
 }
 
 const NUM = '(-?[0-9][0-9.eE+-]*)';
-const LINE_START = new RegExp(`^\\{"file":"([^"\\\\]+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"([^"\\\\]*)","calls":(\\d+),"updated_at":"([^"\\\\]*)","row":`);
+const LINE_START = new RegExp(
+  `^\\{"file":"([^"\\\\]+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"([^"\\\\]*)","calls":(\\d+),"updated_at":"([^"\\\\]*)","row":`,
+);
 
 /**
  * Appends the summary of `ctx`, just saved to `file`, to its directory's index. Never throws:
@@ -82,7 +110,10 @@ export function recordInIndex(file: string, ctx: ChainContext): void {
     mkdirSync(path.dirname(index), { recursive: true });
     const head = statSync(file);
     const dirMtime = statSync(dir).mtimeMs;
-    appendFileSync(index, `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, chainRow(ctx, file), null)}\n`);
+    appendFileSync(
+      index,
+      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, chainRow(ctx, file), null)}\n`,
+    );
   } catch {
     // A read-only or full disk: readers fall back to the files.
   }
@@ -104,7 +135,13 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       // A torn row is found when it is parsed; a torn line ends without the closing braces.
       if (!raw.endsWith('}}')) continue;
       if (m[4] !== undefined) dirMtime = Number(m[4]);
-      byFile.set(m[1]!, { size: Number(m[2]), mtime_ms: Number(m[3]), keys: { status: m[5]!, calls: Number(m[6]), updated_at: m[7]! }, error: null, rowText: raw });
+      byFile.set(m[1]!, {
+        size: Number(m[2]),
+        mtime_ms: Number(m[3]),
+        keys: { status: m[5]!, calls: Number(m[6]), updated_at: m[7]! },
+        error: null,
+        rowText: raw,
+      });
       continue;
     }
     let line: { file?: unknown; size?: unknown; mtime_ms?: unknown; dir_mtime_ms?: unknown; error?: unknown };
@@ -114,8 +151,19 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       continue;
     }
     if (typeof line.dir_mtime_ms === 'number') dirMtime = line.dir_mtime_ms;
-    if (typeof line.file === 'string' && typeof line.error === 'string' && typeof line.size === 'number' && typeof line.mtime_ms === 'number') {
-      byFile.set(line.file, { size: line.size, mtime_ms: line.mtime_ms, keys: null, error: line.error, rowText: null });
+    if (
+      typeof line.file === 'string' &&
+      typeof line.error === 'string' &&
+      typeof line.size === 'number' &&
+      typeof line.mtime_ms === 'number'
+    ) {
+      byFile.set(line.file, {
+        size: line.size,
+        mtime_ms: line.mtime_ms,
+        keys: null,
+        error: line.error,
+        rowText: null,
+      });
     }
   }
   return { byFile, dirMtime };
@@ -138,7 +186,8 @@ function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
     entry,
     keys: known.keys,
     error: known.error,
-    row: () => (row === undefined ? (row = known.rowText === null ? null : parseRow(known.rowText, entry.path)) : row),
+    row: () =>
+      row === undefined ? (row = known.rowText === null ? null : parseRow(known.rowText, entry.path)) : row,
   };
 }
 
@@ -150,7 +199,9 @@ function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
 export async function indexedChains(dirs: string[]): Promise<IndexedChain[]> {
   const out: IndexedChain[] = [];
   for (const dir of dirs) out.push(...(await indexedChainsOf(dir)));
-  return out.sort((a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs);
+  return out.sort(
+    (a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
+  );
 }
 
 async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
@@ -180,7 +231,12 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
       continue;
     }
     const was = known.byFile.get(entry.file);
-    const wasRow = was && was.size === st.size && was.mtime_ms === st.mtimeMs ? (was.rowText === null ? null : parseRow(was.rowText, entry.path)) : undefined;
+    const wasRow =
+      was && was.size === st.size && was.mtime_ms === st.mtimeMs
+        ? was.rowText === null
+          ? null
+          : parseRow(was.rowText, entry.path)
+        : undefined;
     let row: ChainRowOutput | null = null;
     let error: string | null = null;
     if (wasRow) row = wasRow;
@@ -209,7 +265,19 @@ function fromLines(dir: string, byFile: Map<string, Known>): IndexedChain[] | nu
   for (const [file, known] of byFile) {
     const parsed = quickParse(file) ?? parseChainFileName(file);
     if (!parsed) return null;
-    out.push(indexed({ path: prefix + file, dir, file, chainId: parsed.chainId, slug: parsed.slug, startedAtMs: parsed.startedAtMs }, known));
+    out.push(
+      indexed(
+        {
+          path: prefix + file,
+          dir,
+          file,
+          chainId: parsed.chainId,
+          slug: parsed.slug,
+          startedAtMs: parsed.startedAtMs,
+        },
+        known,
+      ),
+    );
   }
   return out;
 }
@@ -222,10 +290,19 @@ function quickParse(file: string): ParsedChainFileName | null {
   const dash = file.indexOf('-', 6);
   if (dash < 0 || file.length < dash + 25) return null;
   const stamp = file.slice(-24, -5);
-  const ms = Date.UTC(+stamp.slice(0, 4), +stamp.slice(5, 7) - 1, +stamp.slice(8, 10), +stamp.slice(11, 13), +stamp.slice(14, 16), +stamp.slice(17, 19));
+  const ms = Date.UTC(
+    +stamp.slice(0, 4),
+    +stamp.slice(5, 7) - 1,
+    +stamp.slice(8, 10),
+    +stamp.slice(11, 13),
+    +stamp.slice(14, 16),
+    +stamp.slice(17, 19),
+  );
   if (Number.isNaN(ms)) return null;
   const parsed = { chainId: file.slice(6, dash), slug: file.slice(dash + 1, -25), startedAtMs: ms };
-  return chainFileName(parsed.chainId, parsed.slug, new Date(ms)) === file && /^\d{3,}$/.test(parsed.chainId) ? parsed : null;
+  return chainFileName(parsed.chainId, parsed.slug, new Date(ms)) === file && /^\d{3,}$/.test(parsed.chainId)
+    ? parsed
+    : null;
 }
 
 function writeCompacted(index: string, lines: string[]): void {

@@ -19,7 +19,18 @@
  * fsync'd head write, and the journal is appended about once per step. Invariants the writer
  * relies on: call records are only ever appended (ids in order), and a finished step never changes.
  */
-import { closeSync, constants, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { ContextFileError, FileSystemError } from '../errors.js';
 import type { CallRecord, ChainContext, JournalIndex, Step } from './schema.js';
@@ -46,7 +57,8 @@ function writeAll(fd: number, buf: Buffer, position: number, file: string): void
   let done = 0;
   while (done < buf.length) {
     const n = writeSync(fd, buf, done, buf.length - done, position + done);
-    if (n <= 0) throw new FileSystemError('append to', file, 'ESHORT', { written: done, expected: buf.length });
+    if (n <= 0)
+      throw new FileSystemError('append to', file, 'ESHORT', { written: done, expected: buf.length });
     done += n;
   }
 }
@@ -69,7 +81,10 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
   const steps = ctx.steps.slice(index.steps, k);
   let next = index;
   if (calls.length || steps.length) {
-    const lines = [...calls.map((call) => JSON.stringify({ call })), ...steps.map((step) => JSON.stringify({ step }))];
+    const lines = [
+      ...calls.map((call) => JSON.stringify({ call })),
+      ...steps.map((step) => JSON.stringify({ step })),
+    ];
     const buf = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     const file = path.join(path.dirname(contextFile), index.file);
     let fd: number | undefined;
@@ -79,7 +94,12 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
       const size = fstatSync(fd).size;
-      if (size < index.bytes) throw new ContextFileError(file, `the journal is shorter (${size} bytes) than its context file says (${index.bytes})`, 'The files are left as they are; restore them from a backup.');
+      if (size < index.bytes)
+        throw new ContextFileError(
+          file,
+          `the journal is shorter (${size} bytes) than its context file says (${index.bytes})`,
+          'The files are left as they are; restore them from a backup.',
+        );
       writing = true;
       if (size > index.bytes) ftruncateSync(fd, index.bytes);
       writeAll(fd, buf, index.bytes, file);
@@ -94,12 +114,19 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
         }
       }
       const code = (err as NodeJS.ErrnoException).code;
-      throw err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string' ? err : new FileSystemError('append to', file, code, { cause: err });
+      throw err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string'
+        ? err
+        : new FileSystemError('append to', file, code, { cause: err });
     } finally {
       if (fd !== undefined) closeSync(fd);
     }
     if (created) fsyncDir(path.dirname(file));
-    next = { file: index.file, bytes: index.bytes + buf.length, calls: index.calls + calls.length, steps: index.steps + steps.length };
+    next = {
+      file: index.file,
+      bytes: index.bytes + buf.length,
+      calls: index.calls + calls.length,
+      steps: index.steps + steps.length,
+    };
   }
   if (ctx.journal === null && next.bytes === 0) return ctx;
   ctx.journal = next;
@@ -132,16 +159,28 @@ export function createJournal(contextFile: string): { undo(): void } {
  * ContextFileError when the journal is missing, shorter than its index, or holds a line that is
  * not a record, or when the record counts differ from the index.
  */
-export function readJournal(contextFile: string, index: JournalIndex): { calls: CallRecord[]; steps: Step[] } {
+export function readJournal(
+  contextFile: string,
+  index: JournalIndex,
+): { calls: CallRecord[]; steps: Step[] } {
   if (index.bytes === 0 && index.calls === 0 && index.steps === 0) return { calls: [], steps: [] };
   const file = path.join(path.dirname(contextFile), index.file);
   let buf: Buffer;
   try {
     buf = readFileSync(file);
   } catch (err) {
-    throw new ContextFileError(contextFile, `its journal ${index.file} cannot be read (${(err as Error).message})`, 'The context file is left as it is; restore the journal from a backup.');
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} cannot be read (${(err as Error).message})`,
+      'The context file is left as it is; restore the journal from a backup.',
+    );
   }
-  if (buf.length < index.bytes) throw new ContextFileError(contextFile, `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`, 'The files are left as they are; restore them from a backup.');
+  if (buf.length < index.bytes)
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`,
+      'The files are left as they are; restore them from a backup.',
+    );
   const calls: CallRecord[] = [];
   const steps: Step[] = [];
   const text = buf.subarray(0, index.bytes).toString('utf8');
@@ -153,14 +192,25 @@ export function readJournal(contextFile: string, index: JournalIndex): { calls: 
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
-      throw new ContextFileError(contextFile, `its journal ${index.file} is damaged at line ${n} (not JSON)`, 'The files are left as they are; restore them from a backup.');
+      throw new ContextFileError(
+        contextFile,
+        `its journal ${index.file} is damaged at line ${n} (not JSON)`,
+        'The files are left as they are; restore them from a backup.',
+      );
     }
     if (record.call) calls.push(record.call);
     else if (record.step) steps.push(record.step);
-    else throw new ContextFileError(contextFile, `its journal ${index.file} has a record of an unknown kind at line ${n}`);
+    else
+      throw new ContextFileError(
+        contextFile,
+        `its journal ${index.file} has a record of an unknown kind at line ${n}`,
+      );
   }
   if (calls.length !== index.calls || steps.length !== index.steps) {
-    throw new ContextFileError(contextFile, `its journal ${index.file} holds ${calls.length} calls and ${steps.length} steps, not the ${index.calls} and ${index.steps} indexed`);
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} holds ${calls.length} calls and ${steps.length} steps, not the ${index.calls} and ${index.steps} indexed`,
+    );
   }
   return { calls, steps };
 }
@@ -176,9 +226,16 @@ export function readJournalCalls(contextFile: string, index: JournalIndex): Call
   try {
     buf = readFileSync(file);
   } catch (err) {
-    throw new ContextFileError(contextFile, `its journal ${index.file} cannot be read (${(err as Error).message})`);
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} cannot be read (${(err as Error).message})`,
+    );
   }
-  if (buf.length < index.bytes) throw new ContextFileError(contextFile, `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`);
+  if (buf.length < index.bytes)
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`,
+    );
   const calls: CallRecord[] = [];
   for (const line of buf.subarray(0, index.bytes).toString('utf8').split('\n')) {
     if (!line.startsWith('{"call":')) continue;
@@ -188,7 +245,11 @@ export function readJournalCalls(contextFile: string, index: JournalIndex): Call
       throw new ContextFileError(contextFile, `its journal ${index.file} has a damaged call record`);
     }
   }
-  if (calls.length !== index.calls) throw new ContextFileError(contextFile, `its journal ${index.file} holds ${calls.length} calls, not the ${index.calls} indexed`);
+  if (calls.length !== index.calls)
+    throw new ContextFileError(
+      contextFile,
+      `its journal ${index.file} holds ${calls.length} calls, not the ${index.calls} indexed`,
+    );
   return calls;
 }
 

@@ -14,7 +14,22 @@ export interface ParsedChainFileName {
 
 /** Lower-case, ASCII, hyphen-separated, at most `maxWords` words and 40 characters. */
 export function slugify(goal: string, maxWords = 4): string {
-  const stop = new Set(['a', 'an', 'the', 'to', 'my', 'this', 'of', 'for', 'and', 'with', 'in', 'on', 'app', 'add']);
+  const stop = new Set([
+    'a',
+    'an',
+    'the',
+    'to',
+    'my',
+    'this',
+    'of',
+    'for',
+    'and',
+    'with',
+    'in',
+    'on',
+    'app',
+    'add',
+  ]);
   const words = goal
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -21,7 +21,15 @@ export const PhaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
 
 /** `paused`: stopped cleanly where `--until` asked; `resume` continues. */
-export const CHAIN_STATUSES = ['running', 'paused', 'awaiting-input', 'complete', 'failed', 'budget-exceeded', 'cancelled'] as const;
+export const CHAIN_STATUSES = [
+  'running',
+  'paused',
+  'awaiting-input',
+  'complete',
+  'failed',
+  'budget-exceeded',
+  'cancelled',
+] as const;
 export const ChainStatusSchema = z.enum(CHAIN_STATUSES);
 export type ChainStatus = z.infer<typeof ChainStatusSchema>;
 
@@ -29,19 +37,21 @@ const isoDate = z.string();
 const unit = z.number().min(0).max(1);
 
 /** Usage exactly as the Messages API returned it (token counts; cache fields may be null or absent). */
-export const UsageSchema = z.object({
-  input_tokens: z.number().int().min(0),
-  output_tokens: z.number().int().min(0),
-  cache_creation_input_tokens: z.number().int().min(0).nullable().optional(),
-  cache_read_input_tokens: z.number().int().min(0).nullable().optional(),
-  cache_creation: z
-    .object({
-      ephemeral_5m_input_tokens: z.number().int().min(0).nullable().optional(),
-      ephemeral_1h_input_tokens: z.number().int().min(0).nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-}).loose();
+export const UsageSchema = z
+  .object({
+    input_tokens: z.number().int().min(0),
+    output_tokens: z.number().int().min(0),
+    cache_creation_input_tokens: z.number().int().min(0).nullable().optional(),
+    cache_read_input_tokens: z.number().int().min(0).nullable().optional(),
+    cache_creation: z
+      .object({
+        ephemeral_5m_input_tokens: z.number().int().min(0).nullable().optional(),
+        ephemeral_1h_input_tokens: z.number().int().min(0).nullable().optional(),
+      })
+      .nullable()
+      .optional(),
+  })
+  .loose();
 export type Usage = z.infer<typeof UsageSchema>;
 
 /**
@@ -320,7 +330,12 @@ export const TestRunSchema = z.object({
   duration_ms: z.number().min(0).nullable().default(null),
   /** Counts read from the runner's summary (src/tools/testReport.ts); null when the runner was not recognised. */
   counts: z
-    .object({ runner: z.string(), passed: z.number().int().nullable(), failed: z.number().int(), skipped: z.number().int().nullable() })
+    .object({
+      runner: z.string(),
+      passed: z.number().int().nullable(),
+      failed: z.number().int(),
+      skipped: z.number().int().nullable(),
+    })
     .nullable()
     .default(null),
   /** Names of failing tests as the runner printed them. */
@@ -336,7 +351,14 @@ export const TestRunSchema = z.object({
   broken: z.array(z.string()).default([]),
   /** The failures read from the output (units that did not build first): name, message, `file:line`; at most 20. */
   failures: z
-    .array(z.object({ kind: z.enum(['test', 'build']), name: z.string(), message: z.string(), location: z.string().nullable() }))
+    .array(
+      z.object({
+        kind: z.enum(['test', 'build']),
+        name: z.string(),
+        message: z.string(),
+        location: z.string().nullable(),
+      }),
+    )
     .default([]),
   /** A fingerprint of the workspace's files when the run began (baseline runs), to see later changes. */
   fingerprint: z.string().nullable().default(null),
@@ -459,7 +481,12 @@ export type MachineState = z.infer<typeof MachineStateSchema>;
 
 /** What a workflow step asks the driver to do next (src/workflows/interpreter.ts). `at`: the step's path in the file, e.g. `steps.2.loop.steps.0`. */
 export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('prompt'), at: z.string(), run: PromptRunSchema, budget_usd: z.number().positive().nullable() }),
+  z.object({
+    kind: z.literal('prompt'),
+    at: z.string(),
+    run: PromptRunSchema,
+    budget_usd: z.number().positive().nullable(),
+  }),
   z.object({
     kind: z.literal('parallel'),
     at: z.string(),
@@ -468,17 +495,33 @@ export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
     merge: PromptRunSchema.nullable(),
     budget_usd: z.number().positive().nullable(),
   }),
-  z.object({ kind: z.literal('phase'), at: z.string(), phase: PhaseSchema, budget_usd: z.number().positive().nullable(), tier: z.enum(['fast', 'default', 'smart']).nullable() }),
+  z.object({
+    kind: z.literal('phase'),
+    at: z.string(),
+    phase: PhaseSchema,
+    budget_usd: z.number().positive().nullable(),
+    tier: z.enum(['fast', 'default', 'smart']).nullable(),
+  }),
   z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions']) }),
   z.object({ kind: z.literal('tests'), at: z.string(), expect: z.enum(['red', 'green', 'any']) }),
-  z.object({ kind: z.literal('chain'), at: z.string(), goal: z.string(), workflow: z.string().nullable(), budget_usd: z.number().positive().nullable() }),
+  z.object({
+    kind: z.literal('chain'),
+    at: z.string(),
+    goal: z.string(),
+    workflow: z.string().nullable(),
+    budget_usd: z.number().positive().nullable(),
+  }),
   z.object({ kind: z.literal('complete') }),
   z.object({ kind: z.literal('fail'), reason: z.string() }),
 ]);
 export type WorkflowEffect = z.infer<typeof WorkflowEffectSchema>;
 
 /** A frame of the interpreter's stack: the step list at `block`, its next step `i`, and the loop pass (null outside a loop body). */
-export const WorkflowFrameSchema = z.object({ block: z.string(), i: z.number().int().min(0), pass: z.number().int().min(1).nullable() });
+export const WorkflowFrameSchema = z.object({
+  block: z.string(),
+  i: z.number().int().min(0),
+  pass: z.number().int().min(1).nullable(),
+});
 export type WorkflowFrame = z.infer<typeof WorkflowFrameSchema>;
 
 /** The interpreter's state, saved in the context file so that `resume` continues at the same step. */
@@ -501,7 +544,10 @@ export const WorkflowRunSchema = z.object({
   /** True once the awaiting phase step has entered its phase (the machine then holds its progress). */
   phase_entered: z.boolean().default(false),
   /** The running step's budget: USD it may spend from call index `from_call` on. */
-  step_budget: z.object({ at: z.string(), usd: z.number().positive(), from_call: z.number().int().min(0) }).nullable().default(null),
+  step_budget: z
+    .object({ at: z.string(), usd: z.number().positive(), from_call: z.number().int().min(0) })
+    .nullable()
+    .default(null),
   /** The sub-chain the awaiting `chain` step started (its id), so a resumed run waits for that one. */
   sub_chain: z.string().nullable().default(null),
 });
@@ -509,7 +555,10 @@ export type WorkflowRun = z.infer<typeof WorkflowRunSchema>;
 
 /** One sub-chain proposed by parallel_work_planner (`--split`). */
 export const SubChainPlanSchema = z.object({
-  key: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/).describe('short id of the sub-chain, e.g. "payments-api"'),
+  key: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,39}$/)
+    .describe('short id of the sub-chain, e.g. "payments-api"'),
   goal: z.string().min(1).describe('the task of this sub-chain, complete enough to run alone'),
   depends_on: z.array(z.string()).describe('keys of sub-chains whose changes this one builds on'),
   writes_code: z.boolean().describe('true when it changes files (it then works in its own git worktree)'),
@@ -635,10 +684,18 @@ export const ChainContextSchema = z.object({
    * in `in_flight`), continued by the next run after a red test run or a failed gate; null before
    * the first run.
    */
-  task_conversation: z.object({ step: z.number().int().min(1), messages: z.array(z.unknown()) }).nullable().default(null),
+  task_conversation: z
+    .object({ step: z.number().int().min(1), messages: z.array(z.unknown()) })
+    .nullable()
+    .default(null),
   /** An answer to the pending gate given by `approve` (consumed when the chain goes on). */
   gate_response: z
-    .object({ kind: z.enum(['solution', 'file-change']), response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable(), path: z.string().nullable() })
+    .object({
+      kind: z.enum(['solution', 'file-change']),
+      response: z.enum(['approved', 'rejected', 'more-info']),
+      note: z.string().nullable(),
+      path: z.string().nullable(),
+    })
     .nullable()
     .default(null),
   /** The solution as last presented at the approval gate (markdown); the design itself is in `solution_versions`. */
@@ -685,7 +742,9 @@ export const ChainContextSchema = z.object({
       from_step: z.number().int().min(1),
       answers: z.record(z.string(), z.string()),
       changed: z.array(z.string()),
-      approvals: z.array(z.object({ response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable() })),
+      approvals: z.array(
+        z.object({ response: z.enum(['approved', 'rejected', 'more-info']), note: z.string().nullable() }),
+      ),
     })
     .nullable()
     .default(null),

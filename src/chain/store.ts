@@ -68,13 +68,23 @@ export async function readChainDocument(file: string): Promise<unknown> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ContextFileError(file, `not valid JSON (${(err as Error).message})`, 'The file is left as it is; restore it from a backup or remove it.');
+    throw new ContextFileError(
+      file,
+      `not valid JSON (${(err as Error).message})`,
+      'The file is left as it is; restore it from a backup or remove it.',
+    );
   }
   const version = (json as { schema_version?: unknown } | null)?.schema_version;
   if (typeof version === 'number' && version > SCHEMA_VERSION) {
-    throw new ContextFileError(file, schemaVersionProblem(version)!, 'Upgrade claude-exec to read it; the file is left as it is.');
+    throw new ContextFileError(
+      file,
+      schemaVersionProblem(version)!,
+      'Upgrade claude-exec to read it; the file is left as it is.',
+    );
   }
-  return json && typeof json === 'object' && !Array.isArray(json) ? joinJournal(file, json as Record<string, unknown>) : json;
+  return json && typeof json === 'object' && !Array.isArray(json)
+    ? joinJournal(file, json as Record<string, unknown>)
+    : json;
 }
 
 /** Context files validated without zod's compiled fast path before it is built (see readChainFile). */
@@ -90,12 +100,20 @@ let filesParsed = 0;
 export async function readChainFile(file: string): Promise<ChainContext> {
   const json = await readChainDocument(file);
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
-  const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([import('./schema.js'), import('./upgrade.js')]);
+  const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([
+    import('./schema.js'),
+    import('./upgrade.js'),
+  ]);
   // The same checks either way: zod's compiled fast path (built on its first use, 30-100 ms for
   // this schema) pays only over many files, so a process's first few files are checked without it.
-  const parsed = ChainContextSchema.safeParse(json, filesParsed++ < INTERPRETED_PARSES ? { jitless: true } : undefined);
+  const parsed = ChainContextSchema.safeParse(
+    json,
+    filesParsed++ < INTERPRETED_PARSES ? { jitless: true } : undefined,
+  );
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ContextFileError(file, `not a claude-exec context file (${issues.join('; ')})`);
   }
   return upgradeChainContext(parsed.data);
@@ -110,10 +128,17 @@ export function normalizeChainId(raw: string): string | null {
 /** Finds the context file of chain `rawId` in `dirs`. Throws UsageError when there is none. */
 export async function findChain(dirs: string[], rawId: string): Promise<ChainFileEntry> {
   const id = normalizeChainId(rawId);
-  if (!id) throw new UsageError(`"${rawId}" is not a chain id`, 'Chain ids look like 047; `claude-exec chains` lists them.');
+  if (!id)
+    throw new UsageError(
+      `"${rawId}" is not a chain id`,
+      'Chain ids look like 047; `claude-exec chains` lists them.',
+    );
   const hits = (await listChainFiles(dirs)).filter((e) => e.chainId === id);
   if (hits.length === 0) {
-    throw new UsageError(`no chain ${id} in ${dirs.join(', ')}`, '`claude-exec chains` lists the chains; --contexts DIR points elsewhere.');
+    throw new UsageError(
+      `no chain ${id} in ${dirs.join(', ')}`,
+      '`claude-exec chains` lists the chains; --contexts DIR points elsewhere.',
+    );
   }
   return hits[hits.length - 1]!;
 }
@@ -190,13 +215,21 @@ export async function createChain(
       const handle = await fs.open(path.join(idsDir, id), 'wx');
       await handle.close();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw environmentError('reserve a chain id in', idsDir, err);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw environmentError('reserve a chain id in', idsDir, err);
       n += 1;
       continue;
     }
     const slug = slugify(goal);
     const file = chainFileName(id, slug, now);
-    const entry: ChainFileEntry = { path: path.join(dir, file), dir, file, chainId: id, slug, startedAtMs: now.getTime() };
+    const entry: ChainFileEntry = {
+      path: path.join(dir, file),
+      dir,
+      file,
+      chainId: id,
+      slug,
+      startedAtMs: now.getTime(),
+    };
     try {
       await saveChain(entry.path, build(id, randomUUID(), slug));
     } catch (err) {
@@ -240,7 +273,11 @@ export async function lockChain(file: string): Promise<() => Promise<void>> {
     return await lockfile.lock(file, { stale: 30_000, update: 10_000, realpath: false });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
-      throw new ContextFileError(file, 'this chain is being driven by another claude-exec process', 'Wait for it to finish, or stop it; a crashed run releases the lock after 30 s.');
+      throw new ContextFileError(
+        file,
+        'this chain is being driven by another claude-exec process',
+        'Wait for it to finish, or stop it; a crashed run releases the lock after 30 s.',
+      );
     }
     throw environmentError('lock', file, err);
   }

@@ -12,21 +12,28 @@ export function upgradeChainContext(ctx: ChainContext): ChainContext {
   const out: ChainContext = { ...ctx, schema_version: SCHEMA_VERSION };
   if (ctx.solution && ctx.solution_versions.length === 0) {
     const approval = ctx.approval_history.filter((a) => a.kind === 'solution').at(-1);
-    out.solution_versions = [{
-      version: 1,
-      step: 0,
-      prompt: 'solution_presenter',
-      created_at: ctx.updated_at,
-      text: ctx.solution,
-      reason: null,
-      status: approval?.user_response === 'approved' ? 'approved' : approval?.user_response === 'rejected' ? 'rejected' : 'proposed',
-      decided_at: approval && approval.user_response !== 'more-info' ? approval.timestamp : null,
-      presentation: ctx.solution,
-      presentation_step: null,
-      file_plan: null,
-      file_plan_step: null,
-      implementation_plan: null,
-    }];
+    out.solution_versions = [
+      {
+        version: 1,
+        step: 0,
+        prompt: 'solution_presenter',
+        created_at: ctx.updated_at,
+        text: ctx.solution,
+        reason: null,
+        status:
+          approval?.user_response === 'approved'
+            ? 'approved'
+            : approval?.user_response === 'rejected'
+              ? 'rejected'
+              : 'proposed',
+        decided_at: approval && approval.user_response !== 'more-info' ? approval.timestamp : null,
+        presentation: ctx.solution,
+        presentation_step: null,
+        file_plan: null,
+        file_plan_step: null,
+        implementation_plan: null,
+      },
+    ];
   }
   return out;
 }

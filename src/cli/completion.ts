@@ -9,7 +9,21 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 
 /** Commands whose first argument is a chain id. */
-const TAKES_CHAIN_ID = ['resume', 'approve', 'answer', 'status', 'show', 'pending', 'spec', 'rollback', 'chain-cost', 'fork', 'apply', 'diff', 'save-pattern'];
+const TAKES_CHAIN_ID = [
+  'resume',
+  'approve',
+  'answer',
+  'status',
+  'show',
+  'pending',
+  'spec',
+  'rollback',
+  'chain-cost',
+  'fork',
+  'apply',
+  'diff',
+  'save-pattern',
+];
 
 /** Chain ids of `<cwd>/contexts`, newest first, with their slug as description. */
 async function chainIds(cwd: string): Promise<{ id: string; slug: string }[]> {
@@ -23,7 +37,10 @@ async function chainIds(cwd: string): Promise<{ id: string; slug: string }[]> {
 }
 
 async function completer(cwd: string) {
-  const [{ default: tab }, { buildProgram }] = await Promise.all([import('@bomb.sh/tab/commander'), import('./program.js')]);
+  const [{ default: tab }, { buildProgram }] = await Promise.all([
+    import('@bomb.sh/tab/commander'),
+    import('./program.js'),
+  ]);
   const program = buildProgram({ completion: false });
   const root = tab(program, { completionCommandName: 'completion' });
   // tab calls handlers synchronously: the ids are read before.
@@ -42,7 +59,8 @@ async function completer(cwd: string) {
 /** Prints the completion script for `shell`; throws UsageError (exit 2) for another shell. */
 export async function completionScript(shell: string, cwd = process.cwd()): Promise<void> {
   const { SHELLS } = await import('./commands/completion.js');
-  if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`completion: unknown shell "${shell}"`, `Give one of: ${SHELLS.join(', ')}.`);
+  if (!(SHELLS as readonly string[]).includes(shell))
+    throw new UsageError(`completion: unknown shell "${shell}"`, `Give one of: ${SHELLS.join(', ')}.`);
   (await completer(cwd)).setup('claude-exec', 'claude-exec', shell as 'bash');
 }
 

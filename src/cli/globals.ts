@@ -26,7 +26,10 @@ interface RawGlobals {
 export function existingDirectory(dir: string, flag = '--cwd'): string {
   const stat = statSync(dir, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) {
-    throw new UsageError(`${flag} ${dir}: ${stat ? 'is not a directory' : 'no such directory'}`, `Give the path of an existing workspace (your project's root), e.g. ${flag} .`);
+    throw new UsageError(
+      `${flag} ${dir}: ${stat ? 'is not a directory' : 'no such directory'}`,
+      `Give the path of an existing workspace (your project's root), e.g. ${flag} .`,
+    );
   }
   return dir;
 }
@@ -41,9 +44,14 @@ export function globalOptions(cmd: Command): GlobalOptions {
   let maxCost: number | undefined;
   if (raw.maxCost !== undefined) {
     maxCost = Number(raw.maxCost);
-    if (!Number.isFinite(maxCost) || maxCost <= 0) throw new UsageError(`--max-cost must be a positive number of USD, got "${raw.maxCost}"`);
+    if (!Number.isFinite(maxCost) || maxCost <= 0)
+      throw new UsageError(`--max-cost must be a positive number of USD, got "${raw.maxCost}"`);
   }
-  if (raw.model !== undefined && !raw.model.trim()) throw new UsageError('--model is empty', 'Name a model (e.g. --model claude-sonnet-4-6), or leave --model out for the configured default.');
+  if (raw.model !== undefined && !raw.model.trim())
+    throw new UsageError(
+      '--model is empty',
+      'Name a model (e.g. --model claude-sonnet-4-6), or leave --model out for the configured default.',
+    );
   return {
     json: Boolean(raw.json),
     yes: Boolean(raw.yes),
@@ -58,7 +66,10 @@ export function globalOptions(cmd: Command): GlobalOptions {
     ...(raw.backend ? { backend: raw.backend } : {}),
     trust: Boolean(raw.trust),
     ...(raw.sandbox ? { sandbox: raw.sandbox } : {}),
-    flags: [...(raw.cwd ? ['--cwd', raw.cwd] : []), ...(raw.contexts ?? []).flatMap((d) => ['--contexts', d])],
+    flags: [
+      ...(raw.cwd ? ['--cwd', raw.cwd] : []),
+      ...(raw.contexts ?? []).flatMap((d) => ['--contexts', d]),
+    ],
   };
 }
 

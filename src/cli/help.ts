@@ -9,7 +9,19 @@ import { Help, type Command, type Option } from 'commander';
 /** Long names of the program's global options, by what a command does. */
 export const GLOBALS = {
   /** Commands that drive a chain (run, resume, approve, answer, demo). */
-  drive: ['--json', '--yes', '--until', '--max-cost', '--model', '--trust', '--sandbox', '--cwd', '--contexts', '--verbose', '--no-color'],
+  drive: [
+    '--json',
+    '--yes',
+    '--until',
+    '--max-cost',
+    '--model',
+    '--trust',
+    '--sandbox',
+    '--cwd',
+    '--contexts',
+    '--verbose',
+    '--no-color',
+  ],
   /** Commands that read chains from the contexts directories. */
   read: ['--json', '--cwd', '--contexts', '--verbose', '--no-color'],
   /** Commands about the workspace and the library (no chain involved). */
@@ -42,6 +54,8 @@ export const helpConfiguration: Partial<Help> = {
     const own = new Set(cmd.options.map((o) => o.long));
     const wanted = globalsOf(cmd);
     // A command's own option of the same name (cost-report --until DATE) hides the global one.
-    return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => o.long !== undefined && wanted.includes(o.long) && !own.has(o.long));
+    return Help.prototype.visibleGlobalOptions
+      .call(this, cmd)
+      .filter((o) => o.long !== undefined && wanted.includes(o.long) && !own.has(o.long));
   },
 };

@@ -7,11 +7,16 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { closestCommand } from './typo.js';
 
-const named = (cmds: readonly Command[], word: string) => cmds.find((c) => c.name() === word || c.aliases().includes(word));
+const named = (cmds: readonly Command[], word: string) =>
+  cmds.find((c) => c.name() === word || c.aliases().includes(word));
 
 /** The words of `args` that are not options or the values of the program's global options. */
 function operands(program: Command, args: readonly string[]): string[] {
-  const takesValue = new Set(program.options.filter((o) => o.required || o.optional).flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))));
+  const takesValue = new Set(
+    program.options
+      .filter((o) => o.required || o.optional)
+      .flatMap((o) => [o.long, o.short].filter((f): f is string => Boolean(f))),
+  );
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -36,10 +41,19 @@ export function checkHelpTopic(program: Command, args: readonly string[]): void 
   for (const [i, word] of path.entries()) {
     const next = named(at.commands, word);
     if (!next) {
-      const near = closestCommand(word, at.commands.flatMap((c) => [c.name(), ...c.aliases()]));
+      const near = closestCommand(
+        word,
+        at.commands.flatMap((c) => [c.name(), ...c.aliases()]),
+      );
       const where = ['claude-exec', ...path.slice(0, i)].join(' ');
-      const task = i === 0 && path.length > 1 ? `; a task that starts with "help" is given with run (\`claude-exec run "help ${path.join(' ')}"\`)` : '';
-      throw new UsageError(`no command "${word}" in ${where}${near ? ` — did you mean "${near}"?` : ''}`, `\`${where} --help\` lists its commands${task}.`);
+      const task =
+        i === 0 && path.length > 1
+          ? `; a task that starts with "help" is given with run (\`claude-exec run "help ${path.join(' ')}"\`)`
+          : '';
+      throw new UsageError(
+        `no command "${word}" in ${where}${near ? ` — did you mean "${near}"?` : ''}`,
+        `\`${where} --help\` lists its commands${task}.`,
+      );
     }
     if (!next.commands.length) return;
     at = next;

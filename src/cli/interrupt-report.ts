@@ -9,7 +9,11 @@ import type { InterruptedError } from '../errors.js';
 import type { Io } from './io.js';
 
 /** Prints one interrupted chain's outcome (summary on stdout or a run@1 document with --json). */
-export type InterruptedOutcomePrinter = (io: Io, json: boolean, outcome: ChainOutcome & { error: InterruptedError }) => void;
+export type InterruptedOutcomePrinter = (
+  io: Io,
+  json: boolean,
+  outcome: ChainOutcome & { error: InterruptedError },
+) => void;
 
 let printer: InterruptedOutcomePrinter | null = null;
 

@@ -63,12 +63,20 @@ export function syncIo(): Io {
     }
   };
   const clean = (t: string) => sanitizeTerminal(line(t));
-  return { out: (t) => write(1, clean(t)), err: (t) => write(2, clean(t)), raw: (t) => write(1, t), interactive: false, color: false };
+  return {
+    out: (t) => write(1, clean(t)),
+    err: (t) => write(2, clean(t)),
+    raw: (t) => write(1, t),
+    interactive: false,
+    color: false,
+  };
 }
 
 /** JSON.stringify replacer: fractional numbers rounded to 1e-6 (USD to the micro-dollar; shares, confidences). */
 export function rounded(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value) ? Math.round(value * 1e6) / 1e6 : value;
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+    ? Math.round(value * 1e6) / 1e6
+    : value;
 }
 
 /** Prints one JSON document on stdout (fractions rounded to 1e-6; DEL, C1 and bidi marks as `\uXXXX`, the same value). */

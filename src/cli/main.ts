@@ -22,10 +22,19 @@ interface Described {
 
 function describe(err: unknown, verbose: boolean): Described {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    ) {
       return { code: ExitCode.ok, text: '', message: '', hint: null };
     }
-    return { code: ExitCode.usage, text: '', message: err.message.replace(/^error: /, ''), hint: 'run with --help for usage' };
+    return {
+      code: ExitCode.usage,
+      text: '',
+      message: err.message.replace(/^error: /, ''),
+      hint: 'run with --help for usage',
+    };
   }
   if (err instanceof ClaudeExecError) {
     const lines = [`claude-exec: ${err.message}`];
@@ -35,7 +44,9 @@ function describe(err: unknown, verbose: boolean): Described {
   }
   const e = err as Error;
   const message = `unexpected error: ${e?.message ?? String(e)}`;
-  const text = verbose ? String(e?.stack ?? e) : `claude-exec: ${message}\nRun again with --verbose for details.`;
+  const text = verbose
+    ? String(e?.stack ?? e)
+    : `claude-exec: ${message}\nRun again with --verbose for details.`;
   return { code: ExitCode.failed, text, message, hint: 'Run again with --verbose for details.' };
 }
 

@@ -15,7 +15,15 @@ import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
 import { findingsLines, workflowFindings } from './views/findings.js';
 import { secondOpinionLines } from './views/secondOpinion.js';
-import { billingOf, costOrNull, costText, nextCommands, openQuestions, pendingView, tokensOf } from './views/chain.js';
+import {
+  billingOf,
+  costOrNull,
+  costText,
+  nextCommands,
+  openQuestions,
+  pendingView,
+  tokensOf,
+} from './views/chain.js';
 
 export interface OutcomeOptions {
   /** `claude-exec/demo@1` instead of run@1. */
@@ -44,7 +52,8 @@ export function exitCodeOf(o: ChainOutcome): number {
 
 /** The hint of the stopping error, naming the chain (the errors themselves do not know it). */
 export function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string[] = []): string | null {
-  if (error instanceof InterruptedError || error instanceof BudgetExceededError) return `Continue with \`${nextCommands(ctx, flags)[0]}\`.`;
+  if (error instanceof InterruptedError || error instanceof BudgetExceededError)
+    return `Continue with \`${nextCommands(ctx, flags)[0]}\`.`;
   return error.hint ?? null;
 }
 
@@ -90,7 +99,11 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
     error: o.error
       ? { exit_code: o.error.exitCode, message: o.error.message, hint: hintFor(o.error, c, opts.flags) }
       : failed
-        ? { exit_code: ExitCode.failed, message: `chain ${c.chain_id} failed: ${c.error}`, hint: failedHint(c, opts.flags) }
+        ? {
+            exit_code: ExitCode.failed,
+            message: `chain ${c.chain_id} failed: ${c.error}`,
+            hint: failedHint(c, opts.flags),
+          }
         : null,
     exit_code: exitCode,
   };
@@ -105,9 +118,12 @@ export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] 
   if (pr && existsSync(pr)) lines.push(`  PR description: ${pr}`);
   const extra = flags.length ? ` ${flags.join(' ')}` : '';
   const changed = ctx.checkpoints.some((k) => k.phase === 'implementation') || ctx.originals.length > 0;
-  const next = r.passed && s.status === 'complete'
-    ? changed ? `claude-exec diff ${s.chain_id}${extra}   # review the change (new files included), then open the pull request` : 'review the changed files, then open the pull request'
-    : `claude-exec spec ${s.chain_id}${extra}   # what blocks it; \`claude-exec rollback ${s.chain_id}\` undoes the change`;
+  const next =
+    r.passed && s.status === 'complete'
+      ? changed
+        ? `claude-exec diff ${s.chain_id}${extra}   # review the change (new files included), then open the pull request`
+        : 'review the changed files, then open the pull request'
+      : `claude-exec spec ${s.chain_id}${extra}   # what blocks it; \`claude-exec rollback ${s.chain_id}\` undoes the change`;
   lines.push(`  next: ${next}`);
   return lines;
 }
@@ -122,7 +138,9 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     // A workflow chain's phase is only the phase its last prompt ran as; the workflow says more.
     const where = o.ctx.workflow ? `workflow ${o.ctx.workflow.name}` : `phase ${s.current_phase}`;
     io.out(`Chain ${s.chain_id}: ${s.status} (${where})`);
-    io.out(`  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`);
+    io.out(
+      `  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`,
+    );
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);
     if (s.spec) io.out(`  spec: ${s.spec}`);
@@ -132,7 +150,8 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
     } else if (s.next && !view) io.out(`  next: ${s.next}`);
     // A workflow that wrote nothing (a review, a plan): its answer is what it found.
     const found = s.status === 'complete' ? workflowFindings(o.ctx) : null;
-    if (found) for (const line of findingsLines(found, `claude-exec status ${s.chain_id} --full`)) io.out(line);
+    if (found)
+      for (const line of findingsLines(found, `claude-exec status ${s.chain_id} --full`)) io.out(line);
   }
   if (s.error) {
     io.err(`claude-exec: ${s.error.message}`);

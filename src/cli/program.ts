@@ -10,7 +10,9 @@ import { helpConfiguration } from './help.js';
 import { sanitizeTerminal } from '../ui/sanitize.js';
 
 export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+  ).version;
 }
 
 /**
@@ -20,19 +22,41 @@ export function packageVersion(): string {
 export function buildProgram(opts: { completion?: boolean } = {}): Command {
   const program = new Command('claude-exec')
     .version(packageVersion(), '-V, --version')
-    .description('Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.')
+    .description(
+      'Walk an LLM through requirements, context, uncertainty, approval and test-first implementation.',
+    )
     .configureHelp(helpConfiguration)
     .option('--json', 'print one JSON document on stdout and nothing else there')
     .option('-y, --yes', 'approve gates and accept proposed default answers (recorded as assumptions)')
-    .option('--until <phase>', 'stop cleanly after this phase; solution-approval stops at the gate with the solution presented')
+    .option(
+      '--until <phase>',
+      'stop cleanly after this phase; solution-approval stops at the gate with the solution presented',
+    )
     .option('--max-cost <usd>', 'stop before a call that would take the chain past this cost')
     .option('--model <name>', "model for this chain (default: the config's default tier)")
-    .addOption(new Option('--backend <name>', 'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)').choices(['api', 'claude-code']))
-    .option('--trust', "trust this workspace's config, rules block, .env entries, prompts, workflows and patterns (stored; asked again when they change)")
-    .addOption(new Option('--sandbox <mode>', "the test command's OS sandbox for this run (default: your user config, else auto)").choices(['auto', 'required', 'off']))
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'api: the Messages API (default) · claude-code: Claude Code via the optional Agent SDK (a Claude subscription works)',
+      ).choices(['api', 'claude-code']),
+    )
+    .option(
+      '--trust',
+      "trust this workspace's config, rules block, .env entries, prompts, workflows and patterns (stored; asked again when they change)",
+    )
+    .addOption(
+      new Option(
+        '--sandbox <mode>',
+        "the test command's OS sandbox for this run (default: your user config, else auto)",
+      ).choices(['auto', 'required', 'off']),
+    )
     .option('--cwd <dir>', 'workspace directory, must exist (default: the current directory)')
     // One directory per --contexts (repeat it for more): a variadic option would take the task too.
-    .option('--contexts <dir>', 'a context directory; repeat for more (default: <cwd>/contexts)', (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir])
+    .option(
+      '--contexts <dir>',
+      'a context directory; repeat for more (default: <cwd>/contexts)',
+      (dir: string, dirs: string[] | undefined) => [...(dirs ?? []), dir],
+    )
     .option('--verbose', 'debug logging, per-call token lines and stack traces')
     .option('--no-color', 'plain output (also NO_COLOR)')
     .addHelpText(
@@ -54,6 +78,7 @@ Exit codes: 0 done · 1 chain failed · 2 bad input (also: an untrusted workspac
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(sanitizeTerminal(s)) });
-  for (const mod of commandModules) if (opts.completion !== false || mod !== completion) mod.register(program);
+  for (const mod of commandModules)
+    if (opts.completion !== false || mod !== completion) mod.register(program);
   return program;
 }

@@ -34,15 +34,26 @@ function words(task: readonly string[]): string[] {
  * command or is a single word: `unknown command "chians" — did you mean "chains"?`. A task
  * given with an explicit `run` is only refused when empty (the caller handles that).
  */
-export function guardDefaultTask(task: readonly string[], commandNames: readonly string[], explicitRun: boolean): void {
+export function guardDefaultTask(
+  task: readonly string[],
+  commandNames: readonly string[],
+  explicitRun: boolean,
+): void {
   if (explicitRun || task.length === 0) return;
-  if (words(task).length === 0) throw new UsageError('the task is empty', 'Usage: claude-exec "Add JWT authentication to my Express app"');
+  if (words(task).length === 0)
+    throw new UsageError(
+      'the task is empty',
+      'Usage: claude-exec "Add JWT authentication to my Express app"',
+    );
   const first = task[0]!.trim();
   const firstWord = first.split(/\s+/)[0] ?? '';
   // Only a whole argument can be a command name ("chians"), not the first word of a quoted task.
   const near = first === firstWord ? closestCommand(firstWord, commandNames) : null;
   if (near) {
-    throw new UsageError(`unknown command "${firstWord}" — did you mean "${near}"?`, `\`claude-exec ${near} --help\` shows its usage; to start a chain with this task, use \`claude-exec run …\`.`);
+    throw new UsageError(
+      `unknown command "${firstWord}" — did you mean "${near}"?`,
+      `\`claude-exec ${near} --help\` shows its usage; to start a chain with this task, use \`claude-exec run …\`.`,
+    );
   }
   if (words(task).length < 2) {
     throw new UsageError(

@@ -38,7 +38,10 @@ export interface LoadedConfig {
   /** AGENTS.md / CLAUDE.md that apply to the workspace (./instructions.ts); [] when none or not trusted. */
   instructions: InstructionFile[];
   /** Where the effective base URL came from (null: Anthropic's), and where `sandbox` came from. */
-  sources: { base_url: 'environment' | 'workspace .env' | 'user config' | null; sandbox: 'default' | 'user config' | '--sandbox' };
+  sources: {
+    base_url: 'environment' | 'workspace .env' | 'user config' | null;
+    sandbox: 'default' | 'user config' | '--sandbox';
+  };
   /** Workspace settings that were ignored (user-only keys, credentials in `.env`), one line each. */
   notes: string[];
 }
@@ -73,9 +76,15 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev)
-      ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
-      : v;
+    out[k] =
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      prev &&
+      typeof prev === 'object' &&
+      !Array.isArray(prev)
+        ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -84,7 +93,8 @@ function envNumber(env: Record<string, string | undefined>, name: string): numbe
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name}: must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new ConfigError(`${name}: must be a positive number, got "${raw}"`);
   return n;
 }
 
@@ -95,11 +105,17 @@ function shown(workspace: string, file: string): string {
 }
 
 /** Removes USER_ONLY_KEYS from a workspace source, with a note for each. */
-function withoutUserOnly(json: Record<string, unknown>, source: string, notes: string[]): Record<string, unknown> {
+function withoutUserOnly(
+  json: Record<string, unknown>,
+  source: string,
+  notes: string[],
+): Record<string, unknown> {
   const out = { ...json };
   for (const key of USER_ONLY_KEYS) {
     if (key in out) {
-      notes.push(`${source}: "${key}" ignored — only your user config (${'$'}XDG_CONFIG_HOME/claude-exec/config.json), the environment or a flag sets it`);
+      notes.push(
+        `${source}: "${key}" ignored — only your user config (${'$'}XDG_CONFIG_HOME/claude-exec/config.json), the environment or a flag sets it`,
+      );
       delete out[key];
     }
   }
@@ -133,12 +149,19 @@ function checkSpecsDir(workspace: string, json: Record<string, unknown>, source:
   if (typeof dir !== 'string') return;
   const rel = path.relative(workspace, path.resolve(workspace, dir));
   if (rel.startsWith('..') || path.isAbsolute(rel)) {
-    throw new ConfigError(`${source}: specs_dir "${dir}" is outside the workspace`, 'A workspace may only put specs inside itself (e.g. "docs/specs"); set another place in your user config.');
+    throw new ConfigError(
+      `${source}: specs_dir "${dir}" is outside the workspace`,
+      'A workspace may only put specs inside itself (e.g. "docs/specs"); set another place in your user config.',
+    );
   }
 }
 
 /** The workspace `.env` entries that count: the key always, the rest only when trusted (never a credential other than the key, nor the backend). */
-function workspaceEnv(fileEnv: Record<string, string>, trusted: boolean, notes: string[]): Record<string, string> {
+function workspaceEnv(
+  fileEnv: Record<string, string>,
+  trusted: boolean,
+  notes: string[],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(fileEnv)) {
     if ((ENV_NEVER_FROM_WORKSPACE as readonly string[]).includes(k)) {
@@ -157,7 +180,11 @@ function workspaceEnv(fileEnv: Record<string, string>, trusted: boolean, notes: 
  * does not know (`claude-exec.config.json: unknown key "limts" — did you mean "limits"?`), for a
  * number out of its range, and for a workspace `specs_dir` outside the workspace.
  */
-export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = process.env, opts: LoadConfigOptions = {}): LoadedConfig {
+export function loadConfig(
+  workspace: string,
+  processEnv: NodeJS.ProcessEnv = process.env,
+  opts: LoadConfigOptions = {},
+): LoadedConfig {
   const trusted = opts.trusted ?? false;
   const notes: string[] = [];
   const envFile = path.join(workspace, '.env');
@@ -169,10 +196,13 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   const rulesText = existsSync(rulesPath) ? readFileSync(rulesPath, 'utf8') : '';
   // An untrusted workspace's rules prose is still read (it is data for the model); its block is not.
   const blockPath = trusted ? rulesPath : defaultRulesPath();
-  const blockText = blockPath === rulesPath ? rulesText : existsSync(blockPath) ? readFileSync(blockPath, 'utf8') : '';
+  const blockText =
+    blockPath === rulesPath ? rulesText : existsSync(blockPath) ? readFileSync(blockPath, 'utf8') : '';
   const fromPackage = blockPath !== ownRules;
   let block = rulesOverrides(blockText, blockPath);
-  const unknown = unknownKeyIssues(block, ConfigSchema).map((i) => `${shown(workspace, blockPath)} (claude-exec block): ${i}`);
+  const unknown = unknownKeyIssues(block, ConfigSchema).map(
+    (i) => `${shown(workspace, blockPath)} (claude-exec block): ${i}`,
+  );
 
   const userFile = opts.userConfig === undefined ? userConfigPath(processEnv) : opts.userConfig;
   const user = userFile ? readUserConfig(userFile) : {};
@@ -197,7 +227,10 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   const hooks = joinHooks(hookSources);
   if (hooks !== undefined) merged = { ...merged, hooks };
   if (unknown.length) {
-    throw new ConfigError(unknown.join('\n'), 'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.');
+    throw new ConfigError(
+      unknown.join('\n'),
+      'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.',
+    );
   }
 
   const limits: Record<string, unknown> = {};
@@ -213,7 +246,10 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   if (opts.sandbox) merged = deepMerge(merged, { sandbox: opts.sandbox });
 
   const { config, issues } = validateConfig(merged);
-  if (!config) throw new ConfigError(`invalid configuration (${userFile ?? 'user config'}, ${CONFIG_FILE}, ${RULES_FILE} or environment):\n  ${issues.join('\n  ')}`);
+  if (!config)
+    throw new ConfigError(
+      `invalid configuration (${userFile ?? 'user config'}, ${CONFIG_FILE}, ${RULES_FILE} or environment):\n  ${issues.join('\n  ')}`,
+    );
 
   let baseUrl: LoadedConfig['sources']['base_url'] = null;
   if (processEnv.ANTHROPIC_BASE_URL) baseUrl = 'environment';
@@ -224,15 +260,28 @@ export function loadConfig(workspace: string, processEnv: NodeJS.ProcessEnv = pr
   }
   const sandbox = opts.sandbox ? '--sandbox' : 'sandbox' in user ? 'user config' : 'default';
   const found = findInstructionFiles(workspace);
-  if (!trusted && found.length) notes.push(`${found.map((f) => f.file).join(', ')} ignored — the workspace is not trusted (\`claude-exec trust --show\`)`);
+  if (!trusted && found.length)
+    notes.push(
+      `${found.map((f) => f.file).join(', ')} ignored — the workspace is not trusted (\`claude-exec trust --show\`)`,
+    );
   const instructions = trusted ? found : [];
-  return { config, env, rules: { text: rulesText, path: rulesPath }, instructions, sources: { base_url: baseUrl, sandbox }, notes };
+  return {
+    config,
+    env,
+    rules: { text: rulesText, path: rulesPath },
+    instructions,
+    sources: { base_url: baseUrl, sandbox },
+    notes,
+  };
 }
 
 /**
  * loadConfig for commands that make no call and never ask (prices, prompts, spec, memory views):
  * the workspace's own files count only when the trust store already trusts them.
  */
-export function loadStoredConfig(workspace: string, processEnv: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadStoredConfig(
+  workspace: string,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): LoadedConfig {
   return loadConfig(workspace, processEnv, { trusted: isTrusted(workspace, processEnv) });
 }

@@ -142,7 +142,12 @@ export const HookSchema = z.strictObject({
 export type Hook = z.infer<typeof HookSchema>;
 
 /** Hooks by event, at most 20 per event, run in order (the user config's first, then a trusted workspace's). */
-export const HooksSchema = z.object(Object.fromEntries(HOOK_EVENTS.map((e) => [e, z.array(HookSchema).max(20).default([])])) as Record<(typeof HOOK_EVENTS)[number], z.ZodDefault<z.ZodArray<typeof HookSchema>>>);
+export const HooksSchema = z.object(
+  Object.fromEntries(HOOK_EVENTS.map((e) => [e, z.array(HookSchema).max(20).default([])])) as Record<
+    (typeof HOOK_EVENTS)[number],
+    z.ZodDefault<z.ZodArray<typeof HookSchema>>
+  >,
+);
 export type Hooks = z.infer<typeof HooksSchema>;
 
 export const ModelPriceSchema = z.object({
@@ -165,7 +170,10 @@ export const ClaudeCodeSchema = z.object({
 });
 
 /** A tier's thinking (src/llm/thinking.ts): off, adaptive (the model decides), or a budget in tokens. */
-export const ThinkingSettingSchema = z.union([z.enum(['off', 'adaptive']), z.number().int().min(1024, 'a thinking budget is at least 1024 tokens')]);
+export const ThinkingSettingSchema = z.union([
+  z.enum(['off', 'adaptive']),
+  z.number().int().min(1024, 'a thinking budget is at least 1024 tokens'),
+]);
 
 /**
  * One MCP server whose tools the model may call (src/mcp/): a command started over stdio (argv,
@@ -177,7 +185,10 @@ export const ThinkingSettingSchema = z.union([z.enum(['off', 'adaptive']), z.num
  */
 export const McpServerSchema = z
   .object({
-    command: z.array(z.string()).min(1, 'a list of at least one word, e.g. ["npx", "-y", "my-mcp-server"]').optional(),
+    command: z
+      .array(z.string())
+      .min(1, 'a list of at least one word, e.g. ["npx", "-y", "my-mcp-server"]')
+      .optional(),
     env: z.record(z.string(), z.string()).optional(),
     url: z.url({ protocol: /^https?$/ }).optional(),
     headers: z.record(z.string(), z.string()).optional(),
@@ -186,9 +197,15 @@ export const McpServerSchema = z
     timeout_ms: millis.default(60_000),
   })
   .superRefine((s, ctx) => {
-    if ((s.command === undefined) === (s.url === undefined)) ctx.addIssue({ code: 'custom', message: 'give either "command" (a stdio server) or "url" (a streamable HTTP server)' });
-    if (s.env && !s.command) ctx.addIssue({ code: 'custom', path: ['env'], message: '"env" goes with "command"' });
-    if (s.headers && !s.url) ctx.addIssue({ code: 'custom', path: ['headers'], message: '"headers" go with "url"' });
+    if ((s.command === undefined) === (s.url === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'give either "command" (a stdio server) or "url" (a streamable HTTP server)',
+      });
+    if (s.env && !s.command)
+      ctx.addIssue({ code: 'custom', path: ['env'], message: '"env" goes with "command"' });
+    if (s.headers && !s.url)
+      ctx.addIssue({ code: 'custom', path: ['headers'], message: '"headers" go with "url"' });
   });
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 
@@ -226,7 +243,11 @@ export const ConfigSchema = z.object({
    * there (src/llm/agent-loop.ts). Per tier; a tier without one has no fallback.
    */
   fallback_model: z
-    .strictObject({ fast: z.string().min(1).optional(), default: z.string().min(1).optional(), smart: z.string().min(1).optional() })
+    .strictObject({
+      fast: z.string().min(1).optional(),
+      default: z.string().min(1).optional(),
+      smart: z.string().min(1).optional(),
+    })
     .default({}),
   /**
    * The tier of the memory's upkeep (context_health_checker, context_preservation). `default`: the
@@ -246,7 +267,10 @@ export const ConfigSchema = z.object({
   quality_gates: z
     .union([
       z.array(z.string()).transform((prompts) => ({ prompts, second_opinion: null })),
-      z.strictObject({ prompts: z.array(z.string()).default([]), second_opinion: z.string().min(1).nullable().default(null) }),
+      z.strictObject({
+        prompts: z.array(z.string()).default([]),
+        second_opinion: z.string().min(1).nullable().default(null),
+      }),
     ])
     .default({ prompts: [], second_opinion: null }),
   /**
@@ -254,7 +278,12 @@ export const ConfigSchema = z.object({
    * detects it from the workspace's files at its start (src/tools/testCommand.ts), or asks.
    */
   test_command: z
-    .array(z.string(), { error: (i) => (typeof i.input === 'string' ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}` : 'a list of words, e.g. ["npm", "test"]') })
+    .array(z.string(), {
+      error: (i) =>
+        typeof i.input === 'string'
+          ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}`
+          : 'a list of words, e.g. ["npm", "test"]',
+    })
     .min(1, 'a list of at least one word, e.g. ["npm", "test"]')
     .optional(),
   /**
@@ -264,8 +293,15 @@ export const ConfigSchema = z.object({
    */
   checks: z
     .record(
-      z.string().regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a check name: lower-case letters, digits, _ or -, e.g. typecheck'),
-      z.array(z.string(), { error: (i) => (typeof i.input === 'string' ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}` : 'a list of words, e.g. ["npx", "tsc", "--noEmit"]') }),
+      z
+        .string()
+        .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'a check name: lower-case letters, digits, _ or -, e.g. typecheck'),
+      z.array(z.string(), {
+        error: (i) =>
+          typeof i.input === 'string'
+            ? `a list of words, not one string: e.g. ${JSON.stringify(i.input.trim().split(/\s+/))}`
+            : 'a list of words, e.g. ["npx", "tsc", "--noEmit"]',
+      }),
     )
     .default({}),
   /** Where chains' Markdown specs are written (relative to the workspace); absent = beside the context files. */
@@ -282,7 +318,9 @@ export const ConfigSchema = z.object({
    * More environment variables the test command may see, besides the built-in allow-list
    * (src/tools/sandboxEnv.ts): names, or prefixes ending in `*`. Also applies without a sandbox.
    */
-  sandbox_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *')).default([]),
+  sandbox_env: z
+    .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'a variable name, or a prefix ending in *'))
+    .default([]),
   /** Let the test command read the workspace's `.env*` files (some suites load them); hidden by default. */
   sandbox_env_files: z.boolean().default(false),
   sandbox_limits: SandboxLimitsSchema.prefault({}),
@@ -291,7 +329,12 @@ export const ConfigSchema = z.object({
    * rights, outside the sandbox, and get what the model sends them).
    */
   mcp_servers: z
-    .record(z.string().regex(MCP_SERVER_NAME), McpServerSchema, { error: (i) => (i.code === 'invalid_key' ? 'a server name is letters, digits and "-", at most 32, e.g. "tickets"' : undefined) })
+    .record(z.string().regex(MCP_SERVER_NAME), McpServerSchema, {
+      error: (i) =>
+        i.code === 'invalid_key'
+          ? 'a server name is letters, digits and "-", at most 32, e.g. "tickets"'
+          : undefined,
+    })
     .default({}),
   /** Where Messages API requests go (user config only; ANTHROPIC_BASE_URL in the environment wins). Absent = Anthropic's. */
   base_url: z.url({ protocol: /^https?$/ }).optional(),
@@ -304,7 +347,16 @@ export const ConfigSchema = z.object({
  * outside the sandbox (the sandbox itself, the backend, MCP servers). A workspace's config file or
  * rules block setting one is ignored, with a note, even when the workspace is trusted.
  */
-export const USER_ONLY_KEYS = ['sandbox', 'sandbox_env', 'sandbox_env_files', 'sandbox_limits', 'backend', 'claude_code', 'base_url', 'mcp_servers'] as const;
+export const USER_ONLY_KEYS = [
+  'sandbox',
+  'sandbox_env',
+  'sandbox_env_files',
+  'sandbox_limits',
+  'backend',
+  'claude_code',
+  'base_url',
+  'mcp_servers',
+] as const;
 export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export type Caps = z.infer<typeof CapsSchema>;

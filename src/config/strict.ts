@@ -55,7 +55,9 @@ export function unknownKeyIssues(json: unknown, schema: z.ZodType, at: string[] 
     }
     const guess = closest(key, Object.keys(def.shape ?? {}));
     const where = at.length ? `${at.join('.')}: ` : '';
-    out.push(`${where}unknown key ${JSON.stringify(key)}${guess ? ` — did you mean ${JSON.stringify(guess)}?` : ''}`);
+    out.push(
+      `${where}unknown key ${JSON.stringify(key)}${guess ? ` — did you mean ${JSON.stringify(guess)}?` : ''}`,
+    );
   }
   return out;
 }

@@ -12,7 +12,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { USER_ONLY_KEYS } from './schema.js';
 
-export const TRUST_KINDS = ['config', 'rules-block', 'instructions', 'env', 'prompt', 'workflow', 'pattern'] as const;
+export const TRUST_KINDS = [
+  'config',
+  'rules-block',
+  'instructions',
+  'env',
+  'prompt',
+  'workflow',
+  'pattern',
+] as const;
 export type TrustKind = (typeof TRUST_KINDS)[number];
 
 /** One workspace file (or part of one) that needs trust; `file` relative to the workspace, `/`-separated. */
@@ -36,7 +44,15 @@ export interface TrustEntry {
  * ANTHROPIC_AUTH_TOKEN and CLAUDE_EXEC_BACKEND are never taken from a workspace (they are listed
  * so that the user is told they are ignored).
  */
-export const ENV_TRUST_NAMES = ['ANTHROPIC_BASE_URL', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_EXEC_BACKEND', 'COST_ALERT_THRESHOLD', 'TOKEN_LIMIT_WARNING', 'CLAUDE_EXEC_MAX_COST', 'DEFAULT_MODEL'] as const;
+export const ENV_TRUST_NAMES = [
+  'ANTHROPIC_BASE_URL',
+  'ANTHROPIC_AUTH_TOKEN',
+  'CLAUDE_EXEC_BACKEND',
+  'COST_ALERT_THRESHOLD',
+  'TOKEN_LIMIT_WARNING',
+  'CLAUDE_EXEC_MAX_COST',
+  'DEFAULT_MODEL',
+] as const;
 /** `.env` names a workspace never supplies, trusted or not: credentials other than the key, and the backend. */
 export const ENV_NEVER_FROM_WORKSPACE = ['ANTHROPIC_AUTH_TOKEN', 'CLAUDE_EXEC_BACKEND'] as const;
 
@@ -48,7 +64,9 @@ export function sha256(text: string): string {
 /** One hash over every input (sorted by file, then kind): any change to any of them changes it. */
 export function trustHash(inputs: readonly TrustInput[]): string {
   const h = createHash('sha256');
-  for (const i of [...inputs].sort((a, b) => (a.file === b.file ? (a.kind < b.kind ? -1 : 1) : a.file < b.file ? -1 : 1))) {
+  for (const i of [...inputs].sort((a, b) =>
+    a.file === b.file ? (a.kind < b.kind ? -1 : 1) : a.file < b.file ? -1 : 1,
+  )) {
     h.update(`${i.kind}\0${i.file}\0${i.text.length}\0${i.text}\0`);
   }
   return `sha256:${h.digest('hex')}`;
@@ -68,7 +86,9 @@ export function trustState(inputs: readonly TrustInput[], entry: TrustEntry | un
 
 /** The `KEY=value` pairs of the `.env` entries that need trust, one per line, sorted. */
 export function envTrustText(parsed: Record<string, string>): string {
-  return ENV_TRUST_NAMES.filter((k) => parsed[k] !== undefined).map((k) => `${k}=${parsed[k]}`).join('\n');
+  return ENV_TRUST_NAMES.filter((k) => parsed[k] !== undefined)
+    .map((k) => `${k}=${parsed[k]}`)
+    .join('\n');
 }
 
 const short = (v: unknown, max = 120) => {
@@ -82,13 +102,18 @@ function hookEffects(source: string, value: unknown): string[] {
   if (value && typeof value === 'object' && !Array.isArray(value)) {
     for (const [event, list] of Object.entries(value)) {
       for (const hook of Array.isArray(list) ? list : [list]) {
-        const argv: unknown = hook && typeof hook === 'object' ? (hook as { command?: unknown }).command : hook;
+        const argv: unknown =
+          hook && typeof hook === 'object' ? (hook as { command?: unknown }).command : hook;
         const shownArgv = Array.isArray(argv) ? argv.map((a) => short(a, 60)).join(' ') : short(argv);
-        lines.push(`${source}: runs ${shownArgv} at ${event} — a hook, OUTSIDE the sandbox, with your rights, files and network`);
+        lines.push(
+          `${source}: runs ${shownArgv} at ${event} — a hook, OUTSIDE the sandbox, with your rights, files and network`,
+        );
       }
     }
   }
-  return lines.length ? lines : [`${source}: sets hooks = ${short(value)} (commands run outside the sandbox)`];
+  return lines.length
+    ? lines
+    : [`${source}: sets hooks = ${short(value)} (commands run outside the sandbox)`];
 }
 
 /** Lines for the keys of one config source (parsed config file or rules block). */
@@ -96,12 +121,18 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
   const out: string[] = [];
   for (const [key, value] of Object.entries(json)) {
     if ((USER_ONLY_KEYS as readonly string[]).includes(key)) {
-      out.push(`${source}: ${key} = ${short(value)} — ignored even when trusted (only your user config, the environment or a flag sets ${key})`);
+      out.push(
+        `${source}: ${key} = ${short(value)} — ignored even when trusted (only your user config, the environment or a flag sets ${key})`,
+      );
     } else if (key === 'test_command') {
-      out.push(`${source}: runs the test command ${Array.isArray(value) ? value.map((a) => short(a, 60)).join(' ') : short(value)} (in the sandbox unless you turned it off)`);
+      out.push(
+        `${source}: runs the test command ${Array.isArray(value) ? value.map((a) => short(a, 60)).join(' ') : short(value)} (in the sandbox unless you turned it off)`,
+      );
     } else if (key === 'checks' && value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [name, argv] of Object.entries(value)) {
-        out.push(`${source}: ${Array.isArray(argv) && argv.length ? `runs the ${short(name, 32)} check ${argv.map((a) => short(a, 60)).join(' ')} (in the sandbox unless you turned it off)` : `turns off the ${short(name, 32)} check`}`);
+        out.push(
+          `${source}: ${Array.isArray(argv) && argv.length ? `runs the ${short(name, 32)} check ${argv.map((a) => short(a, 60)).join(' ')} (in the sandbox unless you turned it off)` : `turns off the ${short(name, 32)} check`}`,
+        );
       }
     } else if (key === 'specs_dir') {
       out.push(`${source}: writes chain specs to ${short(value)}`);
@@ -112,7 +143,11 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
     } else if (key === 'quality_gates') {
       out.push(`${source}: runs the quality gates ${short(value)}`);
     } else if (value && typeof value === 'object' && !Array.isArray(value)) {
-      out.push(`${source}: sets ${Object.keys(value).map((k) => `${key}.${k}`).join(', ')}`);
+      out.push(
+        `${source}: sets ${Object.keys(value)
+          .map((k) => `${key}.${k}`)
+          .join(', ')}`,
+      );
     } else {
       out.push(`${source}: sets ${key} = ${short(value)}`);
     }
@@ -127,7 +162,11 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
  */
 export function describeTrustInputs(
   inputs: readonly TrustInput[],
-  ctx: { parseConfig: (input: TrustInput) => Record<string, unknown> | null; builtinPrompts: ReadonlySet<string>; builtinWorkflows: ReadonlySet<string> },
+  ctx: {
+    parseConfig: (input: TrustInput) => Record<string, unknown> | null;
+    builtinPrompts: ReadonlySet<string>;
+    builtinWorkflows: ReadonlySet<string>;
+  },
 ): string[] {
   const out: string[] = [];
   for (const i of inputs) {
@@ -137,7 +176,11 @@ export function describeTrustInputs(
       case 'rules-block': {
         const source = i.kind === 'config' ? i.file : `${i.file} (claude-exec block)`;
         const json = ctx.parseConfig(i);
-        out.push(...(json ? configEffects(source, json) : [`${source}: not readable as config (a run reports the error)`]));
+        out.push(
+          ...(json
+            ? configEffects(source, json)
+            : [`${source}: not readable as config (a run reports the error)`]),
+        );
         break;
       }
       case 'instructions':
@@ -147,23 +190,37 @@ export function describeTrustInputs(
         for (const line of i.text.split('\n')) {
           const [name, ...rest] = line.split('=');
           const value = rest.join('=');
-          if (name === 'ANTHROPIC_BASE_URL') out.push(`${i.file}: sends every request, with your API key, to ${short(value)}`);
-          else if ((ENV_NEVER_FROM_WORKSPACE as readonly string[]).includes(name!)) out.push(`${i.file}: ${name} — ignored even when trusted (only your environment sets it)`);
+          if (name === 'ANTHROPIC_BASE_URL')
+            out.push(`${i.file}: sends every request, with your API key, to ${short(value)}`);
+          else if ((ENV_NEVER_FROM_WORKSPACE as readonly string[]).includes(name!))
+            out.push(`${i.file}: ${name} — ignored even when trusted (only your environment sets it)`);
           else out.push(`${i.file}: sets ${name} = ${short(value)}`);
         }
         break;
       case 'prompt':
         if (/^prompts\/evals\/[^/]+\/[^/]+$/.test(i.file)) {
-          out.push(`${i.file}: adds an eval case of ${i.file.split('/')[2]} (\`prompts eval\` sends its inputs to the model, its rubric to the judge model it names)`);
+          out.push(
+            `${i.file}: adds an eval case of ${i.file.split('/')[2]} (\`prompts eval\` sends its inputs to the model, its rubric to the judge model it names)`,
+          );
           break;
         }
-        out.push(ctx.builtinPrompts.has(stem) ? `${i.file}: replaces the built-in prompt ${stem}${stem === 'phase_controller' ? ' (the system prompt of every request)' : ''}` : `${i.file}: adds the prompt ${stem}, which chains may run`);
+        out.push(
+          ctx.builtinPrompts.has(stem)
+            ? `${i.file}: replaces the built-in prompt ${stem}${stem === 'phase_controller' ? ' (the system prompt of every request)' : ''}`
+            : `${i.file}: adds the prompt ${stem}, which chains may run`,
+        );
         break;
       case 'workflow':
-        out.push(ctx.builtinWorkflows.has(stem) ? `${i.file}: replaces the built-in workflow ${stem}` : `${i.file}: adds the workflow ${stem}`);
+        out.push(
+          ctx.builtinWorkflows.has(stem)
+            ? `${i.file}: replaces the built-in workflow ${stem}`
+            : `${i.file}: adds the workflow ${stem}`,
+        );
         break;
       case 'pattern':
-        out.push(`${i.file}: adds the pattern ${stem} (its answers and decisions are proposed to new chains)`);
+        out.push(
+          `${i.file}: adds the pattern ${stem} (its answers and decisions are proposed to new chains)`,
+        );
         break;
     }
   }

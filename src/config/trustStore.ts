@@ -14,7 +14,16 @@ import { z } from 'zod';
 import { writeFileDurableSync } from '../durable.js';
 import { ConfigError, UntrustedWorkspaceError } from '../errors.js';
 import { findInstructionFiles } from './instructions.js';
-import { describeTrustInputs, envTrustText, sha256, trustHash, trustState, type TrustEntry, type TrustInput, type TrustState } from './trust.js';
+import {
+  describeTrustInputs,
+  envTrustText,
+  sha256,
+  trustHash,
+  trustState,
+  type TrustEntry,
+  type TrustInput,
+  type TrustState,
+} from './trust.js';
 import { userConfigDir } from './user.js';
 
 export const TRUST_FILE = 'trust.json';
@@ -23,7 +32,9 @@ export const RULES_FILE = 'project_rules.md';
 
 const TrustStoreSchema = z.object({
   version: z.literal(1).default(1),
-  workspaces: z.record(z.string(), z.object({ hash: z.string(), trusted_at: z.string(), files: z.array(z.string()) })).default({}),
+  workspaces: z
+    .record(z.string(), z.object({ hash: z.string(), trusted_at: z.string(), files: z.array(z.string()) }))
+    .default({}),
   /** Real workspace path → workspace-relative file → sha256 of the content claude-exec wrote. */
   own: z.record(z.string(), z.record(z.string(), z.string())).default({}),
 });
@@ -43,7 +54,10 @@ export function readTrustStore(env: Env = process.env): TrustStore {
   try {
     return TrustStoreSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
   } catch (err) {
-    throw new ConfigError(`${file}: not a valid trust store (${(err as Error).message.split('\n')[0]})`, 'Fix it or delete it (every workspace then asks for trust again).');
+    throw new ConfigError(
+      `${file}: not a valid trust store (${(err as Error).message.split('\n')[0]})`,
+      'Fix it or delete it (every workspace then asks for trust again).',
+    );
   }
 }
 
@@ -80,7 +94,12 @@ function readOr(file: string): string | null {
 
 function filesIn(dir: string, keep: (name: string) => boolean): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith('.') && e.name.toLowerCase() !== 'readme.md' && keep(e.name)).map((e) => path.join(dir, e.name)).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter(
+        (e) => e.isFile() && !e.name.startsWith('.') && e.name.toLowerCase() !== 'readme.md' && keep(e.name),
+      )
+      .map((e) => path.join(dir, e.name))
+      .sort();
   } catch {
     return [];
   }
@@ -88,7 +107,10 @@ function filesIn(dir: string, keep: (name: string) => boolean): string[] {
 
 function subdirs(dir: string): string[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => path.join(dir, e.name)).sort();
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .map((e) => path.join(dir, e.name))
+      .sort();
   } catch {
     return [];
   }
@@ -104,12 +126,15 @@ export function collectTrustInputs(workspace: string, own: Record<string, string
   const rel = (file: string) => path.relative(workspace, file).split(path.sep).join('/');
   const out: TrustInput[] = [];
   const config = readOr(path.join(workspace, CONFIG_FILE));
-  if (config !== null && own[CONFIG_FILE] !== sha256(config)) out.push({ file: CONFIG_FILE, kind: 'config', text: config });
+  if (config !== null && own[CONFIG_FILE] !== sha256(config))
+    out.push({ file: CONFIG_FILE, kind: 'config', text: config });
   const rules = readOr(path.join(workspace, RULES_FILE));
   const block = rules === null ? null : rulesBlockText(rules);
   const defaultBlock = rulesBlockText(readOr(path.join(packageDir('.'), RULES_FILE)) ?? '');
-  if (block !== null && block !== defaultBlock) out.push({ file: RULES_FILE, kind: 'rules-block', text: block });
-  for (const f of findInstructionFiles(workspace)) if (own[f.file] !== sha256(f.text)) out.push({ file: f.file, kind: 'instructions', text: f.text });
+  if (block !== null && block !== defaultBlock)
+    out.push({ file: RULES_FILE, kind: 'rules-block', text: block });
+  for (const f of findInstructionFiles(workspace))
+    if (own[f.file] !== sha256(f.text)) out.push({ file: f.file, kind: 'instructions', text: f.text });
   const envText = readOr(path.join(workspace, '.env'));
   if (envText !== null) {
     const entries = envTrustText(dotenv.parse(envText));
@@ -124,9 +149,13 @@ export function collectTrustInputs(workspace: string, own: Record<string, string
   };
   const promptsDir = path.join(workspace, 'prompts');
   if (existsSync(promptsDir) && realWorkspace(promptsDir) !== packageDir('prompts')) {
-    for (const category of subdirs(promptsDir)) for (const f of filesIn(category, (n) => n.endsWith('.md'))) addFile(f, 'prompt');
+    for (const category of subdirs(promptsDir))
+      for (const f of filesIn(category, (n) => n.endsWith('.md'))) addFile(f, 'prompt');
     // Eval cases choose a judge model and what `prompts eval` sends (prompts/evals/NAME/*.yaml).
-    for (const dir of subdirs(path.join(promptsDir, 'evals')).filter((d) => !path.basename(d).startsWith('_'))) for (const f of filesIn(dir, (n) => /\.ya?ml$/.test(n))) addFile(f, 'prompt');
+    for (const dir of subdirs(path.join(promptsDir, 'evals')).filter(
+      (d) => !path.basename(d).startsWith('_'),
+    ))
+      for (const f of filesIn(dir, (n) => /\.ya?ml$/.test(n))) addFile(f, 'prompt');
   }
   const workflowsDir = path.join(workspace, 'workflows');
   if (existsSync(workflowsDir) && realWorkspace(workflowsDir) !== packageDir('workflows')) {
@@ -152,7 +181,13 @@ export function inspectTrust(workspace: string, env: Env = process.env): TrustRe
   const store = readTrustStore(env);
   const inputs = collectTrustInputs(real, store.own[real]);
   const entry = store.workspaces[real];
-  return { workspace: real, inputs, hash: trustHash(inputs), state: trustState(inputs, entry), ...(entry ? { entry } : {}) };
+  return {
+    workspace: real,
+    inputs,
+    hash: trustHash(inputs),
+    state: trustState(inputs, entry),
+    ...(entry ? { entry } : {}),
+  };
 }
 
 /**
@@ -171,7 +206,11 @@ export function isTrusted(workspace: string, env: Env = process.env): boolean {
 /** Records that the user trusts the workspace of `report` with its current files. */
 export function grantTrust(report: TrustReport, now: Date, env: Env = process.env): TrustEntry {
   const store = readTrustStore(env);
-  const entry: TrustEntry = { hash: report.hash, trusted_at: now.toISOString(), files: [...new Set(report.inputs.map((i) => i.file))] };
+  const entry: TrustEntry = {
+    hash: report.hash,
+    trusted_at: now.toISOString(),
+    files: [...new Set(report.inputs.map((i) => i.file))],
+  };
   store.workspaces[report.workspace] = entry;
   writeTrustStore(store, env);
   return entry;
@@ -181,7 +220,11 @@ export function grantTrust(report: TrustReport, now: Date, env: Env = process.en
 export function revokeTrust(workspace: string, env: Env = process.env): boolean {
   const store = readTrustStore(env);
   const real = realWorkspace(workspace);
-  const key = store.workspaces[real] ? real : store.workspaces[path.resolve(workspace)] ? path.resolve(workspace) : null;
+  const key = store.workspaces[real]
+    ? real
+    : store.workspaces[path.resolve(workspace)]
+      ? path.resolve(workspace)
+      : null;
   if (!key) return false;
   delete store.workspaces[key];
   writeTrustStore(store, env);
@@ -204,7 +247,9 @@ export function recordOwnFile(workspace: string, file: string, text: string, env
 }
 
 function stems(dirs: string[], keep: (name: string) => boolean): Set<string> {
-  return new Set(dirs.flatMap((d) => filesIn(d, keep)).map((f) => path.basename(f).replace(/\.(md|ya?ml)$/i, '')));
+  return new Set(
+    dirs.flatMap((d) => filesIn(d, keep)).map((f) => path.basename(f).replace(/\.(md|ya?ml)$/i, '')),
+  );
 }
 
 /** What each trust input would change, one line each (describeTrustInputs with the package's built-in names). */
@@ -214,7 +259,9 @@ export function trustSummary(report: TrustReport): string[] {
   const parseConfig = (i: TrustInput): Record<string, unknown> | null => {
     try {
       const json: unknown = i.kind === 'config' ? JSON.parse(i.text) : matter(`---\n${i.text}---\n`).data;
-      return json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>) : null;
+      return json && typeof json === 'object' && !Array.isArray(json)
+        ? (json as Record<string, unknown>)
+        : null;
     } catch {
       return null;
     }
@@ -237,9 +284,19 @@ export function untrustedError(report: TrustReport, declined = false): Untrusted
  * A file claude-exec wrote that moved inside the workspace (`prompts promote`): the new path is
  * recorded as claude-exec's own when the old one was, with the same content.
  */
-export function moveOwnFile(workspace: string, from: string, to: string, text: string, env: Env = process.env): void {
+export function moveOwnFile(
+  workspace: string,
+  from: string,
+  to: string,
+  text: string,
+  env: Env = process.env,
+): void {
   const real = realWorkspace(workspace);
   const own = readTrustStore(env).own[real] ?? {};
-  const rel = (f: string) => path.relative(real, path.resolve(real, path.relative(workspace, f))).split(path.sep).join('/');
+  const rel = (f: string) =>
+    path
+      .relative(real, path.resolve(real, path.relative(workspace, f)))
+      .split(path.sep)
+      .join('/');
   if (own[rel(from)] === sha256(text)) recordOwnFile(workspace, to, text, env);
 }

@@ -13,14 +13,18 @@ import { unknownKeyIssues } from './strict.js';
 export const USER_CONFIG_FILE = 'config.json';
 
 /** `$XDG_CONFIG_HOME/claude-exec` when XDG_CONFIG_HOME is an absolute path, else `~/.config/claude-exec`. */
-export function userConfigDir(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): string {
+export function userConfigDir(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env,
+): string {
   const xdg = env.XDG_CONFIG_HOME;
   const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(env.HOME || os.homedir(), '.config');
   return path.join(base, 'claude-exec');
 }
 
 /** Path of the user config file. */
-export function userConfigPath(env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env): string {
+export function userConfigPath(
+  env: NodeJS.ProcessEnv | Record<string, string | undefined> = process.env,
+): string {
   return path.join(userConfigDir(env), USER_CONFIG_FILE);
 }
 
@@ -32,7 +36,8 @@ export function readJsonObject(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(`${file}: not valid JSON (${(err as Error).message})`);
   }
-  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new ConfigError(`${file}: must be a JSON object`);
+  if (!json || typeof json !== 'object' || Array.isArray(json))
+    throw new ConfigError(`${file}: must be a JSON object`);
   return json as Record<string, unknown>;
 }
 
@@ -45,6 +50,10 @@ export function readUserConfig(file: string): Record<string, unknown> {
   if (!existsSync(file)) return {};
   const json = readJsonObject(file);
   const unknown = unknownKeyIssues(json, ConfigSchema);
-  if (unknown.length) throw new ConfigError(unknown.map((i) => `${file}: ${i}`).join('\n'), 'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.');
+  if (unknown.length)
+    throw new ConfigError(
+      unknown.map((i) => `${file}: ${i}`).join('\n'),
+      'Unknown keys are refused so that a typo never drops a setting; the README lists the keys.',
+    );
   return json as Record<string, unknown>;
 }

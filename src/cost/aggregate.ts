@@ -56,7 +56,15 @@ export class CallTotals {
   }
 
   /** Adds one call from its tokens by kind (TokenCounts order) and cost (null: unpriced, or billed by subscription). */
-  addTokens(input: number, output: number, cacheWrite5m: number, cacheWrite1h: number, cacheRead: number, costUsd: number | null, subscription = false): void {
+  addTokens(
+    input: number,
+    output: number,
+    cacheWrite5m: number,
+    cacheWrite1h: number,
+    cacheRead: number,
+    costUsd: number | null,
+    subscription = false,
+  ): void {
     this.calls += 1;
     this.input += input;
     this.output += output;
@@ -70,7 +78,11 @@ export class CallTotals {
 
   /** How these calls were paid. */
   billing(): GroupBilling {
-    return this.subscriptionCalls === 0 ? 'api' : this.subscriptionCalls === this.calls ? 'subscription' : 'mixed';
+    return this.subscriptionCalls === 0
+      ? 'api'
+      : this.subscriptionCalls === this.calls
+        ? 'subscription'
+        : 'mixed';
   }
 
   /** The cost to show: USD of the calls billed per token, null when all were billed by subscription. */
@@ -106,7 +118,16 @@ export class CallTotals {
 
   /** Back to zero. */
   reset(): void {
-    this.calls = this.unpricedCalls = this.subscriptionCalls = this.costUsd = this.input = this.output = this.cacheWrite5m = this.cacheWrite1h = this.cacheRead = 0;
+    this.calls =
+      this.unpricedCalls =
+      this.subscriptionCalls =
+      this.costUsd =
+      this.input =
+      this.output =
+      this.cacheWrite5m =
+      this.cacheWrite1h =
+      this.cacheRead =
+        0;
   }
 
   /** Whether every number equals `other`'s exactly. */
@@ -126,20 +147,46 @@ export class CallTotals {
 
   /** The figures as an array (`fromArray` reads it back): calls, unpriced, subscription, USD, input, output, cache write 5m, 1h, cache read. */
   toArray(): number[] {
-    return [this.calls, this.unpricedCalls, this.subscriptionCalls, this.costUsd, this.input, this.output, this.cacheWrite5m, this.cacheWrite1h, this.cacheRead];
+    return [
+      this.calls,
+      this.unpricedCalls,
+      this.subscriptionCalls,
+      this.costUsd,
+      this.input,
+      this.output,
+      this.cacheWrite5m,
+      this.cacheWrite1h,
+      this.cacheRead,
+    ];
   }
 
   /** The totals of `toArray`'s figures; null when `a` is not nine numbers. */
   static fromArray(a: unknown): CallTotals | null {
     if (!Array.isArray(a) || a.length !== 9 || !a.every((x) => typeof x === 'number')) return null;
     const t = new CallTotals();
-    [t.calls, t.unpricedCalls, t.subscriptionCalls, t.costUsd, t.input, t.output, t.cacheWrite5m, t.cacheWrite1h, t.cacheRead] = a as [number, number, number, number, number, number, number, number, number];
+    [
+      t.calls,
+      t.unpricedCalls,
+      t.subscriptionCalls,
+      t.costUsd,
+      t.input,
+      t.output,
+      t.cacheWrite5m,
+      t.cacheWrite1h,
+      t.cacheRead,
+    ] = a as [number, number, number, number, number, number, number, number, number];
     return t;
   }
 
   tokens(): TokenTotals {
     const cache_write = this.cacheWrite5m + this.cacheWrite1h;
-    return { input: this.input, output: this.output, cache_write, cache_read: this.cacheRead, total: this.input + this.output + cache_write + this.cacheRead };
+    return {
+      input: this.input,
+      output: this.output,
+      cache_write,
+      cache_read: this.cacheRead,
+      total: this.input + this.output + cache_write + this.cacheRead,
+    };
   }
 
   /** cache read / (input + cache write + cache read); null when there were no prompt tokens. */
@@ -165,7 +212,13 @@ export type GroupKey = (typeof GROUP_KEYS)[number];
 
 /** `YYYY-MM-DD` of an ISO time, or null (checked by character: this runs once per call of every chain). */
 function dayOf(startedAt: unknown): string | null {
-  if (typeof startedAt !== 'string' || startedAt.length < 10 || startedAt.charCodeAt(4) !== 45 || startedAt.charCodeAt(7) !== 45) return null;
+  if (
+    typeof startedAt !== 'string' ||
+    startedAt.length < 10 ||
+    startedAt.charCodeAt(4) !== 45 ||
+    startedAt.charCodeAt(7) !== 45
+  )
+    return null;
   return startedAt.slice(0, 10);
 }
 
@@ -222,7 +275,10 @@ class Grouping {
   pendingDay(startedAt: unknown, fallbackMs: number, touched: Slot[]): CallTotals {
     // Every key here is a YYYY-MM-DD day, so a time starting with the last one is of that day.
     const same = this.last !== null && typeof startedAt === 'string' && startedAt.startsWith(this.lastKey);
-    return this.pending(same ? this.lastKey : (dayOf(startedAt) ?? new Date(fallbackMs).toISOString().slice(0, 10)), touched);
+    return this.pending(
+      same ? this.lastKey : (dayOf(startedAt) ?? new Date(fallbackMs).toISOString().slice(0, 10)),
+      touched,
+    );
   }
 }
 
@@ -270,7 +326,9 @@ export class RunningTotals {
       byPrompt.pending(call.prompt, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
       byPhase.pending(call.phase, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
       byModel.pending(call.model, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
-      byDay.pendingDay(call.started_at, fallbackMs, touched).addTokens(input, output, w5m, w1h, read, cost, sub);
+      byDay
+        .pendingDay(call.started_at, fallbackMs, touched)
+        .addTokens(input, output, w5m, w1h, read, cost, sub);
     }
     return chain;
   }
@@ -331,7 +389,8 @@ export class RunningTotals {
   /** The groups of `kind` with calls, key -> running sum, in order of first appearance. */
   groups(kind: GroupKey): Map<string, CallTotals> {
     const out = new Map<string, CallTotals>();
-    for (const [key, slot] of this.groupings[GROUP_KEYS.indexOf(kind)]!.slots) if (slot.sum.calls > 0) out.set(key, slot.sum);
+    for (const [key, slot] of this.groupings[GROUP_KEYS.indexOf(kind)]!.slots)
+      if (slot.sum.calls > 0) out.set(key, slot.sum);
     return out;
   }
 }

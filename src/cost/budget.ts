@@ -11,7 +11,12 @@ import { priceFor, ratesFor, type PriceTable } from './prices.js';
  * may write its whole prompt to the cache), output at the output rate, long-context rates when
  * the prompt exceeds the tier. An upper bound unless the call writes the 1-hour cache.
  */
-export function estimateCallCost(model: string, estimatedInputTokens: number, expectedOutputTokens: number, table: PriceTable): number | null {
+export function estimateCallCost(
+  model: string,
+  estimatedInputTokens: number,
+  expectedOutputTokens: number,
+  table: PriceTable,
+): number | null {
   const price = priceFor(table, model);
   if (!price) return null;
   const r = ratesFor(price, estimatedInputTokens);
@@ -24,7 +29,12 @@ export function estimateCallCost(model: string, estimatedInputTokens: number, ex
  * No limit (null/undefined) never throws; an unpriced next call (null) counts as $0. `scope` names
  * a budget other than the chain's (a workflow step's) in the error.
  */
-export function checkBudget(args: { spentUsd: number; nextCallUsd: number | null; maxCostUsd: number | null | undefined; scope?: string }): void {
+export function checkBudget(args: {
+  spentUsd: number;
+  nextCallUsd: number | null;
+  maxCostUsd: number | null | undefined;
+  scope?: string;
+}): void {
   const { spentUsd, maxCostUsd } = args;
   const next = args.nextCallUsd ?? 0;
   if (maxCostUsd === null || maxCostUsd === undefined) return;
@@ -48,10 +58,14 @@ export function crossedAlerts(
   const out: string[] = [];
   const { costAlertUsd, tokenLimit } = limits;
   if (costAlertUsd != null && before.usd < costAlertUsd && after.usd >= costAlertUsd) {
-    out.push(`cost alert: this chain has spent $${after.usd.toFixed(2)}, past the alert threshold of $${costAlertUsd.toFixed(2)} (COST_ALERT_THRESHOLD)`);
+    out.push(
+      `cost alert: this chain has spent $${after.usd.toFixed(2)}, past the alert threshold of $${costAlertUsd.toFixed(2)} (COST_ALERT_THRESHOLD)`,
+    );
   }
   if (tokenLimit != null && before.tokens < tokenLimit && after.tokens >= tokenLimit) {
-    out.push(`token warning: this chain has used ${after.tokens.toLocaleString('en-US')} tokens, past the warning limit of ${tokenLimit.toLocaleString('en-US')} (TOKEN_LIMIT_WARNING)`);
+    out.push(
+      `token warning: this chain has used ${after.tokens.toLocaleString('en-US')} tokens, past the warning limit of ${tokenLimit.toLocaleString('en-US')} (TOKEN_LIMIT_WARNING)`,
+    );
   }
   return out;
 }

@@ -70,22 +70,48 @@ interface StoredChain {
 }
 
 function storedOf(c: KeptChain): StoredChain {
-  return { uid: c.chainUid, id: c.chainId, slug: c.slug, goal: c.goal, status: c.status, updated_at: c.updatedAt, all: c.totals.toArray(), keys: c.groups.keys, figures: c.groups.figures };
+  return {
+    uid: c.chainUid,
+    id: c.chainId,
+    slug: c.slug,
+    goal: c.goal,
+    status: c.status,
+    updated_at: c.updatedAt,
+    all: c.totals.toArray(),
+    keys: c.groups.keys,
+    figures: c.groups.figures,
+  };
 }
 
 function keptOf(s: StoredChain | undefined): KeptChain | null {
   if (!s || typeof s !== 'object') return null;
   const strings = [s.uid, s.id, s.slug, s.goal, s.status, s.updated_at];
-  if (!strings.every((x) => typeof x === 'string') || !Array.isArray(s.keys) || !Array.isArray(s.figures) || s.figures.length !== s.keys.length * 10) return null;
+  if (
+    !strings.every((x) => typeof x === 'string') ||
+    !Array.isArray(s.keys) ||
+    !Array.isArray(s.figures) ||
+    s.figures.length !== s.keys.length * 10
+  )
+    return null;
   const totals = CallTotals.fromArray(s.all);
   if (!totals) return null;
   for (let i = 0; i < s.keys.length; i++) {
     const kind = s.figures[i * 10];
-    if (typeof s.keys[i] !== 'string' || !Number.isInteger(kind) || kind! < 0 || kind! >= GROUP_KEYS.length) return null;
+    if (typeof s.keys[i] !== 'string' || !Number.isInteger(kind) || kind! < 0 || kind! >= GROUP_KEYS.length)
+      return null;
   }
   if (!s.figures.every((x) => typeof x === 'number')) return null;
   const groups: KeptGroups = { keys: s.keys, figures: s.figures };
-  return { chainUid: s.uid, chainId: s.id, slug: s.slug, goal: s.goal, status: s.status, updatedAt: s.updated_at, totals, groups };
+  return {
+    chainUid: s.uid,
+    chainId: s.id,
+    slug: s.slug,
+    goal: s.goal,
+    status: s.status,
+    updatedAt: s.updated_at,
+    totals,
+    groups,
+  };
 }
 
 const empty = (): CostIndex => ({ lines: new Map() });
@@ -107,21 +133,47 @@ export function readCostIndex(dir: string): CostIndex {
   } catch {
     return empty();
   }
-  if (header.version !== COSTS_INDEX_VERSION || header.sha1 !== createHash('sha1').update(body).digest('hex')) return empty();
+  if (header.version !== COSTS_INDEX_VERSION || header.sha1 !== createHash('sha1').update(body).digest('hex'))
+    return empty();
   const lines = new Map<string, CostLine>();
   for (const raw of body.split('\n')) {
     if (!raw) continue;
-    let l: { file?: unknown; size?: unknown; mtime_ms?: unknown; journal?: unknown; chain?: StoredChain; skip?: unknown };
+    let l: {
+      file?: unknown;
+      size?: unknown;
+      mtime_ms?: unknown;
+      journal?: unknown;
+      chain?: StoredChain;
+      skip?: unknown;
+    };
     try {
       l = JSON.parse(raw) as typeof l;
     } catch {
       return empty();
     }
-    const journal = l.journal === null ? null : Array.isArray(l.journal) && l.journal.length === 2 && l.journal.every((x) => typeof x === 'number') ? (l.journal as [number, number]) : undefined;
-    if (typeof l.file !== 'string' || typeof l.size !== 'number' || typeof l.mtime_ms !== 'number' || journal === undefined) return empty();
+    const journal =
+      l.journal === null
+        ? null
+        : Array.isArray(l.journal) && l.journal.length === 2 && l.journal.every((x) => typeof x === 'number')
+          ? (l.journal as [number, number])
+          : undefined;
+    if (
+      typeof l.file !== 'string' ||
+      typeof l.size !== 'number' ||
+      typeof l.mtime_ms !== 'number' ||
+      journal === undefined
+    )
+      return empty();
     const chain = l.chain === undefined ? null : keptOf(l.chain);
     if (l.chain !== undefined && !chain) return empty();
-    lines.set(l.file, { file: l.file, size: l.size, mtime_ms: l.mtime_ms, journal, chain, skip: l.skip === true });
+    lines.set(l.file, {
+      file: l.file,
+      size: l.size,
+      mtime_ms: l.mtime_ms,
+      journal,
+      chain,
+      skip: l.skip === true,
+    });
   }
   if (lines.size !== header.lines) return empty();
   return { lines };
@@ -136,10 +188,18 @@ export function writeCostIndex(dir: string, lines: Iterable<CostLine>): void {
   const out: string[] = [];
   for (const l of lines) {
     const figures = { file: l.file, size: l.size, mtime_ms: l.mtime_ms, journal: l.journal };
-    out.push(JSON.stringify(l.chain ? { ...figures, chain: storedOf(l.chain) } : l.skip ? { ...figures, skip: true } : figures));
+    out.push(
+      JSON.stringify(
+        l.chain ? { ...figures, chain: storedOf(l.chain) } : l.skip ? { ...figures, skip: true } : figures,
+      ),
+    );
   }
   const body = out.length ? `${out.join('\n')}\n` : '';
-  const header = JSON.stringify({ version: COSTS_INDEX_VERSION, lines: out.length, sha1: createHash('sha1').update(body).digest('hex') });
+  const header = JSON.stringify({
+    version: COSTS_INDEX_VERSION,
+    lines: out.length,
+    sha1: createHash('sha1').update(body).digest('hex'),
+  });
   const file = costsIndexPathOf(dir);
   try {
     mkdirSync(path.dirname(file), { recursive: true });

@@ -48,7 +48,10 @@ export interface PriceData {
   source_version: string;
   generated_at: string;
   notes?: string[];
-  models: Record<string, Rates & { long_context?: Rates & { threshold_input_tokens: number }; aliases?: string[] }>;
+  models: Record<
+    string,
+    Rates & { long_context?: Rates & { threshold_input_tokens: number }; aliases?: string[] }
+  >;
 }
 
 /** Anthropic's multipliers of the base input price for cache writes and reads (prompt-caching#pricing). */
@@ -56,7 +59,10 @@ export const CACHE_RULE = { write5m: 1.25, write1h: 2, read: 0.1 } as const;
 
 /** Reads the bundled price table (next to this module in src/, or src/cost/ from dist/). */
 export function readBundledPrices(): PriceData {
-  const candidates = [new URL('./prices.json', import.meta.url), new URL('../../src/cost/prices.json', import.meta.url)];
+  const candidates = [
+    new URL('./prices.json', import.meta.url),
+    new URL('../../src/cost/prices.json', import.meta.url),
+  ];
   for (const url of candidates) {
     try {
       return JSON.parse(readFileSync(url, 'utf8')) as PriceData;
@@ -133,7 +139,11 @@ export function ratesFor(price: ModelPrice, promptTokenCount: number): Rates {
  * whole call when input + cache tokens exceed the model's threshold. `cost_usd` is null when the
  * model has no price.
  */
-export function costOfCall(usage: Usage, model: string, table: PriceTable): { cost_usd: number | null; pricing_version: string } {
+export function costOfCall(
+  usage: Usage,
+  model: string,
+  table: PriceTable,
+): { cost_usd: number | null; pricing_version: string } {
   const price = priceFor(table, model);
   if (!price) return { cost_usd: null, pricing_version: table.version };
   const t = tokenCounts(usage);

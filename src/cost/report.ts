@@ -3,7 +3,17 @@
  * data out; the `--json` output of both commands is exactly these objects (`version` 1).
  */
 import type { ChainContext } from '../chain/schema.js';
-import { CallTotals, GROUP_KEYS, breakdown, byCost, toRow, type BreakdownRow, type GroupBilling, type GroupKey, type TokenTotals } from './aggregate.js';
+import {
+  CallTotals,
+  GROUP_KEYS,
+  breakdown,
+  byCost,
+  toRow,
+  type BreakdownRow,
+  type GroupBilling,
+  type GroupKey,
+  type TokenTotals,
+} from './aggregate.js';
 import type { ChainScan, ReportChain, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
@@ -87,7 +97,8 @@ function summarize(chain: ReportChain): ChainSummary {
   };
 }
 
-const iso = (ms: number | undefined) => (ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+const iso = (ms: number | undefined) =>
+  ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 
 /** The cost report over a scan (chains already windowed, de-duplicated and summed by `scanChains`). */
 export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostReport {
@@ -97,11 +108,14 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
   const byPrompt = opts.by === 'prompt' ? groups : scan.totals.groups('prompt');
   const byModel = opts.by === 'model' ? groups : scan.totals.groups('model');
   // Most expensive first; a full summary (dates, token objects) only for the chains listed.
-  const ranked = [...chains].sort((a, b) => b.totals.costUsd - a.totals.costUsd || totalTokens(b.totals) - totalTokens(a.totals));
+  const ranked = [...chains].sort(
+    (a, b) => b.totals.costUsd - a.totals.costUsd || totalTokens(b.totals) - totalTokens(a.totals),
+  );
   const rows = [...groups].map(([key, acc]) => toRow(key, acc, total.costUsd));
   if (opts.by === 'day') rows.sort((a, b) => a.key.localeCompare(b.key));
   else rows.sort(byCost);
-  const promptRows = byPrompt === groups ? rows : [...byPrompt].map(([key, acc]) => toRow(key, acc, total.costUsd));
+  const promptRows =
+    byPrompt === groups ? rows : [...byPrompt].map(([key, acc]) => toRow(key, acc, total.costUsd));
   const unpriced = [...byModel]
     .filter(([, acc]) => acc.unpricedCalls > 0)
     .map(([model, acc]) => ({ model, calls: acc.unpricedCalls, tokens: acc.tokens() }))
@@ -124,7 +138,15 @@ export function buildCostReport(scan: ChainScan, opts: CostReportOptions): CostR
     top_chains: ranked.slice(0, Math.max(0, opts.top)).map(summarize),
     breakdown: { by: opts.by, rows },
     unpriced_models: unpriced,
-    suggestions: suggest({ chains: ranked.map((c) => ({ chain_id: c.chainId, slug: c.slug, cost_usd: c.totals.costUsd })), promptRows, totals, unpriced }, opts.thresholds),
+    suggestions: suggest(
+      {
+        chains: ranked.map((c) => ({ chain_id: c.chainId, slug: c.slug, cost_usd: c.totals.costUsd })),
+        promptRows,
+        totals,
+        unpriced,
+      },
+      opts.thresholds,
+    ),
   };
 }
 

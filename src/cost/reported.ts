@@ -29,5 +29,7 @@ export function reportedCostMismatch(
     ours += cost_usd;
   }
   const diff = Math.abs(ours - reportedUsd);
-  return diff > Math.max(ABSOLUTE_TOLERANCE_USD, RELATIVE_TOLERANCE * Math.max(ours, reportedUsd)) ? { ours, reported: reportedUsd } : null;
+  return diff > Math.max(ABSOLUTE_TOLERANCE_USD, RELATIVE_TOLERANCE * Math.max(ours, reportedUsd))
+    ? { ours, reported: reportedUsd }
+    : null;
 }

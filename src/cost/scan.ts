@@ -25,7 +25,6 @@ import { readCostIndex, writeCostIndex, type CostLine, type KeptChain } from './
 
 export type { ReportCall } from './aggregate.js';
 
-
 export interface ReportChain {
   file: string;
   chainId: string;
@@ -87,7 +86,9 @@ function readContext(file: string, onWarning: (msg: string) => void): Record<str
   try {
     doc = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
-    onWarning(`${file}: skipped, ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot read'} (${(err as Error).message})`);
+    onWarning(
+      `${file}: skipped, ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot read'} (${(err as Error).message})`,
+    );
     return null;
   }
   const index = (doc as { journal?: unknown } | null)?.journal;
@@ -121,7 +122,12 @@ interface Source {
  * groups are made only as chains are added to it, in the same order with or without the index);
  * nothing is left pending in it.
  */
-function keptFor(source: Source, scratch: RunningTotals, onWarning: (msg: string) => void, learned: Set<CostLine>): KeptChain | null {
+function keptFor(
+  source: Source,
+  scratch: RunningTotals,
+  onWarning: (msg: string) => void,
+  learned: Set<CostLine>,
+): KeptChain | null {
   if (source.line?.chain) return source.line.chain;
   const { entry } = source;
   const d = readContext(entry.path, onWarning);
@@ -153,7 +159,11 @@ function keptFor(source: Source, scratch: RunningTotals, onWarning: (msg: string
 }
 
 /** One pass over `sources`: each chain's kept sums added, a superseded copy's taken away again. */
-function scanSources(sources: readonly Source[], onWarning: (msg: string) => void, learned: Set<CostLine>): ChainScan {
+function scanSources(
+  sources: readonly Source[],
+  onWarning: (msg: string) => void,
+  learned: Set<CostLine>,
+): ChainScan {
   const byUid = new Map<string, { chain: ReportChain; kept: KeptChain }>();
   const totals = new RunningTotals();
   const scratch = new RunningTotals();
@@ -167,7 +177,17 @@ function scanSources(sources: readonly Source[], onWarning: (msg: string) => voi
     const { entry } = source;
     byUid.set(kept.chainUid, {
       kept,
-      chain: { file: entry.path, chainId: kept.chainId, chainUid: kept.chainUid, slug: kept.slug, goal: kept.goal, status: kept.status, startedAtMs: entry.startedAtMs, updatedAt: kept.updatedAt, totals: kept.totals },
+      chain: {
+        file: entry.path,
+        chainId: kept.chainId,
+        chainUid: kept.chainUid,
+        slug: kept.slug,
+        goal: kept.goal,
+        status: kept.status,
+        startedAtMs: entry.startedAtMs,
+        updatedAt: kept.updatedAt,
+        totals: kept.totals,
+      },
     });
   }
   return { chains: [...byUid.values()].map((c) => c.chain), totals };
@@ -187,7 +207,11 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
     try {
       const head = statSync(entry.path);
       const journal = statSync(path.join(dir, journalName(entry.path)), { throwIfNoEntry: false });
-      key = { size: head.size, mtime_ms: head.mtimeMs, journal: journal ? [journal.size, journal.mtimeMs] : null };
+      key = {
+        size: head.size,
+        mtime_ms: head.mtimeMs,
+        journal: journal ? [journal.size, journal.mtimeMs] : null,
+      };
     } catch {
       sources.push({ entry, line: null });
       continue;
@@ -201,8 +225,15 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
   return { sources, fresh: reused !== index.lines.size || reused !== sources.length };
 }
 
-const sameKey = (a: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>, b: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>) =>
-  a.size === b.size && a.mtime_ms === b.mtime_ms && (a.journal === null ? b.journal === null : b.journal !== null && a.journal[0] === b.journal[0] && a.journal[1] === b.journal[1]);
+const sameKey = (
+  a: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>,
+  b: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>,
+) =>
+  a.size === b.size &&
+  a.mtime_ms === b.mtime_ms &&
+  (a.journal === null
+    ? b.journal === null
+    : b.journal !== null && a.journal[0] === b.journal[0] && a.journal[1] === b.journal[1]);
 
 /**
  * Reads the chains of `dirs` whose file-name start time is inside `window` and sums their calls,
@@ -212,19 +243,30 @@ const sameKey = (a: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>, b: Pick<Cos
  * `totals` holds the calls of exactly those copies: the same figures, to the last bit, with or
  * without the index.
  */
-export async function scanChains(dirs: string[], window: TimeWindow, onWarning: (msg: string) => void): Promise<ChainScan> {
+export async function scanChains(
+  dirs: string[],
+  window: TimeWindow,
+  onWarning: (msg: string) => void,
+): Promise<ChainScan> {
   const { sinceMs = -Infinity, untilMs = Infinity } = window;
   const perDir: { dir: string; sources: Source[]; fresh: boolean }[] = [];
   for (const dir of dirs) perDir.push({ dir, ...(await sourcesOf(dir)) });
   const sources = perDir
     .flatMap((d) => d.sources)
     .filter((s) => s.entry.startedAtMs >= sinceMs && s.entry.startedAtMs < untilMs)
-    .sort((a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs);
+    .sort(
+      (a, b) =>
+        Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
+    );
   const learned = new Set<CostLine>();
   const scan = scanSources(sources, onWarning, learned);
   for (const d of perDir) {
     if (d.sources.length === 0 && !d.fresh) continue;
-    if (d.fresh || d.sources.some((s) => s.line && learned.has(s.line))) writeCostIndex(d.dir, d.sources.flatMap((s) => (s.line ? [s.line] : [])));
+    if (d.fresh || d.sources.some((s) => s.line && learned.has(s.line)))
+      writeCostIndex(
+        d.dir,
+        d.sources.flatMap((s) => (s.line ? [s.line] : [])),
+      );
   }
   return scan;
 }

@@ -16,7 +16,11 @@ export function roundUpUsd(usd: number): number {
  * no priced forecast), and never less than twice what was spent or twice the old limit, so a
  * wrong forecast cannot suggest a figure that stops again at once. Rounded up (roundUpUsd).
  */
-export function suggestedMaxCost(args: { spentUsd: number; maxCostUsd: number; forecastHighUsd: number | null }): number {
+export function suggestedMaxCost(args: {
+  spentUsd: number;
+  maxCostUsd: number;
+  forecastHighUsd: number | null;
+}): number {
   const { spentUsd, maxCostUsd, forecastHighUsd } = args;
   return roundUpUsd(Math.max(forecastHighUsd ?? 0, spentUsd * 2, maxCostUsd * 2));
 }
@@ -28,8 +32,17 @@ export const FORECAST_OVER_CAP_FACTOR = 2;
  * A warning when a chain's forecast median is more than FORECAST_OVER_CAP_FACTOR times its cap
  * (it will very likely stop at the cap, exit 4), naming a cap that covers the forecast; else null.
  */
-export function forecastOverCapWarning(forecast: { median: number; high: number } | null, maxCostUsd: number | null | undefined): string | null {
-  if (!forecast || maxCostUsd === null || maxCostUsd === undefined || forecast.median <= maxCostUsd * FORECAST_OVER_CAP_FACTOR) return null;
+export function forecastOverCapWarning(
+  forecast: { median: number; high: number } | null,
+  maxCostUsd: number | null | undefined,
+): string | null {
+  if (
+    !forecast ||
+    maxCostUsd === null ||
+    maxCostUsd === undefined ||
+    forecast.median <= maxCostUsd * FORECAST_OVER_CAP_FACTOR
+  )
+    return null;
   const times = forecast.median / maxCostUsd;
   return `the forecast ($${forecast.median.toFixed(3)}) is ${times >= 10 ? Math.round(times) : times.toFixed(1)}× the --max-cost of $${maxCostUsd.toFixed(2)}: the chain will very likely stop at the cap (exit 4); --max-cost ${roundUpUsd(forecast.high)} covers the forecast's 80% range`;
 }

@@ -15,7 +15,12 @@ export interface ReportThresholds {
   minCacheReadShare: number;
 }
 
-export const DEFAULT_THRESHOLDS: ReportThresholds = { chainCostUsd: 1, promptCostRatio: 2, minPromptShare: 0.15, minCacheReadShare: 0.7 };
+export const DEFAULT_THRESHOLDS: ReportThresholds = {
+  chainCostUsd: 1,
+  promptCostRatio: 2,
+  minPromptShare: 0.15,
+  minCacheReadShare: 0.7,
+};
 
 export interface Suggestion {
   kind: 'chain-over-threshold' | 'prompt-out-of-line' | 'low-cache-read' | 'unpriced-model';
@@ -39,7 +44,10 @@ export function suggest(f: Figures, t: ReportThresholds): Suggestion[] {
   const out: Suggestion[] = [];
   const over = f.chains.filter((c) => c.cost_usd > t.chainCostUsd);
   if (over.length) {
-    const named = over.slice(0, 3).map((c) => `chain-${c.chain_id}-${c.slug} ${usd(c.cost_usd)}`).join(', ');
+    const named = over
+      .slice(0, 3)
+      .map((c) => `chain-${c.chain_id}-${c.slug} ${usd(c.cost_usd)}`)
+      .join(', ');
     out.push({
       kind: 'chain-over-threshold',
       subject: over.map((c) => c.chain_id).join(','),

@@ -39,7 +39,12 @@ export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
  * calls alone. `base` is not changed.
  */
 export function extendCostTracking(base: CostTracking, calls: readonly CallRecord[]): CostTracking {
-  const out: CostTracking = { ...base, by_phase: { ...base.by_phase }, by_prompt: { ...base.by_prompt }, by_model: { ...base.by_model } };
+  const out: CostTracking = {
+    ...base,
+    by_phase: { ...base.by_phase },
+    by_prompt: { ...base.by_prompt },
+    by_model: { ...base.by_model },
+  };
   for (const call of calls) {
     const t = tokenCounts(call.usage);
     out.input_tokens += t.input;

@@ -30,7 +30,8 @@ export function tokensOf(value: unknown): number {
 }
 
 function stripCacheControl(block: unknown): { value: unknown; ttl: null | '5m' | '1h' } {
-  if (block === null || typeof block !== 'object' || !('cache_control' in block)) return { value: block, ttl: null };
+  if (block === null || typeof block !== 'object' || !('cache_control' in block))
+    return { value: block, ttl: null };
   const { cache_control: cc, ...rest } = block as { cache_control?: { ttl?: string } | null };
   return { value: rest, ttl: cc ? (cc.ttl === '1h' ? '1h' : '5m') : null };
 }
@@ -40,15 +41,18 @@ export function prefixParts(body: Record<string, unknown>): Part[] {
   const raw: { where: string; block: unknown }[] = [];
   for (const tool of (body.tools as unknown[] | undefined) ?? []) raw.push({ where: 'tools', block: tool });
   const system = body.system;
-  const systemBlocks = typeof system === 'string' ? [{ type: 'text', text: system }] : ((system as unknown[] | undefined) ?? []);
+  const systemBlocks =
+    typeof system === 'string' ? [{ type: 'text', text: system }] : ((system as unknown[] | undefined) ?? []);
   for (const block of systemBlocks) raw.push({ where: 'system', block });
   for (const m of (body.messages as { role: string; content: unknown }[] | undefined) ?? []) {
-    const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as unknown[]);
+    const blocks =
+      typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as unknown[]);
     for (const block of blocks) raw.push({ where: m.role, block });
   }
   let hash = createHash('sha256').update(String(body.model)).digest('hex');
   const thinking = body.thinking as { type?: string; budget_tokens?: number } | undefined;
-  const thinkingKey = !thinking || thinking.type === 'disabled' ? 'off' : `${thinking.type}:${thinking.budget_tokens ?? ''}`;
+  const thinkingKey =
+    !thinking || thinking.type === 'disabled' ? 'off' : `${thinking.type}:${thinking.budget_tokens ?? ''}`;
   let inMessages = false;
   return raw.map(({ where, block }) => {
     const { value, ttl } = stripCacheControl(block);
@@ -56,7 +60,10 @@ export function prefixParts(body: Record<string, unknown>): Part[] {
       inMessages = true;
       hash = createHash('sha256').update(hash).update(`thinking=${thinkingKey}`).digest('hex');
     }
-    hash = createHash('sha256').update(hash).update(JSON.stringify([where, value])).digest('hex');
+    hash = createHash('sha256')
+      .update(hash)
+      .update(JSON.stringify([where, value]))
+      .digest('hex');
     return { tokens: tokensOf(value), hash, breakpoint: ttl };
   });
 }
@@ -128,7 +135,10 @@ export class PrefixCache {
       input_tokens: total - read - written,
       cache_creation_input_tokens: written,
       cache_read_input_tokens: read,
-      cache_creation: { ephemeral_5m_input_tokens: creation['5m'], ephemeral_1h_input_tokens: creation['1h'] },
+      cache_creation: {
+        ephemeral_5m_input_tokens: creation['5m'],
+        ephemeral_1h_input_tokens: creation['1h'],
+      },
     };
   }
 }

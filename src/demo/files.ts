@@ -7,8 +7,16 @@
 export const DEMO_GOAL = 'Add rate limiting to POST /notes so that one client cannot flood the API';
 
 export const DEMO_QUESTIONS = [
-  { question: 'How many notes may one client post per minute?', why: 'Sets the limit and the window the tests pin down.', default_answer: '5 per minute, counted per client IP address' },
-  { question: 'What should a client over the limit get?', why: 'Decides the status code, the headers and the body of the refusal.', default_answer: '429 Too Many Requests with a Retry-After header; reading notes stays open' },
+  {
+    question: 'How many notes may one client post per minute?',
+    why: 'Sets the limit and the window the tests pin down.',
+    default_answer: '5 per minute, counted per client IP address',
+  },
+  {
+    question: 'What should a client over the limit get?',
+    why: 'Decides the status code, the headers and the body of the refusal.',
+    default_answer: '429 Too Many Requests with a Retry-After header; reading notes stays open',
+  },
 ];
 
 export const TEST_PATH = 'test/rate-limit.test.js';

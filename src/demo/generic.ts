@@ -3,7 +3,21 @@
  * model answers when a forced tool has no script. Required properties only; strings carry `note`
  * so the result says plainly that nothing was examined. Pure.
  */
-type Schema = { type?: string | string[]; properties?: Record<string, Schema>; required?: string[]; items?: Schema; enum?: unknown[]; const?: unknown; anyOf?: Schema[]; oneOf?: Schema[]; minimum?: number; exclusiveMinimum?: number; minItems?: number; minLength?: number; default?: unknown };
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  enum?: unknown[];
+  const?: unknown;
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  minimum?: number;
+  exclusiveMinimum?: number;
+  minItems?: number;
+  minLength?: number;
+  default?: unknown;
+};
 
 /** A value that satisfies `schema` (depth-limited), using `note` for strings. */
 export function minimalInput(schema: unknown, note: string, depth = 0): unknown {

@@ -5,7 +5,8 @@
  * of its words (5+ letters) appear anywhere in the catalog. Pure.
  */
 
-const focusLine = (instructions: string, label: string) => new RegExp(`^${label}: (.+)$`, 'm').exec(instructions)?.[1]?.trim() ?? '';
+const focusLine = (instructions: string, label: string) =>
+  new RegExp(`^${label}: (.+)$`, 'm').exec(instructions)?.[1]?.trim() ?? '';
 const words = (text: string) => [...new Set(text.toLowerCase().match(/[a-z]{5,}/g) ?? [])];
 
 /** A snake_case name from the first three long words of `area`, ending in `_analyzer`. */
@@ -16,7 +17,11 @@ export function gapName(area: string): string {
 /** The system prompt's text (the catalog is in it). */
 export function systemText(body: { system?: unknown } | null | undefined): string {
   const s = body?.system;
-  return typeof s === 'string' ? s : Array.isArray(s) ? s.map((b: { text?: string }) => b.text ?? '').join('\n') : '';
+  return typeof s === 'string'
+    ? s
+    : Array.isArray(s)
+      ? s.map((b: { text?: string }) => b.text ?? '').join('\n')
+      : '';
 }
 
 /** prompt_gap_detector's result: a gap (with a name and questions) when the catalog does not cover the area. */
@@ -25,13 +30,24 @@ export function gapFindings(instructions: string, catalog: string): Record<strin
   const all = words(area);
   const known = all.filter((w) => catalog.toLowerCase().includes(w));
   if (all.length === 0 || known.length * 2 >= all.length) {
-    return { summary: `No gap: the catalog already speaks of ${known.slice(0, 4).join(', ') || 'this area'}, so a focused existing prompt covers "${area}".`, findings: [`catalog words found for the area: ${known.join(', ') || '(none)'}`] };
+    return {
+      summary: `No gap: the catalog already speaks of ${known.slice(0, 4).join(', ') || 'this area'}, so a focused existing prompt covers "${area}".`,
+      findings: [`catalog words found for the area: ${known.join(', ') || '(none)'}`],
+    };
   }
   const missing = all.filter((w) => !known.includes(w));
   return {
     summary: `Gap: no catalog prompt mentions ${missing.slice(0, 4).join(', ')}, which "${area}" is about.`,
     findings: [`words of the area absent from the catalog: ${missing.join(', ')}`],
-    gap: { description: `Find out what the chain needs to know about ${area}.`, suggested_name: gapName(area), key_questions: [`What does ${area} require here?`, `Which code does ${area} touch?`, `What would break if ${area} is done wrong?`] },
+    gap: {
+      description: `Find out what the chain needs to know about ${area}.`,
+      suggested_name: gapName(area),
+      key_questions: [
+        `What does ${area} require here?`,
+        `Which code does ${area} touch?`,
+        `What would break if ${area} is done wrong?`,
+      ],
+    },
   };
 }
 

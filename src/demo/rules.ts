@@ -21,11 +21,20 @@
 import { createHmac } from 'node:crypto';
 import { MIN_THINKING_BUDGET, modelFacts } from '../llm/models.js';
 
-type Block = { type?: string; id?: string; tool_use_id?: string; thinking?: string; signature?: string; data?: string; cache_control?: unknown };
+type Block = {
+  type?: string;
+  id?: string;
+  tool_use_id?: string;
+  thinking?: string;
+  signature?: string;
+  data?: string;
+  cache_control?: unknown;
+};
 type Message = { role?: string; content?: string | Block[] };
 
 /** A thinking block as the server sent it. */
-export type IssuedThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+export type IssuedThinking =
+  { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 /** What the server remembers of its own replies, to check what comes back. */
 export interface Issued {
@@ -42,17 +51,32 @@ export function signThinking(key: string, thinking: string): string {
   return createHmac('sha256', key).update(thinking).digest('base64');
 }
 
-const blocksOf = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text' }] : Array.isArray(m.content) ? m.content : []);
+const blocksOf = (m: Message | undefined): Block[] =>
+  !m ? [] : typeof m.content === 'string' ? [{ type: 'text' }] : Array.isArray(m.content) ? m.content : [];
 
-const STRICT_REJECTED = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties'];
+const STRICT_REJECTED = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+];
 
 /** The first problem of a strict tool's schema, or null. */
 function strictSchemaProblem(schema: unknown, at: string): string | null {
   if (schema === null || typeof schema !== 'object') return null;
   const s = schema as Record<string, unknown>;
   for (const key of STRICT_REJECTED) if (key in s) return `${at}: '${key}' is not supported in strict mode`;
-  if (typeof s.minItems === 'number' && s.minItems > 1) return `${at}: minItems values other than 0 or 1 are not supported in strict mode`;
-  if (s.type === 'object' && s.additionalProperties !== false) return `${at}: For 'object' type, 'additionalProperties' must be explicitly set to false`;
+  if (typeof s.minItems === 'number' && s.minItems > 1)
+    return `${at}: minItems values other than 0 or 1 are not supported in strict mode`;
+  if (s.type === 'object' && s.additionalProperties !== false)
+    return `${at}: For 'object' type, 'additionalProperties' must be explicitly set to false`;
   for (const [key, value] of Object.entries(s)) {
     if (key === 'properties' && value && typeof value === 'object') {
       for (const [name, sub] of Object.entries(value)) {
@@ -60,7 +84,11 @@ function strictSchemaProblem(schema: unknown, at: string): string | null {
         if (p) return p;
       }
     } else if (key === 'items' || key === 'anyOf' || key === 'allOf' || key === '$defs') {
-      const subs = Array.isArray(value) ? value : key === '$defs' && value && typeof value === 'object' ? Object.values(value) : [value];
+      const subs = Array.isArray(value)
+        ? value
+        : key === '$defs' && value && typeof value === 'object'
+          ? Object.values(value)
+          : [value];
       for (const [i, sub] of subs.entries()) {
         const p = strictSchemaProblem(sub, `${at}.${key}.${i}`);
         if (p) return p;
@@ -74,7 +102,9 @@ function sameThinking(sent: Block[], issued: IssuedThinking[]): boolean {
   if (sent.length !== issued.length) return false;
   return issued.every((b, i) => {
     const s = sent[i]!;
-    return b.type === 'thinking' ? s.type === 'thinking' && s.thinking === b.thinking && s.signature === b.signature : s.type === 'redacted_thinking' && s.data === b.data;
+    return b.type === 'thinking'
+      ? s.type === 'thinking' && s.thinking === b.thinking && s.signature === b.signature
+      : s.type === 'redacted_thinking' && s.data === b.data;
   });
 }
 
@@ -85,16 +115,21 @@ function checkThinkingConfig(body: any): string | null {
   const facts = modelFacts(String(body.model));
   if (thinking.type === 'enabled') {
     const budget = thinking.budget_tokens;
-    if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET) return `thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_THINKING_BUDGET}`;
-    if (budget >= body.max_tokens) return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
-    if (facts && !facts.thinking.budget) return `thinking.type.enabled is not supported for this model (${body.model}). Use thinking.type.adaptive instead.`;
+    if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET)
+      return `thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_THINKING_BUDGET}`;
+    if (budget >= body.max_tokens)
+      return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+    if (facts && !facts.thinking.budget)
+      return `thinking.type.enabled is not supported for this model (${body.model}). Use thinking.type.adaptive instead.`;
   } else if (thinking.type === 'adaptive') {
-    if (facts && !facts.thinking.adaptive) return `adaptive thinking is not supported on this model (${body.model})`;
+    if (facts && !facts.thinking.adaptive)
+      return `adaptive thinking is not supported on this model (${body.model})`;
   } else {
     return `thinking.type: Input tag '${String(thinking.type)}' found using 'type' does not match any of the expected tags: 'adaptive', 'disabled', 'enabled'`;
   }
   const choice = body.tool_choice as { type?: string } | undefined;
-  if (choice && (choice.type === 'any' || choice.type === 'tool')) return 'Thinking may not be enabled when tool_choice forces tool use.';
+  if (choice && (choice.type === 'any' || choice.type === 'tool'))
+    return 'Thinking may not be enabled when tool_choice forces tool use.';
   return null;
 }
 
@@ -106,21 +141,30 @@ function checkThinkingConfig(body: any): string | null {
 export function requestProblem(body: any, issued: Issued): string | null {
   if (!body || typeof body !== 'object') return 'The request body is not valid JSON.';
   const maxTokens = body.max_tokens;
-  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1) return 'max_tokens: Field required (a positive integer)';
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens) || maxTokens < 1)
+    return 'max_tokens: Field required (a positive integer)';
   const facts = modelFacts(String(body.model));
-  if (facts && maxTokens > facts.maxOutputTokens) return `max_tokens: ${maxTokens} > ${facts.maxOutputTokens}, which is the maximum allowed number of output tokens for ${body.model}`;
+  if (facts && maxTokens > facts.maxOutputTokens)
+    return `max_tokens: ${maxTokens} > ${facts.maxOutputTokens}, which is the maximum allowed number of output tokens for ${body.model}`;
   const thinkingProblem = checkThinkingConfig(body);
   if (thinkingProblem) return thinkingProblem;
 
   const messages: Message[] = Array.isArray(body.messages) ? body.messages : [];
   const systemBlocks: Block[] = Array.isArray(body.system) ? body.system : [];
-  const tools: (Block & { strict?: boolean; input_schema?: unknown; name?: string })[] = Array.isArray(body.tools) ? body.tools : [];
-  const marked = [...tools, ...systemBlocks, ...messages.flatMap(blocksOf)].filter((b) => b && b.cache_control).length;
+  const tools: (Block & { strict?: boolean; input_schema?: unknown; name?: string })[] = Array.isArray(
+    body.tools,
+  )
+    ? body.tools
+    : [];
+  const marked = [...tools, ...systemBlocks, ...messages.flatMap(blocksOf)].filter(
+    (b) => b && b.cache_control,
+  ).length;
   if (marked > 4) return `A maximum of 4 blocks with cache_control may be provided. Found ${marked}.`;
 
   for (const [i, tool] of tools.entries()) {
     // The API's own pattern and message for a custom tool's name (a dot or a slash is refused).
-    if (typeof tool.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(tool.name)) return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
+    if (typeof tool.name !== 'string' || !/^[a-zA-Z0-9_-]{1,128}$/.test(tool.name))
+      return `tools.${i}.custom.name: String should match pattern '^[a-zA-Z0-9_-]{1,128}$'`;
   }
   for (const [i, tool] of tools.entries()) {
     if (tool.strict !== true) continue;
@@ -131,32 +175,51 @@ export function requestProblem(body: any, issued: Issued): string | null {
   for (const [i, m] of messages.entries()) {
     const blocks = blocksOf(m);
     if (m.role === 'user') {
-      const prevUses = new Set(blocksOf(messages[i - 1]).filter((b) => messages[i - 1]?.role === 'assistant' && b.type === 'tool_use').map((b) => b.id));
+      const prevUses = new Set(
+        blocksOf(messages[i - 1])
+          .filter((b) => messages[i - 1]?.role === 'assistant' && b.type === 'tool_use')
+          .map((b) => b.id),
+      );
       let seenOther = false;
       for (const [j, b] of blocks.entries()) {
         if (b.type !== 'tool_result') {
           seenOther = true;
           continue;
         }
-        if (seenOther) return `messages.${i}.content.${j}: tool_result blocks must come first in the content of a user message, before any other block`;
-        if (!prevUses.has(b.tool_use_id)) return `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+        if (seenOther)
+          return `messages.${i}.content.${j}: tool_result blocks must come first in the content of a user message, before any other block`;
+        if (!prevUses.has(b.tool_use_id))
+          return `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
       }
     } else if (m.role === 'assistant') {
       const ids = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
       if (ids.length > 0 && i < messages.length - 1) {
-        const answered = new Set(blocksOf(messages[i + 1]).filter((b) => b.type === 'tool_result').map((b) => b.tool_use_id));
+        const answered = new Set(
+          blocksOf(messages[i + 1])
+            .filter((b) => b.type === 'tool_result')
+            .map((b) => b.tool_use_id),
+        );
         const missing = ids.filter((id) => !answered.has(id));
-        if (messages[i + 1]?.role !== 'user' || missing.length > 0) return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+        if (messages[i + 1]?.role !== 'user' || missing.length > 0)
+          return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
       }
       for (const [j, b] of blocks.entries()) {
-        if (b.type === 'thinking' && (typeof b.thinking !== 'string' || b.signature !== signThinking(issued.key, b.thinking))) return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
-        if (b.type === 'redacted_thinking' && !issued.redacted.has(String(b.data))) return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
+        if (
+          b.type === 'thinking' &&
+          (typeof b.thinking !== 'string' || b.signature !== signThinking(issued.key, b.thinking))
+        )
+          return `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`;
+        if (b.type === 'redacted_thinking' && !issued.redacted.has(String(b.data)))
+          return `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`;
       }
     }
   }
 
   const thinkingOn = body.thinking && body.thinking.type !== 'disabled';
-  const lastAssistant = messages.map((m, i) => [m, i] as const).filter(([m]) => m.role === 'assistant').at(-1);
+  const lastAssistant = messages
+    .map((m, i) => [m, i] as const)
+    .filter(([m]) => m.role === 'assistant')
+    .at(-1);
   if (thinkingOn && lastAssistant) {
     const [m, i] = lastAssistant;
     const blocks = blocksOf(m);
@@ -168,7 +231,8 @@ export function requestProblem(body: any, issued: Issued): string | null {
         return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`;
       }
       const known = issued.thinkingByToolUse.get(String(uses[0]!.id));
-      if (known && !sameThinking(leading, known)) return `messages.${i}.content: the thinking blocks of this assistant message were altered, reordered or dropped; pass them back exactly as they were received.`;
+      if (known && !sameThinking(leading, known))
+        return `messages.${i}.content: the thinking blocks of this assistant message were altered, reordered or dropped; pass them back exactly as they were received.`;
     }
   }
   return null;

@@ -54,9 +54,14 @@ async function unfinishedDemoChain(dir: string): Promise<string | null> {
  * environment that points a chain at it: `env` (default the process's) without any ANTHROPIC_*
  * variable or DEFAULT_MODEL, so nothing can reach a real API. Close the server when done.
  */
-export async function startDemoModel(latencyMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ server: FakeServer; env: NodeJS.ProcessEnv }> {
+export async function startDemoModel(
+  latencyMs: number,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ server: FakeServer; env: NodeJS.ProcessEnv }> {
   const server = await startMessagesServer({ responder: createDemoModel({ latencyMs }), model: DEMO_MODEL });
-  const kept = Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'));
+  const kept = Object.fromEntries(
+    Object.entries(env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'),
+  );
   return { server, env: { ...kept, ANTHROPIC_BASE_URL: server.url } };
 }
 
@@ -66,18 +71,42 @@ export async function startDemoModel(latencyMs: number, env: NodeJS.ProcessEnv =
  */
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const resumeId = opts.dir ? await unfinishedDemoChain(opts.dir) : null;
-  const { root, git } = resumeId ? { root: path.resolve(opts.dir!), git: existsSync(path.join(opts.dir!, '.git')) } : await prepareDemoWorkspace(opts.dir);
-  opts.ui.progress.info(resumeId ? `Demo workspace: ${root}; continuing chain ${resumeId}` : `Demo workspace: ${root} (a copy of the bundled notes-api sample app${git ? ', committed to git' : ''})`);
+  const { root, git } = resumeId
+    ? { root: path.resolve(opts.dir!), git: existsSync(path.join(opts.dir!, '.git')) }
+    : await prepareDemoWorkspace(opts.dir);
+  opts.ui.progress.info(
+    resumeId
+      ? `Demo workspace: ${root}; continuing chain ${resumeId}`
+      : `Demo workspace: ${root} (a copy of the bundled notes-api sample app${git ? ', committed to git' : ''})`,
+  );
   const { server, env } = await startDemoModel(opts.latencyMs, opts.env);
   // The sample app's config file is claude-exec's own: recorded as such, it needs no trust question.
-  if (!resumeId) recordOwnFile(root, path.join(root, CONFIG_FILE), readFileSync(path.join(root, CONFIG_FILE), 'utf8'), env);
+  if (!resumeId)
+    recordOwnFile(
+      root,
+      path.join(root, CONFIG_FILE),
+      readFileSync(path.join(root, CONFIG_FILE), 'utf8'),
+      env,
+    );
   try {
     const trusted = usesWorkspaceFiles(inspectTrust(root, env).state);
     const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env, backend: 'api', trusted });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
-    const driveOpts = { contextsDir: path.join(root, 'contexts'), verbose: opts.verbose, until: opts.until, model: DEMO_MODEL };
-    const outcome = resumeId ? await resumeChain(resumeId, base, driveOpts) : await startChain(DEMO_GOAL, base, driveOpts);
-    return { outcome, workspace: root, git, requests: server.requests.filter((r) => r.path === '/v1/messages').length };
+    const driveOpts = {
+      contextsDir: path.join(root, 'contexts'),
+      verbose: opts.verbose,
+      until: opts.until,
+      model: DEMO_MODEL,
+    };
+    const outcome = resumeId
+      ? await resumeChain(resumeId, base, driveOpts)
+      : await startChain(DEMO_GOAL, base, driveOpts);
+    return {
+      outcome,
+      workspace: root,
+      git,
+      requests: server.requests.filter((r) => r.path === '/v1/messages').length,
+    };
   } finally {
     await server.close();
   }

@@ -50,7 +50,14 @@ export type FakeReply =
        * The stop reason (default `tool_use` with tool calls, else `end_turn`). `max_tokens` with tool
        * calls cuts the last call's input JSON in half, as an output limit reached mid-call does.
        */
-      stopReason?: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
+      stopReason?:
+        | 'end_turn'
+        | 'max_tokens'
+        | 'stop_sequence'
+        | 'tool_use'
+        | 'pause_turn'
+        | 'refusal'
+        | 'model_context_window_exceeded';
     }
   | { fault: FakeFault };
 
@@ -106,11 +113,22 @@ export function faultReply(status: number, headers?: Record<string, string>, mes
 }
 
 const ERROR_TYPES: Record<number, string> = {
-  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
-  413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
 };
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -131,7 +149,12 @@ type ReplyBlock =
  * Content blocks of a scripted reply (ids deterministic per message index). `thinkingOn`: the
  * request has thinking on; then a signed thinking block (and a redacted one if asked) comes first.
  */
-function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: number, thinkingOn: boolean, issued: Issued): ReplyBlock[] {
+function contentOf(
+  reply: Exclude<FakeReply, { fault: FakeFault }>,
+  index: number,
+  thinkingOn: boolean,
+  issued: Issued,
+): ReplyBlock[] {
   const content: ReplyBlock[] = [];
   if (thinkingOn && reply.thinking !== false) {
     const thinking = reply.thinking ?? `Thinking about request ${index}: what the step needs next.`;
@@ -142,7 +165,9 @@ function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: numbe
       content.push({ type: 'redacted_thinking', data });
     }
   }
-  const thinking = content.filter((b): b is IssuedThinking => b.type === 'thinking' || b.type === 'redacted_thinking');
+  const thinking = content.filter(
+    (b): b is IssuedThinking => b.type === 'thinking' || b.type === 'redacted_thinking',
+  );
   if (reply.text !== undefined) content.push({ type: 'text', text: reply.text, citations: null });
   const uses = reply.toolUses ?? [];
   uses.forEach((t, i) => {
@@ -150,7 +175,13 @@ function contentOf(reply: Exclude<FakeReply, { fault: FakeFault }>, index: numbe
     issued.thinkingByToolUse.set(id, thinking);
     const cut = reply.stopReason === 'max_tokens' && i === uses.length - 1;
     const json = JSON.stringify(t.input) ?? '{}';
-    content.push({ type: 'tool_use', id, name: t.name, input: cut ? {} : t.input, ...(cut ? { cutJson: json.slice(0, Math.floor(json.length / 2)) } : {}) });
+    content.push({
+      type: 'tool_use',
+      id,
+      name: t.name,
+      input: cut ? {} : t.input,
+      ...(cut ? { cutJson: json.slice(0, Math.floor(json.length / 2)) } : {}),
+    });
   });
   return content;
 }
@@ -164,7 +195,14 @@ function publicContent(content: readonly ReplyBlock[]): unknown[] {
   });
 }
 
-function writeSse(res: ServerResponse, headers: Record<string, string>, message: Record<string, unknown>, content: readonly ReplyBlock[], usage: Usage, stallAfterEvents?: number): void {
+function writeSse(
+  res: ServerResponse,
+  headers: Record<string, string>,
+  message: Record<string, unknown>,
+  content: readonly ReplyBlock[],
+  usage: Usage,
+  stallAfterEvents?: number,
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
   res.flushHeaders();
   let sent = 0;
@@ -174,23 +212,56 @@ function writeSse(res: ServerResponse, headers: Record<string, string>, message:
     sent++;
     res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
-  event('message_start', { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  event('message_start', {
+    type: 'message_start',
+    message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+  });
   event('ping', { type: 'ping' });
   content.forEach((block, index) => {
     if (block.type === 'text') {
-      event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '', citations: null } });
-      for (const text of chunks(block.text)) event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text } });
+      event('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'text', text: '', citations: null },
+      });
+      for (const text of chunks(block.text))
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'text_delta', text },
+        });
     } else if (block.type === 'thinking') {
-      event('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } });
-      for (const thinking of chunks(block.thinking)) event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking } });
-      event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: block.signature } });
+      event('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { type: 'thinking', thinking: '', signature: '' },
+      });
+      for (const thinking of chunks(block.thinking))
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'thinking_delta', thinking },
+        });
+      event('content_block_delta', {
+        type: 'content_block_delta',
+        index,
+        delta: { type: 'signature_delta', signature: block.signature },
+      });
     } else if (block.type === 'redacted_thinking') {
       event('content_block_start', { type: 'content_block_start', index, content_block: block });
     } else {
       const { cutJson, ...use } = block;
-      event('content_block_start', { type: 'content_block_start', index, content_block: { ...use, input: {} } });
+      event('content_block_start', {
+        type: 'content_block_start',
+        index,
+        content_block: { ...use, input: {} },
+      });
       for (const partial_json of chunks(cutJson ?? JSON.stringify(block.input))) {
-        event('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json } });
+        event('content_block_delta', {
+          type: 'content_block_delta',
+          index,
+          delta: { type: 'input_json_delta', partial_json },
+        });
       }
     }
     event('content_block_stop', { type: 'content_block_stop', index });
@@ -223,16 +294,35 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
   const timings: FakeServer['timings'] = [];
   const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens, opts.now);
   const rejected: FakeServer['rejected'] = [];
-  const issued: Issued = { thinkingByToolUse: new Map(), redacted: new Set(), key: randomBytes(16).toString('hex') };
+  const issued: Issued = {
+    thinkingByToolUse: new Map(),
+    redacted: new Set(),
+    key: randomBytes(16).toString('hex'),
+  };
   let messageIndex = 0;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, timing: FakeServer['timings'][number]): Promise<void> {
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
-    const recorded: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0] ?? '', headers, body: await readBody(req) };
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    timing: FakeServer['timings'][number],
+  ): Promise<void> {
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
+    const recorded: RecordedRequest = {
+      method: req.method ?? '',
+      path: (req.url ?? '').split('?')[0] ?? '',
+      headers,
+      body: await readBody(req),
+    };
     timing.path = recorded.path;
     timing.startMs = performance.now();
     requests.push(recorded);
-    const notFound = () => sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `no route ${recorded.path}` } });
+    const notFound = () =>
+      sendJson(res, 404, {
+        type: 'error',
+        error: { type: 'not_found_error', message: `no route ${recorded.path}` },
+      });
 
     if (recorded.method === 'POST' && recorded.path === '/v1/messages/count_tokens') {
       if (opts.countTokens === false) return notFound();
@@ -245,7 +335,12 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
       if (problem) {
         rejected.push({ request: recorded, message: problem });
         const id = `req_fake_rejected_${rejected.length}`;
-        return sendJson(res, 400, { type: 'error', error: { type: 'invalid_request_error', message: problem }, request_id: id }, { 'request-id': id });
+        return sendJson(
+          res,
+          400,
+          { type: 'error', error: { type: 'invalid_request_error', message: problem }, request_id: id },
+          { 'request-id': id },
+        );
       }
     }
     const index = messageIndex++;
@@ -253,8 +348,16 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
     const reply = await opts.responder(recorded, index);
     if ('fault' in reply) {
       const { status, type, message, headers: extra } = reply.fault;
-      const error = { type: type ?? ERROR_TYPES[status] ?? 'api_error', message: message ?? `fake fault ${status}` };
-      return sendJson(res, status, { type: 'error', error, request_id: requestId }, { 'request-id': requestId, ...extra });
+      const error = {
+        type: type ?? ERROR_TYPES[status] ?? 'api_error',
+        message: message ?? `fake fault ${status}`,
+      };
+      return sendJson(
+        res,
+        status,
+        { type: 'error', error, request_id: requestId },
+        { 'request-id': requestId, ...extra },
+      );
     }
 
     const thinkingOn = !!recorded.body?.thinking && recorded.body.thinking.type !== 'disabled';
@@ -276,8 +379,14 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
       stop_details: null,
       container: null,
     };
-    if (recorded.body?.stream) return writeSse(res, { 'request-id': requestId }, message, content, usage, reply.stallAfterEvents);
-    return sendJson(res, 200, { ...message, content: publicContent(content), usage }, { 'request-id': requestId });
+    if (recorded.body?.stream)
+      return writeSse(res, { 'request-id': requestId }, message, content, usage, reply.stallAfterEvents);
+    return sendJson(
+      res,
+      200,
+      { ...message, content: publicContent(content), usage },
+      { 'request-id': requestId },
+    );
   }
 
   async function timed(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -292,7 +401,8 @@ export async function startMessagesServer(opts: FakeServerOptions): Promise<Fake
 
   const server = createServer((req, res) => {
     timed(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
+      if (!res.headersSent)
+        sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
       else res.destroy();
     });
   });

@@ -11,7 +11,16 @@
 
 import { ITERATION_PREFIX } from '../llm/conversation.js';
 
-type Block = { type: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
+type Block = {
+  type: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+  tool_use_id?: string;
+  content?: unknown;
+  is_error?: boolean;
+};
 type Message = { role: string; content: string | Block[] };
 
 /** What the model "sees" of a request. */
@@ -37,8 +46,14 @@ export interface Turn {
   runResults: Turn['results'];
 }
 
-const blocks = (m: Message | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content);
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? content.map((b: Block) => b.text ?? '').join('') : '');
+const blocks = (m: Message | undefined): Block[] =>
+  !m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : m.content;
+const textOf = (content: unknown): string =>
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? content.map((b: Block) => b.text ?? '').join('')
+      : '';
 
 const HEADER = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/;
 /** A tool's own name: Claude Code offers MCP tools as `mcp__<server>__<name>`. */
@@ -66,15 +81,27 @@ function replayedResults(instructions: string): { turns: number; results: Turn['
     } catch {
       // not an input a script needs
     }
-    results.push({ name: m[2]!, input, content: nl < 0 ? '' : part.slice(nl + 1), isError: m[4] !== undefined });
+    results.push({
+      name: m[2]!,
+      input,
+      content: nl < 0 ? '' : part.slice(nl + 1),
+      isError: m[4] !== undefined,
+    });
   }
   return { turns, results };
 }
 
 /** Parses the request into a Turn; null when it is not a prompt run of claude-exec. */
-export function readTurn(body: { messages?: Message[]; tool_choice?: { type: string; name?: string }; tools?: { name: string; input_schema?: unknown }[] }): Turn | null {
+export function readTurn(body: {
+  messages?: Message[];
+  tool_choice?: { type: string; name?: string };
+  tools?: { name: string; input_schema?: unknown }[];
+}): Turn | null {
   const messages = body.messages ?? [];
-  const instructions = blocks(messages[0]).map((b) => b.text ?? '').find((text) => HEADER.test(text)) ?? '';
+  const instructions =
+    blocks(messages[0])
+      .map((b) => b.text ?? '')
+      .find((text) => HEADER.test(text)) ?? '';
   const head = HEADER.exec(instructions);
   if (!head) return null;
   const uses = new Map<string, Block>();
@@ -82,7 +109,10 @@ export function readTurn(body: { messages?: Message[]; tool_choice?: { type: str
   let continued = 0;
   let runFrom = 0;
   for (const m of messages) {
-    if (m.role === 'user' && blocks(m).some((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX))) {
+    if (
+      m.role === 'user' &&
+      blocks(m).some((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX))
+    ) {
       continued++;
       runFrom = results.length;
     }
@@ -90,7 +120,12 @@ export function readTurn(body: { messages?: Message[]; tool_choice?: { type: str
       if (b.type === 'tool_use' && b.id) uses.set(b.id, b);
       if (b.type === 'tool_result') {
         const use = uses.get(b.tool_use_id ?? '');
-        results.push({ name: ownName(use?.name), input: (use?.input ?? {}) as Record<string, unknown>, content: textOf(b.content), isError: b.is_error === true });
+        results.push({
+          name: ownName(use?.name),
+          input: (use?.input ?? {}) as Record<string, unknown>,
+          content: textOf(b.content),
+          isError: b.is_error === true,
+        });
       }
     }
   }
@@ -104,7 +139,10 @@ export function readTurn(body: { messages?: Message[]; tool_choice?: { type: str
     turn: replayed.turns + messages.filter((m) => m.role === 'assistant').length,
     tools: (body.tools ?? []).map((t) => ({ name: ownName(t.name), input_schema: t.input_schema ?? {} })),
     results: [...replayed.results, ...results],
-    latest: blocks([...messages].reverse().find((m) => m.role === 'user')).filter((b) => b.type === 'text').map((b) => b.text ?? '').join('\n'),
+    latest: blocks([...messages].reverse().find((m) => m.role === 'user'))
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text ?? '')
+      .join('\n'),
     continued,
     runResults: continued > 0 ? results.slice(runFrom) : [...replayed.results, ...results],
   };

@@ -16,7 +16,12 @@ export function sampleAppDir(): string {
 }
 
 async function git(cwd: string, args: string[]): Promise<boolean> {
-  const who = { GIT_AUTHOR_NAME: 'claude-exec demo', GIT_AUTHOR_EMAIL: 'demo@localhost', GIT_COMMITTER_NAME: 'claude-exec demo', GIT_COMMITTER_EMAIL: 'demo@localhost' };
+  const who = {
+    GIT_AUTHOR_NAME: 'claude-exec demo',
+    GIT_AUTHOR_EMAIL: 'demo@localhost',
+    GIT_COMMITTER_NAME: 'claude-exec demo',
+    GIT_COMMITTER_EMAIL: 'demo@localhost',
+  };
   const r = await runGit(cwd, args, { env: who });
   return r.ok;
 }
@@ -27,12 +32,18 @@ async function git(cwd: string, args: string[]): Promise<boolean> {
  * whether it is a git repository (`source`: the app to copy, default the bundled one). Throws
  * UsageError when `dir` is not empty; when the copy fails, removes what it made and rethrows.
  */
-export async function prepareDemoWorkspace(dir?: string, source: string = sampleAppDir()): Promise<{ root: string; git: boolean }> {
+export async function prepareDemoWorkspace(
+  dir?: string,
+  source: string = sampleAppDir(),
+): Promise<{ root: string; git: boolean }> {
   let root: string;
   if (dir) {
     const entries = await readdir(dir);
     if (entries.length > 0) {
-      throw new UsageError(`${dir} is not empty and holds no unfinished demo chain`, 'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.');
+      throw new UsageError(
+        `${dir} is not empty and holds no unfinished demo chain`,
+        'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.',
+      );
     }
     root = await realpath(dir);
   } else {
@@ -44,10 +55,16 @@ export async function prepareDemoWorkspace(dir?: string, source: string = sample
     await rename(path.join(root, 'gitignore'), path.join(root, '.gitignore'));
   } catch (err) {
     // Leave nothing behind: a new temporary directory goes, a named one is emptied again.
-    if (dir) await Promise.all((await readdir(root)).map((e) => rm(path.join(root, e), { recursive: true, force: true })));
+    if (dir)
+      await Promise.all(
+        (await readdir(root)).map((e) => rm(path.join(root, e), { recursive: true, force: true })),
+      );
     else await rm(root, { recursive: true, force: true });
     throw err;
   }
-  const repo = (await git(root, ['init', '-q', '-b', 'main']).catch(() => false)) && (await git(root, ['add', '-A'])) && (await git(root, ['commit', '-q', '-m', 'notes-api: the sample app of claude-exec demo']));
+  const repo =
+    (await git(root, ['init', '-q', '-b', 'main']).catch(() => false)) &&
+    (await git(root, ['add', '-A'])) &&
+    (await git(root, ['commit', '-q', '-m', 'notes-api: the sample app of claude-exec demo']));
   return { root, git: repo };
 }

@@ -55,17 +55,31 @@ export function valuesAt(value: unknown, path: string): unknown[] {
 
 /** The strings at `path`: a list is flattened one level; other values are left out. */
 function textsAt(value: unknown, path: string): string[] {
-  return valuesAt(value, path).flatMap((v) => (Array.isArray(v) ? v : [v])).filter((v): v is string => typeof v === 'string');
+  return valuesAt(value, path)
+    .flatMap((v) => (Array.isArray(v) ? v : [v]))
+    .filter((v): v is string => typeof v === 'string');
 }
 
-const empty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
+const empty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === 'object' && v !== null && Object.keys(v).length === 0);
 
 /** `file:line` citations in `text` (a path with a dot or a slash, then `:` and a line number; `:12-20` counts its first line). */
 export function citations(text: string): { file: string; line: number }[] {
-  return [...text.matchAll(/(?:^|[\s(`'"[])((?:\.{0,2}\/)?[\w@.-]+(?:\/[\w@.-]+)*\.\w+):(\d+)/g)].map((m) => ({ file: m[1]!.replace(/^\.\//, ''), line: Number(m[2]) }));
+  return [...text.matchAll(/(?:^|[\s(`'"[])((?:\.{0,2}\/)?[\w@.-]+(?:\/[\w@.-]+)*\.\w+):(\d+)/g)].map(
+    (m) => ({ file: m[1]!.replace(/^\.\//, ''), line: Number(m[2]) }),
+  );
 }
 
-const outcome = (type: Assertion['type'], pass: boolean, detail: string, score = pass ? 1 : 0): AssertionOutcome => ({ type, pass, score, detail });
+const outcome = (
+  type: Assertion['type'],
+  pass: boolean,
+  detail: string,
+  score = pass ? 1 : 0,
+): AssertionOutcome => ({ type, pass, score, detail });
 const short = (v: unknown) => {
   const s = JSON.stringify(v) ?? 'undefined';
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -93,12 +107,22 @@ export function checkAssertions(
     switch (a.type) {
       case 'fields': {
         const missing = a.value.filter((f) => empty((result as Record<string, unknown>)[f]));
-        return outcome(a.type, missing.length === 0, missing.length ? `missing or empty: ${missing.join(', ')}` : `present: ${a.value.join(', ')}`);
+        return outcome(
+          a.type,
+          missing.length === 0,
+          missing.length ? `missing or empty: ${missing.join(', ')}` : `present: ${a.value.join(', ')}`,
+        );
       }
       case 'equals': {
         const found = valuesAt(result, a.path);
         const ok = found.some((v) => isDeepStrictEqual(v, a.value));
-        return outcome(a.type, ok, ok ? `${a.path} = ${short(a.value)}` : `${a.path} is ${found.length ? short(found[0]) : 'absent'}, expected ${short(a.value)}`);
+        return outcome(
+          a.type,
+          ok,
+          ok
+            ? `${a.path} = ${short(a.value)}`
+            : `${a.path} is ${found.length ? short(found[0]) : 'absent'}, expected ${short(a.value)}`,
+        );
       }
       case 'contains': {
         const want = a.ignore_case ? a.value.toLowerCase() : a.value;
@@ -112,8 +136,14 @@ export function checkAssertions(
       }
       case 'between': {
         const nums = valuesAt(result, a.path).filter((v): v is number => typeof v === 'number');
-        const ok = nums.length > 0 && nums.every((n) => (a.min === undefined || n >= a.min) && (a.max === undefined || n <= a.max));
-        return outcome(a.type, ok, `${a.path} is ${nums.length ? nums.join(', ') : 'not a number'}; wanted ${a.min ?? '-∞'}..${a.max ?? '∞'}`);
+        const ok =
+          nums.length > 0 &&
+          nums.every((n) => (a.min === undefined || n >= a.min) && (a.max === undefined || n <= a.max));
+        return outcome(
+          a.type,
+          ok,
+          `${a.path} is ${nums.length ? nums.join(', ') : 'not a number'}; wanted ${a.min ?? '-∞'}..${a.max ?? '∞'}`,
+        );
       }
       case 'cites_existing_file': {
         const cited = textsAt(result, a.path).flatMap(citations);
@@ -127,20 +157,40 @@ export function checkAssertions(
         return outcome(a.type, ok, detail, cited.length ? real.length / cited.length : 0);
       }
       case 'cost':
-        if (measured.cost_usd === null) return outcome(a.type, false, 'unpriced: the model has no price, so the ceiling cannot be checked');
-        return outcome(a.type, measured.cost_usd <= a.max_usd, `$${measured.cost_usd.toFixed(4)} of at most $${a.max_usd}`);
+        if (measured.cost_usd === null)
+          return outcome(a.type, false, 'unpriced: the model has no price, so the ceiling cannot be checked');
+        return outcome(
+          a.type,
+          measured.cost_usd <= a.max_usd,
+          `$${measured.cost_usd.toFixed(4)} of at most $${a.max_usd}`,
+        );
       case 'tokens': {
         const over = [
-          a.max_input !== undefined && measured.input_tokens > a.max_input ? `input ${measured.input_tokens} > ${a.max_input}` : '',
-          a.max_output !== undefined && measured.output_tokens > a.max_output ? `output ${measured.output_tokens} > ${a.max_output}` : '',
+          a.max_input !== undefined && measured.input_tokens > a.max_input
+            ? `input ${measured.input_tokens} > ${a.max_input}`
+            : '',
+          a.max_output !== undefined && measured.output_tokens > a.max_output
+            ? `output ${measured.output_tokens} > ${a.max_output}`
+            : '',
         ].filter(Boolean);
-        return outcome(a.type, over.length === 0, over.length ? over.join('; ') : `input ${measured.input_tokens}, output ${measured.output_tokens} within the ceilings`);
+        return outcome(
+          a.type,
+          over.length === 0,
+          over.length
+            ? over.join('; ')
+            : `input ${measured.input_tokens}, output ${measured.output_tokens} within the ceilings`,
+        );
       }
       case 'llm-rubric': {
         const g = graded.get(i);
         if (!g) return outcome(a.type, false, `not graded by ${a.judge}`);
         const ok = g.pass && g.score >= a.min_score;
-        return outcome(a.type, ok, `${a.judge}: score ${g.score.toFixed(2)} (min ${a.min_score})${g.pass ? '' : ', failed'}: ${g.reason}`, g.score);
+        return outcome(
+          a.type,
+          ok,
+          `${a.judge}: score ${g.score.toFixed(2)} (min ${a.min_score})${g.pass ? '' : ', failed'}: ${g.reason}`,
+          g.score,
+        );
       }
       case 'tests_fail_before_pass_after': {
         const t = ranTests.get(i);
@@ -153,5 +203,8 @@ export function checkAssertions(
 /** A case's pass (every assertion passed) and score (mean of the assertion scores, 0..1). */
 export function caseVerdict(outcomes: readonly AssertionOutcome[]): { pass: boolean; score: number } {
   if (outcomes.length === 0) return { pass: false, score: 0 };
-  return { pass: outcomes.every((o) => o.pass), score: outcomes.reduce((s, o) => s + o.score, 0) / outcomes.length };
+  return {
+    pass: outcomes.every((o) => o.pass),
+    score: outcomes.reduce((s, o) => s + o.score, 0) / outcomes.length,
+  };
 }

@@ -24,7 +24,10 @@ export interface BeforeAfterRuns {
   after: SideRun;
 }
 
-const names = (xs: readonly string[], max = 5) => (xs.length ? `${xs.slice(0, max).join('; ')}${xs.length > max ? ` … (+${xs.length - max})` : ''}` : 'no test named by the runner');
+const names = (xs: readonly string[], max = 5) =>
+  xs.length
+    ? `${xs.slice(0, max).join('; ')}${xs.length > max ? ` … (+${xs.length - max})` : ''}`
+    : 'no test named by the runner';
 
 /**
  * Pass when `before` failed with a failure the fixture alone does not have (or the fixture alone
@@ -40,6 +43,11 @@ export function judgeBeforeAfter(r: BeforeAfterRuns): { pass: boolean; detail: s
     : failedBefore
       ? `failed before the implementation, as they should (${r.before.summary}; failing: ${names(r.baseline?.passed === false ? fresh : r.before.failing)})`
       : `failed before only where the fixture already fails without them (${r.before.summary}; failing: ${names(r.before.failing)})`;
-  const afterText = r.after.passed ? `passed after it (${r.after.summary})` : `failed after the implementation, where they should pass (${r.after.summary}; failing: ${names(r.after.failing)})`;
-  return { pass: failedBefore && r.after.passed, detail: `${r.tests.join(', ')} with \`${r.argv.join(' ')}\`: ${beforeText}; ${afterText}` };
+  const afterText = r.after.passed
+    ? `passed after it (${r.after.summary})`
+    : `failed after the implementation, where they should pass (${r.after.summary}; failing: ${names(r.after.failing)})`;
+  return {
+    pass: failedBefore && r.after.passed,
+    detail: `${r.tests.join(', ')} with \`${r.argv.join(' ')}\`: ${beforeText}; ${afterText}`,
+  };
 }

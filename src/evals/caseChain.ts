@@ -19,9 +19,16 @@ export function caseChainContext(
   prompt: string,
   phase: Phase,
   model: string,
-  base: Pick<NewChainInput, 'chainId' | 'chainUid' | 'slug' | 'workspace' | 'now'> & { maxCostUsd: number | null },
+  base: Pick<NewChainInput, 'chainId' | 'chainUid' | 'slug' | 'workspace' | 'now'> & {
+    maxCostUsd: number | null;
+  },
 ): ChainContext {
-  const ctx = newChainContext({ ...base, goal: spec.inputs.goal, model, models: { fast: model, default: model, smart: model } });
+  const ctx = newChainContext({
+    ...base,
+    goal: spec.inputs.goal,
+    model,
+    models: { fast: model, default: model, smart: model },
+  });
   const at = base.now.toISOString();
   const steps: Step[] = spec.inputs.steps.map((s, i) => ({
     n: i + 1,
@@ -41,8 +48,22 @@ export function caseChainContext(
     confidence_gain: null,
   }));
   const memory = spec.inputs.memory;
-  const reserved = ['chain_id', 'chain_uid', 'goal', 'workspace', 'steps', 'calls', 'single_prompt', 'machine', 'status'].filter((k) => k in memory);
-  if (reserved.length) throw new UsageError(`${file}: inputs.memory.${reserved[0]}: set by the eval, not by a case`, 'Give the goal in inputs.goal and earlier results in inputs.steps.');
+  const reserved = [
+    'chain_id',
+    'chain_uid',
+    'goal',
+    'workspace',
+    'steps',
+    'calls',
+    'single_prompt',
+    'machine',
+    'status',
+  ].filter((k) => k in memory);
+  if (reserved.length)
+    throw new UsageError(
+      `${file}: inputs.memory.${reserved[0]}: set by the eval, not by a case`,
+      'Give the goal in inputs.goal and earlier results in inputs.steps.',
+    );
   const merged = {
     ...ctx,
     ...memory,
@@ -55,7 +76,10 @@ export function caseChainContext(
   const parsed = ChainContextSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new UsageError(`${file}: inputs.memory.${issue.path.join('.')}: ${issue.message}`, 'The memory fields are those of the context file (README "The context file").');
+    throw new UsageError(
+      `${file}: inputs.memory.${issue.path.join('.')}: ${issue.message}`,
+      'The memory fields are those of the context file (README "The context file").',
+    );
   }
   return parsed.data;
 }

@@ -44,7 +44,11 @@ function stats(results: readonly EvalResult[]): SideStats {
  * Rows for every prompt × case (× model when `byModel`) present on either side, sorted by prompt
  * then case. `a` is the baseline, `b` the candidate.
  */
-export function compareResults(a: readonly EvalResult[], b: readonly EvalResult[], byModel: boolean): ComparisonRow[] {
+export function compareResults(
+  a: readonly EvalResult[],
+  b: readonly EvalResult[],
+  byModel: boolean,
+): ComparisonRow[] {
   const key = (r: EvalResult) => JSON.stringify([r.prompt, r.case, byModel ? r.model : null]);
   const keys = [...new Set([...a, ...b].map(key))].sort();
   return keys.map((k) => {
@@ -69,7 +73,10 @@ export function compareResults(a: readonly EvalResult[], b: readonly EvalResult[
 }
 
 /** Pass rate of `prompt` in `results` (0..1), null when it has none. Pure. */
-export function passRate(results: readonly EvalResult[], prompt: string): { passed: number; runs: number; rate: number } | null {
+export function passRate(
+  results: readonly EvalResult[],
+  prompt: string,
+): { passed: number; runs: number; rate: number } | null {
   const mine = results.filter((r) => r.prompt === prompt);
   if (mine.length === 0) return null;
   const passed = mine.filter((r) => r.pass).length;
@@ -82,12 +89,17 @@ export function passRate(results: readonly EvalResult[], prompt: string): { pass
  * different version of the prompt file (by sha256). Null when it is not lower, or there is
  * nothing to compare. `runs` oldest first. Pure.
  */
-export function evalShortfall(runs: readonly { run_id: string; prompts: { name: string; sha256: string }[]; results: EvalResult[] }[], prompt: string): string | null {
+export function evalShortfall(
+  runs: readonly { run_id: string; prompts: { name: string; sha256: string }[]; results: EvalResult[] }[],
+  prompt: string,
+): string | null {
   const evaluated = runs.filter((r) => r.results.some((x) => x.prompt === prompt));
   const latest = evaluated.at(-1);
   if (!latest) return null;
   const sha = latest.prompts.find((p) => p.name === prompt)?.sha256;
-  const earlier = [...evaluated].reverse().find((r) => r.prompts.find((p) => p.name === prompt)?.sha256 !== sha);
+  const earlier = [...evaluated]
+    .reverse()
+    .find((r) => r.prompts.find((p) => p.name === prompt)?.sha256 !== sha);
   if (!earlier) return null;
   const now = passRate(latest.results, prompt)!;
   const before = passRate(earlier.results, prompt)!;

@@ -26,14 +26,25 @@ function logFactorial(n: number): number {
  * Counts must be non-negative integers (throws RangeError otherwise); an empty row gives 1.
  */
 export function fisherExactTwoSided(a: number, b: number, c: number, d: number): number {
-  for (const v of [a, b, c, d]) if (!Number.isInteger(v) || v < 0) throw new RangeError(`counts must be non-negative integers, got ${v}`);
+  for (const v of [a, b, c, d])
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`counts must be non-negative integers, got ${v}`);
   const rowA = a + b;
   const rowB = c + d;
   const passes = a + c;
   const n = rowA + rowB;
   if (rowA === 0 || rowB === 0 || passes === 0 || passes === n) return 1;
-  const base = logFactorial(rowA) + logFactorial(rowB) + logFactorial(passes) + logFactorial(n - passes) - logFactorial(n);
-  const logP = (x: number) => base - logFactorial(x) - logFactorial(rowA - x) - logFactorial(passes - x) - logFactorial(rowB - passes + x);
+  const base =
+    logFactorial(rowA) +
+    logFactorial(rowB) +
+    logFactorial(passes) +
+    logFactorial(n - passes) -
+    logFactorial(n);
+  const logP = (x: number) =>
+    base -
+    logFactorial(x) -
+    logFactorial(rowA - x) -
+    logFactorial(passes - x) -
+    logFactorial(rowB - passes + x);
   const observed = logP(a);
   let p = 0;
   for (let x = Math.max(0, passes - rowB); x <= Math.min(rowA, passes); x++) {

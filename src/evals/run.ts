@@ -23,7 +23,11 @@ export const EvalResultSchema = z.object({
   score: z.number().min(0).max(1).describe('mean of the assertion scores'),
   input_tokens: count.describe('uncached + cache write + cache read input tokens of the run, judge excluded'),
   output_tokens: count,
-  cost_usd: z.number().min(0).nullable().describe('USD of the run and its judge calls; null when a call had no price'),
+  cost_usd: z
+    .number()
+    .min(0)
+    .nullable()
+    .describe('USD of the run and its judge calls; null when a call had no price'),
   latency_ms: count.describe('wall time of the prompt run, ms'),
   calls: count,
   error: z.string().nullable().describe('why the run gave no result (the step failed, the API failed)'),
@@ -38,10 +42,34 @@ export const EvalRunSchema = z.object({
   models: z.array(z.string()),
   repeat: z.number().int().min(1),
   max_cost_usd: z.number().nullable(),
-  prompts: z.array(z.object({ name: z.string(), layer: z.string(), sha256: z.string().describe('of the prompt file, to tell versions apart') })),
+  prompts: z.array(
+    z.object({
+      name: z.string(),
+      layer: z.string(),
+      sha256: z.string().describe('of the prompt file, to tell versions apart'),
+    }),
+  ),
   results: z.array(EvalResultSchema),
-  skipped: z.array(z.object({ prompt: z.string(), case: z.string(), model: z.string(), repeat: z.number().int(), reason: z.string() })).describe('not started: --max-cost was reached'),
-  totals: z.object({ runs: count, passed: count, failed: count, skipped: count, cost_usd: z.number().min(0).nullable(), input_tokens: count, output_tokens: count }),
+  skipped: z
+    .array(
+      z.object({
+        prompt: z.string(),
+        case: z.string(),
+        model: z.string(),
+        repeat: z.number().int(),
+        reason: z.string(),
+      }),
+    )
+    .describe('not started: --max-cost was reached'),
+  totals: z.object({
+    runs: count,
+    passed: count,
+    failed: count,
+    skipped: count,
+    cost_usd: z.number().min(0).nullable(),
+    input_tokens: count,
+    output_tokens: count,
+  }),
 });
 export type EvalRun = z.infer<typeof EvalRunSchema>;
 

@@ -41,7 +41,9 @@ export async function listRuns(contextsDir: string): Promise<EvalRun[]> {
       // a file that is not a run (or half a run) is not compared
     }
   }
-  return runs.sort((x, y) => (x.created_at < y.created_at ? -1 : x.created_at > y.created_at ? 1 : x.run_id < y.run_id ? -1 : 1));
+  return runs.sort((x, y) =>
+    x.created_at < y.created_at ? -1 : x.created_at > y.created_at ? 1 : x.run_id < y.run_id ? -1 : 1,
+  );
 }
 
 /** The saved run `id` (an unambiguous prefix will do). Throws UsageError when there is none or several. */
@@ -50,5 +52,8 @@ export function findRun(runs: readonly EvalRun[], id: string): EvalRun {
   if (exact) return exact;
   const hits = runs.filter((r) => r.run_id.startsWith(id));
   if (hits.length === 1) return hits[0]!;
-  throw new UsageError(hits.length ? `"${id}" names ${hits.length} saved eval runs` : `no saved eval run "${id}"`, 'Saved runs are in contexts/.evals/; give a run id or a model of the latest run.');
+  throw new UsageError(
+    hits.length ? `"${id}" names ${hits.length} saved eval runs` : `no saved eval run "${id}"`,
+    'Saved runs are in contexts/.evals/; give a run id or a model of the latest run.',
+  );
 }

@@ -56,7 +56,19 @@ const DIFF_FAMILY = new Set(['diff', 'diff-files', 'diff-index', 'diff-tree', 'l
  * Subcommands that only read or write objects and refs, never the index or the working tree, so no
  * filter can run and they need no driver list. (Not `write-tree`: it runs filters on some indexes.)
  */
-const NO_WORKTREE = new Set(['rev-parse', 'cat-file', 'update-ref', 'commit-tree', 'rev-list', 'ls-tree', 'for-each-ref', 'symbolic-ref', 'merge-base', 'config', 'version']);
+const NO_WORKTREE = new Set([
+  'rev-parse',
+  'cat-file',
+  'update-ref',
+  'commit-tree',
+  'rev-list',
+  'ls-tree',
+  'for-each-ref',
+  'symbolic-ref',
+  'merge-base',
+  'config',
+  'version',
+]);
 
 /** Inherited `GIT_*` variables that cannot redirect git or make it run something: identity and where config lives. */
 const KEEP_GIT_ENV = /^GIT_(AUTHOR|COMMITTER)_(NAME|EMAIL|DATE)$|^GIT_CONFIG_(GLOBAL|NOSYSTEM)$/;
@@ -92,11 +104,20 @@ export function hardenedArgv(args: readonly string[]): string[] {
  * identity or config location, plus `extra`, plus the filter-driver overrides for `drivers`
  * (GIT_CONFIG_COUNT/KEY_n/VALUE_n), GIT_TERMINAL_PROMPT=0 and GIT_NO_REPLACE_OBJECTS=1.
  */
-export function hardenedEnv(base: NodeJS.ProcessEnv, extra: Record<string, string> = {}, drivers: readonly string[] = []): Record<string, string> {
+export function hardenedEnv(
+  base: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+  drivers: readonly string[] = [],
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(base)) if (v !== undefined && (!k.startsWith('GIT_') || KEEP_GIT_ENV.test(k))) env[k] = v;
+  for (const [k, v] of Object.entries(base))
+    if (v !== undefined && (!k.startsWith('GIT_') || KEEP_GIT_ENV.test(k))) env[k] = v;
   Object.assign(env, extra, { GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1' });
-  const pairs = drivers.flatMap((name) => (['clean', 'smudge', 'process', 'required'] as const).map((key) => [`filter.${name}.${key}`, key === 'required' ? 'false' : ''] as const));
+  const pairs = drivers.flatMap((name) =>
+    (['clean', 'smudge', 'process', 'required'] as const).map(
+      (key) => [`filter.${name}.${key}`, key === 'required' ? 'false' : ''] as const,
+    ),
+  );
   pairs.forEach(([k, v], i) => {
     env[`GIT_CONFIG_KEY_${i}`] = k;
     env[`GIT_CONFIG_VALUE_${i}`] = v;
@@ -124,12 +145,30 @@ export function untrustedDrivers(output: string): string[] {
   return [...names];
 }
 
-async function exec(cwd: string, argv: string[], env: Record<string, string>, input?: string): Promise<GitResult> {
+async function exec(
+  cwd: string,
+  argv: string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<GitResult> {
   try {
     const stdin = input === undefined ? { stdin: 'ignore' as const } : { input };
-    const r = await execa('git', argv, { cwd, env, extendEnv: false, reject: false, ...stdin, stripFinalNewline: false, maxBuffer: 512 * 1024 * 1024 });
+    const r = await execa('git', argv, {
+      cwd,
+      env,
+      extendEnv: false,
+      reject: false,
+      ...stdin,
+      stripFinalNewline: false,
+      maxBuffer: 512 * 1024 * 1024,
+    });
     const code = typeof r.exitCode === 'number' ? r.exitCode : -1;
-    return { ok: code === 0, exitCode: code, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') || (code === 0 ? '' : String(r.shortMessage ?? '')) };
+    return {
+      ok: code === 0,
+      exitCode: code,
+      stdout: String(r.stdout ?? ''),
+      stderr: String(r.stderr ?? '') || (code === 0 ? '' : String(r.shortMessage ?? '')),
+    };
   } catch (err) {
     return { ok: false, exitCode: -1, stdout: '', stderr: String((err as Error)?.message ?? err) };
   }
@@ -137,7 +176,11 @@ async function exec(cwd: string, argv: string[], env: Record<string, string>, in
 
 /** The filter drivers to blank for a call in `cwd` (see `untrustedDrivers`); [] when git cannot say (then no driver is defined by a readable config). */
 export async function driversToBlank(cwd: string, extra: Record<string, string> = {}): Promise<string[]> {
-  const r = await exec(cwd, hardenedArgv(['config', '--show-scope', '--null', '--name-only', '--get-regexp', '^filter\\.']), hardenedEnv(process.env, extra));
+  const r = await exec(
+    cwd,
+    hardenedArgv(['config', '--show-scope', '--null', '--name-only', '--get-regexp', '^filter\\.']),
+    hardenedEnv(process.env, extra),
+  );
   return r.ok ? untrustedDrivers(r.stdout) : [];
 }
 
@@ -146,7 +189,8 @@ export async function driversToBlank(cwd: string, extra: Record<string, string> 
  * (stdout with its final newline kept); never throws (a missing git is `exitCode: -1`).
  */
 export async function git(cwd: string, args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
-  const drivers = args[0] !== undefined && NO_WORKTREE.has(args[0]) ? [] : await driversToBlank(cwd, opts.env);
+  const drivers =
+    args[0] !== undefined && NO_WORKTREE.has(args[0]) ? [] : await driversToBlank(cwd, opts.env);
   return exec(cwd, hardenedArgv(args), hardenedEnv(process.env, opts.env, drivers), opts.input);
 }
 

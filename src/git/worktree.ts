@@ -30,16 +30,24 @@ function directChild(parent: string, child: string): boolean {
 export async function checkWorktreeGitdir(worktree: string, repoRoot: string): Promise<string> {
   const file = path.join(worktree, '.git');
   const refuse = (why: string) =>
-    new ClaudeExecError(`refusing to run git in the worktree ${worktree}: ${file} ${why}`, ExitCode.failed, 'Something in the worktree changed its .git file; remove the worktree (`git worktree remove --force PATH`) and resume the chain.');
+    new ClaudeExecError(
+      `refusing to run git in the worktree ${worktree}: ${file} ${why}`,
+      ExitCode.failed,
+      'Something in the worktree changed its .git file; remove the worktree (`git worktree remove --force PATH`) and resume the chain.',
+    );
   const st = await lstat(file).catch(() => null);
   if (!st || !st.isFile()) throw refuse(st ? 'is not a regular file' : 'is missing');
   const named = parseGitFile(await readFile(file, 'utf8'), worktree);
   if (!named) throw refuse('is not a `gitdir:` file');
-  const common = await realpath(path.resolve(repoRoot, (await gitOk(repoRoot, ['rev-parse', '--git-common-dir'])).trim()));
+  const common = await realpath(
+    path.resolve(repoRoot, (await gitOk(repoRoot, ['rev-parse', '--git-common-dir'])).trim()),
+  );
   const gitdir = await realpath(named).catch(() => null);
-  if (!gitdir || !directChild(path.join(common, 'worktrees'), gitdir)) throw refuse(`points to ${named}, outside ${path.join(common, 'worktrees')}`);
+  if (!gitdir || !directChild(path.join(common, 'worktrees'), gitdir))
+    throw refuse(`points to ${named}, outside ${path.join(common, 'worktrees')}`);
   const commondir = await readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => null);
-  const back = commondir === null ? null : await realpath(path.resolve(gitdir, commondir.trim())).catch(() => null);
+  const back =
+    commondir === null ? null : await realpath(path.resolve(gitdir, commondir.trim())).catch(() => null);
   if (back !== common) throw refuse(`points to ${gitdir}, whose commondir does not lead back to ${common}`);
   return gitdir;
 }
@@ -49,7 +57,10 @@ export async function checkWorktreeGitdir(worktree: string, repoRoot: string): P
  * (`checkWorktreeGitdir`, which throws), then runs every call with GIT_DIR/GIT_WORK_TREE set to
  * what was checked.
  */
-export async function worktreeGit(worktree: string, repoRoot: string): Promise<(args: readonly string[], opts?: GitOptions) => Promise<GitResult>> {
+export async function worktreeGit(
+  worktree: string,
+  repoRoot: string,
+): Promise<(args: readonly string[], opts?: GitOptions) => Promise<GitResult>> {
   const gitdir = await checkWorktreeGitdir(worktree, repoRoot);
   const bound = { GIT_DIR: gitdir, GIT_WORK_TREE: worktree };
   return (args, opts = {}) => git(worktree, args, { ...opts, env: { ...bound, ...opts.env } });

@@ -12,7 +12,16 @@ import { z } from 'zod';
  * before_file_change / after_file_change around every write_file / edit_file; test_run after each
  * test run: the chain's recorded ones (baseline, red, green) and the model's run_tests calls.
  */
-export const HOOK_EVENTS = ['chain_start', 'step_start', 'step_end', 'gate', 'before_file_change', 'after_file_change', 'test_run', 'chain_end'] as const;
+export const HOOK_EVENTS = [
+  'chain_start',
+  'step_start',
+  'step_end',
+  'gate',
+  'before_file_change',
+  'after_file_change',
+  'test_run',
+  'chain_end',
+] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 /** The one event whose hook may refuse what is about to happen (exit code 2). */

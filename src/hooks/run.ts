@@ -24,9 +24,13 @@ const FORCE_KILL_AFTER_MS = 2000;
  * which a repository writes) without `ANTHROPIC_*` and `CLAUDE_*` (so no API key nor auth token),
  * plus CLAUDE_EXEC_HOOK_EVENT, CLAUDE_EXEC_CHAIN_ID and CLAUDE_EXEC_WORKSPACE from `doc`.
  */
-export function hookEnv(env: Record<string, string | undefined>, doc: Pick<HookDocument, 'event' | 'chain_id' | 'workspace'>): Record<string, string> {
+export function hookEnv(
+  env: Record<string, string | undefined>,
+  doc: Pick<HookDocument, 'event' | 'chain_id' | 'workspace'>,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined && !NOT_FOR_HOOKS.test(name)) out[name] = value;
+  for (const [name, value] of Object.entries(env))
+    if (value !== undefined && !NOT_FOR_HOOKS.test(name)) out[name] = value;
   out.CLAUDE_EXEC_HOOK_EVENT = doc.event;
   out.CLAUDE_EXEC_CHAIN_ID = doc.chain_id;
   out.CLAUDE_EXEC_WORKSPACE = doc.workspace;
@@ -47,7 +51,11 @@ export interface HookRunResult {
  * environment (see hookEnv). stdout is discarded; stderr is kept (its last 2,000 characters).
  * After `hook.timeout_ms` ms its process group is killed (SIGTERM, then SIGKILL 2 s later). Never throws.
  */
-export async function runHook(hook: Hook, doc: HookDocument, opts: { cwd: string; env: Record<string, string> }): Promise<HookRunResult> {
+export async function runHook(
+  hook: Hook,
+  doc: HookDocument,
+  opts: { cwd: string; env: Record<string, string> },
+): Promise<HookRunResult> {
   const [file, ...args] = hook.command;
   // Its own process group, so that the timeout also stops what it started (`sh -c` children
   // hold its stderr open: killing the shell alone would leave the chain waiting for them).
@@ -82,7 +90,13 @@ export async function runHook(hook: Hook, doc: HookDocument, opts: { cwd: string
   const stderr = String(r.stderr ?? '').slice(-STDERR_KEPT);
   if (timedOut) return { exitCode: null, timedOut: true, stderr };
   if (r.exitCode === undefined) return { exitCode: null, timedOut: false, stderr, error: r.shortMessage };
-  if (r.isMaxBuffer) return { exitCode: r.exitCode, timedOut: false, stderr, error: `wrote more than ${STDERR_MAX_BYTES} bytes to stderr` };
+  if (r.isMaxBuffer)
+    return {
+      exitCode: r.exitCode,
+      timedOut: false,
+      stderr,
+      error: `wrote more than ${STDERR_MAX_BYTES} bytes to stderr`,
+    };
   return { exitCode: r.exitCode, timedOut: false, stderr };
 }
 
@@ -96,7 +110,14 @@ export interface HooksOutcome {
 
 /** Pure: one line for a report, for the warning on stderr. */
 export function reportLine(r: HookReport): string {
-  const what = r.outcome === 'timed-out' ? 'timed out' : r.outcome === 'blocked' ? 'blocked the change' : r.exit_code === null ? 'could not run' : `failed (exit ${r.exit_code})`;
+  const what =
+    r.outcome === 'timed-out'
+      ? 'timed out'
+      : r.outcome === 'blocked'
+        ? 'blocked the change'
+        : r.exit_code === null
+          ? 'could not run'
+          : `failed (exit ${r.exit_code})`;
   const message = r.message.trim().split('\n').at(-1) ?? '';
   return `${r.event} hook ${r.command.join(' ')} ${what}${message ? `: ${message}` : ''}`;
 }
@@ -108,7 +129,11 @@ export function reportLine(r: HookReport): string {
  * `opts.env` (`secretValues`) and `opts.secrets` are redacted from what a hook wrote before it is
  * reported, recorded or given to the model. Never throws.
  */
-export async function runHooks(hooks: readonly Hook[], doc: HookDocument, opts: { cwd: string; env: Record<string, string | undefined>; secrets?: readonly string[] }): Promise<HooksOutcome> {
+export async function runHooks(
+  hooks: readonly Hook[],
+  doc: HookDocument,
+  opts: { cwd: string; env: Record<string, string | undefined>; secrets?: readonly string[] },
+): Promise<HooksOutcome> {
   const reports: HookReport[] = [];
   const env = hookEnv(opts.env, doc);
   const secrets = [...secretValues(opts.env), ...(opts.secrets ?? [])];
@@ -119,17 +144,34 @@ export async function runHooks(hooks: readonly Hook[], doc: HookDocument, opts: 
     } catch (err) {
       r = { exitCode: null, timedOut: false, stderr: '', error: (err as Error).message };
     }
-    r = { ...r, stderr: redactValues(r.stderr, secrets), ...(r.error !== undefined ? { error: redactValues(r.error, secrets) } : {}) };
-    const base = { at: new Date().toISOString(), event: doc.event, command: [...hook.command], exit_code: r.exitCode };
+    r = {
+      ...r,
+      stderr: redactValues(r.stderr, secrets),
+      ...(r.error !== undefined ? { error: redactValues(r.error, secrets) } : {}),
+    };
+    const base = {
+      at: new Date().toISOString(),
+      event: doc.event,
+      command: [...hook.command],
+      exit_code: r.exitCode,
+    };
     if (r.exitCode === 0 && !r.error) continue;
     if (r.timedOut) {
-      reports.push({ ...base, outcome: 'timed-out', message: `no exit after ${hook.timeout_ms} ms${r.stderr ? `; stderr: ${r.stderr}` : ''}` });
+      reports.push({
+        ...base,
+        outcome: 'timed-out',
+        message: `no exit after ${hook.timeout_ms} ms${r.stderr ? `; stderr: ${r.stderr}` : ''}`,
+      });
     } else if (r.exitCode === BLOCK_EXIT_CODE && !r.error && BLOCKING_EVENTS.includes(doc.event)) {
       const reason = r.stderr.trim() || `a ${doc.event} hook (${hook.command.join(' ')}) refused it`;
       reports.push({ ...base, outcome: 'blocked', message: reason });
       return { blocked: reason, reports };
     } else {
-      reports.push({ ...base, outcome: 'failed', message: r.error ? `${r.error}${r.stderr ? `; stderr: ${r.stderr}` : ''}` : r.stderr });
+      reports.push({
+        ...base,
+        outcome: 'failed',
+        message: r.error ? `${r.error}${r.stderr ? `; stderr: ${r.stderr}` : ''}` : r.stderr,
+      });
     }
   }
   return { blocked: null, reports };

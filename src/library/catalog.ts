@@ -31,7 +31,9 @@ export function createCatalog(docs: readonly PromptDoc[]): Catalog {
   for (const doc of docs) byName.set(doc.name, doc);
   const prompts = [...byName.values()].sort(comparePrompts);
   const byAlias = new Map<string, PromptDoc>();
-  for (const doc of prompts) for (const alias of doc.aliases ?? []) if (!byName.has(alias) && !byAlias.has(alias)) byAlias.set(alias, doc);
+  for (const doc of prompts)
+    for (const alias of doc.aliases ?? [])
+      if (!byName.has(alias) && !byAlias.has(alias)) byAlias.set(alias, doc);
   const get = (name: string) => byName.get(name) ?? byAlias.get(name);
   return { prompts, get, has: (name) => get(name) !== undefined };
 }
@@ -73,7 +75,9 @@ export function serializeCatalog(docs: readonly PromptDoc[], costClasses: CostCl
       category = d.category;
       out.push(`[${category}]`);
     }
-    out.push(`${d.name} [${costClasses[d.name] ?? d.cost_estimate}] ${flat(d.purpose)} | ${d.uncertainty_reduction.slice(0, 2).map(flat).join('; ')}`);
+    out.push(
+      `${d.name} [${costClasses[d.name] ?? d.cost_estimate}] ${flat(d.purpose)} | ${d.uncertainty_reduction.slice(0, 2).map(flat).join('; ')}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -15,7 +15,11 @@ export const GENERATED_CATEGORY = 'custom';
 
 function frontmatterName(markdown: string): string | undefined {
   try {
-    const name = (matter(markdown, { language: 'yaml', engines: { javascript: () => ({}), js: () => ({}) } }).data as { name?: unknown }).name;
+    const name = (
+      matter(markdown, { language: 'yaml', engines: { javascript: () => ({}), js: () => ({}) } }).data as {
+        name?: unknown;
+      }
+    ).name;
     return typeof name === 'string' && PROMPT_NAME_RE.test(name) ? name : undefined;
   } catch {
     return undefined;
@@ -32,13 +36,23 @@ export function validateGeneratedPrompt(markdown: string, catalog: Catalog): Par
   const name = frontmatterName(markdown);
   const file = path.join('prompts', GENERATED_CATEGORY, `${name ?? '(generated)'}.md`);
   const result = parsePromptFile(markdown, file, GENERATED_CATEGORY, 'workspace');
-  const issues: PromptIssue[] = name ? result.issues : result.issues.filter((i) => !i.problem.includes('file name stem'));
+  const issues: PromptIssue[] = name
+    ? result.issues
+    : result.issues.filter((i) => !i.problem.includes('file name stem'));
   const existing = name ? catalog.get(name) : undefined;
   if (existing) {
-    issues.push({ file, field: 'name', problem: `"${name}" already exists in the catalog (${existing.layer}: ${existing.file}); choose a new name` });
+    issues.push({
+      file,
+      field: 'name',
+      problem: `"${name}" already exists in the catalog (${existing.layer}: ${existing.file}); choose a new name`,
+    });
   }
   if (result.doc?.tools === 'write') {
-    issues.push({ file, field: 'tools', problem: 'a generated prompt may use "none" or "read", not "write"' });
+    issues.push({
+      file,
+      field: 'tools',
+      problem: 'a generated prompt may use "none" or "read", not "write"',
+    });
   }
   return issues.length ? { issues } : { doc: result.doc, issues };
 }
@@ -48,7 +62,11 @@ export function validateGeneratedPrompt(markdown: string, catalog: Catalog): Par
  * returns the absolute path. Throws PromptValidationError when the name is not snake_case or the
  * file already exists (it is never overwritten), FileSystemError when it cannot be written.
  */
-export async function saveGeneratedPrompt(workspace: string, doc: PromptDoc, markdown: string): Promise<string> {
+export async function saveGeneratedPrompt(
+  workspace: string,
+  doc: PromptDoc,
+  markdown: string,
+): Promise<string> {
   const dir = path.resolve(workspace, 'prompts', GENERATED_CATEGORY);
   const file = path.join(dir, `${doc.name}.md`);
   if (!PROMPT_NAME_RE.test(doc.name)) {
@@ -59,7 +77,13 @@ export async function saveGeneratedPrompt(workspace: string, doc: PromptDoc, mar
     writeFileDurableSync(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`, { exclusive: true });
   } catch (err) {
     if (err instanceof FileSystemError && err.code === 'EEXIST') {
-      throw new PromptValidationError([{ file, field: 'name', problem: 'a prompt file with this name already exists; it was not overwritten' }]);
+      throw new PromptValidationError([
+        {
+          file,
+          field: 'name',
+          problem: 'a prompt file with this name already exists; it was not overwritten',
+        },
+      ]);
     }
     throw err;
   }

@@ -36,7 +36,8 @@ async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
   }
 }
 
-const isPromptFile = (name: string) => name.endsWith('.md') && !name.startsWith('.') && name.toLowerCase() !== 'readme.md';
+const isPromptFile = (name: string) =>
+  name.endsWith('.md') && !name.startsWith('.') && name.toLowerCase() !== 'readme.md';
 
 /**
  * Reads one prompt directory as one layer. A name defined twice in it (in two categories) is an
@@ -48,12 +49,17 @@ export async function readPromptDir(dir: string, layer: Layer): Promise<DirResul
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort(compareText);
-  const files = (await Promise.all(categories.map((category) => promptFilesIn(path.join(dir, category), category)))).flat();
+  const files = (
+    await Promise.all(categories.map((category) => promptFilesIn(path.join(dir, category), category)))
+  ).flat();
   return parsePromptFiles(files, layer);
 }
 
 /** The prompt files directly in `dir` (not README.md, not dot files), sorted, tagged with `category`. */
-export async function promptFilesIn(dir: string, category: string): Promise<{ file: string; category: string }[]> {
+export async function promptFilesIn(
+  dir: string,
+  category: string,
+): Promise<{ file: string; category: string }[]> {
   return (await readdirOrEmpty(dir))
     .filter((e) => e.isFile() && isPromptFile(e.name))
     .map((e) => ({ category, file: path.join(dir, e.name) }))
@@ -64,9 +70,14 @@ export async function promptFilesIn(dir: string, category: string): Promise<{ fi
  * Reads and parses `files` as one layer (in parallel): invalid files and second definitions of a
  * name are issues; the first valid definition of each name is kept.
  */
-export async function parsePromptFiles(files: { file: string; category: string }[], layer: Layer): Promise<DirResult> {
+export async function parsePromptFiles(
+  files: { file: string; category: string }[],
+  layer: Layer,
+): Promise<DirResult> {
   const parsed = await Promise.all(
-    files.map(async ({ category, file }) => parsePromptFile(await fs.readFile(file, 'utf8'), file, category, layer)),
+    files.map(async ({ category, file }) =>
+      parsePromptFile(await fs.readFile(file, 'utf8'), file, category, layer),
+    ),
   );
   const docs: PromptDoc[] = [];
   const issues: PromptIssue[] = [];
@@ -76,7 +87,11 @@ export async function parsePromptFiles(files: { file: string; category: string }
     if (!r.doc) continue;
     const first = seen.get(r.doc.name);
     if (first) {
-      issues.push({ file: r.doc.file, field: 'name', problem: `"${r.doc.name}" is already defined in this layer by ${first.file}` });
+      issues.push({
+        file: r.doc.file,
+        field: 'name',
+        problem: `"${r.doc.name}" is already defined in this layer by ${first.file}`,
+      });
       continue;
     }
     seen.set(r.doc.name, r.doc);
@@ -99,8 +114,18 @@ export function aliasClashes(docs: readonly PromptDoc[]): PromptIssue[] {
     for (const alias of d.aliases) {
       const named = names.get(alias);
       const owner = owners.get(alias);
-      if (named) issues.push({ file: d.file, field: 'aliases', problem: `"${alias}" is the name of another prompt (${named.file})` });
-      else if (owner && owner !== d) issues.push({ file: d.file, field: 'aliases', problem: `"${alias}" is already an alias of ${owner.name} (${owner.file})` });
+      if (named)
+        issues.push({
+          file: d.file,
+          field: 'aliases',
+          problem: `"${alias}" is the name of another prompt (${named.file})`,
+        });
+      else if (owner && owner !== d)
+        issues.push({
+          file: d.file,
+          field: 'aliases',
+          problem: `"${alias}" is already an alias of ${owner.name} (${owner.file})`,
+        });
       else owners.set(alias, d);
     }
   }
@@ -131,8 +156,13 @@ export async function libraryLayers(opts: LoadLibraryOptions): Promise<{ dir: st
   const wanted: { dir: string; layer: Layer }[] = [
     { dir: builtinPromptsDir(), layer: 'built-in' },
     { dir: opts.userDir ?? defaultUserPromptsDir(), layer: 'user' },
-    ...(opts.extraDirs ?? []).map((dir) => ({ dir: path.resolve(opts.workspace, dir), layer: 'extra' as const })),
-    ...(opts.workspaceLayer === false ? [] : [{ dir: path.join(opts.workspace, 'prompts'), layer: 'workspace' as const }]),
+    ...(opts.extraDirs ?? []).map((dir) => ({
+      dir: path.resolve(opts.workspace, dir),
+      layer: 'extra' as const,
+    })),
+    ...(opts.workspaceLayer === false
+      ? []
+      : [{ dir: path.join(opts.workspace, 'prompts'), layer: 'workspace' as const }]),
   ];
   const seen = new Set<string>();
   const out: { dir: string; layer: Layer }[] = [];
@@ -151,7 +181,9 @@ export async function libraryLayers(opts: LoadLibraryOptions): Promise<{ dir: st
  * `issues` (the caller decides whether they are fatal); the catalog holds the valid prompts.
  * Throws only on unexpected I/O errors (e.g. EACCES).
  */
-export async function loadLibrary(opts: LoadLibraryOptions): Promise<{ catalog: Catalog; issues: PromptIssue[] }> {
+export async function loadLibrary(
+  opts: LoadLibraryOptions,
+): Promise<{ catalog: Catalog; issues: PromptIssue[] }> {
   const layers = await libraryLayers(opts);
   const results = await Promise.all(layers.map((l) => readPromptDir(l.dir, l.layer)));
   const byName = new Map<string, PromptDoc>();
@@ -160,7 +192,9 @@ export async function loadLibrary(opts: LoadLibraryOptions): Promise<{ catalog: 
     issues.push(...r.issues);
     for (const doc of r.docs) {
       const earlier = byName.get(doc.name);
-      const overrides = earlier ? [...(earlier.overrides ?? []), { layer: earlier.layer, file: earlier.file }] : undefined;
+      const overrides = earlier
+        ? [...(earlier.overrides ?? []), { layer: earlier.layer, file: earlier.file }]
+        : undefined;
       byName.set(doc.name, overrides ? { ...doc, overrides } : doc);
     }
   }

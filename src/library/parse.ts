@@ -50,7 +50,9 @@ export const FrontmatterSchema = z.strictObject({
   tools: z.enum(PROMPT_TOOLS).default('none'),
   tier: z.enum(PROMPT_TIERS).default('default'),
   /** Other names this prompt answers to: the names of prompts merged into it (they stay resolvable). */
-  aliases: z.array(z.string().regex(PROMPT_NAME_RE, 'must be snake_case (a-z, 0-9 and _, starting with a letter)')).default([]),
+  aliases: z
+    .array(z.string().regex(PROMPT_NAME_RE, 'must be snake_case (a-z, 0-9 and _, starting with a letter)'))
+    .default([]),
   /**
    * Top-level fields of record_findings this prompt's result must carry (e.g. `[verdict]` for a
    * gate); a result without one is sent back to the model naming it. Each must be a field of
@@ -93,7 +95,10 @@ const refuse = () => {
   throw new Error('only YAML frontmatter is allowed');
 };
 // gray-matter evaluates `---js` frontmatter with eval(); prompt files may come from the model.
-const MATTER_OPTIONS = { language: 'yaml', engines: { javascript: refuse, js: refuse, coffee: refuse, coffeescript: refuse, cson: refuse } };
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: { javascript: refuse, js: refuse, coffee: refuse, coffeescript: refuse, cson: refuse },
+};
 
 export function isPromptVariable(name: string): name is PromptVariable {
   return (PROMPT_VARIABLES as readonly string[]).includes(name);
@@ -114,11 +119,18 @@ export function unknownVariables(body: string): string[] {
  * the folder it sits in; `layer` is recorded on the doc (default 'workspace'). Never throws: every
  * problem is an issue `{file, field, problem}`, and `doc` is set only when there are none.
  */
-export function parsePromptFile(text: string, file: string, category: string, layer: Layer = 'workspace'): ParseResult {
+export function parsePromptFile(
+  text: string,
+  file: string,
+  category: string,
+  layer: Layer = 'workspace',
+): ParseResult {
   const issue = (field: string, problem: string): PromptIssue => ({ file, field, problem });
   const source = text.replace(/^\uFEFF/, '');
   if ((source.split('\n', 1)[0] ?? '').trimEnd() !== '---') {
-    return { issues: [issue('frontmatter', 'missing: the file must start with a line "---" opening a YAML block')] };
+    return {
+      issues: [issue('frontmatter', 'missing: the file must start with a line "---" opening a YAML block')],
+    };
   }
   let parsed: { data: Record<string, unknown>; content: string };
   try {
@@ -133,7 +145,10 @@ export function parsePromptFile(text: string, file: string, category: string, la
   if (!fm.success) {
     for (const i of fm.error.issues) {
       if (i.code === 'unrecognized_keys') {
-        for (const key of i.keys) issues.push(issue(key, 'unknown key (allowed: ' + Object.keys(FrontmatterSchema.shape).join(', ') + ')'));
+        for (const key of i.keys)
+          issues.push(
+            issue(key, 'unknown key (allowed: ' + Object.keys(FrontmatterSchema.shape).join(', ') + ')'),
+          );
         continue;
       }
       const field = i.path.map(String).join('.') || 'frontmatter';
@@ -150,7 +165,13 @@ export function parsePromptFile(text: string, file: string, category: string, la
   }
   if (Array.isArray(data.requires)) {
     for (const field of data.requires) {
-      if (typeof field === 'string' && !(field in FindingsSchema.shape)) issues.push(issue('requires', `"${field}" is not a field of the result (record_findings: ${Object.keys(FindingsSchema.shape).join(', ')})`));
+      if (typeof field === 'string' && !(field in FindingsSchema.shape))
+        issues.push(
+          issue(
+            'requires',
+            `"${field}" is not a field of the result (record_findings: ${Object.keys(FindingsSchema.shape).join(', ')})`,
+          ),
+        );
     }
   }
   const body = parsed.content.trim();

@@ -25,7 +25,11 @@ export function renderPrompt(doc: PromptDoc, vars: PromptVariables): string {
   });
   if (unknown.length) {
     throw new PromptValidationError(
-      [...new Set(unknown)].map((name) => ({ file: doc.file, field: 'body', problem: `unknown variable {{${name}}}` })),
+      [...new Set(unknown)].map((name) => ({
+        file: doc.file,
+        field: 'body',
+        problem: `unknown variable {{${name}}}`,
+      })),
     );
   }
   return text;

@@ -12,7 +12,13 @@ import { compareText } from './catalog.js';
 import type { PromptDoc } from './parse.js';
 
 /** Field boosts (relative weights of a match in each field). */
-export const SEARCH_BOOSTS = { name: 5, purpose: 3, good_for: 2, uncertainty_reduction: 1.5, body: 0.4 } as const;
+export const SEARCH_BOOSTS = {
+  name: 5,
+  purpose: 3,
+  good_for: 2,
+  uncertainty_reduction: 1.5,
+  body: 0.4,
+} as const;
 /** Added to the score when the whole query is the prompt's name (`trace existing flow` or `trace_existing_flow`). */
 const EXACT_NAME_BONUS = 1000;
 
@@ -71,7 +77,14 @@ export interface SearchHit {
   score: number;
 }
 
-type Indexed = { id: string; name: string; purpose: string; good_for: string; uncertainty_reduction: string; body: string };
+type Indexed = {
+  id: string;
+  name: string;
+  purpose: string;
+  good_for: string;
+  uncertainty_reduction: string;
+  body: string;
+};
 
 const indexes = new WeakMap<Catalog, MiniSearch<Indexed>>();
 
@@ -107,13 +120,25 @@ function indexOf(catalog: Catalog): MiniSearch<Indexed> {
 export function searchPrompts(catalog: Catalog, text: string): SearchHit[] {
   const words = text.split(/[\s\p{P}\p{S}]+/u).filter((w) => searchTerm(w) !== null);
   if (words.length === 0) return [];
-  const exact = text.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const exact = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   // One sub-query per word: the word or any of its synonyms.
-  const groups = [...new Set(words.map((w) => w.toLowerCase()))].map((w) => [w, ...(SYNONYMS_BY_STEM.get(searchTerm(w)!) ?? [])]);
-  const stemsOf = groups.map((g) => new Set(g.map((w) => searchTerm(w)).filter((t): t is string => t !== null)));
+  const groups = [...new Set(words.map((w) => w.toLowerCase()))].map((w) => [
+    w,
+    ...(SYNONYMS_BY_STEM.get(searchTerm(w)!) ?? []),
+  ]);
+  const stemsOf = groups.map(
+    (g) => new Set(g.map((w) => searchTerm(w)).filter((t): t is string => t !== null)),
+  );
   const results = indexOf(catalog).search(
     { combineWith: 'OR', queries: groups.map((g) => ({ combineWith: 'OR', queries: g })) },
-    { boost: { ...SEARCH_BOOSTS }, prefix: (term) => term.length >= 4, fuzzy: (term) => (term.length >= 5 ? 0.2 : false) },
+    {
+      boost: { ...SEARCH_BOOSTS },
+      prefix: (term) => term.length >= 4,
+      fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+    },
   );
   const hits: SearchHit[] = [];
   for (const r of results) {
@@ -121,7 +146,8 @@ export function searchPrompts(catalog: Catalog, text: string): SearchHit[] {
     if (!doc) continue;
     // A prompt that matches every word of the query beats one that matches a single word loudly.
     const matched = new Set(r.queryTerms);
-    const coverage = stemsOf.filter((stems) => [...stems].some((t) => matched.has(t))).length / stemsOf.length;
+    const coverage =
+      stemsOf.filter((stems) => [...stems].some((t) => matched.has(t))).length / stemsOf.length;
     hits.push({ doc, score: r.score * coverage * coverage + (doc.name === exact ? EXACT_NAME_BONUS : 0) });
   }
   return hits.sort((a, b) => b.score - a.score || compareText(a.doc.name, b.doc.name));

@@ -15,7 +15,14 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { StepFailedError } from '../errors.js';
 import type { LlmCallResult, RunHooks, StructuredRunResult, StructuredRunSpec } from './types.js';
-import { agentToolDefinitions, buildRequest, buildTools, estimateInputTokens, RESULT_TOOLS, type LaidOutRequest } from './layout.js';
+import {
+  agentToolDefinitions,
+  buildRequest,
+  buildTools,
+  estimateInputTokens,
+  RESULT_TOOLS,
+  type LaidOutRequest,
+} from './layout.js';
 import { classifyUses, handleTurn, toolUses, type ToolUseBlock } from './tool-turn.js';
 import { splitTranscript } from './transcript.js';
 import { currentRunStart } from './conversation.js';
@@ -50,7 +57,8 @@ function blocksOf(m: MessageParam): readonly unknown[] {
 
 function isReminder(m: MessageParam | undefined): boolean {
   if (!m || m.role !== 'user') return false;
-  const first = typeof m.content === 'string' ? m.content : m.content[0]?.type === 'text' ? m.content[0].text : '';
+  const first =
+    typeof m.content === 'string' ? m.content : m.content[0]?.type === 'text' ? m.content[0].text : '';
   return first.startsWith(REMINDER_PREFIX);
 }
 
@@ -62,7 +70,10 @@ function isReminder(m: MessageParam | undefined): boolean {
  * not enabled in the step is no correction. The last message is left to the loop, which handles
  * it as it would a fresh reply.
  */
-export function spentIn(all: readonly MessageParam[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
+export function spentIn(
+  all: readonly MessageParam[],
+  spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>,
+): { turns: number; corrections: number; toolCalls: number; reminded: boolean } {
   const messages = all.slice(currentRunStart(all));
   const assistants = messages.filter(isAssistant);
   const last = messages.at(-1);
@@ -98,7 +109,11 @@ function cutResults(uses: readonly ToolUseBlock[], maxTokens: number): ToolResul
  * would pass `spec.maxCalls` calls or `spec.maxToolCalls` tool calls; rethrows whatever `send`,
  * a hook or a tool throws.
  */
-export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, hooks: RunHooks = {}): Promise<StructuredRunResult<T>> {
+export async function runAgentLoop<T>(
+  send: Send,
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks = {},
+): Promise<StructuredRunResult<T>> {
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
@@ -125,7 +140,10 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
     const last = messages.at(-1);
     if (isAssistant(last) && lastStop === 'refusal') throw refused(spec, last);
     if (isAssistant(last) && lastStop === 'model_context_window_exceeded') {
-      throw new StepFailedError(`the step's conversation filled ${model}'s context window before ${spec.result.name}`, 'Lower limits.context_tokens or caps.implementation_agent_turns, or choose a model with a larger window, then `claude-exec resume ID`.');
+      throw new StepFailedError(
+        `the step's conversation filled ${model}'s context window before ${spec.result.name}`,
+        'Lower limits.context_tokens or caps.implementation_agent_turns, or choose a model with a larger window, then `claude-exec resume ID`.',
+      );
     }
     if (isAssistant(last) && lastStop !== 'pause_turn') {
       const uses = toolUses(blocksOf(last));
@@ -137,20 +155,39 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
         correct('did not call any tool');
         if (reminded || lastForced) forceResult = true;
         reminded = true;
-        messages.push({ role: 'user', content: [{ type: 'text', text: `${REMINDER_PREFIX} this step ends only when you call ${spec.result.name}. Call it now with your result, or call the tools you still need first.` }] });
+        messages.push({
+          role: 'user',
+          content: [
+            {
+              type: 'text',
+              text: `${REMINDER_PREFIX} this step ends only when you call ${spec.result.name}. Call it now with your result, or call the tools you still need first.`,
+            },
+          ],
+        });
       } else {
         const planned = classifyUses(uses, spec).workspaceCalls;
-        if (toolCalls + planned > spec.maxToolCalls) throw capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls');
+        if (toolCalls + planned > spec.maxToolCalls)
+          throw capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls');
         const outcome = await handleTurn(uses, spec, hooks);
         if (outcome.kind === 'result') return { value: outcome.value, calls, messages };
         toolCalls += outcome.toolCalls;
         if (outcome.resultRejected) correct('gave invalid input', outcome.resultRejected);
-        else if (lastForced) correct(outcome.misdirected ? 'called tools that are not available in this step' : `did not call ${spec.result.name} when asked to`);
+        else if (lastForced)
+          correct(
+            outcome.misdirected
+              ? 'called tools that are not available in this step'
+              : `did not call ${spec.result.name} when asked to`,
+          );
         messages.push({ role: 'user', content: outcome.toolResults });
       }
     }
 
-    if (turns >= spec.maxCalls) throw capReached(spec, `${spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
+    if (turns >= spec.maxCalls)
+      throw capReached(
+        spec,
+        `${spec.maxCalls} calls`,
+        'caps.step_calls (or caps.chain_calls for the whole chain)',
+      );
     const forced = forceResult || turns >= spec.maxTurns;
     const requestFor = (m: string) =>
       buildRequest({
@@ -160,7 +197,14 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
         messages,
         maxTokens: Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens),
         toolChoice: forced ? { type: 'tool', name: spec.result.name } : { type: 'auto' },
-        thinking: forced || !thinkingAllowed(messages) ? null : thinkingParam(m, spec.thinking ?? 'off', Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens)),
+        thinking:
+          forced || !thinkingAllowed(messages)
+            ? null
+            : thinkingParam(
+                m,
+                spec.thinking ?? 'off',
+                Math.min(maxTokens, modelFacts(m)?.maxOutputTokens ?? maxTokens),
+              ),
         // A forced result call ends the run, and a step without tools has one call: nothing reads
         // their message prefix later, unless a later run continues the conversation.
         cacheMessages: spec.keepConversation === true || !(forced || spec.enabledTools.length === 0),
@@ -195,7 +239,9 @@ export async function runAgentLoop<T>(send: Send, spec: StructuredRunSpec<T>, ho
 
 function refused(spec: StructuredRunSpec<unknown>, last: MessageParam): StepFailedError {
   const text = blocksOf(last)
-    .map((b) => ((b as { type?: string; text?: string }).type === 'text' ? ((b as { text?: string }).text ?? '') : ''))
+    .map((b) =>
+      (b as { type?: string; text?: string }).type === 'text' ? ((b as { text?: string }).text ?? '') : '',
+    )
     .join(' ')
     .trim();
   return new StepFailedError(
@@ -214,7 +260,9 @@ const ISSUES_MAX_CHARS = 600;
  */
 export function noResult(spec: StructuredRunSpec<unknown>, what: string, issues?: string): StepFailedError {
   const flat = issues ? issues.split('\n').join('; ') : '';
-  const why = flat ? ` — last rejected: ${flat.length > ISSUES_MAX_CHARS ? `${flat.slice(0, ISSUES_MAX_CHARS)}…` : flat}` : '';
+  const why = flat
+    ? ` — last rejected: ${flat.length > ISSUES_MAX_CHARS ? `${flat.slice(0, ISSUES_MAX_CHARS)}…` : flat}`
+    : '';
   return new StepFailedError(
     `the model ${what} for ${spec.result.name} after ${spec.maxCorrections} correction(s)${why}`,
     'Resume to retry the step, or choose a stronger model (--model).',

@@ -48,9 +48,11 @@ const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 /** An assistant content block as a request param: only the fields the API accepts back. */
 function toParam(block: ContentBlock): ContentBlockParam {
   if (block.type === 'text') return { type: 'text', text: block.text };
-  if (block.type === 'tool_use') return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
+  if (block.type === 'tool_use')
+    return { type: 'tool_use', id: block.id, name: block.name, input: block.input };
   // Thinking blocks go back exactly as received (the API checks their signature).
-  if (block.type === 'thinking') return { type: 'thinking', thinking: block.thinking, signature: block.signature };
+  if (block.type === 'thinking')
+    return { type: 'thinking', thinking: block.thinking, signature: block.signature };
   if (block.type === 'redacted_thinking') return { type: 'redacted_thinking', data: block.data };
   return block as unknown as ContentBlockParam;
 }
@@ -64,11 +66,20 @@ function toParam(block: ContentBlock): ContentBlockParam {
 export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
   const baseURL = opts.baseURL || undefined;
   if (!opts.apiKey && !opts.authToken && !baseURL) {
-    throw new ConfigError('no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN, or ANTHROPIC_BASE_URL for a local server)');
+    throw new ConfigError(
+      'no API key: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN, or ANTHROPIC_BASE_URL for a local server)',
+    );
   }
   // A pasted placeholder ("sk-ant-…") or a curly quote would fail inside fetch as "Cannot convert argument to a ByteString".
-  for (const [name, value] of [['ANTHROPIC_API_KEY', opts.apiKey], ['ANTHROPIC_AUTH_TOKEN', opts.authToken]] as const) {
-    if (value && /[^\x20-\x7e]/.test(value)) throw new ConfigError(`${name} contains non-ASCII characters — paste the real key`, 'Keys are plain ASCII (sk-ant-…); check for a placeholder or curly quotes in the environment or .env.');
+  for (const [name, value] of [
+    ['ANTHROPIC_API_KEY', opts.apiKey],
+    ['ANTHROPIC_AUTH_TOKEN', opts.authToken],
+  ] as const) {
+    if (value && /[^\x20-\x7e]/.test(value))
+      throw new ConfigError(
+        `${name} contains non-ASCII characters — paste the real key`,
+        'Keys are plain ASCII (sk-ant-…); check for a placeholder or curly quotes in the environment or .env.',
+      );
   }
   // The SDK accepts exactly one credential; a key wins over a token, as in the SDK's own env lookup.
   const credential = opts.apiKey
@@ -170,7 +181,10 @@ export function createAnthropicClient(opts: AnthropicClientOptions): LlmClient {
 
 function stalledError(ctx: ErrorContext): LlmApiError {
   const retries = `${ctx.maxRetries} ${ctx.maxRetries === 1 ? 'retry' : 'retries'}`;
-  return new LlmApiError(`the response stream from ${displayUrl(ctx.baseURL)} stalled: no data for ${ctx.timeoutMs} ms after the response began (after ${retries})`, {
-    hint: 'The server stopped sending mid-response. Raise limits.request_timeout_ms if it is just slow; `claude-exec resume ID` continues the chain.',
-  });
+  return new LlmApiError(
+    `the response stream from ${displayUrl(ctx.baseURL)} stalled: no data for ${ctx.timeoutMs} ms after the response began (after ${retries})`,
+    {
+      hint: 'The server stopped sending mid-response. Raise limits.request_timeout_ms if it is just slow; `claude-exec resume ID` continues the chain.',
+    },
+  );
 }

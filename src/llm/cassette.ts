@@ -89,7 +89,10 @@ export class CassetteRecorder {
     if (existsSync(file)) {
       this.seq = readCassette(file).filter((r) => r.kind === 'exchange').length;
     } else {
-      appendFileSync(file, gzipSync(`${JSON.stringify({ kind: 'header', cassette: CASSETTE_VERSION, ...header })}\n`));
+      appendFileSync(
+        file,
+        gzipSync(`${JSON.stringify({ kind: 'header', cassette: CASSETTE_VERSION, ...header })}\n`),
+      );
     }
     this.file = file;
   }
@@ -132,7 +135,12 @@ export class CassetteRecorder {
           kind: 'exchange',
           seq,
           request: { method: init?.method ?? 'GET', path: url.pathname, body },
-          response: { status: res.status, content_type: res.headers.get('content-type'), request_id: res.headers.get('request-id'), body: redact(text, this.secrets) },
+          response: {
+            status: res.status,
+            content_type: res.headers.get('content-type'),
+            request_id: res.headers.get('request-id'),
+            body: redact(text, this.secrets),
+          },
         };
         appendFileSync(file, gzipSync(`${JSON.stringify(exchange)}\n`));
       },
@@ -148,7 +156,10 @@ function readRecords(file: string): CassetteRecord[] {
   const records = lines.map((l) => JSON.parse(l) as CassetteRecord);
   const header = records[0];
   if (header?.kind !== 'header') throw new Error(`${file} is not a claude-exec cassette (no header)`);
-  if (header.cassette > CASSETTE_VERSION) throw new Error(`${file} was written by a newer claude-exec (cassette version ${header.cassette}; this version reads ${CASSETTE_VERSION})`);
+  if (header.cassette > CASSETTE_VERSION)
+    throw new Error(
+      `${file} was written by a newer claude-exec (cassette version ${header.cassette}; this version reads ${CASSETTE_VERSION})`,
+    );
   return records;
 }
 
@@ -158,7 +169,9 @@ function readRecords(file: string): CassetteRecord[] {
  */
 export function readCassette(file: string): [CassetteHeader, ...CassetteExchange[]] {
   const records = readRecords(file);
-  const exchanges = records.filter((r): r is CassetteExchange => r.kind === 'exchange').sort((a, b) => a.seq - b.seq);
+  const exchanges = records
+    .filter((r): r is CassetteExchange => r.kind === 'exchange')
+    .sort((a, b) => a.seq - b.seq);
   return [records[0] as CassetteHeader, ...exchanges];
 }
 

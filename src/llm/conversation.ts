@@ -22,9 +22,11 @@ type ToolResultBlockParam = Anthropic.Messages.ToolResultBlockParam;
 export const ITERATION_PREFIX = 'Next iteration:';
 
 /** What a cleared tool result says instead of its content. */
-export const CLEARED_RESULT = '[cleared to keep the conversation short: call the tool again if you still need this]';
+export const CLEARED_RESULT =
+  '[cleared to keep the conversation short: call the tool again if you still need this]';
 
-const blocksOf = (m: MessageParam | undefined): readonly ContentBlockParam[] => (!m || typeof m.content === 'string' ? [] : m.content);
+const blocksOf = (m: MessageParam | undefined): readonly ContentBlockParam[] =>
+  !m || typeof m.content === 'string' ? [] : m.content;
 
 function isIterationTurn(m: MessageParam): boolean {
   if (m.role !== 'user') return false;
@@ -48,15 +50,29 @@ export function currentRunStart(messages: readonly MessageParam[]): number {
  * a new list; `messages` is not changed. Throws `Error` when the last message is not the
  * assistant's (the run did not finish).
  */
-export function continueConversation(messages: readonly MessageParam[], resultTool: string, text: string): MessageParam[] {
+export function continueConversation(
+  messages: readonly MessageParam[],
+  resultTool: string,
+  text: string,
+): MessageParam[] {
   const last = messages.at(-1);
-  if (!last || last.role !== 'assistant') throw new Error('a conversation continues only after the assistant message that ended its run');
+  if (!last || last.role !== 'assistant')
+    throw new Error('a conversation continues only after the assistant message that ended its run');
   const answers: ToolResultBlockParam[] = blocksOf(last).flatMap((b) =>
     b.type === 'tool_use'
-      ? [{ type: 'tool_result' as const, tool_use_id: b.id, content: b.name === resultTool ? 'Recorded.' : 'Not run: the run ended with its result.' }]
+      ? [
+          {
+            type: 'tool_result' as const,
+            tool_use_id: b.id,
+            content: b.name === resultTool ? 'Recorded.' : 'Not run: the run ended with its result.',
+          },
+        ]
       : [],
   );
-  return [...structuredClone(messages as MessageParam[]), { role: 'user', content: [...answers, { type: 'text', text: `${ITERATION_PREFIX} ${text}` }] }];
+  return [
+    ...structuredClone(messages as MessageParam[]),
+    { role: 'user', content: [...answers, { type: 'text', text: `${ITERATION_PREFIX} ${text}` }] },
+  ];
 }
 
 /** Estimated tokens of messages: UTF-16 length of their JSON / 4, rounded up (the rule of ../llm/layout.ts). */
@@ -77,16 +93,23 @@ export interface ClearingPolicy {
  * all at once (one cache rewrite rather than one per turn). Results already cleared or shorter
  * than the placeholder stay. Returns `messages` itself when nothing is cleared.
  */
-export function clearOldToolResults(messages: readonly MessageParam[], policy: ClearingPolicy): readonly MessageParam[] {
+export function clearOldToolResults(
+  messages: readonly MessageParam[],
+  policy: ClearingPolicy,
+): readonly MessageParam[] {
   if (estimateMessageTokens(messages) <= policy.triggerTokens) return messages;
   const positions: [number, number][] = [];
-  messages.forEach((m, i) => blocksOf(m).forEach((b, j) => b.type === 'tool_result' && positions.push([i, j])));
+  messages.forEach((m, i) =>
+    blocksOf(m).forEach((b, j) => b.type === 'tool_result' && positions.push([i, j])),
+  );
   const clear = positions.slice(0, Math.max(0, positions.length - policy.keep)).filter(([i, j]) => {
     const b = blocksOf(messages[i])[j] as ToolResultBlockParam;
     return JSON.stringify(b.content ?? '').length > CLEARED_RESULT.length + 2;
   });
   if (clear.length === 0) return messages;
-  const out = messages.map((m) => (typeof m.content === 'string' ? m : ({ ...m, content: [...m.content] } as MessageParam)));
+  const out = messages.map((m) =>
+    typeof m.content === 'string' ? m : ({ ...m, content: [...m.content] } as MessageParam),
+  );
   for (const [i, j] of clear) {
     const blocks = out[i]!.content as ContentBlockParam[];
     blocks[j] = { ...(blocks[j] as ToolResultBlockParam), content: CLEARED_RESULT };

@@ -61,30 +61,51 @@ export function toLlmApiError(err: unknown, ctx: ErrorContext): unknown {
   });
 }
 
-function describe(err: InstanceType<typeof Anthropic.AnthropicError>, ctx: ErrorContext): { message: string; hint: string } {
+function describe(
+  err: InstanceType<typeof Anthropic.AnthropicError>,
+  ctx: ErrorContext,
+): { message: string; hint: string } {
   const url = displayUrl(ctx.baseURL);
   const retries = `after ${ctx.maxRetries} ${ctx.maxRetries === 1 ? 'retry' : 'retries'}`;
   if (err instanceof Anthropic.APIConnectionTimeoutError) {
-    return { message: `request to ${url} timed out after ${ctx.timeoutMs} ms (${retries})`, hint: 'Raise limits.request_timeout_ms, or check ANTHROPIC_BASE_URL and your network.' };
+    return {
+      message: `request to ${url} timed out after ${ctx.timeoutMs} ms (${retries})`,
+      hint: 'Raise limits.request_timeout_ms, or check ANTHROPIC_BASE_URL and your network.',
+    };
   }
   if (err instanceof Anthropic.APIConnectionError) {
-    return { message: `could not reach ${url} (${retries})`, hint: 'Check ANTHROPIC_BASE_URL or your network.' };
+    return {
+      message: `could not reach ${url} (${retries})`,
+      hint: 'Check ANTHROPIC_BASE_URL or your network.',
+    };
   }
   if (err instanceof Anthropic.APIUserAbortError) {
     return { message: 'the request to the Messages API was aborted', hint: RESUME };
   }
   if (!(err instanceof Anthropic.APIError)) {
     // Not an HTTP error, e.g. a stream cut off or malformed mid-response: not a credentials problem.
-    return { message: `the exchange with ${url} failed: ${err.message}`, hint: `Check the server at ${url} and your network. ${RESUME}` };
+    return {
+      message: `the exchange with ${url} failed: ${err.message}`,
+      hint: `Check the server at ${url} and your network. ${RESUME}`,
+    };
   }
   if (err instanceof Anthropic.AuthenticationError) {
-    return { message: 'the Messages API rejected the credentials (401)', hint: 'Check ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN).' };
+    return {
+      message: 'the Messages API rejected the credentials (401)',
+      hint: 'Check ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN).',
+    };
   }
   if (err instanceof Anthropic.PermissionDeniedError) {
-    return { message: `the Messages API denied access (403)${detail(err)}`, hint: 'Check that the key may use this model and workspace.' };
+    return {
+      message: `the Messages API denied access (403)${detail(err)}`,
+      hint: 'Check that the key may use this model and workspace.',
+    };
   }
   if (err instanceof Anthropic.NotFoundError) {
-    return { message: `not found (404)${detail(err)}`, hint: `Check the model name (--model or the model tiers in config) and ANTHROPIC_BASE_URL (${url}).` };
+    return {
+      message: `not found (404)${detail(err)}`,
+      hint: `Check the model name (--model or the model tiers in config) and ANTHROPIC_BASE_URL (${url}).`,
+    };
   }
   if (err instanceof Anthropic.RateLimitError) {
     return { message: `rate limited by the Messages API (429, ${retries})`, hint: RESUME };
@@ -96,7 +117,10 @@ function describe(err: InstanceType<typeof Anthropic.AnthropicError>, ctx: Error
     return { message: `the Messages API failed (${err.status}, ${retries})${detail(err)}`, hint: RESUME };
   }
   if (err instanceof Anthropic.BadRequestError) {
-    return { message: `the Messages API rejected the request (400)${detail(err)}`, hint: 'Check the model and max_tokens settings; run with --verbose for details.' };
+    return {
+      message: `the Messages API rejected the request (400)${detail(err)}`,
+      hint: 'Check the model and max_tokens settings; run with --verbose for details.',
+    };
   }
   const status = err.status ?? 'stream error';
   return { message: `the Messages API failed (${status})${detail(err)}`, hint: RESUME };
@@ -110,7 +134,9 @@ function describe(err: InstanceType<typeof Anthropic.AnthropicError>, ctx: Error
 export function fallbackReason(err: unknown): string | null {
   if (!(err instanceof LlmApiError)) return null;
   const cause = err.cause;
-  if (err.status === 529 || (cause instanceof Anthropic.APIError && cause.type === 'overloaded_error')) return 'overloaded (529)';
-  if (err.status !== undefined && err.status >= 500 && err.status <= 599) return `server error (${err.status})`;
+  if (err.status === 529 || (cause instanceof Anthropic.APIError && cause.type === 'overloaded_error'))
+    return 'overloaded (529)';
+  if (err.status !== undefined && err.status >= 500 && err.status <= 599)
+    return `server error (${err.status})`;
   return null;
 }

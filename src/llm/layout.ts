@@ -22,7 +22,12 @@ import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentTool } from '../tools/types.js';
 import type { StablePrefix } from './types.js';
 import type { ThinkingParam } from './thinking.js';
-import { CHOOSE_NEXT_PROMPTS, FindingsSchema, NextPromptsSchema, RECORD_FINDINGS } from '../phases/protocol.js';
+import {
+  CHOOSE_NEXT_PROMPTS,
+  FindingsSchema,
+  NextPromptsSchema,
+  RECORD_FINDINGS,
+} from '../phases/protocol.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type Tool = Anthropic.Messages.Tool;
@@ -35,7 +40,8 @@ const EPHEMERAL = { type: 'ephemeral' } as const;
 export type CacheTtl = '5m' | '1h';
 
 /** The cache_control of a prefix breakpoint with `ttl`. */
-const cacheControl = (ttl: CacheTtl = '5m') => (ttl === '1h' ? ({ type: 'ephemeral', ttl: '1h' } as const) : EPHEMERAL);
+const cacheControl = (ttl: CacheTtl = '5m') =>
+  ttl === '1h' ? ({ type: 'ephemeral', ttl: '1h' } as const) : EPHEMERAL;
 
 /** A tool as sent to the model: name, description, JSON Schema of its input (type object). */
 export interface ToolDefinition {
@@ -52,7 +58,19 @@ export interface ToolDefinition {
 }
 
 /** Keywords the strict-mode grammar refuses (structured-outputs docs); zod still checks them locally. */
-const STRICT_DROPPED = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minLength', 'maxLength', 'maxItems', 'uniqueItems', 'minProperties', 'maxProperties'];
+const STRICT_DROPPED = [
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minLength',
+  'maxLength',
+  'maxItems',
+  'uniqueItems',
+  'minProperties',
+  'maxProperties',
+];
 
 /**
  * Pure: `schema` as strict mode accepts it — every object closed (`additionalProperties: false`),
@@ -142,16 +160,29 @@ export function toolInputSchema(name: string, schema: z.ZodType): Tool['input_sc
  * cache breakpoint on the last one. Throws `Error` on a duplicate name.
  * A result name outside the protocol (`extraResult`) is appended after the protocol pair.
  */
-export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolDefinition, ttl: CacheTtl = '5m'): Tool[] {
+export function buildTools(
+  tools: readonly ToolDefinition[],
+  extraResult?: ToolDefinition,
+  ttl: CacheTtl = '5m',
+): Tool[] {
   const all = [...tools, ...RESULT_TOOLS];
   if (extraResult && !all.some((t) => t.name === extraResult.name)) all.push(extraResult);
   const seen = new Set<string>();
   const out: Tool[] = all.map((t) => {
     if (seen.has(t.name)) throw new Error(`duplicate tool name: ${t.name}`);
     seen.add(t.name);
-    const schema = t.jsonSchema ? (t.jsonSchema as Tool['input_schema']) : toolInputSchema(t.name, t.inputSchema);
+    const schema = t.jsonSchema
+      ? (t.jsonSchema as Tool['input_schema'])
+      : toolInputSchema(t.name, t.inputSchema);
     const strict = t.strict ? strictInputSchema(schema) : null;
-    return strict ? { name: t.name, description: t.description, input_schema: strict as Tool['input_schema'], strict: true } : { name: t.name, description: t.description, input_schema: schema };
+    return strict
+      ? {
+          name: t.name,
+          description: t.description,
+          input_schema: strict as Tool['input_schema'],
+          strict: true,
+        }
+      : { name: t.name, description: t.description, input_schema: schema };
   });
   const last = out.at(-1);
   if (last) out[out.length - 1] = { ...last, cache_control: cacheControl(ttl) };
@@ -160,7 +191,12 @@ export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolD
 
 /** The agent tools of a run as tool definitions. */
 export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinition[] {
-  return tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema, ...(t.jsonSchema ? { jsonSchema: t.jsonSchema } : {}) }));
+  return tools.map((t) => ({
+    name: t.name,
+    description: t.description,
+    inputSchema: t.inputSchema,
+    ...(t.jsonSchema ? { jsonSchema: t.jsonSchema } : {}),
+  }));
 }
 
 /**
@@ -172,10 +208,15 @@ export function agentToolDefinitions(tools: readonly AgentTool[]): ToolDefinitio
  * tokens, read from cache after the first call.
  */
 export function buildSystem(prefix: StablePrefix, ttl: CacheTtl = '5m'): TextBlockParam[] {
-  const fixed: TextBlockParam[] = [prefix.rules, prefix.repoMap ?? ''].filter((text) => text.length > 0).map((text) => ({ type: 'text', text }));
+  const fixed: TextBlockParam[] = [prefix.rules, prefix.repoMap ?? '']
+    .filter((text) => text.length > 0)
+    .map((text) => ({ type: 'text', text }));
   const last = fixed.at(-1);
   if (last) fixed[fixed.length - 1] = { ...last, cache_control: cacheControl(ttl) };
-  const catalog: TextBlockParam[] = prefix.catalog.length > 0 ? [{ type: 'text', text: prefix.catalog, cache_control: cacheControl(ttl) }] : [];
+  const catalog: TextBlockParam[] =
+    prefix.catalog.length > 0
+      ? [{ type: 'text', text: prefix.catalog, cache_control: cacheControl(ttl) }]
+      : [];
   return [...fixed, ...catalog];
 }
 
@@ -188,7 +229,8 @@ export function withMessageBreakpoint(messages: readonly MessageParam[]): Messag
   for (let i = out.length - 1; i >= 0; i--) {
     const m = out[i];
     if (!m || m.role !== 'user') continue;
-    const blocks = typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : [...m.content];
+    const blocks =
+      typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : [...m.content];
     const last = blocks.at(-1);
     if (!last) return out;
     blocks[blocks.length - 1] = { ...last, cache_control: EPHEMERAL } as typeof last;
@@ -246,7 +288,11 @@ export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
  * (the common ~4 characters per token rule of thumb). Used for budget checks before a call;
  * never recorded as usage.
  */
-export function estimateInputTokens(request: { system?: unknown; tools?: unknown; messages: unknown }): number {
+export function estimateInputTokens(request: {
+  system?: unknown;
+  tools?: unknown;
+  messages: unknown;
+}): number {
   const { system, tools, messages } = request;
   return Math.ceil(JSON.stringify({ system, tools, messages }).length / 4);
 }

@@ -24,18 +24,54 @@ export interface ModelFacts {
 
 const K = 1024;
 const FAMILIES: [string, ModelFacts][] = [
-  ['claude-opus-4-7', { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: false }, minCacheableTokens: 2 * K }],
-  ['claude-opus-4-6', { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: true }, minCacheableTokens: 4 * K }],
-  ['claude-sonnet-4-6', { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: true }, minCacheableTokens: 2 * K }],
-  ['claude-opus-4-5', { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: 4 * K }],
-  ['claude-sonnet-4-5', { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K }],
-  ['claude-haiku-4-5', { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: 4 * K }],
-  ['claude-opus-4-1', { maxOutputTokens: 32_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K }],
-  ['claude-opus-4', { maxOutputTokens: 32_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K }],
-  ['claude-sonnet-4', { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K }],
-  ['claude-3-7-sonnet', { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K }],
-  ['claude-3-5-haiku', { maxOutputTokens: 8192, thinking: { adaptive: false, budget: false }, minCacheableTokens: 2 * K }],
-  ['claude-3-haiku', { maxOutputTokens: 4096, thinking: { adaptive: false, budget: false }, minCacheableTokens: 2 * K }],
+  [
+    'claude-opus-4-7',
+    { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: false }, minCacheableTokens: 2 * K },
+  ],
+  [
+    'claude-opus-4-6',
+    { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: true }, minCacheableTokens: 4 * K },
+  ],
+  [
+    'claude-sonnet-4-6',
+    { maxOutputTokens: 128_000, thinking: { adaptive: true, budget: true }, minCacheableTokens: 2 * K },
+  ],
+  [
+    'claude-opus-4-5',
+    { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: 4 * K },
+  ],
+  [
+    'claude-sonnet-4-5',
+    { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K },
+  ],
+  [
+    'claude-haiku-4-5',
+    { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: 4 * K },
+  ],
+  [
+    'claude-opus-4-1',
+    { maxOutputTokens: 32_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K },
+  ],
+  [
+    'claude-opus-4',
+    { maxOutputTokens: 32_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K },
+  ],
+  [
+    'claude-sonnet-4',
+    { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K },
+  ],
+  [
+    'claude-3-7-sonnet',
+    { maxOutputTokens: 64_000, thinking: { adaptive: false, budget: true }, minCacheableTokens: K },
+  ],
+  [
+    'claude-3-5-haiku',
+    { maxOutputTokens: 8192, thinking: { adaptive: false, budget: false }, minCacheableTokens: 2 * K },
+  ],
+  [
+    'claude-3-haiku',
+    { maxOutputTokens: 4096, thinking: { adaptive: false, budget: false }, minCacheableTokens: 2 * K },
+  ],
 ];
 
 /** The documented facts of `model` (by family prefix, longest first), or null for an unknown model. */

@@ -24,7 +24,11 @@ export function defaultBudget(maxTokens: number): number {
  * thinking). A budget is kept below `maxTokens` (the API requires `budget_tokens < max_tokens`);
  * when that leaves less than 1,024 tokens there is no thinking.
  */
-export function thinkingParam(model: string, setting: ThinkingSetting, maxTokens: number): ThinkingParam | null {
+export function thinkingParam(
+  model: string,
+  setting: ThinkingSetting,
+  maxTokens: number,
+): ThinkingParam | null {
   if (setting === 'off') return null;
   const facts = modelFacts(model);
   if (!facts) return null;
@@ -70,7 +74,8 @@ type MessageParam = Anthropic.Messages.MessageParam;
 export function thinkingAllowed(messages: readonly MessageParam[]): boolean {
   const last = messages.at(-1);
   const prev = messages.at(-2);
-  if (!last || last.role !== 'user' || !prev || prev.role !== 'assistant' || typeof prev.content === 'string') return true;
+  if (!last || last.role !== 'user' || !prev || prev.role !== 'assistant' || typeof prev.content === 'string')
+    return true;
   const blocks = prev.content;
   if (!blocks.some((b) => b.type === 'tool_use')) return true;
   const first = blocks[0]?.type;

@@ -19,13 +19,22 @@ export type TurnOutcome<T> =
    * a call named a tool that is unknown, disabled in this step, or the other result tool (answered
    * with an error; no correction). `toolCalls`: workspace tools executed in this turn.
    */
-  | { kind: 'continue'; toolResults: ToolResultBlockParam[]; resultRejected: string | null; misdirected: boolean; toolCalls: number };
+  | {
+      kind: 'continue';
+      toolResults: ToolResultBlockParam[];
+      resultRejected: string | null;
+      misdirected: boolean;
+      toolCalls: number;
+    };
 
 /**
  * Pure: how a turn's tool calls stand against the step: does it call the step's result tool,
  * and does it call anything that is neither the result tool nor an enabled workspace tool.
  */
-export function classifyUses(uses: readonly { name: string }[], spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>): { callsResult: boolean; misdirected: boolean; workspaceCalls: number } {
+export function classifyUses(
+  uses: readonly { name: string }[],
+  spec: Pick<StructuredRunSpec<unknown>, 'result' | 'enabledTools'>,
+): { callsResult: boolean; misdirected: boolean; workspaceCalls: number } {
   const enabled = new Set(spec.enabledTools);
   let callsResult = false;
   let misdirected = false;
@@ -40,7 +49,9 @@ export function classifyUses(uses: readonly { name: string }[], spec: Pick<Struc
 
 /** Zod issues as `path: message` lines (`(root)` for the top level). */
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`).join('\n');
+  return issues
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
+    .join('\n');
 }
 
 /**
@@ -72,12 +83,24 @@ function errorResult(id: string, content: string): ToolResultBlockParam {
 
 async function runTool(tool: AgentTool, use: ToolUseBlock, hooks: RunHooks): Promise<ToolResultBlockParam> {
   const parsed = tool.inputSchema.safeParse(use.input);
-  if (!parsed.success) return errorResult(use.id, `invalid input for ${tool.name}:\n${formatIssues(parsed.error.issues)}`);
+  if (!parsed.success)
+    return errorResult(use.id, `invalid input for ${tool.name}:\n${formatIssues(parsed.error.issues)}`);
   hooks.onProgress?.({ type: 'tool', name: tool.name, summary: summarize(use.input) });
   const startedAt = new Date();
   const outcome = await tool.run(parsed.data);
-  hooks.onToolResult?.({ name: tool.name, input: parsed.data, outcome, startedAt, durationMs: Date.now() - startedAt.getTime() });
-  return { type: 'tool_result', tool_use_id: use.id, content: outcome.content, ...(outcome.isError ? { is_error: true } : {}) };
+  hooks.onToolResult?.({
+    name: tool.name,
+    input: parsed.data,
+    outcome,
+    startedAt,
+    durationMs: Date.now() - startedAt.getTime(),
+  });
+  return {
+    type: 'tool_result',
+    tool_use_id: use.id,
+    content: outcome.content,
+    ...(outcome.isError ? { is_error: true } : {}),
+  };
 }
 
 /** One tool_use handled: its tool_result block, and what it did to the step. */
@@ -99,25 +122,57 @@ export interface UseOutcome<T> {
  * Rethrows whatever a tool throws (e.g. `AwaitingInputError` from a gate); every problem the
  * model can fix comes back as an error tool_result. Used by both backends.
  */
-export async function runToolUse<T>(use: ToolUseBlock, spec: StructuredRunSpec<T>, hooks: RunHooks): Promise<UseOutcome<T>> {
+export async function runToolUse<T>(
+  use: ToolUseBlock,
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks,
+): Promise<UseOutcome<T>> {
   if (use.name === spec.result.name) {
     const parsed = spec.result.schema.safeParse(use.input);
     const missing = parsed.success ? missingRequired(parsed.data, spec.result.requires) : [];
     if (parsed.success && missing.length > 0) {
       const fields = missing.map((f) => `\`${f}\``).join(', ');
-      return { block: errorResult(use.id, `${spec.result.name} is missing ${fields}, which this prompt's result must contain; call ${spec.result.name} again with ${missing.length > 1 ? 'them' : 'it'} filled in.`), resultRejected: `missing ${fields}` };
+      return {
+        block: errorResult(
+          use.id,
+          `${spec.result.name} is missing ${fields}, which this prompt's result must contain; call ${spec.result.name} again with ${missing.length > 1 ? 'them' : 'it'} filled in.`,
+        ),
+        resultRejected: `missing ${fields}`,
+      };
     }
-    if (parsed.success) return { block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' }, value: { v: parsed.data } };
+    if (parsed.success)
+      return {
+        block: { type: 'tool_result', tool_use_id: use.id, content: 'recorded' },
+        value: { v: parsed.data },
+      };
     const issues = formatIssues(parsed.error.issues);
-    return { block: errorResult(use.id, `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`), resultRejected: issues || 'invalid input' };
+    return {
+      block: errorResult(
+        use.id,
+        `${spec.result.name} input is invalid; call ${spec.result.name} again with these fixed:\n${issues}`,
+      ),
+      resultRejected: issues || 'invalid input',
+    };
   }
   if (RESULT_TOOLS.some((t) => t.name === use.name)) {
-    return { block: errorResult(use.id, `${use.name} is not the result of this step; finish with ${spec.result.name}.`), misdirected: true };
+    return {
+      block: errorResult(
+        use.id,
+        `${use.name} is not the result of this step; finish with ${spec.result.name}.`,
+      ),
+      misdirected: true,
+    };
   }
   const tool = spec.allTools.find((t) => t.name === use.name);
   if (!tool || !spec.enabledTools.includes(use.name)) {
     const available = [...spec.enabledTools, spec.result.name].join(', ');
-    return { block: errorResult(use.id, `${use.name} is not available in this step; the tools you may call are: ${available}.`), misdirected: true };
+    return {
+      block: errorResult(
+        use.id,
+        `${use.name} is not available in this step; the tools you may call are: ${available}.`,
+      ),
+      misdirected: true,
+    };
   }
   return { block: await runTool(tool, use, hooks), ran: true };
 }

@@ -19,7 +19,12 @@ export interface SessionRef {
 
 function isSessionRef(x: unknown): x is SessionRef {
   const r = x as Partial<SessionRef> | null;
-  return !!r && r.type === 'claude_code_session' && typeof r.session_id === 'string' && typeof r.resume_at === 'string';
+  return (
+    !!r &&
+    r.type === 'claude_code_session' &&
+    typeof r.session_id === 'string' &&
+    typeof r.resume_at === 'string'
+  );
 }
 
 /** The saved form: the session reference (when there is one) first, then the messages. */
@@ -28,7 +33,10 @@ export function saveTranscript(messages: readonly MessageParam[], session: Sessi
 }
 
 /** Splits a saved conversation into its session reference (or null) and its messages. */
-export function splitTranscript(saved: readonly unknown[]): { session: SessionRef | null; messages: MessageParam[] } {
+export function splitTranscript(saved: readonly unknown[]): {
+  session: SessionRef | null;
+  messages: MessageParam[];
+} {
   const session = saved.find(isSessionRef) ?? null;
   return { session, messages: saved.filter((m) => !isSessionRef(m)) as MessageParam[] };
 }

@@ -114,14 +114,25 @@ export interface RunHooks {
    * Called before every call with a local estimate of its input tokens and the messages about to
    * be sent (so the caller may count them exactly with `countTokens`); throw to stop (budget).
    */
-  beforeCall?(info: { model: string; estimatedInputTokens: number; messages: readonly unknown[]; billing?: Billing }): Promise<void> | void;
+  beforeCall?(info: {
+    model: string;
+    estimatedInputTokens: number;
+    messages: readonly unknown[];
+    billing?: Billing;
+  }): Promise<void> | void;
   /** Called after every completed call with its record and the conversation so far. */
   onCall?(call: LlmCallResult, messages: unknown[]): Promise<void> | void;
   /**
    * Called after each workspace tool a step ran (not the result tool): its name, its validated
    * input, what went back to the model, when it started and how long it took (ms).
    */
-  onToolResult?(event: { name: string; input: unknown; outcome: ToolOutcome; startedAt: Date; durationMs: number }): void;
+  onToolResult?(event: {
+    name: string;
+    input: unknown;
+    outcome: ToolOutcome;
+    startedAt: Date;
+    durationMs: number;
+  }): void;
   /** Streamed text and tool activity, for progress on stderr. */
   onProgress?(event: { type: 'text'; text: string } | { type: 'tool'; name: string; summary: string }): void;
   /** Called when a call fails over to the fallback model (before it is made there). */
@@ -147,7 +158,12 @@ export interface LlmClient {
    */
   runStructured<T>(spec: StructuredRunSpec<T>, hooks?: RunHooks): Promise<StructuredRunResult<T>>;
   /** Input tokens of a request as counted by the server, or null when it does not offer counting. */
-  countTokens?(req: { model: string; prefix: StablePrefix; tools: AgentTool[]; messages: unknown[] }): Promise<number | null>;
+  countTokens?(req: {
+    model: string;
+    prefix: StablePrefix;
+    tools: AgentTool[];
+    messages: unknown[];
+  }): Promise<number | null>;
   /** The Messages API backend's cassette recorder (`--record`): opened by the driver for a chain's file. */
   recorder?: CassetteRecorder;
 }

@@ -36,7 +36,12 @@ const MAX_LIST_PAGES = 20;
 /** Characters of a stdio server's last stderr kept for the error when it fails to start. */
 const STDERR_TAIL = 600;
 
-function expandAll(values: Record<string, string> | undefined, env: ConnectOptions['env'], what: string, log: ConnectOptions['log']): Record<string, string> {
+function expandAll(
+  values: Record<string, string> | undefined,
+  env: ConnectOptions['env'],
+  what: string,
+  log: ConnectOptions['log'],
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values ?? {})) {
     const { value, unset } = expandEnvRefs(v, env);
@@ -51,13 +56,23 @@ function expandAll(values: Record<string, string> | undefined, env: ConnectOptio
  * within `config.timeout_ms`. Throws `Error` with what failed (the spawn error, the server's last
  * stderr, a timeout, an HTTP status); the transport is closed first.
  */
-export async function connectServer(name: string, config: McpServerConfig, opts: ConnectOptions): Promise<McpConnection> {
+export async function connectServer(
+  name: string,
+  config: McpServerConfig,
+  opts: ConnectOptions,
+): Promise<McpConnection> {
   let stderrTail = '';
   let stdio: StdioClientTransport | null = null;
   let transport: StdioClientTransport | StreamableHTTPClientTransport;
   if (config.command) {
     const [command, ...args] = config.command;
-    stdio = new StdioClientTransport({ command: command!, args, env: expandAll(config.env, opts.env, 'env', opts.log), cwd: opts.cwd, stderr: 'pipe' });
+    stdio = new StdioClientTransport({
+      command: command!,
+      args,
+      env: expandAll(config.env, opts.env, 'env', opts.log),
+      cwd: opts.cwd,
+      stderr: 'pipe',
+    });
     stdio.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
       stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
@@ -76,19 +91,24 @@ export async function connectServer(name: string, config: McpServerConfig, opts:
     let cursor: string | undefined;
     for (let page = 0; page < MAX_LIST_PAGES; page++) {
       const res = await client.listTools(cursor ? { cursor } : undefined, { timeout });
-      listed.push(...res.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })));
+      listed.push(
+        ...res.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })),
+      );
       cursor = res.nextCursor;
       if (!cursor) break;
     }
     return {
       listed,
-      call: async (tool, args) => (await client.callTool({ name: tool, arguments: args }, undefined, { timeout })) as McpCallResult,
+      call: async (tool, args) =>
+        (await client.callTool({ name: tool, arguments: args }, undefined, { timeout })) as McpCallResult,
       close: () => client.close(),
       pid: () => stdio?.pid ?? null,
     };
   } catch (err) {
     await client.close().catch(() => undefined);
     const last = stderrTail.trim().split('\n').at(-1)?.trim();
-    throw new Error(`${(err as Error)?.message ?? String(err)}${last ? ` (its stderr: ${last})` : ''}`, { cause: err });
+    throw new Error(`${(err as Error)?.message ?? String(err)}${last ? ` (its stderr: ${last})` : ''}`, {
+      cause: err,
+    });
   }
 }

@@ -38,11 +38,21 @@ export interface OpenOptions {
  * Starts every server of `servers` at once and plans their tools. Never throws for a server: one
  * that fails to start, lists no tools, or lists tools that cannot be offered is warned about.
  */
-export async function openMcpTools(servers: Readonly<Record<string, McpServerConfig>>, opts: OpenOptions): Promise<McpTools> {
+export async function openMcpTools(
+  servers: Readonly<Record<string, McpServerConfig>>,
+  opts: OpenOptions,
+): Promise<McpTools> {
   const { connectServer } = await import('./connect.js');
   const names = Object.keys(servers);
   const settled = await Promise.allSettled(
-    names.map((name) => connectServer(name, servers[name]!, { cwd: opts.cwd, env: opts.env, version: opts.version, log: (line) => opts.log({ mcp_server: name }, line) })),
+    names.map((name) =>
+      connectServer(name, servers[name]!, {
+        cwd: opts.cwd,
+        env: opts.env,
+        version: opts.version,
+        log: (line) => opts.log({ mcp_server: name }, line),
+      }),
+    ),
   );
   const tools: AgentTool[] = [];
   const planned: PlannedTool[] = [];
@@ -51,7 +61,9 @@ export async function openMcpTools(servers: Readonly<Record<string, McpServerCon
   settled.forEach((s, i) => {
     const name = names[i]!;
     if (s.status === 'rejected') {
-      opts.warn(`MCP server ${name} did not start: ${(s.reason as Error)?.message ?? String(s.reason)}; the chain goes on without its tools`);
+      opts.warn(
+        `MCP server ${name} did not start: ${(s.reason as Error)?.message ?? String(s.reason)}; the chain goes on without its tools`,
+      );
       return;
     }
     open.push(s.value);
@@ -62,7 +74,10 @@ export async function openMcpTools(servers: Readonly<Record<string, McpServerCon
       planned.push(t);
       tools.push(mcpAgentTool(t, s.value.call, opts.maxOutputBytes));
     }
-    opts.log({ mcp_server: name, tools: plan.tools.map((t) => `${t.name}${t.write ? ' (write)' : ''}`) }, 'MCP server started');
+    opts.log(
+      { mcp_server: name, tools: plan.tools.map((t) => `${t.name}${t.write ? ' (write)' : ''}`) },
+      'MCP server started',
+    );
   });
   return {
     tools,

@@ -73,7 +73,9 @@ export function planServerTools(
   const warnings: string[] = [];
   const names = new Set(listed.map((t) => t.name));
   for (const key of ['tools', 'write_tools'] as const) {
-    for (const n of config[key] ?? []) if (!names.has(n)) warnings.push(`MCP server ${server}: ${key} names "${n}", which the server does not offer`);
+    for (const n of config[key] ?? [])
+      if (!names.has(n))
+        warnings.push(`MCP server ${server}: ${key} names "${n}", which the server does not offer`);
   }
   const allowed = config.tools ? new Set(config.tools) : null;
   const write = new Set(config.write_tools);
@@ -97,7 +99,8 @@ export function planServerTools(
       name,
       server,
       tool: t.name,
-      description: about.length > MAX_DESCRIPTION_CHARS ? `${about.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : about,
+      description:
+        about.length > MAX_DESCRIPTION_CHARS ? `${about.slice(0, MAX_DESCRIPTION_CHARS - 1)}…` : about,
       inputSchema: schema,
       write: write.has(t.name),
     });
@@ -106,7 +109,10 @@ export function planServerTools(
 }
 
 /** Pure: the names of `tools` a step may run: read-only ones always, write tools only when it may write. */
-export function mcpNamesFor(tools: readonly Pick<PlannedTool, 'name' | 'write'>[], mayWrite: boolean): string[] {
+export function mcpNamesFor(
+  tools: readonly Pick<PlannedTool, 'name' | 'write'>[],
+  mayWrite: boolean,
+): string[] {
   return tools.filter((t) => mayWrite || !t.write).map((t) => t.name);
 }
 
@@ -134,7 +140,10 @@ export function mcpCatalogSection(tools: readonly PlannedTool[]): string {
  * Pure: `value` with every `${NAME}` replaced by `env[NAME]` (an unset name by ''), and the names
  * that were unset, so the caller can warn.
  */
-export function expandEnvRefs(value: string, env: Record<string, string | undefined>): { value: string; unset: string[] } {
+export function expandEnvRefs(
+  value: string,
+  env: Record<string, string | undefined>,
+): { value: string; unset: string[] } {
   const unset: string[] = [];
   const out = value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
     const v = env[name];

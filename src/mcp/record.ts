@@ -11,7 +11,10 @@ const RECORD_CHARS = 500;
 const cut = (s: string) => (s.length > RECORD_CHARS ? `${s.slice(0, RECORD_CHARS - 1)}…` : s);
 
 /** Pure: the record of one call of `tool` (kept on its step, src/chain/schema.ts `McpCallSchema`). */
-export function mcpCallRecord(tool: Pick<PlannedTool, 'server' | 'tool'>, e: { input: unknown; outcome: ToolOutcome; startedAt: Date; durationMs: number }): McpCallRecord {
+export function mcpCallRecord(
+  tool: Pick<PlannedTool, 'server' | 'tool'>,
+  e: { input: unknown; outcome: ToolOutcome; startedAt: Date; durationMs: number },
+): McpCallRecord {
   return {
     server: tool.server,
     tool: tool.tool,

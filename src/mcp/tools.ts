@@ -38,7 +38,9 @@ function contentText(c: McpContent): string {
     case 'text':
       return c.text ?? '';
     case 'resource':
-      return c.resource?.text !== undefined ? `[resource ${c.resource.uri ?? ''}]\n${c.resource.text}` : `[resource ${c.resource?.uri ?? ''} (${c.resource?.mimeType ?? 'binary'}): not shown]`;
+      return c.resource?.text !== undefined
+        ? `[resource ${c.resource.uri ?? ''}]\n${c.resource.text}`
+        : `[resource ${c.resource?.uri ?? ''} (${c.resource?.mimeType ?? 'binary'}): not shown]`;
     case 'resource_link':
       return `[resource link ${c.uri ?? ''}]`;
     default:
@@ -53,7 +55,8 @@ function contentText(c: McpContent): string {
  */
 export function resultText(result: McpCallResult): string {
   const parts = (result.content ?? []).map(contentText);
-  if (parts.length === 0 && result.structuredContent !== undefined) return JSON.stringify(result.structuredContent, null, 2);
+  if (parts.length === 0 && result.structuredContent !== undefined)
+    return JSON.stringify(result.structuredContent, null, 2);
   return parts.join('\n');
 }
 
@@ -61,18 +64,29 @@ export function resultText(result: McpCallResult): string {
  * Pure: what goes back to the model for `result` of `tool`: its text in an `<mcp_result server=…
  * tool=…>` block, cut to `maxBytes` with a note saying so; an error result is marked as one.
  */
-export function resultOutcome(tool: Pick<PlannedTool, 'server' | 'tool'>, result: McpCallResult, maxBytes: number): ToolOutcome {
+export function resultOutcome(
+  tool: Pick<PlannedTool, 'server' | 'tool'>,
+  result: McpCallResult,
+  maxBytes: number,
+): ToolOutcome {
   const { text, truncated } = capHead(resultText(result), Math.max(0, maxBytes - TAG_RESERVE));
   const note = truncated ? `\n[cut at ${maxBytes} bytes (limits.tool_output_bytes); ask for less]` : '';
-  const body = dataBlock('mcp_result', { server: tool.server, tool: tool.tool }, text || '(empty result)') + note;
-  return result.isError ? { content: `The MCP tool reported an error:\n${body}`, isError: true } : { content: body };
+  const body =
+    dataBlock('mcp_result', { server: tool.server, tool: tool.tool }, text || '(empty result)') + note;
+  return result.isError
+    ? { content: `The MCP tool reported an error:\n${body}`, isError: true }
+    : { content: body };
 }
 
 /** The input the model gives an MCP tool: an object (the server checks it against its schema). */
 const McpInput = z.record(z.string(), z.unknown());
 
 /** `planned` as an agent tool whose calls go through `call`; results capped at `maxOutputBytes`. */
-export function mcpAgentTool(planned: PlannedTool, call: McpCall, maxOutputBytes: number): AgentTool<Record<string, unknown>> {
+export function mcpAgentTool(
+  planned: PlannedTool,
+  call: McpCall,
+  maxOutputBytes: number,
+): AgentTool<Record<string, unknown>> {
   return {
     name: planned.name,
     description: `[MCP server ${planned.server}${planned.write ? ', may change things' : ''}] ${planned.description}`,
@@ -82,7 +96,10 @@ export function mcpAgentTool(planned: PlannedTool, call: McpCall, maxOutputBytes
       try {
         return resultOutcome(planned, await call(planned.tool, input), maxOutputBytes);
       } catch (err) {
-        return { content: `MCP server ${planned.server} failed on ${planned.tool}: ${(err as Error)?.message ?? String(err)}`, isError: true };
+        return {
+          content: `MCP server ${planned.server} failed on ${planned.tool}: ${(err as Error)?.message ?? String(err)}`,
+          isError: true,
+        };
       }
     },
   };

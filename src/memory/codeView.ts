@@ -36,7 +36,10 @@ const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 function cutAtLine(text: string, max: number): string {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= max) return text;
-  const head = buf.subarray(0, max).toString('utf8').replace(/\uFFFD$/, '');
+  const head = buf
+    .subarray(0, max)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
   const nl = head.lastIndexOf('\n');
   return nl > max / 2 ? head.slice(0, nl + 1) : head;
 }
@@ -58,9 +61,15 @@ export function renderFilesView(files: ViewedFile[], budgetBytes: number): strin
       continue;
     }
     const lines = f.text === '' ? 0 : f.text.split('\n').length - (f.text.endsWith('\n') ? 1 : 0);
-    const block = dataBlock('workspace_file', { path: f.path, lines: lines ? `1-${lines}` : undefined }, f.text);
+    const block = dataBlock(
+      'workspace_file',
+      { path: f.path, lines: lines ? `1-${lines}` : undefined },
+      f.text,
+    );
     if (bytes(block) > left) {
-      named.push(`- ${f.path} (${f.why}): ${bytes(f.text).toLocaleString('en-US')} bytes, not shown to stay within ${budgetBytes.toLocaleString('en-US')} bytes — read it with read_file`);
+      named.push(
+        `- ${f.path} (${f.why}): ${bytes(f.text).toLocaleString('en-US')} bytes, not shown to stay within ${budgetBytes.toLocaleString('en-US')} bytes — read it with read_file`,
+      );
       continue;
     }
     left -= bytes(block);
@@ -86,10 +95,17 @@ export function renderDiffView(diffs: FileDiff[], budgetBytes: number, base: str
   order.forEach((d, i) => {
     const share = Math.floor(left / (order.length - i));
     const whole = bytes(d.patch);
-    const text = whole <= share ? d.patch : `${cutAtLine(d.patch, Math.max(0, share - 120))}… diff cut: ${(whole - bytes(cutAtLine(d.patch, Math.max(0, share - 120)))).toLocaleString('en-US')} more bytes (read_file ${d.path} for the current text)\n`;
+    const text =
+      whole <= share
+        ? d.patch
+        : `${cutAtLine(d.patch, Math.max(0, share - 120))}… diff cut: ${(whole - bytes(cutAtLine(d.patch, Math.max(0, share - 120)))).toLocaleString('en-US')} more bytes (read_file ${d.path} for the current text)\n`;
     left -= bytes(text);
     blocks.set(d.path, dataBlock('diff', { path: d.path, change: d.change }, text));
   });
   const summary = diffs.map((d) => `${d.change} ${d.path}`).join(', ');
-  return [`## The change under review (${base}; ${diffs.length} file${diffs.length === 1 ? '' : 's'}: ${summary})`, '', ...diffs.map((d) => blocks.get(d.path)!)].join('\n');
+  return [
+    `## The change under review (${base}; ${diffs.length} file${diffs.length === 1 ? '' : 's'}: ${summary})`,
+    '',
+    ...diffs.map((d) => blocks.get(d.path)!),
+  ].join('\n');
 }

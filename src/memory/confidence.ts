@@ -6,7 +6,12 @@
  */
 import type { ConfidenceScores, PartialConfidence, Uncertainty } from '../chain/schema.js';
 
-export const DIMENSIONS = ['overall', 'requirements', 'technical_approach', 'implementation_details'] as const;
+export const DIMENSIONS = [
+  'overall',
+  'requirements',
+  'technical_approach',
+  'implementation_details',
+] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 const REQUIREMENTS: Dimension[] = ['requirements'];
@@ -49,14 +54,23 @@ export function reportedConfidence(reported: PartialConfidence | undefined): Par
  * of `overall`: its own figure, or, when it gave the other three but not `overall`, the weakest
  * of them — never as a by-product of another prompt's scores.
  */
-export function applyConfidence(prev: ConfidenceScores, prompt: string, reported: PartialConfidence | undefined): ConfidenceScores {
+export function applyConfidence(
+  prev: ConfidenceScores,
+  prompt: string,
+  reported: PartialConfidence | undefined,
+): ConfidenceScores {
   const next = { ...prev };
   const dims = assessedBy(prompt);
   for (const d of dims) {
     const v = reported?.[d];
     if (v !== undefined) next[d] = v;
   }
-  if (dims.includes('overall') && reported?.overall === undefined && reported && DIMENSIONS.slice(1).some((d) => reported[d] !== undefined)) {
+  if (
+    dims.includes('overall') &&
+    reported?.overall === undefined &&
+    reported &&
+    DIMENSIONS.slice(1).some((d) => reported[d] !== undefined)
+  ) {
     next.overall = Math.min(next.requirements, next.technical_approach, next.implementation_details);
   }
   return next;

@@ -28,14 +28,22 @@ export function costLine(ctx: Pick<ChainContext, 'cost_tracking' | 'calls'>): st
  * The `{{cost}}` variable: totals, the budget and what is left of it, the cache-read share of
  * prompt tokens, and cost by phase, by prompt (most expensive 8) and by model.
  */
-export function renderCost(ctx: Pick<ChainContext, 'cost_tracking' | 'calls' | 'max_cost_usd' | 'steps'>): string {
+export function renderCost(
+  ctx: Pick<ChainContext, 'cost_tracking' | 'calls' | 'max_cost_usd' | 'steps'>,
+): string {
   const t = ctx.cost_tracking;
   const promptTokens = t.input_tokens + t.cache_write_tokens + t.cache_read_tokens;
   const lines = [`- total: ${costLine(ctx)}`];
-  if (ctx.max_cost_usd !== null) lines.push(`- budget (--max-cost): ${usd(ctx.max_cost_usd)}; left: ${usd(Math.max(0, ctx.max_cost_usd - t.estimated_cost))}`);
+  if (ctx.max_cost_usd !== null)
+    lines.push(
+      `- budget (--max-cost): ${usd(ctx.max_cost_usd)}; left: ${usd(Math.max(0, ctx.max_cost_usd - t.estimated_cost))}`,
+    );
   else lines.push('- budget: none set (--max-cost)');
-  if (promptTokens > 0) lines.push(`- cache reads: ${((t.cache_read_tokens / promptTokens) * 100).toFixed(1)}% of prompt tokens`);
-  lines.push(`- steps: ${ctx.steps.length}; calls per step: ${ctx.steps.length ? (ctx.calls.length / ctx.steps.length).toFixed(1) : '0'}`);
+  if (promptTokens > 0)
+    lines.push(`- cache reads: ${((t.cache_read_tokens / promptTokens) * 100).toFixed(1)}% of prompt tokens`);
+  lines.push(
+    `- steps: ${ctx.steps.length}; calls per step: ${ctx.steps.length ? (ctx.calls.length / ctx.steps.length).toFixed(1) : '0'}`,
+  );
   lines.push(`- by phase: ${top(t.by_phase, 6)}`);
   lines.push(`- by prompt: ${top(t.by_prompt, 8)}`);
   lines.push(`- by model: ${top(t.by_model, 3)}`);

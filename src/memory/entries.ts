@@ -39,7 +39,12 @@ const BOOKKEEPING = new Set(['context_preservation', 'prompt_selector']);
  * Prompts whose `solution` is kept in solution_versions (the document, or solution_designer's
  * implementation plan on the version it plans), not as a proposal.
  */
-const SOLUTION_WRITERS = new Set(['solution_synthesizer', 'solution_presenter', 'uncertainty_resolver', 'solution_designer']);
+const SOLUTION_WRITERS = new Set([
+  'solution_synthesizer',
+  'solution_presenter',
+  'uncertainty_resolver',
+  'solution_designer',
+]);
 
 /** The record_findings result of a finished step, or null (a decision, a failed step, no result). */
 export function findingsOf(step: Step): Findings | null {
@@ -59,8 +64,12 @@ export function stepEntries(step: Step): MemoryEntry[] {
   const f = findingsOf(step);
   if (f && !BOOKKEEPING.has(step.prompt)) {
     const base = { step: step.n, prompt: step.prompt, phase: step.phase };
-    (f.findings ?? []).forEach((text, i) => out.push({ ...base, id: `F${step.n}.${i + 1}`, kind: 'finding', text }));
-    (f.risks ?? []).forEach((text, i) => out.push({ ...base, id: `R${step.n}.${i + 1}`, kind: 'risk', text }));
+    (f.findings ?? []).forEach((text, i) =>
+      out.push({ ...base, id: `F${step.n}.${i + 1}`, kind: 'finding', text }),
+    );
+    (f.risks ?? []).forEach((text, i) =>
+      out.push({ ...base, id: `R${step.n}.${i + 1}`, kind: 'risk', text }),
+    );
     if (f.verdict) {
       const v = f.verdict;
       const text = v.passed
@@ -68,7 +77,8 @@ export function stepEntries(step: Step): MemoryEntry[] {
         : `FAILED — blocking: ${v.blocking_issues.join('; ') || '(none named)'}${v.notes?.length ? `; notes: ${v.notes.join('; ')}` : ''}`;
       out.push({ ...base, id: `V${step.n}`, kind: 'verdict', text });
     }
-    if (f.solution && !SOLUTION_WRITERS.has(step.prompt)) out.push({ ...base, id: `P${step.n}`, kind: 'proposal', text: f.solution });
+    if (f.solution && !SOLUTION_WRITERS.has(step.prompt))
+      out.push({ ...base, id: `P${step.n}`, kind: 'proposal', text: f.solution });
   }
   if (step.status !== 'running') cached.set(step, out);
   return out;

@@ -4,7 +4,14 @@
  * assumptions, discovered facts, the solution document and its versions, the digest and the
  * context health — each changed only by the prompts whose job it is.
  */
-import type { ChainContext, PartialConfidence, Question, Requirement, SolutionVersion, Uncertainty } from '../chain/schema.js';
+import type {
+  ChainContext,
+  PartialConfidence,
+  Question,
+  Requirement,
+  SolutionVersion,
+  Uncertainty,
+} from '../chain/schema.js';
 import type { Findings } from '../phases/protocol.js';
 import { applyConfidence, confidenceGain, reportedConfidence } from './confidence.js';
 
@@ -25,7 +32,10 @@ export interface FoldInput {
   now: string;
 }
 
-function mergeDiscovered(into: Record<string, unknown>, add: Findings['discovered']): Record<string, unknown> {
+function mergeDiscovered(
+  into: Record<string, unknown>,
+  add: Findings['discovered'],
+): Record<string, unknown> {
   const out = { ...into };
   for (const [key, value] of Object.entries(add ?? {})) {
     const prev = out[key];
@@ -53,7 +63,11 @@ const norm = (s: string) => s.replace(ID_PREFIX, '').replace(/\s+/g, ' ').trim()
  * (`AC3 …`) or repeats an existing text; other items get the next unused id, so ids are never
  * reused for a different requirement.
  */
-export function mergeRequirements(prev: readonly Requirement[], texts: readonly string[], step: number): Requirement[] {
+export function mergeRequirements(
+  prev: readonly Requirement[],
+  texts: readonly string[],
+  step: number,
+): Requirement[] {
   let next = 1 + Math.max(0, ...prev.map((r) => Number(r.id.slice(2)) || 0));
   const taken = new Set<string>();
   const out: Requirement[] = [];
@@ -62,7 +76,8 @@ export function mergeRequirements(prev: readonly Requirement[], texts: readonly 
     if (!text) continue;
     const named = ID_PREFIX.exec(raw)?.[1]?.toUpperCase();
     const same = prev.find((r) => !taken.has(r.id) && (r.id === named || norm(r.text) === norm(text)));
-    const id = same?.id ?? (named && !taken.has(named) && !prev.some((r) => r.id === named) ? named : `AC${next++}`);
+    const id =
+      same?.id ?? (named && !taken.has(named) && !prev.some((r) => r.id === named) ? named : `AC${next++}`);
     taken.add(id);
     out.push({ id, text, step });
   }
@@ -81,7 +96,9 @@ export function currentSolution(ctx: Pick<ChainContext, 'solution_versions'>): S
 }
 
 function newVersion(ctx: ChainContext, f: FoldInput, text: string, reason: string | null): SolutionVersion[] {
-  const versions = ctx.solution_versions.map((v) => (v.status === 'proposed' ? { ...v, status: 'superseded' as const } : v));
+  const versions = ctx.solution_versions.map((v) =>
+    v.status === 'proposed' ? { ...v, status: 'superseded' as const } : v,
+  );
   versions.push({
     version: versions.length + 1,
     step: f.step,
@@ -100,22 +117,40 @@ function newVersion(ctx: ChainContext, f: FoldInput, text: string, reason: strin
   return versions;
 }
 
-function replaceLast(versions: SolutionVersion[], patch: Partial<SolutionVersion>, which = versions.length - 1): SolutionVersion[] {
+function replaceLast(
+  versions: SolutionVersion[],
+  patch: Partial<SolutionVersion>,
+  which = versions.length - 1,
+): SolutionVersion[] {
   return versions.map((v, i) => (i === which ? { ...v, ...patch } : v));
 }
 
 /** The solution versions after `f`: a synthesis or a revision adds one; a presentation or a file plan is kept beside it. */
-function foldSolution(ctx: ChainContext, f: FoldInput): { versions: SolutionVersion[]; presented: string | null } {
+function foldSolution(
+  ctx: ChainContext,
+  f: FoldInput,
+): { versions: SolutionVersion[]; presented: string | null } {
   const r = f.result;
   let versions = ctx.solution_versions;
   let presented = ctx.solution;
   const last = versions.at(-1);
   if (f.prompt === 'solution_synthesizer' && r.solution) {
-    const lastRejection = ctx.approval_history.filter((a) => a.kind === 'solution' && a.user_response === 'rejected').at(-1);
-    const reason = !last ? null : last.status === 'rejected' && lastRejection?.note ? `rejected: ${lastRejection.note}` : 'synthesized again after further analysis';
+    const lastRejection = ctx.approval_history
+      .filter((a) => a.kind === 'solution' && a.user_response === 'rejected')
+      .at(-1);
+    const reason = !last
+      ? null
+      : last.status === 'rejected' && lastRejection?.note
+        ? `rejected: ${lastRejection.note}`
+        : 'synthesized again after further analysis';
     versions = newVersion(ctx, f, r.solution, reason);
   } else if (f.prompt === 'uncertainty_resolver' && r.solution) {
-    versions = newVersion(ctx, f, r.solution, r.revision_reason ?? 'revised to answer a question at the gate');
+    versions = newVersion(
+      ctx,
+      f,
+      r.solution,
+      r.revision_reason ?? 'revised to answer a question at the gate',
+    );
   } else if (f.prompt === 'solution_presenter') {
     const text = r.presentation ?? r.solution;
     if (text) {
@@ -163,11 +198,19 @@ export function foldResult(ctx: ChainContext, f: FoldInput): { ctx: ChainContext
   }
   const scores = applyConfidence(ctx.confidence_scores, f.prompt, r.confidence);
   const { versions, presented } = foldSolution(ctx, f);
-  const session_memory = r.context_health !== undefined ? { ...ctx.session_memory, context_health: r.context_health } : ctx.session_memory;
-  const memory_digest = f.prompt === 'context_preservation' && r.digest?.length ? { step: f.step, through_step: f.step - 1, lines: r.digest, created_at: f.now } : ctx.memory_digest;
+  const session_memory =
+    r.context_health !== undefined
+      ? { ...ctx.session_memory, context_health: r.context_health }
+      : ctx.session_memory;
+  const memory_digest =
+    f.prompt === 'context_preservation' && r.digest?.length
+      ? { step: f.step, through_step: f.step - 1, lines: r.digest, created_at: f.now }
+      : ctx.memory_digest;
   const next: ChainContext = {
     ...ctx,
-    requirements: r.requirements?.length ? mergeRequirements(ctx.requirements, r.requirements, f.step) : ctx.requirements,
+    requirements: r.requirements?.length
+      ? mergeRequirements(ctx.requirements, r.requirements, f.step)
+      : ctx.requirements,
     discovered: mergeDiscovered(ctx.discovered, r.discovered),
     uncertainties,
     confidence_scores: scores,
@@ -186,16 +229,26 @@ export function foldResult(ctx: ChainContext, f: FoldInput): { ctx: ChainContext
     r.confidence,
     (r.uncertainties ?? []).map((u) => u.area),
   );
-  return { ctx: next, step: { confidence_reported: reportedConfidence(r.confidence), confidence_gain: gain } };
+  return {
+    ctx: next,
+    step: { confidence_reported: reportedConfidence(r.confidence), confidence_gain: gain },
+  };
 }
 
 /**
  * Records the human's answer at the solution gate on the version presented: approved or
  * rejected (more-info leaves it proposed). Returns a new context.
  */
-export function decideSolution(ctx: ChainContext, response: 'approved' | 'rejected' | 'more-info', at: string): ChainContext {
+export function decideSolution(
+  ctx: ChainContext,
+  response: 'approved' | 'rejected' | 'more-info',
+  at: string,
+): ChainContext {
   if (response === 'more-info' || ctx.solution_versions.length === 0) return ctx;
-  return { ...ctx, solution_versions: replaceLast(ctx.solution_versions, { status: response, decided_at: at }) };
+  return {
+    ...ctx,
+    solution_versions: replaceLast(ctx.solution_versions, { status: response, decided_at: at }),
+  };
 }
 
 /** Questions still without an answer. */

@@ -21,13 +21,20 @@ function answerText(result: unknown): string | null {
 
 /** Every more-info question of the chain with its answer, oldest first (one per `more-info` approval). */
 export function gateAnswers(ctx: ChainContext): GateAnswer[] {
-  const resolved = ctx.steps.filter((s) => s.prompt === 'uncertainty_resolver' && s.phase === 'solution-approval' && s.status === 'complete');
+  const resolved = ctx.steps.filter(
+    (s) => s.prompt === 'uncertainty_resolver' && s.phase === 'solution-approval' && s.status === 'complete',
+  );
   let next = 0;
   const out: GateAnswer[] = [];
   ctx.approval_history.forEach((a, approval) => {
     if (a.kind !== 'solution' || a.user_response !== 'more-info') return;
     const step = resolved[next++];
-    out.push({ question: a.note ?? '', answer: step ? answerText(step.result) : null, step: step?.n ?? null, approval });
+    out.push({
+      question: a.note ?? '',
+      answer: step ? answerText(step.result) : null,
+      step: step?.n ?? null,
+      approval,
+    });
   });
   return out;
 }
@@ -37,6 +44,8 @@ export function gateAnswers(ctx: ChainContext): GateAnswer[] {
  * answers: what the human asked about the solution now presented again. Empty when none.
  */
 export function answersSinceDecision(ctx: ChainContext): GateAnswer[] {
-  const decided = ctx.approval_history.findLastIndex((a) => a.kind === 'solution' && a.user_response !== 'more-info');
+  const decided = ctx.approval_history.findLastIndex(
+    (a) => a.kind === 'solution' && a.user_response !== 'more-info',
+  );
   return gateAnswers(ctx).filter((g) => g.approval > decided);
 }

@@ -44,27 +44,40 @@ const finished = (s: Step) => s.status !== 'running';
  * The maintenance step due now, or null. `fullTokens` is the size of the whole memory with
  * nothing left out (renderMemory's `fullTokens`).
  */
-export function maintenanceDue(ctx: ChainContext, settings: MaintenanceSettings, fullTokens: number): MaintenanceDue | null {
+export function maintenanceDue(
+  ctx: ChainContext,
+  settings: MaintenanceSettings,
+  fullTokens: number,
+): MaintenanceDue | null {
   const steps = ctx.steps.filter(finished);
   // A failed maintenance step counts as run: it is not retried before the next interval.
   const lastOf = (name: string) => steps.filter((s) => s.prompt === name).at(-1)?.n ?? 0;
   const lastHealth = lastOf(HEALTH_CHECKER);
   const lastPreservation = lastOf(PRESERVATION);
   const covered = ctx.memory_digest?.through_step ?? 0;
-  const compactable = steps.filter((s) => s.n > Math.max(covered, lastPreservation) && !MAINTENANCE.has(s.prompt) && findingsOf(s)).length;
+  const compactable = steps.filter(
+    (s) => s.n > Math.max(covered, lastPreservation) && !MAINTENANCE.has(s.prompt) && findingsOf(s),
+  ).length;
 
   if (compactable >= MIN_NEW_STEPS) {
     if (fullTokens > settings.compactAt * settings.budgetTokens) {
-      return { prompt: PRESERVATION, reason: `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps` };
+      return {
+        prompt: PRESERVATION,
+        reason: `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps`,
+      };
     }
     const health = ctx.session_memory.context_health;
     if (lastHealth > lastPreservation && health < settings.healthFloor) {
-      return { prompt: PRESERVATION, reason: `context health ${health}/10 is below ${settings.healthFloor}: compact and correct the memory, dropping what the health check found stale or contradictory` };
+      return {
+        prompt: PRESERVATION,
+        reason: `context health ${health}/10 is below ${settings.healthFloor}: compact and correct the memory, dropping what the health check found stale or contradictory`,
+      };
     }
   }
   if (settings.healthEvery > 0) {
     const since = steps.filter((s) => s.n > lastHealth && !MAINTENANCE.has(s.prompt)).length;
-    if (since >= settings.healthEvery) return { prompt: HEALTH_CHECKER, reason: `${since} steps since the last health check` };
+    if (since >= settings.healthEvery)
+      return { prompt: HEALTH_CHECKER, reason: `${since} steps since the last health check` };
   }
   return null;
 }

@@ -36,10 +36,24 @@ export interface RenderedMemory {
 }
 
 const NAMES: Record<SectionId, string> = {
-  goal: 'goal', requirements: 'requirements', answers: 'answers', gate: 'gate notes', decisions: 'decisions', pattern: 'pattern proposals',
-  solution: 'solution', plan: 'file plan lines', uncertainties: 'open uncertainties', proposed: 'proposed questions',
-  facts: 'known facts', digest: 'digest lines', entries: 'findings and risks', proposals: 'proposals and documents',
-  steps: 'lines of prompts already run', files: 'files changed', tests: 'test runs', cost: 'cost lines',
+  goal: 'goal',
+  requirements: 'requirements',
+  answers: 'answers',
+  gate: 'gate notes',
+  decisions: 'decisions',
+  pattern: 'pattern proposals',
+  solution: 'solution',
+  plan: 'file plan lines',
+  uncertainties: 'open uncertainties',
+  proposed: 'proposed questions',
+  facts: 'known facts',
+  digest: 'digest lines',
+  entries: 'findings and risks',
+  proposals: 'proposals and documents',
+  steps: 'lines of prompts already run',
+  files: 'files changed',
+  tests: 'test runs',
+  cost: 'cost lines',
 };
 
 function header(ctx: ChainContext, phase: Phase): string {
@@ -50,7 +64,12 @@ function header(ctx: ChainContext, phase: Phase): string {
   );
 }
 
-function assemble(ctx: ChainContext, phase: Phase, blocks: readonly Block[], titles: Record<string, string>): string {
+function assemble(
+  ctx: ChainContext,
+  phase: Phase,
+  blocks: readonly Block[],
+  titles: Record<string, string>,
+): string {
   const out = [header(ctx, phase)];
   const bySection = new Map<SectionId, Block[]>();
   for (const b of blocks) {
@@ -86,7 +105,11 @@ const tokensOfBytes = (n: number) => Math.ceil(n / 4);
  */
 export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMemory {
   const phase = opts.phase ?? ctx.current_phase;
-  const { blocks, titles } = buildBlocks(ctx, { phase, prompt: opts.prompt, ...(opts.testRunInFeedback ? { testRunInFeedback: opts.testRunInFeedback } : {}) });
+  const { blocks, titles } = buildBlocks(ctx, {
+    phase,
+    prompt: opts.prompt,
+    ...(opts.testRunInFeedback ? { testRunInFeedback: opts.testRunInFeedback } : {}),
+  });
   const count = (bs: readonly Block[]) => {
     const n: Partial<Record<SectionId, number>> = {};
     for (const b of bs) n[b.section] = (n[b.section] ?? 0) + 1;
@@ -96,16 +119,27 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
   // bytes(assembled) = header + per section (blank line + title) + per block (newline + text)
   const sectionBytes = (id: SectionId) => 2 + bytes(titles[id] ?? `### ${id}`);
   const blockBytes = new Map(blocks.map((b) => [b, 1 + bytes(b.text)] as const));
-  let total = bytes(header(ctx, phase)) + (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
+  let total =
+    bytes(header(ctx, phase)) +
+    (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
   for (const b of blocks) total += blockBytes.get(b)!;
   const fullTokens = tokensOfBytes(total);
   const budgetBytes = opts.budgetTokens * 4;
   if (total <= budgetBytes) {
-    return { text: assemble(ctx, phase, blocks, titles), tokens: fullTokens, fullTokens, budgetTokens: opts.budgetTokens, omitted: {}, shown: perSection };
+    return {
+      text: assemble(ctx, phase, blocks, titles),
+      tokens: fullTokens,
+      fullTokens,
+      budgetTokens: opts.budgetTokens,
+      omitted: {},
+      shown: perSection,
+    };
   }
   const left = new Set(blocks);
   const omitted: Partial<Record<SectionId, number>> = {};
-  const candidates = blocks.filter((b) => b.keep !== NEVER).sort((a, b) => a.keep - b.keep || a.recency - b.recency || b.order - a.order);
+  const candidates = blocks
+    .filter((b) => b.keep !== NEVER)
+    .sort((a, b) => a.keep - b.keep || a.recency - b.recency || b.order - a.order);
   // The note's size depends on the counts: reserve room for it, then check it exactly.
   const fits = (reserve: number) => total + reserve <= budgetBytes;
   const exact = () => fits(bytes(note(omitted, opts.budgetTokens)));
@@ -118,5 +152,12 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
   }
   const kept = blocks.filter((b) => left.has(b));
   const text = assemble(ctx, phase, kept, titles) + note(omitted, opts.budgetTokens);
-  return { text, tokens: estimateTokens(text), fullTokens, budgetTokens: opts.budgetTokens, omitted, shown: count(kept) };
+  return {
+    text,
+    tokens: estimateTokens(text),
+    fullTokens,
+    budgetTokens: opts.budgetTokens,
+    omitted,
+    shown: count(kept),
+  };
 }

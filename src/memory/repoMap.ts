@@ -31,14 +31,19 @@ export interface MapFile {
 }
 
 const JS = /\.(?:[cm]?[jt]sx?)$/;
-const ROUTE_JS = /^\s*(?:app|router|server|api|routes?)\.(get|post|put|patch|delete|all)\(\s*['"`]([^'"`]{1,80})['"`]/;
-const ROUTE_PY = /^@\w+\.(route|get|post|put|patch|delete)\(\s*['"]([^'"]{1,80})['"](?:.*methods\s*=\s*\[([^\]]{1,60})\])?/;
+const ROUTE_JS =
+  /^\s*(?:app|router|server|api|routes?)\.(get|post|put|patch|delete|all)\(\s*['"`]([^'"`]{1,80})['"`]/;
+const ROUTE_PY =
+  /^@\w+\.(route|get|post|put|patch|delete)\(\s*['"]([^'"]{1,80})['"](?:.*methods\s*=\s*\[([^\]]{1,60})\])?/;
 
 /** Pure: JavaScript/TypeScript top-level symbols and routes of `text`. */
 function jsSymbols(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    let m = /^export\s+(?:default\s+)?(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/.exec(line);
+    let m =
+      /^export\s+(?:default\s+)?(?:declare\s+)?(?:async\s+)?(?:abstract\s+)?(function\*?|class|const|let|var|interface|type|enum)\s+([A-Za-z_$][\w$]*)/.exec(
+        line,
+      );
     if (m) {
       out.push(m[2]!);
       continue;
@@ -55,7 +60,12 @@ function jsSymbols(text: string): string[] {
     }
     m = /^module\.exports\s*=\s*\{([^}]{1,200})\}/.exec(line);
     if (m) {
-      out.push(...m[1]!.split(',').map((s) => s.split(':')[0]!.trim()).filter((s) => /^[A-Za-z_$][\w$]*$/.test(s)));
+      out.push(
+        ...m[1]!
+          .split(',')
+          .map((s) => s.split(':')[0]!.trim())
+          .filter((s) => /^[A-Za-z_$][\w$]*$/.test(s)),
+      );
       continue;
     }
     m = ROUTE_JS.exec(line);
@@ -70,7 +80,16 @@ function pySymbols(text: string): string[] {
   for (const line of text.split('\n')) {
     const route = ROUTE_PY.exec(line);
     if (route) {
-      const methods = route[3] ? route[3].replace(/['"\s]/g, '').split(',').filter(Boolean).join('|').toUpperCase() : route[1] === 'route' ? 'GET' : route[1]!.toUpperCase();
+      const methods = route[3]
+        ? route[3]
+            .replace(/['"\s]/g, '')
+            .split(',')
+            .filter(Boolean)
+            .join('|')
+            .toUpperCase()
+        : route[1] === 'route'
+          ? 'GET'
+          : route[1]!.toUpperCase();
       out.push(`${methods} ${route[2]}`);
       continue;
     }
@@ -84,7 +103,9 @@ function pySymbols(text: string): string[] {
 function goSymbols(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^func\s+(?:\(\s*(?:\w+\s+)?\*?\s*([A-Za-z_]\w*)(?:\[[^\]]*\])?\s*\)\s*)?([A-Za-z_]\w*)/.exec(line);
+    const m = /^func\s+(?:\(\s*(?:\w+\s+)?\*?\s*([A-Za-z_]\w*)(?:\[[^\]]*\])?\s*\)\s*)?([A-Za-z_]\w*)/.exec(
+      line,
+    );
     if (m) {
       out.push(m[1] ? `${m[1]}.${m[2]}` : m[2]!);
       continue;
@@ -99,7 +120,10 @@ function goSymbols(text: string): string[] {
 function rustSymbols(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split('\n')) {
-    const m = /^pub(?:\([\w:]+\))?\s+(?:async\s+)?(?:unsafe\s+)?(fn|struct|enum|trait|type|const|static|mod)\s+([A-Za-z_]\w*)/.exec(line);
+    const m =
+      /^pub(?:\([\w:]+\))?\s+(?:async\s+)?(?:unsafe\s+)?(fn|struct|enum|trait|type|const|static|mod)\s+([A-Za-z_]\w*)/.exec(
+        line,
+      );
     if (m) out.push(m[2]!);
   }
   return out;
@@ -112,7 +136,16 @@ export function hasSymbols(path: string): boolean {
 
 /** Pure: the top-level symbols and routes of the file `path` with text `text`, in file order, without repeats. */
 export function extractSymbols(path: string, text: string): string[] {
-  const list = JS.test(path) && !path.endsWith('.d.ts') ? jsSymbols(text) : path.endsWith('.py') ? pySymbols(text) : path.endsWith('.go') ? goSymbols(text) : path.endsWith('.rs') ? rustSymbols(text) : [];
+  const list =
+    JS.test(path) && !path.endsWith('.d.ts')
+      ? jsSymbols(text)
+      : path.endsWith('.py')
+        ? pySymbols(text)
+        : path.endsWith('.go')
+          ? goSymbols(text)
+          : path.endsWith('.rs')
+            ? rustSymbols(text)
+            : [];
   return [...new Set(list)];
 }
 
@@ -128,7 +161,10 @@ function fileLine(f: MapFile, perFile: number): string {
  * that is too long, at most 4, 2, 1, then none; if the names alone are too long, the first files
  * in path order and a last line `… N more files (list_files shows them)`. Sorted by path.
  */
-export function repoMapLines(files: readonly MapFile[], budgetChars = REPO_MAP_TOKENS * CHARS_PER_TOKEN): string[] {
+export function repoMapLines(
+  files: readonly MapFile[],
+  budgetChars = REPO_MAP_TOKENS * CHARS_PER_TOKEN,
+): string[] {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const size = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
   for (const perFile of [8, 4, 2, 1, 0]) {

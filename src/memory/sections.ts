@@ -23,8 +23,24 @@ import { gateAnswers } from './gate-answers.js';
 import { clip, oneLine } from './tokens.js';
 
 export const SECTIONS = [
-  'goal', 'requirements', 'answers', 'gate', 'decisions', 'pattern', 'solution', 'plan', 'uncertainties', 'proposed',
-  'facts', 'digest', 'entries', 'proposals', 'steps', 'files', 'tests', 'cost',
+  'goal',
+  'requirements',
+  'answers',
+  'gate',
+  'decisions',
+  'pattern',
+  'solution',
+  'plan',
+  'uncertainties',
+  'proposed',
+  'facts',
+  'digest',
+  'entries',
+  'proposals',
+  'steps',
+  'files',
+  'tests',
+  'cost',
 ] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
@@ -46,12 +62,45 @@ export interface SectionTitles {
 
 /** How much each earlier phase's findings matter in the current phase (0..3). */
 const RELEVANCE: Record<Phase, Partial<Record<Phase, number>>> = {
-  'requirements-clarification': { 'requirements-clarification': 3, 'context-building': 2, 'uncertainty-analysis': 1, 'solution-approval': 2 },
-  'context-building': { 'context-building': 3, 'requirements-clarification': 2, 'uncertainty-analysis': 2, 'solution-approval': 1 },
-  'uncertainty-analysis': { 'context-building': 3, 'uncertainty-analysis': 3, 'requirements-clarification': 2, 'solution-approval': 1 },
-  'solution-approval': { 'context-building': 3, 'uncertainty-analysis': 3, 'solution-approval': 3, 'requirements-clarification': 2 },
-  implementation: { implementation: 3, 'context-building': 3, 'solution-approval': 2, 'uncertainty-analysis': 2, 'requirements-clarification': 1 },
-  'deployment-readiness': { implementation: 3, 'deployment-readiness': 3, 'context-building': 2, 'solution-approval': 2, 'uncertainty-analysis': 1, 'requirements-clarification': 1 },
+  'requirements-clarification': {
+    'requirements-clarification': 3,
+    'context-building': 2,
+    'uncertainty-analysis': 1,
+    'solution-approval': 2,
+  },
+  'context-building': {
+    'context-building': 3,
+    'requirements-clarification': 2,
+    'uncertainty-analysis': 2,
+    'solution-approval': 1,
+  },
+  'uncertainty-analysis': {
+    'context-building': 3,
+    'uncertainty-analysis': 3,
+    'requirements-clarification': 2,
+    'solution-approval': 1,
+  },
+  'solution-approval': {
+    'context-building': 3,
+    'uncertainty-analysis': 3,
+    'solution-approval': 3,
+    'requirements-clarification': 2,
+  },
+  implementation: {
+    implementation: 3,
+    'context-building': 3,
+    'solution-approval': 2,
+    'uncertainty-analysis': 2,
+    'requirements-clarification': 1,
+  },
+  'deployment-readiness': {
+    implementation: 3,
+    'deployment-readiness': 3,
+    'context-building': 2,
+    'solution-approval': 2,
+    'uncertainty-analysis': 1,
+    'requirements-clarification': 1,
+  },
 };
 
 /** Sections a prompt needs more than most, with the importance they get for it. */
@@ -80,7 +129,10 @@ function entryLine(e: MemoryEntry): string {
   let line = lines.get(e);
   if (line === undefined) {
     const tag = e.kind === 'risk' ? 'risk' : e.kind === 'verdict' ? 'verdict' : 'finding';
-    line = e.kind === 'proposal' ? `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}` : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
+    line =
+      e.kind === 'proposal'
+        ? `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}`
+        : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
     lines.set(e, line);
   }
   return line;
@@ -93,7 +145,10 @@ function factValue(v: unknown): string {
 }
 
 const confidenceText = (c: Record<string, number | undefined>) =>
-  Object.entries(c).filter(([, v]) => v !== undefined).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', ');
+  Object.entries(c)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+    .join(', ');
 
 export interface BuildOptions {
   phase: Phase;
@@ -104,7 +159,10 @@ export interface BuildOptions {
 }
 
 /** The blocks of `ctx`'s memory for a prompt in `opts.phase`, and the section titles. */
-export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Block[]; titles: SectionTitles } {
+export function buildBlocks(
+  ctx: ChainContext,
+  opts: BuildOptions,
+): { blocks: Block[]; titles: SectionTitles } {
   const phase = opts.phase;
   const emphasis = (opts.prompt && EMPHASIS[opts.prompt]) || {};
   const blocks: Block[] = [];
@@ -113,8 +171,18 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   const implementing = phase === 'implementation' || phase === 'deployment-readiness';
   // Writing and reviewing code needs no list of questions nobody asked or of prompts already run;
   // the cost so far is for the prompts whose job it is (EMPHASIS) alone, in any phase.
-  const quiet = (section: SectionId) => emphasis[section] === undefined && (section === 'cost' || (implementing && UNUSED_IN_IMPLEMENTATION.has(section)));
-  const add = (section: SectionId, text: string, keep: number, recency = 0) => quiet(section) || blocks.push({ section, text, keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep, recency, order: order++ });
+  const quiet = (section: SectionId) =>
+    emphasis[section] === undefined &&
+    (section === 'cost' || (implementing && UNUSED_IN_IMPLEMENTATION.has(section)));
+  const add = (section: SectionId, text: string, keep: number, recency = 0) =>
+    quiet(section) ||
+    blocks.push({
+      section,
+      text,
+      keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep,
+      recency,
+      order: order++,
+    });
   const lastStep = ctx.steps.at(-1)?.n ?? 0;
   const recent = (step: number) => (lastStep ? Math.floor((step / lastStep) * 4) : 0);
 
@@ -126,9 +194,15 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
 
   titles.answers = '### Answers and assumptions';
   const answered = ctx.questions.filter((x) => x.answer !== null);
-  for (const q of answered) add('answers', `- ${q.question} → ${q.answer}${q.answered_by === 'assumed' ? ' (assumed default)' : ''}`, NEVER);
+  for (const q of answered)
+    add(
+      'answers',
+      `- ${q.question} → ${q.answer}${q.answered_by === 'assumed' ? ' (assumed default)' : ''}`,
+      NEVER,
+    );
   // An accepted default is also recorded as an assumption; the answer line above says it already.
-  for (const a of ctx.assumptions) if (!answered.some((q) => a.startsWith(`${q.question} → `))) add('answers', `- assumption: ${a}`, NEVER);
+  for (const a of ctx.assumptions)
+    if (!answered.some((q) => a.startsWith(`${q.question} → `))) add('answers', `- assumption: ${a}`, NEVER);
 
   titles.gate = '### Human feedback at the gate';
   const answers = gateAnswers(ctx);
@@ -146,14 +220,22 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   }
 
   titles.decisions = '### Decisions';
-  for (const [k, d] of Object.entries(ctx.decisions)) add('decisions', `- ${k}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 300)})`, 90);
+  for (const [k, d] of Object.entries(ctx.decisions))
+    add('decisions', `- ${k}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 300)})`, 90);
 
   // A saved pattern's decisions and lessons: proposals, never settled facts (src/patterns/apply.ts).
   const pattern = ctx.pattern;
   if (pattern) {
-    const how = pattern.reason ? `named by new_case: ${oneLine(pattern.reason)}` : `${Math.round(pattern.similarity * 100)}% match`;
+    const how = pattern.reason
+      ? `named by new_case: ${oneLine(pattern.reason)}`
+      : `${Math.round(pattern.similarity * 100)}% match`;
     titles.pattern = `### Pattern applied: ${pattern.name} (${how}) — proposals from a similar chain: confirm or revise each with evidence from this workspace`;
-    for (const d of pattern.decisions) add('pattern', `- proposed decision ${d.key}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 200)})`, 80);
+    for (const d of pattern.decisions)
+      add(
+        'pattern',
+        `- proposed decision ${d.key}: ${oneLine(d.choice)} (${clip(oneLine(d.rationale), 200)})`,
+        80,
+      );
     for (const l of pattern.lessons) add('pattern', `- lesson: ${clip(oneLine(l), 300)}`, 60);
   }
 
@@ -166,17 +248,29 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
     if (implementing && (solution.file_plan?.length || solution.implementation_plan)) {
       // solution_designer's plan: the files, then interfaces, tests and steps verbatim, never cut.
       titles.plan = `### Implementation plan (solution_designer, step ${solution.file_plan_step})`;
-      for (const p of solution.file_plan ?? []) add('plan', `- ${p.action} ${p.path}: ${oneLine(p.change)}`, NEVER);
+      for (const p of solution.file_plan ?? [])
+        add('plan', `- ${p.action} ${p.path}: ${oneLine(p.change)}`, NEVER);
       if (solution.implementation_plan) add('plan', solution.implementation_plan.trim(), NEVER);
     }
   }
 
   titles.uncertainties = '### Open uncertainties';
-  for (const u of ctx.uncertainties.filter((x) => !x.resolved)) add('uncertainties', `- ${u.area}: confidence ${u.confidence}${u.blocking ? ', blocking' : ''}`, u.blocking ? 82 : 72);
+  for (const u of ctx.uncertainties.filter((x) => !x.resolved))
+    add(
+      'uncertainties',
+      `- ${u.area}: confidence ${u.confidence}${u.blocking ? ', blocking' : ''}`,
+      u.blocking ? 82 : 72,
+    );
 
   titles.proposed = '### Questions proposed by earlier steps, not asked yet';
   const early = phase === 'requirements-clarification';
-  for (const q of proposedQuestions(ctx)) add('proposed', `- [${q.id}] (${q.prompt}) ${oneLine(q.question)} — why: ${oneLine(q.why)}; default: ${oneLine(q.default_answer)}`, early ? 84 : 30, recent(q.step));
+  for (const q of proposedQuestions(ctx))
+    add(
+      'proposed',
+      `- [${q.id}] (${q.prompt}) ${oneLine(q.question)} — why: ${oneLine(q.why)}; default: ${oneLine(q.default_answer)}`,
+      early ? 84 : 30,
+      recent(q.step),
+    );
 
   titles.facts = '### Known facts';
   for (const [k, v] of Object.entries(ctx.discovered)) {
@@ -194,28 +288,49 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
   const entries = memoryEntries(ctx, digest?.through_step ?? 0);
   const rel = (e: MemoryEntry) => relevance(phase, e.phase);
   titles.entries = '### Findings and risks (most relevant to this phase first)';
-  const findings = entries.filter((e) => e.kind !== 'proposal').sort((a, b) => rel(b) - rel(a) || a.step - b.step);
-  for (const e of findings) add('entries', entryLine(e), 40 + 6 * rel(e) + (e.kind === 'finding' ? 0 : 3) + Math.min(3, recent(e.step)), e.step);
+  const findings = entries
+    .filter((e) => e.kind !== 'proposal')
+    .sort((a, b) => rel(b) - rel(a) || a.step - b.step);
+  for (const e of findings)
+    add(
+      'entries',
+      entryLine(e),
+      40 + 6 * rel(e) + (e.kind === 'finding' ? 0 : 3) + Math.min(3, recent(e.step)),
+      e.step,
+    );
   titles.proposals = '### Proposals and documents of earlier steps';
-  for (const e of entries.filter((x) => x.kind === 'proposal')) add('proposals', entryLine(e), 34 + 4 * rel(e), e.step);
+  for (const e of entries.filter((x) => x.kind === 'proposal'))
+    add('proposals', entryLine(e), 34 + 4 * rel(e), e.step);
 
   titles.steps = '### Prompts already run';
   for (const s of ctx.steps) {
     if (s.status === 'running') continue;
     const focus = s.focus ? `, focus: ${clip(oneLine(s.focus), 120)}` : '';
     if (s.status === 'failed') {
-      add('steps', `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`, 76, s.n);
+      add(
+        'steps',
+        `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`,
+        76,
+        s.n,
+      );
       continue;
     }
     const conf = s.confidence_reported ? ` [reported ${confidenceText(s.confidence_reported)}]` : '';
     const suggested = (s.result as { suggested_prompts?: unknown } | undefined)?.suggested_prompts;
-    const next = Array.isArray(suggested) && suggested.length ? ` → suggests ${suggested.slice(0, 4).join(', ')}` : '';
-    add('steps', `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`, 26 + recent(s.n), s.n);
+    const next =
+      Array.isArray(suggested) && suggested.length ? ` → suggests ${suggested.slice(0, 4).join(', ')}` : '';
+    add(
+      'steps',
+      `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`,
+      26 + recent(s.n),
+      s.n,
+    );
   }
 
   titles.files = '### Files changed';
   const mem = ctx.session_memory;
-  for (const f of mem.files_modified) add('files', `- ${f}${mem.tests_written.includes(f) ? ' (test)' : ''}`, 84);
+  for (const f of mem.files_modified)
+    add('files', `- ${f}${mem.tests_written.includes(f) ? ' (test)' : ''}`, 84);
 
   titles.tests = '### Test runs';
   ctx.test_runs.forEach((t, i) => {
@@ -223,14 +338,24 @@ export function buildBlocks(ctx: ChainContext, opts: BuildOptions): { blocks: Bl
     const c = t.counts;
     // Counts and failing names as the runner's summary gave them; the verdict against the baseline.
     const counts = c ? `, ${countsText({ ...c, broken: t.broken.length })}` : '';
-    const judged = t.verdict === 'no-new-failures' ? ' — no new failure: every failing test already failed in the baseline' : t.verdict === 'unexpected-green' ? ' — the new tests passed before any implementation' : t.new_failures.length && t.expect === 'green' ? ` — new failures: ${t.new_failures.slice(0, 5).join('; ')}` : '';
+    const judged =
+      t.verdict === 'no-new-failures'
+        ? ' — no new failure: every failing test already failed in the baseline'
+        : t.verdict === 'unexpected-green'
+          ? ' — the new tests passed before any implementation'
+          : t.new_failures.length && t.expect === 'green'
+            ? ` — new failures: ${t.new_failures.slice(0, 5).join('; ')}`
+            : '';
     const failing = t.failing.length ? `; failing: ${t.failing.slice(0, 8).join('; ')}` : '';
     const broken = t.broken.length ? `; did not build: ${t.broken.slice(0, 8).join('; ')}` : '';
     const what = t.expect === 'baseline' ? 'baseline, before any change' : `expecting ${t.expect}`;
     const head = `- ${t.at} (${t.phase}, ${what}): ${t.passed ? 'passed' : t.timed_out ? 'timed out' : `failed (exit ${t.exit_code})`}${counts}${failing}${broken}${judged}`;
     // The failures (then the summary) of the last run, once: when this prompt's feedback carries
     // them, a pointer. Test output is workspace text: a labelled data block, never instructions.
-    const output = () => (opts.testRunInFeedback === t.at ? '  (its failures, with messages and locations, are in the feedback of this request)' : dataBlock('test_output', { expect: t.expect, at: t.at }, runDigest(t)));
+    const output = () =>
+      opts.testRunInFeedback === t.at
+        ? '  (its failures, with messages and locations, are in the feedback of this request)'
+        : dataBlock('test_output', { expect: t.expect, at: t.at }, runDigest(t));
     add('tests', last && !t.passed ? `${head}\n${output()}` : head, last ? 84 : 22, i);
   });
 

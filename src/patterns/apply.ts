@@ -30,11 +30,19 @@ export interface PatternMatch {
 }
 
 /** Patterns matching `task`, best first, with similarity ≥ `min` (default SUGGEST_THRESHOLD). Pure. */
-export function matchPatterns(task: string, patterns: readonly PatternDoc[], min = SUGGEST_THRESHOLD): PatternMatch[] {
+export function matchPatterns(
+  task: string,
+  patterns: readonly PatternDoc[],
+  min = SUGGEST_THRESHOLD,
+): PatternMatch[] {
   const extra = (p: PatternDoc) => ({ keywords: p.keywords.join(' '), lessons: p.lessons.join('\n') });
   const best = new Map<string, number>();
   for (const primary of [(p: PatternDoc) => p.source.goal, (p: PatternDoc) => p.task_kind]) {
-    const hits = rankSimilar(task, patterns.map((p) => ({ id: p.name, primary: primary(p), fields: extra(p) })), { boosts: { ...PATTERN_BOOSTS } });
+    const hits = rankSimilar(
+      task,
+      patterns.map((p) => ({ id: p.name, primary: primary(p), fields: extra(p) })),
+      { boosts: { ...PATTERN_BOOSTS } },
+    );
     for (const h of hits) best.set(h.id, Math.max(best.get(h.id) ?? 0, h.similarity));
   }
   return patterns
@@ -49,7 +57,11 @@ export function matchPatterns(task: string, patterns: readonly PatternDoc[], min
  * its discovery and generated prompts exist; `reason` is why new_case named it (matched by meaning).
  * The chain's pattern candidates are cleared: one pattern is applied.
  */
-export function seedChain(ctx: ChainContext, doc: PatternDoc, opts: { similarity: number; appliedBy: PatternUse['applied_by']; catalog: Catalog; reason?: string }): ChainContext {
+export function seedChain(
+  ctx: ChainContext,
+  doc: PatternDoc,
+  opts: { similarity: number; appliedBy: PatternUse['applied_by']; catalog: Catalog; reason?: string },
+): ChainContext {
   const base = ctx.questions.length;
   const questions: Question[] = doc.questions.map((q, i) => ({
     id: `q${base + i + 1}`,
@@ -61,7 +73,9 @@ export function seedChain(ctx: ChainContext, doc: PatternDoc, opts: { similarity
     round: 1,
   }));
   const known = (n: string) => !!opts.catalog.get(n);
-  const discovery = [...doc.discovery_prompts.map((d) => d.name), ...doc.suggested_prompts].filter((n, i, all) => known(n) && all.indexOf(n) === i).slice(0, 4);
+  const discovery = [...doc.discovery_prompts.map((d) => d.name), ...doc.suggested_prompts]
+    .filter((n, i, all) => known(n) && all.indexOf(n) === i)
+    .slice(0, 4);
   return {
     ...ctx,
     questions: [...ctx.questions, ...questions],
@@ -107,7 +121,11 @@ export function queuedDiscovery(ctx: ChainContext, known: readonly string[]): Ne
   const names = p.discovery.filter((n) => known.includes(n));
   if (names.length === 0) return null;
   return {
-    prompts: names.map((name) => ({ name, focus: ctx.machine.focus ?? ctx.goal, reason: `pattern ${p.name}: it reduced the most uncertainty in a similar chain` })),
+    prompts: names.map((name) => ({
+      name,
+      focus: ctx.machine.focus ?? ctx.goal,
+      reason: `pattern ${p.name}: it reduced the most uncertainty in a similar chain`,
+    })),
     ready_for_analysis: false,
     need_new_prompt: false,
     rationale: `queued by pattern ${p.name}`,
@@ -121,15 +139,19 @@ export function patternAdaptations(ctx: ChainContext): string[] {
   const out: string[] = [];
   for (const id of p.questions) {
     const q = ctx.questions.find((x) => x.id === id);
-    if (q?.answer !== null && q?.answer !== undefined && q.answer !== q.default_answer) out.push(`answer to "${q.question}" changed: "${q.default_answer}" → "${q.answer}"`);
+    if (q?.answer !== null && q?.answer !== undefined && q.answer !== q.default_answer)
+      out.push(`answer to "${q.question}" changed: "${q.default_answer}" → "${q.answer}"`);
   }
   for (const d of p.decisions) {
     const now = ctx.decisions[d.key];
     if (!now) out.push(`decision ${d.key} not taken again (pattern: ${d.choice})`);
-    else if (now.choice.trim() !== d.choice.trim()) out.push(`decision ${d.key} revised: "${d.choice}" → "${now.choice}"`);
+    else if (now.choice.trim() !== d.choice.trim())
+      out.push(`decision ${d.key} revised: "${d.choice}" → "${now.choice}"`);
   }
   // The decision by which new_case named the pattern is not a departure from it.
-  for (const key of Object.keys(ctx.decisions)) if (key !== PATTERN_DECISION && !p.decisions.some((d) => d.key === key)) out.push(`new decision ${key}: ${ctx.decisions[key]!.choice}`);
+  for (const key of Object.keys(ctx.decisions))
+    if (key !== PATTERN_DECISION && !p.decisions.some((d) => d.key === key))
+      out.push(`new decision ${key}: ${ctx.decisions[key]!.choice}`);
   const ran = new Set(ctx.steps.filter((s) => s.status === 'complete').map((s) => s.prompt));
   for (const n of p.discovery) if (!ran.has(n)) out.push(`discovery prompt ${n} did not run`);
   return out;

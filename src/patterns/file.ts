@@ -29,11 +29,17 @@ export const PatternFrontmatterSchema = z.strictObject({
   source: z.strictObject({ chain_id: z.string(), chain_uid: z.string(), goal: text }),
   created_at: z.string(),
   /** The clarifying questions that were answered, with the answers (proposed defaults next time). */
-  questions: z.array(z.strictObject({ question: text, answer: z.string(), why: z.string().default('') })).default([]),
+  questions: z
+    .array(z.strictObject({ question: text, answer: z.string(), why: z.string().default('') }))
+    .default([]),
   /** The decisions taken (proposals next time, to be confirmed or revised). */
-  decisions: z.array(z.strictObject({ key: text, choice: text, rationale: z.string().default('') })).default([]),
+  decisions: z
+    .array(z.strictObject({ key: text, choice: text, rationale: z.string().default('') }))
+    .default([]),
   /** The discovery prompts that reduced the most uncertainty (confidence gain, 0..1 points), best first. */
-  discovery_prompts: z.array(z.strictObject({ name: text, confidence_gain: z.number().min(-1).max(1).nullable() })).default([]),
+  discovery_prompts: z
+    .array(z.strictObject({ name: text, confidence_gain: z.number().min(-1).max(1).nullable() }))
+    .default([]),
   /** Prompts the chain generated and relied on (prompts/custom/). */
   generated_prompts: z.array(text).default([]),
   /** Overall confidence after each change, in order (e.g. 0.45 → 0.68 → 0.84 → 0.95). */
@@ -62,23 +68,48 @@ export interface PatternDoc extends PatternFrontmatter {
 const refuse = () => {
   throw new Error('only YAML frontmatter is allowed');
 };
-const MATTER_OPTIONS = { language: 'yaml', engines: { javascript: refuse, js: refuse, coffee: refuse, coffeescript: refuse, cson: refuse } };
+const MATTER_OPTIONS = {
+  language: 'yaml',
+  engines: { javascript: refuse, js: refuse, coffee: refuse, coffeescript: refuse, cson: refuse },
+};
 
 /**
  * Parses one pattern file. Never throws: every problem is an issue, and `doc` is set only when
  * there are none. The file's stem must equal `name`.
  */
-export function parsePatternFile(raw: string, file: string, layer: PatternLayer): { doc?: PatternDoc; issues: PromptIssue[] } {
+export function parsePatternFile(
+  raw: string,
+  file: string,
+  layer: PatternLayer,
+): { doc?: PatternDoc; issues: PromptIssue[] } {
   let parsed: matter.GrayMatterFile<string>;
   try {
     parsed = matter(raw, MATTER_OPTIONS as never);
   } catch (err) {
-    return { issues: [{ file, field: 'frontmatter', problem: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }] };
+    return {
+      issues: [
+        { file, field: 'frontmatter', problem: `not valid YAML: ${(err as Error).message.split('\n')[0]}` },
+      ],
+    };
   }
-  if (!raw.trimStart().startsWith('---')) return { issues: [{ file, field: 'frontmatter', problem: 'missing (the file must start with a --- block)' }] };
+  if (!raw.trimStart().startsWith('---'))
+    return {
+      issues: [{ file, field: 'frontmatter', problem: 'missing (the file must start with a --- block)' }],
+    };
   const result = PatternFrontmatterSchema.safeParse(parsed.data);
-  const issues: PromptIssue[] = result.success ? [] : result.error.issues.map((i) => ({ file, field: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : 'frontmatter'), problem: i.message }));
-  if (result.success && path.basename(file, '.md') !== result.data.name) issues.push({ file, field: 'name', problem: `must equal the file name stem "${path.basename(file, '.md')}"` });
+  const issues: PromptIssue[] = result.success
+    ? []
+    : result.error.issues.map((i) => ({
+        file,
+        field: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : 'frontmatter'),
+        problem: i.message,
+      }));
+  if (result.success && path.basename(file, '.md') !== result.data.name)
+    issues.push({
+      file,
+      field: 'name',
+      problem: `must equal the file name stem "${path.basename(file, '.md')}"`,
+    });
   if (issues.length || !result.success) return { issues };
   return { doc: { ...result.data, body: parsed.content.trim(), file, layer }, issues };
 }
@@ -101,7 +132,13 @@ export function workspacePatternsDir(workspace: string): string {
 async function patternFiles(dir: string): Promise<string[]> {
   try {
     return (await fs.readdir(dir, { withFileTypes: true }))
-      .filter((e) => e.isFile() && e.name.endsWith('.md') && !e.name.startsWith('.') && e.name.toLowerCase() !== 'readme.md')
+      .filter(
+        (e) =>
+          e.isFile() &&
+          e.name.endsWith('.md') &&
+          !e.name.startsWith('.') &&
+          e.name.toLowerCase() !== 'readme.md',
+      )
       .map((e) => path.join(dir, e.name))
       .sort();
   } catch (err) {
@@ -112,7 +149,10 @@ async function patternFiles(dir: string): Promise<string[]> {
 }
 
 /** Reads and validates the pattern files in `dir` as one layer (invalid files become issues). */
-export async function readPatternDir(dir: string, layer: PatternLayer): Promise<{ docs: PatternDoc[]; issues: PromptIssue[]; files: number }> {
+export async function readPatternDir(
+  dir: string,
+  layer: PatternLayer,
+): Promise<{ docs: PatternDoc[]; issues: PromptIssue[]; files: number }> {
   const files = await patternFiles(dir);
   const docs: PatternDoc[] = [];
   const issues: PromptIssue[] = [];
@@ -129,14 +169,23 @@ export async function readPatternDir(dir: string, layer: PatternLayer): Promise<
  * same-named one and records it in `overrides`). Sorted by name. Invalid files come back as issues.
  * `workspaceLayer: false` (an untrusted workspace) reads the user layer only.
  */
-export async function loadPatterns(workspace: string, opts: { userDir?: string; workspaceLayer?: boolean } = {}): Promise<{ patterns: PatternDoc[]; issues: PromptIssue[] }> {
+export async function loadPatterns(
+  workspace: string,
+  opts: { userDir?: string; workspaceLayer?: boolean } = {},
+): Promise<{ patterns: PatternDoc[]; issues: PromptIssue[] }> {
   const user = await readPatternDir(opts.userDir ?? userPatternsDir(), 'user');
-  const ws = opts.workspaceLayer === false ? { docs: [], issues: [], files: 0 } : await readPatternDir(workspacePatternsDir(workspace), 'workspace');
+  const ws =
+    opts.workspaceLayer === false
+      ? { docs: [], issues: [], files: 0 }
+      : await readPatternDir(workspacePatternsDir(workspace), 'workspace');
   const byName = new Map<string, PatternDoc>();
   for (const d of user.docs) byName.set(d.name, d);
   for (const d of ws.docs) {
     const earlier = byName.get(d.name);
     byName.set(d.name, earlier ? { ...d, overrides: earlier.file } : d);
   }
-  return { patterns: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)), issues: [...user.issues, ...ws.issues] };
+  return {
+    patterns: [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    issues: [...user.issues, ...ws.issues],
+  };
 }

@@ -24,7 +24,10 @@ const SUMMARY_CHARS = 240;
 
 /** The candidates for `patterns`: name and a one-line summary (its task kind and the goal it came from). */
 export function patternCandidates(patterns: readonly PatternDoc[]): PatternCandidate[] {
-  return patterns.map((p) => ({ name: p.name, summary: clip(oneLine(`${p.task_kind} (saved from: "${p.source.goal}")`), SUMMARY_CHARS) }));
+  return patterns.map((p) => ({
+    name: p.name,
+    summary: clip(oneLine(`${p.task_kind} (saved from: "${p.source.goal}")`), SUMMARY_CHARS),
+  }));
 }
 
 /**
@@ -58,7 +61,10 @@ export const PATTERN_DECISION = 'pattern';
  * The pattern new_case named (its decision `pattern`), when it is one of the candidates shown (a
  * name not shown is ignored: the model may only choose from the list). Null otherwise.
  */
-export function namedPattern(result: { decisions?: { key: string; choice: string; rationale: string }[] } | null | undefined, candidates: readonly PatternCandidate[]): { name: string; reason: string } | null {
+export function namedPattern(
+  result: { decisions?: { key: string; choice: string; rationale: string }[] } | null | undefined,
+  candidates: readonly PatternCandidate[],
+): { name: string; reason: string } | null {
   const named = result?.decisions?.find((d) => d.key === PATTERN_DECISION);
   if (!named) return null;
   const name = named.choice.trim().replace(/^`|`$/g, '');

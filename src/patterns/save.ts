@@ -44,24 +44,38 @@ export interface SavePatternResult {
  * `replace`); ContextFileError for an unreadable chain; FileSystemError when the file cannot be written.
  * A budget or API stop of the extractor is not fatal: the pattern is built from the record and `warning` says why.
  */
-export async function savePattern(id: string, base: BaseDeps, opts: { contextsDir: string; name?: string; replace?: boolean; verbose?: boolean }): Promise<SavePatternResult> {
+export async function savePattern(
+  id: string,
+  base: BaseDeps,
+  opts: { contextsDir: string; name?: string; replace?: boolean; verbose?: boolean },
+): Promise<SavePatternResult> {
   const entry = await findChain([opts.contextsDir], id);
   const lock = await takeDriverLock(entry.path);
   try {
     const ctx = await readChainFile(entry.path);
     if (ctx.status !== 'complete' || ctx.single_prompt) {
-      throw new UsageError(`chain ${ctx.chain_id} is ${ctx.single_prompt ? `a one-prompt chain (${ctx.single_prompt})` : ctx.status}; only a complete chain makes a pattern`, `\`claude-exec status ${ctx.chain_id}\` shows where it stopped.`);
+      throw new UsageError(
+        `chain ${ctx.chain_id} is ${ctx.single_prompt ? `a one-prompt chain (${ctx.single_prompt})` : ctx.status}; only a complete chain makes a pattern`,
+        `\`claude-exec status ${ctx.chain_id}\` shows where it stopped.`,
+      );
     }
     const session = new ChainSession(entry.path, ctx, base.clock);
-    const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), { verbose: opts.verbose ?? false, env: base.env });
+    const log = createChainLogger(entry.path.replace(/\.json$/, '.log'), {
+      verbose: opts.verbose ?? false,
+      env: base.env,
+    });
     const deps = bindDeps(session, base, log, readCostClasses(entry.dir));
     const before = ctx.calls.length;
-    const earlier = ctx.steps.find((s) => s.prompt === EXTRACTOR && s.status === 'complete' && s.effect === ctx.machine.seq);
+    const earlier = ctx.steps.find(
+      (s) => s.prompt === EXTRACTOR && s.status === 'complete' && s.effect === ctx.machine.seq,
+    );
     let extracted: Findings | null = (earlier?.result as Findings | undefined) ?? null;
     let warning: string | null = null;
     if (!earlier) {
       try {
-        extracted = await runStep(session, deps, { name: EXTRACTOR, focus: null }, FINDINGS_TOOL, (v) => ({ summary: v.summary }));
+        extracted = await runStep(session, deps, { name: EXTRACTOR, focus: null }, FINDINGS_TOOL, (v) => ({
+          summary: v.summary,
+        }));
       } catch (err) {
         if (!(err instanceof ClaudeExecError)) throw err;
         warning = `pattern_extractor did not finish (${err.message}); the pattern holds the record's facts only`;
@@ -72,13 +86,18 @@ export async function savePattern(id: string, base: BaseDeps, opts: { contextsDi
     }
     const after = session.ctx;
     const newCalls = after.calls.slice(before);
-    const cost = newCalls.some((c) => c.cost_usd === null) ? null : newCalls.reduce((n, c) => n + (c.cost_usd ?? 0), 0);
+    const cost = newCalls.some((c) => c.cost_usd === null)
+      ? null
+      : newCalls.reduce((n, c) => n + (c.cost_usd ?? 0), 0);
     const { fm, body } = buildPattern(after, extracted, { name: opts.name, now: base.clock() });
     const dir = workspacePatternsDir(base.workspace);
     const file = path.join(dir, `${fm.name}.md`);
     const text = serializePattern(fm, body);
     const parsed = parsePatternFile(text, file, 'workspace');
-    if (!parsed.doc) throw new UsageError(`the pattern built from chain ${after.chain_id} is invalid: ${parsed.issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`);
+    if (!parsed.doc)
+      throw new UsageError(
+        `the pattern built from chain ${after.chain_id} is invalid: ${parsed.issues.map((i) => `${i.field}: ${i.problem}`).join('; ')}`,
+      );
     mkdirSync(dir, { recursive: true });
     try {
       writeFileDurableSync(file, text, { exclusive: !opts.replace });
@@ -86,11 +105,21 @@ export async function savePattern(id: string, base: BaseDeps, opts: { contextsDi
       recordOwnFile(base.workspace, file, text, base.env);
     } catch (err) {
       if (err instanceof FileSystemError && err.code === 'EEXIST') {
-        throw new UsageError(`a pattern named ${fm.name} is already saved (${path.relative(base.workspace, file)}); nothing was written`, `Give another --name, or --replace to overwrite it (the extraction is reused: no new call).`);
+        throw new UsageError(
+          `a pattern named ${fm.name} is already saved (${path.relative(base.workspace, file)}); nothing was written`,
+          `Give another --name, or --replace to overwrite it (the extraction is reused: no new call).`,
+        );
       }
       throw err;
     }
-    return { pattern: parsed.doc, file, ctx: after, reused: !!earlier, extraction_cost_usd: earlier ? 0 : cost, warning };
+    return {
+      pattern: parsed.doc,
+      file,
+      ctx: after,
+      reused: !!earlier,
+      extraction_cost_usd: earlier ? 0 : cost,
+      warning,
+    };
   } finally {
     await lock.release();
   }

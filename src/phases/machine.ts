@@ -25,10 +25,25 @@ export interface MachineSettings {
  * selector's catalog: choosing one in context building would run it out of its place.
  */
 export const MACHINE_PROMPTS = [
-  'new_case', 'requirement_disambiguator', 'requirement_validator', 'clarification_generator', 'requirement_extractor',
-  'prompt_selector', 'prompt_gap_detector', 'prompt_generator', 'uncertainty_analysis', 'solution_synthesizer',
-  'solution_presenter', 'uncertainty_resolver', 'solution_designer', 'test_generator', 'tdd_flow_controller',
-  'code_reviewer', 'security_scanner', 'deployment_checker', 'pr_description_writer',
+  'new_case',
+  'requirement_disambiguator',
+  'requirement_validator',
+  'clarification_generator',
+  'requirement_extractor',
+  'prompt_selector',
+  'prompt_gap_detector',
+  'prompt_generator',
+  'uncertainty_analysis',
+  'solution_synthesizer',
+  'solution_presenter',
+  'uncertainty_resolver',
+  'solution_designer',
+  'test_generator',
+  'tdd_flow_controller',
+  'code_reviewer',
+  'security_scanner',
+  'deployment_checker',
+  'pr_description_writer',
 ] as const;
 
 /** The quality gates that always run once the tests pass (DESIGN §6). */
@@ -60,9 +75,18 @@ export function initialMachineState(): MachineState {
   };
 }
 
-const prompt = (name: string, extra: Partial<PromptRun> = {}): Effect => ({ kind: 'prompt', run: { name, focus: null, ...extra } });
+const prompt = (name: string, extra: Partial<PromptRun> = {}): Effect => ({
+  kind: 'prompt',
+  run: { name, focus: null, ...extra },
+});
 
-function move(state: MachineState, to: Phase, reason: string, effect: Effect, patch: Partial<MachineState> = {}): Transition {
+function move(
+  state: MachineState,
+  to: Phase,
+  reason: string,
+  effect: Effect,
+  patch: Partial<MachineState> = {},
+): Transition {
   return { state: { ...state, ...patch, phase: to }, effect, exited: { phase: state.phase, reason } };
 }
 
@@ -75,27 +99,60 @@ function toContextBuilding(state: MachineState, reason: string, focus: string | 
 }
 
 /** Requirements: leave when confident, ask when ambiguous, cap the rounds. */
-function afterRequirementsCheck(s: MachineState, f: Findings, cfg: MachineSettings, requirementsConfidence: number): Transition {
+function afterRequirementsCheck(
+  s: MachineState,
+  f: Findings,
+  cfg: MachineSettings,
+  requirementsConfidence: number,
+): Transition {
   const { thresholds, caps } = cfg;
   if (requirementsConfidence > thresholds.requirements_confidence) {
-    return toContextBuilding(s, `requirements confidence ${pct(requirementsConfidence)} > ${pct(thresholds.requirements_confidence)}`, null);
+    return toContextBuilding(
+      s,
+      `requirements confidence ${pct(requirementsConfidence)} > ${pct(thresholds.requirements_confidence)}`,
+      null,
+    );
   }
   const ambiguity = f.ambiguity_score ?? 1 - requirementsConfidence;
   if (ambiguity > thresholds.ambiguity_for_questions && s.clarification_rounds < caps.clarification_rounds) {
     return stay(s, prompt('clarification_generator', { feedback: s.feedback }));
   }
   if (s.clarification_rounds >= caps.clarification_rounds) {
-    return toContextBuilding(s, `clarification rounds exhausted (${caps.clarification_rounds}); proceeding on recorded assumptions`, null);
+    return toContextBuilding(
+      s,
+      `clarification rounds exhausted (${caps.clarification_rounds}); proceeding on recorded assumptions`,
+      null,
+    );
   }
-  return toContextBuilding(s, `ambiguity ${pct(ambiguity)} ≤ ${pct(thresholds.ambiguity_for_questions)}; proceeding on recorded assumptions`, null);
+  return toContextBuilding(
+    s,
+    `ambiguity ${pct(ambiguity)} ≤ ${pct(thresholds.ambiguity_for_questions)}; proceeding on recorded assumptions`,
+    null,
+  );
 }
 
-function afterAnalysis(s: MachineState, confidence: number, cfg: MachineSettings, focus: string | null): Transition {
-  if (confidence >= cfg.thresholds.overall_confidence) return stay(s, prompt('solution_synthesizer', { feedback: s.feedback }));
+function afterAnalysis(
+  s: MachineState,
+  confidence: number,
+  cfg: MachineSettings,
+  focus: string | null,
+): Transition {
+  if (confidence >= cfg.thresholds.overall_confidence)
+    return stay(s, prompt('solution_synthesizer', { feedback: s.feedback }));
   if (s.analysis_loops < cfg.caps.analysis_loops) {
-    return toContextBuilding({ ...s, analysis_loops: s.analysis_loops + 1 }, `overall confidence ${pct(confidence)} < ${pct(cfg.thresholds.overall_confidence)}`, focus);
+    return toContextBuilding(
+      { ...s, analysis_loops: s.analysis_loops + 1 },
+      `overall confidence ${pct(confidence)} < ${pct(cfg.thresholds.overall_confidence)}`,
+      focus,
+    );
   }
-  return stay(s, prompt('solution_synthesizer', { focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.`, feedback: s.feedback }));
+  return stay(
+    s,
+    prompt('solution_synthesizer', {
+      focus: `Confidence is still ${pct(confidence)} after ${cfg.caps.analysis_loops} loops: state the open risks plainly.`,
+      feedback: s.feedback,
+    }),
+  );
 }
 
 /** The implementation iterations this chain may use: the cap plus what `resume --more-iterations` added. */
@@ -112,7 +169,9 @@ function implementOrFail(s: MachineState, cfg: MachineSettings, feedback: string
     // The last failure stays as feedback, so that `resume --more-iterations N` continues from it.
     return stay(s, { kind: 'fail', reason: `${why} after ${cap} ${ITERATION_CAP_REASON}` }, { feedback });
   }
-  return stay(s, prompt('tdd_flow_controller', { feedback }), { implementation_iterations: s.implementation_iterations + 1 });
+  return stay(s, prompt('tdd_flow_controller', { feedback }), {
+    implementation_iterations: s.implementation_iterations + 1,
+  });
 }
 
 /**
@@ -139,12 +198,18 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
           if (!f.questions?.length) return toContextBuilding(s, 'no clarifying question left to ask', null);
           return stay(s, { kind: 'ask' }, { clarification_rounds: s.clarification_rounds + 1 });
         case 'prompt_gap_detector':
-          if (f.gap && s.generated_prompts < cfg.caps.generated_prompts) return stay(s, { kind: 'generate', gap: f.gap.description });
+          if (f.gap && s.generated_prompts < cfg.caps.generated_prompts)
+            return stay(s, { kind: 'generate', gap: f.gap.description });
           return stay(s, { kind: 'decide' });
         case 'uncertainty_analysis':
           return afterAnalysis(s, c.overall, cfg, openAreas(f));
         case 'solution_synthesizer':
-          return move(s, 'solution-approval', 'solution synthesized', prompt('solution_presenter', { feedback: s.feedback }));
+          return move(
+            s,
+            'solution-approval',
+            'solution synthesized',
+            prompt('solution_presenter', { feedback: s.feedback }),
+          );
         case 'solution_presenter':
           return stay(s, { kind: 'gate' });
         case 'uncertainty_resolver':
@@ -156,10 +221,15 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         case 'solution_designer':
           return stay(s, { kind: 'checkpoint' });
         case 'deployment_checker':
-          if (f.verdict?.passed === false) return move(s, 'deployment-readiness', 'readiness report written with blocking issues', { kind: 'complete' });
+          if (f.verdict?.passed === false)
+            return move(s, 'deployment-readiness', 'readiness report written with blocking issues', {
+              kind: 'complete',
+            });
           return stay(s, prompt('pr_description_writer'));
         case 'pr_description_writer':
-          return move(s, 'deployment-readiness', 'readiness report and pull request description written', { kind: 'complete' });
+          return move(s, 'deployment-readiness', 'readiness report and pull request description written', {
+            kind: 'complete',
+          });
         default:
           // A discovery or generated prompt run on its own during context building.
           return stay(s, { kind: 'decide' });
@@ -173,23 +243,46 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         .filter((p, i, all) => event.known.includes(p.name) && all.findIndex((q) => q.name === p.name) === i)
         .slice(0, cfg.concurrency);
       if (event.decision.ready_for_analysis || iterations > cfg.caps.context_iterations) {
-        const reason = event.decision.ready_for_analysis ? 'the model judged the context ready for analysis' : `context iterations exhausted (${cfg.caps.context_iterations})`;
-        return move(s, 'uncertainty-analysis', reason, prompt('uncertainty_analysis'), { context_iterations: iterations });
+        const reason = event.decision.ready_for_analysis
+          ? 'the model judged the context ready for analysis'
+          : `context iterations exhausted (${cfg.caps.context_iterations})`;
+        return move(s, 'uncertainty-analysis', reason, prompt('uncertainty_analysis'), {
+          context_iterations: iterations,
+        });
       }
       if (event.decision.need_new_prompt && s.generated_prompts < cfg.caps.generated_prompts) {
-        return stay(s, prompt('prompt_gap_detector', { focus: event.decision.rationale }), { context_iterations: iterations });
+        return stay(s, prompt('prompt_gap_detector', { focus: event.decision.rationale }), {
+          context_iterations: iterations,
+        });
       }
       if (chosen.length === 0) {
-        return move(s, 'uncertainty-analysis', 'no further discovery prompt chosen', prompt('uncertainty_analysis'), { context_iterations: iterations });
+        return move(
+          s,
+          'uncertainty-analysis',
+          'no further discovery prompt chosen',
+          prompt('uncertainty_analysis'),
+          { context_iterations: iterations },
+        );
       }
-      return stay(s, { kind: 'batch', runs: chosen.map((p) => ({ name: p.name, focus: p.focus })) }, { context_iterations: iterations });
+      return stay(
+        s,
+        { kind: 'batch', runs: chosen.map((p) => ({ name: p.name, focus: p.focus })) },
+        { context_iterations: iterations },
+      );
     }
 
     case 'batch-done': {
       if (s.phase !== 'implementation') return stay(s, { kind: 'decide' });
-      const blocking = event.findings.flatMap((f) => (f.verdict && !f.verdict.passed ? f.verdict.blocking_issues : []));
+      const blocking = event.findings.flatMap((f) =>
+        f.verdict && !f.verdict.passed ? f.verdict.blocking_issues : [],
+      );
       if (blocking.length === 0) {
-        return move(s, 'deployment-readiness', 'tests pass and the quality gates pass', prompt('deployment_checker'));
+        return move(
+          s,
+          'deployment-readiness',
+          'tests pass and the quality gates pass',
+          prompt('deployment_checker'),
+        );
       }
       const feedback = `Quality gates failed:\n- ${blocking.join('\n- ')}`;
       return implementOrFail({ ...s, feedback }, cfg, feedback, 'quality gates still failing');
@@ -205,20 +298,32 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
     case 'approval': {
       if (event.response === 'approved') {
         // solution_designer writes the file-level plan implementation follows, then the checkpoint.
-        return move(s, 'implementation', 'solution approved', prompt('solution_designer'), { feedback: null });
+        return move(s, 'implementation', 'solution approved', prompt('solution_designer'), {
+          feedback: null,
+        });
       }
       const rounds = s.approval_rounds + 1;
       if (rounds > cfg.caps.approval_rounds) {
-        return stay(s, { kind: 'fail', reason: `no approval after ${cfg.caps.approval_rounds} rounds` }, { approval_rounds: rounds });
+        return stay(
+          s,
+          { kind: 'fail', reason: `no approval after ${cfg.caps.approval_rounds} rounds` },
+          { approval_rounds: rounds },
+        );
       }
       if (event.response === 'more-info') {
         return stay(s, prompt('uncertainty_resolver', { question: event.note }), { approval_rounds: rounds });
       }
-      return move(s, 'requirements-clarification', `solution rejected: ${event.note}`, prompt('requirement_disambiguator', { feedback: event.note }), {
-        approval_rounds: rounds,
-        feedback: event.note,
-        clarification_rounds: 0,
-      });
+      return move(
+        s,
+        'requirements-clarification',
+        `solution rejected: ${event.note}`,
+        prompt('requirement_disambiguator', { feedback: event.note }),
+        {
+          approval_rounds: rounds,
+          feedback: event.note,
+          clarification_rounds: 0,
+        },
+      );
     }
 
     case 'checkpointed':
@@ -226,21 +331,38 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
 
     case 'no-tests-written': {
       if (s.test_generation_asks >= cfg.caps.test_generation_asks) {
-        return stay(s, { kind: 'fail', reason: `test_generator wrote no test file after ${cfg.caps.test_generation_asks + 1} asks` });
+        return stay(s, {
+          kind: 'fail',
+          reason: `test_generator wrote no test file after ${cfg.caps.test_generation_asks + 1} asks`,
+        });
       }
-      const feedback = 'You wrote no test file. Tests come first: add or change at least one test file (write_file or edit_file) that pins the acceptance criteria and fails until the change is implemented, then record your findings.';
-      return stay(s, prompt('test_generator', { feedback }), { test_generation_asks: s.test_generation_asks + 1 });
+      const feedback =
+        'You wrote no test file. Tests come first: add or change at least one test file (write_file or edit_file) that pins the acceptance criteria and fails until the change is implemented, then record your findings.';
+      return stay(s, prompt('test_generator', { feedback }), {
+        test_generation_asks: s.test_generation_asks + 1,
+      });
     }
 
     case 'tests': {
       if (event.expect === 'red') {
-        return stay(s, prompt('tdd_flow_controller', { feedback: event.passed ? 'The new tests already pass: check they pin the required behaviour, then implement.' : tail(event.output) }), {
-          implementation_iterations: s.implementation_iterations + 1,
-        });
+        return stay(
+          s,
+          prompt('tdd_flow_controller', {
+            feedback: event.passed
+              ? 'The new tests already pass: check they pin the required behaviour, then implement.'
+              : tail(event.output),
+          }),
+          {
+            implementation_iterations: s.implementation_iterations + 1,
+          },
+        );
       }
       if (event.passed) {
         const gates = [...new Set([...REQUIRED_GATES, ...(cfg.qualityGates ?? [])])];
-        return stay(s, { kind: 'batch', runs: gates.map((name) => ({ name, focus: null, feedback: s.feedback })) });
+        return stay(s, {
+          kind: 'batch',
+          runs: gates.map((name) => ({ name, focus: null, feedback: s.feedback })),
+        });
       }
       return implementOrFail(s, cfg, tail(event.output), 'tests still failing');
     }
@@ -249,7 +371,12 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
 
 function openAreas(f: Findings): string | null {
   const open = (f.uncertainties ?? []).filter((u) => !u.resolved).sort((a, b) => a.confidence - b.confidence);
-  return open.length ? `Reduce these uncertainties: ${open.slice(0, 4).map((u) => u.area).join(', ')}` : null;
+  return open.length
+    ? `Reduce these uncertainties: ${open
+        .slice(0, 4)
+        .map((u) => u.area)
+        .join(', ')}`
+    : null;
 }
 
 function pct(x: number): string {

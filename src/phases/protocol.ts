@@ -10,7 +10,16 @@ import { z } from 'zod';
 const unit = z.number().min(0).max(1);
 
 /** Variables a prompt body may use as `{{name}}`; any other is a validation error (DESIGN §4). */
-export const PROMPT_VARIABLES = ['goal', 'phase', 'focus', 'context', 'question', 'feedback', 'test_command', 'cost'] as const;
+export const PROMPT_VARIABLES = [
+  'goal',
+  'phase',
+  'focus',
+  'context',
+  'question',
+  'feedback',
+  'test_command',
+  'cost',
+] as const;
 export type PromptVariable = (typeof PROMPT_VARIABLES)[number];
 export type PromptVariables = Partial<Record<PromptVariable, string>>;
 
@@ -53,7 +62,9 @@ export const FindingsSchema = z.object({
     })
     .optional()
     .describe('Confidence after this step (0..1), only in the dimensions it assessed.'),
-  ambiguity_score: unit.optional().describe('Requirement prompts: 0 = unambiguous, 1 = cannot proceed without answers.'),
+  ambiguity_score: unit
+    .optional()
+    .describe('Requirement prompts: 0 = unambiguous, 1 = cannot proceed without answers.'),
   questions: z
     .array(
       z.object({
@@ -76,15 +87,24 @@ export const FindingsSchema = z.object({
     .array(z.string())
     .optional()
     .describe('Requirement prompts: every testable acceptance criterion, one per item.'),
-  solution: z.string().optional().describe('Markdown: the design this step proposes, or the document it writes.'),
-  revision_reason: z.string().optional().describe('uncertainty_resolver: why `solution` revises the proposal.'),
+  solution: z
+    .string()
+    .optional()
+    .describe('Markdown: the design this step proposes, or the document it writes.'),
+  revision_reason: z
+    .string()
+    .optional()
+    .describe('uncertainty_resolver: why `solution` revises the proposal.'),
   presentation: z.string().optional().describe('solution_presenter: the text shown at the approval gate.'),
   answer: z.string().optional().describe("uncertainty_resolver: the direct answer to the human's question."),
   file_plan: z
     .array(z.object({ path: z.string(), action: z.enum(['create', 'modify', 'delete']), change: z.string() }))
     .optional()
     .describe('solution_designer: every file to create, modify or delete, and what changes.'),
-  digest: z.array(z.string()).optional().describe('context_preservation: compact facts replacing older findings.'),
+  digest: z
+    .array(z.string())
+    .optional()
+    .describe('context_preservation: compact facts replacing older findings.'),
   context_health: z.number().min(0).max(10).optional().describe('context_health_checker: 0-10.'),
   verdict: z
     .object({

@@ -32,7 +32,19 @@ export const NODE_BINS = ['tsc', 'eslint', 'biome'] as const;
 /** Root files whose text check detection reads besides the test probe's (./testCommand.ts). */
 export const CHECK_PROBED_FILES = ['mypy.ini'] as const;
 
-const ESLINT_CONFIGS = ['eslint.config.js', 'eslint.config.mjs', 'eslint.config.cjs', 'eslint.config.ts', 'eslint.config.mts', '.eslintrc', '.eslintrc.js', '.eslintrc.cjs', '.eslintrc.json', '.eslintrc.yml', '.eslintrc.yaml'];
+const ESLINT_CONFIGS = [
+  'eslint.config.js',
+  'eslint.config.mjs',
+  'eslint.config.cjs',
+  'eslint.config.ts',
+  'eslint.config.mts',
+  '.eslintrc',
+  '.eslintrc.js',
+  '.eslintrc.cjs',
+  '.eslintrc.json',
+  '.eslintrc.yml',
+  '.eslintrc.yaml',
+];
 const GOLANGCI_CONFIGS = ['.golangci.yml', '.golangci.yaml', '.golangci.toml', '.golangci.json'];
 
 /** `npm run X` in the workspace's package manager (by lockfile or `packageManager`, as the test command). */
@@ -45,13 +57,16 @@ function runScript(p: WorkspaceProbe, pkg: { packageManager?: unknown }, script:
   return ['npm', 'run', '--silent', script];
 }
 
-function packageScripts(p: WorkspaceProbe): { pkg: { packageManager?: unknown }; scripts: Record<string, string> } | null {
+function packageScripts(
+  p: WorkspaceProbe,
+): { pkg: { packageManager?: unknown }; scripts: Record<string, string> } | null {
   const text = p.files['package.json'];
   if (text === undefined) return null;
   try {
     const pkg = JSON.parse(text) as { scripts?: Record<string, unknown>; packageManager?: unknown };
     const scripts: Record<string, string> = {};
-    for (const [k, v] of Object.entries(pkg.scripts ?? {})) if (typeof v === 'string' && v.trim()) scripts[k] = v;
+    for (const [k, v] of Object.entries(pkg.scripts ?? {}))
+      if (typeof v === 'string' && v.trim()) scripts[k] = v;
     return { pkg, scripts };
   } catch {
     return null;
@@ -80,18 +95,43 @@ export function detectChecks(p: CheckProbe): DetectedCheck[] {
     if (!found.has(c.name)) found.set(c.name, c);
   };
   for (const name of ['typecheck', 'lint', 'build']) {
-    if (pkg?.scripts[name] !== undefined) add({ name, argv: runScript(p, pkg.pkg, name), source: `package.json scripts.${name}` });
+    if (pkg?.scripts[name] !== undefined)
+      add({ name, argv: runScript(p, pkg.pkg, name), source: `package.json scripts.${name}` });
   }
-  if (has('tsconfig.json') && bin('tsc')) add({ name: 'typecheck', argv: ['node_modules/.bin/tsc', '--noEmit', '--pretty', 'false'], source: 'tsconfig.json (typescript installed)' });
+  if (has('tsconfig.json') && bin('tsc'))
+    add({
+      name: 'typecheck',
+      argv: ['node_modules/.bin/tsc', '--noEmit', '--pretty', 'false'],
+      source: 'tsconfig.json (typescript installed)',
+    });
   if (has('go.mod')) add({ name: 'typecheck', argv: ['go', 'vet', './...'], source: 'go.mod' });
-  if (has('Cargo.toml')) add({ name: 'typecheck', argv: ['cargo', 'check', '--message-format=short'], source: 'Cargo.toml' });
-  if (p.files['mypy.ini'] !== undefined || /^\[tool\.mypy\]/m.test(pyproject)) add({ name: 'typecheck', argv: [python, '-m', 'mypy', '.'], source: p.files['mypy.ini'] !== undefined ? 'mypy.ini' : 'pyproject.toml [tool.mypy]' });
+  if (has('Cargo.toml'))
+    add({ name: 'typecheck', argv: ['cargo', 'check', '--message-format=short'], source: 'Cargo.toml' });
+  if (p.files['mypy.ini'] !== undefined || /^\[tool\.mypy\]/m.test(pyproject))
+    add({
+      name: 'typecheck',
+      argv: [python, '-m', 'mypy', '.'],
+      source: p.files['mypy.ini'] !== undefined ? 'mypy.ini' : 'pyproject.toml [tool.mypy]',
+    });
   const eslint = ESLINT_CONFIGS.find(has);
-  if (eslint && bin('eslint')) add({ name: 'lint', argv: ['node_modules/.bin/eslint', '.'], source: `${eslint} (eslint installed)` });
+  if (eslint && bin('eslint'))
+    add({ name: 'lint', argv: ['node_modules/.bin/eslint', '.'], source: `${eslint} (eslint installed)` });
   const biome = ['biome.json', 'biome.jsonc'].find(has);
-  if (biome && bin('biome')) add({ name: 'lint', argv: ['node_modules/.bin/biome', 'lint', '.'], source: `${biome} (biome installed)` });
-  const ruff = ['ruff.toml', '.ruff.toml'].find(has) ?? (/^\[tool\.ruff[\].]/m.test(pyproject) ? 'pyproject.toml [tool.ruff]' : undefined);
-  if (ruff) add({ name: 'lint', argv: [python, '-m', 'ruff', 'check', '--output-format=concise', '.'], source: ruff });
+  if (biome && bin('biome'))
+    add({
+      name: 'lint',
+      argv: ['node_modules/.bin/biome', 'lint', '.'],
+      source: `${biome} (biome installed)`,
+    });
+  const ruff =
+    ['ruff.toml', '.ruff.toml'].find(has) ??
+    (/^\[tool\.ruff[\].]/m.test(pyproject) ? 'pyproject.toml [tool.ruff]' : undefined);
+  if (ruff)
+    add({
+      name: 'lint',
+      argv: [python, '-m', 'ruff', 'check', '--output-format=concise', '.'],
+      source: ruff,
+    });
   const golangci = GOLANGCI_CONFIGS.find(has);
   if (golangci) add({ name: 'lint', argv: ['golangci-lint', 'run'], source: golangci });
   return [...found.values()];
@@ -102,7 +142,10 @@ export function detectChecks(p: CheckProbe): DetectedCheck[] {
  * off) over the detected ones. Detected checks keep their order; configured ones that were not
  * detected follow, sorted by name.
  */
-export function resolveChecks(detected: readonly DetectedCheck[], configured: Readonly<Record<string, readonly string[]>> = {}): DetectedCheck[] {
+export function resolveChecks(
+  detected: readonly DetectedCheck[],
+  configured: Readonly<Record<string, readonly string[]>> = {},
+): DetectedCheck[] {
   const out: DetectedCheck[] = [];
   for (const d of detected) {
     const set = configured[d.name];
@@ -111,7 +154,8 @@ export function resolveChecks(detected: readonly DetectedCheck[], configured: Re
   }
   for (const name of Object.keys(configured).sort()) {
     const set = configured[name]!;
-    if (set.length && !detected.some((d) => d.name === name)) out.push({ name, argv: [...set], source: `config checks.${name}` });
+    if (set.length && !detected.some((d) => d.name === name))
+      out.push({ name, argv: [...set], source: `config checks.${name}` });
   }
   return out;
 }

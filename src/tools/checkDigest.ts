@@ -12,7 +12,8 @@ export const CHECK_PROBLEMS_SHOWN = 30;
 export const CHECK_TAIL_LINES = 6;
 
 /** `path:line[:col]` or `path(line,col)` with a file extension in the path. */
-const LOCATED = /(?:^|[\s'"`(])(?:\.{0,2}\/)?[\w@.-]+(?:\/[\w@.-]+)*\.[A-Za-z]\w{0,5}(?::\d+(?::\d+)?|\(\d+,\d+\))/;
+const LOCATED =
+  /(?:^|[\s'"`(])(?:\.{0,2}\/)?[\w@.-]+(?:\/[\w@.-]+)*\.[A-Za-z]\w{0,5}(?::\d+(?::\d+)?|\(\d+,\d+\))/;
 /** eslint stylish: `  3:7  error  'x' is defined but never used  no-unused-vars`. */
 const STYLISH = /^\s+\d+:\d+\s+(error|warning)\s/;
 /** A line that names a problem without a location (`error: could not compile`, `error[E0308]: …`). */
@@ -47,11 +48,15 @@ export function problemLines(output: string): string[] {
  */
 export function digestCheckOutput(output: string, maxBytes: number): string {
   const problems = problemLines(output);
-  const tail = output.split('\n').filter((l) => l.trim()).slice(-CHECK_TAIL_LINES);
+  const tail = output
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-CHECK_TAIL_LINES);
   const parts: string[] = [];
   if (problems.length) {
     parts.push('problems:', ...problems.slice(0, CHECK_PROBLEMS_SHOWN));
-    if (problems.length > CHECK_PROBLEMS_SHOWN) parts.push(`… ${problems.length - CHECK_PROBLEMS_SHOWN} more problem lines`);
+    if (problems.length > CHECK_PROBLEMS_SHOWN)
+      parts.push(`… ${problems.length - CHECK_PROBLEMS_SHOWN} more problem lines`);
     parts.push('end of output:');
   }
   parts.push(...tail);

@@ -13,9 +13,18 @@
  */
 
 /** The kinds of data block; each names where its text came from. */
-export type DataBlockKind = 'workspace_file' | 'workspace_listing' | 'search_results' | 'test_output' | 'check_output' | 'diff' | 'mcp_result' | 'repository_map';
+export type DataBlockKind =
+  | 'workspace_file'
+  | 'workspace_listing'
+  | 'search_results'
+  | 'test_output'
+  | 'check_output'
+  | 'diff'
+  | 'mcp_result'
+  | 'repository_map';
 
-const escapeAttr = (v: string): string => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeAttr = (v: string): string =>
+  v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** Pure: `text` with every closing tag of `kind` escaped (see the module doc). */
 export function escapeClosingTag(kind: DataBlockKind, text: string): string {
@@ -27,7 +36,11 @@ export function escapeClosingTag(kind: DataBlockKind, text: string): string {
  * pattern); undefined values are left out. The text starts on the line after the opening tag and
  * the closing tag has a line of its own.
  */
-export function dataBlock(kind: DataBlockKind, attrs: Record<string, string | number | undefined>, text: string): string {
+export function dataBlock(
+  kind: DataBlockKind,
+  attrs: Record<string, string | number | undefined>,
+  text: string,
+): string {
   const attributes = Object.entries(attrs)
     .filter((e): e is [string, string | number] => e[1] !== undefined)
     .map(([k, v]) => ` ${k}="${escapeAttr(String(v))}"`)

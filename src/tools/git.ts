@@ -25,7 +25,8 @@ const CHECKPOINT_IDENTITY = {
 
 /** Pure: the ref name of a chain's checkpoint. Throws `UsageError` for an id unfit for a ref. */
 export function checkpointRef(chainId: string): string {
-  if (!/^[A-Za-z0-9_-]+$/.test(chainId)) throw new UsageError(`invalid chain id for a git ref: ${JSON.stringify(chainId)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(chainId))
+    throw new UsageError(`invalid chain id for a git ref: ${JSON.stringify(chainId)}`);
   return `refs/claude-exec/chain-${chainId}/pre-implementation`;
 }
 
@@ -67,8 +68,17 @@ export function changedPaths(porcelainZ: string): string[] {
  * changed or untracked files over `opts.maxFileBytes` (listed in `left_out`, relative paths).
  * Throws `Error` with git's message when a git step fails unexpectedly.
  */
-export async function createCheckpoint(root: string, chainId: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
-  return saveWorkspace(root, checkpointRef(chainId), `claude-exec checkpoint: chain ${chainId} before implementation`, opts);
+export async function createCheckpoint(
+  root: string,
+  chainId: string,
+  opts: CheckpointOptions = {},
+): Promise<{ git_ref: string; left_out: string[] } | null> {
+  return saveWorkspace(
+    root,
+    checkpointRef(chainId),
+    `claude-exec checkpoint: chain ${chainId} before implementation`,
+    opts,
+  );
 }
 
 /**
@@ -77,7 +87,12 @@ export async function createCheckpoint(root: string, chainId: string, opts: Chec
  * user's index, branch and files alone; a clean tree points `ref` at HEAD. Returns
  * `{ git_ref, left_out }`, or null when `root` is not inside a git work tree. Throws on a git failure.
  */
-export async function saveWorkspace(root: string, ref: string, message: string, opts: CheckpointOptions = {}): Promise<{ git_ref: string; left_out: string[] } | null> {
+export async function saveWorkspace(
+  root: string,
+  ref: string,
+  message: string,
+  opts: CheckpointOptions = {},
+): Promise<{ git_ref: string; left_out: string[] } | null> {
   const snap = await workspaceTree(root, opts);
   if (!snap) return null;
   let target: string;
@@ -85,7 +100,9 @@ export async function saveWorkspace(root: string, ref: string, message: string, 
     target = snap.head;
   } else {
     const parent = snap.head ? ['-p', snap.head] : [];
-    target = (await must(root, ['commit-tree', snap.tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)).trim();
+    target = (
+      await must(root, ['commit-tree', snap.tree, ...parent, '-m', message], CHECKPOINT_IDENTITY)
+    ).trim();
   }
   await must(root, ['update-ref', '-m', message, ref, target]);
   return { git_ref: ref, left_out: snap.left_out };
@@ -96,19 +113,33 @@ export async function saveWorkspace(root: string, ref: string, message: string, 
  * the object store through a temporary index; `head` is HEAD's commit or null. Returns null when
  * `root` is not inside a git work tree. Throws on a git failure.
  */
-export async function workspaceTree(root: string, opts: CheckpointOptions = {}): Promise<{ tree: string; head: string | null; left_out: string[] } | null> {
+export async function workspaceTree(
+  root: string,
+  opts: CheckpointOptions = {},
+): Promise<{ tree: string; head: string | null; left_out: string[] } | null> {
   const inside = await git(root, ['rev-parse', '--is-inside-work-tree']);
   if (!inside.ok || inside.stdout.trim() !== 'true') return null;
   const prefix = (await must(root, ['rev-parse', '--show-prefix'])).trim();
   const exclude = (opts.exclude ?? []).filter((p) => p && p !== '.' && !p.startsWith('..'));
   const left_out: string[] = [];
   if (opts.maxFileBytes !== undefined) {
-    const status = await must(root, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=dirty', '--', '.']);
+    const status = await must(root, [
+      'status',
+      '--porcelain=v1',
+      '-z',
+      '--untracked-files=all',
+      '--ignore-submodules=dirty',
+      '--',
+      '.',
+    ]);
     for (const top of changedPaths(status)) {
       // Porcelain paths are relative to the top of the repository.
       const rel = prefix && top.startsWith(prefix) ? top.slice(prefix.length) : top;
       if (isExcluded(rel, exclude)) continue;
-      const size = await stat(path.join(root, rel)).then((st) => (st.isFile() ? st.size : 0), () => 0);
+      const size = await stat(path.join(root, rel)).then(
+        (st) => (st.isFile() ? st.size : 0),
+        () => 0,
+      );
       if (size > opts.maxFileBytes) left_out.push(rel);
     }
   }
@@ -154,9 +185,14 @@ export async function rollback(
  * from `gitRef` in the working tree only, deletes `plan.remove` and the directories that thereby
  * become empty. Returns what it did, with `plan.keep` as `kept`.
  */
-export async function executeRollback(root: string, gitRef: string, plan: { restore: string[]; remove: string[]; keep: string[] }): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
+export async function executeRollback(
+  root: string,
+  gitRef: string,
+  plan: { restore: string[]; remove: string[]; keep: string[] },
+): Promise<{ restored: string[]; removed: string[]; kept: string[] }> {
   const removed: string[] = [];
-  for (const rel of plan.restore) await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
+  for (const rel of plan.restore)
+    await must(root, ['restore', `--source=${gitRef}`, '--worktree', '--', `:(literal)${rel}`]);
   for (const rel of plan.remove) {
     const abs = path.join(root, rel);
     const existed = await rm(abs).then(
@@ -174,17 +210,27 @@ export async function executeRollback(root: string, gitRef: string, plan: { rest
  * (absent there), and git-ignored files it must keep. Throws `UsageError` when the ref does not
  * exist or a path leaves the workspace.
  */
-export async function planRollback(root: string, gitRef: string, filesModified: string[]): Promise<{ restore: string[]; remove: string[]; keep: string[] }> {
+export async function planRollback(
+  root: string,
+  gitRef: string,
+  filesModified: string[],
+): Promise<{ restore: string[]; remove: string[]; keep: string[] }> {
   const verified = await git(root, ['rev-parse', '--verify', '-q', `${gitRef}^{commit}`]);
   if (verified.exitCode !== 0) {
-    throw new UsageError(`checkpoint ${gitRef} not found in ${root}`, 'The chain has no checkpoint to roll back to in this workspace.');
+    throw new UsageError(
+      `checkpoint ${gitRef} not found in ${root}`,
+      'The chain has no checkpoint to roll back to in this workspace.',
+    );
   }
   const restore: string[] = [];
   const remove: string[] = [];
   const keep: string[] = [];
   for (const file of [...new Set(filesModified)]) {
     const check = checkLexical(root, file);
-    if (!check.ok || check.rel === '.') throw new UsageError(`refusing to roll back ${JSON.stringify(file)}: ${check.ok ? 'the workspace root' : check.reason}`);
+    if (!check.ok || check.rel === '.')
+      throw new UsageError(
+        `refusing to roll back ${JSON.stringify(file)}: ${check.ok ? 'the workspace root' : check.reason}`,
+      );
     const rel = check.rel;
     if ((await git(root, ['cat-file', '-e', `${gitRef}:./${rel}`])).exitCode === 0) restore.push(rel);
     else if ((await git(root, ['check-ignore', '-q', '--', rel])).exitCode === 0) keep.push(rel);
@@ -198,8 +244,21 @@ export async function planRollback(root: string, gitRef: string, filesModified: 
  * files changed since, and untracked files absent there or with other content. Returns [] when git
  * fails (the caller then relies on what it recorded itself).
  */
-export async function changedSinceCheckpoint(root: string, gitRef: string, keep: (rel: string) => boolean): Promise<string[]> {
-  const diff = await git(root, ['diff', '--name-only', '-z', '--relative', '--diff-filter=ACMR', gitRef, '--', '.']);
+export async function changedSinceCheckpoint(
+  root: string,
+  gitRef: string,
+  keep: (rel: string) => boolean,
+): Promise<string[]> {
+  const diff = await git(root, [
+    'diff',
+    '--name-only',
+    '-z',
+    '--relative',
+    '--diff-filter=ACMR',
+    gitRef,
+    '--',
+    '.',
+  ]);
   const others = await git(root, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
   if (diff.exitCode !== 0 || others.exitCode !== 0) return [];
   const out = new Set(diff.stdout.split('\0').filter((f) => f && keep(f)));
@@ -232,7 +291,10 @@ export async function readAtRef(root: string, gitRef: string, rel: string): Prom
 export async function workspaceCommit(root: string): Promise<{ commit: string | null; prefix: string }> {
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   const prefix = await git(root, ['rev-parse', '--show-prefix']);
-  return { commit: head.exitCode === 0 ? head.stdout.trim() : null, prefix: prefix.exitCode === 0 ? prefix.stdout.trim() : '' };
+  return {
+    commit: head.exitCode === 0 ? head.stdout.trim() : null,
+    prefix: prefix.exitCode === 0 ? prefix.stdout.trim() : '',
+  };
 }
 
 async function removeEmptyParents(root: string, dir: string): Promise<void> {
@@ -264,9 +326,18 @@ export function isExcluded(rel: string, excluded: readonly string[]): boolean {
  * directories with their own .git) are left out.
  */
 async function addAll(root: string, excluded: readonly string[], env: Record<string, string>): Promise<void> {
-  const listed = await must(root, ['ls-files', '-z', '--modified', '--deleted', '--others', '--exclude-standard', '--', '.'], env);
-  const paths = [...new Set(listed.split('\0'))].filter((p) => p && !p.endsWith('/') && !isExcluded(p, excluded));
+  const listed = await must(
+    root,
+    ['ls-files', '-z', '--modified', '--deleted', '--others', '--exclude-standard', '--', '.'],
+    env,
+  );
+  const paths = [...new Set(listed.split('\0'))].filter(
+    (p) => p && !p.endsWith('/') && !isExcluded(p, excluded),
+  );
   if (!paths.length) return;
-  const r = await runGit(root, ['update-index', '--add', '--remove', '-z', '--stdin'], { env, input: paths.map((p) => `${p}\0`).join('') });
+  const r = await runGit(root, ['update-index', '--add', '--remove', '-z', '--stdin'], {
+    env,
+    input: paths.map((p) => `${p}\0`).join(''),
+  });
   if (!r.ok) throw new Error(`git update-index failed: ${r.stderr.trim()}`);
 }

@@ -14,7 +14,13 @@ import type { AgentTool } from './types.js';
 import { editFileTool, writeFileTool } from './writeTools.js';
 import type { ApproveChange, BeforeChange, OnWritten } from './writeTools.js';
 
-export type { ApprovalDecision, ApproveChange, BeforeChange, OnWritten, ProposedChange } from './writeTools.js';
+export type {
+  ApprovalDecision,
+  ApproveChange,
+  BeforeChange,
+  OnWritten,
+  ProposedChange,
+} from './writeTools.js';
 export { runTestCommand, type OnTestRun } from './runTests.js';
 export { createSandbox, type Sandbox, type SandboxMode } from './sandbox.js';
 export type { TestRunOptions, TestRunResult } from './runTests.js';
@@ -51,7 +57,11 @@ export interface WorkspaceToolOptions {
  * behind the path guard for its path-like arguments (`guardToolPaths`).
  */
 export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
-  const read = { root: opts.root, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}) };
+  const read = {
+    root: opts.root,
+    maxOutputBytes: opts.limits.tool_output_bytes,
+    ...(opts.contextsDir ? { contextsDir: opts.contextsDir } : {}),
+  };
   const sandbox = opts.sandbox ? { sandbox: opts.sandbox } : {};
   const write = {
     root: opts.root,
@@ -75,7 +85,13 @@ export function createWorkspaceTools(opts: WorkspaceToolOptions): AgentTool[] {
       ...(opts.onTestRun ? { onRun: opts.onTestRun } : {}),
     }),
   ];
-  const check = runCheckTool({ root: opts.root, checks: opts.checks ?? [], timeoutMs: opts.limits.test_timeout_ms, maxOutputBytes: opts.limits.tool_output_bytes, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+  const check = runCheckTool({
+    root: opts.root,
+    checks: opts.checks ?? [],
+    timeoutMs: opts.limits.test_timeout_ms,
+    maxOutputBytes: opts.limits.tool_output_bytes,
+    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+  });
   if (check) tools.push(check as AgentTool);
   return tools.map((tool) => guardToolPaths(opts.root, tool));
 }

@@ -20,7 +20,12 @@ const JS_EXT = new Set(['.js', '.mjs', '.cjs', '.jsx', '.ts', '.mts', '.cts', '.
 /** JSON files that allow comments and trailing commas (tsconfig, jsconfig, VS Code settings): not checked as strict JSON. */
 function jsonWithComments(rel: string): boolean {
   const base = path.posix.basename(rel);
-  return /^(tsconfig|jsconfig)(\..*)?\.json$/.test(base) || rel.split('/').includes('.vscode') || base === '.eslintrc.json' || base === 'devcontainer.json';
+  return (
+    /^(tsconfig|jsconfig)(\..*)?\.json$/.test(base) ||
+    rel.split('/').includes('.vscode') ||
+    base === '.eslintrc.json' ||
+    base === 'devcontainer.json'
+  );
 }
 
 /** Pure: 1-based line:col of a 0-based character offset in `text`. */
@@ -63,7 +68,8 @@ export function jsonErrorOffset(text: string): number {
       }
     }
     if (c === '"') return string();
-    for (const word of ['true', 'false', 'null']) if (text.startsWith(word, i)) return ((i += word.length), true);
+    for (const word of ['true', 'false', 'null'])
+      if (text.startsWith(word, i)) return ((i += word.length), true);
     const m = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
     if (m) return ((i += m[0].length), true);
     return false;
@@ -92,7 +98,10 @@ export function jsonProblem(text: string): string | null {
     JSON.parse(text);
     return null;
   } catch (err) {
-    const message = (err as Error).message.replace(/ in JSON at position \d+/, '').replace(/\s*\(line \d+ column \d+\)/, '').replace(/, ".*" is not valid JSON$/s, '');
+    const message = (err as Error).message
+      .replace(/ in JSON at position \d+/, '')
+      .replace(/\s*\(line \d+ column \d+\)/, '')
+      .replace(/, ".*" is not valid JSON$/s, '');
     const at = jsonErrorOffset(text);
     return `${lineCol(text, at < 0 ? 0 : at)}: ${message}`;
   }
@@ -115,8 +124,14 @@ function loadTypescript(): Ts | null {
 
 /** Pure given the parser: the first syntax errors of a JS/TS file as `line:col message` (at most 3), or null. */
 export function scriptProblem(ts: Ts, rel: string, text: string): string | null {
-  const out = ts.transpileModule(text, { fileName: path.posix.basename(rel), reportDiagnostics: true, compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve } });
-  const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error && d.file && d.start !== undefined);
+  const out = ts.transpileModule(text, {
+    fileName: path.posix.basename(rel),
+    reportDiagnostics: true,
+    compilerOptions: { allowJs: true, jsx: ts.JsxEmit.Preserve },
+  });
+  const errors = (out.diagnostics ?? []).filter(
+    (d) => d.category === ts.DiagnosticCategory.Error && d.file && d.start !== undefined,
+  );
   if (!errors.length) return null;
   return errors
     .slice(0, 3)
@@ -139,7 +154,11 @@ const PY_COMPILE = [
  * Whether the file `rel` (workspace-relative, `/`-separated) with content `text` parses. Files of
  * other kinds are ok. Never throws: a parser that is missing gives `ok` with a note.
  */
-export async function parseCheck(rel: string, text: string, opts: { root: string; sandbox?: Sandbox; timeoutMs?: number }): Promise<ParseOutcome> {
+export async function parseCheck(
+  rel: string,
+  text: string,
+  opts: { root: string; sandbox?: Sandbox; timeoutMs?: number },
+): Promise<ParseOutcome> {
   const ext = path.posix.extname(rel).toLowerCase();
   if (ext === '.json') {
     if (jsonWithComments(rel)) return { ok: true };
@@ -148,12 +167,22 @@ export async function parseCheck(rel: string, text: string, opts: { root: string
   }
   if (JS_EXT.has(ext)) {
     const ts = loadTypescript();
-    if (!ts) return { ok: true, note: 'syntax not checked: the typescript package is not installed beside claude-exec' };
+    if (!ts)
+      return {
+        ok: true,
+        note: 'syntax not checked: the typescript package is not installed beside claude-exec',
+      };
     const problem = scriptProblem(ts, rel, text);
     return problem ? { ok: false, problem } : { ok: true };
   }
   if (ext === '.py') {
-    const r = await runTestCommand({ root: opts.root, command: ['python3', '-c', PY_COMPILE, rel], timeoutMs: opts.timeoutMs ?? 20_000, maxOutputBytes: 4_000, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
+    const r = await runTestCommand({
+      root: opts.root,
+      command: ['python3', '-c', PY_COMPILE, rel],
+      timeoutMs: opts.timeoutMs ?? 20_000,
+      maxOutputBytes: 4_000,
+      ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+    });
     if (r.passed) return { ok: true };
     const line = r.output.split('\n').find((l) => /^\d+:\d+: /.test(l));
     if (r.exitCode === 3 && line) return { ok: false, problem: line.trim() };

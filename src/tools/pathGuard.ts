@@ -113,7 +113,8 @@ export function guardToolPaths<I>(root: string, tool: AgentTool<I>): AgentTool<I
         const value = (input as Record<string, unknown> | null)?.[name];
         if (typeof value !== 'string') continue;
         const check = await resolveInWorkspace(root, value);
-        if (!check.ok) return { content: `${name} ${JSON.stringify(value)} refused: ${check.reason}`, isError: true };
+        if (!check.ok)
+          return { content: `${name} ${JSON.stringify(value)} refused: ${check.reason}`, isError: true };
       }
       return tool.run(input);
     },

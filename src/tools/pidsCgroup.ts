@@ -33,7 +33,10 @@ function pidsParent(): string | null {
   if (!v2) return null;
   // In cgroup v2 a cgroup that has processes cannot give its children controllers: only the root can be used.
   try {
-    return f3(v2) === '/' && readFileSync(path.join(ROOT, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids') ? ROOT : null;
+    return f3(v2) === '/' &&
+      readFileSync(path.join(ROOT, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids')
+      ? ROOT
+      : null;
   } catch {
     return null;
   }

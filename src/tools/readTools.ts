@@ -34,21 +34,41 @@ const TAG_RESERVE = 300;
 
 export const ListFilesInput = z.object({
   path: z.string().optional().describe('Directory relative to the workspace root; default: the root.'),
-  depth: z.number().int().min(1).max(10).optional().describe('Levels to descend; 1 = only this directory. Default 2.'),
+  depth: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .optional()
+    .describe('Levels to descend; 1 = only this directory. Default 2.'),
 });
 export type ListFilesInput = z.infer<typeof ListFilesInput>;
 
 export const ReadFileInput = z.object({
   path: z.string().min(1).describe('File path relative to the workspace root.'),
   start_line: z.number().int().min(1).optional().describe('First line to return (1-based). Default 1.'),
-  end_line: z.number().int().min(1).optional().describe('Last line to return (inclusive). Default: end of file.'),
+  end_line: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Last line to return (inclusive). Default: end of file.'),
 });
 export type ReadFileInput = z.infer<typeof ReadFileInput>;
 
 export const SearchCodeInput = z.object({
-  pattern: z.string().min(1).describe('Text to find (case-sensitive), or a regular expression in RE2 syntax when regex is true.'),
-  path: z.string().optional().describe('Directory or file to search, relative to the workspace root; default: the root.'),
-  glob: z.string().optional().describe("Only files matching this glob, e.g. '*.ts' (base name) or 'src/**/*.js' (path)."),
+  pattern: z
+    .string()
+    .min(1)
+    .describe('Text to find (case-sensitive), or a regular expression in RE2 syntax when regex is true.'),
+  path: z
+    .string()
+    .optional()
+    .describe('Directory or file to search, relative to the workspace root; default: the root.'),
+  glob: z
+    .string()
+    .optional()
+    .describe("Only files matching this glob, e.g. '*.ts' (base name) or 'src/**/*.js' (path)."),
   regex: z.boolean().optional().describe('Treat pattern as a regular expression. Default false.'),
 });
 export type SearchCodeInput = z.infer<typeof SearchCodeInput>;
@@ -70,7 +90,8 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
         const target = await resolveInWorkspace(ctx.root, input.path ?? '.');
         if (!target.ok) return fail(`${input.path}: ${target.reason}`);
         if (!target.exists) return fail(`${target.rel}: no such directory`);
-        if (!(await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a file; use read_file to read it`);
+        if (!(await stat(target.abs)).isDirectory())
+          return fail(`${target.rel} is a file; use read_file to read it`);
         const realRoot = await realpath(ctx.root);
         const left = new WalkExclusions(realRoot, contextsOf(ctx, realRoot));
         const lines: string[] = [];
@@ -89,8 +110,11 @@ export function listFilesTool(ctx: ReadToolContext): AgentTool<ListFilesInput> {
         const omitted = left.note(MAX_FILE_BYTES);
         if (lines.length === 0) return { content: `${target.rel}: (empty directory)${omitted}` };
         const capped = capHead(lines.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE - omitted.length);
-        const note = more || capped.truncated ? '\n[list truncated; list a subdirectory or lower the depth]\n' : '';
-        return { content: dataBlock('workspace_listing', { path: target.rel }, capped.text) + note + omitted };
+        const note =
+          more || capped.truncated ? '\n[list truncated; list a subdirectory or lower the depth]\n' : '';
+        return {
+          content: dataBlock('workspace_listing', { path: target.rel }, capped.text) + note + omitted,
+        };
       });
     },
   };
@@ -111,11 +135,14 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
       return fsErrorsAsOutcome(input.path ?? '.', async () => {
         const target = await resolveInWorkspace(ctx.root, input.path);
         if (!target.ok) return fail(`${input.path}: ${target.reason}`);
-        if (!target.exists) return fail(`${target.rel}: file not found (use list_files or search_code to find it)`);
+        if (!target.exists)
+          return fail(`${target.rel}: file not found (use list_files or search_code to find it)`);
         const info = await stat(target.abs);
         if (info.isDirectory()) return fail(`${target.rel} is a directory; use list_files`);
         if (info.size > MAX_FILE_BYTES) {
-          return fail(`${target.rel} is ${info.size} bytes, more than ${MAX_FILE_BYTES}; use search_code to find the relevant lines`);
+          return fail(
+            `${target.rel} is ${info.size} bytes, more than ${MAX_FILE_BYTES}; use search_code to find the relevant lines`,
+          );
         }
         const buf = await readFile(target.abs);
         if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
@@ -124,7 +151,8 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
         const start = input.start_line ?? 1;
         const end = Math.min(input.end_line ?? total, total);
         if (total === 0) return { content: `${target.rel}: (empty file)` };
-        if (start > total) return fail(`${target.rel} has ${total} lines; start_line ${start} is past the end`);
+        if (start > total)
+          return fail(`${target.rel} has ${total} lines; start_line ${start} is past the end`);
         if (end < start) return fail(`end_line ${input.end_line} is before start_line ${start}`);
 
         const width = String(end).length;
@@ -140,8 +168,15 @@ export function readFileTool(ctx: ReadToolContext): AgentTool<ReadFileInput> {
           used += size;
           last = n;
         }
-        const note = last < end ? `\n[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n` : '';
-        const block = dataBlock('workspace_file', { path: target.rel, lines: `${start}-${last}`, of: total }, capHead(body, budget).text);
+        const note =
+          last < end
+            ? `\n[truncated at line ${last}; call read_file with start_line=${last + 1} to continue]\n`
+            : '';
+        const block = dataBlock(
+          'workspace_file',
+          { path: target.rel, lines: `${start}-${last}`, of: total },
+          capHead(body, budget).text,
+        );
         return { content: block + note };
       });
     },
@@ -205,10 +240,23 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
           }
         }
         const omitted = left.note(MAX_FILE_BYTES);
-        if (matches.length === 0) return { content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files${omitted}` };
+        if (matches.length === 0)
+          return {
+            content: `no matches for ${JSON.stringify(input.pattern)} in ${searched} files${omitted}`,
+          };
         const capped = capHead(matches.join('\n') + '\n', ctx.maxOutputBytes - TAG_RESERVE - omitted.length);
-        const note = stopped || capped.truncated ? '\n[stopped early; narrow the search with path or glob]\n' : '';
-        return { content: dataBlock('search_results', { pattern: input.pattern, path: target.rel, matches: matches.length }, capped.text) + note + omitted };
+        const note =
+          stopped || capped.truncated ? '\n[stopped early; narrow the search with path or glob]\n' : '';
+        return {
+          content:
+            dataBlock(
+              'search_results',
+              { pattern: input.pattern, path: target.rel, matches: matches.length },
+              capped.text,
+            ) +
+            note +
+            omitted,
+        };
       });
     },
   };

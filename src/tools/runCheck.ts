@@ -36,9 +36,23 @@ export interface CheckRunResult {
 const CHECK_OUTPUT_BYTES = 2_000_000;
 
 /** Runs one check once (sandboxed when `sandbox` is given). Never throws for a failing or missing command. */
-export async function runCheckCommand(check: DetectedCheck, opts: Omit<RunCheckOptions, 'checks'>): Promise<CheckRunResult> {
-  const r = await runTestCommand({ root: opts.root, command: check.argv, timeoutMs: opts.timeoutMs, maxOutputBytes: CHECK_OUTPUT_BYTES, ...(opts.sandbox ? { sandbox: opts.sandbox } : {}) });
-  return { passed: r.passed, exitCode: r.exitCode, timedOut: r.timedOut, digest: digestCheckOutput(r.output, opts.maxOutputBytes) };
+export async function runCheckCommand(
+  check: DetectedCheck,
+  opts: Omit<RunCheckOptions, 'checks'>,
+): Promise<CheckRunResult> {
+  const r = await runTestCommand({
+    root: opts.root,
+    command: check.argv,
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: CHECK_OUTPUT_BYTES,
+    ...(opts.sandbox ? { sandbox: opts.sandbox } : {}),
+  });
+  return {
+    passed: r.passed,
+    exitCode: r.exitCode,
+    timedOut: r.timedOut,
+    digest: digestCheckOutput(r.output, opts.maxOutputBytes),
+  };
 }
 
 /** Pure: the zod input of run_check: `name`, one of `names` (at least one). */
@@ -61,10 +75,18 @@ export function runCheckTool(opts: RunCheckOptions): AgentTool<{ name: string }>
     inputSchema: runCheckInput([first, ...rest]),
     async run(input) {
       const check = opts.checks.find((c) => c.name === input.name);
-      if (!check) return { content: `unknown check ${JSON.stringify(input.name)}; the checks are ${opts.checks.map((c) => c.name).join(', ')}`, isError: true };
+      if (!check)
+        return {
+          content: `unknown check ${JSON.stringify(input.name)}; the checks are ${opts.checks.map((c) => c.name).join(', ')}`,
+          isError: true,
+        };
       const r = await runCheckCommand(check, opts);
-      const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
-      return { content: `${status}\n${dataBlock('check_output', { check: check.name, command: check.argv.join(' ') }, r.digest)}` };
+      const status = r.timedOut
+        ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)`
+        : `exit code ${r.exitCode}`;
+      return {
+        content: `${status}\n${dataBlock('check_output', { check: check.name, command: check.argv.join(' ') }, r.digest)}`,
+      };
     },
   };
 }

@@ -86,7 +86,12 @@ export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResul
   if (result.failed && result.exitCode === undefined && !timedOut) output += `\n${result.shortMessage}\n`;
   const real = await realpath(opts.root).catch(() => opts.root);
   const relative = relativeToRoot(relativeToRoot(prepared.redact(output), real), opts.root);
-  return { passed: exitCode === 0 && !timedOut, exitCode, output: capTail(relative, opts.maxOutputBytes).text, timedOut };
+  return {
+    passed: exitCode === 0 && !timedOut,
+    exitCode,
+    output: capTail(relative, opts.maxOutputBytes).text,
+    timedOut,
+  };
 }
 
 /**
@@ -106,7 +111,9 @@ export type OnTestRun = (argv: string[], result: TestRunResult) => Promise<void>
 /** package.json's `scripts.test` at `root`, or undefined (no file, unreadable, not a string). */
 export function packageTestScript(root: string): string | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts?: Record<string, unknown>;
+    };
     return typeof pkg.scripts?.test === 'string' ? pkg.scripts.test : undefined;
   } catch {
     return undefined;
@@ -117,7 +124,9 @@ export const RunTestsInput = z.object({
   filter: z
     .string()
     .optional()
-    .describe('Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.'),
+    .describe(
+      'Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.',
+    ),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;
 
@@ -126,9 +135,17 @@ export type RunTestsInput = z.infer<typeof RunTestsInput>;
  * `command` may be a function read at each run (a chain resolves its command after its tools are
  * made); the description then names no command, so that it is the same on every call.
  */
-export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & { command: string[] | (() => string[]); onRun?: OnTestRun }): AgentTool<RunTestsInput> {
+export function runTestsTool(
+  opts: Omit<TestRunOptions, 'filter' | 'command'> & {
+    command: string[] | (() => string[]);
+    onRun?: OnTestRun;
+  },
+): AgentTool<RunTestsInput> {
   const commandOf = () => (typeof opts.command === 'function' ? opts.command() : opts.command);
-  const named = typeof opts.command === 'function' ? 'the test command' : `the project's test command (${opts.command.join(' ')})`;
+  const named =
+    typeof opts.command === 'function'
+      ? 'the test command'
+      : `the project's test command (${opts.command.join(' ')})`;
   return {
     name: 'run_tests',
     description:
@@ -145,12 +162,19 @@ export function runTestsTool(opts: Omit<TestRunOptions, 'filter' | 'command'> & 
         };
       }
       // A filter runs the runner itself on that file or name (./testFilter.ts), not `npm test` with a word appended.
-      const command = input.filter !== undefined ? narrowTestCommand(commandOf(), input.filter, packageTestScript(opts.root)).argv : commandOf();
+      const command =
+        input.filter !== undefined
+          ? narrowTestCommand(commandOf(), input.filter, packageTestScript(opts.root)).argv
+          : commandOf();
       const r = await runTestCommand({ ...opts, command });
       await opts.onRun?.(command, r);
-      const status = r.timedOut ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)` : `exit code ${r.exitCode}`;
+      const status = r.timedOut
+        ? `exit code ${r.exitCode} (timed out after ${opts.timeoutMs} ms)`
+        : `exit code ${r.exitCode}`;
       // Failures first (name, message, file:line), then the summary and the last lines (./testDigest.ts).
-      return { content: `${status}\n${dataBlock('test_output', { command: command.join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}` };
+      return {
+        content: `${status}\n${dataBlock('test_output', { command: command.join(' ') }, presentTestOutput(r.output, opts.maxOutputBytes))}`,
+      };
     },
   };
 }

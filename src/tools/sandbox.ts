@@ -25,7 +25,16 @@
  * Config `sandbox`: `auto` (the default: use it when available, else warn once and run without),
  * `required` (refuse to run the command without it), `off`.
  */
-import { accessSync, constants, type Dirent, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  type Dirent,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import dotenv from 'dotenv';
@@ -41,10 +50,26 @@ export type SandboxMode = 'auto' | 'required' | 'off';
 
 /** Secrets under the home directory, relative to it (directories and files). */
 export const HOME_SECRETS: readonly string[] = [
-  '.ssh', '.aws', '.azure', '.config/gcloud', '.config/gh', '.kube', '.docker', '.gnupg',
-  '.local/share/keyrings', '.password-store', '.netrc', '.npmrc', '.pypirc', '.git-credentials',
-  '.config/git/credentials', '.cargo/credentials.toml', '.cargo/credentials', '.terraform.d',
-  '.config/claude-exec', '.config/anthropic',
+  '.ssh',
+  '.aws',
+  '.azure',
+  '.config/gcloud',
+  '.config/gh',
+  '.kube',
+  '.docker',
+  '.gnupg',
+  '.local/share/keyrings',
+  '.password-store',
+  '.netrc',
+  '.npmrc',
+  '.pypirc',
+  '.git-credentials',
+  '.config/git/credentials',
+  '.cargo/credentials.toml',
+  '.cargo/credentials',
+  '.terraform.d',
+  '.config/claude-exec',
+  '.config/anthropic',
 ];
 /** Names directly in the home directory masked by prefix: Claude Code's settings, sessions and keys. */
 const HOME_SECRET_PREFIXES: readonly string[] = ['.claude'];
@@ -59,7 +84,11 @@ export interface SandboxPolicy {
 }
 
 /** The defaults of the config keys (src/config/schema.ts). */
-export const DEFAULT_SANDBOX_POLICY: SandboxPolicy = { env: [], envFiles: false, limits: { processes: 1024, memory_mb: 4096, tmp_mb: 512 } };
+export const DEFAULT_SANDBOX_POLICY: SandboxPolicy = {
+  env: [],
+  envFiles: false,
+  limits: { processes: 1024, memory_mb: 4096, tmp_mb: 512 },
+};
 
 export interface SandboxLayout {
   /** Workspace root (real path): the one writable directory besides /tmp. */
@@ -95,16 +124,28 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--unshare-net',
     '--unshare-pid',
     '--unshare-ipc',
-    '--cap-drop', 'ALL',
-    '--ro-bind', '/', '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
+    '--cap-drop',
+    'ALL',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
     ...(layout.tmpBytes ? ['--size', String(layout.tmpBytes)] : []),
-    '--tmpfs', '/tmp',
-    '--setenv', 'TMPDIR', '/tmp',
+    '--tmpfs',
+    '/tmp',
+    '--setenv',
+    'TMPDIR',
+    '/tmp',
     // go test needs a writable build cache, and the real one is read-only here: a private one in /tmp.
-    '--setenv', 'GOCACHE', '/tmp/go-build',
-    '--bind', layout.root, layout.root,
+    '--setenv',
+    'GOCACHE',
+    '/tmp/go-build',
+    '--bind',
+    layout.root,
+    layout.root,
   ];
   for (const l of layout.links ?? []) args.push('--ro-bind', l, l);
   for (const g of layout.readOnly ?? []) args.push('--ro-bind', g, g);
@@ -114,7 +155,8 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
   }
   args.push('--chdir', layout.root, '--');
   const r = layout.rlimits;
-  if (r) args.push(r.prlimit, `--nproc=${r.processes}`, ...(r.dataBytes ? [`--data=${r.dataBytes}`] : []), '--');
+  if (r)
+    args.push(r.prlimit, `--nproc=${r.processes}`, ...(r.dataBytes ? [`--data=${r.dataBytes}`] : []), '--');
   args.push(...command);
   return args;
 }
@@ -133,14 +175,20 @@ function kindOf(p: string): 'dir' | 'file' | null {
  * workspace, and, unless `opts.envFiles`, those inside the workspace (`workspaceEnvFiles`).
  * Read-only: the workspace's git metadata (`gitPaths`).
  */
-export function sandboxLayout(root: string, home: string = os.homedir(), opts: { envFiles?: boolean } = {}): SandboxLayout {
+export function sandboxLayout(
+  root: string,
+  home: string = os.homedir(),
+  opts: { envFiles?: boolean } = {},
+): SandboxLayout {
   const masks: SandboxLayout['masks'] = [];
   const add = (p: string, inside = false) => {
     const kind = kindOf(p);
-    if (kind && !masks.some((m) => m.path === p) && isInside(root, p) === inside) masks.push({ path: p, dir: kind === 'dir' });
+    if (kind && !masks.some((m) => m.path === p) && isInside(root, p) === inside)
+      masks.push({ path: p, dir: kind === 'dir' });
   };
   for (const rel of HOME_SECRETS) add(path.join(home, rel));
-  for (const name of safeReaddir(home)) if (HOME_SECRET_PREFIXES.some((p) => name.startsWith(p))) add(path.join(home, name));
+  for (const name of safeReaddir(home))
+    if (HOME_SECRET_PREFIXES.some((p) => name.startsWith(p))) add(path.join(home, name));
   if (!opts.envFiles) for (const f of workspaceEnvFiles(root)) add(f, true);
   const dirs = new Set<string>([home]);
   for (let d = path.dirname(root); ; d = path.dirname(d)) {
@@ -168,7 +216,18 @@ function safeReaddir(dir: string): string[] {
 }
 
 /** Folders not searched for `.env*` files: dependencies, build output, git. */
-const SKIP_DIRS = new Set(['.git', 'node_modules', 'vendor', 'dist', 'build', 'target', '__pycache__', '.venv', 'venv', '.claude-exec']);
+const SKIP_DIRS = new Set([
+  '.git',
+  'node_modules',
+  'vendor',
+  'dist',
+  'build',
+  'target',
+  '__pycache__',
+  '.venv',
+  'venv',
+  '.claude-exec',
+]);
 /** How deep and how many folders `workspaceEnvFiles` looks (a bound on a huge tree). */
 const ENV_SEARCH = { depth: 4, dirs: 2000 };
 
@@ -238,7 +297,10 @@ export function gitPaths(root: string): string[] {
  * each `.env*` file directly in the workspace, plus any value there that looks like a credential
  * (16+ characters, no spaces, letters and digits mixed, not a path or URL).
  */
-export function workspaceSecrets(root: string, env: Record<string, string | undefined> = process.env): string[] {
+export function workspaceSecrets(
+  root: string,
+  env: Record<string, string | undefined> = process.env,
+): string[] {
   const out = new Set(secretValues(env));
   for (const name of safeReaddir(root)) {
     if (!isSecretFile(name)) continue;
@@ -249,7 +311,8 @@ export function workspaceSecrets(root: string, env: Record<string, string | unde
       continue;
     }
     for (const v of secretValues(parsed)) out.add(v);
-    for (const v of Object.values(parsed)) if (/^\S{16,}$/.test(v) && /[a-z]/i.test(v) && /\d/.test(v) && !/^\/|:\/\//.test(v)) out.add(v);
+    for (const v of Object.values(parsed))
+      if (/^\S{16,}$/.test(v) && /[a-z]/i.test(v) && /\d/.test(v) && !/^\/|:\/\//.test(v)) out.add(v);
   }
   return [...out];
 }
@@ -290,10 +353,16 @@ let features: Promise<{ tmpSize: boolean; prlimit: string | null }> | undefined;
  */
 export function sandboxUnavailable(): Promise<string | null> {
   probe ??= (async () => {
-    if (process.platform !== 'linux') return `no OS sandbox is wired for ${process.platform} yet (bubblewrap is Linux only)`;
-    const r = await execa('bwrap', bwrapArgv({ root: os.tmpdir(), home: os.homedir(), masks: [] }, ['true']).slice(1), { reject: false, stdin: 'ignore', timeout: 10_000 });
+    if (process.platform !== 'linux')
+      return `no OS sandbox is wired for ${process.platform} yet (bubblewrap is Linux only)`;
+    const r = await execa(
+      'bwrap',
+      bwrapArgv({ root: os.tmpdir(), home: os.homedir(), masks: [] }, ['true']).slice(1),
+      { reject: false, stdin: 'ignore', timeout: 10_000 },
+    );
     if (r.exitCode === 0) return null;
-    if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(r.shortMessage ?? '')) return 'bubblewrap (bwrap) is not installed';
+    if ((r as { code?: string }).code === 'ENOENT' || /ENOENT/.test(r.shortMessage ?? ''))
+      return 'bubblewrap (bwrap) is not installed';
     return `bubblewrap cannot create a sandbox here: ${(r.stderr || r.shortMessage || '').trim().split('\n')[0]}`;
   })();
   return probe;
@@ -303,14 +372,17 @@ export function sandboxUnavailable(): Promise<string | null> {
 export function sandboxFeatures(): Promise<{ tmpSize: boolean; prlimit: string | null }> {
   features ??= (async () => {
     const help = await execa('bwrap', ['--help'], { reject: false, stdin: 'ignore', timeout: 10_000 });
-    const prlimit = (process.env.PATH ?? '/usr/bin:/bin').split(':').map((d) => path.join(d || '.', 'prlimit')).find((f) => {
-      try {
-        accessSync(f, constants.X_OK);
-        return path.isAbsolute(f);
-      } catch {
-        return false;
-      }
-    });
+    const prlimit = (process.env.PATH ?? '/usr/bin:/bin')
+      .split(':')
+      .map((d) => path.join(d || '.', 'prlimit'))
+      .find((f) => {
+        try {
+          accessSync(f, constants.X_OK);
+          return path.isAbsolute(f);
+        } catch {
+          return false;
+        }
+      });
     return { tmpSize: /--size\b/.test(`${help.stdout}${help.stderr}`), prlimit: prlimit ?? null };
   })();
   return features;
@@ -331,9 +403,18 @@ export interface PreparedCommand {
  * The command as it runs without a sandbox: unchanged argv, but still the allow-listed
  * environment and the secret scrubbing of `policy`.
  */
-export function plainCommand(command: readonly string[], root: string, policy: SandboxPolicy = DEFAULT_SANDBOX_POLICY): PreparedCommand {
+export function plainCommand(
+  command: readonly string[],
+  root: string,
+  policy: SandboxPolicy = DEFAULT_SANDBOX_POLICY,
+): PreparedCommand {
   const secrets = workspaceSecrets(root);
-  return { argv: [...command], env: sandboxEnv(process.env, policy.env), redact: (t) => redactValues(t, secrets), done: async () => undefined };
+  return {
+    argv: [...command],
+    env: sandboxEnv(process.env, policy.env),
+    redact: (t) => redactValues(t, secrets),
+    done: async () => undefined,
+  };
 }
 
 /** Decides, per command, whether and how it is sandboxed; says once when it cannot be. */
@@ -375,18 +456,32 @@ export function createSandbox(
         const layout = sandboxLayout(realpathSync(root), home, { envFiles: policy.envFiles });
         const { processes, memory_mb, tmp_mb } = policy.limits;
         if (f.tmpSize) layout.tmpBytes = tmp_mb * 1024 * 1024;
-        if (f.prlimit) layout.rlimits = { prlimit: f.prlimit, processes, dataBytes: memory_mb ? memory_mb * 1024 * 1024 : null };
+        if (f.prlimit)
+          layout.rlimits = {
+            prlimit: f.prlimit,
+            processes,
+            dataBytes: memory_mb ? memory_mb * 1024 * 1024 : null,
+          };
         const argv = bwrapArgv(layout, command);
         const cgroup = createPidsCgroup(processes);
         if (!cgroup) return { ...plain, argv };
-        return { ...plain, argv: ['/bin/sh', '-c', ENTER_CGROUP, 'sh', cgroup.procs, ...argv], done: () => cgroup.remove() };
+        return {
+          ...plain,
+          argv: ['/bin/sh', '-c', ENTER_CGROUP, 'sh', cgroup.procs, ...argv],
+          done: () => cgroup.remove(),
+        };
       }
       if (mode === 'required') {
-        throw new ConfigError(`sandbox is "required" but ${why}`, 'Install bubblewrap (e.g. `apt-get install bubblewrap`), or set "sandbox": "auto" or "off" in claude-exec.config.json.');
+        throw new ConfigError(
+          `sandbox is "required" but ${why}`,
+          'Install bubblewrap (e.g. `apt-get install bubblewrap`), or set "sandbox": "auto" or "off" in claude-exec.config.json.',
+        );
       }
       if (!warned) {
         warned = true;
-        warn(`${why}: the test command runs without a sandbox, with your full rights and network (config "sandbox": "required" refuses that)`);
+        warn(
+          `${why}: the test command runs without a sandbox, with your full rights and network (config "sandbox": "required" refuses that)`,
+        );
       }
       return plain;
     },

@@ -36,9 +36,19 @@ export function stepTools(
 ): StepTools {
   if (tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };
   // run_check exists only in a workspace with checks: a step is never told of a tool it is not sent.
-  const sent = (names: readonly string[]) => (available ? names.filter((n) => available.includes(n)) : [...names]);
-  if (tools === 'write' && phase === 'implementation') return { names: [...sent([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES]), ...mcpNamesFor(mcp, true)], maxTurns: caps.implementation_agent_turns, work: 'code' };
-  return { names: [...sent(READ_TOOL_NAMES), ...mcpNamesFor(mcp, false)], maxTurns: caps.agent_turns, work: 'answer' };
+  const sent = (names: readonly string[]) =>
+    available ? names.filter((n) => available.includes(n)) : [...names];
+  if (tools === 'write' && phase === 'implementation')
+    return {
+      names: [...sent([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES]), ...mcpNamesFor(mcp, true)],
+      maxTurns: caps.implementation_agent_turns,
+      work: 'code',
+    };
+  return {
+    names: [...sent(READ_TOOL_NAMES), ...mcpNamesFor(mcp, false)],
+    maxTurns: caps.agent_turns,
+    work: 'answer',
+  };
 }
 
 /**
@@ -46,7 +56,11 @@ export function stepTools(
  * workspace tools (none for a prompt without tools, or when the result is forced on the first call)
  * in the order of `all`, then `result`.
  */
-export function offeredToolNames(step: { enabled: readonly string[]; maxTurns: number; result: string }, all: readonly string[]): string[] {
-  const workspace = step.maxTurns === 0 ? [] : all.filter((n) => step.enabled.includes(n) && n !== step.result);
+export function offeredToolNames(
+  step: { enabled: readonly string[]; maxTurns: number; result: string },
+  all: readonly string[],
+): string[] {
+  const workspace =
+    step.maxTurns === 0 ? [] : all.filter((n) => step.enabled.includes(n) && n !== step.result);
   return [...workspace, step.result];
 }

@@ -25,7 +25,19 @@ export interface DetectedTestCommand {
 }
 
 /** Root files whose text detection needs (others only count by name). */
-export const PROBED_FILES = ['package.json', 'pyproject.toml', 'pytest.ini', 'tox.ini', 'setup.cfg', 'Makefile', 'makefile', 'GNUmakefile', 'composer.json', 'Gemfile', 'Rakefile'] as const;
+export const PROBED_FILES = [
+  'package.json',
+  'pyproject.toml',
+  'pytest.ini',
+  'tox.ini',
+  'setup.cfg',
+  'Makefile',
+  'makefile',
+  'GNUmakefile',
+  'composer.json',
+  'Gemfile',
+  'Rakefile',
+] as const;
 
 /** npm init's placeholder: `echo "Error: no test specified" && exit 1` (it can never pass). */
 export function isPlaceholderScript(script: string): boolean {
@@ -45,9 +57,21 @@ function packageTest(p: WorkspaceProbe): DetectedTestCommand | null {
   if (typeof script !== 'string' || !script.trim() || isPlaceholderScript(script)) return null;
   const has = (n: string) => p.names.includes(n);
   const manager = typeof pkg.packageManager === 'string' ? pkg.packageManager.split('@')[0] : '';
-  if (has('pnpm-lock.yaml') || manager === 'pnpm') return { argv: ['pnpm', 'test'], source: `package.json scripts.test (${has('pnpm-lock.yaml') ? 'pnpm-lock.yaml' : 'packageManager pnpm'})` };
-  if (has('yarn.lock') || manager === 'yarn') return { argv: ['yarn', 'test'], source: `package.json scripts.test (${has('yarn.lock') ? 'yarn.lock' : 'packageManager yarn'})` };
-  if (has('bun.lockb') || has('bun.lock') || manager === 'bun') return { argv: ['bun', 'run', 'test'], source: `package.json scripts.test (${has('bun.lock') ? 'bun.lock' : has('bun.lockb') ? 'bun.lockb' : 'packageManager bun'})` };
+  if (has('pnpm-lock.yaml') || manager === 'pnpm')
+    return {
+      argv: ['pnpm', 'test'],
+      source: `package.json scripts.test (${has('pnpm-lock.yaml') ? 'pnpm-lock.yaml' : 'packageManager pnpm'})`,
+    };
+  if (has('yarn.lock') || manager === 'yarn')
+    return {
+      argv: ['yarn', 'test'],
+      source: `package.json scripts.test (${has('yarn.lock') ? 'yarn.lock' : 'packageManager yarn'})`,
+    };
+  if (has('bun.lockb') || has('bun.lock') || manager === 'bun')
+    return {
+      argv: ['bun', 'run', 'test'],
+      source: `package.json scripts.test (${has('bun.lock') ? 'bun.lock' : has('bun.lockb') ? 'bun.lockb' : 'packageManager bun'})`,
+    };
   return { argv: ['npm', 'test'], source: 'package.json scripts.test' };
 }
 
@@ -56,9 +80,15 @@ function pytest(p: WorkspaceProbe): DetectedTestCommand | null {
   const python = p.names.includes('.venv') ? '.venv/bin/python' : 'python3';
   const argv = [python, '-m', 'pytest'];
   if (f['pytest.ini'] !== undefined) return { argv, source: 'pytest.ini' };
-  if (f['pyproject.toml'] !== undefined && /\[tool\.pytest(\.ini_options)?\]|\bpytest\b/.test(f['pyproject.toml'])) return { argv, source: 'pyproject.toml' };
-  if (f['tox.ini'] !== undefined && /^\[(pytest|tool:pytest)\]/m.test(f['tox.ini'])) return { argv, source: 'tox.ini [pytest]' };
-  if (f['setup.cfg'] !== undefined && /^\[tool:pytest\]/m.test(f['setup.cfg'])) return { argv, source: 'setup.cfg [tool:pytest]' };
+  if (
+    f['pyproject.toml'] !== undefined &&
+    /\[tool\.pytest(\.ini_options)?\]|\bpytest\b/.test(f['pyproject.toml'])
+  )
+    return { argv, source: 'pyproject.toml' };
+  if (f['tox.ini'] !== undefined && /^\[(pytest|tool:pytest)\]/m.test(f['tox.ini']))
+    return { argv, source: 'tox.ini [pytest]' };
+  if (f['setup.cfg'] !== undefined && /^\[tool:pytest\]/m.test(f['setup.cfg']))
+    return { argv, source: 'setup.cfg [tool:pytest]' };
   if (p.names.includes('conftest.py')) return { argv, source: 'conftest.py' };
   return null;
 }
@@ -66,7 +96,8 @@ function pytest(p: WorkspaceProbe): DetectedTestCommand | null {
 function makeTarget(p: WorkspaceProbe): DetectedTestCommand | null {
   for (const name of ['GNUmakefile', 'Makefile', 'makefile']) {
     const text = p.files[name];
-    if (text !== undefined && /^test\s*:/m.test(text)) return { argv: ['make', 'test'], source: `${name} target test` };
+    if (text !== undefined && /^test\s*:/m.test(text))
+      return { argv: ['make', 'test'], source: `${name} target test` };
   }
   return null;
 }
@@ -76,13 +107,17 @@ function composer(p: WorkspaceProbe): DetectedTestCommand | null {
   if (text !== undefined) {
     try {
       const json = JSON.parse(text) as { scripts?: Record<string, unknown> };
-      if (json.scripts?.test !== undefined) return { argv: ['composer', 'test'], source: 'composer.json scripts.test' };
+      if (json.scripts?.test !== undefined)
+        return { argv: ['composer', 'test'], source: 'composer.json scripts.test' };
     } catch {
       // An unreadable composer.json decides nothing.
     }
   }
   if (p.names.includes('phpunit.xml') || p.names.includes('phpunit.xml.dist')) {
-    return { argv: ['vendor/bin/phpunit'], source: p.names.includes('phpunit.xml') ? 'phpunit.xml' : 'phpunit.xml.dist' };
+    return {
+      argv: ['vendor/bin/phpunit'],
+      source: p.names.includes('phpunit.xml') ? 'phpunit.xml' : 'phpunit.xml.dist',
+    };
   }
   return null;
 }
@@ -90,8 +125,10 @@ function composer(p: WorkspaceProbe): DetectedTestCommand | null {
 function ruby(p: WorkspaceProbe): DetectedTestCommand | null {
   const gemfile = p.files['Gemfile'];
   if (gemfile === undefined) return null;
-  if (p.names.includes('.rspec') || p.names.includes('spec') || /['"]rspec(-rails)?['"]/.test(gemfile)) return { argv: ['bundle', 'exec', 'rspec'], source: 'Gemfile (rspec)' };
-  if (p.files['Rakefile'] !== undefined) return { argv: ['bundle', 'exec', 'rake', 'test'], source: 'Gemfile and Rakefile' };
+  if (p.names.includes('.rspec') || p.names.includes('spec') || /['"]rspec(-rails)?['"]/.test(gemfile))
+    return { argv: ['bundle', 'exec', 'rspec'], source: 'Gemfile (rspec)' };
+  if (p.files['Rakefile'] !== undefined)
+    return { argv: ['bundle', 'exec', 'rake', 'test'], source: 'Gemfile and Rakefile' };
   return null;
 }
 
@@ -131,7 +168,8 @@ export function detectTestCommand(p: WorkspaceProbe): DetectedTestCommand | null
  */
 export function proposeTestCommand(p: WorkspaceProbe): string {
   if (p.files['package.json'] !== undefined) return 'node --test';
-  if (p.names.some((n) => n.endsWith('.py')) || p.files['pyproject.toml'] !== undefined) return 'python3 -m pytest';
+  if (p.names.some((n) => n.endsWith('.py')) || p.files['pyproject.toml'] !== undefined)
+    return 'python3 -m pytest';
   return 'make test';
 }
 
@@ -157,7 +195,8 @@ export function probeWorkspace(root: string, extra: readonly string[] = []): Wor
   for (const name of [...PROBED_FILES, ...extra]) {
     const file = path.join(root, name);
     try {
-      if (existsSync(file) && statSync(file).isFile() && statSync(file).size <= 256 * 1024) files[name] = readFileSync(file, 'utf8');
+      if (existsSync(file) && statSync(file).isFile() && statSync(file).size <= 256 * 1024)
+        files[name] = readFileSync(file, 'utf8');
     } catch {
       // An unreadable file decides nothing.
     }

@@ -62,16 +62,33 @@ function lastLines(text: string, max: number): string {
  * last lines that fit.
  */
 export function failureDigest(input: DigestInput, maxBytes = DIGEST_BYTES): string {
-  const summary = input.summary ? `Summary: ${input.summary}` : 'Summary: not recognised (no known test runner summary in the output)';
+  const summary = input.summary
+    ? `Summary: ${input.summary}`
+    : 'Summary: not recognised (no known test runner summary in the output)';
   if (!input.failures.length) {
     const head = `${summary}\nNo failure could be read from the output; its last lines:\n`;
     return head + lastBytes(input.output.trimEnd(), Math.max(0, maxBytes - bytes(head)));
   }
   const named = new Set(input.failures.map((f) => f.name));
-  const others = input.failing.filter((n) => !named.has(n) && ![...named].some((m) => m.endsWith(n) || n.endsWith(m)));
-  const also = others.length ? `Also failing: ${others.slice(0, 10).join('; ')}${others.length > 10 ? ` … (+${others.length - 10})` : ''}` : '';
+  const others = input.failing.filter(
+    (n) => !named.has(n) && ![...named].some((m) => m.endsWith(n) || n.endsWith(m)),
+  );
+  const also = others.length
+    ? `Also failing: ${others.slice(0, 10).join('; ')}${others.length > 10 ? ` … (+${others.length - 10})` : ''}`
+    : '';
   const tailOf = (left: TestFailure[]) =>
-    [also, left.length ? `${left.length} more failure(s) left out for the ${maxBytes}-byte budget: ${left.map((f) => f.name).slice(0, 10).join('; ')}${left.length > 10 ? ' …' : ''}` : '', summary].filter(Boolean).join('\n');
+    [
+      also,
+      left.length
+        ? `${left.length} more failure(s) left out for the ${maxBytes}-byte budget: ${left
+            .map((f) => f.name)
+            .slice(0, 10)
+            .join('; ')}${left.length > 10 ? ' …' : ''}`
+        : '',
+      summary,
+    ]
+      .filter(Boolean)
+      .join('\n');
   const kept: string[] = [];
   for (let i = 0; i < input.failures.length; i++) {
     const b = block(input.failures[i]!);
@@ -109,7 +126,11 @@ export interface RecordedRun {
  * `output` (the readable output) stands in when no failure was read (default: the run's tail).
  */
 export function runDigest(t: RecordedRun, output: string = t.output_tail, maxBytes = DIGEST_BYTES): string {
-  const summary = t.counts ? countsText({ ...t.counts, broken: t.broken.length }) : t.timed_out ? 'timed out' : null;
+  const summary = t.counts
+    ? countsText({ ...t.counts, broken: t.broken.length })
+    : t.timed_out
+      ? 'timed out'
+      : null;
   return failureDigest({ failures: t.failures, failing: t.failing, summary, output }, maxBytes);
 }
 
@@ -127,7 +148,10 @@ export function presentTestOutput(output: string, maxBytes: number): string {
   const report = parseTestOutput(output);
   if (!report || !report.failures.length) return lastBytes(readable, maxBytes);
   const summary = countsText({ ...report, broken: report.broken.length });
-  const digest = failureDigest({ failures: report.failures, failing: report.failing, summary, output: readable }, Math.min(DIGEST_BYTES, Math.floor(maxBytes / 2)));
+  const digest = failureDigest(
+    { failures: report.failures, failing: report.failing, summary, output: readable },
+    Math.min(DIGEST_BYTES, Math.floor(maxBytes / 2)),
+  );
   const head = `${digest}\n\nThe output's last lines:\n`;
   return head + lastLines(readable.trimEnd(), Math.max(0, Math.min(TOOL_TAIL_BYTES, maxBytes - bytes(head))));
 }

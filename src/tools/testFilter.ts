@@ -24,8 +24,18 @@ export function isFileFilter(filter: string): boolean {
   return filter.includes('/') || /\.[A-Za-z]{1,5}$/.test(filter);
 }
 
-const PACKAGE_MANAGER_TEST = [['npm', 'test'], ['npm', 'run', 'test'], ['npm', 't'], ['pnpm', 'test'], ['pnpm', 'run', 'test'], ['yarn', 'test'], ['yarn', 'run', 'test'], ['bun', 'run', 'test']];
-const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+const PACKAGE_MANAGER_TEST = [
+  ['npm', 'test'],
+  ['npm', 'run', 'test'],
+  ['npm', 't'],
+  ['pnpm', 'test'],
+  ['pnpm', 'run', 'test'],
+  ['yarn', 'test'],
+  ['yarn', 'run', 'test'],
+  ['bun', 'run', 'test'],
+];
+const same = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * Pure: the runner argv behind a package.json test script, or null when it cannot be run
@@ -34,12 +44,17 @@ const same = (a: readonly string[], b: readonly string[]) => a.length === b.leng
  * runner give null. `jest` → `node_modules/.bin/jest`; `node …` stays `node`.
  */
 export function scriptRunner(script: string): string[] | null {
-  const last = script.split(/&&|;|\|\|/).at(-1)?.trim() ?? '';
+  const last =
+    script
+      .split(/&&|;|\|\|/)
+      .at(-1)
+      ?.trim() ?? '';
   if (!last || /[|<>$`'"*(){}]|^\w+=/.test(last)) return null;
   const words = last.split(/\s+/);
   const [cmd] = words;
   if (cmd === 'node') return words.includes('--test') ? words : null;
-  if (cmd === 'npx' && words[1] && RUNNERS.has(words[1])) return [`node_modules/.bin/${words[1]}`, ...words.slice(2)];
+  if (cmd === 'npx' && words[1] && RUNNERS.has(words[1]))
+    return [`node_modules/.bin/${words[1]}`, ...words.slice(2)];
   if (cmd && RUNNERS.has(cmd)) return [`node_modules/.bin/${cmd}`, ...words.slice(1)];
   return null;
 }
@@ -51,7 +66,8 @@ export function runnerOf(argv: readonly string[]): string | null {
   const bin = path.posix.basename(argv[0] ?? '');
   if (RUNNERS.has(bin)) return bin;
   if (bin === 'node' && argv.includes('--test')) return 'node:test';
-  if (bin === 'pytest' || (/^python[\d.]*$/.test(bin) && argv[1] === '-m' && argv[2] === 'pytest')) return 'pytest';
+  if (bin === 'pytest' || (/^python[\d.]*$/.test(bin) && argv[1] === '-m' && argv[2] === 'pytest'))
+    return 'pytest';
   if (bin === 'go' && argv[1] === 'test') return 'go';
   if (bin === 'cargo' && argv[1] === 'test') return 'cargo';
   return null;
@@ -59,7 +75,9 @@ export function runnerOf(argv: readonly string[]): string | null {
 
 /** Positional arguments of a node --test / mocha / jest / vitest command that select files (dropped when a file is given). */
 function withoutPaths(args: readonly string[]): string[] {
-  return args.filter((a) => a.startsWith('-') || !(a.includes('/') || a.includes('*') || /\.[cm]?[jt]sx?$/.test(a)));
+  return args.filter(
+    (a) => a.startsWith('-') || !(a.includes('/') || a.includes('*') || /\.[cm]?[jt]sx?$/.test(a)),
+  );
 }
 
 /**
@@ -67,7 +85,11 @@ function withoutPaths(args: readonly string[]): string[] {
  * the path guard). `testScript`: package.json's `scripts.test`, read when `command` is a package
  * manager's test. Returns `{argv, narrowed}`; `narrowed` false when the filter was only appended.
  */
-export function narrowTestCommand(command: readonly string[], filter: string, testScript?: string): { argv: string[]; narrowed: boolean } {
+export function narrowTestCommand(
+  command: readonly string[],
+  filter: string,
+  testScript?: string,
+): { argv: string[]; narrowed: boolean } {
   let argv = [...command];
   if (PACKAGE_MANAGER_TEST.some((p) => same(p, command)) && testScript !== undefined) {
     const runner = scriptRunner(testScript);
@@ -77,26 +99,49 @@ export function narrowTestCommand(command: readonly string[], filter: string, te
   const [bin, ...args] = argv;
   switch (runnerOf(argv)) {
     case 'jest':
-      return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '-t', filter], narrowed: true };
+      return {
+        argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '-t', filter],
+        narrowed: true,
+      };
     case 'vitest': {
       const rest = args[0] === 'run' ? args.slice(1) : args.filter((a) => a !== 'watch');
-      return { argv: file ? [bin!, 'run', ...withoutPaths(rest), filter] : [bin!, 'run', ...rest, '-t', filter], narrowed: true };
+      return {
+        argv: file ? [bin!, 'run', ...withoutPaths(rest), filter] : [bin!, 'run', ...rest, '-t', filter],
+        narrowed: true,
+      };
     }
     case 'mocha':
-      return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '--grep', filter], narrowed: true };
+      return {
+        argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, ...args, '--grep', filter],
+        narrowed: true,
+      };
     case 'node:test':
       // node reads its own options only before the first file argument.
-      return { argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, `--test-name-pattern=${filter}`, ...args], narrowed: true };
-    case 'pytest':
-    {
+      return {
+        argv: file ? [bin!, ...withoutPaths(args), filter] : [bin!, `--test-name-pattern=${filter}`, ...args],
+        narrowed: true,
+      };
+    case 'pytest': {
       const head = path.posix.basename(bin!) === 'pytest' ? 1 : 3;
-      return { argv: file ? [...argv.filter((a, i) => i < head || a.startsWith('-')), filter] : [...argv, '-k', filter], narrowed: true };
+      return {
+        argv: file
+          ? [...argv.filter((a, i) => i < head || a.startsWith('-')), filter]
+          : [...argv, '-k', filter],
+        narrowed: true,
+      };
     }
     case 'go': {
       const flags = args.slice(1).filter((a) => a.startsWith('-'));
-      if (!file) return { argv: [bin!, 'test', ...flags, '-run', filter, ...args.slice(1).filter((a) => !a.startsWith('-'))], narrowed: true };
+      if (!file)
+        return {
+          argv: [bin!, 'test', ...flags, '-run', filter, ...args.slice(1).filter((a) => !a.startsWith('-'))],
+          narrowed: true,
+        };
       const dir = filter.endsWith('.go') ? path.posix.dirname(filter) : filter.replace(/\/+$/, '');
-      return { argv: [bin!, 'test', ...flags, dir === '.' ? '.' : `./${dir.replace(/^\.\//, '')}`], narrowed: true };
+      return {
+        argv: [bin!, 'test', ...flags, dir === '.' ? '.' : `./${dir.replace(/^\.\//, '')}`],
+        narrowed: true,
+      };
     }
     case 'cargo': {
       const m = /^tests\/([\w-]+)\.rs$/.exec(filter.replace(/^\.\//, ''));

@@ -16,7 +16,9 @@ export type { Runner, TestFailure, TestReport } from './testReportTypes.js';
  * Pure: `1 failed, 2 passed, 1 skipped, 1 did not build (node:test)` for a run's counts (passed
  * and skipped left out when unknown or 0 skipped; units that did not build when there are any).
  */
-export function countsText(c: { runner: string; broken?: number } & Pick<TestReport, 'passed' | 'failed' | 'skipped'>): string {
+export function countsText(
+  c: { runner: string; broken?: number } & Pick<TestReport, 'passed' | 'failed' | 'skipped'>,
+): string {
   const broken = c.broken ? `, ${c.broken} did not build` : '';
   return `${c.failed} failed${c.passed !== null ? `, ${c.passed} passed` : ''}${c.skipped ? `, ${c.skipped} skipped` : ''}${broken} (${c.runner})`;
 }

@@ -7,7 +7,14 @@
  * -json, the `--- PASS` lines with -v; plain output gives none (its `ok pkg` lines count
  * packages, not tests), so `passed` is null there.
  */
-import { firstLocation, messageOf, orderFailures, uniq, type TestFailure, type TestReport } from './testReportTypes.js';
+import {
+  firstLocation,
+  messageOf,
+  orderFailures,
+  uniq,
+  type TestFailure,
+  type TestReport,
+} from './testReportTypes.js';
 
 interface GoEvent {
   Action: string;
@@ -54,7 +61,8 @@ function buildBlocks(lines: string[]): Map<string, string[]> {
     const h = /^# (\S+)/.exec(lines[i]!);
     if (!h) continue;
     const body: string[] = [];
-    for (let j = i + 1; j < lines.length && !/^(FAIL|ok\s|\?\s|# |--- |=== |PASS$|\{)/.test(lines[j]!); j++) body.push(lines[j]!);
+    for (let j = i + 1; j < lines.length && !/^(FAIL|ok\s|\?\s|# |--- |=== |PASS$|\{)/.test(lines[j]!); j++)
+      body.push(lines[j]!);
     blocks.set(h[1]!, [...(blocks.get(h[1]!) ?? []), ...body]);
   }
   return blocks;
@@ -69,9 +77,11 @@ function brokenPackages(lines: string[], failedBuilds: Map<string, string[]>): T
   }
   for (const pkg of failedBuilds.keys()) if (!names.has(pkg)) names.set(pkg, 'build');
   const claimed = new Set([...names.keys()].filter((p) => blocks.has(p)));
-  const unclaimed = [...blocks.entries()].filter(([p]) => !claimed.has(p)).flatMap(([p, b]) => [`# ${p}`, ...b]);
+  const unclaimed = [...blocks.entries()]
+    .filter(([p]) => !claimed.has(p))
+    .flatMap(([p, b]) => [`# ${p}`, ...b]);
   return [...names.entries()].map(([pkg, what]) => {
-    const reason = failedBuilds.get(pkg)?.length ? failedBuilds.get(pkg)! : blocks.get(pkg) ?? unclaimed;
+    const reason = failedBuilds.get(pkg)?.length ? failedBuilds.get(pkg)! : (blocks.get(pkg) ?? unclaimed);
     const message = messageOf(reason) || `${what} failed`;
     return { kind: 'build', name: pkg, message, location: firstLocation(message) };
   });
@@ -88,7 +98,8 @@ function failMessage(lines: string[], i: number, name: string): string[] {
   }
   if (after.length) return after;
   const before: string[] = [];
-  for (let j = i - 1; j >= 0 && !lines[j]!.includes(`=== RUN   ${name}`); j--) if (!NOISE.test(lines[j]!) && lines[j]!.trim()) before.unshift(lines[j]!);
+  for (let j = i - 1; j >= 0 && !lines[j]!.includes(`=== RUN   ${name}`); j--)
+    if (!NOISE.test(lines[j]!) && lines[j]!.trim()) before.unshift(lines[j]!);
   return before.slice(-20);
 }
 
@@ -103,19 +114,36 @@ function fromEvents(events: GoEvent[], text: string): TestReport {
   const failedBuilds = new Map<string, string[]>();
   const buildOutput = new Map<string, string[]>();
   for (const e of events) {
-    if (e.Action === 'build-output' && e.ImportPath) buildOutput.set(e.ImportPath, [...(buildOutput.get(e.ImportPath) ?? []), ...(e.Output ?? '').split('\n').filter(Boolean)]);
-    if (e.Action === 'fail' && !e.Test && e.Package && e.FailedBuild) failedBuilds.set(e.Package, (buildOutput.get(e.FailedBuild) ?? []).filter((l) => !l.startsWith('# ')));
+    if (e.Action === 'build-output' && e.ImportPath)
+      buildOutput.set(e.ImportPath, [
+        ...(buildOutput.get(e.ImportPath) ?? []),
+        ...(e.Output ?? '').split('\n').filter(Boolean),
+      ]);
+    if (e.Action === 'fail' && !e.Test && e.Package && e.FailedBuild)
+      failedBuilds.set(
+        e.Package,
+        (buildOutput.get(e.FailedBuild) ?? []).filter((l) => !l.startsWith('# ')),
+      );
     if (!e.Test) continue;
     const key = `${e.Package ?? ''}\0${e.Test}`;
     if (e.Action === 'pass' || e.Action === 'fail' || e.Action === 'skip') outcome.set(key, e.Action);
-    if (e.Action === 'output' && e.Output && !NOISE.test(e.Output)) output.set(key, [...(output.get(key) ?? []), e.Output.replace(/\n$/, '')]);
+    if (e.Action === 'output' && e.Output && !NOISE.test(e.Output))
+      output.set(key, [...(output.get(key) ?? []), e.Output.replace(/\n$/, '')]);
   }
   const of = (a: string) => [...outcome.entries()].filter(([, v]) => v === a).map(([k]) => k);
   const failedKeys = of('fail');
   const tests = failedKeys.map((k) => testFailure(k.split('\0')[1]!, output.get(k) ?? []));
   const broken = brokenPackages(text.split('\n'), failedBuilds);
   const failing = uniq(failedKeys.map((k) => k.split('\0')[1]!));
-  return { runner: 'go test', passed: of('pass').length, failed: failing.length, skipped: of('skip').length, failing, broken: uniq(broken.map((b) => b.name)), failures: orderFailures([...broken, ...tests]) };
+  return {
+    runner: 'go test',
+    passed: of('pass').length,
+    failed: failing.length,
+    skipped: of('skip').length,
+    failing,
+    broken: uniq(broken.map((b) => b.name)),
+    failures: orderFailures([...broken, ...tests]),
+  };
 }
 
 /** Pure: the report of `go test` output (plain or -json), or null when it is not go test's. */
@@ -139,8 +167,24 @@ export function goTest(t: string): TestReport | null {
     const message = messageOf(errors);
     const location = firstLocation(message);
     const dir = location ? location.split('/').slice(0, -1).join('/') || '.' : '.';
-    return { runner: 'go test', passed: null, failed: 0, skipped: null, failing: [], broken: [dir], failures: [{ kind: 'build', name: dir, message, location }] };
+    return {
+      runner: 'go test',
+      passed: null,
+      failed: 0,
+      skipped: null,
+      failing: [],
+      broken: [dir],
+      failures: [{ kind: 'build', name: dir, message, location }],
+    };
   }
   const failing = uniq(fails.map((f) => f.name));
-  return { runner: 'go test', passed: passes ? passes : null, failed: failing.length, skipped: skips ? skips : null, failing, broken: uniq(broken.map((b) => b.name)), failures: orderFailures([...broken, ...fails]) };
+  return {
+    runner: 'go test',
+    passed: passes ? passes : null,
+    failed: failing.length,
+    skipped: skips ? skips : null,
+    failing,
+    broken: uniq(broken.map((b) => b.name)),
+    failures: orderFailures([...broken, ...fails]),
+  };
 }

@@ -4,7 +4,16 @@
  * suite or file that fails to load (jest "Test suite failed to run", vitest "Failed Suites",
  * a node:test file that throws at load, mocha "Exception during run") is a `build` failure.
  */
-import { firstLocation, lastMatch, messageOf, num, orderFailures, uniq, type TestFailure, type TestReport } from './testReportTypes.js';
+import {
+  firstLocation,
+  lastMatch,
+  messageOf,
+  num,
+  orderFailures,
+  uniq,
+  type TestFailure,
+  type TestReport,
+} from './testReportTypes.js';
 
 const CODE_FRAME = /^\s*(>?\s*\d+\s*\||\|\s|[│╭╰─┬]|\d+\s*│)/;
 const STACK = /^\s*(at |❯ )/;
@@ -38,7 +47,8 @@ function nodeTapFailures(t: string): TestFailure[] {
     if (loadError) {
       // The file's own error is printed as `# ` diagnostics just before its `# Subtest:` line.
       const diag: string[] = [];
-      for (let j = i - 2; j >= 0 && /^#(?! Subtest:)/.test(lines[j]!); j--) diag.unshift(lines[j]!.replace(/^# ?/, ''));
+      for (let j = i - 2; j >= 0 && /^#(?! Subtest:)/.test(lines[j]!); j--)
+        diag.unshift(lines[j]!.replace(/^# ?/, ''));
       const errors = diag.filter((d) => /Error\b/.test(d) && !STACK.test(d));
       if (errors.length) message = messageOf(errors);
       const at = firstLocation(diag.join('\n'));
@@ -57,14 +67,21 @@ function nodeSpecFailures(t: string): TestFailure[] {
   if (start < 0) return [];
   const body = t.slice(0, start).split('\n');
   const out: TestFailure[] = [];
-  for (const block of t.slice(start).split(/\n(?=test at )/).slice(1)) {
+  for (const block of t
+    .slice(start)
+    .split(/\n(?=test at )/)
+    .slice(1)) {
     const lines = block.split('\n');
     const where = /^test at (\S+)/.exec(lines[0]!)?.[1] ?? null;
     const name = /^\s*✖ (.+?)(?: \([\d.]+m?s\))?$/.exec(lines[1] ?? '')?.[1];
     if (!name) continue;
     const rest = lines.slice(2);
     const stackAt = rest.findIndex((l) => STACK.test(l));
-    let message = messageOf((stackAt >= 0 ? rest.slice(0, stackAt) : rest).filter((l) => !/^\s*[{}]|^\s+\w+: .*,?$/.test(l) || /Error/.test(l)));
+    let message = messageOf(
+      (stackAt >= 0 ? rest.slice(0, stackAt) : rest).filter(
+        (l) => !/^\s*[{}]|^\s+\w+: .*,?$/.test(l) || /Error/.test(l),
+      ),
+    );
     const loadError = isFile(name) && /^'test failed'$/.test(message);
     let location = firstLocation(rest.slice(stackAt >= 0 ? stackAt : 0).join('\n')) ?? where;
     if (loadError) {
@@ -91,10 +108,20 @@ export function nodeTest(t: string): TestReport | null {
   const failures = orderFailures([...nodeTapFailures(t), ...nodeSpecFailures(t)]);
   const broken = uniq(failures.filter((f) => f.kind === 'build').map((f) => f.name));
   const tap = [...t.matchAll(/^\s*not ok \d+ - (.+?)(?: # .*)?$/gm)].map((m) => m[1]!);
-  const spec = [...t.matchAll(/^\s*✖ (.+?)(?: \([\d.]+m?s\))?$/gm)].map((m) => m[1]!).filter((n) => n !== 'failing tests:');
+  const spec = [...t.matchAll(/^\s*✖ (.+?)(?: \([\d.]+m?s\))?$/gm)]
+    .map((m) => m[1]!)
+    .filter((n) => n !== 'failing tests:');
   // A failing suite is reported as well as its failing tests; the innermost names are the tests.
   const failing = uniq([...tap, ...spec]).filter((n) => !broken.includes(n));
-  return { runner: 'node:test', passed: Number(pass[1]), failed: Number(fail[1]) - broken.length, skipped, failing, broken, failures };
+  return {
+    runner: 'node:test',
+    passed: Number(pass[1]),
+    failed: Number(fail[1]) - broken.length,
+    skipped,
+    failing,
+    broken,
+    failures,
+  };
 }
 
 /** vitest's blocks: ` FAIL  file > test` (a test) or ` FAIL  file [ file ]` (a suite that did not load), each up to a `⎯` rule. */
@@ -108,8 +135,12 @@ function vitestFailures(t: string): TestFailure[] {
     for (let j = i + 1; j < lines.length && !/^⎯|^ FAIL\s/.test(lines[j]!); j++) block.push(lines[j]!);
     const suite = /^(.+?) \[ (.+?) \]$/.exec(m[1]!);
     const file = /^\s*File: (\S+)/m.exec(block.join('\n'))?.[1];
-    const location = locate(block) ?? (file ? firstLocation(file) ?? file : null);
-    const message = messageOf(keep(block).filter((l) => !/^\s*(Plugin|File): /.test(l)).slice(0, 14));
+    const location = locate(block) ?? (file ? (firstLocation(file) ?? file) : null);
+    const message = messageOf(
+      keep(block)
+        .filter((l) => !/^\s*(Plugin|File): /.test(l))
+        .slice(0, 14),
+    );
     out.push({ kind: suite ? 'build' : 'test', name: suite ? suite[1]! : m[1]!, message, location });
   });
   return out;
@@ -126,12 +157,18 @@ function jestFailures(t: string): TestFailure[] {
     const m = /^\s*● (.+?)$/.exec(l);
     if (!m) return;
     let block: string[] = [];
-    for (let j = i + 1; j < lines.length && !/^\s*● |^(PASS|FAIL) |^Test Suites:/.test(lines[j]!); j++) block.push(lines[j]!);
+    for (let j = i + 1; j < lines.length && !/^\s*● |^(PASS|FAIL) |^Test Suites:/.test(lines[j]!); j++)
+      block.push(lines[j]!);
     const suite = m[1]!.startsWith('Test suite failed to run');
     const details = block.findIndex((b) => /^\s*Details:\s*$/.test(b));
     const location = locate(block);
     if (details >= 0) block = [block.find((b) => b.trim())!, ...block.slice(details + 1)];
-    out.push({ kind: suite ? 'build' : 'test', name: suite ? file : m[1]!, message: messageOf(keep(block).slice(0, 14)), location: suite ? firstLocation(block.join('\n')) ?? location ?? file : location });
+    out.push({
+      kind: suite ? 'build' : 'test',
+      name: suite ? file : m[1]!,
+      message: messageOf(keep(block).slice(0, 14)),
+      location: suite ? (firstLocation(block.join('\n')) ?? location ?? file) : location,
+    });
   });
   return out;
 }
@@ -143,16 +180,36 @@ export function jestOrVitest(t: string): TestReport | null {
     const part = (k: string) => num(new RegExp(`(\\d+) ${k}`).exec(vitest?.[1] ?? '')?.[1]);
     const failures = orderFailures(vitestFailures(t));
     const broken = uniq(failures.filter((f) => f.kind === 'build').map((f) => f.name));
-    const failing = [...t.matchAll(/^\s*(?:FAIL|×|✗)\s+(.+?)(?:\s+\d+m?s)?$/gm)].map((m) => m[1]!).filter((n) => !/ \[ .+ \]$/.test(n));
-    return { runner: 'vitest', passed: part('passed'), failed: part('failed'), skipped: part('skipped') + part('todo'), failing: uniq(failing), broken, failures };
+    const failing = [...t.matchAll(/^\s*(?:FAIL|×|✗)\s+(.+?)(?:\s+\d+m?s)?$/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => !/ \[ .+ \]$/.test(n));
+    return {
+      runner: 'vitest',
+      passed: part('passed'),
+      failed: part('failed'),
+      skipped: part('skipped') + part('todo'),
+      failing: uniq(failing),
+      broken,
+      failures,
+    };
   }
   const jest = lastMatch(t, /^Tests:\s+(.+?),?\s*(\d+) total\s*$/m);
   const suites = lastMatch(t, /^Test Suites:\s+(.+?),?\s*(\d+) total\s*$/m);
   if (jest || suites) {
     const part = (k: string) => num(new RegExp(`(\\d+) ${k}`).exec(jest?.[1] ?? '')?.[1]);
     const failures = orderFailures(jestFailures(t));
-    const failing = [...t.matchAll(/^\s*● (.+?)$/gm)].map((m) => m[1]!).filter((n) => !n.startsWith('Test suite failed'));
-    return { runner: 'jest', passed: part('passed'), failed: part('failed'), skipped: part('skipped') + part('todo'), failing: uniq(failing), broken: uniq(failures.filter((f) => f.kind === 'build').map((f) => f.name)), failures };
+    const failing = [...t.matchAll(/^\s*● (.+?)$/gm)]
+      .map((m) => m[1]!)
+      .filter((n) => !n.startsWith('Test suite failed'));
+    return {
+      runner: 'jest',
+      passed: part('passed'),
+      failed: part('failed'),
+      skipped: part('skipped') + part('todo'),
+      failing: uniq(failing),
+      broken: uniq(failures.filter((f) => f.kind === 'build').map((f) => f.name)),
+      failures,
+    };
   }
   return null;
 }
@@ -162,10 +219,36 @@ export function mocha(t: string): TestReport | null {
   const exception = /^ *Exception during run: (.+)$/m.exec(t);
   if (!passing && exception) {
     const rest = t.slice(exception.index).split('\n');
-    const file = /^- (\S+)/m.exec(t)?.[1] ?? firstLocation(rest.filter((l) => STACK.test(l) && !/node:|mocha/.test(l)).join('\n'))?.replace(/:\d+(:\d+)?$/, '') ?? 'mocha';
-    const location = firstLocation(rest.filter((l) => STACK.test(l) && !/node:|\/mocha\//.test(l)).join('\n'));
-    const failure: TestFailure = { kind: 'build', name: file, message: messageOf([exception[1]!, ...rest.slice(1).filter((l) => !STACK.test(l) && !/^\s*[{}]|^\s+\w+: /.test(l))].slice(0, 8)), location };
-    return { runner: 'mocha', passed: null, failed: 0, skipped: null, failing: [], broken: [file], failures: [failure] };
+    const file =
+      /^- (\S+)/m.exec(t)?.[1] ??
+      firstLocation(rest.filter((l) => STACK.test(l) && !/node:|mocha/.test(l)).join('\n'))?.replace(
+        /:\d+(:\d+)?$/,
+        '',
+      ) ??
+      'mocha';
+    const location = firstLocation(
+      rest.filter((l) => STACK.test(l) && !/node:|\/mocha\//.test(l)).join('\n'),
+    );
+    const failure: TestFailure = {
+      kind: 'build',
+      name: file,
+      message: messageOf(
+        [
+          exception[1]!,
+          ...rest.slice(1).filter((l) => !STACK.test(l) && !/^\s*[{}]|^\s+\w+: /.test(l)),
+        ].slice(0, 8),
+      ),
+      location,
+    };
+    return {
+      runner: 'mocha',
+      passed: null,
+      failed: 0,
+      skipped: null,
+      failing: [],
+      broken: [file],
+      failures: [failure],
+    };
   }
   if (!passing) return null;
   const failing = lastMatch(t, /^\s*(\d+) failing\s*$/m);
@@ -173,13 +256,32 @@ export function mocha(t: string): TestReport | null {
   const after = failing ? t.slice(t.lastIndexOf(failing[0])) : '';
   // "  1) suite\n       title:" — the suite and the test title on the lines after the count.
   const failures: TestFailure[] = [];
-  for (const m of after.matchAll(/^\s*\d+\) (.+?):?\n(?:\s+(?!\d+\))(.+?):\n)?([\s\S]*?)(?=^\s*\d+\) |$(?![\s\S]))/gm)) {
+  for (const m of after.matchAll(
+    /^\s*\d+\) (.+?):?\n(?:\s+(?!\d+\))(.+?):\n)?([\s\S]*?)(?=^\s*\d+\) |$(?![\s\S]))/gm,
+  )) {
     const name = m[2] ? `${m[1]} ${m[2]}` : m[1]!;
     const body = m[3]!.split('\n');
     const stackAt = body.findIndex((l) => STACK.test(l));
-    failures.push({ kind: 'test', name: name.trim(), message: messageOf((stackAt >= 0 ? body.slice(0, stackAt) : body).filter((l) => !/^\s*[+-]( expected| actual|\d)|^\s*[+-]\S*$/.test(l))), location: locate(body) });
+    failures.push({
+      kind: 'test',
+      name: name.trim(),
+      message: messageOf(
+        (stackAt >= 0 ? body.slice(0, stackAt) : body).filter(
+          (l) => !/^\s*[+-]( expected| actual|\d)|^\s*[+-]\S*$/.test(l),
+        ),
+      ),
+      location: locate(body),
+    });
   }
-  return { runner: 'mocha', passed: Number(passing[1]), failed: num(failing?.[1]), skipped: num(pending?.[1]), failing: uniq(failures.map((f) => f.name)), broken: [], failures: orderFailures(failures) };
+  return {
+    runner: 'mocha',
+    passed: Number(passing[1]),
+    failed: num(failing?.[1]),
+    skipped: num(pending?.[1]),
+    failing: uniq(failures.map((f) => f.name)),
+    broken: [],
+    failures: orderFailures(failures),
+  };
 }
 
 /** `tsc` errors (`file(l,c): error TS…` or, with --pretty, `file:l:c - error TS…`): each file with errors did not build. */
@@ -193,6 +295,19 @@ export function tsc(t: string): TestReport | null {
     entry.lines.push(`${file}:${line}:${col} ${e[6]}: ${e[7]}`);
     byFile.set(file, entry);
   }
-  const failures: TestFailure[] = [...byFile.entries()].map(([file, e]) => ({ kind: 'build', name: file, message: messageOf(e.lines), location: e.location }));
-  return { runner: 'tsc', passed: null, failed: 0, skipped: null, failing: [], broken: uniq([...byFile.keys()]), failures: orderFailures(failures) };
+  const failures: TestFailure[] = [...byFile.entries()].map(([file, e]) => ({
+    kind: 'build',
+    name: file,
+    message: messageOf(e.lines),
+    location: e.location,
+  }));
+  return {
+    runner: 'tsc',
+    passed: null,
+    failed: 0,
+    skipped: null,
+    failing: [],
+    broken: uniq([...byFile.keys()]),
+    failures: orderFailures(failures),
+  };
 }

@@ -46,7 +46,8 @@ export const MAX_ITEMS = 50;
 export const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
 
 /** Pure: trimmed, non-empty, deduplicated, at most 50. */
-export const uniq = (xs: string[]): string[] => [...new Set(xs.map((x) => x.trim()).filter(Boolean))].slice(0, MAX_ITEMS);
+export const uniq = (xs: string[]): string[] =>
+  [...new Set(xs.map((x) => x.trim()).filter(Boolean))].slice(0, MAX_ITEMS);
 
 export const num = (s: string | undefined): number => (s === undefined ? 0 : Number(s));
 
@@ -70,7 +71,9 @@ export function messageOf(lines: string[]): string {
 
 /** Pure: the first `path:line[:col]` in `text` outside node_modules and runtime internals, or null. */
 export function firstLocation(text: string): string | null {
-  for (const m of text.matchAll(/(?:file:\/\/)?((?:[A-Za-z]:)?[\w./@+-]*[\w@+-]\.[A-Za-z]{1,4}):(\d+)(?::(\d+))?/g)) {
+  for (const m of text.matchAll(
+    /(?:file:\/\/)?((?:[A-Za-z]:)?[\w./@+-]*[\w@+-]\.[A-Za-z]{1,4}):(\d+)(?::(\d+))?/g,
+  )) {
     const file = m[1]!;
     if (/node_modules|^node:|^internal\//.test(file) || file.startsWith('/rustc/')) continue;
     return `${file}:${m[2]}${m[3] ? `:${m[3]}` : ''}`;

@@ -11,7 +11,10 @@ import { FATAL_FS_CODES, FileSystemError } from '../errors.js';
 export function capHead(text: string, maxBytes: number): { text: string; truncated: boolean } {
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= maxBytes) return { text, truncated: false };
-  let kept = buf.subarray(0, maxBytes).toString('utf8').replace(/\uFFFD+$/, '');
+  let kept = buf
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD+$/, '');
   const lastNewline = kept.lastIndexOf('\n');
   if (lastNewline > 0) kept = kept.slice(0, lastNewline + 1);
   return { text: kept, truncated: true };
@@ -25,7 +28,10 @@ export function capTail(text: string, maxBytes: number): { text: string; truncat
   const buf = Buffer.from(text, 'utf8');
   if (buf.length <= maxBytes) return { text, truncated: false };
   const start = buf.length - maxBytes;
-  let kept = buf.subarray(start).toString('utf8').replace(/^\uFFFD+/, '');
+  let kept = buf
+    .subarray(start)
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
   const firstNewline = kept.indexOf('\n');
   const cutMidLine = buf[start - 1] !== 0x0a;
   if (cutMidLine && firstNewline >= 0 && firstNewline < kept.length - 1) kept = kept.slice(firstNewline + 1);

@@ -10,7 +10,13 @@ import { RE2JS } from 're2js';
 import { checkRelative } from './pathGuard.js';
 
 /** Directory names never descended into. */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', 'dist', 'build', 'coverage']);
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'build',
+  'coverage',
+]);
 
 export interface WalkEntry {
   /** `/`-separated, relative to the root. */
@@ -22,9 +28,28 @@ export interface WalkEntry {
 
 /** Dependency lockfiles: generated, long, and no help to read as code. */
 export const LOCKFILES: ReadonlySet<string> = new Set([
-  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb', 'deno.lock',
-  'Cargo.lock', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'pdm.lock', 'Gemfile.lock', 'composer.lock', 'go.sum',
-  'mix.lock', 'pubspec.lock', 'packages.lock.json', 'flake.lock', 'gradle.lockfile', 'Package.resolved', 'Podfile.lock',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'bun.lockb',
+  'deno.lock',
+  'Cargo.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'uv.lock',
+  'pdm.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'go.sum',
+  'mix.lock',
+  'pubspec.lock',
+  'packages.lock.json',
+  'flake.lock',
+  'gradle.lockfile',
+  'Package.resolved',
+  'Podfile.lock',
 ]);
 
 /** Pure: a dependency lockfile (`package-lock.json`, `go.sum`, …) or a lock file (`*.lock`, e.g. a chain's driver lock)? */
@@ -40,7 +65,12 @@ export function isLockName(name: string): 'lockfile' | 'lock file' | null {
  */
 export class WalkExclusions {
   readonly contextsRel: string | null;
-  readonly left = { contexts: false, lockfiles: [] as string[], locks: [] as string[], large: [] as string[] };
+  readonly left = {
+    contexts: false,
+    lockfiles: [] as string[],
+    locks: [] as string[],
+    large: [] as string[],
+  };
 
   /** `contextsDir`: absolute path of the chain's contexts directory (skipped when inside `realRoot`). */
   constructor(realRoot: string, contextsDir: string | null) {
@@ -68,12 +98,19 @@ export class WalkExclusions {
   /** One line naming what was left out, or '' when nothing was. */
   note(maxBytes: number): string {
     const l = this.left;
-    const list = (xs: string[]) => `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? `, … (+${xs.length - 5})` : ''}`;
+    const list = (xs: string[]) =>
+      `${xs.slice(0, 5).join(', ')}${xs.length > 5 ? `, … (+${xs.length - 5})` : ''}`;
     const parts: string[] = [];
     if (l.contexts) parts.push(`${this.contextsRel}/ (the chain's own state)`);
-    if (l.lockfiles.length) parts.push(`${l.lockfiles.length} lockfile(s): ${list(l.lockfiles)} (read_file reads one when a version matters)`);
+    if (l.lockfiles.length)
+      parts.push(
+        `${l.lockfiles.length} lockfile(s): ${list(l.lockfiles)} (read_file reads one when a version matters)`,
+      );
     if (l.locks.length) parts.push(`${l.locks.length} lock file(s): ${list(l.locks)}`);
-    if (l.large.length) parts.push(`${l.large.length} file(s) over ${maxBytes.toLocaleString('en-US')} bytes: ${list(l.large)}`);
+    if (l.large.length)
+      parts.push(
+        `${l.large.length} file(s) over ${maxBytes.toLocaleString('en-US')} bytes: ${list(l.large)}`,
+      );
     return parts.length ? `\n[left out: ${parts.join('; ')}]\n` : '';
   }
 }
@@ -82,7 +119,13 @@ export class WalkExclusions {
  * Yields entries under `absDir` (relative paths are taken against `realRoot`) in sorted order,
  * directories before their contents, down to `maxDepth` levels (1 = the directory's own entries).
  */
-export async function* walk(realRoot: string, absDir: string, maxDepth: number, depth = 1, prune?: (rel: string, isDir: boolean) => boolean): AsyncGenerator<WalkEntry> {
+export async function* walk(
+  realRoot: string,
+  absDir: string,
+  maxDepth: number,
+  depth = 1,
+  prune?: (rel: string, isDir: boolean) => boolean,
+): AsyncGenerator<WalkEntry> {
   let entries: Dirent[];
   try {
     entries = await readdir(absDir, { withFileTypes: true });
@@ -144,7 +187,10 @@ export function globToRegExp(glob: string): { re: { test(s: string): boolean }; 
       const end = glob.indexOf(']', i + 1);
       if (end === -1) out += '\\[';
       else {
-        const body = glob.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = glob
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         out += `[${body}]`;
         i = end;
       }

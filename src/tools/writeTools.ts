@@ -29,13 +29,18 @@ export type ApproveChange = (change: ProposedChange) => Promise<ApprovalDecision
 
 /** Called after a change was written, e.g. to record it in `session_memory.files_modified`. */
 /** After a write; `unchanged`: write_file was given the content the file already has (nothing was written). */
-export type OnWritten = (relPath: string, info: { isTest: boolean; unchanged?: boolean }) => void | Promise<void>;
+export type OnWritten = (
+  relPath: string,
+  info: { isTest: boolean; unchanged?: boolean },
+) => void | Promise<void>;
 
 /**
  * Asked before a change is shown for approval (before_file_change hooks): a string refuses the
  * change and is the reason the model is given; null lets it go on to approval.
  */
-export type BeforeChange = (change: ProposedChange & { tool: 'write_file' | 'edit_file' }) => Promise<string | null>;
+export type BeforeChange = (
+  change: ProposedChange & { tool: 'write_file' | 'edit_file' },
+) => Promise<string | null>;
 
 export interface WriteToolContext {
   root: string;
@@ -50,14 +55,20 @@ export interface WriteToolContext {
 }
 
 export const WriteFileInput = z.object({
-  path: z.string().min(1).describe('File path relative to the workspace root; missing directories are created.'),
+  path: z
+    .string()
+    .min(1)
+    .describe('File path relative to the workspace root; missing directories are created.'),
   content: z.string().describe('The complete new content of the file.'),
 });
 export type WriteFileInput = z.infer<typeof WriteFileInput>;
 
 export const EditFileInput = z.object({
   path: z.string().min(1).describe('Existing file, relative to the workspace root.'),
-  old_string: z.string().min(1).describe('Exact text to replace, whitespace included; must occur exactly once in the file.'),
+  old_string: z
+    .string()
+    .min(1)
+    .describe('Exact text to replace, whitespace included; must occur exactly once in the file.'),
   new_string: z.string().describe('Replacement text.'),
 });
 export type EditFileInput = z.infer<typeof EditFileInput>;
@@ -72,7 +83,10 @@ export function isTestPath(relPath: string): boolean {
   const segments = relPath.split(/[\\/]/);
   const base = segments.pop() ?? '';
   if (segments.some((s) => s === 'test' || s === 'tests' || s === '__tests__' || s === 'spec')) return true;
-  return /\.(test|spec)\./.test(base) || /^test_.*\.py$|_test\.(py|go|rb)$|_spec\.rb$|Tests?\.(java|kt|cs|php)$/.test(base);
+  return (
+    /\.(test|spec)\./.test(base) ||
+    /^test_.*\.py$|_test\.(py|go|rb)$|_spec\.rb$|Tests?\.(java|kt|cs|php)$/.test(base)
+  );
 }
 
 /** Pure: occurrences of `needle` in `haystack`, overlapping ones included (so "aa" in "aaa" is 2). */
@@ -102,7 +116,8 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
         if (target.exists) {
           if ((await stat(target.abs)).isDirectory()) return fail(`${target.rel} is a directory`);
           const buf = await readFile(target.abs);
-          if (looksBinary(buf)) return fail(`${target.rel} is a binary file; it cannot be replaced with write_file`);
+          if (looksBinary(buf))
+            return fail(`${target.rel} is a binary file; it cannot be replaced with write_file`);
           before = buf.toString('utf8');
           if (before === input.content) {
             // The file is as the model wants it (a test already in place counts as written for the red run).
@@ -110,7 +125,14 @@ export function writeFileTool(ctx: WriteToolContext): AgentTool<WriteFileInput> 
             return { content: `${target.rel} already has this content; nothing written` };
           }
         }
-        return applyChange(ctx, 'write_file', target.abs, target.rel, target.exists ? before : null, input.content);
+        return applyChange(
+          ctx,
+          'write_file',
+          target.abs,
+          target.rel,
+          target.exists ? before : null,
+          input.content,
+        );
       });
     },
   };
@@ -136,13 +158,18 @@ export function editFileTool(ctx: WriteToolContext): AgentTool<EditFileInput> {
         const buf = await readFile(target.abs);
         if (looksBinary(buf)) return fail(`${target.rel} is a binary file`);
         const before = buf.toString('utf8');
-        if (input.old_string === input.new_string) return fail('old_string and new_string are identical; nothing to change');
+        if (input.old_string === input.new_string)
+          return fail('old_string and new_string are identical; nothing to change');
         const count = countOccurrences(before, input.old_string);
         if (count === 0) {
-          return fail(`old_string was not found in ${target.rel}; read the file again and copy the exact text, whitespace included`);
+          return fail(
+            `old_string was not found in ${target.rel}; read the file again and copy the exact text, whitespace included`,
+          );
         }
         if (count > 1) {
-          return fail(`old_string occurs ${count} times in ${target.rel}; include more surrounding lines so it matches exactly once`);
+          return fail(
+            `old_string occurs ${count} times in ${target.rel}; include more surrounding lines so it matches exactly once`,
+          );
         }
         const at = before.indexOf(input.old_string);
         const after = before.slice(0, at) + input.new_string + before.slice(at + input.old_string.length);
@@ -164,21 +191,28 @@ async function applyChange(
   const isNew = before === null;
   const diff = createTwoFilesPatch(isNew ? '/dev/null' : `a/${rel}`, `b/${rel}`, before ?? '', after);
   const refused = ctx.beforeChange ? await ctx.beforeChange({ path: rel, diff, isNew, tool }) : null;
-  if (refused !== null) return fail(`the change to ${rel} was blocked by a before_file_change hook: ${refused}`);
+  if (refused !== null)
+    return fail(`the change to ${rel} was blocked by a before_file_change hook: ${refused}`);
   const decision = await ctx.approve({ path: rel, diff, isNew });
   if (!decision.approved) {
     return fail(`the change to ${rel} was rejected by the user: ${decision.reason || '(no reason given)'}`);
   }
   // The human may have edited the file while the approval was pending; never overwrite that.
   const now = await readFile(abs, 'utf8').catch(() => null);
-  if (now !== before) return fail(`${rel} changed on disk while the change awaited approval; read it again and redo the change`);
+  if (now !== before)
+    return fail(
+      `${rel} changed on disk while the change awaited approval; read it again and redo the change`,
+    );
   await mkdir(path.dirname(abs), { recursive: true });
   writeFileDurableSync(abs, after);
   await ctx.onWritten(rel, { isTest: isTestPath(rel) });
   const stats = diffStats(diff);
   const done = `${isNew ? 'created' : 'updated'} ${rel} (+${stats.added} -${stats.removed} lines)`;
   const parsed = ctx.parseCheck ? await ctx.parseCheck(rel, after) : { ok: true as const };
-  if (!parsed.ok) return fail(`${done}, but it no longer parses: ${rel}:${parsed.problem}. The write was kept; fix the file (edit_file) before anything else.`);
+  if (!parsed.ok)
+    return fail(
+      `${done}, but it no longer parses: ${rel}:${parsed.problem}. The write was kept; fix the file (edit_file) before anything else.`,
+    );
   return { content: parsed.note ? `${done} (${parsed.note})` : done };
 }
 

@@ -56,12 +56,26 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
 
   const statusText = () => {
     const steps = [...running.values()];
-    const cost = totals.subscription && totals.costUsd === 0 ? 'subscription' : totals.unpriced && totals.costUsd === 0 ? (opts.costLabel ?? 'unpriced') : usd(totals.costUsd);
-    return sanitizeTerminal(`${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`);
+    const cost =
+      totals.subscription && totals.costUsd === 0
+        ? 'subscription'
+        : totals.unpriced && totals.costUsd === 0
+          ? (opts.costLabel ?? 'unpriced')
+          : usd(totals.costUsd);
+    return sanitizeTerminal(
+      `${phaseTitle(totals.phase)} · ${steps.length ? steps.join(', ') : 'working'} · step ${totals.step} · ${tokens(totals.tokens)} tokens · ${cost}`,
+    );
   };
   const refresh = () => {
     if (!opts.live || paused) return;
-    if (!spinner) spinner = ora({ stream: process.stderr, discardStdin: false, hideCursor: false, isEnabled: true, color: 'cyan' }).start(statusText());
+    if (!spinner)
+      spinner = ora({
+        stream: process.stderr,
+        discardStdin: false,
+        hideCursor: false,
+        isEnabled: true,
+        color: 'cyan',
+      }).start(statusText());
     else spinner.text = statusText();
   };
   const print = (line: string) => {
@@ -92,7 +106,8 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
       else if (!ok) print(`  ${c.red('✗')} ${prompt}: ${text}`);
       else {
         print(lastStarted === n ? `  Found: ${text}` : `  ${c.green('✓')} ${prompt}: ${text}`);
-        for (const f of (findings ?? []).slice(0, FINDINGS_SHOWN)) print(c.dim(`    - ${clip(oneLine(f), 120)}`));
+        for (const f of (findings ?? []).slice(0, FINDINGS_SHOWN))
+          print(c.dim(`    - ${clip(oneLine(f), 120)}`));
       }
       refresh();
     },
@@ -102,8 +117,17 @@ export function createProgress(write: (line: string) => void, opts: ProgressOpti
       totals.unpriced ||= i.unpriced;
       totals.subscription ||= i.subscription === true;
       if (opts.verbose) {
-        const cost = i.subscription ? 'subscription' : i.unpriced ? (opts.costLabel ?? 'unpriced model') : usd(i.chainCostUsd);
-        print(c.dim(`    ${i.prompt}: ${tokens(i.tokens)} tok · chain ${tokens(i.chainTokens)} tok · ${cost}` + (i.cacheReadShare === null ? '' : ` · cache read ${Math.round(i.cacheReadShare * 100)}%`)));
+        const cost = i.subscription
+          ? 'subscription'
+          : i.unpriced
+            ? (opts.costLabel ?? 'unpriced model')
+            : usd(i.chainCostUsd);
+        print(
+          c.dim(
+            `    ${i.prompt}: ${tokens(i.tokens)} tok · chain ${tokens(i.chainTokens)} tok · ${cost}` +
+              (i.cacheReadShare === null ? '' : ` · cache read ${Math.round(i.cacheReadShare * 100)}%`),
+          ),
+        );
       }
       refresh();
     },

@@ -43,5 +43,8 @@ export function sanitizeTerminal(text: string, opts: { keepColors?: boolean } = 
  * C1 controls, bidi marks) written as `\uXXXX` escapes: the same JSON value, safe to print.
  */
 export function escapeJsonControls(json: string): string {
-  return json.replace(/[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return json.replace(
+    /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g,
+    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

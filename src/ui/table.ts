@@ -30,13 +30,28 @@ const GAP = 2;
 const MIN_FLEX = 12;
 
 const BORDERLESS = {
-  top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-  bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-  left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: ' '.repeat(GAP),
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: ' '.repeat(GAP),
 };
 
 /** Columns of the output: the terminal's (80 when a TTY reports none), `COLUMNS` when not a TTY, else null. */
-export function terminalWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number | null {
+export function terminalWidth(
+  stream: { isTTY?: boolean; columns?: number } = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): number | null {
   if (stream.isTTY) return stream.columns && stream.columns > 0 ? stream.columns : 80;
   const cols = Number(env.COLUMNS);
   return Number.isInteger(cols) && cols > 0 ? cols : null;
@@ -50,7 +65,12 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
  * Column widths (pure): `natural` widths, shrinking the `flex` columns (widest first, down to
  * `floor[i]`) until the table with its gaps fits `available`; then the other columns likewise.
  */
-export function fitWidths(natural: number[], available: number | null, flex: number[], floor: number[]): number[] {
+export function fitWidths(
+  natural: number[],
+  available: number | null,
+  flex: number[],
+  floor: number[],
+): number[] {
   const widths = [...natural];
   if (available === null) return widths;
   const total = () => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
@@ -79,11 +99,21 @@ function widthsFor(spec: TableSpec, available: number | null): number[] {
   // A column may narrow to its longest word (header and cells wrap between words, never inside
   // one); only when that still does not fit may words break, so no line passes the terminal's
   // width and the terminal never wraps it mid-word itself.
-  const word = spec.head.map((h, i) => Math.max(longestWord(h), ...spec.rows.map((r) => longestWord(r[i] ?? ''))));
-  const floor = spec.head.map((_, i) => Math.min(natural[i]!, flex.includes(i) ? Math.max(MIN_FLEX, word[i]!) : Math.max(4, word[i]!)));
+  const word = spec.head.map((h, i) =>
+    Math.max(longestWord(h), ...spec.rows.map((r) => longestWord(r[i] ?? ''))),
+  );
+  const floor = spec.head.map((_, i) =>
+    Math.min(natural[i]!, flex.includes(i) ? Math.max(MIN_FLEX, word[i]!) : Math.max(4, word[i]!)),
+  );
   const widths = fitWidths(natural, available, flex, floor);
   // Words must break somewhere: the longest ones first, short cells (numbers, times) stay whole.
-  if (available !== null && sum(widths) + GAP * (n - 1) > available) return fitWidths(natural, available, flex, natural.map((w) => Math.min(w, 4)));
+  if (available !== null && sum(widths) + GAP * (n - 1) > available)
+    return fitWidths(
+      natural,
+      available,
+      flex,
+      natural.map((w) => Math.min(w, 4)),
+    );
   return widths;
 }
 
@@ -94,7 +124,14 @@ export function renderTable(spec: TableSpec): string {
   if (below !== undefined && available !== null && widthsFor(spec, available)[below]! < MIN_IN_TABLE) {
     // Too narrow for the long column: each row's text goes on its own lines under the row.
     const drop = <T>(xs: readonly T[]) => xs.filter((_, i) => i !== below);
-    const rest: TableSpec = { ...spec, below: undefined, head: drop(spec.head), rows: spec.rows.map((r) => drop(r)), align: spec.align && drop(spec.align), flex: (spec.flex ?? []).filter((i) => i !== below).map((i) => (i > below ? i - 1 : i)) };
+    const rest: TableSpec = {
+      ...spec,
+      below: undefined,
+      head: drop(spec.head),
+      rows: spec.rows.map((r) => drop(r)),
+      align: spec.align && drop(spec.align),
+      flex: (spec.flex ?? []).filter((i) => i !== below).map((i) => (i > below ? i - 1 : i)),
+    };
     const widths = widthsFor(rest, available);
     const out = [...renderRows(rest, widths, [])];
     spec.rows.forEach((r, k) => {
@@ -129,7 +166,10 @@ function renderRows(spec: TableSpec, widths: number[], rows: string[][]): string
   const n = spec.head.length;
   const table = makeTable(spec, widths);
   table.push(...rows.map((r) => Array.from({ length: n }, (_, i) => r[i] ?? '')));
-  const lines = table.toString().split('\n').map((l) => l.trimEnd());
+  const lines = table
+    .toString()
+    .split('\n')
+    .map((l) => l.trimEnd());
   const h = headHeight(spec, widths);
   const rule = '─'.repeat(sum(widths) + GAP * (n - 1));
   return [...lines.slice(0, h), rule, ...lines.slice(h)];

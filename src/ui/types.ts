@@ -10,7 +10,15 @@ export interface Progress {
   /** `findings`: the step's key findings (record_findings `findings`), shown under its summary on a terminal. */
   stepEnd(info: { n: number; prompt: string; summary: string; ok: boolean; findings?: string[] }): void;
   /** After every call: the call's tokens and the chain's running totals. */
-  call(info: { prompt: string; tokens: number; chainTokens: number; chainCostUsd: number; unpriced: boolean; cacheReadShare: number | null; subscription?: boolean }): void;
+  call(info: {
+    prompt: string;
+    tokens: number;
+    chainTokens: number;
+    chainCostUsd: number;
+    unpriced: boolean;
+    cacheReadShare: number | null;
+    subscription?: boolean;
+  }): void;
   tool(info: { prompt: string; name: string; summary: string }): void;
   info(text: string): void;
   warn(text: string): void;

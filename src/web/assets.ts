@@ -25,7 +25,12 @@ export const VENDOR: Record<string, () => string> = {
   'purify.min.js': () => path.join(packageDir('dompurify'), 'dist', 'purify.min.js'),
 };
 
-const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.png': 'image/png', '.svg': 'image/svg+xml' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
 
 /** A static or vendor file's bytes and content type, or null when there is no such file. */
 export async function assetFile(urlPath: string): Promise<{ body: Buffer; type: string } | null> {
@@ -46,12 +51,21 @@ export async function assetFile(urlPath: string): Promise<{ body: Buffer; type: 
 export type PageName = 'chains' | 'chain' | 'costs';
 
 const TITLES: Record<PageName, string> = { chains: 'Chains', chain: 'Chain', costs: 'Costs' };
-const LIBS: Record<PageName, string[]> = { chains: [], chain: ['chart.umd.min.js', 'marked.umd.js', 'purify.min.js'], costs: ['chart.umd.min.js'] };
+const LIBS: Record<PageName, string[]> = {
+  chains: [],
+  chain: ['chart.umd.min.js', 'marked.umd.js', 'purify.min.js'],
+  costs: ['chart.umd.min.js'],
+};
 
 /** The HTML shell of a page: its libraries as classic scripts, its module, nothing inline (CSP). */
 export function pageHtml(page: PageName, opts: { readOnly: boolean }): string {
   const libs = LIBS[page].map((f) => `<script src="/vendor/${f}"></script>`).join('');
-  const nav = (['chains', 'costs'] as const).map((p) => `<a href="${p === 'chains' ? '/' : '/costs'}"${p === page || (p === 'chains' && page === 'chain') ? ' aria-current="page"' : ''}>${TITLES[p]}</a>`).join('');
+  const nav = (['chains', 'costs'] as const)
+    .map(
+      (p) =>
+        `<a href="${p === 'chains' ? '/' : '/costs'}"${p === page || (p === 'chains' && page === 'chain') ? ' aria-current="page"' : ''}>${TITLES[p]}</a>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${TITLES[page]} · claude-exec</title><link rel="stylesheet" href="/static/app.css">${libs}

@@ -51,7 +51,8 @@ function count(text: string | null, name: string): number | undefined {
 
 async function costReportDoc(q: URLSearchParams, src: DocumentSource) {
   const by = q.get('by') ?? 'prompt';
-  if (!(BREAKDOWNS as readonly string[]).includes(by)) throw new UsageError(`by must be one of ${BREAKDOWNS.join(', ')}, got "${by}"`);
+  if (!(BREAKDOWNS as readonly string[]).includes(by))
+    throw new UsageError(`by must be one of ${BREAKDOWNS.join(', ')}, got "${by}"`);
   const top = count(q.get('top'), 'top') ?? 5;
   const report = await costReport({
     dirs: src.dirs,
@@ -67,7 +68,8 @@ async function costReportDoc(q: URLSearchParams, src: DocumentSource) {
 }
 
 /** The mtimes of `dirs` (-1: missing): every save renames a head into its directory, changing it. */
-const mtimesOf = (dirs: string[]) => dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.mtimeMs ?? -1).join(',');
+const mtimesOf = (dirs: string[]) =>
+  dirs.map((d) => statSync(d, { throwIfNoEntry: false })?.mtimeMs ?? -1).join(',');
 
 interface CachedList {
   mtimes: string;
@@ -89,12 +91,18 @@ async function chainsDoc(all: boolean, src: DocumentSource): Promise<unknown> {
   const key = `${all}\0${src.dirs.join('\0')}`;
   const mtimes = mtimesOf(src.dirs);
   const cached = lists.get(key);
-  if (cached && cached.mtimes === mtimes && cached.running.every((r) => (deadDriverOf(r.file) !== null) === r.dead)) return cached.doc;
+  if (
+    cached &&
+    cached.mtimes === mtimes &&
+    cached.running.every((r) => (deadDriverOf(r.file) !== null) === r.dead)
+  )
+    return cached.doc;
   const readable = [];
   const running: CachedList['running'] = [];
   for (const indexed of await indexedChains(src.dirs)) {
     const c = indexedWithDriverState(indexed);
-    if (indexed.keys?.status === 'running') running.push({ file: indexed.entry.path, dead: c.keys?.status === 'cancelled' });
+    if (indexed.keys?.status === 'running')
+      running.push({ file: indexed.entry.path, dead: c.keys?.status === 'cancelled' });
     if (c.keys) readable.push({ ...c.keys, chain: c });
     else src.onWarning(`skipped ${c.error}`);
   }
@@ -123,11 +131,24 @@ async function build(url: URL, src: DocumentSource): Promise<unknown> {
 export async function documentFor(url: URL, src: DocumentSource): Promise<DocumentResult> {
   try {
     const doc = await build(url, src);
-    if (doc === null) return { status: 404, doc: errorJson(2, `no such document: ${url.pathname}`, 'Documents: /api/chains, /api/chains/ID, /api/cost-report.') };
+    if (doc === null)
+      return {
+        status: 404,
+        doc: errorJson(
+          2,
+          `no such document: ${url.pathname}`,
+          'Documents: /api/chains, /api/chains/ID, /api/cost-report.',
+        ),
+      };
     return { status: 200, doc };
   } catch (err) {
-    if (!(err instanceof ClaudeExecError)) return { status: 500, doc: errorJson(1, `unexpected error: ${(err as Error)?.message ?? String(err)}`, null) };
-    const status = err instanceof ContextFileError ? 422 : /^no chain |is not a chain id/.test(err.message) ? 404 : 400;
+    if (!(err instanceof ClaudeExecError))
+      return {
+        status: 500,
+        doc: errorJson(1, `unexpected error: ${(err as Error)?.message ?? String(err)}`, null),
+      };
+    const status =
+      err instanceof ContextFileError ? 422 : /^no chain |is not a chain id/.test(err.message) ? 404 : 400;
     return { status, doc: errorJson(err.exitCode, err.message, err.hint ?? null) };
   }
 }

@@ -32,19 +32,34 @@ export interface PageDriverOptions {
 /** Reads `{answers: {q1: "…"}}`. Throws UsageError with the CLI's wording. */
 export function parseAnswers(body: unknown, id: string): Record<string, string> {
   const answers = (body as { answers?: unknown } | null)?.answers;
-  if (!answers || typeof answers !== 'object' || Array.isArray(answers) || Object.values(answers).some((v) => typeof v !== 'string')) {
-    throw new UsageError('answers must be a JSON object of question id → string', 'Send {"answers": {"q1": "Yes", "q2": "Redis"}}.');
+  if (
+    !answers ||
+    typeof answers !== 'object' ||
+    Array.isArray(answers) ||
+    Object.values(answers).some((v) => typeof v !== 'string')
+  ) {
+    throw new UsageError(
+      'answers must be a JSON object of question id → string',
+      'Send {"answers": {"q1": "Yes", "q2": "Redis"}}.',
+    );
   }
-  if (Object.keys(answers).length === 0) throw new UsageError('no answers given', `\`claude-exec pending ${id}\` lists the questions.`);
+  if (Object.keys(answers).length === 0)
+    throw new UsageError('no answers given', `\`claude-exec pending ${id}\` lists the questions.`);
   return answers as Record<string, string>;
 }
 
 /** Reads `{response, note}` as `approve` takes it (a reason for rejected, a question for more-info). */
 export function parseApproval(body: unknown): ApproveBody {
   const b = (body ?? {}) as { response?: unknown; note?: unknown };
-  if (b.response !== 'approved' && b.response !== 'rejected' && b.response !== 'more-info') throw new UsageError('response must be approved, rejected or more-info');
+  if (b.response !== 'approved' && b.response !== 'rejected' && b.response !== 'more-info')
+    throw new UsageError('response must be approved, rejected or more-info');
   const note = typeof b.note === 'string' && b.note.trim() ? b.note.trim() : null;
-  if (b.response !== 'approved' && note === null) throw new UsageError(b.response === 'rejected' ? 'a rejection needs a reason (what should change)' : 'more-info needs a question');
+  if (b.response !== 'approved' && note === null)
+    throw new UsageError(
+      b.response === 'rejected'
+        ? 'a rejection needs a reason (what should change)'
+        : 'more-info needs a question',
+    );
   return { response: b.response, note: b.response === 'approved' ? null : note };
 }
 
@@ -54,10 +69,19 @@ function pageUi(id: string, log: (line: string) => void): Ui {
   const write = (text: string) => {
     for (const line of text.split('\n')) if (line.trim()) log(`chain ${id}: ${line}`);
   };
-  return { progress: createProgress(write, { color: false, verbose: false, live: false }), interactive: false, askQuestions: never, askApproval: never, confirmChange: never };
+  return {
+    progress: createProgress(write, { color: false, verbose: false, live: false }),
+    interactive: false,
+    askQuestions: never,
+    askApproval: never,
+    confirmChange: never,
+  };
 }
 
-type UseCase = (base: Awaited<ReturnType<typeof createBaseDeps>>, opts: DriveOptions) => Promise<ChainOutcome>;
+type UseCase = (
+  base: Awaited<ReturnType<typeof createBaseDeps>>,
+  opts: DriveOptions,
+) => Promise<ChainOutcome>;
 
 export class PageDriver {
   private readonly running = new Set<Promise<unknown>>();
@@ -90,7 +114,8 @@ export class PageDriver {
     const ctx = await readChainFile(entry.path);
     const log = this.opts.log;
     let demo: Awaited<ReturnType<typeof import('../demo/run.js').startDemoModel>> | null = null;
-    if (ctx.model === DEMO_MODEL) demo = await (await import('../demo/run.js')).startDemoModel(0, this.opts.env);
+    if (ctx.model === DEMO_MODEL)
+      demo = await (await import('../demo/run.js')).startDemoModel(0, this.opts.env);
     let driving!: () => void;
     let isDriven = false;
     const started = new Promise<void>((resolve) => (driving = () => resolve(void (isDriven = true))));
@@ -99,7 +124,13 @@ export class PageDriver {
       // The page never asks: the workspace's own files count only when the trust store already trusts them.
       const trust = inspectTrust(ctx.workspace, env ?? process.env);
       if (!usesWorkspaceFiles(trust.state)) throw untrustedError(trust);
-      const base = await createBaseDeps(ctx.workspace, { ui: pageUi(ctx.chain_id, log), yes: false, env, trusted: true, ...(demo ? { backend: 'api' as const } : {}) });
+      const base = await createBaseDeps(ctx.workspace, {
+        ui: pageUi(ctx.chain_id, log),
+        yes: false,
+        env,
+        trusted: true,
+        ...(demo ? { backend: 'api' as const } : {}),
+      });
       return useCase(base, { contextsDir: path.dirname(entry.path), verbose: false, onDriving: driving });
     })().finally(() => demo?.server.close());
     // The outcome of a chain that went on; a refusal goes back to the page instead.

@@ -58,7 +58,8 @@ export class LiveDocuments {
    */
   async start(): Promise<void> {
     const missing = new Set(this.src.dirs.filter((d) => !existsSync(d)).map((d) => path.resolve(d)));
-    const onError = (err: Error) => this.src.onWarning(`watching ${this.src.dirs.join(', ')}: ${err.message}`);
+    const onError = (err: Error) =>
+      this.src.onWarning(`watching ${this.src.dirs.join(', ')}: ${err.message}`);
     // One watch of each directory itself (inotify on Linux): nothing is read or stat'ed per file,
     // which with 10,000 chains was seconds at start and most of the server's memory.
     const add = (dir: string, listener: (event: string, name: string | null) => void) => {

@@ -62,23 +62,37 @@ const SAFE = new Set(['GET', 'HEAD']);
 export function decide(r: RequestFacts, p: AccessPolicy): Decision {
   const hosts = [`127.0.0.1:${p.port}`, `localhost:${p.port}`];
   const host = r.host?.toLowerCase();
-  if (host === undefined || !hosts.includes(host)) return refuse(403, `forbidden: the Host must be ${hosts.join(' or ')}`);
+  if (host === undefined || !hosts.includes(host))
+    return refuse(403, `forbidden: the Host must be ${hosts.join(' or ')}`);
   const url = new URL(r.url, `http://${host}`);
   const urlToken = url.searchParams.get('token');
   if (urlToken !== null) {
-    if (!SAFE.has(r.method) || !sameToken(urlToken, p.token)) return refuse(401, 'unauthorized: wrong access token; open the URL that `claude-exec serve` printed');
+    if (!SAFE.has(r.method) || !sameToken(urlToken, p.token))
+      return refuse(401, 'unauthorized: wrong access token; open the URL that `claude-exec serve` printed');
     url.searchParams.delete('token');
     return { kind: 'login', location: `${url.pathname}${url.search}` };
   }
   const bearer = /^Bearer (.+)$/i.exec(r.authorization ?? '')?.[1];
-  if (!sameToken(bearer ?? r.cookieToken, p.token)) return refuse(401, 'unauthorized: open the URL that `claude-exec serve` printed (it carries the access token)');
+  if (!sameToken(bearer ?? r.cookieToken, p.token))
+    return refuse(
+      401,
+      'unauthorized: open the URL that `claude-exec serve` printed (it carries the access token)',
+    );
   const site = r.secFetchSite;
-  if (site !== undefined && site !== 'same-origin' && site !== 'none' && r.secFetchMode !== 'navigate') return refuse(403, 'forbidden: a request from another site');
+  if (site !== undefined && site !== 'same-origin' && site !== 'none' && r.secFetchMode !== 'navigate')
+    return refuse(403, 'forbidden: a request from another site');
   if (SAFE.has(r.method)) return { kind: 'allow', bearer: bearer !== undefined };
   if (p.readOnly) return refuse(403, 'forbidden: the server runs with --read-only');
-  const sameOrigin = r.origin !== undefined ? r.origin === `http://${host}` : site !== undefined ? site === 'same-origin' : bearer !== undefined;
-  if (!sameOrigin) return refuse(403, 'forbidden: a state-changing request must come from the page itself (same origin)');
-  if (!/^application\/json\b/i.test(r.contentType ?? '')) return refuse(415, 'unsupported: send a JSON body (Content-Type: application/json)');
+  const sameOrigin =
+    r.origin !== undefined
+      ? r.origin === `http://${host}`
+      : site !== undefined
+        ? site === 'same-origin'
+        : bearer !== undefined;
+  if (!sameOrigin)
+    return refuse(403, 'forbidden: a state-changing request must come from the page itself (same origin)');
+  if (!/^application\/json\b/i.test(r.contentType ?? ''))
+    return refuse(415, 'unsupported: send a JSON body (Content-Type: application/json)');
   return { kind: 'allow', bearer: bearer !== undefined };
 }
 
@@ -87,7 +101,8 @@ export function decide(r: RequestFacts, p: AccessPolicy): Decision {
  * cached, no referrer (the token never travels on).
  */
 export const SECURITY_HEADERS: Record<string, string> = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Referrer-Policy': 'no-referrer',

@@ -71,12 +71,29 @@ const textOf = (doc: unknown) => {
   if (text === undefined) texts.set(doc, (text = JSON.stringify(doc, rounded)));
   return text;
 };
-const json = (c: Context, doc: unknown, status: number) => c.body(textOf(doc), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
+const json = (c: Context, doc: unknown, status: number) =>
+  c.body(textOf(doc), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
 
-function app(opts: WebServerOptions, port: () => number, token: string, live: LiveDocuments, driver: PageDriver, src: DocumentSource): Hono {
+function app(
+  opts: WebServerOptions,
+  port: () => number,
+  token: string,
+  live: LiveDocuments,
+  driver: PageDriver,
+  src: DocumentSource,
+): Hono {
   const web = new Hono();
-  web.use('*', async (c, next) => securityMiddleware({ token, port: port(), readOnly: opts.readOnly })(c, next));
-  web.use('*', bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => json(c, errorJson(2, `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`, null), 413) }));
+  web.use('*', async (c, next) =>
+    securityMiddleware({ token, port: port(), readOnly: opts.readOnly })(c, next),
+  );
+  web.use(
+    '*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        json(c, errorJson(2, `the request body is larger than ${MAX_BODY_BYTES / 1024} KB`, null), 413),
+    }),
+  );
   web.get('/', (c) => c.html(pageHtml('chains', opts)));
   web.get('/costs', (c) => c.html(pageHtml('costs', opts)));
   web.get('/chains/:id', (c) => c.html(pageHtml('chain', opts)));
@@ -85,14 +102,30 @@ function app(opts: WebServerOptions, port: () => number, token: string, live: Li
   web.get('/vendor/*', (c) => asset(c));
   web.get('/api/events', (c) => {
     const targets = c.req.queries('doc') ?? [];
-    if (targets.length === 0 || targets.length > MAX_DOCS_PER_STREAM || !targets.every((t) => /^\/api\/(?!events)[\w/-]*(\?.*)?$/.test(t))) {
-      return json(c, errorJson(2, `doc must be 1 to ${MAX_DOCS_PER_STREAM} API paths, e.g. ?doc=/api/chains`, null), 400);
+    if (
+      targets.length === 0 ||
+      targets.length > MAX_DOCS_PER_STREAM ||
+      !targets.every((t) => /^\/api\/(?!events)[\w/-]*(\?.*)?$/.test(t))
+    ) {
+      return json(
+        c,
+        errorJson(2, `doc must be 1 to ${MAX_DOCS_PER_STREAM} API paths, e.g. ?doc=/api/chains`, null),
+        400,
+      );
     }
     return streamSSE(c, async (stream) => {
       const offs = targets.map((path) =>
-        live.subscribe(new URL(path, 'http://127.0.0.1'), (result, text) => stream.writeSSE({ event: 'doc', data: `{"path":${JSON.stringify(path)},"status":${result.status},"document":${text}}` })),
+        live.subscribe(new URL(path, 'http://127.0.0.1'), (result, text) =>
+          stream.writeSSE({
+            event: 'doc',
+            data: `{"path":${JSON.stringify(path)},"status":${result.status},"document":${text}}`,
+          }),
+        ),
       );
-      const keepAlive = setInterval(() => void stream.write(': keep-alive\n\n').catch(() => undefined), KEEP_ALIVE_MS);
+      const keepAlive = setInterval(
+        () => void stream.write(': keep-alive\n\n').catch(() => undefined),
+        KEEP_ALIVE_MS,
+      );
       await new Promise<void>((resolve) => stream.onAbort(resolve));
       clearInterval(keepAlive);
       for (const off of offs) off();
@@ -112,13 +145,21 @@ function app(opts: WebServerOptions, port: () => number, token: string, live: Li
       return json(c, { chain_id: id, accepted: kind }, 202);
     } catch (err) {
       if (!(err instanceof ClaudeExecError)) throw err;
-      const status = /^no chain |is not a chain id/.test(err.message) ? 404 : err instanceof UsageError && /body|must be|needs|no answers/.test(err.message) ? 400 : 409;
+      const status = /^no chain |is not a chain id/.test(err.message)
+        ? 404
+        : err instanceof UsageError && /body|must be|needs|no answers/.test(err.message)
+          ? 400
+          : 409;
       return json(c, errorJson(err.exitCode, err.message, err.hint ?? null), status);
     }
   };
   web.post('/api/chains/:id/answer', gate('answer'));
   web.post('/api/chains/:id/approve', gate('approve'));
-  web.notFound((c) => (c.req.path.startsWith('/api/') ? json(c, errorJson(2, `no such document: ${c.req.path}`, null), 404) : c.text('not found\n', 404)));
+  web.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? json(c, errorJson(2, `no such document: ${c.req.path}`, null), 404)
+      : c.text('not found\n', 404),
+  );
   web.onError((err, c) => {
     opts.log(`web: ${err.stack ?? err.message}`);
     return json(c, errorJson(1, `unexpected error: ${err.message}`, null), 500);
@@ -137,14 +178,28 @@ async function asset(c: Context) {
  */
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = opts.token ?? randomBytes(32).toString('base64url');
-  const src: DocumentSource = { dirs: opts.dirs, flags: opts.flags, onWarning: (m) => opts.log(`warning: ${m}`) };
+  const src: DocumentSource = {
+    dirs: opts.dirs,
+    flags: opts.flags,
+    onWarning: (m) => opts.log(`warning: ${m}`),
+  };
   const live = new LiveDocuments(src, { intervalMs: opts.liveIntervalMs });
   const driver = new PageDriver({ dirs: opts.dirs, env: opts.env, log: opts.log });
   let bound = 0;
-  const server = createAdaptorServer({ fetch: app(opts, () => bound, token, live, driver, src).fetch, hostname: '127.0.0.1' });
+  const server = createAdaptorServer({
+    fetch: app(opts, () => bound, token, live, driver, src).fetch,
+    hostname: '127.0.0.1',
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UsageError(`port ${opts.port} is in use`, 'Give another with --port N, or --port 0 for a free one.') : new UsageError(`cannot listen on 127.0.0.1:${opts.port} (${err.message})`)),
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new UsageError(
+              `port ${opts.port} is in use`,
+              'Give another with --port N, or --port 0 for a free one.',
+            )
+          : new UsageError(`cannot listen on 127.0.0.1:${opts.port} (${err.message})`),
+      ),
     );
     server.listen(opts.port, '127.0.0.1', () => resolve());
   });

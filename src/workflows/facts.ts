@@ -10,7 +10,8 @@ import type { Facts } from './interpreter.js';
  * failed in its baseline? Such a run keeps the tests from counting as passed (src/app/checks.ts).
  */
 function checkFailedSince(ctx: Pick<ChainContext, 'check_runs'>, at: string): boolean {
-  const failedBefore = (name: string) => ctx.check_runs.filter((c) => c.name === name && c.expect === 'baseline').at(-1)?.passed === false;
+  const failedBefore = (name: string) =>
+    ctx.check_runs.filter((c) => c.name === name && c.expect === 'baseline').at(-1)?.passed === false;
   return ctx.check_runs.some((c) => c.expect === 'green' && c.at >= at && !c.passed && !failedBefore(c.name));
 }
 
@@ -20,7 +21,8 @@ export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
   const text: string[] = [];
   for (const step of ctx.steps) {
     if (step.status !== 'complete') continue;
-    const r = step.result as { verdict?: { passed?: boolean }; findings?: unknown; summary?: unknown } | undefined;
+    const r = step.result as
+      { verdict?: { passed?: boolean }; findings?: unknown; summary?: unknown } | undefined;
     if (r?.verdict && typeof r.verdict.passed === 'boolean') verdict = r.verdict.passed ? 'passed' : 'failed';
     if (step.summary) text.push(step.summary);
     if (Array.isArray(r?.findings)) text.push(...r.findings.map(String));

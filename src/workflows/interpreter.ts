@@ -48,7 +48,10 @@ export function initialWorkflowState(): WorkflowState {
 export function holds(c: Condition, facts: Facts): boolean {
   if ('confidence' in c) {
     const v = facts.confidence[c.confidence.of ?? 'overall'] ?? 0;
-    return (c.confidence.below === undefined || v < c.confidence.below) && (c.confidence.at_least === undefined || v >= c.confidence.at_least);
+    return (
+      (c.confidence.below === undefined || v < c.confidence.below) &&
+      (c.confidence.at_least === undefined || v >= c.confidence.at_least)
+    );
   }
   if ('verdict' in c) return (facts.verdict ?? 'none') === c.verdict;
   if ('tests' in c) return (facts.tests ?? 'none') === c.tests;
@@ -97,31 +100,60 @@ function promptRun(step: PromptStep, inherited: { tier?: PromptRun['tier'] } = {
 function effectOf(step: Step, at: string): WorkflowEffect | null {
   const budget = step.budget_usd ?? null;
   if ('prompt' in step) return { kind: 'prompt', at, run: promptRun(step), budget_usd: budget };
-  if ('phase' in step) return { kind: 'phase', at, phase: step.phase, budget_usd: budget, tier: step.model ?? null };
+  if ('phase' in step)
+    return { kind: 'phase', at, phase: step.phase, budget_usd: budget, tier: step.model ?? null };
   if ('gate' in step) return { kind: 'gate', at, gate: step.gate };
   if ('tests' in step) return { kind: 'tests', at, expect: step.tests };
-  if ('chain' in step) return { kind: 'chain', at, goal: step.chain.goal, workflow: step.chain.workflow ?? null, budget_usd: budget };
+  if ('chain' in step)
+    return {
+      kind: 'chain',
+      at,
+      goal: step.chain.goal,
+      workflow: step.chain.workflow ?? null,
+      budget_usd: budget,
+    };
   if ('parallel' in step) {
-    const runs = step.parallel.branches.map((b) => ({ ...promptRun(b, { tier: step.model }), ...(b.budget_usd ? { budget_usd: b.budget_usd } : {}) }));
-    const merge = step.parallel.merge ? { name: step.parallel.merge, focus: null, ...(step.model ? { tier: step.model } : {}) } : null;
-    return { kind: 'parallel', at, runs, max_concurrency: step.parallel.max_concurrency, merge, budget_usd: budget };
+    const runs = step.parallel.branches.map((b) => ({
+      ...promptRun(b, { tier: step.model }),
+      ...(b.budget_usd ? { budget_usd: b.budget_usd } : {}),
+    }));
+    const merge = step.parallel.merge
+      ? { name: step.parallel.merge, focus: null, ...(step.model ? { tier: step.model } : {}) }
+      : null;
+    return {
+      kind: 'parallel',
+      at,
+      runs,
+      max_concurrency: step.parallel.max_concurrency,
+      merge,
+      budget_usd: budget,
+    };
   }
   return null;
 }
 
-const kindName = (step: Step) => (['prompt', 'phase', 'gate', 'tests', 'chain', 'parallel', 'if', 'switch', 'loop'] as const).find((k) => k in step) ?? 'step';
+const kindName = (step: Step) =>
+  (['prompt', 'phase', 'gate', 'tests', 'chain', 'parallel', 'if', 'switch', 'loop'] as const).find(
+    (k) => k in step,
+  ) ?? 'step';
 
 /**
  * Walks from the top frame of `stack` to the next effect step, taking `if`/`switch` branches and
  * loop passes on `facts`. Returns the new stack (its top frame points at the effect step) and the
  * effect, with the control decisions appended to `history`.
  */
-function advance(wf: WorkflowFile, stack0: WorkflowFrame[], facts: Facts, history: WorkflowState['history']): WorkflowTransition {
+function advance(
+  wf: WorkflowFile,
+  stack0: WorkflowFrame[],
+  facts: Facts,
+  history: WorkflowState['history'],
+): WorkflowTransition {
   const stack = stack0.map((f) => ({ ...f }));
   const log = [...history];
   for (let visits = 0; visits < MAX_VISITS; visits++) {
     const top = stack.at(-1);
-    if (!top) return { state: { stack, awaiting: { kind: 'complete' }, history: log }, effect: { kind: 'complete' } };
+    if (!top)
+      return { state: { stack, awaiting: { kind: 'complete' }, history: log }, effect: { kind: 'complete' } };
     const block = blockAt(wf, top.block);
     if (top.i >= block.length) {
       stack.pop();
@@ -133,9 +165,16 @@ function advance(wf: WorkflowFile, stack0: WorkflowFrame[], facts: Facts, histor
         if (holds(loop.until, facts)) {
           log.push({ at: loopAt, kind: 'loop', outcome: `condition met after ${top.pass} pass(es)` });
         } else if (top.pass >= loop.max) {
-          log.push({ at: loopAt, kind: 'loop', outcome: `stopped at its max of ${loop.max} passes without meeting the condition` });
+          log.push({
+            at: loopAt,
+            kind: 'loop',
+            outcome: `stopped at its max of ${loop.max} passes without meeting the condition`,
+          });
           if (loop.on_max === 'fail') {
-            const effect: WorkflowEffect = { kind: 'fail', reason: `loop ${loopAt} ran its max of ${loop.max} passes without meeting its condition` };
+            const effect: WorkflowEffect = {
+              kind: 'fail',
+              reason: `loop ${loopAt} ran its max of ${loop.max} passes without meeting its condition`,
+            };
             return { state: { stack, awaiting: effect, history: log }, effect };
           }
         } else {
@@ -158,26 +197,42 @@ function advance(wf: WorkflowFile, stack0: WorkflowFrame[], facts: Facts, histor
       else top.i += 1;
     } else if ('switch' in step) {
       const value = switchValue(step.switch, facts);
-      const key = Object.hasOwn(step.cases, value) ? `${at}.cases.${value}` : step.default ? `${at}.default` : null;
-      log.push({ at, kind: 'switch', outcome: key ? `${step.switch} = ${value}` : `${step.switch} = ${value}: no case, skipped` });
+      const key = Object.hasOwn(step.cases, value)
+        ? `${at}.cases.${value}`
+        : step.default
+          ? `${at}.default`
+          : null;
+      log.push({
+        at,
+        kind: 'switch',
+        outcome: key ? `${step.switch} = ${value}` : `${step.switch} = ${value}: no case, skipped`,
+      });
       if (key) stack.push({ block: key, i: 0, pass: null });
       else top.i += 1;
     } else if ('loop' in step) {
       stack.push({ block: `${at}.loop.steps`, i: 0, pass: 1 });
     }
   }
-  const effect: WorkflowEffect = { kind: 'fail', reason: `workflow ${wf.name} visited ${MAX_VISITS} steps without reaching one that does work` };
+  const effect: WorkflowEffect = {
+    kind: 'fail',
+    reason: `workflow ${wf.name} visited ${MAX_VISITS} steps without reaching one that does work`,
+  };
   return { state: { stack, awaiting: effect, history: log }, effect };
 }
 
 /** One transition of workflow `wf`. Throws when `done` arrives while nothing is awaited. */
-export function workflowTransition(s: WorkflowState, event: WorkflowEvent, wf: WorkflowFile): WorkflowTransition {
+export function workflowTransition(
+  s: WorkflowState,
+  event: WorkflowEvent,
+  wf: WorkflowFile,
+): WorkflowTransition {
   switch (event.type) {
     case 'start':
       return advance(wf, [{ block: 'steps', i: 0, pass: null }], event.facts, s.history);
     case 'done': {
       const effect = s.awaiting;
-      if (!effect || effect.kind === 'complete' || effect.kind === 'fail') throw new Error('workflow: done without an awaited step');
+      if (!effect || effect.kind === 'complete' || effect.kind === 'fail')
+        throw new Error('workflow: done without an awaited step');
       const stack = s.stack.map((f) => ({ ...f }));
       const top = stack.at(-1)!;
       const step = blockAt(wf, top.block)[top.i]!;

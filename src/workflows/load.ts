@@ -9,7 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptIssue } from '../errors.js';
-import { parseWorkflowFile, WORKFLOW_EXTENSIONS, type PromptNames, type WorkflowDoc, type WorkflowLayer } from './parse.js';
+import {
+  parseWorkflowFile,
+  WORKFLOW_EXTENSIONS,
+  type PromptNames,
+  type WorkflowDoc,
+  type WorkflowLayer,
+} from './parse.js';
 
 /** The package's `workflows/` folder (same relative path from src/workflows and dist/workflows). */
 export function builtinWorkflowsDir(): string {
@@ -21,13 +27,19 @@ export function defaultUserWorkflowsDir(env: NodeJS.ProcessEnv = process.env): s
   return env.CLAUDE_EXEC_USER_WORKFLOWS || path.join(os.homedir(), '.config', 'claude-exec', 'workflows');
 }
 
-const isWorkflowFile = (name: string) => !name.startsWith('.') && name.toLowerCase() !== 'readme.md' && (WORKFLOW_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
+const isWorkflowFile = (name: string) =>
+  !name.startsWith('.') &&
+  name.toLowerCase() !== 'readme.md' &&
+  (WORKFLOW_EXTENSIONS as readonly string[]).includes(path.extname(name).toLowerCase());
 
 /** The workflow files directly in `dir`, sorted; a missing directory has none. */
 export async function workflowFilesIn(dir: string): Promise<string[]> {
   try {
     const entries = await fs.readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => e.isFile() && isWorkflowFile(e.name)).map((e) => path.join(dir, e.name)).sort();
+    return entries
+      .filter((e) => e.isFile() && isWorkflowFile(e.name))
+      .map((e) => path.join(dir, e.name))
+      .sort();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
@@ -36,7 +48,11 @@ export async function workflowFilesIn(dir: string): Promise<string[]> {
 }
 
 /** Reads and checks `files` as one layer; a second file with the same name in it is an issue. */
-export async function readWorkflowFiles(files: string[], layer: WorkflowLayer, prompts: PromptNames | null): Promise<{ docs: WorkflowDoc[]; issues: PromptIssue[] }> {
+export async function readWorkflowFiles(
+  files: string[],
+  layer: WorkflowLayer,
+  prompts: PromptNames | null,
+): Promise<{ docs: WorkflowDoc[]; issues: PromptIssue[] }> {
   const docs: WorkflowDoc[] = [];
   const issues: PromptIssue[] = [];
   for (const file of files) {
@@ -51,7 +67,12 @@ export async function readWorkflowFiles(files: string[], layer: WorkflowLayer, p
     issues.push(...r.issues);
     if (!r.doc) continue;
     const first = docs.find((d) => d.name === r.doc!.name);
-    if (first) issues.push({ file, field: 'name', problem: `"${r.doc.name}" is already defined in this layer by ${first.file}` });
+    if (first)
+      issues.push({
+        file,
+        field: 'name',
+        problem: `"${r.doc.name}" is already defined in this layer by ${first.file}`,
+      });
     else docs.push(r.doc);
   }
   return { docs, issues };
@@ -70,11 +91,15 @@ export interface LoadWorkflowsOptions {
 }
 
 /** Every workflow of the three layers, by name (sorted), with the problems of files left out. */
-export async function loadWorkflows(opts: LoadWorkflowsOptions): Promise<{ workflows: WorkflowDoc[]; issues: PromptIssue[] }> {
+export async function loadWorkflows(
+  opts: LoadWorkflowsOptions,
+): Promise<{ workflows: WorkflowDoc[]; issues: PromptIssue[] }> {
   const layers: [WorkflowLayer, string][] = [
     ['built-in', opts.builtinDir ?? builtinWorkflowsDir()],
     ['user', opts.userDir ?? defaultUserWorkflowsDir(opts.env)],
-    ...(opts.workspaceLayer === false ? [] : [['workspace', path.join(opts.workspace, 'workflows')] as [WorkflowLayer, string]]),
+    ...(opts.workspaceLayer === false
+      ? []
+      : [['workspace', path.join(opts.workspace, 'workflows')] as [WorkflowLayer, string]]),
   ];
   const byName = new Map<string, WorkflowDoc>();
   const issues: PromptIssue[] = [];
@@ -87,7 +112,10 @@ export async function loadWorkflows(opts: LoadWorkflowsOptions): Promise<{ workf
     issues.push(...r.issues);
     for (const doc of r.docs) {
       const lower = byName.get(doc.name);
-      byName.set(doc.name, lower ? { ...doc, overrides: [...lower.overrides, { layer: lower.layer, file: lower.file }] } : doc);
+      byName.set(
+        doc.name,
+        lower ? { ...doc, overrides: [...lower.overrides, { layer: lower.layer, file: lower.file }] } : doc,
+      );
     }
   }
   const workflows = [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

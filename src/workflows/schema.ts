@@ -9,13 +9,20 @@ import { z } from 'zod';
 import { PHASES } from '../chain/schema.js';
 
 const unit = z.number().min(0).max(1);
-const stepId = z.string().regex(/^[a-z][a-z0-9_-]*$/, 'lowercase letters, digits, _ and -, starting with a letter');
+const stepId = z
+  .string()
+  .regex(/^[a-z][a-z0-9_-]*$/, 'lowercase letters, digits, _ and -, starting with a letter');
 
 /** Model tiers (config `models`); a step's `model` picks one for its prompts. */
 export const TierSchema = z.enum(['fast', 'default', 'smart']);
 
 /** Confidence dimensions a condition may test (the chain's confidence_scores). */
-export const CONFIDENCE_OF = ['overall', 'requirements', 'technical_approach', 'implementation_details'] as const;
+export const CONFIDENCE_OF = [
+  'overall',
+  'requirements',
+  'technical_approach',
+  'implementation_details',
+] as const;
 
 export type Condition =
   | { confidence: { of?: (typeof CONFIDENCE_OF)[number]; below?: number; at_least?: number } }
@@ -36,7 +43,11 @@ export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     z.strictObject({
       confidence: z
-        .strictObject({ of: z.enum(CONFIDENCE_OF).optional(), below: unit.optional(), at_least: unit.optional() })
+        .strictObject({
+          of: z.enum(CONFIDENCE_OF).optional(),
+          below: unit.optional(),
+          at_least: unit.optional(),
+        })
         .refine((c) => c.below !== undefined || c.at_least !== undefined, 'give below or at_least'),
     }),
     z.strictObject({ verdict: z.enum(['passed', 'failed', 'none']) }),
@@ -68,7 +79,10 @@ export const PhaseStepSchema = z.strictObject({ ...common, phase: z.enum(PHASES)
 export const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions']) });
 export const TestsStepSchema = z.strictObject({ ...common, tests: z.enum(['red', 'green', 'any']) });
 /** Starts a sub-chain (its own context file, `parent` set) for `goal` with `workflow` (default feature) and waits for it. */
-export const ChainStepSchema = z.strictObject({ ...common, chain: z.strictObject({ goal: z.string().min(1), workflow: stepId.optional() }) });
+export const ChainStepSchema = z.strictObject({
+  ...common,
+  chain: z.strictObject({ goal: z.string().min(1), workflow: stepId.optional() }),
+});
 
 export const SWITCH_ON = ['verdict', 'tests', 'confidence'] as const;
 
@@ -79,14 +93,43 @@ export type Step =
   | z.infer<typeof GateStepSchema>
   | z.infer<typeof TestsStepSchema>
   | z.infer<typeof ChainStepSchema>
-  | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; if: Condition; then: Step[]; else?: Step[] }
-  | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; switch: (typeof SWITCH_ON)[number]; cases: Record<string, Step[]>; default?: Step[] }
-  | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; loop: { until: Condition; max: number; on_max?: 'continue' | 'fail'; steps: Step[] } }
-  | { id?: string; budget_usd?: number; model?: 'fast' | 'default' | 'smart'; parallel: { max_concurrency: number; branches: PromptStep[]; merge?: string } };
+  | {
+      id?: string;
+      budget_usd?: number;
+      model?: 'fast' | 'default' | 'smart';
+      if: Condition;
+      then: Step[];
+      else?: Step[];
+    }
+  | {
+      id?: string;
+      budget_usd?: number;
+      model?: 'fast' | 'default' | 'smart';
+      switch: (typeof SWITCH_ON)[number];
+      cases: Record<string, Step[]>;
+      default?: Step[];
+    }
+  | {
+      id?: string;
+      budget_usd?: number;
+      model?: 'fast' | 'default' | 'smart';
+      loop: { until: Condition; max: number; on_max?: 'continue' | 'fail'; steps: Step[] };
+    }
+  | {
+      id?: string;
+      budget_usd?: number;
+      model?: 'fast' | 'default' | 'smart';
+      parallel: { max_concurrency: number; branches: PromptStep[]; merge?: string };
+    };
 
 const steps = () => z.array(StepSchema);
 
-export const IfStepSchema = z.strictObject({ ...common, if: ConditionSchema, then: z.lazy(steps), else: z.lazy(steps).optional() });
+export const IfStepSchema = z.strictObject({
+  ...common,
+  if: ConditionSchema,
+  then: z.lazy(steps),
+  else: z.lazy(steps).optional(),
+});
 /**
  * `switch: verdict|tests` picks the case `passed`, `failed` or `none`; `switch: confidence` picks
  * `low` (< 0.5), `medium` (< 0.8) or `high` (the chain's overall confidence).
@@ -132,7 +175,17 @@ export const STEP_KINDS = {
 export type StepKind = keyof typeof STEP_KINDS;
 
 export const StepSchema: z.ZodType<Step> = z.lazy(() =>
-  z.union([PromptStepSchema, PhaseStepSchema, GateStepSchema, TestsStepSchema, ChainStepSchema, IfStepSchema, SwitchStepSchema, LoopStepSchema, ParallelStepSchema]),
+  z.union([
+    PromptStepSchema,
+    PhaseStepSchema,
+    GateStepSchema,
+    TestsStepSchema,
+    ChainStepSchema,
+    IfStepSchema,
+    SwitchStepSchema,
+    LoopStepSchema,
+    ParallelStepSchema,
+  ]),
 ) as z.ZodType<Step>;
 
 /** The kind of a raw step: the first kind key it has, or null. */
@@ -155,5 +208,8 @@ export type WorkflowFile = z.infer<typeof WorkflowFileSchema>;
 
 /** The JSON Schema of a workflow file (draft 2020-12), for editors. */
 export function workflowJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(WorkflowFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return z.toJSONSchema(WorkflowFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
 }

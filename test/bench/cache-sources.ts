@@ -45,7 +45,16 @@ export function callTable(calls: readonly CallRecord[]): string {
   const head = ['call', 'step', 'prompt', 'model', 'input', 'write', 'read', 'read %'].join('\t');
   const rows = calls.map((c) => {
     const all = uncached(c) + read(c);
-    return [c.id, c.step, c.prompt, c.model, c.usage.input_tokens, written(c), read(c), all ? ((read(c) / all) * 100).toFixed(1) : '-'].join('\t');
+    return [
+      c.id,
+      c.step,
+      c.prompt,
+      c.model,
+      c.usage.input_tokens,
+      written(c),
+      read(c),
+      all ? ((read(c) / all) * 100).toFixed(1) : '-',
+    ].join('\t');
   });
   return [head, ...rows].join('\n');
 }

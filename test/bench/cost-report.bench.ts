@@ -63,7 +63,8 @@ async function report(dir: string): Promise<number> {
   const scan = await scanChains([dir], {}, (msg) => {
     throw new Error(msg);
   });
-  return buildCostReport(scan, { by: 'prompt', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS }).totals.chains;
+  return buildCostReport(scan, { by: 'prompt', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS }).totals
+    .chains;
 }
 
 async function best(fn: () => unknown, before?: () => void): Promise<number> {
@@ -88,11 +89,21 @@ async function generate(big: string, small: string): Promise<number> {
 /** The built CLI against the plain script, each in a fresh process; skipped when the CLI cannot run it. */
 async function endToEnd(dir: string): Promise<BenchRow[]> {
   const cli = async () => {
-    const args = [path.join(root, 'bin/claude-exec'), 'cost-report', '--days', '100000', '--contexts', dir, '--json'];
+    const args = [
+      path.join(root, 'bin/claude-exec'),
+      'cost-report',
+      '--days',
+      '100000',
+      '--contexts',
+      dir,
+      '--json',
+    ];
     const { stdout } = await exec(process.execPath, args, { maxBuffer: 64 << 20 });
-    if ((JSON.parse(stdout) as { totals: { chains: number } }).totals.chains !== FILES) throw new Error('cost-report did not count every chain');
+    if ((JSON.parse(stdout) as { totals: { chains: number } }).totals.chains !== FILES)
+      throw new Error('cost-report did not count every chain');
   };
-  if (!existsSync(path.join(root, 'dist/cli/main.js'))) return [{ measure: 'end to end: skipped (no dist/; run npm run build)', value: '-' }];
+  if (!existsSync(path.join(root, 'dist/cli/main.js')))
+    return [{ measure: 'end to end: skipped (no dist/; run npm run build)', value: '-' }];
   try {
     await cli();
   } catch (err) {
@@ -104,9 +115,22 @@ async function endToEnd(dir: string): Promise<BenchRow[]> {
   const warmMs = await best(cli);
   return [
     { measure: `end to end: node plain script (${FIXTURE})`, value: ms(scriptMs) },
-    { measure: 'end to end: claude-exec cost-report --json, cold / warm', value: `${ms(coldMs)} / ${ms(warmMs)}` },
-    { measure: `end to end, cold (no cost index): cost-report / plain script (${FIXTURE})`, value: x(coldMs / scriptMs), target: `<= ${COLD_TARGET}x`, ok: coldMs / scriptMs <= COLD_TARGET },
-    { measure: `end to end, warm (cost index current): cost-report / plain script (${FIXTURE})`, value: x(warmMs / scriptMs), target: `<= ${WARM_TARGET}x`, ok: warmMs / scriptMs <= WARM_TARGET },
+    {
+      measure: 'end to end: claude-exec cost-report --json, cold / warm',
+      value: `${ms(coldMs)} / ${ms(warmMs)}`,
+    },
+    {
+      measure: `end to end, cold (no cost index): cost-report / plain script (${FIXTURE})`,
+      value: x(coldMs / scriptMs),
+      target: `<= ${COLD_TARGET}x`,
+      ok: coldMs / scriptMs <= COLD_TARGET,
+    },
+    {
+      measure: `end to end, warm (cost index current): cost-report / plain script (${FIXTURE})`,
+      value: x(warmMs / scriptMs),
+      target: `<= ${WARM_TARGET}x`,
+      ok: warmMs / scriptMs <= WARM_TARGET,
+    },
   ];
 }
 
@@ -125,17 +149,44 @@ export async function run(): Promise<BenchRow[]> {
     await report(big);
 
     const plainMs = await best(() => plain(big));
-    const coldMs = await best(() => report(big), () => dropIndex(big));
+    const coldMs = await best(
+      () => report(big),
+      () => dropIndex(big),
+    );
     const warmMs = await best(() => report(big));
     const plainSmallMs = await best(() => plain(small));
-    const coldSmallMs = await best(() => report(small), () => dropIndex(small));
+    const coldSmallMs = await best(
+      () => report(small),
+      () => dropIndex(small),
+    );
     const linearity = coldMs / FILES / (coldSmallMs / SMALL);
     const rows: BenchRow[] = [
-      { measure: `${FIXTURE}, ${(avgBytes / 1024).toFixed(0)} KB each: plain read+parse`, value: ms(plainMs) },
-      { measure: 'scanChains + buildCostReport (in process), cold / warm', value: `${ms(coldMs)} / ${ms(warmMs)}` },
-      { measure: `in process, cold (no cost index): cost-report / plain read+parse (${FIXTURE})`, value: x(coldMs / plainMs), target: `<= ${COLD_TARGET}x`, ok: coldMs / plainMs <= COLD_TARGET },
-      { measure: `in process, warm (cost index current): cost-report / plain read+parse (${FIXTURE})`, value: x(warmMs / plainMs), target: `<= ${WARM_TARGET}x`, ok: warmMs / plainMs <= WARM_TARGET },
-      { measure: `per-file time, cold, ${FILES} vs ${SMALL} chains (plain: ${x(plainMs / FILES / (plainSmallMs / SMALL))})`, value: x(linearity), target: '<= 1.25x (linear)', ok: linearity <= 1.25 },
+      {
+        measure: `${FIXTURE}, ${(avgBytes / 1024).toFixed(0)} KB each: plain read+parse`,
+        value: ms(plainMs),
+      },
+      {
+        measure: 'scanChains + buildCostReport (in process), cold / warm',
+        value: `${ms(coldMs)} / ${ms(warmMs)}`,
+      },
+      {
+        measure: `in process, cold (no cost index): cost-report / plain read+parse (${FIXTURE})`,
+        value: x(coldMs / plainMs),
+        target: `<= ${COLD_TARGET}x`,
+        ok: coldMs / plainMs <= COLD_TARGET,
+      },
+      {
+        measure: `in process, warm (cost index current): cost-report / plain read+parse (${FIXTURE})`,
+        value: x(warmMs / plainMs),
+        target: `<= ${WARM_TARGET}x`,
+        ok: warmMs / plainMs <= WARM_TARGET,
+      },
+      {
+        measure: `per-file time, cold, ${FILES} vs ${SMALL} chains (plain: ${x(plainMs / FILES / (plainSmallMs / SMALL))})`,
+        value: x(linearity),
+        target: '<= 1.25x (linear)',
+        ok: linearity <= 1.25,
+      },
     ];
 
     rows.push(...(await endToEnd(big)));

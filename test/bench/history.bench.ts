@@ -30,9 +30,14 @@ const FIXTURE = fixtureName(CHAINS, CALLS);
 
 function timeOnce(args: string[], cwd?: string): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
+  if (r.status !== 0)
+    throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
   return ms;
 }
 
@@ -49,16 +54,24 @@ function firstByte(url: URL, token: string): Promise<number> {
     const req = http.get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
       let at: number | null = null;
       res.on('data', () => (at ??= performance.now() - t0));
-      res.on('end', () => (res.statusCode === 200 && at !== null ? resolve(at) : reject(new Error(`GET ${url.pathname}: ${res.statusCode}`))));
+      res.on('end', () =>
+        res.statusCode === 200 && at !== null
+          ? resolve(at)
+          : reject(new Error(`GET ${url.pathname}: ${res.statusCode}`)),
+      );
     });
     req.on('error', reject);
   });
 }
 
 /** Starts `serve --json` in `ws`; its listen time, the first bytes of two /api/chains requests, and its peak RSS. */
-async function serveFigures(ws: string): Promise<{ listenMs: number; coldMs: number; warmMs: number; peakMb: number }> {
+async function serveFigures(
+  ws: string,
+): Promise<{ listenMs: number; coldMs: number; warmMs: number; peakMb: number }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [bin, 'serve', '--json', '--cwd', ws], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve', '--json', '--cwd', ws], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     const doc = await new Promise<{ origin: string; token: string }>((resolve, reject) => {
       let out = '';
@@ -81,7 +94,8 @@ async function serveFigures(ws: string): Promise<{ listenMs: number; coldMs: num
 }
 
 export async function run(): Promise<BenchRow[]> {
-  if (!existsSync(path.join(root, 'dist/cli/main.js'))) return [{ measure: 'skipped (no dist/; run npm run build)', value: '-' }];
+  if (!existsSync(path.join(root, 'dist/cli/main.js')))
+    return [{ measure: 'skipped (no dist/; run npm run build)', value: '-' }];
   const ws = await mkdtemp(path.join(os.tmpdir(), 'ce-bench-history-'));
   try {
     const contexts = path.join(ws, 'contexts');
@@ -96,21 +110,53 @@ export async function run(): Promise<BenchRow[]> {
     const cold = timeOnce(sides.chains);
     const times: Record<keyof typeof sides, number[]> = { node: [], chains: [], status: [], estimate: [] };
     for (let i = 0; i < RUNS; i++) {
-      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][]) times[side].push(timeOnce(args));
+      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][])
+        times[side].push(timeOnce(args));
     }
     const base = median(times.node);
     const ratio = (side: keyof typeof sides) => median(times[side]) / base;
     const serve = await serveFigures(ws);
     return [
       { measure: `node -e 0 (median of ${RUNS})`, value: `${base.toFixed(0)} ms` },
-      { measure: `chains, cold: no index yet (${FIXTURE}) / node -e 0`, value: `${(cold / base).toFixed(1)}x` },
-      { measure: `chains, warm index (${FIXTURE}) / node -e 0`, value: `${ratio('chains').toFixed(2)}x`, target: '<= 3x', ok: ratio('chains') <= 3 },
-      { measure: `status, newest chain (${FIXTURE}) / node -e 0`, value: `${ratio('status').toFixed(2)}x`, target: '<= 2x', ok: ratio('status') <= 2 },
-      { measure: `"task" --estimate (${FIXTURE}) / node -e 0`, value: `${ratio('estimate').toFixed(2)}x`, target: '<= 3x', ok: ratio('estimate') <= 3 },
+      {
+        measure: `chains, cold: no index yet (${FIXTURE}) / node -e 0`,
+        value: `${(cold / base).toFixed(1)}x`,
+      },
+      {
+        measure: `chains, warm index (${FIXTURE}) / node -e 0`,
+        value: `${ratio('chains').toFixed(2)}x`,
+        target: '<= 3x',
+        ok: ratio('chains') <= 3,
+      },
+      {
+        measure: `status, newest chain (${FIXTURE}) / node -e 0`,
+        value: `${ratio('status').toFixed(2)}x`,
+        target: '<= 2x',
+        ok: ratio('status') <= 2,
+      },
+      {
+        measure: `"task" --estimate (${FIXTURE}) / node -e 0`,
+        value: `${ratio('estimate').toFixed(2)}x`,
+        target: '<= 3x',
+        ok: ratio('estimate') <= 3,
+      },
       { measure: `serve: listening after (${FIXTURE})`, value: `${serve.listenMs.toFixed(0)} ms` },
-      { measure: `serve: GET /api/chains first byte, first request (index warm from chains) (${FIXTURE})`, value: `${serve.coldMs.toFixed(0)} ms` },
-      { measure: `serve: GET /api/chains first byte, next requests, median of 5 (${FIXTURE})`, value: `${serve.warmMs.toFixed(0)} ms`, target: '<= 100 ms', ok: serve.warmMs <= 100 },
-      { measure: `serve: peak resident memory after those requests (${FIXTURE})`, value: `${serve.peakMb.toFixed(0)} MB`, target: '<= 150 MB', ok: serve.peakMb <= 150 },
+      {
+        measure: `serve: GET /api/chains first byte, first request (index warm from chains) (${FIXTURE})`,
+        value: `${serve.coldMs.toFixed(0)} ms`,
+      },
+      {
+        measure: `serve: GET /api/chains first byte, next requests, median of 5 (${FIXTURE})`,
+        value: `${serve.warmMs.toFixed(0)} ms`,
+        target: '<= 100 ms',
+        ok: serve.warmMs <= 100,
+      },
+      {
+        measure: `serve: peak resident memory after those requests (${FIXTURE})`,
+        value: `${serve.peakMb.toFixed(0)} MB`,
+        target: '<= 150 MB',
+        ok: serve.peakMb <= 150,
+      },
     ];
   } finally {
     await rm(ws, { recursive: true, force: true });

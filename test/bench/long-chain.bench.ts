@@ -38,7 +38,15 @@ function medianAround(values: number[], call: number, halfWidth = 10): number {
 
 export async function run(): Promise<BenchRow[]> {
   const { runs, server, close } = await runScenario(
-    { latencyMs: 0, rounds: ROUNDS, batch: 1, toolTurns: 3, concurrency: 1, findingsPerStep: 8, config: { caps: { context_iterations: ROUNDS + 1, chain_calls: 5_000 } } },
+    {
+      latencyMs: 0,
+      rounds: ROUNDS,
+      batch: 1,
+      toolTurns: 3,
+      concurrency: 1,
+      findingsPerStep: 8,
+      config: { caps: { context_iterations: ROUNDS + 1, chain_calls: 5_000 } },
+    },
     1,
   );
   try {
@@ -47,18 +55,38 @@ export async function run(): Promise<BenchRow[]> {
     const bytes = Buffer.byteLength(JSON.stringify(ctx, null, 2));
     const at = (k: number) => medianAround(per, k);
     const fixture = `a chain of ${ctx.calls.length} calls, ${ctx.steps.length} steps`;
-    const rows: BenchRow[] = [{ measure: `${fixture}; context file and journal ${(bytes / 1024).toFixed(0)} KB together at the end`, value: '' }];
+    const rows: BenchRow[] = [
+      {
+        measure: `${fixture}; context file and journal ${(bytes / 1024).toFixed(0)} KB together at the end`,
+        value: '',
+      },
+    ];
     for (const k of AT) {
       if (ctx.calls.length < k + 10) {
-        rows.push({ measure: `call ${k}: the chain stopped at ${ctx.calls.length} calls`, value: '-', target: `<= ${TARGET_MS} ms`, ok: false });
+        rows.push({
+          measure: `call ${k}: the chain stopped at ${ctx.calls.length} calls`,
+          value: '-',
+          target: `<= ${TARGET_MS} ms`,
+          ok: false,
+        });
         continue;
       }
-      rows.push({ measure: `claude-exec time between calls, median of calls ${k - 10}..${k + 10} (${fixture})`, value: `${at(k).toFixed(2)} ms`, target: `<= ${TARGET_MS} ms`, ok: at(k) <= TARGET_MS });
+      rows.push({
+        measure: `claude-exec time between calls, median of calls ${k - 10}..${k + 10} (${fixture})`,
+        value: `${at(k).toFixed(2)} ms`,
+        target: `<= ${TARGET_MS} ms`,
+        ok: at(k) <= TARGET_MS,
+      });
     }
     const first = at(AT[0]);
     const last = at(AT[AT.length - 1]!);
     if (Number.isFinite(first) && Number.isFinite(last)) {
-      rows.push({ measure: `flat: call ${AT[AT.length - 1]} / call ${AT[0]} (${fixture})`, value: `${(last / first).toFixed(2)}x`, target: `<= ${FLAT}x`, ok: last / first <= FLAT });
+      rows.push({
+        measure: `flat: call ${AT[AT.length - 1]} / call ${AT[0]} (${fixture})`,
+        value: `${(last / first).toFixed(2)}x`,
+        target: `<= ${FLAT}x`,
+        ok: last / first <= FLAT,
+      });
     }
     return rows;
   } finally {

@@ -25,21 +25,43 @@ export async function run(): Promise<BenchRow[]> {
   const { runs, server, close } = await runScenario(SCENARIO, CHAINS);
   try {
     const per = runs.map((r) => {
-      const serverMs = server.timings.filter((t) => t.startMs >= r.startMs && t.endMs <= r.endMs).reduce((n, t) => n + (t.endMs - t.startMs), 0);
+      const serverMs = server.timings
+        .filter((t) => t.startMs >= r.startMs && t.endMs <= r.endMs)
+        .reduce((n, t) => n + (t.endMs - t.startMs), 0);
       const testsMs = r.outcome.ctx.test_runs.reduce((n, t) => n + (t.duration_ms ?? 0), 0);
       const calls = r.outcome.ctx.calls.length;
-      return { calls, testsMs, tests: r.outcome.ctx.test_runs.length, perCall: (r.endMs - r.startMs - serverMs - testsMs) / calls, bytes: Buffer.byteLength(JSON.stringify(r.outcome.ctx, null, 2)) };
+      return {
+        calls,
+        testsMs,
+        tests: r.outcome.ctx.test_runs.length,
+        perCall: (r.endMs - r.startMs - serverMs - testsMs) / calls,
+        bytes: Buffer.byteLength(JSON.stringify(r.outcome.ctx, null, 2)),
+      };
     });
     const [first, ...rest] = per;
     const sorted = rest.map((p) => p.perCall).sort((a, b) => a - b);
     const median = sorted[Math.floor((sorted.length - 1) / 2)]!;
     const tests = rest.map((p) => p.testsMs).sort((a, b) => a - b);
     return [
-      { measure: `fixture: the scripted JWT chain (chain-harness.ts: ${SCENARIO.rounds} rounds, ${SCENARIO.toolTurns} read-tool turns, zero latency), ${first!.calls} calls, context file ${(first!.bytes / 1024).toFixed(0)} KB at the end`, value: '' },
-      { measure: `test runs per chain (${rest[0]?.tests ?? 0}; the workspace's test command), median wall time, subtracted below`, value: `${tests[Math.floor((tests.length - 1) / 2)]!.toFixed(0)} ms` },
+      {
+        measure: `fixture: the scripted JWT chain (chain-harness.ts: ${SCENARIO.rounds} rounds, ${SCENARIO.toolTurns} read-tool turns, zero latency), ${first!.calls} calls, context file ${(first!.bytes / 1024).toFixed(0)} KB at the end`,
+        value: '',
+      },
+      {
+        measure: `test runs per chain (${rest[0]?.tests ?? 0}; the workspace's test command), median wall time, subtracted below`,
+        value: `${tests[Math.floor((tests.length - 1) / 2)]!.toFixed(0)} ms`,
+      },
       { measure: 'first chain (cold JIT)', value: fmt(first!.perCall) },
-      { measure: `claude-exec time per call, median of ${rest.length} chains (wall − fake server − test runs)`, value: fmt(median), target: `<= ${TARGET_MS} ms`, ok: median <= TARGET_MS },
-      { measure: `best / worst of those ${rest.length} chains`, value: `${sorted[0]!.toFixed(2)} / ${sorted.at(-1)!.toFixed(2)} ms` },
+      {
+        measure: `claude-exec time per call, median of ${rest.length} chains (wall − fake server − test runs)`,
+        value: fmt(median),
+        target: `<= ${TARGET_MS} ms`,
+        ok: median <= TARGET_MS,
+      },
+      {
+        measure: `best / worst of those ${rest.length} chains`,
+        value: `${sorted[0]!.toFixed(2)} / ${sorted.at(-1)!.toFixed(2)} ms`,
+      },
     ];
   } finally {
     await close();

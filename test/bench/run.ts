@@ -28,7 +28,15 @@ export interface BenchModule {
   run(): Promise<BenchRow[]>;
 }
 
-export const benchmarks: BenchModule[] = [startup, history, costReport, orchestration, longChain, concurrency, caching];
+export const benchmarks: BenchModule[] = [
+  startup,
+  history,
+  costReport,
+  orchestration,
+  longChain,
+  concurrency,
+  caching,
+];
 
 const only = process.argv.slice(2);
 const table = new Table({ head: ['benchmark', 'measure', 'value', 'target', 'met'] });
@@ -37,7 +45,13 @@ for (const bench of benchmarks.filter((b) => only.length === 0 || only.includes(
   process.stderr.write(`running ${bench.name}…\n`);
   for (const row of await bench.run()) {
     if (row.ok === false) missed += 1;
-    table.push([bench.name, row.measure, row.value, row.target ?? '', row.ok === undefined ? '' : row.ok ? 'yes' : 'NO']);
+    table.push([
+      bench.name,
+      row.measure,
+      row.value,
+      row.target ?? '',
+      row.ok === undefined ? '' : row.ok ? 'yes' : 'NO',
+    ]);
   }
 }
 console.log(table.toString());

@@ -25,19 +25,29 @@ const bin = path.join(root, 'bin/claude-exec');
 /** Wall time of one process in ms; throws when it exits other than `expected` (0). */
 function timeOnce(args: string[], expected = 0): number {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   const ms = performance.now() - t0;
-  if (r.status !== expected) throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
+  if (r.status !== expected)
+    throw new Error(`node ${args.join(' ')} exited ${r.status}: ${String(r.stderr).split('\n')[0]}`);
   return ms;
 }
 
 /** How many distinct files `node args` opens (strace), or null without strace. */
 function filesOpened(args: string[], dir: string): number | null {
   const out = path.join(dir, 'strace.txt');
-  const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', out, process.execPath, ...args], { stdio: 'ignore' });
+  const r = spawnSync('strace', ['-f', '-e', 'trace=openat', '-o', out, process.execPath, ...args], {
+    stdio: 'ignore',
+  });
   if (r.error || !existsSync(out)) return null;
-  const opened = readFileSync(out, 'utf8').split('\n').filter((l) => l.includes('openat(') && !l.includes('ENOENT'));
-  return new Set(opened.map((l) => /"([^"]*)"/.exec(l)?.[1]).filter((f) => f && !/^\/(proc|sys|dev)\//.test(f))).size;
+  const opened = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('openat(') && !l.includes('ENOENT'));
+  return new Set(
+    opened.map((l) => /"([^"]*)"/.exec(l)?.[1]).filter((f) => f && !/^\/(proc|sys|dev)\//.test(f)),
+  ).size;
 }
 
 function median(xs: number[]): number {
@@ -49,11 +59,17 @@ function median(xs: number[]): number {
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
 export async function run(): Promise<BenchRow[]> {
-  if (!existsSync(path.join(root, 'dist/cli/main.js'))) return [{ measure: 'skipped (no dist/; run npm run build)', value: '-' }];
+  if (!existsSync(path.join(root, 'dist/cli/main.js')))
+    return [{ measure: 'skipped (no dist/; run npm run build)', value: '-' }];
   const empty = await mkdtemp(path.join(os.tmpdir(), 'ce-bench-start-'));
   const one = await mkdtemp(path.join(os.tmpdir(), 'ce-bench-start-'));
   try {
-    const { file, ctx } = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 0, 1)), calls: 30, table: loadPriceTable() });
+    const { file, ctx } = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 0, 1)),
+      calls: 30,
+      table: loadPriceTable(),
+    });
     await mkdir(path.join(one, 'contexts'));
     await writeFile(path.join(one, 'contexts', file), `${JSON.stringify(ctx, null, 2)}\n`);
     const sides = {
@@ -63,27 +79,57 @@ export async function run(): Promise<BenchRow[]> {
       status: [bin, 'status', '--cwd', empty],
       oneChain: [bin, 'chains', '--cwd', one],
     };
-    const times: Record<keyof typeof sides, number[]> = { node: [], help: [], chains: [], status: [], oneChain: [] };
+    const times: Record<keyof typeof sides, number[]> = {
+      node: [],
+      help: [],
+      chains: [],
+      status: [],
+      oneChain: [],
+    };
     const expected = (side: string) => (side === 'status' ? 2 : 0);
     for (const [side, args] of Object.entries(sides)) timeOnce(args, expected(side)); // warm the page cache
     for (let i = 0; i < RUNS; i++) {
-      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][]) times[side].push(timeOnce(args, expected(side)));
+      for (const [side, args] of Object.entries(sides) as [keyof typeof sides, string[]][])
+        times[side].push(timeOnce(args, expected(side)));
     }
     const base = median(times.node);
     const help = median(times.help);
     const chains = median(times.chains);
     const status = median(times.status);
     const oneChain = median(times.oneChain);
-    const opened = (['node', 'help', 'chains', 'status'] as const).map((side) => [side, filesOpened(sides[side], one)] as const);
+    const opened = (['node', 'help', 'chains', 'status'] as const).map(
+      (side) => [side, filesOpened(sides[side], one)] as const,
+    );
     return [
       { measure: `node -e 0 (median of ${RUNS})`, value: ms(base) },
       { measure: 'claude-exec --help', value: ms(help) },
       { measure: 'claude-exec chains (empty workspace)', value: ms(chains) },
-      { measure: '--help / node -e 0', value: `${(help / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: help / base <= TARGET },
-      { measure: 'chains / node -e 0', value: `${(chains / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: chains / base <= TARGET },
-      { measure: 'status / node -e 0', value: `${(status / base).toFixed(2)}x`, target: `<= ${TARGET}x`, ok: status / base <= TARGET },
-      { measure: 'chains with one context file (validated) / node -e 0', value: `${(oneChain / base).toFixed(2)}x` },
-      ...opened.map(([side, n]) => ({ measure: `files opened: ${side === 'node' ? 'node -e 0' : `claude-exec ${side}`} (strace)`, value: n === null ? '- (no strace)' : String(n) })),
+      {
+        measure: '--help / node -e 0',
+        value: `${(help / base).toFixed(2)}x`,
+        target: `<= ${TARGET}x`,
+        ok: help / base <= TARGET,
+      },
+      {
+        measure: 'chains / node -e 0',
+        value: `${(chains / base).toFixed(2)}x`,
+        target: `<= ${TARGET}x`,
+        ok: chains / base <= TARGET,
+      },
+      {
+        measure: 'status / node -e 0',
+        value: `${(status / base).toFixed(2)}x`,
+        target: `<= ${TARGET}x`,
+        ok: status / base <= TARGET,
+      },
+      {
+        measure: 'chains with one context file (validated) / node -e 0',
+        value: `${(oneChain / base).toFixed(2)}x`,
+      },
+      ...opened.map(([side, n]) => ({
+        measure: `files opened: ${side === 'node' ? 'node -e 0' : `claude-exec ${side}`} (strace)`,
+        value: n === null ? '- (no strace)' : String(n),
+      })),
     ];
   } finally {
     await rm(empty, { recursive: true, force: true });

@@ -16,8 +16,15 @@ import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 import { createStackModel, type StackScript } from '../helpers/stack-model.js';
 
 const TIMEOUT_MS = 600_000;
-const WHO = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
-const git = async (cwd: string, ...args: string[]) => (await execa('git', ['-c', 'protocol.file.allow=always', ...args], { cwd, env: WHO, stdin: 'ignore' })).stdout;
+const WHO = {
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
+const git = async (cwd: string, ...args: string[]) =>
+  (await execa('git', ['-c', 'protocol.file.allow=always', ...args], { cwd, env: WHO, stdin: 'ignore' }))
+    .stdout;
 
 /** At most this many chains at once (the machine is shared). */
 let free = 3;
@@ -34,16 +41,28 @@ async function slot<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 const LIB = 'export function twice(n) {\n  return 2 * n;\n}\n';
-const BASE_TEST = "import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { twice } from '../lib.js';\n\nit('twice doubles', () => assert.equal(twice(2), 4));\n";
-const PKG = JSON.stringify({ name: 'tiny', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } }, null, 2);
+const BASE_TEST =
+  "import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { twice } from '../lib.js';\n\nit('twice doubles', () => assert.equal(twice(2), 4));\n";
+const PKG = JSON.stringify(
+  { name: 'tiny', version: '1.0.0', type: 'module', scripts: { test: 'node --test' } },
+  null,
+  2,
+);
 
 /** The model's script: a test for add() in `testPath`, then add() in lib.js (an existing file). */
 function script(testPath: string): StackScript {
   return {
     criteria: ['WHEN add(a, b) is called THE SYSTEM SHALL return a + b'],
     solution: `Add add()\n\nadd(a, b) in lib.js; tests first in ${testPath}.`,
-    tests: [{ path: testPath, content: `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { add } from '${path.posix.relative(path.posix.dirname(testPath), 'lib.js').replace(/^(?!\.)/, './')}';\n\nit('AC1 add sums', () => assert.equal(add(2, 3), 5));\n` }],
-    implementation: [{ path: 'lib.js', content: `${LIB}\nexport function add(a, b) {\n  return a + b;\n}\n` }],
+    tests: [
+      {
+        path: testPath,
+        content: `import assert from 'node:assert/strict';\nimport { it } from 'node:test';\nimport { add } from '${path.posix.relative(path.posix.dirname(testPath), 'lib.js').replace(/^(?!\.)/, './')}';\n\nit('AC1 add sums', () => assert.equal(add(2, 3), 5));\n`,
+      },
+    ],
+    implementation: [
+      { path: 'lib.js', content: `${LIB}\nexport function add(a, b) {\n  return a + b;\n}\n` },
+    ],
   };
 }
 
@@ -61,7 +80,11 @@ interface Case {
   setup(tmp: string): Promise<string>;
   testPath?: string;
   /** Extra checks after the chain (`phase: 'after-run'`) and after rollback. */
-  check?(ws: string, phase: 'before' | 'after-run' | 'after-rollback', seen: Map<string, string>): Promise<void>;
+  check?(
+    ws: string,
+    phase: 'before' | 'after-run' | 'after-rollback',
+    seen: Map<string, string>,
+  ): Promise<void>;
 }
 
 /** A repository at `tmp/repo` with the project and `gitignore` (null: none), committed. */
@@ -76,7 +99,10 @@ async function repoWith(tmp: string, gitignore: string | null): Promise<string> 
 }
 
 const CASES: Case[] = [
-  ...['contexts/', 'contexts', '/contexts/*', '**/contexts'].map((pattern) => ({ name: `.gitignore holds ${pattern}`, setup: (tmp: string) => repoWith(tmp, `node_modules\n${pattern}\n`) })),
+  ...['contexts/', 'contexts', '/contexts/*', '**/contexts'].map((pattern) => ({
+    name: `.gitignore holds ${pattern}`,
+    setup: (tmp: string) => repoWith(tmp, `node_modules\n${pattern}\n`),
+  })),
   { name: 'no .gitignore', setup: (tmp) => repoWith(tmp, null) },
   {
     name: 'a repository with no commits',
@@ -114,7 +140,10 @@ const CASES: Case[] = [
     },
     check: async (ws, phase) => {
       // Outside the workspace nothing is snapshotted into the diff or restored.
-      if (phase !== 'before') expect(await readFile(path.join(ws, '..', '..', 'README.md'), 'utf8')).toBe('mono, edited outside the workspace\n');
+      if (phase !== 'before')
+        expect(await readFile(path.join(ws, '..', '..', 'README.md'), 'utf8')).toBe(
+          'mono, edited outside the workspace\n',
+        );
     },
   },
   {
@@ -140,7 +169,8 @@ const CASES: Case[] = [
       const cached = await git(ws, 'diff', '--cached');
       if (phase === 'before') seen.set('cached', cached);
       else expect(cached).toBe(seen.get('cached'));
-      if (phase === 'after-rollback') expect(await readFile(path.join(ws, 'notes.txt'), 'utf8')).toBe('staged\nand unstaged on top\n');
+      if (phase === 'after-rollback')
+        expect(await readFile(path.join(ws, 'notes.txt'), 'utf8')).toBe('staged\nand unstaged on top\n');
     },
   },
   {
@@ -153,7 +183,10 @@ const CASES: Case[] = [
     },
     testPath: 'test/añadir suma.test.js',
     check: async (ws, phase) => {
-      if (phase !== 'before') expect(await readFile(path.join(ws, 'docs', 'résumé notes.md'), 'utf8')).toBe('untracked, with a space\n');
+      if (phase !== 'before')
+        expect(await readFile(path.join(ws, 'docs', 'résumé notes.md'), 'utf8')).toBe(
+          'untracked, with a space\n',
+        );
       if (phase === 'after-run') expect(existsSync(path.join(ws, 'test', 'añadir suma.test.js'))).toBe(true);
     },
   },
@@ -168,7 +201,10 @@ const CASES: Case[] = [
       return ws;
     },
     check: async (ws, phase) => {
-      if (phase !== 'before') expect(await readFile(path.join(ws, 'vendor', 'dep', 'lib.js'), 'utf8')).toBe('// edited inside the submodule\n');
+      if (phase !== 'before')
+        expect(await readFile(path.join(ws, 'vendor', 'dep', 'lib.js'), 'utf8')).toBe(
+          '// edited inside the submodule\n',
+        );
     },
   },
 ];
@@ -192,15 +228,24 @@ describe.concurrent('a chain through implementation and rollback, on every git s
             expect(r.exitCode, r.stderr).toBe(0);
             const { ctx } = await onlyChain(ws);
             expect(ctx.status).toBe('complete');
-            expect(ctx.checkpoints.map((k) => k.git_ref)).toEqual([`refs/claude-exec/chain-${ctx.chain_id}/pre-implementation`]);
+            expect(ctx.checkpoints.map((k) => k.git_ref)).toEqual([
+              `refs/claude-exec/chain-${ctx.chain_id}/pre-implementation`,
+            ]);
             expect(await readFile(path.join(ws, 'lib.js'), 'utf8')).toContain('export function add');
             // The checkpoint never holds the chain's own state.
-            expect(await git(ws, 'ls-tree', '-r', '--name-only', ctx.checkpoints[0]!.git_ref, '--', '.')).not.toMatch(/(^|\/)contexts\//m);
+            expect(
+              await git(ws, 'ls-tree', '-r', '--name-only', ctx.checkpoints[0]!.git_ref, '--', '.'),
+            ).not.toMatch(/(^|\/)contexts\//m);
             await c.check?.(ws, 'after-run', seen);
 
             const back = await runCli(['rollback', ctx.chain_id, '--yes', '--json'], ws, env);
             expect(back.exitCode, back.stderr).toBe(0);
-            expect(jsonOut(back)).toMatchObject({ from: 'git', restored: ['lib.js'], removed: [testPath], changed: [] });
+            expect(jsonOut(back)).toMatchObject({
+              from: 'git',
+              restored: ['lib.js'],
+              removed: [testPath],
+              changed: [],
+            });
             expect(await readFile(path.join(ws, 'lib.js'), 'utf8')).toBe(LIB);
             expect(existsSync(path.join(ws, testPath))).toBe(false);
             await c.check?.(ws, 'after-rollback', seen);

@@ -34,7 +34,12 @@ const complete = async (...words: string[]) => {
 describe('shell completion (built binary)', () => {
   it('suggests commands, options and their choices, never the completion plumbing itself', async () => {
     expect(await complete('res')).toEqual([expect.stringMatching(/^resume\t/), ':4']);
-    expect((await complete('cost-report', '--by', '')).slice(0, 4)).toEqual(['prompt\t', 'phase\t', 'model\t', 'day\t']);
+    expect((await complete('cost-report', '--by', '')).slice(0, 4)).toEqual([
+      'prompt\t',
+      'phase\t',
+      'model\t',
+      'day\t',
+    ]);
     expect(await complete('com')).toEqual([expect.stringMatching(/^completion\t/), ':4']);
   });
 
@@ -54,21 +59,31 @@ describe('shell completion (built binary)', () => {
     expect(bad.stderr).toContain('completion: unknown shell "tcsh"');
   });
 
-  it.skipIf(!existsSync(BASH_COMPLETION))(`a real bash completes with the generated script (needs ${BASH_COMPLETION}: apt-get install bash-completion)`, async () => {
-    const script = (await runCli(['completion', 'bash'], dir, cliEnv({}))).stdout;
-    await writeFile(path.join(dir, 'claude-exec.bash'), script);
-    const replies = async (line: string): Promise<string[]> => {
-      const words = line.split(' ');
-      const r = await execa('bash', ['-c', `source ${BASH_COMPLETION}; source ./claude-exec.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${line}'; COMP_POINT=\${#COMP_LINE}; __claude_exec_complete 2>/dev/null; printf '%s\\n' "\${COMPREPLY[@]}"`], {
-        cwd: dir,
-        env: { ...cliEnv({}), PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
-        extendEnv: false,
-        stdin: 'ignore',
-      });
-      return r.stdout.split('\n').filter(Boolean);
-    };
-    expect(await replies('claude-exec res')).toEqual(['resume']);
-    expect(await replies('claude-exec cost-report --by mo')).toEqual(['model']);
-    expect(await replies('claude-exec rollback 00')).toEqual(['002', '001']);
-  });
+  it.skipIf(!existsSync(BASH_COMPLETION))(
+    `a real bash completes with the generated script (needs ${BASH_COMPLETION}: apt-get install bash-completion)`,
+    async () => {
+      const script = (await runCli(['completion', 'bash'], dir, cliEnv({}))).stdout;
+      await writeFile(path.join(dir, 'claude-exec.bash'), script);
+      const replies = async (line: string): Promise<string[]> => {
+        const words = line.split(' ');
+        const r = await execa(
+          'bash',
+          [
+            '-c',
+            `source ${BASH_COMPLETION}; source ./claude-exec.bash; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE='${line}'; COMP_POINT=\${#COMP_LINE}; __claude_exec_complete 2>/dev/null; printf '%s\\n' "\${COMPREPLY[@]}"`,
+          ],
+          {
+            cwd: dir,
+            env: { ...cliEnv({}), PATH: `${path.join(dir, 'bin')}:${process.env.PATH}` },
+            extendEnv: false,
+            stdin: 'ignore',
+          },
+        );
+        return r.stdout.split('\n').filter(Boolean);
+      };
+      expect(await replies('claude-exec res')).toEqual(['resume']);
+      expect(await replies('claude-exec cost-report --by mo')).toEqual(['model']);
+      expect(await replies('claude-exec rollback 00')).toEqual(['002', '001']);
+    },
+  );
 });

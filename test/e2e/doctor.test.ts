@@ -37,20 +37,33 @@ const doctor = async (env: Record<string, string | undefined>, ...args: string[]
   expect(r.stdout + r.stderr).not.toContain(TEST_KEY);
   return { ...r, doc: DoctorOutputSchema.parse(JSON.parse(r.stdout)) };
 };
-const check = (doc: { checks: { name: string; status: string; detail: string }[] }, name: string) => doc.checks.find((c) => c.name === name)!;
+const check = (doc: { checks: { name: string; status: string; detail: string }[] }, name: string) =>
+  doc.checks.find((c) => c.name === name)!;
 
 describe('claude-exec doctor (built binary)', () => {
   it('an endpoint that accepts the key: credentials and endpoint ok, the key sent once and never printed', async () => {
     const { exitCode, doc } = await doctor({ ANTHROPIC_API_KEY: TEST_KEY, ANTHROPIC_BASE_URL: url });
-    expect(check(doc, 'credentials')).toMatchObject({ status: 'ok', detail: 'ANTHROPIC_API_KEY in the environment' });
-    expect(check(doc, 'endpoint')).toMatchObject({ status: 'ok', detail: `${url} (from ANTHROPIC_BASE_URL in the environment) answers (HTTP 200)` });
+    expect(check(doc, 'credentials')).toMatchObject({
+      status: 'ok',
+      detail: 'ANTHROPIC_API_KEY in the environment',
+    });
+    expect(check(doc, 'endpoint')).toMatchObject({
+      status: 'ok',
+      detail: `${url} (from ANTHROPIC_BASE_URL in the environment) answers (HTTP 200)`,
+    });
     expect(seen.at(-1)).toEqual({ path: '/v1/models', key: TEST_KEY });
     expect(exitCode).toBe(doc.ok ? 0 : 1);
   });
 
   it('a refused key: the endpoint check fails, exit 1, with what to fix', async () => {
-    const { exitCode, doc, stdout } = await doctor({ ANTHROPIC_API_KEY: 'sk-ant-wrong', ANTHROPIC_BASE_URL: url });
-    expect(check(doc, 'endpoint')).toMatchObject({ status: 'fail', fix: expect.stringContaining('check the key') });
+    const { exitCode, doc, stdout } = await doctor({
+      ANTHROPIC_API_KEY: 'sk-ant-wrong',
+      ANTHROPIC_BASE_URL: url,
+    });
+    expect(check(doc, 'endpoint')).toMatchObject({
+      status: 'fail',
+      fix: expect.stringContaining('check the key'),
+    });
     expect(doc.ok).toBe(false);
     expect(exitCode).toBe(1);
     expect(stdout).not.toContain('sk-ant-wrong');

@@ -45,7 +45,9 @@ let denying: FakeServer;
 beforeAll(async () => {
   ws = await makeTempWorkspace();
   server = await startFakeAnthropic({ responder: createScenario().responder });
-  denying = await startFakeAnthropic({ responder: () => ({ fault: { status: 401, message: 'invalid x-api-key' } }) });
+  denying = await startFakeAnthropic({
+    responder: () => ({ fault: { status: 401, message: 'invalid x-api-key' } }),
+  });
 });
 
 afterAll(async () => {
@@ -87,14 +89,23 @@ describe.concurrent('user-facing errors of the built binary', () => {
     const bad = await makeTempWorkspace({ git: false });
     try {
       await fs.mkdir(path.join(bad.root, 'prompts', 'custom'), { recursive: true });
-      await fs.writeFile(path.join(bad.root, 'prompts', 'custom', 'token_auditor.md'), promptMarkdown({ name: 'token_auditor', cost: 'free' }));
-      const r = await runCli(['--trust', GOAL], bad.root, cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }));
+      await fs.writeFile(
+        path.join(bad.root, 'prompts', 'custom', 'token_auditor.md'),
+        promptMarkdown({ name: 'token_auditor', cost: 'free' }),
+      );
+      const r = await runCli(
+        ['--trust', GOAL],
+        bad.root,
+        cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY }),
+      );
       expectCleanError(r, 2, /token_auditor\.md: cost_estimate: \S/);
       await expect(fs.access(path.join(bad.root, 'contexts'))).rejects.toThrow();
       // prompts list agrees: the file is not merely "left out", every chain refuses to start.
       const list = await runCli(['prompts', 'list'], bad.root, cliEnv({}));
       expect(list.exitCode, list.stderr).toBe(0);
-      expect(list.stderr).toContain('warning: 1 invalid prompt file(s), not listed here: prompts/custom/token_auditor.md — every chain refuses to start (exit 2) until they are fixed or removed');
+      expect(list.stderr).toContain(
+        'warning: 1 invalid prompt file(s), not listed here: prompts/custom/token_auditor.md — every chain refuses to start (exit 2) until they are fixed or removed',
+      );
       expect(list.stderr).not.toContain('left out');
     } finally {
       await bad.cleanup();
@@ -116,18 +127,37 @@ describe.concurrent('user-facing errors of the built binary', () => {
       ];
       for (const [args, pattern] of cases) expectCleanError(await runCli(args, own.root, env), 2, pattern);
 
-      await fs.writeFile(path.join(own.root, 'claude-exec.config.json'), JSON.stringify({ test_command: 'npm test' }));
+      await fs.writeFile(
+        path.join(own.root, 'claude-exec.config.json'),
+        JSON.stringify({ test_command: 'npm test' }),
+      );
       // The workspace's own config file needs trust before it is read: --trust, then its value is checked.
-      expectCleanError(await runCli(['--trust', GOAL], own.root, env), 2, /test_command: a list of words, not one string: e\.g\. \["npm","test"\]/);
+      expectCleanError(
+        await runCli(['--trust', GOAL], own.root, env),
+        2,
+        /test_command: a list of words, not one string: e\.g\. \["npm","test"\]/,
+      );
       await fs.rm(path.join(own.root, 'claude-exec.config.json'));
       expect(quiet.requests.filter((q) => q.path === '/v1/messages')).toHaveLength(0);
       await expect(fs.access(path.join(own.root, 'contexts'))).rejects.toThrow();
 
       // A prompt neither the library nor the chain knows is a typo, not an empty memory.
-      const { file, ctx } = fakeChain({ n: 1, startedAt: new Date('2026-11-20T10:00:00Z'), calls: 3, table: loadPriceTable() });
+      const { file, ctx } = fakeChain({
+        n: 1,
+        startedAt: new Date('2026-11-20T10:00:00Z'),
+        calls: 3,
+        table: loadPriceTable(),
+      });
       await fs.mkdir(path.join(own.root, 'contexts'));
-      await fs.writeFile(path.join(own.root, 'contexts', file), JSON.stringify({ ...ctx, workspace: own.root }));
-      expectCleanError(await runCli(['show', '001', '--memory', '--prompt', 'nosuch'], own.root, env), 2, /no prompt named "nosuch"/);
+      await fs.writeFile(
+        path.join(own.root, 'contexts', file),
+        JSON.stringify({ ...ctx, workspace: own.root }),
+      );
+      expectCleanError(
+        await runCli(['show', '001', '--memory', '--prompt', 'nosuch'], own.root, env),
+        2,
+        /no prompt named "nosuch"/,
+      );
       const known = await runCli(['show', '001', '--memory', '--prompt', 'code_reviewer'], own.root, env);
       expect(known.exitCode, known.stderr).toBe(0);
     } finally {
@@ -140,7 +170,11 @@ describe.concurrent('user-facing errors of the built binary', () => {
     const own = await makeTempWorkspace({ git: false });
     try {
       const url = `http://127.0.0.1:${await closedPort()}`;
-      const r = await runCli(['--json', GOAL], own.root, cliEnv({ ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: TEST_KEY }));
+      const r = await runCli(
+        ['--json', GOAL],
+        own.root,
+        cliEnv({ ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: TEST_KEY }),
+      );
       expectCleanError(r, 5, /connect|connection|reach/i);
       expect(JSON.parse(r.stdout)).toMatchObject({ status: 'failed', exit_code: 5, calls: 0 });
     } finally {
@@ -151,14 +185,25 @@ describe.concurrent('user-facing errors of the built binary', () => {
   it('401 from the API: exit 5, and the key appears nowhere (stdout, stderr, context file, log file)', async () => {
     const own = await makeTempWorkspace({ git: false });
     try {
-      const r = await runCli(['--json', GOAL], own.root, cliEnv({ ANTHROPIC_BASE_URL: denying.url, ANTHROPIC_API_KEY: TEST_KEY }));
+      const r = await runCli(
+        ['--json', GOAL],
+        own.root,
+        cliEnv({ ANTHROPIC_BASE_URL: denying.url, ANTHROPIC_API_KEY: TEST_KEY }),
+      );
       expectCleanError(r, 5, /auth|401|key/i);
       // The key was really sent, so its absence below means something.
-      expect(denying.requests.some((q) => Object.values(q.headers).some((v) => v.includes(TEST_KEY)))).toBe(true);
+      expect(denying.requests.some((q) => Object.values(q.headers).some((v) => v.includes(TEST_KEY)))).toBe(
+        true,
+      );
       const files = await contextFiles(own.root);
       expect(files).toHaveLength(1);
       const log = files[0]!.replace(/\.json$/, '.log');
-      const texts = [r.stdout, r.stderr, await fs.readFile(files[0]!, 'utf8'), await fs.readFile(log, 'utf8')];
+      const texts = [
+        r.stdout,
+        r.stderr,
+        await fs.readFile(files[0]!, 'utf8'),
+        await fs.readFile(log, 'utf8'),
+      ];
       expect(texts[3]!.length).toBeGreaterThan(0);
       for (const text of texts) {
         expect(text).not.toContain(TEST_KEY);

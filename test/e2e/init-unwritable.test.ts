@@ -28,9 +28,20 @@ describe('init in a workspace it cannot write', () => {
   it('a directory without write permission: the built CLI says so in two lines, exit 2', async () => {
     const ws = tmp();
     chmodSync(ws, 0o555);
-    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node'] : ['node'];
-    const r = await execa(asUser[0]!, [...asUser.slice(1), BIN, '--cwd', ws, 'init'], { reject: false, cwd: os.tmpdir(), env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NO_COLOR: '1' }, extendEnv: false });
+    const asUser =
+      process.getuid?.() === 0
+        ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', 'node']
+        : ['node'];
+    const r = await execa(asUser[0]!, [...asUser.slice(1), BIN, '--cwd', ws, 'init'], {
+      reject: false,
+      cwd: os.tmpdir(),
+      env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), NO_COLOR: '1' },
+      extendEnv: false,
+    });
     expect(r.exitCode, r.stderr).toBe(2);
-    expect(r.stderr.trim().split('\n')).toEqual([`claude-exec: cannot write to ${path.join(ws, 'prompts')}: permission denied (EACCES)`, 'Run init in a directory you can write to (or fix its permissions); nothing was created.']);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `claude-exec: cannot write to ${path.join(ws, 'prompts')}: permission denied (EACCES)`,
+      'Run init in a directory you can write to (or fix its permissions); nothing was created.',
+    ]);
   });
 });

@@ -18,25 +18,31 @@ async function capture(session: string): Promise<string> {
 }
 
 describe('on a terminal (tmux)', () => {
-  it('--yes does not stop at "Save as reusable pattern?"', async () => {
-    const e = await setupE2e();
-    const session = `claude-exec-yes-${process.pid}`;
-    try {
-      const env = Object.entries(e.env).map(([k, v]) => `${k}=${q(v)}`).join(' ');
-      const cmd = `cd ${q(e.ws.root)} && env -i ${env} node ${q(BIN)} --yes ${q(GOAL)}; echo "EXIT=$?"; sleep 600`;
-      await execa('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '50', cmd]);
-      let screen = '';
-      const deadline = Date.now() + WAIT_MS;
-      while (!/EXIT=\d+/.test(screen) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 1000));
-        screen = await capture(session);
+  it(
+    '--yes does not stop at "Save as reusable pattern?"',
+    async () => {
+      const e = await setupE2e();
+      const session = `claude-exec-yes-${process.pid}`;
+      try {
+        const env = Object.entries(e.env)
+          .map(([k, v]) => `${k}=${q(v)}`)
+          .join(' ');
+        const cmd = `cd ${q(e.ws.root)} && env -i ${env} node ${q(BIN)} --yes ${q(GOAL)}; echo "EXIT=$?"; sleep 600`;
+        await execa('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '50', cmd]);
+        let screen = '';
+        const deadline = Date.now() + WAIT_MS;
+        while (!/EXIT=\d+/.test(screen) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 1000));
+          screen = await capture(session);
+        }
+        expect(screen).toMatch(/EXIT=0/);
+        expect(screen).not.toContain('Save as reusable pattern');
+        expect(screen).toMatch(/Chain 001: complete/);
+      } finally {
+        await execa('tmux', ['kill-session', '-t', session], { reject: false });
+        await e.close();
       }
-      expect(screen).toMatch(/EXIT=0/);
-      expect(screen).not.toContain('Save as reusable pattern');
-      expect(screen).toMatch(/Chain 001: complete/);
-    } finally {
-      await execa('tmux', ['kill-session', '-t', session], { reject: false });
-      await e.close();
-    }
-  }, E2E_TIMEOUT_MS);
+    },
+    E2E_TIMEOUT_MS,
+  );
 });

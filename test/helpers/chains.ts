@@ -9,8 +9,18 @@ import { chainFileName, formatChainId } from '../../src/chain/names.js';
 import { costOfCall, type PriceTable } from '../../src/cost/prices.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 
-const PROMPTS = ['requirement_disambiguator', 'trace_existing_flow', 'dependency_mapper', 'uncertainty_analysis', 'solution_synthesizer', 'test_generator', 'code_reviewer', 'security_scanner'];
-const TEXT = 'The session middleware is configured in src/app.js; login posts to /login and sets req.session.userId. ';
+const PROMPTS = [
+  'requirement_disambiguator',
+  'trace_existing_flow',
+  'dependency_mapper',
+  'uncertainty_analysis',
+  'solution_synthesizer',
+  'test_generator',
+  'code_reviewer',
+  'security_scanner',
+];
+const TEXT =
+  'The session middleware is configured in src/app.js; login posts to /login and sets req.session.userId. ';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 export function rng(seed: number): () => number {
@@ -108,8 +118,14 @@ export function fakeChain(o: FakeChainOptions): { file: string; ctx: ChainContex
     clarifications: [],
     exit_reason: 'exit criteria met',
   }));
-  ctx.discovered = { stack: 'Node 20, Express 5, express-session', entry_points: ['src/app.js', 'src/routes/auth.js'], notes: TEXT.repeat(6) };
-  ctx.uncertainties = [{ area: 'token storage', confidence: 0.85, resolved: true, blocking: false, resolution: TEXT }];
+  ctx.discovered = {
+    stack: 'Node 20, Express 5, express-session',
+    entry_points: ['src/app.js', 'src/routes/auth.js'],
+    notes: TEXT.repeat(6),
+  };
+  ctx.uncertainties = [
+    { area: 'token storage', confidence: 0.85, resolved: true, blocking: false, resolution: TEXT },
+  ];
   ctx.decisions = { token_format: { choice: 'JWT in an httpOnly cookie', rationale: TEXT } };
   ctx.session_memory.files_modified = ['src/app.js', 'src/routes/auth.js', 'test/auth.test.js'];
   ctx.status = 'complete';

@@ -43,7 +43,8 @@ export function claudeConfigDir(): string {
 }
 
 /** POST /v1/messages requests. */
-export const messagesOf = (requests: RecordedRequest[]) => requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages');
+export const messagesOf = (requests: RecordedRequest[]) =>
+  requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages');
 
 /**
  * Generous per-test timeout of the Claude Code end-to-end files: every prompt run starts a Claude
@@ -52,7 +53,10 @@ export const messagesOf = (requests: RecordedRequest[]) => requests.filter((r) =
 export const CC_E2E_TIMEOUT_MS = 400_000;
 
 /** An end-to-end setup (built binary, fake API) whose Claude Code keeps its config in a fresh directory. */
-export async function claudeCodeE2e(opts: Parameters<typeof setupE2e>[0] = {}, env: Record<string, string> = {}): Promise<E2e> {
+export async function claudeCodeE2e(
+  opts: Parameters<typeof setupE2e>[0] = {},
+  env: Record<string, string> = {},
+): Promise<E2e> {
   const e = await setupE2e(opts);
   Object.assign(e.env, { CLAUDE_CONFIG_DIR: claudeConfigDir(), ...env });
   return e;

@@ -55,7 +55,11 @@ export function trustWorkspace(root: string, env: Record<string, string>): void 
 }
 
 /** Spawns the CLI without waiting (for kill and lock tests). */
-export function spawnCli(args: string[], cwd: string, env: Record<string, string>): ResultPromise<{ reject: false; stdin: 'ignore'; extendEnv: false }> {
+export function spawnCli(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): ResultPromise<{ reject: false; stdin: 'ignore'; extendEnv: false }> {
   return execa('node', [BIN, ...args], { cwd, env, extendEnv: false, reject: false, stdin: 'ignore' });
 }
 
@@ -80,9 +84,15 @@ export interface E2e {
 }
 
 /** `make` builds the scripted model (default: the JWT scenario; e.g. createPlantedScenario). */
-export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOptions = {}, make: (o: ScenarioOptions) => S = createScenario as (o: ScenarioOptions) => S): Promise<E2e & { scenario: S }> {
+export async function setupE2e<S extends Scenario = Scenario>(
+  opts: ScenarioOptions = {},
+  make: (o: ScenarioOptions) => S = createScenario as (o: ScenarioOptions) => S,
+): Promise<E2e & { scenario: S }> {
   const scenario = make(opts);
-  const [server, ws] = await Promise.all([startFakeAnthropic({ responder: scenario.responder }), makeTempWorkspace()]);
+  const [server, ws] = await Promise.all([
+    startFakeAnthropic({ responder: scenario.responder }),
+    makeTempWorkspace(),
+  ]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
   return {
     server,
@@ -102,12 +112,19 @@ export async function setupE2e<S extends Scenario = Scenario>(opts: ScenarioOpti
 /** The context files in `<root>/contexts`, by name. */
 export async function contextFiles(root: string): Promise<string[]> {
   const dir = path.join(root, 'contexts');
-  return (await readdir(dir)).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
+  return (await readdir(dir))
+    .filter((f) => /^chain-\d+-.*\.json$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Reads a context file with its journal and validates it with the schema (throws on any violation). */
 export function readContext(file: string): ChainContext {
-  return upgradeChainContext(ChainContextSchema.parse(joinJournal(file, JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)));
+  return upgradeChainContext(
+    ChainContextSchema.parse(
+      joinJournal(file, JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>),
+    ),
+  );
 }
 
 /** The only chain of a workspace. */
@@ -128,7 +145,11 @@ export const phasesOf = (ctx: ChainContext) => ctx.phase_history.map((p) => p.ph
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the workspace's only context file until `ready(ctx)` (a torn read counts as a failure); throws after `timeoutMs`. */
-export async function waitForChain(root: string, ready: (ctx: ChainContext) => boolean, timeoutMs = 150_000): Promise<ChainContext> {
+export async function waitForChain(
+  root: string,
+  ready: (ctx: ChainContext) => boolean,
+  timeoutMs = 150_000,
+): Promise<ChainContext> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const [file] = await contextFiles(root).catch(() => []);

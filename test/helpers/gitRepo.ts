@@ -10,7 +10,12 @@ import { chainFileName } from '../../src/chain/names.js';
 import type { ChainContext } from '../../src/chain/schema.js';
 import { saveChain } from '../../src/chain/store.js';
 
-export const IDENTITY = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+export const IDENTITY = {
+  GIT_AUTHOR_NAME: 't',
+  GIT_AUTHOR_EMAIL: 't@x',
+  GIT_COMMITTER_NAME: 't',
+  GIT_COMMITTER_EMAIL: 't@x',
+};
 const MODELS = { fast: 'claude-haiku-4-5', default: 'claude-sonnet-4-5', smart: 'claude-opus-4-1' };
 
 /** Plain git in `cwd`; returns stdout, throws on a non-zero exit. */
@@ -19,7 +24,10 @@ export async function plainGit(cwd: string, args: string[]): Promise<string> {
 }
 
 /** A temporary directory with `repo/` (git, one commit of `files`, `contexts/` ignored) when `git`, else a plain directory. */
-export async function tempRepo(files: Record<string, string>, opts: { git?: boolean } = {}): Promise<{ tmp: string; root: string; contexts: string; cleanup(): Promise<void> }> {
+export async function tempRepo(
+  files: Record<string, string>,
+  opts: { git?: boolean } = {},
+): Promise<{ tmp: string; root: string; contexts: string; cleanup(): Promise<void> }> {
   const tmp = await realpath(await mkdtemp(path.join(os.tmpdir(), 'claude-exec-git-')));
   const root = path.join(tmp, 'repo');
   const contexts = path.join(root, 'contexts');
@@ -44,8 +52,25 @@ export function testChainFile(contexts: string, id: string): string {
 }
 
 /** Saves chain `id` (workspace `root`) with `patch` applied over a fresh context; returns its file. */
-export async function saveTestChain(contexts: string, root: string, id: string, patch: Partial<ChainContext>): Promise<string> {
-  const ctx = { ...newChainContext({ chainId: id, chainUid: `uid-${id}-test`, goal: `chain ${id}`, slug: 'test', workspace: root, model: MODELS.default, models: MODELS, now: startOf(id) }), ...patch };
+export async function saveTestChain(
+  contexts: string,
+  root: string,
+  id: string,
+  patch: Partial<ChainContext>,
+): Promise<string> {
+  const ctx = {
+    ...newChainContext({
+      chainId: id,
+      chainUid: `uid-${id}-test`,
+      goal: `chain ${id}`,
+      slug: 'test',
+      workspace: root,
+      model: MODELS.default,
+      models: MODELS,
+      now: startOf(id),
+    }),
+    ...patch,
+  };
   const file = testChainFile(contexts, id);
   await saveChain(file, ctx);
   return file;

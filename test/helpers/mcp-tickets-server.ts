@@ -10,7 +10,8 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { createTicketsServer } from './mcp-tickets.js';
 
 function logged(tool: string, args: unknown): void {
-  if (process.env.TICKETS_CALLS) appendFileSync(process.env.TICKETS_CALLS, `${JSON.stringify({ tool, args })}\n`);
+  if (process.env.TICKETS_CALLS)
+    appendFileSync(process.env.TICKETS_CALLS, `${JSON.stringify({ tool, args })}\n`);
 }
 
 await createTicketsServer(logged).connect(new StdioServerTransport());

@@ -15,30 +15,48 @@ const REPO = path.resolve(HERE, '..', '..');
 export const TICKET_TEXT = 'Ticket T-42: login returns 500 after the session upgrade; reported by ops.';
 
 /** argv of the stdio server for config `mcp_servers.NAME.command`: tsx running the TypeScript source. */
-export const TICKETS_SERVER_COMMAND = [path.join(REPO, 'node_modules', '.bin', 'tsx'), path.join(HERE, 'mcp-tickets-server.ts')];
+export const TICKETS_SERVER_COMMAND = [
+  path.join(REPO, 'node_modules', '.bin', 'tsx'),
+  path.join(HERE, 'mcp-tickets-server.ts'),
+];
 
 /**
  * A new tickets server; `onCall` sees each call (tool and arguments). `lookup_ticket` answers its
  * environment too: `TICKETS_PREFIX` and whether `ANTHROPIC_API_KEY` is set.
  */
-export function createTicketsServer(onCall: (tool: string, args: unknown) => void = () => undefined): McpServer {
+export function createTicketsServer(
+  onCall: (tool: string, args: unknown) => void = () => undefined,
+): McpServer {
   const server = new McpServer({ name: 'tickets', version: '1.0.0' });
   server.registerTool(
     'lookup_ticket',
-    { description: 'Look up an issue-tracker ticket by its id (e.g. T-42): title, status, reporter.', inputSchema: { id: z.string().describe('The ticket id') } },
+    {
+      description: 'Look up an issue-tracker ticket by its id (e.g. T-42): title, status, reporter.',
+      inputSchema: { id: z.string().describe('The ticket id') },
+    },
     async ({ id }) => {
       onCall('lookup_ticket', { id });
       const env = `prefix=${process.env.TICKETS_PREFIX ?? '(unset)'} key=${process.env.ANTHROPIC_API_KEY ? 'SET' : 'unset'}`;
-      return { content: [{ type: 'text', text: id === 'T-42' ? `${TICKET_TEXT} [${env}]` : `No ticket ${id}.` }] };
+      return {
+        content: [{ type: 'text', text: id === 'T-42' ? `${TICKET_TEXT} [${env}]` : `No ticket ${id}.` }],
+      };
     },
   );
-  server.registerTool('close_ticket', { description: 'Close a ticket.', inputSchema: { id: z.string() } }, async ({ id }) => {
-    onCall('close_ticket', { id });
-    return { content: [{ type: 'text', text: `Closed ${id}.` }] };
-  });
-  server.registerTool('flaky_lookup', { description: 'A lookup whose backend is down.', inputSchema: { id: z.string() } }, async ({ id }) => {
-    onCall('flaky_lookup', { id });
-    return { content: [{ type: 'text', text: 'tracker backend unavailable (503)' }], isError: true };
-  });
+  server.registerTool(
+    'close_ticket',
+    { description: 'Close a ticket.', inputSchema: { id: z.string() } },
+    async ({ id }) => {
+      onCall('close_ticket', { id });
+      return { content: [{ type: 'text', text: `Closed ${id}.` }] };
+    },
+  );
+  server.registerTool(
+    'flaky_lookup',
+    { description: 'A lookup whose backend is down.', inputSchema: { id: z.string() } },
+    async ({ id }) => {
+      onCall('flaky_lookup', { id });
+      return { content: [{ type: 'text', text: 'tracker backend unavailable (503)' }], isError: true };
+    },
+  );
   return server;
 }

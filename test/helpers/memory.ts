@@ -8,7 +8,16 @@ import { decideSolution, foldResult } from '../../src/memory/fold.js';
 import type { Findings } from '../../src/phases/protocol.js';
 
 export function emptyChain(goal = 'Add JWT authentication with refresh tokens'): ChainContext {
-  return newChainContext({ chainId: '007', chainUid: 'uid-memory-0007', goal, slug: 'jwt', workspace: '/w', model: 'm', models: { fast: 'm', default: 'm', smart: 'm' }, now: new Date(0) });
+  return newChainContext({
+    chainId: '007',
+    chainUid: 'uid-memory-0007',
+    goal,
+    slug: 'jwt',
+    workspace: '/w',
+    model: 'm',
+    models: { fast: 'm', default: 'm', smart: 'm' },
+    now: new Date(0),
+  });
 }
 
 export interface StepSpec {
@@ -25,7 +34,9 @@ export function addStep(ctx: ChainContext, spec: StepSpec): ChainContext {
   const n = ctx.steps.length + 1;
   const at = new Date(n * 1000).toISOString();
   const failed = spec.status === 'failed';
-  const folded = failed ? { ctx, step: { confidence_reported: null, confidence_gain: null } } : foldResult(ctx, { step: n, prompt: spec.prompt, result: spec.result, round: 1, now: at });
+  const folded = failed
+    ? { ctx, step: { confidence_reported: null, confidence_gain: null } }
+    : foldResult(ctx, { step: n, prompt: spec.prompt, result: spec.result, round: 1, now: at });
   const step: Step = {
     n,
     phase: spec.phase,
@@ -51,11 +62,25 @@ export function chainOf(specs: StepSpec[], base = emptyChain()): ChainContext {
 }
 
 /** The human answers the solution gate (approval_history and the version's status, as the driver records them). */
-export function answerGate(ctx: ChainContext, response: 'approved' | 'rejected' | 'more-info', note: string | null = null): ChainContext {
+export function answerGate(
+  ctx: ChainContext,
+  response: 'approved' | 'rejected' | 'more-info',
+  note: string | null = null,
+): ChainContext {
   const next = decideSolution(ctx, response, new Date(ctx.steps.length * 1000 + 500).toISOString());
   return {
     ...next,
-    approval_history: [...next.approval_history, { phase: 'solution-approval', kind: 'solution', presented: ctx.solution ?? '', user_response: response, note, timestamp: new Date(0).toISOString() }],
+    approval_history: [
+      ...next.approval_history,
+      {
+        phase: 'solution-approval',
+        kind: 'solution',
+        presented: ctx.solution ?? '',
+        user_response: response,
+        note,
+        timestamp: new Date(0).toISOString(),
+      },
+    ],
   };
 }
 
@@ -67,7 +92,10 @@ export function discoverySteps(k: number, perStep: number, words = 12): StepSpec
     focus: `area ${s}`,
     result: {
       summary: `discovery ${s}`,
-      findings: Array.from({ length: perStep }, (_, i) => `src/app.js:${10 + i} finding-${s}-${i} ${'detail '.repeat(words)}`),
+      findings: Array.from(
+        { length: perStep },
+        (_, i) => `src/app.js:${10 + i} finding-${s}-${i} ${'detail '.repeat(words)}`,
+      ),
       risks: [`risk-${s}: logout keeps the session alive`],
     },
   }));

@@ -52,20 +52,48 @@ export function createPlantedScenario(opts: ScenarioOptions = {}): PlantedScenar
     const out: Input = {
       ...input,
       summary: `${input.summary} [${mark('summary')}]`,
-      findings: [...list('findings'), `src/app.js:12 ${mark('findings', 1)}`, `src/users.js:3 ${mark('findings', 2)}`],
+      findings: [
+        ...list('findings'),
+        `src/app.js:12 ${mark('findings', 1)}`,
+        `src/users.js:3 ${mark('findings', 2)}`,
+      ],
       risks: [...list('risks'), mark('risks')],
-      decisions: [...list('decisions'), { key: `key_${turn.step}_${turn.prompt}`, choice: mark('decisions'), rationale: mark('rationale') }],
+      decisions: [
+        ...list('decisions'),
+        { key: `key_${turn.step}_${turn.prompt}`, choice: mark('decisions'), rationale: mark('rationale') },
+      ],
       assumptions: [...list('assumptions'), mark('assumptions')],
-      discovered: { ...(input.discovered as object | undefined), [`fact_${turn.step}_${turn.prompt}`]: mark('discovered') },
-      uncertainties: [...list('uncertainties'), { area: `area_${turn.step}_${turn.prompt}`, confidence: 0.7, blocking: false, resolved: false, resolution: mark('uncertainties') }],
+      discovered: {
+        ...(input.discovered as object | undefined),
+        [`fact_${turn.step}_${turn.prompt}`]: mark('discovered'),
+      },
+      uncertainties: [
+        ...list('uncertainties'),
+        {
+          area: `area_${turn.step}_${turn.prompt}`,
+          confidence: 0.7,
+          blocking: false,
+          resolved: false,
+          resolution: mark('uncertainties'),
+        },
+      ],
       suggested_prompts: [...list('suggested_prompts'), mark('suggested_prompts')],
       cites: [mark('cites')],
     };
     for (const field of EXTRA[turn.prompt] ?? []) {
-      if (field === 'requirements') out.requirements = [`POST /api/login returns an access token ${mark('requirements', 1)}`, `refresh rotates ${mark('requirements', 2)}`];
-      if (field === 'questions') out.questions = [{ question: `${mark('questions')}?`, why: 'w', default_answer: 'd' }];
+      if (field === 'requirements')
+        out.requirements = [
+          `POST /api/login returns an access token ${mark('requirements', 1)}`,
+          `refresh rotates ${mark('requirements', 2)}`,
+        ];
+      if (field === 'questions')
+        out.questions = [{ question: `${mark('questions')}?`, why: 'w', default_answer: 'd' }];
       if (field === 'solution') out.solution = `${String(input.solution ?? '')}\n\n${mark('solution')}`;
-      if (field === 'file_plan') out.file_plan = [{ path: 'src/token.js', action: 'create', change: mark('file_plan') }, { path: 'test/token.test.js', action: 'create', change: 'the tests first' }];
+      if (field === 'file_plan')
+        out.file_plan = [
+          { path: 'src/token.js', action: 'create', change: mark('file_plan') },
+          { path: 'test/token.test.js', action: 'create', change: 'the tests first' },
+        ];
     }
     return out;
   }
@@ -76,7 +104,11 @@ export function createPlantedScenario(opts: ScenarioOptions = {}): PlantedScenar
     if (!turn || !('toolUses' in reply) || !reply.toolUses) return reply;
     return {
       ...reply,
-      toolUses: reply.toolUses.map((u) => (u.name === 'record_findings' && (u.input as Input).summary ? { ...u, input: plant(u.input as Input, turn) } : u)),
+      toolUses: reply.toolUses.map((u) =>
+        u.name === 'record_findings' && (u.input as Input).summary
+          ? { ...u, input: plant(u.input as Input, turn) }
+          : u,
+      ),
     };
   };
   return { ...scenario, responder, planted };

@@ -31,7 +31,9 @@ export function promptMarkdown(f: PromptFixture): string {
       `cost_estimate: ${f.cost ?? 'low'}`,
       ...(f.extra ? [f.extra] : []),
     ].join('\n');
-  const body = f.body ?? `# ${f.name}\n\nWork on {{goal}} with {{context}}; focus {{focus}}.\n\nEnd with record_findings.`;
+  const body =
+    f.body ??
+    `# ${f.name}\n\nWork on {{goal}} with {{context}}; focus {{focus}}.\n\nEnd with record_findings.`;
   return `---\n${fm}\n---\n${body}\n`;
 }
 
@@ -40,7 +42,12 @@ export async function tempDir(prefix = 'claude-exec-lib-'): Promise<string> {
 }
 
 /** Writes `<root>/<category>/<file>` (file defaults to `<name>.md`). */
-export async function writePrompt(root: string, category: string, f: PromptFixture, file?: string): Promise<string> {
+export async function writePrompt(
+  root: string,
+  category: string,
+  f: PromptFixture,
+  file?: string,
+): Promise<string> {
   const dir = path.join(root, category);
   await fs.mkdir(dir, { recursive: true });
   const p = path.join(dir, file ?? `${f.name}.md`);

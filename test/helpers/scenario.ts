@@ -15,19 +15,36 @@ export { offeredName, readTurn, type Turn };
 import { SOLUTION, TOKEN_MODULE, TOKEN_MODULE_PATH, TOKEN_TEST, TOKEN_TEST_PATH } from './scenario-files.js';
 
 /** uncertainty_resolver's answer to any question ("more info" at the gate). */
-export const RESOLVER_ANSWER = 'Logout revokes the refresh token: `createRefreshStore().revoke(id)` drops it, so the next refresh fails.';
+export const RESOLVER_ANSWER =
+  'Logout revokes the refresh token: `createRefreshStore().revoke(id)` drops it, so the next refresh fails.';
 
 export const GOAL = 'Add JWT authentication with refresh tokens to this Express app';
 
 /** Questions per round of clarification (2 each, with proposed defaults). */
 export const QUESTION_ROUNDS = [
   [
-    { question: 'Should refresh tokens rotate on every use?', why: 'Rotation changes the store and the refresh route.', default_answer: 'Yes, rotate and revoke the old token' },
-    { question: 'Where does the signing secret come from?', why: 'Decides configuration and tests.', default_answer: 'The JWT_SECRET environment variable' },
+    {
+      question: 'Should refresh tokens rotate on every use?',
+      why: 'Rotation changes the store and the refresh route.',
+      default_answer: 'Yes, rotate and revoke the old token',
+    },
+    {
+      question: 'Where does the signing secret come from?',
+      why: 'Decides configuration and tests.',
+      default_answer: 'The JWT_SECRET environment variable',
+    },
   ],
   [
-    { question: 'How long should access tokens live?', why: 'Sets the expiry claim.', default_answer: '15 minutes' },
-    { question: 'Must session login keep working?', why: 'Decides whether app.js changes.', default_answer: 'Yes, keep session login' },
+    {
+      question: 'How long should access tokens live?',
+      why: 'Sets the expiry claim.',
+      default_answer: '15 minutes',
+    },
+    {
+      question: 'Must session login keep working?',
+      why: 'Decides whether app.js changes.',
+      default_answer: 'Yes, keep session login',
+    },
   ],
 ];
 
@@ -36,11 +53,20 @@ export const DISCOVERY_PROMPTS = ['trace_existing_flow', 'dependency_analyzer'] 
 /** solution_designer's plan when `designerPlan` is set: the token module, its test, and the wiring in src/app.js. */
 export const DESIGNER_PLAN = {
   file_plan: [
-    { path: 'test/token.test.js', action: 'create' as const, change: 'AC1/AC2: sign, verify, expiry and rotation cases' },
+    {
+      path: 'test/token.test.js',
+      action: 'create' as const,
+      change: 'AC1/AC2: sign, verify, expiry and rotation cases',
+    },
     { path: 'src/token.js', action: 'create' as const, change: 'signToken, verifyToken, createRefreshStore' },
-    { path: 'src/app.js', action: 'modify' as const, change: 'POST /api/token and /api/refresh beside the session login' },
+    {
+      path: 'src/app.js',
+      action: 'modify' as const,
+      change: 'POST /api/token and /api/refresh beside the session login',
+    },
   ],
-  solution: '## Interfaces\nsignToken(payload, secret, {expiresInSec}) → string (DESIGNER-PLAN-MARK)\n## Steps\n1. test/token.test.js — red\n2. src/token.js — green',
+  solution:
+    '## Interfaces\nsignToken(payload, secret, {expiresInSec}) → string (DESIGNER-PLAN-MARK)\n## Steps\n1. test/token.test.js — red\n2. src/token.js — green',
 };
 
 export interface ScenarioOptions {
@@ -73,14 +99,21 @@ const GOAL_KINDS = [/\b(auth\w*|login|oauth|jwt|tokens?|sessions?)\b/i];
  * the first whose summary is the same kind of work as the task, with the reason (recorded as the
  * decision `pattern`); null when none is listed or none fits.
  */
-export function namedPatternOf(instructions: string, kinds: readonly RegExp[]): { name: string; reason: string } | null {
+export function namedPatternOf(
+  instructions: string,
+  kinds: readonly RegExp[],
+): { name: string; reason: string } | null {
   const at = instructions.indexOf('\n## Saved patterns\n');
   const task = /^Task: (.*)$/m.exec(instructions)?.[1] ?? '';
   if (at < 0) return null;
   for (const line of instructions.slice(at).split('\n')) {
     const m = /^- (\w+): (.*)$/.exec(line);
     const kind = m && kinds.find((k) => k.test(task) && k.test(m[2]!));
-    if (m && kind) return { name: m[1]!, reason: `both change how users authenticate (${task.match(kind)![0]} / ${m[2]!.match(kind)![0]})` };
+    if (m && kind)
+      return {
+        name: m[1]!,
+        reason: `both change how users authenticate (${task.match(kind)![0]} / ${m[2]!.match(kind)![0]})`,
+      };
   }
   return null;
 }
@@ -141,7 +174,10 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
     };
     switch (t.prompt) {
       case 'clarification_generator':
-        return findings({ summary: `Round ${answeredRounds + 1} of questions on token storage and secrets.`, questions: QUESTION_ROUNDS[answeredRounds] ?? [] });
+        return findings({
+          summary: `Round ${answeredRounds + 1} of questions on token storage and secrets.`,
+          questions: QUESTION_ROUNDS[answeredRounds] ?? [],
+        });
       case 'requirement_extractor':
         return findings({
           ...base,
@@ -149,23 +185,35 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
           decisions: [...answers].map(([q, a], i) => ({ key: `answer_${i + 1}`, choice: a, rationale: q })),
         });
       default:
-        return findings({ ...base, summary: `${t.prompt}: JWT access tokens plus refresh tokens; ${clear ? 'requirements are clear' : 'storage and secrets are ambiguous'}.` });
+        return findings({
+          ...base,
+          summary: `${t.prompt}: JWT access tokens plus refresh tokens; ${clear ? 'requirements are clear' : 'storage and secrets are ambiguous'}.`,
+        });
     }
   }
 
   function discovery(t: Turn): ToolUse[] {
     const flow = t.prompt === 'trace_existing_flow';
     if (t.forced === null && t.turn === 0) {
-      return [{ name: 'list_files', input: { path: 'src', depth: 1 } }, { name: 'read_file', input: { path: flow ? 'src/app.js' : 'package.json' } }];
+      return [
+        { name: 'list_files', input: { path: 'src', depth: 1 } },
+        { name: 'read_file', input: { path: flow ? 'src/app.js' : 'package.json' } },
+      ];
     }
-    if (t.forced === null && t.turn === 1 && flow) return [{ name: 'search_code', input: { pattern: 'req.session', path: 'src' } }];
+    if (t.forced === null && t.turn === 1 && flow)
+      return [{ name: 'search_code', input: { pattern: 'req.session', path: 'src' } }];
     const all = t.results.map((r) => r.content).join('\n');
     if (flow) {
-      const routes = [...all.matchAll(/app\.(get|post)\('([^']+)'/g)].map((m) => `${m[1]!.toUpperCase()} ${m[2]}`);
+      const routes = [...all.matchAll(/app\.(get|post)\('([^']+)'/g)].map(
+        (m) => `${m[1]!.toUpperCase()} ${m[2]}`,
+      );
       return findings({
         summary: `Login is session based (express-session); ${routes.length} routes found in src/app.js.`,
         findings: routes.map((r) => `src/app.js: ${r}`),
-        discovered: { session_auth: 'express-session cookie "sid"; req.session.userId set on /api/login', routes: [...new Set(routes)] },
+        discovered: {
+          session_auth: 'express-session cookie "sid"; req.session.userId set on /api/login',
+          routes: [...new Set(routes)],
+        },
         confidence: { technical_approach: 0.8 },
       });
     }
@@ -185,7 +233,9 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
     const passed = ran?.content.startsWith('exit code 0') ?? false;
     const testing = t.prompt === 'test_generator';
     return findings({
-      summary: testing ? `Wrote ${path}; the suite is ${passed ? 'green (unexpected)' : 'red as expected'}.` : `Implemented ${path}; the suite is ${passed ? 'green' : 'still red'}.`,
+      summary: testing
+        ? `Wrote ${path}; the suite is ${passed ? 'green (unexpected)' : 'red as expected'}.`
+        : `Implemented ${path}; the suite is ${passed ? 'green' : 'still red'}.`,
       findings: [`${path} written`, `run_tests: ${ran?.content.split('\n')[0] ?? 'not run'}`],
       ...(testing ? {} : { verdict: { passed, blocking_issues: passed ? [] : ['tests fail'] } }),
     });
@@ -193,22 +243,55 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
 
   function reply(t: Turn): ToolUse[] {
     const listed = t.results.filter((r) => r.name === 'list_files' && r.input.path === '.').length;
-    if (opts.readsFirst?.includes(t.prompt) && t.forced === null && t.tools.some((x) => x.name === 'list_files') && listed < READS_FIRST) {
+    if (
+      opts.readsFirst?.includes(t.prompt) &&
+      t.forced === null &&
+      t.tools.some((x) => x.name === 'list_files') &&
+      listed < READS_FIRST
+    ) {
       return [{ name: 'list_files', input: { path: '.', depth: 1 } }];
     }
     if (t.forced === 'choose_next_prompts' || t.prompt === 'prompt_selector') {
-      const missing = DISCOVERY_PROMPTS.filter((p) => !t.instructions.includes(p === 'trace_existing_flow' ? '- session_auth:' : '- dependencies:'));
-      return [{
-        name: 'choose_next_prompts',
-        input: missing.length
-          ? { prompts: missing.map((name) => ({ name, focus: 'login flow and dependencies relevant to tokens', reason: 'needed before choosing a token design' })), ready_for_analysis: false, need_new_prompt: false, rationale: 'auth flow and dependencies are unknown' }
-          : { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'login flow and dependencies are known' },
-      }];
+      const missing = DISCOVERY_PROMPTS.filter(
+        (p) => !t.instructions.includes(p === 'trace_existing_flow' ? '- session_auth:' : '- dependencies:'),
+      );
+      return [
+        {
+          name: 'choose_next_prompts',
+          input: missing.length
+            ? {
+                prompts: missing.map((name) => ({
+                  name,
+                  focus: 'login flow and dependencies relevant to tokens',
+                  reason: 'needed before choosing a token design',
+                })),
+                ready_for_analysis: false,
+                need_new_prompt: false,
+                rationale: 'auth flow and dependencies are unknown',
+              }
+            : {
+                prompts: [],
+                ready_for_analysis: true,
+                need_new_prompt: false,
+                rationale: 'login flow and dependencies are known',
+              },
+        },
+      ];
     }
     if (t.prompt === 'new_case') {
       const found = requirements(t);
       const named = namedPatternOf(t.instructions, GOAL_KINDS);
-      return named ? [{ ...found[0]!, input: { ...(found[0]!.input as object), decisions: [{ key: 'pattern', choice: named.name, rationale: named.reason }] } }] : found;
+      return named
+        ? [
+            {
+              ...found[0]!,
+              input: {
+                ...(found[0]!.input as object),
+                decisions: [{ key: 'pattern', choice: named.name, rationale: named.reason }],
+              },
+            },
+          ]
+        : found;
     }
     switch (t.prompt) {
       case 'requirement_disambiguator':
@@ -222,12 +305,28 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
       case 'uncertainty_analysis':
         return findings({
           summary: 'Enough is known to design the token module.',
-          confidence: { overall: 0.85, requirements: 0.95, technical_approach: 0.85, implementation_details: 0.8 },
-          uncertainties: [{ area: 'refresh_token_storage', confidence: 0.9, blocking: false, resolved: true, resolution: 'in-memory store with rotation' }],
+          confidence: {
+            overall: 0.85,
+            requirements: 0.95,
+            technical_approach: 0.85,
+            implementation_details: 0.8,
+          },
+          uncertainties: [
+            {
+              area: 'refresh_token_storage',
+              confidence: 0.9,
+              blocking: false,
+              resolved: true,
+              resolution: 'in-memory store with rotation',
+            },
+          ],
         });
       case 'solution_synthesizer':
       case 'solution_presenter':
-        return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, solution: SOLUTION });
+        return findings({
+          summary: `${t.prompt}: token module with rotation, tests first.`,
+          solution: SOLUTION,
+        });
       case 'solution_designer':
         return findings(
           opts.designerPlan
@@ -235,13 +334,25 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
             : {
                 summary: 'File plan: the token module and its tests.',
                 file_plan: [
-                  { path: TOKEN_TEST_PATH, action: 'create', change: 'tests of sign, verify and refresh rotation' },
-                  { path: TOKEN_MODULE_PATH, action: 'create', change: 'sign/verify with HMAC, refresh token rotation' },
+                  {
+                    path: TOKEN_TEST_PATH,
+                    action: 'create',
+                    change: 'tests of sign, verify and refresh rotation',
+                  },
+                  {
+                    path: TOKEN_MODULE_PATH,
+                    action: 'create',
+                    change: 'sign/verify with HMAC, refresh token rotation',
+                  },
                 ],
               },
         );
       case 'uncertainty_resolver':
-        return findings({ summary: `${t.prompt}: token module with rotation, tests first.`, answer: RESOLVER_ANSWER, solution: SOLUTION });
+        return findings({
+          summary: `${t.prompt}: token module with rotation, tests first.`,
+          answer: RESOLVER_ANSWER,
+          solution: SOLUTION,
+        });
       case 'test_generator':
         return implement(t, TOKEN_TEST_PATH, TOKEN_TEST);
       case 'tdd_flow_controller':
@@ -249,10 +360,17 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
       case 'code_reviewer':
       case 'security_scanner':
       case 'deployment_checker': {
-        if (t.forced === null && t.turn === 0 && t.prompt !== 'deployment_checker') return [{ name: 'read_file', input: { path: TOKEN_MODULE_PATH } }];
+        if (t.forced === null && t.turn === 0 && t.prompt !== 'deployment_checker')
+          return [{ name: 'read_file', input: { path: TOKEN_MODULE_PATH } }];
         const fail = t.prompt === 'code_reviewer' && opts.reviewFailsOnce && !reviewFailed;
         if (fail) reviewFailed = true;
-        return findings({ summary: `${t.prompt}: ${fail ? 'one blocking issue' : 'no blocking issue'}.`, verdict: { passed: !fail, blocking_issues: fail ? ['verifyToken must reject tokens without exp'] : [] } });
+        return findings({
+          summary: `${t.prompt}: ${fail ? 'one blocking issue' : 'no blocking issue'}.`,
+          verdict: {
+            passed: !fail,
+            blocking_issues: fail ? ['verifyToken must reject tokens without exp'] : [],
+          },
+        });
       }
       case 'pattern_extractor': {
         // Built from the record it was given: the answers it saw in {{context}} become its lessons.
@@ -262,9 +380,15 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
           findings: ['No wasted step: both discovery prompts settled a blocking area.'],
           discovered: {
             pattern_name: 'session_to_token_auth',
-            task_shape: 'Add JWT token authentication with refresh tokens beside session login in an Express app',
+            task_shape:
+              'Add JWT token authentication with refresh tokens beside session login in an Express app',
             pattern_keywords: ['jwt', 'token', 'refresh', 'express', 'session', 'authentication'],
-            pattern_path: ['new_case', 'trace_existing_flow (decisive)', 'dependency_analyzer', 'uncertainty_analysis'],
+            pattern_path: [
+              'new_case',
+              'trace_existing_flow (decisive)',
+              'dependency_analyzer',
+              'uncertainty_analysis',
+            ],
             pattern_lessons: answers.map(([q, a]) => `Ask up front: ${q} (last answer: ${a})`),
           },
           suggested_prompts: [...DISCOVERY_PROMPTS],
@@ -274,7 +398,10 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
       case 'architecture_checker':
       case 'accessibility_checker':
       case 'breaking_change_detector':
-        return findings({ summary: `${t.prompt}: no blocking issue.`, verdict: { passed: true, blocking_issues: [] } });
+        return findings({
+          summary: `${t.prompt}: no blocking issue.`,
+          verdict: { passed: true, blocking_issues: [] },
+        });
       default:
         return findings({ summary: `${t.prompt}: nothing further.` });
     }
@@ -283,13 +410,25 @@ export function createScenario(opts: ScenarioOptions = {}): Scenario {
   const responder: Responder = async (req: RecordedRequest, index: number): Promise<FakeReply> => {
     const t = readTurn(req.body ?? {});
     const fault = opts.faults?.[index];
-    log.push({ index, prompt: t?.prompt ?? '?', phase: t?.phase ?? '?', step: t?.step ?? 0, turn: t?.turn ?? 0, forced: t?.forced ?? null, fault: !!fault });
+    log.push({
+      index,
+      prompt: t?.prompt ?? '?',
+      phase: t?.phase ?? '?',
+      step: t?.step ?? 0,
+      turn: t?.turn ?? 0,
+      forced: t?.forced ?? null,
+      fault: !!fault,
+    });
     if (opts.latencyMs) await sleep(opts.latencyMs);
     if (fault) return { fault };
     if (!t) return { text: 'I cannot tell which prompt this is.' };
     let uses = reply(t);
     const corrected = t.results.some((r) => r.isError && r.content.includes('input is invalid'));
-    if (opts.failValidationOnce?.includes(t.prompt) && !corrected && uses.some((u) => u.name === 'record_findings')) {
+    if (
+      opts.failValidationOnce?.includes(t.prompt) &&
+      !corrected &&
+      uses.some((u) => u.name === 'record_findings')
+    ) {
       uses = findings({ summary: '', confidence: { overall: 1.5 } });
     }
     // Call tools by the names the request offers them under (Claude Code: mcp__claude-exec__<name>).

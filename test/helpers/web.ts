@@ -14,14 +14,27 @@ export interface HttpResult {
 }
 
 /** One request to 127.0.0.1:`port`, headers exactly as given (Host included). */
-export function request(port: number, opts: { path: string; method?: string; headers?: Record<string, string>; body?: string }): Promise<HttpResult> {
+export function request(
+  port: number,
+  opts: { path: string; method?: string; headers?: Record<string, string>; body?: string },
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: opts.path, method: opts.method ?? 'GET', headers: { host: `127.0.0.1:${port}`, ...opts.headers }, setHost: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: opts.path,
+        method: opts.method ?? 'GET',
+        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
+        setHost: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -34,30 +47,50 @@ export interface LiveEvent {
 }
 
 /** Reads `event: doc` messages of /api/events until `stop()`; `events` grows as they come. */
-export function readEvents(port: number, docPath: string, token: string): { events: LiveEvent[]; next(pred: (e: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>; stop(): void } {
+export function readEvents(
+  port: number,
+  docPath: string,
+  token: string,
+): {
+  events: LiveEvent[];
+  next(pred: (e: LiveEvent) => boolean, timeoutMs?: number): Promise<LiveEvent>;
+  stop(): void;
+} {
   const events: LiveEvent[] = [];
   const waiters: { pred: (e: LiveEvent) => boolean; resolve: (e: LiveEvent) => void }[] = [];
-  const req = http.get({ host: '127.0.0.1', port, path: `/api/events?doc=${encodeURIComponent(docPath)}`, headers: { authorization: `Bearer ${token}` } }, (res) => {
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      buf += d;
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
-        if (!/^event: doc$/m.test(block) || !data) continue;
-        const e = JSON.parse(data) as LiveEvent;
-        events.push(e);
-        for (const w of [...waiters]) {
-          if (!w.pred(e)) continue;
-          waiters.splice(waiters.indexOf(w), 1);
-          w.resolve(e);
+  const req = http.get(
+    {
+      host: '127.0.0.1',
+      port,
+      path: `/api/events?doc=${encodeURIComponent(docPath)}`,
+      headers: { authorization: `Bearer ${token}` },
+    },
+    (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          const data = block
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trimStart())
+            .join('\n');
+          if (!/^event: doc$/m.test(block) || !data) continue;
+          const e = JSON.parse(data) as LiveEvent;
+          events.push(e);
+          for (const w of [...waiters]) {
+            if (!w.pred(e)) continue;
+            waiters.splice(waiters.indexOf(w), 1);
+            w.resolve(e);
+          }
         }
-      }
-    });
-  });
+      });
+    },
+  );
   req.on('error', () => undefined);
   return {
     events,
@@ -65,7 +98,10 @@ export function readEvents(port: number, docPath: string, token: string): { even
       const seen = events.find(pred);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no matching event in ${timeoutMs} ms (${events.length} seen)`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`no matching event in ${timeoutMs} ms (${events.length} seen)`)),
+          timeoutMs,
+        );
         waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
       });
     },
@@ -74,14 +110,26 @@ export function readEvents(port: number, docPath: string, token: string): { even
 }
 
 export interface ServeProcess {
-  doc: { url: string; origin: string; port: number; token: string; contexts: string[]; read_only: boolean; schema: string };
+  doc: {
+    url: string;
+    origin: string;
+    port: number;
+    token: string;
+    contexts: string[];
+    read_only: boolean;
+    schema: string;
+  };
   stderr(): string;
   /** SIGINT, then the exit code. */
   stop(): Promise<number>;
 }
 
 /** Spawns the built `claude-exec … serve --json` and resolves once it printed its document. */
-export async function startServe(args: string[], cwd: string, env: Record<string, string>): Promise<ServeProcess> {
+export async function startServe(
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+): Promise<ServeProcess> {
   const child = spawnCli([...args, 'serve', '--json'], cwd, env);
   let out = '';
   let err = '';
@@ -111,7 +159,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 
 /** Why the browser tests cannot run here, or null when they can. */
 export function browserUnavailable(): string | null {
-  return existsSync(CHROMIUM) ? null : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does): the browser tests are skipped, the HTTP-level ones still run`;
+  return existsSync(CHROMIUM)
+    ? null
+    : `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does): the browser tests are skipped, the HTTP-level ones still run`;
 }
 
 /**
@@ -123,6 +173,15 @@ export async function launchChromium() {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -25,7 +25,9 @@ export async function gitIn(cwd: string, args: string[]): Promise<string> {
 }
 
 /** `parent`: where the temporary directory is made (default: the OS temp directory). */
-export async function makeTempWorkspace(opts: { git?: boolean; parent?: string } = {}): Promise<TempWorkspace> {
+export async function makeTempWorkspace(
+  opts: { git?: boolean; parent?: string } = {},
+): Promise<TempWorkspace> {
   const root = await realpath(await mkdtemp(path.join(opts.parent ?? os.tmpdir(), 'claude-exec-ws-')));
   await cp(FIXTURE_DIR, root, {
     recursive: true,

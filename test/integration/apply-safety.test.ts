@@ -13,13 +13,28 @@ import { plainGit, saveTestChain, tempRepo } from '../helpers/gitRepo.js';
 let repo: Awaited<ReturnType<typeof tempRepo>>;
 
 /** A patch (made in a clone of the repository by `change`) saved as `name`, and a complete sub-chain 002 that points at it. */
-async function subChainWithPatch(change: (dir: string) => Promise<void>, name = path.join(repo.contexts, 'chain-002.patch')): Promise<string> {
+async function subChainWithPatch(
+  change: (dir: string) => Promise<void>,
+  name = path.join(repo.contexts, 'chain-002.patch'),
+): Promise<string> {
   const scratch = path.join(repo.tmp, `scratch-${Math.random().toString(36).slice(2)}`);
   await plainGit(repo.tmp, ['clone', '-q', repo.root, scratch]);
   await change(scratch);
   await plainGit(scratch, ['add', '-A']);
   await writeFile(name, `${await plainGit(scratch, ['diff', '--cached', '--binary'])}\n`);
-  await saveTestChain(repo.contexts, repo.root, '002', { status: 'complete', parent: '001', sub: { key: 'k', depends_on: [], root: repo.root, worktree: null, branch: null, base_commit: null, patch: name } });
+  await saveTestChain(repo.contexts, repo.root, '002', {
+    status: 'complete',
+    parent: '001',
+    sub: {
+      key: 'k',
+      depends_on: [],
+      root: repo.root,
+      worktree: null,
+      branch: null,
+      base_commit: null,
+      patch: name,
+    },
+  });
   return name;
 }
 
@@ -48,7 +63,9 @@ describe('apply', () => {
   it('refuses a patch outside the contexts directory', async () => {
     const outside = path.join(repo.tmp, 'elsewhere.patch');
     await subChainWithPatch((d) => writeFile(path.join(d, 'b.txt'), 'b\n'), outside);
-    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow(`refusing the patch of chain 002: ${outside} is outside the contexts directory`);
+    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow(
+      `refusing the patch of chain 002: ${outside} is outside the contexts directory`,
+    );
     expect(existsSync(path.join(repo.root, 'b.txt'))).toBe(false);
   });
 
@@ -57,16 +74,22 @@ describe('apply', () => {
       await writeFile(path.join(d, 'b.txt'), 'b\n');
       await symlink('../../../etc/passwd', path.join(d, 'passwd-link'));
     });
-    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow('refusing to apply: the patch adds the symlink passwd-link -> ../../../etc/passwd, which points outside the workspace');
+    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow(
+      'refusing to apply: the patch adds the symlink passwd-link -> ../../../etc/passwd, which points outside the workspace',
+    );
     expect(existsSync(path.join(repo.root, 'b.txt'))).toBe(false);
     expect(existsSync(path.join(repo.root, 'passwd-link'))).toBe(false);
   });
 
   it('refuses an absolute symlink target and one into .git/', async () => {
     await subChainWithPatch((d) => symlink('/home', path.join(d, 'home-link')));
-    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow('the patch adds the symlink home-link -> /home');
+    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow(
+      'the patch adds the symlink home-link -> /home',
+    );
     await subChainWithPatch((d) => symlink('.git/config', path.join(d, 'cfg')));
-    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow('the patch adds the symlink cfg -> .git/config');
+    await expect(applyChain('002', [repo.contexts], { cwd: repo.root })).rejects.toThrow(
+      'the patch adds the symlink cfg -> .git/config',
+    );
   });
 
   it('applies a symlink that stays inside the workspace', async () => {

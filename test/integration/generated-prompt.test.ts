@@ -48,18 +48,34 @@ beforeEach(async () => {
   server = await startFakeAnthropic({
     responder: (req) => {
       const turn = readTurn(req.body)!;
-      const findings = (extra: object = {}) => toolReply('record_findings', { summary: `ran ${turn.prompt}`, ...extra });
+      const findings = (extra: object = {}) =>
+        toolReply('record_findings', { summary: `ran ${turn.prompt}`, ...extra });
       switch (turn.prompt) {
         case 'requirement_validator':
           return findings({ ambiguity_score: 0.1, confidence: { requirements: 0.95 } });
         case 'prompt_selector':
           selectorCalls += 1;
-          return toolReply('choose_next_prompts', { prompts: [], ready_for_analysis: selectorCalls > 1, need_new_prompt: selectorCalls === 1, rationale: 'no prompt covers session-to-JWT migration' });
+          return toolReply('choose_next_prompts', {
+            prompts: [],
+            ready_for_analysis: selectorCalls > 1,
+            need_new_prompt: selectorCalls === 1,
+            rationale: 'no prompt covers session-to-JWT migration',
+          });
         case 'prompt_gap_detector':
-          return findings({ gap: { description: 'session to JWT migration', suggested_name: 'session_jwt_migration_analyzer', key_questions: ['Which routes read the session?'] } });
+          return findings({
+            gap: {
+              description: 'session to JWT migration',
+              suggested_name: 'session_jwt_migration_analyzer',
+              key_questions: ['Which routes read the session?'],
+            },
+          });
         case 'prompt_generator':
           // First an unknown variable, then (after the error tool_result) a valid file.
-          return findings({ new_prompt: { markdown: promptFile(turn.results.some((r) => r.isError) ? 'the {{context}}' : 'the {{stack}}') } });
+          return findings({
+            new_prompt: {
+              markdown: promptFile(turn.results.some((r) => r.isError) ? 'the {{context}}' : 'the {{stack}}'),
+            },
+          });
         default:
           return findings();
       }
@@ -74,10 +90,28 @@ afterEach(async () => {
 
 describe('generated prompts', () => {
   it('rejects an invalid generated prompt with the reason, then saves, records and runs the corrected one', async () => {
-    const ui: Ui = { progress: createProgress(() => undefined, { color: false, verbose: false }), interactive: false, askQuestions: async () => ({}), askApproval: async () => ({ response: 'approved' }), confirmChange: async () => ({ approved: true }) };
-    await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify({ test_command: ['node', '--test'] }));
-    const base = await createBaseDeps(ws.root, { ui, yes: true, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-generated-01' } });
-    const out = await startChain('Move login from sessions to JWT', base, { contextsDir: path.join(ws.root, 'contexts'), verbose: false, until: 'context-building' });
+    const ui: Ui = {
+      progress: createProgress(() => undefined, { color: false, verbose: false }),
+      interactive: false,
+      askQuestions: async () => ({}),
+      askApproval: async () => ({ response: 'approved' }),
+      confirmChange: async () => ({ approved: true }),
+    };
+    await writeFile(
+      path.join(ws.root, 'claude-exec.config.json'),
+      JSON.stringify({ test_command: ['node', '--test'] }),
+    );
+    const base = await createBaseDeps(ws.root, {
+      ui,
+      yes: true,
+      trusted: true,
+      env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-test-generated-01' },
+    });
+    const out = await startChain('Move login from sessions to JWT', base, {
+      contextsDir: path.join(ws.root, 'contexts'),
+      verbose: false,
+      until: 'context-building',
+    });
 
     expect(out.error).toBeUndefined();
     const generatorErrors = server.requests
@@ -88,7 +122,9 @@ describe('generated prompts', () => {
 
     const saved = path.join(ws.root, 'prompts/custom/session_jwt_migration_analyzer.md');
     expect(await readFile(saved, 'utf8')).toContain('the {{context}}');
-    expect(out.ctx.generated_prompts).toEqual([{ name: 'session_jwt_migration_analyzer', reason: 'session to JWT migration', path: saved }]);
+    expect(out.ctx.generated_prompts).toEqual([
+      { name: 'session_jwt_migration_analyzer', reason: 'session to JWT migration', path: saved },
+    ]);
     expect(out.ctx.steps.find((s) => s.prompt === 'session_jwt_migration_analyzer')?.status).toBe('complete');
 
     const later = await loadLibrary({ workspace: ws.root, userDir: path.join(ws.root, 'no-user-prompts') });

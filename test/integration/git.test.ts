@@ -7,10 +7,11 @@ import { gitIn, makeTempWorkspace, type TempWorkspace } from '../helpers/workspa
 
 let ws: TempWorkspace;
 const file = (rel: string) => path.join(ws.root, rel);
-const exists = (rel: string) => access(file(rel)).then(
-  () => true,
-  () => false,
-);
+const exists = (rel: string) =>
+  access(file(rel)).then(
+    () => true,
+    () => false,
+  );
 
 beforeEach(async () => {
   ws = await makeTempWorkspace();
@@ -80,7 +81,13 @@ describe('rollback', () => {
     await writeFile(file('src/auth/jwt.js'), 'export {};\n');
     await rm(file('src/users.js'));
 
-    const result = await rollback(ws.root, cp!.git_ref, ['src/app.js', 'notes.md', 'src/auth/jwt.js', 'src/users.js', 'src/app.js']);
+    const result = await rollback(ws.root, cp!.git_ref, [
+      'src/app.js',
+      'notes.md',
+      'src/auth/jwt.js',
+      'src/users.js',
+      'src/app.js',
+    ]);
 
     expect(result.restored.sort()).toEqual(['notes.md', 'src/app.js', 'src/users.js']);
     expect(result.removed).toEqual(['src/auth/jwt.js']);
@@ -103,7 +110,9 @@ describe('rollback', () => {
   });
 
   it('refuses an unknown ref and paths outside the workspace', async () => {
-    await expect(rollback(ws.root, 'refs/claude-exec/chain-999/pre-implementation', ['src/app.js'])).rejects.toThrow(/not found/);
+    await expect(
+      rollback(ws.root, 'refs/claude-exec/chain-999/pre-implementation', ['src/app.js']),
+    ).rejects.toThrow(/not found/);
     const cp = await createCheckpoint(ws.root, '050');
     await expect(rollback(ws.root, cp!.git_ref, ['../outside.txt'])).rejects.toThrow(/outside/);
   });
@@ -123,13 +132,19 @@ describe('what the checkpoint leaves out (issue 8)', () => {
     const tree = (await gitIn(ws.root, ['ls-tree', '-r', '--name-only', cp!.git_ref])).split('\n');
     expect(tree).toContain('src/new.js');
     expect(tree).toContain('.gitignore');
-    expect(tree.filter((f) => f.startsWith('contexts/') || f === 'scratch.tmp' || f === 'logs/run.log')).toEqual([]);
+    expect(
+      tree.filter((f) => f.startsWith('contexts/') || f === 'scratch.tmp' || f === 'logs/run.log'),
+    ).toEqual([]);
     // The user's index is untouched.
     expect(await gitIn(ws.root, ['diff', '--cached', '--name-only'])).toBe('');
   });
 
   it('changedPaths reads porcelain -z output: renames skip their source, deletions are left out', () => {
-    expect(changedPaths(' M src/a.js\0?? new.txt\0R  b.js\0old-b.js\0 D gone.js\0')).toEqual(['src/a.js', 'new.txt', 'b.js']);
+    expect(changedPaths(' M src/a.js\0?? new.txt\0R  b.js\0old-b.js\0 D gone.js\0')).toEqual([
+      'src/a.js',
+      'new.txt',
+      'b.js',
+    ]);
   });
 });
 
@@ -141,7 +156,10 @@ describe('changedSinceCheckpoint', () => {
     await writeFile(file('test/auth.test.js'), '// changed\n');
     await writeFile(file('test/new.test.js'), 'new\n');
     await writeFile(file('src/app.js'), '// not a test\n');
-    expect((await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).sort()).toEqual(['test/auth.test.js', 'test/new.test.js']);
+    expect((await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).sort()).toEqual([
+      'test/auth.test.js',
+      'test/new.test.js',
+    ]);
     await writeFile(file('test/untracked.test.js'), 'changed\n');
     expect(await changedSinceCheckpoint(ws.root, cp.git_ref, isTestPath)).toContain('test/untracked.test.js');
   });

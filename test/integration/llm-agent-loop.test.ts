@@ -5,8 +5,19 @@ import { createAnthropicClient } from '../../src/llm/anthropic.js';
 import type { LlmCallResult, StructuredRunSpec } from '../../src/llm/types.js';
 import type { AgentTool } from '../../src/tools/types.js';
 import { StepFailedError } from '../../src/errors.js';
-import { CHOOSE_NEXT_PROMPTS, FindingsSchema, RECORD_FINDINGS, type Findings } from '../../src/phases/protocol.js';
-import { startFakeAnthropic, textReply, toolReply, type FakeServer, type Responder } from '../helpers/fake-anthropic.js';
+import {
+  CHOOSE_NEXT_PROMPTS,
+  FindingsSchema,
+  RECORD_FINDINGS,
+  type Findings,
+} from '../../src/phases/protocol.js';
+import {
+  startFakeAnthropic,
+  textReply,
+  toolReply,
+  type FakeServer,
+  type Responder,
+} from '../helpers/fake-anthropic.js';
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -33,7 +44,12 @@ const writeFile: AgentTool<{ path: string }> = {
 
 async function setup(responder: Responder) {
   server = await startFakeAnthropic({ responder });
-  const client = createAnthropicClient({ apiKey: 'sk-ant-secret-123', baseURL: server.url, maxRetries: 2, timeoutMs: 10_000 });
+  const client = createAnthropicClient({
+    apiKey: 'sk-ant-secret-123',
+    baseURL: server.url,
+    maxRetries: 2,
+    timeoutMs: 10_000,
+  });
   return { server, client };
 }
 
@@ -55,13 +71,16 @@ function spec(over: Partial<StructuredRunSpec<Findings>> = {}): StructuredRunSpe
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-const lastUserBlocks = (body: any) => body.messages.at(-1).content as { type: string; content?: string; is_error?: boolean }[];
+const lastUserBlocks = (body: any) =>
+  body.messages.at(-1).content as { type: string; content?: string; is_error?: boolean }[];
 
 describe('runStructured', () => {
   it('runs a workspace tool, then accepts the result tool; records one call per request', async () => {
     readCalls.length = 0;
     const { server, client } = await setup((_req, i) =>
-      i === 0 ? { text: 'Reading the app entry.', toolUses: [{ name: 'read_file', input: { path: 'src/app.ts' } }] } : toolReply(RECORD_FINDINGS, { summary: 'Login uses sessions.' }),
+      i === 0
+        ? { text: 'Reading the app entry.', toolUses: [{ name: 'read_file', input: { path: 'src/app.ts' } }] }
+        : toolReply(RECORD_FINDINGS, { summary: 'Login uses sessions.' }),
     );
     const progress: string[] = [];
     const texts: string[] = [];
@@ -76,29 +95,62 @@ describe('runStructured', () => {
     expect(readCalls).toEqual(['src/app.ts']);
     expect(progress).toEqual(['tool:read_file']);
     expect(texts.join('')).toBe('Reading the app entry.');
-    expect(out.messages[1]).toMatchObject({ role: 'assistant', content: [{ type: 'text', text: 'Reading the app entry.' }, { type: 'tool_use', name: 'read_file' }] });
+    expect(out.messages[1]).toMatchObject({
+      role: 'assistant',
+      content: [
+        { type: 'text', text: 'Reading the app entry.' },
+        { type: 'tool_use', name: 'read_file' },
+      ],
+    });
     expect(out.calls.map((c) => c.request_id)).toEqual(['req_fake_0', 'req_fake_1']);
     expect(seen.map((s) => s.n)).toEqual([2, 4]);
     expect(estimates).toHaveLength(2);
     expect(estimates[1]!).toBeGreaterThan(estimates[0]!);
-    expect(lastUserBlocks(server.requests[1]!.body)[0]).toMatchObject({ type: 'tool_result', content: 'contents of src/app.ts' });
+    expect(lastUserBlocks(server.requests[1]!.body)[0]).toMatchObject({
+      type: 'tool_result',
+      content: 'contents of src/app.ts',
+    });
     expect(server.requests.map((r) => r.body.tool_choice)).toEqual([{ type: 'auto' }, { type: 'auto' }]);
     expect(server.requests.every((r) => r.body.stream === true)).toBe(true);
   });
 
   it('sends the same tool list on every call: agent tools then both result tools', async () => {
-    const { server, client } = await setup((_req, i) => (i === 0 ? toolReply('read_file', { path: 'a' }) : toolReply(CHOOSE_NEXT_PROMPTS, { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'r' })));
+    const { server, client } = await setup((_req, i) =>
+      i === 0
+        ? toolReply('read_file', { path: 'a' })
+        : toolReply(CHOOSE_NEXT_PROMPTS, {
+            prompts: [],
+            ready_for_analysis: true,
+            need_new_prompt: false,
+            rationale: 'r',
+          }),
+    );
     const decision = z.object({ ready_for_analysis: z.boolean() }).loose();
-    await client.runStructured({ ...spec(), result: { name: CHOOSE_NEXT_PROMPTS, description: 'd', schema: decision } });
+    await client.runStructured({
+      ...spec(),
+      result: { name: CHOOSE_NEXT_PROMPTS, description: 'd', schema: decision },
+    });
     const tools = server.requests.map((r) => JSON.stringify(r.body.tools));
     expect(tools[0]).toBe(tools[1]);
-    expect(server.requests[0]!.body.tools.map((t: { name: string }) => t.name)).toEqual(['read_file', 'write_file', RECORD_FINDINGS, CHOOSE_NEXT_PROMPTS]);
+    expect(server.requests[0]!.body.tools.map((t: { name: string }) => t.name)).toEqual([
+      'read_file',
+      'write_file',
+      RECORD_FINDINGS,
+      CHOOSE_NEXT_PROMPTS,
+    ]);
   });
 
   it('refuses disabled tools, the other result tool and invalid tool input with error tool_results', async () => {
     const { server, client } = await setup((_req, i) =>
       i === 0
-        ? { toolUses: [{ name: 'write_file', input: { path: 'x' } }, { name: CHOOSE_NEXT_PROMPTS, input: {} }, { name: 'read_file', input: { file: 1 } }, { name: 'nope', input: {} }] }
+        ? {
+            toolUses: [
+              { name: 'write_file', input: { path: 'x' } },
+              { name: CHOOSE_NEXT_PROMPTS, input: {} },
+              { name: 'read_file', input: { file: 1 } },
+              { name: 'nope', input: {} },
+            ],
+          }
         : toolReply(RECORD_FINDINGS, { summary: 'done' }),
     );
     await client.runStructured(spec());
@@ -115,13 +167,19 @@ describe('runStructured', () => {
     await first.client.runStructured(spec({ maxTurns: 0 }));
     expect(first.server.requests[0]!.body.tool_choice).toEqual({ type: 'tool', name: RECORD_FINDINGS });
     await server?.close();
-    const second = await setup((_req, i) => (i < 2 ? toolReply('read_file', { path: `f${i}` }) : toolReply(RECORD_FINDINGS, { summary: 's' })));
+    const second = await setup((_req, i) =>
+      i < 2 ? toolReply('read_file', { path: `f${i}` }) : toolReply(RECORD_FINDINGS, { summary: 's' }),
+    );
     await second.client.runStructured(spec({ maxTurns: 2 }));
     expect(second.server.requests.map((r) => r.body.tool_choice.type)).toEqual(['auto', 'auto', 'tool']);
   });
 
   it('sends zod issues back and accepts a corrected result', async () => {
-    const { server, client } = await setup((_req, i) => (i === 0 ? toolReply(RECORD_FINDINGS, { summary: '', confidence: { overall: 3 } }) : toolReply(RECORD_FINDINGS, { summary: 'fixed' })));
+    const { server, client } = await setup((_req, i) =>
+      i === 0
+        ? toolReply(RECORD_FINDINGS, { summary: '', confidence: { overall: 3 } })
+        : toolReply(RECORD_FINDINGS, { summary: 'fixed' }),
+    );
     const out = await client.runStructured(spec());
     expect(out.value.summary).toBe('fixed');
     const [result] = lastUserBlocks(server.requests[1]!.body);
@@ -144,7 +202,11 @@ describe('runStructured', () => {
     const { server, client } = await setup(() => textReply('I think we are done.'));
     await expect(client.runStructured(spec({ maxCorrections: 2 }))).rejects.toBeInstanceOf(StepFailedError);
     expect(server.requests).toHaveLength(3);
-    expect(server.requests.map((r) => r.body.tool_choice)).toEqual([{ type: 'auto' }, { type: 'auto' }, { type: 'tool', name: RECORD_FINDINGS }]);
+    expect(server.requests.map((r) => r.body.tool_choice)).toEqual([
+      { type: 'auto' },
+      { type: 'auto' },
+      { type: 'tool', name: RECORD_FINDINGS },
+    ]);
     expect(lastUserBlocks(server.requests[1]!.body)[0]).toMatchObject({ type: 'text' });
     expect(JSON.stringify(lastUserBlocks(server.requests[1]!.body))).toMatch(/Reminder: .*record_findings/);
   });
@@ -152,7 +214,13 @@ describe('runStructured', () => {
   it('propagates an error thrown by beforeCall without calling the API', async () => {
     const { server, client } = await setup(() => toolReply(RECORD_FINDINGS, { summary: 's' }));
     const stop = new Error('budget');
-    await expect(client.runStructured(spec(), { beforeCall: () => { throw stop; } })).rejects.toBe(stop);
+    await expect(
+      client.runStructured(spec(), {
+        beforeCall: () => {
+          throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -6,7 +6,13 @@ import { createAnthropicClient } from '../../src/llm/anthropic.js';
 import type { LlmCallResult, StructuredRunSpec } from '../../src/llm/types.js';
 import { ConfigError, LlmApiError } from '../../src/errors.js';
 import { FindingsSchema, RECORD_FINDINGS, type Findings } from '../../src/phases/protocol.js';
-import { faultReply, startFakeAnthropic, toolReply, type FakeServer, type Responder } from '../helpers/fake-anthropic.js';
+import {
+  faultReply,
+  startFakeAnthropic,
+  toolReply,
+  type FakeServer,
+  type Responder,
+} from '../helpers/fake-anthropic.js';
 
 const KEY = 'sk-ant-api03-very-secret-key-0123456789';
 let server: FakeServer | undefined;
@@ -31,7 +37,10 @@ const spec: StructuredRunSpec<Findings> = {
 
 async function setup(responder: Responder, maxRetries = 2) {
   server = await startFakeAnthropic({ responder });
-  return { server, client: createAnthropicClient({ apiKey: KEY, baseURL: server.url, maxRetries, timeoutMs: 10_000 }) };
+  return {
+    server,
+    client: createAnthropicClient({ apiKey: KEY, baseURL: server.url, maxRetries, timeoutMs: 10_000 }),
+  };
 }
 
 async function failure(p: Promise<unknown>): Promise<LlmApiError> {
@@ -46,7 +55,9 @@ function text(err: LlmApiError): string {
 
 describe('API errors', () => {
   it('lets the SDK retry a 529 and records one call with the final usage', async () => {
-    const { server, client } = await setup((_r, i) => (i === 0 ? faultReply(529, { 'retry-after-ms': '1' }) : toolReply(RECORD_FINDINGS, { summary: 'ok' })));
+    const { server, client } = await setup((_r, i) =>
+      i === 0 ? faultReply(529, { 'retry-after-ms': '1' }) : toolReply(RECORD_FINDINGS, { summary: 'ok' }),
+    );
     const calls: LlmCallResult[] = [];
     const out = await client.runStructured(spec, { onCall: (c) => void calls.push(c) });
     expect(server.requests).toHaveLength(2);
@@ -70,7 +81,9 @@ describe('API errors', () => {
   it('redacts the key from error details the server sends back', async () => {
     const { client } = await setup(() => faultReply(400, undefined, `bad request for key ${KEY}`));
     const err = await failure(client.runStructured(spec));
-    expect(err.message).toMatch(/^the Messages API rejected the request \(400\): bad request for key \[redacted\]$/);
+    expect(err.message).toMatch(
+      /^the Messages API rejected the request \(400\): bad request for key \[redacted\]$/,
+    );
     expect(text(err)).not.toContain(KEY);
   });
 
@@ -93,7 +106,12 @@ describe('API errors', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const { port } = probe.address() as AddressInfo;
     await new Promise<void>((r) => probe.close(() => r()));
-    const client = createAnthropicClient({ apiKey: KEY, baseURL: `http://127.0.0.1:${port}`, maxRetries: 0, timeoutMs: 5_000 });
+    const client = createAnthropicClient({
+      apiKey: KEY,
+      baseURL: `http://127.0.0.1:${port}`,
+      maxRetries: 0,
+      timeoutMs: 5_000,
+    });
     const err = await failure(client.runStructured(spec));
     expect(err.message).toBe(`could not reach http://127.0.0.1:${port} (after 0 retries)`);
     expect(err.hint).toMatch(/ANTHROPIC_BASE_URL/);
@@ -102,11 +120,18 @@ describe('API errors', () => {
 
   it('requires a key, a token or a base URL; a base URL alone sends a dummy key', async () => {
     expect(() => createAnthropicClient({ maxRetries: 0, timeoutMs: 1000 })).toThrow(ConfigError);
-    expect(() => createAnthropicClient({ maxRetries: 0, timeoutMs: 1000 })).toThrow(/no API key: set ANTHROPIC_API_KEY/);
+    expect(() => createAnthropicClient({ maxRetries: 0, timeoutMs: 1000 })).toThrow(
+      /no API key: set ANTHROPIC_API_KEY/,
+    );
     server = await startFakeAnthropic({ responder: () => toolReply(RECORD_FINDINGS, { summary: 'ok' }) });
     const local = createAnthropicClient({ baseURL: server.url, maxRetries: 0, timeoutMs: 5000 });
     await local.runStructured(spec);
-    const token = createAnthropicClient({ authToken: 'tok-abc-123', baseURL: server.url, maxRetries: 0, timeoutMs: 5000 });
+    const token = createAnthropicClient({
+      authToken: 'tok-abc-123',
+      baseURL: server.url,
+      maxRetries: 0,
+      timeoutMs: 5000,
+    });
     await token.runStructured(spec);
     expect(server.requests[0]!.headers.authorization).toMatch(/^Bearer \S+/);
     expect(server.requests[1]!.headers.authorization).toBe('Bearer tok-abc-123');

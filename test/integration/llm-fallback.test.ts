@@ -10,7 +10,13 @@ import { fallbackReason } from '../../src/llm/errors.js';
 import type { LlmCallResult, StructuredRunSpec } from '../../src/llm/types.js';
 import { LlmApiError } from '../../src/errors.js';
 import { FindingsSchema, RECORD_FINDINGS, type Findings } from '../../src/phases/protocol.js';
-import { faultReply, startFakeAnthropic, toolReply, type FakeServer, type Responder } from '../helpers/fake-anthropic.js';
+import {
+  faultReply,
+  startFakeAnthropic,
+  toolReply,
+  type FakeServer,
+  type Responder,
+} from '../helpers/fake-anthropic.js';
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -37,14 +43,31 @@ const spec: StructuredRunSpec<Findings> = {
 
 async function setup(responder: Responder) {
   server = await startFakeAnthropic({ responder });
-  return { server, client: createAnthropicClient({ apiKey: 'sk-ant-test-key-0123456789', baseURL: server.url, maxRetries: 1, timeoutMs: 10_000 }) };
+  return {
+    server,
+    client: createAnthropicClient({
+      apiKey: 'sk-ant-test-key-0123456789',
+      baseURL: server.url,
+      maxRetries: 1,
+      timeoutMs: 10_000,
+    }),
+  };
 }
 
-const failing = (status: number): Responder => (req) => (req.body?.model === PRIMARY ? faultReply(status, { 'retry-after-ms': '1' }) : toolReply(RECORD_FINDINGS, { summary: 'ok' }));
-const models = (s: FakeServer) => s.requests.filter((r) => r.path === '/v1/messages').map((r) => r.body.model);
+const failing =
+  (status: number): Responder =>
+  (req) =>
+    req.body?.model === PRIMARY
+      ? faultReply(status, { 'retry-after-ms': '1' })
+      : toolReply(RECORD_FINDINGS, { summary: 'ok' });
+const models = (s: FakeServer) =>
+  s.requests.filter((r) => r.path === '/v1/messages').map((r) => r.body.model);
 
 describe('fallback model', () => {
-  for (const [status, reason] of [[529, 'overloaded (529)'], [503, 'server error (503)']] as const) {
+  for (const [status, reason] of [
+    [529, 'overloaded (529)'],
+    [503, 'server error (503)'],
+  ] as const) {
     it(`after the SDK's retries fail with ${status}, the call goes once to the fallback and records the switch`, async () => {
       const { server, client } = await setup(failing(status));
       const budgetModels: string[] = [];
@@ -82,7 +105,7 @@ describe('fallback model', () => {
     expect(models(both)).toEqual([PRIMARY, PRIMARY, FALLBACK, FALLBACK]);
   });
 
-  it('without a fallback model the 529 is the step\'s error, as before', async () => {
+  it("without a fallback model the 529 is the step's error, as before", async () => {
     const { server, client } = await setup(failing(529));
     const { fallbackModel: _none, ...plain } = spec;
     const err = await client.runStructured(plain).catch((e: unknown) => e);

@@ -19,23 +19,39 @@ const write = async (rel: string, text: string) => {
   await mkdir(path.dirname(path.join(repo.root, rel)), { recursive: true });
   await writeFile(path.join(repo.root, rel), text);
 };
-const memory = (files: string[]) => ({ files_modified: files, tests_written: [], mistakes_corrected: [], patterns_identified: [], context_health: 10 });
+const memory = (files: string[]) => ({
+  files_modified: files,
+  tests_written: [],
+  mistakes_corrected: [],
+  patterns_identified: [],
+  context_health: 10,
+});
 
 /** A chain as the driver leaves it: checkpoint (with git), its writes, and the hash of each file it left. */
 async function runChain(id: string, writes: Record<string, string>, git = true): Promise<void> {
   const patch: Partial<ChainContext> = { status: 'complete', written: {}, originals: [] };
   if (git) {
     const cp = await createCheckpoint(repo.root, id, { exclude: ['contexts'] });
-    patch.checkpoints = [{ phase: 'implementation', git_ref: cp!.git_ref, created_at: '2026-12-01T10:00:00.000Z', left_out: [] }];
+    patch.checkpoints = [
+      { phase: 'implementation', git_ref: cp!.git_ref, created_at: '2026-12-01T10:00:00.000Z', left_out: [] },
+    ];
   }
-  const ctx = { workspace: repo.root, checkpoints: patch.checkpoints ?? [], originals: [] as ChainContext['originals'] } as unknown as ChainContext;
+  const ctx = {
+    workspace: repo.root,
+    checkpoints: patch.checkpoints ?? [],
+    originals: [] as ChainContext['originals'],
+  } as unknown as ChainContext;
   const file = testChainFile(repo.contexts, id);
   for (const [rel, text] of Object.entries(writes)) {
     if (!git) await keepOriginal(ctx, file, rel);
     await write(rel, text);
     patch.written![rel] = (await fileHash(path.join(repo.root, rel)))!;
   }
-  await saveTestChain(repo.contexts, repo.root, id, { ...patch, originals: ctx.originals, session_memory: memory(Object.keys(writes)) });
+  await saveTestChain(repo.contexts, repo.root, id, {
+    ...patch,
+    originals: ctx.originals,
+    session_memory: memory(Object.keys(writes)),
+  });
 }
 
 describe('rollback with git', () => {
@@ -86,7 +102,10 @@ describe('rollback with git', () => {
     ctx.written = {};
     await writeFile(file, JSON.stringify(ctx));
     const r = await rollbackChain([repo.contexts], '002', { cwd: repo.root });
-    expect(r.changed.map((c) => c.reason)).toEqual(['no record of what the chain left', 'no record of what the chain left']);
+    expect(r.changed.map((c) => c.reason)).toEqual([
+      'no record of what the chain left',
+      'no record of what the chain left',
+    ]);
     expect(await read('index.js')).toBe('v2\n');
   });
 });
@@ -98,10 +117,15 @@ describe('rollback without git (originals)', () => {
   });
   afterEach(() => repo.cleanup());
 
-  it("keeps a file the user changed since, and --force copies it aside before restoring", async () => {
+  it('keeps a file the user changed since, and --force copies it aside before restoring', async () => {
     await write('index.js', 'v2 by the user\n');
     const kept = await rollbackChain([repo.contexts], '001', { cwd: repo.root });
-    expect(kept).toMatchObject({ from: 'originals', restored: [], removed: ['new.js'], changed: [{ path: 'index.js', reason: 'changed since the chain wrote it' }] });
+    expect(kept).toMatchObject({
+      from: 'originals',
+      restored: [],
+      removed: ['new.js'],
+      changed: [{ path: 'index.js', reason: 'changed since the chain wrote it' }],
+    });
     expect(await read('index.js')).toBe('v2 by the user\n');
     const forced = await rollbackChain([repo.contexts], '001', { cwd: repo.root, force: true });
     expect(forced.restored).toEqual(['index.js']);

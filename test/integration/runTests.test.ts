@@ -12,7 +12,7 @@ beforeAll(async () => {
   await writeFile(
     path.join(ws.root, 'probe.mjs'),
     [
-      "const [mode] = process.argv.slice(2);",
+      'const [mode] = process.argv.slice(2);',
       "if (mode === 'env') console.log('key=' + (process.env.ANTHROPIC_API_KEY ?? 'absent') + ' other=' + process.env.CE_PROBE);",
       "if (mode === 'fail') { console.log('out line'); console.error('err line'); process.exit(3); }",
       "if (mode === 'noisy') { for (let i = 0; i < 5000; i++) console.log('noise ' + i); console.log('THE END'); }",
@@ -36,7 +36,12 @@ describe('runTestCommand', () => {
       const usersJs = path.join(other.root, 'src', 'users.js');
       const text = await readFile(usersJs, 'utf8');
       await writeFile(usersJs, text.replace('timingSafeEqual(hash, user.hash) ?', 'true ?'));
-      const r = await runTestCommand({ root: other.root, command: ['node', '--test'], timeoutMs: 60_000, maxOutputBytes: 32_000 });
+      const r = await runTestCommand({
+        root: other.root,
+        command: ['node', '--test'],
+        timeoutMs: 60_000,
+        maxOutputBytes: 32_000,
+      });
       expect(r.passed).toBe(false);
       expect(r.exitCode).toBe(1);
       expect(r.output).toMatch(/# fail 1/);
@@ -53,7 +58,11 @@ describe('runTestCommand', () => {
   });
 
   it('keeps the tail of long output within the byte cap', async () => {
-    const r = await runTestCommand({ ...base(), maxOutputBytes: 500, command: ['node', 'probe.mjs', 'noisy'] });
+    const r = await runTestCommand({
+      ...base(),
+      maxOutputBytes: 500,
+      command: ['node', 'probe.mjs', 'noisy'],
+    });
     expect(Buffer.byteLength(r.output)).toBeLessThanOrEqual(500);
     expect(r.output).toContain('THE END');
     expect(r.output).not.toContain('noise 0\n');
@@ -84,7 +93,9 @@ describe('runTestCommand', () => {
   });
 
   it('refuses an unsafe filter', async () => {
-    await expect(runTestCommand({ ...base(), command: ['node', 'probe.mjs', 'args'], filter: '$(id)' })).rejects.toThrow(/unsafe/);
+    await expect(
+      runTestCommand({ ...base(), command: ['node', 'probe.mjs', 'args'], filter: '$(id)' }),
+    ).rejects.toThrow(/unsafe/);
   });
 });
 
@@ -93,7 +104,10 @@ describe('run_tests tool', () => {
 
   it('appends a safe filter as one argv element, never through a shell', async () => {
     const r = await tool().run({ filter: 'test/auth.test.js login flow' });
-    expect(r).toEqual({ content: 'exit code 0\n<test_output command="node probe.mjs args test/auth.test.js login flow">\n["test/auth.test.js login flow"]\n</test_output>' });
+    expect(r).toEqual({
+      content:
+        'exit code 0\n<test_output command="node probe.mjs args test/auth.test.js login flow">\n["test/auth.test.js login flow"]\n</test_output>',
+    });
   });
 
   it('refuses a filter with shell or flag syntax as an error outcome', async () => {

@@ -5,16 +5,33 @@
  * have seen them. Skipped (with the reason) where bwrap cannot run, except in CI, which installs
  * it (.ci/run).
  */
-import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { runTestCommand } from '../../src/tools/runTests.js';
-import { bwrapArgv, createSandbox, DEFAULT_SANDBOX_POLICY, gitPaths, sandboxLayout, sandboxUnavailable } from '../../src/tools/sandbox.js';
+import {
+  bwrapArgv,
+  createSandbox,
+  DEFAULT_SANDBOX_POLICY,
+  gitPaths,
+  sandboxLayout,
+  sandboxUnavailable,
+} from '../../src/tools/sandbox.js';
 
 // Not under /tmp: the sandbox puts a private tmpfs there, which would hide these files for the wrong reason.
-const base = mkdtempSync(path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'));
+const base = mkdtempSync(
+  path.join(existsSync('/var/tmp') ? '/var/tmp' : process.cwd(), 'claude-exec-sandbox-'),
+);
 const home = path.join(base, 'home');
 const ws = path.join(base, 'ws');
 const SECRETS: Record<string, string> = {
@@ -67,13 +84,26 @@ afterAll(() => {
 });
 
 const run = (sandbox: ReturnType<typeof createSandbox> | undefined) =>
-  runTestCommand({ root: ws, command: ['node', 'probe.cjs', home, base], timeoutMs: 60_000, maxOutputBytes: 64_000, ...(sandbox ? { sandbox } : {}) });
+  runTestCommand({
+    root: ws,
+    command: ['node', 'probe.cjs', home, base],
+    timeoutMs: 60_000,
+    maxOutputBytes: 64_000,
+    ...(sandbox ? { sandbox } : {}),
+  });
 
 describe('sandbox layout (pure parts)', () => {
   it('masks the planted home secrets and the .env above the workspace, never the workspace itself', () => {
     const layout = sandboxLayout(ws, home);
     const masked = layout.masks.map((m) => path.relative(base, m.path)).sort();
-    expect(masked).toEqual(['.env', 'home/.aws', 'home/.config/gcloud', 'home/.env', 'home/.netrc', 'home/.ssh']);
+    expect(masked).toEqual([
+      '.env',
+      'home/.aws',
+      'home/.config/gcloud',
+      'home/.env',
+      'home/.netrc',
+      'home/.ssh',
+    ]);
     const argv = bwrapArgv(layout, ['npm', 'test']);
     expect(argv.slice(0, 2)).toEqual(['bwrap', '--die-with-parent']);
     expect(argv).toContain('--unshare-net');
@@ -94,12 +124,39 @@ describe('sandbox layout: git metadata, workspace .env files, limits', () => {
       writeFileSync(path.join(root, '.env.example'), 'X=');
       const layout = sandboxLayout(root, home);
       expect(layout.readOnly).toEqual([realpathSync(path.join(root, '.git'))]);
-      expect(layout.masks.filter((m) => m.path.startsWith(root)).map((m) => path.relative(root, m.path)).sort()).toEqual(['.env.local', 'api/.env']);
-      expect(sandboxLayout(root, home, { envFiles: true }).masks.some((m) => m.path.startsWith(root))).toBe(false);
-      const argv = bwrapArgv({ ...layout, tmpBytes: 8 << 20, rlimits: { prlimit: '/usr/bin/prlimit', processes: 64, dataBytes: 1 << 30 } }, ['npm', 'test']);
-      expect(argv.slice(argv.indexOf('--size'), argv.indexOf('--size') + 4)).toEqual(['--size', String(8 << 20), '--tmpfs', '/tmp']);
+      expect(
+        layout.masks
+          .filter((m) => m.path.startsWith(root))
+          .map((m) => path.relative(root, m.path))
+          .sort(),
+      ).toEqual(['.env.local', 'api/.env']);
+      expect(sandboxLayout(root, home, { envFiles: true }).masks.some((m) => m.path.startsWith(root))).toBe(
+        false,
+      );
+      const argv = bwrapArgv(
+        {
+          ...layout,
+          tmpBytes: 8 << 20,
+          rlimits: { prlimit: '/usr/bin/prlimit', processes: 64, dataBytes: 1 << 30 },
+        },
+        ['npm', 'test'],
+      );
+      expect(argv.slice(argv.indexOf('--size'), argv.indexOf('--size') + 4)).toEqual([
+        '--size',
+        String(8 << 20),
+        '--tmpfs',
+        '/tmp',
+      ]);
       expect(argv.indexOf(realpathSync(path.join(root, '.git')))).toBeGreaterThan(argv.indexOf('--bind'));
-      expect(argv.slice(-7)).toEqual(['--', '/usr/bin/prlimit', '--nproc=64', `--data=${1 << 30}`, '--', 'npm', 'test']);
+      expect(argv.slice(-7)).toEqual([
+        '--',
+        '/usr/bin/prlimit',
+        '--nproc=64',
+        `--data=${1 << 30}`,
+        '--',
+        'npm',
+        'test',
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -113,7 +170,11 @@ describe('sandbox layout: git metadata, workspace .env files, limits', () => {
       mkdirSync(gitdir, { recursive: true });
       writeFileSync(path.join(gitdir, 'commondir'), '../..\n');
       writeFileSync(path.join(root, '.git'), `gitdir: ${gitdir}\n`);
-      expect(gitPaths(root)).toEqual([path.join(root, '.git'), realpathSync(gitdir), realpathSync(path.join(base, 'main-repo', '.git'))]);
+      expect(gitPaths(root)).toEqual([
+        path.join(root, '.git'),
+        realpathSync(gitdir),
+        realpathSync(path.join(base, 'main-repo', '.git')),
+      ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
       rmSync(path.join(base, 'main-repo'), { recursive: true, force: true });
@@ -157,19 +218,22 @@ describe('the test command in the sandbox', async () => {
     rmSync(path.join(home, '.bashrc-added'), { force: true });
   });
 
-  it.skipIf(why !== null)(`inside it: no secret read, no write outside the workspace and /tmp, no network${note}`, async () => {
-    const before = connections;
-    const r = await run(createSandbox('required', () => undefined, { home, policy }));
-    expect(r.exitCode, r.output).toBe(0);
-    for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).not.toContain(text);
-    expect(r.output).toMatch(/NOWRITE .*written-outside: EROFS/);
-    expect(r.output).toMatch(/NOWRITE .*\.bashrc-added: EROFS/);
-    expect(existsSync(path.join(base, 'written-outside'))).toBe(false);
-    expect(r.output).toContain('WROTE workspace and tmp');
-    expect(existsSync(path.join(ws, 'inside.txt'))).toBe(true);
-    expect(r.output).toMatch(/NET refused: ECONNREFUSED/);
-    expect(connections).toBe(before);
-  });
+  it.skipIf(why !== null)(
+    `inside it: no secret read, no write outside the workspace and /tmp, no network${note}`,
+    async () => {
+      const before = connections;
+      const r = await run(createSandbox('required', () => undefined, { home, policy }));
+      expect(r.exitCode, r.output).toBe(0);
+      for (const text of [...Object.values(SECRETS), PARENT_ENV]) expect(r.output).not.toContain(text);
+      expect(r.output).toMatch(/NOWRITE .*written-outside: EROFS/);
+      expect(r.output).toMatch(/NOWRITE .*\.bashrc-added: EROFS/);
+      expect(existsSync(path.join(base, 'written-outside'))).toBe(false);
+      expect(r.output).toContain('WROTE workspace and tmp');
+      expect(existsSync(path.join(ws, 'inside.txt'))).toBe(true);
+      expect(r.output).toMatch(/NET refused: ECONNREFUSED/);
+      expect(connections).toBe(before);
+    },
+  );
 
   it.skipIf(why !== null)(`inside it: a node_modules linked from /tmp is still readable${note}`, async () => {
     const shared = mkdtempSync(path.join('/tmp', 'claude-exec-shared-'));
@@ -179,7 +243,13 @@ describe('the test command in the sandbox', async () => {
       mkdirSync(linked);
       symlinkSync(shared, path.join(linked, 'node_modules'), 'dir');
       writeFileSync(path.join(linked, 't.cjs'), "console.log(require('./node_modules/dep.cjs'))");
-      const r = await runTestCommand({ root: linked, command: ['node', 't.cjs'], timeoutMs: 60_000, maxOutputBytes: 64_000, sandbox: createSandbox('required', () => undefined, { home, policy }) });
+      const r = await runTestCommand({
+        root: linked,
+        command: ['node', 't.cjs'],
+        timeoutMs: 60_000,
+        maxOutputBytes: 64_000,
+        sandbox: createSandbox('required', () => undefined, { home, policy }),
+      });
       expect(r.exitCode, r.output).toBe(0);
       expect(r.output).toContain('DEP-FROM-TMP');
     } finally {
@@ -190,12 +260,18 @@ describe('the test command in the sandbox', async () => {
 
   it('required without a sandbox refuses to run (exit 2); auto runs and warns once', async () => {
     const none = async () => 'bubblewrap (bwrap) is not installed';
-    await expect(run(createSandbox('required', () => undefined, { unavailable: none }))).rejects.toBeInstanceOf(ConfigError);
+    await expect(
+      run(createSandbox('required', () => undefined, { unavailable: none })),
+    ).rejects.toBeInstanceOf(ConfigError);
     const warnings: string[] = [];
     const auto = createSandbox('auto', (t) => warnings.push(t), { unavailable: none });
     await run(auto);
     await run(auto);
-    expect(warnings).toEqual([expect.stringMatching(/^bubblewrap \(bwrap\) is not installed: the test command runs without a sandbox/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^bubblewrap \(bwrap\) is not installed: the test command runs without a sandbox/,
+      ),
+    ]);
     rmSync(path.join(base, 'written-outside'), { force: true });
     rmSync(path.join(home, '.bashrc-added'), { force: true });
   });

@@ -30,7 +30,15 @@ afterEach(() => {
 describe('file-system work per LLM call', () => {
   it('a long run of calls: never more than one context-file rewrite and two fsyncs between two calls', async () => {
     const rounds = 6;
-    const scenario: Scenario = { latencyMs: 0, rounds, batch: 1, toolTurns: 3, concurrency: 1, findingsPerStep: 8, config: { caps: { context_iterations: rounds + 1, chain_calls: 500 } } };
+    const scenario: Scenario = {
+      latencyMs: 0,
+      rounds,
+      batch: 1,
+      toolTurns: 3,
+      concurrency: 1,
+      findingsPerStep: 8,
+      config: { caps: { context_iterations: rounds + 1, chain_calls: 500 } },
+    };
     /** One entry per request received: the fsyncs and head renames since the request before. */
     const intervals: { fsyncs: number; rewrites: number }[] = [];
     let current = { fsyncs: 0, rewrites: 0 };
@@ -44,7 +52,13 @@ describe('file-system work per LLM call', () => {
     });
     const ws = await makeTempWorkspace({ git: false });
     try {
-      await writeFile(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify({ ...scenario.config, caps: { ...(scenario.config!.caps as object), concurrency: 1 } }));
+      await writeFile(
+        path.join(ws.root, 'claude-exec.config.json'),
+        JSON.stringify({
+          ...scenario.config,
+          caps: { ...(scenario.config!.caps as object), concurrency: 1 },
+        }),
+      );
       const contexts = path.join(ws.root, 'contexts');
       fs.fsyncSync = (fd) => {
         current.fsyncs++;
@@ -55,14 +69,26 @@ describe('file-system work per LLM call', () => {
         realRename(from, to);
       };
       syncBuiltinESMExports();
-      const base = await createBaseDeps(ws.root, { ui: silentUi, yes: true, trusted: true, env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-save-io-000000000' } });
-      const outcome = await startChain('Add JWT auth (bench 1)', base, { contextsDir: contexts, verbose: false, until: 'solution-approval' });
+      const base = await createBaseDeps(ws.root, {
+        ui: silentUi,
+        yes: true,
+        trusted: true,
+        env: { ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: 'sk-save-io-000000000' },
+      });
+      const outcome = await startChain('Add JWT auth (bench 1)', base, {
+        contextsDir: contexts,
+        verbose: false,
+        until: 'solution-approval',
+      });
       expect(outcome.ctx.status).toBe('paused');
       // Calls 2..n: the first interval holds the chain's creation and set-up.
       const between = intervals.slice(2);
       expect(between.length).toBeGreaterThan(5 * rounds);
       expect(outcome.ctx.calls.length).toBe(intervals.length);
-      const worst = between.reduce((w, x) => ({ fsyncs: Math.max(w.fsyncs, x.fsyncs), rewrites: Math.max(w.rewrites, x.rewrites) }), { fsyncs: 0, rewrites: 0 });
+      const worst = between.reduce(
+        (w, x) => ({ fsyncs: Math.max(w.fsyncs, x.fsyncs), rewrites: Math.max(w.rewrites, x.rewrites) }),
+        { fsyncs: 0, rewrites: 0 },
+      );
       expect(worst).toEqual({ fsyncs: 2, rewrites: 1 });
       // Every call was saved before the next one was sent.
       expect(between.every((x) => x.rewrites === 1)).toBe(true);

@@ -33,7 +33,10 @@ beforeAll(() => {
   symlinkSync(path.join(outside, 'secret.txt'), path.join(root, 'secret-link.txt'));
   symlinkSync(path.join(root, '.env'), path.join(root, 'env-link'));
   // The "test command" prints the file its argument names, as a runner executing it would.
-  writeFileSync(path.join(root, 'runner.cjs'), "const f = process.argv[2]; try { console.log(require('fs').readFileSync(f, 'utf8')); } catch (e) { console.log('no file ' + f); }\n");
+  writeFileSync(
+    path.join(root, 'runner.cjs'),
+    "const f = process.argv[2]; try { console.log(require('fs').readFileSync(f, 'utf8')); } catch (e) { console.log('no file ' + f); }\n",
+  );
   tools = createWorkspaceTools({
     root,
     testCommand: ['node', 'runner.cjs'],
@@ -53,7 +56,12 @@ const TOOLS: { name: string; base: Record<string, unknown>; pathArgs: string[]; 
   { name: 'read_file', base: {}, pathArgs: ['path'], otherStrings: [] },
   { name: 'search_code', base: { pattern: 'SECRET' }, pathArgs: ['path'], otherStrings: ['pattern', 'glob'] },
   { name: 'write_file', base: { content: 'overwritten' }, pathArgs: ['path'], otherStrings: ['content'] },
-  { name: 'edit_file', base: { old_string: 'API_KEY', new_string: 'X' }, pathArgs: ['path'], otherStrings: ['old_string', 'new_string'] },
+  {
+    name: 'edit_file',
+    base: { old_string: 'API_KEY', new_string: 'X' },
+    pathArgs: ['path'],
+    otherStrings: ['old_string', 'new_string'],
+  },
   { name: 'run_tests', base: {}, pathArgs: ['filter'], otherStrings: [] },
 ];
 
@@ -71,7 +79,17 @@ const BAD_PATHS: [string, RegExp][] = [
   ['env-link', /secrets/],
 ];
 
-const cases = TOOLS.flatMap((t) => t.pathArgs.flatMap((arg) => BAD_PATHS.map(([value, reason]) => ({ tool: t.name, arg, value, reason, input: { ...t.base, [arg]: value } }))));
+const cases = TOOLS.flatMap((t) =>
+  t.pathArgs.flatMap((arg) =>
+    BAD_PATHS.map(([value, reason]) => ({
+      tool: t.name,
+      arg,
+      value,
+      reason,
+      input: { ...t.base, [arg]: value },
+    })),
+  ),
+);
 
 describe('every path-like argument of every tool goes through the path guard', () => {
   it.each(cases)('$tool.$arg = $value is refused', async ({ tool, input, reason }) => {
@@ -88,7 +106,9 @@ describe('every path-like argument of every tool goes through the path guard', (
   it('accepts a workspace test path and a test name pattern as run_tests filters', async () => {
     const run = tools.find((t) => t.name === 'run_tests')!;
     expect((await run.run({ filter: 'test/ok.test.js' })).content).toContain('\nok\n');
-    expect((await run.run({ filter: 'login rotates the refresh token' })).content).toContain('no file login rotates the refresh token');
+    expect((await run.run({ filter: 'login rotates the refresh token' })).content).toContain(
+      'no file login rotates the refresh token',
+    );
   });
 
   it('classifies every string argument of every tool (a new one must be added to the table)', () => {
@@ -97,7 +117,9 @@ describe('every path-like argument of every tool goes through the path guard', (
       const tool = tools.find((x) => x.name === t.name)!;
       expect([...(tool.pathArgs ?? [])]).toEqual(t.pathArgs);
       const json = z.toJSONSchema(tool.inputSchema) as { properties?: Record<string, { type?: string }> };
-      const strings = Object.entries(json.properties ?? {}).filter(([, p]) => p.type === 'string').map(([k]) => k);
+      const strings = Object.entries(json.properties ?? {})
+        .filter(([, p]) => p.type === 'string')
+        .map(([k]) => k);
       expect(strings.sort()).toEqual([...t.pathArgs, ...t.otherStrings].sort());
     }
   });

@@ -51,7 +51,9 @@ describe('createWorkspaceTools', () => {
       approve: approving,
       onWritten: () => {},
     });
-    expect(list.map((t) => t.name)).toEqual([...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES].filter((n) => n !== 'run_check'));
+    expect(list.map((t) => t.name)).toEqual(
+      [...READ_TOOL_NAMES, ...WRITE_TOOL_NAMES].filter((n) => n !== 'run_check'),
+    );
     for (const t of list) {
       expect(t.description.length).toBeGreaterThan(80);
       expect(t.inputSchema.safeParse({}).success).toBe(t.name === 'list_files' || t.name === 'run_tests');
@@ -74,7 +76,10 @@ describe('createWorkspaceTools', () => {
 
 describe('write_file', () => {
   it('creates a new file after approval, with a /dev/null diff, and reports it', async () => {
-    const r = await tools(approving).write_file!.run({ path: 'src/auth/jwt.js', content: 'export const x = 1;\n' });
+    const r = await tools(approving).write_file!.run({
+      path: 'src/auth/jwt.js',
+      content: 'export const x = 1;\n',
+    });
     expect(r).toEqual({ content: 'created src/auth/jwt.js (+1 -0 lines)' });
     expect(await read('src/auth/jwt.js')).toBe('export const x = 1;\n');
     expect(proposed).toHaveLength(1);
@@ -85,7 +90,10 @@ describe('write_file', () => {
   });
 
   it('replaces an existing file and flags test files', async () => {
-    const r = await tools(approving).write_file!.run({ path: 'test/auth.test.js', content: '// rewritten\n' });
+    const r = await tools(approving).write_file!.run({
+      path: 'test/auth.test.js',
+      content: '// rewritten\n',
+    });
     expect(r.isError).toBeUndefined();
     expect(proposed[0]).toMatchObject({ path: 'test/auth.test.js', isNew: false });
     expect(proposed[0]?.diff).toContain('--- a/test/auth.test.js');
@@ -96,7 +104,10 @@ describe('write_file', () => {
   it('write_file with the content a test file already has writes nothing, asks nothing, and reports the test as in place', async () => {
     let asked = 0;
     const content = await read('test/auth.test.js');
-    const r = await tools(async () => { asked++; return { approved: true }; }).write_file!.run({ path: 'test/auth.test.js', content });
+    const r = await tools(async () => {
+      asked++;
+      return { approved: true };
+    }).write_file!.run({ path: 'test/auth.test.js', content });
     expect(r.content).toBe('test/auth.test.js already has this content; nothing written');
     expect(asked).toBe(0);
     expect(written).toEqual([{ rel: 'test/auth.test.js', isTest: true, unchanged: true }]);
@@ -104,7 +115,10 @@ describe('write_file', () => {
 
   it('leaves the file alone and returns the reason when rejected', async () => {
     const before = await read('src/users.js');
-    const r = await tools(rejecting).write_file!.run({ path: 'src/users.js', content: "import bcrypt from 'bcrypt';\n" });
+    const r = await tools(rejecting).write_file!.run({
+      path: 'src/users.js',
+      content: "import bcrypt from 'bcrypt';\n",
+    });
     expect(r.isError).toBe(true);
     expect(r.content).toMatch(/rejected by the user: keep bcrypt out of this project/);
     expect(await read('src/users.js')).toBe(before);
@@ -115,7 +129,9 @@ describe('write_file', () => {
     const waiting: ApproveChange = async () => {
       throw new AwaitingInputError('approval of a file change is pending');
     };
-    await expect(tools(waiting).write_file!.run({ path: 'new.js', content: 'x' })).rejects.toBeInstanceOf(AwaitingInputError);
+    await expect(tools(waiting).write_file!.run({ path: 'new.js', content: 'x' })).rejects.toBeInstanceOf(
+      AwaitingInputError,
+    );
     await expect(read('new.js')).rejects.toThrow(/ENOENT/);
   });
 
@@ -154,15 +170,27 @@ describe('edit_file', () => {
   });
 
   it('inserts $ patterns literally', async () => {
-    await tools(approving).edit_file!.run({ path: 'src/server.js', old_string: 'const port', new_string: "const $& = '$1'; const port" });
+    await tools(approving).edit_file!.run({
+      path: 'src/server.js',
+      old_string: 'const port',
+      new_string: "const $& = '$1'; const port",
+    });
     expect(await read('src/server.js')).toContain("const $& = '$1'; const port");
   });
 
   it('returns an error outcome when old_string is missing or ambiguous', async () => {
     const t = tools(approving);
-    const missing = await t.edit_file!.run({ path: 'src/app.js', old_string: 'no such text', new_string: 'x' });
+    const missing = await t.edit_file!.run({
+      path: 'src/app.js',
+      old_string: 'no such text',
+      new_string: 'x',
+    });
     expect(missing).toMatchObject({ isError: true, content: expect.stringMatching(/not found/) });
-    const ambiguous = await t.edit_file!.run({ path: 'src/app.js', old_string: 'res.status(400)', new_string: 'x' });
+    const ambiguous = await t.edit_file!.run({
+      path: 'src/app.js',
+      old_string: 'res.status(400)',
+      new_string: 'x',
+    });
     expect(ambiguous).toMatchObject({ isError: true, content: expect.stringMatching(/occurs 3 times/) });
     const absent = await t.edit_file!.run({ path: 'src/nope.js', old_string: 'a', new_string: 'b' });
     expect(absent).toMatchObject({ isError: true, content: expect.stringMatching(/not found.*write_file/) });
@@ -171,7 +199,11 @@ describe('edit_file', () => {
 
   it('leaves the file alone when rejected', async () => {
     const before = await read('src/app.js');
-    const r = await tools(rejecting).edit_file!.run({ path: 'src/app.js', old_string: "name: 'sid'", new_string: "name: 'x'" });
+    const r = await tools(rejecting).edit_file!.run({
+      path: 'src/app.js',
+      old_string: "name: 'sid'",
+      new_string: "name: 'x'",
+    });
     expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/keep bcrypt/) });
     expect(await read('src/app.js')).toBe(before);
     expect(written).toEqual([]);

@@ -4,12 +4,33 @@
  * faulty or stalled, and the workspace's config, home directory and files whatever a test needs.
  * Every wait polls a condition with a deadline; nothing asserts on time.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { ChainContext } from '../../src/chain/schema.js';
 import { USER_ONLY_KEYS } from '../../src/config/schema.js';
-import { cliEnv, readContext, runCli, spawnCli, TEST_KEY, trustWorkspace, type CliResult } from '../helpers/e2e.js';
-import { startFakeAnthropic, type FakeReply, type FakeServer, type RecordedRequest } from '../helpers/fake-anthropic.js';
+import {
+  cliEnv,
+  readContext,
+  runCli,
+  spawnCli,
+  TEST_KEY,
+  trustWorkspace,
+  type CliResult,
+} from '../helpers/e2e.js';
+import {
+  startFakeAnthropic,
+  type FakeReply,
+  type FakeServer,
+  type RecordedRequest,
+} from '../helpers/fake-anthropic.js';
 import { createScenario, readTurn, type ScenarioOptions, type Turn } from '../helpers/scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';
 
@@ -22,7 +43,11 @@ export const RELIABILITY_TIMEOUT_MS = 240_000;
 export const SCRATCH = existsSync('/var/tmp') ? '/var/tmp' : undefined;
 
 /** A reply override: return a reply to replace the scenario's, or undefined to keep it. */
-export type Override = (turn: Turn, req: RecordedRequest, index: number) => FakeReply | undefined | Promise<FakeReply | undefined>;
+export type Override = (
+  turn: Turn,
+  req: RecordedRequest,
+  index: number,
+) => FakeReply | undefined | Promise<FakeReply | undefined>;
 
 export interface World {
   server: FakeServer;
@@ -63,7 +88,10 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     return scenario.responder(req, index);
   };
   const base = mkdtempSync(path.join(SCRATCH ?? (await import('node:os')).tmpdir(), 'claude-exec-rel-'));
-  const [server, ws] = await Promise.all([startFakeAnthropic({ responder }), makeTempWorkspace({ parent: base })]);
+  const [server, ws] = await Promise.all([
+    startFakeAnthropic({ responder }),
+    makeTempWorkspace({ parent: base }),
+  ]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY, ...opts.env });
   const contextsDir = opts.contexts ?? path.join(ws.root, 'contexts');
   const extra = opts.contexts ? ['--contexts', opts.contexts] : [];
@@ -77,7 +105,9 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     spawn: (...args) => spawnCli([...args, ...extra], ws.root, env),
     messages: () => server.requests.filter((r) => r.method === 'POST' && r.path === '/v1/messages'),
     config: (json) => {
-      const user = Object.fromEntries(Object.entries(json).filter(([k]) => (USER_ONLY_KEYS as readonly string[]).includes(k)));
+      const user = Object.fromEntries(
+        Object.entries(json).filter(([k]) => (USER_ONLY_KEYS as readonly string[]).includes(k)),
+      );
       const workspace = Object.fromEntries(Object.entries(json).filter(([k]) => !(k in user)));
       mkdirSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec'), { recursive: true });
       writeFileSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec', 'config.json'), JSON.stringify(user));
@@ -99,7 +129,10 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
 /** Context files of a directory (none when it does not exist). */
 export function contextFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /^chain-\d+-.*\.json$/.test(f)).sort().map((f) => path.join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => /^chain-\d+-.*\.json$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
 }
 
 /** Everything in a contexts directory the product does not keep there (a driver's lock and owner file count as stray). */
@@ -107,7 +140,11 @@ export function strayFiles(dir: string): string[] {
   // What the product keeps in a contexts directory: context files, their journals and logs, their
   // specs and PR descriptions, the originals kept without git, the id reservations, the chain index and the measured
   // prompt costs. Anything else (a temp file) is stray.
-  return readdirSync(dir).filter((f) => !/^chain-\d+-.*\.(json|journal\.jsonl|log|md|pr\.md|originals)$/.test(f) && !['.ids', '.index', '.gitkeep', '.prompt-costs.json'].includes(f));
+  return readdirSync(dir).filter(
+    (f) =>
+      !/^chain-\d+-.*\.(json|journal\.jsonl|log|md|pr\.md|originals)$/.test(f) &&
+      !['.ids', '.index', '.gitkeep', '.prompt-costs.json'].includes(f),
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -136,7 +173,12 @@ export function requestText(requests: RecordedRequest[]): string {
 /** Plants secrets in `<base>/home` (returned) and a `.env` in `base`, above the workspace. */
 export function plantSecrets(base: string, secret: string): { home: string; files: string[] } {
   const home = path.join(base, 'home');
-  const files = ['.ssh/id_rsa', '.aws/credentials', '.config/gcloud/application_default_credentials.json', '.env'].map((rel) => path.join(home, rel));
+  const files = [
+    '.ssh/id_rsa',
+    '.aws/credentials',
+    '.config/gcloud/application_default_credentials.json',
+    '.env',
+  ].map((rel) => path.join(home, rel));
   for (const f of files) {
     mkdirSync(path.dirname(f), { recursive: true });
     writeFileSync(f, `${secret} in ${path.basename(f)}\n`);

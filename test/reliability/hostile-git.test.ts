@@ -27,7 +27,18 @@ let contexts: string;
 const MODELS = { fast: 'claude-haiku-4-5', default: 'claude-sonnet-4-5', smart: 'claude-opus-4-1' };
 
 /** Plain git (the control, and the set-up before anything is planted). */
-const plain = (cwd: string, args: string[]) => execa('git', args, { cwd, reject: false, stdin: 'ignore', env: { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' } });
+const plain = (cwd: string, args: string[]) =>
+  execa('git', args, {
+    cwd,
+    reject: false,
+    stdin: 'ignore',
+    env: {
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@x',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@x',
+    },
+  });
 const markers = async () => (await readdir(marks)).sort();
 
 /** A script that records that it ran in `marks/<name>`; `mode` says what it does after. */
@@ -39,7 +50,15 @@ async function evil(name: string, mode: 'exit' | 'cat' | 'cat-file' = 'exit'): P
   return file;
 }
 
-const HOOKS = ['pre-commit', 'commit-msg', 'post-commit', 'post-checkout', 'reference-transaction', 'post-index-change', 'pre-auto-gc'];
+const HOOKS = [
+  'pre-commit',
+  'commit-msg',
+  'post-commit',
+  'post-checkout',
+  'reference-transaction',
+  'post-index-change',
+  'pre-auto-gc',
+];
 
 interface Attack {
   name: string;
@@ -133,7 +152,19 @@ const attacks: Attack[] = [
 /** A chain context in `contexts/` (workspace `root`), saved; returns its file. */
 async function chainFile(id: string, patch: Partial<ChainContext>): Promise<string> {
   const now = new Date('2026-12-01T10:00:00Z');
-  const ctx = { ...newChainContext({ chainId: id, chainUid: `uid-${id}-hostile`, goal: 'hostile', slug: 'hostile', workspace: root, model: MODELS.default, models: MODELS, now }), ...patch };
+  const ctx = {
+    ...newChainContext({
+      chainId: id,
+      chainUid: `uid-${id}-hostile`,
+      goal: 'hostile',
+      slug: 'hostile',
+      workspace: root,
+      model: MODELS.default,
+      models: MODELS,
+      now,
+    }),
+    ...patch,
+  };
   const file = path.join(contexts, chainFileName(id, 'hostile', now));
   await saveChain(file, ctx);
   return file;
@@ -178,9 +209,29 @@ describe('git never runs what the repository configured', () => {
       expect(cp?.git_ref).toBe('refs/claude-exec/chain-001/pre-implementation');
       await writeFile(path.join(root, 'a.txt'), 'three\n');
       await writeFile(path.join(root, 'b.txt'), 'new\n');
-      expect((await changedSinceCheckpoint(root, cp!.git_ref, () => true)).sort()).toEqual(['a.txt', 'b.txt']);
+      expect((await changedSinceCheckpoint(root, cp!.git_ref, () => true)).sort()).toEqual([
+        'a.txt',
+        'b.txt',
+      ]);
 
-      await chainFile('001', { status: 'complete', checkpoints: [{ phase: 'implementation', git_ref: cp!.git_ref, created_at: '2026-12-01T10:00:00.000Z', left_out: [] }], session_memory: { files_modified: ['a.txt', 'b.txt'], tests_written: [], mistakes_corrected: [], patterns_identified: [], context_health: 10 } });
+      await chainFile('001', {
+        status: 'complete',
+        checkpoints: [
+          {
+            phase: 'implementation',
+            git_ref: cp!.git_ref,
+            created_at: '2026-12-01T10:00:00.000Z',
+            left_out: [],
+          },
+        ],
+        session_memory: {
+          files_modified: ['a.txt', 'b.txt'],
+          tests_written: [],
+          mistakes_corrected: [],
+          patterns_identified: [],
+          context_health: 10,
+        },
+      });
       const d = await chainDiff([contexts], '001');
       expect(d.files.map((f) => f.path).sort()).toEqual(['a.txt', 'b.txt']);
       expect(d.patch).toContain('+three');
@@ -190,14 +241,31 @@ describe('git never runs what the repository configured', () => {
       expect(back.removed).toEqual(['b.txt']);
       expect(await readFile(path.join(root, 'a.txt'), 'utf8')).toBe('two\n');
 
-      await chainFile('002', { status: 'complete', parent: '009', sub: { key: 'k', depends_on: [], root, worktree: null, branch: null, base_commit: null, patch: path.join(contexts, 'sub.patch') } });
+      await chainFile('002', {
+        status: 'complete',
+        parent: '009',
+        sub: {
+          key: 'k',
+          depends_on: [],
+          root,
+          worktree: null,
+          branch: null,
+          base_commit: null,
+          patch: path.join(contexts, 'sub.patch'),
+        },
+      });
       const applied = await applyChain('002', [contexts], { cwd: root });
       expect(applied.files).toEqual(['c.txt']);
 
       // What a split does in a sub-chain's worktree: apply, commit, add, diff.
       const inWt = await worktreeGit(wt, root);
       expect((await inWt(['apply', '--index', path.join(contexts, 'sub.patch')])).ok).toBe(true);
-      const who = { GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@x', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@x' };
+      const who = {
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@x',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@x',
+      };
       expect((await inWt(['commit', '-q', '--no-verify', '-m', 'dependencies'], { env: who })).ok).toBe(true);
       await writeFile(path.join(wt, 'a.txt'), 'changed in the worktree\n');
       expect((await inWt(['add', '-A'])).ok).toBe(true);
@@ -224,7 +292,9 @@ describe('a replaced .git file in a split worktree', () => {
     expect(await markers()).toEqual(['fsmonitor']);
     await rm(path.join(marks, 'fsmonitor'));
 
-    await expect(worktreeGit(wt, root)).rejects.toThrow(`refusing to run git in the worktree ${wt}: ${path.join(wt, '.git')} points to ${path.join(other, '.git')}`);
+    await expect(worktreeGit(wt, root)).rejects.toThrow(
+      `refusing to run git in the worktree ${wt}: ${path.join(wt, '.git')} points to ${path.join(other, '.git')}`,
+    );
     expect(await markers()).toEqual([]);
   });
 
@@ -235,7 +305,9 @@ describe('a replaced .git file in a split worktree', () => {
     await expect(worktreeGit(wt, root)).rejects.toThrow('is not a regular file');
     await rm(path.join(wt, '.git'));
     await writeFile(path.join(wt, '.git'), `gitdir: ${path.join(root, '.git')}\n`);
-    await expect(worktreeGit(wt, root)).rejects.toThrow(`points to ${path.join(root, '.git')}, outside ${path.join(await realpath(path.join(root, '.git')), 'worktrees')}`);
+    await expect(worktreeGit(wt, root)).rejects.toThrow(
+      `points to ${path.join(root, '.git')}, outside ${path.join(await realpath(path.join(root, '.git')), 'worktrees')}`,
+    );
   });
 
   it('an intact worktree is accepted and git runs on the checked gitdir', async () => {

@@ -15,8 +15,20 @@ import { createScenario, readTurn } from '../helpers/scenario.js';
 import { contextFiles, makeWorld, read, type World } from './harness.js';
 
 const PLAN = [
-  { key: 'part-a', goal: 'Part A: add src/part-a.js exporting a()', depends_on: [], writes_code: true, workflow: 'subtask' },
-  { key: 'part-c', goal: 'Part C: add src/part-c.js that builds on a()', depends_on: ['part-a'], writes_code: true, workflow: 'subtask' },
+  {
+    key: 'part-a',
+    goal: 'Part A: add src/part-a.js exporting a()',
+    depends_on: [],
+    writes_code: true,
+    workflow: 'subtask',
+  },
+  {
+    key: 'part-c',
+    goal: 'Part C: add src/part-c.js that builds on a()',
+    depends_on: ['part-a'],
+    writes_code: true,
+    workflow: 'subtask',
+  },
 ];
 const FILES: Record<string, string> = {
   'src/part-a.js': "export const a = () => 'a';\n",
@@ -28,25 +40,36 @@ const TIMEOUT_MS = 600_000;
 const MAX_EPISODES = 12;
 
 /** The planner proposes PLAN; part X's one prompt writes src/part-x.js, then records it. */
-const responder = (fallback: (req: RecordedRequest, i: number) => FakeReply | Promise<FakeReply>) => async (req: RecordedRequest, i: number): Promise<FakeReply> => {
-  const t = readTurn(req.body ?? {});
-  if (t?.prompt === 'parallel_work_planner') return { toolUses: [{ name: 'record_findings', input: { summary: 'Two parts; C builds on A.', subchains: PLAN } }] };
-  if (t?.prompt === 'tdd_flow_controller') {
-    const part = /Part ([AC]): add/.exec(t.instructions)?.[1]?.toLowerCase();
-    const file = `src/part-${part}.js`;
-    if (!part) return { text: 'no part' };
-    if (!t.results.some((r) => r.name === 'write_file') && t.forced === null) return { toolUses: [{ name: 'write_file', input: { path: file, content: FILES[file] } }] };
-    return { toolUses: [{ name: 'record_findings', input: { summary: `Wrote ${file}.` } }] };
-  }
-  return fallback(req, i);
-};
+const responder =
+  (fallback: (req: RecordedRequest, i: number) => FakeReply | Promise<FakeReply>) =>
+  async (req: RecordedRequest, i: number): Promise<FakeReply> => {
+    const t = readTurn(req.body ?? {});
+    if (t?.prompt === 'parallel_work_planner')
+      return {
+        toolUses: [
+          { name: 'record_findings', input: { summary: 'Two parts; C builds on A.', subchains: PLAN } },
+        ],
+      };
+    if (t?.prompt === 'tdd_flow_controller') {
+      const part = /Part ([AC]): add/.exec(t.instructions)?.[1]?.toLowerCase();
+      const file = `src/part-${part}.js`;
+      if (!part) return { text: 'no part' };
+      if (!t.results.some((r) => r.name === 'write_file') && t.forced === null)
+        return { toolUses: [{ name: 'write_file', input: { path: file, content: FILES[file] } }] };
+      return { toolUses: [{ name: 'record_findings', input: { summary: `Wrote ${file}.` } }] };
+    }
+    return fallback(req, i);
+  };
 
 async function splitWorld(): Promise<World> {
   const scenario = createScenario({ latencyMs: 30 });
   const r = responder(scenario.responder);
   const w = await makeWorld({ override: (_t, req, i) => r(req, i) });
   mkdirSync(path.join(w.ws.root, 'workflows'));
-  writeFileSync(path.join(w.ws.root, 'workflows', 'subtask.yaml'), 'name: subtask\ndescription: One small change, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { tests: any }\n');
+  writeFileSync(
+    path.join(w.ws.root, 'workflows', 'subtask.yaml'),
+    'name: subtask\ndescription: One small change, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { tests: any }\n',
+  );
   // The workflow file is the test's own: trusted, as its user would after reading it.
   trustWorkspace(w.ws.root, w.env);
   return w;
@@ -54,20 +77,34 @@ async function splitWorld(): Promise<World> {
 
 /** Which of FILES the workspace has, and whether each has its content. */
 function applied(w: World): 'all' | 'none' | string {
-  const have = Object.entries(FILES).map(([f, text]) => existsSync(path.join(w.ws.root, f)) && read(path.join(w.ws.root, f)) === text);
+  const have = Object.entries(FILES).map(
+    ([f, text]) => existsSync(path.join(w.ws.root, f)) && read(path.join(w.ws.root, f)) === text,
+  );
   return have.every(Boolean) ? 'all' : have.every((h) => !h) ? 'none' : `partial: ${JSON.stringify(have)}`;
 }
 
-const parentCtx = (w: World) => contextFiles(w.contextsDir).map((f) => JSON.parse(readFileSync(f, 'utf8')) as { chain_id: string; status: string; split?: unknown }).find((c) => c.split);
+const parentCtx = (w: World) =>
+  contextFiles(w.contextsDir)
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')) as { chain_id: string; status: string; split?: unknown })
+    .find((c) => c.split);
 const parentOf = (w: World) => parentCtx(w)?.chain_id;
 
 /** Spawns `args`, kills it with SIGKILL after `delayMs` unless it ended first; returns how it ended. */
-async function runOrKill(w: World, args: string[], delayMs: number): Promise<{ killed: boolean; exitCode: number | undefined; stderr: string; stdout: string }> {
+async function runOrKill(
+  w: World,
+  args: string[],
+  delayMs: number,
+): Promise<{ killed: boolean; exitCode: number | undefined; stderr: string; stdout: string }> {
   const child = w.spawn(...args);
   const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
   const r = await child;
   clearTimeout(timer);
-  return { killed: r.signal === 'SIGKILL', exitCode: r.exitCode, stderr: String(r.stderr), stdout: String(r.stdout) };
+  return {
+    killed: r.signal === 'SIGKILL',
+    exitCode: r.exitCode,
+    stderr: String(r.stderr),
+    stdout: String(r.stdout),
+  };
 }
 
 describe('kill -9 during --split and apply', () => {
@@ -86,7 +123,9 @@ describe('kill -9 during --split and apply', () => {
           let end: Awaited<ReturnType<typeof runOrKill>>;
           for (let round = 0; ; round++) {
             const id = parentOf(w);
-            const args = id ? ['resume', id, '--yes', '--json'] : ['--yes', '--json', '--split', 'Build parts A and C'];
+            const args = id
+              ? ['resume', id, '--yes', '--json']
+              : ['--yes', '--json', '--split', 'Build parts A and C'];
             end = await runOrKill(w, args, round < 8 ? 300 + next() * 2500 : 600_000);
             if (!end.killed) break;
             kills++;
@@ -103,9 +142,16 @@ describe('kill -9 during --split and apply', () => {
 
           // apply, killed at random delays: after each kill all or nothing; then it completes (or finds it all there).
           for (let round = 0; ; round++) {
-            const r = await runOrKill(w, ['apply', parent, '--json'], round < 3 ? 200 + next() * 1500 : 600_000);
+            const r = await runOrKill(
+              w,
+              ['apply', parent, '--json'],
+              round < 3 ? 200 + next() * 1500 : 600_000,
+            );
             const state = applied(w);
-            expect(['all', 'none'], `after apply (${r.killed ? 'killed' : `exit ${r.exitCode}`}): ${state}\n${r.stderr}`).toContain(state);
+            expect(
+              ['all', 'none'],
+              `after apply (${r.killed ? 'killed' : `exit ${r.exitCode}`}): ${state}\n${r.stderr}`,
+            ).toContain(state);
             if (r.killed) {
               kills++;
               continue;
@@ -144,7 +190,9 @@ describe('kill -9 during --split and apply', () => {
         writeFileSync(p.f, JSON.stringify(p.ctx));
         const refused = await w.run('apply', parent);
         expect(refused.exitCode, refused.stderr).toBe(2);
-        expect(refused.stderr).toMatch(new RegExp(`sub-chain ${a.ctx.chain_id} \\(part-a\\) is complete but its patch was never recorded`));
+        expect(refused.stderr).toMatch(
+          new RegExp(`sub-chain ${a.ctx.chain_id} \\(part-a\\) is complete but its patch was never recorded`),
+        );
         expect(refused.stderr).toContain(`claude-exec resume ${parent}`);
         expect(applied(w)).toBe('none');
         const resumed = await w.run('resume', parent, '--yes', '--json');

@@ -21,13 +21,59 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const journal = () => path.join(dir, journalName(file));
-const base = (): ChainContext => newChainContext({ chainId: '001', chainUid: 'uid-journal-001', goal: 'Add JWT', slug: 'jwt', workspace: dir, model: 'm', models: { fast: 'm', default: 'm', smart: 'm' }, now: new Date(Date.UTC(2026, 0, 1)) });
+const base = (): ChainContext =>
+  newChainContext({
+    chainId: '001',
+    chainUid: 'uid-journal-001',
+    goal: 'Add JWT',
+    slug: 'jwt',
+    workspace: dir,
+    model: 'm',
+    models: { fast: 'm', default: 'm', smart: 'm' },
+    now: new Date(Date.UTC(2026, 0, 1)),
+  });
 
 function call(id: number, step: number): CallRecord {
-  return { id, step, phase: 'context-building', prompt: 'trace_existing_flow', model: 'claude-sonnet-4-6', request_id: `req_${id}`, started_at: '2026-01-01T00:00:00.000Z', latency_ms: 5, usage: { input_tokens: 10, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 100 }, cost_usd: 0.001, pricing_version: 'test' };
+  return {
+    id,
+    step,
+    phase: 'context-building',
+    prompt: 'trace_existing_flow',
+    model: 'claude-sonnet-4-6',
+    request_id: `req_${id}`,
+    started_at: '2026-01-01T00:00:00.000Z',
+    latency_ms: 5,
+    usage: {
+      input_tokens: 10,
+      output_tokens: 20,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 100,
+    },
+    cost_usd: 0.001,
+    pricing_version: 'test',
+  };
 }
 function step(n: number, status: Step['status']): Step {
-  return { n, phase: 'context-building', prompt: 'trace_existing_flow', focus: null, status, started_at: 't', ended_at: status === 'running' ? null : 't', summary: status === 'running' ? null : `step ${n}`, confidence_before: 0, confidence_after: null, effect: n, result: status === 'running' ? undefined : { summary: `step ${n}`, findings: [`src/app.js:${n} finding of step ${n}`] }, error: null, confidence_reported: null, confidence_gain: null };
+  return {
+    n,
+    phase: 'context-building',
+    prompt: 'trace_existing_flow',
+    focus: null,
+    status,
+    started_at: 't',
+    ended_at: status === 'running' ? null : 't',
+    summary: status === 'running' ? null : `step ${n}`,
+    confidence_before: 0,
+    confidence_after: null,
+    effect: n,
+    result:
+      status === 'running'
+        ? undefined
+        : { summary: `step ${n}`, findings: [`src/app.js:${n} finding of step ${n}`] },
+    error: null,
+    confidence_reported: null,
+    confidence_gain: null,
+  };
 }
 function withCalls(ctx: ChainContext, calls: CallRecord[], steps: Step[]): ChainContext {
   ctx.calls.push(...calls);
@@ -38,13 +84,25 @@ function withCalls(ctx: ChainContext, calls: CallRecord[], steps: Step[]): Chain
 
 describe('the context file and its journal', () => {
   it('appends finished steps and their calls to the journal; the head keeps the running step and its calls; reading joins them', async () => {
-    const ctx = withCalls(base(), [call(1, 1), call(2, 1), call(3, 2)], [step(1, 'complete'), step(2, 'running')]);
+    const ctx = withCalls(
+      base(),
+      [call(1, 1), call(2, 1), call(3, 2)],
+      [step(1, 'complete'), step(2, 'running')],
+    );
     saveChainSync(file, ctx);
     const head = JSON.parse(await readFile(file, 'utf8'));
-    expect(head).toMatchObject({ schema_version: 2, journal: { file: journalName(file), calls: 2, steps: 1 } });
+    expect(head).toMatchObject({
+      schema_version: 2,
+      journal: { file: journalName(file), calls: 2, steps: 1 },
+    });
     expect(head.calls.map((c: CallRecord) => c.id)).toEqual([3]);
     expect(head.steps.map((s: Step) => s.n)).toEqual([2]);
-    expect((await readFile(journal(), 'utf8')).trim().split('\n').map((l) => Object.keys(JSON.parse(l))[0])).toEqual(['call', 'call', 'step']);
+    expect(
+      (await readFile(journal(), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => Object.keys(JSON.parse(l))[0]),
+    ).toEqual(['call', 'call', 'step']);
     const back = await readChainFile(file);
     expect(back.calls).toEqual(ctx.calls);
     expect(back.steps).toEqual(ctx.steps);
@@ -87,7 +145,10 @@ describe('the context file and its journal', () => {
     expect(() => saveChainSync(file, ctx)).toThrow(ContextFileError);
     expect((await stat(journal())).size).toBe(10);
     expect(await readFile(file, 'utf8')).toBe(head);
-    await writeFile(journal(), `not json at all, but long enough to cover the indexed bytes ${'x'.repeat(2000)}\n`);
+    await writeFile(
+      journal(),
+      `not json at all, but long enough to cover the indexed bytes ${'x'.repeat(2000)}\n`,
+    );
     await expect(readChainFile(file)).rejects.toThrow(/journal .* is damaged at line 1/);
   });
 
@@ -99,19 +160,37 @@ describe('the context file and its journal', () => {
     Object.assign(v1, {
       schema_version: 1,
       solution: '## Plan A',
-      approval_history: [{ phase: 'solution-approval', kind: 'solution', presented: '## Plan A', user_response: 'approved', note: null, timestamp: '2026-01-01T01:00:00.000Z' }],
+      approval_history: [
+        {
+          phase: 'solution-approval',
+          kind: 'solution',
+          presented: '## Plan A',
+          user_response: 'approved',
+          note: null,
+          timestamp: '2026-01-01T01:00:00.000Z',
+        },
+      ],
     });
     await writeFile(file, JSON.stringify(v1, null, 2));
     const ctx = await readChainFile(file);
     expect(ctx).toMatchObject({ schema_version: 2, journal: null, requirements: [] });
     expect(ctx.solution_versions).toMatchObject([{ version: 1, text: '## Plan A', status: 'approved' }]);
     saveChainSync(file, ctx);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schema_version: 2, calls: [], journal: { calls: 1, steps: 1 } });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({
+      schema_version: 2,
+      calls: [],
+      journal: { calls: 1, steps: 1 },
+    });
     expect((await readChainFile(file)).calls).toEqual(ctx.calls);
   });
 
-  it('cost-report sums the journal\'s calls like inline ones', async () => {
-    const { ctx } = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 0, 1)), calls: 30, table: loadPriceTable() });
+  it("cost-report sums the journal's calls like inline ones", async () => {
+    const { ctx } = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 0, 1)),
+      calls: 30,
+      table: loadPriceTable(),
+    });
     const inline = path.join(dir, 'chain-001-jwt-auth-2026-01-01-00-00-00.json');
     await writeFile(inline, JSON.stringify(ctx));
     const fromInline = await scanChains([dir], {}, () => undefined);

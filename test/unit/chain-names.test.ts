@@ -29,10 +29,26 @@ describe('context file names', () => {
 
   it('parses names the fast path cannot take as the name pattern does', () => {
     // A slug of digits and dashes, an empty slug, a time that rolls over, a long id.
-    expect(parseChainFileName('chain-047-2fa-2026-11-20-14-22-05.json')).toEqual({ chainId: '047', slug: '2fa', startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5) });
-    expect(parseChainFileName('chain-047-2026-11-20-14-22-05.json')).toEqual({ chainId: '047', slug: '', startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5) });
-    expect(parseChainFileName('chain-047-x-2026-13-20-14-22-05.json')).toEqual({ chainId: '047', slug: 'x', startedAtMs: Date.UTC(2026, 12, 20, 14, 22, 5) });
-    expect(parseChainFileName('chain-12345-a-b-2026-11-20-14-22-05.json')).toEqual({ chainId: '12345', slug: 'a-b', startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5) });
+    expect(parseChainFileName('chain-047-2fa-2026-11-20-14-22-05.json')).toEqual({
+      chainId: '047',
+      slug: '2fa',
+      startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5),
+    });
+    expect(parseChainFileName('chain-047-2026-11-20-14-22-05.json')).toEqual({
+      chainId: '047',
+      slug: '',
+      startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5),
+    });
+    expect(parseChainFileName('chain-047-x-2026-13-20-14-22-05.json')).toEqual({
+      chainId: '047',
+      slug: 'x',
+      startedAtMs: Date.UTC(2026, 12, 20, 14, 22, 5),
+    });
+    expect(parseChainFileName('chain-12345-a-b-2026-11-20-14-22-05.json')).toEqual({
+      chainId: '12345',
+      slug: 'a-b',
+      startedAtMs: Date.UTC(2026, 10, 20, 14, 22, 5),
+    });
     expect(parseChainFileName('chain-047-x-2026-11-20-14-22-0a.json')).toBeNull();
     expect(parseChainFileName('chain-04a-x-2026-11-20-14-22-05.json')).toBeNull();
   });

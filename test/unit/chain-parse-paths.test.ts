@@ -19,11 +19,21 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('validating a context file with and without the compiled fast path', () => {
   it('gives the same chains and the same errors for the first files and the later ones', async () => {
-    const { ctx } = fakeChain({ n: 1, startedAt: new Date('2026-01-01T00:00:00Z'), calls: 7, table: loadPriceTable({}) });
+    const { ctx } = fakeChain({
+      n: 1,
+      startedAt: new Date('2026-01-01T00:00:00Z'),
+      calls: 7,
+      table: loadPriceTable({}),
+    });
     // Defaults to fill in: optional fields left out of an otherwise valid file.
     const valid: Record<string, unknown> = { ...ctx };
     delete valid.instructions;
-    const broken = { ...ctx, status: 42, goal: undefined, calls: [{ ...ctx.calls[0]!, usage: { ...ctx.calls[0]!.usage, input_tokens: 'many' } }] };
+    const broken = {
+      ...ctx,
+      status: 42,
+      goal: undefined,
+      calls: [{ ...ctx.calls[0]!, usage: { ...ctx.calls[0]!.usage, input_tokens: 'many' } }],
+    };
     const read = async (n: number, doc: unknown) => {
       const file = path.join(dir, `chain-${String(n).padStart(3, '0')}-x-2026-01-01-00-00-00.json`);
       await writeFile(file, JSON.stringify(doc));

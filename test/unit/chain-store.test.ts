@@ -4,7 +4,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newChainContext } from '../../src/chain/init.js';
 import { ChainContextSchema } from '../../src/chain/schema.js';
-import { createChain, findChain, listChainFiles, lockChain, readChainFile, saveChain } from '../../src/chain/store.js';
+import {
+  createChain,
+  findChain,
+  listChainFiles,
+  lockChain,
+  readChainFile,
+  saveChain,
+} from '../../src/chain/store.js';
 import { ContextFileError, UsageError } from '../../src/errors.js';
 
 let dir: string;
@@ -15,7 +22,9 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const models = { fast: 'f', default: 'd', smart: 's' };
 const make = (goal: string, at = new Date()) =>
-  createChain(dir, goal, at, (chainId, chainUid, slug) => newChainContext({ chainId, chainUid, goal, slug, workspace: dir, model: 'd', models, now: at }));
+  createChain(dir, goal, at, (chainId, chainUid, slug) =>
+    newChainContext({ chainId, chainUid, goal, slug, workspace: dir, model: 'd', models, now: at }),
+  );
 
 describe('context store', () => {
   it('allocates distinct ids to concurrent creators', async () => {
@@ -24,7 +33,8 @@ describe('context store', () => {
     expect(new Set(ids).size).toBe(20);
     expect(ids[0]).toBe('001');
     expect(ids[19]).toBe('020');
-    for (const e of entries) expect(ChainContextSchema.safeParse(JSON.parse(await readFile(e.path, 'utf8'))).success).toBe(true);
+    for (const e of entries)
+      expect(ChainContextSchema.safeParse(JSON.parse(await readFile(e.path, 'utf8'))).success).toBe(true);
   });
 
   it('continues after the highest existing id', async () => {
@@ -37,7 +47,10 @@ describe('context store', () => {
     const a = await make('alpha');
     await make('beta');
     await writeFile(path.join(dir, 'unrelated.json'), '{}');
-    expect((await listChainFiles([dir, path.join(dir, 'missing')])).map((e) => e.chainId)).toEqual(['001', '002']);
+    expect((await listChainFiles([dir, path.join(dir, 'missing')])).map((e) => e.chainId)).toEqual([
+      '001',
+      '002',
+    ]);
     expect((await findChain([dir], '1')).path).toBe(a.path);
     await expect(findChain([dir], '9')).rejects.toBeInstanceOf(UsageError);
   });

@@ -36,7 +36,9 @@ describe('chain index', () => {
     expect(got.map((c) => c.entry)).toEqual(await listChainFiles([dir]));
     expect(got.map((c) => c.row())).toEqual(await rowsFromFiles([files[1]!, files[0]!, files[2]!]));
     // The same JSON text, keys in the same order (serve sends a document again only when its text changed).
-    expect(JSON.stringify(got.map((c) => c.row()))).toBe(JSON.stringify(await rowsFromFiles([files[1]!, files[0]!, files[2]!])));
+    expect(JSON.stringify(got.map((c) => c.row()))).toBe(
+      JSON.stringify(await rowsFromFiles([files[1]!, files[0]!, files[2]!])),
+    );
     // Read from the lines the saves appended (one each), not rebuilt from the files.
     expect(readFileSync(indexPathOf(dir), 'utf8').trim().split('\n')).toHaveLength(3);
   });
@@ -48,11 +50,19 @@ describe('chain index', () => {
     const ctx = await readChainFile(a);
     ctx.status = 'complete';
     saveChainSync(a, ctx);
-    const { file, ctx: other } = fakeChain({ n: 7, startedAt: new Date(Date.UTC(2026, 1, 1)), calls: 2, table });
+    const { file, ctx: other } = fakeChain({
+      n: 7,
+      startedAt: new Date(Date.UTC(2026, 1, 1)),
+      calls: 2,
+      table,
+    });
     writeFileSync(path.join(dir, file), JSON.stringify(other));
     rmSync(path.join(dir, (await indexedChains([dir]))[1]!.entry.file));
     const got = await indexedChains([dir]);
-    expect(got.map((c) => [c.entry.chainId, c.row()?.status])).toEqual([['001', 'complete'], ['007', other.status]]);
+    expect(got.map((c) => [c.entry.chainId, c.row()?.status])).toEqual([
+      ['001', 'complete'],
+      ['007', other.status],
+    ]);
   });
 
   it('rebuilds from the files when the index is missing, damaged or stale, and keeps an unreadable file as a warning', async () => {
@@ -75,7 +85,12 @@ describe('chain index', () => {
 });
 
 describe('selectChainRows', () => {
-  const row = (i: number, status = 'complete', calls = 1) => ({ id: i, status, calls, updated_at: new Date(Date.UTC(2026, 0, i)).toISOString() });
+  const row = (i: number, status = 'complete', calls = 1) => ({
+    id: i,
+    status,
+    calls,
+    updated_at: new Date(Date.UTC(2026, 0, i)).toISOString(),
+  });
   const rows = [row(1), row(2, 'failed', 0), ...Array.from({ length: 60 }, (_, i) => row(i + 3))];
 
   it('shows the newest 50 by default, hiding chains that failed before their first call', () => {

@@ -12,7 +12,10 @@ import { fakeChain } from '../helpers/chains.js';
 
 /** Parses `line` like the shell would (no quotes in these lines) and returns the action it reaches. */
 function parse(line: string): { command: string; args: string[]; contexts?: string[]; cwd?: string } {
-  const argv = line.replace(/\s+#.*$/, '').split(/\s+/).slice(1);
+  const argv = line
+    .replace(/\s+#.*$/, '')
+    .split(/\s+/)
+    .slice(1);
   const program = buildProgram();
   let hit: { command: string; args: string[]; contexts?: string[]; cwd?: string } | undefined;
   const visit = (cmd: Command) => {
@@ -32,7 +35,12 @@ describe('printed next commands', () => {
   const flags = ['--cwd', '/work/app', '--contexts', '/ci/a', '--contexts', '/ci/b'];
   for (const status of ['failed', 'budget-exceeded', 'complete', 'cancelled'] as const) {
     it(`${status}: every next command reaches its command with the chain id and the directories`, () => {
-      const { ctx } = fakeChain({ n: 7, startedAt: new Date('2026-11-20T10:00:00Z'), calls: 3, table: loadPriceTable() });
+      const { ctx } = fakeChain({
+        n: 7,
+        startedAt: new Date('2026-11-20T10:00:00Z'),
+        calls: 3,
+        table: loadPriceTable(),
+      });
       ctx.status = status;
       const lines = nextCommands(ctx, flags);
       expect(lines.length).toBeGreaterThan(0);
@@ -55,6 +63,9 @@ describe('--contexts', () => {
   });
 
   it('collects a repeated --contexts in order', () => {
-    expect(parse('claude-exec cost-report --contexts /ci/a --contexts /ci/b').contexts).toEqual(['/ci/a', '/ci/b']);
+    expect(parse('claude-exec cost-report --contexts /ci/a --contexts /ci/b').contexts).toEqual([
+      '/ci/a',
+      '/ci/b',
+    ]);
   });
 });

@@ -3,7 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { closestCommand, guardDefaultTask } from '../../src/cli/typo.js';
 import { UsageError } from '../../src/errors.js';
 
-const NAMES = ['resume', 'approve', 'answer', 'chains', 'status', 'show', 'pending', 'rollback', 'cost-report', 'chain-cost', 'prices', 'prompts', 'init', 'demo', 'help'];
+const NAMES = [
+  'resume',
+  'approve',
+  'answer',
+  'chains',
+  'status',
+  'show',
+  'pending',
+  'rollback',
+  'cost-report',
+  'chain-cost',
+  'prices',
+  'prompts',
+  'init',
+  'demo',
+  'help',
+];
 
 describe('closestCommand', () => {
   it.each([

@@ -18,13 +18,25 @@ afterEach(() => rm(ws, { recursive: true, force: true }));
 describe('loadConfig', () => {
   it('uses the defaults and the package rules when the workspace has nothing', () => {
     const { config, rules } = loadConfig(ws, {}, TRUSTED);
-    expect(config.thresholds).toEqual({ requirements_confidence: 0.9, ambiguity_for_questions: 0.3, overall_confidence: 0.8, compact_memory_at: 0.8, context_health: 6 });
+    expect(config.thresholds).toEqual({
+      requirements_confidence: 0.9,
+      ambiguity_for_questions: 0.3,
+      overall_confidence: 0.8,
+      compact_memory_at: 0.8,
+      context_health: 6,
+    });
     expect(rules.text.length).toBeGreaterThan(100);
   });
 
   it('layers rules block < config file < .env < process environment', async () => {
-    await writeFile(path.join(ws, 'project_rules.md'), '# Rules\n```claude-exec\nthresholds:\n  overall_confidence: 0.7\n  requirements_confidence: 0.95\n```\n');
-    await writeFile(path.join(ws, 'claude-exec.config.json'), JSON.stringify({ thresholds: { overall_confidence: 0.75 }, test_command: ['node', '--test'] }));
+    await writeFile(
+      path.join(ws, 'project_rules.md'),
+      '# Rules\n```claude-exec\nthresholds:\n  overall_confidence: 0.7\n  requirements_confidence: 0.95\n```\n',
+    );
+    await writeFile(
+      path.join(ws, 'claude-exec.config.json'),
+      JSON.stringify({ thresholds: { overall_confidence: 0.75 }, test_command: ['node', '--test'] }),
+    );
     await writeFile(path.join(ws, '.env'), 'COST_ALERT_THRESHOLD=5\nTOKEN_LIMIT_WARNING=80000\n');
     const { config, env } = loadConfig(ws, { COST_ALERT_THRESHOLD: '2.5', ANTHROPIC_API_KEY: 'k' }, TRUSTED);
     expect(config.thresholds.overall_confidence).toBe(0.75);
@@ -36,7 +48,10 @@ describe('loadConfig', () => {
   });
 
   it('reports invalid values as path: message', async () => {
-    await writeFile(path.join(ws, 'claude-exec.config.json'), JSON.stringify({ thresholds: { overall_confidence: 2 }, caps: { concurrency: 'x' } }));
+    await writeFile(
+      path.join(ws, 'claude-exec.config.json'),
+      JSON.stringify({ thresholds: { overall_confidence: 2 }, caps: { concurrency: 'x' } }),
+    );
     expect(() => loadConfig(ws, {}, TRUSTED)).toThrow(ConfigError);
     try {
       loadConfig(ws, {}, TRUSTED);
@@ -61,12 +76,23 @@ describe('loadConfig', () => {
 describe('scrubSecrets', () => {
   it('removes the key and token values from any text', () => {
     const env = { ANTHROPIC_API_KEY: 'sk-ant-secret-123', ANTHROPIC_AUTH_TOKEN: 'tok-secret-456' };
-    expect(scrubSecrets('key sk-ant-secret-123 and tok-secret-456', env)).toBe('key [redacted] and [redacted]');
+    expect(scrubSecrets('key sk-ant-secret-123 and tok-secret-456', env)).toBe(
+      'key [redacted] and [redacted]',
+    );
   });
 
   it('also removes secret-looking variables and URL passwords, not ordinary values or short ones', () => {
-    const env = { MY_SERVICE_TOKEN: 'svc-tok-98765', AWS_SECRET_ACCESS_KEY: 'aws/secret+key', DB_PASSWORD: 'short', DATABASE_URL: 'postgres://app:pg-pass-4242@db/app', NODE_ENV: 'development', PWD: '/work/app' };
+    const env = {
+      MY_SERVICE_TOKEN: 'svc-tok-98765',
+      AWS_SECRET_ACCESS_KEY: 'aws/secret+key',
+      DB_PASSWORD: 'short',
+      DATABASE_URL: 'postgres://app:pg-pass-4242@db/app',
+      NODE_ENV: 'development',
+      PWD: '/work/app',
+    };
     expect(secretValues(env).sort()).toEqual(['aws/secret+key', 'pg-pass-4242', 'svc-tok-98765']);
-    expect(scrubSecrets('svc-tok-98765 aws/secret+key pg-pass-4242 short development /work/app', env)).toBe('[redacted] [redacted] [redacted] short development /work/app');
+    expect(scrubSecrets('svc-tok-98765 aws/secret+key pg-pass-4242 short development /work/app', env)).toBe(
+      '[redacted] [redacted] [redacted] short development /work/app',
+    );
   });
 });

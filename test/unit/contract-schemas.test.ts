@@ -13,12 +13,19 @@ describe('schemas/', () => {
   const files = jsonSchemaFiles();
 
   it('holds exactly the generated files', () => {
-    expect(readdirSync(DIR).filter((f) => f.endsWith('.schema.json')).sort()).toEqual(Object.keys(files).sort());
+    expect(
+      readdirSync(DIR)
+        .filter((f) => f.endsWith('.schema.json'))
+        .sort(),
+    ).toEqual(Object.keys(files).sort());
   });
 
-  it.each(Object.keys(files))('%s is up to date (run `npm run schemas` after changing src/cli/contract/)', (name) => {
-    expect(readFileSync(path.join(DIR, name), 'utf8')).toBe(files[name]);
-  });
+  it.each(Object.keys(files))(
+    '%s is up to date (run `npm run schemas` after changing src/cli/contract/)',
+    (name) => {
+      expect(readFileSync(path.join(DIR, name), 'utf8')).toBe(files[name]);
+    },
+  );
 
   it('are listed in the README', () => {
     const readme = readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');

@@ -19,7 +19,8 @@ let older: string;
 let newer: string;
 let ref: string;
 
-const write = (dir: string, c: { file: string; ctx: unknown }) => writeFile(path.join(dir, c.file), JSON.stringify(c.ctx));
+const write = (dir: string, c: { file: string; ctx: unknown }) =>
+  writeFile(path.join(dir, c.file), JSON.stringify(c.ctx));
 
 /** Chain 5, first copy: an opus-only run, so its model must vanish from the report once superseded. */
 const oldCopy = (startedAt = at('2026-11-12T12:00:00Z'), seed = 50) => {
@@ -48,9 +49,15 @@ afterEach(() => rm(root, { recursive: true, force: true }));
 /** Every breakdown of the report, with file paths left out and costs rounded (a copy taken out leaves float residue). */
 async function reports(dirs: string[], warnings: string[] = []): Promise<unknown[]> {
   const scan = await scanChains(dirs, {}, (w) => warnings.push(w));
-  const round = (_k: string, v: unknown) => (_k === 'file' ? undefined : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(9)) : v);
+  const round = (_k: string, v: unknown) =>
+    _k === 'file' ? undefined : typeof v === 'number' && !Number.isInteger(v) ? Number(v.toFixed(9)) : v;
   return BREAKDOWNS.map((by) => {
-    const report: CostReport = buildCostReport(scan, { by, top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
+    const report: CostReport = buildCostReport(scan, {
+      by,
+      top: 5,
+      window: {},
+      thresholds: DEFAULT_THRESHOLDS,
+    });
     return JSON.parse(JSON.stringify(report, round)) as unknown;
   });
 }
@@ -89,6 +96,10 @@ describe('scanChains de-duplication', () => {
     expect(warnings[0]).toContain('chain-005-broken');
     const expected = await scanChains([ref], {}, () => {});
     expect(scan.totals.all).toEqual(expected.totals.all);
-    expect(scan.chains.map((c) => [c.chainId, c.totals.calls])).toEqual([['001', 6], ['003', 6], ['005', 9]]);
+    expect(scan.chains.map((c) => [c.chainId, c.totals.calls])).toEqual([
+      ['001', 6],
+      ['003', 6],
+      ['005', 9],
+    ]);
   });
 });

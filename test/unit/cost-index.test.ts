@@ -28,7 +28,13 @@ beforeEach(async () => {
   await mkdir(a);
   await mkdir(b);
   for (let n = 1; n <= 24; n++) {
-    const { file, ctx } = fakeChain({ n, startedAt: new Date(Date.UTC(2026, 10, 1) + n * 3_600_000), calls: 5 + (n % 7), table, models: n % 5 === 0 ? ['claude-sonnet-4-5', 'unknown-model-x'] : undefined });
+    const { file, ctx } = fakeChain({
+      n,
+      startedAt: new Date(Date.UTC(2026, 10, 1) + n * 3_600_000),
+      calls: 5 + (n % 7),
+      table,
+      models: n % 5 === 0 ? ['claude-sonnet-4-5', 'unknown-model-x'] : undefined,
+    });
     // Some calls unpriced, some billed by subscription; half the chains with their calls in a journal.
     if (n % 6 === 1) ctx.calls[1] = { ...ctx.calls[1]!, billing: 'subscription' };
     ctx.cost_tracking = deriveCostTracking(ctx.calls);
@@ -36,7 +42,13 @@ beforeEach(async () => {
     else writeFileSync(path.join(a, file), JSON.stringify(ctx, null, 2));
   }
   // A copy of chain 3 in the other directory, updated later (it counts instead of the first).
-  const copy = fakeChain({ n: 3, startedAt: new Date(Date.UTC(2026, 10, 1) + 3 * 3_600_000), calls: 9, table, seed: 99 });
+  const copy = fakeChain({
+    n: 3,
+    startedAt: new Date(Date.UTC(2026, 10, 1) + 3 * 3_600_000),
+    calls: 9,
+    table,
+    seed: 99,
+  });
   copy.ctx.chain_uid = JSON.parse(readFileSync(path.join(a, copy.file), 'utf8')).chain_uid;
   copy.ctx.updated_at = '2026-12-01T00:00:00.000Z';
   writeFileSync(path.join(b, copy.file), JSON.stringify(copy.ctx));
@@ -48,9 +60,19 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function report(by: 'prompt' | 'model' | 'day' | 'phase' = 'prompt', window: { since?: string; until?: string } = { since: '2026-01-01' }): Promise<{ report: CostReport; warnings: string[] }> {
+async function report(
+  by: 'prompt' | 'model' | 'day' | 'phase' = 'prompt',
+  window: { since?: string; until?: string } = { since: '2026-01-01' },
+): Promise<{ report: CostReport; warnings: string[] }> {
   const warnings: string[] = [];
-  const r = await costReport({ dirs: [a, b], ...window, by, top: 50, now: new Date('2026-12-07T00:00:00Z'), onWarning: (m) => warnings.push(m) });
+  const r = await costReport({
+    dirs: [a, b],
+    ...window,
+    by,
+    top: 50,
+    now: new Date('2026-12-07T00:00:00Z'),
+    onWarning: (m) => warnings.push(m),
+  });
   return { report: r, warnings };
 }
 
@@ -80,14 +102,20 @@ describe('the cost index', () => {
   });
 
   it('a current line is what the report reads: the file is not opened', async () => {
-    const file = path.join(a, fakeChain({ n: 2, startedAt: new Date(Date.UTC(2026, 10, 1) + 2 * 3_600_000), calls: 1, table }).file);
+    const file = path.join(
+      a,
+      fakeChain({ n: 2, startedAt: new Date(Date.UTC(2026, 10, 1) + 2 * 3_600_000), calls: 1, table }).file,
+    );
     // A whole second, which utimes gives back exactly.
     utimesSync(file, 1_800_000_000, 1_800_000_000);
     const { report: before } = await report();
     // Chain 2's calls doubled in place, with its size and mtime kept: only the index can still give the old sum.
     const text = readFileSync(file, 'utf8');
     const doc = JSON.parse(text);
-    doc.calls = doc.calls.map((c: { cost_usd: number | null }) => ({ ...c, cost_usd: c.cost_usd === null ? null : c.cost_usd * 2 }));
+    doc.calls = doc.calls.map((c: { cost_usd: number | null }) => ({
+      ...c,
+      cost_usd: c.cost_usd === null ? null : c.cost_usd * 2,
+    }));
     const spoilt = JSON.stringify(doc).padEnd(text.length);
     expect(spoilt.length).toBe(text.length);
     writeFileSync(file, spoilt);
@@ -101,18 +129,42 @@ describe('the cost index', () => {
   it('stale: chains saved, added and removed since give the report the files give', async () => {
     await report();
     // Chain 1 (with a journal) goes on: more calls saved the way a run saves them.
-    const one = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 10, 1) + 3_600_000), calls: 5 + 1, table });
-    const more = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 10, 1) + 3_600_000), calls: 14, table, seed: 5 });
+    const one = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 10, 1) + 3_600_000),
+      calls: 5 + 1,
+      table,
+    });
+    const more = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 10, 1) + 3_600_000),
+      calls: 14,
+      table,
+      seed: 5,
+    });
     const file = path.join(a, one.file);
     const saved = JSON.parse(readFileSync(file, 'utf8'));
-    const ctx = { ...more.ctx, chain_uid: saved.chain_uid, journal: saved.journal, calls: [...(await import('../../src/chain/store.js').then((m) => m.readChainFile(file))).calls, ...more.ctx.calls.slice(6)] };
+    const ctx = {
+      ...more.ctx,
+      chain_uid: saved.chain_uid,
+      journal: saved.journal,
+      calls: [
+        ...(await import('../../src/chain/store.js').then((m) => m.readChainFile(file))).calls,
+        ...more.ctx.calls.slice(6),
+      ],
+    };
     ctx.calls = ctx.calls.map((c, i) => ({ ...c, id: i + 1 }));
     ctx.cost_tracking = deriveCostTracking(ctx.calls);
     saveChainSync(file, ctx);
     // A new chain, and a chain removed.
     const added = fakeChain({ n: 40, startedAt: new Date(Date.UTC(2026, 10, 20)), calls: 7, table });
     writeFileSync(path.join(a, added.file), JSON.stringify(added.ctx));
-    rmSync(path.join(a, fakeChain({ n: 4, startedAt: new Date(Date.UTC(2026, 10, 1) + 4 * 3_600_000), calls: 1, table }).file));
+    rmSync(
+      path.join(
+        a,
+        fakeChain({ n: 4, startedAt: new Date(Date.UTC(2026, 10, 1) + 4 * 3_600_000), calls: 1, table }).file,
+      ),
+    );
     const warm = await report();
     const files = await fromFiles();
     expect(warm).toStrictEqual(files);

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../../src/chain/schema.js';
-import { buildPriceTable, costOfCall, loadPriceTable, priceFor, readBundledPrices } from '../../src/cost/prices.js';
+import {
+  buildPriceTable,
+  costOfCall,
+  loadPriceTable,
+  priceFor,
+  readBundledPrices,
+} from '../../src/cost/prices.js';
 
 const table = loadPriceTable();
 
@@ -35,18 +41,32 @@ describe('costOfCall: hand-computed figures, all five token kinds', () => {
   });
 
   it('prices all cache_creation_input_tokens at the 5-minute rate when the split is absent', () => {
-    const u: Usage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 4000, cache_read_input_tokens: null };
+    const u: Usage = {
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_creation_input_tokens: 4000,
+      cache_read_input_tokens: null,
+    };
     expect(costOfCall(u, 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo((4000 * 3.75) / 1e6, 12);
   });
 
   it('uses long-context rates for the whole call only above the threshold (input + cache tokens)', () => {
     // 40,000 + 160,000 = 200,000: not above -> 40000*3 + 160000*0.3 + 1000*15 = 183,000
-    expect(costOfCall(usage(40_000, 1000, 0, 0, 160_000), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(0.183, 12);
+    expect(costOfCall(usage(40_000, 1000, 0, 0, 160_000), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(
+      0.183,
+      12,
+    );
     // 50,000 + 160,000 > 200,000 -> 50000*6 + 160000*0.6 + 1000*22.5 = 418,500
-    expect(costOfCall(usage(50_000, 1000, 0, 0, 160_000), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(0.4185, 12);
+    expect(costOfCall(usage(50_000, 1000, 0, 0, 160_000), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(
+      0.4185,
+      12,
+    );
     // cache writes count toward the threshold: 1000 + 199,500 (5m) + 500 (1h) > 200,000
     // -> 1000*6 + 199500*7.5 + 500*12 = 1,508,250
-    expect(costOfCall(usage(1000, 0, 199_500, 500, 0), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(1.50825, 12);
+    expect(costOfCall(usage(1000, 0, 199_500, 500, 0), 'claude-sonnet-4-5', table).cost_usd).toBeCloseTo(
+      1.50825,
+      12,
+    );
   });
 
   it('an unknown model is unpriced (null), never $0', () => {
@@ -59,9 +79,14 @@ describe('costOfCall: hand-computed figures, all five token kinds', () => {
 describe('buildPriceTable with config overrides', () => {
   const data = readBundledPrices();
 
-  it('adds a model, deriving missing cache rates by Anthropic\'s rule, and marks the version', () => {
+  it("adds a model, deriving missing cache rates by Anthropic's rule, and marks the version", () => {
     const t = buildPriceTable(data, { 'llama3.1:8b': { input_mtok: 1, output_mtok: 2 } });
-    expect(priceFor(t, 'llama3.1:8b')).toMatchObject({ cache_write_5m_mtok: 1.25, cache_write_1h_mtok: 2, cache_read_mtok: 0.1, source: 'config' });
+    expect(priceFor(t, 'llama3.1:8b')).toMatchObject({
+      cache_write_5m_mtok: 1.25,
+      cache_write_1h_mtok: 2,
+      cache_read_mtok: 0.1,
+      source: 'config',
+    });
     // 1e6*1 + 1e6*2 + 1e6*1.25 + 1e6*2 + 1e6*0.1 = 6.35
     const r = costOfCall(usage(1e6, 1e6, 1e6, 1e6, 1e6), 'llama3.1:8b', t);
     expect(r.cost_usd).toBeCloseTo(6.35, 10);
@@ -69,8 +94,13 @@ describe('buildPriceTable with config overrides', () => {
   });
 
   it('replaces a table entry, dropping its long-context tier', () => {
-    const t = buildPriceTable(data, { 'claude-sonnet-4-5': { input_mtok: 10, output_mtok: 20, cache_read_mtok: 0 } });
-    expect(costOfCall(usage(300_000, 0, 0, 0, 0), 'claude-sonnet-4-5-20250929', t).cost_usd).toBeCloseTo(3, 10);
+    const t = buildPriceTable(data, {
+      'claude-sonnet-4-5': { input_mtok: 10, output_mtok: 20, cache_read_mtok: 0 },
+    });
+    expect(costOfCall(usage(300_000, 0, 0, 0, 0), 'claude-sonnet-4-5-20250929', t).cost_usd).toBeCloseTo(
+      3,
+      10,
+    );
   });
 
   it('records the source and its date', () => {

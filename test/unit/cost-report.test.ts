@@ -53,7 +53,9 @@ describe('scanChains', () => {
 
   it('de-duplicates by chain_uid across directories and warns about corrupt or foreign files', async () => {
     const warnings: string[] = [];
-    const { chains, totals } = await scanChains([a, b], { sinceMs: day('2026-11-01').getTime() }, (w) => warnings.push(w));
+    const { chains, totals } = await scanChains([a, b], { sinceMs: day('2026-11-01').getTime() }, (w) =>
+      warnings.push(w),
+    );
     expect(chains.map((c) => c.chainId).sort()).toEqual(['001', '002', '003', '004', '007']);
     expect(chains.find((c) => c.chainId === '002')!.totals.calls).toBe(9);
     expect(totals.all.calls).toBe(6 * 3 + 9 + 3);
@@ -64,7 +66,11 @@ describe('scanChains', () => {
 
   it('filters by the start time in the file name without opening files outside the window', async () => {
     const warnings: string[] = [];
-    const { chains } = await scanChains([a], { sinceMs: day('2026-11-12').getTime(), untilMs: day('2026-11-14').getTime() }, (w) => warnings.push(w));
+    const { chains } = await scanChains(
+      [a],
+      { sinceMs: day('2026-11-12').getTime(), untilMs: day('2026-11-14').getTime() },
+      (w) => warnings.push(w),
+    );
     expect(chains.map((c) => c.chainId)).toEqual(['002', '003']);
     expect(warnings).toEqual([]);
     const all: string[] = [];
@@ -80,22 +86,47 @@ describe('scanChains', () => {
   });
 });
 
-type FakeCall = { prompt: string; model?: string; cost: number | null; input?: number; read?: number; write?: number };
+type FakeCall = {
+  prompt: string;
+  model?: string;
+  cost: number | null;
+  input?: number;
+  read?: number;
+  write?: number;
+};
 
 /** A scan of in-memory chains, summed the way scanChains sums them. */
 function scanOf(list: [id: string, calls: FakeCall[]][]): ChainScan {
   const totals = new RunningTotals();
   const chains = list.map(([id, calls]) => {
-    const sum = totals.sumChain(calls.map((c) => ({
-      phase: 'context-building',
-      prompt: c.prompt,
-      model: c.model ?? 'claude-sonnet-4-5',
-      started_at: '2026-11-10T12:00:00.000Z',
-      usage: { input_tokens: c.input ?? 100, output_tokens: 10, cache_creation_input_tokens: c.write ?? 0, cache_read_input_tokens: c.read ?? 0 },
-      cost_usd: c.cost,
-    })), day('2026-11-10').getTime());
+    const sum = totals.sumChain(
+      calls.map((c) => ({
+        phase: 'context-building',
+        prompt: c.prompt,
+        model: c.model ?? 'claude-sonnet-4-5',
+        started_at: '2026-11-10T12:00:00.000Z',
+        usage: {
+          input_tokens: c.input ?? 100,
+          output_tokens: 10,
+          cache_creation_input_tokens: c.write ?? 0,
+          cache_read_input_tokens: c.read ?? 0,
+        },
+        cost_usd: c.cost,
+      })),
+      day('2026-11-10').getTime(),
+    );
     totals.commit(sum);
-    return { file: `/x/chain-${id}.json`, chainId: id, chainUid: `u${id}`, slug: `s${id}`, goal: 'g', status: 'complete', startedAtMs: day('2026-11-10').getTime(), updatedAt: '', totals: sum };
+    return {
+      file: `/x/chain-${id}.json`,
+      chainId: id,
+      chainUid: `u${id}`,
+      slug: `s${id}`,
+      goal: 'g',
+      status: 'complete',
+      startedAtMs: day('2026-11-10').getTime(),
+      updatedAt: '',
+      totals: sum,
+    };
   });
   return { chains, totals };
 }
@@ -106,33 +137,61 @@ describe('RunningTotals', () => {
     prompt,
     model: 'claude-sonnet-4-5',
     started_at,
-    usage: { input_tokens: input, output_tokens: 1, cache_creation_input_tokens: 7, cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 4 } },
+    usage: {
+      input_tokens: input,
+      output_tokens: 1,
+      cache_creation_input_tokens: 7,
+      cache_creation: { ephemeral_5m_input_tokens: 2, ephemeral_1h_input_tokens: 4 },
+    },
     cost_usd: cost,
   });
-  const rows = (m: Map<string, RunningTotals['all']>) => [...m].map(([k, t]) => [k, t.calls, t.input, t.cacheWrite5m, t.cacheWrite1h]);
+  const rows = (m: Map<string, RunningTotals['all']>) =>
+    [...m].map(([k, t]) => [k, t.calls, t.input, t.cacheWrite5m, t.cacheWrite1h]);
 
   it('groups calls by day (a call without a usable start on the fallback day) and by prompt, across chains', () => {
     const totals = new RunningTotals();
-    const first = totals.sumChain([call('a', '2026-11-10T23:59:00Z', 1, 0.5), call('a', '2026-11-11T00:01:00Z', 2, null), call('b', 'soon', 4, 0.25), call('a', '2026-11-11T03:00:00Z', 8, 0.25)], day('2026-11-09').getTime());
+    const first = totals.sumChain(
+      [
+        call('a', '2026-11-10T23:59:00Z', 1, 0.5),
+        call('a', '2026-11-11T00:01:00Z', 2, null),
+        call('b', 'soon', 4, 0.25),
+        call('a', '2026-11-11T03:00:00Z', 8, 0.25),
+      ],
+      day('2026-11-09').getTime(),
+    );
     totals.commit(first);
     expect([first.calls, first.unpricedCalls, first.costUsd, first.input]).toEqual([4, 1, 1, 15]);
     totals.commit(totals.sumChain([call('b', '2026-11-10T01:00:00Z', 16, 1)], day('2026-11-01').getTime()));
     // cache write: 2 (5m) + 4 (1h) split, and the 1 token the split leaves out counts as 5-minute
-    expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 2, 17, 6, 8], ['2026-11-11', 2, 10, 6, 8], ['2026-11-09', 1, 4, 3, 4]]);
-    expect(rows(totals.groups('prompt'))).toEqual([['a', 3, 11, 9, 12], ['b', 2, 20, 6, 8]]);
+    expect(rows(totals.groups('day'))).toEqual([
+      ['2026-11-10', 2, 17, 6, 8],
+      ['2026-11-11', 2, 10, 6, 8],
+      ['2026-11-09', 1, 4, 3, 4],
+    ]);
+    expect(rows(totals.groups('prompt'))).toEqual([
+      ['a', 3, 11, 9, 12],
+      ['b', 2, 20, 6, 8],
+    ]);
     expect(totals.all.costUsd).toBe(2);
   });
 
   it('takes a committed chain away again; groups left without calls disappear and nothing is left over', () => {
     const totals = new RunningTotals();
     totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], day('2026-11-10').getTime()));
-    const again = () => totals.sumChain([call('b', '2026-11-12T12:00:00Z', 5, 0.2), call('c', '2026-11-12T13:00:00Z', 5, 0.3)], day('2026-11-12').getTime());
+    const again = () =>
+      totals.sumChain(
+        [call('b', '2026-11-12T12:00:00Z', 5, 0.2), call('c', '2026-11-12T13:00:00Z', 5, 0.3)],
+        day('2026-11-12').getTime(),
+      );
     totals.commit(again());
     totals.commit(again(), -1);
     expect(rows(totals.groups('prompt'))).toEqual([['a', 1, 3, 3, 4]]);
     expect(rows(totals.groups('day'))).toEqual([['2026-11-10', 1, 3, 3, 4]]);
     expect(totals.all.costUsd).toBeCloseTo(0.1, 12);
-    totals.commit(totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], day('2026-11-10').getTime()), -1);
+    totals.commit(
+      totals.sumChain([call('a', '2026-11-10T12:00:00Z', 3, 0.1)], day('2026-11-10').getTime()),
+      -1,
+    );
     expect(totals.all.costUsd).toBe(0);
     expect(totals.groups('model').size).toBe(0);
   });
@@ -140,11 +199,35 @@ describe('RunningTotals', () => {
 
 describe('buildCostReport', () => {
   const chains = scanOf([
-    ['001', [{ prompt: 'code_reviewer', cost: 1.2 }, { prompt: 'trace', cost: 0.1 }]],
-    ['002', [{ prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }, { prompt: 'trace', cost: 0.1 }]],
-    ['003', [{ prompt: 'trace', model: 'local', cost: null, input: 1000 }, { prompt: 'trace', cost: 0.4, read: 300, write: 100 }]],
+    [
+      '001',
+      [
+        { prompt: 'code_reviewer', cost: 1.2 },
+        { prompt: 'trace', cost: 0.1 },
+      ],
+    ],
+    [
+      '002',
+      [
+        { prompt: 'trace', cost: 0.1 },
+        { prompt: 'trace', cost: 0.1 },
+        { prompt: 'trace', cost: 0.1 },
+      ],
+    ],
+    [
+      '003',
+      [
+        { prompt: 'trace', model: 'local', cost: null, input: 1000 },
+        { prompt: 'trace', cost: 0.4, read: 300, write: 100 },
+      ],
+    ],
   ]);
-  const report = buildCostReport(chains, { by: 'prompt', top: 2, window: { sinceMs: 0 }, thresholds: DEFAULT_THRESHOLDS });
+  const report = buildCostReport(chains, {
+    by: 'prompt',
+    top: 2,
+    window: { sinceMs: 0 },
+    thresholds: DEFAULT_THRESHOLDS,
+  });
 
   it('totals, average and top chains', () => {
     expect(report.totals.chains).toBe(3);
@@ -153,7 +236,13 @@ describe('buildCostReport', () => {
     expect(report.totals.cost_usd).toBeCloseTo(2.0, 10);
     expect(report.average_cost_per_chain_usd).toBeCloseTo(2 / 3, 10);
     // input 6*100 + 1000, cache write 100, cache read 300, output 70
-    expect(report.totals.tokens).toEqual({ input: 1600, output: 70, cache_write: 100, cache_read: 300, total: 2070 });
+    expect(report.totals.tokens).toEqual({
+      input: 1600,
+      output: 70,
+      cache_write: 100,
+      cache_read: 300,
+      total: 2070,
+    });
     expect(report.totals.cache_read_share).toBeCloseTo(300 / 2000, 10);
     expect(report.top_chains.map((c) => c.chain_id)).toEqual(['001', '003']);
     expect(report.top_chains[0]!.cost_usd).toBeCloseTo(1.3, 10);
@@ -161,10 +250,24 @@ describe('buildCostReport', () => {
   });
 
   it('breaks the cost down with shares, and lists unpriced models with their tokens', () => {
-    expect(report.breakdown.rows.map((r) => [r.key, r.calls])).toEqual([['code_reviewer', 1], ['trace', 6]]);
+    expect(report.breakdown.rows.map((r) => [r.key, r.calls])).toEqual([
+      ['code_reviewer', 1],
+      ['trace', 6],
+    ]);
     expect(report.breakdown.rows[0]!.share).toBeCloseTo(1.2 / 2, 10);
-    expect(report.unpriced_models).toEqual([{ model: 'local', calls: 1, tokens: { input: 1000, output: 10, cache_write: 0, cache_read: 0, total: 1010 } }]);
-    const byModel = buildCostReport(chains, { by: 'model', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
+    expect(report.unpriced_models).toEqual([
+      {
+        model: 'local',
+        calls: 1,
+        tokens: { input: 1000, output: 10, cache_write: 0, cache_read: 0, total: 1010 },
+      },
+    ]);
+    const byModel = buildCostReport(chains, {
+      by: 'model',
+      top: 5,
+      window: {},
+      thresholds: DEFAULT_THRESHOLDS,
+    });
     expect(byModel.breakdown.rows.map((r) => r.key)).toEqual(['claude-sonnet-4-5', 'local']);
     expect(byModel.breakdown.rows[1]).toMatchObject({ cost_usd: 0, unpriced_calls: 1, share: 0 });
   });
@@ -177,15 +280,34 @@ describe('buildCostReport', () => {
       ['low-cache-read', 'cache'],
       ['unpriced-model', 'local'],
     ]);
-    const cheap = buildCostReport(scanOf([['004', [{ prompt: 'x', cost: 0.1, read: 5000 }, { prompt: 'y', cost: 0.1, read: 5000 }]]]), {
-      by: 'day', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS,
-    });
+    const cheap = buildCostReport(
+      scanOf([
+        [
+          '004',
+          [
+            { prompt: 'x', cost: 0.1, read: 5000 },
+            { prompt: 'y', cost: 0.1, read: 5000 },
+          ],
+        ],
+      ]),
+      {
+        by: 'day',
+        top: 5,
+        window: {},
+        thresholds: DEFAULT_THRESHOLDS,
+      },
+    );
     expect(cheap.suggestions).toEqual([]);
     expect(cheap.breakdown.rows.map((r) => r.key)).toEqual(['2026-11-10']);
   });
 
   it('an empty window reports zeros, not NaN', () => {
-    const empty = buildCostReport(scanOf([]), { by: 'phase', top: 5, window: {}, thresholds: DEFAULT_THRESHOLDS });
+    const empty = buildCostReport(scanOf([]), {
+      by: 'phase',
+      top: 5,
+      window: {},
+      thresholds: DEFAULT_THRESHOLDS,
+    });
     expect(empty.totals.cost_usd).toBe(0);
     expect(empty.average_cost_per_chain_usd).toBeNull();
     expect(empty.totals.cache_read_share).toBeNull();
@@ -207,6 +329,9 @@ describe('buildChainCost', () => {
       expect(rows.reduce((s, r) => s + r.cost_usd!, 0)).toBeCloseTo(c.cost_usd!, 10);
       expect(rows.reduce((s, r) => s + (r.share ?? 0), 0)).toBeCloseTo(1, 10);
     }
-    expect(c.cache_read_share).toBeCloseTo(c.tokens.cache_read / (c.tokens.input + c.tokens.cache_write + c.tokens.cache_read), 10);
+    expect(c.cache_read_share).toBeCloseTo(
+      c.tokens.cache_read / (c.tokens.input + c.tokens.cache_write + c.tokens.cache_read),
+      10,
+    );
   });
 });

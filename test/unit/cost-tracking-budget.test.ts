@@ -27,7 +27,9 @@ function randomCalls(seed: number, n: number): CallRecord[] {
         output_tokens: int(2000),
         cache_creation_input_tokens: w5 + w1,
         cache_read_input_tokens: int(50_000),
-        ...(r() < 0.7 ? { cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 } } : {}),
+        ...(r() < 0.7
+          ? { cache_creation: { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 } }
+          : {}),
       },
       cost_usd: r() < 0.1 ? null : r() * 0.2,
       pricing_version: 'test',
@@ -39,11 +41,16 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('deriveCostTracking', () => {
   it('is all zeros for no calls', () => {
-    expect(deriveCostTracking([])).toMatchObject({ tokens_used: 0, estimated_cost: 0, unpriced_calls: 0, by_phase: {} });
+    expect(deriveCostTracking([])).toMatchObject({
+      tokens_used: 0,
+      estimated_cost: 0,
+      unpriced_calls: 0,
+      by_phase: {},
+    });
   });
 
   it.each([1, 2, 3, 4, 5, 6, 7, 8])('totals equal the sums of the calls (seed %i)', (seed) => {
-    const calls = randomCalls(seed, 1 + (seed * 13) % 60);
+    const calls = randomCalls(seed, 1 + ((seed * 13) % 60));
     const t = deriveCostTracking(calls);
     const priced = calls.filter((c) => c.cost_usd !== null);
     expect(t.input_tokens).toBe(sum(calls.map((c) => c.usage.input_tokens)));
@@ -54,7 +61,8 @@ describe('deriveCostTracking', () => {
     expect(t.unpriced_calls).toBe(calls.length - priced.length);
     const cost = sum(priced.map((c) => c.cost_usd!));
     expect(t.estimated_cost).toBeCloseTo(cost, 9);
-    for (const map of [t.by_phase, t.by_prompt, t.by_model]) expect(sum(Object.values(map))).toBeCloseTo(cost, 9);
+    for (const map of [t.by_phase, t.by_prompt, t.by_model])
+      expect(sum(Object.values(map))).toBeCloseTo(cost, 9);
     for (const [phase, usd] of Object.entries(t.by_phase)) {
       expect(usd).toBeCloseTo(sum(priced.filter((c) => c.phase === phase).map((c) => c.cost_usd!)), 9);
     }
@@ -74,9 +82,13 @@ describe('budget', () => {
 
   it('throws BudgetExceededError only when spent + next would pass the limit', () => {
     expect(() => checkBudget({ spentUsd: 0.9, nextCallUsd: 0.1, maxCostUsd: 1 })).not.toThrow();
-    expect(() => checkBudget({ spentUsd: 0.9, nextCallUsd: 0.11, maxCostUsd: 1 })).toThrow(BudgetExceededError);
+    expect(() => checkBudget({ spentUsd: 0.9, nextCallUsd: 0.11, maxCostUsd: 1 })).toThrow(
+      BudgetExceededError,
+    );
     expect(() => checkBudget({ spentUsd: 5, nextCallUsd: 5, maxCostUsd: null })).not.toThrow();
-    expect(() => checkBudget({ spentUsd: 1.2, nextCallUsd: null, maxCostUsd: 1 })).toThrow(BudgetExceededError);
+    expect(() => checkBudget({ spentUsd: 1.2, nextCallUsd: null, maxCostUsd: 1 })).toThrow(
+      BudgetExceededError,
+    );
     let caught: unknown;
     try {
       checkBudget({ spentUsd: 0.5, nextCallUsd: 0.7, maxCostUsd: 1 });
@@ -95,6 +107,12 @@ describe('budget', () => {
     expect(both[1]).toContain('80,000');
     expect(crossedAlerts({ usd: 5, tokens: 80_000 }, { usd: 9, tokens: 99_000 }, limits)).toEqual([]);
     expect(crossedAlerts({ usd: 4, tokens: 1 }, { usd: 6, tokens: 2 }, limits)).toHaveLength(1);
-    expect(crossedAlerts({ usd: 0, tokens: 0 }, { usd: 100, tokens: 1e9 }, { costAlertUsd: null, tokenLimit: null })).toEqual([]);
+    expect(
+      crossedAlerts(
+        { usd: 0, tokens: 0 },
+        { usd: 100, tokens: 1e9 },
+        { costAlertUsd: null, tokenLimit: null },
+      ),
+    ).toEqual([]);
   });
 });

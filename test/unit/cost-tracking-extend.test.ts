@@ -7,9 +7,17 @@ import { fakeChain } from '../helpers/chains.js';
 
 describe('extendCostTracking', () => {
   it('one call at a time gives exactly deriveCostTracking of all, and leaves the base unchanged', () => {
-    const { ctx } = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 0, 1)), calls: 300, table: loadPriceTable(), seed: 7 });
+    const { ctx } = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 0, 1)),
+      calls: 300,
+      table: loadPriceTable(),
+      seed: 7,
+    });
     // Some unpriced and subscription calls among them.
-    const calls: CallRecord[] = ctx.calls.map((c, i) => (i % 17 === 5 ? { ...c, cost_usd: null } : i % 23 === 3 ? { ...c, billing: 'subscription' as const } : c));
+    const calls: CallRecord[] = ctx.calls.map((c, i) =>
+      i % 17 === 5 ? { ...c, cost_usd: null } : i % 23 === 3 ? { ...c, billing: 'subscription' as const } : c,
+    );
     let running = deriveCostTracking([]);
     for (let i = 0; i < calls.length; i++) {
       const before = structuredClone(running);

@@ -21,7 +21,10 @@ describe('resolveWindow', () => {
       sinceMs: Date.UTC(2026, 10, 1),
       untilMs: Date.UTC(2026, 10, 4),
     });
-    expect(resolveWindow({ now, days: 2, until: '2026-11-03' })).toEqual({ sinceMs: Date.UTC(2026, 10, 2), untilMs: Date.UTC(2026, 10, 4) });
+    expect(resolveWindow({ now, days: 2, until: '2026-11-03' })).toEqual({
+      sinceMs: Date.UTC(2026, 10, 2),
+      untilMs: Date.UTC(2026, 10, 4),
+    });
   });
 
   it.each([
@@ -41,7 +44,10 @@ describe('costReport (app)', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'ce-costapp-'));
     try {
       const table = loadPriceTable();
-      for (const [n, at] of [[1, '2026-11-19T10:00:00Z'], [2, '2026-11-01T10:00:00Z']] as const) {
+      for (const [n, at] of [
+        [1, '2026-11-19T10:00:00Z'],
+        [2, '2026-11-01T10:00:00Z'],
+      ] as const) {
         const { file, ctx } = fakeChain({ n, startedAt: new Date(at), calls: 4, table });
         expect(ctx.schema_version).toBe(SCHEMA_VERSION);
         await writeFile(path.join(dir, file), JSON.stringify(ctx));

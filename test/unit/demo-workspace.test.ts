@@ -30,7 +30,9 @@ describe('prepareDemoWorkspace', () => {
   it('removes its new temporary directory when the sample app is missing', async () => {
     const parent = tmp();
     process.env.TMPDIR = parent;
-    await expect(prepareDemoWorkspace(undefined, path.join(parent, 'no-such-sample-app'))).rejects.toThrow(/ENOENT/);
+    await expect(prepareDemoWorkspace(undefined, path.join(parent, 'no-such-sample-app'))).rejects.toThrow(
+      /ENOENT/,
+    );
     expect(readdirSync(parent)).toEqual([]);
   });
 

@@ -35,7 +35,10 @@ describe('takeDriverLock', () => {
     const file = lockedChain();
     writeFileSync(`${file}.owner`, me(await deadPid()));
     const lock = await takeDriverLock(file);
-    expect(JSON.parse(readFileSync(`${file}.owner`, 'utf8'))).toEqual({ pid: process.pid, host: os.hostname() });
+    expect(JSON.parse(readFileSync(`${file}.owner`, 'utf8'))).toEqual({
+      pid: process.pid,
+      host: os.hostname(),
+    });
     await lock.release();
     expect(readdirSync(path.dirname(file))).toEqual(['chain-004-x.json']);
   });
@@ -55,7 +58,11 @@ describe('takeDriverLock', () => {
     const live = lockedChain();
     writeFileSync(`${live}.owner`, me(process.ppid));
     await expect(takeDriverLock(live)).rejects.toBeInstanceOf(ContextFileError);
-    expect(readdirSync(path.dirname(live)).sort()).toEqual(['chain-004-x.json', 'chain-004-x.json.lock', 'chain-004-x.json.owner']);
+    expect(readdirSync(path.dirname(live)).sort()).toEqual([
+      'chain-004-x.json',
+      'chain-004-x.json.lock',
+      'chain-004-x.json.owner',
+    ]);
 
     const taking = lockedChain();
     writeFileSync(`${taking}.owner.${await deadPid()}.pending`, me(await deadPid()));

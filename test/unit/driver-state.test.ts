@@ -44,8 +44,12 @@ describe('withDriverState', () => {
 
   it('leaves a chain alone whose driver lives, runs on another host, or left no owner file', () => {
     const ctx = { ...emptyChain(), status: 'running' as const };
-    expect(withDriverState(ctx, chainFile({ pid: process.ppid, host: os.hostname() })).status).toBe('running');
-    expect(withDriverState(ctx, chainFile({ pid: 999_999_999, host: `${os.hostname()}-elsewhere` })).status).toBe('running');
+    expect(withDriverState(ctx, chainFile({ pid: process.ppid, host: os.hostname() })).status).toBe(
+      'running',
+    );
+    expect(
+      withDriverState(ctx, chainFile({ pid: 999_999_999, host: `${os.hostname()}-elsewhere` })).status,
+    ).toBe('running');
     expect(withDriverState(ctx, chainFile()).status).toBe('running');
   });
 });
@@ -53,7 +57,12 @@ describe('withDriverState', () => {
 describe('indexedWithDriverState', () => {
   /** Saves a running chain n in `dir` (so the chain index records it as running) and returns its file. */
   function saveRunning(dir: string, n: number, owner?: object): string {
-    const { file, ctx } = fakeChain({ n, startedAt: new Date(Date.UTC(2026, 0, n)), calls: 2, table: loadPriceTable() });
+    const { file, ctx } = fakeChain({
+      n,
+      startedAt: new Date(Date.UTC(2026, 0, n)),
+      calls: 2,
+      table: loadPriceTable(),
+    });
     const p = path.join(dir, file);
     saveChainSync(p, { ...ctx, status: 'running' });
     if (owner) writeFileSync(`${p}.owner`, JSON.stringify(owner));

@@ -7,7 +7,12 @@ import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFile
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DurableAppender, isTempFileOf, removeStaleTempFiles, writeFileDurableSync } from '../../src/durable.js';
+import {
+  DurableAppender,
+  isTempFileOf,
+  removeStaleTempFiles,
+  writeFileDurableSync,
+} from '../../src/durable.js';
 import { FileSystemError } from '../../src/errors.js';
 import { mountTmpfs, tmpfsUnavailable } from '../helpers/tmpfs.js';
 
@@ -62,7 +67,9 @@ describe('writeFileDurableSync', () => {
     }) as typeof fs.writeSync);
     const err = errorOf(() => writeFileDurableSync(file, 'x'.repeat(49_152 + 100)));
     expect(err.code).toBe('ESHORT');
-    expect(err.message).toMatch(/short write.*5 of 49252 bytes written.*previous version of the file is kept/);
+    expect(err.message).toMatch(
+      /short write.*5 of 49252 bytes written.*previous version of the file is kept/,
+    );
     expect(err.exitCode).toBe(1);
     expect(readFileSync(file, 'utf8')).toBe('good old content');
     expect(readdirSync(dir)).toEqual(['ctx.json']);
@@ -103,8 +110,14 @@ describe('directory fsync', () => {
 
   it('always by default; with on-create only when the file is new (a replace is one fsync)', () => {
     const file = path.join(dir, 'a.json');
-    expect(fsyncsOf(() => writeFileDurableSync(file, '1', { syncDirectory: 'on-create' }))).toEqual({ all: 2, dirs: 1 });
-    expect(fsyncsOf(() => writeFileDurableSync(file, '2', { syncDirectory: 'on-create' }))).toEqual({ all: 1, dirs: 0 });
+    expect(fsyncsOf(() => writeFileDurableSync(file, '1', { syncDirectory: 'on-create' }))).toEqual({
+      all: 2,
+      dirs: 1,
+    });
+    expect(fsyncsOf(() => writeFileDurableSync(file, '2', { syncDirectory: 'on-create' }))).toEqual({
+      all: 1,
+      dirs: 0,
+    });
     expect(readFileSync(file, 'utf8')).toBe('2');
     expect(fsyncsOf(() => writeFileDurableSync(file, '3'))).toEqual({ all: 2, dirs: 1 });
   });
@@ -143,34 +156,50 @@ describe('temp files of killed writers', () => {
     expect(isTempFileOf('chain-001-x.json', name)).toBe(expected);
   });
 
-  it('removeStaleTempFiles removes ours and write-file-atomic\'s, and nothing else', () => {
+  it("removeStaleTempFiles removes ours and write-file-atomic's, and nothing else", () => {
     const file = path.join(dir, 'chain-001-x.json');
-    for (const n of ['chain-001-x.json', 'chain-001-x.json.99-1abc.tmp', 'chain-001-x.json.3f9a1c22', 'chain-001-x.json.owner', 'chain-001-x.log']) {
+    for (const n of [
+      'chain-001-x.json',
+      'chain-001-x.json.99-1abc.tmp',
+      'chain-001-x.json.3f9a1c22',
+      'chain-001-x.json.owner',
+      'chain-001-x.log',
+    ]) {
       writeFileSync(path.join(dir, n), '{');
     }
-    expect(removeStaleTempFiles(file).sort()).toEqual(['chain-001-x.json.3f9a1c22', 'chain-001-x.json.99-1abc.tmp']);
-    expect(readdirSync(dir).sort()).toEqual(['chain-001-x.json', 'chain-001-x.json.owner', 'chain-001-x.log']);
+    expect(removeStaleTempFiles(file).sort()).toEqual([
+      'chain-001-x.json.3f9a1c22',
+      'chain-001-x.json.99-1abc.tmp',
+    ]);
+    expect(readdirSync(dir).sort()).toEqual([
+      'chain-001-x.json',
+      'chain-001-x.json.owner',
+      'chain-001-x.log',
+    ]);
   });
 });
 
 describe('on a real small file system (tmpfs)', async () => {
   const why = await tmpfsUnavailable();
-  it.skipIf(why !== null)(`a full disk is ENOSPC, never a truncated file${why ? ` (skipped: ${why})` : ''}`, async () => {
-    const fsys = (await mountTmpfs('96k'))!;
-    try {
-      const file = path.join(fsys.dir, 'ctx.json');
-      writeFileDurableSync(file, 'v1 '.repeat(1000));
-      const err = errorOf(() => writeFileDurableSync(file, 'v2 '.repeat(60_000)));
-      expect(err.code).toBe('ENOSPC');
-      expect(readFileSync(file, 'utf8')).toBe('v1 '.repeat(1000));
-      expect(readdirSync(fsys.dir)).toEqual(['ctx.json']);
-      await fsys.remount({ size: '1m' });
-      writeFileDurableSync(file, 'v2 '.repeat(60_000));
-      expect(readFileSync(file, 'utf8')).toHaveLength(180_000);
-    } finally {
-      await fsys.unmount();
-    }
-  });
+  it.skipIf(why !== null)(
+    `a full disk is ENOSPC, never a truncated file${why ? ` (skipped: ${why})` : ''}`,
+    async () => {
+      const fsys = (await mountTmpfs('96k'))!;
+      try {
+        const file = path.join(fsys.dir, 'ctx.json');
+        writeFileDurableSync(file, 'v1 '.repeat(1000));
+        const err = errorOf(() => writeFileDurableSync(file, 'v2 '.repeat(60_000)));
+        expect(err.code).toBe('ENOSPC');
+        expect(readFileSync(file, 'utf8')).toBe('v1 '.repeat(1000));
+        expect(readdirSync(fsys.dir)).toEqual(['ctx.json']);
+        await fsys.remount({ size: '1m' });
+        writeFileDurableSync(file, 'v2 '.repeat(60_000));
+        expect(readFileSync(file, 'utf8')).toHaveLength(180_000);
+      } finally {
+        await fsys.unmount();
+      }
+    },
+  );
 
   it.skipIf(why !== null)(`a read-only file system is EROFS${why ? ` (skipped: ${why})` : ''}`, async () => {
     const fsys = (await mountTmpfs('64k'))!;

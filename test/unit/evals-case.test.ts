@@ -37,8 +37,14 @@ describe('parseEvalCase', () => {
     ['description: d\ninputs: {}\nassert:\n  - { type: fields, value: [summary] }\n', 'x.yaml: inputs.goal:'],
     [valid.replace('type: fields', 'type: nope'), 'x.yaml: assert.0.type:'],
     [valid + 'extra: 1\n', 'x.yaml: (file): Unrecognized key: "extra"'],
-    ['description: d\ninputs: { goal: g }\nassert:\n  - { type: regex, path: summary, value: "(" }\n', 'x.yaml: assert.0.value: Invalid regular expression'],
-    ['description: d\ninputs: { goal: g }\nassert:\n  - { type: tokens }\n', 'x.yaml: assert.0: give max_input or max_output'],
+    [
+      'description: d\ninputs: { goal: g }\nassert:\n  - { type: regex, path: summary, value: "(" }\n',
+      'x.yaml: assert.0.value: Invalid regular expression',
+    ],
+    [
+      'description: d\ninputs: { goal: g }\nassert:\n  - { type: tokens }\n',
+      'x.yaml: assert.0: give max_input or max_output',
+    ],
     ['description: d\n  inputs: [', 'x.yaml: not valid YAML'],
   ])('refuses a bad file with the file and field named (%#)', (text, message) => {
     let err: unknown;
@@ -62,7 +68,10 @@ describe('checkAssertions', () => {
   });
 
   it('finds file:line citations', () => {
-    expect(citations('see src/app.js:26 and (test/notes.test.js:3), not v1.2 or http://x:80')).toEqual([{ file: 'src/app.js', line: 26 }, { file: 'test/notes.test.js', line: 3 }]);
+    expect(citations('see src/app.js:26 and (test/notes.test.js:3), not v1.2 or http://x:80')).toEqual([
+      { file: 'src/app.js', line: 26 },
+      { file: 'test/notes.test.js', line: 3 },
+    ]);
   });
 
   it.each<[Assertion, boolean]>([
@@ -90,33 +99,73 @@ describe('checkAssertions', () => {
   });
 
   it('fails a citation of a file or line the fixture does not have, and scores the share that exists', () => {
-    const o = check({ type: 'cites_existing_file', path: 'findings', min: 1 }, { findings: ['at src/app.js:26', 'at src/app.js:99', 'at src/gone.js:1'] });
+    const o = check(
+      { type: 'cites_existing_file', path: 'findings', min: 1 },
+      { findings: ['at src/app.js:26', 'at src/app.js:99', 'at src/gone.js:1'] },
+    );
     expect(o.pass).toBe(false);
     expect(o.score).toBeCloseTo(1 / 3);
     expect(o.detail).toContain('not in the fixture: src/app.js:99, src/gone.js:1');
   });
 
   it('fails a cost ceiling when the model has no price, and every result assertion when the run gave no result', () => {
-    expect(check({ type: 'cost', max_usd: 1 }, result, { ...measured, cost_usd: null })).toMatchObject({ pass: false, detail: expect.stringContaining('unpriced') });
-    expect(check({ type: 'fields', value: ['summary'] }, null)).toMatchObject({ pass: false, detail: 'no result: the run failed' });
+    expect(check({ type: 'cost', max_usd: 1 }, result, { ...measured, cost_usd: null })).toMatchObject({
+      pass: false,
+      detail: expect.stringContaining('unpriced'),
+    });
+    expect(check({ type: 'fields', value: ['summary'] }, null)).toMatchObject({
+      pass: false,
+      detail: 'no result: the run failed',
+    });
     expect(check({ type: 'tokens', max_output: 500 }, null).pass).toBe(true);
   });
 
   it('uses the judge grade of a rubric by index, and fails an ungraded one', () => {
     const a: Assertion = { type: 'llm-rubric', judge: 'j', rubric: 'r', min_score: 0.7 };
-    expect(checkAssertions([a], result, measured, lines, new Map([[0, { pass: true, score: 0.8, reason: 'ok' }]]))[0]).toMatchObject({ pass: true, score: 0.8 });
-    expect(checkAssertions([a], result, measured, lines, new Map([[0, { pass: true, score: 0.6, reason: 'thin' }]]))[0]!.pass).toBe(false);
-    expect(checkAssertions([a], result, measured, lines)[0]).toMatchObject({ pass: false, detail: 'not graded by j' });
+    expect(
+      checkAssertions(
+        [a],
+        result,
+        measured,
+        lines,
+        new Map([[0, { pass: true, score: 0.8, reason: 'ok' }]]),
+      )[0],
+    ).toMatchObject({ pass: true, score: 0.8 });
+    expect(
+      checkAssertions(
+        [a],
+        result,
+        measured,
+        lines,
+        new Map([[0, { pass: true, score: 0.6, reason: 'thin' }]]),
+      )[0]!.pass,
+    ).toBe(false);
+    expect(checkAssertions([a], result, measured, lines)[0]).toMatchObject({
+      pass: false,
+      detail: 'not graded by j',
+    });
   });
 
   it('passes a case only when every assertion passes; its score is the mean', () => {
-    expect(caseVerdict([{ type: 'fields', pass: true, score: 1, detail: '' }, { type: 'cites_existing_file', pass: false, score: 0.5, detail: '' }])).toEqual({ pass: false, score: 0.75 });
+    expect(
+      caseVerdict([
+        { type: 'fields', pass: true, score: 1, detail: '' },
+        { type: 'cites_existing_file', pass: false, score: 0.5, detail: '' },
+      ]),
+    ).toEqual({ pass: false, score: 0.75 });
     expect(caseVerdict([])).toEqual({ pass: false, score: 0 });
   });
 });
 
 describe('caseChainContext', () => {
-  const base = { chainId: '001', chainUid: '00000000-0000-4000-8000-000000000000', slug: 's', workspace: '/w', now: new Date('2026-12-01T00:00:00Z'), maxCostUsd: 0.5 };
+  const base = {
+    chainId: '001',
+    chainUid: '00000000-0000-4000-8000-000000000000',
+    slug: 's',
+    workspace: '/w',
+    now: new Date('2026-12-01T00:00:00Z'),
+    maxCostUsd: 0.5,
+  };
   const spec = parseEvalCase(
     'description: d\ninputs:\n  goal: g\n  focus: f\n  memory: { solution: the plan, assumptions: [a1] }\n  steps:\n    - { prompt: code_reviewer, phase: implementation, result: { summary: earlier review } }\nassert:\n  - { type: fields, value: [summary] }\n',
     'c.yaml',
@@ -124,16 +173,30 @@ describe('caseChainContext', () => {
 
   it('starts a one-step chain of the prompt with the memory and earlier steps in an earlier effect', () => {
     const ctx = caseChainContext(spec, 'c.yaml', 'code_reviewer', 'implementation', 'm', base);
-    expect(ctx).toMatchObject({ goal: 'g', solution: 'the plan', assumptions: ['a1'], single_prompt: 'code_reviewer', current_phase: 'implementation', max_cost_usd: 0.5, models: { fast: 'm', default: 'm', smart: 'm' } });
+    expect(ctx).toMatchObject({
+      goal: 'g',
+      solution: 'the plan',
+      assumptions: ['a1'],
+      single_prompt: 'code_reviewer',
+      current_phase: 'implementation',
+      max_cost_usd: 0.5,
+      models: { fast: 'm', default: 'm', smart: 'm' },
+    });
     expect(ctx.machine).toMatchObject({ phase: 'implementation', focus: 'f', seq: 1 });
-    expect(ctx.steps).toMatchObject([{ n: 1, prompt: 'code_reviewer', status: 'complete', effect: 0, result: { summary: 'earlier review' } }]);
+    expect(ctx.steps).toMatchObject([
+      { n: 1, prompt: 'code_reviewer', status: 'complete', effect: 0, result: { summary: 'earlier review' } },
+    ]);
   });
 
   it('refuses memory that does not fit the context file, naming the field, and fields the eval sets', () => {
     const bad = { ...spec, inputs: { ...spec.inputs, memory: { decisions: { k: 'not an object' } } } };
-    expect(() => caseChainContext(bad, 'c.yaml', 'code_reviewer', 'implementation', 'm', base)).toThrow(/^c\.yaml: inputs\.memory\.decisions\.k: /);
+    expect(() => caseChainContext(bad, 'c.yaml', 'code_reviewer', 'implementation', 'm', base)).toThrow(
+      /^c\.yaml: inputs\.memory\.decisions\.k: /,
+    );
     const reserved = { ...spec, inputs: { ...spec.inputs, memory: { steps: [] } } };
-    expect(() => caseChainContext(reserved, 'c.yaml', 'code_reviewer', 'implementation', 'm', base)).toThrow('c.yaml: inputs.memory.steps: set by the eval');
+    expect(() => caseChainContext(reserved, 'c.yaml', 'code_reviewer', 'implementation', 'm', base)).toThrow(
+      'c.yaml: inputs.memory.steps: set by the eval',
+    );
   });
 });
 
@@ -144,7 +207,8 @@ describe('the shipped cases', () => {
       const dir = path.join(root, prompt);
       const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
       expect(files.length, prompt).toBeGreaterThanOrEqual(2);
-      for (const f of files) expect(() => parseEvalCase(readFileSync(path.join(dir, f), 'utf8'), f)).not.toThrow();
+      for (const f of files)
+        expect(() => parseEvalCase(readFileSync(path.join(dir, f), 'utf8'), f)).not.toThrow();
     }
   });
 });

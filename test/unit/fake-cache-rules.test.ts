@@ -6,7 +6,9 @@ const big = 'x'.repeat(20_000); // ~5,000 tokens: above every model's minimum
 const body = (over: Record<string, unknown> = {}) => ({
   model: 'claude-sonnet-4-6',
   system: [{ type: 'text', text: big, cache_control: { type: 'ephemeral' } }],
-  messages: [{ role: 'user', content: [{ type: 'text', text: `${big}-msg`, cache_control: { type: 'ephemeral' } }] }],
+  messages: [
+    { role: 'user', content: [{ type: 'text', text: `${big}-msg`, cache_control: { type: 'ephemeral' } }] },
+  ],
   ...over,
 });
 
@@ -29,19 +31,32 @@ describe('the fake prompt cache', () => {
   it('keeps a 1-hour entry past 5 minutes and reports it as a 1h write', () => {
     let now = 0;
     const cache = new PrefixCache(true, undefined, () => now);
-    const oneHour = body({ system: [{ type: 'text', text: big, cache_control: { type: 'ephemeral', ttl: '1h' } }], messages: [{ role: 'user', content: 'q' }] });
-    expect(cache.usageFor(oneHour).cache_creation).toMatchObject({ ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: expect.any(Number) });
+    const oneHour = body({
+      system: [{ type: 'text', text: big, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      messages: [{ role: 'user', content: 'q' }],
+    });
+    expect(cache.usageFor(oneHour).cache_creation).toMatchObject({
+      ephemeral_5m_input_tokens: 0,
+      ephemeral_1h_input_tokens: expect.any(Number),
+    });
     expect(cache.usageFor(oneHour).cache_read_input_tokens).toBeGreaterThan(4000);
     now = 30 * 60_000;
     expect(cache.usageFor(oneHour).cache_read_input_tokens).toBeGreaterThan(4000);
   });
 
   it('does not cache a prefix under the model minimum, and keeps caches per model', () => {
-    const small = body({ model: 'claude-haiku-4-5', system: [{ type: 'text', text: 'y'.repeat(12_000), cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: 'q' }] });
+    const small = body({
+      model: 'claude-haiku-4-5',
+      system: [{ type: 'text', text: 'y'.repeat(12_000), cache_control: { type: 'ephemeral' } }],
+      messages: [{ role: 'user', content: 'q' }],
+    });
     const cache = new PrefixCache(true);
     cache.usageFor(small);
     // ~3,000 tokens: under Haiku 4.5's 4,096, so nothing is written or read.
-    expect(cache.usageFor(small)).toMatchObject({ cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    expect(cache.usageFor(small)).toMatchObject({
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    });
     const sonnet = { ...small, model: 'claude-sonnet-4-6' };
     expect(cache.usageFor(sonnet).cache_creation_input_tokens).toBeGreaterThan(2048);
     expect(cache.usageFor({ ...sonnet, model: 'claude-opus-4-6' }).cache_read_input_tokens).toBe(0);

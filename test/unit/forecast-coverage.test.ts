@@ -25,7 +25,9 @@ const HELD_OUT = 40;
 function world(seed: number) {
   const r = rng(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const params = new Map([...new Set(FLOW_PATH)].map((p) => [p, { mu: Math.log(0.005 + 0.095 * r()), sigma: 0.3 + 0.6 * r() }]));
+  const params = new Map(
+    [...new Set(FLOW_PATH)].map((p) => [p, { mu: Math.log(0.005 + 0.095 * r()), sigma: 0.3 + 0.6 * r() }]),
+  );
   /** The cost of each step of one chain (one step per FLOW_PATH entry). */
   const draw = () => FLOW_PATH.map((p) => Math.exp(params.get(p)!.mu + params.get(p)!.sigma * normal()));
   return { r, draw };
@@ -35,14 +37,56 @@ let uid = 0;
 /** A complete chain for `goal` whose steps ran FLOW_PATH, one call each costing `costs[i]`. */
 function chain(goal: string, costs: number[]): ChainContext {
   uid += 1;
-  const ctx = newChainContext({ chainId: String(uid % 1000).padStart(3, '0'), chainUid: `uid-${uid}`, goal, slug: 's', workspace: '/w', model, models: { fast: model, default: model, smart: model }, now: new Date('2026-01-01T00:00:00Z') });
-  const steps: Step[] = FLOW_PATH.map((prompt, i) => ({ n: i + 1, phase: 'context-building', prompt, focus: null, status: 'complete', started_at: '', ended_at: null, summary: 's', confidence_before: null, confidence_after: null, effect: i, error: null, confidence_reported: null, confidence_gain: null }));
-  const calls: CallRecord[] = costs.map((cost, i) => ({ id: i + 1, step: i + 1, phase: 'context-building', prompt: FLOW_PATH[i]!, model, request_id: null, started_at: '', latency_ms: 1000, usage: { input_tokens: 1, output_tokens: 1 }, cost_usd: cost, pricing_version: 't' }));
+  const ctx = newChainContext({
+    chainId: String(uid % 1000).padStart(3, '0'),
+    chainUid: `uid-${uid}`,
+    goal,
+    slug: 's',
+    workspace: '/w',
+    model,
+    models: { fast: model, default: model, smart: model },
+    now: new Date('2026-01-01T00:00:00Z'),
+  });
+  const steps: Step[] = FLOW_PATH.map((prompt, i) => ({
+    n: i + 1,
+    phase: 'context-building',
+    prompt,
+    focus: null,
+    status: 'complete',
+    started_at: '',
+    ended_at: null,
+    summary: 's',
+    confidence_before: null,
+    confidence_after: null,
+    effect: i,
+    error: null,
+    confidence_reported: null,
+    confidence_gain: null,
+  }));
+  const calls: CallRecord[] = costs.map((cost, i) => ({
+    id: i + 1,
+    step: i + 1,
+    phase: 'context-building',
+    prompt: FLOW_PATH[i]!,
+    model,
+    request_id: null,
+    started_at: '',
+    latency_ms: 1000,
+    usage: { input_tokens: 1, output_tokens: 1 },
+    cost_usd: cost,
+    pricing_version: 't',
+  }));
   return { ...ctx, status: 'complete', steps, calls };
 }
 
 /** Words that share nothing with TASK, so that no history chain counts as similar. */
-const OTHER = ['Rename the billing module', 'Document the deploy script', 'Migrate reports to Postgres', 'Upgrade the logging library', 'Fix the flaky calendar test'];
+const OTHER = [
+  'Rename the billing module',
+  'Document the deploy script',
+  'Migrate reports to Postgres',
+  'Upgrade the logging library',
+  'Fix the flaky calendar test',
+];
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**
@@ -50,7 +94,12 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
  * Carlo standard error (from the spread of the per-history shares: held-out chains of one history
  * share its interval, so they are not independent draws).
  */
-function coverage(n: number, trials: number, similar: boolean, interval: (history: ChainContext[], costs: number[][]) => { low: number; high: number }) {
+function coverage(
+  n: number,
+  trials: number,
+  similar: boolean,
+  interval: (history: ChainContext[], costs: number[][]) => { low: number; high: number },
+) {
   const shares: number[] = [];
   const { draw } = world(1000 + n + (similar ? 0 : 7));
   for (let t = 0; t < trials; t++) {

@@ -43,7 +43,10 @@ async function headOf(n: number): Promise<string> {
 beforeEach(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'claude-exec-history-index-'));
   await writeChains(dir, 12, 9);
-  writeFileSync(path.join(dir, 'chain-013-broken-2026-02-01-00-00-00.json'), '{"schema_version": 1, "not": "a chain"}\n');
+  writeFileSync(
+    path.join(dir, 'chain-013-broken-2026-02-01-00-00-00.json'),
+    '{"schema_version": 1, "not": "a chain"}\n',
+  );
   const catalog = createCatalog((await readPromptDir(builtinPromptsDir(), 'built-in')).docs);
   deps = { catalog, model: 'claude-sonnet-4-5', prices: loadPriceTable({}) };
 });
@@ -119,8 +122,18 @@ describe('the forecast history index', () => {
     const index = historyIndexPathOf(dir);
     const lines = readFileSync(index, 'utf8').split('\n');
     // A torn line, a line of another version, and garbage.
-    writeFileSync(index, [lines[0]!.slice(0, 40), lines[1]!.replace('"v":1', '"v":99'), 'not json', ...lines.slice(2)].join('\n'));
+    writeFileSync(
+      index,
+      [lines[0]!.slice(0, 40), lines[1]!.replace('"v":1', '"v":99'), 'not json', ...lines.slice(2)].join(
+        '\n',
+      ),
+    );
     expect(await forecastFor(OTHER, [dir], deps)).toEqual(expected);
-    expect(readFileSync(index, 'utf8').split('\n').filter(Boolean).every((l) => (JSON.parse(l) as { v: number }).v === 1)).toBe(true);
+    expect(
+      readFileSync(index, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => (JSON.parse(l) as { v: number }).v === 1),
+    ).toBe(true);
   });
 });

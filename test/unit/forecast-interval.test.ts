@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { predictionRange, sumPredictionRange, t90, withinChainCorrelation, Z90 } from '../../src/app/forecastInterval.js';
+import {
+  predictionRange,
+  sumPredictionRange,
+  t90,
+  withinChainCorrelation,
+  Z90,
+} from '../../src/app/forecastInterval.js';
 import { rng } from '../helpers/chains.js';
 
 describe('t90', () => {
@@ -46,7 +52,9 @@ describe('withinChainCorrelation', () => {
   /** 3 prompts × 200 chains; each run's log = shared chain factor · w + own noise. */
   const groups = (w: number) => {
     const chains = Array.from({ length: 200 }, (_, c) => ({ id: `c${c}`, f: normal() }));
-    return [0, 1, 2].map(() => chains.map((c) => ({ chain: c.id, value: Math.exp(w * c.f + Math.sqrt(1 - w * w) * normal()) })));
+    return [0, 1, 2].map(() =>
+      chains.map((c) => ({ chain: c.id, value: Math.exp(w * c.f + Math.sqrt(1 - w * w) * normal()) })),
+    );
   };
 
   it('finds no correlation between independent prompts and ρ = w² for a shared factor', () => {
@@ -56,7 +64,18 @@ describe('withinChainCorrelation', () => {
   });
 
   it('is 1 (the cautious guess) when no chain ran two of the prompts', () => {
-    expect(withinChainCorrelation([[{ chain: 'a', value: 1 }, { chain: 'b', value: 2 }], [{ chain: 'c', value: 1 }, { chain: 'd', value: 3 }]])).toBe(1);
+    expect(
+      withinChainCorrelation([
+        [
+          { chain: 'a', value: 1 },
+          { chain: 'b', value: 2 },
+        ],
+        [
+          { chain: 'c', value: 1 },
+          { chain: 'd', value: 3 },
+        ],
+      ]),
+    ).toBe(1);
   });
 });
 

@@ -2,8 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { answersSinceDecision, gateAnswers } from '../../src/memory/gate-answers.js';
 import { addStep, answerGate, chainOf } from '../helpers/memory.js';
 
-const designed = () => chainOf([{ prompt: 'solution_synthesizer', phase: 'uncertainty-analysis', result: { summary: 's', solution: 'v1' } }]);
-const resolve = (ctx: ReturnType<typeof designed>, answer: string) => addStep(ctx, { prompt: 'uncertainty_resolver', phase: 'solution-approval', result: { summary: `short ${answer}`, answer } });
+const designed = () =>
+  chainOf([
+    {
+      prompt: 'solution_synthesizer',
+      phase: 'uncertainty-analysis',
+      result: { summary: 's', solution: 'v1' },
+    },
+  ]);
+const resolve = (ctx: ReturnType<typeof designed>, answer: string) =>
+  addStep(ctx, {
+    prompt: 'uncertainty_resolver',
+    phase: 'solution-approval',
+    result: { summary: `short ${answer}`, answer },
+  });
 
 describe('answers to the questions asked at the solution gate', () => {
   it('pairs each more-info question with the resolver step that answered it, in order', () => {
@@ -24,11 +36,17 @@ describe('answers to the questions asked at the solution gate', () => {
     ctx = answerGate(ctx, 'rejected', 'use sessions');
     expect(answersSinceDecision(ctx)).toEqual([]);
     ctx = resolve(answerGate(ctx, 'more-info', 'new question'), 'new answer');
-    expect(answersSinceDecision(ctx).map((g) => [g.question, g.answer])).toEqual([['new question', 'new answer']]);
+    expect(answersSinceDecision(ctx).map((g) => [g.question, g.answer])).toEqual([
+      ['new question', 'new answer'],
+    ]);
   });
 
   it('falls back to the summary when the resolver gave no answer field', () => {
-    const ctx = addStep(answerGate(designed(), 'more-info', 'q'), { prompt: 'uncertainty_resolver', phase: 'solution-approval', result: { summary: 'the summary' } });
+    const ctx = addStep(answerGate(designed(), 'more-info', 'q'), {
+      prompt: 'uncertainty_resolver',
+      phase: 'solution-approval',
+      result: { summary: 'the summary' },
+    });
     expect(gateAnswers(ctx)[0]!.answer).toBe('the summary');
   });
 });

@@ -10,10 +10,19 @@ describe('hardenedArgv', () => {
   it('puts --no-pager and the hardening settings before the subcommand, and --no-ext-diff --no-textconv after a diff-family one', () => {
     const argv = hardenedArgv(['diff', '--stat', 'HEAD']);
     expect(argv[0]).toBe('--no-pager');
-    expect(argv).toEqual(expect.arrayContaining(['core.hooksPath=/dev/null', 'core.fsmonitor=false', 'core.untrackedCache=false', 'commit.gpgSign=false']));
+    expect(argv).toEqual(
+      expect.arrayContaining([
+        'core.hooksPath=/dev/null',
+        'core.fsmonitor=false',
+        'core.untrackedCache=false',
+        'commit.gpgSign=false',
+      ]),
+    );
     const sub = argv.indexOf('diff');
     expect(argv.slice(sub)).toEqual(['diff', '--no-ext-diff', '--no-textconv', '--stat', 'HEAD']);
-    expect(argv.slice(0, sub).every((a, i) => i === 0 || (i % 2 === 1 ? a === '-c' : a.includes('=')))).toBe(true);
+    expect(argv.slice(0, sub).every((a, i) => i === 0 || (i % 2 === 1 ? a === '-c' : a.includes('=')))).toBe(
+      true,
+    );
   });
 
   it('adds no diff flags to other subcommands', () => {
@@ -24,16 +33,44 @@ describe('hardenedArgv', () => {
 
 describe('hardenedEnv', () => {
   it('drops inherited GIT_* variables that redirect git or run something, keeps identity and the rest', () => {
-    const env = hardenedEnv({ PATH: '/bin', GIT_DIR: '/evil', GIT_WORK_TREE: '/x', GIT_EXTERNAL_DIFF: 'sh', GIT_SSH_COMMAND: 'sh', GIT_CONFIG_PARAMETERS: "'core.fsmonitor'='sh'", GIT_EXEC_PATH: '/evil', GIT_AUTHOR_NAME: 'me', GIT_CONFIG_GLOBAL: '/home/me/.gitconfig' });
-    expect(env).toMatchObject({ PATH: '/bin', GIT_AUTHOR_NAME: 'me', GIT_CONFIG_GLOBAL: '/home/me/.gitconfig', GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1', GIT_CONFIG_COUNT: '0' });
-    for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_EXTERNAL_DIFF', 'GIT_SSH_COMMAND', 'GIT_CONFIG_PARAMETERS', 'GIT_EXEC_PATH']) expect(env).not.toHaveProperty(k);
+    const env = hardenedEnv({
+      PATH: '/bin',
+      GIT_DIR: '/evil',
+      GIT_WORK_TREE: '/x',
+      GIT_EXTERNAL_DIFF: 'sh',
+      GIT_SSH_COMMAND: 'sh',
+      GIT_CONFIG_PARAMETERS: "'core.fsmonitor'='sh'",
+      GIT_EXEC_PATH: '/evil',
+      GIT_AUTHOR_NAME: 'me',
+      GIT_CONFIG_GLOBAL: '/home/me/.gitconfig',
+    });
+    expect(env).toMatchObject({
+      PATH: '/bin',
+      GIT_AUTHOR_NAME: 'me',
+      GIT_CONFIG_GLOBAL: '/home/me/.gitconfig',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_NO_REPLACE_OBJECTS: '1',
+      GIT_CONFIG_COUNT: '0',
+    });
+    for (const k of [
+      'GIT_DIR',
+      'GIT_WORK_TREE',
+      'GIT_EXTERNAL_DIFF',
+      'GIT_SSH_COMMAND',
+      'GIT_CONFIG_PARAMETERS',
+      'GIT_EXEC_PATH',
+    ])
+      expect(env).not.toHaveProperty(k);
   });
 
   it('blanks each named filter driver through GIT_CONFIG_KEY/VALUE pairs; the caller may set GIT_DIR', () => {
     const env = hardenedEnv({}, { GIT_DIR: '/checked' }, ['lfs', 'a=b.c']);
     expect(env.GIT_DIR).toBe('/checked');
     expect(env.GIT_CONFIG_COUNT).toBe('8');
-    const pairs = Array.from({ length: 8 }, (_, i) => [env[`GIT_CONFIG_KEY_${i}`], env[`GIT_CONFIG_VALUE_${i}`]]);
+    const pairs = Array.from({ length: 8 }, (_, i) => [
+      env[`GIT_CONFIG_KEY_${i}`],
+      env[`GIT_CONFIG_VALUE_${i}`],
+    ]);
     expect(pairs).toEqual([
       ['filter.lfs.clean', ''],
       ['filter.lfs.smudge', ''],
@@ -49,7 +86,21 @@ describe('hardenedEnv', () => {
 
 describe('untrustedDrivers', () => {
   it('names the drivers a local, worktree or included config defines, not those only in the system or global config', () => {
-    const out = ['global', 'filter.lfs.clean', 'global', 'filter.lfs.process', 'local', 'filter.evil.smudge', 'local', 'filter.a.b.process', 'worktree', 'filter..clean', 'local', 'filter.lfs.process', ''].join('\0');
+    const out = [
+      'global',
+      'filter.lfs.clean',
+      'global',
+      'filter.lfs.process',
+      'local',
+      'filter.evil.smudge',
+      'local',
+      'filter.a.b.process',
+      'worktree',
+      'filter..clean',
+      'local',
+      'filter.lfs.process',
+      '',
+    ].join('\0');
     expect(untrustedDrivers(out).sort()).toEqual(['', 'a.b', 'evil', 'lfs']);
     expect(untrustedDrivers(['system', 'filter.x.clean', ''].join('\0'))).toEqual([]);
   });
@@ -70,7 +121,17 @@ describe('pure helpers of checkpoint, apply, diff and rollback', () => {
   });
 
   it('symlinksInRaw finds added and changed symlinks (mode 120000), not files or deletions', () => {
-    const z = [':000000 120000 0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 A', 'link', ':100644 100644 aaaa bbbb M', 'file.txt', ':120000 000000 cccc 0000 D', 'gone', ':100644 120000 dddd eeee T', 'now a link', ''].join('\0');
+    const z = [
+      ':000000 120000 0000000000000000000000000000000000000000 1111111111111111111111111111111111111111 A',
+      'link',
+      ':100644 100644 aaaa bbbb M',
+      'file.txt',
+      ':120000 000000 cccc 0000 D',
+      'gone',
+      ':100644 120000 dddd eeee T',
+      'now a link',
+      '',
+    ].join('\0');
     expect(symlinksInRaw(z)).toEqual([
       { path: 'link', blob: '1111111111111111111111111111111111111111' },
       { path: 'now a link', blob: 'eeee' },
@@ -78,7 +139,9 @@ describe('pure helpers of checkpoint, apply, diff and rollback', () => {
   });
 
   it('numstatPaths reads -z numstat, renames by their new path', () => {
-    expect(numstatPaths(['1\t0\ta b.txt', '2\t1\t', 'old.txt', 'new.txt', '-\t-\tbin.png', ''].join('\0'))).toEqual(['a b.txt', 'new.txt', 'bin.png']);
+    expect(
+      numstatPaths(['1\t0\ta b.txt', '2\t1\t', 'old.txt', 'new.txt', '-\t-\tbin.png', ''].join('\0')),
+    ).toEqual(['a b.txt', 'new.txt', 'bin.png']);
   });
 
   it('parseNameStatus and parseNumstat read -z output', () => {

@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildPrefix } from '../../src/app/deps.js';
-import { agentsMdFrom, canOfferAgentsMd, defaultProjectRulesPath, initWorkspace } from '../../src/app/init.js';
+import {
+  agentsMdFrom,
+  canOfferAgentsMd,
+  defaultProjectRulesPath,
+  initWorkspace,
+} from '../../src/app/init.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { findInstructionFiles, instructionsSection } from '../../src/config/instructions.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -54,22 +59,32 @@ describe('findInstructionFiles', () => {
 
   it('instructionsSection heads each file with its name; none gives nothing', () => {
     expect(instructionsSection([])).toBe('');
-    expect(instructionsSection([{ file: 'AGENTS.md', text: 'Use pnpm.\n' }])).toBe('# Project instructions (AGENTS.md)\n\nUse pnpm.');
+    expect(instructionsSection([{ file: 'AGENTS.md', text: 'Use pnpm.\n' }])).toBe(
+      '# Project instructions (AGENTS.md)\n\nUse pnpm.',
+    );
   });
 });
 
 describe('AGENTS.md needs trust and sits in the cached prefix', () => {
   it('is a hashed trust input: untrusted it is not read (with a note), trusted it is, and an edit asks again', async () => {
     await writeFile(path.join(repo, 'AGENTS.md'), 'Always run pnpm lint.');
-    expect(collectTrustInputs(repo)).toEqual([{ file: 'AGENTS.md', kind: 'instructions', text: 'Always run pnpm lint.' }]);
+    expect(collectTrustInputs(repo)).toEqual([
+      { file: 'AGENTS.md', kind: 'instructions', text: 'Always run pnpm lint.' },
+    ]);
     const untrusted = loadConfig(repo, env, { trusted: false, userConfig: null });
     expect(untrusted.instructions).toEqual([]);
-    expect(untrusted.notes).toEqual([expect.stringMatching(/^AGENTS\.md ignored — the workspace is not trusted/)]);
-    expect(loadConfig(repo, env, { trusted: true, userConfig: null }).instructions).toEqual([{ file: 'AGENTS.md', text: 'Always run pnpm lint.' }]);
+    expect(untrusted.notes).toEqual([
+      expect.stringMatching(/^AGENTS\.md ignored — the workspace is not trusted/),
+    ]);
+    expect(loadConfig(repo, env, { trusted: true, userConfig: null }).instructions).toEqual([
+      { file: 'AGENTS.md', text: 'Always run pnpm lint.' },
+    ]);
 
     const report = inspectTrust(repo, env);
     expect(report.state).toBe('untrusted');
-    expect(trustSummary(report)).toEqual(['AGENTS.md: adds its text to the system prompt of every request, as project instructions']);
+    expect(trustSummary(report)).toEqual([
+      'AGENTS.md: adds its text to the system prompt of every request, as project instructions',
+    ]);
     grantTrust(report, new Date(), env);
     expect(inspectTrust(repo, env).state).toBe('trusted');
     await writeFile(path.join(repo, 'AGENTS.md'), 'Always run pnpm lint. Also delete tests.');

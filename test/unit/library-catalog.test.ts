@@ -11,9 +11,21 @@ function doc(category: string, f: PromptFixture): PromptDoc {
 }
 
 const docs = [
-  doc('discovery', { name: 'trace_existing_flow', purpose: 'Follow a request from its entry point to side effects', extra: 'phases: [context-building]\ntools: read' }),
-  doc('debug', { name: 'stack_trace_analyzer', purpose: 'Read an error stack and find the failing frame', goodFor: ['Crashes in production', 'A failing flow test', 'Unhandled promise rejections'] }),
-  doc('quality', { name: 'security_scanner', purpose: 'Check changed code for injection and auth flaws', cost: 'medium' }),
+  doc('discovery', {
+    name: 'trace_existing_flow',
+    purpose: 'Follow a request from its entry point to side effects',
+    extra: 'phases: [context-building]\ntools: read',
+  }),
+  doc('debug', {
+    name: 'stack_trace_analyzer',
+    purpose: 'Read an error stack and find the failing frame',
+    goodFor: ['Crashes in production', 'A failing flow test', 'Unhandled promise rejections'],
+  }),
+  doc('quality', {
+    name: 'security_scanner',
+    purpose: 'Check changed code for injection and auth flaws',
+    cost: 'medium',
+  }),
   doc('design', { name: 'cache_strategy_planner', purpose: 'Design a caching   approach\tfor slow reads' }),
 ];
 
@@ -34,7 +46,11 @@ describe('createCatalog', () => {
 });
 
 describe('aliases', () => {
-  const merged = doc('system', { name: 'cost_monitor', purpose: 'Read the spend and cut the rest', extra: 'aliases: [cost_optimizer]' });
+  const merged = doc('system', {
+    name: 'cost_monitor',
+    purpose: 'Read the spend and cut the rest',
+    extra: 'aliases: [cost_optimizer]',
+  });
 
   it('resolve to the prompt they were merged into; a real name wins over an alias', () => {
     const c = createCatalog([...docs, merged]);
@@ -62,7 +78,9 @@ describe('serializeCatalog', () => {
 
   it('lists each prompt on one line: name, cost class, purpose, what it reduces (first two)', () => {
     const text = serializeCatalog(selectable);
-    expect(text).toContain('[discovery]\ntrace_existing_flow [low] Follow a request from its entry point to side effects | Where the code lives; How it is wired\n');
+    expect(text).toContain(
+      '[discovery]\ntrace_existing_flow [low] Follow a request from its entry point to side effects | Where the code lives; How it is wired\n',
+    );
     expect(text).toContain('cache_strategy_planner [low] Design a caching approach for slow reads |');
     expect(text.indexOf('[debug]')).toBeLessThan(text.indexOf('[design]'));
     expect(text).toMatch(/^Prompt catalog: the 3 prompts choose_next_prompts may name\./);
@@ -70,7 +88,9 @@ describe('serializeCatalog', () => {
   });
 
   it('takes measured cost classes over the declared ones', () => {
-    expect(serializeCatalog(selectable, { trace_existing_flow: 'high' })).toContain('trace_existing_flow [high] Follow');
+    expect(serializeCatalog(selectable, { trace_existing_flow: 'high' })).toContain(
+      'trace_existing_flow [high] Follow',
+    );
   });
 
   it('changes when a prompt changes', () => {

@@ -16,7 +16,12 @@ import { validateGeneratedPrompt } from '../../src/library/generated.js';
 import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 import { VARIABLE_RE } from '../../src/library/parse.js';
 import { renderMemory } from '../../src/memory/render.js';
-import { initialMachineState, MACHINE_PROMPTS, REQUIRED_GATES, transition } from '../../src/phases/machine.js';
+import {
+  initialMachineState,
+  MACHINE_PROMPTS,
+  REQUIRED_GATES,
+  transition,
+} from '../../src/phases/machine.js';
 import { FindingsSchema, NextPromptsSchema, type Findings } from '../../src/phases/protocol.js';
 import { addStep, answerGate, chainOf } from '../helpers/memory.js';
 
@@ -47,7 +52,11 @@ const NESTED: Record<string, readonly string[] | 'any'> = {
 
 describe('what prompts record', () => {
   it('finds a Record section in every prompt but the system prompt', () => {
-    expect(docs.filter((d) => d.name !== 'phase_controller' && recordedFields(d.body).length === 0).map((d) => d.name)).toEqual([]);
+    expect(
+      docs
+        .filter((d) => d.name !== 'phase_controller' && recordedFields(d.body).length === 0)
+        .map((d) => d.name),
+    ).toEqual([]);
   });
 
   it('names only fields of the result schema', () => {
@@ -66,53 +75,180 @@ describe('what prompts record', () => {
 });
 
 const MARK = 'ZQX-MARK-31';
-const memoryText = (ctx: Parameters<typeof renderMemory>[0], phase: Parameters<typeof renderMemory>[1]['phase'] = 'implementation') => renderMemory(ctx, { budgetTokens: 12_000, phase }).text;
-const one = (prompt: string, result: Partial<Findings>, phase: Parameters<typeof addStep>[1]['phase'] = 'context-building') => chainOf([{ prompt, phase, result: { summary: 'step', ...result } }]);
+const memoryText = (
+  ctx: Parameters<typeof renderMemory>[0],
+  phase: Parameters<typeof renderMemory>[1]['phase'] = 'implementation',
+) => renderMemory(ctx, { budgetTokens: 12_000, phase }).text;
+const one = (
+  prompt: string,
+  result: Partial<Findings>,
+  phase: Parameters<typeof addStep>[1]['phase'] = 'context-building',
+) => chainOf([{ prompt, phase, result: { summary: 'step', ...result } }]);
 
 /** For every result field: where a planted value reaches a later step. */
 const REACHES: Record<keyof Findings, () => void> = {
-  summary: () => expect(memoryText(one('trace_existing_flow', { summary: MARK }), 'context-building')).toContain(`- 1 trace_existing_flow (context-building): ${MARK}`),
-  findings: () => expect(memoryText(one('trace_existing_flow', { findings: [MARK] }))).toContain(`[F1.1] finding (trace_existing_flow): ${MARK}`),
-  cites: () => expect(one('solution_synthesizer', { cites: [MARK] }).steps[0]!.result).toMatchObject({ cites: [MARK] }),
-  discovered: () => expect(memoryText(one('stack_detector', { discovered: { stack: MARK } }))).toContain(`- stack: ${MARK}`),
-  uncertainties: () => expect(memoryText(one('trace_existing_flow', { uncertainties: [{ area: MARK, confidence: 0.4, blocking: true, resolved: false }] }))).toContain(`- ${MARK}: confidence 0.4, blocking`),
-  confidence: () => expect(memoryText(one('trace_existing_flow', { confidence: { technical_approach: 0.37 } }), 'context-building')).toContain('[reported technical approach 0.37]'),
+  summary: () =>
+    expect(memoryText(one('trace_existing_flow', { summary: MARK }), 'context-building')).toContain(
+      `- 1 trace_existing_flow (context-building): ${MARK}`,
+    ),
+  findings: () =>
+    expect(memoryText(one('trace_existing_flow', { findings: [MARK] }))).toContain(
+      `[F1.1] finding (trace_existing_flow): ${MARK}`,
+    ),
+  cites: () =>
+    expect(one('solution_synthesizer', { cites: [MARK] }).steps[0]!.result).toMatchObject({ cites: [MARK] }),
+  discovered: () =>
+    expect(memoryText(one('stack_detector', { discovered: { stack: MARK } }))).toContain(`- stack: ${MARK}`),
+  uncertainties: () =>
+    expect(
+      memoryText(
+        one('trace_existing_flow', {
+          uncertainties: [{ area: MARK, confidence: 0.4, blocking: true, resolved: false }],
+        }),
+      ),
+    ).toContain(`- ${MARK}: confidence 0.4, blocking`),
+  confidence: () =>
+    expect(
+      memoryText(
+        one('trace_existing_flow', { confidence: { technical_approach: 0.37 } }),
+        'context-building',
+      ),
+    ).toContain('[reported technical approach 0.37]'),
   ambiguity_score: () => {
-    const asks = transition(initialMachineState(), { type: 'prompt-done', prompt: 'requirement_validator', findings: { summary: 's', ambiguity_score: 0.31 }, confidence: { overall: 0, requirements: 0.6, technical_approach: 0, implementation_details: 0 } }, { ...config, concurrency: 4 });
+    const asks = transition(
+      initialMachineState(),
+      {
+        type: 'prompt-done',
+        prompt: 'requirement_validator',
+        findings: { summary: 's', ambiguity_score: 0.31 },
+        confidence: { overall: 0, requirements: 0.6, technical_approach: 0, implementation_details: 0 },
+      },
+      { ...config, concurrency: 4 },
+    );
     expect(asks.effect).toMatchObject({ kind: 'prompt', run: { name: 'clarification_generator' } });
   },
   questions: () => {
-    expect(memoryText(one('requirement_disambiguator', { questions: [{ question: MARK, why: 'w', default_answer: 'd' }] }, 'requirements-clarification'), 'requirements-clarification')).toContain(`(requirement_disambiguator) ${MARK}`);
-    expect(one('clarification_generator', { questions: [{ question: MARK, why: 'w', default_answer: 'd' }] }).questions[0]!.question).toBe(MARK);
+    expect(
+      memoryText(
+        one(
+          'requirement_disambiguator',
+          { questions: [{ question: MARK, why: 'w', default_answer: 'd' }] },
+          'requirements-clarification',
+        ),
+        'requirements-clarification',
+      ),
+    ).toContain(`(requirement_disambiguator) ${MARK}`);
+    expect(
+      one('clarification_generator', { questions: [{ question: MARK, why: 'w', default_answer: 'd' }] })
+        .questions[0]!.question,
+    ).toBe(MARK);
   },
-  decisions: () => expect(memoryText(one('solution_synthesizer', { decisions: [{ key: 'k', choice: MARK, rationale: 'r' }] }))).toContain(`- k: ${MARK} (r)`),
-  assumptions: () => expect(memoryText(one('requirement_extractor', { assumptions: [MARK] }))).toContain(`- assumption: ${MARK}`),
-  risks: () => expect(memoryText(one('trace_existing_flow', { risks: [MARK] }))).toContain(`[R1.1] risk (trace_existing_flow): ${MARK}`),
-  suggested_prompts: () => expect(memoryText(one('new_case', { suggested_prompts: [MARK] }), 'context-building')).toContain(`→ suggests ${MARK}`),
-  requirements: () => expect(memoryText(one('requirement_extractor', { requirements: [MARK] }))).toContain(`- AC1: ${MARK}`),
+  decisions: () =>
+    expect(
+      memoryText(one('solution_synthesizer', { decisions: [{ key: 'k', choice: MARK, rationale: 'r' }] })),
+    ).toContain(`- k: ${MARK} (r)`),
+  assumptions: () =>
+    expect(memoryText(one('requirement_extractor', { assumptions: [MARK] }))).toContain(
+      `- assumption: ${MARK}`,
+    ),
+  risks: () =>
+    expect(memoryText(one('trace_existing_flow', { risks: [MARK] }))).toContain(
+      `[R1.1] risk (trace_existing_flow): ${MARK}`,
+    ),
+  suggested_prompts: () =>
+    expect(memoryText(one('new_case', { suggested_prompts: [MARK] }), 'context-building')).toContain(
+      `→ suggests ${MARK}`,
+    ),
+  requirements: () =>
+    expect(memoryText(one('requirement_extractor', { requirements: [MARK] }))).toContain(`- AC1: ${MARK}`),
   solution: () => {
-    expect(memoryText(one('solution_synthesizer', { solution: MARK }, 'uncertainty-analysis'))).toContain(MARK);
-    expect(memoryText(one('api_contract_designer', { solution: MARK }))).toContain(`[P1] (api_contract_designer):\n${MARK}`);
+    expect(memoryText(one('solution_synthesizer', { solution: MARK }, 'uncertainty-analysis'))).toContain(
+      MARK,
+    );
+    expect(memoryText(one('api_contract_designer', { solution: MARK }))).toContain(
+      `[P1] (api_contract_designer):\n${MARK}`,
+    );
   },
-  revision_reason: () => expect(memoryText(chainOf([{ prompt: 'uncertainty_resolver', phase: 'solution-approval', result: { summary: 's', solution: 'v2', revision_reason: MARK } }], one('solution_synthesizer', { solution: 'v1' })), 'solution-approval')).toContain(MARK),
-  presentation: () => expect(chainOf([{ prompt: 'solution_presenter', phase: 'solution-approval', result: { summary: 's', presentation: MARK } }], one('solution_synthesizer', { solution: 'v1' })).solution).toBe(MARK),
+  revision_reason: () =>
+    expect(
+      memoryText(
+        chainOf(
+          [
+            {
+              prompt: 'uncertainty_resolver',
+              phase: 'solution-approval',
+              result: { summary: 's', solution: 'v2', revision_reason: MARK },
+            },
+          ],
+          one('solution_synthesizer', { solution: 'v1' }),
+        ),
+        'solution-approval',
+      ),
+    ).toContain(MARK),
+  presentation: () =>
+    expect(
+      chainOf(
+        [
+          {
+            prompt: 'solution_presenter',
+            phase: 'solution-approval',
+            result: { summary: 's', presentation: MARK },
+          },
+        ],
+        one('solution_synthesizer', { solution: 'v1' }),
+      ).solution,
+    ).toBe(MARK),
   answer: () => {
     const asked = answerGate(one('solution_synthesizer', { solution: 'v1' }), 'more-info', 'logout?');
-    expect(memoryText(addStep(asked, { prompt: 'uncertainty_resolver', phase: 'solution-approval', result: { summary: 's', answer: MARK } }), 'solution-approval')).toContain(`- asked: logout?\n  answer: ${MARK}`);
+    expect(
+      memoryText(
+        addStep(asked, {
+          prompt: 'uncertainty_resolver',
+          phase: 'solution-approval',
+          result: { summary: 's', answer: MARK },
+        }),
+        'solution-approval',
+      ),
+    ).toContain(`- asked: logout?\n  answer: ${MARK}`);
   },
   file_plan: () => {
     const approved = answerGate(one('solution_synthesizer', { solution: 'v1' }), 'approved');
-    const planned = addStep(approved, { prompt: 'solution_designer', phase: 'implementation', result: { summary: 's', file_plan: [{ path: MARK, action: 'create', change: 'c' }], solution: `## Steps\n1. ${MARK}-step` } });
+    const planned = addStep(approved, {
+      prompt: 'solution_designer',
+      phase: 'implementation',
+      result: {
+        summary: 's',
+        file_plan: [{ path: MARK, action: 'create', change: 'c' }],
+        solution: `## Steps\n1. ${MARK}-step`,
+      },
+    });
     expect(memoryText(planned)).toContain(`- create ${MARK}: c`);
     // The designer's plan document is kept on the approved version and shown whole, not as a proposal.
     expect(planned.solution_versions.at(-1)!.implementation_plan).toBe(`## Steps\n1. ${MARK}-step`);
-    expect(memoryText(planned)).toContain(`### Implementation plan (solution_designer, step 2)\n- create ${MARK}: c\n## Steps\n1. ${MARK}-step`);
+    expect(memoryText(planned)).toContain(
+      `### Implementation plan (solution_designer, step 2)\n- create ${MARK}: c\n## Steps\n1. ${MARK}-step`,
+    );
   },
   digest: () => expect(memoryText(one('context_preservation', { digest: [MARK] }))).toContain(`- ${MARK}`),
-  context_health: () => expect(memoryText(one('context_health_checker', { context_health: 3 }))).toContain('context health 3/10'),
-  verdict: () => expect(memoryText(one('code_reviewer', { verdict: { passed: false, blocking_issues: [MARK] } }, 'implementation'))).toContain(`[V1] verdict (code_reviewer): FAILED — blocking: ${MARK}`),
+  context_health: () =>
+    expect(memoryText(one('context_health_checker', { context_health: 3 }))).toContain('context health 3/10'),
+  verdict: () =>
+    expect(
+      memoryText(
+        one('code_reviewer', { verdict: { passed: false, blocking_issues: [MARK] } }, 'implementation'),
+      ),
+    ).toContain(`[V1] verdict (code_reviewer): FAILED — blocking: ${MARK}`),
   gap: () => {
-    const t = transition(initialMachineState(), { type: 'prompt-done', prompt: 'prompt_gap_detector', findings: { summary: 's', gap: { description: MARK, suggested_name: 'x', key_questions: [] } }, confidence: { overall: 0, requirements: 0, technical_approach: 0, implementation_details: 0 } }, { ...config, concurrency: 4 });
+    const t = transition(
+      initialMachineState(),
+      {
+        type: 'prompt-done',
+        prompt: 'prompt_gap_detector',
+        findings: { summary: 's', gap: { description: MARK, suggested_name: 'x', key_questions: [] } },
+        confidence: { overall: 0, requirements: 0, technical_approach: 0, implementation_details: 0 },
+      },
+      { ...config, concurrency: 4 },
+    );
     expect(t.effect).toEqual({ kind: 'generate', gap: MARK });
   },
   new_prompt: () => {
@@ -139,7 +275,8 @@ async function fedExtras(): Promise<Map<string, Set<string>>> {
   for (const m of source.matchAll(/prompt\('([a-z_]+)'(?:, \{([^}]*)\})?/g)) {
     for (const k of (m[2] ?? '').matchAll(/\b(question|feedback)\b/g)) add(m[1]!, k[1]!);
   }
-  for (const gate of [...REQUIRED_GATES, ...docs.filter((d) => d.category === 'quality').map((d) => d.name)]) add(gate, 'feedback'); // the quality batch: feedback = the last failures
+  for (const gate of [...REQUIRED_GATES, ...docs.filter((d) => d.category === 'quality').map((d) => d.name)])
+    add(gate, 'feedback'); // the quality batch: feedback = the last failures
   add('error_recovery', 'feedback'); // src/app/upkeep.ts: the failure
   add('chain_debugger', 'feedback'); // src/app/upkeep.ts: why the chain failed
   return fed;
@@ -182,15 +319,25 @@ describe('every prompt is reachable', () => {
   it('is run by the chain, selectable in context building, an optional quality gate, or listed as runnable alone', () => {
     const selectable = new Set(selectorPrompts(catalog, config).map((d) => d.name));
     const where = (name: string) =>
-      CHAIN_RUN_PROMPTS.includes(name) ? 'chain' : selectable.has(name) ? 'selectable' : GATE_ELIGIBLE.has(name) ? 'gate' : ALONE[name] ? 'alone' : null;
+      CHAIN_RUN_PROMPTS.includes(name)
+        ? 'chain'
+        : selectable.has(name)
+          ? 'selectable'
+          : GATE_ELIGIBLE.has(name)
+            ? 'gate'
+            : ALONE[name]
+              ? 'alone'
+              : null;
     expect(docs.filter((d) => where(d.name) === null).map((d) => d.name)).toEqual([]);
     expect(Object.keys(ALONE).filter((n) => !catalog.get(n))).toEqual([]);
     expect(MACHINE_PROMPTS.filter((n) => !catalog.get(n))).toEqual([]);
     expect(selectable.size).toBeGreaterThanOrEqual(35);
   });
 
-  it('keeps the prompts the chain runs itself out of the selector\'s catalog', () => {
-    const selectable = selectorPrompts(catalog, { quality_gates: { prompts: ['simplicity_checker'], second_opinion: null } }).map((d) => d.name);
+  it("keeps the prompts the chain runs itself out of the selector's catalog", () => {
+    const selectable = selectorPrompts(catalog, {
+      quality_gates: { prompts: ['simplicity_checker'], second_opinion: null },
+    }).map((d) => d.name);
     expect(selectable.filter((n) => CHAIN_RUN_PROMPTS.includes(n) || n === 'simplicity_checker')).toEqual([]);
   });
 });

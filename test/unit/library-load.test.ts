@@ -1,7 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { builtinPromptsDir, defaultUserPromptsDir, libraryLayers, loadLibrary, readPromptDir } from '../../src/library/load.js';
+import {
+  builtinPromptsDir,
+  defaultUserPromptsDir,
+  libraryLayers,
+  loadLibrary,
+  readPromptDir,
+} from '../../src/library/load.js';
 import { tempDir, writePrompt } from '../helpers/prompt-files.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -27,23 +33,32 @@ describe('builtinPromptsDir / defaultUserPromptsDir', () => {
 });
 
 describe('aliases', () => {
-  it('rejects an alias that is another prompt\'s name or another prompt\'s alias in the same layer, and the own name', async () => {
+  it("rejects an alias that is another prompt's name or another prompt's alias in the same layer, and the own name", async () => {
     const { root } = await layout();
-    await writePrompt(root, 'system', { name: 'cost_monitor', extra: 'aliases: [cost_optimizer, dependency_analyzer]' });
+    await writePrompt(root, 'system', {
+      name: 'cost_monitor',
+      extra: 'aliases: [cost_optimizer, dependency_analyzer]',
+    });
     await writePrompt(root, 'discovery', { name: 'dependency_analyzer' });
     await writePrompt(root, 'system', { name: 'spend_watcher', extra: 'aliases: [cost_optimizer]' });
     await writePrompt(root, 'meta', { name: 'self_named', extra: 'aliases: [self_named]' });
     const { issues } = await readPromptDir(root, 'user');
     const problems = issues.map((i) => `${path.basename(i.file)}: ${i.field}: ${i.problem}`);
-    expect(problems).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^cost_monitor\.md: aliases: "dependency_analyzer" is the name of another prompt/),
-      expect.stringMatching(/^spend_watcher\.md: aliases: "cost_optimizer" is already an alias of cost_monitor/),
-      expect.stringMatching(/^self_named\.md: aliases: "self_named" is the prompt's own name/),
-    ]));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^cost_monitor\.md: aliases: "dependency_analyzer" is the name of another prompt/,
+        ),
+        expect.stringMatching(
+          /^spend_watcher\.md: aliases: "cost_optimizer" is already an alias of cost_monitor/,
+        ),
+        expect.stringMatching(/^self_named\.md: aliases: "self_named" is the prompt's own name/),
+      ]),
+    );
     expect(problems).toHaveLength(3);
   });
 
-  it('lets a later layer define a prompt under a merged prompt\'s old name (the name wins)', async () => {
+  it("lets a later layer define a prompt under a merged prompt's old name (the name wins)", async () => {
     const { user, workspace, wsPrompts } = await layout();
     await writePrompt(user, 'system', { name: 'cost_watch', extra: 'aliases: [cost_optimizer]' });
     await writePrompt(wsPrompts, 'custom', { name: 'cost_optimizer', purpose: 'Our own' });
@@ -83,7 +98,9 @@ describe('readPromptDir', () => {
     const second = await writePrompt(root, 'beta_cat', { name: 'dup', purpose: 'second' });
     const { docs, issues } = await readPromptDir(root, 'workspace');
     expect(docs.map((d) => d.purpose)).toEqual(['first']);
-    expect(issues).toEqual([{ file: second, field: 'name', problem: `"dup" is already defined in this layer by ${first}` }]);
+    expect(issues).toEqual([
+      { file: second, field: 'name', problem: `"dup" is already defined in this layer by ${first}` },
+    ]);
   });
 });
 
@@ -95,7 +112,11 @@ describe('loadLibrary', () => {
     await writePrompt(l.extra, 'team', { name: 'shared', purpose: 'from extra' });
     await writePrompt(l.wsPrompts, 'custom', { name: 'shared', purpose: 'from workspace' });
     const bad = await writePrompt(l.wsPrompts, 'custom', { name: 'broken', cost: 'free' });
-    const { catalog, issues } = await loadLibrary({ workspace: l.workspace, userDir: l.user, extraDirs: [l.extra] });
+    const { catalog, issues } = await loadLibrary({
+      workspace: l.workspace,
+      userDir: l.user,
+      extraDirs: [l.extra],
+    });
     const shared = catalog.get('shared');
     expect(shared?.purpose).toBe('from workspace');
     expect(shared?.layer).toBe('workspace');
@@ -115,7 +136,11 @@ describe('loadLibrary', () => {
     expect(builtin).toBeDefined();
     await writePrompt(l.wsPrompts, builtin!.category, { name: builtin!.name, purpose: 'local version' });
     const { catalog } = await loadLibrary({ workspace: l.workspace, userDir: l.user });
-    expect(catalog.get(builtin!.name)).toMatchObject({ purpose: 'local version', layer: 'workspace', overrides: [{ layer: 'built-in', file: builtin!.file }] });
+    expect(catalog.get(builtin!.name)).toMatchObject({
+      purpose: 'local version',
+      layer: 'workspace',
+      overrides: [{ layer: 'built-in', file: builtin!.file }],
+    });
   });
 
   it('does not load the package prompts twice when the workspace is this repository', async () => {
@@ -128,7 +153,11 @@ describe('loadLibrary', () => {
   it('resolves relative extra dirs against the workspace', async () => {
     const l = await layout();
     await writePrompt(path.join(l.workspace, 'team-prompts'), 'team', { name: 'team_only' });
-    const { catalog } = await loadLibrary({ workspace: l.workspace, userDir: l.user, extraDirs: ['team-prompts'] });
+    const { catalog } = await loadLibrary({
+      workspace: l.workspace,
+      userDir: l.user,
+      extraDirs: ['team-prompts'],
+    });
     expect(catalog.get('team_only')?.layer).toBe('extra');
   });
 });

@@ -12,11 +12,14 @@ function doc(body: string): PromptDoc {
 
 describe('renderPrompt', () => {
   it('replaces every variable, with or without inner spaces', () => {
-    const out = renderPrompt(doc('Goal: {{goal}}\nPhase: {{ phase }}\nAgain: {{goal}}\nRun {{test_command}}'), {
-      goal: 'Add JWT auth',
-      phase: 'context-building',
-      test_command: 'npm test',
-    });
+    const out = renderPrompt(
+      doc('Goal: {{goal}}\nPhase: {{ phase }}\nAgain: {{goal}}\nRun {{test_command}}'),
+      {
+        goal: 'Add JWT auth',
+        phase: 'context-building',
+        test_command: 'npm test',
+      },
+    );
     expect(out).toBe('Goal: Add JWT auth\nPhase: context-building\nAgain: Add JWT auth\nRun npm test');
   });
 
@@ -25,7 +28,10 @@ describe('renderPrompt', () => {
   });
 
   it('inserts values literally: no $-patterns, no second substitution', () => {
-    const out = renderPrompt(doc('C: {{context}} G: {{goal}}'), { context: 'cost $& and {{goal}}', goal: 'g' });
+    const out = renderPrompt(doc('C: {{context}} G: {{goal}}'), {
+      context: 'cost $& and {{goal}}',
+      goal: 'g',
+    });
     expect(out).toBe('C: cost $& and {{goal}} G: g');
   });
 
@@ -35,7 +41,9 @@ describe('renderPrompt', () => {
     try {
       renderPrompt(bad, {});
     } catch (err) {
-      expect((err as PromptValidationError).issues).toEqual([{ file: 'x/p.md', field: 'body', problem: 'unknown variable {{user}}' }]);
+      expect((err as PromptValidationError).issues).toEqual([
+        { file: 'x/p.md', field: 'body', problem: 'unknown variable {{user}}' },
+      ]);
     }
   });
 });

@@ -18,17 +18,36 @@ Check {{goal}}.
 
 describe('requires', () => {
   it('accepts fields of record_findings and refuses a name that is not one, naming it', () => {
-    expect(parsePromptFile(file('requires: [verdict, file_plan]'), 'my_gate.md', 'custom').doc?.requires).toEqual(['verdict', 'file_plan']);
+    expect(
+      parsePromptFile(file('requires: [verdict, file_plan]'), 'my_gate.md', 'custom').doc?.requires,
+    ).toEqual(['verdict', 'file_plan']);
     expect(parsePromptFile(file(''), 'my_gate.md', 'custom').doc?.requires).toEqual([]);
     const bad = parsePromptFile(file('requires: [verdikt]'), 'my_gate.md', 'custom');
     expect(bad.doc).toBeUndefined();
-    expect(bad.issues).toEqual([expect.objectContaining({ field: 'requires', problem: expect.stringMatching(/^"verdikt" is not a field of the result \(record_findings: summary, /) })]);
+    expect(bad.issues).toEqual([
+      expect.objectContaining({
+        field: 'requires',
+        problem: expect.stringMatching(
+          /^"verdikt" is not a field of the result \(record_findings: summary, /,
+        ),
+      }),
+    ]);
   });
 
   it('the gates of the built-in library require a verdict, solution_designer a file plan', async () => {
     const { docs } = await readPromptDir(builtinPromptsDir(), 'built-in');
-    const requires = Object.fromEntries(docs.filter((d) => d.requires.length > 0).map((d) => [d.name, d.requires]));
-    for (const gate of ['code_reviewer', 'security_scanner', 'deployment_checker', 'simplicity_checker', 'architecture_checker', 'accessibility_checker', 'breaking_change_detector']) {
+    const requires = Object.fromEntries(
+      docs.filter((d) => d.requires.length > 0).map((d) => [d.name, d.requires]),
+    );
+    for (const gate of [
+      'code_reviewer',
+      'security_scanner',
+      'deployment_checker',
+      'simplicity_checker',
+      'architecture_checker',
+      'accessibility_checker',
+      'breaking_change_detector',
+    ]) {
       expect(requires[gate], gate).toEqual(['verdict']);
     }
     expect(requires.solution_designer).toEqual(['file_plan']);

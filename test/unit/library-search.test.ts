@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { loadLibrary } from '../../src/library/load.js';
 import { searchPrompts } from '../../src/library/search.js';
 
-const { catalog } = await loadLibrary({ workspace: '/nonexistent/workspace', userDir: '/nonexistent/user-prompts' });
+const { catalog } = await loadLibrary({
+  workspace: '/nonexistent/workspace',
+  userDir: '/nonexistent/user-prompts',
+});
 const ranked = (q: string) => searchPrompts(catalog, q).map((h) => h.doc.name);
 
 const TABLE: { query: string; expect: string; within: 1 | 3 }[] = [
@@ -41,7 +44,12 @@ describe('prompts search: natural queries over the shipped library', () => {
     for (const q of ['memory leak', 'leaking memory']) {
       const names = ranked(q);
       expect(names[0]).not.toBe('memory_consolidator');
-      expect(names.slice(0, 5).some((n) => ['performance_profiler', 'performance_auditor', 'load_test_planner'].includes(n)), names.join(', ')).toBe(true);
+      expect(
+        names
+          .slice(0, 5)
+          .some((n) => ['performance_profiler', 'performance_auditor', 'load_test_planner'].includes(n)),
+        names.join(', '),
+      ).toBe(true);
     }
   });
 

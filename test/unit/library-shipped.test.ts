@@ -18,37 +18,120 @@ const MERGED: Record<string, string> = {
 
 const EXPECTED: Record<string, string[]> = {
   system: [
-    'new_case', 'phase_controller', 'uncertainty_analysis', 'prompt_selector', 'prompt_gap_detector', 'prompt_generator',
-    'context_preservation', 'context_health_checker', 'cost_monitor', 'error_recovery', 'pattern_extractor',
-    'memory_consolidator', 'assumption_validator',
+    'new_case',
+    'phase_controller',
+    'uncertainty_analysis',
+    'prompt_selector',
+    'prompt_gap_detector',
+    'prompt_generator',
+    'context_preservation',
+    'context_health_checker',
+    'cost_monitor',
+    'error_recovery',
+    'pattern_extractor',
+    'memory_consolidator',
+    'assumption_validator',
   ],
-  requirements: ['requirement_disambiguator', 'requirement_validator', 'requirement_extractor', 'clarification_generator', 'constraint_mapper'],
+  requirements: [
+    'requirement_disambiguator',
+    'requirement_validator',
+    'requirement_extractor',
+    'clarification_generator',
+    'constraint_mapper',
+  ],
   discovery: [
-    'trace_existing_flow', 'component_mapper', 'dependency_analyzer', 'api_surface_mapper', 'database_schema_analyzer',
-    'integration_point_finder', 'performance_profiler', 'dead_code_detector', 'hidden_coupling_finder',
+    'trace_existing_flow',
+    'component_mapper',
+    'dependency_analyzer',
+    'api_surface_mapper',
+    'database_schema_analyzer',
+    'integration_point_finder',
+    'performance_profiler',
+    'dead_code_detector',
+    'hidden_coupling_finder',
   ],
   design: [
-    'solution_synthesizer', 'solution_presenter', 'solution_designer', 'tdd_flow_controller', 'api_contract_designer',
-    'migration_strategist', 'refactoring_planner', 'feature_flag_designer', 'cache_strategy_planner', 'error_handler_designer',
+    'solution_synthesizer',
+    'solution_presenter',
+    'solution_designer',
+    'tdd_flow_controller',
+    'api_contract_designer',
+    'migration_strategist',
+    'refactoring_planner',
+    'feature_flag_designer',
+    'cache_strategy_planner',
+    'error_handler_designer',
   ],
-  debug: ['stack_trace_analyzer', 'log_pattern_finder', 'reproduction_creator', 'bisect_assistant', 'state_debugger', 'heisenbug_hunter'],
+  debug: [
+    'stack_trace_analyzer',
+    'log_pattern_finder',
+    'reproduction_creator',
+    'bisect_assistant',
+    'state_debugger',
+    'heisenbug_hunter',
+  ],
   testing: [
-    'test_generator', 'integration_test_designer', 'edge_case_generator', 'mock_generator', 'test_data_factory',
-    'load_test_planner', 'snapshot_test_creator',
+    'test_generator',
+    'integration_test_designer',
+    'edge_case_generator',
+    'mock_generator',
+    'test_data_factory',
+    'load_test_planner',
+    'snapshot_test_creator',
   ],
   quality: [
-    'simplicity_checker', 'security_scanner', 'code_reviewer', 'architecture_checker', 'performance_auditor',
-    'accessibility_checker', 'api_consistency_checker', 'breaking_change_detector', 'dependency_auditor', 'bundle_size_analyzer',
+    'simplicity_checker',
+    'security_scanner',
+    'code_reviewer',
+    'architecture_checker',
+    'performance_auditor',
+    'accessibility_checker',
+    'api_consistency_checker',
+    'breaking_change_detector',
+    'dependency_auditor',
+    'bundle_size_analyzer',
   ],
-  communication: ['pr_description_writer', 'adr_generator', 'status_reporter', 'incident_postmortem', 'api_doc_generator', 'tech_debt_documenter'],
+  communication: [
+    'pr_description_writer',
+    'adr_generator',
+    'status_reporter',
+    'incident_postmortem',
+    'api_doc_generator',
+    'tech_debt_documenter',
+  ],
   workflow: [
-    'git_advisor', 'pr_generator', 'parallel_work_planner', 'deployment_checker', 'rollback_planner', 'hotfix_orchestrator',
-    'release_notes_generator', 'environment_promoter', 'feature_toggle_manager', 'dependency_updater',
+    'git_advisor',
+    'pr_generator',
+    'parallel_work_planner',
+    'deployment_checker',
+    'rollback_planner',
+    'hotfix_orchestrator',
+    'release_notes_generator',
+    'environment_promoter',
+    'feature_toggle_manager',
+    'dependency_updater',
   ],
-  stack_context: ['php_interpreter', 'node_interpreter', 'python_interpreter', 'stack_detector', 'go_interpreter', 'rust_interpreter', 'jvm_interpreter', 'ruby_interpreter', 'dotnet_interpreter', 'frontend_interpreter'],
+  stack_context: [
+    'php_interpreter',
+    'node_interpreter',
+    'python_interpreter',
+    'stack_detector',
+    'go_interpreter',
+    'rust_interpreter',
+    'jvm_interpreter',
+    'ruby_interpreter',
+    'dotnet_interpreter',
+    'frontend_interpreter',
+  ],
   meta: [
-    'chain_planner', 'uncertainty_resolver', 'learning_optimizer', 'cost_optimizer', 'chain_debugger',
-    'confidence_calibrator', 'prompt_effectiveness', 'pattern_recognizer',
+    'chain_planner',
+    'uncertainty_resolver',
+    'learning_optimizer',
+    'cost_optimizer',
+    'chain_debugger',
+    'confidence_calibrator',
+    'prompt_effectiveness',
+    'pattern_recognizer',
   ],
 };
 
@@ -71,14 +154,19 @@ describe('shipped prompt library', async () => {
     expect(missing).toEqual([]);
     const catalog = createCatalog(docs);
     for (const [alias, into] of Object.entries(MERGED)) {
-      expect(docs.some((d) => d.name === alias), `${alias} is merged, not shipped`).toBe(false);
+      expect(
+        docs.some((d) => d.name === alias),
+        `${alias} is merged, not shipped`,
+      ).toBe(false);
       expect(catalog.get(alias)?.name, alias).toBe(into);
     }
     expect(docs).toHaveLength(94 - Object.keys(MERGED).length);
   });
 
   it('gives every prompt a body of at least 25 lines', () => {
-    const short = docs.filter((d) => d.body.split('\n').length < 25).map((d) => `${d.file}: ${d.body.split('\n').length} lines`);
+    const short = docs
+      .filter((d) => d.body.split('\n').length < 25)
+      .map((d) => `${d.file}: ${d.body.split('\n').length} lines`);
     expect(short).toEqual([]);
   });
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type Anthropic from '@anthropic-ai/sdk';
-import { CLEARED_RESULT, ITERATION_PREFIX, clearOldToolResults, continueConversation, currentRunStart } from '../../src/llm/conversation.js';
+import {
+  CLEARED_RESULT,
+  ITERATION_PREFIX,
+  clearOldToolResults,
+  continueConversation,
+  currentRunStart,
+} from '../../src/llm/conversation.js';
 import { spentIn } from '../../src/llm/agent-loop.js';
 import { conversationToContinue } from '../../src/app/taskConversation.js';
 
@@ -9,13 +15,26 @@ type MessageParam = Anthropic.Messages.MessageParam;
 const user = (text: string): MessageParam => ({ role: 'user', content: [{ type: 'text', text }] });
 const call = (id: string, name: string): MessageParam => ({
   role: 'assistant',
-  content: [{ type: 'thinking', thinking: `why ${id}`, signature: `sig-${id}` }, { type: 'tool_use', id, name, input: {} }],
+  content: [
+    { type: 'thinking', thinking: `why ${id}`, signature: `sig-${id}` },
+    { type: 'tool_use', id, name, input: {} },
+  ],
 });
-const result = (id: string, content: string): MessageParam => ({ role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content }] });
+const result = (id: string, content: string): MessageParam => ({
+  role: 'user',
+  content: [{ type: 'tool_result', tool_use_id: id, content }],
+});
 const spec = { result: { name: 'record_findings' } as never, enabledTools: ['read_file', 'run_tests'] };
 
 /** A finished run: instructions, two reads, the result call. */
-const finished: MessageParam[] = [user('Prompt: tdd_flow_controller'), call('a', 'read_file'), result('a', 'x'.repeat(400)), call('b', 'run_tests'), result('b', 'y'.repeat(400)), call('c', 'record_findings')];
+const finished: MessageParam[] = [
+  user('Prompt: tdd_flow_controller'),
+  call('a', 'read_file'),
+  result('a', 'x'.repeat(400)),
+  call('b', 'run_tests'),
+  result('b', 'y'.repeat(400)),
+  call('c', 'record_findings'),
+];
 
 describe('continueConversation', () => {
   it('answers the result call and adds the failure, leaving every earlier message as it was', () => {
@@ -32,7 +51,9 @@ describe('continueConversation', () => {
   });
 
   it('refuses a conversation whose run did not end with the assistant', () => {
-    expect(() => continueConversation(finished.slice(0, 5), 'record_findings', 'x')).toThrow(/continues only after the assistant/);
+    expect(() => continueConversation(finished.slice(0, 5), 'record_findings', 'x')).toThrow(
+      /continues only after the assistant/,
+    );
   });
 });
 
@@ -44,7 +65,11 @@ describe('a continued run counts its own turns', () => {
     expect(spentIn(finished, spec).turns).toBe(3);
     const going = [...once, call('d', 'read_file'), result('d', 'z'), call('e', 'run_tests')];
     expect(spentIn(going, spec)).toMatchObject({ turns: 2, toolCalls: 1 });
-    const twice = continueConversation([...going.slice(0, -1), call('f', 'record_findings')], 'record_findings', 'gate failed');
+    const twice = continueConversation(
+      [...going.slice(0, -1), call('f', 'record_findings')],
+      'record_findings',
+      'gate failed',
+    );
     expect(spentIn(twice, spec).turns).toBe(0);
   });
 });
@@ -68,10 +93,28 @@ describe('conversationToContinue', () => {
   const step = (n: number, prompt: string) => ({ n, prompt }) as never;
   const kept = { step: 9, messages: finished as unknown[] };
   it('continues tdd_flow_controller within its task only', () => {
-    expect(conversationToContinue({ task_conversation: kept, steps: [step(8, 'test_generator'), step(9, 'tdd_flow_controller'), step(10, 'code_reviewer')] }, 'tdd_flow_controller')).toBe(finished);
-    expect(conversationToContinue({ task_conversation: kept, steps: [step(9, 'tdd_flow_controller')] }, 'code_reviewer')).toBeNull();
+    expect(
+      conversationToContinue(
+        {
+          task_conversation: kept,
+          steps: [step(8, 'test_generator'), step(9, 'tdd_flow_controller'), step(10, 'code_reviewer')],
+        },
+        'tdd_flow_controller',
+      ),
+    ).toBe(finished);
+    expect(
+      conversationToContinue(
+        { task_conversation: kept, steps: [step(9, 'tdd_flow_controller')] },
+        'code_reviewer',
+      ),
+    ).toBeNull();
     expect(conversationToContinue({ task_conversation: null, steps: [] }, 'tdd_flow_controller')).toBeNull();
     // A new solution was designed since: a new task, a new conversation.
-    expect(conversationToContinue({ task_conversation: kept, steps: [step(9, 'tdd_flow_controller'), step(12, 'solution_designer')] }, 'tdd_flow_controller')).toBeNull();
+    expect(
+      conversationToContinue(
+        { task_conversation: kept, steps: [step(9, 'tdd_flow_controller'), step(12, 'solution_designer')] },
+        'tdd_flow_controller',
+      ),
+    ).toBeNull();
   });
 });

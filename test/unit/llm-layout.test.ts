@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buildRequest, buildSystem, buildTools, estimateInputTokens, toolInputSchema, withMessageBreakpoint, RESULT_TOOLS } from '../../src/llm/layout.js';
+import {
+  buildRequest,
+  buildSystem,
+  buildTools,
+  estimateInputTokens,
+  toolInputSchema,
+  withMessageBreakpoint,
+  RESULT_TOOLS,
+} from '../../src/llm/layout.js';
 import { CHOOSE_NEXT_PROMPTS, RECORD_FINDINGS } from '../../src/phases/protocol.js';
 
-const prefix = { rules: '# Project rules\nUse TypeScript.', catalog: 'trace_existing_flow: Understand how data flows' };
-const readFile = { name: 'read_file', description: 'Read a file', inputSchema: z.object({ path: z.string() }) };
+const prefix = {
+  rules: '# Project rules\nUse TypeScript.',
+  catalog: 'trace_existing_flow: Understand how data flows',
+};
+const readFile = {
+  name: 'read_file',
+  description: 'Read a file',
+  inputSchema: z.object({ path: z.string() }),
+};
 
 function request(instructions: string, toolChoice?: { type: 'any' }) {
   return buildRequest({
@@ -34,7 +49,11 @@ describe('request layout', () => {
     const tools = buildTools([readFile]);
     expect(tools.map((t) => t.name)).toEqual(['read_file', RECORD_FINDINGS, CHOOSE_NEXT_PROMPTS]);
     expect(tools.map((t) => t.cache_control ?? null)).toEqual([null, null, { type: 'ephemeral' }]);
-    expect(tools[0]?.input_schema).toEqual({ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] });
+    expect(tools[0]?.input_schema).toEqual({
+      type: 'object',
+      properties: { path: { type: 'string' } },
+      required: ['path'],
+    });
     expect(RESULT_TOOLS.map((t) => t.name)).toEqual([RECORD_FINDINGS, CHOOSE_NEXT_PROMPTS]);
   });
 
@@ -48,20 +67,38 @@ describe('request layout', () => {
       { type: 'text', text: prefix.rules, cache_control: { type: 'ephemeral' } },
       { type: 'text', text: prefix.catalog, cache_control: { type: 'ephemeral' } },
     ]);
-    expect(buildSystem({ ...prefix, catalog: '' })).toEqual([{ type: 'text', text: prefix.rules, cache_control: { type: 'ephemeral' } }]);
+    expect(buildSystem({ ...prefix, catalog: '' })).toEqual([
+      { type: 'text', text: prefix.rules, cache_control: { type: 'ephemeral' } },
+    ]);
   });
 
   it('caches the prefix for an hour when asked; the message breakpoint keeps the default TTL', () => {
     const hour = { type: 'ephemeral', ttl: '1h' };
     expect(buildSystem(prefix, '1h').map((b) => b.cache_control)).toEqual([hour, hour]);
     expect(buildTools([readFile], undefined, '1h').at(-1)!.cache_control).toEqual(hour);
-    const req = buildRequest({ model: 'm', prefix, tools: buildTools([readFile], undefined, '1h'), messages: [{ role: 'user', content: 'x' }], maxTokens: 10, prefixTtl: '1h' });
-    expect(req.messages[0]!.content).toEqual([{ type: 'text', text: 'x', cache_control: { type: 'ephemeral' } }]);
+    const req = buildRequest({
+      model: 'm',
+      prefix,
+      tools: buildTools([readFile], undefined, '1h'),
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: 10,
+      prefixTtl: '1h',
+    });
+    expect(req.messages[0]!.content).toEqual([
+      { type: 'text', text: 'x', cache_control: { type: 'ephemeral' } },
+    ]);
     expect(countBreakpoints(req)).toBe(4);
   });
 
   it('leaves the message breakpoint out of a call nothing will read', () => {
-    const req = buildRequest({ model: 'm', prefix, tools: buildTools([readFile]), messages: [{ role: 'user', content: 'x' }], maxTokens: 10, cacheMessages: false });
+    const req = buildRequest({
+      model: 'm',
+      prefix,
+      tools: buildTools([readFile]),
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: 10,
+      cacheMessages: false,
+    });
     expect(req.messages).toEqual([{ role: 'user', content: 'x' }]);
     expect(countBreakpoints(req)).toBe(3);
   });
@@ -69,7 +106,10 @@ describe('request layout', () => {
   it('moves the message breakpoint to the last block of the last user message without changing the input', () => {
     const messages = [
       { role: 'user' as const, content: 'first' },
-      { role: 'assistant' as const, content: [{ type: 'tool_use' as const, id: 't1', name: 'read_file', input: { path: 'a' } }] },
+      {
+        role: 'assistant' as const,
+        content: [{ type: 'tool_use' as const, id: 't1', name: 'read_file', input: { path: 'a' } }],
+      },
       {
         role: 'user' as const,
         content: [
@@ -97,7 +137,9 @@ describe('request layout', () => {
 
   it('estimates input tokens as JSON length / 4, rounded up', () => {
     const req = request('hello');
-    const expected = Math.ceil(JSON.stringify({ system: req.system, tools: req.tools, messages: req.messages }).length / 4);
+    const expected = Math.ceil(
+      JSON.stringify({ system: req.system, tools: req.tools, messages: req.messages }).length / 4,
+    );
     expect(estimateInputTokens(req)).toBe(expected);
     expect(estimateInputTokens(request('hello'.repeat(400)))).toBeGreaterThan(expected + 400);
   });

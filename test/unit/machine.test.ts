@@ -2,12 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { MachineState } from '../../src/chain/schema.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { readFile } from 'node:fs/promises';
-import { initialMachineState, MACHINE_PROMPTS, transition, type MachineSettings } from '../../src/phases/machine.js';
+import {
+  initialMachineState,
+  MACHINE_PROMPTS,
+  transition,
+  type MachineSettings,
+} from '../../src/phases/machine.js';
 import type { Findings } from '../../src/phases/protocol.js';
 import type { MachineEvent } from '../../src/phases/types.js';
 
 const cfg: MachineSettings = { ...defaultConfig(), concurrency: 4 };
-const conf = (overall: number, requirements = overall) => ({ overall, requirements, technical_approach: overall, implementation_details: overall });
+const conf = (overall: number, requirements = overall) => ({
+  overall,
+  requirements,
+  technical_approach: overall,
+  implementation_details: overall,
+});
 const done = (prompt: string, findings: Partial<Findings> = {}, c = conf(0.5)): MachineEvent => ({
   type: 'prompt-done',
   prompt,
@@ -16,7 +26,11 @@ const done = (prompt: string, findings: Partial<Findings> = {}, c = conf(0.5)): 
 });
 const at = (patch: Partial<MachineState>): MachineState => ({ ...initialMachineState(), ...patch });
 const describeEffect = (e: ReturnType<typeof transition>['effect']): string =>
-  e.kind === 'prompt' ? `prompt:${e.run.name}` : e.kind === 'batch' ? `batch:${e.runs.map((r) => r.name).join('+')}` : e.kind;
+  e.kind === 'prompt'
+    ? `prompt:${e.run.name}`
+    : e.kind === 'batch'
+      ? `batch:${e.runs.map((r) => r.name).join('+')}`
+      : e.kind;
 
 interface Row {
   name: string;
@@ -28,9 +42,27 @@ interface Row {
 }
 
 const table: Row[] = [
-  { name: 'start runs new_case', state: at({}), event: { type: 'start' }, effect: 'prompt:new_case', phase: 'requirements-clarification' },
-  { name: 'new_case → disambiguator', state: at({}), event: done('new_case'), effect: 'prompt:requirement_disambiguator', phase: 'requirements-clarification' },
-  { name: 'disambiguator → validator', state: at({}), event: done('requirement_disambiguator'), effect: 'prompt:requirement_validator', phase: 'requirements-clarification' },
+  {
+    name: 'start runs new_case',
+    state: at({}),
+    event: { type: 'start' },
+    effect: 'prompt:new_case',
+    phase: 'requirements-clarification',
+  },
+  {
+    name: 'new_case → disambiguator',
+    state: at({}),
+    event: done('new_case'),
+    effect: 'prompt:requirement_disambiguator',
+    phase: 'requirements-clarification',
+  },
+  {
+    name: 'disambiguator → validator',
+    state: at({}),
+    event: done('requirement_disambiguator'),
+    effect: 'prompt:requirement_validator',
+    phase: 'requirements-clarification',
+  },
   {
     name: 'requirements confidence 0.95 > 0.9 leaves clarification',
     state: at({}),
@@ -68,8 +100,21 @@ const table: Row[] = [
     effect: 'ask',
     phase: 'requirements-clarification',
   },
-  { name: 'no questions → context building', state: at({}), event: done('clarification_generator'), effect: 'decide', phase: 'context-building', exited: true },
-  { name: 'answers → extractor', state: at({ clarification_rounds: 1 }), event: { type: 'answers' }, effect: 'prompt:requirement_extractor', phase: 'requirements-clarification' },
+  {
+    name: 'no questions → context building',
+    state: at({}),
+    event: done('clarification_generator'),
+    effect: 'decide',
+    phase: 'context-building',
+    exited: true,
+  },
+  {
+    name: 'answers → extractor',
+    state: at({ clarification_rounds: 1 }),
+    event: { type: 'answers' },
+    effect: 'prompt:requirement_extractor',
+    phase: 'requirements-clarification',
+  },
   {
     name: 'after 3 rounds still ambiguous → proceed',
     state: at({ clarification_rounds: 3 }),
@@ -85,7 +130,9 @@ const table: Row[] = [
       type: 'decision',
       known: ['a', 'b', 'c', 'd', 'e'],
       decision: {
-        prompts: ['a', 'zz', 'b', 'c', 'd', 'e'].map((name) => ({ name, focus: 'f', reason: 'r' })).slice(0, 4),
+        prompts: ['a', 'zz', 'b', 'c', 'd', 'e']
+          .map((name) => ({ name, focus: 'f', reason: 'r' }))
+          .slice(0, 4),
         ready_for_analysis: false,
         need_new_prompt: false,
         rationale: 'r',
@@ -100,7 +147,12 @@ const table: Row[] = [
     event: {
       type: 'decision',
       known: ['a', 'b'],
-      decision: { prompts: ['a', 'a', 'b'].map((name, i) => ({ name, focus: `f${i}`, reason: 'r' })), ready_for_analysis: false, need_new_prompt: false, rationale: 'r' },
+      decision: {
+        prompts: ['a', 'a', 'b'].map((name, i) => ({ name, focus: `f${i}`, reason: 'r' })),
+        ready_for_analysis: false,
+        need_new_prompt: false,
+        rationale: 'r',
+      },
     },
     effect: 'batch:a+b',
     phase: 'context-building',
@@ -108,7 +160,11 @@ const table: Row[] = [
   {
     name: 'decision ready → uncertainty analysis',
     state: at({ phase: 'context-building' }),
-    event: { type: 'decision', known: [], decision: { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'r' } },
+    event: {
+      type: 'decision',
+      known: [],
+      decision: { prompts: [], ready_for_analysis: true, need_new_prompt: false, rationale: 'r' },
+    },
     effect: 'prompt:uncertainty_analysis',
     phase: 'uncertainty-analysis',
     exited: true,
@@ -116,7 +172,16 @@ const table: Row[] = [
   {
     name: 'context iteration cap → analysis even if not ready',
     state: at({ phase: 'context-building', context_iterations: 3 }),
-    event: { type: 'decision', known: ['a'], decision: { prompts: [{ name: 'a', focus: 'f', reason: 'r' }], ready_for_analysis: false, need_new_prompt: false, rationale: 'r' } },
+    event: {
+      type: 'decision',
+      known: ['a'],
+      decision: {
+        prompts: [{ name: 'a', focus: 'f', reason: 'r' }],
+        ready_for_analysis: false,
+        need_new_prompt: false,
+        rationale: 'r',
+      },
+    },
     effect: 'prompt:uncertainty_analysis',
     phase: 'uncertainty-analysis',
     exited: true,
@@ -124,7 +189,11 @@ const table: Row[] = [
   {
     name: 'need a new prompt → gap detector',
     state: at({ phase: 'context-building' }),
-    event: { type: 'decision', known: [], decision: { prompts: [], ready_for_analysis: false, need_new_prompt: true, rationale: 'no fit' } },
+    event: {
+      type: 'decision',
+      known: [],
+      decision: { prompts: [], ready_for_analysis: false, need_new_prompt: true, rationale: 'no fit' },
+    },
     effect: 'prompt:prompt_gap_detector',
     phase: 'context-building',
   },
@@ -142,8 +211,20 @@ const table: Row[] = [
     effect: 'prompt:session_jwt_migration_analyzer',
     phase: 'context-building',
   },
-  { name: 'batch done in context building → decide', state: at({ phase: 'context-building' }), event: { type: 'batch-done', findings: [], confidence: conf(0.5) }, effect: 'decide', phase: 'context-building' },
-  { name: 'overall 0.8 ≥ 0.8 → synthesizer', state: at({ phase: 'uncertainty-analysis' }), event: done('uncertainty_analysis', {}, conf(0.8)), effect: 'prompt:solution_synthesizer', phase: 'uncertainty-analysis' },
+  {
+    name: 'batch done in context building → decide',
+    state: at({ phase: 'context-building' }),
+    event: { type: 'batch-done', findings: [], confidence: conf(0.5) },
+    effect: 'decide',
+    phase: 'context-building',
+  },
+  {
+    name: 'overall 0.8 ≥ 0.8 → synthesizer',
+    state: at({ phase: 'uncertainty-analysis' }),
+    event: done('uncertainty_analysis', {}, conf(0.8)),
+    effect: 'prompt:solution_synthesizer',
+    phase: 'uncertainty-analysis',
+  },
   {
     name: 'overall 0.79 → back to context building',
     state: at({ phase: 'uncertainty-analysis' }),
@@ -159,10 +240,38 @@ const table: Row[] = [
     effect: 'prompt:solution_synthesizer',
     phase: 'uncertainty-analysis',
   },
-  { name: 'synthesized → approval phase, presenter', state: at({ phase: 'uncertainty-analysis' }), event: done('solution_synthesizer'), effect: 'prompt:solution_presenter', phase: 'solution-approval', exited: true },
-  { name: 'presented → gate', state: at({ phase: 'solution-approval' }), event: done('solution_presenter'), effect: 'gate', phase: 'solution-approval' },
-  { name: 'approved → solution_designer writes the file plan', state: at({ phase: 'solution-approval' }), event: { type: 'approval', response: 'approved', note: '' }, effect: 'prompt:solution_designer', phase: 'implementation', exited: true },
-  { name: 'file plan written → checkpoint', state: at({ phase: 'implementation' }), event: done('solution_designer', { file_plan: [{ path: 'src/token.js', action: 'create', change: 'sign/verify' }] }), effect: 'checkpoint', phase: 'implementation' },
+  {
+    name: 'synthesized → approval phase, presenter',
+    state: at({ phase: 'uncertainty-analysis' }),
+    event: done('solution_synthesizer'),
+    effect: 'prompt:solution_presenter',
+    phase: 'solution-approval',
+    exited: true,
+  },
+  {
+    name: 'presented → gate',
+    state: at({ phase: 'solution-approval' }),
+    event: done('solution_presenter'),
+    effect: 'gate',
+    phase: 'solution-approval',
+  },
+  {
+    name: 'approved → solution_designer writes the file plan',
+    state: at({ phase: 'solution-approval' }),
+    event: { type: 'approval', response: 'approved', note: '' },
+    effect: 'prompt:solution_designer',
+    phase: 'implementation',
+    exited: true,
+  },
+  {
+    name: 'file plan written → checkpoint',
+    state: at({ phase: 'implementation' }),
+    event: done('solution_designer', {
+      file_plan: [{ path: 'src/token.js', action: 'create', change: 'sign/verify' }],
+    }),
+    effect: 'checkpoint',
+    phase: 'implementation',
+  },
   {
     name: 'more-info → resolver',
     state: at({ phase: 'solution-approval' }),
@@ -170,7 +279,13 @@ const table: Row[] = [
     effect: 'prompt:uncertainty_resolver',
     phase: 'solution-approval',
   },
-  { name: 'resolver → present again', state: at({ phase: 'solution-approval' }), event: done('uncertainty_resolver'), effect: 'prompt:solution_presenter', phase: 'solution-approval' },
+  {
+    name: 'resolver → present again',
+    state: at({ phase: 'solution-approval' }),
+    event: done('uncertainty_resolver'),
+    effect: 'prompt:solution_presenter',
+    phase: 'solution-approval',
+  },
   {
     name: 'rejected → clarification focused on the rejection',
     state: at({ phase: 'solution-approval' }),
@@ -179,11 +294,41 @@ const table: Row[] = [
     phase: 'requirements-clarification',
     exited: true,
   },
-  { name: 'approval round cap → fail', state: at({ phase: 'solution-approval', approval_rounds: 5 }), event: { type: 'approval', response: 'rejected', note: 'x' }, effect: 'fail', phase: 'solution-approval' },
-  { name: 'checkpointed → test_generator', state: at({ phase: 'implementation' }), event: { type: 'checkpointed' }, effect: 'prompt:test_generator', phase: 'implementation' },
-  { name: 'tests written → run (red)', state: at({ phase: 'implementation' }), event: done('test_generator'), effect: 'tests', phase: 'implementation' },
-  { name: 'red run → implement', state: at({ phase: 'implementation' }), event: { type: 'tests', expect: 'red', passed: false, output: 'fail' }, effect: 'prompt:tdd_flow_controller', phase: 'implementation' },
-  { name: 'implemented → run (green)', state: at({ phase: 'implementation', implementation_iterations: 1 }), event: done('tdd_flow_controller'), effect: 'tests', phase: 'implementation' },
+  {
+    name: 'approval round cap → fail',
+    state: at({ phase: 'solution-approval', approval_rounds: 5 }),
+    event: { type: 'approval', response: 'rejected', note: 'x' },
+    effect: 'fail',
+    phase: 'solution-approval',
+  },
+  {
+    name: 'checkpointed → test_generator',
+    state: at({ phase: 'implementation' }),
+    event: { type: 'checkpointed' },
+    effect: 'prompt:test_generator',
+    phase: 'implementation',
+  },
+  {
+    name: 'tests written → run (red)',
+    state: at({ phase: 'implementation' }),
+    event: done('test_generator'),
+    effect: 'tests',
+    phase: 'implementation',
+  },
+  {
+    name: 'red run → implement',
+    state: at({ phase: 'implementation' }),
+    event: { type: 'tests', expect: 'red', passed: false, output: 'fail' },
+    effect: 'prompt:tdd_flow_controller',
+    phase: 'implementation',
+  },
+  {
+    name: 'implemented → run (green)',
+    state: at({ phase: 'implementation', implementation_iterations: 1 }),
+    event: done('tdd_flow_controller'),
+    effect: 'tests',
+    phase: 'implementation',
+  },
   {
     name: 'green → review and security scan together',
     state: at({ phase: 'implementation', implementation_iterations: 1 }),
@@ -219,12 +364,28 @@ const table: Row[] = [
     effect: 'fail',
     phase: 'implementation',
   },
-  { name: 'no test file written → test_generator again', state: at({ phase: 'implementation' }), event: { type: 'no-tests-written' }, effect: 'prompt:test_generator', phase: 'implementation' },
-  { name: 'no test file after the asks → fail', state: at({ phase: 'implementation', test_generation_asks: 2 }), event: { type: 'no-tests-written' }, effect: 'fail', phase: 'implementation' },
+  {
+    name: 'no test file written → test_generator again',
+    state: at({ phase: 'implementation' }),
+    event: { type: 'no-tests-written' },
+    effect: 'prompt:test_generator',
+    phase: 'implementation',
+  },
+  {
+    name: 'no test file after the asks → fail',
+    state: at({ phase: 'implementation', test_generation_asks: 2 }),
+    event: { type: 'no-tests-written' },
+    effect: 'fail',
+    phase: 'implementation',
+  },
   {
     name: 'gates pass → deployment readiness',
     state: at({ phase: 'implementation', implementation_iterations: 1 }),
-    event: { type: 'batch-done', findings: [{ summary: 'ok', verdict: { passed: true, blocking_issues: [] } }], confidence: conf(0.9) },
+    event: {
+      type: 'batch-done',
+      findings: [{ summary: 'ok', verdict: { passed: true, blocking_issues: [] } }],
+      confidence: conf(0.9),
+    },
     effect: 'prompt:deployment_checker',
     phase: 'deployment-readiness',
     exited: true,
@@ -232,12 +393,28 @@ const table: Row[] = [
   {
     name: 'a blocking review issue → implement again',
     state: at({ phase: 'implementation', implementation_iterations: 1 }),
-    event: { type: 'batch-done', findings: [{ summary: 'no', verdict: { passed: false, blocking_issues: ['sync bcrypt'] } }], confidence: conf(0.9) },
+    event: {
+      type: 'batch-done',
+      findings: [{ summary: 'no', verdict: { passed: false, blocking_issues: ['sync bcrypt'] } }],
+      confidence: conf(0.9),
+    },
     effect: 'prompt:tdd_flow_controller',
     phase: 'implementation',
   },
-  { name: 'readiness passed → pr_description_writer', state: at({ phase: 'deployment-readiness' }), event: done('deployment_checker', { verdict: { passed: true, blocking_issues: [] } }), effect: 'prompt:pr_description_writer', phase: 'deployment-readiness' },
-  { name: 'readiness without a verdict → pr_description_writer', state: at({ phase: 'deployment-readiness' }), event: done('deployment_checker'), effect: 'prompt:pr_description_writer', phase: 'deployment-readiness' },
+  {
+    name: 'readiness passed → pr_description_writer',
+    state: at({ phase: 'deployment-readiness' }),
+    event: done('deployment_checker', { verdict: { passed: true, blocking_issues: [] } }),
+    effect: 'prompt:pr_description_writer',
+    phase: 'deployment-readiness',
+  },
+  {
+    name: 'readiness without a verdict → pr_description_writer',
+    state: at({ phase: 'deployment-readiness' }),
+    event: done('deployment_checker'),
+    effect: 'prompt:pr_description_writer',
+    phase: 'deployment-readiness',
+  },
   {
     name: 'readiness with blocking issues → complete, no PR text',
     state: at({ phase: 'deployment-readiness' }),
@@ -246,7 +423,14 @@ const table: Row[] = [
     phase: 'deployment-readiness',
     exited: true,
   },
-  { name: 'PR description written → complete', state: at({ phase: 'deployment-readiness' }), event: done('pr_description_writer'), effect: 'complete', phase: 'deployment-readiness', exited: true },
+  {
+    name: 'PR description written → complete',
+    state: at({ phase: 'deployment-readiness' }),
+    event: done('pr_description_writer'),
+    effect: 'complete',
+    phase: 'deployment-readiness',
+    exited: true,
+  },
 ];
 
 describe('phase machine transitions', () => {
@@ -259,14 +443,22 @@ describe('phase machine transitions', () => {
 
   it('thresholds come from the settings, not constants', () => {
     const strict: MachineSettings = { ...cfg, thresholds: { ...cfg.thresholds, overall_confidence: 0.95 } };
-    const t = transition(at({ phase: 'uncertainty-analysis' }), done('uncertainty_analysis', {}, conf(0.9)), strict);
+    const t = transition(
+      at({ phase: 'uncertainty-analysis' }),
+      done('uncertainty_analysis', {}, conf(0.9)),
+      strict,
+    );
     expect(t.state.phase).toBe('context-building');
   });
 
   it('a loop back carries the open uncertainties as focus', () => {
     const t = transition(
       at({ phase: 'uncertainty-analysis' }),
-      done('uncertainty_analysis', { uncertainties: [{ area: 'token_storage', confidence: 0.3, blocking: true, resolved: false }] }, conf(0.5)),
+      done(
+        'uncertainty_analysis',
+        { uncertainties: [{ area: 'token_storage', confidence: 0.3, blocking: true, resolved: false }] },
+        conf(0.5),
+      ),
       cfg,
     );
     expect(t.state.focus).toContain('token_storage');
@@ -274,48 +466,95 @@ describe('phase machine transitions', () => {
   });
 
   it('a rejection carries the reason into clarification', () => {
-    const t = transition(at({ phase: 'solution-approval' }), { type: 'approval', response: 'rejected', note: 'keep sessions' }, cfg);
+    const t = transition(
+      at({ phase: 'solution-approval' }),
+      { type: 'approval', response: 'rejected', note: 'keep sessions' },
+      cfg,
+    );
     expect(t.state.feedback).toBe('keep sessions');
     expect(t.effect).toMatchObject({ kind: 'prompt', run: { feedback: 'keep sessions' } });
   });
 
   it('optional quality gates from the config run with the two required ones, once each', () => {
-    const withGates: MachineSettings = { ...cfg, qualityGates: ['simplicity_checker', 'code_reviewer', 'accessibility_checker'] };
-    const t = transition(at({ phase: 'implementation', implementation_iterations: 1 }), { type: 'tests', expect: 'green', passed: true, output: 'ok' }, withGates);
-    expect(describeEffect(t.effect)).toBe('batch:code_reviewer+security_scanner+simplicity_checker+accessibility_checker');
+    const withGates: MachineSettings = {
+      ...cfg,
+      qualityGates: ['simplicity_checker', 'code_reviewer', 'accessibility_checker'],
+    };
+    const t = transition(
+      at({ phase: 'implementation', implementation_iterations: 1 }),
+      { type: 'tests', expect: 'green', passed: true, output: 'ok' },
+      withGates,
+    );
+    expect(describeEffect(t.effect)).toBe(
+      'batch:code_reviewer+security_scanner+simplicity_checker+accessibility_checker',
+    );
   });
 
   it('failed gates are fed to the next implementation run and re-checked by the next review', () => {
     const failed = transition(
       at({ phase: 'implementation', implementation_iterations: 1 }),
-      { type: 'batch-done', findings: [{ summary: 'no', verdict: { passed: false, blocking_issues: ['sync bcrypt in src/auth.js:12'] } }], confidence: conf(0.9) },
+      {
+        type: 'batch-done',
+        findings: [
+          { summary: 'no', verdict: { passed: false, blocking_issues: ['sync bcrypt in src/auth.js:12'] } },
+        ],
+        confidence: conf(0.9),
+      },
       cfg,
     );
-    expect(failed.effect).toMatchObject({ kind: 'prompt', run: { name: 'tdd_flow_controller', feedback: expect.stringContaining('sync bcrypt') } });
-    const green = transition(failed.state, { type: 'tests', expect: 'green', passed: true, output: 'ok' }, cfg);
-    expect(green.effect.kind === 'batch' && green.effect.runs.every((r) => r.feedback?.includes('sync bcrypt'))).toBe(true);
+    expect(failed.effect).toMatchObject({
+      kind: 'prompt',
+      run: { name: 'tdd_flow_controller', feedback: expect.stringContaining('sync bcrypt') },
+    });
+    const green = transition(
+      failed.state,
+      { type: 'tests', expect: 'green', passed: true, output: 'ok' },
+      cfg,
+    );
+    expect(
+      green.effect.kind === 'batch' && green.effect.runs.every((r) => r.feedback?.includes('sync bcrypt')),
+    ).toBe(true);
   });
 
   it('a rejection reaches synthesis and the presenter as feedback; approval clears it', () => {
     const s = at({ phase: 'uncertainty-analysis', feedback: 'keep sessions' });
     const synth = transition(s, done('uncertainty_analysis', {}, conf(0.9)), cfg);
-    expect(synth.effect).toMatchObject({ kind: 'prompt', run: { name: 'solution_synthesizer', feedback: 'keep sessions' } });
+    expect(synth.effect).toMatchObject({
+      kind: 'prompt',
+      run: { name: 'solution_synthesizer', feedback: 'keep sessions' },
+    });
     const present = transition(synth.state, done('solution_synthesizer'), cfg);
-    expect(present.effect).toMatchObject({ kind: 'prompt', run: { name: 'solution_presenter', feedback: 'keep sessions' } });
-    const approved = transition({ ...present.state, phase: 'solution-approval' }, { type: 'approval', response: 'approved', note: '' }, cfg);
+    expect(present.effect).toMatchObject({
+      kind: 'prompt',
+      run: { name: 'solution_presenter', feedback: 'keep sessions' },
+    });
+    const approved = transition(
+      { ...present.state, phase: 'solution-approval' },
+      { type: 'approval', response: 'approved', note: '' },
+      cfg,
+    );
     expect(approved.state.feedback).toBeNull();
   });
 
   it('names every prompt it runs in MACHINE_PROMPTS', async () => {
     const source = await readFile(new URL('../../src/phases/machine.ts', import.meta.url), 'utf8');
-    const named = [...source.matchAll(/prompt\('([a-z_]+)'/g), ...source.matchAll(/name: '([a-z_]+)'/g)].map((m) => m[1]);
+    const named = [...source.matchAll(/prompt\('([a-z_]+)'/g), ...source.matchAll(/name: '([a-z_]+)'/g)].map(
+      (m) => m[1],
+    );
     expect(named.length).toBeGreaterThan(15);
     expect(named.filter((n) => !(MACHINE_PROMPTS as readonly string[]).includes(n!))).toEqual([]);
   });
 
   it('keeps the last failure as feedback at the cap, and tells test_generator it wrote no test', () => {
-    const capped = transition(at({ phase: 'implementation', implementation_iterations: 4 }), { type: 'tests', expect: 'green', passed: false, output: 'not ok 1 - AC2' }, cfg);
-    expect(capped.effect).toEqual({ kind: 'fail', reason: 'tests still failing after 4 implementation iterations' });
+    const capped = transition(
+      at({ phase: 'implementation', implementation_iterations: 4 }),
+      { type: 'tests', expect: 'green', passed: false, output: 'not ok 1 - AC2' },
+      cfg,
+    );
+    expect(capped.effect).toEqual({
+      kind: 'fail',
+      reason: 'tests still failing after 4 implementation iterations',
+    });
     expect(capped.state.feedback).toBe('not ok 1 - AC2');
     const again = transition(at({ phase: 'implementation' }), { type: 'no-tests-written' }, cfg);
     expect(again.effect.kind === 'prompt' && again.effect.run.feedback).toMatch(/You wrote no test file/);

@@ -13,7 +13,9 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..
 /** Pure: the specifiers `source` imports statically (not `import type`, not `import()`). */
 export function staticImports(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm)) {
+  for (const m of source.matchAll(
+    /^\s*(?:import|export)\s+(type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm,
+  )) {
     if (!m[1]) out.push(m[2]!);
   }
   return out;
@@ -42,18 +44,31 @@ function closure(entry: string): { files: Set<string>; packages: Set<string> } {
 
 describe('the MCP SDK is loaded lazily', () => {
   it('staticImports sees value imports and re-exports, not type-only or dynamic ones', () => {
-    const src = "import a from './a.js';\nimport { b, type C } from \"./b.js\";\nimport type { D } from './d.js';\nexport { e } from './e.js';\nconst f = await import('./f.js');\nimport './g.js';\n";
+    const src =
+      "import a from './a.js';\nimport { b, type C } from \"./b.js\";\nimport type { D } from './d.js';\nexport { e } from './e.js';\nconst f = await import('./f.js');\nimport './g.js';\n";
     expect(staticImports(src)).toEqual(['./a.js', './b.js', './e.js', './g.js']);
   });
 
   it('nothing the CLI entry or a command module imports statically reaches it', () => {
-    const entries = [path.join(SRC, 'cli', 'main.ts'), path.join(SRC, 'app', 'chain.ts'), path.join(SRC, 'app', 'drive.ts'), path.join(SRC, 'app', 'promptRun.ts')];
+    const entries = [
+      path.join(SRC, 'cli', 'main.ts'),
+      path.join(SRC, 'app', 'chain.ts'),
+      path.join(SRC, 'app', 'drive.ts'),
+      path.join(SRC, 'app', 'promptRun.ts'),
+    ];
     for (const entry of entries) {
       const { files, packages } = closure(entry);
-      expect([...packages].filter((p) => p.startsWith('@modelcontextprotocol/')), entry).toEqual([]);
+      expect(
+        [...packages].filter((p) => p.startsWith('@modelcontextprotocol/')),
+        entry,
+      ).toEqual([]);
       expect(files.has(path.join(SRC, 'mcp', 'connect.ts')), entry).toBe(false);
     }
     // The control: the module that talks to servers does import it.
-    expect([...closure(path.join(SRC, 'mcp', 'connect.ts')).packages].filter((p) => p.startsWith('@modelcontextprotocol/sdk'))).toHaveLength(3);
+    expect(
+      [...closure(path.join(SRC, 'mcp', 'connect.ts')).packages].filter((p) =>
+        p.startsWith('@modelcontextprotocol/sdk'),
+      ),
+    ).toHaveLength(3);
   });
 });

@@ -11,11 +11,20 @@ describe('noTestsWarning', () => {
   for (const cap of [0, 1, 2]) {
     it(`agrees with the machine at caps.test_generation_asks ${cap}`, () => {
       const base = defaultConfig();
-      const cfg: MachineSettings = { ...base, caps: { ...base.caps, test_generation_asks: cap }, concurrency: 4 };
+      const cfg: MachineSettings = {
+        ...base,
+        caps: { ...base.caps, test_generation_asks: cap },
+        concurrency: 4,
+      };
       for (let asks = 0; asks <= cap; asks++) {
-        const t = transition({ ...initialMachineState(), phase: 'implementation', test_generation_asks: asks }, { type: 'no-tests-written' }, cfg);
+        const t = transition(
+          { ...initialMachineState(), phase: 'implementation', test_generation_asks: asks },
+          { type: 'no-tests-written' },
+          cfg,
+        );
         const text = noTestsWarning(asks, cap);
-        if (t.effect.kind === 'prompt') expect(text).toBe(`test_generator wrote no test file: asking it again (${asks + 1} of ${cap})`);
+        if (t.effect.kind === 'prompt')
+          expect(text).toBe(`test_generator wrote no test file: asking it again (${asks + 1} of ${cap})`);
         else {
           expect(t.effect.kind).toBe('fail');
           expect(text).toBe(`test_generator wrote no test file after ${asks + 1} asks: stopping`);

@@ -37,35 +37,64 @@ describe('parseCheck', () => {
     expect(jsonProblem('{"ok": tru}')).toBe("1:8: Unexpected token '}'");
     expect(jsonErrorOffset('{"a":[1,{"b":null}],"c":-1.5e3,"d":"\\u00e9"}')).toBe(-1);
     expect(jsonErrorOffset('[1,2')).toBe(4);
-    expect(await parseCheck('package.json', '{"name": "x",}', { root })).toMatchObject({ ok: false, problem: expect.stringMatching(/^1:14: /) });
-    expect(await parseCheck('tsconfig.json', '{ // comment\n "compilerOptions": {},\n}', { root })).toEqual({ ok: true });
+    expect(await parseCheck('package.json', '{"name": "x",}', { root })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^1:14: /),
+    });
+    expect(await parseCheck('tsconfig.json', '{ // comment\n "compilerOptions": {},\n}', { root })).toEqual({
+      ok: true,
+    });
   });
 
   it('JavaScript and TypeScript: syntax errors with line:col, type errors are not its business', async () => {
     expect(await parseCheck('src/a.ts', 'export const n: number = "x";\n', { root })).toEqual({ ok: true });
-    expect(await parseCheck('src/a.ts', 'export function f( {\n  return 1;\n}\n', { root })).toMatchObject({ ok: false, problem: expect.stringMatching(/^\d+:\d+: /) });
-    expect(await parseCheck('src/app.js', "app.get('/x', (req, res) => {\n  res.send('ok');\n);\n", { root })).toEqual({ ok: false, problem: expect.stringMatching(/^3:1: \S/) });
-    expect(await parseCheck('src/view.jsx', 'export const V = () => <div>;\n', { root })).toMatchObject({ ok: false });
-    expect(await parseCheck('src/view.tsx', 'export const V = () => <div />;\n', { root })).toEqual({ ok: true });
+    expect(await parseCheck('src/a.ts', 'export function f( {\n  return 1;\n}\n', { root })).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/^\d+:\d+: /),
+    });
+    expect(
+      await parseCheck('src/app.js', "app.get('/x', (req, res) => {\n  res.send('ok');\n);\n", { root }),
+    ).toEqual({ ok: false, problem: expect.stringMatching(/^3:1: \S/) });
+    expect(await parseCheck('src/view.jsx', 'export const V = () => <div>;\n', { root })).toMatchObject({
+      ok: false,
+    });
+    expect(await parseCheck('src/view.tsx', 'export const V = () => <div />;\n', { root })).toEqual({
+      ok: true,
+    });
     expect(await parseCheck('README.md', '{{{ not code', { root })).toEqual({ ok: true });
   });
 
-  it.skipIf(!hasPython)('Python: compile() in python3 names line:col; nothing is written beside the file', async () => {
-    await writeFile(path.join(root, 'bad.py'), 'def f(:\n    pass\n');
-    expect(await parseCheck('bad.py', '', { root })).toEqual({ ok: false, problem: expect.stringMatching(/^1:7: /) });
-    await writeFile(path.join(root, 'good.py'), 'def f():\n    return 1\n');
-    expect(await parseCheck('good.py', '', { root })).toEqual({ ok: true });
-    const { readdir } = await import('node:fs/promises');
-    expect((await readdir(root)).sort()).toEqual(['bad.py', 'good.py']);
-  });
+  it.skipIf(!hasPython)(
+    'Python: compile() in python3 names line:col; nothing is written beside the file',
+    async () => {
+      await writeFile(path.join(root, 'bad.py'), 'def f(:\n    pass\n');
+      expect(await parseCheck('bad.py', '', { root })).toEqual({
+        ok: false,
+        problem: expect.stringMatching(/^1:7: /),
+      });
+      await writeFile(path.join(root, 'good.py'), 'def f():\n    return 1\n');
+      expect(await parseCheck('good.py', '', { root })).toEqual({ ok: true });
+      const { readdir } = await import('node:fs/promises');
+      expect((await readdir(root)).sort()).toEqual(['bad.py', 'good.py']);
+    },
+  );
 });
 
 describe('write tools with the parse check', () => {
-  const ctx = () => ({ root, approve: async () => ({ approved: true as const }), onWritten: () => {}, parseCheck: (rel: string, text: string) => parseCheck(rel, text, { root }) });
+  const ctx = () => ({
+    root,
+    approve: async () => ({ approved: true as const }),
+    onWritten: () => {},
+    parseCheck: (rel: string, text: string) => parseCheck(rel, text, { root }),
+  });
 
   it('an edit that breaks the file is kept and comes back as an error naming file:line:col', async () => {
     await writeFile(path.join(root, 'a.js'), 'export function f() {\n  return 1;\n}\n');
-    const r = await editFileTool(ctx()).run({ path: 'a.js', old_string: '  return 1;\n}', new_string: '  return (1;\n}' });
+    const r = await editFileTool(ctx()).run({
+      path: 'a.js',
+      old_string: '  return 1;\n}',
+      new_string: '  return (1;\n}',
+    });
     expect(r.isError).toBe(true);
     expect(r.content).toMatch(/^updated a\.js \(\+1 -1 lines\), but it no longer parses: a\.js:2:\d+: /);
     expect(await readFile(path.join(root, 'a.js'), 'utf8')).toContain('return (1;');

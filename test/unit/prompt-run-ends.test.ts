@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { onlyCalls } from '../../src/app/promptRun.js';
 
 const user = { role: 'user', content: [{ type: 'text', text: 'go' }] };
-const reply = (...names: string[]) => ({ role: 'assistant', content: [{ type: 'thinking', thinking: '…' }, ...names.map((name, i) => ({ type: 'tool_use', id: `t${i}`, name, input: {} }))] });
+const reply = (...names: string[]) => ({
+  role: 'assistant',
+  content: [
+    { type: 'thinking', thinking: '…' },
+    ...names.map((name, i) => ({ type: 'tool_use', id: `t${i}`, name, input: {} })),
+  ],
+});
 
 describe('onlyCalls', () => {
   it('is true only when the last message is the model calling the result tool and nothing else', () => {

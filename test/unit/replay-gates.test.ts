@@ -21,7 +21,16 @@ describe('replayGateUi', () => {
     { kind: 'gate', after: 3, by: 'recorded', gate: 'questions', answers: { q2: 'a 429' } },
     { kind: 'gate', after: 9, by: 'user', gate: 'solution', response: 'rejected', note: 'cheaper please' },
     { kind: 'gate', after: 12, by: 'user', gate: 'solution', response: 'approved', note: null },
-    { kind: 'gate', after: 14, by: 'recorded', gate: 'file-change', path: 'src/a.js', approved: true, reason: null, all: true },
+    {
+      kind: 'gate',
+      after: 14,
+      by: 'recorded',
+      gate: 'file-change',
+      path: 'src/a.js',
+      approved: true,
+      reason: null,
+      all: true,
+    },
   ];
 
   it('answers each gate as recorded, in order, joining answers given in parts', async () => {
@@ -31,13 +40,18 @@ describe('replayGateUi', () => {
     expect(await ui.askQuestions([q('q1'), q('q2')])).toEqual({ q1: 'ten', q2: 'a 429' });
     expect(await ui.askApproval('s', 0.9)).toEqual({ response: 'rejected', note: 'cheaper please' });
     expect(await ui.askApproval('s', 0.9)).toEqual({ response: 'approved' });
-    expect(await ui.confirmChange({ path: 'src/a.js', diff: '', isNew: true })).toEqual({ approved: true, all: true });
+    expect(await ui.confirmChange({ path: 'src/a.js', diff: '', isNew: true })).toEqual({
+      approved: true,
+      all: true,
+    });
   });
 
   it('stops the chain (exit 3) where the recording has no answer or another one', async () => {
     const ui = replayGateUi(base, gates);
     await expect(ui.askQuestions([q('q3')])).rejects.toThrow(/question q3 was not asked in the recording/);
-    await expect(ui.confirmChange({ path: 'src/b.js', diff: '', isNew: true })).rejects.toThrow(/change to src\/b\.js where the recording decided one to src\/a\.js/);
+    await expect(ui.confirmChange({ path: 'src/b.js', diff: '', isNew: true })).rejects.toThrow(
+      /change to src\/b\.js where the recording decided one to src\/a\.js/,
+    );
     const empty = replayGateUi(base, []);
     await expect(empty.askApproval('s', 0.5)).rejects.toBeInstanceOf(AwaitingInputError);
     await expect(empty.askApproval('s', 0.5)).rejects.toThrow(/no answer left for the solution approval/);
@@ -53,9 +67,19 @@ describe('CassetteRecorder.gate', () => {
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'claude-exec-gates-')), 'c.cassette.jsonl.gz');
     const rec = new CassetteRecorder([]);
     rec.gate({ gate: 'solution', response: 'approved', note: null }, 'user');
-    rec.open(file, { chain_id: '001', goal: 'g', created_at: 't', workspace: '/w', flags: [], commit: null, prefix: '' });
+    rec.open(file, {
+      chain_id: '001',
+      goal: 'g',
+      created_at: 't',
+      workspace: '/w',
+      flags: [],
+      commit: null,
+      prefix: '',
+    });
     rec.gate({ gate: 'questions', answers: { q1: 'a' } }, 'recorded');
-    expect(readGates(file)).toEqual([{ kind: 'gate', after: 0, by: 'recorded', gate: 'questions', answers: { q1: 'a' } }]);
+    expect(readGates(file)).toEqual([
+      { kind: 'gate', after: 0, by: 'recorded', gate: 'questions', answers: { q1: 'a' } },
+    ]);
     expect(readCassette(file)).toHaveLength(1);
   });
 });

@@ -19,12 +19,21 @@ describe('suggestedMaxCost', () => {
   });
 
   it('rounds up to two significant figures', () => {
-    expect([roundUpUsd(0.3541), roundUpUsd(1.234), roundUpUsd(0.0102), roundUpUsd(2), roundUpUsd(0)]).toEqual([0.36, 1.3, 0.011, 2, 0.01]);
+    expect([roundUpUsd(0.3541), roundUpUsd(1.234), roundUpUsd(0.0102), roundUpUsd(2), roundUpUsd(0)]).toEqual(
+      [0.36, 1.3, 0.011, 2, 0.01],
+    );
   });
 
   it('is what the next command of a budget-stopped chain says', () => {
     const ctx = { ...emptyChain(), chain_id: '004', status: 'budget-exceeded' as const, max_cost_usd: 0.01 };
-    ctx.forecast = { basis: 'declared-classes', rests_on: 'x', chains: [], cost_usd: { median: 0.187, low: 0.08, high: 0.354 }, calls: { median: 18, low: 18, high: 18 }, duration_ms: null };
+    ctx.forecast = {
+      basis: 'declared-classes',
+      rests_on: 'x',
+      chains: [],
+      cost_usd: { median: 0.187, low: 0.08, high: 0.354 },
+      calls: { median: 18, low: 18, high: 18 },
+      duration_ms: null,
+    };
     expect(nextCommands(ctx)[0]).toBe('claude-exec resume 004 --max-cost 0.36');
   });
 });
@@ -32,7 +41,9 @@ describe('suggestedMaxCost', () => {
 describe('forecastOverCapWarning', () => {
   it('warns when the forecast median is far above the cap, naming a cap that covers it', () => {
     const w = forecastOverCapWarning({ median: 0.8, high: 1.5 }, 0.01);
-    expect(w).toBe("the forecast ($0.800) is 80× the --max-cost of $0.01: the chain will very likely stop at the cap (exit 4); --max-cost 1.5 covers the forecast's 80% range");
+    expect(w).toBe(
+      "the forecast ($0.800) is 80× the --max-cost of $0.01: the chain will very likely stop at the cap (exit 4); --max-cost 1.5 covers the forecast's 80% range",
+    );
   });
 
   it('says nothing without a cap, without a forecast, or when the forecast is near the cap', () => {

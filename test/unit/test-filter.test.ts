@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { isFileFilter, narrowTestCommand, runnerOf, scriptRunner } from '../../src/tools/testFilter.js';
 
-const narrow = (command: string, filter: string, script?: string) => narrowTestCommand(command.split(' '), filter, script).argv.join(' ');
+const narrow = (command: string, filter: string, script?: string) =>
+  narrowTestCommand(command.split(' '), filter, script).argv.join(' ');
 
 describe('run_tests filter per runner', () => {
   it('tells a file from a name', () => {
@@ -25,7 +26,12 @@ describe('run_tests filter per runner', () => {
     ['yarn test', 'npm run build && mocha test/', 'test/a.spec.js', 'node_modules/.bin/mocha test/a.spec.js'],
     ['npm test', 'mocha', 'signs tokens', 'node_modules/.bin/mocha --grep signs tokens'],
     ['npm test', 'node --test', 'test/token.test.js', 'node --test test/token.test.js'],
-    ['npm test', 'node --test test/', 'rejects expired', 'node --test-name-pattern=rejects expired --test test/'],
+    [
+      'npm test',
+      'node --test test/',
+      'rejects expired',
+      'node --test-name-pattern=rejects expired --test test/',
+    ],
     ['npm test', 'npx jest', 'test/a.test.js', 'node_modules/.bin/jest test/a.test.js'],
   ])('%s (scripts.test %s) with %s → %s', (command, script, filter, argv) => {
     expect(narrow(command, filter, script)).toBe(argv);
@@ -47,11 +53,21 @@ describe('run_tests filter per runner', () => {
   });
 
   it('a script it cannot run directly keeps npm test with the filter appended', () => {
-    expect(narrowTestCommand(['npm', 'test'], 'test/a.js', 'NODE_ENV=test jest')).toEqual({ argv: ['npm', 'test', 'test/a.js'], narrowed: false });
-    expect(narrowTestCommand(['npm', 'test'], 'test/a.js', 'ava')).toEqual({ argv: ['npm', 'test', 'test/a.js'], narrowed: false });
+    expect(narrowTestCommand(['npm', 'test'], 'test/a.js', 'NODE_ENV=test jest')).toEqual({
+      argv: ['npm', 'test', 'test/a.js'],
+      narrowed: false,
+    });
+    expect(narrowTestCommand(['npm', 'test'], 'test/a.js', 'ava')).toEqual({
+      argv: ['npm', 'test', 'test/a.js'],
+      narrowed: false,
+    });
     expect(narrowTestCommand(['npm', 'test'], 'test/a.js', undefined).narrowed).toBe(false);
     expect(scriptRunner('jest "src/**"')).toBeNull();
-    expect(scriptRunner('tsc && vitest run --coverage')).toEqual(['node_modules/.bin/vitest', 'run', '--coverage']);
+    expect(scriptRunner('tsc && vitest run --coverage')).toEqual([
+      'node_modules/.bin/vitest',
+      'run',
+      '--coverage',
+    ]);
   });
 
   it('knows each runner by its argv', () => {
@@ -71,14 +87,30 @@ describe('run_tests narrows a real npm test', () => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'narrow-'));
     try {
       await mkdir(path.join(root, 'test'));
-      await writeFile(path.join(root, 'package.json'), JSON.stringify({ type: 'module', scripts: { test: 'node --test' } }));
-      await writeFile(path.join(root, 'test', 'a.test.js'), "import test from 'node:test';\ntest('alpha passes', () => {});\n");
-      await writeFile(path.join(root, 'test', 'b.test.js'), "import test from 'node:test';\ntest('beta fails', () => { throw new Error('no'); });\n");
-      const tool = runTestsTool({ root, command: ['npm', 'test'], timeoutMs: 60_000, maxOutputBytes: 20_000 });
+      await writeFile(
+        path.join(root, 'package.json'),
+        JSON.stringify({ type: 'module', scripts: { test: 'node --test' } }),
+      );
+      await writeFile(
+        path.join(root, 'test', 'a.test.js'),
+        "import test from 'node:test';\ntest('alpha passes', () => {});\n",
+      );
+      await writeFile(
+        path.join(root, 'test', 'b.test.js'),
+        "import test from 'node:test';\ntest('beta fails', () => { throw new Error('no'); });\n",
+      );
+      const tool = runTestsTool({
+        root,
+        command: ['npm', 'test'],
+        timeoutMs: 60_000,
+        maxOutputBytes: 20_000,
+      });
       const one = await tool.run({ filter: 'test/a.test.js' });
       expect(one.content).toMatch(/^exit code 0\n<test_output command="node --test test\/a\.test\.js">/);
       const named = await tool.run({ filter: 'beta' });
-      expect(named.content).toMatch(/^exit code 1\n<test_output command="node --test-name-pattern=beta --test">/);
+      expect(named.content).toMatch(
+        /^exit code 1\n<test_output command="node --test-name-pattern=beta --test">/,
+      );
       expect(named.content).toContain('beta fails');
     } finally {
       await rm(root, { recursive: true, force: true });

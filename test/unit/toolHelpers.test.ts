@@ -39,7 +39,9 @@ describe('capHead / capTail', () => {
 
 describe('fsErrorsAsOutcome', () => {
   it('turns a file-system error into an error outcome', async () => {
-    const r = await fsErrorsAsOutcome('x.js', async () => ({ content: await readFile('/no/such/dir/x.js', 'utf8') }));
+    const r = await fsErrorsAsOutcome('x.js', async () => ({
+      content: await readFile('/no/such/dir/x.js', 'utf8'),
+    }));
     expect(r).toMatchObject({ isError: true, content: expect.stringMatching(/^x\.js: ENOENT: /) });
   });
 
@@ -129,14 +131,36 @@ describe('isSafeFilter / sandboxEnv', () => {
   });
 
   it('keeps only the allow-list: never ANTHROPIC_*, nor a variable it does not name', () => {
-    const env = { ANTHROPIC_API_KEY: 'k', anthropic_base_url: 'u', PATH: '/bin', HOME: '/h', LC_ALL: 'C', GOFLAGS: '-mod=mod', MY_SERVICE_TOKEN: 't', DATABASE_URL: 'pg://', RANDOM: 'x' };
+    const env = {
+      ANTHROPIC_API_KEY: 'k',
+      anthropic_base_url: 'u',
+      PATH: '/bin',
+      HOME: '/h',
+      LC_ALL: 'C',
+      GOFLAGS: '-mod=mod',
+      MY_SERVICE_TOKEN: 't',
+      DATABASE_URL: 'pg://',
+      RANDOM: 'x',
+    };
     expect(sandboxEnv(env)).toEqual({ PATH: '/bin', HOME: '/h', LC_ALL: 'C', GOFLAGS: '-mod=mod' });
   });
 
   it('adds the configured names and prefixes; a secret-looking name only when named exactly', () => {
-    const env = { PATH: '/bin', APP_MODE: 'test', APP_SECRET: 's', APP_PORT: '1', MY_SERVICE_TOKEN: 't', ANTHROPIC_API_KEY: 'k' };
+    const env = {
+      PATH: '/bin',
+      APP_MODE: 'test',
+      APP_SECRET: 's',
+      APP_PORT: '1',
+      MY_SERVICE_TOKEN: 't',
+      ANTHROPIC_API_KEY: 'k',
+    };
     expect(sandboxEnv(env, ['APP_*'])).toEqual({ PATH: '/bin', APP_MODE: 'test', APP_PORT: '1' });
-    expect(sandboxEnv(env, ['APP_*', 'MY_SERVICE_TOKEN', 'ANTHROPIC_API_KEY'])).toEqual({ PATH: '/bin', APP_MODE: 'test', APP_PORT: '1', MY_SERVICE_TOKEN: 't' });
+    expect(sandboxEnv(env, ['APP_*', 'MY_SERVICE_TOKEN', 'ANTHROPIC_API_KEY'])).toEqual({
+      PATH: '/bin',
+      APP_MODE: 'test',
+      APP_PORT: '1',
+      MY_SERVICE_TOKEN: 't',
+    });
   });
 });
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { fitWidths, renderTable, terminalWidth } from '../../src/ui/table.js';
 
-const long = 'Understand how data flows through an existing system, from the entry point to the store, step by step';
+const long =
+  'Understand how data flows through an existing system, from the entry point to the store, step by step';
 
 describe('terminalWidth', () => {
   it('is the columns of a terminal, 80 when it reports none, COLUMNS or unlimited when piped', () => {
@@ -27,16 +28,28 @@ describe('fitWidths', () => {
 });
 
 describe('renderTable', () => {
-  it.each([80, 60, 40])('fits %i columns: every line within the width, the long cell wrapped, one rule under the header', (width) => {
-    const text = renderTable({ head: ['name', 'cost', 'purpose'], rows: [['trace_existing_flow', 'low', long], ['b', 'high', 'short']], flex: [2], color: false, width });
-    const lines = text.split('\n');
-    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(width);
-    expect(lines[1]).toMatch(/^─+$/);
-    expect(lines.filter((l) => /^─+$/.test(l))).toHaveLength(1);
-    expect(lines[0]).toMatch(/^name\s+cost\s+purpose$/);
-    // Nothing of the long cell is lost: its words are all there, wrapped.
-    expect(lines.slice(2).join(' ').replace(/\s+/g, ' ')).toContain('step by step');
-  });
+  it.each([80, 60, 40])(
+    'fits %i columns: every line within the width, the long cell wrapped, one rule under the header',
+    (width) => {
+      const text = renderTable({
+        head: ['name', 'cost', 'purpose'],
+        rows: [
+          ['trace_existing_flow', 'low', long],
+          ['b', 'high', 'short'],
+        ],
+        flex: [2],
+        color: false,
+        width,
+      });
+      const lines = text.split('\n');
+      expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(width);
+      expect(lines[1]).toMatch(/^─+$/);
+      expect(lines.filter((l) => /^─+$/.test(l))).toHaveLength(1);
+      expect(lines[0]).toMatch(/^name\s+cost\s+purpose$/);
+      // Nothing of the long cell is lost: its words are all there, wrapped.
+      expect(lines.slice(2).join(' ').replace(/\s+/g, ' ')).toContain('step by step');
+    },
+  );
 
   it('without a width limit keeps every row on one line', () => {
     const text = renderTable({ head: ['name', 'purpose'], rows: [['a', long]], color: false, width: null });

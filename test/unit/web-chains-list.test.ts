@@ -18,7 +18,7 @@ const url = new URL('http://127.0.0.1/api/chains');
 type Doc = { chains: { chain_id: string; status: string }[]; hidden: number };
 
 describe('/api/chains', () => {
-  it('is given again while nothing changed, and rebuilt after a save or when a running chain\'s driver dies', async () => {
+  it("is given again while nothing changed, and rebuilt after a save or when a running chain's driver dies", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'claude-exec-web-list-'));
     const src = { dirs: [dir], flags: [], onWarning: () => undefined };
     const one = fakeChain({ n: 1, startedAt: new Date(Date.UTC(2026, 0, 1)), calls: 3, table });

@@ -18,7 +18,12 @@ const files: string[] = [];
 let live: LiveDocuments;
 
 async function put(n: number, goal?: string) {
-  const { file, ctx } = fakeChain({ n, startedAt: new Date('2026-11-20T10:00:00Z'), calls: 3, table: loadPriceTable() });
+  const { file, ctx } = fakeChain({
+    n,
+    startedAt: new Date('2026-11-20T10:00:00Z'),
+    calls: 3,
+    table: loadPriceTable(),
+  });
   if (goal) ctx.goal = goal;
   files[n] = path.join(dir, file);
   // As the store writes: a temporary file renamed over the context file.
@@ -81,7 +86,10 @@ describe('LiveDocuments', () => {
     live = new LiveDocuments({ dirs: [dir], flags: [], onWarning: () => undefined }, { intervalMs: 40 });
     await live.start();
     const goals: string[] = [];
-    live.subscribe(new URL('http://x/api/chains/002'), (r) => void goals.push((r.doc as { goal: string }).goal));
+    live.subscribe(
+      new URL('http://x/api/chains/002'),
+      (r) => void goals.push((r.doc as { goal: string }).goal),
+    );
     await until(() => goals.length === 1);
     await put(2, 'Renamed into place');
     await until(() => goals.includes('Renamed into place'));
@@ -93,7 +101,10 @@ describe('LiveDocuments', () => {
     live = new LiveDocuments({ dirs: [later], flags: [], onWarning: () => undefined }, { intervalMs: 40 });
     await live.start();
     const counts: number[] = [];
-    live.subscribe(new URL('http://x/api/chains'), (r) => void counts.push((r.doc as { chains: unknown[] }).chains.length));
+    live.subscribe(
+      new URL('http://x/api/chains'),
+      (r) => void counts.push((r.doc as { chains: unknown[] }).chains.length),
+    );
     await until(() => counts.length === 1);
     expect(counts).toEqual([0]);
     dir = later;

@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { WorkflowEffect, WorkflowState } from '../../src/chain/schema.js';
-import { holds, initialWorkflowState, switchValue, workflowTransition, type Facts, type WorkflowEvent } from '../../src/workflows/interpreter.js';
+import {
+  holds,
+  initialWorkflowState,
+  switchValue,
+  workflowTransition,
+  type Facts,
+  type WorkflowEvent,
+} from '../../src/workflows/interpreter.js';
 import { WorkflowFileSchema, type Condition, type WorkflowFile } from '../../src/workflows/schema.js';
 
 const facts = (over: Partial<Facts> = {}): Facts => ({
@@ -16,7 +23,8 @@ const facts = (over: Partial<Facts> = {}): Facts => ({
   ...over,
 });
 
-const wf = (steps: unknown[]): WorkflowFile => WorkflowFileSchema.parse({ name: 't', description: 'test', steps });
+const wf = (steps: unknown[]): WorkflowFile =>
+  WorkflowFileSchema.parse({ name: 't', description: 'test', steps });
 
 /** Effects as `kind@at` (prompt and branch names added), for compact tables. */
 function label(e: WorkflowEffect): string {
@@ -66,13 +74,31 @@ interface Row {
 const rows: Row[] = [
   {
     name: 'a sequence of every effect kind, then complete',
-    steps: [{ prompt: 'a' }, { phase: 'implementation' }, { gate: 'approval' }, { tests: 'green' }, { parallel: { max_concurrency: 2, branches: [{ prompt: 'b' }, { prompt: 'c' }] } }, { chain: { goal: 'write the docs', workflow: 'docs' } }],
+    steps: [
+      { prompt: 'a' },
+      { phase: 'implementation' },
+      { gate: 'approval' },
+      { tests: 'green' },
+      { parallel: { max_concurrency: 2, branches: [{ prompt: 'b' }, { prompt: 'c' }] } },
+      { chain: { goal: 'write the docs', workflow: 'docs' } },
+    ],
     events: [start(), done(), done(), done(), done(), done(), done()],
-    effects: ['prompt:a@steps.0', 'phase:implementation@steps.1', 'gate:approval@steps.2', 'tests:green@steps.3', 'parallel:b+c@steps.4', 'chain:docs:write the docs@steps.5', 'complete'],
+    effects: [
+      'prompt:a@steps.0',
+      'phase:implementation@steps.1',
+      'gate:approval@steps.2',
+      'tests:green@steps.3',
+      'parallel:b+c@steps.4',
+      'chain:docs:write the docs@steps.5',
+      'complete',
+    ],
   },
   {
     name: 'if true takes then, and continues after the if',
-    steps: [{ if: { verdict: 'failed' }, then: [{ prompt: 'fix' }], else: [{ prompt: 'ship' }] }, { prompt: 'after' }],
+    steps: [
+      { if: { verdict: 'failed' }, then: [{ prompt: 'fix' }], else: [{ prompt: 'ship' }] },
+      { prompt: 'after' },
+    ],
     events: [start(facts({ verdict: 'failed' })), done(), done()],
     effects: ['prompt:fix@steps.0.then.0', 'prompt:after@steps.1', 'complete'],
   },
@@ -96,7 +122,13 @@ const rows: Row[] = [
   },
   {
     name: 'switch on confidence bands picks the case',
-    steps: [{ switch: 'confidence', cases: { low: [{ prompt: 'dig' }], high: [{ prompt: 'go' }] }, default: [{ prompt: 'think' }] }],
+    steps: [
+      {
+        switch: 'confidence',
+        cases: { low: [{ prompt: 'dig' }], high: [{ prompt: 'go' }] },
+        default: [{ prompt: 'think' }],
+      },
+    ],
     events: [start(facts({ confidence: { overall: 0.9 } })), done()],
     effects: ['prompt:go@steps.0.cases.high.0', 'complete'],
   },
@@ -114,27 +146,76 @@ const rows: Row[] = [
   },
   {
     name: 'a loop repeats until its condition holds after a pass',
-    steps: [{ loop: { max: 5, until: { tests: 'passed' }, steps: [{ prompt: 'fix' }, { tests: 'green' }] } }, { prompt: 'review' }],
-    events: [start(), done(), done(facts({ tests: 'failed' })), done(), done(facts({ tests: 'passed' })), done()],
-    effects: ['prompt:fix@steps.0.loop.steps.0', 'tests:green@steps.0.loop.steps.1', 'prompt:fix@steps.0.loop.steps.0', 'tests:green@steps.0.loop.steps.1', 'prompt:review@steps.1', 'complete'],
+    steps: [
+      { loop: { max: 5, until: { tests: 'passed' }, steps: [{ prompt: 'fix' }, { tests: 'green' }] } },
+      { prompt: 'review' },
+    ],
+    events: [
+      start(),
+      done(),
+      done(facts({ tests: 'failed' })),
+      done(),
+      done(facts({ tests: 'passed' })),
+      done(),
+    ],
+    effects: [
+      'prompt:fix@steps.0.loop.steps.0',
+      'tests:green@steps.0.loop.steps.1',
+      'prompt:fix@steps.0.loop.steps.0',
+      'tests:green@steps.0.loop.steps.1',
+      'prompt:review@steps.1',
+      'complete',
+    ],
   },
   {
     name: 'a loop stops at its max and goes on (on_max continue, the default)',
-    steps: [{ loop: { max: 2, until: { tests: 'passed' }, steps: [{ prompt: 'fix' }] } }, { prompt: 'after' }],
+    steps: [
+      { loop: { max: 2, until: { tests: 'passed' }, steps: [{ prompt: 'fix' }] } },
+      { prompt: 'after' },
+    ],
     events: [start(), done(), done(), done()],
-    effects: ['prompt:fix@steps.0.loop.steps.0', 'prompt:fix@steps.0.loop.steps.0', 'prompt:after@steps.1', 'complete'],
+    effects: [
+      'prompt:fix@steps.0.loop.steps.0',
+      'prompt:fix@steps.0.loop.steps.0',
+      'prompt:after@steps.1',
+      'complete',
+    ],
   },
   {
     name: 'a loop with on_max fail fails the workflow at its max',
-    steps: [{ loop: { max: 1, on_max: 'fail', until: { tests: 'passed' }, steps: [{ prompt: 'fix' }] } }, { prompt: 'after' }],
+    steps: [
+      { loop: { max: 1, on_max: 'fail', until: { tests: 'passed' }, steps: [{ prompt: 'fix' }] } },
+      { prompt: 'after' },
+    ],
     events: [start(), done()],
-    effects: ['prompt:fix@steps.0.loop.steps.0', 'fail:loop steps.0 ran its max of 1 passes without meeting its condition'],
+    effects: [
+      'prompt:fix@steps.0.loop.steps.0',
+      'fail:loop steps.0 ran its max of 1 passes without meeting its condition',
+    ],
   },
   {
     name: 'nested: an if inside a loop, evaluated on every pass',
-    steps: [{ loop: { max: 3, until: { finding: 'done' }, steps: [{ prompt: 'step' }, { if: { verdict: 'failed' }, then: [{ prompt: 'repair' }] }] } }],
-    events: [start(), done(facts({ verdict: 'failed' })), done(), done(facts({ verdict: 'passed', text: 'done' }))],
-    effects: ['prompt:step@steps.0.loop.steps.0', 'prompt:repair@steps.0.loop.steps.1.then.0', 'prompt:step@steps.0.loop.steps.0', 'complete'],
+    steps: [
+      {
+        loop: {
+          max: 3,
+          until: { finding: 'done' },
+          steps: [{ prompt: 'step' }, { if: { verdict: 'failed' }, then: [{ prompt: 'repair' }] }],
+        },
+      },
+    ],
+    events: [
+      start(),
+      done(facts({ verdict: 'failed' })),
+      done(),
+      done(facts({ verdict: 'passed', text: 'done' })),
+    ],
+    effects: [
+      'prompt:step@steps.0.loop.steps.0',
+      'prompt:repair@steps.0.loop.steps.1.then.0',
+      'prompt:step@steps.0.loop.steps.0',
+      'complete',
+    ],
   },
   {
     name: 'a rejection at a gate fails the workflow with the reason',
@@ -144,7 +225,16 @@ const rows: Row[] = [
   },
   {
     name: 'a loop whose passes do no work still ends at its max (a bound independent of the model)',
-    steps: [{ loop: { max: 20, until: { tests: 'passed' }, steps: [{ if: { tests: 'passed' }, then: [{ prompt: 'x' }] }] } }, { prompt: 'end' }],
+    steps: [
+      {
+        loop: {
+          max: 20,
+          until: { tests: 'passed' },
+          steps: [{ if: { tests: 'passed' }, then: [{ prompt: 'x' }] }],
+        },
+      },
+      { prompt: 'end' },
+    ],
     events: [start()],
     effects: ['prompt:end@steps.1'],
   },
@@ -156,20 +246,42 @@ describe('workflowTransition', () => {
   });
 
   it('records control decisions and performed steps in the history', () => {
-    const { state } = play(wf([{ prompt: 'a' }, { if: { tests: 'none' }, then: [{ prompt: 'b' }] }, { loop: { max: 1, until: { tests: 'passed' }, steps: [{ prompt: 'c' }] } }]), [start(), done(), done(), done()]);
+    const { state } = play(
+      wf([
+        { prompt: 'a' },
+        { if: { tests: 'none' }, then: [{ prompt: 'b' }] },
+        { loop: { max: 1, until: { tests: 'passed' }, steps: [{ prompt: 'c' }] } },
+      ]),
+      [start(), done(), done(), done()],
+    );
     expect(state.history).toEqual([
       { at: 'steps.0', kind: 'prompt', outcome: 'done' },
       { at: 'steps.1', kind: 'if', outcome: 'then' },
       { at: 'steps.1.then.0', kind: 'prompt', outcome: 'done' },
       { at: 'steps.2.loop.steps.0', kind: 'prompt', outcome: 'done' },
-      { at: 'steps.2', kind: 'loop', outcome: 'stopped at its max of 1 passes without meeting the condition' },
+      {
+        at: 'steps.2',
+        kind: 'loop',
+        outcome: 'stopped at its max of 1 passes without meeting the condition',
+      },
     ]);
   });
 
-  it('carries budgets and model tiers onto the effects; branches inherit the parallel step\'s tier', () => {
+  it("carries budgets and model tiers onto the effects; branches inherit the parallel step's tier", () => {
     const w = wf([
       { prompt: 'a', model: 'fast', budget_usd: 0.5, focus: 'x', as_phase: 'implementation' },
-      { parallel: { max_concurrency: 1, branches: [{ prompt: 'b', budget_usd: 0.1 }, { prompt: 'c', model: 'default' }], merge: 'm' }, model: 'smart', budget_usd: 2 },
+      {
+        parallel: {
+          max_concurrency: 1,
+          branches: [
+            { prompt: 'b', budget_usd: 0.1 },
+            { prompt: 'c', model: 'default' },
+          ],
+          merge: 'm',
+        },
+        model: 'smart',
+        budget_usd: 2,
+      },
       { phase: 'implementation', model: 'smart', budget_usd: 3 },
     ]);
     let s = initialWorkflowState();
@@ -179,20 +291,38 @@ describe('workflowTransition', () => {
       s = t.state;
       seen.push(t.effect);
     }
-    expect(seen[0]).toEqual({ kind: 'prompt', at: 'steps.0', run: { name: 'a', focus: 'x', tier: 'fast', as_phase: 'implementation' }, budget_usd: 0.5 });
+    expect(seen[0]).toEqual({
+      kind: 'prompt',
+      at: 'steps.0',
+      run: { name: 'a', focus: 'x', tier: 'fast', as_phase: 'implementation' },
+      budget_usd: 0.5,
+    });
     expect(seen[1]).toEqual({
       kind: 'parallel',
       at: 'steps.1',
-      runs: [{ name: 'b', focus: null, tier: 'smart', budget_usd: 0.1 }, { name: 'c', focus: null, tier: 'default' }],
+      runs: [
+        { name: 'b', focus: null, tier: 'smart', budget_usd: 0.1 },
+        { name: 'c', focus: null, tier: 'default' },
+      ],
       max_concurrency: 1,
       merge: { name: 'm', focus: null, tier: 'smart' },
       budget_usd: 2,
     });
-    expect(seen[2]).toEqual({ kind: 'phase', at: 'steps.2', phase: 'implementation', budget_usd: 3, tier: 'smart' });
+    expect(seen[2]).toEqual({
+      kind: 'phase',
+      at: 'steps.2',
+      phase: 'implementation',
+      budget_usd: 3,
+      tier: 'smart',
+    });
   });
 
   it('resumes from a saved state: the same next effect as the uninterrupted run', () => {
-    const w = wf([{ prompt: 'a' }, { loop: { max: 3, until: { tests: 'passed' }, steps: [{ prompt: 'b' }] } }, { prompt: 'c' }]);
+    const w = wf([
+      { prompt: 'a' },
+      { loop: { max: 3, until: { tests: 'passed' }, steps: [{ prompt: 'b' }] } },
+      { prompt: 'c' },
+    ]);
     const first = play(w, [start(), done(), done()]);
     const saved = JSON.parse(JSON.stringify(first.state)) as WorkflowState;
     const next = workflowTransition(saved, done(facts({ tests: 'passed' })), w);
@@ -200,12 +330,20 @@ describe('workflowTransition', () => {
   });
 
   it('refuses a done event when nothing is awaited', () => {
-    expect(() => workflowTransition(initialWorkflowState(), done(), wf([{ prompt: 'a' }]))).toThrow(/without an awaited step/);
+    expect(() => workflowTransition(initialWorkflowState(), done(), wf([{ prompt: 'a' }]))).toThrow(
+      /without an awaited step/,
+    );
   });
 });
 
 describe('conditions', () => {
-  const f = facts({ confidence: { overall: 0.7, requirements: 0.9 }, verdict: 'failed', tests: 'passed', text: 'the cache is stale', git_commits: 5 });
+  const f = facts({
+    confidence: { overall: 0.7, requirements: 0.9 },
+    verdict: 'failed',
+    tests: 'passed',
+    text: 'the cache is stale',
+    git_commits: 5,
+  });
   const table: [Condition, boolean][] = [
     [{ confidence: { below: 0.8 } }, true],
     [{ confidence: { at_least: 0.7 } }, true],
@@ -230,7 +368,9 @@ describe('conditions', () => {
   it('no verdict or test run yet is "none"; confidence bands split at 0.5 and 0.8', () => {
     expect(holds({ verdict: 'none' }, facts())).toBe(true);
     expect(holds({ tests: 'none' }, facts())).toBe(true);
-    expect([0.49, 0.5, 0.79, 0.8].map((overall) => switchValue('confidence', facts({ confidence: { overall } })))).toEqual(['low', 'medium', 'medium', 'high']);
+    expect(
+      [0.49, 0.5, 0.79, 0.8].map((overall) => switchValue('confidence', facts({ confidence: { overall } }))),
+    ).toEqual(['low', 'medium', 'medium', 'high']);
     expect(switchValue('verdict', facts({ verdict: 'passed' }))).toBe('passed');
   });
 });

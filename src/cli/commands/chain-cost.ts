@@ -15,7 +15,10 @@ export function register(program: Command): void {
     .argument('<id>', 'chain id (47, 047 or chain-047)')
     .action(async (id: string, _options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ chainCost }, { chainCostJson }] = await Promise.all([import('../../app/chainCost.js'), import('../views/cost.js')]);
+      const [{ chainCost }, { chainCostJson }] = await Promise.all([
+        import('../../app/chainCost.js'),
+        import('../views/cost.js'),
+      ]);
       const { report, ctx, file } = await chainCost(opts.contexts ?? [path.join(opts.cwd, 'contexts')], id);
       const doc = chainCostJson(report, ctx, file);
       if (opts.json) printJson(io, doc);

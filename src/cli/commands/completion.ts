@@ -14,7 +14,8 @@ export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
 /** The global options; `--json` is refused: what these commands print is for a shell, not a parser. */
 function scriptContext(cmd: Command): ReturnType<typeof commandContext> {
   const ctx = commandContext(cmd);
-  if (ctx.opts.json) throw new UsageError(`${cmd.name()} prints shell code; --json does not apply`, 'Run it without --json.');
+  if (ctx.opts.json)
+    throw new UsageError(`${cmd.name()} prints shell code; --json does not apply`, 'Run it without --json.');
   return ctx;
 }
 
@@ -39,7 +40,9 @@ export function register(program: Command): void {
       await completeWords(words, opts.cwd);
     });
   applies(plumbing, []);
-  examples(plumbing, ["claude-exec complete -- cost-report --by ''   # what the completion scripts ask at a Tab"]);
+  examples(plumbing, [
+    "claude-exec complete -- cost-report --by ''   # what the completion scripts ask at a Tab",
+  ]);
   applies(cmd, []);
   examples(cmd, [
     'claude-exec completion bash > ~/.local/share/bash-completion/completions/claude-exec',

@@ -22,7 +22,10 @@ function count(text: string | undefined, flag: string, unit: string, whole: bool
   if (text === undefined) return undefined;
   const n = text.trim() === '' ? NaN : Number(text);
   if (!Number.isFinite(n) || n <= 0 || (whole && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} must be a positive ${whole ? 'whole ' : ''}number of ${unit}, got "${text}"`, `Example: claude-exec cost-report ${flag} ${whole ? 3 : 30}`);
+    throw new UsageError(
+      `${flag} must be a positive ${whole ? 'whole ' : ''}number of ${unit}, got "${text}"`,
+      `Example: claude-exec cost-report ${flag} ${whole ? 3 : 30}`,
+    );
   }
   return n;
 }
@@ -30,11 +33,17 @@ function count(text: string | undefined, flag: string, unit: string, whole: bool
 export function register(program: Command): void {
   const cmd = program
     .command('cost-report')
-    .description('cost across chains: totals, average per chain, most expensive chains, cost by prompt, suggestions')
+    .description(
+      'cost across chains: totals, average per chain, most expensive chains, cost by prompt, suggestions',
+    )
     .option('--days <n>', 'chains started in the last N days (default 7)')
     .option('--since <date>', 'chains started on or after this day (YYYY-MM-DD, UTC)')
     .option('--until <date>', 'chains started on or before this day (YYYY-MM-DD, UTC)')
-    .addOption(new Option('--by <kind>', 'break the cost down by').choices(['prompt', 'phase', 'model', 'day']).default('prompt'))
+    .addOption(
+      new Option('--by <kind>', 'break the cost down by')
+        .choices(['prompt', 'phase', 'model', 'day'])
+        .default('prompt'),
+    )
     .option('--top <n>', 'longest list to show: most expensive chains, breakdown rows, unpriced models', '5')
     .action(async (options: CostReportOptions, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
@@ -57,5 +66,9 @@ export function register(program: Command): void {
       else io.out((await import('../../ui/costTables.js')).renderCostReport(doc, opts.color));
     });
   applies(cmd, ['--json', '--cwd', '--contexts', '--verbose', '--no-color']);
-  examples(cmd, ['claude-exec cost-report', 'claude-exec cost-report --days 30 --by model --top 3', 'claude-exec cost-report --since 2026-01-01 --until 2026-01-31 --contexts ci/contexts --json']);
+  examples(cmd, [
+    'claude-exec cost-report',
+    'claude-exec cost-report --days 30 --by model --top 3',
+    'claude-exec cost-report --since 2026-01-01 --until 2026-01-31 --contexts ci/contexts --json',
+  ]);
 }

@@ -12,11 +12,16 @@ import { printJson } from '../io.js';
 export function register(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description('check Node, git, the sandbox, the API key and endpoint, the contexts directory and the optional Claude Agent SDK; say what to fix')
+    .description(
+      'check Node, git, the sandbox, the API key and endpoint, the contexts directory and the optional Claude Agent SDK; say what to fix',
+    )
     .option('--offline', 'do not contact the endpoint')
     .action(async (options: { offline?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ runDoctor }, { renderDoctor }] = await Promise.all([import('../../app/doctor.js'), import('../views/doctor.js')]);
+      const [{ runDoctor }, { renderDoctor }] = await Promise.all([
+        import('../../app/doctor.js'),
+        import('../views/doctor.js'),
+      ]);
       const { checks, ok } = await runDoctor({
         workspace: opts.cwd,
         ...(opts.contexts?.[0] ? { contextsDir: opts.contexts[0] } : {}),
@@ -28,5 +33,9 @@ export function register(program: Command): void {
       process.exitCode = ok ? ExitCode.ok : ExitCode.failed;
     });
   applies(cmd, 'workspace');
-  examples(cmd, ['claude-exec doctor', 'claude-exec doctor --offline', "claude-exec doctor --json | jq '.checks[] | select(.status != \"ok\")'"]);
+  examples(cmd, [
+    'claude-exec doctor',
+    'claude-exec doctor --offline',
+    'claude-exec doctor --json | jq \'.checks[] | select(.status != "ok")\'',
+  ]);
 }

@@ -24,4 +24,21 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export const commandModules: CommandModule[] = [drive, chains, costReport, chainCost, prices, prompts, prompt, workflows, patterns, init, trust, demo, doctor, replay, serve, completion];
+export const commandModules: CommandModule[] = [
+  drive,
+  chains,
+  costReport,
+  chainCost,
+  prices,
+  prompts,
+  prompt,
+  workflows,
+  patterns,
+  init,
+  trust,
+  demo,
+  doctor,
+  replay,
+  serve,
+  completion,
+];

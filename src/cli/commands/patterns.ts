@@ -30,7 +30,16 @@ export function renderSaved(r: SavePatternResult, cwd: string): string {
 
 function savedJson(r: SavePatternResult) {
   const { body: _b, file: _f, layer: _l, overrides: _o, ...fm } = r.pattern;
-  return { schema: 'claude-exec/save-pattern@1', chain_id: r.ctx.chain_id, name: r.pattern.name, file: r.file, reused: r.reused, extraction_cost_usd: r.extraction_cost_usd, warning: r.warning, pattern: fm };
+  return {
+    schema: 'claude-exec/save-pattern@1',
+    chain_id: r.ctx.chain_id,
+    name: r.pattern.name,
+    file: r.file,
+    reused: r.reused,
+    extraction_cost_usd: r.extraction_cost_usd,
+    warning: r.warning,
+    pattern: fm,
+  };
 }
 
 /** Prints a saved pattern as text or as save-pattern@1. */
@@ -62,7 +71,9 @@ function showText(p: PatternDoc): string {
 export function register(program: Command): void {
   const save = program
     .command('save-pattern')
-    .description('distil a complete chain into a reusable pattern (runs pattern_extractor as one more step of that chain) and save it to patterns/NAME.md')
+    .description(
+      'distil a complete chain into a reusable pattern (runs pattern_extractor as one more step of that chain) and save it to patterns/NAME.md',
+    )
     .argument('<id>', 'chain id of a complete chain')
     .option('--name <name>', 'pattern name (snake_case; default: the one pattern_extractor proposes)')
     .option('--replace', 'overwrite a saved pattern of the same name')
@@ -70,7 +81,12 @@ export function register(program: Command): void {
       const s = await setup(cmd);
       const { savePattern } = await import('../../patterns/save.js');
       try {
-        const r = await savePattern(id, s.base, { contextsDir: contextsDir(s.opts), name: o.name, replace: o.replace, verbose: s.opts.verbose });
+        const r = await savePattern(id, s.base, {
+          contextsDir: contextsDir(s.opts),
+          name: o.name,
+          replace: o.replace,
+          verbose: s.opts.verbose,
+        });
         s.base.ui.progress.info('');
         printSaved(s.io, s.opts.json, r, s.opts.cwd);
       } finally {
@@ -78,11 +94,21 @@ export function register(program: Command): void {
       }
     });
   applies(save, ['--json', '--cwd', '--contexts', '--verbose', '--no-color']);
-  examples(save, ['claude-exec save-pattern 047', 'claude-exec save-pattern 047 --name session_to_token_auth', 'claude-exec save-pattern 047 --json | jq -r .file']);
+  examples(save, [
+    'claude-exec save-pattern 047',
+    'claude-exec save-pattern 047 --name session_to_token_auth',
+    'claude-exec save-pattern 047 --json | jq -r .file',
+  ]);
 
-  const patterns = program.command('patterns').description('the saved patterns: list, show, validate, remove');
+  const patterns = program
+    .command('patterns')
+    .description('the saved patterns: list, show, validate, remove');
   applies(patterns, 'workspace');
-  examples(patterns, ['claude-exec patterns list', 'claude-exec patterns show session_to_token_auth', 'claude-exec patterns validate']);
+  examples(patterns, [
+    'claude-exec patterns list',
+    'claude-exec patterns show session_to_token_auth',
+    'claude-exec patterns validate',
+  ]);
 
   const list = patterns
     .command('list')
@@ -91,31 +117,72 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const { loadPatterns } = await import('../../patterns/file.js');
       const { patterns: all, issues } = await loadPatterns(opts.cwd);
-      if (issues.length) io.err(`warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`);
-      const rows = all.map((p) => ({ name: p.name, task_kind: p.task_kind, layer: p.layer, file: p.file, source_chain: p.source.chain_id, questions: p.questions.length, decisions: p.decisions.length, calls: p.calls, cost_usd: p.cost_usd, uncertainty_path: p.uncertainty_path }));
+      if (issues.length)
+        io.err(
+          `warning: ${issues.length} invalid pattern file(s) left out (\`claude-exec patterns validate\` lists them)`,
+        );
+      const rows = all.map((p) => ({
+        name: p.name,
+        task_kind: p.task_kind,
+        layer: p.layer,
+        file: p.file,
+        source_chain: p.source.chain_id,
+        questions: p.questions.length,
+        decisions: p.decisions.length,
+        calls: p.calls,
+        cost_usd: p.cost_usd,
+        uncertainty_path: p.uncertainty_path,
+      }));
       if (opts.json) printJson(io, { schema: 'claude-exec/patterns-list@1', patterns: rows, issues });
-      else if (rows.length === 0) io.out('no patterns saved (`claude-exec save-pattern ID` saves one from a complete chain)');
+      else if (rows.length === 0)
+        io.out('no patterns saved (`claude-exec save-pattern ID` saves one from a complete chain)');
       else {
         const { renderTable } = await import('../../ui/table.js');
-        io.out(renderTable({ head: ['name', 'task', 'layer', 'chain', 'questions', 'cost', 'uncertainty path'], rows: rows.map((r) => [r.name, r.task_kind, r.layer, r.source_chain, String(r.questions), usd(r.cost_usd), pct(r.uncertainty_path) || '-']), color: opts.color, flex: [1] }));
+        io.out(
+          renderTable({
+            head: ['name', 'task', 'layer', 'chain', 'questions', 'cost', 'uncertainty path'],
+            rows: rows.map((r) => [
+              r.name,
+              r.task_kind,
+              r.layer,
+              r.source_chain,
+              String(r.questions),
+              usd(r.cost_usd),
+              pct(r.uncertainty_path) || '-',
+            ]),
+            color: opts.color,
+            flex: [1],
+          }),
+        );
       }
     });
   applies(list, 'workspace');
-  examples(list, ['claude-exec patterns list', "claude-exec patterns list --json | jq -r '.patterns[].name'"]);
+  examples(list, [
+    'claude-exec patterns list',
+    "claude-exec patterns list --json | jq -r '.patterns[].name'",
+  ]);
 
   const show = patterns
     .command('show')
-    .description('one pattern: its questions and answers, decisions, discovery prompts, uncertainty path, lessons')
+    .description(
+      'one pattern: its questions and answers, decisions, discovery prompts, uncertainty path, lessons',
+    )
     .argument('<name>', 'pattern name')
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ loadPatterns }, { findPattern }] = await Promise.all([import('../../patterns/file.js'), import('../../patterns/manage.js')]);
+      const [{ loadPatterns }, { findPattern }] = await Promise.all([
+        import('../../patterns/file.js'),
+        import('../../patterns/manage.js'),
+      ]);
       const p = findPattern((await loadPatterns(opts.cwd)).patterns, name);
       if (opts.json) printJson(io, { schema: 'claude-exec/pattern@1', ...p, overrides: p.overrides ?? null });
       else io.out(showText(p));
     });
   applies(show, 'workspace');
-  examples(show, ['claude-exec patterns show session_to_token_auth', 'claude-exec patterns show session_to_token_auth --json | jq .questions']);
+  examples(show, [
+    'claude-exec patterns show session_to_token_auth',
+    'claude-exec patterns show session_to_token_auth --json | jq .questions',
+  ]);
 
   const validate = patterns
     .command('validate')
@@ -127,11 +194,19 @@ export function register(program: Command): void {
       const r = await validatePatterns(paths, opts.cwd);
       if (r.issues.length) io.err(r.issues.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n'));
       if (opts.json) printJson(io, { schema: 'claude-exec/patterns-validate@1', ...r });
-      else io.out(r.ok ? `${r.files} pattern${r.files === 1 ? '' : 's'} OK` : `${r.valid} of ${r.files} pattern files OK, ${r.issues.length} problem(s)`);
+      else
+        io.out(
+          r.ok
+            ? `${r.files} pattern${r.files === 1 ? '' : 's'} OK`
+            : `${r.valid} of ${r.files} pattern files OK, ${r.issues.length} problem(s)`,
+        );
       if (!r.ok) process.exitCode = ExitCode.usage;
     });
   applies(validate, 'workspace');
-  examples(validate, ['claude-exec patterns validate', 'claude-exec patterns validate patterns/session_to_token_auth.md']);
+  examples(validate, [
+    'claude-exec patterns validate',
+    'claude-exec patterns validate patterns/session_to_token_auth.md',
+  ]);
 
   const remove = patterns
     .command('remove')

@@ -13,11 +13,17 @@ export function register(program: Command): void {
     .description('show the price table in use (USD per million tokens), its source and date')
     .action(async (_options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ listPrices }, { pricesJson }] = await Promise.all([import('../../app/prices.js'), import('../views/cost.js')]);
+      const [{ listPrices }, { pricesJson }] = await Promise.all([
+        import('../../app/prices.js'),
+        import('../views/cost.js'),
+      ]);
       const doc = pricesJson(listPrices(opts.cwd));
       if (opts.json) printJson(io, doc);
       else io.out((await import('../../ui/costTables.js')).renderPrices(doc, opts.color));
     });
   applies(cmd, 'workspace');
-  examples(cmd, ['claude-exec prices', 'claude-exec prices --json | jq \'.models[] | select(.model | test("sonnet"))\'']);
+  examples(cmd, [
+    'claude-exec prices',
+    'claude-exec prices --json | jq \'.models[] | select(.model | test("sonnet"))\'',
+  ]);
 }

@@ -15,7 +15,13 @@ import { setup } from './drive.js';
 export function renderResult(result: Findings | NextPrompts): string {
   if (!('summary' in result)) {
     // prompt_selector answers with choose_next_prompts.
-    return [result.rationale, ...result.prompts.map((p) => `  - ${p.name}: ${p.focus}`), result.ready_for_analysis ? 'Ready for analysis.' : ''].filter(Boolean).join('\n');
+    return [
+      result.rationale,
+      ...result.prompts.map((p) => `  - ${p.name}: ${p.focus}`),
+      result.ready_for_analysis ? 'Ready for analysis.' : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
   }
   const out = [result.summary];
   const list = (title: string, items: readonly string[] | undefined) => {
@@ -24,23 +30,47 @@ export function renderResult(result: Findings | NextPrompts): string {
   list('Findings', result.findings);
   list('Risks', result.risks);
   list('Requirements', result.requirements);
-  list('Decisions', result.decisions?.map((d) => `${d.key}: ${d.choice} (${d.rationale})`));
+  list(
+    'Decisions',
+    result.decisions?.map((d) => `${d.key}: ${d.choice} (${d.rationale})`),
+  );
   list('Assumptions', result.assumptions);
-  list('Open uncertainties', result.uncertainties?.filter((u) => !u.resolved).map((u) => `${u.area} (confidence ${u.confidence}${u.blocking ? ', blocking' : ''})`));
-  list('Questions for a human', result.questions?.map((q) => `${q.question} [default: ${q.default_answer}]`));
-  list('Files to change', result.file_plan?.map((f) => `${f.action} ${f.path}: ${f.change}`));
-  if (result.verdict) list(`Verdict: ${result.verdict.passed ? 'passed' : 'FAILED'}`, [...result.verdict.blocking_issues, ...(result.verdict.notes ?? [])]);
+  list(
+    'Open uncertainties',
+    result.uncertainties
+      ?.filter((u) => !u.resolved)
+      .map((u) => `${u.area} (confidence ${u.confidence}${u.blocking ? ', blocking' : ''})`),
+  );
+  list(
+    'Questions for a human',
+    result.questions?.map((q) => `${q.question} [default: ${q.default_answer}]`),
+  );
+  list(
+    'Files to change',
+    result.file_plan?.map((f) => `${f.action} ${f.path}: ${f.change}`),
+  );
+  if (result.verdict)
+    list(`Verdict: ${result.verdict.passed ? 'passed' : 'FAILED'}`, [
+      ...result.verdict.blocking_issues,
+      ...(result.verdict.notes ?? []),
+    ]);
   list('Worth running next', result.suggested_prompts);
-  for (const text of [result.solution, result.presentation, result.answer]) if (text) out.push('', text.trim());
+  for (const text of [result.solution, result.presentation, result.answer])
+    if (text) out.push('', text.trim());
   return out.join('\n');
 }
 
 export function register(program: Command): void {
   const prompt = program.command('prompt').description('run one prompt of the library against the workspace');
-  examples(prompt, ['claude-exec prompt run security_scanner --focus "src/routes/auth.js"', 'claude-exec prompt run --help']);
+  examples(prompt, [
+    'claude-exec prompt run security_scanner --focus "src/routes/auth.js"',
+    'claude-exec prompt run --help',
+  ]);
   const run = prompt
     .command('run')
-    .description('run one prompt as a one-step chain with its own context file and cost (resume it like any chain)')
+    .description(
+      'run one prompt as a one-step chain with its own context file and cost (resume it like any chain)',
+    )
     .argument('<name>', 'prompt name (or the alias of a merged prompt), e.g. security_scanner')
     .option('--focus <text>', 'what the prompt should concentrate on, e.g. "src/auth and the login route"')
     .addHelpText(
@@ -49,12 +79,20 @@ export function register(program: Command): void {
     )
     .action(async (name: string, o: { focus?: string }, cmd: Command) => {
       const s = await setup(cmd);
-      const [{ runSinglePrompt }, { reportOutcome, outcomeJson }] = await Promise.all([import('../../app/single.js'), import('../outcome.js')]);
+      const [{ runSinglePrompt }, { reportOutcome, outcomeJson }] = await Promise.all([
+        import('../../app/single.js'),
+        import('../outcome.js'),
+      ]);
       await s.drive(
         () => runSinglePrompt(name, o.focus, s.base, s.driveOpts),
         (outcome: SinglePromptOutcome) => {
           if (s.opts.json) {
-            const doc: PromptRunOutput = { ...outcomeJson(outcome, { flags: s.opts.flags }), schema: 'claude-exec/prompt-run@1', prompt: outcome.prompt, result: outcome.result };
+            const doc: PromptRunOutput = {
+              ...outcomeJson(outcome, { flags: s.opts.flags }),
+              schema: 'claude-exec/prompt-run@1',
+              prompt: outcome.prompt,
+              result: outcome.result,
+            };
             printJson(s.io, doc);
             // The usual stderr lines and exit code of a chain outcome; its stdout summary is the JSON above.
             reportOutcome({ ...s.io, out: () => undefined }, false, outcome, { flags: s.opts.flags });
@@ -65,7 +103,16 @@ export function register(program: Command): void {
         },
       );
     });
-  applies(run, ['--json', '--yes', '--max-cost', '--model', '--cwd', '--contexts', '--verbose', '--no-color']);
+  applies(run, [
+    '--json',
+    '--yes',
+    '--max-cost',
+    '--model',
+    '--cwd',
+    '--contexts',
+    '--verbose',
+    '--no-color',
+  ]);
   examples(run, [
     'claude-exec prompt run security_scanner --focus "src/routes/auth.js"',
     'claude-exec prompt run dependency_auditor --json | jq .result.findings',

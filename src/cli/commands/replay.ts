@@ -16,12 +16,17 @@ const BIN = fileURLToPath(new URL('../../../bin/claude-exec', import.meta.url));
 export function register(program: Command): void {
   const cmd = program
     .command('replay')
-    .description('re-run a recorded chain (--record) offline, in a fresh worktree at its starting commit, and show the first request that differs from the recording')
+    .description(
+      're-run a recorded chain (--record) offline, in a fresh worktree at its starting commit, and show the first request that differs from the recording',
+    )
     .argument('<cassette>', 'a chain-NNN-….cassette.jsonl.gz file')
     .option('--update', 'accept the new requests: write them into the cassette (the responses stay)')
     .action(async (cassette: string, o: { update?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ replayCassette }, { renderReplay }] = await Promise.all([import('../../app/replay.js'), import('../views/replay.js')]);
+      const [{ replayCassette }, { renderReplay }] = await Promise.all([
+        import('../../app/replay.js'),
+        import('../views/replay.js'),
+      ]);
       const report = await replayCassette({
         cassette: path.resolve(opts.cwd, cassette),
         repo: opts.cwd,

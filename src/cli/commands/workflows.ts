@@ -10,22 +10,35 @@ import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson, type Io } from '../io.js';
 
-const renderIssues = (issues: PromptIssue[]) => issues.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n');
+const renderIssues = (issues: PromptIssue[]) =>
+  issues.map((i) => `${i.file}: ${i.field}: ${i.problem}`).join('\n');
 
 function warnIssues(io: Io, issues: PromptIssue[]): void {
-  if (issues.length) io.err(`warning: ${issues.length} problem(s) in workflow files; those workflows are left out (\`claude-exec workflows validate\` lists them)`);
+  if (issues.length)
+    io.err(
+      `warning: ${issues.length} problem(s) in workflow files; those workflows are left out (\`claude-exec workflows validate\` lists them)`,
+    );
 }
 
 async function open(cwd: string) {
-  const [prompts, app] = await Promise.all([import('../../app/prompts.js'), import('../../app/workflows.js')]);
+  const [prompts, app] = await Promise.all([
+    import('../../app/prompts.js'),
+    import('../../app/workflows.js'),
+  ]);
   const { catalog } = await prompts.openLibrary(cwd);
   return { app, ...(await app.openWorkflows(cwd, catalog)) };
 }
 
 export function register(program: Command): void {
-  const workflows = program.command('workflows').description('list, show and check workflows: the steps a chain runs (--workflow NAME)');
+  const workflows = program
+    .command('workflows')
+    .description('list, show and check workflows: the steps a chain runs (--workflow NAME)');
   applies(workflows, 'workspace');
-  examples(workflows, ['claude-exec workflows list', 'claude-exec workflows show bugfix', 'claude-exec workflows validate workflows/']);
+  examples(workflows, [
+    'claude-exec workflows list',
+    'claude-exec workflows show bugfix',
+    'claude-exec workflows validate workflows/',
+  ]);
 
   const list = workflows
     .command('list')
@@ -35,17 +48,34 @@ export function register(program: Command): void {
       const { app, workflows: docs, issues } = await open(opts.cwd);
       warnIssues(io, issues);
       const entries = app.listWorkflows(docs);
-      await (await import('../trust.js')).noteUntrustedListing(opts.cwd, docs.filter((d) => d.layer === 'workspace').length, 'workflows (layer "workspace")', io);
+      await (
+        await import('../trust.js')
+      ).noteUntrustedListing(
+        opts.cwd,
+        docs.filter((d) => d.layer === 'workspace').length,
+        'workflows (layer "workspace")',
+        io,
+      );
       if (opts.json) {
         printJson(io, { schema: 'claude-exec/workflows-list@1', workflows: entries });
         return;
       }
       const { renderTable } = await import('../../ui/table.js');
-      const rows = entries.map((e) => [e.name + (e.name === app.DEFAULT_WORKFLOW ? ' (default)' : ''), e.kinds.join(', '), e.overrides.length ? `${e.layer} (overrides ${e.overrides.join(', ')})` : e.layer, e.description]);
-      io.out(`${renderTable({ head: ['name', 'steps', 'source', 'description'], rows, color: opts.color, flex: [3] })}\n${entries.length} workflows`);
+      const rows = entries.map((e) => [
+        e.name + (e.name === app.DEFAULT_WORKFLOW ? ' (default)' : ''),
+        e.kinds.join(', '),
+        e.overrides.length ? `${e.layer} (overrides ${e.overrides.join(', ')})` : e.layer,
+        e.description,
+      ]);
+      io.out(
+        `${renderTable({ head: ['name', 'steps', 'source', 'description'], rows, color: opts.color, flex: [3] })}\n${entries.length} workflows`,
+      );
     });
   applies(list, 'workspace');
-  examples(list, ['claude-exec workflows list', "claude-exec workflows list --json | jq -r '.workflows[].name'"]);
+  examples(list, [
+    'claude-exec workflows list',
+    "claude-exec workflows list --json | jq -r '.workflows[].name'",
+  ]);
 
   const show = workflows
     .command('show')
@@ -57,10 +87,20 @@ export function register(program: Command): void {
       warnIssues(io, issues);
       const doc = app.findWorkflow(docs, name);
       if (opts.json) printJson(io, { schema: 'claude-exec/workflow@1', ...doc });
-      else io.out([`# ${doc.layer}: ${doc.file}`, ...doc.overrides.map((o) => `# overrides ${o.layer}: ${o.file}`), (await readFile(doc.file, 'utf8')).trimEnd()].join('\n'));
+      else
+        io.out(
+          [
+            `# ${doc.layer}: ${doc.file}`,
+            ...doc.overrides.map((o) => `# overrides ${o.layer}: ${o.file}`),
+            (await readFile(doc.file, 'utf8')).trimEnd(),
+          ].join('\n'),
+        );
     });
   applies(show, 'workspace');
-  examples(show, ['claude-exec workflows show review', 'claude-exec workflows show bugfix --json | jq .steps']);
+  examples(show, [
+    'claude-exec workflows show review',
+    'claude-exec workflows show bugfix --json | jq .steps',
+  ]);
 
   const validate = workflows
     .command('validate')
@@ -77,5 +117,8 @@ export function register(program: Command): void {
       if (!report.ok) process.exitCode = ExitCode.usage;
     });
   applies(validate, 'workspace');
-  examples(validate, ['claude-exec workflows validate', 'claude-exec workflows validate workflows/release.yaml   # in CI: exit 2 on a problem']);
+  examples(validate, [
+    'claude-exec workflows validate',
+    'claude-exec workflows validate workflows/release.yaml   # in CI: exit 2 on a problem',
+  ]);
 }

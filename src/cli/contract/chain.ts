@@ -26,7 +26,10 @@ export const StepViewSchema = z.object({
   summary: z.string().nullable(),
   findings: z.array(z.string()).describe("the step result's findings (record_findings)"),
   risks: z.array(z.string()),
-  verdict: z.object({ passed: z.boolean(), blocking_issues: z.array(z.string()) }).nullable().describe('quality and readiness prompts: pass or fail, with what blocks'),
+  verdict: z
+    .object({ passed: z.boolean(), blocking_issues: z.array(z.string()) })
+    .nullable()
+    .describe('quality and readiness prompts: pass or fail, with what blocks'),
   confidence_before: unit.nullable().describe("the chain's overall confidence before the step"),
   confidence_after: unit.nullable().describe('and after it'),
   calls: CountSchema,
@@ -56,7 +59,15 @@ export const ChainOutputSchema = StatusOutputSchema.extend({
   created_at: z.string(),
   updated_at: z.string(),
   running_steps: z
-    .array(z.object({ n: z.number().int().min(1), phase: PhaseSchema, prompt: z.string(), focus: z.string().nullable(), started_at: z.string() }))
+    .array(
+      z.object({
+        n: z.number().int().min(1),
+        phase: PhaseSchema,
+        prompt: z.string(),
+        focus: z.string().nullable(),
+        started_at: z.string(),
+      }),
+    )
     .describe('the steps running now (a batch runs several)'),
   steps: z.array(StepViewSchema),
   call_log: z.array(CallViewSchema).describe('every Messages API call, in order'),
@@ -68,12 +79,25 @@ export const ChainOutputSchema = StatusOutputSchema.extend({
       why: z.string(),
       default_answer: z.string(),
       answer: z.string().nullable(),
-      answered_by: z.enum(['user', 'assumed', 'file']).nullable().describe('user: typed or given with --answer; assumed: the proposed default, by --yes; file: answer --file'),
+      answered_by: z
+        .enum(['user', 'assumed', 'file'])
+        .nullable()
+        .describe(
+          'user: typed or given with --answer; assumed: the proposed default, by --yes; file: answer --file',
+        ),
     }),
   ),
   decisions: z.array(z.object({ key: z.string(), choice: z.string(), rationale: z.string() })),
   assumptions: z.array(z.string()),
-  uncertainties: z.array(z.object({ area: z.string(), confidence: unit, resolved: z.boolean(), blocking: z.boolean(), resolution: z.string().nullable() })),
+  uncertainties: z.array(
+    z.object({
+      area: z.string(),
+      confidence: unit,
+      resolved: z.boolean(),
+      blocking: z.boolean(),
+      resolution: z.string().nullable(),
+    }),
+  ),
   solution: z.string().nullable().describe('the solution as last presented at the approval gate (markdown)'),
   approvals: z.array(
     z.object({
@@ -82,7 +106,10 @@ export const ChainOutputSchema = StatusOutputSchema.extend({
       presented: z.string().describe('the solution presented, or the path of the file change'),
       response: z.enum(['approved', 'rejected', 'more-info']),
       note: z.string().nullable(),
-      answer: z.string().nullable().describe('for more-info: the answer uncertainty_resolver gave the question (markdown); else null'),
+      answer: z
+        .string()
+        .nullable()
+        .describe('for more-info: the answer uncertainty_resolver gave the question (markdown); else null'),
       at: z.string(),
     }),
   ),

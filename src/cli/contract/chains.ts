@@ -1,6 +1,14 @@
 /** `claude-exec/chains@1`: the chains of the contexts directories, oldest first (the newest 50 unless --all or --limit). */
 import { z } from 'zod';
-import { BillingSchema, ChainStatusSchema, CostSchema, CountSchema, PhaseSchema, schemaId, TokensSchema } from './common.js';
+import {
+  BillingSchema,
+  ChainStatusSchema,
+  CostSchema,
+  CountSchema,
+  PhaseSchema,
+  schemaId,
+  TokensSchema,
+} from './common.js';
 
 export const ChainRowSchema = z.object({
   chain_id: z.string(),
@@ -29,7 +37,9 @@ export const ChainsOutputSchema = z.object({
   schema: schemaId('chains'),
   chains: z.array(ChainRowSchema),
   hidden: CountSchema.describe('chains left out: failed before their first call (shown with --all)'),
-  older: CountSchema.describe('older chains left out by the limit (newest 50 by default; --limit N, --all lists every chain)'),
+  older: CountSchema.describe(
+    'older chains left out by the limit (newest 50 by default; --limit N, --all lists every chain)',
+  ),
   warnings: z.array(z.string()).describe('context files that could not be read, skipped'),
 });
 export type ChainsOutput = z.infer<typeof ChainsOutputSchema>;

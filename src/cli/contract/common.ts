@@ -9,12 +9,15 @@ import { ChainStatusSchema, ConfidenceScoresSchema, PhaseSchema } from '../../ch
 export { ChainStatusSchema, ConfidenceScoresSchema, PhaseSchema };
 
 /** `schema` of a document: `claude-exec/<name>@1`. */
-export const schemaId = <N extends string>(name: N) => z.literal(`claude-exec/${name}@1` as const).describe('which document this is, and its version');
+export const schemaId = <N extends string>(name: N) =>
+  z.literal(`claude-exec/${name}@1` as const).describe('which document this is, and its version');
 
 const count = z.number().int().min(0);
 export const CountSchema = count;
 /** Calls billed by a Claude subscription (claude-code backend): counted in the tokens, not in the cost. */
-export const SubscriptionCallsSchema = count.describe('calls billed by a Claude subscription: in the tokens, not in the cost');
+export const SubscriptionCallsSchema = count.describe(
+  'calls billed by a Claude subscription: in the tokens, not in the cost',
+);
 
 /** Tokens, always in this shape: input, output, cache write, cache read and their total. */
 export const TokensSchema = z
@@ -29,14 +32,18 @@ export const CostSchema = z
   .number()
   .min(0)
   .nullable()
-  .describe('USD rounded to 1e-6 (priced calls only); null when none of the calls has a per-token price: an unpriced model, a subscription, the demo model');
+  .describe(
+    'USD rounded to 1e-6 (priced calls only); null when none of the calls has a per-token price: an unpriced model, a subscription, the demo model',
+  );
 
 /**
  * How the calls are paid: `api` per token at the price table's rates; `subscription` covered by a
  * plan (tokens counted, no per-token cost); `demo` the built-in scripted model (no charge);
  * `mixed` more than one of these; `none` no call yet.
  */
-export const BillingSchema = z.enum(['api', 'subscription', 'demo', 'mixed', 'none']).describe('how the calls are paid');
+export const BillingSchema = z
+  .enum(['api', 'subscription', 'demo', 'mixed', 'none'])
+  .describe('how the calls are paid');
 
 /** What failed, the exit code it maps to, and how to fix it. */
 export const ErrorInfoSchema = z.object({
@@ -45,7 +52,12 @@ export const ErrorInfoSchema = z.object({
   hint: z.string().nullable().describe('how to fix it, or null'),
 });
 
-export const OpenQuestionSchema = z.object({ id: z.string(), question: z.string(), why: z.string(), default_answer: z.string() });
+export const OpenQuestionSchema = z.object({
+  id: z.string(),
+  question: z.string(),
+  why: z.string(),
+  default_answer: z.string(),
+});
 
 /** What a paused chain waits for, as a human needs to see it. */
 /** A question asked at the solution gate ("more info") and the answer uncertainty_resolver gave it. */
@@ -62,11 +74,17 @@ export const PendingViewSchema = z
       kind: z.literal('approval'),
       answers: z
         .array(GateAnswerSchema)
-        .describe('the "more info" questions asked since the solution gate was last decided, with their answers, oldest first; shown before the solution'),
+        .describe(
+          'the "more info" questions asked since the solution gate was last decided, with their answers, oldest first; shown before the solution',
+        ),
       solution: z.string().describe('the solution as presented (markdown)'),
       confidence: z.number().min(0).max(1),
     }),
-    z.object({ kind: z.literal('file-change'), path: z.string(), diff: z.string().describe('unified diff of the proposed change') }),
+    z.object({
+      kind: z.literal('file-change'),
+      path: z.string(),
+      diff: z.string().describe('unified diff of the proposed change'),
+    }),
   ])
   .describe('what the chain waits for');
 
@@ -78,6 +96,18 @@ export const BreakdownRowSchema = z.object({
   subscription_calls: SubscriptionCallsSchema,
   tokens: TokensSchema,
   cost_usd: CostSchema,
-  share: z.number().min(0).max(1).nullable().describe("this row's part of the priced cost; null when nothing is priced"),
-  cache_read_share: z.number().min(0).max(1).nullable().describe("cache read / (input + cache write + cache read) of this row's calls; null without prompt tokens"),
+  share: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe("this row's part of the priced cost; null when nothing is priced"),
+  cache_read_share: z
+    .number()
+    .min(0)
+    .max(1)
+    .nullable()
+    .describe(
+      "cache read / (input + cache write + cache read) of this row's calls; null without prompt tokens",
+    ),
 });

@@ -1,14 +1,36 @@
 /** `claude-exec/cost-report@1`: cost across the chains started in a window. Lists hold at most `top` entries. */
 import { z } from 'zod';
-import { BreakdownRowSchema, CostSchema, CountSchema, schemaId, SubscriptionCallsSchema, TokensSchema } from './common.js';
+import {
+  BreakdownRowSchema,
+  CostSchema,
+  CountSchema,
+  schemaId,
+  SubscriptionCallsSchema,
+  TokensSchema,
+} from './common.js';
 
-const share = z.number().min(0).max(1).nullable().describe('cache read / (input + cache write + cache read); null without prompt tokens');
+const share = z
+  .number()
+  .min(0)
+  .max(1)
+  .nullable()
+  .describe('cache read / (input + cache write + cache read); null without prompt tokens');
 
 export const CostReportOutputSchema = z.object({
   schema: schemaId('cost-report'),
-  window: z.object({ since: z.string().nullable(), until: z.string().nullable() }).describe('ISO times; null for an open end'),
+  window: z
+    .object({ since: z.string().nullable(), until: z.string().nullable() })
+    .describe('ISO times; null for an open end'),
   top: CountSchema.describe('--top: the longest any list below may be'),
-  totals: z.object({ chains: CountSchema, calls: CountSchema, unpriced_calls: CountSchema, subscription_calls: SubscriptionCallsSchema, cost_usd: CostSchema, tokens: TokensSchema, cache_read_share: share }),
+  totals: z.object({
+    chains: CountSchema,
+    calls: CountSchema,
+    unpriced_calls: CountSchema,
+    subscription_calls: SubscriptionCallsSchema,
+    cost_usd: CostSchema,
+    tokens: TokensSchema,
+    cache_read_share: share,
+  }),
   average_cost_per_chain_usd: CostSchema,
   top_chains: z.array(
     z.object({
@@ -25,7 +47,11 @@ export const CostReportOutputSchema = z.object({
       cost_usd: CostSchema,
     }),
   ),
-  breakdown: z.object({ by: z.enum(['prompt', 'phase', 'model', 'day']), rows: z.array(BreakdownRowSchema), omitted: CountSchema.describe('rows beyond --top') }),
+  breakdown: z.object({
+    by: z.enum(['prompt', 'phase', 'model', 'day']),
+    rows: z.array(BreakdownRowSchema),
+    omitted: CountSchema.describe('rows beyond --top'),
+  }),
   unpriced_models: z.array(z.object({ model: z.string(), calls: CountSchema, tokens: TokensSchema })),
   suggestions: z.array(z.object({ kind: z.string(), subject: z.string(), message: z.string() })),
 });

@@ -7,16 +7,25 @@ export const DiffFileSchema = z.object({
   status: z.enum(['added', 'modified', 'deleted']),
   insertions: z.number().int().nullable().describe('lines added; null for a binary file'),
   deletions: z.number().int().nullable().describe('lines removed; null for a binary file'),
-  by_chain: z.boolean().describe('the chain wrote this file (session_memory.files_modified); false: changed by someone else since the checkpoint'),
+  by_chain: z
+    .boolean()
+    .describe(
+      'the chain wrote this file (session_memory.files_modified); false: changed by someone else since the checkpoint',
+    ),
 });
 
 export const DiffOutputSchema = z.object({
   schema: schemaId('diff'),
   chain_id: z.string(),
   workspace: z.string(),
-  from: z.enum(['git', 'originals']).describe('compared with the git checkpoint, or with the originals kept without git'),
+  from: z
+    .enum(['git', 'originals'])
+    .describe('compared with the git checkpoint, or with the originals kept without git'),
   git_ref: z.string().nullable(),
   files: z.array(DiffFileSchema),
-  patch: z.string().nullable().describe('the unified diff (no external diff or textconv driver); null with --stat'),
+  patch: z
+    .string()
+    .nullable()
+    .describe('the unified diff (no external diff or textconv driver); null with --stat'),
 });
 export type DiffOutput = z.infer<typeof DiffOutputSchema>;

@@ -15,8 +15,12 @@ const side = z.object({
 
 export const EvalCompareOutputSchema = z.object({
   schema: schemaId('prompts-eval-compare'),
-  a: z.object({ label: z.string(), run_id: z.string(), model: z.string().nullable() }).describe('the baseline: a saved run, or one model of the latest run that has it'),
-  b: z.object({ label: z.string(), run_id: z.string(), model: z.string().nullable() }).describe('the candidate'),
+  a: z
+    .object({ label: z.string(), run_id: z.string(), model: z.string().nullable() })
+    .describe('the baseline: a saved run, or one model of the latest run that has it'),
+  b: z
+    .object({ label: z.string(), run_id: z.string(), model: z.string().nullable() })
+    .describe('the candidate'),
   alpha: z.number().describe('significance level of the regression test'),
   rows: z.array(
     z.object({
@@ -38,6 +42,8 @@ export type EvalCompareOutput = z.infer<typeof EvalCompareOutputSchema>;
 export const EvalOutputSchema = EvalRunSchema.extend({
   schema: schemaId('prompts-eval'),
   file: z.string().describe('where the run was saved'),
-  comparison: EvalCompareOutputSchema.nullable().describe('with --fail-on-regression: the comparison with the baseline run (null when there was none)'),
+  comparison: EvalCompareOutputSchema.nullable().describe(
+    'with --fail-on-regression: the comparison with the baseline run (null when there was none)',
+  ),
 });
 export type EvalOutput = z.infer<typeof EvalOutputSchema>;

@@ -12,11 +12,19 @@ export function jsonSchemaFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [name, { schema, description }] of Object.entries(OUTPUTS)) {
     const json = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-    const doc = { title: name === 'context' ? 'context file' : `claude-exec/${name}@1`, description, ...json };
+    const doc = {
+      title: name === 'context' ? 'context file' : `claude-exec/${name}@1`,
+      description,
+      ...json,
+    };
     files[`${name}.schema.json`] = `${JSON.stringify(doc, null, 2)}\n`;
   }
   // Not an output: the format of workflow files, for editors (yaml-language-server, VS Code).
-  const wf = { title: 'claude-exec workflow file', description: 'A workflow: YAML, or the YAML frontmatter of a Markdown file (README "Workflows")', ...workflowJsonSchema() };
+  const wf = {
+    title: 'claude-exec workflow file',
+    description: 'A workflow: YAML, or the YAML frontmatter of a Markdown file (README "Workflows")',
+    ...workflowJsonSchema(),
+  };
   files['workflow-file.schema.json'] = `${JSON.stringify(wf, null, 2)}\n`;
   return files;
 }

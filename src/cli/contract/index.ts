@@ -15,10 +15,23 @@ import { ErrorOutputSchema } from './error.js';
 import { EvalCompareOutputSchema, EvalOutputSchema } from './evals.js';
 import { EstimateOutputSchema } from './estimate.js';
 import { MemoryOutputSchema, PromptRunOutputSchema } from './memory.js';
-import { PatternOutputSchema, PatternsListOutputSchema, PatternsRemoveOutputSchema, PatternsValidateOutputSchema, SavePatternOutputSchema } from './patterns.js';
+import {
+  PatternOutputSchema,
+  PatternsListOutputSchema,
+  PatternsRemoveOutputSchema,
+  PatternsValidateOutputSchema,
+  SavePatternOutputSchema,
+} from './patterns.js';
 import { PendingOutputSchema } from './pending.js';
 import { PricesOutputSchema } from './prices.js';
-import { PromptOutputSchema, PromptsListOutputSchema, PromptsSearchOutputSchema, PromptsPromoteOutputSchema, PromptsStatsOutputSchema, PromptsValidateOutputSchema } from './prompts.js';
+import {
+  PromptOutputSchema,
+  PromptsListOutputSchema,
+  PromptsSearchOutputSchema,
+  PromptsPromoteOutputSchema,
+  PromptsStatsOutputSchema,
+  PromptsValidateOutputSchema,
+} from './prompts.js';
 import { ReplayOutputSchema } from './replay.js';
 import { RunOutputSchema } from './run.js';
 import { ServeOutputSchema } from './serve.js';
@@ -26,13 +39,23 @@ import { SpecOutputSchema } from './spec.js';
 import { StatusOutputSchema } from './status.js';
 import { TrustListOutputSchema, TrustOutputSchema } from './trust.js';
 import { ApplyOutputSchema, InitOutputSchema, RollbackOutputSchema } from './workspace.js';
-import { WorkflowOutputSchema, WorkflowsListOutputSchema, WorkflowsValidateOutputSchema } from './workflows.js';
+import {
+  WorkflowOutputSchema,
+  WorkflowsListOutputSchema,
+  WorkflowsValidateOutputSchema,
+} from './workflows.js';
 
 export const OUTPUTS: Record<string, { schema: z.ZodType; description: string }> = {
-  run: { schema: RunOutputSchema, description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)' },
+  run: {
+    schema: RunOutputSchema,
+    description: 'run, resume, approve, answer (demo: schema claude-exec/demo@1)',
+  },
   estimate: { schema: EstimateOutputSchema, description: 'run TASK --estimate' },
   status: { schema: StatusOutputSchema, description: 'status [ID]' },
-  chain: { schema: ChainOutputSchema, description: 'status [ID] --full; the web view (serve) reads it for its chain page' },
+  chain: {
+    schema: ChainOutputSchema,
+    description: 'status [ID] --full; the web view (serve) reads it for its chain page',
+  },
   chains: { schema: ChainsOutputSchema, description: 'chains' },
   pending: { schema: PendingOutputSchema, description: 'pending ID' },
   'cost-report': { schema: CostReportOutputSchema, description: 'cost-report' },

@@ -9,7 +9,18 @@ const issue = z.object({ file: z.string(), field: z.string(), problem: z.string(
 export const PatternsListOutputSchema = z.object({
   schema: schemaId('patterns-list'),
   patterns: z.array(
-    z.object({ name: z.string(), task_kind: z.string(), layer, file: z.string(), source_chain: z.string(), questions: CountSchema, decisions: CountSchema, calls: CountSchema, cost_usd: CostSchema, uncertainty_path: z.array(z.number()) }),
+    z.object({
+      name: z.string(),
+      task_kind: z.string(),
+      layer,
+      file: z.string(),
+      source_chain: z.string(),
+      questions: CountSchema,
+      decisions: CountSchema,
+      calls: CountSchema,
+      cost_usd: CostSchema,
+      uncertainty_path: z.array(z.number()),
+    }),
   ),
   issues: z.array(issue).describe('pattern files that are invalid (left out)'),
 });
@@ -32,7 +43,12 @@ export const PatternsValidateOutputSchema = z.object({
   issues: z.array(issue),
 });
 
-export const PatternsRemoveOutputSchema = z.object({ schema: schemaId('patterns-remove'), name: z.string(), file: z.string(), layer });
+export const PatternsRemoveOutputSchema = z.object({
+  schema: schemaId('patterns-remove'),
+  name: z.string(),
+  file: z.string(),
+  layer,
+});
 
 export const SavePatternOutputSchema = z.object({
   schema: schemaId('save-pattern'),

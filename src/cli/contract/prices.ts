@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { schemaId } from './common.js';
 
 const rate = z.number().min(0).describe('USD per million tokens');
-const rates = { input_mtok: rate, output_mtok: rate, cache_write_5m_mtok: rate, cache_write_1h_mtok: rate, cache_read_mtok: rate };
+const rates = {
+  input_mtok: rate,
+  output_mtok: rate,
+  cache_write_5m_mtok: rate,
+  cache_write_1h_mtok: rate,
+  cache_read_mtok: rate,
+};
 
 export const PricesOutputSchema = z.object({
   schema: schemaId('prices'),

@@ -12,8 +12,21 @@ export const PromptsListOutputSchema = z.object({
   categories: z.array(z.string()).describe('every category of the library (not only those listed)'),
   prompts: z.array(
     z.object({
-      name: z.string(), category: z.string(), cost_estimate: cost, tools, tier, phases: z.array(PhaseSchema), layer, overrides: z.array(layer), purpose: z.string(), file: z.string(),
-      measured_cost: cost.nullable().describe('the class of its measured median run (contexts/.prompt-costs.json, 3+ finished runs); the selector\'s catalog shows it in place of cost_estimate'),
+      name: z.string(),
+      category: z.string(),
+      cost_estimate: cost,
+      tools,
+      tier,
+      phases: z.array(PhaseSchema),
+      layer,
+      overrides: z.array(layer),
+      purpose: z.string(),
+      file: z.string(),
+      measured_cost: cost
+        .nullable()
+        .describe(
+          "the class of its measured median run (contexts/.prompt-costs.json, 3+ finished runs); the selector's catalog shows it in place of cost_estimate",
+        ),
     }),
   ),
 });
@@ -43,7 +56,18 @@ export type PromptOutput = z.infer<typeof PromptOutputSchema>;
 export const PromptsSearchOutputSchema = z.object({
   schema: schemaId('prompts-search'),
   query: z.string(),
-  hits: z.array(z.object({ name: z.string(), category: z.string(), score: z.number().min(0), cost_estimate: cost, tools, purpose: z.string() })).describe('best first'),
+  hits: z
+    .array(
+      z.object({
+        name: z.string(),
+        category: z.string(),
+        score: z.number().min(0),
+        cost_estimate: cost,
+        tools,
+        purpose: z.string(),
+      }),
+    )
+    .describe('best first'),
 });
 export type PromptsSearchOutput = z.infer<typeof PromptsSearchOutputSchema>;
 
@@ -67,13 +91,27 @@ export const PromptsStatsOutputSchema = z.object({
       avg_tokens: z.number().min(0),
       avg_cost_usd: z.number().min(0).nullable(),
       unpriced_calls: CountSchema,
-      median_tokens: z.number().min(0).nullable().describe('median uncached tokens of a finished run (input + cache write + output)'),
-      cost_class: cost.nullable().describe('the cost class of that median once 3 runs finished; the selector\'s catalog shows it'),
-      avg_confidence_gain: z.number().nullable().describe('mean of the steps\' confidence_gain (0..1 points)'),
+      median_tokens: z
+        .number()
+        .min(0)
+        .nullable()
+        .describe('median uncached tokens of a finished run (input + cache write + output)'),
+      cost_class: cost
+        .nullable()
+        .describe("the cost class of that median once 3 runs finished; the selector's catalog shows it"),
+      avg_confidence_gain: z.number().nullable().describe("mean of the steps' confidence_gain (0..1 points)"),
       confidence_samples: CountSchema,
       chains: CountSchema.describe('distinct chains in which it ran'),
-      median_cost_usd: z.number().min(0).nullable().describe('median USD of a run whose calls were all priced'),
-      dimensions: z.array(z.enum(['overall', 'requirements', 'technical_approach', 'implementation_details'])).describe('the chain dimensions it is declared to assess; empty = its gain comes from the uncertainty areas it moved'),
+      median_cost_usd: z
+        .number()
+        .min(0)
+        .nullable()
+        .describe('median USD of a run whose calls were all priced'),
+      dimensions: z
+        .array(z.enum(['overall', 'requirements', 'technical_approach', 'implementation_details']))
+        .describe(
+          'the chain dimensions it is declared to assess; empty = its gain comes from the uncertainty areas it moved',
+        ),
       findings: CountSchema.describe('memory entries (F/R/V/P) its finished runs produced'),
       cited: CountSchema.describe('of those, entries a later step of the same chain cited'),
       citation_rate: z.number().min(0).max(1).nullable(),
@@ -83,8 +121,18 @@ export const PromptsStatsOutputSchema = z.object({
     }),
   ),
   promotion_candidates: z
-    .array(z.object({ name: z.string(), chains: CountSchema, runs: CountSchema, avg_confidence_gain: z.number(), citation_rate: z.number().min(0).max(1).nullable() }))
-    .describe('generated prompts in prompts/custom/ that meet the promotion thresholds (`prompts promote NAME`)'),
+    .array(
+      z.object({
+        name: z.string(),
+        chains: CountSchema,
+        runs: CountSchema,
+        avg_confidence_gain: z.number(),
+        citation_rate: z.number().min(0).max(1).nullable(),
+      }),
+    )
+    .describe(
+      'generated prompts in prompts/custom/ that meet the promotion thresholds (`prompts promote NAME`)',
+    ),
   skipped: z.array(z.object({ file: z.string(), error: z.string() })),
 });
 export type PromptsStatsOutput = z.infer<typeof PromptsStatsOutputSchema>;

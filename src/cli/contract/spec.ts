@@ -9,7 +9,12 @@ export const ChecklistItemSchema = z.object({
 });
 
 export const ReadinessSchema = z.object({
-  passed: z.boolean().nullable().describe("deployment_checker's verdict, false when a blocking issue or a failed check overrules it; null when it has not run"),
+  passed: z
+    .boolean()
+    .nullable()
+    .describe(
+      "deployment_checker's verdict, false when a blocking issue or a failed check overrules it; null when it has not run",
+    ),
   items: z.array(ChecklistItemSchema),
   blocking: z.array(z.string()),
 });
@@ -24,7 +29,13 @@ export const SpecOutputSchema = z.object({
     z.object({
       id: z.string(),
       text: z.string(),
-      tests: z.array(z.object({ test: z.string(), red: z.number().int().nullable().describe('1-based index into test_runs'), green: z.number().int().nullable() })),
+      tests: z.array(
+        z.object({
+          test: z.string(),
+          red: z.number().int().nullable().describe('1-based index into test_runs'),
+          green: z.number().int().nullable(),
+        }),
+      ),
     }),
   ),
   uncovered: z.array(z.string()).describe('criteria no test names'),

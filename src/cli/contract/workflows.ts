@@ -16,7 +16,9 @@ export const WorkflowsListOutputSchema = z.object({
       overrides: z.array(layer).describe('lower layers whose file of this name this one replaces'),
       steps: CountSchema.describe('steps, nested ones included'),
       kinds: z.array(z.string()).describe('step kinds used, in first-use order'),
-      prompts: z.array(z.string()).describe('library prompts the workflow runs itself (phase steps run the machine\'s prompts)'),
+      prompts: z
+        .array(z.string())
+        .describe("library prompts the workflow runs itself (phase steps run the machine's prompts)"),
     }),
   ),
 });
@@ -33,5 +35,11 @@ export const WorkflowsValidateOutputSchema = z.object({
   ok: z.boolean(),
   files: CountSchema,
   valid: CountSchema,
-  issues: z.array(z.object({ file: z.string(), field: z.string().describe('dotted path in the file, e.g. steps.2.loop.max'), problem: z.string() })),
+  issues: z.array(
+    z.object({
+      file: z.string(),
+      field: z.string().describe('dotted path in the file, e.g. steps.2.loop.max'),
+      problem: z.string(),
+    }),
+  ),
 });

@@ -5,7 +5,13 @@ import { schemaId } from './common.js';
 export const InitOutputSchema = z.object({
   schema: schemaId('init'),
   workspace: z.string(),
-  files: z.array(z.object({ path: z.string(), action: z.enum(['created', 'updated', 'skipped']), note: z.string().optional() })),
+  files: z.array(
+    z.object({
+      path: z.string(),
+      action: z.enum(['created', 'updated', 'skipped']),
+      note: z.string().optional(),
+    }),
+  ),
 });
 export type InitOutput = z.infer<typeof InitOutputSchema>;
 
@@ -20,10 +26,15 @@ export const RollbackOutputSchema = z.object({
   kept: z.array(z.string()).describe('git-ignored files the checkpoint has no copy of'),
   changed: z
     .array(z.object({ path: z.string(), reason: z.string() }))
-    .describe('files changed since the chain wrote them (by the user or a later chain): kept, or restored with --force'),
+    .describe(
+      'files changed since the chain wrote them (by the user or a later chain): kept, or restored with --force',
+    ),
   forced: z.boolean().describe('--force: changed files were restored too'),
   saved: z
-    .object({ to: z.string().describe('the git ref or directory holding what the rollback overwrote or removed'), command: z.string().describe('the shell command that brings it back') })
+    .object({
+      to: z.string().describe('the git ref or directory holding what the rollback overwrote or removed'),
+      command: z.string().describe('the shell command that brings it back'),
+    })
     .nullable()
     .describe('null when nothing was changed'),
 });

@@ -15,7 +15,13 @@ export type PendingView = NonNullable<RunOutput['pending']>;
 
 /** Tokens of a chain's cost tracking, in the contract's shape. */
 export function tokensOf(t: CostTracking): Tokens {
-  return { input: t.input_tokens, output: t.output_tokens, cache_write: t.cache_write_tokens, cache_read: t.cache_read_tokens, total: t.tokens_used };
+  return {
+    input: t.input_tokens,
+    output: t.output_tokens,
+    cache_write: t.cache_write_tokens,
+    cache_read: t.cache_read_tokens,
+    total: t.tokens_used,
+  };
 }
 
 /**
@@ -44,7 +50,9 @@ export function billingOf(ctx: ChainContext): Billing {
 
 /** The open questions of a chain with their proposed defaults. */
 export function openQuestions(ctx: ChainContext) {
-  return ctx.questions.filter((q) => q.answer === null).map(({ id, question, why, default_answer }) => ({ id, question, why, default_answer }));
+  return ctx.questions
+    .filter((q) => q.answer === null)
+    .map(({ id, question, why, default_answer }) => ({ id, question, why, default_answer }));
 }
 
 /** What the chain waits for, as a human needs to see it; null when nothing. */
@@ -56,7 +64,11 @@ export function pendingView(ctx: ChainContext): PendingView | null {
     return { kind: 'questions', questions: openQuestions(ctx).filter((q) => ids.has(q.id)) };
   }
   if (p.kind === 'approval') {
-    const answers = answersSinceDecision(ctx).map(({ question, answer, step }) => ({ question, answer, step }));
+    const answers = answersSinceDecision(ctx).map(({ question, answer, step }) => ({
+      question,
+      answer,
+      step,
+    }));
     return { kind: 'approval', answers, solution: p.presented, confidence: ctx.confidence_scores.overall };
   }
   return { kind: 'file-change', path: p.path, diff: p.diff };
@@ -74,26 +86,55 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
   const cmd = (...args: string[]) => ['claude-exec', ...args, ...flags.map(quote)].join(' ');
   const p = ctx.pending;
   // A demo chain continues only with its scripted model: `demo` in its workspace does that.
-  if (ctx.model === DEMO_MODEL && ctx.status !== 'complete') return [['claude-exec', 'demo', '--cwd', quote(ctx.workspace)].join(' '), cmd('status', id)];
+  if (ctx.model === DEMO_MODEL && ctx.status !== 'complete')
+    return [['claude-exec', 'demo', '--cwd', quote(ctx.workspace)].join(' '), cmd('status', id)];
   if (p?.kind === 'questions') {
     const answers = p.question_ids.map((q) => `--answer ${q}=…`).join(' ');
-    return [cmd('answer', id, answers), cmd('answer', id, '--file answers.json'), `${cmd('resume', id, '--yes')}   # accept the proposed defaults`];
+    return [
+      cmd('answer', id, answers),
+      cmd('answer', id, '--file answers.json'),
+      `${cmd('resume', id, '--yes')}   # accept the proposed defaults`,
+    ];
   }
-  if (p?.kind === 'approval') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('approve', id, '--more-info "question"')];
-  if (p?.kind === 'file-change') return [cmd('approve', id), cmd('approve', id, '--reject "why"'), cmd('pending', id), `${cmd('approve', id, '--all-changes')}   # this and the rest of the implementation`];
+  if (p?.kind === 'approval')
+    return [
+      cmd('approve', id),
+      cmd('approve', id, '--reject "why"'),
+      cmd('approve', id, '--more-info "question"'),
+    ];
+  if (p?.kind === 'file-change')
+    return [
+      cmd('approve', id),
+      cmd('approve', id, '--reject "why"'),
+      cmd('pending', id),
+      `${cmd('approve', id, '--all-changes')}   # this and the rest of the implementation`,
+    ];
   switch (ctx.status) {
     case 'complete':
       return [cmd('chain-cost', id), cmd('status', id)];
     case 'budget-exceeded': {
       const high = ctx.forecast?.cost_usd?.high ?? null;
-      const higher = ctx.max_cost_usd === null ? 'HIGHER' : String(suggestedMaxCost({ spentUsd: ctx.cost_tracking.estimated_cost, maxCostUsd: ctx.max_cost_usd, forecastHighUsd: high }));
+      const higher =
+        ctx.max_cost_usd === null
+          ? 'HIGHER'
+          : String(
+              suggestedMaxCost({
+                spentUsd: ctx.cost_tracking.estimated_cost,
+                maxCostUsd: ctx.max_cost_usd,
+                forecastHighUsd: high,
+              }),
+            );
       return [cmd('resume', id, '--max-cost', higher)];
     }
     case 'running':
       return [cmd('status', id)];
     default:
       // At the implementation iteration cap resume alone would stop again: it needs more iterations.
-      if (ctx.status === 'failed' && ctx.machine.awaiting?.kind === 'fail' && ctx.machine.awaiting.reason.endsWith(ITERATION_CAP_REASON)) {
+      if (
+        ctx.status === 'failed' &&
+        ctx.machine.awaiting?.kind === 'fail' &&
+        ctx.machine.awaiting.reason.endsWith(ITERATION_CAP_REASON)
+      ) {
         return [cmd('resume', id, '--more-iterations 2'), cmd('spec', id), cmd('rollback', id)];
       }
       return [cmd('resume', id), cmd('status', id)];
@@ -101,9 +142,17 @@ export function nextCommands(ctx: ChainContext, flags: string[] = []): string[] 
 }
 
 /** "$0.0123", "demo (scripted model, no charge)", "subscription (…)", "unpriced"; `short` for table cells. */
-export function costText(s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>, short = false): string {
+export function costText(
+  s: Pick<RunOutput, 'cost_usd' | 'billing' | 'unpriced_calls'>,
+  short = false,
+): string {
   if (s.billing === 'demo') return short ? 'demo' : 'demo (scripted model, no charge)';
-  if (s.cost_usd === null) return s.billing === 'subscription' ? (short ? 'subscription' : 'subscription (no per-token cost)') : 'unpriced';
+  if (s.cost_usd === null)
+    return s.billing === 'subscription'
+      ? short
+        ? 'subscription'
+        : 'subscription (no per-token cost)'
+      : 'unpriced';
   const usd = `$${s.cost_usd < 1 ? s.cost_usd.toFixed(4) : s.cost_usd.toFixed(2)}`;
   return s.unpriced_calls ? `${usd} (+${s.unpriced_calls} unpriced calls)` : usd;
 }

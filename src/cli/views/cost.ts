@@ -22,7 +22,16 @@ function cacheReadShare(t: BreakdownRow['tokens']): number | null {
 
 /** One breakdown row of the contract (cost or null, and its cache-read share). */
 export function row(r: BreakdownRow): Row {
-  return { key: r.key, calls: r.calls, unpriced_calls: r.unpriced_calls, subscription_calls: r.subscription_calls, tokens: r.tokens, cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls), share: r.share, cache_read_share: cacheReadShare(r.tokens) };
+  return {
+    key: r.key,
+    calls: r.calls,
+    unpriced_calls: r.unpriced_calls,
+    subscription_calls: r.subscription_calls,
+    tokens: r.tokens,
+    cost_usd: costOrNull(r.cost_usd, r.calls, r.unpriced_calls),
+    share: r.share,
+    cache_read_share: cacheReadShare(r.tokens),
+  };
 }
 
 /** The cost-report document; `top` limits the chains, the breakdown rows and the unpriced models. */
@@ -32,8 +41,19 @@ export function costReportJson(r: CostReport, top: number): CostReportOutput {
     schema: 'claude-exec/cost-report@1',
     window: r.window,
     top,
-    totals: { chains: t.chains, calls: t.calls, unpriced_calls: t.unpriced_calls, subscription_calls: t.subscription_calls, cost_usd: costOrNull(t.cost_usd, t.calls, t.unpriced_calls), tokens: t.tokens, cache_read_share: t.cache_read_share },
-    average_cost_per_chain_usd: t.chains === 0 || costOrNull(t.cost_usd, t.calls, t.unpriced_calls) === null ? null : r.average_cost_per_chain_usd,
+    totals: {
+      chains: t.chains,
+      calls: t.calls,
+      unpriced_calls: t.unpriced_calls,
+      subscription_calls: t.subscription_calls,
+      cost_usd: costOrNull(t.cost_usd, t.calls, t.unpriced_calls),
+      tokens: t.tokens,
+      cache_read_share: t.cache_read_share,
+    },
+    average_cost_per_chain_usd:
+      t.chains === 0 || costOrNull(t.cost_usd, t.calls, t.unpriced_calls) === null
+        ? null
+        : r.average_cost_per_chain_usd,
     top_chains: r.top_chains.slice(0, top).map((c) => ({
       chain_id: c.chain_id,
       slug: c.slug,
@@ -47,7 +67,11 @@ export function costReportJson(r: CostReport, top: number): CostReportOutput {
       tokens: c.tokens,
       cost_usd: costOrNull(c.cost_usd, c.calls, c.unpriced_calls),
     })),
-    breakdown: { by: r.breakdown.by, rows: r.breakdown.rows.slice(0, top).map(row), omitted: Math.max(0, r.breakdown.rows.length - top) },
+    breakdown: {
+      by: r.breakdown.by,
+      rows: r.breakdown.rows.slice(0, top).map(row),
+      omitted: Math.max(0, r.breakdown.rows.length - top),
+    },
     unpriced_models: r.unpriced_models.slice(0, top),
     // The demo's model is unpriced on purpose: no suggestion to price it.
     suggestions: r.suggestions.filter((s) => !(s.kind === 'unpriced-model' && s.subject === DEMO_MODEL)),

@@ -11,8 +11,10 @@ import { callBilling, costOrNull } from './chain.js';
 import { chainCostJson } from './cost.js';
 import { statusJson } from './status.js';
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
-const ms = (from: string, to: string | null) => (to === null ? null : Math.max(0, Date.parse(to) - Date.parse(from)) || 0);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+const ms = (from: string, to: string | null) =>
+  to === null ? null : Math.max(0, Date.parse(to) - Date.parse(from)) || 0;
 
 /** The parts of a step result (record_findings) the chain page shows; a result is stored as the model gave it. */
 function resultParts(result: unknown): Pick<StepView, 'findings' | 'risks' | 'verdict'> {
@@ -21,11 +23,23 @@ function resultParts(result: unknown): Pick<StepView, 'findings' | 'risks' | 've
   return {
     findings: strings(r.findings),
     risks: strings(r.risks),
-    verdict: v && typeof v.passed === 'boolean' ? { passed: v.passed, blocking_issues: strings(v.blocking_issues) } : null,
+    verdict:
+      v && typeof v.passed === 'boolean'
+        ? { passed: v.passed, blocking_issues: strings(v.blocking_issues) }
+        : null,
   };
 }
 
-const EMPTY: BreakdownRow = { key: '', calls: 0, unpriced_calls: 0, tokens: { input: 0, output: 0, cache_write: 0, cache_read: 0, total: 0 }, cost_usd: 0, share: null, subscription_calls: 0, billing: 'api' };
+const EMPTY: BreakdownRow = {
+  key: '',
+  calls: 0,
+  unpriced_calls: 0,
+  tokens: { input: 0, output: 0, cache_write: 0, cache_read: 0, total: 0 },
+  cost_usd: 0,
+  share: null,
+  subscription_calls: 0,
+  billing: 'api',
+};
 
 function stepView(s: Step, cost: BreakdownRow): StepView {
   return {
@@ -75,15 +89,43 @@ export function chainJson(ctx: ChainContext, file: string, flags: string[] = [])
     schema: 'claude-exec/chain@1',
     created_at: ctx.created_at,
     updated_at: ctx.updated_at,
-    running_steps: ctx.steps.filter((s) => s.status === 'running').map(({ n, phase, prompt, focus, started_at }) => ({ n, phase, prompt, focus, started_at })),
+    running_steps: ctx.steps
+      .filter((s) => s.status === 'running')
+      .map(({ n, phase, prompt, focus, started_at }) => ({ n, phase, prompt, focus, started_at })),
     steps: ctx.steps.map((s) => stepView(s, byStep.get(String(s.n)) ?? EMPTY)),
     call_log: ctx.calls.map(callView),
-    questions: ctx.questions.map(({ id, round, question, why, default_answer, answer, answered_by }) => ({ id, round, question, why, default_answer, answer, answered_by })),
-    decisions: Object.entries(ctx.decisions).map(([key, d]) => ({ key, choice: d.choice, rationale: d.rationale })),
+    questions: ctx.questions.map(({ id, round, question, why, default_answer, answer, answered_by }) => ({
+      id,
+      round,
+      question,
+      why,
+      default_answer,
+      answer,
+      answered_by,
+    })),
+    decisions: Object.entries(ctx.decisions).map(([key, d]) => ({
+      key,
+      choice: d.choice,
+      rationale: d.rationale,
+    })),
     assumptions: ctx.assumptions,
-    uncertainties: ctx.uncertainties.map((u) => ({ area: u.area, confidence: u.confidence, resolved: u.resolved, blocking: u.blocking, resolution: u.resolution ?? null })),
+    uncertainties: ctx.uncertainties.map((u) => ({
+      area: u.area,
+      confidence: u.confidence,
+      resolved: u.resolved,
+      blocking: u.blocking,
+      resolution: u.resolution ?? null,
+    })),
     solution: ctx.solution,
-    approvals: ctx.approval_history.map((a, i) => ({ phase: a.phase, kind: a.kind, presented: a.presented, response: a.user_response, note: a.note, answer: answers.get(i) ?? null, at: a.timestamp })),
+    approvals: ctx.approval_history.map((a, i) => ({
+      phase: a.phase,
+      kind: a.kind,
+      presented: a.presented,
+      response: a.user_response,
+      note: a.note,
+      answer: answers.get(i) ?? null,
+      at: a.timestamp,
+    })),
     files_modified: ctx.session_memory.files_modified,
     cost: chainCostJson(buildChainCost(ctx), ctx, file),
   };

@@ -6,7 +6,16 @@ const MARK: Record<Check['status'], string> = { ok: '✓', warn: '!', fail: '✗
 
 /** Pure: the report; `color` adds green/yellow/red marks. */
 export function renderDoctor(checks: Check[], color: boolean): string {
-  const paint = (c: Check, s: string) => (!color ? s : c.status === 'ok' ? pc.green(s) : c.status === 'warn' ? pc.yellow(s) : c.status === 'fail' ? pc.red(s) : pc.dim(s));
+  const paint = (c: Check, s: string) =>
+    !color
+      ? s
+      : c.status === 'ok'
+        ? pc.green(s)
+        : c.status === 'warn'
+          ? pc.yellow(s)
+          : c.status === 'fail'
+            ? pc.red(s)
+            : pc.dim(s);
   const width = Math.max(...checks.map((c) => c.name.length));
   const lines: string[] = [];
   for (const c of checks) {
@@ -15,6 +24,13 @@ export function renderDoctor(checks: Check[], color: boolean): string {
   }
   const failed = checks.filter((c) => c.status === 'fail').length;
   const warned = checks.filter((c) => c.status === 'warn').length;
-  lines.push('', failed ? `${failed} problem${failed === 1 ? '' : 's'} to fix before a chain can run${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}.` : warned ? `Ready, with ${warned} warning${warned === 1 ? '' : 's'}.` : 'Ready.');
+  lines.push(
+    '',
+    failed
+      ? `${failed} problem${failed === 1 ? '' : 's'} to fix before a chain can run${warned ? `, ${warned} warning${warned === 1 ? '' : 's'}` : ''}.`
+      : warned
+        ? `Ready, with ${warned} warning${warned === 1 ? '' : 's'}.`
+        : 'Ready.',
+  );
   return lines.join('\n');
 }

@@ -25,14 +25,22 @@ const FILE_LINE = /[\w./-]+\.\w+:\d+/;
  * chain that changed files (its diff and spec say what it did). `limit`: most findings listed.
  */
 export function workflowFindings(ctx: ChainContext, limit = 10): WorkflowFindings | null {
-  if (!ctx.workflow || ctx.workflow.name === 'feature' || ctx.session_memory.files_modified.length > 0) return null;
+  if (!ctx.workflow || ctx.workflow.name === 'feature' || ctx.session_memory.files_modified.length > 0)
+    return null;
   const done = ctx.steps.map((s) => ({ s, f: findingsOf(s) })).filter((x) => x.f !== null);
   if (done.length === 0) return null;
   const last = done.at(-1)!;
-  const blocking = done.flatMap(({ s, f }) => (f!.verdict?.blocking_issues ?? []).map((text) => ({ prompt: s.prompt, text })));
+  const blocking = done.flatMap(({ s, f }) =>
+    (f!.verdict?.blocking_issues ?? []).map((text) => ({ prompt: s.prompt, text })),
+  );
   const all = done.flatMap(({ s, f }) => (f!.findings ?? []).map((text) => ({ prompt: s.prompt, text })));
   const cited = [...all.filter((x) => FILE_LINE.test(x.text)), ...all.filter((x) => !FILE_LINE.test(x.text))];
-  return { summary: { prompt: last.s.prompt, text: last.f!.summary }, blocking, findings: cited.slice(0, limit), more: Math.max(0, cited.length - limit) };
+  return {
+    summary: { prompt: last.s.prompt, text: last.f!.summary },
+    blocking,
+    findings: cited.slice(0, limit),
+    more: Math.max(0, cited.length - limit),
+  };
 }
 
 /** The findings as terminal lines, `showCommand` the command that shows the whole chain. */

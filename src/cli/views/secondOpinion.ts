@@ -9,7 +9,12 @@ export function secondOpinionLines(opinions: readonly SecondOpinion[]): string[]
     .map((o) => {
       const both = `${o.first.model} ${verdict(o.first.passed)}, ${o.second.model} ${verdict(o.second.passed)}`;
       if (o.agree) return `second opinion on ${o.prompt}: agree (${both})`;
-      const how = o.decided_by === 'assumed' ? 'the stricter verdict, --yes' : o.decided_by ? `decided by the ${o.decided_by === 'file' ? 'answers file' : 'user'}` : 'waiting for you';
+      const how =
+        o.decided_by === 'assumed'
+          ? 'the stricter verdict, --yes'
+          : o.decided_by
+            ? `decided by the ${o.decided_by === 'file' ? 'answers file' : 'user'}`
+            : 'waiting for you';
       return `second opinion on ${o.prompt}: DISAGREE (${both}) → ${o.decision ?? 'undecided'} (${how}; ${o.question_id})`;
     });
 }

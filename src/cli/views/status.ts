@@ -7,7 +7,8 @@ import { wrapBelow } from '../../ui/wrap.js';
 import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './chain.js';
 
 /** created_at to updated_at, ms (0 when either is unreadable). */
-const durationOf = (ctx: ChainContext) => Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0;
+const durationOf = (ctx: ChainContext) =>
+  Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0;
 
 /** The progress of a chain in the shape of the seed's `/status`. */
 export function statusJson(ctx: ChainContext, file: string, flags: string[] = []): StatusOutput {
@@ -23,7 +24,17 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
     billing: billingOf(ctx),
     phases: ctx.phase_history.map((p, i) => {
       const failed = phaseFailed(ctx, i);
-      return { phase: p.phase, started_at: p.started_at, ended_at: p.ended_at, duration_ms: p.duration_ms, iterations: p.iterations, prompts: p.prompts_executed, exit_reason: p.exit_reason, done: p.ended_at !== null && !failed, failed };
+      return {
+        phase: p.phase,
+        started_at: p.started_at,
+        ended_at: p.ended_at,
+        duration_ms: p.duration_ms,
+        iterations: p.iterations,
+        prompts: p.prompts_executed,
+        exit_reason: p.exit_reason,
+        done: p.ended_at !== null && !failed,
+        failed,
+      };
     }),
     total_duration_ms: durationOf(ctx),
     cost_usd: costOrNull(t.estimated_cost, ctx.calls.length, t.unpriced_calls + t.subscription_calls),
@@ -47,7 +58,11 @@ export function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>,
   const p = ctx.phase_history[i];
   if (!p) return false;
   if (p.exit_reason?.startsWith('failed')) return true;
-  return p.ended_at === null && i === ctx.phase_history.length - 1 && (ctx.status === 'failed' || ctx.status === 'budget-exceeded');
+  return (
+    p.ended_at === null &&
+    i === ctx.phase_history.length - 1 &&
+    (ctx.status === 'failed' || ctx.status === 'budget-exceeded')
+  );
 }
 
 /** One row of `chains`. */
@@ -80,7 +95,11 @@ export function chainRow(ctx: ChainContext, file: string): ChainRowOutput {
  * The rows as a tree (text): each parent followed by its sub-chains, indented, with status, phase,
  * confidence and cost. Rows whose parent is not shown are roots.
  */
-export function renderTree(rows: ChainRowOutput[], cost: (r: ChainRowOutput) => string, width: number | null = null): string {
+export function renderTree(
+  rows: ChainRowOutput[],
+  cost: (r: ChainRowOutput) => string,
+  width: number | null = null,
+): string {
   const byId = new Map(rows.map((r) => [r.chain_id, r]));
   const lines: string[] = [];
   const line = (r: ChainRowOutput, depth: number) => {
@@ -103,17 +122,39 @@ export function renderTree(rows: ChainRowOutput[], cost: (r: ChainRowOutput) => 
 }
 
 /** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files, how many older ones the limit left out. */
-export function chainsJson(shown: { ctx: ChainContext; file: string }[], hidden: number, warnings: string[], older = 0): ChainsOutput {
-  return chainsJsonOfRows(shown.map((c) => chainRow(c.ctx, c.file)), hidden, warnings, older);
+export function chainsJson(
+  shown: { ctx: ChainContext; file: string }[],
+  hidden: number,
+  warnings: string[],
+  older = 0,
+): ChainsOutput {
+  return chainsJsonOfRows(
+    shown.map((c) => chainRow(c.ctx, c.file)),
+    hidden,
+    warnings,
+    older,
+  );
 }
 
 /** The `chains` document from summary rows (the chain index's). */
-export function chainsJsonOfRows(rows: ChainRowOutput[], hidden: number, warnings: string[], older = 0): ChainsOutput {
+export function chainsJsonOfRows(
+  rows: ChainRowOutput[],
+  hidden: number,
+  warnings: string[],
+  older = 0,
+): ChainsOutput {
   return { schema: 'claude-exec/chains@1', chains: rows, hidden, warnings, older };
 }
 
 /** The `pending` document. */
 export function pendingJson(ctx: ChainContext, flags: string[] = []): PendingOutput {
   const view = pendingView(ctx);
-  return { schema: 'claude-exec/pending@1', chain_id: ctx.chain_id, status: ctx.status, current_phase: ctx.current_phase, pending: view, next: nextCommands(ctx, flags) };
+  return {
+    schema: 'claude-exec/pending@1',
+    chain_id: ctx.chain_id,
+    status: ctx.status,
+    current_phase: ctx.current_phase,
+    pending: view,
+    next: nextCommands(ctx, flags),
+  };
 }

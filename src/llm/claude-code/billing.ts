@@ -18,7 +18,12 @@ export type BillingSetting = 'auto' | Billing;
  * Claude Code's OAuth token sources (a claude.ai login or a `claude setup-token` token): the
  * values its own code treats as a Claude subscription login (Claude Code 2.1.333).
  */
-const OAUTH_TOKEN_SOURCES = new Set(['claude.ai', 'CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR', 'CCR_OAUTH_TOKEN_FILE']);
+const OAUTH_TOKEN_SOURCES = new Set([
+  'claude.ai',
+  'CLAUDE_CODE_OAUTH_TOKEN',
+  'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR',
+  'CCR_OAUTH_TOKEN_FILE',
+]);
 
 /**
  * `subscription` when Claude Code signs in to Anthropic with a Claude plan (a subscription type,

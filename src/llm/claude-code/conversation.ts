@@ -40,12 +40,19 @@ interface OpenCall {
 /** A content block of an assistant message as a request param, or null for kinds not kept (thinking). */
 function assistantBlock(b: Block): Block | null {
   if (b.type === 'text') return { type: 'text', text: b.text };
-  if (b.type === 'tool_use') return { type: 'tool_use', id: b.id, name: ownName(String(b.name)), input: b.input };
+  if (b.type === 'tool_use')
+    return { type: 'tool_use', id: b.id, name: ownName(String(b.name)), input: b.input };
   return null;
 }
 
 function userBlock(b: Block): Block | null {
-  if (b.type === 'tool_result') return { type: 'tool_result', tool_use_id: b.tool_use_id, content: b.content, ...(b.is_error ? { is_error: true } : {}) };
+  if (b.type === 'tool_result')
+    return {
+      type: 'tool_result',
+      tool_use_id: b.tool_use_id,
+      content: b.content,
+      ...(b.is_error ? { is_error: true } : {}),
+    };
   if (b.type === 'text') return { type: 'text', text: b.text };
   return null;
 }
@@ -63,7 +70,10 @@ export class Conversation {
   private open: OpenCall | null = null;
   private lastAssistantId: string | null = null;
 
-  constructor(messages: MessageParam[], private readonly model: string) {
+  constructor(
+    messages: MessageParam[],
+    private readonly model: string,
+  ) {
     this.messages = messages;
   }
 
@@ -74,7 +84,12 @@ export class Conversation {
 
   /** Whether an assistant message of the conversation has the tool_use `id`. */
   hasToolUse(id: string): boolean {
-    return this.messages.some((m) => m.role === 'assistant' && Array.isArray(m.content) && m.content.some((b) => b.type === 'tool_use' && b.id === id));
+    return this.messages.some(
+      (m) =>
+        m.role === 'assistant' &&
+        Array.isArray(m.content) &&
+        m.content.some((b) => b.type === 'tool_use' && b.id === id),
+    );
   }
 
   /**
@@ -95,11 +110,19 @@ export class Conversation {
     if (e.type === 'message_start') {
       const msg = (e.message ?? {}) as Block;
       const since = this.requesting ?? now;
-      this.open = { id: (msg.id as string) ?? null, model: (msg.model as string) ?? null, usage: structuredClone((msg.usage ?? {}) as Block), t0: since.ms, startedAt: since.iso, requestId: null };
+      this.open = {
+        id: (msg.id as string) ?? null,
+        model: (msg.model as string) ?? null,
+        usage: structuredClone((msg.usage ?? {}) as Block),
+        t0: since.ms,
+        startedAt: since.iso,
+        requestId: null,
+      };
       this.requesting = null;
       this.started += 1;
     } else if (e.type === 'message_delta' && this.open) {
-      for (const [k, v] of Object.entries((e.usage ?? {}) as Block)) if (v !== null && v !== undefined) this.open.usage[k] = v;
+      for (const [k, v] of Object.entries((e.usage ?? {}) as Block))
+        if (v !== null && v !== undefined) this.open.usage[k] = v;
     } else if (e.type === 'content_block_delta') {
       const d = e.delta as Block | undefined;
       if (d?.type === 'text_delta' && typeof d.text === 'string') return { text: d.text };
@@ -127,7 +150,8 @@ export class Conversation {
       this.apiError = String(m.error);
       return;
     }
-    if (this.open && this.open.id === msg.id && typeof m.request_id === 'string') this.open.requestId = m.request_id;
+    if (this.open && this.open.id === msg.id && typeof m.request_id === 'string')
+      this.open.requestId = m.request_id;
     const blocks = ((msg.content ?? []) as Block[]).map(assistantBlock).filter((b): b is Block => b !== null);
     const last = this.messages.at(-1);
     if (last?.role === 'assistant' && this.lastAssistantId !== null && this.lastAssistantId === msg.id) {
@@ -141,11 +165,20 @@ export class Conversation {
 
   private user(m: SdkMessage): void {
     const content = m.message?.content;
-    const blocks = (typeof content === 'string' ? [{ type: 'text', text: content }] : ((content ?? []) as Block[])).map(userBlock).filter((b): b is Block => b !== null);
+    const blocks = (
+      typeof content === 'string' ? [{ type: 'text', text: content }] : ((content ?? []) as Block[])
+    )
+      .map(userBlock)
+      .filter((b): b is Block => b !== null);
     if (blocks.length === 0) return;
     const last = this.messages.at(-1);
     const results = blocks.every((b) => b.type === 'tool_result');
-    if (results && last?.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result')) {
+    if (
+      results &&
+      last?.role === 'user' &&
+      Array.isArray(last.content) &&
+      last.content.every((b) => b.type === 'tool_result')
+    ) {
       (last.content as unknown as Block[]).push(...blocks);
     } else {
       this.messages.push({ role: 'user', content: blocks } as unknown as MessageParam);

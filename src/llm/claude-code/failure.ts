@@ -16,7 +16,8 @@ const CREDENTIALS = ['ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'CLAUDE_CODE_O
 /** Claude Code's error kinds of a failed call (`SDKAssistantMessageError`), with what to do. */
 const HINTS: Record<string, string> = {
   authentication_failed: 'Log in with `claude` (or set ANTHROPIC_API_KEY for Claude Code), then resume.',
-  oauth_org_not_allowed: 'This Claude login may not be used here; log in with another account or use --backend api.',
+  oauth_org_not_allowed:
+    'This Claude login may not be used here; log in with another account or use --backend api.',
   billing_error: 'Check the billing of the account Claude Code uses.',
   rate_limit: RESUME,
   overloaded: RESUME,
@@ -48,21 +49,39 @@ export function callCap(spec: StructuredRunSpec<unknown>): number {
 export function failureOf(f: FailureFacts): Error {
   const secrets = CREDENTIALS.map((k) => f.env[k]).filter((s): s is string => !!s);
   const r = f.result;
-  const said = r ? [r.subtype === 'success' ? r.result : '', ...((r.errors as string[] | undefined) ?? [])].filter((s) => typeof s === 'string' && s.trim()).join('; ') : '';
+  const said = r
+    ? [r.subtype === 'success' ? r.result : '', ...((r.errors as string[] | undefined) ?? [])]
+        .filter((s) => typeof s === 'string' && s.trim())
+        .join('; ')
+    : '';
   const lastLine = (f.stderr ?? '').trim().split('\n').at(-1) ?? '';
-  const detail = redact(said || (f.thrown instanceof Error ? f.thrown.message : f.thrown ? String(f.thrown) : '') || lastLine, secrets).slice(0, 400);
+  const detail = redact(
+    said || (f.thrown instanceof Error ? f.thrown.message : f.thrown ? String(f.thrown) : '') || lastLine,
+    secrets,
+  ).slice(0, 400);
   const status = typeof r?.api_error_status === 'number' ? (r.api_error_status as number) : undefined;
   if (f.apiError || status !== undefined) {
     const kind = f.apiError ?? 'api_error';
-    const what = kind === 'authentication_failed' ? 'Claude Code could not authenticate' : `Claude Code's call to the Messages API failed (${status ?? kind})`;
+    const what =
+      kind === 'authentication_failed'
+        ? 'Claude Code could not authenticate'
+        : `Claude Code's call to the Messages API failed (${status ?? kind})`;
     return new LlmApiError(`${what}${detail ? `: ${detail}` : ''}`, {
       ...(status !== undefined ? { status } : {}),
       hint: HINTS[kind] ?? RESUME,
     });
   }
   if (r?.subtype === 'error_max_turns') {
-    if (callCap(f.spec) === f.spec.maxCalls) return capReached(f.spec, `${f.spec.maxCalls} calls`, 'caps.step_calls (or caps.chain_calls for the whole chain)');
-    return new StepFailedError(`the model did not finish ${f.spec.result.name} within the step's ${callCap(f.spec)} calls`, 'Resume to retry the step, or raise caps.agent_turns.');
+    if (callCap(f.spec) === f.spec.maxCalls)
+      return capReached(
+        f.spec,
+        `${f.spec.maxCalls} calls`,
+        'caps.step_calls (or caps.chain_calls for the whole chain)',
+      );
+    return new StepFailedError(
+      `the model did not finish ${f.spec.result.name} within the step's ${callCap(f.spec)} calls`,
+      'Resume to retry the step, or raise caps.agent_turns.',
+    );
   }
   if (r && !r.is_error) return noResult(f.spec, 'did not call any tool');
   return new LlmApiError(`Claude Code stopped without a result${detail ? `: ${detail}` : ''}`, {

@@ -16,11 +16,17 @@ export type { BillingSetting } from './billing.js';
  * account pays (then remembers it); `api` / `subscription` force it. Throws `UsageError`
  * (exit 2, with the install command) when the SDK is not installed.
  */
-export type ClaudeCodeClientOptions = Omit<ClaudeCodeOptions, 'toolTimeoutMs' | 'version'> & { billing: BillingSetting };
+export type ClaudeCodeClientOptions = Omit<ClaudeCodeOptions, 'toolTimeoutMs' | 'version'> & {
+  billing: BillingSetting;
+};
 
 export async function createClaudeCodeClient(options: ClaudeCodeClientOptions): Promise<LlmClient> {
   const sdk = await loadClaudeCodeSdk();
-  const opts: ClaudeCodeOptions & { billing: BillingSetting } = { toolTimeoutMs: TOOL_TIMEOUT_MS, version: claudeExecVersion(), ...options };
+  const opts: ClaudeCodeOptions & { billing: BillingSetting } = {
+    toolTimeoutMs: TOOL_TIMEOUT_MS,
+    version: claudeExecVersion(),
+    ...options,
+  };
   let known: Promise<Billing> | null = null;
   const billing = (q: SdkQuery): Promise<Billing> => {
     if (opts.billing !== 'auto') return Promise.resolve(opts.billing);

@@ -33,7 +33,9 @@ const TOOL_NOTE = `The tools of this session are served by claude-exec's MCP ser
 
 /** The system prompt: the cached prefix of every call, then the tool-name note. */
 export function systemPrompt(spec: StructuredRunSpec<unknown>): string[] {
-  return [spec.prefix.rules, spec.prefix.catalog, spec.prefix.repoMap ?? '', TOOL_NOTE].filter((s) => s.length > 0);
+  return [spec.prefix.rules, spec.prefix.catalog, spec.prefix.repoMap ?? '', TOOL_NOTE].filter(
+    (s) => s.length > 0,
+  );
 }
 
 /** Whether Claude Code talks to Anthropic's own API (no ANTHROPIC_BASE_URL, or api.anthropic.com). */
@@ -55,7 +57,10 @@ function firstParty(env: Record<string, string | undefined>): boolean {
  * changes on every request) is turned off too: such a server caches by prefix and would never
  * hit its cache.
  */
-export function claudeEnv(opts: ClaudeCodeOptions, spec: StructuredRunSpec<unknown>): Record<string, string | undefined> {
+export function claudeEnv(
+  opts: ClaudeCodeOptions,
+  spec: StructuredRunSpec<unknown>,
+): Record<string, string | undefined> {
   return {
     ...opts.env,
     ...(firstParty(opts.env) ? {} : { CLAUDE_CODE_ATTRIBUTION_HEADER: '0' }),
@@ -89,7 +94,9 @@ export function queryOptions(
     model: spec.model,
     systemPrompt: run.system,
     tools: [],
-    mcpServers: { [MCP_SERVER]: { type: 'sdk', name: MCP_SERVER, instance: run.server, timeout: opts.toolTimeoutMs } },
+    mcpServers: {
+      [MCP_SERVER]: { type: 'sdk', name: MCP_SERVER, instance: run.server, timeout: opts.toolTimeoutMs },
+    },
     strictMcpConfig: true,
     allowedTools: run.tools.map(wireName),
     toolAliases: Object.fromEntries(run.tools.map((name) => [name, wireName(name)])),

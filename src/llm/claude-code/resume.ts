@@ -15,7 +15,16 @@ import { ITERATION_PREFIX } from '../conversation.js';
 import type { RunHooks, StructuredRunSpec } from '../types.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
-type Block = { type?: string; text?: string; id?: string; name?: string; input?: unknown; tool_use_id?: string; content?: unknown; is_error?: boolean };
+type Block = {
+  type?: string;
+  text?: string;
+  id?: string;
+  name?: string;
+  input?: unknown;
+  tool_use_id?: string;
+  content?: unknown;
+  is_error?: boolean;
+};
 
 interface Spent {
   turns: number;
@@ -33,8 +42,14 @@ export type StartPoint<T> =
   /** A new session whose first message is `prompt`: the instructions and what was already done. */
   | ({ kind: 'replay'; prompt: string } & Spent);
 
-const blocksOf = (m: MessageParam | undefined): Block[] => (!m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Block[]));
-const textOf = (content: unknown): string => (typeof content === 'string' ? content : Array.isArray(content) ? (content as Block[]).map((b) => b.text ?? '').join('') : '');
+const blocksOf = (m: MessageParam | undefined): Block[] =>
+  !m ? [] : typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Block[]);
+const textOf = (content: unknown): string =>
+  typeof content === 'string'
+    ? content
+    : Array.isArray(content)
+      ? (content as Block[]).map((b) => b.text ?? '').join('')
+      : '';
 
 /** Starts the part of a replay prompt that lists what the step already did. */
 export const REPLAY_HEADING = '## Already done in this step';
@@ -46,8 +61,15 @@ const REPLAY_RESULT_CHARS = 4000;
  * Pure: the first message of a new session that continues `messages`: their first user message
  * (the step's instructions) and every tool call made so far with its result.
  */
-export function replayPrompt(spec: StructuredRunSpec<unknown>, messages: readonly MessageParam[], spentSoFar: Spent): Extract<StartPoint<never>, { kind: 'replay' }> {
-  const instructions = blocksOf(messages[0]).map((b) => b.text ?? '').join('') || spec.instructions;
+export function replayPrompt(
+  spec: StructuredRunSpec<unknown>,
+  messages: readonly MessageParam[],
+  spentSoFar: Spent,
+): Extract<StartPoint<never>, { kind: 'replay' }> {
+  const instructions =
+    blocksOf(messages[0])
+      .map((b) => b.text ?? '')
+      .join('') || spec.instructions;
   const uses = new Map<string, { block: Block; turn: number }>();
   const lines: string[] = [];
   let turn = 0;
@@ -58,13 +80,29 @@ export function replayPrompt(spec: StructuredRunSpec<unknown>, messages: readonl
       if (b.type !== 'tool_result') continue;
       const use = uses.get(b.tool_use_id ?? '');
       const text = textOf(b.content);
-      const shown = text.length > REPLAY_RESULT_CHARS ? `${text.slice(0, REPLAY_RESULT_CHARS)}\n[cut at ${REPLAY_RESULT_CHARS} characters]` : text;
-      lines.push(`### Turn ${use?.turn ?? '?'}: ${use?.block.name ?? 'tool'} ${JSON.stringify(use?.block.input ?? {})}${b.is_error ? ' (error)' : ''}\n${shown}`);
+      const shown =
+        text.length > REPLAY_RESULT_CHARS
+          ? `${text.slice(0, REPLAY_RESULT_CHARS)}\n[cut at ${REPLAY_RESULT_CHARS} characters]`
+          : text;
+      lines.push(
+        `### Turn ${use?.turn ?? '?'}: ${use?.block.name ?? 'tool'} ${JSON.stringify(use?.block.input ?? {})}${b.is_error ? ' (error)' : ''}\n${shown}`,
+      );
     }
   }
-  const base = { kind: 'replay' as const, turns: spentSoFar.turns, corrections: spentSoFar.corrections, toolCalls: spentSoFar.toolCalls };
+  const base = {
+    kind: 'replay' as const,
+    turns: spentSoFar.turns,
+    corrections: spentSoFar.corrections,
+    toolCalls: spentSoFar.toolCalls,
+  };
   // A conversation continued with a new failure (../conversation.ts): the failures, in order, last.
-  const failures = messages.flatMap((m) => (m.role === 'user' ? blocksOf(m).filter((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX)).map((b) => b.text!) : []));
+  const failures = messages.flatMap((m) =>
+    m.role === 'user'
+      ? blocksOf(m)
+          .filter((b) => b.type === 'text' && (b.text ?? '').startsWith(ITERATION_PREFIX))
+          .map((b) => b.text!)
+      : [],
+  );
   const then = failures.length ? `\n\n${failures.join('\n\n')}` : '';
   if (lines.length === 0) return { ...base, prompt: instructions + then };
   const done = `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. These tool calls were made, turn by turn, and returned what follows; do not make them again:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
@@ -88,12 +126,21 @@ export async function planResume<T>(spec: StructuredRunSpec<T>, hooks: RunHooks)
     const uses = toolUses(blocksOf(last));
     if (uses.length === 0) {
       if (++corrections > spec.maxCorrections) throw noResult(spec, 'did not call any tool');
-      messages.push({ role: 'user', content: [{ type: 'text', text: `Call ${spec.result.name} now to finish this step.` }] });
+      messages.push({
+        role: 'user',
+        content: [{ type: 'text', text: `Call ${spec.result.name} now to finish this step.` }],
+      });
     } else {
       const outcome = await handleTurn(uses, spec, hooks);
-      if (outcome.kind === 'result') return { kind: 'done', value: outcome.value, saved: saveTranscript(messages, session) };
+      if (outcome.kind === 'result')
+        return { kind: 'done', value: outcome.value, saved: saveTranscript(messages, session) };
       toolCalls += outcome.toolCalls;
-      if ((outcome.resultRejected || outcome.misdirected) && ++corrections > spec.maxCorrections) throw noResult(spec, outcome.resultRejected ? 'gave invalid input' : 'called tools that are not available in this step', outcome.resultRejected ?? undefined);
+      if ((outcome.resultRejected || outcome.misdirected) && ++corrections > spec.maxCorrections)
+        throw noResult(
+          spec,
+          outcome.resultRejected ? 'gave invalid input' : 'called tools that are not available in this step',
+          outcome.resultRejected ?? undefined,
+        );
       messages.push({ role: 'user', content: outcome.toolResults });
     }
   }

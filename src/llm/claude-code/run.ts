@@ -33,7 +33,10 @@ const CLAUDE_CODE_OVERHEAD_TOKENS = 600;
 /** How much of Claude Code's stderr is kept for an error message. */
 const STDERR_TAIL_CHARS = 2000;
 
-const STOP: HookOutput = { continue: false, stopReason: 'claude-exec stopped this step before the next call' };
+const STOP: HookOutput = {
+  continue: false,
+  stopReason: 'claude-exec stopped this step before the next call',
+};
 const clock = () => ({ ms: performance.now(), iso: new Date().toISOString() });
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -46,7 +49,13 @@ async function* once(message: SdkUserMessage): AsyncIterable<SdkUserMessage> {
  * the first query, once per client). Throws what the API backend throws: `LlmApiError`,
  * `StepFailedError`, or whatever a hook or a tool throws.
  */
-export async function runClaudeCode<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: StructuredRunSpec<T>, hooks: RunHooks, billing: (q: SdkQuery) => Promise<Billing>): Promise<StructuredRunResult<T>> {
+export async function runClaudeCode<T>(
+  sdk: LoadedSdk,
+  opts: ClaudeCodeOptions,
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks,
+  billing: (q: SdkQuery) => Promise<Billing>,
+): Promise<StructuredRunResult<T>> {
   const start: StartPoint<T> = await planResume(spec, hooks);
   if (start.kind === 'done') return { value: start.value, calls: [], messages: start.saved };
   const calls: LlmCallResult[] = [];
@@ -54,7 +63,15 @@ export async function runClaudeCode<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, 
   if (first.value) return { ...first.value, calls };
   // The session to resume is gone: restart the step from the saved conversation, once.
   if (start.kind === 'resume' && first.callsStarted === 0) {
-    const again = await attempt(sdk, opts, spec, hooks, billing, replayPrompt(spec, start.messages, start), calls);
+    const again = await attempt(
+      sdk,
+      opts,
+      spec,
+      hooks,
+      billing,
+      replayPrompt(spec, start.messages, start),
+      calls,
+    );
     if (again.value) return { ...again.value, calls };
   }
   throw first.error;
@@ -66,10 +83,35 @@ interface Attempt<T> {
   callsStarted: number;
 }
 
-async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: StructuredRunSpec<T>, hooks: RunHooks, billing: (q: SdkQuery) => Promise<Billing>, start: Exclude<StartPoint<T>, { kind: 'done' }>, calls: LlmCallResult[]): Promise<Attempt<T>> {
-  const conv = new Conversation(start.kind === 'resume' ? structuredClone(start.messages) : [{ role: 'user', content: [{ type: 'text', text: start.kind === 'fresh' ? spec.instructions : start.prompt }] }], spec.model);
-  const initial = start.kind === 'fresh' ? { turns: 0, corrections: 0, toolCalls: 0 } : { turns: start.turns, corrections: start.corrections, toolCalls: start.toolCalls };
-  const state: ToolRunState<T> = { corrections: initial.corrections, toolCalls: initial.toolCalls, resultOnly: initial.turns >= spec.maxTurns };
+async function attempt<T>(
+  sdk: LoadedSdk,
+  opts: ClaudeCodeOptions,
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks,
+  billing: (q: SdkQuery) => Promise<Billing>,
+  start: Exclude<StartPoint<T>, { kind: 'done' }>,
+  calls: LlmCallResult[],
+): Promise<Attempt<T>> {
+  const conv = new Conversation(
+    start.kind === 'resume'
+      ? structuredClone(start.messages)
+      : [
+          {
+            role: 'user',
+            content: [{ type: 'text', text: start.kind === 'fresh' ? spec.instructions : start.prompt }],
+          },
+        ],
+    spec.model,
+  );
+  const initial =
+    start.kind === 'fresh'
+      ? { turns: 0, corrections: 0, toolCalls: 0 }
+      : { turns: start.turns, corrections: start.corrections, toolCalls: start.toolCalls };
+  const state: ToolRunState<T> = {
+    corrections: initial.corrections,
+    toolCalls: initial.toolCalls,
+    resultOnly: initial.turns >= spec.maxTurns,
+  };
   const stop = (err: unknown) => (state.fatal ??= err);
   const defs = toolDefinitions(spec);
   const system = systemPrompt(spec);
@@ -78,12 +120,18 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   let paidBy: Billing = 'api';
 
   let stderr = '';
-  const server = createToolServer(sdk.mcp, opts.version, defs, (name, input, id) => callTool(name, input, id, spec, hooks, state, stop));
-  const ref = (): SessionRef | null => (conv.sessionId && conv.resumeAt ? { type: 'claude_code_session', session_id: conv.sessionId, resume_at: conv.resumeAt } : null);
+  const server = createToolServer(sdk.mcp, opts.version, defs, (name, input, id) =>
+    callTool(name, input, id, spec, hooks, state, stop),
+  );
+  const ref = (): SessionRef | null =>
+    conv.sessionId && conv.resumeAt
+      ? { type: 'claude_code_session', session_id: conv.sessionId, resume_at: conv.resumeAt }
+      : null;
 
   /** Waits until the stream has been read past `toolUseIds` and every completed call is recorded. */
   const caughtUp = async (toolUseIds: string[] = []) => {
-    for (let i = 0; i < 1000 && (conv.inCall || !toolUseIds.every((id) => conv.hasToolUse(id))); i++) await tick();
+    for (let i = 0; i < 1000 && (conv.inCall || !toolUseIds.every((id) => conv.hasToolUse(id))); i++)
+      await tick();
     await recording;
   };
   /** The budget (and any other caller check) before the next call: STOP when it throws. */
@@ -91,8 +139,14 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
     if (state.fatal !== undefined) return STOP;
     try {
       paidBy = await billing(q!);
-      const estimatedInputTokens = estimateInputTokens({ system, tools: defs, messages: conv.messages }) + CLAUDE_CODE_OVERHEAD_TOKENS;
-      await hooks.beforeCall?.({ model: spec.model, estimatedInputTokens, messages: conv.messages, billing: paidBy });
+      const estimatedInputTokens =
+        estimateInputTokens({ system, tools: defs, messages: conv.messages }) + CLAUDE_CODE_OVERHEAD_TOKENS;
+      await hooks.beforeCall?.({
+        model: spec.model,
+        estimatedInputTokens,
+        messages: conv.messages,
+        billing: paidBy,
+      });
       return null;
     } catch (err) {
       stop(err);
@@ -105,14 +159,24 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
       {
         hooks: [
           async (input: Record<string, unknown>) => {
-            const ids = ((input.tool_calls ?? []) as { tool_use_id?: string }[]).map((c) => c.tool_use_id ?? '');
+            const ids = ((input.tool_calls ?? []) as { tool_use_id?: string }[]).map(
+              (c) => c.tool_use_id ?? '',
+            );
             await caughtUp(ids);
             if (state.value || state.fatal !== undefined) return STOP;
             // The agent turns are spent, or the next call is the last the step may make: it must submit.
-            if (initial.turns + calls.length >= Math.min(spec.maxTurns, callCap(spec) - 1)) state.resultOnly = true;
+            if (initial.turns + calls.length >= Math.min(spec.maxTurns, callCap(spec) - 1))
+              state.resultOnly = true;
             const stopped = await beforeCall();
             if (stopped) return stopped;
-            return state.resultOnly ? { hookSpecificOutput: { hookEventName: 'PostToolBatch', additionalContext: `The tool turns of this step are spent: call ${spec.result.name} now.` } } : {};
+            return state.resultOnly
+              ? {
+                  hookSpecificOutput: {
+                    hookEventName: 'PostToolBatch',
+                    additionalContext: `The tool turns of this step are spent: call ${spec.result.name} now.`,
+                  },
+                }
+              : {};
           },
         ],
       },
@@ -127,7 +191,12 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
               stop(noResult(spec, 'did not call any tool'));
               return {};
             }
-            return (await beforeCall()) ?? { decision: 'block' as const, reason: `Call ${spec.result.name} now to finish this step.` };
+            return (
+              (await beforeCall()) ?? {
+                decision: 'block' as const,
+                reason: `Call ${spec.result.name} now to finish this step.`,
+              }
+            );
           },
         ],
       },
@@ -137,14 +206,25 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   const session = start.kind === 'resume' ? start.session : null;
   const prompt =
     start.kind === 'resume'
-      ? once({ type: 'user', message: { role: 'user', content: lastUserContent(start.messages) }, parent_tool_use_id: null, session_id: start.session.session_id })
+      ? once({
+          type: 'user',
+          message: { role: 'user', content: lastUserContent(start.messages) },
+          parent_tool_use_id: null,
+          session_id: start.session.session_id,
+        })
       : start.kind === 'fresh'
         ? spec.instructions
         : start.prompt;
   q = sdk.agent.query({
     prompt,
     options: {
-      ...queryOptions(opts, spec, { system, tools: defs.map((d) => d.name), server, maxTurns: callCap(spec) - initial.turns, session }),
+      ...queryOptions(opts, spec, {
+        system,
+        tools: defs.map((d) => d.name),
+        server,
+        maxTurns: callCap(spec) - initial.turns,
+        session,
+      }),
       hooks: hookSet,
       // The end of Claude Code's own log, for the error when it fails without saying why.
       stderr: (data: string) => {
@@ -163,11 +243,13 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
         const call: LlmCallResult = { ...out.call, billing: paidBy };
         calls.push(call);
         const snapshot = saveTranscript(structuredClone(conv.messages), ref());
-        recording = recording.then(async () => {
-          await hooks.onCall?.(call, snapshot);
-        }).catch((err: unknown) => {
-          stop(err);
-        });
+        recording = recording
+          .then(async () => {
+            await hooks.onCall?.(call, snapshot);
+          })
+          .catch((err: unknown) => {
+            stop(err);
+          });
       }
       if (m.type === 'result') result = m;
     }
@@ -179,14 +261,25 @@ async function attempt<T>(sdk: LoadedSdk, opts: ClaudeCodeOptions, spec: Structu
   await recording;
   if (state.fatal !== undefined) return { error: state.fatal, callsStarted: conv.started };
   if (state.value) {
-    const reported = session === null && typeof result?.total_cost_usd === 'number' ? { reportedCostUsd: result.total_cost_usd as number } : {};
-    return { value: { value: state.value.v, messages: saveTranscript(conv.messages, ref()), ...reported }, callsStarted: conv.started };
+    const reported =
+      session === null && typeof result?.total_cost_usd === 'number'
+        ? { reportedCostUsd: result.total_cost_usd as number }
+        : {};
+    return {
+      value: { value: state.value.v, messages: saveTranscript(conv.messages, ref()), ...reported },
+      callsStarted: conv.started,
+    };
   }
-  return { error: failureOf({ result, thrown, apiError: conv.apiError, stderr, spec, env: opts.env }), callsStarted: conv.started };
+  return {
+    error: failureOf({ result, thrown, apiError: conv.apiError, stderr, spec, env: opts.env }),
+    callsStarted: conv.started,
+  };
 }
 
 /** The content of the last (user) message: what a resumed session is sent. */
 function lastUserContent(messages: readonly MessageParam[]): unknown[] {
   const last = messages.at(-1);
-  return last && last.role === 'user' && Array.isArray(last.content) ? last.content : [{ type: 'text', text: 'Continue this step.' }];
+  return last && last.role === 'user' && Array.isArray(last.content)
+    ? last.content
+    : [{ type: 'text', text: 'Continue this step.' }];
 }

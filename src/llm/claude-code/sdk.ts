@@ -13,8 +13,14 @@ import { UsageError } from '../../errors.js';
 export const AGENT_SDK = '@anthropic-ai/claude-agent-sdk';
 
 /** A message of a query's stream (only the fields read here). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type SdkMessage = { type: string; subtype?: string; session_id?: string; uuid?: string; [key: string]: any };
+export type SdkMessage = {
+  type: string;
+  subtype?: string;
+  session_id?: string;
+  uuid?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  [key: string]: any;
+};
 
 export interface SdkUserMessage {
   type: 'user';
@@ -34,12 +40,20 @@ export interface HookOutput {
 export type HookCallback = (input: Record<string, unknown>) => Promise<HookOutput>;
 
 export interface SdkQuery extends AsyncIterable<SdkMessage> {
-  accountInfo(): Promise<{ subscriptionType?: string; tokenSource?: string; apiKeySource?: string; apiProvider?: string }>;
+  accountInfo(): Promise<{
+    subscriptionType?: string;
+    tokenSource?: string;
+    apiKeySource?: string;
+    apiProvider?: string;
+  }>;
   close(): void;
 }
 
 export interface AgentSdk {
-  query(params: { prompt: string | AsyncIterable<SdkUserMessage>; options: Record<string, unknown> }): SdkQuery;
+  query(params: {
+    prompt: string | AsyncIterable<SdkUserMessage>;
+    options: Record<string, unknown>;
+  }): SdkQuery;
 }
 
 /** The low-level MCP server (`@modelcontextprotocol/sdk/server`), served in-process to Claude Code. */
@@ -50,7 +64,10 @@ export interface McpServer {
 }
 
 export interface McpSdk {
-  Server: new (info: { name: string; version: string }, options: { capabilities: { tools: Record<string, never> } }) => McpServer;
+  Server: new (
+    info: { name: string; version: string },
+    options: { capabilities: { tools: Record<string, never> } },
+  ) => McpServer;
   ListToolsRequestSchema: unknown;
   CallToolRequestSchema: unknown;
 }
@@ -64,7 +81,10 @@ const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 
 function ownPackage(): { version?: string; optionalBackends?: Record<string, string> } {
   try {
-    return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: string; optionalBackends?: Record<string, string> };
+    return JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as {
+      version?: string;
+      optionalBackends?: Record<string, string>;
+    };
   } catch {
     return {};
   }
@@ -97,7 +117,9 @@ export function installCommand(packageRoot: string, globalRoot: string, version:
 /** npm's global node_modules for the running node (`<prefix>/lib/node_modules`; `<prefix>/node_modules` on Windows). */
 function globalNodeModules(): string {
   const bin = path.dirname(process.execPath);
-  return process.platform === 'win32' ? path.join(bin, 'node_modules') : path.join(bin, '..', 'lib', 'node_modules');
+  return process.platform === 'win32'
+    ? path.join(bin, 'node_modules')
+    : path.join(bin, '..', 'lib', 'node_modules');
 }
 
 function isMissingModule(err: unknown): boolean {
@@ -106,7 +128,8 @@ function isMissingModule(err: unknown): boolean {
 }
 
 // A variable specifier keeps TypeScript from resolving the optional packages.
-const load = (specifier: string): Promise<Record<string, unknown>> => import(specifier) as Promise<Record<string, unknown>>;
+const load = (specifier: string): Promise<Record<string, unknown>> =>
+  import(specifier) as Promise<Record<string, unknown>>;
 
 /**
  * Loads the Agent SDK and the MCP SDK. Throws `UsageError` (exit 2) naming the one install
@@ -114,10 +137,18 @@ const load = (specifier: string): Promise<Record<string, unknown>> => import(spe
  */
 export async function loadClaudeCodeSdk(): Promise<LoadedSdk> {
   try {
-    const [agent, server, types] = await Promise.all([load(AGENT_SDK), load('@modelcontextprotocol/sdk/server/index.js'), load('@modelcontextprotocol/sdk/types.js')]);
+    const [agent, server, types] = await Promise.all([
+      load(AGENT_SDK),
+      load('@modelcontextprotocol/sdk/server/index.js'),
+      load('@modelcontextprotocol/sdk/types.js'),
+    ]);
     return {
       agent: agent as unknown as AgentSdk,
-      mcp: { Server: server.Server as McpSdk['Server'], ListToolsRequestSchema: types.ListToolsRequestSchema, CallToolRequestSchema: types.CallToolRequestSchema },
+      mcp: {
+        Server: server.Server as McpSdk['Server'],
+        ListToolsRequestSchema: types.ListToolsRequestSchema,
+        CallToolRequestSchema: types.CallToolRequestSchema,
+      },
     };
   } catch (err) {
     if (!isMissingModule(err)) throw err;

@@ -40,16 +40,28 @@ export interface ToolRunState<T> {
  * JSON Schemas: only the step's own tools (../../tools/step.ts `offeredToolNames`), so a step whose
  * API form forces the result at once is offered its result tool alone.
  */
-export function toolDefinitions(spec: StructuredRunSpec<unknown>): { name: string; description: string; input_schema: unknown }[] {
+export function toolDefinitions(
+  spec: StructuredRunSpec<unknown>,
+): { name: string; description: string; input_schema: unknown }[] {
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
   const all = buildTools(agentToolDefinitions(spec.allTools), extra);
-  const offered = new Set(offeredToolNames({ enabled: spec.enabledTools, maxTurns: spec.maxTurns, result: spec.result.name }, all.map((t) => t.name)));
-  return all.filter((t) => offered.has(t.name)).map((t) => ({ name: t.name, description: t.description ?? '', input_schema: t.input_schema }));
+  const offered = new Set(
+    offeredToolNames(
+      { enabled: spec.enabledTools, maxTurns: spec.maxTurns, result: spec.result.name },
+      all.map((t) => t.name),
+    ),
+  );
+  return all
+    .filter((t) => offered.has(t.name))
+    .map((t) => ({ name: t.name, description: t.description ?? '', input_schema: t.input_schema }));
 }
 
-const text = (s: string, isError?: boolean): CallToolResult => ({ content: [{ type: 'text', text: s }], ...(isError ? { isError: true } : {}) });
+const text = (s: string, isError?: boolean): CallToolResult => ({
+  content: [{ type: 'text', text: s }],
+  ...(isError ? { isError: true } : {}),
+});
 
 /**
  * Handles one tool call of the model. A valid result ends the turn; an invalid one uses a
@@ -57,10 +69,22 @@ const text = (s: string, isError?: boolean): CallToolResult => ({ content: [{ ty
  * tool (a gate waiting for a human, a failure) is kept in `state.fatal`, and the run is stopped
  * before the next model call.
  */
-export async function callTool<T>(name: string, input: unknown, id: string, spec: StructuredRunSpec<T>, hooks: RunHooks, state: ToolRunState<T>, onStop: (err: unknown) => void): Promise<CallToolResult> {
-  if (state.fatal !== undefined || state.value) return text('This step is finishing; no more tool calls run.', true);
+export async function callTool<T>(
+  name: string,
+  input: unknown,
+  id: string,
+  spec: StructuredRunSpec<T>,
+  hooks: RunHooks,
+  state: ToolRunState<T>,
+  onStop: (err: unknown) => void,
+): Promise<CallToolResult> {
+  if (state.fatal !== undefined || state.value)
+    return text('This step is finishing; no more tool calls run.', true);
   if (state.resultOnly && name !== spec.result.name) {
-    return text(`The tool turns of this step are spent: call ${spec.result.name} now with what you have found.`, true);
+    return text(
+      `The tool turns of this step are spent: call ${spec.result.name} now with what you have found.`,
+      true,
+    );
   }
   if (classifyUses([{ name }], spec).workspaceCalls > 0 && state.toolCalls >= spec.maxToolCalls) {
     onStop(capReached(spec, `${spec.maxToolCalls} tool calls`, 'caps.step_tool_calls'));
@@ -68,14 +92,17 @@ export async function callTool<T>(name: string, input: unknown, id: string, spec
   }
   try {
     const out = await runToolUse({ type: 'tool_use', id, name, input }, spec, hooks);
-    const content = typeof out.block.content === 'string' ? out.block.content : JSON.stringify(out.block.content);
+    const content =
+      typeof out.block.content === 'string' ? out.block.content : JSON.stringify(out.block.content);
     if (out.value) {
       state.value ??= out.value;
       return { content: [{ type: 'text', text: content }], _meta: END_TURN };
     }
     if (out.ran) state.toolCalls++;
-    if (out.resultRejected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'gave invalid input', out.resultRejected));
-    if (out.misdirected && ++state.corrections > spec.maxCorrections) onStop(noResult(spec, 'called tools that are not available in this step'));
+    if (out.resultRejected && ++state.corrections > spec.maxCorrections)
+      onStop(noResult(spec, 'gave invalid input', out.resultRejected));
+    if (out.misdirected && ++state.corrections > spec.maxCorrections)
+      onStop(noResult(spec, 'called tools that are not available in this step'));
     return text(content, out.block.is_error === true);
   } catch (err) {
     onStop(err);
@@ -84,13 +111,30 @@ export async function callTool<T>(name: string, input: unknown, id: string, spec
 }
 
 /** An MCP server with the run's tools; each `tools/call` goes to `handle`. */
-export function createToolServer(mcp: McpSdk, version: string, defs: ReturnType<typeof toolDefinitions>, handle: (name: string, input: unknown, id: string) => Promise<CallToolResult>): McpServer {
+export function createToolServer(
+  mcp: McpSdk,
+  version: string,
+  defs: ReturnType<typeof toolDefinitions>,
+  handle: (name: string, input: unknown, id: string) => Promise<CallToolResult>,
+): McpServer {
   const server = new mcp.Server({ name: 'claude-exec', version }, { capabilities: { tools: {} } });
-  const tools = defs.map((d) => ({ name: d.name, description: d.description, inputSchema: d.input_schema, _meta: { 'anthropic/alwaysLoad': true } }));
+  const tools = defs.map((d) => ({
+    name: d.name,
+    description: d.description,
+    inputSchema: d.input_schema,
+    _meta: { 'anthropic/alwaysLoad': true },
+  }));
   server.setRequestHandler(mcp.ListToolsRequestSchema, async () => ({ tools }));
-  server.setRequestHandler(mcp.CallToolRequestSchema, async (request: { params: { name: string; arguments?: unknown; _meta?: Record<string, unknown> } }) => {
-    const id = request.params._meta?.['claudecode/toolUseId'];
-    return handle(request.params.name, request.params.arguments ?? {}, typeof id === 'string' ? id : `mcp_${Date.now()}`);
-  });
+  server.setRequestHandler(
+    mcp.CallToolRequestSchema,
+    async (request: { params: { name: string; arguments?: unknown; _meta?: Record<string, unknown> } }) => {
+      const id = request.params._meta?.['claudecode/toolUseId'];
+      return handle(
+        request.params.name,
+        request.params.arguments ?? {},
+        typeof id === 'string' ? id : `mcp_${Date.now()}`,
+      );
+    },
+  );
   return server;
 }

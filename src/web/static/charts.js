@@ -28,7 +28,9 @@ export function dropCharts() {
  * @param {number} [height] px
  */
 export function chart(name, config, height = 220) {
-  const canvas = /** @type {HTMLCanvasElement} */ (el('canvas', { 'data-chart': name, role: 'img', 'aria-label': name }));
+  const canvas = /** @type {HTMLCanvasElement} */ (
+    el('canvas', { 'data-chart': name, role: 'img', 'aria-label': name })
+  );
   const box = el('div', { class: 'chart' }, canvas);
   // CSSOM, not a style attribute: the CSP allows no inline styles.
   box.style.height = `${height}px`;
@@ -48,10 +50,25 @@ export function bars(name, labels, series, opts = {}) {
     name,
     {
       type: 'bar',
-      data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color, maxBarThickness: 56 })) },
+      data: {
+        labels,
+        datasets: series.map((s) => ({
+          label: s.label,
+          data: s.data,
+          backgroundColor: s.color,
+          maxBarThickness: 56,
+        })),
+      },
       options: {
         plugins: { legend: { display: series.length > 1 } },
-        scales: { x: { stacked: opts.stacked }, y: { stacked: opts.stacked, beginAtZero: true, title: { display: Boolean(opts.y), text: opts.y ?? '' } } },
+        scales: {
+          x: { stacked: opts.stacked },
+          y: {
+            stacked: opts.stacked,
+            beginAtZero: true,
+            title: { display: Boolean(opts.y), text: opts.y ?? '' },
+          },
+        },
       },
     },
     opts.height,
@@ -70,9 +87,24 @@ export function shareLine(name, labels, series, opts = {}) {
     name,
     {
       type: 'line',
-      data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, borderColor: s.color, backgroundColor: s.color, spanGaps: true, tension: 0.2 })) },
+      data: {
+        labels,
+        datasets: series.map((s) => ({
+          label: s.label,
+          data: s.data,
+          borderColor: s.color,
+          backgroundColor: s.color,
+          spanGaps: true,
+          tension: 0.2,
+        })),
+      },
       options: {
-        plugins: { legend: { display: series.length > 1 }, tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${Math.round(Number(c.parsed.y) * 100)}%` } } },
+        plugins: {
+          legend: { display: series.length > 1 },
+          tooltip: {
+            callbacks: { label: (c) => `${c.dataset.label}: ${Math.round(Number(c.parsed.y) * 100)}%` },
+          },
+        },
         scales: { y: { min: 0, max: 1, ticks: { callback: (v) => `${Math.round(Number(v) * 100)}%` } } },
       },
     },

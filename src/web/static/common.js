@@ -24,7 +24,12 @@ export function follow(paths, onDoc) {
     badge.className = `live ${cls}`;
   };
   source.addEventListener('open', () => state('live', 'on'));
-  source.addEventListener('error', () => state(source.readyState === EventSource.CLOSED ? 'disconnected: reload the page' : 'reconnecting…', 'off'));
+  source.addEventListener('error', () =>
+    state(
+      source.readyState === EventSource.CLOSED ? 'disconnected: reload the page' : 'reconnecting…',
+      'off',
+    ),
+  );
   source.addEventListener('doc', (e) => {
     /** @type {LiveEvent} */
     const ev = JSON.parse(/** @type {MessageEvent} */ (e).data);
@@ -41,7 +46,12 @@ export function follow(paths, onDoc) {
  * @returns {Promise<{ status: number, doc: any }>}
  */
 export async function post(path, body) {
-  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), credentials: 'same-origin' });
+  const res = await fetch(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'same-origin',
+  });
   const text = await res.text();
   try {
     return { status: res.status, doc: JSON.parse(text) };
@@ -64,7 +74,8 @@ export function el(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
     if (typeof v === 'function') node.addEventListener(k.replace(/^on/, ''), v);
-    else if (k === 'href' && typeof v === 'string' && !v.startsWith('/')) continue; // only links to this server
+    else if (k === 'href' && typeof v === 'string' && !v.startsWith('/'))
+      continue; // only links to this server
     else node.setAttribute(k, v === true ? '' : String(v));
   }
   for (const child of children.flat()) {
@@ -95,8 +106,26 @@ export function table(head, rows, opts = {}) {
   return el(
     'table',
     { 'data-testid': opts.testid },
-    el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { class: num.has(i) ? 'num' : null }, h)))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => el('td', { class: num.has(i) ? 'num' : null }, c ?? ''))))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        head.map((h, i) => el('th', { class: num.has(i) ? 'num' : null }, h)),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      rows.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c, i) => el('td', { class: num.has(i) ? 'num' : null }, c ?? '')),
+        ),
+      ),
+    ),
   );
 }
 
@@ -110,7 +139,12 @@ export function render(...nodes) {
 /** A refusal or failure from the server (an error@1 document or a plain line). @param {any} doc */
 export function errorBox(doc) {
   const e = doc?.error ?? { message: String(doc), hint: null };
-  return el('div', { class: 'error', role: 'alert' }, el('strong', {}, e.message), e.hint ? el('div', {}, e.hint) : null);
+  return el(
+    'div',
+    { class: 'error', role: 'alert' },
+    el('strong', {}, e.message),
+    e.hint ? el('div', {}, e.hint) : null,
+  );
 }
 
 /** Whether the server runs with --read-only. */
@@ -127,7 +161,8 @@ export const int = (n) => Math.round(n).toLocaleString('en-US');
  * @param {string} [billing]
  */
 export function usd(n, billing) {
-  if (n === null) return billing === 'demo' ? 'demo' : billing === 'subscription' ? 'subscription' : 'unpriced';
+  if (n === null)
+    return billing === 'demo' ? 'demo' : billing === 'subscription' ? 'subscription' : 'unpriced';
   return `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
 }
 

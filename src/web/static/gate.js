@@ -21,7 +21,22 @@ function diffView(diff) {
   return el(
     'pre',
     { class: 'diff', 'data-testid': 'diff' },
-    diff.split('\n').map((line) => el('span', { class: line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : line.startsWith('@@') ? 'hunk' : null }, `${line}\n`)),
+    diff.split('\n').map((line) =>
+      el(
+        'span',
+        {
+          class:
+            line.startsWith('+') && !line.startsWith('+++')
+              ? 'add'
+              : line.startsWith('-') && !line.startsWith('---')
+                ? 'del'
+                : line.startsWith('@@')
+                  ? 'hunk'
+                  : null,
+        },
+        `${line}\n`,
+      ),
+    ),
   );
 }
 
@@ -38,7 +53,9 @@ async function send(box, id, kind, body) {
   status.replaceChildren(el('p', { class: 'muted' }, 'Sending…'));
   const r = await post(`/api/chains/${encodeURIComponent(id)}/${kind}`, body);
   if (r.status === 202) {
-    status.replaceChildren(el('p', { class: 'sent', role: 'status' }, 'Sent: the chain goes on; this page follows it.'));
+    status.replaceChildren(
+      el('p', { class: 'sent', role: 'status' }, 'Sent: the chain goes on; this page follows it.'),
+    );
     return;
   }
   for (const b of box.querySelectorAll('button')) b.removeAttribute('disabled');
@@ -55,11 +72,24 @@ function questionsForm(d, box) {
       'data-testid': 'answer-form',
       onsubmit: (e) => {
         e.preventDefault();
-        const answers = Object.fromEntries(qs.map((q) => [q.id, /** @type {HTMLTextAreaElement} */ (form.querySelector(`[name="${q.id}"]`)).value]));
+        const answers = Object.fromEntries(
+          qs.map((q) => [
+            q.id,
+            /** @type {HTMLTextAreaElement} */ (form.querySelector(`[name="${q.id}"]`)).value,
+          ]),
+        );
         void send(box, d.chain_id, 'answer', { answers });
       },
     },
-    qs.map((q) => el('label', { class: 'question' }, el('strong', {}, `${q.id}: ${q.question}`), el('span', { class: 'muted' }, q.why), el('textarea', { name: q.id, rows: 2, required: true }, q.default_answer))),
+    qs.map((q) =>
+      el(
+        'label',
+        { class: 'question' },
+        el('strong', {}, `${q.id}: ${q.question}`),
+        el('span', { class: 'muted' }, q.why),
+        el('textarea', { name: q.id, rows: 2, required: true }, q.default_answer),
+      ),
+    ),
     el('button', { type: 'submit', class: 'primary' }, 'Send answers'),
   );
   return form;
@@ -69,13 +99,28 @@ function questionsForm(d, box) {
 function approvalForm(d, box) {
   const p = d.pending;
   if (p?.kind !== 'approval' && p?.kind !== 'file-change') return null;
-  const note = /** @type {HTMLTextAreaElement} */ (el('textarea', { name: 'note', rows: 2, placeholder: p.kind === 'approval' ? 'why (reject) or your question (more info)' : 'why (reject)' }));
-  const answer = (/** @type {'approved' | 'rejected' | 'more-info'} */ response) => () => void send(box, d.chain_id, 'approve', { response, note: note.value });
+  const note = /** @type {HTMLTextAreaElement} */ (
+    el('textarea', {
+      name: 'note',
+      rows: 2,
+      placeholder: p.kind === 'approval' ? 'why (reject) or your question (more info)' : 'why (reject)',
+    })
+  );
+  const answer = (/** @type {'approved' | 'rejected' | 'more-info'} */ response) => () =>
+    void send(box, d.chain_id, 'approve', { response, note: note.value });
   return el(
     'div',
     { class: 'approve', 'data-testid': 'approve-form' },
     note,
-    el('div', { class: 'buttons' }, el('button', { type: 'button', class: 'primary', onclick: answer('approved') }, 'Approve'), el('button', { type: 'button', onclick: answer('rejected') }, 'Reject'), p.kind === 'approval' ? el('button', { type: 'button', onclick: answer('more-info') }, 'Ask for more info') : null),
+    el(
+      'div',
+      { class: 'buttons' },
+      el('button', { type: 'button', class: 'primary', onclick: answer('approved') }, 'Approve'),
+      el('button', { type: 'button', onclick: answer('rejected') }, 'Reject'),
+      p.kind === 'approval'
+        ? el('button', { type: 'button', onclick: answer('more-info') }, 'Ask for more info')
+        : null,
+    ),
   );
 }
 
@@ -84,7 +129,12 @@ function approvalForm(d, box) {
  * @param {{ question: string, answer: string | null, step: number | null }} a
  */
 function answerView(a) {
-  return el('div', { class: 'gate-answer', 'data-testid': 'gate-answer' }, el('h3', {}, 'You asked: ', a.question), a.answer ? markdown(a.answer) : el('p', { class: 'muted' }, 'No answer was recorded.'));
+  return el(
+    'div',
+    { class: 'gate-answer', 'data-testid': 'gate-answer' },
+    el('h3', {}, 'You asked: ', a.question),
+    a.answer ? markdown(a.answer) : el('p', { class: 'muted' }, 'No answer was recorded.'),
+  );
 }
 
 /**
@@ -102,11 +152,34 @@ export function gateSection(d) {
     p.kind === 'questions'
       ? el('h2', {}, `Waiting for you: ${p.questions.length} question(s)`)
       : p.kind === 'approval'
-        ? el('div', {}, el('h2', {}, `Waiting for you: approve the solution (confidence ${Math.round(p.confidence * 100)}%)`), ...p.answers.map(answerView), p.answers.length ? el('h3', {}, 'The solution, presented again') : null, markdown(p.solution))
+        ? el(
+            'div',
+            {},
+            el(
+              'h2',
+              {},
+              `Waiting for you: approve the solution (confidence ${Math.round(p.confidence * 100)}%)`,
+            ),
+            ...p.answers.map(answerView),
+            p.answers.length ? el('h3', {}, 'The solution, presented again') : null,
+            markdown(p.solution),
+          )
         : el('div', {}, el('h2', {}, `Waiting for you: a change to ${p.path}`), diffView(p.diff));
   box.append(what);
-  if (readOnly()) box.append(el('p', { class: 'muted' }, 'Read-only view: answer with ', el('code', {}, d.next ?? `claude-exec pending ${d.chain_id}`)));
-  else box.append(...[questionsForm(d, box), approvalForm(d, box)].filter((n) => n !== null), el('div', { class: 'gate-status' }));
+  if (readOnly())
+    box.append(
+      el(
+        'p',
+        { class: 'muted' },
+        'Read-only view: answer with ',
+        el('code', {}, d.next ?? `claude-exec pending ${d.chain_id}`),
+      ),
+    );
+  else
+    box.append(
+      ...[questionsForm(d, box), approvalForm(d, box)].filter((n) => n !== null),
+      el('div', { class: 'gate-status' }),
+    );
   last = { key, node: box };
   return box;
 }

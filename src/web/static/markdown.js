@@ -12,7 +12,11 @@ import { el } from './common.js';
  */
 export function markdown(text) {
   const html = /** @type {string} */ (marked.parse(text, { async: false, gfm: true }));
-  const clean = DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ['style', 'form', 'input', 'button', 'img'], FORBID_ATTR: ['style'] });
+  const clean = DOMPurify.sanitize(html, {
+    USE_PROFILES: { html: true },
+    FORBID_TAGS: ['style', 'form', 'input', 'button', 'img'],
+    FORBID_ATTR: ['style'],
+  });
   const box = el('div', { class: 'markdown' });
   box.innerHTML = clean;
   for (const a of box.querySelectorAll('a')) {
