@@ -5,7 +5,7 @@
  * - test/fixtures/cassettes/demo-chain.cassette.jsonl.gz — the committed cassette that
  *   test/e2e/replay-fixture.test.ts replays against the current code (volatile parts masked:
  *   test/helpers/cassetteFixture.ts), and
- * - src/app/referenceChain.data.ts — the forecast's prior: the chain's measured usage per prompt.
+ * - src/features/learning/referenceChain.data.ts — the forecast's prior: the chain's measured usage per prompt.
  *
  * The chain runs without --yes: its gates are answered with `answer` and `approve`, so the cassette
  * holds the gates' answers too. Run it when a change to the prompts, the memory, the tools or the
@@ -94,7 +94,7 @@ try {
     `the demo chain recorded by \`npm run cassettes\`: the rate-limit task on the bundled sample app, its gates answered with \`answer\` and \`approve\`, the built-in scripted model; input-side tokens measured on the real requests by the demo server (src/demo/cache.ts), output tokens those of the scripted replies`,
   );
   console.log(
-    `wrote ${path.relative(ROOT, FIXTURE)} (commit ${commit.slice(0, 12)}) and src/app/referenceChain.data.ts`,
+    `wrote ${path.relative(ROOT, FIXTURE)} (commit ${commit.slice(0, 12)}) and src/features/learning/referenceChain.data.ts`,
   );
 } finally {
   await server.close();

@@ -1,9 +1,9 @@
-/** Writes src/app/referenceChain.data.ts from a finished chain's context file (used by scripts/record-cassettes.ts). */
+/** Writes src/features/learning/referenceChain.data.ts from a finished chain's context file (used by scripts/record-cassettes.ts). */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readChainFile } from '../src/chain/store.js';
-import { referenceOf } from '../src/app/referenceChain.js';
+import { referenceOf } from '../src/features/learning/referenceChain.js';
 
 export const DATA_FILE = path.join(
   path.dirname(fileURLToPath(import.meta.url)),

@@ -9,8 +9,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { answerChain, startChain } from '../src/app/chain.js';
-import { createBaseDeps } from '../src/app/deps.js';
+import { answerChain, startChain } from '../src/engine/run.js';
+import { createBaseDeps } from '../src/engine/deps.js';
 import { loadPriceTable } from '../src/cost/prices.js';
 import { createProgress } from '../src/ui/progress.js';
 import type { Ui } from '../src/ui/types.js';

@@ -36,7 +36,7 @@ import type { ChainContext } from './schema.js';
 /** The index's path for a contexts directory. */
 export const indexPathOf = (dir: string) => path.join(dir, '.index', 'chains.jsonl');
 
-/** What `chains` selects by (see selectChainRows in src/app/chains.ts). */
+/** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
 export interface ChainKeys {
   status: string;
   calls: number;

@@ -211,7 +211,7 @@ export const StepSchema = z.object({
   mcp_calls: z.array(McpCallSchema).optional(),
   /** Set on a step a fork took from its source chain without a call (`fork ID --from-step N`). */
   reused_from: z.object({ chain_id: z.string(), step: z.number().int().min(1) }).optional(),
-  /** Set on a quality gate's second run: the model of the second opinion (src/app/secondOpinion.ts). */
+  /** Set on a quality gate's second run: the model of the second opinion (src/engine/secondOpinion.ts). */
   second_opinion: z.string().optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
@@ -365,7 +365,7 @@ export const TestRunSchema = z.object({
 });
 export type TestRun = z.infer<typeof TestRunSchema>;
 
-/** One run of a check besides the tests (typecheck, lint, build: src/app/checks.ts). */
+/** One run of a check besides the tests (typecheck, lint, build: src/engine/checks.ts). */
 export const CheckRunSchema = z.object({
   at: isoDate,
   /** The check's name (`typecheck`, `lint`, `build`, or a name from config `checks`). */
@@ -581,7 +581,7 @@ export type JournalIndex = z.infer<typeof JournalIndexSchema>;
 
 const RangeSchema = z.object({ median: z.number().min(0), low: z.number().min(0), high: z.number().min(0) });
 
-/** The forecast made before the chain's first call (src/app/forecast.ts): median and 80% interval. */
+/** The forecast made before the chain's first call (src/features/learning/forecast.ts): median and 80% interval. */
 export const ForecastSchema = z.object({
   basis: z.enum(['similar-chains', 'prompt-costs', 'reference-chain', 'declared-classes']),
   rests_on: z.string(),
@@ -598,7 +598,7 @@ export type ForecastRecord = z.infer<typeof ForecastSchema>;
 export const PatternUseSchema = z.object({
   name: z.string(),
   file: z.string(),
-  /** 0..1 match of the task against the pattern (src/app/similar.ts); 1 when named with --pattern and not similar. */
+  /** 0..1 match of the task against the pattern (src/features/learning/similar.ts); 1 when named with --pattern and not similar. */
   similarity: unit,
   /** How it came to be applied: confirmed at the terminal, named with --pattern, or accepted with --yes. */
   applied_by: z.enum(['confirmed', 'flag', 'yes']),
@@ -796,11 +796,11 @@ export const ChainContextSchema = z.object({
    */
   instructions: z.array(z.string()).default([]),
   /**
-   * The repository map in the chain's system prefix (src/app/repoMap.ts), made at its first drive
+   * The repository map in the chain's system prefix (src/engine/repoMap.ts), made at its first drive
    * and kept for every later one; null until then.
    */
   repo_map: z.string().nullable().default(null),
-  /** Each quality gate run twice (config `quality_gates.second_opinion`): both verdicts and the decision (src/app/secondOpinion.ts). */
+  /** Each quality gate run twice (config `quality_gates.second_opinion`): both verdicts and the decision (src/engine/secondOpinion.ts). */
   second_opinions: z.array(SecondOpinionSchema).default([]),
 });
 export type ChainContext = z.infer<typeof ChainContextSchema>;

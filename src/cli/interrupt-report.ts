@@ -4,7 +4,7 @@
  * entry does not import it; the module registers its printer here when it is loaded, which
  * every command that drives a chain does before it starts. The handler must stay synchronous.
  */
-import type { ChainOutcome } from '../app/chain.js';
+import type { ChainOutcome } from '../engine/run.js';
 import type { InterruptedError } from '../errors.js';
 import type { Io } from './io.js';
 

@@ -4,8 +4,8 @@
  * waits for and the stopping error on stderr, and the exit code (DESIGN §1).
  */
 import { existsSync } from 'node:fs';
-import type { ChainOutcome } from '../app/chain.js';
-import { checklistLines, prPath, readiness, readinessVerdict } from '../app/spec.js';
+import type { ChainOutcome } from '../engine/run.js';
+import { checklistLines, prPath, readiness, readinessVerdict } from '../engine/spec.js';
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';

@@ -100,7 +100,7 @@ export const LimitsSchema = z.object({
   context_tokens: z.number().int().min(1000).max(1_000_000).default(12_000),
   /**
    * Bytes of file text a code-writing implementation step is shown beside its memory (the plan's
-   * files and the tests written; src/app/codeView.ts). 48,000 bytes ≈ 12,000 tokens: the size of
+   * files and the tests written; src/engine/codeView.ts). 48,000 bytes ≈ 12,000 tokens: the size of
    * the memory budget, so a step sees its code without reading it file by file.
    */
   code_view_bytes: z.number().int().min(0).max(400_000).default(48_000),
@@ -261,7 +261,7 @@ export const ConfigSchema = z.object({
    * The quality gates: `prompts`, optional gates run with code_reviewer and security_scanner once
    * the tests pass (e.g. simplicity_checker, architecture_checker, breaking_change_detector), and
    * `second_opinion`, a model or a tier (fast, default, smart) that runs code_reviewer and
-   * security_scanner a second time (src/app/secondOpinion.ts); null = none. A plain list is
+   * security_scanner a second time (src/engine/secondOpinion.ts); null = none. A plain list is
    * the `prompts` (the shape before the second opinion).
    */
   quality_gates: z

@@ -12,7 +12,7 @@ export function roundUpUsd(usd: number): number {
 
 /**
  * The limit to suggest for resuming a chain stopped by its budget: enough for the forecast's
- * 80% upper bound of the whole chain (`forecastHighUsd`, src/app/forecast.ts; null when there was
+ * 80% upper bound of the whole chain (`forecastHighUsd`, src/features/learning/forecast.ts; null when there was
  * no priced forecast), and never less than twice what was spent or twice the old limit, so a
  * wrong forecast cannot suggest a figure that stops again at once. Rounded up (roundUpUsd).
  */

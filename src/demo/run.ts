@@ -6,9 +6,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resumeChain, startChain, type ChainOutcome } from '../app/chain.js';
+import { resumeChain, startChain, type ChainOutcome } from '../engine/run.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
-import { createBaseDeps } from '../app/deps.js';
+import { createBaseDeps } from '../engine/deps.js';
 import { CONFIG_FILE, inspectTrust, recordOwnFile, usesWorkspaceFiles } from '../config/trustStore.js';
 import type { Ui } from '../ui/types.js';
 import { DEMO_GOAL } from './files.js';

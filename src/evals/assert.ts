@@ -90,7 +90,7 @@ const short = (v: unknown) => {
  * when the run failed, and then every assertion on it fails). `lines(file)` gives the line count
  * of a fixture file (path relative to the fixture root) or null when it does not exist there.
  * `graded` holds the judge's grade of each `llm-rubric` assertion by index (a missing grade fails);
- * `ranTests` the outcome of each `tests_fail_before_pass_after` by index (src/app/evalTests.ts; a
+ * `ranTests` the outcome of each `tests_fail_before_pass_after` by index (src/features/library/evalTests.ts; a
  * missing one fails).
  */
 export function checkAssertions(

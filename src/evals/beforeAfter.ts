@@ -1,6 +1,6 @@
 /**
  * The verdict of a `tests_fail_before_pass_after` assertion from the test runs made for it (the
- * runs themselves: src/app/evalTests.ts). Pure. The tests a step wrote must fail on the fixture
+ * runs themselves: src/features/library/evalTests.ts). Pure. The tests a step wrote must fail on the fixture
  * (at least one failure the fixture alone does not have) and pass on the fixture with the case's
  * `after` overlay (the reference implementation).
  */

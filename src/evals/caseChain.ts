@@ -1,7 +1,7 @@
 /**
  * The one-step chain a case runs as: a new chain context for the case's goal, with the case's
  * memory fields and earlier steps in it, set to run the prompt alone in its phase (the same
- * shape `claude-exec prompt run` creates, src/app/single.ts). Pure.
+ * shape `claude-exec prompt run` creates, src/engine/single.ts). Pure.
  */
 import { newChainContext, type NewChainInput } from '../chain/init.js';
 import { ChainContextSchema, type ChainContext, type Phase, type Step } from '../chain/schema.js';

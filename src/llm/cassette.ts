@@ -1,7 +1,7 @@
 /**
  * Cassettes: every request a chain sends to the Messages API and the response it got, in order,
  * beside the context file (`chain-NNN-….cassette.jsonl.gz`), so the chain can be replayed offline
- * (src/app/replay.ts) and a change to a prompt, the memory or the tools shows where the requests
+ * (src/features/replay/replay.ts) and a change to a prompt, the memory or the tools shows where the requests
  * would differ.
  *
  * Format: gzip members appended one per record (a multi-member gzip file is one valid gzip stream),
@@ -9,7 +9,7 @@
  * requests, the workspace's starting commit), then one `exchange` per HTTP request in the order the
  * requests were sent, and one `gate` per human gate the chain passed (questions answered, the
  * solution decided, a file change decided), so a replay gives the same answers at the gates
- * (src/app/replayGates.ts). No header of the request is kept (so neither `x-api-key` nor `authorization`);
+ * (src/features/replay/replayGates.ts). No header of the request is kept (so neither `x-api-key` nor `authorization`);
  * the values of the known secrets are replaced with `[redacted]` wherever they appear.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';

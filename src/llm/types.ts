@@ -100,7 +100,7 @@ export interface StructuredRunSpec<T> {
    */
   fallbackModel?: string;
   /**
-   * A later run continues this conversation (src/app/taskConversation.ts): its last call keeps
+   * A later run continues this conversation (src/engine/taskConversation.ts): its last call keeps
    * its cache breakpoint. Otherwise a forced result call, or a call of a step without tools, has
    * none (no later request reads what it would write).
    */

@@ -5,7 +5,7 @@
  * its choice, the reason as its rationale), as it proposes another workflow with key `workflow`. The
  * list and how to answer are added to its request only when there are patterns, and the result
  * schema sent on every call is unchanged, so the first call stays under its token budget. The chain
- * then offers or applies it as it does a match by words (src/app/patternOffer.ts). Pure.
+ * then offers or applies it as it does a match by words (src/engine/patternOffer.ts). Pure.
  */
 import type { ChainContext } from '../chain/schema.js';
 import { clip, oneLine } from '../memory/tokens.js';

@@ -1,6 +1,6 @@
 /**
  * The phase machine (DESIGN §6): pure `transition(state, event, settings) → { state, effect }`.
- * The driver (src/app/drive.ts) performs the effect (runs a prompt, asks, runs the tests …),
+ * The driver (src/engine/drive.ts) performs the effect (runs a prompt, asks, runs the tests …),
  * turns its outcome into the next event, and saves the context after every transition.
  *
  * Thresholds and caps come from settings (config + project_rules.md), never constants here.

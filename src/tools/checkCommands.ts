@@ -2,7 +2,7 @@
  * The workspace's checks beyond its tests — typecheck, lint, build — found from its files like the
  * test command (./testCommand.ts), or set in config `checks`. Each check is an argv run without a
  * shell, in the sandbox, like the test command; the model runs them with `run_check` (./runCheck.ts)
- * and a change is green only when they pass too (src/app/checks.ts).
+ * and a change is green only when they pass too (src/engine/checks.ts).
  *
  * `detectChecks` is pure: it takes the probe (root names, the text of a few root files, the tools
  * installed under node_modules/.bin) and returns the checks with the file that decided each.

@@ -11,10 +11,10 @@
  * A failure is the `claude-exec/error@1` document (with the exit code the CLI would give).
  */
 import { statSync } from 'node:fs';
-import { indexedWithDriverState, loadChain, selectChainRows } from '../app/chains.js';
-import { deadDriverOf } from '../app/driverLock.js';
+import { indexedWithDriverState, loadChain, selectChainRows } from '../features/chains/chains.js';
+import { deadDriverOf } from '../engine/driverLock.js';
 import { indexedChains } from '../chain/chains-index.js';
-import { costReport } from '../app/costReport.js';
+import { costReport } from '../features/reports/costReport.js';
 import type { BreakdownBy } from '../cost/report.js';
 import { BREAKDOWNS } from '../cost/report.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';

@@ -7,7 +7,7 @@ import type { Facts } from './interpreter.js';
 
 /**
  * Did a check (typecheck, lint, build) run after the tests at `at` fail, other than one that already
- * failed in its baseline? Such a run keeps the tests from counting as passed (src/app/checks.ts).
+ * failed in its baseline? Such a run keeps the tests from counting as passed (src/engine/checks.ts).
  */
 function checkFailedSince(ctx: Pick<ChainContext, 'check_runs'>, at: string): boolean {
   const failedBefore = (name: string) =>

@@ -11,8 +11,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startChain, type ChainOutcome } from '../../src/app/chain.js';
-import { createBaseDeps } from '../../src/app/deps.js';
+import { startChain, type ChainOutcome } from '../../src/engine/run.js';
+import { createBaseDeps } from '../../src/engine/deps.js';
 import { silentUi } from '../helpers/ui.js';
 import {
   startFakeAnthropic,

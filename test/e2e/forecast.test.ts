@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { predictionRange } from '../../src/app/forecastInterval.js';
+import { predictionRange } from '../../src/features/learning/forecastInterval.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { contextFiles, jsonOut, readContext, setupE2e, type E2e } from '../helpers/e2e.js';

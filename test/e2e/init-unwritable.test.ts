@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { initWorkspace } from '../../src/app/init.js';
+import { initWorkspace } from '../../src/features/init/init.js';
 import { FileSystemError } from '../../src/errors.js';
 import { BIN } from '../helpers/e2e.js';
 

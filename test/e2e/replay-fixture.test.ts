@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promptOf } from '../../src/app/replay.js';
+import { promptOf } from '../../src/features/replay/replay.js';
 import type { z } from 'zod';
 import { ReplayOutputSchema } from '../../src/cli/contract/replay.js';
 import { readCassette, readGates } from '../../src/llm/cassette.js';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { execa } from 'execa';
-import { maskVolatile } from '../../src/app/replay.js';
+import { maskVolatile } from '../../src/features/replay/replay.js';
 import { sampleAppDir } from '../../src/demo/workspace.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

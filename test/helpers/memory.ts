@@ -1,6 +1,6 @@
 /**
  * Chains built in memory for the memory tests: each step is folded into the context exactly as the
- * driver does it (src/app/steps.ts: foldResult, then the step closed with its whole result).
+ * driver does it (src/engine/steps.ts: foldResult, then the step closed with its whole result).
  */
 import { newChainContext } from '../../src/chain/init.js';
 import type { ChainContext, Phase, Step } from '../../src/chain/schema.js';

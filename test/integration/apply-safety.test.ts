@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyChain } from '../../src/app/apply.js';
+import { applyChain } from '../../src/features/split/apply.js';
 import { UsageError } from '../../src/errors.js';
 import { plainGit, saveTestChain, tempRepo } from '../helpers/gitRepo.js';
 

@@ -1,5 +1,5 @@
 /**
- * The steps the driver runs around the machine (src/app/upkeep.ts), in process: the real SDK
+ * The steps the driver runs around the machine (src/engine/upkeep.ts), in process: the real SDK
  * against the fake Messages API, asserting on the requests it received. error_recovery gets the
  * failure as feedback and the effect is tried once more; cost_monitor gets the chain's cost
  * figures; a memory past 80% of its budget is compacted by context_preservation and later prompts
@@ -8,8 +8,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/app/chain.js';
-import { createBaseDeps } from '../../src/app/deps.js';
+import { startChain } from '../../src/engine/run.js';
+import { createBaseDeps } from '../../src/engine/deps.js';
 import { silentUi } from '../helpers/ui.js';
 import {
   startFakeAnthropic,

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testsBeforeAfter, type BeforeAfterInput } from '../../src/app/evalTests.js';
+import { testsBeforeAfter, type BeforeAfterInput } from '../../src/features/library/evalTests.js';
 import { createSandbox } from '../../src/tools/index.js';
 
 let root = '';

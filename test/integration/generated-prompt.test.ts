@@ -6,8 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/app/chain.js';
-import { createBaseDeps } from '../../src/app/deps.js';
+import { startChain } from '../../src/engine/run.js';
+import { createBaseDeps } from '../../src/engine/deps.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { createProgress } from '../../src/ui/terminal.js';
 import type { Ui } from '../../src/ui/types.js';

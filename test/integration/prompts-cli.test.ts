@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
-import { initWorkspace, ENV_EXAMPLE } from '../../src/app/init.js';
+import { initWorkspace, ENV_EXAMPLE } from '../../src/features/init/init.js';
 import {
   computePromptStats,
   listPrompts,
@@ -12,7 +12,7 @@ import {
   searchLibrary,
   showPrompt,
   validatePrompts,
-} from '../../src/app/prompts.js';
+} from '../../src/features/library/prompts.js';
 import { newChainContext } from '../../src/chain/init.js';
 import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';
 import { chainFileName } from '../../src/chain/names.js';

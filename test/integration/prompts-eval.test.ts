@@ -6,8 +6,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBaseDeps } from '../../src/app/deps.js';
-import { evaluatePrompts } from '../../src/app/promptEval.js';
+import { createBaseDeps } from '../../src/engine/deps.js';
+import { evaluatePrompts } from '../../src/features/library/promptEval.js';
 import { costOfCall, loadPriceTable } from '../../src/cost/prices.js';
 import { listRuns } from '../../src/evals/store.js';
 import { startFakeAnthropic, toolReply, type FakeServer } from '../helpers/fake-anthropic.js';

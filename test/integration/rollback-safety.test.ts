@@ -7,9 +7,9 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ChainContext } from '../../src/chain/schema.js';
-import { rollbackChain } from '../../src/app/chains.js';
-import { keepOriginal } from '../../src/app/originals.js';
-import { fileHash } from '../../src/app/rollbackSafety.js';
+import { rollbackChain } from '../../src/features/chains/chains.js';
+import { keepOriginal } from '../../src/engine/originals.js';
+import { fileHash } from '../../src/engine/rollbackSafety.js';
 import { createCheckpoint } from '../../src/tools/git.js';
 import { plainGit, saveTestChain, tempRepo, testChainFile } from '../helpers/gitRepo.js';
 

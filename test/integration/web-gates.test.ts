@@ -6,9 +6,9 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/app/chain.js';
-import { createBaseDeps } from '../../src/app/deps.js';
-import { takeDriverLock } from '../../src/app/driverLock.js';
+import { startChain } from '../../src/engine/run.js';
+import { createBaseDeps } from '../../src/engine/deps.js';
+import { takeDriverLock } from '../../src/engine/driverLock.js';
 import { readChainFile } from '../../src/chain/store.js';
 import { runDemo } from '../../src/demo/run.js';
 import { createProgress } from '../../src/ui/progress.js';

@@ -14,9 +14,9 @@ import { newChainContext } from '../../src/chain/init.js';
 import { chainFileName } from '../../src/chain/names.js';
 import type { ChainContext } from '../../src/chain/schema.js';
 import { saveChain } from '../../src/chain/store.js';
-import { applyChain } from '../../src/app/apply.js';
-import { chainDiff } from '../../src/app/chainDiff.js';
-import { rollbackChain } from '../../src/app/chains.js';
+import { applyChain } from '../../src/features/split/apply.js';
+import { chainDiff } from '../../src/features/chains/chainDiff.js';
+import { rollbackChain } from '../../src/features/chains/chains.js';
 import { worktreeGit } from '../../src/git/worktree.js';
 import { changedSinceCheckpoint, createCheckpoint } from '../../src/tools/git.js';
 

@@ -89,7 +89,7 @@ describe('kill -9 and resume', () => {
         const ownerFile = `${w.chain().file}.owner`;
         if (killedOnWayOut && (existsSync(lock) || existsSync(ownerFile))) {
           // A kill between the last save and the release leaves the lock of a dead process, which the
-          // next driver takes over (src/app/driverLock.ts), and its owner file; the release removes the
+          // next driver takes over (src/engine/driverLock.ts), and its owner file; the release removes the
           // lock first, so a kill between the two leaves the owner file alone. The owner, when there
           // is one, is that dead pid; a lock never stays without it.
           expect(existsSync(ownerFile)).toBe(true);

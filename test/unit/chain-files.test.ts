@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadChain } from '../../src/app/chains.js';
+import { loadChain } from '../../src/features/chains/chains.js';
 import { newChainContext } from '../../src/chain/init.js';
 import { createChain, readChainFile } from '../../src/chain/store.js';
 import { SCHEMA_VERSION } from '../../src/chain/version.js';

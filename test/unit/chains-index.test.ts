@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { selectChainRows } from '../../src/app/chains.js';
+import { selectChainRows } from '../../src/features/chains/chains.js';
 import { indexedChains, indexPathOf } from '../../src/chain/chains-index.js';
 import { listChainFiles, readChainFile, saveChainSync } from '../../src/chain/store.js';
 import { chainRow } from '../../src/cli/views/status.js';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { toolInputSchema } from '../../src/llm/layout.js';
 import { CHECK_PROBLEMS_SHOWN, digestCheckOutput, problemLines } from '../../src/tools/checkDigest.js';
 import { runCheckTool } from '../../src/tools/runCheck.js';
-import { countedFailures, checkFeedback } from '../../src/app/checks.js';
+import { countedFailures, checkFeedback } from '../../src/engine/checks.js';
 import type { CheckRun } from '../../src/chain/schema.js';
 
 const fixture = (name: string) =>

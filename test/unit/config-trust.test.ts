@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runNotices } from '../../src/app/deps.js';
+import { runNotices } from '../../src/engine/deps.js';
 import { loadConfig } from '../../src/config/load.js';
 import { trustHash, trustState, type TrustInput } from '../../src/config/trust.js';
 import {

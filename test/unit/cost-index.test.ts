@@ -8,7 +8,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { costReport } from '../../src/app/costReport.js';
+import { costReport } from '../../src/features/reports/costReport.js';
 import { saveChainSync } from '../../src/chain/store.js';
 import { costsIndexPathOf } from '../../src/cost/costs-index.js';
 import { loadPriceTable } from '../../src/cost/prices.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { costReport, resolveWindow } from '../../src/app/costReport.js';
+import { costReport, resolveWindow } from '../../src/features/reports/costReport.js';
 import { SCHEMA_VERSION } from '../../src/chain/schema.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { UsageError } from '../../src/errors.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diagnose, satisfiesMinimum, type DoctorFacts } from '../../src/app/doctor.js';
+import { diagnose, satisfiesMinimum, type DoctorFacts } from '../../src/features/init/doctor.js';
 import { renderDoctor } from '../../src/cli/views/doctor.js';
 
 const healthy: DoctorFacts = {

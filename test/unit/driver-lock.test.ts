@@ -1,5 +1,5 @@
 /**
- * The driver lock of a chain (src/app/driverLock.ts): a lock left by a process that has exited is
+ * The driver lock of a chain (src/engine/driverLock.ts): a lock left by a process that has exited is
  * taken over at once, whether the kill came after the owner file was written or between the lock
  * and that write (its pending owner file names it); a lock whose holder lives, or is taking it, is
  * refused; a release leaves neither lock nor owner file.
@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { takeDriverLock } from '../../src/app/driverLock.js';
+import { takeDriverLock } from '../../src/engine/driverLock.js';
 import { ContextFileError } from '../../src/errors.js';
 
 async function deadPid(): Promise<number> {

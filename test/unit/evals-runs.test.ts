@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareSaved, compareWithBaseline } from '../../src/app/evalCompare.js';
+import { compareSaved, compareWithBaseline } from '../../src/features/library/evalCompare.js';
 import { UsageError } from '../../src/errors.js';
 import { runTotals, type EvalResult, type EvalRun } from '../../src/evals/run.js';
 import { findRun, listRuns, newRunId, saveRun } from '../../src/evals/store.js';

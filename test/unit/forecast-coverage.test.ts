@@ -7,7 +7,7 @@
  * unlike the task), however short the history.
  */
 import { describe, expect, it } from 'vitest';
-import { FLOW_PATH, forecast, rangeOf } from '../../src/app/forecast.js';
+import { FLOW_PATH, forecast, rangeOf } from '../../src/features/learning/forecast.js';
 import { newChainContext } from '../../src/chain/init.js';
 import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';
 import { loadPriceTable } from '../../src/cost/prices.js';

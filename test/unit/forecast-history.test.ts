@@ -1,5 +1,5 @@
 /**
- * The forecast's history index (src/app/forecastHistory.ts): an estimate is the same with the
+ * The forecast's history index (src/features/learning/forecastHistory.ts): an estimate is the same with the
  * index missing, present, stale or damaged as one made from the context files themselves, and a
  * current line is used instead of the file.
  */
@@ -8,8 +8,13 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { forecast, forecastFor, MAX_HISTORY, type ForecastDeps } from '../../src/app/forecast.js';
-import { historyIndexPathOf } from '../../src/app/forecastHistory.js';
+import {
+  forecast,
+  forecastFor,
+  MAX_HISTORY,
+  type ForecastDeps,
+} from '../../src/features/learning/forecast.js';
+import { historyIndexPathOf } from '../../src/features/learning/forecastHistory.js';
 import { listChainFiles, readChainFile } from '../../src/chain/store.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { createCatalog } from '../../src/library/catalog.js';

@@ -5,7 +5,7 @@ import {
   t90,
   withinChainCorrelation,
   Z90,
-} from '../../src/app/forecastInterval.js';
+} from '../../src/features/learning/forecastInterval.js';
 import { rng } from '../helpers/chains.js';
 
 describe('t90', () => {

@@ -6,13 +6,13 @@ import {
   forecastLine,
   HISTORY_MATCH,
   workflowPath,
-} from '../../src/app/forecast.js';
+} from '../../src/features/learning/forecast.js';
 import {
   predictionRange,
   sumPredictionRange,
   withinChainCorrelation,
-} from '../../src/app/forecastInterval.js';
-import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from '../../src/app/referenceChain.js';
+} from '../../src/features/learning/forecastInterval.js';
+import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from '../../src/features/learning/referenceChain.js';
 import { costOfCall } from '../../src/cost/prices.js';
 import { newChainContext } from '../../src/chain/init.js';
 import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';

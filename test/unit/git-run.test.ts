@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { numstatPaths, symlinksInRaw } from '../../src/app/apply.js';
-import { parseNameStatus, parseNumstat, sanitizeForTerminal } from '../../src/app/chainDiff.js';
-import { shellQuote } from '../../src/app/rollbackSafety.js';
+import { numstatPaths, symlinksInRaw } from '../../src/features/split/apply.js';
+import { parseNameStatus, parseNumstat, sanitizeForTerminal } from '../../src/features/chains/chainDiff.js';
+import { shellQuote } from '../../src/engine/rollbackSafety.js';
 import { hardenedArgv, hardenedEnv, untrustedDrivers } from '../../src/git/run.js';
 import { parseGitFile } from '../../src/git/worktree.js';
 import { isExcluded } from '../../src/tools/git.js';

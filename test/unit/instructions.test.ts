@@ -3,13 +3,13 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildPrefix } from '../../src/app/deps.js';
+import { buildPrefix } from '../../src/engine/deps.js';
 import {
   agentsMdFrom,
   canOfferAgentsMd,
   defaultProjectRulesPath,
   initWorkspace,
-} from '../../src/app/init.js';
+} from '../../src/features/init/init.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { findInstructionFiles, instructionsSection } from '../../src/config/instructions.js';
 import { loadConfig } from '../../src/config/load.js';

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { CHAIN_RUN_PROMPTS, selectorPrompts } from '../../src/app/deps.js';
+import { CHAIN_RUN_PROMPTS, selectorPrompts } from '../../src/engine/deps.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { createCatalog } from '../../src/library/catalog.js';
 import { validateGeneratedPrompt } from '../../src/library/generated.js';
@@ -264,7 +264,7 @@ describe('every result field is stored and reaches a later step', () => {
   it.each(Object.keys(REACHES))('%s', (field) => REACHES[field as keyof Findings]());
 });
 
-/** Variables every run is given (src/app/promptRun.ts); `focus` also comes from the selector and from `prompt run --focus`. */
+/** Variables every run is given (src/engine/promptRun.ts); `focus` also comes from the selector and from `prompt run --focus`. */
 const ALWAYS = new Set(['goal', 'phase', 'context', 'test_command', 'cost', 'focus']);
 
 /** `question` / `feedback` by prompt: what the machine passes (read from its source) and what the driver passes. */
@@ -277,8 +277,8 @@ async function fedExtras(): Promise<Map<string, Set<string>>> {
   }
   for (const gate of [...REQUIRED_GATES, ...docs.filter((d) => d.category === 'quality').map((d) => d.name)])
     add(gate, 'feedback'); // the quality batch: feedback = the last failures
-  add('error_recovery', 'feedback'); // src/app/upkeep.ts: the failure
-  add('chain_debugger', 'feedback'); // src/app/upkeep.ts: why the chain failed
+  add('error_recovery', 'feedback'); // src/engine/upkeep.ts: the failure
+  add('chain_debugger', 'feedback'); // src/engine/upkeep.ts: why the chain failed
   return fed;
 }
 

@@ -8,7 +8,7 @@ import {
   currentRunStart,
 } from '../../src/llm/conversation.js';
 import { spentIn } from '../../src/llm/agent-loop.js';
-import { conversationToContinue } from '../../src/app/taskConversation.js';
+import { conversationToContinue } from '../../src/engine/taskConversation.js';
 
 type MessageParam = Anthropic.Messages.MessageParam;
 

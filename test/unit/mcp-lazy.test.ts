@@ -1,7 +1,7 @@
 /**
  * The MCP SDK is loaded only when `mcp_servers` is configured: no module that the CLI entry loads
  * at start-up or with any command, following static imports only (type-only imports are erased),
- * imports it. Reads the source files; the dynamic `import()` in src/app/chain.ts is the way in.
+ * imports it. Reads the source files; the dynamic `import()` in src/engine/run.ts is the way in.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -52,9 +52,9 @@ describe('the MCP SDK is loaded lazily', () => {
   it('nothing the CLI entry or a command module imports statically reaches it', () => {
     const entries = [
       path.join(SRC, 'cli', 'main.ts'),
-      path.join(SRC, 'app', 'chain.ts'),
-      path.join(SRC, 'app', 'drive.ts'),
-      path.join(SRC, 'app', 'promptRun.ts'),
+      path.join(SRC, 'engine', 'run.ts'),
+      path.join(SRC, 'engine', 'drive.ts'),
+      path.join(SRC, 'engine', 'promptRun.ts'),
     ];
     for (const entry of entries) {
       const { files, packages } = closure(entry);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig, USER_ONLY_KEYS } from '../../src/config/schema.js';
 import { toolDefinitions } from '../../src/llm/claude-code/tools.js';
 import { buildTools } from '../../src/llm/layout.js';
-import { FINDINGS_TOOL } from '../../src/app/promptRun.js';
+import { FINDINGS_TOOL } from '../../src/engine/promptRun.js';
 import {
   expandEnvRefs,
   inputSchemaOf,

@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildPrefix } from '../../src/app/deps.js';
+import { buildPrefix } from '../../src/engine/deps.js';
 import {
   PROMPT_COSTS_FILE,
   readCostClasses,
   recordChainCosts,
   rewriteCosts,
-} from '../../src/app/promptCosts.js';
-import { costClassOf } from '../../src/app/promptStats.js';
+} from '../../src/features/learning/promptCosts.js';
+import { costClassOf } from '../../src/features/learning/promptStats.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 import { createCatalog } from '../../src/library/catalog.js';

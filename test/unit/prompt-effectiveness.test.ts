@@ -1,9 +1,13 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { promotePrompt, promotionCandidates, promotionShortfalls } from '../../src/app/promote.js';
-import { computePromptStats } from '../../src/app/promptStats.js';
-import { openLibrary } from '../../src/app/prompts.js';
+import {
+  promotePrompt,
+  promotionCandidates,
+  promotionShortfalls,
+} from '../../src/features/library/promote.js';
+import { computePromptStats } from '../../src/features/learning/promptStats.js';
+import { openLibrary } from '../../src/features/library/prompts.js';
 import { newChainContext } from '../../src/chain/init.js';
 import { chainFileName } from '../../src/chain/names.js';
 import type { CallRecord, ChainContext, SolutionVersion, Step } from '../../src/chain/schema.js';

@@ -1,6 +1,6 @@
 /** Which replies end a step (their call's save may then be shared with the step's end). */
 import { describe, expect, it } from 'vitest';
-import { onlyCalls } from '../../src/app/promptRun.js';
+import { onlyCalls } from '../../src/engine/promptRun.js';
 
 const user = { role: 'user', content: [{ type: 'text', text: 'go' }] };
 const reply = (...names: string[]) => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replayGateUi } from '../../src/app/replayGates.js';
+import { replayGateUi } from '../../src/features/replay/replayGates.js';
 import type { Question } from '../../src/chain/schema.js';
 import { AwaitingInputError } from '../../src/errors.js';
 import type { CassetteGate } from '../../src/llm/cassette.js';

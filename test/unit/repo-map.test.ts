@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRepoMap } from '../../src/app/repoMap.js';
+import { buildRepoMap } from '../../src/engine/repoMap.js';
 import {
   CHARS_PER_TOKEN,
   extractSymbols,

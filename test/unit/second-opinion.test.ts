@@ -1,5 +1,5 @@
 /** The pure parts of the second opinion at the quality gates, and its config shapes. */
-import { REFERENCE_CHAIN } from '../../src/app/referenceChain.js';
+import { REFERENCE_CHAIN } from '../../src/features/learning/referenceChain.js';
 import { describe, expect, it } from 'vitest';
 import {
   answerPasses,
@@ -7,10 +7,10 @@ import {
   secondOpinionModel,
   standingFindings,
   verdictOf,
-} from '../../src/app/secondOpinion.js';
+} from '../../src/engine/secondOpinion.js';
 import { validateConfig } from '../../src/config/schema.js';
 import { secondOpinionLines } from '../../src/cli/views/secondOpinion.js';
-import { forecast } from '../../src/app/forecast.js';
+import { forecast } from '../../src/features/learning/forecast.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { createCatalog } from '../../src/library/catalog.js';
 

@@ -8,8 +8,8 @@ import {
   readinessVerdict,
   renderSpec,
   testNamesIn,
-} from '../../src/app/spec.js';
-import { judgeRun } from '../../src/app/testing.js';
+} from '../../src/engine/spec.js';
+import { judgeRun } from '../../src/engine/testing.js';
 import { addStep, emptyChain } from '../helpers/memory.js';
 
 const run = (r: Partial<TestRun> & Pick<TestRun, 'expect' | 'passed'>): TestRun =>

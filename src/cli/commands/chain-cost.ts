@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .action(async (id: string, _options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ chainCost }, { chainCostJson }] = await Promise.all([
-        import('../../app/chainCost.js'),
+        import('../../features/reports/chainCost.js'),
         import('../views/cost.js'),
       ]);
       const { report, ctx, file } = await chainCost(opts.contexts ?? [path.join(opts.cwd, 'contexts')], id);

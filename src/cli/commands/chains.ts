@@ -50,7 +50,7 @@ export function register(program: Command): void {
       const [{ indexedChains }, { indexedWithDriverState, selectChainRows }, { chainsJsonOfRows }] =
         await Promise.all([
           import('../../chain/chains-index.js'),
-          import('../../app/chains.js'),
+          import('../../features/chains/chains.js'),
           import('../views/status.js'),
         ]);
       const warnings: string[] = [];
@@ -138,7 +138,7 @@ export function register(program: Command): void {
         if (o.full) throw new UsageError('give --all or --full, not both');
         const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }, { terminalWidth }] =
           await Promise.all([
-            import('../../app/chains.js'),
+            import('../../features/chains/chains.js'),
             import('../views/status.js'),
             import('../views/chain.js'),
             import('../../ui/table.js'),
@@ -154,7 +154,7 @@ export function register(program: Command): void {
         );
       }
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([
-        import('../../app/chains.js'),
+        import('../../features/chains/chains.js'),
         import('../views/status.js'),
         import('../views/chain.js'),
       ]);
@@ -175,7 +175,7 @@ export function register(program: Command): void {
         `Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`,
       );
       if (s.instructions.length) {
-        const { sanitizeForTerminal } = await import('../../app/chainDiff.js');
+        const { sanitizeForTerminal } = await import('../../features/chains/chainDiff.js');
         io.out(`Instructions: ${s.instructions.map(sanitizeForTerminal).join(', ')} (in the system prompt)`);
       }
       if (s.pending)
@@ -217,7 +217,7 @@ export function register(program: Command): void {
             'Example: claude-exec show 047 --memory --prompt code_reviewer',
           );
         const [{ loadChain }, { joinJournal }] = await Promise.all([
-          import('../../app/chains.js'),
+          import('../../features/chains/chains.js'),
           import('../../chain/journal.js'),
         ]);
         // Validated first (an invalid file is an error, exit 2), then printed as written: byte for
@@ -228,7 +228,7 @@ export function register(program: Command): void {
         return io.raw(head.journal ? `${JSON.stringify(joinJournal(file, head), null, 2)}\n` : text);
       }
       const [{ chainMemory }, { loadStoredConfig }] = await Promise.all([
-        import('../../app/memoryView.js'),
+        import('../../features/chains/memoryView.js'),
         import('../../config/load.js'),
       ]);
       const view = await chainMemory(dirsOf(opts), id, {
@@ -261,7 +261,7 @@ export function register(program: Command): void {
     .action(async (id: string, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { pendingJson }, { renderPending }] = await Promise.all([
-        import('../../app/chains.js'),
+        import('../../features/chains/chains.js'),
         import('../views/status.js'),
         import('../pending.js'),
       ]);
@@ -288,7 +288,7 @@ export function register(program: Command): void {
     )
     .action(async (id: string, o: { workspace?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { applyChain } = await import('../../app/apply.js');
+      const { applyChain } = await import('../../features/split/apply.js');
       const r = await applyChain(id, dirsOf(opts), {
         cwd: opts.cwd,
         ...(o.workspace !== undefined ? { workspace: path.resolve(opts.cwd, o.workspace) } : {}),
@@ -318,8 +318,8 @@ export function register(program: Command): void {
     .action(async (id: string, _o, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { specDocument }] = await Promise.all([
-        import('../../app/chains.js'),
-        import('../../app/specView.js'),
+        import('../../features/chains/chains.js'),
+        import('../../features/chains/specView.js'),
       ]);
       const { ctx, file } = await loadChain(dirsOf(opts), id);
       const doc = await specDocument(ctx, file, opts.cwd);
@@ -348,7 +348,7 @@ export function register(program: Command): void {
     .option('--stat', 'the changed files with their line counts, without the patch')
     .action(async (id: string, o: { stat?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { chainDiff, sanitizeForTerminal } = await import('../../app/chainDiff.js');
+      const { chainDiff, sanitizeForTerminal } = await import('../../features/chains/chainDiff.js');
       const d = await chainDiff(dirsOf(opts), id, { stat: o.stat === true });
       if (opts.json) return printJson(io, d);
       io.err(
@@ -389,7 +389,7 @@ export function register(program: Command): void {
     )
     .action(async (id: string, o: { workspace?: string; force?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { planChainRollback, rollbackChain } = await import('../../app/chains.js');
+      const { planChainRollback, rollbackChain } = await import('../../features/chains/chains.js');
       const where = {
         cwd: opts.cwd,
         force: o.force === true,

@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--top <n>', 'longest list to show: most expensive chains, breakdown rows, unpriced models', '5')
     .action(async (options: CostReportOptions, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { costReport } = await import('../../app/costReport.js');
+      const { costReport } = await import('../../features/reports/costReport.js');
       // --until is also a program-wide option (a phase for runs); commander gives it to the program.
       const until = (cmd.optsWithGlobals() as { until?: string }).until;
       const top = count(options.top, '--top', 'rows', true) ?? 5;

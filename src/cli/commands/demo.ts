@@ -23,7 +23,7 @@ export function register(program: Command): void {
           import('../../demo/run.js'),
           import('../../ui/terminal.js'),
           import('../outcome.js'),
-          import('../../app/interrupt.js'),
+          import('../../engine/interrupt.js'),
           import('../self.js'),
         ]);
       const stderrColor =

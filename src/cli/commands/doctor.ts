@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .action(async (options: { offline?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ runDoctor }, { renderDoctor }] = await Promise.all([
-        import('../../app/doctor.js'),
+        import('../../features/init/doctor.js'),
         import('../views/doctor.js'),
       ]);
       const { checks, ok } = await runDoctor({

@@ -24,11 +24,11 @@ export async function setup(cmd: Command) {
     { onInterrupt },
     { ensureTrust },
   ] = await Promise.all([
-    import('../../app/deps.js'),
+    import('../../engine/deps.js'),
     import('../../ui/terminal.js'),
-    import('../../app/chain.js'),
+    import('../../engine/run.js'),
     import('../outcome.js'),
-    import('../../app/interrupt.js'),
+    import('../../engine/interrupt.js'),
     import('../trust.js'),
   ]);
   // Before anything is created or called: the workspace's own files count only once trusted.
@@ -36,10 +36,10 @@ export async function setup(cmd: Command) {
   const stderrColor =
     !process.env.NO_COLOR && process.argv.indexOf('--no-color') < 0 && Boolean(process.stderr.isTTY);
   const ui = createTerminalUi({ color: stderrColor, verbose: opts.verbose, interactive: io.interactive });
-  // `replay` answers the gates as the recording did (src/app/replayGates.ts).
+  // `replay` answers the gates as the recording did (src/features/replay/replayGates.ts).
   const replayGates = (cmd.opts() as { replayGates?: string }).replayGates;
   const gated = replayGates
-    ? (await import('../../app/replayGates.js')).replayGateUi(
+    ? (await import('../../features/replay/replayGates.js')).replayGateUi(
         ui,
         (await import('../../llm/cassette.js')).readGates(replayGates),
       )
@@ -262,8 +262,8 @@ export function register(program: Command): void {
         if (o.estimate) {
           const { opts, io } = commandContext(cmd);
           const [{ estimateTask }, { forecastLine }] = await Promise.all([
-            import('../../app/estimate.js'),
-            import('../../app/forecast.js'),
+            import('../../features/learning/estimate.js'),
+            import('../../features/learning/forecast.js'),
           ]);
           const r = await estimateTask(
             task.join(' '),
@@ -332,7 +332,7 @@ export function register(program: Command): void {
         throw new UsageError(`--from-step "${o.fromStep}" must be a step number (1, 2, …)`);
       const answers = parseAnswers(o.answer);
       const s = await setup(cmd);
-      const { forkChain } = await import('../../app/fork.js');
+      const { forkChain } = await import('../../features/fork/fork.js');
       await s.drive(() => forkChain(id, n, answers, s.base, s.driveOpts));
     });
   applies(fork, 'drive');

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     )
     .action(async (o: { agentsMd?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const { initWorkspace, canOfferAgentsMd } = await import('../../app/init.js');
+      const { initWorkspace, canOfferAgentsMd } = await import('../../features/init/init.js');
       let agentsMd = o.agentsMd ?? false;
       if (!agentsMd && io.interactive && !opts.json && canOfferAgentsMd(opts.cwd)) {
         const { confirm } = await import('@inquirer/prompts');

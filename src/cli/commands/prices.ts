@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .action(async (_options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ listPrices }, { pricesJson }] = await Promise.all([
-        import('../../app/prices.js'),
+        import('../../features/reports/prices.js'),
         import('../views/cost.js'),
       ]);
       const doc = pricesJson(listPrices(opts.cwd));

@@ -1,10 +1,10 @@
 /**
  * `claude-exec prompt run NAME [--focus TEXT]`: one prompt against the workspace as a one-step
- * chain (src/app/single.ts). Prints what it recorded; `--json` prints `claude-exec/prompt-run@1`:
+ * chain (src/engine/single.ts). Prints what it recorded; `--json` prints `claude-exec/prompt-run@1`:
  * the run@1 fields plus `prompt` and `result` (the prompt's record_findings input, or null).
  */
 import type { Command } from 'commander';
-import type { SinglePromptOutcome } from '../../app/single.js';
+import type { SinglePromptOutcome } from '../../engine/single.js';
 import type { Findings, NextPrompts } from '../../phases/protocol.js';
 import type { PromptRunOutput } from '../contract/memory.js';
 import { applies, examples } from '../help.js';
@@ -80,7 +80,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { focus?: string }, cmd: Command) => {
       const s = await setup(cmd);
       const [{ runSinglePrompt }, { reportOutcome, outcomeJson }] = await Promise.all([
-        import('../../app/single.js'),
+        import('../../engine/single.js'),
         import('../outcome.js'),
       ]);
       await s.drive(

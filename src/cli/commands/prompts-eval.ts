@@ -74,7 +74,7 @@ export function registerEval(prompts: Command): void {
             'e.g. claude-exec prompts eval --compare eval-20261207-101500-1a2b eval-20261207-113000-9f3c',
           );
         const cmp: EvalCompareOutput = await (
-          await import('../../app/evalCompare.js')
+          await import('../../features/library/evalCompare.js')
         ).compareSaved(contextsDir, flags.compare[0]!, flags.compare[1]!);
         if (opts.json) printJson(io, cmp);
         else io.out(await renderComparison(cmp, opts.color));
@@ -90,11 +90,11 @@ export function registerEval(prompts: Command): void {
             .filter(Boolean)
         : [];
       const [{ createBaseDeps }, { createTerminalUi }, { ensureTrust }, app, compare] = await Promise.all([
-        import('../../app/deps.js'),
+        import('../../engine/deps.js'),
         import('../../ui/terminal.js'),
         import('../trust.js'),
-        import('../../app/promptEval.js'),
-        import('../../app/evalCompare.js'),
+        import('../../features/library/promptEval.js'),
+        import('../../features/library/evalCompare.js'),
       ]);
       const trusted = await ensureTrust(opts.cwd, { trust: opts.trust, io });
       const ui = createTerminalUi({ color: false, verbose: opts.verbose, interactive: false });

@@ -1,13 +1,18 @@
 /**
  * `claude-exec prompts list|show|search|validate|stats`: browse, lint and measure the prompt
- * library. Data comes from src/app/prompts.ts; the `--json` documents are in
+ * library. Data comes from src/features/library/prompts.ts; the `--json` documents are in
  * src/cli/contract/prompts.ts; this module only renders. `validate` sets exit code 2 when any file is invalid.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError, type PromptIssue } from '../../errors.js';
-import type { PromptListEntry, PromptStat, PromptStatsReport, SearchEntry } from '../../app/prompts.js';
-import type { PromotionCandidate } from '../../app/promote.js';
+import type {
+  PromptListEntry,
+  PromptStat,
+  PromptStatsReport,
+  SearchEntry,
+} from '../../features/library/prompts.js';
+import type { PromotionCandidate } from '../../features/library/promote.js';
 import type { PromptDoc } from '../../library/parse.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
@@ -164,14 +169,14 @@ export function register(program: Command): void {
     .option('--category <name>', 'only this category')
     .action(async (options: { category?: string }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const app = await import('../../app/prompts.js');
+      const app = await import('../../features/library/prompts.js');
       const { catalog, issues } = await app.openLibrary(opts.cwd);
       warnIssues(io, issues);
       const categories = [...new Set(catalog.prompts.map((p) => p.category))].sort();
       if (options.category !== undefined && !categories.includes(options.category)) {
         throw new UsageError(`no category "${options.category}"`, `Categories: ${categories.join(', ')}.`);
       }
-      const { readCostClasses } = await import('../../app/promptCosts.js');
+      const { readCostClasses } = await import('../../features/learning/promptCosts.js');
       const measured = readCostClasses((opts.contexts ?? [path.join(opts.cwd, 'contexts')])[0]!);
       const entries = app
         .listPrompts(catalog, { category: options.category })
@@ -200,7 +205,7 @@ export function register(program: Command): void {
     .argument('<name>', 'prompt name')
     .action(async (name: string, _options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const app = await import('../../app/prompts.js');
+      const app = await import('../../features/library/prompts.js');
       const { catalog, issues } = await app.openLibrary(opts.cwd);
       warnIssues(io, issues);
       const doc = app.showPrompt(catalog, name);
@@ -223,7 +228,7 @@ export function register(program: Command): void {
     .argument('<text...>', 'what you need, e.g. "flaky test" or "add rate limiting"')
     .action(async (words: string[], _options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const app = await import('../../app/prompts.js');
+      const app = await import('../../features/library/prompts.js');
       const { catalog, issues } = await app.openLibrary(opts.cwd);
       warnIssues(io, issues);
       const query = words.join(' ');
@@ -256,7 +261,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'prompt files or directories')
     .action(async (paths: string[], _options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const app = await import('../../app/prompts.js');
+      const app = await import('../../features/library/prompts.js');
       const report = await app.validatePrompts(paths, { cwd: opts.cwd });
       if (report.issues.length) io.err(renderIssues(report.issues));
       if (opts.json) printJson(io, { schema: 'claude-exec/prompts-validate@1', ...report });
@@ -278,8 +283,8 @@ export function register(program: Command): void {
     .action(async (_options: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [app, { promotionCandidates }] = await Promise.all([
-        import('../../app/prompts.js'),
-        import('../../app/promote.js'),
+        import('../../features/library/prompts.js'),
+        import('../../features/library/promote.js'),
       ]);
       const report = await app.promptStats(opts.contexts ?? [path.join(opts.cwd, 'contexts')]);
       for (const s of report.skipped) io.err(`warning: skipped ${s.error}`);
@@ -306,8 +311,8 @@ export function register(program: Command): void {
     .action(async (name: string, options: { category: string; force?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [app, { promotePrompt }] = await Promise.all([
-        import('../../app/prompts.js'),
-        import('../../app/promote.js'),
+        import('../../features/library/prompts.js'),
+        import('../../features/library/promote.js'),
       ]);
       const { catalog, issues } = await app.openLibrary(opts.cwd);
       warnIssues(io, issues);

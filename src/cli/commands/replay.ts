@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .action(async (cassette: string, o: { update?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
       const [{ replayCassette }, { renderReplay }] = await Promise.all([
-        import('../../app/replay.js'),
+        import('../../features/replay/replay.js'),
         import('../views/replay.js'),
       ]);
       const report = await replayCassette({

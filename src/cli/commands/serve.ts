@@ -48,7 +48,7 @@ export function register(program: Command): void {
       const dirs = opts.contexts ? opts.contexts.map(existingContexts) : [path.join(opts.cwd, 'contexts')];
       const [{ startWebServer }, { onInterrupt, INTERRUPT_REPORTED }] = await Promise.all([
         import('../../web/server.js'),
-        import('../../app/interrupt.js'),
+        import('../../engine/interrupt.js'),
       ]);
       const server = await startWebServer({
         dirs,

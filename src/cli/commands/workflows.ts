@@ -1,6 +1,6 @@
 /**
  * `claude-exec workflows list|show|validate`: the workflows of this workspace (built-in < user <
- * workspace `workflows/`). Data from src/app/workflows.ts; `--json` documents in
+ * workspace `workflows/`). Data from src/features/library/workflows.ts; `--json` documents in
  * src/cli/contract/workflows.ts. `validate` sets exit code 2 when any file has a problem.
  */
 import { readFile } from 'node:fs/promises';
@@ -22,8 +22,8 @@ function warnIssues(io: Io, issues: PromptIssue[]): void {
 
 async function open(cwd: string) {
   const [prompts, app] = await Promise.all([
-    import('../../app/prompts.js'),
-    import('../../app/workflows.js'),
+    import('../../features/library/prompts.js'),
+    import('../../features/library/workflows.js'),
   ]);
   const { catalog } = await prompts.openLibrary(cwd);
   return { app, ...(await app.openWorkflows(cwd, catalog)) };
@@ -108,7 +108,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'workflow files or directories')
     .action(async (paths: string[], _o: unknown, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const app = await import('../../app/workflows.js');
+      const app = await import('../../features/library/workflows.js');
       const report = await app.validateWorkflows(paths, opts.cwd);
       if (report.issues.length) io.err(renderIssues(report.issues));
       if (opts.json) printJson(io, { schema: 'claude-exec/workflows-validate@1', ...report });

@@ -1,11 +1,11 @@
 /**
  * The `cost-report`, `chain-cost` and `prices` documents of the JSON contract, from the pure
- * reports of src/cost/ and src/app/prices.ts: tokens in one shape, a cost of null where nothing
+ * reports of src/cost/ and src/features/reports/prices.ts: tokens in one shape, a cost of null where nothing
  * is priced, `--top` applied to every list. Pure.
  */
 import type { ChainContext } from '../../chain/schema.js';
 import type { BreakdownRow, ChainCostReport, CostReport } from '../../cost/report.js';
-import type { PriceListing } from '../../app/prices.js';
+import type { PriceListing } from '../../features/reports/prices.js';
 import type { ChainCostOutput } from '../contract/chain-cost.js';
 import type { CostReportOutput } from '../contract/cost-report.js';
 import type { PricesOutput } from '../contract/prices.js';

@@ -1,6 +1,6 @@
 /** The text of `claude-exec doctor`: one line per check, with what to do under each warning or failure. */
 import pc from 'picocolors';
-import type { Check } from '../../app/doctor.js';
+import type { Check } from '../../features/init/doctor.js';
 
 const MARK: Record<Check['status'], string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
 

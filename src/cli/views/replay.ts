@@ -1,5 +1,5 @@
 /** The text of `claude-exec replay`: what was replayed, and the first request that differs with its diff. */
-import type { ReplayReport } from '../../app/replay.js';
+import type { ReplayReport } from '../../features/replay/replay.js';
 
 /** Pure: the report. */
 export function renderReplay(r: ReplayReport): string {

@@ -1,4 +1,4 @@
-/** The second opinions of a chain's quality gates (src/app/secondOpinion.ts) as lines for the end of a run. */
+/** The second opinions of a chain's quality gates (src/engine/secondOpinion.ts) as lines for the end of a run. */
 import type { SecondOpinion } from '../../chain/schema.js';
 
 /** Pure: one line per gate judged twice, for the end of a run (disagreements first). */
