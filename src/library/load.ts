@@ -9,7 +9,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptIssue } from '../errors.js';
 import { compareText, createCatalog, type Catalog } from './catalog.js';
-import { parsePromptFile, type Layer, type PromptDoc } from './parse.js';
+import type { Layer, ParseResult, PromptDoc } from './parse.js';
+import { fromSnapshot, readSnapshot, type LibrarySnapshot } from './snapshot.js';
 
 /** The package's `prompts/` folder; the same relative path from `src/library` and `dist/library`. */
 export function builtinPromptsDir(): string {
@@ -42,9 +43,17 @@ const isPromptFile = (name: string) =>
 /**
  * Reads one prompt directory as one layer. A name defined twice in it (in two categories) is an
  * issue on the later file (category order) and the first one is kept. A missing directory gives
- * nothing. Invalid files are issues, not errors.
+ * nothing. Invalid files are issues, not errors. The built-in folder's files are taken from the
+ * build's snapshot (./snapshot.ts) where their bytes match it; `snapshot` replaces that snapshot
+ * (null: parse every file).
  */
-export async function readPromptDir(dir: string, layer: Layer): Promise<DirResult> {
+export async function readPromptDir(
+  dir: string,
+  layer: Layer,
+  snapshot: LibrarySnapshot | null = layer === 'built-in' && path.resolve(dir) === builtinPromptsDir()
+    ? readSnapshot()
+    : null,
+): Promise<DirResult> {
   const categories = (await readdirOrEmpty(dir))
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
@@ -52,7 +61,13 @@ export async function readPromptDir(dir: string, layer: Layer): Promise<DirResul
   const files = (
     await Promise.all(categories.map((category) => promptFilesIn(path.join(dir, category), category)))
   ).flat();
-  return parsePromptFiles(files, layer);
+  return parsePromptFiles(files, layer, snapshot ? { snapshot, root: dir } : undefined);
+}
+
+/** Parses one prompt file's text; the parser (YAML, the frontmatter schema) is loaded on first use. */
+async function parseText(text: string, file: string, category: string, layer: Layer): Promise<ParseResult> {
+  const { parsePromptFile } = await import('./parse.js');
+  return parsePromptFile(text, file, category, layer);
 }
 
 /** The prompt files directly in `dir` (not README.md, not dot files), sorted, tagged with `category`. */
@@ -68,16 +83,23 @@ export async function promptFilesIn(
 
 /**
  * Reads and parses `files` as one layer (in parallel): invalid files and second definitions of a
- * name are issues; the first valid definition of each name is kept.
+ * name are issues; the first valid definition of each name is kept. With `from`, a file whose
+ * bytes match its entry in `from.snapshot` (keyed by its path relative to `from.root`) is taken
+ * from there instead of parsed.
  */
 export async function parsePromptFiles(
   files: { file: string; category: string }[],
   layer: Layer,
+  from?: { snapshot: LibrarySnapshot; root: string },
 ): Promise<DirResult> {
   const parsed = await Promise.all(
-    files.map(async ({ category, file }) =>
-      parsePromptFile(await fs.readFile(file, 'utf8'), file, category, layer),
-    ),
+    files.map(async ({ category, file }): Promise<ParseResult> => {
+      const text = await fs.readFile(file, 'utf8');
+      const rel = from && path.relative(from.root, file).split(path.sep).join('/');
+      const hit = from && rel ? fromSnapshot(from.snapshot, rel, text, file) : null;
+      if (hit && hit.category === category) return { doc: { ...hit, layer }, issues: [] };
+      return parseText(text, file, category, layer);
+    }),
   );
   const docs: PromptDoc[] = [];
   const issues: PromptIssue[] = [];
