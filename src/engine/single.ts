@@ -14,7 +14,7 @@ import { searchPrompts } from '../library/search.js';
 import type { Findings } from '../phases/protocol.js';
 import { driveEntry, type ChainOutcome, type DriveOptions } from './run.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
-import { finish, stopped, type DriveOutcome } from './drive.js';
+import { finish, stopped, type DriveOutcome } from './effects/finish.js';
 import type { ChainSession } from './session.js';
 import { decideStep, promptStep } from './steps.js';
 
