@@ -115,6 +115,14 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(ctx.solution_versions.at(-1)?.status).toBe('approved');
         expect(ctx.session_memory.files_modified).toEqual([]);
         expect(ctx.workflow?.state.history.map((h) => h.kind)).toEqual(['phase', 'phase', 'phase', 'phase']);
+        // The gate showed the baseline, run before it (and before any change).
+        expect(ctx.test_runs.map((t) => t.expect)).toEqual(['baseline']);
+        expect(r.stderr).toMatch(/Baseline: green before any change/);
+        // The approved spec is the result: written, final, with the approved solution.
+        const spec = (jsonOut(r) as { spec: string | null }).spec;
+        expect(spec).not.toBeNull();
+        const text = await readFile(spec!, 'utf8');
+        expect(text).toContain(ctx.solution_versions.at(-1)!.text.split('\n')[0]!);
       } finally {
         await e.close();
       }
@@ -303,7 +311,14 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(
           ctx.approval_history.filter((a) => a.kind === 'solution').map((a) => [a.phase, a.user_response]),
         ).toEqual([['uncertainty-analysis', 'approved']]);
-        expect(ctx.test_runs.map((t) => t.passed)).toEqual([false, true]);
+        // The baseline runs before the approval gate (as before the feature flow's), then the workflow's own runs.
+        expect(ctx.test_runs.map((t) => [t.expect, t.passed])).toEqual([
+          ['baseline', true],
+          ['green', false],
+          ['green', true],
+        ]);
+        const approved = ctx.approval_history.find((a) => a.kind === 'solution')!;
+        expect(Date.parse(ctx.test_runs[0]!.at)).toBeLessThanOrEqual(Date.parse(approved.timestamp));
         expect(ctx.checkpoints).toHaveLength(1);
         expect(ctx.workflow?.state.history.find((h) => h.kind === 'loop')?.outcome).toBe(
           'condition met after 1 pass(es)',
@@ -558,7 +573,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
           'new_case proposes the bugfix workflow: the task reports a 500 on login. This chain goes on as started; to follow it: claude-exec --workflow bugfix "<task>"',
         );
         const { ctx } = await onlyChain(e.ws.root);
-        expect(ctx.workflow).toBeNull();
+        expect(ctx.workflow?.name).toBe('feature');
         expect(promptsRun(e)).toContain('requirement_disambiguator');
       } finally {
         await e.close();
