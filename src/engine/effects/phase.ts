@@ -29,13 +29,15 @@ const live = (e: Effect | null): boolean => e !== null && e.kind !== 'complete' 
 
 /**
  * Puts the machine in the step's phase, unless it is there with work to do: the entry effect of
- * the phase (./machine.ts phaseEntry) and a new phase record. Saved.
+ * the phase (./machine.ts phaseEntry) and a new phase record. Not saved: entering is
+ * deterministic, so a kill before the next save enters again the same way (one context-file
+ * rewrite between two calls).
  */
-async function enterStepPhase(
+function enterStepPhase(
   session: ChainSession,
   deps: DriveDeps,
   effect: Extract<WorkflowEffect, { kind: 'phase' }>,
-): Promise<void> {
+): void {
   const run = session.ctx.workflow!;
   const m = session.ctx.machine;
   if (!(m.phase === effect.phase && live(m.awaiting))) {
@@ -59,7 +61,6 @@ async function enterStepPhase(
     };
   }
   run.phase_entered = true;
-  await session.save();
 }
 
 /**
@@ -74,7 +75,7 @@ export async function runPhaseStep(
 ): Promise<StepOutcome> {
   const settings = settingsOf(deps);
   const target = PHASES.indexOf(effect.phase);
-  if (!session.ctx.workflow!.phase_entered) await enterStepPhase(session, deps, effect);
+  if (!session.ctx.workflow!.phase_entered) enterStepPhase(session, deps, effect);
   for (;;) {
     if (signal?.aborted) throw new InterruptedError();
     const inner = session.ctx.machine.awaiting!;
@@ -105,7 +106,7 @@ export async function runPhaseStep(
           : null;
       if (until) c.until_phase = null;
       if (!terminal && PHASES.indexOf(t.state.phase) > target) {
-        await session.save();
+        // Saved with the workflow's next step (src/engine/loop.ts), once.
         return until ? { note: t.exited.reason, pauseAfter: until } : { note: t.exited.reason };
       }
       if (until) {
