@@ -114,10 +114,13 @@ export async function driveChain(
     // A pattern's questions (its answers as the proposed defaults) are asked before the first call.
     if (!started && seededQuestionsOpen(session.ctx)) await askQuestions(session, deps);
     // The test command (config, the workspace's files, or a question) before the first call; a
-    // workflow that never runs tests nor shows a baseline (review, docs) is never asked for one.
-    if (workflowRunsTests(wf)) await resolveTestCommand(session, deps);
+    // workflow that never runs tests nor shows a baseline (review, docs) is never asked for one,
+    // nor is a single prompt (its run_tests falls back to the configured command).
+    const single = session.ctx.single_prompt !== null;
+    if (!single && workflowRunsTests(wf)) await resolveTestCommand(session, deps);
     if (!started) {
-      if (wf.name !== 'feature') deps.ui.progress.info(`workflow ${wf.name}: ${wf.steps.length} step(s)`);
+      if (wf.name !== 'feature' && !single)
+        deps.ui.progress.info(`workflow ${wf.name}: ${wf.steps.length} step(s)`);
       await apply({ type: 'start', facts: facts() });
     } else if (session.ctx.workflow!.phase_entered) {
       deps.ui.progress.phase(session.ctx.current_phase);
@@ -127,7 +130,7 @@ export async function driveChain(
       const run = session.ctx.workflow!;
       const effect = run.state.awaiting!;
       if (effect.kind === 'complete') {
-        session.exitPhase(`workflow ${wf.name} complete`);
+        session.exitPhase(single ? `${session.ctx.single_prompt} ran` : `workflow ${wf.name} complete`);
         return await finish(session, 'complete', null, deps);
       }
       if (effect.kind === 'fail') return await finish(session, 'failed', effect.reason, deps);

@@ -19,7 +19,7 @@ import type { BaseDeps, DriveDeps } from './deps.js';
 import { emitHook } from './hooks.js';
 import { bindDeps } from './drive.js';
 import { driveChain } from './loop.js';
-import { builtinWorkflowRun, DEFAULT_WORKFLOW, positionAtPhase } from '../workflows/run.js';
+import { builtinWorkflowRun, DEFAULT_WORKFLOW, positionAtPhase, singlePromptRun } from '../workflows/run.js';
 import { WorkflowFileSchema } from '../workflows/schema.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from '../features/learning/forecast.js';
 import { applyingLine, seedChain } from '../patterns/apply.js';
@@ -163,9 +163,7 @@ export async function driveEntry(
     const spec = specPath(entry.path, specsDirOf(base));
     await emitHook(session, deps, 'chain_start', { goal: ctx.goal, resumed: ctx.steps.length > 0 });
     try {
-      if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
-      else if (ctx.split)
-        await (await import('../features/split/split.js')).driveSplit(session, deps, base, opts);
+      if (ctx.split) await (await import('../features/split/split.js')).driveSplit(session, deps, base, opts);
       else
         await driveChain(session, deps, {
           drive: (child, childBase, childOpts) => driveEntry(child, childBase, childOpts),
@@ -198,13 +196,18 @@ export async function driveEntry(
 }
 
 /**
- * A chain written before every chain ran a workflow (no `workflow`, not a single prompt nor a
- * split) runs the built-in feature workflow from where its phase machine is: positioned at the
- * `phase` step of the machine's phase, with the machine's state kept; a chain whose machine never
- * started starts the workflow from its first step.
+ * A chain without a workflow (not a split) gets one before it is driven: a single-prompt chain
+ * (`prompt run`, an eval case) its one-step workflow; a chain written before every chain ran a
+ * workflow the built-in feature workflow from where its phase machine is — positioned at the
+ * `phase` step of the machine's phase, with the machine's state kept (a chain whose machine never
+ * started starts the workflow from its first step).
  */
 async function migrateToWorkflow(ctx: ChainContext): Promise<void> {
-  if (ctx.workflow || ctx.single_prompt || ctx.split) return;
+  if (ctx.workflow || ctx.split) return;
+  if (ctx.single_prompt) {
+    ctx.workflow = singlePromptRun(ctx.single_prompt, ctx.machine.focus, ctx.current_phase);
+    return;
+  }
   const run = await builtinWorkflowRun(DEFAULT_WORKFLOW);
   if (ctx.machine.awaiting) positionAtPhase(run, WorkflowFileSchema.parse(run.doc), ctx.machine.phase);
   ctx.workflow = run;

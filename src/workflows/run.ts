@@ -37,6 +37,27 @@ export async function builtinWorkflowRun(name: string): Promise<WorkflowRun> {
 }
 
 /**
+ * The one-step workflow of a single-prompt chain (`prompt run NAME`, an eval case): prompt `name`
+ * with `focus`, run as `phase` (its tools are that phase's).
+ */
+export function singlePromptRun(name: string, focus: string | null, phase: Phase): WorkflowRun {
+  return {
+    name: 'prompt',
+    file: '(prompt run)',
+    layer: 'built-in',
+    doc: {
+      name: 'prompt',
+      description: `The one prompt ${name}, run alone.`,
+      steps: [{ prompt: name, as_phase: phase, ...(focus ? { focus } : {}) }],
+    },
+    state: initialWorkflowState(),
+    phase_entered: false,
+    step_budget: null,
+    sub_chain: null,
+  };
+}
+
+/**
  * The stack that points at the step at dotted path `at` (`steps.3`, `steps.2.then.0`,
  * `steps.1.loop.steps.0` — a loop body is taken at its first pass). Pure.
  */

@@ -9,7 +9,7 @@ import { checksAfterGreenTests } from '../checks.js';
 import type { DriveDeps } from '../deps.js';
 import { mapBounded } from '../mapBounded.js';
 import type { ChainSession } from '../session.js';
-import { promptStep } from '../steps.js';
+import { decideStep, promptStep } from '../steps.js';
 import { runChainTests } from '../testing.js';
 import { maintainMemory } from '../upkeep.js';
 import { checkpointBeforeWrites } from './checkpoint.js';
@@ -27,18 +27,26 @@ export function setPhase(session: ChainSession, deps: DriveDeps, phase: Phase, r
 
 type Of<K extends WorkflowEffect['kind']> = Extract<WorkflowEffect, { kind: K }>;
 
-/** A `prompt` step: one prompt run (after the checkpoint when it runs as implementation). */
+/**
+ * A `prompt` step: one prompt run, after the checkpoint when it runs as implementation (not for a
+ * single-prompt chain, whose write tools keep each file's original instead). prompt_selector
+ * answers with choose_next_prompts, as in context building.
+ */
 export async function promptStepEffect(
   session: ChainSession,
   deps: DriveDeps,
   effect: Of<'prompt'>,
 ): Promise<StepOutcome> {
   setPhase(session, deps, effect.run.as_phase ?? 'context-building', `workflow step ${effect.at}`);
-  if (effect.run.as_phase === 'implementation') {
+  if (effect.run.as_phase === 'implementation' && session.ctx.single_prompt === null) {
     await checkpointBeforeWrites(session, deps);
     await session.save();
   }
   await maintainMemory(session, deps);
+  if (deps.catalog.get(effect.run.name)?.name === 'prompt_selector') {
+    const { decision } = await decideStep(session, deps, effect.run.focus);
+    return { note: decision.rationale };
+  }
   const f = await promptStep(session, deps, effect.run);
   return { note: f.summary };
 }
