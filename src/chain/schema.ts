@@ -533,7 +533,7 @@ export const WorkflowStateSchema = z.object({
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 
-/** The workflow a chain runs (null: the feature flow, driven by the phase machine directly). */
+/** The workflow a chain runs (`feature` by default; null only for a single prompt, a split, and files written before every chain ran one). */
 export const WorkflowRunSchema = z.object({
   name: z.string(),
   file: z.string(),
@@ -748,7 +748,7 @@ export const ChainContextSchema = z.object({
     })
     .nullable()
     .default(null),
-  /** The workflow this chain runs (`--workflow`); null for the default feature flow. */
+  /** The workflow this chain runs (`--workflow`, default `feature`); null for a single prompt and a split. */
   workflow: WorkflowRunSchema.nullable().default(null),
   /** The chain this one is a sub-chain of (`--split`), or null. */
   parent: z.string().nullable().default(null),

@@ -136,7 +136,10 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
   if (json) printJson(io, s);
   else {
     // A workflow chain's phase is only the phase its last prompt ran as; the workflow says more.
-    const where = o.ctx.workflow ? `workflow ${o.ctx.workflow.name}` : `phase ${s.current_phase}`;
+    const where =
+      o.ctx.workflow && o.ctx.workflow.name !== 'feature'
+        ? `workflow ${o.ctx.workflow.name}`
+        : `phase ${s.current_phase}`;
     io.out(`Chain ${s.chain_id}: ${s.status} (${where})`);
     io.out(
       `  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`,

@@ -17,7 +17,10 @@ import { cassettePath, type GateAnswer } from '../llm/cassette.js';
 import { workspaceCommit } from '../tools/git.js';
 import type { BaseDeps, DriveDeps } from './deps.js';
 import { emitHook } from './hooks.js';
-import { bindDeps, drive } from './drive.js';
+import { bindDeps } from './drive.js';
+import { driveChain } from './loop.js';
+import { builtinWorkflowRun, DEFAULT_WORKFLOW, positionAtPhase, singlePromptRun } from '../workflows/run.js';
+import { WorkflowFileSchema } from '../workflows/schema.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from '../features/learning/forecast.js';
 import { applyingLine, seedChain } from '../patterns/apply.js';
 import type { PatternCandidate } from '../patterns/offer.js';
@@ -108,6 +111,7 @@ export async function driveEntry(
   });
   try {
     const ctx = await readChainFile(entry.path);
+    await migrateToWorkflow(ctx);
     if (ctx.status === 'complete')
       throw new UsageError(
         `chain ${ctx.chain_id} is already complete`,
@@ -159,11 +163,18 @@ export async function driveEntry(
     const spec = specPath(entry.path, specsDirOf(base));
     await emitHook(session, deps, 'chain_start', { goal: ctx.goal, resumed: ctx.steps.length > 0 });
     try {
-      if (ctx.single_prompt) await (await import('./single.js')).driveSingle(session, deps);
-      else if (ctx.split)
-        await (await import('../features/split/split.js')).driveSplit(session, deps, base, opts);
-      else if (ctx.workflow) await (await import('./workflowDrive.js')).driveWorkflow(session, deps);
-      else await drive(session, deps);
+      if (ctx.split) await (await import('../features/split/split.js')).driveSplit(session, deps, base, opts);
+      else
+        await driveChain(session, deps, {
+          drive: (child, childBase, childOpts) => driveEntry(child, childBase, childOpts),
+          workflowFor: async (name) =>
+            (await import('../features/library/workflows.js')).workflowForChain(
+              base.workspace,
+              base.catalog,
+              name,
+              base.trusted,
+            ),
+        });
       await chainEnd(session, deps);
       return { ctx: session.ctx, file: entry.path, spec };
     } catch (err) {
@@ -182,6 +193,24 @@ export async function driveEntry(
     off();
     await lock.release();
   }
+}
+
+/**
+ * A chain without a workflow (not a split) gets one before it is driven: a single-prompt chain
+ * (`prompt run`, an eval case) its one-step workflow; a chain written before every chain ran a
+ * workflow the built-in feature workflow from where its phase machine is — positioned at the
+ * `phase` step of the machine's phase, with the machine's state kept (a chain whose machine never
+ * started starts the workflow from its first step).
+ */
+async function migrateToWorkflow(ctx: ChainContext): Promise<void> {
+  if (ctx.workflow || ctx.split) return;
+  if (ctx.single_prompt) {
+    ctx.workflow = singlePromptRun(ctx.single_prompt, ctx.machine.focus, ctx.current_phase);
+    return;
+  }
+  const run = await builtinWorkflowRun(DEFAULT_WORKFLOW);
+  if (ctx.machine.awaiting) positionAtPhase(run, WorkflowFileSchema.parse(run.doc), ctx.machine.phase);
+  ctx.workflow = run;
 }
 
 /**
@@ -239,19 +268,19 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         '--until does not apply to --split: the sub-chains run their own workflows',
         'Drop --until.',
       );
-    if (workflow)
+    if (opts.workflow !== undefined && opts.workflow !== DEFAULT_WORKFLOW)
       throw new UsageError(
         '--split picks a workflow per sub-chain; give either --split or --workflow',
         'Drop --workflow.',
       );
     await (await import('../features/split/split.js')).requireGitRepo(base.workspace);
   }
-  if (workflow && until)
+  if (workflow.name !== DEFAULT_WORKFLOW && until)
     throw new UsageError(
       `--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`,
       'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).',
     );
-  const wfBudget = typeof workflow?.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
+  const wfBudget = typeof workflow.doc.budget_usd === 'number' ? workflow.doc.budget_usd : null;
   const chainMax = opts.maxCostUsd ?? base.config.limits.max_cost_usd;
   const one = opts.model ?? base.config.model;
   const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
@@ -270,7 +299,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       model: models.default,
       prices: base.prices,
       pattern,
-      workflow: forecastWorkflow(workflow),
+      workflow: opts.split ? null : forecastWorkflow(workflow),
       secondOpinion: base.config.quality_gates.second_opinion !== null,
     });
   } catch {
@@ -290,7 +319,8 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         untilPhase: until,
         // The workflow's own budget_usd caps the chain too: the lower limit wins.
         maxCostUsd: capOf(wfBudget, chainMax),
-        workflow,
+        // A split's sub-chains run their own workflows; the split itself runs its planner.
+        workflow: opts.split ? null : workflow,
         split: opts.split
           ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false }
           : null,
@@ -306,7 +336,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
     return { ...ctx, pattern_candidates: opts.patternCandidates ?? [] };
   });
   base.ui.progress.info(
-    `Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow ? ` (workflow ${workflow.name})` : ''}`,
+    `Chain ${entry.chainId} created: ${path.relative(base.workspace, entry.path) || entry.path}${workflow.name !== DEFAULT_WORKFLOW && !opts.split ? ` (workflow ${workflow.name})` : ''}`,
   );
   if (forecast) base.ui.progress.info(forecastLine(forecast));
   const overCap = forecastOverCapWarning(forecast?.cost_usd ?? null, capOf(wfBudget, chainMax));
@@ -374,6 +404,9 @@ export async function resumeChain(
       awaiting: { kind: 'prompt', run: { name: 'tdd_flow_controller', focus: null, feedback } },
       seq: ctx.machine.seq + 1,
     };
+    // The workflow goes on at its implementation step, the machine from its own state.
+    if (ctx.workflow)
+      positionAtPhase(ctx.workflow, WorkflowFileSchema.parse(ctx.workflow.doc), 'implementation');
     // The implementation phase is open again (its record was closed when the chain failed).
     ctx.current_phase = 'implementation';
     ctx.phase_history.push({

@@ -2,7 +2,9 @@
  * `claude-exec prompt run NAME [--focus TEXT]`: one prompt of the library against the workspace,
  * as a one-step chain with its own context file, log and cost (issue 7: every prompt reachable).
  * The chain runs in the prompt's first declared phase (context-building when it declares none),
- * with that phase's tools; `resume` runs the prompt again if it did not finish.
+ * with that phase's tools, as a one-step workflow through the same loop as every chain
+ * (src/engine/loop.ts, src/workflows/run.ts singlePromptRun); `resume` runs the prompt again if it
+ * did not finish.
  */
 import path from 'node:path';
 import type { Phase } from '../chain/schema.js';
@@ -13,10 +15,7 @@ import type { PromptDoc } from '../library/parse.js';
 import { searchPrompts } from '../library/search.js';
 import type { Findings } from '../phases/protocol.js';
 import { driveEntry, type ChainOutcome, type DriveOptions } from './run.js';
-import type { BaseDeps, DriveDeps } from './deps.js';
-import { finish, stopped, type DriveOutcome } from './drive.js';
-import type { ChainSession } from './session.js';
-import { decideStep, promptStep } from './steps.js';
+import type { BaseDeps } from './deps.js';
 
 /** The prompt to run alone, resolved by name or alias. Throws UsageError naming close matches. */
 export function promptToRun(base: Pick<BaseDeps, 'catalog'>, name: string): PromptDoc {
@@ -89,28 +88,9 @@ export async function runSinglePrompt(
 
 /** The outcome of a one-step chain with its prompt's result. */
 export function withResult(outcome: ChainOutcome, prompt: string): SinglePromptOutcome {
-  // The step of this run (an eval's earlier steps may be of the same prompt, in an earlier effect).
+  // The step of this run: an eval case's earlier steps (effect 0) may be of the same prompt.
   const step = outcome.ctx.steps
-    .filter((s) => s.prompt === prompt && s.status === 'complete' && s.effect === outcome.ctx.machine.seq)
+    .filter((s) => s.prompt === prompt && s.status === 'complete' && s.effect > 0)
     .at(-1);
   return { ...outcome, prompt, result: (step?.result as Findings | undefined) ?? null };
-}
-
-/** Drives a one-step chain: runs its prompt (continuing an unfinished run), then completes it. */
-export async function driveSingle(session: ChainSession, deps: DriveDeps): Promise<DriveOutcome> {
-  const ctx = session.ctx;
-  ctx.status = 'running';
-  ctx.error = null;
-  if (ctx.phase_history.length === 0) session.enterPhase(ctx.current_phase);
-  deps.ui.progress.phase(ctx.current_phase);
-  try {
-    // The selector answers with choose_next_prompts, as it does in context building.
-    if (deps.catalog.get(ctx.single_prompt!)?.name === 'prompt_selector') await decideStep(session, deps);
-    else await promptStep(session, deps, { name: ctx.single_prompt!, focus: ctx.machine.focus });
-    session.exitPhase(`${ctx.single_prompt} ran`);
-    ctx.machine = { ...ctx.machine, awaiting: { kind: 'complete' } };
-    return await finish(session, 'complete', null);
-  } catch (err) {
-    return stopped(session, err);
-  }
 }

@@ -108,15 +108,17 @@ export function promptStep(
 /**
  * Context building's decision: prompt_selector answers with choose_next_prompts. Chosen names
  * are resolved to canonical names; the machine keeps only names the selector may choose.
+ * `focus`: the selector's `{{focus}}` (default: the machine's focus).
  */
 export async function decideStep(
   session: ChainSession,
   deps: DriveDeps,
+  focus: string | null = session.ctx.machine.focus,
 ): Promise<{ decision: NextPrompts; known: string[] }> {
   const decision = await runStep(
     session,
     deps,
-    { name: 'prompt_selector', focus: session.ctx.machine.focus },
+    { name: 'prompt_selector', focus },
     NEXT_PROMPTS_TOOL,
     (value) => ({
       summary: value.ready_for_analysis

@@ -94,8 +94,51 @@ function stay(state: MachineState, effect: Effect, patch: Partial<MachineState> 
   return { state: { ...state, ...patch }, effect };
 }
 
+/**
+ * What the machine does on entering `phase` going forward: the first effect there and the state
+ * it resets. Used by the machine's own forward moves and by a workflow's `phase` step that starts
+ * a phase the machine is not in (src/engine/effects/phase.ts). Entering solution-approval with no
+ * solution yet (`hasSolution` false: a workflow that skips the analysis) synthesizes one first.
+ */
+export function phaseEntry(
+  phase: Phase,
+  s: MachineState,
+  hasSolution = true,
+): { effect: Effect; patch: Partial<MachineState> } {
+  switch (phase) {
+    case 'requirements-clarification':
+      return { effect: prompt('new_case'), patch: {} };
+    case 'context-building':
+      return { effect: { kind: 'decide' }, patch: { context_iterations: 0, focus: null } };
+    case 'uncertainty-analysis':
+      return { effect: prompt('uncertainty_analysis'), patch: {} };
+    case 'solution-approval':
+      return {
+        effect: hasSolution
+          ? prompt('solution_presenter', { feedback: s.feedback })
+          : prompt('solution_synthesizer', { feedback: s.feedback }),
+        patch: {},
+      };
+    case 'implementation':
+      return { effect: prompt('solution_designer'), patch: { feedback: null } };
+    case 'deployment-readiness':
+      return { effect: prompt('deployment_checker'), patch: {} };
+  }
+}
+
+/** A forward move into `to` with its entry effect (plus `patch`). */
+function enter(
+  state: MachineState,
+  to: Phase,
+  reason: string,
+  patch: Partial<MachineState> = {},
+): Transition {
+  const entry = phaseEntry(to, state);
+  return move(state, to, reason, entry.effect, { ...entry.patch, ...patch });
+}
+
 function toContextBuilding(state: MachineState, reason: string, focus: string | null): Transition {
-  return move(state, 'context-building', reason, { kind: 'decide' }, { context_iterations: 0, focus });
+  return enter(state, 'context-building', reason, { focus });
 }
 
 /** Requirements: leave when confident, ask when ambiguous, cap the rounds. */
@@ -181,7 +224,7 @@ function implementOrFail(s: MachineState, cfg: MachineSettings, feedback: string
 export function transition(s: MachineState, event: MachineEvent, cfg: MachineSettings): Transition {
   switch (event.type) {
     case 'start':
-      return stay(s, prompt('new_case'));
+      return stay(s, phaseEntry('requirements-clarification', s).effect);
 
     case 'prompt-done': {
       const f = event.findings;
@@ -204,12 +247,9 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         case 'uncertainty_analysis':
           return afterAnalysis(s, c.overall, cfg, openAreas(f));
         case 'solution_synthesizer':
-          return move(
-            s,
-            'solution-approval',
-            'solution synthesized',
-            prompt('solution_presenter', { feedback: s.feedback }),
-          );
+          // Already there: a workflow's solution-approval step that had no solution to present.
+          if (s.phase === 'solution-approval') return stay(s, phaseEntry('solution-approval', s).effect);
+          return enter(s, 'solution-approval', 'solution synthesized');
         case 'solution_presenter':
           return stay(s, { kind: 'gate' });
         case 'uncertainty_resolver':
@@ -246,9 +286,7 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         const reason = event.decision.ready_for_analysis
           ? 'the model judged the context ready for analysis'
           : `context iterations exhausted (${cfg.caps.context_iterations})`;
-        return move(s, 'uncertainty-analysis', reason, prompt('uncertainty_analysis'), {
-          context_iterations: iterations,
-        });
+        return enter(s, 'uncertainty-analysis', reason, { context_iterations: iterations });
       }
       if (event.decision.need_new_prompt && s.generated_prompts < cfg.caps.generated_prompts) {
         return stay(s, prompt('prompt_gap_detector', { focus: event.decision.rationale }), {
@@ -256,13 +294,9 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         });
       }
       if (chosen.length === 0) {
-        return move(
-          s,
-          'uncertainty-analysis',
-          'no further discovery prompt chosen',
-          prompt('uncertainty_analysis'),
-          { context_iterations: iterations },
-        );
+        return enter(s, 'uncertainty-analysis', 'no further discovery prompt chosen', {
+          context_iterations: iterations,
+        });
       }
       return stay(
         s,
@@ -277,12 +311,7 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
         f.verdict && !f.verdict.passed ? f.verdict.blocking_issues : [],
       );
       if (blocking.length === 0) {
-        return move(
-          s,
-          'deployment-readiness',
-          'tests pass and the quality gates pass',
-          prompt('deployment_checker'),
-        );
+        return enter(s, 'deployment-readiness', 'tests pass and the quality gates pass');
       }
       const feedback = `Quality gates failed:\n- ${blocking.join('\n- ')}`;
       return implementOrFail({ ...s, feedback }, cfg, feedback, 'quality gates still failing');
@@ -298,9 +327,7 @@ export function transition(s: MachineState, event: MachineEvent, cfg: MachineSet
     case 'approval': {
       if (event.response === 'approved') {
         // solution_designer writes the file-level plan implementation follows, then the checkpoint.
-        return move(s, 'implementation', 'solution approved', prompt('solution_designer'), {
-          feedback: null,
-        });
+        return enter(s, 'implementation', 'solution approved');
       }
       const rounds = s.approval_rounds + 1;
       if (rounds > cfg.caps.approval_rounds) {

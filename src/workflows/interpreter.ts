@@ -3,7 +3,7 @@
  * like the phase machine. The state is a stack of frames (a step list and the index of its next
  * step); `if`, `switch` and `loop` push the block they choose, effect steps (prompt, parallel,
  * phase, gate, tests, chain) stop the walk and become the effect the driver performs
- * (src/engine/workflowDrive.ts). Conditions read `Facts`, the chain's state after the last step.
+ * (src/engine/loop.ts). Conditions read `Facts`, the chain's state after the last step.
  *
  * Bounds independent of the model: a loop runs at most its `max` passes (required by the file
  * format), and one transition visits at most MAX_VISITS steps.

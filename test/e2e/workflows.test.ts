@@ -115,6 +115,14 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(ctx.solution_versions.at(-1)?.status).toBe('approved');
         expect(ctx.session_memory.files_modified).toEqual([]);
         expect(ctx.workflow?.state.history.map((h) => h.kind)).toEqual(['phase', 'phase', 'phase', 'phase']);
+        // The gate showed the baseline, run before it (and before any change).
+        expect(ctx.test_runs.map((t) => t.expect)).toEqual(['baseline']);
+        expect(r.stderr).toMatch(/Baseline: green before any change/);
+        // The approved spec is the result: written, final, with the approved solution.
+        const spec = (jsonOut(r) as { spec: string | null }).spec;
+        expect(spec).not.toBeNull();
+        const text = await readFile(spec!, 'utf8');
+        expect(text).toContain(ctx.solution_versions.at(-1)!.text.split('\n')[0]!);
       } finally {
         await e.close();
       }
@@ -303,7 +311,14 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(
           ctx.approval_history.filter((a) => a.kind === 'solution').map((a) => [a.phase, a.user_response]),
         ).toEqual([['uncertainty-analysis', 'approved']]);
-        expect(ctx.test_runs.map((t) => t.passed)).toEqual([false, true]);
+        // The baseline runs before the approval gate (as before the feature flow's), then the workflow's own runs.
+        expect(ctx.test_runs.map((t) => [t.expect, t.passed])).toEqual([
+          ['baseline', true],
+          ['green', false],
+          ['green', true],
+        ]);
+        const approved = ctx.approval_history.find((a) => a.kind === 'solution')!;
+        expect(Date.parse(ctx.test_runs[0]!.at)).toBeLessThanOrEqual(Date.parse(approved.timestamp));
         expect(ctx.checkpoints).toHaveLength(1);
         expect(ctx.workflow?.state.history.find((h) => h.kind === 'loop')?.outcome).toBe(
           'condition met after 1 pass(es)',
@@ -392,6 +407,77 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(a.messages().length).toBe(b.messages().length);
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'a context file from before every chain ran a workflow resumes as the feature workflow, with the same requests',
+    async () => {
+      const [a, b] = await Promise.all([setupE2e(), setupE2e()]);
+      try {
+        const [ra, rb] = await Promise.all([
+          a.run('--yes', '--json', GOAL),
+          b.run('--yes', '--json', '--until', 'context-building', GOAL),
+        ]);
+        expect(ra.exitCode, ra.stderr).toBe(0);
+        expect(rb.exitCode, rb.stderr).toBe(0);
+        expect(jsonOut(rb)).toMatchObject({ status: 'paused' });
+        // The file as the phase driver wrote it: no workflow, the machine waiting in uncertainty-analysis.
+        const { file, ctx } = await onlyChain(b.ws.root);
+        expect(ctx.machine.phase).toBe('uncertainty-analysis');
+        const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+        await writeFile(file, JSON.stringify({ ...raw, workflow: null }, null, 2));
+        const resumed = await b.run('--yes', '--json', 'resume', String(jsonOut(rb).chain_id));
+        expect(resumed.exitCode, resumed.stderr).toBe(0);
+        expect(jsonOut(resumed)).toMatchObject({ status: 'complete' });
+        expect(promptsByStep(b)).toEqual(promptsByStep(a));
+        expect(b.messages().length).toBe(a.messages().length);
+        const after = readContext(file);
+        expect(after.workflow?.name).toBe('feature');
+        expect(after.workflow?.state.history.map((h) => h.at)).toEqual([
+          'steps.2',
+          'steps.3',
+          'steps.4',
+          'steps.5',
+        ]);
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    "a trusted workspace's own feature.yaml is what a default chain runs",
+    async () => {
+      const e = await setupE2e();
+      try {
+        await mkdir(path.join(e.ws.root, 'workflows'));
+        await writeFile(
+          path.join(e.ws.root, 'workflows', 'feature.yaml'),
+          [
+            'name: feature',
+            'description: This team plans first - the approved solution is where the chain stops.',
+            'steps:',
+            '  - phase: requirements-clarification',
+            '  - phase: context-building',
+            '  - phase: uncertainty-analysis',
+            '  - phase: solution-approval',
+          ].join('\n'),
+        );
+        const r = await e.run('--yes', '--json', '--trust', GOAL);
+        expect(r.exitCode, r.stderr).toBe(0);
+        const prompts = promptsRun(e);
+        expect(prompts).toContain('solution_presenter');
+        for (const p of ['solution_designer', 'test_generator', 'deployment_checker'])
+          expect(prompts).not.toContain(p);
+        const { ctx } = await onlyChain(e.ws.root);
+        expect(ctx.workflow).toMatchObject({ name: 'feature', layer: 'workspace' });
+        expect(ctx.status).toBe('complete');
+      } finally {
+        await e.close();
       }
     },
     E2E_TIMEOUT_MS,
@@ -558,7 +644,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
           'new_case proposes the bugfix workflow: the task reports a 500 on login. This chain goes on as started; to follow it: claude-exec --workflow bugfix "<task>"',
         );
         const { ctx } = await onlyChain(e.ws.root);
-        expect(ctx.workflow).toBeNull();
+        expect(ctx.workflow?.name).toBe('feature');
         expect(promptsRun(e)).toContain('requirement_disambiguator');
       } finally {
         await e.close();

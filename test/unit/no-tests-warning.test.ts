@@ -3,7 +3,7 @@
  * really ask again (caps.test_generation_asks); the last time it says the chain stops.
  */
 import { describe, expect, it } from 'vitest';
-import { noTestsWarning } from '../../src/engine/drive.js';
+import { noTestsWarning } from '../../src/engine/effects/machine.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { initialMachineState, transition, type MachineSettings } from '../../src/phases/machine.js';
 

@@ -95,7 +95,7 @@ export async function forkChain(
   const models = opts.model
     ? { fast: opts.model, default: opts.model, smart: opts.model }
     : { ...source.models };
-  if (until && source.workflow)
+  if (until && source.workflow && source.workflow.name !== 'feature')
     throw new UsageError(
       `--until applies to the feature workflow; chain ${source.chain_id} runs the ${source.workflow.name} workflow`,
     );

@@ -24,7 +24,8 @@
  * would give). Pure except `forecastFor`, which reads the contexts directory.
  */
 import { quantile } from 'simple-statistics';
-import type { ChainContext } from '../../chain/schema.js';
+import { PHASES, type ChainContext } from '../../chain/schema.js';
+import { straightPath } from '../../phases/straightPath.js';
 import { costOfCall, priceFor, type PriceTable } from '../../cost/prices.js';
 import type { Catalog } from '../../library/catalog.js';
 import type { CostEstimate } from '../../library/parse.js';
@@ -44,41 +45,19 @@ export const HISTORY_MATCH = 0.45;
 export const MAX_HISTORY = 200;
 
 /**
- * The prompts a feature chain runs on its straight path (src/phases/machine.ts): requirements,
- * two selector decisions around one discovery prompt (`trace_existing_flow` stands for the
- * discovery the selector picks), analysis, synthesis and presentation, design, tests first,
- * implementation, the two required quality gates and deployment readiness.
+ * The prompts a feature chain runs on its straight path, derived by running the phase machine on
+ * a chain with no loop and no rejection (src/phases/straightPath.ts): requirements with one round
+ * of questions, two selector decisions around one discovery prompt (`trace_existing_flow` stands
+ * for the discovery the selector picks), analysis, synthesis and presentation, design, tests
+ * first, implementation, the two required quality gates and deployment readiness.
  */
-export const FLOW_PATH = [
-  'new_case',
-  'requirement_disambiguator',
-  'requirement_validator',
-  'clarification_generator',
-  'requirement_extractor',
-  'prompt_selector',
-  'trace_existing_flow',
-  'prompt_selector',
-  'uncertainty_analysis',
-  'solution_synthesizer',
-  'solution_presenter',
-  'solution_designer',
-  'test_generator',
-  'tdd_flow_controller',
-  'code_reviewer',
-  'security_scanner',
-  'deployment_checker',
-  'pr_description_writer',
-] as const;
+const STRAIGHT = straightPath();
+export const FLOW_PATH: readonly string[] = STRAIGHT.map((p) => p.prompt);
 
-/** FLOW_PATH by phase: what a workflow's `phase` step runs on its straight path. */
-export const FLOW_BY_PHASE: Record<string, readonly string[]> = {
-  'requirements-clarification': FLOW_PATH.slice(0, 5),
-  'context-building': FLOW_PATH.slice(5, 8),
-  'uncertainty-analysis': FLOW_PATH.slice(8, 10),
-  'solution-approval': FLOW_PATH.slice(10, 11),
-  implementation: FLOW_PATH.slice(11, 16),
-  'deployment-readiness': FLOW_PATH.slice(16),
-};
+/** FLOW_PATH by phase (the phase the machine is in while each prompt runs): what a workflow's `phase` step runs on its straight path. */
+export const FLOW_BY_PHASE: Record<string, readonly string[]> = Object.fromEntries(
+  PHASES.map((phase) => [phase, STRAIGHT.filter((p) => p.phase === phase).map((p) => p.prompt)]),
+);
 
 /** The workflow a forecast is for: its name and steps (null or absent: the feature flow). */
 export interface ForecastWorkflow {
@@ -321,7 +300,8 @@ export interface ForecastPattern {
 
 /** The forecast's view of a chain's workflow (`ChainContext['workflow']`; null: the feature flow). */
 export function forecastWorkflow(run: ChainContext['workflow'] | undefined): ForecastWorkflow | null {
-  if (!run) return null;
+  // The feature workflow is the flow FLOW_PATH follows (a workspace's own feature.yaml included).
+  if (!run || run.name === 'feature') return null;
   const steps = run.doc.steps;
   return { name: run.name, steps: Array.isArray(steps) ? (steps as Step[]) : [] };
 }

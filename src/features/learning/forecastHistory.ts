@@ -75,7 +75,8 @@ export function historyOf(ctx: ChainContext): HistoryChain {
     goal: ctx.goal,
     status: ctx.status,
     single_prompt: Boolean(ctx.single_prompt),
-    workflow: ctx.workflow?.name ?? null,
+    // The feature workflow is the feature flow of chains written before every chain ran a workflow.
+    workflow: ctx.workflow && ctx.workflow.name !== 'feature' ? ctx.workflow.name : null,
     pattern: ctx.pattern?.name ?? null,
     calls: ctx.calls.length,
     cost,

@@ -8,7 +8,7 @@ import leven from 'leven';
 import type { ChainContext } from '../../chain/schema.js';
 import { UsageError, type PromptIssue } from '../../errors.js';
 import type { Catalog } from '../../library/catalog.js';
-import { initialWorkflowState } from '../../workflows/interpreter.js';
+import { DEFAULT_WORKFLOW, workflowRunOf } from '../../workflows/run.js';
 import {
   loadWorkflows,
   readWorkflowFiles,
@@ -19,8 +19,7 @@ import { walkSteps, type WorkflowDoc } from '../../workflows/parse.js';
 import { kindOf } from '../../workflows/schema.js';
 import { openLibrary, relativeTo, type ValidateReport } from './prompts.js';
 
-/** The default workflow: the phase machine's whole flow (README "How a chain runs"). */
-export const DEFAULT_WORKFLOW = 'feature';
+export { DEFAULT_WORKFLOW };
 
 const names = (catalog: Catalog) => ({ has: (n: string) => catalog.get(n) !== undefined });
 
@@ -86,17 +85,18 @@ export function findWorkflow(workflows: WorkflowDoc[], name: string): WorkflowDo
 }
 
 /**
- * The chain's `workflow` field for `name`, or null for the feature flow (which the phase driver
- * runs as it always has). `trusted`: the workspace's `workflows/` count. Throws UsageError for an
- * unknown name or an invalid file of that name.
+ * The chain's `workflow` field for `name` (absent: `feature`, the phase machine's whole flow, run
+ * like every other workflow). `trusted`: the workspace's `workflows/` count, so a trusted
+ * workspace's `feature.yaml` replaces the built-in one. Throws UsageError for an unknown name or
+ * an invalid file of that name.
  */
 export async function workflowForChain(
   cwd: string,
   catalog: Catalog,
   name: string | undefined,
   trusted: boolean,
-): Promise<ChainContext['workflow']> {
-  if (name === undefined || name === DEFAULT_WORKFLOW) return null;
+): Promise<NonNullable<ChainContext['workflow']>> {
+  name ??= DEFAULT_WORKFLOW;
   const { workflows, issues } = await openWorkflows(cwd, catalog, { workspaceLayer: trusted });
   const bad = issues.filter((i) => path.basename(i.file).replace(/\.(ya?ml|md)$/i, '') === name);
   if (bad.length && !workflows.some((w) => w.name === name && w.layer === 'workspace')) {
@@ -105,18 +105,7 @@ export async function workflowForChain(
       'Fix it, then check with `claude-exec workflows validate`.',
     );
   }
-  const doc = findWorkflow(workflows, name);
-  const { file, layer, overrides: _o, ...body } = doc;
-  return {
-    name: doc.name,
-    file,
-    layer,
-    doc: body as unknown as Record<string, unknown>,
-    state: initialWorkflowState(),
-    phase_entered: false,
-    step_budget: null,
-    sub_chain: null,
-  };
+  return workflowRunOf(findWorkflow(workflows, name));
 }
 
 /** The same report as `prompts validate` (src/features/library/prompts.ts ValidateReport), for workflow files. */

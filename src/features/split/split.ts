@@ -30,7 +30,7 @@ import type { ResultToolSpec } from '../../llm/types.js';
 import { FindingsSchema, type Findings } from '../../phases/protocol.js';
 import type { ChainOutcome, DriveOptions } from '../../engine/run.js';
 import type { BaseDeps, DriveDeps } from '../../engine/deps.js';
-import { finish, stopped, type DriveOutcome } from '../../engine/drive.js';
+import { finish, stopped, type DriveOutcome } from '../../engine/effects/finish.js';
 import { approvalGate } from '../../engine/gates.js';
 import { FINDINGS_TOOL } from '../../engine/promptRun.js';
 import { FamilyBudget, type ChainSession } from '../../engine/session.js';
