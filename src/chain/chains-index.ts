@@ -26,8 +26,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
-import type { ChainRowOutput } from '../cli/contract/chains.js';
-import { chainRow } from '../cli/views/status.js';
+import type { ChainRowOutput } from '../contract/chains.js';
+import { chainRow } from '../contract/views/status.js';
 import { ClaudeExecError } from '../errors.js';
 import { chainFileName, parseChainFileName, type ParsedChainFileName } from './names.js';
 import { listChainFiles, readChainFile, type ChainFileEntry } from './store.js';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { selectChainRows } from '../../src/features/chains/chains.js';
 import { indexedChains, indexPathOf } from '../../src/chain/chains-index.js';
 import { listChainFiles, readChainFile, saveChainSync } from '../../src/chain/store.js';
-import { chainRow } from '../../src/cli/views/status.js';
+import { chainRow } from '../../src/contract/views/status.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
 

@@ -1,7 +1,7 @@
 /**
  * `claude-exec save-pattern ID [--name NAME] [--replace]` and `claude-exec patterns
  * list|show|validate|remove`: what finished chains learned, for similar tasks (src/patterns/).
- * `--json` documents: src/cli/contract/patterns.ts. `validate` sets exit code 2 on any problem.
+ * `--json` documents: src/contract/patterns.ts. `validate` sets exit code 2 on any problem.
  */
 import path from 'node:path';
 import type { Command } from 'commander';

@@ -1,7 +1,7 @@
 /**
  * `claude-exec prompts list|show|search|validate|stats`: browse, lint and measure the prompt
  * library. Data comes from src/features/library/prompts.ts; the `--json` documents are in
- * src/cli/contract/prompts.ts; this module only renders. `validate` sets exit code 2 when any file is invalid.
+ * src/contract/prompts.ts; this module only renders. `validate` sets exit code 2 when any file is invalid.
  */
 import path from 'node:path';
 import type { Command } from 'commander';

@@ -1,5 +1,5 @@
 /**
- * Pieces of a chain as the JSON contract shows them (src/cli/contract/common.ts): tokens in one
+ * Pieces of a chain as the JSON contract shows them (src/contract/common.ts): tokens in one
  * shape, cost or null, billing, what it waits for, and the next command. Pure.
  */
 import { suggestedMaxCost } from '../../cost/suggestCap.js';
@@ -7,7 +7,7 @@ import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.
 import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { DEMO_MODEL } from '../../demo/model.js';
 import { answersSinceDecision } from '../../memory/gate-answers.js';
-import type { RunOutput } from '../contract/run.js';
+import type { RunOutput } from '../run.js';
 
 type Tokens = RunOutput['tokens'];
 type Billing = RunOutput['billing'];
