@@ -86,7 +86,13 @@ module.exports = {
     exclude: { path: '^src/(web/static|demo/sample-app)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      extensions: ['.ts', '.js', '.json'],
+      // packages' subpath exports (hono/streaming, @modelcontextprotocol/sdk/client/stdio.js)
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      mainFields: ['module', 'main', 'types'],
+    },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

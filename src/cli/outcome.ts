@@ -15,15 +15,8 @@ import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
 import { findingsLines, workflowFindings } from './views/findings.js';
 import { secondOpinionLines } from './views/secondOpinion.js';
-import {
-  billingOf,
-  costOrNull,
-  costText,
-  nextCommands,
-  openQuestions,
-  pendingView,
-  tokensOf,
-} from '../contract/views/chain.js';
+import { billingOf, costOrNull, tokensOf } from '../chain/billing.js';
+import { costText, nextCommands, openQuestions, pendingView } from '../contract/views/chain.js';
 
 export interface OutcomeOptions {
   /** `claude-exec/demo@1` instead of run@1. */

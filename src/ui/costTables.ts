@@ -6,7 +6,7 @@
 import type { ChainCostOutput } from '../contract/chain-cost.js';
 import type { CostReportOutput } from '../contract/cost-report.js';
 import type { PricesOutput } from '../contract/prices.js';
-import { DEMO_MODEL } from '../demo/model.js';
+import { DEMO_MODEL } from '../chain/billing.js';
 import { renderTable } from './table.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];

@@ -9,8 +9,7 @@ import type { PriceListing } from '../../features/reports/prices.js';
 import type { ChainCostOutput } from '../chain-cost.js';
 import type { CostReportOutput } from '../cost-report.js';
 import type { PricesOutput } from '../prices.js';
-import { DEMO_MODEL } from '../../demo/model.js';
-import { billingOf, costOrNull } from './chain.js';
+import { billingOf, costOrNull, DEMO_MODEL } from '../../chain/billing.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
 

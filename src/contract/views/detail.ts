@@ -7,7 +7,7 @@ import { breakdown, CallTotals, type BreakdownRow } from '../../cost/aggregate.j
 import { buildChainCost } from '../../cost/report.js';
 import { gateAnswers } from '../../memory/gate-answers.js';
 import type { CallView, ChainOutput, StepView } from '../chain.js';
-import { callBilling, costOrNull } from './chain.js';
+import { callBilling, costOrNull } from '../../chain/billing.js';
 import { chainCostJson } from './cost.js';
 import { statusJson } from './status.js';
 

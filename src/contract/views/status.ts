@@ -3,11 +3,9 @@ import type { ChainContext } from '../../chain/schema.js';
 import type { ChainRowOutput, ChainsOutput } from '../chains.js';
 import type { PendingOutput } from '../pending.js';
 import type { StatusOutput } from '../status.js';
-import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './chain.js';
-
-/** created_at to updated_at, ms (0 when either is unreadable). */
-const durationOf = (ctx: ChainContext) =>
-  Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0;
+import { billingOf, costOrNull, tokensOf } from '../../chain/billing.js';
+import { chainRow, durationOf } from '../../chain/row.js';
+import { nextCommands, openQuestions, pendingView } from './chain.js';
 
 /** The progress of a chain in the shape of the seed's `/status`. */
 export function statusJson(ctx: ChainContext, file: string, flags: string[] = []): StatusOutput {
@@ -62,32 +60,6 @@ export function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>,
     i === ctx.phase_history.length - 1 &&
     (ctx.status === 'failed' || ctx.status === 'budget-exceeded')
   );
-}
-
-/** One row of `chains`. */
-export function chainRow(ctx: ChainContext, file: string): ChainRowOutput {
-  const t = ctx.cost_tracking;
-  return {
-    chain_id: ctx.chain_id,
-    slug: ctx.slug,
-    goal: ctx.goal,
-    status: ctx.status,
-    current_phase: ctx.current_phase,
-    model: ctx.model,
-    billing: billingOf(ctx),
-    cost_usd: costOrNull(t.estimated_cost, ctx.calls.length, t.unpriced_calls + t.subscription_calls),
-    unpriced_calls: t.unpriced_calls,
-    tokens: tokensOf(t),
-    calls: ctx.calls.length,
-    created_at: ctx.created_at,
-    updated_at: ctx.updated_at,
-    file,
-    confidence: ctx.confidence_scores.overall,
-    duration_ms: durationOf(ctx),
-    parent: ctx.parent,
-    children: ctx.children,
-    workflow: ctx.workflow?.name ?? (ctx.split ? 'split' : 'feature'),
-  };
 }
 
 /** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files, how many older ones the limit left out. */
