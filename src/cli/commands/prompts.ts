@@ -176,7 +176,7 @@ export function register(program: Command): void {
       if (options.category !== undefined && !categories.includes(options.category)) {
         throw new UsageError(`no category "${options.category}"`, `Categories: ${categories.join(', ')}.`);
       }
-      const { readCostClasses } = await import('../../features/learning/promptCosts.js');
+      const { readCostClasses } = await import('../../cost/promptCosts.js');
       const measured = readCostClasses((opts.contexts ?? [path.join(opts.cwd, 'contexts')])[0]!);
       const entries = app
         .listPrompts(catalog, { category: options.category })
