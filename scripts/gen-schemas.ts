@@ -1,11 +1,11 @@
 /**
- * Writes the JSON Schemas of every `--json` output (src/cli/contract/) to schemas/ (run with
+ * Writes the JSON Schemas of every `--json` output (src/contract/) to schemas/ (run with
  * `npm run schemas` after changing a contract module; test/unit/contract-schemas.test.ts fails
  * while the committed files are stale).
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { jsonSchemaFiles } from '../src/cli/contract/files.js';
+import { jsonSchemaFiles } from '../src/contract/files.js';
 
 const dir = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 'schemas');
 mkdirSync(dir, { recursive: true });

@@ -23,7 +23,7 @@ import {
   REPLAY_TMPDIR,
 } from '../test/helpers/cassetteFixture.js';
 import { DEMO_GOAL } from '../src/demo/files.js';
-import { DEMO_MODEL } from '../src/demo/model.js';
+import { DEMO_MODEL } from '../src/chain/billing.js';
 import { startDemoModel } from '../src/demo/run.js';
 import { writeReferenceData } from './reference-data.js';
 

@@ -16,25 +16,13 @@
  * (status, calls, updated_at), read without parsing the rest, so listing the newest 50 of
  * 10,000 chains parses 50 rows.
  */
-import {
-  appendFileSync,
-  mkdirSync,
-  promises as fs,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ChainRowOutput } from '../cli/contract/chains.js';
-import { chainRow } from '../cli/views/status.js';
 import { ClaudeExecError } from '../errors.js';
 import { chainFileName, parseChainFileName, type ParsedChainFileName } from './names.js';
+import { indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
+import { chainRow, type ChainRow } from './row.js';
 import { listChainFiles, readChainFile, type ChainFileEntry } from './store.js';
-import type { ChainContext } from './schema.js';
-
-/** The index's path for a contexts directory. */
-export const indexPathOf = (dir: string) => path.join(dir, '.index', 'chains.jsonl');
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
 export interface ChainKeys {
@@ -49,13 +37,10 @@ export interface IndexedChain {
   /** Null for a file that cannot be read. */
   keys: ChainKeys | null;
   /** The `chains@1` row; null for a file that cannot be read. */
-  row(): ChainRowOutput | null;
+  row(): ChainRow | null;
   /** The warning for a file that cannot be read. */
   error: string | null;
 }
-
-/** A row as stored: its `file` (the absolute path) is put back on reading, from where the index lies. */
-type StoredRow = Omit<ChainRowOutput, 'file'> & { file?: string };
 
 /** One line as kept in memory: its figures, and the row still as text until someone asks. */
 interface Known {
@@ -64,59 +49,6 @@ interface Known {
   keys: ChainKeys | null;
   error: string | null;
   rowText: string | null;
-}
-
-/** The line of one file, keys first (LINE_START reads them without parsing the row). */
-function lineOf(
-  file: string,
-  size: number,
-  mtimeMs: number,
-  dirMtimeMs: number | null,
-  row: StoredRow | null,
-  error: string | null,
-): string {
-  const figures = {
-    file,
-    size,
-    mtime_ms: mtimeMs,
-    ...(dirMtimeMs === null ? {} : { dir_mtime_ms: dirMtimeMs }),
-  };
-  if (!row) return JSON.stringify({ ...figures, error });
-  // The path is put back on reading; an empty one keeps its place, so a row from the index has its
-  // keys in the order of one built from the file (the same JSON text either way).
-  return JSON.stringify({
-    ...figures,
-    status: row.status,
-    calls: row.calls,
-    updated_at: row.updated_at,
-    row: { ...row, file: '' },
-  });
-}
-
-const NUM = '(-?[0-9][0-9.eE+-]*)';
-const LINE_START = new RegExp(
-  `^\\{"file":"([^"\\\\]+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"([^"\\\\]*)","calls":(\\d+),"updated_at":"([^"\\\\]*)","row":`,
-);
-
-/**
- * Appends the summary of `ctx`, just saved to `file`, to its directory's index. Never throws:
- * the index is a cache, and a reader rebuilds what is missing.
- */
-export function recordInIndex(file: string, ctx: ChainContext): void {
-  try {
-    const dir = path.dirname(file);
-    const index = indexPathOf(dir);
-    // Before the directory's mtime is taken: creating `.index` changes it.
-    mkdirSync(path.dirname(index), { recursive: true });
-    const head = statSync(file);
-    const dirMtime = statSync(dir).mtimeMs;
-    appendFileSync(
-      index,
-      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, chainRow(ctx, file), null)}\n`,
-    );
-  } catch {
-    // A read-only or full disk: readers fall back to the files.
-  }
 }
 
 function readLines(index: string): { byFile: Map<string, Known>; dirMtime: number | null } {
@@ -170,18 +102,18 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
 }
 
 /** The row of a line, with its path put back; null when the line does not parse. */
-function parseRow(rowText: string, file: string): ChainRowOutput | null {
+function parseRow(rowText: string, file: string): ChainRow | null {
   try {
     const row = (JSON.parse(rowText) as { row: StoredRow }).row;
     row.file = file;
-    return row as ChainRowOutput;
+    return row as ChainRow;
   } catch {
     return null;
   }
 }
 
 function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
-  let row: ChainRowOutput | null | undefined;
+  let row: ChainRow | null | undefined;
   return {
     entry,
     keys: known.keys,
@@ -237,7 +169,7 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
           ? null
           : parseRow(was.rowText, entry.path)
         : undefined;
-    let row: ChainRowOutput | null = null;
+    let row: ChainRow | null = null;
     let error: string | null = null;
     if (wasRow) row = wasRow;
     else if (wasRow === null && was?.error) error = was.error;

@@ -598,7 +598,7 @@ export type ForecastRecord = z.infer<typeof ForecastSchema>;
 export const PatternUseSchema = z.object({
   name: z.string(),
   file: z.string(),
-  /** 0..1 match of the task against the pattern (src/features/learning/similar.ts); 1 when named with --pattern and not similar. */
+  /** 0..1 match of the task against the pattern (src/library/similar.ts); 1 when named with --pattern and not similar. */
   similarity: unit,
   /** How it came to be applied: confirmed at the terminal, named with --pattern, or accepted with --yes. */
   applied_by: z.enum(['confirmed', 'flag', 'yes']),

@@ -10,7 +10,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
-import { recordInIndex } from './chains-index.js';
+import { recordInIndex } from './chains-index-line.js';
 import { appendToJournal, createJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
@@ -152,7 +152,7 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * with the journal, since its index ignores what was appended after it). So one save is one head
  * rewrite and at most two fsyncs (journal, head). Also what signal handlers use, since they must finish
  * before the process exits. Then the chain's summary is appended to the chain index
- * (./chains-index.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
+ * (./chains-index-line.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
  * the previous version of the head is then still in place, and its index ignores what the
  * journal got beyond it.
  */

@@ -6,7 +6,14 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
+
+/** The shells a completion script is printed for. */
+export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
+
+/** Builds a fresh program without the completion commands (src/cli/program.ts gives it). */
+export type ProgramBuilder = () => Command;
 
 /** Commands whose first argument is a chain id. */
 const TAKES_CHAIN_ID = [
@@ -36,12 +43,9 @@ async function chainIds(cwd: string): Promise<{ id: string; slug: string }[]> {
   return [...ids].sort((a, b) => Number(b[0]) - Number(a[0])).map(([id, slug]) => ({ id, slug }));
 }
 
-async function completer(cwd: string) {
-  const [{ default: tab }, { buildProgram }] = await Promise.all([
-    import('@bomb.sh/tab/commander'),
-    import('./program.js'),
-  ]);
-  const program = buildProgram({ completion: false });
+async function completer(cwd: string, buildProgram: ProgramBuilder) {
+  const { default: tab } = await import('@bomb.sh/tab/commander');
+  const program = buildProgram();
   const root = tab(program, { completionCommandName: 'completion' });
   // tab calls handlers synchronously: the ids are read before.
   const ids = await chainIds(cwd);
@@ -57,14 +61,21 @@ async function completer(cwd: string) {
 }
 
 /** Prints the completion script for `shell`; throws UsageError (exit 2) for another shell. */
-export async function completionScript(shell: string, cwd = process.cwd()): Promise<void> {
-  const { SHELLS } = await import('./commands/completion.js');
+export async function completionScript(
+  shell: string,
+  buildProgram: ProgramBuilder,
+  cwd = process.cwd(),
+): Promise<void> {
   if (!(SHELLS as readonly string[]).includes(shell))
     throw new UsageError(`completion: unknown shell "${shell}"`, `Give one of: ${SHELLS.join(', ')}.`);
-  (await completer(cwd)).setup('claude-exec', 'claude-exec', shell as 'bash');
+  (await completer(cwd, buildProgram)).setup('claude-exec', 'claude-exec', shell as 'bash');
 }
 
 /** Prints the suggestions for the words typed so far (the last one is being completed; '' = a new word). */
-export async function completeWords(words: string[], cwd = process.cwd()): Promise<void> {
-  (await completer(cwd)).parse(words);
+export async function completeWords(
+  words: string[],
+  buildProgram: ProgramBuilder,
+  cwd = process.cwd(),
+): Promise<void> {
+  (await completer(cwd, buildProgram)).parse(words);
 }

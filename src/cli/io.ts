@@ -4,7 +4,7 @@
  */
 import { writeSync } from 'node:fs';
 import { escapeJsonControls, sanitizeTerminal } from '../ui/sanitize.js';
-import type { ErrorOutput } from './contract/error.js';
+import { rounded } from '../contract/json.js';
 
 export interface GlobalOptions {
   json: boolean;
@@ -72,19 +72,7 @@ export function syncIo(): Io {
   };
 }
 
-/** JSON.stringify replacer: fractional numbers rounded to 1e-6 (USD to the micro-dollar; shares, confidences). */
-export function rounded(_key: string, value: unknown): unknown {
-  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
-    ? Math.round(value * 1e6) / 1e6
-    : value;
-}
-
 /** Prints one JSON document on stdout (fractions rounded to 1e-6; DEL, C1 and bidi marks as `\uXXXX`, the same value). */
 export function printJson(io: Io, value: unknown): void {
   io.out(escapeJsonControls(JSON.stringify(value, rounded, 2)));
-}
-
-/** The `claude-exec/error@1` document printed on stdout with `--json` when a command fails. */
-export function errorJson(exitCode: number, message: string, hint: string | null): ErrorOutput {
-  return { schema: 'claude-exec/error@1', error: { exit_code: exitCode, message, hint } };
 }

@@ -7,7 +7,8 @@
 import { CommanderError } from 'commander';
 import { ClaudeExecError, ExitCode, InterruptedError } from '../errors.js';
 import { INTERRUPT_REPORTED, runInterruptHandlers } from '../engine/interrupt.js';
-import { errorJson, printJson, processIo, syncIo, type Io } from './io.js';
+import { errorJson } from '../contract/json.js';
+import { printJson, processIo, syncIo, type Io } from './io.js';
 import { interruptedOutcomePrinter, isChainOutcome } from './interrupt-report.js';
 import { checkHelpTopic } from './helpTopic.js';
 import { buildProgram } from './program.js';

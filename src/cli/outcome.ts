@@ -9,21 +9,14 @@ import { checklistLines, prPath, readiness, readinessVerdict } from '../engine/s
 import { ITERATION_CAP_REASON } from '../phases/machine.js';
 import type { ChainContext } from '../chain/schema.js';
 import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError } from '../errors.js';
-import type { RunOutput } from './contract/run.js';
+import type { RunOutput } from '../contract/run.js';
 import { setInterruptedOutcomePrinter } from './interrupt-report.js';
 import { printJson, type Io } from './io.js';
 import { renderPending } from './pending.js';
 import { findingsLines, workflowFindings } from './views/findings.js';
 import { secondOpinionLines } from './views/secondOpinion.js';
-import {
-  billingOf,
-  costOrNull,
-  costText,
-  nextCommands,
-  openQuestions,
-  pendingView,
-  tokensOf,
-} from './views/chain.js';
+import { billingOf, costOrNull, tokensOf } from '../chain/billing.js';
+import { costText, nextCommands, openQuestions, pendingView } from '../contract/views/chain.js';
 
 export interface OutcomeOptions {
   /** `claude-exec/demo@1` instead of run@1. */

@@ -4,7 +4,7 @@
  * questions asked at the gate ("more info") then the presented solution,
  * or the diff of the pending file change, then the commands that answer it. Pure.
  */
-import type { PendingView } from './views/chain.js';
+import type { PendingView } from '../contract/views/chain.js';
 
 const indent = (text: string, by = '    ') =>
   text

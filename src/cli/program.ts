@@ -78,7 +78,8 @@ Exit codes: 0 done · 1 chain failed · 2 bad input (also: an untrusted workspac
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(sanitizeTerminal(s)) });
-  for (const mod of commandModules)
-    if (opts.completion !== false || mod !== completion) mod.register(program);
+  for (const mod of commandModules) mod.register(program);
+  // The completion commands complete a program without themselves, built here (no import cycle).
+  if (opts.completion !== false) completion.register(program, () => buildProgram({ completion: false }));
   return program;
 }

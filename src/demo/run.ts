@@ -12,7 +12,7 @@ import { createBaseDeps } from '../engine/deps.js';
 import { CONFIG_FILE, inspectTrust, recordOwnFile, usesWorkspaceFiles } from '../config/trustStore.js';
 import type { Ui } from '../ui/types.js';
 import { DEMO_GOAL } from './files.js';
-import { DEMO_MODEL } from './model.js';
+import { DEMO_MODEL } from '../chain/billing.js';
 import { createDemoModel } from './script.js';
 import { startMessagesServer, type FakeServer } from './server.js';
 import { prepareDemoWorkspace } from './workspace.js';

@@ -1,7 +1,7 @@
 /**
  * A saved eval run (`contexts/.evals/<run_id>.json`): every prompt × case × model × repeat with
  * its verdict, score, tokens, cost and latency. The same document is what `prompts eval --json`
- * prints (src/cli/contract/evals.ts adds its `schema`).
+ * prints (src/contract/evals.ts adds its `schema`).
  */
 import { z } from 'zod';
 

@@ -1,6 +1,6 @@
 /**
  * Suggesting and applying a saved pattern when a chain starts (issue 12). Matching is
- * src/features/learning/similar.ts (MiniSearch, stems, field boosts) against each pattern's source goal and its
+ * src/library/similar.ts (MiniSearch, stems, field boosts) against each pattern's source goal and its
  * task kind (the better of the two counts), with keywords and lessons as boosted extra fields.
  *
  * Applying seeds the new chain (pure functions over the context):
@@ -14,7 +14,7 @@
 import type { ChainContext, PatternUse, Question } from '../chain/schema.js';
 import type { Catalog } from '../library/catalog.js';
 import type { NextPrompts } from '../phases/protocol.js';
-import { rankSimilar } from '../features/learning/similar.js';
+import { rankSimilar } from '../library/similar.js';
 import type { PatternDoc } from './file.js';
 import { PATTERN_DECISION } from './offer.js';
 

@@ -1,8 +1,8 @@
 /**
  * Text of `status ID --full`: the steps and the calls of a chain, from its `claude-exec/chain@1`
- * document (src/cli/contract/chain.ts), so text and `--json` agree. Returns a string.
+ * document (src/contract/chain.ts), so text and `--json` agree. Returns a string.
  */
-import type { ChainOutput } from '../cli/contract/chain.js';
+import type { ChainOutput } from '../contract/chain.js';
 import { usd } from './costTables.js';
 import { renderTable } from './table.js';
 

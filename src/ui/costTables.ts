@@ -1,12 +1,12 @@
 /**
  * Text rendering of cost reports, chain costs and the price table, from the documents of the
- * JSON contract (src/cli/contract/), so text and `--json` always agree. Returns strings; the CLI
+ * JSON contract (src/contract/), so text and `--json` always agree. Returns strings; the CLI
  * prints them. Money in USD ("unpriced" where nothing is priced), tokens with thousands separators.
  */
-import type { ChainCostOutput } from '../cli/contract/chain-cost.js';
-import type { CostReportOutput } from '../cli/contract/cost-report.js';
-import type { PricesOutput } from '../cli/contract/prices.js';
-import { DEMO_MODEL } from '../demo/model.js';
+import type { ChainCostOutput } from '../contract/chain-cost.js';
+import type { CostReportOutput } from '../contract/cost-report.js';
+import type { PricesOutput } from '../contract/prices.js';
+import { DEMO_MODEL } from '../chain/billing.js';
 import { renderTable } from './table.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];

@@ -18,10 +18,10 @@ import { costReport } from '../features/reports/costReport.js';
 import type { BreakdownBy } from '../cost/report.js';
 import { BREAKDOWNS } from '../cost/report.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../errors.js';
-import { errorJson } from '../cli/io.js';
-import { chainJson } from '../cli/views/detail.js';
-import { costReportJson } from '../cli/views/cost.js';
-import { chainsJsonOfRows } from '../cli/views/status.js';
+import { errorJson } from '../contract/json.js';
+import { chainJson } from '../contract/views/detail.js';
+import { costReportJson } from '../contract/views/cost.js';
+import { chainsJsonOfRows } from '../contract/views/status.js';
 
 export interface DocumentSource {
   dirs: string[];

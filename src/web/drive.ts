@@ -14,7 +14,7 @@ import { answerChain, approveChain, type ChainOutcome, type DriveOptions } from 
 import { createBaseDeps } from '../engine/deps.js';
 import { findChain, readChainFile } from '../chain/store.js';
 import { inspectTrust, untrustedError, usesWorkspaceFiles } from '../config/trustStore.js';
-import { DEMO_MODEL } from '../demo/model.js';
+import { DEMO_MODEL } from '../chain/billing.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../ui/progress.js';
 import type { Ui } from '../ui/types.js';

@@ -9,7 +9,7 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { normalizeChainId } from '../chain/store.js';
-import { rounded } from '../cli/io.js';
+import { rounded } from '../contract/json.js';
 import { chainIdOf, documentFor, type DocumentResult, type DocumentSource } from './documents.js';
 
 /** Every chain may have changed (a contexts directory appeared). */

@@ -20,7 +20,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { randomBytes } from 'node:crypto';
 import { ClaudeExecError, UsageError } from '../errors.js';
-import { errorJson, rounded } from '../cli/io.js';
+import { errorJson, rounded } from '../contract/json.js';
 import { assetFile, pageHtml } from './assets.js';
 import { documentFor, type DocumentSource } from './documents.js';
 import { PageDriver } from './drive.js';

@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import { execa } from 'execa';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { outputName } from '../../src/cli/contract/index.js';
+import { outputName } from '../../src/contract/index.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import {

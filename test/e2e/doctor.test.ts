@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DoctorOutputSchema } from '../../src/cli/contract/doctor.js';
+import { DoctorOutputSchema } from '../../src/contract/doctor.js';
 import { cliEnv, runCli, TEST_KEY } from '../helpers/e2e.js';
 
 let server: Server;

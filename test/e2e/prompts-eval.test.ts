@@ -19,8 +19,8 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EvalCompareOutputSchema, EvalOutputSchema } from '../../src/cli/contract/evals.js';
-import { PromptRunOutputSchema } from '../../src/cli/contract/memory.js';
+import { EvalCompareOutputSchema, EvalOutputSchema } from '../../src/contract/evals.js';
+import { PromptRunOutputSchema } from '../../src/contract/memory.js';
 import { startDemoModel } from '../../src/demo/run.js';
 import type { FakeServer, RecordedRequest } from '../../src/demo/server.js';
 import { builtinPromptsDir } from '../../src/library/load.js';

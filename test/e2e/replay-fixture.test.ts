@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promptOf } from '../../src/features/replay/replay.js';
 import type { z } from 'zod';
-import { ReplayOutputSchema } from '../../src/cli/contract/replay.js';
+import { ReplayOutputSchema } from '../../src/contract/replay.js';
 import { readCassette, readGates } from '../../src/llm/cassette.js';
 import {
   FIXTURE_ANSWERS,

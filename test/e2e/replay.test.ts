@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { ReplayOutputSchema } from '../../src/cli/contract/replay.js';
+import { ReplayOutputSchema } from '../../src/contract/replay.js';
 import { readCassette, type CassetteExchange, type CassetteHeader } from '../../src/llm/cassette.js';
 import { jsonOut, setupE2e, TEST_KEY } from '../helpers/e2e.js';
 import { GOAL } from '../helpers/scenario.js';

@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { selectChainRows } from '../../src/features/chains/chains.js';
-import { indexedChains, indexPathOf } from '../../src/chain/chains-index.js';
+import { indexPathOf } from '../../src/chain/chains-index-line.js';
+import { indexedChains } from '../../src/chain/chains-index.js';
 import { listChainFiles, readChainFile, saveChainSync } from '../../src/chain/store.js';
-import { chainRow } from '../../src/cli/views/status.js';
+import { chainRow } from '../../src/chain/row.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
 

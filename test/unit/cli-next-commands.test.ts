@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import { nextCommands } from '../../src/cli/views/chain.js';
+import { nextCommands } from '../../src/contract/views/chain.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
 

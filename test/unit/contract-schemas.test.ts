@@ -1,11 +1,11 @@
 /**
  * The JSON Schema files in schemas/ are generated from the zod definitions of every --json
- * output (src/cli/contract/): this fails while the committed files are stale (`npm run schemas`).
+ * output (src/contract/): this fails while the committed files are stale (`npm run schemas`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonSchemaFiles } from '../../src/cli/contract/files.js';
+import { jsonSchemaFiles } from '../../src/contract/files.js';
 
 const DIR = path.resolve(import.meta.dirname, '../../schemas');
 
@@ -21,7 +21,7 @@ describe('schemas/', () => {
   });
 
   it.each(Object.keys(files))(
-    '%s is up to date (run `npm run schemas` after changing src/cli/contract/)',
+    '%s is up to date (run `npm run schemas` after changing src/contract/)',
     (name) => {
       expect(readFileSync(path.join(DIR, name), 'utf8')).toBe(files[name]);
     },

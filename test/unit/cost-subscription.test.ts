@@ -11,7 +11,7 @@ import { buildChainCost, buildCostReport, DEFAULT_THRESHOLDS } from '../../src/c
 import { reportedCostMismatch } from '../../src/cost/reported.js';
 import type { ReportChain } from '../../src/cost/scan.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
-import { chainCostJson, costReportJson } from '../../src/cli/views/cost.js';
+import { chainCostJson, costReportJson } from '../../src/contract/views/cost.js';
 import { renderChainCost, renderCostReport } from '../../src/ui/costTables.js';
 import { fakeChain } from '../helpers/chains.js';
 

@@ -12,7 +12,7 @@ import { deadDriverOf } from '../../src/engine/driverLock.js';
 import { indexedChains } from '../../src/chain/chains-index.js';
 import { saveChainSync } from '../../src/chain/store.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
-import { nextCommands } from '../../src/cli/views/chain.js';
+import { nextCommands } from '../../src/contract/views/chain.js';
 import { fakeChain } from '../helpers/chains.js';
 import { emptyChain } from '../helpers/memory.js';
 

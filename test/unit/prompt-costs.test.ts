@@ -8,8 +8,8 @@ import {
   readCostClasses,
   recordChainCosts,
   rewriteCosts,
-} from '../../src/features/learning/promptCosts.js';
-import { costClassOf } from '../../src/features/learning/promptStats.js';
+  costClassOf,
+} from '../../src/cost/promptCosts.js';
 import { defaultConfig } from '../../src/config/schema.js';
 import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 import { createCatalog } from '../../src/library/catalog.js';

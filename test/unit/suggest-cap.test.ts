@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { forecastOverCapWarning, roundUpUsd, suggestedMaxCost } from '../../src/cost/suggestCap.js';
-import { nextCommands } from '../../src/cli/views/chain.js';
+import { nextCommands } from '../../src/contract/views/chain.js';
 import { emptyChain } from '../helpers/memory.js';
 
 describe('suggestedMaxCost', () => {

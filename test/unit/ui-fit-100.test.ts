@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderTable } from '../../src/ui/table.js';
-import { renderTree } from '../../src/cli/views/status.js';
-import type { ChainRowOutput } from '../../src/cli/contract/chains.js';
+import { renderTree } from '../../src/cli/views/tree.js';
+import type { ChainRowOutput } from '../../src/contract/chains.js';
 
 const WIDTH = 100;
 const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));

@@ -4,10 +4,10 @@
  * and a step result read as the model gave it (valid or not). Validated against its zod schema.
  */
 import { describe, expect, it } from 'vitest';
-import { ChainOutputSchema } from '../../src/cli/contract/chain.js';
-import { chainJson } from '../../src/cli/views/detail.js';
-import { statusJson } from '../../src/cli/views/status.js';
-import { row } from '../../src/cli/views/cost.js';
+import { ChainOutputSchema } from '../../src/contract/chain.js';
+import { chainJson } from '../../src/contract/views/detail.js';
+import { statusJson } from '../../src/contract/views/status.js';
+import { row } from '../../src/contract/views/cost.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
 

@@ -3,8 +3,8 @@
  * phase colour): the status document marks it `failed` and not `done`.
  */
 import { describe, expect, it } from 'vitest';
-import { StatusOutputSchema } from '../../src/cli/contract/status.js';
-import { statusJson } from '../../src/cli/views/status.js';
+import { StatusOutputSchema } from '../../src/contract/status.js';
+import { statusJson } from '../../src/contract/views/status.js';
 import { emptyChain } from '../helpers/memory.js';
 import type { ChainContext } from '../../src/chain/schema.js';
 

@@ -17,7 +17,7 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const [{ chainCost }, { chainCostJson }] = await Promise.all([
         import('../../features/reports/chainCost.js'),
-        import('../views/cost.js'),
+        import('../../contract/views/cost.js'),
       ]);
       const { report, ctx, file } = await chainCost(opts.contexts ?? [path.join(opts.cwd, 'contexts')], id);
       const doc = chainCostJson(report, ctx, file);

@@ -51,7 +51,7 @@ export function register(program: Command): void {
         await Promise.all([
           import('../../chain/chains-index.js'),
           import('../../features/chains/chains.js'),
-          import('../views/status.js'),
+          import('../../contract/views/status.js'),
         ]);
       const warnings: string[] = [];
       const readable = [];
@@ -79,11 +79,11 @@ export function register(program: Command): void {
         );
       const [{ renderTable }, { costText }] = await Promise.all([
         import('../../ui/table.js'),
-        import('../views/chain.js'),
+        import('../../contract/views/chain.js'),
       ]);
       if (o.tree) {
         io.out(
-          (await import('../views/status.js')).renderTree(
+          (await import('../views/tree.js')).renderTree(
             doc.chains,
             (r) => costText(r, true),
             (await import('../../ui/table.js')).terminalWidth(),
@@ -136,11 +136,12 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       if (o.all) {
         if (o.full) throw new UsageError('give --all or --full, not both');
-        const [{ listChains, familyOf }, { chainsJson, renderTree }, { costText }, { terminalWidth }] =
+        const [{ listChains, familyOf }, { chainsJson }, { renderTree }, { costText }, { terminalWidth }] =
           await Promise.all([
             import('../../features/chains/chains.js'),
-            import('../views/status.js'),
-            import('../views/chain.js'),
+            import('../../contract/views/status.js'),
+            import('../views/tree.js'),
+            import('../../contract/views/chain.js'),
             import('../../ui/table.js'),
           ]);
         const all = await listChains(dirsOf(opts), (m) => io.err(`warning: ${m}`));
@@ -155,11 +156,13 @@ export function register(program: Command): void {
       }
       const [{ loadChain }, { statusJson }, { costText }] = await Promise.all([
         import('../../features/chains/chains.js'),
-        import('../views/status.js'),
-        import('../views/chain.js'),
+        import('../../contract/views/status.js'),
+        import('../../contract/views/chain.js'),
       ]);
       const { ctx, file } = await loadChain(dirsOf(opts), id, (m) => io.err(`claude-exec: ${m}`));
-      const full = o.full ? (await import('../views/detail.js')).chainJson(ctx, file, opts.flags) : null;
+      const full = o.full
+        ? (await import('../../contract/views/detail.js')).chainJson(ctx, file, opts.flags)
+        : null;
       const s = full ?? statusJson(ctx, file, opts.flags);
       if (opts.json) return printJson(io, s);
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
@@ -262,7 +265,7 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { pendingJson }, { renderPending }] = await Promise.all([
         import('../../features/chains/chains.js'),
-        import('../views/status.js'),
+        import('../../contract/views/status.js'),
         import('../pending.js'),
       ]);
       const doc = pendingJson((await loadChain(dirsOf(opts), id)).ctx, opts.flags);

@@ -8,8 +8,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
-
-export const SHELLS = ['bash', 'zsh', 'fish', 'powershell'] as const;
+import { SHELLS, type ProgramBuilder } from '../completion.js';
 
 /** The global options; `--json` is refused: what these commands print is for a shell, not a parser. */
 function scriptContext(cmd: Command): ReturnType<typeof commandContext> {
@@ -19,7 +18,8 @@ function scriptContext(cmd: Command): ReturnType<typeof commandContext> {
   return ctx;
 }
 
-export function register(program: Command): void {
+/** Registers `completion` and `complete`; `buildProgram` gives the program they complete (without themselves). */
+export function register(program: Command, buildProgram: ProgramBuilder): void {
   const cmd = program
     .command('completion')
     .description('print the shell completion script for bash, zsh, fish or powershell')
@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .action(async (shell: string, _options: unknown, cmd: Command) => {
       const { opts } = scriptContext(cmd);
       const { completionScript } = await import('../completion.js');
-      await completionScript(shell, opts.cwd);
+      await completionScript(shell, buildProgram, opts.cwd);
     });
   const plumbing = program
     .command('complete', { hidden: true })
@@ -37,7 +37,7 @@ export function register(program: Command): void {
     .action(async (words: string[], _options: unknown, cmd: Command) => {
       const { opts } = scriptContext(cmd);
       const { completeWords } = await import('../completion.js');
-      await completeWords(words, opts.cwd);
+      await completeWords(words, buildProgram, opts.cwd);
     });
   applies(plumbing, []);
   examples(plumbing, [

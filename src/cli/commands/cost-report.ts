@@ -61,7 +61,7 @@ export function register(program: Command): void {
         now: new Date(),
         onWarning: (msg) => io.err(`warning: ${msg}`),
       });
-      const doc = (await import('../views/cost.js')).costReportJson(report, top);
+      const doc = (await import('../../contract/views/cost.js')).costReportJson(report, top);
       if (opts.json) printJson(io, doc);
       else io.out((await import('../../ui/costTables.js')).renderCostReport(doc, opts.color));
     });

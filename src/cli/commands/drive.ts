@@ -77,7 +77,7 @@ export async function setup(cmd: Command) {
   type ChainOutcome = Awaited<ReturnType<typeof chain.startChain>>;
   /**
    * Drives with `fn` like `drive`; when the chain completed and a human is at a terminal (not
-   * --json, not --yes), asks "Save as reusable pattern? [Y/n]" and saves it (src/patterns/save.ts).
+   * --json, not --yes), asks "Save as reusable pattern? [Y/n]" and saves it (src/features/patterns/save.ts).
    */
   const driveAndOffer = async (fn: () => Promise<ChainOutcome>) => {
     let outcome: ChainOutcome | undefined;
@@ -96,8 +96,8 @@ export async function setup(cmd: Command) {
       return;
     if (!(await ui.confirm('Save as reusable pattern?', true))) return;
     const [{ savePattern }, { printSaved }] = await Promise.all([
-      import('../../patterns/save.js'),
-      import('./patterns.js'),
+      import('../../features/patterns/save.js'),
+      import('../views/patterns.js'),
     ]);
     printSaved(
       io,

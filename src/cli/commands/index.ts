@@ -1,11 +1,12 @@
 /**
  * Every command module. Each exports `register(program)`, which declares the command and its
  * options and sets an action that lazily imports what it needs and sets `process.exitCode`.
+ * The completion commands (./completion.ts) are registered last by src/cli/program.ts, which gives
+ * them the program to complete.
  */
 import type { Command } from 'commander';
 import * as chainCost from './chain-cost.js';
 import * as chains from './chains.js';
-import * as completion from './completion.js';
 import * as costReport from './cost-report.js';
 import * as demo from './demo.js';
 import * as doctor from './doctor.js';
@@ -40,5 +41,4 @@ export const commandModules: CommandModule[] = [
   doctor,
   replay,
   serve,
-  completion,
 ];

@@ -1,53 +1,19 @@
 /**
  * `claude-exec save-pattern ID [--name NAME] [--replace]` and `claude-exec patterns
  * list|show|validate|remove`: what finished chains learned, for similar tasks (src/patterns/).
- * `--json` documents: src/cli/contract/patterns.ts. `validate` sets exit code 2 on any problem.
+ * `--json` documents: src/contract/patterns.ts. `validate` sets exit code 2 on any problem.
  */
-import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode } from '../../errors.js';
 import type { PatternDoc } from '../../patterns/file.js';
-import type { SavePatternResult } from '../../patterns/save.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
-import { printJson, type Io } from '../io.js';
+import { printJson } from '../io.js';
+import { printSaved } from '../views/patterns.js';
 import { contextsDir, setup } from './drive.js';
 
 const pct = (xs: number[]) => xs.map((x) => `${Math.round(x * 100)}%`).join(' → ');
 const usd = (n: number | null) => (n === null ? 'unpriced' : `$${n.toFixed(4)}`);
-
-/** The lines printed after a pattern was saved. */
-export function renderSaved(r: SavePatternResult, cwd: string): string {
-  const p = r.pattern;
-  return [
-    `Pattern saved: ${p.name} (${path.relative(cwd, r.file) || r.file})`,
-    `  ${p.task_kind}`,
-    `  ${p.questions.length} question(s) with answers, ${p.decisions.length} decision(s), discovery: ${p.discovery_prompts.map((d) => d.name).join(', ') || '-'}`,
-    `  uncertainty path ${pct(p.uncertainty_path) || '-'} · ${p.approval_iterations} approval round(s) · ${p.calls} calls · ${usd(p.cost_usd)}`,
-    `  extraction: ${r.reused ? 'reused (no call)' : usd(r.extraction_cost_usd)}`,
-  ].join('\n');
-}
-
-function savedJson(r: SavePatternResult) {
-  const { body: _b, file: _f, layer: _l, overrides: _o, ...fm } = r.pattern;
-  return {
-    schema: 'claude-exec/save-pattern@1',
-    chain_id: r.ctx.chain_id,
-    name: r.pattern.name,
-    file: r.file,
-    reused: r.reused,
-    extraction_cost_usd: r.extraction_cost_usd,
-    warning: r.warning,
-    pattern: fm,
-  };
-}
-
-/** Prints a saved pattern as text or as save-pattern@1. */
-export function printSaved(io: Io, json: boolean, r: SavePatternResult, cwd: string): void {
-  if (r.warning) io.err(`warning: ${r.warning}`);
-  if (json) printJson(io, savedJson(r));
-  else io.out(renderSaved(r, cwd));
-}
 
 function showText(p: PatternDoc): string {
   return [
@@ -79,7 +45,7 @@ export function register(program: Command): void {
     .option('--replace', 'overwrite a saved pattern of the same name')
     .action(async (id: string, o: { name?: string; replace?: boolean }, cmd: Command) => {
       const s = await setup(cmd);
-      const { savePattern } = await import('../../patterns/save.js');
+      const { savePattern } = await import('../../features/patterns/save.js');
       try {
         const r = await savePattern(id, s.base, {
           contextsDir: contextsDir(s.opts),

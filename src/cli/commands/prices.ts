@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const [{ listPrices }, { pricesJson }] = await Promise.all([
         import('../../features/reports/prices.js'),
-        import('../views/cost.js'),
+        import('../../contract/views/cost.js'),
       ]);
       const doc = pricesJson(listPrices(opts.cwd));
       if (opts.json) printJson(io, doc);

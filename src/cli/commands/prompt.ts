@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import type { SinglePromptOutcome } from '../../engine/single.js';
 import type { Findings, NextPrompts } from '../../phases/protocol.js';
-import type { PromptRunOutput } from '../contract/memory.js';
+import type { PromptRunOutput } from '../../contract/memory.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
 import { setup } from './drive.js';

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import type { EvalCompareOutput, EvalOutput } from '../contract/evals.js';
+import type { EvalCompareOutput, EvalOutput } from '../../contract/evals.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';

@@ -1,7 +1,7 @@
 /**
  * `claude-exec prompts list|show|search|validate|stats`: browse, lint and measure the prompt
  * library. Data comes from src/features/library/prompts.ts; the `--json` documents are in
- * src/cli/contract/prompts.ts; this module only renders. `validate` sets exit code 2 when any file is invalid.
+ * src/contract/prompts.ts; this module only renders. `validate` sets exit code 2 when any file is invalid.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -176,7 +176,7 @@ export function register(program: Command): void {
       if (options.category !== undefined && !categories.includes(options.category)) {
         throw new UsageError(`no category "${options.category}"`, `Categories: ${categories.join(', ')}.`);
       }
-      const { readCostClasses } = await import('../../features/learning/promptCosts.js');
+      const { readCostClasses } = await import('../../cost/promptCosts.js');
       const measured = readCostClasses((opts.contexts ?? [path.join(opts.cwd, 'contexts')])[0]!);
       const entries = app
         .listPrompts(catalog, { category: options.category })

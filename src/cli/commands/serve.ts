@@ -11,7 +11,7 @@ import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
-import type { ServeOutput } from '../contract/serve.js';
+import type { ServeOutput } from '../../contract/serve.js';
 
 /** A port: 0 (any free one) to 65535. Throws UsageError otherwise. */
 export function parsePort(text: string): number {

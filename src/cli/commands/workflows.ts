@@ -1,7 +1,7 @@
 /**
  * `claude-exec workflows list|show|validate`: the workflows of this workspace (built-in < user <
  * workspace `workflows/`). Data from src/features/library/workflows.ts; `--json` documents in
- * src/cli/contract/workflows.ts. `validate` sets exit code 2 when any file has a problem.
+ * src/contract/workflows.ts. `validate` sets exit code 2 when any file has a problem.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';

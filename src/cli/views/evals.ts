@@ -4,7 +4,7 @@
  */
 import type { EvalResult, EvalRun } from '../../evals/run.js';
 import { sanitizeTerminal } from '../../ui/sanitize.js';
-import type { EvalCompareOutput } from '../contract/evals.js';
+import type { EvalCompareOutput } from '../../contract/evals.js';
 
 async function table(
   head: string[],

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ChainContext } from '../../chain/schema.js';
-import type { DiffOutput } from '../../cli/contract/diff.js';
+import type { DiffOutput } from '../../contract/diff.js';
 import { UsageError } from '../../errors.js';
 import { git, gitOk } from '../../git/run.js';
 import { workspaceTree } from '../../tools/git.js';

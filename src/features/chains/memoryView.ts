@@ -7,7 +7,7 @@ import { renderMemory } from '../../memory/render.js';
 import type { SectionId } from '../../memory/sections.js';
 import { loadChain } from './chains.js';
 
-/** The `--json` shape of `show ID --memory` (`claude-exec/memory@1`, src/cli/contract/memory.ts). */
+/** The `--json` shape of `show ID --memory` (`claude-exec/memory@1`, src/contract/memory.ts). */
 export interface MemoryView {
   schema: 'claude-exec/memory@1';
   chain_id: string;

@@ -3,29 +3,12 @@
  * how often it failed, what a run costs (and the cost class that follows from its median), and
  * how much confidence it added (each step's `confidence_gain`: src/memory/confidence.ts).
  */
-import { median as ssMedian } from 'simple-statistics';
 import type { ChainContext } from '../../chain/schema.js';
 import { listChainFiles, readChainFile } from '../../chain/store.js';
-import type { CostEstimate } from '../../library/parse.js';
 import { assessedBy, type Dimension } from '../../memory/confidence.js';
+import type { CostEstimate } from '../../library/parse.js';
 import { stepEntries } from '../../memory/entries.js';
-
-/**
- * The cost class of a run of `tokens` uncached tokens (input + cache write + output; cache reads,
- * the shared prefix, left out). Bounds from the prompt format (seed §"Prompt Format"): minimal
- * < 100, low < 1,000, medium < 5,000, high from 5,000.
- */
-export function costClassOf(tokens: number): CostEstimate {
-  return tokens < 100 ? 'minimal' : tokens < 1_000 ? 'low' : tokens < 5_000 ? 'medium' : 'high';
-}
-
-/** Runs needed before a measured class replaces the declared one. */
-export const MIN_RUNS_FOR_CLASS = 3;
-
-/** The median of `xs` (simple-statistics); NaN for an empty list. */
-export function median(xs: readonly number[]): number {
-  return xs.length ? ssMedian([...xs]) : Number.NaN;
-}
+import { costClassOf, median, MIN_RUNS_FOR_CLASS } from '../../cost/promptCosts.js';
 
 export interface PromptStat {
   name: string;
@@ -239,7 +222,7 @@ export async function promptStats(dirs: string[]): Promise<PromptStatsReport> {
     }
   }
   // The measured cost classes the selector's catalog uses (./promptCosts.ts), from what was read.
-  if (dirs[0]) (await import('./promptCosts.js')).rewriteCosts(dirs[0], chains);
+  if (dirs[0]) (await import('../../cost/promptCosts.js')).rewriteCosts(dirs[0], chains);
   return {
     chains: new Set(chains.map((c) => c.chain_uid)).size,
     prompts: computePromptStats(chains),

@@ -7,7 +7,7 @@ import { UsageError } from '../../errors.js';
 import { compareResults, REGRESSION_ALPHA } from '../../evals/compare.js';
 import type { EvalResult, EvalRun } from '../../evals/run.js';
 import { findRun, listRuns } from '../../evals/store.js';
-import type { EvalCompareOutput } from '../../cli/contract/evals.js';
+import type { EvalCompareOutput } from '../../contract/evals.js';
 
 interface Side {
   label: string;

@@ -1,7 +1,7 @@
 /**
  * `chain-cost ID`: the cost of one chain, from its context file (fully validated).
  * Returns the ChainCostReport (src/cost/report.ts), the context it was built from and its file;
- * the `--json` document is built from them by src/cli/views/cost.ts.
+ * the `--json` document is built from them by src/contract/views/cost.ts.
  */
 import type { ChainContext } from '../../chain/schema.js';
 import { findChain, readChainFile } from '../../chain/store.js';

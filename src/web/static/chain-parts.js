@@ -6,9 +6,9 @@
 import { shareLine } from './charts.js';
 import { badge, duration, el, int, pct, table, usd, when } from './common.js';
 
-/** @typedef {import('../../cli/contract/chain.js').ChainOutput} ChainOutput */
-/** @typedef {import('../../cli/contract/chain.js').StepView} StepView */
-/** @typedef {import('../../cli/contract/chain.js').CallView} CallView */
+/** @typedef {import('../../contract/chain.js').ChainOutput} ChainOutput */
+/** @typedef {import('../../contract/chain.js').StepView} StepView */
+/** @typedef {import('../../contract/chain.js').CallView} CallView */
 
 /** Steps whose findings the reader opened (kept open across live updates). */
 const opened = new Set();

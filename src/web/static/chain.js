@@ -24,7 +24,7 @@ import { gateSection } from './gate.js';
 import { markdown } from './markdown.js';
 import { callsTable, confidenceChart, costTables, stepsList, timeline } from './chain-parts.js';
 
-/** @typedef {import('../../cli/contract/chain.js').ChainOutput} ChainOutput */
+/** @typedef {import('../../contract/chain.js').ChainOutput} ChainOutput */
 
 const id = decodeURIComponent(location.pathname.split('/').pop() ?? '');
 const present = (/** @type {unknown} */ v) =>

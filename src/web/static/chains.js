@@ -6,8 +6,8 @@
  */
 import { badge, duration, el, follow, int, pct, render, table, usd, when } from './common.js';
 
-/** @typedef {import('../../cli/contract/chains.js').ChainsOutput} ChainsOutput */
-/** @typedef {import('../../cli/contract/chains.js').ChainRowOutput & { parent_chain_id?: string | null }} Row */
+/** @typedef {import('../../contract/chains.js').ChainsOutput} ChainsOutput */
+/** @typedef {import('../../contract/chains.js').ChainRowOutput & { parent_chain_id?: string | null }} Row */
 
 /** Columns: header, sort key of a row, cell. @type {{ head: string, key: (r: Row) => string | number, cell: (r: Row) => Node | string, numeric?: boolean }[]} */
 const COLUMNS = [

@@ -9,7 +9,7 @@
 import { bars, dropCharts, shareLine } from './charts.js';
 import { badge, el, errorBox, follow, int, pct, render, section, table, usd, when } from './common.js';
 
-/** @typedef {import('../../cli/contract/cost-report.js').CostReportOutput} Report */
+/** @typedef {import('../../contract/cost-report.js').CostReportOutput} Report */
 
 /** The day chart lists every day of the window, so its document is asked with a large top. */
 const ALL_DAYS = 1000;

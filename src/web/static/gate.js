@@ -11,7 +11,7 @@
 import { el, errorBox, post, readOnly } from './common.js';
 import { markdown } from './markdown.js';
 
-/** @typedef {import('../../cli/contract/chain.js').ChainOutput} ChainOutput */
+/** @typedef {import('../../contract/chain.js').ChainOutput} ChainOutput */
 
 /** The gate node of the last render, and what it was built for. */
 let last = { key: '', node: /** @type {HTMLElement | null} */ (null) };

@@ -1,6 +1,6 @@
 /** The `workflows …` outputs: `workflows-list@1`, `workflow@1` (show), `workflows-validate@1`. */
 import { z } from 'zod';
-import { WorkflowFileSchema } from '../../workflows/schema.js';
+import { WorkflowFileSchema } from '../workflows/schema.js';
 import { CountSchema, schemaId } from './common.js';
 
 const layer = z.enum(['built-in', 'user', 'workspace']);

@@ -1,6 +1,6 @@
 /** `claude-exec/estimate@1`: `claude-exec "task" --estimate` — the forecast, no chain started. */
 import { z } from 'zod';
-import { ForecastSchema } from '../../chain/schema.js';
+import { ForecastSchema } from '../chain/schema.js';
 import { schemaId } from './common.js';
 
 export const EstimateOutputSchema = z.object({

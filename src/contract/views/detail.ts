@@ -6,8 +6,8 @@ import type { CallRecord, ChainContext, Step } from '../../chain/schema.js';
 import { breakdown, CallTotals, type BreakdownRow } from '../../cost/aggregate.js';
 import { buildChainCost } from '../../cost/report.js';
 import { gateAnswers } from '../../memory/gate-answers.js';
-import type { CallView, ChainOutput, StepView } from '../contract/chain.js';
-import { callBilling, costOrNull } from './chain.js';
+import type { CallView, ChainOutput, StepView } from '../chain.js';
+import { callBilling, costOrNull } from '../../chain/billing.js';
 import { chainCostJson } from './cost.js';
 import { statusJson } from './status.js';
 

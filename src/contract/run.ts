@@ -3,7 +3,7 @@
  * the process exits non-zero because of how the chain stopped (waiting, budget, API, interrupt).
  */
 import { z } from 'zod';
-import { SecondOpinionSchema } from '../../chain/schema.js';
+import { SecondOpinionSchema } from '../chain/schema.js';
 import { ReadinessSchema } from './spec.js';
 import {
   BillingSchema,

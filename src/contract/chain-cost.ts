@@ -1,6 +1,6 @@
 /** `claude-exec/chain-cost@1`: one chain's tokens, cost, duration and breakdowns. */
 import { z } from 'zod';
-import { ForecastSchema } from '../../chain/schema.js';
+import { ForecastSchema } from '../chain/schema.js';
 import {
   BillingSchema,
   BreakdownRowSchema,

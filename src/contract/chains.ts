@@ -1,5 +1,6 @@
 /** `claude-exec/chains@1`: the chains of the contexts directories, oldest first (the newest 50 unless --all or --limit). */
 import { z } from 'zod';
+import type { ChainRow } from '../chain/row.js';
 import {
   BillingSchema,
   ChainStatusSchema,
@@ -30,7 +31,7 @@ export const ChainRowSchema = z.object({
   parent: z.string().nullable().describe('the chain this is a sub-chain of (--split), or null'),
   children: z.array(z.string()).describe('its sub-chains (--split), in plan order'),
   workflow: z.string().describe('the workflow it runs (feature: the phase flow)'),
-});
+}) satisfies z.ZodType<ChainRow>;
 export type ChainRowOutput = z.infer<typeof ChainRowSchema>;
 
 export const ChainsOutputSchema = z.object({

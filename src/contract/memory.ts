@@ -3,7 +3,7 @@
  * what a prompt of a chain is shown, and the outcome of one prompt run alone.
  */
 import { z } from 'zod';
-import { FindingsSchema, NextPromptsSchema } from '../../phases/protocol.js';
+import { FindingsSchema, NextPromptsSchema } from '../phases/protocol.js';
 import { CountSchema, PhaseSchema, schemaId } from './common.js';
 import { RunOutputSchema } from './run.js';
 

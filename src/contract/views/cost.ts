@@ -6,11 +6,10 @@
 import type { ChainContext } from '../../chain/schema.js';
 import type { BreakdownRow, ChainCostReport, CostReport } from '../../cost/report.js';
 import type { PriceListing } from '../../features/reports/prices.js';
-import type { ChainCostOutput } from '../contract/chain-cost.js';
-import type { CostReportOutput } from '../contract/cost-report.js';
-import type { PricesOutput } from '../contract/prices.js';
-import { DEMO_MODEL } from '../../demo/model.js';
-import { billingOf, costOrNull } from './chain.js';
+import type { ChainCostOutput } from '../chain-cost.js';
+import type { CostReportOutput } from '../cost-report.js';
+import type { PricesOutput } from '../prices.js';
+import { billingOf, costOrNull, DEMO_MODEL } from '../../chain/billing.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
 

@@ -4,7 +4,7 @@
  * Schemas to `schemas/`. At run time the CLI imports only the types (no zod on the hot path).
  */
 import { z } from 'zod';
-import { ChainStatusSchema, ConfidenceScoresSchema, PhaseSchema } from '../../chain/schema.js';
+import { ChainStatusSchema, ConfidenceScoresSchema, PhaseSchema } from '../chain/schema.js';
 
 export { ChainStatusSchema, ConfidenceScoresSchema, PhaseSchema };
 

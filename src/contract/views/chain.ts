@@ -1,52 +1,15 @@
 /**
- * Pieces of a chain as the JSON contract shows them (src/cli/contract/common.ts): tokens in one
+ * Pieces of a chain as the JSON contract shows them (src/contract/common.ts): tokens in one
  * shape, cost or null, billing, what it waits for, and the next command. Pure.
  */
+import { DEMO_MODEL } from '../../chain/billing.js';
 import { suggestedMaxCost } from '../../cost/suggestCap.js';
-import type { CallRecord, ChainContext, CostTracking } from '../../chain/schema.js';
+import type { ChainContext } from '../../chain/schema.js';
 import { ITERATION_CAP_REASON } from '../../phases/machine.js';
-import { DEMO_MODEL } from '../../demo/model.js';
 import { answersSinceDecision } from '../../memory/gate-answers.js';
-import type { RunOutput } from '../contract/run.js';
+import type { RunOutput } from '../run.js';
 
-type Tokens = RunOutput['tokens'];
-type Billing = RunOutput['billing'];
 export type PendingView = NonNullable<RunOutput['pending']>;
-
-/** Tokens of a chain's cost tracking, in the contract's shape. */
-export function tokensOf(t: CostTracking): Tokens {
-  return {
-    input: t.input_tokens,
-    output: t.output_tokens,
-    cache_write: t.cache_write_tokens,
-    cache_read: t.cache_read_tokens,
-    total: t.tokens_used,
-  };
-}
-
-/**
- * USD (priced calls only), or null when there are calls and none of them has a per-token price
- * (`noPriceCalls`: unpriced calls plus calls billed by subscription), or the cost is null already.
- */
-export function costOrNull(costUsd: number | null, calls: number, noPriceCalls: number): number | null {
-  return costUsd === null || (calls > 0 && noPriceCalls >= calls) ? null : costUsd;
-}
-
-/**
- * How one call is paid: the demo model, a subscription (a call record with
- * `billing: 'subscription'`, written by the Claude Code backend), else the API per token.
- */
-export function callBilling(call: CallRecord): Exclude<Billing, 'mixed' | 'none'> {
-  if (call.model === DEMO_MODEL) return 'demo';
-  return (call as { billing?: unknown }).billing === 'subscription' ? 'subscription' : 'api';
-}
-
-/** How a chain's calls are paid: one mode, `mixed`, or `none` before the first call (the demo says `demo` from the start). */
-export function billingOf(ctx: ChainContext): Billing {
-  const modes = new Set(ctx.calls.map(callBilling));
-  if (modes.size === 0) return ctx.model === DEMO_MODEL ? 'demo' : 'none';
-  return modes.size === 1 ? [...modes][0]! : 'mixed';
-}
 
 /** The open questions of a chain with their proposed defaults. */
 export function openQuestions(ctx: ChainContext) {

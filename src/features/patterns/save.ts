@@ -2,27 +2,32 @@
  * `claude-exec save-pattern ID [--name NAME]` (and the offer at the end of a complete chain on a
  * terminal): pattern_extractor runs as one more step of the finished chain (its calls and cost
  * are the chain's, its {{context}} the chain's memory), then the pattern file is built from the
- * record and the extractor's result (./build.ts), validated like every pattern file, and written
+ * record and the extractor's result (../../patterns/build.ts), validated like every pattern file, and written
  * to `<workspace>/patterns/<name>.md`. A second save of the same chain reuses the extraction.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { findChain, readChainFile } from '../chain/store.js';
-import type { ChainContext } from '../chain/schema.js';
-import { writeFileDurableSync } from '../durable.js';
-import { ClaudeExecError, FileSystemError, UsageError } from '../errors.js';
-import { createChainLogger } from '../log.js';
-import type { Findings } from '../phases/protocol.js';
-import type { BaseDeps } from '../engine/deps.js';
-import { bindDeps } from '../engine/drive.js';
-import { takeDriverLock } from '../engine/driverLock.js';
-import { readCostClasses } from '../features/learning/promptCosts.js';
-import { FINDINGS_TOOL } from '../engine/promptRun.js';
-import { ChainSession } from '../engine/session.js';
-import { runStep } from '../engine/steps.js';
-import { buildPattern } from './build.js';
-import { recordOwnFile } from '../config/trustStore.js';
-import { parsePatternFile, serializePattern, workspacePatternsDir, type PatternDoc } from './file.js';
+import { findChain, readChainFile } from '../../chain/store.js';
+import type { ChainContext } from '../../chain/schema.js';
+import { writeFileDurableSync } from '../../durable.js';
+import { ClaudeExecError, FileSystemError, UsageError } from '../../errors.js';
+import { createChainLogger } from '../../log.js';
+import type { Findings } from '../../phases/protocol.js';
+import type { BaseDeps } from '../../engine/deps.js';
+import { bindDeps } from '../../engine/drive.js';
+import { takeDriverLock } from '../../engine/driverLock.js';
+import { readCostClasses } from '../../cost/promptCosts.js';
+import { FINDINGS_TOOL } from '../../engine/promptRun.js';
+import { ChainSession } from '../../engine/session.js';
+import { runStep } from '../../engine/steps.js';
+import { buildPattern } from '../../patterns/build.js';
+import { recordOwnFile } from '../../config/trustStore.js';
+import {
+  parsePatternFile,
+  serializePattern,
+  workspacePatternsDir,
+  type PatternDoc,
+} from '../../patterns/file.js';
 
 export const EXTRACTOR = 'pattern_extractor';
 

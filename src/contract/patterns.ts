@@ -1,6 +1,6 @@
 /** The pattern outputs: `patterns-list@1`, `pattern@1` (show), `patterns-validate@1`, `patterns-remove@1`, `save-pattern@1`. */
 import { z } from 'zod';
-import { PatternFrontmatterSchema } from '../../patterns/file.js';
+import { PatternFrontmatterSchema } from '../patterns/file.js';
 import { CountSchema, CostSchema, schemaId } from './common.js';
 
 const layer = z.enum(['user', 'workspace']);

@@ -4,7 +4,7 @@
  * schema of workflow files (`workflow-file.schema.json`).
  */
 import { z } from 'zod';
-import { workflowJsonSchema } from '../../workflows/schema.js';
+import { workflowJsonSchema } from '../workflows/schema.js';
 import { OUTPUTS } from './index.js';
 
 /** File name → file text (`<name>.schema.json`, 2-space JSON, trailing newline). */

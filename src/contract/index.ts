@@ -4,7 +4,7 @@
  * `context` is the context file itself, which `show` prints (joined with its journal; identified by `schema_version`).
  */
 import type { z } from 'zod';
-import { ChainContextSchema } from '../../chain/schema.js';
+import { ChainContextSchema } from '../chain/schema.js';
 import { ChainOutputSchema } from './chain.js';
 import { ChainCostOutputSchema } from './chain-cost.js';
 import { ChainsOutputSchema } from './chains.js';

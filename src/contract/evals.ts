@@ -4,7 +4,7 @@
  * comparison against the baseline of `--fail-on-regression`.
  */
 import { z } from 'zod';
-import { EvalRunSchema } from '../../evals/run.js';
+import { EvalRunSchema } from '../evals/run.js';
 import { schemaId } from './common.js';
 
 const side = z.object({

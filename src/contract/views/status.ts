@@ -1,14 +1,11 @@
 /** The `status`, `chains` and `pending` documents of the JSON contract, built from context files. Pure. */
 import type { ChainContext } from '../../chain/schema.js';
-import type { ChainRowOutput, ChainsOutput } from '../contract/chains.js';
-import type { PendingOutput } from '../contract/pending.js';
-import type { StatusOutput } from '../contract/status.js';
-import { wrapBelow } from '../../ui/wrap.js';
-import { billingOf, costOrNull, nextCommands, openQuestions, pendingView, tokensOf } from './chain.js';
-
-/** created_at to updated_at, ms (0 when either is unreadable). */
-const durationOf = (ctx: ChainContext) =>
-  Math.max(0, Date.parse(ctx.updated_at) - Date.parse(ctx.created_at)) || 0;
+import type { ChainRowOutput, ChainsOutput } from '../chains.js';
+import type { PendingOutput } from '../pending.js';
+import type { StatusOutput } from '../status.js';
+import { billingOf, costOrNull, tokensOf } from '../../chain/billing.js';
+import { chainRow, durationOf } from '../../chain/row.js';
+import { nextCommands, openQuestions, pendingView } from './chain.js';
 
 /** The progress of a chain in the shape of the seed's `/status`. */
 export function statusJson(ctx: ChainContext, file: string, flags: string[] = []): StatusOutput {
@@ -63,62 +60,6 @@ export function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>,
     i === ctx.phase_history.length - 1 &&
     (ctx.status === 'failed' || ctx.status === 'budget-exceeded')
   );
-}
-
-/** One row of `chains`. */
-export function chainRow(ctx: ChainContext, file: string): ChainRowOutput {
-  const t = ctx.cost_tracking;
-  return {
-    chain_id: ctx.chain_id,
-    slug: ctx.slug,
-    goal: ctx.goal,
-    status: ctx.status,
-    current_phase: ctx.current_phase,
-    model: ctx.model,
-    billing: billingOf(ctx),
-    cost_usd: costOrNull(t.estimated_cost, ctx.calls.length, t.unpriced_calls + t.subscription_calls),
-    unpriced_calls: t.unpriced_calls,
-    tokens: tokensOf(t),
-    calls: ctx.calls.length,
-    created_at: ctx.created_at,
-    updated_at: ctx.updated_at,
-    file,
-    confidence: ctx.confidence_scores.overall,
-    duration_ms: durationOf(ctx),
-    parent: ctx.parent,
-    children: ctx.children,
-    workflow: ctx.workflow?.name ?? (ctx.split ? 'split' : 'feature'),
-  };
-}
-
-/**
- * The rows as a tree (text): each parent followed by its sub-chains, indented, with status, phase,
- * confidence and cost. Rows whose parent is not shown are roots.
- */
-export function renderTree(
-  rows: ChainRowOutput[],
-  cost: (r: ChainRowOutput) => string,
-  width: number | null = null,
-): string {
-  const byId = new Map(rows.map((r) => [r.chain_id, r]));
-  const lines: string[] = [];
-  const line = (r: ChainRowOutput, depth: number) => {
-    const pad = depth ? `${'   '.repeat(depth - 1)}└─ ` : '';
-    const head = `${pad}${r.chain_id}  ${r.status}  ${r.current_phase}  ${Math.round(r.confidence * 100)}%  ${cost(r)}  ${r.workflow === 'feature' ? '' : `[${r.workflow}] `}`;
-    const goal = r.goal.split('\n')[0] ?? '';
-    if (width === null || head.length + goal.length <= width) lines.push(`${head}${goal}`);
-    else {
-      // The goal wraps between words, its lines indented under the chain id, never past the width.
-      const indent = ' '.repeat(pad.length + 5);
-      lines.push(head.trimEnd(), ...wrapBelow(goal, Math.max(20, width - indent.length), indent));
-    }
-    for (const c of r.children) {
-      const child = byId.get(c);
-      if (child) line(child, depth + 1);
-    }
-  };
-  for (const r of rows) if (!r.parent || !byId.has(r.parent)) line(r, 0);
-  return lines.join('\n');
 }
 
 /** The `chains` document: `shown` rows, how many were hidden, the warnings about skipped files, how many older ones the limit left out. */

@@ -1,6 +1,6 @@
 /** `claude-exec/trust@1` (trust, --show, --revoke) and `claude-exec/trust-list@1` (trust --list). */
 import { z } from 'zod';
-import { TRUST_KINDS } from '../../config/trust.js';
+import { TRUST_KINDS } from '../config/trust.js';
 import { schemaId } from './common.js';
 
 export const TrustOutputSchema = z.object({

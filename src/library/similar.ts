@@ -1,0 +1,107 @@
+/**
+ * Task similarity: which earlier tasks — finished chains' goals, saved patterns — a new
+ * task resembles. MiniSearch (BM25, field boosts) over the candidates with the prompt search's
+ * term handling (English stop words dropped, Porter stems: src/library/search.ts), prefix matches
+ * from four letters ("auth" finds "authentication") and one edit in five from five letters (typos).
+ *
+ * MiniSearch ranks; the match percentage shown to the user is symmetric and independent of the
+ * corpus: `similarity = sqrt(q × d)`, where q is the share of the task's terms the candidate
+ * matched (in any field) and d the share of the candidate's primary-field terms that the task
+ * matched. A task that contains the candidate's whole goal and little else scores near 1; one
+ * that shares a single word with it scores low. Pure.
+ */
+import MiniSearch from 'minisearch';
+import { searchTerm } from './search.js';
+
+export interface SimilarCandidate {
+  id: string;
+  /** The field the percentage is measured against (a chain's goal, a pattern's task). */
+  primary: string;
+  /** More text to match, by field name (boosted by `boosts`). */
+  fields?: Record<string, string>;
+}
+
+export interface SimilarHit {
+  id: string;
+  /** 0..1, see the module comment. */
+  similarity: number;
+  /** MiniSearch's relevance, for ordering among equal similarities. */
+  score: number;
+}
+
+const tokenize = (text: string) => text.split(/[\s\p{P}\p{S}]+/u).filter(Boolean);
+
+/** The distinct stems of `text` (stop words dropped). */
+export function stemsOf(text: string): Set<string> {
+  return new Set(
+    tokenize(text)
+      .map(searchTerm)
+      .filter((t): t is string => t !== null),
+  );
+}
+
+/** Whether a query stem and an indexed stem are the same term as MiniSearch matched it (equal, prefix, or one edit in five). */
+function sameTerm(a: string, b: string): boolean {
+  if (a === b) return true;
+  if (a.length >= 4 && (b.startsWith(a) || a.startsWith(b))) return true;
+  if (a.length < 5 || Math.abs(a.length - b.length) > 1) return false;
+  let edits = 0;
+  for (let i = 0, j = 0; i < a.length || j < b.length;) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+      continue;
+    }
+    if (++edits > Math.floor(a.length / 5)) return false;
+    if (a.length > b.length) i++;
+    else if (b.length > a.length) j++;
+    else {
+      i++;
+      j++;
+    }
+  }
+  return true;
+}
+
+/**
+ * Candidates similar to `task`, best first, with similarity ≥ `min` (0..1). `boosts` weighs
+ * fields for ranking; `primary` counts 3 unless given. Returns [] for a task of stop words only.
+ */
+export function rankSimilar(
+  task: string,
+  candidates: readonly SimilarCandidate[],
+  opts: { min?: number; boosts?: Record<string, number> } = {},
+): SimilarHit[] {
+  const query = [...stemsOf(task)];
+  if (query.length === 0 || candidates.length === 0) return [];
+  const extra = [...new Set(candidates.flatMap((c) => Object.keys(c.fields ?? {})))].filter(
+    (f) => f !== 'primary' && f !== 'id',
+  );
+  const index = new MiniSearch<Record<string, string>>({
+    fields: ['primary', ...extra],
+    processTerm: searchTerm,
+    tokenize,
+  });
+  index.addAll(candidates.map((c) => ({ ...(c.fields ?? {}), id: c.id, primary: c.primary })));
+  const results = index.search(task, {
+    combineWith: 'OR',
+    boost: { primary: 3, ...opts.boosts },
+    prefix: (term) => term.length >= 4,
+    fuzzy: (term) => (term.length >= 5 ? 0.2 : false),
+  });
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  const hits: SimilarHit[] = [];
+  for (const r of results) {
+    const c = byId.get(String(r.id));
+    if (!c) continue;
+    const matched = new Set(r.queryTerms);
+    const q = query.filter((t) => matched.has(t)).length / query.length;
+    const primary = [...stemsOf(c.primary)];
+    const d = primary.length
+      ? primary.filter((p) => query.some((t) => sameTerm(t, p))).length / primary.length
+      : 0;
+    const similarity = Math.sqrt(q * d);
+    if (similarity >= (opts.min ?? 0)) hits.push({ id: c.id, similarity, score: r.score });
+  }
+  return hits.sort((a, b) => b.similarity - a.similarity || b.score - a.score || (a.id < b.id ? -1 : 1));
+}
