@@ -37,7 +37,7 @@ import type { ChainContext } from './schema.js';
 export const indexPathOf = (dir: string) => path.join(dir, '.index', 'chains.jsonl');
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
-export interface ChainKeys {
+interface ChainKeys {
   status: string;
   calls: number;
   updated_at: string;

@@ -21,7 +21,7 @@ export const TRUST_KINDS = [
   'workflow',
   'pattern',
 ] as const;
-export type TrustKind = (typeof TRUST_KINDS)[number];
+type TrustKind = (typeof TRUST_KINDS)[number];
 
 /** One workspace file (or part of one) that needs trust; `file` relative to the workspace, `/`-separated. */
 export interface TrustInput {

@@ -26,7 +26,7 @@ export function suggestedMaxCost(args: {
 }
 
 /** How many times the cap the forecast's median may be before the start warns: well past any noise. */
-export const FORECAST_OVER_CAP_FACTOR = 2;
+const FORECAST_OVER_CAP_FACTOR = 2;
 
 /**
  * A warning when a chain's forecast median is more than FORECAST_OVER_CAP_FACTOR times its cap

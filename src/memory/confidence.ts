@@ -6,12 +6,7 @@
  */
 import type { ConfidenceScores, PartialConfidence, Uncertainty } from '../chain/schema.js';
 
-export const DIMENSIONS = [
-  'overall',
-  'requirements',
-  'technical_approach',
-  'implementation_details',
-] as const;
+const DIMENSIONS = ['overall', 'requirements', 'technical_approach', 'implementation_details'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 const REQUIREMENTS: Dimension[] = ['requirements'];

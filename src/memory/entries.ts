@@ -12,7 +12,7 @@
 import type { ChainContext, Phase, Step } from '../chain/schema.js';
 import type { Findings } from '../phases/protocol.js';
 
-export type EntryKind = 'finding' | 'risk' | 'verdict' | 'proposal';
+type EntryKind = 'finding' | 'risk' | 'verdict' | 'proposal';
 
 export interface MemoryEntry {
   id: string;

@@ -14,12 +14,12 @@
 import type { ChainContext, Step } from '../chain/schema.js';
 import { findingsOf } from './entries.js';
 
-export const HEALTH_CHECKER = 'context_health_checker';
+const HEALTH_CHECKER = 'context_health_checker';
 export const PRESERVATION = 'context_preservation';
 const MAINTENANCE = new Set([HEALTH_CHECKER, PRESERVATION]);
 
 /** Finished steps with findings a digest could take in, before it is worth another compaction. */
-export const MIN_NEW_STEPS = 3;
+const MIN_NEW_STEPS = 3;
 
 export interface MaintenanceSettings {
   /** Run the health check after this many finished steps (0 = never). */

@@ -21,7 +21,7 @@ import { PATTERN_DECISION } from './offer.js';
 /** Similarity (0..1) above which a pattern is suggested. */
 export const SUGGEST_THRESHOLD = 0.5;
 /** Field boosts of the match (relative weights). */
-export const PATTERN_BOOSTS = { primary: 3, keywords: 2, lessons: 0.5 } as const;
+const PATTERN_BOOSTS = { primary: 3, keywords: 2, lessons: 0.5 } as const;
 
 export interface PatternMatch {
   pattern: PatternDoc;

@@ -12,8 +12,7 @@ import matter from 'gray-matter';
 import { z } from 'zod';
 import type { PromptIssue } from '../errors.js';
 
-export const PATTERN_LAYERS = ['user', 'workspace'] as const;
-export type PatternLayer = (typeof PATTERN_LAYERS)[number];
+export type PatternLayer = 'user' | 'workspace';
 export const PATTERN_NAME_RE = /^[a-z][a-z0-9_]*$/;
 
 const text = z.string().trim().min(1, 'must not be empty');

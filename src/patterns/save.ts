@@ -24,7 +24,7 @@ import { buildPattern } from './build.js';
 import { recordOwnFile } from '../config/trustStore.js';
 import { parsePatternFile, serializePattern, workspacePatternsDir, type PatternDoc } from './file.js';
 
-export const EXTRACTOR = 'pattern_extractor';
+const EXTRACTOR = 'pattern_extractor';
 
 export interface SavePatternResult {
   pattern: PatternDoc;

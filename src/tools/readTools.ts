@@ -25,9 +25,9 @@ export interface ReadToolContext {
 /** Entries list_files returns at most, whatever the byte cap. */
 export const MAX_LIST_ENTRIES = 1000;
 /** Matches search_code returns at most. */
-export const MAX_SEARCH_MATCHES = 200;
+const MAX_SEARCH_MATCHES = 200;
 /** Files larger than this (bytes) are refused by read_file and skipped by search_code. */
-export const MAX_FILE_BYTES = 2_000_000;
+const MAX_FILE_BYTES = 2_000_000;
 const MAX_MATCH_LINE_CHARS = 240;
 /** Bytes of a result kept for the data block's tags and a truncation note. */
 const TAG_RESERVE = 300;

@@ -25,7 +25,7 @@ export interface DetectedTestCommand {
 }
 
 /** Root files whose text detection needs (others only count by name). */
-export const PROBED_FILES = [
+const PROBED_FILES = [
   'package.json',
   'pyproject.toml',
   'pytest.ini',

@@ -10,7 +10,7 @@ import { jestOrVitest, mocha, nodeTest, tsc } from './testReportJs.js';
 import { cargo, pytest } from './testReportPyRs.js';
 import { ANSI, type TestReport } from './testReportTypes.js';
 
-export type { Runner, TestFailure, TestReport } from './testReportTypes.js';
+export type { TestFailure, TestReport } from './testReportTypes.js';
 
 /**
  * Pure: `1 failed, 2 passed, 1 skipped, 1 did not build (node:test)` for a run's counts (passed
@@ -24,7 +24,7 @@ export function countsText(
 }
 
 /** Pure: output with colour codes and CR removed. */
-export function plainText(output: string): string {
+function plainText(output: string): string {
   return output.replace(ANSI, '').replace(/\r\n?/g, '\n');
 }
 

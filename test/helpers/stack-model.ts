@@ -8,7 +8,7 @@
 import type { FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
 import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
 
-export interface StackFile {
+interface StackFile {
   path: string;
   content: string;
 }

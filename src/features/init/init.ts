@@ -18,8 +18,8 @@ import { findInstructionFiles } from '../../config/instructions.js';
 import { recordOwnFile } from '../../config/trustStore.js';
 import { ExitCode, FileSystemError, UsageError } from '../../errors.js';
 
-export type InitAction = 'created' | 'updated' | 'skipped';
-export interface InitEntry {
+type InitAction = 'created' | 'updated' | 'skipped';
+interface InitEntry {
   path: string;
   action: InitAction;
   note?: string;

@@ -20,11 +20,11 @@ import { evalShortfall } from '../../evals/compare.js';
 import { listRuns } from '../../evals/store.js';
 
 /** Distinct chains a generated prompt must have run in before it is offered. */
-export const PROMOTE_MIN_CHAINS = 3;
+const PROMOTE_MIN_CHAINS = 3;
 /** Mean confidence gain per run it must reach (0..1 points; 0.05 = 5 points), from the steps' confidence_gain. */
-export const PROMOTE_MIN_GAIN = 0.05;
+const PROMOTE_MIN_GAIN = 0.05;
 /** Largest share of its runs that may have failed. */
-export const PROMOTE_MAX_FAILURE_RATE = 0.25;
+const PROMOTE_MAX_FAILURE_RATE = 0.25;
 
 export interface PromotionCandidate {
   name: string;

@@ -209,7 +209,7 @@ async function pool<T>(
  * The cases of `names` (every prompt with cases when empty) in the layers of `base`'s library.
  * Throws UsageError for an unknown prompt, a prompt without cases, or an invalid case file.
  */
-export async function casesFor(
+async function casesFor(
   base: BaseDeps,
   names: readonly string[],
 ): Promise<{ cases: EvalCaseFile[]; docs: Map<string, PromptDoc> }> {
