@@ -22,12 +22,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalCompareOutputSchema, EvalOutputSchema } from '../../src/cli/contract/evals.js';
 import { PromptRunOutputSchema } from '../../src/cli/contract/memory.js';
 import { startDemoModel } from '../../src/demo/run.js';
-import type { FakeServer, RecordedRequest } from '../../src/demo/server.js';
+import type { MessagesServer, RecordedRequest } from '../../src/demo/server.js';
 import { builtinPromptsDir } from '../../src/library/load.js';
 import { MACHINE_PROMPTS } from '../../src/phases/machine.js';
 import { cliEnv, runCli, TEST_KEY, trustWorkspace } from '../helpers/e2e.js';
 
-let server: FakeServer;
+let server: MessagesServer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
