@@ -23,9 +23,9 @@ const ThresholdsSchema = z.object({
   ambiguity_for_questions: unit.default(0.3),
   /** Go on to solution synthesis when overall confidence reaches this (seed: 80%). */
   overall_confidence: unit.default(0.8),
-  /** Compact the chain memory when it passes this share of `limits.context_tokens` (issue 7: 80%). */
+  /** Compact the chain memory when it passes this share of `limits.context_tokens` (default 80%). */
   compact_memory_at: unit.default(0.8),
-  /** Compact the chain memory when context health (0-10) falls below this (issue 7: 6). */
+  /** Compact the chain memory when context health (0-10) falls below this (default 6). */
   context_health: z.number().min(0).max(10).default(6),
 });
 
@@ -42,7 +42,7 @@ const CapsSchema = z.object({
   approval_rounds: count.default(5),
   /** Implement → run tests cycles before the chain fails (resumable). */
   implementation_iterations: count.default(4),
-  /** Times test_generator is asked again when it wrote no test file before the red run (issue 8). */
+  /** Times test_generator is asked again when it wrote no test file before the red run. */
   test_generation_asks: count.default(2),
   /** Agent turns in one prompt run before the result tool is forced. */
   agent_turns: count.default(8),
@@ -57,7 +57,7 @@ const CapsSchema = z.object({
   /** Run context_health_checker after this many steps (project_rules.md: every ten or so; 0 = never). */
   health_check_every: count.default(10),
   /**
-   * Hard bounds that hold whatever the model does (issue 10): Messages API calls in one step
+   * Hard bounds that hold whatever the model does: Messages API calls in one step
    * (agent turns + corrections + the forced result with room to spare: 24 + 2 + 1 < 40), workspace
    * tool calls in one step, and calls in a whole chain. Reaching one fails the step (exit 1).
    */
@@ -86,7 +86,7 @@ const LimitsSchema = z.object({
   tool_output_bytes: z.number().int().min(1000).max(10_000_000).default(32_000),
   /** One test run, in ms (1 s..1 h). */
   test_timeout_ms: millis.default(300_000),
-  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). 1..1e9. */
+  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (e.g. a 40 MB log). 1..1e9. */
   checkpoint_file_bytes: z.number().int().min(1).max(1_000_000_000).default(5_000_000),
   /** Per request, in ms (1 s..1 h; the SDK default is 10 minutes). */
   request_timeout_ms: millis.default(600_000),

@@ -44,5 +44,10 @@ export function forecastOverCapWarning(
   )
     return null;
   const times = forecast.median / maxCostUsd;
-  return `the forecast ($${forecast.median.toFixed(3)}) is ${times >= 10 ? Math.round(times) : times.toFixed(1)}× the --max-cost of $${maxCostUsd.toFixed(2)}: the chain will very likely stop at the cap (exit 4); --max-cost ${roundUpUsd(forecast.high)} covers the forecast's 80% range`;
+  const ratio = times >= 10 ? Math.round(times) : times.toFixed(1);
+  return (
+    `the forecast ($${forecast.median.toFixed(3)}) is ${ratio}× the --max-cost of $${maxCostUsd.toFixed(2)}: ` +
+    `the chain will very likely stop at the cap (exit 4); ` +
+    `--max-cost ${roundUpUsd(forecast.high)} covers the forecast's 80% range`
+  );
 }

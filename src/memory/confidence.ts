@@ -1,5 +1,5 @@
 /**
- * Confidence that means one thing (issue 7): the chain's dimensions change only from the prompts
+ * Confidence that means one thing: the chain's dimensions change only from the prompts
  * whose job is to assess them, declared in ASSESSES below. Every other prompt's reported confidence
  * is kept on its step (`confidence_reported`) and shown to the assessors, but never written into
  * `confidence_scores` — a prompt rating its own output is not evidence about the chain. Pure.

@@ -1,8 +1,8 @@
 /**
  * The chain memory's entries (pure): everything finished steps recorded that is not folded into a
  * chain-level field — findings, risks, verdicts, proposals and documents, questions proposed but
- * not asked — each with a stable id that later results cite (`cites`) and that issue 12's
- * effectiveness counts:
+ * not asked — each with a stable id that later results cite (`cites`) and that the prompt
+ * effectiveness ratings (src/features/learning) count:
  *
  *   F<step>.<i>  finding i of step      R<step>.<i>  risk i of step
  *   V<step>      the step's verdict     P<step>      the design or document the step wrote

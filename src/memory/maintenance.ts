@@ -1,5 +1,5 @@
 /**
- * When the chain looks after its own memory (pure; issue 7, DESIGN §5b). Two maintenance steps,
+ * When the chain looks after its own memory (pure; DESIGN §5b). Two maintenance steps,
  * each a prompt run with its own calls and cost, run by the driver before the next effect:
  *
  * - context_health_checker every `healthEvery` finished steps (project_rules.md: every ten or so;
@@ -63,7 +63,9 @@ export function maintenanceDue(
     if (fullTokens > settings.compactAt * settings.budgetTokens) {
       return {
         prompt: PRESERVATION,
-        reason: `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps`,
+        reason:
+          `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% ` +
+          `of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps`,
       };
     }
     const health = ctx.session_memory.context_health;

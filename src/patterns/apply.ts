@@ -1,5 +1,5 @@
 /**
- * Suggesting and applying a saved pattern when a chain starts (issue 12). Matching is
+ * Suggesting and applying a saved pattern when a chain starts. Matching is
  * src/features/learning/similar.ts (MiniSearch, stems, field boosts) against each pattern's source goal and its
  * task kind (the better of the two counts), with keywords and lessons as boosted extra fields.
  *
@@ -100,7 +100,11 @@ export function seedChain(
 
 /** The line that says what applying `doc` brings (printed when a chain applies it). */
 export function applyingLine(doc: PatternDoc): string {
-  return `Applying pattern ${doc.name}: ${doc.questions.length} question(s) with its answers as defaults, ${doc.decisions.length} decision(s) to confirm or revise, discovery first: ${doc.discovery_prompts.map((d) => d.name).join(', ') || '-'}`;
+  const discovery = doc.discovery_prompts.map((d) => d.name).join(', ') || '-';
+  return (
+    `Applying pattern ${doc.name}: ${doc.questions.length} question(s) with its answers as defaults, ` +
+    `${doc.decisions.length} decision(s) to confirm or revise, discovery first: ${discovery}`
+  );
 }
 
 /** True while the pattern's seeded questions wait for an answer (they are asked before the first call). */

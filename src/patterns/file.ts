@@ -1,5 +1,5 @@
 /**
- * Pattern files (issue 12): what a finished chain learned, saved for similar tasks. Markdown with
+ * Pattern files: what a finished chain learned, saved for similar tasks. Markdown with
  * a YAML frontmatter block, validated strictly like prompt files (unknown keys, a missing field,
  * a name that is not the file's stem are issues `{file, field, problem}`), in layers user
  * (`$CLAUDE_EXEC_USER_PATTERNS`, else `~/.config/claude-exec/patterns`) < workspace (`patterns/`):

@@ -189,7 +189,8 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
     name: 'search_code',
     description:
       'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
-      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
+      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. ' +
+      'Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
       'Skips node_modules, .git, dist, build, coverage, lockfiles, our state, binary and secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,

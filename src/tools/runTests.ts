@@ -125,7 +125,9 @@ export const RunTestsInput = z.object({
     .string()
     .optional()
     .describe(
-      'Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.',
+      'Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. ' +
+        'Letters, digits, _ . / - and spaces only; must not start with "-"; ' +
+        'paths outside the workspace, under .git/ or naming .env files are refused.',
     ),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;

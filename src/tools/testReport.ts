@@ -1,5 +1,5 @@
 /**
- * Pure: reads a test run's output (issue 8): passed / failed / skipped counts, the names of
+ * Pure: reads a test run's output: passed / failed / skipped counts, the names of
  * failing tests, the units that did not build, and each failure's message and location, for
  * node:test (TAP and spec reporters), jest, vitest, mocha, pytest, go test (plain and -json),
  * cargo test and tsc. Output of any other runner gives null; the caller keeps the raw tail instead.

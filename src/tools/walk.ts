@@ -53,7 +53,7 @@ export function isLockName(name: string): 'lockfile' | 'lock file' | null {
 }
 
 /**
- * What list_files and search_code leave out besides the skipped directories (issue 8): the
+ * What list_files and search_code leave out besides the skipped directories: the
  * chain's contexts directory (its own state), lock files, lockfiles, and (search_code, list_files)
  * files over the size cap. Counts what was left out, so the tool can say so.
  */

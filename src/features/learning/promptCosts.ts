@@ -1,6 +1,6 @@
 /**
- * Measured cost classes for the selector's catalog (issue 7: `cost_estimate` classes follow
- * measured medians where `prompts stats` has data). A small file in the contexts directory,
+ * Measured cost classes for the selector's catalog (`cost_estimate` classes
+ * follow measured medians where `prompts stats` has data). A small file in the contexts directory,
  * `.prompt-costs.json` = `{version: 1, chains: [chain_uid…], samples: {prompt: [uncached tokens
  * of a finished run…]}}`, keeps the latest runs per prompt: `prompts stats` rewrites it from every
  * chain it read, and each chain adds its own runs when it finishes (once per chain_uid). A chain

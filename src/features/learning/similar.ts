@@ -1,5 +1,5 @@
 /**
- * Task similarity (issue 12): which earlier tasks — finished chains' goals, saved patterns — a new
+ * Task similarity: which earlier tasks — finished chains' goals, saved patterns — a new
  * task resembles. MiniSearch (BM25, field boosts) over the candidates with the prompt search's
  * term handling (English stop words dropped, Porter stems: src/library/search.ts), prefix matches
  * from four letters ("auth" finds "authentication") and one edit in five from five letters (typos).

@@ -1,5 +1,5 @@
 /**
- * Generated prompts that earn their place (issue 12): a prompt prompt_generator wrote lives in
+ * Generated prompts that earn their place: a prompt prompt_generator wrote lives in
  * `<workspace>/prompts/custom/`; once it ran in enough chains and moved confidence, `prompts stats`
  * offers it for promotion and `claude-exec prompts promote NAME` moves it into a category of the
  * workspace library, keeping its history (the measured figures and the chains that used it) in

@@ -308,7 +308,9 @@ export async function evaluatePrompts(
     spent += r.cost_usd ?? 0;
     results.push(r);
     opts.onProgress(
-      `[${++done}/${jobs.length}] ${label}: ${r.pass ? 'PASS' : 'FAIL'} ${r.score.toFixed(2)} (${r.input_tokens} in / ${r.output_tokens} out, ${usd(r.cost_usd)}, ${r.latency_ms} ms)${r.error ? ` — ${r.error}` : ''}`,
+      `[${++done}/${jobs.length}] ${label}: ${r.pass ? 'PASS' : 'FAIL'} ${r.score.toFixed(2)} ` +
+        `(${r.input_tokens} in / ${r.output_tokens} out, ${usd(r.cost_usd)}, ${r.latency_ms} ms)` +
+        (r.error ? ` — ${r.error}` : ''),
     );
   });
   const order = (r: { prompt: string; case: string; model: string; repeat: number }) =>
