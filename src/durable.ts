@@ -232,17 +232,3 @@ export class DurableAppender {
     this.fd = undefined;
   }
 }
-
-/** Appends one whole record to `file` (see `DurableAppender`), opening and closing it. */
-export function appendDurableSync(
-  file: string,
-  data: string | Uint8Array,
-  opts: { fsync?: boolean } = {},
-): void {
-  const appender = new DurableAppender(file, opts);
-  try {
-    appender.append(data);
-  } finally {
-    appender.close();
-  }
-}

@@ -25,7 +25,7 @@ import { chainRow, type ChainRow } from './row.js';
 import { listChainFiles, readChainFile, type ChainFileEntry } from './store.js';
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
-export interface ChainKeys {
+interface ChainKeys {
   status: string;
   calls: number;
   updated_at: string;

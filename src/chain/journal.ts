@@ -159,10 +159,7 @@ export function createJournal(contextFile: string): { undo(): void } {
  * ContextFileError when the journal is missing, shorter than its index, or holds a line that is
  * not a record, or when the record counts differ from the index.
  */
-export function readJournal(
-  contextFile: string,
-  index: JournalIndex,
-): { calls: CallRecord[]; steps: Step[] } {
+function readJournal(contextFile: string, index: JournalIndex): { calls: CallRecord[]; steps: Step[] } {
   if (index.bytes === 0 && index.calls === 0 && index.steps === 0) return { calls: [], steps: [] };
   const file = path.join(path.dirname(contextFile), index.file);
   let buf: Buffer;

@@ -47,7 +47,7 @@ export function formatChainId(n: number): string {
 }
 
 /** `YYYY-MM-DD-HH-MM-SS` in UTC. */
-export function formatStamp(date: Date): string {
+function formatStamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${date.getUTCFullYear()}-${p(date.getUTCMonth() + 1)}-${p(date.getUTCDate())}-${p(date.getUTCHours())}-${p(date.getUTCMinutes())}-${p(date.getUTCSeconds())}`;
 }

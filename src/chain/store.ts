@@ -57,7 +57,7 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
  * (./journal.ts), not validated: what the chain wrote. Throws ContextFileError when the file
  * cannot be read or is not JSON, or its journal is damaged.
  */
-export async function readChainDocument(file: string): Promise<unknown> {
+async function readChainDocument(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');

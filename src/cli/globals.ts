@@ -23,7 +23,7 @@ interface RawGlobals {
 }
 
 /** Throws UsageError (exit 2) unless `dir` is an existing directory: a typo must not create a workspace. */
-export function existingDirectory(dir: string, flag = '--cwd'): string {
+function existingDirectory(dir: string, flag = '--cwd'): string {
   const stat = statSync(dir, { throwIfNoEntry: false });
   if (!stat?.isDirectory()) {
     throw new UsageError(
@@ -38,7 +38,7 @@ export function existingDirectory(dir: string, flag = '--cwd'): string {
  * The global options of `cmd` with defaults applied. Throws UsageError on a bad `--max-cost` or
  * a `--cwd` that is not an existing directory.
  */
-export function globalOptions(cmd: Command): GlobalOptions {
+function globalOptions(cmd: Command): GlobalOptions {
   const raw = cmd.optsWithGlobals() as RawGlobals;
   const cwd = existingDirectory(path.resolve(raw.cwd ?? process.cwd()));
   let maxCost: number | undefined;

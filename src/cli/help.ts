@@ -7,7 +7,7 @@
 import { Help, type Command, type Option } from 'commander';
 
 /** Long names of the program's global options, by what a command does. */
-export const GLOBALS = {
+const GLOBALS = {
   /** Commands that drive a chain (run, resume, approve, answer, demo). */
   drive: [
     '--json',

@@ -26,7 +26,7 @@ export interface OutcomeOptions {
 }
 
 /** The exit code of an outcome: the stopping error's, else by status. */
-export function exitCodeOf(o: ChainOutcome): number {
+function exitCodeOf(o: ChainOutcome): number {
   if (o.error) return o.error.exitCode;
   switch (o.ctx.status) {
     case 'complete':
@@ -44,7 +44,7 @@ export function exitCodeOf(o: ChainOutcome): number {
 }
 
 /** The hint of the stopping error, naming the chain (the errors themselves do not know it). */
-export function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string[] = []): string | null {
+function hintFor(error: ClaudeExecError, ctx: ChainContext, flags: string[] = []): string | null {
   if (error instanceof InterruptedError || error instanceof BudgetExceededError)
     return `Continue with \`${nextCommands(ctx, flags)[0]}\`.`;
   return error.hint ?? null;
@@ -103,7 +103,7 @@ export function outcomeJson(o: ChainOutcome, opts: OutcomeOptions = {}): RunOutp
 }
 
 /** The readiness checklist printed at the end of a run, with the PR description's path and the next command. */
-export function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
+function readinessLines(s: RunOutput, ctx: ChainContext, flags: string[] = []): string[] {
   const r = s.readiness!;
   const lines = ['', `Readiness: ${readinessVerdict(r)}`, ...checklistLines(r).map((l) => `  ${l}`)];
   for (const b of r.blocking) lines.push(`  blocking: ${b}`);

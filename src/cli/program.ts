@@ -9,7 +9,7 @@ import { commandModules } from './commands/index.js';
 import { helpConfiguration } from './help.js';
 import { sanitizeTerminal } from '../ui/sanitize.js';
 
-export function packageVersion(): string {
+function packageVersion(): string {
   return (
     JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
   ).version;

@@ -10,7 +10,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /** The names read, in the order they are shown to the model. */
-export const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
+const INSTRUCTION_FILES = ['AGENTS.md', 'CLAUDE.md'] as const;
 
 /** One instruction file: `file` relative to the workspace (`/`-separated, `../AGENTS.md` above it), its text. */
 export interface InstructionFile {
@@ -24,7 +24,7 @@ function isRepoRoot(dir: string): boolean {
 }
 
 /** Directories searched, nearest first: `workspace`, then its parents up to the repository root (just the workspace outside one). */
-export function searchDirs(workspace: string): string[] {
+function searchDirs(workspace: string): string[] {
   const start = path.resolve(workspace);
   const dirs: string[] = [];
   for (let dir = start; ; dir = path.dirname(dir)) {

@@ -22,9 +22,7 @@ import { ENV_NEVER_FROM_WORKSPACE, ENV_TRUST_NAMES } from './trust.js';
 import { CONFIG_FILE, isTrusted, RULES_FILE } from './trustStore.js';
 import { readJsonObject, readUserConfig, userConfigPath } from './user.js';
 
-export { CONFIG_FILE, RULES_FILE };
-
-export type SandboxMode = Config['sandbox'];
+type SandboxMode = Config['sandbox'];
 
 export interface LoadedConfig {
   config: Config;
@@ -56,7 +54,7 @@ export interface LoadConfigOptions {
 }
 
 /** The package's default project_rules.md (used when the workspace has none). */
-export function defaultRulesPath(): string {
+function defaultRulesPath(): string {
   return fileURLToPath(new URL('../../project_rules.md', import.meta.url));
 }
 

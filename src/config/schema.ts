@@ -16,20 +16,20 @@ const millis = z.number().int().min(1000).max(3_600_000);
 /** USD amounts: positive, at most 10,000 (a larger budget is a typo for a smaller one). */
 const usd = z.number().positive().max(10_000);
 
-export const ThresholdsSchema = z.object({
+const ThresholdsSchema = z.object({
   /** Leave requirements clarification when requirements confidence exceeds this (seed: 90%). */
   requirements_confidence: unit.default(0.9),
   /** Ask the human clarifying questions when ambiguity exceeds this (seed: 30%). */
   ambiguity_for_questions: unit.default(0.3),
   /** Go on to solution synthesis when overall confidence reaches this (seed: 80%). */
   overall_confidence: unit.default(0.8),
-  /** Compact the chain memory when it passes this share of `limits.context_tokens` (issue 7: 80%). */
+  /** Compact the chain memory when it passes this share of `limits.context_tokens` (default 80%). */
   compact_memory_at: unit.default(0.8),
-  /** Compact the chain memory when context health (0-10) falls below this (issue 7: 6). */
+  /** Compact the chain memory when context health (0-10) falls below this (default 6). */
   context_health: z.number().min(0).max(10).default(6),
 });
 
-export const CapsSchema = z.object({
+const CapsSchema = z.object({
   /** Rounds of clarifying questions (DESIGN §6: 3). */
   clarification_rounds: count.default(3),
   /** Questions per round (DESIGN §6: 5). */
@@ -42,7 +42,7 @@ export const CapsSchema = z.object({
   approval_rounds: count.default(5),
   /** Implement → run tests cycles before the chain fails (resumable). */
   implementation_iterations: count.default(4),
-  /** Times test_generator is asked again when it wrote no test file before the red run (issue 8). */
+  /** Times test_generator is asked again when it wrote no test file before the red run. */
   test_generation_asks: count.default(2),
   /** Agent turns in one prompt run before the result tool is forced. */
   agent_turns: count.default(8),
@@ -57,7 +57,7 @@ export const CapsSchema = z.object({
   /** Run context_health_checker after this many steps (project_rules.md: every ten or so; 0 = never). */
   health_check_every: count.default(10),
   /**
-   * Hard bounds that hold whatever the model does (issue 10): Messages API calls in one step
+   * Hard bounds that hold whatever the model does: Messages API calls in one step
    * (agent turns + corrections + the forced result with room to spare: 24 + 2 + 1 < 40), workspace
    * tool calls in one step, and calls in a whole chain. Reaching one fails the step (exit 1).
    */
@@ -70,7 +70,7 @@ export const CapsSchema = z.object({
  * Ranges (README "Configuration"): out of range is a ConfigError (exit 2) naming the key, e.g.
  * `limits.test_timeout_ms: Too big: expected number to be <=3600000`.
  */
-export const LimitsSchema = z.object({
+const LimitsSchema = z.object({
   max_cost_usd: usd.nullable().default(null),
   /** Warn once when a chain's cost passes this (seed .env: COST_ALERT_THRESHOLD=5.00). */
   cost_alert_threshold_usd: usd.nullable().default(null),
@@ -86,7 +86,7 @@ export const LimitsSchema = z.object({
   tool_output_bytes: z.number().int().min(1000).max(10_000_000).default(32_000),
   /** One test run, in ms (1 s..1 h). */
   test_timeout_ms: millis.default(300_000),
-  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (issue 8: a 40 MB log). 1..1e9. */
+  /** Changed or untracked files larger than this (bytes) are left out of the checkpoint and listed in the chain (e.g. a 40 MB log). 1..1e9. */
   checkpoint_file_bytes: z.number().int().min(1).max(1_000_000_000).default(5_000_000),
   /** Per request, in ms (1 s..1 h; the SDK default is 10 minutes). */
   request_timeout_ms: millis.default(600_000),
@@ -121,7 +121,7 @@ export const LimitsSchema = z.object({
  * `memory_mb` what one process may allocate (RLIMIT_DATA; 0 = no limit), `tmp_mb` the private,
  * RAM-backed /tmp.
  */
-export const SandboxLimitsSchema = z.object({
+const SandboxLimitsSchema = z.object({
   processes: z.number().int().min(8).max(1_000_000).default(1024),
   memory_mb: z.number().int().min(0).max(16_777_216).default(4096),
   tmp_mb: z.number().int().min(1).max(16_777_216).default(512),
@@ -142,15 +142,14 @@ export const HookSchema = z.strictObject({
 export type Hook = z.infer<typeof HookSchema>;
 
 /** Hooks by event, at most 20 per event, run in order (the user config's first, then a trusted workspace's). */
-export const HooksSchema = z.object(
+const HooksSchema = z.object(
   Object.fromEntries(HOOK_EVENTS.map((e) => [e, z.array(HookSchema).max(20).default([])])) as Record<
     (typeof HOOK_EVENTS)[number],
     z.ZodDefault<z.ZodArray<typeof HookSchema>>
   >,
 );
-export type Hooks = z.infer<typeof HooksSchema>;
 
-export const ModelPriceSchema = z.object({
+const ModelPriceSchema = z.object({
   input_mtok: z.number().min(0),
   output_mtok: z.number().min(0),
   cache_write_5m_mtok: z.number().min(0).optional(),
@@ -159,10 +158,10 @@ export const ModelPriceSchema = z.object({
 });
 
 /** The model backends (DESIGN §5): the Messages API, or Claude Code through the optional Agent SDK. */
-export const BACKENDS = ['api', 'claude-code'] as const;
+const BACKENDS = ['api', 'claude-code'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-export const ClaudeCodeSchema = z.object({
+const ClaudeCodeSchema = z.object({
   /** How Claude Code's calls are paid: `auto` asks Claude Code (a Claude plan login = subscription). */
   billing: z.enum(['auto', 'api', 'subscription']).default('auto'),
   /** A Claude Code executable to use instead of the Agent SDK's bundled one. */
@@ -170,7 +169,7 @@ export const ClaudeCodeSchema = z.object({
 });
 
 /** A tier's thinking (src/llm/thinking.ts): off, adaptive (the model decides), or a budget in tokens. */
-export const ThinkingSettingSchema = z.union([
+const ThinkingSettingSchema = z.union([
   z.enum(['off', 'adaptive']),
   z.number().int().min(1024, 'a thinking budget is at least 1024 tokens'),
 ]);
@@ -210,7 +209,7 @@ export const McpServerSchema = z
 export type McpServerConfig = z.infer<typeof McpServerSchema>;
 
 /** An MCP server's name: the middle of its tools' names, `mcp__<server>__<tool>`. */
-export const MCP_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/;
+const MCP_SERVER_NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,31}$/;
 
 export const ConfigSchema = z.object({
   /** Which backend runs the prompts (`--backend`, CLAUDE_EXEC_BACKEND). */
@@ -361,7 +360,6 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 export type Caps = z.infer<typeof CapsSchema>;
 export type SandboxLimits = z.infer<typeof SandboxLimitsSchema>;
-export type ModelPriceOverride = z.infer<typeof ModelPriceSchema>;
 
 export interface ConfigResult {
   config?: Config;

@@ -21,7 +21,7 @@ export const TRUST_KINDS = [
   'workflow',
   'pattern',
 ] as const;
-export type TrustKind = (typeof TRUST_KINDS)[number];
+type TrustKind = (typeof TRUST_KINDS)[number];
 
 /** One workspace file (or part of one) that needs trust; `file` relative to the workspace, `/`-separated. */
 export interface TrustInput {
@@ -130,8 +130,11 @@ function configEffects(source: string, json: Record<string, unknown>): string[] 
       );
     } else if (key === 'checks' && value && typeof value === 'object' && !Array.isArray(value)) {
       for (const [name, argv] of Object.entries(value)) {
+        const check = short(name, 32);
         out.push(
-          `${source}: ${Array.isArray(argv) && argv.length ? `runs the ${short(name, 32)} check ${argv.map((a) => short(a, 60)).join(' ')} (in the sandbox unless you turned it off)` : `turns off the ${short(name, 32)} check`}`,
+          Array.isArray(argv) && argv.length
+            ? `${source}: runs the ${check} check ${argv.map((a) => short(a, 60)).join(' ')} (in the sandbox unless you turned it off)`
+            : `${source}: turns off the ${check} check`,
         );
       }
     } else if (key === 'specs_dir') {

@@ -26,7 +26,7 @@ import {
 } from './trust.js';
 import { userConfigDir } from './user.js';
 
-export const TRUST_FILE = 'trust.json';
+const TRUST_FILE = 'trust.json';
 export const CONFIG_FILE = 'claude-exec.config.json';
 export const RULES_FILE = 'project_rules.md';
 
@@ -62,14 +62,14 @@ export function readTrustStore(env: Env = process.env): TrustStore {
 }
 
 /** Writes the trust store durably (temp file, fsync, rename), creating its directory. */
-export function writeTrustStore(store: TrustStore, env: Env = process.env): void {
+function writeTrustStore(store: TrustStore, env: Env = process.env): void {
   const file = trustStorePath(env);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileDurableSync(file, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The real path of `dir` (the trust key); `dir` resolved when it cannot be resolved. */
-export function realWorkspace(dir: string): string {
+function realWorkspace(dir: string): string {
   try {
     return realpathSync(dir);
   } catch {
@@ -78,7 +78,7 @@ export function realWorkspace(dir: string): string {
 }
 
 /** The text of the first ```claude-exec block of a rules file, or null. */
-export function rulesBlockText(rulesText: string): string | null {
+function rulesBlockText(rulesText: string): string | null {
   return /```claude-exec\r?\n([\s\S]*?)```/.exec(rulesText)?.[1] ?? null;
 }
 

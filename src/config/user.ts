@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import { ConfigSchema } from './schema.js';
 import { unknownKeyIssues } from './strict.js';
 
-export const USER_CONFIG_FILE = 'config.json';
+const USER_CONFIG_FILE = 'config.json';
 
 /** `$XDG_CONFIG_HOME/claude-exec` when XDG_CONFIG_HOME is an absolute path, else `~/.config/claude-exec`. */
 export function userConfigDir(

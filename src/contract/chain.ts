@@ -14,7 +14,7 @@ import { StatusOutputSchema } from './status.js';
 
 const unit = z.number().min(0).max(1);
 
-export const StepViewSchema = z.object({
+const StepViewSchema = z.object({
   n: z.number().int().min(1),
   phase: PhaseSchema,
   prompt: z.string(),
@@ -39,7 +39,7 @@ export const StepViewSchema = z.object({
 });
 export type StepView = z.infer<typeof StepViewSchema>;
 
-export const CallViewSchema = z.object({
+const CallViewSchema = z.object({
   id: z.number().int().min(1),
   step: z.number().int().min(0),
   phase: PhaseSchema,

@@ -11,7 +11,7 @@ import {
   TokensSchema,
 } from './common.js';
 
-export const ChainRowSchema = z.object({
+const ChainRowSchema = z.object({
   chain_id: z.string(),
   slug: z.string(),
   goal: z.string(),

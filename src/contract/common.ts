@@ -24,9 +24,6 @@ export const TokensSchema = z
   .object({ input: count, output: count, cache_write: count, cache_read: count, total: count })
   .describe('tokens by kind; total = input + output + cache_write + cache_read');
 
-/** USD, rounded to 1e-6. */
-export const UsdSchema = z.number().min(0).describe('USD, rounded to 1e-6');
-
 /** A cost: USD rounded to 1e-6, or null when none of its calls has a per-token price. */
 export const CostSchema = z
   .number()
@@ -61,7 +58,7 @@ export const OpenQuestionSchema = z.object({
 
 /** What a paused chain waits for, as a human needs to see it. */
 /** A question asked at the solution gate ("more info") and the answer uncertainty_resolver gave it. */
-export const GateAnswerSchema = z.object({
+const GateAnswerSchema = z.object({
   question: z.string(),
   answer: z.string().nullable().describe('the answer (markdown); null when none was recorded'),
   step: z.number().int().min(1).nullable().describe('the uncertainty_resolver step that answered it'),

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { schemaId } from './common.js';
 
-export const DiffFileSchema = z.object({
+const DiffFileSchema = z.object({
   path: z.string().describe('workspace-relative, /-separated'),
   status: z.enum(['added', 'modified', 'deleted']),
   insertions: z.number().int().nullable().describe('lines added; null for a binary file'),

@@ -14,4 +14,3 @@ export const DoctorOutputSchema = z.object({
     }),
   ),
 });
-export type DoctorOutput = z.infer<typeof DoctorOutputSchema>;

@@ -15,4 +15,3 @@ export const EstimateOutputSchema = z.object({
     'median and 80% prediction interval of cost (USD), calls and model time (ms), and what they rest on',
   ),
 });
-export type EstimateOutput = z.infer<typeof EstimateOutputSchema>;

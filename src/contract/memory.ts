@@ -29,7 +29,6 @@ export const MemoryOutputSchema = z.object({
   shown: perSection,
   text: z.string().describe('the rendered {{context}}, markdown'),
 });
-export type MemoryOutput = z.infer<typeof MemoryOutputSchema>;
 
 export const PromptRunOutputSchema = RunOutputSchema.extend({
   schema: schemaId('prompt-run'),

@@ -24,7 +24,6 @@ export const PatternsListOutputSchema = z.object({
   ),
   issues: z.array(issue).describe('pattern files that are invalid (left out)'),
 });
-export type PatternsListOutput = z.infer<typeof PatternsListOutputSchema>;
 
 export const PatternOutputSchema = PatternFrontmatterSchema.extend({
   schema: schemaId('pattern'),
@@ -33,7 +32,6 @@ export const PatternOutputSchema = PatternFrontmatterSchema.extend({
   layer,
   overrides: z.string().nullable().describe('the user-layer file this workspace pattern replaces'),
 });
-export type PatternOutput = z.infer<typeof PatternOutputSchema>;
 
 export const PatternsValidateOutputSchema = z.object({
   schema: schemaId('patterns-validate'),

@@ -30,7 +30,6 @@ export const PromptsListOutputSchema = z.object({
     }),
   ),
 });
-export type PromptsListOutput = z.infer<typeof PromptsListOutputSchema>;
 
 export const PromptOutputSchema = z.object({
   schema: schemaId('prompt'),
@@ -51,7 +50,6 @@ export const PromptOutputSchema = z.object({
   layer,
   overrides: z.array(z.object({ layer, file: z.string() })),
 });
-export type PromptOutput = z.infer<typeof PromptOutputSchema>;
 
 export const PromptsSearchOutputSchema = z.object({
   schema: schemaId('prompts-search'),
@@ -69,7 +67,6 @@ export const PromptsSearchOutputSchema = z.object({
     )
     .describe('best first'),
 });
-export type PromptsSearchOutput = z.infer<typeof PromptsSearchOutputSchema>;
 
 export const PromptsValidateOutputSchema = z.object({
   schema: schemaId('prompts-validate'),
@@ -78,7 +75,6 @@ export const PromptsValidateOutputSchema = z.object({
   valid: CountSchema,
   issues: z.array(z.object({ file: z.string(), field: z.string(), problem: z.string() })),
 });
-export type PromptsValidateOutput = z.infer<typeof PromptsValidateOutputSchema>;
 
 export const PromptsStatsOutputSchema = z.object({
   schema: schemaId('prompts-stats'),
@@ -135,7 +131,6 @@ export const PromptsStatsOutputSchema = z.object({
     ),
   skipped: z.array(z.object({ file: z.string(), error: z.string() })),
 });
-export type PromptsStatsOutput = z.infer<typeof PromptsStatsOutputSchema>;
 
 export const PromptsPromoteOutputSchema = z.object({
   schema: schemaId('prompts-promote'),
@@ -146,4 +141,3 @@ export const PromptsPromoteOutputSchema = z.object({
   history: z.string().describe('the history file written (prompts/.history/NAME.json)'),
   shortfalls: z.array(z.string()).describe('thresholds it missed (only with --force)'),
 });
-export type PromptsPromoteOutput = z.infer<typeof PromptsPromoteOutputSchema>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { schemaId } from './common.js';
 
-export const ChecklistItemSchema = z.object({
+const ChecklistItemSchema = z.object({
   item: z.enum(['tests', 'breaking changes', 'migration plan', 'feature flag', 'security']),
   status: z.enum(['pass', 'fail', 'warn', 'n/a', 'unknown']),
   detail: z.string(),

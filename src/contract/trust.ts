@@ -21,7 +21,6 @@ export const TrustOutputSchema = z.object({
   hash: z.string().describe('sha256 over those files, as stored'),
   store: z.string().describe('the trust store file'),
 });
-export type TrustOutput = z.infer<typeof TrustOutputSchema>;
 
 export const TrustListOutputSchema = z.object({
   schema: schemaId('trust-list'),
@@ -37,4 +36,3 @@ export const TrustListOutputSchema = z.object({
     }),
   ),
 });
-export type TrustListOutput = z.infer<typeof TrustListOutputSchema>;

@@ -13,7 +13,6 @@ export const InitOutputSchema = z.object({
     }),
   ),
 });
-export type InitOutput = z.infer<typeof InitOutputSchema>;
 
 export const RollbackOutputSchema = z.object({
   schema: schemaId('rollback'),
@@ -38,7 +37,6 @@ export const RollbackOutputSchema = z.object({
     .nullable()
     .describe('null when nothing was changed'),
 });
-export type RollbackOutput = z.infer<typeof RollbackOutputSchema>;
 
 export const ApplyOutputSchema = z.object({
   schema: schemaId('apply'),
@@ -48,4 +46,3 @@ export const ApplyOutputSchema = z.object({
   files: z.array(z.string()).describe('paths changed in the workspace'),
   workspace: z.string(),
 });
-export type ApplyOutput = z.infer<typeof ApplyOutputSchema>;

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { CallTotals, GROUP_KEYS, type KeptGroups } from './aggregate.js';
 
 /** Bump when the meaning of a line changes: an index of another version is rebuilt from the files. */
-export const COSTS_INDEX_VERSION = 2;
+const COSTS_INDEX_VERSION = 2;
 
 /** What a report takes from one chain's file. */
 export interface KeptChain {

@@ -55,7 +55,7 @@ export interface PriceData {
 }
 
 /** Anthropic's multipliers of the base input price for cache writes and reads (prompt-caching#pricing). */
-export const CACHE_RULE = { write5m: 1.25, write1h: 2, read: 0.1 } as const;
+const CACHE_RULE = { write5m: 1.25, write1h: 2, read: 0.1 } as const;
 
 /** Reads the bundled price table (next to this module in src/, or src/cost/ from dist/). */
 export function readBundledPrices(): PriceData {

@@ -17,14 +17,14 @@ import {
 import type { ChainScan, ReportChain, TimeWindow } from './scan.js';
 import { suggest, type ReportThresholds, type Suggestion } from './suggestions.js';
 
-export type { BreakdownRow, GroupBilling, TokenTotals } from './aggregate.js';
-export { DEFAULT_THRESHOLDS, type ReportThresholds, type Suggestion } from './suggestions.js';
+export type { BreakdownRow } from './aggregate.js';
+export { DEFAULT_THRESHOLDS, type ReportThresholds } from './suggestions.js';
 
 /** What `--by` can break the cost down by. */
 export const BREAKDOWNS = GROUP_KEYS;
 export type BreakdownBy = GroupKey;
 
-export interface ChainSummary {
+interface ChainSummary {
   chain_id: string;
   slug: string;
   goal: string;
@@ -41,7 +41,7 @@ export interface ChainSummary {
   cost_usd: number | null;
 }
 
-export interface UnpricedModel {
+interface UnpricedModel {
   model: string;
   calls: number;
   tokens: TokenTotals;

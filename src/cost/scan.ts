@@ -23,8 +23,6 @@ import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
 import { readCostIndex, writeCostIndex, type CostLine, type KeptChain } from './costs-index.js';
 
-export type { ReportCall } from './aggregate.js';
-
 export interface ReportChain {
   file: string;
   chainId: string;
@@ -52,7 +50,7 @@ export interface TimeWindow {
 }
 
 /** Why `doc` is not a context file a report can use, or null when it is. */
-export function shapeProblem(doc: unknown): string | null {
+function shapeProblem(doc: unknown): string | null {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
   const d = doc as Record<string, unknown>;
   const version = schemaVersionProblem(d.schema_version);

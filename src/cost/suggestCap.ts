@@ -26,7 +26,7 @@ export function suggestedMaxCost(args: {
 }
 
 /** How many times the cap the forecast's median may be before the start warns: well past any noise. */
-export const FORECAST_OVER_CAP_FACTOR = 2;
+const FORECAST_OVER_CAP_FACTOR = 2;
 
 /**
  * A warning when a chain's forecast median is more than FORECAST_OVER_CAP_FACTOR times its cap
@@ -44,5 +44,10 @@ export function forecastOverCapWarning(
   )
     return null;
   const times = forecast.median / maxCostUsd;
-  return `the forecast ($${forecast.median.toFixed(3)}) is ${times >= 10 ? Math.round(times) : times.toFixed(1)}× the --max-cost of $${maxCostUsd.toFixed(2)}: the chain will very likely stop at the cap (exit 4); --max-cost ${roundUpUsd(forecast.high)} covers the forecast's 80% range`;
+  const ratio = times >= 10 ? Math.round(times) : times.toFixed(1);
+  return (
+    `the forecast ($${forecast.median.toFixed(3)}) is ${ratio}× the --max-cost of $${maxCostUsd.toFixed(2)}: ` +
+    `the chain will very likely stop at the cap (exit 4); ` +
+    `--max-cost ${roundUpUsd(forecast.high)} covers the forecast's 80% range`
+  );
 }

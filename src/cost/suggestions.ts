@@ -51,7 +51,9 @@ export function suggest(f: Figures, t: ReportThresholds): Suggestion[] {
     out.push({
       kind: 'chain-over-threshold',
       subject: over.map((c) => c.chain_id).join(','),
-      message: `${over.length} chain(s) cost more than ${usd(t.chainCostUsd)} (${named}${over.length > 3 ? ', …' : ''}): break such tasks into smaller chains, or stop plan-only runs with --until solution-approval.`,
+      message:
+        `${over.length} chain(s) cost more than ${usd(t.chainCostUsd)} (${named}${over.length > 3 ? ', …' : ''}): ` +
+        'break such tasks into smaller chains, or stop plan-only runs with --until solution-approval.',
     });
   }
   for (const row of f.promptRows) {
@@ -70,7 +72,9 @@ export function suggest(f: Figures, t: ReportThresholds): Suggestion[] {
     out.push({
       kind: 'low-cache-read',
       subject: 'cache',
-      message: `only ${pct(share)} of prompt tokens were cache reads (target ${pct(t.minCacheReadShare)}): keep the system prefix byte-identical between calls and avoid long pauses (the 5-minute cache expires).`,
+      message:
+        `only ${pct(share)} of prompt tokens were cache reads (target ${pct(t.minCacheReadShare)}): ` +
+        'keep the system prefix byte-identical between calls and avoid long pauses (the 5-minute cache expires).',
     });
   }
   for (const m of f.unpriced) {

@@ -37,7 +37,7 @@ function stripCacheControl(block: unknown): { value: unknown; ttl: null | '5m' |
 }
 
 /** The request body split into prefix parts (tools, system blocks, message content blocks). */
-export function prefixParts(body: Record<string, unknown>): Part[] {
+function prefixParts(body: Record<string, unknown>): Part[] {
   const raw: { where: string; block: unknown }[] = [];
   for (const tool of (body.tools as unknown[] | undefined) ?? []) raw.push({ where: 'tools', block: tool });
   const system = body.system;

@@ -118,7 +118,10 @@ function checkThinkingConfig(body: any): string | null {
     if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < MIN_THINKING_BUDGET)
       return `thinking.enabled.budget_tokens: Input should be greater than or equal to ${MIN_THINKING_BUDGET}`;
     if (budget >= body.max_tokens)
-      return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+      return (
+        '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at ' +
+        'https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size'
+      );
     if (facts && !facts.thinking.budget)
       return `thinking.type.enabled is not supported for this model (${body.model}). Use thinking.type.adaptive instead.`;
   } else if (thinking.type === 'adaptive') {
@@ -189,7 +192,10 @@ export function requestProblem(body: any, issued: Issued): string | null {
         if (seenOther)
           return `messages.${i}.content.${j}: tool_result blocks must come first in the content of a user message, before any other block`;
         if (!prevUses.has(b.tool_use_id))
-          return `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}. Each \`tool_result\` block must have a corresponding \`tool_use\` block in the previous message.`;
+          return (
+            `messages.${i}.content.${j}: unexpected \`tool_use_id\` found in \`tool_result\` blocks: ${b.tool_use_id}. ` +
+            'Each `tool_result` block must have a corresponding `tool_use` block in the previous message.'
+          );
       }
     } else if (m.role === 'assistant') {
       const ids = blocks.filter((b) => b.type === 'tool_use').map((b) => b.id);
@@ -201,7 +207,10 @@ export function requestProblem(body: any, issued: Issued): string | null {
         );
         const missing = ids.filter((id) => !answered.has(id));
         if (messages[i + 1]?.role !== 'user' || missing.length > 0)
-          return `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. Each \`tool_use\` block must have a corresponding \`tool_result\` block in the next message.`;
+          return (
+            `messages.${i + 1}: \`tool_use\` ids were found without \`tool_result\` blocks immediately after: ${missing.join(', ')}. ` +
+            'Each `tool_use` block must have a corresponding `tool_result` block in the next message.'
+          );
       }
       for (const [j, b] of blocks.entries()) {
         if (
@@ -228,7 +237,12 @@ export function requestProblem(body: any, issued: Issued): string | null {
       const head = blocks.findIndex((b) => b.type !== 'thinking' && b.type !== 'redacted_thinking');
       const leading = blocks.slice(0, head < 0 ? blocks.length : head);
       if (leading.length === 0) {
-        return `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`;
+        return (
+          `messages.${i}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. ` +
+          'When `thinking` is enabled, a final `assistant` message must start with a thinking block ' +
+          '(preceeding the lastmost set of `tool_use` and `tool_result` blocks). ' +
+          'We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`.'
+        );
       }
       const known = issued.thinkingByToolUse.get(String(uses[0]!.id));
       if (known && !sameThinking(leading, known))

@@ -14,7 +14,7 @@ import type { Ui } from '../ui/types.js';
 import { DEMO_GOAL } from './files.js';
 import { DEMO_MODEL } from '../chain/billing.js';
 import { createDemoModel } from './script.js';
-import { startMessagesServer, type FakeServer } from './server.js';
+import { startMessagesServer, type MessagesServer } from './server.js';
 import { prepareDemoWorkspace } from './workspace.js';
 
 export interface DemoOptions {
@@ -57,7 +57,7 @@ async function unfinishedDemoChain(dir: string): Promise<string | null> {
 export async function startDemoModel(
   latencyMs: number,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ server: FakeServer; env: NodeJS.ProcessEnv }> {
+): Promise<{ server: MessagesServer; env: NodeJS.ProcessEnv }> {
   const server = await startMessagesServer({ responder: createDemoModel({ latencyMs }), model: DEMO_MODEL });
   const kept = Object.fromEntries(
     Object.entries(env).filter(([k]) => !k.startsWith('ANTHROPIC_') && k !== 'DEFAULT_MODEL'),

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FakeReply, Responder } from './server.js';
+import type { ScriptedReply, Responder } from './server.js';
 import { minimalInput } from './generic.js';
 import { gapFindings, generatedPrompt, systemText } from './library.js';
 import {
@@ -331,7 +331,7 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     }
   }
 
-  return async (req): Promise<FakeReply> => {
+  return async (req): Promise<ScriptedReply> => {
     if (opts.latencyMs) await sleep(opts.latencyMs);
     const t = readTurn(req.body ?? {});
     if (!t) return { text: 'The demo model only answers prompt runs of claude-exec.' };

@@ -1,12 +1,15 @@
 /**
  * A local Messages API on 127.0.0.1 that the real SDK talks to over HTTP (JSON and SSE streaming):
- * the model of `claude-exec demo` (./script.ts) and the fake server of the tests. It records every
- * request, refuses with 400 `invalid_request_error` what the real API refuses (./rules.ts) before
- * its Responder sees it, answers `POST /v1/messages` with the replies of a Responder (thinking,
- * tool_use, text, a stop reason, or an HTTP fault), computes usage deterministically with a
- * prefix-cache simulation (./cache.ts), and answers `POST /v1/messages/count_tokens`. With
- * thinking on it sends a signed thinking block first, as the API does. It listens on the loopback
- * address only.
+ * the model of `claude-exec demo` (./script.ts). It records every request, refuses with 400
+ * `invalid_request_error` what the real API refuses (./rules.ts) before its Responder sees it,
+ * answers `POST /v1/messages` with the replies of a Responder (thinking, tool_use, text and a stop
+ * reason), computes usage deterministically with a prefix-cache simulation (./cache.ts), and
+ * answers `POST /v1/messages/count_tokens`. With thinking on it sends a signed thinking block
+ * first, as the API does. It listens on the loopback address only.
+ *
+ * The steps (`createMessagesApi`: read, route, answer; `send`; `listenLoopback`) are exported so
+ * that the tests' fake server (test/helpers/fake-anthropic.ts) composes the same ones, with the
+ * HTTP faults and stalled streams only tests need in between.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,113 +27,111 @@ export interface RecordedRequest {
   body: any;
 }
 
-export interface FakeFault {
-  status: number;
-  /** API error type, e.g. `overloaded_error`; derived from the status when absent. */
-  type?: string;
-  message?: string;
-  headers?: Record<string, string>;
+/** One scripted reply of the model: what it sends for one `POST /v1/messages`. */
+export interface ScriptedReply {
+  toolUses?: { name: string; input: unknown }[];
+  text?: string;
+  usage?: Partial<Usage>;
+  /**
+   * The thinking text sent first when the request has thinking on (default: a line naming the
+   * request); `false` sends none. Ignored when thinking is off.
+   */
+  thinking?: string | false;
+  /** With thinking on, also send a `redacted_thinking` block after the thinking block. */
+  redactedThinking?: boolean;
+  /**
+   * The stop reason (default `tool_use` with tool calls, else `end_turn`). `max_tokens` with tool
+   * calls cuts the last call's input JSON in half, as an output limit reached mid-call does.
+   */
+  stopReason?:
+    | 'end_turn'
+    | 'max_tokens'
+    | 'stop_sequence'
+    | 'tool_use'
+    | 'pause_turn'
+    | 'refusal'
+    | 'model_context_window_exceeded';
 }
 
-export type FakeReply =
-  | {
-      toolUses?: { name: string; input: unknown }[];
-      text?: string;
-      usage?: Partial<Usage>;
-      /** Streamed replies only: send the headers and this many SSE events, then nothing more (the connection stays open); tests of stalled streams. */
-      stallAfterEvents?: number;
-      /**
-       * The thinking text sent first when the request has thinking on (default: a line naming the
-       * request); `false` sends none. Ignored when thinking is off.
-       */
-      thinking?: string | false;
-      /** With thinking on, also send a `redacted_thinking` block after the thinking block. */
-      redactedThinking?: boolean;
-      /**
-       * The stop reason (default `tool_use` with tool calls, else `end_turn`). `max_tokens` with tool
-       * calls cuts the last call's input JSON in half, as an output limit reached mid-call does.
-       */
-      stopReason?:
-        | 'end_turn'
-        | 'max_tokens'
-        | 'stop_sequence'
-        | 'tool_use'
-        | 'pause_turn'
-        | 'refusal'
-        | 'model_context_window_exceeded';
-    }
-  | { fault: FakeFault };
+/** Called for each accepted `POST /v1/messages`, `index` counting them from 0 (SDK retries included). */
+export type Responder = (req: RecordedRequest, index: number) => ScriptedReply | Promise<ScriptedReply>;
 
-/** Called for each `POST /v1/messages`, `index` counting them from 0 (SDK retries included). */
-export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
+/** What the server sends for one request: a JSON body, or (a streamed reply) SSE events. */
+export type Answer =
+  | { status: number; headers: Record<string, string>; json: unknown }
+  | { status: 200; headers: Record<string, string>; events: string[] };
 
-export interface FakeServerOptions {
-  responder: Responder;
+export interface MessagesApiOptions {
   /** Simulate prefix caching (default true). */
   cache?: boolean;
-  /** Offer `/v1/messages/count_tokens` (default true; else 404). */
-  countTokens?: boolean;
   /** Shortest prefix that is cached, in tokens (default 1024, the documented minimum for most models). */
   minCacheableTokens?: number;
   /** Reply with this model name instead of the requested one. */
   model?: string;
-  /** Refuse what the real API refuses (./rules.ts; default true). */
-  strict?: boolean;
   /** The clock of the cache TTLs, in ms (default Date.now). */
   now?: () => number;
 }
 
-export interface FakeServer {
+/** The Messages API without its socket: the steps of answering one HTTP request. */
+export interface MessagesApi {
+  /** Reads one HTTP request (its JSON body parsed) as recorded. */
+  read(req: IncomingMessage): Promise<RecordedRequest>;
+  /**
+   * Routes a request. Answered here: `POST /v1/messages/count_tokens`, any other route (404), and
+   * a message request the real API refuses (400 `invalid_request_error`; `refusal` is the reason).
+   * Else the message request is accepted: it gets the next `index` (from 0) and its request id.
+   */
+  route(
+    request: RecordedRequest,
+  ): { answer: Answer; refusal?: string } | { index: number; requestId: string };
+  /** The answer to accepted message request `index` with `reply`, and the usage it reports. */
+  answer(request: RecordedRequest, index: number, reply: ScriptedReply): { answer: Answer; usage: Usage };
+}
+
+export interface MessagesServer {
   /** Base URL for the SDK, e.g. `http://127.0.0.1:53211`. */
   url: string;
   requests: RecordedRequest[];
-  /** Requests refused as the real API would refuse them (400 invalid_request_error), with the reason. */
-  rejected: { request: RecordedRequest; message: string }[];
-  /** The usage of each message sent, in order, exactly as sent. */
-  sentUsage: Usage[];
-  /**
-   * Per request, in arrival order: when the server started handling it (its body read) and
-   * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
-   * server's own time (scripted latency included) from the client's wall time.
-   */
-  timings: { path: string; startMs: number; endMs: number }[];
   close(): Promise<void>;
 }
 
 /** A reply that calls one tool. */
-export function toolReply(name: string, input: unknown, usage?: Partial<Usage>): FakeReply {
+export function toolReply(name: string, input: unknown, usage?: Partial<Usage>): ScriptedReply {
   return { toolUses: [{ name, input }], ...(usage ? { usage } : {}) };
 }
 
 /** A plain text reply (no tool call). */
-export function textReply(text: string): FakeReply {
+export function textReply(text: string): ScriptedReply {
   return { text };
 }
 
-/** An HTTP fault, e.g. `faultReply(529)` or `faultReply(429, { 'retry-after-ms': '1' })`. */
-export function faultReply(status: number, headers?: Record<string, string>, message?: string): FakeReply {
-  return { fault: { status, ...(headers ? { headers } : {}), ...(message ? { message } : {}) } };
+/** The API's error body with `status`, `type` and `message`, and its `request-id` header when given. */
+export function errorAnswer(
+  status: number,
+  type: string,
+  message: string,
+  requestId?: string,
+  headers: Record<string, string> = {},
+): Answer {
+  const error = { type: 'error', error: { type, message }, ...(requestId ? { request_id: requestId } : {}) };
+  return { status, headers: { ...(requestId ? { 'request-id': requestId } : {}), ...headers }, json: error };
 }
 
-const ERROR_TYPES: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  500: 'api_error',
-  529: 'overloaded_error',
-};
-
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers });
-  res.end(JSON.stringify(body));
+/** Writes `answer` whole and ends the response. */
+export function send(res: ServerResponse, answer: Answer): void {
+  if ('events' in answer) {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      ...answer.headers,
+    });
+    res.flushHeaders();
+    for (const event of answer.events) res.write(event);
+    res.end();
+    return;
+  }
+  res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+  res.end(JSON.stringify(answer.json));
 }
 
 function chunks(text: string, n = 3): string[] {
@@ -149,12 +150,7 @@ type ReplyBlock =
  * Content blocks of a scripted reply (ids deterministic per message index). `thinkingOn`: the
  * request has thinking on; then a signed thinking block (and a redacted one if asked) comes first.
  */
-function contentOf(
-  reply: Exclude<FakeReply, { fault: FakeFault }>,
-  index: number,
-  thinkingOn: boolean,
-  issued: Issued,
-): ReplyBlock[] {
+function contentOf(reply: ScriptedReply, index: number, thinkingOn: boolean, issued: Issued): ReplyBlock[] {
   const content: ReplyBlock[] = [];
   if (thinkingOn && reply.thinking !== false) {
     const thinking = reply.thinking ?? `Thinking about request ${index}: what the step needs next.`;
@@ -195,22 +191,11 @@ function publicContent(content: readonly ReplyBlock[]): unknown[] {
   });
 }
 
-function writeSse(
-  res: ServerResponse,
-  headers: Record<string, string>,
-  message: Record<string, unknown>,
-  content: readonly ReplyBlock[],
-  usage: Usage,
-  stallAfterEvents?: number,
-): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...headers });
-  res.flushHeaders();
-  let sent = 0;
-  const stalled = () => stallAfterEvents !== undefined && sent >= stallAfterEvents;
+/** The SSE events of a streamed reply, each one `event: …\ndata: …\n\n` string, in order. */
+function sseEvents(message: Record<string, unknown>, content: readonly ReplyBlock[], usage: Usage): string[] {
+  const events: string[] = [];
   const event = (type: string, data: unknown) => {
-    if (stalled()) return;
-    sent++;
-    res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    events.push(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   event('message_start', {
     type: 'message_start',
@@ -273,7 +258,7 @@ function writeSse(
     usage: { input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens },
   });
   event('message_stop', { type: 'message_stop' });
-  if (!stalled()) res.end();
+  return events;
 }
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
@@ -287,138 +272,117 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Starts the server on 127.0.0.1, on a free port. Close it with `close()`. */
-export async function startMessagesServer(opts: FakeServerOptions): Promise<FakeServer> {
-  const requests: RecordedRequest[] = [];
-  const sentUsage: Usage[] = [];
-  const timings: FakeServer['timings'] = [];
+/** The Messages API's steps, with their own cache, thinking key and message count. */
+export function createMessagesApi(opts: MessagesApiOptions = {}): MessagesApi {
   const cache = new PrefixCache(opts.cache ?? true, opts.minCacheableTokens, opts.now);
-  const rejected: FakeServer['rejected'] = [];
   const issued: Issued = {
     thinkingByToolUse: new Map(),
     redacted: new Set(),
     key: randomBytes(16).toString('hex'),
   };
   let messageIndex = 0;
+  let refusals = 0;
 
-  async function handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    timing: FakeServer['timings'][number],
-  ): Promise<void> {
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
-    );
-    const recorded: RecordedRequest = {
-      method: req.method ?? '',
-      path: (req.url ?? '').split('?')[0] ?? '',
-      headers,
-      body: await readBody(req),
-    };
-    timing.path = recorded.path;
-    timing.startMs = performance.now();
-    requests.push(recorded);
-    const notFound = () =>
-      sendJson(res, 404, {
-        type: 'error',
-        error: { type: 'not_found_error', message: `no route ${recorded.path}` },
-      });
-
-    if (recorded.method === 'POST' && recorded.path === '/v1/messages/count_tokens') {
-      if (opts.countTokens === false) return notFound();
-      return sendJson(res, 200, { input_tokens: countInputTokens(recorded.body ?? {}) });
-    }
-    if (recorded.method !== 'POST' || recorded.path !== '/v1/messages') return notFound();
-
-    if (opts.strict !== false) {
-      const problem = requestProblem(recorded.body, issued);
-      if (problem) {
-        rejected.push({ request: recorded, message: problem });
-        const id = `req_fake_rejected_${rejected.length}`;
-        return sendJson(
-          res,
-          400,
-          { type: 'error', error: { type: 'invalid_request_error', message: problem }, request_id: id },
-          { 'request-id': id },
-        );
-      }
-    }
-    const index = messageIndex++;
-    const requestId = `req_fake_${index}`;
-    const reply = await opts.responder(recorded, index);
-    if ('fault' in reply) {
-      const { status, type, message, headers: extra } = reply.fault;
-      const error = {
-        type: type ?? ERROR_TYPES[status] ?? 'api_error',
-        message: message ?? `fake fault ${status}`,
-      };
-      return sendJson(
-        res,
-        status,
-        { type: 'error', error, request_id: requestId },
-        { 'request-id': requestId, ...extra },
+  return {
+    async read(req) {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
       );
-    }
+      return {
+        method: req.method ?? '',
+        path: (req.url ?? '').split('?')[0] ?? '',
+        headers,
+        body: await readBody(req),
+      };
+    },
 
-    const thinkingOn = !!recorded.body?.thinking && recorded.body.thinking.type !== 'disabled';
-    const content = contentOf(reply, index, thinkingOn, issued);
-    const usage = {
-      ...cache.usageFor(recorded.body ?? {}),
-      output_tokens: Math.max(1, tokensOf(content)),
-      service_tier: 'standard',
-      ...reply.usage,
-    } as Usage;
-    sentUsage.push(usage);
-    const message = {
-      id: `msg_fake_${index}`,
-      type: 'message',
-      role: 'assistant',
-      model: opts.model ?? recorded.body?.model ?? 'unknown',
-      stop_reason: reply.stopReason ?? (reply.toolUses?.length ? 'tool_use' : 'end_turn'),
-      stop_sequence: null,
-      stop_details: null,
-      container: null,
-    };
-    if (recorded.body?.stream)
-      return writeSse(res, { 'request-id': requestId }, message, content, usage, reply.stallAfterEvents);
-    return sendJson(
-      res,
-      200,
-      { ...message, content: publicContent(content), usage },
-      { 'request-id': requestId },
-    );
-  }
+    route(request) {
+      if (request.method === 'POST' && request.path === '/v1/messages/count_tokens')
+        return {
+          answer: { status: 200, headers: {}, json: { input_tokens: countInputTokens(request.body ?? {}) } },
+        };
+      if (request.method !== 'POST' || request.path !== '/v1/messages')
+        return { answer: errorAnswer(404, 'not_found_error', `no route ${request.path}`) };
+      const problem = requestProblem(request.body, issued);
+      if (problem) {
+        const id = `req_fake_rejected_${++refusals}`;
+        return { answer: errorAnswer(400, 'invalid_request_error', problem, id), refusal: problem };
+      }
+      const index = messageIndex++;
+      return { index, requestId: `req_fake_${index}` };
+    },
 
-  async function timed(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const timing = { path: '', startMs: performance.now(), endMs: 0 };
-    timings.push(timing);
-    try {
-      await handle(req, res, timing);
-    } finally {
-      timing.endMs = performance.now();
-    }
-  }
+    answer(request, index, reply) {
+      const requestId = `req_fake_${index}`;
+      const thinkingOn = !!request.body?.thinking && request.body.thinking.type !== 'disabled';
+      const content = contentOf(reply, index, thinkingOn, issued);
+      const usage = {
+        ...cache.usageFor(request.body ?? {}),
+        output_tokens: Math.max(1, tokensOf(content)),
+        service_tier: 'standard',
+        ...reply.usage,
+      } as Usage;
+      const message = {
+        id: `msg_fake_${index}`,
+        type: 'message',
+        role: 'assistant',
+        model: opts.model ?? request.body?.model ?? 'unknown',
+        stop_reason: reply.stopReason ?? (reply.toolUses?.length ? 'tool_use' : 'end_turn'),
+        stop_sequence: null,
+        stop_details: null,
+        container: null,
+      };
+      const headers = { 'request-id': requestId };
+      if (request.body?.stream)
+        return { answer: { status: 200, headers, events: sseEvents(message, content, usage) }, usage };
+      const json = { ...message, content: publicContent(content), usage };
+      return { answer: { status: 200, headers, json }, usage };
+    },
+  };
+}
 
+/**
+ * Listens on 127.0.0.1, on a free port, handling each request with `handle` (a thrown error is
+ * answered 500 `api_error`, or the connection is dropped when the headers went out already).
+ */
+export async function listenLoopback(
+  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
-    timed(req, res).catch((err: unknown) => {
-      if (!res.headersSent)
-        sendJson(res, 500, { type: 'error', error: { type: 'api_error', message: String(err) } });
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, errorAnswer(500, 'api_error', String(err)));
       else res.destroy();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-
   return {
     url: `http://127.0.0.1:${port}`,
-    requests,
-    rejected,
-    sentUsage,
-    timings,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Starts the server on 127.0.0.1, on a free port, answering message requests with `responder`
+ * (model name `model` when given, else the requested one). Close it with `close()`.
+ */
+export async function startMessagesServer(opts: {
+  responder: Responder;
+  model?: string;
+}): Promise<MessagesServer> {
+  const api = createMessagesApi(opts.model === undefined ? {} : { model: opts.model });
+  const requests: RecordedRequest[] = [];
+  const { url, close } = await listenLoopback(async (req, res) => {
+    const request = await api.read(req);
+    requests.push(request);
+    const routed = api.route(request);
+    if ('answer' in routed) return send(res, routed.answer);
+    const reply = await opts.responder(request, routed.index);
+    send(res, api.answer(request, routed.index, reply).answer);
+  });
+  return { url, requests, close };
 }

@@ -153,7 +153,11 @@ export function checkAssertions(
         });
         const bad = cited.filter((c) => !real.includes(c)).map((c) => `${c.file}:${c.line}`);
         const ok = real.length >= a.min && bad.length === 0;
-        const detail = `${real.length} of ${cited.length} citation(s) in ${a.path} name an existing file and line${bad.length ? `; not in the fixture: ${bad.slice(0, 3).join(', ')}` : ''}${real.length < a.min ? `; needs ${a.min}` : ''}`;
+        const detail = [
+          `${real.length} of ${cited.length} citation(s) in ${a.path} name an existing file and line`,
+          ...(bad.length ? [`not in the fixture: ${bad.slice(0, 3).join(', ')}`] : []),
+          ...(real.length < a.min ? [`needs ${a.min}`] : []),
+        ].join('; ');
         return outcome(a.type, ok, detail, cited.length ? real.length / cited.length : 0);
       }
       case 'cost':

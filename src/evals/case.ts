@@ -15,7 +15,7 @@ const path = z
   .describe('a JSON path into the result: `summary`, `verdict.passed`, `findings[0]`, `decisions[*].key`');
 
 /** What a result must satisfy; promptfoo's assertion names where one exists (`contains`, `regex`, `cost`, `llm-rubric`). */
-export const AssertionSchema = z.discriminatedUnion('type', [
+const AssertionSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('fields'),
     value: z
@@ -103,7 +103,7 @@ const PriorStepSchema = z.strictObject({
   result: z.looseObject({ summary: z.string().min(1) }).describe('its record_findings input'),
 });
 
-export const EvalCaseSchema = z.strictObject({
+const EvalCaseSchema = z.strictObject({
   description: z.string().min(1),
   inputs: z.strictObject({
     goal: z.string().min(1).describe('the task of the chain'),

@@ -9,7 +9,7 @@ import { fisherExactTwoSided } from './fisher.js';
 /** A drop in pass rate counts as a regression below this p-value (two-sided Fisher test). */
 export const REGRESSION_ALPHA = 0.05;
 
-export interface SideStats {
+interface SideStats {
   passed: number;
   runs: number;
   /** Mean case score 0..1 (null with no runs). */

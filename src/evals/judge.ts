@@ -9,7 +9,7 @@ import type { PriceTable } from '../cost/prices.js';
 import type { LlmCallResult, LlmClient, ResultToolSpec } from '../llm/types.js';
 import type { Grade } from './assert.js';
 
-export const GradeSchema = z.object({
+const GradeSchema = z.object({
   pass: z.boolean().describe('true when the result meets the rubric'),
   score: z.number().min(0).max(1).describe('0..1, how well it meets the rubric'),
   reason: z.string().min(1).describe('one or two sentences: what decided the grade'),
@@ -29,7 +29,7 @@ const JUDGE_PREFIX = {
 };
 
 /** The judge's message: the goal, the rubric, and the result as fenced JSON data. Pure. */
-export function judgeInstructions(goal: string, rubric: string, result: unknown): string {
+function judgeInstructions(goal: string, rubric: string, result: unknown): string {
   return [
     `# Goal of the chain\n${goal}`,
     `# Rubric\n${rubric}`,

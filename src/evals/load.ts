@@ -9,6 +9,7 @@ import path from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Layer } from '../library/parse.js';
 import { parseEvalCase, type EvalCase } from './case.js';
+import { fixtureLayers } from './fixture.js';
 
 export interface EvalCaseFile {
   prompt: string;
@@ -16,8 +17,11 @@ export interface EvalCaseFile {
   name: string;
   file: string;
   layer: Layer;
-  /** The fixture directory (absolute, inside the layer's evals folder), or null. */
-  fixture: string | null;
+  /**
+   * The directories the fixture is built from (absolute, inside the layer's evals folder), its
+   * bases first and the fixture itself last (./fixture.ts), or null without a fixture.
+   */
+  fixture: string[] | null;
   /** The `after` overlay directory of each `tests_fail_before_pass_after` assertion, by its index (absolute, inside the evals folder). */
   afterDirs: Map<number, string>;
   spec: EvalCase;
@@ -79,7 +83,7 @@ export async function loadEvalCases(
         const spec = parseEvalCase(await fs.readFile(file, 'utf8'), file);
         const name = f.replace(/\.ya?ml$/, '');
         const fixture = spec.inputs.workspace
-          ? await caseDir(spec.inputs.workspace, 'inputs.workspace', file, root)
+          ? await fixtureLayers(await caseDir(spec.inputs.workspace, 'inputs.workspace', file, root), root)
           : null;
         byKey.set(`${prompt}/${name}`, {
           prompt,

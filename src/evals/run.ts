@@ -7,14 +7,14 @@ import { z } from 'zod';
 
 const count = z.number().int().min(0);
 
-export const AssertionOutcomeSchema = z.object({
+const AssertionOutcomeSchema = z.object({
   type: z.string(),
   pass: z.boolean(),
   score: z.number().min(0).max(1),
   detail: z.string(),
 });
 
-export const EvalResultSchema = z.object({
+const EvalResultSchema = z.object({
   prompt: z.string(),
   case: z.string().describe('the case file stem'),
   model: z.string(),

@@ -10,7 +10,7 @@ import { UsageError } from '../errors.js';
 import { EvalRunSchema, type EvalRun } from './run.js';
 
 /** The folder of the saved runs in a contexts directory. */
-export function evalsDir(contextsDir: string): string {
+function evalsDir(contextsDir: string): string {
   return path.join(contextsDir, '.evals');
 }
 

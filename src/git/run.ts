@@ -28,7 +28,7 @@
 import { execa } from 'execa';
 
 /** The hardening settings passed to every git call, as `-c key=value` (command-line scope). */
-export const HARDENING: readonly (readonly [string, string])[] = [
+const HARDENING: readonly (readonly [string, string])[] = [
   ['core.hooksPath', '/dev/null'],
   ['core.fsmonitor', 'false'],
   ['core.untrackedCache', 'false'],
@@ -175,7 +175,7 @@ async function exec(
 }
 
 /** The filter drivers to blank for a call in `cwd` (see `untrustedDrivers`); [] when git cannot say (then no driver is defined by a readable config). */
-export async function driversToBlank(cwd: string, extra: Record<string, string> = {}): Promise<string[]> {
+async function driversToBlank(cwd: string, extra: Record<string, string> = {}): Promise<string[]> {
   const r = await exec(
     cwd,
     hardenedArgv(['config', '--show-scope', '--null', '--name-only', '--get-regexp', '^filter\\.']),
@@ -195,7 +195,7 @@ export async function git(cwd: string, args: readonly string[], opts: GitOptions
 }
 
 /** Thrown by `gitOk` when git exits non-zero: `git <sub> failed: <stderr>`. */
-export class GitError extends Error {
+class GitError extends Error {
   readonly result: GitResult;
   constructor(args: readonly string[], result: GitResult) {
     super(`git ${args[0] ?? ''} failed: ${result.stderr.trim() || `exit ${result.exitCode}`}`);

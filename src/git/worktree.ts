@@ -27,7 +27,7 @@ function directChild(parent: string, child: string): boolean {
  * of that repository, whose `commondir` leads back to it. Returns the gitdir (real path).
  * Throws ClaudeExecError (exit 1) naming the file and where it points otherwise.
  */
-export async function checkWorktreeGitdir(worktree: string, repoRoot: string): Promise<string> {
+async function checkWorktreeGitdir(worktree: string, repoRoot: string): Promise<string> {
   const file = path.join(worktree, '.git');
   const refuse = (why: string) =>
     new ClaudeExecError(

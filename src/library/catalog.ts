@@ -18,7 +18,7 @@ export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function comparePrompts(a: PromptDoc, b: PromptDoc): number {
+function comparePrompts(a: PromptDoc, b: PromptDoc): number {
   return compareText(a.category, b.category) || compareText(a.name, b.name);
 }
 

@@ -128,7 +128,7 @@ export async function parsePromptFiles(
  * layer (each is an issue on the file declaring the alias). Across layers a real name wins over
  * an alias, so a later layer may define a prompt under a merged prompt's old name.
  */
-export function aliasClashes(docs: readonly PromptDoc[]): PromptIssue[] {
+function aliasClashes(docs: readonly PromptDoc[]): PromptIssue[] {
   const names = new Map(docs.map((d) => [d.name, d] as const));
   const owners = new Map<string, PromptDoc>();
   const issues: PromptIssue[] = [];

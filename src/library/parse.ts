@@ -12,19 +12,18 @@ import type { PromptIssue } from '../errors.js';
 import { FindingsSchema, PROMPT_VARIABLES, type PromptVariable } from '../phases/protocol.js';
 
 /** Where a prompt came from, in override order: a later layer replaces a same-named prompt. */
-export const LAYERS = ['built-in', 'user', 'extra', 'workspace'] as const;
-export type Layer = (typeof LAYERS)[number];
+export type Layer = 'built-in' | 'user' | 'extra' | 'workspace';
 
 /** minimal <100 tokens | low 100-1,000 | medium 1,000-5,000 | high 5,000+ (seed §"Prompt Format"). */
-export const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
+const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
 /** none: no tools; read: list/read/search the workspace; write: also write/edit files and run tests. */
-export const PROMPT_TOOLS = ['none', 'read', 'write'] as const;
+const PROMPT_TOOLS = ['none', 'read', 'write'] as const;
 /** Model tier; the config maps each to a model id. */
 export const PROMPT_TIERS = ['fast', 'default', 'smart'] as const;
 
 export type CostEstimate = (typeof COST_ESTIMATES)[number];
 export type PromptTools = (typeof PROMPT_TOOLS)[number];
-export type PromptTier = (typeof PROMPT_TIERS)[number];
+type PromptTier = (typeof PROMPT_TIERS)[number];
 
 export const PROMPT_NAME_RE = /^[a-z][a-z0-9_]*$/;
 /** `{{ name }}` occurrences in a body; group 1 is the name (surrounding spaces allowed). */
@@ -39,7 +38,7 @@ const list = (min: number, max: number) =>
   z.array(line).min(min, `needs ${min}-${max} items`).max(max, `needs ${min}-${max} items`);
 
 /** The frontmatter, strict: a key not listed here is an error. Counts follow the writers' contract. */
-export const FrontmatterSchema = z.strictObject({
+const FrontmatterSchema = z.strictObject({
   name: z.string().regex(PROMPT_NAME_RE, 'must be snake_case (a-z, 0-9 and _, starting with a letter)'),
   purpose: line.pipe(z.string().max(120, 'must be at most 120 characters')),
   good_for: list(3, 5),
@@ -60,7 +59,6 @@ export const FrontmatterSchema = z.strictObject({
    */
   requires: z.array(z.string()).default([]),
 });
-export type Frontmatter = z.infer<typeof FrontmatterSchema>;
 
 /** One validated prompt. `file` is the path it was read from; `overrides` lists shadowed copies. */
 export interface PromptDoc {

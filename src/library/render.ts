@@ -7,7 +7,7 @@ import { PromptValidationError } from '../errors.js';
 import type { PromptVariables } from '../phases/protocol.js';
 import { isPromptVariable, VARIABLE_RE, type PromptDoc } from './parse.js';
 
-export const MISSING_VALUE = '(none)';
+const MISSING_VALUE = '(none)';
 
 /**
  * Returns `doc.body` with its variables filled in. Throws PromptValidationError for a variable

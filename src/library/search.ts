@@ -12,7 +12,7 @@ import { compareText } from './catalog.js';
 import type { PromptDoc } from './parse.js';
 
 /** Field boosts (relative weights of a match in each field). */
-export const SEARCH_BOOSTS = {
+const SEARCH_BOOSTS = {
   name: 5,
   purpose: 3,
   good_for: 2,

@@ -32,7 +32,7 @@ export interface SimilarHit {
 const tokenize = (text: string) => text.split(/[\s\p{P}\p{S}]+/u).filter(Boolean);
 
 /** The distinct stems of `text` (stop words dropped). */
-export function stemsOf(text: string): Set<string> {
+function stemsOf(text: string): Set<string> {
   return new Set(
     tokenize(text)
       .map(searchTerm)

@@ -45,7 +45,7 @@ export interface SentCall {
 export type Send = (request: LaidOutRequest, hooks: RunHooks) => Promise<SentCall>;
 
 /** Starts the user message that reminds the model to finish (recognized again on resume). */
-export const REMINDER_PREFIX = 'Reminder:';
+const REMINDER_PREFIX = 'Reminder:';
 
 function isAssistant(m: MessageParam | undefined): m is MessageParam & { role: 'assistant' } {
   return m?.role === 'assistant';

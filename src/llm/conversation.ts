@@ -76,7 +76,7 @@ export function continueConversation(
 }
 
 /** Estimated tokens of messages: UTF-16 length of their JSON / 4, rounded up (the rule of ../llm/layout.ts). */
-export function estimateMessageTokens(messages: readonly MessageParam[]): number {
+function estimateMessageTokens(messages: readonly MessageParam[]): number {
   return Math.ceil(JSON.stringify(messages).length / 4);
 }
 

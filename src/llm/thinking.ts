@@ -15,7 +15,7 @@ export type ThinkingSetting = 'off' | 'adaptive' | number;
 export type ThinkingParam = { type: 'adaptive' } | { type: 'enabled'; budget_tokens: number };
 
 /** The budget used for `adaptive` on a model that only has budget thinking: half the output limit, at most 16,000 tokens. */
-export function defaultBudget(maxTokens: number): number {
+function defaultBudget(maxTokens: number): number {
   return Math.min(16_000, Math.floor(maxTokens / 2));
 }
 
@@ -48,7 +48,7 @@ export function thinkingParam(
 export type OutputWork = 'answer' | 'code';
 
 /** Output tokens a call gets for its work before the model's limit and the config cap: room for thinking plus the answer or the code. */
-export const WORK_MAX_TOKENS: Record<OutputWork, number> = { answer: 16_000, code: 32_000 };
+const WORK_MAX_TOKENS: Record<OutputWork, number> = { answer: 16_000, code: 32_000 };
 
 /**
  * `max_tokens` of a step's calls: the work's figure, at most the model's output limit (known

@@ -48,7 +48,7 @@ export function classifyUses(
 }
 
 /** Zod issues as `path: message` lines (`(root)` for the top level). */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(root)'}: ${i.message}`)
     .join('\n');
@@ -58,7 +58,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
  * Pure: the fields of `spec.requires` that `value` lacks (absent, null, an empty string or an
  * empty list), in the order they are required.
  */
-export function missingRequired(value: unknown, requires: readonly string[] | undefined): string[] {
+function missingRequired(value: unknown, requires: readonly string[] | undefined): string[] {
   if (!requires?.length || value === null || typeof value !== 'object') return [...(requires ?? [])];
   const v = value as Record<string, unknown>;
   return requires.filter((field) => {

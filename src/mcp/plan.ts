@@ -13,7 +13,7 @@ import type { McpServerConfig } from '../config/schema.js';
 export const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_NAME = 64;
 /** Characters of a tool's description sent to the model and shown in the catalog. */
-export const MAX_DESCRIPTION_CHARS = 1000;
+const MAX_DESCRIPTION_CHARS = 1000;
 const MAX_CATALOG_DESCRIPTION = 160;
 
 /** A tool as a server lists it (`tools/list`): the fields read here. */

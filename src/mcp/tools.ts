@@ -12,7 +12,7 @@ import type { AgentTool, ToolOutcome } from '../tools/types.js';
 import type { PlannedTool } from './plan.js';
 
 /** A content block of an MCP tool result (`CallToolResult.content`): the fields read here. */
-export interface McpContent {
+interface McpContent {
   type: string;
   text?: string;
   mimeType?: string;

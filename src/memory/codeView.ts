@@ -95,10 +95,12 @@ export function renderDiffView(diffs: FileDiff[], budgetBytes: number, base: str
   order.forEach((d, i) => {
     const share = Math.floor(left / (order.length - i));
     const whole = bytes(d.patch);
+    const cut = whole <= share ? d.patch : cutAtLine(d.patch, Math.max(0, share - 120));
+    const more = (whole - bytes(cut)).toLocaleString('en-US');
     const text =
       whole <= share
         ? d.patch
-        : `${cutAtLine(d.patch, Math.max(0, share - 120))}… diff cut: ${(whole - bytes(cutAtLine(d.patch, Math.max(0, share - 120)))).toLocaleString('en-US')} more bytes (read_file ${d.path} for the current text)\n`;
+        : `${cut}… diff cut: ${more} more bytes (read_file ${d.path} for the current text)\n`;
     left -= bytes(text);
     blocks.set(d.path, dataBlock('diff', { path: d.path, change: d.change }, text));
   });

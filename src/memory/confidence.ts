@@ -1,17 +1,12 @@
 /**
- * Confidence that means one thing (issue 7): the chain's dimensions change only from the prompts
+ * Confidence that means one thing: the chain's dimensions change only from the prompts
  * whose job is to assess them, declared in ASSESSES below. Every other prompt's reported confidence
  * is kept on its step (`confidence_reported`) and shown to the assessors, but never written into
  * `confidence_scores` — a prompt rating its own output is not evidence about the chain. Pure.
  */
 import type { ConfidenceScores, PartialConfidence, Uncertainty } from '../chain/schema.js';
 
-export const DIMENSIONS = [
-  'overall',
-  'requirements',
-  'technical_approach',
-  'implementation_details',
-] as const;
+const DIMENSIONS = ['overall', 'requirements', 'technical_approach', 'implementation_details'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
 const REQUIREMENTS: Dimension[] = ['requirements'];

@@ -1,8 +1,8 @@
 /**
  * The chain memory's entries (pure): everything finished steps recorded that is not folded into a
  * chain-level field — findings, risks, verdicts, proposals and documents, questions proposed but
- * not asked — each with a stable id that later results cite (`cites`) and that issue 12's
- * effectiveness counts:
+ * not asked — each with a stable id that later results cite (`cites`) and that the prompt
+ * effectiveness ratings (src/features/learning) count:
  *
  *   F<step>.<i>  finding i of step      R<step>.<i>  risk i of step
  *   V<step>      the step's verdict     P<step>      the design or document the step wrote
@@ -12,7 +12,7 @@
 import type { ChainContext, Phase, Step } from '../chain/schema.js';
 import type { Findings } from '../phases/protocol.js';
 
-export type EntryKind = 'finding' | 'risk' | 'verdict' | 'proposal';
+type EntryKind = 'finding' | 'risk' | 'verdict' | 'proposal';
 
 export interface MemoryEntry {
   id: string;

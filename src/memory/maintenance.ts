@@ -1,5 +1,5 @@
 /**
- * When the chain looks after its own memory (pure; issue 7, DESIGN §5b). Two maintenance steps,
+ * When the chain looks after its own memory (pure; DESIGN §5b). Two maintenance steps,
  * each a prompt run with its own calls and cost, run by the driver before the next effect:
  *
  * - context_health_checker every `healthEvery` finished steps (project_rules.md: every ten or so;
@@ -14,12 +14,12 @@
 import type { ChainContext, Step } from '../chain/schema.js';
 import { findingsOf } from './entries.js';
 
-export const HEALTH_CHECKER = 'context_health_checker';
+const HEALTH_CHECKER = 'context_health_checker';
 export const PRESERVATION = 'context_preservation';
 const MAINTENANCE = new Set([HEALTH_CHECKER, PRESERVATION]);
 
 /** Finished steps with findings a digest could take in, before it is worth another compaction. */
-export const MIN_NEW_STEPS = 3;
+const MIN_NEW_STEPS = 3;
 
 export interface MaintenanceSettings {
   /** Run the health check after this many finished steps (0 = never). */
@@ -63,7 +63,9 @@ export function maintenanceDue(
     if (fullTokens > settings.compactAt * settings.budgetTokens) {
       return {
         prompt: PRESERVATION,
-        reason: `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps`,
+        reason:
+          `the memory is ${fullTokens.toLocaleString('en-US')} tokens, past ${Math.round(settings.compactAt * 100)}% ` +
+          `of its ${settings.budgetTokens.toLocaleString('en-US')}-token budget: compact the findings of the earlier steps`,
       };
     }
     const health = ctx.session_memory.context_health;

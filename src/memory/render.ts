@@ -87,7 +87,11 @@ function assemble(
 
 function note(omitted: Partial<Record<SectionId, number>>, budget: number): string {
   const parts = SECTIONS.filter((id) => omitted[id]).map((id) => `${omitted[id]} ${NAMES[id]}`);
-  return `\n\n_Summarized to fit the memory budget of ${budget.toLocaleString('en-US')} tokens: not shown here are ${parts.join(', ')}. They stay in the chain's context file, which the workspace tools cannot reach; what this step needs most is shown above._`;
+  return (
+    `\n\n_Summarized to fit the memory budget of ${budget.toLocaleString('en-US')} tokens: ` +
+    `not shown here are ${parts.join(', ')}. They stay in the chain's context file, which the ` +
+    `workspace tools cannot reach; what this step needs most is shown above._`
+  );
 }
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');

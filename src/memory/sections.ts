@@ -118,7 +118,7 @@ const EMPHASIS: Readonly<Record<string, Partial<Record<SectionId, number>>>> = {
 /** Sections an implementation or readiness prompt does not use (left out for it, not summarized). */
 const UNUSED_IN_IMPLEMENTATION: ReadonlySet<SectionId> = new Set(['proposed', 'steps', 'cost']);
 
-export function relevance(current: Phase, of: Phase): number {
+function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
 }
 

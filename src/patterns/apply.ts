@@ -1,5 +1,5 @@
 /**
- * Suggesting and applying a saved pattern when a chain starts (issue 12). Matching is
+ * Suggesting and applying a saved pattern when a chain starts. Matching is
  * src/library/similar.ts (MiniSearch, stems, field boosts) against each pattern's source goal and its
  * task kind (the better of the two counts), with keywords and lessons as boosted extra fields.
  *
@@ -21,7 +21,7 @@ import { PATTERN_DECISION } from './offer.js';
 /** Similarity (0..1) above which a pattern is suggested. */
 export const SUGGEST_THRESHOLD = 0.5;
 /** Field boosts of the match (relative weights). */
-export const PATTERN_BOOSTS = { primary: 3, keywords: 2, lessons: 0.5 } as const;
+const PATTERN_BOOSTS = { primary: 3, keywords: 2, lessons: 0.5 } as const;
 
 export interface PatternMatch {
   pattern: PatternDoc;
@@ -100,7 +100,11 @@ export function seedChain(
 
 /** The line that says what applying `doc` brings (printed when a chain applies it). */
 export function applyingLine(doc: PatternDoc): string {
-  return `Applying pattern ${doc.name}: ${doc.questions.length} question(s) with its answers as defaults, ${doc.decisions.length} decision(s) to confirm or revise, discovery first: ${doc.discovery_prompts.map((d) => d.name).join(', ') || '-'}`;
+  const discovery = doc.discovery_prompts.map((d) => d.name).join(', ') || '-';
+  return (
+    `Applying pattern ${doc.name}: ${doc.questions.length} question(s) with its answers as defaults, ` +
+    `${doc.decisions.length} decision(s) to confirm or revise, discovery first: ${discovery}`
+  );
 }
 
 /** True while the pattern's seeded questions wait for an answer (they are asked before the first call). */

@@ -10,7 +10,7 @@ import type { Findings } from '../phases/protocol.js';
 import { PATTERN_NAME_RE, type PatternFrontmatter } from './file.js';
 
 /** Discovery prompts kept (the ones with the largest confidence gain). */
-export const MAX_DISCOVERY = 4;
+const MAX_DISCOVERY = 4;
 const NOT_DISCOVERY = new Set<string>([
   ...MACHINE_PROMPTS,
   'pattern_extractor',

@@ -1,5 +1,5 @@
 /**
- * Pattern files (issue 12): what a finished chain learned, saved for similar tasks. Markdown with
+ * Pattern files: what a finished chain learned, saved for similar tasks. Markdown with
  * a YAML frontmatter block, validated strictly like prompt files (unknown keys, a missing field,
  * a name that is not the file's stem are issues `{file, field, problem}`), in layers user
  * (`$CLAUDE_EXEC_USER_PATTERNS`, else `~/.config/claude-exec/patterns`) < workspace (`patterns/`):
@@ -12,8 +12,7 @@ import matter from 'gray-matter';
 import { z } from 'zod';
 import type { PromptIssue } from '../errors.js';
 
-export const PATTERN_LAYERS = ['user', 'workspace'] as const;
-export type PatternLayer = (typeof PATTERN_LAYERS)[number];
+export type PatternLayer = 'user' | 'workspace';
 export const PATTERN_NAME_RE = /^[a-z][a-z0-9_]*$/;
 
 const text = z.string().trim().min(1, 'must not be empty');

@@ -28,9 +28,9 @@ export interface CheckProbe extends WorkspaceProbe {
 }
 
 /** node_modules/.bin entries detection asks about. */
-export const NODE_BINS = ['tsc', 'eslint', 'biome'] as const;
+const NODE_BINS = ['tsc', 'eslint', 'biome'] as const;
 /** Root files whose text check detection reads besides the test probe's (./testCommand.ts). */
-export const CHECK_PROBED_FILES = ['mypy.ini'] as const;
+const CHECK_PROBED_FILES = ['mypy.ini'] as const;
 
 const ESLINT_CONFIGS = [
   'eslint.config.js',

@@ -9,7 +9,7 @@
 /** Problems shown at most before the rest is counted. */
 export const CHECK_PROBLEMS_SHOWN = 30;
 /** Lines of the output's end shown after the problems (the summary). */
-export const CHECK_TAIL_LINES = 6;
+const CHECK_TAIL_LINES = 6;
 
 /** `path:line[:col]` or `path(line,col)` with a file extension in the path. */
 const LOCATED =

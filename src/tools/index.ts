@@ -14,16 +14,10 @@ import type { AgentTool } from './types.js';
 import { editFileTool, writeFileTool } from './writeTools.js';
 import type { ApproveChange, BeforeChange, OnWritten } from './writeTools.js';
 
-export type {
-  ApprovalDecision,
-  ApproveChange,
-  BeforeChange,
-  OnWritten,
-  ProposedChange,
-} from './writeTools.js';
-export { runTestCommand, type OnTestRun } from './runTests.js';
-export { createSandbox, type Sandbox, type SandboxMode } from './sandbox.js';
-export type { TestRunOptions, TestRunResult } from './runTests.js';
+export type { ApprovalDecision, ApproveChange, ProposedChange } from './writeTools.js';
+export { runTestCommand } from './runTests.js';
+export { createSandbox, type Sandbox } from './sandbox.js';
+export type { TestRunResult } from './runTests.js';
 
 /** Tools that only read the workspace (context building, analysis, review). */
 export const READ_TOOL_NAMES = ['list_files', 'read_file', 'search_code'] as const;

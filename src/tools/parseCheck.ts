@@ -123,7 +123,7 @@ function loadTypescript(): Ts | null {
 }
 
 /** Pure given the parser: the first syntax errors of a JS/TS file as `line:col message` (at most 3), or null. */
-export function scriptProblem(ts: Ts, rel: string, text: string): string | null {
+function scriptProblem(ts: Ts, rel: string, text: string): string | null {
   const out = ts.transpileModule(text, {
     fileName: path.posix.basename(rel),
     reportDiagnostics: true,

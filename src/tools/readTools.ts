@@ -25,9 +25,9 @@ export interface ReadToolContext {
 /** Entries list_files returns at most, whatever the byte cap. */
 export const MAX_LIST_ENTRIES = 1000;
 /** Matches search_code returns at most. */
-export const MAX_SEARCH_MATCHES = 200;
+const MAX_SEARCH_MATCHES = 200;
 /** Files larger than this (bytes) are refused by read_file and skipped by search_code. */
-export const MAX_FILE_BYTES = 2_000_000;
+const MAX_FILE_BYTES = 2_000_000;
 const MAX_MATCH_LINE_CHARS = 240;
 /** Bytes of a result kept for the data block's tags and a truncation note. */
 const TAG_RESERVE = 300;
@@ -189,7 +189,8 @@ export function searchCodeTool(ctx: ReadToolContext): AgentTool<SearchCodeInput>
     name: 'search_code',
     description:
       'Search the text files of the workspace for a string (case-sensitive) or, with regex: true, a regular expression ' +
-      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
+      '(RE2 syntax, as in Go or ripgrep: no backreferences or lookaround) tested against each line. ' +
+      'Returns one "path:line: text" per matching line (text trimmed, long lines cut) inside a <search_results> block. ' +
       'Skips node_modules, .git, dist, build, coverage, lockfiles, our state, binary and secrets files and files over 2 MB. ' +
       `At most ${MAX_SEARCH_MATCHES} matches; narrow with path or glob when it says it stopped early.`,
     inputSchema: SearchCodeInput,

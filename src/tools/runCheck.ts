@@ -56,7 +56,7 @@ export async function runCheckCommand(
 }
 
 /** Pure: the zod input of run_check: `name`, one of `names` (at least one). */
-export function runCheckInput(names: readonly [string, ...string[]]) {
+function runCheckInput(names: readonly [string, ...string[]]) {
   return z.object({ name: z.enum(names).describe(`The check to run: ${names.join(', ')}.`) });
 }
 

@@ -99,7 +99,7 @@ export async function runTestCommand(opts: TestRunOptions): Promise<TestRunResul
  * `/ws/src/a.js:3` → `src/a.js:3`; the root alone → `.`), so what the model reads names files as the
  * tools do, carries no user's directory, and is the same wherever the workspace lies (a replay).
  */
-export function relativeToRoot(output: string, root: string): string {
+function relativeToRoot(output: string, root: string): string {
   const r = root.replace(/\/+$/, '');
   if (r.length < 2) return output;
   return output.split(`file://${r}/`).join('').split(`${r}/`).join('').split(r).join('.');
@@ -109,7 +109,7 @@ export function relativeToRoot(output: string, root: string): string {
 export type OnTestRun = (argv: string[], result: TestRunResult) => Promise<void>;
 
 /** package.json's `scripts.test` at `root`, or undefined (no file, unreadable, not a string). */
-export function packageTestScript(root: string): string | undefined {
+function packageTestScript(root: string): string | undefined {
   try {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
       scripts?: Record<string, unknown>;
@@ -125,7 +125,9 @@ export const RunTestsInput = z.object({
     .string()
     .optional()
     .describe(
-      'Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. Letters, digits, _ . / - and spaces only; must not start with "-"; paths outside the workspace, under .git/ or naming .env files are refused.',
+      'Optional: a test file path relative to the workspace root, or a test name pattern; the runner runs only those. ' +
+        'Letters, digits, _ . / - and spaces only; must not start with "-"; ' +
+        'paths outside the workspace, under .git/ or naming .env files are refused.',
     ),
 });
 export type RunTestsInput = z.infer<typeof RunTestsInput>;

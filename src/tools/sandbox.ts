@@ -49,7 +49,7 @@ import { sandboxEnv } from './sandboxEnv.js';
 export type SandboxMode = 'auto' | 'required' | 'off';
 
 /** Secrets under the home directory, relative to it (directories and files). */
-export const HOME_SECRETS: readonly string[] = [
+const HOME_SECRETS: readonly string[] = [
   '.ssh',
   '.aws',
   '.azure',
@@ -232,7 +232,7 @@ const SKIP_DIRS = new Set([
 const ENV_SEARCH = { depth: 4, dirs: 2000 };
 
 /** The `.env*` files (`isSecretFile`) of the workspace, 4 folders deep at most, skipping SKIP_DIRS. */
-export function workspaceEnvFiles(root: string): string[] {
+function workspaceEnvFiles(root: string): string[] {
   const out: string[] = [];
   let queue: string[] = [root];
   let seen = 0;
@@ -297,10 +297,7 @@ export function gitPaths(root: string): string[] {
  * each `.env*` file directly in the workspace, plus any value there that looks like a credential
  * (16+ characters, no spaces, letters and digits mixed, not a path or URL).
  */
-export function workspaceSecrets(
-  root: string,
-  env: Record<string, string | undefined> = process.env,
-): string[] {
+function workspaceSecrets(root: string, env: Record<string, string | undefined> = process.env): string[] {
   const out = new Set(secretValues(env));
   for (const name of safeReaddir(root)) {
     if (!isSecretFile(name)) continue;
@@ -369,7 +366,7 @@ export function sandboxUnavailable(): Promise<string | null> {
 }
 
 /** What this bwrap and system offer for the limits: a sized /tmp (bwrap ≥ 0.8), util-linux prlimit. Probed once. */
-export function sandboxFeatures(): Promise<{ tmpSize: boolean; prlimit: string | null }> {
+function sandboxFeatures(): Promise<{ tmpSize: boolean; prlimit: string | null }> {
   features ??= (async () => {
     const help = await execa('bwrap', ['--help'], { reject: false, stdin: 'ignore', timeout: 10_000 });
     const prlimit = (process.env.PATH ?? '/usr/bin:/bin')

@@ -11,7 +11,7 @@ import { isSecretName } from '../log.js';
  * (NODE_OPTIONS, NODE_PATH), Go (GOPATH, GOCACHE, GOFLAGS, …), Python (PYTHONPATH, VIRTUAL_ENV,
  * CONDA_PREFIX), Java (JAVA_HOME, GRADLE_USER_HOME), Rust (CARGO_HOME, RUSTUP_HOME), Ruby, .NET.
  */
-export const DEFAULT_SANDBOX_ENV: readonly string[] = [
+const DEFAULT_SANDBOX_ENV: readonly string[] = [
   'PATH',
   'HOME',
   'USER',

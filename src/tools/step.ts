@@ -10,7 +10,7 @@ import { mcpNamesFor, type PlannedTool } from '../mcp/plan.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from './index.js';
 
 /** What a step's output is for: answering, or writing code (which gets more output tokens: src/llm/thinking.ts). */
-export type StepWork = 'answer' | 'code';
+type StepWork = 'answer' | 'code';
 
 /** The workspace tools a step may run, its agent turns before the result is forced, and its kind of work. */
 export interface StepTools {

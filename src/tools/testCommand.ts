@@ -1,5 +1,5 @@
 /**
- * Finds a workspace's test command from its files when a chain starts (issue 8), so that the
+ * Finds a workspace's test command from its files when a chain starts, so that the
  * command the chain runs is never left to the model and never npm's placeholder script.
  *
  * `detectTestCommand` is pure: it takes the few files it looks at (`WorkspaceProbe`) and returns
@@ -25,7 +25,7 @@ export interface DetectedTestCommand {
 }
 
 /** Root files whose text detection needs (others only count by name). */
-export const PROBED_FILES = [
+const PROBED_FILES = [
   'package.json',
   'pyproject.toml',
   'pytest.ini',

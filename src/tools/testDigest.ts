@@ -8,7 +8,7 @@ import { countsText, parseTestOutput, readableOutput } from './testReport.js';
 import type { TestFailure, TestReport } from './testReportTypes.js';
 
 /** The digest's default budget, UTF-8 bytes: it fits the 4,000-character feedback a prompt is given (src/phases/machine.ts). */
-export const DIGEST_BYTES = 3600;
+const DIGEST_BYTES = 3600;
 
 export interface DigestInput {
   failures: TestFailure[];

@@ -1,5 +1,5 @@
 /**
- * Pure: reads a test run's output (issue 8): passed / failed / skipped counts, the names of
+ * Pure: reads a test run's output: passed / failed / skipped counts, the names of
  * failing tests, the units that did not build, and each failure's message and location, for
  * node:test (TAP and spec reporters), jest, vitest, mocha, pytest, go test (plain and -json),
  * cargo test and tsc. Output of any other runner gives null; the caller keeps the raw tail instead.
@@ -10,7 +10,7 @@ import { jestOrVitest, mocha, nodeTest, tsc } from './testReportJs.js';
 import { cargo, pytest } from './testReportPyRs.js';
 import { ANSI, type TestReport } from './testReportTypes.js';
 
-export type { Runner, TestFailure, TestReport } from './testReportTypes.js';
+export type { TestFailure, TestReport } from './testReportTypes.js';
 
 /**
  * Pure: `1 failed, 2 passed, 1 skipped, 1 did not build (node:test)` for a run's counts (passed
@@ -24,7 +24,7 @@ export function countsText(
 }
 
 /** Pure: output with colour codes and CR removed. */
-export function plainText(output: string): string {
+function plainText(output: string): string {
   return output.replace(ANSI, '').replace(/\r\n?/g, '\n');
 }
 

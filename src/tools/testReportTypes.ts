@@ -20,7 +20,7 @@ export interface TestFailure {
 }
 
 /** The runners whose output is read. */
-export type Runner = 'node:test' | 'jest' | 'vitest' | 'mocha' | 'pytest' | 'go test' | 'cargo test' | 'tsc';
+type Runner = 'node:test' | 'jest' | 'vitest' | 'mocha' | 'pytest' | 'go test' | 'cargo test' | 'tsc';
 
 export interface TestReport {
   runner: Runner;
@@ -38,9 +38,9 @@ export interface TestReport {
 }
 
 /** Most characters kept of one failure's message. */
-export const MESSAGE_CHARS = 1200;
+const MESSAGE_CHARS = 1200;
 /** Most names and failures kept from one run. */
-export const MAX_ITEMS = 50;
+const MAX_ITEMS = 50;
 
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;

@@ -10,13 +10,7 @@ import { RE2JS } from 're2js';
 import { checkRelative } from './pathGuard.js';
 
 /** Directory names never descended into. */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  'node_modules',
-  '.git',
-  'dist',
-  'build',
-  'coverage',
-]);
+const SKIPPED_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', 'dist', 'build', 'coverage']);
 
 export interface WalkEntry {
   /** `/`-separated, relative to the root. */
@@ -27,7 +21,7 @@ export interface WalkEntry {
 }
 
 /** Dependency lockfiles: generated, long, and no help to read as code. */
-export const LOCKFILES: ReadonlySet<string> = new Set([
+const LOCKFILES: ReadonlySet<string> = new Set([
   'package-lock.json',
   'npm-shrinkwrap.json',
   'yarn.lock',
@@ -59,7 +53,7 @@ export function isLockName(name: string): 'lockfile' | 'lock file' | null {
 }
 
 /**
- * What list_files and search_code leave out besides the skipped directories (issue 8): the
+ * What list_files and search_code leave out besides the skipped directories: the
  * chain's contexts directory (its own state), lock files, lockfiles, and (search_code, list_files)
  * files over the size cap. Counts what was left out, so the tool can say so.
  */

@@ -75,7 +75,11 @@ export function renderCostReport(r: CostReportOutput, color: boolean): string {
   const out = [
     `Chain cost summary (${windowText(r.window).replace(/^between (.*) and /, '$1 to ')}):`,
     `  Total chains: ${t.chains}`,
-    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : cost(t, 2)}${t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : ''}${t.subscription_calls ? ` (${t.subscription_calls} call(s) on a Claude subscription, not billed per token)` : ''}`,
+    `  Total cost: ${demoOnly ? 'demo (scripted model, no charge)' : cost(t, 2)}` +
+      (t.unpriced_calls && t.cost_usd !== null ? ` (+${t.unpriced_calls} unpriced call(s))` : '') +
+      (t.subscription_calls
+        ? ` (${t.subscription_calls} call(s) on a Claude subscription, not billed per token)`
+        : ''),
     `  Average per chain: ${t.cost_usd === null && t.subscription_calls === t.calls ? 'subscription' : usd(r.average_cost_per_chain_usd, 2)}`,
     `  Tokens: ${int(t.tokens.total)} (input ${int(t.tokens.input)}, output ${int(t.tokens.output)}, cache write ${int(t.tokens.cache_write)}, cache read ${int(t.tokens.cache_read)})`,
     `  Cache reads: ${pct(t.cache_read_share)} of prompt tokens`,
@@ -185,7 +189,9 @@ export function renderChainCost(c: ChainCostOutput, color: boolean): string {
   return [
     `Chain ${c.chain_id} (${c.slug}), ${c.status}:`,
     `  Total tokens: ${int(k.total)}`,
-    `    input ${int(k.input)}, output ${int(k.output)}, cache write ${int(k.cache_write)} (5m ${int(c.cache_write_by_ttl['5m'])}, 1h ${int(c.cache_write_by_ttl['1h'])}), cache read ${int(k.cache_read)}`,
+    `    input ${int(k.input)}, output ${int(k.output)}, ` +
+      `cache write ${int(k.cache_write)} (5m ${int(c.cache_write_by_ttl['5m'])}, 1h ${int(c.cache_write_by_ttl['1h'])}), ` +
+      `cache read ${int(k.cache_read)}`,
     `  Estimated cost: ${billingText(c)}${c.unpriced_calls && c.cost_usd !== null ? ` (+${c.unpriced_calls} unpriced call(s))` : ''}`,
     `  Duration: ${duration(c.duration_ms)}`,
     `  Prompts executed: ${c.prompts_executed} (${c.calls} calls)`,

@@ -37,7 +37,7 @@ const usd = (x: number) => `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
 const tokens = (n: number) => n.toLocaleString('en-US');
 
 /** "context-building" → "Context building". */
-export function phaseTitle(phase: Phase | string): string {
+function phaseTitle(phase: Phase | string): string {
   const words = phase.replace(/-/g, ' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

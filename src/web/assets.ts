@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** src/web/static, from src/web (tests) and from dist/web (the built CLI) alike. */
-export const STATIC_DIR = fileURLToPath(new URL('../../src/web/static/', import.meta.url));
+const STATIC_DIR = fileURLToPath(new URL('../../src/web/static/', import.meta.url));
 
 /** The directory of an installed package (its entry resolved, then up to node_modules/NAME). */
 function packageDir(name: string): string {
@@ -19,7 +19,7 @@ function packageDir(name: string): string {
 }
 
 /** `/vendor/<file>` → the file in node_modules: Chart.js (charts), marked (Markdown), DOMPurify (sanitizing). */
-export const VENDOR: Record<string, () => string> = {
+const VENDOR: Record<string, () => string> = {
   'chart.umd.min.js': () => path.join(packageDir('chart.js'), 'dist', 'chart.umd.min.js'),
   'marked.umd.js': () => path.join(packageDir('marked'), 'lib', 'marked.umd.js'),
   'purify.min.js': () => path.join(packageDir('dompurify'), 'dist', 'purify.min.js'),

@@ -19,7 +19,7 @@ import { UsageError } from '../errors.js';
 import { createProgress } from '../ui/progress.js';
 import type { Ui } from '../ui/types.js';
 
-export type ApproveBody = { response: 'approved' | 'rejected' | 'more-info'; note: string | null };
+type ApproveBody = { response: 'approved' | 'rejected' | 'more-info'; note: string | null };
 
 export interface PageDriverOptions {
   dirs: string[];
@@ -30,7 +30,7 @@ export interface PageDriverOptions {
 }
 
 /** Reads `{answers: {q1: "…"}}`. Throws UsageError with the CLI's wording. */
-export function parseAnswers(body: unknown, id: string): Record<string, string> {
+function parseAnswers(body: unknown, id: string): Record<string, string> {
   const answers = (body as { answers?: unknown } | null)?.answers;
   if (
     !answers ||
@@ -49,7 +49,7 @@ export function parseAnswers(body: unknown, id: string): Record<string, string> 
 }
 
 /** Reads `{response, note}` as `approve` takes it (a reason for rejected, a question for more-info). */
-export function parseApproval(body: unknown): ApproveBody {
+function parseApproval(body: unknown): ApproveBody {
   const b = (body ?? {}) as { response?: unknown; note?: unknown };
   if (b.response !== 'approved' && b.response !== 'rejected' && b.response !== 'more-info')
     throw new UsageError('response must be approved, rejected or more-info');

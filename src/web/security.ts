@@ -100,7 +100,7 @@ export function decide(r: RequestFacts, p: AccessPolicy): Decision {
  * Headers of every response: no framing, scripts and styles only from this server, nothing
  * cached, no referrer (the token never travels on).
  */
-export const SECURITY_HEADERS: Record<string, string> = {
+const SECURITY_HEADERS: Record<string, string> = {
   'Content-Security-Policy':
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',

@@ -57,7 +57,7 @@ export interface WebServer {
 }
 
 /** Largest request body accepted, bytes: a gate's answers or note fit in a few KB; more is 413. */
-export const MAX_BODY_BYTES = 256 * 1024;
+const MAX_BODY_BYTES = 256 * 1024;
 /** Documents one event stream may follow (a page needs at most four). */
 const MAX_DOCS_PER_STREAM = 8;
 /** Time between keep-alive comments on an event stream, ms. */

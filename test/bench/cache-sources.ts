@@ -22,7 +22,7 @@ export interface UncachedSources {
 const written = (c: CallRecord) => c.usage.cache_creation_input_tokens ?? 0;
 const read = (c: CallRecord) => c.usage.cache_read_input_tokens ?? 0;
 /** Input plus cache write of one call: its prompt tokens that were not read from cache. */
-export const uncached = (c: CallRecord) => c.usage.input_tokens + written(c);
+const uncached = (c: CallRecord) => c.usage.input_tokens + written(c);
 
 /** `calls` sorted by id; the first is left out (nothing can be cached before it). */
 export function uncachedSources(calls: readonly CallRecord[]): UncachedSources {

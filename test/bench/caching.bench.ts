@@ -1,5 +1,5 @@
 /**
- * Caching and the prefix (DESIGN §10, issue 7): the first call of a chain sends at most 9,000
+ * Caching and the prefix (DESIGN §10): the first call of a chain sends at most 9,000
  * input tokens with the built-in library, and from the second call on at least 90% of input tokens
  * are cache reads (the target was 85% before the request changes), at no more than 1.2× the chain's cost before, on the fake
  * server's prefix-cache simulation (test/helpers/fake-cache.ts: the documented breakpoint and
@@ -26,7 +26,7 @@ const TARGET = 0.9;
 const COST_BEFORE_USD = 0.3267;
 /** The chain may cost at most this much more than before (target: 1.2×). */
 const COST_FACTOR_MAX = 1.2;
-/** Input tokens of a chain's first call (issue 7: at most 9,000; it was 17,913). */
+/** Input tokens of a chain's first call (budget: at most 9,000; it was 17,913 before the prefix was trimmed). */
 const FIRST_CALL_MAX = 9_000;
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 const promptTokens = (c: CallRecord) =>

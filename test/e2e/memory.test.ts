@@ -1,5 +1,5 @@
 /**
- * What the model sees (issue 7, item 7), end to end: the built binary runs the JWT scenario against
+ * What the model sees, end to end: the built binary runs the JWT scenario against
  * a stand-in that plants a unique marker in every field of every step's result
  * (test/helpers/planted.ts); the test then finds each marker again in the requests the fake
  * received — which findings, answers, decisions, solution and plan reached which prompt — and in

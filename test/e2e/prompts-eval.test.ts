@@ -13,7 +13,6 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   writeFileSync,
 } from 'node:fs';
 import os from 'node:os';
@@ -22,12 +21,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvalCompareOutputSchema, EvalOutputSchema } from '../../src/contract/evals.js';
 import { PromptRunOutputSchema } from '../../src/contract/memory.js';
 import { startDemoModel } from '../../src/demo/run.js';
-import type { FakeServer, RecordedRequest } from '../../src/demo/server.js';
+import type { MessagesServer, RecordedRequest } from '../../src/demo/server.js';
 import { builtinPromptsDir } from '../../src/library/load.js';
 import { MACHINE_PROMPTS } from '../../src/phases/machine.js';
 import { cliEnv, runCli, TEST_KEY, trustWorkspace } from '../helpers/e2e.js';
 
-let server: FakeServer;
+let server: MessagesServer;
 let env: Record<string, string>;
 
 beforeAll(async () => {
@@ -148,12 +147,12 @@ describe('prompts eval against the scripted model', () => {
     const root = workspace();
     const fixtures = path.join(root, 'prompts', 'evals', '_fixtures');
     const shipped = path.join(builtinPromptsDir(), 'evals', '_fixtures');
-    // Already implemented: the scripted model's tests pass before any change.
-    cpSync(path.join(shipped, 'notes-api-done'), path.join(fixtures, 'done'), { recursive: true });
-    rmSync(path.join(fixtures, 'done', 'test', 'rate-limit.test.js'));
-    cpSync(path.join(shipped, 'notes-api-after'), path.join(fixtures, 'after'), { recursive: true });
-    // A reference implementation that never refuses: the tests fail after it.
     cpSync(path.join(shipped, 'notes-api'), path.join(fixtures, 'app'), { recursive: true });
+    cpSync(path.join(shipped, 'notes-api-after'), path.join(fixtures, 'after'), { recursive: true });
+    // Already implemented (the app with the after overlay): the scripted model's tests pass before any change.
+    mkdirSync(path.join(fixtures, 'done'));
+    writeFileSync(path.join(fixtures, 'done', '.fixture-base'), '../app\n../after\n');
+    // A reference implementation that never refuses: the tests fail after it.
     cpSync(path.join(shipped, 'notes-api-after'), path.join(fixtures, 'lax'), { recursive: true });
     writeFileSync(
       path.join(fixtures, 'lax', 'src', 'rate-limit.js'),

@@ -1,5 +1,5 @@
 /**
- * End to end on three stacks (issue 8): the built binary, a scripted model on the fake Messages
+ * End to end on three stacks: the built binary, a scripted model on the fake Messages
  * API that writes a REAL failing test and then a REAL implementation, on an Express app (node:test
  * through `npm test`), a pytest package (without git, with a failing test older than the chain)
  * and a Go module (also one with a package that does not build and 300 passing tests). Checked: the detected test command, the baseline, red → green in test_runs with

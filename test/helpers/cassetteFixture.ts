@@ -3,7 +3,7 @@
  * workspace it was recorded in, rebuilt byte for byte (so its commit is the cassette's), and the
  * masking that makes the file the same on every machine and every run.
  */
-import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { cp, mkdir, rename } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ export const FIXTURE_CASSETTE = path.join(
  */
 export const REPLAY_TMPDIR = '/tmp';
 /** The recorded workspace's path as the cassette names it. */
-export const FIXTURE_WORKSPACE = '/fixture/demo-workspace';
+const FIXTURE_WORKSPACE = '/fixture/demo-workspace';
 /** The answers the recording gave at the questions gate (not the proposed defaults). */
 export const FIXTURE_ANSWERS = {
   q1: '10 per minute, counted per client IP address',
@@ -70,11 +70,6 @@ export async function makeDemoRepo(dir: string): Promise<string> {
     'notes-api: the sample app of claude-exec demo',
   ]);
   return (await git(['rev-parse', 'HEAD'])).stdout.trim();
-}
-
-/** Removes what makeDemoRepo made. */
-export async function removeDemoRepo(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }
 
 /**

@@ -24,8 +24,8 @@ function installed(): boolean {
   }
 }
 
-export const CLAUDE_CODE_AVAILABLE = installed();
-export const SKIP_REASON = `skipped: ${AGENT_SDK} is not installed (npm install --no-save ${AGENT_SDK}@${pinnedSdkVersion()})`;
+const CLAUDE_CODE_AVAILABLE = installed();
+const SKIP_REASON = `skipped: ${AGENT_SDK} is not installed (npm install --no-save ${AGENT_SDK}@${pinnedSdkVersion()})`;
 
 /** `describe` when the SDK is installed; otherwise a skipped suite whose name says why (and a printed warning). */
 export function describeClaudeCode(name: string, fn: () => void): void {

@@ -1,6 +1,132 @@
 /**
- * The fake Messages API of the tests: the product's local server (src/demo/server.ts, also the
- * demo's model), started by each test on 127.0.0.1 with its own scripted Responder.
+ * The fake Messages API of the tests: the steps of the product's local server (src/demo/server.ts,
+ * the demo's model), so it refuses what the real API refuses and counts usage as the demo does,
+ * plus what only tests need: HTTP faults (`faultReply`), streams that stall after some events,
+ * no count_tokens route, and per-request timings for the benchmarks. Each test starts its own on
+ * 127.0.0.1 with its own scripted Responder.
  */
-export * from '../../src/demo/server.js';
-export { startMessagesServer as startFakeAnthropic } from '../../src/demo/server.js';
+import type { ServerResponse } from 'node:http';
+import type { Usage } from '../../src/chain/schema.js';
+import {
+  createMessagesApi,
+  errorAnswer,
+  listenLoopback,
+  send,
+  type Answer,
+  type MessagesApiOptions,
+  type RecordedRequest,
+  type ScriptedReply,
+} from '../../src/demo/server.js';
+
+export { textReply, toolReply, type RecordedRequest } from '../../src/demo/server.js';
+
+export interface FakeFault {
+  status: number;
+  /** API error type, e.g. `overloaded_error`; derived from the status when absent. */
+  type?: string;
+  message?: string;
+  headers?: Record<string, string>;
+}
+
+export type FakeReply =
+  | (ScriptedReply & {
+      /**
+       * Streamed replies only: send the headers and this many SSE events, then nothing more (the
+       * connection stays open); tests of stalled streams.
+       */
+      stallAfterEvents?: number;
+    })
+  | { fault: FakeFault };
+
+/** Called for each accepted `POST /v1/messages`, `index` counting them from 0 (SDK retries included). */
+export type Responder = (req: RecordedRequest, index: number) => FakeReply | Promise<FakeReply>;
+
+export interface FakeServerOptions extends MessagesApiOptions {
+  responder: Responder;
+  /** Offer `/v1/messages/count_tokens` (default true; else 404). */
+  countTokens?: boolean;
+}
+
+export interface FakeServer {
+  /** Base URL for the SDK, e.g. `http://127.0.0.1:53211`. */
+  url: string;
+  requests: RecordedRequest[];
+  /** Requests refused as the real API would refuse them (400 invalid_request_error), with the reason. */
+  rejected: { request: RecordedRequest; message: string }[];
+  /** The usage of each message sent, in order, exactly as sent. */
+  sentUsage: Usage[];
+  /**
+   * Per request, in arrival order: when the server started handling it (its body read) and
+   * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
+   * server's own time (scripted latency included) from the client's wall time.
+   */
+  timings: { path: string; startMs: number; endMs: number }[];
+  close(): Promise<void>;
+}
+
+/** An HTTP fault, e.g. `faultReply(529)` or `faultReply(429, { 'retry-after-ms': '1' })`. */
+export function faultReply(status: number, headers?: Record<string, string>, message?: string): FakeReply {
+  return { fault: { status, ...(headers ? { headers } : {}), ...(message ? { message } : {}) } };
+}
+
+/** The API's error type of each status (Anthropic docs, "Errors"). */
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  529: 'overloaded_error',
+};
+
+function faultAnswer(fault: FakeFault, requestId: string): Answer {
+  const type = fault.type ?? ERROR_TYPES[fault.status] ?? 'api_error';
+  const message = fault.message ?? `fake fault ${fault.status}`;
+  return errorAnswer(fault.status, type, message, requestId, fault.headers);
+}
+
+/** Sends the headers and the first `count` events of a streamed answer, and leaves the stream open. */
+function sendStalled(res: ServerResponse, answer: Answer & { events: string[] }, count: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...answer.headers });
+  res.flushHeaders();
+  for (const event of answer.events.slice(0, count)) res.write(event);
+}
+
+/** Starts the fake server on 127.0.0.1, on a free port. Close it with `close()`. */
+export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeServer> {
+  const api = createMessagesApi(opts);
+  const requests: RecordedRequest[] = [];
+  const rejected: FakeServer['rejected'] = [];
+  const sentUsage: Usage[] = [];
+  const timings: FakeServer['timings'] = [];
+
+  const { url, close } = await listenLoopback(async (req, res) => {
+    const timing = { path: '', startMs: performance.now(), endMs: 0 };
+    timings.push(timing);
+    try {
+      const request = await api.read(req);
+      timing.path = request.path;
+      timing.startMs = performance.now();
+      requests.push(request);
+      if (opts.countTokens === false && request.path === '/v1/messages/count_tokens')
+        return send(res, errorAnswer(404, 'not_found_error', `no route ${request.path}`));
+      const routed = api.route(request);
+      if ('answer' in routed) {
+        if (routed.refusal !== undefined) rejected.push({ request, message: routed.refusal });
+        return send(res, routed.answer);
+      }
+      const reply = await opts.responder(request, routed.index);
+      if ('fault' in reply) return send(res, faultAnswer(reply.fault, routed.requestId));
+      const { answer, usage } = api.answer(request, routed.index, reply);
+      sentUsage.push(usage);
+      if (reply.stallAfterEvents !== undefined && 'events' in answer)
+        return sendStalled(res, answer, reply.stallAfterEvents);
+      send(res, answer);
+    } finally {
+      timing.endMs = performance.now();
+    }
+  });
+  return { url, requests, rejected, sentUsage, timings, close };
+}

@@ -10,7 +10,7 @@ import { chainFileName } from '../../src/chain/names.js';
 import type { ChainContext } from '../../src/chain/schema.js';
 import { saveChain } from '../../src/chain/store.js';
 
-export const IDENTITY = {
+const IDENTITY = {
   GIT_AUTHOR_NAME: 't',
   GIT_AUTHOR_EMAIL: 't@x',
   GIT_COMMITTER_NAME: 't',

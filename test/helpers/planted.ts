@@ -1,5 +1,5 @@
 /**
- * A Messages API stand-in that marks every string it returns (issue 7, item 7): it plays the JWT
+ * A Messages API stand-in that marks every string it returns: it plays the JWT
  * scenario (./scenario.ts) and plants a unique marker in every field of every record_findings
  * result — findings, risks, decisions, assumptions, discovered facts, uncertainties, proposed
  * questions, requirements, summary, citations, the solution, the file plan — without changing the

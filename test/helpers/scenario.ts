@@ -48,7 +48,7 @@ export const QUESTION_ROUNDS = [
   ],
 ];
 
-export const DISCOVERY_PROMPTS = ['trace_existing_flow', 'dependency_analyzer'] as const;
+const DISCOVERY_PROMPTS = ['trace_existing_flow', 'dependency_analyzer'] as const;
 
 /** solution_designer's plan when `designerPlan` is set: the token module, its test, and the wiring in src/app.js. */
 export const DESIGNER_PLAN = {
@@ -99,7 +99,7 @@ const GOAL_KINDS = [/\b(auth\w*|login|oauth|jwt|tokens?|sessions?)\b/i];
  * the first whose summary is the same kind of work as the task, with the reason (recorded as the
  * decision `pattern`); null when none is listed or none fits.
  */
-export function namedPatternOf(
+function namedPatternOf(
   instructions: string,
   kinds: readonly RegExp[],
 ): { name: string; reason: string } | null {
@@ -122,7 +122,7 @@ export function namedPatternOf(
 export const READS_FIRST = 3;
 
 /** One POST /v1/messages as the scenario saw it. */
-export interface ScenarioEntry {
+interface ScenarioEntry {
   index: number;
   prompt: string;
   phase: string;
@@ -141,7 +141,7 @@ export interface Scenario {
 type ToolUse = { name: string; input: unknown };
 
 /** Answers recorded in the chain state for the scenario's questions, by question text. */
-export function answersIn(instructions: string): Map<string, string> {
+function answersIn(instructions: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const q of QUESTION_ROUNDS.flat()) {
     const line = instructions.split('\n').find((l) => l.startsWith(`- ${q.question} → `));

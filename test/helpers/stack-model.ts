@@ -1,5 +1,5 @@
 /**
- * A scripted model for the multi-stack implementation tests (issue 8): on any small project it
+ * A scripted model for the multi-stack implementation tests: on any small project it
  * states the given acceptance criteria, needs no discovery, proposes a solution, writes the given
  * REAL failing test with test_generator and the given REAL implementation with tdd_flow_controller
  * (optionally a wrong one first), and passes the gates. Replies follow the request (src/demo/turn.ts
@@ -8,7 +8,7 @@
 import type { FakeReply, RecordedRequest, Responder } from './fake-anthropic.js';
 import { offeredName, readTurn, type Turn } from '../../src/demo/turn.js';
 
-export interface StackFile {
+interface StackFile {
   path: string;
   content: string;
 }

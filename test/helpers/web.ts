@@ -155,7 +155,7 @@ export async function startServe(
   };
 }
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Why the browser tests cannot run here, or null when they can. */
 export function browserUnavailable(): string | null {

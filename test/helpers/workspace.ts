@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'express-app');
+const FIXTURE_DIR = path.join(REPO_ROOT, 'test', 'fixtures', 'express-app');
 
 export interface TempWorkspace {
   /** Real path of the workspace directory. */

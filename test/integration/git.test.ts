@@ -118,7 +118,7 @@ describe('rollback', () => {
   });
 });
 
-describe('what the checkpoint leaves out (issue 8)', () => {
+describe('what the checkpoint leaves out', () => {
   it('leaves out the contexts directory, git-ignored files and files over the size limit, and lists the large ones', async () => {
     await mkdir(file('contexts'), { recursive: true });
     await writeFile(file('contexts/chain-047-x.json'), '{}\n');

@@ -9,6 +9,7 @@ import {
   type FakeServer,
   type Responder,
 } from '../helpers/fake-anthropic.js';
+import { startMessagesServer } from '../../src/demo/server.js';
 
 let server: FakeServer | undefined;
 afterEach(async () => {
@@ -212,5 +213,34 @@ describe('fake Messages API', () => {
         messages: [{ role: 'user', content: 'x' }],
       });
     expect(off.server.sentUsage.map((u) => u.cache_read_input_tokens)).toEqual([0, 0]);
+  });
+
+  it("the demo's own server refuses what the API refuses before its model sees it, and answers the rest", async () => {
+    const seen: number[] = [];
+    const demo = await startMessagesServer({
+      responder: (_req, index) => {
+        seen.push(index);
+        return textReply('ok');
+      },
+      model: 'demo-model',
+    });
+    try {
+      const sdk = new Anthropic({ apiKey: 'sk-test', baseURL: demo.url, maxRetries: 0 });
+      const refused = await sdk.messages
+        .create({ model: 'm', max_tokens: 0, messages: [{ role: 'user', content: 'hi' }] })
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(Anthropic.BadRequestError);
+      const ok = await sdk.messages.create({
+        model: 'm',
+        max_tokens: 5,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(ok.model).toBe('demo-model');
+      expect(ok.content).toEqual([{ type: 'text', text: 'ok', citations: null }]);
+      expect(seen).toEqual([0]);
+      expect(demo.requests.map((r) => r.body?.max_tokens)).toEqual([0, 5]);
+    } finally {
+      await demo.close();
+    }
   });
 });

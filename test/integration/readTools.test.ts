@@ -204,7 +204,7 @@ describe('search_code', () => {
   });
 });
 
-describe('what list_files and search_code leave out (issue 8)', () => {
+describe('what list_files and search_code leave out', () => {
   let w: TempWorkspace;
   beforeAll(async () => {
     w = await makeTempWorkspace({ git: false });

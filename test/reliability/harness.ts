@@ -43,7 +43,7 @@ export const RELIABILITY_TIMEOUT_MS = 240_000;
 export const SCRATCH = existsSync('/var/tmp') ? '/var/tmp' : undefined;
 
 /** A reply override: return a reply to replace the scenario's, or undefined to keep it. */
-export type Override = (
+type Override = (
   turn: Turn,
   req: RecordedRequest,
   index: number,

@@ -1,5 +1,5 @@
 /**
- * The shipped library against the chain that runs it (issue 7, item 7), statically:
+ * The shipped library against the chain that runs it, statically:
  * - every field a prompt's body tells the model to record exists in its result schema, and every
  *   field of the schema is stored and reaches a later step (shown in the memory, or used by the
  *   machine or the gate) — checked by planting a marker and finding it again;
@@ -310,8 +310,8 @@ const ALONE: Record<string, string> = {
   snapshot_test_creator: 'snapshot tests on request',
   learning_optimizer: 'looks back over finished chains',
   prompt_effectiveness: 'rates the prompts of a finished chain',
-  pattern_extractor: 'issue 12 runs it from save-pattern',
-  parallel_work_planner: 'issue 11 (sub-chains) runs it for --split',
+  pattern_extractor: 'save-pattern runs it',
+  parallel_work_planner: '--split (sub-chains) runs it',
 };
 const GATE_ELIGIBLE = new Set(docs.filter((d) => d.category === 'quality').map((d) => d.name));
 

@@ -1,13 +1,13 @@
 /**
  * The built-in library must answer to every prompt name of the original design (seed §"Enhanced
  * Prompt Library", 88 names in 11 categories): as a prompt in its category, or as an alias of the
- * prompt it was merged into (issue 7). Each is valid and a real instruction (a body of 25+ lines).
+ * prompt it was merged into. Each is valid and a real instruction (a body of 25+ lines).
  */
 import { describe, expect, it } from 'vitest';
 import { createCatalog } from '../../src/library/catalog.js';
 import { builtinPromptsDir, readPromptDir } from '../../src/library/load.js';
 
-/** Seed names merged into another prompt that does the same job (issue 7), alias → prompt. */
+/** Seed names merged into another prompt that does the same job, alias → prompt. */
 const MERGED: Record<string, string> = {
   cost_optimizer: 'cost_monitor',
   performance_auditor: 'performance_profiler',

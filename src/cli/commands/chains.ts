@@ -181,10 +181,15 @@ export function register(program: Command): void {
         const { sanitizeForTerminal } = await import('../../features/chains/chainDiff.js');
         io.out(`Instructions: ${s.instructions.map(sanitizeForTerminal).join(', ')} (in the system prompt)`);
       }
-      if (s.pending)
-        io.out(
-          `Waiting for ${s.pending.kind === 'questions' ? `answers to ${s.pending.questions.length} question(s)` : s.pending.kind === 'approval' ? 'approval of the solution' : `approval of a change to ${s.pending.path}`}: \`claude-exec pending ${s.chain_id}\` shows it`,
-        );
+      if (s.pending) {
+        const waitsFor =
+          s.pending.kind === 'questions'
+            ? `answers to ${s.pending.questions.length} question(s)`
+            : s.pending.kind === 'approval'
+              ? 'approval of the solution'
+              : `approval of a change to ${s.pending.path}`;
+        io.out(`Waiting for ${waitsFor}: \`claude-exec pending ${s.chain_id}\` shows it`);
+      }
       if (s.chain_error) io.out(`Error: ${s.chain_error}`);
       if (s.next) io.out(`Next: ${s.next}`);
       if (full) io.out((await import('../../ui/chainTables.js')).renderChainDetail(full, opts.color));
@@ -243,7 +248,13 @@ export function register(program: Command): void {
         .map(([k, n]) => `${n} ${k}`)
         .join(', ');
       io.err(
-        `chain ${view.chain_id} · ${view.phase}${view.prompt ? ` · for ${view.prompt}` : ''} · ${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens${left ? ` · left out: ${left}` : ''}`,
+        [
+          `chain ${view.chain_id}`,
+          view.phase,
+          ...(view.prompt ? [`for ${view.prompt}`] : []),
+          `${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens`,
+          ...(left ? [`left out: ${left}`] : []),
+        ].join(' · '),
       );
       io.out(view.text);
     });
@@ -379,7 +390,9 @@ export function register(program: Command): void {
   const rollback = program
     .command('rollback')
     .description(
-      'restore the files the chain changed to how they were before its implementation (git checkpoint, or the originals kept without git), in the workspace it is run in; files changed since the chain wrote them are kept unless --force, and whatever is overwritten is saved first',
+      'restore the files the chain changed to how they were before its implementation ' +
+        '(git checkpoint, or the originals kept without git), in the workspace it is run in; ' +
+        'files changed since the chain wrote them are kept unless --force, and whatever is overwritten is saved first',
     )
     .argument('<id>', 'chain id')
     .option(

@@ -75,7 +75,8 @@ export function register(program: Command): void {
     .option('--focus <text>', 'what the prompt should concentrate on, e.g. "src/auth and the login route"')
     .addHelpText(
       'after',
-      "\nThe prompt runs in its first declared phase with that phase's tools (write prompts may change files:\neach change is shown and approved, or --yes). `claude-exec prompts list` shows the prompts.",
+      "\nThe prompt runs in its first declared phase with that phase's tools (write prompts may change files:\n" +
+        'each change is shown and approved, or --yes). `claude-exec prompts list` shows the prompts.',
     )
     .action(async (name: string, o: { focus?: string }, cmd: Command) => {
       const s = await setup(cmd);

@@ -58,7 +58,9 @@ export function registerEval(prompts: Command): void {
     )
     .addHelpText(
       'after',
-      '\n--model A,B runs every case on each model; --max-cost USD stops starting cases once the run has spent that much.\nExit codes: 0 all passed; 1 a case failed or a regression (--fail-on-regression); 2 bad input; 4 cases skipped for --max-cost; 5 the API failed.',
+      '\n--model A,B runs every case on each model; --max-cost USD stops starting cases once the run has spent that much.\n' +
+        'Exit codes: 0 all passed; 1 a case failed or a regression (--fail-on-regression); 2 bad input; ' +
+        '4 cases skipped for --max-cost; 5 the API failed.',
     )
     .action(async (names: string[], flags: EvalFlags, c: Command) => {
       const { opts, io } = commandContext(c);

@@ -303,7 +303,9 @@ export function register(program: Command): void {
   const promote = prompts
     .command('promote')
     .description(
-      'move a generated prompt from prompts/custom/ into a workspace library folder, with its history (it must have run in 3+ chains with +5 pts mean confidence gain and at most 25% failures, and pass its eval cases at least as often as its previous version)',
+      'move a generated prompt from prompts/custom/ into a workspace library folder, with its history ' +
+        '(it must have run in 3+ chains with +5 pts mean confidence gain and at most 25% failures, ' +
+        'and pass its eval cases at least as often as its previous version)',
     )
     .argument('<name>', 'generated prompt name')
     .option('--category <folder>', 'library folder to move it to (prompts/<folder>/)', 'discovery')

@@ -72,7 +72,12 @@ export async function renderEvalRun(run: EvalRun, color: boolean): Promise<strin
     ),
     ...(failures.length ? ['', 'failed:', ...failures] : []),
     '',
-    `${t.passed} of ${t.runs} passed${t.skipped ? `, ${t.skipped} skipped (--max-cost)` : ''} · ${t.input_tokens} input / ${t.output_tokens} output tokens · ${usd(t.cost_usd)} · run ${run.run_id}${run.repeat > 1 ? ` (${run.repeat} repeats)` : ''}`,
+    [
+      `${t.passed} of ${t.runs} passed${t.skipped ? `, ${t.skipped} skipped (--max-cost)` : ''}`,
+      `${t.input_tokens} input / ${t.output_tokens} output tokens`,
+      usd(t.cost_usd),
+      `run ${run.run_id}${run.repeat > 1 ? ` (${run.repeat} repeats)` : ''}`,
+    ].join(' · '),
   ].join('\n');
 }
 

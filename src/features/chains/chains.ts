@@ -75,7 +75,7 @@ export interface ChainSelection {
 }
 
 /** How many chains `chains` lists when not told otherwise: the newest 50. */
-export const DEFAULT_CHAIN_LIMIT = 50;
+const DEFAULT_CHAIN_LIMIT = 50;
 
 /**
  * Narrows summary rows (oldest first) for `chains`: without `all`, those that failed before their
@@ -93,11 +93,6 @@ export function selectChainRows<R extends { status: string; calls: number; updat
   const limit = sel.limit ?? DEFAULT_CHAIN_LIMIT;
   const older = Math.max(0, visible.length - limit);
   return { shown: visible.slice(older), hidden: recent.length - visible.length, older };
-}
-
-/** A chain that failed before its first call (e.g. no connection): nothing to see or resume. */
-export function isEmptyFailure(ctx: ChainContext): boolean {
-  return ctx.status === 'failed' && ctx.calls.length === 0;
 }
 
 /**

@@ -14,7 +14,7 @@ import { git as runGit } from '../../git/run.js';
 import type { Config } from '../../config/schema.js';
 import { sandboxUnavailable } from '../../tools/sandbox.js';
 
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
+type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
 
 export interface Check {
   /** node, git, sandbox, credentials, endpoint, contexts, claude-code. */

@@ -18,8 +18,8 @@ import { findInstructionFiles } from '../../config/instructions.js';
 import { recordOwnFile } from '../../config/trustStore.js';
 import { ExitCode, FileSystemError, UsageError } from '../../errors.js';
 
-export type InitAction = 'created' | 'updated' | 'skipped';
-export interface InitEntry {
+type InitAction = 'created' | 'updated' | 'skipped';
+interface InitEntry {
   path: string;
   action: InitAction;
   note?: string;
@@ -117,7 +117,14 @@ export function agentsMdFrom(rules: string): string {
   const body = rules
     .split(/^## Phase machine settings/m)[0]!
     .replace(/^# Project rules\r?\n\r?\n[\s\S]*?\r?\n\r?\n/, '');
-  return `# AGENTS.md\n\nInstructions for coding agents working in this repository. claude-exec reads this file into the\ncached system prompt of every chain (beside project_rules.md, if there is one), as Codex, Cursor and\nClaude Code read it. Keep it short: every request carries it.\n\n${body.trimEnd()}\n`;
+  const intro = [
+    '# AGENTS.md',
+    '',
+    'Instructions for coding agents working in this repository. claude-exec reads this file into the',
+    'cached system prompt of every chain (beside project_rules.md, if there is one), as Codex, Cursor and',
+    'Claude Code read it. Keep it short: every request carries it.',
+  ].join('\n');
+  return `${intro}\n\n${body.trimEnd()}\n`;
 }
 
 /**

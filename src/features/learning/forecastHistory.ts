@@ -20,10 +20,10 @@ import { listChainFiles, readChainFile, type ChainFileEntry } from '../../chain/
 import { ContextFileError } from '../../errors.js';
 
 /** Bump when the meaning of a line changes: lines of another version are read again from the files. */
-export const HISTORY_INDEX_VERSION = 1;
+const HISTORY_INDEX_VERSION = 1;
 
 /** One finished step's run: its prompt and its calls' cost (USD, null if one was unpriced), count and model time (ms). */
-export interface HistoryRun {
+interface HistoryRun {
   prompt: string;
   cost: number | null;
   calls: number;

@@ -13,9 +13,6 @@
  */
 import type { Range } from './forecast.js';
 
-/** Share of new values an interval is meant to cover. */
-export const LEVEL = 0.8;
-
 /** z for the 80% two-sided interval: the 90th percentile of the standard normal. */
 export const Z90 = 1.2815515655446004;
 

@@ -1,5 +1,5 @@
 /**
- * Generated prompts that earn their place (issue 12): a prompt prompt_generator wrote lives in
+ * Generated prompts that earn their place: a prompt prompt_generator wrote lives in
  * `<workspace>/prompts/custom/`; once it ran in enough chains and moved confidence, `prompts stats`
  * offers it for promotion and `claude-exec prompts promote NAME` moves it into a category of the
  * workspace library, keeping its history (the measured figures and the chains that used it) in
@@ -20,11 +20,11 @@ import { evalShortfall } from '../../evals/compare.js';
 import { listRuns } from '../../evals/store.js';
 
 /** Distinct chains a generated prompt must have run in before it is offered. */
-export const PROMOTE_MIN_CHAINS = 3;
+const PROMOTE_MIN_CHAINS = 3;
 /** Mean confidence gain per run it must reach (0..1 points; 0.05 = 5 points), from the steps' confidence_gain. */
-export const PROMOTE_MIN_GAIN = 0.05;
+const PROMOTE_MIN_GAIN = 0.05;
 /** Largest share of its runs that may have failed. */
-export const PROMOTE_MAX_FAILURE_RATE = 0.25;
+const PROMOTE_MAX_FAILURE_RATE = 0.25;
 
 export interface PromotionCandidate {
   name: string;

@@ -16,6 +16,7 @@ import { BudgetExceededError, LlmApiError, UsageError } from '../../errors.js';
 import { checkAssertions, caseVerdict, type Grade } from '../../evals/assert.js';
 import { caseChainContext } from '../../evals/caseChain.js';
 import { gradeWithJudge } from '../../evals/judge.js';
+import { copyFixture } from '../../evals/fixture.js';
 import { loadEvalCases, type EvalCaseFile } from '../../evals/load.js';
 import { runTotals, type EvalResult, type EvalRun } from '../../evals/run.js';
 import { newRunId, saveRun } from '../../evals/store.js';
@@ -88,8 +89,11 @@ async function runJob(
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'claude-exec-eval-'));
   try {
     const workspace = path.join(tmp, 'workspace');
-    if (c.fixture) await cp(c.fixture, workspace, { recursive: true });
-    else await mkdir(workspace);
+    const fixture = c.fixture ? path.join(tmp, 'fixture') : null;
+    if (c.fixture && fixture) {
+      await copyFixture(c.fixture, fixture);
+      await cp(fixture, workspace, { recursive: true });
+    } else await mkdir(workspace);
     const contextsDir = path.join(tmp, 'contexts');
     const phase = c.spec.inputs.phase ?? phaseOf(doc);
     const now = base.clock();
@@ -135,7 +139,7 @@ async function runJob(
     // Tests the step wrote, run before and after the case's reference implementation.
     const ranTests = new Map<number, { pass: boolean; detail: string }>();
     for (const [i, dir] of c.afterDirs) {
-      if (result === null || !c.fixture) continue;
+      if (result === null || !fixture) continue;
       const { sandbox_env: env, sandbox_env_files: envFiles, sandbox_limits: limits } = base.config;
       const sandbox = createSandbox(base.config.sandbox, warn, { policy: { env, envFiles, limits } });
       const scratch = path.join(tmp, `tests-${i}`);
@@ -143,7 +147,7 @@ async function runJob(
       ranTests.set(
         i,
         await testsBeforeAfter({
-          fixture: c.fixture,
+          fixture,
           after: dir,
           stepWorkspace: workspace,
           tests,
@@ -209,7 +213,7 @@ async function pool<T>(
  * The cases of `names` (every prompt with cases when empty) in the layers of `base`'s library.
  * Throws UsageError for an unknown prompt, a prompt without cases, or an invalid case file.
  */
-export async function casesFor(
+async function casesFor(
   base: BaseDeps,
   names: readonly string[],
 ): Promise<{ cases: EvalCaseFile[]; docs: Map<string, PromptDoc> }> {
@@ -308,7 +312,9 @@ export async function evaluatePrompts(
     spent += r.cost_usd ?? 0;
     results.push(r);
     opts.onProgress(
-      `[${++done}/${jobs.length}] ${label}: ${r.pass ? 'PASS' : 'FAIL'} ${r.score.toFixed(2)} (${r.input_tokens} in / ${r.output_tokens} out, ${usd(r.cost_usd)}, ${r.latency_ms} ms)${r.error ? ` — ${r.error}` : ''}`,
+      `[${++done}/${jobs.length}] ${label}: ${r.pass ? 'PASS' : 'FAIL'} ${r.score.toFixed(2)} ` +
+        `(${r.input_tokens} in / ${r.output_tokens} out, ${usd(r.cost_usd)}, ${r.latency_ms} ms)` +
+        (r.error ? ` — ${r.error}` : ''),
     );
   });
   const order = (r: { prompt: string; case: string; model: string; repeat: number }) =>

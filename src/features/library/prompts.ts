@@ -176,6 +176,6 @@ export async function openLibrary(
 }
 
 /** The config's `prompt_dirs`, resolved against the workspace. Throws ConfigError for a bad config. */
-export function configPromptDirs(cwd: string): string[] {
+function configPromptDirs(cwd: string): string[] {
   return loadStoredConfig(cwd).config.prompt_dirs.map((d) => path.resolve(cwd, d));
 }

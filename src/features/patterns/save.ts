@@ -29,7 +29,7 @@ import {
   type PatternDoc,
 } from '../../patterns/file.js';
 
-export const EXTRACTOR = 'pattern_extractor';
+const EXTRACTOR = 'pattern_extractor';
 
 export interface SavePatternResult {
   pattern: PatternDoc;

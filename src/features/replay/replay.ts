@@ -30,7 +30,7 @@ import {
   type CassetteHeader,
 } from '../../llm/cassette.js';
 
-export interface ReplayDifference {
+interface ReplayDifference {
   /** The recorded exchange the request was answered with. */
   seq: number;
   /** The prompt of the request (`Prompt: NAME` in its first message), when it names one. */
@@ -60,7 +60,7 @@ export interface ReplayReport {
 }
 
 /** Pure: JSON with sorted object keys (what makes two requests the same request). */
-export function canonical(value: unknown): string {
+function canonical(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
@@ -83,7 +83,7 @@ export function maskVolatile(text: string, roots: readonly string[]): string {
 }
 
 /** Pure: the path of the first field where `a` and `b` differ ('' when they are equal). */
-export function firstDifference(a: unknown, b: unknown, at = ''): string {
+function firstDifference(a: unknown, b: unknown, at = ''): string {
   if (canonical(a) === canonical(b)) return '';
   if (Array.isArray(a) && Array.isArray(b)) {
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -123,7 +123,7 @@ export function promptOf(body: unknown): string | null {
  * most `maxLines`) of the two with what differs from run to run masked (`maskVolatile`, `roots`),
  * so the field and the diff name what really changed.
  */
-export function describeDifference(
+function describeDifference(
   recorded: CassetteExchange,
   body: unknown,
   roots: readonly string[] = [],

@@ -31,7 +31,7 @@ export interface CostReportRequest {
 }
 
 /** Parses YYYY-MM-DD as the start of that day in UTC (ms). Throws UsageError otherwise. */
-export function parseDay(text: string, flag: string): number {
+function parseDay(text: string, flag: string): number {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   const ms = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : NaN;
   if (!m || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text.trim()) {

@@ -9,8 +9,6 @@ import { TOOL_TIMEOUT_MS, type ClaudeCodeOptions } from './options.js';
 import { runClaudeCode } from './run.js';
 import { claudeExecVersion, loadClaudeCodeSdk, type SdkQuery } from './sdk.js';
 
-export type { BillingSetting } from './billing.js';
-
 /**
  * Loads the SDK and creates the client. `billing: 'auto'` asks the first query how Claude Code's
  * account pays (then remembers it); `api` / `subscription` force it. Throws `UsageError`

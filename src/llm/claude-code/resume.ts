@@ -105,7 +105,10 @@ export function replayPrompt(
   );
   const then = failures.length ? `\n\n${failures.join('\n\n')}` : '';
   if (lines.length === 0) return { ...base, prompt: instructions + then };
-  const done = `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. These tool calls were made, turn by turn, and returned what follows; do not make them again:\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
+  const done =
+    `\n\n${REPLAY_HEADING}\nThis step was interrupted and continues in a new session. ` +
+    'These tool calls were made, turn by turn, and returned what follows; do not make them again:' +
+    `\n\n${lines.join('\n\n')}\n\nContinue the step from here.`;
   return { ...base, prompt: instructions + done + then };
 }
 

@@ -37,7 +37,6 @@ export interface HookOutput {
   reason?: string;
   hookSpecificOutput?: { hookEventName: string; additionalContext?: string };
 }
-export type HookCallback = (input: Record<string, unknown>) => Promise<HookOutput>;
 
 export interface SdkQuery extends AsyncIterable<SdkMessage> {
   accountInfo(): Promise<{
@@ -49,7 +48,7 @@ export interface SdkQuery extends AsyncIterable<SdkMessage> {
   close(): void;
 }
 
-export interface AgentSdk {
+interface AgentSdk {
   query(params: {
     prompt: string | AsyncIterable<SdkUserMessage>;
     options: Record<string, unknown>;

@@ -175,7 +175,13 @@ export function costTables(cost, d) {
     el(
       'p',
       {},
-      `Total ${usd(cost.cost_usd, cost.billing)} · ${cost.prompts_executed} prompts · per prompt ${usd(cost.cost_per_prompt_usd, cost.billing)} · cache reads ${pct(cost.cache_read_share)} of prompt tokens · cache writes ${int(cost.cache_write_by_ttl['5m'])} (5 min) + ${int(cost.cache_write_by_ttl['1h'])} (1 h)`,
+      [
+        `Total ${usd(cost.cost_usd, cost.billing)}`,
+        `${cost.prompts_executed} prompts`,
+        `per prompt ${usd(cost.cost_per_prompt_usd, cost.billing)}`,
+        `cache reads ${pct(cost.cache_read_share)} of prompt tokens`,
+        `cache writes ${int(cost.cache_write_by_ttl['5m'])} (5 min) + ${int(cost.cache_write_by_ttl['1h'])} (1 h)`,
+      ].join(' · '),
     ),
     el('div', { class: 'grid3' }, [
       el(
