@@ -176,10 +176,17 @@ describe('prompts eval against the scripted model', () => {
     expect(rows.find((l) => /^test_generator\s+rate-limit-tests\s+demo\s+PASS\b/.test(l))).toBeDefined();
     expect(rows.find((l) => /^test_generator\s+reports-red\s+demo\s+PASS\b/.test(l))).toBeDefined();
     expect(r.stdout).toContain(
-      'test_generator/already-green · demo: tests_fail_before_pass_after: test/rate-limit.test.js with `npm test`: passed before the implementation: the tests do not test the change (exit 0, 0 failed, 7 passed (node:test)); passed after it',
+      'test_generator/already-green · demo: tests_fail_before_pass_after: ' +
+        'test/rate-limit.test.js with `npm test`: passed before the implementation: the tests do ' +
+        'not test the change (exit 0, 0 failed, 7 passed (node:test)); passed after it',
     );
     expect(r.stdout).toContain(
-      'test_generator/lax-after · demo: tests_fail_before_pass_after: test/rate-limit.test.js with `npm test`: failed before the implementation, as they should (exit 1, 0 failed, 3 passed, 1 did not build (node:test); failing: test/rate-limit.test.js (did not build)); failed after the implementation, where they should pass (exit 1, 4 failed, 3 passed (node:test); failing: AC1: allows the limit within a window, then refuses with the seconds to wait;',
+      'test_generator/lax-after · demo: tests_fail_before_pass_after: test/rate-limit.test.js ' +
+        'with `npm test`: failed before the implementation, as they should (exit 1, 0 failed, 3 ' +
+        'passed, 1 did not build (node:test); failing: test/rate-limit.test.js (did not build)); ' +
+        'failed after the implementation, where they should pass (exit 1, 4 failed, 3 passed ' +
+        '(node:test); failing: AC1: allows the limit within a window, then refuses with the ' +
+        'seconds to wait;',
     );
   }, 300_000);
 

@@ -192,7 +192,14 @@ describe('claude-exec --split (built binary, fake API)', () => {
         // Each sub-chain makes several calls, so the plan is a small part of the family's cost.
         await writeFile(
           path.join(e.ws.root, 'workflows', 'subtask.yaml'),
-          'name: subtask\ndescription: One small change, reviewed, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { prompt: code_reviewer }\n  - { prompt: simplicity_checker }\n  - { prompt: edge_case_generator }\n  - { tests: any }\n',
+          'name: subtask\n' +
+            'description: One small change, reviewed, then the tests.\n' +
+            'steps:\n' +
+            '  - { prompt: tdd_flow_controller, as_phase: implementation }\n' +
+            '  - { prompt: code_reviewer }\n' +
+            '  - { prompt: simplicity_checker }\n' +
+            '  - { prompt: edge_case_generator }\n' +
+            '  - { tests: any }\n',
         );
         e.trust();
         return e;

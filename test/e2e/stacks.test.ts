@@ -299,7 +299,11 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
           {
             path: 'tests/test_truncate.py',
             content:
-              'from textkit import truncate\n\n\ndef test_ac1_cuts_long_text():\n    assert truncate("abcdef", 3) == "abc…"\n\n\ndef test_ac2_keeps_short_text():\n    assert truncate("abc", 3) == "abc"\n',
+              'from textkit import truncate\n\n\n' +
+              'def test_ac1_cuts_long_text():\n' +
+              '    assert truncate("abcdef", 3) == "abc…"\n\n\n' +
+              'def test_ac2_keeps_short_text():\n' +
+              '    assert truncate("abc", 3) == "abc"\n',
           },
         ],
         implementation: [
@@ -338,7 +342,9 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
         expect(gate).toBeLessThan(r.stderr.indexOf('solution approved with --yes'));
         // Never reported as green: the checklist says the old failure is still there.
         expect(r.stdout).toContain(
-          '- [~] tests: WARN — python3 -m pytest: no-new-failures — 1 failed, 3 passed (pytest); failing: tests/test_slugify.py::test_slugify_legacy_unicode — 1 failing already in the baseline, not fixed by this change',
+          '- [~] tests: WARN — python3 -m pytest: no-new-failures — 1 failed, 3 passed (pytest); ' +
+            'failing: tests/test_slugify.py::test_slugify_legacy_unicode — 1 failing already in the ' +
+            'baseline, not fixed by this change',
         );
         const spec = (await w.run('spec', ctx.chain_id)).stdout;
         // The red run failed at collection (textkit has no truncate yet): the file did not build, its tests are red with it.
@@ -412,7 +418,18 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
           {
             path: 'calc/mean_test.go',
             content:
-              'package calc\n\nimport "testing"\n\nfunc TestAC1MeanOfNumbers(t *testing.T) {\n\tif got := Mean(1, 2, 3, 4); got != 2.5 {\n\t\tt.Fatalf("Mean = %v, want 2.5", got)\n\t}\n}\n\nfunc TestAC2MeanOfNothing(t *testing.T) {\n\tif got := Mean(); got != 0 {\n\t\tt.Fatalf("Mean() = %v, want 0", got)\n\t}\n}\n',
+              'package calc\n\n' +
+              'import "testing"\n\n' +
+              'func TestAC1MeanOfNumbers(t *testing.T) {\n' +
+              '\tif got := Mean(1, 2, 3, 4); got != 2.5 {\n' +
+              '\t\tt.Fatalf("Mean = %v, want 2.5", got)\n' +
+              '\t}\n' +
+              '}\n\n' +
+              'func TestAC2MeanOfNothing(t *testing.T) {\n' +
+              '\tif got := Mean(); got != 0 {\n' +
+              '\t\tt.Fatalf("Mean() = %v, want 0", got)\n' +
+              '\t}\n' +
+              '}\n',
           },
         ],
         // A first mean that compiles but is wrong, so that the red run names the failing tests.
@@ -420,7 +437,14 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
           {
             path: 'calc/mean.go',
             content:
-              'package calc\n\n// Mean is the arithmetic mean of xs (0 for none).\nfunc Mean(xs ...int) float64 {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\treturn float64(Sum(xs...)) / float64(len(xs))\n}\n',
+              'package calc\n\n' +
+              '// Mean is the arithmetic mean of xs (0 for none).\n' +
+              'func Mean(xs ...int) float64 {\n' +
+              '\tif len(xs) == 0 {\n' +
+              '\t\treturn 0\n' +
+              '\t}\n' +
+              '\treturn float64(Sum(xs...)) / float64(len(xs))\n' +
+              '}\n',
           },
         ],
       };
@@ -450,7 +474,9 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
   );
 
   it.skipIf(!GO)(
-    'Go module with a package that does not build and 300 passing tests: the build failure is a failure by name, the request carries the failing test, not the passing tail, and correct code is no-new-failures',
+    'Go module with a package that does not build and 300 passing tests: the build failure is ' +
+      'a failure by name, the request carries the failing test, not the passing tail, and ' +
+      'correct code is no-new-failures',
     async () => {
       const fx = await copyFixture('go-mod', true);
       // Before the chain: a package that does not build, and a package with 300 passing tests.
@@ -501,7 +527,14 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
           {
             path: 'calc/mean.go',
             content:
-              'package calc\n\n// Mean is the arithmetic mean of xs (0 for none).\nfunc Mean(xs ...int) float64 {\n\tif len(xs) == 0 {\n\t\treturn 0\n\t}\n\treturn float64(Sum(xs...)) / float64(len(xs))\n}\n',
+              'package calc\n\n' +
+              '// Mean is the arithmetic mean of xs (0 for none).\n' +
+              'func Mean(xs ...int) float64 {\n' +
+              '\tif len(xs) == 0 {\n' +
+              '\t\treturn 0\n' +
+              '\t}\n' +
+              '\treturn float64(Sum(xs...)) / float64(len(xs))\n' +
+              '}\n',
           },
         ],
       };

@@ -83,7 +83,14 @@ describe('run_check', () => {
       expect(schema.required).toEqual(['name']);
       const failed = await tool.run({ name: 'typecheck' });
       expect(failed.content).toBe(
-        'exit code 2\n<check_output check="typecheck" command="node check.mjs">\nproblems:\nsrc/a.ts(3,5): error TS2322: nope\nend of output:\nsrc/a.ts(3,5): error TS2322: nope\nFound 1 error.\n</check_output>',
+        'exit code 2\n' +
+          '<check_output check="typecheck" command="node check.mjs">\n' +
+          'problems:\n' +
+          'src/a.ts(3,5): error TS2322: nope\n' +
+          'end of output:\n' +
+          'src/a.ts(3,5): error TS2322: nope\n' +
+          'Found 1 error.\n' +
+          '</check_output>',
       );
       expect((await tool.run({ name: 'lint' })).content.startsWith('exit code 0\n')).toBe(true);
       expect(tool.inputSchema.safeParse({ name: 'build' }).success).toBe(false);

@@ -37,7 +37,9 @@ describe('judgeBeforeAfter', () => {
     const v = judgeBeforeAfter(runs({}));
     expect(v.pass).toBe(true);
     expect(v.detail).toBe(
-      'test/limit.test.js with `npm test`: failed before the implementation, as they should (exit 1, 1 failed (node:test); failing: AC1: refuses); passed after it (exit 0, 0 failed, 4 passed (node:test))',
+      'test/limit.test.js with `npm test`: failed before the implementation, as they should ' +
+        '(exit 1, 1 failed (node:test); failing: AC1: refuses); passed after it (exit 0, 0 failed, ' +
+        '4 passed (node:test))',
     );
   });
 

@@ -167,7 +167,16 @@ describe('caseChainContext', () => {
     maxCostUsd: 0.5,
   };
   const spec = parseEvalCase(
-    'description: d\ninputs:\n  goal: g\n  focus: f\n  memory: { solution: the plan, assumptions: [a1] }\n  steps:\n    - { prompt: code_reviewer, phase: implementation, result: { summary: earlier review } }\nassert:\n  - { type: fields, value: [summary] }\n',
+    'description: d\n' +
+      'inputs:\n' +
+      '  goal: g\n' +
+      '  focus: f\n' +
+      '  memory: { solution: the plan, assumptions: [a1] }\n' +
+      '  steps:\n' +
+      '    - { prompt: code_reviewer, phase: implementation, result: { summary: earlier review } ' +
+      '}\n' +
+      'assert:\n' +
+      '  - { type: fields, value: [summary] }\n',
     'c.yaml',
   );
 

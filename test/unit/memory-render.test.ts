@@ -331,7 +331,12 @@ describe('renderMemory', () => {
     );
     // Output no runner's reader recognised: its last lines, said so.
     expect(text).toContain(
-      '(implementation, expecting red): failed (exit 1)\n<test_output expect="red" at="t">\nSummary: not recognised (no known test runner summary in the output)\nNo failure could be read from the output; its last lines:\nnot ok 1 - verifies a token\n</test_output>',
+      '(implementation, expecting red): failed (exit 1)\n' +
+        '<test_output expect="red" at="t">\n' +
+        'Summary: not recognised (no known test runner summary in the output)\n' +
+        'No failure could be read from the output; its last lines:\n' +
+        'not ok 1 - verifies a token\n' +
+        '</test_output>',
     );
     // Counts, failing names and the verdict against the baseline reach the next prompt.
     const judged = TestRunSchema.parse({
@@ -394,7 +399,13 @@ describe('renderMemory', () => {
     );
     const block = /<test_output[^>]*>\n([\s\S]*?)<\/test_output>/.exec(text)![1]!;
     expect(block).toBe(
-      'DID NOT BUILD test/boom.test.js — test/boom.test.js:2\n  Error: config not found: ORDERS_URL\n\nFAILED GET /orders/42 returns the order — test/cart.test.js:308:10\n  Expected values to be strictly equal:\n  \n  404 !== 200\n\nSummary: 1 failed, 300 passed, 1 did not build (node:test)\n',
+      'DID NOT BUILD test/boom.test.js — test/boom.test.js:2\n' +
+        '  Error: config not found: ORDERS_URL\n\n' +
+        'FAILED GET /orders/42 returns the order — test/cart.test.js:308:10\n' +
+        '  Expected values to be strictly equal:\n' +
+        '  \n' +
+        '  404 !== 200\n\n' +
+        'Summary: 1 failed, 300 passed, 1 did not build (node:test)\n',
     );
     expect(text).not.toContain('ok 300 - case 300');
     // Sent once: when the prompt's feedback carries this run, the memory points there.

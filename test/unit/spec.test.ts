@@ -298,7 +298,9 @@ describe('coverage, readiness and the spec', () => {
     );
     const gate = gateNotes(ctx, null);
     expect(gate).toContain(
-      'Baseline: RED before any change — red — 0 failed, 3 passed, 1 did not build (go test); did not build: example.com/shop/legacy. Later runs are judged against it, by test name and by build status',
+      'Baseline: RED before any change — red — 0 failed, 3 passed, 1 did not build (go test); ' +
+        'did not build: example.com/shop/legacy. Later runs are judged against it, by test name ' +
+        'and by build status',
     );
     expect(gate).toContain(
       '  did not build example.com/shop/legacy — legacy/legacy.go:5:17: legacy/legacy.go:5:17: cannot use 3',
