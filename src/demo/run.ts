@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { resumeChain, startChain, type ChainOutcome } from '../engine/run.js';
+import { resumeChain, startChain, type ChainOutcome } from '../features/run/run.js';
 import { listChainFiles, readChainFile } from '../chain/store.js';
 import { createBaseDeps } from '../engine/deps.js';
 import { CONFIG_FILE, inspectTrust, recordOwnFile, usesWorkspaceFiles } from '../config/trustStore.js';

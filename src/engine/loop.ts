@@ -23,7 +23,7 @@ import { gateStepEffect, parallelStepEffect, promptStepEffect, testsStepEffect }
 import { subChainStepEffect, type SubChainRunner } from './effects/subChain.js';
 import { askQuestions } from './gates.js';
 import type { ChainSession } from './session.js';
-import { resolveTestCommand } from './testing.js';
+import { resolveTestCommand } from './testCommand.js';
 
 /** Commits on HEAD of `root` (0 when it is not a git repository or has none). */
 export async function gitCommitCount(root: string): Promise<number> {

@@ -145,7 +145,7 @@ export async function runPrompt<T = Findings>(
   deps.ui.progress.stepStart({ n: step.n, prompt: name, focus: run.focus ?? null });
   await emitHook(session, deps, 'step_start', { step: hookStep(step) });
 
-  // A test run's failures reach the prompt once: in its feedback when it carries them (src/engine/drive.ts).
+  // A test run's failures reach the prompt once: in its feedback when it carries them (src/engine/effects/machine.ts).
   const testRunInFeedback = /<test_output [^>]*\bat="([^"]+)"/.exec(run.feedback ?? '')?.[1];
   const memory = renderMemory(ctx, {
     phase,

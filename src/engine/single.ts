@@ -6,15 +6,12 @@
  * (src/engine/loop.ts, src/workflows/run.ts singlePromptRun); `resume` runs the prompt again if it
  * did not finish.
  */
-import path from 'node:path';
 import type { Phase } from '../chain/schema.js';
-import { newChainContext } from '../chain/init.js';
-import { createChain } from '../chain/store.js';
 import { UsageError } from '../errors.js';
 import type { PromptDoc } from '../library/parse.js';
 import { searchPrompts } from '../library/search.js';
 import type { Findings } from '../phases/protocol.js';
-import { driveEntry, type ChainOutcome, type DriveOptions } from './run.js';
+import type { ChainOutcome } from './run.js';
 import type { BaseDeps } from './deps.js';
 
 /** The prompt to run alone, resolved by name or alias. Throws UsageError naming close matches. */
@@ -44,46 +41,6 @@ export function phaseOf(doc: PromptDoc): Phase {
 export interface SinglePromptOutcome extends ChainOutcome {
   prompt: string;
   result: Findings | null;
-}
-
-/**
- * Creates the one-step chain for `name` (focus: what to concentrate on) and runs it. Throws
- * UsageError for an unknown prompt (before anything is created or called).
- */
-export async function runSinglePrompt(
-  name: string,
-  focus: string | undefined,
-  base: BaseDeps,
-  opts: DriveOptions,
-): Promise<SinglePromptOutcome> {
-  const doc = promptToRun(base, name);
-  const one = opts.model ?? base.config.model;
-  const models = one ? { fast: one, default: one, smart: one } : { ...base.config.models };
-  const goal = focus?.trim() ? `${doc.name}: ${focus.trim()}` : `${doc.name}: ${doc.purpose}`;
-  const entry = await createChain(opts.contextsDir, goal, base.clock(), (chainId, chainUid, slug) => {
-    const ctx = newChainContext({
-      chainId,
-      chainUid,
-      goal,
-      slug,
-      workspace: path.resolve(base.workspace),
-      model: models.default,
-      models,
-      now: base.clock(),
-      maxCostUsd: opts.maxCostUsd ?? base.config.limits.max_cost_usd,
-    });
-    return {
-      ...ctx,
-      single_prompt: doc.name,
-      current_phase: phaseOf(doc),
-      machine: { ...ctx.machine, phase: phaseOf(doc), focus: focus?.trim() || null },
-    };
-  });
-  base.ui.progress.info(
-    `Chain ${entry.chainId} created for ${doc.name}: ${path.relative(base.workspace, entry.path) || entry.path}`,
-  );
-  const outcome = await driveEntry(entry, base, { ...opts, maxCostUsd: undefined });
-  return withResult(outcome, doc.name);
 }
 
 /** The outcome of a one-step chain with its prompt's result. */

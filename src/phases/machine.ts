@@ -1,7 +1,9 @@
 /**
  * The phase machine (DESIGN §6): pure `transition(state, event, settings) → { state, effect }`.
- * The driver (src/engine/drive.ts) performs the effect (runs a prompt, asks, runs the tests …),
- * turns its outcome into the next event, and saves the context after every transition.
+ * A workflow's `phase` step (src/engine/effects/phase.ts) performs the effect (runs a prompt,
+ * asks, runs the tests …), turns its outcome into the next event, and saves the context after
+ * every transition. `phaseEntry` is the one table of what entering a phase does: the machine's
+ * own forward moves use it, and so does a phase step that starts a phase.
  *
  * Thresholds and caps come from settings (config + project_rules.md), never constants here.
  */

@@ -1,6 +1,6 @@
 /**
  * Gates answered from the page: the same use cases as `claude-exec answer` and `approve`
- * (src/engine/run.ts answerChain / approveChain), with the same driver lock and the same refusals.
+ * (src/features/run/run.ts answerChain / approveChain), with the same driver lock and the same refusals.
  * The chain is driven in this process, in its own workspace and contexts directory, without a
  * terminal and without --yes, so it stops again at its next gate; its progress goes to the
  * server's stderr, one line at a time, each naming the chain. A demo chain continues with the
@@ -10,7 +10,7 @@
  * on behind it and the page follows it live.
  */
 import path from 'node:path';
-import { answerChain, approveChain, type ChainOutcome, type DriveOptions } from '../engine/run.js';
+import { answerChain, approveChain, type ChainOutcome, type DriveOptions } from '../features/run/run.js';
 import { createBaseDeps } from '../engine/deps.js';
 import { findChain, readChainFile } from '../chain/store.js';
 import { inspectTrust, untrustedError, usesWorkspaceFiles } from '../config/trustStore.js';

@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startChain, type ChainOutcome } from '../../src/engine/run.js';
+import { startChain, type ChainOutcome } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { silentUi } from '../helpers/ui.js';
 import {

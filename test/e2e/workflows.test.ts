@@ -5,7 +5,7 @@
  * Assertions are on the requests the fake received: which prompts ran, in which order, with what.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitIn } from '../helpers/workspace.js';
@@ -407,6 +407,38 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(a.messages().length).toBe(b.messages().length);
       } finally {
         await Promise.all([a.close(), b.close()]);
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+
+  it(
+    'without git, a workflow that writes keeps the originals for rollback and says so (one checkpoint rule for every flow)',
+    async () => {
+      const e = await setupE2e({}, scenarioWith({ tdd_flow_controller: 'all refactoring steps done' }));
+      try {
+        await rm(path.join(e.ws.root, '.git'), { recursive: true, force: true });
+        const r = await e.run(
+          '--yes',
+          '--json',
+          '--workflow',
+          'refactor',
+          'Extract token handling into its own module',
+        );
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(r.stderr).toContain(
+          'the workspace is not a git repository: the original of every file the chain changes is kept in',
+        );
+        expect(r.stderr).not.toContain('rollback` will not be available');
+        const { ctx } = await onlyChain(e.ws.root);
+        expect(ctx.checkpoints).toEqual([]);
+        // What rollback restores: the original (here: absence) of every file the chain wrote.
+        expect(ctx.originals.map((o) => o.path).sort()).toEqual(
+          [...ctx.session_memory.files_modified].sort(),
+        );
+        expect(ctx.originals.length).toBeGreaterThan(0);
+      } finally {
+        await e.close();
       }
     },
     E2E_TIMEOUT_MS,

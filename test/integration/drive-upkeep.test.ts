@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/engine/run.js';
+import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { silentUi } from '../helpers/ui.js';
 import {

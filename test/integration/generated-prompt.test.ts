@@ -6,7 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/engine/run.js';
+import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { createProgress } from '../../src/ui/terminal.js';

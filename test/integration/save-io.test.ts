@@ -11,7 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/engine/run.js';
+import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { scenarioResponder, type Scenario } from '../bench/chain-harness.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';

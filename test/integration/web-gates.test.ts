@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startChain } from '../../src/engine/run.js';
+import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { takeDriverLock } from '../../src/engine/driverLock.js';
 import { readChainFile } from '../../src/chain/store.js';

@@ -26,7 +26,7 @@ export async function setup(cmd: Command) {
   ] = await Promise.all([
     import('../../engine/deps.js'),
     import('../../ui/terminal.js'),
-    import('../../engine/run.js'),
+    import('../../features/run/run.js'),
     import('../outcome.js'),
     import('../../engine/interrupt.js'),
     import('../trust.js'),

@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .action(async (name: string, o: { focus?: string }, cmd: Command) => {
       const s = await setup(cmd);
       const [{ runSinglePrompt }, { reportOutcome, outcomeJson }] = await Promise.all([
-        import('../../engine/single.js'),
+        import('../../features/run/single.js'),
         import('../outcome.js'),
       ]);
       await s.drive(

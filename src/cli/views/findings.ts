@@ -21,11 +21,16 @@ export interface WorkflowFindings {
 const FILE_LINE = /[\w./-]+\.\w+:\d+/;
 
 /**
- * The findings of a workflow chain that changed no file, or null for the feature flow or a
- * chain that changed files (its diff and spec say what it did). `limit`: most findings listed.
+ * The findings of a workflow chain that changed no file, or null for the feature flow, a single
+ * prompt (its result is printed) or a chain that changed files (its diff and spec say what it did). `limit`: most findings listed.
  */
 export function workflowFindings(ctx: ChainContext, limit = 10): WorkflowFindings | null {
-  if (!ctx.workflow || ctx.workflow.name === 'feature' || ctx.session_memory.files_modified.length > 0)
+  if (
+    !ctx.workflow ||
+    ctx.workflow.name === 'feature' ||
+    ctx.single_prompt ||
+    ctx.session_memory.files_modified.length > 0
+  )
     return null;
   const done = ctx.steps.map((s) => ({ s, f: findingsOf(s) })).filter((x) => x.f !== null);
   if (done.length === 0) return null;

@@ -3,7 +3,6 @@
  * written from the chain, the final status saved, the measured prompt costs updated; and the
  * save of a chain stopped by an error (waiting for a human, over budget, interrupted, failed).
  */
-import path from 'node:path';
 import type { ChainContext } from '../../chain/schema.js';
 import {
   AwaitingInputError,
@@ -12,7 +11,6 @@ import {
   InterruptedError,
   StepFailedError,
 } from '../../errors.js';
-import { recordChainCosts } from '../../features/learning/promptCosts.js';
 import { patternAdaptations } from '../../patterns/apply.js';
 import type { BaseDeps } from '../deps.js';
 import type { ChainSession } from '../session.js';
@@ -42,7 +40,8 @@ export async function updateSpec(
 
 /**
  * Ends the chain as complete or failed (with `reason`): writes its spec (final, with the PR
- * description, when complete), saves, and adds its runs to the measured prompt costs.
+ * description, when complete) and saves. (The engine's caller then adds its runs to the measured
+ * prompt costs: src/engine/run.ts EngineServices.chainEnded.)
  */
 export async function finish(
   session: ChainSession,
@@ -60,7 +59,6 @@ export async function finish(
   // spec's only writer) removes the half-written temp file and writes it again.
   if (deps) await updateSpec(session, deps, status === 'complete');
   await session.save();
-  recordChainCosts(path.dirname(session.file), c);
   return status;
 }
 

@@ -8,13 +8,12 @@
  */
 import path from 'node:path';
 import { newChainContext } from '../../chain/init.js';
-import type { ChainContext, Step } from '../../chain/schema.js';
+import type { ChainContext } from '../../chain/schema.js';
 import { createChain, findChain, readChainFile } from '../../chain/store.js';
 import { UsageError } from '../../errors.js';
 import { initialWorkflowState } from '../../workflows/interpreter.js';
-import { driveEntry, parseUntil, type ChainOutcome, type DriveOptions } from '../../engine/run.js';
+import { driveChainEntry, parseUntil, type ChainOutcome, type DriveOptions } from '../run/run.js';
 import type { BaseDeps } from '../../engine/deps.js';
-import type { ChainSession } from '../../engine/session.js';
 
 /**
  * The fork of `source` from step `fromStep` with answer changes `answers` (question id → text).
@@ -66,20 +65,6 @@ export function forkPlan(
   };
 }
 
-/** Loads the steps a fork reuses into `session` (its source's steps 1..N-1); a source that cannot be read leaves the fork to run live. */
-export async function loadReplay(session: ChainSession, warn: (text: string) => void): Promise<void> {
-  const fork = session.ctx.fork;
-  if (!fork) return;
-  try {
-    const source = await readChainFile(fork.file);
-    session.replay = source.steps.filter((s: Step) => s.n < fork.from_step);
-  } catch (err) {
-    warn(
-      `cannot read the fork's source chain ${fork.chain_id} (${(err as Error).message}): every step runs live`,
-    );
-  }
-}
-
 /** Creates the fork of chain `id` and drives it. */
 export async function forkChain(
   id: string,
@@ -127,5 +112,5 @@ export async function forkChain(
   base.ui.progress.info(
     `Chain ${created.chainId} created as a fork of ${source.chain_id}: steps 1..${fromStep - 1} reused, live from step ${fromStep}`,
   );
-  return driveEntry(created, base, { ...opts, until: undefined, maxCostUsd: undefined });
+  return driveChainEntry(created, base, { ...opts, until: undefined, maxCostUsd: undefined });
 }

@@ -2,7 +2,7 @@
  * `claude-exec prompts eval`: runs prompts against their eval cases (src/evals/) and saves the
  * run. Each case × model × repeat runs as a one-step chain in a temporary directory (a copy of
  * the case's fixture as the workspace, the case's memory in the context), driven by the same
- * driver as `claude-exec prompt run` (driveEntry → driveSingle → the step runner), so a prompt is
+ * driver as `claude-exec prompt run` (its one-step workflow through the one loop, src/engine/loop.ts), so a prompt is
  * evaluated exactly the way a chain runs it. Runs go concurrently within `--max-cost`.
  */
 import { createHash } from 'node:crypto';
@@ -24,7 +24,7 @@ import { libraryLayers } from '../../library/load.js';
 import type { PromptDoc } from '../../library/parse.js';
 import type { Ui } from '../../ui/types.js';
 import { createSandbox } from '../../tools/index.js';
-import { driveEntry } from '../../engine/run.js';
+import { driveChainEntry } from '../run/run.js';
 import type { BaseDeps } from '../../engine/deps.js';
 import { testsBeforeAfter } from './evalTests.js';
 import { phaseOf, promptToRun, withResult } from '../../engine/single.js';
@@ -108,7 +108,7 @@ async function runJob(
       }),
     );
     const started = Date.now();
-    const outcome = await driveEntry(
+    const outcome = await driveChainEntry(
       entry,
       { ...base, workspace, yes: true, ui: caseUi(warn) },
       { contextsDir, verbose: false },

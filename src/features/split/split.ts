@@ -315,16 +315,17 @@ async function createChildren(session: ChainSession, base: BaseDeps, opts: Drive
 }
 
 /**
- * Drives the parent of a split: plan, gate, sub-chains. Returns the parent's final status; throws
- * (after saving) the error of a sub-chain that stopped the family: awaiting input, budget, API.
+ * Drives the parent of a split: plan, gate, sub-chains (each driven by `driveEntry`). Returns the
+ * parent's final status; throws (after saving) the error of a sub-chain that stopped the family:
+ * awaiting input, budget, API.
  */
 export async function driveSplit(
   session: ChainSession,
   deps: DriveDeps,
   base: BaseDeps,
   opts: DriveOptions,
+  driveEntry: DriveEntryFn,
 ): Promise<DriveOutcome> {
-  const { driveEntry } = await import('../../engine/run.js');
   // session.ctx is replaced when a step's result is folded in: always read it afresh.
   const c = () => session.ctx;
   const split = () => session.ctx.split!;
@@ -397,7 +398,11 @@ export async function driveSplit(
   throw familyStop;
 }
 
-type DriveEntryFn = (entry: ChainFileEntry, base: BaseDeps, opts: DriveOptions) => Promise<ChainOutcome>;
+export type DriveEntryFn = (
+  entry: ChainFileEntry,
+  base: BaseDeps,
+  opts: DriveOptions,
+) => Promise<ChainOutcome>;
 
 /** Runs the sub-chains: ready ones (their dependencies complete) concurrently up to max_concurrency. */
 async function runFamily(
