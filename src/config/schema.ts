@@ -16,7 +16,7 @@ const millis = z.number().int().min(1000).max(3_600_000);
 /** USD amounts: positive, at most 10,000 (a larger budget is a typo for a smaller one). */
 const usd = z.number().positive().max(10_000);
 
-const ThresholdsSchema = z.object({
+export const ThresholdsSchema = z.object({
   /** Leave requirements clarification when requirements confidence exceeds this (seed: 90%). */
   requirements_confidence: unit.default(0.9),
   /** Ask the human clarifying questions when ambiguity exceeds this (seed: 30%). */
@@ -29,7 +29,7 @@ const ThresholdsSchema = z.object({
   context_health: z.number().min(0).max(10).default(6),
 });
 
-const CapsSchema = z.object({
+export const CapsSchema = z.object({
   /** Rounds of clarifying questions (DESIGN §6: 3). */
   clarification_rounds: count.default(3),
   /** Questions per round (DESIGN §6: 5). */
