@@ -11,7 +11,12 @@
  * 90th percentiles of the sample cover well under 80% of new chains. The median is exp(ȳ), the
  * geometric mean: the log-normal's median.
  */
-import type { Range } from './forecast.js';
+/** An interval: 50th, 10th and 90th percentiles (the forecast's Range, src/features/learning/forecast.ts). */
+interface Range {
+  median: number;
+  low: number;
+  high: number;
+}
 
 /** Share of new values an interval is meant to cover. */
 export const LEVEL = 0.8;
