@@ -1,7 +1,7 @@
 /**
  * The first version of a chain's context: every field present, empty or zero. Pure.
  */
-import { deriveCostTracking } from '../cost/tracking.js';
+import { emptyCostTracking } from '../cost/state.js';
 import { initialMachineState } from '../phases/machine.js';
 import { SCHEMA_VERSION, type ChainContext, type Phase } from './schema.js';
 
@@ -63,7 +63,7 @@ export function newChainContext(input: NewChainInput): ChainContext {
     },
     steps: [],
     calls: [],
-    cost_tracking: deriveCostTracking([]),
+    cost_tracking: emptyCostTracking(),
     pending: null,
     checkpoints: [],
     in_flight: [],

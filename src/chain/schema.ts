@@ -4,7 +4,15 @@
  */
 import { z } from 'zod';
 
-import { HookReportSchema } from '../hooks/events.js';
+import { HookReportSchema } from '../hooks/state.js';
+import { CostTrackingSchema } from '../cost/state.js';
+export { CostTrackingSchema, type CostTracking } from '../cost/state.js';
+import { McpCallSchema } from '../mcp/state.js';
+export { McpCallSchema, type McpCall } from '../mcp/state.js';
+import { MemoryDigestSchema } from '../memory/state.js';
+export { MemoryDigestSchema, type MemoryDigest } from '../memory/state.js';
+import { PatternUseSchema } from '../patterns/state.js';
+export { PatternUseSchema, type PatternUse } from '../patterns/state.js';
 import { SCHEMA_VERSION } from './version.js';
 
 export { READABLE_VERSIONS, SCHEMA_VERSION } from './version.js';
@@ -160,23 +168,6 @@ export const SessionMemorySchema = z.object({
   context_health: z.number().min(0).max(10),
 });
 
-/**
- * One call of an MCP server's tool by the model (src/mcp/), recorded on its step: which server and
- * tool, when and how long (ms), whether it failed and why (the server's error text, cut at 500
- * characters), its input as JSON (cut at 500 characters) and the bytes of its result as sent back.
- */
-export const McpCallSchema = z.object({
-  server: z.string(),
-  tool: z.string(),
-  at: isoDate,
-  duration_ms: z.number().int().min(0),
-  ok: z.boolean(),
-  error: z.string().nullable(),
-  input: z.string(),
-  result_bytes: z.number().int().min(0),
-});
-export type McpCall = z.infer<typeof McpCallSchema>;
-
 export const StepSchema = z.object({
   n: z.number().int().min(1),
   phase: PhaseSchema,
@@ -215,23 +206,6 @@ export const StepSchema = z.object({
   second_opinion: z.string().optional(),
 });
 export type Step = z.infer<typeof StepSchema>;
-
-const MoneyMap = z.record(z.string(), z.number());
-export const CostTrackingSchema = z.object({
-  tokens_used: z.number().int().min(0),
-  input_tokens: z.number().int().min(0),
-  output_tokens: z.number().int().min(0),
-  cache_write_tokens: z.number().int().min(0),
-  cache_read_tokens: z.number().int().min(0),
-  estimated_cost: z.number().min(0),
-  by_phase: MoneyMap,
-  by_prompt: MoneyMap,
-  by_model: MoneyMap,
-  unpriced_calls: z.number().int().min(0),
-  /** Calls billed by a Claude subscription: tokens counted, no per-token cost. */
-  subscription_calls: z.number().int().min(0).default(0),
-});
-export type CostTracking = z.infer<typeof CostTrackingSchema>;
 
 /** What a resumed or answered run must supply before the chain can go on. */
 export const PendingSchema = z.discriminatedUnion('kind', [
@@ -296,15 +270,6 @@ export const SolutionVersionSchema = z.object({
   implementation_plan: z.string().nullable().default(null),
 });
 export type SolutionVersion = z.infer<typeof SolutionVersionSchema>;
-
-/** context_preservation's digest: shown instead of the findings and risks of steps 1..`through_step`. */
-export const MemoryDigestSchema = z.object({
-  step: z.number().int().min(1),
-  through_step: z.number().int().min(0),
-  lines: z.array(z.string()),
-  created_at: isoDate,
-});
-export type MemoryDigest = z.infer<typeof MemoryDigestSchema>;
 
 /**
  * One run of the workspace's test command by the chain (not by the model's run_tests tool):
@@ -593,32 +558,6 @@ export const ForecastSchema = z.object({
   measured_runs: z.record(z.string(), z.number().int().min(0)).optional(),
 });
 export type ForecastRecord = z.infer<typeof ForecastSchema>;
-
-/** The saved pattern a chain started from (src/patterns/apply.ts) and how the chain adapted it. */
-export const PatternUseSchema = z.object({
-  name: z.string(),
-  file: z.string(),
-  /** 0..1 match of the task against the pattern (src/library/similar.ts); 1 when named with --pattern and not similar. */
-  similarity: unit,
-  /** How it came to be applied: confirmed at the terminal, named with --pattern, or accepted with --yes. */
-  applied_by: z.enum(['confirmed', 'flag', 'yes']),
-  /** Question ids seeded from it (their proposed defaults are its answers). */
-  questions: z.array(z.string()),
-  /** Its decisions, shown to the prompts as proposals to confirm or revise. */
-  decisions: z.array(z.object({ key: z.string(), choice: z.string(), rationale: z.string() })),
-  /** Discovery prompts run first in context building (without a selector call); `queued` once they were. */
-  discovery: z.array(z.string()),
-  queued: z.boolean(),
-  /** Its generated prompts found in the library (loaded), and the ones that are missing. */
-  generated_loaded: z.array(z.string()),
-  generated_missing: z.array(z.string()),
-  lessons: z.array(z.string()),
-  /** How the chain departed from it (answers changed, decisions revised), set when the chain finishes. */
-  adaptations: z.array(z.string()),
-  /** Why new_case named it for this task (matched by meaning); null when it was matched by words or named with --pattern. */
-  reason: z.string().nullable().default(null),
-});
-export type PatternUse = z.infer<typeof PatternUseSchema>;
 
 const OpinionSchema = z.object({
   model: z.string(),

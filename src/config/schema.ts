@@ -6,7 +6,7 @@
  * DESIGN §6); `project_rules.md` may override them in a fenced ```claude-exec block.
  */
 import { z } from 'zod';
-import { HOOK_EVENTS } from '../hooks/events.js';
+import { HOOK_EVENTS } from '../hooks/state.js';
 
 const unit = z.number().min(0).max(1);
 /** A cap: a whole number of rounds, turns or prompts, 0..1000 (past any useful value; a typo must not mean "forever"). */

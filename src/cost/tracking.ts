@@ -2,6 +2,7 @@
  * A chain's `cost_tracking`, derived from its `calls[]` (DESIGN §3: it always equals their sum). Pure.
  */
 import type { CallRecord, CostTracking } from '../chain/schema.js';
+import { emptyCostTracking } from './state.js';
 import { tokenCounts } from './usage.js';
 
 const add = (map: Record<string, number>, key: string, usd: number) => {
@@ -15,22 +16,7 @@ const add = (map: Record<string, number>, key: string, usd: number) => {
  * dollars.
  */
 export function deriveCostTracking(calls: readonly CallRecord[]): CostTracking {
-  return extendCostTracking(
-    {
-      tokens_used: 0,
-      input_tokens: 0,
-      output_tokens: 0,
-      cache_write_tokens: 0,
-      cache_read_tokens: 0,
-      estimated_cost: 0,
-      by_phase: {},
-      by_prompt: {},
-      by_model: {},
-      unpriced_calls: 0,
-      subscription_calls: 0,
-    },
-    calls,
-  );
+  return extendCostTracking(emptyCostTracking(), calls);
 }
 
 /**

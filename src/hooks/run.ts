@@ -8,7 +8,8 @@
 import { execa } from 'execa';
 import type { Hook } from '../config/schema.js';
 import { redactValues, secretValues } from '../log.js';
-import { BLOCK_EXIT_CODE, BLOCKING_EVENTS, type HookDocument, type HookReport } from './events.js';
+import { BLOCK_EXIT_CODE, BLOCKING_EVENTS, type HookDocument } from './events.js';
+import type { HookReport } from './state.js';
 
 /** Names a hook never sees: the model's credentials and endpoint, and claude-exec's own settings. */
 const NOT_FOR_HOOKS = /^ANTHROPIC_|^CLAUDE_/i;

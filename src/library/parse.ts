@@ -9,21 +9,19 @@ import matter from 'gray-matter';
 import { z } from 'zod';
 import { PHASES, type Phase } from '../chain/schema.js';
 import type { PromptIssue } from '../errors.js';
+import { PROMPT_TOOLS, type PromptTools } from '../tools/step.js';
 import { FindingsSchema, PROMPT_VARIABLES, type PromptVariable } from '../phases/protocol.js';
 
 /** Where a prompt came from, in override order: a later layer replaces a same-named prompt. */
 export type Layer = 'built-in' | 'user' | 'extra' | 'workspace';
 
 /** minimal <100 tokens | low 100-1,000 | medium 1,000-5,000 | high 5,000+ (seed §"Prompt Format"). */
-const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
-/** none: no tools; read: list/read/search the workspace; write: also write/edit files and run tests. */
-const PROMPT_TOOLS = ['none', 'read', 'write'] as const;
+export const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
 /** Model tier; the config maps each to a model id. */
 export const PROMPT_TIERS = ['fast', 'default', 'smart'] as const;
 
 export type CostEstimate = (typeof COST_ESTIMATES)[number];
-export type PromptTools = (typeof PROMPT_TOOLS)[number];
-type PromptTier = (typeof PROMPT_TIERS)[number];
+export type PromptTier = (typeof PROMPT_TIERS)[number];
 
 export const PROMPT_NAME_RE = /^[a-z][a-z0-9_]*$/;
 /** `{{ name }}` occurrences in a body; group 1 is the name (surrounding spaces allowed). */

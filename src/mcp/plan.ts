@@ -108,14 +108,6 @@ export function planServerTools(
   return { tools, warnings };
 }
 
-/** Pure: the names of `tools` a step may run: read-only ones always, write tools only when it may write. */
-export function mcpNamesFor(
-  tools: readonly Pick<PlannedTool, 'name' | 'write'>[],
-  mayWrite: boolean,
-): string[] {
-  return tools.filter((t) => mayWrite || !t.write).map((t) => t.name);
-}
-
 const flat = (s: string) => s.replace(/\s+/g, ' ').trim();
 
 /**

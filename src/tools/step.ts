@@ -5,9 +5,19 @@
  * these and the step's result tool. Pure.
  */
 import type { Phase } from '../chain/schema.js';
-import type { PromptTools } from '../library/parse.js';
-import { mcpNamesFor, type PlannedTool } from '../mcp/plan.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from './index.js';
+
+/** A prompt's `tools` (frontmatter). none: no tools; read: list/read/search the workspace; write: also write/edit files and run tests. */
+export const PROMPT_TOOLS = ['none', 'read', 'write'] as const;
+export type PromptTools = (typeof PROMPT_TOOLS)[number];
+
+/** An MCP tool as a step sees it (src/mcp/plan.ts PlannedTool): its name, and whether it writes. */
+type McpToolRef = { name: string; write: boolean };
+
+/** Pure: the names of `tools` a step may run: read-only ones always, write tools only when it may write. */
+export function mcpNamesFor(tools: readonly McpToolRef[], mayWrite: boolean): string[] {
+  return tools.filter((t) => mayWrite || !t.write).map((t) => t.name);
+}
 
 /** What a step's output is for: answering, or writing code (which gets more output tokens: src/llm/thinking.ts). */
 type StepWork = 'answer' | 'code';
@@ -31,7 +41,7 @@ export function stepTools(
   tools: PromptTools,
   phase: Phase,
   caps: { agent_turns: number; implementation_agent_turns: number },
-  mcp: readonly Pick<PlannedTool, 'name' | 'write'>[] = [],
+  mcp: readonly McpToolRef[] = [],
   available?: readonly string[],
 ): StepTools {
   if (tools === 'none') return { names: [], maxTurns: 1, work: 'answer' };

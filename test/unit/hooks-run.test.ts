@@ -16,8 +16,8 @@ import {
   HOOK_REPORTS_KEPT,
   withReport,
   type HookDocument,
-  type HookReport,
 } from '../../src/hooks/events.js';
+import type { HookReport } from '../../src/hooks/state.js';
 import { hookEnv, reportLine, runHook, runHooks } from '../../src/hooks/run.js';
 
 let dir: string;

@@ -12,7 +12,6 @@ import {
   expandEnvRefs,
   inputSchemaOf,
   mcpCatalogSection,
-  mcpNamesFor,
   mcpToolName,
   planServerTools,
   TOOL_NAME,
@@ -21,7 +20,7 @@ import {
 import { mcpCallRecord } from '../../src/mcp/record.js';
 import { mcpAgentTool, resultOutcome, resultText } from '../../src/mcp/tools.js';
 import { READ_TOOL_NAMES, WRITE_TOOL_NAMES } from '../../src/tools/index.js';
-import { stepTools } from '../../src/tools/step.js';
+import { mcpNamesFor, stepTools } from '../../src/tools/step.js';
 
 const obj = (properties: Record<string, unknown> = {}) => ({ type: 'object', properties });
 const CAPS = { agent_turns: 8, implementation_agent_turns: 24 };

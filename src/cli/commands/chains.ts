@@ -333,7 +333,7 @@ export function register(program: Command): void {
       const { opts, io } = commandContext(cmd);
       const [{ loadChain }, { specDocument }] = await Promise.all([
         import('../../features/chains/chains.js'),
-        import('../../features/chains/specView.js'),
+        import('../../contract/views/spec.js'),
       ]);
       const { ctx, file } = await loadChain(dirsOf(opts), id);
       const doc = await specDocument(ctx, file, opts.cwd);

@@ -11,7 +11,12 @@
  * 90th percentiles of the sample cover well under 80% of new chains. The median is exp(ȳ), the
  * geometric mean: the log-normal's median.
  */
-import type { Range } from './forecast.js';
+/** An interval: 50th, 10th and 90th percentiles (the forecast's Range, src/features/learning/forecast.ts). */
+interface Range {
+  median: number;
+  low: number;
+  high: number;
+}
 
 /** z for the 80% two-sided interval: the 90th percentile of the standard normal. */
 export const Z90 = 1.2815515655446004;

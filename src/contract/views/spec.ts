@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ChainContext } from '../../chain/schema.js';
-import type { SpecOutput } from '../../contract/spec.js';
+import type { SpecOutput } from '../spec.js';
 import { loadStoredConfig } from '../../config/load.js';
 import { coverage, readiness, readTestFiles, renderSpec, specPath, specsDirOf } from '../../engine/spec.js';
 
