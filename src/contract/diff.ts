@@ -1,5 +1,6 @@
 /** `claude-exec/diff@1`: everything a chain changed in its workspace since its checkpoint. */
 import { z } from 'zod';
+import type { ChainDiff } from '../features/chains/chainDiff.js';
 import { schemaId } from './common.js';
 
 const DiffFileSchema = z.object({
@@ -27,5 +28,5 @@ export const DiffOutputSchema = z.object({
     .string()
     .nullable()
     .describe('the unified diff (no external diff or textconv driver); null with --stat'),
-});
+}) satisfies z.ZodType<ChainDiff>;
 export type DiffOutput = z.infer<typeof DiffOutputSchema>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { EvalRunSchema } from '../evals/run.js';
+import type { EvalComparison } from '../features/library/evalCompare.js';
 import { schemaId } from './common.js';
 
 const side = z.object({
@@ -36,7 +37,7 @@ export const EvalCompareOutputSchema = z.object({
     }),
   ),
   regressions: z.number().int().min(0),
-});
+}) satisfies z.ZodType<EvalComparison>;
 export type EvalCompareOutput = z.infer<typeof EvalCompareOutputSchema>;
 
 export const EvalOutputSchema = EvalRunSchema.extend({

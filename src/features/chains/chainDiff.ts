@@ -8,14 +8,33 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { ChainContext } from '../../chain/schema.js';
-import type { DiffOutput } from '../../contract/diff.js';
 import { UsageError } from '../../errors.js';
 import { git, gitOk } from '../../git/run.js';
 import { workspaceTree } from '../../tools/git.js';
 import { loadChain } from './chains.js';
 import { originalsDir } from '../../engine/originals.js';
 
-type DiffFile = DiffOutput['files'][number];
+/** One changed file of a chain's diff. Line counts are null for a binary file. */
+export interface DiffFile {
+  path: string;
+  status: 'added' | 'modified' | 'deleted';
+  insertions: number | null;
+  deletions: number | null;
+  /** The chain wrote it (false: someone else changed it since the checkpoint). */
+  by_chain: boolean;
+}
+
+/** Everything a chain changed since its checkpoint: the `diff@1` document (src/contract/diff.ts checks the shape). */
+export interface ChainDiff {
+  schema: 'claude-exec/diff@1';
+  chain_id: string;
+  workspace: string;
+  from: 'git' | 'originals';
+  git_ref: string | null;
+  files: DiffFile[];
+  /** The unified diff; null with --stat. */
+  patch: string | null;
+}
 
 /**
  * Pure: `text` (workspace content) fit for a terminal: escape sequences and control characters
@@ -149,7 +168,7 @@ export async function chainDiff(
   dirs: string[],
   id: string,
   opts: { stat?: boolean } = {},
-): Promise<DiffOutput> {
+): Promise<ChainDiff> {
   const { ctx, file } = await loadChain(dirs, id);
   const root = ctx.workspace;
   const checkpoint = ctx.checkpoints.find((c) => c.phase === 'implementation');

@@ -7,7 +7,35 @@ import { UsageError } from '../../errors.js';
 import { compareResults, REGRESSION_ALPHA } from '../../evals/compare.js';
 import type { EvalResult, EvalRun } from '../../evals/run.js';
 import { findRun, listRuns } from '../../evals/store.js';
-import type { EvalCompareOutput } from '../../contract/evals.js';
+
+/** One side's figures on a row: passes, runs and mean score (0..1, null without scores). */
+interface SideFigures {
+  passed: number;
+  runs: number;
+  mean_score: number | null;
+}
+
+/** The `prompts-eval-compare@1` document (src/contract/evals.ts checks the shape). */
+export interface EvalComparison {
+  schema: 'claude-exec/prompts-eval-compare@1';
+  a: { label: string; run_id: string; model: string | null };
+  b: { label: string; run_id: string; model: string | null };
+  /** Significance level of the regression test. */
+  alpha: number;
+  rows: {
+    prompt: string;
+    case: string;
+    model: string | null;
+    a: SideFigures;
+    b: SideFigures;
+    pass_rate_delta: number | null;
+    score_delta: number | null;
+    /** Two-sided Fisher's exact test on the pass counts. */
+    p_value: number;
+    regression: boolean;
+  }[];
+  regressions: number;
+}
 
 interface Side {
   label: string;
@@ -40,7 +68,7 @@ export function resolveSide(runs: readonly EvalRun[], label: string): Side {
 }
 
 /** The comparison document of baseline `a` and candidate `b`. Pure over the two sides. */
-export function comparison(a: Side, b: Side): EvalCompareOutput {
+export function comparison(a: Side, b: Side): EvalComparison {
   const rows = compareResults(a.results, b.results, a.model === null && b.model === null);
   return {
     schema: 'claude-exec/prompts-eval-compare@1',
@@ -53,7 +81,7 @@ export function comparison(a: Side, b: Side): EvalCompareOutput {
 }
 
 /** Compares saved sides `a` and `b` found in `contextsDir`. Throws UsageError for an unknown side. */
-export async function compareSaved(contextsDir: string, a: string, b: string): Promise<EvalCompareOutput> {
+export async function compareSaved(contextsDir: string, a: string, b: string): Promise<EvalComparison> {
   const runs = await listRuns(contextsDir);
   return comparison(resolveSide(runs, a), resolveSide(runs, b));
 }
@@ -66,7 +94,7 @@ export async function compareWithBaseline(
   contextsDir: string,
   run: EvalRun,
   baselineId?: string,
-): Promise<EvalCompareOutput | null> {
+): Promise<EvalComparison | null> {
   const runs = (await listRuns(contextsDir)).filter((r) => r.run_id !== run.run_id);
   const key = (x: EvalResult) => `${x.prompt}/${x.case}`;
   const mine = new Set(run.results.map(key));
