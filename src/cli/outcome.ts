@@ -130,7 +130,7 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
   else {
     // A workflow chain's phase is only the phase its last prompt ran as; the workflow says more.
     const where =
-      o.ctx.workflow && o.ctx.workflow.name !== 'feature'
+      o.ctx.workflow && o.ctx.workflow.name !== 'feature' && !o.ctx.single_prompt
         ? `workflow ${o.ctx.workflow.name}`
         : `phase ${s.current_phase}`;
     io.out(`Chain ${s.chain_id}: ${s.status} (${where})`);
