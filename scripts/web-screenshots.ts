@@ -13,7 +13,7 @@ import { answerChain, startChain } from '../src/engine/run.js';
 import { createBaseDeps } from '../src/engine/deps.js';
 import { loadPriceTable } from '../src/cost/prices.js';
 import { createProgress } from '../src/ui/progress.js';
-import type { Ui } from '../src/ui/types.js';
+import type { Ui } from '../src/engine/ui.js';
 import { startWebServer } from '../src/web/server.js';
 import { fakeChain } from '../test/helpers/chains.js';
 import { startFakeAnthropic } from '../test/helpers/fake-anthropic.js';

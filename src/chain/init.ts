@@ -2,7 +2,7 @@
  * The first version of a chain's context: every field present, empty or zero. Pure.
  */
 import { emptyCostTracking } from '../cost/state.js';
-import { initialMachineState } from '../phases/machine.js';
+import { initialMachineState } from '../phases/state.js';
 import { SCHEMA_VERSION, type ChainContext, type Phase } from './schema.js';
 
 export interface NewChainInput {

@@ -10,7 +10,7 @@ import { resumeChain, startChain, type ChainOutcome } from '../features/run/run.
 import { listChainFiles, readChainFile } from '../chain/store.js';
 import { createBaseDeps } from '../engine/deps.js';
 import { CONFIG_FILE, inspectTrust, recordOwnFile, usesWorkspaceFiles } from '../config/trustStore.js';
-import type { Ui } from '../ui/types.js';
+import type { Ui } from '../engine/ui.js';
 import { DEMO_GOAL } from './files.js';
 import { DEMO_MODEL } from '../chain/billing.js';
 import { createDemoModel } from './script.js';

@@ -22,7 +22,7 @@ import type { Logger } from '../log.js';
 import type { PlannedTool } from '../mcp/plan.js';
 import type { Sandbox } from '../tools/sandbox.js';
 import type { AgentTool } from '../tools/types.js';
-import type { Ui } from '../ui/types.js';
+import type { Ui } from './ui.js';
 
 export interface BaseDeps {
   llm: LlmClient;

@@ -20,7 +20,7 @@ import type { McpTools } from '../mcp/index.js';
 /**
  * Creates the per-chain deps (tools bound to this session's gates, the cached prefix) and records
  * on the chain which AGENTS.md / CLAUDE.md its prefix holds.
- * `costClasses`: measured cost classes for the selector's catalog (src/features/learning/promptCosts.ts); `mcp`:
+ * `costClasses`: measured cost classes for the selector's catalog (src/cost/promptCosts.ts); `mcp`:
  * the tools of the run's MCP servers, added after the workspace tools and to the catalog.
  */
 export function bindDeps(

@@ -10,7 +10,7 @@ import { AwaitingInputError } from '../errors.js';
 import { openQuestions } from '../memory/fold.js';
 import { answersSinceDecision } from '../memory/gate-answers.js';
 import type { ApprovalDecision, ProposedChange } from '../tools/index.js';
-import type { GateResponse } from '../ui/types.js';
+import type { GateResponse } from './ui.js';
 import type { DriveDeps } from './deps.js';
 import { gateNotes, specPath, specsDirOf } from './spec.js';
 import type { ChainSession } from './session.js';

@@ -6,7 +6,8 @@
  */
 import path from 'node:path';
 import type { Step } from '../chain/schema.js';
-import { withReport, type HookDocument, type HookEvent } from '../hooks/events.js';
+import { withReport, type HookDocument } from '../hooks/events.js';
+import type { HookEvent } from '../hooks/state.js';
 import { reportLine, runHooks } from '../hooks/run.js';
 import { secretValues } from '../log.js';
 import { countsText, parseTestOutput } from '../tools/testReport.js';

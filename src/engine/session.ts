@@ -13,7 +13,7 @@ import { costOfCall, type PriceTable } from '../cost/prices.js';
 import { deriveCostTracking, extendCostTracking } from '../cost/tracking.js';
 import type { Config } from '../config/schema.js';
 import type { LlmCallResult } from '../llm/types.js';
-import type { Progress } from '../ui/types.js';
+import type { Progress } from './ui.js';
 import { CONTINUED_PROMPTS } from './taskConversation.js';
 
 /**

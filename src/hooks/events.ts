@@ -7,8 +7,6 @@
 import { z } from 'zod';
 import { HOOK_EVENTS, type HookEvent, type HookReport } from './state.js';
 
-export type { HookEvent } from './state.js';
-
 /** The one event whose hook may refuse what is about to happen (exit code 2). */
 export const BLOCKING_EVENTS: readonly HookEvent[] = ['before_file_change'];
 /** The exit code with which a before_file_change hook blocks the change (as Claude Code's hooks). */

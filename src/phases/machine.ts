@@ -12,6 +12,10 @@ import type { Caps, Thresholds } from '../config/schema.js';
 import type { Findings } from './protocol.js';
 import type { Effect, MachineState, PromptRun } from '../chain/schema.js';
 import type { MachineEvent } from './types.js';
+import { initialMachineState as initialState } from './state.js';
+
+/** The state of a chain that has not started (./state.ts, typed as the machine's state). */
+export const initialMachineState: () => MachineState = initialState;
 
 export interface MachineSettings {
   thresholds: Thresholds;
@@ -56,25 +60,6 @@ export interface Transition {
   effect: Effect;
   /** Set when the transition leaves a phase: the phase left and why. */
   exited?: { phase: Phase; reason: string };
-}
-
-/** The state of a chain that has not started. */
-export function initialMachineState(): MachineState {
-  return {
-    phase: 'requirements-clarification',
-    clarification_rounds: 0,
-    context_iterations: 0,
-    analysis_loops: 0,
-    approval_rounds: 0,
-    implementation_iterations: 0,
-    generated_prompts: 0,
-    focus: null,
-    feedback: null,
-    awaiting: null,
-    seq: 0,
-    test_generation_asks: 0,
-    extra_iterations: 0,
-  };
 }
 
 const prompt = (name: string, extra: Partial<PromptRun> = {}): Effect => ({

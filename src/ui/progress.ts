@@ -9,7 +9,7 @@ import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { Phase } from '../chain/schema.js';
 import { sanitizeTerminal } from './sanitize.js';
-import type { Progress } from './types.js';
+import type { Progress } from '../engine/ui.js';
 
 export interface ProgressOptions {
   color: boolean;

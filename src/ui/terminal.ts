@@ -9,7 +9,7 @@ import type { Question } from '../chain/schema.js';
 import { InterruptedError } from '../errors.js';
 import { createProgress, type TerminalProgress } from './progress.js';
 import { sanitizeTerminal } from './sanitize.js';
-import type { ChangeResponse, GateAnswerShown, GateResponse, Ui } from './types.js';
+import type { ChangeResponse, GateAnswerShown, GateResponse, Ui } from '../engine/ui.js';
 
 export { createProgress } from './progress.js';
 

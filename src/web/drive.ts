@@ -17,7 +17,7 @@ import { inspectTrust, untrustedError, usesWorkspaceFiles } from '../config/trus
 import { DEMO_MODEL } from '../chain/billing.js';
 import { UsageError } from '../errors.js';
 import { createProgress } from '../ui/progress.js';
-import type { Ui } from '../ui/types.js';
+import type { Ui } from '../engine/ui.js';
 
 type ApproveBody = { response: 'approved' | 'rejected' | 'more-info'; note: string | null };
 

@@ -9,7 +9,7 @@ import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import type { Question } from '../../src/chain/schema.js';
 import { createProgress } from '../../src/ui/terminal.js';
-import type { ChangeResponse, GateResponse, Ui } from '../../src/ui/types.js';
+import type { ChangeResponse, GateResponse, Ui } from '../../src/engine/ui.js';
 import {
   startFakeAnthropic,
   toolReply,

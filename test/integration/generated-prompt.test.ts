@@ -10,7 +10,7 @@ import { startChain } from '../../src/features/run/run.js';
 import { createBaseDeps } from '../../src/engine/deps.js';
 import { loadLibrary } from '../../src/library/load.js';
 import { createProgress } from '../../src/ui/terminal.js';
-import type { Ui } from '../../src/ui/types.js';
+import type { Ui } from '../../src/engine/ui.js';
 import { startFakeAnthropic, toolReply, type FakeServer } from '../helpers/fake-anthropic.js';
 import { readTurn } from '../helpers/scenario.js';
 import { makeTempWorkspace, type TempWorkspace } from '../helpers/workspace.js';

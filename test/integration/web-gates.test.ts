@@ -12,7 +12,7 @@ import { takeDriverLock } from '../../src/engine/driverLock.js';
 import { readChainFile } from '../../src/chain/store.js';
 import { runDemo } from '../../src/demo/run.js';
 import { createProgress } from '../../src/ui/progress.js';
-import type { Ui } from '../../src/ui/types.js';
+import type { Ui } from '../../src/engine/ui.js';
 import { startWebServer, type WebServer } from '../../src/web/server.js';
 import { startFakeAnthropic, type FakeServer } from '../helpers/fake-anthropic.js';
 import { tempDir } from '../helpers/prompt-files.js';

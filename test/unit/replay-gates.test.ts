@@ -3,7 +3,7 @@ import { replayGateUi } from '../../src/features/replay/replayGates.js';
 import type { Question } from '../../src/chain/schema.js';
 import { AwaitingInputError } from '../../src/errors.js';
 import type { CassetteGate } from '../../src/llm/cassette.js';
-import type { Ui } from '../../src/ui/types.js';
+import type { Ui } from '../../src/engine/ui.js';
 
 const noop = () => undefined;
 const base: Ui = {

@@ -6,7 +6,7 @@
 import type { Findings } from '../../phases/protocol.js';
 import { decideSolution } from '../../memory/fold.js';
 import type { DriveDeps } from '../deps.js';
-import type { GateResponse } from '../../ui/types.js';
+import type { GateResponse } from '../ui.js';
 import { approvalGate, askQuestions } from '../gates.js';
 import type { ChainSession } from '../session.js';
 import { gateNotes, specPath, specsDirOf } from '../spec.js';

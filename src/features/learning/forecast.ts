@@ -5,7 +5,7 @@
  * on, in order:
  *
  * 1. `similar-chains`: at least MIN_SIMILAR complete chains of this contexts directory whose goal
- *    resembles the task (src/features/learning/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
+ *    resembles the task (src/library/similar.ts, similarity ≥ HISTORY_MATCH; the MAX_SIMILAR most similar),
  *    together with the chains of the saved pattern the task matches (its source, and chains that applied it);
  *    the interval is the log-normal prediction interval of their totals (./forecastInterval.ts:
  *    Student-t, widened for few chains);
@@ -35,7 +35,7 @@ import { REQUIRED_GATES } from '../../phases/machine.js';
 import { predictionRange, sumPredictionRange, withinChainCorrelation, Z90 } from './forecastInterval.js';
 import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js';
 import { historyOf, readHistory, type HistoryChain } from './forecastHistory.js';
-import { rankSimilar } from './similar.js';
+import { rankSimilar } from '../../library/similar.js';
 
 export const MIN_SIMILAR = 3;
 export const MAX_SIMILAR = 20;

@@ -22,7 +22,7 @@ import { runTotals, type EvalResult, type EvalRun } from '../../evals/run.js';
 import { newRunId, saveRun } from '../../evals/store.js';
 import { libraryLayers } from '../../library/load.js';
 import type { PromptDoc } from '../../library/parse.js';
-import type { Ui } from '../../ui/types.js';
+import type { Ui } from '../../engine/ui.js';
 import { createSandbox } from '../../tools/index.js';
 import { driveChainEntry } from '../run/run.js';
 import type { BaseDeps } from '../../engine/deps.js';

@@ -6,7 +6,7 @@
  */
 import { AwaitingInputError } from '../../errors.js';
 import type { CassetteGate } from '../../llm/cassette.js';
-import type { ChangeResponse, GateResponse, Ui } from '../../ui/types.js';
+import type { ChangeResponse, GateResponse, Ui } from '../../engine/ui.js';
 
 /**
  * Wraps `ui` so that its gates answer from `gates`: each question, approval and file change takes

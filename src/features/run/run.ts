@@ -28,7 +28,7 @@ import { runDigest } from '../../tools/testDigest.js';
 import { DEFAULT_WORKFLOW, positionAtPhase } from '../../workflows/run.js';
 import { WorkflowFileSchema } from '../../workflows/schema.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from '../learning/forecast.js';
-import { readCostClasses, recordChainCosts } from '../learning/promptCosts.js';
+import { readCostClasses, recordChainCosts } from '../../cost/promptCosts.js';
 import { workflowForChain } from '../library/workflows.js';
 import { driveSplit, requireGitRepo } from '../split/split.js';
 

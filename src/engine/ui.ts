@@ -1,6 +1,7 @@
 /**
- * The terminal edge, as the app sees it. `src/ui/terminal.ts` implements it for a real terminal
- * (stderr for everything, so stdout stays clean for results and `--json`).
+ * The human's side as the engine asks for it (progress, questions, approvals, gates): the port a
+ * face implements. `src/ui/terminal.ts` implements it for a real terminal (stderr for everything,
+ * so stdout stays clean for results and `--json`); the web view and the replay have their own.
  */
 import type { Phase, Question } from '../chain/schema.js';
 
