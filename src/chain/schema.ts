@@ -6,16 +6,16 @@ import { z } from 'zod';
 
 import { HookReportSchema } from '../hooks/state.js';
 import { CostTrackingSchema } from '../cost/state.js';
-export { CostTrackingSchema, type CostTracking } from '../cost/state.js';
+export { type CostTracking } from '../cost/state.js';
 import { McpCallSchema } from '../mcp/state.js';
-export { McpCallSchema, type McpCall } from '../mcp/state.js';
+export { type McpCall } from '../mcp/state.js';
 import { MemoryDigestSchema } from '../memory/state.js';
-export { MemoryDigestSchema, type MemoryDigest } from '../memory/state.js';
+
 import { PatternUseSchema } from '../patterns/state.js';
-export { PatternUseSchema, type PatternUse } from '../patterns/state.js';
+export { type PatternUse } from '../patterns/state.js';
 import { SCHEMA_VERSION } from './version.js';
 
-export { READABLE_VERSIONS, SCHEMA_VERSION } from './version.js';
+export { SCHEMA_VERSION } from './version.js';
 
 export const PHASES = [
   'requirements-clarification',
@@ -29,7 +29,7 @@ export const PhaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
 
 /** `paused`: stopped cleanly where `--until` asked; `resume` continues. */
-export const CHAIN_STATUSES = [
+const CHAIN_STATUSES = [
   'running',
   'paused',
   'awaiting-input',
@@ -45,7 +45,7 @@ const isoDate = z.string();
 const unit = z.number().min(0).max(1);
 
 /** Usage exactly as the Messages API returned it (token counts; cache fields may be null or absent). */
-export const UsageSchema = z
+const UsageSchema = z
   .object({
     input_tokens: z.number().int().min(0),
     output_tokens: z.number().int().min(0),
@@ -66,10 +66,10 @@ export type Usage = z.infer<typeof UsageSchema>;
  * How a call is paid: `api` per token (priced from the table), `subscription` through a Claude
  * plan (Claude Code's login): not billed per token, so its `cost_usd` is null. Absent = `api`.
  */
-export const BillingSchema = z.enum(['api', 'subscription']);
+const BillingSchema = z.enum(['api', 'subscription']);
 
 /** One Messages API call (one HTTP request that returned a message). */
-export const CallRecordSchema = z.object({
+const CallRecordSchema = z.object({
   id: z.number().int().min(1),
   step: z.number().int().min(0),
   phase: PhaseSchema,
@@ -91,7 +91,7 @@ export const CallRecordSchema = z.object({
 });
 export type CallRecord = z.infer<typeof CallRecordSchema>;
 
-export const PhaseRecordSchema = z.object({
+const PhaseRecordSchema = z.object({
   phase: PhaseSchema,
   started_at: isoDate,
   ended_at: isoDate.nullable(),
@@ -101,9 +101,8 @@ export const PhaseRecordSchema = z.object({
   clarifications: z.array(z.string()),
   exit_reason: z.string().nullable(),
 });
-export type PhaseRecord = z.infer<typeof PhaseRecordSchema>;
 
-export const UncertaintySchema = z.object({
+const UncertaintySchema = z.object({
   area: z.string(),
   confidence: unit,
   resolved: z.boolean(),
@@ -121,7 +120,7 @@ export const ConfidenceScoresSchema = z.object({
 export type ConfidenceScores = z.infer<typeof ConfidenceScoresSchema>;
 
 /** Confidence as a result reports it: only the dimensions that step gave. */
-export const PartialConfidenceSchema = z.object({
+const PartialConfidenceSchema = z.object({
   overall: unit.optional(),
   requirements: unit.optional(),
   technical_approach: unit.optional(),
@@ -129,10 +128,9 @@ export const PartialConfidenceSchema = z.object({
 });
 export type PartialConfidence = z.infer<typeof PartialConfidenceSchema>;
 
-export const DecisionSchema = z.object({ choice: z.string(), rationale: z.string() });
-export type Decision = z.infer<typeof DecisionSchema>;
+const DecisionSchema = z.object({ choice: z.string(), rationale: z.string() });
 
-export const QuestionSchema = z.object({
+const QuestionSchema = z.object({
   id: z.string(),
   question: z.string(),
   why: z.string(),
@@ -143,14 +141,14 @@ export const QuestionSchema = z.object({
 });
 export type Question = z.infer<typeof QuestionSchema>;
 
-export const GeneratedPromptSchema = z.object({
+const GeneratedPromptSchema = z.object({
   name: z.string(),
   reason: z.string(),
   path: z.string(),
   effectiveness: z.number().optional(),
 });
 
-export const ApprovalSchema = z.object({
+const ApprovalSchema = z.object({
   phase: PhaseSchema,
   kind: z.enum(['solution', 'file-change']).default('solution'),
   presented: z.string(),
@@ -158,9 +156,8 @@ export const ApprovalSchema = z.object({
   note: z.string().nullable(),
   timestamp: isoDate,
 });
-export type Approval = z.infer<typeof ApprovalSchema>;
 
-export const SessionMemorySchema = z.object({
+const SessionMemorySchema = z.object({
   files_modified: z.array(z.string()),
   tests_written: z.array(z.string()),
   mistakes_corrected: z.array(z.string()),
@@ -168,7 +165,7 @@ export const SessionMemorySchema = z.object({
   context_health: z.number().min(0).max(10),
 });
 
-export const StepSchema = z.object({
+const StepSchema = z.object({
   n: z.number().int().min(1),
   phase: PhaseSchema,
   prompt: z.string(),
@@ -208,7 +205,7 @@ export const StepSchema = z.object({
 export type Step = z.infer<typeof StepSchema>;
 
 /** What a resumed or answered run must supply before the chain can go on. */
-export const PendingSchema = z.discriminatedUnion('kind', [
+const PendingSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('questions'), question_ids: z.array(z.string()) }),
   z.object({ kind: z.literal('approval'), presented: z.string() }),
   z.object({
@@ -218,10 +215,9 @@ export const PendingSchema = z.discriminatedUnion('kind', [
     tool_use_id: z.string(),
   }),
 ]);
-export type Pending = z.infer<typeof PendingSchema>;
 
 /** One acceptance criterion of the clarified requirements, id `AC1`, `AC2`, … stable across restatements. */
-export const RequirementSchema = z.object({
+const RequirementSchema = z.object({
   id: z.string(),
   text: z.string(),
   /** The step that last stated it. */
@@ -230,12 +226,11 @@ export const RequirementSchema = z.object({
 export type Requirement = z.infer<typeof RequirementSchema>;
 
 /** One file of solution_designer's plan. */
-export const FilePlanItemSchema = z.object({
+const FilePlanItemSchema = z.object({
   path: z.string(),
   action: z.enum(['create', 'modify', 'delete']),
   change: z.string(),
 });
-export type FilePlanItem = z.infer<typeof FilePlanItemSchema>;
 
 /**
  * One version of the solution document. solution_synthesizer writes a version; uncertainty_resolver
@@ -243,7 +238,7 @@ export type FilePlanItem = z.infer<typeof FilePlanItemSchema>;
  * beside the version it presents, never over it; solution_designer's file plan is kept on the
  * version it plans (the approved one).
  */
-export const SolutionVersionSchema = z.object({
+const SolutionVersionSchema = z.object({
   version: z.number().int().min(1),
   /** The step and prompt that wrote it. */
   step: z.number().int().min(0),
@@ -274,7 +269,7 @@ export type SolutionVersion = z.infer<typeof SolutionVersionSchema>;
 /**
  * One run of the workspace's test command by the chain (not by the model's run_tests tool):
  * the baseline before any change of ours, the red run after test_generator, the green runs after
- * each implementation iteration (issue 8).
+ * each implementation iteration.
  */
 export const TestRunSchema = z.object({
   at: isoDate,
@@ -331,7 +326,7 @@ export const TestRunSchema = z.object({
 export type TestRun = z.infer<typeof TestRunSchema>;
 
 /** One run of a check besides the tests (typecheck, lint, build: src/engine/checks.ts). */
-export const CheckRunSchema = z.object({
+const CheckRunSchema = z.object({
   at: isoDate,
   /** The check's name (`typecheck`, `lint`, `build`, or a name from config `checks`). */
   name: z.string(),
@@ -348,15 +343,14 @@ export const CheckRunSchema = z.object({
 });
 export type CheckRun = z.infer<typeof CheckRunSchema>;
 
-/** The chain's test command (issue 8). */
-export const TestCommandSchema = z.object({
+/** The chain's test command. */
+const TestCommandSchema = z.object({
   argv: z.array(z.string()).min(1),
   /** e.g. `config test_command`, `package.json scripts.test (pnpm-lock.yaml)`, `answer to q1`. */
   source: z.string(),
 });
-export type TestCommand = z.infer<typeof TestCommandSchema>;
 
-export const CheckpointSchema = z.object({
+const CheckpointSchema = z.object({
   phase: PhaseSchema,
   git_ref: z.string(),
   created_at: isoDate,
@@ -368,19 +362,19 @@ export const CheckpointSchema = z.object({
  * Without git: the original of each file the chain changed, kept before its first change under
  * `<context file>.originals/` (`existed: false` for a file the chain created), so rollback works.
  */
-export const OriginalSchema = z.object({ path: z.string(), existed: z.boolean() });
+const OriginalSchema = z.object({ path: z.string(), existed: z.boolean() });
 
 /**
  * The conversation of a step that is still running, saved after every call so that a crashed
  * or interrupted run can continue the step without repeating a completed call.
  */
-export const InFlightSchema = z.object({
+const InFlightSchema = z.object({
   step: z.number().int().min(1),
   messages: z.array(z.unknown()),
 });
 
 /* Phase-machine state, saved so that `resume` continues exactly where the chain stopped. */
-export const PromptRunSchema = z.object({
+const PromptRunSchema = z.object({
   name: z.string(),
   focus: z.string().nullable(),
   question: z.string().nullable().optional(),
@@ -396,7 +390,7 @@ export const PromptRunSchema = z.object({
 });
 export type PromptRun = z.infer<typeof PromptRunSchema>;
 
-export const EffectSchema = z.discriminatedUnion('kind', [
+const EffectSchema = z.discriminatedUnion('kind', [
   /** Run one prompt; it ends with record_findings. */
   z.object({ kind: z.literal('prompt'), run: PromptRunSchema }),
   /** Run independent prompts concurrently (bounded). */
@@ -418,7 +412,7 @@ export const EffectSchema = z.discriminatedUnion('kind', [
 ]);
 export type Effect = z.infer<typeof EffectSchema>;
 
-export const MachineStateSchema = z.object({
+const MachineStateSchema = z.object({
   phase: PhaseSchema,
   clarification_rounds: z.number().int().min(0),
   context_iterations: z.number().int().min(0),
@@ -445,7 +439,7 @@ export const MachineStateSchema = z.object({
 export type MachineState = z.infer<typeof MachineStateSchema>;
 
 /** What a workflow step asks the driver to do next (src/workflows/interpreter.ts). `at`: the step's path in the file, e.g. `steps.2.loop.steps.0`. */
-export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
+const WorkflowEffectSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('prompt'),
     at: z.string(),
@@ -482,7 +476,7 @@ export const WorkflowEffectSchema = z.discriminatedUnion('kind', [
 export type WorkflowEffect = z.infer<typeof WorkflowEffectSchema>;
 
 /** A frame of the interpreter's stack: the step list at `block`, its next step `i`, and the loop pass (null outside a loop body). */
-export const WorkflowFrameSchema = z.object({
+const WorkflowFrameSchema = z.object({
   block: z.string(),
   i: z.number().int().min(0),
   pass: z.number().int().min(1).nullable(),
@@ -490,7 +484,7 @@ export const WorkflowFrameSchema = z.object({
 export type WorkflowFrame = z.infer<typeof WorkflowFrameSchema>;
 
 /** The interpreter's state, saved in the context file so that `resume` continues at the same step. */
-export const WorkflowStateSchema = z.object({
+const WorkflowStateSchema = z.object({
   stack: z.array(WorkflowFrameSchema),
   awaiting: WorkflowEffectSchema.nullable(),
   /** Workflow steps performed, in order (`outcome`: what the interpreter or the driver noted). */
@@ -499,7 +493,7 @@ export const WorkflowStateSchema = z.object({
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 
 /** The workflow a chain runs (`feature` by default; null only for a single prompt, a split, and files written before every chain ran one). */
-export const WorkflowRunSchema = z.object({
+const WorkflowRunSchema = z.object({
   name: z.string(),
   file: z.string(),
   layer: z.string(),
@@ -533,7 +527,7 @@ export const SubChainPlanSchema = z.object({
 export type SubChainPlan = z.infer<typeof SubChainPlanSchema>;
 
 /** The head's index of its journal (src/chain/journal.ts). */
-export const JournalIndexSchema = z.object({
+const JournalIndexSchema = z.object({
   /** File name, in the context file's directory. */
   file: z.string(),
   /** Bytes of the journal that belong to this version of the head (later bytes are ignored). */
@@ -557,7 +551,6 @@ export const ForecastSchema = z.object({
   duration_ms: RangeSchema.nullable(),
   measured_runs: z.record(z.string(), z.number().int().min(0)).optional(),
 });
-export type ForecastRecord = z.infer<typeof ForecastSchema>;
 
 const OpinionSchema = z.object({
   model: z.string(),
@@ -655,10 +648,10 @@ export const ChainContextSchema = z.object({
   journal: JournalIndexSchema.nullable().default(null),
   /**
    * The test command the chain runs and where it came from (config `test_command`, a workspace file,
-   * or the human's answer); null until the chain resolves it at its start (issue 8).
+   * or the human's answer); null until the chain resolves it at its start.
    */
   test_command: TestCommandSchema.nullable().default(null),
-  /** Without a git checkpoint: the originals kept of the files the chain changed (issue 8). */
+  /** Without a git checkpoint: the originals kept of the files the chain changed. */
   originals: z.array(OriginalSchema).default([]),
   /**
    * sha256 (hex) of each file as the chain last wrote it (workspace-relative path -> hash), so

@@ -7,7 +7,7 @@
 export const SCHEMA_VERSION = 2;
 
 /** Versions this build reads. */
-export const READABLE_VERSIONS: readonly number[] = [1, 2];
+const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 /**
  * Why a file with `schema_version` `version` cannot be read by this version, or null when it can:

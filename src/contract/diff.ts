@@ -29,4 +29,3 @@ export const DiffOutputSchema = z.object({
     .nullable()
     .describe('the unified diff (no external diff or textconv driver); null with --stat'),
 }) satisfies z.ZodType<ChainDiff>;
-export type DiffOutput = z.infer<typeof DiffOutputSchema>;

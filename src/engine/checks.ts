@@ -21,7 +21,7 @@ export function chainChecks(root: string, config: Pick<Config, 'checks'>): Detec
 }
 
 /** Pure: the latest baseline run of check `name`, or null. */
-export function checkBaseline(ctx: Pick<ChainContext, 'check_runs'>, name: string): CheckRun | null {
+function checkBaseline(ctx: Pick<ChainContext, 'check_runs'>, name: string): CheckRun | null {
   return ctx.check_runs.filter((r) => r.name === name && r.expect === 'baseline').at(-1) ?? null;
 }
 

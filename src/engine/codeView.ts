@@ -58,7 +58,7 @@ function writesCode(doc: PromptDoc, phase: Phase): boolean {
  * The files section for a code-writing step: the approved plan's files (created and modified ones;
  * deleted ones named), then the tests written so far, each once. "" when there are none.
  */
-export async function filesInView(ctx: ChainContext, budgetBytes: number): Promise<string> {
+async function filesInView(ctx: ChainContext, budgetBytes: number): Promise<string> {
   const solution = approvedSolution(ctx) ?? currentSolution(ctx);
   const wanted: { path: string; why: string }[] = [];
   const seen = new Set<string>();
@@ -88,7 +88,7 @@ export async function filesInView(ctx: ChainContext, budgetBytes: number): Promi
  * before implementation: the git checkpoint, else the originals kept beside the context file.
  * Files whose earlier text is unknown (no checkpoint, no original) are left out.
  */
-export async function chainDiffs(
+async function chainDiffs(
   ctx: ChainContext,
   contextFile: string,
 ): Promise<{ diffs: FileDiff[]; base: string }> {

@@ -219,7 +219,7 @@ export function runNotices(
 }
 
 /** True for Anthropic's own API host (https://api.anthropic.com). */
-export function isAnthropicUrl(url: string): boolean {
+function isAnthropicUrl(url: string): boolean {
   try {
     const u = new URL(url);
     return u.protocol === 'https:' && u.hostname === 'api.anthropic.com';

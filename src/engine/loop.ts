@@ -26,7 +26,7 @@ import type { ChainSession } from './session.js';
 import { resolveTestCommand } from './testCommand.js';
 
 /** Commits on HEAD of `root` (0 when it is not a git repository or has none). */
-export async function gitCommitCount(root: string): Promise<number> {
+async function gitCommitCount(root: string): Promise<number> {
   const r = await git(root, ['rev-list', '--count', 'HEAD']);
   const n = Number(String(r.stdout).trim());
   return r.exitCode === 0 && Number.isInteger(n) ? n : 0;
@@ -37,7 +37,7 @@ export async function gitCommitCount(root: string): Promise<number> {
  * (the solution gate and the implementation), an approval gate, or a prompt that runs as
  * `implementation` (where run_tests is one of its tools).
  */
-export function workflowRunsTests(wf: WorkflowFile): boolean {
+function workflowRunsTests(wf: WorkflowFile): boolean {
   return walkSteps(wf.steps).some(
     ({ step }) =>
       'tests' in step ||

@@ -1,5 +1,5 @@
 /**
- * Rollback without git (issue 8): before the chain first changes a file in a workspace that has no
+ * Rollback without git: before the chain first changes a file in a workspace that has no
  * git checkpoint, the file's original is copied to `<context file minus .json>.originals/<path>`
  * and recorded in `ctx.originals` (a file the chain creates is recorded as not existing), so
  * `rollback` can put every file back.

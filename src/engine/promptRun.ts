@@ -75,7 +75,7 @@ async function countInputTokens(
 }
 
 /** The line that ends the first message: the tools a step may call, and how it ends. */
-export function enabledToolsLine(names: readonly string[], result: string): string {
+function enabledToolsLine(names: readonly string[], result: string): string {
   return names.length > 0
     ? `Tools enabled: ${names.join(', ')}. End by calling ${result}.`
     : `No tools enabled. End by calling ${result}.`;
@@ -85,7 +85,7 @@ export function enabledToolsLine(names: readonly string[], result: string): stri
  * The memory budget of a run (config limits.context_tokens, estimated tokens). context_preservation
  * gets four times as much: it must see what it compacts.
  */
-export function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): number {
+function memoryBudget(deps: Pick<DriveDeps, 'config'>, prompt: string): number {
   const budget = deps.config.limits.context_tokens;
   return prompt === PRESERVATION ? budget * 4 : budget;
 }
@@ -356,7 +356,7 @@ export async function runPrompt<T = Findings>(
  * The cached prefix a step in `phase` is sent: implementation and readiness steps choose no
  * prompt, so they go without the selector's catalog (tools and rules are still read from cache).
  */
-export function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
+function prefixFor(prefix: StablePrefix, phase: Phase): StablePrefix {
   return phase === 'implementation' || phase === 'deployment-readiness' ? { ...prefix, catalog: '' } : prefix;
 }
 
@@ -396,11 +396,7 @@ const KEPT_TOOL_RESULTS = 8;
  * Pure: the text of the user turn that continues an implementation task's conversation with the
  * new failure (`feedback`: the failure digest of the test run, or the gates' blocking issues).
  */
-export function iterationTurn(
-  iteration: number,
-  feedback: string | null | undefined,
-  toolsLine: string,
-): string {
+function iterationTurn(iteration: number, feedback: string | null | undefined, toolsLine: string): string {
   return (
     `implementation iteration ${iteration}. ${feedback ?? 'The last run did not finish the task.'}\n\n` +
     'What you read, wrote and tried above still holds; older tool results may have been cleared, so read a file again if you need it. ' +

@@ -53,7 +53,7 @@ export function shellQuote(text: string): string {
 }
 
 /** The ref that holds the workspace as it was before chain `chainId` was rolled back. */
-export function beforeRollbackRef(chainId: string): string {
+function beforeRollbackRef(chainId: string): string {
   return checkpointRef(chainId).replace(/\/pre-implementation$/, '/before-rollback');
 }
 

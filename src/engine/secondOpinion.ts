@@ -18,7 +18,7 @@ import type { ChainSession } from './session.js';
 import { promptStep } from './steps.js';
 
 /** The gates judged twice. */
-export const SECOND_OPINION_GATES: readonly string[] = REQUIRED_GATES;
+const SECOND_OPINION_GATES: readonly string[] = REQUIRED_GATES;
 
 /** Pure: the model of the second opinion — a tier's model in this chain, or the model named; null when none is set. */
 export function secondOpinionModel(setting: string | null, models: ChainContext['models']): string | null {
@@ -37,7 +37,7 @@ export function verdictOf(f: Findings): { passed: boolean; blocking_issues: stri
 }
 
 /** Pure: the id of the question that asks the human about a disagreement. */
-export function opinionQuestionId(effect: number, prompt: string): string {
+function opinionQuestionId(effect: number, prompt: string): string {
   return `SO${effect}-${prompt}`;
 }
 

@@ -1,6 +1,6 @@
 /**
  * `claude-exec prompt run NAME [--focus TEXT]`: one prompt of the library against the workspace,
- * as a one-step chain with its own context file, log and cost (issue 7: every prompt reachable).
+ * as a one-step chain with its own context file, log and cost, so every prompt of the library can be reached on its own.
  * The chain runs in the prompt's first declared phase (context-building when it declares none),
  * with that phase's tools, as a one-step workflow through the same loop as every chain
  * (src/engine/loop.ts, src/workflows/run.ts singlePromptRun); `resume` runs the prompt again if it

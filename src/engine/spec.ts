@@ -1,5 +1,5 @@
 /**
- * The spec a reviewer can read (issue 8): a Markdown file beside the context file
+ * The spec a reviewer can read: a Markdown file beside the context file
  * (`contexts/chain-NNN-slug.md`, or under config `specs_dir`) with the goal, the acceptance
  * criteria, answers and assumptions, decisions, the solution and its file plan; during
  * implementation every criterion is linked to the tests that name it, with their red → green
@@ -67,7 +67,7 @@ export function criteriaNamed(text: string): string[] {
 }
 
 /** How one test of a criterion fared: the runs where it failed first and then passed. */
-export interface TestEvidence {
+interface TestEvidence {
   /** The test's name as the runner printed it, or the test file when no run named it. */
   test: string;
   /** 1-based index into test_runs of the run where it was red before implementation, or null. */
@@ -171,7 +171,7 @@ export function coverage(
 }
 
 /** One checklist line: status PASS / FAIL / WARN / N/A / unknown and the evidence. */
-export interface ChecklistItem {
+interface ChecklistItem {
   item: 'tests' | 'breaking changes' | 'migration plan' | 'feature flag' | 'security';
   status: 'pass' | 'fail' | 'warn' | 'n/a' | 'unknown';
   detail: string;
@@ -413,7 +413,7 @@ export function readTestFiles(ctx: ChainContext): Record<string, string> {
 }
 
 /** Pure: the PR description pr_description_writer wrote (its `solution`, else its summary), or null. */
-export function prDescription(ctx: ChainContext): string | null {
+function prDescription(ctx: ChainContext): string | null {
   const s = lastStep(ctx, 'pr_description_writer');
   const f = s ? findingsOf(s) : null;
   if (!f) return null;

@@ -1,5 +1,5 @@
 /**
- * The chain's own test runs (issue 8): which command it runs (resolved once at the start, never
+ * The chain's own test runs: which command it runs (resolved once at the start, never
  * left to the model), the baseline before any change of ours, and every later run judged against
  * that baseline, with counts and failing test names read from the runner's summary.
  */
@@ -45,7 +45,7 @@ const RUN_OUTPUT_DIRS = new Set([
   'logs',
 ]);
 
-/** The chain's test argv: the resolved one, else config, else `npm test` (a chain from before issue 8). */
+/** The chain's test argv: the resolved one, else config, else `npm test` (a chain from before the test command was settled at its start). */
 export function testArgv(ctx: ChainContext, deps: Pick<DriveDeps, 'config'>): string[] {
   return ctx.test_command?.argv ?? deps.config.test_command ?? ['npm', 'test'];
 }
@@ -56,7 +56,7 @@ export function testArgv(ctx: ChainContext, deps: Pick<DriveDeps, 'config'>): st
  * 20,000 files. Changes when a file is added,
  * removed, resized or touched.
  */
-export async function workspaceFingerprint(root: string, contextsDir: string): Promise<string> {
+async function workspaceFingerprint(root: string, contextsDir: string): Promise<string> {
   const hash = createHash('sha256');
   const contextsRel = path.relative(root, contextsDir).split(path.sep).join('/');
   let n = 0;

@@ -16,12 +16,12 @@ import { FindingsSchema, PROMPT_VARIABLES, type PromptVariable } from '../phases
 export type Layer = 'built-in' | 'user' | 'extra' | 'workspace';
 
 /** minimal <100 tokens | low 100-1,000 | medium 1,000-5,000 | high 5,000+ (seed §"Prompt Format"). */
-export const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
+const COST_ESTIMATES = ['minimal', 'low', 'medium', 'high'] as const;
 /** Model tier; the config maps each to a model id. */
 export const PROMPT_TIERS = ['fast', 'default', 'smart'] as const;
 
 export type CostEstimate = (typeof COST_ESTIMATES)[number];
-export type PromptTier = (typeof PROMPT_TIERS)[number];
+type PromptTier = (typeof PROMPT_TIERS)[number];
 
 export const PROMPT_NAME_RE = /^[a-z][a-z0-9_]*$/;
 /** `{{ name }}` occurrences in a body; group 1 is the name (surrounding spaces allowed). */

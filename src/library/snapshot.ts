@@ -13,10 +13,10 @@ import path from 'node:path';
 import type { PromptDoc } from './parse.js';
 
 /** The snapshot's file name, beside the compiled loader. */
-export const SNAPSHOT_FILE = 'builtin-prompts.json';
+const SNAPSHOT_FILE = 'builtin-prompts.json';
 
 /** A prompt as the snapshot keeps it: without the reading machine's absolute path and the layer. */
-export type SnapshotDoc = Omit<PromptDoc, 'file' | 'layer' | 'overrides'>;
+type SnapshotDoc = Omit<PromptDoc, 'file' | 'layer' | 'overrides'>;
 
 /** `files`: by path relative to the built-in prompts folder (`/`-separated). */
 export interface LibrarySnapshot {

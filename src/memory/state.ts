@@ -13,4 +13,3 @@ export const MemoryDigestSchema = z.object({
   lines: z.array(z.string()),
   created_at: isoDate,
 });
-export type MemoryDigest = z.infer<typeof MemoryDigestSchema>;

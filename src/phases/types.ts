@@ -3,8 +3,7 @@
  * since they are saved in the context file.
  */
 import type { ConfidenceScores } from '../chain/schema.js';
-export { EffectSchema, MachineStateSchema, PromptRunSchema } from '../chain/schema.js';
-export type { Effect, MachineState, PromptRun } from '../chain/schema.js';
+
 import type { Findings, NextPrompts } from './protocol.js';
 
 export type MachineEvent =

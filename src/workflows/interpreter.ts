@@ -37,7 +37,7 @@ export interface WorkflowTransition {
 }
 
 /** Steps one transition may visit before the interpreter gives up (a guard; real workflows visit a few). */
-export const MAX_VISITS = 10_000;
+const MAX_VISITS = 10_000;
 
 /** The state of a workflow that has not started. */
 export function initialWorkflowState(): WorkflowState {
@@ -71,7 +71,7 @@ export function switchValue(on: 'verdict' | 'tests' | 'confidence', facts: Facts
 }
 
 /** The value at dotted path `at` of `root` (`steps.2.then`), or undefined. */
-export function valueAt(root: unknown, at: string): unknown {
+function valueAt(root: unknown, at: string): unknown {
   let v: unknown = root;
   for (const key of at.split('.')) {
     if (v === null || typeof v !== 'object') return undefined;

@@ -23,7 +23,7 @@ export function builtinWorkflowsDir(): string {
 }
 
 /** `$CLAUDE_EXEC_USER_WORKFLOWS`, else `~/.config/claude-exec/workflows`. */
-export function defaultUserWorkflowsDir(env: NodeJS.ProcessEnv = process.env): string {
+function defaultUserWorkflowsDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLAUDE_EXEC_USER_WORKFLOWS || path.join(os.homedir(), '.config', 'claude-exec', 'workflows');
 }
 

@@ -14,15 +14,10 @@ const stepId = z
   .regex(/^[a-z][a-z0-9_-]*$/, 'lowercase letters, digits, _ and -, starting with a letter');
 
 /** Model tiers (config `models`); a step's `model` picks one for its prompts. */
-export const TierSchema = z.enum(['fast', 'default', 'smart']);
+const TierSchema = z.enum(['fast', 'default', 'smart']);
 
 /** Confidence dimensions a condition may test (the chain's confidence_scores). */
-export const CONFIDENCE_OF = [
-  'overall',
-  'requirements',
-  'technical_approach',
-  'implementation_details',
-] as const;
+const CONFIDENCE_OF = ['overall', 'requirements', 'technical_approach', 'implementation_details'] as const;
 
 export type Condition =
   | { confidence: { of?: (typeof CONFIDENCE_OF)[number]; below?: number; at_least?: number } }
@@ -39,7 +34,7 @@ export type Condition =
  * reported, the last test run, a finding (case-insensitive text in the chain's findings and step
  * summaries), the workspace's git history (commits on HEAD), or a combination.
  */
-export const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
+const ConditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
     z.strictObject({
       confidence: z
@@ -67,7 +62,7 @@ const common = {
   model: TierSchema.optional(),
 };
 
-export const PromptStepSchema = z.strictObject({
+const PromptStepSchema = z.strictObject({
   ...common,
   prompt: z.string().min(1),
   focus: z.string().optional(),
@@ -75,16 +70,16 @@ export const PromptStepSchema = z.strictObject({
   as_phase: z.enum(PHASES).optional(),
 });
 
-export const PhaseStepSchema = z.strictObject({ ...common, phase: z.enum(PHASES) });
-export const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions']) });
-export const TestsStepSchema = z.strictObject({ ...common, tests: z.enum(['red', 'green', 'any']) });
+const PhaseStepSchema = z.strictObject({ ...common, phase: z.enum(PHASES) });
+const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions']) });
+const TestsStepSchema = z.strictObject({ ...common, tests: z.enum(['red', 'green', 'any']) });
 /** Starts a sub-chain (its own context file, `parent` set) for `goal` with `workflow` (default feature) and waits for it. */
-export const ChainStepSchema = z.strictObject({
+const ChainStepSchema = z.strictObject({
   ...common,
   chain: z.strictObject({ goal: z.string().min(1), workflow: stepId.optional() }),
 });
 
-export const SWITCH_ON = ['verdict', 'tests', 'confidence'] as const;
+const SWITCH_ON = ['verdict', 'tests', 'confidence'] as const;
 
 export type PromptStep = z.infer<typeof PromptStepSchema>;
 export type Step =
@@ -124,7 +119,7 @@ export type Step =
 
 const steps = () => z.array(StepSchema);
 
-export const IfStepSchema = z.strictObject({
+const IfStepSchema = z.strictObject({
   ...common,
   if: ConditionSchema,
   then: z.lazy(steps),
@@ -134,14 +129,14 @@ export const IfStepSchema = z.strictObject({
  * `switch: verdict|tests` picks the case `passed`, `failed` or `none`; `switch: confidence` picks
  * `low` (< 0.5), `medium` (< 0.8) or `high` (the chain's overall confidence).
  */
-export const SwitchStepSchema = z.strictObject({
+const SwitchStepSchema = z.strictObject({
   ...common,
   switch: z.enum(SWITCH_ON),
   cases: z.record(z.string(), z.lazy(steps)),
   default: z.lazy(steps).optional(),
 });
 /** Runs `steps` until `until` holds after a pass, at most `max` passes (required, 1..20). */
-export const LoopStepSchema = z.strictObject({
+const LoopStepSchema = z.strictObject({
   ...common,
   loop: z.strictObject({
     until: ConditionSchema,
@@ -151,7 +146,7 @@ export const LoopStepSchema = z.strictObject({
   }),
 });
 /** Prompt branches run concurrently (at most max_concurrency at once); `merge` runs after them. */
-export const ParallelStepSchema = z.strictObject({
+const ParallelStepSchema = z.strictObject({
   ...common,
   parallel: z.strictObject({
     max_concurrency: z.number().int().min(1).max(8),
@@ -174,7 +169,7 @@ export const STEP_KINDS = {
 } as const;
 export type StepKind = keyof typeof STEP_KINDS;
 
-export const StepSchema: z.ZodType<Step> = z.lazy(() =>
+const StepSchema: z.ZodType<Step> = z.lazy(() =>
   z.union([
     PromptStepSchema,
     PhaseStepSchema,

@@ -7,7 +7,7 @@ const pct = (xs: number[]) => xs.map((x) => `${Math.round(x * 100)}%`).join(' â†
 const usd = (n: number | null) => (n === null ? 'unpriced' : `$${n.toFixed(4)}`);
 
 /** The lines printed after a pattern was saved. */
-export function renderSaved(r: SavePatternResult, cwd: string): string {
+function renderSaved(r: SavePatternResult, cwd: string): string {
   const p = r.pattern;
   return [
     `Pattern saved: ${p.name} (${path.relative(cwd, r.file) || r.file})`,

@@ -51,7 +51,7 @@ export function statusJson(ctx: ChainContext, file: string, flags: string[] = []
  * Pure: whether phase record `i` of the chain failed — closed with a `failed: …` reason, or the
  * last, still open record of a chain that failed or hit its budget.
  */
-export function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>, i: number): boolean {
+function phaseFailed(ctx: Pick<ChainContext, 'phase_history' | 'status'>, i: number): boolean {
   const p = ctx.phase_history[i];
   if (!p) return false;
   if (p.exit_reason?.startsWith('failed')) return true;

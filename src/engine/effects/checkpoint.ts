@@ -18,7 +18,7 @@ import { ensureBaseline } from '../testing.js';
  * the workspace, ignored or not, or elsewhere), and files over limits.checkpoint_file_bytes are
  * left out with a warning. Returns null when the workspace is not in a git work tree.
  */
-export async function takeCheckpoint(
+async function takeCheckpoint(
   session: ChainSession,
   deps: DriveDeps,
 ): Promise<{ git_ref: string; left_out: string[] } | null> {
@@ -49,7 +49,7 @@ export async function takeCheckpoint(
 }
 
 /** The warning when there is no git checkpoint: rollback restores the kept originals instead. */
-export function noGitWarning(contextFile: string): string {
+function noGitWarning(contextFile: string): string {
   return `the workspace is not a git repository: the original of every file the chain changes is kept in ${path.basename(originalsDir(contextFile))}/ beside the context file, so \`rollback\` can restore it`;
 }
 

@@ -17,7 +17,7 @@ import { beforeApproval, proposalOf, questionsGate, solutionGate } from './gate.
 import type { StepOutcome } from './outcome.js';
 
 /** Opens a phase_history record for `phase` unless it is the open one. */
-export function setPhase(session: ChainSession, deps: DriveDeps, phase: Phase, reason: string): void {
+function setPhase(session: ChainSession, deps: DriveDeps, phase: Phase, reason: string): void {
   const open = session.ctx.phase_history.at(-1);
   if (open && open.ended_at === null && open.phase === phase) return;
   session.exitPhase(reason);

@@ -20,7 +20,7 @@ import type { BaseDeps } from '../../engine/deps.js';
  * Throws UsageError for a step out of range, a step after implementation began (reused steps do
  * not redo file writes), or an unknown question id. Pure.
  */
-export function forkPlan(
+function forkPlan(
   source: ChainContext,
   fromStep: number,
   answers: Record<string, string>,

@@ -1,5 +1,5 @@
 /**
- * A chain's forecast before its first call (issue 12, `--estimate` and the line at the start of
+ * A chain's forecast before its first call (`--estimate` and the line at the start of
  * every run): expected cost (USD), calls and duration (ms of model time: the sum of the calls'
  * latencies, so a human's wait at a gate does not count) as a median and an 80% interval. It rests
  * on, in order:
@@ -37,8 +37,8 @@ import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js'
 import { historyOf, readHistory, type HistoryChain } from './forecastHistory.js';
 import { rankSimilar } from '../../library/similar.js';
 
-export const MIN_SIMILAR = 3;
-export const MAX_SIMILAR = 20;
+const MIN_SIMILAR = 3;
+const MAX_SIMILAR = 20;
 /** Similarity (0..1) a past chain's goal needs to count as matching the task. */
 export const HISTORY_MATCH = 0.45;
 /** Chains read at most (the newest), so a start stays quick in a directory of thousands. */
@@ -106,7 +106,7 @@ export interface Range {
   high: number;
 }
 
-export type ForecastBasis = 'similar-chains' | 'prompt-costs' | 'reference-chain' | 'declared-classes';
+type ForecastBasis = 'similar-chains' | 'prompt-costs' | 'reference-chain' | 'declared-classes';
 
 export interface Forecast {
   basis: ForecastBasis;
@@ -130,7 +130,7 @@ export function rangeOf(xs: readonly number[]): Range {
 }
 
 /** Complete chains of the feature flow (not `prompt run`'s one-prompt chains) that made calls. */
-export function usableHistory(chains: readonly HistoryChain[]): HistoryChain[] {
+function usableHistory(chains: readonly HistoryChain[]): HistoryChain[] {
   const seen = new Set<string>();
   return chains.filter((c) => {
     if (c.status !== 'complete' || c.single_prompt || c.calls === 0 || seen.has(c.chain_uid)) return false;
@@ -167,7 +167,7 @@ interface Run {
 }
 
 /** Every run of each prompt in `chains` (steps that finished, in step order), with its calls' cost, count and latency. */
-export function runsByPrompt(chains: readonly HistoryChain[]): Map<string, Run[]> {
+function runsByPrompt(chains: readonly HistoryChain[]): Map<string, Run[]> {
   const out = new Map<string, Run[]>();
   for (const ctx of chains) {
     for (const run of ctx.runs) {
@@ -291,7 +291,7 @@ function fromPrompts(
 }
 
 /** The saved pattern a forecast takes into account: its source chain and every chain that applied it match the task. */
-export interface ForecastPattern {
+interface ForecastPattern {
   name: string;
   source_uid: string;
   /** 0..1, the task's match with the pattern. */
@@ -330,11 +330,7 @@ export function forecast(task: string, chains: readonly ChainContext[], deps: Fo
 }
 
 /** `forecast` from the chains' summaries (./forecastHistory.ts), as the history index keeps them. Pure. */
-export function forecastFromHistory(
-  task: string,
-  chains: readonly HistoryChain[],
-  deps: ForecastDeps,
-): Forecast {
+function forecastFromHistory(task: string, chains: readonly HistoryChain[], deps: ForecastDeps): Forecast {
   // Only chains of the same workflow are history for this one (a review is no guide to a feature).
   const wf = deps.workflow ?? null;
   const history = usableHistory(chains).filter((c) => c.workflow === (wf?.name ?? null));

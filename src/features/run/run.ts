@@ -36,7 +36,7 @@ export type { ChainOutcome, DriveOptions } from '../../engine/run.js';
 export { parseUntil } from '../../engine/run.js';
 
 /** The features the engine uses, bound here. */
-export const chainServices: EngineServices = {
+const chainServices: EngineServices = {
   driveSplit: (session, deps, base, opts) => driveSplit(session, deps, base, opts, driveChainEntry),
   workflowFor: (base, name) => workflowForChain(base.workspace, base.catalog, name, base.trusted),
   costClasses: readCostClasses,
@@ -153,11 +153,8 @@ function capOf(wfBudget: number | null, chainMax: number | null | undefined): nu
     : chainMax;
 }
 
-/** Most iterations one `resume --more-iterations N` may add (a bound independent of the model). */
-export const MAX_MORE_ITERATIONS = 20;
-
 /** Did the chain stop at the implementation iteration cap (tests or quality gates still failing)? */
-export function stoppedAtIterationCap(ctx: ChainContext): boolean {
+function stoppedAtIterationCap(ctx: ChainContext): boolean {
   const a = ctx.machine.awaiting;
   return a?.kind === 'fail' && a.reason.endsWith(ITERATION_CAP_REASON);
 }

@@ -37,7 +37,7 @@ import { FamilyBudget, type ChainSession } from '../../engine/session.js';
 import { promptStep } from '../../engine/steps.js';
 
 /** Sub-chains a split may have (a bound independent of the model). */
-export const MAX_SUBCHAINS = 8;
+const MAX_SUBCHAINS = 8;
 
 const ProposedSchema = SubChainPlanSchema.omit({ chain_id: true });
 type Proposed = z.infer<typeof ProposedSchema>;
@@ -60,7 +60,7 @@ export function topoOrder<T extends { key: string; depends_on: string[] }>(plan:
 }
 
 /** Problems of a proposed split: duplicate keys, unknown or own dependencies, a cycle, an unknown workflow. Pure. */
-export function planProblems(
+function planProblems(
   plan: readonly Proposed[],
   workflows: readonly string[],
 ): { path: (string | number)[]; message: string }[] {
@@ -101,7 +101,7 @@ function splitTool(workflows: string[]): ResultToolSpec<Findings & { subchains: 
 }
 
 /** The plan as presented at the gate (markdown). */
-export function renderPlan(goal: string, plan: readonly SubChainPlan[], maxConcurrency: number): string {
+function renderPlan(goal: string, plan: readonly SubChainPlan[], maxConcurrency: number): string {
   const lines = [
     `Split of: ${goal}`,
     '',
