@@ -35,8 +35,11 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Each file in its own child process (the e2e files spawn many), as many at once as there are cores.
+    // Each file in its own child process (the e2e files spawn many), as many at once as there are
+    // cores: vitest's default for `run` is one fewer than the cores, which on a 2-core CI machine
+    // runs the files one at a time while most of their time is spent waiting on the processes they spawn.
     pool: 'forks',
+    maxWorkers: Math.max(os.availableParallelism(), 2),
     // In-process code that reads or writes the user config and trust store never touches the real ~/.config.
     env: { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')) },
     sequence: { sequencer: SlowFirstSequencer },
