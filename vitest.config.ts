@@ -32,7 +32,6 @@ class SlowFirstSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file in its own child process (the e2e files spawn many), as many at once as there are
@@ -43,5 +42,18 @@ export default defineConfig({
     // In-process code that reads or writes the user config and trust store never touches the real ~/.config.
     env: { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')) },
     sequence: { sequencer: SlowFirstSequencer },
+    projects: [
+      {
+        extends: true,
+        // The unit files share their workers' module graph instead of each importing it anew:
+        // most of a unit file's time was that import. So a unit file leaves no state behind
+        // (it restores what it mocks or sets, e.g. with vi.restoreAllMocks and a saved env).
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false },
+      },
+      {
+        extends: true,
+        test: { name: 'spawning', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'] },
+      },
+    ],
   },
 });
