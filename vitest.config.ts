@@ -45,14 +45,23 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // The unit files share their workers' module graph instead of each importing it anew:
-        // most of a unit file's time was that import. So a unit file leaves no state behind
-        // (it restores what it mocks or sets, e.g. with vi.restoreAllMocks and a saved env).
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], isolate: false },
+        // The in-process files (unit, integration) share their workers' module graph instead of
+        // each importing it anew, which was most of a unit file's time. So such a file leaves no
+        // state behind: it restores what it mocks, sets or changes (vi.restoreAllMocks, a saved env).
+        test: {
+          name: 'in-process',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          isolate: false,
+        },
       },
       {
         extends: true,
-        test: { name: 'spawning', include: ['test/**/*.test.ts'], exclude: ['test/unit/**'] },
+        // Files that spawn the built binary and kill, lock and signal it: each in its own process.
+        test: {
+          name: 'spawning',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**', 'test/integration/**'],
+        },
       },
     ],
   },
