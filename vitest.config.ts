@@ -32,13 +32,37 @@ class SlowFirstSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Each file in its own child process (the e2e files spawn many), as many at once as there are cores.
+    // Each file in its own child process (the e2e files spawn many), as many at once as there are
+    // cores: vitest's default for `run` is one fewer than the cores, which on a 2-core CI machine
+    // runs the files one at a time while most of their time is spent waiting on the processes they spawn.
     pool: 'forks',
+    maxWorkers: Math.max(os.availableParallelism(), 2),
     // In-process code that reads or writes the user config and trust store never touches the real ~/.config.
     env: { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')) },
     sequence: { sequencer: SlowFirstSequencer },
+    projects: [
+      {
+        extends: true,
+        // The in-process files (unit, integration) share their workers' module graph instead of
+        // each importing it anew, which was most of a unit file's time. So such a file leaves no
+        // state behind: it restores what it mocks, sets or changes (vi.restoreAllMocks, a saved env).
+        test: {
+          name: 'in-process',
+          include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        // Files that spawn the built binary and kill, lock and signal it: each in its own process.
+        test: {
+          name: 'spawning',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**', 'test/integration/**'],
+        },
+      },
+    ],
   },
 });
