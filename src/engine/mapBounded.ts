@@ -23,3 +23,25 @@ export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) 
   if (failure) throw (failure as { error: unknown }).error;
   return out;
 }
+
+/**
+ * mapBounded for prompts run side by side that each record into the chain: `fn` gets `before`, a
+ * promise that settles once the call for the previous item has settled. A call that records its
+ * result after awaiting it records in the items' order, whichever model answers first, so the
+ * chain's memory (and every later request) is the same however the calls interleave.
+ */
+export function mapBoundedInOrder<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, before: Promise<void>) => Promise<R>,
+): Promise<R[]> {
+  let previous: Promise<void> = Promise.resolve();
+  return mapBounded(items, limit, (item) => {
+    const call = fn(item, previous);
+    previous = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    return call;
+  });
+}

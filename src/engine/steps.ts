@@ -33,6 +33,7 @@ export async function runStep<T>(
     value: T,
     step: Step,
   ) => { summary: string; confidence?: Pick<Step, 'confidence_reported' | 'confidence_gain'> },
+  before?: Promise<void>,
 ): Promise<T> {
   const name = deps.catalog.get(run.name)?.name ?? run.name;
   const done = session.ctx.steps.find(
@@ -51,6 +52,8 @@ export async function runStep<T>(
       }
     : await runPrompt(session, deps, { ...run, name }, tool);
   if (reused) step.reused_from = { chain_id: session.ctx.fork!.chain_id, step: reused.n };
+  // Side by side with other steps: the result is recorded after theirs (./mapBounded.ts).
+  if (before) await before;
   const { summary, confidence } = fold(value, step);
   await session.endStep(step, { ok: true, summary, result: value, confidence });
   if (!reused)
@@ -85,24 +88,35 @@ function reusable(session: ChainSession, name: string): Step | null {
   return source;
 }
 
-/** Runs one prompt and folds its findings into the chain (src/memory/fold.ts). */
+/**
+ * Runs one prompt and folds its findings into the chain (src/memory/fold.ts). `before`: the fold
+ * waits for it (the previous step of a batch run side by side: mapBoundedInOrder).
+ */
 export function promptStep(
   session: ChainSession,
   deps: DriveDeps,
   run: PromptRun,
   resultTool?: ResultToolSpec<Findings>,
+  before?: Promise<void>,
 ): Promise<Findings> {
-  return runStep(session, deps, run, resultTool, (value: Findings, step) => {
-    const folded = foldResult(session.ctx, {
-      step: step.n,
-      prompt: step.prompt,
-      result: value,
-      round: session.ctx.machine.clarification_rounds + 1,
-      now: session.now(),
-    });
-    session.ctx = folded.ctx;
-    return { summary: value.summary, confidence: folded.step };
-  });
+  return runStep(
+    session,
+    deps,
+    run,
+    resultTool,
+    (value: Findings, step) => {
+      const folded = foldResult(session.ctx, {
+        step: step.n,
+        prompt: step.prompt,
+        result: value,
+        round: session.ctx.machine.clarification_rounds + 1,
+        now: session.now(),
+      });
+      session.ctx = folded.ctx;
+      return { summary: value.summary, confidence: folded.step };
+    },
+    before,
+  );
 }
 
 /**

@@ -16,7 +16,7 @@ import { isTestPath } from '../../tools/writeTools.js';
 import { checksAfterGreenTests } from '../checks.js';
 import { selectableNames, type BaseDeps, type DriveDeps } from '../deps.js';
 import { askQuestions } from '../gates.js';
-import { mapBounded } from '../mapBounded.js';
+import { mapBoundedInOrder } from '../mapBounded.js';
 import { offerNamedPattern } from '../patternOffer.js';
 import { applySecondOpinion } from '../secondOpinion.js';
 import type { ChainSession } from '../session.js';
@@ -94,8 +94,8 @@ async function perform(effect: Effect, session: ChainSession, deps: DriveDeps): 
     }
     case 'batch': {
       await maintainMemory(session, deps);
-      const first = await mapBounded(effect.runs, deps.config.caps.concurrency, (run) =>
-        promptStep(session, deps, run),
+      const first = await mapBoundedInOrder(effect.runs, deps.config.caps.concurrency, (run, before) =>
+        promptStep(session, deps, run, undefined, before),
       );
       // The quality gates judged again on a second model, when config asks (disagreements wait for the human).
       const findings = await applySecondOpinion(session, deps, effect.runs, first);

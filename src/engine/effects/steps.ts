@@ -7,7 +7,7 @@
 import type { Phase, WorkflowEffect } from '../../chain/schema.js';
 import { checksAfterGreenTests } from '../checks.js';
 import type { DriveDeps } from '../deps.js';
-import { mapBounded } from '../mapBounded.js';
+import { mapBoundedInOrder } from '../mapBounded.js';
 import type { ChainSession } from '../session.js';
 import { decideStep, promptStep } from '../steps.js';
 import { runChainTests } from '../testing.js';
@@ -63,8 +63,8 @@ export async function parallelStepEffect(
     await session.save();
   }
   await maintainMemory(session, deps);
-  const found = await mapBounded(effect.runs, effect.max_concurrency, (run) =>
-    promptStep(session, deps, run),
+  const found = await mapBoundedInOrder(effect.runs, effect.max_concurrency, (run, before) =>
+    promptStep(session, deps, run, undefined, before),
   );
   if (!effect.merge)
     return { note: `${found.length} branches: ${effect.runs.map((r) => r.name).join(', ')}` };
