@@ -257,16 +257,7 @@ export class ChainSession {
   /** Opens a phase_history record for `phase`. */
   enterPhase(phase: Phase): void {
     this.ctx.current_phase = phase;
-    this.ctx.phase_history.push({
-      phase,
-      started_at: this.now(),
-      ended_at: null,
-      duration_ms: null,
-      iterations: 0,
-      prompts_executed: [],
-      clarifications: [],
-      exit_reason: null,
-    });
+    this.ctx.phase_history.push(openPhaseRecord(phase, this.now()));
   }
 
   /** Closes the open phase_history record with `reason`. */
@@ -277,4 +268,18 @@ export class ChainSession {
     record.duration_ms = Date.parse(record.ended_at) - Date.parse(record.started_at);
     record.exit_reason = reason;
   }
+}
+
+/** Pure: the phase_history record of `phase` entered at `startedAt` (ISO time), still open. */
+export function openPhaseRecord(phase: Phase, startedAt: string): ChainContext['phase_history'][number] {
+  return {
+    phase,
+    started_at: startedAt,
+    ended_at: null,
+    duration_ms: null,
+    iterations: 0,
+    prompts_executed: [],
+    clarifications: [],
+    exit_reason: null,
+  };
 }

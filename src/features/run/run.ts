@@ -13,6 +13,7 @@ import { createChain, findChain, type ChainFileEntry } from '../../chain/store.j
 import { UsageError } from '../../errors.js';
 import { forecastOverCapWarning } from '../../cost/suggestCap.js';
 import type { GateAnswer } from '../../llm/cassette.js';
+import { openPhaseRecord } from '../../engine/session.js';
 import type { BaseDeps } from '../../engine/deps.js';
 import {
   driveEntry,
@@ -207,16 +208,7 @@ export async function resumeChain(
       positionAtPhase(ctx.workflow, WorkflowFileSchema.parse(ctx.workflow.doc), 'implementation');
     // The implementation phase is open again (its record was closed when the chain failed).
     ctx.current_phase = 'implementation';
-    ctx.phase_history.push({
-      phase: 'implementation',
-      started_at: base.clock().toISOString(),
-      ended_at: null,
-      duration_ms: null,
-      iterations: 0,
-      prompts_executed: [],
-      clarifications: [],
-      exit_reason: null,
-    });
+    ctx.phase_history.push(openPhaseRecord('implementation', base.clock().toISOString()));
     base.ui.progress.info(
       `  ${n} more implementation iteration(s) for chain ${ctx.chain_id}; tdd_flow_controller continues from the last failure`,
     );
