@@ -12,8 +12,11 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { PromptDoc } from './parse.js';
 
-/** The snapshot's file name, beside the compiled loader. */
-const SNAPSHOT_FILE = 'builtin-prompts.json';
+/**
+ * The snapshot's file name, beside the compiled loader.
+ * @public scripts/snapshot-prompts.mjs (the build) imports it from dist/.
+ */
+export const SNAPSHOT_FILE = 'builtin-prompts.json';
 
 /** A prompt as the snapshot keeps it: without the reading machine's absolute path and the layer. */
 type SnapshotDoc = Omit<PromptDoc, 'file' | 'layer' | 'overrides'>;
