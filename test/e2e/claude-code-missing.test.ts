@@ -30,6 +30,7 @@ async function packageWithoutSdk(): Promise<string> {
     'bin',
     'dist',
     'prompts',
+    'workflows',
     'project_rules.md',
     'package.json',
     'src/cost/prices.json',
