@@ -90,7 +90,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     );
   try {
     const trusted = usesWorkspaceFiles(inspectTrust(root, env).state);
-    const base = await createBaseDeps(root, { ui: opts.ui, yes: opts.yes, env, backend: 'api', trusted });
+    const base = await createBaseDeps(root, {
+      ui: opts.ui,
+      yes: opts.yes,
+      env,
+      backend: 'api',
+      trusted,
+      ownEndpoint: server.url,
+    });
     opts.ui.progress.info(`Scripted model "${DEMO_MODEL}" listening on ${server.url}; task: ${DEMO_GOAL}`);
     const driveOpts = {
       contextsDir: path.join(root, 'contexts'),

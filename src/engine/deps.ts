@@ -156,6 +156,8 @@ export async function createBaseDeps(
     backend?: Backend;
     trusted?: boolean;
     sandbox?: Config['sandbox'];
+    /** An endpoint claude-exec started itself (the demo's scripted model): no warning names it. */
+    ownEndpoint?: string;
   },
 ): Promise<BaseDeps> {
   const trusted = opts.trusted ?? false;
@@ -178,7 +180,7 @@ export async function createBaseDeps(
     );
   }
   const backend = opts.backend ?? config.backend;
-  for (const line of runNotices(loaded, backend)) opts.ui.progress.warn(line);
+  for (const line of runNotices(loaded, backend, opts.ownEndpoint)) opts.ui.progress.warn(line);
   const llm = await createLlm(backend, config, workspace, env, opts.env ?? process.env);
   return {
     llm,
@@ -197,19 +199,23 @@ export async function createBaseDeps(
 }
 
 /**
- * What every run says first (stderr): requests going anywhere but Anthropic's API, a sandbox
- * that is off, and workspace settings that were ignored.
+ * What every run says first (stderr): requests (and the credentials, when any are set) going
+ * anywhere but Anthropic's API, a sandbox that is off, and workspace settings that were ignored.
+ * `ownEndpoint`: an endpoint claude-exec started itself (the demo's scripted model), not warned about.
  */
 export function runNotices(
   loaded: Pick<LoadedConfig, 'env' | 'sources' | 'notes' | 'config'>,
   backend: Backend,
+  ownEndpoint?: string,
 ): string[] {
   const out = [...loaded.notes];
   const url = loaded.env.ANTHROPIC_BASE_URL;
-  if (backend === 'api' && url && !isAnthropicUrl(url))
+  if (backend === 'api' && url && !isAnthropicUrl(url) && url !== ownEndpoint) {
+    const credentials = loaded.env.ANTHROPIC_API_KEY || loaded.env.ANTHROPIC_AUTH_TOKEN;
     out.push(
-      `requests and your credentials go to ${url} (ANTHROPIC_BASE_URL from ${loaded.sources.base_url ?? 'the environment'}), not to Anthropic's API`,
+      `requests${credentials ? ' and your credentials' : ''} go to ${url} (ANTHROPIC_BASE_URL from ${loaded.sources.base_url ?? 'the environment'}), not to Anthropic's API`,
     );
+  }
   if (loaded.config.sandbox === 'off') {
     out.push(
       `sandbox is off (${loaded.sources.sandbox === '--sandbox' ? '--sandbox off' : 'your user config'}): the test command and every command run for the model run unsandboxed, with your rights, files and network`,

@@ -36,8 +36,8 @@ export function gateNotes(ctx: ChainContext, spec: string | null): string {
   if (b)
     lines.push(
       b.passed
-        ? `Baseline: green before any change — ${describeRun(b)}`
-        : `Baseline: RED before any change — ${describeRun(b)}. Later runs are judged against it, by test name and by build status: only new failures count against this change, and failures already there are not reported as fixed.`,
+        ? `Baseline, before any change: ${describeRun(b)}`
+        : `Baseline, before any change: RED — ${describeRun(b).replace(/^red — /, '')}. Later runs are judged against it, by test name and by build status: only new failures count against this change, and failures already there are not reported as fixed.`,
     );
   if (b && !b.passed) lines.push(...failureLines(b, 5).map((l) => `  ${l}`));
   if (spec) lines.push(`Spec: ${spec}`);

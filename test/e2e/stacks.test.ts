@@ -335,9 +335,7 @@ describe.concurrent('implementation on three stacks (built binary, scripted mode
         expect(green.failing).toEqual(['tests/test_slugify.py::test_slugify_legacy_unicode']);
         expect(green.new_failures).toEqual([]);
         // The red baseline was shown at the approval gate, before it was approved.
-        const gate = r.stderr.indexOf(
-          '- Baseline: RED before any change — red — 1 failed, 1 passed (pytest)',
-        );
+        const gate = r.stderr.indexOf('- Baseline, before any change: RED — 1 failed, 1 passed (pytest)');
         expect(gate).toBeGreaterThan(0);
         expect(gate).toBeLessThan(r.stderr.indexOf('solution approved with --yes'));
         // Never reported as green: the checklist says the old failure is still there.

@@ -117,7 +117,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
         expect(ctx.workflow?.state.history.map((h) => h.kind)).toEqual(['phase', 'phase', 'phase', 'phase']);
         // The gate showed the baseline, run before it (and before any change).
         expect(ctx.test_runs.map((t) => t.expect)).toEqual(['baseline']);
-        expect(r.stderr).toMatch(/Baseline: green before any change/);
+        expect(r.stderr).toMatch(/Baseline, before any change: green — /);
         // The approved spec is the result: written, final, with the approved solution.
         const spec = (jsonOut(r) as { spec: string | null }).spec;
         expect(spec).not.toBeNull();

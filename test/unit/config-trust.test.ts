@@ -97,7 +97,7 @@ describe('loadConfig and trust', () => {
 
   it('the endpoint: environment over a trusted .env over the user config, and each run names one that is not Anthropic', async () => {
     await writeFile(userFile, JSON.stringify({ base_url: 'http://gateway.internal:8080/' }));
-    const user = loadConfig(ws, env, { trusted: true });
+    const user = loadConfig(ws, { ...env, ANTHROPIC_API_KEY: 'sk-test' }, { trusted: true });
     expect(user.env.ANTHROPIC_BASE_URL).toBe('http://gateway.internal:8080/');
     expect(runNotices(user, 'api').join('\n')).toContain(
       'requests and your credentials go to http://gateway.internal:8080/ (ANTHROPIC_BASE_URL from user config)',
@@ -112,6 +112,18 @@ describe('loadConfig and trust', () => {
     );
     expect(fromEnv.sources.base_url).toBe('environment');
     expect(runNotices(fromEnv, 'api')).toEqual([]);
+  });
+
+  it('the endpoint notice names credentials only when some are set, and not an endpoint of our own (the demo)', () => {
+    const local = 'http://127.0.0.1:9/';
+    const bare = loadConfig(ws, { ...env, ANTHROPIC_API_KEY: '', ANTHROPIC_BASE_URL: local }, {});
+    expect(runNotices(bare, 'api')).toEqual([
+      `requests go to ${local} (ANTHROPIC_BASE_URL from environment), not to Anthropic's API`,
+    ]);
+    const keyed = loadConfig(ws, { ...env, ANTHROPIC_API_KEY: 'sk-test', ANTHROPIC_BASE_URL: local }, {});
+    expect(runNotices(keyed, 'api').join('\n')).toContain(`requests and your credentials go to ${local}`);
+    expect(runNotices(keyed, 'api', local)).toEqual([]);
+    expect(runNotices(keyed, 'api', 'http://127.0.0.1:10/')).toHaveLength(1);
   });
 
   it('sandbox off from the user config or --sandbox warns, naming what runs unsandboxed', async () => {

@@ -238,7 +238,7 @@ describe('coverage, readiness and the spec', () => {
     const tests = readiness(ctx).items[0]!;
     expect(tests.status).toBe('warn');
     expect(tests.detail).toContain('1 failing already in the baseline, not fixed by this change');
-    expect(gateNotes(ctx, '/c/chain-001.md')).toContain('Baseline: RED before any change');
+    expect(gateNotes(ctx, '/c/chain-001.md')).toContain('Baseline, before any change: RED — ');
   });
 
   it('a test file that did not build in the red run makes its criteria red; the spec and the gate show the failures with message and location', () => {
@@ -298,7 +298,7 @@ describe('coverage, readiness and the spec', () => {
     );
     const gate = gateNotes(ctx, null);
     expect(gate).toContain(
-      'Baseline: RED before any change — red — 0 failed, 3 passed, 1 did not build (go test); ' +
+      'Baseline, before any change: RED — 0 failed, 3 passed, 1 did not build (go test); ' +
         'did not build: example.com/shop/legacy. Later runs are judged against it, by test name ' +
         'and by build status',
     );
