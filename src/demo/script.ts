@@ -55,6 +55,31 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
   // The demo runs in one process, so the script may remember what happened earlier in the chain.
   const state = { asked: false, answered: false, decisions: 0 };
 
+  // What each requirements prompt finds before the questions are answered: each its own angle.
+  const UNCLEAR: Record<string, { summary: string; findings: string[] }> = {
+    new_case: {
+      summary: 'The task names the route but not the limit, the window or what a limited client receives.',
+      findings: [
+        'a change to an existing route: POST /notes in src/app.js',
+        '"rate limiting" gives no number, window or key',
+      ],
+    },
+    requirement_disambiguator: {
+      summary: 'Two readings stay open: how many posts per window, and what a refused client gets.',
+      findings: [
+        'per client IP, per API key or global: the task does not say',
+        'the response to a limited client is unspecified (status, headers, body)',
+      ],
+    },
+    requirement_validator: {
+      summary: 'Not testable yet: no acceptance criterion can name a limit or a status code.',
+      findings: [
+        'AC "clients cannot flood the API" has no threshold a test can check',
+        'whether GET routes are limited too is not stated',
+      ],
+    },
+  };
+
   function requirements(t: Turn): ToolUse[] {
     if (t.prompt === 'requirement_extractor') state.answered = true;
     // Clear once questions were asked in this process (the demo chain), or when the request shows the human's answers (an eval case's memory).
@@ -70,13 +95,10 @@ export function createDemoModel(opts: { latencyMs?: number } = {}): Responder {
     return findings({
       summary: clear
         ? 'Requirements are clear: a per-client limit on POST /notes with a 429 refusal, GET routes open.'
-        : 'The task names the route but not the limit, the window or what a limited client receives.',
+        : (UNCLEAR[t.prompt]?.summary ?? UNCLEAR.new_case!.summary),
       findings: clear
         ? ['Limit: the answer to the first question', 'Refusal: the answer to the second question']
-        : [
-            '"rate limiting" gives no number, window or key',
-            'the response to a limited client is unspecified',
-          ],
+        : (UNCLEAR[t.prompt]?.findings ?? UNCLEAR.new_case!.findings),
       ambiguity_score: clear ? 0.1 : 0.45,
       confidence: { requirements: clear ? 0.95 : 0.6 },
       uncertainties: [
