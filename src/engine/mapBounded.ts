@@ -5,7 +5,7 @@
  * and the error is thrown only once every running item has settled, so that calls in flight are
  * recorded before the chain stops. Returns the results in the items' order.
  */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   let failure: { error: unknown } | null = null;

@@ -21,12 +21,13 @@ function warnIssues(io: Io, issues: PromptIssue[]): void {
 }
 
 async function open(cwd: string) {
-  const [prompts, app] = await Promise.all([
+  const [prompts, { openWorkflows, listWorkflows, findWorkflow, DEFAULT_WORKFLOW }] = await Promise.all([
     import('../../features/library/prompts.js'),
     import('../../features/library/workflows.js'),
   ]);
   const { catalog } = await prompts.openLibrary(cwd);
-  return { app, ...(await app.openWorkflows(cwd, catalog)) };
+  const app = { listWorkflows, findWorkflow, DEFAULT_WORKFLOW };
+  return { app, ...(await openWorkflows(cwd, catalog)) };
 }
 
 export function register(program: Command): void {
