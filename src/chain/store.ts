@@ -61,12 +61,12 @@ function leadingChainId(file: string): number {
 }
 
 /**
- * The entry listChainFiles(dirs) lists last (the highest chain id, then the latest start; of
- * equal ones, the later listed), or null when there is none. Only the names with the highest id
- * are parsed, so finding the newest of 10,000 chains costs little more than listing the directory.
+ * What `listChainFiles(dirs).slice(-max)` returns (the newest `max` context files: highest chain
+ * ids, then latest starts; equal ones in listing order), with only the names of the highest ids
+ * parsed: the newest of 10,000 chains cost little more than listing the directory.
  */
-export async function newestChainFile(dirs: string[]): Promise<ChainFileEntry | null> {
-  let named: { dir: string; file: string; id: number }[] = [];
+export async function newestChainFiles(dirs: string[], max: number): Promise<ChainFileEntry[]> {
+  const named: { dir: string; file: string; id: number; at: number }[] = [];
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -77,21 +77,25 @@ export async function newestChainFile(dirs: string[]): Promise<ChainFileEntry | 
     }
     for (const file of names) {
       const id = leadingChainId(file);
-      if (id >= 0) named.push({ dir, file, id });
+      if (id >= 0) named.push({ dir, file, id, at: named.length });
     }
   }
-  while (named.length) {
-    const top = named.reduce((max, n) => (n.id > max ? n.id : max), -1);
-    let best: ChainFileEntry | null = null;
-    for (const n of named) {
-      const parsed = n.id === top ? parseChainFileName(n.file) : null;
-      if (parsed && (!best || parsed.startedAtMs >= best.startedAtMs))
-        best = { path: path.join(n.dir, n.file), dir: n.dir, file: n.file, ...parsed };
+  named.sort((a, b) => b.id - a.id || a.at - b.at);
+  // Whole groups of one id from the top, until `max` names parsed (a group's order needs all of it).
+  const picked: (ChainFileEntry & { at: number })[] = [];
+  for (let i = 0; i < named.length && picked.length < max;) {
+    const id = named[i]!.id;
+    for (; i < named.length && named[i]!.id === id; i++) {
+      const n = named[i]!;
+      const parsed = parseChainFileName(n.file);
+      if (parsed)
+        picked.push({ path: path.join(n.dir, n.file), dir: n.dir, file: n.file, ...parsed, at: n.at });
     }
-    if (best) return best;
-    named = named.filter((n) => n.id !== top); // names that look like chains but are not
   }
-  return null;
+  picked.sort(
+    (a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs || a.at - b.at,
+  );
+  return picked.slice(-max).map(({ at: _at, ...entry }) => entry);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
   findChain,
   listChainFiles,
   lockChain,
-  newestChainFile,
+  newestChainFiles,
   readChainFile,
   saveChain,
 } from '../../src/chain/store.js';
@@ -56,13 +56,13 @@ describe('context store', () => {
     await expect(findChain([dir], '9')).rejects.toBeInstanceOf(UsageError);
   });
 
-  it('newestChainFile is what listChainFiles lists last, from the names alone', async () => {
+  it('newestChainFiles(dirs, n) is what listChainFiles lists last, from the names alone', async () => {
     const other = path.join(dir, 'other');
     const touch = (d: string, names: string[]) =>
       Promise.all(names.map((n) => writeFile(path.join(d, n), '')));
     await mkdir(other);
     const missing = path.join(dir, 'missing');
-    expect(await newestChainFile([dir, missing])).toBeNull();
+    expect(await newestChainFiles([dir, missing], 1)).toEqual([]);
     // Names that only look like the newest chain: too few digits, no date, a journal, no dash.
     await touch(dir, [
       'chain-99-x-2026-01-01-00-00-00.json',
@@ -74,16 +74,19 @@ describe('context store', () => {
       'chain-011-c-2026-02-01-00-00-00.json',
       'notes.json',
     ]);
-    const lastListed = async (dirs: string[]) => (await listChainFiles(dirs)).at(-1);
-    expect(await newestChainFile([dir])).toEqual(await lastListed([dir]));
-    expect((await newestChainFile([dir]))?.file).toBe('chain-012-a-2026-01-02-00-00-00.json');
+    const lastListed = async (dirs: string[], n = 1) => (await listChainFiles(dirs)).slice(-n);
+    const newest = async (dirs: string[]) => (await newestChainFiles(dirs, 1))[0];
+    for (const n of [1, 2, 3, 4, 10])
+      expect(await newestChainFiles([dir], n)).toEqual(await lastListed([dir], n));
+    expect((await newest([dir]))?.file).toBe('chain-012-a-2026-01-02-00-00-00.json');
     // The same id and start in two directories: the later directory's, as in the list.
     await touch(other, ['chain-12-z-2026-01-02-00-00-00.json', 'chain-0012-z-2026-01-02-00-00-00.json']);
-    expect(await newestChainFile([dir, other])).toEqual(await lastListed([dir, other]));
-    expect((await newestChainFile([dir, other]))?.dir).toBe(other);
+    for (const n of [1, 2, 3, 5, 10])
+      expect(await newestChainFiles([dir, other], n)).toEqual(await lastListed([dir, other], n));
+    expect((await newest([dir, other]))?.dir).toBe(other);
     await touch(dir, ['chain-100-new-2025-01-01-00-00-00.json']);
-    expect((await newestChainFile([dir, other]))?.chainId).toBe('100');
-    expect(await newestChainFile([dir, other])).toEqual(await lastListed([dir, other]));
+    expect((await newest([dir, other]))?.chainId).toBe('100');
+    expect(await newestChainFiles([dir, other], 3)).toEqual(await lastListed([dir, other], 3));
   });
 
   it('reports a corrupt file without touching it', async () => {
