@@ -52,6 +52,52 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
   return out.sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
 }
 
+/** The chain id a context file's name starts with (`chain-<3 or more digits>-`), or -1. */
+function leadingChainId(file: string): number {
+  if (!file.startsWith('chain-') || !file.endsWith('.json')) return -1;
+  let end = 6;
+  while (end < file.length && file.charCodeAt(end) >= 48 && file.charCodeAt(end) <= 57) end++;
+  return end - 6 >= 3 && file[end] === '-' ? Number(file.slice(6, end)) : -1;
+}
+
+/**
+ * What `listChainFiles(dirs).slice(-max)` returns (the newest `max` context files: highest chain
+ * ids, then latest starts; equal ones in listing order), with only the names of the highest ids
+ * parsed: the newest of 10,000 chains cost little more than listing the directory.
+ */
+export async function newestChainFiles(dirs: string[], max: number): Promise<ChainFileEntry[]> {
+  const named: { dir: string; file: string; id: number; at: number }[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    for (const file of names) {
+      const id = leadingChainId(file);
+      if (id >= 0) named.push({ dir, file, id, at: named.length });
+    }
+  }
+  named.sort((a, b) => b.id - a.id || a.at - b.at);
+  // Whole groups of one id from the top, until `max` names parsed (a group's order needs all of it).
+  const picked: (ChainFileEntry & { at: number })[] = [];
+  for (let i = 0; i < named.length && picked.length < max;) {
+    const id = named[i]!.id;
+    for (; i < named.length && named[i]!.id === id; i++) {
+      const n = named[i]!;
+      const parsed = parseChainFileName(n.file);
+      if (parsed)
+        picked.push({ path: path.join(n.dir, n.file), dir: n.dir, file: n.file, ...parsed, at: n.at });
+    }
+  }
+  picked.sort(
+    (a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs || a.at - b.at,
+  );
+  return picked.slice(-max).map(({ at: _at, ...entry }) => entry);
+}
+
 /**
  * The parsed document of a context file with its journal's calls and steps put back in place
  * (./journal.ts), not validated: what the chain wrote. Throws ContextFileError when the file

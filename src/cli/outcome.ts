@@ -12,6 +12,7 @@ import { BudgetExceededError, ExitCode, InterruptedError, type ClaudeExecError }
 import type { RunOutput } from '../contract/run.js';
 import { setInterruptedOutcomePrinter } from './interrupt-report.js';
 import { printJson, type Io } from './io.js';
+import { grouped } from '../ui/number.js';
 import { renderPending } from './pending.js';
 import { findingsLines, workflowFindings } from './views/findings.js';
 import { secondOpinionLines } from './views/secondOpinion.js';
@@ -135,7 +136,7 @@ export function reportOutcome(io: Io, json: boolean, o: ChainOutcome, opts: Outc
         : `phase ${s.current_phase}`;
     io.out(`Chain ${s.chain_id}: ${s.status} (${where})`);
     io.out(
-      `  cost ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`,
+      `  cost ${costText(s)} · ${grouped(s.tokens.total)} tokens in ${s.calls} calls · confidence ${Math.round(s.confidence.overall * 100)}%`,
     );
     if (s.files_modified.length) io.out(`  files changed: ${s.files_modified.join(', ')}`);
     io.out(`  context: ${s.file}`);

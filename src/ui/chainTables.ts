@@ -5,8 +5,9 @@
 import type { ChainOutput } from '../contract/chain.js';
 import { usd } from './costTables.js';
 import { renderTable } from './table.js';
+import { grouped } from './number.js';
 
-const int = (n: number) => n.toLocaleString('en-US');
+const int = grouped;
 const secs = (ms: number | null) => (ms === null ? '…' : `${(ms / 1000).toFixed(1)} s`);
 const pct = (n: number | null) => (n === null ? '-' : `${Math.round(n * 100)}%`);
 const RIGHT = 'right' as const;

@@ -8,11 +8,12 @@ import type { CostReportOutput } from '../contract/cost-report.js';
 import type { PricesOutput } from '../contract/prices.js';
 import { DEMO_MODEL } from '../chain/billing.js';
 import { renderTable } from './table.js';
+import { grouped } from './number.js';
 
 type Row = CostReportOutput['breakdown']['rows'][number];
 type Tokens = Row['tokens'];
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const int = (n: number) => grouped(Math.round(n));
 const pct = (n: number | null) => (n === null ? '-' : `${(n * 100).toFixed(1)}%`);
 export const usd = (n: number | null, digits = n !== null && n < 1 ? 4 : 2) =>
   n === null ? 'unpriced' : `$${n.toFixed(digits)}`;

@@ -9,6 +9,7 @@ import ora, { type Ora } from 'ora';
 import pc from 'picocolors';
 import type { Phase } from '../chain/schema.js';
 import { sanitizeTerminal } from './sanitize.js';
+import { grouped } from './number.js';
 import type { Progress } from '../engine/ui.js';
 
 export interface ProgressOptions {
@@ -34,7 +35,7 @@ const FINDINGS_SHOWN = 3;
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 const usd = (x: number) => `$${x < 1 ? x.toFixed(4) : x.toFixed(2)}`;
-const tokens = (n: number) => n.toLocaleString('en-US');
+const tokens = grouped;
 
 /** "context-building" → "Context building". */
 function phaseTitle(phase: Phase | string): string {

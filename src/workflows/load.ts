@@ -88,6 +88,11 @@ export interface LoadWorkflowsOptions {
   env?: NodeJS.ProcessEnv;
   /** Read the workspace's `workflows/` (default true); false for a workspace the user has not trusted. */
   workspaceLayer?: boolean;
+  /**
+   * Read only the files named `only` (plus an extension): the one workflow a chain runs. A file
+   * defines the workflow of its own name (parse.ts), so no other file can define this one.
+   */
+  only?: string;
 }
 
 /** Every workflow of the three layers, by name (sorted), with the problems of files left out. */
@@ -108,7 +113,14 @@ export async function loadWorkflows(
     const real = path.resolve(dir);
     if (seenDirs.has(real)) continue;
     seenDirs.add(real);
-    const r = await readWorkflowFiles(await workflowFilesIn(dir), layer, opts.prompts);
+    const files = await workflowFilesIn(dir);
+    const r = await readWorkflowFiles(
+      opts.only === undefined
+        ? files
+        : files.filter((f) => path.basename(f, path.extname(f).toLowerCase()) === opts.only),
+      layer,
+      opts.prompts,
+    );
     issues.push(...r.issues);
     for (const doc of r.docs) {
       const lower = byName.get(doc.name);

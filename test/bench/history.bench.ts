@@ -18,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fixtureName, writeChains } from './fixture.js';
 import type { BenchRow } from './run.js';
+import { filesOpened } from './startup.bench.js';
 
 export const name = 'history';
 
@@ -116,6 +117,9 @@ export async function run(): Promise<BenchRow[]> {
     const base = median(times.node);
     const ratio = (side: keyof typeof sides) => median(times[side]) / base;
     const serve = await serveFigures(ws);
+    const opened = (['status', 'estimate'] as const).map(
+      (side) => [side, filesOpened(sides[side], ws)] as const,
+    );
     return [
       { measure: `node -e 0 (median of ${RUNS})`, value: `${base.toFixed(0)} ms` },
       {
@@ -140,6 +144,10 @@ export async function run(): Promise<BenchRow[]> {
         target: '<= 3x',
         ok: ratio('estimate') <= 3,
       },
+      ...opened.map(([side, n]) => ({
+        measure: `files opened: claude-exec ${side === 'estimate' ? '"task" --estimate' : side} (strace, ${FIXTURE})`,
+        value: n === null ? '- (no strace)' : String(n),
+      })),
       { measure: `serve: listening after (${FIXTURE})`, value: `${serve.listenMs.toFixed(0)} ms` },
       {
         measure: `serve: GET /api/chains first byte, first request (index warm from chains) (${FIXTURE})`,

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import {
   findChain,
   listChainFiles,
   lockChain,
+  newestChainFiles,
   readChainFile,
   saveChain,
 } from '../../src/chain/store.js';
@@ -53,6 +54,39 @@ describe('context store', () => {
     ]);
     expect((await findChain([dir], '1')).path).toBe(a.path);
     await expect(findChain([dir], '9')).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it('newestChainFiles(dirs, n) is what listChainFiles lists last, from the names alone', async () => {
+    const other = path.join(dir, 'other');
+    const touch = (d: string, names: string[]) =>
+      Promise.all(names.map((n) => writeFile(path.join(d, n), '')));
+    await mkdir(other);
+    const missing = path.join(dir, 'missing');
+    expect(await newestChainFiles([dir, missing], 1)).toEqual([]);
+    // Names that only look like the newest chain: too few digits, no date, a journal, no dash.
+    await touch(dir, [
+      'chain-99-x-2026-01-01-00-00-00.json',
+      'chain-999-x.json',
+      'chain-5000-x-2026-01-01-00-00-00.journal.jsonl',
+      'chain-7000x-2026-01-01-00-00-00.json',
+      'chain-012-a-2026-01-02-00-00-00.json',
+      'chain-012-b-2026-01-01-00-00-00.json',
+      'chain-011-c-2026-02-01-00-00-00.json',
+      'notes.json',
+    ]);
+    const lastListed = async (dirs: string[], n = 1) => (await listChainFiles(dirs)).slice(-n);
+    const newest = async (dirs: string[]) => (await newestChainFiles(dirs, 1))[0];
+    for (const n of [1, 2, 3, 4, 10])
+      expect(await newestChainFiles([dir], n)).toEqual(await lastListed([dir], n));
+    expect((await newest([dir]))?.file).toBe('chain-012-a-2026-01-02-00-00-00.json');
+    // The same id and start in two directories: the later directory's, as in the list.
+    await touch(other, ['chain-12-z-2026-01-02-00-00-00.json', 'chain-0012-z-2026-01-02-00-00-00.json']);
+    for (const n of [1, 2, 3, 5, 10])
+      expect(await newestChainFiles([dir, other], n)).toEqual(await lastListed([dir, other], n));
+    expect((await newest([dir, other]))?.dir).toBe(other);
+    await touch(dir, ['chain-100-new-2025-01-01-00-00-00.json']);
+    expect((await newest([dir, other]))?.chainId).toBe('100');
+    expect(await newestChainFiles([dir, other], 3)).toEqual(await lastListed([dir, other], 3));
   });
 
   it('reports a corrupt file without touching it', async () => {

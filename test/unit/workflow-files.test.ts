@@ -201,6 +201,28 @@ describe('loadWorkflows: built-in < user < workspace', () => {
       },
     ]);
   });
+
+  it('only: reads just the files of that name in each layer (the rest are not even parsed)', async () => {
+    const builtinDir = dir('only-builtin', {
+      'a.yaml': wfText('a', 'code_reviewer'),
+      'b.yaml': 'name: b\nsteps: nope\n',
+    });
+    const userDir = dir('only-user', {
+      'a.md': `---\nname: a\nsteps:\n  - prompt: status_reporter\n---\nuser a\n`,
+    });
+    const opts = { workspace: path.join(root, 'none'), prompts, builtinDir, userDir };
+    const one = await loadWorkflows({ ...opts, only: 'a' });
+    expect(one.workflows.map((w) => [w.name, w.layer, w.overrides.map((o) => o.layer)])).toEqual([
+      ['a', 'user', ['built-in']],
+    ]);
+    expect(one.issues).toEqual([]);
+    expect((await loadWorkflows({ ...opts, only: 'b' })).issues.map((i) => i.field)).toEqual([
+      'description',
+      'steps',
+    ]);
+    expect(await loadWorkflows({ ...opts, only: 'c' })).toEqual({ workflows: [], issues: [] });
+    expect((await loadWorkflows(opts)).issues.length).toBe(2);
+  });
 });
 
 describe('the shipped workflows', () => {

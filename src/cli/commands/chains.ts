@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson } from '../io.js';
+import { grouped } from '../../ui/number.js';
 import type { GlobalOptions } from '../io.js';
 
 const dirsOf = (opts: GlobalOptions) => opts.contexts ?? [path.join(opts.cwd, 'contexts')];
@@ -97,7 +98,7 @@ export function register(program: Command): void {
         r.status,
         r.current_phase,
         costText(r, true),
-        r.tokens.total.toLocaleString('en-US'),
+        grouped(r.tokens.total),
         r.updated_at.slice(0, 16).replace('T', ' '),
         r.goal,
       ]);
@@ -171,9 +172,7 @@ export function register(program: Command): void {
           `${p.failed ? '✗' : p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`,
         );
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
-      io.out(
-        `Total cost: ${costText(s)} · ${s.tokens.total.toLocaleString('en-US')} tokens in ${s.calls} calls`,
-      );
+      io.out(`Total cost: ${costText(s)} · ${grouped(s.tokens.total)} tokens in ${s.calls} calls`);
       io.out(
         `Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`,
       );
@@ -252,7 +251,7 @@ export function register(program: Command): void {
           `chain ${view.chain_id}`,
           view.phase,
           ...(view.prompt ? [`for ${view.prompt}`] : []),
-          `${view.tokens.toLocaleString('en-US')} of ${view.budget_tokens.toLocaleString('en-US')} tokens`,
+          `${grouped(view.tokens)} of ${grouped(view.budget_tokens)} tokens`,
           ...(left ? [`left out: ${left}`] : []),
         ].join(' · '),
       );

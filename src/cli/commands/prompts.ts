@@ -17,6 +17,7 @@ import type { PromptDoc } from '../../library/parse.js';
 import { commandContext } from '../globals.js';
 import { applies, examples } from '../help.js';
 import { printJson, type Io } from '../io.js';
+import { grouped } from '../../ui/number.js';
 import { registerEval } from './prompts-eval.js';
 
 async function table(
@@ -113,7 +114,7 @@ export async function renderStats(
         : ''),
     p.median_tokens === null
       ? '-'
-      : `${Math.round(p.median_tokens).toLocaleString('en-US')}${p.cost_class ? ` (${p.cost_class})` : ''}`,
+      : `${grouped(Math.round(p.median_tokens))}${p.cost_class ? ` (${p.cost_class})` : ''}`,
     (p.median_cost_usd === null ? 'unpriced' : money(p.median_cost_usd)) +
       (p.unpriced_calls ? ` (+${p.unpriced_calls} unpriced)` : ''),
     gainCell(p),

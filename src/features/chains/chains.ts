@@ -6,7 +6,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexedChain } from '../../chain/chains-index.js';
 import type { ChainContext } from '../../chain/schema.js';
-import { findChain, listChainFiles, readChainFile } from '../../chain/store.js';
+import { findChain, listChainFiles, newestChainFiles, readChainFile } from '../../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../../errors.js';
 import { deadDriverOf } from '../../engine/driverLock.js';
 
@@ -109,6 +109,16 @@ export async function loadChain(
   if (id !== undefined) {
     const file = (await findChain(dirs, id)).path;
     return { ctx: withDriverState(await readChainFile(file), file), file };
+  }
+  // The newest chain without parsing every name; when it cannot be read, the list below says why
+  // and falls back to the next one.
+  const [first] = await newestChainFiles(dirs, 1);
+  if (first) {
+    try {
+      return { ctx: withDriverState(await readChainFile(first.path), first.path), file: first.path };
+    } catch (err) {
+      if (!(err instanceof ContextFileError)) throw err;
+    }
   }
   const all = await listChainFiles(dirs);
   if (all.length === 0)

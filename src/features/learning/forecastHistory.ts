@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { journalName } from '../../chain/journal.js';
 import type { ChainContext } from '../../chain/schema.js';
-import { listChainFiles, readChainFile, type ChainFileEntry } from '../../chain/store.js';
+import { newestChainFiles, readChainFile, type ChainFileEntry } from '../../chain/store.js';
 import { ContextFileError } from '../../errors.js';
 
 /** Bump when the meaning of a line changes: lines of another version are read again from the files. */
@@ -232,7 +232,7 @@ async function lineOf(
  * anything was read or dropped. Throws only what listing a directory throws.
  */
 export async function readHistory(dirs: string[], max: number): Promise<HistoryChain[]> {
-  const entries = (await listChainFiles(dirs)).slice(-max);
+  const entries = await newestChainFiles(dirs, max);
   const indexes = new Map<
     string,
     { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean }

@@ -97,7 +97,12 @@ export async function workflowForChain(
   trusted: boolean,
 ): Promise<NonNullable<ChainContext['workflow']>> {
   name ??= DEFAULT_WORKFLOW;
-  const { workflows, issues } = await openWorkflows(cwd, catalog, { workspaceLayer: trusted });
+  // Only the files of that name can define it; every file is read when none does (to name the near ones).
+  const one = await openWorkflows(cwd, catalog, { workspaceLayer: trusted, only: name });
+  const { workflows, issues } =
+    one.workflows.length || one.issues.length
+      ? one
+      : await openWorkflows(cwd, catalog, { workspaceLayer: trusted });
   const bad = issues.filter((i) => path.basename(i.file).replace(/\.(ya?ml|md)$/i, '') === name);
   if (bad.length && !workflows.some((w) => w.name === name && w.layer === 'workspace')) {
     throw new UsageError(
