@@ -41,6 +41,10 @@ function label(e: WorkflowEffect): string {
       return `tests:${e.expect}@${e.at}`;
     case 'chain':
       return `chain:${e.workflow ?? 'feature'}:${e.goal}@${e.at}`;
+    case 'plan_split':
+      return `plan_split:${e.prompt}@${e.at}`;
+    case 'sub_chains':
+      return `sub_chains:${e.parts.map((p) => p.key).join('+')}@${e.at}`;
     case 'complete':
       return 'complete';
     case 'fail':
