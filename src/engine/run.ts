@@ -24,6 +24,7 @@ import {
   DEFAULT_WORKFLOW,
   positionAtPhase,
   positionSplit,
+  reopenSplitParts,
   singlePromptRun,
   SPLIT_WORKFLOW,
 } from '../workflows/run.js';
@@ -131,6 +132,10 @@ export async function driveEntry(
         `chain ${ctx.chain_id} is already complete`,
         `\`claude-exec show ${ctx.chain_id}\` shows its context.`,
       );
+    if (ctx.split && ctx.workflow) {
+      const wf = WorkflowFileSchema.safeParse(ctx.workflow.doc);
+      if (wf.success) reopenSplitParts(ctx.workflow, wf.data, ctx);
+    }
     if (opts.until !== undefined) ctx.until_phase = parseUntil(opts.until);
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     // What `prepare` answered (the `answer` command) goes into the cassette once it is open.

@@ -139,3 +139,29 @@ export function positionSplit(run: WorkflowRun, wf: WorkflowFile, ctx: ChainCont
   run.state = t.state;
   return true;
 }
+
+/**
+ * A split driven again after its workflow went past its parts (`awaiting: complete`, yet the chain
+ * is not complete: a part's patch went missing, so `apply` sent the human to `resume`) goes back
+ * to its parts step, which takes what is missing again and runs nothing that is done. Returns
+ * true when `run` was re-positioned (its history keeps the earlier steps and notes the reopening).
+ * Pure.
+ */
+export function reopenSplitParts(run: WorkflowRun, wf: WorkflowFile, ctx: ChainContext): boolean {
+  if (run.state.awaiting?.kind !== 'complete' || !ctx.split?.approved) return false;
+  const fresh: WorkflowRun = { ...run, state: initialWorkflowState() };
+  positionSplit(fresh, wf, ctx);
+  const parts = fresh.state.awaiting;
+  if (parts?.kind !== 'sub_chains') return false;
+  run.state = {
+    stack: fresh.state.stack,
+    awaiting: parts,
+    history: [
+      ...run.state.history,
+      { at: parts.at, kind: 'sub_chains', outcome: 'reopened: the split was resumed after its parts' },
+    ],
+  };
+  run.step_budget = null;
+  run.sub_chain = null;
+  return true;
+}

@@ -45,7 +45,9 @@ describe('parseWorkflowFile: one clear problem per mistake, with its path', () =
     [
       'a step of no kind',
       `${head}steps:\n  - frobnicate: 1\n`,
-      ['steps.0: a step needs one of: prompt, phase, gate, tests, chain, if, switch, loop, parallel'],
+      [
+        'steps.0: a step needs one of: prompt, phase, gate, tests, chain, plan_split, sub_chains, if, switch, loop, parallel',
+      ],
     ],
     [
       'unknown key on a step',
@@ -212,7 +214,15 @@ describe('the shipped workflows', () => {
       userDir: '/nonexistent',
     });
     expect(issues).toEqual([]);
-    expect(workflows.map((w) => w.name)).toEqual(['bugfix', 'docs', 'feature', 'plan', 'refactor', 'review']);
+    expect(workflows.map((w) => w.name)).toEqual([
+      'bugfix',
+      'docs',
+      'feature',
+      'plan',
+      'refactor',
+      'review',
+      'split',
+    ]);
     expect(workflows.every((w) => w.file.startsWith(builtinWorkflowsDir()))).toBe(true);
     const feature = workflows.find((w) => w.name === 'feature')!;
     expect(feature.steps).toEqual(PHASES.map((phase) => ({ phase })));
