@@ -507,7 +507,7 @@ const WorkflowStateSchema = z.object({
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 
-/** The workflow a chain runs (`feature` by default, `split` for --split; null only in files written before every chain ran one). */
+/** The workflow a chain runs (`feature` by default, `split` for --split; null for a single prompt and in files written before every chain ran one, until driven). */
 const WorkflowRunSchema = z.object({
   name: z.string(),
   file: z.string(),
@@ -695,7 +695,7 @@ export const ChainContextSchema = z.object({
     })
     .nullable()
     .default(null),
-  /** The workflow this chain runs (`--workflow`, default `feature`; `split` for --split); null only in older files (given one when driven). */
+  /** The workflow this chain runs (`--workflow`, default `feature`; `split` for --split); null for a single prompt and in older files until driven. */
   workflow: WorkflowRunSchema.nullable().default(null),
   /** The chain this one is a sub-chain of (`--split`), or null. */
   parent: z.string().nullable().default(null),

@@ -24,7 +24,7 @@ import { isEmptyPatch, missingPatch, prepareWorktree, requireGitRepo, retakePatc
 import type { StepOutcome } from './outcome.js';
 
 /** How a sub-chain's drive ended: the chain as it stopped, with the typed error that stopped it, if any. */
-export interface SubChainOutcome {
+interface SubChainOutcome {
   ctx: ChainContext;
   error?: ClaudeExecError;
 }
