@@ -183,7 +183,7 @@ export async function driveEntry(
     try {
       const parentBase = base;
       await driveChain(session, deps, {
-        // A sub-chain runs with this chain's deps and its recording flags, never its --until or --max-cost.
+        // A sub-chain runs with this chain's deps (a split's parts with its recording flags), never its --until or --max-cost.
         drive: (child, childOpts) =>
           driveEntry(
             child,
@@ -191,8 +191,8 @@ export async function driveEntry(
             {
               contextsDir: entry.dir,
               verbose: childOpts.verbose ?? opts.verbose,
-              ...(opts.record ? { record: opts.record } : {}),
-              ...(opts.recordFlags ? { recordFlags: opts.recordFlags } : {}),
+              ...(childOpts.recording && opts.record ? { record: opts.record } : {}),
+              ...(childOpts.recording && opts.recordFlags ? { recordFlags: opts.recordFlags } : {}),
               ...(childOpts.family ? { family: childOpts.family } : {}),
             },
             services,

@@ -33,11 +33,11 @@ interface SubChainOutcome {
 export interface SubChainRunner {
   /**
    * Drives the chain of `entry` until it stops (src/engine/run.ts driveEntry, with this chain's
-   * deps and options; `verbose` absent: as this chain's).
+   * deps; `verbose` absent: as this chain's; `recording`: with this chain's --record flags).
    */
   drive: (
     entry: ChainFileEntry,
-    opts: { verbose?: boolean; family?: FamilyBudget },
+    opts: { verbose?: boolean; recording?: boolean; family?: FamilyBudget },
   ) => Promise<SubChainOutcome>;
   /** The workflow run for `name` (absent: the default workflow), as `--workflow NAME` resolves it. */
   workflowFor: (name: string | undefined) => Promise<NonNullable<ChainContext['workflow']>>;
@@ -236,7 +236,7 @@ async function runParts(
         await saveChain(file, child);
       }
       if (family) family.settledUsd -= child.cost_tracking.estimated_cost;
-      const out = await runner.drive(entry, family ? { family } : {});
+      const out = await runner.drive(entry, { recording: true, ...(family ? { family } : {}) });
       child = out.ctx;
       if (child.status === 'complete') {
         child = await retakePatch(await readChainFile(file), file);
