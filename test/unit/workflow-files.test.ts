@@ -23,6 +23,16 @@ describe('parseWorkflowFile: one clear problem per mistake, with its path', () =
   const table: [string, string, string[]][] = [
     ['valid', `${head}steps:\n  - prompt: code_reviewer\n`, []],
     [
+      "a split's parts step takes only `planned` (the approved plan)",
+      `${head}steps:\n  - plan_split: no_such_planner\n  - gate: split\n  - sub_chains: all\n`,
+      ['steps.2.sub_chains: Invalid input: expected "planned"'],
+    ],
+    [
+      'a split with an unknown planner',
+      `${head}steps:\n  - plan_split: no_such_planner\n  - gate: split\n  - sub_chains: planned\n`,
+      ['steps.0.plan_split: no prompt "no_such_planner" in the library'],
+    ],
+    [
       'not YAML',
       'name: [x\n',
       [
