@@ -461,7 +461,7 @@ const WorkflowEffectSchema = z.discriminatedUnion('kind', [
     budget_usd: z.number().positive().nullable(),
     tier: z.enum(['fast', 'default', 'smart']).nullable(),
   }),
-  z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions']) }),
+  z.object({ kind: z.literal('gate'), at: z.string(), gate: z.enum(['approval', 'questions', 'split']) }),
   z.object({ kind: z.literal('tests'), at: z.string(), expect: z.enum(['red', 'green', 'any']) }),
   z.object({
     kind: z.literal('chain'),
@@ -469,6 +469,21 @@ const WorkflowEffectSchema = z.discriminatedUnion('kind', [
     goal: z.string(),
     workflow: z.string().nullable(),
     budget_usd: z.number().positive().nullable(),
+  }),
+  /** A split's planning: `prompt` proposes the parts (recorded in the chain's `split.plan`). */
+  z.object({ kind: z.literal('plan_split'), at: z.string(), prompt: z.string() }),
+  /** One sub-chain per part of the approved plan, in dependency order, each in its own git worktree. */
+  z.object({
+    kind: z.literal('sub_chains'),
+    at: z.string(),
+    parts: z.array(
+      z.object({
+        key: z.string(),
+        goal: z.string(),
+        depends_on: z.array(z.string()),
+        workflow: z.string().nullable(),
+      }),
+    ),
   }),
   z.object({ kind: z.literal('complete') }),
   z.object({ kind: z.literal('fail'), reason: z.string() }),
@@ -492,7 +507,7 @@ const WorkflowStateSchema = z.object({
 });
 export type WorkflowState = z.infer<typeof WorkflowStateSchema>;
 
-/** The workflow a chain runs (`feature` by default; null only for a single prompt, a split, and files written before every chain ran one). */
+/** The workflow a chain runs (`feature` by default, `split` for --split; null for a single prompt and in files written before every chain ran one, until driven). */
 const WorkflowRunSchema = z.object({
   name: z.string(),
   file: z.string(),
@@ -680,7 +695,7 @@ export const ChainContextSchema = z.object({
     })
     .nullable()
     .default(null),
-  /** The workflow this chain runs (`--workflow`, default `feature`); null for a single prompt and a split. */
+  /** The workflow this chain runs (`--workflow`, default `feature`; `split` for --split); null for a single prompt and in older files until driven. */
   workflow: WorkflowRunSchema.nullable().default(null),
   /** The chain this one is a sub-chain of (`--split`), or null. */
   parent: z.string().nullable().default(null),

@@ -3,7 +3,9 @@
  * unless another was chosen): the pure interpreter (src/workflows/interpreter.ts) gives the next
  * effect, an effect module performs it (./effects/), the interpreter takes the outcome, and the
  * chain is saved after every transition, so a crash or an interrupt loses nothing that `resume`
- * would have to repeat. A `phase` step runs the phase machine for that phase (./effects/phase.ts).
+ * would have to repeat. A `phase` step runs the phase machine for that phase (./effects/phase.ts);
+ * a split (workflows/split.yaml) plans its parts, has them approved, and runs each as a sub-chain
+ * (./effects/split.ts, ./effects/subChain.ts).
  * Budgets: the chain's --max-cost, the running step's `budget_usd` (all its calls, parallel
  * branches included) and a branch's own `budget_usd` are checked before every call (./promptRun.ts).
  */
@@ -19,8 +21,9 @@ import type { DriveDeps } from './deps.js';
 import { finish, stopped, type DriveOutcome } from './effects/finish.js';
 import type { StepOutcome } from './effects/outcome.js';
 import { runPhaseStep } from './effects/phase.js';
+import { planSplitEffect, splitGateEffect } from './effects/split.js';
 import { gateStepEffect, parallelStepEffect, promptStepEffect, testsStepEffect } from './effects/steps.js';
-import { subChainStepEffect, type SubChainRunner } from './effects/subChain.js';
+import { subChainsStepEffect, subChainStepEffect, type SubChainRunner } from './effects/subChain.js';
 import { askQuestions } from './gates.js';
 import type { ChainSession } from './session.js';
 import { resolveTestCommand } from './testCommand.js';
@@ -74,11 +77,17 @@ function performStep(
     case 'phase':
       return runPhaseStep(session, deps, effect, signal);
     case 'gate':
-      return gateStepEffect(session, deps, effect);
+      return effect.gate === 'split'
+        ? splitGateEffect(session, deps, effect)
+        : gateStepEffect(session, deps, effect);
     case 'tests':
       return testsStepEffect(session, deps, effect);
     case 'chain':
       return subChainStepEffect(session, deps, effect, runner);
+    case 'plan_split':
+      return planSplitEffect(session, deps, effect);
+    case 'sub_chains':
+      return subChainsStepEffect(session, deps, effect, runner);
   }
 }
 
@@ -86,7 +95,7 @@ function performStep(
  * Drives the chain in `session` (its `workflow` set) until it completes, fails, pauses
  * (--until) or a gate needs a human. Returns the final status; throws what the caller maps to an
  * exit code after the save (AwaitingInputError, BudgetExceededError, LlmApiError,
- * InterruptedError). `runner` drives a `chain` step's sub-chain.
+ * InterruptedError). `runner` drives the sub-chains of `chain` and `sub_chains` steps.
  */
 export async function driveChain(
   session: ChainSession,
@@ -119,7 +128,7 @@ export async function driveChain(
     const single = session.ctx.single_prompt !== null;
     if (!single && workflowRunsTests(wf)) await resolveTestCommand(session, deps);
     if (!started) {
-      if (wf.name !== 'feature' && !single)
+      if (wf.name !== 'feature' && !single && !session.ctx.split)
         deps.ui.progress.info(`workflow ${wf.name}: ${wf.steps.length} step(s)`);
       await apply({ type: 'start', facts: facts() });
     } else if (session.ctx.workflow!.phase_entered) {

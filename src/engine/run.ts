@@ -1,7 +1,7 @@
 /**
  * Drives one chain file: takes its driver lock, reads it (a chain without a workflow gets one),
- * opens its session, cassette, MCP servers and log, runs it through the one loop (./loop.ts) — or a
- * `--split` chain through the split driver — until it stops, and returns the outcome as data (with
+ * opens its session, cassette, MCP servers and log, runs it through the one loop (./loop.ts) — a
+ * `--split` chain too, whose parts are sub-chains — until it stops, and returns the outcome as data (with
  * the typed error that decides the exit code, if any). What the engine needs from the features
  * above it comes in as `EngineServices`; the use cases (start, resume, answer, approve) are
  * src/features/run/.
@@ -19,7 +19,15 @@ import type { BaseDeps, DriveDeps } from './deps.js';
 import { emitHook } from './hooks.js';
 import { bindDeps } from './drive.js';
 import { driveChain } from './loop.js';
-import { builtinWorkflowRun, DEFAULT_WORKFLOW, positionAtPhase, singlePromptRun } from '../workflows/run.js';
+import {
+  builtinWorkflowRun,
+  DEFAULT_WORKFLOW,
+  positionAtPhase,
+  positionSplit,
+  reopenSplitParts,
+  singlePromptRun,
+  SPLIT_WORKFLOW,
+} from '../workflows/run.js';
 import type { CostClasses } from '../library/catalog.js';
 import { loadReplay } from './forkReplay.js';
 import { WorkflowFileSchema } from '../workflows/schema.js';
@@ -50,9 +58,9 @@ export interface DriveOptions {
   model?: string;
   /** --workflow: the workflow a new chain runs (default: feature, the phase flow). */
   workflow?: string;
-  /** --split: plan sub-chains and run them in git worktrees (src/features/split/split.ts). */
+  /** --split: run the split workflow (plan sub-chains, run them in git worktrees: workflows/split.yaml). */
   split?: boolean;
-  /** The budget of the `--split` family this chain belongs to (set by the split driver). */
+  /** The budget of the family this sub-chain belongs to (set by its parent's sub-chain step). */
   family?: FamilyBudget;
   /** A saved pattern to apply when the chain is created (src/patterns/apply.ts). */
   pattern?: { doc: PatternDoc; similarity: number; appliedBy: PatternUse['applied_by'] };
@@ -71,13 +79,6 @@ export interface DriveOptions {
 
 /** What the engine needs from the features above it, given by the use cases (src/features/run/). */
 export interface EngineServices {
-  /** Drives a `--split` chain (src/features/split/split.ts). */
-  driveSplit: (
-    session: ChainSession,
-    deps: DriveDeps,
-    base: BaseDeps,
-    opts: DriveOptions,
-  ) => Promise<unknown>;
   /** The workflow run for `name` (absent: the default), as `--workflow NAME` resolves it in `base`'s workspace. */
   workflowFor: (base: BaseDeps, name: string | undefined) => Promise<WorkflowRun>;
   /** The measured cost classes of the contexts directory `dir` (the selector's catalog shows them). */
@@ -131,6 +132,10 @@ export async function driveEntry(
         `chain ${ctx.chain_id} is already complete`,
         `\`claude-exec show ${ctx.chain_id}\` shows its context.`,
       );
+    if (ctx.split && ctx.workflow) {
+      const wf = WorkflowFileSchema.safeParse(ctx.workflow.doc);
+      if (wf.success) reopenSplitParts(ctx.workflow, wf.data, ctx);
+    }
     if (opts.until !== undefined) ctx.until_phase = parseUntil(opts.until);
     if (opts.maxCostUsd !== undefined) ctx.max_cost_usd = opts.maxCostUsd;
     // What `prepare` answered (the `answer` command) goes into the cassette once it is open.
@@ -176,12 +181,24 @@ export async function driveEntry(
     const spec = specPath(entry.path, specsDirOf(base));
     await emitHook(session, deps, 'chain_start', { goal: ctx.goal, resumed: ctx.steps.length > 0 });
     try {
-      if (ctx.split) await services.driveSplit(session, deps, base, opts);
-      else
-        await driveChain(session, deps, {
-          drive: (child, childBase, childOpts) => driveEntry(child, childBase, childOpts, services),
-          workflowFor: (name) => services.workflowFor(base, name),
-        });
+      const parentBase = base;
+      await driveChain(session, deps, {
+        // A sub-chain runs with this chain's deps (a split's parts with its recording flags), never its --until or --max-cost.
+        drive: (child, childOpts) =>
+          driveEntry(
+            child,
+            parentBase,
+            {
+              contextsDir: entry.dir,
+              verbose: childOpts.verbose ?? opts.verbose,
+              ...(childOpts.recording && opts.record ? { record: opts.record } : {}),
+              ...(childOpts.recording && opts.recordFlags ? { recordFlags: opts.recordFlags } : {}),
+              ...(childOpts.family ? { family: childOpts.family } : {}),
+            },
+            services,
+          ),
+        workflowFor: (name) => services.workflowFor(base, name),
+      });
       await chainEnd(session, deps);
       if (session.ctx.status === 'complete' || session.ctx.status === 'failed')
         services.chainEnded(entry.dir, session.ctx);
@@ -206,14 +223,21 @@ export async function driveEntry(
 }
 
 /**
- * A chain without a workflow (not a split) gets one before it is driven: a single-prompt chain
- * (`prompt run`, an eval case) its one-step workflow; a chain written before every chain ran a
- * workflow the built-in feature workflow from where its phase machine is — positioned at the
- * `phase` step of the machine's phase, with the machine's state kept (a chain whose machine never
- * started starts the workflow from its first step).
+ * A chain without a workflow gets one before it is driven: a single-prompt chain (`prompt run`,
+ * an eval case) its one-step workflow; a split written by the split driver of older versions the
+ * built-in split workflow at the step its plan has reached (./effects/split.ts); a chain written
+ * before every chain ran a workflow the built-in feature workflow from where its phase machine is
+ * — positioned at the `phase` step of the machine's phase, with the machine's state kept (a chain
+ * whose machine never started starts the workflow from its first step).
  */
 async function migrateToWorkflow(ctx: ChainContext): Promise<void> {
-  if (ctx.workflow || ctx.split) return;
+  if (ctx.workflow) return;
+  if (ctx.split) {
+    const run = await builtinWorkflowRun(SPLIT_WORKFLOW);
+    positionSplit(run, WorkflowFileSchema.parse(run.doc), ctx);
+    ctx.workflow = run;
+    return;
+  }
   if (ctx.single_prompt) {
     ctx.workflow = singlePromptRun(ctx.single_prompt, ctx.machine.focus, ctx.current_phase);
     return;

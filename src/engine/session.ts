@@ -51,7 +51,7 @@ export class ChainSession {
   callsInFlight = 0;
   /** A fork's source steps 1..N-1 (src/features/fork/fork.ts), reused in place of calls while they match. */
   replay: Step[] = [];
-  /** The budget a `--split` family shares (src/features/split/split.ts), checked before every call with the chain's own. */
+  /** The budget a `--split` family shares (src/engine/effects/subChain.ts), checked before every call with the chain's own. */
   family: FamilyBudget | null = null;
   private saving: Promise<void> = Promise.resolve();
   /** The last write asked for (queued or running), with its outcome: what `flush` waits for. */

@@ -15,7 +15,10 @@ function checkFailedSince(ctx: Pick<ChainContext, 'check_runs'>, at: string): bo
   return ctx.check_runs.some((c) => c.expect === 'green' && c.at >= at && !c.passed && !failedBefore(c.name));
 }
 
-/** Facts of `ctx`: confidence scores, the last verdict, the last test run (and the checks after it), findings text, `gitCommits`. */
+/**
+ * Facts of `ctx`: confidence scores, the last verdict, the last test run (and the checks after it),
+ * findings text, `gitCommits`, and the parts of its split plan once approved.
+ */
 export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
   let verdict: Facts['verdict'] = null;
   const text: string[] = [];
@@ -34,5 +37,14 @@ export function factsOf(ctx: ChainContext, gitCommits: number): Facts {
     tests: last ? (last.passed && !checkFailedSince(ctx, last.at) ? 'passed' : 'failed') : null,
     text: text.join('\n').toLowerCase(),
     git_commits: gitCommits,
+    parts:
+      ctx.split?.approved && ctx.split.plan
+        ? ctx.split.plan.map((p) => ({
+            key: p.key,
+            goal: p.goal,
+            depends_on: p.depends_on,
+            workflow: p.workflow ?? null,
+          }))
+        : null,
   };
 }

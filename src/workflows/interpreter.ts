@@ -2,13 +2,14 @@
  * The workflow interpreter: pure `workflowTransition(state, event, workflow) → { state, effect }`,
  * like the phase machine. The state is a stack of frames (a step list and the index of its next
  * step); `if`, `switch` and `loop` push the block they choose, effect steps (prompt, parallel,
- * phase, gate, tests, chain) stop the walk and become the effect the driver performs
+ * phase, gate, tests, chain, plan_split, sub_chains) stop the walk and become the effect the driver performs
  * (src/engine/loop.ts). Conditions read `Facts`, the chain's state after the last step.
  *
  * Bounds independent of the model: a loop runs at most its `max` passes (required by the file
  * format), and one transition visits at most MAX_VISITS steps.
  */
 import type { PromptRun, WorkflowEffect, WorkflowFrame, WorkflowState } from '../chain/schema.js';
+import { topoOrder, type PlannedPart } from './parts.js';
 import type { Condition, PromptStep, Step, WorkflowFile } from './schema.js';
 
 /** What conditions see: the chain after the last step. Confidence values are 0..1. */
@@ -22,6 +23,8 @@ export interface Facts {
   text: string;
   /** Commits on the workspace's HEAD (0: not a git repository or no commit). */
   git_commits: number;
+  /** The parts of the chain's approved split plan (absent or null: none approved), for a `sub_chains` step. */
+  parts?: readonly PlannedPart[] | null;
 }
 
 export type WorkflowEvent =
@@ -96,9 +99,31 @@ function promptRun(step: PromptStep, inherited: { tier?: PromptRun['tier'] } = {
   };
 }
 
-/** The effect of an effect step at `at`, or null for a control step. */
-function effectOf(step: Step, at: string): WorkflowEffect | null {
+/**
+ * The effect of an effect step at `at`, or null for a control step. A `sub_chains` step expands
+ * into one sub-chain per approved part, in dependency order (a fail effect without an approved plan).
+ */
+function effectOf(step: Step, at: string, facts: Facts): WorkflowEffect | null {
   const budget = step.budget_usd ?? null;
+  if ('plan_split' in step) return { kind: 'plan_split', at, prompt: step.plan_split };
+  if ('sub_chains' in step) {
+    const order = facts.parts?.length ? topoOrder(facts.parts) : null;
+    if (!order)
+      return {
+        kind: 'fail',
+        reason: `step ${at} runs the parts of an approved split plan, and ${facts.parts?.length ? 'its parts depend on each other in a cycle' : 'there is none'}`,
+      };
+    return {
+      kind: 'sub_chains',
+      at,
+      parts: order.map((p) => ({
+        key: p.key,
+        goal: p.goal,
+        depends_on: [...p.depends_on],
+        workflow: p.workflow,
+      })),
+    };
+  }
   if ('prompt' in step) return { kind: 'prompt', at, run: promptRun(step), budget_usd: budget };
   if ('phase' in step)
     return { kind: 'phase', at, phase: step.phase, budget_usd: budget, tier: step.model ?? null };
@@ -133,9 +158,21 @@ function effectOf(step: Step, at: string): WorkflowEffect | null {
 }
 
 const kindName = (step: Step) =>
-  (['prompt', 'phase', 'gate', 'tests', 'chain', 'parallel', 'if', 'switch', 'loop'] as const).find(
-    (k) => k in step,
-  ) ?? 'step';
+  (
+    [
+      'prompt',
+      'phase',
+      'gate',
+      'tests',
+      'chain',
+      'plan_split',
+      'sub_chains',
+      'parallel',
+      'if',
+      'switch',
+      'loop',
+    ] as const
+  ).find((k) => k in step) ?? 'step';
 
 /**
  * Walks from the top frame of `stack` to the next effect step, taking `if`/`switch` branches and
@@ -187,7 +224,7 @@ function advance(
     }
     const step = block[top.i]!;
     const at = `${top.block}.${top.i}`;
-    const effect = effectOf(step, at);
+    const effect = effectOf(step, at, facts);
     if (effect) return { state: { stack, awaiting: effect, history: log }, effect };
     if ('if' in step) {
       const yes = holds(step.if, facts);

@@ -126,6 +126,8 @@ function crossIssues(doc: WorkflowFile, prompts: PromptNames | null): { field: s
     }
     if (prompts && 'prompt' in step && !prompts.has(step.prompt))
       out.push({ field: `${at}.prompt`, problem: `no prompt "${step.prompt}" in the library` });
+    if (prompts && 'plan_split' in step && !prompts.has(step.plan_split))
+      out.push({ field: `${at}.plan_split`, problem: `no prompt "${step.plan_split}" in the library` });
     if ('parallel' in step) {
       const names = step.parallel.branches.map((b) => b.prompt);
       names.forEach((n, i) => {

@@ -4,14 +4,18 @@
  * every chain ran a workflow, or `resume --more-iterations` re-opening the implementation).
  */
 import path from 'node:path';
-import type { Phase, WorkflowEffect, WorkflowFrame, WorkflowRun } from '../chain/schema.js';
-import { initialWorkflowState } from './interpreter.js';
+import type { ChainContext, Phase, WorkflowEffect, WorkflowFrame, WorkflowRun } from '../chain/schema.js';
+import { factsOf } from './facts.js';
+import { initialWorkflowState, workflowTransition } from './interpreter.js';
 import { builtinWorkflowsDir, readWorkflowFiles } from './load.js';
 import { walkSteps, type WorkflowDoc } from './parse.js';
 import type { WorkflowFile } from './schema.js';
 
 /** The default workflow: the phase machine's whole flow (README "How a chain runs"). */
 export const DEFAULT_WORKFLOW = 'feature';
+
+/** The workflow `--split` runs: plan the parts, approve them, run each as a sub-chain (workflows/split.yaml). */
+export const SPLIT_WORKFLOW = 'split';
 
 /** A workflow run of `doc` that has not started. */
 export function workflowRunOf(doc: WorkflowDoc): WorkflowRun {
@@ -108,6 +112,55 @@ export function positionAtPhase(run: WorkflowRun, wf: WorkflowFile, phase: Phase
   if (!at) return false;
   run.state = { ...run.state, stack: at.stack, awaiting: at.effect };
   run.phase_entered = true;
+  run.step_budget = null;
+  run.sub_chain = null;
+  return true;
+}
+
+/**
+ * Positions `run` (a split workflow of `wf`, not started) where split `ctx` is — a context file
+ * written by the split driver of older versions, which kept its progress only in `ctx.split`: not
+ * started without a plan, else the interpreter is replayed over the steps already done (the plan,
+ * then the approval), so the run awaits the approval or the parts. Returns false (the run
+ * unchanged) for a chain without a split. Pure.
+ */
+export function positionSplit(run: WorkflowRun, wf: WorkflowFile, ctx: ChainContext): boolean {
+  const split = ctx.split;
+  if (!split?.plan) return false;
+  const facts = factsOf(ctx, 0);
+  let t = workflowTransition(run.state, { type: 'start', facts }, wf);
+  const done = (kind: WorkflowEffect['kind'], gate?: string) => {
+    const a = t.state.awaiting;
+    if (a?.kind !== kind || (gate && !(a.kind === 'gate' && a.gate === gate))) return false;
+    t = workflowTransition(t.state, { type: 'done', facts, note: 'done by an earlier version' }, wf);
+    return true;
+  };
+  if (done('plan_split') && split.approved) done('gate', 'split');
+  run.state = t.state;
+  return true;
+}
+
+/**
+ * A split driven again after its workflow went past its parts (`awaiting: complete`, yet the chain
+ * is not complete: a part's patch went missing, so `apply` sent the human to `resume`) goes back
+ * to its parts step, which takes what is missing again and runs nothing that is done. Returns
+ * true when `run` was re-positioned (its history keeps the earlier steps and notes the reopening).
+ * Pure.
+ */
+export function reopenSplitParts(run: WorkflowRun, wf: WorkflowFile, ctx: ChainContext): boolean {
+  if (run.state.awaiting?.kind !== 'complete' || !ctx.split?.approved) return false;
+  const fresh: WorkflowRun = { ...run, state: initialWorkflowState() };
+  positionSplit(fresh, wf, ctx);
+  const parts = fresh.state.awaiting;
+  if (parts?.kind !== 'sub_chains') return false;
+  run.state = {
+    stack: fresh.state.stack,
+    awaiting: parts,
+    history: [
+      ...run.state.history,
+      { at: parts.at, kind: 'sub_chains', outcome: 'reopened: the split was resumed after its parts' },
+    ],
+  };
   run.step_budget = null;
   run.sub_chain = null;
   return true;

@@ -2,7 +2,7 @@
  * The workflow file format (README "Workflows"): a YAML file, or Markdown with YAML frontmatter,
  * naming a list of steps the interpreter (src/workflows/interpreter.ts) walks. Steps are told
  * apart by the one key that names their kind (`prompt`, `phase`, `gate`, `tests`, `if`, `switch`,
- * `loop`, `parallel`, `chain`). Validated with zod; `workflowJsonSchema()` is the editor schema written to
+ * `loop`, `parallel`, `chain`, and a split's `plan_split` and `sub_chains`). Validated with zod; `workflowJsonSchema()` is the editor schema written to
  * schemas/workflow.schema.json.
  */
 import { z } from 'zod';
@@ -71,13 +71,23 @@ const PromptStepSchema = z.strictObject({
 });
 
 const PhaseStepSchema = z.strictObject({ ...common, phase: z.enum(PHASES) });
-const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions']) });
+/** `approval`: the latest solution; `questions`: the open questions; `split`: a split's plan of parts. */
+const GateStepSchema = z.strictObject({ ...common, gate: z.enum(['approval', 'questions', 'split']) });
 const TestsStepSchema = z.strictObject({ ...common, tests: z.enum(['red', 'green', 'any']) });
 /** Starts a sub-chain (its own context file, `parent` set) for `goal` with `workflow` (default feature) and waits for it. */
 const ChainStepSchema = z.strictObject({
   ...common,
   chain: z.strictObject({ goal: z.string().min(1), workflow: stepId.optional() }),
 });
+
+/** A split's planning: prompt `plan_split` (e.g. parallel_work_planner) proposes 2-8 parts with their dependencies. */
+const PlanSplitStepSchema = z.strictObject({ ...common, plan_split: z.string().min(1) });
+/**
+ * `sub_chains: planned`: one sub-chain per part of the approved plan (its own context file, git
+ * worktree and workflow), a part after the parts it depends on, at most the split's
+ * max_concurrency at once; each ends with a patch.
+ */
+const SubChainsStepSchema = z.strictObject({ ...common, sub_chains: z.literal('planned') });
 
 const SWITCH_ON = ['verdict', 'tests', 'confidence'] as const;
 
@@ -88,6 +98,8 @@ export type Step =
   | z.infer<typeof GateStepSchema>
   | z.infer<typeof TestsStepSchema>
   | z.infer<typeof ChainStepSchema>
+  | z.infer<typeof PlanSplitStepSchema>
+  | z.infer<typeof SubChainsStepSchema>
   | {
       id?: string;
       budget_usd?: number;
@@ -162,6 +174,8 @@ export const STEP_KINDS = {
   gate: GateStepSchema,
   tests: TestsStepSchema,
   chain: ChainStepSchema,
+  plan_split: PlanSplitStepSchema,
+  sub_chains: SubChainsStepSchema,
   if: IfStepSchema,
   switch: SwitchStepSchema,
   loop: LoopStepSchema,
@@ -176,6 +190,8 @@ const StepSchema: z.ZodType<Step> = z.lazy(() =>
     GateStepSchema,
     TestsStepSchema,
     ChainStepSchema,
+    PlanSplitStepSchema,
+    SubChainsStepSchema,
     IfStepSchema,
     SwitchStepSchema,
     LoopStepSchema,

@@ -105,6 +105,15 @@ describe('claude-exec --split (built binary, fake API)', () => {
         expect(files).toHaveLength(4);
         const all = files.map((f) => ({ f, ctx: readContext(f) }));
         const parent = all.find((c) => c.ctx.chain_id === parentId)!.ctx;
+        // The split is a workflow run by the one loop: plan, gate, then its parts as sub-chains.
+        expect(parent.workflow?.name).toBe('split');
+        expect(parent.workflow!.state.history.map((h) => `${h.kind}@${h.at}`)).toEqual([
+          'plan_split@steps.0',
+          'gate@steps.1',
+          'sub_chains@steps.2',
+        ]);
+        expect(parent.workflow!.state.history.at(-1)!.outcome).toBe('3 sub-chains complete');
+        expect(parent.split!.plan!.map((p) => p.chain_id)).toEqual(parent.children);
         const kids = parent.children.map((id) => all.find((c) => c.ctx.chain_id === id)!);
         expect(kids.map((k) => [k.ctx.sub!.key, k.ctx.parent, k.ctx.status, k.ctx.workflow?.name])).toEqual([
           ['part-a', parentId, 'complete', 'subtask'],
@@ -144,6 +153,11 @@ describe('claude-exec --split (built binary, fake API)', () => {
         expect(patchC).toContain('src/part-c.js');
         expect(patchC).not.toContain('src/part-a.js');
 
+        // `split` is a shipped workflow, listed with the others.
+        const listed = await e.run('workflows', 'list');
+        expect(listed.exitCode, listed.stderr).toBe(0);
+        expect(listed.stdout).toMatch(/^\s*split\b/m);
+
         // The tree.
         const tree = await e.run('chains', '--tree');
         expect(tree.stdout.split('\n').filter((l) => l.includes('└─')).length).toBe(3);
@@ -177,6 +191,59 @@ describe('claude-exec --split (built binary, fake API)', () => {
         expect(again.exitCode).toBe(1);
         expect(again.stderr).toMatch(/conflict|already exists/);
         expect(readFileSync(path.join(e.ws.root, 'src', 'part-c.js'), 'utf8')).toBe(FILES.C);
+      } finally {
+        await e.close();
+      }
+    },
+    E2E_TIMEOUT_MS,
+  );
+  it(
+    'a split written by the split driver of older versions (no workflow in its file) resumes at its gate and runs its parts',
+    async () => {
+      const e = await setupE2e({}, splitScenario);
+      try {
+        await mkdir(path.join(e.ws.root, 'workflows'));
+        await writeFile(
+          path.join(e.ws.root, 'workflows', 'subtask.yaml'),
+          'name: subtask\ndescription: One small change, then the tests.\nsteps:\n  - { prompt: tdd_flow_controller, as_phase: implementation }\n  - { tests: any }\n',
+        );
+        e.trust();
+        const first = await e.run('--json', '--split', 'Build parts A, B and C');
+        expect(first.exitCode, first.stderr).toBe(3);
+        const parentId = jsonOut(first).chain_id as string;
+        // What the old driver wrote at its gate: the plan in `split`, no workflow.
+        const [file] = await contextFiles(e.ws.root);
+        const old = JSON.parse(readFileSync(file!, 'utf8')) as Record<string, unknown>;
+        expect((old.workflow as { name: string }).name).toBe('split');
+        delete old.workflow;
+        await writeFile(file!, JSON.stringify(old, null, 2));
+        const planned = e.messages().length;
+
+        const r = await e.run('approve', parentId, '--yes', '--json');
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(jsonOut(r)).toMatchObject({ status: 'complete', chain_id: parentId });
+        const parent = readContext(file!);
+        expect(parent.workflow?.name).toBe('split');
+        expect(parent.workflow!.state.history.map((h) => `${h.kind}: ${h.outcome}`)).toEqual([
+          'plan_split: done by an earlier version',
+          'gate: approved',
+          'sub_chains: 3 sub-chains complete',
+        ]);
+        // The plan was not asked for again; every part ran once, in its worktree.
+        const turns = e.messages().map((m) => readTurn(m.body ?? {})!);
+        expect(turns.slice(planned).filter((t) => t.prompt === 'parallel_work_planner')).toEqual([]);
+        const kids = (await contextFiles(e.ws.root))
+          .map((f) => readContext(f))
+          .filter((c) => c.parent === parentId);
+        expect(kids.map((k) => [k.sub!.key, k.status, Boolean(k.sub!.patch)]).sort()).toEqual([
+          ['part-a', 'complete', true],
+          ['part-b', 'complete', true],
+          ['part-c', 'complete', true],
+        ]);
+        expect(
+          turns.filter((t) => t.prompt === 'tdd_flow_controller' && t.instructions.includes('Part A: add'))
+            .length,
+        ).toBeGreaterThan(0);
       } finally {
         await e.close();
       }

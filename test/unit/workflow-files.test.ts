@@ -23,6 +23,16 @@ describe('parseWorkflowFile: one clear problem per mistake, with its path', () =
   const table: [string, string, string[]][] = [
     ['valid', `${head}steps:\n  - prompt: code_reviewer\n`, []],
     [
+      "a split's parts step takes only `planned` (the approved plan)",
+      `${head}steps:\n  - plan_split: no_such_planner\n  - gate: split\n  - sub_chains: all\n`,
+      ['steps.2.sub_chains: Invalid input: expected "planned"'],
+    ],
+    [
+      'a split with an unknown planner',
+      `${head}steps:\n  - plan_split: no_such_planner\n  - gate: split\n  - sub_chains: planned\n`,
+      ['steps.0.plan_split: no prompt "no_such_planner" in the library'],
+    ],
+    [
       'not YAML',
       'name: [x\n',
       [
@@ -45,7 +55,9 @@ describe('parseWorkflowFile: one clear problem per mistake, with its path', () =
     [
       'a step of no kind',
       `${head}steps:\n  - frobnicate: 1\n`,
-      ['steps.0: a step needs one of: prompt, phase, gate, tests, chain, if, switch, loop, parallel'],
+      [
+        'steps.0: a step needs one of: prompt, phase, gate, tests, chain, plan_split, sub_chains, if, switch, loop, parallel',
+      ],
     ],
     [
       'unknown key on a step',
@@ -234,7 +246,15 @@ describe('the shipped workflows', () => {
       userDir: '/nonexistent',
     });
     expect(issues).toEqual([]);
-    expect(workflows.map((w) => w.name)).toEqual(['bugfix', 'docs', 'feature', 'plan', 'refactor', 'review']);
+    expect(workflows.map((w) => w.name)).toEqual([
+      'bugfix',
+      'docs',
+      'feature',
+      'plan',
+      'refactor',
+      'review',
+      'split',
+    ]);
     expect(workflows.every((w) => w.file.startsWith(builtinWorkflowsDir()))).toBe(true);
     const feature = workflows.find((w) => w.name === 'feature')!;
     expect(feature.steps).toEqual(PHASES.map((phase) => ({ phase })));

@@ -41,6 +41,10 @@ function label(e: WorkflowEffect): string {
       return `tests:${e.expect}@${e.at}`;
     case 'chain':
       return `chain:${e.workflow ?? 'feature'}:${e.goal}@${e.at}`;
+    case 'plan_split':
+      return `plan_split:${e.prompt}@${e.at}`;
+    case 'sub_chains':
+      return `sub_chains:${e.parts.map((p) => p.key).join('+')}@${e.at}`;
     case 'complete':
       return 'complete';
     case 'fail':
@@ -372,5 +376,52 @@ describe('conditions', () => {
       [0.49, 0.5, 0.79, 0.8].map((overall) => switchValue('confidence', facts({ confidence: { overall } }))),
     ).toEqual(['low', 'medium', 'medium', 'high']);
     expect(switchValue('verdict', facts({ verdict: 'passed' }))).toBe('passed');
+  });
+});
+
+describe('a split: its parts are sub-chains', () => {
+  const split = wf([
+    { id: 'plan', plan_split: 'parallel_work_planner' },
+    { id: 'approve', gate: 'split' },
+    { id: 'parts', sub_chains: 'planned' },
+  ]);
+  const part = (key: string, depends_on: string[] = [], workflow: string | null = null) => ({
+    key,
+    goal: `Build ${key}`,
+    depends_on,
+    workflow,
+  });
+
+  it('plans, asks for approval, then expands into one sub-chain per approved part, each after what it depends on', () => {
+    // Listed before what it depends on: the effect orders the parts.
+    const parts = [part('c', ['a'], 'subtask'), part('a'), part('b', [], 'bugfix')];
+    const { effects, state } = play(split, [start(), done(), done(facts({ parts })), done()]);
+    expect(effects).toEqual([
+      'plan_split:parallel_work_planner@steps.0',
+      'gate:split@steps.1',
+      'sub_chains:a+b+c@steps.2',
+      'complete',
+    ]);
+    expect(state.history.map((h) => `${h.kind}@${h.at}`)).toEqual([
+      'plan_split@steps.0',
+      'gate@steps.1',
+      'sub_chains@steps.2',
+    ]);
+    const t = play(split, [start(), done(), done(facts({ parts }))]);
+    expect(t.state.awaiting).toEqual({
+      kind: 'sub_chains',
+      at: 'steps.2',
+      parts: [part('a'), part('b', [], 'bugfix'), part('c', ['a'], 'subtask')],
+    });
+  });
+
+  it('fails at the parts step without an approved plan, or with parts that depend on each other in a cycle', () => {
+    expect(play(split, [start(), done(), done()]).effects.at(-1)).toBe(
+      'fail:step steps.2 runs the parts of an approved split plan, and there is none',
+    );
+    const cycle = [part('a', ['b']), part('b', ['a'])];
+    expect(play(split, [start(), done(), done(facts({ parts: cycle }))]).effects.at(-1)).toBe(
+      'fail:step steps.2 runs the parts of an approved split plan, and its parts depend on each other in a cycle',
+    );
   });
 });

@@ -22,13 +22,15 @@ const FILE_LINE = /[\w./-]+\.\w+:\d+/;
 
 /**
  * The findings of a workflow chain that changed no file, or null for the feature flow, a single
- * prompt (its result is printed) or a chain that changed files (its diff and spec say what it did). `limit`: most findings listed.
+ * prompt (its result is printed), a split (its parts' patches are its result) or a chain that
+ * changed files (its diff and spec say what it did). `limit`: most findings listed.
  */
 export function workflowFindings(ctx: ChainContext, limit = 10): WorkflowFindings | null {
   if (
     !ctx.workflow ||
     ctx.workflow.name === 'feature' ||
     ctx.single_prompt ||
+    ctx.split ||
     ctx.session_memory.files_modified.length > 0
   )
     return null;

@@ -15,6 +15,7 @@ import { patternAdaptations } from '../../patterns/apply.js';
 import type { BaseDeps } from '../deps.js';
 import type { ChainSession } from '../session.js';
 import { specsDirOf, writeSpecFiles } from '../spec.js';
+import { FamilyStoppedError } from './subChain.js';
 
 export type DriveOutcome = ChainContext['status'];
 
@@ -73,8 +74,8 @@ export async function stopped(
   deps?: Pick<BaseDeps, 'config' | 'workspace' | 'ui'>,
 ): Promise<DriveOutcome> {
   const c = session.ctx;
-  if (err instanceof AwaitingInputError) {
-    // The gate saved status and pending already.
+  if (err instanceof AwaitingInputError || err instanceof FamilyStoppedError) {
+    // The gate saved status and pending already; a split's parts step set the status of its family's stop.
   } else if (err instanceof BudgetExceededError) {
     c.status = 'budget-exceeded';
     c.error = err.message;

@@ -52,6 +52,7 @@ export function listWorkflows(workflows: WorkflowDoc[]): WorkflowListEntry[] {
     const prompts = new Set<string>();
     for (const { step } of all) {
       if ('prompt' in step) prompts.add(step.prompt);
+      if ('plan_split' in step) prompts.add(step.plan_split);
       if ('parallel' in step && step.parallel.merge) prompts.add(step.parallel.merge);
     }
     return {

@@ -1,8 +1,8 @@
 /**
  * Use cases that drive a chain: start a new one, resume one, answer its questions, answer its
  * approval gate. Each drives the chain file through the engine (src/engine/run.ts driveEntry, with
- * the services the engine needs from the features: the split driver, workflow resolution, measured
- * cost classes) until it stops, and returns the outcome as data (with the typed error that decides
+ * the services the engine needs from the features: workflow resolution, measured cost classes)
+ * until it stops, and returns the outcome as data (with the typed error that decides
  * the exit code, if any). A chain that ends complete or failed adds its runs to the measured
  * prompt costs.
  */
@@ -26,19 +26,18 @@ import { ITERATION_CAP_REASON } from '../../phases/machine.js';
 import { applyingLine, seedChain } from '../../patterns/apply.js';
 import { dataBlock } from '../../tools/dataBlock.js';
 import { runDigest } from '../../tools/testDigest.js';
-import { DEFAULT_WORKFLOW, positionAtPhase } from '../../workflows/run.js';
+import { DEFAULT_WORKFLOW, positionAtPhase, SPLIT_WORKFLOW } from '../../workflows/run.js';
+import { requireGitRepo } from '../../engine/worktrees.js';
 import { WorkflowFileSchema } from '../../workflows/schema.js';
 import { forecastFor, forecastLine, forecastWorkflow, type Forecast } from '../learning/forecast.js';
 import { readCostClasses, recordChainCosts } from '../../cost/promptCosts.js';
 import { workflowForChain } from '../library/workflows.js';
-import { driveSplit, requireGitRepo } from '../split/split.js';
 
 export type { ChainOutcome, DriveOptions } from '../../engine/run.js';
 export { parseUntil } from '../../engine/run.js';
 
 /** The features the engine uses, bound here. */
 const chainServices: EngineServices = {
-  driveSplit: (session, deps, base, opts) => driveSplit(session, deps, base, opts, driveChainEntry),
   workflowFor: (base, name) => workflowForChain(base.workspace, base.catalog, name, base.trusted),
   costClasses: readCostClasses,
   chainEnded: recordChainCosts,
@@ -62,8 +61,15 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       'Usage: claude-exec "Add JWT authentication to my Express app"',
     );
   const until = parseUntil(opts.until);
+  // `--workflow split` is --split.
+  if (opts.workflow === SPLIT_WORKFLOW) opts = { ...opts, split: true, workflow: undefined };
   // Checked before the chain exists: a misspelt workflow never starts a paid chain.
-  const workflow = await workflowForChain(base.workspace, base.catalog, opts.workflow, base.trusted);
+  const workflow = await workflowForChain(
+    base.workspace,
+    base.catalog,
+    opts.split ? SPLIT_WORKFLOW : opts.workflow,
+    base.trusted,
+  );
   if (opts.split) {
     if (until)
       throw new UsageError(
@@ -77,7 +83,7 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
       );
     await requireGitRepo(base.workspace);
   }
-  if (workflow.name !== DEFAULT_WORKFLOW && until)
+  if (workflow.name !== DEFAULT_WORKFLOW && !opts.split && until)
     throw new UsageError(
       `--until applies to the feature workflow; the ${workflow.name} workflow's steps decide where it stops`,
       'Drop --until, or use a workflow that ends where you want (e.g. --workflow plan).',
@@ -121,8 +127,8 @@ export async function startChain(goal: string, base: BaseDeps, opts: DriveOption
         untilPhase: until,
         // The workflow's own budget_usd caps the chain too: the lower limit wins.
         maxCostUsd: capOf(wfBudget, chainMax),
-        // A split's sub-chains run their own workflows; the split itself runs its planner.
-        workflow: opts.split ? null : workflow,
+        // A split runs the split workflow: its planner, its gate, then its parts as sub-chains.
+        workflow,
         split: opts.split
           ? { plan: null, max_concurrency: base.config.caps.concurrency, approved: false }
           : null,

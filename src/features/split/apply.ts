@@ -14,7 +14,8 @@ import { ClaudeExecError, ExitCode, UsageError } from '../../errors.js';
 import { git } from '../../git/run.js';
 import { worktreeGit } from '../../git/worktree.js';
 import { resolveInWorkspace } from '../../tools/pathGuard.js';
-import { isEmptyPatch, missingPatch, topoOrder } from './split.js';
+import { isEmptyPatch, missingPatch } from '../../engine/worktrees.js';
+import { topoOrder } from '../../workflows/parts.js';
 
 export interface ApplyResult {
   chain_id: string;
