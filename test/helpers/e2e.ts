@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { grantTrust, inspectTrust } from '../../src/config/trustStore.js';
-import { joinJournal } from '../../src/chain/journal.js';
+import { joinJournal, journalName } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
 import { upgradeChainContext } from '../../src/chain/upgrade.js';
 import { startFakeAnthropic, type FakeServer, type RecordedRequest } from './fake-anthropic.js';
@@ -155,6 +155,38 @@ export function readContext(file: string): ChainContext {
   );
 }
 
+const readOrNull = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+let polled: { file: string; head: string | null; journal: string | null; ctx: ChainContext } | null = null;
+
+/**
+ * `readContext` for a poll that reads the same file every few milliseconds: while the context
+ * file and its journal hold exactly the bytes last read, the chain parsed from them then (a chain
+ * waits on its model most of the time, and validating a context takes milliseconds), as a copy
+ * the caller may change. A file that does not parse or validate throws, as in `readContext`, and
+ * is never kept.
+ */
+export function pollContext(file: string): ChainContext {
+  const head = readOrNull(file);
+  const journal = readOrNull(path.join(path.dirname(file), journalName(file)));
+  if (polled && polled.file === file && polled.head === head && polled.journal === journal)
+    return structuredClone(polled.ctx);
+  if (head === null) throw new Error(`${file} is gone`);
+  const ctx = upgradeChainContext(
+    ChainContextSchema.parse(joinJournal(file, JSON.parse(head) as Record<string, unknown>)),
+  );
+  // Kept only when the journal did not change while the head was joined with it.
+  if (readOrNull(path.join(path.dirname(file), journalName(file))) === journal)
+    polled = { file, head, journal, ctx: structuredClone(ctx) };
+  return ctx;
+}
+
 /** The only chain of a workspace. */
 export async function onlyChain(root: string): Promise<{ file: string; ctx: ChainContext }> {
   const files = await contextFiles(root);
@@ -182,7 +214,7 @@ export async function waitForChain(
   while (Date.now() < deadline) {
     const [file] = await contextFiles(root).catch(() => []);
     if (file) {
-      const ctx = readContext(file);
+      const ctx = pollContext(file);
       if (ready(ctx)) return ctx;
     }
     await sleep(25);

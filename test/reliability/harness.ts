@@ -19,7 +19,7 @@ import { USER_ONLY_KEYS } from '../../src/config/schema.js';
 import {
   cliEnv,
   FIXTURE_TEST_COMMAND,
-  readContext,
+  pollContext,
   runCli,
   spawnCli,
   TEST_KEY,
@@ -126,7 +126,7 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     chain() {
       const files = contextFiles(contextsDir);
       if (files.length !== 1) throw new Error(`expected one context file, found ${files.length}`);
-      return { file: files[0]!, ctx: readContext(files[0]!) };
+      return { file: files[0]!, ctx: pollContext(files[0]!) };
     },
     async close() {
       await server.close();
