@@ -11,7 +11,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { cliEnv, jsonOut, onlyChain, runCli, TEST_KEY } from '../helpers/e2e.js';
+import {
+  cliEnv,
+  FIXTURE_TEST_COMMAND,
+  jsonOut,
+  onlyChain,
+  runCli,
+  TEST_KEY,
+  writeUserConfig,
+} from '../helpers/e2e.js';
 import { startFakeAnthropic } from '../helpers/fake-anthropic.js';
 import { createStackModel, type StackScript } from '../helpers/stack-model.js';
 
@@ -224,6 +232,8 @@ describe.concurrent('a chain through implementation and rollback, on every git s
             const seen = new Map<string, string>();
             await c.check?.(ws, 'before', seen);
             const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
+            // The project's test script itself, without npm's start in front of every test run.
+            writeUserConfig(env, { test_command: FIXTURE_TEST_COMMAND });
             const r = await runCli(['--yes', 'Add an add function to lib.js'], ws, env);
             expect(r.exitCode, r.stderr).toBe(0);
             const { ctx } = await onlyChain(ws);

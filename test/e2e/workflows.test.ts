@@ -333,7 +333,7 @@ describe.concurrent('claude-exec --workflow (built binary, fake API)', () => {
   it(
     'a workflow that runs tests settles the test command first (a question when none is found, before any call); review never asks',
     async () => {
-      const e = await setupE2e();
+      const e = await setupE2e({}, undefined, { testCommand: 'detect' });
       try {
         const pkg = path.join(e.ws.root, 'package.json');
         const json = JSON.parse(await readFile(pkg, 'utf8')) as { scripts: Record<string, string> };

@@ -3,14 +3,14 @@
  * with a clean environment against the fake Messages API, in a temporary copy of the Express
  * fixture, with stdin ignored (no terminal).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { grantTrust, inspectTrust } from '../../src/config/trustStore.js';
-import { joinJournal } from '../../src/chain/journal.js';
+import { joinJournal, journalName } from '../../src/chain/journal.js';
 import { ChainContextSchema, type ChainContext } from '../../src/chain/schema.js';
 import { upgradeChainContext } from '../../src/chain/upgrade.js';
 import { startFakeAnthropic, type FakeServer, type RecordedRequest } from './fake-anthropic.js';
@@ -83,10 +83,36 @@ export interface E2e {
   close(): Promise<void>;
 }
 
+/**
+ * The fixture's test runner itself (its package.json test script), set as the user config's
+ * `test_command` by `setupE2e`: each test run then starts one process fewer than through `npm
+ * test` (npm's own start is about a quarter of a CPU second, and a chain runs the tests many
+ * times). Detection of `npm test` on real npm is proven where a test asks for it
+ * (`testCommand: 'detect'`, and test/e2e/stacks.test.ts).
+ */
+export const FIXTURE_TEST_COMMAND = ['node', '--test'];
+
+/** How `setupE2e` sets the harness up (beside what the scripted model does). */
+export interface E2eSetup {
+  /**
+   * The test command written to the user config (default FIXTURE_TEST_COMMAND); `'detect'` writes
+   * none, so the chain detects `npm test` from the fixture's package.json.
+   */
+  testCommand?: string[] | 'detect';
+}
+
+/** Writes `config` as the user config of `env` (its XDG_CONFIG_HOME). */
+export function writeUserConfig(env: Record<string, string>, config: Record<string, unknown>): void {
+  const dir = path.join(env.XDG_CONFIG_HOME!, 'claude-exec');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
+}
+
 /** `make` builds the scripted model (default: the JWT scenario; e.g. createPlantedScenario). */
 export async function setupE2e<S extends Scenario = Scenario>(
   opts: ScenarioOptions = {},
   make: (o: ScenarioOptions) => S = createScenario as (o: ScenarioOptions) => S,
+  setup: E2eSetup = {},
 ): Promise<E2e & { scenario: S }> {
   const scenario = make(opts);
   const [server, ws] = await Promise.all([
@@ -94,6 +120,8 @@ export async function setupE2e<S extends Scenario = Scenario>(
     makeTempWorkspace(),
   ]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY });
+  const testCommand = setup.testCommand ?? FIXTURE_TEST_COMMAND;
+  if (testCommand !== 'detect') writeUserConfig(env, { test_command: testCommand });
   return {
     server,
     scenario,
@@ -127,6 +155,38 @@ export function readContext(file: string): ChainContext {
   );
 }
 
+const readOrNull = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+};
+
+let polled: { file: string; head: string | null; journal: string | null; ctx: ChainContext } | null = null;
+
+/**
+ * `readContext` for a poll that reads the same file every few milliseconds: while the context
+ * file and its journal hold exactly the bytes last read, the chain parsed from them then (a chain
+ * waits on its model most of the time, and validating a context takes milliseconds), as a copy
+ * the caller may change. A file that does not parse or validate throws, as in `readContext`, and
+ * is never kept.
+ */
+export function pollContext(file: string): ChainContext {
+  const head = readOrNull(file);
+  const journal = readOrNull(path.join(path.dirname(file), journalName(file)));
+  if (polled && polled.file === file && polled.head === head && polled.journal === journal)
+    return structuredClone(polled.ctx);
+  if (head === null) throw new Error(`${file} is gone`);
+  const ctx = upgradeChainContext(
+    ChainContextSchema.parse(joinJournal(file, JSON.parse(head) as Record<string, unknown>)),
+  );
+  // Kept only when the journal did not change while the head was joined with it.
+  if (readOrNull(path.join(path.dirname(file), journalName(file))) === journal)
+    polled = { file, head, journal, ctx: structuredClone(ctx) };
+  return ctx;
+}
+
 /** The only chain of a workspace. */
 export async function onlyChain(root: string): Promise<{ file: string; ctx: ChainContext }> {
   const files = await contextFiles(root);
@@ -154,7 +214,7 @@ export async function waitForChain(
   while (Date.now() < deadline) {
     const [file] = await contextFiles(root).catch(() => []);
     if (file) {
-      const ctx = readContext(file);
+      const ctx = pollContext(file);
       if (ready(ctx)) return ctx;
     }
     await sleep(25);

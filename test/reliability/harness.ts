@@ -18,11 +18,13 @@ import type { ChainContext } from '../../src/chain/schema.js';
 import { USER_ONLY_KEYS } from '../../src/config/schema.js';
 import {
   cliEnv,
-  readContext,
+  FIXTURE_TEST_COMMAND,
+  pollContext,
   runCli,
   spawnCli,
   TEST_KEY,
   trustWorkspace,
+  writeUserConfig,
   type CliResult,
 } from '../helpers/e2e.js';
 import {
@@ -75,6 +77,11 @@ export interface WorldOptions extends ScenarioOptions {
   /** Extra environment of the CLI (e.g. HOME). */
   env?: Record<string, string>;
   contexts?: string;
+  /**
+   * The user config's test command (default FIXTURE_TEST_COMMAND: the fixture's runner without npm
+   * in front); `'detect'` leaves it out, so the chain detects `npm test` from package.json.
+   */
+  testCommand?: string[] | 'detect';
 }
 
 export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
@@ -93,6 +100,9 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
     makeTempWorkspace({ parent: base }),
   ]);
   const env = cliEnv({ ANTHROPIC_BASE_URL: server.url, ANTHROPIC_API_KEY: TEST_KEY, ...opts.env });
+  const testCommand = opts.testCommand ?? FIXTURE_TEST_COMMAND;
+  const userDefaults = testCommand === 'detect' ? {} : { test_command: testCommand };
+  writeUserConfig(env, userDefaults);
   const contextsDir = opts.contexts ?? path.join(ws.root, 'contexts');
   const extra = opts.contexts ? ['--contexts', opts.contexts] : [];
   return {
@@ -109,15 +119,14 @@ export async function makeWorld(opts: WorldOptions = {}): Promise<World> {
         Object.entries(json).filter(([k]) => (USER_ONLY_KEYS as readonly string[]).includes(k)),
       );
       const workspace = Object.fromEntries(Object.entries(json).filter(([k]) => !(k in user)));
-      mkdirSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec'), { recursive: true });
-      writeFileSync(path.join(env.XDG_CONFIG_HOME!, 'claude-exec', 'config.json'), JSON.stringify(user));
+      writeUserConfig(env, { ...userDefaults, ...user });
       writeFileSync(path.join(ws.root, 'claude-exec.config.json'), JSON.stringify(workspace));
       trustWorkspace(ws.root, env);
     },
     chain() {
       const files = contextFiles(contextsDir);
       if (files.length !== 1) throw new Error(`expected one context file, found ${files.length}`);
-      return { file: files[0]!, ctx: readContext(files[0]!) };
+      return { file: files[0]!, ctx: pollContext(files[0]!) };
     },
     async close() {
       await server.close();
