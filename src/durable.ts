@@ -58,6 +58,47 @@ export function removeStaleTempFiles(file: string): string[] {
   return removed;
 }
 
+/**
+ * Removes the temp files beside `file` whose writer has exited: our own temp names carry the
+ * writer's pid (`<file>.<pid>-….tmp`), and a pid that names no live process on this host is a writer
+ * killed mid-write. For files that several processes write without holding a lock (the measured
+ * prompt costs), where `removeStaleTempFiles` could remove a live writer's temp. Returns the names
+ * removed; never throws.
+ */
+export function removeTempFilesOfExitedWriters(file: string): string[] {
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = name.startsWith(`${base}.`) ? /^(\d+)-[0-9a-z]+\.tmp$/.exec(name.slice(base.length + 1)) : null;
+    if (!m || processIsAlive(Number(m[1]))) continue;
+    try {
+      fs.unlinkSync(path.join(dir, name));
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/** Whether `pid` names a live process on this host (EPERM: alive, but another user's). */
+function processIsAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** Writes all of `buf` at the fd's position; throws on an error or on a write that makes no progress. */
 function writeAll(fd: number, buf: Uint8Array, file: string): void {
   let offset = 0;

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { median as ssMedian } from 'simple-statistics';
 import type { ChainContext } from '../chain/schema.js';
-import { writeFileDurableSync } from '../durable.js';
+import { removeTempFilesOfExitedWriters, writeFileDurableSync } from '../durable.js';
 import type { CostClasses } from '../library/catalog.js';
 import type { CostEstimate } from '../library/parse.js';
 
@@ -54,7 +54,10 @@ function read(dir: string): CostsFile {
 }
 
 function write(dir: string, data: CostsFile): void {
-  writeFileDurableSync(path.join(dir, PROMPT_COSTS_FILE), `${JSON.stringify(data)}\n`);
+  const file = path.join(dir, PROMPT_COSTS_FILE);
+  // A writer killed mid-write (its chain finishing) leaves a temp file; the next write removes it.
+  removeTempFilesOfExitedWriters(file);
+  writeFileDurableSync(file, `${JSON.stringify(data)}\n`);
 }
 
 /** The measured cost classes in `dir` (prompts with at least MIN_RUNS_FOR_CLASS runs). */

@@ -4,6 +4,7 @@
  * (a short write, ENOSPC) through node:fs itself, never by replacing our own modules.
  */
 import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +12,7 @@ import {
   DurableAppender,
   isTempFileOf,
   removeStaleTempFiles,
+  removeTempFilesOfExitedWriters,
   writeFileDurableSync,
 } from '../../src/durable.js';
 import { FileSystemError } from '../../src/errors.js';
@@ -176,6 +178,24 @@ describe('temp files of killed writers', () => {
       'chain-001-x.json.owner',
       'chain-001-x.log',
     ]);
+  });
+
+  it("removeTempFilesOfExitedWriters removes the temps of exited writers only, keeping a live writer's", async () => {
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid;
+    const file = path.join(dir, '.prompt-costs.json');
+    const names = [
+      '.prompt-costs.json',
+      `.prompt-costs.json.${exited}-1abc.tmp`,
+      `.prompt-costs.json.${process.pid}-2def.tmp`,
+      `.prompt-costs.json.${process.ppid}-3ghi.tmp`,
+      '.prompt-costs.json.3f9a1c22',
+      `chain-001-x.json.${exited}-1abc.tmp`,
+    ];
+    for (const n of names) writeFileSync(path.join(dir, n), '{');
+    expect(removeTempFilesOfExitedWriters(file)).toEqual([`.prompt-costs.json.${exited}-1abc.tmp`]);
+    expect(readdirSync(dir).sort()).toEqual(
+      names.filter((n) => !n.startsWith(`.prompt-costs.json.${exited}`)).sort(),
+    );
   });
 });
 
