@@ -180,7 +180,7 @@ describe('temp files of killed writers', () => {
     ]);
   });
 
-  it("removeTempFilesOfExitedWriters removes the temps of exited writers only, keeping a live writer's", async () => {
+  it("removeTempFilesOfExitedWriters removes the temps of exited writers only, keeping a live writer's", () => {
     const exited = spawnSync(process.execPath, ['-e', '0']).pid;
     const file = path.join(dir, '.prompt-costs.json');
     const names = [
