@@ -23,7 +23,7 @@
  * bit), so a report from the index equals one from the files to the last bit.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CallTotals, GROUP_KEYS, KEPT_GROUP_WIDTH, type KeptGroups } from './aggregate.js';
 
@@ -220,6 +220,8 @@ export function writeCostIndex(dir: string, lines: Iterable<CostLine>): void {
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, Buffer.concat([Buffer.from(`${header}\n`), body]));
     renameSync(tmp, file);
+    // The index of the version before, in JSON lines, is no longer read.
+    rmSync(path.join(path.dirname(file), 'costs.jsonl'), { force: true });
   } catch {
     // Read-only or full: the files are read again next time.
   }

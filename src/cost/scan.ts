@@ -200,7 +200,7 @@ function scanSources(
 /**
  * The context files of `dir` with their cost-index lines (./costs-index.ts): a line is used only
  * while its file and the file's journal have the size and mtime it was made from (one stat of
- * each). A file whose mtime (or its journal's) is less than MTIME_SLACK_MS before now gets no
+ * each; of a journal only when the directory lists it). A file whose mtime (or its journal's) is less than MTIME_SLACK_MS before now gets no
  * line: it is read, and not kept, until it has been still that long. `fresh`: the index lacks
  * or holds lines that do not fit the files, and is to be written.
  */
