@@ -209,6 +209,8 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
   const settled = Date.now() - MTIME_SLACK_MS;
   const sources: Source[] = [];
   let reused = 0;
+  /** Files that get no line (not stat'able, or not settled): they need no index write. */
+  let unindexed = 0;
   let listed: string[];
   try {
     listed = await readdir(dir);
@@ -233,6 +235,7 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
         journal_mtime_ms: journal ? journal.mtimeMs : -1,
       };
     } catch {
+      unindexed++;
       sources.push({ entry, line: null });
       continue;
     }
@@ -240,10 +243,12 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
     if (was && sameKey(was, key)) {
       reused++;
       sources.push({ entry, line: was });
-    } else if (key.mtime_ms > settled || key.journal_mtime_ms > settled) sources.push({ entry, line: null });
-    else sources.push({ entry, line: { file: entry.file, ...key, chain: null, skip: false } });
+    } else if (key.mtime_ms > settled || key.journal_mtime_ms > settled) {
+      unindexed++;
+      sources.push({ entry, line: null });
+    } else sources.push({ entry, line: { file: entry.file, ...key, chain: null, skip: false } });
   }
-  return { sources, fresh: reused !== index.lines.size || reused !== sources.length };
+  return { sources, fresh: reused !== index.lines.size || reused + unindexed !== sources.length };
 }
 
 type Key = Pick<CostLine, 'size' | 'mtime_ms' | 'journal_size' | 'journal_mtime_ms'>;

@@ -201,6 +201,27 @@ describe('the cost index', () => {
     expect(after).toStrictEqual(await fromFiles());
   });
 
+  it('is not written again while the only files it lacks are ones changed in the last seconds', async () => {
+    await report();
+    const index = costsIndexPathOf(a);
+    const written = statSync(index).ino;
+    expect((await report()).warnings).toHaveLength(2);
+    expect(statSync(index).ino).toBe(written);
+    // A chain saved just now: its line goes (the index is written once without it), and it is read from its file.
+    const file = path.join(
+      a,
+      fakeChain({ n: 5, startedAt: new Date(Date.UTC(2026, 10, 1) + 5 * 3_600_000), calls: 1, table }).file,
+    );
+    const now = new Date();
+    utimesSync(file, now, now);
+    const once = await report();
+    const rewritten = statSync(index).ino;
+    expect(rewritten).not.toBe(written);
+    expect(await report()).toStrictEqual(once);
+    expect(statSync(index).ino).toBe(rewritten);
+    expect(once).toStrictEqual(await fromFiles());
+  });
+
   it('a torn, edited or foreign index is not used: the report is the one the files give', async () => {
     const files = await fromFiles();
     const damage: ((data: Buffer) => Buffer)[] = [
