@@ -41,13 +41,7 @@ export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> 
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw err;
     }
-    // path.join(dir, file) for every file, joined once (10,000 joins are a third of listing them).
-    const prefix = path.join(dir, 'x').slice(0, -1);
-    for (const file of names) {
-      // The name regex only on names that can match (a journal beside each head would double its work).
-      const parsed = file.endsWith('.json') ? parseChainFileName(file) : null;
-      if (parsed) out.push({ path: prefix + file, dir, file, ...parsed });
-    }
+    out.push(...chainFilesIn(dir, names));
   }
   return out.sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
 }
@@ -96,6 +90,19 @@ export async function newestChainFiles(dirs: string[], max: number): Promise<Cha
     (a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs || a.at - b.at,
   );
   return picked.slice(-max).map(({ at: _at, ...entry }) => entry);
+}
+
+/** The context files among `names` (the entries of `dir`), in their order. */
+export function chainFilesIn(dir: string, names: readonly string[]): ChainFileEntry[] {
+  const out: ChainFileEntry[] = [];
+  // path.join(dir, file) for every file, joined once (10,000 joins are a third of listing them).
+  const prefix = path.join(dir, 'x').slice(0, -1);
+  for (const file of names) {
+    // The name regex only on names that can match (a journal beside each head would double its work).
+    const parsed = file.endsWith('.json') ? parseChainFileName(file) : null;
+    if (parsed) out.push({ path: prefix + file, dir, file, ...parsed });
+  }
+  return out;
 }
 
 /**

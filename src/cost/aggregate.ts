@@ -91,7 +91,7 @@ export class CallTotals {
   }
 
   /** Adds (`sign` 1) or takes away (-1) the nine figures of `a` from index `at` (`toArray` order), as `merge` does. */
-  mergeFigures(a: readonly number[], at: number, sign: 1 | -1 = 1): void {
+  mergeFigures(a: ArrayLike<number>, at: number, sign: 1 | -1 = 1): void {
     this.calls += sign * a[at]!;
     this.unpricedCalls += sign * a[at + 1]!;
     this.subscriptionCalls += sign * a[at + 2]!;
@@ -145,7 +145,7 @@ export class CallTotals {
     );
   }
 
-  /** The figures as an array (`fromArray` reads it back): calls, unpriced, subscription, USD, input, output, cache write 5m, 1h, cache read. */
+  /** The figures as an array (`fromFigures` reads it back): calls, unpriced, subscription, USD, input, output, cache write 5m, 1h, cache read. */
   toArray(): number[] {
     return [
       this.calls,
@@ -160,21 +160,10 @@ export class CallTotals {
     ];
   }
 
-  /** The totals of `toArray`'s figures; null when `a` is not nine numbers. */
-  static fromArray(a: unknown): CallTotals | null {
-    if (!Array.isArray(a) || a.length !== 9 || !a.every((x) => typeof x === 'number')) return null;
+  /** The totals of the nine figures of `a` from index `at` (`toArray` order). */
+  static fromFigures(a: ArrayLike<number>, at = 0): CallTotals {
     const t = new CallTotals();
-    [
-      t.calls,
-      t.unpricedCalls,
-      t.subscriptionCalls,
-      t.costUsd,
-      t.input,
-      t.output,
-      t.cacheWrite5m,
-      t.cacheWrite1h,
-      t.cacheRead,
-    ] = a as [number, number, number, number, number, number, number, number, number];
+    t.mergeFigures(a, at);
     return t;
   }
 
@@ -229,14 +218,18 @@ interface Slot {
   chain: CallTotals;
 }
 
+/** Numbers per group in KeptGroups.figures: its kind, its key, its nine figures. */
+export const KEPT_GROUP_WIDTH = 11;
+
 /**
  * A chain's sums by group, as kept between runs, flat (few objects: a report reads 10,000 of
- * them): group i has the key `keys[i]`, and `figures[i*10]` is the GROUP_KEYS index of its kind,
- * followed by its nine figures in `CallTotals.toArray` order.
+ * them): group i is `figures[i*11 .. i*11+10]`: the GROUP_KEYS index of its kind, the index of
+ * its key in `keys` (which may hold the keys of many chains), then its nine figures in
+ * `CallTotals.toArray` order.
  */
 export interface KeptGroups {
-  keys: string[];
-  figures: number[];
+  keys: readonly string[];
+  figures: ArrayLike<number>;
 }
 
 /**
@@ -353,15 +346,15 @@ export class RunningTotals {
    * what `commitKept` adds again later, without the calls.
    */
   pendingGroups(): KeptGroups {
-    const out: KeptGroups = { keys: [], figures: [] };
+    const keys: string[] = [];
+    const figures: number[] = [];
     for (const [kind, grouping] of this.groupings.entries()) {
       for (const slot of this.touched) {
         if (grouping.slots.get(slot.key) !== slot) continue;
-        out.keys.push(slot.key);
-        out.figures.push(kind, ...slot.chain.toArray());
+        figures.push(kind, keys.push(slot.key) - 1, ...slot.chain.toArray());
       }
     }
-    return out;
+    return { keys, figures };
   }
 
   /**
@@ -373,9 +366,9 @@ export class RunningTotals {
     this.all.merge(chain, sign);
     if (this.all.calls === 0) this.all.reset();
     const { keys, figures } = groups;
-    for (let i = 0; i < keys.length; i++) {
-      const slot = this.groupings[figures[i * 10]!]!.slotOf(keys[i]!);
-      slot.sum.mergeFigures(figures, i * 10 + 1, sign);
+    for (let at = 0; at < figures.length; at += KEPT_GROUP_WIDTH) {
+      const slot = this.groupings[figures[at]!]!.slotOf(keys[figures[at + 1]!]!);
+      slot.sum.mergeFigures(figures, at + 2, sign);
       if (slot.sum.calls === 0) slot.sum.reset();
     }
   }

@@ -16,12 +16,18 @@
  * cost more than they overlap), and parsing is on the main thread either way (`npm run bench`).
  */
 import { readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { listChainFiles, type ChainFileEntry } from '../chain/store.js';
-import { journalName, readJournalCalls } from '../chain/journal.js';
+import { readdir } from 'node:fs/promises';
+import { chainFilesIn, type ChainFileEntry } from '../chain/store.js';
+import { readJournalCalls } from '../chain/journal.js';
 import { schemaVersionProblem } from '../chain/version.js';
 import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
-import { readCostIndex, writeCostIndex, type CostLine, type KeptChain } from './costs-index.js';
+import {
+  MTIME_SLACK_MS,
+  readCostIndex,
+  writeCostIndex,
+  type CostLine,
+  type KeptChain,
+} from './costs-index.js';
 
 export interface ReportChain {
   file: string;
@@ -194,23 +200,42 @@ function scanSources(
 /**
  * The context files of `dir` with their cost-index lines (./costs-index.ts): a line is used only
  * while its file and the file's journal have the size and mtime it was made from (one stat of
- * each). `fresh`: the index lacks or holds lines that do not fit the files, and is to be written.
+ * each; of a journal only when the directory lists it). A file whose mtime (or its journal's) is less than MTIME_SLACK_MS before now gets no
+ * line: it is read, and not kept, until it has been still that long. `fresh`: the index lacks
+ * or holds lines that do not fit the files, and is to be written.
  */
 async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boolean }> {
   const index = readCostIndex(dir);
+  const settled = Date.now() - MTIME_SLACK_MS;
   const sources: Source[] = [];
   let reused = 0;
-  for (const entry of await listChainFiles([dir])) {
-    let key: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>;
+  /** Files that get no line (not stat'able, or not settled): they need no index write. */
+  let unindexed = 0;
+  let listed: string[];
+  try {
+    listed = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    listed = [];
+  }
+  const names = new Set(listed);
+  for (const entry of chainFilesIn(dir, listed)) {
+    let key: Key;
     try {
       const head = statSync(entry.path);
-      const journal = statSync(path.join(dir, journalName(entry.path)), { throwIfNoEntry: false });
+      // Only a name listed beside it can be its journal: no stat for a chain without one.
+      const journalFile = `${entry.file.slice(0, -'.json'.length)}.journal.jsonl`;
+      const journal = names.has(journalFile)
+        ? statSync(entry.path.slice(0, -entry.file.length) + journalFile, { throwIfNoEntry: false })
+        : undefined;
       key = {
         size: head.size,
         mtime_ms: head.mtimeMs,
-        journal: journal ? [journal.size, journal.mtimeMs] : null,
+        journal_size: journal ? journal.size : -1,
+        journal_mtime_ms: journal ? journal.mtimeMs : -1,
       };
     } catch {
+      unindexed++;
       sources.push({ entry, line: null });
       continue;
     }
@@ -218,20 +243,21 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
     if (was && sameKey(was, key)) {
       reused++;
       sources.push({ entry, line: was });
+    } else if (key.mtime_ms > settled || key.journal_mtime_ms > settled) {
+      unindexed++;
+      sources.push({ entry, line: null });
     } else sources.push({ entry, line: { file: entry.file, ...key, chain: null, skip: false } });
   }
-  return { sources, fresh: reused !== index.lines.size || reused !== sources.length };
+  return { sources, fresh: reused !== index.lines.size || reused + unindexed !== sources.length };
 }
 
-const sameKey = (
-  a: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>,
-  b: Pick<CostLine, 'size' | 'mtime_ms' | 'journal'>,
-) =>
+type Key = Pick<CostLine, 'size' | 'mtime_ms' | 'journal_size' | 'journal_mtime_ms'>;
+
+const sameKey = (a: Key, b: Key) =>
   a.size === b.size &&
   a.mtime_ms === b.mtime_ms &&
-  (a.journal === null
-    ? b.journal === null
-    : b.journal !== null && a.journal[0] === b.journal[0] && a.journal[1] === b.journal[1]);
+  a.journal_size === b.journal_size &&
+  a.journal_mtime_ms === b.journal_mtime_ms;
 
 /**
  * Reads the chains of `dirs` whose file-name start time is inside `window` and sums their calls,

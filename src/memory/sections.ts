@@ -12,7 +12,7 @@
  * prompts already run (26–30), older test runs (22). Some prompts need a section more than others
  * (EMPHASIS), e.g. prompt_selector must see every prompt already run.
  */
-import type { ChainContext, Phase } from '../chain/schema.js';
+import type { ChainContext, Phase, Step } from '../chain/schema.js';
 import { dataBlock } from '../tools/dataBlock.js';
 import { runDigest } from '../tools/testDigest.js';
 import { countsText } from '../tools/testReport.js';
@@ -134,6 +134,30 @@ function entryLine(e: MemoryEntry): string {
         ? `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}`
         : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
     lines.set(e, line);
+  }
+  return line;
+}
+
+const stepLines = new WeakMap<object, string>();
+
+/**
+ * The memory line of a finished step, made once (a finished step never changes, and a chain of
+ * 2,000 calls has 800 of them: collapsing their whitespace on every render grew with the chain).
+ */
+function stepLine(s: Step): string {
+  let line = stepLines.get(s);
+  if (line === undefined) {
+    const focus = s.focus ? `, focus: ${clip(oneLine(s.focus), 120)}` : '';
+    if (s.status === 'failed') {
+      line = `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`;
+    } else {
+      const conf = s.confidence_reported ? ` [reported ${confidenceText(s.confidence_reported)}]` : '';
+      const suggested = (s.result as { suggested_prompts?: unknown } | undefined)?.suggested_prompts;
+      const next =
+        Array.isArray(suggested) && suggested.length ? ` → suggests ${suggested.slice(0, 4).join(', ')}` : '';
+      line = `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`;
+    }
+    stepLines.set(s, line);
   }
   return line;
 }
@@ -305,26 +329,7 @@ export function buildBlocks(
   titles.steps = '### Prompts already run';
   for (const s of ctx.steps) {
     if (s.status === 'running') continue;
-    const focus = s.focus ? `, focus: ${clip(oneLine(s.focus), 120)}` : '';
-    if (s.status === 'failed') {
-      add(
-        'steps',
-        `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`,
-        76,
-        s.n,
-      );
-      continue;
-    }
-    const conf = s.confidence_reported ? ` [reported ${confidenceText(s.confidence_reported)}]` : '';
-    const suggested = (s.result as { suggested_prompts?: unknown } | undefined)?.suggested_prompts;
-    const next =
-      Array.isArray(suggested) && suggested.length ? ` → suggests ${suggested.slice(0, 4).join(', ')}` : '';
-    add(
-      'steps',
-      `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`,
-      26 + recent(s.n),
-      s.n,
-    );
+    add('steps', stepLine(s), s.status === 'failed' ? 76 : 26 + recent(s.n), s.n);
   }
 
   titles.files = '### Files changed';

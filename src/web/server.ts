@@ -23,7 +23,7 @@ import { ClaudeExecError, UsageError } from '../errors.js';
 import { errorJson, rounded } from '../contract/json.js';
 import { assetFile, pageHtml } from './assets.js';
 import { documentFor, type DocumentSource } from './documents.js';
-import { PageDriver } from './drive.js';
+import type { PageDriver } from './drive.js';
 import { LiveDocuments } from './live.js';
 import { securityMiddleware } from './security.js';
 
@@ -63,23 +63,27 @@ const MAX_DOCS_PER_STREAM = 8;
 /** Time between keep-alive comments on an event stream, ms. */
 const KEEP_ALIVE_MS = 15_000;
 
-/** The text of documents given again as the same object (src/web/documents.ts keeps the chain list). */
-const texts = new WeakMap<object, string>();
-const textOf = (doc: unknown) => {
+/**
+ * The UTF-8 bytes of documents given again as the same object (src/web/documents.ts keeps the
+ * chain list): encoded once, not on every request (the list of 10,000 chains is 6 MB).
+ */
+const bodies = new WeakMap<object, Uint8Array<ArrayBuffer>>();
+const utf8 = new TextEncoder();
+const bodyOf = (doc: unknown): string | Uint8Array<ArrayBuffer> => {
   if (typeof doc !== 'object' || doc === null) return JSON.stringify(doc, rounded);
-  let text = texts.get(doc);
-  if (text === undefined) texts.set(doc, (text = JSON.stringify(doc, rounded)));
-  return text;
+  let body = bodies.get(doc);
+  if (body === undefined) bodies.set(doc, (body = utf8.encode(JSON.stringify(doc, rounded))));
+  return body;
 };
 const json = (c: Context, doc: unknown, status: number) =>
-  c.body(textOf(doc), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
+  c.body(bodyOf(doc), status as 200, { 'Content-Type': 'application/json; charset=utf-8' });
 
 function app(
   opts: WebServerOptions,
   port: () => number,
   token: string,
   live: LiveDocuments,
-  driver: PageDriver,
+  driver: () => Promise<PageDriver>,
   src: DocumentSource,
 ): Hono {
   const web = new Hono();
@@ -141,7 +145,8 @@ function app(
       const body = await c.req.json().catch(() => {
         throw new UsageError('the body is not JSON');
       });
-      await (kind === 'answer' ? driver.answer(id, body) : driver.approve(id, body));
+      const d = await driver();
+      await (kind === 'answer' ? d.answer(id, body) : d.approve(id, body));
       return json(c, { chain_id: id, accepted: kind }, 202);
     } catch (err) {
       if (!(err instanceof ClaudeExecError)) throw err;
@@ -184,10 +189,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     onWarning: (m) => opts.log(`warning: ${m}`),
   };
   const live = new LiveDocuments(src, { intervalMs: opts.liveIntervalMs });
-  const driver = new PageDriver({ dirs: opts.dirs, env: opts.env, log: opts.log });
+  // The gate driver brings the engine (the SDK, the tools, the run loop): about 30 MB that a
+  // server only showing chains never needs, so it is loaded on the first gate answered.
+  let driver: Promise<PageDriver> | null = null;
+  const driverOf = () =>
+    (driver ??= import('./drive.js').then(
+      ({ PageDriver }) => new PageDriver({ dirs: opts.dirs, env: opts.env, log: opts.log }),
+    ));
   let bound = 0;
   const server = createAdaptorServer({
-    fetch: app(opts, () => bound, token, live, driver, src).fetch,
+    fetch: app(opts, () => bound, token, live, driverOf, src).fetch,
     hostname: '127.0.0.1',
   });
   await new Promise<void>((resolve, reject) => {
@@ -217,7 +228,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         server.close(() => resolve());
         (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
-      await driver.idle();
+      if (driver) await (await driver).idle();
     },
   };
 }

@@ -3,7 +3,7 @@
  * last bit of every figure, whether the index is missing, current, stale (chains saved, added,
  * removed since), torn or edited; and a current index is what a report reads.
  */
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,9 @@ beforeEach(async () => {
   // Files a report skips with a warning.
   writeFileSync(path.join(a, 'chain-090-broken-2026-11-02-00-00-00.json'), '{"schema_version": 2, "chain');
   writeFileSync(path.join(a, 'chain-091-foreign-2026-11-02-00-00-00.json'), '{"hello": "world"}');
+  // Saved an hour ago: a file changed within the last seconds is never taken from the index.
+  const hourAgo = Date.now() / 1000 - 3600;
+  for (const d of [a, b]) for (const f of readdirSync(d)) utimesSync(path.join(d, f), hourAgo, hourAgo);
 });
 afterEach(async () => {
   await rm(root, { recursive: true, force: true });
@@ -106,8 +109,8 @@ describe('the cost index', () => {
       a,
       fakeChain({ n: 2, startedAt: new Date(Date.UTC(2026, 10, 1) + 2 * 3_600_000), calls: 1, table }).file,
     );
-    // A whole second, which utimes gives back exactly.
-    utimesSync(file, 1_800_000_000, 1_800_000_000);
+    // A whole second in the past, which utimes gives back exactly.
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
     const { report: before } = await report();
     // Chain 2's calls doubled in place, with its size and mtime kept: only the index can still give the old sum.
     const text = readFileSync(file, 'utf8');
@@ -119,10 +122,10 @@ describe('the cost index', () => {
     const spoilt = JSON.stringify(doc).padEnd(text.length);
     expect(spoilt.length).toBe(text.length);
     writeFileSync(file, spoilt);
-    utimesSync(file, 1_800_000_000, 1_800_000_000);
+    utimesSync(file, 1_700_000_000, 1_700_000_000);
     expect((await report()).report.totals.cost_usd).toBe(before.totals.cost_usd);
     // Its mtime moved on (a save): the file is read again.
-    utimesSync(file, 1_800_000_001, 1_800_000_001);
+    utimesSync(file, 1_700_000_001, 1_700_000_001);
     expect((await report()).report.totals.cost_usd).not.toBe(before.totals.cost_usd);
   });
 
@@ -172,21 +175,73 @@ describe('the cost index', () => {
     expect(files.report.top_chains.find((c) => c.chain_id === '001')!.calls).toBe(14);
   });
 
+  it('changed again within its mtime tick, after the index was written: the report is the one the files give', async () => {
+    const file = path.join(
+      a,
+      fakeChain({ n: 2, startedAt: new Date(Date.UTC(2026, 10, 1) + 2 * 3_600_000), calls: 1, table }).file,
+    );
+    // Saved just now: a second save in the same mtime tick and of the same size would keep both.
+    const now = new Date();
+    utimesSync(file, now, now);
+    const { mtimeMs } = statSync(file);
+    const { report: before } = await report();
+    expect(existsSync(costsIndexPathOf(a))).toBe(true);
+    const text = readFileSync(file, 'utf8');
+    const doc = JSON.parse(text);
+    doc.calls = doc.calls.map((c: { cost_usd: number | null }) => ({
+      ...c,
+      cost_usd: c.cost_usd === null ? null : c.cost_usd * 2,
+    }));
+    const changed = JSON.stringify(doc).padEnd(text.length);
+    writeFileSync(file, changed);
+    utimesSync(file, now, now);
+    expect(statSync(file).mtimeMs).toBe(mtimeMs);
+    const after = await report();
+    expect(after.report.totals.cost_usd).not.toBe(before.totals.cost_usd);
+    expect(after).toStrictEqual(await fromFiles());
+  });
+
+  it('is not written again while the only files it lacks are ones changed in the last seconds', async () => {
+    await report();
+    const index = costsIndexPathOf(a);
+    const written = statSync(index).ino;
+    expect((await report()).warnings).toHaveLength(2);
+    expect(statSync(index).ino).toBe(written);
+    // A chain saved just now: its line goes (the index is written once without it), and it is read from its file.
+    const file = path.join(
+      a,
+      fakeChain({ n: 5, startedAt: new Date(Date.UTC(2026, 10, 1) + 5 * 3_600_000), calls: 1, table }).file,
+    );
+    const now = new Date();
+    utimesSync(file, now, now);
+    const once = await report();
+    const rewritten = statSync(index).ino;
+    expect(rewritten).not.toBe(written);
+    expect(await report()).toStrictEqual(once);
+    expect(statSync(index).ino).toBe(rewritten);
+    expect(once).toStrictEqual(await fromFiles());
+  });
+
   it('a torn, edited or foreign index is not used: the report is the one the files give', async () => {
     const files = await fromFiles();
-    const damage: ((text: string) => string)[] = [
-      (t) => t.slice(0, Math.floor(t.length / 2)),
-      (t) => t.replace(/"all":\[(\d+)/, (_m, n: string) => `"all":[${Number(n) + 1}`),
-      (t) => t.replace(/^\{"version":\d+/, '{"version":99'),
-      () => 'not json\n{}\n',
-      () => '',
+    const damage: ((data: Buffer) => Buffer)[] = [
+      (d) => d.subarray(0, Math.floor(d.length / 2)),
+      // One figure's last byte (its sign and exponent) changed.
+      (d) => {
+        const e = Buffer.from(d);
+        e[e.length - 1] = e[e.length - 1]! ^ 0x40;
+        return e;
+      },
+      (d) => Buffer.from(d.toString('latin1').replace(/^\{"version":\d+/, '{"version":99'), 'latin1'),
+      () => Buffer.from('not json\n{}\n'),
+      () => Buffer.alloc(0),
     ];
     for (const spoil of damage) {
       await report();
       const index = costsIndexPathOf(a);
-      const text = readFileSync(index, 'utf8');
-      const spoilt = spoil(text);
-      expect(spoilt).not.toBe(text);
+      const data = readFileSync(index);
+      const spoilt = spoil(data);
+      expect(spoilt.equals(data)).toBe(false);
       writeFileSync(index, spoilt);
       expect(await report()).toStrictEqual(files);
       // And it is written again whole.
