@@ -24,9 +24,9 @@ const firstText = (req: RecordedRequest): string => {
   const first = req.body.messages[0];
   return typeof first.content === 'string'
     ? first.content
-    : first.content.map((b: { text?: string }) => b.text ?? '').join('');
+    : first.content.map((b: { text?: string }) => b.text ?? '').join('\n');
 };
-const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/.exec(firstText(req))?.[1] ?? '?';
+const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/m.exec(firstText(req))?.[1] ?? '?';
 
 interface Script {
   /** Prompts the selector picks, one batch per decision, then ready. */
