@@ -117,6 +117,11 @@ const EMPHASIS: Readonly<Record<string, Partial<Record<SectionId, number>>>> = {
 
 /** Sections an implementation or readiness prompt does not use (left out for it, not summarized). */
 const UNUSED_IN_IMPLEMENTATION: ReadonlySet<SectionId> = new Set(['proposed', 'steps', 'cost']);
+/**
+ * Sections a discovery prompt (context building, other than the prompts that plan it: EMPHASIS)
+ * does not use: which prompts ran is the selector's concern; what they found is in the findings.
+ */
+const UNUSED_IN_DISCOVERY: ReadonlySet<SectionId> = new Set(['steps', 'cost']);
 
 function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
@@ -169,11 +174,14 @@ export function buildBlocks(
   const titles: SectionTitles = {};
   let order = 0;
   const implementing = phase === 'implementation' || phase === 'deployment-readiness';
-  // Writing and reviewing code needs no list of questions nobody asked or of prompts already run;
-  // the cost so far is for the prompts whose job it is (EMPHASIS) alone, in any phase.
+  // Writing and reviewing code needs no list of questions nobody asked or of prompts already run,
+  // nor does discovery need that list; the cost so far is for the prompts whose job it is
+  // (EMPHASIS) alone, in any phase.
   const quiet = (section: SectionId) =>
     emphasis[section] === undefined &&
-    (section === 'cost' || (implementing && UNUSED_IN_IMPLEMENTATION.has(section)));
+    (section === 'cost' ||
+      (implementing && UNUSED_IN_IMPLEMENTATION.has(section)) ||
+      (phase === 'context-building' && UNUSED_IN_DISCOVERY.has(section)));
   const add = (section: SectionId, text: string, keep: number, recency = 0) =>
     quiet(section) ||
     blocks.push({
