@@ -119,7 +119,8 @@ const EMPHASIS: Readonly<Record<string, Partial<Record<SectionId, number>>>> = {
 const UNUSED_IN_IMPLEMENTATION: ReadonlySet<SectionId> = new Set(['proposed', 'steps', 'cost']);
 /**
  * Sections a discovery prompt (context building, other than the prompts that plan it: EMPHASIS)
- * does not use: which prompts ran is the selector's concern; what they found is in the findings.
+ * does not use: which prompts ran is the selector's concern; what they found is in the findings
+ * (a failed step's line is still shown: a retry needs to know why).
  */
 const UNUSED_IN_DISCOVERY: ReadonlySet<SectionId> = new Set(['steps', 'cost']);
 
@@ -182,8 +183,9 @@ export function buildBlocks(
     (section === 'cost' ||
       (implementing && UNUSED_IN_IMPLEMENTATION.has(section)) ||
       (phase === 'context-building' && UNUSED_IN_DISCOVERY.has(section)));
-  const add = (section: SectionId, text: string, keep: number, recency = 0) =>
-    quiet(section) ||
+  // `always`: shown even where its section is quiet (a failed step: a retry needs to know why).
+  const add = (section: SectionId, text: string, keep: number, recency = 0, always = false) =>
+    (!always && quiet(section)) ||
     blocks.push({
       section,
       text,
@@ -320,6 +322,7 @@ export function buildBlocks(
         `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`,
         76,
         s.n,
+        !implementing,
       );
       continue;
     }

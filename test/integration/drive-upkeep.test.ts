@@ -54,7 +54,8 @@ function scripted(s: Script) {
         rationale: 'test',
       });
     }
-    if (p === s.failsUntilRecovered && !/- \d+ error_recovery \(/.test(text)) {
+    // The retried step's memory shows what error_recovery found (a discovery prompt is not shown the prompt list).
+    if (p === s.failsUntilRecovered && !text.includes('recovery_action: retry')) {
       return toolReply('record_findings', { summary: '' });
     }
     switch (p) {
