@@ -141,7 +141,7 @@ export const REFERENCE_CHAIN = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 740,
-        "cache_creation_input_tokens": 3839,
+        "cache_creation_input_tokens": 3837,
         "cache_read_input_tokens": 21296
       }
     },
@@ -151,7 +151,7 @@ export const REFERENCE_CHAIN = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 770,
-        "cache_creation_input_tokens": 4426,
+        "cache_creation_input_tokens": 4425,
         "cache_read_input_tokens": 31017
       }
     },
