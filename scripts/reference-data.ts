@@ -9,7 +9,8 @@ export const DATA_FILE = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
   'src',
-  'app',
+  'features',
+  'learning',
   'referenceChain.data.ts',
 );
 

@@ -254,6 +254,14 @@ export const ConfigSchema = z.object({
    * has its own cache and writes the whole prefix again.
    */
   upkeep_tier: z.enum(['fast', 'default', 'smart']).default('default'),
+  /**
+   * How a prompt declared on a cheaper tier than `default` (fast) is placed. `cache-aware`: it runs
+   * on the default tier's model instead when its own model's cache is cold and writing the prefix
+   * there would cost more than the cheaper tier saves on the step (src/cost/tierChoice.ts; the
+   * choice is logged). `declared`: always on the declared tier. A workflow step's `model` tier and
+   * upkeep_tier are used as they are.
+   */
+  tier_policy: z.enum(['cache-aware', 'declared']).default('cache-aware'),
   /** One model for every tier of every chain (like --model), so one prompt cache serves the whole chain; null = by tier. */
   model: z.string().min(1).nullable().default(null),
   /**

@@ -55,7 +55,7 @@ const textOf = (content: unknown): string =>
       ? content.map((b: Block) => b.text ?? '').join('')
       : '';
 
-const HEADER = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/;
+const HEADER = /^Prompt: (\w+) · phase: ([\w-]+) · step (\d+)/m;
 /** A tool's own name: Claude Code offers MCP tools as `mcp__<server>__<name>`. */
 const ownName = (name: string | undefined) => (name ?? '?').replace(/^mcp__[\w-]+?__/, '');
 

@@ -7,7 +7,7 @@ import type { Phase, PromptRun, Step } from '../chain/schema.js';
 import { checkBudget, estimateCallCost } from '../cost/budget.js';
 import { reportedCostMismatch } from '../cost/reported.js';
 import { StepFailedError, UsageError } from '../errors.js';
-import type { PromptDoc } from '../library/parse.js';
+import { VARIABLE_RE, type PromptDoc } from '../library/parse.js';
 import { renderPrompt } from '../library/render.js';
 import { codeInView } from './codeView.js';
 import { testArgv } from './testing.js';
@@ -27,6 +27,8 @@ import { mcpCallRecord } from '../mcp/record.js';
 import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
 import { maxTokensFor } from '../llm/thinking.js';
+import { agentToolDefinitions, buildSystem, buildTools, estimateInputTokens } from '../llm/layout.js';
+import { chooseStepModel } from '../cost/tierChoice.js';
 import { currentRunStart } from '../llm/conversation.js';
 import { splitTranscript } from '../llm/transcript.js';
 import { CONTINUED_PROMPTS, continuedMessages, conversationToContinue } from './taskConversation.js';
@@ -95,6 +97,74 @@ function modelFor(session: ChainSession, doc: PromptDoc, run: PromptRun): string
   return run.second_opinion ?? session.ctx.models[run.tier ?? doc.tier];
 }
 
+/** Calls a step with tools is expected to make when the tier choice estimates it (two tool turns and the result). */
+const EXPECTED_CALLS_WITH_TOOLS = 3;
+
+/**
+ * The model a step runs on under config `tier_policy` (src/cost/tierChoice.ts): its declared
+ * tier's model, or the default tier's when the declared (cheaper) model's cache is cold and the
+ * prefix write there would cost more than it saves. Only a tier the prompt declares is moved (not
+ * a workflow step's or upkeep's configured tier, nor a second opinion). Expected output per call:
+ * the median of the chain's calls so far (EXPECTED_OUTPUT_TOKENS before three calls). A move is
+ * logged with both estimates.
+ */
+function stepModel(
+  session: ChainSession,
+  deps: DriveDeps,
+  doc: PromptDoc,
+  run: PromptRun,
+  step: { n: number; instructions: string; calls: number; prefix: StablePrefix; ttl: '5m' | '1h' },
+): string {
+  const declared = modelFor(session, doc, run);
+  const chainModel = session.ctx.models.default;
+  // A prompt whose runs continue one conversation keeps its tier: the conversation's thinking blocks belong to one model.
+  if (
+    run.second_opinion ||
+    run.tier ||
+    CONTINUED_PROMPTS.has(doc.name) ||
+    deps.config.tier_policy !== 'cache-aware' ||
+    declared === chainModel
+  )
+    return declared;
+  // A step continued after a pause stays on the model of its earlier calls (their thinking blocks are that model's).
+  const earlier = session.ctx.calls.find((c) => c.step === step.n);
+  if (earlier) return earlier.model;
+  const now = Date.parse(session.now());
+  const ttlMs = (step.ttl === '1h' ? 60 : 5) * 60_000;
+  const warm = session.ctx.calls.some((c) => c.model === declared && now - Date.parse(c.started_at) < ttlMs);
+  const outputs = session.ctx.calls.map((c) => c.usage.output_tokens).sort((a, b) => a - b);
+  const choice = chooseStepModel(
+    declared,
+    chainModel,
+    warm,
+    {
+      prefixTokens: estimateInputTokens({
+        system: buildSystem(step.prefix),
+        tools: buildTools(agentToolDefinitions(deps.tools)),
+        messages: [],
+      }),
+      messageTokens: Math.ceil(step.instructions.length / 4),
+      calls: step.calls,
+      outputPerCall: outputs.length >= 3 ? outputs[Math.floor(outputs.length / 2)]! : EXPECTED_OUTPUT_TOKENS,
+      prefixTtl: step.ttl,
+    },
+    deps.prices,
+  );
+  if (choice.model !== declared)
+    deps.log.info(
+      {
+        prompt: doc.name,
+        step: step.n,
+        declared,
+        model: choice.model,
+        declared_usd: choice.declaredUsd,
+        chain_usd: choice.chainUsd,
+      },
+      `tier_policy: ${doc.name} runs on ${choice.model}, not ${declared}: ${choice.reason}`,
+    );
+  return choice.model;
+}
+
 /** USD of the chain's calls from index `from` on (unpriced calls count $0). */
 function spentSince(session: ChainSession, from: number): number {
   return session.ctx.calls.slice(from).reduce((sum, c) => sum + (c.cost_usd ?? 0), 0);
@@ -153,9 +223,11 @@ export async function runPrompt<T = Findings>(
     budgetTokens: memoryBudget(deps, name),
     ...(testRunInFeedback ? { testRunInFeedback } : {}),
   }).text;
+  // A prompt written instructions-first sends them as a block of their own (cached for its next run).
+  const { fixed, rest } = fixedInstructions(doc);
   let instructions =
     `Prompt: ${doc.name} · phase: ${phase} · step ${step.n}\n\n` +
-    renderPrompt(doc, {
+    renderPrompt(rest, {
       goal: ctx.goal,
       phase,
       // The machine's focus (open uncertainties after analysis) belongs to context building and analysis.
@@ -170,6 +242,7 @@ export async function runPrompt<T = Findings>(
       cost: renderCost(ctx),
     });
   if (!doc.body.includes('{{context}}')) instructions += `\n\n## The chain so far\n${memory}`;
+  if (fixed) instructions = `${fixed}\n\n${instructions}`;
   // The code itself: the files a writing step works on, or the diff a reviewing step judges.
   if (!saved && !continued) {
     const limits = deps.config.limits;
@@ -202,7 +275,15 @@ export async function runPrompt<T = Findings>(
           { triggerTokens: deps.config.limits.conversation_tokens, keep: KEPT_TOOL_RESULTS },
         )
       : undefined);
-  const model = modelFor(session, doc, run);
+  const prefixTtl = waitsForHuman(session, deps, tools.work === 'code') ? '1h' : '5m';
+  const prefix = prefixFor(deps.prefix, phase);
+  const model = stepModel(session, deps, doc, run, {
+    n: step.n,
+    instructions,
+    calls: tools.names.length > 0 ? EXPECTED_CALLS_WITH_TOOLS : 1,
+    prefix,
+    ttl: prefixTtl,
+  });
   const fallbackModel = deps.config.fallback_model[run.tier ?? doc.tier];
   const maxTokens = maxTokensFor(model, tools.work, deps.config.limits.max_tokens_per_call);
   const caps = deps.config.caps;
@@ -221,8 +302,9 @@ export async function runPrompt<T = Findings>(
     const out = await deps.llm.runStructured(
       {
         model,
-        prefix: prefixFor(deps.prefix, phase),
+        prefix,
         instructions,
+        ...(fixed ? { fixedInstructions: fixed } : {}),
         result:
           doc.requires.length > 0 && result.name === RECORD_FINDINGS
             ? { ...result, requires: doc.requires }
@@ -238,7 +320,7 @@ export async function runPrompt<T = Findings>(
         resumeMessages,
         ...(fallbackModel && fallbackModel !== model ? { fallbackModel } : {}),
         keepConversation: CONTINUED_PROMPTS.has(name),
-        prefixTtl: waitsForHuman(session, deps, tools.work === 'code') ? '1h' : '5m',
+        prefixTtl,
       },
       {
         beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
@@ -381,6 +463,27 @@ export function onlyCalls(messages: readonly unknown[], name: string): boolean {
   if (last?.role !== 'assistant' || !Array.isArray(last.content)) return false;
   const uses = (last.content as { type?: unknown; name?: unknown }[]).filter((b) => b?.type === 'tool_use');
   return uses.length > 0 && uses.every((b) => b.name === name);
+}
+
+/**
+ * Fixed instructions worth a cache entry of their own: at least this many characters (about 500
+ * tokens) before a prompt's first variable. No shipped prompt other than those written
+ * instructions-first has more than a title there.
+ */
+const FIXED_MIN_CHARS = 2_000;
+
+/**
+ * Pure: a prompt's body split into its fixed instructions (the text before its first variable,
+ * the same on every run of the prompt in a chain, when at least FIXED_MIN_CHARS long) and the
+ * rest, to render with the run's variables. `fixed` is null when the prompt starts with its
+ * variables (most prompts: then `rest` is the prompt as it is).
+ */
+export function fixedInstructions(doc: PromptDoc): { fixed: string | null; rest: PromptDoc } {
+  const at = doc.body.search(VARIABLE_RE);
+  const head = at < 0 ? '' : doc.body.slice(0, at);
+  const cut = head.lastIndexOf('\n\n');
+  if (cut < FIXED_MIN_CHARS) return { fixed: null, rest: doc };
+  return { fixed: head.slice(0, cut).trimEnd(), rest: { ...doc, body: doc.body.slice(cut + 2) } };
 }
 
 /** Assistant turns (calls already made) of the current run in a stored conversation of an unfinished step. */

@@ -104,6 +104,23 @@ function cutResults(uses: readonly ToolUseBlock[], maxTokens: number): ToolResul
 }
 
 /**
+ * Pure: the content of a step's first user message: `spec.instructions` as one text block, or two
+ * when it starts with the prompt's fixed instructions (those first, then the step's own text).
+ */
+export function firstMessage(spec: Pick<StructuredRunSpec<unknown>, 'instructions' | 'fixedInstructions'>): {
+  type: 'text';
+  text: string;
+}[] {
+  const fixed = spec.fixedInstructions;
+  if (!fixed || !spec.instructions.startsWith(fixed) || spec.instructions.length === fixed.length)
+    return [{ type: 'text', text: spec.instructions }];
+  return [
+    { type: 'text', text: fixed },
+    { type: 'text', text: spec.instructions.slice(fixed.length).replace(/^\n+/, '') },
+  ];
+}
+
+/**
  * Runs the loop (see `LlmClient.runStructured` and this module's header). Throws
  * `StepFailedError` after `spec.maxCorrections` corrections, on a refusal, or when the step
  * would pass `spec.maxCalls` calls or `spec.maxToolCalls` tool calls; rethrows whatever `send`,
@@ -117,10 +134,10 @@ export async function runAgentLoop<T>(
   const extra = RESULT_TOOLS.some((t) => t.name === spec.result.name)
     ? undefined
     : { name: spec.result.name, description: spec.result.description, inputSchema: spec.result.schema };
-  const tools = buildTools(agentToolDefinitions(spec.allTools), extra, spec.prefixTtl);
+  const tools = buildTools(agentToolDefinitions(spec.allTools), extra);
   const messages: MessageParam[] = spec.resumeMessages
     ? structuredClone(splitTranscript(spec.resumeMessages).messages)
-    : [{ role: 'user', content: [{ type: 'text', text: spec.instructions }] }];
+    : [{ role: 'user', content: firstMessage(spec) }];
   const calls: LlmCallResult[] = [];
   let { turns, corrections, toolCalls, reminded } = spentIn(messages, spec);
   let forceResult = false;
@@ -208,6 +225,9 @@ export async function runAgentLoop<T>(
         // A forced result call ends the run, and a step without tools has one call: nothing reads
         // their message prefix later, unless a later run continues the conversation.
         cacheMessages: spec.keepConversation === true || !(forced || spec.enabledTools.length === 0),
+        // A later run of the prompt reads its fixed instructions; a forced call thinks otherwise
+        // (another message prefix), so what it would write there is never read.
+        fixedBlock: !forced && spec.fixedInstructions !== undefined,
         ...(spec.prefixTtl ? { prefixTtl: spec.prefixTtl } : {}),
       });
     let request = requestFor(model);

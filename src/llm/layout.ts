@@ -3,17 +3,22 @@
  *
  * Order of the cached prefix, as the Messages API reads it: tools → system → messages.
  * Breakpoints (at most 4 are allowed; we use up to 4):
- *   1. the last tool definition (all tools, then the two result tools, in a fixed order);
- *   2. the rules block of the system prompt (phase controller and project rules), followed by the
+ *   1. the rules block of the system prompt (phase controller and project rules), followed by the
  *      repository map when the chain has one (the breakpoint is on the map then: both are fixed
- *      for the run);
- *   3. the prompt catalog after them, when the request carries it (implementation and readiness
- *      requests leave it out and still read tools, rules and map from cache at breakpoint 2);
+ *      for the run); it caches the tools before it as well;
+ *   2. the prompt catalog after them, when the request carries it (implementation and readiness
+ *      requests leave it out and still read tools, rules and map from cache at breakpoint 1);
+ *   3. the first block of the step's first message when it is the prompt's fixed instructions
+ *      (`fixedBlock`: a prompt written instructions-first, ../engine/promptRun.ts), so the next
+ *      run of that prompt in the chain (the selector of every context round) reads them; left
+ *      out on a forced call, whose thinking setting differs (a different message prefix);
  *   4. the last content block of the last user message, a moving breakpoint so each turn of an
  *      agent loop reads the earlier turns from cache — left out on a call no later request
  *      reads (`cacheMessages: false`: a forced result call, a step without tools).
- * Tools and system never depend on the step's instructions, so they are byte-identical on every
- * call of a chain. The prefix breakpoints (1–3) take `prefixTtl` (`1h` when the chain will wait at
+ * The tools carry no breakpoint of their own: they and the system never depend on the step, so
+ * they are byte-identical on every call of a chain and every read reaches breakpoint 1 or 2 (a
+ * breakpoint on the tools would only be read by a request whose system differs, which a chain
+ * never sends). The prefix breakpoints (1–3) take `prefixTtl` (`1h` when the chain will wait at
  * a human gate: a 1-hour write costs 2× base input instead of 1.25×, and the prefix outlives the
  * wait); the message breakpoint always uses the default 5 minutes (1-hour entries must come first).
  */
@@ -156,15 +161,11 @@ export function toolInputSchema(name: string, schema: z.ZodType): Tool['input_sc
 }
 
 /**
- * Every tool definition sent on a call: `tools` in the given order, then the result tools, with a
- * cache breakpoint on the last one. Throws `Error` on a duplicate name.
+ * Every tool definition sent on a call: `tools` in the given order, then the result tools (no
+ * cache breakpoint: the system's first breakpoint caches them). Throws `Error` on a duplicate name.
  * A result name outside the protocol (`extraResult`) is appended after the protocol pair.
  */
-export function buildTools(
-  tools: readonly ToolDefinition[],
-  extraResult?: ToolDefinition,
-  ttl: CacheTtl = '5m',
-): Tool[] {
+export function buildTools(tools: readonly ToolDefinition[], extraResult?: ToolDefinition): Tool[] {
   const all = [...tools, ...RESULT_TOOLS];
   if (extraResult && !all.some((t) => t.name === extraResult.name)) all.push(extraResult);
   const seen = new Set<string>();
@@ -184,8 +185,6 @@ export function buildTools(
         }
       : { name: t.name, description: t.description, input_schema: schema };
   });
-  const last = out.at(-1);
-  if (last) out[out.length - 1] = { ...last, cache_control: cacheControl(ttl) };
   return out;
 }
 
@@ -240,6 +239,24 @@ export function withMessageBreakpoint(messages: readonly MessageParam[]): Messag
   return out;
 }
 
+/**
+ * A copy of `messages` whose first message (the step's first user message) carries a breakpoint
+ * of `ttl` on its first block, when it has more than one block (the prompt's fixed instructions,
+ * then the step's own text). The input is not changed.
+ */
+export function withFixedBreakpoint(messages: readonly MessageParam[], ttl: CacheTtl): MessageParam[] {
+  const out = [...messages];
+  const first = out[0];
+  if (!first || first.role !== 'user' || typeof first.content === 'string' || first.content.length < 2)
+    return out;
+  const [head, ...rest] = first.content;
+  out[0] = {
+    ...first,
+    content: [{ ...head, cache_control: cacheControl(ttl) } as (typeof rest)[0], ...rest],
+  };
+  return out;
+}
+
 export interface RequestLayoutInput {
   model: string;
   prefix: StablePrefix;
@@ -251,7 +268,9 @@ export interface RequestLayoutInput {
   thinking?: ThinkingParam | null;
   /** Put the moving breakpoint on the last user message (default true): false on a call no later request reads. */
   cacheMessages?: boolean;
-  /** TTL of the system breakpoints (the tools carry theirs from buildTools). */
+  /** Put a breakpoint on the first block of the first message, the prompt's fixed instructions (default false). */
+  fixedBlock?: boolean;
+  /** TTL of the system breakpoints and of the fixed-instructions breakpoint. */
   prefixTtl?: CacheTtl;
 }
 
@@ -272,6 +291,8 @@ export interface LaidOutRequest {
 export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
   const forced = input.toolChoice?.type === 'any' || input.toolChoice?.type === 'tool';
   if (forced && input.thinking) throw new Error('thinking cannot be combined with a forced tool choice');
+  const messages =
+    input.cacheMessages === false ? [...input.messages] : withMessageBreakpoint(input.messages);
   return {
     model: input.model,
     max_tokens: input.maxTokens,
@@ -279,7 +300,7 @@ export function buildRequest(input: RequestLayoutInput): LaidOutRequest {
     system: buildSystem(input.prefix, input.prefixTtl),
     tools: input.tools,
     ...(input.toolChoice ? { tool_choice: input.toolChoice } : {}),
-    messages: input.cacheMessages === false ? [...input.messages] : withMessageBreakpoint(input.messages),
+    messages: input.fixedBlock ? withFixedBreakpoint(messages, input.prefixTtl ?? '5m') : messages,
   };
 }
 

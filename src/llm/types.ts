@@ -62,6 +62,13 @@ export interface StructuredRunSpec<T> {
   prefix: StablePrefix;
   /** The user message for the first turn: the rendered prompt and the chain state. */
   instructions: string;
+  /**
+   * The start of `instructions` that is the prompt's fixed text, the same on every run of the
+   * prompt in the chain (a prompt written instructions-first: ../engine/promptRun.ts). The
+   * Messages API backend sends it as a block of its own under a cache breakpoint, so a later run
+   * of the prompt reads it; other backends send `instructions` as it is.
+   */
+  fixedInstructions?: string;
   /** The forced tool that ends the run. */
   result: ResultToolSpec<T>;
   /** Every tool definition sent (the same list on every call of a chain, for caching). */

@@ -117,6 +117,12 @@ const EMPHASIS: Readonly<Record<string, Partial<Record<SectionId, number>>>> = {
 
 /** Sections an implementation or readiness prompt does not use (left out for it, not summarized). */
 const UNUSED_IN_IMPLEMENTATION: ReadonlySet<SectionId> = new Set(['proposed', 'steps', 'cost']);
+/**
+ * Sections a discovery prompt (context building, other than the prompts that plan it: EMPHASIS)
+ * does not use: which prompts ran is the selector's concern; what they found is in the findings
+ * (a failed step's line is still shown: a retry needs to know why).
+ */
+const UNUSED_IN_DISCOVERY: ReadonlySet<SectionId> = new Set(['steps', 'cost']);
 
 function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
@@ -193,13 +199,17 @@ export function buildBlocks(
   const titles: SectionTitles = {};
   let order = 0;
   const implementing = phase === 'implementation' || phase === 'deployment-readiness';
-  // Writing and reviewing code needs no list of questions nobody asked or of prompts already run;
-  // the cost so far is for the prompts whose job it is (EMPHASIS) alone, in any phase.
+  // Writing and reviewing code needs no list of questions nobody asked or of prompts already run,
+  // nor does discovery need that list; the cost so far is for the prompts whose job it is
+  // (EMPHASIS) alone, in any phase.
   const quiet = (section: SectionId) =>
     emphasis[section] === undefined &&
-    (section === 'cost' || (implementing && UNUSED_IN_IMPLEMENTATION.has(section)));
-  const add = (section: SectionId, text: string, keep: number, recency = 0) =>
-    quiet(section) ||
+    (section === 'cost' ||
+      (implementing && UNUSED_IN_IMPLEMENTATION.has(section)) ||
+      (phase === 'context-building' && UNUSED_IN_DISCOVERY.has(section)));
+  // `always`: shown even where its section is quiet (a failed step: a retry needs to know why).
+  const add = (section: SectionId, text: string, keep: number, recency = 0, always = false) =>
+    (!always && quiet(section)) ||
     blocks.push({
       section,
       text,
@@ -329,7 +339,8 @@ export function buildBlocks(
   titles.steps = '### Prompts already run';
   for (const s of ctx.steps) {
     if (s.status === 'running') continue;
-    add('steps', stepLine(s), s.status === 'failed' ? 76 : 26 + recent(s.n), s.n);
+    const failed = s.status === 'failed';
+    add('steps', stepLine(s), failed ? 76 : 26 + recent(s.n), s.n, failed && !implementing);
   }
 
   titles.files = '### Files changed';

@@ -7,8 +7,9 @@
  * solution gate, so it waits for a human and caches its prefix for an hour (2× base input). One
  * chain with the default concurrency (4), batches of 4 discovery prompts with read-tool turns;
  * usage is taken from the chain's own call records. Share of a call = cache read / (input +
- * cache write + cache read). The prompts' tiers use three models by default, and the first call
- * on each model can only write its cache, so the lowest call is reported without those calls;
+ * cache write + cache read). The prompts' tiers use up to three models by default (config
+ * tier_policy keeps a fast-tier step on the default model when the write would not pay), and the
+ * first call on each model can only write its cache, so the lowest call is reported without those calls;
  * a second chain with --model (one model for every tier) shows every call from the second on.
  * The uncached tokens of calls 2..n are broken down by source (./cache-sources.ts); with
  * BENCH_CACHE_CALLS=1 every call's input, cache write and cache read are printed on stderr.

@@ -66,9 +66,9 @@ function firstText(req: RecordedRequest): string {
   const first = req.body.messages[0];
   return typeof first.content === 'string'
     ? first.content
-    : first.content.map((b: { text?: string }) => b.text ?? '').join('');
+    : first.content.map((b: { text?: string }) => b.text ?? '').join('\n');
 }
-const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/.exec(firstText(req))?.[1] ?? '?';
+const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/m.exec(firstText(req))?.[1] ?? '?';
 /** Which chain a request belongs to (the goal names it: "bench N"). */
 const chainOf = (req: RecordedRequest) => /\(bench (\d+)\)/.exec(firstText(req))?.[1] ?? '?';
 

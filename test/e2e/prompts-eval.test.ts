@@ -80,9 +80,10 @@ describe('prompts eval against the scripted model', () => {
     });
     // Each run was a prompt run of its prompt, and what it was given came from the case.
     const sent = server.requests.slice(before).filter((q) => q.path === '/v1/messages');
+    // The `Prompt:` line opens the step's own text: the first block, or the second after a prompt's fixed instructions.
     for (const p of MACHINE_PROMPTS)
       expect(
-        sent.some((q) => firstText(q).startsWith(`Prompt: ${p} ·`)),
+        sent.some((q) => new RegExp(`^Prompt: ${p} ·`, 'm').test(firstText(q))),
         p,
       ).toBe(true);
     const presenter = sent.filter((q) => firstText(q).startsWith('Prompt: solution_presenter ·'));

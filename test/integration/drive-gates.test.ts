@@ -23,8 +23,8 @@ function promptOf(req: RecordedRequest): string {
   const text =
     typeof first.content === 'string'
       ? first.content
-      : first.content.map((b: { text?: string }) => b.text ?? '').join('');
-  return /^Prompt: (\w+)/.exec(text)?.[1] ?? '?';
+      : first.content.map((b: { text?: string }) => b.text ?? '').join('\n');
+  return /^Prompt: (\w+)/m.exec(text)?.[1] ?? '?';
 }
 
 const toolResults = (req: RecordedRequest): { content: unknown; is_error?: boolean }[] =>

@@ -24,9 +24,9 @@ const firstText = (req: RecordedRequest): string => {
   const first = req.body.messages[0];
   return typeof first.content === 'string'
     ? first.content
-    : first.content.map((b: { text?: string }) => b.text ?? '').join('');
+    : first.content.map((b: { text?: string }) => b.text ?? '').join('\n');
 };
-const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/.exec(firstText(req))?.[1] ?? '?';
+const promptOf = (req: RecordedRequest) => /^Prompt: (\w+)/m.exec(firstText(req))?.[1] ?? '?';
 
 interface Script {
   /** Prompts the selector picks, one batch per decision, then ready. */
@@ -54,7 +54,8 @@ function scripted(s: Script) {
         rationale: 'test',
       });
     }
-    if (p === s.failsUntilRecovered && !/- \d+ error_recovery \(/.test(text)) {
+    // The retried step's memory shows what error_recovery found (a discovery prompt is not shown the prompt list).
+    if (p === s.failsUntilRecovered && !text.includes('recovery_action: retry')) {
       return toolReply('record_findings', { summary: '' });
     }
     switch (p) {

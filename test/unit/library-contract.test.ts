@@ -78,7 +78,10 @@ const MARK = 'ZQX-MARK-31';
 const memoryText = (
   ctx: Parameters<typeof renderMemory>[0],
   phase: Parameters<typeof renderMemory>[1]['phase'] = 'implementation',
-) => renderMemory(ctx, { budgetTokens: 12_000, phase }).text;
+  prompt?: string,
+) => renderMemory(ctx, { budgetTokens: 12_000, phase, ...(prompt ? { prompt } : {}) }).text;
+/** The list of prompts already run reaches the selector (discovery prompts are not shown it). */
+const SELECTOR = 'prompt_selector';
 const one = (
   prompt: string,
   result: Partial<Findings>,
@@ -88,7 +91,7 @@ const one = (
 /** For every result field: where a planted value reaches a later step. */
 const REACHES: Record<keyof Findings, () => void> = {
   summary: () =>
-    expect(memoryText(one('trace_existing_flow', { summary: MARK }), 'context-building')).toContain(
+    expect(memoryText(one('trace_existing_flow', { summary: MARK }), 'context-building', SELECTOR)).toContain(
       `- 1 trace_existing_flow (context-building): ${MARK}`,
     ),
   findings: () =>
@@ -112,6 +115,7 @@ const REACHES: Record<keyof Findings, () => void> = {
       memoryText(
         one('trace_existing_flow', { confidence: { technical_approach: 0.37 } }),
         'context-building',
+        SELECTOR,
       ),
     ).toContain('[reported technical approach 0.37]'),
   ambiguity_score: () => {
@@ -156,9 +160,9 @@ const REACHES: Record<keyof Findings, () => void> = {
       `[R1.1] risk (trace_existing_flow): ${MARK}`,
     ),
   suggested_prompts: () =>
-    expect(memoryText(one('new_case', { suggested_prompts: [MARK] }), 'context-building')).toContain(
-      `→ suggests ${MARK}`,
-    ),
+    expect(
+      memoryText(one('new_case', { suggested_prompts: [MARK] }), 'context-building', SELECTOR),
+    ).toContain(`→ suggests ${MARK}`),
   requirements: () =>
     expect(memoryText(one('requirement_extractor', { requirements: [MARK] }))).toContain(`- AC1: ${MARK}`),
   solution: () => {

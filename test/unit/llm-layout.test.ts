@@ -45,10 +45,10 @@ describe('request layout', () => {
     expect(JSON.stringify(a.messages)).not.toBe(JSON.stringify(b.messages));
   });
 
-  it('sends the agent tools, then both result tools in a fixed order, with a breakpoint on the last tool only', () => {
+  it('sends the agent tools, then both result tools in a fixed order, without a breakpoint (the system breakpoint caches them)', () => {
     const tools = buildTools([readFile]);
     expect(tools.map((t) => t.name)).toEqual(['read_file', RECORD_FINDINGS, CHOOSE_NEXT_PROMPTS]);
-    expect(tools.map((t) => t.cache_control ?? null)).toEqual([null, null, { type: 'ephemeral' }]);
+    expect(tools.map((t) => t.cache_control ?? null)).toEqual([null, null, null]);
     expect(tools[0]?.input_schema).toEqual({
       type: 'object',
       properties: { path: { type: 'string' } },
@@ -75,11 +75,10 @@ describe('request layout', () => {
   it('caches the prefix for an hour when asked; the message breakpoint keeps the default TTL', () => {
     const hour = { type: 'ephemeral', ttl: '1h' };
     expect(buildSystem(prefix, '1h').map((b) => b.cache_control)).toEqual([hour, hour]);
-    expect(buildTools([readFile], undefined, '1h').at(-1)!.cache_control).toEqual(hour);
     const req = buildRequest({
       model: 'm',
       prefix,
-      tools: buildTools([readFile], undefined, '1h'),
+      tools: buildTools([readFile]),
       messages: [{ role: 'user', content: 'x' }],
       maxTokens: 10,
       prefixTtl: '1h',
@@ -87,7 +86,43 @@ describe('request layout', () => {
     expect(req.messages[0]!.content).toEqual([
       { type: 'text', text: 'x', cache_control: { type: 'ephemeral' } },
     ]);
+    expect(countBreakpoints(req)).toBe(3);
+  });
+
+  it("puts a breakpoint of the prefix's TTL on a prompt's fixed instructions, then the moving one: 4 in all", () => {
+    const first = {
+      role: 'user' as const,
+      content: [
+        { type: 'text' as const, text: 'fixed instructions' },
+        { type: 'text' as const, text: 'Prompt: p · step 3' },
+      ],
+    };
+    const req = buildRequest({
+      model: 'm',
+      prefix,
+      tools: buildTools([readFile]),
+      messages: [first],
+      maxTokens: 10,
+      prefixTtl: '1h',
+      fixedBlock: true,
+    });
+    expect(req.messages[0]!.content).toEqual([
+      { type: 'text', text: 'fixed instructions', cache_control: { type: 'ephemeral', ttl: '1h' } },
+      { type: 'text', text: 'Prompt: p · step 3', cache_control: { type: 'ephemeral' } },
+    ]);
     expect(countBreakpoints(req)).toBe(4);
+    // A one-block first message has no fixed part: the flag adds nothing.
+    const plain = buildRequest({
+      model: 'm',
+      prefix,
+      tools: buildTools([readFile]),
+      messages: [{ role: 'user', content: 'x' }],
+      maxTokens: 10,
+      fixedBlock: true,
+      cacheMessages: false,
+    });
+    expect(countBreakpoints(plain)).toBe(2);
+    expect(first.content[0]).toEqual({ type: 'text', text: 'fixed instructions' });
   });
 
   it('leaves the message breakpoint out of a call nothing will read', () => {
@@ -100,7 +135,7 @@ describe('request layout', () => {
       cacheMessages: false,
     });
     expect(req.messages).toEqual([{ role: 'user', content: 'x' }]);
-    expect(countBreakpoints(req)).toBe(3);
+    expect(countBreakpoints(req)).toBe(2);
   });
 
   it('moves the message breakpoint to the last block of the last user message without changing the input', () => {
@@ -132,7 +167,7 @@ describe('request layout', () => {
   });
 
   it('uses at most 4 breakpoints in a full request', () => {
-    expect(countBreakpoints(request('x'))).toBe(4);
+    expect(countBreakpoints(request('x'))).toBe(3);
   });
 
   it('estimates input tokens as JSON length / 4, rounded up', () => {

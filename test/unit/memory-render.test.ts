@@ -184,6 +184,17 @@ const rows: Row[] = [
     fits: true,
   },
   {
+    name: 'a discovery prompt is not shown the prompts already run (the selector is): their findings are',
+    ctx: () => chainOf(discoverySteps(3, 2), chainOf(requirementSteps)),
+    budget: 12_000,
+    phase: 'context-building',
+    prompt: 'hidden_coupling_finder',
+    contains: ['(trace_existing_flow): src/app.js:10 finding-0-0'],
+    absent: ['### Prompts already run', '- 1 requirement_disambiguator'],
+    omitted: null,
+    fits: true,
+  },
+  {
     name: 'in implementation, a prompt whose job is the chain itself (status_reporter) still sees the prompts run and the cost',
     ctx: () => throughApproval(discoverySteps(2, 3)),
     budget: 12_000,

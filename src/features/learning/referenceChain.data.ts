@@ -59,10 +59,10 @@ export const REFERENCE_CHAIN = {
       "runs": 2,
       "calls": 2,
       "usage": {
-        "input_tokens": 3360,
+        "input_tokens": 1659,
         "output_tokens": 174,
-        "cache_creation_input_tokens": 0,
-        "cache_read_input_tokens": 16190
+        "cache_creation_input_tokens": 876,
+        "cache_read_input_tokens": 17066
       }
     },
     "trace_existing_flow": {
@@ -71,8 +71,8 @@ export const REFERENCE_CHAIN = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 165,
-        "cache_creation_input_tokens": 2052,
-        "cache_read_input_tokens": 17743
+        "cache_creation_input_tokens": 1823,
+        "cache_read_input_tokens": 17514
       }
     },
     "dependency_analyzer": {
@@ -81,8 +81,8 @@ export const REFERENCE_CHAIN = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 144,
-        "cache_creation_input_tokens": 1690,
-        "cache_read_input_tokens": 17629
+        "cache_creation_input_tokens": 1460,
+        "cache_read_input_tokens": 17399
       }
     },
     "uncertainty_analysis": {
@@ -99,9 +99,9 @@ export const REFERENCE_CHAIN = {
       "runs": 1,
       "calls": 1,
       "usage": {
-        "input_tokens": 1730,
+        "input_tokens": 1053,
         "output_tokens": 39,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": 708,
         "cache_read_input_tokens": 8095
       }
     },
@@ -151,7 +151,7 @@ export const REFERENCE_CHAIN = {
       "usage": {
         "input_tokens": 0,
         "output_tokens": 770,
-        "cache_creation_input_tokens": 4424,
+        "cache_creation_input_tokens": 4425,
         "cache_read_input_tokens": 31017
       }
     },
