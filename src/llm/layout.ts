@@ -244,7 +244,7 @@ export function withMessageBreakpoint(messages: readonly MessageParam[]): Messag
  * of `ttl` on its first block, when it has more than one block (the prompt's fixed instructions,
  * then the step's own text). The input is not changed.
  */
-export function withFixedBreakpoint(messages: readonly MessageParam[], ttl: CacheTtl): MessageParam[] {
+function withFixedBreakpoint(messages: readonly MessageParam[], ttl: CacheTtl): MessageParam[] {
   const out = [...messages];
   const first = out[0];
   if (!first || first.role !== 'user' || typeof first.content === 'string' || first.content.length < 2)
