@@ -76,8 +76,14 @@ describe('the installed package (npm pack, npm install -g)', () => {
   it('ships the README screenshots, names its repository, and holds every file it reads at run time', () => {
     const pkg = JSON.parse(readFileSync(path.join(installed, 'package.json'), 'utf8')) as {
       repository?: { url?: string };
+      scripts?: Record<string, string>;
     };
     expect(pkg.repository?.url).toMatch(/^git\+https:\/\/github\.com\/[\w-]+\/[\w-]+\.git$/);
+    // Nothing runs at install time (npm 11 asks the user to allow any such script, prepare included):
+    // the package ships built, and the build runs when it is packed.
+    const atInstall = ['preinstall', 'install', 'postinstall', 'prepare'];
+    expect(Object.keys(pkg.scripts ?? {}).filter((s) => atInstall.includes(s))).toEqual([]);
+    expect(pkg.scripts?.prepack).toBe('npm run build');
     const images = [
       ...readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8').matchAll(/!\[[^\]]*\]\(([^)]+)\)/g),
     ].map((m) => m[1]!);
