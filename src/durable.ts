@@ -37,8 +37,13 @@ export function isTempFileOf(base: string, name: string): boolean {
  * holding the file's lock (no live writer then). Returns the names removed; never throws.
  */
 export function removeStaleTempFiles(file: string): string[] {
-  const dir = path.dirname(file);
   const base = path.basename(file);
+  return removeTempsBeside(file, (name) => isTempFileOf(base, name));
+}
+
+/** Removes the entries beside `file` that `match` names; returns the names removed; never throws. */
+function removeTempsBeside(file: string, match: (name: string) => boolean): string[] {
+  const dir = path.dirname(file);
   let names: string[];
   try {
     names = fs.readdirSync(dir);
@@ -47,7 +52,7 @@ export function removeStaleTempFiles(file: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (!isTempFileOf(base, name)) continue;
+    if (!match(name)) continue;
     try {
       fs.unlinkSync(path.join(dir, name));
       removed.push(name);
@@ -66,26 +71,11 @@ export function removeStaleTempFiles(file: string): string[] {
  * removed; never throws.
  */
 export function removeTempFilesOfExitedWriters(file: string): string[] {
-  const dir = path.dirname(file);
   const base = path.basename(file);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
+  return removeTempsBeside(file, (name) => {
     const m = name.startsWith(`${base}.`) ? /^(\d+)-[0-9a-z]+\.tmp$/.exec(name.slice(base.length + 1)) : null;
-    if (!m || processIsAlive(Number(m[1]))) continue;
-    try {
-      fs.unlinkSync(path.join(dir, name));
-      removed.push(name);
-    } catch {
-      // Gone already, or not ours to remove.
-    }
-  }
-  return removed;
+    return m !== null && !processIsAlive(Number(m[1]));
+  });
 }
 
 /** Whether `pid` names a live process on this host (EPERM: alive, but another user's). */

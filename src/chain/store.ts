@@ -27,6 +27,16 @@ export interface ChainFileEntry {
   startedAtMs: number;
 }
 
+/** The entries of `dir`, or none when it does not exist; other errors are thrown. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await fs.readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
 /**
  * Lists the context files of `dirs` by file name alone (nothing is opened), sorted by chain id
  * then start time. A directory that does not exist contributes nothing.
@@ -34,13 +44,7 @@ export interface ChainFileEntry {
 export async function listChainFiles(dirs: string[]): Promise<ChainFileEntry[]> {
   const out: ChainFileEntry[] = [];
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = await fs.readdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
+    const names = await namesIn(dir);
     out.push(...chainFilesIn(dir, names));
   }
   return out.sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
@@ -62,13 +66,7 @@ function leadingChainId(file: string): number {
 export async function newestChainFiles(dirs: string[], max: number): Promise<ChainFileEntry[]> {
   const named: { dir: string; file: string; id: number; at: number }[] = [];
   for (const dir of dirs) {
-    let names: string[];
-    try {
-      names = await fs.readdir(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      throw err;
-    }
+    const names = await namesIn(dir);
     for (const file of names) {
       const id = leadingChainId(file);
       if (id >= 0) named.push({ dir, file, id, at: named.length });
