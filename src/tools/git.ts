@@ -8,7 +8,7 @@
  * Instead the working tree (tracked + untracked, minus .gitignore'd) is snapshotted through a
  * temporary index (`GIT_INDEX_FILE`). A clean tree points the ref at HEAD itself.
  */
-import { copyFile, mkdtemp, readdir, rm, rmdir, stat } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, rm, rmdir, stat, utimes } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
@@ -151,15 +151,31 @@ export async function workspaceTree(
     const indexEnv = { GIT_INDEX_FILE: index };
     // Start from the user's index so unchanged files need not be re-hashed.
     const userIndex = path.resolve(root, (await must(root, ['rev-parse', '--git-path', 'index'])).trim());
-    const copied = await copyFile(userIndex, index).then(
-      () => true,
-      () => false,
-    );
+    const copied = await copyIndex(userIndex, index);
     if (!copied && headSha) await must(root, ['read-tree', headSha], indexEnv);
     await addAll(root, [...exclude, ...left_out], indexEnv);
     return { tree: (await must(root, ['write-tree'], indexEnv)).trim(), head: headSha, left_out };
   } finally {
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Copies the index at `from` to `to` with `from`'s modification time, rounded down to the second.
+ * Git trusts an entry's cached stat only when the file was changed before the index was written
+ * (its "racily clean" rule compares with the index file's mtime); a copy stamped "now" would make a
+ * file rewritten in the same second as the last index write, with the same size, look unchanged, and
+ * the checkpoint would keep its old content. Returns false when there is no index to copy.
+ */
+async function copyIndex(from: string, to: string): Promise<boolean> {
+  try {
+    const st = await stat(from);
+    await copyFile(from, to);
+    const sec = Math.floor(st.mtimeMs / 1000);
+    await utimes(to, sec, sec);
+    return true;
+  } catch {
+    return false;
   }
 }
 
