@@ -178,8 +178,9 @@ describe('a hostile repository (built binary, no terminal)', () => {
       // The baseline and every later run used the workspace's command, inside the sandbox.
       expect(r.stderr).toContain('echo owned');
       expect(existsSync(marker)).toBe(false);
-      // The control: the user's own --sandbox off does turn it off, says so, and the marker appears.
-      const off = await e.run('--sandbox', 'off', '--yes', '--json', GOAL);
+      // The control: the user's own --sandbox off does turn it off, says so, and the marker appears
+      // (at the baseline run, which comes before the solution gate: no need to run further).
+      const off = await e.run('--sandbox', 'off', '--yes', '--json', '--until', 'solution-approval', GOAL);
       expect(off.stderr).toContain(
         'sandbox is off (--sandbox off): the test command and every command run for the model run unsandboxed',
       );
