@@ -57,8 +57,8 @@ export default defineConfig({
       {
         extends: true,
         // Files that spawn the built binary and kill, lock and signal it. They too share their
-        // workers' module graph (a fresh worker and its imports cost about 0.75 CPU s per file,
-        // ~35 s over these files): what they kill and signal is the binary they spawned, never
+        // workers' module graph (a fresh worker and its imports cost 0.5-0.75 CPU s per file,
+        // 25-35 s over these files): what they kill and signal is the binary they spawned, never
         // the worker, and a file that sets an env variable deletes it in a finally.
         test: {
           name: 'spawning',
