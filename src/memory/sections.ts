@@ -337,9 +337,12 @@ export function buildBlocks(
     add('proposals', entryLine(e), 34 + 4 * rel(e), e.step);
 
   titles.steps = '### Prompts already run';
+  // Where the section is quiet only failed steps are shown: the others are not even looked up.
+  const stepsQuiet = quiet('steps');
   for (const s of ctx.steps) {
     if (s.status === 'running') continue;
     const failed = s.status === 'failed';
+    if (stepsQuiet && !(failed && !implementing)) continue;
     add('steps', stepLine(s), failed ? 76 : 26 + recent(s.n), s.n, failed && !implementing);
   }
 
