@@ -114,12 +114,11 @@ function count(bs: readonly Block[]): Partial<Record<SectionId, number>> {
 function measure(ctx: ChainContext, phase: Phase, blocks: readonly Block[], titles: Record<string, string>) {
   const perSection = count(blocks);
   const sectionBytes = (id: SectionId) => 2 + bytes(titles[id] ?? `### ${id}`);
-  const blockBytes = new Map(blocks.map((b) => [b, 1 + bytes(b.text)] as const));
   let total =
     bytes(header(ctx, phase)) +
     (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
-  for (const b of blocks) total += blockBytes.get(b)!;
-  return { perSection, sectionBytes, blockBytes, bytes: total };
+  for (const b of blocks) total += 1 + b.bytes;
+  return { perSection, sectionBytes, bytes: total };
 }
 
 /**
@@ -147,7 +146,7 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
     prompt: opts.prompt,
     ...(opts.testRunInFeedback ? { testRunInFeedback: opts.testRunInFeedback } : {}),
   });
-  const { perSection, sectionBytes, blockBytes, bytes: wholeBytes } = measure(ctx, phase, blocks, titles);
+  const { perSection, sectionBytes, bytes: wholeBytes } = measure(ctx, phase, blocks, titles);
   let total = wholeBytes;
   const fullTokens = tokensOfBytes(total);
   const budgetBytes = opts.budgetTokens * 4;
@@ -172,7 +171,7 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
   for (const b of candidates) {
     if (fits(NOTE_RESERVE_BYTES) && exact()) break;
     left.delete(b);
-    total -= blockBytes.get(b)!;
+    total -= 1 + b.bytes;
     omitted[b.section] = (omitted[b.section] ?? 0) + 1;
     if (omitted[b.section] === perSection[b.section]) total -= sectionBytes(b.section);
   }
