@@ -47,9 +47,26 @@ export function callBilling(call: CallRecord): Exclude<Billing, 'mixed' | 'none'
   return (call as { billing?: unknown }).billing === 'subscription' ? 'subscription' : 'api';
 }
 
+/**
+ * The payment modes of a calls array's first `seen` records. Call records are only ever appended
+ * (src/chain/journal.ts), so after a save only the new ones are looked at: a chain saved after
+ * each of its thousands of calls does not go over all of them every time.
+ */
+const modesSeen = new WeakMap<readonly CallRecord[], { seen: number; modes: Set<Billing> }>();
+
+function modesOf(calls: readonly CallRecord[]): Set<Billing> {
+  let known = modesSeen.get(calls);
+  if (!known || known.seen > calls.length) {
+    known = { seen: 0, modes: new Set() };
+    modesSeen.set(calls, known);
+  }
+  for (; known.seen < calls.length; known.seen++) known.modes.add(callBilling(calls[known.seen]!));
+  return known.modes;
+}
+
 /** How a chain's calls are paid: one mode, `mixed`, or `none` before the first call (the demo says `demo` from the start). */
 export function billingOf(ctx: ChainContext): Billing {
-  const modes = new Set(ctx.calls.map(callBilling));
+  const modes = modesOf(ctx.calls);
   if (modes.size === 0) return ctx.model === DEMO_MODEL ? 'demo' : 'none';
   return modes.size === 1 ? [...modes][0]! : 'mixed';
 }

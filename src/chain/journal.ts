@@ -72,7 +72,10 @@ function writeAll(fd: number, buf: Buffer, position: number, file: string): void
  */
 export function appendToJournal(contextFile: string, ctx: ChainContext): ChainContext {
   const index: JournalIndex = ctx.journal ?? { file: journalName(contextFile), bytes: 0, calls: 0, steps: 0 };
-  const running = new Set(ctx.steps.filter((s) => s.status === 'running').map((s) => s.n));
+  // Journaled steps have finished: only those after them can be running.
+  const running = new Set<number>();
+  for (let i = index.steps; i < ctx.steps.length; i++)
+    if (ctx.steps[i]!.status === 'running') running.add(ctx.steps[i]!.n);
   let c = index.calls;
   while (c < ctx.calls.length && !running.has(ctx.calls[c]!.step)) c++;
   const calls = ctx.calls.slice(index.calls, c);

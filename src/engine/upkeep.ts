@@ -6,7 +6,7 @@
  */
 import { StepFailedError } from '../errors.js';
 import { maintenanceDue } from '../memory/maintenance.js';
-import { renderMemory } from '../memory/render.js';
+import { memoryTokens } from '../memory/render.js';
 import type { DriveDeps } from './deps.js';
 import type { ChainSession } from './session.js';
 import { promptStep } from './steps.js';
@@ -27,7 +27,7 @@ export async function maintainMemory(session: ChainSession, deps: DriveDeps): Pr
     healthFloor: config.thresholds.context_health,
   };
   for (let i = 0; i < MAX_MAINTENANCE; i++) {
-    const full = renderMemory(session.ctx, { budgetTokens: settings.budgetTokens }).fullTokens;
+    const full = memoryTokens(session.ctx);
     const due = maintenanceDue(session.ctx, settings, full);
     if (!due) return;
     deps.ui.progress.info(`  ${due.prompt}: ${due.reason}`);

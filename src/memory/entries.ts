@@ -93,20 +93,34 @@ export function memoryEntries(ctx: Pick<ChainContext, 'steps'>, afterStep = 0): 
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+/** The questions a finished step proposed (none while it runs), computed once per step object. */
+const proposedByStep = new WeakMap<Step, ProposedQuestion[]>();
+
+function stepProposals(step: Step): ProposedQuestion[] {
+  const known = proposedByStep.get(step);
+  if (known) return known;
+  const out: ProposedQuestion[] = (findingsOf(step)?.questions ?? []).map((q, i) => ({
+    id: `Q${step.n}.${i + 1}`,
+    step: step.n,
+    prompt: step.prompt,
+    ...q,
+  }));
+  if (step.status !== 'running') proposedByStep.set(step, out);
+  return out;
+}
+
 /**
  * Questions earlier steps proposed that are not among the chain's asked questions (by text):
  * requirement_disambiguator's and requirement_validator's forks reach clarification_generator
- * this way, and any later step's question for the human stays visible.
+ * this way, and any later step's question for the human stays visible. A finished step's
+ * proposals are made once, so a long chain of steps that propose nothing costs a lookup a step.
  */
 export function proposedQuestions(ctx: Pick<ChainContext, 'steps' | 'questions'>): ProposedQuestion[] {
   const out: ProposedQuestion[] = [];
   for (const step of ctx.steps) {
     if (step.prompt === 'clarification_generator') continue;
-    const f = findingsOf(step);
-    (f?.questions ?? []).forEach((q, i) => {
-      if (ctx.questions.some((asked) => same(asked.question, q.question))) return;
-      out.push({ id: `Q${step.n}.${i + 1}`, step: step.n, prompt: step.prompt, ...q });
-    });
+    for (const q of stepProposals(step))
+      if (!ctx.questions.some((asked) => same(asked.question, q.question))) out.push(q);
   }
   return out;
 }

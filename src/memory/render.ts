@@ -100,6 +100,38 @@ const NOTE_RESERVE_BYTES = 600;
 /** Tokens of a text of `n` UTF-8 bytes (./tokens.ts: bytes / 4, rounded up). */
 const tokensOfBytes = (n: number) => Math.ceil(n / 4);
 
+/** Blocks per section. */
+function count(bs: readonly Block[]): Partial<Record<SectionId, number>> {
+  const n: Partial<Record<SectionId, number>> = {};
+  for (const b of bs) n[b.section] = (n[b.section] ?? 0) + 1;
+  return n;
+}
+
+/**
+ * The sizes of the memory assembled from `blocks` with nothing left out, in UTF-8 bytes:
+ * bytes(assembled) = header + per section (blank line + title) + per block (newline + text).
+ */
+function measure(ctx: ChainContext, phase: Phase, blocks: readonly Block[], titles: Record<string, string>) {
+  const perSection = count(blocks);
+  const sectionBytes = (id: SectionId) => 2 + bytes(titles[id] ?? `### ${id}`);
+  let total =
+    bytes(header(ctx, phase)) +
+    (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
+  for (const b of blocks) total += 1 + b.bytes;
+  return { perSection, sectionBytes, bytes: total };
+}
+
+/**
+ * Estimated tokens of the whole memory of `ctx` with nothing left out (what renderMemory reports
+ * as `fullTokens`, for the same phase and prompt), without assembling or budgeting it: what the
+ * chain checks before every step whether its memory needs upkeep (./maintenance.ts).
+ */
+export function memoryTokens(ctx: ChainContext, opts: { phase?: Phase; prompt?: string } = {}): number {
+  const phase = opts.phase ?? ctx.current_phase;
+  const { blocks, titles } = buildBlocks(ctx, { phase, prompt: opts.prompt });
+  return tokensOfBytes(measure(ctx, phase, blocks, titles).bytes);
+}
+
 /**
  * The memory of `ctx` for a prompt, within `opts.budgetTokens`. Sections in order: goal,
  * requirements, answers and assumptions, human feedback at the gate, decisions, solution, file
@@ -114,19 +146,8 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
     prompt: opts.prompt,
     ...(opts.testRunInFeedback ? { testRunInFeedback: opts.testRunInFeedback } : {}),
   });
-  const count = (bs: readonly Block[]) => {
-    const n: Partial<Record<SectionId, number>> = {};
-    for (const b of bs) n[b.section] = (n[b.section] ?? 0) + 1;
-    return n;
-  };
-  const perSection = count(blocks);
-  // bytes(assembled) = header + per section (blank line + title) + per block (newline + text)
-  const sectionBytes = (id: SectionId) => 2 + bytes(titles[id] ?? `### ${id}`);
-  const blockBytes = new Map(blocks.map((b) => [b, 1 + bytes(b.text)] as const));
-  let total =
-    bytes(header(ctx, phase)) +
-    (Object.keys(perSection) as SectionId[]).reduce((n, id) => n + sectionBytes(id), 0);
-  for (const b of blocks) total += blockBytes.get(b)!;
+  const { perSection, sectionBytes, bytes: wholeBytes } = measure(ctx, phase, blocks, titles);
+  let total = wholeBytes;
   const fullTokens = tokensOfBytes(total);
   const budgetBytes = opts.budgetTokens * 4;
   if (total <= budgetBytes) {
@@ -150,7 +171,7 @@ export function renderMemory(ctx: ChainContext, opts: RenderOptions): RenderedMe
   for (const b of candidates) {
     if (fits(NOTE_RESERVE_BYTES) && exact()) break;
     left.delete(b);
-    total -= blockBytes.get(b)!;
+    total -= 1 + b.bytes;
     omitted[b.section] = (omitted[b.section] ?? 0) + 1;
     if (omitted[b.section] === perSection[b.section]) total -= sectionBytes(b.section);
   }

@@ -54,6 +54,8 @@ export interface Block {
   recency: number;
   /** Position inside its section. */
   order: number;
+  /** UTF-8 bytes of `text` (./render.ts sums them to fit the budget). */
+  bytes: number;
 }
 
 export interface SectionTitles {
@@ -128,40 +130,53 @@ function relevance(current: Phase, of: Phase): number {
   return RELEVANCE[current][of] ?? 0;
 }
 
-const lines = new WeakMap<object, string>();
+/** A memory line and its UTF-8 size, made once. */
+interface Line {
+  text: string;
+  bytes: number;
+}
+
+const lineOf = (text: string): Line => ({ text, bytes: Buffer.byteLength(text, 'utf8') });
+
+const lines = new WeakMap<object, Line>();
 
 /** The memory line of an entry (entries of finished steps are immutable: made once). */
-function entryLine(e: MemoryEntry): string {
+function entryLine(e: MemoryEntry): Line {
   let line = lines.get(e);
   if (line === undefined) {
     const tag = e.kind === 'risk' ? 'risk' : e.kind === 'verdict' ? 'verdict' : 'finding';
-    line =
+    line = lineOf(
       e.kind === 'proposal'
         ? `- [${e.id}] (${e.prompt}):\n${clip(e.text.trim(), 1200)}`
-        : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`;
+        : `- [${e.id}] ${tag} (${e.prompt}): ${clip(oneLine(e.text), 800)}`,
+    );
     lines.set(e, line);
   }
   return line;
 }
 
-const stepLines = new WeakMap<object, string>();
+const stepLines = new WeakMap<object, Line>();
 
 /**
  * The memory line of a finished step, made once (a finished step never changes, and a chain of
  * 2,000 calls has 800 of them: collapsing their whitespace on every render grew with the chain).
  */
-function stepLine(s: Step): string {
+function stepLine(s: Step): Line {
   let line = stepLines.get(s);
   if (line === undefined) {
     const focus = s.focus ? `, focus: ${clip(oneLine(s.focus), 120)}` : '';
     if (s.status === 'failed') {
-      line = `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`;
+      line = lineOf(
+        `- ${s.n} ${s.prompt} (${s.phase}${focus}): FAILED — ${clip(oneLine(s.error ?? s.summary ?? ''), 300)}`,
+      );
     } else {
       const conf = s.confidence_reported ? ` [reported ${confidenceText(s.confidence_reported)}]` : '';
       const suggested = (s.result as { suggested_prompts?: unknown } | undefined)?.suggested_prompts;
       const next =
         Array.isArray(suggested) && suggested.length ? ` → suggests ${suggested.slice(0, 4).join(', ')}` : '';
-      line = `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`;
+      line = lineOf(
+        `- ${s.n} ${s.prompt} (${s.phase}${focus}): ${clip(oneLine(s.summary ?? ''), 240)}${conf}${next}`,
+      );
     }
     stepLines.set(s, line);
   }
@@ -208,14 +223,16 @@ export function buildBlocks(
       (implementing && UNUSED_IN_IMPLEMENTATION.has(section)) ||
       (phase === 'context-building' && UNUSED_IN_DISCOVERY.has(section)));
   // `always`: shown even where its section is quiet (a failed step: a retry needs to know why).
-  const add = (section: SectionId, text: string, keep: number, recency = 0, always = false) =>
+  // A line made once (a finished step's, an entry's) comes with its size.
+  const add = (section: SectionId, line: string | Line, keep: number, recency = 0, always = false) =>
     (!always && quiet(section)) ||
     blocks.push({
       section,
-      text,
+      text: typeof line === 'string' ? line : line.text,
       keep: emphasis[section] !== undefined && keep !== NEVER ? Math.max(keep, emphasis[section]!) : keep,
       recency,
       order: order++,
+      bytes: typeof line === 'string' ? Buffer.byteLength(line, 'utf8') : line.bytes,
     });
   const lastStep = ctx.steps.at(-1)?.n ?? 0;
   const recent = (step: number) => (lastStep ? Math.floor((step / lastStep) * 4) : 0);
@@ -337,9 +354,12 @@ export function buildBlocks(
     add('proposals', entryLine(e), 34 + 4 * rel(e), e.step);
 
   titles.steps = '### Prompts already run';
+  // Where the section is quiet only failed steps are shown: the others are not even looked up.
+  const stepsQuiet = quiet('steps');
   for (const s of ctx.steps) {
     if (s.status === 'running') continue;
     const failed = s.status === 'failed';
+    if (stepsQuiet && !(failed && !implementing)) continue;
     add('steps', stepLine(s), failed ? 76 : 26 + recent(s.n), s.n, failed && !implementing);
   }
 

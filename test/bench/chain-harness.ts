@@ -55,6 +55,8 @@ export interface Scenario {
   findingsPerStep?: number;
   /** Extra workspace config merged into claude-exec.config.json (e.g. raised caps). */
   config?: Record<string, unknown>;
+  /** Keep every request on the fake server (default true; ../helpers/fake-anthropic.ts `keepRequests`). */
+  keepRequests?: boolean;
 }
 
 /** A finding of about 160 characters, unique per chain, step and index. */
@@ -174,7 +176,10 @@ export async function runScenario(
   s: Scenario,
   chains = 1,
 ): Promise<{ runs: ChainRun[]; server: FakeServer; close(): Promise<void> }> {
-  const server = await startFakeAnthropic({ responder: scenarioResponder(s) });
+  const server = await startFakeAnthropic({
+    responder: scenarioResponder(s),
+    ...(s.keepRequests === false ? { keepRequests: false } : {}),
+  });
   const ws = await makeTempWorkspace({ git: false });
   const close = async () => {
     await server.close();

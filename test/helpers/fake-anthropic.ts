@@ -45,6 +45,12 @@ export interface FakeServerOptions extends MessagesApiOptions {
   responder: Responder;
   /** Offer `/v1/messages/count_tokens` (default true; else 404). */
   countTokens?: boolean;
+  /**
+   * Keep every request in `requests` (default true). A benchmark of thousands of calls in the
+   * client's own process turns it off: the retained bodies (hundreds of MB) would make the
+   * client's garbage collection grow with the chain.
+   */
+  keepRequests?: boolean;
 }
 
 export interface FakeServer {
@@ -58,9 +64,11 @@ export interface FakeServer {
   /**
    * Per request, in arrival order: when the server started handling it (its body read) and
    * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
-   * server's own time (scripted latency included) from the client's wall time.
+   * server's own time (scripted latency included) from the client's wall time. `startCpuUs` and
+   * `endCpuUs`: the process's CPU time (user + system, µs) at the same two moments, for clients
+   * run in the server's process.
    */
-  timings: { path: string; startMs: number; endMs: number }[];
+  timings: { path: string; startMs: number; endMs: number; startCpuUs: number; endCpuUs: number }[];
   close(): Promise<void>;
 }
 
@@ -94,6 +102,12 @@ function sendStalled(res: ServerResponse, answer: Answer & { events: string[] },
   for (const event of answer.events.slice(0, count)) res.write(event);
 }
 
+/** The process's CPU time so far (user + system), µs. */
+function cpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 /** Starts the fake server on 127.0.0.1, on a free port. Close it with `close()`. */
 export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeServer> {
   const api = createMessagesApi(opts);
@@ -103,13 +117,14 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
   const timings: FakeServer['timings'] = [];
 
   const { url, close } = await listenLoopback(async (req, res) => {
-    const timing = { path: '', startMs: performance.now(), endMs: 0 };
+    const timing = { path: '', startMs: performance.now(), endMs: 0, startCpuUs: 0, endCpuUs: 0 };
     timings.push(timing);
     try {
       const request = await api.read(req);
       timing.path = request.path;
       timing.startMs = performance.now();
-      requests.push(request);
+      timing.startCpuUs = cpuUs();
+      if (opts.keepRequests !== false) requests.push(request);
       if (opts.countTokens === false && request.path === '/v1/messages/count_tokens')
         return send(res, errorAnswer(404, 'not_found_error', `no route ${request.path}`));
       const routed = api.route(request);
@@ -126,6 +141,7 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
       send(res, answer);
     } finally {
       timing.endMs = performance.now();
+      timing.endCpuUs = cpuUs();
     }
   });
   return { url, requests, rejected, sentUsage, timings, close };

@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { ChainContext, Phase } from '../../src/chain/schema.js';
 import { TestRunSchema } from '../../src/chain/schema.js';
-import { renderMemory } from '../../src/memory/render.js';
+import { memoryTokens, renderMemory } from '../../src/memory/render.js';
 import { estimateTokens } from '../../src/memory/tokens.js';
-import { addStep, answerGate, chainOf, discoverySteps, type StepSpec } from '../helpers/memory.js';
+import {
+  addStep,
+  answerGate,
+  chainOf,
+  discoverySteps,
+  emptyChain,
+  type StepSpec,
+} from '../helpers/memory.js';
 
 const SOLUTION = `## Approach\n${'src/token.js signs HS256 access tokens with a 15-minute expiry and rotates refresh tokens. '.repeat(12)}\n## Risks\nlogout must revoke.`;
 
@@ -428,5 +435,53 @@ describe('renderMemory', () => {
     }).text;
     expect(fed).not.toContain('404 !== 200');
     expect(fed).toContain('(its failures, with messages and locations, are in the feedback of this request)');
+  });
+
+  it("memoryTokens is the whole memory's size, as renderMemory reports it and as its text measures with nothing left out", () => {
+    const ctx = chainOf(
+      [
+        ...requirementSteps,
+        ...discoverySteps(30, 6),
+        {
+          prompt: 'dependency_analyzer',
+          phase: 'context-building',
+          status: 'failed',
+          error: 'the read tool   timed out',
+          result: { summary: 'failed' },
+        },
+      ],
+      emptyChain(),
+    );
+    for (const prompt of [undefined, 'prompt_selector', 'clarification_generator']) {
+      const budgeted = renderMemory(ctx, { budgetTokens: 1_000, prompt });
+      const whole = renderMemory(ctx, { budgetTokens: 1_000_000, prompt });
+      expect(budgeted.omitted).not.toEqual({});
+      expect(whole.omitted).toEqual({});
+      expect(memoryTokens(ctx, { prompt })).toBe(budgeted.fullTokens);
+      expect(memoryTokens(ctx, { prompt })).toBe(estimateTokens(whole.text));
+    }
+  });
+
+  it('a proposed question leaves the memory once it is asked, though the step that proposed it was rendered before', () => {
+    const ctx = chainOf(requirementSteps);
+    const line = '[Q1.1] (requirement_disambiguator) Keep sessions?';
+    const phase = 'requirements-clarification';
+    expect(renderMemory(ctx, { budgetTokens: 12_000, phase }).text).toContain(line);
+    const asked: ChainContext = {
+      ...ctx,
+      questions: [
+        {
+          id: 'q1',
+          question: 'keep sessions?',
+          why: 'web UI',
+          default_answer: 'yes',
+          answer: null,
+          answered_by: null,
+          round: 1,
+        },
+      ],
+    };
+    expect(renderMemory(asked, { budgetTokens: 12_000, phase }).text).not.toContain(line);
+    expect(renderMemory(ctx, { budgetTokens: 12_000, phase }).text).toContain(line);
   });
 });
