@@ -41,21 +41,31 @@ function linesCurrent(head: CostIndexHead, prefix: string): boolean {
 
 /**
  * Whether `listed` (the names in the directory) holds the context files of the index's lines and
- * no other, and no journal beside a line that had none.
+ * no other, and as many journals as the lines have (one more: a journal new beside a chain that
+ * had none; one fewer: a journal gone). The lines are in the order the directory listed them
+ * when the index was written, which an unchanged directory keeps; in any other order by name.
  */
 function sameFiles(head: CostIndexHead, listed: readonly string[]): boolean {
   const { lines, numbers, at } = head;
-  const lineOf = new Map<string, number>();
-  for (let i = 0; i < lines.length; i++) lineOf.set(lines[i]![0], i);
-  let found = 0;
+  let withJournal = 0;
+  for (let i = 0; i < lines.length; i++) if (numbers[at[i]! + 2]! >= 0) withJournal++;
+  let next = 0;
+  let journals = 0;
+  const others: string[] = [];
   for (const name of listed) {
-    if (lineOf.has(name)) found++;
-    else if (name.endsWith(JOURNAL)) {
-      const i = lineOf.get(`${name.slice(0, -JOURNAL.length)}.json`);
-      if (i !== undefined && numbers[at[i]! + 2]! < 0) return false;
-    } else if (name.endsWith('.json') && parseChainFileName(name)) return false;
+    if (next < lines.length && name === lines[next]![0]) next++;
+    else if (name.endsWith(JOURNAL)) journals++;
+    else if (name.endsWith('.json')) others.push(name);
   }
-  return found === lines.length && lineOf.size === lines.length;
+  if (journals !== withJournal) return false;
+  if (next === lines.length) return !others.some((name) => parseChainFileName(name));
+  const known = new Set(lines.map((t) => t[0]));
+  let found = next;
+  for (const name of others) {
+    if (known.has(name)) found++;
+    else if (parseChainFileName(name)) return false;
+  }
+  return found === lines.length && known.size === lines.length;
 }
 
 /**

@@ -13,6 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { journalName } from '../../src/chain/journal.js';
 import { saveChainSync } from '../../src/chain/store.js';
 import { costsIndexPathOf } from '../../src/cost/costs-index.js';
+import { wholeDirScan } from '../../src/cost/scan-whole.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import type { CostReport } from '../../src/cost/report.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
@@ -233,5 +234,26 @@ describe('the whole-directory sums of the cost index', () => {
       expect(await report()).toStrictEqual(files);
       expect(await report()).toStrictEqual(files);
     }
+  });
+
+  it('a listing in another order is matched by name; a context file or a journal more is not what the index knows', async () => {
+    await report();
+    const listed = readdirSync(dir);
+    const scan = wholeDirScan(dir, listed, {}, () => {});
+    expect(scan?.chains).toHaveLength(16);
+    expect(wholeDirScan(dir, [...listed].reverse(), {}, () => {})).toStrictEqual(scan);
+    expect(wholeDirScan(dir, [...listed, chain(41).file], {}, () => {})).toBeNull();
+    expect(wholeDirScan(dir, [...listed].reverse().concat(chain(41).file), {}, () => {})).toBeNull();
+    expect(wholeDirScan(dir, [...listed, journalName(chain(2).file)], {}, () => {})).toBeNull();
+    expect(
+      wholeDirScan(
+        dir,
+        listed.filter((f) => f !== chain(2).file),
+        {},
+        () => {},
+      ),
+    ).toBeNull();
+    // Not a context file's name: ignored.
+    expect(wholeDirScan(dir, [...listed, 'notes.json'].reverse(), {}, () => {})).toStrictEqual(scan);
   });
 });
