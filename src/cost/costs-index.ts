@@ -121,7 +121,7 @@ export const costsIndexPathOf = (dir: string) => path.join(dir, '.index', 'costs
 
 export const NOT_READ = 0;
 export const SKIP = 1;
-export const SUMMED = 2;
+const SUMMED = 2;
 /** Numbers per line before its sums: file size and mtime, journal size and mtime, start time. */
 export const LINE_HEAD = 5;
 const TOTALS = 9;
