@@ -133,6 +133,8 @@ interface Header {
   groups: number;
   sha1: string;
   groups_sha1: string;
+  /** With whole-directory sums, the earliest and the latest start time (ms) of the lines; a hint, outside the SHA-1s. */
+  whole_starts?: [number, number] | null;
 }
 
 const sha1 = (...parts: Uint8Array[]) => {
@@ -156,7 +158,10 @@ const isIndex = (v: unknown, length: number) =>
   Number.isInteger(v) && (v as number) >= 0 && (v as number) < length;
 
 /** The head of an open index, its header and where its groups start; null when it does not hold together. */
-function readHead(fd: number): { head: CostIndexHead; header: Header; groupsAt: number } | null {
+function readHead(
+  fd: number,
+  wanted?: (wholeStarts: [number, number] | null) => boolean,
+): { head: CostIndexHead; header: Header; groupsAt: number } | null {
   const size = fstatSync(fd).size;
   const first = new Uint8Array(Math.min(size, 4096));
   if (!readAt(fd, first, 0)) return null;
@@ -172,6 +177,8 @@ function readHead(fd: number): { head: CostIndexHead; header: Header; groupsAt: 
     nl + 1 + header.text + (header.numbers + header.groups) * 8 !== size
   )
     return null;
+  const starts = header.whole_starts;
+  if (wanted && starts !== undefined && !wanted(Array.isArray(starts) ? starts : null)) return null;
   // Its own buffer, so the numbers sit at a multiple of 8 bytes.
   const body = new Uint8Array(header.text + header.numbers * 8);
   if (!readAt(fd, body, nl + 1) || sha1(body) !== header.sha1) return null;
@@ -220,11 +227,15 @@ function readHead(fd: number): { head: CostIndexHead; header: Header; groupsAt: 
  * Opens the cost index of `dir` and reads its head (not the sums of single chains); `then` gets
  * it and, to read those sums too, a function that gives them (a float64 array; null when they do
  * not match their SHA-1). Returns what `then` returns, or null when there is no index or it is
- * torn, edited or of another version. Throws only what `then` throws.
+ * torn, edited or of another version, or when `wanted`, given the header's earliest and latest
+ * start time of the lines (null: no whole-directory sums; not asked when the header does not
+ * say), declines it before the rest is read.
+ * Throws only what `then` throws.
  */
 export function withCostIndex<T>(
   dir: string,
   then: (head: CostIndexHead, groups: () => Float64Array | null) => T,
+  wanted?: (wholeStarts: [number, number] | null) => boolean,
 ): T | null {
   let fd: number;
   try {
@@ -235,7 +246,7 @@ export function withCostIndex<T>(
   try {
     let read: ReturnType<typeof readHead>;
     try {
-      read = readHead(fd);
+      read = readHead(fd, wanted);
     } catch {
       return null;
     }
@@ -334,6 +345,17 @@ class Figures {
   }
 }
 
+/** The earliest and the latest start time of `lines` (ms). */
+function startsOf(lines: readonly CostLine[]): [number, number] {
+  let first = Infinity;
+  let last = -Infinity;
+  for (const l of lines) {
+    first = Math.min(first, l.started_at_ms);
+    last = Math.max(last, l.started_at_ms);
+  }
+  return [first, last];
+}
+
 /**
  * Writes the cost index of `dir` (every context file's line, and the whole directory's sums when
  * given) through a temp file and a rename; not fsync'd (a cache). Never throws: a read-only
@@ -392,6 +414,7 @@ export function writeCostIndex(
     groups: groups.length,
     sha1: sha1(text, numbers.bytes()),
     groups_sha1: sha1(groups.bytes()),
+    whole_starts: whole && lines.length ? startsOf(lines) : null,
   });
   const file = costsIndexPathOf(dir);
   try {

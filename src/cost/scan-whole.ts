@@ -81,47 +81,54 @@ export function wholeDirScan(
   onWarning: (msg: string) => void,
 ): ChainScan | null {
   const { sinceMs = -Infinity, untilMs = Infinity } = window;
-  return withCostIndex(dir, (head) => {
-    const { whole, lines, numbers, at, keys } = head;
-    if (!whole) return null;
-    for (let i = 0; i < lines.length; i++) {
-      const started = numbers[at[i]! + 4]!;
-      if (lines[i]![1] === NOT_READ || !(started >= sinceMs && started < untilMs)) return null;
-    }
-    if (!sameFiles(head, listed)) return null;
-    const prefix = path.join(dir, 'x').slice(0, -1);
-    if (!linesCurrent(head, prefix)) return null;
-    // Unusable files, read again in the order a report reads them; one that reads now needs the lines.
-    const skipped = lines
-      .filter((t) => t[1] === SKIP)
-      .map((t) => ({ file: t[0], ...parseChainFileName(t[0])! }))
-      .sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
-    const warnings: string[] = [];
-    for (const s of skipped) if (readContext(prefix + s.file, (m) => warnings.push(m))) return null;
-    const chains = whole.chains.map((i): ReportChain => {
-      const t = lines[i]!;
-      const n = at[i]!;
-      return {
-        file: prefix + t[0],
-        chainUid: t[2]!,
-        chainId: t[3]!,
-        slug: t[4]!,
-        goal: t[5]!,
-        status: t[6]!,
-        startedAtMs: numbers[n + 4]!,
-        updatedAt: t[7]!,
-        totals: CallTotals.fromFigures(numbers, n + LINE_HEAD),
-      };
-    });
-    const totals = RunningTotals.restore(
-      CallTotals.fromFigures(numbers, whole.at),
-      whole.groups.map(([kind, key], g): [number, string, CallTotals] => [
-        kind,
-        keys[key]!,
-        CallTotals.fromFigures(numbers, whole.at + TOTALS * (g + 1)),
-      ]),
-    );
-    for (const w of warnings) onWarning(w);
-    return { chains, totals };
-  });
+  // The header's hint of the lines' start times: a narrower window is declined before the index is read.
+  const wanted = (starts: [number, number] | null) =>
+    starts !== null && starts[0] >= sinceMs && starts[1] < untilMs;
+  return withCostIndex(
+    dir,
+    (head) => {
+      const { whole, lines, numbers, at, keys } = head;
+      if (!whole) return null;
+      for (let i = 0; i < lines.length; i++) {
+        const started = numbers[at[i]! + 4]!;
+        if (lines[i]![1] === NOT_READ || !(started >= sinceMs && started < untilMs)) return null;
+      }
+      if (!sameFiles(head, listed)) return null;
+      const prefix = path.join(dir, 'x').slice(0, -1);
+      if (!linesCurrent(head, prefix)) return null;
+      // Unusable files, read again in the order a report reads them; one that reads now needs the lines.
+      const skipped = lines
+        .filter((t) => t[1] === SKIP)
+        .map((t) => ({ file: t[0], ...parseChainFileName(t[0])! }))
+        .sort((a, b) => Number(a.chainId) - Number(b.chainId) || a.startedAtMs - b.startedAtMs);
+      const warnings: string[] = [];
+      for (const s of skipped) if (readContext(prefix + s.file, (m) => warnings.push(m))) return null;
+      const chains = whole.chains.map((i): ReportChain => {
+        const t = lines[i]!;
+        const n = at[i]!;
+        return {
+          file: prefix + t[0],
+          chainUid: t[2]!,
+          chainId: t[3]!,
+          slug: t[4]!,
+          goal: t[5]!,
+          status: t[6]!,
+          startedAtMs: numbers[n + 4]!,
+          updatedAt: t[7]!,
+          totals: CallTotals.fromFigures(numbers, n + LINE_HEAD),
+        };
+      });
+      const totals = RunningTotals.restore(
+        CallTotals.fromFigures(numbers, whole.at),
+        whole.groups.map(([kind, key], g): [number, string, CallTotals] => [
+          kind,
+          keys[key]!,
+          CallTotals.fromFigures(numbers, whole.at + TOTALS * (g + 1)),
+        ]),
+      );
+      for (const w of warnings) onWarning(w);
+      return { chains, totals };
+    },
+    wanted,
+  );
 }

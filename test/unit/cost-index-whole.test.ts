@@ -256,4 +256,25 @@ describe('the whole-directory sums of the cost index', () => {
     // Not a context file's name: ignored.
     expect(wholeDirScan(dir, [...listed, 'notes.json'].reverse(), {}, () => {})).toStrictEqual(scan);
   });
+
+  it("the header's start-time hint only declines: without it the whole sums are still read", async () => {
+    const { report: before } = await report();
+    spoilInPlace(path.join(dir, chain(2).file));
+    const { data, groups } = parts();
+    // The sums of single chains damaged: only the whole sums can still give the report before.
+    data[groups + 20] = data[groups + 20]! ^ 0xff;
+    const nl = data.indexOf(10);
+    const header = JSON.parse(data.toString('latin1', 0, nl)) as Record<string, unknown>;
+    expect(header.whole_starts).toHaveLength(2);
+    const withHeader = (h: Record<string, unknown>) =>
+      Buffer.concat([Buffer.from(`${JSON.stringify(h)}\n`), data.subarray(nl + 1)]);
+    const { whole_starts: _, ...without } = header;
+    writeFileSync(costsIndexPathOf(dir), withHeader(without));
+    expect((await report()).report).toStrictEqual(before);
+    // A hint that leaves chains outside the window: declined, the files are read (the spoilt one too).
+    writeFileSync(costsIndexPathOf(dir), withHeader({ ...header, whole_starts: [0, 1] }));
+    const declined = await report();
+    expect(declined.report.totals.cost_usd).not.toBe(before.totals.cost_usd);
+    expect(declined).toStrictEqual(await fromFiles());
+  });
 });
