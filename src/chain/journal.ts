@@ -222,22 +222,29 @@ function readJournal(contextFile: string, index: JournalIndex): { calls: CallRec
 export function readJournalCalls(contextFile: string, index: JournalIndex): CallRecord[] {
   if (index.bytes === 0 && index.calls === 0) return [];
   const file = path.join(path.dirname(contextFile), index.file);
-  let buf: Buffer;
+  let text: string;
   try {
-    buf = readFileSync(file);
+    // Read as text in one call; read as bytes (and cut at the index) only when the text is not
+    // exactly the indexed bytes, or holds a replacement character (it may stand for a bad byte).
+    text = readFileSync(file, 'utf8');
+    if (Buffer.byteLength(text) !== index.bytes || text.includes('\uFFFD')) {
+      const buf = readFileSync(file);
+      if (buf.length < index.bytes)
+        throw new ContextFileError(
+          contextFile,
+          `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`,
+        );
+      text = buf.subarray(0, index.bytes).toString('utf8');
+    }
   } catch (err) {
+    if (err instanceof ContextFileError) throw err;
     throw new ContextFileError(
       contextFile,
       `its journal ${index.file} cannot be read (${(err as Error).message})`,
     );
   }
-  if (buf.length < index.bytes)
-    throw new ContextFileError(
-      contextFile,
-      `its journal ${index.file} is shorter (${buf.length} bytes) than indexed (${index.bytes})`,
-    );
   const calls: CallRecord[] = [];
-  for (const line of buf.subarray(0, index.bytes).toString('utf8').split('\n')) {
+  for (const line of text.split('\n')) {
     if (!line.startsWith('{"call":')) continue;
     try {
       calls.push((JSON.parse(line) as { call: CallRecord }).call);

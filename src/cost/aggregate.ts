@@ -162,8 +162,17 @@ export class CallTotals {
 
   /** The totals of the nine figures of `a` from index `at` (`toArray` order). */
   static fromFigures(a: ArrayLike<number>, at = 0): CallTotals {
+    // Assigned, not added to zero: every bit as given.
     const t = new CallTotals();
-    t.mergeFigures(a, at);
+    t.calls = a[at]!;
+    t.unpricedCalls = a[at + 1]!;
+    t.subscriptionCalls = a[at + 2]!;
+    t.costUsd = a[at + 3]!;
+    t.input = a[at + 4]!;
+    t.output = a[at + 5]!;
+    t.cacheWrite5m = a[at + 6]!;
+    t.cacheWrite1h = a[at + 7]!;
+    t.cacheRead = a[at + 8]!;
     return t;
   }
 
@@ -213,6 +222,8 @@ function dayOf(startedAt: unknown): string | null {
 
 /** One group: its key, its running sum, and its part of the chain being summed (zero between chains). */
 interface Slot {
+  /** Its kind: the GROUP_KEYS index. */
+  kind: number;
   key: string;
   sum: CallTotals;
   chain: CallTotals;
@@ -242,6 +253,8 @@ class Grouping {
   private lastKey = '';
   private last: Slot | null = null;
 
+  constructor(readonly kind: number) {}
+
   /** The pending part of group `key`, noted in `touched` on its first call of the chain. */
   pending(key: string, touched: Slot[]): CallTotals {
     let slot = this.last;
@@ -257,7 +270,8 @@ class Grouping {
   /** The slot of `key`, made (and so placed in the order of first appearance) when new. */
   slotOf(key: string): Slot {
     let slot = this.slots.get(key);
-    if (!slot) this.slots.set(key, (slot = { key, sum: new CallTotals(), chain: new CallTotals() }));
+    if (!slot)
+      this.slots.set(key, (slot = { kind: this.kind, key, sum: new CallTotals(), chain: new CallTotals() }));
     return slot;
   }
 
@@ -289,7 +303,7 @@ class Grouping {
  */
 export class RunningTotals {
   readonly all = new CallTotals();
-  private readonly groupings = GROUP_KEYS.map(() => new Grouping());
+  private readonly groupings = GROUP_KEYS.map((_, kind) => new Grouping(kind));
   /** The slots the pending chain has calls in. */
   private readonly touched: Slot[] = [];
 
@@ -347,12 +361,27 @@ export class RunningTotals {
    */
   pendingGroups(): KeptGroups {
     const keys: string[] = [];
-    const figures: number[] = [];
-    for (const [kind, grouping] of this.groupings.entries()) {
-      for (const slot of this.touched) {
-        if (grouping.slots.get(slot.key) !== slot) continue;
-        figures.push(kind, keys.push(slot.key) - 1, ...slot.chain.toArray());
-      }
+    // A typed array: its figures are kept outside the heap the garbage collector copies (a report
+    // keeps those of 10,000 chains until it writes the cost index).
+    const figures = new Float64Array(this.touched.length * KEPT_GROUP_WIDTH);
+    // By kind, then in the order the calls met them.
+    const touched =
+      this.touched.length > 1 ? [...this.touched].sort((a, b) => a.kind - b.kind) : this.touched;
+    let at = 0;
+    for (const slot of touched) {
+      const c = slot.chain;
+      figures[at] = slot.kind;
+      figures[at + 1] = keys.push(slot.key) - 1;
+      figures[at + 2] = c.calls;
+      figures[at + 3] = c.unpricedCalls;
+      figures[at + 4] = c.subscriptionCalls;
+      figures[at + 5] = c.costUsd;
+      figures[at + 6] = c.input;
+      figures[at + 7] = c.output;
+      figures[at + 8] = c.cacheWrite5m;
+      figures[at + 9] = c.cacheWrite1h;
+      figures[at + 10] = c.cacheRead;
+      at += KEPT_GROUP_WIDTH;
     }
     return { keys, figures };
   }
@@ -377,6 +406,27 @@ export class RunningTotals {
   discard(): void {
     for (const slot of this.touched) slot.chain.reset();
     this.touched.length = 0;
+  }
+
+  /**
+   * Every group with calls as [kind (GROUP_KEYS index), key, running sum], by kind and in the
+   * order `groups` gives them: what `restore` takes.
+   */
+  *kept(): Generator<[number, string, CallTotals]> {
+    for (const grouping of this.groupings)
+      for (const [key, slot] of grouping.slots) if (slot.sum.calls > 0) yield [grouping.kind, key, slot.sum];
+  }
+
+  /**
+   * Running totals whose `all` and `groups` are the ones given (`groups` as `kept` gives them):
+   * a report over them equals the report over the totals they were taken from.
+   */
+  static restore(all: CallTotals, groups: Iterable<[number, string, CallTotals]>): RunningTotals {
+    const totals = new RunningTotals();
+    // Copied, not added to zero: every bit as given.
+    Object.assign(totals.all, all);
+    for (const [kind, key, sum] of groups) Object.assign(totals.groupings[kind]!.slotOf(key).sum, sum);
+    return totals;
   }
 
   /** The groups of `kind` with calls, key -> running sum, in order of first appearance. */

@@ -15,103 +15,23 @@
  * 1.3x faster than reading with 4–64 concurrent async reads (libuv's thread pool round trips
  * cost more than they overlap), and parsing is on the main thread either way (`npm run bench`).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { chainFilesIn, type ChainFileEntry } from '../chain/store.js';
-import { readJournalCalls } from '../chain/journal.js';
-import { schemaVersionProblem } from '../chain/version.js';
-import { RunningTotals, type CallTotals, type ReportCall } from './aggregate.js';
+import { RunningTotals, type ReportCall } from './aggregate.js';
+import type { ChainScan, ReportChain, TimeWindow } from './chain-scan.js';
 import {
   MTIME_SLACK_MS,
   readCostIndex,
   writeCostIndex,
+  type CostIndex,
   type CostLine,
   type KeptChain,
 } from './costs-index.js';
+import { readContext, str } from './read-context.js';
+import { wholeDirScan } from './scan-whole.js';
 
-export interface ReportChain {
-  file: string;
-  chainId: string;
-  chainUid: string;
-  slug: string;
-  goal: string;
-  status: string;
-  /** Start time from the file name, ms since the epoch (UTC). */
-  startedAtMs: number;
-  updatedAt: string;
-  /** The sum of its calls. */
-  totals: CallTotals;
-}
-
-/** What a report is built from: the chains read, and their calls summed. */
-export interface ChainScan {
-  chains: ReportChain[];
-  totals: RunningTotals;
-}
-
-/** A time window in ms since the epoch (UTC): since inclusive, until exclusive; absent = open. */
-export interface TimeWindow {
-  sinceMs?: number;
-  untilMs?: number;
-}
-
-/** Why `doc` is not a context file a report can use, or null when it is. */
-function shapeProblem(doc: unknown): string | null {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'not a JSON object';
-  const d = doc as Record<string, unknown>;
-  const version = schemaVersionProblem(d.schema_version);
-  if (version) return version;
-  if (typeof d.chain_uid !== 'string' || typeof d.chain_id !== 'string') return 'no chain_id/chain_uid';
-  if (!Array.isArray(d.calls)) return 'no calls[]';
-  for (const c of d.calls as Record<string, unknown>[]) {
-    const u = c?.usage as Record<string, unknown> | undefined;
-    if (
-      typeof c?.model !== 'string' ||
-      typeof c.prompt !== 'string' ||
-      typeof c.phase !== 'string' ||
-      typeof u?.input_tokens !== 'number' ||
-      typeof u.output_tokens !== 'number' ||
-      (c.cost_usd !== null && typeof c.cost_usd !== 'number')
-    ) {
-      return 'a call lacks model, prompt, phase, usage or cost_usd';
-    }
-  }
-  return null;
-}
-
-const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
-
-/**
- * The document of a context file a report can use (with its journal's call records in front of
- * its own), or null after warning why it cannot.
- */
-function readContext(file: string, onWarning: (msg: string) => void): Record<string, unknown> | null {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    onWarning(
-      `${file}: skipped, ${err instanceof SyntaxError ? 'not valid JSON' : 'cannot read'} (${(err as Error).message})`,
-    );
-    return null;
-  }
-  const index = (doc as { journal?: unknown } | null)?.journal;
-  if (index && typeof index === 'object' && Array.isArray((doc as { calls?: unknown }).calls)) {
-    try {
-      const d = doc as Record<string, unknown> & { calls: unknown[] };
-      d.calls = [...readJournalCalls(file, index as Parameters<typeof readJournalCalls>[1]), ...d.calls];
-    } catch (err) {
-      onWarning(`${file}: skipped, ${(err as Error).message.replace(`${file}: `, '')}`);
-      return null;
-    }
-  }
-  const problem = shapeProblem(doc);
-  if (problem) {
-    onWarning(`${file}: skipped, not a claude-exec context file (${problem})`);
-    return null;
-  }
-  return doc as Record<string, unknown>;
-}
+export type { ChainScan, ReportChain, TimeWindow } from './chain-scan.js';
 
 /** One context file to report on: its entry, and its line in the cost index (null: not indexed). */
 interface Source {
@@ -162,13 +82,16 @@ function keptFor(
   return kept;
 }
 
-/** One pass over `sources`: each chain's kept sums added, a superseded copy's taken away again. */
+/**
+ * One pass over `sources`: each chain's kept sums added, a superseded copy's taken away again.
+ * `counted`: the index line of each chain in `chains` (null for a file without one).
+ */
 function scanSources(
   sources: readonly Source[],
   onWarning: (msg: string) => void,
   learned: Set<CostLine>,
-): ChainScan {
-  const byUid = new Map<string, { chain: ReportChain; kept: KeptChain }>();
+): ChainScan & { counted: (CostLine | null)[] } {
+  const byUid = new Map<string, { chain: ReportChain; kept: KeptChain; line: CostLine | null }>();
   const totals = new RunningTotals();
   const scratch = new RunningTotals();
   for (const source of sources) {
@@ -181,6 +104,7 @@ function scanSources(
     const { entry } = source;
     byUid.set(kept.chainUid, {
       kept,
+      line: source.line,
       chain: {
         file: entry.path,
         chainId: kept.chainId,
@@ -194,7 +118,8 @@ function scanSources(
       },
     });
   }
-  return { chains: [...byUid.values()].map((c) => c.chain), totals };
+  const counted = [...byUid.values()];
+  return { chains: counted.map((c) => c.chain), totals, counted: counted.map((c) => c.line) };
 }
 
 /**
@@ -204,20 +129,16 @@ function scanSources(
  * line: it is read, and not kept, until it has been still that long. `fresh`: the index lacks
  * or holds lines that do not fit the files, and is to be written.
  */
-async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boolean }> {
+function sourcesOf(
+  dir: string,
+  listed: readonly string[],
+): { sources: Source[]; fresh: boolean; index: CostIndex } {
   const index = readCostIndex(dir);
   const settled = Date.now() - MTIME_SLACK_MS;
   const sources: Source[] = [];
   let reused = 0;
   /** Files that get no line (not stat'able, or not settled): they need no index write. */
   let unindexed = 0;
-  let listed: string[];
-  try {
-    listed = await readdir(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    listed = [];
-  }
   const names = new Set(listed);
   for (const entry of chainFilesIn(dir, listed)) {
     let key: Key;
@@ -246,9 +167,13 @@ async function sourcesOf(dir: string): Promise<{ sources: Source[]; fresh: boole
     } else if (key.mtime_ms > settled || key.journal_mtime_ms > settled) {
       unindexed++;
       sources.push({ entry, line: null });
-    } else sources.push({ entry, line: { file: entry.file, ...key, chain: null, skip: false } });
+    } else
+      sources.push({
+        entry,
+        line: { file: entry.file, ...key, started_at_ms: entry.startedAtMs, chain: null, skip: false },
+      });
   }
-  return { sources, fresh: reused !== index.lines.size || reused + unindexed !== sources.length };
+  return { sources, fresh: reused !== index.lines.size || reused + unindexed !== sources.length, index };
 }
 
 type Key = Pick<CostLine, 'size' | 'mtime_ms' | 'journal_size' | 'journal_mtime_ms'>;
@@ -273,8 +198,13 @@ export async function scanChains(
   onWarning: (msg: string) => void,
 ): Promise<ChainScan> {
   const { sinceMs = -Infinity, untilMs = Infinity } = window;
-  const perDir: { dir: string; sources: Source[]; fresh: boolean }[] = [];
-  for (const dir of dirs) perDir.push({ dir, ...(await sourcesOf(dir)) });
+  const listings: string[][] = [];
+  for (const dir of dirs) listings.push(await listing(dir));
+  if (dirs.length === 1) {
+    const whole = wholeDirScan(dirs[0]!, listings[0]!, window, onWarning);
+    if (whole) return whole;
+  }
+  const perDir = dirs.map((dir, i) => ({ dir, ...sourcesOf(dir, listings[i]!) }));
   const sources = perDir
     .flatMap((d) => d.sources)
     .filter((s) => s.entry.startedAtMs >= sinceMs && s.entry.startedAtMs < untilMs)
@@ -283,14 +213,31 @@ export async function scanChains(
         Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
     );
   const learned = new Set<CostLine>();
-  const scan = scanSources(sources, onWarning, learned);
+  const { counted, ...scan } = scanSources(sources, onWarning, learned);
   for (const d of perDir) {
     if (d.sources.length === 0 && !d.fresh) continue;
-    if (d.fresh || d.sources.some((s) => s.line && learned.has(s.line)))
-      writeCostIndex(
-        d.dir,
-        d.sources.flatMap((s) => (s.line ? [s.line] : [])),
-      );
+    const lines = d.sources.flatMap((s) => (s.line ? [s.line] : []));
+    // The whole directory's sums: a report over one directory that took every one of its files
+    // (each inside the window, and each with a line).
+    const whole =
+      perDir.length === 1 &&
+      sources.length === d.sources.length &&
+      lines.length === d.sources.length &&
+      counted.every((l) => l !== null)
+        ? { chains: counted as CostLine[], totals: scan.totals }
+        : null;
+    if (d.fresh || d.sources.some((s) => s.line && learned.has(s.line)) || (whole && !d.index.whole))
+      writeCostIndex(d.dir, lines, whole);
   }
   return scan;
+}
+
+/** The names in `dir`; none when it does not exist. */
+async function listing(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return [];
+  }
 }

@@ -4,7 +4,8 @@
  * against a plain Node script that reads and JSON-parses the same bytes (every head whole, every
  * journal line). Cold: no cost index (removed before each run: every file read, the index
  * written), target within 1.5x of the plain read; warm: the cost index current (src/cost/
- * costs-index.ts), target at most 0.25x. Linear in files (10,000 vs 2,500, cold). Files are read
+ * costs-index.ts; the report is over the whole directory, so its whole-directory sums are read), target
+ * at most 0.25x. Linear in files (10,000 vs 2,500, cold). Files are read
  * once before timing so every side runs on a warm page cache; each side takes the best of 5 runs.
  */
 import { execFile } from 'node:child_process';

@@ -206,4 +206,25 @@ describe('the context file and its journal', () => {
     expect((await scanChains([dir], {}, (m) => damaged.push(m))).chains).toEqual([]);
     expect(damaged[0]).toMatch(/skipped, its journal .* is shorter/);
   });
+
+  it('cost-report reads only the indexed bytes of a journal: a torn tail is ignored, a character of several bytes counted as bytes', async () => {
+    const { ctx } = fakeChain({
+      n: 1,
+      startedAt: new Date(Date.UTC(2026, 0, 1)),
+      calls: 12,
+      table: loadPriceTable(),
+    });
+    ctx.calls = ctx.calls.map((c, i) => (i % 3 ? c : { ...c, prompt: 'résumé_prompt' }));
+    const file = path.join(dir, 'chain-001-jwt-auth-2026-01-01-00-00-00.json');
+    await writeFile(file, JSON.stringify(ctx));
+    const inline = await scanChains([dir], {}, () => undefined);
+    saveChainSync(file, { ...ctx, journal: null });
+    const journal = path.join(dir, journalName(file));
+    await appendFile(journal, '{"call":{"torn');
+    const warnings: string[] = [];
+    const fromJournal = await scanChains([dir], {}, (m) => warnings.push(m));
+    expect(warnings).toEqual([]);
+    expect(fromJournal.totals).toEqual(inline.totals);
+    expect(fromJournal.totals.groups('prompt').get('résumé_prompt')!.calls).toBe(4);
+  });
 });
