@@ -40,7 +40,11 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: Math.max(os.availableParallelism(), 2),
     // In-process code that reads or writes the user config and trust store never touches the real ~/.config.
-    env: { XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')) },
+    // Sandboxed runs keep their build caches under XDG_CACHE_HOME: a temporary one, not ~/.cache.
+    env: {
+      XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-config-')),
+      XDG_CACHE_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-test-cache-')),
+    },
     sequence: { sequencer: SlowFirstSequencer },
     projects: [
       {

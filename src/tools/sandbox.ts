@@ -2,7 +2,8 @@
  * The OS sandbox for commands run for the model (the test command runs code the model wrote):
  * bubblewrap (`bwrap`) on Linux. Inside it the network is off (a new network namespace with only
  * its own loopback), the file system is read-only except the workspace and a private, size-limited
- * /tmp; the workspace's `.git` (a worktree's `.git` file, its gitdir and their common dir) is
+ * /tmp (with `go test`'s build cache bound in from a directory of this workspace's own: see
+ * `sandboxCacheDir`); the workspace's `.git` (a worktree's `.git` file, its gitdir and their common dir) is
  * read-only too, so that code under test cannot plant git settings (`core.fsmonitor`, hooks) that
  * our own git would run outside it; the home directory's secrets (~/.ssh, ~/.aws, ~/.config/gcloud,
  * keyrings, credential files, ~/.claude*, our own config) and `.env*` files outside the workspace
@@ -25,11 +26,13 @@
  * Config `sandbox`: `auto` (the default: use it when available, else warn once and run without),
  * `required` (refuse to run the command without it), `off`.
  */
+import { createHash } from 'node:crypto';
 import {
   accessSync,
   constants,
   type Dirent,
   lstatSync,
+  mkdirSync,
   readdirSync,
   readFileSync,
   realpathSync,
@@ -105,6 +108,12 @@ export interface SandboxLayout {
   links?: string[];
   /** The workspace's git metadata (`.git`, a worktree's gitdir and common dir): bound read-only over the workspace. */
   readOnly?: string[];
+  /**
+   * A host directory kept between runs for this workspace alone (`sandboxCacheDir`), bound at
+   * /tmp/go-build (GOCACHE) so `go test` does not compile the standard library anew on every run;
+   * absent = an empty cache in the private /tmp.
+   */
+  goCache?: string;
   /** The private /tmp's size in bytes (bwrap ≥ 0.8 `--size`); absent = the kernel's default (half the RAM). */
   tmpBytes?: number;
   /** Limits set inside the sandbox by util-linux `prlimit` (at this path) before the command runs. */
@@ -139,10 +148,12 @@ export function bwrapArgv(layout: SandboxLayout, command: readonly string[]): st
     '--setenv',
     'TMPDIR',
     '/tmp',
-    // go test needs a writable build cache, and the real one is read-only here: a private one in /tmp.
+    // go test needs a writable build cache, and the real one is read-only here: one of this
+    // workspace's own (layout.goCache), else an empty one in the private /tmp.
     '--setenv',
     'GOCACHE',
     '/tmp/go-build',
+    ...(layout.goCache ? ['--bind', layout.goCache, '/tmp/go-build'] : []),
     '--bind',
     layout.root,
     layout.root,
@@ -429,6 +440,31 @@ export interface Sandbox {
 const ENTER_CGROUP = 'echo $$ > "$1" || exit 125; shift; exec "$@"';
 
 /**
+ * The host directory of the workspace at `root` (a real path) for caches its sandboxed commands
+ * keep between runs: `$XDG_CACHE_HOME/claude-exec/sandbox/<first 16 hex digits of the SHA-256 of
+ * root>` (`~/.cache` when XDG_CACHE_HOME is not an absolute path), `go-build` inside it. One per
+ * workspace, so code under test in one repository cannot plant build outputs another
+ * repository's tests would run; the user's own toolchain caches are never written. Created (mode
+ * 0700) on demand; null when it cannot be.
+ */
+export function sandboxCacheDir(
+  root: string,
+  home: string = os.homedir(),
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache');
+  const id = createHash('sha256').update(root).digest('hex').slice(0, 16);
+  const dir = path.join(base, 'claude-exec', 'sandbox', id, 'go-build');
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A Sandbox for `mode`; `warn` is called at most once, the first time `auto` runs without one.
  * `opts.home` is the home directory whose secrets are masked (default: os.homedir());
  * `opts.unavailable` replaces the probe (for platforms without bwrap); `opts.policy` is what the
@@ -450,7 +486,10 @@ export function createSandbox(
       const why = await unavailable();
       if (why === null) {
         const f = await sandboxFeatures();
-        const layout = sandboxLayout(realpathSync(root), home, { envFiles: policy.envFiles });
+        const real = realpathSync(root);
+        const layout = sandboxLayout(real, home, { envFiles: policy.envFiles });
+        const goCache = sandboxCacheDir(real, home);
+        if (goCache) layout.goCache = goCache;
         const { processes, memory_mb, tmp_mb } = policy.limits;
         if (f.tmpSize) layout.tmpBytes = tmp_mb * 1024 * 1024;
         if (f.prlimit)

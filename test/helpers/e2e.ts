@@ -37,6 +37,8 @@ export function cliEnv(vars: Record<string, string | undefined>): Record<string,
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/tmp',
     XDG_CONFIG_HOME: mkdtempSync(path.join(os.tmpdir(), 'claude-exec-xdg-')),
+    // Sandboxed test runs keep go test's build cache here (one per workspace), not in ~/.cache.
+    XDG_CACHE_HOME: process.env.XDG_CACHE_HOME ?? path.join(os.tmpdir(), 'claude-exec-test-cache'),
     NO_COLOR: '1',
     CLAUDE_EXEC_USER_PROMPTS: '/nonexistent/claude-exec-user-prompts',
     CLAUDE_EXEC_USER_PATTERNS: '/nonexistent/claude-exec-user-patterns',

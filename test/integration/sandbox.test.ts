@@ -24,6 +24,7 @@ import {
   createSandbox,
   DEFAULT_SANDBOX_POLICY,
   gitPaths,
+  sandboxCacheDir,
   sandboxLayout,
   sandboxUnavailable,
 } from '../../src/tools/sandbox.js';
@@ -257,6 +258,40 @@ describe('the test command in the sandbox', async () => {
       rmSync(linked, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(why !== null)(
+    `inside it: go test's cache (GOCACHE) persists between runs of one workspace, and no other workspace sees it${note}`,
+    async () => {
+      const other = path.join(base, 'other-ws');
+      mkdirSync(other, { recursive: true });
+      const probe = (root: string, script: string) =>
+        runTestCommand({
+          root,
+          command: ['sh', '-c', script],
+          timeoutMs: 60_000,
+          maxOutputBytes: 64_000,
+          sandbox: createSandbox('required', () => undefined, { home, policy }),
+        });
+      try {
+        const first = await probe(ws, 'echo "$GOCACHE" && echo built > "$GOCACHE/entry"');
+        expect(first.exitCode, first.output).toBe(0);
+        expect(first.output).toContain('/tmp/go-build');
+        // On the host: in this workspace's own directory of the user's cache, not in the workspace.
+        const dir = sandboxCacheDir(realpathSync(ws), home)!;
+        const cacheHome = process.env.XDG_CACHE_HOME || path.join(home, '.cache');
+        expect(dir.startsWith(path.join(cacheHome, 'claude-exec', 'sandbox') + path.sep)).toBe(true);
+        expect(existsSync(path.join(dir, 'entry'))).toBe(true);
+        expect(existsSync(path.join(ws, 'entry'))).toBe(false);
+        const again = await probe(ws, 'cat "$GOCACHE/entry"');
+        expect(again.output).toContain('built');
+        const elsewhere = await probe(other, 'cat "$GOCACHE/entry" || echo MISSING');
+        expect(elsewhere.output).toContain('MISSING');
+        expect(sandboxCacheDir(realpathSync(other), home)).not.toBe(dir);
+      } finally {
+        rmSync(other, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('required without a sandbox refuses to run (exit 2); auto runs and warns once', async () => {
     const none = async () => 'bubblewrap (bwrap) is not installed';
