@@ -24,13 +24,14 @@
  * would give). Pure except `forecastFor`, which reads the contexts directory.
  */
 import { quantile } from 'simple-statistics';
-import { PHASES, type ChainContext } from '../../chain/schema.js';
+import type { ChainContext } from '../../chain/schema.js';
+import { PHASES } from '../../chain/phases.js';
 import { straightPath } from '../../phases/straightPath.js';
 import { costOfCall, priceFor, type PriceTable } from '../../cost/prices.js';
 import type { Catalog } from '../../library/catalog.js';
 import type { CostEstimate } from '../../library/parse.js';
 import type { Step } from '../../workflows/schema.js';
-import { walkSteps } from '../../workflows/parse.js';
+import { walkSteps } from '../../workflows/walk.js';
 import { REQUIRED_GATES } from '../../phases/machine.js';
 import { predictionRange, sumPredictionRange, withinChainCorrelation, Z90 } from './forecastInterval.js';
 import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js';

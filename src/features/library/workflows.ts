@@ -15,7 +15,8 @@ import {
   workflowFilesIn,
   type LoadWorkflowsOptions,
 } from '../../workflows/load.js';
-import { walkSteps, type WorkflowDoc } from '../../workflows/parse.js';
+import type { WorkflowDoc } from '../../workflows/parse.js';
+import { walkSteps } from '../../workflows/walk.js';
 import { kindOf } from '../../workflows/schema.js';
 import { openLibrary, relativeTo, type ValidateReport } from './prompts.js';
 
