@@ -63,6 +63,67 @@ function sameTerm(a: string, b: string): boolean {
   return true;
 }
 
+/** Levenshtein distance between `a` and `b` when at most `max`, else `max + 1`. */
+function editDistance(a: string, b: string, max: number): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prev = row;
+  }
+  return Math.min(prev[b.length]!, max + 1);
+}
+
+/**
+ * Whether rankSimilar's MiniSearch query matches query stem `t` to indexed stem `x`: the same
+ * term, `t` a prefix of it from four letters, or within Math.round(0.2 × length) edits (at most
+ * 6, MiniSearch's maxFuzzy) from five letters.
+ */
+function searchMatches(t: string, x: string): boolean {
+  if (x === t) return true;
+  if (t.length >= 4 && x.startsWith(t)) return true;
+  if (t.length < 5) return false;
+  const max = Math.min(6, Math.round(t.length * 0.2));
+  return Math.abs(x.length - t.length) <= max && editDistance(t, x, max) <= max;
+}
+
+/**
+ * The similarity (0..1, see the module comment) of each candidate to `task` that reaches `min`,
+ * as rankSimilar measures it, without building a search index: when only the percentage counts
+ * (the forecast's history), not MiniSearch's relevance. Unordered; [] for a task of stop words only.
+ */
+export function similarities(
+  task: string,
+  candidates: readonly SimilarCandidate[],
+  opts: { min?: number } = {},
+): { id: string; similarity: number }[] {
+  const query = [...stemsOf(task)];
+  if (query.length === 0) return [];
+  const out: { id: string; similarity: number }[] = [];
+  for (const c of candidates) {
+    const terms = new Set(stemsOf(c.primary));
+    for (const text of Object.values(c.fields ?? {})) for (const t of stemsOf(text)) terms.add(t);
+    const matched = query.filter((t) => {
+      for (const x of terms) if (searchMatches(t, x)) return true;
+      return false;
+    }).length;
+    if (matched === 0) continue;
+    const primary = [...stemsOf(c.primary)];
+    const d = primary.length
+      ? primary.filter((p) => query.some((t) => sameTerm(t, p))).length / primary.length
+      : 0;
+    const similarity = Math.sqrt((matched / query.length) * d);
+    if (similarity >= (opts.min ?? 0)) out.push({ id: c.id, similarity });
+  }
+  return out;
+}
+
 /**
  * Candidates similar to `task`, best first, with similarity ≥ `min` (0..1). `boosts` weighs
  * fields for ranking; `primary` counts 3 unless given. Returns [] for a task of stop words only.
