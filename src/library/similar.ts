@@ -105,19 +105,40 @@ export function similarities(
 ): { id: string; similarity: number }[] {
   const query = [...stemsOf(task)];
   if (query.length === 0) return [];
+  // Goals share most of their words: each word is stemmed, and each pair of terms compared, once.
+  const stems = new Map<string, string | null>();
+  const stemsIn = (text: string) => {
+    const out = new Set<string>();
+    for (const word of tokenize(text)) {
+      let stem = stems.get(word);
+      if (stem === undefined) stems.set(word, (stem = searchTerm(word)));
+      if (stem !== null) out.add(stem);
+    }
+    return out;
+  };
+  // Per indexed term: which query terms the search matches to it, and whether one is the same term.
+  const known = new Map<string, { search: boolean[]; same: boolean }>();
+  const termOf = (x: string) => {
+    let k = known.get(x);
+    if (!k)
+      known.set(
+        x,
+        (k = { search: query.map((t) => searchMatches(t, x)), same: query.some((t) => sameTerm(t, x)) }),
+      );
+    return k;
+  };
   const out: { id: string; similarity: number }[] = [];
   for (const c of candidates) {
-    const terms = new Set(stemsOf(c.primary));
-    for (const text of Object.values(c.fields ?? {})) for (const t of stemsOf(text)) terms.add(t);
-    const matched = query.filter((t) => {
-      for (const x of terms) if (searchMatches(t, x)) return true;
-      return false;
-    }).length;
+    const primary = stemsIn(c.primary);
+    const terms = new Set(primary);
+    for (const text of Object.values(c.fields ?? {})) for (const t of stemsIn(text)) terms.add(t);
+    const hit = query.map(() => false);
+    for (const x of terms) termOf(x).search.forEach((m, i) => (hit[i] ||= m));
+    const matched = hit.filter(Boolean).length;
     if (matched === 0) continue;
-    const primary = [...stemsOf(c.primary)];
-    const d = primary.length
-      ? primary.filter((p) => query.some((t) => sameTerm(t, p))).length / primary.length
-      : 0;
+    let same = 0;
+    for (const p of primary) if (termOf(p).same) same++;
+    const d = primary.size ? same / primary.size : 0;
     const similarity = Math.sqrt((matched / query.length) * d);
     if (similarity >= (opts.min ?? 0)) out.push({ id: c.id, similarity });
   }
