@@ -10,8 +10,14 @@
  * matched. A task that contains the candidate's whole goal and little else scores near 1; one
  * that shares a single word with it scores low. Pure.
  */
-import MiniSearch from 'minisearch';
-import { searchTerm } from './search.js';
+import { createRequire } from 'node:module';
+import type MiniSearch from 'minisearch';
+import { searchTerm } from './terms.js';
+
+let miniSearch: typeof MiniSearch | undefined;
+/** MiniSearch, required the first time rankSimilar runs (the forecast's `similarities` needs no index). */
+const loadMiniSearch = () =>
+  (miniSearch ??= createRequire(import.meta.url)('minisearch') as typeof MiniSearch);
 
 export interface SimilarCandidate {
   id: string;
@@ -159,7 +165,7 @@ export function rankSimilar(
   const extra = [...new Set(candidates.flatMap((c) => Object.keys(c.fields ?? {})))].filter(
     (f) => f !== 'primary' && f !== 'id',
   );
-  const index = new MiniSearch<Record<string, string>>({
+  const index = new (loadMiniSearch())<Record<string, string>>({
     fields: ['primary', ...extra],
     processTerm: searchTerm,
     tokenize,
