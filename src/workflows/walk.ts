@@ -12,6 +12,27 @@ export interface PromptNames {
 
 export const WORKFLOW_EXTENSIONS = ['.yaml', '.yml', '.md'] as const;
 
+/** The step kinds in the order ./schema.ts `kindOf` looks for their key (the keys of its STEP_KINDS, in order). */
+export const STEP_KIND_NAMES = [
+  'prompt',
+  'phase',
+  'gate',
+  'tests',
+  'chain',
+  'plan_split',
+  'sub_chains',
+  'if',
+  'switch',
+  'loop',
+  'parallel',
+] as const;
+
+/** The kind of a valid step (its first kind key, as ./schema.ts `kindOf` finds it), without the schemas. */
+export function stepKindOf(step: Step): (typeof STEP_KIND_NAMES)[number] | null {
+  for (const k of STEP_KIND_NAMES) if (k in step) return k;
+  return null;
+}
+
 /** Every step of a valid workflow with its dotted path, depth first. */
 export function walkSteps(steps: Step[], at = 'steps'): { at: string; step: Step }[] {
   const out: { at: string; step: Step }[] = [];
