@@ -7,7 +7,6 @@
  */
 import { z } from 'zod';
 import { PHASES } from '../chain/phases.js';
-import type { STEP_KIND_NAMES } from './walk.js';
 
 const unit = z.number().min(0).max(1);
 const stepId = z
@@ -181,7 +180,7 @@ export const STEP_KINDS = {
   switch: SwitchStepSchema,
   loop: LoopStepSchema,
   parallel: ParallelStepSchema,
-} as const satisfies Record<(typeof STEP_KIND_NAMES)[number], z.ZodType>;
+} as const;
 export type StepKind = keyof typeof STEP_KINDS;
 
 const StepSchema: z.ZodType<Step> = z.lazy(() =>
