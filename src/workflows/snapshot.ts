@@ -7,7 +7,7 @@
  * names against the library of the run (./walk.ts crossIssues); any other file is parsed as
  * usual. So a forecast or a chain's start does not load the YAML parser for the feature flow.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,7 +28,7 @@ export interface WorkflowSnapshot {
 
 /** SHA-1 (hex) of a workflow file's text: what a snapshot entry is matched on. */
 export function workflowTextHash(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
+  return hash('sha1', text, 'hex');
 }
 
 /**
