@@ -17,14 +17,9 @@ import { SCHEMA_VERSION } from './version.js';
 
 export { SCHEMA_VERSION } from './version.js';
 
-export const PHASES = [
-  'requirements-clarification',
-  'context-building',
-  'uncertainty-analysis',
-  'solution-approval',
-  'implementation',
-  'deployment-readiness',
-] as const;
+import { PHASES } from './phases.js';
+export { PHASES } from './phases.js';
+
 export const PhaseSchema = z.enum(PHASES);
 export type Phase = z.infer<typeof PhaseSchema>;
 

@@ -13,8 +13,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
-import matter from 'gray-matter';
 import { ConfigError } from '../errors.js';
+import { grayMatter } from './grayMatter.js';
+import { fromRulesBlockSnapshot, readRulesBlockSnapshot, type RulesBlockSnapshot } from './rulesBlock.js';
 import { ConfigSchema, USER_ONLY_KEYS, validateConfig, type Config } from './schema.js';
 import { unknownKeyIssues } from './strict.js';
 import { findInstructionFiles, type InstructionFile } from './instructions.js';
@@ -58,12 +59,22 @@ function defaultRulesPath(): string {
   return fileURLToPath(new URL('../../project_rules.md', import.meta.url));
 }
 
-/** The YAML of the first ```claude-exec fenced block in a rules file, parsed; {} if none. */
-export function rulesOverrides(rulesText: string, file: string): Record<string, unknown> {
+/**
+ * The YAML of the first ```claude-exec fenced block in a rules file, parsed; {} if none. The
+ * package's default block comes from the build's snapshot (./rulesBlock.ts) when the text is the
+ * same; `snapshot` replaces that snapshot (null: always parse).
+ */
+export function rulesOverrides(
+  rulesText: string,
+  file: string,
+  snapshot: RulesBlockSnapshot | null = readRulesBlockSnapshot(),
+): Record<string, unknown> {
   const m = /```claude-exec\r?\n([\s\S]*?)```/.exec(rulesText);
   if (!m) return {};
+  const known = fromRulesBlockSnapshot(snapshot, m[1]!);
+  if (known) return known;
   try {
-    const data = matter(`---\n${m[1]}---\n`).data as Record<string, unknown>;
+    const data = grayMatter()(`---\n${m[1]}---\n`).data as Record<string, unknown>;
     return data ?? {};
   } catch (err) {
     throw new ConfigError(`${file}: the claude-exec block is not valid YAML (${(err as Error).message})`);

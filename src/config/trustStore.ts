@@ -9,10 +9,10 @@ import { existsSync, readdirSync, readFileSync, realpathSync, mkdirSync } from '
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import dotenv from 'dotenv';
-import matter from 'gray-matter';
 import { z } from 'zod';
 import { writeFileDurableSync } from '../durable.js';
 import { ConfigError, UntrustedWorkspaceError } from '../errors.js';
+import { grayMatter } from './grayMatter.js';
 import { findInstructionFiles } from './instructions.js';
 import {
   describeTrustInputs,
@@ -258,7 +258,8 @@ export function trustSummary(report: TrustReport): string[] {
   const builtinWorkflows = stems([packageDir('workflows')], (n) => /\.(ya?ml|md)$/i.test(n));
   const parseConfig = (i: TrustInput): Record<string, unknown> | null => {
     try {
-      const json: unknown = i.kind === 'config' ? JSON.parse(i.text) : matter(`---\n${i.text}---\n`).data;
+      const json: unknown =
+        i.kind === 'config' ? JSON.parse(i.text) : grayMatter()(`---\n${i.text}---\n`).data;
       return json && typeof json === 'object' && !Array.isArray(json)
         ? (json as Record<string, unknown>)
         : null;

@@ -15,7 +15,7 @@ import { git } from '../git/run.js';
 import { seededQuestionsOpen } from '../patterns/apply.js';
 import { factsOf } from '../workflows/facts.js';
 import { workflowTransition, type WorkflowEvent } from '../workflows/interpreter.js';
-import { walkSteps } from '../workflows/parse.js';
+import { walkSteps } from '../workflows/walk.js';
 import { WorkflowFileSchema, type WorkflowFile } from '../workflows/schema.js';
 import type { DriveDeps } from './deps.js';
 import { finish, stopped, type DriveOutcome } from './effects/finish.js';

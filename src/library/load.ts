@@ -3,7 +3,7 @@
  * `<dir>/<category>/<name>.md` and layers them built-in < user < extra < workspace (DESIGN §4).
  * Files directly in `<dir>`, dot-entries and README.md files are not prompts and are skipped.
  */
-import { promises as fs, type Dirent } from 'node:fs';
+import { promises as fs, readFileSync, type Dirent } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,7 +94,9 @@ export async function parsePromptFiles(
 ): Promise<DirResult> {
   const parsed = await Promise.all(
     files.map(async ({ category, file }): Promise<ParseResult> => {
-      const text = await fs.readFile(file, 'utf8');
+      // The snapshot's files synchronously: about a hundred small files, where the promise API's
+      // open, stat, read and close of each cost more than the reading.
+      const text = from ? readFileSync(file, 'utf8') : await fs.readFile(file, 'utf8');
       const rel = from && path.relative(from.root, file).split(path.sep).join('/');
       const hit = from && rel ? fromSnapshot(from.snapshot, rel, text, file) : null;
       if (hit && hit.category === category) return { doc: { ...hit, layer }, issues: [] };

@@ -10,6 +10,9 @@ import { stemmer } from 'stemmer';
 import type { Catalog } from './catalog.js';
 import { compareText } from './catalog.js';
 import type { PromptDoc } from './parse.js';
+import { searchTerm } from './terms.js';
+
+export { searchTerm } from './terms.js';
 
 /** Field boosts (relative weights of a match in each field). */
 const SEARCH_BOOSTS = {
@@ -21,17 +24,6 @@ const SEARCH_BOOSTS = {
 } as const;
 /** Added to the score when the whole query is the prompt's name (`trace existing flow` or `trace_existing_flow`). */
 const EXACT_NAME_BONUS = 1000;
-
-/** Common English words that say nothing about which prompt fits (and the words of a request). */
-const STOP_WORDS = new Set(
-  (
-    'a an the and or but nor so to of in on at by for with from into onto over under about as is are was were be been being ' +
-    'it its this that these those there here my our your their his her we you they i me us them what which who whom whose ' +
-    'do does did done have has had having can could should would will shall may might must not no yes than then too very ' +
-    'just also only some any all each every more most other such how why when where while if else up out off again once ' +
-    'need needs want wants help please make get find use using'
-  ).split(' '),
-);
 
 /**
  * Words developers use for a problem that the prompts describe in other words (query expansion):
@@ -63,13 +55,6 @@ const SYNONYMS: Record<string, string[]> = {
 
 /** SYNONYMS keyed by stem, so "leaking" and "leaks" expand like "leak". */
 const SYNONYMS_BY_STEM = new Map(Object.entries(SYNONYMS).map(([w, syn]) => [stemmer(w), syn]));
-
-/** One search term: lower case, stop words dropped (null), Porter-stemmed. */
-export function searchTerm(term: string): string | null {
-  const t = term.toLowerCase();
-  if (t.length < 2 || STOP_WORDS.has(t)) return null;
-  return stemmer(t);
-}
 
 export interface SearchHit {
   doc: PromptDoc;

@@ -10,8 +10,14 @@
  * matched. A task that contains the candidate's whole goal and little else scores near 1; one
  * that shares a single word with it scores low. Pure.
  */
-import MiniSearch from 'minisearch';
-import { searchTerm } from './search.js';
+import { createRequire } from 'node:module';
+import type MiniSearch from 'minisearch';
+import { searchTerm } from './terms.js';
+
+let miniSearch: typeof MiniSearch | undefined;
+/** MiniSearch, required the first time rankSimilar runs (the forecast's `similarities` needs no index). */
+const loadMiniSearch = () =>
+  (miniSearch ??= createRequire(import.meta.url)('minisearch') as typeof MiniSearch);
 
 export interface SimilarCandidate {
   id: string;
@@ -63,6 +69,88 @@ function sameTerm(a: string, b: string): boolean {
   return true;
 }
 
+/** Levenshtein distance between `a` and `b` when at most `max`, else `max + 1`. */
+function editDistance(a: string, b: string, max: number): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j++) {
+      const d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row.push(d);
+      if (d < best) best = d;
+    }
+    if (best > max) return max + 1;
+    prev = row;
+  }
+  return Math.min(prev[b.length]!, max + 1);
+}
+
+/**
+ * Whether rankSimilar's MiniSearch query matches query stem `t` to indexed stem `x`: the same
+ * term, `t` a prefix of it from four letters, or within Math.round(0.2 × length) edits (at most
+ * 6, MiniSearch's maxFuzzy) from five letters.
+ */
+function searchMatches(t: string, x: string): boolean {
+  if (x === t) return true;
+  if (t.length >= 4 && x.startsWith(t)) return true;
+  if (t.length < 5) return false;
+  const max = Math.min(6, Math.round(t.length * 0.2));
+  return Math.abs(x.length - t.length) <= max && editDistance(t, x, max) <= max;
+}
+
+/**
+ * The similarity (0..1, see the module comment) of each candidate to `task` that reaches `min`,
+ * as rankSimilar measures it, without building a search index: when only the percentage counts
+ * (the forecast's history), not MiniSearch's relevance. Unordered; [] for a task of stop words only.
+ */
+export function similarities(
+  task: string,
+  candidates: readonly SimilarCandidate[],
+  opts: { min?: number } = {},
+): { id: string; similarity: number }[] {
+  const query = [...stemsOf(task)];
+  if (query.length === 0) return [];
+  // Goals share most of their words: each word is stemmed, and each pair of terms compared, once.
+  const stems = new Map<string, string | null>();
+  const stemsIn = (text: string) => {
+    const out = new Set<string>();
+    for (const word of tokenize(text)) {
+      let stem = stems.get(word);
+      if (stem === undefined) stems.set(word, (stem = searchTerm(word)));
+      if (stem !== null) out.add(stem);
+    }
+    return out;
+  };
+  // Per indexed term: which query terms the search matches to it, and whether one is the same term.
+  const known = new Map<string, { search: boolean[]; same: boolean }>();
+  const termOf = (x: string) => {
+    let k = known.get(x);
+    if (!k)
+      known.set(
+        x,
+        (k = { search: query.map((t) => searchMatches(t, x)), same: query.some((t) => sameTerm(t, x)) }),
+      );
+    return k;
+  };
+  const out: { id: string; similarity: number }[] = [];
+  for (const c of candidates) {
+    const primary = stemsIn(c.primary);
+    const terms = new Set(primary);
+    for (const text of Object.values(c.fields ?? {})) for (const t of stemsIn(text)) terms.add(t);
+    const hit = query.map(() => false);
+    for (const x of terms) termOf(x).search.forEach((m, i) => (hit[i] ||= m));
+    const matched = hit.filter(Boolean).length;
+    if (matched === 0) continue;
+    let same = 0;
+    for (const p of primary) if (termOf(p).same) same++;
+    const d = primary.size ? same / primary.size : 0;
+    const similarity = Math.sqrt((matched / query.length) * d);
+    if (similarity >= (opts.min ?? 0)) out.push({ id: c.id, similarity });
+  }
+  return out;
+}
+
 /**
  * Candidates similar to `task`, best first, with similarity ≥ `min` (0..1). `boosts` weighs
  * fields for ranking; `primary` counts 3 unless given. Returns [] for a task of stop words only.
@@ -77,7 +165,7 @@ export function rankSimilar(
   const extra = [...new Set(candidates.flatMap((c) => Object.keys(c.fields ?? {})))].filter(
     (f) => f !== 'primary' && f !== 'id',
   );
-  const index = new MiniSearch<Record<string, string>>({
+  const index = new (loadMiniSearch())<Record<string, string>>({
     fields: ['primary', ...extra],
     processTerm: searchTerm,
     tokenize,

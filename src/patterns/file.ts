@@ -8,7 +8,8 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import matter from 'gray-matter';
+import type matter from 'gray-matter';
+import { grayMatter } from '../config/grayMatter.js';
 import { z } from 'zod';
 import type { PromptIssue } from '../errors.js';
 
@@ -83,7 +84,7 @@ export function parsePatternFile(
 ): { doc?: PatternDoc; issues: PromptIssue[] } {
   let parsed: matter.GrayMatterFile<string>;
   try {
-    parsed = matter(raw, MATTER_OPTIONS as never);
+    parsed = grayMatter()(raw, MATTER_OPTIONS as never);
   } catch (err) {
     return {
       issues: [
@@ -115,7 +116,7 @@ export function parsePatternFile(
 
 /** The file text of a pattern: frontmatter (YAML) then the body. */
 export function serializePattern(fm: PatternFrontmatter, body: string): string {
-  return matter.stringify(`${body.trim()}\n`, JSON.parse(JSON.stringify(fm)) as object);
+  return grayMatter().stringify(`${body.trim()}\n`, JSON.parse(JSON.stringify(fm)) as object);
 }
 
 /** `$CLAUDE_EXEC_USER_PATTERNS`, else `~/.config/claude-exec/patterns`. */

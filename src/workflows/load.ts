@@ -9,13 +9,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PromptIssue } from '../errors.js';
-import {
-  parseWorkflowFile,
-  WORKFLOW_EXTENSIONS,
-  type PromptNames,
-  type WorkflowDoc,
-  type WorkflowLayer,
-} from './parse.js';
+import type { WorkflowDoc, WorkflowLayer } from './parse.js';
+import { fromWorkflowSnapshot, readWorkflowSnapshot, type WorkflowSnapshot } from './snapshot.js';
+import { crossIssues, WORKFLOW_EXTENSIONS, type PromptNames } from './walk.js';
 
 /** The package's `workflows/` folder (same relative path from src/workflows and dist/workflows). */
 export function builtinWorkflowsDir(): string {
@@ -47,11 +43,45 @@ export async function workflowFilesIn(dir: string): Promise<string[]> {
   }
 }
 
-/** Reads and checks `files` as one layer; a second file with the same name in it is an issue. */
+/** The build's snapshot when `files` are the package's built-in workflows (directly in its folder), else null. */
+function snapshotFor(files: string[], layer: WorkflowLayer): WorkflowSnapshot | null {
+  if (layer !== 'built-in' || files.length === 0) return null;
+  const dir = builtinWorkflowsDir();
+  return files.every((f) => path.dirname(path.resolve(f)) === dir) ? readWorkflowSnapshot() : null;
+}
+
+/**
+ * One workflow file's document or issues: from `snapshot` when it has the file with these bytes
+ * (its prompt names still checked against `prompts`), else parsed (the YAML parser and the
+ * schemas are loaded on first use).
+ */
+async function checkWorkflowText(
+  text: string,
+  file: string,
+  layer: WorkflowLayer,
+  prompts: PromptNames | null,
+  snapshot: WorkflowSnapshot | null,
+): Promise<{ doc: WorkflowDoc | null; issues: PromptIssue[] }> {
+  const known = fromWorkflowSnapshot(snapshot, path.basename(file), text);
+  if (known) {
+    const cross = crossIssues(known, prompts);
+    if (cross.length) return { doc: null, issues: cross.map((f) => ({ file, ...f })) };
+    return { doc: { ...known, file, layer, overrides: [] }, issues: [] };
+  }
+  const { parseWorkflowFile } = await import('./parse.js');
+  return parseWorkflowFile(text, file, layer, prompts);
+}
+
+/**
+ * Reads and checks `files` as one layer; a second file with the same name in it is an issue.
+ * The package's built-in files are taken from the build's snapshot (./snapshot.ts) where their
+ * bytes match it; `snapshot` replaces that snapshot (null: parse every file).
+ */
 export async function readWorkflowFiles(
   files: string[],
   layer: WorkflowLayer,
   prompts: PromptNames | null,
+  snapshot: WorkflowSnapshot | null = snapshotFor(files, layer),
 ): Promise<{ docs: WorkflowDoc[]; issues: PromptIssue[] }> {
   const docs: WorkflowDoc[] = [];
   const issues: PromptIssue[] = [];
@@ -63,7 +93,7 @@ export async function readWorkflowFiles(
       issues.push({ file, field: '(file)', problem: `cannot read: ${(err as Error).message}` });
       continue;
     }
-    const r = parseWorkflowFile(text, file, layer, prompts);
+    const r = await checkWorkflowText(text, file, layer, prompts, snapshot);
     issues.push(...r.issues);
     if (!r.doc) continue;
     const first = docs.find((d) => d.name === r.doc!.name);

@@ -8,7 +8,8 @@ import type { ChainContext, Phase, WorkflowEffect, WorkflowFrame, WorkflowRun } 
 import { factsOf } from './facts.js';
 import { initialWorkflowState, workflowTransition } from './interpreter.js';
 import { builtinWorkflowsDir, readWorkflowFiles } from './load.js';
-import { walkSteps, type WorkflowDoc } from './parse.js';
+import type { WorkflowDoc } from './parse.js';
+import { walkSteps } from './walk.js';
 import type { WorkflowFile } from './schema.js';
 
 /** The default workflow: the phase machine's whole flow (README "How a chain runs"). */

@@ -6,7 +6,7 @@
  * schemas/workflow.schema.json.
  */
 import { z } from 'zod';
-import { PHASES } from '../chain/schema.js';
+import { PHASES } from '../chain/phases.js';
 
 const unit = z.number().min(0).max(1);
 const stepId = z

@@ -142,3 +142,28 @@ describe('the forecast history index', () => {
     ).toBe(true);
   });
 });
+
+describe('the history index listing', () => {
+  it('names the newest files while the directory’s mtime is the one it recorded, and is listed again once it changed', async () => {
+    const index = historyIndexPathOf(dir);
+    await forecastFor(OTHER, [dir], deps); // creates .index/, which changes the directory's mtime
+    // Whole seconds: an mtime set again from a Date keeps only milliseconds.
+    const t = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+    utimesSync(dir, t, t);
+    await forecastFor(OTHER, [dir], deps); // listed again, the header records t
+    const before = readFileSync(index, 'utf8');
+    expect(JSON.parse(before.split('\n')[0]!)).toMatchObject({ dir_mtime_ms: t.getTime() });
+
+    // A file added, and the directory's mtime set back: only the index's listing can leave it out.
+    const extra = 'chain-020-extra-2026-03-01-00-00-00.json';
+    writeFileSync(path.join(dir, extra), '{"schema_version": 1, "not": "a chain"}\n');
+    utimesSync(dir, t, t);
+    await forecastFor(OTHER, [dir], deps);
+    expect(readFileSync(index, 'utf8')).toBe(before);
+
+    // Any other mtime: the directory is listed again, and the new file is in the index.
+    utimesSync(dir, new Date(t.getTime() + 5_000), new Date(t.getTime() + 5_000));
+    expect(await forecastFor(OTHER, [dir], deps)).toEqual(await fromFiles(OTHER));
+    expect(readFileSync(index, 'utf8')).toContain(extra);
+  });
+});

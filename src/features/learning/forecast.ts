@@ -24,18 +24,19 @@
  * would give). Pure except `forecastFor`, which reads the contexts directory.
  */
 import { quantile } from 'simple-statistics';
-import { PHASES, type ChainContext } from '../../chain/schema.js';
+import type { ChainContext } from '../../chain/schema.js';
+import { PHASES } from '../../chain/phases.js';
 import { straightPath } from '../../phases/straightPath.js';
 import { costOfCall, priceFor, type PriceTable } from '../../cost/prices.js';
 import type { Catalog } from '../../library/catalog.js';
 import type { CostEstimate } from '../../library/parse.js';
 import type { Step } from '../../workflows/schema.js';
-import { walkSteps } from '../../workflows/parse.js';
+import { walkSteps } from '../../workflows/walk.js';
 import { REQUIRED_GATES } from '../../phases/machine.js';
 import { predictionRange, sumPredictionRange, withinChainCorrelation, Z90 } from './forecastInterval.js';
 import { perRunUsage, PRIOR_LOG_SD, REFERENCE_CHAIN } from './referenceChain.js';
 import { historyOf, readHistory, type HistoryChain } from './forecastHistory.js';
-import { rankSimilar } from '../../library/similar.js';
+import { similarities } from '../../library/similar.js';
 
 const MIN_SIMILAR = 3;
 const MAX_SIMILAR = 20;
@@ -336,7 +337,8 @@ function forecastFromHistory(task: string, chains: readonly HistoryChain[], deps
   const history = usableHistory(chains).filter((c) => c.workflow === (wf?.name ?? null));
   const byUid = new Map(history.map((c) => [c.chain_uid, c]));
   const sims = new Map(
-    rankSimilar(
+    // Only the percentages count here (the hits are ordered by them below), not the search's relevance.
+    similarities(
       task,
       history.map((c) => ({ id: c.chain_uid, primary: c.goal })),
       { min: HISTORY_MATCH },

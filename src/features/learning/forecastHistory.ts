@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { journalName } from '../../chain/journal.js';
 import type { ChainContext } from '../../chain/schema.js';
+import { parseChainFileName } from '../../chain/names.js';
 import { newestChainFiles, readChainFile, type ChainFileEntry } from '../../chain/store.js';
 import { ContextFileError } from '../../errors.js';
 
@@ -129,14 +130,30 @@ function validChain(c: unknown): c is HistoryChain {
   );
 }
 
-/** The lines of `dir`'s index by file name; lines that do not parse or are of another version are left out. Never throws. */
-function readIndex(dir: string): Map<string, HistoryLine> {
+/**
+ * The index's first line when it was written from a whole listing of its directory: the
+ * directory's mtime (ms) taken before that listing, and the number of newest files asked for.
+ * While the directory's mtime is still that one (every head write is a rename into it; a file
+ * added, removed or locked changes it too), its lines name the same newest files, in order.
+ */
+interface HistoryHeader {
+  v: number;
+  dir_mtime_ms: number;
+  max: number;
+}
+
+/**
+ * The lines of `dir`'s index by file name (in the index's order) and its header; lines that do
+ * not parse or are of another version are left out. Never throws.
+ */
+function readIndex(dir: string): { lines: Map<string, HistoryLine>; header: HistoryHeader | null } {
   const out = new Map<string, HistoryLine>();
+  let header: HistoryHeader | null = null;
   let text: string;
   try {
     text = readFileSync(historyIndexPathOf(dir), 'utf8');
   } catch {
-    return out;
+    return { lines: out, header };
   }
   for (const raw of text.split('\n')) {
     if (!raw) continue;
@@ -144,6 +161,11 @@ function readIndex(dir: string): Map<string, HistoryLine> {
     try {
       l = JSON.parse(raw) as Partial<HistoryLine>;
     } catch {
+      continue;
+    }
+    const h = l as Partial<HistoryHeader>;
+    if (out.size === 0 && h.v === HISTORY_INDEX_VERSION && isNum(h.dir_mtime_ms) && isNum(h.max)) {
+      header = h as HistoryHeader;
       continue;
     }
     const journalOk =
@@ -159,16 +181,17 @@ function readIndex(dir: string): Map<string, HistoryLine> {
     if (l.chain !== null && !validChain(l.chain)) continue;
     out.set(l.file, l as HistoryLine);
   }
-  return out;
+  return { lines: out, header };
 }
 
-/** Writes `dir`'s index through a temp file and a rename; not fsync'd (a cache). Never throws. */
-function writeIndex(dir: string, lines: HistoryLine[]): void {
+/** Writes `dir`'s index (`header` first, when given) through a temp file and a rename; not fsync'd (a cache). Never throws. */
+function writeIndex(dir: string, lines: HistoryLine[], header: HistoryHeader | null): void {
   const file = historyIndexPathOf(dir);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    const head = header ? `${JSON.stringify(header)}\n` : '';
+    writeFileSync(tmp, head + lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
     renameSync(tmp, file);
   } catch {
     // Read-only or full: the files are read again next time.
@@ -225,29 +248,81 @@ async function lineOf(
   };
 }
 
+/** The directory's mtime (ms), or null when it cannot be stat'ed. */
+function dirMtimeOf(dir: string): number | null {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
+/** The entries the index's lines name, in its order, when its header says they are still the newest `max` of `dir`; else null. */
+function listedEntries(
+  dir: string,
+  index: ReturnType<typeof readIndex>,
+  dirMtime: number | null,
+  max: number,
+): ChainFileEntry[] | null {
+  const h = index.header;
+  if (!h || dirMtime === null || h.dir_mtime_ms !== dirMtime || h.max !== max) return null;
+  const out: ChainFileEntry[] = [];
+  for (const file of index.lines.keys()) {
+    const parsed = parseChainFileName(file);
+    if (!parsed) return null;
+    out.push({ path: path.join(dir, file), dir, file, ...parsed });
+  }
+  return out;
+}
+
 /**
  * The summaries of the newest `max` context files of `dirs` (in `listChainFiles` order; files that
  * cannot be read left out), from the history index where its line is current and from the files
  * where it is not; each directory's index is written back (its lines for those files) when
- * anything was read or dropped. Throws only what listing a directory throws.
+ * anything was read or dropped. With one directory whose mtime is the one the index recorded
+ * when it was written from a listing, the index's files are taken without listing the directory
+ * again (thousands of names); each is still stat'ed. Throws only what listing a directory throws.
  */
 export async function readHistory(dirs: string[], max: number): Promise<HistoryChain[]> {
-  const entries = await newestChainFiles(dirs, max);
   const indexes = new Map<
     string,
-    { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean }
+    { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean; header: HistoryHeader | null }
   >();
+  let entries: ChainFileEntry[] | null = null;
+  // Taken before the listing: a change after it leaves a header that no longer matches.
+  const dirMtime = dirs.length === 1 ? dirMtimeOf(dirs[0]!) : null;
+  if (dirs.length === 1) {
+    const index = readIndex(dirs[0]!);
+    entries = listedEntries(dirs[0]!, index, dirMtime, max);
+    indexes.set(dirs[0]!, { known: index.lines, kept: [], changed: false, header: index.header });
+  }
+  entries ??= await newestChainFiles(dirs, max);
   const out: HistoryChain[] = [];
   for (const entry of entries) {
     let idx = indexes.get(entry.dir);
-    if (!idx) indexes.set(entry.dir, (idx = { known: readIndex(entry.dir), kept: [], changed: false }));
+    if (!idx) {
+      const index = readIndex(entry.dir);
+      indexes.set(entry.dir, (idx = { known: index.lines, kept: [], changed: false, header: index.header }));
+    }
     const got = await lineOf(entry, idx.known.get(entry.file));
     if (!got) continue;
     idx.kept.push(got.line);
     if (got.learned) idx.changed = true;
     if (got.line.chain) out.push(got.line.chain);
   }
-  for (const [dir, idx] of indexes)
-    if (idx.changed || idx.kept.length !== idx.known.size) writeIndex(dir, idx.kept);
+  for (const [dir, idx] of indexes) {
+    // A header only for a whole listing of this one directory whose every file has its line.
+    const header: HistoryHeader | null =
+      dirMtime !== null && entries.length > 0 && idx.kept.length === entries.length
+        ? { v: HISTORY_INDEX_VERSION, dir_mtime_ms: dirMtime, max }
+        : null;
+    const sameHeader =
+      (header === null && idx.header === null) ||
+      (header !== null &&
+        idx.header !== null &&
+        header.dir_mtime_ms === idx.header.dir_mtime_ms &&
+        header.max === idx.header.max);
+    if (idx.changed || idx.kept.length !== idx.known.size || !sameHeader) writeIndex(dir, idx.kept, header);
+  }
   return out;
 }

@@ -15,9 +15,9 @@ import {
   workflowFilesIn,
   type LoadWorkflowsOptions,
 } from '../../workflows/load.js';
-import { walkSteps, type WorkflowDoc } from '../../workflows/parse.js';
-import { kindOf } from '../../workflows/schema.js';
-import { openLibrary, relativeTo, type ValidateReport } from './prompts.js';
+import type { WorkflowDoc } from '../../workflows/parse.js';
+import { stepKindOf, walkSteps } from '../../workflows/walk.js';
+import type { ValidateReport } from './prompts.js';
 
 export { DEFAULT_WORKFLOW };
 
@@ -62,7 +62,7 @@ export function listWorkflows(workflows: WorkflowDoc[]): WorkflowListEntry[] {
       file: w.file,
       overrides: w.overrides.map((o) => o.layer),
       steps: all.length,
-      kinds: [...new Set(all.map(({ step }) => kindOf(step) ?? 'step'))],
+      kinds: [...new Set(all.map(({ step }) => stepKindOf(step) ?? 'step'))],
       prompts: [...prompts],
     };
   });
@@ -126,6 +126,8 @@ export async function validateWorkflows(
   cwd: string,
   opts: Omit<LoadWorkflowsOptions, 'workspace' | 'prompts'> = {},
 ): Promise<WorkflowValidateReport> {
+  // The prompt use cases (and the prompt search they bring) only for validation, not a chain's workflow.
+  const { openLibrary, relativeTo } = await import('./prompts.js');
   const { catalog } = await openLibrary(cwd);
   const prompts = names(catalog);
   let files = 0;
