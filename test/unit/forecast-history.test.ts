@@ -3,7 +3,15 @@
  * index missing, present, stale or damaged as one made from the context files themselves, and a
  * current line is used instead of the file.
  */
-import { existsSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +33,8 @@ const SIMILAR = 'Task 3: jwt auth in the Express app';
 const OTHER = 'Translate the error messages into French';
 
 let dir: string;
+/** A time a while ago, in whole seconds (an mtime set from a Date keeps only milliseconds). */
+const EARLIER = new Date(Math.floor(Date.now() / 1000) * 1000 - 120_000);
 let deps: ForecastDeps;
 
 /** The forecast made from every context file read and validated, without any index. */
@@ -52,6 +62,8 @@ beforeEach(async () => {
     path.join(dir, 'chain-013-broken-2026-02-01-00-00-00.json'),
     '{"schema_version": 1, "not": "a chain"}\n',
   );
+  // Saved a while ago: the index keeps no line of a file changed in the last 2 seconds.
+  for (const f of readdirSync(dir)) utimesSync(path.join(dir, f), EARLIER, EARLIER);
   const catalog = createCatalog((await readPromptDir(builtinPromptsDir(), 'built-in')).docs);
   deps = { catalog, model: 'claude-sonnet-4-5', prices: loadPriceTable({}) };
 });
@@ -143,6 +155,34 @@ describe('the forecast history index', () => {
   });
 });
 
+describe('changes within one tick of the clock', () => {
+  it('a file saved in the last 2 seconds is read again, even when a second save keeps its size and mtime', async () => {
+    const head = await headOf(6);
+    const t = new Date(Math.floor(Date.now() / 1000) * 1000);
+    utimesSync(head, t, t);
+    const before = await forecastFor(SIMILAR, [dir], deps);
+    writeFileSync(head, readFileSync(head, 'utf8').replace('"status": "complete"', '"status": "failed"  '));
+    utimesSync(head, t, t);
+    const expected = await fromFiles(SIMILAR);
+    expect(expected).not.toEqual(before);
+    expect(await forecastFor(SIMILAR, [dir], deps)).toEqual(expected);
+  });
+
+  it('a directory changed in the last 2 seconds is listed again: a file added in the same tick is seen', async () => {
+    const t = new Date(Math.floor(Date.now() / 1000) * 1000);
+    await forecastFor(OTHER, [dir], deps); // creates .index/
+    utimesSync(dir, t, t);
+    await forecastFor(OTHER, [dir], deps);
+    expect(readFileSync(historyIndexPathOf(dir), 'utf8').split('\n')[0]).not.toContain('dir_mtime_ms');
+    const extra = 'chain-020-extra-2026-03-01-00-00-00.json';
+    writeFileSync(path.join(dir, extra), '{"schema_version": 1, "not": "a chain"}\n');
+    utimesSync(path.join(dir, extra), EARLIER, EARLIER); // its own line kept: only the listing is in question
+    utimesSync(dir, t, t);
+    await forecastFor(OTHER, [dir], deps);
+    expect(readFileSync(historyIndexPathOf(dir), 'utf8')).toContain(extra);
+  });
+});
+
 describe('the history index listing', () => {
   it('names the newest files while the directory’s mtime is the one it recorded, and is listed again once it changed', async () => {
     const index = historyIndexPathOf(dir);
@@ -157,6 +197,7 @@ describe('the history index listing', () => {
     // A file added, and the directory's mtime set back: only the index's listing can leave it out.
     const extra = 'chain-020-extra-2026-03-01-00-00-00.json';
     writeFileSync(path.join(dir, extra), '{"schema_version": 1, "not": "a chain"}\n');
+    utimesSync(path.join(dir, extra), EARLIER, EARLIER); // its own line kept: only the listing is in question
     utimesSync(dir, t, t);
     await forecastFor(OTHER, [dir], deps);
     expect(readFileSync(index, 'utf8')).toBe(before);

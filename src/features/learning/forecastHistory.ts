@@ -198,6 +198,14 @@ function writeIndex(dir: string, lines: HistoryLine[], header: HistoryHeader | n
   }
 }
 
+/**
+ * An mtime younger than this (ms) is not trusted to tell two versions apart: a file or directory
+ * changed twice within one tick of the file system's clock (coarse: milliseconds, whole seconds on
+ * some file systems) keeps one mtime. Such a file's line and such a directory's header are not kept,
+ * so the next reader reads the file or lists the directory again.
+ */
+const MTIME_SETTLE_MS = 2_000;
+
 /** Size and mtime (ms), or null when the file does not exist. Synchronous: 400 stats through the promise API cost ten times as much. */
 function statOrNull(file: string): [number, number] | null {
   try {
@@ -289,6 +297,8 @@ export async function readHistory(dirs: string[], max: number): Promise<HistoryC
     { known: Map<string, HistoryLine>; kept: HistoryLine[]; changed: boolean; header: HistoryHeader | null }
   >();
   let entries: ChainFileEntry[] | null = null;
+  const now = Date.now();
+  const settled = (mtimeMs: number) => now - mtimeMs >= MTIME_SETTLE_MS;
   // Taken before the listing: a change after it leaves a header that no longer matches.
   const dirMtime = dirs.length === 1 ? dirMtimeOf(dirs[0]!) : null;
   if (dirs.length === 1) {
@@ -306,14 +316,16 @@ export async function readHistory(dirs: string[], max: number): Promise<HistoryC
     }
     const got = await lineOf(entry, idx.known.get(entry.file));
     if (!got) continue;
-    idx.kept.push(got.line);
+    const { mtime_ms, journal } = got.line;
+    if (settled(mtime_ms) && (journal === null || settled(journal[1]))) idx.kept.push(got.line);
+    else idx.changed = true;
     if (got.learned) idx.changed = true;
     if (got.line.chain) out.push(got.line.chain);
   }
   for (const [dir, idx] of indexes) {
     // A header only for a whole listing of this one directory whose every file has its line.
     const header: HistoryHeader | null =
-      dirMtime !== null && entries.length > 0 && idx.kept.length === entries.length
+      dirMtime !== null && settled(dirMtime) && entries.length > 0 && idx.kept.length === entries.length
         ? { v: HISTORY_INDEX_VERSION, dir_mtime_ms: dirMtime, max }
         : null;
     const sameHeader =
