@@ -36,7 +36,9 @@ import {
   readdirSync,
   readFileSync,
   realpathSync,
+  rmSync,
   statSync,
+  utimesSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -439,13 +441,20 @@ export interface Sandbox {
 /** The shell that moves itself into a pids cgroup and execs its arguments: fixed text, argv passed as arguments. */
 const ENTER_CGROUP = 'echo $$ > "$1" || exit 125; shift; exec "$@"';
 
+/** A workspace's sandbox cache unused for this long (ms) is removed (temporary worktrees leave theirs behind). */
+export const SANDBOX_CACHE_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Sandbox cache directories already pruned by this process (one pass per process is enough). */
+const pruned = new Set<string>();
+
 /**
  * The host directory of the workspace at `root` (a real path) for caches its sandboxed commands
  * keep between runs: `$XDG_CACHE_HOME/claude-exec/sandbox/<first 16 hex digits of the SHA-256 of
  * root>` (`~/.cache` when XDG_CACHE_HOME is not an absolute path), `go-build` inside it. One per
  * workspace, so code under test in one repository cannot plant build outputs another
  * repository's tests would run; the user's own toolchain caches are never written. Created (mode
- * 0700) on demand; null when it cannot be.
+ * 0700) on demand and marked used (its mtime); the other workspaces' directories unused for
+ * SANDBOX_CACHE_MAX_AGE_MS (30 days) are removed, once per process. Null when it cannot be created.
  */
 export function sandboxCacheDir(
   root: string,
@@ -453,14 +462,39 @@ export function sandboxCacheDir(
   env: NodeJS.ProcessEnv = process.env,
 ): string | null {
   const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache');
+  const base = path.join(
+    xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.cache'),
+    'claude-exec',
+    'sandbox',
+  );
   const id = createHash('sha256').update(root).digest('hex').slice(0, 16);
-  const dir = path.join(base, 'claude-exec', 'sandbox', id, 'go-build');
+  const dir = path.join(base, id, 'go-build');
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return dir;
+    const now = new Date();
+    utimesSync(path.join(base, id), now, now);
   } catch {
     return null;
+  }
+  if (!pruned.has(base)) {
+    pruned.add(base);
+    pruneSandboxCaches(base, id, Date.now());
+  }
+  return dir;
+}
+
+/** Removes the directories of `base` other than `keep` whose mtime is older than SANDBOX_CACHE_MAX_AGE_MS before `nowMs`. Never throws. */
+function pruneSandboxCaches(base: string, keep: string, nowMs: number): void {
+  for (const name of safeReaddir(base)) {
+    if (name === keep || !/^[0-9a-f]{16}$/.test(name)) continue;
+    const p = path.join(base, name);
+    try {
+      const st = lstatSync(p);
+      if (st.isDirectory() && nowMs - st.mtimeMs > SANDBOX_CACHE_MAX_AGE_MS)
+        rmSync(p, { recursive: true, force: true });
+    } catch {
+      // Another process removed it, or it cannot be: left for the next pass.
+    }
   }
 }
 
