@@ -27,6 +27,14 @@ export interface ChainFileEntry {
   startedAtMs: number;
 }
 
+/**
+ * How long after a file's mtime (ms) a cache of what it says (the cost index, the forecast's
+ * history index) may trust that mtime to tell two versions apart: mtimes move in ticks (a few ms on
+ * Linux, whole seconds on some file systems), so a file or directory changed twice within one tick
+ * keeps one mtime. A cache keeps nothing of a file read within this of its mtime.
+ */
+export const MTIME_SETTLE_MS = 2_000;
+
 /** The entries of `dir`, or none when it does not exist; other errors are thrown. */
 async function namesIn(dir: string): Promise<string[]> {
   try {

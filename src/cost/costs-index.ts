@@ -5,7 +5,7 @@
  * instead of every context file and journal. A cache, never the source of truth: cost-report
  * writes it after reading the files, and uses a line only while the context file and its journal
  * have the size and mtime they had then (every save rewrites the head: a new mtime). A file
- * changed within MTIME_SLACK_MS of being read is not kept (its sums are read again next time): a
+ * changed within MTIME_SETTLE_MS (src/chain/store.ts) of being read is not kept (its sums are read again next time): a
  * second change in the same mtime tick with the same size would otherwise look unchanged.
  *
  * Beside the lines it may keep the whole directory's report sums (`whole`): the scan of every
@@ -52,12 +52,6 @@ import {
 
 /** Bump when the meaning of the file changes: an index of another version is rebuilt from the files. */
 const COSTS_INDEX_VERSION = 4;
-
-/**
- * How long after its mtime a file's sums may be kept, ms: mtimes move in ticks (a few ms on
- * Linux, 2 s on FAT), so a file read within this of its mtime may change again unseen.
- */
-export const MTIME_SLACK_MS = 2_000;
 
 /** What a report takes from one chain's file. */
 export interface KeptChain {

@@ -17,11 +17,10 @@
  */
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { chainFilesIn, type ChainFileEntry } from '../chain/store.js';
+import { chainFilesIn, MTIME_SETTLE_MS, type ChainFileEntry } from '../chain/store.js';
 import { RunningTotals, type ReportCall } from './aggregate.js';
 import type { ChainScan, ReportChain, TimeWindow } from './chain-scan.js';
 import {
-  MTIME_SLACK_MS,
   readCostIndex,
   writeCostIndex,
   type CostIndex,
@@ -125,7 +124,7 @@ function scanSources(
 /**
  * The context files of `dir` with their cost-index lines (./costs-index.ts): a line is used only
  * while its file and the file's journal have the size and mtime it was made from (one stat of
- * each; of a journal only when the directory lists it). A file whose mtime (or its journal's) is less than MTIME_SLACK_MS before now gets no
+ * each; of a journal only when the directory lists it). A file whose mtime (or its journal's) is less than MTIME_SETTLE_MS before now gets no
  * line: it is read, and not kept, until it has been still that long. `fresh`: the index lacks
  * or holds lines that do not fit the files, and is to be written.
  */
@@ -134,7 +133,7 @@ function sourcesOf(
   listed: readonly string[],
 ): { sources: Source[]; fresh: boolean; index: CostIndex } {
   const index = readCostIndex(dir);
-  const settled = Date.now() - MTIME_SLACK_MS;
+  const settled = Date.now() - MTIME_SETTLE_MS;
   const sources: Source[] = [];
   let reused = 0;
   /** Files that get no line (not stat'able, or not settled): they need no index write. */

@@ -27,7 +27,7 @@ export interface LibrarySnapshot {
   files: Record<string, { sha1: string; doc: SnapshotDoc }>;
 }
 
-/** SHA-1 (hex) of a prompt file's text: what a snapshot entry is matched on. */
+/** SHA-1 (hex) of a file's text: what a snapshot entry (a prompt's, a workflow's) is matched on. */
 export function textHash(text: string): string {
   // The one-shot hash: a Hash object per file costs more than hashing a prompt file.
   return hash('sha1', text, 'hex');
@@ -40,8 +40,17 @@ export function textHash(text: string): string {
 export function readSnapshot(
   url: URL = new URL(`./${SNAPSHOT_FILE}`, import.meta.url),
 ): LibrarySnapshot | null {
+  return readSnapshotFile<LibrarySnapshot>(url);
+}
+
+/**
+ * A build snapshot file at `url` (`{version: 1, files: {...}}`: this library's, or the built-in
+ * workflows' of src/workflows/snapshot.ts), or null when it is missing, does not parse or is of
+ * another version.
+ */
+export function readSnapshotFile<T extends { version: 1; files: object }>(url: URL): T | null {
   try {
-    const s = JSON.parse(readFileSync(url, 'utf8')) as LibrarySnapshot;
+    const s = JSON.parse(readFileSync(url, 'utf8')) as T;
     return s?.version === 1 && s.files && typeof s.files === 'object' ? s : null;
   } catch {
     return null;

@@ -11,6 +11,7 @@
 import type { PromptRun, WorkflowEffect, WorkflowFrame, WorkflowState } from '../chain/schema.js';
 import { topoOrder, type PlannedPart } from './parts.js';
 import type { Condition, PromptStep, Step, WorkflowFile } from './schema.js';
+import { stepKindOf } from './walk.js';
 
 /** What conditions see: the chain after the last step. Confidence values are 0..1. */
 export interface Facts {
@@ -157,22 +158,7 @@ function effectOf(step: Step, at: string, facts: Facts): WorkflowEffect | null {
   return null;
 }
 
-const kindName = (step: Step) =>
-  (
-    [
-      'prompt',
-      'phase',
-      'gate',
-      'tests',
-      'chain',
-      'plan_split',
-      'sub_chains',
-      'parallel',
-      'if',
-      'switch',
-      'loop',
-    ] as const
-  ).find((k) => k in step) ?? 'step';
+const kindName = (step: Step) => stepKindOf(step) ?? 'step';
 
 /**
  * Walks from the top frame of `stack` to the next effect step, taking `if`/`switch` branches and

@@ -7,11 +7,10 @@
  * names against the library of the run (./walk.ts crossIssues); any other file is parsed as
  * usual. So a forecast or a chain's start does not load the YAML parser for the feature flow.
  */
-import { hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { readSnapshotFile, textHash } from '../library/snapshot.js';
 import type { WorkflowFile } from './schema.js';
 
 /**
@@ -26,11 +25,6 @@ export interface WorkflowSnapshot {
   files: Record<string, { sha1: string; doc: WorkflowFile }>;
 }
 
-/** SHA-1 (hex) of a workflow file's text: what a snapshot entry is matched on. */
-export function workflowTextHash(text: string): string {
-  return hash('sha1', text, 'hex');
-}
-
 /**
  * The snapshot at `url` (default: beside this module), or null when it is missing or not a
  * version-1 snapshot (running from the sources, or an old build): then every file is parsed.
@@ -38,12 +32,7 @@ export function workflowTextHash(text: string): string {
 export function readWorkflowSnapshot(
   url: URL = new URL(`./${WORKFLOW_SNAPSHOT_FILE}`, import.meta.url),
 ): WorkflowSnapshot | null {
-  try {
-    const s = JSON.parse(readFileSync(url, 'utf8')) as WorkflowSnapshot;
-    return s?.version === 1 && s.files && typeof s.files === 'object' ? s : null;
-  } catch {
-    return null;
-  }
+  return readSnapshotFile<WorkflowSnapshot>(url);
 }
 
 /** The parsed workflow of the file named `name` whose text is `text`; null unless the snapshot has it with these bytes. */
@@ -53,7 +42,7 @@ export function fromWorkflowSnapshot(
   text: string,
 ): WorkflowFile | null {
   const hit = snapshot && Object.hasOwn(snapshot.files, name) ? snapshot.files[name] : undefined;
-  if (!hit || hit.sha1 !== workflowTextHash(text)) return null;
+  if (!hit || hit.sha1 !== textHash(text)) return null;
   // A copy: the caller's document may be changed without changing the snapshot.
   return structuredClone(hit.doc);
 }
@@ -73,7 +62,7 @@ export async function buildWorkflowSnapshot(files: readonly string[]): Promise<W
     if (!doc) continue;
     const { file: _file, layer: _layer, overrides: _overrides, ...data } = doc;
     if (!isDeepStrictEqual(JSON.parse(JSON.stringify(data)), data)) continue;
-    out.files[path.basename(file)] = { sha1: workflowTextHash(text), doc: data };
+    out.files[path.basename(file)] = { sha1: textHash(text), doc: data };
   }
   return out;
 }

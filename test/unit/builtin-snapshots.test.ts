@@ -11,12 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rulesOverrides } from '../../src/config/load.js';
 import type { RulesBlockSnapshot } from '../../src/config/rulesBlock.js';
 import { loadLibrary } from '../../src/library/load.js';
+import { textHash } from '../../src/library/snapshot.js';
 import { builtinWorkflowsDir, readWorkflowFiles, workflowFilesIn } from '../../src/workflows/load.js';
-import {
-  buildWorkflowSnapshot,
-  workflowTextHash,
-  type WorkflowSnapshot,
-} from '../../src/workflows/snapshot.js';
+import { buildWorkflowSnapshot, type WorkflowSnapshot } from '../../src/workflows/snapshot.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const WORKFLOW = `name: review_only
@@ -78,7 +75,7 @@ describe('the built-in workflows snapshot', () => {
     expect(used.docs[0]?.description).toBe('from the snapshot');
     expect(used.docs[0]).toMatchObject({ file, layer: 'built-in', overrides: [] });
     // The file changed since the snapshot was made: its entry no longer matches, the file is parsed.
-    const stale = marked(real, workflowTextHash('another text'));
+    const stale = marked(real, textHash('another text'));
     const r = await readWorkflowFiles([file], 'built-in', prompts, stale);
     expect(r.docs[0]?.description).toBe('Review the change');
   });

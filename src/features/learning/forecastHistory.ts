@@ -17,7 +17,7 @@ import path from 'node:path';
 import { journalName } from '../../chain/journal.js';
 import type { ChainContext } from '../../chain/schema.js';
 import { parseChainFileName } from '../../chain/names.js';
-import { newestChainFiles, readChainFile, type ChainFileEntry } from '../../chain/store.js';
+import { MTIME_SETTLE_MS, newestChainFiles, readChainFile, type ChainFileEntry } from '../../chain/store.js';
 import { ContextFileError } from '../../errors.js';
 
 /** Bump when the meaning of a line changes: lines of another version are read again from the files. */
@@ -198,14 +198,6 @@ function writeIndex(dir: string, lines: HistoryLine[], header: HistoryHeader | n
   }
 }
 
-/**
- * An mtime younger than this (ms) is not trusted to tell two versions apart: a file or directory
- * changed twice within one tick of the file system's clock (coarse: milliseconds, whole seconds on
- * some file systems) keeps one mtime. Such a file's line and such a directory's header are not kept,
- * so the next reader reads the file or lists the directory again.
- */
-const MTIME_SETTLE_MS = 2_000;
-
 /** Size and mtime (ms), or null when the file does not exist. Synchronous: 400 stats through the promise API cost ten times as much. */
 function statOrNull(file: string): [number, number] | null {
   try {
@@ -298,6 +290,7 @@ export async function readHistory(dirs: string[], max: number): Promise<HistoryC
   >();
   let entries: ChainFileEntry[] | null = null;
   const now = Date.now();
+  // A file or directory changed within MTIME_SETTLE_MS gets no line or header: the next reader reads it again.
   const settled = (mtimeMs: number) => now - mtimeMs >= MTIME_SETTLE_MS;
   // Taken before the listing: a change after it leaves a header that no longer matches.
   const dirMtime = dirs.length === 1 ? dirMtimeOf(dirs[0]!) : null;
