@@ -6,7 +6,8 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexedChain } from '../../chain/chains-index.js';
 import type { ChainContext } from '../../chain/schema.js';
-import { findChain, listChainFiles, newestChainFiles, readChainFile } from '../../chain/store.js';
+import { newestChainFile } from '../../chain/newest.js';
+import { findChain, listChainFiles, readChainFile } from '../../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../../errors.js';
 import { deadDriverOf } from '../../engine/driverLock.js';
 
@@ -110,9 +111,9 @@ export async function loadChain(
     const file = (await findChain(dirs, id)).path;
     return { ctx: withDriverState(await readChainFile(file), file), file };
   }
-  // The newest chain without parsing every name; when it cannot be read, the list below says why
-  // and falls back to the next one.
-  const [first] = await newestChainFiles(dirs, 1);
+  // The newest chain without listing the directory while its pointer is current (src/chain/newest.ts);
+  // when it cannot be read, the list below says why and falls back to the next one.
+  const first = await newestChainFile(dirs);
   if (first) {
     try {
       return { ctx: withDriverState(await readChainFile(first.path), first.path), file: first.path };
