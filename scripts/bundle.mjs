@@ -7,7 +7,8 @@
 // createRequire(import.meta.url), the prompt snapshot beside dist/library/load.js) must resolve
 // as they do from that module's file under dist/: in each source file, import.meta.url is
 // replaced by the URL of its compiled counterpart under dist/, computed from the chunk's own URL.
-import { readFile, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -73,3 +74,15 @@ await build({
   },
   logLevel: 'warning',
 });
+
+// dist/build-id.txt: the SHA-256 of every JavaScript file this build wrote (the tsc output and
+// the bundle), so a cache of what this build's code computed (src/chain/checked.ts: the schema
+// check of a context document) is never taken for another build's.
+const dist = path.join(root, 'dist');
+const buildHash = createHash('sha256');
+for (const f of (await readdir(dist, { recursive: true })).filter((f) => f.endsWith('.js')).sort())
+  buildHash
+    .update(`${f}\0`)
+    .update(await readFile(path.join(dist, f)))
+    .update('\0');
+await writeFile(path.join(dist, 'build-id.txt'), `${buildHash.digest('hex')}\n`);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
 import { recordInIndex } from './chains-index-line.js';
+import { memoSlot, recall, remember, type CheckMemo } from './checked.js';
 import { appendToJournal, createJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
@@ -152,12 +153,20 @@ let filesParsed = 0;
 
 /**
  * Reads and validates one context file, with its journal's calls and steps (./journal.ts), and
- * upgrades an earlier schema version. Throws ContextFileError when it cannot be read, is not
+ * upgrades an earlier schema version. With `memo` (./checked.ts), a document this build's check
+ * accepted before, byte for byte, is not checked again (for the one file a command shows; a
+ * listing of many files passes none). Throws ContextFileError when it cannot be read, is not
  * JSON, is of a newer schema, its journal is damaged, or it does not match the schema (the first
  * issues are named as `path: message`).
  */
-export async function readChainFile(file: string): Promise<ChainContext> {
+export async function readChainFile(file: string, memo?: CheckMemo): Promise<ChainContext> {
   const json = await readChainDocument(file);
+  const slot = memo ? memoSlot(memo, file, json) : null;
+  const known = slot ? recall(slot) : undefined;
+  if (known !== undefined) {
+    const { upgradeChainContext } = await import('./upgrade.js');
+    return upgradeChainContext(known as ChainContext);
+  }
   // Loaded on first use: zod is most of start-up time, and `chains` on an empty directory needs none of it.
   const [{ ChainContextSchema }, { upgradeChainContext }] = await Promise.all([
     import('./schema.js'),
@@ -175,6 +184,7 @@ export async function readChainFile(file: string): Promise<ChainContext> {
       .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ContextFileError(file, `not a claude-exec context file (${issues.join('; ')})`);
   }
+  if (slot) remember(slot, parsed.data);
   return upgradeChainContext(parsed.data);
 }
 

@@ -1,13 +1,15 @@
 /**
  * `status` without an id finds the newest chain from `<contexts>/.index/newest.json` while the
- * contexts directory is unchanged (src/chain/newest.ts): what it prints, and the error it gives
- * for a malformed or foreign newest file, are the same as from a listing.
+ * contexts directory is unchanged (src/chain/newest.ts), and takes the schema check of a document
+ * checked before from the user's cache (src/chain/checked.ts): what it prints, and the error it
+ * gives for a malformed or foreign newest file, are the same as from a listing and a fresh check.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkedDir, memoSlot } from '../../src/chain/checked.js';
 import { newestPointerOf } from '../../src/chain/newest.js';
 import { writeChains } from '../bench/fixture.js';
 import { cliEnv, runCli, type CliResult } from '../helpers/e2e.js';
@@ -50,6 +52,10 @@ describe('status: the newest chain from the pointer', () => {
     same(listed.text, pointed.text);
     same(listed.json, pointed.json);
     expect(JSON.parse(pointed.json.stdout).chain_id).toBe('012');
+    // The shown chain's check is in the memo of the user's cache directory (the listed run was the first).
+    const shown = path.join(contexts, JSON.parse(await readFile(newestPointerOf(contexts), 'utf8')).file);
+    const slot = memoSlot({ dir: checkedDir(env), buildId: 'x' }, shown, null)!;
+    expect(existsSync(slot.file)).toBe(true);
 
     await writeChains(path.join(contexts), 13, 3); // chain 013 is copied in; 1-12 rewritten as they were
     const newer = await status('--json');

@@ -6,6 +6,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import type { IndexedChain } from '../../chain/chains-index.js';
 import type { ChainContext } from '../../chain/schema.js';
+import { checkMemo } from '../../chain/checked.js';
 import { newestChainFile } from '../../chain/newest.js';
 import { findChain, listChainFiles, readChainFile } from '../../chain/store.js';
 import { ClaudeExecError, ContextFileError, UsageError } from '../../errors.js';
@@ -109,14 +110,17 @@ export async function loadChain(
 ): Promise<{ ctx: ChainContext; file: string }> {
   if (id !== undefined) {
     const file = (await findChain(dirs, id)).path;
-    return { ctx: withDriverState(await readChainFile(file), file), file };
+    return { ctx: withDriverState(await readChainFile(file, checkMemo()), file), file };
   }
   // The newest chain without listing the directory while its pointer is current (src/chain/newest.ts);
   // when it cannot be read, the list below says why and falls back to the next one.
   const first = await newestChainFile(dirs);
   if (first) {
     try {
-      return { ctx: withDriverState(await readChainFile(first.path), first.path), file: first.path };
+      return {
+        ctx: withDriverState(await readChainFile(first.path, checkMemo()), first.path),
+        file: first.path,
+      };
     } catch (err) {
       if (!(err instanceof ContextFileError)) throw err;
     }
