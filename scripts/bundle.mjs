@@ -54,6 +54,25 @@ const zodEnglishOnly = {
   },
 };
 
+/**
+ * commander requires node:child_process (with net, dgram and the streams it pulls in) when it is
+ * loaded, for executable subcommands, which claude-exec does not have. The module is required
+ * when commander first spawns instead; should a newer commander change that line, the bundle
+ * keeps its own (the replacement only applies to the exact text).
+ */
+const commanderLazyChildProcess = {
+  name: 'commander-lazy-child-process',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      const lazy =
+        "let loadedChildProcess; const childProcess = { spawn: (...a) => (loadedChildProcess ??= require('node:child_process')).spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 await rm(outdir, { recursive: true, force: true }); // chunk names change with their content
 await build({
   entryPoints: { main: path.join(src, 'cli', 'main.ts') },
@@ -66,7 +85,7 @@ await build({
   sourcemap: true,
   sourcesContent: false, // like tsc's maps: they point at src/
   external,
-  plugins: [ownUrl, zodEnglishOnly],
+  plugins: [ownUrl, zodEnglishOnly, commanderLazyChildProcess],
   chunkNames: '[name]-[hash]',
   // CommonJS dependencies bundled into ESM call require() for Node's built-ins.
   banner: {
