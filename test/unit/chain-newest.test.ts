@@ -81,8 +81,11 @@ describe('newestChainFile', () => {
     await primed(dir);
     const recorded = await pointerOf(dir);
     await touch(dir, ['chain-002-b-2026-01-01-00-00-00.json']); // copied in: the directory's mtime moves
+    // Changed within the settle time (a mtime ahead of the clock stays within it however slow the test):
+    // the listing is not recorded, since a change within the same mtime tick would hide behind it.
+    const ahead = new Date(Date.now() + 60_000);
+    await utimes(dir, ahead, ahead);
     expect((await newestChainFile([dir]))?.chainId).toBe('002');
-    // Changed just now: the listing is not recorded (a change within the same mtime tick would hide).
     expect(await pointerOf(dir)).toEqual(recorded);
     await settle(dir);
     expect((await newestChainFile([dir]))?.chainId).toBe('002');
