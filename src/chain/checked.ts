@@ -12,10 +12,19 @@
  * The memo lives outside the workspace, in `$XDG_CACHE_HOME/claude-exec/checked/` (`~/.cache`
  * when XDG_CACHE_HOME is not an absolute path), one file per context file (named by the SHA-256
  * of its absolute path), so nothing a repository ships can vouch for a document. Written
- * without fsync (a torn or missing memo is a miss); never throws.
+ * without fsync (a torn or missing memo is a miss); never throws. Files not written for
+ * MEMO_MAX_AGE_MS are removed, at most once a day, by a process that writes one.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -85,6 +94,37 @@ function isJsonValue(v: unknown): boolean {
   return Object.values(v).every(isJsonValue);
 }
 
+/** How long a memo file is kept after it was last written (ms): 30 days. */
+export const MEMO_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Removes the memo files of `dir` last written more than MEMO_MAX_AGE_MS before `now` (ms), unless
+ * that was done within a day (the mtime of its `.pruned` marker). Never throws.
+ */
+export function pruneMemo(dir: string, now: number = Date.now()): void {
+  const marker = path.join(dir, '.pruned');
+  try {
+    if (now - statSync(marker).mtimeMs < PRUNE_EVERY_MS) return;
+  } catch {
+    // No marker yet: prune now.
+  }
+  try {
+    writeFileSync(marker, '');
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith('.json') && !name.endsWith('.tmp')) continue;
+      const file = path.join(dir, name);
+      try {
+        if (now - statSync(file).mtimeMs > MEMO_MAX_AGE_MS) unlinkSync(file);
+      } catch {
+        // Removed by another process meanwhile.
+      }
+    }
+  } catch {
+    // A read-only home: nothing is written there either.
+  }
+}
+
 /**
  * Remembers `checked`, what the schema check returned for the document of `slot`; only when it is
  * made of JSON values alone (so recalling it gives back an equal document). Never throws.
@@ -98,5 +138,7 @@ export function remember(slot: MemoSlot, checked: unknown): void {
     renameSync(tmp, slot.file);
   } catch {
     // A read-only or full home: the next reader checks the document again.
+    return;
   }
+  pruneMemo(path.dirname(slot.file));
 }

@@ -1,9 +1,16 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkedDir, memoSlot, recall, type CheckMemo } from '../../src/chain/checked.js';
+import {
+  checkedDir,
+  MEMO_MAX_AGE_MS,
+  memoSlot,
+  pruneMemo,
+  recall,
+  type CheckMemo,
+} from '../../src/chain/checked.js';
 import { readChainFile } from '../../src/chain/store.js';
 import { ContextFileError } from '../../src/errors.js';
 import { writeChains } from '../bench/fixture.js';
@@ -101,5 +108,25 @@ describe('the memo of schema checks', () => {
     expect(checkedDir({ XDG_CACHE_HOME: 'relative', HOME: '/home/u' })).toBe(
       '/home/u/.cache/claude-exec/checked',
     );
+  });
+
+  it('removes files not written for 30 days, at most once a day', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const now = Date.now();
+    await mkdir(memo.dir, { recursive: true });
+    const at = async (name: string, ms: number) => {
+      await writeFile(path.join(memo.dir, name), '{}');
+      await utimes(path.join(memo.dir, name), new Date(ms), new Date(ms));
+    };
+    await at('old.json', now - MEMO_MAX_AGE_MS - day);
+    await at('fresh.json', now - MEMO_MAX_AGE_MS + day);
+    await at('notes.txt', now - MEMO_MAX_AGE_MS - day);
+    pruneMemo(memo.dir, now);
+    expect(readdirSync(memo.dir).sort()).toEqual(['.pruned', 'fresh.json', 'notes.txt']);
+    await at('old.json', now - MEMO_MAX_AGE_MS - day);
+    pruneMemo(memo.dir, now + day / 2); // pruned less than a day ago
+    expect(existsSync(path.join(memo.dir, 'old.json'))).toBe(true);
+    pruneMemo(memo.dir, now + 2 * day);
+    expect(readdirSync(memo.dir).sort()).toEqual(['.pruned', 'notes.txt']);
   });
 });
