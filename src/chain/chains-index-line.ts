@@ -42,9 +42,21 @@ export function lineOf(
 }
 
 const NUM = '(-?[0-9][0-9.eE+-]*)';
-export const LINE_START = new RegExp(
-  `^\\{"file":"([^"\\\\]+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"([^"\\\\]*)","calls":(\\d+),"updated_at":"([^"\\\\]*)","row":`,
-);
+/** The start of a row's line up to its row, its strings' characters as `chars` (a regex class). */
+const lineStart = (chars: string) =>
+  new RegExp(
+    `^\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
+  );
+/**
+ * The keys at the start of a row's line: file, size, mtime_ms, dir_mtime_ms (or undefined),
+ * status, calls, updated_at (strings without escapes).
+ */
+export const LINE_START = lineStart('[^"\\\\]');
+/**
+ * LINE_START for strings of printable ASCII alone: what it matches reads the same decoded as
+ * Latin-1 (one byte a character, the cheapest decoding) as decoded as UTF-8.
+ */
+export const ASCII_LINE_START = lineStart('[ !#-\\[\\]-~]');
 
 /**
  * Appends the summary of `ctx`, just saved to `file`, to its directory's index. Never throws:

@@ -19,13 +19,13 @@
 import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClaudeExecError } from '../errors.js';
-import { chainFileName, parseChainFileName, type ParsedChainFileName } from './names.js';
-import { indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
+import { isChainFileName, parseChainFileName } from './names.js';
+import { ASCII_LINE_START, indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
 import { chainRow, type ChainRow } from './row.js';
 import { listChainFiles, readChainFile, type ChainFileEntry } from './store.js';
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
-interface ChainKeys {
+export interface ChainKeys {
   status: string;
   calls: number;
   updated_at: string;
@@ -42,40 +42,76 @@ export interface IndexedChain {
   error: string | null;
 }
 
-/** One line as kept in memory: its figures, and the row still as text until someone asks. */
-interface Known {
-  size: number;
-  mtime_ms: number;
-  keys: ChainKeys | null;
-  error: string | null;
-  rowText: string | null;
+/**
+ * One line as kept in memory: its figures and keys, and the row still as bytes of the index
+ * until someone asks for it.
+ */
+class Known {
+  constructor(
+    readonly size: number,
+    readonly mtime_ms: number,
+    readonly keys: ChainKeys | null,
+    readonly error: string | null,
+    private readonly bytes: Buffer | null = null,
+    private readonly from = 0,
+    private readonly to = 0,
+  ) {}
+
+  /** The whole line (its row inside), or null for an `error` line. */
+  get rowText(): string | null {
+    return this.bytes && this.bytes.toString('utf8', this.from, this.to);
+  }
 }
 
+/**
+ * How many bytes of a line are decoded to read its keys (ASCII_LINE_START): a context file's name
+ * is at most about 90 characters (a slug of at most 40), the figures and keys about 170. A line
+ * whose keys run longer, or are not plain ASCII, is decoded whole (as UTF-8, LINE_START).
+ */
+const KEYS_BYTES = 320;
+const NEWLINE = 0x0a;
+const BRACE = 0x7d;
+
+/**
+ * The index's lines by file (the last line of a file wins) and the directory's mtime the last
+ * line recorded. Read as bytes: each line's keys are decoded alone and its row only when asked
+ * for (Known.rowText), so 10,000 lines cost about what reading the file does.
+ */
 function readLines(index: string): { byFile: Map<string, Known>; dirMtime: number | null } {
   const byFile = new Map<string, Known>();
   let dirMtime: number | null = null;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(index, 'utf8');
+    bytes = readFileSync(index);
   } catch {
     return { byFile, dirMtime };
   }
-  for (const raw of text.split('\n')) {
-    if (!raw) continue;
-    const m = LINE_START.exec(raw);
+  for (let from = 0, to: number; from < bytes.length; from = to + 1) {
+    to = bytes.indexOf(NEWLINE, from);
+    if (to < 0) to = bytes.length;
+    if (to === from) continue;
+    let m = ASCII_LINE_START.exec(bytes.toString('latin1', from, Math.min(to, from + KEYS_BYTES)));
+    let raw: string | undefined;
+    if (!m) m = LINE_START.exec((raw = bytes.toString('utf8', from, to)));
     if (m) {
       // A torn row is found when it is parsed; a torn line ends without the closing braces.
-      if (!raw.endsWith('}}')) continue;
+      if (bytes[to - 1] !== BRACE || bytes[to - 2] !== BRACE) continue;
       if (m[4] !== undefined) dirMtime = Number(m[4]);
-      byFile.set(m[1]!, {
-        size: Number(m[2]),
-        mtime_ms: Number(m[3]),
-        keys: { status: m[5]!, calls: Number(m[6]), updated_at: m[7]! },
-        error: null,
-        rowText: raw,
-      });
+      byFile.set(
+        m[1]!,
+        new Known(
+          Number(m[2]),
+          Number(m[3]),
+          { status: m[5]!, calls: Number(m[6]), updated_at: m[7]! },
+          null,
+          bytes,
+          from,
+          to,
+        ),
+      );
       continue;
     }
+    raw ??= bytes.toString('utf8', from, to);
     let line: { file?: unknown; size?: unknown; mtime_ms?: unknown; dir_mtime_ms?: unknown; error?: unknown };
     try {
       line = JSON.parse(raw) as typeof line;
@@ -89,13 +125,7 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       typeof line.size === 'number' &&
       typeof line.mtime_ms === 'number'
     ) {
-      byFile.set(line.file, {
-        size: line.size,
-        mtime_ms: line.mtime_ms,
-        keys: null,
-        error: line.error,
-        rowText: null,
-      });
+      byFile.set(line.file, new Known(line.size, line.mtime_ms, null, line.error));
     }
   }
   return { byFile, dirMtime };
@@ -112,15 +142,67 @@ function parseRow(rowText: string, file: string): ChainRow | null {
   }
 }
 
-function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
-  let row: ChainRow | null | undefined;
-  return {
-    entry,
-    keys: known.keys,
-    error: known.error,
-    row: () =>
-      row === undefined ? (row = known.rowText === null ? null : parseRow(known.rowText, entry.path)) : row,
-  };
+/**
+ * A chain from a current index: its file's entry (the name parsed) and its row are built on first
+ * use, so the 10,000 chains `chains` does not show cost one object each.
+ */
+class FromIndex implements IndexedChain {
+  readonly keys: ChainKeys | null;
+  readonly error: string | null;
+  #entry: ChainFileEntry | undefined;
+  #row: ChainRow | null | undefined;
+
+  constructor(
+    private readonly dir: string,
+    /** path.join(dir, ''): the directory's path with its separator. */
+    private readonly prefix: string,
+    private readonly file: string,
+    /** The chain id as a number, what the list is sorted by first. */
+    readonly chainNumber: number,
+    private readonly known: Known,
+  ) {
+    this.keys = known.keys;
+    this.error = known.error;
+  }
+
+  get entry(): ChainFileEntry {
+    if (this.#entry) return this.#entry;
+    // The name was checked with isChainFileName, which says when this parses.
+    const parsed = parseChainFileName(this.file)!;
+    return (this.#entry = {
+      path: this.prefix + this.file,
+      dir: this.dir,
+      file: this.file,
+      chainId: parsed.chainId,
+      slug: parsed.slug,
+      startedAtMs: parsed.startedAtMs,
+    });
+  }
+
+  row(): ChainRow | null {
+    if (this.#row === undefined) {
+      const text = this.known.rowText;
+      this.#row = text === null ? null : parseRow(text, this.entry.path);
+    }
+    return this.#row;
+  }
+}
+
+/** The chain id of an entry as a number (without building a FromIndex's entry). */
+const chainNumberOf = (c: IndexedChain) => (c instanceof FromIndex ? c.chainNumber : Number(c.entry.chainId));
+
+/** listChainFiles' order: chain id, then start time. */
+const byChainThenStart = (a: IndexedChain, b: IndexedChain) =>
+  chainNumberOf(a) - chainNumberOf(b) || a.entry.startedAtMs - b.entry.startedAtMs;
+
+/**
+ * Whether `list` is already in byChainThenStart's order (then sorting it, a stable sort, would
+ * change nothing). A current index is: it is written in that order and a save appends the
+ * newest chain at its end; only chains with equal ids have their names parsed to compare.
+ */
+function inOrder(list: IndexedChain[]): boolean {
+  for (let i = 1; i < list.length; i++) if (byChainThenStart(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
 }
 
 /**
@@ -130,10 +212,8 @@ function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
  */
 export async function indexedChains(dirs: string[]): Promise<IndexedChain[]> {
   const out: IndexedChain[] = [];
-  for (const dir of dirs) out.push(...(await indexedChainsOf(dir)));
-  return out.sort(
-    (a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
-  );
+  for (const dir of dirs) for (const c of await indexedChainsOf(dir)) out.push(c);
+  return inOrder(out) ? out : out.sort(byChainThenStart);
 }
 
 async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
@@ -189,52 +269,15 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
   return out;
 }
 
-/** The chains from a current index alone; null when a line names no parsable file. */
+/** The chains from a current index alone; null when a line names no context file. */
 function fromLines(dir: string, byFile: Map<string, Known>): IndexedChain[] | null {
   const out: IndexedChain[] = [];
-  // path.join(dir, file) for every file, joined once.
   const prefix = path.join(dir, 'x').slice(0, -1);
   for (const [file, known] of byFile) {
-    const parsed = quickParse(file) ?? parseChainFileName(file);
-    if (!parsed) return null;
-    out.push(
-      indexed(
-        {
-          path: prefix + file,
-          dir,
-          file,
-          chainId: parsed.chainId,
-          slug: parsed.slug,
-          startedAtMs: parsed.startedAtMs,
-        },
-        known,
-      ),
-    );
+    if (!isChainFileName(file)) return null;
+    out.push(new FromIndex(dir, prefix, file, Number(file.slice(6, file.indexOf('-', 6))), known));
   }
   return out;
-}
-
-/**
- * `chain-NNN-slug-YYYY-MM-DD-HH-MM-SS.json` by slicing, checked by building the name again: the
- * name regex is a tenth of a warm `chains` over 10,000 chains. Null when in doubt (use the regex).
- */
-function quickParse(file: string): ParsedChainFileName | null {
-  const dash = file.indexOf('-', 6);
-  if (dash < 0 || file.length < dash + 25) return null;
-  const stamp = file.slice(-24, -5);
-  const ms = Date.UTC(
-    +stamp.slice(0, 4),
-    +stamp.slice(5, 7) - 1,
-    +stamp.slice(8, 10),
-    +stamp.slice(11, 13),
-    +stamp.slice(14, 16),
-    +stamp.slice(17, 19),
-  );
-  if (Number.isNaN(ms)) return null;
-  const parsed = { chainId: file.slice(6, dash), slug: file.slice(dash + 1, -25), startedAtMs: ms };
-  return chainFileName(parsed.chainId, parsed.slug, new Date(ms)) === file && /^\d{3,}$/.test(parsed.chainId)
-    ? parsed
-    : null;
 }
 
 function writeCompacted(index: string, lines: string[]): void {
