@@ -1,7 +1,11 @@
 /**
  * The chain index's lines (`<contexts>/.index/chains.jsonl`, read by ./chains-index.ts) and the
- * append the store makes after every save. A line is `{file, size, mtime_ms, dir_mtime_ms?,
- * status, calls, updated_at, row}`, keys first so a reader selects without parsing the row.
+ * append the store makes after every save. A line is `{file, size, mtime_ms, prev_dir_mtime_ms?,
+ * dir_mtime_ms?, status, calls, updated_at, row}`, keys first so a reader selects without parsing
+ * the row. A store's line carries the contexts directory's mtime from before its head was written
+ * (`prev_dir_mtime_ms`) and after (`dir_mtime_ms`): the index is current after the line only when it
+ * was current before it (see ./chains-index.ts). An `mtime_ms` of -1 matches no file: its row is
+ * read again.
  */
 import { appendFileSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -19,7 +23,7 @@ export function lineOf(
   file: string,
   size: number,
   mtimeMs: number,
-  dirMtimeMs: number | null,
+  dirMtimes: { before: number; after: number } | null,
   row: StoredRow | null,
   error: string | null,
 ): string {
@@ -27,7 +31,7 @@ export function lineOf(
     file,
     size,
     mtime_ms: mtimeMs,
-    ...(dirMtimeMs === null ? {} : { dir_mtime_ms: dirMtimeMs }),
+    ...(dirMtimes === null ? {} : { prev_dir_mtime_ms: dirMtimes.before, dir_mtime_ms: dirMtimes.after }),
   };
   if (!row) return JSON.stringify({ ...figures, error });
   // The path is put back on reading; an empty one keeps its place, so a row from the index has its
@@ -45,11 +49,11 @@ const NUM = '(-?[0-9][0-9.eE+-]*)';
 /** The start of a row's line up to its row, its strings' characters as `chars` (a regex class). */
 const lineStart = (chars: string) =>
   new RegExp(
-    `^\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
+    `^\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"prev_dir_mtime_ms":${NUM},"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
   );
 /**
- * The keys at the start of a row's line: file, size, mtime_ms, dir_mtime_ms (or undefined),
- * status, calls, updated_at (strings without escapes).
+ * The keys at the start of a row's line: file, size, mtime_ms, prev_dir_mtime_ms and
+ * dir_mtime_ms (or undefined), status, calls, updated_at (strings without escapes).
  */
 export const LINE_START = lineStart('[^"\\\\]');
 /**
@@ -58,21 +62,33 @@ export const LINE_START = lineStart('[^"\\\\]');
  */
 export const ASCII_LINE_START = lineStart('[ !#-\\[\\]-~]');
 
+/** The mtime (ms) of the directory `file` is in, or null when it cannot be read: what a store takes before it writes. */
+export function dirMtimeOf(file: string): number | null {
+  try {
+    return statSync(path.dirname(file)).mtimeMs;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Appends the summary of `ctx`, just saved to `file`, to its directory's index. Never throws:
- * the index is a cache, and a reader rebuilds what is missing.
+ * Appends the summary of `ctx`, just saved to `file`, to its directory's index, with the
+ * directory's mtime from before the save (`dirMtimeBefore`, from dirMtimeOf; null when unknown,
+ * and then the line vouches for nothing beyond its row) and after it. Never throws: the index is
+ * a cache, and a reader rebuilds what is missing.
  */
-export function recordInIndex(file: string, ctx: ChainContext): void {
+export function recordInIndex(file: string, ctx: ChainContext, dirMtimeBefore: number | null): void {
   try {
     const dir = path.dirname(file);
     const index = indexPathOf(dir);
     // Before the directory's mtime is taken: creating `.index` changes it.
     mkdirSync(path.dirname(index), { recursive: true });
     const head = statSync(file);
-    const dirMtime = statSync(dir).mtimeMs;
+    const dirMtimes =
+      dirMtimeBefore === null ? null : { before: dirMtimeBefore, after: statSync(dir).mtimeMs };
     appendFileSync(
       index,
-      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, chainRow(ctx, file), null)}\n`,
+      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtimes, chainRow(ctx, file), null)}\n`,
     );
   } catch {
     // A read-only or full disk: readers fall back to the files.

@@ -4,17 +4,23 @@
  * `<contexts>/.index/chains.jsonl`, so listing thousands of chains reads one file instead of
  * every context file and its journal. It is a cache, never the source of truth.
  *
- * Writers (the store, on every save) append one line `{file, size, mtime_ms, dir_mtime_ms, row}`
- * after the head's rename; nothing is fsync'd. Every head write is a rename into the contexts
- * directory, which changes the directory's mtime, so a reader trusts the index as it is when the
- * directory's mtime equals the one the last line recorded. Otherwise (a save in between, a file
- * added, removed or copied in, a lock taken, no index yet) it stats every context file, reads
- * again only those whose size or mtime differ from their row, and writes the index back compacted
- * (a header with the directory's mtime, then one line per file). Files that cannot be read are
- * kept as `error` lines so their warning is repeated without reading them again. A torn last
- * line (a writer killed mid-append) is ignored. Each line starts with what `chains` selects by
- * (status, calls, updated_at), read without parsing the rest, so listing the newest 50 of
- * 10,000 chains parses 50 rows.
+ * Writers (the store, on every save) append one line `{file, size, mtime_ms, prev_dir_mtime_ms,
+ * dir_mtime_ms, row}` after the head's rename; nothing is fsync'd. Every head write is a rename
+ * into the contexts directory, which changes the directory's mtime. A reader trusts the index as it
+ * is only along an unbroken chain of custody: a compacted index's header records the directory's
+ * mtime it listed, and each store's line moves it on from the mtime its writer saw before the save
+ * (`prev_dir_mtime_ms`) to the one after (`dir_mtime_ms`); the index is current when that chain
+ * ends at the directory's mtime now. So a line lost to a concurrent compaction (appended to the
+ * file the compaction's rename replaced), a file added, removed or copied in, or a lock taken
+ * breaks the chain, and the next reader rebuilds: it stats every context file, reads again only
+ * those whose size or mtime differ from their row, and writes the index back compacted (a header,
+ * then one line per file). Mtimes move in ticks, so a compaction writes no header when the
+ * directory changed within MTIME_SETTLE_MS (src/chain/store.ts) of its listing, and marks a file
+ * changed within it to be read again (`mtime_ms` -1): a save in the same tick as the listing would
+ * not show. Files that cannot be read are kept as `error` lines so their warning is repeated
+ * without reading them again. A torn last line (a writer killed mid-append) is ignored. Each line
+ * starts with what `chains` selects by (status, calls, updated_at), read without parsing the rest,
+ * so listing the newest 50 of 10,000 chains parses 50 rows.
  */
 import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +28,7 @@ import { ClaudeExecError } from '../errors.js';
 import { isChainFileName, parseChainFileName } from './names.js';
 import { ASCII_LINE_START, indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
 import { chainRow, type ChainRow } from './row.js';
-import { listChainFiles, readChainFile, type ChainFileEntry } from './store.js';
+import { listChainFiles, MTIME_SETTLE_MS, readChainFile, type ChainFileEntry } from './store.js';
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
 export interface ChainKeys {
@@ -96,13 +102,15 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
     if (m) {
       // A torn row is found when it is parsed; a torn line ends without the closing braces.
       if (bytes[to - 1] !== BRACE || bytes[to - 2] !== BRACE) continue;
-      if (m[4] !== undefined) dirMtime = Number(m[4]);
+      // A store's line passes custody on only from the mtime its writer saw before the save; a
+      // compaction's lines (no mtimes) belong to the header before them.
+      if (m[4] !== undefined) dirMtime = dirMtime !== null && Number(m[4]) === dirMtime ? Number(m[5]) : null;
       byFile.set(
         m[1]!,
         new Known(
           Number(m[2]),
           Number(m[3]),
-          { status: m[5]!, calls: Number(m[6]), updated_at: m[7]! },
+          { status: m[6]!, calls: Number(m[7]), updated_at: m[8]! },
           null,
           bytes,
           from,
@@ -118,7 +126,9 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
     } catch {
       continue;
     }
-    if (typeof line.dir_mtime_ms === 'number') dirMtime = line.dir_mtime_ms;
+    // A header starts a chain of custody (none when it has no mtime); a compaction's line of an
+    // unreadable file belongs to the header before it; any other line (one the index cannot
+    // keep) breaks it.
     if (
       typeof line.file === 'string' &&
       typeof line.error === 'string' &&
@@ -126,7 +136,10 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       typeof line.mtime_ms === 'number'
     ) {
       byFile.set(line.file, new Known(line.size, line.mtime_ms, null, line.error));
-    }
+      if (line.dir_mtime_ms !== undefined) dirMtime = null;
+    } else if (line.file === undefined)
+      dirMtime = typeof line.dir_mtime_ms === 'number' ? line.dir_mtime_ms : null;
+    else dirMtime = null;
   }
   return { byFile, dirMtime };
 }
@@ -234,7 +247,10 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
     if (fresh) return fresh;
   }
   const out: IndexedChain[] = [];
-  const lines: string[] = [JSON.stringify({ dir_mtime_ms: dirMtime })];
+  // Settled: changed at least MTIME_SETTLE_MS before the listing, so a later change shows in the mtime.
+  const settledBefore = Date.now() - MTIME_SETTLE_MS;
+  let settled = dirMtime <= settledBefore;
+  const lines: string[] = [];
   for (const entry of await listChainFiles([dir])) {
     let st: { size: number; mtimeMs: number };
     try {
@@ -242,6 +258,8 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
     } catch {
       continue;
     }
+    const fileSettled = st.mtimeMs <= settledBefore;
+    settled &&= fileSettled;
     const was = known.byFile.get(entry.file);
     const wasRow =
       was && was.size === st.size && was.mtime_ms === st.mtimeMs
@@ -261,10 +279,11 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
         error = err.message;
       }
     }
-    lines.push(lineOf(entry.file, st.size, st.mtimeMs, null, row, error));
+    lines.push(lineOf(entry.file, st.size, fileSettled ? st.mtimeMs : -1, null, row, error));
     const keys = row ? { status: row.status, calls: row.calls, updated_at: row.updated_at } : null;
     out.push({ entry, keys, error, row: () => row });
   }
+  lines.unshift(JSON.stringify({ dir_mtime_ms: settled ? dirMtime : null }));
   writeCompacted(index, lines);
   return out;
 }

@@ -10,7 +10,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileDurableSync } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
-import { recordInIndex } from './chains-index-line.js';
+import { dirMtimeOf, recordInIndex } from './chains-index-line.js';
 import { appendToJournal, createJournal, joinJournal } from './journal.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
@@ -216,6 +216,7 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
+  const dirMtimeBefore = dirMtimeOf(file);
   const journal = ctx.journal === null && !existsSync(file) ? createJournal(file) : null;
   const head = appendToJournal(file, ctx);
   try {
@@ -224,7 +225,7 @@ export function saveChainSync(file: string, ctx: ChainContext): void {
     journal?.undo();
     throw err;
   }
-  recordInIndex(file, ctx);
+  recordInIndex(file, ctx, dirMtimeBefore);
 }
 
 /**

@@ -3,6 +3,9 @@
  * this one run, so machines of any speed compare). Add a benchmark by appending a module that
  * exports `name` and `run(): Promise<BenchRow[]>` to `benchmarks`. Pass names to run only those.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Table from 'cli-table3';
 import * as caching from './caching.bench.js';
 import * as concurrency from './concurrency.bench.js';
@@ -39,6 +42,11 @@ export const benchmarks: BenchModule[] = [
 ];
 
 const only = process.argv.slice(2);
+// The chains the benches drive run their workspaces' tests in the sandbox, which keeps a build cache
+// per workspace under XDG_CACHE_HOME: one temporary cache for the run, not a directory in ~/.cache
+// for every throwaway workspace.
+const cacheHome = mkdtempSync(path.join(os.tmpdir(), 'claude-exec-bench-cache-'));
+process.env.XDG_CACHE_HOME = cacheHome;
 const table = new Table({ head: ['benchmark', 'measure', 'value', 'target', 'met'] });
 let missed = 0;
 for (const bench of benchmarks.filter((b) => only.length === 0 || only.includes(b.name))) {
@@ -54,5 +62,6 @@ for (const bench of benchmarks.filter((b) => only.length === 0 || only.includes(
     ]);
   }
 }
+rmSync(cacheHome, { recursive: true, force: true });
 console.log(table.toString());
 if (missed) console.log(`${missed} target(s) missed`);

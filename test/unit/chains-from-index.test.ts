@@ -6,7 +6,7 @@
  * the index as saves append it, as a rebuild compacts it, and with saves appended after that.
  */
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -76,8 +76,15 @@ async function expectSameAsFiles(): Promise<void> {
 
 const indexLines = () => readFileSync(indexPathOf(dir), 'utf8').trim().split('\n');
 
+/** Moves the mtimes of the directory and all in it 10 s into the past, as if nothing had changed them for a while. */
+function settle(): void {
+  const past = new Date(Date.now() - 10_000);
+  for (const f of readdirSync(dir)) utimesSync(path.join(dir, f), past, past);
+  utimesSync(dir, past, past);
+}
+
 describe('chainsFromIndex', () => {
-  it('lists what a full read of the files lists, for every selection, as the index is appended, compacted and appended again', async () => {
+  it('lists what a full read of the files lists, for every selection, from an index rebuilt, compacted and then appended to', async () => {
     // Saves out of order (chain 3 before 2; chain 5's later file before its earlier one).
     for (const n of [1, 3, 2, 4]) save(n, n);
     save(5, 9);
@@ -87,27 +94,15 @@ describe('chainsFromIndex', () => {
         if (n % 7 === 0) ctx.status = 'failed'; // calls n % 3: some failed before their first call
         if (n % 11 === 0) ctx.status = 'running';
       });
-    writeFileSync(
-      `${path.join(dir, path.basename(save(61, 61, (c) => (c.status = 'running'))))}.owner`,
-      JSON.stringify({ pid: deadPid, host: os.hostname() }),
-    );
-    // The owner file changed the directory; this save records its mtime again (the index is current).
-    save(62, 62);
-    const appended = indexLines();
-    expect(appended[0]).toMatch(/^\{"file":"chain-001-/);
-    await expectSameAsFiles();
-    // Read from the appended lines as they are: nothing was rebuilt or rewritten.
-    expect(indexLines()).toEqual(appended);
-    expect((await chainsFromIndex([dir], { all: true })).shown.at(-2)?.status).toBe('cancelled');
-
-    // Files copied in (the index is stale: rebuilt and compacted): an unreadable one, a name of
-    // non-ASCII characters, and one whose keys pass the bytes a line's keys are read from.
+    const running = save(61, 61, (ctx) => (ctx.status = 'running'));
+    writeFileSync(`${running}.owner`, JSON.stringify({ pid: deadPid, host: os.hostname() }));
+    // Files copied in: an unreadable one, a name of non-ASCII characters, and one whose keys
+    // pass the bytes a line's keys are read from.
     writeFileSync(path.join(dir, 'chain-063-broken-2026-03-04-00-00-00.json'), '{ not json');
     const copy = async (n: number, slug: string) => {
-      const ctx = await readChainFile(save(n, n));
-      rmSync(
-        path.join(dir, fakeChain({ n, startedAt: new Date(Date.UTC(2026, 0, n)), calls: n % 3, table }).file),
-      );
+      const saved = save(n, n);
+      const ctx = await readChainFile(saved);
+      rmSync(saved);
       writeFileSync(
         path.join(dir, `chain-0${n}-${slug}-2026-03-0${n - 63}-00-00-00.json`),
         JSON.stringify({ ...ctx, journal: null }),
@@ -115,21 +110,33 @@ describe('chainsFromIndex', () => {
     };
     await copy(64, 'café-ünïcödé');
     await copy(65, 'long-'.repeat(40).slice(0, -1));
+    // Rebuilt from the files (just changed: the index vouches for nothing yet), then once settled
+    // rebuilt and compacted with the directory's mtime.
+    await expectSameAsFiles();
+    settle();
     await expectSameAsFiles();
     const compacted = indexLines();
-    expect(compacted[0]).toMatch(/^\{"dir_mtime_ms":/);
+    expect(JSON.parse(compacted[0]!)).toEqual({ dir_mtime_ms: statSync(dir).mtimeMs });
     expect(compacted.join('\n')).toContain('café-ünïcödé');
 
-    // Saves after the compaction: one chain changed, one new.
+    // Saves after the compaction: one chain changed, new ones out of order, two files of one id.
     save(4, 4, (ctx) => (ctx.status = 'failed'));
-    save(66, 66);
-    const tail = indexLines();
-    expect(tail.length).toBe(compacted.length + 2);
+    save(70, 70);
+    save(67, 67);
+    save(68, 40);
+    save(68, 30, (ctx) => (ctx.status = 'failed'));
+    const appended = indexLines();
+    expect(appended.length).toBe(compacted.length + 5);
     await expectSameAsFiles();
-    expect(indexLines()).toEqual(tail);
-    const { warnings, hidden, older } = await chainsFromIndex([dir], {});
+    // Read from the index as it is: nothing was rebuilt or rewritten.
+    expect(indexLines()).toEqual(appended);
+    const { shown, warnings, hidden, older } = await chainsFromIndex([dir], { all: true });
+    expect(shown.find((r) => r.chain_id === '061')?.status).toBe('cancelled');
+    expect(shown.map((r) => r.chain_id).slice(-4)).toEqual(['067', '068', '068', '070']);
     expect(warnings).toEqual([expect.stringMatching(/^skipped .*chain-063-broken/)]);
-    expect(hidden).toBeGreaterThan(0);
-    expect(older).toBeGreaterThan(0);
+    const newest = await chainsFromIndex([dir], {});
+    expect(newest.hidden).toBeGreaterThan(0);
+    expect(newest.older).toBeGreaterThan(0);
+    expect({ hidden, older }).toEqual({ hidden: 0, older: 0 });
   });
 });

@@ -1,4 +1,12 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +32,12 @@ function save(n: number, calls = 3): string {
   return p;
 }
 
+/** Moves the mtimes of `paths` 10 s into the past, as if nothing had changed them for a while. */
+function settle(paths: string[]): void {
+  const past = new Date(Date.now() - 10_000);
+  for (const p of paths) utimesSync(p, past, past);
+}
+
 /** What a full read of every file gives: the source of truth the index must agree with. */
 async function rowsFromFiles(files: string[]) {
   return Promise.all(files.map(async (f) => chainRow(await readChainFile(f), f)));
@@ -40,8 +54,58 @@ describe('chain index', () => {
     expect(JSON.stringify(got.map((c) => c.row()))).toBe(
       JSON.stringify(await rowsFromFiles([files[1]!, files[0]!, files[2]!])),
     );
-    // Read from the lines the saves appended (one each), not rebuilt from the files.
-    expect(readFileSync(indexPathOf(dir), 'utf8').trim().split('\n')).toHaveLength(3);
+  });
+
+  it('reads a current index as it is: a settled compaction, then the lines of later saves', async () => {
+    const files = [save(1), save(2)];
+    settle([...files, dir]);
+    await indexedChains([dir]);
+    const compacted = readFileSync(indexPathOf(dir), 'utf8');
+    expect(JSON.parse(compacted.split('\n')[0]!)).toEqual({ dir_mtime_ms: statSync(dir).mtimeMs });
+    files.push(save(3));
+    const ctx = await readChainFile(files[0]!);
+    ctx.status = 'complete';
+    saveChainSync(files[0]!, ctx);
+    const before = readFileSync(indexPathOf(dir), 'utf8');
+    expect(before.startsWith(compacted)).toBe(true);
+    const got = await indexedChains([dir]);
+    expect(got.map((c) => c.row())).toEqual(await rowsFromFiles(files));
+    // Not rebuilt: the saves' lines carried the directory's mtime on from the header's.
+    expect(readFileSync(indexPathOf(dir), 'utf8')).toBe(before);
+  });
+
+  it("does not trust an index that lost a save's line to a concurrent compaction", async () => {
+    const files = [save(1), save(2)];
+    settle([...files, dir]);
+    await indexedChains([dir]);
+    const compacted = readFileSync(indexPathOf(dir), 'utf8');
+    const ctx = await readChainFile(files[0]!);
+    ctx.goal = 'changed after the compaction listed it';
+    saveChainSync(files[0]!, ctx);
+    // A reader's compaction, begun before that save, renames its index over the one the save appended to.
+    writeFileSync(indexPathOf(dir), compacted);
+    files.push(save(3));
+    const got = await indexedChains([dir]);
+    expect(got[0]!.row()?.goal).toBe(ctx.goal);
+    expect(got.map((c) => c.row())).toEqual(await rowsFromFiles(files));
+  });
+
+  it('trusts no compaction of a directory or file changed within one mtime tick of its listing', async () => {
+    const a = save(1);
+    const b = save(2);
+    // One recent mtime in whole ms (what utimes can set back exactly), less than a settle time ago.
+    const tick = new Date(Date.now() - 500);
+    for (const p of [a, b, dir]) utimesSync(p, tick, tick);
+    await indexedChains([dir]);
+    // A save in the same tick as the listing: same size, same mtimes.
+    const text = readFileSync(a, 'utf8');
+    const ctx = await readChainFile(a);
+    const goal = ctx.goal.replace(/^./, (c) => (c === 'X' ? 'Y' : 'X'));
+    writeFileSync(a, text.replace(JSON.stringify(ctx.goal), JSON.stringify(goal)));
+    expect(statSync(a).size).toBe(Buffer.byteLength(text));
+    for (const p of [a, dir]) utimesSync(p, tick, tick);
+    const got = await indexedChains([dir]);
+    expect(got[0]!.row()?.goal).toBe(goal);
   });
 
   it('follows a later save, a file copied in and a file removed', async () => {
