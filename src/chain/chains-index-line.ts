@@ -47,9 +47,10 @@ export function lineOf(
 
 const NUM = '(-?[0-9][0-9.eE+-]*)';
 /** The start of a row's line up to its row, its strings' characters as `chars` (a regex class). */
-const lineStart = (chars: string) =>
+const lineStart = (chars: string, flags?: string) =>
   new RegExp(
-    `^\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"prev_dir_mtime_ms":${NUM},"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
+    `${flags ? '' : '^'}\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"prev_dir_mtime_ms":${NUM},"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
+    flags,
   );
 /**
  * The keys at the start of a row's line: file, size, mtime_ms, prev_dir_mtime_ms and
@@ -57,10 +58,11 @@ const lineStart = (chars: string) =>
  */
 export const LINE_START = lineStart('[^"\\\\]');
 /**
- * LINE_START for strings of printable ASCII alone: what it matches reads the same decoded as
- * Latin-1 (one byte a character, the cheapest decoding) as decoded as UTF-8.
+ * LINE_START for strings of printable ASCII alone, matched where `lastIndex` says (sticky): what
+ * it matches in a whole index decoded as Latin-1 (one byte a character, the cheapest decoding)
+ * reads the same decoded as UTF-8, at the same offsets.
  */
-export const ASCII_LINE_START = lineStart('[ !#-\\[\\]-~]');
+export const ASCII_LINE_START = lineStart('[ !#-\\[\\]-~]', 'y');
 
 /** The mtime (ms) of the directory `file` is in, or null when it cannot be read: what a store takes before it writes. */
 export function dirMtimeOf(file: string): number | null {

@@ -48,12 +48,26 @@ export interface IndexedChain {
   error: string | null;
 }
 
+/** A contexts directory as its index's lines name it; `prefix` is its path with a separator at the end. */
+interface Where {
+  dir: string;
+  prefix: string;
+}
+
 /**
- * One line as kept in memory: its figures and keys, and the row still as bytes of the index
- * until someone asks for it.
+ * One line of the index as kept in memory, and the chain it names: its figures and keys, its
+ * row still as bytes of the index, and its file's entry (the name parsed), built on first use,
+ * so the 10,000 chains `chains` does not show cost one small object each.
  */
-class Known {
+class IndexLine implements IndexedChain {
+  #entry: ChainFileEntry | undefined;
+  #row: ChainRow | null | undefined;
+
   constructor(
+    private readonly where: Where,
+    readonly file: string,
+    /** The chain id as a number (NaN for another file), what the list is sorted by first. */
+    readonly chainNumber: number,
     readonly size: number,
     readonly mtime_ms: number,
     readonly keys: ChainKeys | null,
@@ -67,24 +81,45 @@ class Known {
   get rowText(): string | null {
     return this.bytes && this.bytes.toString('utf8', this.from, this.to);
   }
+
+  get entry(): ChainFileEntry {
+    if (this.#entry) return this.#entry;
+    // fromLines checked the name with isChainFileName, which says when this parses.
+    const parsed = parseChainFileName(this.file)!;
+    return (this.#entry = {
+      path: this.where.prefix + this.file,
+      dir: this.where.dir,
+      file: this.file,
+      chainId: parsed.chainId,
+      slug: parsed.slug,
+      startedAtMs: parsed.startedAtMs,
+    });
+  }
+
+  row(): ChainRow | null {
+    if (this.#row === undefined) {
+      const text = this.rowText;
+      this.#row = text === null ? null : parseRow(text, this.entry.path);
+    }
+    return this.#row;
+  }
 }
 
-/**
- * How many bytes of a line are decoded to read its keys (ASCII_LINE_START): a context file's name
- * is at most about 90 characters (a slug of at most 40), the figures and keys about 170. A line
- * whose keys run longer, or are not plain ASCII, is decoded whole (as UTF-8, LINE_START).
- */
-const KEYS_BYTES = 320;
+/** The chain id a context file's name starts with, as a number (NaN for another name). */
+const chainNumberOfName = (file: string) => Number(file.slice(6, file.indexOf('-', 6)));
+
 const NEWLINE = 0x0a;
 const BRACE = 0x7d;
 
 /**
- * The index's lines by file (the last line of a file wins) and the directory's mtime the last
- * line recorded. Read as bytes: each line's keys are decoded alone and its row only when asked
- * for (Known.rowText), so 10,000 lines cost about what reading the file does.
+ * The index's lines by file (the last line of a file wins) and the directory's mtime the chain of
+ * custody ends at (see above; null when broken). Each line's keys are matched in the whole index
+ * decoded as Latin-1 (one character a byte, the cheapest decoding) and its row decoded (as UTF-8)
+ * and parsed only when asked for, so 10,000 lines cost little more than reading the file.
  */
-function readLines(index: string): { byFile: Map<string, Known>; dirMtime: number | null } {
-  const byFile = new Map<string, Known>();
+function readLines(dir: string, index: string): { byFile: Map<string, IndexLine>; dirMtime: number | null } {
+  const where: Where = { dir, prefix: path.join(dir, 'x').slice(0, -1) };
+  const byFile = new Map<string, IndexLine>();
   let dirMtime: number | null = null;
   let bytes: Buffer;
   try {
@@ -92,11 +127,14 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
   } catch {
     return { byFile, dirMtime };
   }
+  // The same offsets as the bytes; a line whose keys are not plain ASCII is decoded again alone, as UTF-8.
+  const latin1 = bytes.toString('latin1');
   for (let from = 0, to: number; from < bytes.length; from = to + 1) {
     to = bytes.indexOf(NEWLINE, from);
     if (to < 0) to = bytes.length;
     if (to === from) continue;
-    let m = ASCII_LINE_START.exec(bytes.toString('latin1', from, Math.min(to, from + KEYS_BYTES)));
+    ASCII_LINE_START.lastIndex = from;
+    let m = ASCII_LINE_START.exec(latin1);
     let raw: string | undefined;
     if (!m) m = LINE_START.exec((raw = bytes.toString('utf8', from, to)));
     if (m) {
@@ -105,12 +143,20 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       // A store's line passes custody on only from the mtime its writer saw before the save; a
       // compaction's lines (no mtimes) belong to the header before them.
       if (m[4] !== undefined) dirMtime = dirMtime !== null && Number(m[4]) === dirMtime ? Number(m[5]) : null;
+      const file = m[1]!;
       byFile.set(
-        m[1]!,
-        new Known(
+        file,
+        new IndexLine(
+          where,
+          file,
+          chainNumberOfName(file),
           Number(m[2]),
           Number(m[3]),
-          { status: m[6]!, calls: Number(m[7]), updated_at: m[8]! },
+          {
+            status: m[6]!,
+            calls: Number(m[7]),
+            updated_at: m[8]!,
+          },
           null,
           bytes,
           from,
@@ -135,7 +181,18 @@ function readLines(index: string): { byFile: Map<string, Known>; dirMtime: numbe
       typeof line.size === 'number' &&
       typeof line.mtime_ms === 'number'
     ) {
-      byFile.set(line.file, new Known(line.size, line.mtime_ms, null, line.error));
+      byFile.set(
+        line.file,
+        new IndexLine(
+          where,
+          line.file,
+          chainNumberOfName(line.file),
+          line.size,
+          line.mtime_ms,
+          null,
+          line.error,
+        ),
+      );
       if (line.dir_mtime_ms !== undefined) dirMtime = null;
     } else if (line.file === undefined)
       dirMtime = typeof line.dir_mtime_ms === 'number' ? line.dir_mtime_ms : null;
@@ -155,54 +212,8 @@ function parseRow(rowText: string, file: string): ChainRow | null {
   }
 }
 
-/**
- * A chain from a current index: its file's entry (the name parsed) and its row are built on first
- * use, so the 10,000 chains `chains` does not show cost one object each.
- */
-class FromIndex implements IndexedChain {
-  readonly keys: ChainKeys | null;
-  readonly error: string | null;
-  #entry: ChainFileEntry | undefined;
-  #row: ChainRow | null | undefined;
-
-  constructor(
-    private readonly dir: string,
-    /** path.join(dir, ''): the directory's path with its separator. */
-    private readonly prefix: string,
-    private readonly file: string,
-    /** The chain id as a number, what the list is sorted by first. */
-    readonly chainNumber: number,
-    private readonly known: Known,
-  ) {
-    this.keys = known.keys;
-    this.error = known.error;
-  }
-
-  get entry(): ChainFileEntry {
-    if (this.#entry) return this.#entry;
-    // The name was checked with isChainFileName, which says when this parses.
-    const parsed = parseChainFileName(this.file)!;
-    return (this.#entry = {
-      path: this.prefix + this.file,
-      dir: this.dir,
-      file: this.file,
-      chainId: parsed.chainId,
-      slug: parsed.slug,
-      startedAtMs: parsed.startedAtMs,
-    });
-  }
-
-  row(): ChainRow | null {
-    if (this.#row === undefined) {
-      const text = this.known.rowText;
-      this.#row = text === null ? null : parseRow(text, this.entry.path);
-    }
-    return this.#row;
-  }
-}
-
-/** The chain id of an entry as a number (without building a FromIndex's entry). */
-const chainNumberOf = (c: IndexedChain) => (c instanceof FromIndex ? c.chainNumber : Number(c.entry.chainId));
+/** The chain id of an entry as a number (without building an IndexLine's entry). */
+const chainNumberOf = (c: IndexedChain) => (c instanceof IndexLine ? c.chainNumber : Number(c.entry.chainId));
 
 /** listChainFiles' order: chain id, then start time. */
 const byChainThenStart = (a: IndexedChain, b: IndexedChain) =>
@@ -241,9 +252,9 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const known = readLines(index);
+  const known = readLines(dir, index);
   if (known.dirMtime === dirMtime) {
-    const fresh = fromLines(dir, known.byFile);
+    const fresh = fromLines(known.byFile);
     if (fresh) return fresh;
   }
   const out: IndexedChain[] = [];
@@ -289,12 +300,11 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
 }
 
 /** The chains from a current index alone; null when a line names no context file. */
-function fromLines(dir: string, byFile: Map<string, Known>): IndexedChain[] | null {
+function fromLines(byFile: Map<string, IndexLine>): IndexedChain[] | null {
   const out: IndexedChain[] = [];
-  const prefix = path.join(dir, 'x').slice(0, -1);
-  for (const [file, known] of byFile) {
+  for (const [file, line] of byFile) {
     if (!isChainFileName(file)) return null;
-    out.push(new FromIndex(dir, prefix, file, Number(file.slice(6, file.indexOf('-', 6))), known));
+    out.push(line);
   }
   return out;
 }
