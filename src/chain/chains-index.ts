@@ -302,8 +302,8 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
 /** The chains from a current index alone; null when a line names no context file. */
 function fromLines(byFile: Map<string, IndexLine>): IndexedChain[] | null {
   const out: IndexedChain[] = [];
-  for (const [file, line] of byFile) {
-    if (!isChainFileName(file)) return null;
+  for (const line of byFile.values()) {
+    if (!isChainFileName(line.file)) return null;
     out.push(line);
   }
   return out;
