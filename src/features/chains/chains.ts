@@ -92,7 +92,7 @@ export function selectChainRows<R extends ChainKeys>(
 }
 
 /** selectChainRows over anything whose keys `keysOf` gives (no object per row to select 10,000). */
-export function selectChainsBy<R>(
+function selectChainsBy<R>(
   rows: R[],
   keysOf: (r: R) => ChainKeys,
   sel: ChainSelection = {},
