@@ -4,7 +4,7 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { ChainKeys, IndexedChain } from '../../chain/chains-index.js';
+import { indexedChains, type ChainKeys, type IndexedChain } from '../../chain/chains-index.js';
 import type { ChainRow } from '../../chain/row.js';
 import type { ChainContext } from '../../chain/schema.js';
 import { findChain, listChainFiles, newestChainFiles, readChainFile } from '../../chain/store.js';
@@ -121,7 +121,6 @@ export async function chainsFromIndex(
   dirs: string[],
   sel: ChainSelection,
 ): Promise<{ shown: ChainRow[]; hidden: number; older: number; warnings: string[] }> {
-  const { indexedChains } = await import('../../chain/chains-index.js');
   const warnings: string[] = [];
   const readable: IndexedChain[] = [];
   for (const c of await indexedChains(dirs)) {
