@@ -46,9 +46,23 @@ export function lineOf(
 }
 
 const NUM = '(-?[0-9][0-9.eE+-]*)';
-export const LINE_START = new RegExp(
-  `^\\{"file":"([^"\\\\]+)","size":(\\d+),"mtime_ms":${NUM}(?:,"prev_dir_mtime_ms":${NUM},"dir_mtime_ms":${NUM})?,"status":"([^"\\\\]*)","calls":(\\d+),"updated_at":"([^"\\\\]*)","row":`,
-);
+/** The start of a row's line up to its row, its strings' characters as `chars` (a regex class). */
+const lineStart = (chars: string, flags?: string) =>
+  new RegExp(
+    `${flags ? '' : '^'}\\{"file":"(${chars}+)","size":(\\d+),"mtime_ms":${NUM}(?:,"prev_dir_mtime_ms":${NUM},"dir_mtime_ms":${NUM})?,"status":"(${chars}*)","calls":(\\d+),"updated_at":"(${chars}*)","row":`,
+    flags,
+  );
+/**
+ * The keys at the start of a row's line: file, size, mtime_ms, prev_dir_mtime_ms and
+ * dir_mtime_ms (or undefined), status, calls, updated_at (strings without escapes).
+ */
+export const LINE_START = lineStart('[^"\\\\]');
+/**
+ * LINE_START for strings of printable ASCII alone, matched where `lastIndex` says (sticky): what
+ * it matches in a whole index decoded as Latin-1 (one byte a character, the cheapest decoding)
+ * reads the same decoded as UTF-8, at the same offsets.
+ */
+export const ASCII_LINE_START = lineStart('[ !#-\\[\\]-~]', 'y');
 
 /** The mtime (ms) of the directory `file` is in, or null when it cannot be read: what a store takes before it writes. */
 export function dirMtimeOf(file: string): number | null {

@@ -25,13 +25,13 @@
 import { mkdirSync, promises as fs, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ClaudeExecError } from '../errors.js';
-import { chainFileName, parseChainFileName, type ParsedChainFileName } from './names.js';
-import { indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
+import { isChainFileName, parseChainFileName } from './names.js';
+import { ASCII_LINE_START, indexPathOf, LINE_START, lineOf, type StoredRow } from './chains-index-line.js';
 import { chainRow, type ChainRow } from './row.js';
 import { listChainFiles, MTIME_SETTLE_MS, readChainFile, type ChainFileEntry } from './store.js';
 
 /** What `chains` selects by (see selectChainRows in src/features/chains/chains.ts). */
-interface ChainKeys {
+export interface ChainKeys {
   status: string;
   calls: number;
   updated_at: string;
@@ -48,65 +48,155 @@ export interface IndexedChain {
   error: string | null;
 }
 
-/** One line as kept in memory: its figures, and the row still as text until someone asks. */
-interface Known {
-  size: number;
-  mtime_ms: number;
-  keys: ChainKeys | null;
-  error: string | null;
-  rowText: string | null;
+/** A contexts directory as its index's lines name it; `prefix` is its path with a separator at the end. */
+interface Where {
+  dir: string;
+  prefix: string;
 }
 
-function readLines(index: string): { byFile: Map<string, Known>; dirMtime: number | null } {
-  const byFile = new Map<string, Known>();
+/**
+ * One line of the index as kept in memory, and the chain it names: its figures and keys, its
+ * row still as bytes of the index, and its file's entry (the name parsed), built on first use,
+ * so the 10,000 chains `chains` does not show cost one small object each.
+ */
+class IndexLine implements IndexedChain {
+  #entry: ChainFileEntry | undefined;
+  #row: ChainRow | null | undefined;
+
+  constructor(
+    private readonly where: Where,
+    readonly file: string,
+    /** The chain id as a number (NaN for another file), what the list is sorted by first. */
+    readonly chainNumber: number,
+    readonly size: number,
+    readonly mtime_ms: number,
+    readonly keys: ChainKeys | null,
+    readonly error: string | null,
+    private readonly bytes: Buffer | null = null,
+    private readonly from = 0,
+    private readonly to = 0,
+  ) {}
+
+  /** The whole line (its row inside), or null for an `error` line. */
+  get rowText(): string | null {
+    return this.bytes && this.bytes.toString('utf8', this.from, this.to);
+  }
+
+  get entry(): ChainFileEntry {
+    if (this.#entry) return this.#entry;
+    // fromLines checked the name with isChainFileName, which says when this parses.
+    const parsed = parseChainFileName(this.file)!;
+    return (this.#entry = {
+      path: this.where.prefix + this.file,
+      dir: this.where.dir,
+      file: this.file,
+      chainId: parsed.chainId,
+      slug: parsed.slug,
+      startedAtMs: parsed.startedAtMs,
+    });
+  }
+
+  row(): ChainRow | null {
+    if (this.#row === undefined) {
+      const text = this.rowText;
+      this.#row = text === null ? null : parseRow(text, this.entry.path);
+    }
+    return this.#row;
+  }
+}
+
+/** The chain id a context file's name starts with, as a number (NaN for another name). */
+const chainNumberOfName = (file: string) => Number(file.slice(6, file.indexOf('-', 6)));
+
+const NEWLINE = 0x0a;
+const BRACE = 0x7d;
+
+/**
+ * The index's lines by file (the last line of a file wins) and the directory's mtime the chain of
+ * custody ends at (see above; null when broken). Each line's keys are matched in the whole index
+ * decoded as Latin-1 (one character a byte, the cheapest decoding) and its row decoded (as UTF-8)
+ * and parsed only when asked for, so 10,000 lines cost little more than reading the file.
+ */
+function readLines(dir: string, index: string): { byFile: Map<string, IndexLine>; dirMtime: number | null } {
+  const where: Where = { dir, prefix: path.join(dir, 'x').slice(0, -1) };
+  const byFile = new Map<string, IndexLine>();
   let dirMtime: number | null = null;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(index, 'utf8');
+    bytes = readFileSync(index);
   } catch {
     return { byFile, dirMtime };
   }
-  for (const raw of text.split('\n')) {
-    if (!raw) continue;
-    const m = LINE_START.exec(raw);
+  // The same offsets as the bytes; a line whose keys are not plain ASCII is decoded again alone, as UTF-8.
+  const latin1 = bytes.toString('latin1');
+  for (let from = 0, to: number; from < bytes.length; from = to + 1) {
+    to = bytes.indexOf(NEWLINE, from);
+    if (to < 0) to = bytes.length;
+    if (to === from) continue;
+    ASCII_LINE_START.lastIndex = from;
+    let m = ASCII_LINE_START.exec(latin1);
+    let raw: string | undefined;
+    if (!m) m = LINE_START.exec((raw = bytes.toString('utf8', from, to)));
     if (m) {
       // A torn row is found when it is parsed; a torn line ends without the closing braces.
-      if (!raw.endsWith('}}')) continue;
+      if (bytes[to - 1] !== BRACE || bytes[to - 2] !== BRACE) continue;
       // A store's line passes custody on only from the mtime its writer saw before the save; a
       // compaction's lines (no mtimes) belong to the header before them.
       if (m[4] !== undefined) dirMtime = dirMtime !== null && Number(m[4]) === dirMtime ? Number(m[5]) : null;
-      byFile.set(m[1]!, {
-        size: Number(m[2]),
-        mtime_ms: Number(m[3]),
-        keys: { status: m[6]!, calls: Number(m[7]), updated_at: m[8]! },
-        error: null,
-        rowText: raw,
-      });
+      const file = m[1]!;
+      byFile.set(
+        file,
+        new IndexLine(
+          where,
+          file,
+          chainNumberOfName(file),
+          Number(m[2]),
+          Number(m[3]),
+          {
+            status: m[6]!,
+            calls: Number(m[7]),
+            updated_at: m[8]!,
+          },
+          null,
+          bytes,
+          from,
+          to,
+        ),
+      );
       continue;
     }
+    raw ??= bytes.toString('utf8', from, to);
     let line: { file?: unknown; size?: unknown; mtime_ms?: unknown; dir_mtime_ms?: unknown; error?: unknown };
     try {
       line = JSON.parse(raw) as typeof line;
     } catch {
       continue;
     }
-    // A header starts a chain of custody (none when it has no mtime); any other line breaks it.
-    if (line.file === undefined) dirMtime = typeof line.dir_mtime_ms === 'number' ? line.dir_mtime_ms : null;
-    else dirMtime = null;
+    // A header starts a chain of custody (none when it has no mtime); a compaction's line of an
+    // unreadable file belongs to the header before it; any other line (one the index cannot
+    // keep) breaks it.
     if (
       typeof line.file === 'string' &&
       typeof line.error === 'string' &&
       typeof line.size === 'number' &&
       typeof line.mtime_ms === 'number'
     ) {
-      byFile.set(line.file, {
-        size: line.size,
-        mtime_ms: line.mtime_ms,
-        keys: null,
-        error: line.error,
-        rowText: null,
-      });
-    }
+      byFile.set(
+        line.file,
+        new IndexLine(
+          where,
+          line.file,
+          chainNumberOfName(line.file),
+          line.size,
+          line.mtime_ms,
+          null,
+          line.error,
+        ),
+      );
+      if (line.dir_mtime_ms !== undefined) dirMtime = null;
+    } else if (line.file === undefined)
+      dirMtime = typeof line.dir_mtime_ms === 'number' ? line.dir_mtime_ms : null;
+    else dirMtime = null;
   }
   return { byFile, dirMtime };
 }
@@ -122,15 +212,21 @@ function parseRow(rowText: string, file: string): ChainRow | null {
   }
 }
 
-function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
-  let row: ChainRow | null | undefined;
-  return {
-    entry,
-    keys: known.keys,
-    error: known.error,
-    row: () =>
-      row === undefined ? (row = known.rowText === null ? null : parseRow(known.rowText, entry.path)) : row,
-  };
+/** The chain id of an entry as a number (without building an IndexLine's entry). */
+const chainNumberOf = (c: IndexedChain) => (c instanceof IndexLine ? c.chainNumber : Number(c.entry.chainId));
+
+/** listChainFiles' order: chain id, then start time. */
+const byChainThenStart = (a: IndexedChain, b: IndexedChain) =>
+  chainNumberOf(a) - chainNumberOf(b) || a.entry.startedAtMs - b.entry.startedAtMs;
+
+/**
+ * Whether `list` is already in byChainThenStart's order (then sorting it, a stable sort, would
+ * change nothing). A current index is: it is written in that order and a save appends the
+ * newest chain at its end; only chains with equal ids have their names parsed to compare.
+ */
+function inOrder(list: IndexedChain[]): boolean {
+  for (let i = 1; i < list.length; i++) if (byChainThenStart(list[i - 1]!, list[i]!) > 0) return false;
+  return true;
 }
 
 /**
@@ -140,10 +236,8 @@ function indexed(entry: ChainFileEntry, known: Known): IndexedChain {
  */
 export async function indexedChains(dirs: string[]): Promise<IndexedChain[]> {
   const out: IndexedChain[] = [];
-  for (const dir of dirs) out.push(...(await indexedChainsOf(dir)));
-  return out.sort(
-    (a, b) => Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
-  );
+  for (const dir of dirs) for (const c of await indexedChainsOf(dir)) out.push(c);
+  return inOrder(out) ? out : out.sort(byChainThenStart);
 }
 
 async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
@@ -158,9 +252,9 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const known = readLines(index);
+  const known = readLines(dir, index);
   if (known.dirMtime === dirMtime) {
-    const fresh = fromLines(dir, known.byFile);
+    const fresh = fromLines(known.byFile);
     if (fresh) return fresh;
   }
   const out: IndexedChain[] = [];
@@ -205,52 +299,14 @@ async function indexedChainsOf(dir: string): Promise<IndexedChain[]> {
   return out;
 }
 
-/** The chains from a current index alone; null when a line names no parsable file. */
-function fromLines(dir: string, byFile: Map<string, Known>): IndexedChain[] | null {
+/** The chains from a current index alone; null when a line names no context file. */
+function fromLines(byFile: Map<string, IndexLine>): IndexedChain[] | null {
   const out: IndexedChain[] = [];
-  // path.join(dir, file) for every file, joined once.
-  const prefix = path.join(dir, 'x').slice(0, -1);
-  for (const [file, known] of byFile) {
-    const parsed = quickParse(file) ?? parseChainFileName(file);
-    if (!parsed) return null;
-    out.push(
-      indexed(
-        {
-          path: prefix + file,
-          dir,
-          file,
-          chainId: parsed.chainId,
-          slug: parsed.slug,
-          startedAtMs: parsed.startedAtMs,
-        },
-        known,
-      ),
-    );
+  for (const line of byFile.values()) {
+    if (!isChainFileName(line.file)) return null;
+    out.push(line);
   }
   return out;
-}
-
-/**
- * `chain-NNN-slug-YYYY-MM-DD-HH-MM-SS.json` by slicing, checked by building the name again: the
- * name regex is a tenth of a warm `chains` over 10,000 chains. Null when in doubt (use the regex).
- */
-function quickParse(file: string): ParsedChainFileName | null {
-  const dash = file.indexOf('-', 6);
-  if (dash < 0 || file.length < dash + 25) return null;
-  const stamp = file.slice(-24, -5);
-  const ms = Date.UTC(
-    +stamp.slice(0, 4),
-    +stamp.slice(5, 7) - 1,
-    +stamp.slice(8, 10),
-    +stamp.slice(11, 13),
-    +stamp.slice(14, 16),
-    +stamp.slice(17, 19),
-  );
-  if (Number.isNaN(ms)) return null;
-  const parsed = { chainId: file.slice(6, dash), slug: file.slice(dash + 1, -25), startedAtMs: ms };
-  return chainFileName(parsed.chainId, parsed.slug, new Date(ms)) === file && /^\d{3,}$/.test(parsed.chainId)
-    ? parsed
-    : null;
 }
 
 function writeCompacted(index: string, lines: string[]): void {

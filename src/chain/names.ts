@@ -56,6 +56,12 @@ export function chainFileName(chainId: string, slug: string, startedAt: Date): s
   return `chain-${chainId}-${slug}-${formatStamp(startedAt)}.json`;
 }
 
+/** Whether parseChainFileName parses `file` (a context file's name), without parsing it. */
+export function isChainFileName(file: string): boolean {
+  // The fields' widths keep Date.UTC finite, so the regex alone decides.
+  return NAME_RE.test(file);
+}
+
 /** Parses a context file name; null for any other file. */
 export function parseChainFileName(file: string): ParsedChainFileName | null {
   const m = NAME_RE.exec(file);

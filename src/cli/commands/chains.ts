@@ -48,25 +48,16 @@ export function register(program: Command): void {
     .option('--tree', 'sub-chains (--split) under their parent, with status, phase, confidence and cost')
     .action(async (o: { all?: boolean; limit?: number; since?: number; tree?: boolean }, cmd: Command) => {
       const { opts, io } = commandContext(cmd);
-      const [{ indexedChains }, { indexedWithDriverState, selectChainRows }, { chainsJsonOfRows }] =
-        await Promise.all([
-          import('../../chain/chains-index.js'),
-          import('../../features/chains/chains.js'),
-          import('../../contract/views/status.js'),
-        ]);
-      const warnings: string[] = [];
-      const readable = [];
-      for (const c of (await indexedChains(dirsOf(opts))).map(indexedWithDriverState)) {
-        if (c.keys) readable.push({ ...c.keys, chain: c });
-        else {
-          warnings.push(`skipped ${c.error}`);
-          io.err(`warning: skipped ${c.error}`);
-        }
-      }
-      // Only the rows shown are parsed from the index.
-      const selected = selectChainRows(readable, { all: o.all, limit: o.limit, sinceMs: o.since });
-      const { hidden, older } = selected;
-      const shown = selected.shown.flatMap((k) => k.chain.row() ?? []);
+      const [{ chainsFromIndex }, { chainsJsonOfRows }] = await Promise.all([
+        import('../../features/chains/chains.js'),
+        import('../../contract/views/status.js'),
+      ]);
+      const { shown, hidden, older, warnings } = await chainsFromIndex(dirsOf(opts), {
+        all: o.all,
+        limit: o.limit,
+        sinceMs: o.since,
+      });
+      for (const w of warnings) io.err(`warning: ${w}`);
       const doc = chainsJsonOfRows(shown, hidden, warnings, older);
       if (opts.json) return printJson(io, doc);
       const notes = [

@@ -4,7 +4,8 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import type { IndexedChain } from '../../chain/chains-index.js';
+import { indexedChains, type ChainKeys, type IndexedChain } from '../../chain/chains-index.js';
+import type { ChainRow } from '../../chain/row.js';
 import type { ChainContext } from '../../chain/schema.js';
 import { checkMemo } from '../../chain/checked.js';
 import { newestChainFile } from '../../chain/newest.js';
@@ -37,7 +38,8 @@ export function withDriverState(ctx: ChainContext, file: string): ChainContext {
 export function indexedWithDriverState(c: IndexedChain): IndexedChain {
   if (c.keys?.status !== 'running' || deadDriverOf(c.entry.path) === null) return c;
   return {
-    ...c,
+    entry: c.entry,
+    error: c.error,
     keys: { ...c.keys, status: 'cancelled' },
     row: () => {
       const row = c.row();
@@ -84,17 +86,51 @@ const DEFAULT_CHAIN_LIMIT = 50;
  * first call are hidden and only the newest `limit` are kept; `sinceMs` drops chains last updated
  * before it. Returns the rows to show (oldest first), the hidden count and the older count left out.
  */
-export function selectChainRows<R extends { status: string; calls: number; updated_at: string }>(
+export function selectChainRows<R extends ChainKeys>(
   rows: R[],
   sel: ChainSelection = {},
 ): { shown: R[]; hidden: number; older: number } {
+  return selectChainsBy(rows, (r) => r, sel);
+}
+
+/** selectChainRows over anything whose keys `keysOf` gives (no object per row to select 10,000). */
+function selectChainsBy<R>(
+  rows: R[],
+  keysOf: (r: R) => ChainKeys,
+  sel: ChainSelection = {},
+): { shown: R[]; hidden: number; older: number } {
   const recent =
-    sel.sinceMs === undefined ? rows : rows.filter((r) => Date.parse(r.updated_at) >= sel.sinceMs!);
+    sel.sinceMs === undefined ? rows : rows.filter((r) => Date.parse(keysOf(r).updated_at) >= sel.sinceMs!);
   if (sel.all) return { shown: recent, hidden: 0, older: 0 };
-  const visible = recent.filter((r) => !(r.status === 'failed' && r.calls === 0));
+  const visible = recent.filter((r) => {
+    const k = keysOf(r);
+    return !(k.status === 'failed' && k.calls === 0);
+  });
   const limit = sel.limit ?? DEFAULT_CHAIN_LIMIT;
   const older = Math.max(0, visible.length - limit);
   return { shown: visible.slice(older), hidden: recent.length - visible.length, older };
+}
+
+/**
+ * The chains `chains` lists from the chain index of `dirs` (src/chain/chains-index.ts), as
+ * selectChainRows selects them: the rows to show (oldest first, each with its driver's state,
+ * see indexedWithDriverState), the hidden and older counts, and a warning (`skipped …`) for each
+ * file that cannot be read, in the index's order. Only the rows shown are parsed from the index,
+ * and only their drivers asked after: a dead driver turns `running` into `cancelled`, which
+ * selection does not look at (it hides only `failed`). Throws what listing a directory throws.
+ */
+export async function chainsFromIndex(
+  dirs: string[],
+  sel: ChainSelection,
+): Promise<{ shown: ChainRow[]; hidden: number; older: number; warnings: string[] }> {
+  const warnings: string[] = [];
+  const readable: IndexedChain[] = [];
+  for (const c of await indexedChains(dirs)) {
+    if (c.keys) readable.push(c);
+    else warnings.push(`skipped ${c.error}`);
+  }
+  const { shown, hidden, older } = selectChainsBy(readable, (c) => c.keys!, sel);
+  return { shown: shown.flatMap((c) => indexedWithDriverState(c).row() ?? []), hidden, older, warnings };
 }
 
 /**
