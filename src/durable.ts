@@ -197,6 +197,93 @@ export function writeFileDurableSync(
   }
 }
 
+/**
+ * A durable replacement of `file` in two halves, so that the wait for the disk can overlap other
+ * work: `prepareDurableWrite` writes every byte of `data` to a temp file beside `file` (checked
+ * as in `writeFileDurableSync`) and starts its fsync on the thread pool; `synced` resolves once
+ * the temp file is on disk (rejects with `FileSystemError`). Then `commit()` renames it over
+ * `file` (and fsyncs the directory, see `syncDirectory`), or `abort()` removes it; exactly one
+ * of the two must be called, after `synced` has settled. Until `commit()`, `file` is as it was.
+ * The guarantee after `commit()` is `writeFileDurableSync`'s: the rename follows the fsync.
+ * `prepareDurableWrite` and `commit` throw `FileSystemError` (then nothing is left behind).
+ */
+export interface PreparedWrite {
+  readonly synced: Promise<void>;
+  commit(): void;
+  abort(): void;
+}
+
+export function prepareDurableWrite(
+  file: string,
+  data: string | Uint8Array,
+  opts: Pick<DurableWriteOptions, 'syncDirectory'> = {},
+): PreparedWrite {
+  const tmp = tempNameFor(file);
+  let mode = 0o666;
+  let existed = false;
+  try {
+    mode = fs.statSync(file).mode & 0o7777;
+    existed = true;
+  } catch {
+    // A new file.
+  }
+  let fd: number | undefined;
+  const cleanUp = () => {
+    if (fd !== undefined) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // Closing after a failed write.
+      }
+      fd = undefined;
+    }
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // Never created, or already gone.
+    }
+  };
+  try {
+    fd = fs.openSync(tmp, 'wx', mode);
+    writeAll(fd, asBuffer(data), file);
+  } catch (err) {
+    cleanUp();
+    throw wrap('write', file, err);
+  }
+  const written = fd;
+  const synced = new Promise<void>((resolve, reject) =>
+    fs.fsync(written, (err) => (err ? reject(wrap('write', file, err)) : resolve())),
+  );
+  // A caller that aborts without looking at `synced` must not leave an unhandled rejection.
+  synced.catch(() => undefined);
+  let done = false;
+  return {
+    synced,
+    commit() {
+      if (done) throw new Error(`prepareDurableWrite(${file}): committed or aborted already`);
+      done = true;
+      try {
+        fs.closeSync(fd!);
+        fd = undefined;
+        fs.renameSync(tmp, file);
+      } catch (err) {
+        cleanUp();
+        throw wrap('write', file, err);
+      }
+      try {
+        if (!(existed && opts.syncDirectory === 'on-create')) fsyncDir(path.dirname(file));
+      } catch (err) {
+        throw wrap('write', file, err);
+      }
+    },
+    abort() {
+      if (done) return;
+      done = true;
+      cleanUp();
+    },
+  };
+}
+
 /** The async form of `writeFileDurableSync` (same contract); the work itself is synchronous. */
 export async function writeFileDurable(
   file: string,

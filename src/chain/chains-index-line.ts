@@ -48,9 +48,10 @@ export const LINE_START = new RegExp(
 
 /**
  * Appends the summary of `ctx`, just saved to `file`, to its directory's index. Never throws:
- * the index is a cache, and a reader rebuilds what is missing.
+ * the index is a cache, and a reader rebuilds what is missing. `row`: the summary taken when the
+ * saved version was serialized, for a save that finishes after the chain moved on.
  */
-export function recordInIndex(file: string, ctx: ChainContext): void {
+export function recordInIndex(file: string, ctx: ChainContext, row: ChainRow = chainRow(ctx, file)): void {
   try {
     const dir = path.dirname(file);
     const index = indexPathOf(dir);
@@ -58,10 +59,7 @@ export function recordInIndex(file: string, ctx: ChainContext): void {
     mkdirSync(path.dirname(index), { recursive: true });
     const head = statSync(file);
     const dirMtime = statSync(dir).mtimeMs;
-    appendFileSync(
-      index,
-      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, chainRow(ctx, file), null)}\n`,
-    );
+    appendFileSync(index, `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtime, row, null)}\n`);
   } catch {
     // A read-only or full disk: readers fall back to the files.
   }

@@ -8,10 +8,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileDurableSync } from '../durable.js';
+import { prepareDurableWrite, writeFileDurableSync, type PreparedWrite } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
 import { recordInIndex } from './chains-index-line.js';
-import { appendToJournal, createJournal, joinJournal } from './journal.js';
+import { appendToJournal, appendToJournalDeferred, createJournal, joinJournal } from './journal.js';
+import { chainRow } from './row.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
@@ -202,6 +203,10 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
   return hits[hits.length - 1]!;
 }
 
+/** Per file, the number of its latest save: an asynchronous save that a later one overtook leaves the head alone. */
+const latestSave = new Map<string, number>();
+let saves = 0;
+
 /**
  * Saves a context durably and synchronously: new call records and finished steps are appended
  * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
@@ -210,12 +215,14 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * rewrite: a rename that a power loss undoes brings back the previous head, which is consistent
  * with the journal, since its index ignores what was appended after it). So one save is one head
  * rewrite and at most two fsyncs (journal, head). Also what signal handlers use, since they must finish
- * before the process exits. Then the chain's summary is appended to the chain index
+ * before the process exits: an asynchronous save still waiting for the disk then leaves the head
+ * to this one. Then the chain's summary is appended to the chain index
  * (./chains-index-line.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
  * the previous version of the head is then still in place, and its index ignores what the
  * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
+  latestSave.set(file, ++saves);
   const journal = ctx.journal === null && !existsSync(file) ? createJournal(file) : null;
   const head = appendToJournal(file, ctx);
   try {
@@ -228,13 +235,43 @@ export function saveChainSync(file: string, ctx: ChainContext): void {
 }
 
 /**
- * Writes a context durably (see saveChainSync). `ctx` is serialized before anything is
- * awaited, so the caller may go on changing it. The write is synchronous on purpose: for one file
- * of tens of KB that costs less than the async version's ten thread-pool round trips, which made
- * up most of claude-exec's time per LLM call (npm run bench).
+ * Writes a context durably, with the same files, order and guarantees as saveChainSync, but
+ * waits for the disk without blocking: `ctx` is serialized and its bytes are written (journal
+ * records, the head's temp file) before anything is awaited, so the caller may go on changing
+ * it; the two fsyncs (journal, head) then run at the same time on the thread pool, and only once
+ * both are done is the head renamed into place (on the main thread). So a kill at any moment
+ * leaves the previous head or this one, a power loss the same as with saveChainSync, and the
+ * promise resolves only when this version is in place: a caller that waits for it before the
+ * next call (the session's `flush`) keeps the rule that a call is on disk before the next one is
+ * sent, while the fsyncs overlap the work of preparing that call. A new chain's first save is
+ * saveChainSync. When a later save overtook this one (saveChainSync from a signal handler), this
+ * one's head is dropped. Rejects with `FileSystemError` as saveChainSync throws; the previous
+ * head is then still in place.
  */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
-  saveChainSync(file, ctx);
+  if (ctx.journal === null && !existsSync(file)) return saveChainSync(file, ctx);
+  const save = ++saves;
+  latestSave.set(file, save);
+  const { head, synced } = appendToJournalDeferred(file, ctx);
+  // The index line describes this version, not the one the chain has moved on to meanwhile.
+  const row = chainRow(ctx, file);
+  let write: PreparedWrite;
+  try {
+    write = prepareDurableWrite(file, `${JSON.stringify(head, null, 2)}\n`, { syncDirectory: 'on-create' });
+  } catch (err) {
+    await synced.catch(() => undefined);
+    throw err;
+  }
+  const [journalSynced, headSynced] = await Promise.allSettled([synced, write.synced]);
+  const failed = [journalSynced, headSynced].find((r) => r.status === 'rejected');
+  if (failed || latestSave.get(file) !== save) {
+    write.abort();
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return;
+  }
+  latestSave.delete(file);
+  write.commit();
+  recordInIndex(file, ctx, row);
 }
 
 /** A file-system failure before a chain exists: the environment is unusable (exit 2). */

@@ -1,7 +1,8 @@
 /**
  * What a chain writes per LLM call on the common path: at most one rewrite of the context file
  * (the head's rename) and two fsyncs between two calls, counted on the real file system calls
- * (node:fs spied, the named exports synced) while the real app drives a scripted chain against
+ * (node:fs spied, the named exports synced; fsync counted whether it blocks or runs on the thread
+ * pool) while the real app drives a scripted chain against
  * the fake Messages API: decisions, then discovery prompts of three read-tool turns each, so both
  * kinds of interval are counted — a tool turn (the call's record in the head) and a step's end
  * (the step and its calls appended to the journal, the head rewritten once).
@@ -19,10 +20,12 @@ import { silentUi } from '../helpers/ui.js';
 import { makeTempWorkspace } from '../helpers/workspace.js';
 
 const realFsync = fs.fsyncSync;
+const realFsyncAsync = fs.fsync;
 const realRename = fs.renameSync;
 
 afterEach(() => {
   fs.fsyncSync = realFsync;
+  fs.fsync = realFsyncAsync;
   fs.renameSync = realRename;
   syncBuiltinESMExports();
 });
@@ -64,6 +67,10 @@ describe('file-system work per LLM call', () => {
         current.fsyncs++;
         realFsync(fd);
       };
+      fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+        current.fsyncs++;
+        realFsyncAsync(fd, callback);
+      }) as typeof fs.fsync;
       fs.renameSync = (from, to) => {
         if (path.dirname(String(to)) === contexts && String(to).endsWith('.json')) current.rewrites++;
         realRename(from, to);
