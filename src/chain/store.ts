@@ -206,6 +206,8 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
 /** Per file, the number of its latest save: an asynchronous save that a later one overtook leaves the head alone. */
 const latestSave = new Map<string, number>();
 let saves = 0;
+/** Per file, the head an asynchronous save is renaming into place (saveChainSync preempts it). */
+const renaming = new Map<string, PreparedWrite>();
 
 /**
  * Saves a context durably and synchronously: new call records and finished steps are appended
@@ -223,6 +225,7 @@ let saves = 0;
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
   latestSave.set(file, ++saves);
+  renaming.get(file)?.preempt();
   const journal = ctx.journal === null && !existsSync(file) ? createJournal(file) : null;
   const head = appendToJournal(file, ctx);
   try {
@@ -239,13 +242,14 @@ export function saveChainSync(file: string, ctx: ChainContext): void {
  * waits for the disk without blocking: `ctx` is serialized and its bytes are written (journal
  * records, the head's temp file) before anything is awaited, so the caller may go on changing
  * it; the two fsyncs (journal, head) then run at the same time on the thread pool, and only once
- * both are done is the head renamed into place (on the main thread). So a kill at any moment
+ * both are done is the head renamed into place (on the thread pool too). So a kill at any moment
  * leaves the previous head or this one, a power loss the same as with saveChainSync, and the
  * promise resolves only when this version is in place: a caller that waits for it before the
  * next call (the session's `flush`) keeps the rule that a call is on disk before the next one is
  * sent, while the fsyncs overlap the work of preparing that call. A new chain's first save is
- * saveChainSync. When a later save overtook this one (saveChainSync from a signal handler), this
- * one's head is dropped. Rejects with `FileSystemError` as saveChainSync throws; the previous
+ * saveChainSync. When a later save overtakes this one (saveChainSync from a signal handler), this
+ * one's head is dropped, also while its rename waits for a thread (durable.ts `preempt`). Saves of
+ * one file must not otherwise overlap (the session serializes them). Rejects with `FileSystemError` as saveChainSync throws; the previous
  * head is then still in place.
  */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
@@ -270,7 +274,13 @@ export async function saveChain(file: string, ctx: ChainContext): Promise<void> 
     return;
   }
   latestSave.delete(file);
-  write.commit();
+  renaming.set(file, write);
+  try {
+    await write.commit();
+  } finally {
+    if (renaming.get(file) === write) renaming.delete(file);
+  }
+  if (latestSave.has(file)) return; // preempted: the newer save has indexed itself
   recordInIndex(file, ctx, row);
 }
 

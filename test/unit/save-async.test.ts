@@ -2,7 +2,8 @@
  * The asynchronous save (src/chain/store.ts saveChain, src/durable.ts prepareDurableWrite): its
  * fsyncs run on the thread pool, the journal's and the head's at the same time, and the head is
  * renamed into place only after both; a failed fsync leaves the previous head and the journal
- * index as they were; a synchronous save (a signal handler's) that overtakes it wins. The fsyncs
+ * index as they were; a synchronous save (a signal handler's) that overtakes it wins, also while
+ * its rename waits for a thread. The fsyncs
  * are held or failed through node:fs itself (named exports synced), never by replacing our modules.
  */
 import fs, { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,22 @@ function holdFsyncs(): { pending: () => number; release: (fail?: (fd: number) =>
         if (fail?.(fd)) cb(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }));
         else real(fd, cb);
       }
+    },
+  };
+}
+
+/** Holds every asynchronous rename until `release`. */
+function holdRenames(): { pending: () => number; release: () => void } {
+  const real = fs.rename;
+  const held: { from: fs.PathLike; to: fs.PathLike; cb: FsyncCallback }[] = [];
+  vi.spyOn(fs, 'rename').mockImplementation(((from: fs.PathLike, to: fs.PathLike, cb: FsyncCallback) => {
+    held.push({ from, to, cb });
+  }) as typeof fs.rename);
+  syncBuiltinESMExports();
+  return {
+    pending: () => held.length,
+    release() {
+      for (const { from, to, cb } of held.splice(0)) real(from, to, cb);
     },
   };
 }
@@ -132,7 +149,7 @@ describe('prepareDurableWrite', () => {
     await write.synced;
     expect(readFileSync(file, 'utf8')).toBe('old');
     expect(temps()).toHaveLength(1);
-    write.commit();
+    await write.commit();
     expect(readFileSync(file, 'utf8')).toBe('new');
     expect(temps()).toEqual([]);
     const dropped = prepareDurableWrite(file, 'newer');
@@ -208,6 +225,24 @@ describe('saveChain (asynchronous)', () => {
     ctx.status = 'paused';
     saveChainSync(file, ctx);
     fsyncs.release();
+    await saved;
+    const read = await readChainFile(file);
+    expect(read.status).toBe('paused');
+    expect(read.calls.map((c) => c.id)).toEqual([1, 2, 3]);
+    expect(temps()).toEqual([]);
+  });
+
+  it('a synchronous save while its rename waits for a thread wins too', async () => {
+    const ctx = savedChain();
+    addCalls(ctx);
+    const renames = holdRenames();
+    const saved = saveChain(file, ctx);
+    // The fsyncs are real: wait (not for a set time) until the rename is asked for.
+    while (renames.pending() === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+    expect(renames.pending()).toBe(1);
+    ctx.status = 'paused';
+    saveChainSync(file, ctx);
+    renames.release();
     await saved;
     const read = await readChainFile(file);
     expect(read.status).toBe('paused');
