@@ -246,7 +246,9 @@ export function saveChainSync(file: string, ctx: ChainContext): void {
  * leaves the previous head or this one, a power loss the same as with saveChainSync, and the
  * promise resolves only when this version is in place: a caller that waits for it before the
  * next call (the session's `flush`) keeps the rule that a call is on disk before the next one is
- * sent, while the fsyncs overlap the work of preparing that call. A new chain's first save is
+ * sent, while the fsyncs overlap the work of preparing that call. Only the waits go to the thread
+ * pool: opening and writing stay synchronous (for tens of KB they cost less than a thread-pool
+ * round trip each, which is what made an all-async save slower). A new chain's first save is
  * saveChainSync. When a later save overtakes this one (saveChainSync from a signal handler), this
  * one's head is dropped, also while its rename waits for a thread (durable.ts `preempt`). Saves of
  * one file must not otherwise overlap (the session serializes them). Rejects with `FileSystemError` as saveChainSync throws; the previous
