@@ -3,8 +3,8 @@
  * that must happen after every call and every step (call records with cost, cost_tracking,
  * in-flight conversations, steps, phase history). Every change is followed by an atomic save;
  * saves are serialized so that concurrent prompt runs never interleave writes, and saves asked
- * for while one is waiting to start share that one write (each fsyncs: they are most of the
- * per-call overhead).
+ * for while one is waiting to start share that one write (each fsyncs; the waits for the disk
+ * run on the thread pool, src/chain/store.ts saveChain, and the next call waits for them).
  */
 import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
 import { saveChain, saveChainSync } from '../chain/store.js';
