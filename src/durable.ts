@@ -197,6 +197,124 @@ export function writeFileDurableSync(
   }
 }
 
+/**
+ * A durable replacement of `file` in two halves, so that the waits for the disk can overlap other
+ * work: `prepareDurableWrite` writes every byte of `data` to a temp file beside `file` (checked
+ * as in `writeFileDurableSync`) and starts its fsync on the thread pool; `synced` resolves once
+ * the temp file is on disk (rejects with `FileSystemError`). Then `commit()` renames it over
+ * `file` on the thread pool (and fsyncs the directory, see `syncDirectory`), or `abort()` removes
+ * it; exactly one of the two must be called, after `synced` has settled. Until the rename, `file`
+ * is as it was; the guarantee after it is `writeFileDurableSync`'s: the rename follows the fsync.
+ *
+ * `preempt()` (synchronous, for a newer version written meanwhile by `writeFileDurableSync`, as a
+ * signal handler does) makes sure this version is never put in place after it: it moves the temp
+ * file out of the way, so that a rename not yet done finds nothing (`commit` then resolves
+ * without replacing `file`); a rename already done was of the older version, which the newer
+ * one then replaces. Exactly one of the two renames of the temp file succeeds, so there is no
+ * moment at which the older version could land last.
+ *
+ * `prepareDurableWrite` throws, and `commit` rejects with, `FileSystemError` (then nothing is left
+ * behind and `file` is as it was).
+ */
+export interface PreparedWrite {
+  readonly synced: Promise<void>;
+  commit(): Promise<void>;
+  abort(): void;
+  preempt(): void;
+}
+
+export function prepareDurableWrite(
+  file: string,
+  data: string | Uint8Array,
+  opts: Pick<DurableWriteOptions, 'syncDirectory'> = {},
+): PreparedWrite {
+  const tmp = tempNameFor(file);
+  let mode = 0o666;
+  let existed = false;
+  try {
+    mode = fs.statSync(file).mode & 0o7777;
+    existed = true;
+  } catch {
+    // A new file.
+  }
+  let fd: number | undefined;
+  const close = () => {
+    if (fd === undefined) return;
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // Closing after a failed write.
+    }
+    fd = undefined;
+  };
+  const unlink = (name: string) => {
+    try {
+      fs.unlinkSync(name);
+    } catch {
+      // Never created, or already gone.
+    }
+  };
+  try {
+    fd = fs.openSync(tmp, 'wx', mode);
+    writeAll(fd, asBuffer(data), file);
+  } catch (err) {
+    close();
+    unlink(tmp);
+    throw wrap('write', file, err);
+  }
+  const written = fd;
+  const synced = new Promise<void>((resolve, reject) =>
+    fs.fsync(written, (err) => (err ? reject(wrap('write', file, err)) : resolve())),
+  );
+  // A caller that aborts without looking at `synced` must not leave an unhandled rejection.
+  synced.catch(() => undefined);
+  let done = false;
+  let preempted = false;
+  return {
+    synced,
+    commit() {
+      if (done)
+        return Promise.reject(new Error(`prepareDurableWrite(${file}): committed or aborted already`));
+      done = true;
+      close();
+      if (preempted) return Promise.resolve();
+      return new Promise<void>((resolve, reject) =>
+        fs.rename(tmp, file, (err) => {
+          if (err) {
+            // Preempted while the rename waited for a thread: the newer version stays.
+            if (preempted && err.code === 'ENOENT') return resolve();
+            unlink(tmp);
+            return reject(wrap('write', file, err));
+          }
+          try {
+            if (!(existed && opts.syncDirectory === 'on-create')) fsyncDir(path.dirname(file));
+            resolve();
+          } catch (e) {
+            reject(wrap('write', file, e));
+          }
+        }),
+      );
+    },
+    abort() {
+      if (done) return;
+      done = true;
+      close();
+      unlink(tmp);
+    },
+    preempt() {
+      if (preempted) return;
+      preempted = true;
+      const aside = `${tmp}.preempted`;
+      try {
+        fs.renameSync(tmp, aside);
+        unlink(aside);
+      } catch {
+        // Renamed into place already (the newer version replaces it), or removed.
+      }
+    },
+  };
+}
+
 /** The async form of `writeFileDurableSync` (same contract); the work itself is synchronous. */
 export async function writeFileDurable(
   file: string,

@@ -76,10 +76,16 @@ export function dirMtimeOf(file: string): number | null {
 /**
  * Appends the summary of `ctx`, just saved to `file`, to its directory's index, with the
  * directory's mtime from before the save (`dirMtimeBefore`, from dirMtimeOf; null when unknown,
- * and then the line vouches for nothing beyond its row) and after it. Never throws: the index is
- * a cache, and a reader rebuilds what is missing.
+ * and then the line vouches for nothing beyond its row) and after it. `row`: the summary taken
+ * when the saved version was serialized, for a save that finishes after the chain moved on.
+ * Never throws: the index is a cache, and a reader rebuilds what is missing.
  */
-export function recordInIndex(file: string, ctx: ChainContext, dirMtimeBefore: number | null): void {
+export function recordInIndex(
+  file: string,
+  ctx: ChainContext,
+  dirMtimeBefore: number | null,
+  row: ChainRow = chainRow(ctx, file),
+): void {
   try {
     const dir = path.dirname(file);
     const index = indexPathOf(dir);
@@ -88,10 +94,7 @@ export function recordInIndex(file: string, ctx: ChainContext, dirMtimeBefore: n
     const head = statSync(file);
     const dirMtimes =
       dirMtimeBefore === null ? null : { before: dirMtimeBefore, after: statSync(dir).mtimeMs };
-    appendFileSync(
-      index,
-      `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtimes, chainRow(ctx, file), null)}\n`,
-    );
+    appendFileSync(index, `${lineOf(path.basename(file), head.size, head.mtimeMs, dirMtimes, row, null)}\n`);
   } catch {
     // A read-only or full disk: readers fall back to the files.
   }

@@ -20,6 +20,7 @@
  * relies on: call records are only ever appended (ids in order), and a finished step never changes.
  */
 import {
+  fsync as fsyncAsync,
   closeSync,
   constants,
   existsSync,
@@ -71,6 +72,30 @@ function writeAll(fd: number, buf: Buffer, position: number, file: string): void
  * append fails (disk full, read-only; `ctx.journal` is then unchanged).
  */
 export function appendToJournal(contextFile: string, ctx: ChainContext): ChainContext {
+  return append(contextFile, ctx, 'now').head;
+}
+
+/**
+ * `appendToJournal` with the fsync on the thread pool: the records are written (so a kill of
+ * this process cannot lose them) and `synced` resolves once they are on disk, or rejects with
+ * FileSystemError, after putting `ctx.journal` back as it was (unless a later save moved it
+ * on). The head that indexes them may be put in place only after `synced` resolves. Throws as
+ * `appendToJournal` does when the write itself fails.
+ */
+export function appendToJournalDeferred(
+  contextFile: string,
+  ctx: ChainContext,
+): { head: ChainContext; synced: Promise<void> } {
+  const { head, synced } = append(contextFile, ctx, 'deferred');
+  return { head, synced: synced ?? Promise.resolve() };
+}
+
+function append(
+  contextFile: string,
+  ctx: ChainContext,
+  fsync: 'now' | 'deferred',
+): { head: ChainContext; synced: Promise<void> | null } {
+  const previous = ctx.journal;
   const index: JournalIndex = ctx.journal ?? { file: journalName(contextFile), bytes: 0, calls: 0, steps: 0 };
   // Journaled steps have finished: only those after them can be running.
   const running = new Set<number>();
@@ -83,6 +108,7 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
   while (k < ctx.steps.length && ctx.steps[k]!.status !== 'running') k++;
   const steps = ctx.steps.slice(index.steps, k);
   let next = index;
+  let synced: Promise<void> | null = null;
   if (calls.length || steps.length) {
     const lines = [
       ...calls.map((call) => JSON.stringify({ call })),
@@ -94,6 +120,24 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
     let writing = false;
     // A journal the store created with the chain (createJournal) is already in the directory on disk.
     const created = index.bytes === 0 && !existsSync(file);
+    const failed = (err: unknown, cut = true) => {
+      // Bytes past the index are ignored by readers; cut them off anyway so nothing torn stays.
+      if (fd !== undefined && writing && cut) {
+        try {
+          ftruncateSync(fd, index.bytes);
+        } catch {
+          // The next append cuts them off.
+        }
+      }
+      const code = (err as NodeJS.ErrnoException).code;
+      return err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string'
+        ? err
+        : new FileSystemError('append to', file, code, { cause: err });
+    };
+    const close = () => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    };
     try {
       fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
       const size = fstatSync(fd).size;
@@ -106,34 +150,49 @@ export function appendToJournal(contextFile: string, ctx: ChainContext): ChainCo
       writing = true;
       if (size > index.bytes) ftruncateSync(fd, index.bytes);
       writeAll(fd, buf, index.bytes, file);
-      fsyncSync(fd);
+      if (fsync === 'now') fsyncSync(fd);
     } catch (err) {
-      // Bytes past the index are ignored by readers; cut them off anyway so nothing torn stays.
-      if (fd !== undefined && writing) {
-        try {
-          ftruncateSync(fd, index.bytes);
-        } catch {
-          // The next append cuts them off.
-        }
-      }
-      const code = (err as NodeJS.ErrnoException).code;
-      throw err instanceof ContextFileError || err instanceof FileSystemError || typeof code !== 'string'
-        ? err
-        : new FileSystemError('append to', file, code, { cause: err });
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+      const thrown = failed(err);
+      close();
+      throw thrown;
     }
-    if (created) fsyncDir(path.dirname(file));
     next = {
       file: index.file,
       bytes: index.bytes + buf.length,
       calls: index.calls + calls.length,
       steps: index.steps + steps.length,
     };
+    if (fsync === 'now') {
+      close();
+      if (created) fsyncDir(path.dirname(file));
+    } else {
+      const written = fd;
+      const moved = next;
+      synced = new Promise<void>((resolve, reject) =>
+        fsyncAsync(written, (err) => {
+          if (err) {
+            // Readers never see the unsynced records: no head indexes them, and the next save
+            // appends over them from the index put back here. A later save (saveChainSync) that
+            // appended after them has fsync'd them itself; its records are left alone.
+            const ours = ctx.journal === moved;
+            if (ours) ctx.journal = previous;
+            reject(failed(err, ours));
+          } else {
+            if (created) fsyncDir(path.dirname(file));
+            resolve();
+          }
+          close();
+        }),
+      );
+      synced.catch(() => undefined);
+    }
   }
-  if (ctx.journal === null && next.bytes === 0) return ctx;
+  if (ctx.journal === null && next.bytes === 0) return { head: ctx, synced };
   ctx.journal = next;
-  return { ...ctx, journal: next, calls: ctx.calls.slice(next.calls), steps: ctx.steps.slice(next.steps) };
+  return {
+    head: { ...ctx, journal: next, calls: ctx.calls.slice(next.calls), steps: ctx.steps.slice(next.steps) },
+    synced,
+  };
 }
 
 /**

@@ -8,11 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileDurableSync } from '../durable.js';
+import { prepareDurableWrite, writeFileDurableSync, type PreparedWrite } from '../durable.js';
 import { ContextFileError, ExitCode, FileSystemError, UsageError } from '../errors.js';
 import { dirMtimeOf, recordInIndex } from './chains-index-line.js';
 import { memoSlot, recall, remember, type CheckMemo } from './checked.js';
-import { appendToJournal, createJournal, joinJournal } from './journal.js';
+import { appendToJournal, appendToJournalDeferred, createJournal, joinJournal } from './journal.js';
+import { chainRow } from './row.js';
 import { SCHEMA_VERSION, schemaVersionProblem } from './version.js';
 import { chainFileName, formatChainId, parseChainFileName, slugify } from './names.js';
 import type { ChainContext } from './schema.js';
@@ -212,6 +213,12 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
   return hits[hits.length - 1]!;
 }
 
+/** Per file, the number of its latest save: an asynchronous save that a later one overtook leaves the head alone. */
+const latestSave = new Map<string, number>();
+let saves = 0;
+/** Per file, the head an asynchronous save is renaming into place (saveChainSync preempts it). */
+const renaming = new Map<string, PreparedWrite>();
+
 /**
  * Saves a context durably and synchronously: new call records and finished steps are appended
  * to its journal and fsync'd first (./journal.ts; `ctx.journal` is updated in place), then the
@@ -220,13 +227,16 @@ export async function findChain(dirs: string[], rawId: string): Promise<ChainFil
  * rewrite: a rename that a power loss undoes brings back the previous head, which is consistent
  * with the journal, since its index ignores what was appended after it). So one save is one head
  * rewrite and at most two fsyncs (journal, head). Also what signal handlers use, since they must finish
- * before the process exits. Then the chain's summary is appended to the chain index
+ * before the process exits: an asynchronous save still waiting for the disk then leaves the head
+ * to this one. Then the chain's summary is appended to the chain index
  * (./chains-index-line.ts; a cache, not fsync'd). Throws `FileSystemError` (disk full, read-only, quota, short write);
  * the previous version of the head is then still in place, and its index ignores what the
  * journal got beyond it.
  */
 export function saveChainSync(file: string, ctx: ChainContext): void {
   const dirMtimeBefore = dirMtimeOf(file);
+  latestSave.set(file, ++saves);
+  renaming.get(file)?.preempt();
   const journal = ctx.journal === null && !existsSync(file) ? createJournal(file) : null;
   const head = appendToJournal(file, ctx);
   try {
@@ -239,13 +249,53 @@ export function saveChainSync(file: string, ctx: ChainContext): void {
 }
 
 /**
- * Writes a context durably (see saveChainSync). `ctx` is serialized before anything is
- * awaited, so the caller may go on changing it. The write is synchronous on purpose: for one file
- * of tens of KB that costs less than the async version's ten thread-pool round trips, which made
- * up most of claude-exec's time per LLM call (npm run bench).
+ * Writes a context durably, with the same files, order and guarantees as saveChainSync, but
+ * waits for the disk without blocking: `ctx` is serialized and its bytes are written (journal
+ * records, the head's temp file) before anything is awaited, so the caller may go on changing
+ * it; the two fsyncs (journal, head) then run at the same time on the thread pool, and only once
+ * both are done is the head renamed into place (on the thread pool too). So a kill at any moment
+ * leaves the previous head or this one, a power loss the same as with saveChainSync, and the
+ * promise resolves only when this version is in place: a caller that waits for it before the
+ * next call (the session's `flush`) keeps the rule that a call is on disk before the next one is
+ * sent, while the fsyncs overlap the work of preparing that call. Only the waits go to the thread
+ * pool: opening and writing stay synchronous (for tens of KB they cost less than a thread-pool
+ * round trip each, which is what made an all-async save slower). A new chain's first save is
+ * saveChainSync. When a later save overtakes this one (saveChainSync from a signal handler), this
+ * one's head is dropped, also while its rename waits for a thread (durable.ts `preempt`). Saves of
+ * one file must not otherwise overlap (the session serializes them). Rejects with `FileSystemError` as saveChainSync throws; the previous
+ * head is then still in place.
  */
 export async function saveChain(file: string, ctx: ChainContext): Promise<void> {
-  saveChainSync(file, ctx);
+  if (ctx.journal === null && !existsSync(file)) return saveChainSync(file, ctx);
+  const dirMtimeBefore = dirMtimeOf(file);
+  const save = ++saves;
+  latestSave.set(file, save);
+  const { head, synced } = appendToJournalDeferred(file, ctx);
+  // The index line describes this version, not the one the chain has moved on to meanwhile.
+  const row = chainRow(ctx, file);
+  let write: PreparedWrite;
+  try {
+    write = prepareDurableWrite(file, `${JSON.stringify(head, null, 2)}\n`, { syncDirectory: 'on-create' });
+  } catch (err) {
+    await synced.catch(() => undefined);
+    throw err;
+  }
+  const [journalSynced, headSynced] = await Promise.allSettled([synced, write.synced]);
+  const failed = [journalSynced, headSynced].find((r) => r.status === 'rejected');
+  if (failed || latestSave.get(file) !== save) {
+    write.abort();
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    return;
+  }
+  latestSave.delete(file);
+  renaming.set(file, write);
+  try {
+    await write.commit();
+  } finally {
+    if (renaming.get(file) === write) renaming.delete(file);
+  }
+  if (latestSave.has(file)) return; // preempted: the newer save has indexed itself
+  recordInIndex(file, ctx, dirMtimeBefore, row);
 }
 
 /** A file-system failure before a chain exists: the environment is unusable (exit 2). */

@@ -23,6 +23,7 @@ import {
   type NextPrompts,
 } from '../phases/protocol.js';
 import { stepTools } from '../tools/step.js';
+import { READ_TOOL_NAMES } from '../tools/index.js';
 import { mcpCallRecord } from '../mcp/record.js';
 import { patternListSection } from '../patterns/offer.js';
 import type { ResultToolSpec } from '../llm/types.js';
@@ -323,7 +324,9 @@ export async function runPrompt<T = Findings>(
         prefixTtl,
       },
       {
-        beforeCall: async ({ model: m, estimatedInputTokens, messages, billing }) => {
+        beforeCall: async (info) => {
+          // `info.estimatedInputTokens` serializes the request: read only when a budget applies.
+          const { model: m, messages, billing } = info;
           // A call that failed over to the fallback model comes here again without its onCall.
           reserve(0);
           release();
@@ -352,7 +355,7 @@ export async function runPrompt<T = Findings>(
           const counted = await countInputTokens(deps, m, messages);
           const next = estimateCallCost(
             m,
-            counted ?? estimatedInputTokens,
+            counted ?? info.estimatedInputTokens,
             EXPECTED_OUTPUT_TOKENS,
             deps.prices,
           );
@@ -393,7 +396,7 @@ export async function runPrompt<T = Findings>(
             call,
             messages,
             { prices: deps.prices, config: deps.config, progress: deps.ui.progress },
-            onlyCalls(messages, result.name),
+            onlyCalls(messages, result.name) || onlyReadToolCalls(messages),
           );
         },
         onToolResult: (event) => {
@@ -463,6 +466,18 @@ export function onlyCalls(messages: readonly unknown[], name: string): boolean {
   if (last?.role !== 'assistant' || !Array.isArray(last.content)) return false;
   const uses = (last.content as { type?: unknown; name?: unknown }[]).filter((b) => b?.type === 'tool_use');
   return uses.length > 0 && uses.every((b) => b.name === name);
+}
+
+/**
+ * Pure: whether the last message of `messages` is the model's turn and calls only the workspace's
+ * read tools (list_files, read_file, search_code), which change nothing outside the process, so
+ * the call's save may finish while they run (it is on disk before the next call: recordCall).
+ */
+export function onlyReadToolCalls(messages: readonly unknown[]): boolean {
+  const last = messages.at(-1) as { role?: unknown; content?: unknown } | undefined;
+  if (last?.role !== 'assistant' || !Array.isArray(last.content)) return false;
+  const uses = (last.content as { type?: unknown; name?: unknown }[]).filter((b) => b?.type === 'tool_use');
+  return uses.length > 0 && uses.every((b) => (READ_TOOL_NAMES as readonly unknown[]).includes(b.name));
 }
 
 /**

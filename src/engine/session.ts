@@ -3,8 +3,8 @@
  * that must happen after every call and every step (call records with cost, cost_tracking,
  * in-flight conversations, steps, phase history). Every change is followed by an atomic save;
  * saves are serialized so that concurrent prompt runs never interleave writes, and saves asked
- * for while one is waiting to start share that one write (each fsyncs: they are most of the
- * per-call overhead).
+ * for while one is waiting to start share that one write (each fsyncs; the waits for the disk
+ * run on the thread pool, src/chain/store.ts saveChain, and the next call waits for them).
  */
 import type { CallRecord, ChainContext, Phase, Step } from '../chain/schema.js';
 import { saveChain, saveChainSync } from '../chain/store.js';
@@ -143,18 +143,19 @@ export class ChainSession {
    * has no price or the call is billed by subscription), re-derives cost_tracking from calls[], stores the step's conversation so far,
    * saves, and reports progress and threshold alerts.
    *
-   * With `endsStep` (the reply only calls the step's result tool) the save is queued, not waited
-   * for: the step's end and the transition after it save within the same turn of the event loop,
-   * so they share that one write (one head rewrite per call). Nothing outside the process happens
-   * before it: the next call waits for it (`flush`, in the prompt run's beforeCall), and every
-   * later effect is preceded by a save that waits for it.
+   * With `queueSave` (the reply only calls the step's result tool, or only read tools) the save is
+   * queued, not waited for: it shares its write with the step's end and the transition after it
+   * when they come within the same turn of the event loop (one head rewrite per call), and its
+   * fsyncs overlap the read tools and the building of the next request. Nothing outside the
+   * process happens before it is on disk: the next call waits for it (`flush`, in the prompt
+   * run's beforeCall), and every later effect is preceded by a save that waits for it.
    */
   async recordCall(
     step: Step,
     call: LlmCallResult,
     messages: unknown[],
     deps: { prices: PriceTable; config: Config; progress: Progress },
-    endsStep = false,
+    queueSave = false,
   ): Promise<void> {
     const before = this.ctx.cost_tracking;
     const priced = costOfCall(call.usage, call.model, deps.prices);
@@ -188,7 +189,7 @@ export class ChainSession {
     this.tracked = { tracking: this.ctx.cost_tracking, calls: calls.length };
     this.ctx.in_flight = [...this.ctx.in_flight.filter((f) => f.step !== step.n), { step: step.n, messages }];
     const saved = this.save();
-    if (endsStep) saved.catch(() => undefined);
+    if (queueSave) saved.catch(() => undefined);
     else await saved;
     const after = this.ctx.cost_tracking;
     const u = call.usage;

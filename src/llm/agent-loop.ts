@@ -231,7 +231,7 @@ export async function runAgentLoop<T>(
         ...(spec.prefixTtl ? { prefixTtl: spec.prefixTtl } : {}),
       });
     let request = requestFor(model);
-    await hooks.beforeCall?.({ model, estimatedInputTokens: estimateInputTokens(request), messages });
+    await hooks.beforeCall?.(callInfo(model, request, messages));
     let sent: SentCall;
     try {
       sent = await send(request, hooks);
@@ -243,7 +243,7 @@ export async function runAgentLoop<T>(
       model = spec.fallbackModel!;
       hooks.onFallback?.({ from: switched.from, to: model, reason });
       request = requestFor(model);
-      await hooks.beforeCall?.({ model, estimatedInputTokens: estimateInputTokens(request), messages });
+      await hooks.beforeCall?.(callInfo(model, request, messages));
       sent = await send(request, hooks);
     }
     if (switched) sent = { ...sent, call: { ...sent.call, fallback: switched } };
@@ -255,6 +255,24 @@ export async function runAgentLoop<T>(
     messages.push({ role: 'assistant', content });
     await hooks.onCall?.(sent.call, structuredClone(messages));
   }
+}
+
+/**
+ * What `beforeCall` is told about a call: its input tokens are estimated (the whole request
+ * serialized, tens of KB) only when the hook reads them, which it does only when a budget applies.
+ */
+function callInfo(
+  model: string,
+  request: LaidOutRequest,
+  messages: readonly unknown[],
+): { model: string; readonly estimatedInputTokens: number; messages: readonly unknown[] } {
+  return {
+    model,
+    get estimatedInputTokens() {
+      return estimateInputTokens(request);
+    },
+    messages,
+  };
 }
 
 function refused(spec: StructuredRunSpec<unknown>, last: MessageParam): StepFailedError {

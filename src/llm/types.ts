@@ -120,6 +120,8 @@ export interface RunHooks {
   /**
    * Called before every call with a local estimate of its input tokens and the messages about to
    * be sent (so the caller may count them exactly with `countTokens`); throw to stop (budget).
+   * `estimatedInputTokens` may be a getter that serializes the request when read (a caller with no
+   * budget to check never reads it), so read it at most once.
    */
   beforeCall?(info: {
     model: string;

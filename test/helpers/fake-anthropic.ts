@@ -66,9 +66,19 @@ export interface FakeServer {
    * when its reply was written, in `performance.now()` ms; for benchmarks that subtract the
    * server's own time (scripted latency included) from the client's wall time. `startCpuUs` and
    * `endCpuUs`: the process's CPU time (user + system, µs) at the same two moments, for clients
-   * run in the server's process.
+   * run in the server's process. `arrivedMs` / `arrivedCpuUs`: the same when the request arrived
+   * (its headers parsed, before the server reads and parses its body), so that a benchmark can
+   * leave the server's reading of a request out of the client's time.
    */
-  timings: { path: string; startMs: number; endMs: number; startCpuUs: number; endCpuUs: number }[];
+  timings: {
+    path: string;
+    arrivedMs: number;
+    arrivedCpuUs: number;
+    startMs: number;
+    endMs: number;
+    startCpuUs: number;
+    endCpuUs: number;
+  }[];
   close(): Promise<void>;
 }
 
@@ -117,7 +127,17 @@ export async function startFakeAnthropic(opts: FakeServerOptions): Promise<FakeS
   const timings: FakeServer['timings'] = [];
 
   const { url, close } = await listenLoopback(async (req, res) => {
-    const timing = { path: '', startMs: performance.now(), endMs: 0, startCpuUs: 0, endCpuUs: 0 };
+    const arrivedMs = performance.now();
+    const arrivedCpuUs = cpuUs();
+    const timing = {
+      path: '',
+      arrivedMs,
+      arrivedCpuUs,
+      startMs: arrivedMs,
+      endMs: 0,
+      startCpuUs: 0,
+      endCpuUs: 0,
+    };
     timings.push(timing);
     try {
       const request = await api.read(req);

@@ -1,7 +1,8 @@
 /**
  * What a chain writes per LLM call on the common path: at most one rewrite of the context file
  * (the head's rename) and two fsyncs between two calls, counted on the real file system calls
- * (node:fs spied, the named exports synced) while the real app drives a scripted chain against
+ * (node:fs spied, the named exports synced; fsync and rename counted whether they block or run on
+ * the thread pool) while the real app drives a scripted chain against
  * the fake Messages API: decisions, then discovery prompts of three read-tool turns each, so both
  * kinds of interval are counted — a tool turn (the call's record in the head) and a step's end
  * (the step and its calls appended to the journal, the head rewritten once).
@@ -19,11 +20,15 @@ import { silentUi } from '../helpers/ui.js';
 import { makeTempWorkspace } from '../helpers/workspace.js';
 
 const realFsync = fs.fsyncSync;
+const realFsyncAsync = fs.fsync;
 const realRename = fs.renameSync;
+const realRenameAsync = fs.rename;
 
 afterEach(() => {
   fs.fsyncSync = realFsync;
+  fs.fsync = realFsyncAsync;
   fs.renameSync = realRename;
+  fs.rename = realRenameAsync;
   syncBuiltinESMExports();
 });
 
@@ -64,10 +69,20 @@ describe('file-system work per LLM call', () => {
         current.fsyncs++;
         realFsync(fd);
       };
+      fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+        current.fsyncs++;
+        realFsyncAsync(fd, callback);
+      }) as typeof fs.fsync;
+      const isHead = (to: fs.PathLike) =>
+        path.dirname(String(to)) === contexts && String(to).endsWith('.json');
       fs.renameSync = (from, to) => {
-        if (path.dirname(String(to)) === contexts && String(to).endsWith('.json')) current.rewrites++;
+        if (isHead(to)) current.rewrites++;
         realRename(from, to);
       };
+      fs.rename = ((from: fs.PathLike, to: fs.PathLike, callback: fs.NoParamCallback) => {
+        if (isHead(to)) current.rewrites++;
+        realRenameAsync(from, to, callback);
+      }) as typeof fs.rename;
       syncBuiltinESMExports();
       const base = await createBaseDeps(ws.root, {
         ui: silentUi,
