@@ -13,7 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { selectChainRows } from '../../src/features/chains/chains.js';
 import { indexPathOf } from '../../src/chain/chains-index-line.js';
 import { indexedChains } from '../../src/chain/chains-index.js';
-import { listChainFiles, readChainFile, saveChainSync } from '../../src/chain/store.js';
+import { listChainFiles, readChainFile, saveChain, saveChainSync } from '../../src/chain/store.js';
 import { chainRow } from '../../src/chain/row.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { fakeChain } from '../helpers/chains.js';
@@ -66,6 +66,10 @@ describe('chain index', () => {
     const ctx = await readChainFile(files[0]!);
     ctx.status = 'complete';
     saveChainSync(files[0]!, ctx);
+    // A save that waits for the disk off the main thread (what a running chain makes) keeps custody too.
+    const other = await readChainFile(files[1]!);
+    other.goal = 'saved asynchronously';
+    await saveChain(files[1]!, other);
     const before = readFileSync(indexPathOf(dir), 'utf8');
     expect(before.startsWith(compacted)).toBe(true);
     const got = await indexedChains([dir]);
