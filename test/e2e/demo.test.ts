@@ -75,6 +75,11 @@ describe('claude-exec demo', () => {
       const cost = await runCli(['--cwd', dir, 'chain-cost', out.chain_id], dir, cliEnv({}));
       expect(cost.stdout).toContain('Estimated cost: demo');
       expect(cost.stdout).not.toContain('$0.0000');
+      // status counts in words a reader would write: "1 prompt", not "1 prompts".
+      const status = await runCli(['--cwd', dir, 'status', out.chain_id], dir, cliEnv({}));
+      expect(status.stdout).toMatch(/^✓ solution-approval \(\d+ s, 1 prompt\) — /m);
+      expect(status.stdout).toMatch(/^✓ implementation \(\d+ s, \d+ prompts\) — /m);
+      expect(status.stdout).toContain(`tokens in ${out.calls} calls`);
     },
     E2E_TIMEOUT_MS,
   );

@@ -160,10 +160,12 @@ export function register(program: Command): void {
       io.out(`Chain ${s.chain_id} progress (${s.status}): ${s.goal}`);
       for (const p of s.phases)
         io.out(
-          `${p.failed ? '✗' : p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompts)${p.exit_reason ? ` — ${p.exit_reason}` : ''}`,
+          `${p.failed ? '✗' : p.done ? '✓' : '…'} ${p.phase} (${minutes(p.duration_ms)}, ${p.prompts.length} prompt${p.prompts.length === 1 ? '' : 's'})${p.exit_reason ? ` — ${p.exit_reason}` : ''}`,
         );
       io.out(`Total time: ${minutes(s.total_duration_ms)}`);
-      io.out(`Total cost: ${costText(s)} · ${grouped(s.tokens.total)} tokens in ${s.calls} calls`);
+      io.out(
+        `Total cost: ${costText(s)} · ${grouped(s.tokens.total)} tokens in ${s.calls} call${s.calls === 1 ? '' : 's'}`,
+      );
       io.out(
         `Confidence: ${Math.round(s.confidence.overall * 100)}% (requirements ${Math.round(s.confidence.requirements * 100)}%)`,
       );
