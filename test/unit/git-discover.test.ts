@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildRepoMap } from '../../src/engine/repoMap.js';
 import { mayBeInGitRepository } from '../../src/git/discover.js';
+import { workspaceCommit } from '../../src/tools/git.js';
 
 let tmp: string;
 beforeEach(async () => {
@@ -60,7 +61,7 @@ describe('mayBeInGitRepository', () => {
 });
 
 describe('chain start outside a repository', () => {
-  it('builds the repository map from the workspace walk without starting git', async () => {
+  it('builds the repository map from the workspace walk, and finds no commit, without starting git', async () => {
     const bin = path.join(tmp, 'bin');
     const ws = path.join(tmp, 'ws');
     const marker = path.join(tmp, 'git-ran');
@@ -76,6 +77,7 @@ describe('chain start outside a repository', () => {
       expect(map).toContain('src/app.js');
       expect(map).toContain('login');
       expect(map).toContain('workspace walk');
+      expect(await workspaceCommit(ws)).toEqual({ commit: null, prefix: '' });
       // The same call inside a repository does run git (the recording git is the one found).
       await mkdir(path.join(ws, '.git'));
       await buildRepoMap(ws);
