@@ -136,12 +136,19 @@ export interface DurableWriteOptions {
    * context head, whose previous version is always consistent with its journal.
    */
   syncDirectory?: 'always' | 'on-create';
+  /**
+   * `false`: no fsync at all, neither of the file nor of the directory. The write is still atomic
+   * and survives a kill (other processes see the old or the new version, from the page cache);
+   * a power loss may take it back. Only for files whose loss at a power cut costs a wait, not
+   * data: the driver lock's owner files (src/engine/driverLock.ts).
+   */
+  sync?: boolean;
 }
 
 /**
  * Replaces (or creates) `file` with `data`, durably: temp file in the same directory, every byte
  * checked, fsync, rename (or link, for `exclusive`), fsync of the directory (see
- * `syncDirectory`). Synchronous, so
+ * `syncDirectory`; neither fsync with `sync: false`). Synchronous, so
  * signal handlers can use it. Throws `FileSystemError` (with `code`, e.g. ENOSPC, EDQUOT, EROFS,
  * EACCES, ESHORT, EEXIST for `exclusive`); then `file` is as it was before the call.
  */
@@ -166,7 +173,7 @@ export function writeFileDurableSync(
   try {
     fd = fs.openSync(tmp, 'wx', mode);
     writeAll(fd, asBuffer(data), file);
-    fs.fsyncSync(fd);
+    if (opts.sync !== false) fs.fsyncSync(fd);
     fs.closeSync(fd);
     fd = undefined;
     if (opts.exclusive) {
@@ -176,7 +183,7 @@ export function writeFileDurableSync(
       fs.renameSync(tmp, file);
     }
     placed = true;
-    if (!(existed && opts.syncDirectory === 'on-create')) fsyncDir(path.dirname(file));
+    if (opts.sync !== false && !(existed && opts.syncDirectory === 'on-create')) fsyncDir(path.dirname(file));
   } catch (err) {
     throw wrap('write', file, err);
   } finally {

@@ -6,6 +6,16 @@
  * a synchronous release for the interrupt path (the lock library's own exit hook does not run
  * once execa's copy of signal-exit is loaded). Whoever takes the lock also removes the temp files
  * that a killed writer of the context file left beside it (src/durable.ts).
+ *
+ * The owner files are written atomically but never fsync'd. A kill -9 leaves them exactly as
+ * written (the page cache outlives the process), which is all the immediate take-over needs. A
+ * power cut kills every driver at once; whatever of the lock directory and owner files reached the
+ * disk, the next driver takes the chain over: through a dead owner named by a surviving file, or
+ * else through the 30 s stale time of the lock itself (a lock directory without an owner file, or
+ * one naming a pid that a process of the new boot happens to reuse). The lock directory is never
+ * fsync'd by the lock library either, so an fsync'd owner file could not make that case faster;
+ * it only cost two waits for the disk at every chain's start. The context file, whose loss would
+ * be data, stays fully durable (src/chain/store.ts).
  */
 import { readdirSync, readFileSync, renameSync, rmSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -145,7 +155,10 @@ function removeDeadPendingOwners(file: string): void {
  */
 export async function takeDriverLock(file: string): Promise<DriverLock> {
   const pending = pendingOwnerFile(file, process.pid);
-  writeFileDurableSync(pending, JSON.stringify({ pid: process.pid, host: os.hostname() }));
+  // Atomic (a reader sees the whole file or none), not fsync'd: see the module docstring.
+  writeFileDurableSync(pending, JSON.stringify({ pid: process.pid, host: os.hostname() }), {
+    sync: false,
+  });
   let release: () => Promise<void>;
   try {
     try {

@@ -11,6 +11,7 @@
  */
 import type { WorkflowEffect } from '../chain/schema.js';
 import { InterruptedError } from '../errors.js';
+import { mayBeInGitRepository } from '../git/discover.js';
 import { git } from '../git/run.js';
 import { seededQuestionsOpen } from '../patterns/apply.js';
 import { factsOf } from '../workflows/facts.js';
@@ -30,6 +31,7 @@ import { resolveTestCommand } from './testCommand.js';
 
 /** Commits on HEAD of `root` (0 when it is not a git repository or has none). */
 async function gitCommitCount(root: string): Promise<number> {
+  if (!(await mayBeInGitRepository(root))) return 0;
   const r = await git(root, ['rev-list', '--count', 'HEAD']);
   const n = Number(String(r.stdout).trim());
   return r.exitCode === 0 && Number.isInteger(n) ? n : 0;

@@ -7,6 +7,7 @@
  */
 import { lstat, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { mayBeInGitRepository } from '../git/discover.js';
 import { git } from '../git/run.js';
 import { extractSymbols, hasSymbols, renderRepoMap, type MapFile } from '../memory/repoMap.js';
 import { isSecretFile } from '../tools/pathGuard.js';
@@ -21,8 +22,11 @@ const WALKED_FILES = 20_000;
 
 /** The workspace's file list, sorted, and where it came from. */
 async function trackedFiles(root: string): Promise<{ files: string[]; source: string }> {
-  const r = await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']);
-  if (r.ok) return { files: r.stdout.split('\0').filter(Boolean).sort(), source: 'git ls-files' };
+  // Outside any repository git would only fail: the walk, without starting a git process.
+  const r = (await mayBeInGitRepository(root))
+    ? await git(root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
+    : null;
+  if (r?.ok) return { files: r.stdout.split('\0').filter(Boolean).sort(), source: 'git ls-files' };
   const files: string[] = [];
   for await (const e of walk(root, root, 32)) {
     if (e.kind === 'file') files.push(e.rel);

@@ -12,6 +12,7 @@ import { copyFile, mkdtemp, readdir, rm, rmdir, stat, utimes } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { mayBeInGitRepository } from '../git/discover.js';
 import { git as runGit, gitOk } from '../git/run.js';
 import { checkLexical } from './pathGuard.js';
 
@@ -305,6 +306,7 @@ export async function readAtRef(root: string, gitRef: string, rel: string): Prom
  * `commit` null outside a repository or before its first commit.
  */
 export async function workspaceCommit(root: string): Promise<{ commit: string | null; prefix: string }> {
+  if (!(await mayBeInGitRepository(root))) return { commit: null, prefix: '' };
   const head = await git(root, ['rev-parse', '--verify', '-q', 'HEAD^{commit}']);
   const prefix = await git(root, ['rev-parse', '--show-prefix']);
   return {

@@ -48,6 +48,18 @@ describe('writeFileDurableSync', () => {
     expect(readdirSync(dir)).toEqual(['a.json']);
   });
 
+  it('fsyncs the file and its directory by default, neither with sync: false, and is atomic either way', () => {
+    const file = path.join(dir, 'owner');
+    const fsync = vi.spyOn(fs, 'fsyncSync');
+    writeFileDurableSync(file, 'one');
+    expect(fsync).toHaveBeenCalledTimes(2);
+    fsync.mockClear();
+    writeFileDurableSync(file, 'two', { sync: false });
+    expect(fsync).not.toHaveBeenCalled();
+    expect(readFileSync(file, 'utf8')).toBe('two');
+    expect(readdirSync(dir)).toEqual(['owner']);
+  });
+
   it('an exclusive create refuses an existing file with EEXIST and leaves it as it was', () => {
     const file = path.join(dir, 'p.md');
     writeFileDurableSync(file, 'first', { exclusive: true });
