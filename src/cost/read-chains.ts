@@ -92,18 +92,18 @@ function workerUrl(): URL | null {
 }
 
 /**
- * Whether a core is idle for the worker: the 1-minute load average is below the number of cores
- * less one half. On a machine whose cores are all busy, a second thread only shares them, and
- * its start and the copying of its results cost more than it saves (measured: 0.1–0.2 s more
- * wall time at a load of 3 on 2 cores, 10,000 files).
+ * Whether the machine has a second core for the worker. Not judged by the load average: the
+ * report's own threads raise it (measured, 10,000 files, 2 cores: with the other core free, the
+ * worker takes a cold report from 2.0 to 1.5 s; with both cores busy with other work, it costs
+ * 0.1–0.3 s more than it saves).
  */
-export function idleCore(): boolean {
-  return os.loadavg()[0]! < os.availableParallelism() - 0.5;
+export function secondCore(): boolean {
+  return os.availableParallelism() > 1;
 }
 
 /**
  * How `readChains` reads: a worker when there are `workerFrom` files or more (default
- * WORKER_FROM) and `useWorker()` says so (default idleCore), running `workerUrl` (default
+ * WORKER_FROM) and `useWorker()` says so (default secondCore), running `workerUrl` (default
  * ./read-worker.js beside this module); `mainReads` false leaves every file to the worker (the
  * main thread only waits, and reads what the worker did not deliver); `onWorkerReads` learns
  * how many files the worker read.
@@ -126,7 +126,7 @@ export async function readChains(
 ): Promise<ChainRead[]> {
   const out = new Array<ChainRead>(files.length);
   const url =
-    files.length >= (options.workerFrom ?? WORKER_FROM) && (options.useWorker ?? idleCore)()
+    files.length >= (options.workerFrom ?? WORKER_FROM) && (options.useWorker ?? secondCore)()
       ? (options.workerUrl ?? workerUrl())
       : null;
   if (!url) {
