@@ -82,13 +82,14 @@ export interface PostedChunk {
   reads: { kept: PostedKept | null; warnings: readonly string[] }[];
 }
 
-/** The worker's module: built beside this one (dist/cost/), or the source when run from it through a TypeScript loader. */
+/**
+ * The worker's module as built beside this one (dist/cost/read-worker.js); null when running from
+ * the TypeScript source (tests, `tsx`), whose worker threads have no TypeScript loader: the main
+ * thread reads every file then.
+ */
 function workerUrl(): URL | null {
-  for (const name of ['./read-worker.js', './read-worker.ts']) {
-    const url = new URL(name, import.meta.url);
-    if (existsSync(fileURLToPath(url))) return url;
-  }
-  return null;
+  const url = new URL('./read-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(url)) ? url : null;
 }
 
 /**
