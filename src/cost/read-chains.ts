@@ -8,7 +8,7 @@
  * sums at zero), so they are the same figures, to the last bit, in either thread; the caller adds
  * them up in its own order.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -93,18 +93,34 @@ function workerUrl(): URL | null {
 }
 
 /**
- * Whether the machine has a second core for the worker. Not judged by the load average: the
- * report's own threads raise it (measured, 10,000 files, 2 cores: with the other core free, the
- * worker takes a cold report from 2.0 to 1.5 s; with both cores busy with other work, it costs
- * 0.1–0.3 s more than it saves).
+ * Whether `/proc/loadavg`'s text (`loadavg`) shows a core free for the worker on a machine of
+ * `cores`: at most `cores` threads runnable at that instant, this one counted (its fourth field,
+ * runnable/total). Not the load average: a report's own threads raise it.
  */
-export function secondCore(): boolean {
-  return os.availableParallelism() > 1;
+export function coreFreeIn(loadavg: string, cores: number): boolean {
+  const runnable = Number(loadavg.split(' ')[3]?.split('/')[0]);
+  return cores > 1 && !(runnable > cores);
+}
+
+/**
+ * Whether the worker may have a core of its own now (Linux: `coreFreeIn`; elsewhere any second
+ * core). Measured, 10,000 files on 2 cores: with the other core free, a worker takes a cold
+ * report from 2.0 to 1.5 s; with both busy with other work, the median was 5% slower.
+ */
+export function secondCoreFree(): boolean {
+  const cores = os.availableParallelism();
+  let loadavg: string;
+  try {
+    loadavg = readFileSync('/proc/loadavg', 'latin1');
+  } catch {
+    return cores > 1;
+  }
+  return coreFreeIn(loadavg, cores);
 }
 
 /**
  * How `readChains` reads: a worker when there are `workerFrom` files or more (default
- * WORKER_FROM) and `useWorker()` says so (default secondCore), running `workerUrl` (default
+ * WORKER_FROM) and `useWorker()` says so (default secondCoreFree), running `workerUrl` (default
  * ./read-worker.js beside this module); `mainReads` false leaves every file to the worker (the
  * main thread only waits, and reads what the worker did not deliver); `onWorkerReads` learns
  * how many files the worker read.
@@ -127,7 +143,7 @@ export async function readChains(
 ): Promise<ChainRead[]> {
   const out = new Array<ChainRead>(files.length);
   const url =
-    files.length >= (options.workerFrom ?? WORKER_FROM) && (options.useWorker ?? secondCore)()
+    files.length >= (options.workerFrom ?? WORKER_FROM) && (options.useWorker ?? secondCoreFree)()
       ? (options.workerUrl ?? workerUrl())
       : null;
   if (!url) {

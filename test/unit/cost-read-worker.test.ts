@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveChainSync } from '../../src/chain/store.js';
 import { costsIndexPathOf } from '../../src/cost/costs-index.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
-import type { ReadOptions } from '../../src/cost/read-chains.js';
+import { coreFreeIn, type ReadOptions } from '../../src/cost/read-chains.js';
 import { buildCostReport, DEFAULT_THRESHOLDS } from '../../src/cost/report.js';
 import { scanChains } from '../../src/cost/scan.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
@@ -113,5 +113,13 @@ describe('a cold cost report on a worker thread', () => {
     } finally {
       rmSync(failing);
     }
+  });
+
+  it('is used only while a core is free: at most as many threads runnable as cores', () => {
+    expect(coreFreeIn('0.52 0.58 0.59 1/467 7001\n', 2)).toBe(true);
+    expect(coreFreeIn('3.10 3.06 3.17 2/467 7001\n', 2)).toBe(true);
+    expect(coreFreeIn('3.10 3.06 3.17 3/467 7001\n', 2)).toBe(false);
+    expect(coreFreeIn('0.52 0.58 0.59 1/467 7001\n', 1)).toBe(false);
+    expect(coreFreeIn('9.00 9.00 9.00 5/467 7001\n', 8)).toBe(true);
   });
 });
