@@ -11,14 +11,16 @@
  * counts once: the most recently updated copy; a newer copy takes the counted one's sums away
  * again before its own are added, and an older (or equally recent) copy is skipped.
  *
- * Files are read synchronously, one after the other: on a warm page cache that measured about
- * 1.3x faster than reading with 4–64 concurrent async reads (libuv's thread pool round trips
- * cost more than they overlap), and parsing is on the main thread either way (`npm run bench`).
+ * Files are read synchronously, one after the other in each thread: on a warm page cache that
+ * measured about 1.3x faster than reading with 4–64 concurrent async reads (libuv's thread pool
+ * round trips cost more than they overlap). With many files to read, a worker thread reads and
+ * sums about half of them (./read-chains.ts); the chains are still added up here, in listing
+ * order, from the same per-chain sums.
  */
 import { statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { chainFilesIn, MTIME_SETTLE_MS, type ChainFileEntry } from '../chain/store.js';
-import { RunningTotals, type ReportCall } from './aggregate.js';
+import { RunningTotals } from './aggregate.js';
 import type { ChainScan, ReportChain, TimeWindow } from './chain-scan.js';
 import {
   readCostIndex,
@@ -27,7 +29,7 @@ import {
   type CostLine,
   type KeptChain,
 } from './costs-index.js';
-import { readContext, str } from './read-context.js';
+import { readChains, type ChainRead, type ReadOptions } from './read-chains.js';
 import { wholeDirScan } from './scan-whole.js';
 
 export type { ChainScan, ReportChain, TimeWindow } from './chain-scan.js';
@@ -39,40 +41,26 @@ interface Source {
 }
 
 /**
- * The sums of one file for the report: from its index line when that is current, else read
- * from the file (its line then updated in place, or null when it is not a usable context file:
- * warned about through `onWarning`). `scratch` sums the file's calls (so that the report's own
- * groups are made only as chains are added to it, in the same order with or without the index);
- * nothing is left pending in it.
+ * The sums of one file for the report: from its index line when that is current, else from
+ * `read` (the file read by ./read-chains.ts; its warnings are given to `onWarning` here, in the
+ * report's order), its line then updated in place, or null when it is not a usable context file.
  */
 function keptFor(
   source: Source,
-  scratch: RunningTotals,
+  read: ChainRead | undefined,
   onWarning: (msg: string) => void,
   learned: Set<CostLine>,
 ): KeptChain | null {
   if (source.line?.chain) return source.line.chain;
-  const { entry } = source;
-  const d = readContext(entry.path, onWarning);
-  if (!d) {
+  for (const w of read!.warnings) onWarning(w);
+  const kept = read!.kept;
+  if (!kept) {
     if (source.line && !source.line.skip) {
       source.line.skip = true;
       learned.add(source.line);
     }
     return null;
   }
-  const all = scratch.sumChain(d.calls as ReportCall[], entry.startedAtMs);
-  const kept: KeptChain = {
-    chainUid: d.chain_uid as string,
-    chainId: d.chain_id as string,
-    slug: str(d.slug, entry.slug),
-    goal: str(d.goal, ''),
-    status: str(d.status, 'unknown'),
-    updatedAt: str(d.updated_at, ''),
-    totals: all,
-    groups: scratch.pendingGroups(),
-  };
-  scratch.discard();
   if (source.line) {
     source.line.chain = kept;
     source.line.skip = false;
@@ -85,16 +73,22 @@ function keptFor(
  * One pass over `sources`: each chain's kept sums added, a superseded copy's taken away again.
  * `counted`: the index line of each chain in `chains` (null for a file without one).
  */
-function scanSources(
+async function scanSources(
   sources: readonly Source[],
   onWarning: (msg: string) => void,
   learned: Set<CostLine>,
-): ChainScan & { counted: (CostLine | null)[] } {
+  options: ReadOptions,
+): Promise<ChainScan & { counted: (CostLine | null)[] }> {
   const byUid = new Map<string, { chain: ReportChain; kept: KeptChain; line: CostLine | null }>();
   const totals = new RunningTotals();
-  const scratch = new RunningTotals();
+  const unread = sources.filter((s) => !s.line?.chain);
+  const reads = await readChains(
+    unread.map((s) => s.entry),
+    options,
+  );
+  let next = 0;
   for (const source of sources) {
-    const kept = keptFor(source, scratch, onWarning, learned);
+    const kept = keptFor(source, source.line?.chain ? undefined : reads[next++], onWarning, learned);
     if (!kept) continue;
     const counted = byUid.get(kept.chainUid);
     if (counted && !(kept.updatedAt > counted.chain.updatedAt)) continue;
@@ -195,6 +189,7 @@ export async function scanChains(
   dirs: string[],
   window: TimeWindow,
   onWarning: (msg: string) => void,
+  options: ReadOptions = {},
 ): Promise<ChainScan> {
   const { sinceMs = -Infinity, untilMs = Infinity } = window;
   const listings: string[][] = [];
@@ -212,7 +207,7 @@ export async function scanChains(
         Number(a.entry.chainId) - Number(b.entry.chainId) || a.entry.startedAtMs - b.entry.startedAtMs,
     );
   const learned = new Set<CostLine>();
-  const { counted, ...scan } = scanSources(sources, onWarning, learned);
+  const { counted, ...scan } = await scanSources(sources, onWarning, learned, options);
   for (const d of perDir) {
     if (d.sources.length === 0 && !d.fresh) continue;
     const lines = d.sources.flatMap((s) => (s.line ? [s.line] : []));
