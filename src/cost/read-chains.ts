@@ -30,10 +30,10 @@ export interface ChainRead {
 }
 
 /** Files per chunk a thread takes at a time: small enough to share the work evenly at the end. */
-export const CHUNK = 32;
+const CHUNK = 32;
 
 /** Below this many files to read, the worker's start (about 30 ms of a core) costs more than it saves. */
-export const WORKER_FROM = 400;
+const WORKER_FROM = 400;
 
 const NO_WARNINGS: readonly string[] = [];
 
@@ -74,7 +74,7 @@ function readRange(files: readonly ChainFile[], from: number, to: number, out: C
 }
 
 /** A kept chain as the worker posts it: its totals as their nine figures (a class does not cross threads). */
-export type PostedKept = Omit<KeptChain, 'totals'> & { totals: number[] };
+type PostedKept = Omit<KeptChain, 'totals'> & { totals: number[] };
 
 /** One chunk's reads as the worker posts them. */
 export interface PostedChunk {
@@ -107,7 +107,7 @@ export function coreFreeIn(loadavg: string, cores: number): boolean {
  * core). Measured, 10,000 files on 2 cores: with the other core free, a worker takes a cold
  * report from 2.0 to 1.5 s; with both busy with other work, the median was 5% slower.
  */
-export function secondCoreFree(): boolean {
+function secondCoreFree(): boolean {
   const cores = os.availableParallelism();
   let loadavg: string;
   try {
