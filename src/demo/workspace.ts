@@ -3,7 +3,7 @@
  * package), in a new temporary directory or in an empty directory the user names, made a git
  * repository with one commit when git is installed (so the checkpoint and `rollback` work).
  */
-import { cp, mkdtemp, readdir, realpath, rename, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, realpath, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,47 @@ async function git(cwd: string, args: string[]): Promise<boolean> {
   return r.ok;
 }
 
+/** The files of `dir` below it (relative paths, sorted), leaving out the top-level entries of `skip`. */
+async function filesOf(dir: string, skip: readonly string[] = []): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const rel = path.relative(dir, path.join(e.parentPath, e.name));
+    if (skip.includes(rel.split(path.sep)[0]!)) continue;
+    if (!e.isDirectory()) out.push(rel);
+  }
+  return out.sort();
+}
+
 /**
- * Copies the sample app into `dir` (which must be an empty directory) or into a new temporary
+ * Whether `dir` holds what an interrupted set-up of the demo left (Ctrl-C after the copy, before
+ * the chain's first save): the sample app of `source` byte for byte (its `gitignore` as
+ * `.gitignore`), besides at most a `.git` the set-up began and a `contexts` directory with no
+ * context file. Such a directory can be set up again without losing anything of the user's.
+ */
+async function isInterruptedSetup(dir: string, source: string): Promise<boolean> {
+  try {
+    const contexts = path.join(dir, 'contexts');
+    const saved = await readdir(contexts).catch(() => []);
+    if (saved.some((f) => f.startsWith('chain-'))) return false;
+    const theirs = await filesOf(dir, ['.git', 'contexts']);
+    const ours = (await filesOf(source)).map((f) => (f === 'gitignore' ? '.gitignore' : f)).sort();
+    if (theirs.join('\0') !== ours.join('\0')) return false;
+    for (const f of ours) {
+      const from = path.join(source, f === '.gitignore' ? 'gitignore' : f);
+      if (!(await readFile(from)).equals(await readFile(path.join(dir, f)))) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies the sample app into `dir` (which must be an empty directory, or hold only what an
+ * interrupted set-up of the demo left: it is emptied and set up again) or into a new temporary
  * directory, and commits it when git is available. Returns the workspace's real path and
  * whether it is a git repository (`source`: the app to copy, default the bundled one). Throws
- * UsageError when `dir` is not empty; when the copy fails, removes what it made and rethrows.
+ * UsageError when `dir` holds anything else; when the copy fails, removes what it made and rethrows.
  */
 export async function prepareDemoWorkspace(
   dir?: string,
@@ -39,7 +75,9 @@ export async function prepareDemoWorkspace(
   let root: string;
   if (dir) {
     const entries = await readdir(dir);
-    if (entries.length > 0) {
+    if (entries.length > 0 && (await isInterruptedSetup(dir, source)))
+      await Promise.all(entries.map((e) => rm(path.join(dir, e), { recursive: true, force: true })));
+    else if (entries.length > 0) {
       throw new UsageError(
         `${dir} is not empty and holds no unfinished demo chain`,
         'The demo copies its sample app into an empty directory; leave out --cwd to use a new temporary one.',
