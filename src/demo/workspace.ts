@@ -38,22 +38,25 @@ async function filesOf(dir: string, skip: readonly string[] = []): Promise<strin
 }
 
 /**
- * Whether `dir` holds what an interrupted set-up of the demo left (Ctrl-C after the copy, before
- * the chain's first save): the sample app of `source` byte for byte (its `gitignore` as
- * `.gitignore`), besides at most a `.git` the set-up began and a `contexts` directory with no
- * context file. Such a directory can be set up again without losing anything of the user's.
+ * Whether `dir` holds only what an interrupted set-up of the demo left (Ctrl-C during the copy or
+ * after it, before the chain's first save): files of the sample app of `source` (its `gitignore`
+ * under either name), each its bytes or the start of them (a copy cut short), besides at most a
+ * `.git` the set-up began and a `contexts` directory with no context file. Such a directory can be
+ * set up again without losing anything of the user's.
  */
 async function isInterruptedSetup(dir: string, source: string): Promise<boolean> {
   try {
-    const contexts = path.join(dir, 'contexts');
-    const saved = await readdir(contexts).catch(() => []);
+    const saved = await readdir(path.join(dir, 'contexts')).catch(() => []);
     if (saved.some((f) => f.startsWith('chain-'))) return false;
-    const theirs = await filesOf(dir, ['.git', 'contexts']);
-    const ours = (await filesOf(source)).map((f) => (f === 'gitignore' ? '.gitignore' : f)).sort();
-    if (theirs.join('\0') !== ours.join('\0')) return false;
-    for (const f of ours) {
-      const from = path.join(source, f === '.gitignore' ? 'gitignore' : f);
-      if (!(await readFile(from)).equals(await readFile(path.join(dir, f)))) return false;
+    const ours = new Set(await filesOf(source));
+    for (const f of await filesOf(dir, ['.git', 'contexts'])) {
+      const from = f === '.gitignore' ? 'gitignore' : f;
+      if (!ours.has(from)) return false;
+      const [mine, theirs] = await Promise.all([
+        readFile(path.join(source, from)),
+        readFile(path.join(dir, f)),
+      ]);
+      if (theirs.length > mine.length || !mine.subarray(0, theirs.length).equals(theirs)) return false;
     }
     return true;
   } catch {

@@ -67,6 +67,15 @@ describe('prepareDemoWorkspace', () => {
       readFileSync(path.join(sampleAppDir(), 'src', 'app.js'), 'utf8'),
     );
 
+    // Interrupted during the copy: some files, one of them cut short.
+    const cut = tmp();
+    await cp(path.join(sampleAppDir(), 'src'), path.join(cut, 'src'), { recursive: true });
+    const app = readFileSync(path.join(sampleAppDir(), 'src', 'app.js'), 'utf8');
+    writeFileSync(path.join(cut, 'src', 'app.js'), app.slice(0, 40));
+    await prepareDemoWorkspace(cut);
+    expect(readFileSync(path.join(cut, 'src', 'app.js'), 'utf8')).toBe(app);
+    expect(existsSync(path.join(cut, '.gitignore'))).toBe(true);
+
     // The same files, one byte changed: the user's work, never removed.
     const edited = tmp();
     await prepareDemoWorkspace(edited);
