@@ -5,6 +5,7 @@
  * with "…". Width: `process.stdout.columns` on a terminal (80 when unknown), `COLUMNS` when
  * piped, else unlimited (piped tables stay whole lines for grep).
  */
+import colors from '@colors/colors/safe.js';
 import Table from 'cli-table3';
 import { wrapBelow } from './wrap.js';
 
@@ -198,7 +199,7 @@ const PLAIN = /^(?:[!-~\u00a1-\u024f\u2026]+(?: +[!-~\u00a1-\u024f\u2026]+)*)?$/
 /**
  * The lines cli-table3 draws (cliTableLines) when every cell is plain text (PLAIN) no wider than
  * its column, drawn directly: each cell padded to its column by its alignment, columns GAP apart,
- * the header in cyan when `styled`. Null when some cell is not (cli-table3 draws those). Drawing
+ * the header in cyan when `styled` (by @colors/colors, as cli-table3 does). Null when some cell is not (cli-table3 draws those). Drawing
  * 50 rows of `chains` this way takes well under a millisecond; cli-table3 takes tens of them.
  */
 export function plainLines(
@@ -226,7 +227,9 @@ export function plainLines(
       .trimEnd();
   const plain = (s: string) => s;
   return [
-    line(spec.head, styled ? (s) => `\u001b[36m${s}\u001b[39m` : plain),
+    // Coloured by the module cli-table3 colours with, so the codes (or none, where it sees no
+    // colour support) are the same.
+    line(spec.head, styled ? (s) => colors.cyan(s) : plain),
     '─'.repeat(sum(widths) + GAP * (n - 1)),
     ...rows.map((r) => line(r, plain)),
   ];
