@@ -59,20 +59,8 @@ export async function prepareWorktree(
   deps: ChainContext[],
 ): Promise<NonNullable<ChainContext['sub']>> {
   const sub = child.sub!;
-  const wt = await worktreePath(sub.root, child.chain_id);
+  const wt = await oneAtATime(sub.root, () => addWorktree(sub.root, child));
   const branch = `claude-exec/chain-${child.parent}-${child.chain_id}`;
-  // Called only while the chain has no worktree recorded: one found is what a kill left half-made.
-  if (existsSync(wt)) {
-    await git(sub.root, ['worktree', 'remove', '--force', wt]);
-    await rm(wt, { recursive: true, force: true });
-    await git(sub.root, ['worktree', 'prune']);
-  }
-  const add = await git(sub.root, ['worktree', 'add', '-q', '-B', branch, wt, 'HEAD']);
-  if (add.exitCode !== 0)
-    throw new ClaudeExecError(
-      `cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`,
-      1,
-    );
   const inWt = await worktreeGit(wt, sub.root);
   const withChanges: ChainContext[] = [];
   for (const d of deps) if (d.sub?.patch && !(await isEmptyPatch(d.sub.patch))) withChanges.push(d);
@@ -104,6 +92,50 @@ export async function prepareWorktree(
     await symlink(modules, path.join(wt, 'node_modules'), 'dir');
   const base = String((await inWt(['rev-parse', 'HEAD'])).stdout).trim();
   return { ...sub, worktree: wt, branch, base_commit: sub.base_commit ?? base };
+}
+
+/** Per repository root, the end of the worktree changes queued in this process. */
+const queues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` after every worktree change of `root` queued before it in this process has settled:
+ * git reads every worktree's files while it adds one (`.git/worktrees/*`), and fails on one being
+ * added at the same moment ("failed to read .git/worktrees/…/commondir"), so the parts of a split
+ * that start together make their worktrees one at a time.
+ */
+function oneAtATime<T>(root: string, fn: () => Promise<T>): Promise<T> {
+  const run = (queues.get(root) ?? Promise.resolve()).then(fn, fn);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(root, settled);
+  void settled.then(() => {
+    if (queues.get(root) === settled) queues.delete(root);
+  });
+  return run;
+}
+
+/**
+ * Makes the worktree of `child` (branch `claude-exec/chain-<parent>-<child>` from HEAD) and returns
+ * its path; a worktree found there is what a kill left half-made (this runs only while the chain
+ * has none recorded) and is made anew. Throws ClaudeExecError (exit 1) when git cannot make it.
+ */
+async function addWorktree(root: string, child: ChainContext): Promise<string> {
+  const wt = await worktreePath(root, child.chain_id);
+  const branch = `claude-exec/chain-${child.parent}-${child.chain_id}`;
+  if (existsSync(wt)) {
+    await git(root, ['worktree', 'remove', '--force', wt]);
+    await rm(wt, { recursive: true, force: true });
+    await git(root, ['worktree', 'prune']);
+  }
+  const add = await git(root, ['worktree', 'add', '-q', '-B', branch, wt, 'HEAD']);
+  if (add.exitCode !== 0)
+    throw new ClaudeExecError(
+      `cannot create the worktree of chain ${child.chain_id}: ${String(add.stderr).trim()}`,
+      1,
+    );
+  return wt;
 }
 
 /** Stages everything in worktree `wt`; a stale index.lock (a git killed with us; we hold the chain's lock) is removed once. */
