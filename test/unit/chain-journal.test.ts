@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newChainContext } from '../../src/chain/init.js';
 import { journalName } from '../../src/chain/journal.js';
 import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';
+import { testCall, testStep } from '../helpers/journal-records.js';
 import { readChainFile, saveChainSync } from '../../src/chain/store.js';
 import { loadPriceTable } from '../../src/cost/prices.js';
 import { scanChains } from '../../src/cost/scan.js';
@@ -33,48 +34,8 @@ const base = (): ChainContext =>
     now: new Date(Date.UTC(2026, 0, 1)),
   });
 
-function call(id: number, step: number): CallRecord {
-  return {
-    id,
-    step,
-    phase: 'context-building',
-    prompt: 'trace_existing_flow',
-    model: 'claude-sonnet-4-6',
-    request_id: `req_${id}`,
-    started_at: '2026-01-01T00:00:00.000Z',
-    latency_ms: 5,
-    usage: {
-      input_tokens: 10,
-      output_tokens: 20,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 100,
-    },
-    cost_usd: 0.001,
-    pricing_version: 'test',
-  };
-}
-function step(n: number, status: Step['status']): Step {
-  return {
-    n,
-    phase: 'context-building',
-    prompt: 'trace_existing_flow',
-    focus: null,
-    status,
-    started_at: 't',
-    ended_at: status === 'running' ? null : 't',
-    summary: status === 'running' ? null : `step ${n}`,
-    confidence_before: 0,
-    confidence_after: null,
-    effect: n,
-    result:
-      status === 'running'
-        ? undefined
-        : { summary: `step ${n}`, findings: [`src/app.js:${n} finding of step ${n}`] },
-    error: null,
-    confidence_reported: null,
-    confidence_gain: null,
-  };
-}
+const call = (id: number, step: number) => testCall(id, step);
+const step = testStep;
 function withCalls(ctx: ChainContext, calls: CallRecord[], steps: Step[]): ChainContext {
   ctx.calls.push(...calls);
   ctx.steps = steps;

@@ -12,7 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { newChainContext } from '../../src/chain/init.js';
-import type { CallRecord, ChainContext, Step } from '../../src/chain/schema.js';
+import type { ChainContext } from '../../src/chain/schema.js';
+import { testCall, testStep } from '../helpers/journal-records.js';
 import { readChainFile, saveChain, saveChainSync } from '../../src/chain/store.js';
 import { deriveCostTracking } from '../../src/cost/tracking.js';
 import { prepareDurableWrite } from '../../src/durable.js';
@@ -77,44 +78,8 @@ const isJournal = (fd: number) => {
 };
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-function call(id: number, step: number): CallRecord {
-  return {
-    id,
-    step,
-    phase: 'context-building',
-    prompt: 'trace_existing_flow',
-    model: 'claude-sonnet-4-6',
-    request_id: `req_${id}`,
-    started_at: '2026-01-01T00:00:00.000Z',
-    latency_ms: 5,
-    usage: {
-      input_tokens: 10,
-      output_tokens: 20,
-      cache_creation_input_tokens: 0,
-      cache_read_input_tokens: 0,
-    },
-    cost_usd: 0.001,
-    pricing_version: 'test',
-  };
-}
-function step(n: number, status: Step['status']): Step {
-  return {
-    n,
-    phase: 'context-building',
-    prompt: 'trace_existing_flow',
-    focus: null,
-    status,
-    started_at: 't',
-    ended_at: status === 'running' ? null : 't',
-    summary: status === 'running' ? null : `step ${n}`,
-    confidence_before: 0,
-    confidence_after: null,
-    effect: n,
-    error: null,
-    confidence_reported: null,
-    confidence_gain: null,
-  };
-}
+const call = (id: number, step: number) => testCall(id, step, 0);
+const step = testStep;
 /** A chain saved once (synchronously), with one finished step of one call: the next save appends. */
 function savedChain(): ChainContext {
   const ctx = newChainContext({
